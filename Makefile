@@ -1,0 +1,112 @@
+# kanal: `make run` installs what is missing, builds, fills a demo database and
+# serves it on http://127.0.0.1:8080; `make test` runs every test (unit, fuzz
+# regression, end-to-end on SQLite and PostgreSQL, then all again under
+# AddressSanitizer + UndefinedBehaviorSanitizer).
+
+CC      ?= cc
+BUILD   ?= build
+PYTHON  ?= /usr/bin/python3
+PKGS    := sqlite3 libmicrohttpd jansson libsodium libpq
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+# Deferred (=) so that a first `make run` can install the packages before
+# pkg-config is asked about them.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lstemmer -lqrencode -lm -lpthread
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+           -Wno-unused-parameter -Wformat=2 -Wimplicit-fallthrough
+OPT     ?= -O2 -g
+SAN     ?=
+ifeq ($(SAN),1)
+  OPT    := -O1 -g -fno-omit-frame-pointer
+  SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+endif
+CFLAGS  += -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -Isrc -I$(BUILD)/gen \
+           -DKANAL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP
+LDFLAGS += $(SANFLAGS)
+
+LIB_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/assets.o
+WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run deps test unit e2e asan fuzz fuzz-build bench format lint clean
+all: $(BUILD)/kanal
+
+deps:
+	@sh scripts/install-deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@test -f kanal.db || ./$(BUILD)/kanal demo --db kanal.db
+	./$(BUILD)/kanal serve --db kanal.db --listen 127.0.0.1:8080
+
+$(BUILD)/kanal: $(BUILD)/src/cli/main.o $(BUILD)/libkanal.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/libkanal.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The web UI is compiled into the binary so that kanal is one file to deploy.
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -O1 -Wall -o $@ $<
+
+$(BUILD)/gen/assets.c: $(BUILD)/tools/embed $(WEB)
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed $@ $(WEB)
+
+$(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkanal.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
+	    $(BUILD)/libkanal.a $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+e2e: $(BUILD)/kanal
+	KANAL_BIN=$(abspath $(BUILD)/kanal) $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+
+# libFuzzer targets need clang; `make fuzz` runs each briefly on its corpus.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_RUNS ?= 20000
+build/fuzz/%: tests/fuzz/%.c
+	@$(MAKE) --no-print-directory BUILD=build/fuzz-lib CC=clang SAN=1 \
+	    SANFLAGS='-fsanitize=address,undefined,fuzzer-no-link' build/fuzz-lib/libkanal.a
+	clang -std=c17 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) \
+	    -fsanitize=address,undefined,fuzzer -o $@ $< build/fuzz-lib/libkanal.a $(PKG_LIBS)
+fuzz-build: $(FUZZ_BIN)
+fuzz: fuzz-build
+	@sh tests/run-fuzz.sh $(FUZZ_RUNS) $(FUZZ_BIN)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit e2e
+
+test: deps
+	@$(MAKE) --no-print-directory unit e2e
+	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory asan
+	@echo "make test: all suites passed"
+
+format:
+	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c tools/*.c bench/*.c)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
+	    --suppress=missingIncludeSystem -Isrc src
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,350 @@
+/* base: error values, buffers, arenas, allocation, logging and strings.
+ * Kept in one file because each piece is small and they lean on each other. */
+#include "base.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- errors ---------------------------------------------------------- */
+
+static void error_vset(struct error *err, enum error_kind kind, const char *field,
+                       const char *fmt, va_list ap)
+{
+    if (!err)
+        return;
+    err->kind = kind;
+    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+}
+
+int error_set(struct error *err, enum error_kind kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, kind, NULL, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int error_field(struct error *err, enum error_kind kind, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, kind, field, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void error_clear(struct error *err)
+{
+    if (err) {
+        err->kind = ERR_NONE;
+        err->field[0] = '\0';
+        err->msg[0] = '\0';
+    }
+}
+
+const char *error_kind_name(enum error_kind kind)
+{
+    switch (kind) {
+    case ERR_NONE: return "ok";
+    case ERR_INVALID: return "invalid";
+    case ERR_NOT_FOUND: return "not_found";
+    case ERR_CONFLICT: return "conflict";
+    case ERR_DENIED: return "forbidden";
+    case ERR_AUTH: return "unauthorized";
+    case ERR_LIMIT: return "limit";
+    case ERR_INTERNAL: return "internal";
+    }
+    return "internal";
+}
+
+/* ---- allocation ------------------------------------------------------ */
+
+static void oom(size_t n)
+{
+    fprintf(stderr, "kanal: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom(n);
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        oom(n * size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom(n);
+    return q;
+}
+
+char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = xmalloc(n);
+    memcpy(p, s, n);
+    return p;
+}
+
+/* ---- buffers --------------------------------------------------------- */
+
+void buf_reserve(struct buf *b, size_t extra)
+{
+    if (extra > SIZE_MAX - b->len - 1)
+        oom(SIZE_MAX);
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    b->data = xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void buf_append(struct buf *b, const void *p, size_t n)
+{
+    buf_reserve(b, n);
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+    buf_append(b, s, strlen(s));
+}
+
+void buf_putc(struct buf *b, char c)
+{
+    buf_append(b, &c, 1);
+}
+
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    char small[256];
+    int n = vsnprintf(small, sizeof small, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof small) {
+        buf_append(b, small, (size_t)n);
+        return;
+    }
+    buf_reserve(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void buf_html_escape(struct buf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': buf_puts(b, "&amp;"); break;
+        case '<': buf_puts(b, "&lt;"); break;
+        case '>': buf_puts(b, "&gt;"); break;
+        case '"': buf_puts(b, "&quot;"); break;
+        case '\'': buf_puts(b, "&#39;"); break;
+        default: buf_putc(b, *s);
+        }
+    }
+}
+
+void buf_reset(struct buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+char *buf_steal(struct buf *b)
+{
+    if (!b->data)
+        buf_reserve(b, 0), b->data[0] = '\0';
+    char *p = b->data;
+    *b = (struct buf){0};
+    return p;
+}
+
+void buf_free(struct buf *b)
+{
+    free(b->data);
+    *b = (struct buf){0};
+}
+
+/* ---- arenas ---------------------------------------------------------- */
+
+struct arena_block {
+    struct arena_block *next;
+    size_t used, cap;
+    max_align_t data[]; /* aligned for any object */
+};
+
+#define ARENA_BLOCK 16384
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    size_t align = sizeof(max_align_t);
+    n = (n + align - 1) / align * align;
+    if (n == 0)
+        n = align;
+    struct arena_block *blk = a->head;
+    if (!blk || blk->cap - blk->used < n) {
+        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        blk = xmalloc(sizeof *blk + cap);
+        blk->used = 0;
+        blk->cap = cap;
+        /* A large one-off goes behind the current block so the current
+         * block's free space is not wasted. */
+        if (a->head && n > ARENA_BLOCK) {
+            blk->next = a->head->next;
+            a->head->next = blk;
+        } else {
+            blk->next = a->head;
+            a->head = blk;
+        }
+    }
+    void *p = (char *)blk->data + blk->used;
+    blk->used += n;
+    return p;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *arena_strdup(struct arena *a, const char *s)
+{
+    return arena_strndup(a, s, strlen(s));
+}
+
+char *arena_printf(struct arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct buf b = {0};
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    char *p = arena_strndup(a, b.data ? b.data : "", b.len);
+    buf_free(&b);
+    return p;
+}
+
+void arena_free(struct arena *a)
+{
+    struct arena_block *blk = a->head;
+    while (blk) {
+        struct arena_block *next = blk->next;
+        free(blk);
+        blk = next;
+    }
+    a->head = NULL;
+}
+
+/* ---- logging --------------------------------------------------------- */
+
+static enum log_level log_threshold = LOG_INFO;
+
+void log_set_level(enum log_level level)
+{
+    log_threshold = level;
+}
+
+int log_level_parse(const char *s)
+{
+    static const char *names[] = {"debug", "info", "warn", "error", "quiet"};
+    for (size_t i = 0; i < ARRAY_LEN(names); i++)
+        if (str_eq(s, names[i]))
+            return (int)i;
+    return -1;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+    static const char *tags[] = {"debug", "info", "warn", "error"};
+    if (level < log_threshold || level >= LOG_QUIET)
+        return;
+    char ts[21];
+    time_format_iso(time_now(), ts);
+    struct buf b = {0};
+    buf_printf(&b, "%s %-5s ", ts, tags[level]);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    buf_putc(&b, '\n');
+    fwrite(b.data, 1, b.len, stderr); /* one write per line keeps threads' lines whole */
+    buf_free(&b);
+}
+
+/* ---- strings --------------------------------------------------------- */
+
+bool str_eq(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+bool str_starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int str_to_i64(const char *s, int64_t *out)
+{
+    if (!s || !*s)
+        return -1;
+    const char *p = s;
+    if (*p == '-' || *p == '+')
+        p++;
+    if (*p < '0' || *p > '9')
+        return -1;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno == ERANGE || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+void str_hex(const unsigned char *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}

@@ -1,0 +1,148 @@
+/* base: the small things every other part of kanal stands on: error values,
+ * growable buffers, arenas, logging and UTC time. Nothing here knows about
+ * the store, the network or the platforms. */
+#ifndef KANAL_BASE_H
+#define KANAL_BASE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PRINTF_LIKE(f, a)
+/* ---- UTF-8 ------------------------------------------------------------
+ * Strict: no overlong forms, no surrogates, nothing above U+10FFFF. */
+bool utf8_valid(const char *s, size_t n);
+/* Decodes one code point at *p (< end) and advances *p. Returns the code
+ * point, or -1 for an invalid sequence (then *p advances by one byte). */
+int32_t utf8_decode(const char **p, const char *end);
+/* Writes cp as UTF-8 into out; returns the number of bytes (1..4), 0 if cp
+ * is not a scalar value. */
+size_t utf8_encode(uint32_t cp, char out[4]);
+
+#endif
+
+/* ---- errors ----------------------------------------------------------
+ * A failing function fills a caller-owned struct error with a message a
+ * user can act on, and, where the failure is about one input field, the
+ * field's name. `kind` lets the HTTP layer pick a status code without
+ * parsing messages. */
+enum error_kind {
+    ERR_NONE = 0,
+    ERR_INVALID,   /* the input is wrong: 400 */
+    ERR_NOT_FOUND, /* 404 */
+    ERR_CONFLICT,  /* unique key taken, stale state: 409 */
+    ERR_DENIED,    /* authenticated but not allowed: 403 */
+    ERR_AUTH,      /* not authenticated: 401 */
+    ERR_LIMIT,     /* too large, too many: 413 / 429 */
+    ERR_INTERNAL,  /* our fault or the machine's: 500 */
+};
+
+struct error {
+    enum error_kind kind;
+    char field[64];
+    char msg[512];
+};
+
+/* Sets kind and message (printf-style); clears field. Returns -1 so that
+ * `return error_set(...)` reads naturally. NULL err is allowed. */
+int error_set(struct error *err, enum error_kind kind, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* As error_set, and names the input field the error is about. */
+int error_field(struct error *err, enum error_kind kind, const char *field, const char *fmt, ...)
+    PRINTF_LIKE(4, 5);
+void error_clear(struct error *err);
+const char *error_kind_name(enum error_kind kind);
+
+/* ---- growable buffer -------------------------------------------------
+ * Always NUL-terminated after any append (data may still hold NULs).
+ * Allocation failure aborts: kanal cannot do anything useful without
+ * memory, and checking every append would hide the real logic. */
+struct buf {
+    char *data;
+    size_t len;
+    size_t cap;
+};
+
+void buf_reserve(struct buf *b, size_t extra);
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Appends s with HTML's five special characters escaped. */
+void buf_html_escape(struct buf *b, const char *s);
+void buf_reset(struct buf *b);
+/* Gives the caller ownership of the data (free() it); leaves b empty. */
+char *buf_steal(struct buf *b);
+void buf_free(struct buf *b);
+
+/* ---- arena -----------------------------------------------------------
+ * Many small allocations freed together: one request, one import. */
+struct arena_block;
+struct arena {
+    struct arena_block *head;
+};
+
+void *arena_alloc(struct arena *a, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void arena_free(struct arena *a);
+
+/* Allocation wrappers that abort on failure (see struct buf). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* ---- logging ---------------------------------------------------------
+ * One line per event on stderr: time, level, message. */
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_QUIET };
+void log_set_level(enum log_level level);
+/* Parses "debug", "info", "warn", "error", "quiet"; -1 if unknown. */
+int log_level_parse(const char *s);
+void log_msg(enum log_level level, const char *fmt, ...) PRINTF_LIKE(2, 3);
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+/* ---- time ------------------------------------------------------------
+ * kanal stores instants as seconds since the Unix epoch, UTC. */
+int64_t time_now(void);
+/* Monotonic clock in nanoseconds, for measuring durations. */
+uint64_t time_mono_ns(void);
+/* Formats t as "2026-11-23T09:30:00Z" into out (at least 21 bytes). */
+void time_format_iso(int64_t t, char out[static 21]);
+/* Parses RFC 3339 / ISO 8601: "2026-11-23", "2026-11-23T09:30:00Z",
+ * "2026-11-23T09:30:00.123+01:00", "2026-11-23 09:30:00" (taken as UTC).
+ * Returns 0 and sets *t, or -1. */
+int time_parse_iso(const char *s, int64_t *t);
+/* Days since 1970-01-01 for a civil date, and back (proleptic Gregorian). */
+int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d);
+void time_civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d);
+
+/* ---- strings ---------------------------------------------------------- */
+bool str_eq(const char *a, const char *b);
+bool str_starts_with(const char *s, const char *prefix);
+/* Strict decimal integer: optional sign, digits, nothing else, no overflow. */
+int str_to_i64(const char *s, int64_t *out);
+/* Hex-encodes n bytes into out (2n+1 bytes). */
+void str_hex(const unsigned char *p, size_t n, char *out);
+
+/* ---- UTF-8 ------------------------------------------------------------
+ * Strict: no overlong forms, no surrogates, nothing above U+10FFFF. */
+bool utf8_valid(const char *s, size_t n);
+/* Decodes one code point at *p (< end) and advances *p. Returns the code
+ * point, or -1 for an invalid sequence (then *p advances by one byte). */
+int32_t utf8_decode(const char **p, const char *end);
+/* Writes cp as UTF-8 into out; returns the number of bytes (1..4), 0 if cp
+ * is not a scalar value. */
+size_t utf8_encode(uint32_t cp, char out[4]);
+
+#endif

@@ -1,0 +1,118 @@
+/* Unit tests for base/: time arithmetic against known dates, ISO parsing,
+ * UTF-8 strictness, buffers and arenas. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/base.h"
+
+static void test_civil_matches_timegm(void **state)
+{
+    /* Every day from 1900 to 2100 against the C library's own conversion. */
+    for (int64_t day = -25567; day < 47482; day += 1) {
+        int y;
+        unsigned m, d;
+        time_civil_from_days(day, &y, &m, &d);
+        struct tm tm = {.tm_year = y - 1900, .tm_mon = (int)m - 1, .tm_mday = (int)d};
+        assert_int_equal((int64_t)timegm(&tm), day * 86400);
+        assert_int_equal(time_days_from_civil(y, m, d), day);
+    }
+}
+
+static void test_iso_parse(void **state)
+{
+    int64_t t;
+    assert_int_equal(time_parse_iso("1970-01-01T00:00:00Z", &t), 0);
+    assert_int_equal(t, 0);
+    assert_int_equal(time_parse_iso("2024-02-29", &t), 0);
+    assert_int_equal(t, 1709164800);
+    assert_int_equal(time_parse_iso("2021-03-04T10:11:12+0000", &t), 0);
+    assert_int_equal(t, 1614852672);
+    assert_int_equal(time_parse_iso("2021-03-04T11:11:12.999+01:00", &t), 0);
+    assert_int_equal(t, 1614852672);
+    assert_int_equal(time_parse_iso("2021-03-04 10:11:12", &t), 0);
+    assert_int_equal(t, 1614852672);
+    assert_int_equal(time_parse_iso("2023-02-29", &t), -1);
+    assert_int_equal(time_parse_iso("2023-13-01", &t), -1);
+    assert_int_equal(time_parse_iso("2023-01-01T25:00", &t), -1);
+    assert_int_equal(time_parse_iso("2023-01-01Tjunk", &t), -1);
+    assert_int_equal(time_parse_iso("2023-01-01T10:00:00Zx", &t), -1);
+    assert_int_equal(time_parse_iso("", &t), -1);
+}
+
+static void test_iso_format(void **state)
+{
+    char out[21];
+    time_format_iso(1614852672, out);
+    assert_string_equal(out, "2021-03-04T10:11:12Z");
+    time_format_iso(-1, out);
+    assert_string_equal(out, "1969-12-31T23:59:59Z");
+}
+
+static void test_utf8(void **state)
+{
+    static const char ok[] = "h\xc3\xa4j \xe2\x82\xac \xf0\x9f\x98\x80";
+    assert_true(utf8_valid(ok, sizeof ok - 1));
+    assert_false(utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    assert_false(utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+    assert_false(utf8_valid("\xe2\x82", 2));         /* truncated */
+    assert_false(utf8_valid("\x80", 1));
+    char out[4];
+    for (uint32_t cp = 1; cp <= 0x10FFFF; cp += 7) {
+        size_t n = utf8_encode(cp, out);
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+            assert_int_equal(n, 0);
+            continue;
+        }
+        const char *p = out;
+        assert_int_equal(utf8_decode(&p, out + n), (int32_t)cp);
+        assert_ptr_equal(p, out + n);
+    }
+}
+
+static void test_buf_and_arena(void **state)
+{
+    struct buf b = {0};
+    for (int i = 0; i < 1000; i++)
+        buf_printf(&b, "%d,", i);
+    assert_int_equal(strncmp(b.data, "0,1,2,", 6), 0);
+    assert_int_equal(b.len, strlen(b.data));
+    buf_reset(&b);
+    buf_html_escape(&b, "<a href=\"x\">&'</a>");
+    assert_string_equal(b.data, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
+    buf_free(&b);
+
+    struct arena a = {0};
+    char *big = arena_alloc(&a, 100000);
+    memset(big, 1, 100000);
+    char *s = arena_printf(&a, "%s-%d", "x", 42);
+    assert_string_equal(s, "x-42");
+    assert_int_equal((uintptr_t)arena_alloc(&a, 3) % sizeof(max_align_t), 0);
+    arena_free(&a);
+}
+
+static void test_str_to_i64(void **state)
+{
+    int64_t v;
+    assert_int_equal(str_to_i64("-42", &v), 0);
+    assert_int_equal(v, -42);
+    assert_int_equal(str_to_i64("9223372036854775808", &v), -1);
+    assert_int_equal(str_to_i64("12x", &v), -1);
+    assert_int_equal(str_to_i64(" 1", &v), -1);
+    assert_int_equal(str_to_i64("", &v), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_civil_matches_timegm), cmocka_unit_test(test_iso_parse),
+        cmocka_unit_test(test_iso_format),           cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_buf_and_arena),        cmocka_unit_test(test_str_to_i64),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
