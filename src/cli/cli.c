@@ -4,16 +4,43 @@
 
 #include <stdio.h>
 
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"version", cmd_version, "print the version"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: kanal COMMAND [options]\n\ncommands:\n");
+    for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'kanal COMMAND --help' tells more about one command.\n");
+}
+
 int cli_main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: kanal COMMAND [options]\n");
+        usage(stderr);
         return 2;
     }
-    if (str_eq(argv[1], "version")) {
-        printf("kanal %s\n", KANAL_VERSION);
+    if (str_eq(argv[1], "--help") || str_eq(argv[1], "-h") || str_eq(argv[1], "help")) {
+        usage(stdout);
         return 0;
     }
-    fprintf(stderr, "kanal: unknown command '%s'\n", argv[1]);
+    for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+        if (str_eq(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "kanal: unknown command '%s' (see 'kanal --help')\n", argv[1]);
     return 2;
+}
+
+int cmd_version(int argc, char **argv)
+{
+    printf("kanal %s\n", KANAL_VERSION);
+    return 0;
 }
