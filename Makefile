@@ -27,7 +27,7 @@ CFLAGS  += -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -Isrc -I$(BUILD)/ge
 LDFLAGS += $(SANFLAGS)
 
 LIB_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/assets.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web_assets.o $(BUILD)/gen/db_migrations.o
 WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -59,11 +59,17 @@ $(BUILD)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c17 -O1 -Wall -o $@ $<
 
-$(BUILD)/gen/assets.c: $(BUILD)/tools/embed $(WEB)
-	@mkdir -p $(dir $@)
-	$(BUILD)/tools/embed $@ $(WEB)
+MIGRATIONS := $(sort $(wildcard src/db/migrations/*.sql))
 
-$(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
+$(BUILD)/gen/web_assets.c: $(BUILD)/tools/embed $(WEB)
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed $@ web_assets $(WEB)
+
+$(BUILD)/gen/db_migrations.c: $(BUILD)/tools/embed $(MIGRATIONS)
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed $@ db_migrations $(MIGRATIONS)
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkanal.a

@@ -1,0 +1,678 @@
+/* db: the two backends behind one statement API. SQLite is used directly;
+ * for PostgreSQL, `?` placeholders are rewritten to $n, values are sent as
+ * text parameters and the whole result is fetched on the first step. */
+#include "db/db.h"
+#include "base/asset.h"
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct db {
+    enum db_backend backend;
+    sqlite3 *lite;
+    PGconn *pg;
+};
+
+struct db_stmt {
+    struct db *db;
+    sqlite3_stmt *lite;
+    int lite_rc; /* last sqlite3_step result */
+    /* PostgreSQL */
+    char *sql;
+    int nparams;
+    char **params;
+    PGresult *res;
+    int row, nrows;
+    bool executed;
+    int64_t changes;
+};
+
+enum db_backend db_backend(const struct db *db)
+{
+    return db->backend;
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+static int lite_error(sqlite3 *lite, int rc, struct error *err, const char *what)
+{
+    int ext = lite ? sqlite3_extended_errcode(lite) : rc;
+    const char *msg = lite ? sqlite3_errmsg(lite) : sqlite3_errstr(rc);
+    enum error_kind kind = ERR_INTERNAL;
+    switch (ext) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY: kind = ERR_CONFLICT; break;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+    case SQLITE_CONSTRAINT_CHECK:
+    case SQLITE_CONSTRAINT_NOTNULL: kind = ERR_INVALID; break;
+    case SQLITE_FULL: kind = ERR_LIMIT; break;
+    default: break;
+    }
+    return error_set(err, kind, "%s: %s", what, msg);
+}
+
+static struct db *open_sqlite(const char *path, struct error *err)
+{
+    sqlite3 *lite = NULL;
+    int rc = sqlite3_open_v2(path, &lite,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "cannot open database '%s': %s", path,
+                  lite ? sqlite3_errmsg(lite) : sqlite3_errstr(rc));
+        sqlite3_close(lite);
+        return NULL;
+    }
+    sqlite3_busy_timeout(lite, 10000);
+    struct db *db = xcalloc(1, sizeof *db);
+    db->backend = DB_SQLITE;
+    db->lite = lite;
+    /* WAL lets readers (the dashboard) run beside one writer (an import);
+     * synchronous=NORMAL is durable across application crashes in WAL. */
+    if (db_exec(db,
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                "PRAGMA temp_store=MEMORY;",
+                err)) {
+        db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static struct db *open_pg(const char *url, struct error *err)
+{
+    PGconn *pg = PQconnectdb(url);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        char *msg = PQerrorMessage(pg);
+        size_t n = strlen(msg);
+        while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+            msg[--n] = '\0';
+        error_set(err, ERR_INTERNAL, "cannot connect to PostgreSQL: %s", msg);
+        PQfinish(pg);
+        return NULL;
+    }
+    struct db *db = xcalloc(1, sizeof *db);
+    db->backend = DB_POSTGRES;
+    db->pg = pg;
+    if (db_exec(db, "SET client_min_messages = warning; SET TIME ZONE 'UTC'", err)) {
+        db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+struct db *db_open(const char *url, struct error *err)
+{
+    if (!url || !*url) {
+        error_set(err, ERR_INVALID, "no database given (use --db PATH or KANAL_DB)");
+        return NULL;
+    }
+    if (str_starts_with(url, "postgres://") || str_starts_with(url, "postgresql://"))
+        return open_pg(url, err);
+    if (str_starts_with(url, "sqlite:"))
+        url += strlen("sqlite:");
+    return open_sqlite(url, err);
+}
+
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    if (db->lite)
+        sqlite3_close_v2(db->lite);
+    if (db->pg)
+        PQfinish(db->pg);
+    free(db);
+}
+
+/* ---- PostgreSQL helpers ---------------------------------------------------- */
+
+static int pg_result_error(PGresult *res, PGconn *pg, struct error *err)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!msg)
+        msg = res ? PQresultErrorMessage(res) : PQerrorMessage(pg);
+    enum error_kind kind = ERR_INTERNAL;
+    if (state && str_eq(state, "23505"))
+        kind = ERR_CONFLICT;
+    else if (state && (str_eq(state, "23503") || str_eq(state, "23514") || str_eq(state, "23502")))
+        kind = ERR_INVALID;
+    char clean[400];
+    snprintf(clean, sizeof clean, "%s", msg ? msg : "unknown error");
+    size_t n = strlen(clean);
+    while (n && (clean[n - 1] == '\n' || clean[n - 1] == ' '))
+        clean[--n] = '\0';
+    return error_set(err, kind, "database: %s", clean);
+}
+
+/* Rewrites `?` placeholders to $1..$n, leaving quoted text and comments. */
+static char *pg_placeholders(const char *sql, int *nparams)
+{
+    struct buf b = {0};
+    int n = 0;
+    for (const char *p = sql; *p; p++) {
+        if (*p == '\'' || *p == '"') {
+            char q = *p;
+            buf_putc(&b, *p++);
+            while (*p && *p != q)
+                buf_putc(&b, *p++);
+            if (!*p)
+                break;
+            buf_putc(&b, *p);
+        } else if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                buf_putc(&b, *p++);
+            if (!*p)
+                break;
+            buf_putc(&b, *p);
+        } else if (*p == '?') {
+            buf_printf(&b, "$%d", ++n);
+        } else {
+            buf_putc(&b, *p);
+        }
+    }
+    *nparams = n;
+    return buf_steal(&b);
+}
+
+/* The migrations are written for SQLite; these are the only words that
+ * differ for PostgreSQL in the subset they use. */
+static char *pg_ddl(const char *sql)
+{
+    static const struct {
+        const char *from, *to;
+    } words[] = {
+        {"INTEGER PRIMARY KEY", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"},
+        {"INTEGER", "BIGINT"},
+        {"REAL", "DOUBLE PRECISION"},
+    };
+    struct buf b = {0};
+    const char *p = sql;
+    while (*p) {
+        bool word_start = p == sql || !(p[-1] == '_' || (p[-1] >= 'A' && p[-1] <= 'Z') ||
+                                         (p[-1] >= 'a' && p[-1] <= 'z'));
+        size_t i;
+        for (i = 0; word_start && i < ARRAY_LEN(words); i++) {
+            size_t n = strlen(words[i].from);
+            char next = p[n];
+            if (strncmp(p, words[i].from, n) == 0 &&
+                !(next == '_' || (next >= 'A' && next <= 'Z') || (next >= 'a' && next <= 'z'))) {
+                buf_puts(&b, words[i].to);
+                p += n;
+                break;
+            }
+        }
+        if (!word_start || i == ARRAY_LEN(words))
+            buf_putc(&b, *p++);
+    }
+    return buf_steal(&b);
+}
+
+/* ---- statements ------------------------------------------------------------ */
+
+int db_exec(struct db *db, const char *sql, struct error *err)
+{
+    if (db->backend == DB_SQLITE) {
+        char *msg = NULL;
+        int rc = sqlite3_exec(db->lite, sql, NULL, NULL, &msg);
+        if (rc != SQLITE_OK) {
+            error_set(err, rc == SQLITE_FULL ? ERR_LIMIT : ERR_INTERNAL, "database: %s",
+                      msg ? msg : sqlite3_errstr(rc));
+            sqlite3_free(msg);
+            return -1;
+        }
+        return 0;
+    }
+    PGresult *res = PQexec(db->pg, sql);
+    ExecStatusType s = PQresultStatus(res);
+    int rc = 0;
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+        rc = pg_result_error(res, db->pg, err);
+    PQclear(res);
+    return rc;
+}
+
+struct db_stmt *db_prepare(struct db *db, const char *sql, struct error *err)
+{
+    struct db_stmt *st = xcalloc(1, sizeof *st);
+    st->db = db;
+    if (db->backend == DB_SQLITE) {
+        int rc = sqlite3_prepare_v2(db->lite, sql, -1, &st->lite, NULL);
+        if (rc != SQLITE_OK) {
+            lite_error(db->lite, rc, err, "database");
+            free(st);
+            return NULL;
+        }
+        return st;
+    }
+    st->sql = pg_placeholders(sql, &st->nparams);
+    st->params = xcalloc((size_t)st->nparams + 1, sizeof *st->params);
+    return st;
+}
+
+static void pg_set_param(struct db_stmt *st, int i, char *value)
+{
+    if (i < 1 || i > st->nparams) {
+        free(value);
+        return;
+    }
+    free(st->params[i - 1]);
+    st->params[i - 1] = value;
+}
+
+void db_bind_int(struct db_stmt *st, int i, int64_t v)
+{
+    if (st->lite) {
+        sqlite3_bind_int64(st->lite, i, v);
+        return;
+    }
+    char tmp[24];
+    snprintf(tmp, sizeof tmp, "%lld", (long long)v);
+    pg_set_param(st, i, xstrdup(tmp));
+}
+
+void db_bind_double(struct db_stmt *st, int i, double v)
+{
+    if (st->lite) {
+        sqlite3_bind_double(st->lite, i, v);
+        return;
+    }
+    char tmp[40];
+    snprintf(tmp, sizeof tmp, "%.17g", v);
+    pg_set_param(st, i, xstrdup(tmp));
+}
+
+void db_bind_text(struct db_stmt *st, int i, const char *s)
+{
+    if (st->lite) {
+        if (s)
+            sqlite3_bind_text(st->lite, i, s, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(st->lite, i);
+        return;
+    }
+    pg_set_param(st, i, s ? xstrdup(s) : NULL);
+}
+
+void db_bind_null(struct db_stmt *st, int i)
+{
+    if (st->lite)
+        sqlite3_bind_null(st->lite, i);
+    else
+        pg_set_param(st, i, NULL);
+}
+
+int db_step(struct db_stmt *st, struct error *err)
+{
+    if (st->lite) {
+        st->lite_rc = sqlite3_step(st->lite);
+        if (st->lite_rc == SQLITE_ROW)
+            return 1;
+        if (st->lite_rc == SQLITE_DONE) {
+            st->changes = sqlite3_changes64(st->db->lite);
+            return 0;
+        }
+        return lite_error(st->db->lite, st->lite_rc, err, "database");
+    }
+    if (!st->executed) {
+        st->res = PQexecParams(st->db->pg, st->sql, st->nparams, NULL,
+                               (const char *const *)st->params, NULL, NULL, 0);
+        st->executed = true;
+        st->row = -1;
+        ExecStatusType s = PQresultStatus(st->res);
+        if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+            pg_result_error(st->res, st->db->pg, err);
+            PQclear(st->res);
+            st->res = NULL;
+            st->nrows = 0;
+            return -1;
+        }
+        st->nrows = PQntuples(st->res);
+        const char *n = PQcmdTuples(st->res);
+        st->changes = n && *n ? atoll(n) : 0;
+    }
+    if (!st->res)
+        return -1;
+    if (st->row + 1 < st->nrows) {
+        st->row++;
+        return 1;
+    }
+    return 0;
+}
+
+bool db_col_null(struct db_stmt *st, int i)
+{
+    if (st->lite)
+        return sqlite3_column_type(st->lite, i) == SQLITE_NULL;
+    return !st->res || st->row < 0 || PQgetisnull(st->res, st->row, i);
+}
+
+int64_t db_col_int(struct db_stmt *st, int i)
+{
+    if (st->lite)
+        return sqlite3_column_int64(st->lite, i);
+    if (db_col_null(st, i))
+        return 0;
+    return strtoll(PQgetvalue(st->res, st->row, i), NULL, 10);
+}
+
+double db_col_double(struct db_stmt *st, int i)
+{
+    if (st->lite)
+        return sqlite3_column_double(st->lite, i);
+    if (db_col_null(st, i))
+        return 0;
+    return strtod(PQgetvalue(st->res, st->row, i), NULL);
+}
+
+const char *db_col_text(struct db_stmt *st, int i)
+{
+    if (st->lite) {
+        const unsigned char *s = sqlite3_column_text(st->lite, i);
+        return s ? (const char *)s : "";
+    }
+    if (db_col_null(st, i))
+        return "";
+    return PQgetvalue(st->res, st->row, i);
+}
+
+int db_col_count(struct db_stmt *st)
+{
+    if (st->lite)
+        return sqlite3_column_count(st->lite);
+    return st->res ? PQnfields(st->res) : 0;
+}
+
+const char *db_col_name(struct db_stmt *st, int i)
+{
+    if (st->lite)
+        return sqlite3_column_name(st->lite, i);
+    return st->res ? PQfname(st->res, i) : "";
+}
+
+void db_reset(struct db_stmt *st)
+{
+    if (st->lite) {
+        sqlite3_reset(st->lite);
+        sqlite3_clear_bindings(st->lite);
+        st->lite_rc = 0;
+        return;
+    }
+    PQclear(st->res);
+    st->res = NULL;
+    st->executed = false;
+    for (int i = 0; i < st->nparams; i++) {
+        free(st->params[i]);
+        st->params[i] = NULL;
+    }
+}
+
+void db_finalize(struct db_stmt *st)
+{
+    if (!st)
+        return;
+    if (st->lite) {
+        sqlite3_finalize(st->lite);
+    } else {
+        db_reset(st);
+        free(st->params);
+        free(st->sql);
+    }
+    free(st);
+}
+
+int64_t db_stmt_changes(struct db_stmt *st)
+{
+    return st->changes;
+}
+
+bool db_has_row(struct db_stmt *st)
+{
+    if (st->lite)
+        return st->lite_rc == SQLITE_ROW;
+    return st->res && st->row >= 0 && st->row < st->nrows;
+}
+
+static void bind_va(struct db_stmt *st, const char *types, va_list ap)
+{
+    for (int i = 0; types[i]; i++) {
+        switch (types[i]) {
+        case 'i': db_bind_int(st, i + 1, va_arg(ap, int64_t)); break;
+        case 'I': {
+            const int64_t *p = va_arg(ap, const int64_t *);
+            if (p)
+                db_bind_int(st, i + 1, *p);
+            else
+                db_bind_null(st, i + 1);
+            break;
+        }
+        case 'd': db_bind_double(st, i + 1, va_arg(ap, double)); break;
+        case 't': db_bind_text(st, i + 1, va_arg(ap, const char *)); break;
+        default: abort(); /* a programming error, not an input error */
+        }
+    }
+}
+
+static struct db_stmt *query_va(struct db *db, struct error *err, const char *sql,
+                                const char *types, va_list ap)
+{
+    struct db_stmt *st = db_prepare(db, sql, err);
+    if (!st)
+        return NULL;
+    bind_va(st, types, ap);
+    if (db_step(st, err) < 0) {
+        db_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
+struct db_stmt *db_query(struct db *db, struct error *err, const char *sql, const char *types,
+                         ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    struct db_stmt *st = query_va(db, err, sql, types, ap);
+    va_end(ap);
+    return st;
+}
+
+int64_t db_run(struct db *db, struct error *err, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    struct db_stmt *st = query_va(db, err, sql, types, ap);
+    va_end(ap);
+    if (!st)
+        return -1;
+    /* Drain RETURNING rows so the statement completes; stepping one that is
+     * already done would make SQLite run it again. */
+    int rc = 0;
+    if (db_has_row(st))
+        while ((rc = db_step(st, err)) == 1)
+            ;
+    int64_t changes = db_stmt_changes(st);
+    db_finalize(st);
+    return rc < 0 ? -1 : changes;
+}
+
+int db_scalar(struct db *db, struct error *err, int64_t *out, const char *sql, const char *types,
+              ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    struct db_stmt *st = query_va(db, err, sql, types, ap);
+    va_end(ap);
+    if (!st)
+        return -1;
+    int found = db_has_row(st);
+    if (found && out)
+        *out = db_col_int(st, 0);
+    /* Finish the statement: an INSERT ... RETURNING is complete only then. */
+    while (found && db_step(st, err) == 1)
+        ;
+    db_finalize(st);
+    return found;
+}
+
+/* ---- transactions ----------------------------------------------------------- */
+
+int db_begin(struct db *db, struct error *err)
+{
+    /* IMMEDIATE takes SQLite's write lock up front, so two writers queue on
+     * busy_timeout instead of one failing halfway through. */
+    return db_exec(db, db->backend == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", err);
+}
+
+int db_commit(struct db *db, struct error *err)
+{
+    return db_exec(db, "COMMIT", err);
+}
+
+void db_rollback(struct db *db)
+{
+    db_exec(db, "ROLLBACK", NULL);
+}
+
+/* ---- migrations --------------------------------------------------------------- */
+
+static int ensure_migrations_table(struct db *db, struct error *err)
+{
+    return db_exec(db,
+                   "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL "
+                   "PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                   err);
+}
+
+int db_schema_version(struct db *db, struct error *err)
+{
+    if (ensure_migrations_table(db, err))
+        return -1;
+    int64_t v = 0;
+    if (db_scalar(db, err, &v, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", "") < 0)
+        return -1;
+    return (int)v;
+}
+
+int db_migrate(struct db *db, struct error *err)
+{
+    int applied = 0;
+    /* Two servers starting at once against one PostgreSQL must not both
+     * migrate; SQLite's write lock does the same through BEGIN IMMEDIATE. */
+    if (db->backend == DB_POSTGRES && db_exec(db, "SELECT pg_advisory_lock(7406391)", err))
+        return -1;
+    int current = db_schema_version(db, err);
+    if (current < 0)
+        goto fail;
+    for (const struct asset *m = db_migrations; m->name; m++) {
+        int version = atoi(m->name);
+        if (version <= 0) {
+            error_set(err, ERR_INTERNAL, "migration '%s' has no number", m->name);
+            goto fail;
+        }
+        if (version <= current)
+            continue;
+        if (db_begin(db, err))
+            goto fail;
+        /* Re-read inside the lock: another process may have just done it. */
+        int64_t done = 0;
+        if (db_scalar(db, err, &done, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?",
+                      "i", (int64_t)version) < 0) {
+            db_rollback(db);
+            goto fail;
+        }
+        if (done) {
+            db_rollback(db);
+            continue;
+        }
+        char *sql = db->backend == DB_POSTGRES ? pg_ddl((const char *)m->data)
+                                               : xstrdup((const char *)m->data);
+        int rc = db_exec(db, sql, err);
+        free(sql);
+        if (rc == 0)
+            rc = db_run(db, err,
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                        "iti", (int64_t)version, m->name, time_now()) < 0;
+        if (rc == 0)
+            rc = db_commit(db, err);
+        if (rc) {
+            char why[sizeof err->msg];
+            snprintf(why, sizeof why, "%s", err ? err->msg : "");
+            db_rollback(db);
+            error_set(err, ERR_INTERNAL, "migration %s failed: %s", m->name, why);
+            goto fail;
+        }
+        log_info("applied migration %s", m->name);
+        applied++;
+    }
+    if (db->backend == DB_POSTGRES)
+        db_exec(db, "SELECT pg_advisory_unlock(7406391)", NULL);
+    return applied;
+fail:
+    if (db->backend == DB_POSTGRES)
+        db_exec(db, "SELECT pg_advisory_unlock(7406391)", NULL);
+    return -1;
+}
+
+/* ---- pool ----------------------------------------------------------------------- */
+
+struct db_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    int size, nfree;
+    struct db **all, **free_list;
+};
+
+struct db_pool *db_pool_open(const char *url, int size, struct error *err)
+{
+    struct db_pool *pool = xcalloc(1, sizeof *pool);
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->freed, NULL);
+    pool->all = xcalloc((size_t)size, sizeof *pool->all);
+    pool->free_list = xcalloc((size_t)size, sizeof *pool->free_list);
+    for (int i = 0; i < size; i++) {
+        struct db *db = db_open(url, err);
+        if (!db) {
+            db_pool_close(pool);
+            return NULL;
+        }
+        pool->all[pool->size++] = db;
+        pool->free_list[pool->nfree++] = db;
+    }
+    return pool;
+}
+
+struct db *db_pool_get(struct db_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    while (pool->nfree == 0)
+        pthread_cond_wait(&pool->freed, &pool->lock);
+    struct db *db = pool->free_list[--pool->nfree];
+    pthread_mutex_unlock(&pool->lock);
+    return db;
+}
+
+void db_pool_put(struct db_pool *pool, struct db *db)
+{
+    pthread_mutex_lock(&pool->lock);
+    pool->free_list[pool->nfree++] = db;
+    pthread_cond_signal(&pool->freed);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+void db_pool_close(struct db_pool *pool)
+{
+    if (!pool)
+        return;
+    for (int i = 0; i < pool->size; i++)
+        db_close(pool->all[i]);
+    free(pool->all);
+    free(pool->free_list);
+    pthread_mutex_destroy(&pool->lock);
+    pthread_cond_destroy(&pool->freed);
+    free(pool);
+}

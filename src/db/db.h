@@ -1,0 +1,81 @@
+/* db: one connection type over SQLite (default) and PostgreSQL. Queries use
+ * `?` placeholders on both; values are always bound, never spliced. Numbered
+ * migrations from src/db/migrations/ run at start. */
+#ifndef KANAL_DB_H
+#define KANAL_DB_H
+
+#include "base/base.h"
+
+enum db_backend { DB_SQLITE, DB_POSTGRES };
+
+struct db;
+struct db_stmt;
+
+/* Opens "PATH" or "sqlite:PATH" (SQLite, WAL mode, foreign keys on) or
+ * "postgres://..." / "postgresql://..." (libpq connection URI). The caller
+ * owns the result and closes it with db_close. NULL and err on failure. */
+struct db *db_open(const char *url, struct error *err);
+void db_close(struct db *db);
+enum db_backend db_backend(const struct db *db);
+
+/* Applies the embedded migrations not yet applied, each in its own
+ * transaction, and records them in schema_migrations. Returns how many ran,
+ * or -1. */
+int db_migrate(struct db *db, struct error *err);
+/* Highest applied migration number, 0 for none, -1 on error. */
+int db_schema_version(struct db *db, struct error *err);
+
+/* Runs SQL without parameters or results (may hold several statements). */
+int db_exec(struct db *db, const char *sql, struct error *err);
+
+/* Prepares one statement. Owned by the caller: db_finalize it. */
+struct db_stmt *db_prepare(struct db *db, const char *sql, struct error *err);
+/* Parameters are numbered from 1. A NULL string binds SQL NULL. */
+void db_bind_int(struct db_stmt *st, int i, int64_t v);
+void db_bind_double(struct db_stmt *st, int i, double v);
+void db_bind_text(struct db_stmt *st, int i, const char *s);
+void db_bind_null(struct db_stmt *st, int i);
+/* 1: a row is ready; 0: done; -1: error (err filled; a unique-key clash is
+ * ERR_CONFLICT, a failed foreign key or check ERR_INVALID). */
+int db_step(struct db_stmt *st, struct error *err);
+/* Columns are numbered from 0; valid until the next step/reset/finalize. */
+bool db_col_null(struct db_stmt *st, int i);
+int64_t db_col_int(struct db_stmt *st, int i);
+double db_col_double(struct db_stmt *st, int i);
+const char *db_col_text(struct db_stmt *st, int i); /* "" for NULL */
+int db_col_count(struct db_stmt *st);
+const char *db_col_name(struct db_stmt *st, int i);
+/* Clears results and bindings so the statement can run again. */
+void db_reset(struct db_stmt *st);
+void db_finalize(struct db_stmt *st);
+/* Rows changed by the statement's last run. */
+int64_t db_stmt_changes(struct db_stmt *st);
+
+/* Runs one statement with parameters given by a type string, one letter per
+ * `?`: 'i' int64_t, 'I' const int64_t * (NULL binds NULL), 'd' double,
+ * 't' const char * (NULL binds NULL). Returns the statement stepped once
+ * (check db_has_row), or NULL and err. Caller finalizes. */
+struct db_stmt *db_query(struct db *db, struct error *err, const char *sql, const char *types,
+                         ...);
+bool db_has_row(struct db_stmt *st);
+/* Like db_query for statements whose result is not needed; returns the
+ * number of rows changed, or -1. */
+int64_t db_run(struct db *db, struct error *err, const char *sql, const char *types, ...);
+/* For "INSERT ... RETURNING id" and "SELECT x ...": the first column of the
+ * first row as an integer. Returns 1 with *out set, 0 for no row, -1. */
+int db_scalar(struct db *db, struct error *err, int64_t *out, const char *sql, const char *types,
+              ...);
+
+int db_begin(struct db *db, struct error *err);
+int db_commit(struct db *db, struct error *err);
+void db_rollback(struct db *db);
+
+/* A fixed set of connections shared by server threads: get blocks until one
+ * is free. The pool owns the connections. */
+struct db_pool;
+struct db_pool *db_pool_open(const char *url, int size, struct error *err);
+struct db *db_pool_get(struct db_pool *pool);
+void db_pool_put(struct db_pool *pool, struct db *db);
+void db_pool_close(struct db_pool *pool);
+
+#endif
