@@ -1,0 +1,76 @@
+/* h_entity: the API of workspaces, channels, campaigns and tags. The route
+ * names the entity; the model's field tables do the rest. */
+#include "http/internal.h"
+
+static int64_t scope(const struct request *r)
+{
+    return r->entity == &entity_workspace ? 0 : r->ws;
+}
+
+static int64_t target(const struct request *r)
+{
+    return r->entity == &entity_workspace ? r->ws : r->id;
+}
+
+void h_entity_list(struct request *r)
+{
+    struct error err = {0};
+    struct page pg;
+    if (!request_page(r, &pg))
+        return;
+    json_t *out = entity_list(r->db, r->entity, scope(r), r->query, &pg, &err);
+    if (!out)
+        reply_error(r, &err);
+    else
+        reply_json(r, 200, out);
+}
+
+void h_entity_get(struct request *r)
+{
+    struct error err = {0};
+    json_t *out = entity_get(r->db, r->entity, scope(r), target(r), &err);
+    if (!out)
+        reply_error(r, &err);
+    else
+        reply_json(r, 200, out);
+}
+
+void h_entity_create(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    json_t *out = entity_create(r->db, r->entity, scope(r), in, &who, &err);
+    json_decref(in);
+    if (!out)
+        reply_error(r, &err);
+    else
+        reply_json(r, 201, out);
+}
+
+void h_entity_update(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    json_t *out = entity_update(r->db, r->entity, scope(r), target(r), in, &who, &err);
+    json_decref(in);
+    if (!out)
+        reply_error(r, &err);
+    else
+        reply_json(r, 200, out);
+}
+
+void h_entity_delete(struct request *r)
+{
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    if (entity_delete(r->db, r->entity, scope(r), target(r), &who, &err))
+        reply_error(r, &err);
+    else
+        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+}

@@ -1,0 +1,37 @@
+/* h_message: the inbox API: list and filter messages, and the moderator's
+ * changes to one (status, team, assignee, sentiment correction). */
+#include "http/internal.h"
+
+void h_message_list(struct request *r)
+{
+    struct error err = {0};
+    struct page pg;
+    struct message_filter f;
+    if (!request_page(r, &pg))
+        return;
+    if (message_filter_parse(&f, r->query, &err)) {
+        reply_error(r, &err);
+        return;
+    }
+    json_t *out = message_list(r->db, r->ws, &f, &pg, &err);
+    out ? reply_json(r, 200, out) : reply_error(r, &err);
+}
+
+void h_message_get(struct request *r)
+{
+    struct error err = {0};
+    json_t *out = message_get(r->db, r->ws, r->id, &err);
+    out ? reply_json(r, 200, out) : reply_error(r, &err);
+}
+
+void h_message_update(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    json_t *out = message_update(r->db, r->ws, r->id, in, &who, &err);
+    json_decref(in);
+    out ? reply_json(r, 200, out) : reply_error(r, &err);
+}

@@ -1,0 +1,90 @@
+/* h_session: sign in and out with a browser session (HttpOnly, SameSite=Strict
+ * cookie plus a CSRF token the page sends back in X-CSRF-Token), with
+ * failed sign-ins throttled per email and per client address. */
+#include "http/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static json_t *session_json(const struct request *r, const char *csrf)
+{
+    return json_pack("{s:o, s:s}", "user", user_to_json(&r->user), "csrf_token", csrf);
+}
+
+void h_session_create(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    const char *key;
+    json_t *v;
+    json_object_foreach(in, key, v) if (!str_eq(key, "email") && !str_eq(key, "password"))
+    {
+        reply_errorf(r, 400, "invalid", "unknown field '%s' (send email and password)", key);
+        goto done;
+    }
+    const char *email = json_string_value(json_object_get(in, "email"));
+    const char *password = json_string_value(json_object_get(in, "password"));
+    if (!email || !password) {
+        reply_errorf(r, 400, "invalid", "fields 'email' and 'password' are required strings");
+        goto done;
+    }
+    char email_key[300], client_key[80];
+    snprintf(email_key, sizeof email_key, "e:%s", email);
+    for (char *p = email_key; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    snprintf(client_key, sizeof client_key, "c:%s", r->client);
+    int64_t now = time_now(), wait = 0, wait2 = 0;
+    if (ratelimit_blocked(email_key, now, &wait) | ratelimit_blocked(client_key, now, &wait2)) {
+        if (wait2 > wait)
+            wait = wait2;
+        snprintf(r->retry_after, sizeof r->retry_after, "%lld", (long long)wait);
+        reply_errorf(r, 429, "rate_limited", "too many failed sign-ins; try again in %lld seconds",
+                     (long long)wait);
+        goto done;
+    }
+    struct error err = {0};
+    if (user_authenticate(r->db, email, password, &r->user, &err)) {
+        if (err.kind == ERR_AUTH) {
+            ratelimit_fail(email_key, now);
+            ratelimit_fail(client_key, now);
+        }
+        reply_error(r, &err);
+        goto done;
+    }
+    ratelimit_reset(email_key);
+    char token[TOKEN_HEX + 1], csrf[TOKEN_HEX + 1];
+    if (session_create(r->db, r->user.id, token, csrf, &err)) {
+        reply_error(r, &err);
+        goto done;
+    }
+    r->signed_in = true;
+    snprintf(r->set_cookie, sizeof r->set_cookie,
+             "kanal_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", token,
+             SESSION_TTL, r->cfg->secure_cookies ? "; Secure" : "");
+    reply_json(r, 201, session_json(r, csrf));
+done:
+    json_decref(in);
+}
+
+void h_session_get(struct request *r)
+{
+    if (r->via_token) {
+        reply_json(r, 200, json_pack("{s:o, s:n}", "user", user_to_json(&r->user), "csrf_token"));
+        return;
+    }
+    reply_json(r, 200, session_json(r, r->csrf));
+}
+
+void h_session_delete(struct request *r)
+{
+    struct error err = {0};
+    if (!r->via_token && session_delete(r->db, r->session_token, &err)) {
+        reply_error(r, &err);
+        return;
+    }
+    snprintf(r->set_cookie, sizeof r->set_cookie,
+             "kanal_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
+             r->cfg->secure_cookies ? "; Secure" : "");
+    reply_json(r, 200, json_pack("{s:b}", "signed_out", 1));
+}

@@ -1,0 +1,26 @@
+/* http: kanal's web server: the JSON API under /api/v1, the web UI, health
+ * and metrics, on libmicrohttpd. */
+#ifndef KANAL_HTTP_H
+#define KANAL_HTTP_H
+
+#include "base/base.h"
+
+struct server_config {
+    const char *db_url;
+    const char *host; /* numeric address to bind: 127.0.0.1, ::1, 0.0.0.0 */
+    int port;
+    int threads;
+    size_t max_body;     /* bytes */
+    bool secure_cookies; /* add Secure: set when served behind TLS */
+};
+
+/* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" into cfg->host (caller keeps
+ * `buf` alive) and cfg->port. */
+int http_parse_listen(const char *s, char *buf, size_t bufsize, struct server_config *cfg,
+                      struct error *err);
+
+/* Migrates the database, serves until SIGTERM or SIGINT, then finishes the
+ * requests in flight and returns 0; -1 and err if it cannot start. */
+int http_serve(const struct server_config *cfg, struct error *err);
+
+#endif

@@ -1,0 +1,100 @@
+/* http internals: the request every handler gets, the route table and the
+ * reply helpers. Handlers are thin: parse, call one model function, reply. */
+#ifndef KANAL_HTTP_INTERNAL_H
+#define KANAL_HTTP_INTERNAL_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "http/http.h"
+#include "model/model.h"
+
+/* What a route demands of the caller; checked before its handler runs. */
+enum access {
+    ACC_PUBLIC,   /* anyone */
+    ACC_SIGNED,   /* any signed-in user */
+    ACC_AUTHOR,   /* admin, editor, author: write posts */
+    ACC_MODERATE, /* admin, editor, moderator: work the inbox */
+    ACC_EDIT,     /* admin, editor: channels, campaigns, tags, approving */
+    ACC_ADMIN,    /* admin: users, workspaces */
+};
+bool access_allows(enum access a, enum role r);
+
+struct request {
+    struct MHD_Connection *conn;
+    const struct server_config *cfg;
+    const char *method, *url;
+    struct buf body;
+    bool body_too_large;
+    json_t *query; /* every query parameter, as strings */
+    struct db *db;
+    uint64_t started_ns;
+    /* who is asking */
+    bool signed_in, via_token;
+    struct user user;
+    char csrf[TOKEN_HEX + 1];
+    char session_token[TOKEN_HEX + 1];
+    char client[64]; /* the peer's address, for rate limits; never stored */
+    /* route parameters: /workspaces/:ws/things/:id */
+    int64_t ws, id;
+    const struct entity *entity;
+    /* the answer */
+    unsigned status;
+    struct buf out;
+    const char *content_type;
+    char set_cookie[256];
+    char retry_after[16];
+    const char *route; /* the route's pattern, for metrics */
+};
+
+typedef void (*handler_fn)(struct request *r);
+
+/* Replies: each sets status and body; json is consumed (decref'd). */
+void reply_json(struct request *r, unsigned status, json_t *json);
+void reply_error(struct request *r, const struct error *err);
+void reply_errorf(struct request *r, unsigned status, const char *code, const char *fmt, ...)
+    PRINTF_LIKE(4, 5);
+/* Parses the body as a JSON object; replies 400/415 and returns NULL if it
+ * is not one. */
+json_t *request_json(struct request *r);
+/* Parses ?limit= and ?cursor=; replies 400 and returns false if wrong. */
+bool request_page(struct request *r, struct page *pg);
+/* An actor for the audit log. */
+struct actor request_actor(const struct request *r);
+
+/* handlers, one file per resource */
+void h_session_create(struct request *r);
+void h_session_get(struct request *r);
+void h_session_delete(struct request *r);
+void h_entity_list(struct request *r);
+void h_entity_get(struct request *r);
+void h_entity_create(struct request *r);
+void h_entity_update(struct request *r);
+void h_entity_delete(struct request *r);
+void h_post_list(struct request *r);
+void h_post_get(struct request *r);
+void h_post_create(struct request *r);
+void h_post_update(struct request *r);
+void h_post_delete(struct request *r);
+void h_message_list(struct request *r);
+void h_message_get(struct request *r);
+void h_message_update(struct request *r);
+void h_user_list(struct request *r);
+void h_user_create(struct request *r);
+void h_token_list(struct request *r);
+void h_token_create(struct request *r);
+void h_token_revoke(struct request *r);
+void h_healthz(struct request *r);
+void h_metrics(struct request *r);
+void h_static(struct request *r);
+
+/* Login throttling, shared by the session handler and the server. */
+bool ratelimit_blocked(const char *key, int64_t now, int64_t *retry_after);
+void ratelimit_fail(const char *key, int64_t now);
+void ratelimit_reset(const char *key);
+
+/* Request counters for /metrics. */
+void metrics_observe(const char *method, const char *route, unsigned status, uint64_t ns);
+void metrics_render(struct buf *out);
+
+#endif

@@ -1,0 +1,69 @@
+/* ratelimit: counts failed sign-ins per key (an email, a client address) in a
+ * fixed window, in memory. A restart forgets them, which is acceptable: the
+ * limit slows guessing, argon2id makes each guess expensive anyway. */
+#include "http/internal.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#define SLOTS 4096
+#define WINDOW 900   /* seconds */
+#define MAX_FAILS 5  /* per window and key */
+
+struct slot {
+    uint64_t hash;
+    int64_t window_start;
+    int fails;
+};
+
+static struct slot slots[SLOTS];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h | 1; /* 0 marks an empty slot */
+}
+
+/* The key's slot; a collision takes over the slot, which can only make the
+ * limit forget, never lock someone out for another's failures twice. */
+static struct slot *find(uint64_t h)
+{
+    struct slot *s = &slots[h % SLOTS];
+    if (s->hash != h)
+        *s = (struct slot){.hash = h};
+    return s;
+}
+
+bool ratelimit_blocked(const char *key, int64_t now, int64_t *retry_after)
+{
+    pthread_mutex_lock(&lock);
+    struct slot *s = find(fnv1a(key));
+    bool blocked = s->fails >= MAX_FAILS && now - s->window_start < WINDOW;
+    if (blocked)
+        *retry_after = WINDOW - (now - s->window_start);
+    pthread_mutex_unlock(&lock);
+    return blocked;
+}
+
+void ratelimit_fail(const char *key, int64_t now)
+{
+    pthread_mutex_lock(&lock);
+    struct slot *s = find(fnv1a(key));
+    if (now - s->window_start >= WINDOW) {
+        s->window_start = now;
+        s->fails = 0;
+    }
+    s->fails++;
+    pthread_mutex_unlock(&lock);
+}
+
+void ratelimit_reset(const char *key)
+{
+    pthread_mutex_lock(&lock);
+    struct slot *s = find(fnv1a(key));
+    s->fails = 0;
+    pthread_mutex_unlock(&lock);
+}

@@ -1,0 +1,535 @@
+/* server: the libmicrohttpd daemon, the request lifecycle, the route table
+ * with the access each route demands, authentication (session cookie with
+ * CSRF token, or Bearer API token) and the reply helpers. */
+#include "http/internal.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct db_pool *pool;
+
+/* ---- routes --------------------------------------------------------------------- */
+
+struct route {
+    const char *method;
+    const char *pattern; /* ":ws" and ":id" match positive integers */
+    handler_fn fn;
+    enum access access;
+    const struct entity *entity;
+};
+
+static const struct route routes[] = {
+    {"GET", "/healthz", h_healthz, ACC_PUBLIC, NULL},
+    {"GET", "/metrics", h_metrics, ACC_PUBLIC, NULL},
+    {"POST", "/api/v1/session", h_session_create, ACC_PUBLIC, NULL},
+    {"GET", "/api/v1/session", h_session_get, ACC_SIGNED, NULL},
+    {"DELETE", "/api/v1/session", h_session_delete, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/users", h_user_list, ACC_ADMIN, NULL},
+    {"POST", "/api/v1/users", h_user_create, ACC_ADMIN, NULL},
+    {"GET", "/api/v1/tokens", h_token_list, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/tokens", h_token_create, ACC_SIGNED, NULL},
+    {"DELETE", "/api/v1/tokens/:id", h_token_revoke, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces", h_entity_list, ACC_SIGNED, &entity_workspace},
+    {"POST", "/api/v1/workspaces", h_entity_create, ACC_ADMIN, &entity_workspace},
+    {"GET", "/api/v1/workspaces/:ws", h_entity_get, ACC_SIGNED, &entity_workspace},
+    {"PATCH", "/api/v1/workspaces/:ws", h_entity_update, ACC_ADMIN, &entity_workspace},
+    {"DELETE", "/api/v1/workspaces/:ws", h_entity_delete, ACC_ADMIN, &entity_workspace},
+    {"GET", "/api/v1/workspaces/:ws/channels", h_entity_list, ACC_SIGNED, &entity_channel},
+    {"POST", "/api/v1/workspaces/:ws/channels", h_entity_create, ACC_EDIT, &entity_channel},
+    {"GET", "/api/v1/workspaces/:ws/channels/:id", h_entity_get, ACC_SIGNED, &entity_channel},
+    {"PATCH", "/api/v1/workspaces/:ws/channels/:id", h_entity_update, ACC_EDIT, &entity_channel},
+    {"DELETE", "/api/v1/workspaces/:ws/channels/:id", h_entity_delete, ACC_EDIT, &entity_channel},
+    {"GET", "/api/v1/workspaces/:ws/campaigns", h_entity_list, ACC_SIGNED, &entity_campaign},
+    {"POST", "/api/v1/workspaces/:ws/campaigns", h_entity_create, ACC_EDIT, &entity_campaign},
+    {"GET", "/api/v1/workspaces/:ws/campaigns/:id", h_entity_get, ACC_SIGNED, &entity_campaign},
+    {"PATCH", "/api/v1/workspaces/:ws/campaigns/:id", h_entity_update, ACC_EDIT, &entity_campaign},
+    {"DELETE", "/api/v1/workspaces/:ws/campaigns/:id", h_entity_delete, ACC_EDIT, &entity_campaign},
+    {"GET", "/api/v1/workspaces/:ws/tags", h_entity_list, ACC_SIGNED, &entity_tag},
+    {"POST", "/api/v1/workspaces/:ws/tags", h_entity_create, ACC_EDIT, &entity_tag},
+    {"GET", "/api/v1/workspaces/:ws/tags/:id", h_entity_get, ACC_SIGNED, &entity_tag},
+    {"PATCH", "/api/v1/workspaces/:ws/tags/:id", h_entity_update, ACC_EDIT, &entity_tag},
+    {"DELETE", "/api/v1/workspaces/:ws/tags/:id", h_entity_delete, ACC_EDIT, &entity_tag},
+    {"GET", "/api/v1/workspaces/:ws/posts", h_post_list, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/workspaces/:ws/posts", h_post_create, ACC_AUTHOR, NULL},
+    {"GET", "/api/v1/workspaces/:ws/posts/:id", h_post_get, ACC_SIGNED, NULL},
+    {"PATCH", "/api/v1/workspaces/:ws/posts/:id", h_post_update, ACC_AUTHOR, NULL},
+    {"DELETE", "/api/v1/workspaces/:ws/posts/:id", h_post_delete, ACC_EDIT, NULL},
+    {"GET", "/api/v1/workspaces/:ws/messages", h_message_list, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/messages/:id", h_message_get, ACC_SIGNED, NULL},
+    {"PATCH", "/api/v1/workspaces/:ws/messages/:id", h_message_update, ACC_MODERATE, NULL},
+};
+
+bool access_allows(enum access a, enum role r)
+{
+    switch (a) {
+    case ACC_PUBLIC:
+    case ACC_SIGNED: return true;
+    case ACC_AUTHOR: return r == ROLE_ADMIN || r == ROLE_EDITOR || r == ROLE_AUTHOR;
+    case ACC_MODERATE: return r == ROLE_ADMIN || r == ROLE_EDITOR || r == ROLE_MODERATOR;
+    case ACC_EDIT: return r == ROLE_ADMIN || r == ROLE_EDITOR;
+    case ACC_ADMIN: return r == ROLE_ADMIN;
+    }
+    return false;
+}
+
+/* Matches `path` against `pattern`, filling :ws and :id. */
+static bool route_match(const char *pattern, const char *path, int64_t *ws, int64_t *id)
+{
+    const char *p = pattern, *u = path;
+    while (*p && *u) {
+        if (*p == ':') {
+            int64_t *slot = str_starts_with(p, ":ws") ? ws : id;
+            p += 3; /* ":ws" and ":id" */
+            const char *start = u;
+            int64_t v = 0;
+            while (*u >= '0' && *u <= '9') {
+                if (v > (INT64_MAX - 9) / 10)
+                    return false;
+                v = v * 10 + (*u++ - '0');
+            }
+            if (u == start || v == 0 || (u - start > 1 && *start == '0'))
+                return false;
+            *slot = v;
+            continue;
+        }
+        if (*p++ != *u++)
+            return false;
+    }
+    return *p == '\0' && (*u == '\0' || (*u == '/' && u[1] == '\0'));
+}
+
+/* ---- replies ------------------------------------------------------------------- */
+
+void reply_json(struct request *r, unsigned status, json_t *json)
+{
+    r->status = status;
+    r->content_type = "application/json";
+    buf_reset(&r->out);
+    char *s = json ? json_dumps(json, JSON_COMPACT) : NULL;
+    if (s) {
+        buf_puts(&r->out, s);
+        free(s);
+    }
+    buf_putc(&r->out, '\n');
+    json_decref(json);
+}
+
+static void reply_error_body(struct request *r, unsigned status, const char *code,
+                             const char *message, const char *field)
+{
+    json_t *e = json_pack("{s:s, s:s}", "code", code, "message", message);
+    if (field && *field)
+        json_object_set_new(e, "field", json_string(field));
+    reply_json(r, status, json_pack("{s:o}", "error", e));
+}
+
+void reply_errorf(struct request *r, unsigned status, const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    reply_error_body(r, status, code, msg, NULL);
+}
+
+void reply_error(struct request *r, const struct error *err)
+{
+    static const unsigned status[] = {
+        [ERR_NONE] = 500,    [ERR_INVALID] = 400, [ERR_NOT_FOUND] = 404, [ERR_CONFLICT] = 409,
+        [ERR_DENIED] = 403,  [ERR_AUTH] = 401,    [ERR_LIMIT] = 413,     [ERR_INTERNAL] = 500,
+    };
+    unsigned s = status[err->kind];
+    if (s == 500) {
+        /* The details may name tables and files: log them, do not send them. */
+        log_error("%s %s: %s", r->method, r->url, err->msg);
+        reply_error_body(r, 500, "internal", "kanal could not complete the request; see its log",
+                         NULL);
+        return;
+    }
+    reply_error_body(r, s, error_kind_name(err->kind), err->msg, err->field);
+}
+
+json_t *request_json(struct request *r)
+{
+    const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+    /* Requiring JSON also stops plain cross-site HTML forms, which cannot send it. */
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+        reply_errorf(r, 415, "unsupported_media_type",
+                     "send the request body as JSON with Content-Type: application/json");
+        return NULL;
+    }
+    if (r->body.len == 0) {
+        reply_errorf(r, 400, "invalid", "the request has no body; a JSON object was expected");
+        return NULL;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &je);
+    if (!j) {
+        reply_errorf(r, 400, "malformed_json", "malformed JSON at line %d, column %d: %s", je.line,
+                     je.column, je.text);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        reply_errorf(r, 400, "invalid", "the request body must be a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+bool request_page(struct request *r, struct page *pg)
+{
+    struct error err = {0};
+    if (page_parse(pg, json_string_value(json_object_get(r->query, "limit")),
+                   json_string_value(json_object_get(r->query, "cursor")), &err)) {
+        reply_error(r, &err);
+        return false;
+    }
+    return true;
+}
+
+struct actor request_actor(const struct request *r)
+{
+    return (struct actor){.user_id = r->signed_in ? r->user.id : 0};
+}
+
+/* ---- authentication --------------------------------------------------------------- */
+
+static bool is_state_changing(const char *method)
+{
+    return !str_eq(method, "GET") && !str_eq(method, "HEAD") && !str_eq(method, "OPTIONS");
+}
+
+/* Fills r->user from a Bearer token or the session cookie. Returns false
+ * and replies when credentials are present but wrong. */
+static bool authenticate(struct request *r)
+{
+    struct error err = {0};
+    const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+    if (auth) {
+        if (strncasecmp(auth, "Bearer ", 7) != 0) {
+            reply_errorf(r, 401, "unauthorized", "use 'Authorization: Bearer <token>'");
+            return false;
+        }
+        if (api_token_resolve(r->db, auth + 7, &r->user, &err)) {
+            reply_error(r, &err);
+            return false;
+        }
+        r->signed_in = r->via_token = true;
+        return true;
+    }
+    const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "kanal_session");
+    if (!cookie)
+        return true;
+    if (session_resolve(r->db, cookie, &r->user, r->csrf, &err)) {
+        if (err.kind != ERR_AUTH) {
+            reply_error(r, &err);
+            return false;
+        }
+        return true; /* an expired cookie is the same as none */
+    }
+    snprintf(r->session_token, sizeof r->session_token, "%s", cookie);
+    r->signed_in = true;
+    return true;
+}
+
+static bool csrf_ok(struct request *r)
+{
+    if (!r->signed_in || r->via_token || !is_state_changing(r->method))
+        return true;
+    const char *t = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token");
+    return t && strlen(t) == TOKEN_HEX && sodium_memcmp(t, r->csrf, TOKEN_HEX) == 0;
+}
+
+/* ---- dispatch --------------------------------------------------------------------- */
+
+static void dispatch(struct request *r)
+{
+    const char *path = r->url;
+    if (!str_starts_with(path, "/api/") && !str_eq(path, "/healthz") &&
+        !str_eq(path, "/metrics")) {
+        r->route = "static";
+        if (!str_eq(r->method, "GET") && !str_eq(r->method, "HEAD")) {
+            reply_errorf(r, 405, "method_not_allowed", "only GET is allowed here");
+            return;
+        }
+        h_static(r);
+        return;
+    }
+    if (r->body_too_large) {
+        reply_errorf(r, 413, "limit", "the request body is larger than %zu bytes",
+                     r->cfg->max_body);
+        return;
+    }
+    const struct route *found = NULL;
+    bool path_known = false;
+    for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
+        int64_t ws = 0, id = 0;
+        if (!route_match(routes[i].pattern, path, &ws, &id))
+            continue;
+        path_known = true;
+        if (str_eq(routes[i].method, r->method)) {
+            found = &routes[i];
+            r->ws = ws;
+            r->id = id;
+            break;
+        }
+    }
+    if (!found) {
+        r->route = path_known ? "method_not_allowed" : "not_found";
+        if (path_known)
+            reply_errorf(r, 405, "method_not_allowed", "%s is not allowed on %s", r->method, path);
+        else
+            reply_errorf(r, 404, "not_found", "no such endpoint: %s", path);
+        return;
+    }
+    r->route = found->pattern;
+    r->entity = found->entity;
+    r->db = db_pool_get(pool);
+    if (!authenticate(r))
+        goto done;
+    if (found->access != ACC_PUBLIC && !r->signed_in) {
+        reply_errorf(r, 401, "unauthorized", "sign in or send an API token");
+        goto done;
+    }
+    if (!csrf_ok(r)) {
+        reply_errorf(r, 403, "csrf",
+                     "missing or wrong X-CSRF-Token header (GET /api/v1/session gives it)");
+        goto done;
+    }
+    if (r->signed_in && !access_allows(found->access, r->user.role)) {
+        reply_errorf(r, 403, "forbidden", "the %s role may not do this", role_name(r->user.role));
+        goto done;
+    }
+    /* Workspace-scoped routes answer 404 for a workspace that does not exist. */
+    if (r->ws && found->entity != &entity_workspace) {
+        struct error err = {0};
+        int ok = db_scalar(r->db, &err, NULL, "SELECT 1 FROM workspaces WHERE id = ?", "i", r->ws);
+        if (ok <= 0) {
+            if (ok == 0)
+                error_set(&err, ERR_NOT_FOUND, "no workspace %lld", (long long)r->ws);
+            reply_error(r, &err);
+            goto done;
+        }
+    }
+    found->fn(r);
+done:
+    db_pool_put(pool, r->db);
+    r->db = NULL;
+}
+
+/* ---- libmicrohttpd glue ------------------------------------------------------------ */
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct request *r = cls;
+    const char *v = value ? value : "";
+    if (!utf8_valid(key, strlen(key)) || !utf8_valid(v, strlen(v)))
+        json_object_set_new(r->query, "\x01invalid", json_string(""));
+    else
+        json_object_set_new(r->query, key, json_string(v));
+    return MHD_YES;
+}
+
+static void client_address(struct request *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    r->client[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client, sizeof r->client);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client,
+                  sizeof r->client);
+}
+
+static enum MHD_Result send_reply(struct request *r)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->out.len, r->out.data, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", r->content_type ? r->content_type : "text/plain");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    if (str_starts_with(r->url, "/api/"))
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    else
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
+    if (r->set_cookie[0])
+        MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+    if (r->retry_after[0])
+        MHD_add_response_header(resp, "Retry-After", r->retry_after);
+    enum MHD_Result ret = MHD_queue_response(r->conn, r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    const struct server_config *cfg = cls;
+    struct request *r = *con_cls;
+    if (!r) {
+        r = xcalloc(1, sizeof *r);
+        r->conn = conn;
+        r->cfg = cfg;
+        r->method = method;
+        r->url = url;
+        r->started_ns = time_mono_ns();
+        r->query = json_object();
+        *con_cls = r;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        /* Over the limit, keep reading (so the client gets our answer rather
+         * than a reset connection) but keep nothing. */
+        if (r->body.len + *upload_size > cfg->max_body)
+            r->body_too_large = true;
+        else
+            buf_append(&r->body, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, r);
+    client_address(r);
+    if (json_object_get(r->query, "\x01invalid"))
+        reply_errorf(r, 400, "invalid", "a query parameter is not valid UTF-8");
+    else
+        dispatch(r);
+    return send_reply(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct request *r = *con_cls;
+    if (!r)
+        return;
+    if (r->status)
+        metrics_observe(r->method, r->route ? r->route : "unknown", r->status,
+                        time_mono_ns() - r->started_ns);
+    json_decref(r->query);
+    buf_free(&r->body);
+    buf_free(&r->out);
+    free(r);
+    *con_cls = NULL;
+}
+
+int http_parse_listen(const char *s, char *host, size_t hostsize, struct server_config *cfg,
+                      struct error *err)
+{
+    const char *colon = strrchr(s ? s : "", ':');
+    if (!s || !colon)
+        return error_set(err, ERR_INVALID, "listen address '%s' is not HOST:PORT", s ? s : "");
+    size_t hlen = (size_t)(colon - s);
+    const char *h = s;
+    if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']')
+        h++, hlen -= 2;
+    if (hlen >= hostsize)
+        return error_set(err, ERR_INVALID, "listen address '%s' is too long", s);
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    if (!*host)
+        snprintf(host, hostsize, "127.0.0.1");
+    int64_t port;
+    if (str_to_i64(colon + 1, &port) || port < 0 || port > 65535)
+        return error_set(err, ERR_INVALID, "port '%s' is not a number from 0 to 65535", colon + 1);
+    unsigned char tmp[16];
+    if (inet_pton(AF_INET, host, tmp) != 1 && inet_pton(AF_INET6, host, tmp) != 1)
+        return error_set(err, ERR_INVALID, "'%s' is not a numeric IPv4 or IPv6 address", host);
+    cfg->host = host;
+    cfg->port = (int)port;
+    return 0;
+}
+
+int http_serve(const struct server_config *cfg, struct error *err)
+{
+    if (sodium_init() < 0)
+        return error_set(err, ERR_INTERNAL, "libsodium could not start");
+    struct db *db = db_open(cfg->db_url, err);
+    if (!db)
+        return -1;
+    int migrated = db_migrate(db, err);
+    db_close(db);
+    if (migrated < 0)
+        return -1;
+    pool = db_pool_open(cfg->db_url, cfg->threads, err);
+    if (!pool)
+        return -1;
+
+    struct sockaddr_storage ss = {0};
+    if (strchr(cfg->host, ':')) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)cfg->port);
+        inet_pton(AF_INET6, cfg->host, &a->sin6_addr);
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)cfg->port);
+        inet_pton(AF_INET, cfg->host, &a->sin_addr);
+    }
+    /* Block the stop signals before any thread starts, so that only
+     * sigwait below receives them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (strchr(cfg->host, ':'))
+        flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, (void *)cfg,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_END);
+    if (!d) {
+        db_pool_close(pool);
+        return error_set(err, ERR_INTERNAL, "cannot listen on %s:%d (in use, or not this machine's)",
+                         cfg->host, cfg->port);
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    int port = di ? di->port : cfg->port;
+    log_info("kanal %s listening on http://%s%s%s:%d/", KANAL_VERSION,
+             strchr(cfg->host, ':') ? "[" : "", cfg->host, strchr(cfg->host, ':') ? "]" : "", port);
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    log_info("received %s: finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    /* Stop accepting, let the open connections finish (at most 10 s), stop. */
+    MHD_socket ls = MHD_quiesce_daemon(d);
+    for (int i = 0; i < 100; i++) {
+        const union MHD_DaemonInfo *ci = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!ci || ci->num_connections == 0)
+            break;
+        usleep(100000);
+    }
+    MHD_stop_daemon(d);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    db_pool_close(pool);
+    pool = NULL;
+    log_info("stopped");
+    return 0;
+}

@@ -1,0 +1,78 @@
+/* model internals: the field tables that drive validation, SQL and JSON for
+ * rows, shared by the entity, post and message files. Not for other parts. */
+#ifndef KANAL_MODEL_INTERNAL_H
+#define KANAL_MODEL_INTERNAL_H
+
+#include "model/model.h"
+
+enum ftype {
+    FT_TEXT, /* string */
+    FT_INT,  /* integer */
+    FT_BOOL, /* true/false, stored 0/1 */
+    FT_TIME, /* ISO 8601 string, stored as Unix seconds */
+    FT_ENUM, /* one of `values` */
+    FT_REF,  /* id of a row in `ref`, in the same workspace */
+    FT_REAL, /* number */
+};
+
+#define F_REQ 1      /* required on create */
+#define F_RO 2       /* output only: set by kanal */
+#define F_NULL 4     /* may be null */
+#define F_FILTER 8   /* usable as a list filter */
+#define F_NOEMPTY 16 /* a string that may not be empty or blank */
+
+struct field {
+    const char *name;
+    enum ftype type;
+    int flags;
+    size_t max_len;            /* FT_TEXT: bytes */
+    const char *const *values; /* FT_ENUM: NULL-terminated */
+    const char *ref;           /* FT_REF: table, which has workspace_id */
+    int (*check)(const char *value, struct error *err); /* extra FT_TEXT rule */
+};
+
+struct entity {
+    const char *name;  /* singular, for messages and the audit log */
+    const char *table;
+    bool scoped;       /* has workspace_id */
+    const struct field *fields;
+    size_t nfields;
+    /* Whole-object rule after field checks (e.g. ends after starts). */
+    int (*check)(json_t *merged, struct error *err);
+};
+
+extern const char *const post_formats[], *const post_statuses[];
+/* An http(s) URL without spaces or control characters. */
+int model_check_url(const char *s, struct error *err);
+
+const struct field *field_find(const struct entity *e, const char *name);
+/* Checks one input value against its field; ERR_INVALID names the field. */
+int field_validate(const struct entity *e, const struct field *f, json_t *v, struct db *db,
+                   int64_t workspace_id, struct error *err);
+/* Checks every member of `in`: known, writable, valid; on create also that
+ * required fields are present. */
+int entity_validate(const struct entity *e, json_t *in, bool creating, struct db *db,
+                    int64_t workspace_id, struct error *err);
+/* Binds a validated JSON value for field f at parameter i. */
+void field_bind(struct db_stmt *st, int i, const struct field *f, json_t *v);
+/* Builds {"id":..,"workspace_id":..,fields..,"created_at","updated_at"}
+ * from a row selected with entity_columns(). */
+json_t *entity_row(const struct entity *e, struct db_stmt *st);
+/* "id, workspace_id, f1, f2, ..., created_at, updated_at" for SELECTs. */
+void entity_columns(const struct entity *e, struct buf *b, const char *alias);
+/* Adds "name": value for column i of st, typed by f. */
+void field_to_json(json_t *obj, const struct field *f, struct db_stmt *st, int i);
+json_t *json_time(int64_t t);
+/* The page's JSON shell; next_cursor is set by the caller. */
+json_t *page_result(json_t *items, const char *next_cursor);
+/* "AT.ID" cursors for lists ordered by a time and then id, newest first. */
+int cursor_parse_at_id(const char *cursor, int64_t *at, int64_t *id, struct error *err);
+/* Query-string value parsing for filters. */
+int query_int(json_t *q, const char *name, int64_t *out, struct error *err);
+int query_time(json_t *q, const char *name, int64_t *out, struct error *err);
+int query_enum(json_t *q, const char *name, const char *const *values, const char **out,
+               struct error *err);
+/* Rejects query parameters not in `known` (NULL-terminated). */
+int query_known(json_t *q, const char *const *known, struct error *err);
+
+#endif

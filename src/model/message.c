@@ -1,0 +1,254 @@
+/* message: every comment, reply, mention, DM and review in one inbox, with
+ * its moderation state (status, owning team, assignee, sentiment). */
+#include "model/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const kinds[] = {"comment", "reply", "mention", "dm", "review", NULL};
+static const char *const statuses[] = {"open",   "assigned", "answered",
+                                       "closed", "hidden",   "removed", NULL};
+static const char *const sentiments[] = {"pos", "neu", "neg", NULL};
+
+static const struct field message_fields[] = {
+    {"channel_id", FT_INT, F_RO, 0, NULL, NULL, NULL},
+    {"variant_id", FT_INT, F_RO | F_NULL, 0, NULL, NULL, NULL},
+    {"parent_id", FT_INT, F_RO | F_NULL, 0, NULL, NULL, NULL},
+    {"kind", FT_ENUM, F_RO, 0, kinds, NULL, NULL},
+    {"platform_id", FT_TEXT, F_RO | F_NULL, 0, NULL, NULL, NULL},
+    {"author_name", FT_TEXT, F_RO, 0, NULL, NULL, NULL},
+    {"author_handle", FT_TEXT, F_RO, 0, NULL, NULL, NULL},
+    {"is_own", FT_BOOL, F_RO, 0, NULL, NULL, NULL},
+    {"body", FT_TEXT, F_RO, 0, NULL, NULL, NULL},
+    {"lang", FT_TEXT, F_RO | F_NULL, 0, NULL, NULL, NULL},
+    {"sentiment", FT_ENUM, F_NULL, 0, sentiments, NULL, NULL},
+    {"sentiment_score", FT_REAL, F_RO | F_NULL, 0, NULL, NULL, NULL},
+    {"status", FT_ENUM, 0, 0, statuses, NULL, NULL},
+    {"assigned_team", FT_TEXT, 0, 200, NULL, NULL, NULL},
+    {"assigned_user_id", FT_INT, F_NULL, 0, NULL, NULL, NULL},
+    {"received_at", FT_TIME, F_RO, 0, NULL, NULL, NULL},
+};
+/* created_at here is when the message was written at the platform. */
+static const struct entity entity_message = {"message", "messages", true, message_fields,
+                                             ARRAY_LEN(message_fields), NULL};
+
+json_t *message_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err)
+{
+    return entity_get(db, &entity_message, workspace_id, id, err);
+}
+
+static bool in(const char *const *set, const char *s)
+{
+    for (; *set; set++)
+        if (str_eq(*set, s))
+            return true;
+    return false;
+}
+
+int message_upsert(struct db *db, int64_t workspace_id, const struct message_in *m, int64_t *id,
+                   struct error *err)
+{
+    if (!m->platform_id || !*m->platform_id)
+        return error_field(err, ERR_INVALID, "platform_id", "a message needs its platform id");
+    if (!m->kind || !in(kinds, m->kind))
+        return error_field(err, ERR_INVALID, "kind", "unknown message kind '%.40s'",
+                           m->kind ? m->kind : "");
+    if (m->sentiment && !in(sentiments, m->sentiment))
+        return error_field(err, ERR_INVALID, "sentiment", "unknown sentiment '%.10s'", m->sentiment);
+    if (m->status && !in(statuses, m->status))
+        return error_field(err, ERR_INVALID, "status", "unknown message status '%.20s'", m->status);
+    const char *body = m->body ? m->body : "";
+    if (strlen(body) > MODEL_TEXT_MAX)
+        return error_field(err, ERR_INVALID, "body", "a message body is at most %d bytes", MODEL_TEXT_MAX);
+    int found = db_scalar(db, err, NULL, "SELECT 1 FROM channels WHERE id = ? AND workspace_id = ?",
+                          "ii", m->channel_id, workspace_id);
+    if (found <= 0)
+        return found < 0 ? -1
+                         : error_field(err, ERR_INVALID, "channel_id", "no channel %lld in this workspace",
+                                       (long long)m->channel_id);
+    const int64_t *variant = m->variant_id ? &m->variant_id : NULL;
+    const int64_t *parent = m->parent_id ? &m->parent_id : NULL;
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT id, body, author_name, author_handle, variant_id, "
+                                  "parent_id, created_at FROM messages "
+                                  "WHERE channel_id = ? AND platform_id = ?",
+                                  "it", m->channel_id, m->platform_id);
+    if (!st)
+        return -1;
+    int64_t now = time_now();
+    if (db_has_row(st)) {
+        /* What the platform says about a message can change (an edit); what
+         * the desk decided about it (status, team, sentiment) is kept. */
+        int64_t mid = db_col_int(st, 0);
+        bool same = str_eq(db_col_text(st, 1), body) &&
+                    str_eq(db_col_text(st, 2), m->author_name ? m->author_name : "") &&
+                    str_eq(db_col_text(st, 3), m->author_handle ? m->author_handle : "") &&
+                    db_col_int(st, 4) == m->variant_id && db_col_int(st, 5) == m->parent_id &&
+                    db_col_int(st, 6) == m->created_at;
+        db_finalize(st);
+        if (id)
+            *id = mid;
+        if (same)
+            return UPSERT_UNCHANGED;
+        return db_run(db, err,
+                      "UPDATE messages SET body = ?, author_name = ?, author_handle = ?, "
+                      "variant_id = ?, parent_id = ?, created_at = ?, updated_at = ? WHERE id = ?",
+                      "tttIIiii", body, m->author_name ? m->author_name : "",
+                      m->author_handle ? m->author_handle : "", variant, parent, m->created_at,
+                      now, mid) < 0
+                   ? -1
+                   : UPSERT_UPDATED;
+    }
+    db_finalize(st);
+    st = db_prepare(db,
+                    "INSERT INTO messages (workspace_id, channel_id, variant_id, parent_id, kind, "
+                    "platform_id, author_name, author_handle, is_own, body, lang, sentiment, "
+                    "sentiment_score, status, created_at, received_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    err);
+    if (!st)
+        return -1;
+    int i = 1;
+    db_bind_int(st, i++, workspace_id);
+    db_bind_int(st, i++, m->channel_id);
+    variant ? db_bind_int(st, i++, *variant) : db_bind_null(st, i++);
+    parent ? db_bind_int(st, i++, *parent) : db_bind_null(st, i++);
+    db_bind_text(st, i++, m->kind);
+    db_bind_text(st, i++, m->platform_id);
+    db_bind_text(st, i++, m->author_name ? m->author_name : "");
+    db_bind_text(st, i++, m->author_handle ? m->author_handle : "");
+    db_bind_int(st, i++, m->is_own);
+    db_bind_text(st, i++, body);
+    db_bind_text(st, i++, m->lang);
+    db_bind_text(st, i++, m->sentiment);
+    m->sentiment ? db_bind_double(st, i++, m->sentiment_score) : db_bind_null(st, i++);
+    db_bind_text(st, i++, m->status ? m->status : "open");
+    db_bind_int(st, i++, m->created_at);
+    db_bind_int(st, i++, now);
+    db_bind_int(st, i++, now);
+    int rc = db_step(st, err);
+    if (rc == 1) {
+        if (id)
+            *id = db_col_int(st, 0);
+        rc = db_step(st, err);
+    }
+    db_finalize(st);
+    return rc < 0 ? -1 : UPSERT_INSERTED;
+}
+
+json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,
+                       const struct actor *who, struct error *err)
+{
+    json_t *uid = json_object_get(patch, "assigned_user_id");
+    if (json_is_integer(uid)) {
+        int found = db_scalar(db, err, NULL, "SELECT 1 FROM users WHERE id = ? AND disabled = 0",
+                              "i", (int64_t)json_integer_value(uid));
+        if (found < 0)
+            return NULL;
+        if (!found) {
+            error_field(err, ERR_INVALID, "assigned_user_id",
+                        "field 'assigned_user_id': no active user %lld",
+                        (long long)json_integer_value(uid));
+            return NULL;
+        }
+    }
+    return entity_update(db, &entity_message, workspace_id, id, patch, who, err);
+}
+
+int message_filter_parse(struct message_filter *f, json_t *q, struct error *err)
+{
+    static const char *const known[] = {"channel", "post_variant", "kind",  "status", "sentiment",
+                                        "team",    "since",        "until", "limit",  "cursor",
+                                        NULL};
+    memset(f, 0, sizeof *f);
+    if (query_known(q, known, err) || query_int(q, "channel", &f->channel_id, err) ||
+        query_int(q, "post_variant", &f->variant_id, err) ||
+        query_enum(q, "kind", kinds, &f->kind, err) ||
+        query_enum(q, "status", statuses, &f->status, err) ||
+        query_enum(q, "sentiment", sentiments, &f->sentiment, err) ||
+        query_time(q, "since", &f->since, err) || query_time(q, "until", &f->until, err))
+        return -1;
+    json_t *team = json_object_get(q, "team");
+    f->team = team ? json_string_value(team) : NULL;
+    return 0;
+}
+
+json_t *message_list(struct db *db, int64_t workspace_id, const struct message_filter *f,
+                     const struct page *pg, struct error *err)
+{
+    int64_t cat = 0, cid = 0;
+    if (pg->cursor && cursor_parse_at_id(pg->cursor, &cat, &cid, err))
+        return NULL;
+    struct buf sql = {0};
+    buf_puts(&sql, "SELECT ");
+    entity_columns(&entity_message, &sql, NULL);
+    buf_puts(&sql, " FROM messages WHERE workspace_id = ?");
+    if (f->channel_id)
+        buf_puts(&sql, " AND channel_id = ?");
+    if (f->variant_id)
+        buf_puts(&sql, " AND variant_id = ?");
+    if (f->kind)
+        buf_puts(&sql, " AND kind = ?");
+    if (f->status)
+        buf_puts(&sql, " AND status = ?");
+    if (f->sentiment)
+        buf_puts(&sql, " AND sentiment = ?");
+    if (f->team)
+        buf_puts(&sql, " AND assigned_team = ?");
+    if (f->since)
+        buf_puts(&sql, " AND created_at >= ?");
+    if (f->until)
+        buf_puts(&sql, " AND created_at < ?");
+    if (pg->cursor)
+        buf_puts(&sql, " AND (created_at < ? OR (created_at = ? AND id < ?))");
+    buf_puts(&sql, " ORDER BY created_at DESC, id DESC LIMIT ?");
+    struct db_stmt *st = db_prepare(db, sql.data, err);
+    buf_free(&sql);
+    if (!st)
+        return NULL;
+    int i = 1;
+    db_bind_int(st, i++, workspace_id);
+    if (f->channel_id)
+        db_bind_int(st, i++, f->channel_id);
+    if (f->variant_id)
+        db_bind_int(st, i++, f->variant_id);
+    if (f->kind)
+        db_bind_text(st, i++, f->kind);
+    if (f->status)
+        db_bind_text(st, i++, f->status);
+    if (f->sentiment)
+        db_bind_text(st, i++, f->sentiment);
+    if (f->team)
+        db_bind_text(st, i++, f->team);
+    if (f->since)
+        db_bind_int(st, i++, f->since);
+    if (f->until)
+        db_bind_int(st, i++, f->until);
+    if (pg->cursor) {
+        db_bind_int(st, i++, cat);
+        db_bind_int(st, i++, cat);
+        db_bind_int(st, i++, cid);
+    }
+    db_bind_int(st, i++, pg->limit + 1);
+    json_t *items = json_array();
+    int rc, count = 0;
+    char next[48] = "";
+    bool more = false;
+    int created_col = 2 + (int)entity_message.nfields;
+    while ((rc = db_step(st, err)) == 1) {
+        if (count == pg->limit) {
+            more = true;
+            break;
+        }
+        snprintf(next, sizeof next, "%lld.%lld", (long long)db_col_int(st, created_col),
+                 (long long)db_col_int(st, 0));
+        json_array_append_new(items, entity_row(&entity_message, st));
+        count++;
+    }
+    db_finalize(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return page_result(items, more ? next : NULL);
+}

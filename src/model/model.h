@@ -1,0 +1,187 @@
+/* model: kanal's entities and every query on them. Every way in (API, CLI,
+ * imports, demo) writes through these functions and every way out reads
+ * through them, so validation and audit happen in one place.
+ * JSON in and out is jansson's json_t; the caller owns (json_decref) every
+ * json_t returned, and keeps ownership of every json_t passed in. */
+#ifndef KANAL_MODEL_H
+#define KANAL_MODEL_H
+
+#include <jansson.h>
+
+#include "base/base.h"
+#include "db/db.h"
+
+/* Limits on what one request may ask for. */
+#define MODEL_PAGE_DEFAULT 50
+#define MODEL_PAGE_MAX 200
+#define MODEL_TEXT_MAX 65536 /* a post body or message, in bytes */
+
+/* Who is acting, for the audit log: user 0 is kanal itself (CLI, import). */
+struct actor {
+    int64_t user_id;
+};
+
+int audit_record(struct db *db, int64_t workspace_id, int64_t user_id, const char *action,
+                 const char *entity, int64_t entity_id, const char *detail, struct error *err);
+
+/* ---- users, sessions, tokens ------------------------------------------- */
+
+enum role { ROLE_ADMIN, ROLE_EDITOR, ROLE_AUTHOR, ROLE_MODERATOR, ROLE_ANALYST, ROLE_COUNT };
+/* -1 for an unknown name. */
+int role_parse(const char *name);
+const char *role_name(enum role r);
+
+struct user {
+    int64_t id;
+    char email[256];
+    char name[128];
+    enum role role;
+    bool disabled;
+};
+
+#define PASSWORD_MIN 10
+#define PASSWORD_MAX 1024
+/* Hashes the password with argon2id. ERR_CONFLICT if the email is taken. */
+int user_create(struct db *db, const char *email, const char *name, const char *role,
+                const char *password, int64_t *id, struct error *err);
+/* ERR_AUTH for an unknown email, a wrong password or a disabled user, with
+ * the same message for all three so that emails cannot be probed. */
+int user_authenticate(struct db *db, const char *email, const char *password, struct user *out,
+                      struct error *err);
+int user_get(struct db *db, int64_t id, struct user *out, struct error *err);
+json_t *user_to_json(const struct user *u);
+json_t *user_list(struct db *db, struct error *err);
+
+/* Tokens are 32 random bytes as 64 hex characters; only their SHA-256 is
+ * stored. */
+#define TOKEN_HEX 64
+#define SESSION_TTL (12 * 3600)
+int session_create(struct db *db, int64_t user_id, char token[TOKEN_HEX + 1],
+                   char csrf[TOKEN_HEX + 1], struct error *err);
+/* ERR_AUTH if the token is unknown or expired. */
+int session_resolve(struct db *db, const char *token, struct user *u, char csrf[TOKEN_HEX + 1],
+                    struct error *err);
+int session_delete(struct db *db, const char *token, struct error *err);
+
+/* API tokens are shown once as "kanal_" + 64 hex characters. */
+#define API_TOKEN_LEN (6 + TOKEN_HEX)
+int api_token_create(struct db *db, int64_t user_id, const char *name,
+                     char token[API_TOKEN_LEN + 1], int64_t *id, struct error *err);
+int api_token_resolve(struct db *db, const char *token, struct user *u, struct error *err);
+json_t *api_token_list(struct db *db, int64_t user_id, struct error *err);
+int api_token_revoke(struct db *db, int64_t user_id, int64_t id, struct error *err);
+
+/* ---- generic entities -----------------------------------------------------
+ * Workspaces, channels, campaigns and tags are plain rows: a table of field
+ * descriptions drives their validation, SQL and JSON. */
+struct entity;
+extern const struct entity entity_workspace, entity_channel, entity_campaign, entity_tag;
+
+/* Paging: items after `cursor` (an opaque string from a previous page's
+ * next_cursor, NULL for the first page), at most `limit` of them. */
+struct page {
+    int limit;
+    const char *cursor;
+};
+/* Parses the query-string values; ERR_INVALID names the parameter. */
+int page_parse(struct page *p, const char *limit, const char *cursor, struct error *err);
+
+/* workspace_id is ignored for entity_workspace itself. */
+json_t *entity_get(struct db *db, const struct entity *e, int64_t workspace_id, int64_t id,
+                   struct error *err);
+json_t *entity_create(struct db *db, const struct entity *e, int64_t workspace_id, json_t *in,
+                      const struct actor *who, struct error *err);
+json_t *entity_update(struct db *db, const struct entity *e, int64_t workspace_id, int64_t id,
+                      json_t *patch, const struct actor *who, struct error *err);
+int entity_delete(struct db *db, const struct entity *e, int64_t workspace_id, int64_t id,
+                  const struct actor *who, struct error *err);
+/* `filters` maps field names to query-string values (may be NULL); only
+ * fields marked filterable are accepted. Returns {"items": [...],
+ * "next_cursor": "..." | null}. */
+json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id,
+                    json_t *filters, const struct page *pg, struct error *err);
+const char *entity_name(const struct entity *e);
+
+/* ---- posts ------------------------------------------------------------------ */
+
+/* Input: {title, body, format, campaign_id, link_url, lang, status,
+ * tag_ids: [..], variants: [{channel_id, body, status, scheduled_at}]}. */
+json_t *post_create(struct db *db, int64_t workspace_id, json_t *in, const struct actor *who,
+                    struct error *err);
+json_t *post_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err);
+json_t *post_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,
+                    const struct actor *who, struct error *err);
+int post_delete(struct db *db, int64_t workspace_id, int64_t id, const struct actor *who,
+                struct error *err);
+
+struct post_filter {
+    int64_t channel_id, campaign_id, tag_id; /* 0: any */
+    const char *status, *format;              /* NULL: any */
+    int64_t since, until;                     /* on `at`; 0: open */
+};
+/* Parses channel, campaign, tag, status, format, since, until from a
+ * query-string object; ERR_INVALID names the parameter. */
+int post_filter_parse(struct post_filter *f, json_t *query, struct error *err);
+json_t *post_list(struct db *db, int64_t workspace_id, const struct post_filter *f,
+                  const struct page *pg, struct error *err);
+
+/* Writes keyed on (channel, platform id) from imports and the demo: the same
+ * input twice changes nothing. Return one of these, or -1. */
+enum upsert { UPSERT_INSERTED, UPSERT_UPDATED, UPSERT_UNCHANGED };
+
+struct platform_post {
+    int64_t channel_id;
+    const char *platform_id; /* required */
+    const char *body, *format, *permalink, *lang, *link_url;
+    int64_t published_at;
+    int64_t campaign_id; /* 0: none */
+};
+int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platform_post *p,
+                         int64_t *variant_id, struct error *err);
+int post_tag(struct db *db, int64_t post_id, int64_t tag_id, struct error *err);
+
+/* A metric a platform did not report is -1 and stored as NULL. */
+enum post_metric {
+    PM_REACH, PM_IMPRESSIONS, PM_REACTIONS, PM_COMMENTS, PM_SHARES, PM_SAVES, PM_CLICKS,
+    PM_VIDEO_VIEWS, PM_COUNT
+};
+extern const char *const post_metric_names[PM_COUNT];
+int post_metrics_add(struct db *db, int64_t variant_id, int64_t taken_at,
+                     const int64_t values[PM_COUNT], struct error *err);
+int channel_metrics_add(struct db *db, int64_t channel_id, int64_t taken_at, int64_t followers,
+                        int64_t reach, int64_t impressions, struct error *err);
+
+/* ---- messages ------------------------------------------------------------------ */
+
+struct message_in {
+    int64_t channel_id, variant_id, parent_id; /* 0: none */
+    const char *kind;                          /* comment, reply, mention, dm, review */
+    const char *platform_id;                   /* required for upsert */
+    const char *author_name, *author_handle, *body, *lang;
+    const char *sentiment; /* pos, neu, neg or NULL */
+    double sentiment_score;
+    const char *status; /* NULL: open */
+    bool is_own;
+    int64_t created_at;
+};
+int message_upsert(struct db *db, int64_t workspace_id, const struct message_in *m,
+                   int64_t *id, struct error *err);
+json_t *message_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err);
+/* A moderator's changes: {status, assigned_team, assigned_user_id, sentiment}. */
+json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,
+                       const struct actor *who, struct error *err);
+
+struct message_filter {
+    int64_t channel_id, variant_id; /* 0: any */
+    const char *kind, *status, *sentiment, *team;
+    int64_t since, until;
+};
+int message_filter_parse(struct message_filter *f, json_t *query, struct error *err);
+json_t *message_list(struct db *db, int64_t workspace_id, const struct message_filter *f,
+                     const struct page *pg, struct error *err);
+
+/* Rows in the main tables, for /metrics. */
+int model_counts(struct db *db, int64_t counts[6], struct error *err);
+extern const char *const model_count_names[6];
+
+#endif

@@ -1,0 +1,582 @@
+/* post: the base material, its per-channel variants and its metric
+ * snapshots. Plans from the desk and posts imported from the platforms are
+ * the same rows, so the calendar and the analytics see one history. */
+#include "model/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct field post_fields[] = {
+    {"title", FT_TEXT, 0, 300, NULL, NULL, NULL},
+    {"body", FT_TEXT, 0, MODEL_TEXT_MAX, NULL, NULL, NULL},
+    {"format", FT_ENUM, F_FILTER, 0, post_formats, NULL, NULL},
+    {"campaign_id", FT_REF, F_NULL | F_FILTER, 0, NULL, "campaigns", NULL},
+    {"link_url", FT_TEXT, F_NULL, 2000, NULL, NULL, model_check_url},
+    {"lang", FT_TEXT, F_NULL, 8, NULL, NULL, NULL},
+    {"status", FT_ENUM, F_FILTER, 0, post_statuses, NULL, NULL},
+    {"created_by", FT_INT, F_RO | F_NULL, 0, NULL, NULL, NULL},
+    {"at", FT_TIME, F_RO, 0, NULL, NULL, NULL},
+};
+static const struct entity entity_post = {"post", "posts", true, post_fields,
+                                          ARRAY_LEN(post_fields), NULL};
+
+static const struct field variant_fields[] = {
+    {"channel_id", FT_REF, F_REQ, 0, NULL, "channels", NULL},
+    {"body", FT_TEXT, F_NULL, MODEL_TEXT_MAX, NULL, NULL, NULL},
+    {"status", FT_ENUM, 0, 0, post_statuses, NULL, NULL},
+    {"scheduled_at", FT_TIME, F_NULL, 0, NULL, NULL, NULL},
+    {"platform_id", FT_TEXT, F_RO | F_NULL, 0, NULL, NULL, NULL},
+    {"permalink", FT_TEXT, F_RO | F_NULL, 0, NULL, NULL, NULL},
+    {"published_at", FT_TIME, F_RO | F_NULL, 0, NULL, NULL, NULL},
+};
+static const struct entity entity_variant = {"variant", "post_variants", false, variant_fields,
+                                             ARRAY_LEN(variant_fields), NULL};
+
+const char *const post_metric_names[PM_COUNT] = {"reach",  "impressions", "reactions",
+                                                 "comments", "shares",   "saves",
+                                                 "clicks", "video_views"};
+
+/* ---- reading --------------------------------------------------------------------- */
+
+#define MAX_VARIANTS 32
+#define MAX_TAGS 64
+
+/* Attaches "variants" and "tag_ids" to each post object in `posts`, with one
+ * query each for the whole page rather than one per post. */
+static int attach_children(struct db *db, json_t *posts, struct error *err)
+{
+    size_t n = json_array_size(posts);
+    if (n == 0)
+        return 0;
+    struct buf ids = {0};
+    size_t i;
+    json_t *p;
+    json_array_foreach(posts, i, p)
+    {
+        buf_printf(&ids, "%s%lld", i ? "," : "", (long long)json_integer_value(json_object_get(p, "id")));
+        json_object_set_new(p, "variants", json_array());
+        json_object_set_new(p, "tag_ids", json_array());
+    }
+    /* The ids are integers we formatted ourselves, not input. */
+    struct buf sql = {0};
+    buf_puts(&sql, "SELECT post_id, ");
+    entity_columns(&entity_variant, &sql, NULL);
+    buf_printf(&sql, " FROM post_variants WHERE post_id IN (%s) ORDER BY id", ids.data);
+    struct db_stmt *st = db_prepare(db, sql.data, err);
+    int rc = -1;
+    if (!st)
+        goto done;
+    while ((rc = db_step(st, err)) == 1) {
+        int64_t pid = db_col_int(st, 0);
+        json_t *v = json_object();
+        int c = 1;
+        json_object_set_new(v, "id", json_integer(db_col_int(st, c++)));
+        for (size_t f = 0; f < entity_variant.nfields; f++)
+            field_to_json(v, &entity_variant.fields[f], st, c++);
+        json_array_foreach(posts, i, p) if (json_integer_value(json_object_get(p, "id")) == pid)
+        {
+            json_array_append(json_object_get(p, "variants"), v);
+            break;
+        }
+        json_decref(v);
+    }
+    db_finalize(st);
+    if (rc < 0)
+        goto done;
+    buf_reset(&sql);
+    buf_printf(&sql, "SELECT post_id, tag_id FROM post_tags WHERE post_id IN (%s) ORDER BY tag_id",
+               ids.data);
+    st = db_prepare(db, sql.data, err);
+    if (!st) {
+        rc = -1;
+        goto done;
+    }
+    while ((rc = db_step(st, err)) == 1) {
+        int64_t pid = db_col_int(st, 0);
+        json_array_foreach(posts, i, p) if (json_integer_value(json_object_get(p, "id")) == pid)
+        {
+            json_array_append_new(json_object_get(p, "tag_ids"), json_integer(db_col_int(st, 1)));
+            break;
+        }
+    }
+    db_finalize(st);
+done:
+    buf_free(&ids);
+    buf_free(&sql);
+    return rc < 0 ? -1 : 0;
+}
+
+json_t *post_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err)
+{
+    json_t *p = entity_get(db, &entity_post, workspace_id, id, err);
+    if (!p)
+        return NULL;
+    json_t *one = json_array();
+    json_array_append(one, p);
+    int rc = attach_children(db, one, err);
+    json_decref(one);
+    if (rc) {
+        json_decref(p);
+        return NULL;
+    }
+    return p;
+}
+
+int post_filter_parse(struct post_filter *f, json_t *q, struct error *err)
+{
+    static const char *const known[] = {"channel", "campaign", "tag",   "status", "format",
+                                        "since",   "until",    "limit", "cursor", NULL};
+    memset(f, 0, sizeof *f);
+    if (query_known(q, known, err) || query_int(q, "channel", &f->channel_id, err) ||
+        query_int(q, "campaign", &f->campaign_id, err) || query_int(q, "tag", &f->tag_id, err) ||
+        query_enum(q, "status", post_statuses, &f->status, err) ||
+        query_enum(q, "format", post_formats, &f->format, err) ||
+        query_time(q, "since", &f->since, err) || query_time(q, "until", &f->until, err))
+        return -1;
+    return 0;
+}
+
+json_t *post_list(struct db *db, int64_t workspace_id, const struct post_filter *f,
+                  const struct page *pg, struct error *err)
+{
+    int64_t cat = 0, cid = 0;
+    if (pg->cursor && cursor_parse_at_id(pg->cursor, &cat, &cid, err))
+        return NULL;
+    struct buf sql = {0};
+    buf_puts(&sql, "SELECT ");
+    entity_columns(&entity_post, &sql, "p");
+    buf_puts(&sql, " FROM posts p WHERE p.workspace_id = ?");
+    if (f->channel_id)
+        buf_puts(&sql, " AND EXISTS (SELECT 1 FROM post_variants v WHERE v.post_id = p.id AND "
+                       "v.channel_id = ?)");
+    if (f->campaign_id)
+        buf_puts(&sql, " AND p.campaign_id = ?");
+    if (f->tag_id)
+        buf_puts(&sql, " AND EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND "
+                       "t.tag_id = ?)");
+    if (f->status)
+        buf_puts(&sql, " AND p.status = ?");
+    if (f->format)
+        buf_puts(&sql, " AND p.format = ?");
+    if (f->since)
+        buf_puts(&sql, " AND p.at >= ?");
+    if (f->until)
+        buf_puts(&sql, " AND p.at < ?");
+    if (pg->cursor)
+        buf_puts(&sql, " AND (p.at < ? OR (p.at = ? AND p.id < ?))");
+    buf_puts(&sql, " ORDER BY p.at DESC, p.id DESC LIMIT ?");
+    struct db_stmt *st = db_prepare(db, sql.data, err);
+    buf_free(&sql);
+    if (!st)
+        return NULL;
+    int i = 1;
+    db_bind_int(st, i++, workspace_id);
+    if (f->channel_id)
+        db_bind_int(st, i++, f->channel_id);
+    if (f->campaign_id)
+        db_bind_int(st, i++, f->campaign_id);
+    if (f->tag_id)
+        db_bind_int(st, i++, f->tag_id);
+    if (f->status)
+        db_bind_text(st, i++, f->status);
+    if (f->format)
+        db_bind_text(st, i++, f->format);
+    if (f->since)
+        db_bind_int(st, i++, f->since);
+    if (f->until)
+        db_bind_int(st, i++, f->until);
+    if (pg->cursor) {
+        db_bind_int(st, i++, cat);
+        db_bind_int(st, i++, cat);
+        db_bind_int(st, i++, cid);
+    }
+    db_bind_int(st, i++, pg->limit + 1);
+    json_t *items = json_array();
+    int rc, count = 0;
+    char next[48] = "";
+    bool more = false;
+    int at_col = 2 + (int)entity_post.nfields - 1; /* "at" is the last field */
+    while ((rc = db_step(st, err)) == 1) {
+        if (count == pg->limit) {
+            more = true;
+            break;
+        }
+        snprintf(next, sizeof next, "%lld.%lld", (long long)db_col_int(st, at_col),
+                 (long long)db_col_int(st, 0));
+        json_array_append_new(items, entity_row(&entity_post, st));
+        count++;
+    }
+    db_finalize(st);
+    if (rc < 0 || attach_children(db, items, err)) {
+        json_decref(items);
+        return NULL;
+    }
+    return page_result(items, more ? next : NULL);
+}
+
+/* ---- writing from the desk ------------------------------------------------------------- */
+
+static int set_tags(struct db *db, int64_t workspace_id, int64_t post_id, json_t *tag_ids,
+                    struct error *err)
+{
+    if (!json_is_array(tag_ids) || json_array_size(tag_ids) > MAX_TAGS)
+        return error_field(err, ERR_INVALID, "tag_ids", "field 'tag_ids': expected an array of at most %d tag ids",
+                           MAX_TAGS);
+    if (db_run(db, err, "DELETE FROM post_tags WHERE post_id = ?", "i", post_id) < 0)
+        return -1;
+    static const struct field tag_ref = {"tag_ids", FT_REF, 0, 0, NULL, "tags", NULL};
+    size_t i;
+    json_t *t;
+    json_array_foreach(tag_ids, i, t)
+    {
+        if (field_validate(&entity_post, &tag_ref, t, db, workspace_id, err))
+            return -1;
+        if (db_run(db, err,
+                   "INSERT INTO post_tags (post_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                   "ii", post_id, (int64_t)json_integer_value(t)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int post_tag(struct db *db, int64_t post_id, int64_t tag_id, struct error *err)
+{
+    return db_run(db, err,
+                  "INSERT INTO post_tags (post_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                  "ii", post_id, tag_id) < 0
+               ? -1
+               : 0;
+}
+
+/* The post's `at`: the earliest publish or schedule time among its variants,
+ * else its creation time. */
+static int refresh_at(struct db *db, int64_t post_id, struct error *err)
+{
+    return db_run(db, err,
+                  "UPDATE posts SET at = COALESCE((SELECT MIN(COALESCE(v.published_at, "
+                  "v.scheduled_at)) FROM post_variants v WHERE v.post_id = posts.id), created_at) "
+                  "WHERE id = ?",
+                  "i", post_id) < 0
+               ? -1
+               : 0;
+}
+
+static int insert_variants(struct db *db, int64_t workspace_id, int64_t post_id, json_t *variants,
+                           struct error *err)
+{
+    if (!json_is_array(variants) || json_array_size(variants) > MAX_VARIANTS)
+        return error_field(err, ERR_INVALID, "variants",
+                           "field 'variants': expected an array of at most %d variants", MAX_VARIANTS);
+    size_t i;
+    json_t *v;
+    json_array_foreach(variants, i, v)
+    {
+        if (entity_validate(&entity_variant, v, true, db, workspace_id, err)) {
+            char why[sizeof err->msg];
+            snprintf(why, sizeof why, "%s", err->msg);
+            error_field(err, ERR_INVALID, "variants", "variants[%zu]: %s", i, why);
+            return -1;
+        }
+        json_t *body = json_object_get(v, "body"), *status = json_object_get(v, "status"),
+               *sched = json_object_get(v, "scheduled_at");
+        int64_t now = time_now(), t = 0;
+        struct db_stmt *st = db_prepare(db,
+                                        "INSERT INTO post_variants (post_id, channel_id, body, "
+                                        "status, scheduled_at, created_at, updated_at) "
+                                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                        err);
+        if (!st)
+            return -1;
+        db_bind_int(st, 1, post_id);
+        db_bind_int(st, 2, json_integer_value(json_object_get(v, "channel_id")));
+        db_bind_text(st, 3, json_is_string(body) ? json_string_value(body) : NULL);
+        db_bind_text(st, 4, json_is_string(status) ? json_string_value(status) : "draft");
+        if (json_is_string(sched) && !time_parse_iso(json_string_value(sched), &t))
+            db_bind_int(st, 5, t);
+        else
+            db_bind_null(st, 5);
+        db_bind_int(st, 6, now);
+        db_bind_int(st, 7, now);
+        int rc = db_step(st, err);
+        db_finalize(st);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Splits the members that are not plain columns off a post object. */
+static json_t *post_columns(json_t *in, json_t **variants, json_t **tag_ids)
+{
+    json_t *cols = json_deep_copy(in);
+    *variants = json_incref(json_object_get(cols, "variants"));
+    *tag_ids = json_incref(json_object_get(cols, "tag_ids"));
+    json_object_del(cols, "variants");
+    json_object_del(cols, "tag_ids");
+    return cols;
+}
+
+json_t *post_create(struct db *db, int64_t workspace_id, json_t *in, const struct actor *who,
+                    struct error *err)
+{
+    if (!json_is_object(in)) {
+        error_set(err, ERR_INVALID, "expected a JSON object for a post");
+        return NULL;
+    }
+    json_t *variants, *tag_ids, *out = NULL;
+    json_t *cols = post_columns(in, &variants, &tag_ids);
+    int64_t id = 0, now = time_now();
+    if (entity_validate(&entity_post, cols, true, db, workspace_id, err))
+        goto done;
+    if (db_begin(db, err))
+        goto done;
+    struct buf sql = {0}, vals = {0};
+    buf_puts(&sql, "INSERT INTO posts (workspace_id, created_by, at, ");
+    const char *key;
+    json_t *v;
+    json_object_foreach(cols, key, v)
+    {
+        buf_printf(&sql, "%s, ", field_find(&entity_post, key)->name);
+        buf_puts(&vals, "?, ");
+    }
+    buf_printf(&sql, "created_at, updated_at) VALUES (?, ?, ?, %s?, ?) RETURNING id",
+               vals.data ? vals.data : "");
+    buf_free(&vals);
+    struct db_stmt *st = db_prepare(db, sql.data, err);
+    buf_free(&sql);
+    if (!st)
+        goto rollback;
+    int i = 1;
+    db_bind_int(st, i++, workspace_id);
+    if (who && who->user_id)
+        db_bind_int(st, i++, who->user_id);
+    else
+        db_bind_null(st, i++);
+    db_bind_int(st, i++, now);
+    json_object_foreach(cols, key, v) field_bind(st, i++, field_find(&entity_post, key), v);
+    db_bind_int(st, i++, now);
+    db_bind_int(st, i++, now);
+    int rc = db_step(st, err);
+    if (rc == 1) {
+        id = db_col_int(st, 0);
+        rc = db_step(st, err);
+    }
+    db_finalize(st);
+    if (rc < 0)
+        goto rollback;
+    if (variants && insert_variants(db, workspace_id, id, variants, err))
+        goto rollback;
+    if (tag_ids && set_tags(db, workspace_id, id, tag_ids, err))
+        goto rollback;
+    if (refresh_at(db, id, err))
+        goto rollback;
+    char *detail = json_dumps(in, JSON_COMPACT | JSON_SORT_KEYS);
+    rc = audit_record(db, workspace_id, who ? who->user_id : 0, "create", "post", id, detail, err);
+    free(detail);
+    if (rc || db_commit(db, err))
+        goto rollback;
+    out = post_get(db, workspace_id, id, err);
+    goto done;
+rollback:
+    db_rollback(db);
+done:
+    json_decref(cols);
+    json_decref(variants);
+    json_decref(tag_ids);
+    return out;
+}
+
+json_t *post_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,
+                    const struct actor *who, struct error *err)
+{
+    if (!json_is_object(patch)) {
+        error_set(err, ERR_INVALID, "expected a JSON object");
+        return NULL;
+    }
+    if (json_object_get(patch, "variants")) {
+        error_field(err, ERR_INVALID, "variants",
+                    "variants cannot be replaced by a post update; change them one by one");
+        return NULL;
+    }
+    json_t *variants, *tag_ids, *out = NULL;
+    json_t *cols = post_columns(patch, &variants, &tag_ids);
+    if (db_begin(db, err))
+        goto done;
+    json_t *updated = entity_update(db, &entity_post, workspace_id, id, cols, who, err);
+    if (!updated)
+        goto rollback;
+    json_decref(updated);
+    if (tag_ids && set_tags(db, workspace_id, id, tag_ids, err))
+        goto rollback;
+    if (db_commit(db, err))
+        goto rollback;
+    out = post_get(db, workspace_id, id, err);
+    goto done;
+rollback:
+    db_rollback(db);
+done:
+    json_decref(cols);
+    json_decref(variants);
+    json_decref(tag_ids);
+    return out;
+}
+
+int post_delete(struct db *db, int64_t workspace_id, int64_t id, const struct actor *who,
+                struct error *err)
+{
+    return entity_delete(db, &entity_post, workspace_id, id, who, err);
+}
+
+/* ---- writing from the platforms ------------------------------------------------------------ */
+
+static bool same_text(const char *a, const char *b)
+{
+    return str_eq(a ? a : "", b ? b : "");
+}
+
+int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platform_post *p,
+                         int64_t *variant_id, struct error *err)
+{
+    if (!p->platform_id || !*p->platform_id)
+        return error_field(err, ERR_INVALID, "platform_id", "a platform post needs its platform id");
+    const char *format = p->format ? p->format : "status";
+    bool known = false;
+    for (const char *const *f = post_formats; *f && !known; f++)
+        known = str_eq(*f, format);
+    if (!known)
+        return error_field(err, ERR_INVALID, "format", "unknown post format '%.40s'", format);
+    int found = db_scalar(db, err, NULL, "SELECT 1 FROM channels WHERE id = ? AND workspace_id = ?",
+                          "ii", p->channel_id, workspace_id);
+    if (found <= 0)
+        return found < 0 ? -1
+                         : error_field(err, ERR_INVALID, "channel_id", "no channel %lld in this workspace",
+                                       (long long)p->channel_id);
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT v.id, v.post_id, p.body, v.permalink, v.published_at, "
+                                  "p.format, p.lang, p.link_url, p.campaign_id "
+                                  "FROM post_variants v JOIN posts p ON p.id = v.post_id "
+                                  "WHERE v.channel_id = ? AND v.platform_id = ?",
+                                  "it", p->channel_id, p->platform_id);
+    if (!st)
+        return -1;
+    int64_t now = time_now();
+    int64_t *campaign = p->campaign_id ? (int64_t *)&p->campaign_id : NULL;
+    if (db_has_row(st)) {
+        int64_t vid = db_col_int(st, 0), pid = db_col_int(st, 1);
+        bool same = same_text(db_col_text(st, 2), p->body) &&
+                    same_text(db_col_text(st, 3), p->permalink) &&
+                    db_col_int(st, 4) == p->published_at && same_text(db_col_text(st, 5), format) &&
+                    same_text(db_col_text(st, 6), p->lang) &&
+                    same_text(db_col_text(st, 7), p->link_url) &&
+                    db_col_int(st, 8) == p->campaign_id;
+        db_finalize(st);
+        if (variant_id)
+            *variant_id = vid;
+        if (same)
+            return UPSERT_UNCHANGED;
+        if (db_run(db, err,
+                   "UPDATE posts SET body = ?, format = ?, lang = ?, link_url = ?, campaign_id = ?, "
+                   "updated_at = ? WHERE id = ?",
+                   "ttttIii", p->body ? p->body : "", format, p->lang, p->link_url, campaign, now,
+                   pid) < 0 ||
+            db_run(db, err,
+                   "UPDATE post_variants SET permalink = ?, published_at = ?, updated_at = ? "
+                   "WHERE id = ?",
+                   "tiii", p->permalink, p->published_at, now, vid) < 0 ||
+            refresh_at(db, pid, err))
+            return -1;
+        return UPSERT_UPDATED;
+    }
+    db_finalize(st);
+    int64_t pid = 0, vid = 0;
+    if (db_scalar(db, err, &pid,
+                  "INSERT INTO posts (workspace_id, campaign_id, body, format, link_url, lang, "
+                  "status, at, created_at, updated_at) "
+                  "VALUES (?, ?, ?, ?, ?, ?, 'published', ?, ?, ?) RETURNING id",
+                  "iItttttiii", workspace_id, campaign, p->body ? p->body : "", format, p->link_url,
+                  p->lang, p->published_at, now, now) < 0)
+        return -1;
+    if (db_scalar(db, err, &vid,
+                  "INSERT INTO post_variants (post_id, channel_id, platform_id, permalink, status, "
+                  "published_at, created_at, updated_at) "
+                  "VALUES (?, ?, ?, ?, 'published', ?, ?, ?) RETURNING id",
+                  "iittiii", pid, p->channel_id, p->platform_id, p->permalink, p->published_at, now,
+                  now) < 0)
+        return -1;
+    if (variant_id)
+        *variant_id = vid;
+    return UPSERT_INSERTED;
+}
+
+static const int64_t *opt(const int64_t *v)
+{
+    return *v >= 0 ? v : NULL;
+}
+
+int post_metrics_add(struct db *db, int64_t variant_id, int64_t taken_at,
+                     const int64_t values[PM_COUNT], struct error *err)
+{
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT reach, impressions, reactions, comments, shares, saves, "
+                                  "clicks, video_views FROM post_metrics "
+                                  "WHERE variant_id = ? AND taken_at = ?",
+                                  "ii", variant_id, taken_at);
+    if (!st)
+        return -1;
+    bool exists = db_has_row(st), same = exists;
+    for (int i = 0; exists && i < PM_COUNT; i++)
+        same = same && (db_col_null(st, i) ? values[i] < 0 : db_col_int(st, i) == values[i]);
+    db_finalize(st);
+    if (same)
+        return UPSERT_UNCHANGED;
+    const int64_t *v = values;
+    if (exists)
+        return db_run(db, err,
+                      "UPDATE post_metrics SET reach = ?, impressions = ?, reactions = ?, "
+                      "comments = ?, shares = ?, saves = ?, clicks = ?, video_views = ? "
+                      "WHERE variant_id = ? AND taken_at = ?",
+                      "IIIIIIIIii", opt(&v[0]), opt(&v[1]), opt(&v[2]), opt(&v[3]), opt(&v[4]),
+                      opt(&v[5]), opt(&v[6]), opt(&v[7]), variant_id, taken_at) < 0
+                   ? -1
+                   : UPSERT_UPDATED;
+    return db_run(db, err,
+                  "INSERT INTO post_metrics (variant_id, taken_at, reach, impressions, reactions, "
+                  "comments, shares, saves, clicks, video_views) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  "iiIIIIIIII", variant_id, taken_at, opt(&v[0]), opt(&v[1]), opt(&v[2]),
+                  opt(&v[3]), opt(&v[4]), opt(&v[5]), opt(&v[6]), opt(&v[7])) < 0
+               ? -1
+               : UPSERT_INSERTED;
+}
+
+int channel_metrics_add(struct db *db, int64_t channel_id, int64_t taken_at, int64_t followers,
+                        int64_t reach, int64_t impressions, struct error *err)
+{
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT followers, reach, impressions FROM channel_metrics "
+                                  "WHERE channel_id = ? AND taken_at = ?",
+                                  "ii", channel_id, taken_at);
+    if (!st)
+        return -1;
+    int64_t v[3] = {followers, reach, impressions};
+    bool exists = db_has_row(st), same = exists;
+    for (int i = 0; exists && i < 3; i++)
+        same = same && (db_col_null(st, i) ? v[i] < 0 : db_col_int(st, i) == v[i]);
+    db_finalize(st);
+    if (same)
+        return UPSERT_UNCHANGED;
+    if (exists)
+        return db_run(db, err,
+                      "UPDATE channel_metrics SET followers = ?, reach = ?, impressions = ? "
+                      "WHERE channel_id = ? AND taken_at = ?",
+                      "IIIii", opt(&v[0]), opt(&v[1]), opt(&v[2]), channel_id, taken_at) < 0
+                   ? -1
+                   : UPSERT_UPDATED;
+    return db_run(db, err,
+                  "INSERT INTO channel_metrics (channel_id, taken_at, followers, reach, "
+                  "impressions) VALUES (?, ?, ?, ?, ?)",
+                  "iiIII", channel_id, taken_at, opt(&v[0]), opt(&v[1]), opt(&v[2])) < 0
+               ? -1
+               : UPSERT_INSERTED;
+}

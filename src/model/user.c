@@ -1,0 +1,390 @@
+/* user: people who sign in, their roles, their browser sessions and API
+ * tokens, and the audit log of who changed what. Secrets never rest in the
+ * store in the clear: passwords as argon2id, tokens as SHA-256. */
+#include "model/internal.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const role_names[ROLE_COUNT] = {"admin", "editor", "author", "moderator",
+                                                   "analyst"};
+
+int role_parse(const char *name)
+{
+    for (int i = 0; i < ROLE_COUNT; i++)
+        if (str_eq(name, role_names[i]))
+            return i;
+    return -1;
+}
+
+const char *role_name(enum role r)
+{
+    return r < ROLE_COUNT ? role_names[r] : "unknown";
+}
+
+int audit_record(struct db *db, int64_t workspace_id, int64_t user_id, const char *action,
+                 const char *entity, int64_t entity_id, const char *detail, struct error *err)
+{
+    int64_t *ws = workspace_id ? &workspace_id : NULL, *uid = user_id ? &user_id : NULL;
+    return db_run(db, err,
+                  "INSERT INTO audit_log (workspace_id, user_id, at, action, entity, entity_id, "
+                  "detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  "IIittit", ws, uid, time_now(), action, entity, entity_id,
+                  detail ? detail : "") < 0
+               ? -1
+               : 0;
+}
+
+/* ---- users ----------------------------------------------------------------------- */
+
+static int normalise_email(const char *in, char out[256], struct error *err)
+{
+    size_t n = in ? strlen(in) : 0;
+    if (n == 0 || n > 254)
+        return error_field(err, ERR_INVALID, "email", "an email address of 1 to 254 characters is required");
+    const char *at = strchr(in, '@');
+    if (!at || at == in || !at[1] || strchr(at + 1, '@') || !strchr(at + 1, '.'))
+        return error_field(err, ERR_INVALID, "email", "'%.80s' is not an email address", in);
+    for (size_t i = 0; i <= n; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c && (c <= ' ' || c == 0x7f))
+            return error_field(err, ERR_INVALID, "email", "an email address may not contain spaces");
+        out[i] = (char)tolower(c);
+    }
+    return 0;
+}
+
+int user_create(struct db *db, const char *email, const char *name, const char *role,
+                const char *password, int64_t *id, struct error *err)
+{
+    char norm[256];
+    if (normalise_email(email, norm, err))
+        return -1;
+    if (role_parse(role) < 0)
+        return error_field(err, ERR_INVALID, "role",
+                           "unknown role '%.40s': use admin, editor, author, moderator or analyst",
+                           role ? role : "");
+    size_t plen = password ? strlen(password) : 0;
+    if (plen < PASSWORD_MIN || plen > PASSWORD_MAX)
+        return error_field(err, ERR_INVALID, "password", "a password must be %d to %d characters long",
+                           PASSWORD_MIN, PASSWORD_MAX);
+    if (name && strlen(name) > 120)
+        return error_field(err, ERR_INVALID, "name", "a name may be at most 120 bytes");
+    if (sodium_init() < 0)
+        return error_set(err, ERR_INTERNAL, "libsodium could not start");
+    char hash[crypto_pwhash_STRBYTES];
+    /* INTERACTIVE limits keep a login under ~100 ms on small servers. */
+    if (crypto_pwhash_str_alg(hash, password, plen, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13))
+        return error_set(err, ERR_INTERNAL, "out of memory while hashing the password");
+    int64_t now = time_now(), newid = 0;
+    int rc = db_scalar(db, err, &newid,
+                       "INSERT INTO users (email, name, role, password_hash, created_at, "
+                       "updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                       "ttttii", norm, name ? name : "", role, hash, now, now);
+    if (rc < 0) {
+        if (err && err->kind == ERR_CONFLICT)
+            error_field(err, ERR_CONFLICT, "email", "a user with email %s already exists", norm);
+        return -1;
+    }
+    if (id)
+        *id = newid;
+    return audit_record(db, 0, 0, "create", "user", newid, norm, err);
+}
+
+static void user_from_row(struct user *u, struct db_stmt *st)
+{
+    u->id = db_col_int(st, 0);
+    snprintf(u->email, sizeof u->email, "%s", db_col_text(st, 1));
+    snprintf(u->name, sizeof u->name, "%s", db_col_text(st, 2));
+    int r = role_parse(db_col_text(st, 3));
+    u->role = r < 0 ? ROLE_ANALYST : (enum role)r; /* least power if the row is odd */
+    u->disabled = db_col_int(st, 4) != 0;
+}
+
+static char dummy_hash[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy_hash(void)
+{
+    unsigned char secret[32];
+    randombytes_buf(secret, sizeof secret);
+    if (crypto_pwhash_str_alg(dummy_hash, (const char *)secret, sizeof secret,
+                              crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13))
+        dummy_hash[0] = '\0';
+}
+
+#define USER_COLS "u.id, u.email, u.name, u.role, u.disabled"
+
+int user_authenticate(struct db *db, const char *email, const char *password, struct user *out,
+                      struct error *err)
+{
+    char norm[256];
+    static const char bad[] = "wrong email or password";
+    if (normalise_email(email, norm, NULL) || !password)
+        return error_set(err, ERR_AUTH, bad);
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT " USER_COLS ", u.password_hash FROM users u "
+                                  "WHERE u.email = ?",
+                                  "t", norm);
+    if (!st)
+        return -1;
+    int rc = -1;
+    if (!db_has_row(st)) {
+        /* Spend the time a real check would, so timing does not reveal
+         * which emails exist. */
+        pthread_once(&dummy_once, make_dummy_hash);
+        if (crypto_pwhash_str_verify(dummy_hash, password, strlen(password)) == 0)
+            log_warn("a password matched the timing dummy");
+        error_set(err, ERR_AUTH, bad);
+        goto done;
+    }
+    if (crypto_pwhash_str_verify(db_col_text(st, 5), password, strlen(password)) != 0) {
+        error_set(err, ERR_AUTH, bad);
+        goto done;
+    }
+    user_from_row(out, st);
+    if (out->disabled) {
+        error_set(err, ERR_AUTH, bad);
+        goto done;
+    }
+    rc = 0;
+done:
+    db_finalize(st);
+    return rc;
+}
+
+int user_get(struct db *db, int64_t id, struct user *out, struct error *err)
+{
+    struct db_stmt *st = db_query(db, err, "SELECT " USER_COLS " FROM users u WHERE u.id = ?", "i", id);
+    if (!st)
+        return -1;
+    int rc = 0;
+    if (db_has_row(st))
+        user_from_row(out, st);
+    else
+        rc = error_set(err, ERR_NOT_FOUND, "no user %lld", (long long)id);
+    db_finalize(st);
+    return rc;
+}
+
+json_t *user_to_json(const struct user *u)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)u->id, "email", u->email,
+                     "name", u->name, "role", role_name(u->role), "disabled", u->disabled);
+}
+
+json_t *user_list(struct db *db, struct error *err)
+{
+    struct db_stmt *st = db_prepare(db, "SELECT " USER_COLS " FROM users u ORDER BY u.id", err);
+    if (!st)
+        return NULL;
+    json_t *items = json_array();
+    int rc;
+    while ((rc = db_step(st, err)) == 1) {
+        struct user u;
+        user_from_row(&u, st);
+        json_array_append_new(items, user_to_json(&u));
+    }
+    db_finalize(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return page_result(items, NULL);
+}
+
+/* ---- tokens ------------------------------------------------------------------------ */
+
+static void random_hex(char out[TOKEN_HEX + 1])
+{
+    unsigned char raw[TOKEN_HEX / 2];
+    randombytes_buf(raw, sizeof raw);
+    str_hex(raw, sizeof raw, out);
+}
+
+static void token_hash(const char *token, char out[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+    str_hex(h, sizeof h, out);
+}
+
+static bool token_shape(const char *t, size_t prefix_len)
+{
+    if (!t || strlen(t) != prefix_len + TOKEN_HEX)
+        return false;
+    for (const char *p = t + prefix_len; *p; p++)
+        if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
+            return false;
+    return true;
+}
+
+int session_create(struct db *db, int64_t user_id, char token[TOKEN_HEX + 1],
+                   char csrf[TOKEN_HEX + 1], struct error *err)
+{
+    if (sodium_init() < 0)
+        return error_set(err, ERR_INTERNAL, "libsodium could not start");
+    char hash[65];
+    random_hex(token);
+    random_hex(csrf);
+    token_hash(token, hash);
+    int64_t now = time_now();
+    /* Expired sessions are swept here rather than by a timer thread. */
+    if (db_run(db, err, "DELETE FROM sessions WHERE expires_at < ?", "i", now) < 0)
+        return -1;
+    if (db_run(db, err,
+               "INSERT INTO sessions (user_id, token_hash, csrf_token, created_at, expires_at) "
+               "VALUES (?, ?, ?, ?, ?)",
+               "ittii", user_id, hash, csrf, now, now + SESSION_TTL) < 0)
+        return -1;
+    return audit_record(db, 0, user_id, "login", "session", 0, "", err);
+}
+
+int session_resolve(struct db *db, const char *token, struct user *u, char csrf[TOKEN_HEX + 1],
+                    struct error *err)
+{
+    if (!token_shape(token, 0))
+        return error_set(err, ERR_AUTH, "not signed in");
+    char hash[65];
+    token_hash(token, hash);
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT " USER_COLS ", s.csrf_token FROM sessions s "
+                                  "JOIN users u ON u.id = s.user_id "
+                                  "WHERE s.token_hash = ? AND s.expires_at > ?",
+                                  "ti", hash, time_now());
+    if (!st)
+        return -1;
+    int rc = 0;
+    if (db_has_row(st)) {
+        user_from_row(u, st);
+        snprintf(csrf, TOKEN_HEX + 1, "%s", db_col_text(st, 5));
+        if (u->disabled)
+            rc = error_set(err, ERR_AUTH, "this user is disabled");
+    } else {
+        rc = error_set(err, ERR_AUTH, "the session has expired; sign in again");
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int session_delete(struct db *db, const char *token, struct error *err)
+{
+    if (!token_shape(token, 0))
+        return 0;
+    char hash[65];
+    token_hash(token, hash);
+    return db_run(db, err, "DELETE FROM sessions WHERE token_hash = ?", "t", hash) < 0 ? -1 : 0;
+}
+
+int api_token_create(struct db *db, int64_t user_id, const char *name,
+                     char token[API_TOKEN_LEN + 1], int64_t *id, struct error *err)
+{
+    if (!name || !*name || strlen(name) > 100)
+        return error_field(err, ERR_INVALID, "name", "a token needs a name of 1 to 100 bytes");
+    if (sodium_init() < 0)
+        return error_set(err, ERR_INTERNAL, "libsodium could not start");
+    char hex[TOKEN_HEX + 1], hash[65];
+    random_hex(hex);
+    snprintf(token, API_TOKEN_LEN + 1, "kanal_%s", hex);
+    token_hash(token, hash);
+    int64_t newid = 0;
+    if (db_scalar(db, err, &newid,
+                  "INSERT INTO api_tokens (user_id, name, token_hash, created_at) "
+                  "VALUES (?, ?, ?, ?) RETURNING id",
+                  "itti", user_id, name, hash, time_now()) < 0)
+        return -1;
+    if (id)
+        *id = newid;
+    return audit_record(db, 0, user_id, "create", "api_token", newid, name, err);
+}
+
+int api_token_resolve(struct db *db, const char *token, struct user *u, struct error *err)
+{
+    if (!token || !str_starts_with(token, "kanal_") || !token_shape(token, 6))
+        return error_set(err, ERR_AUTH, "the API token is not valid");
+    char hash[65];
+    token_hash(token, hash);
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT " USER_COLS ", t.id FROM api_tokens t "
+                                  "JOIN users u ON u.id = t.user_id "
+                                  "WHERE t.token_hash = ? AND t.revoked_at IS NULL",
+                                  "t", hash);
+    if (!st)
+        return -1;
+    int rc = 0;
+    int64_t tid = 0;
+    if (db_has_row(st)) {
+        user_from_row(u, st);
+        tid = db_col_int(st, 5);
+        if (u->disabled)
+            rc = error_set(err, ERR_AUTH, "this user is disabled");
+    } else {
+        rc = error_set(err, ERR_AUTH, "the API token is not valid or has been revoked");
+    }
+    db_finalize(st);
+    if (rc == 0)
+        rc = db_run(db, err, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", "ii",
+                    time_now(), tid) < 0
+                 ? -1
+                 : 0;
+    return rc;
+}
+
+json_t *api_token_list(struct db *db, int64_t user_id, struct error *err)
+{
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT id, name, created_at, last_used_at, revoked_at "
+                                  "FROM api_tokens WHERE user_id = ? ORDER BY id",
+                                  "i", user_id);
+    if (!st)
+        return NULL;
+    json_t *items = json_array();
+    int rc = db_has_row(st);
+    for (; rc == 1; rc = db_step(st, err)) {
+        json_t *o = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)db_col_int(st, 0), "name",
+                              db_col_text(st, 1), "created_at", json_time(db_col_int(st, 2)));
+        json_object_set_new(o, "last_used_at",
+                            db_col_null(st, 3) ? json_null() : json_time(db_col_int(st, 3)));
+        json_object_set_new(o, "revoked_at",
+                            db_col_null(st, 4) ? json_null() : json_time(db_col_int(st, 4)));
+        json_array_append_new(items, o);
+    }
+    db_finalize(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return page_result(items, NULL);
+}
+
+int api_token_revoke(struct db *db, int64_t user_id, int64_t id, struct error *err)
+{
+    int64_t n = db_run(db, err,
+                       "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? "
+                       "AND revoked_at IS NULL",
+                       "iii", time_now(), id, user_id);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        return error_set(err, ERR_NOT_FOUND, "no active token %lld of yours", (long long)id);
+    return audit_record(db, 0, user_id, "revoke", "api_token", id, "", err);
+}
+
+const char *const model_count_names[6] = {"workspaces", "channels", "posts",
+                                          "post_variants", "messages", "users"};
+
+int model_counts(struct db *db, int64_t counts[6], struct error *err)
+{
+    for (int i = 0; i < 6; i++) {
+        char sql[80];
+        snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s", model_count_names[i]);
+        if (db_scalar(db, err, &counts[i], sql, "") < 0)
+            return -1;
+    }
+    return 0;
+}
