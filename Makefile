@@ -23,11 +23,12 @@ ifeq ($(SAN),1)
   SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
 CFLAGS  += -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -Isrc -I$(BUILD)/gen \
-           -DKANAL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP
+           $(PKG_CFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
 LIB_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web_assets.o $(BUILD)/gen/db_migrations.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web_assets.o $(BUILD)/gen/db_migrations.o \
+            $(BUILD)/gen/version.o
 WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -58,6 +59,13 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c17 -O1 -Wall -o $@ $<
+
+# Rewritten only when the version changes, so a build does not relink for nothing.
+$(BUILD)/gen/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@echo 'const char kanal_version[] = "$(VERSION)";' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+FORCE:
 
 MIGRATIONS := $(sort $(wildcard src/db/migrations/*.sql))
 

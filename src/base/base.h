@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/* "1a2b3c4" or "1a2b3c4-dirty": the git commit kanal was built from. */
+extern const char kanal_version[];
+#define KANAL_VERSION kanal_version
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #if defined(__GNUC__)

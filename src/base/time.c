@@ -53,8 +53,11 @@ void time_format_iso(int64_t t, char out[static 21])
     int y;
     unsigned m, d;
     time_civil_from_days(days, &y, &m, &d);
-    snprintf(out, 21, "%04d-%02u-%02uT%02d:%02d:%02dZ", y % 10000, m, d, (int)(secs / 3600),
-             (int)(secs / 60 % 60), (int)(secs % 60));
+    unsigned s = (unsigned)secs; /* 0 .. 86399 */
+    /* Years outside 0..9999 do not fit the format; they are clamped. */
+    unsigned yy = y < 0 ? 0 : y > 9999 ? 9999 : (unsigned)y;
+    snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", yy % 10000u, m % 100u, d % 100u,
+             s / 3600 % 100u, s / 60 % 60, s % 60);
 }
 
 static int digits(const char **p, int n, int *out)

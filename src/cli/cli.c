@@ -11,6 +11,10 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"serve", cmd_serve, "serve the API and web UI"},
+    {"migrate", cmd_migrate, "bring the database schema up to date"},
+    {"user", cmd_user, "add, list and give API tokens to users"},
+    {"demo", cmd_demo, "fill a database with a realistic demo organisation"},
     {"version", cmd_version, "print the version"},
 };
 
@@ -41,6 +45,10 @@ int cli_main(int argc, char **argv)
 
 int cmd_version(int argc, char **argv)
 {
+    if (argc > 1 && (str_eq(argv[1], "--help") || str_eq(argv[1], "-h"))) {
+        printf("usage: kanal version\n\nPrints kanal's version.\n");
+        return 0;
+    }
     printf("kanal %s\n", KANAL_VERSION);
     return 0;
 }

@@ -7,6 +7,10 @@
 int cli_main(int argc, char **argv);
 
 int cmd_version(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 int cmd_sentiment(int argc, char **argv);
 
 #endif

@@ -463,6 +463,12 @@ static struct db_stmt *query_va(struct db *db, struct error *err, const char *sq
     struct db_stmt *st = db_prepare(db, sql, err);
     if (!st)
         return NULL;
+    int want = st->lite ? sqlite3_bind_parameter_count(st->lite) : st->nparams;
+    if (want != (int)strlen(types)) {
+        /* A programming error that would read garbage from the va_list. */
+        fprintf(stderr, "kanal: bug: %d placeholders but types \"%s\" in: %s\n", want, types, sql);
+        abort();
+    }
     bind_va(st, types, ap);
     if (db_step(st, err) < 0) {
         db_finalize(st);

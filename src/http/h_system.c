@@ -84,9 +84,9 @@ void metrics_render(struct buf *out)
                   "# TYPE kanal_http_request_duration_seconds histogram\n");
     for (size_t i = 0; i < nseries; i++) {
         const struct series *s = &series[i];
-        char labels[300];
-        snprintf(labels, sizeof labels, "method=\"%s\",route=\"%s\",code=\"%u\"", s->method,
-                 s->route, s->status);
+        struct buf lb = {0};
+        buf_printf(&lb, "method=\"%s\",route=\"%s\",code=\"%u\"", s->method, s->route, s->status);
+        const char *labels = lb.data;
         for (size_t b = 0; b < NB; b++)
             buf_printf(out, "kanal_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n",
                        labels, bounds[b], (unsigned long long)s->buckets[b]);
@@ -95,6 +95,7 @@ void metrics_render(struct buf *out)
         buf_printf(out, "kanal_http_request_duration_seconds_sum{%s} %.6f\n", labels, s->sum);
         buf_printf(out, "kanal_http_request_duration_seconds_count{%s} %llu\n", labels,
                    (unsigned long long)s->count);
+        buf_free(&lb);
     }
     pthread_mutex_unlock(&mlock);
 }

@@ -494,7 +494,7 @@ int http_serve(const struct server_config *cfg, struct error *err)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (strchr(cfg->host, ':'))
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(

@@ -494,7 +494,7 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
                   "INSERT INTO posts (workspace_id, campaign_id, body, format, link_url, lang, "
                   "status, at, created_at, updated_at) "
                   "VALUES (?, ?, ?, ?, ?, ?, 'published', ?, ?, ?) RETURNING id",
-                  "iItttttiii", workspace_id, campaign, p->body ? p->body : "", format, p->link_url,
+                  "iIttttiii", workspace_id, campaign, p->body ? p->body : "", format, p->link_url,
                   p->lang, p->published_at, now, now) < 0)
         return -1;
     if (db_scalar(db, err, &vid,

@@ -1,0 +1,34 @@
+/* migrate: `kanal migrate` brings the database's schema up to date (serve
+ * also does this at start; this is for deployments that migrate first). */
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "db/db.h"
+
+#include <stdio.h>
+
+int cmd_migrate(int argc, char **argv)
+{
+    struct cli_opt opts[] = {
+        {"db", "PATH|URL", "KANAL_DB", "SQLite file or postgres:// URL", DEFAULT_DB},
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "migrate [--db PATH|URL]",
+                               "Applies the schema migrations not yet applied.", &p);
+    if (rc)
+        goto done;
+    struct error err = {0};
+    log_set_level(LOG_WARN);
+    struct db *db = db_open(opts[0].value, &err);
+    int n = db ? db_migrate(db, &err) : -1;
+    int v = n >= 0 ? db_schema_version(db, &err) : -1;
+    db_close(db);
+    if (n < 0 || v < 0) {
+        fprintf(stderr, "kanal migrate: %s\n", err.msg);
+        rc = 1;
+        goto done;
+    }
+    printf("applied %d migration%s; schema version %d\n", n, n == 1 ? "" : "s", v);
+done:
+    cli_parse_free(&p);
+    return rc;
+}

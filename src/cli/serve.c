@@ -1,0 +1,63 @@
+/* serve: `kanal serve` runs the web server until SIGTERM. */
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "http/http.h"
+
+#include <stdio.h>
+
+int cmd_serve(int argc, char **argv)
+{
+    struct cli_opt opts[] = {
+        {"db", "PATH|URL", "KANAL_DB", "SQLite file or postgres:// URL", DEFAULT_DB},
+        {"listen", "HOST:PORT", "KANAL_LISTEN", "address to listen on", DEFAULT_LISTEN},
+        {"threads", "N", "KANAL_THREADS", "worker threads (and database connections)", "4"},
+        {"max-body", "BYTES", "KANAL_MAX_BODY", "largest request body accepted", "1048576"},
+        {"log-level", "LEVEL", "KANAL_LOG_LEVEL", "debug, info, warn or error", "info"},
+        {"secure-cookies", NULL, "KANAL_SECURE_COOKIES",
+         "mark cookies Secure (when served behind TLS)", NULL},
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
+                               "Serves the API, the web UI, /healthz and /metrics.", &p);
+    if (rc)
+        goto done;
+    rc = 2;
+    if (p.npos) {
+        fprintf(stderr, "kanal serve: unexpected argument '%s'\n", p.pos[0]);
+        goto done;
+    }
+    struct server_config cfg = {.db_url = opts[0].value};
+    char host[64];
+    struct error err = {0};
+    int64_t threads, max_body;
+    int level = log_level_parse(opts[4].value);
+    if (http_parse_listen(opts[1].value, host, sizeof host, &cfg, &err)) {
+        fprintf(stderr, "kanal serve: --listen: %s\n", err.msg);
+        goto done;
+    }
+    if (str_to_i64(opts[2].value, &threads) || threads < 1 || threads > 256) {
+        fprintf(stderr, "kanal serve: --threads must be from 1 to 256\n");
+        goto done;
+    }
+    if (str_to_i64(opts[3].value, &max_body) || max_body < 1024 || max_body > (64 << 20)) {
+        fprintf(stderr, "kanal serve: --max-body must be from 1024 to 67108864 bytes\n");
+        goto done;
+    }
+    if (level < 0) {
+        fprintf(stderr, "kanal serve: --log-level must be debug, info, warn or error\n");
+        goto done;
+    }
+    log_set_level((enum log_level)level);
+    cfg.threads = (int)threads;
+    cfg.max_body = (size_t)max_body;
+    cfg.secure_cookies = opts[5].value && !str_eq(opts[5].value, "0");
+    if (http_serve(&cfg, &err)) {
+        fprintf(stderr, "kanal serve: %s\n", err.msg);
+        rc = 1;
+        goto done;
+    }
+    rc = 0;
+done:
+    cli_parse_free(&p);
+    return rc;
+}
