@@ -20,7 +20,7 @@ int cmd_demo(int argc, char **argv)
                                "of posts, metrics, comments and campaigns, and a demo admin "
                                "(" DEMO_EMAIL " / " DEMO_PASSWORD ").",
                                &p);
-    if (rc)
+    if (p.stop)
         goto done;
     rc = 2;
     struct demo_options o = {.create_user = !opts[4].value};

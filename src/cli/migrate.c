@@ -14,7 +14,7 @@ int cmd_migrate(int argc, char **argv)
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "migrate [--db PATH|URL]",
                                "Applies the schema migrations not yet applied.", &p);
-    if (rc)
+    if (p.stop)
         goto done;
     struct error err = {0};
     log_set_level(LOG_WARN);

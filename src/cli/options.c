@@ -101,8 +101,8 @@ static int read_config(const char *path, bool must_exist, struct cli_opt *opts, 
     return rc;
 }
 
-int cli_parse_options(int argc, char **argv, struct cli_opt *opts, size_t n, const char *synopsis,
-                      const char *about, struct cli_parse *out)
+static int parse(int argc, char **argv, struct cli_opt *opts, size_t n, const char *synopsis,
+                 const char *about, struct cli_parse *out)
 {
     memset(out, 0, sizeof *out);
     out->pos = (char **)arena_alloc(&out->arena, sizeof(char *) * (size_t)(argc + 1));
@@ -170,6 +170,14 @@ int cli_parse_options(int argc, char **argv, struct cli_opt *opts, size_t n, con
     int rc = read_config(config ? config : "kanal.conf", config_explicit, opts, n, set,
                          &out->arena);
     return rc;
+}
+
+int cli_parse_options(int argc, char **argv, struct cli_opt *opts, size_t n, const char *synopsis,
+                      const char *about, struct cli_parse *out)
+{
+    int rc = parse(argc, argv, opts, n, synopsis, about, out);
+    out->stop = rc != 0;
+    return rc == 1 ? 0 : rc;
 }
 
 void cli_parse_free(struct cli_parse *p)

@@ -20,12 +20,14 @@ struct cli_opt {
 
 struct cli_parse {
     struct arena arena; /* holds the values; freed by cli_parse_free */
-    int npos;           /* positional arguments: argv[first .. first+npos) */
+    bool stop;          /* help was printed or the options were wrong */
+    int npos;           /* positional arguments */
     char **pos;
 };
 
-/* Returns 0 to go on, 1 if --help was printed (exit 0), 2 after printing a
- * usage error (exit 2). `synopsis` is the usage line after "kanal ". */
+/* Returns the exit status so far: with out->stop set, the command is done
+ * (0 after --help, 2 after a usage error it printed). `synopsis` is the
+ * usage line after "kanal ". */
 int cli_parse_options(int argc, char **argv, struct cli_opt *opts, size_t nopts,
                       const char *synopsis, const char *about, struct cli_parse *out);
 void cli_parse_free(struct cli_parse *p);

@@ -19,7 +19,7 @@ int cmd_serve(int argc, char **argv)
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
                                "Serves the API, the web UI, /healthz and /metrics.", &p);
-    if (rc)
+    if (p.stop)
         goto done;
     rc = 2;
     if (p.npos) {

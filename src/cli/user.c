@@ -44,7 +44,7 @@ static int user_add(int argc, char **argv)
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
                                "user add --email EMAIL --role ROLE --password-stdin [--name NAME]",
                                "Adds a user who can sign in to the web UI and the API.", &p);
-    if (rc)
+    if (p.stop)
         goto done;
     rc = 2;
     if (!opts[1].value || !opts[3].value) {
@@ -88,7 +88,7 @@ static int user_list_cmd(int argc, char **argv)
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "user list [--db PATH|URL]",
                                "Lists the users: id, email, role, and whether disabled.", &p);
-    if (rc)
+    if (p.stop)
         goto done;
     struct error err = {0};
     log_set_level(LOG_WARN);
@@ -128,7 +128,7 @@ static int user_token(int argc, char **argv)
                                "Creates an API token for the user and prints it once; send it as "
                                "'Authorization: Bearer TOKEN'.",
                                &p);
-    if (rc)
+    if (p.stop)
         goto done;
     if (!opts[1].value || !opts[2].value) {
         fprintf(stderr, "kanal user token: --email and --name are required\n");

@@ -35,7 +35,10 @@ void h_session_create(struct request *r)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
     snprintf(client_key, sizeof client_key, "c:%s", r->client);
     int64_t now = time_now(), wait = 0, wait2 = 0;
-    if (ratelimit_blocked(email_key, now, &wait) | ratelimit_blocked(client_key, now, &wait2)) {
+    /* One account gets few guesses; one address (maybe a whole office behind
+     * one NAT) gets more, enough to stop spraying guesses over many emails. */
+    if (ratelimit_blocked(email_key, 5, now, &wait) |
+        ratelimit_blocked(client_key, 30, now, &wait2)) {
         if (wait2 > wait)
             wait = wait2;
         snprintf(r->retry_after, sizeof r->retry_after, "%lld", (long long)wait);

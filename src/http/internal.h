@@ -88,8 +88,8 @@ void h_healthz(struct request *r);
 void h_metrics(struct request *r);
 void h_static(struct request *r);
 
-/* Login throttling, shared by the session handler and the server. */
-bool ratelimit_blocked(const char *key, int64_t now, int64_t *retry_after);
+/* Login throttling: failures per key in a 15-minute window. */
+bool ratelimit_blocked(const char *key, int max_fails, int64_t now, int64_t *retry_after);
 void ratelimit_fail(const char *key, int64_t now);
 void ratelimit_reset(const char *key);
 

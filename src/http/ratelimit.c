@@ -7,8 +7,7 @@
 #include <string.h>
 
 #define SLOTS 4096
-#define WINDOW 900   /* seconds */
-#define MAX_FAILS 5  /* per window and key */
+#define WINDOW 900 /* seconds */
 
 struct slot {
     uint64_t hash;
@@ -37,11 +36,11 @@ static struct slot *find(uint64_t h)
     return s;
 }
 
-bool ratelimit_blocked(const char *key, int64_t now, int64_t *retry_after)
+bool ratelimit_blocked(const char *key, int max_fails, int64_t now, int64_t *retry_after)
 {
     pthread_mutex_lock(&lock);
     struct slot *s = find(fnv1a(key));
-    bool blocked = s->fails >= MAX_FAILS && now - s->window_start < WINDOW;
+    bool blocked = s->fails >= max_fails && now - s->window_start < WINDOW;
     if (blocked)
         *retry_after = WINDOW - (now - s->window_start);
     pthread_mutex_unlock(&lock);

@@ -1,0 +1,180 @@
+"""Sign-in, sessions, CSRF, API tokens, throttling and roles, on SQLite and on
+PostgreSQL. Every refused request must leave nothing stored."""
+import pytest
+
+from conftest import PASSWORD, ROLES
+
+
+def count(client, ws, what):
+    return len(client.get(f"/api/v1/workspaces/{ws}/{what}?limit=200").json()["items"])
+
+
+def test_login_sets_a_strict_httponly_cookie(server):
+    c = server.client()
+    r = c.login("admin@example.org")
+    assert r.status == 201, r
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    assert r.json()["user"]["role"] == "admin" and len(r.json()["csrf_token"]) == 64
+    me = c.get("/api/v1/session").json()
+    assert me["user"]["email"] == "admin@example.org"
+    assert me["csrf_token"] == c.csrf
+
+
+def test_wrong_password_and_unknown_user_look_the_same(server):
+    c = server.client()
+    a = c.login("admin@example.org", "wrong password!")
+    b = c.login("nobody@example.org", "wrong password!")
+    assert a.status == b.status == 401
+    assert a.json()["error"]["message"] == b.json()["error"]["message"]
+    assert "Set-Cookie" not in a.headers
+
+
+def test_unauthenticated_requests_are_refused(server):
+    c = server.client()
+    for method, path in [("GET", "/api/v1/workspaces"), ("POST", "/api/v1/workspaces"),
+                         ("GET", "/api/v1/workspaces/1/posts"), ("GET", "/api/v1/users")]:
+        r = c.request(method, path, body={} if method == "POST" else None)
+        assert r.status == 401, (method, path, r)
+        assert r.json()["error"]["code"] == "unauthorized"
+
+
+def test_login_is_throttled_after_repeated_failures(server):
+    c = server.client()
+    for _ in range(5):
+        assert c.login("editor@example.org", "not the password").status == 401
+    r = c.login("editor@example.org", PASSWORD)  # even the right password waits now
+    assert r.status == 429
+    assert 0 < int(r.headers["Retry-After"]) <= 900
+    # Another account from the same address still gets its own tries.
+    assert server.client().login("author@example.org").status == 201
+
+
+def test_guessing_across_many_emails_is_throttled_per_address(server):
+    c = server.client()
+    codes = [c.login(f"user{i}@example.org", "guess").status for i in range(30)]
+    assert codes == [401] * 30
+    assert c.login("analyst@example.org").status == 429
+
+
+def test_state_changes_need_the_csrf_token(server, admin):
+    r = admin.post("/api/v1/workspaces", {"name": "A", "slug": "a"}, csrf=False)
+    assert r.status == 403 and r.json()["error"]["code"] == "csrf"
+    r = admin.post("/api/v1/workspaces", {"name": "A", "slug": "a"},
+                   headers={"X-CSRF-Token": "0" * 64})
+    assert r.status == 403
+    assert admin.get("/api/v1/workspaces").json()["items"] == []
+    assert admin.post("/api/v1/workspaces", {"name": "A", "slug": "a"}).status == 201
+
+
+def test_logout_ends_the_session(server, admin):
+    assert admin.delete("/api/v1/session").status == 200
+    assert admin.get("/api/v1/workspaces").status == 401
+
+
+def test_api_tokens(server, admin):
+    r = admin.post("/api/v1/tokens", {"name": "report script"})
+    assert r.status == 201, r
+    token, tid = r.json()["token"], r.json()["id"]
+    listed = admin.get("/api/v1/tokens").json()["items"]
+    assert [t["name"] for t in listed] == ["report script"]
+    assert "token" not in listed[0]  # the secret is shown once only
+    bot = server.client()
+    bot.token = token
+    assert bot.get("/api/v1/session").json()["user"]["email"] == "admin@example.org"
+    # A Bearer token needs no CSRF token: it is not sent by browsers on their own.
+    assert bot.post("/api/v1/workspaces", {"name": "B", "slug": "b"}).status == 201
+    assert admin.delete(f"/api/v1/tokens/{tid}").status == 200
+    assert bot.get("/api/v1/workspaces").status == 401
+    bad = server.client()
+    bad.token = "kanal_" + "0" * 64
+    assert bad.get("/api/v1/workspaces").status == 401
+    bad.token = "not-a-token"
+    assert bad.get("/api/v1/workspaces").status == 401
+    assert bad.get("/api/v1/workspaces", headers={"Authorization": "Basic x"}).status == 401
+
+
+# What each role may do; each row: (method, path template, body, roles allowed).
+def matrix(ws, ch, post, msg):
+    return [
+        ("POST", "/api/v1/workspaces", {"name": "W", "slug": "w-{role}"}, {"admin"}),
+        ("PATCH", f"/api/v1/workspaces/{ws}", {"name": "Renamed by {role}"}, {"admin"}),
+        ("POST", f"/api/v1/workspaces/{ws}/channels",
+         {"platform": "x", "handle": "h-{role}", "name": "H"}, {"admin", "editor"}),
+        ("POST", f"/api/v1/workspaces/{ws}/tags", {"name": "tag-{role}"}, {"admin", "editor"}),
+        ("POST", f"/api/v1/workspaces/{ws}/campaigns", {"name": "c-{role}"}, {"admin", "editor"}),
+        ("POST", f"/api/v1/workspaces/{ws}/posts", {"body": "draft by {role}"},
+         {"admin", "editor", "author"}),
+        ("PATCH", f"/api/v1/workspaces/{ws}/messages/{msg}", {"status": "closed"},
+         {"admin", "editor", "moderator"}),
+        ("POST", "/api/v1/users",
+         {"email": "new-{role}@example.org", "role": "analyst", "password": PASSWORD}, {"admin"}),
+        ("GET", "/api/v1/users", None, {"admin"}),
+        ("GET", f"/api/v1/workspaces/{ws}/posts", None, set(ROLES)),
+        ("GET", f"/api/v1/workspaces/{ws}/messages", None, set(ROLES)),
+    ]
+
+
+def fill(obj, role):
+    if isinstance(obj, dict):
+        return {k: fill(v, role) for k, v in obj.items()}
+    return obj.replace("{role}", role) if isinstance(obj, str) else obj
+
+
+def test_roles_are_checked_on_the_server(server, as_role, admin, workspace):
+    ws = workspace
+    ch = admin.post(f"/api/v1/workspaces/{ws}/channels",
+                    {"platform": "facebook", "handle": "page", "name": "Page"}).json()["id"]
+    post = admin.post(f"/api/v1/workspaces/{ws}/posts", {"body": "hello"}).json()["id"]
+    # An inbox message comes from a platform; the demo generator writes them
+    # through the same model function imports use, so take one from there.
+    msg = seed_message(server, ws, ch)
+    for role in ROLES:
+        c = as_role(role)
+        for method, path, body, allowed in matrix(ws, ch, post, msg):
+            before = snapshot(admin, ws)
+            r = c.request(method, path, fill(body, role) if body else None)
+            if role in allowed:
+                assert r.status in (200, 201), (role, method, path, r)
+            else:
+                assert r.status == 403, (role, method, path, r)
+                assert r.json()["error"]["code"] == "forbidden"
+                assert snapshot(admin, ws) == before, (role, method, path)
+
+
+def snapshot(admin, ws):
+    parts = [admin.get(f"/api/v1/workspaces/{ws}/{w}?limit=200").body
+             for w in ("channels", "tags", "campaigns", "posts", "messages")]
+    parts.append(admin.get("/api/v1/users").body)
+    parts.append(admin.get(f"/api/v1/workspaces/{ws}").body)
+    return parts
+
+
+def seed_message(server, ws, channel):
+    """Inserts one inbox message the way an import would (kanal's own model,
+    through the demo-free path): via SQL on SQLite, via psql on PostgreSQL."""
+    import subprocess, time  # noqa: E401
+    sql = ("INSERT INTO messages (workspace_id, channel_id, kind, platform_id, body, created_at, "
+           f"received_at, updated_at) VALUES ({ws}, {channel}, 'comment', 'p1', 'Hej!', "
+           f"{int(time.time())}, {int(time.time())}, {int(time.time())}) RETURNING id")
+    if server.db_url.startswith("postgresql://"):
+        out = subprocess.run(["psql", server.db_url, "-tAc", sql], capture_output=True, text=True,
+                             check=True).stdout
+    else:
+        out = subprocess.run(["sqlite3", server.db_url, sql], capture_output=True, text=True,
+                             check=True).stdout
+    return int(out.strip().splitlines()[0])
+
+
+def test_author_may_not_publish(server, as_role, workspace):
+    author = as_role("author")
+    r = author.post(f"/api/v1/workspaces/{workspace}/posts", {"body": "x", "status": "published"})
+    assert r.status == 403
+    r = author.post(f"/api/v1/workspaces/{workspace}/posts", {"body": "x", "status": "in_review"})
+    assert r.status == 201
+    pid = r.json()["id"]
+    assert author.patch(f"/api/v1/workspaces/{workspace}/posts/{pid}",
+                        {"status": "approved"}).status == 403
+    editor = as_role("editor")
+    assert editor.patch(f"/api/v1/workspaces/{workspace}/posts/{pid}",
+                        {"status": "approved"}).json()["status"] == "approved"
