@@ -1,0 +1,137 @@
+"""The server as operators see it: health, Prometheus metrics, the web UI's
+files with their headers, concurrency and a graceful stop."""
+import re
+import socket
+import threading
+import time
+
+from conftest import Server, run_kanal
+
+
+def test_healthz(server):
+    r = server.client().get("/healthz")
+    assert r.status == 200
+    body = r.json()
+    assert body["status"] == "ok" and body["db"] == "ok" and body["schema"] >= 1
+
+
+METRIC_LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*",?)*\})? '
+                         r'[-+]?([0-9.]+([eE][-+]?[0-9]+)?|Inf|NaN)$')
+
+
+def metrics(client):
+    r = client.get("/metrics")
+    assert r.status == 200 and r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    values = {}
+    for line in r.body.splitlines():
+        if line.startswith("#"):
+            assert re.match(r"^# (HELP|TYPE) [a-z_]+ .+$", line), line
+            continue
+        assert METRIC_LINE.match(line), line
+        name, value = line.rsplit(" ", 1)
+        values[name] = float(value)
+    return values
+
+
+def test_metrics_count_requests(server):
+    c = server.client()
+    for _ in range(3):
+        c.get("/healthz")
+    key = 'kanal_http_requests_total{method="GET",route="/healthz",code="200"}'
+    first = metrics(c)[key]
+    c.get("/healthz")
+    after = metrics(c)
+    assert after[key] == first + 1
+    assert after['kanal_rows{table="users"}'] == 5
+    buckets = [v for k, v in after.items()
+               if k.startswith('kanal_http_request_duration_seconds_bucket{method="GET",route="/healthz",code="200"')]
+    assert buckets == sorted(buckets) and buckets[-1] == after[key]
+
+
+def test_web_ui_files_and_headers(server):
+    c = server.client()
+    r = c.get("/")
+    assert r.status == 200 and r.headers["Content-Type"].startswith("text/html")
+    assert "default-src 'self'" in r.headers["Content-Security-Policy"]
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert '<script type="module" src="/app.js">' in r.body
+    assert 'id="login"' in c.get("/login").body
+    js = c.get("/app.js")
+    assert js.status == 200 and js.headers["Content-Type"].startswith("text/javascript")
+    assert c.get("/nope.js").status == 404
+    assert c.get("/../../etc/passwd").status == 404
+    assert c.post("/", {"x": 1}).status == 405
+    api = c.get("/api/v1/workspaces")
+    assert api.headers["Cache-Control"] == "no-store"
+    assert api.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_concurrent_requests(server, admin, workspace):
+    errors = []
+
+    def worker(n):
+        c = admin  # one signed-in browser, many tabs at once
+        for i in range(15):
+            r = c.post(f"/api/v1/workspaces/{workspace}/tags", {"name": f"t{n}-{i}"})
+            if r.status != 201:
+                errors.append(r)
+            if c.get(f"/api/v1/workspaces/{workspace}/tags?limit=5").status != 200:
+                errors.append("get")
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    seen, cursor = 0, None
+    while True:
+        page = admin.get(f"/api/v1/workspaces/{workspace}/tags?limit=200"
+                         + (f"&cursor={cursor}" if cursor else "")).json()
+        seen += len(page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == 90
+
+
+def test_sigterm_finishes_the_request_in_flight(sqlite_url, tmp_path):
+    run_kanal("migrate", "--db", sqlite_url)
+    s = Server(sqlite_url, str(tmp_path))
+    body = b'{"email": "nobody@example.org", "password": "whatever it is"}'
+    sock = socket.create_connection(("127.0.0.1", s.port))
+    sock.sendall(b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
+    time.sleep(0.3)
+    s.proc.send_signal(15)
+    time.sleep(0.3)
+    assert s.proc.poll() is None  # still finishing our request
+    sock.sendall(body[10:])
+    sock.settimeout(10)
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+    sock.close()
+    assert answer.startswith(b"HTTP/1.1 401"), answer
+    code, log = s.stop()
+    assert code == 0 and "received SIGTERM" in log and "stopped" in log
+    # and no new connections are accepted after it stopped
+    try:
+        socket.create_connection(("127.0.0.1", s.port), timeout=1).close()
+        refused = False
+    except OSError:
+        refused = True
+    assert refused
+
+
+def test_bad_listen_address_is_reported(sqlite_url, tmp_path):
+    p = run_kanal("serve", "--db", sqlite_url, "--listen", "127.0.0.1:99999", check=False)
+    assert p.returncode == 2 and "port" in p.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        p = run_kanal("serve", "--db", sqlite_url, "--listen", f"127.0.0.1:{port}", check=False)
+        assert p.returncode == 1 and "cannot listen" in p.stderr
