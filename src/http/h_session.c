@@ -37,8 +37,9 @@ void h_session_create(struct request *r)
     int64_t now = time_now(), wait = 0, wait2 = 0;
     /* One account gets few guesses; one address (maybe a whole office behind
      * one NAT) gets more, enough to stop spraying guesses over many emails. */
-    if (ratelimit_blocked(email_key, 5, now, &wait) |
-        ratelimit_blocked(client_key, 30, now, &wait2)) {
+    bool email_blocked = ratelimit_blocked(email_key, 5, now, &wait);
+    bool client_blocked = ratelimit_blocked(client_key, 30, now, &wait2);
+    if (email_blocked || client_blocked) {
         if (wait2 > wait)
             wait = wait2;
         snprintf(r->retry_after, sizeof r->retry_after, "%lld", (long long)wait);

@@ -203,8 +203,8 @@ static const struct comment comments_en[] = {
 
 static const char *const replies[] = {
     "Hej! Tack för din fråga. Vi har skickat ett privat meddelande med mer information. /Anna",
-    "Hej! Vi beklagar väntetiden. Just nu är det många som ringer; du kan också skriva till oss i "
-    "e-tjänsten. /Johan",
+    ("Hej! Vi beklagar väntetiden. Just nu är det många som ringer; du kan också skriva till oss "
+     "i e-tjänsten. /Johan"),
     "Hei! Kiitos kysymyksestä. Lähetimme sinulle yksityisviestin. /Anna",
     "Hi! Thanks for asking, we have sent you a direct message with the details. /Sara",
 };

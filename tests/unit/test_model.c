@@ -1,0 +1,333 @@
+/* Unit tests for db/ and model/ on an in-memory SQLite database: statement
+ * API, conflicts, transactions, validation messages, idempotent platform
+ * upserts, paging cursors, users, sessions and tokens. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model.h"
+
+static struct db *fresh(void)
+{
+    struct error err = {0};
+    struct db *db = db_open(":memory:", &err);
+    assert_non_null(db);
+    log_set_level(LOG_WARN);
+    assert_int_equal(db_migrate(db, &err), 1);
+    return db;
+}
+
+static int64_t make_workspace(struct db *db, const char *slug)
+{
+    struct error err = {0};
+    json_t *in = json_pack("{s:s, s:s}", "name", slug, "slug", slug);
+    json_t *ws = entity_create(db, &entity_workspace, 0, in, NULL, &err);
+    json_decref(in);
+    assert_non_null(ws);
+    int64_t id = json_integer_value(json_object_get(ws, "id"));
+    json_decref(ws);
+    return id;
+}
+
+static int64_t make_channel(struct db *db, int64_t ws, const char *platform, const char *handle)
+{
+    struct error err = {0};
+    json_t *in = json_pack("{s:s, s:s, s:s}", "platform", platform, "handle", handle, "name", handle);
+    json_t *c = entity_create(db, &entity_channel, ws, in, NULL, &err);
+    json_decref(in);
+    assert_non_null(c);
+    int64_t id = json_integer_value(json_object_get(c, "id"));
+    json_decref(c);
+    return id;
+}
+
+static void test_statements_and_transactions(void **state)
+{
+    struct db *db = fresh();
+    struct error err = {0};
+    assert_int_equal(db_migrate(db, &err), 0); /* already current */
+    assert_int_equal(db_schema_version(db, &err), 1);
+    int64_t ws = make_workspace(db, "a");
+    /* a rolled-back insert is gone */
+    assert_int_equal(db_begin(db, &err), 0);
+    make_channel(db, ws, "x", "gone");
+    db_rollback(db);
+    int64_t n = -1;
+    assert_int_equal(db_scalar(db, &err, &n, "SELECT COUNT(*) FROM channels", ""), 1);
+    assert_int_equal(n, 0);
+    /* NULL binding through 'I' and 't' */
+    assert_int_equal(db_run(db, &err,
+                            "INSERT INTO channels (workspace_id, platform, handle, name, "
+                            "platform_id, created_at, updated_at) VALUES (?, 'x', 'h', 'n', ?, ?, ?)",
+                            "itii", ws, (const char *)NULL, (int64_t)1, (int64_t)1),
+                     1);
+    struct db_stmt *st = db_query(db, &err, "SELECT platform_id, ? FROM channels", "I",
+                                  (const int64_t *)NULL);
+    assert_non_null(st);
+    assert_true(db_has_row(st));
+    assert_true(db_col_null(st, 0));
+    assert_true(db_col_null(st, 1));
+    assert_string_equal(db_col_text(st, 0), "");
+    db_finalize(st);
+    /* unique clash is a conflict, a bad foreign key is invalid */
+    assert_int_equal(db_run(db, &err,
+                            "INSERT INTO channels (workspace_id, platform, handle, name, "
+                            "created_at, updated_at) VALUES (?, 'x', 'h', 'n', 1, 1)",
+                            "i", ws),
+                     -1);
+    assert_int_equal(err.kind, ERR_CONFLICT);
+    assert_int_equal(db_run(db, &err,
+                            "INSERT INTO channels (workspace_id, platform, handle, name, "
+                            "created_at, updated_at) VALUES (999, 'x', 'h2', 'n', 1, 1)",
+                            ""),
+                     -1);
+    assert_int_equal(err.kind, ERR_INVALID);
+    db_close(db);
+}
+
+static void expect_invalid(struct db *db, const struct entity *e, int64_t ws, const char *json,
+                           const char *field, const char *fragment)
+{
+    struct error err = {0};
+    json_error_t je;
+    json_t *in = json_loads(json, 0, &je);
+    assert_non_null(in);
+    json_t *out = entity_create(db, e, ws, in, NULL, &err);
+    json_decref(in);
+    if (out)
+        fail_msg("accepted %s", json);
+    assert_int_equal(err.kind, ERR_INVALID);
+    assert_string_equal(err.field, field);
+    if (!strstr(err.msg, fragment))
+        fail_msg("message '%s' lacks '%s'", err.msg, fragment);
+}
+
+static void test_validation_messages(void **state)
+{
+    struct db *db = fresh();
+    int64_t ws = make_workspace(db, "v");
+    expect_invalid(db, &entity_channel, ws, "{\"platform\":\"x\",\"handle\":\"h\"}", "name",
+                   "field 'name' is required for a channel");
+    expect_invalid(db, &entity_channel, ws, "{\"platform\":\"orkut\",\"handle\":\"h\",\"name\":\"n\"}",
+                   "platform", "must be one of 'facebook', 'instagram'");
+    expect_invalid(db, &entity_channel, ws,
+                   "{\"platform\":\"x\",\"handle\":\"h\",\"name\":\"n\",\"is_peer\":1}", "is_peer",
+                   "expected true or false, got an integer");
+    expect_invalid(db, &entity_channel, ws,
+                   "{\"platform\":\"x\",\"handle\":\"h\",\"name\":\"n\",\"created_at\":\"x\"}",
+                   "created_at", "unknown field 'created_at'");
+    expect_invalid(db, &entity_campaign, ws, "{\"name\":\"c\",\"target_tag_id\":77}",
+                   "target_tag_id", "no tag 77 in this workspace");
+    expect_invalid(db, &entity_campaign, ws, "{\"name\":\"c\",\"starts_at\":\"2026-02-30\"}",
+                   "starts_at", "ISO 8601");
+    expect_invalid(db, &entity_workspace, 0, "{\"name\":\"w\",\"slug\":\"Ä\"}", "slug",
+                   "is not a slug");
+    expect_invalid(db, &entity_tag, ws, "{\"name\":\"\"}", "name", "may not be empty");
+    char big[300];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    char json[400];
+    snprintf(json, sizeof json, "{\"name\":\"%s\"}", big);
+    expect_invalid(db, &entity_tag, ws, json, "name", "299 bytes long; the limit is 100");
+    int64_t n = 0;
+    struct error err = {0};
+    db_scalar(db, &err, &n, "SELECT COUNT(*) FROM channels", "");
+    assert_int_equal(n, 0);
+    db_close(db);
+}
+
+static void test_platform_post_upsert_is_idempotent(void **state)
+{
+    struct db *db = fresh();
+    struct error err = {0};
+    int64_t ws = make_workspace(db, "p"), ch = make_channel(db, ws, "facebook", "page");
+    struct platform_post p = {.channel_id = ch, .platform_id = "123_456", .body = "Hej",
+                              .format = "photo", .published_at = 1700000000};
+    int64_t v1 = 0, v2 = 0;
+    assert_int_equal(post_upsert_platform(db, ws, &p, &v1, &err), UPSERT_INSERTED);
+    assert_int_equal(post_upsert_platform(db, ws, &p, &v2, &err), UPSERT_UNCHANGED);
+    assert_int_equal(v1, v2);
+    p.body = "Hej igen";
+    assert_int_equal(post_upsert_platform(db, ws, &p, &v2, &err), UPSERT_UPDATED);
+    assert_int_equal(v1, v2);
+    int64_t n = 0;
+    db_scalar(db, &err, &n, "SELECT COUNT(*) FROM posts", "");
+    assert_int_equal(n, 1);
+    /* the same platform id on another channel is another post */
+    int64_t ch2 = make_channel(db, ws, "instagram", "gram");
+    p.channel_id = ch2;
+    assert_int_equal(post_upsert_platform(db, ws, &p, &v2, &err), UPSERT_INSERTED);
+    assert_int_not_equal(v1, v2);
+    /* a channel of another workspace is refused */
+    int64_t other = make_workspace(db, "o");
+    assert_int_equal(post_upsert_platform(db, other, &p, &v2, &err), -1);
+    assert_int_equal(err.kind, ERR_INVALID);
+    p.format = "hologram";
+    assert_int_equal(post_upsert_platform(db, ws, &p, &v2, &err), -1);
+    assert_string_equal(err.field, "format");
+
+    /* metric snapshots: same reading unchanged, new reading a new row */
+    int64_t m[PM_COUNT] = {100, 150, 5, 1, 0, -1, 3, -1};
+    assert_int_equal(post_metrics_add(db, v1, 1700003600, m, &err), UPSERT_INSERTED);
+    assert_int_equal(post_metrics_add(db, v1, 1700003600, m, &err), UPSERT_UNCHANGED);
+    m[PM_REACH] = 120;
+    assert_int_equal(post_metrics_add(db, v1, 1700003600, m, &err), UPSERT_UPDATED);
+    assert_int_equal(post_metrics_add(db, v1, 1700090000, m, &err), UPSERT_INSERTED);
+    db_scalar(db, &err, &n, "SELECT COUNT(*) FROM post_metrics WHERE saves IS NULL", "");
+    assert_int_equal(n, 2);
+    assert_int_equal(channel_metrics_add(db, ch, 1700000000, 5000, -1, -1, &err), UPSERT_INSERTED);
+    assert_int_equal(channel_metrics_add(db, ch, 1700000000, 5000, -1, -1, &err), UPSERT_UNCHANGED);
+    db_close(db);
+}
+
+static void test_message_upsert_keeps_the_desks_decisions(void **state)
+{
+    struct db *db = fresh();
+    struct error err = {0};
+    int64_t ws = make_workspace(db, "m"), ch = make_channel(db, ws, "facebook", "page");
+    struct message_in m = {.channel_id = ch, .kind = "comment", .platform_id = "c1",
+                           .body = "Varför?", .created_at = 1700000000};
+    int64_t id = 0, id2 = 0;
+    assert_int_equal(message_upsert(db, ws, &m, &id, &err), UPSERT_INSERTED);
+    json_t *patch = json_pack("{s:s, s:s}", "status", "closed", "assigned_team", "Press");
+    json_t *out = message_update(db, ws, id, patch, NULL, &err);
+    assert_non_null(out);
+    json_decref(out);
+    json_decref(patch);
+    assert_int_equal(message_upsert(db, ws, &m, &id2, &err), UPSERT_UNCHANGED);
+    m.body = "Varför? (redigerad)";
+    assert_int_equal(message_upsert(db, ws, &m, &id2, &err), UPSERT_UPDATED);
+    assert_int_equal(id, id2);
+    out = message_get(db, ws, id, &err);
+    assert_string_equal(json_string_value(json_object_get(out, "status")), "closed");
+    assert_string_equal(json_string_value(json_object_get(out, "assigned_team")), "Press");
+    assert_string_equal(json_string_value(json_object_get(out, "body")), "Varför? (redigerad)");
+    json_decref(out);
+    m.kind = "shout";
+    assert_int_equal(message_upsert(db, ws, &m, &id2, &err), -1);
+    assert_string_equal(err.field, "kind");
+    db_close(db);
+}
+
+static void test_post_paging_by_time(void **state)
+{
+    struct db *db = fresh();
+    struct error err = {0};
+    int64_t ws = make_workspace(db, "t"), ch = make_channel(db, ws, "x", "acct");
+    /* 30 posts, several sharing a timestamp, inserted out of time order */
+    for (int i = 0; i < 30; i++) {
+        char pid[16];
+        snprintf(pid, sizeof pid, "%d", i);
+        struct platform_post p = {.channel_id = ch, .platform_id = pid, .body = pid,
+                                  .published_at = 1700000000 + (int64_t)((i * 7) % 10) * 3600};
+        assert_true(post_upsert_platform(db, ws, &p, NULL, &err) >= 0);
+    }
+    struct post_filter f = {0};
+    struct page pg = {.limit = 7};
+    char cursor[64] = "";
+    int seen = 0;
+    int64_t last_at = INT64_MAX, last_id = INT64_MAX;
+    bool ids[30] = {false};
+    for (;;) {
+        pg.cursor = cursor[0] ? cursor : NULL;
+        json_t *page = post_list(db, ws, &f, &pg, &err);
+        assert_non_null(page);
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(page, "items"), i, p)
+        {
+            int64_t at = 0;
+            time_parse_iso(json_string_value(json_object_get(p, "at")), &at);
+            int64_t id = json_integer_value(json_object_get(p, "id"));
+            assert_true(at < last_at || (at == last_at && id < last_id)); /* strictly descending */
+            last_at = at, last_id = id;
+            int body = atoi(json_string_value(json_object_get(p, "body")));
+            assert_false(ids[body]);
+            ids[body] = true;
+            seen++;
+        }
+        json_t *next = json_object_get(page, "next_cursor");
+        if (json_is_null(next)) {
+            json_decref(page);
+            break;
+        }
+        snprintf(cursor, sizeof cursor, "%s", json_string_value(next));
+        json_decref(page);
+    }
+    assert_int_equal(seen, 30);
+    pg.cursor = "12x";
+    assert_null(post_list(db, ws, &f, &pg, &err));
+    assert_string_equal(err.field, "cursor");
+    db_close(db);
+}
+
+static void test_users_sessions_tokens(void **state)
+{
+    struct db *db = fresh();
+    struct error err = {0};
+    int64_t id = 0;
+    assert_int_equal(user_create(db, "Kim@Example.ORG", "Kim", "moderator", "a long password", &id,
+                                 &err),
+                     0);
+    assert_int_equal(user_create(db, "kim@example.org", "Kim", "admin", "a long password", NULL, &err),
+                     -1);
+    assert_int_equal(err.kind, ERR_CONFLICT);
+    assert_int_equal(user_create(db, "x@example.org", "X", "admin", "short", NULL, &err), -1);
+    assert_string_equal(err.field, "password");
+    struct user u;
+    assert_int_equal(user_authenticate(db, "KIM@example.org", "a long password", &u, &err), 0);
+    assert_int_equal(u.id, id);
+    assert_int_equal(u.role, ROLE_MODERATOR);
+    assert_int_equal(user_authenticate(db, "kim@example.org", "a long passwore", &u, &err), -1);
+    assert_int_equal(err.kind, ERR_AUTH);
+
+    char token[TOKEN_HEX + 1], csrf[TOKEN_HEX + 1], csrf2[TOKEN_HEX + 1];
+    assert_int_equal(session_create(db, id, token, csrf, &err), 0);
+    assert_int_equal(session_resolve(db, token, &u, csrf2, &err), 0);
+    assert_string_equal(csrf, csrf2);
+    assert_string_equal(u.email, "kim@example.org");
+    char wrong[TOKEN_HEX + 1];
+    memcpy(wrong, token, sizeof wrong);
+    wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
+    assert_int_equal(session_resolve(db, wrong, &u, csrf2, &err), -1);
+    assert_int_equal(session_resolve(db, "short", &u, csrf2, &err), -1);
+    assert_int_equal(session_delete(db, token, &err), 0);
+    assert_int_equal(session_resolve(db, token, &u, csrf2, &err), -1);
+    /* an expired session is refused */
+    assert_int_equal(session_create(db, id, token, csrf, &err), 0);
+    db_run(db, &err, "UPDATE sessions SET expires_at = 1", "");
+    assert_int_equal(session_resolve(db, token, &u, csrf2, &err), -1);
+
+    char api[API_TOKEN_LEN + 1];
+    int64_t tid = 0;
+    assert_int_equal(api_token_create(db, id, "script", api, &tid, &err), 0);
+    assert_int_equal(api_token_resolve(db, api, &u, &err), 0);
+    assert_int_equal(api_token_revoke(db, id + 1, tid, &err), -1); /* not theirs */
+    assert_int_equal(api_token_revoke(db, id, tid, &err), 0);
+    assert_int_equal(api_token_resolve(db, api, &u, &err), -1);
+    /* nothing secret is stored in the clear */
+    int64_t n = 0;
+    db_scalar(db, &err, &n, "SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?", "t", api);
+    assert_int_equal(n, 0);
+    db_scalar(db, &err, &n, "SELECT COUNT(*) FROM audit_log WHERE entity = 'api_token'", "");
+    assert_int_equal(n, 2); /* created, revoked */
+    db_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_statements_and_transactions),
+        cmocka_unit_test(test_validation_messages),
+        cmocka_unit_test(test_platform_post_upsert_is_idempotent),
+        cmocka_unit_test(test_message_upsert_keeps_the_desks_decisions),
+        cmocka_unit_test(test_post_paging_by_time),
+        cmocka_unit_test(test_users_sessions_tokens),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
