@@ -198,9 +198,10 @@ static char *pg_ddl(const char *sql)
         size_t i;
         for (i = 0; word_start && i < ARRAY_LEN(words); i++) {
             size_t n = strlen(words[i].from);
-            char next = p[n];
-            if (strncmp(p, words[i].from, n) == 0 &&
-                !(next == '_' || (next >= 'A' && next <= 'Z') || (next >= 'a' && next <= 'z'))) {
+            if (strncmp(p, words[i].from, n) != 0)
+                continue;
+            char next = p[n]; /* within the string: the first n bytes matched */
+            if (!(next == '_' || (next >= 'A' && next <= 'Z') || (next >= 'a' && next <= 'z'))) {
                 buf_puts(&b, words[i].to);
                 p += n;
                 break;

@@ -523,11 +523,10 @@ int demo_fill(struct db *db, const struct demo_options *o, struct demo_summary *
     if (db_begin(db, err))
         return -1;
     struct actor system = {0};
-    json_t *ws = entity_create(db, &entity_workspace, 0,
-                               obj("{s:s, s:s, s:s}", "name", "Pensionsverket (demo)", "slug",
-                                   "pensionsverket", "timezone", "Europe/Stockholm"),
-                               &system, err);
-    /* entity_create does not take ownership of its input */
+    json_t *in = obj("{s:s, s:s, s:s}", "name", "Pensionsverket (demo)", "slug", "pensionsverket",
+                     "timezone", "Europe/Stockholm");
+    json_t *ws = entity_create(db, &entity_workspace, 0, in, &system, err);
+    json_decref(in);
     if (!ws) {
         if (err && err->kind == ERR_CONFLICT)
             error_set(err, ERR_CONFLICT, "this database already has the demo workspace");
