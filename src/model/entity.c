@@ -386,6 +386,8 @@ int query_known(json_t *q, const char *const *known, struct error *err)
             ok = str_eq(*k, key);
         if (!ok)
             return error_field(err, ERR_INVALID, key, "unknown parameter '%s'", key);
+        if (!json_is_string(v)) /* query strings are strings; other callers must match */
+            return error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
     }
     return 0;
 }
@@ -616,6 +618,10 @@ json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id,
         const struct field *f = field_find(e, key);
         if (!f || !(f->flags & F_FILTER)) {
             error_field(err, ERR_INVALID, key, "unknown parameter '%s'", key);
+            goto fail;
+        }
+        if (!json_is_string(v)) {
+            error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
             goto fail;
         }
         json_t *tv;
