@@ -95,12 +95,15 @@ e2e: $(BUILD)/kanal
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_RUNS ?= 20000
-build/fuzz/%: tests/fuzz/%.c
+.PHONY: fuzz-lib
+fuzz-lib:
 	@$(MAKE) --no-print-directory BUILD=build/fuzz-lib CC=clang SAN=1 \
 	    SANFLAGS='-fsanitize=address,undefined,fuzzer-no-link' build/fuzz-lib/libkanal.a
+# Relinked every time: the library may have changed under the target.
+build/fuzz/%: tests/fuzz/%.c fuzz-lib
 	@mkdir -p build/fuzz
 	clang -std=c17 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) \
-	    -fsanitize=address,undefined,fuzzer -o $@ $< build/fuzz-lib/libkanal.a $(PKG_LIBS)
+	    -fsanitize=address,undefined,fuzzer -o $@ tests/fuzz/$*.c build/fuzz-lib/libkanal.a $(PKG_LIBS)
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	@sh tests/run-fuzz.sh $(FUZZ_RUNS) $(FUZZ_BIN)
