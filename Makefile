@@ -33,7 +33,7 @@ WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run deps test unit e2e asan fuzz fuzz-build bench format lint clean
+.PHONY: all run deps test unit e2e browser asan fuzz fuzz-build bench format lint clean
 all: $(BUILD)/kanal
 
 deps:
@@ -91,6 +91,10 @@ unit: $(UNIT_BIN)
 e2e: $(BUILD)/kanal
 	KANAL_BIN=$(abspath $(BUILD)/kanal) $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
+# The web UI in headless Chromium (Debian's), driven by playwright-core (npm).
+browser: $(BUILD)/kanal
+	KANAL_BIN=$(abspath $(BUILD)/kanal) node --test tests/browser/
+
 # libFuzzer targets need clang; `make fuzz` runs each briefly on its corpus.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
@@ -109,10 +113,10 @@ fuzz: fuzz-build
 	@sh tests/run-fuzz.sh $(FUZZ_RUNS) $(FUZZ_BIN)
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit e2e
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit e2e browser
 
 test: deps
-	@$(MAKE) --no-print-directory unit e2e
+	@$(MAKE) --no-print-directory unit e2e browser
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory asan
 	@echo "make test: all suites passed"

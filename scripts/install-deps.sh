@@ -6,13 +6,18 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-dev
 libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libsodium-dev libpq-dev
 libstemmer-dev libqrencode-dev libcmocka-dev
-python3 python3-pytest postgresql"
+python3 python3-pytest postgresql chromium fonts-dejavu-core"
 
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
         missing="$missing $p"
 done
+
+# Node.js may come from elsewhere (with its own npm); Debian's packages only
+# when there is none, since Debian's npm conflicts with such builds.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 if [ -n "$missing" ]; then
     echo "install-deps: installing:$missing"
@@ -22,7 +27,9 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
 
-# Front-end packages, when the web UI declares any.
-if [ -f package.json ] && [ ! -d node_modules ]; then
-    npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
+# Front-end packages, from package-lock.json, when it changed since the last
+# install. PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: the tests use Debian's Chromium.
+if [ -f package-lock.json ] && ! cmp -s package-lock.json node_modules/.kanal-installed-lock; then
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+    cp package-lock.json node_modules/.kanal-installed-lock
 fi

@@ -53,7 +53,10 @@ async function loadPosts(append) {
     const li = document.createElement("li");
     const meta = document.createElement("div");
     meta.className = "meta";
-    const where = p.variants.map((v) => channelsById.get(v.channel_id)?.name ?? `#${v.channel_id}`);
+    const where = p.variants.map((v) => {
+      const c = channelsById.get(v.channel_id);
+      return c ? `${c.name} (${c.platform})` : `channel ${v.channel_id}`;
+    });
     meta.textContent = `${fmtTime(p.at)} · ${p.format} · ${p.status} · ${where.join(", ")}`;
     const body = document.createElement("p");
     body.textContent = p.title ? `${p.title}: ${p.body}` : p.body;
