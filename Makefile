@@ -126,7 +126,8 @@ format:
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
-	    --suppress=missingIncludeSystem -Isrc src
+	    --suppress=missingIncludeSystem --inline-suppr -Isrc -I$(BUILD)/gen \
+	    --include=tools/cppcheck.h src
 
 clean:
 	rm -rf build

@@ -11,8 +11,8 @@
 
 /* ---- errors ---------------------------------------------------------- */
 
-static void error_vset(struct error *err, enum error_kind kind, const char *field,
-                       const char *fmt, va_list ap)
+static void error_vset(struct error *err, enum error_kind kind, const char *field, const char *fmt,
+                       va_list ap)
 {
     if (!err)
         return;
@@ -51,14 +51,22 @@ void error_clear(struct error *err)
 const char *error_kind_name(enum error_kind kind)
 {
     switch (kind) {
-    case ERR_NONE: return "ok";
-    case ERR_INVALID: return "invalid";
-    case ERR_NOT_FOUND: return "not_found";
-    case ERR_CONFLICT: return "conflict";
-    case ERR_DENIED: return "forbidden";
-    case ERR_AUTH: return "unauthorized";
-    case ERR_LIMIT: return "limit";
-    case ERR_INTERNAL: return "internal";
+    case ERR_NONE:
+        return "ok";
+    case ERR_INVALID:
+        return "invalid";
+    case ERR_NOT_FOUND:
+        return "not_found";
+    case ERR_CONFLICT:
+        return "conflict";
+    case ERR_DENIED:
+        return "forbidden";
+    case ERR_AUTH:
+        return "unauthorized";
+    case ERR_LIMIT:
+        return "limit";
+    case ERR_INTERNAL:
+        return "internal";
     }
     return "internal";
 }
@@ -168,12 +176,23 @@ void buf_html_escape(struct buf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': buf_puts(b, "&amp;"); break;
-        case '<': buf_puts(b, "&lt;"); break;
-        case '>': buf_puts(b, "&gt;"); break;
-        case '"': buf_puts(b, "&quot;"); break;
-        case '\'': buf_puts(b, "&#39;"); break;
-        default: buf_putc(b, *s);
+        case '&':
+            buf_puts(b, "&amp;");
+            break;
+        case '<':
+            buf_puts(b, "&lt;");
+            break;
+        case '>':
+            buf_puts(b, "&gt;");
+            break;
+        case '"':
+            buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            buf_puts(b, "&#39;");
+            break;
+        default:
+            buf_putc(b, *s);
         }
     }
 }

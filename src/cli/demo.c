@@ -27,7 +27,8 @@ int cmd_demo(int argc, char **argv)
     int64_t days, seed;
     if (opts[1].value) {
         if (time_parse_iso(opts[1].value, &o.end)) {
-            fprintf(stderr, "kanal demo: --end '%s' is not a date such as 2026-11-01\n", opts[1].value);
+            fprintf(stderr, "kanal demo: --end '%s' is not a date such as 2026-11-01\n",
+                    opts[1].value);
             goto done;
         }
     } else {

@@ -50,9 +50,8 @@ static void print_help(FILE *f, const char *synopsis, const char *about, struct 
 static int read_config(const char *path, bool must_exist, struct cli_opt *opts, size_t n,
                        bool *from_flag_or_env, struct arena *arena)
 {
-    static const char *const known[] = {"db",        "listen", "threads",        "max-body",
-                                        "log-level", "seed",   "secure-cookies", "end",
-                                        NULL};
+    static const char *const known[] = {
+        "db", "listen", "threads", "max-body", "log-level", "seed", "secure-cookies", "end", NULL};
     FILE *f = fopen(path, "r");
     if (!f) {
         if (!must_exist && errno == ENOENT)
@@ -167,8 +166,8 @@ static int parse(int argc, char **argv, struct cli_opt *opts, size_t n, const ch
             set[i] = true;
         }
     }
-    int rc = read_config(config ? config : "kanal.conf", config_explicit, opts, n, set,
-                         &out->arena);
+    int rc =
+        read_config(config ? config : "kanal.conf", config_explicit, opts, n, set, &out->arena);
     return rc;
 }
 

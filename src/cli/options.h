@@ -11,9 +11,9 @@
 #include "base/base.h"
 
 struct cli_opt {
-    const char *name;  /* "db" is --db and "db = ..." in the config file */
-    const char *arg;   /* "PATH"; NULL for a switch (value "1" when given) */
-    const char *env;   /* "KANAL_DB", or NULL */
+    const char *name; /* "db" is --db and "db = ..." in the config file */
+    const char *arg;  /* "PATH"; NULL for a switch (value "1" when given) */
+    const char *env;  /* "KANAL_DB", or NULL */
     const char *help;
     const char *value; /* the default in; the result out (owned by the parse) */
 };
@@ -35,7 +35,7 @@ void cli_parse_free(struct cli_parse *p);
 const char *cli_opt_value(const struct cli_opt *opts, size_t nopts, const char *name);
 
 /* Defaults shared by the commands. */
-#define DEFAULT_DB "kanal.db"
+#define DEFAULT_DB     "kanal.db"
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 
 #endif

@@ -67,7 +67,8 @@ static int user_add(int argc, char **argv)
     struct db *db = open_migrated(opts[0].value, &err);
     int64_t id = 0;
     rc = 1;
-    if (db && user_create(db, opts[1].value, opts[2].value, opts[3].value, password, &id, &err) == 0) {
+    if (db &&
+        user_create(db, opts[1].value, opts[2].value, opts[3].value, password, &id, &err) == 0) {
         printf("added user %lld (%s)\n", (long long)id, opts[3].value);
         rc = 0;
     } else {
@@ -102,8 +103,7 @@ static int user_list_cmd(int argc, char **argv)
     }
     size_t i;
     json_t *u;
-    json_array_foreach(json_object_get(list, "items"), i, u)
-    {
+    json_array_foreach (json_object_get(list, "items"), i, u) {
         printf("%lld\t%s\t%s%s\n", (long long)json_integer_value(json_object_get(u, "id")),
                json_string_value(json_object_get(u, "email")),
                json_string_value(json_object_get(u, "role")),
@@ -123,11 +123,11 @@ static int user_token(int argc, char **argv)
         {"name", "NAME", NULL, "what the token is for, e.g. 'reporting script'", NULL},
     };
     struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "user token --email EMAIL --name NAME",
-                               "Creates an API token for the user and prints it once; send it as "
-                               "'Authorization: Bearer TOKEN'.",
-                               &p);
+    int rc =
+        cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "user token --email EMAIL --name NAME",
+                          "Creates an API token for the user and prints it once; send it as "
+                          "'Authorization: Bearer TOKEN'.",
+                          &p);
     if (p.stop)
         goto done;
     if (!opts[1].value || !opts[2].value) {
@@ -145,7 +145,8 @@ static int user_token(int argc, char **argv)
     snprintf(email, sizeof email, "%s", opts[1].value);
     for (char *c = email; *c; c++)
         *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-    int found = db ? db_scalar(db, &err, &uid, "SELECT id FROM users WHERE email = ?", "t", email) : -1;
+    int found =
+        db ? db_scalar(db, &err, &uid, "SELECT id FROM users WHERE email = ?", "t", email) : -1;
     if (found == 0)
         error_set(&err, ERR_NOT_FOUND, "no user with email %s", email);
     if (found == 1 && api_token_create(db, uid, opts[2].value, token, NULL, &err) == 0) {

@@ -45,12 +45,19 @@ static int lite_error(sqlite3 *lite, int rc, struct error *err, const char *what
     enum error_kind kind = ERR_INTERNAL;
     switch (ext) {
     case SQLITE_CONSTRAINT_UNIQUE:
-    case SQLITE_CONSTRAINT_PRIMARYKEY: kind = ERR_CONFLICT; break;
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+        kind = ERR_CONFLICT;
+        break;
     case SQLITE_CONSTRAINT_FOREIGNKEY:
     case SQLITE_CONSTRAINT_CHECK:
-    case SQLITE_CONSTRAINT_NOTNULL: kind = ERR_INVALID; break;
-    case SQLITE_FULL: kind = ERR_LIMIT; break;
-    default: break;
+    case SQLITE_CONSTRAINT_NOTNULL:
+        kind = ERR_INVALID;
+        break;
+    case SQLITE_FULL:
+        kind = ERR_LIMIT;
+        break;
+    default:
+        break;
     }
     return error_set(err, kind, "%s: %s", what, msg);
 }
@@ -58,8 +65,8 @@ static int lite_error(sqlite3 *lite, int rc, struct error *err, const char *what
 static struct db *open_sqlite(const char *path, struct error *err)
 {
     sqlite3 *lite = NULL;
-    int rc = sqlite3_open_v2(path, &lite,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        path, &lite, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         error_set(err, ERR_INTERNAL, "cannot open database '%s': %s", path,
                   lite ? sqlite3_errmsg(lite) : sqlite3_errstr(rc));
@@ -194,7 +201,7 @@ static char *pg_ddl(const char *sql)
     const char *p = sql;
     while (*p) {
         bool word_start = p == sql || !(p[-1] == '_' || (p[-1] >= 'A' && p[-1] <= 'Z') ||
-                                         (p[-1] >= 'a' && p[-1] <= 'z'));
+                                        (p[-1] >= 'a' && p[-1] <= 'z'));
         size_t i;
         for (i = 0; word_start && i < ARRAY_LEN(words); i++) {
             size_t n = strlen(words[i].from);
@@ -442,7 +449,9 @@ static void bind_va(struct db_stmt *st, const char *types, va_list ap)
 {
     for (int i = 0; types[i]; i++) {
         switch (types[i]) {
-        case 'i': db_bind_int(st, i + 1, va_arg(ap, int64_t)); break;
+        case 'i':
+            db_bind_int(st, i + 1, va_arg(ap, int64_t));
+            break;
         case 'I': {
             const int64_t *p = va_arg(ap, const int64_t *);
             if (p)
@@ -451,9 +460,14 @@ static void bind_va(struct db_stmt *st, const char *types, va_list ap)
                 db_bind_null(st, i + 1);
             break;
         }
-        case 'd': db_bind_double(st, i + 1, va_arg(ap, double)); break;
-        case 't': db_bind_text(st, i + 1, va_arg(ap, const char *)); break;
-        default: abort(); /* a programming error, not an input error */
+        case 'd':
+            db_bind_double(st, i + 1, va_arg(ap, double));
+            break;
+        case 't':
+            db_bind_text(st, i + 1, va_arg(ap, const char *));
+            break;
+        default:
+            abort(); /* a programming error, not an input error */
         }
     }
 }
@@ -478,8 +492,7 @@ static struct db_stmt *query_va(struct db *db, struct error *err, const char *sq
     return st;
 }
 
-struct db_stmt *db_query(struct db *db, struct error *err, const char *sql, const char *types,
-                         ...)
+struct db_stmt *db_query(struct db *db, struct error *err, const char *sql, const char *types, ...)
 {
     va_list ap;
     va_start(ap, types);
@@ -601,9 +614,10 @@ int db_migrate(struct db *db, struct error *err)
         int rc = db_exec(db, sql, err);
         free(sql);
         if (rc == 0)
-            rc = db_run(db, err,
-                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                        "iti", (int64_t)version, m->name, time_now()) < 0;
+            rc =
+                db_run(db, err,
+                       "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                       "iti", (int64_t)version, m->name, time_now()) < 0;
         if (rc == 0)
             rc = db_commit(db, err);
         if (rc) {

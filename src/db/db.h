@@ -55,8 +55,7 @@ int64_t db_stmt_changes(struct db_stmt *st);
  * `?`: 'i' int64_t, 'I' const int64_t * (NULL binds NULL), 'd' double,
  * 't' const char * (NULL binds NULL). Returns the statement stepped once
  * (check db_has_row), or NULL and err. Caller finalizes. */
-struct db_stmt *db_query(struct db *db, struct error *err, const char *sql, const char *types,
-                         ...);
+struct db_stmt *db_query(struct db *db, struct error *err, const char *sql, const char *types, ...);
 bool db_has_row(struct db_stmt *st);
 /* Like db_query for statements whose result is not needed; returns the
  * number of rows changed, or -1. */

@@ -10,8 +10,7 @@ static bool author_may_set(json_t *in)
         return false;
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(in, "variants"), i, v)
-    {
+    json_array_foreach (json_object_get(in, "variants"), i, v) {
         json_t *vs = json_object_get(v, "status");
         if (vs && !str_eq(json_string_value(vs), "draft") &&
             !str_eq(json_string_value(vs), "in_review"))

@@ -18,10 +18,11 @@ void h_session_create(struct request *r)
         return;
     const char *key;
     json_t *v;
-    json_object_foreach(in, key, v) if (!str_eq(key, "email") && !str_eq(key, "password"))
-    {
-        reply_errorf(r, 400, "invalid", "unknown field '%s' (send email and password)", key);
-        goto done;
+    json_object_foreach (in, key, v) {
+        if (!str_eq(key, "email") && !str_eq(key, "password")) {
+            reply_errorf(r, 400, "invalid", "unknown field '%s' (send email and password)", key);
+            goto done;
+        }
     }
     const char *email = json_string_value(json_object_get(in, "email"));
     const char *password = json_string_value(json_object_get(in, "password"));

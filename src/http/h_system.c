@@ -16,15 +16,16 @@ void h_healthz(struct request *r)
         reply_json(r, 503, json_pack("{s:s, s:s}", "status", "unavailable", "db", "error"));
         return;
     }
-    reply_json(r, 200, json_pack("{s:s, s:s, s:i, s:s}", "status", "ok", "db", "ok", "schema", v,
-                                 "version", KANAL_VERSION));
+    reply_json(r, 200,
+               json_pack("{s:s, s:s, s:i, s:s}", "status", "ok", "db", "ok", "schema", v, "version",
+                         KANAL_VERSION));
 }
 
 /* ---- metrics ------------------------------------------------------------------------ */
 
 /* Latency buckets in seconds, as Prometheus histograms expect them. */
 static const double bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
-#define NB ARRAY_LEN(bounds)
+#define NB         ARRAY_LEN(bounds)
 #define MAX_SERIES 128
 
 struct series {
@@ -43,7 +44,8 @@ static pthread_mutex_t mlock = PTHREAD_MUTEX_INITIALIZER;
 void metrics_observe(const char *method, const char *route, unsigned status, uint64_t ns)
 {
     /* Clients choose the method string; keep the label set small and known. */
-    static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    static const char *const methods[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                          "PATCH", "DELETE", "OPTIONS"};
     const char *m = "OTHER";
     for (size_t i = 0; i < ARRAY_LEN(methods); i++)
         if (str_eq(methods[i], method))
@@ -53,7 +55,8 @@ void metrics_observe(const char *method, const char *route, unsigned status, uin
     pthread_mutex_lock(&mlock);
     struct series *s = NULL;
     for (size_t i = 0; i < nseries && !s; i++)
-        if (series[i].status == status && series[i].route == route && str_eq(series[i].method, method))
+        if (series[i].status == status && series[i].route == route &&
+            str_eq(series[i].method, method))
             s = &series[i];
     if (!s && nseries < MAX_SERIES) {
         s = &series[nseries++];
@@ -104,8 +107,9 @@ void h_metrics(struct request *r)
 {
     struct buf *out = &r->out;
     buf_reset(out);
-    buf_printf(out, "# HELP kanal_build_info The running kanal's version.\n"
-                    "# TYPE kanal_build_info gauge\nkanal_build_info{version=\"%s\"} 1\n",
+    buf_printf(out,
+               "# HELP kanal_build_info The running kanal's version.\n"
+               "# TYPE kanal_build_info gauge\nkanal_build_info{version=\"%s\"} 1\n",
                KANAL_VERSION);
     metrics_render(out);
     int64_t counts[6];

@@ -20,8 +20,7 @@ void h_user_create(struct request *r)
     struct error err = {0};
     const char *key;
     json_t *v;
-    json_object_foreach(in, key, v)
-    {
+    json_object_foreach (in, key, v) {
         bool ok = false;
         for (const char *const *k = known; *k; k++)
             ok |= str_eq(*k, key);
@@ -77,7 +76,8 @@ void h_token_create(struct request *r)
         reply_error(r, &err);
         return;
     }
-    reply_json(r, 201, json_pack("{s:I, s:O, s:s}", "id", (json_int_t)id, "name", name, "token", token));
+    reply_json(r, 201,
+               json_pack("{s:I, s:O, s:s}", "id", (json_int_t)id, "name", name, "token", token));
     json_decref(in);
 }
 

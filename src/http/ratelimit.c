@@ -6,7 +6,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#define SLOTS 4096
+#define SLOTS  4096
 #define WINDOW 900 /* seconds */
 
 struct slot {

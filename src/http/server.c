@@ -70,11 +70,16 @@ bool access_allows(enum access a, enum role r)
 {
     switch (a) {
     case ACC_PUBLIC:
-    case ACC_SIGNED: return true;
-    case ACC_AUTHOR: return r == ROLE_ADMIN || r == ROLE_EDITOR || r == ROLE_AUTHOR;
-    case ACC_MODERATE: return r == ROLE_ADMIN || r == ROLE_EDITOR || r == ROLE_MODERATOR;
-    case ACC_EDIT: return r == ROLE_ADMIN || r == ROLE_EDITOR;
-    case ACC_ADMIN: return r == ROLE_ADMIN;
+    case ACC_SIGNED:
+        return true;
+    case ACC_AUTHOR:
+        return r == ROLE_ADMIN || r == ROLE_EDITOR || r == ROLE_AUTHOR;
+    case ACC_MODERATE:
+        return r == ROLE_ADMIN || r == ROLE_EDITOR || r == ROLE_MODERATOR;
+    case ACC_EDIT:
+        return r == ROLE_ADMIN || r == ROLE_EDITOR;
+    case ACC_ADMIN:
+        return r == ROLE_ADMIN;
     }
     return false;
 }
@@ -143,8 +148,8 @@ void reply_errorf(struct request *r, unsigned status, const char *code, const ch
 void reply_error(struct request *r, const struct error *err)
 {
     static const unsigned status[] = {
-        [ERR_NONE] = 500,    [ERR_INVALID] = 400, [ERR_NOT_FOUND] = 404, [ERR_CONFLICT] = 409,
-        [ERR_DENIED] = 403,  [ERR_AUTH] = 401,    [ERR_LIMIT] = 413,     [ERR_INTERNAL] = 500,
+        [ERR_NONE] = 500,   [ERR_INVALID] = 400, [ERR_NOT_FOUND] = 404, [ERR_CONFLICT] = 409,
+        [ERR_DENIED] = 403, [ERR_AUTH] = 401,    [ERR_LIMIT] = 413,     [ERR_INTERNAL] = 500,
     };
     unsigned s = status[err->kind];
     if (s == 500) {
@@ -254,8 +259,7 @@ static bool csrf_ok(struct request *r)
 static void dispatch(struct request *r)
 {
     const char *path = r->url;
-    if (!str_starts_with(path, "/api/") && !str_eq(path, "/healthz") &&
-        !str_eq(path, "/metrics")) {
+    if (!str_starts_with(path, "/api/") && !str_eq(path, "/healthz") && !str_eq(path, "/metrics")) {
         r->route = "static";
         if (!str_eq(r->method, "GET") && !str_eq(r->method, "HEAD")) {
             reply_errorf(r, 405, "method_not_allowed", "only GET is allowed here");
@@ -349,7 +353,8 @@ static void client_address(struct request *r)
         return;
     const struct sockaddr *sa = ci->client_addr;
     if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client, sizeof r->client);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client,
+                  sizeof r->client);
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client,
                   sizeof r->client);
@@ -494,20 +499,21 @@ int http_serve(const struct server_config *cfg, struct error *err)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (strchr(cfg->host, ':'))
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, (void *)cfg,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_END);
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, (void *)cfg, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!d) {
         db_pool_close(pool);
-        return error_set(err, ERR_INTERNAL, "cannot listen on %s:%d (in use, or not this machine's)",
-                         cfg->host, cfg->port);
+        return error_set(err, ERR_INTERNAL,
+                         "cannot listen on %s:%d (in use, or not this machine's)", cfg->host,
+                         cfg->port);
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     int port = di ? di->port : cfg->port;
@@ -520,7 +526,8 @@ int http_serve(const struct server_config *cfg, struct error *err)
     /* Stop accepting, let the open connections finish (at most 10 s), stop. */
     MHD_socket ls = MHD_quiesce_daemon(d);
     for (int i = 0; i < 100; i++) {
-        const union MHD_DaemonInfo *ci = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        const union MHD_DaemonInfo *ci =
+            MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
         if (!ci || ci->num_connections == 0)
             break;
         usleep(100000);

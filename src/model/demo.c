@@ -57,36 +57,124 @@ struct demo_channel {
 };
 
 static const struct demo_channel channels[] = {
-    {"facebook", "pensionsverket", "Pensionsverket", "Kundservice", "dialogue",
-     "Pensionärer och blivande pensionärer, 55+", "sv", 48200, 4, 0.021,
-     {"photo", "link", "video", "status"}, false},
-    {"instagram", "pensionsverket", "Pensionsverket", "Kommunikation", "reach",
-     "Yrkesverksamma 30-55", "sv", 21400, 3, 0.034, {"photo", "reel", "carousel", "story"}, false},
-    {"x", "pensionsverket", "Pensionsverket", "Press", "reach", "Journalister och opinionsbildare",
-     "sv", 15600, 5, 0.009, {"status", "link", "photo", "status"}, false},
-    {"linkedin", "pensionsverket", "Pensionsverket", "HR", "conversion",
-     "Arbetssökande och samarbetspartner", "en", 12100, 2, 0.017,
-     {"link", "photo", "status", "link"}, false},
-    {"tiktok", "pensionsverket", "Pensionsverket", "Kommunikation", "reach", "Unga vuxna 18-30",
-     "sv", 8300, 2, 0.052, {"video", "video", "video", "video"}, false},
-    {"youtube", "pensionsverket", "Pensionsverket", "Kommunikation", "reach",
-     "Alla som vill förstå pensionen", "sv", 5200, 1, 0.012, {"video", "video", "live", "video"},
+    {"facebook",
+     "pensionsverket",
+     "Pensionsverket",
+     "Kundservice",
+     "dialogue",
+     "Pensionärer och blivande pensionärer, 55+",
+     "sv",
+     48200,
+     4,
+     0.021,
+     {"photo", "link", "video", "status"},
      false},
-    {"facebook", "pensionsverket.suomeksi", "Pensionsverket suomeksi", "Kundservice",
-     "dialogue", "Sverigefinnar", "fi", 6100, 2, 0.026, {"photo", "link", "status", "photo"},
+    {"instagram",
+     "pensionsverket",
+     "Pensionsverket",
+     "Kommunikation",
+     "reach",
+     "Yrkesverksamma 30-55",
+     "sv",
+     21400,
+     3,
+     0.034,
+     {"photo", "reel", "carousel", "story"},
      false},
-    {"facebook", "socialverket", "Socialverket (peer)", "", "", "", "sv", 39000, 4, 0.018,
-     {"photo", "link", "video", "status"}, true},
-    {"facebook", "arbetsverket", "Arbetsverket (peer)", "", "", "", "sv", 27500, 3, 0.015,
-     {"photo", "link", "status", "video"}, true},
+    {"x",
+     "pensionsverket",
+     "Pensionsverket",
+     "Press",
+     "reach",
+     "Journalister och opinionsbildare",
+     "sv",
+     15600,
+     5,
+     0.009,
+     {"status", "link", "photo", "status"},
+     false},
+    {"linkedin",
+     "pensionsverket",
+     "Pensionsverket",
+     "HR",
+     "conversion",
+     "Arbetssökande och samarbetspartner",
+     "en",
+     12100,
+     2,
+     0.017,
+     {"link", "photo", "status", "link"},
+     false},
+    {"tiktok",
+     "pensionsverket",
+     "Pensionsverket",
+     "Kommunikation",
+     "reach",
+     "Unga vuxna 18-30",
+     "sv",
+     8300,
+     2,
+     0.052,
+     {"video", "video", "video", "video"},
+     false},
+    {"youtube",
+     "pensionsverket",
+     "Pensionsverket",
+     "Kommunikation",
+     "reach",
+     "Alla som vill förstå pensionen",
+     "sv",
+     5200,
+     1,
+     0.012,
+     {"video", "video", "live", "video"},
+     false},
+    {"facebook",
+     "pensionsverket.suomeksi",
+     "Pensionsverket suomeksi",
+     "Kundservice",
+     "dialogue",
+     "Sverigefinnar",
+     "fi",
+     6100,
+     2,
+     0.026,
+     {"photo", "link", "status", "photo"},
+     false},
+    {"facebook",
+     "socialverket",
+     "Socialverket (peer)",
+     "",
+     "",
+     "",
+     "sv",
+     39000,
+     4,
+     0.018,
+     {"photo", "link", "video", "status"},
+     true},
+    {"facebook",
+     "arbetsverket",
+     "Arbetsverket (peer)",
+     "",
+     "",
+     "",
+     "sv",
+     27500,
+     3,
+     0.015,
+     {"photo", "link", "status", "video"},
+     true},
 };
 
-static const char *const tag_names[] = {"pension", "premiepension", "bedrägeri", "rekrytering",
-                                        "digitala tjänster", "pensionsbesked"};
-static const char *const tag_rules[] = {
-    "pension* OR pensions*", "premiepension* OR fondval", "bedräg* OR \"falska sms\" OR huijau*",
-    "jobb OR rekryter* OR \"join us\" OR hiring", "app* OR \"e-tjänst*\" OR digital*",
-    "pensionsbesked* OR \"orange kuvert*\""};
+static const char *const tag_names[] = {"pension",     "premiepension",     "bedrägeri",
+                                        "rekrytering", "digitala tjänster", "pensionsbesked"};
+static const char *const tag_rules[] = {"pension* OR pensions*",
+                                        "premiepension* OR fondval",
+                                        "bedräg* OR \"falska sms\" OR huijau*",
+                                        "jobb OR rekryter* OR \"join us\" OR hiring",
+                                        "app* OR \"e-tjänst*\" OR digital*",
+                                        "pensionsbesked* OR \"orange kuvert*\""};
 
 struct demo_campaign {
     const char *name, *description;
@@ -209,10 +297,10 @@ static const char *const replies[] = {
     "Hi! Thanks for asking, we have sent you a direct message with the details. /Sara",
 };
 
-static const char *const first_names[] = {"Anna", "Lars", "Karin", "Erik", "Maria", "Per",
-                                          "Eva", "Mikael", "Aino", "Juha", "Sara", "Ahmed",
-                                          "Leila", "Matti", "Ingrid", "Olof"};
-static const char *const last_names[] = {"Andersson", "Johansson", "Karlsson", "Nilsson",
+static const char *const first_names[] = {"Anna",  "Lars",   "Karin",  "Erik", "Maria", "Per",
+                                          "Eva",   "Mikael", "Aino",   "Juha", "Sara",  "Ahmed",
+                                          "Leila", "Matti",  "Ingrid", "Olof"};
+static const char *const last_names[] = {"Andersson", "Johansson", "Karlsson",  "Nilsson",
                                          "Virtanen",  "Korhonen",  "Lindqvist", "Hassan",
                                          "Berg",      "Lehtonen",  "Svensson",  "Öberg"};
 
@@ -267,10 +355,10 @@ static int make_structure(struct gen *g, struct error *err)
         g->s->channels++;
     }
     for (size_t i = 0; i < ARRAY_LEN(tag_names); i++) {
-        if (create_entity(g, &entity_tag,
-                          obj("{s:s, s:s, s:s}", "name", tag_names[i], "kind", "theme", "rule",
-                              tag_rules[i]),
-                          &g->tag_ids[i], err))
+        if (create_entity(
+                g, &entity_tag,
+                obj("{s:s, s:s, s:s}", "name", tag_names[i], "kind", "theme", "rule", tag_rules[i]),
+                &g->tag_ids[i], err))
             return -1;
         g->s->tags++;
     }
@@ -322,9 +410,10 @@ static int make_metrics(struct gen *g, const struct demo_channel *c, int64_t var
             break;
         double f = growth(ages[i]);
         int64_t v[PM_COUNT] = {
-            llround(reach * f),       llround(impressions * f), llround(reactions * f),
-            llround(comments * f),    llround(shares * f),      saves < 0 ? -1 : llround(saves * f),
-            llround(clicks * f),      views < 0 ? -1 : llround(views * f),
+            llround(reach * f),     llround(impressions * f),
+            llround(reactions * f), llround(comments * f),
+            llround(shares * f),    saves < 0 ? -1 : llround(saves * f),
+            llround(clicks * f),    views < 0 ? -1 : llround(views * f),
         };
         if (post_metrics_add(g->db, variant_id, at, v, err) < 0)
             return -1;
@@ -394,16 +483,18 @@ static int make_comments(struct gen *g, size_t ci, int64_t variant_id, int64_t p
             .sentiment_score = str_eq(cm->sentiment, "pos")   ? 0.6
                                : str_eq(cm->sentiment, "neg") ? -0.6
                                                               : 0.0,
-            .status = c->peer ? "closed" : answered ? "answered" : recent ? "open" : "closed",
+            .status = c->peer    ? "closed"
+                      : answered ? "answered"
+                      : recent   ? "open"
+                                 : "closed",
             .created_at = at,
         };
         int64_t mid = 0;
         if (message_upsert(g->db, g->s->workspace_id, &m, &mid, err) < 0)
             return -1;
         g->s->messages++;
-        if (c->team[0] &&
-            db_run(g->db, err, "UPDATE messages SET assigned_team = ? WHERE id = ?", "ti", c->team,
-                   mid) < 0)
+        if (c->team[0] && db_run(g->db, err, "UPDATE messages SET assigned_team = ? WHERE id = ?",
+                                 "ti", c->team, mid) < 0)
             return -1;
         if (!answered)
             continue;
@@ -464,7 +555,8 @@ static int make_posts(struct gen *g, struct error *err)
             }
             char pid[40], link[96], permalink[160];
             snprintf(pid, sizeof pid, "demo-%s-%d", c->platform, g->s->posts + 1);
-            snprintf(link, sizeof link, "https://pensionsverket.example/artikel/%d", below(&g->rng, 900) + 100);
+            snprintf(link, sizeof link, "https://pensionsverket.example/artikel/%d",
+                     below(&g->rng, 900) + 100);
             snprintf(permalink, sizeof permalink, "https://%s.example/%s/posts/%s", c->platform,
                      c->handle, pid);
             struct platform_post pp = {
@@ -500,7 +592,9 @@ static int make_channel_metrics(struct gen *g, struct error *err)
     for (size_t ci = 0; ci < ARRAY_LEN(channels); ci++) {
         const struct demo_channel *c = &channels[ci];
         /* Follower counts drift upward, faster on the young platforms. */
-        double daily = str_eq(c->platform, "tiktok") ? 0.0022 : str_eq(c->platform, "x") ? -0.0002 : 0.0006;
+        double daily = str_eq(c->platform, "tiktok") ? 0.0022
+                       : str_eq(c->platform, "x")    ? -0.0002
+                                                     : 0.0006;
         double followers = c->followers * exp(-daily * g->o->days);
         for (int d = 0; d <= g->o->days; d++) {
             followers *= exp(daily + 0.0008 * normal(&g->rng));
@@ -515,7 +609,8 @@ static int make_channel_metrics(struct gen *g, struct error *err)
     return 0;
 }
 
-int demo_fill(struct db *db, const struct demo_options *o, struct demo_summary *s, struct error *err)
+int demo_fill(struct db *db, const struct demo_options *o, struct demo_summary *s,
+              struct error *err)
 {
     memset(s, 0, sizeof *s);
     struct gen g = {.db = db, .rng = {o->seed}, .o = o, .s = s};
@@ -537,7 +632,8 @@ int demo_fill(struct db *db, const struct demo_options *o, struct demo_summary *
     if (make_structure(&g, err) || make_posts(&g, err) || make_channel_metrics(&g, err))
         goto fail;
     if (o->create_user) {
-        int found = db_scalar(db, err, NULL, "SELECT 1 FROM users WHERE email = ?", "t", DEMO_EMAIL);
+        int found =
+            db_scalar(db, err, NULL, "SELECT 1 FROM users WHERE email = ?", "t", DEMO_EMAIL);
         if (found < 0 || (found == 0 && user_create(db, DEMO_EMAIL, "Demo Admin", "admin",
                                                     DEMO_PASSWORD, NULL, err)))
             goto fail;

@@ -17,7 +17,7 @@ struct demo_summary {
     int channels, campaigns, tags, posts, variants, post_metrics, channel_metrics, messages;
 };
 
-#define DEMO_EMAIL "demo@kanal.local"
+#define DEMO_EMAIL    "demo@kanal.local"
 #define DEMO_PASSWORD "kanal-demo-password"
 
 /* Fills the database in one transaction. ERR_CONFLICT if the demo

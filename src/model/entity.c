@@ -45,19 +45,20 @@ int model_check_url(const char *s, struct error *err)
         return error_set(err, ERR_INVALID, "'%.80s' is not an http(s) URL", s);
     for (const char *p = s; *p; p++)
         if ((unsigned char)*p <= ' ')
-            return error_set(err, ERR_INVALID, "a URL may not contain spaces or control characters");
+            return error_set(err, ERR_INVALID,
+                             "a URL may not contain spaces or control characters");
     return 0;
 }
 
 /* ---- the tables -------------------------------------------------------------- */
 
-static const char *const platforms[] = {"facebook", "instagram", "x",       "linkedin",
+static const char *const platforms[] = {"facebook", "instagram", "x",        "linkedin",
                                         "tiktok",   "youtube",   "mastodon", "threads",
                                         "bluesky",  "other",     NULL};
 static const char *const purposes[] = {"", "reach", "dialogue", "conversion", "paid", NULL};
 static const char *const tag_kinds[] = {"theme", "topic", "audience", "other", NULL};
-const char *const post_formats[] = {"photo", "video", "link",     "status",
-                                    "reel",  "story", "live", "carousel", NULL};
+const char *const post_formats[] = {"photo", "video", "link",     "status", "reel",
+                                    "story", "live",  "carousel", NULL};
 const char *const post_statuses[] = {"draft",     "in_review", "approved", "scheduled",
                                      "published", "failed",    "archived", NULL};
 
@@ -66,8 +67,8 @@ static const struct field workspace_fields[] = {
     {"slug", FT_TEXT, F_REQ | F_NOEMPTY, 64, NULL, NULL, check_slug},
     {"timezone", FT_TEXT, F_NOEMPTY, 64, NULL, NULL, check_timezone},
 };
-const struct entity entity_workspace = {"workspace", "workspaces", false, workspace_fields,
-                                        ARRAY_LEN(workspace_fields), NULL};
+const struct entity entity_workspace = {
+    "workspace", "workspaces", false, workspace_fields, ARRAY_LEN(workspace_fields), NULL};
 
 static const struct field channel_fields[] = {
     {"platform", FT_ENUM, F_REQ | F_FILTER, 0, platforms, NULL, NULL},
@@ -79,8 +80,8 @@ static const struct field channel_fields[] = {
     {"audience", FT_TEXT, 0, 2000, NULL, NULL, NULL},
     {"is_peer", FT_BOOL, F_FILTER, 0, NULL, NULL, NULL},
 };
-const struct entity entity_channel = {"channel", "channels", true, channel_fields,
-                                      ARRAY_LEN(channel_fields), NULL};
+const struct entity entity_channel = {
+    "channel", "channels", true, channel_fields, ARRAY_LEN(channel_fields), NULL};
 
 static int campaign_check(json_t *c, struct error *err)
 {
@@ -88,7 +89,8 @@ static int campaign_check(json_t *c, struct error *err)
     int64_t ts, te;
     if (json_is_string(s) && json_is_string(e) && !time_parse_iso(json_string_value(s), &ts) &&
         !time_parse_iso(json_string_value(e), &te) && te < ts)
-        return error_field(err, ERR_INVALID, "ends_at", "field 'ends_at': the campaign ends before it starts");
+        return error_field(err, ERR_INVALID, "ends_at",
+                           "field 'ends_at': the campaign ends before it starts");
     return 0;
 }
 
@@ -99,8 +101,8 @@ static const struct field campaign_fields[] = {
     {"starts_at", FT_TIME, F_NULL, 0, NULL, NULL, NULL},
     {"ends_at", FT_TIME, F_NULL, 0, NULL, NULL, NULL},
 };
-const struct entity entity_campaign = {"campaign", "campaigns", true, campaign_fields,
-                                       ARRAY_LEN(campaign_fields), campaign_check};
+const struct entity entity_campaign = {
+    "campaign", "campaigns", true, campaign_fields, ARRAY_LEN(campaign_fields), campaign_check};
 
 static const struct field tag_fields[] = {
     {"name", FT_TEXT, F_REQ | F_NOEMPTY, 100, NULL, NULL, NULL},
@@ -127,14 +129,21 @@ const struct field *field_find(const struct entity *e, const char *name)
 static const char *json_type_name(json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
     }
     return "something else";
 }
@@ -166,8 +175,9 @@ int field_validate(const struct entity *e, const struct field *f, json_t *v, str
         if (strlen(s) != len)
             return error_field(err, ERR_INVALID, n, "field '%s' contains a NUL character", n);
         if (len > f->max_len)
-            return error_field(err, ERR_INVALID, n, "field '%s' is %zu bytes long; the limit is %zu",
-                               n, len, f->max_len);
+            return error_field(err, ERR_INVALID, n,
+                               "field '%s' is %zu bytes long; the limit is %zu", n, len,
+                               f->max_len);
         if ((f->flags & F_NOEMPTY) && blank(s))
             return error_field(err, ERR_INVALID, n, "field '%s' may not be empty", n);
         if (f->check && *s && f->check(s, err)) {
@@ -219,8 +229,8 @@ int field_validate(const struct entity *e, const struct field *f, json_t *v, str
                                json_type_name(v));
         char sql[160];
         snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE id = ? AND workspace_id = ?", f->ref);
-        int found = db_scalar(db, err, NULL, sql, "ii", (int64_t)json_integer_value(v),
-                              workspace_id);
+        int found =
+            db_scalar(db, err, NULL, sql, "ii", (int64_t)json_integer_value(v), workspace_id);
         if (found < 0)
             return -1;
         if (!found)
@@ -240,14 +250,13 @@ int entity_validate(const struct entity *e, json_t *in, bool creating, struct db
         return error_set(err, ERR_INVALID, "expected a JSON object, got %s", json_type_name(in));
     const char *key;
     json_t *v;
-    json_object_foreach(in, key, v)
-    {
+    json_object_foreach (in, key, v) {
         const struct field *f = field_find(e, key);
         if (!f)
             return error_field(err, ERR_INVALID, key, "unknown field '%s' for a %s", key, e->name);
         if (f->flags & F_RO)
-            return error_field(err, ERR_INVALID, key, "field '%s' is set by kanal, not by a request",
-                               key);
+            return error_field(err, ERR_INVALID, key,
+                               "field '%s' is set by kanal, not by a request", key);
         if (field_validate(e, f, v, db, workspace_id, err))
             return -1;
     }
@@ -267,11 +276,19 @@ void field_bind(struct db_stmt *st, int i, const struct field *f, json_t *v)
     }
     switch (f->type) {
     case FT_TEXT:
-    case FT_ENUM: db_bind_text(st, i, json_string_value(v)); break;
+    case FT_ENUM:
+        db_bind_text(st, i, json_string_value(v));
+        break;
     case FT_INT:
-    case FT_REF: db_bind_int(st, i, json_integer_value(v)); break;
-    case FT_REAL: db_bind_double(st, i, json_number_value(v)); break;
-    case FT_BOOL: db_bind_int(st, i, json_is_true(v)); break;
+    case FT_REF:
+        db_bind_int(st, i, json_integer_value(v));
+        break;
+    case FT_REAL:
+        db_bind_double(st, i, json_number_value(v));
+        break;
+    case FT_BOOL:
+        db_bind_int(st, i, json_is_true(v));
+        break;
     case FT_TIME: {
         int64_t t = 0;
         time_parse_iso(json_string_value(v), &t);
@@ -298,13 +315,24 @@ void field_to_json(json_t *obj, const struct field *f, struct db_stmt *st, int i
     } else {
         switch (f->type) {
         case FT_TEXT:
-        case FT_ENUM: v = json_string(db_col_text(st, i)); break;
+        case FT_ENUM:
+            v = json_string(db_col_text(st, i));
+            break;
         case FT_INT:
-        case FT_REF: v = json_integer(db_col_int(st, i)); break;
-        case FT_REAL: v = json_real(db_col_double(st, i)); break;
-        case FT_BOOL: v = json_boolean(db_col_int(st, i) != 0); break;
-        case FT_TIME: v = json_time(db_col_int(st, i)); break;
-        default: v = json_null();
+        case FT_REF:
+            v = json_integer(db_col_int(st, i));
+            break;
+        case FT_REAL:
+            v = json_real(db_col_double(st, i));
+            break;
+        case FT_BOOL:
+            v = json_boolean(db_col_int(st, i) != 0);
+            break;
+        case FT_TIME:
+            v = json_time(db_col_int(st, i));
+            break;
+        default:
+            v = json_null();
         }
     }
     json_object_set_new(obj, f->name, v ? v : json_null());
@@ -353,7 +381,8 @@ int page_parse(struct page *p, const char *limit, const char *cursor, struct err
     if (limit) {
         int64_t n;
         if (str_to_i64(limit, &n) || n < 1 || n > MODEL_PAGE_MAX)
-            return error_field(err, ERR_INVALID, "limit", "parameter 'limit' must be a whole number from 1 to %d",
+            return error_field(err, ERR_INVALID, "limit",
+                               "parameter 'limit' must be a whole number from 1 to %d",
                                MODEL_PAGE_MAX);
         p->limit = (int)n;
     }
@@ -379,8 +408,7 @@ int query_known(json_t *q, const char *const *known, struct error *err)
 {
     const char *key;
     json_t *v;
-    json_object_foreach(q, key, v)
-    {
+    json_object_foreach (q, key, v) {
         bool ok = false;
         for (const char *const *k = known; *k && !ok; k++)
             ok = str_eq(*k, key);
@@ -481,12 +509,12 @@ json_t *entity_create(struct db *db, const struct entity *e, int64_t workspace_i
     }
     const char *key;
     json_t *v;
-    json_object_foreach(in, key, v)
-    {
+    json_object_foreach (in, key, v) {
         buf_printf(&sql, "%s, ", field_find(e, key)->name); /* names from our table, not input */
         buf_puts(&vals, "?, ");
     }
-    buf_printf(&sql, "created_at, updated_at) VALUES (%s?, ?) RETURNING id", vals.data ? vals.data : "");
+    buf_printf(&sql, "created_at, updated_at) VALUES (%s?, ?) RETURNING id",
+               vals.data ? vals.data : "");
     buf_free(&vals);
 
     json_t *out = NULL;
@@ -497,7 +525,9 @@ json_t *entity_create(struct db *db, const struct entity *e, int64_t workspace_i
     int i = 1;
     if (e->scoped)
         db_bind_int(st, i++, workspace_id);
-    json_object_foreach(in, key, v) field_bind(st, i++, field_find(e, key), v);
+    json_object_foreach (in, key, v) {
+        field_bind(st, i++, field_find(e, key), v);
+    }
     int64_t now = time_now();
     db_bind_int(st, i++, now);
     db_bind_int(st, i++, now);
@@ -509,7 +539,9 @@ json_t *entity_create(struct db *db, const struct entity *e, int64_t workspace_i
     if (rc < 0) {
         if (err && err->kind == ERR_CONFLICT)
             error_set(err, ERR_CONFLICT, "a %s with that %s already exists", e->name,
-                      e == &entity_workspace ? "slug" : e == &entity_channel ? "platform and handle" : "name");
+                      e == &entity_workspace ? "slug"
+                      : e == &entity_channel ? "platform and handle"
+                                             : "name");
         return NULL;
     }
     char *detail = compact(in);
@@ -546,14 +578,18 @@ json_t *entity_update(struct db *db, const struct entity *e, int64_t workspace_i
     buf_printf(&sql, "UPDATE %s SET ", e->table);
     const char *key;
     json_t *v;
-    json_object_foreach(patch, key, v) buf_printf(&sql, "%s = ?, ", field_find(e, key)->name);
+    json_object_foreach (patch, key, v) {
+        buf_printf(&sql, "%s = ?, ", field_find(e, key)->name);
+    }
     buf_puts(&sql, "updated_at = ? WHERE id = ?");
     struct db_stmt *st = db_prepare(db, sql.data, err);
     buf_free(&sql);
     if (!st)
         goto done;
     int i = 1;
-    json_object_foreach(patch, key, v) field_bind(st, i++, field_find(e, key), v);
+    json_object_foreach (patch, key, v) {
+        field_bind(st, i++, field_find(e, key), v);
+    }
     db_bind_int(st, i++, time_now());
     db_bind_int(st, i++, id);
     int rc = db_step(st, err);
@@ -561,7 +597,9 @@ json_t *entity_update(struct db *db, const struct entity *e, int64_t workspace_i
     if (rc < 0) {
         if (err && err->kind == ERR_CONFLICT)
             error_set(err, ERR_CONFLICT, "another %s already has that %s", e->name,
-                      e == &entity_workspace ? "slug" : e == &entity_channel ? "platform and handle" : "name");
+                      e == &entity_workspace ? "slug"
+                      : e == &entity_channel ? "platform and handle"
+                                             : "name");
         goto done;
     }
     char *detail = compact(patch);
@@ -611,8 +649,7 @@ json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id,
     const char *key;
     json_t *v;
     json_t *typed = json_object();
-    json_object_foreach(filters, key, v)
-    {
+    json_object_foreach (filters, key, v) {
         if (str_eq(key, "limit") || str_eq(key, "cursor"))
             continue;
         const struct field *f = field_find(e, key);
@@ -628,7 +665,9 @@ json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id,
         const char *s = json_string_value(v);
         int64_t n;
         if (f->type == FT_BOOL)
-            tv = str_eq(s, "true") ? json_true() : str_eq(s, "false") ? json_false() : json_string(s);
+            tv = str_eq(s, "true")    ? json_true()
+                 : str_eq(s, "false") ? json_false()
+                                      : json_string(s);
         else if (f->type == FT_INT || f->type == FT_REF)
             tv = str_to_i64(s, &n) ? json_string(s) : json_integer(n);
         else
@@ -650,7 +689,9 @@ json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id,
     db_bind_int(st, i++, after);
     if (e->scoped)
         db_bind_int(st, i++, workspace_id);
-    json_object_foreach(typed, key, v) field_bind(st, i++, field_find(e, key), v);
+    json_object_foreach (typed, key, v) {
+        field_bind(st, i++, field_find(e, key), v);
+    }
     db_bind_int(st, i++, pg->limit + 1); /* one more tells whether a next page exists */
     json_t *items = json_array();
     int rc, count = 0;

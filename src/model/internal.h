@@ -15,26 +15,26 @@ enum ftype {
     FT_REAL, /* number */
 };
 
-#define F_REQ 1      /* required on create */
-#define F_RO 2       /* output only: set by kanal */
-#define F_NULL 4     /* may be null */
-#define F_FILTER 8   /* usable as a list filter */
+#define F_REQ     1  /* required on create */
+#define F_RO      2  /* output only: set by kanal */
+#define F_NULL    4  /* may be null */
+#define F_FILTER  8  /* usable as a list filter */
 #define F_NOEMPTY 16 /* a string that may not be empty or blank */
 
 struct field {
     const char *name;
     enum ftype type;
     int flags;
-    size_t max_len;            /* FT_TEXT: bytes */
-    const char *const *values; /* FT_ENUM: NULL-terminated */
-    const char *ref;           /* FT_REF: table, which has workspace_id */
+    size_t max_len;                                     /* FT_TEXT: bytes */
+    const char *const *values;                          /* FT_ENUM: NULL-terminated */
+    const char *ref;                                    /* FT_REF: table, which has workspace_id */
     int (*check)(const char *value, struct error *err); /* extra FT_TEXT rule */
 };
 
 struct entity {
-    const char *name;  /* singular, for messages and the audit log */
+    const char *name; /* singular, for messages and the audit log */
     const char *table;
-    bool scoped;       /* has workspace_id */
+    bool scoped; /* has workspace_id */
     const struct field *fields;
     size_t nfields;
     /* Whole-object rule after field checks (e.g. ends after starts). */

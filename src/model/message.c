@@ -6,8 +6,8 @@
 #include <string.h>
 
 static const char *const kinds[] = {"comment", "reply", "mention", "dm", "review", NULL};
-static const char *const statuses[] = {"open",   "assigned", "answered",
-                                       "closed", "hidden",   "removed", NULL};
+static const char *const statuses[] = {"open",   "assigned", "answered", "closed",
+                                       "hidden", "removed",  NULL};
 static const char *const sentiments[] = {"pos", "neu", "neg", NULL};
 
 static const struct field message_fields[] = {
@@ -29,8 +29,8 @@ static const struct field message_fields[] = {
     {"received_at", FT_TIME, F_RO, 0, NULL, NULL, NULL},
 };
 /* created_at here is when the message was written at the platform. */
-static const struct entity entity_message = {"message", "messages", true, message_fields,
-                                             ARRAY_LEN(message_fields), NULL};
+static const struct entity entity_message = {
+    "message", "messages", true, message_fields, ARRAY_LEN(message_fields), NULL};
 
 json_t *message_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err)
 {
@@ -54,18 +54,21 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
         return error_field(err, ERR_INVALID, "kind", "unknown message kind '%.40s'",
                            m->kind ? m->kind : "");
     if (m->sentiment && !in(sentiments, m->sentiment))
-        return error_field(err, ERR_INVALID, "sentiment", "unknown sentiment '%.10s'", m->sentiment);
+        return error_field(err, ERR_INVALID, "sentiment", "unknown sentiment '%.10s'",
+                           m->sentiment);
     if (m->status && !in(statuses, m->status))
         return error_field(err, ERR_INVALID, "status", "unknown message status '%.20s'", m->status);
     const char *body = m->body ? m->body : "";
     if (strlen(body) > MODEL_TEXT_MAX)
-        return error_field(err, ERR_INVALID, "body", "a message body is at most %d bytes", MODEL_TEXT_MAX);
+        return error_field(err, ERR_INVALID, "body", "a message body is at most %d bytes",
+                           MODEL_TEXT_MAX);
     int found = db_scalar(db, err, NULL, "SELECT 1 FROM channels WHERE id = ? AND workspace_id = ?",
                           "ii", m->channel_id, workspace_id);
     if (found <= 0)
-        return found < 0 ? -1
-                         : error_field(err, ERR_INVALID, "channel_id", "no channel %lld in this workspace",
-                                       (long long)m->channel_id);
+        return found < 0
+                   ? -1
+                   : error_field(err, ERR_INVALID, "channel_id",
+                                 "no channel %lld in this workspace", (long long)m->channel_id);
     const int64_t *variant = m->variant_id ? &m->variant_id : NULL;
     const int64_t *parent = m->parent_id ? &m->parent_id : NULL;
     struct db_stmt *st = db_query(db, err,
@@ -94,8 +97,8 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
                       "UPDATE messages SET body = ?, author_name = ?, author_handle = ?, "
                       "variant_id = ?, parent_id = ?, created_at = ?, updated_at = ? WHERE id = ?",
                       "tttIIiii", body, m->author_name ? m->author_name : "",
-                      m->author_handle ? m->author_handle : "", variant, parent, m->created_at,
-                      now, mid) < 0
+                      m->author_handle ? m->author_handle : "", variant, parent, m->created_at, now,
+                      mid) < 0
                    ? -1
                    : UPSERT_UPDATED;
     }
@@ -157,9 +160,9 @@ json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *
 
 int message_filter_parse(struct message_filter *f, json_t *q, struct error *err)
 {
-    static const char *const known[] = {"channel", "post_variant", "kind",  "status", "sentiment",
-                                        "team",    "since",        "until", "limit",  "cursor",
-                                        NULL};
+    static const char *const known[] = {"channel",   "post_variant", "kind",  "status",
+                                        "sentiment", "team",         "since", "until",
+                                        "limit",     "cursor",       NULL};
     memset(f, 0, sizeof *f);
     if (query_known(q, known, err) || query_int(q, "channel", &f->channel_id, err) ||
         query_int(q, "post_variant", &f->variant_id, err) ||

@@ -13,8 +13,8 @@
 
 /* Limits on what one request may ask for. */
 #define MODEL_PAGE_DEFAULT 50
-#define MODEL_PAGE_MAX 200
-#define MODEL_TEXT_MAX 65536 /* a post body or message, in bytes */
+#define MODEL_PAGE_MAX     200
+#define MODEL_TEXT_MAX     65536 /* a post body or message, in bytes */
 
 /* Who is acting, for the audit log: user 0 is kanal itself (CLI, import). */
 struct actor {
@@ -54,7 +54,7 @@ json_t *user_list(struct db *db, struct error *err);
 
 /* Tokens are 32 random bytes as 64 hex characters; only their SHA-256 is
  * stored. */
-#define TOKEN_HEX 64
+#define TOKEN_HEX   64
 #define SESSION_TTL (12 * 3600)
 int session_create(struct db *db, int64_t user_id, char token[TOKEN_HEX + 1],
                    char csrf[TOKEN_HEX + 1], struct error *err);
@@ -98,8 +98,8 @@ int entity_delete(struct db *db, const struct entity *e, int64_t workspace_id, i
 /* `filters` maps field names to query-string values (may be NULL); only
  * fields marked filterable are accepted. Returns {"items": [...],
  * "next_cursor": "..." | null}. */
-json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id,
-                    json_t *filters, const struct page *pg, struct error *err);
+json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id, json_t *filters,
+                    const struct page *pg, struct error *err);
 const char *entity_name(const struct entity *e);
 
 /* ---- posts ------------------------------------------------------------------ */
@@ -116,8 +116,8 @@ int post_delete(struct db *db, int64_t workspace_id, int64_t id, const struct ac
 
 struct post_filter {
     int64_t channel_id, campaign_id, tag_id; /* 0: any */
-    const char *status, *format;              /* NULL: any */
-    int64_t since, until;                     /* on `at`; 0: open */
+    const char *status, *format;             /* NULL: any */
+    int64_t since, until;                    /* on `at`; 0: open */
 };
 /* Parses channel, campaign, tag, status, format, since, until from a
  * query-string object; ERR_INVALID names the parameter. */
@@ -142,8 +142,15 @@ int post_tag(struct db *db, int64_t post_id, int64_t tag_id, struct error *err);
 
 /* A metric a platform did not report is -1 and stored as NULL. */
 enum post_metric {
-    PM_REACH, PM_IMPRESSIONS, PM_REACTIONS, PM_COMMENTS, PM_SHARES, PM_SAVES, PM_CLICKS,
-    PM_VIDEO_VIEWS, PM_COUNT
+    PM_REACH,
+    PM_IMPRESSIONS,
+    PM_REACTIONS,
+    PM_COMMENTS,
+    PM_SHARES,
+    PM_SAVES,
+    PM_CLICKS,
+    PM_VIDEO_VIEWS,
+    PM_COUNT
 };
 extern const char *const post_metric_names[PM_COUNT];
 int post_metrics_add(struct db *db, int64_t variant_id, int64_t taken_at,
@@ -164,8 +171,8 @@ struct message_in {
     bool is_own;
     int64_t created_at;
 };
-int message_upsert(struct db *db, int64_t workspace_id, const struct message_in *m,
-                   int64_t *id, struct error *err);
+int message_upsert(struct db *db, int64_t workspace_id, const struct message_in *m, int64_t *id,
+                   struct error *err);
 json_t *message_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err);
 /* A moderator's changes: {status, assigned_team, assigned_user_id, sentiment}. */
 json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,

@@ -18,8 +18,8 @@ static const struct field post_fields[] = {
     {"created_by", FT_INT, F_RO | F_NULL, 0, NULL, NULL, NULL},
     {"at", FT_TIME, F_RO, 0, NULL, NULL, NULL},
 };
-static const struct entity entity_post = {"post", "posts", true, post_fields,
-                                          ARRAY_LEN(post_fields), NULL};
+static const struct entity entity_post = {
+    "post", "posts", true, post_fields, ARRAY_LEN(post_fields), NULL};
 
 static const struct field variant_fields[] = {
     {"channel_id", FT_REF, F_REQ, 0, NULL, "channels", NULL},
@@ -30,17 +30,16 @@ static const struct field variant_fields[] = {
     {"permalink", FT_TEXT, F_RO | F_NULL, 0, NULL, NULL, NULL},
     {"published_at", FT_TIME, F_RO | F_NULL, 0, NULL, NULL, NULL},
 };
-static const struct entity entity_variant = {"variant", "post_variants", false, variant_fields,
-                                             ARRAY_LEN(variant_fields), NULL};
+static const struct entity entity_variant = {"variant",      "post_variants",           false,
+                                             variant_fields, ARRAY_LEN(variant_fields), NULL};
 
-const char *const post_metric_names[PM_COUNT] = {"reach",  "impressions", "reactions",
-                                                 "comments", "shares",   "saves",
-                                                 "clicks", "video_views"};
+const char *const post_metric_names[PM_COUNT] = {
+    "reach", "impressions", "reactions", "comments", "shares", "saves", "clicks", "video_views"};
 
 /* ---- reading --------------------------------------------------------------------- */
 
 #define MAX_VARIANTS 32
-#define MAX_TAGS 64
+#define MAX_TAGS     64
 
 /* Attaches "variants" and "tag_ids" to each post object in `posts`, with one
  * query each for the whole page rather than one per post. */
@@ -52,9 +51,9 @@ static int attach_children(struct db *db, json_t *posts, struct error *err)
     struct buf ids = {0};
     size_t i;
     json_t *p;
-    json_array_foreach(posts, i, p)
-    {
-        buf_printf(&ids, "%s%lld", i ? "," : "", (long long)json_integer_value(json_object_get(p, "id")));
+    json_array_foreach (posts, i, p) {
+        buf_printf(&ids, "%s%lld", i ? "," : "",
+                   (long long)json_integer_value(json_object_get(p, "id")));
         json_object_set_new(p, "variants", json_array());
         json_object_set_new(p, "tag_ids", json_array());
     }
@@ -74,10 +73,11 @@ static int attach_children(struct db *db, json_t *posts, struct error *err)
         json_object_set_new(v, "id", json_integer(db_col_int(st, c++)));
         for (size_t f = 0; f < entity_variant.nfields; f++)
             field_to_json(v, &entity_variant.fields[f], st, c++);
-        json_array_foreach(posts, i, p) if (json_integer_value(json_object_get(p, "id")) == pid)
-        {
-            json_array_append(json_object_get(p, "variants"), v);
-            break;
+        json_array_foreach (posts, i, p) {
+            if (json_integer_value(json_object_get(p, "id")) == pid) {
+                json_array_append(json_object_get(p, "variants"), v);
+                break;
+            }
         }
         json_decref(v);
     }
@@ -94,10 +94,12 @@ static int attach_children(struct db *db, json_t *posts, struct error *err)
     }
     while ((rc = db_step(st, err)) == 1) {
         int64_t pid = db_col_int(st, 0);
-        json_array_foreach(posts, i, p) if (json_integer_value(json_object_get(p, "id")) == pid)
-        {
-            json_array_append_new(json_object_get(p, "tag_ids"), json_integer(db_col_int(st, 1)));
-            break;
+        json_array_foreach (posts, i, p) {
+            if (json_integer_value(json_object_get(p, "id")) == pid) {
+                json_array_append_new(json_object_get(p, "tag_ids"),
+                                      json_integer(db_col_int(st, 1)));
+                break;
+            }
         }
     }
     db_finalize(st);
@@ -221,15 +223,14 @@ static int set_tags(struct db *db, int64_t workspace_id, int64_t post_id, json_t
                     struct error *err)
 {
     if (!json_is_array(tag_ids) || json_array_size(tag_ids) > MAX_TAGS)
-        return error_field(err, ERR_INVALID, "tag_ids", "field 'tag_ids': expected an array of at most %d tag ids",
-                           MAX_TAGS);
+        return error_field(err, ERR_INVALID, "tag_ids",
+                           "field 'tag_ids': expected an array of at most %d tag ids", MAX_TAGS);
     if (db_run(db, err, "DELETE FROM post_tags WHERE post_id = ?", "i", post_id) < 0)
         return -1;
     static const struct field tag_ref = {"tag_ids", FT_REF, 0, 0, NULL, "tags", NULL};
     size_t i;
     json_t *t;
-    json_array_foreach(tag_ids, i, t)
-    {
+    json_array_foreach (tag_ids, i, t) {
         if (field_validate(&entity_post, &tag_ref, t, db, workspace_id, err))
             return -1;
         if (db_run(db, err,
@@ -267,11 +268,11 @@ static int insert_variants(struct db *db, int64_t workspace_id, int64_t post_id,
 {
     if (!json_is_array(variants) || json_array_size(variants) > MAX_VARIANTS)
         return error_field(err, ERR_INVALID, "variants",
-                           "field 'variants': expected an array of at most %d variants", MAX_VARIANTS);
+                           "field 'variants': expected an array of at most %d variants",
+                           MAX_VARIANTS);
     size_t i;
     json_t *v;
-    json_array_foreach(variants, i, v)
-    {
+    json_array_foreach (variants, i, v) {
         if (entity_validate(&entity_variant, v, true, db, workspace_id, err)) {
             char why[sizeof err->msg];
             snprintf(why, sizeof why, "%s", err->msg);
@@ -335,8 +336,7 @@ json_t *post_create(struct db *db, int64_t workspace_id, json_t *in, const struc
     buf_puts(&sql, "INSERT INTO posts (workspace_id, created_by, at, ");
     const char *key;
     json_t *v;
-    json_object_foreach(cols, key, v)
-    {
+    json_object_foreach (cols, key, v) {
         buf_printf(&sql, "%s, ", field_find(&entity_post, key)->name);
         buf_puts(&vals, "?, ");
     }
@@ -354,7 +354,9 @@ json_t *post_create(struct db *db, int64_t workspace_id, json_t *in, const struc
     else
         db_bind_null(st, i++);
     db_bind_int(st, i++, now);
-    json_object_foreach(cols, key, v) field_bind(st, i++, field_find(&entity_post, key), v);
+    json_object_foreach (cols, key, v) {
+        field_bind(st, i++, field_find(&entity_post, key), v);
+    }
     db_bind_int(st, i++, now);
     db_bind_int(st, i++, now);
     int rc = db_step(st, err);
@@ -439,7 +441,8 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
                          int64_t *variant_id, struct error *err)
 {
     if (!p->platform_id || !*p->platform_id)
-        return error_field(err, ERR_INVALID, "platform_id", "a platform post needs its platform id");
+        return error_field(err, ERR_INVALID, "platform_id",
+                           "a platform post needs its platform id");
     const char *format = p->format ? p->format : "status";
     bool known = false;
     for (const char *const *f = post_formats; *f && !known; f++)
@@ -449,9 +452,10 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
     int found = db_scalar(db, err, NULL, "SELECT 1 FROM channels WHERE id = ? AND workspace_id = ?",
                           "ii", p->channel_id, workspace_id);
     if (found <= 0)
-        return found < 0 ? -1
-                         : error_field(err, ERR_INVALID, "channel_id", "no channel %lld in this workspace",
-                                       (long long)p->channel_id);
+        return found < 0
+                   ? -1
+                   : error_field(err, ERR_INVALID, "channel_id",
+                                 "no channel %lld in this workspace", (long long)p->channel_id);
     struct db_stmt *st = db_query(db, err,
                                   "SELECT v.id, v.post_id, p.body, v.permalink, v.published_at, "
                                   "p.format, p.lang, p.link_url, p.campaign_id "
@@ -464,22 +468,22 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
     int64_t *campaign = p->campaign_id ? (int64_t *)&p->campaign_id : NULL;
     if (db_has_row(st)) {
         int64_t vid = db_col_int(st, 0), pid = db_col_int(st, 1);
-        bool same = same_text(db_col_text(st, 2), p->body) &&
-                    same_text(db_col_text(st, 3), p->permalink) &&
-                    db_col_int(st, 4) == p->published_at && same_text(db_col_text(st, 5), format) &&
-                    same_text(db_col_text(st, 6), p->lang) &&
-                    same_text(db_col_text(st, 7), p->link_url) &&
-                    db_col_int(st, 8) == p->campaign_id;
+        bool same =
+            same_text(db_col_text(st, 2), p->body) && same_text(db_col_text(st, 3), p->permalink) &&
+            db_col_int(st, 4) == p->published_at && same_text(db_col_text(st, 5), format) &&
+            same_text(db_col_text(st, 6), p->lang) && same_text(db_col_text(st, 7), p->link_url) &&
+            db_col_int(st, 8) == p->campaign_id;
         db_finalize(st);
         if (variant_id)
             *variant_id = vid;
         if (same)
             return UPSERT_UNCHANGED;
-        if (db_run(db, err,
-                   "UPDATE posts SET body = ?, format = ?, lang = ?, link_url = ?, campaign_id = ?, "
-                   "updated_at = ? WHERE id = ?",
-                   "ttttIii", p->body ? p->body : "", format, p->lang, p->link_url, campaign, now,
-                   pid) < 0 ||
+        if (db_run(
+                db, err,
+                "UPDATE posts SET body = ?, format = ?, lang = ?, link_url = ?, campaign_id = ?, "
+                "updated_at = ? WHERE id = ?",
+                "ttttIii", p->body ? p->body : "", format, p->lang, p->link_url, campaign, now,
+                pid) < 0 ||
             db_run(db, err,
                    "UPDATE post_variants SET permalink = ?, published_at = ?, updated_at = ? "
                    "WHERE id = ?",

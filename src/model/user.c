@@ -44,14 +44,16 @@ static int normalise_email(const char *in, char out[256], struct error *err)
 {
     size_t n = in ? strlen(in) : 0;
     if (n == 0 || n > 254)
-        return error_field(err, ERR_INVALID, "email", "an email address of 1 to 254 characters is required");
+        return error_field(err, ERR_INVALID, "email",
+                           "an email address of 1 to 254 characters is required");
     const char *at = strchr(in, '@');
     if (!at || at == in || !at[1] || strchr(at + 1, '@') || !strchr(at + 1, '.'))
         return error_field(err, ERR_INVALID, "email", "'%.80s' is not an email address", in);
     for (size_t i = 0; i <= n; i++) {
         unsigned char c = (unsigned char)in[i];
         if (c && (c <= ' ' || c == 0x7f))
-            return error_field(err, ERR_INVALID, "email", "an email address may not contain spaces");
+            return error_field(err, ERR_INVALID, "email",
+                               "an email address may not contain spaces");
         out[i] = (char)tolower(c);
     }
     return 0;
@@ -69,8 +71,9 @@ int user_create(struct db *db, const char *email, const char *name, const char *
                            role ? role : "");
     size_t plen = password ? strlen(password) : 0;
     if (plen < PASSWORD_MIN || plen > PASSWORD_MAX)
-        return error_field(err, ERR_INVALID, "password", "a password must be %d to %d characters long",
-                           PASSWORD_MIN, PASSWORD_MAX);
+        return error_field(err, ERR_INVALID, "password",
+                           "a password must be %d to %d characters long", PASSWORD_MIN,
+                           PASSWORD_MAX);
     if (name && strlen(name) > 120)
         return error_field(err, ERR_INVALID, "name", "a name may be at most 120 bytes");
     if (sodium_init() < 0)
@@ -160,7 +163,8 @@ done:
 
 int user_get(struct db *db, int64_t id, struct user *out, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err, "SELECT " USER_COLS " FROM users u WHERE u.id = ?", "i", id);
+    struct db_stmt *st =
+        db_query(db, err, "SELECT " USER_COLS " FROM users u WHERE u.id = ?", "i", id);
     if (!st)
         return -1;
     int rc = 0;
@@ -375,7 +379,7 @@ int api_token_revoke(struct db *db, int64_t user_id, int64_t id, struct error *e
     return audit_record(db, 0, user_id, "revoke", "api_token", id, "", err);
 }
 
-const char *const model_count_names[6] = {"workspaces", "channels", "posts",
+const char *const model_count_names[6] = {"workspaces",    "channels", "posts",
                                           "post_variants", "messages", "users"};
 
 int model_counts(struct db *db, int64_t counts[6], struct error *err)

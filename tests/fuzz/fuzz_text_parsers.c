@@ -42,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct server_config cfg = {0};
     char host[64];
     struct error err = {0};
-    if (http_parse_listen(s, host, sizeof host, &cfg, &err) == 0 && (cfg.port < 0 || cfg.port > 65535))
+    if (http_parse_listen(s, host, sizeof host, &cfg, &err) == 0 &&
+        (cfg.port < 0 || cfg.port > 65535))
         abort();
     struct page pg;
     page_parse(&pg, s, s, &err);

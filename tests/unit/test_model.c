@@ -37,7 +37,8 @@ static int64_t make_workspace(struct db *db, const char *slug)
 static int64_t make_channel(struct db *db, int64_t ws, const char *platform, const char *handle)
 {
     struct error err = {0};
-    json_t *in = json_pack("{s:s, s:s, s:s}", "platform", platform, "handle", handle, "name", handle);
+    json_t *in =
+        json_pack("{s:s, s:s, s:s}", "platform", platform, "handle", handle, "name", handle);
     json_t *c = entity_create(db, &entity_channel, ws, in, NULL, &err);
     json_decref(in);
     assert_non_null(c);
@@ -61,13 +62,14 @@ static void test_statements_and_transactions(void **state)
     assert_int_equal(db_scalar(db, &err, &n, "SELECT COUNT(*) FROM channels", ""), 1);
     assert_int_equal(n, 0);
     /* NULL binding through 'I' and 't' */
-    assert_int_equal(db_run(db, &err,
-                            "INSERT INTO channels (workspace_id, platform, handle, name, "
-                            "platform_id, created_at, updated_at) VALUES (?, 'x', 'h', 'n', ?, ?, ?)",
-                            "itii", ws, (const char *)NULL, (int64_t)1, (int64_t)1),
-                     1);
-    struct db_stmt *st = db_query(db, &err, "SELECT platform_id, ? FROM channels", "I",
-                                  (const int64_t *)NULL);
+    assert_int_equal(
+        db_run(db, &err,
+               "INSERT INTO channels (workspace_id, platform, handle, name, "
+               "platform_id, created_at, updated_at) VALUES (?, 'x', 'h', 'n', ?, ?, ?)",
+               "itii", ws, (const char *)NULL, (int64_t)1, (int64_t)1),
+        1);
+    struct db_stmt *st =
+        db_query(db, &err, "SELECT platform_id, ? FROM channels", "I", (const int64_t *)NULL);
     assert_non_null(st);
     assert_true(db_has_row(st));
     assert_true(db_col_null(st, 0));
@@ -113,8 +115,9 @@ static void test_validation_messages(void **state)
     int64_t ws = make_workspace(db, "v");
     expect_invalid(db, &entity_channel, ws, "{\"platform\":\"x\",\"handle\":\"h\"}", "name",
                    "field 'name' is required for a channel");
-    expect_invalid(db, &entity_channel, ws, "{\"platform\":\"orkut\",\"handle\":\"h\",\"name\":\"n\"}",
-                   "platform", "must be one of 'facebook', 'instagram'");
+    expect_invalid(db, &entity_channel, ws,
+                   "{\"platform\":\"orkut\",\"handle\":\"h\",\"name\":\"n\"}", "platform",
+                   "must be one of 'facebook', 'instagram'");
     expect_invalid(db, &entity_channel, ws,
                    "{\"platform\":\"x\",\"handle\":\"h\",\"name\":\"n\",\"is_peer\":1}", "is_peer",
                    "expected true or false, got an integer");
@@ -146,8 +149,11 @@ static void test_platform_post_upsert_is_idempotent(void **state)
     struct db *db = fresh();
     struct error err = {0};
     int64_t ws = make_workspace(db, "p"), ch = make_channel(db, ws, "facebook", "page");
-    struct platform_post p = {.channel_id = ch, .platform_id = "123_456", .body = "Hej",
-                              .format = "photo", .published_at = 1700000000};
+    struct platform_post p = {.channel_id = ch,
+                              .platform_id = "123_456",
+                              .body = "Hej",
+                              .format = "photo",
+                              .published_at = 1700000000};
     int64_t v1 = 0, v2 = 0;
     assert_int_equal(post_upsert_platform(db, ws, &p, &v1, &err), UPSERT_INSERTED);
     assert_int_equal(post_upsert_platform(db, ws, &p, &v2, &err), UPSERT_UNCHANGED);
@@ -190,8 +196,11 @@ static void test_message_upsert_keeps_the_desks_decisions(void **state)
     struct db *db = fresh();
     struct error err = {0};
     int64_t ws = make_workspace(db, "m"), ch = make_channel(db, ws, "facebook", "page");
-    struct message_in m = {.channel_id = ch, .kind = "comment", .platform_id = "c1",
-                           .body = "Varför?", .created_at = 1700000000};
+    struct message_in m = {.channel_id = ch,
+                           .kind = "comment",
+                           .platform_id = "c1",
+                           .body = "Varför?",
+                           .created_at = 1700000000};
     int64_t id = 0, id2 = 0;
     assert_int_equal(message_upsert(db, ws, &m, &id, &err), UPSERT_INSERTED);
     json_t *patch = json_pack("{s:s, s:s}", "status", "closed", "assigned_team", "Press");
@@ -223,7 +232,9 @@ static void test_post_paging_by_time(void **state)
     for (int i = 0; i < 30; i++) {
         char pid[16];
         snprintf(pid, sizeof pid, "%d", i);
-        struct platform_post p = {.channel_id = ch, .platform_id = pid, .body = pid,
+        struct platform_post p = {.channel_id = ch,
+                                  .platform_id = pid,
+                                  .body = pid,
                                   .published_at = 1700000000 + (int64_t)((i * 7) % 10) * 3600};
         assert_true(post_upsert_platform(db, ws, &p, NULL, &err) >= 0);
     }
@@ -239,8 +250,7 @@ static void test_post_paging_by_time(void **state)
         assert_non_null(page);
         size_t i;
         json_t *p;
-        json_array_foreach(json_object_get(page, "items"), i, p)
-        {
+        json_array_foreach (json_object_get(page, "items"), i, p) {
             int64_t at = 0;
             time_parse_iso(json_string_value(json_object_get(p, "at")), &at);
             int64_t id = json_integer_value(json_object_get(p, "id"));
@@ -271,11 +281,10 @@ static void test_users_sessions_tokens(void **state)
     struct db *db = fresh();
     struct error err = {0};
     int64_t id = 0;
-    assert_int_equal(user_create(db, "Kim@Example.ORG", "Kim", "moderator", "a long password", &id,
-                                 &err),
-                     0);
-    assert_int_equal(user_create(db, "kim@example.org", "Kim", "admin", "a long password", NULL, &err),
-                     -1);
+    assert_int_equal(
+        user_create(db, "Kim@Example.ORG", "Kim", "moderator", "a long password", &id, &err), 0);
+    assert_int_equal(
+        user_create(db, "kim@example.org", "Kim", "admin", "a long password", NULL, &err), -1);
     assert_int_equal(err.kind, ERR_CONFLICT);
     assert_int_equal(user_create(db, "x@example.org", "X", "admin", "short", NULL, &err), -1);
     assert_string_equal(err.field, "password");
