@@ -35,8 +35,9 @@ struct request {
     char csrf[TOKEN_HEX + 1];
     char session_token[TOKEN_HEX + 1];
     char client[64]; /* the peer's address, for rate limits; never stored */
-    /* route parameters: /workspaces/:ws/things/:id */
+    /* route parameters: /workspaces/:ws/things/:id, /l/:code */
     int64_t ws, id;
+    char code[65];
     const struct entity *entity;
     /* the answer */
     unsigned status;

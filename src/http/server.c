@@ -84,11 +84,27 @@ bool access_allows(enum access a, enum role r)
     return false;
 }
 
-/* Matches `path` against `pattern`, filling :ws and :id. */
-static bool route_match(const char *pattern, const char *path, int64_t *ws, int64_t *id)
+/* Matches `path` against `pattern`: ":ws" and ":id" take positive integers,
+ * ":code" a short-link code or similar token of 1-64 [A-Za-z0-9_-]. */
+static bool route_match(const char *pattern, const char *path, int64_t *ws, int64_t *id,
+                        char code[65])
 {
     const char *p = pattern, *u = path;
     while (*p && *u) {
+        if (str_starts_with(p, ":code")) {
+            p += 5;
+            size_t n = 0;
+            while ((*u >= 'A' && *u <= 'Z') || (*u >= 'a' && *u <= 'z') ||
+                   (*u >= '0' && *u <= '9') || *u == '_' || *u == '-') {
+                if (n == 64)
+                    return false;
+                code[n++] = *u++;
+            }
+            code[n] = '\0';
+            if (n == 0)
+                return false;
+            continue;
+        }
         if (*p == ':') {
             int64_t *slot = str_starts_with(p, ":ws") ? ws : id;
             p += 3; /* ":ws" and ":id" */
@@ -259,7 +275,24 @@ static bool csrf_ok(struct request *r)
 static void dispatch(struct request *r)
 {
     const char *path = r->url;
-    if (!str_starts_with(path, "/api/") && !str_eq(path, "/healthz") && !str_eq(path, "/metrics")) {
+    const struct route *found = NULL;
+    bool path_known = false;
+    for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
+        int64_t ws = 0, id = 0;
+        char code[65] = "";
+        if (!route_match(routes[i].pattern, path, &ws, &id, code))
+            continue;
+        path_known = true;
+        if (str_eq(routes[i].method, r->method)) {
+            found = &routes[i];
+            r->ws = ws;
+            r->id = id;
+            memcpy(r->code, code, sizeof r->code);
+            break;
+        }
+    }
+    /* Anything else outside the API is the web UI's files. */
+    if (!path_known && !str_starts_with(path, "/api/")) {
         r->route = "static";
         if (!str_eq(r->method, "GET") && !str_eq(r->method, "HEAD")) {
             reply_errorf(r, 405, "method_not_allowed", "only GET is allowed here");
@@ -268,31 +301,18 @@ static void dispatch(struct request *r)
         h_static(r);
         return;
     }
-    if (r->body_too_large) {
-        reply_errorf(r, 413, "limit", "the request body is larger than %zu bytes",
-                     r->cfg->max_body);
-        return;
-    }
-    const struct route *found = NULL;
-    bool path_known = false;
-    for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
-        int64_t ws = 0, id = 0;
-        if (!route_match(routes[i].pattern, path, &ws, &id))
-            continue;
-        path_known = true;
-        if (str_eq(routes[i].method, r->method)) {
-            found = &routes[i];
-            r->ws = ws;
-            r->id = id;
-            break;
-        }
-    }
     if (!found) {
         r->route = path_known ? "method_not_allowed" : "not_found";
         if (path_known)
             reply_errorf(r, 405, "method_not_allowed", "%s is not allowed on %s", r->method, path);
         else
             reply_errorf(r, 404, "not_found", "no such endpoint: %s", path);
+        return;
+    }
+    if (r->body_too_large) {
+        r->route = found->pattern;
+        reply_errorf(r, 413, "limit", "the request body is larger than %zu bytes",
+                     r->cfg->max_body);
         return;
     }
     r->route = found->pattern;
