@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-dev
 libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libsodium-dev libpq-dev
 libstemmer-dev libqrencode-dev libcmocka-dev
-python3 python3-pytest postgresql"
+python3 python3-pytest postgresql nodejs npm"
 
 missing=""
 for p in $PKGS; do
