@@ -1,0 +1,164 @@
+/* sentiment: label and score from the lexicons plus rules (negation,
+ * intensifiers and dampeners, contrast, emoji, caps, exclamation). One pass
+ * over the tokens, no allocation, so it can run on every incoming post and
+ * message; the learner (learn.c) adjusts the result per workspace. */
+#include "text/text_internal.h"
+
+#include <math.h>
+
+static const char *const label_names[] = {"neg", "neu", "pos"};
+
+const char *sentiment_label_name(enum sentiment_label l)
+{
+    return (unsigned)l < ARRAY_LEN(label_names) ? label_names[l] : "?";
+}
+
+int sentiment_label_parse(const char *s)
+{
+    for (size_t i = 0; i < ARRAY_LEN(label_names); i++)
+        if (str_eq(s, label_names[i]))
+            return (int)i;
+    return -1;
+}
+
+int sentiment_init(struct error *err)
+{
+    return lexicon_init(err);
+}
+
+/* How many following words a negator reaches ("inte så jättebra"). */
+#define NEG_SCOPE 3
+/* A negated word keeps some of its strength, turned: "not bad" is mildly
+ * good, "not great" is mildly bad (Hutto & Gilbert's VADER uses 0.74). */
+#define NEG_FACTOR -0.7
+/* Words before a contrast count half, words after one and a half. */
+#define BUT_BEFORE 0.5
+#define BUT_AFTER  1.5
+#define CAPS_BOOST 0.35
+/* score = sum / sqrt(sum^2 + ALPHA): the sum of a few strong words lands
+ * near +-0.7, of many near +-1. */
+#define ALPHA 15.0
+
+/* Scores below these (in absolute value) are neutral. Finnish texts lean on
+ * fewer, stronger words, so a single weak hit already decides. */
+static const double neutral_band[LANG_COUNT] = {0.05, 0.0, 0.05, 0.05};
+
+double sentiment_neutral_band(enum text_lang lang)
+{
+    return neutral_band[lang < LANG_COUNT ? lang : LANG_OTHER];
+}
+
+void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, struct sentiment *out)
+{
+    if (lexicon_init(NULL) < 0)
+        lang = LANG_OTHER;
+    else if (lang == LANG_AUTO || lang > LANG_AUTO)
+        lang = lang_guess(t);
+    double sum = 0, weight = 1, pending = 0;
+    int neg_left = 0, int_left = 0, hits = 0, excl = 0, words = 0, caps = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->tok[i].kind == TOK_WORD) {
+            words++;
+            caps += (t->tok[i].flags & TOKF_CAPS) != 0;
+        }
+    /* Caps mean emphasis only where the rest is not shouted too. */
+    bool caps_count = caps * 2 < words;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct token *k = &t->tok[i];
+        switch (k->kind) {
+        case TOK_PUNCT: {
+            char c = t->norm[k->norm];
+            if (c == '!')
+                excl += (int)k->len;
+            if (c != ':') { /* a clause ends: negation and intensity end with it */
+                neg_left = 0;
+                int_left = 0;
+                pending = 0;
+            }
+            continue;
+        }
+        case TOK_URL:
+        case TOK_MENTION:
+        case TOK_NUMBER:
+            continue;
+        case TOK_EMOJI:
+        case TOK_EMOTICON: {
+            struct lex_val v = lexicon_lookup(t, i, lang);
+            if (v.kind == LEX_WORD) {
+                sum += v.v * weight;
+                hits++;
+            }
+            continue;
+        }
+        default:
+            break;
+        }
+        struct lex_val v = lexicon_lookup(t, i, lang);
+        const char *w = t->norm + k->norm;
+        if (!v.kind && lang != LANG_FI && k->nlen > 3 && w[k->nlen - 1] == 't' &&
+            w[k->nlen - 2] == '\'' && w[k->nlen - 3] == 'n')
+            v.kind = LEX_NEG; /* any English "...n't" */
+        switch (v.kind) {
+        case LEX_NEG:
+            neg_left = NEG_SCOPE;
+            break;
+        case LEX_INT:
+            pending += v.v;
+            int_left = 2;
+            break;
+        case LEX_BUT:
+            sum *= BUT_BEFORE;
+            weight = BUT_AFTER;
+            neg_left = 0;
+            pending = 0;
+            break;
+        case LEX_WORD: {
+            double x = v.v;
+            if (int_left > 0)
+                x *= 1.0 + pending;
+            if (caps_count && (k->flags & TOKF_CAPS))
+                x *= 1.0 + CAPS_BOOST;
+            if (k->flags & TOKF_ELONG)
+                x *= 1.2;
+            if (neg_left > 0)
+                x *= NEG_FACTOR;
+            sum += x * weight;
+            hits++;
+            pending = 0;
+            int_left = 0;
+            neg_left = 0;
+            break;
+        }
+        default:
+            if (neg_left > 0)
+                neg_left--;
+            if (int_left > 0 && --int_left == 0)
+                pending = 0;
+            break;
+        }
+    }
+    if (sum != 0 && excl > 0)
+        sum += (sum > 0 ? 1 : -1) * 0.3 * (excl > 4 ? 4 : excl);
+    double score = sum / sqrt(sum * sum + ALPHA);
+    out->raw = sum;
+    out->score = score;
+    out->lang = lang;
+    out->hits = hits;
+    double band = sentiment_neutral_band(lang);
+    if (sum != 0 && score > band)
+        out->label = SENT_POS;
+    else if (sum != 0 && score < -band)
+        out->label = SENT_NEG;
+    else
+        out->label = SENT_NEU;
+}
+
+static _Thread_local struct text_tokens *tls_tokens;
+
+void sentiment_score(const char *s, size_t n, enum text_lang lang, struct sentiment *out)
+{
+    if (!tls_tokens)
+        tls_tokens = xmalloc(sizeof *tls_tokens); /* once per thread, kept */
+    text_tokenize(tls_tokens, s, n);
+    sentiment_score_tokens(tls_tokens, lang, out);
+}
