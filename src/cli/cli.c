@@ -12,6 +12,7 @@ struct command {
 
 static const struct command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"sentiment", cmd_sentiment, "label texts' sentiment (stdin) or --eval a labelled file"},
 };
 
 static void usage(FILE *f)
