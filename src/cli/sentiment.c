@@ -158,6 +158,14 @@ static void print_scores(const char *what, const struct confusion *c)
     printf("%-8s macro-recall %.3f  macro-F1 %.3f  accuracy %.3f  (%ld texts)\n", what,
            classes ? recall / classes : 0, classes ? f1 / classes : 0,
            total ? (double)right / (double)total : 0, total);
+    printf("%-8s recall", "");
+    for (int g = SENT_LABELS - 1; g >= 0; g--) {
+        long gold = c->m[g][0] + c->m[g][1] + c->m[g][2];
+        if (gold)
+            printf("  %s %.3f", sentiment_label_name((enum sentiment_label)g),
+                   (double)c->m[g][g] / (double)gold);
+    }
+    printf("\n");
 }
 
 static uint64_t next_random(uint64_t *s)

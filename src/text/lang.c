@@ -21,21 +21,33 @@ int text_lang_parse(const char *s)
     return -1;
 }
 
-static bool ends_with(const char *s, size_t n, const char *suffix)
+struct suffix {
+    const char *s;
+    size_t n;
+};
+#define SUF(x)                                                                                     \
+    {                                                                                              \
+        x, sizeof x - 1                                                                            \
+    }
+
+static bool ends_with(const char *s, size_t n, struct suffix x)
 {
-    size_t m = strlen(suffix);
-    return n > m + 2 && memcmp(s + n - m, suffix, m) == 0;
+    if (n < x.n + 3 || s[n - 1] != x.s[x.n - 1]) /* the last byte rules out most */
+        return false;
+    return memcmp(s + n - x.n, x.s, x.n) == 0;
 }
 
 /* Letter evidence of one word, added to score[]. */
 static void letter_cues(const char *w, size_t n, double *score)
 {
-    static const char *const fi_endings[] = {
-        "ssa", "ssä", "sta", "stä", "lla", "llä",  "lta",  "ltä", "ksi", "nen",  "kin", "han",
-        "hän", "mme", "tte", "vat", "vät", "ista", "istä", "aan", "ään", "taan", "ttä",
+    static const struct suffix fi_endings[] = {
+        SUF("ssa"), SUF("ssä"), SUF("sta"), SUF("stä"), SUF("lla"), SUF("llä"), SUF("lta"),
+        SUF("ltä"), SUF("ksi"), SUF("nen"), SUF("kin"), SUF("han"), SUF("hän"), SUF("mme"),
+        SUF("tte"), SUF("vat"), SUF("vät"), SUF("aan"), SUF("ään"), SUF("ttä"),
     };
-    static const char *const sv_endings[] = {"arna", "orna", "erna", "heten", "ningen",
-                                             "ligt", "ande", "ende", "igt"};
+    static const struct suffix sv_endings[] = {SUF("arna"),  SUF("orna"),   SUF("erna"),
+                                               SUF("heten"), SUF("ningen"), SUF("ligt"),
+                                               SUF("ande"),  SUF("ende"),   SUF("igt")};
     for (size_t i = 0; i + 1 < n; i++) {
         unsigned char a = (unsigned char)w[i], b = (unsigned char)w[i + 1];
         if (a == 0xC3 && b == 0xA5) /* å: Swedish, never Finnish */
@@ -66,20 +78,43 @@ static void letter_cues(const char *w, size_t n, double *score)
 
 enum text_lang lang_guess(const struct text_tokens *t)
 {
-    double score[LANG_COUNT] = {0};
+    const struct lex_entry *e[TEXT_MAX_TOKENS];
     if (lexicon_init(NULL) < 0)
         return LANG_OTHER;
+    for (size_t i = 0; i < t->n; i++)
+        e[i] = t->tok[i].kind == TOK_WORD ? lexicon_find(t, i) : NULL;
+    return lang_guess_entries(t, e);
+}
+
+enum text_lang lang_guess_entries(const struct text_tokens *t, const struct lex_entry *const *e)
+{
+    double score[LANG_COUNT] = {0};
     for (size_t i = 0; i < t->n; i++) {
-        const struct token *k = &t->tok[i];
-        if (k->kind != TOK_WORD)
+        if (t->tok[i].kind != TOK_WORD)
             continue;
-        unsigned m = lexicon_stop_mask(t, i) & 7u;
+        unsigned m = lexicon_stop_mask(e[i]) & 7u;
         int bits = (m & 1) + ((m >> 1) & 1) + ((m >> 2) & 1);
         for (int l = 0; l < 3; l++)
             if (m & (1u << l))
                 score[l] += 1.0 / bits;
-        letter_cues(t->norm + k->norm, k->nlen, score);
     }
+    /* Letter patterns cost a pass over every byte: only when function words
+     * leave it open. */
+    double first = 0, second = 0;
+    for (int l = 0; l < 3; l++) {
+        if (score[l] > first) {
+            second = first;
+            first = score[l];
+        } else if (score[l] > second) {
+            second = score[l];
+        }
+    }
+    if (first < 3 || first - second < 2)
+        for (size_t i = 0; i < t->n; i++) {
+            const struct token *k = &t->tok[i];
+            if (k->kind == TOK_WORD)
+                letter_cues(t->norm + k->norm, k->nlen, score);
+        }
     enum text_lang best = LANG_OTHER;
     double top = 0.9; /* below this, nothing really speaks for any of them */
     for (int l = 0; l < 3; l++)

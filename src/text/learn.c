@@ -99,10 +99,10 @@ static void features_of(const struct text_tokens *t, const struct sentiment *bas
 static void logits(const struct learner *m, const struct features *f, const struct sentiment *b,
                    double z[SENT_LABELS])
 {
-    double band = sentiment_neutral_band(b->lang);
-    z[SENT_NEG] = BASE_GAIN * (-b->score - band);
+    struct sentiment_band band = sentiment_band(b->lang);
+    z[SENT_NEG] = BASE_GAIN * (-b->score - band.neg);
     z[SENT_NEU] = 0;
-    z[SENT_POS] = BASE_GAIN * (b->score - band);
+    z[SENT_POS] = BASE_GAIN * (b->score - band.pos);
     if (b->raw == 0) /* no evidence at all: the rules say neutral */
         z[SENT_NEG] = z[SENT_POS] = -BASE_GAIN * 0.05;
     for (size_t i = 0; i < f->n; i++)

@@ -11,15 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* 32 bytes, two to a cache line: a lookup is one memory access on a hit. */
 struct lex_entry {
     uint64_t hash;
     uint32_t off; /* key bytes in the pool */
-    uint16_t len;
+    uint16_t len; /* 0: empty slot */
     uint8_t stop; /* function word in these languages (bit per lang) */
     uint8_t pre;  /* intensifying compound prefix in these languages */
-    struct lex_val val[LANG_COUNT];
-    float pre_v;
+    int8_t kind[LANG_COUNT];
+    int16_t v[LANG_COUNT]; /* value * 256 */
+    int16_t pre_v;         /* value * 256 */
 };
+
+#define FIX 256.0f
+
+static struct lex_val entry_val(const struct lex_entry *e, int lang)
+{
+    return (struct lex_val){e->kind[lang], (float)e->v[lang] / FIX};
+}
 
 struct lex_table {
     struct lex_entry *slot;
@@ -44,6 +53,17 @@ static void table_init(struct lex_table *t, size_t cap)
     t->used = 0;
 }
 
+static bool key_eq(const struct lex_entry *e, uint64_t h, const char *k, size_t n)
+{
+    if (e->hash != h || e->len != n)
+        return false;
+    const char *p = lex.pool.data + e->off;
+    for (size_t i = 0; i < n; i++) /* keys are short: no call to memcmp */
+        if (p[i] != k[i])
+            return false;
+    return true;
+}
+
 static const struct lex_entry *table_get(const struct lex_table *t, uint64_t h, const char *k,
                                          size_t n)
 {
@@ -53,11 +73,13 @@ static const struct lex_entry *table_get(const struct lex_table *t, uint64_t h, 
         const struct lex_entry *e = &t->slot[i];
         if (!e->len)
             return NULL;
-        if (e->hash == h && e->len == n && memcmp(lex.pool.data + e->off, k, n) == 0)
+        if (key_eq(e, h, k, n))
             return e;
     }
 }
 
+/* The entry for k, added (zeroed) if new. The pointer is valid until the
+ * next table_put on t. */
 static struct lex_entry *table_put(struct lex_table *t, const char *k, size_t n)
 {
     if ((t->used + 1) * 2 > t->mask + 1) { /* keep the load under one half */
@@ -81,7 +103,7 @@ static struct lex_entry *table_put(struct lex_table *t, const char *k, size_t n)
         struct lex_entry *e = &t->slot[i];
         if (!e->len)
             break;
-        if (e->hash == h && e->len == n && memcmp(lex.pool.data + e->off, k, n) == 0)
+        if (key_eq(e, h, k, n))
             return e;
     }
     struct lex_entry *e = &t->slot[i];
@@ -113,8 +135,10 @@ static void set_val(struct lex_entry *e, int lang, struct lex_val v)
         /* English words also serve texts in other languages: social media
          * borrows them everywhere. */
         bool hit = lang == LANG_AUTO || l == lang || (lang == LANG_EN && l == LANG_OTHER);
-        if (hit)
-            e->val[l] = v;
+        if (hit) {
+            e->kind[l] = v.kind;
+            e->v[l] = (int16_t)(v.v * FIX);
+        }
     }
 }
 
@@ -172,7 +196,7 @@ static int load_source(const struct lexicon_source *src, struct sb_stemmer **ste
         if (fl[0] == 3 && memcmp(f[0], "pre", 3) == 0) {
             struct lex_entry *e = table_put(&lex.word, term, tn);
             e->pre |= (uint8_t)(1u << langs);
-            e->pre_v = (float)v;
+            e->pre_v = (int16_t)(v * FIX);
             goto next;
         }
         enum lex_kind kind = kind_parse(f[0], fl[0]);
@@ -199,9 +223,9 @@ static int load_source(const struct lexicon_source *src, struct sb_stemmer **ste
 static void lex_load(void)
 {
     struct sb_stemmer *stemmers[LANG_COUNT] = {0};
-    table_init(&lex.word, 8192);
-    table_init(&lex.prefix, 1024);
-    table_init(&lex.stem, 8192);
+    table_init(&lex.word, 16384);
+    table_init(&lex.prefix, 2048);
+    table_init(&lex.stem, 16384);
     for (int l = 0; l < LANG_COUNT; l++) {
         stemmers[l] = sb_stemmer_new(stemmer_names[l], NULL);
         if (!stemmers[l]) {
@@ -229,7 +253,7 @@ int lexicon_init(struct error *err)
 
 /* ---- per-thread scratch: stemmers and the fallback cache ----------------- */
 
-#define CACHE_SIZE 8192
+#define CACHE_SIZE 32768 /* see the index in lexicon_resolve */
 
 struct cache_slot {
     uint64_t key;
@@ -272,8 +296,8 @@ static struct scratch *scratch_get(void)
 static struct lex_val lookup_word(const char *k, size_t n, enum text_lang lang)
 {
     const struct lex_entry *e = table_get(&lex.word, text_hash(k, n), k, n);
-    if (e && e->val[lang].kind)
-        return e->val[lang];
+    if (e && e->kind[lang])
+        return entry_val(e, lang);
     return (struct lex_val){0};
 }
 
@@ -284,8 +308,8 @@ static struct lex_val lookup_prefix(const char *k, size_t n, enum text_lang lang
         if (m < n && ((unsigned char)k[m] & 0xC0) == 0x80)
             continue; /* not a character boundary */
         const struct lex_entry *e = table_get(&lex.prefix, text_hash(k, m), k, m);
-        if (e && e->val[lang].kind)
-            return e->val[lang];
+        if (e && e->kind[lang])
+            return entry_val(e, lang);
     }
     return (struct lex_val){0};
 }
@@ -302,12 +326,12 @@ static struct lex_val lookup_stem(struct scratch *s, const char *k, size_t n, en
         return (struct lex_val){0};
     const struct lex_entry *e =
         table_get(&lex.stem, text_hash((const char *)st, (size_t)sl), (const char *)st, (size_t)sl);
-    if (e && e->val[lang].kind == LEX_WORD)
-        return e->val[lang];
+    if (e && e->kind[lang] == LEX_WORD)
+        return entry_val(e, lang);
     const struct lex_entry *w =
         table_get(&lex.word, text_hash((const char *)st, (size_t)sl), (const char *)st, (size_t)sl);
-    if (w && w->val[lang].kind == LEX_WORD)
-        return w->val[lang];
+    if (w && w->kind[lang] == LEX_WORD)
+        return entry_val(w, lang);
     return (struct lex_val){0};
 }
 
@@ -339,29 +363,33 @@ static struct lex_val lookup_compound(struct scratch *s, const char *k, size_t n
         struct lex_val v = lookup_inflected(s, k + i, n - i, lang);
         if (v.kind == LEX_WORD) {
             if (pre)
-                v.v *= 1.0f + first->pre_v;
+                v.v *= 1.0f + (float)first->pre_v / FIX;
             return v;
         }
     }
     return (struct lex_val){0};
 }
 
-struct lex_val lexicon_lookup(const struct text_tokens *t, size_t i, enum text_lang lang)
+const struct lex_entry *lexicon_find(const struct text_tokens *t, size_t i)
+{
+    const struct token *k = &t->tok[i];
+    return table_get(&lex.word, k->hash, t->norm + k->norm, k->nlen);
+}
+
+struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const struct lex_entry *e,
+                               enum text_lang lang)
 {
     const struct token *k = &t->tok[i];
     const char *norm = t->norm + k->norm;
-    if (!lex.word.slot || lang >= LANG_COUNT)
+    if (lang >= LANG_COUNT)
         return (struct lex_val){0};
-    const struct lex_entry *e = table_get(&lex.word, k->hash, norm, k->nlen);
-    if (e && e->val[lang].kind)
-        return e->val[lang];
-    if (k->kind != TOK_WORD && k->kind != TOK_HASHTAG)
-        return (struct lex_val){0};
-    if (k->nlen < 3)
+    if (e && e->kind[lang])
+        return entry_val(e, lang);
+    if ((k->kind != TOK_WORD && k->kind != TOK_HASHTAG) || k->nlen < 3 || !lex.word.slot)
         return (struct lex_val){0};
     struct scratch *s = scratch_get();
     uint64_t key = (k->hash ^ ((uint64_t)(lang + 1) * 0x9E3779B97F4A7C15ULL)) | 1;
-    struct cache_slot *c = &s->cache[key & (CACHE_SIZE - 1)];
+    struct cache_slot *c = &s->cache[(key * 0x9E3779B97F4A7C15ULL) >> 49]; /* 2^15 */
     if (c->key == key)
         return c->val;
     struct lex_val v = {0};
@@ -381,11 +409,7 @@ struct lex_val lexicon_lookup(const struct text_tokens *t, size_t i, enum text_l
     return v;
 }
 
-unsigned lexicon_stop_mask(const struct text_tokens *t, size_t i)
+unsigned lexicon_stop_mask(const struct lex_entry *e)
 {
-    const struct token *k = &t->tok[i];
-    if (!lex.word.slot)
-        return 0;
-    const struct lex_entry *e = table_get(&lex.word, k->hash, t->norm + k->norm, k->nlen);
     return e ? e->stop : 0;
 }

@@ -43,15 +43,30 @@ extern const struct lexicon_source lexicon_sources[];
 
 /* Loads once (thread-safe); returns 0 or -1 with err. */
 int lexicon_init(struct error *err);
-/* What token i means in language `lang` (LANG_OTHER reads English and
- * emoji): exact form, then for words the elongation-free form, Snowball stem,
- * listed prefixes and compound heads. Cached per thread. */
-struct lex_val lexicon_lookup(const struct text_tokens *t, size_t i, enum text_lang lang);
-/* Bit (1 << lang) set for each language that lists the token as a function
- * word (for the language guess). */
-unsigned lexicon_stop_mask(const struct text_tokens *t, size_t i);
+struct lex_entry;
+/* The exact-form entry of token i, or NULL: one table probe, shared by the
+ * language guess and the sentiment rules. */
+const struct lex_entry *lexicon_find(const struct text_tokens *t, size_t i);
+/* What token i (whose lexicon_find is e) means in language `lang`
+ * (LANG_OTHER reads English and emoji): the exact form, then for words the
+ * elongation-free form, Snowball stem, listed prefixes and compound heads.
+ * Fallbacks are cached per thread. */
+struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const struct lex_entry *e,
+                               enum text_lang lang);
+static inline struct lex_val lexicon_lookup(const struct text_tokens *t, size_t i,
+                                            enum text_lang lang)
+{
+    return lexicon_resolve(t, i, lexicon_find(t, i), lang);
+}
+/* Bit (1 << lang) set for each language that lists e as a function word. */
+unsigned lexicon_stop_mask(const struct lex_entry *e);
+/* lang_guess with the tokens' entries already found. */
+enum text_lang lang_guess_entries(const struct text_tokens *t, const struct lex_entry *const *e);
 
-/* Scores within +-band of zero are neutral (sentiment.c). */
-double sentiment_neutral_band(enum text_lang lang);
+/* Scores in [-neg, pos] are neutral (sentiment.c). */
+struct sentiment_band {
+    double pos, neg;
+};
+struct sentiment_band sentiment_band(enum text_lang lang);
 
 #endif

@@ -92,6 +92,11 @@ static bool is_word_cp(uint32_t c)
     return true;
 }
 
+static inline bool ascii_alnum(unsigned char b)
+{
+    return (unsigned char)((b | 32) - 'a') < 26 || (unsigned char)(b - '0') < 10 || b == '_';
+}
+
 static bool is_upper(uint32_t c)
 {
     return text_fold_lower(c) != c;
@@ -223,6 +228,30 @@ static const char *scan_word(struct text_tokens *t, struct token *k, const char 
     size_t o = *norm_len;
     k->norm = (uint32_t)o;
     while (p < end) {
+        unsigned char b = (unsigned char)*p;
+        /* Fast path: ASCII letters and digits, most of every text. */
+        if (ascii_alnum(b) && o - k->norm <= 256) {
+            uint32_t f = b;
+            if (b >= 'A' && b <= 'Z') {
+                f = b + 32;
+                upper++;
+                digits_only = false;
+            } else if (b >= 'a' && b <= 'z') {
+                lower++;
+                digits_only = false;
+            } else if (b == '_') {
+                digits_only = false;
+            }
+            run = (f == prev) ? run + 1 : 1;
+            prev = f;
+            p++;
+            if (run > 2 && !(f >= '0' && f <= '9')) {
+                elong = true;
+                continue;
+            }
+            out[o++] = (char)f;
+            continue;
+        }
         size_t len;
         int32_t c = peek(p, end, &len);
         if (c == '\'' || c == 0x2019) { /* inner apostrophe: "don't", "it’s" */
@@ -308,7 +337,8 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             at_start = false;
             continue;
         }
-        size_t em = at_start && b < 0x80 ? match_emoticon(p, end) : 0;
+        /* Every emoticon starts with one of these: test that before the table. */
+        size_t em = at_start && b < 0x80 && strchr(":;=<^-T8D", b) ? match_emoticon(p, end) : 0;
         if (em) {
             struct token *k = push(t, TOK_EMOTICON, s, start, p + em);
             k->norm = (uint32_t)norm_len;
