@@ -41,9 +41,10 @@ static bool ends_with(const char *s, size_t n, struct suffix x)
 static void letter_cues(const char *w, size_t n, double *score)
 {
     static const struct suffix fi_endings[] = {
-        SUF("ssa"), SUF("ssä"), SUF("sta"), SUF("stä"), SUF("lla"), SUF("llä"), SUF("lta"),
-        SUF("ltä"), SUF("ksi"), SUF("nen"), SUF("kin"), SUF("han"), SUF("hän"), SUF("mme"),
-        SUF("tte"), SUF("vat"), SUF("vät"), SUF("aan"), SUF("ään"), SUF("ttä"),
+        SUF("ssa"), SUF("ssä"), SUF("sta"), SUF("stä"), SUF("lla"), SUF("llä"),
+        SUF("lta"), SUF("ltä"), SUF("ksi"), SUF("nen"), SUF("kin"), SUF("han"),
+        SUF("hän"), SUF("mme"), SUF("tte"), SUF("vat"), SUF("vät"), SUF("aan"),
+        SUF("ään"), SUF("ttä"), SUF("nna"), SUF("nnä"), SUF("eet"), SUF("iin"),
     };
     static const struct suffix sv_endings[] = {SUF("arna"),  SUF("orna"),   SUF("erna"),
                                                SUF("heten"), SUF("ningen"), SUF("ligt"),

@@ -115,6 +115,11 @@ static struct lex_entry *table_put(struct lex_table *t, const char *k, size_t n)
     return e;
 }
 
+/* Snowball cuts Swedish and Finnish hard ("härlig" -> "här", "jobbig" ->
+ * "jobb"): a short stem says too little about the word to carry its
+ * sentiment over to every other word with that stem. */
+#define STEM_MIN 5
+
 static const char *const stemmer_names[] = {"swedish", "finnish", "english", "english"};
 
 static enum lex_kind kind_parse(const char *s, size_t n)
@@ -209,7 +214,7 @@ static int load_source(const struct lexicon_source *src, struct sb_stemmer **ste
         if (kind == LEX_WORD && !prefix && langs != LANG_AUTO) {
             const sb_symbol *s = sb_stemmer_stem(stemmers[langs], (const sb_symbol *)term, (int)tn);
             int sl = sb_stemmer_length(stemmers[langs]);
-            if (s && sl >= 3) {
+            if (s && sl >= STEM_MIN) {
                 struct lex_entry *e = table_put(&lex.stem, (const char *)s, (size_t)sl);
                 set_val(e, langs, val);
             }
@@ -322,7 +327,7 @@ static struct lex_val lookup_stem(struct scratch *s, const char *k, size_t n, en
         return (struct lex_val){0};
     const sb_symbol *st = sb_stemmer_stem(s->stemmer[lang], (const sb_symbol *)k, (int)n);
     int sl = sb_stemmer_length(s->stemmer[lang]);
-    if (!st || sl < 3)
+    if (!st || sl < STEM_MIN)
         return (struct lex_val){0};
     const struct lex_entry *e =
         table_get(&lex.stem, text_hash((const char *)st, (size_t)sl), (const char *)st, (size_t)sl);
@@ -385,6 +390,9 @@ struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const stru
         return (struct lex_val){0};
     if (e && e->kind[lang])
         return entry_val(e, lang);
+    /* A function word is itself, not an inflection of something else. */
+    if (e && (e->stop & (1u << lang)))
+        return (struct lex_val){0};
     if ((k->kind != TOK_WORD && k->kind != TOK_HASHTAG) || k->nlen < 3 || !lex.word.slot)
         return (struct lex_val){0};
     struct scratch *s = scratch_get();
