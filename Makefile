@@ -98,6 +98,7 @@ FUZZ_RUNS ?= 20000
 build/fuzz/%: tests/fuzz/%.c
 	@$(MAKE) --no-print-directory BUILD=build/fuzz-lib CC=clang SAN=1 \
 	    SANFLAGS='-fsanitize=address,undefined,fuzzer-no-link' build/fuzz-lib/libkanal.a
+	@mkdir -p $(dir $@)
 	clang -std=c17 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) \
 	    -fsanitize=address,undefined,fuzzer -o $@ $< build/fuzz-lib/libkanal.a $(PKG_LIBS)
 fuzz-build: $(FUZZ_BIN)
