@@ -35,6 +35,10 @@ int sentiment_init(struct error *err)
 #define BUT_BEFORE 0.5
 #define BUT_AFTER  1.5
 #define CAPS_BOOST 0.35
+/* A negation with no sentiment word to turn is still a weak cue: people
+ * deny, refuse and forbid more often when unhappy ("En halua", "I won't",
+ * "Det går inte"). */
+#define NEG_ALONE -0.3
 /* score = sum / sqrt(sum^2 + ALPHA): the sum of a few strong words lands
  * near +-0.7, of many near +-1. */
 #define ALPHA 15.0
@@ -68,7 +72,7 @@ void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, st
     else if (lang == LANG_AUTO || lang > LANG_AUTO)
         lang = lang_guess_entries(t, ent);
     double sum = 0, weight = 1, pending = 0;
-    int neg_left = 0, int_left = 0, hits = 0, excl = 0, words = 0, caps = 0;
+    int neg_left = 0, int_left = 0, hits = 0, excl = 0, words = 0, caps = 0, lone_neg = 0;
     for (size_t i = 0; i < t->n; i++)
         if (t->tok[i].kind == TOK_WORD) {
             words++;
@@ -114,6 +118,7 @@ void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, st
         switch (v.kind) {
         case LEX_NEG:
             neg_left = NEG_SCOPE;
+            lone_neg++;
             break;
         case LEX_INT:
             pending += v.v;
@@ -133,8 +138,10 @@ void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, st
                 x *= 1.0 + CAPS_BOOST;
             if (k->flags & TOKF_ELONG)
                 x *= 1.2;
-            if (neg_left > 0)
+            if (neg_left > 0) {
                 x *= NEG_FACTOR;
+                lone_neg--;
+            }
             sum += x * weight;
             hits++;
             pending = 0;
@@ -150,6 +157,7 @@ void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, st
             break;
         }
     }
+    sum += NEG_ALONE * lone_neg;
     if (sum != 0 && excl > 0)
         sum += (sum > 0 ? 1 : -1) * 0.3 * (excl > 4 ? 4 : excl);
     double score = sum / sqrt(sum * sum + ALPHA);
