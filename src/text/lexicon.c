@@ -30,9 +30,18 @@ static struct lex_val entry_val(const struct lex_entry *e, int lang)
     return (struct lex_val){e->kind[lang], (float)e->v[lang] / FIX};
 }
 
+/* Probing touches only 8-byte slots (a hash tag and an entry index), so the
+ * slot array stays small enough for the CPU cache; entries are read on a
+ * tag match and stay dense, the frequent ones cached too. */
+struct lex_slot {
+    uint32_t tag, idx; /* idx: entry + 1; 0 is an empty slot */
+};
+
 struct lex_table {
-    struct lex_entry *slot;
+    struct lex_slot *slot;
     size_t mask, used;
+    struct lex_entry *ent;
+    size_t nent, capent;
 };
 
 static struct {
@@ -69,12 +78,13 @@ static const struct lex_entry *table_get(const struct lex_table *t, uint64_t h, 
 {
     if (!t->slot)
         return NULL;
+    uint32_t tag = (uint32_t)(h >> 32);
     for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
-        const struct lex_entry *e = &t->slot[i];
-        if (!e->len)
+        struct lex_slot s = t->slot[i];
+        if (!s.idx)
             return NULL;
-        if (key_eq(e, h, k, n))
-            return e;
+        if (s.tag == tag && key_eq(&t->ent[s.idx - 1], h, k, n))
+            return &t->ent[s.idx - 1];
     }
 }
 
@@ -82,35 +92,39 @@ static const struct lex_entry *table_get(const struct lex_table *t, uint64_t h, 
  * next table_put on t. */
 static struct lex_entry *table_put(struct lex_table *t, const char *k, size_t n)
 {
+    uint64_t h = text_hash(k, n);
+    struct lex_entry *found = (struct lex_entry *)table_get(t, h, k, n);
+    if (found)
+        return found;
     if ((t->used + 1) * 2 > t->mask + 1) { /* keep the load under one half */
-        struct lex_table bigger;
+        struct lex_table bigger = *t;
         table_init(&bigger, (t->mask + 1) * 2);
+        bigger.used = t->used;
         for (size_t i = 0; i <= t->mask; i++) {
-            if (!t->slot[i].len)
+            if (!t->slot[i].idx)
                 continue;
-            size_t j = t->slot[i].hash & bigger.mask;
-            while (bigger.slot[j].len)
+            size_t j = t->ent[t->slot[i].idx - 1].hash & bigger.mask;
+            while (bigger.slot[j].idx)
                 j = (j + 1) & bigger.mask;
             bigger.slot[j] = t->slot[i];
         }
-        bigger.used = t->used;
         free(t->slot);
         *t = bigger;
     }
-    uint64_t h = text_hash(k, n);
-    size_t i = h & t->mask;
-    for (;; i = (i + 1) & t->mask) {
-        struct lex_entry *e = &t->slot[i];
-        if (!e->len)
-            break;
-        if (key_eq(e, h, k, n))
-            return e;
+    if (t->nent == t->capent) {
+        t->capent = t->capent ? t->capent * 2 : 1024;
+        t->ent = xrealloc(t->ent, t->capent * sizeof *t->ent);
     }
-    struct lex_entry *e = &t->slot[i];
+    struct lex_entry *e = &t->ent[t->nent++];
+    memset(e, 0, sizeof *e);
     e->hash = h;
     e->off = (uint32_t)lex.pool.len;
     e->len = (uint16_t)n;
     buf_append(&lex.pool, k, n);
+    size_t i = h & t->mask;
+    while (t->slot[i].idx)
+        i = (i + 1) & t->mask;
+    t->slot[i] = (struct lex_slot){(uint32_t)(h >> 32), (uint32_t)t->nent};
     t->used++;
     return e;
 }
@@ -260,9 +274,11 @@ int lexicon_init(struct error *err)
 
 #define CACHE_SIZE 32768 /* see the index in lexicon_resolve */
 
-struct cache_slot {
-    uint64_t key;
-    struct lex_val val;
+struct cache_slot { /* 8 bytes: 32768 of them fit the CPU's L2 cache */
+    uint32_t key;
+    int8_t kind;
+    int8_t pad;
+    int16_t v; /* value * 256 */
 };
 
 struct scratch {
@@ -398,8 +414,9 @@ struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const stru
     struct scratch *s = scratch_get();
     uint64_t key = (k->hash ^ ((uint64_t)(lang + 1) * 0x9E3779B97F4A7C15ULL)) | 1;
     struct cache_slot *c = &s->cache[(key * 0x9E3779B97F4A7C15ULL) >> 49]; /* 2^15 */
-    if (c->key == key)
-        return c->val;
+    uint32_t tag = (uint32_t)(key >> 32) | 1; /* 0 marks an empty slot */
+    if (c->key == tag)
+        return (struct lex_val){c->kind, (float)c->v / FIX};
     struct lex_val v = {0};
     if (k->flags & TOKF_ELONG) {
         char once[1100];
@@ -412,8 +429,9 @@ struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const stru
         v = lookup_inflected(s, norm, k->nlen, lang);
     if (!v.kind && (lang == LANG_SV || lang == LANG_FI))
         v = lookup_compound(s, norm, k->nlen, lang);
-    c->key = key;
-    c->val = v;
+    c->key = tag;
+    c->kind = v.kind;
+    c->v = (int16_t)(v.v * FIX);
     return v;
 }
 

@@ -167,6 +167,24 @@ static const struct emoticon emoticons[] = {
     {":@", 2},   {"^^", 2},  {":]", 2},  {":[", 2},  {"8)", 2},  {":c", 2},
 };
 
+static inline bool emoticon_start(unsigned char b)
+{
+    switch (b) {
+    case ':':
+    case ';':
+    case '=':
+    case '<':
+    case '^':
+    case '-':
+    case 'T':
+    case '8':
+    case 'D':
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool boundary_after(const char *p, const char *end)
 {
     return p >= end || *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '.' ||
@@ -338,7 +356,7 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             continue;
         }
         /* Every emoticon starts with one of these: test that before the table. */
-        size_t em = at_start && b < 0x80 && strchr(":;=<^-T8D", b) ? match_emoticon(p, end) : 0;
+        size_t em = at_start && emoticon_start(b) ? match_emoticon(p, end) : 0;
         if (em) {
             struct token *k = push(t, TOK_EMOTICON, s, start, p + em);
             k->norm = (uint32_t)norm_len;
