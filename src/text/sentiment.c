@@ -5,6 +5,7 @@
 #include "text/text_internal.h"
 
 #include <math.h>
+#include <string.h>
 
 static const char *const label_names[] = {"neg", "neu", "pos"};
 
@@ -56,9 +57,30 @@ static const struct sentiment_band bands[LANG_COUNT] = {
     [LANG_OTHER] = {0.35, 0.05},
 };
 
+#include <stdlib.h>
 struct sentiment_band sentiment_band(enum text_lang lang)
 {
-    return bands[lang < LANG_COUNT ? lang : LANG_OTHER];
+    struct sentiment_band b = bands[lang < LANG_COUNT ? lang : LANG_OTHER];
+    if (getenv("KPOS")) b.pos = atof(getenv("KPOS"));
+    if (getenv("KNEG")) b.neg = atof(getenv("KNEG"));
+    return b;
+}
+
+static bool is_title(const struct text_tokens *t, size_t i)
+{
+    return i < t->n && t->tok[i].kind == TOK_WORD && (t->tok[i].flags & TOKF_TITLE);
+}
+
+/* Token i is capitalised, does not start a sentence, and has a capitalised
+ * neighbour. */
+static bool in_name(const struct text_tokens *t, size_t i)
+{
+    if (!is_title(t, i) || i == 0)
+        return false;
+    const struct token *prev = &t->tok[i - 1];
+    if (prev->kind == TOK_PUNCT && strchr(".!?", t->norm[prev->norm]))
+        return false;
+    return is_title(t, i - 1) || is_title(t, i + 1);
 }
 
 void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, struct sentiment *out)
@@ -72,14 +94,20 @@ void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, st
     else if (lang == LANG_AUTO || lang > LANG_AUTO)
         lang = lang_guess_entries(t, ent);
     double sum = 0, weight = 1, pending = 0;
-    int neg_left = 0, int_left = 0, hits = 0, excl = 0, words = 0, caps = 0, lone_neg = 0;
+    int neg_left = 0, int_left = 0, hits = 0, excl = 0, words = 0, caps = 0, lone_neg = 0, titles = 0;
     for (size_t i = 0; i < t->n; i++)
         if (t->tok[i].kind == TOK_WORD) {
             words++;
             caps += (t->tok[i].flags & TOKF_CAPS) != 0;
+            titles += (t->tok[i].flags & TOKF_TITLE) != 0;
         }
     /* Caps mean emphasis only where the rest is not shouted too. */
     bool caps_count = caps * 2 < words;
+    /* English capitalises names, not other words: a run of capitalised
+     * words inside a sentence ("The Walking Dead", "Red Sox") is a title or
+     * a name, and its words say nothing about the writer's mood. Not where
+     * most words are capitalised anyway (headline style). */
+    bool names = lang == LANG_EN && titles * 2 < words;
     for (size_t i = 0; i < t->n; i++) {
         const struct token *k = &t->tok[i];
         switch (k->kind) {
@@ -131,6 +159,8 @@ void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, st
             pending = 0;
             break;
         case LEX_WORD: {
+            if (names && in_name(t, i))
+                break;
             double x = v.v;
             if (int_left > 0)
                 x *= 1.0 + pending;

@@ -42,6 +42,7 @@ enum token_kind {
 enum {
     TOKF_CAPS = 1,  /* a word of two or more letters, all upper case: "GREAT" */
     TOKF_ELONG = 2, /* a letter was repeated three or more times */
+    TOKF_TITLE = 4, /* capitalised: "Dead", "Åsa" (one upper-case letter, first) */
 };
 
 #define TEXT_MAX_TOKENS 1024

@@ -108,10 +108,55 @@ static bool is_letter_lower(uint32_t c)
            (c >= 0x3B1 && c <= 0x3C9) || (c >= 0x430 && c <= 0x45F);
 }
 
+static int hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* A literal "\u2019" left behind by a JSON export or a careless API client
+ * is read as the character it names (surrogate pairs too): such texts are
+ * common enough on social media that skipping them would lose words. 0 if
+ * there is none at p. */
+static int32_t json_escape(const char *p, const char *end, size_t *len)
+{
+    if (end - p < 6 || p[1] != 'u')
+        return 0;
+    int hi = hex4(p + 2);
+    if (hi <= 0)
+        return 0;
+    if (hi >= 0xD800 && hi <= 0xDBFF) {
+        int lo = end - p >= 12 && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8) : -1;
+        if (lo < 0xDC00 || lo > 0xDFFF)
+            return 0;
+        *len = 12;
+        return 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+    }
+    if (hi >= 0xDC00 && hi <= 0xDFFF)
+        return 0;
+    *len = 6;
+    return hi;
+}
+
 /* Decodes at p without advancing; *len gets the byte length (1 for an
  * invalid byte, whose value is -1). */
 static int32_t peek(const char *p, const char *end, size_t *len)
 {
+    if (*p == '\\') {
+        int32_t e = json_escape(p, end, len);
+        if (e > 0)
+            return e;
+    }
     const char *q = p;
     int32_t c = utf8_decode(&q, end);
     *len = (size_t)(q - p);
@@ -241,7 +286,8 @@ static const char *scan_word(struct text_tokens *t, struct token *k, const char 
 {
     uint32_t prev = 0;
     int run = 0, upper = 0, lower = 0;
-    bool digits_only = true, elong = false;
+    bool digits_only = true, elong = false, first_upper = false;
+    const char *first = p;
     char *out = t->norm;
     size_t o = *norm_len;
     k->norm = (uint32_t)o;
@@ -253,6 +299,7 @@ static const char *scan_word(struct text_tokens *t, struct token *k, const char 
             if (b >= 'A' && b <= 'Z') {
                 f = b + 32;
                 upper++;
+                first_upper |= p == first;
                 digits_only = false;
             } else if (b >= 'a' && b <= 'z') {
                 lower++;
@@ -292,8 +339,10 @@ static const char *scan_word(struct text_tokens *t, struct token *k, const char 
         }
         if (!(c >= '0' && c <= '9') && c != '.' && c != ',')
             digits_only = false;
-        if (is_upper((uint32_t)c))
+        if (is_upper((uint32_t)c)) {
             upper++;
+            first_upper |= p == first;
+        }
         uint32_t f = text_fold_lower((uint32_t)c);
         if (is_letter_lower(f) && f == (uint32_t)c)
             lower++;
@@ -310,6 +359,8 @@ static const char *scan_word(struct text_tokens *t, struct token *k, const char 
     k->kind = digits_only ? TOK_NUMBER : TOK_WORD;
     if (upper >= 2 && lower == 0)
         k->flags |= TOKF_CAPS;
+    if (upper == 1 && lower >= 1 && first_upper)
+        k->flags |= TOKF_TITLE;
     if (elong)
         k->flags |= TOKF_ELONG;
     return p;
