@@ -40,6 +40,8 @@ int sentiment_init(struct error *err)
  * deny, refuse and forbid more often when unhappy ("En halua", "I won't",
  * "Det går inte"). */
 #define NEG_ALONE -0.3
+/* Sentiment words in a question count less: "Is it good?" asks. */
+#define QUESTION 0.7
 /* score = sum / sqrt(sum^2 + ALPHA): the sum of a few strong words lands
  * near +-0.7, of many near +-1. */
 #define ALPHA 15.0
@@ -61,8 +63,10 @@ static const struct sentiment_band bands[LANG_COUNT] = {
 struct sentiment_band sentiment_band(enum text_lang lang)
 {
     struct sentiment_band b = bands[lang < LANG_COUNT ? lang : LANG_OTHER];
-    if (getenv("KPOS")) b.pos = atof(getenv("KPOS"));
-    if (getenv("KNEG")) b.neg = atof(getenv("KNEG"));
+    if (getenv("KPOS"))
+        b.pos = atof(getenv("KPOS"));
+    if (getenv("KNEG"))
+        b.neg = atof(getenv("KNEG"));
     return b;
 }
 
@@ -93,8 +97,9 @@ void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, st
         lang = LANG_OTHER;
     else if (lang == LANG_AUTO || lang > LANG_AUTO)
         lang = lang_guess_entries(t, ent);
-    double sum = 0, weight = 1, pending = 0;
-    int neg_left = 0, int_left = 0, hits = 0, excl = 0, words = 0, caps = 0, lone_neg = 0, titles = 0;
+    double sum = 0, weight = 1, pending = 0, sentence_sum = 0;
+    int neg_left = 0, int_left = 0, hits = 0, excl = 0, words = 0, caps = 0, lone_neg = 0,
+        titles = 0;
     for (size_t i = 0; i < t->n; i++)
         if (t->tok[i].kind == TOK_WORD) {
             words++;
@@ -115,6 +120,10 @@ void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, st
             char c = t->norm[k->norm];
             if (c == '!')
                 excl += (int)k->len;
+            if (c == '?') /* a question asks more than it states */
+                sum = sentence_sum + (sum - sentence_sum) * QUESTION;
+            if (c == '.' || c == '!' || c == '?')
+                sentence_sum = sum;
             if (c != ':') { /* a clause ends: negation and intensity end with it */
                 neg_left = 0;
                 int_left = 0;
