@@ -28,7 +28,7 @@ LDFLAGS += $(SANFLAGS)
 
 LIB_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web_assets.o $(BUILD)/gen/db_migrations.o \
-            $(BUILD)/gen/version.o
+            $(BUILD)/gen/version.o $(BUILD)/gen/lexicons.o
 WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -80,6 +80,21 @@ $(BUILD)/gen/db_migrations.c: $(BUILD)/tools/embed $(MIGRATIONS)
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# Sentiment lexicons are compiled in too: the team's data/lexicon/*.tsv and
+# openly licensed npm lexicons (package.json), converted at build time.
+LEXICONS := $(wildcard data/lexicon/*.tsv)
+# The same stamp scripts/install-deps.sh keeps: npm ci only when the lock changed.
+node_modules/.kanal-installed-lock: package.json package-lock.json
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	cp package-lock.json $@
+
+$(BUILD)/gen/lexicons.c: scripts/gen-lexicons.mjs $(LEXICONS) node_modules/.kanal-installed-lock
+	@mkdir -p $(dir $@)
+	node scripts/gen-lexicons.mjs $@
+
+$(BUILD)/gen/lexicons.o: $(BUILD)/gen/lexicons.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkanal.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
@@ -111,6 +126,15 @@ build/fuzz/%: tests/fuzz/%.c fuzz-lib
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	@sh tests/run-fuzz.sh $(FUZZ_RUNS) $(FUZZ_BIN)
+
+# Prints texts/s of `sentiment_score` and of the npm sentiment package on the
+# same texts (the dev sets under ../shared/data/sentiment, repeated).
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libkanal.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libkanal.a $(PKG_LIBS)
+
+bench: $(BUILD)/bench/sentiment node_modules/.package-lock.json
+	$(BUILD)/bench/sentiment ../shared/data/sentiment/*.tsv
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit e2e browser

@@ -16,6 +16,7 @@ static const struct command commands[] = {
     {"user", cmd_user, "add, list and give API tokens to users"},
     {"demo", cmd_demo, "fill a database with a realistic demo organisation"},
     {"version", cmd_version, "print the version"},
+    {"sentiment", cmd_sentiment, "label texts' sentiment (stdin) or --eval a labelled file"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,127 @@
+/* lang: guesses sv / fi / en / other for one tokenized text, cheaply enough
+ * to run on every text before sentiment: function words from the lexicons
+ * (one table lookup per token) plus letter patterns that single out Finnish
+ * (long vowels, case endings) and Swedish (å). */
+#include "text/text_internal.h"
+
+#include <string.h>
+
+static const char *const lang_names[] = {"sv", "fi", "en", "other", "auto"};
+
+const char *text_lang_name(enum text_lang lang)
+{
+    return (unsigned)lang < ARRAY_LEN(lang_names) ? lang_names[lang] : "?";
+}
+
+int text_lang_parse(const char *s)
+{
+    for (size_t i = 0; i < ARRAY_LEN(lang_names); i++)
+        if (str_eq(s, lang_names[i]))
+            return (int)i;
+    return -1;
+}
+
+struct suffix {
+    const char *s;
+    size_t n;
+};
+#define SUF(x)                                                                                     \
+    {                                                                                              \
+        x, sizeof x - 1                                                                            \
+    }
+
+static bool ends_with(const char *s, size_t n, struct suffix x)
+{
+    if (n < x.n + 3 || s[n - 1] != x.s[x.n - 1]) /* the last byte rules out most */
+        return false;
+    return memcmp(s + n - x.n, x.s, x.n) == 0;
+}
+
+/* Letter evidence of one word, added to score[]. */
+static void letter_cues(const char *w, size_t n, double *score)
+{
+    static const struct suffix fi_endings[] = {
+        SUF("ssa"), SUF("ssä"), SUF("sta"), SUF("stä"), SUF("lla"), SUF("llä"),
+        SUF("lta"), SUF("ltä"), SUF("ksi"), SUF("nen"), SUF("kin"), SUF("han"),
+        SUF("hän"), SUF("mme"), SUF("tte"), SUF("vat"), SUF("vät"), SUF("aan"),
+        SUF("ään"), SUF("ttä"), SUF("nna"), SUF("nnä"), SUF("eet"), SUF("iin"),
+    };
+    static const struct suffix sv_endings[] = {SUF("arna"),  SUF("orna"),   SUF("erna"),
+                                               SUF("heten"), SUF("ningen"), SUF("ligt"),
+                                               SUF("ande"),  SUF("ende"),   SUF("igt")};
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned char a = (unsigned char)w[i], b = (unsigned char)w[i + 1];
+        if (a == 0xC3 && b == 0xA5) /* å: Swedish, never Finnish */
+            score[LANG_SV] += 0.6;
+        if (a == 0xC3 && (b == 0xA4 || b == 0xB6)) { /* ä ö: both */
+            score[LANG_SV] += 0.15;
+            score[LANG_FI] += 0.25;
+        }
+        if (a == b && strchr("aeiouy", a) && a)
+            score[LANG_FI] += 0.35;
+        if (i + 3 < n && a == 0xC3 && (b == 0xA4 || b == 0xB6) && w[i + 2] == w[i] &&
+            w[i + 3] == w[i + 1]) /* ää öö */
+            score[LANG_FI] += 0.5;
+        if (a == 'w' || (a == 't' && b == 'h'))
+            score[LANG_EN] += 0.2;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(fi_endings); i++)
+        if (ends_with(w, n, fi_endings[i])) {
+            score[LANG_FI] += 0.3;
+            break;
+        }
+    for (size_t i = 0; i < ARRAY_LEN(sv_endings); i++)
+        if (ends_with(w, n, sv_endings[i])) {
+            score[LANG_SV] += 0.3;
+            break;
+        }
+}
+
+enum text_lang lang_guess(const struct text_tokens *t)
+{
+    const struct lex_entry *e[TEXT_MAX_TOKENS];
+    if (lexicon_init(NULL) < 0)
+        return LANG_OTHER;
+    for (size_t i = 0; i < t->n; i++)
+        e[i] = t->tok[i].kind == TOK_WORD ? lexicon_find(t, i) : NULL;
+    return lang_guess_entries(t, e);
+}
+
+enum text_lang lang_guess_entries(const struct text_tokens *t, const struct lex_entry *const *e)
+{
+    double score[LANG_COUNT] = {0};
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->tok[i].kind != TOK_WORD)
+            continue;
+        unsigned m = lexicon_stop_mask(e[i]) & 7u;
+        int bits = (m & 1) + ((m >> 1) & 1) + ((m >> 2) & 1);
+        for (int l = 0; l < 3; l++)
+            if (m & (1u << l))
+                score[l] += 1.0 / bits;
+    }
+    /* Letter patterns cost a pass over every byte: only when function words
+     * leave it open. */
+    double first = 0, second = 0;
+    for (int l = 0; l < 3; l++) {
+        if (score[l] > first) {
+            second = first;
+            first = score[l];
+        } else if (score[l] > second) {
+            second = score[l];
+        }
+    }
+    if (first < 3 || first - second < 2)
+        for (size_t i = 0; i < t->n; i++) {
+            const struct token *k = &t->tok[i];
+            if (k->kind == TOK_WORD)
+                letter_cues(t->norm + k->norm, k->nlen, score);
+        }
+    enum text_lang best = LANG_OTHER;
+    double top = 0.9; /* below this, nothing really speaks for any of them */
+    for (int l = 0; l < 3; l++)
+        if (score[l] > top) {
+            top = score[l];
+            best = (enum text_lang)l;
+        }
+    return best;
+}

@@ -1,0 +1,240 @@
+/* learn: the per-workspace learner that turns moderators' sentiment
+ * corrections into better scores. Multinomial logistic regression on hashed
+ * features, trained online, whose logits are added to logits derived from
+ * the rules' score: with no corrections it agrees with the rules, and it
+ * only has to learn where a workspace's texts differ from them. Fixed size,
+ * so the store can keep it as one blob per workspace. */
+#include "text/text_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEARN_BITS 13
+#define LEARN_DIM  (1u << LEARN_BITS)
+#define MAX_FEAT   (2 * TEXT_MAX_TOKENS + 8)
+/* How strongly the rules' score speaks before any correction, and how far
+ * one correction moves the weights. Chosen on the dev sets with --learn 500
+ * (higher rates overfit the first corrections and lost recall on the rarer
+ * labels). */
+#define BASE_GAIN  8.0
+#define LEARN_RATE 0.02
+#define LEARN_L2   1e-5
+
+static const char blob_magic[8] = {'K', 'N', 'L', 'S', 'E', 'N', 'T', '2'};
+
+struct learner {
+    uint64_t count;
+    uint64_t seen[SENT_LABELS]; /* corrections per label, for balancing */
+    float w[SENT_LABELS][LEARN_DIM];
+};
+
+struct learner *learner_new(void)
+{
+    return xcalloc(1, sizeof(struct learner));
+}
+
+void learner_free(struct learner *m)
+{
+    free(m);
+}
+
+uint64_t learner_count(const struct learner *m)
+{
+    return m ? m->count : 0;
+}
+
+struct features {
+    size_t n;
+    uint32_t idx[MAX_FEAT];
+    float val[MAX_FEAT];
+};
+
+static void feat_add(struct features *f, uint64_t h, float v)
+{
+    if (f->n < MAX_FEAT) {
+        h ^= h >> 29;
+        h *= 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 32;
+        f->idx[f->n] = (uint32_t)(h & (LEARN_DIM - 1));
+        f->val[f->n] = v;
+        f->n++;
+    }
+}
+
+/* Words and emoji, word pairs, and the first five bytes of long words (a
+ * poor man's stem that works the same for every language), with negation
+ * scope marked so "not good" is not "good". */
+static void features_of(const struct text_tokens *t, const struct sentiment *base,
+                        struct features *f)
+{
+    f->n = 0;
+    feat_add(f, 0x1, 1.0f); /* bias */
+    feat_add(f, 0x2, (float)base->score);
+    if (base->hits == 0)
+        feat_add(f, 0x3, 1.0f);
+    uint64_t prev = 0;
+    int neg = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct token *k = &t->tok[i];
+        if (k->kind == TOK_PUNCT || k->kind == TOK_URL || k->kind == TOK_MENTION ||
+            k->kind == TOK_NUMBER) {
+            prev = 0;
+            if (k->kind == TOK_PUNCT)
+                neg = 0;
+            continue;
+        }
+        uint64_t h = k->hash ^ (neg ? 0x6e656700ULL : 0);
+        feat_add(f, h, 1.0f);
+        if (prev)
+            feat_add(f, h * 31 + prev, 1.0f);
+        if (k->nlen >= 7)
+            feat_add(f, text_hash(t->norm + k->norm, 5) ^ 0x707265ULL, 0.5f);
+        struct lex_val v = lexicon_lookup(t, i, base->lang);
+        if (v.kind == LEX_NEG)
+            neg = 3;
+        else if (neg > 0)
+            neg--;
+        prev = k->hash;
+    }
+}
+
+static void logits(const struct learner *m, const struct features *f, const struct sentiment *b,
+                   double z[SENT_LABELS])
+{
+    struct sentiment_band band = sentiment_band(b->lang);
+    z[SENT_NEG] = BASE_GAIN * (-b->score - band.neg);
+    z[SENT_NEU] = 0;
+    z[SENT_POS] = BASE_GAIN * (b->score - band.pos);
+    if (b->raw == 0) /* no evidence at all: the rules say neutral */
+        z[SENT_NEG] = z[SENT_POS] = -BASE_GAIN * 0.05;
+    for (size_t i = 0; i < f->n; i++)
+        for (int c = 0; c < SENT_LABELS; c++)
+            z[c] += m->w[c][f->idx[i]] * f->val[i];
+}
+
+static void softmax(double z[SENT_LABELS])
+{
+    double mx = z[0], s = 0;
+    for (int c = 1; c < SENT_LABELS; c++)
+        mx = z[c] > mx ? z[c] : mx;
+    for (int c = 0; c < SENT_LABELS; c++)
+        s += (z[c] = exp(z[c] - mx));
+    for (int c = 0; c < SENT_LABELS; c++)
+        z[c] /= s;
+}
+
+void learner_train(struct learner *m, const struct text_tokens *t, enum text_lang lang,
+                   enum sentiment_label gold)
+{
+    struct sentiment b;
+    struct features *f = xmalloc(sizeof *f);
+    double p[SENT_LABELS];
+    sentiment_score_tokens(t, lang, &b);
+    features_of(t, &b, f);
+    logits(m, f, &b, p);
+    softmax(p);
+    /* Balance the labels: moderators correct what is frequent in their
+     * workspace, but a rare angry comment matters as much as a common
+     * friendly one, so each label weighs as if all were equally common. */
+    m->seen[gold]++;
+    double balance = (double)(m->count + 1) / (SENT_LABELS * (double)m->seen[gold]);
+    balance = balance < 0.2 ? 0.2 : balance > 5 ? 5 : balance;
+    for (int c = 0; c < SENT_LABELS; c++) {
+        double g = balance * (p[c] - (c == (int)gold ? 1.0 : 0.0));
+        for (size_t i = 0; i < f->n; i++) {
+            float *w = &m->w[c][f->idx[i]];
+            *w -= (float)(LEARN_RATE * (g * f->val[i] + LEARN_L2 * *w));
+        }
+    }
+    m->count++;
+    free(f);
+}
+
+void learner_score(const struct learner *m, const struct text_tokens *t, enum text_lang lang,
+                   struct sentiment *out)
+{
+    sentiment_score_tokens(t, lang, out);
+    if (!m || m->count == 0)
+        return;
+    struct features *f = xmalloc(sizeof *f);
+    double p[SENT_LABELS];
+    features_of(t, out, f);
+    logits(m, f, out, p);
+    softmax(p);
+    free(f);
+    int best = SENT_NEU; /* ties go to neutral */
+    for (int c = 0; c < SENT_LABELS; c++)
+        if (p[c] > p[best])
+            best = c;
+    out->label = (enum sentiment_label)best;
+    out->score = p[SENT_POS] - p[SENT_NEG];
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+#define BLOB_HEADER 48 /* magic, dimension, count, seen per label */
+#define BLOB_SIZE   (BLOB_HEADER + (size_t)SENT_LABELS * LEARN_DIM * 4)
+
+void learner_serialize(const struct learner *m, struct buf *b)
+{
+    unsigned char head[BLOB_HEADER];
+    memcpy(head, blob_magic, 8);
+    put_u64(head + 8, LEARN_DIM);
+    put_u64(head + 16, m->count);
+    for (int c = 0; c < SENT_LABELS; c++)
+        put_u64(head + 24 + 8 * c, m->seen[c]);
+    buf_reserve(b, BLOB_SIZE);
+    buf_append(b, head, sizeof head);
+    for (int c = 0; c < SENT_LABELS; c++)
+        for (uint32_t i = 0; i < LEARN_DIM; i++) {
+            uint32_t u;
+            unsigned char le[4];
+            memcpy(&u, &m->w[c][i], 4);
+            for (int j = 0; j < 4; j++)
+                le[j] = (unsigned char)(u >> (8 * j));
+            buf_append(b, le, 4);
+        }
+}
+
+struct learner *learner_deserialize(const void *p, size_t n, struct error *err)
+{
+    const unsigned char *s = p;
+    struct learner *m = NULL;
+    if (n != BLOB_SIZE || memcmp(s, blob_magic, 8) != 0 || get_u64(s + 8) != LEARN_DIM) {
+        error_set(err, ERR_INVALID, "not a kanal sentiment learner (version 2, %zu bytes)",
+                  (size_t)BLOB_SIZE);
+        goto fail;
+    }
+    m = learner_new();
+    m->count = get_u64(s + 16);
+    for (int c = 0; c < SENT_LABELS; c++)
+        m->seen[c] = get_u64(s + 24 + 8 * c);
+    s += BLOB_HEADER;
+    for (int c = 0; c < SENT_LABELS; c++)
+        for (uint32_t i = 0; i < LEARN_DIM; i++, s += 4) {
+            uint32_t u =
+                (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
+            memcpy(&m->w[c][i], &u, 4);
+            if (!isfinite(m->w[c][i])) {
+                error_set(err, ERR_INVALID, "learner blob holds a weight that is not finite");
+                goto fail;
+            }
+        }
+    return m;
+fail:
+    learner_free(m);
+    return NULL;
+}

@@ -1,0 +1,441 @@
+/* lexicon: the sentiment lexicons compiled into the binary, parsed once into
+ * open-addressing hash tables, and the word lookup with its fallbacks for
+ * Swedish and Finnish inflection and compounds (stems, listed prefixes,
+ * compound heads). Misses and fallbacks are cached per thread, because
+ * stemming is the one costly step and social media repeats its words. */
+#include "text/text_internal.h"
+
+#include <libstemmer.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 32 bytes, two to a cache line: a lookup is one memory access on a hit. */
+struct lex_entry {
+    uint64_t hash;
+    uint32_t off; /* key bytes in the pool */
+    uint16_t len; /* 0: empty slot */
+    uint8_t stop; /* function word in these languages (bit per lang) */
+    uint8_t pre;  /* intensifying compound prefix in these languages */
+    int8_t kind[LANG_COUNT];
+    int16_t v[LANG_COUNT]; /* value * 256 */
+    int16_t pre_v;         /* value * 256 */
+};
+
+#define FIX 256.0f
+
+static struct lex_val entry_val(const struct lex_entry *e, int lang)
+{
+    return (struct lex_val){e->kind[lang], (float)e->v[lang] / FIX};
+}
+
+/* Probing touches only 8-byte slots (a hash tag and an entry index), so the
+ * slot array stays small enough for the CPU cache; entries are read on a
+ * tag match and stay dense, the frequent ones cached too. */
+struct lex_slot {
+    uint32_t tag, idx; /* idx: entry + 1; 0 is an empty slot */
+};
+
+struct lex_table {
+    struct lex_slot *slot;
+    size_t mask, used;
+    struct lex_entry *ent;
+    size_t nent, capent;
+};
+
+static struct {
+    struct lex_table word;   /* exact forms */
+    struct lex_table prefix; /* "älsk*": any word that starts so */
+    struct lex_table stem;   /* Snowball stems of the word entries */
+    struct buf pool;
+    struct error err;
+    int status;
+} lex;
+
+static pthread_once_t lex_once = PTHREAD_ONCE_INIT;
+
+static void table_init(struct lex_table *t, size_t cap)
+{
+    t->slot = xcalloc(cap, sizeof *t->slot);
+    t->mask = cap - 1;
+    t->used = 0;
+}
+
+static bool key_eq(const struct lex_entry *e, uint64_t h, const char *k, size_t n)
+{
+    if (e->hash != h || e->len != n)
+        return false;
+    const char *p = lex.pool.data + e->off;
+    for (size_t i = 0; i < n; i++) /* keys are short: no call to memcmp */
+        if (p[i] != k[i])
+            return false;
+    return true;
+}
+
+static const struct lex_entry *table_get(const struct lex_table *t, uint64_t h, const char *k,
+                                         size_t n)
+{
+    if (!t->slot)
+        return NULL;
+    uint32_t tag = (uint32_t)(h >> 32);
+    for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        struct lex_slot s = t->slot[i];
+        if (!s.idx)
+            return NULL;
+        if (s.tag == tag && key_eq(&t->ent[s.idx - 1], h, k, n))
+            return &t->ent[s.idx - 1];
+    }
+}
+
+/* The entry for k, added (zeroed) if new. The pointer is valid until the
+ * next table_put on t. */
+static struct lex_entry *table_put(struct lex_table *t, const char *k, size_t n)
+{
+    uint64_t h = text_hash(k, n);
+    struct lex_entry *found = (struct lex_entry *)table_get(t, h, k, n);
+    if (found)
+        return found;
+    if ((t->used + 1) * 2 > t->mask + 1) { /* keep the load under one half */
+        struct lex_table bigger = *t;
+        table_init(&bigger, (t->mask + 1) * 2);
+        bigger.used = t->used;
+        for (size_t i = 0; i <= t->mask; i++) {
+            if (!t->slot[i].idx)
+                continue;
+            size_t j = t->ent[t->slot[i].idx - 1].hash & bigger.mask;
+            while (bigger.slot[j].idx)
+                j = (j + 1) & bigger.mask;
+            bigger.slot[j] = t->slot[i];
+        }
+        free(t->slot);
+        *t = bigger;
+    }
+    if (t->nent == t->capent) {
+        t->capent = t->capent ? t->capent * 2 : 1024;
+        t->ent = xrealloc(t->ent, t->capent * sizeof *t->ent);
+    }
+    struct lex_entry *e = &t->ent[t->nent++];
+    memset(e, 0, sizeof *e);
+    e->hash = h;
+    e->off = (uint32_t)lex.pool.len;
+    e->len = (uint16_t)n;
+    buf_append(&lex.pool, k, n);
+    size_t i = h & t->mask;
+    while (t->slot[i].idx)
+        i = (i + 1) & t->mask;
+    t->slot[i] = (struct lex_slot){(uint32_t)(h >> 32), (uint32_t)t->nent};
+    t->used++;
+    return e;
+}
+
+/* Snowball cuts Swedish and Finnish hard ("härlig" -> "här", "jobbig" ->
+ * "jobb"): a short stem says too little about the word to carry its
+ * sentiment over to every other word with that stem. */
+#define STEM_MIN 5
+
+static const char *const stemmer_names[] = {"swedish", "finnish", "english", "english"};
+
+static enum lex_kind kind_parse(const char *s, size_t n)
+{
+    static const struct {
+        const char *name;
+        enum lex_kind kind;
+    } kinds[] = {{"w", LEX_WORD}, {"neg", LEX_NEG}, {"int", LEX_INT}, {"but", LEX_BUT}};
+    for (size_t i = 0; i < ARRAY_LEN(kinds); i++)
+        if (strlen(kinds[i].name) == n && memcmp(kinds[i].name, s, n) == 0)
+            return kinds[i].kind;
+    return LEX_NONE;
+}
+
+static void set_val(struct lex_entry *e, int lang, struct lex_val v)
+{
+    for (int l = 0; l < LANG_COUNT; l++) {
+        /* English words also serve texts in other languages: social media
+         * borrows them everywhere. */
+        bool hit = lang == LANG_AUTO || l == lang || (lang == LANG_EN && l == LANG_OTHER);
+        if (hit) {
+            e->kind[l] = v.kind;
+            e->v[l] = (int16_t)(v.v * FIX);
+        }
+    }
+}
+
+/* Lines are "kind<TAB>term<TAB>value"; kinds w, neg, int, but, stop, pre;
+ * a term ending in '*' is a prefix. '#' starts a comment line. */
+static int load_source(const struct lexicon_source *src, struct sb_stemmer **stemmers,
+                       struct error *err)
+{
+    const char *p = src->text;
+    int line = 0;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        if (!eol)
+            eol = p + strlen(p);
+        line++;
+        const char *f[3];
+        size_t fl[3];
+        int nf = 0;
+        const char *q = p;
+        if (*p == '#' || p == eol)
+            goto next;
+        while (nf < 3) {
+            const char *tab = memchr(q, '\t', (size_t)(eol - q));
+            const char *stop = tab ? tab : eol;
+            f[nf] = q;
+            fl[nf] = (size_t)(stop - q);
+            nf++;
+            if (!tab)
+                break;
+            q = tab + 1;
+        }
+        if (nf < 2 || fl[1] == 0 || fl[1] > 200)
+            return error_set(err, ERR_INTERNAL, "%s:%d: expected kind<TAB>term[<TAB>value]",
+                             src->name, line);
+        char term[256];
+        size_t tn = text_fold_word(f[1], fl[1], 2, term);
+        bool prefix = tn > 1 && term[tn - 1] == '*';
+        if (prefix)
+            tn--;
+        double v = 0;
+        if (nf == 3) {
+            char num[32];
+            snprintf(num, sizeof num, "%.*s", (int)(fl[2] < 31 ? fl[2] : 31), f[2]);
+            char *endp;
+            v = strtod(num, &endp);
+            if (endp == num || *endp)
+                return error_set(err, ERR_INTERNAL, "%s:%d: value '%s' is not a number", src->name,
+                                 line, num);
+        }
+        int langs = src->lang;
+        if (fl[0] == 4 && memcmp(f[0], "stop", 4) == 0) {
+            table_put(&lex.word, term, tn)->stop |= (uint8_t)(1u << langs);
+            goto next;
+        }
+        if (fl[0] == 3 && memcmp(f[0], "pre", 3) == 0) {
+            struct lex_entry *e = table_put(&lex.word, term, tn);
+            e->pre |= (uint8_t)(1u << langs);
+            e->pre_v = (int16_t)(v * FIX);
+            goto next;
+        }
+        enum lex_kind kind = kind_parse(f[0], fl[0]);
+        if (kind == LEX_NONE)
+            return error_set(err, ERR_INTERNAL, "%s:%d: unknown kind '%.*s'", src->name, line,
+                             (int)fl[0], f[0]);
+        struct lex_val val = {(int8_t)kind, (float)v};
+        set_val(table_put(prefix ? &lex.prefix : &lex.word, term, tn), langs, val);
+        /* Inflected forms find the entry through its stem. */
+        if (kind == LEX_WORD && !prefix && langs != LANG_AUTO) {
+            const sb_symbol *s = sb_stemmer_stem(stemmers[langs], (const sb_symbol *)term, (int)tn);
+            int sl = sb_stemmer_length(stemmers[langs]);
+            if (s && sl >= STEM_MIN) {
+                struct lex_entry *e = table_put(&lex.stem, (const char *)s, (size_t)sl);
+                set_val(e, langs, val);
+            }
+        }
+    next:
+        p = *eol ? eol + 1 : eol;
+    }
+    return 0;
+}
+
+static void lex_load(void)
+{
+    struct sb_stemmer *stemmers[LANG_COUNT] = {0};
+    table_init(&lex.word, 16384);
+    table_init(&lex.prefix, 2048);
+    table_init(&lex.stem, 16384);
+    for (int l = 0; l < LANG_COUNT; l++) {
+        stemmers[l] = sb_stemmer_new(stemmer_names[l], NULL);
+        if (!stemmers[l]) {
+            lex.status =
+                error_set(&lex.err, ERR_INTERNAL, "no Snowball stemmer for %s", stemmer_names[l]);
+            goto done;
+        }
+    }
+    for (const struct lexicon_source *s = lexicon_sources; s->name; s++)
+        if ((lex.status = load_source(s, stemmers, &lex.err)) < 0)
+            goto done;
+done:
+    for (int l = 0; l < LANG_COUNT; l++)
+        if (stemmers[l])
+            sb_stemmer_delete(stemmers[l]);
+}
+
+int lexicon_init(struct error *err)
+{
+    pthread_once(&lex_once, lex_load);
+    if (lex.status < 0 && err)
+        *err = lex.err;
+    return lex.status;
+}
+
+/* ---- per-thread scratch: stemmers and the fallback cache ----------------- */
+
+#define CACHE_SIZE 32768 /* see the index in lexicon_resolve */
+
+struct cache_slot { /* 8 bytes: 32768 of them fit the CPU's L2 cache */
+    uint32_t key;
+    int8_t kind;
+    int8_t pad;
+    int16_t v; /* value * 256 */
+};
+
+struct scratch {
+    struct sb_stemmer *stemmer[LANG_COUNT];
+    struct cache_slot cache[CACHE_SIZE];
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct scratch *tls_scratch;
+
+static void scratch_free(void *p)
+{
+    struct scratch *s = p;
+    for (int l = 0; l < LANG_COUNT; l++)
+        if (s->stemmer[l])
+            sb_stemmer_delete(s->stemmer[l]);
+    free(s);
+}
+
+static void scratch_key_make(void)
+{
+    pthread_key_create(&scratch_key, scratch_free);
+}
+
+static struct scratch *scratch_get(void)
+{
+    if (!tls_scratch) {
+        pthread_once(&scratch_once, scratch_key_make);
+        tls_scratch = xcalloc(1, sizeof *tls_scratch);
+        pthread_setspecific(scratch_key, tls_scratch);
+    }
+    return tls_scratch;
+}
+
+static struct lex_val lookup_word(const char *k, size_t n, enum text_lang lang)
+{
+    const struct lex_entry *e = table_get(&lex.word, text_hash(k, n), k, n);
+    if (e && e->kind[lang])
+        return entry_val(e, lang);
+    return (struct lex_val){0};
+}
+
+/* Longest listed prefix of k that is at least 3 bytes. */
+static struct lex_val lookup_prefix(const char *k, size_t n, enum text_lang lang)
+{
+    for (size_t m = n; m >= 3; m--) {
+        if (m < n && ((unsigned char)k[m] & 0xC0) == 0x80)
+            continue; /* not a character boundary */
+        const struct lex_entry *e = table_get(&lex.prefix, text_hash(k, m), k, m);
+        if (e && e->kind[lang])
+            return entry_val(e, lang);
+    }
+    return (struct lex_val){0};
+}
+
+static struct lex_val lookup_stem(struct scratch *s, const char *k, size_t n, enum text_lang lang)
+{
+    if (!s->stemmer[lang])
+        s->stemmer[lang] = sb_stemmer_new(stemmer_names[lang], NULL);
+    if (!s->stemmer[lang] || n > 200)
+        return (struct lex_val){0};
+    const sb_symbol *st = sb_stemmer_stem(s->stemmer[lang], (const sb_symbol *)k, (int)n);
+    int sl = sb_stemmer_length(s->stemmer[lang]);
+    if (!st || sl < STEM_MIN)
+        return (struct lex_val){0};
+    const struct lex_entry *e =
+        table_get(&lex.stem, text_hash((const char *)st, (size_t)sl), (const char *)st, (size_t)sl);
+    if (e && e->kind[lang] == LEX_WORD)
+        return entry_val(e, lang);
+    const struct lex_entry *w =
+        table_get(&lex.word, text_hash((const char *)st, (size_t)sl), (const char *)st, (size_t)sl);
+    if (w && w->kind[lang] == LEX_WORD)
+        return entry_val(w, lang);
+    return (struct lex_val){0};
+}
+
+/* Everything short of the compound split. */
+static struct lex_val lookup_inflected(struct scratch *s, const char *k, size_t n,
+                                       enum text_lang lang)
+{
+    struct lex_val v = lookup_word(k, n, lang);
+    if (!v.kind)
+        v = lookup_prefix(k, n, lang);
+    if (!v.kind)
+        v = lookup_stem(s, k, n, lang);
+    return v;
+}
+
+/* Swedish and Finnish write compounds as one word and the last part carries
+ * the meaning ("kanonbra", "paskahallitus"); an intensifying first part
+ * ("jättebra", "superhyvä") strengthens it. */
+static struct lex_val lookup_compound(struct scratch *s, const char *k, size_t n,
+                                      enum text_lang lang)
+{
+    for (size_t i = 2; i + 3 <= n; i++) {
+        if (((unsigned char)k[i] & 0xC0) == 0x80)
+            continue;
+        const struct lex_entry *first = table_get(&lex.word, text_hash(k, i), k, i);
+        bool pre = first && (first->pre & (1u << lang));
+        if (!pre && (i < 3 || n - i < 4))
+            continue;
+        struct lex_val v = lookup_inflected(s, k + i, n - i, lang);
+        if (v.kind == LEX_WORD) {
+            if (pre)
+                v.v *= 1.0f + (float)first->pre_v / FIX;
+            return v;
+        }
+    }
+    return (struct lex_val){0};
+}
+
+const struct lex_entry *lexicon_find(const struct text_tokens *t, size_t i)
+{
+    const struct token *k = &t->tok[i];
+    return table_get(&lex.word, k->hash, t->norm + k->norm, k->nlen);
+}
+
+struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const struct lex_entry *e,
+                               enum text_lang lang)
+{
+    const struct token *k = &t->tok[i];
+    const char *norm = t->norm + k->norm;
+    if (lang >= LANG_COUNT)
+        return (struct lex_val){0};
+    if (e && e->kind[lang])
+        return entry_val(e, lang);
+    /* A function word is itself, not an inflection of something else. */
+    if (e && (e->stop & (1u << lang)))
+        return (struct lex_val){0};
+    if ((k->kind != TOK_WORD && k->kind != TOK_HASHTAG) || k->nlen < 3 || !lex.word.slot)
+        return (struct lex_val){0};
+    struct scratch *s = scratch_get();
+    uint64_t key = (k->hash ^ ((uint64_t)(lang + 1) * 0x9E3779B97F4A7C15ULL)) | 1;
+    struct cache_slot *c = &s->cache[(key * 0x9E3779B97F4A7C15ULL) >> 49]; /* 2^15 */
+    uint32_t tag = (uint32_t)(key >> 32) | 1; /* 0 marks an empty slot */
+    if (c->key == tag)
+        return (struct lex_val){c->kind, (float)c->v / FIX};
+    struct lex_val v = {0};
+    if (k->flags & TOKF_ELONG) {
+        char once[1100];
+        size_t srcn = k->len > 256 ? 256 : k->len;
+        const char *src = t->src + k->off + (k->kind == TOK_HASHTAG);
+        size_t on = text_fold_word(src, srcn - (k->kind == TOK_HASHTAG), 1, once);
+        v = lookup_inflected(s, once, on, lang);
+    }
+    if (!v.kind)
+        v = lookup_inflected(s, norm, k->nlen, lang);
+    if (!v.kind && (lang == LANG_SV || lang == LANG_FI))
+        v = lookup_compound(s, norm, k->nlen, lang);
+    c->key = tag;
+    c->kind = v.kind;
+    c->v = (int16_t)(v.v * FIX);
+    return v;
+}
+
+unsigned lexicon_stop_mask(const struct lex_entry *e)
+{
+    return e ? e->stop : 0;
+}

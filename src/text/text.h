@@ -1,0 +1,137 @@
+/* text: kanal's text engine. Tokenizer, language guess (sv/fi/en/other),
+ * lexicon-and-rules sentiment, and a per-workspace learner that adjusts
+ * sentiment from moderators' corrections. Pure computation: no I/O, no store.
+ * The topic-tag query language is in text/query.h. */
+#ifndef KANAL_TEXT_H
+#define KANAL_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+
+/* ---- languages -------------------------------------------------------- */
+enum text_lang { LANG_SV = 0, LANG_FI, LANG_EN, LANG_OTHER, LANG_AUTO };
+#define LANG_COUNT 4 /* sv fi en other: the ones a text can be guessed as */
+
+/* "sv", "fi", "en", "other", "auto". */
+const char *text_lang_name(enum text_lang lang);
+/* Inverse of text_lang_name; -1 if unknown. */
+int text_lang_parse(const char *s);
+
+/* ---- tokenizer -------------------------------------------------------
+ * One pass over UTF-8, no allocation: the caller owns a struct text_tokens
+ * (large, so keep one per thread and reuse it). Words are case-folded
+ * (å ä ö too) into `norm`; letters repeated three or more times are cut to
+ * two ("sååå" -> "såå", "goooood" -> "good") and the token is flagged, so a
+ * lexicon can try one too ("så"). Texts longer than TEXT_MAX_BYTES or with
+ * more than TEXT_MAX_TOKENS tokens are cut there and flagged `truncated`:
+ * the limit keeps the cost of one text bounded. */
+enum token_kind {
+    TOK_WORD,     /* letters/digits, with inner apostrophes: "don't" */
+    TOK_NUMBER,   /* "2026", "6,1" */
+    TOK_HASHTAG,  /* norm without the '#' */
+    TOK_MENTION,  /* norm without the '@' */
+    TOK_URL,      /* norm is the URL as written */
+    TOK_EMOJI,    /* one emoji with its modifiers; norm drops VS16 and skin tones */
+    TOK_EMOTICON, /* ":)", ":-(", "<3"... */
+    TOK_PUNCT,    /* one of . , ; : ! ? (clause and sentence ends) */
+};
+
+enum {
+    TOKF_CAPS = 1,  /* a word of two or more letters, all upper case: "GREAT" */
+    TOKF_ELONG = 2, /* a letter was repeated three or more times */
+    TOKF_TITLE = 4, /* capitalised: "Dead", "Åsa" (one upper-case letter, first) */
+};
+
+#define TEXT_MAX_TOKENS 1024
+#define TEXT_MAX_BYTES  16384
+
+struct token {
+    uint32_t off, len;   /* the token as written, in the source text */
+    uint32_t norm, nlen; /* the folded form, at tokens->norm + norm */
+    uint64_t hash;       /* text_hash() of the folded form */
+    uint8_t kind, flags;
+};
+
+struct text_tokens {
+    const char *src; /* the text tokenized: tokens point into it by offset */
+    size_t n;
+    bool truncated;
+    bool invalid_utf8; /* bytes that are not UTF-8 were skipped */
+    struct token tok[TEXT_MAX_TOKENS];
+    char norm[TEXT_MAX_BYTES + 64];
+};
+
+/* Tokenizes s[0..n). Never fails: invalid UTF-8 is skipped and flagged. */
+void text_tokenize(struct text_tokens *t, const char *s, size_t n);
+/* The folded form of token i, not NUL-terminated (see nlen). */
+static inline const char *text_token_norm(const struct text_tokens *t, size_t i)
+{
+    return t->norm + t->tok[i].norm;
+}
+/* The hash the tokenizer and lexicons use (64-bit FNV-1a). */
+uint64_t text_hash(const char *s, size_t n);
+
+/* ---- language guess ---------------------------------------------------
+ * From function words and letter patterns; LANG_OTHER when nothing speaks
+ * for sv, fi or en. */
+enum text_lang lang_guess(const struct text_tokens *t);
+
+/* ---- sentiment ---------------------------------------------------------
+ * Lexicons (data/lexicon/ and the openly licensed ones converted at build
+ * time) are compiled into the binary and parsed once, on first use. */
+enum sentiment_label { SENT_NEG = 0, SENT_NEU = 1, SENT_POS = 2 };
+#define SENT_LABELS 3
+
+const char *sentiment_label_name(enum sentiment_label l);
+/* "pos", "neu", "neg"; -1 if unknown. */
+int sentiment_label_parse(const char *s);
+
+struct sentiment {
+    enum sentiment_label label;
+    double score;        /* in [-1, 1]: negative .. positive */
+    enum text_lang lang; /* the language scored as */
+    double raw;          /* the rules' sum before squashing (the learner's input) */
+    int hits;            /* lexicon, emoji and emoticon hits that counted */
+};
+
+/* Scores an already tokenized text. lang LANG_AUTO guesses it. Thread-safe
+ * (each thread keeps its own stemmers and cache). */
+void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang,
+                            struct sentiment *out);
+/* Tokenizes and scores s[0..n); uses a per-thread struct text_tokens. */
+void sentiment_score(const char *s, size_t n, enum text_lang lang, struct sentiment *out);
+/* Loads the lexicons now rather than on first use (for servers and benches
+ * that want the cost up front). Returns 0, or -1 with err if the built-in
+ * data is broken (a build bug). */
+int sentiment_init(struct error *err);
+
+/* ---- learner ------------------------------------------------------------
+ * A per-workspace model of moderators' corrections: multinomial logistic
+ * regression on hashed features (words, stems-by-prefix, word pairs, the
+ * rules' score), trained online one correction at a time. Its logits are
+ * added to logits derived from the rules' score, so an untrained learner
+ * gives exactly the rules' labels, and each correction moves later scores. */
+struct learner;
+
+/* Owned by the caller; free with learner_free. */
+struct learner *learner_new(void);
+void learner_free(struct learner *m);
+/* Takes one correction: text t (tokenized) should have had label `gold`. */
+void learner_train(struct learner *m, const struct text_tokens *t, enum text_lang lang,
+                   enum sentiment_label gold);
+/* Scores t as sentiment_score_tokens does, then adjusts by the model. m may
+ * be NULL (then it is exactly sentiment_score_tokens). */
+void learner_score(const struct learner *m, const struct text_tokens *t, enum text_lang lang,
+                   struct sentiment *out);
+/* Number of corrections taken so far. */
+uint64_t learner_count(const struct learner *m);
+/* Serializes into b (appended; versioned, little-endian, fixed size) so the
+ * store can keep one blob per workspace. */
+void learner_serialize(const struct learner *m, struct buf *b);
+/* Returns a new learner from a blob, or NULL with err if it is not one. */
+struct learner *learner_deserialize(const void *p, size_t n, struct error *err);
+
+#endif

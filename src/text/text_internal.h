@@ -1,0 +1,72 @@
+/* text_internal: helpers shared by the text engine's files (tokenizer,
+ * lexicons, sentiment, learner, query) but not part of its public face. */
+#ifndef KANAL_TEXT_INTERNAL_H
+#define KANAL_TEXT_INTERNAL_H
+
+#include <stdint.h>
+
+#include "text/text.h"
+
+/* Simple case folding (ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic). */
+uint32_t text_fold_lower(uint32_t c);
+/* The base letter of a lower-case letter with a diacritic ('ä' -> 'a'), 0
+ * for a combining mark (dropped), c itself otherwise. */
+uint32_t text_fold_base(uint32_t c);
+/* Writes s[0..n) folded (lower case, runs of three or more equal letters cut
+ * to `keep`) into out (at least 4 * n bytes); returns the length written. */
+size_t text_fold_word(const char *s, size_t n, int keep, char *out);
+
+/* ---- lexicons (lexicon.c) ------------------------------------------------
+ * One hash table over every language's entries; a word can be a sentiment
+ * word in one language and a negator in another ("en" in Finnish). */
+enum lex_kind {
+    LEX_NONE = 0,
+    LEX_WORD, /* v: polarity, about -4..4 */
+    LEX_NEG,  /* negator */
+    LEX_INT,  /* v: added to the next sentiment word's multiplier (<0 dampens) */
+    LEX_BUT,  /* contrast: what follows outweighs what came before */
+};
+
+struct lex_val {
+    int8_t kind;
+    float v;
+};
+
+/* The built-in lexicon texts (generated into build/gen by the Makefile from
+ * data/lexicon/ and from npm packages). lang LANG_AUTO means every language. */
+struct lexicon_source {
+    const char *name;
+    int lang;
+    const char *text;
+};
+extern const struct lexicon_source lexicon_sources[];
+
+/* Loads once (thread-safe); returns 0 or -1 with err. */
+int lexicon_init(struct error *err);
+struct lex_entry;
+/* The exact-form entry of token i, or NULL: one table probe, shared by the
+ * language guess and the sentiment rules. */
+const struct lex_entry *lexicon_find(const struct text_tokens *t, size_t i);
+/* What token i (whose lexicon_find is e) means in language `lang`
+ * (LANG_OTHER reads English and emoji): the exact form, then for words the
+ * elongation-free form, Snowball stem, listed prefixes and compound heads.
+ * Fallbacks are cached per thread. */
+struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const struct lex_entry *e,
+                               enum text_lang lang);
+static inline struct lex_val lexicon_lookup(const struct text_tokens *t, size_t i,
+                                            enum text_lang lang)
+{
+    return lexicon_resolve(t, i, lexicon_find(t, i), lang);
+}
+/* Bit (1 << lang) set for each language that lists e as a function word. */
+unsigned lexicon_stop_mask(const struct lex_entry *e);
+/* lang_guess with the tokens' entries already found. */
+enum text_lang lang_guess_entries(const struct text_tokens *t, const struct lex_entry *const *e);
+
+/* Scores in [-neg, pos] are neutral (sentiment.c). */
+struct sentiment_band {
+    double pos, neg;
+};
+struct sentiment_band sentiment_band(enum text_lang lang);
+
+#endif

@@ -1,0 +1,503 @@
+/* token: the tokenizer every other part of the text engine reads through.
+ * One pass, no allocation, so that scoring millions of short texts per
+ * second is possible; the folding here defines what "the same word" means
+ * for lexicons and for topic queries alike. */
+#include "text/text_internal.h"
+
+#include <string.h>
+
+uint64_t text_hash(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+uint32_t text_fold_lower(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+    if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
+        return c + 32;
+    if (c >= 0x100 && c <= 0x17F) {
+        if (c == 0x130)
+            return 'i';
+        if (c == 0x178)
+            return 0xFF;
+        if ((c <= 0x137 || (c >= 0x14A && c <= 0x177)) && !(c & 1))
+            return c + 1;
+        if (((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) && (c & 1))
+            return c + 1;
+        return c;
+    }
+    if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2)
+        return c + 32;
+    if (c >= 0x410 && c <= 0x42F)
+        return c + 32;
+    if (c >= 0x400 && c <= 0x40F)
+        return c + 80;
+    return c;
+}
+
+uint32_t text_fold_base(uint32_t c)
+{
+    /* '.' marks letters that keep their own identity (æ, þ, ligatures). */
+    static const char latin1[] = "aaaaaa.ceeeeiiiidnooooo.ouuuuy.y";
+    static const char exta[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii..jjkkkllllllllll"
+                               "nnnnnnnnnoooooo..rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+    if (c < 0xE0)
+        return c;
+    if (c <= 0xFF)
+        return latin1[c - 0xE0] == '.' ? c : (uint32_t)latin1[c - 0xE0];
+    if (c <= 0x17F)
+        return exta[c - 0x100] == '.' ? c : (uint32_t)exta[c - 0x100];
+    if (c >= 0x300 && c <= 0x36F)
+        return 0;
+    return c;
+}
+
+static bool is_emoji(uint32_t c)
+{
+    return (c >= 0x1F000 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) ||
+           (c >= 0x2300 && c <= 0x23FF) || (c >= 0x2B00 && c <= 0x2BFF) ||
+           (c >= 0x2190 && c <= 0x21FF) || (c >= 0x25A0 && c <= 0x25FF) || c == 0x3030 ||
+           c == 0x303D || c == 0x3297 || c == 0x3299 || c == 0xA9 || c == 0xAE || c == 0x203C ||
+           c == 0x2049 || c == 0x2122 || c == 0x2139;
+}
+
+/* Code points that continue an emoji rather than start a token. */
+static bool is_emoji_mod(uint32_t c)
+{
+    return c == 0xFE0F || c == 0xFE0E || c == 0x200D || c == 0x20E3 ||
+           (c >= 0x1F3FB && c <= 0x1F3FF) || (c >= 0xE0020 && c <= 0xE007F);
+}
+
+static bool is_word_cp(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_';
+    if (c < 0xC0)
+        return c == 0xAA || c == 0xB5 || c == 0xBA;
+    if (c == 0xD7 || c == 0xF7)
+        return false;
+    if (c >= 0x2000 && c <= 0x2BFF) /* punctuation, symbols, arrows, boxes */
+        return false;
+    if ((c >= 0x3000 && c <= 0x303F) || (c >= 0xFE00 && c <= 0xFE0F) ||
+        (c >= 0xFF00 && c <= 0xFF0F) || (c >= 0xE000 && c <= 0xF8FF) || c >= 0x1F000)
+        return false;
+    return true;
+}
+
+static inline bool ascii_alnum(unsigned char b)
+{
+    return (unsigned char)((b | 32) - 'a') < 26 || (unsigned char)(b - '0') < 10 || b == '_';
+}
+
+static bool is_upper(uint32_t c)
+{
+    return text_fold_lower(c) != c;
+}
+
+static bool is_letter_lower(uint32_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0x24F && text_fold_lower(c) == c) ||
+           (c >= 0x3B1 && c <= 0x3C9) || (c >= 0x430 && c <= 0x45F);
+}
+
+static int hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* A literal "\u2019" left behind by a JSON export or a careless API client
+ * is read as the character it names (surrogate pairs too): such texts are
+ * common enough on social media that skipping them would lose words. 0 if
+ * there is none at p. */
+static int32_t json_escape(const char *p, const char *end, size_t *len)
+{
+    if (end - p < 6 || p[1] != 'u')
+        return 0;
+    int hi = hex4(p + 2);
+    if (hi <= 0)
+        return 0;
+    if (hi >= 0xD800 && hi <= 0xDBFF) {
+        int lo = end - p >= 12 && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8) : -1;
+        if (lo < 0xDC00 || lo > 0xDFFF)
+            return 0;
+        *len = 12;
+        return 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+    }
+    if (hi >= 0xDC00 && hi <= 0xDFFF)
+        return 0;
+    *len = 6;
+    return hi;
+}
+
+/* Decodes at p without advancing; *len gets the byte length (1 for an
+ * invalid byte, whose value is -1). */
+static int32_t peek(const char *p, const char *end, size_t *len)
+{
+    if (*p == '\\') {
+        int32_t e = json_escape(p, end, len);
+        if (e > 0)
+            return e;
+    }
+    const char *q = p;
+    int32_t c = utf8_decode(&q, end);
+    *len = (size_t)(q - p);
+    return c;
+}
+
+size_t text_fold_word(const char *s, size_t n, int keep, char *out)
+{
+    const char *p = s, *end = s + n;
+    size_t o = 0;
+    while (p < end) {
+        int32_t c = utf8_decode(&p, end);
+        if (c < 0)
+            continue;
+        if (c == 0x2019 || c == 0x2018)
+            c = '\'';
+        uint32_t f = text_fold_lower((uint32_t)c);
+        /* Count the run ahead: only runs of three or more are elongation. */
+        int run = 1;
+        const char *q = p;
+        while (q < end) {
+            const char *r = q;
+            int32_t d = utf8_decode(&r, end);
+            if (d < 0 || text_fold_lower((uint32_t)d) != f)
+                break;
+            run++;
+            q = r;
+        }
+        if (run >= 3 && f != '\'' && !(f >= '0' && f <= '9')) {
+            run = keep;
+            p = q;
+        } else {
+            run = 1;
+        }
+        for (int i = 0; i < run; i++)
+            o += utf8_encode(f, out + o);
+    }
+    return o;
+}
+
+struct emoticon {
+    const char *s;
+    unsigned char len;
+};
+
+/* Longest first where one is a prefix of another. */
+static const struct emoticon emoticons[] = {
+    {":'-(", 4}, {":'(", 3}, {":-)", 3}, {":-(", 3}, {":-D", 3}, {":-P", 3}, {":-p", 3},
+    {":-/", 3},  {":-|", 3}, {":-*", 3}, {";-)", 3}, {"='(", 3}, {"</3", 3}, {"^_^", 3},
+    {"-_-", 3},  {"T_T", 3}, {":)", 2},  {":(", 2},  {":D", 2},  {":P", 2},  {":p", 2},
+    {"=)", 2},   {"=D", 2},  {"=(", 2},  {";)", 2},  {";D", 2},  {";P", 2},  {":/", 2},
+    {":|", 2},   {":*", 2},  {"<3", 2},  {":o", 2},  {":O", 2},  {"D:", 2},  {":S", 2},
+    {":@", 2},   {"^^", 2},  {":]", 2},  {":[", 2},  {"8)", 2},  {":c", 2},
+};
+
+static inline bool emoticon_start(unsigned char b)
+{
+    switch (b) {
+    case ':':
+    case ';':
+    case '=':
+    case '<':
+    case '^':
+    case '-':
+    case 'T':
+    case '8':
+    case 'D':
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool boundary_after(const char *p, const char *end)
+{
+    return p >= end || *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '.' ||
+           *p == ',' || *p == '!' || *p == '?' || (unsigned char)*p >= 0x80;
+}
+
+/* An emoticon at p (which starts a token), or 0. Repeats of the last
+ * character belong to it: ":)))" is one smile. */
+static size_t match_emoticon(const char *p, const char *end)
+{
+    for (size_t i = 0; i < ARRAY_LEN(emoticons); i++) {
+        size_t n = emoticons[i].len;
+        if ((size_t)(end - p) < n || memcmp(p, emoticons[i].s, n) != 0)
+            continue;
+        char last = p[n - 1];
+        if (last == ')' || last == '(' || last == 'D' || last == '3')
+            while (p + n < end && p[n] == last)
+                n++;
+        if (boundary_after(p + n, end))
+            return n;
+    }
+    return 0;
+}
+
+static bool starts_url(const char *p, const char *end)
+{
+    size_t n = (size_t)(end - p);
+    return (n > 7 && strncasecmp(p, "http://", 7) == 0) ||
+           (n > 8 && strncasecmp(p, "https://", 8) == 0) ||
+           (n > 4 && strncasecmp(p, "www.", 4) == 0);
+}
+
+static struct token *push(struct text_tokens *t, enum token_kind kind, const char *src,
+                          const char *start, const char *stop)
+{
+    struct token *k = &t->tok[t->n++];
+    memset(k, 0, sizeof *k);
+    k->kind = (uint8_t)kind;
+    k->off = (uint32_t)(start - src);
+    k->len = (uint32_t)(stop - start);
+    return k;
+}
+
+static void finish(struct text_tokens *t, struct token *k, size_t *norm_len)
+{
+    k->nlen = (uint32_t)(*norm_len - k->norm);
+    k->hash = text_hash(t->norm + k->norm, k->nlen);
+}
+
+/* A word: letters, digits, marks, inner apostrophes. Folds while it scans
+ * so the text is read once. */
+static const char *scan_word(struct text_tokens *t, struct token *k, const char *p, const char *end,
+                             size_t *norm_len)
+{
+    uint32_t prev = 0;
+    int run = 0, upper = 0, lower = 0;
+    bool digits_only = true, elong = false, first_upper = false;
+    const char *first = p;
+    char *out = t->norm;
+    size_t o = *norm_len;
+    k->norm = (uint32_t)o;
+    while (p < end) {
+        unsigned char b = (unsigned char)*p;
+        /* Fast path: ASCII letters and digits, most of every text. */
+        if (ascii_alnum(b) && o - k->norm <= 256) {
+            uint32_t f = b;
+            if (b >= 'A' && b <= 'Z') {
+                f = b + 32;
+                upper++;
+                first_upper |= p == first;
+                digits_only = false;
+            } else if (b >= 'a' && b <= 'z') {
+                lower++;
+                digits_only = false;
+            } else if (b == '_') {
+                digits_only = false;
+            }
+            run = (f == prev) ? run + 1 : 1;
+            prev = f;
+            p++;
+            if (run > 2 && !(f >= '0' && f <= '9')) {
+                elong = true;
+                continue;
+            }
+            out[o++] = (char)f;
+            continue;
+        }
+        size_t len;
+        int32_t c = peek(p, end, &len);
+        if (c == '\'' || c == 0x2019) { /* inner apostrophe: "don't", "it’s" */
+            size_t l2;
+            int32_t d = p + len < end ? peek(p + len, end, &l2) : -1;
+            if (d < 0 || !is_word_cp((uint32_t)d) || o == k->norm)
+                break;
+            c = '\'';
+        } else if (c == '.' || c == ',') { /* 6,1 and 3.79 stay one number */
+            size_t l2;
+            int32_t d = p + len < end ? peek(p + len, end, &l2) : -1;
+            if (!digits_only || !(d >= '0' && d <= '9') || o == k->norm)
+                break;
+        } else if (c < 0 || !(is_word_cp((uint32_t)c) || (c >= 0x300 && c <= 0x36F))) {
+            break;
+        }
+        if (o - k->norm > 256) { /* no real word is this long: skip the rest */
+            p += len;
+            continue;
+        }
+        if (!(c >= '0' && c <= '9') && c != '.' && c != ',')
+            digits_only = false;
+        if (is_upper((uint32_t)c)) {
+            upper++;
+            first_upper |= p == first;
+        }
+        uint32_t f = text_fold_lower((uint32_t)c);
+        if (is_letter_lower(f) && f == (uint32_t)c)
+            lower++;
+        run = (f == prev) ? run + 1 : 1;
+        prev = f;
+        p += len;
+        if (run > 2 && f != '.' && !(f >= '0' && f <= '9')) {
+            elong = true;
+            continue;
+        }
+        o += utf8_encode(f, out + o);
+    }
+    *norm_len = o;
+    k->kind = digits_only ? TOK_NUMBER : TOK_WORD;
+    if (upper >= 2 && lower == 0)
+        k->flags |= TOKF_CAPS;
+    if (upper == 1 && lower >= 1 && first_upper)
+        k->flags |= TOKF_TITLE;
+    if (elong)
+        k->flags |= TOKF_ELONG;
+    return p;
+}
+
+void text_tokenize(struct text_tokens *t, const char *s, size_t n)
+{
+    t->src = s;
+    t->n = 0;
+    t->truncated = false;
+    t->invalid_utf8 = false;
+    if (n > TEXT_MAX_BYTES) {
+        n = TEXT_MAX_BYTES;
+        t->truncated = true;
+    }
+    const char *p = s, *end = s + n;
+    size_t norm_len = 0;
+    bool at_start = true; /* emoticons only where a token may begin */
+    while (p < end) {
+        if (t->n == TEXT_MAX_TOKENS) {
+            t->truncated = true;
+            break;
+        }
+        unsigned char b = (unsigned char)*p;
+        if (b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == '\v') {
+            p++;
+            at_start = true;
+            continue;
+        }
+        const char *start = p;
+        if ((b == 'h' || b == 'H' || b == 'w' || b == 'W') && starts_url(p, end)) {
+            while (p < end && (unsigned char)*p > ' ')
+                p++;
+            /* Sentence punctuation right after a URL is not part of it. */
+            while (p > start + 4 && strchr(".,!?;:)\"'", p[-1]))
+                p--;
+            struct token *k = push(t, TOK_URL, s, start, p);
+            k->norm = (uint32_t)norm_len;
+            memcpy(t->norm + norm_len, start,
+                   (size_t)(p - start) > 512 ? 512 : (size_t)(p - start));
+            norm_len += (size_t)(p - start) > 512 ? 512 : (size_t)(p - start);
+            finish(t, k, &norm_len);
+            at_start = false;
+            continue;
+        }
+        /* Every emoticon starts with one of these: test that before the table. */
+        size_t em = at_start && emoticon_start(b) ? match_emoticon(p, end) : 0;
+        if (em) {
+            struct token *k = push(t, TOK_EMOTICON, s, start, p + em);
+            k->norm = (uint32_t)norm_len;
+            /* ":)))" looks up as ":)" */
+            size_t keep = em;
+            while (keep > 2 && p[keep - 1] == p[keep - 2] && strchr(")(D3", p[keep - 1]))
+                keep--;
+            memcpy(t->norm + norm_len, p, keep);
+            norm_len += keep;
+            finish(t, k, &norm_len);
+            p += em;
+            at_start = false;
+            continue;
+        }
+        if ((b == '#' || b == '@') && p + 1 < end) {
+            size_t len;
+            int32_t c = peek(p + 1, end, &len);
+            if (c > 0 && is_word_cp((uint32_t)c)) {
+                struct token *k = push(t, b == '#' ? TOK_HASHTAG : TOK_MENTION, s, start, p);
+                p = scan_word(t, k, p + 1, end, &norm_len);
+                k->kind = b == '#' ? TOK_HASHTAG : TOK_MENTION;
+                k->len = (uint32_t)(p - start);
+                finish(t, k, &norm_len);
+                at_start = false;
+                continue;
+            }
+        }
+        if (b == '.' || b == ',' || b == ';' || b == ':' || b == '!' || b == '?') {
+            while (p < end && *p == (char)b)
+                p++;
+            struct token *k = push(t, TOK_PUNCT, s, start, p);
+            k->norm = (uint32_t)norm_len;
+            t->norm[norm_len++] = (char)b;
+            finish(t, k, &norm_len);
+            at_start = true;
+            continue;
+        }
+        size_t len;
+        int32_t c = peek(p, end, &len);
+        if (c < 0) {
+            t->invalid_utf8 = true;
+            p += len;
+            continue;
+        }
+        if (is_word_cp((uint32_t)c)) {
+            struct token *k = push(t, TOK_WORD, s, start, p);
+            p = scan_word(t, k, p, end, &norm_len);
+            k->len = (uint32_t)(p - start);
+            finish(t, k, &norm_len);
+            at_start = false;
+            continue;
+        }
+        if (is_emoji((uint32_t)c)) {
+            struct token *k = push(t, TOK_EMOJI, s, start, p);
+            k->norm = (uint32_t)norm_len;
+            bool regional = c >= 0x1F1E6 && c <= 0x1F1FF;
+            p += len;
+            norm_len += utf8_encode((uint32_t)c, t->norm + norm_len);
+            /* modifiers, ZWJ sequences, the second half of a flag */
+            while (p < end && norm_len - k->norm < 48) {
+                int32_t d = peek(p, end, &len);
+                if (d < 0)
+                    break;
+                if (d == 0x200D && p + len < end) {
+                    size_t l2;
+                    int32_t e = peek(p + len, end, &l2);
+                    if (e < 0 || !is_emoji((uint32_t)e))
+                        break;
+                    norm_len += utf8_encode(0x200D, t->norm + norm_len);
+                    norm_len += utf8_encode((uint32_t)e, t->norm + norm_len);
+                    p += len + l2;
+                } else if (is_emoji_mod((uint32_t)d)) {
+                    if (d == 0x20E3)
+                        norm_len += utf8_encode((uint32_t)d, t->norm + norm_len);
+                    p += len;
+                } else if (regional && d >= 0x1F1E6 && d <= 0x1F1FF) {
+                    norm_len += utf8_encode((uint32_t)d, t->norm + norm_len);
+                    p += len;
+                    regional = false;
+                } else {
+                    break;
+                }
+            }
+            k->len = (uint32_t)(p - start);
+            finish(t, k, &norm_len);
+            at_start = true;
+            continue;
+        }
+        /* Other symbols (quotes, dashes, brackets) only separate tokens. */
+        p += len;
+        at_start = true;
+    }
+}

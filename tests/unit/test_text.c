@@ -1,0 +1,302 @@
+/* Unit tests for text/: the tokenizer (emoji, hashtags, mentions, URLs,
+ * elongation, folding of å ä ö), the language guess, the sentiment rules on
+ * hand-labelled sentences, and the learner. Expected values are written by
+ * hand from what the texts say, not taken from kanal's output. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text/text.h"
+
+static struct text_tokens toks;
+
+static void tokenize(const char *s)
+{
+    text_tokenize(&toks, s, strlen(s));
+}
+
+static void assert_token(size_t i, enum token_kind kind, const char *norm)
+{
+    assert_true(i < toks.n);
+    assert_int_equal(toks.tok[i].kind, kind);
+    assert_int_equal(toks.tok[i].nlen, strlen(norm));
+    assert_memory_equal(text_token_norm(&toks, i), norm, strlen(norm));
+}
+
+static void test_tokenize_social(void **state)
+{
+    tokenize("RT @Kela: Sååå BRA!!! 😍😍 #Pension https://t.co/x1, :) don't");
+    assert_token(0, TOK_WORD, "rt");
+    assert_token(1, TOK_MENTION, "kela");
+    assert_token(2, TOK_PUNCT, ":");
+    assert_token(3, TOK_WORD, "såå");
+    assert_true(toks.tok[3].flags & TOKF_ELONG);
+    assert_token(4, TOK_WORD, "bra");
+    assert_true(toks.tok[4].flags & TOKF_CAPS);
+    assert_token(5, TOK_PUNCT, "!");
+    assert_int_equal(toks.tok[5].len, 3); /* the run of three */
+    assert_token(6, TOK_EMOJI, "😍");
+    assert_token(7, TOK_EMOJI, "😍");
+    assert_token(8, TOK_HASHTAG, "pension");
+    assert_token(9, TOK_URL, "https://t.co/x1");
+    assert_token(10, TOK_PUNCT, ",");
+    assert_token(11, TOK_EMOTICON, ":)");
+    assert_token(12, TOK_WORD, "don't");
+    assert_int_equal(toks.n, 13);
+    assert_false(toks.truncated);
+}
+
+static void test_tokenize_folding(void **state)
+{
+    tokenize("ÅÄÖ Åsa ÉLAN Ärligt ÜBER Ωμέγα");
+    assert_token(0, TOK_WORD, "åäö");
+    assert_token(1, TOK_WORD, "åsa");
+    assert_token(2, TOK_WORD, "élan");
+    assert_token(3, TOK_WORD, "ärligt");
+    assert_token(4, TOK_WORD, "über");
+    assert_token(5, TOK_WORD, "ωμέγα");
+    /* A typographic apostrophe is the same word as a plain one. */
+    tokenize("It’s");
+    assert_token(0, TOK_WORD, "it's");
+}
+
+static void test_tokenize_elongation(void **state)
+{
+    tokenize("goooood good gooood sooo!!!");
+    assert_token(0, TOK_WORD, "good");
+    assert_true(toks.tok[0].flags & TOKF_ELONG);
+    assert_token(1, TOK_WORD, "good");
+    assert_false(toks.tok[1].flags & TOKF_ELONG); /* a real double letter */
+    assert_token(3, TOK_WORD, "soo");
+    /* Numbers keep their digits. */
+    tokenize("1000 6,1% 3.79");
+    assert_token(0, TOK_NUMBER, "1000");
+    assert_token(1, TOK_NUMBER, "6,1");
+    assert_token(2, TOK_NUMBER, "3.79");
+}
+
+static void test_tokenize_emoji(void **state)
+{
+    /* Skin tone and VS16 dropped; a ZWJ sequence stays one token. */
+    tokenize("👍🏽 ❤️ 👨‍👩‍👧 🇸🇪🇫🇮");
+    assert_token(0, TOK_EMOJI, "👍");
+    assert_token(1, TOK_EMOJI, "❤");
+    assert_token(2, TOK_EMOJI, "👨\u200d👩\u200d👧");
+    assert_token(3, TOK_EMOJI, "🇸🇪");
+    assert_token(4, TOK_EMOJI, "🇫🇮");
+    assert_int_equal(toks.n, 5);
+    /* ":)))" is one smile that looks up as ":)"; "<3" a heart. */
+    tokenize("kiitos :))) <3 :-(");
+    assert_token(1, TOK_EMOTICON, ":)");
+    assert_token(2, TOK_EMOTICON, "<3");
+    assert_token(3, TOK_EMOTICON, ":-(");
+    /* Not an emoticon inside a word or a time. */
+    tokenize("kl 10:30");
+    assert_token(1, TOK_NUMBER, "10");
+}
+
+static void test_tokenize_invalid_and_limits(void **state)
+{
+    tokenize("a\xff\xfe b\xc3");
+    assert_true(toks.invalid_utf8);
+    assert_token(0, TOK_WORD, "a");
+    assert_token(1, TOK_WORD, "b");
+    size_t n = TEXT_MAX_BYTES + 100;
+    char *big = malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        big[i] = i % 2 ? ' ' : 'x';
+    big[n] = '\0';
+    tokenize(big);
+    assert_true(toks.truncated);
+    assert_int_equal(toks.n, TEXT_MAX_TOKENS);
+    free(big);
+    tokenize("");
+    assert_int_equal(toks.n, 0);
+}
+
+static void test_lang_guess(void **state)
+{
+    static const struct {
+        const char *text;
+        enum text_lang lang;
+    } cases[] = {
+        {"Jag tycker att det här är en bra idé", LANG_SV},
+        {"Varför får pensionärerna inte mer?", LANG_SV},
+        {"Minä en ymmärrä mitään tästä asiasta", LANG_FI},
+        {"Eläkkeet nousevat ensi vuonna", LANG_FI},
+        {"I think this is a really good idea", LANG_EN},
+        {"What are you doing tomorrow?", LANG_EN},
+        {"Das ist eine gute Idee", LANG_OTHER},
+        {"😂😂😂", LANG_OTHER},
+        {"", LANG_OTHER},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tokenize(cases[i].text);
+        if (lang_guess(&toks) != cases[i].lang)
+            fail_msg("%s: guessed %s, want %s", cases[i].text, text_lang_name(lang_guess(&toks)),
+                     text_lang_name(cases[i].lang));
+    }
+}
+
+static struct sentiment score(const char *s, enum text_lang lang)
+{
+    struct sentiment r;
+    sentiment_score(s, strlen(s), lang, &r);
+    assert_true(r.score >= -1 && r.score <= 1);
+    return r;
+}
+
+static void expect(const char *s, enum text_lang lang, enum sentiment_label want)
+{
+    struct sentiment r = score(s, lang);
+    if (r.label != want)
+        fail_msg("'%s' (%s): %s %.3f, want %s", s, text_lang_name(lang),
+                 sentiment_label_name(r.label), r.score, sentiment_label_name(want));
+}
+
+static void test_sentiment_words_and_negation(void **state)
+{
+    expect("This is a great product", LANG_EN, SENT_POS);
+    expect("This is not a great product", LANG_EN, SENT_NEG);
+    expect("The update is awful", LANG_EN, SENT_NEG);
+    expect("It isn't awful at all", LANG_EN, SENT_POS);
+    expect("The meeting is at nine", LANG_EN, SENT_NEU);
+    expect("Det här är fantastiskt", LANG_SV, SENT_POS);
+    expect("Det här är inte bra", LANG_SV, SENT_NEG);
+    expect("Aldrig har jag varit så besviken", LANG_SV, SENT_NEG);
+    expect("Mötet börjar klockan nio", LANG_SV, SENT_NEU);
+    expect("Tämä on ihana päivä", LANG_FI, SENT_POS);
+    expect("Tämä ei ole hyvä", LANG_FI, SENT_NEG);
+    expect("En pidä tästä yhtään", LANG_FI, SENT_NEG);
+    expect("Kokous alkaa yhdeksältä", LANG_FI, SENT_NEU);
+}
+
+static void test_sentiment_contrast(void **state)
+{
+    expect("The food was great but the service was terrible", LANG_EN, SENT_NEG);
+    expect("The service was terrible but the food was great", LANG_EN, SENT_POS);
+    expect("Maten var god men servicen var usel", LANG_SV, SENT_NEG);
+    expect("Servicen var usel men maten var fantastisk", LANG_SV, SENT_POS);
+    expect("Ruoka oli hyvää mutta palvelu oli surkeaa", LANG_FI, SENT_NEG);
+    expect("Palvelu oli surkeaa mutta ruoka oli ihanaa", LANG_FI, SENT_POS);
+}
+
+static void test_sentiment_intensity(void **state)
+{
+    /* Intensifiers, dampeners, caps, exclamation, elongation: same word,
+     * stronger or weaker. */
+    assert_true(score("very good", LANG_EN).score > score("good", LANG_EN).score);
+    assert_true(score("slightly good", LANG_EN).score < score("good", LANG_EN).score);
+    assert_true(score("it is GOOD", LANG_EN).score > score("it is good", LANG_EN).score);
+    assert_true(score("good!!!", LANG_EN).score > score("good", LANG_EN).score);
+    assert_true(score("väldigt dåligt", LANG_SV).score < score("dåligt", LANG_SV).score);
+    assert_true(score("lite dåligt", LANG_SV).score > score("dåligt", LANG_SV).score);
+    assert_true(score("todella huono", LANG_FI).score < score("huono", LANG_FI).score);
+    assert_true(score("sååå bra", LANG_SV).score > score("bra", LANG_SV).score);
+    expect("goooood", LANG_EN, SENT_POS);
+}
+
+static void test_sentiment_emoji_and_inflection(void **state)
+{
+    expect("😍😍", LANG_AUTO, SENT_POS);
+    expect("😡", LANG_AUTO, SENT_NEG);
+    expect("ok :(", LANG_EN, SENT_NEG);
+    expect("tack <3", LANG_SV, SENT_POS);
+    /* Inflected and compound forms that are not listed as such. */
+    expect("Vilka underbara bilder", LANG_SV, SENT_POS);
+    expect("Jättebra jobbat", LANG_SV, SENT_POS);
+    expect("Fruktansvärda nyheter", LANG_SV, SENT_NEG);
+    expect("Rakastan tätä", LANG_FI, SENT_POS);
+    expect("Olen niin surullinen", LANG_FI, SENT_NEG);
+    expect("Surullisia uutisia", LANG_FI, SENT_NEG);
+    /* Auto language: the same rules apply once the language is guessed. */
+    struct sentiment r = score("Det här är inte bra alls", LANG_AUTO);
+    assert_int_equal(r.lang, LANG_SV);
+    assert_int_equal(r.label, SENT_NEG);
+}
+
+static void test_learner_moves_and_roundtrips(void **state)
+{
+    struct learner *m = learner_new();
+    struct sentiment r;
+    /* Made-up words no lexicon knows: the rules say neutral. */
+    const char *a = "blorf zimp kanal";
+    text_tokenize(&toks, a, strlen(a));
+    learner_score(m, &toks, LANG_SV, &r);
+    assert_int_equal(r.label, SENT_NEU);
+    for (int i = 0; i < 10; i++) {
+        text_tokenize(&toks, a, strlen(a));
+        learner_train(m, &toks, LANG_SV, SENT_POS);
+        const char *b = "grumf zimp kanal";
+        text_tokenize(&toks, b, strlen(b));
+        learner_train(m, &toks, LANG_SV, SENT_NEG);
+    }
+    assert_int_equal(learner_count(m), 20);
+    text_tokenize(&toks, a, strlen(a));
+    learner_score(m, &toks, LANG_SV, &r);
+    assert_int_equal(r.label, SENT_POS);
+    /* A new text sharing the learned word moves too. */
+    const char *c = "blorf idag";
+    text_tokenize(&toks, c, strlen(c));
+    struct sentiment before;
+    sentiment_score_tokens(&toks, LANG_SV, &before);
+    learner_score(m, &toks, LANG_SV, &r);
+    assert_true(r.score > before.score);
+
+    struct buf blob = {0};
+    learner_serialize(m, &blob);
+    struct error err = {0};
+    struct learner *m2 = learner_deserialize(blob.data, blob.len, &err);
+    assert_non_null(m2);
+    assert_int_equal(learner_count(m2), 20);
+    struct sentiment r2;
+    learner_score(m2, &toks, LANG_SV, &r2);
+    assert_int_equal(r2.label, r.label);
+    assert_true(r2.score == r.score);
+    /* Truncated or foreign blobs are refused, not read past. */
+    assert_null(learner_deserialize(blob.data, blob.len - 1, &err));
+    assert_int_equal(err.kind, ERR_INVALID);
+    blob.data[0] ^= 1;
+    assert_null(learner_deserialize(blob.data, blob.len, &err));
+    buf_free(&blob);
+    learner_free(m2);
+    learner_free(m);
+}
+
+static void test_learner_untrained_agrees_with_rules(void **state)
+{
+    static const char *texts[] = {"This is great", "This is awful", "The bus leaves at six",
+                                  "Tämä ei ole hyvä", "Det är fantastiskt"};
+    struct learner *m = learner_new();
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        struct sentiment a, b;
+        text_tokenize(&toks, texts[i], strlen(texts[i]));
+        sentiment_score_tokens(&toks, LANG_AUTO, &a);
+        learner_score(m, &toks, LANG_AUTO, &b);
+        assert_int_equal(a.label, b.label);
+    }
+    learner_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tokenize_social),
+        cmocka_unit_test(test_tokenize_folding),
+        cmocka_unit_test(test_tokenize_elongation),
+        cmocka_unit_test(test_tokenize_emoji),
+        cmocka_unit_test(test_tokenize_invalid_and_limits),
+        cmocka_unit_test(test_lang_guess),
+        cmocka_unit_test(test_sentiment_words_and_negation),
+        cmocka_unit_test(test_sentiment_contrast),
+        cmocka_unit_test(test_sentiment_intensity),
+        cmocka_unit_test(test_sentiment_emoji_and_inflection),
+        cmocka_unit_test(test_learner_moves_and_roundtrips),
+        cmocka_unit_test(test_learner_untrained_agrees_with_rules),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
