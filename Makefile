@@ -133,7 +133,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libkanal.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libkanal.a $(PKG_LIBS)
 
-bench: $(BUILD)/bench/sentiment node_modules/.package-lock.json
+bench: $(BUILD)/bench/sentiment node_modules/.kanal-installed-lock
 	$(BUILD)/bench/sentiment ../shared/data/sentiment/*.tsv
 
 asan:

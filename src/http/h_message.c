@@ -1,6 +1,7 @@
 /* h_message: the inbox API: list and filter messages, and the moderator's
  * changes to one (status, team, assignee, sentiment correction). */
 #include "http/internal.h"
+#include "ingest/enrich.h"
 
 void h_message_list(struct request *r)
 {
@@ -31,7 +32,26 @@ void h_message_update(struct request *r)
         return;
     struct error err = {0};
     struct actor who = request_actor(r);
-    json_t *out = message_update(r->db, r->ws, r->id, in, &who, &err);
+    json_t *out = enrich_message_update(r->db, r->ws, r->id, in, &who, &err);
+    json_decref(in);
+    out ? reply_json(r, 200, out) : reply_error(r, &err);
+}
+
+void h_sentiment_preview(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    json_t *text = json_object_get(in, "text");
+    if (json_object_size(in) != 1 || !json_is_string(text) ||
+        json_string_length(text) > MODEL_TEXT_MAX) {
+        json_decref(in);
+        reply_errorf(r, 400, "invalid", "send {\"text\": \"...\"} with at most %d bytes",
+                     MODEL_TEXT_MAX);
+        return;
+    }
+    struct error err = {0};
+    json_t *out = enrich_preview(r->db, r->ws, json_string_value(text), &err);
     json_decref(in);
     out ? reply_json(r, 200, out) : reply_error(r, &err);
 }

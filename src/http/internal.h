@@ -80,6 +80,7 @@ void h_post_delete(struct request *r);
 void h_message_list(struct request *r);
 void h_message_get(struct request *r);
 void h_message_update(struct request *r);
+void h_sentiment_preview(struct request *r);
 void h_user_list(struct request *r);
 void h_user_create(struct request *r);
 void h_token_list(struct request *r);

@@ -50,6 +50,18 @@ int model_check_url(const char *s, struct error *err)
     return 0;
 }
 
+static int (*rule_check)(const char *rule, struct error *err);
+
+void model_set_rule_check(int (*check)(const char *rule, struct error *err))
+{
+    rule_check = check;
+}
+
+static int check_rule(const char *s, struct error *err)
+{
+    return rule_check ? rule_check(s, err) : 0;
+}
+
 /* ---- the tables -------------------------------------------------------------- */
 
 static const char *const platforms[] = {"facebook", "instagram", "x",        "linkedin",
@@ -107,7 +119,7 @@ const struct entity entity_campaign = {
 static const struct field tag_fields[] = {
     {"name", FT_TEXT, F_REQ | F_NOEMPTY, 100, NULL, NULL, NULL},
     {"kind", FT_ENUM, F_FILTER, 0, tag_kinds, NULL, NULL},
-    {"rule", FT_TEXT, 0, 4000, NULL, NULL, NULL},
+    {"rule", FT_TEXT, 0, 4000, NULL, NULL, check_rule},
 };
 const struct entity entity_tag = {"tag", "tags", true, tag_fields, ARRAY_LEN(tag_fields), NULL};
 

@@ -187,6 +187,35 @@ int message_filter_parse(struct message_filter *f, json_t *query, struct error *
 json_t *message_list(struct db *db, int64_t workspace_id, const struct message_filter *f,
                      const struct page *pg, struct error *err);
 
+/* ---- what the text engine needs kept -----------------------------------------
+ * The model stores the per-workspace sentiment learner as opaque bytes and
+ * knows nothing of how it works; ingest/enrich.c joins the two. */
+
+/* Inside a transaction: the workspace's learner bytes (b left empty if it
+ * has none yet) and its correction count, with the row locked against
+ * concurrent corrections until commit. */
+int learner_blob_lock(struct db *db, int64_t workspace_id, struct buf *b, int64_t *corrections,
+                      struct error *err);
+/* The same without a lock, for scoring. */
+int learner_blob_get(struct db *db, int64_t workspace_id, struct buf *b, int64_t *corrections,
+                     struct error *err);
+int learner_blob_store(struct db *db, int64_t workspace_id, const void *p, size_t n,
+                       int64_t corrections, struct error *err);
+/* Records a moderator's correction and sets the message's sentiment. */
+int sentiment_correction_record(struct db *db, int64_t workspace_id, int64_t message_id,
+                                const char *body, const char *previous, const char *label,
+                                double score, int64_t user_id, struct error *err);
+int message_tag(struct db *db, int64_t message_id, int64_t tag_id, struct error *err);
+
+/* The workspace's tag rules: fills ids[] and rules[] (strings owned by the
+ * arena) for tags with a non-empty rule; returns how many, or -1. */
+int tag_rules_load(struct db *db, int64_t workspace_id, struct arena *a, int64_t **ids,
+                   char ***rules, struct error *err);
+/* How a tag rule is checked when a tag is written. The model cannot parse
+ * the query language itself (text/ sits below it), so the program registers
+ * the text part's checker at start; without one, rules are not checked. */
+void model_set_rule_check(int (*check)(const char *rule, struct error *err));
+
 /* Rows in the main tables, for /metrics. */
 int model_counts(struct db *db, int64_t counts[6], struct error *err);
 extern const char *const model_count_names[6];

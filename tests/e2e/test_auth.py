@@ -150,13 +150,15 @@ def snapshot(admin, ws):
     return parts
 
 
-def seed_message(server, ws, channel):
-    """Inserts one inbox message the way an import would (kanal's own model,
-    through the demo-free path): via SQL on SQLite, via psql on PostgreSQL."""
+def seed_message(server, ws, channel, body="Hej!", platform_id="p1"):
+    """Inserts one inbox message as a platform would deliver it: via SQL on
+    SQLite, via psql on PostgreSQL (the import path is tested on its own)."""
     import subprocess, time  # noqa: E401
+    now = int(time.time())
+    quoted = body.replace("'", "''")
     sql = ("INSERT INTO messages (workspace_id, channel_id, kind, platform_id, body, created_at, "
-           f"received_at, updated_at) VALUES ({ws}, {channel}, 'comment', 'p1', 'Hej!', "
-           f"{int(time.time())}, {int(time.time())}, {int(time.time())}) RETURNING id")
+           f"received_at, updated_at) VALUES ({ws}, {channel}, 'comment', '{platform_id}', "
+           f"'{quoted}', {now}, {now}, {now}) RETURNING id")
     if server.db_url.startswith("postgresql://"):
         out = subprocess.run(["psql", server.db_url, "-tAc", sql], capture_output=True, text=True,
                              check=True).stdout

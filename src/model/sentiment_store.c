@@ -1,0 +1,138 @@
+/* sentiment_store: the rows behind learning from corrections: one learner
+ * blob per workspace and the log of corrections, plus message tags. The
+ * bytes are the text part's business; here they are only kept safely. */
+#include "model/internal.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int decode(const char *b64, struct buf *b, struct error *err)
+{
+    size_t len = strlen(b64), max = len / 4 * 3 + 3, n = 0;
+    if (len == 0)
+        return 0;
+    buf_reserve(b, max);
+    if (sodium_base642bin((unsigned char *)b->data + b->len, max, b64, len, NULL, &n, NULL,
+                          sodium_base64_VARIANT_ORIGINAL))
+        return error_set(err, ERR_INTERNAL, "the stored sentiment learner is not valid base64");
+    b->len += n;
+    return 0;
+}
+
+static int read_blob(struct db *db, int64_t workspace_id, struct buf *b, int64_t *corrections,
+                     bool lock, struct error *err)
+{
+    if (lock && db_run(db, err,
+                       "INSERT INTO sentiment_learners (workspace_id, updated_at) VALUES (?, ?) "
+                       "ON CONFLICT (workspace_id) DO NOTHING",
+                       "ii", workspace_id, time_now()) < 0)
+        return -1;
+    /* SQLite's BEGIN IMMEDIATE already holds the write lock; PostgreSQL
+     * needs the row locked so two corrections do not both start from the
+     * same learner and one of them is lost. */
+    const char *sql = lock && db_backend(db) == DB_POSTGRES
+                          ? "SELECT model, corrections FROM sentiment_learners "
+                            "WHERE workspace_id = ? FOR UPDATE"
+                          : "SELECT model, corrections FROM sentiment_learners "
+                            "WHERE workspace_id = ?";
+    struct db_stmt *st = db_query(db, err, sql, "i", workspace_id);
+    if (!st)
+        return -1;
+    int rc = 0;
+    *corrections = 0;
+    if (db_has_row(st)) {
+        *corrections = db_col_int(st, 1);
+        rc = decode(db_col_text(st, 0), b, err);
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int learner_blob_lock(struct db *db, int64_t workspace_id, struct buf *b, int64_t *corrections,
+                      struct error *err)
+{
+    return read_blob(db, workspace_id, b, corrections, true, err);
+}
+
+int learner_blob_get(struct db *db, int64_t workspace_id, struct buf *b, int64_t *corrections,
+                     struct error *err)
+{
+    return read_blob(db, workspace_id, b, corrections, false, err);
+}
+
+int learner_blob_store(struct db *db, int64_t workspace_id, const void *p, size_t n,
+                       int64_t corrections, struct error *err)
+{
+    size_t len = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = xmalloc(len);
+    sodium_bin2base64(b64, len, p, n, sodium_base64_VARIANT_ORIGINAL);
+    int64_t rc = db_run(db, err,
+                        "INSERT INTO sentiment_learners (workspace_id, model, corrections, "
+                        "updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (workspace_id) DO UPDATE "
+                        "SET model = excluded.model, corrections = excluded.corrections, "
+                        "updated_at = excluded.updated_at",
+                        "itii", workspace_id, b64, corrections, time_now());
+    free(b64);
+    return rc < 0 ? -1 : 0;
+}
+
+int sentiment_correction_record(struct db *db, int64_t workspace_id, int64_t message_id,
+                                const char *body, const char *previous, const char *label,
+                                double score, int64_t user_id, struct error *err)
+{
+    int64_t *uid = user_id ? &user_id : NULL;
+    int64_t now = time_now();
+    if (db_run(db, err,
+               "INSERT INTO sentiment_corrections (workspace_id, message_id, body, previous, "
+               "label, user_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+               "iitttIi", workspace_id, message_id, body, previous, label, uid, now) < 0)
+        return -1;
+    int64_t n = db_run(db, err,
+                       "UPDATE messages SET sentiment = ?, sentiment_score = ?, updated_at = ? "
+                       "WHERE id = ? AND workspace_id = ?",
+                       "tdiii", label, score, now, message_id, workspace_id);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        return error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace",
+                         (long long)message_id);
+    char detail[64];
+    snprintf(detail, sizeof detail, "sentiment %s -> %s", previous ? previous : "none", label);
+    return audit_record(db, workspace_id, user_id, "correct", "message", message_id, detail, err);
+}
+
+int message_tag(struct db *db, int64_t message_id, int64_t tag_id, struct error *err)
+{
+    return db_run(db, err,
+                  "INSERT INTO message_tags (message_id, tag_id) VALUES (?, ?) "
+                  "ON CONFLICT DO NOTHING",
+                  "ii", message_id, tag_id) < 0
+               ? -1
+               : 0;
+}
+
+int tag_rules_load(struct db *db, int64_t workspace_id, struct arena *a, int64_t **ids,
+                   char ***rules, struct error *err)
+{
+    int64_t count = 0;
+    if (db_scalar(db, err, &count,
+                  "SELECT COUNT(*) FROM tags WHERE workspace_id = ? AND rule <> ''", "i",
+                  workspace_id) < 0)
+        return -1;
+    *ids = arena_alloc(a, sizeof **ids * (size_t)(count + 1));
+    *rules = arena_alloc(a, sizeof **rules * (size_t)(count + 1));
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT id, rule FROM tags WHERE workspace_id = ? AND rule <> '' "
+                                  "ORDER BY id",
+                                  "i", workspace_id);
+    if (!st)
+        return -1;
+    int n = 0, rc = db_has_row(st);
+    for (; rc == 1 && n < count; rc = db_step(st, err), n++) {
+        (*ids)[n] = db_col_int(st, 0);
+        (*rules)[n] = arena_strdup(a, db_col_text(st, 1));
+    }
+    db_finalize(st);
+    return rc < 0 ? -1 : n;
+}
