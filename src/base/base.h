@@ -131,6 +131,21 @@ int time_parse_iso(const char *s, int64_t *t);
 int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d);
 void time_civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d);
 
+/* ---- time zones --------------------------------------------------------
+ * IANA zones read from /usr/share/zoneinfo, for cutting local days, weeks
+ * and months in reports. Instants stay UTC everywhere else. */
+struct tz;
+/* "Europe/Stockholm". Caller frees with tz_free. NULL and err if unknown. */
+struct tz *tz_load(const char *name, struct error *err);
+void tz_free(struct tz *z);
+const char *tz_name(const struct tz *z);
+/* Seconds east of UTC in force at instant t. */
+int32_t tz_offset(const struct tz *z, int64_t t);
+/* The local calendar day (days since 1970-01-01) that instant t falls on. */
+int64_t tz_local_day(const struct tz *z, int64_t t);
+/* The instant local day `day` begins. */
+int64_t tz_day_start(const struct tz *z, int64_t day);
+
 /* ---- strings ---------------------------------------------------------- */
 bool str_eq(const char *a, const char *b);
 bool str_starts_with(const char *s, const char *prefix);
