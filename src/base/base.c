@@ -231,7 +231,7 @@ struct arena_block {
 
 void *arena_alloc(struct arena *a, size_t n)
 {
-    size_t align = sizeof(max_align_t);
+    size_t align = _Alignof(max_align_t);
     n = (n + align - 1) / align * align;
     if (n == 0)
         n = align;
@@ -290,6 +290,57 @@ void arena_free(struct arena *a)
         blk = next;
     }
     a->head = NULL;
+}
+
+/* ---- int64 hash map --------------------------------------------------- */
+
+static size_t imap_slot(const struct imap *m, int64_t key)
+{
+    uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15u; /* Fibonacci hashing */
+    size_t i = (size_t)(h >> 17) & (m->cap - 1);
+    while (m->used[i] && m->keys[i] != key)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+int64_t *imap_get(const struct imap *m, int64_t key)
+{
+    if (!m->cap)
+        return NULL;
+    size_t i = imap_slot(m, key);
+    return m->used[i] ? &m->vals[i] : NULL;
+}
+
+int64_t *imap_put(struct imap *m, int64_t key, int64_t val)
+{
+    if ((m->len + 1) * 4 > m->cap * 3) { /* keep the load under 3/4 */
+        struct imap old = *m;
+        m->cap = old.cap ? old.cap * 2 : 16;
+        m->keys = xcalloc(m->cap, sizeof *m->keys);
+        m->vals = xcalloc(m->cap, sizeof *m->vals);
+        m->used = xcalloc(m->cap, 1);
+        m->len = 0;
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.used[i])
+                imap_put(m, old.keys[i], old.vals[i]);
+        imap_free(&old);
+    }
+    size_t i = imap_slot(m, key);
+    if (!m->used[i]) {
+        m->used[i] = 1;
+        m->keys[i] = key;
+        m->len++;
+    }
+    m->vals[i] = val;
+    return &m->vals[i];
+}
+
+void imap_free(struct imap *m)
+{
+    free(m->keys);
+    free(m->vals);
+    free(m->used);
+    *m = (struct imap){0};
 }
 
 /* ---- logging --------------------------------------------------------- */

@@ -104,6 +104,20 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 
+/* ---- int64 hash map ----------------------------------------------------
+ * Maps int64 keys to int64 values (e.g. an id to an index), open addressing.
+ * Grows as needed; zero-initialise, free with imap_free. */
+struct imap {
+    int64_t *keys, *vals;
+    uint8_t *used;
+    size_t cap, len;
+};
+/* The value for key, or NULL. The pointer is valid until the next put. */
+int64_t *imap_get(const struct imap *m, int64_t key);
+/* Sets key to val; returns the stored value's slot. */
+int64_t *imap_put(struct imap *m, int64_t key, int64_t val);
+void imap_free(struct imap *m);
+
 /* ---- logging ---------------------------------------------------------
  * One line per event on stderr: time, level, message. */
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_QUIET };

@@ -136,7 +136,17 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
         rc = db_step(st, err);
     }
     db_finalize(st);
-    return rc < 0 ? -1 : UPSERT_INSERTED;
+    if (rc < 0)
+        return -1;
+    /* An answer from the organisation: the question's first response time
+     * is what response-time reports read. */
+    if (m->is_own && parent &&
+        db_run(db, err,
+               "UPDATE messages SET first_response_at = ? WHERE id = ? AND workspace_id = ? "
+               "AND is_own = 0 AND (first_response_at IS NULL OR first_response_at > ?)",
+               "iiii", m->created_at, *parent, workspace_id, m->created_at) < 0)
+        return -1;
+    return UPSERT_INSERTED;
 }
 
 json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,

@@ -518,6 +518,21 @@ static const int64_t *opt(const int64_t *v)
     return *v >= 0 ? v : NULL;
 }
 
+/* Keeps the variant's latest numbers (what reports read) when the snapshot
+ * at `taken_at` is at least as new as the one they came from. */
+static int refresh_latest(struct db *db, int64_t variant_id, int64_t taken_at,
+                          const int64_t v[PM_COUNT], struct error *err)
+{
+    return db_run(db, err,
+                  "UPDATE post_variants SET m_at = ?, m_reach = ?, m_impressions = ?, "
+                  "m_reactions = ?, m_comments = ?, m_shares = ?, m_saves = ?, m_clicks = ?, "
+                  "m_video_views = ? WHERE id = ? AND (m_at IS NULL OR m_at <= ?)",
+                  "iIIIIIIIIii", taken_at, opt(&v[0]), opt(&v[1]), opt(&v[2]), opt(&v[3]),
+                  opt(&v[4]), opt(&v[5]), opt(&v[6]), opt(&v[7]), variant_id, taken_at) < 0
+               ? -1
+               : 0;
+}
+
 int post_metrics_add(struct db *db, int64_t variant_id, int64_t taken_at,
                      const int64_t values[PM_COUNT], struct error *err)
 {
@@ -535,6 +550,8 @@ int post_metrics_add(struct db *db, int64_t variant_id, int64_t taken_at,
     if (same)
         return UPSERT_UNCHANGED;
     const int64_t *v = values;
+    if (refresh_latest(db, variant_id, taken_at, values, err))
+        return -1;
     if (exists)
         return db_run(db, err,
                       "UPDATE post_metrics SET reach = ?, impressions = ?, reactions = ?, "

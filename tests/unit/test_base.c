@@ -92,7 +92,7 @@ static void test_buf_and_arena(void **state)
     memset(big, 1, 100000);
     char *s = arena_printf(&a, "%s-%d", "x", 42);
     assert_string_equal(s, "x-42");
-    assert_int_equal((uintptr_t)arena_alloc(&a, 3) % sizeof(max_align_t), 0);
+    assert_int_equal((uintptr_t)arena_alloc(&a, 3) % _Alignof(max_align_t), 0);
     arena_free(&a);
 }
 
@@ -107,12 +107,37 @@ static void test_str_to_i64(void **state)
     assert_int_equal(str_to_i64("", &v), -1);
 }
 
+static void test_imap(void **state)
+{
+    struct imap m = {0};
+    assert_null(imap_get(&m, 7));
+    /* Against a plain array as the reference, with keys that collide in the
+     * low bits and negative keys. */
+    static int64_t ref[20000];
+    for (int64_t i = 0; i < 20000; i++) {
+        int64_t key = (i - 10000) * 4096;
+        imap_put(&m, key, i * 3);
+        ref[i] = i * 3;
+    }
+    imap_put(&m, -10000 * 4096, 42);
+    ref[0] = 42;
+    assert_int_equal(m.len, 20000);
+    for (int64_t i = 0; i < 20000; i++) {
+        int64_t *v = imap_get(&m, (i - 10000) * 4096);
+        assert_non_null(v);
+        assert_int_equal(*v, ref[i]);
+    }
+    assert_null(imap_get(&m, 1));
+    imap_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_civil_matches_timegm), cmocka_unit_test(test_iso_parse),
         cmocka_unit_test(test_iso_format),           cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_buf_and_arena),        cmocka_unit_test(test_str_to_i64),
+        cmocka_unit_test(test_imap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
