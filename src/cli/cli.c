@@ -16,6 +16,7 @@ static const struct command commands[] = {
     {"migrate", cmd_migrate, "bring the database schema up to date"},
     {"user", cmd_user, "add, list and give API tokens to users"},
     {"demo", cmd_demo, "fill a database with a realistic demo organisation"},
+    {"report", cmd_report, "KPIs by channel, campaign, format, theme or period"},
     {"version", cmd_version, "print the version"},
     {"sentiment", cmd_sentiment, "label texts' sentiment (stdin) or --eval a labelled file"},
 };

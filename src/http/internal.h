@@ -81,6 +81,7 @@ void h_message_list(struct request *r);
 void h_message_get(struct request *r);
 void h_message_update(struct request *r);
 void h_sentiment_preview(struct request *r);
+void h_analytics(struct request *r);
 void h_user_list(struct request *r);
 void h_user_create(struct request *r);
 void h_token_list(struct request *r);

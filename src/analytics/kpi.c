@@ -1,0 +1,787 @@
+/* kpi: one pass over the period's posts, messages and follower counts,
+ * accumulating the sums of docs/metrics.md per group, then turning them into
+ * rates. Groups are keyed by an integer (an id, a local day, week or month
+ * number) through a hash map, so a year by day is as cheap as a total. */
+#include "analytics/analytics.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY 86400
+
+const char *const analytics_kpis[] = {
+    "posts",       "posts_per_week", "reach",        "impressions",  "reactions",
+    "comments",    "shares",         "saves",        "interactions", "clicks",
+    "video_views", "er_reach",       "er_impressions", "er_followers", "ctr",
+    "followers_start", "followers_end", "follower_growth", "follower_growth_pct",
+    "incoming",    "answered",       "response_rate", "median_response_seconds", NULL};
+
+struct group {
+    int64_t key;
+    int64_t posts, reach, impressions, reactions, comments, shares, saves, clicks, video_views;
+    int64_t interactions;
+    int64_t er_reach_num, er_reach_den, er_impr_num, er_impr_den, ctr_num, ctr_den;
+    int64_t incoming, answered;
+    int64_t *waits;
+    size_t nwaits, capwaits;
+    int64_t days; /* days the group spans, for posts per week and ER by followers */
+    /* ER by followers: per-day sums, indexed by day - first_day */
+    double *day_inter, *day_followers;
+    int64_t followers_start, followers_end;
+    bool has_followers;
+};
+
+struct channel_info {
+    int64_t id;
+    char platform[16], name[200];
+    bool peer;
+};
+
+struct run {
+    struct db *db;
+    int64_t ws;
+    const struct analytics_query *q;
+    struct tz *tz;
+    int64_t first_day, ndays;
+    struct channel_info *channels;
+    size_t nchannels;
+    struct imap channel_index;
+    struct imap groups_index; /* key -> index in groups */
+    struct group *groups;
+    size_t ngroups, capgroups;
+    struct imap post_tags_first; /* post id -> index of its first tag in tag_ids, -1 none */
+    int64_t *tag_ids, *tag_next; /* a linked list per post */
+    size_t ntags, captags;
+};
+
+static const char *const dims[] = {"none", "channel", "platform", "campaign", "format",
+                                   "tag",  "day",     "week",     "month",    NULL};
+static const char *const platforms[] = {"facebook", "instagram", "x",       "linkedin",
+                                        "tiktok",   "youtube",   "mastodon", "threads",
+                                        "bluesky",  "other",     NULL};
+extern const char *const post_formats[]; /* model/entity.c */
+
+static int index_of(const char *const *set, const char *s)
+{
+    for (int i = 0; set[i]; i++)
+        if (str_eq(set[i], s))
+            return i;
+    return -1;
+}
+
+/* ---- query ------------------------------------------------------------------ */
+
+static int query_int_param(json_t *q, const char *name, int64_t *out, struct error *err)
+{
+    const char *s = json_string_value(json_object_get(q, name));
+    if (s && (str_to_i64(s, out) || *out < 1))
+        return error_field(err, ERR_INVALID, name, "parameter '%s' must be an id", name);
+    return 0;
+}
+
+static int local_date(const char *s, struct tz *tz, int64_t *day, struct error *err,
+                      const char *name)
+{
+    int64_t t;
+    if (!s || strlen(s) != 10 || time_parse_iso(s, &t))
+        return error_field(err, ERR_INVALID, name,
+                           "parameter '%s' must be a date such as 2026-10-01", name);
+    *day = t / DAY;
+    (void)tz;
+    return 0;
+}
+
+int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
+                          struct analytics_query *out, struct error *err)
+{
+    static const char *const known[] = {"since", "until", "by", "compare", "channel",
+                                        "campaign", NULL};
+    memset(out, 0, sizeof *out);
+    const char *key;
+    json_t *v;
+    json_object_foreach(q, key, v) {
+        if (index_of(known, key) < 0)
+            return error_field(err, ERR_INVALID, key, "unknown parameter '%s'", key);
+        if (!json_is_string(v))
+            return error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
+    }
+    json_t *ws = entity_get(db, &entity_workspace, 0, workspace_id, err);
+    if (!ws)
+        return -1;
+    struct tz *tz = tz_load(json_string_value(json_object_get(ws, "timezone")), err);
+    json_decref(ws);
+    if (!tz)
+        return -1;
+    int rc = -1;
+    int64_t today = tz_local_day(tz, time_now()), since_day, until_day;
+    const char *since = json_string_value(json_object_get(q, "since"));
+    const char *until = json_string_value(json_object_get(q, "until"));
+    if (until) {
+        if (local_date(until, tz, &until_day, err, "until"))
+            goto done;
+    } else {
+        until_day = today + 1;
+    }
+    if (since) {
+        if (local_date(since, tz, &since_day, err, "since"))
+            goto done;
+    } else {
+        since_day = until_day - 28;
+    }
+    if (until_day <= since_day) {
+        error_field(err, ERR_INVALID, "until", "'until' must be after 'since'");
+        goto done;
+    }
+    if (until_day - since_day > ANALYTICS_MAX_DAYS) {
+        error_field(err, ERR_LIMIT, "since", "a report covers at most %d days",
+                    ANALYTICS_MAX_DAYS);
+        goto done;
+    }
+    out->since = tz_day_start(tz, since_day);
+    out->until = tz_day_start(tz, until_day);
+    int y;
+    unsigned m, d;
+    time_civil_from_days(since_day, &y, &m, &d);
+    snprintf(out->since_date, sizeof out->since_date, "%04d-%02u-%02u", y, m, d);
+    time_civil_from_days(until_day, &y, &m, &d);
+    snprintf(out->until_date, sizeof out->until_date, "%04d-%02u-%02u", y, m, d);
+    const char *by = json_string_value(json_object_get(q, "by"));
+    int dim = by ? index_of(dims, by) : BY_NONE;
+    if (dim < 0) {
+        error_field(err, ERR_INVALID, "by",
+                    "parameter 'by' must be none, channel, platform, campaign, format, tag, day, "
+                    "week or month");
+        goto done;
+    }
+    out->by = (enum analytics_dim)dim;
+    const char *cmp = json_string_value(json_object_get(q, "compare"));
+    if (cmp && !str_eq(cmp, "previous") && !str_eq(cmp, "none")) {
+        error_field(err, ERR_INVALID, "compare", "parameter 'compare' must be 'previous' or 'none'");
+        goto done;
+    }
+    out->compare = cmp && str_eq(cmp, "previous");
+    if (query_int_param(q, "channel", &out->channel_id, err) ||
+        query_int_param(q, "campaign", &out->campaign_id, err))
+        goto done;
+    rc = 0;
+done:
+    tz_free(tz);
+    return rc;
+}
+
+/* ---- groups ------------------------------------------------------------------- */
+
+static struct group *group_for(struct run *r, int64_t key)
+{
+    int64_t *ix = imap_get(&r->groups_index, key);
+    if (ix)
+        return &r->groups[*ix];
+    if (r->ngroups == r->capgroups) {
+        r->capgroups = r->capgroups ? r->capgroups * 2 : 16;
+        r->groups = xrealloc(r->groups, r->capgroups * sizeof *r->groups);
+    }
+    struct group *g = &r->groups[r->ngroups];
+    memset(g, 0, sizeof *g);
+    g->key = key;
+    imap_put(&r->groups_index, key, (int64_t)r->ngroups++);
+    return g;
+}
+
+/* Monday-first ISO week number since the epoch's week, and months as
+ * year*12+month: integers that sort in time order. */
+static int64_t week_of(int64_t day)
+{
+    return (day + 3) >= 0 ? (day + 3) / 7 : (day + 3 - 6) / 7; /* 1970-01-01 was a Thursday */
+}
+
+static int64_t month_of(int64_t day)
+{
+    int y;
+    unsigned m, d;
+    time_civil_from_days(day, &y, &m, &d);
+    return (int64_t)y * 12 + (m - 1);
+}
+
+/* The period key of a local day, for the period dimensions. */
+static int64_t period_key(enum analytics_dim by, int64_t day)
+{
+    return by == BY_DAY ? day : by == BY_WEEK ? week_of(day) : month_of(day);
+}
+
+static bool is_period(enum analytics_dim by)
+{
+    return by == BY_DAY || by == BY_WEEK || by == BY_MONTH;
+}
+
+/* Keys for what does not depend on a post: channel-level metrics. */
+static bool key_of_channel_day(const struct run *r, const struct channel_info *c, int64_t day,
+                               int64_t *key)
+{
+    switch (r->q->by) {
+    case BY_NONE: *key = 0; return true;
+    case BY_CHANNEL: *key = c->id; return true;
+    case BY_PLATFORM: *key = index_of(platforms, c->platform); return true;
+    case BY_DAY:
+    case BY_WEEK:
+    case BY_MONTH: *key = period_key(r->q->by, day); return true;
+    default: return false; /* campaign, format, tag: not a property of a channel-day */
+    }
+}
+
+static void add_wait(struct group *g, int64_t w)
+{
+    if (g->nwaits == g->capwaits) {
+        g->capwaits = g->capwaits ? g->capwaits * 2 : 64;
+        g->waits = xrealloc(g->waits, g->capwaits * sizeof *g->waits);
+    }
+    g->waits[g->nwaits++] = w;
+}
+
+static void ensure_days(struct run *r, struct group *g)
+{
+    if (!g->day_inter) {
+        g->day_inter = xcalloc((size_t)r->ndays, sizeof *g->day_inter);
+        g->day_followers = xcalloc((size_t)r->ndays, sizeof *g->day_followers);
+    }
+}
+
+/* ---- loading -------------------------------------------------------------------- */
+
+static int load_channels(struct run *r, struct error *err)
+{
+    struct db_stmt *st = db_query(r->db, err,
+                                  "SELECT id, platform, name, is_peer FROM channels "
+                                  "WHERE workspace_id = ? ORDER BY id",
+                                  "i", r->ws);
+    if (!st)
+        return -1;
+    int rc = db_has_row(st);
+    size_t cap = 0;
+    for (; rc == 1; rc = db_step(st, err)) {
+        if (r->nchannels == cap) {
+            cap = cap ? cap * 2 : 16;
+            r->channels = xrealloc(r->channels, cap * sizeof *r->channels);
+        }
+        struct channel_info *c = &r->channels[r->nchannels];
+        c->id = db_col_int(st, 0);
+        snprintf(c->platform, sizeof c->platform, "%s", db_col_text(st, 1));
+        snprintf(c->name, sizeof c->name, "%s", db_col_text(st, 2));
+        c->peer = db_col_int(st, 3) != 0;
+        imap_put(&r->channel_index, c->id, (int64_t)r->nchannels++);
+    }
+    db_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static const struct channel_info *channel(const struct run *r, int64_t id)
+{
+    int64_t *ix = imap_get(&r->channel_index, id);
+    return ix ? &r->channels[*ix] : NULL;
+}
+
+/* Counted in the organisation's numbers: its own channels, and the one asked for. */
+static bool counts(const struct run *r, const struct channel_info *c)
+{
+    return c && !c->peer && (!r->q->channel_id || c->id == r->q->channel_id);
+}
+
+static int load_tags(struct run *r, struct error *err)
+{
+    struct db_stmt *st = db_query(r->db, err,
+                                  "SELECT pt.post_id, pt.tag_id FROM post_tags pt "
+                                  "JOIN posts p ON p.id = pt.post_id WHERE p.workspace_id = ? "
+                                  "ORDER BY pt.post_id, pt.tag_id DESC",
+                                  "i", r->ws);
+    if (!st)
+        return -1;
+    int rc = db_has_row(st);
+    for (; rc == 1; rc = db_step(st, err)) {
+        int64_t post = db_col_int(st, 0);
+        if (r->ntags == r->captags) {
+            r->captags = r->captags ? r->captags * 2 : 64;
+            r->tag_ids = xrealloc(r->tag_ids, r->captags * sizeof *r->tag_ids);
+            r->tag_next = xrealloc(r->tag_next, r->captags * sizeof *r->tag_next);
+        }
+        int64_t *head = imap_get(&r->post_tags_first, post);
+        r->tag_ids[r->ntags] = db_col_int(st, 1);
+        r->tag_next[r->ntags] = head ? *head : -1;
+        imap_put(&r->post_tags_first, post, (int64_t)r->ntags++);
+    }
+    db_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Calls fn for each group key a post (or a message on it) belongs to. */
+static void post_keys(struct run *r, const struct channel_info *c, int64_t day, int64_t post,
+                      int64_t campaign, const char *format, void (*fn)(struct run *, int64_t, void *),
+                      void *arg)
+{
+    int64_t key;
+    switch (r->q->by) {
+    case BY_CAMPAIGN: fn(r, campaign, arg); return; /* 0: no campaign */
+    case BY_FORMAT: fn(r, index_of(post_formats, format), arg); return;
+    case BY_TAG: {
+        int64_t *ix = post ? imap_get(&r->post_tags_first, post) : NULL;
+        if (!ix) {
+            fn(r, 0, arg); /* untagged */
+            return;
+        }
+        for (int64_t i = *ix; i >= 0; i = r->tag_next[i])
+            fn(r, r->tag_ids[i], arg);
+        return;
+    }
+    default:
+        if (key_of_channel_day(r, c, day, &key))
+            fn(r, key, arg);
+    }
+}
+
+struct post_row {
+    int64_t day;
+    const int64_t *m; /* reach, impressions, reactions, comments, shares, saves, clicks, views */
+    const bool *has;
+};
+
+static void add_post(struct run *r, int64_t key, void *arg)
+{
+    const struct post_row *p = arg;
+    struct group *g = group_for(r, key);
+    const int64_t *m = p->m;
+    const bool *h = p->has;
+    g->posts++;
+    g->reach += h[0] ? m[0] : 0;
+    g->impressions += h[1] ? m[1] : 0;
+    g->reactions += h[2] ? m[2] : 0;
+    g->comments += h[3] ? m[3] : 0;
+    g->shares += h[4] ? m[4] : 0;
+    g->saves += h[5] ? m[5] : 0;
+    g->clicks += h[6] ? m[6] : 0;
+    g->video_views += h[7] ? m[7] : 0;
+    bool any = h[2] || h[3] || h[4] || h[5];
+    int64_t inter = (h[2] ? m[2] : 0) + (h[3] ? m[3] : 0) + (h[4] ? m[4] : 0) + (h[5] ? m[5] : 0);
+    g->interactions += inter;
+    if (any && h[0]) {
+        g->er_reach_num += inter;
+        g->er_reach_den += m[0];
+    }
+    if (any && h[1]) {
+        g->er_impr_num += inter;
+        g->er_impr_den += m[1];
+    }
+    if (h[6] && h[1]) {
+        g->ctr_num += m[6];
+        g->ctr_den += m[1];
+    }
+    if (g->day_inter && any)
+        g->day_inter[p->day - r->first_day] += (double)inter;
+}
+
+static int load_posts(struct run *r, struct error *err)
+{
+    struct buf sql = {0};
+    buf_puts(&sql, "SELECT v.channel_id, v.published_at, p.id, p.campaign_id, p.format, v.m_reach, "
+                   "v.m_impressions, v.m_reactions, v.m_comments, v.m_shares, v.m_saves, "
+                   "v.m_clicks, v.m_video_views FROM post_variants v "
+                   "JOIN posts p ON p.id = v.post_id WHERE p.workspace_id = ? "
+                   "AND v.published_at >= ? AND v.published_at < ?");
+    if (r->q->campaign_id)
+        buf_puts(&sql, " AND p.campaign_id = ?");
+    struct db_stmt *st = db_prepare(r->db, sql.data, err);
+    buf_free(&sql);
+    if (!st)
+        return -1;
+    db_bind_int(st, 1, r->ws);
+    db_bind_int(st, 2, r->q->since);
+    db_bind_int(st, 3, r->q->until);
+    if (r->q->campaign_id)
+        db_bind_int(st, 4, r->q->campaign_id);
+    int rc;
+    while ((rc = db_step(st, err)) == 1) {
+        const struct channel_info *c = channel(r, db_col_int(st, 0));
+        if (!counts(r, c))
+            continue;
+        int64_t m[8];
+        bool has[8];
+        for (int i = 0; i < 8; i++) {
+            has[i] = !db_col_null(st, 5 + i);
+            m[i] = db_col_int(st, 5 + i);
+        }
+        struct post_row row = {.day = tz_local_day(r->tz, db_col_int(st, 1)), .m = m, .has = has};
+        post_keys(r, c, row.day, db_col_int(st, 2), db_col_int(st, 3), db_col_text(st, 4),
+                  add_post, &row);
+    }
+    db_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+struct message_row {
+    int64_t wait; /* -1: not answered */
+};
+
+static void add_message(struct run *r, int64_t key, void *arg)
+{
+    const struct message_row *m = arg;
+    struct group *g = group_for(r, key);
+    g->incoming++;
+    if (m->wait >= 0) {
+        g->answered++;
+        add_wait(g, m->wait);
+    }
+}
+
+static int load_messages(struct run *r, struct error *err)
+{
+    struct buf sql = {0};
+    buf_puts(&sql, "SELECT m.channel_id, m.created_at, m.first_response_at, p.id, p.campaign_id, "
+                   "p.format FROM messages m LEFT JOIN post_variants v ON v.id = m.variant_id "
+                   "LEFT JOIN posts p ON p.id = v.post_id WHERE m.workspace_id = ? "
+                   "AND m.is_own = 0 AND m.created_at >= ? AND m.created_at < ?");
+    if (r->q->campaign_id)
+        buf_puts(&sql, " AND p.campaign_id = ?");
+    struct db_stmt *st = db_prepare(r->db, sql.data, err);
+    buf_free(&sql);
+    if (!st)
+        return -1;
+    db_bind_int(st, 1, r->ws);
+    db_bind_int(st, 2, r->q->since);
+    db_bind_int(st, 3, r->q->until);
+    if (r->q->campaign_id)
+        db_bind_int(st, 4, r->q->campaign_id);
+    int rc;
+    while ((rc = db_step(st, err)) == 1) {
+        const struct channel_info *c = channel(r, db_col_int(st, 0));
+        if (!counts(r, c))
+            continue;
+        int64_t created = db_col_int(st, 1);
+        struct message_row row = {.wait = db_col_null(st, 2) ? -1 : db_col_int(st, 2) - created};
+        if (row.wait < -1)
+            row.wait = 0; /* an answer dated before the question: clocks differ */
+        post_keys(r, c, tz_local_day(r->tz, created), db_col_int(st, 3), db_col_int(st, 4),
+                  db_col_text(st, 5), add_message, &row);
+    }
+    db_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Followers per channel and day (the latest count on or before the day),
+ * summed into each group's days, and each group's start and end counts. */
+static int load_followers(struct run *r, struct error *err)
+{
+    if (r->q->by == BY_CAMPAIGN || r->q->by == BY_FORMAT || r->q->by == BY_TAG)
+        return 0;
+    int64_t *daily = xmalloc((size_t)r->ndays * sizeof *daily);
+    int rc = 0;
+    for (size_t ci = 0; ci < r->nchannels && rc == 0; ci++) {
+        const struct channel_info *c = &r->channels[ci];
+        if (!counts(r, c))
+            continue;
+        /* The count before the period, then every count inside it. */
+        struct db_stmt *st = db_query(r->db, err,
+                                      "SELECT taken_at, followers FROM channel_metrics "
+                                      "WHERE channel_id = ? AND followers IS NOT NULL AND "
+                                      "taken_at < ? AND taken_at >= COALESCE((SELECT MAX(taken_at) "
+                                      "FROM channel_metrics WHERE channel_id = ? AND taken_at < ? "
+                                      "AND followers IS NOT NULL), ?) ORDER BY taken_at",
+                                      "iiiii", c->id, r->q->until, c->id, r->q->since, r->q->since);
+        if (!st) {
+            rc = -1;
+            break;
+        }
+        /* Rows come in time order: first those before the period (only the
+         * latest matters), then each day's. */
+        int64_t current = -1, before = -1;
+        int step = db_has_row(st);
+        while (step == 1 && db_col_int(st, 0) < r->q->since) {
+            before = current = db_col_int(st, 1);
+            step = db_step(st, err);
+        }
+        for (int64_t d = 0; d < r->ndays && step >= 0; d++) {
+            int64_t day_end = tz_day_start(r->tz, r->first_day + d + 1);
+            while (step == 1 && db_col_int(st, 0) < day_end) {
+                current = db_col_int(st, 1);
+                step = db_step(st, err);
+            }
+            daily[d] = current;
+        }
+        if (step < 0)
+            rc = -1;
+        int64_t start = before >= 0 ? before : daily[0];
+        db_finalize(st);
+        if (rc)
+            break;
+        for (int64_t d = 0; d < r->ndays; d++) {
+            int64_t key;
+            if (!key_of_channel_day(r, c, r->first_day + d, &key))
+                continue;
+            struct group *g = group_for(r, key);
+            ensure_days(r, g);
+            if (daily[d] > 0)
+                g->day_followers[d] += (double)daily[d];
+        }
+        /* Start and end per group: for period groups, the group's own first
+         * and last day; otherwise the whole period's. */
+        for (int64_t d = 0; d < r->ndays; d++) {
+            int64_t key;
+            if (!key_of_channel_day(r, c, r->first_day + d, &key))
+                continue;
+            struct group *g = group_for(r, key);
+            bool first_of_group = !is_period(r->q->by) ? d == 0
+                                  : d == 0 || period_key(r->q->by, r->first_day + d - 1) != key;
+            bool last_of_group = !is_period(r->q->by)
+                                     ? d == r->ndays - 1
+                                     : d == r->ndays - 1 ||
+                                           period_key(r->q->by, r->first_day + d + 1) != key;
+            int64_t at_start = d == 0 ? start : daily[d - 1] >= 0 ? daily[d - 1] : daily[d];
+            if (first_of_group && at_start >= 0) {
+                g->followers_start += at_start;
+                g->has_followers = true;
+            }
+            if (last_of_group && daily[d] >= 0)
+                g->followers_end += daily[d];
+        }
+    }
+    free(daily);
+    return rc;
+}
+
+/* ---- the report ----------------------------------------------------------------------- */
+
+static void free_groups(struct run *r)
+{
+    for (size_t i = 0; i < r->ngroups; i++) {
+        free(r->groups[i].waits);
+        free(r->groups[i].day_inter);
+        free(r->groups[i].day_followers);
+    }
+    free(r->groups);
+    r->groups = NULL;
+    r->ngroups = r->capgroups = 0;
+    imap_free(&r->groups_index);
+}
+
+static int aggregate(struct run *r, const struct analytics_query *q, struct error *err)
+{
+    free_groups(r);
+    r->q = q;
+    r->first_day = tz_local_day(r->tz, q->since);
+    r->ndays = tz_local_day(r->tz, q->until - 1) - r->first_day + 1;
+    if (load_followers(r, err) || load_posts(r, err) || load_messages(r, err))
+        return -1;
+    return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static json_t *ratio(int64_t num, int64_t den)
+{
+    return den > 0 ? json_real((double)num / (double)den) : json_null();
+}
+
+/* Days of the group inside the report's range. */
+static int64_t group_days(const struct run *r, const struct group *g)
+{
+    if (!is_period(r->q->by))
+        return r->ndays;
+    int64_t n = 0;
+    for (int64_t d = 0; d < r->ndays; d++)
+        n += period_key(r->q->by, r->first_day + d) == g->key;
+    return n;
+}
+
+static json_t *kpis(const struct run *r, struct group *g)
+{
+    json_t *o = json_object();
+    int64_t days = group_days(r, g);
+    json_object_set_new(o, "posts", json_integer(g->posts));
+    json_object_set_new(o, "posts_per_week",
+                        days ? json_real((double)g->posts * 7.0 / (double)days) : json_null());
+    json_object_set_new(o, "reach", json_integer(g->reach));
+    json_object_set_new(o, "impressions", json_integer(g->impressions));
+    json_object_set_new(o, "reactions", json_integer(g->reactions));
+    json_object_set_new(o, "comments", json_integer(g->comments));
+    json_object_set_new(o, "shares", json_integer(g->shares));
+    json_object_set_new(o, "saves", json_integer(g->saves));
+    json_object_set_new(o, "interactions", json_integer(g->interactions));
+    json_object_set_new(o, "clicks", json_integer(g->clicks));
+    json_object_set_new(o, "video_views", json_integer(g->video_views));
+    json_object_set_new(o, "er_reach", ratio(g->er_reach_num, g->er_reach_den));
+    json_object_set_new(o, "er_impressions", ratio(g->er_impr_num, g->er_impr_den));
+    json_t *erf = json_null();
+    if (g->day_followers) {
+        double sum = 0;
+        int64_t n = 0;
+        for (int64_t d = 0; d < r->ndays; d++)
+            if (g->day_followers[d] > 0) {
+                sum += g->day_inter[d] / g->day_followers[d];
+                n++;
+            }
+        if (n) {
+            json_decref(erf);
+            erf = json_real(sum / (double)n);
+        }
+    }
+    json_object_set_new(o, "er_followers", erf);
+    json_object_set_new(o, "ctr", ratio(g->ctr_num, g->ctr_den));
+    if (g->has_followers) {
+        json_object_set_new(o, "followers_start", json_integer(g->followers_start));
+        json_object_set_new(o, "followers_end", json_integer(g->followers_end));
+        json_object_set_new(o, "follower_growth",
+                            json_integer(g->followers_end - g->followers_start));
+        json_object_set_new(o, "follower_growth_pct",
+                            g->followers_start > 0
+                                ? json_real((double)(g->followers_end - g->followers_start) /
+                                            (double)g->followers_start)
+                                : json_null());
+    } else {
+        json_object_set_new(o, "followers_start", json_null());
+        json_object_set_new(o, "followers_end", json_null());
+        json_object_set_new(o, "follower_growth", json_null());
+        json_object_set_new(o, "follower_growth_pct", json_null());
+    }
+    json_object_set_new(o, "incoming", json_integer(g->incoming));
+    json_object_set_new(o, "answered", json_integer(g->answered));
+    json_object_set_new(o, "response_rate", ratio(g->answered, g->incoming));
+    json_t *median = json_null();
+    if (g->nwaits) {
+        qsort(g->waits, g->nwaits, sizeof *g->waits, cmp_i64);
+        size_t n = g->nwaits;
+        json_decref(median);
+        median = n % 2 ? json_real((double)g->waits[n / 2])
+                       : json_real(((double)g->waits[n / 2 - 1] + (double)g->waits[n / 2]) / 2);
+    }
+    json_object_set_new(o, "median_response_seconds", median);
+    return o;
+}
+
+static char *name_of(struct db *db, const char *table, int64_t id, int64_t ws, struct arena *a)
+{
+    char sql[120];
+    snprintf(sql, sizeof sql, "SELECT name FROM %s WHERE id = ? AND workspace_id = ?", table);
+    struct db_stmt *st = db_query(db, NULL, sql, "ii", id, ws);
+    char *out = NULL;
+    if (st && db_has_row(st))
+        out = arena_strdup(a, db_col_text(st, 0));
+    db_finalize(st);
+    return out ? out : arena_printf(a, "%s %lld", table, (long long)id);
+}
+
+static char *label(struct run *r, int64_t key, struct arena *a)
+{
+    int y;
+    unsigned m, d;
+    switch (r->q->by) {
+    case BY_NONE: return arena_strdup(a, "total");
+    case BY_CHANNEL: {
+        const struct channel_info *c = channel(r, key);
+        return c ? arena_printf(a, "%s (%s)", c->name, c->platform) : arena_strdup(a, "?");
+    }
+    case BY_PLATFORM: return arena_strdup(a, key >= 0 ? platforms[key] : "?");
+    case BY_FORMAT: return arena_strdup(a, key >= 0 ? post_formats[key] : "?");
+    case BY_CAMPAIGN:
+        return key ? name_of(r->db, "campaigns", key, r->ws, a) : arena_strdup(a, "(no campaign)");
+    case BY_TAG: return key ? name_of(r->db, "tags", key, r->ws, a) : arena_strdup(a, "(untagged)");
+    case BY_DAY:
+        time_civil_from_days(key, &y, &m, &d);
+        return arena_printf(a, "%04d-%02u-%02u", y, m, d);
+    case BY_WEEK: {
+        int64_t thursday = key * 7 - 3 + 3; /* the ISO week's year is its Thursday's */
+        time_civil_from_days(thursday, &y, &m, &d);
+        int64_t jan1 = time_days_from_civil(y, 1, 1);
+        return arena_printf(a, "%04d-W%02lld", y, (long long)((thursday - jan1) / 7 + 1));
+    }
+    case BY_MONTH: return arena_printf(a, "%04lld-%02lld", (long long)(key / 12), (long long)(key % 12 + 1));
+    }
+    return arena_strdup(a, "?");
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const struct group *x = a, *y = b;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static json_t *total_of(struct run *r, const struct analytics_query *q, struct error *err)
+{
+    struct analytics_query t = *q;
+    t.by = BY_NONE;
+    if (aggregate(r, &t, err))
+        return NULL;
+    struct group *g = group_for(r, 0);
+    return kpis(r, g);
+}
+
+json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analytics_query *q,
+                         struct error *err)
+{
+    struct run r = {.db = db, .ws = workspace_id};
+    struct arena a = {0};
+    json_t *out = NULL, *rows = NULL, *total = NULL, *prev = NULL;
+    json_t *ws = entity_get(db, &entity_workspace, 0, workspace_id, err);
+    if (!ws)
+        return NULL;
+    r.tz = tz_load(json_string_value(json_object_get(ws, "timezone")), err);
+    if (!r.tz || load_channels(&r, err) || (q->by == BY_TAG && load_tags(&r, err)))
+        goto done;
+    if (!(total = total_of(&r, q, err)))
+        goto done;
+    if (q->compare) {
+        struct analytics_query pq = *q;
+        int64_t first = tz_local_day(r.tz, q->since), last = tz_local_day(r.tz, q->until - 1);
+        pq.since = tz_day_start(r.tz, first - (last - first + 1));
+        pq.until = q->since;
+        if (!(prev = total_of(&r, &pq, err)))
+            goto done;
+    }
+    rows = json_array();
+    if (q->by != BY_NONE) {
+        if (aggregate(&r, q, err))
+            goto done;
+        qsort(r.groups, r.ngroups, sizeof *r.groups, cmp_group);
+        for (size_t i = 0; i < r.ngroups; i++) {
+            json_t *row = kpis(&r, &r.groups[i]);
+            json_object_set_new(row, "key", json_integer(r.groups[i].key));
+            json_object_set_new(row, "label", json_string(label(&r, r.groups[i].key, &a)));
+            json_array_append_new(rows, row);
+        }
+    }
+    out = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O}", "timezone", tz_name(r.tz), "since",
+                    q->since_date, "until", q->until_date, "by", dims[q->by], "total", total,
+                    "rows", rows);
+    if (prev) {
+        json_object_set(out, "previous", prev);
+        json_t *change = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(total, k, v) {
+            json_t *pv = json_object_get(prev, k);
+            if (json_is_number(v) && json_is_number(pv)) {
+                double now = json_number_value(v), before = json_number_value(pv);
+                json_object_set_new(change, k,
+                                    json_pack("{s:f, s:o}", "absolute", now - before, "relative",
+                                              before != 0 ? json_real((now - before) / before)
+                                                          : json_null()));
+            }
+        }
+        json_object_set_new(out, "change", change);
+    }
+done:
+    json_decref(ws);
+    json_decref(rows);
+    json_decref(total);
+    json_decref(prev);
+    free_groups(&r);
+    free(r.channels);
+    imap_free(&r.channel_index);
+    imap_free(&r.post_tags_first);
+    free(r.tag_ids);
+    free(r.tag_next);
+    tz_free(r.tz);
+    arena_free(&a);
+    return out;
+}
