@@ -13,12 +13,17 @@ const char *text_lang_name(enum text_lang lang)
     return (unsigned)lang < ARRAY_LEN(lang_names) ? lang_names[lang] : "?";
 }
 
-int text_lang_parse(const char *s)
+int text_name_index(const char *const *names, size_t n, const char *s)
 {
-    for (size_t i = 0; i < ARRAY_LEN(lang_names); i++)
-        if (str_eq(s, lang_names[i]))
+    for (size_t i = 0; i < n; i++)
+        if (str_eq(s, names[i]))
             return (int)i;
     return -1;
+}
+
+int text_lang_parse(const char *s)
+{
+    return text_name_index(lang_names, ARRAY_LEN(lang_names), s);
 }
 
 struct suffix {

@@ -16,10 +16,7 @@ const char *sentiment_label_name(enum sentiment_label l)
 
 int sentiment_label_parse(const char *s)
 {
-    for (size_t i = 0; i < ARRAY_LEN(label_names); i++)
-        if (str_eq(s, label_names[i]))
-            return (int)i;
-    return -1;
+    return text_name_index(label_names, ARRAY_LEN(label_names), s);
 }
 
 int sentiment_init(struct error *err)

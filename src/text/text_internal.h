@@ -7,6 +7,10 @@
 
 #include "text/text.h"
 
+/* Index of s in names[0..n), or -1: the parse half of the engine's
+ * name tables (languages, labels). */
+int text_name_index(const char *const *names, size_t n, const char *s);
+
 /* Simple case folding (ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic). */
 uint32_t text_fold_lower(uint32_t c);
 /* The base letter of a lower-case letter with a diacritic ('ä' -> 'a'), 0
