@@ -56,15 +56,9 @@ static const struct sentiment_band bands[LANG_COUNT] = {
     [LANG_OTHER] = {0.35, 0.05},
 };
 
-#include <stdlib.h>
 struct sentiment_band sentiment_band(enum text_lang lang)
 {
-    struct sentiment_band b = bands[lang < LANG_COUNT ? lang : LANG_OTHER];
-    if (getenv("KPOS"))
-        b.pos = atof(getenv("KPOS"));
-    if (getenv("KNEG"))
-        b.neg = atof(getenv("KNEG"));
-    return b;
+    return bands[lang < LANG_COUNT ? lang : LANG_OTHER];
 }
 
 static bool is_title(const struct text_tokens *t, size_t i)
