@@ -85,24 +85,25 @@ static void letter_cues(const char *w, size_t n, double *score)
 enum text_lang lang_guess(const struct text_tokens *t)
 {
     const struct lex_entry *e[TEXT_MAX_TOKENS];
+    uint8_t stop[TEXT_MAX_TOKENS];
     if (lexicon_init(NULL) < 0)
         return LANG_OTHER;
-    for (size_t i = 0; i < t->n; i++)
-        e[i] = t->tok[i].kind == TOK_WORD ? lexicon_find(t, i) : NULL;
-    return lang_guess_entries(t, e);
+    lexicon_find_all(t, e, stop);
+    return lang_guess_stops(t, stop);
 }
 
-enum text_lang lang_guess_entries(const struct text_tokens *t, const struct lex_entry *const *e)
+enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop)
 {
     double score[LANG_COUNT] = {0};
     for (size_t i = 0; i < t->n; i++) {
         if (t->tok[i].kind != TOK_WORD)
             continue;
-        unsigned m = lexicon_stop_mask(e[i]) & 7u;
-        int bits = (m & 1) + ((m >> 1) & 1) + ((m >> 2) & 1);
+        /* A word shared by n languages counts 1/n for each. */
+        static const double share[8] = {0, 1, 1, 0.5, 1, 0.5, 0.5, 1.0 / 3};
+        unsigned m = stop[i] & 7u;
         for (int l = 0; l < 3; l++)
             if (m & (1u << l))
-                score[l] += 1.0 / bits;
+                score[l] += share[m];
     }
     /* Letter patterns cost a pass over every byte: only when function words
      * leave it open. */

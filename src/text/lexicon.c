@@ -435,7 +435,19 @@ struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const stru
     return v;
 }
 
-unsigned lexicon_stop_mask(const struct lex_entry *e)
+void lexicon_find_all(const struct text_tokens *t, const struct lex_entry **ent, uint8_t *stop)
 {
-    return e ? e->stop : 0;
+    const struct lex_table *w = &lex.word;
+    if (!w->slot) {
+        memset(stop, 0, t->n);
+        for (size_t i = 0; i < t->n; i++)
+            ent[i] = NULL;
+        return;
+    }
+    for (size_t i = 0; i < t->n; i++)
+        __builtin_prefetch(&w->slot[t->tok[i].hash & w->mask]);
+    for (size_t i = 0; i < t->n; i++) {
+        ent[i] = lexicon_find(t, i);
+        stop[i] = ent[i] && t->tok[i].kind == TOK_WORD ? ent[i]->stop : 0;
+    }
 }

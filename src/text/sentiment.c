@@ -81,13 +81,13 @@ static bool in_name(const struct text_tokens *t, size_t i)
 void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, struct sentiment *out)
 {
     const struct lex_entry *ent[TEXT_MAX_TOKENS];
+    uint8_t stop[TEXT_MAX_TOKENS];
     bool ok = lexicon_init(NULL) == 0;
-    for (size_t i = 0; i < t->n; i++)
-        ent[i] = ok ? lexicon_find(t, i) : NULL;
+    lexicon_find_all(t, ent, stop);
     if (!ok)
         lang = LANG_OTHER;
     else if (lang == LANG_AUTO || lang > LANG_AUTO)
-        lang = lang_guess_entries(t, ent);
+        lang = lang_guess_stops(t, stop);
     double sum = 0, weight = 1, pending = 0, sentence_sum = 0;
     int neg_left = 0, int_left = 0, hits = 0, excl = 0, words = 0, caps = 0, lone_neg = 0,
         titles = 0;
