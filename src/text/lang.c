@@ -94,17 +94,19 @@ enum text_lang lang_guess(const struct text_tokens *t)
 
 enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop)
 {
-    double score[LANG_COUNT] = {0};
+    /* A word shared by n languages counts 1/n for each; in sixths, so the
+     * loop adds integers. */
+    static const int share[8] = {0, 6, 6, 3, 6, 3, 3, 2};
+    int sixths[3] = {0};
     for (size_t i = 0; i < t->n; i++) {
-        if (t->tok[i].kind != TOK_WORD)
-            continue;
-        /* A word shared by n languages counts 1/n for each. */
-        static const double share[8] = {0, 1, 1, 0.5, 1, 0.5, 0.5, 1.0 / 3};
         unsigned m = stop[i] & 7u;
-        for (int l = 0; l < 3; l++)
-            if (m & (1u << l))
-                score[l] += share[m];
+        if (!m)
+            continue;
+        sixths[0] += (m & 1) ? share[m] : 0;
+        sixths[1] += (m & 2) ? share[m] : 0;
+        sixths[2] += (m & 4) ? share[m] : 0;
     }
+    double score[LANG_COUNT] = {sixths[0] / 6.0, sixths[1] / 6.0, sixths[2] / 6.0, 0};
     /* Letter patterns cost a pass over every byte: only when function words
      * leave it open. */
     double first = 0, second = 0;
