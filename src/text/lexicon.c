@@ -272,9 +272,10 @@ int lexicon_init(struct error *err)
 
 /* ---- per-thread scratch: stemmers and the fallback cache ----------------- */
 
-#define CACHE_SIZE 32768 /* see the index in lexicon_resolve */
+#define CACHE_SET_BITS 15
+#define CACHE_SIZE (2u << CACHE_SET_BITS) /* 64Ki entries, 512 KiB per thread */
 
-struct cache_slot { /* 8 bytes: 32768 of them fit the CPU's L2 cache */
+struct cache_slot { /* 8 bytes, so the cache stays small */
     uint32_t key;
     int8_t kind;
     int8_t pad;
@@ -381,7 +382,11 @@ static struct lex_val lookup_compound(struct scratch *s, const char *k, size_t n
         bool pre = first && (first->pre & (1u << lang));
         if (!pre && (i < 3 || n - i < 4))
             continue;
-        struct lex_val v = lookup_inflected(s, k + i, n - i, lang);
+        /* Not stemmed: a miss would stem every tail, and compound heads
+         * are listed in their common forms or as prefixes. */
+        struct lex_val v = lookup_word(k + i, n - i, lang);
+        if (!v.kind)
+            v = lookup_prefix(k + i, n - i, lang);
         if (v.kind == LEX_WORD) {
             if (pre)
                 v.v *= 1.0f + (float)first->pre_v / FIX;
@@ -413,10 +418,14 @@ struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const stru
         return (struct lex_val){0};
     struct scratch *s = scratch_get();
     uint64_t key = (k->hash ^ ((uint64_t)(lang + 1) * 0x9E3779B97F4A7C15ULL)) | 1;
-    struct cache_slot *c = &s->cache[(key * 0x9E3779B97F4A7C15ULL) >> 49]; /* 2^15 */
+    /* Two ways per set: words that share a set do not evict each other. */
+    struct cache_slot *c = &s->cache[((key * 0x9E3779B97F4A7C15ULL) >> (64 - CACHE_SET_BITS)) * 2];
     uint32_t tag = (uint32_t)(key >> 32) | 1; /* 0 marks an empty slot */
-    if (c->key == tag)
-        return (struct lex_val){c->kind, (float)c->v / FIX};
+    if (c[0].key == tag)
+        return (struct lex_val){c[0].kind, (float)c[0].v / FIX};
+    if (c[1].key == tag)
+        return (struct lex_val){c[1].kind, (float)c[1].v / FIX};
+    c[1] = c[0]; /* the older one goes */
     struct lex_val v = {0};
     if (k->flags & TOKF_ELONG) {
         char once[1100];
@@ -429,9 +438,9 @@ struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const stru
         v = lookup_inflected(s, norm, k->nlen, lang);
     if (!v.kind && (lang == LANG_SV || lang == LANG_FI))
         v = lookup_compound(s, norm, k->nlen, lang);
-    c->key = tag;
-    c->kind = v.kind;
-    c->v = (int16_t)(v.v * FIX);
+    c[0].key = tag;
+    c[0].kind = v.kind;
+    c[0].v = (int16_t)(v.v * FIX);
     return v;
 }
 
