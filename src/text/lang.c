@@ -97,9 +97,10 @@ enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop
     /* A word shared by n languages counts 1/n for each; in sixths, so the
      * loop adds integers. */
     static const int share[8] = {0, 6, 6, 3, 6, 3, 3, 2};
-    int sixths[3] = {0};
+    int sixths[3] = {0}, others = 0;
     for (size_t i = 0; i < t->n; i++) {
         unsigned m = stop[i] & 7u;
+        others += (stop[i] >> LANG_OTHER) & 1;
         if (!m)
             continue;
         sixths[0] += (m & 1) ? share[m] : 0;
@@ -118,14 +119,15 @@ enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop
             second = score[l];
         }
     }
-    if (first < 3 || first - second < 2)
+    if (first < 2 || first - second < 1.5)
         for (size_t i = 0; i < t->n; i++) {
             const struct token *k = &t->tok[i];
             if (k->kind == TOK_WORD)
                 letter_cues(t->norm + k->norm, k->nlen, score);
         }
+    /* Function words of other languages outweigh letter patterns. */
+    double top = 0.3 + others; /* below this, nothing really speaks for any of them */
     enum text_lang best = LANG_OTHER;
-    double top = 0.9; /* below this, nothing really speaks for any of them */
     for (int l = 0; l < 3; l++)
         if (score[l] > top) {
             top = score[l];
