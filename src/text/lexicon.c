@@ -273,7 +273,7 @@ int lexicon_init(struct error *err)
 /* ---- per-thread scratch: stemmers and the fallback cache ----------------- */
 
 #define CACHE_SET_BITS 15
-#define CACHE_SIZE (2u << CACHE_SET_BITS) /* 64Ki entries, 512 KiB per thread */
+#define CACHE_SIZE     (2u << CACHE_SET_BITS) /* 64Ki entries, 512 KiB per thread */
 
 struct cache_slot { /* 8 bytes, so the cache stays small */
     uint32_t key;

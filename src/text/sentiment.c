@@ -78,6 +78,9 @@ static bool in_name(const struct text_tokens *t, size_t i)
     return is_title(t, i - 1) || is_title(t, i + 1);
 }
 
+static void score_as(const struct text_tokens *t, const struct lex_entry *const *ent,
+                     enum text_lang lang, struct sentiment *out);
+
 void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, struct sentiment *out)
 {
     const struct lex_entry *ent[TEXT_MAX_TOKENS];
@@ -88,6 +91,25 @@ void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, st
         lang = LANG_OTHER;
     else if (lang == LANG_AUTO || lang > LANG_AUTO)
         lang = lang_guess_stops(t, stop);
+    if (lang != LANG_OTHER || !ok) {
+        score_as(t, ent, lang, out);
+        return;
+    }
+    /* No language stood out (a short line, a name and an emoji): read it
+     * with the lexicon that finds the most in it, English on a tie. */
+    score_as(t, ent, LANG_OTHER, out);
+    for (int l = LANG_SV; l <= LANG_FI; l++) {
+        struct sentiment s;
+        score_as(t, ent, (enum text_lang)l, &s);
+        if (s.hits > out->hits)
+            *out = s;
+    }
+    out->lang = LANG_OTHER;
+}
+
+static void score_as(const struct text_tokens *t, const struct lex_entry *const *ent,
+                     enum text_lang lang, struct sentiment *out)
+{
     double sum = 0, weight = 1, pending = 0, sentence_sum = 0;
     int neg_left = 0, int_left = 0, hits = 0, excl = 0, words = 0, caps = 0, lone_neg = 0,
         titles = 0;
