@@ -54,22 +54,30 @@ static void letter_cues(const char *w, size_t n, double *score)
     static const struct suffix sv_endings[] = {SUF("arna"),  SUF("orna"),   SUF("erna"),
                                                SUF("heten"), SUF("ningen"), SUF("ligt"),
                                                SUF("ande"),  SUF("ende"),   SUF("igt")};
+    /* Locals, not score[]: stores through a double pointer could alias w
+     * as far as the compiler knows, and it would reload every byte. */
+    double sv = 0, fi = 0, en = 0;
     for (size_t i = 0; i + 1 < n; i++) {
         unsigned char a = (unsigned char)w[i], b = (unsigned char)w[i + 1];
-        if (a == 0xC3 && b == 0xA5) /* å: Swedish, never Finnish */
-            score[LANG_SV] += 0.6;
-        if (a == 0xC3 && (b == 0xA4 || b == 0xB6)) { /* ä ö: both */
-            score[LANG_SV] += 0.15;
-            score[LANG_FI] += 0.25;
+        if (a == 0xC3) {
+            if (b == 0xA5) { /* å: Swedish, never Finnish */
+                sv += 0.6;
+            } else if (b == 0xA4 || b == 0xB6) { /* ä ö: both */
+                sv += 0.15;
+                fi += 0.25;
+                if (i + 3 < n && w[i + 2] == w[i] && w[i + 3] == w[i + 1]) /* ää öö */
+                    fi += 0.5;
+            }
+        } else if (a == b) {
+            if (a == 'a' || a == 'e' || a == 'i' || a == 'o' || a == 'u' || a == 'y')
+                fi += 0.35;
+        } else if (a == 'w' || (a == 't' && b == 'h')) {
+            en += 0.2;
         }
-        if (a == b && strchr("aeiouy", a) && a)
-            score[LANG_FI] += 0.35;
-        if (i + 3 < n && a == 0xC3 && (b == 0xA4 || b == 0xB6) && w[i + 2] == w[i] &&
-            w[i + 3] == w[i + 1]) /* ää öö */
-            score[LANG_FI] += 0.5;
-        if (a == 'w' || (a == 't' && b == 'h'))
-            score[LANG_EN] += 0.2;
     }
+    score[LANG_SV] += sv;
+    score[LANG_FI] += fi;
+    score[LANG_EN] += en;
     for (size_t i = 0; i < ARRAY_LEN(fi_endings); i++)
         if (ends_with(w, n, fi_endings[i])) {
             score[LANG_FI] += 0.3;
