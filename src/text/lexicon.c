@@ -284,6 +284,7 @@ struct cache_slot { /* 8 bytes, so the cache stays small */
 
 struct scratch {
     struct sb_stemmer *stemmer[LANG_COUNT];
+    struct text_tokens *tokens; /* for sentiment_score */
     struct cache_slot cache[CACHE_SIZE];
 };
 
@@ -297,6 +298,7 @@ static void scratch_free(void *p)
     for (int l = 0; l < LANG_COUNT; l++)
         if (s->stemmer[l])
             sb_stemmer_delete(s->stemmer[l]);
+    free(s->tokens);
     free(s);
 }
 
@@ -313,6 +315,14 @@ static struct scratch *scratch_get(void)
         pthread_setspecific(scratch_key, tls_scratch);
     }
     return tls_scratch;
+}
+
+struct text_tokens *text_thread_tokens(void)
+{
+    struct scratch *s = scratch_get();
+    if (!s->tokens)
+        s->tokens = xmalloc(sizeof *s->tokens);
+    return s->tokens;
 }
 
 static struct lex_val lookup_word(const char *k, size_t n, enum text_lang lang)

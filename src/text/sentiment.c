@@ -226,12 +226,9 @@ static void score_as(const struct text_tokens *t, const struct lex_entry *const 
         out->label = SENT_NEU;
 }
 
-static _Thread_local struct text_tokens *tls_tokens;
-
 void sentiment_score(const char *s, size_t n, enum text_lang lang, struct sentiment *out)
 {
-    if (!tls_tokens)
-        tls_tokens = xmalloc(sizeof *tls_tokens); /* once per thread, kept */
-    text_tokenize(tls_tokens, s, n);
-    sentiment_score_tokens(tls_tokens, lang, out);
+    struct text_tokens *t = text_thread_tokens();
+    text_tokenize(t, s, n);
+    sentiment_score_tokens(t, lang, out);
 }

@@ -69,6 +69,9 @@ void lexicon_find_all(const struct text_tokens *t, const struct lex_entry **ent,
 /* lang_guess with the tokens' function-word bits already found. */
 enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop);
 
+/* This thread's struct text_tokens (freed when the thread ends). */
+struct text_tokens *text_thread_tokens(void);
+
 /* Scores in [-neg, pos] are neutral (sentiment.c). */
 struct sentiment_band {
     double pos, neg;
