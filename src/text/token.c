@@ -152,6 +152,12 @@ static int32_t json_escape(const char *p, const char *end, size_t *len)
  * invalid byte, whose value is -1). */
 static int32_t peek(const char *p, const char *end, size_t *len)
 {
+    unsigned char b0 = (unsigned char)p[0];
+    /* Two-byte sequences (å ä ö é) inline: they are most of the non-ASCII. */
+    if (b0 >= 0xC2 && b0 <= 0xDF && p + 1 < end && ((unsigned char)p[1] & 0xC0) == 0x80) {
+        *len = 2;
+        return ((b0 & 0x1F) << 6) | ((unsigned char)p[1] & 0x3F);
+    }
     if (*p == '\\') {
         int32_t e = json_escape(p, end, len);
         if (e > 0)
