@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 32 bytes, two to a cache line: a lookup is one memory access on a hit. */
+/* 32 bytes, two to a cache line; values are fixed-point (* FIX) to keep it so. */
 struct lex_entry {
     uint64_t hash;
     uint32_t off; /* key bytes in the pool */
-    uint16_t len; /* 0: empty slot */
+    uint16_t len;
     uint8_t stop; /* function word in these languages (bit per lang) */
     uint8_t pre;  /* intensifying compound prefix in these languages */
     int8_t kind[LANG_COUNT];
