@@ -27,6 +27,7 @@ for (const [file, lang] of [
   ['en', 'LANG_EN'],
   ['sv', 'LANG_SV'],
   ['fi', 'LANG_FI'],
+  ['other', 'LANG_OTHER'],
 ]) {
   const path = `data/lexicon/${file}.tsv`;
   sources.push({ name: path, lang, text: readFileSync(path, 'utf8') });

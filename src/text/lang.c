@@ -13,12 +13,17 @@ const char *text_lang_name(enum text_lang lang)
     return (unsigned)lang < ARRAY_LEN(lang_names) ? lang_names[lang] : "?";
 }
 
-int text_lang_parse(const char *s)
+int text_name_index(const char *const *names, size_t n, const char *s)
 {
-    for (size_t i = 0; i < ARRAY_LEN(lang_names); i++)
-        if (str_eq(s, lang_names[i]))
+    for (size_t i = 0; i < n; i++)
+        if (str_eq(s, names[i]))
             return (int)i;
     return -1;
+}
+
+int text_lang_parse(const char *s)
+{
+    return text_name_index(lang_names, ARRAY_LEN(lang_names), s);
 }
 
 struct suffix {
@@ -49,22 +54,30 @@ static void letter_cues(const char *w, size_t n, double *score)
     static const struct suffix sv_endings[] = {SUF("arna"),  SUF("orna"),   SUF("erna"),
                                                SUF("heten"), SUF("ningen"), SUF("ligt"),
                                                SUF("ande"),  SUF("ende"),   SUF("igt")};
+    /* Locals, not score[]: stores through a double pointer could alias w
+     * as far as the compiler knows, and it would reload every byte. */
+    double sv = 0, fi = 0, en = 0;
     for (size_t i = 0; i + 1 < n; i++) {
         unsigned char a = (unsigned char)w[i], b = (unsigned char)w[i + 1];
-        if (a == 0xC3 && b == 0xA5) /* å: Swedish, never Finnish */
-            score[LANG_SV] += 0.6;
-        if (a == 0xC3 && (b == 0xA4 || b == 0xB6)) { /* ä ö: both */
-            score[LANG_SV] += 0.15;
-            score[LANG_FI] += 0.25;
+        if (a == 0xC3) {
+            if (b == 0xA5) { /* å: Swedish, never Finnish */
+                sv += 0.6;
+            } else if (b == 0xA4 || b == 0xB6) { /* ä ö: both */
+                sv += 0.15;
+                fi += 0.25;
+                if (i + 3 < n && w[i + 2] == w[i] && w[i + 3] == w[i + 1]) /* ää öö */
+                    fi += 0.5;
+            }
+        } else if (a == b) {
+            if (a == 'a' || a == 'e' || a == 'i' || a == 'o' || a == 'u' || a == 'y')
+                fi += 0.35;
+        } else if (a == 'w' || (a == 't' && b == 'h')) {
+            en += 0.2;
         }
-        if (a == b && strchr("aeiouy", a) && a)
-            score[LANG_FI] += 0.35;
-        if (i + 3 < n && a == 0xC3 && (b == 0xA4 || b == 0xB6) && w[i + 2] == w[i] &&
-            w[i + 3] == w[i + 1]) /* ää öö */
-            score[LANG_FI] += 0.5;
-        if (a == 'w' || (a == 't' && b == 'h'))
-            score[LANG_EN] += 0.2;
     }
+    score[LANG_SV] += sv;
+    score[LANG_FI] += fi;
+    score[LANG_EN] += en;
     for (size_t i = 0; i < ARRAY_LEN(fi_endings); i++)
         if (ends_with(w, n, fi_endings[i])) {
             score[LANG_FI] += 0.3;
@@ -80,25 +93,29 @@ static void letter_cues(const char *w, size_t n, double *score)
 enum text_lang lang_guess(const struct text_tokens *t)
 {
     const struct lex_entry *e[TEXT_MAX_TOKENS];
+    uint8_t stop[TEXT_MAX_TOKENS];
     if (lexicon_init(NULL) < 0)
         return LANG_OTHER;
-    for (size_t i = 0; i < t->n; i++)
-        e[i] = t->tok[i].kind == TOK_WORD ? lexicon_find(t, i) : NULL;
-    return lang_guess_entries(t, e);
+    lexicon_find_all(t, e, stop);
+    return lang_guess_stops(t, stop);
 }
 
-enum text_lang lang_guess_entries(const struct text_tokens *t, const struct lex_entry *const *e)
+enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop)
 {
-    double score[LANG_COUNT] = {0};
+    /* A word shared by n languages counts 1/n for each; in sixths, so the
+     * loop adds integers. */
+    static const int share[8] = {0, 6, 6, 3, 6, 3, 3, 2};
+    int sixths[3] = {0}, others = 0;
     for (size_t i = 0; i < t->n; i++) {
-        if (t->tok[i].kind != TOK_WORD)
+        unsigned m = stop[i] & 7u;
+        others += (stop[i] >> LANG_OTHER) & 1;
+        if (!m)
             continue;
-        unsigned m = lexicon_stop_mask(e[i]) & 7u;
-        int bits = (m & 1) + ((m >> 1) & 1) + ((m >> 2) & 1);
-        for (int l = 0; l < 3; l++)
-            if (m & (1u << l))
-                score[l] += 1.0 / bits;
+        sixths[0] += (m & 1) ? share[m] : 0;
+        sixths[1] += (m & 2) ? share[m] : 0;
+        sixths[2] += (m & 4) ? share[m] : 0;
     }
+    double score[LANG_COUNT] = {sixths[0] / 6.0, sixths[1] / 6.0, sixths[2] / 6.0, 0};
     /* Letter patterns cost a pass over every byte: only when function words
      * leave it open. */
     double first = 0, second = 0;
@@ -110,14 +127,15 @@ enum text_lang lang_guess_entries(const struct text_tokens *t, const struct lex_
             second = score[l];
         }
     }
-    if (first < 3 || first - second < 2)
+    if (first < 2 || first - second < 1.5)
         for (size_t i = 0; i < t->n; i++) {
             const struct token *k = &t->tok[i];
             if (k->kind == TOK_WORD)
                 letter_cues(t->norm + k->norm, k->nlen, score);
         }
+    /* Function words of other languages outweigh letter patterns. */
+    double top = 0.3 + others; /* below this, nothing really speaks for any of them */
     enum text_lang best = LANG_OTHER;
-    double top = 0.9; /* below this, nothing really speaks for any of them */
     for (int l = 0; l < 3; l++)
         if (score[l] > top) {
             top = score[l];

@@ -62,9 +62,10 @@ static void feat_add(struct features *f, uint64_t h, float v)
     }
 }
 
-/* Words and emoji, word pairs, and the first five bytes of long words (a
- * poor man's stem that works the same for every language), with negation
- * scope marked so "not good" is not "good". */
+/* Words and emoji and the first five bytes of long words (a poor man's stem
+ * that works the same for every language), with negation scope marked so
+ * "not good" is not "good". Word pairs were tried and cost recall: a few
+ * hundred corrections are too few for them. */
 static void features_of(const struct text_tokens *t, const struct sentiment *base,
                         struct features *f)
 {
@@ -73,21 +74,17 @@ static void features_of(const struct text_tokens *t, const struct sentiment *bas
     feat_add(f, 0x2, (float)base->score);
     if (base->hits == 0)
         feat_add(f, 0x3, 1.0f);
-    uint64_t prev = 0;
     int neg = 0;
     for (size_t i = 0; i < t->n; i++) {
         const struct token *k = &t->tok[i];
         if (k->kind == TOK_PUNCT || k->kind == TOK_URL || k->kind == TOK_MENTION ||
             k->kind == TOK_NUMBER) {
-            prev = 0;
             if (k->kind == TOK_PUNCT)
                 neg = 0;
             continue;
         }
         uint64_t h = k->hash ^ (neg ? 0x6e656700ULL : 0);
         feat_add(f, h, 1.0f);
-        if (prev)
-            feat_add(f, h * 31 + prev, 1.0f);
         if (k->nlen >= 7)
             feat_add(f, text_hash(t->norm + k->norm, 5) ^ 0x707265ULL, 0.5f);
         struct lex_val v = lexicon_lookup(t, i, base->lang);
@@ -95,7 +92,6 @@ static void features_of(const struct text_tokens *t, const struct sentiment *bas
             neg = 3;
         else if (neg > 0)
             neg--;
-        prev = k->hash;
     }
 }
 

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 32 bytes, two to a cache line: a lookup is one memory access on a hit. */
+/* 32 bytes, two to a cache line; values are fixed-point (* FIX) to keep it so. */
 struct lex_entry {
     uint64_t hash;
     uint32_t off; /* key bytes in the pool */
-    uint16_t len; /* 0: empty slot */
+    uint16_t len;
     uint8_t stop; /* function word in these languages (bit per lang) */
     uint8_t pre;  /* intensifying compound prefix in these languages */
     int8_t kind[LANG_COUNT];
@@ -272,9 +272,10 @@ int lexicon_init(struct error *err)
 
 /* ---- per-thread scratch: stemmers and the fallback cache ----------------- */
 
-#define CACHE_SIZE 32768 /* see the index in lexicon_resolve */
+#define CACHE_SET_BITS 15
+#define CACHE_SIZE     (2u << CACHE_SET_BITS) /* 64Ki entries, 512 KiB per thread */
 
-struct cache_slot { /* 8 bytes: 32768 of them fit the CPU's L2 cache */
+struct cache_slot { /* 8 bytes, so the cache stays small */
     uint32_t key;
     int8_t kind;
     int8_t pad;
@@ -283,6 +284,7 @@ struct cache_slot { /* 8 bytes: 32768 of them fit the CPU's L2 cache */
 
 struct scratch {
     struct sb_stemmer *stemmer[LANG_COUNT];
+    struct text_tokens *tokens; /* for sentiment_score */
     struct cache_slot cache[CACHE_SIZE];
 };
 
@@ -296,6 +298,7 @@ static void scratch_free(void *p)
     for (int l = 0; l < LANG_COUNT; l++)
         if (s->stemmer[l])
             sb_stemmer_delete(s->stemmer[l]);
+    free(s->tokens);
     free(s);
 }
 
@@ -312,6 +315,14 @@ static struct scratch *scratch_get(void)
         pthread_setspecific(scratch_key, tls_scratch);
     }
     return tls_scratch;
+}
+
+struct text_tokens *text_thread_tokens(void)
+{
+    struct scratch *s = scratch_get();
+    if (!s->tokens)
+        s->tokens = xmalloc(sizeof *s->tokens);
+    return s->tokens;
 }
 
 static struct lex_val lookup_word(const char *k, size_t n, enum text_lang lang)
@@ -381,7 +392,11 @@ static struct lex_val lookup_compound(struct scratch *s, const char *k, size_t n
         bool pre = first && (first->pre & (1u << lang));
         if (!pre && (i < 3 || n - i < 4))
             continue;
-        struct lex_val v = lookup_inflected(s, k + i, n - i, lang);
+        /* Not stemmed: a miss would stem every tail, and compound heads
+         * are listed in their common forms or as prefixes. */
+        struct lex_val v = lookup_word(k + i, n - i, lang);
+        if (!v.kind)
+            v = lookup_prefix(k + i, n - i, lang);
         if (v.kind == LEX_WORD) {
             if (pre)
                 v.v *= 1.0f + (float)first->pre_v / FIX;
@@ -413,10 +428,14 @@ struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const stru
         return (struct lex_val){0};
     struct scratch *s = scratch_get();
     uint64_t key = (k->hash ^ ((uint64_t)(lang + 1) * 0x9E3779B97F4A7C15ULL)) | 1;
-    struct cache_slot *c = &s->cache[(key * 0x9E3779B97F4A7C15ULL) >> 49]; /* 2^15 */
+    /* Two ways per set: words that share a set do not evict each other. */
+    struct cache_slot *c = &s->cache[((key * 0x9E3779B97F4A7C15ULL) >> (64 - CACHE_SET_BITS)) * 2];
     uint32_t tag = (uint32_t)(key >> 32) | 1; /* 0 marks an empty slot */
-    if (c->key == tag)
-        return (struct lex_val){c->kind, (float)c->v / FIX};
+    if (c[0].key == tag)
+        return (struct lex_val){c[0].kind, (float)c[0].v / FIX};
+    if (c[1].key == tag)
+        return (struct lex_val){c[1].kind, (float)c[1].v / FIX};
+    c[1] = c[0]; /* the older one goes */
     struct lex_val v = {0};
     if (k->flags & TOKF_ELONG) {
         char once[1100];
@@ -429,13 +448,25 @@ struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const stru
         v = lookup_inflected(s, norm, k->nlen, lang);
     if (!v.kind && (lang == LANG_SV || lang == LANG_FI))
         v = lookup_compound(s, norm, k->nlen, lang);
-    c->key = tag;
-    c->kind = v.kind;
-    c->v = (int16_t)(v.v * FIX);
+    c[0].key = tag;
+    c[0].kind = v.kind;
+    c[0].v = (int16_t)(v.v * FIX);
     return v;
 }
 
-unsigned lexicon_stop_mask(const struct lex_entry *e)
+void lexicon_find_all(const struct text_tokens *t, const struct lex_entry **ent, uint8_t *stop)
 {
-    return e ? e->stop : 0;
+    const struct lex_table *w = &lex.word;
+    if (!w->slot) {
+        memset(stop, 0, t->n);
+        for (size_t i = 0; i < t->n; i++)
+            ent[i] = NULL;
+        return;
+    }
+    for (size_t i = 0; i < t->n; i++)
+        __builtin_prefetch(&w->slot[t->tok[i].hash & w->mask]);
+    for (size_t i = 0; i < t->n; i++) {
+        ent[i] = lexicon_find(t, i);
+        stop[i] = ent[i] && t->tok[i].kind == TOK_WORD ? ent[i]->stop : 0;
+    }
 }

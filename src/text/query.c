@@ -313,33 +313,27 @@ static bool starts_term(enum qtok t)
     return t == T_WORD || t == T_PHRASE || t == T_LPAREN || t == T_NOT;
 }
 
-/* Juxtaposition is AND, as in web search: pension bank = pension AND bank. */
-static int parse_and(struct parser *p)
+/* The two binary levels: OR over ANDs, AND over NOTs. Juxtaposition is
+ * AND, as in web search: pension bank = pension AND bank. */
+static int parse_binary(struct parser *p, enum qop op)
 {
-    int a = parse_not(p);
-    while (a >= 0 && (p->tok == T_AND || starts_term(p->tok))) {
-        if (p->tok == T_AND && next(p) < 0)
+    int a = op == Q_OR ? parse_binary(p, Q_AND) : parse_not(p);
+    for (;;) {
+        bool more = op == Q_OR ? p->tok == T_OR : (p->tok == T_AND || starts_term(p->tok));
+        if (a < 0 || !more)
+            return a;
+        if ((op == Q_OR || p->tok == T_AND) && next(p) < 0)
             return -1;
-        int b = parse_not(p);
+        int b = op == Q_OR ? parse_binary(p, Q_AND) : parse_not(p);
         if (b < 0)
             return -1;
-        a = add_node(p, (struct qnode){.op = Q_AND, .a = a, .b = b});
+        a = add_node(p, (struct qnode){.op = op, .a = a, .b = b});
     }
-    return a;
 }
 
 static int parse_or(struct parser *p)
 {
-    int a = parse_and(p);
-    while (a >= 0 && p->tok == T_OR) {
-        if (next(p) < 0)
-            return -1;
-        int b = parse_and(p);
-        if (b < 0)
-            return -1;
-        a = add_node(p, (struct qnode){.op = Q_OR, .a = a, .b = b});
-    }
-    return a;
+    return parse_binary(p, Q_OR);
 }
 
 /* Whether the node can match on the presence of some term. A query that

@@ -16,10 +16,7 @@ const char *sentiment_label_name(enum sentiment_label l)
 
 int sentiment_label_parse(const char *s)
 {
-    for (size_t i = 0; i < ARRAY_LEN(label_names); i++)
-        if (str_eq(s, label_names[i]))
-            return (int)i;
-    return -1;
+    return text_name_index(label_names, ARRAY_LEN(label_names), s);
 }
 
 int sentiment_init(struct error *err)
@@ -59,15 +56,9 @@ static const struct sentiment_band bands[LANG_COUNT] = {
     [LANG_OTHER] = {0.35, 0.05},
 };
 
-#include <stdlib.h>
 struct sentiment_band sentiment_band(enum text_lang lang)
 {
-    struct sentiment_band b = bands[lang < LANG_COUNT ? lang : LANG_OTHER];
-    if (getenv("KPOS"))
-        b.pos = atof(getenv("KPOS"));
-    if (getenv("KNEG"))
-        b.neg = atof(getenv("KNEG"));
-    return b;
+    return bands[lang < LANG_COUNT ? lang : LANG_OTHER];
 }
 
 static bool is_title(const struct text_tokens *t, size_t i)
@@ -87,16 +78,38 @@ static bool in_name(const struct text_tokens *t, size_t i)
     return is_title(t, i - 1) || is_title(t, i + 1);
 }
 
+static void score_as(const struct text_tokens *t, const struct lex_entry *const *ent,
+                     enum text_lang lang, struct sentiment *out);
+
 void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, struct sentiment *out)
 {
     const struct lex_entry *ent[TEXT_MAX_TOKENS];
+    uint8_t stop[TEXT_MAX_TOKENS];
     bool ok = lexicon_init(NULL) == 0;
-    for (size_t i = 0; i < t->n; i++)
-        ent[i] = ok ? lexicon_find(t, i) : NULL;
+    lexicon_find_all(t, ent, stop);
     if (!ok)
         lang = LANG_OTHER;
     else if (lang == LANG_AUTO || lang > LANG_AUTO)
-        lang = lang_guess_entries(t, ent);
+        lang = lang_guess_stops(t, stop);
+    if (lang != LANG_OTHER || !ok) {
+        score_as(t, ent, lang, out);
+        return;
+    }
+    /* No language stood out (a short line, a name and an emoji): read it
+     * with the lexicon that finds the most in it, English on a tie. */
+    score_as(t, ent, LANG_OTHER, out);
+    for (int l = LANG_SV; l <= LANG_FI; l++) {
+        struct sentiment s;
+        score_as(t, ent, (enum text_lang)l, &s);
+        if (s.hits > out->hits)
+            *out = s;
+    }
+    out->lang = LANG_OTHER;
+}
+
+static void score_as(const struct text_tokens *t, const struct lex_entry *const *ent,
+                     enum text_lang lang, struct sentiment *out)
+{
     double sum = 0, weight = 1, pending = 0, sentence_sum = 0;
     int neg_left = 0, int_left = 0, hits = 0, excl = 0, words = 0, caps = 0, lone_neg = 0,
         titles = 0;
@@ -213,12 +226,9 @@ void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, st
         out->label = SENT_NEU;
 }
 
-static _Thread_local struct text_tokens *tls_tokens;
-
 void sentiment_score(const char *s, size_t n, enum text_lang lang, struct sentiment *out)
 {
-    if (!tls_tokens)
-        tls_tokens = xmalloc(sizeof *tls_tokens); /* once per thread, kept */
-    text_tokenize(tls_tokens, s, n);
-    sentiment_score_tokens(tls_tokens, lang, out);
+    struct text_tokens *t = text_thread_tokens();
+    text_tokenize(t, s, n);
+    sentiment_score_tokens(t, lang, out);
 }

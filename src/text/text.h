@@ -110,7 +110,7 @@ int sentiment_init(struct error *err);
 
 /* ---- learner ------------------------------------------------------------
  * A per-workspace model of moderators' corrections: multinomial logistic
- * regression on hashed features (words, stems-by-prefix, word pairs, the
+ * regression on hashed features (words, stems-by-prefix, the
  * rules' score), trained online one correction at a time. Its logits are
  * added to logits derived from the rules' score, so an untrained learner
  * gives exactly the rules' labels, and each correction moves later scores. */

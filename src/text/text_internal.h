@@ -7,6 +7,10 @@
 
 #include "text/text.h"
 
+/* Index of s in names[0..n), or -1: the parse half of the engine's
+ * name tables (languages, labels). */
+int text_name_index(const char *const *names, size_t n, const char *s);
+
 /* Simple case folding (ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic). */
 uint32_t text_fold_lower(uint32_t c);
 /* The base letter of a lower-case letter with a diacritic ('ä' -> 'a'), 0
@@ -58,10 +62,15 @@ static inline struct lex_val lexicon_lookup(const struct text_tokens *t, size_t 
 {
     return lexicon_resolve(t, i, lexicon_find(t, i), lang);
 }
-/* Bit (1 << lang) set for each language that lists e as a function word. */
-unsigned lexicon_stop_mask(const struct lex_entry *e);
-/* lang_guess with the tokens' entries already found. */
-enum text_lang lang_guess_entries(const struct text_tokens *t, const struct lex_entry *const *e);
+/* lexicon_find for every token into ent[], and into stop[] the bits
+ * (1 << lang) of the languages that list it as a function word. Prefetches
+ * all the table slots first, so their memory latencies overlap. */
+void lexicon_find_all(const struct text_tokens *t, const struct lex_entry **ent, uint8_t *stop);
+/* lang_guess with the tokens' function-word bits already found. */
+enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop);
+
+/* This thread's struct text_tokens (freed when the thread ends). */
+struct text_tokens *text_thread_tokens(void);
 
 /* Scores in [-neg, pos] are neutral (sentiment.c). */
 struct sentiment_band {

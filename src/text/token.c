@@ -152,6 +152,12 @@ static int32_t json_escape(const char *p, const char *end, size_t *len)
  * invalid byte, whose value is -1). */
 static int32_t peek(const char *p, const char *end, size_t *len)
 {
+    unsigned char b0 = (unsigned char)p[0];
+    /* Two-byte sequences (å ä ö é) inline: they are most of the non-ASCII. */
+    if (b0 >= 0xC2 && b0 <= 0xDF && p + 1 < end && ((unsigned char)p[1] & 0xC0) == 0x80) {
+        *len = 2;
+        return ((b0 & 0x1F) << 6) | ((unsigned char)p[1] & 0x3F);
+    }
     if (*p == '\\') {
         int32_t e = json_escape(p, end, len);
         if (e > 0)
@@ -212,19 +218,25 @@ static const struct emoticon emoticons[] = {
     {":@", 2},   {"^^", 2},  {":]", 2},  {":[", 2},  {"8)", 2},  {":c", 2},
 };
 
-static inline bool emoticon_start(unsigned char b)
+/* Whether an emoticon may start at p: a cheap test before the table, since
+ * 'T' and 'D' also start many words ("The", "Det", "Tämä"). */
+static inline bool emoticon_start(const char *p, const char *end)
 {
-    switch (b) {
+    char next = p + 1 < end ? p[1] : '\0';
+    switch (*p) {
     case ':':
     case ';':
     case '=':
     case '<':
     case '^':
+        return true;
     case '-':
     case 'T':
+        return next == '_';
     case '8':
+        return next == ')';
     case 'D':
-        return true;
+        return next == ':';
     default:
         return false;
     }
@@ -257,6 +269,9 @@ static size_t match_emoticon(const char *p, const char *end)
 static bool starts_url(const char *p, const char *end)
 {
     size_t n = (size_t)(end - p);
+    /* Most words that start with h or w end here, before any call. */
+    if (n < 5 || !(((p[1] | 32) == 't' && (p[2] | 32) == 't') || (p[1] | 32) == 'w'))
+        return false;
     return (n > 7 && strncasecmp(p, "http://", 7) == 0) ||
            (n > 8 && strncasecmp(p, "https://", 8) == 0) ||
            (n > 4 && strncasecmp(p, "www.", 4) == 0);
@@ -407,7 +422,7 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             continue;
         }
         /* Every emoticon starts with one of these: test that before the table. */
-        size_t em = at_start && emoticon_start(b) ? match_emoticon(p, end) : 0;
+        size_t em = at_start && emoticon_start(p, end) ? match_emoticon(p, end) : 0;
         if (em) {
             struct token *k = push(t, TOK_EMOTICON, s, start, p + em);
             k->norm = (uint32_t)norm_len;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,6 +283,40 @@ static void test_learner_untrained_agrees_with_rules(void **state)
     learner_free(m);
 }
 
+static const char *const thread_texts[] = {
+    "Det här är inte bra", "Tämä on ihana päivä", "This is a great day!",  "blorf :(",
+    "Jättebra jobbat",     "Surullisia uutisia",  "The bus leaves at six", "sååå bra 😍",
+};
+
+static void *score_many(void *arg)
+{
+    double *sum = arg;
+    for (int r = 0; r < 2000; r++)
+        for (size_t i = 0; i < sizeof thread_texts / sizeof thread_texts[0]; i++) {
+            struct sentiment s;
+            sentiment_score(thread_texts[i], strlen(thread_texts[i]), LANG_AUTO, &s);
+            sum[i] += s.score;
+        }
+    return NULL;
+}
+
+/* Each thread has its own stemmers, cache and tokens: threads scoring at
+ * once get what one thread gets. */
+static void test_threads_agree(void **state)
+{
+    enum { THREADS = 4, N = sizeof thread_texts / sizeof thread_texts[0] };
+    double sums[THREADS][N] = {{0}}, alone[N] = {0};
+    pthread_t th[THREADS];
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, score_many, sums[i]), 0);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(th[i], NULL);
+    score_many(alone);
+    for (int i = 0; i < THREADS; i++)
+        for (int j = 0; j < N; j++)
+            assert_true(sums[i][j] == alone[j]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_sentiment_emoji_and_inflection),
         cmocka_unit_test(test_learner_moves_and_roundtrips),
         cmocka_unit_test(test_learner_untrained_agrees_with_rules),
+        cmocka_unit_test(test_threads_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,17 +69,17 @@ static void check(const char *lang, double floor)
 /* TARGET_NOT_MET marks floors below issue 5's target. */
 static void test_en(void **state)
 {
-    check("en", 0.60); /* TARGET_NOT_MET: target 0.65 */
+    check("en", 0.62); /* TARGET_NOT_MET: target 0.65, reached 0.628 */
 }
 
 static void test_sv(void **state)
 {
-    check("sv", 0.62);
+    check("sv", 0.62); /* target 0.62, reached 0.629 */
 }
 
 static void test_fi(void **state)
 {
-    check("fi", 0.28); /* TARGET_NOT_MET: target 0.60 */
+    check("fi", 0.48); /* TARGET_NOT_MET: target 0.60, reached 0.483 (rules only) */
 }
 
 int main(void)

@@ -133,27 +133,26 @@ static void test_near(void **state)
     assert_true(matches("pension NEAR/0 sänkt", "pension, sänkt"));
 }
 
+/* "((...(a)...))" with `depth` pairs of parentheses. */
+static void nested(char *q, int depth)
+{
+    size_t n = 0;
+    for (int i = 0; i < depth; i++)
+        q[n++] = '(';
+    q[n++] = 'a';
+    for (int i = 0; i < depth; i++)
+        q[n++] = ')';
+    q[n] = '\0';
+}
+
 static void test_limits(void **state)
 {
     char q[QUERY_MAX_BYTES + 16];
-    /* 33 levels of parentheses */
-    size_t n = 0;
-    for (int i = 0; i < 33; i++)
-        q[n++] = '(';
-    q[n++] = 'a';
-    for (int i = 0; i < 33; i++)
-        q[n++] = ')';
-    q[n] = '\0';
+    nested(q, 33);
     expect_error(q, "column 33: query nests too deep");
-    /* 32 levels are fine */
-    n = 0;
-    for (int i = 0; i < 32; i++)
-        q[n++] = '(';
-    q[n++] = 'a';
-    for (int i = 0; i < 32; i++)
-        q[n++] = ')';
-    q[n] = '\0';
+    nested(q, 32); /* 32 levels are fine */
     assert_true(matches(q, "a"));
+    size_t n;
     /* 257 terms */
     n = 0;
     for (int i = 0; i < 257; i++)
