@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "analytics/analytics.h"
 #include "model/model.h"
 
 static struct db *db;
@@ -52,6 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct page pg = {.limit = 2};
         json_decref(post_list(db, ws, &pf, &pg, &err));
     }
+    struct analytics_query aq;
+    if (json_is_object(in) && analytics_query_parse(db, ws, in, &aq, &err) == 0)
+        json_decref(analytics_report(db, ws, &aq, &err));
     json_decref(in);
     return 0;
 }

@@ -1,0 +1,240 @@
+"""KPIs against an independent computation: the test reads the raw rows of
+a demo database and computes docs/metrics.md's definitions itself (latest
+snapshot per post from post_metrics, first replies from the replies, local
+days with Python's zoneinfo), then compares kanal's report, on SQLite and
+on PostgreSQL fed the same deterministic demo."""
+import json
+import sqlite3
+import statistics
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import Server, run_kanal
+
+TZ = ZoneInfo("Europe/Stockholm")
+END = "2026-11-01"
+
+
+def local_midnight(d):
+    return int(datetime(d.year, d.month, d.day, tzinfo=TZ).timestamp())
+
+
+def local_day(t):
+    return datetime.fromtimestamp(t, TZ).date()
+
+
+class Expected:
+    """docs/metrics.md, written again from the definitions."""
+
+    def __init__(self, db, since, until):
+        con = sqlite3.connect(db)
+        self.since, self.until = since, until
+        self.t0, self.t1 = local_midnight(since), local_midnight(until)
+        self.days = (until - since).days
+        self.channels = {r[0]: r[1:] for r in con.execute(
+            "SELECT id, name, platform, is_peer FROM channels")}
+        latest = {}
+        for vid, t, *vals in con.execute(
+                "SELECT variant_id, taken_at, reach, impressions, reactions, comments, shares, "
+                "saves, clicks, video_views FROM post_metrics ORDER BY variant_id, taken_at"):
+            latest[vid] = vals
+        self.posts = []
+        for vid, ch, at, post, campaign, fmt in con.execute(
+                "SELECT v.id, v.channel_id, v.published_at, p.id, p.campaign_id, p.format "
+                "FROM post_variants v JOIN posts p ON p.id = v.post_id"):
+            if self.t0 <= at < self.t1 and not self.channels[ch][2]:
+                self.posts.append(dict(ch=ch, day=local_day(at), post=post, campaign=campaign,
+                                       format=fmt, m=latest.get(vid, [None] * 8)))
+        self.tags = defaultdict(list)
+        for post, tag in con.execute("SELECT post_id, tag_id FROM post_tags"):
+            self.tags[post].append(tag)
+        replies = {}
+        for parent, t in con.execute("SELECT parent_id, created_at FROM messages "
+                                     "WHERE is_own = 1 AND parent_id IS NOT NULL"):
+            replies[parent] = min(t, replies.get(parent, t))
+        self.messages = [dict(ch=ch, day=local_day(t), wait=replies[i] - t if i in replies else None)
+                         for i, ch, t in con.execute(
+                             "SELECT id, channel_id, created_at FROM messages WHERE is_own = 0")
+                         if self.t0 <= t < self.t1 and not self.channels[ch][2]]
+        self.followers = defaultdict(list)
+        for ch, t, f in con.execute("SELECT channel_id, taken_at, followers FROM channel_metrics "
+                                    "WHERE followers IS NOT NULL ORDER BY taken_at"):
+            self.followers[ch].append((t, f))
+
+    def followers_at(self, ch, t):
+        """Latest count strictly before instant t."""
+        last = None
+        for at, f in self.followers[ch]:
+            if at < t:
+                last = f
+        return last
+
+    def kpis(self, posts, messages, channels):
+        k = dict(posts=len(posts))
+        names = ["reach", "impressions", "reactions", "comments", "shares", "saves", "clicks",
+                 "video_views"]
+        for i, n in enumerate(names):
+            k[n] = sum(p["m"][i] or 0 for p in posts)
+        inter = lambda m: sum(x or 0 for x in m[2:6])
+        k["interactions"] = sum(inter(p["m"]) for p in posts)
+        with_reach = [p for p in posts if p["m"][0] is not None]
+        k["er_reach"] = (sum(inter(p["m"]) for p in with_reach) / sum(p["m"][0] for p in with_reach)
+                         if with_reach else None)
+        with_ctr = [p for p in posts if p["m"][6] is not None and p["m"][1]]
+        k["ctr"] = (sum(p["m"][6] for p in with_ctr) / sum(p["m"][1] for p in with_ctr)
+                    if with_ctr else None)
+        k["incoming"] = len(messages)
+        waits = [m["wait"] for m in messages if m["wait"] is not None]
+        k["answered"] = len(waits)
+        k["response_rate"] = len(waits) / len(messages) if messages else None
+        k["median_response_seconds"] = statistics.median(waits) if waits else None
+        if channels is not None:
+            start = sum(f for f in (self.followers_at(c, self.t0) for c in channels) if f)
+            end = sum(f for f in (self.followers_at(c, self.t1) for c in channels) if f)
+            k["follower_growth"] = end - start
+            rates = []
+            for d in range(self.days):
+                day = self.since + timedelta(days=d)
+                fol = sum(self.followers_at(c, local_midnight(day + timedelta(days=1))) or 0
+                          for c in channels)
+                if fol:
+                    rates.append(sum(inter(p["m"]) for p in posts if p["day"] == day) / fol)
+            k["er_followers"] = sum(rates) / len(rates) if rates else None
+        return k
+
+    def total(self):
+        own = [c for c, v in self.channels.items() if not v[2]]
+        return self.kpis(self.posts, self.messages, own)
+
+    def by_channel(self):
+        return {c: self.kpis([p for p in self.posts if p["ch"] == c],
+                             [m for m in self.messages if m["ch"] == c], [c])
+                for c, v in self.channels.items() if not v[2]}
+
+
+def close(a, b, what):
+    if a is None or b is None:
+        assert a is None and b is None, (what, a, b)
+    else:
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-9), (what, a, b)
+
+
+def compare(got, want, what):
+    for k, v in want.items():
+        close(got[k], v, f"{what}.{k}")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    db = str(tmp_path_factory.mktemp("analytics") / "demo.db")
+    run_kanal("demo", "--db", db, "--end", END, "--days", "120")
+    return db
+
+
+def report(db, *args):
+    out = run_kanal("report", "--db", db, "--workspace", "pensionsverket", "--format", "json",
+                    *args).stdout
+    return json.loads(out)
+
+
+def test_totals_and_channels_match_the_definitions(demo_db):
+    since, until = date(2026, 9, 1), date(2026, 10, 1)
+    exp = Expected(demo_db, since, until)
+    rep = report(demo_db, "--since", str(since), "--until", str(until), "--by", "channel")
+    assert rep["timezone"] == "Europe/Stockholm" and rep["by"] == "channel"
+    compare(rep["total"], exp.total(), "total")
+    rows = {r["key"]: r for r in rep["rows"]}
+    want = exp.by_channel()
+    assert set(rows) == set(want)  # every own channel has follower data, so each is a row
+    for c, k in want.items():
+        compare(rows[c], k, f"channel {c}")
+    assert exp.total()["posts"] > 50 and exp.total()["incoming"] > 100
+
+
+def test_months_tags_and_formats(demo_db):
+    since, until = date(2026, 8, 1), date(2026, 11, 1)
+    exp = Expected(demo_db, since, until)
+    months = report(demo_db, "--since", str(since), "--until", str(until), "--by", "month")
+    assert [r["label"] for r in months["rows"]] == ["2026-08", "2026-09", "2026-10"]
+    for r in months["rows"]:
+        y, m = map(int, r["label"].split("-"))
+        posts = [p for p in exp.posts if (p["day"].year, p["day"].month) == (y, m)]
+        assert r["posts"] == len(posts)
+        assert r["interactions"] == sum(sum(x or 0 for x in p["m"][2:6]) for p in posts)
+    assert sum(r["posts"] for r in months["rows"]) == months["total"]["posts"] == len(exp.posts)
+
+    tags = report(demo_db, "--since", str(since), "--until", str(until), "--by", "tag")
+    counts = defaultdict(int)
+    for p in exp.posts:
+        for t in exp.tags.get(p["post"], [0]):
+            counts[t] += 1
+    assert {r["key"]: r["posts"] for r in tags["rows"]} == counts
+    assert any(r["label"] == "(untagged)" for r in tags["rows"]) == (0 in counts)
+
+    formats = report(demo_db, "--since", str(since), "--until", str(until), "--by", "format")
+    by_format = defaultdict(int)
+    for p in exp.posts:
+        by_format[p["format"]] += 1
+    assert {r["label"]: r["posts"] for r in formats["rows"]} == by_format
+
+
+def test_weeks_are_iso_weeks_in_local_time(demo_db):
+    rep = report(demo_db, "--since", "2026-10-05", "--until", "2026-10-19", "--by", "week")
+    assert [r["label"] for r in rep["rows"]] == ["2026-W41", "2026-W42"]
+    days = report(demo_db, "--since", "2026-10-25", "--until", "2026-10-27", "--by", "day")
+    exp = Expected(demo_db, date(2026, 10, 25), date(2026, 10, 27))
+    # 2026-10-25 is the day Sweden leaves summer time: a 25-hour local day.
+    want = defaultdict(int)
+    for p in exp.posts:
+        want[str(p["day"])] += 1
+    assert {r["label"]: r["posts"] for r in days["rows"] if r["posts"]} == want
+
+
+def test_previous_period_comparison(demo_db):
+    rep = report(demo_db, "--since", "2026-10-01", "--until", "2026-11-01", "--compare", "previous")
+    prev = Expected(demo_db, date(2026, 8, 31), date(2026, 10, 1)).total()  # 31 days before
+    compare(rep["previous"], prev, "previous")
+    now = rep["total"]
+    assert rep["change"]["posts"]["absolute"] == now["posts"] - prev["posts"]
+    close(rep["change"]["reach"]["relative"], (now["reach"] - prev["reach"]) / prev["reach"], "rel")
+
+
+def test_report_formats_and_errors(demo_db):
+    csv = run_kanal("report", "--db", demo_db, "--workspace", "pensionsverket", "--format", "csv",
+                    "--since", "2026-10-01", "--until", "2026-11-01").stdout.splitlines()
+    assert csv[0].startswith("label,posts,posts_per_week,reach")
+    assert csv[-1].startswith("total,") and len(csv) == 9  # header, 7 own channels, total
+    table = run_kanal("report", "--db", demo_db, "--workspace", "pensionsverket",
+                      "--since", "2026-10-01", "--until", "2026-11-01").stdout
+    assert "Europe/Stockholm" in table and "total" in table
+    for args, msg in [(["--since", "2026-13-01"], "since"), (["--by", "colour"], "by"),
+                      (["--since", "2026-10-02", "--until", "2026-10-01"], "until"),
+                      (["--since", "2000-01-01", "--until", "2026-01-01"], "at most")]:
+        p = run_kanal("report", "--db", demo_db, "--workspace", "pensionsverket", *args,
+                      check=False)
+        assert p.returncode == 1 and msg in p.stderr, (args, p.stderr)
+    p = run_kanal("report", "--db", demo_db, "--workspace", "nobody", check=False)
+    assert p.returncode == 1 and "no workspace" in p.stderr
+
+
+def test_api_on_both_backends(db_url, demo_db, tmp_path):
+    run_kanal("demo", "--db", db_url, "--end", END, "--days", "120")
+    exp = Expected(demo_db, date(2026, 9, 1), date(2026, 10, 1))  # same seed, same rows
+    s = Server(db_url, str(tmp_path))
+    try:
+        c = s.client()
+        assert c.login("demo@kanal.local", "kanal-demo-password").status == 201
+        r = c.get("/api/v1/workspaces/1/analytics?since=2026-09-01&until=2026-10-01&by=platform")
+        assert r.status == 200, r
+        compare(r.json()["total"], exp.total(), "api total")
+        assert {row["label"] for row in r.json()["rows"]} == {
+            "facebook", "instagram", "x", "linkedin", "tiktok", "youtube"}
+        assert c.get("/api/v1/workspaces/1/analytics?by=colour").status == 400
+        assert c.get("/api/v1/workspaces/1/analytics?since=yesterday").status == 400
+        assert c.get("/api/v1/workspaces/1/analytics?foo=1").status == 400
+    finally:
+        code, log = s.stop()
+    assert code == 0, log
