@@ -7,15 +7,24 @@
 #include "model/model.h"
 
 enum analytics_dim {
-    BY_NONE, BY_CHANNEL, BY_PLATFORM, BY_CAMPAIGN, BY_FORMAT, BY_TAG, BY_DAY, BY_WEEK, BY_MONTH,
+    BY_NONE,
+    BY_CHANNEL,
+    BY_PLATFORM,
+    BY_CAMPAIGN,
+    BY_FORMAT,
+    BY_TAG,
+    BY_DAY,
+    BY_WEEK,
+    BY_MONTH,
 };
 
 struct analytics_query {
-    int64_t since, until; /* UTC instants of local midnights; until exclusive */
+    int64_t since, until;                /* UTC instants of local midnights; until exclusive */
     char since_date[11], until_date[11]; /* as given, YYYY-MM-DD (local) */
     enum analytics_dim by;
-    bool compare;                  /* add the previous period's totals */
+    bool compare;                    /* add the previous period's totals */
     int64_t channel_id, campaign_id; /* 0: all */
+    bool include_peers;              /* count peers' channels too (top lists) */
 };
 
 #define ANALYTICS_MAX_DAYS 3660
@@ -30,6 +39,25 @@ int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
  * "label", ...kpis}], "previous": {...}, "change": {...}}. Caller owns. */
 json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analytics_query *q,
                          struct error *err);
+
+/* What works: for the posts published in q's period, the lift in mean
+ * engagement rate by reach of posts with each feature (format, theme,
+ * weekday, hour, text length, question, calls to action, emoji, hashtags)
+ * over the others, with sample sizes and a bootstrap 95% interval; "too
+ * few posts" under 10 on either side. Caller owns the result. */
+json_t *analytics_insights(struct db *db, int64_t workspace_id, const struct analytics_query *q,
+                           struct error *err);
+
+/* Top list: every channel, own and peers', ranked by `metric`
+ * (interactions, er_followers, er_reach, follower_growth,
+ * follower_growth_pct) over q's period, optionally one platform's only. */
+json_t *analytics_toplist(struct db *db, int64_t workspace_id, const struct analytics_query *q,
+                          const char *metric, const char *platform, struct error *err);
+
+/* A campaign's KPIs beside those of the earlier campaigns with the same
+ * target tag, and their mean. */
+json_t *analytics_campaign(struct db *db, int64_t workspace_id, int64_t campaign_id,
+                           struct error *err);
 
 /* The KPI names in report order, for tables and CSV. */
 extern const char *const analytics_kpis[];

@@ -11,12 +11,30 @@
 
 #define DAY 86400
 
-const char *const analytics_kpis[] = {
-    "posts",       "posts_per_week", "reach",        "impressions",  "reactions",
-    "comments",    "shares",         "saves",        "interactions", "clicks",
-    "video_views", "er_reach",       "er_impressions", "er_followers", "ctr",
-    "followers_start", "followers_end", "follower_growth", "follower_growth_pct",
-    "incoming",    "answered",       "response_rate", "median_response_seconds", NULL};
+const char *const analytics_kpis[] = {"posts",
+                                      "posts_per_week",
+                                      "reach",
+                                      "impressions",
+                                      "reactions",
+                                      "comments",
+                                      "shares",
+                                      "saves",
+                                      "interactions",
+                                      "clicks",
+                                      "video_views",
+                                      "er_reach",
+                                      "er_impressions",
+                                      "er_followers",
+                                      "ctr",
+                                      "followers_start",
+                                      "followers_end",
+                                      "follower_growth",
+                                      "follower_growth_pct",
+                                      "incoming",
+                                      "answered",
+                                      "response_rate",
+                                      "median_response_seconds",
+                                      NULL};
 
 struct group {
     int64_t key;
@@ -58,7 +76,7 @@ struct run {
 
 static const char *const dims[] = {"none", "channel", "platform", "campaign", "format",
                                    "tag",  "day",     "week",     "month",    NULL};
-static const char *const platforms[] = {"facebook", "instagram", "x",       "linkedin",
+static const char *const platforms[] = {"facebook", "instagram", "x",        "linkedin",
                                         "tiktok",   "youtube",   "mastodon", "threads",
                                         "bluesky",  "other",     NULL};
 extern const char *const post_formats[]; /* model/entity.c */
@@ -96,12 +114,12 @@ static int local_date(const char *s, struct tz *tz, int64_t *day, struct error *
 int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
                           struct analytics_query *out, struct error *err)
 {
-    static const char *const known[] = {"since", "until", "by", "compare", "channel",
-                                        "campaign", NULL};
+    static const char *const known[] = {"since",   "until",    "by", "compare",
+                                        "channel", "campaign", NULL};
     memset(out, 0, sizeof *out);
     const char *key;
     json_t *v;
-    json_object_foreach(q, key, v) {
+    json_object_foreach (q, key, v) {
         if (index_of(known, key) < 0)
             return error_field(err, ERR_INVALID, key, "unknown parameter '%s'", key);
         if (!json_is_string(v))
@@ -135,8 +153,7 @@ int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
         goto done;
     }
     if (until_day - since_day > ANALYTICS_MAX_DAYS) {
-        error_field(err, ERR_LIMIT, "since", "a report covers at most %d days",
-                    ANALYTICS_MAX_DAYS);
+        error_field(err, ERR_LIMIT, "since", "a report covers at most %d days", ANALYTICS_MAX_DAYS);
         goto done;
     }
     out->since = tz_day_start(tz, since_day);
@@ -158,7 +175,8 @@ int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
     out->by = (enum analytics_dim)dim;
     const char *cmp = json_string_value(json_object_get(q, "compare"));
     if (cmp && !str_eq(cmp, "previous") && !str_eq(cmp, "none")) {
-        error_field(err, ERR_INVALID, "compare", "parameter 'compare' must be 'previous' or 'none'");
+        error_field(err, ERR_INVALID, "compare",
+                    "parameter 'compare' must be 'previous' or 'none'");
         goto done;
     }
     out->compare = cmp && str_eq(cmp, "previous");
@@ -220,13 +238,22 @@ static bool key_of_channel_day(const struct run *r, const struct channel_info *c
                                int64_t *key)
 {
     switch (r->q->by) {
-    case BY_NONE: *key = 0; return true;
-    case BY_CHANNEL: *key = c->id; return true;
-    case BY_PLATFORM: *key = index_of(platforms, c->platform); return true;
+    case BY_NONE:
+        *key = 0;
+        return true;
+    case BY_CHANNEL:
+        *key = c->id;
+        return true;
+    case BY_PLATFORM:
+        *key = index_of(platforms, c->platform);
+        return true;
     case BY_DAY:
     case BY_WEEK:
-    case BY_MONTH: *key = period_key(r->q->by, day); return true;
-    default: return false; /* campaign, format, tag: not a property of a channel-day */
+    case BY_MONTH:
+        *key = period_key(r->q->by, day);
+        return true;
+    default:
+        return false; /* campaign, format, tag: not a property of a channel-day */
     }
 }
 
@@ -284,7 +311,8 @@ static const struct channel_info *channel(const struct run *r, int64_t id)
 /* Counted in the organisation's numbers: its own channels, and the one asked for. */
 static bool counts(const struct run *r, const struct channel_info *c)
 {
-    return c && !c->peer && (!r->q->channel_id || c->id == r->q->channel_id);
+    return c && (!c->peer || r->q->include_peers) &&
+           (!r->q->channel_id || c->id == r->q->channel_id);
 }
 
 static int load_tags(struct run *r, struct error *err)
@@ -315,13 +343,17 @@ static int load_tags(struct run *r, struct error *err)
 
 /* Calls fn for each group key a post (or a message on it) belongs to. */
 static void post_keys(struct run *r, const struct channel_info *c, int64_t day, int64_t post,
-                      int64_t campaign, const char *format, void (*fn)(struct run *, int64_t, void *),
-                      void *arg)
+                      int64_t campaign, const char *format,
+                      void (*fn)(struct run *, int64_t, void *), void *arg)
 {
     int64_t key;
     switch (r->q->by) {
-    case BY_CAMPAIGN: fn(r, campaign, arg); return; /* 0: no campaign */
-    case BY_FORMAT: fn(r, index_of(post_formats, format), arg); return;
+    case BY_CAMPAIGN:
+        fn(r, campaign, arg);
+        return; /* 0: no campaign */
+    case BY_FORMAT:
+        fn(r, index_of(post_formats, format), arg);
+        return;
     case BY_TAG: {
         int64_t *ix = post ? imap_get(&r->post_tags_first, post) : NULL;
         if (!ix) {
@@ -409,8 +441,8 @@ static int load_posts(struct run *r, struct error *err)
             m[i] = db_col_int(st, 5 + i);
         }
         struct post_row row = {.day = tz_local_day(r->tz, db_col_int(st, 1)), .m = m, .has = has};
-        post_keys(r, c, row.day, db_col_int(st, 2), db_col_int(st, 3), db_col_text(st, 4),
-                  add_post, &row);
+        post_keys(r, c, row.day, db_col_int(st, 2), db_col_int(st, 3), db_col_text(st, 4), add_post,
+                  &row);
     }
     db_finalize(st);
     return rc < 0 ? -1 : 0;
@@ -527,12 +559,13 @@ static int load_followers(struct run *r, struct error *err)
             if (!key_of_channel_day(r, c, r->first_day + d, &key))
                 continue;
             struct group *g = group_for(r, key);
-            bool first_of_group = !is_period(r->q->by) ? d == 0
-                                  : d == 0 || period_key(r->q->by, r->first_day + d - 1) != key;
-            bool last_of_group = !is_period(r->q->by)
-                                     ? d == r->ndays - 1
-                                     : d == r->ndays - 1 ||
-                                           period_key(r->q->by, r->first_day + d + 1) != key;
+            bool first_of_group = !is_period(r->q->by)
+                                      ? d == 0
+                                      : d == 0 || period_key(r->q->by, r->first_day + d - 1) != key;
+            bool last_of_group =
+                !is_period(r->q->by)
+                    ? d == r->ndays - 1
+                    : d == r->ndays - 1 || period_key(r->q->by, r->first_day + d + 1) != key;
             int64_t at_start = d == 0 ? start : daily[d - 1] >= 0 ? daily[d - 1] : daily[d];
             if (first_of_group && at_start >= 0) {
                 g->followers_start += at_start;
@@ -676,16 +709,20 @@ static char *label(struct run *r, int64_t key, struct arena *a)
     int y;
     unsigned m, d;
     switch (r->q->by) {
-    case BY_NONE: return arena_strdup(a, "total");
+    case BY_NONE:
+        return arena_strdup(a, "total");
     case BY_CHANNEL: {
         const struct channel_info *c = channel(r, key);
         return c ? arena_printf(a, "%s (%s)", c->name, c->platform) : arena_strdup(a, "?");
     }
-    case BY_PLATFORM: return arena_strdup(a, key >= 0 ? platforms[key] : "?");
-    case BY_FORMAT: return arena_strdup(a, key >= 0 ? post_formats[key] : "?");
+    case BY_PLATFORM:
+        return arena_strdup(a, key >= 0 ? platforms[key] : "?");
+    case BY_FORMAT:
+        return arena_strdup(a, key >= 0 ? post_formats[key] : "?");
     case BY_CAMPAIGN:
         return key ? name_of(r->db, "campaigns", key, r->ws, a) : arena_strdup(a, "(no campaign)");
-    case BY_TAG: return key ? name_of(r->db, "tags", key, r->ws, a) : arena_strdup(a, "(untagged)");
+    case BY_TAG:
+        return key ? name_of(r->db, "tags", key, r->ws, a) : arena_strdup(a, "(untagged)");
     case BY_DAY:
         time_civil_from_days(key, &y, &m, &d);
         return arena_printf(a, "%04d-%02u-%02u", y, m, d);
@@ -695,7 +732,8 @@ static char *label(struct run *r, int64_t key, struct arena *a)
         int64_t jan1 = time_days_from_civil(y, 1, 1);
         return arena_printf(a, "%04d-W%02lld", y, (long long)((thursday - jan1) / 7 + 1));
     }
-    case BY_MONTH: return arena_printf(a, "%04lld-%02lld", (long long)(key / 12), (long long)(key % 12 + 1));
+    case BY_MONTH:
+        return arena_printf(a, "%04lld-%02lld", (long long)(key / 12), (long long)(key % 12 + 1));
     }
     return arena_strdup(a, "?");
 }
@@ -758,14 +796,14 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
         json_t *change = json_object();
         const char *k;
         json_t *v;
-        json_object_foreach(total, k, v) {
+        json_object_foreach (total, k, v) {
             json_t *pv = json_object_get(prev, k);
             if (json_is_number(v) && json_is_number(pv)) {
                 double now = json_number_value(v), before = json_number_value(pv);
-                json_object_set_new(change, k,
-                                    json_pack("{s:f, s:o}", "absolute", now - before, "relative",
-                                              before != 0 ? json_real((now - before) / before)
-                                                          : json_null()));
+                json_object_set_new(
+                    change, k,
+                    json_pack("{s:f, s:o}", "absolute", now - before, "relative",
+                              before != 0 ? json_real((now - before) / before) : json_null()));
             }
         }
         json_object_set_new(out, "change", change);
@@ -783,5 +821,204 @@ done:
     free(r.tag_next);
     tz_free(r.tz);
     arena_free(&a);
+    return out;
+}
+
+/* ---- top lists ------------------------------------------------------------------------ */
+
+static const char *const toplist_metrics[] = {"interactions",    "er_followers",        "er_reach",
+                                              "follower_growth", "follower_growth_pct", NULL};
+
+static int cmp_rank(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_t *vx = json_object_get(x, "value"), *vy = json_object_get(y, "value");
+    if (json_is_null(vx) != json_is_null(vy))
+        return json_is_null(vx) ? 1 : -1; /* no value: last */
+    double dx = json_number_value(vx), dy = json_number_value(vy);
+    if (dx != dy)
+        return dx > dy ? -1 : 1;
+    return json_integer_value(json_object_get(x, "key")) <
+                   json_integer_value(json_object_get(y, "key"))
+               ? -1
+               : 1;
+}
+
+json_t *analytics_toplist(struct db *db, int64_t workspace_id, const struct analytics_query *q,
+                          const char *metric, const char *platform, struct error *err)
+{
+    if (!metric || index_of(toplist_metrics, metric) < 0) {
+        error_field(err, ERR_INVALID, "metric",
+                    "parameter 'metric' must be interactions, er_followers, er_reach, "
+                    "follower_growth or follower_growth_pct");
+        return NULL;
+    }
+    if (platform && index_of(platforms, platform) < 0) {
+        error_field(err, ERR_INVALID, "platform", "unknown platform '%.40s'", platform);
+        return NULL;
+    }
+    struct analytics_query all = *q;
+    all.by = BY_CHANNEL;
+    all.include_peers = true;
+    all.compare = false;
+    json_t *rep = analytics_report(db, workspace_id, &all, err);
+    if (!rep)
+        return NULL;
+    json_t *rows = json_object_get(rep, "rows");
+    size_t n = json_array_size(rows), kept = 0;
+    json_t **sorted = xcalloc(n + 1, sizeof *sorted);
+    /* Channel facts for the list: platform and whether it is a peer. */
+    struct page pg = {.limit = MODEL_PAGE_MAX};
+    json_t *channels = entity_list(db, &entity_channel, workspace_id, NULL, &pg, err);
+    size_t i;
+    json_t *row;
+    json_array_foreach (rows, i, row) {
+        json_t *ch = NULL, *c;
+        size_t j;
+        json_array_foreach (json_object_get(channels, "items"), j, c) {
+            if (json_integer_value(json_object_get(c, "id")) ==
+                json_integer_value(json_object_get(row, "key")))
+                ch = c;
+        }
+        if (!ch ||
+            (platform && !str_eq(json_string_value(json_object_get(ch, "platform")), platform)))
+            continue;
+        json_object_set(row, "platform", json_object_get(ch, "platform"));
+        json_object_set(row, "is_peer", json_object_get(ch, "is_peer"));
+        json_object_set(row, "value", json_object_get(row, metric));
+        sorted[kept++] = row;
+    }
+    qsort(sorted, kept, sizeof *sorted, cmp_rank);
+    json_t *ranked = json_array();
+    for (i = 0; i < kept; i++) {
+        json_object_set_new(sorted[i], "rank", json_integer((json_int_t)i + 1));
+        json_array_append(ranked, sorted[i]);
+    }
+    json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:o}", "since", q->since_date, "until",
+                            q->until_date, "metric", metric, "timezone",
+                            json_string_value(json_object_get(rep, "timezone")), "rows", ranked);
+    if (platform)
+        json_object_set_new(out, "platform", json_string(platform));
+    free(sorted);
+    json_decref(channels);
+    json_decref(rep);
+    return out;
+}
+
+/* ---- campaigns -------------------------------------------------------------------------- */
+
+/* The campaign's KPIs over its own dates (or its posts' dates when it has
+ * none), counting only its posts. */
+static json_t *campaign_kpis(struct db *db, int64_t ws, json_t *c, struct error *err)
+{
+    int64_t id = json_integer_value(json_object_get(c, "id")), from = 0, to = 0;
+    const char *s = json_string_value(json_object_get(c, "starts_at"));
+    const char *e = json_string_value(json_object_get(c, "ends_at"));
+    if (!s || !e || time_parse_iso(s, &from) || time_parse_iso(e, &to)) {
+        struct db_stmt *st = db_query(db, err,
+                                      "SELECT MIN(v.published_at), MAX(v.published_at) FROM "
+                                      "post_variants v JOIN posts p ON p.id = v.post_id "
+                                      "WHERE p.campaign_id = ? AND p.workspace_id = ?",
+                                      "ii", id, ws);
+        if (!st)
+            return NULL;
+        bool none = db_col_null(st, 0);
+        from = db_col_int(st, 0);
+        to = db_col_int(st, 1);
+        db_finalize(st);
+        if (none)
+            return json_pack("{s:I, s:o, s:s}", "id", (json_int_t)id, "name",
+                             json_incref(json_object_get(c, "name")), "note", "no posts");
+    }
+    json_t *q = json_object();
+    char d[21];
+    time_format_iso(from, d);
+    d[10] = '\0';
+    json_object_set_new(q, "since", json_string(d));
+    time_format_iso(to + 86400, d);
+    d[10] = '\0';
+    json_object_set_new(q, "until", json_string(d));
+    char cid[24];
+    snprintf(cid, sizeof cid, "%lld", (long long)id);
+    json_object_set_new(q, "campaign", json_string(cid));
+    struct analytics_query aq;
+    json_t *rep = NULL;
+    if (analytics_query_parse(db, ws, q, &aq, err) == 0)
+        rep = analytics_report(db, ws, &aq, err);
+    json_decref(q);
+    if (!rep)
+        return NULL;
+    json_t *out = json_pack("{s:I, s:O, s:s, s:s, s:O}", "id", (json_int_t)id, "name",
+                            json_object_get(c, "name"), "since", aq.since_date, "until",
+                            aq.until_date, "kpis", json_object_get(rep, "total"));
+    json_decref(rep);
+    return out;
+}
+
+json_t *analytics_campaign(struct db *db, int64_t workspace_id, int64_t campaign_id,
+                           struct error *err)
+{
+    json_t *c = entity_get(db, &entity_campaign, workspace_id, campaign_id, err);
+    if (!c)
+        return NULL;
+    json_t *out = NULL, *earlier = json_array(), *mine = campaign_kpis(db, workspace_id, c, err);
+    json_t *tag = json_object_get(c, "target_tag_id");
+    if (!mine)
+        goto done;
+    if (json_is_integer(tag)) {
+        /* Earlier: same target tag, started before this one. */
+        struct db_stmt *st = db_query(db, err,
+                                      "SELECT id FROM campaigns WHERE workspace_id = ? AND "
+                                      "target_tag_id = ? AND id <> ? AND COALESCE(starts_at, "
+                                      "created_at) < (SELECT COALESCE(starts_at, created_at) "
+                                      "FROM campaigns WHERE id = ?) ORDER BY starts_at, id",
+                                      "iiii", workspace_id, (int64_t)json_integer_value(tag),
+                                      campaign_id, campaign_id);
+        if (!st)
+            goto done;
+        int64_t ids[64];
+        int n = 0;
+        for (int rc = db_has_row(st); rc == 1 && n < 64; rc = db_step(st, err))
+            ids[n++] = db_col_int(st, 0);
+        db_finalize(st);
+        for (int i = 0; i < n; i++) {
+            json_t *ec = entity_get(db, &entity_campaign, workspace_id, ids[i], err);
+            json_t *k = ec ? campaign_kpis(db, workspace_id, ec, err) : NULL;
+            json_decref(ec);
+            if (!k)
+                goto done;
+            json_array_append_new(earlier, k);
+        }
+    }
+    /* Mean of the earlier campaigns' numbers, and this one against it. */
+    json_t *mean_kpis = json_object(), *vs = json_object();
+    json_t *mk = json_object_get(mine, "kpis");
+    const char *k;
+    json_t *v;
+    json_object_foreach (mk, k, v) {
+        double sum = 0;
+        int cnt = 0;
+        size_t i;
+        json_t *e;
+        json_array_foreach (earlier, i, e) {
+            json_t *ev = json_object_get(json_object_get(e, "kpis"), k);
+            if (json_is_number(ev)) {
+                sum += json_number_value(ev);
+                cnt++;
+            }
+        }
+        if (!cnt)
+            continue;
+        double m = sum / cnt;
+        json_object_set_new(mean_kpis, k, json_real(m));
+        if (json_is_number(v) && m != 0)
+            json_object_set_new(vs, k, json_real(json_number_value(v) / m - 1));
+    }
+    out = json_pack("{s:O, s:O, s:o, s:o}", "campaign", mine, "earlier", earlier, "earlier_mean",
+                    mean_kpis, "relative_to_earlier", vs);
+done:
+    json_decref(c);
+    json_decref(mine);
+    json_decref(earlier);
     return out;
 }

@@ -9,10 +9,10 @@
 
 struct tz {
     char name[64];
-    int n;             /* transitions */
-    int64_t *at;       /* transition instants, ascending */
-    int32_t *offset;   /* UTC offset in force from at[i] */
-    int32_t initial;   /* before the first transition */
+    int n;           /* transitions */
+    int64_t *at;     /* transition instants, ascending */
+    int32_t *offset; /* UTC offset in force from at[i] */
+    int32_t initial; /* before the first transition */
     /* After the last transition: the POSIX rule from the file's footer,
      * e.g. "CET-1CEST,M3.5.0,M10.5.0/3". */
     bool has_rule;

@@ -8,6 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Prints s cut or padded to `width` characters (not bytes: names are often
+ * Swedish or Finnish). */
+static void padded(const char *s, size_t width)
+{
+    size_t chars = 0;
+    const char *p = s;
+    while (*p && chars < width) {
+        const char *start = p++;
+        while ((*p & 0xC0) == 0x80)
+            p++;
+        fwrite(start, 1, (size_t)(p - start), stdout);
+        chars++;
+    }
+    for (; chars < width; chars++)
+        fputc(' ', stdout);
+}
+
 static void csv_field(FILE *f, const char *s)
 {
     bool quote = strpbrk(s, ",\"\n\r") != NULL;
@@ -41,7 +58,7 @@ static void print_csv(json_t *rep)
     json_t *rows = json_object_get(rep, "rows");
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row) {
+    json_array_foreach (rows, i, row) {
         csv_field(stdout, json_string_value(json_object_get(row, "label")));
         for (const char *const *k = analytics_kpis; *k; k++) {
             fputc(',', stdout);
@@ -77,10 +94,14 @@ static void print_table(json_t *rep)
     static const struct {
         const char *key, *head, *kind;
     } cols[] = {
-        {"posts", "posts", "int"},         {"reach", "reach", "int"},
-        {"interactions", "interact.", "int"}, {"er_reach", "ER reach", "pct"},
-        {"er_followers", "ER foll.", "pct"}, {"ctr", "CTR", "pct"},
-        {"follower_growth", "followers", "int"}, {"response_rate", "answered", "pct"},
+        {"posts", "posts", "int"},
+        {"reach", "reach", "int"},
+        {"interactions", "interact.", "int"},
+        {"er_reach", "ER reach", "pct"},
+        {"er_followers", "ER foll.", "pct"},
+        {"ctr", "CTR", "pct"},
+        {"follower_growth", "followers", "int"},
+        {"response_rate", "answered", "pct"},
         {"median_response_seconds", "median resp", "dur"},
     };
     printf("%s to %s (%s)\n\n%-32s", json_string_value(json_object_get(rep, "since")),
@@ -92,8 +113,8 @@ static void print_table(json_t *rep)
     json_t *rows = json_object_get(rep, "rows");
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row) {
-        printf("%-32.32s", json_string_value(json_object_get(row, "label")));
+    json_array_foreach (rows, i, row) {
+        padded(json_string_value(json_object_get(row, "label")), 32);
         for (size_t c = 0; c < ARRAY_LEN(cols); c++)
             cell(json_object_get(row, cols[c].key), cols[c].kind);
         fputc('\n', stdout);
@@ -111,6 +132,67 @@ static void print_table(json_t *rep)
     }
 }
 
+/* Insights, top lists and campaign comparisons on a terminal. */
+static void print_other(json_t *rep, const char *kind)
+{
+    size_t i;
+    json_t *row;
+    if (str_eq(kind, "insights")) {
+        printf("What works, %s to %s: %lld posts\n\n",
+               json_string_value(json_object_get(rep, "since")),
+               json_string_value(json_object_get(rep, "until")),
+               (long long)json_integer_value(json_object_get(rep, "posts")));
+        printf("%-16s %-26s %6s %9s   %s\n", "feature", "value", "posts", "lift", "95% interval");
+        json_array_foreach (json_object_get(rep, "lifts"), i, row) {
+            json_t *lift = json_object_get(row, "lift"), *ci = json_object_get(row, "lift_ci95");
+            padded(json_string_value(json_object_get(row, "feature")), 17);
+            padded(json_string_value(json_object_get(row, "value")), 27);
+            printf("%6lld ", (long long)json_integer_value(json_object_get(row, "posts")));
+            if (json_is_number(lift))
+                printf("%+8.1f%%   %+.1f%% .. %+.1f%%\n", json_number_value(lift) * 100,
+                       json_number_value(json_array_get(ci, 0)) * 100,
+                       json_number_value(json_array_get(ci, 1)) * 100);
+            else
+                printf("%9s   %s\n", "-", json_string_value(json_object_get(row, "note")));
+        }
+        return;
+    }
+    if (str_eq(kind, "toplist")) {
+        printf("Top list by %s, %s to %s\n\n", json_string_value(json_object_get(rep, "metric")),
+               json_string_value(json_object_get(rep, "since")),
+               json_string_value(json_object_get(rep, "until")));
+        json_array_foreach (json_object_get(rep, "rows"), i, row) {
+            printf("%3lld. ", (long long)json_integer_value(json_object_get(row, "rank")));
+            padded(json_string_value(json_object_get(row, "label")), 41);
+            fputs(json_is_true(json_object_get(row, "is_peer")) ? "peer " : "     ", stdout);
+            cell(json_object_get(row, "value"),
+                 str_starts_with(json_string_value(json_object_get(rep, "metric")), "er_") ||
+                         str_eq(json_string_value(json_object_get(rep, "metric")),
+                                "follower_growth_pct")
+                     ? "pct"
+                     : "int");
+            fputc('\n', stdout);
+        }
+        return;
+    }
+    json_t *c = json_object_get(rep, "campaign");
+    printf("%s\n\n%-32s", json_string_value(json_object_get(c, "name")), "");
+    static const char *const keys[] = {"posts", "reach", "interactions", "er_reach", "ctr"};
+    for (size_t k = 0; k < ARRAY_LEN(keys); k++)
+        printf(" %12s", keys[k]);
+    fputc('\n', stdout);
+    json_t *rows = json_array();
+    json_array_append(rows, c);
+    json_array_extend(rows, json_object_get(rep, "earlier"));
+    json_array_foreach (rows, i, row) {
+        padded(i == 0 ? "this campaign" : json_string_value(json_object_get(row, "name")), 32);
+        for (size_t k = 0; k < ARRAY_LEN(keys); k++)
+            cell(json_object_get(json_object_get(row, "kpis"), keys[k]), k >= 3 ? "pct" : "int");
+        fputc('\n', stdout);
+    }
+    json_decref(rows);
+}
+
 int cmd_report(int argc, char **argv)
 {
     struct cli_opt opts[] = {
@@ -122,12 +204,19 @@ int cmd_report(int argc, char **argv)
          "channel"},
         {"compare", "previous", NULL, "add the previous period of the same length", NULL},
         {"format", "FMT", NULL, "table, csv or json", "table"},
+        {"insights", NULL, NULL, "what works: engagement lift by feature (JSON or table)", NULL},
+        {"toplist", "METRIC", NULL,
+         "rank all channels, peers too: interactions, er_followers, er_reach, follower_growth",
+         NULL},
+        {"platform", "NAME", NULL, "with --toplist: one platform only", NULL},
+        {"campaign", "ID", NULL, "compare a campaign with earlier ones on the same theme", NULL},
     };
     struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "report --workspace SLUG [options]",
-                               "Prints the KPIs of docs/metrics.md for a period, grouped by one "
-                               "dimension, in the workspace's time zone.",
-                               &p);
+    int rc =
+        cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "report --workspace SLUG [options]",
+                          "Prints the KPIs of docs/metrics.md for a period, grouped by one "
+                          "dimension, in the workspace's time zone.",
+                          &p);
     if (p.stop)
         goto done;
     rc = 2;
@@ -148,8 +237,9 @@ int cmd_report(int argc, char **argv)
     json_t *q = json_object(), *rep = NULL;
     if (!db || db_migrate(db, &err) < 0)
         goto fail;
-    int found = db_scalar(db, &err, &ws, "SELECT id FROM workspaces WHERE slug = ? OR CAST(id AS TEXT) = ?",
-                          "tt", opts[1].value, opts[1].value);
+    int found =
+        db_scalar(db, &err, &ws, "SELECT id FROM workspaces WHERE slug = ? OR CAST(id AS TEXT) = ?",
+                  "tt", opts[1].value, opts[1].value);
     if (found <= 0) {
         if (found == 0)
             error_set(&err, ERR_NOT_FOUND, "no workspace '%s'", opts[1].value);
@@ -160,8 +250,24 @@ int cmd_report(int argc, char **argv)
         if (opts[2 + i].value)
             json_object_set_new(q, params[i], json_string(opts[2 + i].value));
     struct analytics_query aq;
-    if (analytics_query_parse(db, ws, q, &aq, &err) || !(rep = analytics_report(db, ws, &aq, &err)))
+    int64_t campaign = 0;
+    if (opts[10].value && (str_to_i64(opts[10].value, &campaign) || campaign < 1)) {
+        error_field(&err, ERR_INVALID, "campaign", "--campaign takes a campaign id");
         goto fail;
+    }
+    if (campaign)
+        rep = analytics_campaign(db, ws, campaign, &err);
+    else if (analytics_query_parse(db, ws, q, &aq, &err) == 0)
+        rep = opts[7].value   ? analytics_insights(db, ws, &aq, &err)
+              : opts[8].value ? analytics_toplist(db, ws, &aq, opts[8].value, opts[9].value, &err)
+                              : analytics_report(db, ws, &aq, &err);
+    if (!rep)
+        goto fail;
+    if ((opts[7].value || opts[8].value || campaign) && !str_eq(fmt, "json")) {
+        print_other(rep, opts[7].value ? "insights" : opts[8].value ? "toplist" : "campaign");
+        rc = 0;
+        goto out;
+    }
     if (str_eq(fmt, "json")) {
         char *s = json_dumps(rep, JSON_INDENT(2));
         puts(s);
@@ -174,8 +280,8 @@ int cmd_report(int argc, char **argv)
     rc = 0;
     goto out;
 fail:
-    fprintf(stderr, "kanal report: %s%s%s\n", err.field[0] ? "--" : "", err.field[0] ? err.field : "",
-            err.field[0] ? ": " : "");
+    fprintf(stderr, "kanal report: %s%s%s\n", err.field[0] ? "--" : "",
+            err.field[0] ? err.field : "", err.field[0] ? ": " : "");
     fprintf(stderr, "%s\n", err.msg);
 out:
     json_decref(q);

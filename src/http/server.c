@@ -66,6 +66,10 @@ static const struct route routes[] = {
     {"PATCH", "/api/v1/workspaces/:ws/messages/:id", h_message_update, ACC_MODERATE, NULL},
     {"POST", "/api/v1/workspaces/:ws/sentiment", h_sentiment_preview, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/analytics", h_analytics, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/analytics/insights", h_insights, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/analytics/toplist", h_toplist, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/campaigns/:id/comparison", h_campaign_comparison, ACC_SIGNED,
+     NULL},
 };
 
 bool access_allows(enum access a, enum role r)

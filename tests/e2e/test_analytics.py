@@ -140,6 +140,7 @@ def report(db, *args):
     return json.loads(out)
 
 
+
 def test_totals_and_channels_match_the_definitions(demo_db):
     since, until = date(2026, 9, 1), date(2026, 10, 1)
     exp = Expected(demo_db, since, until)
@@ -232,9 +233,141 @@ def test_api_on_both_backends(db_url, demo_db, tmp_path):
         compare(r.json()["total"], exp.total(), "api total")
         assert {row["label"] for row in r.json()["rows"]} == {
             "facebook", "instagram", "x", "linkedin", "tiktok", "youtube"}
+        ins = c.get("/api/v1/workspaces/1/analytics/insights?since=2026-07-01&until=2026-11-01")
+        assert ins.status == 200 and ins.json()["posts"] > 100
+        assert {l["feature"] for l in ins.json()["lifts"]} >= {
+            "format", "theme", "weekday", "hour", "text length", "question", "calls to action",
+            "emoji", "hashtags"}
+        top = c.get("/api/v1/workspaces/1/analytics/toplist?since=2026-10-01&until=2026-11-01"
+                    "&metric=er_followers")
+        assert top.status == 200 and len(top.json()["rows"]) == 9
+        values = [r["value"] for r in top.json()["rows"] if r["value"] is not None]
+        assert values == sorted(values, reverse=True)
+        assert c.get("/api/v1/workspaces/1/analytics/toplist?metric=likes").status == 400
+        assert c.get("/api/v1/workspaces/1/campaigns/1/comparison").status == 200
+        assert c.get("/api/v1/workspaces/1/campaigns/999/comparison").status == 404
         assert c.get("/api/v1/workspaces/1/analytics?by=colour").status == 400
         assert c.get("/api/v1/workspaces/1/analytics?since=yesterday").status == 400
         assert c.get("/api/v1/workspaces/1/analytics?foo=1").status == 400
     finally:
         code, log = s.stop()
     assert code == 0, log
+
+
+def test_insights_lifts_match_the_definition(demo_db):
+    since, until = date(2026, 7, 1), date(2026, 11, 1)
+    rep = report(demo_db, "--since", str(since), "--until", str(until), "--insights")
+    con = sqlite3.connect(demo_db)
+    t0, t1 = local_midnight(since), local_midnight(until)
+    latest = {}
+    for vid, *vals in con.execute(
+            "SELECT variant_id, reach, reactions, comments, shares, saves FROM post_metrics "
+            "ORDER BY variant_id, taken_at"):
+        latest[vid] = vals
+    posts = []
+    for vid, at, fmt, body, peer in con.execute(
+            "SELECT v.id, v.published_at, p.format, p.body, c.is_peer FROM post_variants v "
+            "JOIN posts p ON p.id = v.post_id JOIN channels c ON c.id = v.channel_id"):
+        m = latest.get(vid)
+        if t0 <= at < t1 and not peer and m and m[0]:
+            posts.append(dict(er=sum(x or 0 for x in m[1:]) / m[0], format=fmt, body=body,
+                              weekday=datetime.fromtimestamp(at, TZ).weekday()))
+    assert rep["posts"] == len(posts)
+    lifts = {(l["feature"], l["value"]): l for l in rep["lifts"]}
+
+    def check(key, has):
+        a = [p["er"] for p in posts if has(p)]
+        b = [p["er"] for p in posts if not has(p)]
+        got = lifts[key]
+        assert (got["posts"], got["other_posts"]) == (len(a), len(b)), key
+        if len(a) < 10 or len(b) < 10:
+            assert got["lift"] is None and got["note"] == "too few posts"
+            return
+        want = statistics.mean(a) / statistics.mean(b) - 1
+        close(got["lift"], want, key)
+        lo, hi = got["lift_ci95"]
+        assert lo <= want <= hi and hi - lo > 0, (key, lo, want, hi)
+    for fmt in ["photo", "video", "link", "status", "reel", "live"]:
+        check(("format", fmt), lambda p, f=fmt: p["format"] == f)
+    for i, day in enumerate(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                             "Sunday"]):
+        check(("weekday", day), lambda p, i=i: p["weekday"] == i)
+    check(("question", "asks a question"), lambda p: "?" in p["body"])
+    # Same data, same interval: the bootstrap is seeded.
+    again = report(demo_db, "--since", str(since), "--until", str(until), "--insights")
+    assert again == rep
+
+
+def test_toplist_ranks_own_and_peer_channels(demo_db):
+    since, until = date(2026, 10, 1), date(2026, 11, 1)
+    rep = report(demo_db, "--since", str(since), "--until", str(until), "--toplist",
+                 "interactions", "--platform", "facebook")
+    con = sqlite3.connect(demo_db)
+    t0, t1 = local_midnight(since), local_midnight(until)
+    latest = {}
+    for vid, *vals in con.execute("SELECT variant_id, reactions, comments, shares, saves FROM "
+                                  "post_metrics ORDER BY variant_id, taken_at"):
+        latest[vid] = vals
+    totals = defaultdict(int)
+    names = {}
+    for ch, name, peer in con.execute("SELECT id, name, is_peer FROM channels "
+                                      "WHERE platform = 'facebook'"):
+        names[ch] = (name, peer)
+        totals[ch] = 0
+    for vid, ch, at in con.execute("SELECT id, channel_id, published_at FROM post_variants"):
+        if ch in names and t0 <= at < t1:
+            totals[ch] += sum(x or 0 for x in latest.get(vid, []))
+    want = sorted(totals, key=lambda c: (-totals[c], c))
+    assert [r["key"] for r in rep["rows"]] == want
+    assert [r["rank"] for r in rep["rows"]] == list(range(1, len(want) + 1))
+    assert [r["value"] for r in rep["rows"]] == [totals[c] for c in want]
+    assert {r["label"].split(" (")[0] for r in rep["rows"] if r["is_peer"]} == {
+        "Socialverket", "Arbetsverket"}
+    p = run_kanal("report", "--db", demo_db, "--workspace", "pensionsverket", "--toplist",
+                  "likes", check=False)
+    assert p.returncode == 1 and "metric" in p.stderr
+
+
+def test_campaign_against_earlier_campaigns(demo_db, tmp_path):
+    db = str(tmp_path / "c.db")
+    import shutil
+    shutil.copy(demo_db, db)
+    con = sqlite3.connect(db)
+    first_id, tag, first_end = con.execute(
+        "SELECT id, target_tag_id, ends_at FROM campaigns WHERE name = 'Kolla din pension'").fetchone()
+    # A later campaign on the same theme, holding five later pension posts.
+    # No dates of its own: it starts when it was created, after the first.
+    now = int(datetime.now().timestamp())
+    con.execute("INSERT INTO campaigns (workspace_id, name, target_tag_id, created_at, updated_at) "
+                "VALUES (1, 'Höstens pensionskoll', ?, ?, ?)", (tag, now, now))
+    later_id = con.execute("SELECT MAX(id) FROM campaigns").fetchone()[0]
+    chosen = [r[0] for r in con.execute(
+        "SELECT p.id FROM posts p JOIN post_tags t ON t.post_id = p.id JOIN post_variants v "
+        "ON v.post_id = p.id JOIN channels c ON c.id = v.channel_id WHERE t.tag_id = ? "
+        "AND p.campaign_id IS NULL AND c.is_peer = 0 AND v.published_at > ? "
+        "ORDER BY p.id LIMIT 5", (tag, first_end))]
+    assert len(chosen) == 5
+    con.execute(f"UPDATE posts SET campaign_id = ? WHERE id IN ({','.join('?' * 5)})",
+                (later_id, *chosen))
+    con.commit()
+
+    def reach_of(campaign):
+        return con.execute(
+            "SELECT SUM(m.reach), COUNT(*) FROM posts p JOIN post_variants v ON v.post_id = p.id "
+            "JOIN post_metrics m ON m.variant_id = v.id AND m.taken_at = (SELECT MAX(taken_at) "
+            "FROM post_metrics WHERE variant_id = v.id) WHERE p.campaign_id = ?",
+            (campaign,)).fetchone()
+    rep = report(db, "--campaign", str(later_id))
+    mine_reach, mine_posts = reach_of(later_id)
+    assert rep["campaign"]["kpis"]["posts"] == mine_posts == 5
+    assert rep["campaign"]["kpis"]["reach"] == mine_reach
+    assert [e["id"] for e in rep["earlier"]] == [first_id]
+    first_reach, first_posts = reach_of(first_id)
+    assert rep["earlier"][0]["kpis"]["reach"] == first_reach
+    assert rep["earlier"][0]["kpis"]["posts"] == first_posts
+    close(rep["relative_to_earlier"]["reach"], mine_reach / first_reach - 1, "vs earlier")
+    # The first campaign has nothing earlier to compare with.
+    assert report(db, "--campaign", str(first_id))["earlier"] == []
+    p = run_kanal("report", "--db", db, "--workspace", "pensionsverket", "--campaign", "999",
+                  check=False)
+    assert p.returncode == 1 and "no campaign 999" in p.stderr

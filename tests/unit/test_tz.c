@@ -26,8 +26,8 @@ static void check_zone(const char *name)
         if (tz_offset(z, t) != tm.tm_gmtoff)
             fail_msg("%s at %lld: kanal %d, libc %ld", name, (long long)t, tz_offset(z, t),
                      tm.tm_gmtoff);
-        int64_t day = time_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-                                           (unsigned)tm.tm_mday);
+        int64_t day =
+            time_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
         assert_int_equal(tz_local_day(z, t), day);
     }
     /* Every local day starts at local midnight. */
@@ -38,8 +38,8 @@ static void check_zone(const char *name)
         localtime_r(&tt, &tm);
         if (tm.tm_hour != 0 || tm.tm_min != 0 || tz_local_day(z, s) != day ||
             tz_local_day(z, s - 1) != day - 1)
-            fail_msg("%s: day %lld starts at %lld (%02d:%02d)", name, (long long)day,
-                     (long long)s, tm.tm_hour, tm.tm_min);
+            fail_msg("%s: day %lld starts at %lld (%02d:%02d)", name, (long long)day, (long long)s,
+                     tm.tm_hour, tm.tm_min);
     }
     tz_free(z);
 }

@@ -1,0 +1,358 @@
+/* insights: what works. For the workspace's posts in a period, the lift in
+ * engagement rate (interactions / reach, per post) of posts with a feature
+ * over posts without it: format, theme, weekday, hour, length, a question,
+ * calls to action, emoji, hashtags. Each lift comes with its sample sizes
+ * and a bootstrap 95% interval, or "too few posts" where that holds. */
+#include "analytics/analytics.h"
+#include "text/query.h"
+#include "text/text.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_POSTS 10   /* per side, below which a lift is not worth showing */
+#define BOOTSTRAP 1000 /* resamples per interval */
+
+/* Calls to action in the teams' languages, as queries of the text part. */
+static const char *const cta_queries[] = {
+    "\"läs mer\"",  "ansök*",         "\"logga in\"",   "anmäl*",      "klicka",
+    "besök*",       "\"dela gärna\"", "\"lue lisää\"",  "hae",         "kirjaudu*",
+    "ilmoittaudu*", "\"read more\"",  "apply",          "\"sign up\"", "\"learn more\"",
+    "register",     "\"join us\"",    "\"click here\"",
+};
+
+struct post {
+    double er;
+    int64_t post_id, day, hour, weekday;
+    int format;
+    int len_bucket, ctas, hashtags;
+    bool question, emoji;
+};
+
+struct tagset;
+struct feature {
+    char name[48], value[96];
+    bool (*has)(const struct post *p, const struct feature *f);
+    int64_t arg;
+    const struct tagset *tags; /* for themes */
+};
+
+/* ---- deterministic bootstrap ------------------------------------------------ */
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double mean(const double *v, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += v[i];
+    return n ? s / (double)n : 0;
+}
+
+/* Percentile bootstrap of mean(a)/mean(b) - 1, seeded so the same data
+ * always gives the same interval. */
+static void bootstrap(const double *a, size_t na, const double *b, size_t nb, double *lo,
+                      double *hi)
+{
+    double *lifts = xmalloc(BOOTSTRAP * sizeof *lifts);
+    uint64_t seed = 0x6b616e616cu ^ (na * 1000003u + nb);
+    size_t n = 0;
+    for (int r = 0; r < BOOTSTRAP; r++) {
+        double sa = 0, sb = 0;
+        for (size_t i = 0; i < na; i++)
+            sa += a[rng_next(&seed) % na];
+        for (size_t i = 0; i < nb; i++)
+            sb += b[rng_next(&seed) % nb];
+        if (sb > 0)
+            lifts[n++] = (sa / (double)na) / (sb / (double)nb) - 1;
+    }
+    qsort(lifts, n, sizeof *lifts, cmp_double);
+    *lo = n ? lifts[(size_t)(0.025 * (double)(n - 1))] : NAN;
+    *hi = n ? lifts[(size_t)(0.975 * (double)(n - 1))] : NAN;
+    free(lifts);
+}
+
+/* ---- features ---------------------------------------------------------------- */
+
+static bool has_format(const struct post *p, const struct feature *f)
+{
+    return p->format == f->arg;
+}
+static bool has_weekday(const struct post *p, const struct feature *f)
+{
+    return p->weekday == f->arg;
+}
+static bool has_hour(const struct post *p, const struct feature *f)
+{
+    return p->hour / 3 == f->arg;
+}
+static bool has_length(const struct post *p, const struct feature *f)
+{
+    return p->len_bucket == f->arg;
+}
+static bool has_question(const struct post *p, const struct feature *f)
+{
+    return p->question;
+}
+static bool has_emoji(const struct post *p, const struct feature *f)
+{
+    return p->emoji;
+}
+static bool has_ctas(const struct post *p, const struct feature *f)
+{
+    return (p->ctas >= 2 ? 2 : p->ctas) == f->arg;
+}
+static bool has_hashtags(const struct post *p, const struct feature *f)
+{
+    return (p->hashtags >= 3 ? 3 : p->hashtags >= 1 ? 1 : 0) == f->arg;
+}
+
+struct tagset {
+    struct imap first; /* post id -> index */
+    int64_t *tag, *next;
+    size_t n, cap;
+};
+static bool has_tag(const struct post *p, const struct feature *f)
+{
+    int64_t *ix = imap_get(&f->tags->first, p->post_id);
+    for (int64_t i = ix ? *ix : -1; i >= 0; i = f->tags->next[i])
+        if (f->tags->tag[i] == f->arg)
+            return true;
+    return false;
+}
+
+extern const char *const post_formats[];
+
+static const char *const weekdays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                       "Friday", "Saturday", "Sunday"};
+static const char *const lengths[] = {"under 80 characters", "80-199 characters",
+                                      "200-499 characters", "500 characters or more"};
+
+static void describe(struct text_tokens *t, struct query **ctas, size_t nctas, const char *body,
+                     struct post *p)
+{
+    size_t n = strlen(body);
+    size_t chars = 0;
+    for (const char *c = body; *c; c++)
+        chars += ((unsigned char)*c & 0xC0) != 0x80;
+    p->len_bucket = chars < 80 ? 0 : chars < 200 ? 1 : chars < 500 ? 2 : 3;
+    text_tokenize(t, body, n);
+    p->question = false;
+    p->emoji = false;
+    p->hashtags = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct token *k = &t->tok[i];
+        if (k->kind == TOK_PUNCT && text_token_norm(t, i)[0] == '?')
+            p->question = true;
+        else if (k->kind == TOK_EMOJI)
+            p->emoji = true;
+        else if (k->kind == TOK_HASHTAG)
+            p->hashtags++;
+    }
+    p->ctas = 0;
+    for (size_t q = 0; q < nctas; q++)
+        p->ctas += query_match(ctas[q], t);
+}
+
+/* ---- the report -------------------------------------------------------------------- */
+
+static int load_tagset(struct db *db, int64_t ws, struct tagset *ts, struct error *err)
+{
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT pt.post_id, pt.tag_id FROM post_tags pt JOIN posts p "
+                                  "ON p.id = pt.post_id WHERE p.workspace_id = ?",
+                                  "i", ws);
+    if (!st)
+        return -1;
+    int rc = db_has_row(st);
+    for (; rc == 1; rc = db_step(st, err)) {
+        if (ts->n == ts->cap) {
+            ts->cap = ts->cap ? ts->cap * 2 : 64;
+            ts->tag = xrealloc(ts->tag, ts->cap * sizeof *ts->tag);
+            ts->next = xrealloc(ts->next, ts->cap * sizeof *ts->next);
+        }
+        int64_t post = db_col_int(st, 0), *head = imap_get(&ts->first, post);
+        ts->tag[ts->n] = db_col_int(st, 1);
+        ts->next[ts->n] = head ? *head : -1;
+        imap_put(&ts->first, post, (int64_t)ts->n++);
+    }
+    db_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static json_t *lift_json(const struct feature *f, struct post *posts, size_t n, double *with,
+                         double *without)
+{
+    size_t na = 0, nb = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (f->has(&posts[i], f))
+            with[na++] = posts[i].er;
+        else
+            without[nb++] = posts[i].er;
+    }
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "feature", f->name, "value", f->value, "posts",
+                          (json_int_t)na, "other_posts", (json_int_t)nb);
+    if (na < MIN_POSTS || nb < MIN_POSTS) {
+        json_object_set_new(o, "lift", json_null());
+        json_object_set_new(o, "note", json_string("too few posts"));
+        return o;
+    }
+    double ma = mean(with, na), mb = mean(without, nb), lo, hi;
+    bootstrap(with, na, without, nb, &lo, &hi);
+    json_object_set_new(o, "er", json_real(ma));
+    json_object_set_new(o, "other_er", json_real(mb));
+    json_object_set_new(o, "lift", mb > 0 ? json_real(ma / mb - 1) : json_null());
+    json_object_set_new(o, "lift_ci95", isnan(lo) ? json_null() : json_pack("[f, f]", lo, hi));
+    return o;
+}
+
+json_t *analytics_insights(struct db *db, int64_t workspace_id, const struct analytics_query *q,
+                           struct error *err)
+{
+    json_t *out = NULL;
+    struct post *posts = NULL;
+    size_t n = 0, cap = 0;
+    struct tagset ts = {0};
+    struct query *ctas[ARRAY_LEN(cta_queries)] = {0};
+    struct text_tokens *t = xmalloc(sizeof *t);
+    struct tz *tz = NULL;
+    struct db_stmt *st = NULL;
+    double *with = NULL, *without = NULL;
+    json_t *ws = entity_get(db, &entity_workspace, 0, workspace_id, err);
+    if (!ws)
+        goto done;
+    tz = tz_load(json_string_value(json_object_get(ws, "timezone")), err);
+    if (!tz || load_tagset(db, workspace_id, &ts, err))
+        goto done;
+    for (size_t i = 0; i < ARRAY_LEN(cta_queries); i++)
+        if (!(ctas[i] = query_compile(cta_queries[i], err)))
+            goto done;
+    st = db_query(db, err,
+                  "SELECT p.id, p.format, COALESCE(v.body, p.body), v.published_at, v.m_reach, "
+                  "COALESCE(v.m_reactions, 0) + COALESCE(v.m_comments, 0) + "
+                  "COALESCE(v.m_shares, 0) + COALESCE(v.m_saves, 0) "
+                  "FROM post_variants v JOIN posts p ON p.id = v.post_id "
+                  "JOIN channels c ON c.id = v.channel_id WHERE p.workspace_id = ? "
+                  "AND c.is_peer = 0 AND v.published_at >= ? AND v.published_at < ? "
+                  "AND v.m_reach > 0",
+                  "iii", workspace_id, q->since, q->until);
+    if (!st)
+        goto done;
+    for (int rc = db_has_row(st); rc == 1; rc = db_step(st, err)) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            posts = xrealloc(posts, cap * sizeof *posts);
+        }
+        struct post *p = &posts[n++];
+        int64_t at = db_col_int(st, 3), local = at + tz_offset(tz, at);
+        p->post_id = db_col_int(st, 0);
+        int fmt = -1;
+        for (int f = 0; post_formats[f]; f++)
+            if (str_eq(post_formats[f], db_col_text(st, 1)))
+                fmt = f;
+        p->format = fmt;
+        p->day = tz_local_day(tz, at);
+        p->weekday = ((p->day + 3) % 7 + 7) % 7; /* 0 = Monday */
+        p->hour = ((local % 86400) + 86400) % 86400 / 3600;
+        p->er = (double)db_col_int(st, 5) / (double)db_col_int(st, 4);
+        describe(t, ctas, ARRAY_LEN(cta_queries), db_col_text(st, 2), p);
+    }
+    with = xmalloc((n + 1) * sizeof *with);
+    without = xmalloc((n + 1) * sizeof *without);
+    json_t *lifts = json_array();
+    struct feature f;
+    for (int i = 0; post_formats[i]; i++) {
+        f = (struct feature){.has = has_format, .arg = i};
+        snprintf(f.name, sizeof f.name, "format");
+        snprintf(f.value, sizeof f.value, "%s", post_formats[i]);
+        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
+    }
+    json_t *tags = entity_list(db, &entity_tag, workspace_id, NULL,
+                               &(struct page){.limit = MODEL_PAGE_MAX}, err);
+    size_t ti;
+    json_t *tag;
+    json_array_foreach (json_object_get(tags, "items"), ti, tag) {
+        f = (struct feature){
+            .has = has_tag, .arg = json_integer_value(json_object_get(tag, "id")), .tags = &ts};
+        snprintf(f.name, sizeof f.name, "theme");
+        snprintf(f.value, sizeof f.value, "%s", json_string_value(json_object_get(tag, "name")));
+        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
+    }
+    json_decref(tags);
+    for (int i = 0; i < 7; i++) {
+        f = (struct feature){.has = has_weekday, .arg = i};
+        snprintf(f.name, sizeof f.name, "weekday");
+        snprintf(f.value, sizeof f.value, "%s", weekdays[i]);
+        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
+    }
+    for (int i = 0; i < 8; i++) {
+        f = (struct feature){.has = has_hour, .arg = i};
+        snprintf(f.name, sizeof f.name, "hour");
+        snprintf(f.value, sizeof f.value, "%02d:00-%02d:59", i * 3, i * 3 + 2);
+        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
+    }
+    for (int i = 0; i < 4; i++) {
+        f = (struct feature){.has = has_length, .arg = i};
+        snprintf(f.name, sizeof f.name, "text length");
+        snprintf(f.value, sizeof f.value, "%s", lengths[i]);
+        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
+    }
+    static const char *const counts3[] = {"none", "one", "two or more"};
+    static const char *const tags3[] = {"none", "1-2", "", "3 or more"};
+    f = (struct feature){.has = has_question};
+    snprintf(f.name, sizeof f.name, "question");
+    snprintf(f.value, sizeof f.value, "asks a question");
+    json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
+    for (int i = 0; i < 3; i++) {
+        f = (struct feature){.has = has_ctas, .arg = i};
+        snprintf(f.name, sizeof f.name, "calls to action");
+        snprintf(f.value, sizeof f.value, "%s", counts3[i]);
+        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
+    }
+    f = (struct feature){.has = has_emoji};
+    snprintf(f.name, sizeof f.name, "emoji");
+    snprintf(f.value, sizeof f.value, "has emoji");
+    json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
+    for (int i = 0; i < 4; i++) {
+        if (!tags3[i][0])
+            continue;
+        f = (struct feature){.has = has_hashtags, .arg = i};
+        snprintf(f.name, sizeof f.name, "hashtags");
+        snprintf(f.value, sizeof f.value, "%s", tags3[i]);
+        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
+    }
+    out = json_pack("{s:s, s:s, s:I, s:i, s:o}", "since", q->since_date, "until", q->until_date,
+                    "posts", (json_int_t)n, "min_posts", MIN_POSTS, "lifts", lifts);
+    double all = 0;
+    for (size_t i = 0; i < n; i++)
+        all += posts[i].er;
+    json_object_set_new(out, "er", n ? json_real(all / (double)n) : json_null());
+done:
+    db_finalize(st);
+    json_decref(ws);
+    for (size_t i = 0; i < ARRAY_LEN(cta_queries); i++)
+        query_free(ctas[i]);
+    imap_free(&ts.first);
+    free(ts.tag);
+    free(ts.next);
+    free(posts);
+    free(with);
+    free(without);
+    free(t);
+    tz_free(tz);
+    return out;
+}
