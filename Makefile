@@ -33,7 +33,7 @@ WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run deps test unit e2e browser asan fuzz fuzz-build bench format lint clean
+.PHONY: all run deps test unit e2e browser bench-analytics asan fuzz fuzz-build bench format lint clean
 all: $(BUILD)/kanal
 
 deps:
@@ -135,6 +135,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libkanal.a
 
 bench: $(BUILD)/bench/sentiment node_modules/.kanal-installed-lock
 	$(BUILD)/bench/sentiment ../shared/data/sentiment/*.tsv
+
+# Dashboard endpoints on a large workspace (100k posts, 5M snapshots, 10M
+# messages at BENCH_SCALE=1); prints each endpoint's time.
+BENCH_SCALE ?= 1
+bench-analytics: $(BUILD)/kanal
+	$(PYTHON) bench/analytics.py --scale $(BENCH_SCALE) --kanal $(BUILD)/kanal
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit e2e browser

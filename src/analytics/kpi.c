@@ -69,6 +69,7 @@ struct run {
     struct imap groups_index; /* key -> index in groups */
     struct group *groups;
     size_t ngroups, capgroups;
+    struct group total;          /* every row once, whatever the dimension */
     struct imap post_tags_first; /* post id -> index of its first tag in tag_ids, -1 none */
     int64_t *tag_ids, *tag_next; /* a linked list per post */
     size_t ntags, captags;
@@ -376,10 +377,8 @@ struct post_row {
     const bool *has;
 };
 
-static void add_post(struct run *r, int64_t key, void *arg)
+static void accumulate_post(struct run *r, struct group *g, const struct post_row *p)
 {
-    const struct post_row *p = arg;
-    struct group *g = group_for(r, key);
     const int64_t *m = p->m;
     const bool *h = p->has;
     g->posts++;
@@ -408,6 +407,11 @@ static void add_post(struct run *r, int64_t key, void *arg)
     }
     if (g->day_inter && any)
         g->day_inter[p->day - r->first_day] += (double)inter;
+}
+
+static void add_post(struct run *r, int64_t key, void *arg)
+{
+    accumulate_post(r, group_for(r, key), arg);
 }
 
 static int load_posts(struct run *r, struct error *err)
@@ -443,6 +447,7 @@ static int load_posts(struct run *r, struct error *err)
         struct post_row row = {.day = tz_local_day(r->tz, db_col_int(st, 1)), .m = m, .has = has};
         post_keys(r, c, row.day, db_col_int(st, 2), db_col_int(st, 3), db_col_text(st, 4), add_post,
                   &row);
+        accumulate_post(r, &r->total, &row);
     }
     db_finalize(st);
     return rc < 0 ? -1 : 0;
@@ -452,10 +457,8 @@ struct message_row {
     int64_t wait; /* -1: not answered */
 };
 
-static void add_message(struct run *r, int64_t key, void *arg)
+static void accumulate_message(struct group *g, const struct message_row *m)
 {
-    const struct message_row *m = arg;
-    struct group *g = group_for(r, key);
     g->incoming++;
     if (m->wait >= 0) {
         g->answered++;
@@ -463,13 +466,27 @@ static void add_message(struct run *r, int64_t key, void *arg)
     }
 }
 
+static void add_message(struct run *r, int64_t key, void *arg)
+{
+    accumulate_message(group_for(r, key), arg);
+}
+
 static int load_messages(struct run *r, struct error *err)
 {
     struct buf sql = {0};
-    buf_puts(&sql, "SELECT m.channel_id, m.created_at, m.first_response_at, p.id, p.campaign_id, "
-                   "p.format FROM messages m LEFT JOIN post_variants v ON v.id = m.variant_id "
-                   "LEFT JOIN posts p ON p.id = v.post_id WHERE m.workspace_id = ? "
-                   "AND m.is_own = 0 AND m.created_at >= ? AND m.created_at < ?");
+    /* Only the post dimensions need the post each message is on; the rest
+     * read the covering index alone (0003's messages_workspace_stats). */
+    bool per_post =
+        r->q->by == BY_CAMPAIGN || r->q->by == BY_FORMAT || r->q->by == BY_TAG || r->q->campaign_id;
+    if (per_post)
+        buf_puts(&sql, "SELECT m.channel_id, m.created_at, m.first_response_at, p.id, "
+                       "p.campaign_id, p.format FROM messages m LEFT JOIN post_variants v ON "
+                       "v.id = m.variant_id LEFT JOIN posts p ON p.id = v.post_id ");
+    else
+        buf_puts(&sql, "SELECT m.channel_id, m.created_at, m.first_response_at, 0, 0, '' "
+                       "FROM messages m ");
+    buf_puts(&sql, "WHERE m.workspace_id = ? AND m.is_own = 0 AND m.created_at >= ? "
+                   "AND m.created_at < ?");
     if (r->q->campaign_id)
         buf_puts(&sql, " AND p.campaign_id = ?");
     struct db_stmt *st = db_prepare(r->db, sql.data, err);
@@ -492,6 +509,7 @@ static int load_messages(struct run *r, struct error *err)
             row.wait = 0; /* an answer dated before the question: clocks differ */
         post_keys(r, c, tz_local_day(r->tz, created), db_col_int(st, 3), db_col_int(st, 4),
                   db_col_text(st, 5), add_message, &row);
+        accumulate_message(&r->total, &row);
     }
     db_finalize(st);
     return rc < 0 ? -1 : 0;
@@ -501,15 +519,15 @@ static int load_messages(struct run *r, struct error *err)
  * summed into each group's days, and each group's start and end counts. */
 static int load_followers(struct run *r, struct error *err)
 {
-    if (r->q->by == BY_CAMPAIGN || r->q->by == BY_FORMAT || r->q->by == BY_TAG)
-        return 0;
     int64_t *daily = xmalloc((size_t)r->ndays * sizeof *daily);
     int rc = 0;
     for (size_t ci = 0; ci < r->nchannels && rc == 0; ci++) {
         const struct channel_info *c = &r->channels[ci];
         if (!counts(r, c))
             continue;
-        /* The count before the period, then every count inside it. */
+        /* (For campaign, format and tag groups there is no follower base:
+         * key_of_channel_day says so, and only the total gets the counts.)
+         * The count before the period, then every count inside it. */
         struct db_stmt *st = db_query(r->db, err,
                                       "SELECT taken_at, followers FROM channel_metrics "
                                       "WHERE channel_id = ? AND followers IS NOT NULL AND "
@@ -543,7 +561,10 @@ static int load_followers(struct run *r, struct error *err)
         db_finalize(st);
         if (rc)
             break;
+        ensure_days(r, &r->total);
         for (int64_t d = 0; d < r->ndays; d++) {
+            if (daily[d] > 0)
+                r->total.day_followers[d] += (double)daily[d];
             int64_t key;
             if (!key_of_channel_day(r, c, r->first_day + d, &key))
                 continue;
@@ -552,6 +573,12 @@ static int load_followers(struct run *r, struct error *err)
             if (daily[d] > 0)
                 g->day_followers[d] += (double)daily[d];
         }
+        if (start >= 0) {
+            r->total.followers_start += start;
+            r->total.has_followers = true;
+        }
+        if (daily[r->ndays - 1] >= 0)
+            r->total.followers_end += daily[r->ndays - 1];
         /* Start and end per group: for period groups, the group's own first
          * and last day; otherwise the whole period's. */
         for (int64_t d = 0; d < r->ndays; d++) {
@@ -592,6 +619,10 @@ static void free_groups(struct run *r)
     r->groups = NULL;
     r->ngroups = r->capgroups = 0;
     imap_free(&r->groups_index);
+    free(r->total.waits);
+    free(r->total.day_inter);
+    free(r->total.day_followers);
+    memset(&r->total, 0, sizeof r->total);
 }
 
 static int aggregate(struct run *r, const struct analytics_query *q, struct error *err)
@@ -619,7 +650,7 @@ static json_t *ratio(int64_t num, int64_t den)
 /* Days of the group inside the report's range. */
 static int64_t group_days(const struct run *r, const struct group *g)
 {
-    if (!is_period(r->q->by))
+    if (!is_period(r->q->by) || g == &r->total)
         return r->ndays;
     int64_t n = 0;
     for (int64_t d = 0; d < r->ndays; d++)
@@ -744,14 +775,12 @@ static int cmp_group(const void *a, const void *b)
     return x->key < y->key ? -1 : x->key > y->key;
 }
 
+/* The totals of one pass; the groups stay in r for the rows. */
 static json_t *total_of(struct run *r, const struct analytics_query *q, struct error *err)
 {
-    struct analytics_query t = *q;
-    t.by = BY_NONE;
-    if (aggregate(r, &t, err))
+    if (aggregate(r, q, err))
         return NULL;
-    struct group *g = group_for(r, 0);
-    return kpis(r, g);
+    return kpis(r, &r->total);
 }
 
 json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analytics_query *q,
@@ -766,20 +795,19 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
     r.tz = tz_load(json_string_value(json_object_get(ws, "timezone")), err);
     if (!r.tz || load_channels(&r, err) || (q->by == BY_TAG && load_tags(&r, err)))
         goto done;
-    if (!(total = total_of(&r, q, err)))
-        goto done;
     if (q->compare) {
         struct analytics_query pq = *q;
         int64_t first = tz_local_day(r.tz, q->since), last = tz_local_day(r.tz, q->until - 1);
         pq.since = tz_day_start(r.tz, first - (last - first + 1));
         pq.until = q->since;
+        pq.by = BY_NONE;
         if (!(prev = total_of(&r, &pq, err)))
             goto done;
     }
+    if (!(total = total_of(&r, q, err)))
+        goto done;
     rows = json_array();
     if (q->by != BY_NONE) {
-        if (aggregate(&r, q, err))
-            goto done;
         qsort(r.groups, r.ngroups, sizeof *r.groups, cmp_group);
         for (size_t i = 0; i < r.ngroups; i++) {
             json_t *row = kpis(&r, &r.groups[i]);
