@@ -59,6 +59,11 @@ json_t *analytics_toplist(struct db *db, int64_t workspace_id, const struct anal
 json_t *analytics_campaign(struct db *db, int64_t workspace_id, int64_t campaign_id,
                            struct error *err);
 
+/* The monthly report for `month` ("2026-10") as one self-contained HTML
+ * page with SVG charts, appended to out. */
+int analytics_html_month(struct db *db, int64_t workspace_id, const char *month, struct buf *out,
+                         struct error *err);
+
 /* The KPI names in report order, for tables and CSV. */
 extern const char *const analytics_kpis[];
 

@@ -210,6 +210,7 @@ int cmd_report(int argc, char **argv)
          NULL},
         {"platform", "NAME", NULL, "with --toplist: one platform only", NULL},
         {"campaign", "ID", NULL, "compare a campaign with earlier ones on the same theme", NULL},
+        {"html", "MONTH", NULL, "the monthly report for MONTH (2026-10) as one HTML file", NULL},
     };
     struct cli_parse p;
     int rc =
@@ -254,6 +255,17 @@ int cmd_report(int argc, char **argv)
     if (opts[10].value && (str_to_i64(opts[10].value, &campaign) || campaign < 1)) {
         error_field(&err, ERR_INVALID, "campaign", "--campaign takes a campaign id");
         goto fail;
+    }
+    if (opts[11].value) {
+        struct buf html = {0};
+        if (analytics_html_month(db, ws, opts[11].value, &html, &err)) {
+            buf_free(&html);
+            goto fail;
+        }
+        fwrite(html.data, 1, html.len, stdout);
+        buf_free(&html);
+        rc = 0;
+        goto out;
     }
     if (campaign)
         rep = analytics_campaign(db, ws, campaign, &err);

@@ -371,3 +371,55 @@ def test_campaign_against_earlier_campaigns(demo_db, tmp_path):
     p = run_kanal("report", "--db", db, "--workspace", "pensionsverket", "--campaign", "999",
                   check=False)
     assert p.returncode == 1 and "no campaign 999" in p.stderr
+
+
+def test_monthly_html_report(demo_db, tmp_path):
+    import html.parser
+    import shutil
+    db = str(tmp_path / "h.db")
+    shutil.copy(demo_db, db)
+    con = sqlite3.connect(db)
+    con.execute("UPDATE channels SET name = '<script>alert(1)</script> & Co' WHERE id = 1")
+    con.commit()
+    page = run_kanal("report", "--db", db, "--workspace", "pensionsverket", "--html",
+                     "2026-10").stdout
+
+    class Checker(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack, self.tags, self.text = [], defaultdict(int), []
+            self.void = {"meta", "br", "img", "rect", "path"}
+
+        def handle_starttag(self, tag, attrs):
+            self.tags[tag] += 1
+            if tag not in self.void:
+                self.stack.append(tag)
+
+        def handle_startendtag(self, tag, attrs):
+            self.tags[tag] += 1
+
+        def handle_endtag(self, tag):
+            if tag in self.void:
+                return
+            assert self.stack and self.stack[-1] == tag, (tag, self.stack[-5:])
+            self.stack.pop()
+
+        def handle_data(self, data):
+            self.text.append(data)
+    c = Checker()
+    c.feed(page)
+    c.close()
+    assert c.stack == []  # every element closed, in order
+    assert c.tags["script"] == 0 and c.tags["svg"] == 4 and c.tags["rect"] > 31
+    text = "".join(c.text)
+    assert "<script>alert(1)</script> & Co" in text  # shown, escaped, not run
+    assert "http://" not in page and "https://" not in page.split("<ol")[0]  # self-contained
+    want = Expected(db, date(2026, 10, 1), date(2026, 11, 1)).total()
+    spaced = lambda n: f"{n:,}".replace(",", " ")
+    assert f"Posts</div><div class=\"v\">{spaced(want['posts'])}<" in page
+    assert f"Reach</div><div class=\"v\">{spaced(want['reach'])}<" in page
+    assert f"{want['er_reach'] * 100:.2f} %" in page
+    for bad in ["2026-13", "2026-1", "october"]:
+        p = run_kanal("report", "--db", db, "--workspace", "pensionsverket", "--html", bad,
+                      check=False)
+        assert p.returncode == 1 and "2026-10" in p.stderr, bad
