@@ -414,6 +414,25 @@ static void add_post(struct run *r, int64_t key, void *arg)
     accumulate_post(r, group_for(r, key), arg);
 }
 
+/* Prepares `select` (ending in "WHERE <ws> = ? AND <time> >= ? AND <time> < ?")
+ * with the run's workspace and period, and its campaign filter (the query
+ * must join posts as p). */
+static struct db_stmt *prepare_period(struct run *r, struct buf *sql, struct error *err)
+{
+    if (r->q->campaign_id)
+        buf_puts(sql, " AND p.campaign_id = ?");
+    struct db_stmt *st = db_prepare(r->db, sql->data, err);
+    buf_free(sql);
+    if (!st)
+        return NULL;
+    db_bind_int(st, 1, r->ws);
+    db_bind_int(st, 2, r->q->since);
+    db_bind_int(st, 3, r->q->until);
+    if (r->q->campaign_id)
+        db_bind_int(st, 4, r->q->campaign_id);
+    return st;
+}
+
 static int load_posts(struct run *r, struct error *err)
 {
     struct buf sql = {0};
@@ -422,17 +441,9 @@ static int load_posts(struct run *r, struct error *err)
                    "v.m_clicks, v.m_video_views FROM post_variants v "
                    "JOIN posts p ON p.id = v.post_id WHERE p.workspace_id = ? "
                    "AND v.published_at >= ? AND v.published_at < ?");
-    if (r->q->campaign_id)
-        buf_puts(&sql, " AND p.campaign_id = ?");
-    struct db_stmt *st = db_prepare(r->db, sql.data, err);
-    buf_free(&sql);
+    struct db_stmt *st = prepare_period(r, &sql, err);
     if (!st)
         return -1;
-    db_bind_int(st, 1, r->ws);
-    db_bind_int(st, 2, r->q->since);
-    db_bind_int(st, 3, r->q->until);
-    if (r->q->campaign_id)
-        db_bind_int(st, 4, r->q->campaign_id);
     int rc;
     while ((rc = db_step(st, err)) == 1) {
         const struct channel_info *c = channel(r, db_col_int(st, 0));
@@ -487,17 +498,9 @@ static int load_messages(struct run *r, struct error *err)
                        "FROM messages m ");
     buf_puts(&sql, "WHERE m.workspace_id = ? AND m.is_own = 0 AND m.created_at >= ? "
                    "AND m.created_at < ?");
-    if (r->q->campaign_id)
-        buf_puts(&sql, " AND p.campaign_id = ?");
-    struct db_stmt *st = db_prepare(r->db, sql.data, err);
-    buf_free(&sql);
+    struct db_stmt *st = prepare_period(r, &sql, err);
     if (!st)
         return -1;
-    db_bind_int(st, 1, r->ws);
-    db_bind_int(st, 2, r->q->since);
-    db_bind_int(st, 3, r->q->until);
-    if (r->q->campaign_id)
-        db_bind_int(st, 4, r->q->campaign_id);
     int rc;
     while ((rc = db_step(st, err)) == 1) {
         const struct channel_info *c = channel(r, db_col_int(st, 0));

@@ -468,6 +468,108 @@ int query_enum(json_t *q, const char *name, const char *const *values, const cha
                        json_string_value(v));
 }
 
+/* ---- query builder and pages --------------------------------------------------------- */
+
+static void qb_vadd(struct qb *q, const char *types, va_list ap)
+{
+    for (const char *t = types; *t; t++) {
+        if (q->n == QB_MAX)
+            abort(); /* a programming error: more filters than the builder holds */
+        q->types[q->n] = *t;
+        if (*t == 'i')
+            q->ints[q->n] = va_arg(ap, int64_t);
+        else
+            q->texts[q->n] = va_arg(ap, const char *);
+        q->n++;
+    }
+}
+
+void qb_start(struct qb *q, const char *head, const char *types, ...)
+{
+    memset(q, 0, sizeof *q);
+    buf_puts(&q->sql, head);
+    va_list ap;
+    va_start(ap, types);
+    qb_vadd(q, types, ap);
+    va_end(ap);
+}
+
+void qb_and(struct qb *q, const char *clause, const char *types, ...)
+{
+    buf_printf(&q->sql, " AND %s", clause);
+    va_list ap;
+    va_start(ap, types);
+    qb_vadd(q, types, ap);
+    va_end(ap);
+}
+
+void qb_append(struct qb *q, const char *sql, const char *types, ...)
+{
+    buf_puts(&q->sql, sql);
+    va_list ap;
+    va_start(ap, types);
+    qb_vadd(q, types, ap);
+    va_end(ap);
+}
+
+void qb_time_page(struct qb *q, const char *at, const char *id, int64_t since, int64_t until,
+                  const struct page *pg, int64_t cat, int64_t cid)
+{
+    char clause[160];
+    if (since) {
+        snprintf(clause, sizeof clause, "%s >= ?", at);
+        qb_and(q, clause, "i", since);
+    }
+    if (until) {
+        snprintf(clause, sizeof clause, "%s < ?", at);
+        qb_and(q, clause, "i", until);
+    }
+    if (pg->cursor) {
+        snprintf(clause, sizeof clause, "(%s < ? OR (%s = ? AND %s < ?))", at, at, id);
+        qb_and(q, clause, "iii", cat, cat, cid);
+    }
+    snprintf(clause, sizeof clause, " ORDER BY %s DESC, %s DESC LIMIT ?", at, id);
+    qb_append(q, clause, "i", (int64_t)pg->limit + 1);
+}
+
+struct db_stmt *qb_prepare(struct qb *q, struct db *db, struct error *err)
+{
+    struct db_stmt *st = db_prepare(db, q->sql.data, err);
+    for (int i = 0; st && i < q->n; i++) {
+        if (q->types[i] == 'i')
+            db_bind_int(st, i + 1, q->ints[i]);
+        else
+            db_bind_text(st, i + 1, q->texts[i]);
+    }
+    buf_free(&q->sql);
+    return st;
+}
+
+json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int at_col,
+                     struct error *err)
+{
+    json_t *items = json_array();
+    int rc, count = 0;
+    char next[48] = "";
+    bool more = false;
+    while ((rc = db_step(st, err)) == 1) {
+        if (count == limit) {
+            more = true;
+            break;
+        }
+        snprintf(next, sizeof next, "%lld.%lld", (long long)db_col_int(st, at_col),
+                 (long long)db_col_int(st, 0));
+        json_array_append_new(items, entity_row(e, st));
+        count++;
+    }
+    db_finalize(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return page_result(items, more ? next : NULL);
+}
+
 /* ---- operations --------------------------------------------------------------------- */
 
 /* The WHERE clause that keeps every query inside the caller's workspace. */

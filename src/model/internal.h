@@ -67,6 +67,34 @@ json_t *json_time(int64_t t);
 json_t *page_result(json_t *items, const char *next_cursor);
 /* "AT.ID" cursors for lists ordered by a time and then id, newest first. */
 int cursor_parse_at_id(const char *cursor, int64_t *at, int64_t *id, struct error *err);
+/* A WHERE clause built from optional filters: each condition is added with
+ * its values, and they are bound in the order they were added, so the SQL
+ * and its parameters cannot drift apart. */
+#define QB_MAX 32
+struct qb {
+    struct buf sql;
+    int n;
+    char types[QB_MAX];
+    int64_t ints[QB_MAX];
+    const char *texts[QB_MAX];
+};
+/* Starts with `head` ("SELECT ... WHERE workspace_id = ?") and its values. */
+void qb_start(struct qb *q, const char *head, const char *types, ...);
+/* Appends " AND " clause with one value per '?' ('i' int64_t, 't' text). */
+void qb_and(struct qb *q, const char *clause, const char *types, ...);
+void qb_append(struct qb *q, const char *sql, const char *types, ...);
+/* The tail of a list ordered by the time column `at` then `id`, newest
+ * first: the period [since, until) (0: open), the page's cursor (already
+ * parsed into cat, cid), the order and LIMIT limit + 1. */
+void qb_time_page(struct qb *q, const char *at, const char *id, int64_t since, int64_t until,
+                  const struct page *pg, int64_t cat, int64_t cid);
+/* Prepares and binds; frees the builder. */
+struct db_stmt *qb_prepare(struct qb *q, struct db *db, struct error *err);
+/* Steps st (ordered by a time column at index at_col, then id, newest first,
+ * with LIMIT limit + 1) into entity rows and the next "AT.ID" cursor. */
+json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int at_col,
+                     struct error *err);
+
 /* Query-string value parsing for filters. */
 int query_int(json_t *q, const char *name, int64_t *out, struct error *err);
 int query_time(json_t *q, const char *name, int64_t *out, struct error *err);

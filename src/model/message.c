@@ -192,76 +192,29 @@ json_t *message_list(struct db *db, int64_t workspace_id, const struct message_f
     int64_t cat = 0, cid = 0;
     if (pg->cursor && cursor_parse_at_id(pg->cursor, &cat, &cid, err))
         return NULL;
-    struct buf sql = {0};
-    buf_puts(&sql, "SELECT ");
-    entity_columns(&entity_message, &sql, NULL);
-    buf_puts(&sql, " FROM messages WHERE workspace_id = ?");
+    struct buf head = {0};
+    buf_puts(&head, "SELECT ");
+    entity_columns(&entity_message, &head, NULL);
+    buf_puts(&head, " FROM messages WHERE workspace_id = ?");
+    struct qb q;
+    qb_start(&q, head.data, "i", workspace_id);
+    buf_free(&head);
     if (f->channel_id)
-        buf_puts(&sql, " AND channel_id = ?");
+        qb_and(&q, "channel_id = ?", "i", f->channel_id);
     if (f->variant_id)
-        buf_puts(&sql, " AND variant_id = ?");
+        qb_and(&q, "variant_id = ?", "i", f->variant_id);
     if (f->kind)
-        buf_puts(&sql, " AND kind = ?");
+        qb_and(&q, "kind = ?", "t", f->kind);
     if (f->status)
-        buf_puts(&sql, " AND status = ?");
+        qb_and(&q, "status = ?", "t", f->status);
     if (f->sentiment)
-        buf_puts(&sql, " AND sentiment = ?");
+        qb_and(&q, "sentiment = ?", "t", f->sentiment);
     if (f->team)
-        buf_puts(&sql, " AND assigned_team = ?");
-    if (f->since)
-        buf_puts(&sql, " AND created_at >= ?");
-    if (f->until)
-        buf_puts(&sql, " AND created_at < ?");
-    if (pg->cursor)
-        buf_puts(&sql, " AND (created_at < ? OR (created_at = ? AND id < ?))");
-    buf_puts(&sql, " ORDER BY created_at DESC, id DESC LIMIT ?");
-    struct db_stmt *st = db_prepare(db, sql.data, err);
-    buf_free(&sql);
+        qb_and(&q, "assigned_team = ?", "t", f->team);
+    qb_time_page(&q, "created_at", "id", f->since, f->until, pg, cat, cid);
+    struct db_stmt *st = qb_prepare(&q, db, err);
     if (!st)
         return NULL;
-    int i = 1;
-    db_bind_int(st, i++, workspace_id);
-    if (f->channel_id)
-        db_bind_int(st, i++, f->channel_id);
-    if (f->variant_id)
-        db_bind_int(st, i++, f->variant_id);
-    if (f->kind)
-        db_bind_text(st, i++, f->kind);
-    if (f->status)
-        db_bind_text(st, i++, f->status);
-    if (f->sentiment)
-        db_bind_text(st, i++, f->sentiment);
-    if (f->team)
-        db_bind_text(st, i++, f->team);
-    if (f->since)
-        db_bind_int(st, i++, f->since);
-    if (f->until)
-        db_bind_int(st, i++, f->until);
-    if (pg->cursor) {
-        db_bind_int(st, i++, cat);
-        db_bind_int(st, i++, cat);
-        db_bind_int(st, i++, cid);
-    }
-    db_bind_int(st, i++, pg->limit + 1);
-    json_t *items = json_array();
-    int rc, count = 0;
-    char next[48] = "";
-    bool more = false;
-    int created_col = 2 + (int)entity_message.nfields;
-    while ((rc = db_step(st, err)) == 1) {
-        if (count == pg->limit) {
-            more = true;
-            break;
-        }
-        snprintf(next, sizeof next, "%lld.%lld", (long long)db_col_int(st, created_col),
-                 (long long)db_col_int(st, 0));
-        json_array_append_new(items, entity_row(&entity_message, st));
-        count++;
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return page_result(items, more ? next : NULL);
+    /* created_at follows id, workspace_id and the fields */
+    return page_collect(st, &entity_message, pg->limit, 2 + (int)entity_message.nfields, err);
 }

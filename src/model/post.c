@@ -145,76 +145,38 @@ json_t *post_list(struct db *db, int64_t workspace_id, const struct post_filter 
     int64_t cat = 0, cid = 0;
     if (pg->cursor && cursor_parse_at_id(pg->cursor, &cat, &cid, err))
         return NULL;
-    struct buf sql = {0};
-    buf_puts(&sql, "SELECT ");
-    entity_columns(&entity_post, &sql, "p");
-    buf_puts(&sql, " FROM posts p WHERE p.workspace_id = ?");
+    struct buf head = {0};
+    buf_puts(&head, "SELECT ");
+    entity_columns(&entity_post, &head, "p");
+    buf_puts(&head, " FROM posts p WHERE p.workspace_id = ?");
+    struct qb q;
+    qb_start(&q, head.data, "i", workspace_id);
+    buf_free(&head);
     if (f->channel_id)
-        buf_puts(&sql, " AND EXISTS (SELECT 1 FROM post_variants v WHERE v.post_id = p.id AND "
-                       "v.channel_id = ?)");
+        qb_and(&q,
+               "EXISTS (SELECT 1 FROM post_variants v WHERE v.post_id = p.id AND "
+               "v.channel_id = ?)",
+               "i", f->channel_id);
     if (f->campaign_id)
-        buf_puts(&sql, " AND p.campaign_id = ?");
+        qb_and(&q, "p.campaign_id = ?", "i", f->campaign_id);
     if (f->tag_id)
-        buf_puts(&sql, " AND EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND "
-                       "t.tag_id = ?)");
+        qb_and(&q, "EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.tag_id = ?)",
+               "i", f->tag_id);
     if (f->status)
-        buf_puts(&sql, " AND p.status = ?");
+        qb_and(&q, "p.status = ?", "t", f->status);
     if (f->format)
-        buf_puts(&sql, " AND p.format = ?");
-    if (f->since)
-        buf_puts(&sql, " AND p.at >= ?");
-    if (f->until)
-        buf_puts(&sql, " AND p.at < ?");
-    if (pg->cursor)
-        buf_puts(&sql, " AND (p.at < ? OR (p.at = ? AND p.id < ?))");
-    buf_puts(&sql, " ORDER BY p.at DESC, p.id DESC LIMIT ?");
-    struct db_stmt *st = db_prepare(db, sql.data, err);
-    buf_free(&sql);
+        qb_and(&q, "p.format = ?", "t", f->format);
+    qb_time_page(&q, "p.at", "p.id", f->since, f->until, pg, cat, cid);
+    struct db_stmt *st = qb_prepare(&q, db, err);
     if (!st)
         return NULL;
-    int i = 1;
-    db_bind_int(st, i++, workspace_id);
-    if (f->channel_id)
-        db_bind_int(st, i++, f->channel_id);
-    if (f->campaign_id)
-        db_bind_int(st, i++, f->campaign_id);
-    if (f->tag_id)
-        db_bind_int(st, i++, f->tag_id);
-    if (f->status)
-        db_bind_text(st, i++, f->status);
-    if (f->format)
-        db_bind_text(st, i++, f->format);
-    if (f->since)
-        db_bind_int(st, i++, f->since);
-    if (f->until)
-        db_bind_int(st, i++, f->until);
-    if (pg->cursor) {
-        db_bind_int(st, i++, cat);
-        db_bind_int(st, i++, cat);
-        db_bind_int(st, i++, cid);
-    }
-    db_bind_int(st, i++, pg->limit + 1);
-    json_t *items = json_array();
-    int rc, count = 0;
-    char next[48] = "";
-    bool more = false;
-    int at_col = 2 + (int)entity_post.nfields - 1; /* "at" is the last field */
-    while ((rc = db_step(st, err)) == 1) {
-        if (count == pg->limit) {
-            more = true;
-            break;
-        }
-        snprintf(next, sizeof next, "%lld.%lld", (long long)db_col_int(st, at_col),
-                 (long long)db_col_int(st, 0));
-        json_array_append_new(items, entity_row(&entity_post, st));
-        count++;
-    }
-    db_finalize(st);
-    if (rc < 0 || attach_children(db, items, err)) {
-        json_decref(items);
+    /* "at" is the last field, after id and workspace_id */
+    json_t *out = page_collect(st, &entity_post, pg->limit, 2 + (int)entity_post.nfields - 1, err);
+    if (out && attach_children(db, json_object_get(out, "items"), err)) {
+        json_decref(out);
         return NULL;
     }
-    return page_result(items, more ? next : NULL);
+    return out;
 }
 
 /* ---- writing from the desk ------------------------------------------------------------- */
