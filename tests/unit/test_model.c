@@ -18,7 +18,7 @@ static struct db *fresh(void)
     struct db *db = db_open(":memory:", &err);
     assert_non_null(db);
     log_set_level(LOG_WARN);
-    assert_int_equal(db_migrate(db, &err), 1);
+    assert_true(db_migrate(db, &err) >= 1); /* every migration, however many */
     return db;
 }
 
@@ -52,7 +52,7 @@ static void test_statements_and_transactions(void **state)
     struct db *db = fresh();
     struct error err = {0};
     assert_int_equal(db_migrate(db, &err), 0); /* already current */
-    assert_int_equal(db_schema_version(db, &err), 1);
+    assert_true(db_schema_version(db, &err) >= 1);
     int64_t ws = make_workspace(db, "a");
     /* a rolled-back insert is gone */
     assert_int_equal(db_begin(db, &err), 0);
