@@ -64,6 +64,13 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/messages", h_message_list, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/messages/:id", h_message_get, ACC_SIGNED, NULL},
     {"PATCH", "/api/v1/workspaces/:ws/messages/:id", h_message_update, ACC_MODERATE, NULL},
+    {"GET", "/l/:code", h_link_redirect, ACC_PUBLIC, NULL},
+    {"GET", "/api/v1/workspaces/:ws/links", h_link_list, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/workspaces/:ws/links", h_link_create, ACC_AUTHOR, NULL},
+    {"GET", "/api/v1/workspaces/:ws/links/stats", h_link_stats, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/links/:id", h_link_get, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/links/:id/qr.svg", h_link_qr_svg, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/links/:id/qr.png", h_link_qr_png, ACC_SIGNED, NULL},
 };
 
 bool access_allows(enum access a, enum role r)
@@ -390,7 +397,10 @@ static enum MHD_Result send_reply(struct request *r)
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    if (str_starts_with(r->url, "/api/"))
+    if (r->location)
+        MHD_add_response_header(resp, "Location", r->location);
+    /* A cached redirect would be a click nobody counts. */
+    if (str_starts_with(r->url, "/api/") || str_starts_with(r->url, "/l/"))
         MHD_add_response_header(resp, "Cache-Control", "no-store");
     else
         MHD_add_response_header(resp, "Content-Security-Policy",
@@ -452,6 +462,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     json_decref(r->query);
     buf_free(&r->body);
     buf_free(&r->out);
+    free(r->location);
     free(r);
     *con_cls = NULL;
 }
@@ -497,6 +508,10 @@ int http_serve(const struct server_config *cfg, struct error *err)
     pool = db_pool_open(cfg->db_url, cfg->threads, err);
     if (!pool)
         return -1;
+    if (h_link_start(cfg, err)) {
+        db_pool_close(pool);
+        return -1;
+    }
 
     struct sockaddr_storage ss = {0};
     if (strchr(cfg->host, ':')) {
@@ -530,6 +545,7 @@ int http_serve(const struct server_config *cfg, struct error *err)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!d) {
+        h_link_stop();
         db_pool_close(pool);
         return error_set(err, ERR_INTERNAL,
                          "cannot listen on %s:%d (in use, or not this machine's)", cfg->host,
@@ -555,6 +571,7 @@ int http_serve(const struct server_config *cfg, struct error *err)
     MHD_stop_daemon(d);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
+    h_link_stop(); /* after the last redirect: stores every click still in the log */
     db_pool_close(pool);
     pool = NULL;
     log_info("stopped");
