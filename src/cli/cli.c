@@ -15,6 +15,7 @@ static const struct command commands[] = {
     {"migrate", cmd_migrate, "bring the database schema up to date"},
     {"user", cmd_user, "add, list and give API tokens to users"},
     {"demo", cmd_demo, "fill a database with a realistic demo organisation"},
+    {"link", cmd_link, "make tagged short links and count their clicks"},
     {"version", cmd_version, "print the version"},
 };
 
