@@ -299,10 +299,12 @@ static const char insert_click[] =
     "INSERT INTO clicks (link_id, at, referrer_host, device, is_bot, visitor_hash) "
     "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM links WHERE id = ?)";
 
-/* Stores clicks[0..n) and the new high-water mark in one transaction. */
+/* Stores clicks[0..n) and the new high-water mark in one transaction;
+ * *stored counts the clicks whose link still exists. */
 static int store_batch(struct click_log *log, struct db *db, const struct click *clicks, size_t n,
-                       int64_t last_seq, struct error *err)
+                       int64_t last_seq, int64_t *stored, struct error *err)
 {
+    int64_t inserted = 0;
     if (db_begin(db, err))
         return -1;
     struct db_stmt *st = db_prepare(db, insert_click, err);
@@ -321,6 +323,7 @@ static int store_batch(struct click_log *log, struct db *db, const struct click 
             db_finalize(st);
             goto fail;
         }
+        inserted += db_stmt_changes(st);
         db_reset(st);
     }
     db_finalize(st);
@@ -331,6 +334,7 @@ static int store_batch(struct click_log *log, struct db *db, const struct click 
         goto fail;
     if (db_commit(db, err))
         goto fail;
+    *stored += inserted;
     return 0;
 fail:
     db_rollback(db);
@@ -410,11 +414,10 @@ int64_t clicklog_apply(struct click_log *log, struct db *db, struct error *err)
                       READ_CHUNK);
             goto fail;
         }
-        if (n && store_batch(log, db, batch, n, last, err))
+        if (n && store_batch(log, db, batch, n, last, &stored, err))
             goto fail;
         log->read_off += (off_t)used;
         log->applied = last;
-        stored += (int64_t)n;
     }
     compact(log);
     pthread_mutex_unlock(&log->apply_lock);

@@ -124,7 +124,8 @@ struct click_log *clicklog_open(const char *path, enum fsync_policy policy, stru
 void clicklog_close(struct click_log *log);
 /* Appends one click; returns 0 once it is written. */
 int clicklog_append(struct click_log *log, const struct click *c, struct error *err);
-/* Stores every logged click not yet stored. Returns how many it stored, or -1. */
+/* Stores every logged click not yet stored. Returns how many it stored (a
+ * click on a link deleted since is dropped), or -1. */
 int64_t clicklog_apply(struct click_log *log, struct db *db, struct error *err);
 /* Starts the thread that applies the log every `interval_ms` on its own
  * connection to db_url; clicklog_stop applies what is left and joins it. */
