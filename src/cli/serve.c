@@ -21,6 +21,8 @@ int cmd_serve(int argc, char **argv)
          "batch (sync with each batch) or always (sync before each redirect)", "batch"},
         {"public-url", "URL", "KANAL_PUBLIC_URL",
          "the address short links are reached at, for QR codes", NULL},
+        {"click-batch-ms", "MS", "KANAL_CLICK_BATCH_MS", "how often logged clicks are stored",
+         "200"},
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
@@ -64,6 +66,12 @@ int cmd_serve(int argc, char **argv)
     }
     cfg.click_fsync_always = str_eq(opts[7].value, "always");
     cfg.public_url = opts[8].value;
+    int64_t batch_ms;
+    if (str_to_i64(opts[9].value, &batch_ms) || batch_ms < 10 || batch_ms > 3600000) {
+        fprintf(stderr, "kanal serve: --click-batch-ms must be from 10 to 3600000\n");
+        goto done;
+    }
+    cfg.click_batch_ms = (int)batch_ms;
     if (cfg.public_url && !str_starts_with(cfg.public_url, "http://") &&
         !str_starts_with(cfg.public_url, "https://")) {
         fprintf(stderr, "kanal serve: --public-url must start with http:// or https://\n");

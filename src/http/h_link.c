@@ -31,7 +31,8 @@ int h_link_start(const struct server_config *cfg, struct error *err)
 {
     char *path = cfg->click_log ? xstrdup(cfg->click_log) : default_log_path(cfg->db_url);
     clicks = clicklog_open(path, cfg->click_fsync_always ? FSYNC_ALWAYS : FSYNC_BATCH, err);
-    if (clicks && clicklog_start(clicks, cfg->db_url, 200, err)) {
+    if (clicks &&
+        clicklog_start(clicks, cfg->db_url, cfg->click_batch_ms ? cfg->click_batch_ms : 200, err)) {
         clicklog_close(clicks);
         clicks = NULL;
     }

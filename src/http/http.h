@@ -15,6 +15,7 @@ struct server_config {
     /* short links */
     const char *click_log;   /* NULL: beside the SQLite file, else ./kanal-clicks.log */
     bool click_fsync_always; /* fdatasync each click before its redirect */
+    int click_batch_ms;      /* how often logged clicks are stored; 0: 200 */
     const char *public_url;  /* "https://go.example.org" for QR codes; NULL: the Host header */
 };
 
