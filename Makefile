@@ -33,7 +33,7 @@ WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run deps test unit e2e browser asan fuzz fuzz-build bench format lint clean
+.PHONY: all run deps test unit e2e browser asan fuzz fuzz-build bench bench-redirect format lint clean
 all: $(BUILD)/kanal
 
 deps:
@@ -120,6 +120,10 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory asan
 	@echo "make test: all suites passed"
+
+# Redirects/s and latency of /l/CODE beside nginx's `return 302`, with wrk.
+bench-redirect: $(BUILD)/kanal
+	@sh bench/redirect.sh
 
 format:
 	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c tools/*.c bench/*.c)
