@@ -1,6 +1,7 @@
 /* cli: the command table and dispatch. */
 #include "cli/cli.h"
 #include "base/base.h"
+#include "db/db.h"
 
 #include <stdio.h>
 
@@ -52,4 +53,38 @@ int cmd_version(int argc, char **argv)
     }
     printf("kanal %s\n", KANAL_VERSION);
     return 0;
+}
+
+int cli_run_action(int argc, char **argv, const struct cli_action *actions, size_t n)
+{
+    struct buf usage = {0};
+    buf_printf(&usage, "usage: kanal %s ", argv[0]);
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&usage, "%s%s", i ? "|" : "", actions[i].name);
+    buf_puts(&usage, " [options] (each has --help)\n");
+    int rc = 2;
+    if (argc < 2 || str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
+        fputs(usage.data, argc < 2 ? stderr : stdout);
+        rc = argc < 2 ? 2 : 0;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (str_eq(argv[1], actions[i].name)) {
+            rc = actions[i].run(argc - 1, argv + 1);
+            goto done;
+        }
+    fprintf(stderr, "kanal %s: unknown action '%s'\n%s", argv[0], argv[1], usage.data);
+done:
+    buf_free(&usage);
+    return rc;
+}
+
+struct db *cli_open_db(const char *url, struct error *err)
+{
+    struct db *db = db_open(url, err);
+    if (db && db_migrate(db, err) < 0) {
+        db_close(db);
+        return NULL;
+    }
+    return db;
 }

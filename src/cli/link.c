@@ -18,16 +18,6 @@
         "workspace", "ID|SLUG", "KANAL_WORKSPACE", "the workspace", NULL                           \
     }
 
-static struct db *open_migrated(const char *url, struct error *err)
-{
-    struct db *db = db_open(url, err);
-    if (db && db_migrate(db, err) < 0) {
-        db_close(db);
-        return NULL;
-    }
-    return db;
-}
-
 /* An id, or else the row of `table` whose `column` is s (in the workspace
  * when ws is not 0). */
 static int lookup(struct db *db, const char *table, const char *column, const char *s, int64_t ws,
@@ -53,7 +43,7 @@ static struct db *open_workspace(const char *cmd, const char *url, const char *w
         return NULL;
     }
     log_set_level(LOG_WARN);
-    struct db *db = open_migrated(url, &err);
+    struct db *db = cli_open_db(url, &err);
     if (db && lookup(db, "workspaces", "slug", ws, 0, wsid, &err) == 0)
         return db;
     fprintf(stderr, "kanal link %s: %s\n", cmd, err.msg);
@@ -232,17 +222,10 @@ done:
 
 int cmd_link(int argc, char **argv)
 {
-    static const char usage[] = "usage: kanal link add|list|stats [options] (each has --help)\n";
-    if (argc < 2 || str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    if (str_eq(argv[1], "add"))
-        return link_add(argc - 1, argv + 1);
-    if (str_eq(argv[1], "list"))
-        return link_list_cmd(argc - 1, argv + 1);
-    if (str_eq(argv[1], "stats"))
-        return link_stats_cmd(argc - 1, argv + 1);
-    fprintf(stderr, "kanal link: unknown action '%s'\n%s", argv[1], usage);
-    return 2;
+    static const struct cli_action actions[] = {
+        {"add", link_add},
+        {"list", link_list_cmd},
+        {"stats", link_stats_cmd},
+    };
+    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
