@@ -508,10 +508,6 @@ int http_serve(const struct server_config *cfg, struct error *err)
     pool = db_pool_open(cfg->db_url, cfg->threads, err);
     if (!pool)
         return -1;
-    if (h_link_start(cfg, err)) {
-        db_pool_close(pool);
-        return -1;
-    }
 
     struct sockaddr_storage ss = {0};
     if (strchr(cfg->host, ':')) {
@@ -533,6 +529,10 @@ int http_serve(const struct server_config *cfg, struct error *err)
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (h_link_start(cfg, err)) {
+        db_pool_close(pool);
+        return -1;
+    }
 
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;

@@ -54,9 +54,9 @@ static const char *const bot_marks[] = {
     "okhttp",        "whatsapp",       "skypeuripreview", "monitor",    "validator",
 };
 
-static bool has(const char *ua, const char *mark)
+static bool has(const char *lower_ua, const char *mark)
 {
-    return strcasestr(ua, mark) != NULL;
+    return strstr(lower_ua, mark) != NULL;
 }
 
 void links_classify_ua(const char *ua, enum device *device, bool *bot)
@@ -67,8 +67,13 @@ void links_classify_ua(const char *ua, enum device *device, bool *bot)
         *bot = true;
         return;
     }
-    char head[512]; /* bounds the work on a hostile header */
-    snprintf(head, sizeof head, "%s", ua);
+    /* Lower-cased once, so each mark is a plain search; the first 511
+     * bytes bound the work a hostile header can cause. */
+    char head[512];
+    size_t n = 0;
+    for (; ua[n] && n < sizeof head - 1; n++)
+        head[n] = (char)(ua[n] >= 'A' && ua[n] <= 'Z' ? ua[n] + 32 : ua[n]);
+    head[n] = '\0';
     *bot = false;
     for (size_t i = 0; i < ARRAY_LEN(bot_marks) && !*bot; i++)
         *bot = has(head, bot_marks[i]);

@@ -1,6 +1,7 @@
 """The command line as an operator uses it: help, errors, users, options from
 flags, environment and config file in that order."""
 import os
+import re
 import sqlite3
 
 from conftest import PASSWORD, run_kanal
@@ -34,7 +35,7 @@ def test_version():
 
 def test_migrate_is_idempotent(sqlite_url):
     first = run_kanal("migrate", "--db", sqlite_url).stdout
-    assert first.startswith("applied 1 migration;")
+    assert re.match(r"applied [1-9]\d* migrations?;", first)  # however many there are
     again = run_kanal("migrate", "--db", sqlite_url).stdout
     assert again.startswith("applied 0 migrations;")
     con = sqlite3.connect(sqlite_url)
