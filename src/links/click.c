@@ -71,7 +71,7 @@ void links_classify_ua(const char *ua, enum device *device, bool *bot)
      * bytes bound the work a hostile header can cause. */
     char head[512];
     size_t n = 0;
-    for (; ua[n] && n < sizeof head - 1; n++)
+    for (; n < sizeof head - 1 && ua[n]; n++)
         head[n] = (char)(ua[n] >= 'A' && ua[n] <= 'Z' ? ua[n] + 32 : ua[n]);
     head[n] = '\0';
     *bot = false;
