@@ -6,7 +6,7 @@
 CC      ?= cc
 BUILD   ?= build
 PYTHON  ?= /usr/bin/python3
-PKGS    := sqlite3 libmicrohttpd jansson libsodium libpq
+PKGS    := sqlite3 libmicrohttpd jansson libsodium libpq libpng libidn2
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 # Deferred (=) so that a first `make run` can install the packages before
@@ -33,7 +33,7 @@ WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run deps test unit e2e browser bench-analytics asan fuzz fuzz-build bench format lint clean
+.PHONY: all run deps test unit e2e browser bench-analytics asan fuzz fuzz-build bench bench-redirect format lint clean
 all: $(BUILD)/kanal
 
 deps:
@@ -150,6 +150,10 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory asan
 	@echo "make test: all suites passed"
+
+# Redirects/s and latency of /l/CODE beside nginx's `return 302`, with wrk.
+bench-redirect: $(BUILD)/kanal
+	@sh bench/redirect.sh
 
 format:
 	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c tools/*.c bench/*.c)

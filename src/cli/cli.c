@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "base/base.h"
 #include "ingest/enrich.h"
+#include "db/db.h"
 
 #include <stdio.h>
 
@@ -17,6 +18,7 @@ static const struct command commands[] = {
     {"user", cmd_user, "add, list and give API tokens to users"},
     {"demo", cmd_demo, "fill a database with a realistic demo organisation"},
     {"report", cmd_report, "KPIs by channel, campaign, format, theme or period"},
+    {"link", cmd_link, "make tagged short links and count their clicks"},
     {"version", cmd_version, "print the version"},
     {"sentiment", cmd_sentiment, "label texts' sentiment (stdin) or --eval a labelled file"},
 };
@@ -56,4 +58,38 @@ int cmd_version(int argc, char **argv)
     }
     printf("kanal %s\n", KANAL_VERSION);
     return 0;
+}
+
+int cli_run_action(int argc, char **argv, const struct cli_action *actions, size_t n)
+{
+    struct buf usage = {0};
+    buf_printf(&usage, "usage: kanal %s ", argv[0]);
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&usage, "%s%s", i ? "|" : "", actions[i].name);
+    buf_puts(&usage, " [options] (each has --help)\n");
+    int rc = 2;
+    if (argc < 2 || str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
+        fputs(usage.data, argc < 2 ? stderr : stdout);
+        rc = argc < 2 ? 2 : 0;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (str_eq(argv[1], actions[i].name)) {
+            rc = actions[i].run(argc - 1, argv + 1);
+            goto done;
+        }
+    fprintf(stderr, "kanal %s: unknown action '%s'\n%s", argv[0], argv[1], usage.data);
+done:
+    buf_free(&usage);
+    return rc;
+}
+
+struct db *cli_open_db(const char *url, struct error *err)
+{
+    struct db *db = db_open(url, err);
+    if (db && db_migrate(db, err) < 0) {
+        db_close(db);
+        return NULL;
+    }
+    return db;
 }

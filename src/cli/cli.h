@@ -4,7 +4,21 @@
 #ifndef KANAL_CLI_H
 #define KANAL_CLI_H
 
+#include <stddef.h>
+
 int cli_main(int argc, char **argv);
+
+/* For commands with actions (`kanal link add|list|stats`): runs the action
+ * argv[1] names with argv shifted by one, or prints the usage line. */
+struct cli_action {
+    const char *name;
+    int (*run)(int argc, char **argv);
+};
+int cli_run_action(int argc, char **argv, const struct cli_action *actions, size_t n);
+/* Opens the store and brings its schema up to date; NULL and err if not. */
+struct db;
+struct error;
+struct db *cli_open_db(const char *url, struct error *err);
 
 int cmd_version(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
@@ -12,6 +26,7 @@ int cmd_migrate(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_link(int argc, char **argv);
 int cmd_sentiment(int argc, char **argv);
 
 #endif

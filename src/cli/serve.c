@@ -15,6 +15,14 @@ int cmd_serve(int argc, char **argv)
         {"log-level", "LEVEL", "KANAL_LOG_LEVEL", "debug, info, warn or error", "info"},
         {"secure-cookies", NULL, "KANAL_SECURE_COOKIES",
          "mark cookies Secure (when served behind TLS)", NULL},
+        {"click-log", "PATH", "KANAL_CLICK_LOG",
+         "short-link click log (default: beside the SQLite file, else ./kanal-clicks.log)", NULL},
+        {"click-fsync", "POLICY", "KANAL_CLICK_FSYNC",
+         "batch (sync with each batch) or always (sync before each redirect)", "batch"},
+        {"public-url", "URL", "KANAL_PUBLIC_URL",
+         "the address short links are reached at, for QR codes", NULL},
+        {"click-batch-ms", "MS", "KANAL_CLICK_BATCH_MS", "how often logged clicks are stored",
+         "200"},
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
@@ -51,6 +59,24 @@ int cmd_serve(int argc, char **argv)
     cfg.threads = (int)threads;
     cfg.max_body = (size_t)max_body;
     cfg.secure_cookies = opts[5].value && !str_eq(opts[5].value, "0");
+    cfg.click_log = opts[6].value;
+    if (!str_eq(opts[7].value, "batch") && !str_eq(opts[7].value, "always")) {
+        fprintf(stderr, "kanal serve: --click-fsync must be batch or always\n");
+        goto done;
+    }
+    cfg.click_fsync_always = str_eq(opts[7].value, "always");
+    cfg.public_url = opts[8].value;
+    int64_t batch_ms;
+    if (str_to_i64(opts[9].value, &batch_ms) || batch_ms < 10 || batch_ms > 3600000) {
+        fprintf(stderr, "kanal serve: --click-batch-ms must be from 10 to 3600000\n");
+        goto done;
+    }
+    cfg.click_batch_ms = (int)batch_ms;
+    if (cfg.public_url && !str_starts_with(cfg.public_url, "http://") &&
+        !str_starts_with(cfg.public_url, "https://")) {
+        fprintf(stderr, "kanal serve: --public-url must start with http:// or https://\n");
+        goto done;
+    }
     if (http_serve(&cfg, &err)) {
         fprintf(stderr, "kanal serve: %s\n", err.msg);
         rc = 1;

@@ -12,6 +12,11 @@ struct server_config {
     int threads;
     size_t max_body;     /* bytes */
     bool secure_cookies; /* add Secure: set when served behind TLS */
+    /* short links */
+    const char *click_log;   /* NULL: beside the SQLite file, else ./kanal-clicks.log */
+    bool click_fsync_always; /* fdatasync each click before its redirect */
+    int click_batch_ms;      /* how often logged clicks are stored; 0: 200 */
+    const char *public_url;  /* "https://go.example.org" for QR codes; NULL: the Host header */
 };
 
 /* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" into cfg->host (caller keeps

@@ -45,6 +45,7 @@ struct request {
     const char *content_type;
     char set_cookie[256];
     char retry_after[16];
+    char *location;    /* a redirect's target; freed with the request */
     const char *route; /* the route's pattern, for metrics */
 };
 
@@ -93,6 +94,16 @@ void h_token_revoke(struct request *r);
 void h_healthz(struct request *r);
 void h_metrics(struct request *r);
 void h_static(struct request *r);
+void h_link_redirect(struct request *r);
+void h_link_list(struct request *r);
+void h_link_create(struct request *r);
+void h_link_get(struct request *r);
+void h_link_qr_svg(struct request *r);
+void h_link_qr_png(struct request *r);
+void h_link_stats(struct request *r);
+/* The click log and its thread, started and stopped with the server. */
+int h_link_start(const struct server_config *cfg, struct error *err);
+void h_link_stop(void);
 
 /* Login throttling: failures per key in a 15-minute window. */
 bool ratelimit_blocked(const char *key, int max_fails, int64_t now, int64_t *retry_after);

@@ -70,6 +70,13 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/analytics/toplist", h_toplist, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/campaigns/:id/comparison", h_campaign_comparison, ACC_SIGNED,
      NULL},
+    {"GET", "/l/:code", h_link_redirect, ACC_PUBLIC, NULL},
+    {"GET", "/api/v1/workspaces/:ws/links", h_link_list, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/workspaces/:ws/links", h_link_create, ACC_AUTHOR, NULL},
+    {"GET", "/api/v1/workspaces/:ws/links/stats", h_link_stats, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/links/:id", h_link_get, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/links/:id/qr.svg", h_link_qr_svg, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/links/:id/qr.png", h_link_qr_png, ACC_SIGNED, NULL},
 };
 
 bool access_allows(enum access a, enum role r)
@@ -396,7 +403,10 @@ static enum MHD_Result send_reply(struct request *r)
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    if (str_starts_with(r->url, "/api/"))
+    if (r->location)
+        MHD_add_response_header(resp, "Location", r->location);
+    /* A cached redirect would be a click nobody counts. */
+    if (str_starts_with(r->url, "/api/") || str_starts_with(r->url, "/l/"))
         MHD_add_response_header(resp, "Cache-Control", "no-store");
     else
         MHD_add_response_header(resp, "Content-Security-Policy",
@@ -458,6 +468,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     json_decref(r->query);
     buf_free(&r->body);
     buf_free(&r->out);
+    free(r->location);
     free(r);
     *con_cls = NULL;
 }
@@ -524,6 +535,10 @@ int http_serve(const struct server_config *cfg, struct error *err)
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (h_link_start(cfg, err)) {
+        db_pool_close(pool);
+        return -1;
+    }
 
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
@@ -536,6 +551,7 @@ int http_serve(const struct server_config *cfg, struct error *err)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!d) {
+        h_link_stop();
         db_pool_close(pool);
         return error_set(err, ERR_INTERNAL,
                          "cannot listen on %s:%d (in use, or not this machine's)", cfg->host,
@@ -561,6 +577,7 @@ int http_serve(const struct server_config *cfg, struct error *err)
     MHD_stop_daemon(d);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
+    h_link_stop(); /* after the last redirect: stores every click still in the log */
     db_pool_close(pool);
     pool = NULL;
     log_info("stopped");

@@ -1,6 +1,7 @@
 """The command line as an operator uses it: help, errors, users, options from
 flags, environment and config file in that order."""
 import os
+import re
 import sqlite3
 
 from conftest import PASSWORD, ROOT, run_kanal

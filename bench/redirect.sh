@@ -1,0 +1,123 @@
+#!/bin/sh
+# bench/redirect: how fast kanal answers short-link redirects, each one
+# logged before it is answered, beside nginx answering `return 302` with its
+# access log on, both measured with wrk on loopback in the same run. Prints
+# numbers, never pass/fail. Usage: bench/redirect.sh [SECONDS] [CONNECTIONS]
+set -eu
+
+secs=${1:-10}
+conns=${2:-64}
+root=$(cd "$(dirname "$0")/.." && pwd)
+kanal=${KANAL_BIN:-$root/build/kanal}
+for tool in wrk nginx sqlite3; do
+    command -v $tool >/dev/null 2>&1 || { echo "bench/redirect: needs $tool (make deps)"; exit 1; }
+done
+[ -x "$kanal" ] || { echo "bench/redirect: build kanal first (make)"; exit 1; }
+
+tmp=$(mktemp -d /tmp/kanal-bench-redirect.XXXXXX)
+kpid=""
+cleanup() {
+    [ -n "$kpid" ] && kill "$kpid" 2>/dev/null || true
+    [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+cpus=$(nproc)
+ua="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+target="https://example.org/page?utm_source=facebook&utm_medium=social&utm_campaign=bench"
+
+# ---- kanal: one link in a fresh SQLite store ----
+db=$tmp/kanal.db
+"$kanal" migrate --db "$db" >/dev/null
+sqlite3 "$db" "INSERT INTO workspaces (name, slug, created_at, updated_at) VALUES ('Bench', 'bench', 0, 0)"
+"$kanal" link add --db "$db" --workspace bench --url https://example.org/page --code bench \
+    --utm-source facebook --utm-medium social --utm-campaign bench >/dev/null
+kport=$(free_port)
+"$kanal" serve --db "$db" --listen 127.0.0.1:$kport --threads "$cpus" --log-level warn \
+    --click-log "$tmp/clicks.log" >"$tmp/kanal.out" 2>&1 &
+kpid=$!
+
+# ---- nginx: the same answer from a static rule, logging every request ----
+nport=$(free_port)
+mkdir -p "$tmp/nginx/logs"
+cat >"$tmp/nginx.conf" <<CONF
+worker_processes $cpus;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx/logs/error.log;
+events { worker_connections 4096; }
+http {
+    access_log $tmp/nginx/logs/access.log;
+    client_body_temp_path $tmp/nginx/body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+    server {
+        listen 127.0.0.1:$nport;
+        location /l/ {
+            add_header Cache-Control no-store;
+            return 302 "$target";
+        }
+    }
+}
+CONF
+nginx -p "$tmp/nginx" -c "$tmp/nginx.conf" -e "$tmp/nginx/logs/error.log"
+
+# Both must answer 302 before they are measured.
+for i in $(seq 50); do
+    c1=$(/usr/bin/python3 - "$kport" "$nport" <<'PY' 2>/dev/null || true
+import http.client, sys
+for p in sys.argv[1:]:
+    c = http.client.HTTPConnection("127.0.0.1", int(p), timeout=2)
+    c.request("GET", "/l/bench"); r = c.getresponse()
+    assert r.status == 302, r.status
+print("ok")
+PY
+)
+    [ "$c1" = ok ] && break
+    sleep 0.1
+done
+[ "$c1" = ok ] || { echo "bench/redirect: a server did not answer 302"; cat "$tmp/kanal.out"; exit 1; }
+
+run_wrk() { # name port
+    wrk -t2 -c"$conns" -d"${secs}s" --latency -H "User-Agent: $ua" \
+        "http://127.0.0.1:$2/l/bench" >"$tmp/wrk-$1.txt"
+}
+field() { # file: rps p50 p99 requests non3xx
+    awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
+         /requests in/ {n=$1} /Non-2xx or 3xx/ {bad=$5}
+         END {printf "%s %s %s %s %s\n", rps, p50, p99, n, bad+0}' "$1"
+}
+
+run_wrk kanal "$kport"
+run_wrk nginx "$nport"
+
+# kanal stores what is left in its log when it stops.
+kill -TERM "$kpid"
+wait "$kpid" || true
+kpid=""
+kill "$(cat "$tmp/nginx.pid")"
+sleep 0.5
+
+set -- $(field "$tmp/wrk-kanal.txt")
+k_rps=$1 k_p50=$2 k_p99=$3 k_n=$4 k_bad=$5
+set -- $(field "$tmp/wrk-nginx.txt")
+n_rps=$1 n_p50=$2 n_p99=$3 n_n=$4 n_bad=$5
+stored=$(sqlite3 "$db" "SELECT COUNT(*) FROM clicks")
+warm=1 # the readiness check's click
+logged=$(wc -l <"$tmp/nginx/logs/access.log")
+
+echo "bench/redirect: GET /l/CODE -> 302, wrk -t2 -c$conns -d${secs}s on loopback, $cpus CPUs"
+echo "                kanal $("$kanal" version | cut -d' ' -f2), --threads $cpus, SQLite, click log fsync per batch"
+echo "                nginx $(nginx -v 2>&1 | cut -d/ -f2), worker_processes $cpus, return 302, access_log on"
+printf '%-6s %12s %10s %10s %12s %10s\n' server "redirects/s" p50 p99 answered "non-3xx"
+printf '%-6s %12s %10s %10s %12s %10s\n' kanal "$k_rps" "$k_p50" "$k_p99" "$k_n" "$k_bad"
+printf '%-6s %12s %10s %10s %12s %10s\n' nginx "$n_rps" "$n_p50" "$n_p99" "$n_n" "$n_bad"
+awk -v k="$k_rps" -v n="$n_rps" 'BEGIN {printf "ratio kanal/nginx: %.2f\n", k / n}'
+echo "clicks stored by kanal: $stored (answered to wrk: $k_n, plus $warm readiness check;" \
+     "requests wrk left unfinished at its deadline may add a few)"
+echo "nginx access log lines: $logged"

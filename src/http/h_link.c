@@ -1,0 +1,191 @@
+/* h_link: short links over HTTP: the public redirect /l/CODE, which logs
+ * the click before it answers, and the workspace API to make links, list
+ * them, print their QR codes and count their clicks. */
+#include "http/internal.h"
+#include "links/links.h"
+#include "model/link.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct click_log *clicks;
+
+static char *default_log_path(const char *db_url)
+{
+    const char *p = db_url;
+    if (str_starts_with(p, "sqlite:"))
+        p += 7;
+    bool file = !str_starts_with(db_url, "postgres://") &&
+                !str_starts_with(db_url, "postgresql://") && *p && !str_eq(p, ":memory:");
+    if (!file)
+        return xstrdup("kanal-clicks.log");
+    size_t n = strlen(p);
+    char *path = xmalloc(n + sizeof "-clicks.log");
+    memcpy(path, p, n);
+    memcpy(path + n, "-clicks.log", sizeof "-clicks.log");
+    return path;
+}
+
+int h_link_start(const struct server_config *cfg, struct error *err)
+{
+    char *path = cfg->click_log ? xstrdup(cfg->click_log) : default_log_path(cfg->db_url);
+    clicks = clicklog_open(path, cfg->click_fsync_always ? FSYNC_ALWAYS : FSYNC_BATCH, err);
+    if (clicks &&
+        clicklog_start(clicks, cfg->db_url, cfg->click_batch_ms ? cfg->click_batch_ms : 200, err)) {
+        clicklog_close(clicks);
+        clicks = NULL;
+    }
+    if (clicks)
+        log_info("click log: %s", path);
+    free(path);
+    return clicks ? 0 : -1;
+}
+
+void h_link_stop(void)
+{
+    clicklog_stop(clicks);
+    clicklog_close(clicks);
+    clicks = NULL;
+    links_cache_clear();
+}
+
+void h_link_redirect(struct request *r)
+{
+    struct error err = {0};
+    struct buf target = {0};
+    int64_t id = 0;
+    int found = links_resolve(r->db, r->code, &id, &target, &err);
+    if (found <= 0) {
+        buf_free(&target);
+        if (found < 0)
+            reply_error(r, &err);
+        else /* the same answer for every unknown code: nothing to probe */
+            reply_errorf(r, 404, "not_found", "no such link");
+        return;
+    }
+    const char *ua = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "User-Agent");
+    const char *ref = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Referer");
+    struct click c = {.link_id = id, .at = time_now()};
+    links_classify_ua(ua, &c.device, &c.bot);
+    links_referrer_host(ref, c.referrer_host);
+    links_visitor_hash(r->client, ua, c.at, c.visitor);
+    /* Logged before answering, so an answered click survives a crash. If the
+     * log cannot be written the reader still gets where they were going. */
+    if (clicklog_append(clicks, &c, &err))
+        log_error("%s", err.msg);
+    r->status = 302;
+    r->content_type = "text/plain";
+    buf_reset(&r->out);
+    r->location = buf_steal(&target);
+}
+
+void h_link_create(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    json_t *out = links_create(r->db, r->ws, in, &who, &err);
+    json_decref(in);
+    out ? reply_json(r, 201, out) : reply_error(r, &err);
+}
+
+void h_link_get(struct request *r)
+{
+    struct error err = {0};
+    json_t *out = link_get(r->db, r->ws, r->id, &err);
+    out ? reply_json(r, 200, out) : reply_error(r, &err);
+}
+
+void h_link_list(struct request *r)
+{
+    struct error err = {0};
+    struct page pg;
+    struct link_filter f;
+    if (!request_page(r, &pg))
+        return;
+    json_t *out = NULL;
+    if (link_filter_parse(&f, r->query, &err) == 0)
+        out = link_list(r->db, r->ws, &f, &pg, &err);
+    out ? reply_json(r, 200, out) : reply_error(r, &err);
+}
+
+void h_link_stats(struct request *r)
+{
+    struct error err = {0};
+    struct link_filter f;
+    json_t *out = NULL;
+    if (link_filter_parse(&f, r->query, &err) == 0)
+        out =
+            link_stats(r->db, r->ws, json_string_value(json_object_get(r->query, "by")), &f, &err);
+    out ? reply_json(r, 200, out) : reply_error(r, &err);
+}
+
+/* The absolute short URL a QR code must hold: the configured public URL,
+ * else this request's Host. */
+static bool short_url(struct request *r, struct buf *url)
+{
+    struct error err = {0};
+    json_t *link = link_get(r->db, r->ws, r->id, &err);
+    if (!link) {
+        reply_error(r, &err);
+        return false;
+    }
+    const char *base = r->cfg->public_url;
+    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+    bool ok = base || (host && *host && strlen(host) < 256 &&
+                       strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789.-:[]") == strlen(host));
+    if (ok) {
+        if (base)
+            buf_puts(url, base);
+        else
+            buf_printf(url, "http://%s", host);
+        while (url->len && url->data[url->len - 1] == '/')
+            url->data[--url->len] = '\0';
+        buf_puts(url, json_string_value(json_object_get(link, "short_path")));
+    } else {
+        reply_errorf(r, 400, "invalid",
+                     "no usable Host header; start kanal with --public-url for QR codes");
+    }
+    json_decref(link);
+    return ok;
+}
+
+static void reply_qr(struct request *r, bool png)
+{
+    struct buf url = {0}, img = {0};
+    struct error err = {0};
+    int64_t scale = 10;
+    const char *s = json_string_value(json_object_get(r->query, "scale"));
+    if (s && (str_to_i64(s, &scale) || scale < 1 || scale > 40)) {
+        reply_errorf(r, 400, "invalid", "parameter 'scale' must be from 1 to 40 pixels");
+        return;
+    }
+    if (!short_url(r, &url))
+        goto done;
+    if ((png ? links_qr_png(url.data, (int)scale, &img, &err)
+             : links_qr_svg(url.data, &img, &err))) {
+        reply_error(r, &err);
+        goto done;
+    }
+    r->status = 200;
+    r->content_type = png ? "image/png" : "image/svg+xml";
+    buf_reset(&r->out);
+    buf_append(&r->out, img.data, img.len);
+done:
+    buf_free(&url);
+    buf_free(&img);
+}
+
+void h_link_qr_svg(struct request *r)
+{
+    reply_qr(r, false);
+}
+
+void h_link_qr_png(struct request *r)
+{
+    reply_qr(r, true);
+}

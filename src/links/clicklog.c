@@ -1,0 +1,498 @@
+/* clicklog: the append-only file every click goes through. The redirect
+ * writes one line and only then answers, so a click that was answered
+ * survives kill -9; a thread stores new lines in batches and records the
+ * last stored sequence number in the same transaction, so replaying the log
+ * after a crash stores every click exactly once.
+ *
+ * File: a header "kanal-clicks 1 LOGID BASE\n", then one line per click:
+ * "SEQ LINK AT DEVICE BOT VISITOR REFERRER CHECK\n" (REFERRER "-" for none,
+ * CHECK the FNV-1a hash of what precedes it, to catch a torn tail). */
+#include "links/links.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_MAGIC      "kanal-clicks 1 "
+#define BATCH_MAX      5000
+#define READ_CHUNK     (1 << 20)
+#define COMPACT_AT     (8 << 20) /* bytes of fully stored log before it is started afresh */
+#define LINE_MAX_BYTES 512
+
+struct click_log {
+    pthread_mutex_t lock; /* appends, and the fields down to `size` */
+    int fd;
+    char *path;
+    char id[33];
+    enum fsync_policy policy;
+    int64_t next_seq;
+    off_t size; /* bytes of complete lines */
+    bool dirty; /* written since the last fdatasync */
+
+    pthread_mutex_t apply_lock; /* one applier at a time; the fields below */
+    off_t read_off;
+    int64_t applied; /* -1: not read from the store yet */
+
+    pthread_t thread;
+    bool running, stopping;
+    pthread_cond_t wake;
+    char *db_url;
+    int interval_ms;
+};
+
+static uint32_t fnv1a(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static void sync_dir(const char *path)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    const char *d = ".";
+    if (slash) {
+        slash[slash == dir ? 1 : 0] = '\0';
+        d = dir;
+    }
+    int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+/* A new log file at path (through a temporary name and rename, so a crash
+ * leaves either the old file or the whole new one); returns its fd, locked. */
+static int create_file(const char *path, const char *id, int64_t base, off_t *size,
+                       struct error *err)
+{
+    char header[128];
+    int n = snprintf(header, sizeof header, LOG_MAGIC "%s %lld\n", id, (long long)base);
+    size_t plen = strlen(path);
+    char *tmp = xmalloc(plen + 5);
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".new", 5);
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) || write_all(fd, header, (size_t)n) ||
+        fdatasync(fd) || rename(tmp, path)) {
+        error_set(err, ERR_INTERNAL, "cannot create the click log %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    sync_dir(path);
+    *size = n;
+    return fd;
+}
+
+/* Splits a record line (without its '\n') into a click and its sequence
+ * number; false if it is not one this file format wrote. */
+static bool parse_line(const char *line, size_t n, int64_t *seq, struct click *c)
+{
+    if (n < 10 || n >= LINE_MAX_BYTES)
+        return false;
+    const char *sp = line + n;
+    while (sp > line && sp[-1] != ' ')
+        sp--;
+    if (sp == line || line + n - sp != 8)
+        return false;
+    char check[9];
+    memcpy(check, sp, 8);
+    check[8] = '\0';
+    char *end;
+    unsigned long want = strtoul(check, &end, 16);
+    if (*end || want != fnv1a(line, (size_t)(sp - 1 - line)))
+        return false;
+    char copy[LINE_MAX_BYTES];
+    memcpy(copy, line, (size_t)(sp - 1 - line));
+    copy[sp - 1 - line] = '\0';
+    char *f[7], *save = NULL;
+    int k = 0;
+    for (char *t = strtok_r(copy, " ", &save); t && k < 7; t = strtok_r(NULL, " ", &save))
+        f[k++] = t;
+    int64_t dev, bot;
+    if (k != 7 || str_to_i64(f[0], seq) || str_to_i64(f[1], &c->link_id) ||
+        str_to_i64(f[2], &c->at) || str_to_i64(f[3], &dev) || dev < 0 || dev > DEVICE_OTHER ||
+        str_to_i64(f[4], &bot) || strlen(f[5]) > LINKS_VISITOR_HEX || strlen(f[6]) > 255)
+        return false;
+    c->device = (enum device)dev;
+    c->bot = bot != 0;
+    snprintf(c->visitor, sizeof c->visitor, "%s", f[5]);
+    snprintf(c->referrer_host, sizeof c->referrer_host, "%s", str_eq(f[6], "-") ? "" : f[6]);
+    return true;
+}
+
+/* Reads the existing file: its id and base from the header, the last
+ * sequence number, and cuts off a torn last line left by a crash. */
+static int load_file(struct click_log *log, struct error *err)
+{
+    struct stat sb;
+    if (fstat(log->fd, &sb))
+        return error_set(err, ERR_INTERNAL, "cannot read the click log %s", log->path);
+    char *data = xmalloc((size_t)sb.st_size + 1);
+    ssize_t got = pread(log->fd, data, (size_t)sb.st_size, 0);
+    int rc = -1;
+    if (got != sb.st_size) {
+        error_set(err, ERR_INTERNAL, "cannot read the click log %s", log->path);
+        goto fail;
+    }
+    data[got] = '\0';
+    long long base;
+    char id[33];
+    int hlen = 0;
+    if (sscanf(data, LOG_MAGIC "%32[0-9a-f] %lld\n%n", id, &base, &hlen) != 2 || hlen == 0 ||
+        strlen(id) != 32) {
+        error_set(err, ERR_INTERNAL,
+                  "%s is not a kanal click log; move it away or give another --click-log",
+                  log->path);
+        goto fail;
+    }
+    memcpy(log->id, id, sizeof id);
+    int64_t last = base;
+    off_t good = hlen;
+    for (char *p = data + hlen; p < data + got;) {
+        char *nl = memchr(p, '\n', (size_t)(data + got - p));
+        if (!nl)
+            break;
+        struct click c;
+        int64_t seq;
+        if (parse_line(p, (size_t)(nl - p), &seq, &c) && seq > last)
+            last = seq;
+        else
+            log_warn("click log %s: skipping a damaged line at byte %lld", log->path,
+                     (long long)(p - data));
+        p = nl + 1;
+        good = p - data;
+    }
+    if (good != got) {
+        log_warn("click log %s: cutting off %lld bytes of an unfinished line", log->path,
+                 (long long)(got - good));
+        if (ftruncate(log->fd, good)) {
+            error_set(err, ERR_INTERNAL, "cannot repair the click log %s", log->path);
+            goto fail;
+        }
+    }
+    log->next_seq = last + 1;
+    log->size = good;
+    rc = 0;
+fail:
+    free(data);
+    return rc;
+}
+
+struct click_log *clicklog_open(const char *path, enum fsync_policy policy, struct error *err)
+{
+    struct click_log *log = xcalloc(1, sizeof *log);
+    pthread_mutex_init(&log->lock, NULL);
+    pthread_mutex_init(&log->apply_lock, NULL);
+    pthread_cond_init(&log->wake, NULL);
+    log->path = xstrdup(path);
+    log->policy = policy;
+    log->applied = -1;
+    log->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+    if (log->fd < 0 && errno == ENOENT) {
+        unsigned char raw[16];
+        randombytes_buf(raw, sizeof raw);
+        str_hex(raw, sizeof raw, log->id);
+        log->fd = create_file(path, log->id, 0, &log->size, err);
+        if (log->fd < 0)
+            goto fail;
+        log->next_seq = 1;
+    } else if (log->fd < 0) {
+        error_set(err, ERR_INTERNAL, "cannot open the click log %s: %s", path, strerror(errno));
+        goto fail;
+    } else {
+        if (flock(log->fd, LOCK_EX | LOCK_NB)) {
+            error_set(err, ERR_INTERNAL,
+                      "the click log %s is in use by another kanal server; give each server "
+                      "its own --click-log",
+                      path);
+            goto fail;
+        }
+        if (load_file(log, err))
+            goto fail;
+    }
+    log->read_off = 0;
+    return log;
+fail:
+    clicklog_close(log);
+    return NULL;
+}
+
+void clicklog_close(struct click_log *log)
+{
+    if (!log)
+        return;
+    if (log->fd >= 0) {
+        if (log->dirty)
+            fdatasync(log->fd);
+        close(log->fd);
+    }
+    pthread_mutex_destroy(&log->lock);
+    pthread_mutex_destroy(&log->apply_lock);
+    pthread_cond_destroy(&log->wake);
+    free(log->path);
+    free(log->db_url);
+    free(log);
+}
+
+int clicklog_append(struct click_log *log, const struct click *c, struct error *err)
+{
+    char line[LINE_MAX_BYTES];
+    int rc = 0;
+    pthread_mutex_lock(&log->lock);
+    int n =
+        snprintf(line, sizeof line, "%lld %lld %lld %d %d %s %s", (long long)log->next_seq,
+                 (long long)c->link_id, (long long)c->at, (int)c->device, c->bot ? 1 : 0,
+                 c->visitor[0] ? c->visitor : "-", c->referrer_host[0] ? c->referrer_host : "-");
+    n += snprintf(line + n, sizeof line - (size_t)n, " %08x\n", fnv1a(line, (size_t)n));
+    if (write_all(log->fd, line, (size_t)n)) {
+        /* Leave no half line behind for the next append to run into. */
+        if (ftruncate(log->fd, log->size))
+            log_error("click log %s: cannot cut off a failed write", log->path);
+        rc = error_set(err, ERR_INTERNAL, "cannot write the click log %s: %s", log->path,
+                       strerror(errno));
+        goto done;
+    }
+    if (log->policy == FSYNC_ALWAYS && fdatasync(log->fd)) {
+        rc = error_set(err, ERR_INTERNAL, "cannot sync the click log %s", log->path);
+        goto done;
+    }
+    log->next_seq++;
+    log->size += n;
+    log->dirty = log->policy != FSYNC_ALWAYS;
+done:
+    pthread_mutex_unlock(&log->lock);
+    return rc;
+}
+
+static const char insert_click[] =
+    "INSERT INTO clicks (link_id, at, referrer_host, device, is_bot, visitor_hash) "
+    "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM links WHERE id = ?)";
+
+/* Stores clicks[0..n) and the new high-water mark in one transaction;
+ * *stored counts the clicks whose link still exists. */
+static int store_batch(struct click_log *log, struct db *db, const struct click *clicks, size_t n,
+                       int64_t last_seq, int64_t *stored, struct error *err)
+{
+    int64_t inserted = 0;
+    if (db_begin(db, err))
+        return -1;
+    struct db_stmt *st = db_prepare(db, insert_click, err);
+    if (!st)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        const struct click *c = &clicks[i];
+        db_bind_int(st, 1, c->link_id);
+        db_bind_int(st, 2, c->at);
+        db_bind_text(st, 3, c->referrer_host);
+        db_bind_text(st, 4, links_device_names[c->device]);
+        db_bind_int(st, 5, c->bot);
+        db_bind_text(st, 6, c->visitor);
+        db_bind_int(st, 7, c->link_id); /* a link deleted since the click takes its clicks along */
+        if (db_step(st, err) < 0) {
+            db_finalize(st);
+            goto fail;
+        }
+        inserted += db_stmt_changes(st);
+        db_reset(st);
+    }
+    db_finalize(st);
+    if (db_run(db, err,
+               "INSERT INTO click_log_applied (log_id, seq) VALUES (?, ?) "
+               "ON CONFLICT (log_id) DO UPDATE SET seq = excluded.seq",
+               "ti", log->id, last_seq) < 0)
+        goto fail;
+    if (db_commit(db, err))
+        goto fail;
+    *stored += inserted;
+    return 0;
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+/* Starts the file afresh once everything in it is stored, so it does not
+ * grow for ever. Called with apply_lock held. */
+static void compact(struct click_log *log)
+{
+    pthread_mutex_lock(&log->lock);
+    if (log->size >= COMPACT_AT && log->read_off == log->size &&
+        log->applied == log->next_seq - 1) {
+        struct error err = {0};
+        off_t size;
+        int fd = create_file(log->path, log->id, log->applied, &size, &err);
+        if (fd < 0) {
+            log_warn("%s", err.msg);
+        } else {
+            close(log->fd);
+            log->fd = fd;
+            log->size = log->read_off = size;
+            log->dirty = false;
+        }
+    }
+    pthread_mutex_unlock(&log->lock);
+}
+
+int64_t clicklog_apply(struct click_log *log, struct db *db, struct error *err)
+{
+    int64_t stored = 0;
+    char *chunk = xmalloc(READ_CHUNK);
+    struct click *batch = xmalloc(BATCH_MAX * sizeof *batch);
+    pthread_mutex_lock(&log->apply_lock);
+    if (log->applied < 0) {
+        int64_t v = 0;
+        if (db_scalar(db, err, &v, "SELECT seq FROM click_log_applied WHERE log_id = ?", "t",
+                      log->id) < 0)
+            goto fail;
+        log->applied = v;
+    }
+    for (;;) {
+        pthread_mutex_lock(&log->lock);
+        off_t end = log->size;
+        int fd = log->fd;
+        bool sync = log->dirty;
+        log->dirty = false;
+        pthread_mutex_unlock(&log->lock);
+        if (sync)
+            fdatasync(fd); /* the batch policy's sync, off the redirect's path */
+        if (log->read_off >= end)
+            break;
+        size_t want =
+            (size_t)(end - log->read_off) < READ_CHUNK ? (size_t)(end - log->read_off) : READ_CHUNK;
+        ssize_t got = pread(fd, chunk, want, log->read_off);
+        if (got <= 0) {
+            error_set(err, ERR_INTERNAL, "cannot read the click log %s", log->path);
+            goto fail;
+        }
+        size_t n = 0, used = 0;
+        int64_t last = log->applied;
+        for (char *p = chunk; p < chunk + got && n < BATCH_MAX;) {
+            char *nl = memchr(p, '\n', (size_t)(chunk + got - p));
+            if (!nl)
+                break;
+            int64_t seq;
+            /* The header and damaged lines parse as nothing and are passed over. */
+            if (parse_line(p, (size_t)(nl - p), &seq, &batch[n]) && seq > last) {
+                last = seq;
+                n++;
+            }
+            p = nl + 1;
+            used = (size_t)(p - chunk);
+        }
+        if (used == 0) {
+            error_set(err, ERR_INTERNAL, "click log %s: a line longer than %d bytes", log->path,
+                      READ_CHUNK);
+            goto fail;
+        }
+        if (n && store_batch(log, db, batch, n, last, &stored, err))
+            goto fail;
+        log->read_off += (off_t)used;
+        log->applied = last;
+    }
+    compact(log);
+    pthread_mutex_unlock(&log->apply_lock);
+    free(chunk);
+    free(batch);
+    return stored;
+fail:
+    pthread_mutex_unlock(&log->apply_lock);
+    free(chunk);
+    free(batch);
+    return -1;
+}
+
+static void *applier(void *arg)
+{
+    struct click_log *log = arg;
+    struct error err = {0};
+    struct db *db = db_open(log->db_url, &err);
+    if (!db)
+        log_error("click log: cannot open the store: %s", err.msg);
+    pthread_mutex_lock(&log->lock);
+    while (!log->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (long)(log->interval_ms % 1000) * 1000000L;
+        until.tv_sec += log->interval_ms / 1000 + until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&log->wake, &log->lock, &until);
+        if (log->stopping)
+            break;
+        pthread_mutex_unlock(&log->lock);
+        if (!db)
+            db = db_open(log->db_url, &err);
+        /* On failure the clicks stay in the log and the next round retries. */
+        if (db && clicklog_apply(log, db, &err) < 0)
+            log_error("click log: %s (will retry)", err.msg);
+        pthread_mutex_lock(&log->lock);
+    }
+    pthread_mutex_unlock(&log->lock);
+    if (db && clicklog_apply(log, db, &err) < 0)
+        log_error("click log: %s; the clicks stay in the log for the next start", err.msg);
+    db_close(db);
+    return NULL;
+}
+
+int clicklog_start(struct click_log *log, const char *db_url, int interval_ms, struct error *err)
+{
+    struct db *db = db_open(db_url, err);
+    if (!db)
+        return -1;
+    /* Replay before serving, so that what a crash left behind is counted
+     * before anyone asks for statistics. */
+    int64_t n = clicklog_apply(log, db, err);
+    db_close(db);
+    if (n < 0)
+        return -1;
+    if (n)
+        log_info("click log: stored %lld clicks left from the last run", (long long)n);
+    log->db_url = xstrdup(db_url);
+    log->interval_ms = interval_ms;
+    log->stopping = false;
+    if (pthread_create(&log->thread, NULL, applier, log))
+        return error_set(err, ERR_INTERNAL, "cannot start the click log thread");
+    log->running = true;
+    return 0;
+}
+
+void clicklog_stop(struct click_log *log)
+{
+    if (!log || !log->running)
+        return;
+    pthread_mutex_lock(&log->lock);
+    log->stopping = true;
+    pthread_cond_signal(&log->wake);
+    pthread_mutex_unlock(&log->lock);
+    pthread_join(log->thread, NULL);
+    log->running = false;
+}

@@ -1,0 +1,244 @@
+/* links: making a short link from a request (checks, presets, the UTM
+ * builder, a fresh code) and looking codes up for the redirect through a
+ * small cache, so that the hot path rarely touches the store. */
+#include "links/links.h"
+#include "model/link.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CODE_TRIES 8
+
+static const char *const create_keys[] = {"url",          "code",     "campaign_id", "channel_id",
+                                          "post_id",      "advocate", "utm_source",  "utm_medium",
+                                          "utm_campaign", "utm_term", "utm_content", NULL};
+
+/* An optional id field that must name a row of `table` in this workspace. */
+static int ref_field(struct db *db, json_t *in, const char *name, const char *table,
+                     int64_t workspace_id, int64_t *out, struct error *err)
+{
+    json_t *v = json_object_get(in, name);
+    *out = 0;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 1)
+        return error_field(err, ERR_INVALID, name, "field '%s' must be an id", name);
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE id = ? AND workspace_id = ?", table);
+    int found = db_scalar(db, err, NULL, sql, "ii", (int64_t)json_integer_value(v), workspace_id);
+    if (found < 0)
+        return -1;
+    if (!found)
+        return error_field(err, ERR_INVALID, name, "field '%s': no such %s in this workspace", name,
+                           name);
+    *out = json_integer_value(v);
+    return 0;
+}
+
+static int text_field(json_t *in, const char *name, const char **out, struct error *err)
+{
+    json_t *v = json_object_get(in, name);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+        return error_field(err, ERR_INVALID, name, "field '%s' must be a string", name);
+    *out = json_string_value(v);
+    return 0;
+}
+
+/* Fills UTM defaults from the channel's platform and the campaign's name. */
+static int presets(struct db *db, int64_t workspace_id, int64_t channel_id, int64_t campaign_id,
+                   struct utm *u, struct error *err)
+{
+    if (channel_id && (!u->v[UTM_SOURCE][0] || !u->v[UTM_MEDIUM][0])) {
+        json_t *ch = entity_get(db, &entity_channel, workspace_id, channel_id, err);
+        if (!ch)
+            return -1;
+        const char *src, *med;
+        if (links_utm_preset(json_string_value(json_object_get(ch, "platform")), &src, &med)) {
+            if (!u->v[UTM_SOURCE][0])
+                snprintf(u->v[UTM_SOURCE], sizeof u->v[UTM_SOURCE], "%s", src);
+            if (!u->v[UTM_MEDIUM][0])
+                snprintf(u->v[UTM_MEDIUM], sizeof u->v[UTM_MEDIUM], "%s", med);
+        }
+        json_decref(ch);
+    }
+    if (campaign_id && !u->v[UTM_CAMPAIGN][0]) {
+        json_t *cp = entity_get(db, &entity_campaign, workspace_id, campaign_id, err);
+        if (!cp)
+            return -1;
+        int rc = links_utm_normalise(UTM_CAMPAIGN, json_string_value(json_object_get(cp, "name")),
+                                     u->v[UTM_CAMPAIGN], err);
+        json_decref(cp);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+json_t *links_create(struct db *db, int64_t workspace_id, json_t *in, const struct actor *who,
+                     struct error *err)
+{
+    struct buf url = {0}, target = {0};
+    json_t *out = NULL, *warnings = json_array();
+    struct link_in l = {0};
+    struct utm u = {0};
+    const char *code = NULL, *advocate = NULL, *raw = NULL;
+    char adv[LINKS_UTM_MAX + 1] = "";
+    if (!json_is_object(in)) {
+        error_set(err, ERR_INVALID, "expected a JSON object");
+        goto fail;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach (in, key, v) {
+        bool ok = false;
+        for (const char *const *k = create_keys; *k && !ok; k++)
+            ok = str_eq(*k, key);
+        if (!ok) {
+            error_field(err, ERR_INVALID, key, "unknown field '%s' for a link", key);
+            goto fail;
+        }
+    }
+    error_clear(err);
+    if (text_field(in, "url", &raw, err) || text_field(in, "code", &code, err) ||
+        text_field(in, "advocate", &advocate, err))
+        goto fail;
+    if (!raw || !*raw) {
+        error_field(err, ERR_INVALID, "url", "field 'url' is required for a link");
+        goto fail;
+    }
+    if (links_url_normalise(raw, &url, err))
+        goto fail;
+    for (int i = 0; i < UTM_COUNT; i++) {
+        const char *s;
+        if (text_field(in, links_utm_names[i], &s, err) ||
+            (s && links_utm_normalise((enum utm_param)i, s, u.v[i], err)))
+            goto fail;
+    }
+    if (advocate) {
+        if (links_utm_normalise(UTM_CONTENT, advocate, adv, err)) {
+            snprintf(err->field, sizeof err->field, "advocate");
+            goto fail;
+        }
+        /* One utm_content per employee is how analytics tools tell them apart. */
+        if (!u.v[UTM_CONTENT][0])
+            memcpy(u.v[UTM_CONTENT], adv, sizeof adv);
+    }
+    if (ref_field(db, in, "campaign_id", "campaigns", workspace_id, &l.campaign_id, err) ||
+        ref_field(db, in, "channel_id", "channels", workspace_id, &l.channel_id, err) ||
+        ref_field(db, in, "post_id", "posts", workspace_id, &l.post_id, err) ||
+        presets(db, workspace_id, l.channel_id, l.campaign_id, &u, err))
+        goto fail;
+    if (code && !links_code_valid(code)) {
+        error_field(err, ERR_INVALID, "code",
+                    "field 'code' must be 3 to 64 letters, digits, '-' or '_'");
+        goto fail;
+    }
+    bool had_utm = false;
+    links_utm_apply(url.data, &u, &target, &had_utm);
+    if (had_utm)
+        json_array_append_new(warnings,
+                              json_string("the URL already carries UTM parameters; the ones set "
+                                          "here replace those with the same name"));
+    if (!u.v[UTM_SOURCE][0] && (u.v[UTM_MEDIUM][0] || u.v[UTM_CAMPAIGN][0]))
+        json_array_append_new(warnings, json_string("utm_source is empty: analytics tools will "
+                                                    "not attribute the visits to a source"));
+    if (target.len > LINKS_URL_MAX) {
+        error_field(err, ERR_INVALID, "url", "the URL is longer than %d bytes with its UTM tags",
+                    LINKS_URL_MAX);
+        goto fail;
+    }
+    l.url = url.data;
+    l.target_url = target.data;
+    l.advocate = adv;
+    for (int i = 0; i < UTM_COUNT; i++)
+        l.utm[i] = u.v[i];
+    int64_t id = 0;
+    char fresh[LINKS_CODE_LEN + 1];
+    for (int attempt = 0;; attempt++) {
+        if (!code)
+            links_code_new(fresh);
+        l.code = code ? code : fresh;
+        if (link_insert(db, workspace_id, &l, who, &id, err) == 0)
+            break;
+        /* A clash of random codes is rare; try another. A chosen code stays taken. */
+        if (code || err->kind != ERR_CONFLICT || attempt + 1 == CODE_TRIES)
+            goto fail;
+        error_clear(err);
+    }
+    out = link_get(db, workspace_id, id, err);
+    if (out)
+        json_object_set_new(out, "warnings", json_incref(warnings));
+fail:
+    json_decref(warnings);
+    buf_free(&url);
+    buf_free(&target);
+    return out;
+}
+
+/* ---- the code cache ------------------------------------------------------------------
+ * Direct-mapped: a code hashes to one slot, a newer code takes the slot over.
+ * Links never change their target, so entries only expire to notice
+ * deleted links. */
+
+#define CACHE_SLOTS 4096
+#define CACHE_TTL   60
+
+struct slot {
+    char code[65];
+    int64_t link_id, expires;
+    char *url;
+};
+static struct slot cache[CACHE_SLOTS];
+static pthread_rwlock_t cache_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+static size_t slot_of(const char *code)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = code; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h % CACHE_SLOTS;
+}
+
+int links_resolve(struct db *db, const char *code, int64_t *link_id, struct buf *url,
+                  struct error *err)
+{
+    size_t s = slot_of(code);
+    int64_t now = time_now();
+    pthread_rwlock_rdlock(&cache_lock);
+    struct slot *c = &cache[s];
+    bool hit = c->url && c->expires > now && str_eq(c->code, code);
+    if (hit) {
+        *link_id = c->link_id;
+        buf_reset(url);
+        buf_puts(url, c->url);
+    }
+    pthread_rwlock_unlock(&cache_lock);
+    if (hit)
+        return 1;
+    int found = link_target(db, code, link_id, url, err);
+    if (found != 1)
+        return found; /* unknown codes are not cached: anyone can invent them */
+    pthread_rwlock_wrlock(&cache_lock);
+    free(c->url);
+    snprintf(c->code, sizeof c->code, "%s", code);
+    c->url = xstrdup(url->data);
+    c->link_id = *link_id;
+    c->expires = now + CACHE_TTL;
+    pthread_rwlock_unlock(&cache_lock);
+    return 1;
+}
+
+void links_cache_clear(void)
+{
+    pthread_rwlock_wrlock(&cache_lock);
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        free(cache[i].url);
+        cache[i] = (struct slot){0};
+    }
+    pthread_rwlock_unlock(&cache_lock);
+}

@@ -1,0 +1,446 @@
+/* Unit tests for links/: URL checks and normalisation, the UTM builder,
+ * short codes and their collision retry, user-agent and referrer reduction,
+ * the visitor hash, QR output and the click log's exactly-once replay.
+ * Expected values are worked out by hand from the standards (RFC 3986,
+ * IDNA2008's well-known räksmörgås example), not taken from kanal. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sodium.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "links/links.h"
+#include "model/link.h"
+
+static void expect_url(const char *in, const char *want)
+{
+    struct buf out = {0};
+    struct error err = {0};
+    int rc = links_url_normalise(in, &out, &err);
+    if (rc)
+        fail_msg("'%s' refused: %s", in, err.msg);
+    assert_string_equal(out.data, want);
+    buf_free(&out);
+}
+
+static void expect_refused(const char *in)
+{
+    struct buf out = {0};
+    struct error err = {0};
+    if (links_url_normalise(in, &out, &err) == 0)
+        fail_msg("'%s' accepted as '%s'", in, out.data);
+    assert_int_equal(err.kind, ERR_INVALID);
+    assert_string_equal(err.field, "url");
+    buf_free(&out);
+}
+
+static void test_url_normalise(void **state)
+{
+    expect_url("HTTPS://Example.COM", "https://example.com/");
+    expect_url("http://example.com:8080/A/b", "http://example.com:8080/A/b");
+    expect_url("https://example.com/p?q=1&r=2#frag", "https://example.com/p?q=1&r=2#frag");
+    expect_url("https://example.com?q=1", "https://example.com/?q=1");
+    expect_url("  https://example.com/x  ", "https://example.com/x");
+    /* Percent-encoding: spaces, UTF-8, a lone '%', and what is already encoded. */
+    expect_url("https://example.com/a b", "https://example.com/a%20b");
+    expect_url("https://example.com/å", "https://example.com/%C3%A5");
+    expect_url("https://example.com/100%", "https://example.com/100%25");
+    expect_url("https://example.com/%41%e5", "https://example.com/%41%e5");
+    expect_url("https://example.com/\"<x>\"", "https://example.com/%22%3Cx%3E%22");
+    /* A second '#' is data, not a second fragment. */
+    expect_url("https://example.com/#a#b", "https://example.com/#a%23b");
+    /* IDN: IDNA2008's classic Swedish example. */
+    expect_url("https://räksmörgås.se/", "https://xn--rksmrgs-5wao1o.se/");
+    expect_url("https://[2001:DB8::1]:443/", "https://[2001:db8::1]:443/");
+
+    expect_refused("javascript:alert(1)");
+    expect_refused("JaVaScRiPt:alert(1)");
+    expect_refused("data:text/html,<script>x</script>");
+    expect_refused("ftp://example.com/");
+    expect_refused("//example.com/");
+    expect_refused("example.com");
+    expect_refused("https://");
+    expect_refused("https:///path");
+    expect_refused("https://user:pw@example.com/");
+    expect_refused("https://example.com@evil.example/");
+    expect_refused("https://example.com:0/");
+    expect_refused("https://example.com:65536/");
+    expect_refused("https://example.com:8x/");
+    expect_refused("https://exa mple.com/");
+    expect_refused("https://example.com/\r\nSet-Cookie: a=b");
+    expect_refused("https://example.com/\x7f");
+    expect_refused("https://bad..example/");
+    expect_refused("https://exa_mple.com/");
+    expect_refused("https://example.com/\xff");
+    char long_url[LINKS_URL_MAX + 10];
+    memset(long_url, 'a', sizeof long_url - 1);
+    memcpy(long_url, "https://e.se/", 13);
+    long_url[sizeof long_url - 1] = '\0';
+    expect_refused(long_url);
+}
+
+static void test_utm_normalise(void **state)
+{
+    char out[LINKS_UTM_MAX + 1];
+    struct error err = {0};
+    assert_int_equal(links_utm_normalise(UTM_CAMPAIGN, "  Spring   Sale ", out, &err), 0);
+    assert_string_equal(out, "spring-sale");
+    assert_int_equal(links_utm_normalise(UTM_CAMPAIGN, "ÅÄÖ Kampanj", out, &err), 0);
+    assert_string_equal(out, "åäö-kampanj");
+    assert_int_equal(links_utm_normalise(UTM_SOURCE, "", out, &err), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(links_utm_normalise(UTM_TERM, "a\tb", out, &err), -1);
+    assert_string_equal(err.field, "utm_term");
+    char big[LINKS_UTM_MAX + 2];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(links_utm_normalise(UTM_CONTENT, big, out, &err), -1);
+    assert_string_equal(err.field, "utm_content");
+    assert_int_equal(links_utm_normalise(UTM_CONTENT, "\xc3", out, &err), -1);
+}
+
+static void expect_apply(const char *url, const char *source, const char *campaign,
+                         const char *want, bool want_had)
+{
+    struct utm u = {0};
+    snprintf(u.v[UTM_SOURCE], sizeof u.v[0], "%s", source);
+    snprintf(u.v[UTM_CAMPAIGN], sizeof u.v[0], "%s", campaign);
+    struct buf out = {0};
+    bool had = !want_had;
+    links_utm_apply(url, &u, &out, &had);
+    assert_string_equal(out.data, want);
+    assert_int_equal(had, want_had);
+    buf_free(&out);
+}
+
+static void test_utm_apply(void **state)
+{
+    expect_apply("https://e.se/p", "fb", "", "https://e.se/p?utm_source=fb", false);
+    /* Before the fragment, after an existing query. */
+    expect_apply("https://e.se/p#f", "fb", "", "https://e.se/p?utm_source=fb#f", false);
+    expect_apply("https://e.se/p?a=1#f", "fb", "x",
+                 "https://e.se/p?a=1&utm_source=fb&utm_campaign=x#f", false);
+    /* Existing UTM parameters: warned about; the ones we set replace them. */
+    expect_apply("https://e.se/?utm_source=old&a=1", "fb", "", "https://e.se/?a=1&utm_source=fb",
+                 true);
+    expect_apply("https://e.se/?UTM_Source=old", "fb", "", "https://e.se/?utm_source=fb", true);
+    expect_apply("https://e.se/?utm_campaign=keep", "fb", "",
+                 "https://e.se/?utm_campaign=keep&utm_source=fb", true);
+    expect_apply("https://e.se/?utm_id=7", "", "", "https://e.se/?utm_id=7", true);
+    /* Values are percent-encoded: "vår" is v, C3 A5, r; '&' would end the value. */
+    expect_apply("https://e.se/", "a&b", "vår",
+                 "https://e.se/?utm_source=a%26b&utm_campaign=v%C3%A5r", false);
+    expect_apply("https://e.se/?", "fb", "", "https://e.se/?utm_source=fb", false);
+
+    const char *s, *m;
+    assert_true(links_utm_preset("facebook", &s, &m));
+    assert_string_equal(s, "facebook");
+    assert_string_equal(m, "social");
+    assert_false(links_utm_preset("other", &s, &m));
+}
+
+static void test_code_alphabet(void **state)
+{
+    /* 56 symbols: 2-9, a-z without l and o, A-Z without I and O. */
+    assert_int_equal(strlen(links_code_alphabet), 8 + 24 + 24);
+    for (const char *bad = "01lIoO"; *bad; bad++)
+        assert_null(strchr(links_code_alphabet, *bad));
+    int seen[256] = {0};
+    char codes[2000][LINKS_CODE_LEN + 1];
+    for (int i = 0; i < 2000; i++) {
+        links_code_new(codes[i]);
+        assert_int_equal(strlen(codes[i]), LINKS_CODE_LEN);
+        for (const char *p = codes[i]; *p; p++) {
+            assert_non_null(strchr(links_code_alphabet, *p));
+            seen[(unsigned char)*p]++;
+        }
+        assert_true(links_code_valid(codes[i]));
+    }
+    for (const char *p = links_code_alphabet; *p; p++)
+        assert_true(seen[(unsigned char)*p] > 0); /* 14000 draws leave none out */
+    for (int i = 0; i < 2000; i++)
+        for (int j = i + 1; j < 2000; j++)
+            assert_string_not_equal(codes[i], codes[j]);
+    assert_false(links_code_valid("ab"));
+    assert_false(links_code_valid("a b"));
+    assert_false(links_code_valid("a/b"));
+    assert_true(links_code_valid("var-2026"));
+}
+
+/* Random bytes that repeat: the first two codes drawn are the same. */
+static int draws;
+static void repeating_random(void *buf, size_t n)
+{
+    memset(buf, draws++ < 2 ? 0 : 1, n);
+}
+
+static struct db *fresh_db(int64_t *ws)
+{
+    struct error err = {0};
+    struct db *db = db_open(":memory:", &err);
+    assert_non_null(db);
+    log_set_level(LOG_WARN);
+    assert_true(db_migrate(db, &err) >= 2);
+    json_t *in = json_pack("{s:s, s:s}", "name", "W", "slug", "w");
+    json_t *w = entity_create(db, &entity_workspace, 0, in, NULL, &err);
+    assert_non_null(w);
+    *ws = json_integer_value(json_object_get(w, "id"));
+    json_decref(in);
+    json_decref(w);
+    return db;
+}
+
+static json_t *create(struct db *db, int64_t ws, const char *json, struct error *err)
+{
+    json_t *in = json_loads(json, 0, NULL);
+    assert_non_null(in);
+    json_t *out = links_create(db, ws, in, NULL, err);
+    json_decref(in);
+    return out;
+}
+
+static void test_code_collision_retry(void **state)
+{
+    int64_t ws;
+    struct db *db = fresh_db(&ws);
+    struct error err = {0};
+    draws = 0;
+    links_random = repeating_random;
+    /* Byte 0 is the alphabet's first symbol '2', byte 1 its second, '3'. */
+    json_t *a = create(db, ws, "{\"url\": \"https://e.se/a\"}", &err);
+    json_t *b = create(db, ws, "{\"url\": \"https://e.se/b\"}", &err);
+    links_random = randombytes_buf;
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_equal(json_string_value(json_object_get(a, "code")), "2222222");
+    assert_string_equal(json_string_value(json_object_get(b, "code")), "3333333");
+    /* A chosen code that is taken is not silently replaced. */
+    json_t *c = create(db, ws, "{\"url\": \"https://e.se/c\", \"code\": \"2222222\"}", &err);
+    assert_null(c);
+    assert_int_equal(err.kind, ERR_CONFLICT);
+    assert_string_equal(err.field, "code");
+    json_decref(a);
+    json_decref(b);
+    db_close(db);
+}
+
+static void test_create_validation(void **state)
+{
+    int64_t ws;
+    struct db *db = fresh_db(&ws);
+    struct error err = {0};
+    assert_null(create(db, ws, "{\"url\": \"javascript:alert(1)\"}", &err));
+    assert_string_equal(err.field, "url");
+    assert_null(create(db, ws, "{}", &err));
+    assert_string_equal(err.field, "url");
+    assert_null(create(db, ws, "{\"url\": \"https://e.se/\", \"colour\": 1}", &err));
+    assert_string_equal(err.field, "colour");
+    assert_null(create(db, ws, "{\"url\": \"https://e.se/\", \"campaign_id\": 99}", &err));
+    assert_string_equal(err.field, "campaign_id");
+    json_t *l =
+        create(db, ws,
+               "{\"url\": \"https://e.se/?utm_source=x\", \"utm_medium\": \"Social Media\", "
+               "\"advocate\": \"Anna Berg\"}",
+               &err);
+    assert_non_null(l);
+    assert_string_equal(json_string_value(json_object_get(l, "target_url")),
+                        "https://e.se/?utm_source=x&utm_medium=social-media&utm_content=anna-berg");
+    /* Two warnings: existing UTM, and a medium without a source of our own. */
+    assert_int_equal(json_array_size(json_object_get(l, "warnings")), 2);
+    json_decref(l);
+    db_close(db);
+}
+
+static void expect_ua(const char *ua, enum device dev, bool bot)
+{
+    enum device d;
+    bool b;
+    links_classify_ua(ua, &d, &b);
+    if (d != dev || b != bot)
+        fail_msg("'%s': got %s%s", ua ? ua : "(null)", links_device_names[d], b ? " bot" : "");
+}
+
+static void test_user_agents(void **state)
+{
+    expect_ua("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+              "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+              DEVICE_MOBILE, false);
+    expect_ua("Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15", DEVICE_TABLET,
+              false);
+    expect_ua("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120.0 Mobile "
+              "Safari/537.36",
+              DEVICE_MOBILE, false);
+    expect_ua("Mozilla/5.0 (Linux; Android 13; SM-X700) AppleWebKit/537.36 Chrome/120.0 "
+              "Safari/537.36",
+              DEVICE_TABLET, false);
+    expect_ua("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 "
+              "Safari/537.36",
+              DEVICE_DESKTOP, false);
+    expect_ua("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) Gecko/20100101 Firefox/120.0",
+              DEVICE_DESKTOP, false);
+    expect_ua("Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+              DEVICE_DESKTOP, false);
+    expect_ua("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+              DEVICE_OTHER, true);
+    expect_ua("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+              DEVICE_OTHER, true);
+    expect_ua("Twitterbot/1.0", DEVICE_OTHER, true);
+    expect_ua("curl/8.4.0", DEVICE_OTHER, true);
+    expect_ua("python-requests/2.31", DEVICE_OTHER, true);
+    expect_ua("", DEVICE_OTHER, true);
+    expect_ua(NULL, DEVICE_OTHER, true);
+    expect_ua("SomethingNew/1.0", DEVICE_OTHER, false);
+}
+
+static void expect_ref(const char *ref, const char *want)
+{
+    char out[256];
+    links_referrer_host(ref, out);
+    assert_string_equal(out, want);
+}
+
+static void test_referrer(void **state)
+{
+    expect_ref("https://l.facebook.com/l.php?u=x", "l.facebook.com");
+    expect_ref("https://User:pw@WWW.Example.SE:8443/path#x", "www.example.se");
+    expect_ref("http://t.co", "t.co");
+    expect_ref("https://[2001:db8::1]:443/", "[2001:db8::1]");
+    expect_ref("android-app://com.linkedin.android/", "");
+    expect_ref("https://bad host/", "");
+    expect_ref("", "");
+    expect_ref(NULL, "");
+}
+
+static void test_visitor_hash(void **state)
+{
+    char a[LINKS_VISITOR_HEX + 1], b[LINKS_VISITOR_HEX + 1], c[LINKS_VISITOR_HEX + 1],
+        d[LINKS_VISITOR_HEX + 1];
+    int64_t noon = 20000 * 86400LL + 43200;
+    links_visitor_hash("192.0.2.1", "ua", noon, a);
+    links_visitor_hash("192.0.2.1", "ua", noon + 3600, b);
+    links_visitor_hash("192.0.2.2", "ua", noon, c);
+    assert_int_equal(strlen(a), 32);
+    assert_string_equal(a, b);     /* same day, same visitor */
+    assert_string_not_equal(a, c); /* another address */
+    links_visitor_hash("192.0.2.1", "ua", noon + 86400, d);
+    assert_string_not_equal(a, d); /* the next day's salt */
+    /* The address is not in the hash in any readable form. */
+    assert_null(strstr(a, "192"));
+}
+
+static void test_qr(void **state)
+{
+    struct buf svg = {0}, png = {0};
+    struct error err = {0};
+    assert_int_equal(links_qr_svg("https://go.example.org/l/abc2345", &svg, &err), 0);
+    assert_true(str_starts_with(svg.data, "<?xml"));
+    assert_non_null(strstr(svg.data, "</svg>"));
+    assert_int_equal(links_qr_png("https://go.example.org/l/abc2345", 4, &png, &err), 0);
+    assert_true(png.len > 8);
+    assert_memory_equal(png.data, "\x89PNG\r\n\x1a\n", 8);
+    buf_free(&svg);
+    buf_free(&png);
+}
+
+/* ---- the click log --------------------------------------------------------------- */
+
+static int64_t count(struct db *db, const char *sql)
+{
+    struct error err = {0};
+    int64_t n = -1;
+    assert_int_equal(db_scalar(db, &err, &n, sql, ""), 1);
+    return n;
+}
+
+static void append(struct click_log *log, int64_t link_id, int n)
+{
+    struct error err = {0};
+    for (int i = 0; i < n; i++) {
+        struct click c = {.link_id = link_id, .at = 1795000000 + i, .device = DEVICE_MOBILE};
+        snprintf(c.visitor, sizeof c.visitor, "%032x", i);
+        snprintf(c.referrer_host, sizeof c.referrer_host, "%s", i % 2 ? "t.co" : "");
+        assert_int_equal(clicklog_append(log, &c, &err), 0);
+    }
+}
+
+static void test_clicklog_exactly_once(void **state)
+{
+    char path[] = "/tmp/kanal-test-clicklog-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path); /* clicklog_open creates it */
+    int64_t ws;
+    struct db *db = fresh_db(&ws);
+    struct error err = {0};
+    json_t *l = create(db, ws, "{\"url\": \"https://e.se/\"}", &err);
+    int64_t link = json_integer_value(json_object_get(l, "id"));
+    json_decref(l);
+
+    struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_non_null(log);
+    assert_null(clicklog_open(path, FSYNC_BATCH, &err)); /* one server per log */
+    append(log, link, 5);
+    append(log, 9999, 1); /* a link that is gone: dropped, not an error */
+    assert_int_equal(clicklog_apply(log, db, &err), 5);
+    assert_int_equal(clicklog_apply(log, db, &err), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), 5);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks WHERE referrer_host = 't.co'"), 2);
+    append(log, link, 2);
+    clicklog_close(log); /* not applied: as after kill -9 */
+
+    /* A crash mid-write leaves half a line; reopening cuts it off. */
+    FILE *f = fopen(path, "a");
+    fputs("8 1 1795000000 1 0 abc", f);
+    fclose(f);
+    log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_non_null(log);
+    assert_int_equal(clicklog_apply(log, db, &err), 2);
+    assert_int_equal(clicklog_apply(log, db, &err), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), 7);
+    append(log, link, 1);
+    clicklog_close(log);
+
+    /* Replaying again stores nothing twice. */
+    log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_int_equal(clicklog_apply(log, db, &err), 1);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), 8);
+    clicklog_close(log);
+    log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_int_equal(clicklog_apply(log, db, &err), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), 8);
+    clicklog_close(log);
+    db_close(db);
+
+    /* A file that is not a click log is left alone. */
+    f = fopen(path, "w");
+    fputs("something else\n", f);
+    fclose(f);
+    assert_null(clicklog_open(path, FSYNC_BATCH, &err));
+    unlink(path);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_url_normalise),
+        cmocka_unit_test(test_utm_normalise),
+        cmocka_unit_test(test_utm_apply),
+        cmocka_unit_test(test_code_alphabet),
+        cmocka_unit_test(test_code_collision_retry),
+        cmocka_unit_test(test_create_validation),
+        cmocka_unit_test(test_user_agents),
+        cmocka_unit_test(test_referrer),
+        cmocka_unit_test(test_visitor_hash),
+        cmocka_unit_test(test_qr),
+        cmocka_unit_test(test_clicklog_exactly_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
