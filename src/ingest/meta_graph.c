@@ -1,0 +1,230 @@
+/* meta_graph: Facebook Graph API answers saved to files: a page's feed or
+ * posts (with reaction, comment and share summaries), a post's comments,
+ * single posts, comments and pages, and insights. Each paging file is read
+ * on its own; the ids make pages of one list import idempotently. */
+#include "ingest/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* "https://www.facebook.com/PAGE/posts/POST/?comment_id=C": PAGE, PAGE_POST
+ * and C, as Graph spells ids. Any part may come back NULL. */
+static void ids_from_permalink(struct pctx *pc, const char *url, const char **page,
+                               const char **post, const char **comment)
+{
+    *page = *post = *comment = NULL;
+    const char *p = url ? strstr(url, "facebook.com/") : NULL;
+    if (!p)
+        return;
+    p += strlen("facebook.com/");
+    size_t pl = strcspn(p, "/?");
+    if (pl == 0 || p[pl] != '/')
+        return;
+    *page = arena_strndup(&pc->arena, p, pl);
+    const char *q = strstr(p + pl, "/posts/");
+    if (q) {
+        q += strlen("/posts/");
+        size_t ql = strcspn(q, "/?");
+        if (ql)
+            *post = arena_printf(&pc->arena, "%s_%.*s", *page, (int)ql, q);
+    }
+    const char *c = strstr(url, "comment_id=");
+    if (c) {
+        c += strlen("comment_id=");
+        size_t cl = strcspn(c, "&#");
+        if (cl)
+            *comment = arena_printf(&pc->arena, "%.*s_%.*s", *post ? (int)strcspn(q, "/?") : 0,
+                                    *post ? q : "", (int)cl, c);
+    }
+}
+
+static int64_t summary_total(json_t *o, const char *key)
+{
+    static const char *const path[] = {"summary", "total_count", NULL};
+    json_t *v = jpath(json_object_get(o, key), path);
+    return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+static const char *post_format(json_t *item)
+{
+    const char *st = json_string_value(json_object_get(item, "status_type"));
+    static const char *const att_path[] = {"attachments", "data", NULL};
+    json_t *att = json_array_get(jpath(item, att_path), 0);
+    const char *type = json_string_value(json_object_get(att, "media_type"));
+    if (!type)
+        type = json_string_value(json_object_get(item, "type"));
+    if (st && strstr(st, "video"))
+        return "video";
+    if (type && (str_eq(type, "video") || strstr(type, "video_")))
+        return "video";
+    if (type && str_eq(type, "album"))
+        return "carousel";
+    if ((st && strstr(st, "photo")) || (type && str_eq(type, "photo")))
+        return "photo";
+    if ((st && str_eq(st, "shared_story")) ||
+        (type && (str_eq(type, "link") || str_eq(type, "share"))))
+        return "link";
+    return "status";
+}
+
+static bool is_comment(json_t *item)
+{
+    const char *url = json_string_value(json_object_get(item, "permalink_url"));
+    return json_object_get(item, "like_count") || json_object_get(item, "comment_count") ||
+           json_object_get(item, "parent") || (url && strstr(url, "comment_id="));
+}
+
+static int comment(struct pctx *pc, json_t *c, const char *where, const char *post_id,
+                   const char *parent_id)
+{
+    const char *page, *post, *cid;
+    ids_from_permalink(pc, jstr(pc, c, "permalink_url"), &page, &post, &cid);
+    struct ingest_record r;
+    rec_init(&r, REC_MESSAGE, "%s", where);
+    r.platform = "facebook";
+    r.msg_id = jstr(pc, c, "id");
+    if (!r.msg_id)
+        r.msg_id = cid;
+    r.post_id = post_id ? post_id : post;
+    r.account_id = page;
+    if (!r.account_id && r.post_id && strchr(r.post_id, '_'))
+        r.account_id = arena_strndup(&pc->arena, r.post_id, strcspn(r.post_id, "_"));
+    static const char *const parent_path[] = {"parent", "id", NULL};
+    json_t *parent = jpath(c, parent_path);
+    r.parent_msg_id = json_is_string(parent) ? json_string_value(parent) : parent_id;
+    r.msg_kind = r.parent_msg_id ? "reply" : "comment";
+    r.body = jstr(pc, c, "message");
+    r.created_at = jtime(c, "created_time");
+    json_t *from = json_object_get(c, "from");
+    r.author_name = jstr(pc, from, "name");
+    r.author_handle = jstr(pc, from, "id");
+    r.is_own = r.author_handle && r.account_id && str_eq(r.author_handle, r.account_id);
+    if (!r.msg_id)
+        return rec_reject(pc, where,
+                          "a comment needs an 'id' or a 'permalink_url' with comment_id");
+    if (!r.created_at)
+        return rec_reject(pc, where, "comment %s: 'created_time' is missing or not a time",
+                          r.msg_id);
+    if (rec_emit(pc, &r))
+        return -1;
+    /* Replies fetched with the comment: comments{comments}. */
+    json_t *replies = json_object_get(json_object_get(c, "comments"), "data"), *x;
+    size_t i;
+    json_array_foreach (replies, i, x) {
+        char w[128];
+        snprintf(w, sizeof w, "%.90s.comments.data[%zu]", where, i);
+        if (comment(pc, x, w, r.post_id, r.msg_id))
+            return -1;
+    }
+    return 0;
+}
+
+static int post(struct pctx *pc, json_t *p, const char *where)
+{
+    struct ingest_record r;
+    rec_init(&r, REC_POST, "%s", where);
+    r.platform = "facebook";
+    r.post_id = jstr(pc, p, "id");
+    if (!r.post_id)
+        return rec_reject(pc, where, "a post needs its 'id'");
+    r.published_at = jtime(p, "created_time");
+    if (!r.published_at)
+        return rec_reject(pc, where, "post %s: 'created_time' is missing or not a time", r.post_id);
+    const char *us = strchr(r.post_id, '_');
+    if (us)
+        r.account_id = arena_strndup(&pc->arena, r.post_id, (size_t)(us - r.post_id));
+    json_t *from = json_object_get(p, "from");
+    if (from) {
+        r.account_id = jstr(pc, from, "id");
+        r.account_name = jstr(pc, from, "name");
+    }
+    r.body = jstr(pc, p, "message");
+    r.permalink = jstr(pc, p, "permalink_url");
+    r.format = post_format(p);
+    static const char *const link_path[] = {"attachments", "data", NULL};
+    json_t *att = json_array_get(jpath(p, link_path), 0);
+    if (str_eq(r.format, "link"))
+        r.link_url = jstr(pc, att, "unshimmed_url");
+    r.metrics[PM_REACTIONS] = summary_total(p, "reactions");
+    if (r.metrics[PM_REACTIONS] < 0)
+        r.metrics[PM_REACTIONS] = summary_total(p, "likes");
+    r.metrics[PM_COMMENTS] = summary_total(p, "comments");
+    r.metrics[PM_SHARES] = jcount(json_object_get(p, "shares"), "count");
+    if (json_object_get(p, "reactions") || json_object_get(p, "comments") ||
+        json_object_get(p, "shares")) {
+        /* Graph leaves out "shares" for a post nobody shared. */
+        if (r.metrics[PM_SHARES] < 0)
+            r.metrics[PM_SHARES] = 0;
+        r.has_metrics = true;
+        r.taken_at = pc->opts->taken_at;
+    }
+    if (rec_emit(pc, &r))
+        return -1;
+    const char *post_id = r.post_id;
+    json_t *ins = json_object_get(json_object_get(p, "insights"), "data");
+    if (json_is_array(ins) && parse_graph_insights(pc, ins, "facebook", NULL))
+        return -1;
+    json_t *comments = json_object_get(json_object_get(p, "comments"), "data"), *c;
+    size_t i;
+    json_array_foreach (comments, i, c) {
+        char w[128];
+        snprintf(w, sizeof w, "%.90s.comments.data[%zu]", where, i);
+        if (comment(pc, c, w, post_id, NULL))
+            return -1;
+    }
+    return 0;
+}
+
+static int item(struct pctx *pc, json_t *x, const char *where)
+{
+    if (!json_is_object(x))
+        return rec_reject(pc, where, "expected an object");
+    return is_comment(x) ? comment(pc, x, where, NULL, NULL) : post(pc, x, where);
+}
+
+int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error *err)
+{
+    json_t *j = json_doc(data, len, err);
+    if (!j)
+        return -1;
+    int rc = 0;
+    json_t *list = json_object_get(j, "data");
+    if (!json_is_object(j)) {
+        rc = error_set(err, ERR_INVALID, "$: expected a Graph API object");
+    } else if (json_is_array(list)) {
+        json_t *first = json_array_get(list, 0);
+        if (json_object_get(first, "period") && json_object_get(first, "name")) {
+            rc = parse_graph_insights(pc, list, "facebook", err);
+        } else {
+            size_t i;
+            json_t *x;
+            json_array_foreach (list, i, x) {
+                char w[32];
+                snprintf(w, sizeof w, "$.data[%zu]", i);
+                if ((rc = item(pc, x, w)))
+                    break;
+            }
+        }
+    } else if (json_object_get(j, "fan_count") || json_object_get(j, "followers_count")) {
+        struct ingest_record r;
+        rec_init(&r, REC_CHANNEL_METRICS, "$");
+        r.platform = "facebook";
+        r.account_id = jstr(pc, j, "id");
+        r.account_name = jstr(pc, j, "username");
+        if (!r.account_name)
+            r.account_name = jstr(pc, j, "name");
+        r.followers = jcount(j, "followers_count");
+        if (r.followers < 0)
+            r.followers = jcount(j, "fan_count");
+        r.taken_at = pc->opts->taken_at;
+        rc = r.account_id ? rec_emit(pc, &r) : rec_reject(pc, "$", "a page needs its 'id'");
+    } else if (json_object_get(j, "id")) {
+        rc = item(pc, j, "$");
+    } else {
+        rc = error_set(err, ERR_INVALID,
+                       "$: neither a list ('data') nor a post, comment or page; is this a Graph "
+                       "API answer?");
+    }
+    json_decref(j);
+    return rc;
+}
