@@ -197,7 +197,8 @@ static enum ingest_format detect_json(json_t *j)
     if (has_key(first, "timestamp") || has_key(first, "media_type") ||
         has_key(j, "mentioned_comment"))
         return INGEST_INSTAGRAM;
-    if (has_key(first, "name") && has_key(first, "period") && has_key(first, "values")) {
+    if (has_key(first, "name") && has_key(first, "period") &&
+        (has_key(first, "values") || has_key(first, "total_value"))) {
         /* Insights: Instagram's ids are long numbers without "_". */
         const char *id = json_string_value(json_object_get(first, "id"));
         return id && strchr(id, '_') ? INGEST_META_GRAPH : INGEST_INSTAGRAM;

@@ -7,12 +7,26 @@
 #include <stdio.h>
 #include <string.h>
 
-/* "https://www.facebook.com/PAGE/posts/POST/?comment_id=C": PAGE, PAGE_POST
- * and C, as Graph spells ids. Any part may come back NULL. */
-static void ids_from_permalink(struct pctx *pc, const char *url, const char **page,
-                               const char **post, const char **comment)
+/* The value of query parameter `name` in url, and its length; NULL if none. */
+static const char *query_param(const char *url, const char *name, int *len)
 {
-    *page = *post = *comment = NULL;
+    size_t n = strlen(name);
+    for (const char *p = strchr(url, '?'); p; p = strchr(p + 1, '&')) {
+        if (strncmp(p + 1, name, n) == 0 && p[1 + n] == '=') {
+            *len = (int)strcspn(p + 2 + n, "&#");
+            return *len ? p + 2 + n : NULL;
+        }
+    }
+    return NULL;
+}
+
+/* "https://www.facebook.com/PAGE/posts/POST/?comment_id=C[&reply_comment_id=R]":
+ * PAGE, PAGE_POST, and the comment as Graph spells its id, POST_C (or POST_R
+ * for a reply, whose parent is then POST_C). Any part may come back NULL. */
+static void ids_from_permalink(struct pctx *pc, const char *url, const char **page,
+                               const char **post, const char **comment, const char **parent)
+{
+    *page = *post = *comment = *parent = NULL;
     const char *p = url ? strstr(url, "facebook.com/") : NULL;
     if (!p)
         return;
@@ -22,19 +36,21 @@ static void ids_from_permalink(struct pctx *pc, const char *url, const char **pa
         return;
     *page = arena_strndup(&pc->arena, p, pl);
     const char *q = strstr(p + pl, "/posts/");
-    if (q) {
-        q += strlen("/posts/");
-        size_t ql = strcspn(q, "/?");
-        if (ql)
-            *post = arena_printf(&pc->arena, "%s_%.*s", *page, (int)ql, q);
-    }
-    const char *c = strstr(url, "comment_id=");
-    if (c) {
-        c += strlen("comment_id=");
-        size_t cl = strcspn(c, "&#");
-        if (cl)
-            *comment = arena_printf(&pc->arena, "%.*s_%.*s", *post ? (int)strcspn(q, "/?") : 0,
-                                    *post ? q : "", (int)cl, c);
+    if (!q)
+        return;
+    q += strlen("/posts/");
+    int ql = (int)strcspn(q, "/?");
+    if (!ql)
+        return;
+    *post = arena_printf(&pc->arena, "%s_%.*s", *page, ql, q);
+    int cl, rl;
+    const char *c = query_param(url, "comment_id", &cl),
+               *r = query_param(url, "reply_comment_id", &rl);
+    if (c)
+        *comment = arena_printf(&pc->arena, "%.*s_%.*s", ql, q, cl, c);
+    if (r && *comment) {
+        *parent = *comment;
+        *comment = arena_printf(&pc->arena, "%.*s_%.*s", ql, q, rl, r);
     }
 }
 
@@ -77,8 +93,8 @@ static bool is_comment(json_t *item)
 static int comment(struct pctx *pc, json_t *c, const char *where, const char *post_id,
                    const char *parent_id)
 {
-    const char *page, *post, *cid;
-    ids_from_permalink(pc, jstr(pc, c, "permalink_url"), &page, &post, &cid);
+    const char *page, *post, *cid, *cparent;
+    ids_from_permalink(pc, jstr(pc, c, "permalink_url"), &page, &post, &cid, &cparent);
     struct ingest_record r;
     rec_init(&r, REC_MESSAGE, "%s", where);
     r.platform = "facebook";
@@ -92,6 +108,8 @@ static int comment(struct pctx *pc, json_t *c, const char *where, const char *po
     static const char *const parent_path[] = {"parent", "id", NULL};
     json_t *parent = jpath(c, parent_path);
     r.parent_msg_id = json_is_string(parent) ? json_string_value(parent) : parent_id;
+    if (!r.parent_msg_id)
+        r.parent_msg_id = cparent;
     r.msg_kind = r.parent_msg_id ? "reply" : "comment";
     r.body = jstr(pc, c, "message");
     r.created_at = jtime(c, "created_time");
@@ -128,6 +146,8 @@ static int post(struct pctx *pc, json_t *p, const char *where)
     if (!r.post_id)
         return rec_reject(pc, where, "a post needs its 'id'");
     r.published_at = jtime(p, "created_time");
+    if (!r.published_at) /* live videos say creation_time */
+        r.published_at = jtime(p, "creation_time");
     if (!r.published_at)
         return rec_reject(pc, where, "post %s: 'created_time' is missing or not a time", r.post_id);
     const char *us = strchr(r.post_id, '_');
@@ -139,8 +159,16 @@ static int post(struct pctx *pc, json_t *p, const char *where)
         r.account_name = jstr(pc, from, "name");
     }
     r.body = jstr(pc, p, "message");
+    if (!r.body) {
+        const char *title = jstr(pc, p, "title"), *desc = jstr(pc, p, "description");
+        r.body = title && desc ? arena_printf(&pc->arena, "%s\n\n%s", title, desc)
+                 : title       ? title
+                               : desc;
+    }
     r.permalink = jstr(pc, p, "permalink_url");
-    r.format = post_format(p);
+    if (r.permalink && r.permalink[0] == '/') /* live videos: relative to facebook.com */
+        r.permalink = arena_printf(&pc->arena, "https://www.facebook.com%s", r.permalink);
+    r.format = json_object_get(p, "live_views") ? "live" : post_format(p);
     static const char *const link_path[] = {"attachments", "data", NULL};
     json_t *att = json_array_get(jpath(p, link_path), 0);
     if (str_eq(r.format, "link"))
