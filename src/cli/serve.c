@@ -15,6 +15,10 @@ int cmd_serve(int argc, char **argv)
         {"log-level", "LEVEL", "KANAL_LOG_LEVEL", "debug, info, warn or error", "info"},
         {"secure-cookies", NULL, "KANAL_SECURE_COOKIES",
          "mark cookies Secure (when served behind TLS)", NULL},
+        {"meta-app-secret", "SECRET", "KANAL_META_APP_SECRET",
+         "Meta app secret: verifies webhook signatures at /hooks/meta", NULL},
+        {"meta-verify-token", "TOKEN", "KANAL_META_VERIFY_TOKEN",
+         "token Meta sends when subscribing the webhook", NULL},
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
@@ -51,6 +55,8 @@ int cmd_serve(int argc, char **argv)
     cfg.threads = (int)threads;
     cfg.max_body = (size_t)max_body;
     cfg.secure_cookies = opts[5].value && !str_eq(opts[5].value, "0");
+    cfg.meta_app_secret = opts[6].value;
+    cfg.meta_verify_token = opts[7].value;
     if (http_serve(&cfg, &err)) {
         fprintf(stderr, "kanal serve: %s\n", err.msg);
         rc = 1;

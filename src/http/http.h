@@ -12,6 +12,8 @@ struct server_config {
     int threads;
     size_t max_body;     /* bytes */
     bool secure_cookies; /* add Secure: set when served behind TLS */
+    /* Meta webhooks (/hooks/meta): NULL leaves them answering 503. */
+    const char *meta_app_secret, *meta_verify_token;
 };
 
 /* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" into cfg->host (caller keeps

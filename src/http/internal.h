@@ -88,6 +88,8 @@ void h_token_revoke(struct request *r);
 void h_healthz(struct request *r);
 void h_metrics(struct request *r);
 void h_static(struct request *r);
+void h_hooks_meta_verify(struct request *r);
+void h_hooks_meta_receive(struct request *r);
 
 /* Login throttling: failures per key in a 15-minute window. */
 bool ratelimit_blocked(const char *key, int max_fails, int64_t now, int64_t *retry_after);

@@ -64,6 +64,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/messages", h_message_list, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/messages/:id", h_message_get, ACC_SIGNED, NULL},
     {"PATCH", "/api/v1/workspaces/:ws/messages/:id", h_message_update, ACC_MODERATE, NULL},
+    {"GET", "/hooks/meta", h_hooks_meta_verify, ACC_PUBLIC, NULL},
+    {"POST", "/hooks/meta", h_hooks_meta_receive, ACC_PUBLIC, NULL},
 };
 
 bool access_allows(enum access a, enum role r)

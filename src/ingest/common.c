@@ -201,7 +201,8 @@ static enum ingest_format detect_json(json_t *j)
         (has_key(first, "values") || has_key(first, "total_value"))) {
         /* Insights: Instagram's ids are long numbers without "_". */
         const char *id = json_string_value(json_object_get(first, "id"));
-        return id && strchr(id, '_') ? INGEST_META_GRAPH : INGEST_INSTAGRAM;
+        size_t owner = id ? strcspn(id, "/") : 0;
+        return id && memchr(id, '_', owner) ? INGEST_META_GRAPH : INGEST_INSTAGRAM;
     }
     if (has_key(first, "created_time") || has_key(first, "permalink_url") ||
         has_key(j, "fan_count") || has_key(j, "created_time"))

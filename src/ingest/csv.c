@@ -450,7 +450,10 @@ int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err)
         for (size_t i = 0; i < nh && col[f] < 0; i++)
             if (str_eq(hdr[i], m->column[f]))
                 col[f] = (int)i;
-        if (col[f] < 0) {
+        /* Exports differ in which metrics they carry: only the columns a
+         * row cannot do without are required. */
+        bool needed = f == CF_ID || f == CF_PUBLISHED || f == CF_MONTH;
+        if (col[f] < 0 && needed) {
             error_set(err, ERR_INVALID, "line 1: mapping '%s' needs a column '%.80s'",
                       m->name ? m->name : "given", m->column[f]);
             goto free_hdr;

@@ -20,11 +20,13 @@ static const char *html_text(struct pctx *pc, const char *html)
             const char *e = strchr(p, '>');
             if (!e)
                 break;
-            if ((str_starts_with(p, "<br") || str_starts_with(p, "</p>")) && b.len &&
-                !str_starts_with(e + 1, "</"))
+            /* Paragraphs are separated by a blank line, <br> is a newline;
+             * nothing is added at the very end. */
+            bool more = e[1] != '\0';
+            if (str_starts_with(p, "<br") && more)
                 buf_putc(&b, '\n');
-            if (str_starts_with(p, "</p>") && *(e + 1))
-                buf_putc(&b, '\n');
+            if (str_starts_with(p, "</p>") && more)
+                buf_puts(&b, "\n\n");
             p = e + 1;
             continue;
         }
