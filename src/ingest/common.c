@@ -180,6 +180,10 @@ static enum ingest_format detect_json(json_t *j)
     }
     if (!json_is_object(j))
         return INGEST_AUTO;
+    const char *type = json_string_value(json_object_get(j, "type"));
+    if (type && (str_eq(type, "post") || str_eq(type, "metrics") || str_eq(type, "message") ||
+                 str_eq(type, "channel_metrics")))
+        return INGEST_NDJSON; /* a one-line file of kanal's own */
     const char *object = json_string_value(json_object_get(j, "object"));
     if (object && json_is_array(json_object_get(j, "entry")))
         return INGEST_META_WEBHOOK;
