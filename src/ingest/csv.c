@@ -314,11 +314,13 @@ static int parse_count(const char *s, int64_t *out)
     return n ? str_to_i64(digits, out) : -1;
 }
 
-/* "2024-03-01T10:00:00Z" and the others time_parse_iso reads, and Meta
- * Business Suite's "03/01/2024 10:00" (month first). */
+/* "2024-03-01T10:00:00Z" and the others time_parse_iso reads, Unix
+ * seconds, and Meta Business Suite's "03/01/2024 10:00" (month first). */
 static int parse_when(const char *s, int64_t *t)
 {
     if (time_parse_iso(s, t) == 0)
+        return 0;
+    if (str_to_i64(s, t) == 0 && *t > 0) /* Unix seconds */
         return 0;
     int mo, d, y, h = 0, mi = 0;
     char tail;
