@@ -33,7 +33,7 @@ WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run deps test unit e2e browser asan fuzz fuzz-build bench format lint clean
+.PHONY: all run deps test unit e2e browser asan fuzz fuzz-build bench bench-import format lint clean
 all: $(BUILD)/kanal
 
 deps:
@@ -111,6 +111,10 @@ build/fuzz/%: tests/fuzz/%.c fuzz-lib
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	@sh tests/run-fuzz.sh $(FUZZ_RUNS) $(FUZZ_BIN)
+
+# Prints rows/s of `kanal import` beside sqlite3's .import of the same rows.
+bench-import: $(BUILD)/kanal
+	KANAL_BIN=$(BUILD)/kanal sh bench/import.sh $(BENCH_ROWS)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit e2e browser
