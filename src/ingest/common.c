@@ -103,6 +103,20 @@ json_t *jpath(json_t *o, const char *const *keys)
     return o;
 }
 
+int each_item(struct pctx *pc, json_t *array, const char *prefix, ingest_item_fn fn, void *arg)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach (array, i, x) {
+        char where[128];
+        snprintf(where, sizeof where, "%.100s[%zu]", prefix, i);
+        int rc = fn(pc, x, where, arg);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 json_t *json_doc(const char *data, size_t len, struct error *err)
 {
     json_error_t je;

@@ -241,6 +241,17 @@ static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct 
     return 0;
 }
 
+/* A hide or remove of something kanal never saw changes nothing: Meta
+ * sends changes for posts and comments older than the channel in kanal. */
+static int status_done(struct imp *im, const struct ingest_record *r, enum ingest_entity e, int rc)
+{
+    if (rc < 0 && im->err->kind != ERR_NOT_FOUND)
+        return fatal(im, r, im->err->msg);
+    error_clear(im->err);
+    count(im, e, rc < 0 ? UPSERT_UNCHANGED : rc);
+    return 0;
+}
+
 static int emit(void *ctx, const struct ingest_record *r)
 {
     struct imp *im = ctx;
@@ -283,24 +294,18 @@ static int emit(void *ctx, const struct ingest_record *r)
         count(im, IE_METRICS, rc);
         return 0;
     case REC_POST_STATUS:
-        rc = post_variant_set_platform_status(im->db, channel, r->post_id, r->status, im->err);
-        if (rc < 0 && im->err->kind != ERR_NOT_FOUND)
-            return fatal(im, r, im->err->msg);
-        error_clear(im->err);
-        count(im, IE_POSTS, rc < 0 ? UPSERT_UNCHANGED : rc);
-        return 0;
+        return status_done(
+            im, r, IE_POSTS,
+            post_variant_set_platform_status(im->db, channel, r->post_id, r->status, im->err));
     case REC_MESSAGE:
         if (!r->msg_id)
             return reject(im, r, IE_MESSAGES, "the message has no id");
         return write_message(im, ws, channel, r, r->msg_id, r->msg_kind ? r->msg_kind : "comment",
                              r->post_id);
     case REC_MESSAGE_STATUS:
-        rc = message_set_platform_status(im->db, channel, r->msg_id, r->status, im->err);
-        if (rc < 0 && im->err->kind != ERR_NOT_FOUND)
-            return fatal(im, r, im->err->msg);
-        error_clear(im->err);
-        count(im, IE_MESSAGES, rc < 0 ? UPSERT_UNCHANGED : rc);
-        return 0;
+        return status_done(
+            im, r, IE_MESSAGES,
+            message_set_platform_status(im->db, channel, r->msg_id, r->status, im->err));
     case REC_CHANNEL_METRICS:
         if (r->followers < 0 && r->reach < 0 && r->impressions < 0)
             return 0;

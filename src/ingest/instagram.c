@@ -36,9 +36,16 @@ static const char *media_from_paging(struct pctx *pc, json_t *j)
     return c > s ? arena_strndup(&pc->arena, s, (size_t)(c - s)) : NULL;
 }
 
-static int comment(struct pctx *pc, json_t *c, const char *where, const char *media,
-                   const char *parent, const char *kind)
+/* Where a comment hangs: its media, its parent comment, and for mentions
+ * the account mentioned. Any may be NULL. */
+struct under {
+    const char *media, *parent, *kind, *account;
+};
+
+static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
 {
+    const struct under *u = arg;
+    const char *media = u->media, *parent = u->parent, *kind = u->kind;
     struct ingest_record r;
     rec_init(&r, REC_MESSAGE, "%s", where);
     r.platform = "instagram";
@@ -47,6 +54,7 @@ static int comment(struct pctx *pc, json_t *c, const char *where, const char *me
     r.created_at = jtime(c, "timestamp");
     r.author_handle = jstr(pc, c, "username");
     r.author_name = r.author_handle;
+    r.account_id = u->account;
     static const char *const media_path[] = {"media", "id", NULL};
     json_t *m = jpath(c, media_path);
     r.post_id = json_is_string(m) ? json_string_value(m) : media;
@@ -58,24 +66,29 @@ static int comment(struct pctx *pc, json_t *c, const char *where, const char *me
         return rec_reject(pc, where, "comment %s: 'timestamp' is missing or not a time", r.msg_id);
     if (rec_emit(pc, &r))
         return -1;
-    json_t *replies = json_object_get(json_object_get(c, "replies"), "data"), *x;
-    size_t i;
-    json_array_foreach (replies, i, x) {
-        char w[128];
-        snprintf(w, sizeof w, "%.90s.replies.data[%zu]", where, i);
-        if (comment(pc, x, w, r.post_id, r.msg_id, NULL))
-            return -1;
-    }
-    return 0;
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%.90s.replies.data", where);
+    struct under replies = {r.post_id, r.msg_id, NULL, u->account};
+    return each_item(pc, json_object_get(json_object_get(c, "replies"), "data"), prefix, comment,
+                     &replies);
 }
 
-static int media(struct pctx *pc, json_t *m, const char *where)
+/* A comments list and a media list look alike: comments have text and no
+ * media_type or caption. */
+static bool is_comment(json_t *x)
+{
+    return !json_object_get(x, "media_type") && !json_object_get(x, "caption") &&
+           json_object_get(x, "text");
+}
+
+static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
 {
     if (!json_is_object(m))
         return rec_reject(pc, where, "expected a media object");
-    if (!json_object_get(m, "media_type") && !json_object_get(m, "caption") &&
-        json_object_get(m, "text"))
-        return comment(pc, m, where, NULL, NULL, NULL);
+    if (is_comment(m)) {
+        struct under u = {arg, NULL, NULL, NULL};
+        return comment(pc, m, where, &u);
+    }
     struct ingest_record r;
     rec_init(&r, REC_POST, "%s", where);
     r.platform = "instagram";
@@ -98,15 +111,11 @@ static int media(struct pctx *pc, json_t *m, const char *where)
     }
     if (rec_emit(pc, &r))
         return -1;
-    const char *post_id = r.post_id;
-    json_t *comments = json_object_get(json_object_get(m, "comments"), "data"), *c;
-    size_t i;
-    json_array_foreach (comments, i, c) {
-        char w[128];
-        snprintf(w, sizeof w, "%.90s.comments.data[%zu]", where, i);
-        if (comment(pc, c, w, post_id, NULL, NULL))
-            return -1;
-    }
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
+    struct under u = {r.post_id, NULL, NULL, NULL};
+    if (each_item(pc, json_object_get(json_object_get(m, "comments"), "data"), prefix, comment, &u))
+        return -1;
     json_t *ins = json_object_get(json_object_get(m, "insights"), "data");
     if (json_is_array(ins))
         return parse_graph_insights(pc, ins, "instagram", NULL);
@@ -120,7 +129,6 @@ int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error 
         return -1;
     int rc = 0;
     json_t *list = json_object_get(j, "data"), *x;
-    size_t i;
     if (!json_is_object(j)) {
         rc = error_set(err, ERR_INVALID, "$: expected an Instagram Graph API object");
     } else if (json_is_array(list)) {
@@ -128,38 +136,15 @@ int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error 
         if (json_object_get(first, "period") && json_object_get(first, "name")) {
             rc = parse_graph_insights(pc, list, "instagram", err);
         } else {
-            const char *media_id = media_from_paging(pc, j);
-            json_array_foreach (list, i, x) {
-                char w[32];
-                snprintf(w, sizeof w, "$.data[%zu]", i);
-                if (json_is_object(x) && !json_object_get(x, "media_type") &&
-                    !json_object_get(x, "caption") && json_object_get(x, "text"))
-                    rc = comment(pc, x, w, media_id, NULL, NULL);
-                else
-                    rc = media(pc, x, w);
-                if (rc)
-                    break;
-            }
+            /* A media's comments: the media id is in the paging link. */
+            rc = each_item(pc, list, "$.data", media, (void *)media_from_paging(pc, j));
         }
     } else if (json_object_get(j, "mentioned_comment")) {
-        char w[] = "$.mentioned_comment";
-        struct ingest_record r;
-        json_t *c = json_object_get(j, "mentioned_comment");
-        rec_init(&r, REC_MESSAGE, "%s", w);
-        r.platform = "instagram";
-        r.account_id = jstr(pc, j, "id");
-        r.msg_kind = "mention";
-        r.msg_id = jstr(pc, c, "id");
-        r.body = jstr(pc, c, "text");
-        r.created_at = jtime(c, "timestamp");
-        r.author_handle = jstr(pc, c, "username");
-        r.author_name = r.author_handle;
-        rc = r.msg_id && r.created_at
-                 ? rec_emit(pc, &r)
-                 : rec_reject(pc, w, "a mentioned comment needs 'id' and 'timestamp'");
+        struct under u = {NULL, NULL, "mention", jstr(pc, j, "id")};
+        rc = comment(pc, json_object_get(j, "mentioned_comment"), "$.mentioned_comment", &u);
     } else if (json_object_get(j, "id") &&
                (json_object_get(j, "media_type") || json_object_get(j, "timestamp"))) {
-        rc = media(pc, j, "$");
+        rc = media(pc, j, "$", NULL);
     } else if (json_object_get(j, "followers_count")) {
         struct ingest_record r;
         rec_init(&r, REC_CHANNEL_METRICS, "$");
@@ -175,7 +160,7 @@ int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error 
         json_object_foreach (j, k, x) {
             char w[128];
             snprintf(w, sizeof w, "$[\"%.100s\"]", k);
-            if ((rc = media(pc, x, w)))
+            if ((rc = media(pc, x, w, NULL)))
                 break;
         }
     }

@@ -37,6 +37,10 @@ int64_t jcount(json_t *o, const char *key);
 int64_t jtime(json_t *o, const char *key);
 /* o.a.b...: nested objects, NULL at the first missing step. */
 json_t *jpath(json_t *o, const char *const *keys);
+/* Calls fn(pc, item, "PREFIX[i]", arg) for every element of `array` (none
+ * if it is not one); stops at the first non-zero return and returns it. */
+typedef int (*ingest_item_fn)(struct pctx *pc, json_t *item, const char *where, void *arg);
+int each_item(struct pctx *pc, json_t *array, const char *prefix, ingest_item_fn fn, void *arg);
 /* Parses a whole document as JSON; -1 and err with line and column. */
 json_t *json_doc(const char *data, size_t len, struct error *err);
 

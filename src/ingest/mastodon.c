@@ -50,7 +50,7 @@ static const char *html_text(struct pctx *pc, const char *html)
     return out;
 }
 
-static int status(struct pctx *pc, json_t *s, const char *where)
+static int status(struct pctx *pc, json_t *s, const char *where, void *arg)
 {
     if (!json_is_object(s))
         return rec_reject(pc, where, "expected a status object");
@@ -109,17 +109,9 @@ int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *
         return -1;
     int rc = 0;
     if (json_is_object(j)) {
-        rc = status(pc, j, "$");
+        rc = status(pc, j, "$", NULL);
     } else if (json_is_array(j)) {
-        size_t i;
-        json_t *s;
-        json_array_foreach (j, i, s) {
-            char w[32];
-            snprintf(w, sizeof w, "$[%zu]", i);
-            /* A boost is the booster's status wrapping the original. */
-            if ((rc = status(pc, s, w)))
-                break;
-        }
+        rc = each_item(pc, j, "$", status, NULL);
     } else {
         rc = error_set(err, ERR_INVALID, "$: expected an array of Mastodon statuses");
     }

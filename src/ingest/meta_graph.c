@@ -90,6 +90,31 @@ static bool is_comment(json_t *item)
            json_object_get(item, "parent") || (url && strstr(url, "comment_id="));
 }
 
+/* What a nested comments list hangs under. */
+struct under {
+    const char *post_id, *parent_id;
+};
+
+static int comment(struct pctx *pc, json_t *c, const char *where, const char *post_id,
+                   const char *parent_id);
+
+static int comment_item(struct pctx *pc, json_t *c, const char *where, void *arg)
+{
+    const struct under *u = arg;
+    return comment(pc, c, where, u->post_id, u->parent_id);
+}
+
+/* The comments (or replies) fetched with a post or comment: X{comments}. */
+static int nested_comments(struct pctx *pc, json_t *owner, const char *where, const char *post_id,
+                           const char *parent_id)
+{
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
+    struct under u = {post_id, parent_id};
+    return each_item(pc, json_object_get(json_object_get(owner, "comments"), "data"), prefix,
+                     comment_item, &u);
+}
+
 static int comment(struct pctx *pc, json_t *c, const char *where, const char *post_id,
                    const char *parent_id)
 {
@@ -125,16 +150,7 @@ static int comment(struct pctx *pc, json_t *c, const char *where, const char *po
                           r.msg_id);
     if (rec_emit(pc, &r))
         return -1;
-    /* Replies fetched with the comment: comments{comments}. */
-    json_t *replies = json_object_get(json_object_get(c, "comments"), "data"), *x;
-    size_t i;
-    json_array_foreach (replies, i, x) {
-        char w[128];
-        snprintf(w, sizeof w, "%.90s.comments.data[%zu]", where, i);
-        if (comment(pc, x, w, r.post_id, r.msg_id))
-            return -1;
-    }
-    return 0;
+    return nested_comments(pc, c, where, r.post_id, r.msg_id);
 }
 
 static int post(struct pctx *pc, json_t *p, const char *where)
@@ -192,18 +208,10 @@ static int post(struct pctx *pc, json_t *p, const char *where)
     json_t *ins = json_object_get(json_object_get(p, "insights"), "data");
     if (json_is_array(ins) && parse_graph_insights(pc, ins, "facebook", NULL))
         return -1;
-    json_t *comments = json_object_get(json_object_get(p, "comments"), "data"), *c;
-    size_t i;
-    json_array_foreach (comments, i, c) {
-        char w[128];
-        snprintf(w, sizeof w, "%.90s.comments.data[%zu]", where, i);
-        if (comment(pc, c, w, post_id, NULL))
-            return -1;
-    }
-    return 0;
+    return nested_comments(pc, p, where, post_id, NULL);
 }
 
-static int item(struct pctx *pc, json_t *x, const char *where)
+static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
 {
     if (!json_is_object(x))
         return rec_reject(pc, where, "expected an object");
@@ -224,14 +232,7 @@ int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error
         if (json_object_get(first, "period") && json_object_get(first, "name")) {
             rc = parse_graph_insights(pc, list, "facebook", err);
         } else {
-            size_t i;
-            json_t *x;
-            json_array_foreach (list, i, x) {
-                char w[32];
-                snprintf(w, sizeof w, "$.data[%zu]", i);
-                if ((rc = item(pc, x, w)))
-                    break;
-            }
+            rc = each_item(pc, list, "$.data", item, NULL);
         }
     } else if (json_object_get(j, "fan_count") || json_object_get(j, "followers_count")) {
         struct ingest_record r;
@@ -247,7 +248,7 @@ int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error
         r.taken_at = pc->opts->taken_at;
         rc = r.account_id ? rec_emit(pc, &r) : rec_reject(pc, "$", "a page needs its 'id'");
     } else if (json_object_get(j, "id")) {
-        rc = item(pc, j, "$");
+        rc = item(pc, j, "$", NULL);
     } else {
         rc = error_set(err, ERR_INVALID,
                        "$: neither a list ('data') nor a post, comment or page; is this a Graph "

@@ -141,7 +141,7 @@ static int user(struct pctx *pc, json_t *u, const char *where)
     return rec_emit(pc, &r);
 }
 
-static int one(struct pctx *pc, json_t *x, json_t *includes, const char *where)
+static int one(struct pctx *pc, json_t *x, const char *where, void *includes)
 {
     if (!json_is_object(x))
         return rec_reject(pc, where, "expected an object");
@@ -175,16 +175,9 @@ int parse_x_api(struct pctx *pc, const char *data, size_t len, struct error *err
                        "$.data: this is an X tweet counts answer (numbers of tweets per period), "
                        "not tweets; kanal imports tweets, DMs and users");
     } else if (json_is_array(d)) {
-        size_t i;
-        json_t *x;
-        json_array_foreach (d, i, x) {
-            char w[32];
-            snprintf(w, sizeof w, "$.data[%zu]", i);
-            if ((rc = one(pc, x, includes, w)))
-                break;
-        }
+        rc = each_item(pc, d, "$.data", one, includes);
     } else {
-        rc = one(pc, d, includes, "$.data");
+        rc = one(pc, d, "$.data", includes);
     }
     json_decref(j);
     return rc;

@@ -6,9 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
-static int comment(struct pctx *pc, json_t *c, const char *where, const char *video,
-                   const char *channel, const char *parent)
+/* What a comment hangs under when the comment itself does not say. */
+struct under {
+    const char *video, *channel, *parent;
+};
+
+static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
 {
+    static const struct under none;
+    const struct under *u = arg ? arg : &none;
+    const char *video = u->video, *channel = u->channel, *parent = u->parent;
     json_t *s = json_object_get(c, "snippet");
     struct ingest_record r;
     rec_init(&r, REC_MESSAGE, "%s", where);
@@ -39,7 +46,7 @@ static int comment(struct pctx *pc, json_t *c, const char *where, const char *vi
     return rec_emit(pc, &r);
 }
 
-static int thread(struct pctx *pc, json_t *t, const char *where)
+static int thread(struct pctx *pc, json_t *t, const char *where, void *arg)
 {
     json_t *s = json_object_get(t, "snippet");
     json_t *top = json_object_get(s, "topLevelComment");
@@ -49,20 +56,16 @@ static int thread(struct pctx *pc, json_t *t, const char *where)
     snprintf(w, sizeof w, "%.90s.snippet.topLevelComment", where);
     if (!json_is_object(top))
         return rec_reject(pc, where, "a comment thread needs snippet.topLevelComment");
-    if (comment(pc, top, w, video, channel, NULL))
+    struct under u = {video, channel, NULL};
+    if (comment(pc, top, w, &u))
         return -1;
-    const char *top_id = jstr(pc, top, "id");
-    json_t *replies = json_object_get(json_object_get(t, "replies"), "comments"), *c;
-    size_t i;
-    json_array_foreach (replies, i, c) {
-        snprintf(w, sizeof w, "%.90s.replies.comments[%zu]", where, i);
-        if (comment(pc, c, w, video, channel, top_id))
-            return -1;
-    }
-    return 0;
+    u.parent = jstr(pc, top, "id");
+    snprintf(w, sizeof w, "%.90s.replies.comments", where);
+    return each_item(pc, json_object_get(json_object_get(t, "replies"), "comments"), w, comment,
+                     &u);
 }
 
-static int channel_stats(struct pctx *pc, json_t *c, const char *where)
+static int channel_stats(struct pctx *pc, json_t *c, const char *where, void *arg)
 {
     struct ingest_record r;
     rec_init(&r, REC_CHANNEL_METRICS, "%s", where);
@@ -78,6 +81,20 @@ static int channel_stats(struct pctx *pc, json_t *c, const char *where)
     return r.followers < 0 ? 0 : rec_emit(pc, &r);
 }
 
+static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
+{
+    const char *k = json_string_value(json_object_get(x, "kind"));
+    if (!k)
+        return rec_reject(pc, where, "an item needs its 'kind'");
+    if (str_eq(k, "youtube#commentThread"))
+        return thread(pc, x, where, NULL);
+    if (str_eq(k, "youtube#comment"))
+        return comment(pc, x, where, NULL);
+    if (str_eq(k, "youtube#channel"))
+        return channel_stats(pc, x, where, NULL);
+    return rec_reject(pc, where, "items of kind '%.40s' are not imported", k);
+}
+
 int parse_youtube(struct pctx *pc, const char *data, size_t len, struct error *err)
 {
     json_t *j = json_doc(data, len, err);
@@ -85,29 +102,12 @@ int parse_youtube(struct pctx *pc, const char *data, size_t len, struct error *e
         return -1;
     int rc = 0;
     const char *kind = json_string_value(json_object_get(j, "kind"));
-    json_t *items = json_object_get(j, "items"), *x;
+    json_t *items = json_object_get(j, "items");
     if (!kind || !json_is_array(items)) {
         rc = error_set(err, ERR_INVALID, "$: a YouTube list answer has 'kind' and 'items'");
         goto done;
     }
-    size_t i;
-    json_array_foreach (items, i, x) {
-        char w[32];
-        snprintf(w, sizeof w, "$.items[%zu]", i);
-        const char *k = json_string_value(json_object_get(x, "kind"));
-        if (!k)
-            rc = rec_reject(pc, w, "an item needs its 'kind'");
-        else if (str_eq(k, "youtube#commentThread"))
-            rc = thread(pc, x, w);
-        else if (str_eq(k, "youtube#comment"))
-            rc = comment(pc, x, w, NULL, NULL, NULL);
-        else if (str_eq(k, "youtube#channel"))
-            rc = channel_stats(pc, x, w);
-        else
-            rc = rec_reject(pc, w, "items of kind '%.40s' are not imported", k);
-        if (rc)
-            break;
-    }
+    rc = each_item(pc, items, "$.items", item, NULL);
 done:
     json_decref(j);
     return rc;
