@@ -5,10 +5,12 @@
 #include "ingest/internal.h"
 #include "model/platform.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 const char *const ingest_entity_names[IE_COUNT] = {"posts", "metric snapshots", "messages",
@@ -183,7 +185,16 @@ static bool same_account(const struct imp *im, const struct ingest_record *r)
     if (*im->platform_id && r->account_id)
         return str_eq(im->platform_id, r->account_id);
     const char *h = im->handle[0] == '@' ? im->handle + 1 : im->handle;
-    return !r->account_name || strcasecmp(h, r->account_name) == 0;
+    if (r->account_name)
+        return strcasecmp(h, r->account_name) == 0;
+    /* No author at all (an X answer fetched without expansions): a post
+     * that names the channel's @handle is someone else's mention of it. */
+    size_t n = strlen(h);
+    for (const char *at = r->body ? strchr(r->body, '@') : NULL; n && at; at = strchr(at + 1, '@'))
+        if (strncasecmp(at + 1, h, n) == 0 && !isalnum((unsigned char)at[1 + n]) &&
+            at[1 + n] != '_')
+            return false;
+    return true;
 }
 
 static int write_message(struct imp *im, int64_t ws, int64_t channel, const struct ingest_record *r,

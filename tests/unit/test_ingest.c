@@ -692,6 +692,49 @@ static void test_import_webhook_changes(void **state)
     db_close(db);
 }
 
+static void import_file(struct db *db, const struct ingest_target *tg, const char *path,
+                        struct ingest_counts *c)
+{
+    size_t len;
+    char *text = slurp(path, &len);
+    struct error err = {0};
+    if (ingest_import(db, tg, INGEST_AUTO, text, len, path, NULL, NULL, c, NULL, NULL, &err))
+        fail_msg("%s", err.msg);
+    free(text);
+}
+
+static void test_import_x_own_posts_and_mentions(void **state)
+{
+    int64_t ws;
+    struct db *db = fresh(&ws);
+    struct error err = {0};
+    json_t *in = json_pack("{s:s, s:s, s:s}", "platform", "x", "handle", "TwitterDev", "name",
+                           "Twitter Dev");
+    json_t *ch = entity_create(db, &entity_channel, ws, in, NULL, &err);
+    json_decref(in);
+    struct ingest_target tg = {.workspace_id = ws,
+                               .channel_id = json_integer_value(json_object_get(ch, "id"))};
+    json_decref(ch);
+    /* The mentions timeline names no authors; each tweet names @TwitterDev. */
+    struct ingest_counts c = {0};
+    import_file(db, &tg, DATA "x/api-v2_timeline_timeline_mentions.json", &c);
+    assert_int_equal(c.inserted[IE_MESSAGES], 5);
+    assert_int_equal(c.inserted[IE_POSTS], 0);
+    /* The search answer names its authors: none is @TwitterDev. */
+    memset(&c, 0, sizeof c);
+    import_file(db, &tg, DATA "x/api-v2_searches_search_tweets_query.json", &c);
+    assert_int_equal(c.inserted[IE_MESSAGES], 4);
+    /* Of the two looked-up tweets, one is @TwitterDev's own. */
+    memset(&c, 0, sizeof c);
+    import_file(db, &tg, DATA "x/api-v2_tweet_tweets_resp.json", &c);
+    assert_int_equal(c.inserted[IE_POSTS], 1);
+    assert_int_equal(c.inserted[IE_MESSAGES], 1);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM post_variants WHERE platform_id = "
+                              "'1261326399320715264'"),
+                     1);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -715,6 +758,7 @@ int main(void)
         cmocka_unit_test(test_import_idempotent_and_snapshots),
         cmocka_unit_test(test_import_all_or_nothing),
         cmocka_unit_test(test_import_webhook_changes),
+        cmocka_unit_test(test_import_x_own_posts_and_mentions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
