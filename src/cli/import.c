@@ -32,14 +32,23 @@ struct bar {
     uint64_t started;
 };
 
-/* A one-line counter on a terminal: imports of big files take a while, and
- * a silent terminal looks hung. */
-static void show_progress(void *ctx, int64_t done)
+/* A one-line bar on a terminal: imports of big files take a while, and a
+ * silent terminal looks hung. Formats whose size in records is unknown get
+ * a counter instead. */
+static void show_progress(void *ctx, int64_t done, int64_t total)
 {
     struct bar *b = ctx;
     double s = (double)(time_mono_ns() - b->started) / 1e9;
-    fprintf(stderr, "\r%s: %lld records, %.0f/s   ", b->file, (long long)done,
-            s > 0 ? (double)done / s : 0.0);
+    double rate = s > 0 ? (double)done / s : 0.0;
+    if (total > 0) {
+        int width = 30, filled = (int)(done >= total ? width : done * width / total);
+        fprintf(stderr, "\r%.40s [%.*s%*s] %3d%% %lld/%lld, %.0f/s ", b->file, filled,
+                "##############################", width - filled, "",
+                (int)(done >= total ? 100 : done * 100 / total), (long long)done, (long long)total,
+                rate);
+    } else {
+        fprintf(stderr, "\r%.40s: %lld records, %.0f/s ", b->file, (long long)done, rate);
+    }
     fflush(stderr);
 }
 

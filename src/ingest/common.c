@@ -217,10 +217,14 @@ static enum ingest_format detect_json(json_t *j)
         return INGEST_INSTAGRAM;
     if (has_key(first, "name") && has_key(first, "period") &&
         (has_key(first, "values") || has_key(first, "total_value"))) {
-        /* Insights: Instagram's ids are long numbers without "_". */
+        /* Insights: Facebook's metrics are page_* and post_*, and its post
+         * ids PAGE_POST; Instagram's are plain names of plain ids. */
         const char *id = json_string_value(json_object_get(first, "id"));
+        const char *name = json_string_value(json_object_get(first, "name"));
         size_t owner = id ? strcspn(id, "/") : 0;
-        return id && memchr(id, '_', owner) ? INGEST_META_GRAPH : INGEST_INSTAGRAM;
+        bool fb = (id && memchr(id, '_', owner)) ||
+                  (name && (str_starts_with(name, "page_") || str_starts_with(name, "post_")));
+        return fb ? INGEST_META_GRAPH : INGEST_INSTAGRAM;
     }
     if (has_key(first, "created_time") || has_key(first, "permalink_url") ||
         has_key(j, "fan_count") || has_key(j, "created_time"))

@@ -126,8 +126,9 @@ struct ingest_target {
     bool create_channels;
 };
 
-/* Progress, for a bar: records done so far. May be NULL. */
-typedef void (*ingest_progress_fn)(void *ctx, int64_t done);
+/* Progress, for a bar: records done so far, and for line formats (NDJSON,
+ * CSV) about how many there are in all (0: unknown). May be NULL. */
+typedef void (*ingest_progress_fn)(void *ctx, int64_t done, int64_t total);
 
 /* Imports one file's bytes in one transaction: everything or, on a fatal
  * error (unreadable file, database failure), nothing. Rejected rows are

@@ -171,6 +171,40 @@ static void test_meta_graph_comments(void **state)
     free(g);
 }
 
+static void test_meta_graph_insights(void **state)
+{
+    /* Hand-written in the shape of GET /{page}/insights and /{post}/insights:
+     * dated page metrics merge into one snapshot per day, lifetime post
+     * metrics into one per post. */
+    const char *json =
+        "{\"data\":["
+        "{\"name\":\"page_fans\",\"period\":\"day\",\"values\":[{\"value\":100,"
+        "\"end_time\":\"2024-01-01T08:00:00+0000\"},{\"value\":101,\"end_time\":"
+        "\"2024-01-02T08:00:00+0000\"}],\"id\":\"77/insights/page_fans/day\"},"
+        "{\"name\":\"page_impressions\",\"period\":\"day\",\"values\":[{\"value\":900,"
+        "\"end_time\":\"2024-01-01T08:00:00+0000\"}],\"id\":\"77/insights/page_impressions/day\"},"
+        "{\"name\":\"post_impressions_unique\",\"period\":\"lifetime\",\"values\":[{\"value\":"
+        "55}],\"id\":\"77_5/insights/post_impressions_unique/lifetime\"},"
+        "{\"name\":\"post_clicks\",\"period\":\"lifetime\",\"values\":[{\"value\":3}],"
+        "\"id\":\"77_5/insights/post_clicks/lifetime\"},"
+        "{\"name\":\"page_fans_city\",\"period\":\"day\",\"values\":[{\"value\":{\"Oslo\":1},"
+        "\"end_time\":\"2024-01-01T08:00:00+0000\"}],\"id\":\"77/insights/page_fans_city/day\"}]}";
+    assert_int_equal(ingest_detect(json, strlen(json), NULL), INGEST_META_GRAPH);
+    struct got *g = parse_text(INGEST_META_GRAPH, json, strlen(json), 0);
+    assert_int_equal(count_kind(g, REC_CHANNEL_METRICS), 2);
+    assert_int_equal(count_kind(g, REC_POST_METRICS), 1);
+    assert_int_equal(g->r[0].taken_at, t("2024-01-01T08:00:00Z"));
+    assert_int_equal(g->r[0].followers, 100);
+    assert_int_equal(g->r[0].impressions, 900);
+    assert_int_equal(g->r[1].followers, 101);
+    assert_int_equal(g->r[1].impressions, -1);
+    const struct rec *p = find(g, REC_POST_METRICS, "77_5");
+    assert_int_equal(p->metrics[PM_REACH], 55);
+    assert_int_equal(p->metrics[PM_CLICKS], 3);
+    assert_string_equal(p->account_id, "77");
+    free(g);
+}
+
 static void test_meta_graph_page_and_live(void **state)
 {
     struct got *g = parse_file(INGEST_META_GRAPH, DATA "meta/graph/pages_single_fields_page.json");
@@ -740,6 +774,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_meta_graph_feed),
         cmocka_unit_test(test_meta_graph_comments),
+        cmocka_unit_test(test_meta_graph_insights),
         cmocka_unit_test(test_meta_graph_page_and_live),
         cmocka_unit_test(test_meta_webhook_comment),
         cmocka_unit_test(test_meta_webhook_status_changes),
