@@ -109,6 +109,44 @@ def test_csv_with_the_uci_mapping(db_url, tmp_path):
     assert "posts: 500 inserted" in p.stdout and "metric snapshots: 500 inserted" in p.stdout
 
 
+def test_x_archive_and_mastodon_into_a_channel(db_url, tmp_path):
+    archive = tmp_path / "tweets.js"
+    archive.write_text(
+        'window.YTD.tweets.part0 = [ {\n  "tweet" : {\n    "id_str" : "1050118621198921728",\n'
+        '    "full_text" : "Ny rapport om pensionerna",\n'
+        '    "created_at" : "Wed Oct 10 20:19:24 +0000 2018",\n'
+        '    "favorite_count" : "3", "retweet_count" : "1", "lang" : "sv"\n  }\n} ]\n')
+    # An archive does not name its account: without --channel nothing is stored.
+    p = imp(db_url, str(archive), cwd=tmp_path)
+    assert p.returncode == 1 and "--channel" in p.stderr
+    assert "detected format x-archive" in p.stdout
+    # Channels from account ids: one for X, one for Mastodon.
+    nd = tmp_path / "accounts.ndjson"
+    nd.write_text('{"type":"channel_metrics","platform":"x","account_id":"11",'
+                  '"account_name":"verket","followers":10}\n'
+                  '{"type":"channel_metrics","platform":"mastodon","account_id":"42",'
+                  '"account_name":"verket@mastodon.example","followers":5}\n')
+    p = imp(db_url, str(nd), cwd=tmp_path)
+    assert p.returncode == 0 and "channel metrics: 2 inserted" in p.stdout, p.stdout
+    p = imp(db_url, "--channel", "1", str(archive), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "posts: 1 inserted" in p.stdout and "metric snapshots: 1 inserted" in p.stdout
+    assert "\r" not in p.stderr  # no progress bar when stderr is not a terminal
+    statuses = tmp_path / "statuses.json"
+    statuses.write_text(json.dumps([
+        {"id": "109", "created_at": "2024-02-01T10:00:00.000Z", "content": "<p>V\u00e4lkommen</p>",
+         "account": {"id": "42", "acct": "verket"}, "replies_count": 1, "reblogs_count": 2,
+         "favourites_count": 3, "media_attachments": []},
+        {"id": "110", "created_at": "2024-02-01T11:00:00.000Z", "in_reply_to_id": "109",
+         "content": "<p>Tack!</p>", "account": {"id": "7", "acct": "anna@example.social"},
+         "media_attachments": []}]))
+    p = imp(db_url, "--channel", "2", str(statuses), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "detected format mastodon" in p.stdout
+    # The account's own status is a post; the reply is a comment in the inbox.
+    assert "posts: 1 inserted" in p.stdout and "messages: 1 inserted" in p.stdout
+
+
 # ---- webhooks ----------------------------------------------------------------------------
 
 def sign(body):
