@@ -230,6 +230,16 @@ static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct 
     if (r->foreign_is_message && !same_account(im, r))
         return write_message(im, ws, channel, r, r->post_id, r->reply_to ? "comment" : "mention",
                              r->reply_to);
+    if (r->text_only) {
+        int rc = post_edit_platform(im->db, channel, r->post_id, r->body, im->err);
+        if (rc >= 0) {
+            count(im, IE_POSTS, rc);
+            return 0;
+        }
+        if (im->err->kind != ERR_NOT_FOUND)
+            return fatal(im, r, im->err->msg);
+        error_clear(im->err); /* new to kanal: stored whole below */
+    }
     struct platform_post p = {.channel_id = channel,
                               .platform_id = r->post_id,
                               .body = r->body,

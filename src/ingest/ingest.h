@@ -58,6 +58,10 @@ struct ingest_record {
     /* Set for X API tweets: a tweet by another account than the channel's is
      * a mention (or reply) in the inbox, not the organisation's post. */
     bool foreign_is_message;
+    /* Set for webhook post changes, which carry the text but not the
+     * permalink, format or link a Graph import stored: a post kanal has is
+     * only given the new text. */
+    bool text_only;
     const char *reply_to; /* the post or message this one answers */
     /* messages */
     const char *msg_id, *msg_kind, *parent_msg_id, *author_name, *author_handle;

@@ -153,6 +153,7 @@ static int page_change(struct pctx *pc, const char *page, int64_t time, const ch
     const char *status = verb_status(verb);
     r.kind = status ? REC_POST_STATUS : REC_POST;
     r.status = status;
+    r.text_only = true;
     r.published_at = r.created_at;
     r.format = item_format(item);
     r.link_url = jstr(pc, v, "link");

@@ -39,6 +39,12 @@ int message_set_platform_status(struct db *db, int64_t channel_id, const char *p
 int post_variant_set_platform_status(struct db *db, int64_t channel_id, const char *platform_id,
                                      const char *status, struct error *err);
 
+/* A platform's edit of a post's text: the post behind the variant gets the
+ * new body. Returns UPSERT_UPDATED or UPSERT_UNCHANGED; ERR_NOT_FOUND if
+ * kanal does not have the post. */
+int post_edit_platform(struct db *db, int64_t channel_id, const char *platform_id, const char *body,
+                       struct error *err);
+
 /* The only workspace, for commands that are not told one: 1 with *id, 0 if
  * there are none (then one named "Imported" is created and returned), -1
  * with ERR_INVALID if there are several. */

@@ -712,6 +712,29 @@ static void test_import_webhook_changes(void **state)
     assert_int_equal(rows(db, "SELECT COUNT(*) FROM messages WHERE platform_id = "
                               "'900728623356296_900744590021366' AND status = 'hidden'"),
                      1);
+    /* A webhook edit of a post changes its text only: the permalink and
+     * format a Graph import stored stay. */
+    const char *graph = "{\"data\":[{\"id\":\"1234567890321_7\",\"created_time\":"
+                        "\"2024-01-01T10:00:00+0000\",\"message\":\"Old\",\"status_type\":"
+                        "\"added_photos\",\"permalink_url\":\"https://www.facebook.com/p/7\"}]}";
+    struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
+    struct ingest_counts gc = {0};
+    assert_int_equal(ingest_import(db, &tg, INGEST_META_GRAPH, graph, strlen(graph), "g", NULL,
+                                   NULL, &gc, NULL, NULL, &err),
+                     0);
+    const char *edit = "{\"object\":\"page\",\"entry\":[{\"id\":\"1234567890321\",\"time\":9,"
+                       "\"changes\":[{\"field\":\"feed\",\"value\":{\"item\":\"status\","
+                       "\"verb\":\"edited\",\"post_id\":\"1234567890321_7\",\"message\":\"New\","
+                       "\"from\":{\"id\":\"1234567890321\"},\"created_time\":1704103200}}]}]}";
+    struct ingest_counts ec = {0};
+    assert_int_equal(ingest_import(db, &hook, INGEST_META_WEBHOOK, edit, strlen(edit), "hook", NULL,
+                                   NULL, &ec, NULL, NULL, &err),
+                     0);
+    assert_int_equal(ec.updated[IE_POSTS], 1);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM posts p JOIN post_variants v ON v.post_id = "
+                              "p.id WHERE p.body = 'New' AND p.format = 'photo' AND "
+                              "v.permalink = 'https://www.facebook.com/p/7'"),
+                     1);
     /* An unknown page is counted, not created. */
     const char *other = "{\"object\":\"page\",\"entry\":[{\"id\":\"999\",\"time\":1,"
                         "\"changes\":[{\"field\":\"feed\",\"value\":{\"item\":\"comment\","
