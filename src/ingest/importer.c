@@ -197,6 +197,20 @@ static bool same_account(const struct imp *im, const struct ingest_record *r)
     return true;
 }
 
+/* After a webhook's text edit: 1 done (counted), 0 kanal does not have the
+ * row (store it whole instead), -1 fatal. */
+static int edit_done(struct imp *im, const struct ingest_record *r, enum ingest_entity e, int rc)
+{
+    if (rc >= 0) {
+        count(im, e, rc);
+        return 1;
+    }
+    if (im->err->kind != ERR_NOT_FOUND)
+        return fatal(im, r, im->err->msg);
+    error_clear(im->err);
+    return 0;
+}
+
 static int write_message(struct imp *im, int64_t ws, int64_t channel, const struct ingest_record *r,
                          const char *msg_id, const char *kind, const char *post_id)
 {
@@ -209,6 +223,12 @@ static int write_message(struct imp *im, int64_t ws, int64_t channel, const stru
                            .lang = r->lang,
                            .is_own = r->is_own,
                            .created_at = r->created_at};
+    if (r->text_only && r->body) {
+        int done = edit_done(im, r, IE_MESSAGES,
+                             message_edit_platform(im->db, channel, msg_id, r->body, im->err));
+        if (done)
+            return done < 0 ? -1 : 0;
+    }
     if (!m.created_at)
         return reject(im, r, IE_MESSAGES, "message %.80s has no time", msg_id);
     if (*im->platform_id && r->author_handle && str_eq(r->author_handle, im->platform_id))
@@ -231,14 +251,10 @@ static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct 
         return write_message(im, ws, channel, r, r->post_id, r->reply_to ? "comment" : "mention",
                              r->reply_to);
     if (r->text_only) {
-        int rc = post_edit_platform(im->db, channel, r->post_id, r->body, im->err);
-        if (rc >= 0) {
-            count(im, IE_POSTS, rc);
-            return 0;
-        }
-        if (im->err->kind != ERR_NOT_FOUND)
-            return fatal(im, r, im->err->msg);
-        error_clear(im->err); /* new to kanal: stored whole below */
+        int done = edit_done(im, r, IE_POSTS,
+                             post_edit_platform(im->db, channel, r->post_id, r->body, im->err));
+        if (done)
+            return done < 0 ? -1 : 0;
     }
     struct platform_post p = {.channel_id = channel,
                               .platform_id = r->post_id,

@@ -58,9 +58,9 @@ struct ingest_record {
     /* Set for X API tweets: a tweet by another account than the channel's is
      * a mention (or reply) in the inbox, not the organisation's post. */
     bool foreign_is_message;
-    /* Set for webhook post changes, which carry the text but not the
-     * permalink, format or link a Graph import stored: a post kanal has is
-     * only given the new text. */
+    /* Set for webhook changes, which carry the text but not all an import
+     * stored (a post's permalink, format or link; a comment's media or
+     * author): a post or message kanal has is only given the new text. */
     bool text_only;
     const char *reply_to; /* the post or message this one answers */
     /* messages */

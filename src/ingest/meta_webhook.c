@@ -65,6 +65,7 @@ static void sender(struct pctx *pc, json_t *v, struct ingest_record *r)
 
 static int message_change(struct pctx *pc, struct ingest_record *r, json_t *v, const char *verb)
 {
+    r->text_only = true;
     const char *status = verb_status(verb);
     /* A hide carries the text too: store it, so the hidden message is in the
      * inbox even if kanal never saw it added. */
@@ -194,6 +195,7 @@ static int instagram_change(struct pctx *pc, const char *account, int64_t time, 
     }
     if (!r.msg_id)
         return rec_reject(pc, where, "an Instagram %s change needs an id", field);
+    r.text_only = true;
     return rec_emit(pc, &r);
 }
 

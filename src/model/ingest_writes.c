@@ -164,22 +164,39 @@ int post_variant_set_platform_status(struct db *db, int64_t channel_id, const ch
     return n ? UPSERT_UPDATED : UPSERT_UNCHANGED;
 }
 
+/* Sets the text of the row `sql` names (by variant or message id). */
+static int edit_text(struct db *db, const char *what, int found, int64_t id, const char *sql,
+                     const char *platform_id, const char *body, struct error *err)
+{
+    if (found <= 0)
+        return found < 0 ? -1
+                         : error_set(err, ERR_NOT_FOUND, "no %s %.80s in this channel", what,
+                                     platform_id);
+    int64_t n = db_run(db, err, sql, "tiit", body ? body : "", time_now(), id, body ? body : "");
+    if (n < 0)
+        return -1;
+    return n ? UPSERT_UPDATED : UPSERT_UNCHANGED;
+}
+
 int post_edit_platform(struct db *db, int64_t channel_id, const char *platform_id, const char *body,
                        struct error *err)
 {
     int64_t vid = 0;
     int found = post_variant_find(db, channel_id, platform_id, &vid, err);
-    if (found <= 0)
-        return found < 0
-                   ? -1
-                   : error_set(err, ERR_NOT_FOUND, "no post %.80s in this channel", platform_id);
-    int64_t n = db_run(db, err,
-                       "UPDATE posts SET body = ?, updated_at = ? WHERE id = "
-                       "(SELECT post_id FROM post_variants WHERE id = ?) AND body <> ?",
-                       "tiit", body ? body : "", time_now(), vid, body ? body : "");
-    if (n < 0)
-        return -1;
-    return n ? UPSERT_UPDATED : UPSERT_UNCHANGED;
+    return edit_text(db, "post", found, vid,
+                     "UPDATE posts SET body = ?, updated_at = ? WHERE id = "
+                     "(SELECT post_id FROM post_variants WHERE id = ?) AND body <> ?",
+                     platform_id, body, err);
+}
+
+int message_edit_platform(struct db *db, int64_t channel_id, const char *platform_id,
+                          const char *body, struct error *err)
+{
+    int64_t mid = 0;
+    int found = message_find_platform(db, channel_id, platform_id, &mid, err);
+    return edit_text(db, "message", found, mid,
+                     "UPDATE messages SET body = ?, updated_at = ? WHERE id = ? AND body <> ?",
+                     platform_id, body, err);
 }
 
 int workspace_default(struct db *db, int64_t *id, struct error *err)

@@ -45,6 +45,10 @@ int post_variant_set_platform_status(struct db *db, int64_t channel_id, const ch
 int post_edit_platform(struct db *db, int64_t channel_id, const char *platform_id, const char *body,
                        struct error *err);
 
+/* The same for a message's text (a platform's edit). */
+int message_edit_platform(struct db *db, int64_t channel_id, const char *platform_id,
+                          const char *body, struct error *err);
+
 /* The only workspace, for commands that are not told one: 1 with *id, 0 if
  * there are none (then one named "Imported" is created and returned), -1
  * with ERR_INVALID if there are several. */
