@@ -118,17 +118,32 @@ int channel_platform_info(struct db *db, int64_t workspace_id, int64_t channel_i
     return 0;
 }
 
+/* For the writes below: -1 (and ERR_NOT_FOUND) unless lookup `found` found
+ * the row. */
+static int missing(int found, const char *what, const char *platform_id, struct error *err)
+{
+    if (found > 0)
+        return 0;
+    return found < 0
+               ? -1
+               : error_set(err, ERR_NOT_FOUND, "no %s %.80s in this channel", what, platform_id);
+}
+
+/* An UPDATE's changed-row count as an enum upsert, or -1. */
+static int updated(int64_t n)
+{
+    return n < 0 ? -1 : n ? UPSERT_UPDATED : UPSERT_UNCHANGED;
+}
+
 int message_set_platform_status(struct db *db, int64_t channel_id, const char *platform_id,
                                 const char *status, struct error *err)
 {
     if (!str_eq(status, "hidden") && !str_eq(status, "removed") && !str_eq(status, "open"))
         return error_set(err, ERR_INVALID, "unknown platform status '%.20s'", status);
     int64_t id = 0;
-    int found = message_find_platform(db, channel_id, platform_id, &id, err);
-    if (found <= 0)
-        return found < 0
-                   ? -1
-                   : error_set(err, ERR_NOT_FOUND, "no message %.80s in this channel", platform_id);
+    if (missing(message_find_platform(db, channel_id, platform_id, &id, err), "message",
+                platform_id, err))
+        return -1;
     /* Unhide restores "open" only from "hidden": a message the desk has
      * answered or closed meanwhile keeps that state. */
     int64_t n = str_eq(status, "open")
@@ -140,9 +155,7 @@ int message_set_platform_status(struct db *db, int64_t channel_id, const char *p
                              "UPDATE messages SET status = ?, updated_at = ? "
                              "WHERE id = ? AND status <> ?",
                              "tiit", status, time_now(), id, status);
-    if (n < 0)
-        return -1;
-    return n ? UPSERT_UPDATED : UPSERT_UNCHANGED;
+    return updated(n);
 }
 
 int post_variant_set_platform_status(struct db *db, int64_t channel_id, const char *platform_id,
@@ -150,32 +163,23 @@ int post_variant_set_platform_status(struct db *db, int64_t channel_id, const ch
 {
     const char *to = str_eq(status, "open") ? "published" : "archived";
     int64_t id = 0;
-    int found = post_variant_find(db, channel_id, platform_id, &id, err);
-    if (found <= 0)
-        return found < 0
-                   ? -1
-                   : error_set(err, ERR_NOT_FOUND, "no post %.80s in this channel", platform_id);
+    if (missing(post_variant_find(db, channel_id, platform_id, &id, err), "post", platform_id, err))
+        return -1;
     int64_t n = db_run(db, err,
                        "UPDATE post_variants SET status = ?, updated_at = ? "
                        "WHERE id = ? AND status <> ?",
                        "tiit", to, time_now(), id, to);
-    if (n < 0)
-        return -1;
-    return n ? UPSERT_UPDATED : UPSERT_UNCHANGED;
+    return updated(n);
 }
 
 /* Sets the text of the row `sql` names (by variant or message id). */
 static int edit_text(struct db *db, const char *what, int found, int64_t id, const char *sql,
                      const char *platform_id, const char *body, struct error *err)
 {
-    if (found <= 0)
-        return found < 0 ? -1
-                         : error_set(err, ERR_NOT_FOUND, "no %s %.80s in this channel", what,
-                                     platform_id);
-    int64_t n = db_run(db, err, sql, "tiit", body ? body : "", time_now(), id, body ? body : "");
-    if (n < 0)
+    if (missing(found, what, platform_id, err))
         return -1;
-    return n ? UPSERT_UPDATED : UPSERT_UNCHANGED;
+    return updated(
+        db_run(db, err, sql, "tiit", body ? body : "", time_now(), id, body ? body : ""));
 }
 
 int post_edit_platform(struct db *db, int64_t channel_id, const char *platform_id, const char *body,
