@@ -33,7 +33,7 @@ WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run deps test unit e2e browser bench-analytics asan fuzz fuzz-build bench bench-redirect format lint clean
+.PHONY: all run deps test unit e2e browser bench-analytics asan fuzz fuzz-build bench bench-redirect bench-import format lint clean
 all: $(BUILD)/kanal
 
 deps:
@@ -141,6 +141,10 @@ bench: $(BUILD)/bench/sentiment node_modules/.kanal-installed-lock
 BENCH_SCALE ?= 1
 bench-analytics: $(BUILD)/kanal
 	$(PYTHON) bench/analytics.py --scale $(BENCH_SCALE) --kanal $(BUILD)/kanal
+
+# Prints rows/s of `kanal import` beside sqlite3's .import of the same rows.
+bench-import: $(BUILD)/kanal
+	KANAL_BIN=$(BUILD)/kanal sh bench/import.sh $(BENCH_ROWS)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit e2e browser

@@ -9,9 +9,21 @@ for bin in "$@"; do
     seeds=tests/fuzz/corpus/$name
     scratch=build/fuzz/work-$name
     rm -rf "$scratch"; mkdir -p "$scratch"
+    # The ingest parsers also start from the real samples in ../shared/data
+    # (read in place: libFuzzer writes only to the first folder, the scratch).
+    shared=
+    case $name in
+    fuzz_ingest_meta_graph) shared=../shared/data/meta/graph ;;
+    fuzz_ingest_meta_webhook) shared=../shared/data/meta/webhooks ;;
+    fuzz_ingest_instagram) shared=../shared/data/instagram ;;
+    fuzz_ingest_x_api) shared=../shared/data/x ;;
+    fuzz_ingest_youtube) shared=../shared/data/youtube ;;
+    fuzz_ingest_csv) shared=../shared/data/metrics ;;
+    esac
+    [ -n "$shared" ] && [ -d "$shared" ] || shared=
     echo "fuzz: $name ($runs runs)"
     "$bin" -runs="$runs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-        -artifact_prefix=build/fuzz/ "$scratch" ${seeds:+$( [ -d "$seeds" ] && echo "$seeds")} \
+        -artifact_prefix=build/fuzz/ "$scratch" ${seeds:+$( [ -d "$seeds" ] && echo "$seeds")} $shared \
         2>build/fuzz/$name.log || { tail -50 build/fuzz/$name.log; exit 1; }
 done
 echo "fuzz: all targets ran clean"

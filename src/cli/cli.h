@@ -27,6 +27,7 @@ int cmd_user(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_link(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_sentiment(int argc, char **argv);
 
 #endif

@@ -23,6 +23,10 @@ int cmd_serve(int argc, char **argv)
          "the address short links are reached at, for QR codes", NULL},
         {"click-batch-ms", "MS", "KANAL_CLICK_BATCH_MS", "how often logged clicks are stored",
          "200"},
+        {"meta-app-secret", "SECRET", "KANAL_META_APP_SECRET",
+         "Meta app secret: verifies webhook signatures at /hooks/meta", NULL},
+        {"meta-verify-token", "TOKEN", "KANAL_META_VERIFY_TOKEN",
+         "token Meta sends when subscribing the webhook", NULL},
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
@@ -77,6 +81,8 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "kanal serve: --public-url must start with http:// or https://\n");
         goto done;
     }
+    cfg.meta_app_secret = opts[10].value;
+    cfg.meta_verify_token = opts[11].value;
     if (http_serve(&cfg, &err)) {
         fprintf(stderr, "kanal serve: %s\n", err.msg);
         rc = 1;

@@ -11,10 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Prepared SQLite statements kept for reuse: imports run the same few
+ * statements for every row, and parsing the SQL again each time was most of
+ * their cost. Keyed by the SQL text; a statement in use is not in here. */
+#define STMT_CACHE 32
+
 struct db {
     enum db_backend backend;
     sqlite3 *lite;
     PGconn *pg;
+    sqlite3_stmt *cache[STMT_CACHE];
+    int ncache;
 };
 
 struct db_stmt {
@@ -128,6 +135,8 @@ void db_close(struct db *db)
 {
     if (!db)
         return;
+    for (int i = 0; i < db->ncache; i++)
+        sqlite3_finalize(db->cache[i]);
     if (db->lite)
         sqlite3_close_v2(db->lite);
     if (db->pg)
@@ -249,6 +258,13 @@ struct db_stmt *db_prepare(struct db *db, const char *sql, struct error *err)
     struct db_stmt *st = xcalloc(1, sizeof *st);
     st->db = db;
     if (db->backend == DB_SQLITE) {
+        for (int i = db->ncache - 1; i >= 0; i--) {
+            if (strcmp(sqlite3_sql(db->cache[i]), sql) == 0) {
+                st->lite = db->cache[i];
+                db->cache[i] = db->cache[--db->ncache];
+                return st;
+            }
+        }
         int rc = sqlite3_prepare_v2(db->lite, sql, -1, &st->lite, NULL);
         if (rc != SQLITE_OK) {
             lite_error(db->lite, rc, err, "database");
@@ -424,7 +440,16 @@ void db_finalize(struct db_stmt *st)
     if (!st)
         return;
     if (st->lite) {
-        sqlite3_finalize(st->lite);
+        struct db *db = st->db;
+        sqlite3_reset(st->lite);
+        sqlite3_clear_bindings(st->lite);
+        /* Full: the oldest goes, so a burst of one-off SQL does not pin it. */
+        if (db->ncache == STMT_CACHE) {
+            sqlite3_finalize(db->cache[0]);
+            memmove(db->cache, db->cache + 1, (STMT_CACHE - 1) * sizeof *db->cache);
+            db->ncache--;
+        }
+        db->cache[db->ncache++] = st->lite;
     } else {
         db_reset(st);
         free(st->params);

@@ -17,6 +17,8 @@ struct server_config {
     bool click_fsync_always; /* fdatasync each click before its redirect */
     int click_batch_ms;      /* how often logged clicks are stored; 0: 200 */
     const char *public_url;  /* "https://go.example.org" for QR codes; NULL: the Host header */
+    /* Meta webhooks (/hooks/meta): NULL leaves them answering 503. */
+    const char *meta_app_secret, *meta_verify_token;
 };
 
 /* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" into cfg->host (caller keeps

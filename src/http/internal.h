@@ -104,6 +104,8 @@ void h_link_stats(struct request *r);
 /* The click log and its thread, started and stopped with the server. */
 int h_link_start(const struct server_config *cfg, struct error *err);
 void h_link_stop(void);
+void h_hooks_meta_verify(struct request *r);
+void h_hooks_meta_receive(struct request *r);
 
 /* Login throttling: failures per key in a 15-minute window. */
 bool ratelimit_blocked(const char *key, int max_fails, int64_t now, int64_t *retry_after);

@@ -77,6 +77,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/links/:id", h_link_get, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/links/:id/qr.svg", h_link_qr_svg, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/links/:id/qr.png", h_link_qr_png, ACC_SIGNED, NULL},
+    {"GET", "/hooks/meta", h_hooks_meta_verify, ACC_PUBLIC, NULL},
+    {"POST", "/hooks/meta", h_hooks_meta_receive, ACC_PUBLIC, NULL},
 };
 
 bool access_allows(enum access a, enum role r)

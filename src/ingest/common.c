@@ -1,0 +1,303 @@
+/* ingest common: format names and detection, the JSON readers every parser
+ * uses, mojibake repair, and the dispatch from a format to its parser. */
+#include "ingest/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const format_names[INGEST_FORMAT_COUNT] = {
+    "auto",      "meta-graph", "meta-webhook", "instagram", "x-api",
+    "x-archive", "youtube",    "mastodon",     "csv",       "ndjson"};
+
+const char *ingest_format_name(enum ingest_format f)
+{
+    return (unsigned)f < INGEST_FORMAT_COUNT ? format_names[f] : "?";
+}
+
+int ingest_format_parse(const char *name)
+{
+    for (int i = 0; i < INGEST_FORMAT_COUNT; i++)
+        if (str_eq(name, format_names[i]))
+            return i;
+    return -1;
+}
+
+/* ---- records ------------------------------------------------------------------------- */
+
+void rec_init(struct ingest_record *r, enum ingest_kind kind, const char *fmt, ...)
+{
+    memset(r, 0, sizeof *r);
+    r->kind = kind;
+    for (int i = 0; i < PM_COUNT; i++)
+        r->metrics[i] = -1;
+    r->followers = r->reach = r->impressions = -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->where, sizeof r->where, fmt, ap);
+    va_end(ap);
+}
+
+int rec_emit(struct pctx *pc, const struct ingest_record *r)
+{
+    if (pc->stopped)
+        return -1;
+    if (pc->emit(pc->ctx, r)) {
+        pc->stopped = true;
+        return -1;
+    }
+    return 0;
+}
+
+int rec_reject(struct pctx *pc, const char *where, const char *fmt, ...)
+{
+    struct ingest_record r;
+    rec_init(&r, REC_REJECT, "%s", where);
+    char reason[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    r.reason = reason;
+    return rec_emit(pc, &r);
+}
+
+/* ---- JSON readers --------------------------------------------------------------------- */
+
+const char *jstr(struct pctx *pc, json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (json_is_string(v))
+        return ingest_fix_mojibake(json_string_value(v), &pc->arena);
+    if (json_is_integer(v))
+        return arena_printf(&pc->arena, "%lld", (long long)json_integer_value(v));
+    return NULL;
+}
+
+int64_t jcount(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    int64_t n;
+    if (json_is_integer(v))
+        return json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
+    if (json_is_string(v) && str_to_i64(json_string_value(v), &n) == 0 && n >= 0)
+        return n;
+    return -1;
+}
+
+int64_t jtime(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    int64_t t;
+    if (json_is_integer(v))
+        return json_integer_value(v) > 0 ? json_integer_value(v) : 0;
+    if (json_is_string(v) && time_parse_iso(json_string_value(v), &t) == 0)
+        return t;
+    return 0;
+}
+
+json_t *jpath(json_t *o, const char *const *keys)
+{
+    for (; *keys && o; keys++)
+        o = json_object_get(o, *keys);
+    return o;
+}
+
+int each_item(struct pctx *pc, json_t *array, const char *prefix, ingest_item_fn fn, void *arg)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach (array, i, x) {
+        char where[128];
+        snprintf(where, sizeof where, "%.100s[%zu]", prefix, i);
+        int rc = fn(pc, x, where, arg);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+json_t *json_doc(const char *data, size_t len, struct error *err)
+{
+    json_error_t je;
+    /* Duplicated keys are allowed: the platforms do not promise otherwise,
+     * and jansson keeps the last one, as most readers do. */
+    json_t *j = json_loadb(data, len, 0, &je);
+    if (!j)
+        error_set(err, ERR_INVALID, "line %d, column %d: not valid JSON: %s", je.line, je.column,
+                  je.text);
+    return j;
+}
+
+/* ---- mojibake ------------------------------------------------------------------------- */
+
+const char *ingest_fix_mojibake(const char *s, struct arena *a)
+{
+    /* Only text whose every code point fits in a byte, with some above
+     * ASCII, can be UTF-8 read as Latin-1; it is repaired only if those
+     * bytes then form valid UTF-8 with at least one multi-byte sequence
+     * ("café" as U+00E9 alone stays as it is). */
+    const char *p = s, *end = s + strlen(s);
+    size_t n = 0;
+    bool high = false;
+    while (p < end) {
+        if ((unsigned char)*p < 0x80) {
+            p++;
+            n++;
+            continue;
+        }
+        int32_t cp = utf8_decode(&p, end);
+        if (cp < 0 || cp > 0xFF)
+            return s;
+        high = true;
+        n++;
+    }
+    if (!high)
+        return s;
+    char *out = arena_alloc(a, n + 1);
+    size_t o = 0;
+    for (p = s; p < end;) {
+        if ((unsigned char)*p < 0x80)
+            out[o++] = *p++;
+        else
+            out[o++] = (char)utf8_decode(&p, end);
+    }
+    out[o] = '\0';
+    return utf8_valid(out, o) ? out : s;
+}
+
+/* ---- detection ------------------------------------------------------------------------ */
+
+static const char *skip_space(const char *p, const char *end)
+{
+    if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
+
+static bool has_key(json_t *o, const char *k)
+{
+    return json_object_get(o, k) != NULL;
+}
+
+static enum ingest_format detect_json(json_t *j)
+{
+    if (json_is_array(j)) {
+        json_t *first = json_array_get(j, 0);
+        if (has_key(first, "account") && has_key(first, "content"))
+            return INGEST_MASTODON;
+        if (has_key(first, "tweet"))
+            return INGEST_X_ARCHIVE;
+        return INGEST_AUTO;
+    }
+    if (!json_is_object(j))
+        return INGEST_AUTO;
+    const char *type = json_string_value(json_object_get(j, "type"));
+    if (type && (str_eq(type, "post") || str_eq(type, "metrics") || str_eq(type, "message") ||
+                 str_eq(type, "channel_metrics")))
+        return INGEST_NDJSON; /* a one-line file of kanal's own */
+    const char *object = json_string_value(json_object_get(j, "object"));
+    if (object && json_is_array(json_object_get(j, "entry")))
+        return INGEST_META_WEBHOOK;
+    const char *kind = json_string_value(json_object_get(j, "kind"));
+    if (kind && str_starts_with(kind, "youtube#"))
+        return INGEST_YOUTUBE;
+    if (has_key(j, "includes") || has_key(j, "meta"))
+        return INGEST_X_API;
+    json_t *data = json_object_get(j, "data");
+    json_t *first = json_is_array(data) ? json_array_get(data, 0) : data;
+    if (has_key(first, "tweet_count") || has_key(first, "event_type") ||
+        has_key(first, "username") || has_key(first, "author_id") ||
+        (has_key(first, "text") && has_key(first, "created_at")))
+        return INGEST_X_API;
+    if (has_key(first, "timestamp") || has_key(first, "media_type") ||
+        has_key(j, "mentioned_comment"))
+        return INGEST_INSTAGRAM;
+    if (has_key(first, "name") && has_key(first, "period") &&
+        (has_key(first, "values") || has_key(first, "total_value"))) {
+        /* Insights: Facebook's metrics are page_* and post_*, and its post
+         * ids PAGE_POST; Instagram's are plain names of plain ids. */
+        const char *id = json_string_value(json_object_get(first, "id"));
+        const char *name = json_string_value(json_object_get(first, "name"));
+        size_t owner = id ? strcspn(id, "/") : 0;
+        bool fb = (id && memchr(id, '_', owner)) ||
+                  (name && (str_starts_with(name, "page_") || str_starts_with(name, "post_")));
+        return fb ? INGEST_META_GRAPH : INGEST_INSTAGRAM;
+    }
+    if (has_key(first, "created_time") || has_key(first, "permalink_url") ||
+        has_key(j, "fan_count") || has_key(j, "created_time"))
+        return INGEST_META_GRAPH;
+    /* Instagram's media-by-ids answer: {"ID": {media}, ...}. */
+    const char *k;
+    json_t *v;
+    json_object_foreach (j, k, v) {
+        if (has_key(v, "media_type") || has_key(v, "timestamp"))
+            return INGEST_INSTAGRAM;
+        break;
+    }
+    return INGEST_AUTO;
+}
+
+enum ingest_format ingest_detect(const char *data, size_t len, const char *filename)
+{
+    const char *end = data + len, *p = skip_space(data, end);
+    if (end - p >= 7 && memcmp(p, "window.", 7) == 0)
+        return INGEST_X_ARCHIVE;
+    if (p < end && (*p == '{' || *p == '[')) {
+        json_error_t je;
+        json_t *j = json_loadb(p, (size_t)(end - p), 0, &je);
+        if (j) {
+            enum ingest_format f = detect_json(j);
+            json_decref(j);
+            return f;
+        }
+        /* Several JSON documents, one a line: kanal's own NDJSON. */
+        if (*p == '{') {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            if (nl && (j = json_loadb(p, (size_t)(nl - p), 0, &je))) {
+                bool ours = has_key(j, "type");
+                json_decref(j);
+                if (ours)
+                    return INGEST_NDJSON;
+            }
+        }
+        return INGEST_AUTO;
+    }
+    const char *dot = filename ? strrchr(filename, '.') : NULL;
+    if (p < end && (dot && (str_eq(dot, ".csv") || str_eq(dot, ".CSV"))))
+        return INGEST_CSV;
+    /* A header line with commas or tabs and no braces reads as CSV. */
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t first = nl ? (size_t)(nl - p) : (size_t)(end - p);
+    if (first && (memchr(p, ',', first) || memchr(p, ';', first) || memchr(p, '\t', first)))
+        return INGEST_CSV;
+    return INGEST_AUTO;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------- */
+
+int ingest_parse(enum ingest_format f, const char *data, size_t len, const struct ingest_opts *opts,
+                 ingest_emit_fn emit, void *ctx, struct error *err)
+{
+    static int (*const parsers[INGEST_FORMAT_COUNT])(struct pctx *, const char *, size_t,
+                                                     struct error *) = {
+        [INGEST_META_GRAPH] = parse_meta_graph, [INGEST_META_WEBHOOK] = parse_meta_webhook,
+        [INGEST_INSTAGRAM] = parse_instagram,   [INGEST_X_API] = parse_x_api,
+        [INGEST_X_ARCHIVE] = parse_x_archive,   [INGEST_YOUTUBE] = parse_youtube,
+        [INGEST_MASTODON] = parse_mastodon,     [INGEST_CSV] = parse_csv,
+        [INGEST_NDJSON] = parse_ndjson,
+    };
+    if (f == INGEST_AUTO)
+        f = ingest_detect(data, len, NULL);
+    if ((unsigned)f >= INGEST_FORMAT_COUNT || !parsers[f])
+        return error_set(err, ERR_INVALID, "cannot tell the file's format; name it with --format");
+    struct ingest_opts none = {0};
+    struct pctx pc = {.opts = opts ? opts : &none, .emit = emit, .ctx = ctx};
+    int rc = parsers[f](&pc, data, len, err);
+    if (pc.stopped)
+        rc = -1;
+    arena_free(&pc.arena);
+    return rc;
+}

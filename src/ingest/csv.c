@@ -1,0 +1,500 @@
+/* csv: export files read through a column mapping (docs/csv-mappings.md):
+ * an RFC 4180 reader (quotes, doubled quotes, CRLF, newlines in cells;
+ * comma, semicolon or tab, whichever the header uses) and the mappings kanal
+ * ships for Meta Business Suite post exports and the UCI Facebook-metrics
+ * layout. Each row is one post with a metric snapshot. */
+#include "ingest/internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What a mapping can fill. The metric fields follow post_metric_names. */
+enum cfield {
+    CF_ID,
+    CF_BODY,
+    CF_TITLE,
+    CF_PUBLISHED,
+    CF_FORMAT,
+    CF_PERMALINK,
+    CF_LINK,
+    CF_LANG,
+    CF_ACCOUNT_ID,
+    CF_ACCOUNT_NAME,
+    CF_TAKEN,
+    CF_MONTH, /* with `year`: layouts that give only month and hour */
+    CF_HOUR,
+    CF_METRIC0,
+    CF_COUNT = CF_METRIC0 + PM_COUNT
+};
+static const char *const cfield_names[CF_METRIC0] = {
+    "id",   "body",       "title",        "published_at", "format", "permalink", "link_url",
+    "lang", "account_id", "account_name", "taken_at",     "month",  "hour"};
+
+#define MAX_VALUE_MAP 32
+
+struct csv_mapping {
+    char *name, *platform;
+    char *column[CF_COUNT]; /* header names; "@row" for the data row number */
+    int year;
+    char *match[8]; /* headers that must all be present for detection */
+    int nmatch;
+    struct {
+        char *from, *to;
+    } formats[MAX_VALUE_MAP];
+    int nformats;
+};
+
+void csv_mapping_free(struct csv_mapping *m)
+{
+    if (!m)
+        return;
+    free(m->name);
+    free(m->platform);
+    for (int i = 0; i < CF_COUNT; i++)
+        free(m->column[i]);
+    for (int i = 0; i < m->nmatch; i++)
+        free(m->match[i]);
+    for (int i = 0; i < m->nformats; i++) {
+        free(m->formats[i].from);
+        free(m->formats[i].to);
+    }
+    free(m);
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+static int field_index(const char *name)
+{
+    for (int i = 0; i < CF_METRIC0; i++)
+        if (str_eq(name, cfield_names[i]))
+            return i;
+    for (int i = 0; i < PM_COUNT; i++)
+        if (str_eq(name, post_metric_names[i]))
+            return CF_METRIC0 + i;
+    return -1;
+}
+
+struct csv_mapping *csv_mapping_parse(const char *text, size_t len, struct error *err)
+{
+    struct csv_mapping *m = xcalloc(1, sizeof *m);
+    char *copy = xmalloc(len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    int lineno = 0;
+    char *save = NULL;
+    for (char *ln = copy; ln; ln = save) {
+        save = strchr(ln, '\n');
+        if (save)
+            *save++ = '\0';
+        lineno++;
+        char *s = trim(ln);
+        if (!*s || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            error_set(err, ERR_INVALID, "mapping line %d: expected 'field = column'", lineno);
+            goto fail;
+        }
+        *eq = '\0';
+        char *key = trim(s), *val = trim(eq + 1);
+        int fi;
+        if (str_eq(key, "name")) {
+            free(m->name);
+            m->name = xstrdup(val);
+        } else if (str_eq(key, "platform")) {
+            free(m->platform);
+            m->platform = xstrdup(val);
+        } else if (str_eq(key, "year")) {
+            int64_t y;
+            if (str_to_i64(val, &y) || y < 1970 || y > 9999) {
+                error_set(err, ERR_INVALID, "mapping line %d: year must be from 1970 to 9999",
+                          lineno);
+                goto fail;
+            }
+            m->year = (int)y;
+        } else if (str_eq(key, "match")) {
+            if (m->nmatch == (int)ARRAY_LEN(m->match)) {
+                error_set(err, ERR_INVALID, "mapping line %d: at most %zu match lines", lineno,
+                          ARRAY_LEN(m->match));
+                goto fail;
+            }
+            m->match[m->nmatch++] = xstrdup(val);
+        } else if (str_starts_with(key, "format.")) {
+            if (m->nformats == MAX_VALUE_MAP) {
+                error_set(err, ERR_INVALID, "mapping line %d: at most %d format values", lineno,
+                          MAX_VALUE_MAP);
+                goto fail;
+            }
+            m->formats[m->nformats].from = xstrdup(key + strlen("format."));
+            m->formats[m->nformats++].to = xstrdup(val);
+        } else if ((fi = field_index(key)) >= 0) {
+            free(m->column[fi]);
+            m->column[fi] = xstrdup(val);
+        } else {
+            error_set(err, ERR_INVALID, "mapping line %d: unknown field '%.60s'", lineno, key);
+            goto fail;
+        }
+    }
+    if (!m->column[CF_ID] || (!m->column[CF_PUBLISHED] && !(m->year && m->column[CF_MONTH]))) {
+        error_set(err, ERR_INVALID,
+                  "the mapping needs 'id' and 'published_at' (or 'year' with 'month')");
+        goto fail;
+    }
+    free(copy);
+    return m;
+fail:
+    free(copy);
+    csv_mapping_free(m);
+    return NULL;
+}
+
+static const char meta_business_suite[] =
+    "# Meta Business Suite > Insights > Content > Export (posts, CSV)\n"
+    "name = meta-business-suite\n"
+    "platform = facebook\n"
+    "match = Post ID\n"
+    "match = Publish time\n"
+    "id = Post ID\n"
+    "account_id = Page ID\n"
+    "account_name = Page name\n"
+    "body = Description\n"
+    "title = Title\n"
+    "published_at = Publish time\n"
+    "permalink = Permalink\n"
+    "format = Post type\n"
+    "format.Photos = photo\nformat.Photo = photo\nformat.Videos = video\n"
+    "format.Video = video\nformat.Reels = reel\nformat.Reel = reel\n"
+    "format.Links = link\nformat.Link = link\nformat.Text = status\nformat.Status = status\n"
+    "format.Albums = carousel\nformat.Carousel = carousel\nformat.Live = live\n"
+    "format.Stories = story\nformat.Story = story\n"
+    "reach = Reach\n"
+    "impressions = Impressions\n"
+    "reactions = Reactions\n"
+    "comments = Comments\n"
+    "shares = Shares\n"
+    "clicks = Total clicks\n"
+    "video_views = 3-second video views\n";
+
+static const char uci_facebook_metrics[] =
+    "# Moro, Rita & Vala (2016), UCI \"Facebook metrics\": one brand's page in 2014.\n"
+    "# No post id or date: rows are numbered, and the time is month and hour of 2014.\n"
+    "name = uci-facebook-metrics\n"
+    "platform = facebook\n"
+    "match = Lifetime Post Total Reach\n"
+    "match = Post Month\n"
+    "id = @row\n"
+    "year = 2014\n"
+    "month = Post Month\n"
+    "hour = Post Hour\n"
+    "format = Type\n"
+    "format.Photo = photo\nformat.Status = status\nformat.Link = link\nformat.Video = video\n"
+    "reach = Lifetime Post Total Reach\n"
+    "impressions = Lifetime Post Total Impressions\n"
+    "reactions = like\n"
+    "comments = comment\n"
+    "shares = share\n"
+    "clicks = Lifetime Post Consumers\n";
+
+/* Parsed once and kept: the CLI and the fuzzers are single-threaded users. */
+const struct csv_mapping *csv_mapping_builtin(const char *name)
+{
+    static struct csv_mapping *mbs, *uci;
+    struct error err = {0};
+    if (str_eq(name, "meta-business-suite")) {
+        if (!mbs)
+            mbs = csv_mapping_parse(meta_business_suite, sizeof meta_business_suite - 1, &err);
+        return mbs;
+    }
+    if (str_eq(name, "uci-facebook-metrics")) {
+        if (!uci)
+            uci = csv_mapping_parse(uci_facebook_metrics, sizeof uci_facebook_metrics - 1, &err);
+        return uci;
+    }
+    return NULL;
+}
+
+/* ---- reading ---------------------------------------------------------------------------- */
+
+struct reader {
+    const char *p, *end;
+    char delim;
+    int64_t line; /* physical line the next record starts on */
+    struct buf cell;
+    char **cells; /* offsets into `cell` after a row is read */
+    size_t ncells, cap;
+    size_t *offs;
+};
+
+/* Reads one record into r->cells; 0 at the end, 1 a row, -1 an unclosed
+ * quote. */
+static int read_row(struct reader *r)
+{
+    if (r->p >= r->end)
+        return 0;
+    buf_reset(&r->cell);
+    r->ncells = 0;
+    for (;;) {
+        if (r->ncells == r->cap) {
+            r->cap = r->cap ? r->cap * 2 : 32;
+            r->offs = xrealloc(r->offs, r->cap * sizeof *r->offs);
+            r->cells = xrealloc(r->cells, r->cap * sizeof *r->cells);
+        }
+        r->offs[r->ncells++] = r->cell.len;
+        if (r->p < r->end && *r->p == '"') {
+            r->p++;
+            for (;;) {
+                if (r->p >= r->end)
+                    return -1;
+                if (*r->p == '"') {
+                    if (r->p + 1 < r->end && r->p[1] == '"') {
+                        buf_putc(&r->cell, '"');
+                        r->p += 2;
+                        continue;
+                    }
+                    r->p++;
+                    break;
+                }
+                if (*r->p == '\n')
+                    r->line++;
+                buf_putc(&r->cell, *r->p++);
+            }
+        }
+        while (r->p < r->end && *r->p != r->delim && *r->p != '\n' && *r->p != '\r')
+            buf_putc(&r->cell, *r->p++);
+        buf_putc(&r->cell, '\0');
+        if (r->p < r->end && *r->p == r->delim) {
+            r->p++;
+            continue;
+        }
+        if (r->p < r->end && *r->p == '\r')
+            r->p++;
+        if (r->p < r->end && *r->p == '\n')
+            r->p++;
+        r->line++;
+        break;
+    }
+    for (size_t i = 0; i < r->ncells; i++)
+        r->cells[i] = r->cell.data + r->offs[i];
+    return 1;
+}
+
+static bool header_has(char **cells, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (str_eq(cells[i], name))
+            return true;
+    return false;
+}
+
+static int parse_count(const char *s, int64_t *out)
+{
+    /* Exports group thousands ("1,234" or "1 234"); kanal reads the digits. */
+    char digits[32];
+    size_t n = 0;
+    for (; *s; s++) {
+        if (isdigit((unsigned char)*s)) {
+            if (n + 1 == sizeof digits)
+                return -1;
+            digits[n++] = *s;
+        } else if (*s != ',' && *s != ' ') {
+            return -1;
+        }
+    }
+    digits[n] = '\0';
+    return n ? str_to_i64(digits, out) : -1;
+}
+
+/* "2024-03-01T10:00:00Z" and the others time_parse_iso reads, Unix
+ * seconds, and Meta Business Suite's "03/01/2024 10:00" (month first). */
+static int parse_when(const char *s, int64_t *t)
+{
+    if (time_parse_iso(s, t) == 0)
+        return 0;
+    if (str_to_i64(s, t) == 0 && *t > 0) /* Unix seconds */
+        return 0;
+    int mo, d, y, h = 0, mi = 0;
+    char tail;
+    int n = sscanf(s, "%d/%d/%d %d:%d%c", &mo, &d, &y, &h, &mi, &tail);
+    if ((n != 3 && n != 5) || mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1970 || y > 9999 ||
+        h < 0 || h > 23 || mi < 0 || mi > 59)
+        return -1;
+    *t = time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60;
+    return 0;
+}
+
+static int row(struct pctx *pc, const struct csv_mapping *m, const int *col, char **cells, size_t n,
+               int64_t rowno, const char *where)
+{
+    const char *v[CF_COUNT] = {0};
+    for (int f = 0; f < CF_COUNT; f++) {
+        if (col[f] >= 0 && (size_t)col[f] < n)
+            v[f] = ingest_fix_mojibake(cells[col[f]], &pc->arena);
+        else if (col[f] >= 0)
+            v[f] = "";
+    }
+    struct ingest_record r;
+    rec_init(&r, REC_POST, "%s", where);
+    r.platform = m->platform;
+    r.post_id =
+        col[CF_ID] == -2 ? arena_printf(&pc->arena, "row-%lld", (long long)rowno) : v[CF_ID];
+    if (!r.post_id || !*r.post_id)
+        return rec_reject(pc, where, "column '%s' (the post id) is empty", m->column[CF_ID]);
+    r.body = v[CF_BODY];
+    if (v[CF_TITLE] && *v[CF_TITLE])
+        r.body = r.body && *r.body ? arena_printf(&pc->arena, "%s\n\n%s", v[CF_TITLE], r.body)
+                                   : v[CF_TITLE];
+    r.permalink = v[CF_PERMALINK] && *v[CF_PERMALINK] ? v[CF_PERMALINK] : NULL;
+    r.link_url = v[CF_LINK] && *v[CF_LINK] ? v[CF_LINK] : NULL;
+    r.lang = v[CF_LANG] && *v[CF_LANG] && strlen(v[CF_LANG]) <= 8 ? v[CF_LANG] : NULL;
+    r.account_id = v[CF_ACCOUNT_ID] && *v[CF_ACCOUNT_ID] ? v[CF_ACCOUNT_ID] : NULL;
+    r.account_name = v[CF_ACCOUNT_NAME] && *v[CF_ACCOUNT_NAME] ? v[CF_ACCOUNT_NAME] : NULL;
+    if (v[CF_PUBLISHED]) {
+        if (parse_when(v[CF_PUBLISHED], &r.published_at))
+            return rec_reject(pc, where, "column '%s' is not a time: '%.40s'",
+                              m->column[CF_PUBLISHED], v[CF_PUBLISHED]);
+    } else {
+        int64_t mo, h = 0;
+        if (str_to_i64(v[CF_MONTH], &mo) || mo < 1 || mo > 12)
+            return rec_reject(pc, where, "column '%s' is not a month (1-12): '%.20s'",
+                              m->column[CF_MONTH], v[CF_MONTH]);
+        if (v[CF_HOUR] && *v[CF_HOUR] && (str_to_i64(v[CF_HOUR], &h) || h < 0 || h > 23))
+            return rec_reject(pc, where, "column '%s' is not an hour (0-23): '%.20s'",
+                              m->column[CF_HOUR], v[CF_HOUR]);
+        r.published_at = time_days_from_civil(m->year, (unsigned)mo, 1) * 86400 + h * 3600;
+    }
+    r.format = "status";
+    if (v[CF_FORMAT] && *v[CF_FORMAT]) {
+        r.format = NULL;
+        for (int i = 0; i < m->nformats && !r.format; i++)
+            if (str_eq(m->formats[i].from, v[CF_FORMAT]))
+                r.format = m->formats[i].to;
+        if (!r.format)
+            return rec_reject(pc, where, "column '%s': '%.40s' is not a format the mapping knows",
+                              m->column[CF_FORMAT], v[CF_FORMAT]);
+    }
+    r.taken_at = pc->opts->taken_at;
+    if (v[CF_TAKEN] && *v[CF_TAKEN] && parse_when(v[CF_TAKEN], &r.taken_at))
+        return rec_reject(pc, where, "column '%s' is not a time: '%.40s'", m->column[CF_TAKEN],
+                          v[CF_TAKEN]);
+    for (int i = 0; i < PM_COUNT; i++) {
+        const char *s = v[CF_METRIC0 + i];
+        if (!s || !*s)
+            continue; /* an empty cell: not reported */
+        if (parse_count(s, &r.metrics[i]))
+            return rec_reject(pc, where, "column '%s' is not a number: '%.40s'",
+                              m->column[CF_METRIC0 + i], s);
+        r.has_metrics = true;
+    }
+    return rec_emit(pc, &r);
+}
+
+int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err)
+{
+    struct reader rd = {.p = data, .end = data + len, .line = 1};
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        rd.p += 3;
+    /* The header's own separator: whichever of , ; TAB it has most of. */
+    const char *nl = memchr(rd.p, '\n', (size_t)(rd.end - rd.p));
+    const char *he = nl ? nl : rd.end;
+    int counts[3] = {0};
+    for (const char *q = rd.p; q < he; q++)
+        counts[0] += *q == ',', counts[1] += *q == ';', counts[2] += *q == '\t';
+    rd.delim = counts[2] > counts[0] && counts[2] > counts[1] ? '\t'
+               : counts[1] > counts[0]                        ? ';'
+                                                              : ',';
+    int rc = -1;
+    int hr = read_row(&rd);
+    if (hr <= 0) {
+        error_set(err, ERR_INVALID, "line 1: %s",
+                  hr == 0 ? "the file is empty; a header line was expected"
+                          : "a quoted header cell is not closed");
+        goto done;
+    }
+    char **hdr = xmalloc(rd.ncells * sizeof *hdr);
+    size_t nh = rd.ncells;
+    for (size_t i = 0; i < nh; i++)
+        hdr[i] = xstrdup(trim(rd.cells[i]));
+    const struct csv_mapping *m = pc->opts->mapping;
+    static const char *const builtins[] = {"meta-business-suite", "uci-facebook-metrics"};
+    for (size_t b = 0; !m && b < ARRAY_LEN(builtins); b++) {
+        const struct csv_mapping *c = csv_mapping_builtin(builtins[b]);
+        bool all = c && c->nmatch > 0;
+        for (int k = 0; all && k < c->nmatch; k++)
+            all = header_has(hdr, nh, c->match[k]);
+        if (all)
+            m = c;
+    }
+    int col[CF_COUNT];
+    if (!m) {
+        error_set(err, ERR_INVALID,
+                  "line 1: the header matches no CSV mapping kanal ships "
+                  "(meta-business-suite, uci-facebook-metrics); give one with --mapping");
+        goto free_hdr;
+    }
+    for (int f = 0; f < CF_COUNT; f++) {
+        col[f] = -1;
+        if (!m->column[f])
+            continue;
+        if (str_eq(m->column[f], "@row")) {
+            col[f] = -2;
+            continue;
+        }
+        for (size_t i = 0; i < nh && col[f] < 0; i++)
+            if (str_eq(hdr[i], m->column[f]))
+                col[f] = (int)i;
+        /* Exports differ in which metrics they carry: only the columns a
+         * row cannot do without are required. */
+        bool needed = f == CF_ID || f == CF_PUBLISHED || f == CF_MONTH;
+        if (col[f] < 0 && needed) {
+            error_set(err, ERR_INVALID, "line 1: mapping '%s' needs a column '%.80s'",
+                      m->name ? m->name : "given", m->column[f]);
+            goto free_hdr;
+        }
+    }
+    int64_t rowno = 0;
+    for (;;) {
+        int64_t start = rd.line;
+        int got = read_row(&rd);
+        if (got == 0)
+            break;
+        char where[32];
+        snprintf(where, sizeof where, "line %lld", (long long)start);
+        if (got < 0) {
+            error_set(err, ERR_INVALID, "%s: a quoted cell is not closed before the file ends",
+                      where);
+            goto free_hdr;
+        }
+        if (rd.ncells == 1 && !*rd.cells[0])
+            continue; /* blank line */
+        rowno++;
+        if (rd.ncells != nh) {
+            if (rec_reject(pc, where, "%zu cells where the header has %zu", rd.ncells, nh))
+                goto free_hdr;
+            continue;
+        }
+        if (row(pc, m, col, rd.cells, rd.ncells, rowno, where))
+            goto free_hdr;
+        if (rowno % 4096 == 0)
+            arena_free(&pc->arena);
+    }
+    rc = 0;
+free_hdr:
+    for (size_t i = 0; i < nh; i++)
+        free(hdr[i]);
+    free(hdr);
+done:
+    buf_free(&rd.cell);
+    free(rd.cells);
+    free(rd.offs);
+    return rc;
+}

@@ -1,0 +1,461 @@
+/* importer: writes parsed records through the model's idempotent upserts,
+ * one transaction per file. Rows that cannot be stored are rejected with
+ * where and why; anything that would leave a file half-imported (a database
+ * failure, a file that names no account) rolls the whole file back. */
+#include "ingest/internal.h"
+#include "model/platform.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+const char *const ingest_entity_names[IE_COUNT] = {"posts", "metric snapshots", "messages",
+                                                   "channel metrics"};
+
+struct imp {
+    struct db *db;
+    const struct ingest_target *t;
+    const char *filename;
+    FILE *rejects;
+    struct ingest_counts *c;
+    struct error *err; /* the fatal error, when emit returns -1 */
+    ingest_progress_fn progress;
+    void *progress_ctx;
+    int64_t done, total;
+    bool fatal; /* err already names the file and place */
+    /* the channel named with --channel */
+    char platform[16], platform_id[201], handle[201];
+    /* the last account looked up, since files hold one account mostly */
+    char last_platform[16], last_account[201];
+    int64_t last_channel;
+};
+
+static void write_reject(struct imp *im, const char *where, const char *reason)
+{
+    if (!im->rejects)
+        return;
+    fprintf(im->rejects, "%s\t%s\t", im->filename ? im->filename : "-", where);
+    /* One reject a line: tabs and newlines in reasons (quoted input) go. */
+    for (const char *p = reason; *p; p++)
+        fputc(*p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p, im->rejects);
+    fputc('\n', im->rejects);
+}
+
+static int reject(struct imp *im, const struct ingest_record *r, enum ingest_entity e,
+                  const char *fmt, ...) PRINTF_LIKE(4, 5);
+static int reject(struct imp *im, const struct ingest_record *r, enum ingest_entity e,
+                  const char *fmt, ...)
+{
+    char reason[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    write_reject(im, r->where, reason);
+    if ((int)e >= 0)
+        im->c->rejected[e]++;
+    else
+        im->c->rejects++;
+    return 0;
+}
+
+static void count(struct imp *im, enum ingest_entity e, int rc)
+{
+    if (rc == UPSERT_INSERTED)
+        im->c->inserted[e]++;
+    else if (rc == UPSERT_UPDATED)
+        im->c->updated[e]++;
+    else
+        im->c->unchanged[e]++;
+}
+
+/* Stops the file: the transaction is rolled back by the caller. */
+static int fatal(struct imp *im, const struct ingest_record *r, const char *why)
+{
+    char copy[sizeof im->err->msg];
+    snprintf(copy, sizeof copy, "%s", why);
+    im->fatal = true;
+    error_set(im->err, im->err->kind ? im->err->kind : ERR_INVALID, "%s: %s: %s",
+              im->filename ? im->filename : "-", r->where, copy);
+    return -1;
+}
+
+static const char *const platforms[] = {"facebook", "instagram", "x",        "linkedin",
+                                        "tiktok",   "youtube",   "mastodon", "threads",
+                                        "bluesky",  "other",     NULL};
+static const char *const formats[] = {"photo", "video", "link",     "status", "reel",
+                                      "story", "live",  "carousel", NULL};
+static const char *const msg_kinds[] = {"comment", "reply", "mention", "dm", "review", NULL};
+
+static bool one_of(const char *const *set, const char *s)
+{
+    for (; *set; set++)
+        if (str_eq(*set, s))
+            return true;
+    return false;
+}
+
+/* Checks what the model would refuse halfway, so that a bad row is a
+ * reject and not a failed statement (which ends a PostgreSQL transaction). */
+static const char *invalid(const struct ingest_record *r)
+{
+    const char *texts[] = {r->body,          r->post_id,      r->msg_id,        r->author_name,
+                           r->author_handle, r->permalink,    r->link_url,      r->lang,
+                           r->account_id,    r->account_name, r->parent_msg_id, r->reply_to};
+    for (size_t i = 0; i < ARRAY_LEN(texts); i++)
+        if (texts[i] && !utf8_valid(texts[i], strlen(texts[i])))
+            return "text is not valid UTF-8";
+    if (r->body && strlen(r->body) > MODEL_TEXT_MAX)
+        return "the text is longer than 65536 bytes";
+    for (size_t i = 1; i < ARRAY_LEN(texts); i++)
+        if (texts[i] && strlen(texts[i]) > 2000)
+            return "an id, name or link is longer than 2000 bytes";
+    if (r->lang && strlen(r->lang) > 8)
+        return "'lang' is longer than 8 characters";
+    if (r->format && !one_of(formats, r->format))
+        return "unknown format: photo, video, link, status, reel, story, live or carousel";
+    if (r->msg_kind && !one_of(msg_kinds, r->msg_kind))
+        return "unknown message kind: comment, reply, mention, dm or review";
+    if (r->platform && !one_of(platforms, r->platform))
+        return "unknown platform";
+    for (int i = 0; i < PM_COUNT; i++)
+        if (r->metrics[i] < -1)
+            return "a metric is negative";
+    return NULL;
+}
+
+/* The channel a record belongs to: --channel, else the one for its account,
+ * created on import (or, for webhooks, 0: skip and count). -1 is fatal. */
+static int resolve_channel(struct imp *im, const struct ingest_record *r, int64_t *channel)
+{
+    if (im->t->channel_id) {
+        *channel = im->t->channel_id;
+        return 0;
+    }
+    if (!r->account_id || !*r->account_id)
+        return fatal(im, r,
+                     "the file does not say which page or account it belongs to; import it "
+                     "with --channel ID");
+    const char *platform = r->platform ? r->platform : "other";
+    if (im->last_channel && str_eq(im->last_platform, platform) &&
+        str_eq(im->last_account, r->account_id)) {
+        *channel = im->last_channel;
+        return 0;
+    }
+    int64_t ws = im->t->workspace_id, id = 0;
+    int rc;
+    if (r->foreign_is_message || !im->t->create_channels) {
+        /* Mixed timelines (X, Mastodon) hold other people's posts too: a
+         * channel is never made for an author, only found. */
+        rc = channel_find_platform(im->db, &ws, platform, r->account_id, &id, im->err);
+        if (rc < 0)
+            return fatal(im, r, im->err->msg);
+        if (rc == 0 && r->foreign_is_message && im->t->create_channels)
+            return fatal(im, r,
+                         "this file mixes an account's own posts with other people's; import it "
+                         "with --channel ID (the account whose posts they are)");
+        if (rc == 0) {
+            im->c->unknown_account++;
+            log_warn("webhook for %s account %s: no channel has that platform id; skipped",
+                     platform, r->account_id);
+            *channel = 0;
+            return 0;
+        }
+    } else {
+        rc = channel_upsert_platform(im->db, ws, platform, r->account_id, r->account_name, &id,
+                                     im->err);
+        if (rc < 0)
+            return fatal(im, r, im->err->msg);
+    }
+    snprintf(im->last_platform, sizeof im->last_platform, "%s", platform);
+    snprintf(im->last_account, sizeof im->last_account, "%s", r->account_id);
+    im->last_channel = id;
+    *channel = id;
+    return 0;
+}
+
+static bool same_account(const struct imp *im, const struct ingest_record *r)
+{
+    if (!im->t->channel_id)
+        return true; /* the channel was found by this very account */
+    if (*im->platform_id && r->account_id)
+        return str_eq(im->platform_id, r->account_id);
+    const char *h = im->handle[0] == '@' ? im->handle + 1 : im->handle;
+    if (r->account_name)
+        return strcasecmp(h, r->account_name) == 0;
+    /* No author at all (an X answer fetched without expansions): a post
+     * that names the channel's @handle is someone else's mention of it. */
+    size_t n = strlen(h);
+    for (const char *at = r->body ? strchr(r->body, '@') : NULL; n && at; at = strchr(at + 1, '@'))
+        if (strncasecmp(at + 1, h, n) == 0 && !isalnum((unsigned char)at[1 + n]) &&
+            at[1 + n] != '_')
+            return false;
+    return true;
+}
+
+/* After a webhook's text edit: 1 done (counted), 0 kanal does not have the
+ * row (store it whole instead), -1 fatal. */
+static int edit_done(struct imp *im, const struct ingest_record *r, enum ingest_entity e, int rc)
+{
+    if (rc >= 0) {
+        count(im, e, rc);
+        return 1;
+    }
+    if (im->err->kind != ERR_NOT_FOUND)
+        return fatal(im, r, im->err->msg);
+    error_clear(im->err);
+    return 0;
+}
+
+static int write_message(struct imp *im, int64_t ws, int64_t channel, const struct ingest_record *r,
+                         const char *msg_id, const char *kind, const char *post_id)
+{
+    struct message_in m = {.channel_id = channel,
+                           .kind = kind,
+                           .platform_id = msg_id,
+                           .author_name = r->author_name,
+                           .author_handle = r->author_handle,
+                           .body = r->body,
+                           .lang = r->lang,
+                           .is_own = r->is_own,
+                           .created_at = r->created_at};
+    if (r->text_only && r->body) {
+        int done = edit_done(im, r, IE_MESSAGES,
+                             message_edit_platform(im->db, channel, msg_id, r->body, im->err));
+        if (done)
+            return done < 0 ? -1 : 0;
+    }
+    if (!m.created_at)
+        return reject(im, r, IE_MESSAGES, "message %.80s has no time", msg_id);
+    if (*im->platform_id && r->author_handle && str_eq(r->author_handle, im->platform_id))
+        m.is_own = true;
+    if (post_id && post_variant_find(im->db, channel, post_id, &m.variant_id, im->err) < 0)
+        return fatal(im, r, im->err->msg);
+    const char *parent = r->parent_msg_id ? r->parent_msg_id : r->reply_to;
+    if (parent && message_find_platform(im->db, channel, parent, &m.parent_id, im->err) < 0)
+        return fatal(im, r, im->err->msg);
+    int rc = message_upsert(im->db, ws, &m, NULL, im->err);
+    if (rc < 0)
+        return fatal(im, r, im->err->msg);
+    count(im, IE_MESSAGES, rc);
+    return 0;
+}
+
+static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct ingest_record *r)
+{
+    if (r->foreign_is_message && !same_account(im, r))
+        return write_message(im, ws, channel, r, r->post_id, r->reply_to ? "comment" : "mention",
+                             r->reply_to);
+    if (r->text_only) {
+        int done = edit_done(im, r, IE_POSTS,
+                             post_edit_platform(im->db, channel, r->post_id, r->body, im->err));
+        if (done)
+            return done < 0 ? -1 : 0;
+    }
+    struct platform_post p = {.channel_id = channel,
+                              .platform_id = r->post_id,
+                              .body = r->body,
+                              .format = r->format,
+                              .permalink = r->permalink,
+                              .lang = r->lang,
+                              .link_url = r->link_url,
+                              .published_at = r->published_at};
+    int64_t vid = 0;
+    int rc = post_upsert_platform(im->db, ws, &p, &vid, im->err);
+    if (rc < 0)
+        return fatal(im, r, im->err->msg);
+    count(im, IE_POSTS, rc);
+    if (!r->has_metrics)
+        return 0;
+    rc = post_metrics_add(im->db, vid, r->taken_at, r->metrics, im->err);
+    if (rc < 0)
+        return fatal(im, r, im->err->msg);
+    count(im, IE_METRICS, rc);
+    return 0;
+}
+
+/* A hide or remove of something kanal never saw changes nothing: Meta
+ * sends changes for posts and comments older than the channel in kanal. */
+static int status_done(struct imp *im, const struct ingest_record *r, enum ingest_entity e, int rc)
+{
+    if (rc < 0 && im->err->kind != ERR_NOT_FOUND)
+        return fatal(im, r, im->err->msg);
+    error_clear(im->err);
+    count(im, e, rc < 0 ? UPSERT_UNCHANGED : rc);
+    return 0;
+}
+
+static int emit(void *ctx, const struct ingest_record *r)
+{
+    struct imp *im = ctx;
+    if (im->progress && ++im->done % 1000 == 0)
+        im->progress(im->progress_ctx, im->done, im->total);
+    if (r->kind == REC_REJECT)
+        return reject(im, r, (enum ingest_entity) - 1, "%s", r->reason);
+    enum ingest_entity e = r->kind == REC_POST || r->kind == REC_POST_STATUS ? IE_POSTS
+                           : r->kind == REC_POST_METRICS                     ? IE_METRICS
+                           : r->kind == REC_CHANNEL_METRICS                  ? IE_CHANNEL_METRICS
+                                                                             : IE_MESSAGES;
+    const char *why = invalid(r);
+    if (why)
+        return reject(im, r, e, "%s", why);
+    int64_t channel = 0, ws = im->t->workspace_id;
+    if (resolve_channel(im, r, &channel))
+        return -1;
+    if (!channel)
+        return 0; /* a webhook for a page kanal does not have: counted */
+    if (!ws && channel_find_platform(im->db, &ws, r->platform ? r->platform : "other",
+                                     r->account_id, &channel, im->err) < 0)
+        return fatal(im, r, im->err->msg);
+    int rc;
+    int64_t vid = 0;
+    switch (r->kind) {
+    case REC_POST:
+        return write_post(im, ws, channel, r);
+    case REC_POST_METRICS:
+        rc = post_variant_find(im->db, channel, r->post_id, &vid, im->err);
+        if (rc < 0)
+            return fatal(im, r, im->err->msg);
+        if (rc == 0)
+            return reject(im, r, IE_METRICS,
+                          "post %.80s is not in kanal yet; import its post (feed or media "
+                          "list) first",
+                          r->post_id);
+        rc = post_metrics_add(im->db, vid, r->taken_at, r->metrics, im->err);
+        if (rc < 0)
+            return fatal(im, r, im->err->msg);
+        count(im, IE_METRICS, rc);
+        return 0;
+    case REC_POST_STATUS:
+        return status_done(
+            im, r, IE_POSTS,
+            post_variant_set_platform_status(im->db, channel, r->post_id, r->status, im->err));
+    case REC_MESSAGE:
+        if (!r->msg_id)
+            return reject(im, r, IE_MESSAGES, "the message has no id");
+        return write_message(im, ws, channel, r, r->msg_id, r->msg_kind ? r->msg_kind : "comment",
+                             r->post_id);
+    case REC_MESSAGE_STATUS:
+        return status_done(
+            im, r, IE_MESSAGES,
+            message_set_platform_status(im->db, channel, r->msg_id, r->status, im->err));
+    case REC_CHANNEL_METRICS:
+        if (r->followers < 0 && r->reach < 0 && r->impressions < 0)
+            return 0;
+        rc = channel_metrics_add(im->db, channel, r->taken_at, r->followers, r->reach,
+                                 r->impressions, im->err);
+        if (rc < 0)
+            return fatal(im, r, im->err->msg);
+        count(im, IE_CHANNEL_METRICS, rc);
+        return 0;
+    case REC_REJECT:
+        break;
+    }
+    return 0;
+}
+
+int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_format f,
+                  const char *data, size_t len, const char *filename,
+                  const struct ingest_opts *opts, FILE *rejects, struct ingest_counts *counts,
+                  ingest_progress_fn progress, void *progress_ctx, struct error *err)
+{
+    struct ingest_counts c = {0};
+    struct imp im = {.db = db,
+                     .t = t,
+                     .filename = filename,
+                     .rejects = rejects,
+                     .c = &c,
+                     .err = err,
+                     .progress = progress,
+                     .progress_ctx = progress_ctx};
+    struct ingest_opts o = opts ? *opts : (struct ingest_opts){0};
+    if (!o.taken_at)
+        o.taken_at = time_now();
+    if (f == INGEST_AUTO)
+        f = ingest_detect(data, len, filename);
+    if (f == INGEST_AUTO)
+        return error_set(err, ERR_INVALID,
+                         "%s: cannot tell the format; name it with --format (meta-graph, "
+                         "meta-webhook, instagram, x-api, x-archive, youtube, mastodon, csv, "
+                         "ndjson)",
+                         filename ? filename : "-");
+    if (!utf8_valid(data, len) && f != INGEST_CSV)
+        return error_set(err, ERR_INVALID, "%s: the file is not UTF-8 text",
+                         filename ? filename : "-");
+    /* A line is a record in the line formats: counting them is cheap next
+     * to importing them, and makes the bar honest. */
+    if (progress && (f == INGEST_NDJSON || f == INGEST_CSV))
+        for (const char *p = data, *end = data + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+            im.total++;
+    if (db_begin(db, err))
+        return -1;
+    if (t->channel_id && channel_platform_info(db, t->workspace_id, t->channel_id, im.platform,
+                                               im.platform_id, im.handle, err))
+        goto fail;
+    if (ingest_parse(f, data, len, &o, emit, &im, err))
+        goto fail;
+    if (db_commit(db, err))
+        goto fail;
+    if (progress)
+        progress(progress_ctx, im.done, im.done);
+    for (int e = 0; e < IE_COUNT; e++) {
+        counts->inserted[e] += c.inserted[e];
+        counts->updated[e] += c.updated[e];
+        counts->unchanged[e] += c.unchanged[e];
+        counts->rejected[e] += c.rejected[e];
+    }
+    counts->rejects += c.rejects;
+    counts->unknown_account += c.unknown_account;
+    return 0;
+fail:
+    db_rollback(db);
+    if (!err->msg[0]) {
+        error_set(err, ERR_INTERNAL, "%s: the import stopped", filename ? filename : "-");
+    } else if (!im.fatal) {
+        char copy[sizeof err->msg];
+        snprintf(copy, sizeof copy, "%s", err->msg);
+        error_set(err, err->kind, "%s: %s", filename ? filename : "-", copy);
+    }
+    return -1;
+}
+
+int ingest_import_file(struct db *db, const struct ingest_target *t, enum ingest_format f,
+                       const char *path, const struct ingest_opts *opts, FILE *rejects,
+                       struct ingest_counts *counts, enum ingest_format *detected,
+                       ingest_progress_fn progress, void *progress_ctx, struct error *err)
+{
+    struct buf data = {0};
+    int rc = -1;
+    FILE *in = fopen(path, "rb");
+    struct stat sb;
+    if (!in || fstat(fileno(in), &sb)) {
+        error_set(err, ERR_INVALID, "%s: cannot open: %s", path, strerror(errno));
+        goto done;
+    }
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, in)) > 0)
+        buf_append(&data, chunk, n);
+    if (ferror(in)) {
+        error_set(err, ERR_INVALID, "%s: cannot read: %s", path, strerror(errno));
+        goto done;
+    }
+    struct ingest_opts o = opts ? *opts : (struct ingest_opts){0};
+    if (!o.taken_at)
+        o.taken_at = (int64_t)sb.st_mtime;
+    enum ingest_format used =
+        f == INGEST_AUTO ? ingest_detect(data.data ? data.data : "", data.len, path) : f;
+    if (detected)
+        *detected = used;
+    rc = ingest_import(db, t, used, data.data ? data.data : "", data.len, path, &o, rejects, counts,
+                       progress, progress_ctx, err);
+done:
+    if (in)
+        fclose(in);
+    buf_free(&data);
+    return rc;
+}

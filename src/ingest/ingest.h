@@ -1,0 +1,159 @@
+/* ingest: reads the platforms' real export, API and webhook formats into
+ * records (parsers: no database), and imports records through the model's
+ * idempotent upserts, one transaction per file, with rejects reported. */
+#ifndef KANAL_INGEST_H
+#define KANAL_INGEST_H
+
+#include <stdio.h>
+
+#include "base/base.h"
+#include "db/db.h"
+#include "model/model.h"
+
+enum ingest_format {
+    INGEST_AUTO,
+    INGEST_META_GRAPH,   /* Graph API page feed/posts, comments, page insights */
+    INGEST_META_WEBHOOK, /* object/entry[]/changes[] envelopes, page and instagram */
+    INGEST_INSTAGRAM,    /* Instagram Graph media, comments, insights */
+    INGEST_X_API,        /* X API v2 responses with includes */
+    INGEST_X_ARCHIVE,    /* tweets.js from an X archive */
+    INGEST_YOUTUBE,      /* commentThreads and comments lists */
+    INGEST_MASTODON,     /* an array of status entities */
+    INGEST_CSV,          /* exports read through a column mapping */
+    INGEST_NDJSON,       /* kanal's own schema, docs/ndjson.md */
+    INGEST_FORMAT_COUNT
+};
+/* "meta-graph", "x-archive", ...; INGEST_AUTO is "auto". */
+const char *ingest_format_name(enum ingest_format f);
+/* -1 for an unknown name. */
+int ingest_format_parse(const char *name);
+/* Guesses the format from the first bytes and the file name (may be NULL).
+ * Returns INGEST_AUTO when it cannot tell. */
+enum ingest_format ingest_detect(const char *data, size_t len, const char *filename);
+
+enum ingest_kind {
+    REC_POST,            /* a post; with has_metrics also a metric snapshot */
+    REC_POST_METRICS,    /* a snapshot for a post imported before */
+    REC_POST_STATUS,     /* a post removed/hidden at the platform */
+    REC_MESSAGE,         /* a comment, reply, mention, DM or review */
+    REC_MESSAGE_STATUS,  /* hide / unhide / remove of a message */
+    REC_CHANNEL_METRICS, /* followers, reach, impressions of the account */
+    REC_REJECT,          /* a row that cannot be read: reason */
+};
+
+/* One thing a parser read. Strings are NULL when absent and stay valid only
+ * during the emit call (they point into the parser's document or arena). */
+struct ingest_record {
+    enum ingest_kind kind;
+    char where[128];          /* "line 12" or "$.data[3]": where in the file it came from */
+    const char *platform;     /* facebook, instagram, x, youtube, mastodon, other */
+    const char *account_id;   /* page/account id at the platform (channel lookup) */
+    const char *account_name; /* its handle or name, if the payload says */
+    /* posts */
+    const char *post_id, *body, *format, *permalink, *lang, *link_url;
+    int64_t published_at;
+    bool has_metrics;
+    int64_t taken_at;
+    int64_t metrics[PM_COUNT]; /* -1: not reported */
+    /* Set for X API tweets: a tweet by another account than the channel's is
+     * a mention (or reply) in the inbox, not the organisation's post. */
+    bool foreign_is_message;
+    /* Set for webhook changes, which carry the text but not all an import
+     * stored (a post's permalink, format or link; a comment's media or
+     * author): a post or message kanal has is only given the new text. */
+    bool text_only;
+    const char *reply_to; /* the post or message this one answers */
+    /* messages */
+    const char *msg_id, *msg_kind, *parent_msg_id, *author_name, *author_handle;
+    bool is_own;
+    int64_t created_at;
+    /* status changes: "hidden", "open" (unhide) or "removed" */
+    const char *status;
+    /* channel metrics (taken_at above) */
+    int64_t followers, reach, impressions;
+    const char *reason; /* REC_REJECT */
+};
+
+/* Called for every record; a non-zero return stops the parse (the parser
+ * then returns -1 without touching err). */
+typedef int (*ingest_emit_fn)(void *ctx, const struct ingest_record *rec);
+
+struct csv_mapping;
+
+struct ingest_opts {
+    /* When a metric snapshot's time is not in the payload (API responses,
+     * exports), this is its time: the file's modification time by default,
+     * so the same file twice is the same snapshot. */
+    int64_t taken_at;
+    const struct csv_mapping *mapping; /* INGEST_CSV; NULL: detect by header */
+};
+
+/* Parses a whole file's bytes. Rows that cannot be read are emitted as
+ * REC_REJECT; a file that cannot be read at all returns -1 with err naming
+ * where (line or JSON path) and why. */
+int ingest_parse(enum ingest_format f, const char *data, size_t len, const struct ingest_opts *opts,
+                 ingest_emit_fn emit, void *ctx, struct error *err);
+
+/* ---- CSV mappings (docs/csv-mappings.md) ------------------------------------------ */
+
+/* Parses a mapping file's text; NULL and err naming the line. Free with
+ * csv_mapping_free. */
+struct csv_mapping *csv_mapping_parse(const char *text, size_t len, struct error *err);
+/* The mappings kanal ships: "meta-business-suite", "uci-facebook-metrics".
+ * Owned by kanal; NULL for an unknown name. */
+const struct csv_mapping *csv_mapping_builtin(const char *name);
+void csv_mapping_free(struct csv_mapping *m);
+
+/* ---- text repair ------------------------------------------------------------------ */
+
+/* Meta's exports write UTF-8 bytes as Latin-1 code points ("\u00c3\u00a4"
+ * for "ä"). If s is such mojibake, returns the repaired text in the arena;
+ * otherwise s itself. */
+const char *ingest_fix_mojibake(const char *s, struct arena *a);
+
+/* ---- importing --------------------------------------------------------------------- */
+
+enum ingest_entity { IE_POSTS, IE_METRICS, IE_MESSAGES, IE_CHANNEL_METRICS, IE_COUNT };
+extern const char *const ingest_entity_names[IE_COUNT];
+
+struct ingest_counts {
+    int64_t inserted[IE_COUNT], updated[IE_COUNT], unchanged[IE_COUNT], rejected[IE_COUNT];
+    int64_t rejects;         /* rows rejected before they were an entity */
+    int64_t unknown_account; /* webhook entries for pages no channel has */
+};
+
+struct ingest_target {
+    int64_t workspace_id;
+    int64_t channel_id; /* 0: find or create from the payload's account id */
+    /* With channel_id 0: create a channel for an unknown account (imports),
+     * or skip and count it (webhooks, which must not invent channels). */
+    bool create_channels;
+};
+
+/* Progress, for a bar: records done so far, and for line formats (NDJSON,
+ * CSV) about how many there are in all (0: unknown). May be NULL. */
+typedef void (*ingest_progress_fn)(void *ctx, int64_t done, int64_t total);
+
+/* Imports one file's bytes in one transaction: everything or, on a fatal
+ * error (unreadable file, database failure), nothing. Rejected rows are
+ * counted and written to `rejects` (may be NULL) as
+ * "FILE<TAB>WHERE<TAB>REASON" lines. Returns 0 or -1 with err. */
+int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_format f,
+                  const char *data, size_t len, const char *filename,
+                  const struct ingest_opts *opts, FILE *rejects, struct ingest_counts *counts,
+                  ingest_progress_fn progress, void *progress_ctx, struct error *err);
+
+/* Reads FILE and imports it as above; the default taken_at is its mtime
+ * unless opts->taken_at is set. *detected gets the format used. */
+int ingest_import_file(struct db *db, const struct ingest_target *t, enum ingest_format f,
+                       const char *path, const struct ingest_opts *opts, FILE *rejects,
+                       struct ingest_counts *counts, enum ingest_format *detected,
+                       ingest_progress_fn progress, void *progress_ctx, struct error *err);
+
+/* ---- Meta webhooks ----------------------------------------------------------------- */
+
+/* Checks "sha256=<64 hex>" against HMAC-SHA256(secret, body) in constant
+ * time. */
+bool ingest_meta_signature_ok(const char *header, const char *secret, const char *body, size_t len);
+
+#endif

@@ -1,0 +1,169 @@
+/* instagram: Instagram Graph API answers: media lists (an account's media,
+ * or media fetched by ids as {"ID": {...}}), a media's comments and replies,
+ * mentioned comments, and media or account insights. */
+#include "ingest/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *media_format(json_t *m)
+{
+    const char *type = json_string_value(json_object_get(m, "media_type"));
+    const char *product = json_string_value(json_object_get(m, "media_product_type"));
+    if (product && str_eq(product, "REELS"))
+        return "reel";
+    if (product && str_eq(product, "STORY"))
+        return "story";
+    if (type && str_eq(type, "VIDEO"))
+        return "video";
+    if (type && str_eq(type, "CAROUSEL_ALBUM"))
+        return "carousel";
+    return "photo";
+}
+
+/* A comments list does not name its media, but its paging link does:
+ * ".../v11.0/MEDIA/comments?...". */
+static const char *media_from_paging(struct pctx *pc, json_t *j)
+{
+    static const char *const path[] = {"paging", "next", NULL};
+    const char *next = json_string_value(jpath(j, path));
+    const char *c = next ? strstr(next, "/comments") : NULL;
+    if (!c)
+        return NULL;
+    const char *s = c;
+    while (s > next && s[-1] != '/')
+        s--;
+    return c > s ? arena_strndup(&pc->arena, s, (size_t)(c - s)) : NULL;
+}
+
+/* Where a comment hangs: its media, its parent comment, and for mentions
+ * the account mentioned. Any may be NULL. */
+struct under {
+    const char *media, *parent, *kind, *account;
+};
+
+static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
+{
+    const struct under *u = arg;
+    const char *media = u->media, *parent = u->parent, *kind = u->kind;
+    struct ingest_record r;
+    rec_init(&r, REC_MESSAGE, "%s", where);
+    r.platform = "instagram";
+    r.msg_id = jstr(pc, c, "id");
+    r.body = jstr(pc, c, "text");
+    r.created_at = jtime(c, "timestamp");
+    r.author_handle = jstr(pc, c, "username");
+    r.author_name = r.author_handle;
+    r.account_id = u->account;
+    static const char *const media_path[] = {"media", "id", NULL};
+    json_t *m = jpath(c, media_path);
+    r.post_id = json_is_string(m) ? json_string_value(m) : media;
+    r.parent_msg_id = parent;
+    r.msg_kind = kind ? kind : parent ? "reply" : "comment";
+    if (!r.msg_id)
+        return rec_reject(pc, where, "a comment needs its 'id'");
+    if (!r.created_at)
+        return rec_reject(pc, where, "comment %s: 'timestamp' is missing or not a time", r.msg_id);
+    if (rec_emit(pc, &r))
+        return -1;
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%.90s.replies.data", where);
+    struct under replies = {r.post_id, r.msg_id, NULL, u->account};
+    return each_item(pc, json_object_get(json_object_get(c, "replies"), "data"), prefix, comment,
+                     &replies);
+}
+
+/* A comments list and a media list look alike: comments have text and no
+ * media_type or caption. */
+static bool is_comment(json_t *x)
+{
+    return !json_object_get(x, "media_type") && !json_object_get(x, "caption") &&
+           json_object_get(x, "text");
+}
+
+static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
+{
+    if (!json_is_object(m))
+        return rec_reject(pc, where, "expected a media object");
+    if (is_comment(m)) {
+        struct under u = {arg, NULL, NULL, NULL};
+        return comment(pc, m, where, &u);
+    }
+    struct ingest_record r;
+    rec_init(&r, REC_POST, "%s", where);
+    r.platform = "instagram";
+    r.post_id = jstr(pc, m, "id");
+    r.body = jstr(pc, m, "caption");
+    r.permalink = jstr(pc, m, "permalink");
+    r.published_at = jtime(m, "timestamp");
+    r.format = media_format(m);
+    r.account_id = jstr(pc, json_object_get(m, "owner"), "id");
+    r.account_name = jstr(pc, m, "username");
+    if (!r.post_id)
+        return rec_reject(pc, where, "a media object needs its 'id'");
+    if (!r.published_at)
+        return rec_reject(pc, where, "media %s: 'timestamp' is missing or not a time", r.post_id);
+    r.metrics[PM_REACTIONS] = jcount(m, "like_count");
+    r.metrics[PM_COMMENTS] = jcount(m, "comments_count");
+    if (r.metrics[PM_REACTIONS] >= 0 || r.metrics[PM_COMMENTS] >= 0) {
+        r.has_metrics = true;
+        r.taken_at = pc->opts->taken_at;
+    }
+    if (rec_emit(pc, &r))
+        return -1;
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
+    struct under u = {r.post_id, NULL, NULL, NULL};
+    if (each_item(pc, json_object_get(json_object_get(m, "comments"), "data"), prefix, comment, &u))
+        return -1;
+    json_t *ins = json_object_get(json_object_get(m, "insights"), "data");
+    if (json_is_array(ins))
+        return parse_graph_insights(pc, ins, "instagram", NULL);
+    return 0;
+}
+
+int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error *err)
+{
+    json_t *j = json_doc(data, len, err);
+    if (!j)
+        return -1;
+    int rc = 0;
+    json_t *list = json_object_get(j, "data"), *x;
+    if (!json_is_object(j)) {
+        rc = error_set(err, ERR_INVALID, "$: expected an Instagram Graph API object");
+    } else if (json_is_array(list)) {
+        json_t *first = json_array_get(list, 0);
+        if (json_object_get(first, "period") && json_object_get(first, "name")) {
+            rc = parse_graph_insights(pc, list, "instagram", err);
+        } else {
+            /* A media's comments: the media id is in the paging link. */
+            rc = each_item(pc, list, "$.data", media, (void *)media_from_paging(pc, j));
+        }
+    } else if (json_object_get(j, "mentioned_comment")) {
+        struct under u = {NULL, NULL, "mention", jstr(pc, j, "id")};
+        rc = comment(pc, json_object_get(j, "mentioned_comment"), "$.mentioned_comment", &u);
+    } else if (json_object_get(j, "id") &&
+               (json_object_get(j, "media_type") || json_object_get(j, "timestamp"))) {
+        rc = media(pc, j, "$", NULL);
+    } else if (json_object_get(j, "followers_count")) {
+        struct ingest_record r;
+        rec_init(&r, REC_CHANNEL_METRICS, "$");
+        r.platform = "instagram";
+        r.account_id = jstr(pc, j, "id");
+        r.account_name = jstr(pc, j, "username");
+        r.followers = jcount(j, "followers_count");
+        r.taken_at = pc->opts->taken_at;
+        rc = r.account_id ? rec_emit(pc, &r) : rec_reject(pc, "$", "an account needs its 'id'");
+    } else {
+        /* Media fetched by ids: {"ID": {media}, ...}. */
+        const char *k;
+        json_object_foreach (j, k, x) {
+            char w[128];
+            snprintf(w, sizeof w, "$[\"%.100s\"]", k);
+            if ((rc = media(pc, x, w, NULL)))
+                break;
+        }
+    }
+    json_decref(j);
+    return rc;
+}

@@ -1,0 +1,62 @@
+/* ingest internals: what every parser shares: the context it emits through,
+ * JSON field readers that repair Meta's mojibake and accept counts given as
+ * strings, and the reject helper. Not for other parts. */
+#ifndef KANAL_INGEST_INTERNAL_H
+#define KANAL_INGEST_INTERNAL_H
+
+#include <jansson.h>
+
+#include "ingest/ingest.h"
+
+#define INGEST_MAX_DEPTH 64 /* JSON nesting kanal accepts from outside */
+
+struct pctx {
+    const struct ingest_opts *opts;
+    ingest_emit_fn emit;
+    void *ctx;
+    struct arena arena; /* strings repaired or built while parsing */
+    bool stopped;       /* the emit callback said stop */
+};
+
+/* A record with every metric "not reported" and where set from fmt. */
+void rec_init(struct ingest_record *r, enum ingest_kind kind, const char *fmt, ...)
+    PRINTF_LIKE(3, 4);
+/* Emits r; returns -1 once the callback asked to stop. */
+int rec_emit(struct pctx *pc, const struct ingest_record *r);
+/* Emits a REC_REJECT at `where` with a printf-style reason. */
+int rec_reject(struct pctx *pc, const char *where, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* Member `key` of o as text: strings (repaired), integers as decimal;
+ * NULL if absent or another type. */
+const char *jstr(struct pctx *pc, json_t *o, const char *key);
+/* Member as a count: a non-negative integer, or a string of digits (X's
+ * archive); -1 if absent or not a count. */
+int64_t jcount(json_t *o, const char *key);
+/* Member as an instant: ISO 8601 strings (with "+0000" offsets) or Unix
+ * seconds; 0 if absent or unreadable. */
+int64_t jtime(json_t *o, const char *key);
+/* o.a.b...: nested objects, NULL at the first missing step. */
+json_t *jpath(json_t *o, const char *const *keys);
+/* Calls fn(pc, item, "PREFIX[i]", arg) for every element of `array` (none
+ * if it is not one); stops at the first non-zero return and returns it. */
+typedef int (*ingest_item_fn)(struct pctx *pc, json_t *item, const char *where, void *arg);
+int each_item(struct pctx *pc, json_t *array, const char *prefix, ingest_item_fn fn, void *arg);
+/* Parses a whole document as JSON; -1 and err with line and column. */
+json_t *json_doc(const char *data, size_t len, struct error *err);
+
+/* The parsers, one file each. */
+int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_meta_webhook(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_x_api(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_x_archive(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_youtube(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_ndjson(struct pctx *pc, const char *data, size_t len, struct error *err);
+
+/* Shared by the Graph-shaped formats (Facebook and Instagram): one insights
+ * array ({data:[{name, period, values:[{value,end_time}], id}]}). */
+int parse_graph_insights(struct pctx *pc, json_t *data, const char *platform, struct error *err);
+
+#endif

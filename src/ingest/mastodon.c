@@ -1,0 +1,120 @@
+/* mastodon: an array of Mastodon status entities, as GET
+ * /api/v1/accounts/:id/statuses or a timeline answers. The account's own
+ * statuses are posts; other accounts' statuses (replies, mentions) go to the
+ * inbox. Content is HTML and is turned into plain text. */
+#include "ingest/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Mastodon's content is a small HTML subset: paragraphs, line breaks,
+ * links and spans. Tags are dropped, blocks become newlines, and the five
+ * entities Mastodon writes are decoded. */
+static const char *html_text(struct pctx *pc, const char *html)
+{
+    if (!html)
+        return NULL;
+    struct buf b = {0};
+    for (const char *p = html; *p;) {
+        if (*p == '<') {
+            const char *e = strchr(p, '>');
+            if (!e)
+                break;
+            /* Paragraphs are separated by a blank line, <br> is a newline;
+             * nothing is added at the very end. */
+            bool more = e[1] != '\0';
+            if (str_starts_with(p, "<br") && more)
+                buf_putc(&b, '\n');
+            if (str_starts_with(p, "</p>") && more)
+                buf_puts(&b, "\n\n");
+            p = e + 1;
+            continue;
+        }
+        static const struct {
+            const char *ent, *ch;
+        } ents[] = {{"&amp;", "&"},   {"&lt;", "<"},  {"&gt;", ">"},
+                    {"&quot;", "\""}, {"&#39;", "'"}, {"&apos;", "'"}};
+        bool done = false;
+        for (size_t i = 0; i < ARRAY_LEN(ents) && !done; i++) {
+            if (str_starts_with(p, ents[i].ent)) {
+                buf_puts(&b, ents[i].ch);
+                p += strlen(ents[i].ent);
+                done = true;
+            }
+        }
+        if (!done)
+            buf_putc(&b, *p++);
+    }
+    const char *out = arena_strdup(&pc->arena, b.data ? b.data : "");
+    buf_free(&b);
+    return out;
+}
+
+static int status(struct pctx *pc, json_t *s, const char *where, void *arg)
+{
+    if (!json_is_object(s))
+        return rec_reject(pc, where, "expected a status object");
+    json_t *acct = json_object_get(s, "account");
+    struct ingest_record r;
+    rec_init(&r, REC_POST, "%s", where);
+    r.platform = "mastodon";
+    r.foreign_is_message = true;
+    r.post_id = jstr(pc, s, "id");
+    r.published_at = jtime(s, "created_at");
+    r.created_at = r.published_at;
+    r.body = html_text(pc, jstr(pc, s, "content"));
+    const char *spoiler = jstr(pc, s, "spoiler_text");
+    if (spoiler && *spoiler)
+        r.body = arena_printf(&pc->arena, "%s\n\n%s", spoiler, r.body ? r.body : "");
+    r.permalink = jstr(pc, s, "url");
+    r.lang = jstr(pc, s, "language");
+    if (r.lang && strlen(r.lang) > 8)
+        r.lang = NULL;
+    r.account_id = jstr(pc, acct, "id");
+    r.account_name = jstr(pc, acct, "acct");
+    r.author_handle = r.account_name;
+    r.author_name = jstr(pc, acct, "display_name");
+    r.reply_to = jstr(pc, s, "in_reply_to_id");
+    if (!r.post_id)
+        return rec_reject(pc, where, "a status needs its 'id'");
+    if (!r.published_at)
+        return rec_reject(pc, where, "status %s: 'created_at' is missing or not a time", r.post_id);
+    if (!r.account_id)
+        return rec_reject(pc, where, "status %s: 'account.id' is missing", r.post_id);
+    json_t *media = json_object_get(s, "media_attachments");
+    const char *type = json_string_value(json_object_get(json_array_get(media, 0), "type"));
+    r.format = "status";
+    if (type)
+        r.format = json_array_size(media) > 1 ? "carousel"
+                   : str_eq(type, "image")    ? "photo"
+                                              : "video";
+    const char *card = jstr(pc, json_object_get(s, "card"), "url");
+    if (card) {
+        r.link_url = card;
+        if (str_eq(r.format, "status"))
+            r.format = "link";
+    }
+    r.has_metrics = true;
+    r.taken_at = pc->opts->taken_at;
+    r.metrics[PM_REACTIONS] = jcount(s, "favourites_count");
+    r.metrics[PM_SHARES] = jcount(s, "reblogs_count");
+    r.metrics[PM_COMMENTS] = jcount(s, "replies_count");
+    return rec_emit(pc, &r);
+}
+
+int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *err)
+{
+    json_t *j = json_doc(data, len, err);
+    if (!j)
+        return -1;
+    int rc = 0;
+    if (json_is_object(j)) {
+        rc = status(pc, j, "$", NULL);
+    } else if (json_is_array(j)) {
+        rc = each_item(pc, j, "$", status, NULL);
+    } else {
+        rc = error_set(err, ERR_INVALID, "$: expected an array of Mastodon statuses");
+    }
+    json_decref(j);
+    return rc;
+}

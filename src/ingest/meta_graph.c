@@ -1,0 +1,259 @@
+/* meta_graph: Facebook Graph API answers saved to files: a page's feed or
+ * posts (with reaction, comment and share summaries), a post's comments,
+ * single posts, comments and pages, and insights. Each paging file is read
+ * on its own; the ids make pages of one list import idempotently. */
+#include "ingest/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The value of query parameter `name` in url, and its length; NULL if none. */
+static const char *query_param(const char *url, const char *name, int *len)
+{
+    size_t n = strlen(name);
+    for (const char *p = strchr(url, '?'); p; p = strchr(p + 1, '&')) {
+        if (strncmp(p + 1, name, n) == 0 && p[1 + n] == '=') {
+            *len = (int)strcspn(p + 2 + n, "&#");
+            return *len ? p + 2 + n : NULL;
+        }
+    }
+    return NULL;
+}
+
+/* "https://www.facebook.com/PAGE/posts/POST/?comment_id=C[&reply_comment_id=R]":
+ * PAGE, PAGE_POST, and the comment as Graph spells its id, POST_C (or POST_R
+ * for a reply, whose parent is then POST_C). Any part may come back NULL. */
+static void ids_from_permalink(struct pctx *pc, const char *url, const char **page,
+                               const char **post, const char **comment, const char **parent)
+{
+    *page = *post = *comment = *parent = NULL;
+    const char *p = url ? strstr(url, "facebook.com/") : NULL;
+    if (!p)
+        return;
+    p += strlen("facebook.com/");
+    size_t pl = strcspn(p, "/?");
+    if (pl == 0 || p[pl] != '/')
+        return;
+    *page = arena_strndup(&pc->arena, p, pl);
+    const char *q = strstr(p + pl, "/posts/");
+    if (!q)
+        return;
+    q += strlen("/posts/");
+    int ql = (int)strcspn(q, "/?");
+    if (!ql)
+        return;
+    *post = arena_printf(&pc->arena, "%s_%.*s", *page, ql, q);
+    int cl, rl;
+    const char *c = query_param(url, "comment_id", &cl),
+               *r = query_param(url, "reply_comment_id", &rl);
+    if (c)
+        *comment = arena_printf(&pc->arena, "%.*s_%.*s", ql, q, cl, c);
+    if (r && *comment) {
+        *parent = *comment;
+        *comment = arena_printf(&pc->arena, "%.*s_%.*s", ql, q, rl, r);
+    }
+}
+
+static int64_t summary_total(json_t *o, const char *key)
+{
+    static const char *const path[] = {"summary", "total_count", NULL};
+    json_t *v = jpath(json_object_get(o, key), path);
+    return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+static const char *post_format(json_t *item)
+{
+    const char *st = json_string_value(json_object_get(item, "status_type"));
+    static const char *const att_path[] = {"attachments", "data", NULL};
+    json_t *att = json_array_get(jpath(item, att_path), 0);
+    const char *type = json_string_value(json_object_get(att, "media_type"));
+    if (!type)
+        type = json_string_value(json_object_get(item, "type"));
+    if (st && strstr(st, "video"))
+        return "video";
+    if (type && (str_eq(type, "video") || strstr(type, "video_")))
+        return "video";
+    if (type && str_eq(type, "album"))
+        return "carousel";
+    if ((st && strstr(st, "photo")) || (type && str_eq(type, "photo")))
+        return "photo";
+    if ((st && str_eq(st, "shared_story")) ||
+        (type && (str_eq(type, "link") || str_eq(type, "share"))))
+        return "link";
+    return "status";
+}
+
+static bool is_comment(json_t *item)
+{
+    const char *url = json_string_value(json_object_get(item, "permalink_url"));
+    return json_object_get(item, "like_count") || json_object_get(item, "comment_count") ||
+           json_object_get(item, "parent") || (url && strstr(url, "comment_id="));
+}
+
+/* What a nested comments list hangs under. */
+struct under {
+    const char *post_id, *parent_id;
+};
+
+static int comment(struct pctx *pc, json_t *c, const char *where, const char *post_id,
+                   const char *parent_id);
+
+static int comment_item(struct pctx *pc, json_t *c, const char *where, void *arg)
+{
+    const struct under *u = arg;
+    return comment(pc, c, where, u->post_id, u->parent_id);
+}
+
+/* The comments (or replies) fetched with a post or comment: X{comments}. */
+static int nested_comments(struct pctx *pc, json_t *owner, const char *where, const char *post_id,
+                           const char *parent_id)
+{
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
+    struct under u = {post_id, parent_id};
+    return each_item(pc, json_object_get(json_object_get(owner, "comments"), "data"), prefix,
+                     comment_item, &u);
+}
+
+static int comment(struct pctx *pc, json_t *c, const char *where, const char *post_id,
+                   const char *parent_id)
+{
+    const char *page, *post, *cid, *cparent;
+    ids_from_permalink(pc, jstr(pc, c, "permalink_url"), &page, &post, &cid, &cparent);
+    struct ingest_record r;
+    rec_init(&r, REC_MESSAGE, "%s", where);
+    r.platform = "facebook";
+    r.msg_id = jstr(pc, c, "id");
+    if (!r.msg_id)
+        r.msg_id = cid;
+    r.post_id = post_id ? post_id : post;
+    r.account_id = page;
+    if (!r.account_id && r.post_id && strchr(r.post_id, '_'))
+        r.account_id = arena_strndup(&pc->arena, r.post_id, strcspn(r.post_id, "_"));
+    static const char *const parent_path[] = {"parent", "id", NULL};
+    json_t *parent = jpath(c, parent_path);
+    r.parent_msg_id = json_is_string(parent) ? json_string_value(parent) : parent_id;
+    if (!r.parent_msg_id)
+        r.parent_msg_id = cparent;
+    r.msg_kind = r.parent_msg_id ? "reply" : "comment";
+    r.body = jstr(pc, c, "message");
+    r.created_at = jtime(c, "created_time");
+    json_t *from = json_object_get(c, "from");
+    r.author_name = jstr(pc, from, "name");
+    r.author_handle = jstr(pc, from, "id");
+    r.is_own = r.author_handle && r.account_id && str_eq(r.author_handle, r.account_id);
+    if (!r.msg_id)
+        return rec_reject(pc, where,
+                          "a comment needs an 'id' or a 'permalink_url' with comment_id");
+    if (!r.created_at)
+        return rec_reject(pc, where, "comment %s: 'created_time' is missing or not a time",
+                          r.msg_id);
+    if (rec_emit(pc, &r))
+        return -1;
+    return nested_comments(pc, c, where, r.post_id, r.msg_id);
+}
+
+static int post(struct pctx *pc, json_t *p, const char *where)
+{
+    struct ingest_record r;
+    rec_init(&r, REC_POST, "%s", where);
+    r.platform = "facebook";
+    r.post_id = jstr(pc, p, "id");
+    if (!r.post_id)
+        return rec_reject(pc, where, "a post needs its 'id'");
+    r.published_at = jtime(p, "created_time");
+    if (!r.published_at) /* live videos say creation_time */
+        r.published_at = jtime(p, "creation_time");
+    if (!r.published_at)
+        return rec_reject(pc, where, "post %s: 'created_time' is missing or not a time", r.post_id);
+    const char *us = strchr(r.post_id, '_');
+    if (us)
+        r.account_id = arena_strndup(&pc->arena, r.post_id, (size_t)(us - r.post_id));
+    json_t *from = json_object_get(p, "from");
+    if (from) {
+        r.account_id = jstr(pc, from, "id");
+        r.account_name = jstr(pc, from, "name");
+    }
+    r.body = jstr(pc, p, "message");
+    if (!r.body) {
+        const char *title = jstr(pc, p, "title"), *desc = jstr(pc, p, "description");
+        r.body = title && desc ? arena_printf(&pc->arena, "%s\n\n%s", title, desc)
+                 : title       ? title
+                               : desc;
+    }
+    r.permalink = jstr(pc, p, "permalink_url");
+    if (r.permalink && r.permalink[0] == '/') /* live videos: relative to facebook.com */
+        r.permalink = arena_printf(&pc->arena, "https://www.facebook.com%s", r.permalink);
+    r.format = json_object_get(p, "live_views") ? "live" : post_format(p);
+    static const char *const link_path[] = {"attachments", "data", NULL};
+    json_t *att = json_array_get(jpath(p, link_path), 0);
+    if (str_eq(r.format, "link"))
+        r.link_url = jstr(pc, att, "unshimmed_url");
+    r.metrics[PM_REACTIONS] = summary_total(p, "reactions");
+    if (r.metrics[PM_REACTIONS] < 0)
+        r.metrics[PM_REACTIONS] = summary_total(p, "likes");
+    r.metrics[PM_COMMENTS] = summary_total(p, "comments");
+    r.metrics[PM_SHARES] = jcount(json_object_get(p, "shares"), "count");
+    if (json_object_get(p, "reactions") || json_object_get(p, "comments") ||
+        json_object_get(p, "shares")) {
+        /* Graph leaves out "shares" for a post nobody shared. */
+        if (r.metrics[PM_SHARES] < 0)
+            r.metrics[PM_SHARES] = 0;
+        r.has_metrics = true;
+        r.taken_at = pc->opts->taken_at;
+    }
+    if (rec_emit(pc, &r))
+        return -1;
+    const char *post_id = r.post_id;
+    json_t *ins = json_object_get(json_object_get(p, "insights"), "data");
+    if (json_is_array(ins) && parse_graph_insights(pc, ins, "facebook", NULL))
+        return -1;
+    return nested_comments(pc, p, where, post_id, NULL);
+}
+
+static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
+{
+    if (!json_is_object(x))
+        return rec_reject(pc, where, "expected an object");
+    return is_comment(x) ? comment(pc, x, where, NULL, NULL) : post(pc, x, where);
+}
+
+int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error *err)
+{
+    json_t *j = json_doc(data, len, err);
+    if (!j)
+        return -1;
+    int rc = 0;
+    json_t *list = json_object_get(j, "data");
+    if (!json_is_object(j)) {
+        rc = error_set(err, ERR_INVALID, "$: expected a Graph API object");
+    } else if (json_is_array(list)) {
+        json_t *first = json_array_get(list, 0);
+        if (json_object_get(first, "period") && json_object_get(first, "name")) {
+            rc = parse_graph_insights(pc, list, "facebook", err);
+        } else {
+            rc = each_item(pc, list, "$.data", item, NULL);
+        }
+    } else if (json_object_get(j, "fan_count") || json_object_get(j, "followers_count")) {
+        struct ingest_record r;
+        rec_init(&r, REC_CHANNEL_METRICS, "$");
+        r.platform = "facebook";
+        r.account_id = jstr(pc, j, "id");
+        r.account_name = jstr(pc, j, "username");
+        if (!r.account_name)
+            r.account_name = jstr(pc, j, "name");
+        r.followers = jcount(j, "followers_count");
+        if (r.followers < 0)
+            r.followers = jcount(j, "fan_count");
+        r.taken_at = pc->opts->taken_at;
+        rc = r.account_id ? rec_emit(pc, &r) : rec_reject(pc, "$", "a page needs its 'id'");
+    } else if (json_object_get(j, "id")) {
+        rc = item(pc, j, "$", NULL);
+    } else {
+        rc = error_set(err, ERR_INVALID,
+                       "$: neither a list ('data') nor a post, comment or page; is this a Graph "
+                       "API answer?");
+    }
+    json_decref(j);
+    return rc;
+}

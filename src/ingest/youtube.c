@@ -1,0 +1,114 @@
+/* youtube: YouTube Data API v3 lists saved to files: commentThreads (top
+ * comments with their replies), comments (replies by parent) and channels
+ * (subscriber counts). Videos are the posts comments belong to. */
+#include "ingest/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* What a comment hangs under when the comment itself does not say. */
+struct under {
+    const char *video, *channel, *parent;
+};
+
+static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
+{
+    static const struct under none;
+    const struct under *u = arg ? arg : &none;
+    const char *video = u->video, *channel = u->channel, *parent = u->parent;
+    json_t *s = json_object_get(c, "snippet");
+    struct ingest_record r;
+    rec_init(&r, REC_MESSAGE, "%s", where);
+    r.platform = "youtube";
+    r.msg_id = jstr(pc, c, "id");
+    r.body = jstr(pc, s, "textOriginal");
+    if (!r.body)
+        r.body = jstr(pc, s, "textDisplay");
+    r.author_name = jstr(pc, s, "authorDisplayName");
+    r.author_handle = jstr(pc, json_object_get(s, "authorChannelId"), "value");
+    r.created_at = jtime(s, "publishedAt");
+    r.post_id = jstr(pc, s, "videoId");
+    if (!r.post_id)
+        r.post_id = video;
+    r.account_id = jstr(pc, s, "channelId");
+    if (!r.account_id)
+        r.account_id = channel;
+    r.parent_msg_id = jstr(pc, s, "parentId");
+    if (!r.parent_msg_id)
+        r.parent_msg_id = parent;
+    r.msg_kind = r.parent_msg_id ? "reply" : "comment";
+    r.is_own = r.author_handle && r.account_id && str_eq(r.author_handle, r.account_id);
+    if (!r.msg_id)
+        return rec_reject(pc, where, "a comment needs its 'id'");
+    if (!r.created_at)
+        return rec_reject(pc, where, "comment %s: snippet.publishedAt is missing or not a time",
+                          r.msg_id);
+    return rec_emit(pc, &r);
+}
+
+static int thread(struct pctx *pc, json_t *t, const char *where, void *arg)
+{
+    json_t *s = json_object_get(t, "snippet");
+    json_t *top = json_object_get(s, "topLevelComment");
+    const char *video = jstr(pc, s, "videoId");
+    const char *channel = jstr(pc, s, "channelId");
+    char w[128];
+    snprintf(w, sizeof w, "%.90s.snippet.topLevelComment", where);
+    if (!json_is_object(top))
+        return rec_reject(pc, where, "a comment thread needs snippet.topLevelComment");
+    struct under u = {video, channel, NULL};
+    if (comment(pc, top, w, &u))
+        return -1;
+    u.parent = jstr(pc, top, "id");
+    snprintf(w, sizeof w, "%.90s.replies.comments", where);
+    return each_item(pc, json_object_get(json_object_get(t, "replies"), "comments"), w, comment,
+                     &u);
+}
+
+static int channel_stats(struct pctx *pc, json_t *c, const char *where, void *arg)
+{
+    struct ingest_record r;
+    rec_init(&r, REC_CHANNEL_METRICS, "%s", where);
+    r.platform = "youtube";
+    r.account_id = jstr(pc, c, "id");
+    r.account_name = jstr(pc, json_object_get(c, "snippet"), "customUrl");
+    if (!r.account_name)
+        r.account_name = jstr(pc, json_object_get(c, "snippet"), "title");
+    r.followers = jcount(json_object_get(c, "statistics"), "subscriberCount");
+    r.taken_at = pc->opts->taken_at;
+    if (!r.account_id)
+        return rec_reject(pc, where, "a channel needs its 'id'");
+    return r.followers < 0 ? 0 : rec_emit(pc, &r);
+}
+
+static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
+{
+    const char *k = json_string_value(json_object_get(x, "kind"));
+    if (!k)
+        return rec_reject(pc, where, "an item needs its 'kind'");
+    if (str_eq(k, "youtube#commentThread"))
+        return thread(pc, x, where, NULL);
+    if (str_eq(k, "youtube#comment"))
+        return comment(pc, x, where, NULL);
+    if (str_eq(k, "youtube#channel"))
+        return channel_stats(pc, x, where, NULL);
+    return rec_reject(pc, where, "items of kind '%.40s' are not imported", k);
+}
+
+int parse_youtube(struct pctx *pc, const char *data, size_t len, struct error *err)
+{
+    json_t *j = json_doc(data, len, err);
+    if (!j)
+        return -1;
+    int rc = 0;
+    const char *kind = json_string_value(json_object_get(j, "kind"));
+    json_t *items = json_object_get(j, "items");
+    if (!kind || !json_is_array(items)) {
+        rc = error_set(err, ERR_INVALID, "$: a YouTube list answer has 'kind' and 'items'");
+        goto done;
+    }
+    rc = each_item(pc, items, "$.items", item, NULL);
+done:
+    json_decref(j);
+    return rc;
+}

@@ -1,0 +1,248 @@
+"""`kanal import` and the Meta webhook as operators and Meta use them, on
+SQLite and PostgreSQL: idempotent re-imports, snapshots over time, rejects
+with where and why, whole files rolled back on a fatal error, and webhook
+signatures, handshakes and hide/edit/remove."""
+import hashlib
+import hmac
+import json
+import os
+
+from conftest import SHARED_DATA, Server, add_users, run_kanal
+
+FEED = os.path.join(SHARED_DATA, "meta", "graph", "posts_feeds_default_fields_p1.json")
+HOOKS = os.path.join(SHARED_DATA, "meta", "webhooks")
+SECRET = "app-secret-for-tests"
+VERIFY = "verify-me"
+
+
+def imp(db_url, *args, check=False, cwd=None):
+    return run_kanal("import", "--db", db_url, *args, check=check, cwd=cwd)
+
+
+def test_import_help_and_usage():
+    assert run_kanal("import", "--help").stdout.startswith("usage: kanal import")
+    p = run_kanal("import", "--format", "nope", "x", check=False)
+    assert p.returncode == 2 and "unknown --format" in p.stderr
+    p = run_kanal("import", check=False)
+    assert p.returncode == 2
+
+
+def test_import_twice_changes_nothing(db_url, tmp_path):
+    first = imp(db_url, FEED, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "detected format meta-graph" in first.stdout
+    assert "posts: 5 inserted, 0 updated, 0 unchanged, 0 rejected" in first.stdout
+    assert "metric snapshots: 5 inserted" in first.stdout
+    again = imp(db_url, FEED, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "posts: 0 inserted, 0 updated, 5 unchanged, 0 rejected" in again.stdout
+    assert "metric snapshots: 0 inserted, 0 updated, 5 unchanged, 0 rejected" in again.stdout
+
+
+def test_newer_snapshot_is_a_new_snapshot_not_a_new_post(db_url, tmp_path):
+    p = imp(db_url, "--taken-at", "2024-05-01T12:00:00Z", FEED, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    # The same posts a day later, one with more reactions.
+    data = json.load(open(FEED))
+    data["data"][0]["reactions"]["summary"]["total_count"] += 40
+    later = tmp_path / "feed-later.json"
+    later.write_text(json.dumps(data))
+    p = imp(db_url, "--taken-at", "2024-05-02T12:00:00Z", str(later), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "posts: 0 inserted, 0 updated, 5 unchanged" in p.stdout
+    assert "metric snapshots: 5 inserted, 0 updated, 0 unchanged" in p.stdout
+
+
+def test_bad_rows_are_rejected_with_line_and_reason(db_url, tmp_path):
+    nd = tmp_path / "mixed.ndjson"
+    nd.write_text(
+        '{"type":"post","platform":"facebook","account_id":"77","id":"p1",'
+        '"published_at":"2024-01-02T03:04:05Z","body":"ok","metrics":{"reach":5}}\n'
+        '{"type":"post","platform":"facebook","account_id":"77","id":"p2"}\n'
+        'this is not json\n'
+        '{"type":"message","platform":"facebook","account_id":"77","id":"m1","post_id":"p1",'
+        '"created_at":"2024-01-02T05:00:00Z","body":"Hej!"}\n')
+    rejects = tmp_path / "rej.tsv"
+    p = imp(db_url, "--rejects", str(rejects), str(nd), cwd=tmp_path)
+    assert p.returncode == 3, (p.stdout, p.stderr)
+    assert "2 rows rejected" in p.stderr
+    assert "posts: 1 inserted" in p.stdout and "messages: 1 inserted" in p.stdout
+    lines = rejects.read_text().splitlines()
+    assert len(lines) == 2
+    f, where, reason = lines[0].split("\t")
+    assert f == str(nd) and where == "line 2" and "published_at" in reason
+    assert lines[1].split("\t")[1] == "line 3" and "not valid JSON" in lines[1]
+    # Without --rejects they land in the current directory.
+    p = imp(db_url, str(nd), cwd=tmp_path)
+    assert p.returncode == 3
+    assert (tmp_path / "import-rejects.tsv").exists()
+
+
+def test_a_fatal_error_stores_nothing_from_that_file(db_url, tmp_path):
+    good = ('{"type":"post","platform":"x","account_id":"5","id":"t1",'
+            '"published_at":"2024-01-01T00:00:00Z"}\n')
+    bad = tmp_path / "bad.ndjson"
+    # The second post names no account, so kanal cannot tell its channel.
+    bad.write_text(good + '{"type":"post","platform":"x","id":"t2","published_at":"2024-01-01"}\n')
+    ok = tmp_path / "ok.ndjson"
+    ok.write_text(good)
+    p = imp(db_url, str(bad), str(ok), cwd=tmp_path)
+    assert p.returncode == 1
+    assert f"{bad}: line 2:" in p.stderr and "--channel" in p.stderr
+    assert "nothing from this file was stored" in p.stderr
+    # The good file still imported, and t1 was new to it: bad.ndjson left nothing.
+    assert "posts: 1 inserted" in p.stdout
+
+
+def test_csv_with_the_uci_mapping(db_url, tmp_path):
+    csv = os.path.join(SHARED_DATA, "metrics", "uci-facebook-metrics.csv")
+    # This layout names no page, so the file cannot pick its channel itself.
+    p = imp(db_url, csv, cwd=tmp_path)
+    assert p.returncode == 1 and "--channel" in p.stderr
+    nd = tmp_path / "page.ndjson"
+    nd.write_text('{"type":"channel_metrics","platform":"facebook","account_id":"139441",'
+                  '"account_name":"brand","followers":139441}\n')
+    assert imp(db_url, str(nd), cwd=tmp_path).returncode == 0
+    p = imp(db_url, "--channel", "1", "--mapping", "uci-facebook-metrics", csv, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "detected format csv" in p.stdout
+    assert "posts: 500 inserted" in p.stdout and "metric snapshots: 500 inserted" in p.stdout
+
+
+def test_x_archive_and_mastodon_into_a_channel(db_url, tmp_path):
+    archive = tmp_path / "tweets.js"
+    archive.write_text(
+        'window.YTD.tweets.part0 = [ {\n  "tweet" : {\n    "id_str" : "1050118621198921728",\n'
+        '    "full_text" : "Ny rapport om pensionerna",\n'
+        '    "created_at" : "Wed Oct 10 20:19:24 +0000 2018",\n'
+        '    "favorite_count" : "3", "retweet_count" : "1", "lang" : "sv"\n  }\n} ]\n')
+    # An archive does not name its account: without --channel nothing is stored.
+    p = imp(db_url, str(archive), cwd=tmp_path)
+    assert p.returncode == 1 and "--channel" in p.stderr
+    assert "detected format x-archive" in p.stdout
+    # Channels from account ids: one for X, one for Mastodon.
+    nd = tmp_path / "accounts.ndjson"
+    nd.write_text('{"type":"channel_metrics","platform":"x","account_id":"11",'
+                  '"account_name":"verket","followers":10}\n'
+                  '{"type":"channel_metrics","platform":"mastodon","account_id":"42",'
+                  '"account_name":"verket@mastodon.example","followers":5}\n')
+    p = imp(db_url, str(nd), cwd=tmp_path)
+    assert p.returncode == 0 and "channel metrics: 2 inserted" in p.stdout, p.stdout
+    p = imp(db_url, "--channel", "1", str(archive), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "posts: 1 inserted" in p.stdout and "metric snapshots: 1 inserted" in p.stdout
+    assert "\r" not in p.stderr  # no progress bar when stderr is not a terminal
+    statuses = tmp_path / "statuses.json"
+    statuses.write_text(json.dumps([
+        {"id": "109", "created_at": "2024-02-01T10:00:00.000Z", "content": "<p>V\u00e4lkommen</p>",
+         "account": {"id": "42", "acct": "verket"}, "replies_count": 1, "reblogs_count": 2,
+         "favourites_count": 3, "media_attachments": []},
+        {"id": "110", "created_at": "2024-02-01T11:00:00.000Z", "in_reply_to_id": "109",
+         "content": "<p>Tack!</p>", "account": {"id": "7", "acct": "anna@example.social"},
+         "media_attachments": []}]))
+    p = imp(db_url, "--channel", "2", str(statuses), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "detected format mastodon" in p.stdout
+    # The account's own status is a post; the reply is a comment in the inbox.
+    assert "posts: 1 inserted" in p.stdout and "messages: 1 inserted" in p.stdout
+
+
+# ---- webhooks ----------------------------------------------------------------------------
+
+def sign(body):
+    return "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+def hook_body(name, **changes):
+    data = json.load(open(os.path.join(HOOKS, name)))
+    data["entry"][0]["changes"][0]["value"].update(changes)
+    # Meta escapes non-ASCII; the signature covers these exact bytes.
+    return json.dumps(data, ensure_ascii=True).encode()
+
+
+def post_hook(c, body, signature="default"):
+    h = {"Content-Type": "application/json"}
+    if signature == "default":
+        h["X-Hub-Signature-256"] = sign(body)
+    elif signature is not None:
+        h["X-Hub-Signature-256"] = signature
+    return c.request("POST", "/hooks/meta", raw=body, headers=h)
+
+
+def hook_server(db_url, tmp_path, secret=True):
+    run_kanal("migrate", "--db", db_url)
+    add_users(db_url)
+    args = ["--meta-app-secret", SECRET, "--meta-verify-token", VERIFY] if secret else []
+    return Server(db_url, str(tmp_path), extra_args=args)
+
+
+def messages(admin, ws):
+    r = admin.get(f"/api/v1/workspaces/{ws}/messages?limit=200")
+    assert r.status == 200, r
+    return {m["platform_id"]: m for m in r.json()["items"]}
+
+
+def test_webhook_handshake_signature_and_changes(db_url, tmp_path):
+    s = hook_server(db_url, tmp_path)
+    try:
+        c = s.client()
+        r = c.get(f"/hooks/meta?hub.mode=subscribe&hub.verify_token={VERIFY}&hub.challenge=1158201444")
+        assert r.status == 200 and r.body == "1158201444"
+        r = c.get("/hooks/meta?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1")
+        assert r.status == 403
+        admin = s.client()
+        assert admin.login("admin@example.org").status == 201
+        ws = admin.post("/api/v1/workspaces", {"name": "Verket", "slug": "verket"}).json()["id"]
+        r = admin.post(f"/api/v1/workspaces/{ws}/channels",
+                       {"platform": "facebook", "handle": "verket", "name": "Verket",
+                        "platform_id": "1234567890321"})
+        assert r.status == 201, r
+        cid = "900728623356296_900744590021366"
+        add = hook_body("feed-comment-edited-25.json", message="F\u00f6rsta versionen")
+        assert post_hook(c, add, signature=None).status == 401
+        assert post_hook(c, add, signature=sign(add + b" ")).status == 403
+        assert post_hook(c, add, signature="sha256=" + "0" * 64).status == 403
+        assert not messages(admin, ws)
+        r = post_hook(c, add)
+        assert r.status == 200, r
+        m = messages(admin, ws)[cid]
+        assert m["body"] == "F\u00f6rsta versionen" and m["status"] == "open"
+        # The desk assigns it; an edit at Meta changes the text, not that.
+        r = admin.patch(f"/api/v1/workspaces/{ws}/messages/{m['id']}", {"status": "assigned"})
+        assert r.status == 200, r
+        assert post_hook(c, hook_body("feed-comment-edited-25.json", message="Andra")).status == 200
+        m = messages(admin, ws)[cid]
+        assert m["body"] == "Andra" and m["status"] == "assigned"
+        assert post_hook(c, hook_body("feed-comment-hide.json")).status == 200
+        assert messages(admin, ws)[cid]["status"] == "hidden"
+        assert post_hook(c, hook_body("feed-comment-unhide.json")).status == 200
+        assert messages(admin, ws)[cid]["status"] == "open"
+        rm = hook_body("feed-comment-remove-25.json", comment_id=cid)
+        assert post_hook(c, rm).status == 200
+        assert messages(admin, ws)[cid]["status"] == "removed"
+        # Sending the same change again is harmless (Meta retries).
+        assert post_hook(c, rm).status == 200
+        # A page no channel has: 200, so Meta does not retry forever, and nothing stored.
+        other = hook_body("feed-comment-add-25.json")
+        other = other.replace(b'"1234567890321"', b'"555"')
+        r = post_hook(c, other)
+        assert r.status == 200 and r.json()["unknown_account"] == 1
+        # Not a webhook at all.
+        assert post_hook(c, b'{"hello": 1}').status == 400
+    finally:
+        code, log = s.stop()
+    assert code == 0, log
+
+
+def test_webhook_without_a_secret_says_so(db_url, tmp_path):
+    s = hook_server(db_url, tmp_path, secret=False)
+    try:
+        c = s.client()
+        body = hook_body("feed-comment-add-25.json")
+        r = post_hook(c, body)
+        assert r.status == 503 and "--meta-app-secret" in r.body
+        r = c.get("/hooks/meta?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1")
+        assert r.status == 503
+    finally:
+        code, log = s.stop()
+    assert code == 0, log

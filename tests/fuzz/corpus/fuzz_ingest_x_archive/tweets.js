@@ -1,0 +1,1 @@
+window.YTD.tweets.part0 = [{"tweet":{"id_str":"1","full_text":"t","created_at":"Wed Oct 10 20:19:24 +0000 2018","favorite_count":"3","retweet_count":"1","entities":{"urls":[{"expanded_url":"https://e.org"}]},"extended_entities":{"media":[{"type":"photo"},{"type":"photo"}]}}}]
