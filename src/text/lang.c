@@ -78,6 +78,18 @@ static void letter_cues(const char *w, size_t n, double *score)
     score[LANG_SV] += sv;
     score[LANG_FI] += fi;
     score[LANG_EN] += en;
+    /* Every ending above ends in one of these bytes (0xA4: the end of ä). */
+    switch (n ? (unsigned char)w[n - 1] : 0) {
+    case 'a':
+    case 0xA4:
+    case 'i':
+    case 'n':
+    case 'e':
+    case 't':
+        break;
+    default:
+        return;
+    }
     for (size_t i = 0; i < ARRAY_LEN(fi_endings); i++)
         if (ends_with(w, n, fi_endings[i])) {
             score[LANG_FI] += 0.3;
