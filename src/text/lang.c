@@ -42,18 +42,32 @@ static bool ends_with(const char *s, size_t n, struct suffix x)
     return memcmp(s + n - x.n, x.s, x.n) == 0;
 }
 
+static bool ends_in(const char *w, size_t n, const struct suffix *x, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (ends_with(w, n, x[i]))
+            return true;
+    return false;
+}
+
 /* Letter evidence of one word, added to score[]. */
 static void letter_cues(const char *w, size_t n, double *score)
 {
-    static const struct suffix fi_endings[] = {
-        SUF("ssa"), SUF("ssä"), SUF("sta"), SUF("stä"), SUF("lla"), SUF("llä"),
-        SUF("lta"), SUF("ltä"), SUF("ksi"), SUF("nen"), SUF("kin"), SUF("han"),
-        SUF("hän"), SUF("mme"), SUF("tte"), SUF("vat"), SUF("vät"), SUF("aan"),
-        SUF("ään"), SUF("ttä"), SUF("nna"), SUF("nnä"), SUF("eet"), SUF("iin"),
-    };
-    static const struct suffix sv_endings[] = {SUF("arna"),  SUF("orna"),   SUF("erna"),
-                                               SUF("heten"), SUF("ningen"), SUF("ligt"),
-                                               SUF("ande"),  SUF("ende"),   SUF("igt")};
+    /* Case endings and clitics (Finnish), plural and derivational endings
+     * (Swedish), by the word's last byte (0xA4: the end of ä). */
+    static const struct suffix fi_a[] = {SUF("ssa"), SUF("sta"), SUF("lla"), SUF("lta"),
+                                         SUF("nna")},
+                               fi_ae[] = {SUF("ssä"), SUF("stä"), SUF("llä"),
+                                          SUF("ltä"), SUF("ttä"), SUF("nnä")},
+                               fi_i[] = {SUF("ksi"), SUF("iin")},
+                               fi_n[] = {SUF("nen"), SUF("kin"), SUF("han"),
+                                         SUF("hän"), SUF("aan"), SUF("ään")},
+                               fi_e[] = {SUF("mme"), SUF("tte")},
+                               fi_t[] = {SUF("vat"), SUF("vät"), SUF("eet")},
+                               sv_a[] = {SUF("arna"), SUF("orna"), SUF("erna")},
+                               sv_n[] = {SUF("heten"), SUF("ningen")},
+                               sv_e[] = {SUF("ande"), SUF("ende")},
+                               sv_t[] = {SUF("ligt"), SUF("igt")};
     /* Locals, not score[]: stores through a double pointer could alias w
      * as far as the compiler knows, and it would reload every byte. */
     double sv = 0, fi = 0, en = 0;
@@ -75,31 +89,40 @@ static void letter_cues(const char *w, size_t n, double *score)
             en += 0.2;
         }
     }
+    bool fi_end = false, sv_end = false;
+    switch (n ? (unsigned char)w[n - 1] : 0) {
+    case 'a':
+        fi_end = ends_in(w, n, fi_a, ARRAY_LEN(fi_a));
+        sv_end = ends_in(w, n, sv_a, ARRAY_LEN(sv_a));
+        break;
+    case 0xA4:
+        fi_end = ends_in(w, n, fi_ae, ARRAY_LEN(fi_ae));
+        break;
+    case 'i':
+        fi_end = ends_in(w, n, fi_i, ARRAY_LEN(fi_i));
+        break;
+    case 'n':
+        fi_end = ends_in(w, n, fi_n, ARRAY_LEN(fi_n));
+        sv_end = ends_in(w, n, sv_n, ARRAY_LEN(sv_n));
+        break;
+    case 'e':
+        fi_end = ends_in(w, n, fi_e, ARRAY_LEN(fi_e));
+        sv_end = ends_in(w, n, sv_e, ARRAY_LEN(sv_e));
+        break;
+    case 't':
+        fi_end = ends_in(w, n, fi_t, ARRAY_LEN(fi_t));
+        sv_end = ends_in(w, n, sv_t, ARRAY_LEN(sv_t));
+        break;
+    default:
+        break;
+    }
     score[LANG_SV] += sv;
     score[LANG_FI] += fi;
     score[LANG_EN] += en;
-    /* Every ending above ends in one of these bytes (0xA4: the end of ä). */
-    switch (n ? (unsigned char)w[n - 1] : 0) {
-    case 'a':
-    case 0xA4:
-    case 'i':
-    case 'n':
-    case 'e':
-    case 't':
-        break;
-    default:
-        return;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(fi_endings); i++)
-        if (ends_with(w, n, fi_endings[i])) {
-            score[LANG_FI] += 0.3;
-            break;
-        }
-    for (size_t i = 0; i < ARRAY_LEN(sv_endings); i++)
-        if (ends_with(w, n, sv_endings[i])) {
-            score[LANG_SV] += 0.3;
-            break;
-        }
+    if (fi_end)
+        score[LANG_FI] += 0.3;
+    if (sv_end)
+        score[LANG_SV] += 0.3;
 }
 
 enum text_lang lang_guess(const struct text_tokens *t)

@@ -305,42 +305,49 @@ static const char *scan_word(struct text_tokens *t, struct token *k, const char 
 {
     uint32_t prev = 0;
     int run = 0, upper = 0, lower = 0;
-    bool digits_only = true, elong = false, first_upper = false;
+    bool digits_only = true, elong = false;
     const char *first = p;
+    /* An ASCII capital first is seen here; the loop's fast path does not look. */
+    bool first_upper = (unsigned char)(*p - 'A') < 26;
     char *out = t->norm;
     size_t o = *norm_len;
     uint64_t h = FNV_OFFSET;
     k->norm = (uint32_t)o;
+    const size_t full = o + 257; /* no real word is longer: see below */
     while (p < end) {
         unsigned char b = (unsigned char)*p;
         /* Fast path: ASCII letters and digits, most of every text. */
-        if (ascii_alnum(b) && o - k->norm <= 256) {
-            uint32_t f = b;
-            if (b >= 'A' && b <= 'Z') {
-                f = b + 32;
-                upper++;
-                first_upper |= p == first;
+        if (o < full) {
+            uint32_t f = b | 32;
+            if ((unsigned char)(f - 'a') < 26) {
+                bool up = !(b & 32);
+                upper += up;
+                lower += !up;
                 digits_only = false;
-            } else if (b >= 'a' && b <= 'z') {
-                lower++;
-                digits_only = false;
-            } else if (b == '_') {
-                digits_only = false;
-            }
-            run = (f == prev) ? run + 1 : 1;
-            prev = f;
-            p++;
-            if (run > 2 && !(f >= '0' && f <= '9')) {
-                elong = true;
+                run = (f == prev) ? run + 1 : 1;
+                prev = f;
+                p++;
+                if (run > 2) {
+                    elong = true;
+                    continue;
+                }
+                out[o++] = (char)f;
+                h = (h ^ f) * FNV_PRIME;
                 continue;
             }
-            out[o++] = (char)f;
-            h = (h ^ f) * FNV_PRIME;
-            continue;
+            if ((unsigned char)(b - '0') < 10) {
+                run = 1; /* digits are never elongation, and stop a letter's run */
+                prev = b;
+                p++;
+                out[o++] = (char)b;
+                h = (h ^ b) * FNV_PRIME;
+                continue;
+            }
         }
         /* Other ASCII ends the word, but for the few that may continue it
-         * (an apostrophe, a decimal mark, a \u escape). */
-        if (b < 0x80 && b != '\'' && b != '.' && b != ',' && b != '\\')
+         * (an underscore, an apostrophe, a decimal mark, a \u escape; and
+         * in a word too long to keep, the letters skipped below). */
+        if (b < 0x80 && !ascii_alnum(b) && b != '\'' && b != '.' && b != ',' && b != '\\')
             break;
         size_t len;
         int32_t c = peek(p, end, &len);
