@@ -141,14 +141,12 @@ enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop
      * loop adds integers. */
     static const int share[8] = {0, 6, 6, 3, 6, 3, 3, 2};
     int sixths[3] = {0}, others = 0;
-    for (size_t i = 0; i < t->n; i++) {
+    for (size_t i = 0; i < t->n; i++) { /* without branches: most tokens add 0 */
         unsigned m = stop[i] & 7u;
         others += (stop[i] >> LANG_OTHER) & 1;
-        if (!m)
-            continue;
-        sixths[0] += (m & 1) ? share[m] : 0;
-        sixths[1] += (m & 2) ? share[m] : 0;
-        sixths[2] += (m & 4) ? share[m] : 0;
+        sixths[0] += share[m] & -(int)(m & 1);
+        sixths[1] += share[m] & -(int)((m >> 1) & 1);
+        sixths[2] += share[m] & -(int)((m >> 2) & 1);
     }
     double score[LANG_COUNT] = {sixths[0] / 6.0, sixths[1] / 6.0, sixths[2] / 6.0, 0};
     /* Letter patterns cost a pass over every byte: only when function words
