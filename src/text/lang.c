@@ -42,32 +42,40 @@ static bool ends_with(const char *s, size_t n, struct suffix x)
     return memcmp(s + n - x.n, x.s, x.n) == 0;
 }
 
-static bool ends_in(const char *w, size_t n, const struct suffix *x, size_t count)
+/* Whether w[0..n) ends in one of the suffixes of x (ended by {0}). */
+static bool ends_in(const char *w, size_t n, const struct suffix *x)
 {
-    for (size_t i = 0; i < count; i++)
-        if (ends_with(w, n, x[i]))
+    for (; x->s; x++)
+        if (ends_with(w, n, *x))
             return true;
     return false;
 }
 
+/* Case endings and clitics (Finnish), plural and derivational endings
+ * (Swedish), grouped by their last byte (0xA4: the end of ä), so that a
+ * word reads only the group of its own last byte. */
+static const struct suffix fi_a[] = {SUF("ssa"), SUF("sta"), SUF("lla"),
+                                     SUF("lta"), SUF("nna"), {0}},
+                           fi_ae[] = {SUF("ssä"), SUF("stä"), SUF("llä"), SUF("ltä"),
+                                      SUF("ttä"), SUF("nnä"), {0}},
+                           fi_i[] = {SUF("ksi"), SUF("iin"), {0}},
+                           fi_n[] = {SUF("nen"), SUF("kin"), SUF("han"), SUF("hän"),
+                                     SUF("aan"), SUF("ään"), {0}},
+                           fi_e[] = {SUF("mme"), SUF("tte"), {0}},
+                           fi_t[] = {SUF("vat"), SUF("vät"), SUF("eet"), {0}},
+                           sv_a[] = {SUF("arna"), SUF("orna"), SUF("erna"), {0}},
+                           sv_n[] = {SUF("heten"), SUF("ningen"), {0}},
+                           sv_e[] = {SUF("ande"), SUF("ende"), {0}},
+                           sv_t[] = {SUF("ligt"), SUF("igt"), {0}}, none[] = {{0}};
+static const struct {
+    unsigned char last;
+    const struct suffix *fi, *sv;
+} endings[] = {{'a', fi_a, sv_a}, {0xA4, fi_ae, none}, {'i', fi_i, none},
+               {'n', fi_n, sv_n}, {'e', fi_e, sv_e},   {'t', fi_t, sv_t}};
+
 /* Letter evidence of one word, added to score[]. */
 static void letter_cues(const char *w, size_t n, double *score)
 {
-    /* Case endings and clitics (Finnish), plural and derivational endings
-     * (Swedish), by the word's last byte (0xA4: the end of ä). */
-    static const struct suffix fi_a[] = {SUF("ssa"), SUF("sta"), SUF("lla"), SUF("lta"),
-                                         SUF("nna")},
-                               fi_ae[] = {SUF("ssä"), SUF("stä"), SUF("llä"),
-                                          SUF("ltä"), SUF("ttä"), SUF("nnä")},
-                               fi_i[] = {SUF("ksi"), SUF("iin")},
-                               fi_n[] = {SUF("nen"), SUF("kin"), SUF("han"),
-                                         SUF("hän"), SUF("aan"), SUF("ään")},
-                               fi_e[] = {SUF("mme"), SUF("tte")},
-                               fi_t[] = {SUF("vat"), SUF("vät"), SUF("eet")},
-                               sv_a[] = {SUF("arna"), SUF("orna"), SUF("erna")},
-                               sv_n[] = {SUF("heten"), SUF("ningen")},
-                               sv_e[] = {SUF("ande"), SUF("ende")},
-                               sv_t[] = {SUF("ligt"), SUF("igt")};
     /* Locals, not score[]: stores through a double pointer could alias w
      * as far as the compiler knows, and it would reload every byte. */
     double sv = 0, fi = 0, en = 0;
@@ -90,32 +98,13 @@ static void letter_cues(const char *w, size_t n, double *score)
         }
     }
     bool fi_end = false, sv_end = false;
-    switch (n ? (unsigned char)w[n - 1] : 0) {
-    case 'a':
-        fi_end = ends_in(w, n, fi_a, ARRAY_LEN(fi_a));
-        sv_end = ends_in(w, n, sv_a, ARRAY_LEN(sv_a));
-        break;
-    case 0xA4:
-        fi_end = ends_in(w, n, fi_ae, ARRAY_LEN(fi_ae));
-        break;
-    case 'i':
-        fi_end = ends_in(w, n, fi_i, ARRAY_LEN(fi_i));
-        break;
-    case 'n':
-        fi_end = ends_in(w, n, fi_n, ARRAY_LEN(fi_n));
-        sv_end = ends_in(w, n, sv_n, ARRAY_LEN(sv_n));
-        break;
-    case 'e':
-        fi_end = ends_in(w, n, fi_e, ARRAY_LEN(fi_e));
-        sv_end = ends_in(w, n, sv_e, ARRAY_LEN(sv_e));
-        break;
-    case 't':
-        fi_end = ends_in(w, n, fi_t, ARRAY_LEN(fi_t));
-        sv_end = ends_in(w, n, sv_t, ARRAY_LEN(sv_t));
-        break;
-    default:
-        break;
-    }
+    unsigned char last = n ? (unsigned char)w[n - 1] : 0;
+    for (size_t i = 0; i < ARRAY_LEN(endings); i++)
+        if (endings[i].last == last) {
+            fi_end = ends_in(w, n, endings[i].fi);
+            sv_end = ends_in(w, n, endings[i].sv);
+            break;
+        }
     score[LANG_SV] += sv;
     score[LANG_FI] += fi;
     score[LANG_EN] += en;
