@@ -15,10 +15,12 @@ const require = createRequire(import.meta.url);
 // A data file inside an installed package (they are read, not imported).
 const pkgFile = (pkg, file) =>
   readFileSync(require.resolve(`${pkg}/package.json`).replace(/package\.json$/, file), 'utf8');
-// One word a line; the packages' terms are trusted to hold no tab or newline.
+// One word a line. Phrases ("antaa anteeksi") are left out: the engine
+// looks words up one at a time, so they could never match; so are terms
+// that the file format would read as something else ('#', a final '*').
 const wordLines = (pairs) =>
   pairs
-    .filter(([w]) => w && !/[\t\n#]/.test(w))
+    .filter(([w]) => w && !/[\s#]|\*$/.test(w))
     .map(([w, v]) => `w\t${w}\t${v}`)
     .join('\n');
 
