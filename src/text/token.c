@@ -6,12 +6,15 @@
 
 #include <string.h>
 
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME  0x100000001b3ULL
+
 uint64_t text_hash(const char *s, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = FNV_OFFSET;
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
+        h *= FNV_PRIME;
     }
     return h;
 }
@@ -294,44 +297,58 @@ static void finish(struct text_tokens *t, struct token *k, size_t *norm_len)
     k->hash = text_hash(t->norm + k->norm, k->nlen);
 }
 
-/* A word: letters, digits, marks, inner apostrophes. Folds while it scans
- * so the text is read once. */
+/* A word: letters, digits, marks, inner apostrophes. Folds and hashes
+ * (text_hash of the folded form) while it scans, so the text is read once;
+ * sets k->norm, nlen and hash. */
 static const char *scan_word(struct text_tokens *t, struct token *k, const char *p, const char *end,
                              size_t *norm_len)
 {
     uint32_t prev = 0;
     int run = 0, upper = 0, lower = 0;
-    bool digits_only = true, elong = false, first_upper = false;
+    bool digits_only = true, elong = false;
     const char *first = p;
+    /* An ASCII capital first is seen here; the loop's fast path does not look. */
+    bool first_upper = (unsigned char)(*p - 'A') < 26;
     char *out = t->norm;
     size_t o = *norm_len;
+    uint64_t h = FNV_OFFSET;
     k->norm = (uint32_t)o;
+    const size_t full = o + 257; /* no real word is longer: see below */
     while (p < end) {
         unsigned char b = (unsigned char)*p;
         /* Fast path: ASCII letters and digits, most of every text. */
-        if (ascii_alnum(b) && o - k->norm <= 256) {
-            uint32_t f = b;
-            if (b >= 'A' && b <= 'Z') {
-                f = b + 32;
-                upper++;
-                first_upper |= p == first;
+        if (o < full) {
+            uint32_t f = b | 32;
+            if ((unsigned char)(f - 'a') < 26) {
+                bool up = !(b & 32);
+                upper += up;
+                lower += !up;
                 digits_only = false;
-            } else if (b >= 'a' && b <= 'z') {
-                lower++;
-                digits_only = false;
-            } else if (b == '_') {
-                digits_only = false;
-            }
-            run = (f == prev) ? run + 1 : 1;
-            prev = f;
-            p++;
-            if (run > 2 && !(f >= '0' && f <= '9')) {
-                elong = true;
+                run = (f == prev) ? run + 1 : 1;
+                prev = f;
+                p++;
+                if (run > 2) {
+                    elong = true;
+                    continue;
+                }
+                out[o++] = (char)f;
+                h = (h ^ f) * FNV_PRIME;
                 continue;
             }
-            out[o++] = (char)f;
-            continue;
+            if ((unsigned char)(b - '0') < 10) {
+                run = 1; /* digits are never elongation, and stop a letter's run */
+                prev = b;
+                p++;
+                out[o++] = (char)b;
+                h = (h ^ b) * FNV_PRIME;
+                continue;
+            }
         }
+        /* Other ASCII ends the word, but for the few that may continue it
+         * (an underscore, an apostrophe, a decimal mark, a \u escape; and
+         * in a word too long to keep, the letters skipped below). */
+        if (b < 0x80 && !ascii_alnum(b) && b != '\'' && b != '.' && b != ',' && b != '\\')
+            break;
         size_t len;
         int32_t c = peek(p, end, &len);
         if (c == '\'' || c == 0x2019) { /* inner apostrophe: "don't", "it’s" */
@@ -368,9 +385,14 @@ static const char *scan_word(struct text_tokens *t, struct token *k, const char 
             elong = true;
             continue;
         }
-        o += utf8_encode(f, out + o);
+        size_t e = utf8_encode(f, out + o);
+        for (size_t j = 0; j < e; j++)
+            h = (h ^ (unsigned char)out[o + j]) * FNV_PRIME;
+        o += e;
     }
     *norm_len = o;
+    k->nlen = (uint32_t)(o - k->norm);
+    k->hash = h;
     k->kind = digits_only ? TOK_NUMBER : TOK_WORD;
     if (upper >= 2 && lower == 0)
         k->flags |= TOKF_CAPS;
@@ -445,10 +467,16 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
                 p = scan_word(t, k, p + 1, end, &norm_len);
                 k->kind = b == '#' ? TOK_HASHTAG : TOK_MENTION;
                 k->len = (uint32_t)(p - start);
-                finish(t, k, &norm_len);
                 at_start = false;
                 continue;
             }
+        }
+        if (ascii_alnum(b)) { /* the common case, without decoding */
+            struct token *k = push(t, TOK_WORD, s, start, p);
+            p = scan_word(t, k, p, end, &norm_len);
+            k->len = (uint32_t)(p - start);
+            at_start = false;
+            continue;
         }
         if (b == '.' || b == ',' || b == ';' || b == ':' || b == '!' || b == '?') {
             while (p < end && *p == (char)b)
@@ -471,7 +499,6 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             struct token *k = push(t, TOK_WORD, s, start, p);
             p = scan_word(t, k, p, end, &norm_len);
             k->len = (uint32_t)(p - start);
-            finish(t, k, &norm_len);
             at_start = false;
             continue;
         }

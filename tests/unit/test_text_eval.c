@@ -74,12 +74,12 @@ static void test_en(void **state)
 
 static void test_sv(void **state)
 {
-    check("sv", 0.62); /* target 0.62, reached 0.629 */
+    check("sv", 0.63); /* target 0.62, reached 0.635 */
 }
 
 static void test_fi(void **state)
 {
-    check("fi", 0.48); /* TARGET_NOT_MET: target 0.60, reached 0.483 (rules only) */
+    check("fi", 0.53); /* TARGET_NOT_MET: target 0.60, reached 0.531 (rules only) */
 }
 
 int main(void)
