@@ -2,6 +2,7 @@
  * one transaction per file. Rows that cannot be stored are rejected with
  * where and why; anything that would leave a file half-imported (a database
  * failure, a file that names no account) rolls the whole file back. */
+#include "ingest/enrich.h"
 #include "ingest/internal.h"
 #include "model/platform.h"
 
@@ -32,6 +33,11 @@ struct imp {
     /* the last account looked up, since files hold one account mostly */
     char last_platform[16], last_account[201];
     int64_t last_channel;
+    /* language, sentiment and tags of incoming texts, for one workspace at
+     * a time (a webhook call may span several) */
+    struct enricher *enr;
+    int64_t enr_ws;
+    struct enrichment read;
 };
 
 static void write_reject(struct imp *im, const char *where, const char *reason)
@@ -211,6 +217,43 @@ static int edit_done(struct imp *im, const struct ingest_record *r, enum ingest_
     return 0;
 }
 
+/* Reads body as workspace ws reads incoming texts, into im->read. */
+static int read_text(struct imp *im, int64_t ws, const char *body)
+{
+    if (!im->enr || im->enr_ws != ws) {
+        enricher_close(im->enr);
+        im->enr_ws = ws;
+        if (!(im->enr = enricher_open(im->db, ws, im->err)))
+            return -1;
+    }
+    enricher_apply(im->enr, body ? body : "", body ? strlen(body) : 0, &im->read);
+    return 0;
+}
+
+/* Tags a stored text with the tags whose rules matched it (im->read). */
+static int tag_text(struct imp *im, int64_t id, bool post)
+{
+    for (int i = 0; i < im->read.ntags; i++)
+        if ((post ? post_tag : message_tag)(im->db, id, im->read.tags[i], im->err))
+            return -1;
+    return 0;
+}
+
+/* After a message's text changed (an edit, an updated export): read again,
+ * keeping a moderator's sentiment, and add the tags it now matches. */
+static int reread_message(struct imp *im, int64_t ws, int64_t channel, const char *msg_id,
+                          const struct ingest_record *r)
+{
+    int64_t mid = 0;
+    if (message_find_platform(im->db, channel, msg_id, &mid, im->err) <= 0 ||
+        read_text(im, ws, r->body) ||
+        message_reread(im->db, mid, r->lang ? r->lang : im->read.lang, im->read.sentiment,
+                       im->read.score, im->err) ||
+        tag_text(im, mid, false))
+        return fatal(im, r, im->err->msg[0] ? im->err->msg : "the message is gone");
+    return 0;
+}
+
 static int write_message(struct imp *im, int64_t ws, int64_t channel, const struct ingest_record *r,
                          const char *msg_id, const char *kind, const char *post_id)
 {
@@ -224,8 +267,10 @@ static int write_message(struct imp *im, int64_t ws, int64_t channel, const stru
                            .is_own = r->is_own,
                            .created_at = r->created_at};
     if (r->text_only && r->body) {
-        int done = edit_done(im, r, IE_MESSAGES,
-                             message_edit_platform(im->db, channel, msg_id, r->body, im->err));
+        int rc = message_edit_platform(im->db, channel, msg_id, r->body, im->err);
+        int done = edit_done(im, r, IE_MESSAGES, rc);
+        if (done > 0 && rc == UPSERT_UPDATED)
+            return reread_message(im, ws, channel, msg_id, r);
         if (done)
             return done < 0 ? -1 : 0;
     }
@@ -238,10 +283,30 @@ static int write_message(struct imp *im, int64_t ws, int64_t channel, const stru
     const char *parent = r->parent_msg_id ? r->parent_msg_id : r->reply_to;
     if (parent && message_find_platform(im->db, channel, parent, &m.parent_id, im->err) < 0)
         return fatal(im, r, im->err->msg);
-    int rc = message_upsert(im->db, ws, &m, NULL, im->err);
+    if (read_text(im, ws, r->body))
+        return fatal(im, r, im->err->msg);
+    if (!m.lang)
+        m.lang = im->read.lang;
+    m.sentiment = im->read.sentiment;
+    m.sentiment_score = im->read.score;
+    int64_t mid = 0;
+    int rc = message_upsert(im->db, ws, &m, &mid, im->err);
     if (rc < 0)
         return fatal(im, r, im->err->msg);
     count(im, IE_MESSAGES, rc);
+    if (rc == UPSERT_INSERTED && tag_text(im, mid, false))
+        return fatal(im, r, im->err->msg);
+    if (rc == UPSERT_UPDATED)
+        return reread_message(im, ws, channel, msg_id, r);
+    return 0;
+}
+
+/* A new or edited post (im->read holds its reading): the tags it matches. */
+static int tag_post(struct imp *im, int64_t vid, const struct ingest_record *r)
+{
+    int64_t post = 0;
+    if (post_variant_post(im->db, vid, &post, im->err) <= 0 || tag_text(im, post, true))
+        return fatal(im, r, im->err->msg[0] ? im->err->msg : "the post is gone");
     return 0;
 }
 
@@ -251,8 +316,14 @@ static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct 
         return write_message(im, ws, channel, r, r->post_id, r->reply_to ? "comment" : "mention",
                              r->reply_to);
     if (r->text_only) {
-        int done = edit_done(im, r, IE_POSTS,
-                             post_edit_platform(im->db, channel, r->post_id, r->body, im->err));
+        int rc = post_edit_platform(im->db, channel, r->post_id, r->body, im->err);
+        int done = edit_done(im, r, IE_POSTS, rc);
+        int64_t vid = 0;
+        if (done > 0 && rc == UPSERT_UPDATED &&
+            post_variant_find(im->db, channel, r->post_id, &vid, im->err) < 0)
+            return fatal(im, r, im->err->msg);
+        if (vid)
+            return read_text(im, ws, r->body) ? fatal(im, r, im->err->msg) : tag_post(im, vid, r);
         if (done)
             return done < 0 ? -1 : 0;
     }
@@ -264,11 +335,19 @@ static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct 
                               .lang = r->lang,
                               .link_url = r->link_url,
                               .published_at = r->published_at};
+    /* The language is read whenever the platform names none, so that a
+     * second import reads the same and changes nothing. */
+    if (read_text(im, ws, r->body))
+        return fatal(im, r, im->err->msg);
+    if (!p.lang)
+        p.lang = im->read.lang;
     int64_t vid = 0;
     int rc = post_upsert_platform(im->db, ws, &p, &vid, im->err);
     if (rc < 0)
         return fatal(im, r, im->err->msg);
     count(im, IE_POSTS, rc);
+    if (rc != UPSERT_UNCHANGED && tag_post(im, vid, r))
+        return -1;
     if (!r->has_metrics)
         return 0;
     rc = post_metrics_add(im->db, vid, r->taken_at, r->metrics, im->err);
@@ -400,6 +479,8 @@ int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_form
         goto fail;
     if (db_commit(db, err))
         goto fail;
+    enricher_close(im.enr);
+    im.enr = NULL;
     if (progress)
         progress(progress_ctx, im.done, im.done);
     for (int e = 0; e < IE_COUNT; e++) {
@@ -412,6 +493,7 @@ int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_form
     counts->unknown_account += c.unknown_account;
     return 0;
 fail:
+    enricher_close(im.enr);
     db_rollback(db);
     if (!err->msg[0]) {
         error_set(err, ERR_INTERNAL, "%s: the import stopped", filename ? filename : "-");

@@ -835,3 +835,38 @@ fail:
     json_decref(typed);
     return NULL;
 }
+
+int attach_tag_ids(struct db *db, json_t *items, const char *table, const char *key,
+                   struct error *err)
+{
+    size_t n = json_array_size(items), i;
+    if (n == 0)
+        return 0;
+    struct imap at = {0}; /* id -> index in items */
+    struct buf sql = {0};
+    json_t *it;
+    buf_printf(&sql, "SELECT %s, tag_id FROM %s WHERE %s IN (", key, table, key);
+    json_array_foreach (items, i, it) {
+        int64_t id = json_integer_value(json_object_get(it, "id"));
+        imap_put(&at, id, (int64_t)i);
+        json_object_set_new(it, "tag_ids", json_array());
+        /* integers formatted here, not input */
+        buf_printf(&sql, "%s%lld", i ? "," : "", (long long)id);
+    }
+    buf_printf(&sql, ") ORDER BY %s, tag_id", key);
+    int rc = -1;
+    struct db_stmt *st = db_prepare(db, sql.data, err);
+    if (st) {
+        while ((rc = db_step(st, err)) == 1) {
+            const int64_t *idx = imap_get(&at, db_col_int(st, 0));
+            if (idx)
+                json_array_append_new(
+                    json_object_get(json_array_get(items, (size_t)*idx), "tag_ids"),
+                    json_integer(db_col_int(st, 1)));
+        }
+        db_finalize(st);
+    }
+    imap_free(&at);
+    buf_free(&sql);
+    return rc < 0 ? -1 : 0;
+}

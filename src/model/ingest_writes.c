@@ -24,6 +24,12 @@ int post_variant_find(struct db *db, int64_t channel_id, const char *platform_id
                     channel_id, platform_id);
 }
 
+int post_variant_post(struct db *db, int64_t variant_id, int64_t *post_id, struct error *err)
+{
+    return db_scalar(db, err, post_id, "SELECT post_id FROM post_variants WHERE id = ?", "i",
+                     variant_id);
+}
+
 int message_find_platform(struct db *db, int64_t channel_id, const char *platform_id, int64_t *id,
                           struct error *err)
 {

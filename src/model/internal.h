@@ -92,6 +92,11 @@ void qb_time_page(struct qb *q, const char *at, const char *id, int64_t since, i
 struct db_stmt *qb_prepare(struct qb *q, struct db *db, struct error *err);
 /* Steps st (ordered by a time column at index at_col, then id, newest first,
  * with LIMIT limit + 1) into entity rows and the next "AT.ID" cursor. */
+/* Sets "tag_ids" on each object in `items` from `table` (post_tags,
+ * message_tags), whose column `key` holds the object's id: one query for
+ * the whole page. */
+int attach_tag_ids(struct db *db, json_t *items, const char *table, const char *key,
+                   struct error *err);
 json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int at_col,
                      struct error *err);
 

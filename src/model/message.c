@@ -32,9 +32,24 @@ static const struct field message_fields[] = {
 static const struct entity entity_message = {
     "message", "messages", true, message_fields, ARRAY_LEN(message_fields), NULL};
 
+/* m with its "tag_ids", or NULL (and m freed) on failure. */
+static json_t *with_tags(struct db *db, json_t *m, struct error *err)
+{
+    if (!m)
+        return NULL;
+    json_t *one = json_pack("[O]", m);
+    int rc = attach_tag_ids(db, one, "message_tags", "message_id", err);
+    json_decref(one);
+    if (rc) {
+        json_decref(m);
+        return NULL;
+    }
+    return m;
+}
+
 json_t *message_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err)
 {
-    return entity_get(db, &entity_message, workspace_id, id, err);
+    return with_tags(db, entity_get(db, &entity_message, workspace_id, id, err), err);
 }
 
 static bool in(const char *const *set, const char *s)
@@ -165,21 +180,23 @@ json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *
             return NULL;
         }
     }
-    return entity_update(db, &entity_message, workspace_id, id, patch, who, err);
+    return with_tags(db, entity_update(db, &entity_message, workspace_id, id, patch, who, err),
+                     err);
 }
 
 int message_filter_parse(struct message_filter *f, json_t *q, struct error *err)
 {
-    static const char *const known[] = {"channel",   "post_variant", "kind",  "status",
-                                        "sentiment", "team",         "since", "until",
-                                        "limit",     "cursor",       NULL};
+    static const char *const known[] = {"channel",   "post_variant", "kind",   "status",
+                                        "sentiment", "team",         "tag",    "since",
+                                        "until",     "limit",        "cursor", NULL};
     memset(f, 0, sizeof *f);
     if (query_known(q, known, err) || query_int(q, "channel", &f->channel_id, err) ||
         query_int(q, "post_variant", &f->variant_id, err) ||
         query_enum(q, "kind", kinds, &f->kind, err) ||
         query_enum(q, "status", statuses, &f->status, err) ||
         query_enum(q, "sentiment", sentiments, &f->sentiment, err) ||
-        query_time(q, "since", &f->since, err) || query_time(q, "until", &f->until, err))
+        query_int(q, "tag", &f->tag_id, err) || query_time(q, "since", &f->since, err) ||
+        query_time(q, "until", &f->until, err))
         return -1;
     json_t *team = json_object_get(q, "team");
     f->team = team ? json_string_value(team) : NULL;
@@ -211,10 +228,22 @@ json_t *message_list(struct db *db, int64_t workspace_id, const struct message_f
         qb_and(&q, "sentiment = ?", "t", f->sentiment);
     if (f->team)
         qb_and(&q, "assigned_team = ?", "t", f->team);
+    if (f->tag_id)
+        qb_and(&q,
+               "EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = messages.id "
+               "AND t.tag_id = ?)",
+               "i", f->tag_id);
     qb_time_page(&q, "created_at", "id", f->since, f->until, pg, cat, cid);
     struct db_stmt *st = qb_prepare(&q, db, err);
     if (!st)
         return NULL;
     /* created_at follows id, workspace_id and the fields */
-    return page_collect(st, &entity_message, pg->limit, 2 + (int)entity_message.nfields, err);
+    json_t *out =
+        page_collect(st, &entity_message, pg->limit, 2 + (int)entity_message.nfields, err);
+    if (out &&
+        attach_tag_ids(db, json_object_get(out, "items"), "message_tags", "message_id", err)) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
 }

@@ -179,7 +179,7 @@ json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *
                        const struct actor *who, struct error *err);
 
 struct message_filter {
-    int64_t channel_id, variant_id; /* 0: any */
+    int64_t channel_id, variant_id, tag_id; /* 0: any */
     const char *kind, *status, *sentiment, *team;
     int64_t since, until;
 };
@@ -206,6 +206,11 @@ int sentiment_correction_record(struct db *db, int64_t workspace_id, int64_t mes
                                 const char *body, const char *previous, const char *label,
                                 double score, int64_t user_id, struct error *err);
 int message_tag(struct db *db, int64_t message_id, int64_t tag_id, struct error *err);
+/* An edited incoming message read again: its language and sentiment as
+ * kanal reads them now, unless a moderator corrected its sentiment (that
+ * label stays). */
+int message_reread(struct db *db, int64_t message_id, const char *lang, const char *sentiment,
+                   double score, struct error *err);
 
 /* The workspace's tag rules: fills ids[] and rules[] (strings owned by the
  * arena) for tags with a non-empty rule; returns how many, or -1. */

@@ -12,6 +12,9 @@ int post_variant_find(struct db *db, int64_t channel_id, const char *platform_id
                       struct error *err);
 int message_find_platform(struct db *db, int64_t channel_id, const char *platform_id, int64_t *id,
                           struct error *err);
+/* The post a variant belongs to: 1 and *post_id, 0 when there is no such
+ * variant, -1 and err. */
+int post_variant_post(struct db *db, int64_t variant_id, int64_t *post_id, struct error *err);
 
 /* The channel of `platform` whose platform_id is `platform_id`, in the
  * workspace (workspace_id 0: any workspace, for webhooks; then *workspace_id

@@ -84,25 +84,7 @@ static int attach_children(struct db *db, json_t *posts, struct error *err)
     db_finalize(st);
     if (rc < 0)
         goto done;
-    buf_reset(&sql);
-    buf_printf(&sql, "SELECT post_id, tag_id FROM post_tags WHERE post_id IN (%s) ORDER BY tag_id",
-               ids.data);
-    st = db_prepare(db, sql.data, err);
-    if (!st) {
-        rc = -1;
-        goto done;
-    }
-    while ((rc = db_step(st, err)) == 1) {
-        int64_t pid = db_col_int(st, 0);
-        json_array_foreach (posts, i, p) {
-            if (json_integer_value(json_object_get(p, "id")) == pid) {
-                json_array_append_new(json_object_get(p, "tag_ids"),
-                                      json_integer(db_col_int(st, 1)));
-                break;
-            }
-        }
-    }
-    db_finalize(st);
+    rc = attach_tag_ids(db, posts, "post_tags", "post_id", err);
 done:
     buf_free(&ids);
     buf_free(&sql);

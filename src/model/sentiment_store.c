@@ -112,6 +112,17 @@ int message_tag(struct db *db, int64_t message_id, int64_t tag_id, struct error 
                : 0;
 }
 
+int message_reread(struct db *db, int64_t message_id, const char *lang, const char *sentiment,
+                   double score, struct error *err)
+{
+    return db_run(db, err,
+                  "UPDATE messages SET lang = ?, sentiment = ?, sentiment_score = ? WHERE id = ? "
+                  "AND NOT EXISTS (SELECT 1 FROM sentiment_corrections WHERE message_id = ?)",
+                  "ttdii", lang, sentiment, score, message_id, message_id) < 0
+               ? -1
+               : 0;
+}
+
 int tag_rules_load(struct db *db, int64_t workspace_id, struct arena *a, int64_t **ids,
                    char ***rules, struct error *err)
 {

@@ -95,3 +95,75 @@ def test_concurrent_corrections_are_all_kept(server, admin, workspace):
         t.join()
     assert errors == []
     assert preview(admin, workspace, "Svar")["corrections"] == 16
+
+
+def test_imported_texts_get_language_sentiment_and_tags(server, admin, workspace, tmp_path):
+    """Every incoming post and message is read on intake: its language, its
+    sentiment (messages) and the workspace's tag rules. A re-import changes
+    nothing; an edited text is read again, but a moderator's label stays."""
+    import json
+
+    from conftest import run_kanal
+    ws = workspace
+    tags = f"/api/v1/workspaces/{ws}/tags"
+    pension = admin.post(tags, {"name": "pension", "rule": "pension* AND NOT bank*"}).json()["id"]
+    fraud = admin.post(tags, {"name": "fraud", "rule": '"falska sms" OR huijau*'}).json()["id"]
+    admin.post(tags, {"name": "plain", "kind": "theme"})  # no rule: never matched
+    ch = admin.post(f"/api/v1/workspaces/{ws}/channels",
+                    {"platform": "facebook", "handle": "verket", "name": "Verket",
+                     "platform_id": "77"}).json()["id"]
+
+    def row(kind, id_, body, **more):
+        r = {"type": kind, "platform": "facebook", "account_id": "77", "id": id_, "body": body}
+        r.update(more)
+        return json.dumps(r)
+
+    def write(lines):
+        f = tmp_path / "in.ndjson"
+        f.write_text("\n".join(lines) + "\n")
+        return str(f)
+
+    rows = [
+        row("post", "77_1", "Så fungerar pensionen, steg för steg", published_at="2026-01-05T09:00:00Z"),
+        row("message", "c1", "Min pension kom inte i tid, jag är så besviken och arg",
+            post_id="77_1", created_at="2026-01-05T10:00:00Z"),
+        row("message", "c2", "Thank you, this was really helpful!", post_id="77_1",
+            created_at="2026-01-05T10:05:00Z"),
+        row("message", "c3", "Sain falska SMS, onko tämä huijaus?", post_id="77_1",
+            created_at="2026-01-05T10:06:00Z", lang="fi"),
+    ]
+    path = write(rows)
+    p = run_kanal("import", "--db", server.db_url, "--workspace", str(ws), path, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    msgs = {m["platform_id"]: m for m in
+            admin.get(f"/api/v1/workspaces/{ws}/messages?limit=200").json()["items"]}
+    assert msgs["c1"]["lang"] == "sv" and msgs["c1"]["sentiment"] == "neg"
+    assert msgs["c1"]["sentiment_score"] < 0 and msgs["c1"]["tag_ids"] == [pension]
+    assert msgs["c2"]["lang"] == "en" and msgs["c2"]["sentiment"] == "pos"
+    assert msgs["c2"]["tag_ids"] == []
+    assert msgs["c3"]["lang"] == "fi" and msgs["c3"]["tag_ids"] == [fraud]
+    posts = admin.get(f"/api/v1/workspaces/{ws}/posts?channel={ch}").json()["items"]
+    assert [(p_["lang"], p_["tag_ids"]) for p_ in posts] == [("sv", [pension])]
+    # The inbox by topic.
+    by_tag = admin.get(f"/api/v1/workspaces/{ws}/messages?tag={pension}").json()["items"]
+    assert [m["platform_id"] for m in by_tag] == ["c1"]
+    assert admin.get(f"/api/v1/workspaces/{ws}/messages?tag=x").status == 400
+
+    again = run_kanal("import", "--db", server.db_url, "--workspace", str(ws), path, cwd=tmp_path)
+    assert "messages: 0 inserted, 0 updated, 3 unchanged" in again.stdout, again.stdout
+    assert "posts: 0 inserted, 0 updated, 1 unchanged" in again.stdout, again.stdout
+
+    # A moderator says c2 is neutral; then both c1 and c2 are edited at the platform.
+    r = admin.patch(f"/api/v1/workspaces/{ws}/messages/{msgs['c2']['id']}", {"sentiment": "neu"})
+    assert r.status == 200 and r.json()["sentiment"] == "neu", r
+    rows[1] = row("message", "c1", "Tack, pensionen kom till slut och allt är bra nu!",
+                  post_id="77_1", created_at="2026-01-05T10:00:00Z")
+    rows[2] = row("message", "c2", "Thank you, this was wonderful and really helpful!",
+                  post_id="77_1", created_at="2026-01-05T10:05:00Z")
+    p = run_kanal("import", "--db", server.db_url, "--workspace", str(ws), write(rows),
+                  cwd=tmp_path)
+    assert "messages: 0 inserted, 2 updated, 1 unchanged" in p.stdout, p.stdout
+    after = {m["platform_id"]: m for m in
+             admin.get(f"/api/v1/workspaces/{ws}/messages?limit=200").json()["items"]}
+    assert after["c1"]["sentiment"] == "pos" and after["c1"]["tag_ids"] == [pension]
+    assert after["c2"]["sentiment"] == "neu"

@@ -210,9 +210,13 @@ def test_webhook_handshake_signature_and_changes(db_url, tmp_path):
         # The desk assigns it; an edit at Meta changes the text, not that.
         r = admin.patch(f"/api/v1/workspaces/{ws}/messages/{m['id']}", {"status": "assigned"})
         assert r.status == 200, r
-        assert post_hook(c, hook_body("feed-comment-edited-25.json", message="Andra")).status == 200
+        assert m["lang"] and m["sentiment"] in ("pos", "neu", "neg")
+        # An edit is read again: language and sentiment follow the new text.
+        bad = "Andra versionen: fruktansvärt dålig service, jag är så arg"
+        assert post_hook(c, hook_body("feed-comment-edited-25.json", message=bad)).status == 200
         m = messages(admin, ws)[cid]
-        assert m["body"] == "Andra" and m["status"] == "assigned"
+        assert m["body"] == bad and m["status"] == "assigned"
+        assert m["lang"] == "sv" and m["sentiment"] == "neg" and m["sentiment_score"] < 0
         assert post_hook(c, hook_body("feed-comment-hide.json")).status == 200
         assert messages(admin, ws)[cid]["status"] == "hidden"
         assert post_hook(c, hook_body("feed-comment-unhide.json")).status == 200
