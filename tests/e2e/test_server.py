@@ -38,9 +38,21 @@ def test_metrics_count_requests(server):
     for _ in range(3):
         c.get("/healthz")
     key = 'kanal_http_requests_total{method="GET",route="/healthz",code="200"}'
-    first = metrics(c)[key]
+
+    def reaching(want):
+        # A request is counted when its answer has been sent, which may be
+        # a moment after the client has read it: poll briefly.
+        for _ in range(100):
+            m = metrics(c)
+            if m.get(key, 0) >= want:
+                return m
+            time.sleep(0.02)
+        return m
+
+    first = reaching(3)[key]
+    assert first == 3
     c.get("/healthz")
-    after = metrics(c)
+    after = reaching(first + 1)
     assert after[key] == first + 1
     assert after['kanal_rows{table="users"}'] == 5
     buckets = [v for k, v in after.items()
