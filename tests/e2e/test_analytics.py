@@ -3,7 +3,9 @@ a demo database and computes docs/metrics.md's definitions itself (latest
 snapshot per post from post_metrics, first replies from the replies, local
 days with Python's zoneinfo), then compares kanal's report, on SQLite and
 on PostgreSQL fed the same deterministic demo."""
+import csv
 import json
+import os
 import sqlite3
 import statistics
 from collections import defaultdict
@@ -12,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import Server, run_kanal
+from conftest import SHARED_DATA, Server, run_kanal
 
 TZ = ZoneInfo("Europe/Stockholm")
 END = "2026-11-01"
@@ -423,3 +425,71 @@ def test_monthly_html_report(demo_db, tmp_path):
         p = run_kanal("report", "--db", db, "--workspace", "pensionsverket", "--html", bad,
                       check=False)
         assert p.returncode == 1 and "2026-10" in p.stderr, bad
+
+
+UCI = os.path.join(SHARED_DATA, "metrics", "uci-facebook-metrics.csv")
+
+
+def uci_expected():
+    """docs/metrics.md's post KPIs computed straight from the UCI file (its
+    rows are a cosmetics brand's 2014 Facebook posts, month and hour only),
+    by the columns docs/csv-mappings.md maps: like, comment, share, reach,
+    impressions and consumers as clicks. An empty cell is "not reported"."""
+    def num(v):
+        return int(v) if v != "" else None
+    groups = defaultdict(list)
+    with open(UCI, newline="") as f:
+        for row in csv.DictReader(f):
+            m = dict(reach=num(row["Lifetime Post Total Reach"]),
+                     impressions=num(row["Lifetime Post Total Impressions"]),
+                     reactions=num(row["like"]), comments=num(row["comment"]),
+                     shares=num(row["share"]), clicks=num(row["Lifetime Post Consumers"]))
+            # The file's own total is comment + like + share where all are given.
+            if None not in (m["reactions"], m["comments"], m["shares"]):
+                assert int(row["Total Interactions"]) == (m["reactions"] + m["comments"]
+                                                          + m["shares"])
+            groups[None].append(m)
+            groups["month", int(row["Post Month"])].append(m)
+            groups["format", row["Type"].lower()].append(m)
+
+    def kpis(ms):
+        inter = lambda m: sum(m[k] or 0 for k in ("reactions", "comments", "shares"))
+        k = dict(posts=len(ms), interactions=sum(inter(m) for m in ms))
+        for n in ("reach", "impressions", "reactions", "comments", "shares", "clicks"):
+            k[n] = sum(m[n] or 0 for m in ms)
+        r = [m for m in ms if m["reach"] is not None]
+        k["er_reach"] = sum(inter(m) for m in r) / sum(m["reach"] for m in r) if r else None
+        i = [m for m in ms if m["impressions"] is not None]
+        k["er_impressions"] = (sum(inter(m) for m in i) / sum(m["impressions"] for m in i)
+                               if i else None)
+        c = [m for m in ms if m["clicks"] is not None and m["impressions"]]
+        k["ctr"] = sum(m["clicks"] for m in c) / sum(m["impressions"] for m in c) if c else None
+        return k
+    return {g: kpis(ms) for g, ms in groups.items()}
+
+
+def test_uci_facebook_metrics_by_month_and_format(server, admin, tmp_path):
+    want = uci_expected()
+    assert want[None]["posts"] == 500
+    ws = admin.post("/api/v1/workspaces",
+                    {"name": "Cosmetics", "slug": "cosmetics", "timezone": "UTC"}).json()["id"]
+    ch = admin.post(f"/api/v1/workspaces/{ws}/channels",
+                    {"platform": "facebook", "handle": "brand", "name": "Brand"}).json()["id"]
+    p = run_kanal("import", "--db", server.db_url, "--workspace", str(ws), "--channel", str(ch),
+                  "--taken-at", "2015-01-15T00:00:00Z", UCI, cwd=tmp_path, check=False)
+    assert p.returncode == 0, p.stderr
+    base = f"/api/v1/workspaces/{ws}/analytics?since=2014-01-01&until=2015-01-01"
+    r = admin.get(base + "&by=month")
+    assert r.status == 200, r
+    got = r.json()
+    compare(got["total"], want[None], "total")
+    months = {int(row["label"][5:7]): row for row in got["rows"]}
+    want_months = {g[1]: k for g, k in want.items() if g and g[0] == "month"}
+    assert set(months) == set(want_months)
+    for m, k in want_months.items():
+        compare(months[m], k, f"month {m}")
+    rows = {row["label"]: row for row in admin.get(base + "&by=format").json()["rows"]}
+    want_formats = {g[1]: k for g, k in want.items() if g and g[0] == "format"}
+    assert set(rows) == set(want_formats) == {"photo", "status", "link", "video"}
+    for f, k in want_formats.items():
+        compare(rows[f], k, f"format {f}")
