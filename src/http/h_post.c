@@ -41,7 +41,8 @@ void h_post_get(struct request *r)
     out ? reply_json(r, 200, out) : reply_error(r, &err);
 }
 
-void h_post_create(struct request *r)
+/* POST creates, PATCH updates: the same checks either way. */
+static void post_write(struct request *r, bool create)
 {
     json_t *in = request_json(r);
     if (!in)
@@ -53,26 +54,20 @@ void h_post_create(struct request *r)
         return;
     }
     struct actor who = request_actor(r);
-    json_t *out = post_create(r->db, r->ws, in, &who, &err);
+    json_t *out = create ? post_create(r->db, r->ws, in, &who, &err)
+                         : post_update(r->db, r->ws, r->id, in, &who, &err);
     json_decref(in);
-    out ? reply_json(r, 201, out) : reply_error(r, &err);
+    out ? reply_json(r, create ? 201 : 200, out) : reply_error(r, &err);
+}
+
+void h_post_create(struct request *r)
+{
+    post_write(r, true);
 }
 
 void h_post_update(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    if (r->user.role == ROLE_AUTHOR && !author_may_set(in)) {
-        reply_errorf(r, 403, "forbidden", "an author may set status 'draft' or 'in_review' only");
-        json_decref(in);
-        return;
-    }
-    struct actor who = request_actor(r);
-    json_t *out = post_update(r->db, r->ws, r->id, in, &who, &err);
-    json_decref(in);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    post_write(r, false);
 }
 
 void h_post_delete(struct request *r)
