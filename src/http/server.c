@@ -542,8 +542,12 @@ int http_serve(const struct server_config *cfg, struct error *err)
         return -1;
     }
 
+    /* poll(2), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon races
+     * a pool worker that drops the listening socket from its epoll set by
+     * itself, and then aborts ("Failed to remove listen FD from epoll set").
+     * With poll the workers just stop polling the socket. */
     unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (strchr(cfg->host, ':'))
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
