@@ -488,6 +488,14 @@ static void bind_va(struct db_stmt *st, const char *types, va_list ap)
         case 'd':
             db_bind_double(st, i + 1, va_arg(ap, double));
             break;
+        case 'D': {
+            const double *p = va_arg(ap, const double *);
+            if (p)
+                db_bind_double(st, i + 1, *p);
+            else
+                db_bind_null(st, i + 1);
+            break;
+        }
         case 't':
             db_bind_text(st, i + 1, va_arg(ap, const char *));
             break;
@@ -562,6 +570,36 @@ int db_scalar(struct db *db, struct error *err, int64_t *out, const char *sql, c
         ;
     db_finalize(st);
     return found;
+}
+
+int db_insert(struct db *db, struct error *err, int64_t *id, const char *sql, const char *types,
+              ...)
+{
+    char pg_sql[2048];
+    if (db->backend != DB_SQLITE) {
+        int n = snprintf(pg_sql, sizeof pg_sql, "%s RETURNING id", sql);
+        if (n < 0 || (size_t)n >= sizeof pg_sql) {
+            fprintf(stderr, "kanal: bug: INSERT too long for db_insert: %s\n", sql);
+            abort();
+        }
+        sql = pg_sql;
+    }
+    va_list ap;
+    va_start(ap, types);
+    struct db_stmt *st = query_va(db, err, sql, types, ap);
+    va_end(ap);
+    if (!st)
+        return -1;
+    int rc = 0;
+    if (db->backend == DB_SQLITE) {
+        *id = sqlite3_last_insert_rowid(db->lite);
+    } else if (db_has_row(st)) {
+        *id = db_col_int(st, 0);
+    } else {
+        rc = error_set(err, ERR_INTERNAL, "database: the INSERT gave no id");
+    }
+    db_finalize(st);
+    return rc;
 }
 
 /* ---- transactions ----------------------------------------------------------- */

@@ -53,6 +53,7 @@ int64_t db_stmt_changes(struct db_stmt *st);
 
 /* Runs one statement with parameters given by a type string, one letter per
  * `?`: 'i' int64_t, 'I' const int64_t * (NULL binds NULL), 'd' double,
+ * 'D' const double * (NULL binds NULL),
  * 't' const char * (NULL binds NULL). Returns the statement stepped once
  * (check db_has_row), or NULL and err. Caller finalizes. */
 struct db_stmt *db_query(struct db *db, struct error *err, const char *sql, const char *types, ...);
@@ -63,6 +64,12 @@ int64_t db_run(struct db *db, struct error *err, const char *sql, const char *ty
 /* For "INSERT ... RETURNING id" and "SELECT x ...": the first column of the
  * first row as an integer. Returns 1 with *out set, 0 for no row, -1. */
 int db_scalar(struct db *db, struct error *err, int64_t *out, const char *sql, const char *types,
+              ...);
+/* Runs an INSERT into a table with an integer primary key `id` and sets
+ * *id to the new row's. Write the INSERT without RETURNING: PostgreSQL gets
+ * "RETURNING id" added, SQLite answers with the rowid, because its
+ * RETURNING costs several times the insert itself. 0, or -1 and err. */
+int db_insert(struct db *db, struct error *err, int64_t *id, const char *sql, const char *types,
               ...);
 
 int db_begin(struct db *db, struct error *err);

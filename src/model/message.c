@@ -118,39 +118,20 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
                    : UPSERT_UPDATED;
     }
     db_finalize(st);
-    st = db_prepare(db,
-                    "INSERT INTO messages (workspace_id, channel_id, variant_id, parent_id, kind, "
-                    "platform_id, author_name, author_handle, is_own, body, lang, sentiment, "
-                    "sentiment_score, status, created_at, received_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    err);
-    if (!st)
-        return -1;
-    int i = 1;
-    db_bind_int(st, i++, workspace_id);
-    db_bind_int(st, i++, m->channel_id);
-    variant ? db_bind_int(st, i++, *variant) : db_bind_null(st, i++);
-    parent ? db_bind_int(st, i++, *parent) : db_bind_null(st, i++);
-    db_bind_text(st, i++, m->kind);
-    db_bind_text(st, i++, m->platform_id);
-    db_bind_text(st, i++, m->author_name ? m->author_name : "");
-    db_bind_text(st, i++, m->author_handle ? m->author_handle : "");
-    db_bind_int(st, i++, m->is_own);
-    db_bind_text(st, i++, body);
-    db_bind_text(st, i++, m->lang);
-    db_bind_text(st, i++, m->sentiment);
-    m->sentiment ? db_bind_double(st, i++, m->sentiment_score) : db_bind_null(st, i++);
-    db_bind_text(st, i++, m->status ? m->status : "open");
-    db_bind_int(st, i++, m->created_at);
-    db_bind_int(st, i++, now);
-    db_bind_int(st, i++, now);
-    int rc = db_step(st, err);
-    if (rc == 1) {
-        if (id)
-            *id = db_col_int(st, 0);
-        rc = db_step(st, err);
-    }
-    db_finalize(st);
+    int64_t mid = 0;
+    const double *score = m->sentiment ? &m->sentiment_score : NULL;
+    int rc =
+        db_insert(db, err, &mid,
+                  "INSERT INTO messages (workspace_id, channel_id, variant_id, parent_id, "
+                  "kind, platform_id, author_name, author_handle, is_own, body, lang, "
+                  "sentiment, sentiment_score, status, created_at, received_at, updated_at) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  "iiIIttttitttDtiii", workspace_id, m->channel_id, variant, parent, m->kind,
+                  m->platform_id, m->author_name ? m->author_name : "",
+                  m->author_handle ? m->author_handle : "", (int64_t)m->is_own, body, m->lang,
+                  m->sentiment, score, m->status ? m->status : "open", m->created_at, now, now);
+    if (rc == 0 && id)
+        *id = mid;
     if (rc < 0)
         return -1;
     /* An answer from the organisation: the question's first response time

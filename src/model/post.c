@@ -438,19 +438,18 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
     }
     db_finalize(st);
     int64_t pid = 0, vid = 0;
-    if (db_scalar(db, err, &pid,
+    if (db_insert(db, err, &pid,
                   "INSERT INTO posts (workspace_id, campaign_id, body, format, link_url, lang, "
                   "status, at, created_at, updated_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, 'published', ?, ?, ?) RETURNING id",
+                  "VALUES (?, ?, ?, ?, ?, ?, 'published', ?, ?, ?)",
                   "iIttttiii", workspace_id, campaign, p->body ? p->body : "", format, p->link_url,
-                  p->lang, p->published_at, now, now) < 0)
-        return -1;
-    if (db_scalar(db, err, &vid,
+                  p->lang, p->published_at, now, now) ||
+        db_insert(db, err, &vid,
                   "INSERT INTO post_variants (post_id, channel_id, platform_id, permalink, status, "
                   "published_at, created_at, updated_at) "
-                  "VALUES (?, ?, ?, ?, 'published', ?, ?, ?) RETURNING id",
+                  "VALUES (?, ?, ?, ?, 'published', ?, ?, ?)",
                   "iittiii", pid, p->channel_id, p->platform_id, p->permalink, p->published_at, now,
-                  now) < 0)
+                  now))
         return -1;
     if (variant_id)
         *variant_id = vid;
