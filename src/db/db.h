@@ -72,6 +72,11 @@ int db_scalar(struct db *db, struct error *err, int64_t *out, const char *sql, c
 int db_insert(struct db *db, struct error *err, int64_t *id, const char *sql, const char *types,
               ...);
 
+/* SQL with each `CHECK (NAME IN ('x', ...))` written as `NAME = 'x' OR ...`,
+ * the form SQLite checks cheaply; what db_migrate runs on SQLite. Caller
+ * frees. */
+char *db_sqlite_checks(const char *sql);
+
 int db_begin(struct db *db, struct error *err);
 int db_commit(struct db *db, struct error *err);
 void db_rollback(struct db *db);

@@ -113,6 +113,45 @@ static void expect_invalid(struct db *db, const struct entity *e, int64_t ws, co
         fail_msg("message '%s' lacks '%s'", err.msg, fragment);
 }
 
+/* SQLite gets CHECK (x IN (...)) as an OR chain: the same constraint. */
+static void test_sqlite_check_lists(void **state)
+{
+    (void)state;
+    char *s =
+        db_sqlite_checks("a TEXT CHECK (kind IN ('x', 'it''s',\n   'z')), b INT CHECK (b > 0),"
+                         " c TEXT CHECK (c IN (1, 2)), d TEXT CHECK (d IN ('q'))");
+    assert_string_equal(s,
+                        "a TEXT CHECK (kind = 'x' OR kind = 'it''s' OR kind = 'z'), "
+                        "b INT CHECK (b > 0), c TEXT CHECK (c IN (1, 2)), d TEXT CHECK (d = 'q')");
+    free(s);
+    /* new tables come out of the migrations that way */
+    struct db *db = fresh();
+    struct error err = {0};
+    int64_t n = -1;
+    assert_int_equal(
+        db_scalar(db, &err, &n,
+                  "SELECT COUNT(*) FROM sqlite_schema WHERE sql LIKE '%CHECK (% IN (%'", ""),
+        1);
+    assert_int_equal(n, 0);
+    /* a table made before is rewritten in place, its rows and its rule kept */
+    assert_int_equal(db_exec(db, "CREATE TABLE old (v TEXT CHECK (v IN ('a', 'b')))", &err), 0);
+    assert_int_equal(db_exec(db, "INSERT INTO old VALUES ('a'), ('b'), (NULL)", &err), 0);
+    assert_int_equal(db_migrate(db, &err), 0);
+    char *sql = NULL;
+    struct db_stmt *st = db_query(db, &err, "SELECT sql FROM sqlite_schema WHERE name = 'old'", "");
+    assert_non_null(st);
+    assert_true(db_has_row(st));
+    sql = xstrdup(db_col_text(st, 0));
+    db_finalize(st);
+    assert_string_equal(sql, "CREATE TABLE old (v TEXT CHECK (v = 'a' OR v = 'b'))");
+    free(sql);
+    assert_int_equal(db_scalar(db, &err, &n, "SELECT COUNT(*) FROM old", ""), 1);
+    assert_int_equal(n, 3);
+    assert_true(db_run(db, &err, "INSERT INTO old VALUES (?)", "t", "c") < 0);
+    assert_non_null(strstr(err.msg, "CHECK"));
+    db_close(db);
+}
+
 static void test_validation_messages(void **state)
 {
     struct db *db = fresh();
@@ -336,6 +375,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_statements_and_transactions),
+        cmocka_unit_test(test_sqlite_check_lists),
         cmocka_unit_test(test_validation_messages),
         cmocka_unit_test(test_platform_post_upsert_is_idempotent),
         cmocka_unit_test(test_message_upsert_keeps_the_desks_decisions),
