@@ -42,9 +42,8 @@ struct group {
     int64_t interactions;
     int64_t er_reach_num, er_reach_den, er_impr_num, er_impr_den, ctr_num, ctr_den;
     int64_t incoming, answered;
-    int64_t *waits;
-    size_t nwaits, capwaits;
-    int64_t days; /* days the group spans, for posts per week and ER by followers */
+    struct imap waits; /* first-response histogram: bin -> count (model/message_stats.c) */
+    int64_t days;      /* days the group spans, for posts per week and ER by followers */
     /* ER by followers: per-day sums, indexed by day - first_day */
     double *day_inter, *day_followers;
     int64_t followers_start, followers_end;
@@ -258,15 +257,6 @@ static bool key_of_channel_day(const struct run *r, const struct channel_info *c
     }
 }
 
-static void add_wait(struct group *g, int64_t w)
-{
-    if (g->nwaits == g->capwaits) {
-        g->capwaits = g->capwaits ? g->capwaits * 2 : 64;
-        g->waits = xrealloc(g->waits, g->capwaits * sizeof *g->waits);
-    }
-    g->waits[g->nwaits++] = w;
-}
-
 static void ensure_days(struct run *r, struct group *g)
 {
     if (!g->day_inter) {
@@ -375,7 +365,43 @@ struct post_row {
     int64_t day;
     const int64_t *m; /* reach, impressions, reactions, comments, shares, saves, clicks, views */
     const bool *has;
+    const struct message_figures *msg; /* the messages on the post, or NULL: not counted here */
 };
+
+/* Incoming messages, answered ones and their first-response histogram, as
+ * message_stats keeps them per channel-day and per post. */
+struct message_figures {
+    int64_t incoming, answered;
+    struct imap waits;
+};
+
+static void add_messages(struct group *g, const struct message_figures *f)
+{
+    g->incoming += f->incoming;
+    g->answered += f->answered;
+    for (size_t i = 0; i < f->waits.cap; i++)
+        if (f->waits.used[i]) {
+            int64_t *c = imap_get(&g->waits, f->waits.keys[i]);
+            if (c)
+                *c += f->waits.vals[i];
+            else
+                imap_put(&g->waits, f->waits.keys[i], f->waits.vals[i]);
+        }
+}
+
+/* Reads columns i, i+1, i+2 (incoming, answered, waits) into f, reusing its map. */
+static int read_figures(struct db_stmt *st, int i, struct message_figures *f, struct error *err)
+{
+    f->incoming = db_col_int(st, i);
+    f->answered = db_col_int(st, i + 1);
+    if (f->waits.cap) { /* emptied, keeping its memory for the next row */
+        memset(f->waits.used, 0, f->waits.cap);
+        f->waits.len = 0;
+    }
+    if (wait_hist_parse(&f->waits, db_col_text(st, i + 2)))
+        return error_set(err, ERR_INTERNAL, "malformed response-time histogram");
+    return 0;
+}
 
 static void accumulate_post(struct run *r, struct group *g, const struct post_row *p)
 {
@@ -407,6 +433,8 @@ static void accumulate_post(struct run *r, struct group *g, const struct post_ro
     }
     if (g->day_inter && any)
         g->day_inter[p->day - r->first_day] += (double)inter;
+    if (p->msg)
+        add_messages(g, p->msg);
 }
 
 static void add_post(struct run *r, int64_t key, void *arg)
@@ -433,17 +461,33 @@ static struct db_stmt *prepare_period(struct run *r, struct buf *sql, struct err
     return st;
 }
 
+static bool is_post_dim(enum analytics_dim by)
+{
+    return by == BY_CAMPAIGN || by == BY_FORMAT || by == BY_TAG;
+}
+
+/* Whose messages count where (docs/metrics.md): a campaign's, and the rows
+ * of the post dimensions, count the messages on their posts; everything
+ * else counts the messages created in the period. */
+static bool messages_by_post(const struct run *r)
+{
+    return is_post_dim(r->q->by) || r->q->campaign_id;
+}
+
 static int load_posts(struct run *r, struct error *err)
 {
     struct buf sql = {0};
     buf_puts(&sql, "SELECT v.channel_id, v.published_at, p.id, p.campaign_id, p.format, v.m_reach, "
                    "v.m_impressions, v.m_reactions, v.m_comments, v.m_shares, v.m_saves, "
-                   "v.m_clicks, v.m_video_views FROM post_variants v "
+                   "v.m_clicks, v.m_video_views, v.msg_incoming, v.msg_answered, v.msg_waits "
+                   "FROM post_variants v "
                    "JOIN posts p ON p.id = v.post_id WHERE p.workspace_id = ? "
                    "AND v.published_at >= ? AND v.published_at < ?");
     struct db_stmt *st = prepare_period(r, &sql, err);
     if (!st)
         return -1;
+    bool by_post = messages_by_post(r);
+    struct message_figures msg = {0};
     int rc;
     while ((rc = db_step(st, err)) == 1) {
         const struct channel_info *c = channel(r, db_col_int(st, 0));
@@ -455,65 +499,55 @@ static int load_posts(struct run *r, struct error *err)
             has[i] = !db_col_null(st, 5 + i);
             m[i] = db_col_int(st, 5 + i);
         }
-        struct post_row row = {.day = tz_local_day(r->tz, db_col_int(st, 1)), .m = m, .has = has};
+        if (by_post && read_figures(st, 13, &msg, err)) {
+            rc = -1;
+            break;
+        }
+        struct post_row row = {.day = tz_local_day(r->tz, db_col_int(st, 1)),
+                               .m = m,
+                               .has = has,
+                               .msg = by_post ? &msg : NULL};
         post_keys(r, c, row.day, db_col_int(st, 2), db_col_int(st, 3), db_col_text(st, 4), add_post,
                   &row);
+        /* The total counts a post's messages only for a campaign's figures;
+         * otherwise it has the period's messages from load_messages. */
+        row.msg = r->q->campaign_id ? &msg : NULL;
         accumulate_post(r, &r->total, &row);
     }
+    imap_free(&msg.waits);
     db_finalize(st);
     return rc < 0 ? -1 : 0;
 }
 
-struct message_row {
-    int64_t wait; /* -1: not answered */
-};
-
-static void accumulate_message(struct group *g, const struct message_row *m)
-{
-    g->incoming++;
-    if (m->wait >= 0) {
-        g->answered++;
-        add_wait(g, m->wait);
-    }
-}
-
-static void add_message(struct run *r, int64_t key, void *arg)
-{
-    accumulate_message(group_for(r, key), arg);
-}
-
+/* The period's messages, from message_stats' channel-day rows. */
 static int load_messages(struct run *r, struct error *err)
 {
-    struct buf sql = {0};
-    /* Only the post dimensions need the post each message is on; the rest
-     * read the covering index alone (0003's messages_workspace_stats). */
-    bool per_post =
-        r->q->by == BY_CAMPAIGN || r->q->by == BY_FORMAT || r->q->by == BY_TAG || r->q->campaign_id;
-    if (per_post)
-        buf_puts(&sql, "SELECT m.channel_id, m.created_at, m.first_response_at, p.id, "
-                       "p.campaign_id, p.format FROM messages m LEFT JOIN post_variants v ON "
-                       "v.id = m.variant_id LEFT JOIN posts p ON p.id = v.post_id ");
-    else
-        buf_puts(&sql, "SELECT m.channel_id, m.created_at, m.first_response_at, 0, 0, '' "
-                       "FROM messages m ");
-    buf_puts(&sql, "WHERE m.workspace_id = ? AND m.is_own = 0 AND m.created_at >= ? "
-                   "AND m.created_at < ?");
-    struct db_stmt *st = prepare_period(r, &sql, err);
+    if (r->q->campaign_id)
+        return 0; /* a campaign's messages are those on its posts */
+    struct db_stmt *st = db_query(r->db, err,
+                                  "SELECT d.channel_id, d.day, d.incoming, d.answered, d.waits "
+                                  "FROM message_days d JOIN channels c ON c.id = d.channel_id "
+                                  "WHERE c.workspace_id = ? AND d.day >= ? AND d.day < ?",
+                                  "iii", r->ws, r->first_day, r->first_day + r->ndays);
     if (!st)
         return -1;
-    int rc;
-    while ((rc = db_step(st, err)) == 1) {
+    bool groups = !is_post_dim(r->q->by);
+    struct message_figures msg = {0};
+    int rc = db_has_row(st);
+    for (; rc == 1; rc = db_step(st, err)) {
         const struct channel_info *c = channel(r, db_col_int(st, 0));
         if (!counts(r, c))
             continue;
-        int64_t created = db_col_int(st, 1);
-        struct message_row row = {.wait = db_col_null(st, 2) ? -1 : db_col_int(st, 2) - created};
-        if (row.wait < -1)
-            row.wait = 0; /* an answer dated before the question: clocks differ */
-        post_keys(r, c, tz_local_day(r->tz, created), db_col_int(st, 3), db_col_int(st, 4),
-                  db_col_text(st, 5), add_message, &row);
-        accumulate_message(&r->total, &row);
+        if (read_figures(st, 2, &msg, err)) {
+            rc = -1;
+            break;
+        }
+        int64_t key;
+        if (groups && key_of_channel_day(r, c, db_col_int(st, 1), &key))
+            add_messages(group_for(r, key), &msg);
+        add_messages(&r->total, &msg);
     }
+    imap_free(&msg.waits);
     db_finalize(st);
     return rc < 0 ? -1 : 0;
 }
@@ -614,7 +648,7 @@ static int load_followers(struct run *r, struct error *err)
 static void free_groups(struct run *r)
 {
     for (size_t i = 0; i < r->ngroups; i++) {
-        free(r->groups[i].waits);
+        imap_free(&r->groups[i].waits);
         free(r->groups[i].day_inter);
         free(r->groups[i].day_followers);
     }
@@ -622,7 +656,7 @@ static void free_groups(struct run *r)
     r->groups = NULL;
     r->ngroups = r->capgroups = 0;
     imap_free(&r->groups_index);
-    free(r->total.waits);
+    imap_free(&r->total.waits);
     free(r->total.day_inter);
     free(r->total.day_followers);
     memset(&r->total, 0, sizeof r->total);
@@ -637,12 +671,6 @@ static int aggregate(struct run *r, const struct analytics_query *q, struct erro
     if (load_followers(r, err) || load_posts(r, err) || load_messages(r, err))
         return -1;
     return 0;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 static json_t *ratio(int64_t num, int64_t den)
@@ -714,15 +742,9 @@ static json_t *kpis(const struct run *r, struct group *g)
     json_object_set_new(o, "incoming", json_integer(g->incoming));
     json_object_set_new(o, "answered", json_integer(g->answered));
     json_object_set_new(o, "response_rate", ratio(g->answered, g->incoming));
-    json_t *median = json_null();
-    if (g->nwaits) {
-        qsort(g->waits, g->nwaits, sizeof *g->waits, cmp_i64);
-        size_t n = g->nwaits;
-        json_decref(median);
-        median = n % 2 ? json_real((double)g->waits[n / 2])
-                       : json_real(((double)g->waits[n / 2 - 1] + (double)g->waits[n / 2]) / 2);
-    }
-    json_object_set_new(o, "median_response_seconds", median);
+    double median;
+    json_object_set_new(o, "median_response_seconds",
+                        wait_hist_median(&g->waits, &median) ? json_real(median) : json_null());
     return o;
 }
 
@@ -792,6 +814,9 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
     struct run r = {.db = db, .ws = workspace_id};
     struct arena a = {0};
     json_t *out = NULL, *rows = NULL, *total = NULL, *prev = NULL;
+    /* Figures cut in another time zone (it changed) are built again first. */
+    if (message_stats_refresh(db, workspace_id, err))
+        return NULL;
     json_t *ws = entity_get(db, &entity_workspace, 0, workspace_id, err);
     if (!ws)
         return NULL;

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "db/db.h"
+#include "model/model.h"
 
 #include <stdio.h>
 
@@ -20,6 +21,8 @@ int cmd_migrate(int argc, char **argv)
     log_set_level(LOG_WARN);
     struct db *db = db_open(opts[0].value, &err);
     int n = db ? db_migrate(db, &err) : -1;
+    if (n >= 0 && message_stats_refresh(db, 0, &err))
+        n = -1;
     int v = n >= 0 ? db_schema_version(db, &err) : -1;
     db_close(db);
     if (n < 0 || v < 0) {

@@ -510,6 +510,10 @@ int http_serve(const struct server_config *cfg, struct error *err)
     if (!db)
         return -1;
     int migrated = db_migrate(db, err);
+    /* Figures to build (first start after the migration that added them, or
+     * a changed time zone) are built before the first dashboard asks. */
+    if (migrated >= 0 && message_stats_refresh(db, 0, err))
+        migrated = -1;
     db_close(db);
     if (migrated < 0)
         return -1;

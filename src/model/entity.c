@@ -658,6 +658,11 @@ json_t *entity_create(struct db *db, const struct entity *e, int64_t workspace_i
                                              : "name");
         return NULL;
     }
+    /* A new workspace has no messages: its (empty) response figures are
+     * already cut in its time zone, and are kept from the first message. */
+    if (e == &entity_workspace &&
+        db_run(db, err, "UPDATE workspaces SET stats_tz = timezone WHERE id = ?", "i", id) < 0)
+        return NULL;
     char *detail = compact(in);
     rc = audit_record(db, e->scoped ? workspace_id : id, who ? who->user_id : 0, "create", e->name,
                       id, detail, err);

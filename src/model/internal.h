@@ -108,4 +108,16 @@ int query_enum(json_t *q, const char *name, const char *const *values, const cha
 /* Rejects query parameters not in `known` (NULL-terminated). */
 int query_known(json_t *q, const char *const *known, struct error *err);
 
+/* What one message counts for in the response figures (message_stats.c):
+ * counted when it is written to the organisation (not its own). */
+struct msg_fact {
+    bool counted, answered;
+    int64_t channel_id, variant_id; /* variant 0: on no post */
+    int64_t created_at, first_response_at;
+};
+/* Moves the figures from what the message counted as before to after (NULL:
+ * it did not exist); inside the writer's transaction. */
+int message_stats_change(struct db *db, int64_t workspace_id, const struct msg_fact *before,
+                         const struct msg_fact *after, struct error *err);
+
 #endif

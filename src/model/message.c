@@ -60,6 +60,48 @@ static bool in(const char *const *set, const char *s)
     return false;
 }
 
+/* The figures a stored message counts for; columns from `col`: is_own,
+ * first_response_at. */
+static struct msg_fact fact_of(struct db_stmt *st, int col, int64_t channel, int64_t variant,
+                               int64_t created)
+{
+    return (struct msg_fact){.counted = db_col_int(st, col) == 0,
+                             .answered = !db_col_null(st, col + 1),
+                             .channel_id = channel,
+                             .variant_id = variant,
+                             .created_at = created,
+                             .first_response_at = db_col_int(st, col + 1)};
+}
+
+/* An own reply at `at` to message `parent`: its first response, if no
+ * earlier one is known. */
+static int answer(struct db *db, int64_t ws, int64_t parent, int64_t at, struct error *err)
+{
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT channel_id, COALESCE(variant_id, 0), created_at, "
+                                  "is_own, first_response_at FROM messages "
+                                  "WHERE id = ? AND workspace_id = ?",
+                                  "ii", parent, ws);
+    if (!st)
+        return -1;
+    if (!db_has_row(st)) {
+        db_finalize(st);
+        return 0;
+    }
+    struct msg_fact before =
+        fact_of(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
+    db_finalize(st);
+    if (!before.counted || (before.answered && before.first_response_at <= at))
+        return 0;
+    struct msg_fact after = before;
+    after.answered = true;
+    after.first_response_at = at;
+    return db_run(db, err, "UPDATE messages SET first_response_at = ? WHERE id = ?", "ii", at,
+                  parent) < 0
+               ? -1
+               : message_stats_change(db, ws, &before, &after, err);
+}
+
 int message_upsert(struct db *db, int64_t workspace_id, const struct message_in *m, int64_t *id,
                    struct error *err)
 {
@@ -88,7 +130,7 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
     const int64_t *parent = m->parent_id ? &m->parent_id : NULL;
     struct db_stmt *st = db_query(db, err,
                                   "SELECT id, body, author_name, author_handle, variant_id, "
-                                  "parent_id, created_at FROM messages "
+                                  "parent_id, created_at, is_own, first_response_at FROM messages "
                                   "WHERE channel_id = ? AND platform_id = ?",
                                   "it", m->channel_id, m->platform_id);
     if (!st)
@@ -103,17 +145,23 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
                     str_eq(db_col_text(st, 3), m->author_handle ? m->author_handle : "") &&
                     db_col_int(st, 4) == m->variant_id && db_col_int(st, 5) == m->parent_id &&
                     db_col_int(st, 6) == m->created_at;
+        struct msg_fact before =
+            fact_of(st, 7, m->channel_id, db_col_int(st, 4), db_col_int(st, 6));
         db_finalize(st);
         if (id)
             *id = mid;
         if (same)
             return UPSERT_UNCHANGED;
+        struct msg_fact after = before;
+        after.variant_id = m->variant_id;
+        after.created_at = m->created_at;
         return db_run(db, err,
                       "UPDATE messages SET body = ?, author_name = ?, author_handle = ?, "
                       "variant_id = ?, parent_id = ?, created_at = ?, updated_at = ? WHERE id = ?",
                       "tttIIiii", body, m->author_name ? m->author_name : "",
                       m->author_handle ? m->author_handle : "", variant, parent, m->created_at, now,
-                      mid) < 0
+                      mid) < 0 ||
+                       message_stats_change(db, workspace_id, &before, &after, err)
                    ? -1
                    : UPSERT_UPDATED;
     }
@@ -134,15 +182,17 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
         *id = mid;
     if (rc < 0)
         return -1;
+    struct msg_fact fact = {.counted = !m->is_own,
+                            .channel_id = m->channel_id,
+                            .variant_id = m->variant_id,
+                            .created_at = m->created_at};
+    if (message_stats_change(db, workspace_id, NULL, &fact, err))
+        return -1;
     /* An answer from the organisation: the question's first response time
      * is what response-time reports read. */
-    if (m->is_own && parent &&
-        db_run(db, err,
-               "UPDATE messages SET first_response_at = ? WHERE id = ? AND workspace_id = ? "
-               "AND is_own = 0 AND (first_response_at IS NULL OR first_response_at > ?)",
-               "iiii", m->created_at, *parent, workspace_id, m->created_at) < 0)
-        return -1;
-    return UPSERT_INSERTED;
+    return m->is_own && parent && answer(db, workspace_id, *parent, m->created_at, err)
+               ? -1
+               : UPSERT_INSERTED;
 }
 
 json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,

@@ -187,6 +187,21 @@ int message_filter_parse(struct message_filter *f, json_t *query, struct error *
 json_t *message_list(struct db *db, int64_t workspace_id, const struct message_filter *f,
                      const struct page *pg, struct error *err);
 
+/* ---- response figures kept as messages arrive (model/message_stats.c) ------------
+ * Per channel and local day (table message_days) and per post variant
+ * (post_variants.msg_incoming, msg_answered, msg_waits): incoming messages,
+ * answered ones and a histogram of first-response times, stored as text
+ * "bin:count ...". Bins are exact below 256 s, then within 0.4%. */
+int64_t wait_bin(int64_t seconds);
+double wait_bin_value(int64_t bin); /* the middle of the bin */
+/* Adds a stored histogram's counts to h (bin -> count); -1 if malformed. */
+int wait_hist_parse(struct imap *h, const char *text);
+/* The median of the histogram's values; false if it is empty. */
+bool wait_hist_median(const struct imap *h, double *median);
+/* Builds the figures again for each workspace (0: every one) whose figures
+ * were not cut in its current time zone. */
+int message_stats_refresh(struct db *db, int64_t workspace_id, struct error *err);
+
 /* ---- what the text engine needs kept -----------------------------------------
  * The model stores the per-workspace sentiment learner as opaque bytes and
  * knows nothing of how it works; ingest/enrich.c joins the two. */

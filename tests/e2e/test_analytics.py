@@ -117,16 +117,21 @@ class Expected:
                 for c, v in self.channels.items() if not v[2]}
 
 
-def close(a, b, what):
+def close(a, b, what, rel=1e-9):
     if a is None or b is None:
         assert a is None and b is None, (what, a, b)
     else:
-        assert a == pytest.approx(b, rel=1e-9, abs=1e-9), (what, a, b)
+        assert a == pytest.approx(b, rel=rel, abs=1e-9), (what, a, b)
+
+
+# Medians are read from kanal's response-time histogram (docs/metrics.md):
+# exact below 256 seconds, within 1/256 above.
+MEDIAN_REL = 1 / 256
 
 
 def compare(got, want, what):
     for k, v in want.items():
-        close(got[k], v, f"{what}.{k}")
+        close(got[k], v, f"{what}.{k}", MEDIAN_REL if k == "median_response_seconds" else 1e-9)
 
 
 @pytest.fixture(scope="module")
@@ -493,3 +498,108 @@ def test_uci_facebook_metrics_by_month_and_format(server, admin, tmp_path):
     assert set(rows) == set(want_formats) == {"photo", "status", "link", "video"}
     for f, k in want_formats.items():
         compare(rows[f], k, f"format {f}")
+
+
+def figures(db):
+    """message_stats' kept rows, to compare kept with built from scratch."""
+    con = sqlite3.connect(db)
+    days = sorted(con.execute("SELECT channel_id, day, incoming, answered, waits FROM message_days "
+                              "WHERE incoming <> 0 OR answered <> 0"))
+    posts = sorted(con.execute("SELECT id, msg_incoming, msg_answered, msg_waits FROM "
+                               "post_variants WHERE msg_incoming <> 0"))
+    con.close()
+    return days, posts
+
+
+def test_response_figures_follow_every_change(demo_db, tmp_path):
+    """Response figures are kept as messages arrive (new, edited to another
+    day, answered, answered earlier); what is kept equals what a rebuild from
+    the messages gives, and a new time zone re-cuts the days."""
+    db = str(tmp_path / "kept.db")
+    with sqlite3.connect(demo_db) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    con = sqlite3.connect(db)
+    ch, post = con.execute(
+        "SELECT v.channel_id, v.platform_id FROM post_variants v JOIN channels c ON "
+        "c.id = v.channel_id WHERE c.is_peer = 0 AND v.platform_id IS NOT NULL AND "
+        "v.published_at >= ? ORDER BY v.id LIMIT 1", (local_midnight(date(2026, 10, 1)),)).fetchone()
+    con.close()
+
+    def imp(lines):
+        f = tmp_path / "in.ndjson"
+        f.write_text("\n".join(json.dumps(r) for r in lines) + "\n")
+        run_kanal("import", "--db", db, "--workspace", "1", "--channel", str(ch),
+                  str(f), cwd=tmp_path)
+
+    # 21:30 UTC is 23:30 in Stockholm and 00:30 the next day in Helsinki.
+    q1 = dict(type="message", id="t-q1", post_id=post, body="När kommer beslutet?",
+              created_at="2026-10-14T21:30:00Z")
+    q2 = dict(type="message", id="t-q2", body="Hej! Fråga om min ansökan",
+              created_at="2026-10-15T08:00:00Z", kind="dm")
+    r1 = dict(type="message", id="t-r1", parent_id="t-q1", is_own=True, body="Svar",
+              created_at="2026-10-15T06:00:00Z", kind="reply")
+    imp([q1, q2, r1])
+    # Edited at the platform to another day; answered earlier by another reply.
+    q1["created_at"] = "2026-10-13T21:30:00Z"
+    r0 = dict(r1, id="t-r0", created_at="2026-10-14T05:00:00Z")
+    imp([q1, q2, r0])
+    # A reply again after the first one changes nothing.
+    imp([dict(r1, id="t-r2", created_at="2026-10-20T12:00:00Z")])
+
+    since, until = date(2026, 10, 1), date(2026, 11, 1)
+    exp = Expected(db, since, until)
+    for by in ["channel", "day", "week"]:
+        rep = report(db, "--since", str(since), "--until", str(until), "--by", by)
+        compare(rep["total"], exp.total(), f"{by} total")
+    rows = {r["key"]: r for r in report(db, "--since", str(since), "--until", str(until),
+                                        "--by", "channel")["rows"]}
+    for c, k in exp.by_channel().items():
+        compare(rows[c], k, f"channel {c}")
+    days = report(db, "--since", str(since), "--until", str(until), "--by", "day")["rows"]
+    want = defaultdict(int)
+    for m in exp.messages:
+        want[str(m["day"])] += 1
+    assert {r["label"]: r["incoming"] for r in days if r["incoming"]} == want
+
+    # By format: the messages on each format's posts of the period, whenever they came.
+    con = sqlite3.connect(db)
+    by_format = defaultdict(lambda: [0, 0])
+    for fmt, first in con.execute(
+            "SELECT p.format, m.first_response_at FROM messages m JOIN post_variants v ON "
+            "v.id = m.variant_id JOIN posts p ON p.id = v.post_id JOIN channels c ON "
+            "c.id = v.channel_id WHERE m.is_own = 0 AND c.is_peer = 0 AND v.published_at >= ? "
+            "AND v.published_at < ?", (exp.t0, exp.t1)):
+        by_format[fmt][0] += 1
+        by_format[fmt][1] += first is not None
+    con.close()
+    rep = report(db, "--since", str(since), "--until", str(until), "--by", "format")
+    assert {r["label"]: [r["incoming"], r["answered"]] for r in rep["rows"]
+            if r["incoming"]} == by_format
+
+    kept = figures(db)
+    assert kept[0] and kept[1]
+    con = sqlite3.connect(db)
+    con.execute("UPDATE workspaces SET stats_tz = NULL")
+    con.commit()
+    run_kanal("migrate", "--db", db)
+    assert figures(db) == kept
+
+    # Helsinki: the same messages on other local days, built again on the next report.
+    con.execute("UPDATE workspaces SET timezone = 'Europe/Helsinki'")
+    con.commit()
+    con.close()
+    hel = ZoneInfo("Europe/Helsinki")
+    rep = report(db, "--since", str(since), "--until", str(until), "--by", "day")
+    assert rep["timezone"] == "Europe/Helsinki"
+    t0 = int(datetime(2026, 10, 1, tzinfo=hel).timestamp())
+    t1 = int(datetime(2026, 11, 1, tzinfo=hel).timestamp())
+    con = sqlite3.connect(db)
+    want = defaultdict(int)
+    for (t,) in con.execute("SELECT m.created_at FROM messages m JOIN channels c ON "
+                            "c.id = m.channel_id WHERE m.is_own = 0 AND c.is_peer = 0"):
+        if t0 <= t < t1:
+            want[str(datetime.fromtimestamp(t, hel).date())] += 1
+    assert {r["label"]: r["incoming"] for r in rep["rows"] if r["incoming"]} == want
+    assert con.execute("SELECT stats_tz FROM workspaces").fetchone()[0] == "Europe/Helsinki"
+    con.close()
+

@@ -152,6 +152,37 @@ static void test_sqlite_check_lists(void **state)
     db_close(db);
 }
 
+static void test_wait_histogram(void **state)
+{
+    (void)state;
+    /* exact to the second below 256 s, then each bin's middle within 1/256
+     * of every wait in it; bins rise with the wait */
+    int64_t prev = -1;
+    for (int64_t w = 0; w < 40000000; w += w < 1000 ? 1 : w / 97 + 1) {
+        int64_t b = wait_bin(w);
+        assert_true(b >= prev);
+        prev = b;
+        double v = wait_bin_value(b);
+        if (w < 256)
+            assert_true(v == (double)w);
+        else
+            assert_true(v >= (double)w * (1 - 1.0 / 256) && v <= (double)w * (1 + 1.0 / 256));
+    }
+    assert_int_equal(wait_bin(-5), 0); /* an answer before the question: no wait */
+    struct imap h = {0};
+    double m = -1;
+    assert_false(wait_hist_median(&h, &m));
+    /* 10, 20, 20, 30: median 20; with 100 added twice: (20 + 30) / 2 */
+    assert_int_equal(wait_hist_parse(&h, "10:1 20:2 30:1"), 0);
+    assert_true(wait_hist_median(&h, &m) && m == 20);
+    assert_int_equal(wait_hist_parse(&h, "100:2"), 0);
+    assert_true(wait_hist_median(&h, &m) && m == 25);
+    static const char *const bads[] = {"1:2 x", "1", ":3", "-1:2", "1:2,3:4", NULL};
+    for (size_t i = 0; bads[i]; i++)
+        assert_int_equal(wait_hist_parse(&h, bads[i]), -1);
+    imap_free(&h);
+}
+
 static void test_validation_messages(void **state)
 {
     struct db *db = fresh();
@@ -376,6 +407,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_statements_and_transactions),
         cmocka_unit_test(test_sqlite_check_lists),
+        cmocka_unit_test(test_wait_histogram),
         cmocka_unit_test(test_validation_messages),
         cmocka_unit_test(test_platform_post_upsert_is_idempotent),
         cmocka_unit_test(test_message_upsert_keeps_the_desks_decisions),
