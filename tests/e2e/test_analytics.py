@@ -603,3 +603,50 @@ def test_response_figures_follow_every_change(demo_db, tmp_path):
     assert con.execute("SELECT stats_tz FROM workspaces").fetchone()[0] == "Europe/Helsinki"
     con.close()
 
+
+def test_insight_intervals_match_a_plain_bootstrap(demo_db, tmp_path):
+    """With hundreds of posts on a side, kanal draws a resample's mean from
+    its normal law instead of drawing every post (docs/metrics.md); its
+    interval must agree with a plain percentile bootstrap done here."""
+    import random
+    rnd = random.Random(7)
+    db = str(tmp_path / "many.db")
+    with sqlite3.connect(demo_db) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    lines = []
+    for i in range(1200):
+        reach = rnd.randint(500, 20000)
+        question = rnd.random() < 0.3
+        er = rnd.lognormvariate(-3.2 + (0.25 if question else 0), 0.8)  # skewed, as ERs are
+        lines.append(json.dumps({
+            "type": "post", "platform": "facebook", "account_id": "boot", "account_name": "boot",
+            "id": f"b{i}", "published_at": 1735776000 + i * 3600,  # from 2025-01-02
+            "format": ["photo", "video", "link"][i % 3],
+            "body": "Vad tycker du?" if question else "Nytt från oss.",
+            "metrics": {"reach": reach, "reactions": int(er * reach)}}))
+    f = tmp_path / "posts.ndjson"
+    f.write_text("\n".join(lines) + "\n")
+    run_kanal("import", "--db", db, "--workspace", "1", str(f), cwd=tmp_path)
+    rep = report(db, "--since", "2025-01-01", "--until", "2025-03-01", "--insights")
+    lifts = {(l["feature"], l["value"]): l for l in rep["lifts"]}
+    con = sqlite3.connect(db)
+    posts = [dict(er=r / reach, q="?" in body, fmt=fmt) for reach, r, body, fmt in con.execute(
+        "SELECT v.m_reach, v.m_reactions, p.body, p.format FROM post_variants v "
+        "JOIN posts p ON p.id = v.post_id WHERE v.platform_id LIKE 'b%'")]
+    con.close()
+    assert len(posts) == 1200
+
+    def plain(a, b, n=2000):
+        lifts = sorted(statistics.fmean(rnd.choices(a, k=len(a))) /
+                       statistics.fmean(rnd.choices(b, k=len(b))) - 1 for _ in range(n))
+        return lifts[int(0.025 * (n - 1))], lifts[int(0.975 * (n - 1))]
+
+    for key, has in [(("question", "asks a question"), lambda p: p["q"]),
+                     (("format", "photo"), lambda p: p["fmt"] == "photo")]:
+        a = [p["er"] for p in posts if has(p)]
+        b = [p["er"] for p in posts if not has(p)]
+        assert min(len(a), len(b)) < 500 < max(len(a), len(b))  # both ways of drawing
+        lo, hi = plain(a, b)
+        got = lifts[key]["lift_ci95"]
+        width = hi - lo
+        assert abs(got[0] - lo) < 0.1 * width and abs(got[1] - hi) < 0.1 * width, (key, got, lo, hi)
