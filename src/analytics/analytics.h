@@ -67,4 +67,17 @@ int analytics_html_month(struct db *db, int64_t workspace_id, const char *month,
 /* The KPI names in report order, for tables and CSV. */
 extern const char *const analytics_kpis[];
 
+/* The tags of the workspace's posts with a variant published in
+ * [since, until), as a list per post: for (i = first(post); i >= 0; i =
+ * next[i]) tag[i]. Shared by the reports and what works. */
+struct post_tags {
+    struct imap first; /* post id -> index of its first tag */
+    int64_t *tag, *next;
+    size_t n, cap;
+};
+int post_tags_load(struct db *db, int64_t workspace_id, int64_t since, int64_t until,
+                   struct post_tags *pt, struct error *err);
+int64_t post_tags_first(const struct post_tags *pt, int64_t post_id); /* -1: none */
+void post_tags_free(struct post_tags *pt);
+
 #endif

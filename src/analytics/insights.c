@@ -31,12 +31,11 @@ struct post {
     bool question, emoji;
 };
 
-struct tagset;
 struct feature {
     char name[48], value[96];
     bool (*has)(const struct post *p, const struct feature *f);
     int64_t arg;
-    const struct tagset *tags; /* for themes */
+    const struct post_tags *tags; /* for themes */
 };
 
 /* ---- deterministic bootstrap ------------------------------------------------ */
@@ -165,15 +164,9 @@ static bool has_hashtags(const struct post *p, const struct feature *f)
     return (p->hashtags >= 3 ? 3 : p->hashtags >= 1 ? 1 : 0) == f->arg;
 }
 
-struct tagset {
-    struct imap first; /* post id -> index */
-    int64_t *tag, *next;
-    size_t n, cap;
-};
 static bool has_tag(const struct post *p, const struct feature *f)
 {
-    int64_t *ix = imap_get(&f->tags->first, p->post_id);
-    for (int64_t i = ix ? *ix : -1; i >= 0; i = f->tags->next[i])
+    for (int64_t i = post_tags_first(f->tags, p->post_id); i >= 0; i = f->tags->next[i])
         if (f->tags->tag[i] == f->arg)
             return true;
     return false;
@@ -214,30 +207,6 @@ static void describe(struct text_tokens *t, struct query **ctas, size_t nctas, c
 
 /* ---- the report -------------------------------------------------------------------- */
 
-static int load_tagset(struct db *db, int64_t ws, struct tagset *ts, struct error *err)
-{
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT pt.post_id, pt.tag_id FROM post_tags pt JOIN posts p "
-                                  "ON p.id = pt.post_id WHERE p.workspace_id = ?",
-                                  "i", ws);
-    if (!st)
-        return -1;
-    int rc = db_has_row(st);
-    for (; rc == 1; rc = db_step(st, err)) {
-        if (ts->n == ts->cap) {
-            ts->cap = ts->cap ? ts->cap * 2 : 64;
-            ts->tag = xrealloc(ts->tag, ts->cap * sizeof *ts->tag);
-            ts->next = xrealloc(ts->next, ts->cap * sizeof *ts->next);
-        }
-        int64_t post = db_col_int(st, 0), *head = imap_get(&ts->first, post);
-        ts->tag[ts->n] = db_col_int(st, 1);
-        ts->next[ts->n] = head ? *head : -1;
-        imap_put(&ts->first, post, (int64_t)ts->n++);
-    }
-    db_finalize(st);
-    return rc < 0 ? -1 : 0;
-}
-
 static json_t *lift_json(const struct feature *f, struct post *posts, size_t n, double *with,
                          double *without)
 {
@@ -270,7 +239,7 @@ json_t *analytics_insights(struct db *db, int64_t workspace_id, const struct ana
     json_t *out = NULL;
     struct post *posts = NULL;
     size_t n = 0, cap = 0;
-    struct tagset ts = {0};
+    struct post_tags ts = {0};
     struct query *ctas[ARRAY_LEN(cta_queries)] = {0};
     struct text_tokens *t = xmalloc(sizeof *t);
     struct tz *tz = NULL;
@@ -280,7 +249,7 @@ json_t *analytics_insights(struct db *db, int64_t workspace_id, const struct ana
     if (!ws)
         goto done;
     tz = tz_load(json_string_value(json_object_get(ws, "timezone")), err);
-    if (!tz || load_tagset(db, workspace_id, &ts, err))
+    if (!tz || post_tags_load(db, workspace_id, q->since, q->until, &ts, err))
         goto done;
     for (size_t i = 0; i < ARRAY_LEN(cta_queries); i++)
         if (!(ctas[i] = query_compile(cta_queries[i], err)))
@@ -390,9 +359,7 @@ done:
     json_decref(ws);
     for (size_t i = 0; i < ARRAY_LEN(cta_queries); i++)
         query_free(ctas[i]);
-    imap_free(&ts.first);
-    free(ts.tag);
-    free(ts.next);
+    post_tags_free(&ts);
     free(posts);
     free(with);
     free(without);

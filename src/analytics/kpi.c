@@ -68,10 +68,8 @@ struct run {
     struct imap groups_index; /* key -> index in groups */
     struct group *groups;
     size_t ngroups, capgroups;
-    struct group total;          /* every row once, whatever the dimension */
-    struct imap post_tags_first; /* post id -> index of its first tag in tag_ids, -1 none */
-    int64_t *tag_ids, *tag_next; /* a linked list per post */
-    size_t ntags, captags;
+    struct group total;    /* every row once, whatever the dimension */
+    struct post_tags tags; /* for the tag dimension */
 };
 
 static const char *const dims[] = {"none", "channel", "platform", "campaign", "format",
@@ -306,30 +304,47 @@ static bool counts(const struct run *r, const struct channel_info *c)
            (!r->q->channel_id || c->id == r->q->channel_id);
 }
 
-static int load_tags(struct run *r, struct error *err)
+int post_tags_load(struct db *db, int64_t ws, int64_t since, int64_t until, struct post_tags *pt,
+                   struct error *err)
 {
-    struct db_stmt *st = db_query(r->db, err,
-                                  "SELECT pt.post_id, pt.tag_id FROM post_tags pt "
-                                  "JOIN posts p ON p.id = pt.post_id WHERE p.workspace_id = ? "
+    /* Driven by the period's variants; DISTINCT for posts on several channels. */
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT DISTINCT pt.post_id, pt.tag_id FROM post_variants v "
+                                  "JOIN posts p ON p.id = v.post_id JOIN post_tags pt ON "
+                                  "pt.post_id = p.id WHERE p.workspace_id = ? AND "
+                                  "v.published_at >= ? AND v.published_at < ? "
                                   "ORDER BY pt.post_id, pt.tag_id DESC",
-                                  "i", r->ws);
+                                  "iii", ws, since, until);
     if (!st)
         return -1;
     int rc = db_has_row(st);
     for (; rc == 1; rc = db_step(st, err)) {
-        int64_t post = db_col_int(st, 0);
-        if (r->ntags == r->captags) {
-            r->captags = r->captags ? r->captags * 2 : 64;
-            r->tag_ids = xrealloc(r->tag_ids, r->captags * sizeof *r->tag_ids);
-            r->tag_next = xrealloc(r->tag_next, r->captags * sizeof *r->tag_next);
+        if (pt->n == pt->cap) {
+            pt->cap = pt->cap ? pt->cap * 2 : 64;
+            pt->tag = xrealloc(pt->tag, pt->cap * sizeof *pt->tag);
+            pt->next = xrealloc(pt->next, pt->cap * sizeof *pt->next);
         }
-        int64_t *head = imap_get(&r->post_tags_first, post);
-        r->tag_ids[r->ntags] = db_col_int(st, 1);
-        r->tag_next[r->ntags] = head ? *head : -1;
-        imap_put(&r->post_tags_first, post, (int64_t)r->ntags++);
+        int64_t post = db_col_int(st, 0), *head = imap_get(&pt->first, post);
+        pt->tag[pt->n] = db_col_int(st, 1);
+        pt->next[pt->n] = head ? *head : -1;
+        imap_put(&pt->first, post, (int64_t)pt->n++);
     }
     db_finalize(st);
     return rc < 0 ? -1 : 0;
+}
+
+int64_t post_tags_first(const struct post_tags *pt, int64_t post_id)
+{
+    int64_t *ix = imap_get(&pt->first, post_id);
+    return ix ? *ix : -1;
+}
+
+void post_tags_free(struct post_tags *pt)
+{
+    imap_free(&pt->first);
+    free(pt->tag);
+    free(pt->next);
+    *pt = (struct post_tags){0};
 }
 
 /* Calls fn for each group key a post (or a message on it) belongs to. */
@@ -346,13 +361,13 @@ static void post_keys(struct run *r, const struct channel_info *c, int64_t day, 
         fn(r, index_of(post_formats, format), arg);
         return;
     case BY_TAG: {
-        int64_t *ix = post ? imap_get(&r->post_tags_first, post) : NULL;
-        if (!ix) {
+        int64_t first = post ? post_tags_first(&r->tags, post) : -1;
+        if (first < 0) {
             fn(r, 0, arg); /* untagged */
             return;
         }
-        for (int64_t i = *ix; i >= 0; i = r->tag_next[i])
-            fn(r, r->tag_ids[i], arg);
+        for (int64_t i = first; i >= 0; i = r->tags.next[i])
+            fn(r, r->tags.tag[i], arg);
         return;
     }
     default:
@@ -821,7 +836,8 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
     if (!ws)
         return NULL;
     r.tz = tz_load(json_string_value(json_object_get(ws, "timezone")), err);
-    if (!r.tz || load_channels(&r, err) || (q->by == BY_TAG && load_tags(&r, err)))
+    if (!r.tz || load_channels(&r, err) ||
+        (q->by == BY_TAG && post_tags_load(db, workspace_id, q->since, q->until, &r.tags, err)))
         goto done;
     if (q->compare) {
         struct analytics_query pq = *q;
@@ -872,9 +888,7 @@ done:
     free_groups(&r);
     free(r.channels);
     imap_free(&r.channel_index);
-    imap_free(&r.post_tags_first);
-    free(r.tag_ids);
-    free(r.tag_next);
+    post_tags_free(&r.tags);
     tz_free(r.tz);
     arena_free(&a);
     return out;
