@@ -190,25 +190,39 @@ static int adjust(struct db *db, bool day_row, int64_t a, int64_t b, int sign,
                         "ii", (int64_t)sign, a) < 0
                    ? -1
                    : 0;
-    /* An answered message changes the histogram: read, change, write. */
+    /* An answered message changes the histogram: read, change, write, with
+     * the row made first and, on PostgreSQL, locked, so two writers on the
+     * same day or post cannot lose each other's change (SQLite has one
+     * writer at a time). */
+    bool pg = db_backend(db) == DB_POSTGRES;
+    if (day_row && db_run(db, err,
+                          "INSERT INTO message_days (channel_id, day) VALUES (?, ?) "
+                          "ON CONFLICT (channel_id, day) DO NOTHING",
+                          "ii", a, b) < 0)
+        return -1;
     struct db_stmt *st =
         day_row ? db_query(db, err,
-                           "SELECT incoming, answered, waits FROM message_days "
-                           "WHERE channel_id = ? AND day = ?",
+                           pg ? "SELECT incoming, answered, waits FROM message_days "
+                                "WHERE channel_id = ? AND day = ? FOR UPDATE"
+                              : "SELECT incoming, answered, waits FROM message_days "
+                                "WHERE channel_id = ? AND day = ?",
                            "ii", a, b)
                 : db_query(db, err,
-                           "SELECT msg_incoming, msg_answered, msg_waits FROM post_variants "
-                           "WHERE id = ?",
+                           pg ? "SELECT msg_incoming, msg_answered, msg_waits FROM post_variants "
+                                "WHERE id = ? FOR UPDATE"
+                              : "SELECT msg_incoming, msg_answered, msg_waits FROM post_variants "
+                                "WHERE id = ?",
                            "i", a);
     if (!st)
         return -1;
-    bool found = db_has_row(st);
-    int64_t incoming = found ? db_col_int(st, 0) : 0, answered = found ? db_col_int(st, 1) : 0;
-    struct imap h = {0};
-    int bad = found ? wait_hist_parse(&h, db_col_text(st, 2)) : 0;
-    db_finalize(st);
-    if (!found && !day_row)
+    if (!db_has_row(st)) {
+        db_finalize(st);
         return 0; /* the variant is gone */
+    }
+    int64_t incoming = db_col_int(st, 0), answered = db_col_int(st, 1);
+    struct imap h = {0};
+    int bad = wait_hist_parse(&h, db_col_text(st, 2));
+    db_finalize(st);
     if (bad) {
         imap_free(&h);
         return error_set(err, ERR_INTERNAL, "malformed response-time histogram");
@@ -222,17 +236,14 @@ static int adjust(struct db *db, bool day_row, int64_t a, int64_t b, int sign,
     struct buf text = {0};
     hist_format(&h, &text);
     imap_free(&h);
-    int64_t rc =
-        day_row ? db_run(db, err,
-                         found ? "UPDATE message_days SET incoming = ?, answered = ?, waits = ? "
-                                 "WHERE channel_id = ? AND day = ?"
-                               : "INSERT INTO message_days (incoming, answered, waits, "
-                                 "channel_id, day) VALUES (?, ?, ?, ?, ?)",
-                         "iitii", incoming + sign, answered + sign, text.data, a, b)
-                : db_run(db, err,
-                         "UPDATE post_variants SET msg_incoming = ?, msg_answered = ?, "
-                         "msg_waits = ? WHERE id = ?",
-                         "iiti", incoming + sign, answered + sign, text.data, a);
+    int64_t rc = day_row ? db_run(db, err,
+                                  "UPDATE message_days SET incoming = ?, answered = ?, waits = ? "
+                                  "WHERE channel_id = ? AND day = ?",
+                                  "iitii", incoming + sign, answered + sign, text.data, a, b)
+                         : db_run(db, err,
+                                  "UPDATE post_variants SET msg_incoming = ?, msg_answered = ?, "
+                                  "msg_waits = ? WHERE id = ?",
+                                  "iiti", incoming + sign, answered + sign, text.data, a);
     buf_free(&text);
     return rc < 0 ? -1 : 0;
 }
