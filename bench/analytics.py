@@ -47,8 +47,9 @@ def build(db, kanal, scale):
     for i in range(3):
         con.execute("INSERT INTO tags (workspace_id, name, created_at, updated_at) "
                     "VALUES (1, ?, 0, 0)", (f"theme {i}",))
+        # One target tag: each campaign is compared with the ones before it.
         con.execute("INSERT INTO campaigns (workspace_id, name, target_tag_id, created_at, "
-                    "updated_at) VALUES (1, ?, ?, 0, 0)", (f"campaign {i}", i + 1))
+                    "updated_at) VALUES (1, ?, 1, ?, 0)", (f"campaign {i}", i))
     q = f"""
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {posts})
     INSERT INTO posts (id, workspace_id, campaign_id, body, format, status, at, created_at, updated_at)
@@ -137,6 +138,7 @@ def main():
             ("by tag, one month", f"analytics?{month}&by=tag"),
             ("top list, one month", f"analytics/toplist?{month}&metric=er_followers"),
             ("what works, one month", f"analytics/insights?{month}"),
+            ("campaign vs two earlier ones", "campaigns/3/comparison"),
             ("posts, first page", "posts?limit=50"),
             ("messages, first page", "messages?limit=50"),
         ]

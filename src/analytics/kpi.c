@@ -494,10 +494,13 @@ static int load_posts(struct run *r, struct error *err)
     struct buf sql = {0};
     buf_puts(&sql, "SELECT v.channel_id, v.published_at, p.id, p.campaign_id, p.format, v.m_reach, "
                    "v.m_impressions, v.m_reactions, v.m_comments, v.m_shares, v.m_saves, "
-                   "v.m_clicks, v.m_video_views, v.msg_incoming, v.msg_answered, v.msg_waits "
-                   "FROM post_variants v "
-                   "JOIN posts p ON p.id = v.post_id WHERE p.workspace_id = ? "
-                   "AND v.published_at >= ? AND v.published_at < ?");
+                   "v.m_clicks, v.m_video_views, v.msg_incoming, v.msg_answered, v.msg_waits ");
+    /* A campaign's posts are few beside the period's: start from them
+     * (SQLite keeps a CROSS JOIN's order; PostgreSQL plans it as any join). */
+    buf_puts(&sql, r->q->campaign_id
+                       ? "FROM posts p CROSS JOIN post_variants v WHERE v.post_id = p.id AND "
+                       : "FROM post_variants v JOIN posts p ON p.id = v.post_id WHERE ");
+    buf_puts(&sql, "p.workspace_id = ? AND v.published_at >= ? AND v.published_at < ?");
     struct db_stmt *st = prepare_period(r, &sql, err);
     if (!st)
         return -1;

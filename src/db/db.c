@@ -85,10 +85,13 @@ static struct db *open_sqlite(const char *path, struct error *err)
     db->backend = DB_SQLITE;
     db->lite = lite;
     /* WAL lets readers (the dashboard) run beside one writer (an import);
-     * synchronous=NORMAL is durable across application crashes in WAL. */
+     * synchronous=NORMAL is durable across application crashes in WAL.
+     * Reads go through a memory map of up to 1 GiB of the file: a report
+     * touches thousands of scattered pages, and a pread(2) per page was a
+     * third of a campaign comparison's time. */
     if (db_exec(db,
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                "PRAGMA temp_store=MEMORY;",
+                "PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824;",
                 err)) {
         db_close(db);
         return NULL;
