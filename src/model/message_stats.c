@@ -130,25 +130,27 @@ static void hist_format(const struct imap *h, struct buf *b)
 
 /* ---- time zones, shared by every writer -------------------------------------------- */
 
-/* Loaded zones are kept for the life of the process: there are a handful,
- * they never change, and a message write must not read a zoneinfo file. */
+/* Loaded zones are kept for the life of the process, never freed (a
+ * writer may hold one while another thread loads the next): there are at
+ * most a few hundred, they never change, and a message write must not read
+ * a zoneinfo file. */
 static pthread_mutex_t zones_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct tz *zones[32];
-static int nzones;
+static struct tz **zones;
+static size_t nzones, capzones;
 
 static struct tz *zone(const char *name, struct error *err)
 {
     pthread_mutex_lock(&zones_lock);
     struct tz *z = NULL;
-    for (int i = 0; i < nzones && !z; i++)
+    for (size_t i = 0; i < nzones && !z; i++)
         if (str_eq(tz_name(zones[i]), name))
             z = zones[i];
-    if (!z && (z = tz_load(name, err)) && nzones < (int)ARRAY_LEN(zones))
+    if (!z && (z = tz_load(name, err))) {
+        if (nzones == capzones) {
+            capzones = capzones ? capzones * 2 : 8;
+            zones = xrealloc(zones, capzones * sizeof *zones);
+        }
         zones[nzones++] = z;
-    else if (z && nzones == (int)ARRAY_LEN(zones) && zones[nzones - 1] != z) {
-        /* More zones than slots: the newest replaces the last slot's. */
-        tz_free(zones[nzones - 1]);
-        zones[nzones - 1] = z;
     }
     pthread_mutex_unlock(&zones_lock);
     return z;
