@@ -301,11 +301,13 @@ static int write_message(struct imp *im, int64_t ws, int64_t channel, const stru
     return 0;
 }
 
-/* A new or edited post (im->read holds its reading): the tags it matches. */
-static int tag_post(struct imp *im, int64_t vid, const struct ingest_record *r)
+/* A new or edited post (im->read holds its reading): the tags it matches.
+ * post is the post's id, or 0 to look it up from the variant. */
+static int tag_post(struct imp *im, int64_t post, int64_t vid, const struct ingest_record *r)
 {
-    int64_t post = 0;
-    if (post_variant_post(im->db, vid, &post, im->err) <= 0 || tag_text(im, post, true))
+    if (!im->read.ntags)
+        return 0;
+    if ((!post && post_variant_post(im->db, vid, &post, im->err) <= 0) || tag_text(im, post, true))
         return fatal(im, r, im->err->msg[0] ? im->err->msg : "the post is gone");
     return 0;
 }
@@ -323,7 +325,8 @@ static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct 
             post_variant_find(im->db, channel, r->post_id, &vid, im->err) < 0)
             return fatal(im, r, im->err->msg);
         if (vid)
-            return read_text(im, ws, r->body) ? fatal(im, r, im->err->msg) : tag_post(im, vid, r);
+            return read_text(im, ws, r->body) ? fatal(im, r, im->err->msg)
+                                              : tag_post(im, 0, vid, r);
         if (done)
             return done < 0 ? -1 : 0;
     }
@@ -334,20 +337,27 @@ static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct 
                               .permalink = r->permalink,
                               .lang = r->lang,
                               .link_url = r->link_url,
-                              .published_at = r->published_at};
+                              .published_at = r->published_at,
+                              .metrics = r->has_metrics ? r->metrics : NULL,
+                              .taken_at = r->taken_at};
     /* The language is read whenever the platform names none, so that a
      * second import reads the same and changes nothing. */
     if (read_text(im, ws, r->body))
         return fatal(im, r, im->err->msg);
     if (!p.lang)
         p.lang = im->read.lang;
-    int64_t vid = 0;
-    int rc = post_upsert_platform(im->db, ws, &p, &vid, im->err);
+    int64_t vid = 0, post = 0;
+    bool with_metrics = false;
+    int rc = post_upsert_platform(im->db, ws, &p, &vid, &post, &with_metrics, im->err);
     if (rc < 0)
         return fatal(im, r, im->err->msg);
     count(im, IE_POSTS, rc);
-    if (rc != UPSERT_UNCHANGED && tag_post(im, vid, r))
+    if (rc != UPSERT_UNCHANGED && tag_post(im, post, vid, r))
         return -1;
+    if (with_metrics) {
+        count(im, IE_METRICS, UPSERT_INSERTED);
+        return 0;
+    }
     if (!r->has_metrics)
         return 0;
     rc = post_metrics_add(im->db, vid, r->taken_at, r->metrics, im->err);

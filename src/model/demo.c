@@ -571,9 +571,7 @@ static int make_posts(struct gen *g, struct error *err)
                 .campaign_id = campaign,
             };
             int64_t vid = 0, post_id = 0, comments = 0;
-            if (post_upsert_platform(g->db, g->s->workspace_id, &pp, &vid, err) < 0 ||
-                db_scalar(g->db, err, &post_id, "SELECT post_id FROM post_variants WHERE id = ?",
-                          "i", vid) < 0)
+            if (post_upsert_platform(g->db, g->s->workspace_id, &pp, &vid, &post_id, NULL, err) < 0)
                 return -1;
             g->s->posts++;
             g->s->variants++;

@@ -135,9 +135,16 @@ struct platform_post {
     const char *body, *format, *permalink, *lang, *link_url;
     int64_t published_at;
     int64_t campaign_id; /* 0: none */
+    /* A metric snapshot read with the post (NULL: none). A new post is
+     * stored with it in the same statements (post_upsert_platform then sets
+     * *with_metrics); a known one leaves it to post_metrics_add. */
+    const int64_t *metrics; /* [PM_COUNT] */
+    int64_t taken_at;
 };
+/* *variant_id and *post_id (either may be NULL) get the rows written. */
 int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platform_post *p,
-                         int64_t *variant_id, struct error *err);
+                         int64_t *variant_id, int64_t *post_id, bool *with_metrics,
+                         struct error *err);
 int post_tag(struct db *db, int64_t post_id, int64_t tag_id, struct error *err);
 
 /* A metric a platform did not report is -1 and stored as NULL. */

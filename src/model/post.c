@@ -381,9 +381,30 @@ static bool same_text(const char *a, const char *b)
     return str_eq(a ? a : "", b ? b : "");
 }
 
-int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platform_post *p,
-                         int64_t *variant_id, struct error *err)
+static const int64_t *opt(const int64_t *v)
 {
+    return *v >= 0 ? v : NULL;
+}
+
+static int insert_snapshot(struct db *db, int64_t variant_id, int64_t taken_at,
+                           const int64_t v[PM_COUNT], struct error *err)
+{
+    return db_run(db, err,
+                  "INSERT INTO post_metrics (variant_id, taken_at, reach, impressions, reactions, "
+                  "comments, shares, saves, clicks, video_views) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  "iiIIIIIIII", variant_id, taken_at, opt(&v[0]), opt(&v[1]), opt(&v[2]),
+                  opt(&v[3]), opt(&v[4]), opt(&v[5]), opt(&v[6]), opt(&v[7])) < 0
+               ? -1
+               : 0;
+}
+
+int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platform_post *p,
+                         int64_t *variant_id, int64_t *post_id, bool *with_metrics,
+                         struct error *err)
+{
+    if (with_metrics)
+        *with_metrics = false;
     if (!p->platform_id || !*p->platform_id)
         return error_field(err, ERR_INVALID, "platform_id",
                            "a platform post needs its platform id");
@@ -420,6 +441,8 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
         db_finalize(st);
         if (variant_id)
             *variant_id = vid;
+        if (post_id)
+            *post_id = pid;
         if (same)
             return UPSERT_UNCHANGED;
         if (db_run(
@@ -437,6 +460,11 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
         return UPSERT_UPDATED;
     }
     db_finalize(st);
+    /* A new post: its snapshot is also its variant's latest numbers, so
+     * both are written here rather than read back and updated. */
+    int64_t none[PM_COUNT] = {-1, -1, -1, -1, -1, -1, -1, -1};
+    const int64_t *v = p->metrics ? p->metrics : none;
+    int64_t *m_at = p->metrics ? (int64_t *)&p->taken_at : NULL;
     int64_t pid = 0, vid = 0;
     if (db_insert(db, err, &pid,
                   "INSERT INTO posts (workspace_id, campaign_id, body, format, link_url, lang, "
@@ -446,19 +474,22 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
                   p->lang, p->published_at, now, now) ||
         db_insert(db, err, &vid,
                   "INSERT INTO post_variants (post_id, channel_id, platform_id, permalink, status, "
-                  "published_at, created_at, updated_at) "
-                  "VALUES (?, ?, ?, ?, 'published', ?, ?, ?)",
-                  "iittiii", pid, p->channel_id, p->platform_id, p->permalink, p->published_at, now,
-                  now))
+                  "published_at, created_at, updated_at, m_at, m_reach, m_impressions, "
+                  "m_reactions, m_comments, m_shares, m_saves, m_clicks, m_video_views) "
+                  "VALUES (?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  "iittiiiIIIIIIIII", pid, p->channel_id, p->platform_id, p->permalink,
+                  p->published_at, now, now, m_at, opt(&v[0]), opt(&v[1]), opt(&v[2]), opt(&v[3]),
+                  opt(&v[4]), opt(&v[5]), opt(&v[6]), opt(&v[7])))
+        return -1;
+    if (p->metrics && insert_snapshot(db, vid, p->taken_at, v, err))
         return -1;
     if (variant_id)
         *variant_id = vid;
+    if (post_id)
+        *post_id = pid;
+    if (with_metrics)
+        *with_metrics = p->metrics != NULL;
     return UPSERT_INSERTED;
-}
-
-static const int64_t *opt(const int64_t *v)
-{
-    return *v >= 0 ? v : NULL;
 }
 
 /* Keeps the variant's latest numbers (what reports read) when the snapshot
@@ -504,14 +535,7 @@ int post_metrics_add(struct db *db, int64_t variant_id, int64_t taken_at,
                       opt(&v[5]), opt(&v[6]), opt(&v[7]), variant_id, taken_at) < 0
                    ? -1
                    : UPSERT_UPDATED;
-    return db_run(db, err,
-                  "INSERT INTO post_metrics (variant_id, taken_at, reach, impressions, reactions, "
-                  "comments, shares, saves, clicks, video_views) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  "iiIIIIIIII", variant_id, taken_at, opt(&v[0]), opt(&v[1]), opt(&v[2]),
-                  opt(&v[3]), opt(&v[4]), opt(&v[5]), opt(&v[6]), opt(&v[7])) < 0
-               ? -1
-               : UPSERT_INSERTED;
+    return insert_snapshot(db, variant_id, taken_at, v, err) ? -1 : UPSERT_INSERTED;
 }
 
 int channel_metrics_add(struct db *db, int64_t channel_id, int64_t taken_at, int64_t followers,

@@ -229,11 +229,11 @@ static void test_platform_post_upsert_is_idempotent(void **state)
                               .format = "photo",
                               .published_at = 1700000000};
     int64_t v1 = 0, v2 = 0;
-    assert_int_equal(post_upsert_platform(db, ws, &p, &v1, &err), UPSERT_INSERTED);
-    assert_int_equal(post_upsert_platform(db, ws, &p, &v2, &err), UPSERT_UNCHANGED);
+    assert_int_equal(post_upsert_platform(db, ws, &p, &v1, NULL, NULL, &err), UPSERT_INSERTED);
+    assert_int_equal(post_upsert_platform(db, ws, &p, &v2, NULL, NULL, &err), UPSERT_UNCHANGED);
     assert_int_equal(v1, v2);
     p.body = "Hej igen";
-    assert_int_equal(post_upsert_platform(db, ws, &p, &v2, &err), UPSERT_UPDATED);
+    assert_int_equal(post_upsert_platform(db, ws, &p, &v2, NULL, NULL, &err), UPSERT_UPDATED);
     assert_int_equal(v1, v2);
     int64_t n = 0;
     db_scalar(db, &err, &n, "SELECT COUNT(*) FROM posts", "");
@@ -241,14 +241,14 @@ static void test_platform_post_upsert_is_idempotent(void **state)
     /* the same platform id on another channel is another post */
     int64_t ch2 = make_channel(db, ws, "instagram", "gram");
     p.channel_id = ch2;
-    assert_int_equal(post_upsert_platform(db, ws, &p, &v2, &err), UPSERT_INSERTED);
+    assert_int_equal(post_upsert_platform(db, ws, &p, &v2, NULL, NULL, &err), UPSERT_INSERTED);
     assert_int_not_equal(v1, v2);
     /* a channel of another workspace is refused */
     int64_t other = make_workspace(db, "o");
-    assert_int_equal(post_upsert_platform(db, other, &p, &v2, &err), -1);
+    assert_int_equal(post_upsert_platform(db, other, &p, &v2, NULL, NULL, &err), -1);
     assert_int_equal(err.kind, ERR_INVALID);
     p.format = "hologram";
-    assert_int_equal(post_upsert_platform(db, ws, &p, &v2, &err), -1);
+    assert_int_equal(post_upsert_platform(db, ws, &p, &v2, NULL, NULL, &err), -1);
     assert_string_equal(err.field, "format");
 
     /* metric snapshots: same reading unchanged, new reading a new row */
@@ -262,6 +262,66 @@ static void test_platform_post_upsert_is_idempotent(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(channel_metrics_add(db, ch, 1700000000, 5000, -1, -1, &err), UPSERT_INSERTED);
     assert_int_equal(channel_metrics_add(db, ch, 1700000000, 5000, -1, -1, &err), UPSERT_UNCHANGED);
+    db_close(db);
+}
+
+/* A new post read with its numbers is written in one go: it must leave what
+ * a post followed by post_metrics_add leaves, and a known post must leave
+ * the snapshot to post_metrics_add. */
+static void test_platform_post_with_its_first_snapshot(void **state)
+{
+    struct db *db = fresh();
+    struct error err = {0};
+    int64_t ws = make_workspace(db, "s"), ch = make_channel(db, ws, "facebook", "page");
+    int64_t m[PM_COUNT] = {100, 150, 5, 1, 0, -1, 3, -1};
+    struct platform_post a = {.channel_id = ch,
+                              .platform_id = "a",
+                              .body = "Hej",
+                              .published_at = 1700000000,
+                              .metrics = m,
+                              .taken_at = 1700003600};
+    struct platform_post b = a;
+    b.platform_id = "b";
+    b.metrics = NULL;
+    int64_t va = 0, vb = 0, pa = 0, vpa = 0;
+    bool with = false;
+    assert_int_equal(post_upsert_platform(db, ws, &a, &va, &pa, &with, &err), UPSERT_INSERTED);
+    assert_true(with);
+    assert_int_equal(
+        db_scalar(db, &err, &vpa, "SELECT post_id FROM post_variants WHERE id = ?", "i", va), 1);
+    assert_int_equal(vpa, pa);
+    assert_int_equal(post_upsert_platform(db, ws, &b, &vb, NULL, &with, &err), UPSERT_INSERTED);
+    assert_false(with);
+    assert_int_equal(post_metrics_add(db, vb, 1700003600, m, &err), UPSERT_INSERTED);
+    /* the same rows, column by column, for both ways */
+    const char *cols = "m_at, m_reach, m_impressions, m_reactions, m_comments, m_shares, "
+                       "m_saves, m_clicks, m_video_views";
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM (SELECT %s FROM post_variants WHERE id = ? "
+             "INTERSECT SELECT %s FROM post_variants WHERE id = ?)",
+             cols, cols);
+    int64_t n = 0;
+    assert_int_equal(db_scalar(db, &err, &n, sql, "ii", va, vb), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(db_scalar(db, &err, &n,
+                               "SELECT COUNT(*) FROM (SELECT taken_at, reach, impressions, "
+                               "reactions, comments, shares, saves, clicks, video_views FROM "
+                               "post_metrics WHERE variant_id = ? INTERSECT SELECT taken_at, "
+                               "reach, impressions, reactions, comments, shares, saves, clicks, "
+                               "video_views FROM post_metrics WHERE variant_id = ?)",
+                               "ii", va, vb),
+                     1);
+    assert_int_equal(n, 1);
+    db_scalar(db, &err, &n,
+              "SELECT m_saves IS NULL AND m_reach = 100 FROM post_variants WHERE id = ?", "i", va);
+    assert_int_equal(n, 1);
+    /* known: the snapshot is not written by the upsert */
+    a.taken_at = 1700090000;
+    assert_int_equal(post_upsert_platform(db, ws, &a, &va, NULL, &with, &err), UPSERT_UNCHANGED);
+    assert_false(with);
+    db_scalar(db, &err, &n, "SELECT COUNT(*) FROM post_metrics WHERE variant_id = ?", "i", va);
+    assert_int_equal(n, 1);
     db_close(db);
 }
 
@@ -310,7 +370,7 @@ static void test_post_paging_by_time(void **state)
                                   .platform_id = pid,
                                   .body = pid,
                                   .published_at = 1700000000 + (int64_t)((i * 7) % 10) * 3600};
-        assert_true(post_upsert_platform(db, ws, &p, NULL, &err) >= 0);
+        assert_true(post_upsert_platform(db, ws, &p, NULL, NULL, NULL, &err) >= 0);
     }
     struct post_filter f = {0};
     struct page pg = {.limit = 7};
@@ -410,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_wait_histogram),
         cmocka_unit_test(test_validation_messages),
         cmocka_unit_test(test_platform_post_upsert_is_idempotent),
+        cmocka_unit_test(test_platform_post_with_its_first_snapshot),
         cmocka_unit_test(test_message_upsert_keeps_the_desks_decisions),
         cmocka_unit_test(test_post_paging_by_time),
         cmocka_unit_test(test_users_sessions_tokens),
