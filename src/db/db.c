@@ -69,8 +69,20 @@ static int lite_error(sqlite3 *lite, int rc, struct error *err, const char *what
     return error_set(err, kind, "%s: %s", what, msg);
 }
 
+/* Before SQLite's first use: no counting of its memory. The count takes a
+ * process-wide mutex around every allocation, which kanal never reads and
+ * which a second thread (an import's reader, the server's) makes a real
+ * lock. */
+static pthread_once_t lite_once = PTHREAD_ONCE_INIT;
+
+static void lite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static struct db *open_sqlite(const char *path, struct error *err)
 {
+    pthread_once(&lite_once, lite_configure);
     sqlite3 *lite = NULL;
     int rc = sqlite3_open_v2(
         path, &lite, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);

@@ -38,6 +38,8 @@ struct imp {
     struct enricher *enr;
     int64_t enr_ws;
     struct enrichment read;
+    /* the current record's reading, when the reader thread made it */
+    const struct enrichment *pre;
 };
 
 static void write_reject(struct imp *im, const char *where, const char *reason)
@@ -220,6 +222,10 @@ static int edit_done(struct imp *im, const struct ingest_record *r, enum ingest_
 /* Reads body as workspace ws reads incoming texts, into im->read. */
 static int read_text(struct imp *im, int64_t ws, const char *body)
 {
+    if (im->pre) {
+        im->read = *im->pre;
+        return 0;
+    }
     if (!im->enr || im->enr_ws != ws) {
         enricher_close(im->enr);
         im->enr_ws = ws;
@@ -447,6 +453,26 @@ static int emit(void *ctx, const struct ingest_record *r)
     return 0;
 }
 
+/* emit, for a record whose text the reader thread has read. */
+static int write_read(void *ctx, const struct ingest_record *r, const struct enrichment *read)
+{
+    struct imp *im = ctx;
+    im->pre = read;
+    int rc = emit(im, r);
+    im->pre = NULL;
+    return rc;
+}
+
+/* Whether to parse on a second thread: files of a line format large enough
+ * to pay for it, imported into one known workspace (a webhook call may span
+ * several, and each needs its own reading of texts). */
+static bool beside(enum ingest_format f, const struct ingest_target *t, size_t len,
+                   const struct ingest_opts *o)
+{
+    return (f == INGEST_NDJSON || f == INGEST_CSV) && t->workspace_id && !o->one_thread &&
+           len >= 1 << 20;
+}
+
 int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_format f,
                   const char *data, size_t len, const char *filename,
                   const struct ingest_opts *opts, FILE *rejects, struct ingest_counts *counts,
@@ -485,8 +511,14 @@ int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_form
     if (t->channel_id && channel_platform_info(db, t->workspace_id, t->channel_id, im.platform,
                                                im.platform_id, im.handle, err))
         goto fail;
-    if (ingest_parse(f, data, len, &o, emit, &im, err))
+    if (beside(f, t, len, &o)) {
+        im.enr_ws = t->workspace_id;
+        if (!(im.enr = enricher_open(db, t->workspace_id, err)) ||
+            ingest_parse_beside(f, data, len, &o, im.enr, write_read, &im, err))
+            goto fail;
+    } else if (ingest_parse(f, data, len, &o, emit, &im, err)) {
         goto fail;
+    }
     if (db_commit(db, err))
         goto fail;
     enricher_close(im.enr);

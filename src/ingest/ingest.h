@@ -86,6 +86,9 @@ struct ingest_opts {
      * so the same file twice is the same snapshot. */
     int64_t taken_at;
     const struct csv_mapping *mapping; /* INGEST_CSV; NULL: detect by header */
+    /* A large NDJSON or CSV file is parsed on a second thread while rows
+     * are written; true reads and writes in turn (tests compare the two). */
+    bool one_thread;
 };
 
 /* Parses a whole file's bytes. Rows that cannot be read are emitted as

@@ -44,6 +44,19 @@ int each_item(struct pctx *pc, json_t *array, const char *prefix, ingest_item_fn
 /* Parses a whole document as JSON; -1 and err with line and column. */
 json_t *json_doc(const char *data, size_t len, struct error *err);
 
+/* Parses on a second thread while this one calls write(ctx, r, read) for
+ * every record in the file's order; read is what enr made of r's body for
+ * posts and messages, else NULL. enr is the reader's until this returns;
+ * the reader never touches the database. Returns 0, or -1 when write
+ * failed (write set its own error) or the parse did (err says why). */
+struct enricher;
+struct enrichment;
+typedef int (*ingest_write_fn)(void *ctx, const struct ingest_record *r,
+                               const struct enrichment *read);
+int ingest_parse_beside(enum ingest_format f, const char *data, size_t len,
+                        const struct ingest_opts *opts, struct enricher *enr, ingest_write_fn write,
+                        void *ctx, struct error *err);
+
 /* The parsers, one file each. */
 int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_meta_webhook(struct pctx *pc, const char *data, size_t len, struct error *err);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/enrich.h"
 #include "ingest/ingest.h"
 #include "model/platform.h"
 
@@ -686,6 +687,184 @@ static void test_import_all_or_nothing(void **state)
     db_close(db);
 }
 
+/* Every row a test import left, in a fixed order: posts with their
+ * variant, numbers, reading and tags; messages likewise; channel numbers. */
+static char *dump(struct db *db)
+{
+    static const char *const sql[] = {
+        "SELECT v.platform_id, p.body, p.lang, p.format, v.published_at, v.m_at, v.m_reach, "
+        "v.m_impressions, (SELECT group_concat(tag_id) FROM post_tags t WHERE t.post_id = p.id), "
+        "(SELECT COUNT(*) FROM post_metrics m WHERE m.variant_id = v.id) "
+        "FROM post_variants v JOIN posts p ON p.id = v.post_id ORDER BY v.platform_id",
+        "SELECT m.platform_id, m.body, m.lang, m.sentiment, round(m.sentiment_score, 9), "
+        "(SELECT platform_id FROM messages q WHERE q.id = m.parent_id), "
+        "(SELECT platform_id FROM post_variants v WHERE v.id = m.variant_id), "
+        "(SELECT group_concat(tag_id) FROM message_tags t WHERE t.message_id = m.id) "
+        "FROM messages m ORDER BY m.platform_id",
+        "SELECT taken_at, followers FROM channel_metrics ORDER BY taken_at",
+    };
+    struct buf b = {0};
+    struct error err = {0};
+    for (size_t q = 0; q < ARRAY_LEN(sql); q++) {
+        struct db_stmt *st = db_query(db, &err, sql[q], "");
+        assert_non_null(st);
+        for (bool row = db_has_row(st); row; row = db_step(st, &err) == 1)
+            for (int i = 0; i < db_col_count(st); i++)
+                buf_printf(&b, "%s%c", db_col_text(st, i), i + 1 < db_col_count(st) ? '\t' : '\n');
+        db_finalize(st);
+    }
+    return buf_steal(&b);
+}
+
+/* A large line file is parsed on a second thread while rows are written:
+ * what it leaves, counts and rejects included, must be what reading and
+ * writing in turn leaves; and a fatal row halfway stops both threads and
+ * keeps nothing. */
+static void test_import_beside_matches_in_turn(void **state)
+{
+    static const char *const texts[] = {"Tack för en riktigt bra pension, ni är bäst!",
+                                        "Huono palvelu, olen todella pettynyt.",
+                                        "Great news about the pension reform!",
+                                        "Varför svarar ingen på min fråga om premiepension?",
+                                        "Eläke tuli ajallaan, kiitos 🙂",
+                                        "This is the worst service I have ever had."};
+    struct buf nd = {0};
+    for (int i = 0; i < 9000; i++) {
+        const char *t = texts[i % ARRAY_LEN(texts)];
+        int p = i % 6000; /* the last 3,000 lines come again, some with new text */
+        if (i % 13 == 5) {
+            buf_printf(&nd,
+                       "{\"type\":\"post\",\"platform\":\"facebook\",\"account_id\":"
+                       "\"4711\",\"id\":\"x%d\",\"published_at\":1700000000,\"format\":"
+                       "\"hologram\"}\n",
+                       i);
+        } else if (i % 7 == 3) {
+            buf_printf(&nd,
+                       "{\"type\":\"message\",\"platform\":\"facebook\",\"account_id\":\"4711\","
+                       "\"id\":\"c%d\",\"post_id\":\"p%d\",\"parent_id\":\"c%d\","
+                       "\"created_at\":%d,\"author_name\":\"Anna %d\",\"body\":\"%s\"}\n",
+                       p, p - 3, p - 7, 1700000000 + p * 60, p % 97, t);
+        } else if (i % 50 == 0) {
+            buf_printf(&nd,
+                       "{\"type\":\"channel_metrics\",\"platform\":\"facebook\",\"account_id\":"
+                       "\"4711\",\"taken_at\":%d,\"followers\":%d}\n",
+                       1700000000 + p * 3600, 1000 + p);
+        } else {
+            buf_printf(&nd,
+                       "{\"type\":\"post\",\"platform\":\"facebook\",\"account_id\":\"4711\","
+                       "\"id\":\"p%d\",\"published_at\":%d,\"format\":\"photo\",\"body\":\"%s "
+                       "(%d)\",\"metrics\":{\"reach\":%d,\"impressions\":%d}}\n",
+                       p, 1700000000 + p * 60, i >= 7500 ? texts[(i + 1) % ARRAY_LEN(texts)] : t, p,
+                       10 * i, 20 * i);
+        }
+    }
+    assert_true(nd.len >= 1 << 20); /* large enough to be read beside */
+    model_set_rule_check(enrich_rule_check);
+    char *dumps[2], *rejects[2];
+    struct ingest_counts counts[2];
+    for (int mode = 0; mode < 2; mode++) {
+        int64_t ws;
+        struct db *db = fresh(&ws);
+        struct error err = {0};
+        json_t *tag = json_pack("{s:s, s:s}", "name", "Pension", "rule",
+                                "pension* OR premiepension OR eläke*");
+        json_decref(entity_create(db, &entity_tag, ws, tag, NULL, &err));
+        json_decref(tag);
+        struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
+        struct ingest_opts o = {.taken_at = 1000, .one_thread = mode == 0};
+        size_t outlen = 0;
+        FILE *rej = open_memstream(&rejects[mode], &outlen);
+        counts[mode] = (struct ingest_counts){0};
+        assert_int_equal(ingest_import(db, &tg, INGEST_NDJSON, nd.data, nd.len, "big.ndjson", &o,
+                                       rej, &counts[mode], NULL, NULL, &err),
+                         0);
+        fclose(rej);
+        dumps[mode] = dump(db);
+        db_close(db);
+    }
+    assert_string_equal(dumps[0], dumps[1]);
+    assert_string_equal(rejects[0], rejects[1]);
+    assert_memory_equal(&counts[0], &counts[1], sizeof counts[0]);
+    /* and it is a real import: new posts, edited ones, tags, rejects */
+    assert_true(counts[1].inserted[IE_POSTS] > 4000);
+    assert_true(counts[1].updated[IE_POSTS] > 500);
+    assert_true(counts[1].inserted[IE_MESSAGES] > 500);
+    assert_true(counts[1].rejected[IE_POSTS] > 600);
+    assert_non_null(strstr(dumps[1], "\tneg\t"));
+    assert_non_null(strstr(rejects[1], "big.ndjson\tline 6\tunknown format"));
+    for (int mode = 0; mode < 2; mode++) {
+        free(dumps[mode]);
+        free(rejects[mode]);
+    }
+
+    /* A row that names no account, far into the file: the whole file goes. */
+    int64_t ws;
+    struct db *db = fresh(&ws);
+    struct error err = {0};
+    const char *orphan = "{\"type\":\"post\",\"id\":\"lost\",\"published_at\":1700000000}\n";
+    char *at = strstr(nd.data + nd.len / 2, "\n") + 1;
+    struct buf bad = {0};
+    buf_append(&bad, nd.data, (size_t)(at - nd.data));
+    buf_puts(&bad, orphan);
+    buf_append(&bad, at, nd.len - (size_t)(at - nd.data));
+    struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
+    struct ingest_counts c = {0};
+    assert_int_equal(ingest_import(db, &tg, INGEST_NDJSON, bad.data, bad.len, "big.ndjson", NULL,
+                                   NULL, &c, NULL, NULL, &err),
+                     -1);
+    assert_non_null(strstr(err.msg, "big.ndjson: line 4"));
+    assert_non_null(strstr(err.msg, "does not say which page or account"));
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM posts"), 0);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM channels"), 0);
+    buf_free(&bad);
+    buf_free(&nd);
+    db_close(db);
+}
+
+/* The same for CSV read through a mapping, bad rows included. */
+static void test_import_beside_csv(void **state)
+{
+    const char *map = "name = t\nplatform = facebook\nid = id\naccount_id = account\n"
+                      "published_at = at\nformat = format\nformat.photo = photo\nbody = body\n"
+                      "reach = reach\n";
+    struct error err = {0};
+    struct csv_mapping *m = csv_mapping_parse(map, strlen(map), &err);
+    assert_non_null(m);
+    struct buf csv = {0};
+    buf_puts(&csv, "id,account,at,format,body,reach\n");
+    for (int i = 0; i < 20000; i++)
+        buf_printf(&csv, "p%d,4711,%d,%s,\"Pension, %s %d\",%s\n", i % 15000, 1700000000 + i,
+                   i % 11 == 4 ? "hologram" : "photo", i % 3 ? "tack så mycket" : "olen pettynyt",
+                   i, i % 17 == 2 ? "-5" : "120");
+    assert_true(csv.len >= 1 << 20);
+    model_set_rule_check(enrich_rule_check);
+    char *dumps[2];
+    struct ingest_counts counts[2];
+    for (int mode = 0; mode < 2; mode++) {
+        int64_t ws;
+        struct db *db = fresh(&ws);
+        json_t *tag = json_pack("{s:s, s:s}", "name", "Pension", "rule", "pension*");
+        json_decref(entity_create(db, &entity_tag, ws, tag, NULL, &err));
+        json_decref(tag);
+        struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
+        struct ingest_opts o = {.taken_at = 1000, .mapping = m, .one_thread = mode == 0};
+        counts[mode] = (struct ingest_counts){0};
+        assert_int_equal(ingest_import(db, &tg, INGEST_CSV, csv.data, csv.len, "big.csv", &o, NULL,
+                                       &counts[mode], NULL, NULL, &err),
+                         0);
+        dumps[mode] = dump(db);
+        db_close(db);
+    }
+    assert_string_equal(dumps[0], dumps[1]);
+    assert_memory_equal(&counts[0], &counts[1], sizeof counts[0]);
+    assert_true(counts[1].inserted[IE_POSTS] > 10000 && counts[1].updated[IE_POSTS] > 3000);
+    assert_true(counts[1].rejected[IE_POSTS] + counts[1].rejects > 2000);
+    free(dumps[0]);
+    free(dumps[1]);
+    csv_mapping_free(m);
+    buf_free(&csv);
+}
+
 static void test_import_webhook_changes(void **state)
 {
     int64_t ws;
@@ -815,6 +994,8 @@ int main(void)
         cmocka_unit_test(test_detect),
         cmocka_unit_test(test_import_idempotent_and_snapshots),
         cmocka_unit_test(test_import_all_or_nothing),
+        cmocka_unit_test(test_import_beside_matches_in_turn),
+        cmocka_unit_test(test_import_beside_csv),
         cmocka_unit_test(test_import_webhook_changes),
         cmocka_unit_test(test_import_x_own_posts_and_mentions),
     };
