@@ -12,7 +12,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Deferred (=) so that a first `make run` can install the packages before
 # pkg-config is asked about them.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lstemmer -lqrencode -lm -lpthread
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lstemmer -lvoikko -lqrencode -lm -lpthread
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
            -Wno-unused-parameter -Wformat=2 -Wimplicit-fallthrough

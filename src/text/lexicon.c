@@ -6,7 +6,9 @@
 #include "text/text_internal.h"
 
 #include <libstemmer.h>
+#include <libvoikko/voikko.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,7 +286,9 @@ struct cache_slot { /* 8 bytes, so the cache stays small */
 
 struct scratch {
     struct sb_stemmer *stemmer[LANG_COUNT];
-    struct text_tokens *tokens; /* for sentiment_score */
+    struct VoikkoHandle *voikko; /* Finnish lemmas; NULL until first needed */
+    bool no_voikko;              /* it could not start: never tried again */
+    struct text_tokens *tokens;  /* for sentiment_score */
     struct cache_slot cache[CACHE_SIZE];
 };
 
@@ -298,6 +302,8 @@ static void scratch_free(void *p)
     for (int l = 0; l < LANG_COUNT; l++)
         if (s->stemmer[l])
             sb_stemmer_delete(s->stemmer[l]);
+    if (s->voikko)
+        voikkoTerminate(s->voikko);
     free(s->tokens);
     free(s);
 }
@@ -367,6 +373,51 @@ static struct lex_val lookup_stem(struct scratch *s, const char *k, size_t n, en
     return (struct lex_val){0};
 }
 
+/* Finnish inflects a word into hundreds of forms, and consonant gradation
+ * changes its stem ("pettyneeltä" of "pettynyt", "tapan" of "tappaa"),
+ * which Snowball's suffix stripping does not undo. Voikko's morphology
+ * (Debian's libvoikko with the voikko-fi dictionary) gives the base forms
+ * the lexicons list. One Voikko handle per thread, as Voikko asks; without
+ * it (not installed) Finnish falls back to stems alone. */
+static struct lex_val lookup_lemma(struct scratch *s, const char *k, size_t n)
+{
+    if (n > 200 || s->no_voikko)
+        return (struct lex_val){0};
+    if (!s->voikko) {
+        const char *why = NULL;
+        if (!(s->voikko = voikkoInit(&why, "fi", NULL))) {
+            s->no_voikko = true;
+            static atomic_flag told = ATOMIC_FLAG_INIT;
+            if (!atomic_flag_test_and_set(&told))
+                log_warn("Finnish base forms unavailable (Voikko: %s); stems only",
+                         why ? why : "no dictionary");
+            return (struct lex_val){0};
+        }
+    }
+    char word[208];
+    memcpy(word, k, n);
+    word[n] = '\0';
+    struct voikko_mor_analysis **a = voikkoAnalyzeWordCstr(s->voikko, word);
+    struct lex_val v = {0};
+    for (size_t i = 0; a && a[i] && !v.kind; i++) {
+        char *base = voikko_mor_analysis_value_cstr(a[i], "BASEFORM");
+        if (!base)
+            continue;
+        size_t bn = strlen(base);
+        char folded[4 * 208];
+        if (bn <= 200 && !(bn == n && memcmp(base, k, n) == 0)) {
+            size_t fn = text_fold_word(base, bn, 2, folded);
+            v = lookup_word(folded, fn, LANG_FI);
+            if (!v.kind)
+                v = lookup_prefix(folded, fn, LANG_FI);
+        }
+        voikko_free_mor_analysis_value_cstr(base);
+    }
+    if (a)
+        voikko_free_mor_analysis(a);
+    return v;
+}
+
 /* Everything short of the compound split. */
 static struct lex_val lookup_inflected(struct scratch *s, const char *k, size_t n,
                                        enum text_lang lang)
@@ -374,6 +425,8 @@ static struct lex_val lookup_inflected(struct scratch *s, const char *k, size_t 
     struct lex_val v = lookup_word(k, n, lang);
     if (!v.kind)
         v = lookup_prefix(k, n, lang);
+    if (!v.kind && lang == LANG_FI)
+        v = lookup_lemma(s, k, n);
     if (!v.kind)
         v = lookup_stem(s, k, n, lang);
     return v;
