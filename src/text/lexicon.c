@@ -456,6 +456,18 @@ static struct lex_val lookup_compound(struct scratch *s, const char *k, size_t n
             return v;
         }
     }
+    /* A neutral head leaves the first part's colour, weaker ("skitsnack",
+     * "väkivaltarikos"): the longest listed sentiment word the compound
+     * starts with, followed by a part of four bytes or more. */
+    for (size_t i = n >= 8 ? n - 4 : 0; i >= 4; i--) {
+        if (((unsigned char)k[i] & 0xC0) == 0x80)
+            continue;
+        struct lex_val v = lookup_word(k, i, lang);
+        if (v.kind == LEX_WORD) {
+            v.v *= 0.5f;
+            return v;
+        }
+    }
     return (struct lex_val){0};
 }
 

@@ -218,6 +218,9 @@ static void test_sentiment_emoji_and_inflection(void **state)
      * only their base form (Voikko) is listed, and Snowball misses it. */
     expect("Olen pettyneeltä näyttävä", LANG_FI, SENT_NEG);
     expect("Vihasin sitä", LANG_FI, SENT_NEG);
+    /* A compound with a neutral head keeps its first part's colour. */
+    expect("Hänellä on väkivaltarekisteri", LANG_FI, SENT_NEG);
+    expect("Vilken sorgsamhet", LANG_SV, SENT_NEG);
     /* Auto language: the same rules apply once the language is guessed. */
     struct sentiment r = score("Det här är inte bra alls", LANG_AUTO);
     assert_int_equal(r.lang, LANG_SV);
