@@ -379,6 +379,9 @@ static struct lex_val lookup_stem(struct scratch *s, const char *k, size_t n, en
  * (Debian's libvoikko with the voikko-fi dictionary) gives the base forms
  * the lexicons list. One Voikko handle per thread, as Voikko asks; without
  * it (not installed) Finnish falls back to stems alone. */
+static struct lex_val lookup_compound(struct scratch *s, const char *k, size_t n,
+                                      enum text_lang lang);
+
 static struct lex_val lookup_lemma(struct scratch *s, const char *k, size_t n)
 {
     if (n > 200 || s->no_voikko)
@@ -410,6 +413,10 @@ static struct lex_val lookup_lemma(struct scratch *s, const char *k, size_t n)
             v = lookup_word(folded, fn, LANG_FI);
             if (!v.kind)
                 v = lookup_prefix(folded, fn, LANG_FI);
+            /* An inflected compound's head is found in its base form
+             * ("väkivaltarikoksista" -> "väkivaltarikos" -> "rikos"). */
+            if (!v.kind)
+                v = lookup_compound(s, folded, fn, LANG_FI);
         }
         voikko_free_mor_analysis_value_cstr(base);
     }

@@ -221,6 +221,10 @@ static void test_sentiment_emoji_and_inflection(void **state)
     /* A compound with a neutral head keeps its first part's colour. */
     expect("Hänellä on väkivaltarekisteri", LANG_FI, SENT_NEG);
     expect("Vilken sorgsamhet", LANG_SV, SENT_NEG);
+    /* An inflected compound: its head found through the base form, at the
+     * head's full value. */
+    assert_true(score("väkivaltarikoksista", LANG_FI).score <=
+                score("rikos", LANG_FI).score + 1e-6);
     /* Auto language: the same rules apply once the language is guessed. */
     struct sentiment r = score("Det här är inte bra alls", LANG_AUTO);
     assert_int_equal(r.lang, LANG_SV);
