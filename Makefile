@@ -88,7 +88,8 @@ node_modules/.kanal-installed-lock: package.json package-lock.json
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	cp package-lock.json $@
 
-$(BUILD)/gen/lexicons.c: scripts/gen-lexicons.mjs $(LEXICONS) node_modules/.kanal-installed-lock
+$(BUILD)/gen/lexicons.c: scripts/gen-lexicons.mjs $(LEXICONS) node_modules/.kanal-installed-lock \
+                         $(wildcard /usr/share/dictd/freedict-fin-eng.index)
 	@mkdir -p $(dir $@)
 	node scripts/gen-lexicons.mjs $@
 

@@ -218,6 +218,10 @@ static void test_sentiment_emoji_and_inflection(void **state)
      * only their base form (Voikko) is listed, and Snowball misses it. */
     expect("Olen pettyneeltä näyttävä", LANG_FI, SENT_NEG);
     expect("Vihasin sitä", LANG_FI, SENT_NEG);
+    /* Words only AFINN carried through the Finnish-English dictionary
+     * rates. */
+    expect("Hän on ammattitaitoinen ja ymmärtäväinen", LANG_FI, SENT_POS);
+    expect("Täysi floppi", LANG_FI, SENT_NEG);
     /* A compound with a neutral head keeps its first part's colour. */
     expect("Hänellä on väkivaltarekisteri", LANG_FI, SENT_NEG);
     expect("Vilken sorgsamhet", LANG_SV, SENT_NEG);
