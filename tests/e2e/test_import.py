@@ -94,6 +94,63 @@ def test_a_fatal_error_stores_nothing_from_that_file(db_url, tmp_path):
     assert "posts: 1 inserted" in p.stdout
 
 
+def large_ndjson(n, orphan_at=None):
+    """n posts, each with a comment, over 1 MiB: the size at which kanal
+    parses on a second thread while it writes."""
+    lines = []
+    for i in range(n):
+        lines.append(json.dumps({
+            "type": "post", "platform": "facebook", "account_id": "88", "id": f"p{i}",
+            "published_at": 1700000000 + 60 * i, "format": "photo",
+            "body": f"Vi söker nya medarbetare till vår pensionsrådgivning, inlägg {i}. " * 2,
+            "metrics": {"reach": i, "impressions": 2 * i}}, ensure_ascii=False))
+        lines.append(json.dumps({
+            "type": "message", "platform": "facebook", "account_id": "88", "id": f"c{i}",
+            "post_id": f"p{i}", "created_at": 1700000100 + 60 * i,
+            "body": "Tack, riktigt bra!" if i % 2 else "Huono palvelu, olen pettynyt."},
+            ensure_ascii=False))
+        if i % 500 == 7:
+            lines.append('{"type":"post","platform":"facebook","account_id":"88"}')
+        if orphan_at == i:
+            lines.append('{"type":"post","platform":"facebook","id":"lost",'
+                         '"published_at":1700000000}')
+    text = "\n".join(lines) + "\n"
+    assert len(text.encode()) > 1 << 20
+    return text
+
+
+def test_a_large_file_imports_whole_and_idempotently(db_url, tmp_path):
+    n = 2600
+    big = tmp_path / "big.ndjson"
+    big.write_text(large_ndjson(n))
+    rejects = tmp_path / "rej.tsv"
+    p = imp(db_url, "--rejects", str(rejects), str(big), cwd=tmp_path)
+    assert p.returncode == 3, (p.stdout, p.stderr)  # rows rejected, the rest stored
+    assert f"posts: {n} inserted, 0 updated, 0 unchanged" in p.stdout
+    assert f"metric snapshots: {n} inserted" in p.stdout
+    assert f"messages: {n} inserted" in p.stdout
+    wheres = [line.split("\t")[1] for line in rejects.read_text().splitlines()]
+    # In file order: line 17 is the first bad one (after posts 0..7 and their comments).
+    assert wheres[0] == "line 17" and len(wheres) == len(range(7, n, 500))
+    again = imp(db_url, str(big), cwd=tmp_path)
+    assert f"posts: 0 inserted, 0 updated, {n} unchanged" in again.stdout
+    assert f"messages: 0 inserted, 0 updated, {n} unchanged" in again.stdout
+
+
+def test_a_fatal_row_deep_in_a_large_file_stores_nothing(db_url, tmp_path):
+    bad = tmp_path / "bad.ndjson"
+    bad.write_text(large_ndjson(2600, orphan_at=2000))
+    p = imp(db_url, str(bad), cwd=tmp_path)
+    assert p.returncode == 1
+    # posts 0..2000 with their comments and four bad rows come before it
+    assert f"{bad}: line 4007:" in p.stderr and "does not say which page" in p.stderr
+    assert "nothing from this file was stored" in p.stderr
+    good = tmp_path / "good.ndjson"
+    good.write_text(large_ndjson(2600))
+    p = imp(db_url, str(good), cwd=tmp_path)
+    assert "posts: 2600 inserted" in p.stdout, p.stdout
+
+
 def test_csv_with_the_uci_mapping(db_url, tmp_path):
     csv = os.path.join(SHARED_DATA, "metrics", "uci-facebook-metrics.csv")
     # This layout names no page, so the file cannot pick its channel itself.
