@@ -69,6 +69,12 @@ static void hand_over(struct beside *b)
     b->cur = NULL;
 }
 
+/* The records whose text the writer reads (language, sentiment, tags). */
+static bool reads_text(const struct ingest_record *r)
+{
+    return r->kind == REC_POST || r->kind == REC_MESSAGE;
+}
+
 static void copy_text(struct arena *a, const char **s)
 {
     if (*s)
@@ -91,7 +97,7 @@ static int keep(void *ctx, const struct ingest_record *r)
                             &c->reason};
     for (size_t i = 0; i < ARRAY_LEN(texts); i++)
         copy_text(&bt->strings, texts[i]);
-    if (r->kind == REC_POST || r->kind == REC_MESSAGE)
+    if (reads_text(r))
         enricher_apply(b->enr, r->body ? r->body : "", r->body ? strlen(r->body) : 0,
                        &bt->reads[bt->n]);
     if (++bt->n == BATCH_RECORDS)
@@ -138,31 +144,6 @@ static void written(struct beside *b, bool failed)
     pthread_mutex_unlock(&b->mu);
 }
 
-static int write_one(ingest_write_fn write, void *ctx, const struct batch *bt, int i)
-{
-    const struct ingest_record *r = &bt->recs[i];
-    return write(ctx, r, r->kind == REC_POST || r->kind == REC_MESSAGE ? &bt->reads[i] : NULL);
-}
-
-struct in_turn {
-    ingest_write_fn write;
-    void *ctx;
-    struct enricher *enr;
-    struct batch *bt;
-    bool failed;
-};
-
-static int one_by_one(void *ctx, const struct ingest_record *r)
-{
-    struct in_turn *t = ctx;
-    t->bt->recs[0] = *r;
-    if (r->kind == REC_POST || r->kind == REC_MESSAGE)
-        enricher_apply(t->enr, r->body ? r->body : "", r->body ? strlen(r->body) : 0,
-                       &t->bt->reads[0]);
-    t->failed = write_one(t->write, t->ctx, t->bt, 0) != 0;
-    return t->failed ? -1 : 0;
-}
-
 int ingest_parse_beside(enum ingest_format f, const char *data, size_t len,
                         const struct ingest_opts *opts, struct enricher *enr, ingest_write_fn write,
                         void *ctx, struct error *err)
@@ -177,16 +158,10 @@ int ingest_parse_beside(enum ingest_format f, const char *data, size_t len,
     if (threaded) {
         for (struct batch *bt; !failed && (bt = take(&b));) {
             for (int i = 0; i < bt->n && !failed; i++)
-                failed = write_one(write, ctx, bt, i) != 0;
+                failed = write(ctx, &bt->recs[i], reads_text(&bt->recs[i]) ? &bt->reads[i] : NULL);
             written(&b, failed);
         }
         pthread_join(reader, NULL);
-    } else {
-        /* No second thread to be had: read and write in turn, a record a
-         * batch. */
-        struct in_turn t = {.write = write, .ctx = ctx, .enr = enr, .bt = b.ring[0]};
-        b.rc = ingest_parse(f, data, len, opts, one_by_one, &t, &b.err);
-        failed = t.failed;
     }
     pthread_cond_destroy(&b.changed);
     pthread_mutex_destroy(&b.mu);
@@ -194,6 +169,8 @@ int ingest_parse_beside(enum ingest_format f, const char *data, size_t len,
         arena_free(&b.ring[i]->strings);
         free(b.ring[i]);
     }
+    if (!threaded)
+        return 1; /* nothing was read: the caller reads and writes in turn */
     if (failed)
         return -1; /* the writer's error stands, not the stopped parse's */
     if (b.rc)

@@ -511,14 +511,17 @@ int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_form
     if (t->channel_id && channel_platform_info(db, t->workspace_id, t->channel_id, im.platform,
                                                im.platform_id, im.handle, err))
         goto fail;
+    int rc = 1; /* 1: read and write in turn */
     if (beside(f, t, len, &o)) {
         im.enr_ws = t->workspace_id;
-        if (!(im.enr = enricher_open(db, t->workspace_id, err)) ||
-            ingest_parse_beside(f, data, len, &o, im.enr, write_read, &im, err))
+        if (!(im.enr = enricher_open(db, t->workspace_id, err)))
             goto fail;
-    } else if (ingest_parse(f, data, len, &o, emit, &im, err)) {
-        goto fail;
+        rc = ingest_parse_beside(f, data, len, &o, im.enr, write_read, &im, err);
     }
+    if (rc == 1)
+        rc = ingest_parse(f, data, len, &o, emit, &im, err);
+    if (rc)
+        goto fail;
     if (db_commit(db, err))
         goto fail;
     enricher_close(im.enr);

@@ -47,8 +47,9 @@ json_t *json_doc(const char *data, size_t len, struct error *err);
 /* Parses on a second thread while this one calls write(ctx, r, read) for
  * every record in the file's order; read is what enr made of r's body for
  * posts and messages, else NULL. enr is the reader's until this returns;
- * the reader never touches the database. Returns 0, or -1 when write
- * failed (write set its own error) or the parse did (err says why). */
+ * the reader never touches the database. Returns 0; -1 when write failed
+ * (write set its own error) or the parse did (err says why); 1 when no
+ * second thread could be started and nothing was read. */
 struct enricher;
 struct enrichment;
 typedef int (*ingest_write_fn)(void *ctx, const struct ingest_record *r,
