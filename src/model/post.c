@@ -462,7 +462,9 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
     db_finalize(st);
     /* A new post: its snapshot is also its variant's latest numbers, so
      * both are written here rather than read back and updated. */
-    int64_t none[PM_COUNT] = {-1, -1, -1, -1, -1, -1, -1, -1};
+    int64_t none[PM_COUNT];
+    for (int i = 0; i < PM_COUNT; i++)
+        none[i] = -1;
     const int64_t *v = p->metrics ? p->metrics : none;
     int64_t *m_at = p->metrics ? (int64_t *)&p->taken_at : NULL;
     int64_t pid = 0, vid = 0;
