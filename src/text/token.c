@@ -452,7 +452,9 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             size_t keep = em;
             while (keep > 2 && p[keep - 1] == p[keep - 2] && strchr(")(D3", p[keep - 1]))
                 keep--;
-            memcpy(t->norm + norm_len, p, keep);
+            /* Folded like the lexicon's terms: ":D" is listed as ":d". */
+            for (size_t i = 0; i < keep; i++)
+                t->norm[norm_len + i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] | 32 : p[i]);
             norm_len += keep;
             finish(t, k, &norm_len);
             p += em;

@@ -207,6 +207,10 @@ static void test_sentiment_emoji_and_inflection(void **state)
     expect("😡", LANG_AUTO, SENT_NEG);
     expect("ok :(", LANG_EN, SENT_NEG);
     expect("tack <3", LANG_SV, SENT_POS);
+    /* Emoticons with capitals look up like the folded lexicon terms. */
+    expect("see you tomorrow :D", LANG_EN, SENT_POS);
+    expect("vi ses :DDD", LANG_SV, SENT_POS);
+    expect("nej D:", LANG_SV, SENT_NEG);
     /* Inflected and compound forms that are not listed as such. */
     expect("Vilka underbara bilder", LANG_SV, SENT_POS);
     expect("Jättebra jobbat", LANG_SV, SENT_POS);
