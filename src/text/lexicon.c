@@ -136,7 +136,9 @@ static struct lex_entry *table_put(struct lex_table *t, const char *k, size_t n)
  * sentiment over to every other word with that stem. */
 #define STEM_MIN 5
 
-static const char *const stemmer_names[] = {"swedish", "finnish", "english", "english"};
+/* English is looked up by its inflectional base (lookup_en_base), not by
+ * Snowball stems. */
+static const char *const stemmer_names[] = {"swedish", "finnish", NULL, NULL};
 
 static enum lex_kind kind_parse(const char *s, size_t n)
 {
@@ -227,7 +229,7 @@ static int load_source(const struct lexicon_source *src, struct sb_stemmer **ste
         struct lex_val val = {(int8_t)kind, (float)v};
         set_val(table_put(prefix ? &lex.prefix : &lex.word, term, tn), langs, val);
         /* Inflected forms find the entry through its stem. */
-        if (kind == LEX_WORD && !prefix && langs != LANG_AUTO) {
+        if (kind == LEX_WORD && !prefix && langs != LANG_AUTO && stemmers[langs]) {
             const sb_symbol *s = sb_stemmer_stem(stemmers[langs], (const sb_symbol *)term, (int)tn);
             int sl = sb_stemmer_length(stemmers[langs]);
             if (s && sl >= STEM_MIN) {
@@ -248,6 +250,8 @@ static void lex_load(void)
     table_init(&lex.prefix, 2048);
     table_init(&lex.stem, 16384);
     for (int l = 0; l < LANG_COUNT; l++) {
+        if (!stemmer_names[l])
+            continue;
         stemmers[l] = sb_stemmer_new(stemmer_names[l], NULL);
         if (!stemmers[l]) {
             lex.status =
@@ -354,7 +358,7 @@ static struct lex_val lookup_prefix(const char *k, size_t n, enum text_lang lang
 
 static struct lex_val lookup_stem(struct scratch *s, const char *k, size_t n, enum text_lang lang)
 {
-    if (!s->stemmer[lang])
+    if (!s->stemmer[lang] && stemmer_names[lang])
         s->stemmer[lang] = sb_stemmer_new(stemmer_names[lang], NULL);
     if (!s->stemmer[lang] || n > 200)
         return (struct lex_val){0};
@@ -370,6 +374,54 @@ static struct lex_val lookup_stem(struct scratch *s, const char *k, size_t n, en
         table_get(&lex.word, text_hash((const char *)st, (size_t)sl), (const char *)st, (size_t)sl);
     if (w && w->kind[lang] == LEX_WORD)
         return entry_val(w, lang);
+    return (struct lex_val){0};
+}
+
+/* English inflects little and regularly, while Snowball's English stemmer
+ * also strips derivations: "thoughtful" and "thought" share the stem
+ * "thought", "humane" and "human" the stem "human", "questioned" and
+ * "questions" the stem "question", so a neutral word took the colour of a
+ * listed derivative. An English form is looked up by its inflectional base
+ * instead: the listed word it is the plural, past, participle, comparative,
+ * superlative or -ly adverb of ("loved", "winning", "happier", "sadly",
+ * "terribly"). Derivatives are words of their own, listed or not. */
+/* Tried in order, the first listed base wins; "e" before none ("loved" is
+ * "love", not "lov"; "cutest" "cute", not "cut"). A bare "-er" is left out:
+ * it ends more nouns than comparatives ("number", "career", "banner"). */
+static const struct {
+    const char *suffix, *base;
+    bool undouble; /* "winning" -> "win", "saddest" -> "sad" */
+} en_inflections[] = {
+    {"'s", "", false},    {"ies", "y", false}, {"ied", "y", false}, {"ier", "y", false},
+    {"iest", "y", false}, {"ily", "y", false}, {"es", "", false},   {"s", "", false},
+    {"ed", "e", false},   {"ed", "", false},   {"ed", "", true},    {"ing", "e", false},
+    {"ing", "", false},   {"ing", "", true},   {"er", "e", false},  {"est", "e", false},
+    {"est", "", false},   {"est", "", true},   {"ly", "", false},   {"bly", "ble", false},
+};
+
+static struct lex_val lookup_en_base(const char *k, size_t n, enum text_lang lang)
+{
+    char w[208];
+    if (n > 200)
+        return (struct lex_val){0};
+    for (size_t i = 0; i < ARRAY_LEN(en_inflections); i++) {
+        size_t sn = strlen(en_inflections[i].suffix), bn = strlen(en_inflections[i].base);
+        if (n < sn + 3 || memcmp(k + n - sn, en_inflections[i].suffix, sn) != 0)
+            continue;
+        size_t m = n - sn;
+        if (sn == 1 && k[m - 1] == 's') /* "kiss", "less": not plurals */
+            continue;
+        if (en_inflections[i].undouble) {
+            if (k[m - 1] != k[m - 2] || strchr("aeiouy'", k[m - 1]))
+                continue;
+            m--;
+        }
+        memcpy(w, k, m);
+        memcpy(w + m, en_inflections[i].base, bn);
+        struct lex_val v = lookup_word(w, m + bn, lang);
+        if (v.kind == LEX_WORD)
+            return v;
+    }
     return (struct lex_val){0};
 }
 
@@ -434,7 +486,9 @@ static struct lex_val lookup_inflected(struct scratch *s, const char *k, size_t 
         v = lookup_prefix(k, n, lang);
     if (!v.kind && lang == LANG_FI)
         v = lookup_lemma(s, k, n);
-    if (!v.kind)
+    if (!v.kind && (lang == LANG_EN || lang == LANG_OTHER))
+        v = lookup_en_base(k, n, lang);
+    else if (!v.kind)
         v = lookup_stem(s, k, n, lang);
     return v;
 }

@@ -211,6 +211,15 @@ static void test_sentiment_emoji_and_inflection(void **state)
     expect("see you tomorrow :D", LANG_EN, SENT_POS);
     expect("vi ses :DDD", LANG_SV, SENT_POS);
     expect("nej D:", LANG_SV, SENT_NEG);
+    /* English forms find the listed word they inflect ... */
+    expect("She loved it", LANG_EN, SENT_POS);
+    expect("the cutest puppy", LANG_EN, SENT_POS);
+    expect("we are winning", LANG_EN, SENT_POS);
+    expect("it ended terribly", LANG_EN, SENT_NEG);
+    /* ... but a word is not coloured by a listed derivative that shares
+     * its Snowball stem (thoughtful, humane, positive, polite). */
+    expect("I thought about human rights", LANG_EN, SENT_NEU);
+    expect("positions in politics", LANG_EN, SENT_NEU);
     /* Inflected and compound forms that are not listed as such. */
     expect("Vilka underbara bilder", LANG_SV, SENT_POS);
     expect("Jättebra jobbat", LANG_SV, SENT_POS);
