@@ -18,8 +18,9 @@ struct lex_entry {
     uint64_t hash;
     uint32_t off; /* key bytes in the pool */
     uint16_t len;
-    uint8_t stop; /* function word in these languages (bit per lang) */
-    uint8_t pre;  /* intensifying compound prefix in these languages */
+    uint8_t stop;   /* function word in these languages (bit per lang) */
+    uint8_t pre;    /* intensifying compound prefix in these languages */
+    uint8_t phrase; /* first word of a listed two-word phrase in these */
     int8_t kind[LANG_COUNT];
     int16_t v[LANG_COUNT]; /* value * 256 */
     int16_t pre_v;         /* value * 256 */
@@ -152,13 +153,20 @@ static enum lex_kind kind_parse(const char *s, size_t n)
     return LEX_NONE;
 }
 
+/* The languages an entry of a source in `lang` serves, a bit each. */
+static uint8_t lang_bits(int lang)
+{
+    /* English words also serve texts in other languages: social media
+     * borrows them everywhere. */
+    if (lang == LANG_AUTO)
+        return (1u << LANG_COUNT) - 1;
+    return (uint8_t)(1u << lang | (lang == LANG_EN ? 1u << LANG_OTHER : 0));
+}
+
 static void set_val(struct lex_entry *e, int lang, struct lex_val v)
 {
     for (int l = 0; l < LANG_COUNT; l++) {
-        /* English words also serve texts in other languages: social media
-         * borrows them everywhere. */
-        bool hit = lang == LANG_AUTO || l == lang || (lang == LANG_EN && l == LANG_OTHER);
-        if (hit) {
+        if (lang_bits(lang) & (1u << l)) {
             e->kind[l] = v.kind;
             e->v[l] = (int16_t)(v.v * FIX);
         }
@@ -227,6 +235,20 @@ static int load_source(const struct lexicon_source *src, struct sb_stemmer **ste
             return error_set(err, ERR_INTERNAL, "%s:%d: unknown kind '%.*s'", src->name, line,
                              (int)fl[0], f[0]);
         struct lex_val val = {(int8_t)kind, (float)v};
+        /* A two-word phrase ("can't wait", "kind of") is found from its
+         * first word, which is marked for it. */
+        const char *sp = memchr(term, ' ', tn);
+        if (sp) {
+            size_t first = (size_t)(sp - term);
+            if (kind != LEX_WORD || prefix || first == 0 || first + 1 == tn ||
+                memchr(sp + 1, ' ', tn - first - 1))
+                return error_set(err, ERR_INTERNAL,
+                                 "%s:%d: a phrase is two words of kind w, one space between",
+                                 src->name, line);
+            table_put(&lex.word, term, first)->phrase |= lang_bits(langs);
+            set_val(table_put(&lex.word, term, tn), langs, val);
+            goto next;
+        }
         set_val(table_put(prefix ? &lex.prefix : &lex.word, term, tn), langs, val);
         /* Inflected forms find the entry through its stem. */
         if (kind == LEX_WORD && !prefix && langs != LANG_AUTO && stemmers[langs]) {
@@ -530,6 +552,23 @@ static struct lex_val lookup_compound(struct scratch *s, const char *k, size_t n
         }
     }
     return (struct lex_val){0};
+}
+
+struct lex_val lexicon_phrase(const struct text_tokens *t, size_t i, const struct lex_entry *e,
+                              enum text_lang lang)
+{
+    if (!e || lang >= LANG_COUNT || !(e->phrase & (1u << lang)) || i + 1 >= t->n ||
+        t->tok[i + 1].kind != TOK_WORD)
+        return (struct lex_val){0};
+    const struct token *a = &t->tok[i], *b = &t->tok[i + 1];
+    char k[256];
+    if (a->nlen + 1 + b->nlen > sizeof k)
+        return (struct lex_val){0};
+    memcpy(k, t->norm + a->norm, a->nlen);
+    k[a->nlen] = ' ';
+    memcpy(k + a->nlen + 1, t->norm + b->norm, b->nlen);
+    struct lex_val v = lookup_word(k, a->nlen + 1 + b->nlen, lang);
+    return v.kind == LEX_WORD ? v : (struct lex_val){0};
 }
 
 const struct lex_entry *lexicon_find(const struct text_tokens *t, size_t i)

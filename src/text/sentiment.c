@@ -160,7 +160,11 @@ static void score_as(const struct text_tokens *t, const struct lex_entry *const 
         default:
             break;
         }
-        struct lex_val v = lexicon_resolve(t, i, ent[i], lang);
+        /* A listed phrase ("can't wait") reads as one word. */
+        struct lex_val v = lexicon_phrase(t, i, ent[i], lang);
+        bool phrase = v.kind != LEX_NONE;
+        if (!phrase)
+            v = lexicon_resolve(t, i, ent[i], lang);
         const char *w = t->norm + k->norm;
         if (!v.kind && lang != LANG_FI && k->nlen > 3 && w[k->nlen - 1] == 't' &&
             w[k->nlen - 2] == '\'' && w[k->nlen - 3] == 'n')
@@ -208,6 +212,7 @@ static void score_as(const struct text_tokens *t, const struct lex_entry *const 
                 pending = 0;
             break;
         }
+        i += phrase;
     }
     sum += NEG_ALONE * lone_neg;
     if (sum != 0 && excl > 0)

@@ -62,6 +62,10 @@ static inline struct lex_val lexicon_lookup(const struct text_tokens *t, size_t 
 {
     return lexicon_resolve(t, i, lexicon_find(t, i), lang);
 }
+/* The value of the listed two-word phrase that starts at token i (whose
+ * lexicon_find is e) and the word after it, or kind 0: exact forms only. */
+struct lex_val lexicon_phrase(const struct text_tokens *t, size_t i, const struct lex_entry *e,
+                              enum text_lang lang);
 /* lexicon_find for every token into ent[], and into stop[] the bits
  * (1 << lang) of the languages that list it as a function word. Prefetches
  * all the table slots first, so their memory latencies overlap. */

@@ -211,6 +211,13 @@ static void test_sentiment_emoji_and_inflection(void **state)
     expect("see you tomorrow :D", LANG_EN, SENT_POS);
     expect("vi ses :DDD", LANG_SV, SENT_POS);
     expect("nej D:", LANG_SV, SENT_NEG);
+    /* A listed two-word phrase reads as one word: "can't" does not negate
+     * "wait", and AFINN's "kind of" takes "kind" out. */
+    expect("Can't wait for the weekend", LANG_EN, SENT_POS);
+    expect("I cant wait to see you", LANG_EN, SENT_POS);
+    expect("I can't stand this", LANG_EN, SENT_NEG);
+    expect("I'm kind of busy", LANG_EN, SENT_NEU);
+    expect("She is kind", LANG_EN, SENT_POS);
     /* English forms find the listed word they inflect ... */
     expect("She loved it", LANG_EN, SENT_POS);
     expect("the cutest puppy", LANG_EN, SENT_POS);
