@@ -14,17 +14,6 @@
 #include <string.h>
 
 /* 32 bytes, two to a cache line; values are fixed-point (* FIX) to keep it so. */
-struct lex_entry {
-    uint64_t hash;
-    uint32_t off; /* key bytes in the pool */
-    uint16_t len;
-    uint8_t stop;   /* function word in these languages (bit per lang) */
-    uint8_t pre;    /* intensifying compound prefix in these languages */
-    uint8_t phrase; /* first word of a listed two-word phrase in these */
-    int8_t kind[LANG_COUNT];
-    int16_t v[LANG_COUNT]; /* value * 256 */
-    int16_t pre_v;         /* value * 256 */
-};
 
 #define FIX 256.0f
 
@@ -410,16 +399,22 @@ static struct lex_val lookup_stem(struct scratch *s, const char *k, size_t n, en
 /* Tried in order, the first listed base wins; "e" before none ("loved" is
  * "love", not "lov"; "cutest" "cute", not "cut"). A bare "-er" is left out:
  * it ends more nouns than comparatives ("number", "career", "banner"). */
+#define R(suffix, base, undouble)                                                                  \
+    {                                                                                              \
+        suffix, base, sizeof suffix - 1, sizeof base - 1, undouble                                 \
+    }
 static const struct {
     const char *suffix, *base;
+    uint8_t sn, bn;
     bool undouble; /* "winning" -> "win", "saddest" -> "sad" */
 } en_inflections[] = {
-    {"'s", "", false},    {"ies", "y", false}, {"ied", "y", false}, {"ier", "y", false},
-    {"iest", "y", false}, {"ily", "y", false}, {"es", "", false},   {"s", "", false},
-    {"ed", "e", false},   {"ed", "", false},   {"ed", "", true},    {"ing", "e", false},
-    {"ing", "", false},   {"ing", "", true},   {"er", "e", false},  {"est", "e", false},
-    {"est", "", false},   {"est", "", true},   {"ly", "", false},   {"bly", "ble", false},
+    R("'s", "", false),    R("ies", "y", false), R("ied", "y", false), R("ier", "y", false),
+    R("iest", "y", false), R("ily", "y", false), R("es", "", false),   R("s", "", false),
+    R("ed", "e", false),   R("ed", "", false),   R("ed", "", true),    R("ing", "e", false),
+    R("ing", "", false),   R("ing", "", true),   R("er", "e", false),  R("est", "e", false),
+    R("est", "", false),   R("est", "", true),   R("ly", "", false),   R("bly", "ble", false),
 };
+#undef R
 
 static struct lex_val lookup_en_base(const char *k, size_t n, enum text_lang lang)
 {
@@ -427,7 +422,7 @@ static struct lex_val lookup_en_base(const char *k, size_t n, enum text_lang lan
     if (n > 200)
         return (struct lex_val){0};
     for (size_t i = 0; i < ARRAY_LEN(en_inflections); i++) {
-        size_t sn = strlen(en_inflections[i].suffix), bn = strlen(en_inflections[i].base);
+        size_t sn = en_inflections[i].sn, bn = en_inflections[i].bn;
         if (n < sn + 3 || memcmp(k + n - sn, en_inflections[i].suffix, sn) != 0)
             continue;
         size_t m = n - sn;

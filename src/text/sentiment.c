@@ -161,8 +161,12 @@ static void score_as(const struct text_tokens *t, const struct lex_entry *const 
             break;
         }
         /* A listed phrase ("can't wait") reads as one word. */
-        struct lex_val v = lexicon_phrase(t, i, ent[i], lang);
-        bool phrase = v.kind != LEX_NONE;
+        struct lex_val v = {0};
+        bool phrase = false;
+        if (lexicon_phrase_head(ent[i], lang)) {
+            v = lexicon_phrase(t, i, ent[i], lang);
+            phrase = v.kind != LEX_NONE;
+        }
         if (!phrase)
             v = lexicon_resolve(t, i, ent[i], lang);
         const char *w = t->norm + k->norm;

@@ -47,7 +47,19 @@ extern const struct lexicon_source lexicon_sources[];
 
 /* Loads once (thread-safe); returns 0 or -1 with err. */
 int lexicon_init(struct error *err);
-struct lex_entry;
+/* One term of the lexicons, with what it means in each language. */
+struct lex_entry {
+    uint64_t hash;
+    uint32_t off; /* key bytes in the pool */
+    uint16_t len;
+    uint8_t stop;   /* function word in these languages (bit per lang) */
+    uint8_t pre;    /* intensifying compound prefix in these languages */
+    uint8_t phrase; /* first word of a listed two-word phrase in these */
+    int8_t kind[LANG_COUNT];
+    int16_t v[LANG_COUNT]; /* value * 256 */
+    int16_t pre_v;         /* value * 256 */
+};
+
 /* The exact-form entry of token i, or NULL: one table probe, shared by the
  * language guess and the sentiment rules. */
 const struct lex_entry *lexicon_find(const struct text_tokens *t, size_t i);
@@ -66,6 +78,12 @@ static inline struct lex_val lexicon_lookup(const struct text_tokens *t, size_t 
  * lexicon_find is e) and the word after it, or kind 0: exact forms only. */
 struct lex_val lexicon_phrase(const struct text_tokens *t, size_t i, const struct lex_entry *e,
                               enum text_lang lang);
+/* Whether a listed phrase may start with the word whose entry is e: the
+ * inline test that spares every other word the call. */
+static inline bool lexicon_phrase_head(const struct lex_entry *e, enum text_lang lang)
+{
+    return e && lang < LANG_COUNT && (e->phrase >> lang & 1u);
+}
 /* lexicon_find for every token into ent[], and into stop[] the bits
  * (1 << lang) of the languages that list it as a function word. Prefetches
  * all the table slots first, so their memory latencies overlap. */
