@@ -1,8 +1,9 @@
 /* lexicon: the sentiment lexicons compiled into the binary, parsed once into
  * open-addressing hash tables, and the word lookup with its fallbacks for
- * Swedish and Finnish inflection and compounds (stems, listed prefixes,
- * compound heads). Misses and fallbacks are cached per thread, because
- * stemming is the one costly step and social media repeats its words. */
+ * inflection and compounds (inflectional bases, Finnish base forms and
+ * stems, listed prefixes, compound heads) and two-word phrases. Misses and
+ * fallbacks are cached per thread, because they are the costly steps and
+ * social media repeats its words. */
 #include "text/text_internal.h"
 
 #include <libstemmer.h>
@@ -121,14 +122,14 @@ static struct lex_entry *table_put(struct lex_table *t, const char *k, size_t n)
     return e;
 }
 
-/* Snowball cuts Swedish and Finnish hard ("härlig" -> "här", "jobbig" ->
- * "jobb"): a short stem says too little about the word to carry its
- * sentiment over to every other word with that stem. */
+/* Snowball cuts hard (Finnish "ihana" -> "iha"; in Swedish, which no
+ * longer uses it, "härlig" -> "här"): a short stem says too little about
+ * the word to carry its sentiment over to every other word with that stem. */
 #define STEM_MIN 5
 
-/* English is looked up by its inflectional base (lookup_en_base), not by
- * Snowball stems. */
-static const char *const stemmer_names[] = {"swedish", "finnish", NULL, NULL};
+/* English and Swedish are looked up by their inflectional base
+ * (lookup_base), not by Snowball stems. */
+static const char *const stemmer_names[] = {NULL, "finnish", NULL, NULL};
 
 static enum lex_kind kind_parse(const char *s, size_t n)
 {
@@ -388,53 +389,73 @@ static struct lex_val lookup_stem(struct scratch *s, const char *k, size_t n, en
     return (struct lex_val){0};
 }
 
-/* English inflects little and regularly, while Snowball's English stemmer
- * also strips derivations: "thoughtful" and "thought" share the stem
- * "thought", "humane" and "human" the stem "human", "questioned" and
- * "questions" the stem "question", so a neutral word took the colour of a
- * listed derivative. An English form is looked up by its inflectional base
- * instead: the listed word it is the plural, past, participle, comparative,
- * superlative or -ly adverb of ("loved", "winning", "happier", "sadly",
- * "terribly"). Derivatives are words of their own, listed or not. */
-/* Tried in order, the first listed base wins; "e" before none ("loved" is
- * "love", not "lov"; "cutest" "cute", not "cut"). A bare "-er" is left out:
- * it ends more nouns than comparatives ("number", "career", "banner"). */
+/* English and Swedish inflect by suffixes, while Snowball's stemmers also
+ * strip derivations: "thoughtful" and "thought" share the English stem
+ * "thought", "humane" and "human" the stem "human"; "behövande" (needy)
+ * and "behöver" (needs) the Swedish stem "behöv". So a neutral word took
+ * the colour of a listed derivative. A form is looked up by its
+ * inflectional base instead: the listed word it is the plural, definite,
+ * past, participle, comparative, superlative (or English -ly adverb) of
+ * ("loved", "winning", "sadly"; "älskar", "glada", "roligt", "ledsna").
+ * Derivatives are words of their own, listed or not. Finnish, whose
+ * inflection Snowball and Voikko handle, keeps its stems.
+ *
+ * Rules are tried in order and the first listed base wins. English: "e"
+ * before none ("loved" is "love", not "lov"; "cutest" "cute", not "cut");
+ * a bare "-er" is left out, as it ends more nouns than comparatives
+ * ("number", "career", "banner"). Swedish: longest ending first; "-na",
+ * "-ra", "-la" also give back the vowel that adjectives in -en, -er, -el
+ * drop ("ledsna" -> "ledsen", "säkra" -> "säker"). */
+struct inflection {
+    const char *suffix, *base;
+    uint8_t sn, bn;
+    bool undouble; /* "winning" -> "win", "grymma" -> "grym" */
+};
 #define R(suffix, base, undouble)                                                                  \
     {                                                                                              \
         suffix, base, sizeof suffix - 1, sizeof base - 1, undouble                                 \
     }
-static const struct {
-    const char *suffix, *base;
-    uint8_t sn, bn;
-    bool undouble; /* "winning" -> "win", "saddest" -> "sad" */
-} en_inflections[] = {
+static const struct inflection en_inflections[] = {
     R("'s", "", false),    R("ies", "y", false), R("ied", "y", false), R("ier", "y", false),
     R("iest", "y", false), R("ily", "y", false), R("es", "", false),   R("s", "", false),
     R("ed", "e", false),   R("ed", "", false),   R("ed", "", true),    R("ing", "e", false),
     R("ing", "", false),   R("ing", "", true),   R("er", "e", false),  R("est", "e", false),
     R("est", "", false),   R("est", "", true),   R("ly", "", false),   R("bly", "ble", false),
 };
+static const struct inflection sv_inflections[] = {
+    R("arnas", "", false), R("ornas", "a", false), R("ernas", "", false), R("arna", "", false),
+    R("orna", "a", false), R("erna", "", false),   R("aste", "", false),  R("aste", "", true),
+    R("ast", "", false),   R("ast", "", true),     R("are", "", false),   R("are", "", true),
+    R("dde", "", false),   R("ens", "", false),    R("ets", "", false),   R("de", "", false),
+    R("te", "", false),    R("en", "", false),     R("et", "", false),    R("na", "en", false),
+    R("ra", "er", false),  R("la", "el", false),   R("na", "", false),    R("ar", "", false),
+    R("or", "a", false),   R("er", "", false),     R("r", "", false),     R("n", "", false),
+    R("t", "", false),     R("a", "", false),      R("a", "", true),      R("e", "", false),
+    R("s", "", false),
+};
 #undef R
 
-static struct lex_val lookup_en_base(const char *k, size_t n, enum text_lang lang)
+static struct lex_val lookup_base(const char *k, size_t n, enum text_lang lang)
 {
+    const struct inflection *r = lang == LANG_SV ? sv_inflections : en_inflections;
+    size_t nr = lang == LANG_SV ? ARRAY_LEN(sv_inflections) : ARRAY_LEN(en_inflections);
     char w[208];
     if (n > 200)
         return (struct lex_val){0};
-    for (size_t i = 0; i < ARRAY_LEN(en_inflections); i++) {
-        size_t sn = en_inflections[i].sn, bn = en_inflections[i].bn;
-        if (n < sn + 3 || memcmp(k + n - sn, en_inflections[i].suffix, sn) != 0)
+    for (size_t i = 0; i < nr; i++) {
+        size_t sn = r[i].sn, bn = r[i].bn;
+        if (n < sn + 3 || memcmp(k + n - sn, r[i].suffix, sn) != 0)
             continue;
         size_t m = n - sn;
-        if (sn == 1 && k[m - 1] == 's') /* "kiss", "less": not plurals */
+        if (sn == 1 && k[m - 1] == 's' && lang != LANG_SV) /* "kiss", "less": not plurals */
             continue;
-        if (en_inflections[i].undouble) {
+        if (r[i].undouble) {
             if (k[m - 1] != k[m - 2] || strchr("aeiouy'", k[m - 1]))
                 continue;
             m--;
         }
         memcpy(w, k, m);
-        memcpy(w + m, en_inflections[i].base, bn);
+        memcpy(w + m, r[i].base, bn);
         struct lex_val v = lookup_word(w, m + bn, lang);
         if (v.kind == LEX_WORD)
             return v;
@@ -503,8 +524,8 @@ static struct lex_val lookup_inflected(struct scratch *s, const char *k, size_t 
         v = lookup_prefix(k, n, lang);
     if (!v.kind && lang == LANG_FI)
         v = lookup_lemma(s, k, n);
-    if (!v.kind && (lang == LANG_EN || lang == LANG_OTHER))
-        v = lookup_en_base(k, n, lang);
+    if (!v.kind && lang != LANG_FI)
+        v = lookup_base(k, n, lang);
     else if (!v.kind)
         v = lookup_stem(s, k, n, lang);
     return v;

@@ -227,6 +227,12 @@ static void test_sentiment_emoji_and_inflection(void **state)
      * its Snowball stem (thoughtful, humane, positive, polite). */
     expect("I thought about human rights", LANG_EN, SENT_NEU);
     expect("positions in politics", LANG_EN, SENT_NEU);
+    /* The same in Swedish: "kloka" is "klok" inflected, while "behöver"
+     * (needs) is not "behövande" (needy), nor "säljer" a listed
+     * derivative of "sälj". */
+    expect("Vilka kloka ord", LANG_SV, SENT_POS);
+    expect("Jag behöver en ny telefon", LANG_SV, SENT_NEU);
+    expect("Säljer min cykel", LANG_SV, SENT_NEU);
     /* Inflected and compound forms that are not listed as such. */
     expect("Vilka underbara bilder", LANG_SV, SENT_POS);
     expect("Jättebra jobbat", LANG_SV, SENT_POS);
