@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 32 bytes, two to a cache line; values are fixed-point (* FIX) to keep it so. */
-
+/* Values are fixed-point (* FIX) to keep an entry at 32 bytes, two to a
+ * cache line. */
 #define FIX 256.0f
+_Static_assert(sizeof(struct lex_entry) == 32, "a lexicon entry is 32 bytes");
 
 static struct lex_val entry_val(const struct lex_entry *e, int lang)
 {

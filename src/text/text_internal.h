@@ -47,7 +47,8 @@ extern const struct lexicon_source lexicon_sources[];
 
 /* Loads once (thread-safe); returns 0 or -1 with err. */
 int lexicon_init(struct error *err);
-/* One term of the lexicons, with what it means in each language. */
+/* One term of the lexicons, with what it means in each language; 32 bytes,
+ * two to a cache line (lexicon.c checks). */
 struct lex_entry {
     uint64_t hash;
     uint32_t off; /* key bytes in the pool */
