@@ -466,7 +466,7 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
     for (int i = 0; i < PM_COUNT; i++)
         none[i] = -1;
     const int64_t *v = p->metrics ? p->metrics : none;
-    int64_t *m_at = p->metrics ? (int64_t *)&p->taken_at : NULL;
+    const int64_t *m_at = p->metrics ? &p->taken_at : NULL;
     int64_t pid = 0, vid = 0;
     if (db_insert(db, err, &pid,
                   "INSERT INTO posts (workspace_id, campaign_id, body, format, link_url, lang, "

@@ -525,10 +525,8 @@ static struct lex_val lookup_inflected(struct scratch *s, const char *k, size_t 
         v = lookup_prefix(k, n, lang);
     if (!v.kind && lang == LANG_FI)
         v = lookup_lemma(s, k, n);
-    if (!v.kind && lang != LANG_FI)
-        v = lookup_base(k, n, lang);
-    else if (!v.kind)
-        v = lookup_stem(s, k, n, lang);
+    if (!v.kind)
+        v = lang == LANG_FI ? lookup_stem(s, k, n, lang) : lookup_base(k, n, lang);
     return v;
 }
 
@@ -574,8 +572,7 @@ static struct lex_val lookup_compound(struct scratch *s, const char *k, size_t n
 struct lex_val lexicon_phrase(const struct text_tokens *t, size_t i, const struct lex_entry *e,
                               enum text_lang lang)
 {
-    if (!e || lang >= LANG_COUNT || !(e->phrase & (1u << lang)) || i + 1 >= t->n ||
-        t->tok[i + 1].kind != TOK_WORD)
+    if (!lexicon_phrase_head(e, lang) || i + 1 >= t->n || t->tok[i + 1].kind != TOK_WORD)
         return (struct lex_val){0};
     const struct token *a = &t->tok[i], *b = &t->tok[i + 1];
     char k[256];
