@@ -229,12 +229,15 @@ static enum ingest_format detect_json(json_t *j)
     if (has_key(first, "created_time") || has_key(first, "permalink_url") ||
         has_key(j, "fan_count") || has_key(j, "created_time"))
         return INGEST_META_GRAPH;
-    /* Instagram's media-by-ids answer: {"ID": {media}, ...}. */
+    /* Graph's answer to ?ids=A,B: {"A": {...}, "B": {...}}. */
     const char *k;
     json_t *v;
     json_object_foreach (j, k, v) {
         if (has_key(v, "media_type") || has_key(v, "timestamp"))
             return INGEST_INSTAGRAM;
+        if (has_key(v, "id") &&
+            (has_key(v, "created_time") || has_key(v, "permalink_url") || has_key(v, "fan_count")))
+            return INGEST_META_GRAPH;
         break;
     }
     return INGEST_AUTO;

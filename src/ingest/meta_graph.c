@@ -218,6 +218,39 @@ static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
     return is_comment(x) ? comment(pc, x, where, NULL, NULL) : post(pc, x, where);
 }
 
+/* One object read by its id: a page (its follower count), a post or a
+ * comment. */
+static int object(struct pctx *pc, json_t *j, const char *where)
+{
+    if (!json_object_get(j, "fan_count") && !json_object_get(j, "followers_count"))
+        return item(pc, j, where, NULL);
+    struct ingest_record r;
+    rec_init(&r, REC_CHANNEL_METRICS, "%s", where);
+    r.platform = "facebook";
+    r.account_id = jstr(pc, j, "id");
+    r.account_name = jstr(pc, j, "username");
+    if (!r.account_name)
+        r.account_name = jstr(pc, j, "name");
+    r.followers = jcount(j, "followers_count");
+    if (r.followers < 0)
+        r.followers = jcount(j, "fan_count");
+    r.taken_at = pc->opts->taken_at;
+    return r.account_id ? rec_emit(pc, &r) : rec_reject(pc, where, "a page needs its 'id'");
+}
+
+/* Graph's answer to ?ids=A,B: {"A": {...}, "B": {...}}, each member an
+ * object read by its id. */
+static bool is_by_ids(json_t *j)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach (j, k, v) {
+        if (!json_is_object(v) || !json_object_get(v, "id"))
+            return false;
+    }
+    return json_object_size(j) > 0;
+}
+
 int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error *err)
 {
     json_t *j = json_doc(data, len, err);
@@ -234,25 +267,22 @@ int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error
         } else {
             rc = each_item(pc, list, "$.data", item, NULL);
         }
-    } else if (json_object_get(j, "fan_count") || json_object_get(j, "followers_count")) {
-        struct ingest_record r;
-        rec_init(&r, REC_CHANNEL_METRICS, "$");
-        r.platform = "facebook";
-        r.account_id = jstr(pc, j, "id");
-        r.account_name = jstr(pc, j, "username");
-        if (!r.account_name)
-            r.account_name = jstr(pc, j, "name");
-        r.followers = jcount(j, "followers_count");
-        if (r.followers < 0)
-            r.followers = jcount(j, "fan_count");
-        r.taken_at = pc->opts->taken_at;
-        rc = r.account_id ? rec_emit(pc, &r) : rec_reject(pc, "$", "a page needs its 'id'");
-    } else if (json_object_get(j, "id")) {
-        rc = item(pc, j, "$", NULL);
+    } else if (json_object_get(j, "id") || json_object_get(j, "fan_count") ||
+               json_object_get(j, "followers_count")) {
+        rc = object(pc, j, "$");
+    } else if (is_by_ids(j)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach (j, k, x) {
+            char w[128];
+            snprintf(w, sizeof w, "$[\"%.100s\"]", k);
+            if ((rc = object(pc, x, w)))
+                break;
+        }
     } else {
         rc = error_set(err, ERR_INVALID,
-                       "$: neither a list ('data') nor a post, comment or page; is this a Graph "
-                       "API answer?");
+                       "$: neither a list ('data') nor a post, comment or page, nor objects by "
+                       "id; is this a Graph API answer?");
     }
     json_decref(j);
     return rc;

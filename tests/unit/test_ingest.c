@@ -222,6 +222,53 @@ static void test_meta_graph_page_and_live(void **state)
     free(g);
 }
 
+/* Graph's answer to ?ids=A,B is an object of objects keyed by id: posts,
+ * comments or pages alike. */
+static void test_meta_graph_by_ids(void **state)
+{
+    const char *posts =
+        "{\"111_201\": {\"id\": \"111_201\", \"created_time\": \"2024-03-01T08:00:00+0000\",\n"
+        "   \"message\": \"V\u00e5rens f\u00f6rsta nyhetsbrev\"},\n"
+        " \"111_202\": {\"id\": \"111_202\", \"created_time\": \"2024-03-02T08:00:00+0000\",\n"
+        "   \"shares\": {\"count\": 4}}}";
+    assert_int_equal(ingest_detect(posts, strlen(posts), NULL), INGEST_META_GRAPH);
+    struct got *g = parse_text(INGEST_META_GRAPH, posts, strlen(posts), 0);
+    assert_int_equal(g->n, 2);
+    const struct rec *p = find(g, REC_POST, "111_201");
+    assert_string_equal(p->account_id, "111");
+    assert_string_equal(p->body, "V\xC3\xA5rens f\xC3\xB6rsta nyhetsbrev");
+    assert_string_equal(p->where, "$[\"111_201\"]");
+    p = find(g, REC_POST, "111_202");
+    assert_int_equal(p->metrics[PM_SHARES], 4);
+    free(g);
+
+    const char *comments =
+        "{\"201_9\": {\"id\": \"201_9\", \"created_time\": \"2024-03-01T09:00:00+0000\",\n"
+        "   \"message\": \"Tack!\", \"comment_count\": 0},\n"
+        " \"201_10\": {\"id\": \"201_10\", \"message\": \"no time\", \"comment_count\": 1}}";
+    assert_int_equal(ingest_detect(comments, strlen(comments), NULL), INGEST_META_GRAPH);
+    g = parse_text(INGEST_META_GRAPH, comments, strlen(comments), 0);
+    assert_int_equal(g->n, 2);
+    assert_int_equal(find(g, REC_MESSAGE, "201_9")->created_at, t("2024-03-01T09:00:00Z"));
+    assert_int_equal(g->r[1].kind, REC_REJECT);
+    assert_string_equal(g->r[1].where, "$[\"201_10\"]");
+    free(g);
+
+    const char *pages = "{\"111\": {\"id\": \"111\", \"name\": \"Verket\", \"fan_count\": 1200},"
+                        " \"112\": {\"id\": \"112\", \"followers_count\": 80}}";
+    g = parse_text(INGEST_META_GRAPH, pages, strlen(pages), 0);
+    assert_int_equal(count_kind(g, REC_CHANNEL_METRICS), 2);
+    assert_int_equal(g->r[0].followers, 1200);
+    assert_int_equal(g->r[1].followers, 80);
+    free(g);
+
+    /* An object that is none of these is an error for the whole file. */
+    const char *other = "{\"a\": {\"name\": \"x\"}}";
+    g = parse_text(INGEST_META_GRAPH, other, strlen(other), -1);
+    assert_int_equal(g->n, 0);
+    free(g);
+}
+
 /* ---- Meta webhooks --------------------------------------------------------------------- */
 
 static void test_meta_webhook_comment(void **state)
@@ -978,6 +1025,7 @@ int main(void)
         cmocka_unit_test(test_meta_graph_comments),
         cmocka_unit_test(test_meta_graph_insights),
         cmocka_unit_test(test_meta_graph_page_and_live),
+        cmocka_unit_test(test_meta_graph_by_ids),
         cmocka_unit_test(test_meta_webhook_comment),
         cmocka_unit_test(test_meta_webhook_status_changes),
         cmocka_unit_test(test_meta_webhook_ratings_mentions_instagram),
