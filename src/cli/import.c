@@ -54,6 +54,11 @@ static void show_progress(void *ctx, int64_t done, int64_t total)
 
 static void print_counts(FILE *f, const char *label, const struct ingest_counts *c)
 {
+    bool any = c->rejects || c->unknown_account;
+    for (int e = 0; e < IE_COUNT; e++)
+        any |= c->inserted[e] || c->updated[e] || c->unchanged[e] || c->rejected[e];
+    if (!any)
+        fprintf(f, "%s: nothing to import (no posts, messages or metrics kanal keeps)\n", label);
     for (int e = 0; e < IE_COUNT; e++) {
         if (!c->inserted[e] && !c->updated[e] && !c->unchanged[e] && !c->rejected[e])
             continue;

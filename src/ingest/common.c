@@ -208,13 +208,15 @@ static enum ingest_format detect_json(json_t *j)
         return INGEST_X_API;
     json_t *data = json_object_get(j, "data");
     json_t *first = json_is_array(data) ? json_array_get(data, 0) : data;
+    /* Instagram before X: its media carry a "username" too (stories,
+     * tagged media), but X never says "timestamp" or "media_type". */
+    if (has_key(first, "timestamp") || has_key(first, "media_type") ||
+        has_key(first, "media_url") || has_key(j, "mentioned_comment"))
+        return INGEST_INSTAGRAM;
     if (has_key(first, "tweet_count") || has_key(first, "event_type") ||
         has_key(first, "username") || has_key(first, "author_id") ||
         (has_key(first, "text") && has_key(first, "created_at")))
         return INGEST_X_API;
-    if (has_key(first, "timestamp") || has_key(first, "media_type") ||
-        has_key(j, "mentioned_comment"))
-        return INGEST_INSTAGRAM;
     if (has_key(first, "name") && has_key(first, "period") &&
         (has_key(first, "values") || has_key(first, "total_value"))) {
         /* Insights: Facebook's metrics are page_* and post_*, and its post

@@ -55,8 +55,9 @@ struct ingest_record {
     bool has_metrics;
     int64_t taken_at;
     int64_t metrics[PM_COUNT]; /* -1: not reported */
-    /* Set for X API tweets: a tweet by another account than the channel's is
-     * a mention (or reply) in the inbox, not the organisation's post. */
+    /* Set for X API tweets, Mastodon statuses and Instagram media known by
+     * username only: one by another account than the channel's is a mention
+     * (or reply) in the inbox, not the organisation's post. */
     bool foreign_is_message;
     /* Set for webhook changes, which carry the text but not all an import
      * stored (a post's permalink, format or link; a comment's media or

@@ -21,17 +21,22 @@ static const char *media_format(json_t *m)
     return "photo";
 }
 
-/* A comments list does not name its media, but its paging link does:
- * ".../v11.0/MEDIA/comments?...". */
-static const char *media_from_paging(struct pctx *pc, json_t *j)
+/* A comments list does not name its media, nor a replies list its
+ * comment, but the paging link does: ".../v11.0/ID/comments?..." or
+ * ".../ID/replies?...". The ID before `edge`, or NULL. */
+static const char *owner_from_paging(struct pctx *pc, json_t *j, const char *edge)
 {
     static const char *const path[] = {"paging", "next", NULL};
-    const char *next = json_string_value(jpath(j, path));
-    const char *c = next ? strstr(next, "/comments") : NULL;
-    if (!c)
+    static const char *const back[] = {"paging", "previous", NULL};
+    const char *url = json_string_value(jpath(j, path));
+    if (!url)
+        url = json_string_value(jpath(j, back));
+    size_t n = strlen(edge);
+    const char *c = url ? strstr(url, edge) : NULL;
+    if (!c || (c[n] != '?' && c[n] != '\0'))
         return NULL;
     const char *s = c;
-    while (s > next && s[-1] != '/')
+    while (s > url && s[-1] != '/')
         s--;
     return c > s ? arena_strndup(&pc->arena, s, (size_t)(c - s)) : NULL;
 }
@@ -81,13 +86,14 @@ static bool is_comment(json_t *x)
            json_object_get(x, "text");
 }
 
+/* arg: the struct under a list of comments hangs from, or NULL. */
 static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
 {
     if (!json_is_object(m))
         return rec_reject(pc, where, "expected a media object");
     if (is_comment(m)) {
-        struct under u = {arg, NULL, NULL, NULL};
-        return comment(pc, m, where, &u);
+        struct under none = {0};
+        return comment(pc, m, where, arg ? arg : &none);
     }
     struct ingest_record r;
     rec_init(&r, REC_POST, "%s", where);
@@ -95,10 +101,15 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
     r.post_id = jstr(pc, m, "id");
     r.body = jstr(pc, m, "caption");
     r.permalink = jstr(pc, m, "permalink");
-    r.published_at = jtime(m, "timestamp");
+    r.published_at = r.created_at = jtime(m, "timestamp");
     r.format = media_format(m);
     r.account_id = jstr(pc, json_object_get(m, "owner"), "id");
     r.account_name = jstr(pc, m, "username");
+    /* Media named by username only may be another account's: the /tags
+     * edge lists media the account was tagged in. Imported into a channel,
+     * those are mentions of it, not its posts. */
+    r.foreign_is_message = !r.account_id && r.account_name;
+    r.author_handle = r.author_name = r.account_name;
     if (!r.post_id)
         return rec_reject(pc, where, "a media object needs its 'id'");
     if (!r.published_at)
@@ -136,8 +147,11 @@ int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error 
         if (json_object_get(first, "period") && json_object_get(first, "name")) {
             rc = parse_graph_insights(pc, list, "instagram", err);
         } else {
-            /* A media's comments: the media id is in the paging link. */
-            rc = each_item(pc, list, "$.data", media, (void *)media_from_paging(pc, j));
+            /* A media's comments or a comment's replies: the paging link
+             * names the media or the comment. */
+            struct under u = {owner_from_paging(pc, j, "/comments"),
+                              owner_from_paging(pc, j, "/replies"), NULL, NULL};
+            rc = each_item(pc, list, "$.data", media, &u);
         }
     } else if (json_object_get(j, "mentioned_comment")) {
         struct under u = {NULL, NULL, "mention", jstr(pc, j, "id")};

@@ -986,6 +986,68 @@ static void import_file(struct db *db, const struct ingest_target *tg, const cha
     free(text);
 }
 
+/* Instagram's /tags edge lists media the account was tagged in, named by
+ * username only: imported into the account's channel, another account's
+ * media is a mention of it, the account's own a post. */
+static const char ig_tagged[] =
+    "{\"data\": [\n"
+    " {\"id\": \"901\", \"username\": \"verket\", \"media_type\": \"IMAGE\",\n"
+    "  \"timestamp\": \"2024-05-01T10:00:00+0000\", \"caption\": \"V\\u00e5r rapport\",\n"
+    "  \"like_count\": 3, \"comments_count\": 0},\n"
+    " {\"id\": \"902\", \"username\": \"someone_else\", \"media_type\": \"IMAGE\",\n"
+    "  \"timestamp\": \"2024-05-02T10:00:00+0000\", \"caption\": \"Tack @verket!\",\n"
+    "  \"like_count\": 9, \"comments_count\": 0}],\n"
+    " \"paging\": {\"cursors\": {\"after\": \"QVFI\"}}}";
+
+static void test_instagram_tagged_replies_stories(void **state)
+{
+    /* Media that carry a username are Instagram's, not X users. */
+    assert_int_equal(ingest_detect(ig_tagged, strlen(ig_tagged), NULL), INGEST_INSTAGRAM);
+    const char *stories = "{\"data\": [{\"id\": \"181\", \"media_type\": \"IMAGE\", \"media_url\": "
+                          "\"https://cdn.example/a.jpg\", \"username\": \"verket\"}]}";
+    assert_int_equal(ingest_detect(stories, strlen(stories), NULL), INGEST_INSTAGRAM);
+    struct got *g = parse_text(INGEST_INSTAGRAM, stories, strlen(stories), 0);
+    assert_int_equal(g->n, 1);
+    assert_int_equal(g->r[0].kind, REC_REJECT);
+    assert_non_null(strstr(g->r[0].reason, "'timestamp' is missing"));
+    free(g);
+    /* A comment's replies: the paging link names the comment. */
+    const char *replies =
+        "{\"data\": [{\"id\": \"77\", \"timestamp\": \"2024-05-03T10:00:00+0000\", \"text\": "
+        "\"@anna ja\"}],\n"
+        " \"paging\": {\"next\": "
+        "\"https://graph.facebook.com/v19.0/1798/replies?limit=1&after=x\"}}";
+    g = parse_text(INGEST_INSTAGRAM, replies, strlen(replies), 0);
+    assert_int_equal(g->n, 1);
+    assert_string_equal(g->r[0].parent, "1798");
+    assert_string_equal(g->r[0].kindname, "reply");
+    assert_string_equal(g->r[0].post_id, "");
+    free(g);
+
+    int64_t ws;
+    struct db *db = fresh(&ws);
+    struct error err = {0};
+    json_t *in = json_pack("{s:s, s:s, s:s}", "platform", "instagram", "handle", "@Verket", "name",
+                           "Verket");
+    json_t *ch = entity_create(db, &entity_channel, ws, in, NULL, &err);
+    json_decref(in);
+    assert_non_null(ch);
+    struct ingest_target tg = {.workspace_id = ws,
+                               .channel_id = json_integer_value(json_object_get(ch, "id"))};
+    json_decref(ch);
+    struct ingest_counts c = {0};
+    assert_int_equal(ingest_import(db, &tg, INGEST_AUTO, ig_tagged, strlen(ig_tagged), "tags.json",
+                                   NULL, NULL, &c, NULL, NULL, &err),
+                     0);
+    assert_int_equal(c.inserted[IE_POSTS], 1);
+    assert_int_equal(c.inserted[IE_MESSAGES], 1);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM post_variants WHERE platform_id = '901'"), 1);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM messages WHERE platform_id = '902' AND kind = "
+                              "'mention' AND author_handle = 'someone_else' AND created_at > 0"),
+                     1);
+    db_close(db);
+}
+
 static void test_import_x_own_posts_and_mentions(void **state)
 {
     int64_t ws;
@@ -1046,6 +1108,7 @@ int main(void)
         cmocka_unit_test(test_import_beside_csv),
         cmocka_unit_test(test_import_webhook_changes),
         cmocka_unit_test(test_import_x_own_posts_and_mentions),
+        cmocka_unit_test(test_instagram_tagged_replies_stories),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
