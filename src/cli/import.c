@@ -54,7 +54,7 @@ static void show_progress(void *ctx, int64_t done, int64_t total)
 
 static void print_counts(FILE *f, const char *label, const struct ingest_counts *c)
 {
-    bool any = c->rejects || c->unknown_account;
+    bool any = c->rejects || c->unknown_account || c->shares_skipped;
     for (int e = 0; e < IE_COUNT; e++)
         any |= c->inserted[e] || c->updated[e] || c->unchanged[e] || c->rejected[e];
     if (!any)
@@ -200,6 +200,10 @@ int cmd_import(int argc, char **argv)
             continue;
         }
         print_counts(stdout, p.pos[i], &c);
+        if (c.shares_skipped)
+            printf("%s: %lld retweets or boosts skipped (shares of a post, which its share count "
+                   "holds)\n",
+                   p.pos[i], (long long)c.shares_skipped);
         if (c.unknown_account)
             printf("%s: %lld entries for accounts no channel has, skipped\n", p.pos[i],
                    (long long)c.unknown_account);
@@ -210,6 +214,8 @@ int cmd_import(int argc, char **argv)
             total.rejected[e] += c.rejected[e];
         }
         total.rejects += c.rejects;
+        total.unknown_account += c.unknown_account;
+        total.shares_skipped += c.shares_skipped;
     }
     if (p.npos > 1)
         print_counts(stdout, "total", &total);

@@ -62,6 +62,13 @@ int rec_reject(struct pctx *pc, const char *where, const char *fmt, ...)
     return rec_emit(pc, &r);
 }
 
+int rec_share(struct pctx *pc, const char *where)
+{
+    struct ingest_record r;
+    rec_init(&r, REC_SHARE, "%s", where);
+    return rec_emit(pc, &r);
+}
+
 /* ---- JSON readers --------------------------------------------------------------------- */
 
 const char *jstr(struct pctx *pc, json_t *o, const char *key)

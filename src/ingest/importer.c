@@ -391,6 +391,10 @@ static int emit(void *ctx, const struct ingest_record *r)
         im->progress(im->progress_ctx, im->done, im->total);
     if (r->kind == REC_REJECT)
         return reject(im, r, (enum ingest_entity) - 1, "%s", r->reason);
+    if (r->kind == REC_SHARE) {
+        im->c->shares_skipped++;
+        return 0;
+    }
     enum ingest_entity e = r->kind == REC_POST || r->kind == REC_POST_STATUS ? IE_POSTS
                            : r->kind == REC_POST_METRICS                     ? IE_METRICS
                            : r->kind == REC_CHANNEL_METRICS                  ? IE_CHANNEL_METRICS
@@ -448,6 +452,7 @@ static int emit(void *ctx, const struct ingest_record *r)
         count(im, IE_CHANNEL_METRICS, rc);
         return 0;
     case REC_REJECT:
+    case REC_SHARE:
         break;
     }
     return 0;
@@ -536,6 +541,7 @@ int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_form
     }
     counts->rejects += c.rejects;
     counts->unknown_account += c.unknown_account;
+    counts->shares_skipped += c.shares_skipped;
     return 0;
 fail:
     enricher_close(im.enr);

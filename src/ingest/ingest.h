@@ -39,6 +39,7 @@ enum ingest_kind {
     REC_MESSAGE_STATUS,  /* hide / unhide / remove of a message */
     REC_CHANNEL_METRICS, /* followers, reach, impressions of the account */
     REC_REJECT,          /* a row that cannot be read: reason */
+    REC_SHARE,           /* a retweet or boost of a post: counted, not stored */
 };
 
 /* One thing a parser read. Strings are NULL when absent and stay valid only
@@ -124,6 +125,9 @@ struct ingest_counts {
     int64_t inserted[IE_COUNT], updated[IE_COUNT], unchanged[IE_COUNT], rejected[IE_COUNT];
     int64_t rejects;         /* rows rejected before they were an entity */
     int64_t unknown_account; /* webhook entries for pages no channel has */
+    /* Retweets and boosts: shares of a post, which its own share count
+     * holds. Neither the sharing account's post nor a message to answer. */
+    int64_t shares_skipped;
 };
 
 struct ingest_target {

@@ -25,6 +25,8 @@ void rec_init(struct ingest_record *r, enum ingest_kind kind, const char *fmt, .
 int rec_emit(struct pctx *pc, const struct ingest_record *r);
 /* Emits a REC_REJECT at `where` with a printf-style reason. */
 int rec_reject(struct pctx *pc, const char *where, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* Emits a REC_SHARE at `where`: a retweet or boost, counted and skipped. */
+int rec_share(struct pctx *pc, const char *where);
 
 /* Member `key` of o as text: strings (repaired), integers as decimal;
  * NULL if absent or another type. */

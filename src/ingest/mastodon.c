@@ -54,6 +54,10 @@ static int status(struct pctx *pc, json_t *s, const char *where, void *arg)
 {
     if (!json_is_object(s))
         return rec_reject(pc, where, "expected a status object");
+    /* A boost is a share: the boosted status is inside it, counted in its
+     * own reblogs_count. */
+    if (json_is_object(json_object_get(s, "reblog")))
+        return rec_share(pc, where);
     json_t *acct = json_object_get(s, "account");
     struct ingest_record r;
     rec_init(&r, REC_POST, "%s", where);

@@ -83,6 +83,11 @@ static int tweet(struct pctx *pc, json_t *t, json_t *includes, const char *where
     r.reply_to = referenced(t, "replied_to");
     if (!r.post_id)
         return rec_reject(pc, where, "a tweet needs its 'id'");
+    /* A retweet is a share: its text and public_metrics are the original's.
+     * Without referenced_tweets only its "RT @user:" opening tells. */
+    if (referenced(t, "retweeted") ||
+        (!json_object_get(t, "referenced_tweets") && r.body && str_starts_with(r.body, "RT @")))
+        return rec_share(pc, where);
     if (!r.published_at)
         return rec_reject(pc, where, "tweet %s: 'created_at' is missing or not a time", r.post_id);
     if (r.account_name)

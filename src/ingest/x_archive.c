@@ -60,6 +60,13 @@ int parse_x_archive(struct pctx *pc, const char *data, size_t len, struct error 
         r.body = jstr(pc, t, "full_text");
         if (!r.body)
             r.body = jstr(pc, t, "text");
+        /* The account's retweets: shares of others' tweets, whose counts
+         * they carry. The archive marks them only by "RT @user:". */
+        if (json_object_get(t, "retweeted_status") || (r.body && str_starts_with(r.body, "RT @"))) {
+            if ((rc = rec_share(pc, w)))
+                break;
+            continue;
+        }
         r.published_at = v1_time(json_string_value(json_object_get(t, "created_at")));
         r.lang = jstr(pc, t, "lang");
         if (r.lang && (str_eq(r.lang, "und") || strlen(r.lang) > 8))

@@ -413,6 +413,18 @@ static void test_x_api(void **state)
     assert_string_equal(g->r[0].kindname, "dm");
     assert_string_equal(g->r[0].body, "Another photo https://t.co/J5KotyeIyd");
     free(g);
+    /* Retweets are shares, counted and not stored: by referenced_tweets
+     * (search), or by "RT @" where the answer has no expansions. */
+    g = parse_file(INGEST_X_API, DATA "x/api-v2_searches_search_tweets_for_nyc.json");
+    assert_int_equal(count_kind(g, REC_SHARE), 7);
+    assert_int_equal(count_kind(g, REC_POST), 3);
+    assert_int_equal(g->r[0].kind, REC_SHARE);
+    assert_string_equal(g->r[0].where, "$.data[0]");
+    free(g);
+    g = parse_file(INGEST_X_API, DATA "x/api-v2_tweet_tweet_quote_tweets_resp.json");
+    assert_int_equal(count_kind(g, REC_SHARE), 13);
+    assert_int_equal(count_kind(g, REC_POST), 2);
+    free(g);
     /* Counts are refused with a reason, not imported as nothing. */
     size_t len;
     char *text = slurp(DATA "x/api-v2_tweet_tweets_counts_recent_resp.json", &len);
@@ -428,10 +440,13 @@ static void test_x_archive(void **state)
         "  \"created_at\": \"Wed Oct 10 20:19:24 +0000 2018\", \"favorite_count\": \"3\",\n"
         "  \"retweet_count\": \"1\", \"lang\": \"sv\"}},\n"
         " {\"tweet\": {\"id_str\": \"2\", \"full_text\": \"x\", \"created_at\": \"yesterday\"}},\n"
-        " {\"nottweet\": 1}\n"
+        " {\"nottweet\": 1},\n"
+        " {\"tweet\": {\"id_str\": \"3\", \"full_text\": \"RT @verket: Ny rapport\",\n"
+        "  \"created_at\": \"Wed Oct 10 20:19:24 +0000 2018\", \"retweet_count\": \"40\"}}\n"
         "]";
     struct got *g = parse_text(INGEST_X_ARCHIVE, js, strlen(js), 0);
-    assert_int_equal(g->n, 3);
+    assert_int_equal(g->n, 4);
+    assert_int_equal(g->r[3].kind, REC_SHARE); /* the account's retweet */
     const struct rec *p = find(g, REC_POST, "1050118621198921728");
     assert_int_equal(p->published_at, t("2018-10-10T20:19:24Z"));
     assert_int_equal(p->metrics[PM_REACTIONS], 3);
@@ -476,9 +491,13 @@ static void test_mastodon(void **state)
         "  \"reblogs_count\": 5, \"favourites_count\": 7, \"in_reply_to_id\": null,\n"
         "  \"account\": {\"id\": \"42\", \"acct\": \"verket\", \"display_name\": \"Verket\"},\n"
         "  \"media_attachments\": [{\"type\": \"image\"}]},\n"
-        " {\"id\": \"110\", \"content\": \"<p>no time</p>\", \"account\": {\"id\": \"7\"}}]";
+        " {\"id\": \"110\", \"content\": \"<p>no time</p>\", \"account\": {\"id\": \"7\"}},\n"
+        " {\"id\": \"111\", \"created_at\": \"2022-11-23T10:00:00.000Z\", \"content\": \"\",\n"
+        "  \"account\": {\"id\": \"42\"}, \"reblog\": {\"id\": \"99\", \"content\": "
+        "\"<p>x</p>\"}}]";
     struct got *g = parse_text(INGEST_MASTODON, json, strlen(json), 0);
-    assert_int_equal(g->n, 2);
+    assert_int_equal(g->n, 3);
+    assert_int_equal(g->r[2].kind, REC_SHARE); /* a boost */
     const struct rec *p = find(g, REC_POST, "109");
     assert_string_equal(p->body, "Ny rapport & data\n\nL\xC3\xA4s mer");
     assert_string_equal(p->format, "photo");
@@ -1069,6 +1088,11 @@ static void test_import_x_own_posts_and_mentions(void **state)
     memset(&c, 0, sizeof c);
     import_file(db, &tg, DATA "x/api-v2_searches_search_tweets_query.json", &c);
     assert_int_equal(c.inserted[IE_MESSAGES], 4);
+    /* Retweets in a search are counted, not put in the inbox. */
+    memset(&c, 0, sizeof c);
+    import_file(db, &tg, DATA "x/api-v2_searches_search_tweets_for_nyc.json", &c);
+    assert_int_equal(c.shares_skipped, 7);
+    assert_int_equal(c.inserted[IE_MESSAGES] + c.inserted[IE_POSTS], 3);
     /* Of the two looked-up tweets, one is @TwitterDev's own. */
     memset(&c, 0, sizeof c);
     import_file(db, &tg, DATA "x/api-v2_tweet_tweets_resp.json", &c);
