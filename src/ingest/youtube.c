@@ -1,6 +1,7 @@
-/* youtube: YouTube Data API v3 lists saved to files: commentThreads (top
- * comments with their replies), comments (replies by parent) and channels
- * (subscriber counts). Videos are the posts comments belong to. */
+/* youtube: YouTube Data API v3 lists saved to files: videos (the posts
+ * comments belong to, with their statistics), commentThreads (top comments
+ * with their replies), comments (replies by parent) and channels
+ * (subscriber counts). */
 #include "ingest/internal.h"
 
 #include <stdio.h>
@@ -81,6 +82,46 @@ static int channel_stats(struct pctx *pc, json_t *c, const char *where, void *ar
     return r.followers < 0 ? 0 : rec_emit(pc, &r);
 }
 
+static int video(struct pctx *pc, json_t *v, const char *where)
+{
+    json_t *s = json_object_get(v, "snippet");
+    struct ingest_record r;
+    rec_init(&r, REC_POST, "%s", where);
+    r.platform = "youtube";
+    r.post_id = jstr(pc, v, "id");
+    r.account_id = jstr(pc, s, "channelId");
+    r.account_name = jstr(pc, s, "channelTitle");
+    r.published_at = jtime(s, "publishedAt");
+    const char *title = jstr(pc, s, "title"), *desc = jstr(pc, s, "description");
+    r.body = title && desc && *desc ? arena_printf(&pc->arena, "%s\n\n%s", title, desc)
+             : title                ? title
+                                    : desc;
+    r.lang = jstr(pc, s, "defaultLanguage");
+    if (!r.lang)
+        r.lang = jstr(pc, s, "defaultAudioLanguage");
+    if (r.lang && strlen(r.lang) > 8)
+        r.lang = NULL;
+    const char *live = jstr(pc, s, "liveBroadcastContent");
+    r.format = (live && !str_eq(live, "none")) || json_object_get(v, "liveStreamingDetails")
+                   ? "live"
+                   : "video";
+    if (!r.post_id)
+        return rec_reject(pc, where, "a video needs its 'id'");
+    if (!r.published_at)
+        return rec_reject(pc, where, "video %s: snippet.publishedAt is missing or not a time",
+                          r.post_id);
+    r.permalink = arena_printf(&pc->arena, "https://www.youtube.com/watch?v=%s", r.post_id);
+    json_t *st = json_object_get(v, "statistics");
+    if (json_is_object(st)) {
+        r.has_metrics = true;
+        r.taken_at = pc->opts->taken_at;
+        r.metrics[PM_VIDEO_VIEWS] = jcount(st, "viewCount");
+        r.metrics[PM_REACTIONS] = jcount(st, "likeCount");
+        r.metrics[PM_COMMENTS] = jcount(st, "commentCount");
+    }
+    return rec_emit(pc, &r);
+}
+
 static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
 {
     const char *k = json_string_value(json_object_get(x, "kind"));
@@ -92,6 +133,8 @@ static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
         return comment(pc, x, where, NULL);
     if (str_eq(k, "youtube#channel"))
         return channel_stats(pc, x, where, NULL);
+    if (str_eq(k, "youtube#video"))
+        return video(pc, x, where);
     return rec_reject(pc, where, "items of kind '%.40s' are not imported", k);
 }
 

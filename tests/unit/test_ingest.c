@@ -479,6 +479,39 @@ static void test_youtube(void **state)
     assert_int_equal(count_kind(g, REC_MESSAGE), 4);
     assert_string_equal(g->r[0].account_id, "UCa-vrCLQHviTOVnEKDOdetQ");
     free(g);
+    /* videos.list with statistics: the channel's posts, counts as strings. */
+    const char *videos =
+        "{\"kind\": \"youtube#videoListResponse\", \"items\": [\n"
+        " {\"kind\": \"youtube#video\", \"id\": \"abcDEF12345\",\n"
+        "  \"snippet\": {\"publishedAt\": \"2024-02-01T12:00:00Z\", \"channelId\": \"UCverket\",\n"
+        "   \"channelTitle\": \"Verket\", \"title\": \"S\u00e5 s\u00f6ker du\", \"description\": "
+        "\"Steg f\u00f6r steg\",\n"
+        "   \"liveBroadcastContent\": \"none\", \"defaultLanguage\": \"sv\"},\n"
+        "  \"statistics\": {\"viewCount\": \"1520\", \"likeCount\": \"33\", \"favoriteCount\": "
+        "\"0\",\n"
+        "   \"commentCount\": \"4\"}},\n"
+        " {\"kind\": \"youtube#video\", \"id\": \"live0000001\",\n"
+        "  \"snippet\": {\"publishedAt\": \"2024-02-02T12:00:00Z\", \"channelId\": \"UCverket\",\n"
+        "   \"title\": \"Fr\u00e5gestund\", \"liveBroadcastContent\": \"upcoming\"}},\n"
+        " {\"kind\": \"youtube#video\", \"id\": \"notime00001\", \"snippet\": {\"title\": "
+        "\"x\"}}]}";
+    g = parse_text(INGEST_YOUTUBE, videos, strlen(videos), 0);
+    assert_int_equal(g->n, 3);
+    const struct rec *p = find(g, REC_POST, "abcDEF12345");
+    assert_string_equal(p->account_id, "UCverket");
+    assert_string_equal(p->format, "video");
+    assert_string_equal(p->body, "S\xC3\xA5 s\xC3\xB6ker du\n\nSteg f\xC3\xB6r steg");
+    assert_int_equal(p->published_at, t("2024-02-01T12:00:00Z"));
+    assert_true(p->has_metrics);
+    assert_int_equal(p->metrics[PM_VIDEO_VIEWS], 1520);
+    assert_int_equal(p->metrics[PM_REACTIONS], 33);
+    assert_int_equal(p->metrics[PM_COMMENTS], 4);
+    p = find(g, REC_POST, "live0000001");
+    assert_string_equal(p->format, "live");
+    assert_false(p->has_metrics);
+    assert_int_equal(g->r[2].kind, REC_REJECT);
+    assert_string_equal(g->r[2].where, "$.items[2]");
+    free(g);
 }
 
 static void test_mastodon(void **state)
