@@ -90,7 +90,8 @@ int cmd_import(int argc, char **argv)
         {"channel", "ID", NULL,
          "channel of every row (default: found or created from the page/account id)", NULL},
         {"mapping", "NAME|FILE", NULL,
-         "CSV column mapping: meta-business-suite, uci-facebook-metrics or a mapping file "
+         "CSV column mapping: meta-business-suite, meta-business-suite-instagram, "
+         "uci-facebook-metrics or a mapping file "
          "(default: by the header)",
          NULL},
         {"rejects", "FILE", NULL,

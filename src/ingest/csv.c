@@ -178,12 +178,37 @@ static const char meta_business_suite[] =
     "format.Albums = carousel\nformat.Carousel = carousel\nformat.Live = live\n"
     "format.Stories = story\nformat.Story = story\n"
     "reach = Reach\n"
-    "impressions = Impressions\n"
+    "# Meta replaced impressions with views in 2025; exports carry one or the other.\n"
+    "impressions = Impressions | Views\n"
     "reactions = Reactions\n"
     "comments = Comments\n"
     "shares = Shares\n"
     "clicks = Total clicks\n"
     "video_views = 3-second video views\n";
+
+static const char meta_business_suite_instagram[] =
+    "# Meta Business Suite > Insights > Content > Export, Instagram account (CSV)\n"
+    "name = meta-business-suite-instagram\n"
+    "platform = instagram\n"
+    "match = Post ID\n"
+    "match = Account username\n"
+    "match = Publish time\n"
+    "id = Post ID\n"
+    "account_id = Account ID\n"
+    "account_name = Account username\n"
+    "body = Description\n"
+    "published_at = Publish time\n"
+    "permalink = Permalink\n"
+    "format = Post type\n"
+    "format.IG image = photo\nformat.IG carousel = carousel\nformat.IG reel = reel\n"
+    "format.IG video = video\nformat.IG story = story\nformat.IG stories = story\n"
+    "reach = Reach\n"
+    "impressions = Impressions | Views\n"
+    "reactions = Likes\n"
+    "comments = Comments\n"
+    "shares = Shares\n"
+    "saves = Saves\n"
+    "video_views = Plays\n";
 
 static const char uci_facebook_metrics[] =
     "# Moro, Rita & Vala (2016), UCI \"Facebook metrics\": one brand's page in 2014.\n"
@@ -205,20 +230,33 @@ static const char uci_facebook_metrics[] =
     "shares = share\n"
     "clicks = Lifetime Post Consumers\n";
 
+/* In the order detection tries them: the Instagram export has the Facebook
+ * one's match columns too. */
+static const struct {
+    const char *name, *text;
+    size_t len;
+} builtins[] = {
+#define BUILTIN(n, t)                                                                              \
+    {                                                                                              \
+        n, t, sizeof t - 1                                                                         \
+    }
+    BUILTIN("meta-business-suite-instagram", meta_business_suite_instagram),
+    BUILTIN("meta-business-suite", meta_business_suite),
+    BUILTIN("uci-facebook-metrics", uci_facebook_metrics),
+#undef BUILTIN
+};
+
 /* Parsed once and kept: the CLI and the fuzzers are single-threaded users. */
 const struct csv_mapping *csv_mapping_builtin(const char *name)
 {
-    static struct csv_mapping *mbs, *uci;
+    static struct csv_mapping *parsed[ARRAY_LEN(builtins)];
     struct error err = {0};
-    if (str_eq(name, "meta-business-suite")) {
-        if (!mbs)
-            mbs = csv_mapping_parse(meta_business_suite, sizeof meta_business_suite - 1, &err);
-        return mbs;
-    }
-    if (str_eq(name, "uci-facebook-metrics")) {
-        if (!uci)
-            uci = csv_mapping_parse(uci_facebook_metrics, sizeof uci_facebook_metrics - 1, &err);
-        return uci;
+    for (size_t i = 0; i < ARRAY_LEN(builtins); i++) {
+        if (!str_eq(name, builtins[i].name))
+            continue;
+        if (!parsed[i])
+            parsed[i] = csv_mapping_parse(builtins[i].text, builtins[i].len, &err);
+        return parsed[i];
     }
     return NULL;
 }
@@ -332,8 +370,8 @@ static int parse_when(const char *s, int64_t *t)
     return 0;
 }
 
-static int row(struct pctx *pc, const struct csv_mapping *m, const int *col, char **cells, size_t n,
-               int64_t rowno, const char *where)
+static int row(struct pctx *pc, const struct csv_mapping *m, const int *col, char *const *name,
+               char **cells, size_t n, int64_t rowno, const char *where)
 {
     const char *v[CF_COUNT] = {0};
     for (int f = 0; f < CF_COUNT; f++) {
@@ -348,7 +386,7 @@ static int row(struct pctx *pc, const struct csv_mapping *m, const int *col, cha
     r.post_id =
         col[CF_ID] == -2 ? arena_printf(&pc->arena, "row-%lld", (long long)rowno) : v[CF_ID];
     if (!r.post_id || !*r.post_id)
-        return rec_reject(pc, where, "column '%s' (the post id) is empty", m->column[CF_ID]);
+        return rec_reject(pc, where, "column '%s' (the post id) is empty", name[CF_ID]);
     r.body = v[CF_BODY];
     if (v[CF_TITLE] && *v[CF_TITLE])
         r.body = r.body && *r.body ? arena_printf(&pc->arena, "%s\n\n%s", v[CF_TITLE], r.body)
@@ -360,16 +398,16 @@ static int row(struct pctx *pc, const struct csv_mapping *m, const int *col, cha
     r.account_name = v[CF_ACCOUNT_NAME] && *v[CF_ACCOUNT_NAME] ? v[CF_ACCOUNT_NAME] : NULL;
     if (v[CF_PUBLISHED]) {
         if (parse_when(v[CF_PUBLISHED], &r.published_at))
-            return rec_reject(pc, where, "column '%s' is not a time: '%.40s'",
-                              m->column[CF_PUBLISHED], v[CF_PUBLISHED]);
+            return rec_reject(pc, where, "column '%s' is not a time: '%.40s'", name[CF_PUBLISHED],
+                              v[CF_PUBLISHED]);
     } else {
         int64_t mo, h = 0;
         if (str_to_i64(v[CF_MONTH], &mo) || mo < 1 || mo > 12)
             return rec_reject(pc, where, "column '%s' is not a month (1-12): '%.20s'",
-                              m->column[CF_MONTH], v[CF_MONTH]);
+                              name[CF_MONTH], v[CF_MONTH]);
         if (v[CF_HOUR] && *v[CF_HOUR] && (str_to_i64(v[CF_HOUR], &h) || h < 0 || h > 23))
             return rec_reject(pc, where, "column '%s' is not an hour (0-23): '%.20s'",
-                              m->column[CF_HOUR], v[CF_HOUR]);
+                              name[CF_HOUR], v[CF_HOUR]);
         r.published_at = time_days_from_civil(m->year, (unsigned)mo, 1) * 86400 + h * 3600;
     }
     r.format = "status";
@@ -380,11 +418,11 @@ static int row(struct pctx *pc, const struct csv_mapping *m, const int *col, cha
                 r.format = m->formats[i].to;
         if (!r.format)
             return rec_reject(pc, where, "column '%s': '%.40s' is not a format the mapping knows",
-                              m->column[CF_FORMAT], v[CF_FORMAT]);
+                              name[CF_FORMAT], v[CF_FORMAT]);
     }
     r.taken_at = pc->opts->taken_at;
     if (v[CF_TAKEN] && *v[CF_TAKEN] && parse_when(v[CF_TAKEN], &r.taken_at))
-        return rec_reject(pc, where, "column '%s' is not a time: '%.40s'", m->column[CF_TAKEN],
+        return rec_reject(pc, where, "column '%s' is not a time: '%.40s'", name[CF_TAKEN],
                           v[CF_TAKEN]);
     for (int i = 0; i < PM_COUNT; i++) {
         const char *s = v[CF_METRIC0 + i];
@@ -392,7 +430,7 @@ static int row(struct pctx *pc, const struct csv_mapping *m, const int *col, cha
             continue; /* an empty cell: not reported */
         if (parse_count(s, &r.metrics[i]))
             return rec_reject(pc, where, "column '%s' is not a number: '%.40s'",
-                              m->column[CF_METRIC0 + i], s);
+                              name[CF_METRIC0 + i], s);
         r.has_metrics = true;
     }
     return rec_emit(pc, &r);
@@ -425,9 +463,8 @@ int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err)
     for (size_t i = 0; i < nh; i++)
         hdr[i] = xstrdup(trim(rd.cells[i]));
     const struct csv_mapping *m = pc->opts->mapping;
-    static const char *const builtins[] = {"meta-business-suite", "uci-facebook-metrics"};
     for (size_t b = 0; !m && b < ARRAY_LEN(builtins); b++) {
-        const struct csv_mapping *c = csv_mapping_builtin(builtins[b]);
+        const struct csv_mapping *c = csv_mapping_builtin(builtins[b].name);
         bool all = c && c->nmatch > 0;
         for (int k = 0; all && k < c->nmatch; k++)
             all = header_has(hdr, nh, c->match[k]);
@@ -435,23 +472,36 @@ int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err)
             m = c;
     }
     int col[CF_COUNT];
+    char *hdr_of[CF_COUNT]; /* the header each field was found under */
     if (!m) {
         error_set(err, ERR_INVALID,
                   "line 1: the header matches no CSV mapping kanal ships "
-                  "(meta-business-suite, uci-facebook-metrics); give one with --mapping");
+                  "(meta-business-suite, meta-business-suite-instagram, uci-facebook-metrics); "
+                  "give one with --mapping");
         goto free_hdr;
     }
     for (int f = 0; f < CF_COUNT; f++) {
         col[f] = -1;
+        hdr_of[f] = m->column[f];
         if (!m->column[f])
             continue;
         if (str_eq(m->column[f], "@row")) {
             col[f] = -2;
             continue;
         }
-        for (size_t i = 0; i < nh && col[f] < 0; i++)
-            if (str_eq(hdr[i], m->column[f]))
-                col[f] = (int)i;
+        /* "A | B": the first of these columns the file has. */
+        for (const char *alt = m->column[f]; alt && col[f] < 0;) {
+            const char *bar = strchr(alt, '|');
+            size_t an = bar ? (size_t)(bar - alt) : strlen(alt);
+            while (an && alt[an - 1] == ' ')
+                an--;
+            for (size_t i = 0; i < nh && col[f] < 0; i++)
+                if (strlen(hdr[i]) == an && memcmp(hdr[i], alt, an) == 0)
+                    col[f] = (int)i, hdr_of[f] = hdr[i];
+            alt = bar ? bar + 1 : NULL;
+            while (alt && *alt == ' ')
+                alt++;
+        }
         /* Exports differ in which metrics they carry: only the columns a
          * row cannot do without are required. */
         bool needed = f == CF_ID || f == CF_PUBLISHED || f == CF_MONTH;
@@ -482,7 +532,7 @@ int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err)
                 goto free_hdr;
             continue;
         }
-        if (row(pc, m, col, rd.cells, rd.ncells, rowno, where))
+        if (row(pc, m, col, hdr_of, rd.cells, rd.ncells, rowno, where))
             goto free_hdr;
         if (rowno % 4096 == 0)
             arena_free(&pc->arena);

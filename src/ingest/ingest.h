@@ -104,7 +104,8 @@ int ingest_parse(enum ingest_format f, const char *data, size_t len, const struc
 /* Parses a mapping file's text; NULL and err naming the line. Free with
  * csv_mapping_free. */
 struct csv_mapping *csv_mapping_parse(const char *text, size_t len, struct error *err);
-/* The mappings kanal ships: "meta-business-suite", "uci-facebook-metrics".
+/* The mappings kanal ships: "meta-business-suite",
+ * "meta-business-suite-instagram", "uci-facebook-metrics".
  * Owned by kanal; NULL for an unknown name. */
 const struct csv_mapping *csv_mapping_builtin(const char *name);
 void csv_mapping_free(struct csv_mapping *m);

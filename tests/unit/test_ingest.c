@@ -591,6 +591,56 @@ static void test_csv_meta_business_suite_and_errors(void **state)
     assert_int_equal(g->r[2].kind, REC_REJECT);
     assert_int_equal(g->r[3].kind, REC_REJECT);
     free(g);
+    /* Since 2025 Meta exports Views where it exported Impressions. */
+    const char *views = "Post ID,Page ID,Publish time,Views\n111_230,111,10/01/2025 08:00,4321\n";
+    g = parse_text(INGEST_CSV, views, strlen(views), 0);
+    assert_int_equal(g->n, 1);
+    assert_int_equal(g->r[0].metrics[PM_IMPRESSIONS], 4321);
+    assert_string_equal(g->r[0].platform, "facebook");
+    free(g);
+    /* An Instagram account's export: its own post types and metric names. */
+    const char *ig =
+        "Post ID,Account ID,Account username,Account name,Description,Duration (sec),"
+        "Publish time,Permalink,Post type,Data comment,Date,Views,Reach,Likes,Shares,Follows,"
+        "Comments,Saves\n"
+        "1801,1784,verket,Verket,Ny rapport,0,05/02/2025 09:15,https://www.instagram.com/p/x/,"
+        "IG carousel,,Lifetime,900,700,41,3,1,5,8\n"
+        "1802,1784,verket,Verket,Film,30,05/03/2025 09:15,,IG reel,,Lifetime,,,,,,,\n"
+        "1803,1784,verket,Verket,x,0,05/03/2025 09:15,,IG hologram,,Lifetime,1,1,1,1,1,1,1\n";
+    g = parse_text(INGEST_CSV, ig, strlen(ig), 0);
+    assert_int_equal(g->n, 3);
+    p = find(g, REC_POST, "1801");
+    assert_string_equal(p->platform, "instagram");
+    assert_string_equal(p->account_id, "1784");
+    assert_string_equal(p->format, "carousel");
+    assert_int_equal(p->metrics[PM_IMPRESSIONS], 900);
+    assert_int_equal(p->metrics[PM_REACH], 700);
+    assert_int_equal(p->metrics[PM_REACTIONS], 41);
+    assert_int_equal(p->metrics[PM_SAVES], 8);
+    p = find(g, REC_POST, "1802");
+    assert_string_equal(p->format, "reel");
+    assert_false(p->has_metrics);
+    assert_int_equal(g->r[2].kind, REC_REJECT);
+    assert_string_equal(g->r[2].reason,
+                        "column 'Post type': 'IG hologram' is not a format the mapping knows");
+    free(g);
+    /* A mapping's "A | B": the first of the columns the file has, named in
+     * messages as the file names it. */
+    struct error merr = {0};
+    const char *alt = "id = Id\npublished_at = Date | When\nreach = Reach | Räckvidd\n";
+    struct csv_mapping *mm = csv_mapping_parse(alt, strlen(alt), &merr);
+    assert_non_null(mm);
+    struct ingest_opts o = {.taken_at = 1700000000, .mapping = mm};
+    struct got *g2 = calloc(1, sizeof *g2);
+    const char *sv = "Id;When;R\xC3\xA4"
+                     "ckvidd\n1;2024-01-01T00:00:00Z;12\n2;2024-01-01T00:00:00Z;x\n";
+    assert_int_equal(ingest_parse(INGEST_CSV, sv, strlen(sv), &o, collect, g2, &merr), 0);
+    assert_int_equal(g2->n, 2);
+    assert_int_equal(g2->r[0].metrics[PM_REACH], 12);
+    assert_string_equal(g2->r[1].reason, "column 'R\xC3\xA4"
+                                         "ckvidd' is not a number: 'x'");
+    free(g2);
+    csv_mapping_free(mm);
     const char *unknown = "a,b\n1,2\n";
     free(parse_text(INGEST_CSV, unknown, strlen(unknown), -1));
     struct error err = {0};
