@@ -193,8 +193,9 @@ static enum ingest_format detect_json(json_t *j)
 {
     if (json_is_array(j)) {
         json_t *first = json_array_get(j, 0);
-        if (has_key(first, "account") && has_key(first, "content"))
-            return INGEST_MASTODON;
+        if (has_key(first, "account") &&
+            (has_key(first, "content") || (has_key(first, "type") && has_key(first, "status"))))
+            return INGEST_MASTODON; /* statuses, or notifications */
         if (has_key(first, "tweet"))
             return INGEST_X_ARCHIVE;
         return INGEST_AUTO;
@@ -205,6 +206,8 @@ static enum ingest_format detect_json(json_t *j)
     if (type && (str_eq(type, "post") || str_eq(type, "metrics") || str_eq(type, "message") ||
                  str_eq(type, "channel_metrics")))
         return INGEST_NDJSON; /* a one-line file of kanal's own */
+    if (has_key(j, "account") && has_key(j, "content") && has_key(j, "created_at"))
+        return INGEST_MASTODON; /* one status */
     const char *object = json_string_value(json_object_get(j, "object"));
     if (object && json_is_array(json_object_get(j, "entry")))
         return INGEST_META_WEBHOOK;

@@ -1,7 +1,8 @@
-/* mastodon: an array of Mastodon status entities, as GET
- * /api/v1/accounts/:id/statuses or a timeline answers. The account's own
- * statuses are posts; other accounts' statuses (replies, mentions) go to the
- * inbox. Content is HTML and is turned into plain text. */
+/* mastodon: Mastodon status entities, as GET /api/v1/accounts/:id/statuses
+ * or a timeline answers (or one status), and notifications, whose mentions
+ * carry a status. The account's own statuses are posts; other accounts'
+ * statuses (replies, mentions) go to the inbox; boosts are shares. Content
+ * is HTML and is turned into plain text. */
 #include "ingest/internal.h"
 
 #include <stdio.h>
@@ -106,6 +107,29 @@ static int status(struct pctx *pc, json_t *s, const char *where, void *arg)
     return rec_emit(pc, &r);
 }
 
+/* A notification (GET /api/v1/notifications): a mention brings its
+ * status, which the channel's import reads as a mention or reply; the
+ * others (favourites, boosts, follows, polls) are not messages. */
+static bool is_notification(json_t *x)
+{
+    return json_is_string(json_object_get(x, "type")) && !json_object_get(x, "content");
+}
+
+static int entry(struct pctx *pc, json_t *x, const char *where, void *arg)
+{
+    if (!is_notification(x))
+        return status(pc, x, where, arg);
+    const char *type = json_string_value(json_object_get(x, "type"));
+    json_t *s = json_object_get(x, "status");
+    if (!str_eq(type, "mention"))
+        return 0;
+    char w[128];
+    snprintf(w, sizeof w, "%.100s.status", where);
+    if (!json_is_object(s))
+        return rec_reject(pc, where, "a mention notification needs its 'status'");
+    return status(pc, s, w, arg);
+}
+
 int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *err)
 {
     json_t *j = json_doc(data, len, err);
@@ -113,9 +137,9 @@ int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *
         return -1;
     int rc = 0;
     if (json_is_object(j)) {
-        rc = status(pc, j, "$", NULL);
+        rc = entry(pc, j, "$", NULL);
     } else if (json_is_array(j)) {
-        rc = each_item(pc, j, "$", status, NULL);
+        rc = each_item(pc, j, "$", entry, NULL);
     } else {
         rc = error_set(err, ERR_INVALID, "$: expected an array of Mastodon statuses");
     }

@@ -539,6 +539,33 @@ static void test_mastodon(void **state)
     assert_int_equal(p->metrics[PM_COMMENTS], 2);
     assert_int_equal(g->r[1].kind, REC_REJECT);
     free(g);
+    /* Notifications: a mention brings its status; favourites and the like
+     * are not messages. One status alone is a Mastodon answer too. */
+    const char *notes =
+        "[{\"id\": \"1\", \"type\": \"mention\", \"account\": {\"id\": \"7\"},\n"
+        "  \"status\": {\"id\": \"120\", \"created_at\": \"2022-11-23T11:00:00Z\",\n"
+        "   \"content\": \"<p>@verket hj\u00e4lp</p>\", \"in_reply_to_id\": \"109\",\n"
+        "   \"account\": {\"id\": \"7\", \"acct\": \"anna@example.org\"}}},\n"
+        " {\"id\": \"2\", \"type\": \"favourite\", \"account\": {\"id\": \"8\"},\n"
+        "  \"status\": {\"id\": \"109\", \"content\": \"x\", \"account\": {\"id\": \"42\"}}},\n"
+        " {\"id\": \"3\", \"type\": \"mention\", \"account\": {\"id\": \"9\"}}]";
+    assert_int_equal(ingest_detect(notes, strlen(notes), NULL), INGEST_MASTODON);
+    g = parse_text(INGEST_MASTODON, notes, strlen(notes), 0);
+    assert_int_equal(g->n, 2);
+    p = find(g, REC_POST, "120");
+    assert_string_equal(p->where, "$[0].status");
+    assert_string_equal(p->body, "@verket hj\xC3\xA4lp");
+    assert_string_equal(p->author, "");
+    assert_int_equal(g->r[1].kind, REC_REJECT);
+    assert_string_equal(g->r[1].where, "$[2]");
+    free(g);
+    const char *one = "{\"id\": \"130\", \"created_at\": \"2022-11-23T12:00:00Z\", \"content\": "
+                      "\"<p>Hej</p>\", \"account\": {\"id\": \"42\"}}";
+    assert_int_equal(ingest_detect(one, strlen(one), NULL), INGEST_MASTODON);
+    g = parse_text(INGEST_MASTODON, one, strlen(one), 0);
+    assert_int_equal(g->n, 1);
+    assert_string_equal(find(g, REC_POST, "130")->body, "Hej");
+    free(g);
 }
 
 /* ---- CSV, NDJSON ------------------------------------------------------------------------- */
