@@ -13,48 +13,91 @@ struct slot {
     int64_t at;
     bool post;
     int64_t pm[PM_COUNT];
-    int64_t followers, reach, impressions;
+    bool pm_alias[PM_COUNT]; /* pm came from a stand-in name, not its own */
+    int64_t acc[3];          /* followers, reach, impressions */
+    bool acc_alias[3];
     char where[64];
 };
 
-static int post_metric(const char *name)
+/* The names Meta has given each figure. An alias stands in for a figure
+ * when its own name is not in the answer: Meta replaced impressions by
+ * views in 2025 and retired post_impressions* and page_impressions* in
+ * 2026; Instagram's carousel_album_* were the album's own names. */
+struct metric_name {
+    const char *name;
+    int which;
+    bool alias;
+};
+
+static const struct metric_name post_metrics[] = {
+    {"impressions", PM_IMPRESSIONS, false},
+    {"post_impressions", PM_IMPRESSIONS, false},
+    {"views", PM_IMPRESSIONS, true},
+    {"post_media_view", PM_IMPRESSIONS, true},
+    {"carousel_album_impressions", PM_IMPRESSIONS, true},
+    {"reach", PM_REACH, false},
+    {"post_impressions_unique", PM_REACH, false},
+    {"post_total_media_view_unique", PM_REACH, true},
+    {"carousel_album_reach", PM_REACH, true},
+    {"saved", PM_SAVES, false},
+    {"carousel_album_saved", PM_SAVES, true},
+    {"likes", PM_REACTIONS, false},
+    {"post_reactions_total", PM_REACTIONS, false},
+    {"post_reactions_by_type_total", PM_REACTIONS, true}, /* {"like": n, ...}, summed */
+    {"comments", PM_COMMENTS, false},
+    {"shares", PM_SHARES, false},
+    {"video_views", PM_VIDEO_VIEWS, false},
+    {"plays", PM_VIDEO_VIEWS, false},
+    {"post_video_views", PM_VIDEO_VIEWS, false},
+    {"carousel_album_video_views", PM_VIDEO_VIEWS, true},
+    {"post_clicks", PM_CLICKS, false},
+    {"clicks", PM_CLICKS, false},
+};
+
+/* 0 followers, 1 reach, 2 impressions. */
+static const struct metric_name account_metrics[] = {
+    {"follower_count", 0, false},
+    {"followers_count", 0, false},
+    {"page_fans", 0, false},
+    {"page_follows", 0, false},
+    {"reach", 1, false},
+    {"page_impressions_unique", 1, false},
+    {"page_total_media_view_unique", 1, true},
+    {"impressions", 2, false},
+    {"page_impressions", 2, false},
+    {"views", 2, true},
+    {"page_media_view", 2, true},
+};
+
+static const struct metric_name *metric(const struct metric_name *map, size_t n, const char *name)
 {
-    static const struct {
-        const char *name;
-        int m;
-    } map[] = {
-        {"impressions", PM_IMPRESSIONS},
-        {"post_impressions", PM_IMPRESSIONS},
-        {"reach", PM_REACH},
-        {"post_impressions_unique", PM_REACH},
-        {"saved", PM_SAVES},
-        {"likes", PM_REACTIONS},
-        {"post_reactions_total", PM_REACTIONS},
-        {"comments", PM_COMMENTS},
-        {"shares", PM_SHARES},
-        {"video_views", PM_VIDEO_VIEWS},
-        {"plays", PM_VIDEO_VIEWS},
-        {"post_video_views", PM_VIDEO_VIEWS},
-        {"post_clicks", PM_CLICKS},
-        {"clicks", PM_CLICKS},
-    };
-    for (size_t i = 0; i < ARRAY_LEN(map); i++)
+    for (size_t i = 0; i < n; i++)
         if (str_eq(map[i].name, name))
-            return map[i].m;
-    return -1;
+            return &map[i];
+    return NULL;
 }
 
-/* 0 followers, 1 reach, 2 impressions; -1 not one kanal keeps. */
-static int account_metric(const char *name)
+/* A reading's number: an integer, or the sum of a breakdown's integers
+ * ({"like": 3, "love": 1}); false for anything else. */
+static bool reading(json_t *val, int64_t *out)
 {
-    if (str_eq(name, "follower_count") || str_eq(name, "followers_count") ||
-        str_eq(name, "page_fans") || str_eq(name, "page_follows"))
-        return 0;
-    if (str_eq(name, "reach") || str_eq(name, "page_impressions_unique"))
-        return 1;
-    if (str_eq(name, "impressions") || str_eq(name, "page_impressions"))
-        return 2;
-    return -1;
+    if (json_is_integer(val)) {
+        *out = json_integer_value(val);
+        return true;
+    }
+    if (!json_is_object(val) || json_object_size(val) == 0)
+        return false;
+    const char *k;
+    json_t *x;
+    int64_t sum = 0;
+    json_object_foreach (val, k, x) {
+        if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+            json_integer_value(x) > INT64_MAX - sum)
+            return false;
+        sum += json_integer_value(x);
+    }
+    *out = sum;
+    return true;
 }
 
 static struct slot *slot_for(struct slot **slots, size_t *n, size_t *cap, const char *owner,
@@ -74,7 +117,8 @@ static struct slot *slot_for(struct slot **slots, size_t *n, size_t *cap, const 
     s->post = post;
     for (int i = 0; i < PM_COUNT; i++)
         s->pm[i] = -1;
-    s->followers = s->reach = s->impressions = -1;
+    for (int i = 0; i < 3; i++)
+        s->acc[i] = -1;
     return s;
 }
 
@@ -108,26 +152,26 @@ int parse_graph_insights(struct pctx *pc, json_t *data, const char *platform, st
             values = one;
         }
         json_array_foreach (values, k, v) {
-            json_t *val = json_object_get(v, "value");
-            if (!json_is_integer(val))
-                continue; /* breakdown objects: kanal keeps totals only */
+            int64_t x;
+            if (!reading(json_object_get(v, "value"), &x))
+                continue; /* other breakdowns: kanal keeps totals only */
             int64_t at = jtime(v, "end_time");
             bool post = !at && (str_eq(platform, "facebook") ? strchr(owner, '_') != NULL
                                                              : str_eq(period, "lifetime"));
-            int which = post ? post_metric(name) : account_metric(name);
-            if (which < 0)
+            const struct metric_name *mn =
+                post ? metric(post_metrics, ARRAY_LEN(post_metrics), name)
+                     : metric(account_metrics, ARRAY_LEN(account_metrics), name);
+            if (!mn || (json_is_object(json_object_get(v, "value")) &&
+                        !str_eq(name, "post_reactions_by_type_total")))
                 continue;
             struct slot *s = slot_for(&slots, &n, &cap, owner, at ? at : pc->opts->taken_at, post);
             snprintf(s->where, sizeof s->where, "%s", where);
-            int64_t x = json_integer_value(val);
-            if (post)
-                s->pm[which] = x;
-            else if (which == 0)
-                s->followers = x;
-            else if (which == 1)
-                s->reach = x;
-            else
-                s->impressions = x;
+            int64_t *dst = post ? &s->pm[mn->which] : &s->acc[mn->which];
+            bool *alias = post ? &s->pm_alias[mn->which] : &s->acc_alias[mn->which];
+            if (mn->alias && *dst >= 0 && !*alias)
+                continue; /* the figure's own name was read already */
+            *dst = x;
+            *alias = mn->alias;
         }
         json_decref(one);
     }
@@ -150,9 +194,9 @@ int parse_graph_insights(struct pctx *pc, json_t *data, const char *platform, st
             rc = rec_emit(pc, &r);
         } else {
             r.account_id = slots[s].owner;
-            r.followers = slots[s].followers;
-            r.reach = slots[s].reach;
-            r.impressions = slots[s].impressions;
+            r.followers = slots[s].acc[0];
+            r.reach = slots[s].acc[1];
+            r.impressions = slots[s].acc[2];
             rc = rec_emit(pc, &r);
         }
     }

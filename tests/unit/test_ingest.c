@@ -204,6 +204,54 @@ static void test_meta_graph_insights(void **state)
     assert_int_equal(p->metrics[PM_CLICKS], 3);
     assert_string_equal(p->account_id, "77");
     free(g);
+
+    /* The names after Meta's 2025-2026 changes: views for impressions,
+     * unique viewers for reach, reactions by type summed. An alias never
+     * overrides the figure's own name (here page_impressions over
+     * page_media_view, in either order). */
+    const char *views =
+        "{\"data\":["
+        "{\"name\":\"post_media_view\",\"period\":\"lifetime\",\"values\":[{\"value\":800}],"
+        "\"id\":\"77_6/insights/post_media_view/lifetime\"},"
+        "{\"name\":\"post_total_media_view_unique\",\"period\":\"lifetime\",\"values\":[{\"value\":"
+        "610}],\"id\":\"77_6/insights/post_total_media_view_unique/lifetime\"},"
+        "{\"name\":\"post_reactions_by_type_total\",\"period\":\"lifetime\",\"values\":[{\"value\":"
+        "{\"like\":12,\"love\":3,\"wow\":1}}],\"id\":\"77_6/insights/post_reactions_by_type_total/"
+        "lifetime\"},"
+        "{\"name\":\"page_media_view\",\"period\":\"day\",\"values\":[{\"value\":5,\"end_time\":"
+        "\"2024-01-01T08:00:00+0000\"}],\"id\":\"77/insights/page_media_view/day\"},"
+        "{\"name\":\"page_impressions\",\"period\":\"day\",\"values\":[{\"value\":900,\"end_time\":"
+        "\"2024-01-01T08:00:00+0000\"}],\"id\":\"77/insights/page_impressions/day\"},"
+        "{\"name\":\"page_media_view\",\"period\":\"day\",\"values\":[{\"value\":7,\"end_time\":"
+        "\"2024-01-01T08:00:00+0000\"}],\"id\":\"77/insights/page_media_view/day\"}]}";
+    g = parse_text(INGEST_META_GRAPH, views, strlen(views), 0);
+    assert_int_equal(g->n, 2);
+    p = find(g, REC_POST_METRICS, "77_6");
+    assert_int_equal(p->metrics[PM_IMPRESSIONS], 800);
+    assert_int_equal(p->metrics[PM_REACH], 610);
+    assert_int_equal(p->metrics[PM_REACTIONS], 16);
+    assert_int_equal(count_kind(g, REC_CHANNEL_METRICS), 1);
+    for (int i = 0; i < g->n; i++)
+        if (g->r[i].kind == REC_CHANNEL_METRICS)
+            assert_int_equal(g->r[i].impressions, 900);
+    free(g);
+
+    /* Instagram's album metrics had names of their own. */
+    const char *album =
+        "{\"data\":["
+        "{\"name\":\"carousel_album_impressions\",\"period\":\"lifetime\",\"values\":[{\"value\":"
+        "1513}],\"id\":\"1790/insights/carousel_album_impressions/lifetime\"},"
+        "{\"name\":\"carousel_album_reach\",\"period\":\"lifetime\",\"values\":[{\"value\":1180}],"
+        "\"id\":\"1790/insights/carousel_album_reach/lifetime\"},"
+        "{\"name\":\"saved\",\"period\":\"lifetime\",\"values\":[{\"value\":5}],"
+        "\"id\":\"1790/insights/saved/lifetime\"}]}";
+    assert_int_equal(ingest_detect(album, strlen(album), NULL), INGEST_INSTAGRAM);
+    g = parse_text(INGEST_INSTAGRAM, album, strlen(album), 0);
+    assert_int_equal(g->n, 1);
+    assert_int_equal(g->r[0].metrics[PM_IMPRESSIONS], 1513);
+    assert_int_equal(g->r[0].metrics[PM_REACH], 1180);
+    assert_int_equal(g->r[0].metrics[PM_SAVES], 5);
+    free(g);
 }
 
 static void test_meta_graph_page_and_live(void **state)
