@@ -1,7 +1,9 @@
-/* x_archive: tweets.js from an X (Twitter) archive download: JavaScript
- * that assigns an array to window.YTD.tweets.part0, each item {"tweet":
+/* x_archive: files of an X (Twitter) archive download: JavaScript that
+ * assigns an array to window.YTD.NAME.partN. tweets.js: each item {"tweet":
  * {...}} in the old v1.1 shape, with counts as strings and dates like
- * "Wed Oct 10 20:19:24 +0000 2018". The archive is the account's own. */
+ * "Wed Oct 10 20:19:24 +0000 2018"; the archive is the account's own.
+ * direct-messages.js (and -group): each item {"dmConversation": {"messages":
+ * [{"messageCreate": {...}}]}}, ISO dates. */
 #include "ingest/internal.h"
 
 #include <stdio.h>
@@ -28,6 +30,35 @@ static int64_t v1_time(const char *s)
     return sign == '+' ? t - o : t + o;
 }
 
+/* One conversation's messages; joins, leaves, renames and reactions are
+ * not messages. */
+static int dm_conversation(struct pctx *pc, json_t *conv, const char *where)
+{
+    json_t *msgs = json_object_get(conv, "messages"), *x;
+    size_t k;
+    json_array_foreach (msgs, k, x) {
+        json_t *m = json_object_get(x, "messageCreate");
+        if (!m)
+            continue;
+        char w[128];
+        snprintf(w, sizeof w, "%.60s.messages[%zu].messageCreate", where, k);
+        struct ingest_record r;
+        rec_init(&r, REC_MESSAGE, "%s", w);
+        r.platform = "x";
+        r.msg_kind = "dm";
+        r.msg_id = jstr(pc, m, "id");
+        r.body = jstr(pc, m, "text");
+        r.created_at = jtime(m, "createdAt");
+        r.author_handle = jstr(pc, m, "senderId");
+        int rc = !r.msg_id || !r.created_at
+                     ? rec_reject(pc, w, "a direct message needs 'id' and 'createdAt'")
+                     : rec_emit(pc, &r);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 int parse_x_archive(struct pctx *pc, const char *data, size_t len, struct error *err)
 {
     /* Everything before the first '[' is the assignment. */
@@ -43,11 +74,19 @@ int parse_x_archive(struct pctx *pc, const char *data, size_t len, struct error 
     size_t i;
     json_t *item;
     json_array_foreach (j, i, item) {
-        char w[32];
+        char w[48];
         snprintf(w, sizeof w, "$[%zu].tweet", i);
         json_t *t = json_object_get(item, "tweet");
+        json_t *conv = json_object_get(item, "dmConversation");
+        if (json_is_object(conv)) {
+            snprintf(w, sizeof w, "$[%zu].dmConversation", i);
+            if ((rc = dm_conversation(pc, conv, w)))
+                break;
+            continue;
+        }
         if (!json_is_object(t)) {
-            if ((rc = rec_reject(pc, w, "expected {\"tweet\": {...}}")))
+            if ((rc = rec_reject(pc, w,
+                                 "expected {\"tweet\": {...}} or {\"dmConversation\": {...}}")))
                 break;
             continue;
         }

@@ -503,6 +503,27 @@ static void test_x_archive(void **state)
     assert_string_equal(g->r[1].where, "$[1].tweet");
     assert_int_equal(g->r[2].kind, REC_REJECT);
     free(g);
+    /* direct-messages.js: conversations of messageCreate events. */
+    const char *dms =
+        "window.YTD.direct_messages.part0 = [\n"
+        " {\"dmConversation\": {\"conversationId\": \"12-34\", \"messages\": [\n"
+        "  {\"messageCreate\": {\"recipientId\": \"34\", \"reactions\": [], \"urls\": [],\n"
+        "   \"text\": \"Hej, n\u00e4r \u00f6ppnar ni?\", \"mediaUrls\": [], \"senderId\": \"12\",\n"
+        "   \"id\": \"1186367287409815556\", \"createdAt\": \"2019-10-21T19:42:08.716Z\"}},\n"
+        "  {\"joinConversation\": {\"initiatingUserId\": \"12\"}},\n"
+        "  {\"messageCreate\": {\"text\": \"no id\", \"senderId\": \"34\"}}]}}\n"
+        "]";
+    assert_int_equal(ingest_detect(dms, strlen(dms), NULL), INGEST_X_ARCHIVE);
+    g = parse_text(INGEST_X_ARCHIVE, dms, strlen(dms), 0);
+    assert_int_equal(g->n, 2);
+    const struct rec *m = find(g, REC_MESSAGE, "1186367287409815556");
+    assert_string_equal(m->kindname, "dm");
+    assert_string_equal(m->body, "Hej, n\xC3\xA4r \xC3\xB6ppnar ni?");
+    assert_int_equal(m->created_at, t("2019-10-21T19:42:08Z"));
+    assert_string_equal(m->where, "$[0].dmConversation.messages[0].messageCreate");
+    assert_int_equal(g->r[1].kind, REC_REJECT);
+    assert_string_equal(g->r[1].where, "$[0].dmConversation.messages[2].messageCreate");
+    free(g);
 }
 
 /* ---- YouTube, Mastodon ------------------------------------------------------------------ */

@@ -1,0 +1,1 @@
+window.YTD.direct_messages.part0 = [{"dmConversation":{"conversationId":"1-2","messages":[{"messageCreate":{"text":"hej","senderId":"1","id":"9","createdAt":"2019-10-21T19:42:08.716Z"}}]}}]
