@@ -211,11 +211,25 @@ static int post(struct pctx *pc, json_t *p, const char *where)
     return nested_comments(pc, p, where, post_id, NULL);
 }
 
+/* arg: non-NULL for a list the paging link says is an edge of comments,
+ * whose items are comments whatever fields were asked for. */
 static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
 {
     if (!json_is_object(x))
         return rec_reject(pc, where, "expected an object");
-    return is_comment(x) ? comment(pc, x, where, NULL, NULL) : post(pc, x, where);
+    return arg || is_comment(x) ? comment(pc, x, where, NULL, NULL) : post(pc, x, where);
+}
+
+/* Whether the list's paging link is ".../ID/comments?...". */
+static bool comments_edge(json_t *j)
+{
+    static const char *const next[] = {"paging", "next", NULL};
+    static const char *const prev[] = {"paging", "previous", NULL};
+    const char *url = json_string_value(jpath(j, next));
+    if (!url)
+        url = json_string_value(jpath(j, prev));
+    const char *c = url ? strstr(url, "/comments") : NULL;
+    return c && (c[9] == '?' || c[9] == '\0');
 }
 
 /* One object read by its id: a page (its follower count), a post or a
@@ -265,7 +279,7 @@ int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error
         if (json_object_get(first, "period") && json_object_get(first, "name")) {
             rc = parse_graph_insights(pc, list, "facebook", err);
         } else {
-            rc = each_item(pc, list, "$.data", item, NULL);
+            rc = each_item(pc, list, "$.data", item, comments_edge(j) ? j : NULL);
         }
     } else if (json_object_get(j, "id") || json_object_get(j, "fan_count") ||
                json_object_get(j, "followers_count")) {

@@ -272,6 +272,32 @@ static void test_meta_graph_page_and_live(void **state)
 
 /* Graph's answer to ?ids=A,B is an object of objects keyed by id: posts,
  * comments or pages alike. */
+/* A comments list fetched with few fields looks like posts; its paging
+ * link says it is the comments edge. */
+static void test_meta_graph_comments_edge(void **state)
+{
+    const char *json =
+        "{\"data\": [{\"id\": \"249_250\", \"created_time\": \"2024-03-01T09:00:00+0000\",\n"
+        "  \"message\": \"Hur s\u00f6ker jag?\", \"from\": {\"name\": \"Anna\", \"id\": "
+        "\"71\"}}],\n"
+        " \"paging\": {\"next\": \"https://graph.facebook.com/v19.0/111_249/comments?after=X\"}}";
+    assert_int_equal(ingest_detect(json, strlen(json), NULL), INGEST_META_GRAPH);
+    struct got *g = parse_text(INGEST_META_GRAPH, json, strlen(json), 0);
+    assert_int_equal(g->n, 1);
+    assert_int_equal(g->r[0].kind, REC_MESSAGE);
+    assert_string_equal(g->r[0].author, "Anna");
+    free(g);
+    /* The same items in a feed are posts. */
+    const char *feed =
+        "{\"data\": [{\"id\": \"111_251\", \"created_time\": \"2024-03-01T09:00:00+0000\",\n"
+        "  \"message\": \"Nytt\"}],\n"
+        " \"paging\": {\"next\": \"https://graph.facebook.com/v19.0/111/feed?after=X\"}}";
+    g = parse_text(INGEST_META_GRAPH, feed, strlen(feed), 0);
+    assert_int_equal(g->n, 1);
+    assert_int_equal(g->r[0].kind, REC_POST);
+    free(g);
+}
+
 static void test_meta_graph_by_ids(void **state)
 {
     const char *posts =
@@ -1291,6 +1317,7 @@ int main(void)
         cmocka_unit_test(test_meta_graph_insights),
         cmocka_unit_test(test_meta_graph_page_and_live),
         cmocka_unit_test(test_meta_graph_by_ids),
+        cmocka_unit_test(test_meta_graph_comments_edge),
         cmocka_unit_test(test_meta_webhook_comment),
         cmocka_unit_test(test_meta_webhook_status_changes),
         cmocka_unit_test(test_meta_webhook_ratings_mentions_instagram),
