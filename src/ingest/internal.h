@@ -71,6 +71,12 @@ int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *
 int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_ndjson(struct pctx *pc, const char *data, size_t len, struct error *err);
 
+/* An X direct message: id, text, the time and the sender under the given
+ * keys (the API says created_at and sender_id, the archive createdAt and
+ * senderId). Shared by x_api and x_archive. */
+int x_dm(struct pctx *pc, json_t *m, const char *where, const char *time_key,
+         const char *sender_key);
+
 /* Shared by the Graph-shaped formats (Facebook and Instagram): one insights
  * array ({data:[{name, period, values:[{value,end_time}], id}]}). */
 int parse_graph_insights(struct pctx *pc, json_t *data, const char *platform, struct error *err);

@@ -112,22 +112,28 @@ static int tweet(struct pctx *pc, json_t *t, json_t *includes, const char *where
     return rec_emit(pc, &r);
 }
 
+int x_dm(struct pctx *pc, json_t *m, const char *where, const char *time_key,
+         const char *sender_key)
+{
+    struct ingest_record r;
+    rec_init(&r, REC_MESSAGE, "%s", where);
+    r.platform = "x";
+    r.msg_kind = "dm";
+    r.msg_id = jstr(pc, m, "id");
+    r.body = jstr(pc, m, "text");
+    r.created_at = jtime(m, time_key);
+    r.author_handle = jstr(pc, m, sender_key);
+    if (!r.msg_id || !r.created_at)
+        return rec_reject(pc, where, "a direct message needs 'id' and '%s'", time_key);
+    return rec_emit(pc, &r);
+}
+
 static int dm(struct pctx *pc, json_t *e, const char *where)
 {
     const char *type = json_string_value(json_object_get(e, "event_type"));
     if (type && !str_eq(type, "MessageCreate"))
         return 0; /* joins and leaves of a conversation */
-    struct ingest_record r;
-    rec_init(&r, REC_MESSAGE, "%s", where);
-    r.platform = "x";
-    r.msg_kind = "dm";
-    r.msg_id = jstr(pc, e, "id");
-    r.body = jstr(pc, e, "text");
-    r.created_at = jtime(e, "created_at");
-    r.author_handle = jstr(pc, e, "sender_id");
-    if (!r.msg_id || !r.created_at)
-        return rec_reject(pc, where, "a DM event needs 'id' and 'created_at'");
-    return rec_emit(pc, &r);
+    return x_dm(pc, e, where, "created_at", "sender_id");
 }
 
 static int user(struct pctx *pc, json_t *u, const char *where)

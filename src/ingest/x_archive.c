@@ -42,17 +42,7 @@ static int dm_conversation(struct pctx *pc, json_t *conv, const char *where)
             continue;
         char w[128];
         snprintf(w, sizeof w, "%.60s.messages[%zu].messageCreate", where, k);
-        struct ingest_record r;
-        rec_init(&r, REC_MESSAGE, "%s", w);
-        r.platform = "x";
-        r.msg_kind = "dm";
-        r.msg_id = jstr(pc, m, "id");
-        r.body = jstr(pc, m, "text");
-        r.created_at = jtime(m, "createdAt");
-        r.author_handle = jstr(pc, m, "senderId");
-        int rc = !r.msg_id || !r.created_at
-                     ? rec_reject(pc, w, "a direct message needs 'id' and 'createdAt'")
-                     : rec_emit(pc, &r);
+        int rc = x_dm(pc, m, w, "createdAt", "senderId");
         if (rc)
             return rc;
     }
