@@ -202,6 +202,27 @@ def test_x_archive_and_mastodon_into_a_channel(db_url, tmp_path):
     assert "detected format mastodon" in p.stdout
     # The account's own status is a post; the reply is a comment in the inbox.
     assert "posts: 1 inserted" in p.stdout and "messages: 1 inserted" in p.stdout
+    # A boost is a share, counted and not stored; a mention notification
+    # brings its status to the inbox; a favourite is nothing to import.
+    notes = tmp_path / "notifications.json"
+    notes.write_text(json.dumps([
+        {"id": "n1", "type": "mention", "account": {"id": "8"},
+         "status": {"id": "111", "created_at": "2024-02-02T09:00:00.000Z",
+                    "content": "<p>@verket hur ans\u00f6ker jag?</p>",
+                    "account": {"id": "8", "acct": "olle@example.social"}}},
+        {"id": "n2", "type": "favourite", "account": {"id": "9"},
+         "status": {"id": "109", "content": "x", "account": {"id": "42"}}},
+        {"id": "112", "created_at": "2024-02-02T10:00:00.000Z", "content": "",
+         "account": {"id": "42", "acct": "verket"}, "reblog": {"id": "99", "content": "<p>x</p>"}}]))
+    p = imp(db_url, "--channel", "2", str(notes), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "messages: 1 inserted" in p.stdout
+    assert "1 retweets or boosts skipped" in p.stdout
+    only_favs = tmp_path / "favourites.json"
+    only_favs.write_text(json.dumps([n for n in json.loads(notes.read_text())
+                                     if n.get("type") == "favourite"]))
+    p = imp(db_url, "--channel", "2", str(only_favs), cwd=tmp_path)
+    assert p.returncode == 0 and "nothing to import" in p.stdout, p.stdout
 
 
 # ---- webhooks ----------------------------------------------------------------------------
