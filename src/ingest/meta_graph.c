@@ -167,8 +167,8 @@ static int post(struct pctx *pc, json_t *p, const char *where)
     if (!r.published_at)
         return rec_reject(pc, where, "post %s: 'created_time' is missing or not a time", r.post_id);
     const char *us = strchr(r.post_id, '_');
-    if (us)
-        r.account_id = arena_strndup(&pc->arena, r.post_id, (size_t)(us - r.post_id));
+    const char *page = us ? arena_strndup(&pc->arena, r.post_id, (size_t)(us - r.post_id)) : NULL;
+    r.account_id = page;
     json_t *from = json_object_get(p, "from");
     if (from) {
         r.account_id = jstr(pc, from, "id");
@@ -180,6 +180,24 @@ static int post(struct pctx *pc, json_t *p, const char *where)
         r.body = title && desc ? arena_printf(&pc->arena, "%s\n\n%s", title, desc)
                  : title       ? title
                                : desc;
+    }
+    if (page && r.account_id && !str_eq(page, r.account_id)) {
+        /* A visitor's post on the page's feed (PAGE_POST by someone else):
+         * a message to the page, as its webhook says, not a post of a
+         * channel for the visitor. Its comments answer it. */
+        struct ingest_record m;
+        rec_init(&m, REC_MESSAGE, "%s", where);
+        m.platform = "facebook";
+        m.account_id = page;
+        m.msg_id = r.post_id;
+        m.msg_kind = "mention";
+        m.body = r.body;
+        m.created_at = r.published_at;
+        m.author_handle = r.account_id;
+        m.author_name = r.account_name;
+        if (rec_emit(pc, &m))
+            return -1;
+        return nested_comments(pc, p, where, m.msg_id, m.msg_id);
     }
     r.permalink = jstr(pc, p, "permalink_url");
     if (r.permalink && r.permalink[0] == '/') /* live videos: relative to facebook.com */

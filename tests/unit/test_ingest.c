@@ -298,6 +298,36 @@ static void test_meta_graph_comments_edge(void **state)
     free(g);
 }
 
+/* A visitor's post on the page's feed is a message to the page, and the
+ * page's comment on it an answer; never a channel for the visitor. */
+static void test_meta_graph_visitor_posts(void **state)
+{
+    const char *json = "{\"data\": [\n"
+                       " {\"id\": \"111_301\", \"created_time\": \"2024-03-01T09:00:00+0000\", "
+                       "\"message\": \"Nytt\",\n"
+                       "  \"from\": {\"id\": \"111\", \"name\": \"Verket\"}},\n"
+                       " {\"id\": \"111_302\", \"created_time\": \"2024-03-01T10:00:00+0000\",\n"
+                       "  \"message\": \"Varf\u00f6r svarar ni inte?\", \"from\": {\"id\": "
+                       "\"555\", \"name\": \"Anna\"},\n"
+                       "  \"comments\": {\"data\": [{\"id\": \"302_1\", \"created_time\": "
+                       "\"2024-03-01T11:00:00+0000\",\n"
+                       "   \"message\": \"Vi svarar nu!\", \"from\": {\"id\": \"111\", \"name\": "
+                       "\"Verket\"}}]}}]}";
+    struct got *g = parse_text(INGEST_META_GRAPH, json, strlen(json), 0);
+    assert_int_equal(g->n, 3);
+    assert_string_equal(find(g, REC_POST, "111_301")->account_id, "111");
+    const struct rec *m = find(g, REC_MESSAGE, "111_302");
+    assert_string_equal(m->kindname, "mention");
+    assert_string_equal(m->account_id, "111");
+    assert_string_equal(m->author, "Anna");
+    assert_int_equal(m->created_at, t("2024-03-01T10:00:00Z"));
+    m = find(g, REC_MESSAGE, "302_1");
+    assert_string_equal(m->parent, "111_302");
+    assert_string_equal(m->kindname, "reply");
+    assert_string_equal(m->account_id, "111");
+    free(g);
+}
+
 static void test_meta_graph_by_ids(void **state)
 {
     const char *posts =
@@ -1317,6 +1347,7 @@ int main(void)
         cmocka_unit_test(test_meta_graph_insights),
         cmocka_unit_test(test_meta_graph_page_and_live),
         cmocka_unit_test(test_meta_graph_by_ids),
+        cmocka_unit_test(test_meta_graph_visitor_posts),
         cmocka_unit_test(test_meta_graph_comments_edge),
         cmocka_unit_test(test_meta_webhook_comment),
         cmocka_unit_test(test_meta_webhook_status_changes),
