@@ -153,7 +153,12 @@ static int comment(struct pctx *pc, json_t *c, const char *where, const char *po
     return nested_comments(pc, c, where, r.post_id, r.msg_id);
 }
 
-static int post(struct pctx *pc, json_t *p, const char *where)
+/* What a list's paging link says of it: ".../v19.0/OWNER/EDGE?...". */
+struct edge {
+    const char *owner, *name; /* NULL when the list has no paging link */
+};
+
+static int post(struct pctx *pc, json_t *p, const char *where, const struct edge *e)
 {
     struct ingest_record r;
     rec_init(&r, REC_POST, "%s", where);
@@ -168,6 +173,9 @@ static int post(struct pctx *pc, json_t *p, const char *where)
         return rec_reject(pc, where, "post %s: 'created_time' is missing or not a time", r.post_id);
     const char *us = strchr(r.post_id, '_');
     const char *page = us ? arena_strndup(&pc->arena, r.post_id, (size_t)(us - r.post_id)) : NULL;
+    /* A page's photos and videos have ids of their own, without the page. */
+    if (!page && e && e->owner && e->name && !str_eq(e->name, "comments"))
+        page = e->owner;
     r.account_id = page;
     json_t *from = json_object_get(p, "from");
     if (from) {
@@ -175,16 +183,22 @@ static int post(struct pctx *pc, json_t *p, const char *where)
         r.account_name = jstr(pc, from, "name");
     }
     r.body = jstr(pc, p, "message");
+    if (!r.body)
+        r.body = jstr(pc, p, "name"); /* a photo's caption */
     if (!r.body) {
         const char *title = jstr(pc, p, "title"), *desc = jstr(pc, p, "description");
         r.body = title && desc ? arena_printf(&pc->arena, "%s\n\n%s", title, desc)
                  : title       ? title
                                : desc;
     }
+    bool tagged = e && e->name && str_eq(e->name, "tagged") && e->owner;
+    if (tagged)
+        page = e->owner;
     if (page && r.account_id && !str_eq(page, r.account_id)) {
-        /* A visitor's post on the page's feed (PAGE_POST by someone else):
-         * a message to the page, as its webhook says, not a post of a
-         * channel for the visitor. Its comments answer it. */
+        /* A visitor's post on the page's feed (PAGE_POST by someone else),
+         * or another's post that tags the page (the /tagged edge): a
+         * message to the page, as its webhook says, not a post of a
+         * channel for its author. Its comments answer it. */
         struct ingest_record m;
         rec_init(&m, REC_MESSAGE, "%s", where);
         m.platform = "facebook";
@@ -203,6 +217,10 @@ static int post(struct pctx *pc, json_t *p, const char *where)
     if (r.permalink && r.permalink[0] == '/') /* live videos: relative to facebook.com */
         r.permalink = arena_printf(&pc->arena, "https://www.facebook.com%s", r.permalink);
     r.format = json_object_get(p, "live_views") ? "live" : post_format(p);
+    if (e && e->name && str_eq(r.format, "status"))
+        r.format = str_eq(e->name, "photos")   ? "photo"
+                   : str_eq(e->name, "videos") ? "video"
+                                               : r.format;
     static const char *const link_path[] = {"attachments", "data", NULL};
     json_t *att = json_array_get(jpath(p, link_path), 0);
     if (str_eq(r.format, "link"))
@@ -229,25 +247,42 @@ static int post(struct pctx *pc, json_t *p, const char *where)
     return nested_comments(pc, p, where, post_id, NULL);
 }
 
-/* arg: non-NULL for a list the paging link says is an edge of comments,
- * whose items are comments whatever fields were asked for. */
+/* arg: the list's struct edge, or NULL. Items of a comments edge are
+ * comments whatever fields were asked for. */
 static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
 {
+    const struct edge *e = arg;
     if (!json_is_object(x))
         return rec_reject(pc, where, "expected an object");
-    return arg || is_comment(x) ? comment(pc, x, where, NULL, NULL) : post(pc, x, where);
+    bool comments = e && e->name && str_eq(e->name, "comments");
+    return comments || is_comment(x) ? comment(pc, x, where, NULL, NULL) : post(pc, x, where, e);
 }
 
-/* Whether the list's paging link is ".../ID/comments?...". */
-static bool comments_edge(json_t *j)
+/* The owner and edge of a list from its paging link; both NULL without one. */
+static struct edge list_edge(struct pctx *pc, json_t *j)
 {
     static const char *const next[] = {"paging", "next", NULL};
     static const char *const prev[] = {"paging", "previous", NULL};
+    struct edge e = {NULL, NULL};
     const char *url = json_string_value(jpath(j, next));
     if (!url)
         url = json_string_value(jpath(j, prev));
-    const char *c = url ? strstr(url, "/comments") : NULL;
-    return c && (c[9] == '?' || c[9] == '\0');
+    const char *host = url ? strstr(url, "graph.facebook.com/") : NULL;
+    if (!host)
+        return e;
+    const char *p = host + strlen("graph.facebook.com/");
+    if (*p == 'v' && strchr(p, '/')) /* the API version */
+        p = strchr(p, '/') + 1;
+    size_t on = strcspn(p, "/?#");
+    if (!on || p[on] != '/')
+        return e;
+    const char *edge = p + on + 1;
+    size_t en = strcspn(edge, "/?#");
+    if (!en || edge[en] == '/')
+        return e;
+    e.owner = arena_strndup(&pc->arena, p, on);
+    e.name = arena_strndup(&pc->arena, edge, en);
+    return e;
 }
 
 /* One object read by its id: a page (its follower count), a post or a
@@ -297,7 +332,8 @@ int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error
         if (json_object_get(first, "period") && json_object_get(first, "name")) {
             rc = parse_graph_insights(pc, list, "facebook", err);
         } else {
-            rc = each_item(pc, list, "$.data", item, comments_edge(j) ? j : NULL);
+            struct edge e = list_edge(pc, j);
+            rc = each_item(pc, list, "$.data", item, &e);
         }
     } else if (json_object_get(j, "id") || json_object_get(j, "fan_count") ||
                json_object_get(j, "followers_count")) {

@@ -272,9 +272,10 @@ static void test_meta_graph_page_and_live(void **state)
 
 /* Graph's answer to ?ids=A,B is an object of objects keyed by id: posts,
  * comments or pages alike. */
-/* A comments list fetched with few fields looks like posts; its paging
- * link says it is the comments edge. */
-static void test_meta_graph_comments_edge(void **state)
+/* A list's paging link names its owner and edge: a comments list fetched
+ * with few fields looks like posts, a page's photos do not name the page,
+ * and /tagged holds others' posts. */
+static void test_meta_graph_list_edges(void **state)
 {
     const char *json =
         "{\"data\": [{\"id\": \"249_250\", \"created_time\": \"2024-03-01T09:00:00+0000\",\n"
@@ -295,6 +296,29 @@ static void test_meta_graph_comments_edge(void **state)
     g = parse_text(INGEST_META_GRAPH, feed, strlen(feed), 0);
     assert_int_equal(g->n, 1);
     assert_int_equal(g->r[0].kind, REC_POST);
+    free(g);
+    /* A page's photos: ids without the page, which the link names. */
+    const char *photos =
+        "{\"data\": [{\"id\": \"3365\", \"created_time\": \"2024-03-02T09:00:00+0000\",\n"
+        "  \"name\": \"Bild fr\u00e5n m\u00e4ssan\"}],\n"
+        " \"paging\": {\"next\": \"https://graph.facebook.com/v19.0/111/photos?limit=1&after=X\"}}";
+    g = parse_text(INGEST_META_GRAPH, photos, strlen(photos), 0);
+    assert_int_equal(g->n, 1);
+    assert_string_equal(g->r[0].format, "photo");
+    assert_string_equal(g->r[0].account_id, "111");
+    assert_string_equal(g->r[0].body, "Bild fr\xC3\xA5n m\xC3\xA4ssan");
+    free(g);
+    /* /tagged: others' posts that tag the page are mentions of it. */
+    const char *tagged =
+        "{\"data\": [{\"id\": \"175_424\", \"created_time\": \"2024-03-02T09:00:00+0000\",\n"
+        "  \"message\": \"Bra jobbat @Verket\"}],\n"
+        " \"paging\": {\"next\": \"https://graph.facebook.com/v19.0/111/tagged?after=X\"}}";
+    g = parse_text(INGEST_META_GRAPH, tagged, strlen(tagged), 0);
+    assert_int_equal(g->n, 1);
+    assert_int_equal(g->r[0].kind, REC_MESSAGE);
+    assert_string_equal(g->r[0].kindname, "mention");
+    assert_string_equal(g->r[0].account_id, "111");
+    assert_string_equal(g->r[0].msg_id, "175_424");
     free(g);
 }
 
@@ -1348,7 +1372,7 @@ int main(void)
         cmocka_unit_test(test_meta_graph_page_and_live),
         cmocka_unit_test(test_meta_graph_by_ids),
         cmocka_unit_test(test_meta_graph_visitor_posts),
-        cmocka_unit_test(test_meta_graph_comments_edge),
+        cmocka_unit_test(test_meta_graph_list_edges),
         cmocka_unit_test(test_meta_webhook_comment),
         cmocka_unit_test(test_meta_webhook_status_changes),
         cmocka_unit_test(test_meta_webhook_ratings_mentions_instagram),
