@@ -221,7 +221,8 @@ static enum ingest_format detect_json(json_t *j)
     /* Instagram before X: its media carry a "username" too (stories,
      * tagged media), but X never says "timestamp" or "media_type". */
     if (has_key(first, "timestamp") || has_key(first, "media_type") ||
-        has_key(first, "media_url") || has_key(j, "mentioned_comment"))
+        has_key(first, "media_url") || has_key(j, "mentioned_comment") ||
+        has_key(j, "business_discovery"))
         return INGEST_INSTAGRAM;
     if (has_key(first, "tweet_count") || has_key(first, "event_type") ||
         has_key(first, "username") || has_key(first, "author_id") ||

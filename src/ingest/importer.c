@@ -174,8 +174,8 @@ static int resolve_channel(struct imp *im, const struct ingest_record *r, int64_
             return 0;
         }
     } else {
-        rc = channel_upsert_platform(im->db, ws, platform, r->account_id, r->account_name, &id,
-                                     im->err);
+        rc = channel_upsert_platform(im->db, ws, platform, r->account_id, r->account_name,
+                                     r->account_is_peer, &id, im->err);
         if (rc < 0)
             return fatal(im, r, im->err->msg);
     }

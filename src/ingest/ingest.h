@@ -50,6 +50,7 @@ struct ingest_record {
     const char *platform;     /* facebook, instagram, x, youtube, mastodon, other */
     const char *account_id;   /* page/account id at the platform (channel lookup) */
     const char *account_name; /* its handle or name, if the payload says */
+    bool account_is_peer;     /* another organisation's (a channel made for it is a peer) */
     /* posts */
     const char *post_id, *body, *format, *permalink, *lang, *link_url;
     int64_t published_at;

@@ -42,9 +42,12 @@ static const char *owner_from_paging(struct pctx *pc, json_t *j, const char *edg
 }
 
 /* Where a comment hangs: its media, its parent comment, and for mentions
- * the account mentioned. Any may be NULL. */
+ * the account mentioned; for media, the account a list is of (business
+ * discovery: a peer's). Any may be NULL. */
 struct under {
     const char *media, *parent, *kind, *account;
+    const char *account_name;
+    bool peer;
 };
 
 static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
@@ -73,7 +76,7 @@ static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
         return -1;
     char prefix[128];
     snprintf(prefix, sizeof prefix, "%.90s.replies.data", where);
-    struct under replies = {r.post_id, r.msg_id, NULL, u->account};
+    struct under replies = {.media = r.post_id, .parent = r.msg_id, .account = u->account};
     return each_item(pc, json_object_get(json_object_get(c, "replies"), "data"), prefix, comment,
                      &replies);
 }
@@ -105,6 +108,12 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
     r.format = media_format(m);
     r.account_id = jstr(pc, json_object_get(m, "owner"), "id");
     r.account_name = jstr(pc, m, "username");
+    const struct under *of = arg;
+    if (!r.account_id && of && of->account) {
+        r.account_id = of->account;
+        r.account_name = of->account_name;
+        r.account_is_peer = of->peer;
+    }
     /* Media named by username only may be another account's: the /tags
      * edge lists media the account was tagged in. Imported into a channel,
      * those are mentions of it, not its posts. */
@@ -124,7 +133,7 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
         return -1;
     char prefix[128];
     snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
-    struct under u = {r.post_id, NULL, NULL, NULL};
+    struct under u = {.media = r.post_id};
     if (each_item(pc, json_object_get(json_object_get(m, "comments"), "data"), prefix, comment, &u))
         return -1;
     json_t *ins = json_object_get(json_object_get(m, "insights"), "data");
@@ -149,12 +158,35 @@ int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error 
         } else {
             /* A media's comments or a comment's replies: the paging link
              * names the media or the comment. */
-            struct under u = {owner_from_paging(pc, j, "/comments"),
-                              owner_from_paging(pc, j, "/replies"), NULL, NULL};
+            struct under u = {.media = owner_from_paging(pc, j, "/comments"),
+                              .parent = owner_from_paging(pc, j, "/replies")};
             rc = each_item(pc, list, "$.data", media, &u);
         }
+    } else if (json_is_object(json_object_get(j, "business_discovery"))) {
+        /* Another business account looked up by username: its followers and
+         * media, for comparing with peers. */
+        json_t *bd = json_object_get(j, "business_discovery");
+        struct under u = {
+            .account = jstr(pc, bd, "id"), .account_name = jstr(pc, bd, "username"), .peer = true};
+        static const char *const media_path[] = {"media", "data", NULL};
+        if (!u.account) {
+            rc = rec_reject(pc, "$.business_discovery", "a business account needs its 'id'");
+        } else {
+            struct ingest_record r;
+            rec_init(&r, REC_CHANNEL_METRICS, "$.business_discovery");
+            r.platform = "instagram";
+            r.account_id = u.account;
+            r.account_name = u.account_name;
+            r.account_is_peer = true;
+            r.followers = jcount(bd, "followers_count");
+            r.taken_at = pc->opts->taken_at;
+            rc = r.followers >= 0 ? rec_emit(pc, &r) : 0;
+            if (!rc)
+                rc = each_item(pc, jpath(bd, media_path), "$.business_discovery.media.data", media,
+                               &u);
+        }
     } else if (json_object_get(j, "mentioned_comment")) {
-        struct under u = {NULL, NULL, "mention", jstr(pc, j, "id")};
+        struct under u = {.kind = "mention", .account = jstr(pc, j, "id")};
         rc = comment(pc, json_object_get(j, "mentioned_comment"), "$.mentioned_comment", &u);
     } else if (json_object_get(j, "id") &&
                (json_object_get(j, "media_type") || json_object_get(j, "timestamp"))) {

@@ -61,8 +61,8 @@ int channel_find_platform(struct db *db, int64_t *workspace_id, const char *plat
 }
 
 int channel_upsert_platform(struct db *db, int64_t workspace_id, const char *platform,
-                            const char *platform_id, const char *handle, int64_t *channel_id,
-                            struct error *err)
+                            const char *platform_id, const char *handle, bool peer,
+                            int64_t *channel_id, struct error *err)
 {
     int64_t ws = workspace_id;
     int rc = channel_find_platform(db, &ws, platform, platform_id, channel_id, err);
@@ -91,8 +91,8 @@ int channel_upsert_platform(struct db *db, int64_t workspace_id, const char *pla
                    : UPSERT_UPDATED;
     }
     db_finalize(st);
-    json_t *in = json_pack("{s:s, s:s, s:s, s:s}", "platform", platform, "handle", h, "name", h,
-                           "platform_id", platform_id);
+    json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:b}", "platform", platform, "handle", h, "name",
+                           h, "platform_id", platform_id, "is_peer", peer);
     json_t *c = entity_create(db, &entity_channel, workspace_id, in, NULL, err);
     json_decref(in);
     if (!c)

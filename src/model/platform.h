@@ -23,10 +23,12 @@ int channel_find_platform(struct db *db, int64_t *workspace_id, const char *plat
                           const char *platform_id, int64_t *channel_id, struct error *err);
 /* Finds or creates the channel for an account seen in an import: a channel
  * with the same platform and handle but no platform id yet is adopted (its
- * platform id is set) rather than duplicated. Returns an enum upsert. */
+ * platform id is set) rather than duplicated. A channel it creates is a
+ * peer's (is_peer) when peer says the account is another organisation's;
+ * one it finds keeps its own flag. Returns an enum upsert. */
 int channel_upsert_platform(struct db *db, int64_t workspace_id, const char *platform,
-                            const char *platform_id, const char *handle, int64_t *channel_id,
-                            struct error *err);
+                            const char *platform_id, const char *handle, bool peer,
+                            int64_t *channel_id, struct error *err);
 /* A channel's platform, platform id and handle (caller's buffers). */
 int channel_platform_info(struct db *db, int64_t workspace_id, int64_t channel_id,
                           char platform[16], char platform_id[201], char handle[201],

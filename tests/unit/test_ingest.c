@@ -26,7 +26,7 @@ struct rec {
     char parent[128], kindname[16], format[16], status[16], reason[300], platform[16];
     int64_t published_at, created_at, taken_at, followers, reach, impressions;
     int64_t metrics[PM_COUNT];
-    bool has_metrics;
+    bool has_metrics, peer;
 };
 
 struct got {
@@ -62,6 +62,7 @@ static int collect(void *ctx, const struct ingest_record *in)
     r->impressions = in->impressions;
     memcpy(r->metrics, in->metrics, sizeof r->metrics);
     r->has_metrics = in->has_metrics;
+    r->peer = in->account_is_peer;
     return 0;
 }
 
@@ -1326,6 +1327,48 @@ static void test_instagram_tagged_replies_stories(void **state)
     db_close(db);
 }
 
+/* Business discovery: another account looked up by username, for the
+ * peer comparison. Its media are its posts, on a channel made as a peer's. */
+static void test_instagram_business_discovery(void **state)
+{
+    const char *json =
+        "{\"business_discovery\": {\"id\": \"1784107\", \"username\": \"socialverket\",\n"
+        "  \"followers_count\": 5200, \"media\": {\"data\": [\n"
+        "   {\"id\": \"1788510\", \"caption\": \"Ny rapport\", \"comments_count\": 11,\n"
+        "    \"like_count\": 87, \"media_type\": \"IMAGE\", \"timestamp\": "
+        "\"2024-08-17T19:00:42+0000\"},\n"
+        "   {\"id\": \"1788511\", \"media_type\": \"VIDEO\"}]}},\n"
+        " \"id\": \"1784106\"}";
+    assert_int_equal(ingest_detect(json, strlen(json), NULL), INGEST_INSTAGRAM);
+    struct got *g = parse_text(INGEST_INSTAGRAM, json, strlen(json), 0);
+    assert_int_equal(g->n, 3);
+    assert_int_equal(g->r[0].kind, REC_CHANNEL_METRICS);
+    assert_int_equal(g->r[0].followers, 5200);
+    assert_true(g->r[0].peer);
+    const struct rec *p = find(g, REC_POST, "1788510");
+    assert_string_equal(p->account_id, "1784107");
+    assert_true(p->peer);
+    assert_int_equal(p->metrics[PM_REACTIONS], 87);
+    assert_int_equal(g->r[2].kind, REC_REJECT);
+    assert_string_equal(g->r[2].where, "$.business_discovery.media.data[1]");
+    free(g);
+
+    int64_t ws;
+    struct db *db = fresh(&ws);
+    struct error err = {0};
+    struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
+    struct ingest_counts c = {0};
+    assert_int_equal(ingest_import(db, &tg, INGEST_AUTO, json, strlen(json), "peer.json", NULL,
+                                   NULL, &c, NULL, NULL, &err),
+                     0);
+    assert_int_equal(c.inserted[IE_POSTS], 1);
+    assert_int_equal(c.inserted[IE_CHANNEL_METRICS], 1);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM channels WHERE platform_id = '1784107' AND "
+                              "handle = 'socialverket' AND is_peer = 1"),
+                     1);
+    db_close(db);
+}
+
 static void test_import_x_own_posts_and_mentions(void **state)
 {
     int64_t ws;
@@ -1394,6 +1437,7 @@ int main(void)
         cmocka_unit_test(test_import_webhook_changes),
         cmocka_unit_test(test_import_x_own_posts_and_mentions),
         cmocka_unit_test(test_instagram_tagged_replies_stories),
+        cmocka_unit_test(test_instagram_business_discovery),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
