@@ -173,6 +173,32 @@ const char *ingest_fix_mojibake(const char *s, struct arena *a)
     return utf8_valid(out, o) ? out : s;
 }
 
+struct graph_edge graph_list_edge(struct pctx *pc, json_t *j)
+{
+    static const char *const next[] = {"paging", "next", NULL};
+    static const char *const prev[] = {"paging", "previous", NULL};
+    struct graph_edge e = {NULL, NULL};
+    const char *url = json_string_value(jpath(j, next));
+    if (!url)
+        url = json_string_value(jpath(j, prev));
+    const char *host = url ? strstr(url, "graph.facebook.com/") : NULL;
+    if (!host)
+        return e;
+    const char *p = host + strlen("graph.facebook.com/");
+    if (*p == 'v' && strchr(p, '/')) /* the API version */
+        p = strchr(p, '/') + 1;
+    size_t on = strcspn(p, "/?#");
+    if (!on || p[on] != '/')
+        return e;
+    const char *edge = p + on + 1;
+    size_t en = strcspn(edge, "/?#");
+    if (!en || edge[en] == '/')
+        return e;
+    e.owner = arena_strndup(&pc->arena, p, on);
+    e.name = arena_strndup(&pc->arena, edge, en);
+    return e;
+}
+
 /* ---- detection ------------------------------------------------------------------------ */
 
 static const char *skip_space(const char *p, const char *end)

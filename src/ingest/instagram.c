@@ -21,33 +21,14 @@ static const char *media_format(json_t *m)
     return "photo";
 }
 
-/* A comments list does not name its media, nor a replies list its
- * comment, but the paging link does: ".../v11.0/ID/comments?..." or
- * ".../ID/replies?...". The ID before `edge`, or NULL. */
-static const char *owner_from_paging(struct pctx *pc, json_t *j, const char *edge)
-{
-    static const char *const path[] = {"paging", "next", NULL};
-    static const char *const back[] = {"paging", "previous", NULL};
-    const char *url = json_string_value(jpath(j, path));
-    if (!url)
-        url = json_string_value(jpath(j, back));
-    size_t n = strlen(edge);
-    const char *c = url ? strstr(url, edge) : NULL;
-    if (!c || (c[n] != '?' && c[n] != '\0'))
-        return NULL;
-    const char *s = c;
-    while (s > url && s[-1] != '/')
-        s--;
-    return c > s ? arena_strndup(&pc->arena, s, (size_t)(c - s)) : NULL;
-}
-
 /* Where a comment hangs: its media, its parent comment, and for mentions
  * the account mentioned; for media, the account a list is of (business
- * discovery: a peer's). Any may be NULL. */
+ * discovery: a peer's; /tags: the account tagged, the media others').
+ * Any may be NULL. */
 struct under {
     const char *media, *parent, *kind, *account;
     const char *account_name;
-    bool peer;
+    bool peer, tagged;
 };
 
 static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
@@ -109,6 +90,26 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
     r.account_id = jstr(pc, json_object_get(m, "owner"), "id");
     r.account_name = jstr(pc, m, "username");
     const struct under *of = arg;
+    if (of && of->tagged && r.post_id && r.published_at) {
+        /* Another account's media the account was tagged in: a mention of
+         * it, with the comments on it as replies. */
+        struct ingest_record msg;
+        rec_init(&msg, REC_MESSAGE, "%s", where);
+        msg.platform = "instagram";
+        msg.account_id = of->account;
+        msg.msg_id = r.post_id;
+        msg.msg_kind = "mention";
+        msg.body = r.body;
+        msg.created_at = r.published_at;
+        msg.author_handle = msg.author_name = r.account_name;
+        if (rec_emit(pc, &msg))
+            return -1;
+        char prefix[128];
+        snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
+        struct under u = {.media = r.post_id, .parent = r.post_id, .account = of->account};
+        return each_item(pc, json_object_get(json_object_get(m, "comments"), "data"), prefix,
+                         comment, &u);
+    }
     if (!r.account_id && of && of->account) {
         r.account_id = of->account;
         r.account_name = of->account_name;
@@ -133,7 +134,7 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
         return -1;
     char prefix[128];
     snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
-    struct under u = {.media = r.post_id};
+    struct under u = {.media = r.post_id, .account = r.account_id};
     if (each_item(pc, json_object_get(json_object_get(m, "comments"), "data"), prefix, comment, &u))
         return -1;
     json_t *ins = json_object_get(json_object_get(m, "insights"), "data");
@@ -156,10 +157,18 @@ int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error 
         if (json_object_get(first, "period") && json_object_get(first, "name")) {
             rc = parse_graph_insights(pc, list, "instagram", err);
         } else {
-            /* A media's comments or a comment's replies: the paging link
-             * names the media or the comment. */
-            struct under u = {.media = owner_from_paging(pc, j, "/comments"),
-                              .parent = owner_from_paging(pc, j, "/replies")};
+            /* The paging link names what the list hangs from: a media's
+             * comments, a comment's replies, an account's media, stories or
+             * live media, or the media it was tagged in. */
+            struct graph_edge e = graph_list_edge(pc, j);
+            struct under u = {0};
+            if (e.name && str_eq(e.name, "comments"))
+                u.media = e.owner;
+            else if (e.name && str_eq(e.name, "replies"))
+                u.parent = e.owner;
+            else if (e.name && (str_eq(e.name, "media") || str_eq(e.name, "stories") ||
+                                str_eq(e.name, "live_media") || str_eq(e.name, "tags")))
+                u.account = e.owner, u.tagged = str_eq(e.name, "tags");
             rc = each_item(pc, list, "$.data", media, &u);
         }
     } else if (json_is_object(json_object_get(j, "business_discovery"))) {

@@ -77,6 +77,15 @@ int parse_ndjson(struct pctx *pc, const char *data, size_t len, struct error *er
 int x_dm(struct pctx *pc, json_t *m, const char *where, const char *time_key,
          const char *sender_key);
 
+/* What a Graph list's paging link says of it: ".../v19.0/OWNER/EDGE?..."
+ * (a page's or account's /feed, /photos, /media, /tags; a post's or
+ * media's /comments; a comment's /replies). Both NULL when the list has no
+ * paging link or another shape. */
+struct graph_edge {
+    const char *owner, *name;
+};
+struct graph_edge graph_list_edge(struct pctx *pc, json_t *list);
+
 /* Shared by the Graph-shaped formats (Facebook and Instagram): one insights
  * array ({data:[{name, period, values:[{value,end_time}], id}]}). */
 int parse_graph_insights(struct pctx *pc, json_t *data, const char *platform, struct error *err);

@@ -153,12 +153,7 @@ static int comment(struct pctx *pc, json_t *c, const char *where, const char *po
     return nested_comments(pc, c, where, r.post_id, r.msg_id);
 }
 
-/* What a list's paging link says of it: ".../v19.0/OWNER/EDGE?...". */
-struct edge {
-    const char *owner, *name; /* NULL when the list has no paging link */
-};
-
-static int post(struct pctx *pc, json_t *p, const char *where, const struct edge *e)
+static int post(struct pctx *pc, json_t *p, const char *where, const struct graph_edge *e)
 {
     struct ingest_record r;
     rec_init(&r, REC_POST, "%s", where);
@@ -251,38 +246,11 @@ static int post(struct pctx *pc, json_t *p, const char *where, const struct edge
  * comments whatever fields were asked for. */
 static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
 {
-    const struct edge *e = arg;
+    const struct graph_edge *e = arg;
     if (!json_is_object(x))
         return rec_reject(pc, where, "expected an object");
     bool comments = e && e->name && str_eq(e->name, "comments");
     return comments || is_comment(x) ? comment(pc, x, where, NULL, NULL) : post(pc, x, where, e);
-}
-
-/* The owner and edge of a list from its paging link; both NULL without one. */
-static struct edge list_edge(struct pctx *pc, json_t *j)
-{
-    static const char *const next[] = {"paging", "next", NULL};
-    static const char *const prev[] = {"paging", "previous", NULL};
-    struct edge e = {NULL, NULL};
-    const char *url = json_string_value(jpath(j, next));
-    if (!url)
-        url = json_string_value(jpath(j, prev));
-    const char *host = url ? strstr(url, "graph.facebook.com/") : NULL;
-    if (!host)
-        return e;
-    const char *p = host + strlen("graph.facebook.com/");
-    if (*p == 'v' && strchr(p, '/')) /* the API version */
-        p = strchr(p, '/') + 1;
-    size_t on = strcspn(p, "/?#");
-    if (!on || p[on] != '/')
-        return e;
-    const char *edge = p + on + 1;
-    size_t en = strcspn(edge, "/?#");
-    if (!en || edge[en] == '/')
-        return e;
-    e.owner = arena_strndup(&pc->arena, p, on);
-    e.name = arena_strndup(&pc->arena, edge, en);
-    return e;
 }
 
 /* One object read by its id: a page (its follower count), a post or a
@@ -332,7 +300,7 @@ int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error
         if (json_object_get(first, "period") && json_object_get(first, "name")) {
             rc = parse_graph_insights(pc, list, "facebook", err);
         } else {
-            struct edge e = list_edge(pc, j);
+            struct graph_edge e = graph_list_edge(pc, j);
             rc = each_item(pc, list, "$.data", item, &e);
         }
     } else if (json_object_get(j, "id") || json_object_get(j, "fan_count") ||

@@ -515,6 +515,30 @@ static void test_instagram(void **state)
     assert_int_equal(g->r[0].reach, 3);
     assert_string_equal(g->r[0].account_id, "17841400008460056");
     free(g);
+    /* An account's media list names the account in its paging link. */
+    g = parse_file(INGEST_INSTAGRAM, DATA "instagram/graph_users_medias_p2.json");
+    assert_int_equal(count_kind(g, REC_POST), 2);
+    for (int i = 0; i < g->n; i++)
+        assert_string_equal(g->r[i].account_id, "17841406338772941");
+    free(g);
+    /* /tags with its paging link: others' media are mentions of the
+     * account, their comments replies to them. */
+    const char *tags =
+        "{\"data\": [{\"id\": \"903\", \"username\": \"anna\", \"media_type\": \"IMAGE\",\n"
+        "  \"timestamp\": \"2024-05-02T10:00:00+0000\", \"caption\": \"Tack @verket!\",\n"
+        "  \"comments\": {\"data\": [{\"id\": \"904\", \"username\": \"olle\", \"text\": \"+1\",\n"
+        "   \"timestamp\": \"2024-05-02T11:00:00+0000\"}]}}],\n"
+        " \"paging\": {\"next\": \"https://graph.facebook.com/v19.0/1784/tags?after=x\"}}";
+    g = parse_text(INGEST_INSTAGRAM, tags, strlen(tags), 0);
+    assert_int_equal(g->n, 2);
+    const struct rec *m = find(g, REC_MESSAGE, "903");
+    assert_string_equal(m->kindname, "mention");
+    assert_string_equal(m->account_id, "1784");
+    assert_string_equal(m->author, "anna");
+    m = find(g, REC_MESSAGE, "904");
+    assert_string_equal(m->parent, "903");
+    assert_string_equal(m->account_id, "1784");
+    free(g);
     g = parse_file(INGEST_INSTAGRAM, DATA "instagram/graph_medias_medias_fields.json");
     assert_true(count_kind(g, REC_POST) >= 2);
     assert_string_equal(find(g, REC_POST, "17896129349106152")->format, "carousel");
