@@ -160,6 +160,11 @@ static int one(struct pctx *pc, json_t *x, const char *where, void *includes)
         return dm(pc, x, where);
     if (json_object_get(x, "username") && !json_object_get(x, "text"))
         return user(pc, x, where);
+    if (!json_object_get(x, "text") && json_object_get(x, "host_ids"))
+        return rec_reject(pc, where,
+                          "an X Space, not a tweet: kanal imports tweets, DMs and users");
+    if (!json_object_get(x, "text") && json_object_get(x, "member_count"))
+        return rec_reject(pc, where, "an X List, not a tweet: kanal imports tweets, DMs and users");
     return tweet(pc, x, includes, where);
 }
 

@@ -578,6 +578,15 @@ static void test_x_api(void **state)
     assert_int_equal(count_kind(g, REC_SHARE), 13);
     assert_int_equal(count_kind(g, REC_POST), 2);
     free(g);
+    /* Spaces and Lists are refused per row, named for what they are. */
+    const char *other =
+        "{\"data\": [{\"host_ids\": [\"22\"], \"id\": \"1DX\", \"state\": \"live\"},\n"
+        " {\"id\": \"145\", \"name\": \"L\", \"member_count\": 1}]}";
+    g = parse_text(INGEST_X_API, other, strlen(other), 0);
+    assert_int_equal(count_kind(g, REC_REJECT), 2);
+    assert_non_null(strstr(g->r[0].reason, "an X Space, not a tweet"));
+    assert_non_null(strstr(g->r[1].reason, "an X List, not a tweet"));
+    free(g);
     /* Counts are refused with a reason, not imported as nothing. */
     size_t len;
     char *text = slurp(DATA "x/api-v2_tweet_tweets_counts_recent_resp.json", &len);
