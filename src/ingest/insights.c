@@ -27,46 +27,47 @@ struct metric_name {
     const char *name;
     int which;
     bool alias;
+    bool summed; /* its value is a breakdown ({"like": n, ...}) whose sum is the figure */
 };
 
 static const struct metric_name post_metrics[] = {
-    {"impressions", PM_IMPRESSIONS, false},
-    {"post_impressions", PM_IMPRESSIONS, false},
-    {"views", PM_IMPRESSIONS, true},
-    {"post_media_view", PM_IMPRESSIONS, true},
-    {"carousel_album_impressions", PM_IMPRESSIONS, true},
-    {"reach", PM_REACH, false},
-    {"post_impressions_unique", PM_REACH, false},
-    {"post_total_media_view_unique", PM_REACH, true},
-    {"carousel_album_reach", PM_REACH, true},
-    {"saved", PM_SAVES, false},
-    {"carousel_album_saved", PM_SAVES, true},
-    {"likes", PM_REACTIONS, false},
-    {"post_reactions_total", PM_REACTIONS, false},
-    {"post_reactions_by_type_total", PM_REACTIONS, true}, /* {"like": n, ...}, summed */
-    {"comments", PM_COMMENTS, false},
-    {"shares", PM_SHARES, false},
-    {"video_views", PM_VIDEO_VIEWS, false},
-    {"plays", PM_VIDEO_VIEWS, false},
-    {"post_video_views", PM_VIDEO_VIEWS, false},
-    {"carousel_album_video_views", PM_VIDEO_VIEWS, true},
-    {"post_clicks", PM_CLICKS, false},
-    {"clicks", PM_CLICKS, false},
+    {"impressions", PM_IMPRESSIONS, false, false},
+    {"post_impressions", PM_IMPRESSIONS, false, false},
+    {"views", PM_IMPRESSIONS, true, false},
+    {"post_media_view", PM_IMPRESSIONS, true, false},
+    {"carousel_album_impressions", PM_IMPRESSIONS, true, false},
+    {"reach", PM_REACH, false, false},
+    {"post_impressions_unique", PM_REACH, false, false},
+    {"post_total_media_view_unique", PM_REACH, true, false},
+    {"carousel_album_reach", PM_REACH, true, false},
+    {"saved", PM_SAVES, false, false},
+    {"carousel_album_saved", PM_SAVES, true, false},
+    {"likes", PM_REACTIONS, false, false},
+    {"post_reactions_total", PM_REACTIONS, false, false},
+    {"post_reactions_by_type_total", PM_REACTIONS, true, true},
+    {"comments", PM_COMMENTS, false, false},
+    {"shares", PM_SHARES, false, false},
+    {"video_views", PM_VIDEO_VIEWS, false, false},
+    {"plays", PM_VIDEO_VIEWS, false, false},
+    {"post_video_views", PM_VIDEO_VIEWS, false, false},
+    {"carousel_album_video_views", PM_VIDEO_VIEWS, true, false},
+    {"post_clicks", PM_CLICKS, false, false},
+    {"clicks", PM_CLICKS, false, false},
 };
 
 /* 0 followers, 1 reach, 2 impressions. */
 static const struct metric_name account_metrics[] = {
-    {"follower_count", 0, false},
-    {"followers_count", 0, false},
-    {"page_fans", 0, false},
-    {"page_follows", 0, false},
-    {"reach", 1, false},
-    {"page_impressions_unique", 1, false},
-    {"page_total_media_view_unique", 1, true},
-    {"impressions", 2, false},
-    {"page_impressions", 2, false},
-    {"views", 2, true},
-    {"page_media_view", 2, true},
+    {"follower_count", 0, false, false},
+    {"followers_count", 0, false, false},
+    {"page_fans", 0, false, false},
+    {"page_follows", 0, false, false},
+    {"reach", 1, false, false},
+    {"page_impressions_unique", 1, false, false},
+    {"page_total_media_view_unique", 1, true, false},
+    {"impressions", 2, false, false},
+    {"page_impressions", 2, false, false},
+    {"views", 2, true, false},
+    {"page_media_view", 2, true, false},
 };
 
 static const struct metric_name *metric(const struct metric_name *map, size_t n, const char *name)
@@ -77,15 +78,16 @@ static const struct metric_name *metric(const struct metric_name *map, size_t n,
     return NULL;
 }
 
-/* A reading's number: an integer, or the sum of a breakdown's integers
- * ({"like": 3, "love": 1}); false for anything else. */
-static bool reading(json_t *val, int64_t *out)
+/* A reading's number: an integer, or for a summed metric the sum of its
+ * breakdown's integers; false for anything else (other breakdowns: kanal
+ * keeps totals only). */
+static bool reading(json_t *val, const struct metric_name *mn, int64_t *out)
 {
     if (json_is_integer(val)) {
         *out = json_integer_value(val);
         return true;
     }
-    if (!json_is_object(val) || json_object_size(val) == 0)
+    if (!mn->summed || !json_is_object(val) || json_object_size(val) == 0)
         return false;
     const char *k;
     json_t *x;
@@ -152,17 +154,14 @@ int parse_graph_insights(struct pctx *pc, json_t *data, const char *platform, st
             values = one;
         }
         json_array_foreach (values, k, v) {
-            int64_t x;
-            if (!reading(json_object_get(v, "value"), &x))
-                continue; /* other breakdowns: kanal keeps totals only */
             int64_t at = jtime(v, "end_time");
             bool post = !at && (str_eq(platform, "facebook") ? strchr(owner, '_') != NULL
                                                              : str_eq(period, "lifetime"));
             const struct metric_name *mn =
                 post ? metric(post_metrics, ARRAY_LEN(post_metrics), name)
                      : metric(account_metrics, ARRAY_LEN(account_metrics), name);
-            if (!mn || (json_is_object(json_object_get(v, "value")) &&
-                        !str_eq(name, "post_reactions_by_type_total")))
+            int64_t x;
+            if (!mn || !reading(json_object_get(v, "value"), mn, &x))
                 continue;
             struct slot *s = slot_for(&slots, &n, &cap, owner, at ? at : pc->opts->taken_at, post);
             snprintf(s->where, sizeof s->where, "%s", where);
