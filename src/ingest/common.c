@@ -69,6 +69,13 @@ int rec_share(struct pctx *pc, const char *where)
     return rec_emit(pc, &r);
 }
 
+const char *with_title(struct pctx *pc, const char *title, const char *text)
+{
+    if (!title || !*title)
+        return text;
+    return text && *text ? arena_printf(&pc->arena, "%s\n\n%s", title, text) : title;
+}
+
 /* ---- JSON readers --------------------------------------------------------------------- */
 
 const char *jstr(struct pctx *pc, json_t *o, const char *key)

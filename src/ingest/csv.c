@@ -387,10 +387,7 @@ static int row(struct pctx *pc, const struct csv_mapping *m, const int *col, cha
         col[CF_ID] == -2 ? arena_printf(&pc->arena, "row-%lld", (long long)rowno) : v[CF_ID];
     if (!r.post_id || !*r.post_id)
         return rec_reject(pc, where, "column '%s' (the post id) is empty", name[CF_ID]);
-    r.body = v[CF_BODY];
-    if (v[CF_TITLE] && *v[CF_TITLE])
-        r.body = r.body && *r.body ? arena_printf(&pc->arena, "%s\n\n%s", v[CF_TITLE], r.body)
-                                   : v[CF_TITLE];
+    r.body = with_title(pc, v[CF_TITLE], v[CF_BODY]);
     r.permalink = v[CF_PERMALINK] && *v[CF_PERMALINK] ? v[CF_PERMALINK] : NULL;
     r.link_url = v[CF_LINK] && *v[CF_LINK] ? v[CF_LINK] : NULL;
     r.lang = v[CF_LANG] && *v[CF_LANG] && strlen(v[CF_LANG]) <= 8 ? v[CF_LANG] : NULL;

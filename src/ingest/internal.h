@@ -28,6 +28,10 @@ int rec_reject(struct pctx *pc, const char *where, const char *fmt, ...) PRINTF_
 /* Emits a REC_SHARE at `where`: a retweet or boost, counted and skipped. */
 int rec_share(struct pctx *pc, const char *where);
 
+/* A title before a text with a blank line between, in the arena; an empty
+ * or NULL part is left out (text itself when there is no title). */
+const char *with_title(struct pctx *pc, const char *title, const char *text);
+
 /* Member `key` of o as text: strings (repaired), integers as decimal;
  * NULL if absent or another type. */
 const char *jstr(struct pctx *pc, json_t *o, const char *key);

@@ -180,12 +180,8 @@ static int post(struct pctx *pc, json_t *p, const char *where, const struct grap
     r.body = jstr(pc, p, "message");
     if (!r.body)
         r.body = jstr(pc, p, "name"); /* a photo's caption */
-    if (!r.body) {
-        const char *title = jstr(pc, p, "title"), *desc = jstr(pc, p, "description");
-        r.body = title && desc ? arena_printf(&pc->arena, "%s\n\n%s", title, desc)
-                 : title       ? title
-                               : desc;
-    }
+    if (!r.body)
+        r.body = with_title(pc, jstr(pc, p, "title"), jstr(pc, p, "description"));
     bool tagged = e && e->name && str_eq(e->name, "tagged") && e->owner;
     if (tagged)
         page = e->owner;

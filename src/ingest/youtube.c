@@ -92,10 +92,7 @@ static int video(struct pctx *pc, json_t *v, const char *where)
     r.account_id = jstr(pc, s, "channelId");
     r.account_name = jstr(pc, s, "channelTitle");
     r.published_at = jtime(s, "publishedAt");
-    const char *title = jstr(pc, s, "title"), *desc = jstr(pc, s, "description");
-    r.body = title && desc && *desc ? arena_printf(&pc->arena, "%s\n\n%s", title, desc)
-             : title                ? title
-                                    : desc;
+    r.body = with_title(pc, jstr(pc, s, "title"), jstr(pc, s, "description"));
     r.lang = jstr(pc, s, "defaultLanguage");
     if (!r.lang)
         r.lang = jstr(pc, s, "defaultAudioLanguage");
