@@ -70,6 +70,15 @@ static bool is_comment(json_t *x)
            json_object_get(x, "text");
 }
 
+/* The comments fetched with a media (m{comments}), hanging from u. */
+static int media_comments(struct pctx *pc, json_t *m, const char *where, struct under *u)
+{
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
+    return each_item(pc, json_object_get(json_object_get(m, "comments"), "data"), prefix, comment,
+                     u);
+}
+
 /* arg: the struct under a list of comments hangs from, or NULL. */
 static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
 {
@@ -104,11 +113,8 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
         msg.author_handle = msg.author_name = r.account_name;
         if (rec_emit(pc, &msg))
             return -1;
-        char prefix[128];
-        snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
         struct under u = {.media = r.post_id, .parent = r.post_id, .account = of->account};
-        return each_item(pc, json_object_get(json_object_get(m, "comments"), "data"), prefix,
-                         comment, &u);
+        return media_comments(pc, m, where, &u);
     }
     if (!r.account_id && of && of->account) {
         r.account_id = of->account;
@@ -132,10 +138,8 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
     }
     if (rec_emit(pc, &r))
         return -1;
-    char prefix[128];
-    snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
     struct under u = {.media = r.post_id, .account = r.account_id};
-    if (each_item(pc, json_object_get(json_object_get(m, "comments"), "data"), prefix, comment, &u))
+    if (media_comments(pc, m, where, &u))
         return -1;
     json_t *ins = json_object_get(json_object_get(m, "insights"), "data");
     if (json_is_array(ins))
