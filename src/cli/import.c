@@ -55,19 +55,18 @@ static void show_progress(void *ctx, int64_t done, int64_t total)
 static void print_counts(FILE *f, const char *label, const struct ingest_counts *c)
 {
     bool any = c->rejects || c->unknown_account || c->shares_skipped;
-    for (int e = 0; e < IE_COUNT; e++)
-        any |= c->inserted[e] || c->updated[e] || c->unchanged[e] || c->rejected[e];
-    if (!any)
-        fprintf(f, "%s: nothing to import (no posts, messages or metrics kanal keeps)\n", label);
     for (int e = 0; e < IE_COUNT; e++) {
         if (!c->inserted[e] && !c->updated[e] && !c->unchanged[e] && !c->rejected[e])
             continue;
+        any = true;
         fprintf(f, "%s: %s: %lld inserted, %lld updated, %lld unchanged, %lld rejected\n", label,
                 ingest_entity_names[e], (long long)c->inserted[e], (long long)c->updated[e],
                 (long long)c->unchanged[e], (long long)c->rejected[e]);
     }
     if (c->rejects)
         fprintf(f, "%s: unreadable rows: %lld rejected\n", label, (long long)c->rejects);
+    if (!any)
+        fprintf(f, "%s: nothing to import (no posts, messages or metrics kanal keeps)\n", label);
 }
 
 static int64_t rejected_total(const struct ingest_counts *c)
