@@ -102,6 +102,31 @@ static int answer(struct db *db, int64_t ws, int64_t parent, int64_t at, struct 
                : message_stats_change(db, ws, &before, &after, err);
 }
 
+/* Replies stored before the message they answer (reply_to its platform id)
+ * become its replies now; the earliest own one is its first response. */
+static int adopt_replies(struct db *db, int64_t ws, const struct message_in *m, int64_t mid,
+                         struct error *err)
+{
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT COUNT(*), MIN(CASE WHEN is_own <> 0 THEN created_at END) "
+                                  "FROM messages WHERE channel_id = ? AND reply_to = ?",
+                                  "it", m->channel_id, m->platform_id);
+    if (!st)
+        return -1;
+    int64_t waiting = db_has_row(st) ? db_col_int(st, 0) : 0;
+    bool own = waiting && !db_col_null(st, 1);
+    int64_t first = own ? db_col_int(st, 1) : 0;
+    db_finalize(st);
+    if (!waiting)
+        return 0;
+    if (db_run(db, err,
+               "UPDATE messages SET parent_id = ?, reply_to = NULL "
+               "WHERE channel_id = ? AND reply_to = ?",
+               "iit", mid, m->channel_id, m->platform_id) < 0)
+        return -1;
+    return own ? answer(db, ws, mid, first, err) : 0;
+}
+
 int message_upsert(struct db *db, int64_t workspace_id, const struct message_in *m, int64_t *id,
                    struct error *err)
 {
@@ -128,6 +153,7 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
                                  "no channel %lld in this workspace", (long long)m->channel_id);
     const int64_t *variant = m->variant_id ? &m->variant_id : NULL;
     const int64_t *parent = m->parent_id ? &m->parent_id : NULL;
+    const char *reply_to = !parent && m->reply_to && *m->reply_to ? m->reply_to : NULL;
     struct db_stmt *st = db_query(db, err,
                                   "SELECT id, body, author_name, author_handle, variant_id, "
                                   "parent_id, created_at, is_own, first_response_at FROM messages "
@@ -139,7 +165,8 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
     if (db_has_row(st)) {
         /* What the platform says about a message can change (an edit); what
          * the desk decided about it (status, team, sentiment) is kept. */
-        int64_t mid = db_col_int(st, 0);
+        int64_t mid = db_col_int(st, 0), old_parent = db_col_int(st, 5);
+        bool is_own = db_col_int(st, 7) != 0;
         bool same = str_eq(db_col_text(st, 1), body) &&
                     str_eq(db_col_text(st, 2), m->author_name ? m->author_name : "") &&
                     str_eq(db_col_text(st, 3), m->author_handle ? m->author_handle : "") &&
@@ -155,13 +182,17 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
         struct msg_fact after = before;
         after.variant_id = m->variant_id;
         after.created_at = m->created_at;
+        bool new_parent = parent && *parent != old_parent;
         return db_run(db, err,
                       "UPDATE messages SET body = ?, author_name = ?, author_handle = ?, "
-                      "variant_id = ?, parent_id = ?, created_at = ?, updated_at = ? WHERE id = ?",
-                      "tttIIiii", body, m->author_name ? m->author_name : "",
-                      m->author_handle ? m->author_handle : "", variant, parent, m->created_at, now,
-                      mid) < 0 ||
-                       message_stats_change(db, workspace_id, &before, &after, err)
+                      "variant_id = ?, parent_id = ?, reply_to = ?, created_at = ?, "
+                      "updated_at = ? WHERE id = ?",
+                      "tttIItiii", body, m->author_name ? m->author_name : "",
+                      m->author_handle ? m->author_handle : "", variant, parent, reply_to,
+                      m->created_at, now, mid) < 0 ||
+                       message_stats_change(db, workspace_id, &before, &after, err) ||
+                       (is_own && new_parent &&
+                        answer(db, workspace_id, *parent, m->created_at, err))
                    ? -1
                    : UPSERT_UPDATED;
     }
@@ -171,11 +202,11 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
     int rc =
         db_insert(db, err, &mid,
                   "INSERT INTO messages (workspace_id, channel_id, variant_id, parent_id, "
-                  "kind, platform_id, author_name, author_handle, is_own, body, lang, "
+                  "reply_to, kind, platform_id, author_name, author_handle, is_own, body, lang, "
                   "sentiment, sentiment_score, status, created_at, received_at, updated_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  "iiIIttttitttDtiii", workspace_id, m->channel_id, variant, parent, m->kind,
-                  m->platform_id, m->author_name ? m->author_name : "",
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  "iiIItttttitttDtiii", workspace_id, m->channel_id, variant, parent, reply_to,
+                  m->kind, m->platform_id, m->author_name ? m->author_name : "",
                   m->author_handle ? m->author_handle : "", (int64_t)m->is_own, body, m->lang,
                   m->sentiment, score, m->status ? m->status : "open", m->created_at, now, now);
     if (rc == 0 && id)
@@ -190,7 +221,8 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
         return -1;
     /* An answer from the organisation: the question's first response time
      * is what response-time reports read. */
-    return m->is_own && parent && answer(db, workspace_id, *parent, m->created_at, err)
+    return (m->is_own && parent && answer(db, workspace_id, *parent, m->created_at, err)) ||
+                   adopt_replies(db, workspace_id, m, mid, err)
                ? -1
                : UPSERT_INSERTED;
 }

@@ -177,7 +177,12 @@ struct message_in {
     const char *status; /* NULL: open */
     bool is_own;
     int64_t created_at;
+    /* The platform id of the message this one answers when kanal does not
+     * have it yet (parent_id 0): kept, and the two are joined when it comes. */
+    const char *reply_to;
 };
+/* Inserts or updates a message by (channel, platform id). A new message
+ * also becomes the parent of replies stored before it (their reply_to). */
 int message_upsert(struct db *db, int64_t workspace_id, const struct message_in *m, int64_t *id,
                    struct error *err);
 json_t *message_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err);

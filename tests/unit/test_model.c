@@ -357,6 +357,86 @@ static void test_message_upsert_keeps_the_desks_decisions(void **state)
     db_close(db);
 }
 
+static int64_t scalar(struct db *db, const char *sql, int64_t id)
+{
+    struct error err = {0};
+    int64_t v = -1;
+    assert_int_equal(db_scalar(db, &err, &v, sql, "i", id), 1);
+    return v;
+}
+
+/* An answer stored before the message it answers (an account's timeline
+ * imported before its mentions) waits for it; when it comes, the two are
+ * joined and the question has its first response, in the reports too. */
+static void test_message_reply_before_its_parent(void **state)
+{
+    struct db *db = fresh();
+    struct error err = {0};
+    int64_t ws = make_workspace(db, "r"), ch = make_channel(db, ws, "x", "verket");
+    struct message_in ans = {.channel_id = ch,
+                             .kind = "reply",
+                             .platform_id = "a1",
+                             .body = "@anna Den 25:e.",
+                             .is_own = true,
+                             .created_at = 1700000600,
+                             .reply_to = "q1"};
+    struct message_in later = ans;
+    later.platform_id = "a2";
+    later.created_at = 1700003600;
+    struct message_in other = {.channel_id = ch,
+                               .kind = "comment",
+                               .platform_id = "o1",
+                               .body = "Samma fråga",
+                               .created_at = 1700001000,
+                               .reply_to = "q1"};
+    int64_t aid = 0, lid = 0, oid = 0, qid = 0;
+    assert_int_equal(message_upsert(db, ws, &later, &lid, &err), UPSERT_INSERTED);
+    assert_int_equal(message_upsert(db, ws, &ans, &aid, &err), UPSERT_INSERTED);
+    assert_int_equal(message_upsert(db, ws, &other, &oid, &err), UPSERT_INSERTED);
+    assert_int_equal(message_upsert(db, ws, &ans, &aid, &err), UPSERT_UNCHANGED);
+    assert_int_equal(scalar(db, "SELECT COUNT(parent_id) FROM messages WHERE id = ?", aid), 0);
+    struct message_in q = {.channel_id = ch,
+                           .kind = "mention",
+                           .platform_id = "q1",
+                           .body = "@verket När betalas pensionen ut?",
+                           .created_at = 1700000000};
+    assert_int_equal(message_upsert(db, ws, &q, &qid, &err), UPSERT_INSERTED);
+    for (int i = 0; i < 3; i++) {
+        int64_t id = i == 0 ? aid : i == 1 ? lid : oid;
+        assert_int_equal(scalar(db, "SELECT parent_id FROM messages WHERE id = ?", id), qid);
+        assert_int_equal(scalar(db, "SELECT COUNT(reply_to) FROM messages WHERE id = ?", id), 0);
+    }
+    /* The earliest own answer is the first response, ten minutes after. */
+    assert_int_equal(scalar(db, "SELECT first_response_at FROM messages WHERE id = ?", qid),
+                     1700000600);
+    assert_int_equal(scalar(db, "SELECT SUM(answered) FROM message_days WHERE channel_id = ?", ch),
+                     1);
+    /* Importing them all again changes nothing. */
+    assert_int_equal(message_upsert(db, ws, &q, &qid, &err), UPSERT_UNCHANGED);
+    ans.parent_id = qid;
+    assert_int_equal(message_upsert(db, ws, &ans, &aid, &err), UPSERT_UNCHANGED);
+    /* An answer stored without its question's id (as kanal did before it
+     * kept reply_to) is joined when an import names its parent. */
+    struct message_in q2 = q;
+    q2.platform_id = "q2";
+    q2.created_at = 1700010000;
+    struct message_in a3 = ans;
+    a3.platform_id = "a3";
+    a3.parent_id = 0;
+    a3.reply_to = NULL;
+    a3.created_at = 1700010060;
+    int64_t q2id = 0, a3id = 0;
+    assert_int_equal(message_upsert(db, ws, &a3, &a3id, &err), UPSERT_INSERTED);
+    assert_int_equal(message_upsert(db, ws, &q2, &q2id, &err), UPSERT_INSERTED);
+    assert_int_equal(scalar(db, "SELECT COUNT(first_response_at) FROM messages WHERE id = ?", q2id),
+                     0);
+    a3.parent_id = q2id;
+    assert_int_equal(message_upsert(db, ws, &a3, &a3id, &err), UPSERT_UPDATED);
+    assert_int_equal(scalar(db, "SELECT first_response_at FROM messages WHERE id = ?", q2id),
+                     1700010060);
+    db_close(db);
+}
+
 static void test_post_paging_by_time(void **state)
 {
     struct db *db = fresh();
@@ -472,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_platform_post_upsert_is_idempotent),
         cmocka_unit_test(test_platform_post_with_its_first_snapshot),
         cmocka_unit_test(test_message_upsert_keeps_the_desks_decisions),
+        cmocka_unit_test(test_message_reply_before_its_parent),
         cmocka_unit_test(test_post_paging_by_time),
         cmocka_unit_test(test_users_sessions_tokens),
     };
