@@ -289,6 +289,7 @@ static int write_message(struct imp *im, int64_t ws, int64_t channel, const stru
     const char *parent = r->parent_msg_id ? r->parent_msg_id : r->reply_to;
     if (parent && message_find_platform(im->db, channel, parent, &m.parent_id, im->err) < 0)
         return fatal(im, r, im->err->msg);
+    m.reply_to = parent; /* kept until kanal has the parent, if it has not yet */
     if (read_text(im, ws, r->body))
         return fatal(im, r, im->err->msg);
     if (!m.lang)
@@ -318,11 +319,33 @@ static int tag_post(struct imp *im, int64_t post, int64_t vid, const struct inge
     return 0;
 }
 
+/* Whether the channel's own post r replies to another account (an answer
+ * to someone) rather than to itself (a thread). False when the payload does
+ * not say whom it replies to: then it stays a post, as it always was. */
+static bool answers_other(const struct imp *im, const struct ingest_record *r)
+{
+    if (!r->reply_to)
+        return false;
+    const char *self = r->account_id ? r->account_id : im->platform_id;
+    if (r->reply_to_account && *self)
+        return !str_eq(self, r->reply_to_account);
+    const char *h = im->handle[0] == '@' ? im->handle + 1 : im->handle;
+    const char *me = r->account_name ? r->account_name : h;
+    if (r->reply_to_handle && *me)
+        return strcasecmp(me, r->reply_to_handle) != 0;
+    return false;
+}
+
 static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct ingest_record *r)
 {
     if (r->foreign_is_message && !same_account(im, r))
         return write_message(im, ws, channel, r, r->post_id, r->reply_to ? "comment" : "mention",
                              r->reply_to);
+    if (answers_other(im, r)) {
+        struct ingest_record own = *r;
+        own.is_own = true;
+        return write_message(im, ws, channel, &own, r->post_id, "reply", NULL);
+    }
     if (r->text_only) {
         int rc = post_edit_platform(im->db, channel, r->post_id, r->body, im->err);
         int done = edit_done(im, r, IE_POSTS, rc);

@@ -66,6 +66,10 @@ struct ingest_record {
      * author): a post or message kanal has is only given the new text. */
     bool text_only;
     const char *reply_to; /* the post or message this one answers */
+    /* Whose post or message that is (X, Mastodon), by id or by handle: an
+     * account's reply to someone else is its answer to them, a message in
+     * the inbox, not a post; a reply to itself continues a thread, a post. */
+    const char *reply_to_account, *reply_to_handle;
     /* messages */
     const char *msg_id, *msg_kind, *parent_msg_id, *author_name, *author_handle;
     bool is_own;

@@ -81,6 +81,10 @@ static int tweet(struct pctx *pc, json_t *t, json_t *includes, const char *where
     r.author_handle = r.account_name ? r.account_name : r.account_id;
     r.author_name = jstr(pc, user, "name");
     r.reply_to = referenced(t, "replied_to");
+    r.reply_to_account = jstr(pc, t, "in_reply_to_user_id");
+    if (!r.reply_to_account) /* the replied-to tweet among the includes */
+        r.reply_to_account =
+            jstr(pc, find_by(json_object_get(includes, "tweets"), "id", r.reply_to), "author_id");
     if (!r.post_id)
         return rec_reject(pc, where, "a tweet needs its 'id'");
     /* A retweet is a share: its text and public_metrics are the original's.

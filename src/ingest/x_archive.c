@@ -97,6 +97,10 @@ int parse_x_archive(struct pctx *pc, const char *data, size_t len, struct error 
             continue;
         }
         r.published_at = v1_time(json_string_value(json_object_get(t, "created_at")));
+        r.created_at = r.published_at; /* as an answer to someone, a message */
+        r.reply_to = jstr(pc, t, "in_reply_to_status_id_str");
+        r.reply_to_account = jstr(pc, t, "in_reply_to_user_id_str");
+        r.reply_to_handle = jstr(pc, t, "in_reply_to_screen_name");
         r.lang = jstr(pc, t, "lang");
         if (r.lang && (str_eq(r.lang, "und") || strlen(r.lang) > 8))
             r.lang = NULL;

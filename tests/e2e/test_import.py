@@ -223,6 +223,21 @@ def test_x_archive_and_mastodon_into_a_channel(db_url, tmp_path):
                                      if n.get("type") == "favourite"]))
     p = imp(db_url, "--channel", "2", str(only_favs), cwd=tmp_path)
     assert p.returncode == 0 and "nothing to import" in p.stdout, p.stdout
+    # The account's reply to Olle is its answer, not a post: the report
+    # counts the mention answered, twenty minutes after it came.
+    answer = tmp_path / "answer.json"
+    answer.write_text(json.dumps([
+        {"id": "113", "created_at": "2024-02-02T09:20:00.000Z", "in_reply_to_id": "111",
+         "in_reply_to_account_id": "8", "content": "<p>@olle Via webben.</p>",
+         "account": {"id": "42", "acct": "verket"}}]))
+    p = imp(db_url, "--channel", "2", str(answer), cwd=tmp_path)
+    assert p.returncode == 0 and "messages: 1 inserted" in p.stdout, p.stdout
+    assert "posts:" not in p.stdout
+    p = run_kanal("report", "--db", db_url, "--workspace", "imported", "--since", "2024-02-01",
+                  "--until", "2024-02-03", "--format", "json", cwd=tmp_path)
+    row = [r for r in json.loads(p.stdout)["rows"] if r["key"] == 2][0]
+    assert (row["posts"], row["incoming"], row["answered"]) == (1, 2, 1), row
+    assert abs(row["median_response_seconds"] - 1200) < 10
 
 
 # ---- webhooks ----------------------------------------------------------------------------

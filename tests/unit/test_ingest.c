@@ -1439,6 +1439,120 @@ static void test_import_x_own_posts_and_mentions(void **state)
     db_close(db);
 }
 
+static void import_text(struct db *db, const struct ingest_target *tg, const char *name,
+                        const char *text, struct ingest_counts *c)
+{
+    struct error err = {0};
+    memset(c, 0, sizeof *c);
+    if (ingest_import(db, tg, INGEST_AUTO, text, strlen(text), name, NULL, NULL, c, NULL, NULL,
+                      &err))
+        fail_msg("%s: %s", name, err.msg);
+}
+
+/* An account's replies to others are its answers (messages that answer the
+ * inbox), its replies to itself continue a thread (posts). X API v2, with
+ * the mention answered imported after the answer, then the X archive and
+ * Mastodon, which say whom a status replies to their own way. */
+static const char x_own_replies[] =
+    "{\"data\": [\n"
+    " {\"id\": \"10\", \"author_id\": \"777\", \"text\": \"Ny rapport om pensionerna\",\n"
+    "  \"created_at\": \"2024-03-01T09:00:00.000Z\"},\n"
+    " {\"id\": \"11\", \"author_id\": \"777\", \"text\": \"2/2 L\\u00e4s mer p\\u00e5 webben\",\n"
+    "  \"created_at\": \"2024-03-01T09:01:00.000Z\", \"in_reply_to_user_id\": \"777\",\n"
+    "  \"referenced_tweets\": [{\"type\": \"replied_to\", \"id\": \"10\"}]},\n"
+    " {\"id\": \"12\", \"author_id\": \"777\", \"text\": \"@anna Den 25:e varje m\\u00e5nad.\",\n"
+    "  \"created_at\": \"2024-03-01T10:30:00.000Z\", \"in_reply_to_user_id\": \"99\",\n"
+    "  \"referenced_tweets\": [{\"type\": \"replied_to\", \"id\": \"50\"}]},\n"
+    " {\"id\": \"13\", \"author_id\": \"777\", \"text\": \"@bo Tack!\",\n"
+    "  \"created_at\": \"2024-03-01T11:00:00.000Z\",\n"
+    "  \"referenced_tweets\": [{\"type\": \"replied_to\", \"id\": \"51\"}]}],\n"
+    " \"includes\": {\"users\": [{\"id\": \"777\", \"username\": \"verket\", \"name\": "
+    "\"Verket\"}],\n"
+    "  \"tweets\": [{\"id\": \"51\", \"author_id\": \"98\", \"text\": \"@verket bra\"}]}}";
+static const char x_mention[] =
+    "{\"data\": [{\"id\": \"50\", \"author_id\": \"99\", \"text\": \"@verket N\\u00e4r betalas "
+    "pensionen ut?\",\n"
+    "  \"created_at\": \"2024-03-01T10:00:00.000Z\"}],\n"
+    " \"includes\": {\"users\": [{\"id\": \"99\", \"username\": \"anna\"}]}}";
+
+static void test_import_own_replies_answer(void **state)
+{
+    int64_t ws;
+    struct db *db = fresh(&ws);
+    struct error err = {0};
+    json_t *in = json_pack("{s:s, s:s, s:s, s:s}", "platform", "x", "handle", "verket", "name",
+                           "Verket", "platform_id", "777");
+    json_t *ch = entity_create(db, &entity_channel, ws, in, NULL, &err);
+    json_decref(in);
+    int64_t chid = json_integer_value(json_object_get(ch, "id"));
+    json_decref(ch);
+    struct ingest_target tg = {.workspace_id = ws, .channel_id = chid};
+    struct ingest_counts c;
+    import_text(db, &tg, "timeline.json", x_own_replies, &c);
+    assert_int_equal(c.inserted[IE_POSTS], 2);    /* 10 and its thread's 11 */
+    assert_int_equal(c.inserted[IE_MESSAGES], 2); /* 12 to @anna, 13 to @bo (by includes) */
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM messages WHERE is_own = 1 AND kind = 'reply' "
+                              "AND platform_id IN ('12', '13') AND parent_id IS NULL"),
+                     2);
+    /* The mention answered comes later: joined, answered after 30 minutes. */
+    import_text(db, &tg, "mentions.json", x_mention, &c);
+    assert_int_equal(c.inserted[IE_MESSAGES], 1);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM messages a JOIN messages q ON q.id = "
+                              "a.parent_id WHERE a.platform_id = '12' AND q.platform_id = '50' AND "
+                              "q.first_response_at - q.created_at = 1800"),
+                     1);
+    import_text(db, &tg, "timeline.json", x_own_replies, &c);
+    assert_int_equal(c.unchanged[IE_POSTS] + c.unchanged[IE_MESSAGES], 4);
+    assert_int_equal(c.inserted[IE_POSTS] + c.inserted[IE_MESSAGES] + c.updated[IE_MESSAGES], 0);
+
+    /* The archive: replies name the account replied to by id and handle. */
+    in = json_pack("{s:s, s:s, s:s}", "platform", "x", "handle", "@arkivet", "name", "Arkivet");
+    ch = entity_create(db, &entity_channel, ws, in, NULL, &err);
+    json_decref(in);
+    tg.channel_id = json_integer_value(json_object_get(ch, "id"));
+    json_decref(ch);
+    const char *js =
+        "window.YTD.tweets.part0 = [\n"
+        " {\"tweet\": {\"id_str\": \"20\", \"full_text\": \"@anna Vi ringer dig\",\n"
+        "  \"created_at\": \"Wed Oct 10 20:19:24 +0000 2018\", \"in_reply_to_status_id_str\": "
+        "\"60\",\n"
+        "  \"in_reply_to_user_id_str\": \"99\", \"in_reply_to_screen_name\": \"anna\"}},\n"
+        " {\"tweet\": {\"id_str\": \"21\", \"full_text\": \"Och mer\",\n"
+        "  \"created_at\": \"Wed Oct 10 20:20:24 +0000 2018\", \"in_reply_to_status_id_str\": "
+        "\"19\",\n"
+        "  \"in_reply_to_user_id_str\": \"55\", \"in_reply_to_screen_name\": \"Arkivet\"}}\n"
+        "]";
+    import_text(db, &tg, "tweets.js", js, &c);
+    assert_int_equal(c.inserted[IE_POSTS], 1);
+    assert_int_equal(c.inserted[IE_MESSAGES], 1);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM messages WHERE platform_id = '20' AND "
+                              "is_own = 1 AND reply_to = '60'"),
+                     1);
+
+    /* Mastodon: in_reply_to_account_id. */
+    const char *toots =
+        "[{\"id\": \"30\", \"created_at\": \"2024-03-02T10:00:00.000Z\", \"content\": "
+        "\"<p>Svar</p>\",\n"
+        "  \"in_reply_to_id\": \"70\", \"in_reply_to_account_id\": \"3\",\n"
+        "  \"account\": {\"id\": \"1\", \"acct\": \"verket\"}},\n"
+        " {\"id\": \"31\", \"created_at\": \"2024-03-02T10:01:00.000Z\", \"content\": "
+        "\"<p>Tr\\u00e5d</p>\",\n"
+        "  \"in_reply_to_id\": \"32\", \"in_reply_to_account_id\": \"1\",\n"
+        "  \"account\": {\"id\": \"1\", \"acct\": \"verket\"}}]";
+    in = json_pack("{s:s, s:s, s:s, s:s}", "platform", "mastodon", "handle", "verket", "name",
+                   "Verket", "platform_id", "1");
+    ch = entity_create(db, &entity_channel, ws, in, NULL, &err);
+    json_decref(in);
+    tg.channel_id = json_integer_value(json_object_get(ch, "id"));
+    json_decref(ch);
+    import_text(db, &tg, "statuses.json", toots, &c);
+    assert_int_equal(c.inserted[IE_POSTS], 1);
+    assert_int_equal(c.inserted[IE_MESSAGES], 1);
+    assert_int_equal(
+        rows(db, "SELECT COUNT(*) FROM messages WHERE platform_id = '30' AND is_own = 1"), 1);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1456,6 +1570,7 @@ int main(void)
         cmocka_unit_test(test_instagram),
         cmocka_unit_test(test_x_api),
         cmocka_unit_test(test_x_archive),
+        cmocka_unit_test(test_import_own_replies_answer),
         cmocka_unit_test(test_youtube),
         cmocka_unit_test(test_mastodon),
         cmocka_unit_test(test_csv_uci),
