@@ -249,17 +249,18 @@ json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *
 
 int message_filter_parse(struct message_filter *f, json_t *q, struct error *err)
 {
-    static const char *const known[] = {"channel",   "post_variant", "kind",   "status",
-                                        "sentiment", "team",         "tag",    "since",
-                                        "until",     "limit",        "cursor", NULL};
+    static const char *const known[] = {"channel", "post_variant", "kind", "status", "sentiment",
+                                        "team",    "tag",          "own",  "since",  "until",
+                                        "limit",   "cursor",       NULL};
+    static const char *const bools[] = {"true", "false", NULL};
     memset(f, 0, sizeof *f);
     if (query_known(q, known, err) || query_int(q, "channel", &f->channel_id, err) ||
         query_int(q, "post_variant", &f->variant_id, err) ||
         query_enum(q, "kind", kinds, &f->kind, err) ||
         query_enum(q, "status", statuses, &f->status, err) ||
         query_enum(q, "sentiment", sentiments, &f->sentiment, err) ||
-        query_int(q, "tag", &f->tag_id, err) || query_time(q, "since", &f->since, err) ||
-        query_time(q, "until", &f->until, err))
+        query_enum(q, "own", bools, &f->own, err) || query_int(q, "tag", &f->tag_id, err) ||
+        query_time(q, "since", &f->since, err) || query_time(q, "until", &f->until, err))
         return -1;
     json_t *team = json_object_get(q, "team");
     f->team = team ? json_string_value(team) : NULL;
@@ -291,6 +292,8 @@ json_t *message_list(struct db *db, int64_t workspace_id, const struct message_f
         qb_and(&q, "sentiment = ?", "t", f->sentiment);
     if (f->team)
         qb_and(&q, "assigned_team = ?", "t", f->team);
+    if (f->own)
+        qb_and(&q, "is_own = ?", "i", (int64_t)str_eq(f->own, "true"));
     if (f->tag_id)
         qb_and(&q,
                "EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = messages.id "

@@ -193,6 +193,7 @@ json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *
 struct message_filter {
     int64_t channel_id, variant_id, tag_id; /* 0: any */
     const char *kind, *status, *sentiment, *team;
+    const char *own; /* "true": the organisation's own replies, "false": to it */
     int64_t since, until;
 };
 int message_filter_parse(struct message_filter *f, json_t *query, struct error *err);

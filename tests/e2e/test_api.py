@@ -194,6 +194,11 @@ def test_message_moderation(admin, workspace, server):
     lst = admin.get(f"/api/v1/workspaces/{workspace}/messages?team=Kundservice&status=assigned")
     assert [x["id"] for x in lst.json()["items"]] == [mid]
     assert admin.get(f"/api/v1/workspaces/{workspace}/messages?status=open").json()["items"] == []
+    # The inbox is the messages to the organisation; its own replies apart.
+    ids = lambda q: [x["id"] for x in admin.get(
+        f"/api/v1/workspaces/{workspace}/messages?{q}").json()["items"]]
+    assert ids("own=false") == [mid] and ids("own=true") == []
+    assert admin.get(f"/api/v1/workspaces/{workspace}/messages?own=yes").status == 400
 
 
 def test_users_api(admin):
