@@ -111,3 +111,62 @@ test("text from the API is shown as text, never run as HTML", async () => {
   assert.ok(names.includes("<img src=x onerror=\"window.pwned=1\">"));
   await page.close();
 });
+
+test("the inbox filters messages and a moderator's corrections are kept", async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await signIn(page);
+  await page.waitForSelector("#inbox li");
+  // Open messages to the organisation, newest first, 20 a page.
+  assert.equal(await page.locator("#inbox li").count(), 20);
+  const api = (path, method = "GET", body) => page.evaluate(async ([path, method, body]) => {
+    const s = await (await fetch("/api/v1/session")).json();
+    const r = await fetch("/api/v1/workspaces/1" + path, {
+      method, body: body && JSON.stringify(body),
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": s.csrf_token },
+    });
+    return r.json();
+  }, [path, method, body]);
+  const open = await api("/messages?own=false&status=open&limit=20");
+  assert.deepEqual(await page.$$eval("#inbox li", (lis) => lis.map((li) => Number(li.dataset.id))),
+    open.items.map((m) => m.id));
+  assert.ok(open.items.every((m) => !m.is_own && m.status === "open"));
+  // Only the negative ones.
+  await page.selectOption("#f-sentiment", "neg");
+  await page.waitForFunction(() => [...document.querySelectorAll("#inbox li")].every(
+    (li) => li.className === "sent-neg") && document.querySelectorAll("#inbox li").length > 0);
+  const negIds = await page.$$eval("#inbox li", (lis) => lis.map((li) => Number(li.dataset.id)));
+  const neg = await api("/messages?own=false&status=open&sentiment=neg&limit=20");
+  assert.deepEqual(negIds, neg.items.map((m) => m.id));
+  // A moderator corrects the first one to neutral: stored, and counted as a
+  // correction the workspace's learner learned from.
+  const first = negIds[0];
+  const li = page.locator(`#inbox li[data-id="${first}"]`);
+  await li.locator("select").first().selectOption("neu");
+  await page.waitForFunction((id) =>
+    document.querySelector(`#inbox li[data-id="${id}"]`).className === "sent-neu", first);
+  const after = await api(`/messages/${first}`);
+  assert.equal(after.sentiment, "neu");
+  const learned = execFileSync("sqlite3", [db,
+    `SELECT previous || '>' || label FROM sentiment_corrections WHERE message_id = ${first}`],
+  { encoding: "utf8" }).trim();
+  assert.equal(learned, "neg>neu");
+  // Closing it takes it out of the open inbox on the next load.
+  await li.locator("select").nth(1).selectOption("closed");
+  await page.waitForFunction(async (id) => {
+    const m = await (await fetch(`/api/v1/workspaces/1/messages/${id}`)).json();
+    return m.status === "closed";
+  }, first);
+  await page.selectOption("#f-sentiment", "");
+  await page.waitForFunction((id) => document.querySelectorAll("#inbox li").length === 20 &&
+    !document.querySelector(`#inbox li[data-id="${id}"]`), first);
+  // A topic filter lists the workspace's tags.
+  const tags = await page.$$eval("#f-tag option", (os) => os.map((o) => o.textContent));
+  const wsTags = await api("/tags?limit=200");
+  assert.deepEqual(tags.slice(1), wsTags.items.map((t) => t.name));
+  mkdirSync("build/browser", { recursive: true });
+  await page.screenshot({ path: "build/browser/inbox.png", fullPage: false });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
