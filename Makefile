@@ -118,12 +118,14 @@ FUZZ_RUNS ?= 20000
 .PHONY: fuzz-lib
 fuzz-lib:
 	@$(MAKE) --no-print-directory BUILD=build/fuzz-lib CC=clang SAN=1 \
-	    SANFLAGS='-fsanitize=address,undefined,fuzzer-no-link' build/fuzz-lib/libkanal.a
+	    SANFLAGS='-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined' \
+	    build/fuzz-lib/libkanal.a
 # Relinked every time: the library may have changed under the target.
 build/fuzz/%: tests/fuzz/%.c fuzz-lib
 	@mkdir -p build/fuzz
 	clang -std=c17 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) \
-	    -fsanitize=address,undefined,fuzzer -o $@ tests/fuzz/$*.c build/fuzz-lib/libkanal.a $(PKG_LIBS)
+	    -fsanitize=address,undefined,fuzzer -fno-sanitize-recover=undefined \
+	    -o $@ tests/fuzz/$*.c build/fuzz-lib/libkanal.a $(PKG_LIBS)
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	@sh tests/run-fuzz.sh $(FUZZ_RUNS) $(FUZZ_BIN)

@@ -21,8 +21,10 @@ static int64_t v1_time(const char *s)
         sscanf(s, "%*3s %3s %d %d:%d:%d %c%4d %d", mon, &d, &h, &mi, &se, &sign, &off, &y) != 8)
         return 0;
     const char *m = strstr(months, mon);
-    if (!m || (m - months) % 3 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || y < 1970 ||
-        y > 9999 || (sign != '+' && sign != '-'))
+    /* %d takes a sign: "20:-1923267923:24" must not reach the sums. */
+    if (!m || (m - months) % 3 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        se < 0 || se > 60 || off < 0 || off > 1400 || off % 100 > 59 || y < 1970 || y > 9999 ||
+        (sign != '+' && sign != '-'))
         return 0;
     int64_t t = time_days_from_civil(y, (unsigned)((m - months) / 3 + 1), (unsigned)d) * 86400 +
                 h * 3600 + mi * 60 + se;

@@ -337,7 +337,8 @@ static int cmp_u64(const void *a, const void *b)
 #define VBITS 13
 static int write_variants(struct db *db, uint64_t *keys, size_t n, struct error *err)
 {
-    qsort(keys, n, sizeof *keys, cmp_u64);
+    if (n) /* keys is NULL for none, and qsort's pointer must not be */
+        qsort(keys, n, sizeof *keys, cmp_u64);
     struct buf text = {0};
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0;) {

@@ -602,20 +602,25 @@ static void test_x_archive(void **state)
         "  \"created_at\": \"Wed Oct 10 20:19:24 +0000 2018\", \"favorite_count\": \"3\",\n"
         "  \"retweet_count\": \"1\", \"lang\": \"sv\"}},\n"
         " {\"tweet\": {\"id_str\": \"2\", \"full_text\": \"x\", \"created_at\": \"yesterday\"}},\n"
+        " {\"tweet\": {\"id_str\": \"4\", \"full_text\": \"x\",\n"
+        "  \"created_at\": \"Wed Oct 10 20:-1923267923:24 -0999 2018\"}},\n"
         " {\"nottweet\": 1},\n"
         " {\"tweet\": {\"id_str\": \"3\", \"full_text\": \"RT @verket: Ny rapport\",\n"
         "  \"created_at\": \"Wed Oct 10 20:19:24 +0000 2018\", \"retweet_count\": \"40\"}}\n"
         "]";
     struct got *g = parse_text(INGEST_X_ARCHIVE, js, strlen(js), 0);
-    assert_int_equal(g->n, 4);
-    assert_int_equal(g->r[3].kind, REC_SHARE); /* the account's retweet */
+    assert_int_equal(g->n, 5);
+    assert_int_equal(g->r[4].kind, REC_SHARE); /* the account's retweet */
     const struct rec *p = find(g, REC_POST, "1050118621198921728");
     assert_int_equal(p->published_at, t("2018-10-10T20:19:24Z"));
     assert_int_equal(p->metrics[PM_REACTIONS], 3);
     assert_int_equal(p->metrics[PM_SHARES], 1);
     assert_int_equal(g->r[1].kind, REC_REJECT);
     assert_string_equal(g->r[1].where, "$[1].tweet");
+    /* A signed minute or offset is no time (and no overflow). */
     assert_int_equal(g->r[2].kind, REC_REJECT);
+    assert_string_equal(g->r[2].where, "$[2].tweet");
+    assert_int_equal(g->r[3].kind, REC_REJECT);
     free(g);
     /* direct-messages.js: conversations of messageCreate events. */
     const char *dms =
