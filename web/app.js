@@ -15,7 +15,7 @@ let canModerate = false;
 
 const SENTIMENTS = [["pos", "Positive"], ["neu", "Neutral"], ["neg", "Negative"]];
 const STATUSES = [["open", "Open"], ["assigned", "Assigned"], ["answered", "Answered"],
-  ["closed", "Closed"], ["hidden", "Hidden"]];
+  ["closed", "Closed"]];
 
 function cell(tr, text) {
   const td = document.createElement("td");
@@ -71,7 +71,13 @@ function choice(label, options, value, onChange) {
   const wrap = document.createElement("label");
   wrap.textContent = `${label} `;
   const select = document.createElement("select");
-  if (value == null) select.append(new Option("—", ""));
+  // A value the desk does not set (none yet; hidden or removed at the
+  // platform) is shown, not offered.
+  if (!options.some(([v]) => v === value)) {
+    const o = new Option(value ?? "—", value ?? "");
+    o.disabled = true;
+    select.append(o);
+  }
   for (const [v, text] of options) select.append(new Option(text, v));
   select.value = value ?? "";
   select.disabled = !canModerate;
