@@ -156,8 +156,8 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
     const char *reply_to = !parent && m->reply_to && *m->reply_to ? m->reply_to : NULL;
     struct db_stmt *st = db_query(db, err,
                                   "SELECT id, body, author_name, author_handle, variant_id, "
-                                  "parent_id, created_at, is_own, first_response_at FROM messages "
-                                  "WHERE channel_id = ? AND platform_id = ?",
+                                  "parent_id, created_at, is_own, first_response_at, reply_to "
+                                  "FROM messages WHERE channel_id = ? AND platform_id = ?",
                                   "it", m->channel_id, m->platform_id);
     if (!st)
         return -1;
@@ -171,7 +171,8 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
                     str_eq(db_col_text(st, 2), m->author_name ? m->author_name : "") &&
                     str_eq(db_col_text(st, 3), m->author_handle ? m->author_handle : "") &&
                     db_col_int(st, 4) == m->variant_id && db_col_int(st, 5) == m->parent_id &&
-                    db_col_int(st, 6) == m->created_at;
+                    db_col_int(st, 6) == m->created_at &&
+                    str_eq(db_col_null(st, 9) ? "" : db_col_text(st, 9), reply_to ? reply_to : "");
         struct msg_fact before =
             fact_of(st, 7, m->channel_id, db_col_int(st, 4), db_col_int(st, 6));
         db_finalize(st);

@@ -415,8 +415,10 @@ static void test_message_reply_before_its_parent(void **state)
     assert_int_equal(message_upsert(db, ws, &q, &qid, &err), UPSERT_UNCHANGED);
     ans.parent_id = qid;
     assert_int_equal(message_upsert(db, ws, &ans, &aid, &err), UPSERT_UNCHANGED);
-    /* An answer stored without its question's id (as kanal did before it
-     * kept reply_to) is joined when an import names its parent. */
+    /* Answers stored without their question's id (as kanal did before it
+     * kept reply_to): a re-import that names the question's id keeps it, so
+     * the question joins it when it comes; one that finds the question
+     * already there joins them at once. */
     struct message_in q2 = q;
     q2.platform_id = "q2";
     q2.created_at = 1700010000;
@@ -427,13 +429,29 @@ static void test_message_reply_before_its_parent(void **state)
     a3.created_at = 1700010060;
     int64_t q2id = 0, a3id = 0;
     assert_int_equal(message_upsert(db, ws, &a3, &a3id, &err), UPSERT_INSERTED);
-    assert_int_equal(message_upsert(db, ws, &q2, &q2id, &err), UPSERT_INSERTED);
-    assert_int_equal(scalar(db, "SELECT COUNT(first_response_at) FROM messages WHERE id = ?", q2id),
-                     0);
-    a3.parent_id = q2id;
+    a3.reply_to = "q2";
     assert_int_equal(message_upsert(db, ws, &a3, &a3id, &err), UPSERT_UPDATED);
+    assert_int_equal(message_upsert(db, ws, &a3, &a3id, &err), UPSERT_UNCHANGED);
+    assert_int_equal(message_upsert(db, ws, &q2, &q2id, &err), UPSERT_INSERTED);
+    assert_int_equal(scalar(db, "SELECT parent_id FROM messages WHERE id = ?", a3id), q2id);
     assert_int_equal(scalar(db, "SELECT first_response_at FROM messages WHERE id = ?", q2id),
                      1700010060);
+    struct message_in q3 = q;
+    q3.platform_id = "q3";
+    q3.created_at = 1700020000;
+    struct message_in a4 = a3;
+    a4.platform_id = "a4";
+    a4.reply_to = NULL;
+    a4.created_at = 1700020090;
+    int64_t q3id = 0, a4id = 0;
+    assert_int_equal(message_upsert(db, ws, &a4, &a4id, &err), UPSERT_INSERTED);
+    assert_int_equal(message_upsert(db, ws, &q3, &q3id, &err), UPSERT_INSERTED);
+    assert_int_equal(scalar(db, "SELECT COUNT(first_response_at) FROM messages WHERE id = ?", q3id),
+                     0);
+    a4.parent_id = q3id;
+    assert_int_equal(message_upsert(db, ws, &a4, &a4id, &err), UPSERT_UPDATED);
+    assert_int_equal(scalar(db, "SELECT first_response_at FROM messages WHERE id = ?", q3id),
+                     1700020090);
     db_close(db);
 }
 
