@@ -27,44 +27,42 @@ function fmtTime(iso) {
   return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-async function loadChannels() {
-  const tbody = $("channels").querySelector("tbody");
-  tbody.replaceChildren();
-  channelsById = new Map();
+// Every item of a workspace's list, page after page.
+async function* everyItem(what) {
   let cursor = null;
   do {
     const q = new URLSearchParams({ limit: "200" });
     if (cursor) q.set("cursor", cursor);
-    const page = await api("GET", `/workspaces/${workspaceId}/channels?${q}`);
-    for (const c of page.items) {
-      channelsById.set(c.id, c);
-      const tr = document.createElement("tr");
-      cell(tr, c.platform);
-      cell(tr, c.name);
-      cell(tr, c.handle);
-      cell(tr, c.owner_team);
-      cell(tr, c.purpose);
-      tbody.append(tr);
-    }
+    const page = await api("GET", `/workspaces/${workspaceId}/${what}?${q}`);
+    yield* page.items;
     cursor = page.next_cursor;
   } while (cursor);
+}
+
+async function loadChannels() {
+  const tbody = $("channels").querySelector("tbody");
+  tbody.replaceChildren();
+  channelsById = new Map();
+  for await (const c of everyItem("channels")) {
+    channelsById.set(c.id, c);
+    const tr = document.createElement("tr");
+    cell(tr, c.platform);
+    cell(tr, c.name);
+    cell(tr, c.handle);
+    cell(tr, c.owner_team);
+    cell(tr, c.purpose);
+    tbody.append(tr);
+  }
 }
 
 async function loadTags() {
   tagsById = new Map();
   const select = $("f-tag");
   select.replaceChildren(new Option("Any", ""));
-  let cursor = null;
-  do {
-    const q = new URLSearchParams({ limit: "200" });
-    if (cursor) q.set("cursor", cursor);
-    const page = await api("GET", `/workspaces/${workspaceId}/tags?${q}`);
-    for (const t of page.items) {
-      tagsById.set(t.id, t);
-      select.append(new Option(t.name, String(t.id)));
-    }
-    cursor = page.next_cursor;
-  } while (cursor);
+  for await (const t of everyItem("tags")) {
+    tagsById.set(t.id, t);
+    select.append(new Option(t.name, String(t.id)));
+  }
 }
 
 function choice(label, options, value, onChange) {
