@@ -1292,14 +1292,29 @@ static void test_import_webhook_changes(void **state)
     db_close(db);
 }
 
+/* Imports text (len bytes) named name with the format detected; counts
+ * into c, zeroed first. A failed import fails the test. */
+static void import_bytes(struct db *db, const struct ingest_target *tg, const char *name,
+                         const char *text, size_t len, struct ingest_counts *c)
+{
+    struct error err = {0};
+    memset(c, 0, sizeof *c);
+    if (ingest_import(db, tg, INGEST_AUTO, text, len, name, NULL, NULL, c, NULL, NULL, &err))
+        fail_msg("%s: %s", name, err.msg);
+}
+
+static void import_text(struct db *db, const struct ingest_target *tg, const char *name,
+                        const char *text, struct ingest_counts *c)
+{
+    import_bytes(db, tg, name, text, strlen(text), c);
+}
+
 static void import_file(struct db *db, const struct ingest_target *tg, const char *path,
                         struct ingest_counts *c)
 {
     size_t len;
     char *text = slurp(path, &len);
-    struct error err = {0};
-    if (ingest_import(db, tg, INGEST_AUTO, text, len, path, NULL, NULL, c, NULL, NULL, &err))
-        fail_msg("%s", err.msg);
+    import_bytes(db, tg, path, text, len, c);
     free(text);
 }
 
@@ -1352,10 +1367,8 @@ static void test_instagram_tagged_replies_stories(void **state)
     struct ingest_target tg = {.workspace_id = ws,
                                .channel_id = json_integer_value(json_object_get(ch, "id"))};
     json_decref(ch);
-    struct ingest_counts c = {0};
-    assert_int_equal(ingest_import(db, &tg, INGEST_AUTO, ig_tagged, strlen(ig_tagged), "tags.json",
-                                   NULL, NULL, &c, NULL, NULL, &err),
-                     0);
+    struct ingest_counts c;
+    import_text(db, &tg, "tags.json", ig_tagged, &c);
     assert_int_equal(c.inserted[IE_POSTS], 1);
     assert_int_equal(c.inserted[IE_MESSAGES], 1);
     assert_int_equal(rows(db, "SELECT COUNT(*) FROM post_variants WHERE platform_id = '901'"), 1);
@@ -1393,12 +1406,9 @@ static void test_instagram_business_discovery(void **state)
 
     int64_t ws;
     struct db *db = fresh(&ws);
-    struct error err = {0};
     struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
-    struct ingest_counts c = {0};
-    assert_int_equal(ingest_import(db, &tg, INGEST_AUTO, json, strlen(json), "peer.json", NULL,
-                                   NULL, &c, NULL, NULL, &err),
-                     0);
+    struct ingest_counts c;
+    import_text(db, &tg, "peer.json", json, &c);
     assert_int_equal(c.inserted[IE_POSTS], 1);
     assert_int_equal(c.inserted[IE_CHANNEL_METRICS], 1);
     assert_int_equal(rows(db, "SELECT COUNT(*) FROM channels WHERE platform_id = '1784107' AND "
@@ -1420,21 +1430,18 @@ static void test_import_x_own_posts_and_mentions(void **state)
                                .channel_id = json_integer_value(json_object_get(ch, "id"))};
     json_decref(ch);
     /* The mentions timeline names no authors; each tweet names @TwitterDev. */
-    struct ingest_counts c = {0};
+    struct ingest_counts c;
     import_file(db, &tg, DATA "x/api-v2_timeline_timeline_mentions.json", &c);
     assert_int_equal(c.inserted[IE_MESSAGES], 5);
     assert_int_equal(c.inserted[IE_POSTS], 0);
     /* The search answer names its authors: none is @TwitterDev. */
-    memset(&c, 0, sizeof c);
     import_file(db, &tg, DATA "x/api-v2_searches_search_tweets_query.json", &c);
     assert_int_equal(c.inserted[IE_MESSAGES], 4);
     /* Retweets in a search are counted, not put in the inbox. */
-    memset(&c, 0, sizeof c);
     import_file(db, &tg, DATA "x/api-v2_searches_search_tweets_for_nyc.json", &c);
     assert_int_equal(c.shares_skipped, 7);
     assert_int_equal(c.inserted[IE_MESSAGES] + c.inserted[IE_POSTS], 3);
     /* Of the two looked-up tweets, one is @TwitterDev's own. */
-    memset(&c, 0, sizeof c);
     import_file(db, &tg, DATA "x/api-v2_tweet_tweets_resp.json", &c);
     assert_int_equal(c.inserted[IE_POSTS], 1);
     assert_int_equal(c.inserted[IE_MESSAGES], 1);
@@ -1442,16 +1449,6 @@ static void test_import_x_own_posts_and_mentions(void **state)
                               "'1261326399320715264'"),
                      1);
     db_close(db);
-}
-
-static void import_text(struct db *db, const struct ingest_target *tg, const char *name,
-                        const char *text, struct ingest_counts *c)
-{
-    struct error err = {0};
-    memset(c, 0, sizeof *c);
-    if (ingest_import(db, tg, INGEST_AUTO, text, strlen(text), name, NULL, NULL, c, NULL, NULL,
-                      &err))
-        fail_msg("%s: %s", name, err.msg);
 }
 
 /* An account's replies to others are its answers (messages that answer the
