@@ -95,6 +95,15 @@ void *xcalloc(size_t n, size_t size)
     return p;
 }
 
+void *xzalloc_aligned(size_t align, size_t size)
+{
+    size = (size + align - 1) & ~(align - 1); /* aligned_alloc wants a multiple */
+    void *p = aligned_alloc(align, size ? size : align);
+    if (!p)
+        oom(size);
+    return memset(p, 0, size);
+}
+
 void *xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);

@@ -102,6 +102,8 @@ void arena_free(struct arena *a);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+/* Zeroed, aligned to align (a power of two); release with free(). */
+void *xzalloc_aligned(size_t align, size_t size);
 char *xstrdup(const char *s);
 
 /* ---- int64 hash map ----------------------------------------------------

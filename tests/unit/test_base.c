@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -96,6 +97,19 @@ static void test_buf_and_arena(void **state)
     arena_free(&a);
 }
 
+static void test_zalloc_aligned(void **state)
+{
+    /* A size that is no multiple of the alignment is rounded up for
+     * aligned_alloc; the block is zeroed all the same. */
+    for (size_t size = 1; size < 300; size += 37) {
+        unsigned char *p = xzalloc_aligned(64, size);
+        assert_int_equal((uintptr_t)p % 64, 0);
+        for (size_t i = 0; i < size; i++)
+            assert_int_equal(p[i], 0);
+        free(p);
+    }
+}
+
 static void test_str_to_i64(void **state)
 {
     int64_t v;
@@ -139,6 +153,7 @@ int main(void)
         cmocka_unit_test(test_iso_format),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_buf_and_arena),
+        cmocka_unit_test(test_zalloc_aligned),
         cmocka_unit_test(test_str_to_i64),
         cmocka_unit_test(test_imap),
     };
