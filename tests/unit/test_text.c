@@ -261,6 +261,32 @@ static void test_sentiment_emoji_and_inflection(void **state)
     assert_int_equal(r.label, SENT_NEG);
 }
 
+static void test_sentiment_names_and_exclamation(void **state)
+{
+    /* A capitalised English word inside a sentence names something: AFINN's
+     * "fire" and "victor" do not colour a product or a person ... */
+    expect("Amazon is working on new Fire tablets", LANG_EN, SENT_NEU);
+    expect("The club has signed the winger Victor Moses for a year", LANG_EN, SENT_NEU);
+    /* ... but the first word of a sentence is only capitalised, also after
+     * the mentions a reply starts with. */
+    expect("Fire at the warehouse on Main Street", LANG_EN, SENT_NEG);
+    expect("@user @user Thank you so much", LANG_EN, SENT_POS);
+    expect("@user Cant wait for Saturday", LANG_EN, SENT_POS);
+    /* "or not" offers an alternative; it denies nothing. */
+    assert_int_equal(score("We will see whether or not it is good", LANG_EN).label,
+                     score("We will see whether it is good", LANG_EN).label);
+    expect("Holy shit we won", LANG_EN, SENT_POS);
+    /* Exclamation marks alone: one is punctuation, two are excitement;
+     * with a sentiment word they strengthen it whatever its sign. */
+    expect("See you on Saturday", LANG_EN, SENT_NEU);
+    expect("See you on Saturday!", LANG_EN, SENT_NEU);
+    expect("See you on Saturday!!", LANG_EN, SENT_POS);
+    expect("Vi ses på lördag!!", LANG_SV, SENT_POS);
+    expect("This is awful!!", LANG_EN, SENT_NEG);
+    /* Not in Finnish, whose labelled texts say otherwise. */
+    expect("Kokous alkaa yhdeksältä!!", LANG_FI, SENT_NEU);
+}
+
 static void test_learner_moves_and_roundtrips(void **state)
 {
     struct learner *m = learner_new();
@@ -371,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_sentiment_contrast),
         cmocka_unit_test(test_sentiment_intensity),
         cmocka_unit_test(test_sentiment_emoji_and_inflection),
+        cmocka_unit_test(test_sentiment_names_and_exclamation),
         cmocka_unit_test(test_learner_moves_and_roundtrips),
         cmocka_unit_test(test_learner_untrained_agrees_with_rules),
         cmocka_unit_test(test_threads_agree),
