@@ -123,7 +123,7 @@ static void bootstrap(const double *a, size_t na, const double *b, size_t nb, do
         if (mb > 0)
             lifts[n++] = ma / mb - 1;
     }
-    qsort(lifts, n, sizeof *lifts, cmp_double);
+    sort_array(lifts, n, sizeof *lifts, cmp_double);
     *lo = n ? lifts[(size_t)(0.025 * (double)(n - 1))] : NAN;
     *hi = n ? lifts[(size_t)(0.975 * (double)(n - 1))] : NAN;
     free(lifts);

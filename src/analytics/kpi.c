@@ -855,7 +855,7 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
         goto done;
     rows = json_array();
     if (q->by != BY_NONE) {
-        qsort(r.groups, r.ngroups, sizeof *r.groups, cmp_group);
+        sort_array(r.groups, r.ngroups, sizeof *r.groups, cmp_group);
         for (size_t i = 0; i < r.ngroups; i++) {
             json_t *row = kpis(&r, &r.groups[i]);
             json_object_set_new(row, "key", json_integer(r.groups[i].key));
@@ -961,7 +961,7 @@ json_t *analytics_toplist(struct db *db, int64_t workspace_id, const struct anal
         json_object_set(row, "value", json_object_get(row, metric));
         sorted[kept++] = row;
     }
-    qsort(sorted, kept, sizeof *sorted, cmp_rank);
+    sort_array(sorted, kept, sizeof *sorted, cmp_rank);
     json_t *ranked = json_array();
     for (i = 0; i < kept; i++) {
         json_object_set_new(sorted[i], "rank", json_integer((json_int_t)i + 1));

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdbool.h>
 
 /* "1a2b3c4" or "1a2b3c4-dirty": the git commit kanal was built from. */
@@ -105,6 +106,15 @@ void *xrealloc(void *p, size_t n);
 /* Zeroed, aligned to align (a power of two); release with free(). */
 void *xzalloc_aligned(size_t align, size_t size);
 char *xstrdup(const char *s);
+
+/* qsort that accepts an empty array given as NULL: C leaves qsort(NULL, 0)
+ * undefined, and a list with nothing in it is often still NULL. */
+static inline void sort_array(void *base, size_t n, size_t size,
+                              int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, cmp);
+}
 
 /* ---- int64 hash map ----------------------------------------------------
  * Maps int64 keys to int64 values (e.g. an id to an index), open addressing.

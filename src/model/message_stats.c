@@ -82,7 +82,7 @@ static size_t hist_sorted(const struct imap *h, int64_t **out)
             p[2 * n + 1] = h->vals[i];
             n++;
         }
-    qsort(p, n, 2 * sizeof *p, cmp_bin);
+    sort_array(p, n, 2 * sizeof *p, cmp_bin);
     *out = p;
     return n;
 }
@@ -337,8 +337,7 @@ static int cmp_u64(const void *a, const void *b)
 #define VBITS 13
 static int write_variants(struct db *db, uint64_t *keys, size_t n, struct error *err)
 {
-    if (n) /* keys is NULL for none, and qsort's pointer must not be */
-        qsort(keys, n, sizeof *keys, cmp_u64);
+    sort_array(keys, n, sizeof *keys, cmp_u64); /* keys is NULL for none */
     struct buf text = {0};
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0;) {

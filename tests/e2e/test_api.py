@@ -213,3 +213,18 @@ def test_users_api(admin):
                                         "password": 12345678901}).status == 400
     emails = [u["email"] for u in admin.get("/api/v1/users").json()["items"]]
     assert "press@example.org" in emails and "x@example.org" not in emails
+
+
+def test_analytics_of_a_new_workspace(admin, workspace):
+    """A team's first look at the dashboard: no channels, nothing stored.
+    Every report answers with empty rows (the ASan+UBSan run of this test
+    caught qsort handed NULL for the empty group list)."""
+    base = f"/api/v1/workspaces/{workspace}/analytics"
+    for by in ["week", "day", "month", "channel", "platform", "campaign", "format", "tag"]:
+        r = admin.get(f"{base}?since=2026-09-01&until=2026-11-01&by={by}&compare=previous")
+        assert r.status == 200, (by, r)
+        assert r.json()["rows"] == [] and r.json()["total"]["posts"] == 0, (by, r.json())
+        assert "previous" in r.json(), by
+    assert admin.get(f"{base}/insights?since=2026-07-01&until=2026-11-01").status == 200
+    top = admin.get(f"{base}/toplist?since=2026-10-01&until=2026-11-01&metric=er_followers")
+    assert top.status == 200 and top.json()["rows"] == []
