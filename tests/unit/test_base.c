@@ -148,14 +148,10 @@ static void test_imap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_civil_matches_timegm),
-        cmocka_unit_test(test_iso_parse),
-        cmocka_unit_test(test_iso_format),
-        cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_buf_and_arena),
-        cmocka_unit_test(test_zalloc_aligned),
-        cmocka_unit_test(test_str_to_i64),
-        cmocka_unit_test(test_imap),
+        cmocka_unit_test(test_civil_matches_timegm), cmocka_unit_test(test_iso_parse),
+        cmocka_unit_test(test_iso_format),           cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_buf_and_arena),        cmocka_unit_test(test_zalloc_aligned),
+        cmocka_unit_test(test_str_to_i64),           cmocka_unit_test(test_imap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
