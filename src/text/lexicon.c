@@ -293,7 +293,7 @@ int lexicon_init(struct error *err)
 
 /* Eight ways a set, a set one 64-byte cache line: words whose hashes share
  * a set do not push each other out until nine of them do. With two ways,
- * about one key in forty sat in an overfull set and missed on every use
+ * about one key in thirteen sat in an overfull set and missed on every use
  * (and went to Voikko again), even with the table three-quarters empty. */
 #define CACHE_WAYS     8
 #define CACHE_SET_BITS 13
