@@ -80,21 +80,36 @@ static bool is_title(const struct text_tokens *t, size_t i)
     return i < t->n && t->tok[i].kind == TOK_WORD && (t->tok[i].flags & TOKF_TITLE);
 }
 
-/* Token i is capitalised and does not start a sentence. Mentions, links
- * and emoji before it do not count as a start: "@user Thank you" and
- * "@user Cant wait" begin where the words do. */
+/* Whether a line break stands between tokens a and b (a < b). */
+static bool line_break_between(const struct text_tokens *t, size_t a, size_t b)
+{
+    size_t from = t->tok[a].off + t->tok[a].len, to = t->tok[b].off;
+    return to > from && memchr(t->src + from, '\n', to - from);
+}
+
+/* Token i is capitalised and does not start a sentence. A sentence starts
+ * the text, and follows `.`, `!`, `?`, a line break, or an emoji or
+ * emoticon (which people end sentences with: "Thanks 🙏 Awesome night").
+ * The mentions and links a reply opens with do not count: "@user Thank
+ * you" and "@user Cant wait" begin where the words do. */
 static bool in_name(const struct text_tokens *t, size_t i)
 {
     if (!is_title(t, i))
         return false;
     size_t j = i;
-    while (j > 0 && (t->tok[j - 1].kind == TOK_MENTION || t->tok[j - 1].kind == TOK_URL ||
-                     t->tok[j - 1].kind == TOK_EMOJI || t->tok[j - 1].kind == TOK_EMOTICON))
-        j--;
-    if (j == 0)
-        return false;
-    const struct token *prev = &t->tok[j - 1];
-    return !(prev->kind == TOK_PUNCT && strchr(".!?", t->norm[prev->norm]));
+    while (j > 0) {
+        const struct token *prev = &t->tok[j - 1];
+        if (line_break_between(t, j - 1, j))
+            return false;
+        if (prev->kind == TOK_MENTION || prev->kind == TOK_URL) {
+            j--;
+            continue;
+        }
+        if (prev->kind == TOK_EMOJI || prev->kind == TOK_EMOTICON)
+            return false;
+        return !(prev->kind == TOK_PUNCT && strchr(".!?", t->norm[prev->norm]));
+    }
+    return false;
 }
 
 static void score_as(const struct text_tokens *t, const struct lex_entry *const *ent,

@@ -272,6 +272,11 @@ static void test_sentiment_names_and_exclamation(void **state)
     expect("Fire at the warehouse on Main Street", LANG_EN, SENT_NEG);
     expect("@user @user Thank you so much", LANG_EN, SENT_POS);
     expect("@user Cant wait for Saturday", LANG_EN, SENT_POS);
+    /* A line break or an emoji ends a sentence as a full stop does. */
+    expect("We played them tonight\nAwful game", LANG_EN, SENT_NEG);
+    expect("We played them tonight \xf0\x9f\x8f\x80 Awful game", LANG_EN, SENT_NEG);
+    assert_true(score("We played them tonight :) Awesome game", LANG_EN).score >
+                score("We played them tonight :)", LANG_EN).score);
     /* "or not" offers an alternative; it denies nothing. */
     assert_int_equal(score("We will see whether or not it is good", LANG_EN).label,
                      score("We will see whether it is good", LANG_EN).label);
