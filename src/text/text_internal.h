@@ -95,9 +95,10 @@ enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop
 /* This thread's struct text_tokens (freed when the thread ends). */
 struct text_tokens *text_thread_tokens(void);
 
-/* Scores in [-neg, pos] are neutral (sentiment.c). */
+/* Per language: the bars a score must pass to be positive (above pos) or
+ * negative (below -neg), and what each bare '!' adds (sentiment.c). */
 struct sentiment_band {
-    double pos, neg;
+    double pos, neg, excl;
 };
 struct sentiment_band sentiment_band(enum text_lang lang);
 
