@@ -974,6 +974,22 @@ static struct db *fresh(int64_t *ws)
     return db;
 }
 
+/* A channel in ws (with the account's platform id when one is given); its id. */
+static int64_t add_channel(struct db *db, int64_t ws, const char *platform, const char *handle,
+                           const char *name, const char *platform_id)
+{
+    struct error err = {0};
+    json_t *in = json_pack("{s:s, s:s, s:s}", "platform", platform, "handle", handle, "name", name);
+    if (platform_id)
+        json_object_set_new(in, "platform_id", json_string(platform_id));
+    json_t *ch = entity_create(db, &entity_channel, ws, in, NULL, &err);
+    json_decref(in);
+    assert_non_null(ch);
+    int64_t id = json_integer_value(json_object_get(ch, "id"));
+    json_decref(ch);
+    return id;
+}
+
 static int64_t rows(struct db *db, const char *sql)
 {
     int64_t n = -1;
@@ -1234,10 +1250,7 @@ static void test_import_webhook_changes(void **state)
     int64_t ws;
     struct db *db = fresh(&ws);
     struct error err = {0};
-    json_t *in = json_pack("{s:s, s:s, s:s, s:s}", "platform", "facebook", "handle", "page", "name",
-                           "Page", "platform_id", "1234567890321");
-    json_decref(entity_create(db, &entity_channel, ws, in, NULL, &err));
-    json_decref(in);
+    add_channel(db, ws, "facebook", "page", "Page", "1234567890321");
     struct ingest_target hook = {0}; /* webhooks: any workspace, never create channels */
     const char *files[] = {"feed-comment-edited-25.json", "feed-comment-hide.json"};
     for (size_t i = 0; i < ARRAY_LEN(files); i++) {
@@ -1358,15 +1371,9 @@ static void test_instagram_tagged_replies_stories(void **state)
 
     int64_t ws;
     struct db *db = fresh(&ws);
-    struct error err = {0};
-    json_t *in = json_pack("{s:s, s:s, s:s}", "platform", "instagram", "handle", "@Verket", "name",
-                           "Verket");
-    json_t *ch = entity_create(db, &entity_channel, ws, in, NULL, &err);
-    json_decref(in);
-    assert_non_null(ch);
     struct ingest_target tg = {.workspace_id = ws,
-                               .channel_id = json_integer_value(json_object_get(ch, "id"))};
-    json_decref(ch);
+                               .channel_id =
+                                   add_channel(db, ws, "instagram", "@Verket", "Verket", NULL)};
     struct ingest_counts c;
     import_text(db, &tg, "tags.json", ig_tagged, &c);
     assert_int_equal(c.inserted[IE_POSTS], 1);
@@ -1421,14 +1428,9 @@ static void test_import_x_own_posts_and_mentions(void **state)
 {
     int64_t ws;
     struct db *db = fresh(&ws);
-    struct error err = {0};
-    json_t *in = json_pack("{s:s, s:s, s:s}", "platform", "x", "handle", "TwitterDev", "name",
-                           "Twitter Dev");
-    json_t *ch = entity_create(db, &entity_channel, ws, in, NULL, &err);
-    json_decref(in);
     struct ingest_target tg = {.workspace_id = ws,
-                               .channel_id = json_integer_value(json_object_get(ch, "id"))};
-    json_decref(ch);
+                               .channel_id =
+                                   add_channel(db, ws, "x", "TwitterDev", "Twitter Dev", NULL)};
     /* The mentions timeline names no authors; each tweet names @TwitterDev. */
     struct ingest_counts c;
     import_file(db, &tg, DATA "x/api-v2_timeline_timeline_mentions.json", &c);
@@ -1481,13 +1483,7 @@ static void test_import_own_replies_answer(void **state)
 {
     int64_t ws;
     struct db *db = fresh(&ws);
-    struct error err = {0};
-    json_t *in = json_pack("{s:s, s:s, s:s, s:s}", "platform", "x", "handle", "verket", "name",
-                           "Verket", "platform_id", "777");
-    json_t *ch = entity_create(db, &entity_channel, ws, in, NULL, &err);
-    json_decref(in);
-    int64_t chid = json_integer_value(json_object_get(ch, "id"));
-    json_decref(ch);
+    int64_t chid = add_channel(db, ws, "x", "verket", "Verket", "777");
     struct ingest_target tg = {.workspace_id = ws, .channel_id = chid};
     struct ingest_counts c;
     import_text(db, &tg, "timeline.json", x_own_replies, &c);
@@ -1508,11 +1504,7 @@ static void test_import_own_replies_answer(void **state)
     assert_int_equal(c.inserted[IE_POSTS] + c.inserted[IE_MESSAGES] + c.updated[IE_MESSAGES], 0);
 
     /* The archive: replies name the account replied to by id and handle. */
-    in = json_pack("{s:s, s:s, s:s}", "platform", "x", "handle", "@arkivet", "name", "Arkivet");
-    ch = entity_create(db, &entity_channel, ws, in, NULL, &err);
-    json_decref(in);
-    tg.channel_id = json_integer_value(json_object_get(ch, "id"));
-    json_decref(ch);
+    tg.channel_id = add_channel(db, ws, "x", "@arkivet", "Arkivet", NULL);
     const char *js =
         "window.YTD.tweets.part0 = [\n"
         " {\"tweet\": {\"id_str\": \"20\", \"full_text\": \"@anna Vi ringer dig\",\n"
@@ -1541,12 +1533,7 @@ static void test_import_own_replies_answer(void **state)
         "\"<p>Tr\\u00e5d</p>\",\n"
         "  \"in_reply_to_id\": \"32\", \"in_reply_to_account_id\": \"1\",\n"
         "  \"account\": {\"id\": \"1\", \"acct\": \"verket\"}}]";
-    in = json_pack("{s:s, s:s, s:s, s:s}", "platform", "mastodon", "handle", "verket", "name",
-                   "Verket", "platform_id", "1");
-    ch = entity_create(db, &entity_channel, ws, in, NULL, &err);
-    json_decref(in);
-    tg.channel_id = json_integer_value(json_object_get(ch, "id"));
-    json_decref(ch);
+    tg.channel_id = add_channel(db, ws, "mastodon", "verket", "Verket", "1");
     import_text(db, &tg, "statuses.json", toots, &c);
     assert_int_equal(c.inserted[IE_POSTS], 1);
     assert_int_equal(c.inserted[IE_MESSAGES], 1);
