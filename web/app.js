@@ -17,6 +17,10 @@ const SENTIMENTS = [["pos", "Positive"], ["neu", "Neutral"], ["neg", "Negative"]
 const STATUSES = [["open", "Open"], ["assigned", "Assigned"], ["answered", "Answered"],
   ["closed", "Closed"]];
 
+function showError(e) {
+  $("status").textContent = e.message;
+}
+
 function cell(tr, text) {
   const td = document.createElement("td");
   td.textContent = text ?? "";
@@ -108,7 +112,7 @@ function messageItem(m) {
       $("status").textContent = "";
     } catch (e) {
       select.value = old() ?? "";
-      $("status").textContent = e.message;
+      showError(e);
     }
   };
   controls.append(
@@ -170,10 +174,6 @@ async function loadPosts(append) {
   $("more").hidden = !nextCursor;
 }
 
-function showError(e) {
-  $("status").textContent = e.message;
-}
-
 async function selectWorkspace(id) {
   workspaceId = id;
   $("status").textContent = "";
@@ -183,7 +183,7 @@ async function selectWorkspace(id) {
     await loadInbox(false);
     await loadPosts(false);
   } catch (e) {
-    $("status").textContent = e.message;
+    showError(e);
   }
 }
 
@@ -196,7 +196,7 @@ async function start() {
       location.assign("/login");
       return;
     }
-    $("status").textContent = e.message;
+    showError(e);
     return;
   }
   $("who").textContent = `${me.user.email} (${me.user.role})`;
