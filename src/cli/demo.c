@@ -1,7 +1,7 @@
 /* demo: `kanal demo` fills a database with the demo organisation. */
 #include "cli/cli.h"
 #include "cli/options.h"
-#include "model/demo.h"
+#include "demo/demo.h"
 
 #include <stdio.h>
 

@@ -4,7 +4,6 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "ingest/ingest.h"
-#include "model/platform.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,6 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "links/links.h"
-#include "model/link.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,6 @@
  * them, print their QR codes and count their clicks. */
 #include "http/internal.h"
 #include "links/links.h"
-#include "model/link.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,6 @@
  * failure, a file that names no account) rolls the whole file back. */
 #include "ingest/enrich.h"
 #include "ingest/internal.h"
-#include "model/platform.h"
 
 #include <ctype.h>
 #include <errno.h>

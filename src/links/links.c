@@ -2,7 +2,6 @@
  * builder, a fresh code) and looking codes up for the redirect through a
  * small cache, so that the hot path rarely touches the store. */
 #include "links/links.h"
-#include "model/link.h"
 
 #include <pthread.h>
 #include <stdio.h>

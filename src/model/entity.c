@@ -39,17 +39,6 @@ static int check_timezone(const char *s, struct error *err)
     return ok ? 0 : error_set(err, ERR_INVALID, "'%s' is not an IANA time zone", s);
 }
 
-int model_check_url(const char *s, struct error *err)
-{
-    if (!(str_starts_with(s, "https://") || str_starts_with(s, "http://")) || strlen(s) < 10)
-        return error_set(err, ERR_INVALID, "'%.80s' is not an http(s) URL", s);
-    for (const char *p = s; *p; p++)
-        if ((unsigned char)*p <= ' ')
-            return error_set(err, ERR_INVALID,
-                             "a URL may not contain spaces or control characters");
-    return 0;
-}
-
 static int (*rule_check)(const char *rule, struct error *err);
 
 void model_set_rule_check(int (*check)(const char *rule, struct error *err))
@@ -69,10 +58,6 @@ static const char *const platforms[] = {"facebook", "instagram", "x",        "li
                                         "bluesky",  "other",     NULL};
 static const char *const purposes[] = {"", "reach", "dialogue", "conversion", "paid", NULL};
 static const char *const tag_kinds[] = {"theme", "topic", "audience", "other", NULL};
-const char *const post_formats[] = {"photo", "video", "link",     "status", "reel",
-                                    "story", "live",  "carousel", NULL};
-const char *const post_statuses[] = {"draft",     "in_review", "approved", "scheduled",
-                                     "published", "failed",    "archived", NULL};
 
 static const struct field workspace_fields[] = {
     {"name", FT_TEXT, F_REQ | F_NOEMPTY, 200, NULL, NULL, NULL},
@@ -127,449 +112,6 @@ const char *entity_name(const struct entity *e)
 {
     return e->name;
 }
-
-/* ---- validation ----------------------------------------------------------------- */
-
-const struct field *field_find(const struct entity *e, const char *name)
-{
-    for (size_t i = 0; i < e->nfields; i++)
-        if (str_eq(e->fields[i].name, name))
-            return &e->fields[i];
-    return NULL;
-}
-
-static const char *json_type_name(json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-        return "an integer";
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    case JSON_NULL:
-        return "null";
-    }
-    return "something else";
-}
-
-static bool blank(const char *s)
-{
-    for (; *s; s++)
-        if (!isspace((unsigned char)*s))
-            return false;
-    return true;
-}
-
-int field_validate(const struct entity *e, const struct field *f, json_t *v, struct db *db,
-                   int64_t workspace_id, struct error *err)
-{
-    const char *n = f->name;
-    if (json_is_null(v)) {
-        if (f->flags & F_NULL)
-            return 0;
-        return error_field(err, ERR_INVALID, n, "field '%s' may not be null", n);
-    }
-    switch (f->type) {
-    case FT_TEXT: {
-        if (!json_is_string(v))
-            return error_field(err, ERR_INVALID, n, "field '%s': expected a string, got %s", n,
-                               json_type_name(v));
-        const char *s = json_string_value(v);
-        size_t len = json_string_length(v);
-        if (strlen(s) != len)
-            return error_field(err, ERR_INVALID, n, "field '%s' contains a NUL character", n);
-        if (len > f->max_len)
-            return error_field(err, ERR_INVALID, n,
-                               "field '%s' is %zu bytes long; the limit is %zu", n, len,
-                               f->max_len);
-        if ((f->flags & F_NOEMPTY) && blank(s))
-            return error_field(err, ERR_INVALID, n, "field '%s' may not be empty", n);
-        if (f->check && *s && f->check(s, err)) {
-            char why[sizeof err->msg];
-            snprintf(why, sizeof why, "%s", err->msg);
-            return error_field(err, ERR_INVALID, n, "field '%s': %s", n, why);
-        }
-        return 0;
-    }
-    case FT_INT:
-        if (!json_is_integer(v))
-            return error_field(err, ERR_INVALID, n, "field '%s': expected an integer, got %s", n,
-                               json_type_name(v));
-        return 0;
-    case FT_REAL:
-        if (!json_is_number(v) || !isfinite(json_number_value(v)))
-            return error_field(err, ERR_INVALID, n, "field '%s': expected a number, got %s", n,
-                               json_type_name(v));
-        return 0;
-    case FT_BOOL:
-        if (!json_is_boolean(v))
-            return error_field(err, ERR_INVALID, n, "field '%s': expected true or false, got %s", n,
-                               json_type_name(v));
-        return 0;
-    case FT_TIME: {
-        int64_t t;
-        if (!json_is_string(v) || time_parse_iso(json_string_value(v), &t))
-            return error_field(err, ERR_INVALID, n,
-                               "field '%s': expected an ISO 8601 time such as "
-                               "\"2026-03-01T09:00:00Z\"",
-                               n);
-        return 0;
-    }
-    case FT_ENUM: {
-        if (json_is_string(v))
-            for (const char *const *p = f->values; *p; p++)
-                if (str_eq(*p, json_string_value(v)))
-                    return 0;
-        struct buf allowed = {0};
-        for (const char *const *p = f->values; *p; p++)
-            buf_printf(&allowed, "%s'%s'", p == f->values ? "" : ", ", *p);
-        error_field(err, ERR_INVALID, n, "field '%s' must be one of %s", n, allowed.data);
-        buf_free(&allowed);
-        return -1;
-    }
-    case FT_REF: {
-        if (!json_is_integer(v))
-            return error_field(err, ERR_INVALID, n, "field '%s': expected an id, got %s", n,
-                               json_type_name(v));
-        char sql[160];
-        snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE id = ? AND workspace_id = ?", f->ref);
-        int found =
-            db_scalar(db, err, NULL, sql, "ii", (int64_t)json_integer_value(v), workspace_id);
-        if (found < 0)
-            return -1;
-        if (!found)
-            return error_field(err, ERR_INVALID, n, "field '%s': no %.*s %lld in this workspace", n,
-                               (int)strlen(f->ref) - 1, f->ref, (long long)json_integer_value(v));
-        return 0;
-    }
-    }
-    (void)e;
-    return 0;
-}
-
-int entity_validate(const struct entity *e, json_t *in, bool creating, struct db *db,
-                    int64_t workspace_id, struct error *err)
-{
-    if (!json_is_object(in))
-        return error_set(err, ERR_INVALID, "expected a JSON object, got %s", json_type_name(in));
-    const char *key;
-    json_t *v;
-    json_object_foreach (in, key, v) {
-        const struct field *f = field_find(e, key);
-        if (!f)
-            return error_field(err, ERR_INVALID, key, "unknown field '%s' for a %s", key, e->name);
-        if (f->flags & F_RO)
-            return error_field(err, ERR_INVALID, key,
-                               "field '%s' is set by kanal, not by a request", key);
-        if (field_validate(e, f, v, db, workspace_id, err))
-            return -1;
-    }
-    if (creating)
-        for (size_t i = 0; i < e->nfields; i++)
-            if ((e->fields[i].flags & F_REQ) && !json_object_get(in, e->fields[i].name))
-                return error_field(err, ERR_INVALID, e->fields[i].name,
-                                   "field '%s' is required for a %s", e->fields[i].name, e->name);
-    return 0;
-}
-
-void field_bind(struct db_stmt *st, int i, const struct field *f, json_t *v)
-{
-    if (json_is_null(v)) {
-        db_bind_null(st, i);
-        return;
-    }
-    switch (f->type) {
-    case FT_TEXT:
-    case FT_ENUM:
-        db_bind_text(st, i, json_string_value(v));
-        break;
-    case FT_INT:
-    case FT_REF:
-        db_bind_int(st, i, json_integer_value(v));
-        break;
-    case FT_REAL:
-        db_bind_double(st, i, json_number_value(v));
-        break;
-    case FT_BOOL:
-        db_bind_int(st, i, json_is_true(v));
-        break;
-    case FT_TIME: {
-        int64_t t = 0;
-        time_parse_iso(json_string_value(v), &t);
-        db_bind_int(st, i, t);
-        break;
-    }
-    }
-}
-
-/* ---- JSON out ----------------------------------------------------------------------- */
-
-json_t *json_time(int64_t t)
-{
-    char s[21];
-    time_format_iso(t, s);
-    return json_string(s);
-}
-
-void field_to_json(json_t *obj, const struct field *f, struct db_stmt *st, int i)
-{
-    json_t *v;
-    if (db_col_null(st, i)) {
-        v = json_null();
-    } else {
-        switch (f->type) {
-        case FT_TEXT:
-        case FT_ENUM:
-            v = json_string(db_col_text(st, i));
-            break;
-        case FT_INT:
-        case FT_REF:
-            v = json_integer(db_col_int(st, i));
-            break;
-        case FT_REAL:
-            v = json_real(db_col_double(st, i));
-            break;
-        case FT_BOOL:
-            v = json_boolean(db_col_int(st, i) != 0);
-            break;
-        case FT_TIME:
-            v = json_time(db_col_int(st, i));
-            break;
-        default:
-            v = json_null();
-        }
-    }
-    json_object_set_new(obj, f->name, v ? v : json_null());
-}
-
-void entity_columns(const struct entity *e, struct buf *b, const char *alias)
-{
-    const char *a = alias ? alias : "";
-    const char *dot = alias ? "." : "";
-    buf_printf(b, "%s%sid, ", a, dot);
-    if (e->scoped)
-        buf_printf(b, "%s%sworkspace_id, ", a, dot);
-    for (size_t i = 0; i < e->nfields; i++)
-        buf_printf(b, "%s%s%s, ", a, dot, e->fields[i].name);
-    buf_printf(b, "%s%screated_at, %s%supdated_at", a, dot, a, dot);
-}
-
-json_t *entity_row(const struct entity *e, struct db_stmt *st)
-{
-    json_t *o = json_object();
-    int c = 0;
-    json_object_set_new(o, "id", json_integer(db_col_int(st, c++)));
-    if (e->scoped)
-        json_object_set_new(o, "workspace_id", json_integer(db_col_int(st, c++)));
-    for (size_t i = 0; i < e->nfields; i++)
-        field_to_json(o, &e->fields[i], st, c++);
-    json_object_set_new(o, "created_at", json_time(db_col_int(st, c++)));
-    json_object_set_new(o, "updated_at", json_time(db_col_int(st, c++)));
-    return o;
-}
-
-json_t *page_result(json_t *items, const char *next_cursor)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "items", items);
-    json_object_set_new(o, "next_cursor", next_cursor ? json_string(next_cursor) : json_null());
-    return o;
-}
-
-/* ---- paging and query strings ------------------------------------------------------ */
-
-int page_parse(struct page *p, const char *limit, const char *cursor, struct error *err)
-{
-    p->limit = MODEL_PAGE_DEFAULT;
-    p->cursor = cursor && *cursor ? cursor : NULL;
-    if (limit) {
-        int64_t n;
-        if (str_to_i64(limit, &n) || n < 1 || n > MODEL_PAGE_MAX)
-            return error_field(err, ERR_INVALID, "limit",
-                               "parameter 'limit' must be a whole number from 1 to %d",
-                               MODEL_PAGE_MAX);
-        p->limit = (int)n;
-    }
-    return 0;
-}
-
-int cursor_parse_at_id(const char *cursor, int64_t *at, int64_t *id, struct error *err)
-{
-    char tmp[64];
-    const char *dot = strchr(cursor, '.');
-    if (!dot || (size_t)(dot - cursor) >= sizeof tmp)
-        goto bad;
-    memcpy(tmp, cursor, (size_t)(dot - cursor));
-    tmp[dot - cursor] = '\0';
-    if (str_to_i64(tmp, at) || str_to_i64(dot + 1, id))
-        goto bad;
-    return 0;
-bad:
-    return error_field(err, ERR_INVALID, "cursor", "parameter 'cursor' is not one kanal gave out");
-}
-
-int query_known(json_t *q, const char *const *known, struct error *err)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach (q, key, v) {
-        bool ok = false;
-        for (const char *const *k = known; *k && !ok; k++)
-            ok = str_eq(*k, key);
-        if (!ok)
-            return error_field(err, ERR_INVALID, key, "unknown parameter '%s'", key);
-        if (!json_is_string(v)) /* query strings are strings; other callers must match */
-            return error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
-    }
-    return 0;
-}
-
-int query_int(json_t *q, const char *name, int64_t *out, struct error *err)
-{
-    json_t *v = json_object_get(q, name);
-    if (!v)
-        return 0;
-    if (str_to_i64(json_string_value(v), out) || *out < 1)
-        return error_field(err, ERR_INVALID, name, "parameter '%s' must be an id", name);
-    return 0;
-}
-
-int query_time(json_t *q, const char *name, int64_t *out, struct error *err)
-{
-    json_t *v = json_object_get(q, name);
-    if (!v)
-        return 0;
-    if (time_parse_iso(json_string_value(v), out))
-        return error_field(err, ERR_INVALID, name,
-                           "parameter '%s' must be an ISO 8601 date or time", name);
-    return 0;
-}
-
-int query_enum(json_t *q, const char *name, const char *const *values, const char **out,
-               struct error *err)
-{
-    json_t *v = json_object_get(q, name);
-    if (!v)
-        return 0;
-    for (const char *const *p = values; *p; p++)
-        if (str_eq(*p, json_string_value(v))) {
-            *out = *p;
-            return 0;
-        }
-    return error_field(err, ERR_INVALID, name, "parameter '%s' has an unknown value '%.60s'", name,
-                       json_string_value(v));
-}
-
-/* ---- query builder and pages --------------------------------------------------------- */
-
-static void qb_vadd(struct qb *q, const char *types, va_list ap)
-{
-    for (const char *t = types; *t; t++) {
-        if (q->n == QB_MAX)
-            abort(); /* a programming error: more filters than the builder holds */
-        q->types[q->n] = *t;
-        if (*t == 'i')
-            q->ints[q->n] = va_arg(ap, int64_t);
-        else
-            q->texts[q->n] = va_arg(ap, const char *);
-        q->n++;
-    }
-}
-
-void qb_start(struct qb *q, const char *head, const char *types, ...)
-{
-    memset(q, 0, sizeof *q);
-    buf_puts(&q->sql, head);
-    va_list ap;
-    va_start(ap, types);
-    qb_vadd(q, types, ap);
-    va_end(ap);
-}
-
-void qb_and(struct qb *q, const char *clause, const char *types, ...)
-{
-    buf_printf(&q->sql, " AND %s", clause);
-    va_list ap;
-    va_start(ap, types);
-    qb_vadd(q, types, ap);
-    va_end(ap);
-}
-
-void qb_append(struct qb *q, const char *sql, const char *types, ...)
-{
-    buf_puts(&q->sql, sql);
-    va_list ap;
-    va_start(ap, types);
-    qb_vadd(q, types, ap);
-    va_end(ap);
-}
-
-void qb_time_page(struct qb *q, const char *at, const char *id, int64_t since, int64_t until,
-                  const struct page *pg, int64_t cat, int64_t cid)
-{
-    char clause[160];
-    if (since) {
-        snprintf(clause, sizeof clause, "%s >= ?", at);
-        qb_and(q, clause, "i", since);
-    }
-    if (until) {
-        snprintf(clause, sizeof clause, "%s < ?", at);
-        qb_and(q, clause, "i", until);
-    }
-    if (pg->cursor) {
-        snprintf(clause, sizeof clause, "(%s < ? OR (%s = ? AND %s < ?))", at, at, id);
-        qb_and(q, clause, "iii", cat, cat, cid);
-    }
-    snprintf(clause, sizeof clause, " ORDER BY %s DESC, %s DESC LIMIT ?", at, id);
-    qb_append(q, clause, "i", (int64_t)pg->limit + 1);
-}
-
-struct db_stmt *qb_prepare(struct qb *q, struct db *db, struct error *err)
-{
-    struct db_stmt *st = db_prepare(db, q->sql.data, err);
-    for (int i = 0; st && i < q->n; i++) {
-        if (q->types[i] == 'i')
-            db_bind_int(st, i + 1, q->ints[i]);
-        else
-            db_bind_text(st, i + 1, q->texts[i]);
-    }
-    buf_free(&q->sql);
-    return st;
-}
-
-json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int at_col,
-                     struct error *err)
-{
-    json_t *items = json_array();
-    int rc, count = 0;
-    char next[48] = "";
-    bool more = false;
-    while ((rc = db_step(st, err)) == 1) {
-        if (count == limit) {
-            more = true;
-            break;
-        }
-        snprintf(next, sizeof next, "%lld.%lld", (long long)db_col_int(st, at_col),
-                 (long long)db_col_int(st, 0));
-        json_array_append_new(items, entity_row(e, st));
-        count++;
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return page_result(items, more ? next : NULL);
-}
-
 /* ---- operations --------------------------------------------------------------------- */
 
 /* The WHERE clause that keeps every query inside the caller's workspace. */
@@ -601,6 +143,12 @@ json_t *entity_get(struct db *db, const struct entity *e, int64_t workspace_id, 
                   e->scoped ? " in this workspace" : "");
     db_finalize(st);
     return out;
+}
+
+/* What a unique-key conflict on e's table is about, for the error. */
+static const char *unique_key(const struct entity *e)
+{
+    return e == &entity_workspace ? "slug" : e == &entity_channel ? "platform and handle" : "name";
 }
 
 static char *compact(json_t *v)
@@ -653,9 +201,7 @@ json_t *entity_create(struct db *db, const struct entity *e, int64_t workspace_i
     if (rc < 0) {
         if (err && err->kind == ERR_CONFLICT)
             error_set(err, ERR_CONFLICT, "a %s with that %s already exists", e->name,
-                      e == &entity_workspace ? "slug"
-                      : e == &entity_channel ? "platform and handle"
-                                             : "name");
+                      unique_key(e));
         return NULL;
     }
     /* A new workspace has no messages: its (empty) response figures are
@@ -715,10 +261,7 @@ json_t *entity_update(struct db *db, const struct entity *e, int64_t workspace_i
     db_finalize(st);
     if (rc < 0) {
         if (err && err->kind == ERR_CONFLICT)
-            error_set(err, ERR_CONFLICT, "another %s already has that %s", e->name,
-                      e == &entity_workspace ? "slug"
-                      : e == &entity_channel ? "platform and handle"
-                                             : "name");
+            error_set(err, ERR_CONFLICT, "another %s already has that %s", e->name, unique_key(e));
         goto done;
     }
     char *detail = compact(patch);
@@ -812,66 +355,171 @@ json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id,
         field_bind(st, i++, field_find(e, key), v);
     }
     db_bind_int(st, i++, pg->limit + 1); /* one more tells whether a next page exists */
-    json_t *items = json_array();
-    int rc, count = 0;
-    int64_t last = 0;
-    bool more = false;
-    while ((rc = db_step(st, err)) == 1) {
-        if (count == pg->limit) {
-            more = true;
-            break;
-        }
-        last = db_col_int(st, 0);
-        json_array_append_new(items, entity_row(e, st));
-        count++;
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        goto fail;
-    }
+    json_t *out = page_collect(st, e, pg->limit, -1, err); /* typed's texts are bound */
     buf_free(&sql);
     json_decref(typed);
-    char next[24];
-    snprintf(next, sizeof next, "%lld", (long long)last);
-    return page_result(items, more ? next : NULL);
+    return out;
 fail:
     buf_free(&sql);
     json_decref(typed);
     return NULL;
 }
 
-int attach_tag_ids(struct db *db, json_t *items, const char *table, const char *key,
-                   struct error *err)
+/* ---- writes keyed on platform ids, shared by post.c and message.c ------------ */
+
+int platform_found(int found, const char *what, const char *platform_id, struct error *err)
 {
-    size_t n = json_array_size(items), i;
-    if (n == 0)
+    if (found > 0)
         return 0;
-    struct imap at = {0}; /* id -> index in items */
-    struct buf sql = {0};
-    json_t *it;
-    buf_printf(&sql, "SELECT %s, tag_id FROM %s WHERE %s IN (", key, table, key);
-    json_array_foreach (items, i, it) {
-        int64_t id = json_integer_value(json_object_get(it, "id"));
-        imap_put(&at, id, (int64_t)i);
-        json_object_set_new(it, "tag_ids", json_array());
-        /* integers formatted here, not input */
-        buf_printf(&sql, "%s%lld", i ? "," : "", (long long)id);
+    return found < 0
+               ? -1
+               : error_set(err, ERR_NOT_FOUND, "no %s %.80s in this channel", what, platform_id);
+}
+
+int upsert_of_changes(int64_t n)
+{
+    return n < 0 ? -1 : n ? UPSERT_UPDATED : UPSERT_UNCHANGED;
+}
+
+int platform_edit_body(struct db *db, const char *what, int found, int64_t id, const char *sql,
+                       const char *platform_id, const char *body, struct error *err)
+{
+    if (platform_found(found, what, platform_id, err))
+        return -1;
+    const char *text = body ? body : "";
+    return upsert_of_changes(db_run(db, err, sql, "tiit", text, time_now(), id, text));
+}
+
+/* ---- workspaces, channels and tags as imports find them ----------------------- */
+
+int workspace_default(struct db *db, int64_t *id, struct error *err)
+{
+    int64_t n = 0;
+    if (db_scalar(db, err, &n, "SELECT COUNT(*) FROM workspaces", "") < 0)
+        return -1;
+    if (n > 1)
+        return error_set(err, ERR_INVALID,
+                         "there are %lld workspaces; say which with --workspace ID", (long long)n);
+    if (n == 1)
+        return db_scalar(db, err, id, "SELECT id FROM workspaces", "") < 0 ? -1 : 1;
+    json_t *in = json_pack("{s:s, s:s}", "name", "Imported", "slug", "imported");
+    json_t *w = entity_create(db, &entity_workspace, 0, in, NULL, err);
+    json_decref(in);
+    if (!w)
+        return -1;
+    *id = json_integer_value(json_object_get(w, "id"));
+    json_decref(w);
+    return 0;
+}
+
+int channel_find_platform(struct db *db, int64_t *workspace_id, const char *platform,
+                          const char *platform_id, int64_t *channel_id, struct error *err)
+{
+    struct db_stmt *st =
+        *workspace_id ? db_query(db, err,
+                                 "SELECT id, workspace_id FROM channels WHERE workspace_id = ? AND "
+                                 "platform = ? AND platform_id = ? ORDER BY id LIMIT 1",
+                                 "itt", *workspace_id, platform, platform_id)
+                      : db_query(db, err,
+                                 "SELECT id, workspace_id FROM channels WHERE platform = ? AND "
+                                 "platform_id = ? ORDER BY id LIMIT 1",
+                                 "tt", platform, platform_id);
+    if (!st)
+        return -1;
+    int found = db_has_row(st);
+    if (found) {
+        *channel_id = db_col_int(st, 0);
+        *workspace_id = db_col_int(st, 1);
     }
-    buf_printf(&sql, ") ORDER BY %s, tag_id", key);
-    int rc = -1;
-    struct db_stmt *st = db_prepare(db, sql.data, err);
-    if (st) {
-        while ((rc = db_step(st, err)) == 1) {
-            const int64_t *idx = imap_get(&at, db_col_int(st, 0));
-            if (idx)
-                json_array_append_new(
-                    json_object_get(json_array_get(items, (size_t)*idx), "tag_ids"),
-                    json_integer(db_col_int(st, 1)));
-        }
+    db_finalize(st);
+    return found;
+}
+
+int channel_upsert_platform(struct db *db, int64_t workspace_id, const char *platform,
+                            const char *platform_id, const char *handle, bool peer,
+                            int64_t *channel_id, struct error *err)
+{
+    int64_t ws = workspace_id;
+    int rc = channel_find_platform(db, &ws, platform, platform_id, channel_id, err);
+    if (rc)
+        return rc < 0 ? -1 : UPSERT_UNCHANGED;
+    const char *h = handle && *handle ? handle : platform_id;
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT id, platform_id FROM channels WHERE workspace_id = ? "
+                                  "AND platform = ? AND handle = ?",
+                                  "itt", workspace_id, platform, h);
+    if (!st)
+        return -1;
+    if (db_has_row(st)) {
+        int64_t id = db_col_int(st, 0);
+        bool unset = db_col_null(st, 1);
         db_finalize(st);
+        if (!unset)
+            return error_set(err, ERR_CONFLICT,
+                             "the %s channel '%.80s' belongs to another account id than %.80s; "
+                             "import with --channel ID",
+                             platform, h, platform_id);
+        *channel_id = id;
+        return db_run(db, err, "UPDATE channels SET platform_id = ?, updated_at = ? WHERE id = ?",
+                      "tii", platform_id, time_now(), id) < 0
+                   ? -1
+                   : UPSERT_UPDATED;
     }
-    imap_free(&at);
-    buf_free(&sql);
-    return rc < 0 ? -1 : 0;
+    db_finalize(st);
+    json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:b}", "platform", platform, "handle", h, "name",
+                           h, "platform_id", platform_id, "is_peer", peer);
+    json_t *c = entity_create(db, &entity_channel, workspace_id, in, NULL, err);
+    json_decref(in);
+    if (!c)
+        return -1;
+    *channel_id = json_integer_value(json_object_get(c, "id"));
+    json_decref(c);
+    return UPSERT_INSERTED;
+}
+
+int channel_platform_info(struct db *db, int64_t workspace_id, int64_t channel_id,
+                          char platform[16], char platform_id[201], char handle[201],
+                          struct error *err)
+{
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT platform, platform_id, handle FROM channels "
+                                  "WHERE id = ? AND workspace_id = ?",
+                                  "ii", channel_id, workspace_id);
+    if (!st)
+        return -1;
+    if (!db_has_row(st)) {
+        db_finalize(st);
+        return error_set(err, ERR_NOT_FOUND, "no channel %lld in workspace %lld",
+                         (long long)channel_id, (long long)workspace_id);
+    }
+    snprintf(platform, 16, "%s", db_col_text(st, 0));
+    snprintf(platform_id, 201, "%s", db_col_text(st, 1));
+    snprintf(handle, 201, "%s", db_col_text(st, 2));
+    db_finalize(st);
+    return 0;
+}
+
+int tag_rules_load(struct db *db, int64_t workspace_id, struct arena *a, int64_t **ids,
+                   char ***rules, struct error *err)
+{
+    int64_t count = 0;
+    if (db_scalar(db, err, &count,
+                  "SELECT COUNT(*) FROM tags WHERE workspace_id = ? AND rule <> ''", "i",
+                  workspace_id) < 0)
+        return -1;
+    *ids = arena_alloc(a, sizeof **ids * (size_t)(count + 1));
+    *rules = arena_alloc(a, sizeof **rules * (size_t)(count + 1));
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT id, rule FROM tags WHERE workspace_id = ? AND rule <> '' "
+                                  "ORDER BY id",
+                                  "i", workspace_id);
+    if (!st)
+        return -1;
+    int n = 0, rc = db_has_row(st);
+    for (; rc == 1 && n < count; rc = db_step(st, err), n++) {
+        (*ids)[n] = db_col_int(st, 0);
+        (*rules)[n] = arena_strdup(a, db_col_text(st, 1));
+    }
+    db_finalize(st);
+    return rc < 0 ? -1 : n;
 }

@@ -1,5 +1,6 @@
-/* model internals: the field tables that drive validation, SQL and JSON for
- * rows, shared by the entity, post and message files. Not for other parts. */
+/* model internals: the field engine (field.c) that drives validation, SQL
+ * and JSON for rows, the query builder and paging (query.c), and the helpers
+ * the entity, post and message files share. Not for other parts. */
 #ifndef KANAL_MODEL_INTERNAL_H
 #define KANAL_MODEL_INTERNAL_H
 
@@ -91,14 +92,15 @@ void qb_time_page(struct qb *q, const char *at, const char *id, int64_t since, i
 /* Prepares and binds; frees the builder. */
 struct db_stmt *qb_prepare(struct qb *q, struct db *db, struct error *err);
 /* Steps st (ordered by a time column at index at_col, then id, newest first,
- * with LIMIT limit + 1) into entity rows and the next "AT.ID" cursor. */
+ * with LIMIT limit + 1) into entity rows and the next "AT.ID" cursor; at_col
+ * -1: ordered by id alone, and the cursor is the last id. */
+json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int at_col,
+                     struct error *err);
 /* Sets "tag_ids" on each object in `items` from `table` (post_tags,
  * message_tags), whose column `key` holds the object's id: one query for
  * the whole page. */
 int attach_tag_ids(struct db *db, json_t *items, const char *table, const char *key,
                    struct error *err);
-json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int at_col,
-                     struct error *err);
 
 /* Query-string value parsing for filters. */
 int query_int(json_t *q, const char *name, int64_t *out, struct error *err);
@@ -107,6 +109,17 @@ int query_enum(json_t *q, const char *name, const char *const *values, const cha
                struct error *err);
 /* Rejects query parameters not in `known` (NULL-terminated). */
 int query_known(json_t *q, const char *const *known, struct error *err);
+
+/* For writes keyed on a platform id: 0 when lookup result `found` found the
+ * row, else -1 (with ERR_NOT_FOUND naming `what` when it was not there). */
+int platform_found(int found, const char *what, const char *platform_id, struct error *err);
+/* An UPDATE's changed-row count as an enum upsert, or -1. */
+int upsert_of_changes(int64_t n);
+/* A platform's edit of a text: `sql` sets (body, updated_at) of row id when
+ * the body differs ("tiit"); found is the lookup's result for id. Returns an
+ * enum upsert or -1. */
+int platform_edit_body(struct db *db, const char *what, int found, int64_t id, const char *sql,
+                       const char *platform_id, const char *body, struct error *err);
 
 /* What one message counts for in the response figures (message_stats.c):
  * counted when it is written to the organisation (not its own). */

@@ -1,7 +1,6 @@
 /* link: short links and clicks in the store. Targets arrive already checked
  * and tagged by links/; this file keeps them, finds them for the redirect
  * and counts their clicks. Every query is scoped to one workspace. */
-#include "model/link.h"
 #include "model/internal.h"
 
 #include <stdio.h>

@@ -314,3 +314,68 @@ json_t *message_list(struct db *db, int64_t workspace_id, const struct message_f
     }
     return out;
 }
+
+/* ---- writes from the platforms and the enricher ------------------------------ */
+
+int message_find_platform(struct db *db, int64_t channel_id, const char *platform_id, int64_t *id,
+                          struct error *err)
+{
+    return db_scalar(db, err, id,
+                     "SELECT id FROM messages WHERE channel_id = ? AND platform_id = ?", "it",
+                     channel_id, platform_id);
+}
+
+int message_set_platform_status(struct db *db, int64_t channel_id, const char *platform_id,
+                                const char *status, struct error *err)
+{
+    if (!str_eq(status, "hidden") && !str_eq(status, "removed") && !str_eq(status, "open"))
+        return error_set(err, ERR_INVALID, "unknown platform status '%.20s'", status);
+    int64_t id = 0;
+    if (platform_found(message_find_platform(db, channel_id, platform_id, &id, err), "message",
+                       platform_id, err))
+        return -1;
+    /* Unhide restores "open" only from "hidden": a message the desk has
+     * answered or closed meanwhile keeps that state. */
+    int64_t n = str_eq(status, "open")
+                    ? db_run(db, err,
+                             "UPDATE messages SET status = 'open', updated_at = ? "
+                             "WHERE id = ? AND status = 'hidden'",
+                             "ii", time_now(), id)
+                    : db_run(db, err,
+                             "UPDATE messages SET status = ?, updated_at = ? "
+                             "WHERE id = ? AND status <> ?",
+                             "tiit", status, time_now(), id, status);
+    return upsert_of_changes(n);
+}
+
+int message_edit_platform(struct db *db, int64_t channel_id, const char *platform_id,
+                          const char *body, struct error *err)
+{
+    int64_t mid = 0;
+    int found = message_find_platform(db, channel_id, platform_id, &mid, err);
+    return platform_edit_body(
+        db, "message", found, mid,
+        "UPDATE messages SET body = ?, updated_at = ? WHERE id = ? AND body <> ?", platform_id,
+        body, err);
+}
+
+int message_tag(struct db *db, int64_t message_id, int64_t tag_id, struct error *err)
+{
+    return db_run(db, err,
+                  "INSERT INTO message_tags (message_id, tag_id) VALUES (?, ?) "
+                  "ON CONFLICT DO NOTHING",
+                  "ii", message_id, tag_id) < 0
+               ? -1
+               : 0;
+}
+
+int message_reread(struct db *db, int64_t message_id, const char *lang, const char *sentiment,
+                   double score, struct error *err)
+{
+    return db_run(db, err,
+                  "UPDATE messages SET lang = ?, sentiment = ?, sentiment_score = ? WHERE id = ? "
+                  "AND NOT EXISTS (SELECT 1 FROM sentiment_corrections WHERE message_id = ?)",
+                  "ttdii", lang, sentiment, score, message_id, message_id) < 0
+               ? -1
+               : 0;
+}

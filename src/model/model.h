@@ -249,6 +249,106 @@ int tag_rules_load(struct db *db, int64_t workspace_id, struct arena *a, int64_t
  * the text part's checker at start; without one, rules are not checked. */
 void model_set_rule_check(int (*check)(const char *rule, struct error *err));
 
+/* ---- writes keyed on platform ids (model/post.c, message.c, entity.c) ----------
+ * What imports and webhooks need beyond the rows above: finding rows by
+ * their platform ids, the channel a page or account id belongs to, and the
+ * status changes platforms report (hide, unhide, remove). All of them keyed
+ * on platform ids and idempotent. */
+
+/* 1 and *id when found, 0 when not, -1 and err. */
+int post_variant_find(struct db *db, int64_t channel_id, const char *platform_id, int64_t *id,
+                      struct error *err);
+int message_find_platform(struct db *db, int64_t channel_id, const char *platform_id, int64_t *id,
+                          struct error *err);
+/* The post a variant belongs to: 1 and *post_id, 0 when there is no such
+ * variant, -1 and err. */
+int post_variant_post(struct db *db, int64_t variant_id, int64_t *post_id, struct error *err);
+
+/* The channel of `platform` whose platform_id is `platform_id`, in the
+ * workspace (workspace_id 0: any workspace, for webhooks; then *workspace_id
+ * tells which). 1 found, 0 not, -1 error. */
+int channel_find_platform(struct db *db, int64_t *workspace_id, const char *platform,
+                          const char *platform_id, int64_t *channel_id, struct error *err);
+/* Finds or creates the channel for an account seen in an import: a channel
+ * with the same platform and handle but no platform id yet is adopted (its
+ * platform id is set) rather than duplicated. A channel it creates is a
+ * peer's (is_peer) when peer says the account is another organisation's;
+ * one it finds keeps its own flag. Returns an enum upsert. */
+int channel_upsert_platform(struct db *db, int64_t workspace_id, const char *platform,
+                            const char *platform_id, const char *handle, bool peer,
+                            int64_t *channel_id, struct error *err);
+/* A channel's platform, platform id and handle (caller's buffers). */
+int channel_platform_info(struct db *db, int64_t workspace_id, int64_t channel_id,
+                          char platform[16], char platform_id[201], char handle[201],
+                          struct error *err);
+
+/* Status changes from the platform. A message goes to "hidden", "removed",
+ * or back to "open" on unhide (only if it is hidden: the desk's own states
+ * stay). A post variant goes to "archived" (hidden or removed) or back to
+ * "published". Returns UPSERT_UPDATED or UPSERT_UNCHANGED; ERR_NOT_FOUND
+ * if kanal does not have the row. */
+int message_set_platform_status(struct db *db, int64_t channel_id, const char *platform_id,
+                                const char *status, struct error *err);
+int post_variant_set_platform_status(struct db *db, int64_t channel_id, const char *platform_id,
+                                     const char *status, struct error *err);
+
+/* A platform's edit of a post's text: the post behind the variant gets the
+ * new body. Returns UPSERT_UPDATED or UPSERT_UNCHANGED; ERR_NOT_FOUND if
+ * kanal does not have the post. */
+int post_edit_platform(struct db *db, int64_t channel_id, const char *platform_id, const char *body,
+                       struct error *err);
+
+/* The same for a message's text (a platform's edit). */
+int message_edit_platform(struct db *db, int64_t channel_id, const char *platform_id,
+                          const char *body, struct error *err);
+
+/* The only workspace, for commands that are not told one: 1 with *id, 0 if
+ * there are none (then one named "Imported" is created and returned), -1
+ * with ERR_INVALID if there are several. */
+int workspace_default(struct db *db, int64_t *id, struct error *err);
+
+/* ---- short links and their clicks (model/link.c) ----------------------------------
+ * Inserting a link whose target links/ has built, reading links back, the
+ * lookup behind the redirect, and click statistics (per link, campaign,
+ * channel, day, post with its click-through rate, and the advocates'
+ * leaderboard). */
+
+struct link_in {
+    const char *code, *url, *target_url;
+    int64_t campaign_id, channel_id, post_id; /* 0: none */
+    const char *advocate;
+    const char *utm[5]; /* source, medium, campaign, term, content; never NULL */
+};
+
+/* Inserts and audits one link. ERR_CONFLICT when the code is taken (the
+ * caller picks another). */
+int link_insert(struct db *db, int64_t workspace_id, const struct link_in *l,
+                const struct actor *who, int64_t *id, struct error *err);
+/* {id, code, url, target_url, ..., clicks}; caller owns. */
+json_t *link_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err);
+
+struct link_filter {
+    int64_t campaign_id, channel_id, post_id; /* 0: any */
+    const char *advocate;                     /* NULL: any */
+    int64_t since, until;                     /* clicks in [since, until); 0: open */
+};
+/* Parses campaign, channel, post, advocate, since, until (and allows limit,
+ * cursor, by) from a query-string object. */
+int link_filter_parse(struct link_filter *f, json_t *query, struct error *err);
+json_t *link_list(struct db *db, int64_t workspace_id, const struct link_filter *f,
+                  const struct page *pg, struct error *err);
+
+/* The redirect's lookup: 1 and the link's id and target, 0 for no such
+ * code, -1 on error. */
+int link_target(struct db *db, const char *code, int64_t *id, struct buf *target,
+                struct error *err);
+
+/* Clicks grouped `by` "link", "campaign", "channel", "day", "post" or
+ * "advocate" (the leaderboard) for the links and time the filter selects. Bots are counted apart
+ * and left out of clicks and visitors. Returns {"by": .., "items": [..]}; caller owns. */
+json_t *link_stats(struct db *db, int64_t workspace_id, const char *by, const struct link_filter *f,
+                   struct error *err);
+
 /* Rows in the main tables, for /metrics. */
 int model_counts(struct db *db, int64_t counts[6], struct error *err);
 extern const char *const model_count_names[6];

@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const post_formats[] = {"photo", "video", "link",     "status", "reel",
+                                    "story", "live",  "carousel", NULL};
+const char *const post_statuses[] = {"draft",     "in_review", "approved", "scheduled",
+                                     "published", "failed",    "archived", NULL};
+
 static const struct field post_fields[] = {
     {"title", FT_TEXT, 0, 300, NULL, NULL, NULL},
     {"body", FT_TEXT, 0, MODEL_TEXT_MAX, NULL, NULL, NULL},
@@ -569,4 +574,44 @@ int channel_metrics_add(struct db *db, int64_t channel_id, int64_t taken_at, int
                   "iiIII", channel_id, taken_at, opt(&v[0]), opt(&v[1]), opt(&v[2])) < 0
                ? -1
                : UPSERT_INSERTED;
+}
+
+int post_variant_find(struct db *db, int64_t channel_id, const char *platform_id, int64_t *id,
+                      struct error *err)
+{
+    return db_scalar(db, err, id,
+                     "SELECT id FROM post_variants WHERE channel_id = ? AND platform_id = ?", "it",
+                     channel_id, platform_id);
+}
+
+int post_variant_post(struct db *db, int64_t variant_id, int64_t *post_id, struct error *err)
+{
+    return db_scalar(db, err, post_id, "SELECT post_id FROM post_variants WHERE id = ?", "i",
+                     variant_id);
+}
+
+int post_variant_set_platform_status(struct db *db, int64_t channel_id, const char *platform_id,
+                                     const char *status, struct error *err)
+{
+    const char *to = str_eq(status, "open") ? "published" : "archived";
+    int64_t id = 0;
+    if (platform_found(post_variant_find(db, channel_id, platform_id, &id, err), "post",
+                       platform_id, err))
+        return -1;
+    int64_t n = db_run(db, err,
+                       "UPDATE post_variants SET status = ?, updated_at = ? "
+                       "WHERE id = ? AND status <> ?",
+                       "tiit", to, time_now(), id, to);
+    return upsert_of_changes(n);
+}
+
+int post_edit_platform(struct db *db, int64_t channel_id, const char *platform_id, const char *body,
+                       struct error *err)
+{
+    int64_t vid = 0;
+    int found = post_variant_find(db, channel_id, platform_id, &vid, err);
+    return platform_edit_body(db, "post", found, vid,
+                              "UPDATE posts SET body = ?, updated_at = ? WHERE id = "
+                              "(SELECT post_id FROM post_variants WHERE id = ?) AND body <> ?",
+                              platform_id, body, err);
 }

@@ -14,7 +14,6 @@
 
 #include "ingest/enrich.h"
 #include "ingest/ingest.h"
-#include "model/platform.h"
 
 #define DATA "../shared/data/"
 

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "links/links.h"
-#include "model/link.h"
 
 static void expect_url(const char *in, const char *want)
 {

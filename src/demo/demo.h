@@ -1,7 +1,7 @@
 /* demo: a realistic, deterministic organisation for trying kanal and for
  * tests that need plausible data: same seed and end date, same rows. */
-#ifndef KANAL_MODEL_DEMO_H
-#define KANAL_MODEL_DEMO_H
+#ifndef KANAL_DEMO_H
+#define KANAL_DEMO_H
 
 #include "model/model.h"
 

@@ -1,6 +1,6 @@
-/* sentiment_store: the rows behind learning from corrections: one learner
- * blob per workspace and the log of corrections, plus message tags. The
- * bytes are the text part's business; here they are only kept safely. */
+/* learner: the store of each workspace's sentiment learner: its bytes, kept
+ * safely under a row lock while a correction changes them, and the log of
+ * the corrections it learned from. What the bytes mean is text/'s business. */
 #include "model/internal.h"
 
 #include <sodium.h>
@@ -100,50 +100,4 @@ int sentiment_correction_record(struct db *db, int64_t workspace_id, int64_t mes
     char detail[64];
     snprintf(detail, sizeof detail, "sentiment %s -> %s", previous ? previous : "none", label);
     return audit_record(db, workspace_id, user_id, "correct", "message", message_id, detail, err);
-}
-
-int message_tag(struct db *db, int64_t message_id, int64_t tag_id, struct error *err)
-{
-    return db_run(db, err,
-                  "INSERT INTO message_tags (message_id, tag_id) VALUES (?, ?) "
-                  "ON CONFLICT DO NOTHING",
-                  "ii", message_id, tag_id) < 0
-               ? -1
-               : 0;
-}
-
-int message_reread(struct db *db, int64_t message_id, const char *lang, const char *sentiment,
-                   double score, struct error *err)
-{
-    return db_run(db, err,
-                  "UPDATE messages SET lang = ?, sentiment = ?, sentiment_score = ? WHERE id = ? "
-                  "AND NOT EXISTS (SELECT 1 FROM sentiment_corrections WHERE message_id = ?)",
-                  "ttdii", lang, sentiment, score, message_id, message_id) < 0
-               ? -1
-               : 0;
-}
-
-int tag_rules_load(struct db *db, int64_t workspace_id, struct arena *a, int64_t **ids,
-                   char ***rules, struct error *err)
-{
-    int64_t count = 0;
-    if (db_scalar(db, err, &count,
-                  "SELECT COUNT(*) FROM tags WHERE workspace_id = ? AND rule <> ''", "i",
-                  workspace_id) < 0)
-        return -1;
-    *ids = arena_alloc(a, sizeof **ids * (size_t)(count + 1));
-    *rules = arena_alloc(a, sizeof **rules * (size_t)(count + 1));
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT id, rule FROM tags WHERE workspace_id = ? AND rule <> '' "
-                                  "ORDER BY id",
-                                  "i", workspace_id);
-    if (!st)
-        return -1;
-    int n = 0, rc = db_has_row(st);
-    for (; rc == 1 && n < count; rc = db_step(st, err), n++) {
-        (*ids)[n] = db_col_int(st, 0);
-        (*rules)[n] = arena_strdup(a, db_col_text(st, 1));
-    }
-    db_finalize(st);
-    return rc < 0 ? -1 : n;
 }

@@ -3,8 +3,8 @@
  * posts with metric snapshots that grow after publishing, comments with the
  * desk's answers, campaigns and themes. Every number comes from one seeded
  * generator, so the same options give the same database. */
-#include "model/demo.h"
-#include "model/internal.h"
+#include "demo/demo.h"
+#include "model/model.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,0 +1,243 @@
+/* query: the statements behind lists: a WHERE clause built from optional
+ * filters with its values, time-ordered pages and their "AT.ID" cursors, and
+ * the checks on query-string parameters that feed them. */
+#include "model/internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *page_result(json_t *items, const char *next_cursor)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "items", items);
+    json_object_set_new(o, "next_cursor", next_cursor ? json_string(next_cursor) : json_null());
+    return o;
+}
+
+/* ---- paging and query strings ------------------------------------------------------ */
+
+int page_parse(struct page *p, const char *limit, const char *cursor, struct error *err)
+{
+    p->limit = MODEL_PAGE_DEFAULT;
+    p->cursor = cursor && *cursor ? cursor : NULL;
+    if (limit) {
+        int64_t n;
+        if (str_to_i64(limit, &n) || n < 1 || n > MODEL_PAGE_MAX)
+            return error_field(err, ERR_INVALID, "limit",
+                               "parameter 'limit' must be a whole number from 1 to %d",
+                               MODEL_PAGE_MAX);
+        p->limit = (int)n;
+    }
+    return 0;
+}
+
+int cursor_parse_at_id(const char *cursor, int64_t *at, int64_t *id, struct error *err)
+{
+    char tmp[64];
+    const char *dot = strchr(cursor, '.');
+    if (!dot || (size_t)(dot - cursor) >= sizeof tmp)
+        goto bad;
+    memcpy(tmp, cursor, (size_t)(dot - cursor));
+    tmp[dot - cursor] = '\0';
+    if (str_to_i64(tmp, at) || str_to_i64(dot + 1, id))
+        goto bad;
+    return 0;
+bad:
+    return error_field(err, ERR_INVALID, "cursor", "parameter 'cursor' is not one kanal gave out");
+}
+
+int query_known(json_t *q, const char *const *known, struct error *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach (q, key, v) {
+        bool ok = false;
+        for (const char *const *k = known; *k && !ok; k++)
+            ok = str_eq(*k, key);
+        if (!ok)
+            return error_field(err, ERR_INVALID, key, "unknown parameter '%s'", key);
+        if (!json_is_string(v)) /* query strings are strings; other callers must match */
+            return error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
+    }
+    return 0;
+}
+
+/* 0 when the parameter is absent (v NULL) or ok, else ERR_INVALID saying what
+ * it must be. */
+static int param_check(json_t *v, bool ok, const char *name, const char *what, struct error *err)
+{
+    if (!v || ok)
+        return 0;
+    return error_field(err, ERR_INVALID, name, "parameter '%s' must be %s", name, what);
+}
+
+int query_int(json_t *q, const char *name, int64_t *out, struct error *err)
+{
+    json_t *v = json_object_get(q, name);
+    return param_check(v, v && !str_to_i64(json_string_value(v), out) && *out >= 1, name, "an id",
+                       err);
+}
+
+int query_time(json_t *q, const char *name, int64_t *out, struct error *err)
+{
+    json_t *v = json_object_get(q, name);
+    return param_check(v, v && !time_parse_iso(json_string_value(v), out), name,
+                       "an ISO 8601 date or time", err);
+}
+
+int query_enum(json_t *q, const char *name, const char *const *values, const char **out,
+               struct error *err)
+{
+    json_t *v = json_object_get(q, name);
+    if (!v)
+        return 0;
+    for (const char *const *p = values; *p; p++)
+        if (str_eq(*p, json_string_value(v))) {
+            *out = *p;
+            return 0;
+        }
+    return error_field(err, ERR_INVALID, name, "parameter '%s' has an unknown value '%.60s'", name,
+                       json_string_value(v));
+}
+
+/* ---- query builder and pages --------------------------------------------------------- */
+
+static void qb_vadd(struct qb *q, const char *types, va_list ap)
+{
+    for (const char *t = types; *t; t++) {
+        if (q->n == QB_MAX)
+            abort(); /* a programming error: more filters than the builder holds */
+        q->types[q->n] = *t;
+        if (*t == 'i')
+            q->ints[q->n] = va_arg(ap, int64_t);
+        else
+            q->texts[q->n] = va_arg(ap, const char *);
+        q->n++;
+    }
+}
+
+void qb_start(struct qb *q, const char *head, const char *types, ...)
+{
+    memset(q, 0, sizeof *q);
+    buf_puts(&q->sql, head);
+    va_list ap;
+    va_start(ap, types);
+    qb_vadd(q, types, ap);
+    va_end(ap);
+}
+
+void qb_and(struct qb *q, const char *clause, const char *types, ...)
+{
+    buf_printf(&q->sql, " AND %s", clause);
+    va_list ap;
+    va_start(ap, types);
+    qb_vadd(q, types, ap);
+    va_end(ap);
+}
+
+void qb_append(struct qb *q, const char *sql, const char *types, ...)
+{
+    buf_puts(&q->sql, sql);
+    va_list ap;
+    va_start(ap, types);
+    qb_vadd(q, types, ap);
+    va_end(ap);
+}
+
+void qb_time_page(struct qb *q, const char *at, const char *id, int64_t since, int64_t until,
+                  const struct page *pg, int64_t cat, int64_t cid)
+{
+    char clause[160];
+    if (since) {
+        snprintf(clause, sizeof clause, "%s >= ?", at);
+        qb_and(q, clause, "i", since);
+    }
+    if (until) {
+        snprintf(clause, sizeof clause, "%s < ?", at);
+        qb_and(q, clause, "i", until);
+    }
+    if (pg->cursor) {
+        snprintf(clause, sizeof clause, "(%s < ? OR (%s = ? AND %s < ?))", at, at, id);
+        qb_and(q, clause, "iii", cat, cat, cid);
+    }
+    snprintf(clause, sizeof clause, " ORDER BY %s DESC, %s DESC LIMIT ?", at, id);
+    qb_append(q, clause, "i", (int64_t)pg->limit + 1);
+}
+
+struct db_stmt *qb_prepare(struct qb *q, struct db *db, struct error *err)
+{
+    struct db_stmt *st = db_prepare(db, q->sql.data, err);
+    for (int i = 0; st && i < q->n; i++) {
+        if (q->types[i] == 'i')
+            db_bind_int(st, i + 1, q->ints[i]);
+        else
+            db_bind_text(st, i + 1, q->texts[i]);
+    }
+    buf_free(&q->sql);
+    return st;
+}
+
+json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int at_col,
+                     struct error *err)
+{
+    json_t *items = json_array();
+    int rc, count = 0;
+    char next[48] = "";
+    bool more = false;
+    while ((rc = db_step(st, err)) == 1) {
+        if (count == limit) {
+            more = true;
+            break;
+        }
+        if (at_col < 0)
+            snprintf(next, sizeof next, "%lld", (long long)db_col_int(st, 0));
+        else
+            snprintf(next, sizeof next, "%lld.%lld", (long long)db_col_int(st, at_col),
+                     (long long)db_col_int(st, 0));
+        json_array_append_new(items, entity_row(e, st));
+        count++;
+    }
+    db_finalize(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return page_result(items, more ? next : NULL);
+}
+
+int attach_tag_ids(struct db *db, json_t *items, const char *table, const char *key,
+                   struct error *err)
+{
+    size_t n = json_array_size(items), i;
+    if (n == 0)
+        return 0;
+    struct imap at = {0}; /* id -> index in items */
+    struct buf sql = {0};
+    json_t *it;
+    buf_printf(&sql, "SELECT %s, tag_id FROM %s WHERE %s IN (", key, table, key);
+    json_array_foreach (items, i, it) {
+        int64_t id = json_integer_value(json_object_get(it, "id"));
+        imap_put(&at, id, (int64_t)i);
+        json_object_set_new(it, "tag_ids", json_array());
+        /* integers formatted here, not input */
+        buf_printf(&sql, "%s%lld", i ? "," : "", (long long)id);
+    }
+    buf_printf(&sql, ") ORDER BY %s, tag_id", key);
+    int rc = -1;
+    struct db_stmt *st = db_prepare(db, sql.data, err);
+    if (st) {
+        while ((rc = db_step(st, err)) == 1) {
+            const int64_t *idx = imap_get(&at, db_col_int(st, 0));
+            if (idx)
+                json_array_append_new(
+                    json_object_get(json_array_get(items, (size_t)*idx), "tag_ids"),
+                    json_integer(db_col_int(st, 1)));
+        }
+        db_finalize(st);
+    }
+    imap_free(&at);
+    buf_free(&sql);
+    return rc < 0 ? -1 : 0;
+}
