@@ -1,7 +1,6 @@
 /* cli: the command table and dispatch. */
 #include "cli/cli.h"
 #include "base/base.h"
-#include "ingest/enrich.h"
 #include "db/db.h"
 
 #include <stdio.h>
@@ -34,8 +33,6 @@ static void usage(FILE *f)
 
 int cli_main(int argc, char **argv)
 {
-    /* Tag rules are written through model/, which cannot parse them itself. */
-    model_set_rule_check(enrich_rule_check);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -17,15 +17,6 @@ struct enricher {
     struct text_tokens tokens; /* large: one per enricher, reused */
 };
 
-int enrich_rule_check(const char *rule, struct error *err)
-{
-    struct query *q = query_compile(rule, err);
-    if (!q)
-        return -1;
-    query_free(q);
-    return 0;
-}
-
 static struct learner *learner_from_store(struct buf *blob, struct error *err)
 {
     if (blob->len == 0)

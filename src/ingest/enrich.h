@@ -28,10 +28,6 @@ void enricher_close(struct enricher *e);
 /* Fills out for text s[0..n). Never fails. Not thread-safe per enricher. */
 void enricher_apply(struct enricher *e, const char *s, size_t n, struct enrichment *out);
 
-/* Checks a tag rule by compiling it: the checker model/ calls when a tag is
- * written (see model_set_rule_check). */
-int enrich_rule_check(const char *rule, struct error *err);
-
 /* A moderator's PATCH of a message. A "sentiment" in it is a correction:
  * recorded, taught to the workspace's learner and stored, in the same
  * transaction as the rest of the patch. Returns the updated message. */

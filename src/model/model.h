@@ -244,10 +244,6 @@ int message_reread(struct db *db, int64_t message_id, const char *lang, const ch
  * arena) for tags with a non-empty rule; returns how many, or -1. */
 int tag_rules_load(struct db *db, int64_t workspace_id, struct arena *a, int64_t **ids,
                    char ***rules, struct error *err);
-/* How a tag rule is checked when a tag is written. The model cannot parse
- * the query language itself (text/ sits below it), so the program registers
- * the text part's checker at start; without one, rules are not checked. */
-void model_set_rule_check(int (*check)(const char *rule, struct error *err));
 
 /* ---- writes keyed on platform ids (model/post.c, message.c, entity.c) ----------
  * What imports and webhooks need beyond the rows above: finding rows by

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest/enrich.h"
 #include "ingest/ingest.h"
 
 #define DATA "../shared/data/"
@@ -1138,7 +1137,6 @@ static void test_import_beside_matches_in_turn(void **state)
         }
     }
     assert_true(nd.len >= 1 << 20); /* large enough to be read beside */
-    model_set_rule_check(enrich_rule_check);
     char *dumps[2], *rejects[2];
     struct ingest_counts counts[2];
     for (int mode = 0; mode < 2; mode++) {
@@ -1216,7 +1214,6 @@ static void test_import_beside_csv(void **state)
                    i % 11 == 4 ? "hologram" : "photo", i % 3 ? "tack så mycket" : "olen pettynyt",
                    i, i % 17 == 2 ? "-5" : "120");
     assert_true(csv.len >= 1 << 20);
-    model_set_rule_check(enrich_rule_check);
     char *dumps[2];
     struct ingest_counts counts[2];
     for (int mode = 0; mode < 2; mode++) {

@@ -205,6 +205,9 @@ static void test_validation_messages(void **state)
     expect_invalid(db, &entity_workspace, 0, "{\"name\":\"w\",\"slug\":\"Ä\"}", "slug",
                    "is not a slug");
     expect_invalid(db, &entity_tag, ws, "{\"name\":\"\"}", "name", "may not be empty");
+    /* the model compiles a tag's rule itself: nothing has to be registered first */
+    expect_invalid(db, &entity_tag, ws, "{\"name\":\"t\",\"rule\":\"pension AND (\"}", "rule",
+                   "field 'rule': column ");
     char big[300];
     memset(big, 'a', sizeof big - 1);
     big[sizeof big - 1] = '\0';
