@@ -4,6 +4,7 @@
 #include "model/internal.h"
 #include "text/query.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -117,6 +118,7 @@ const char *entity_name(const struct entity *e)
 /* The WHERE clause that keeps every query inside the caller's workspace. */
 static void scope_sql(const struct entity *e, struct buf *b)
 {
+    assert(e && e->table);
     buf_printf(b, " FROM %s WHERE id = ?%s", e->table, e->scoped ? " AND workspace_id = ?" : "");
 }
 
@@ -159,6 +161,7 @@ static char *compact(json_t *v)
 json_t *entity_create(struct db *db, const struct entity *e, int64_t workspace_id, json_t *in,
                       const struct actor *who, struct error *err)
 {
+    assert(db && e);
     if (entity_validate(e, in, true, db, workspace_id, err))
         return NULL;
     if (e->check && e->check(in, err))
@@ -221,6 +224,7 @@ json_t *entity_create(struct db *db, const struct entity *e, int64_t workspace_i
 json_t *entity_update(struct db *db, const struct entity *e, int64_t workspace_id, int64_t id,
                       json_t *patch, const struct actor *who, struct error *err)
 {
+    assert(db && e);
     json_t *current = entity_get(db, e, workspace_id, id, err);
     if (!current)
         return NULL;
@@ -296,6 +300,7 @@ int entity_delete(struct db *db, const struct entity *e, int64_t workspace_id, i
 json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id, json_t *filters,
                     const struct page *pg, struct error *err)
 {
+    assert(db && e && pg && pg->limit >= 1 && pg->limit <= MODEL_PAGE_MAX);
     int64_t after = 0;
     if (pg->cursor && (str_to_i64(pg->cursor, &after) || after < 0)) {
         error_field(err, ERR_INVALID, "cursor", "parameter 'cursor' is not one kanal gave out");

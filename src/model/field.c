@@ -3,6 +3,7 @@
  * the JSON of a row, so every entity obeys the same rules. */
 #include "model/internal.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ int model_check_url(const char *s, struct error *err)
 
 const struct field *field_find(const struct entity *e, const char *name)
 {
+    assert(e && e->fields && e->nfields > 0);
     for (size_t i = 0; i < e->nfields; i++)
         if (str_eq(e->fields[i].name, name))
             return &e->fields[i];
@@ -73,6 +75,9 @@ static int expect(bool ok, const char *n, const char *what, json_t *v, struct er
 int field_validate(const struct entity *e, const struct field *f, json_t *v, struct db *db,
                    int64_t workspace_id, struct error *err)
 {
+    assert(f && v);
+    assert(f->type != FT_ENUM || f->values);
+    assert(f->type != FT_REF || f->ref);
     const char *n = f->name;
     if (json_is_null(v)) {
         if (f->flags & F_NULL)
@@ -149,6 +154,7 @@ int field_validate(const struct entity *e, const struct field *f, json_t *v, str
 int entity_validate(const struct entity *e, json_t *in, bool creating, struct db *db,
                     int64_t workspace_id, struct error *err)
 {
+    assert(e && e->fields && e->nfields > 0);
     if (!json_is_object(in))
         return error_set(err, ERR_INVALID, "expected a JSON object, got %s", json_type_name(in));
     const char *key;
@@ -173,6 +179,7 @@ int entity_validate(const struct entity *e, json_t *in, bool creating, struct db
 
 void field_bind(struct db_stmt *st, int i, const struct field *f, json_t *v)
 {
+    assert(st && f && v && i >= 1);
     if (json_is_null(v)) {
         db_bind_null(st, i);
         return;
@@ -194,7 +201,9 @@ void field_bind(struct db_stmt *st, int i, const struct field *f, json_t *v)
         break;
     case FT_TIME: {
         int64_t t = 0;
-        time_parse_iso(json_string_value(v), &t);
+        int bad = time_parse_iso(json_string_value(v), &t);
+        assert(!bad); /* bound only after field_validate */
+        (void)bad;
         db_bind_int(st, i, t);
         break;
     }
@@ -243,6 +252,7 @@ void field_to_json(json_t *obj, const struct field *f, struct db_stmt *st, int i
 
 void entity_columns(const struct entity *e, struct buf *b, const char *alias)
 {
+    assert(e && e->fields && e->nfields > 0);
     const char *a = alias ? alias : "";
     const char *dot = alias ? "." : "";
     buf_printf(b, "%s%sid, ", a, dot);
@@ -255,6 +265,7 @@ void entity_columns(const struct entity *e, struct buf *b, const char *alias)
 
 json_t *entity_row(const struct entity *e, struct db_stmt *st)
 {
+    assert(e && e->fields && st);
     json_t *o = json_object();
     int c = 0;
     json_object_set_new(o, "id", json_integer(db_col_int(st, c++)));

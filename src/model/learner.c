@@ -3,6 +3,7 @@
  * the corrections it learned from. What the bytes mean is text/'s business. */
 #include "model/internal.h"
 
+#include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ static int decode(const char *b64, struct buf *b, struct error *err)
 static int read_blob(struct db *db, int64_t workspace_id, struct buf *b, int64_t *corrections,
                      bool lock, struct error *err)
 {
+    assert(db && workspace_id > 0 && b && corrections);
     if (lock && db_run(db, err,
                        "INSERT INTO sentiment_learners (workspace_id, updated_at) VALUES (?, ?) "
                        "ON CONFLICT (workspace_id) DO NOTHING",
@@ -64,6 +66,7 @@ int learner_blob_get(struct db *db, int64_t workspace_id, struct buf *b, int64_t
 int learner_blob_store(struct db *db, int64_t workspace_id, const void *p, size_t n,
                        int64_t corrections, struct error *err)
 {
+    assert(db && workspace_id > 0 && (p || n == 0) && corrections >= 0);
     size_t len = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
     char *b64 = xmalloc(len);
     sodium_bin2base64(b64, len, p, n, sodium_base64_VARIANT_ORIGINAL);
@@ -81,6 +84,7 @@ int sentiment_correction_record(struct db *db, int64_t workspace_id, int64_t mes
                                 const char *body, const char *previous, const char *label,
                                 double score, int64_t user_id, struct error *err)
 {
+    assert(db && workspace_id > 0 && message_id > 0 && body && label);
     int64_t *uid = user_id ? &user_id : NULL;
     int64_t now = time_now();
     if (db_run(db, err,

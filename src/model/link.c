@@ -3,6 +3,7 @@
  * and counts their clicks. Every query is scoped to one workspace. */
 #include "model/internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +48,9 @@ static json_t *link_row(struct db_stmt *st)
 int link_insert(struct db *db, int64_t workspace_id, const struct link_in *l,
                 const struct actor *who, int64_t *id, struct error *err)
 {
+    assert(db && l && l->code && l->url && l->target_url);
+    for (size_t i = 0; i < ARRAY_LEN(l->utm); i++)
+        assert(l->utm[i]); /* "" for a part not set */
     int64_t uid = who ? who->user_id : 0;
     int64_t newid = 0;
     if (db_begin(db, err))

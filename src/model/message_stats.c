@@ -17,6 +17,7 @@
  * as text, "bin:count bin:count ...", in ascending bins. */
 #include "model/internal.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ int64_t wait_bin(int64_t w)
 
 double wait_bin_value(int64_t bin)
 {
+    assert(bin >= 0);
     if (bin < WAIT_EXACT)
         return (double)bin;
     int64_t shift = bin / WAIT_SUB - 1, m = bin % WAIT_SUB + WAIT_SUB;
@@ -275,6 +277,7 @@ int message_stats_change(struct db *db, int64_t ws, const struct msg_fact *befor
     static const struct msg_fact none = {0};
     before = before ? before : &none;
     after = after ? after : &none;
+    assert(!after->counted || after->channel_id > 0);
     if (same_fact(before, after))
         return 0;
     struct tz *z;

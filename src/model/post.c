@@ -3,6 +3,7 @@
  * the same rows, so the calendar and the analytics see one history. */
 #include "model/internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,6 +409,7 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
                          int64_t *variant_id, int64_t *post_id, bool *with_metrics,
                          struct error *err)
 {
+    assert(db && p);
     if (with_metrics)
         *with_metrics = false;
     if (!p->platform_id || !*p->platform_id)
@@ -517,6 +519,7 @@ static int refresh_latest(struct db *db, int64_t variant_id, int64_t taken_at,
 int post_metrics_add(struct db *db, int64_t variant_id, int64_t taken_at,
                      const int64_t values[PM_COUNT], struct error *err)
 {
+    assert(db && variant_id > 0 && values);
     struct db_stmt *st = db_query(db, err,
                                   "SELECT reach, impressions, reactions, comments, shares, saves, "
                                   "clicks, video_views FROM post_metrics "

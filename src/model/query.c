@@ -3,6 +3,7 @@
  * the checks on query-string parameters that feed them. */
 #include "model/internal.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,11 +31,13 @@ int page_parse(struct page *p, const char *limit, const char *cursor, struct err
                                MODEL_PAGE_MAX);
         p->limit = (int)n;
     }
+    assert(p->limit >= 1 && p->limit <= MODEL_PAGE_MAX);
     return 0;
 }
 
 int cursor_parse_at_id(const char *cursor, int64_t *at, int64_t *id, struct error *err)
 {
+    assert(cursor && at && id);
     char tmp[64];
     const char *dot = strchr(cursor, '.');
     if (!dot || (size_t)(dot - cursor) >= sizeof tmp)
@@ -43,6 +46,7 @@ int cursor_parse_at_id(const char *cursor, int64_t *at, int64_t *id, struct erro
     tmp[dot - cursor] = '\0';
     if (str_to_i64(tmp, at) || str_to_i64(dot + 1, id))
         goto bad;
+    assert(dot > cursor && dot[1]); /* both parts were numbers */
     return 0;
 bad:
     return error_field(err, ERR_INVALID, "cursor", "parameter 'cursor' is not one kanal gave out");
@@ -107,6 +111,7 @@ int query_enum(json_t *q, const char *name, const char *const *values, const cha
 static void qb_vadd(struct qb *q, const char *types, va_list ap)
 {
     for (const char *t = types; *t; t++) {
+        assert(*t == 'i' || *t == 't');
         if (q->n == QB_MAX)
             abort(); /* a programming error: more filters than the builder holds */
         q->types[q->n] = *t;
@@ -149,6 +154,7 @@ void qb_append(struct qb *q, const char *sql, const char *types, ...)
 void qb_time_page(struct qb *q, const char *at, const char *id, int64_t since, int64_t until,
                   const struct page *pg, int64_t cat, int64_t cid)
 {
+    assert(pg && pg->limit >= 1 && pg->limit <= MODEL_PAGE_MAX);
     char clause[160];
     if (since) {
         snprintf(clause, sizeof clause, "%s >= ?", at);
@@ -168,8 +174,10 @@ void qb_time_page(struct qb *q, const char *at, const char *id, int64_t since, i
 
 struct db_stmt *qb_prepare(struct qb *q, struct db *db, struct error *err)
 {
+    assert(db && q->sql.data && q->n <= QB_MAX);
     struct db_stmt *st = db_prepare(db, q->sql.data, err);
     for (int i = 0; st && i < q->n; i++) {
+        assert(q->types[i] == 'i' || q->types[i] == 't');
         if (q->types[i] == 'i')
             db_bind_int(st, i + 1, q->ints[i]);
         else
@@ -182,6 +190,8 @@ struct db_stmt *qb_prepare(struct qb *q, struct db *db, struct error *err)
 json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int at_col,
                      struct error *err)
 {
+    assert(e && limit >= 1 && limit <= MODEL_PAGE_MAX);
+    assert(at_col == -1 || at_col > 0); /* column 0 is the id */
     json_t *items = json_array();
     int rc, count = 0;
     char next[48] = "";
@@ -210,6 +220,7 @@ json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int 
 int attach_tag_ids(struct db *db, json_t *items, const char *table, const char *key,
                    struct error *err)
 {
+    assert(db && table && key);
     size_t n = json_array_size(items), i;
     if (n == 0)
         return 0;

@@ -3,6 +3,7 @@
  * store in the clear: passwords as argon2id, tokens as SHA-256. */
 #include "model/internal.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -28,6 +29,7 @@ const char *role_name(enum role r)
 int audit_record(struct db *db, int64_t workspace_id, int64_t user_id, const char *action,
                  const char *entity, int64_t entity_id, const char *detail, struct error *err)
 {
+    assert(db && action && entity);
     int64_t *ws = workspace_id ? &workspace_id : NULL, *uid = user_id ? &user_id : NULL;
     return db_run(db, err,
                   "INSERT INTO audit_log (workspace_id, user_id, at, action, entity, entity_id, "
