@@ -6,6 +6,7 @@
  * so the store can keep it as one blob per workspace. */
 #include "text/text_internal.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,15 +96,21 @@ static void features_of(const struct text_tokens *t, const struct sentiment *bas
     }
 }
 
+/* The logits the rules' score s alone speaks for: with no corrections the
+ * learner agrees with the rules' labels. raw 0: the rules found nothing. */
+static void prior_logits(double s, double raw, struct sentiment_band band, double z[SENT_LABELS])
+{
+    z[SENT_NEG] = BASE_GAIN * (-s - band.neg);
+    z[SENT_NEU] = 0;
+    z[SENT_POS] = BASE_GAIN * (s - band.pos);
+    if (raw == 0) /* no evidence at all: the rules say neutral */
+        z[SENT_NEG] = z[SENT_POS] = -BASE_GAIN * 0.05;
+}
+
 static void logits(const struct learner *m, const struct features *f, const struct sentiment *b,
                    double z[SENT_LABELS])
 {
-    struct sentiment_band band = sentiment_band(b->lang);
-    z[SENT_NEG] = BASE_GAIN * (-b->score - band.neg);
-    z[SENT_NEU] = 0;
-    z[SENT_POS] = BASE_GAIN * (b->score - band.pos);
-    if (b->raw == 0) /* no evidence at all: the rules say neutral */
-        z[SENT_NEG] = z[SENT_POS] = -BASE_GAIN * 0.05;
+    prior_logits(b->score, b->raw, sentiment_band(b->lang), z);
     for (size_t i = 0; i < f->n; i++)
         for (int c = 0; c < SENT_LABELS; c++)
             z[c] += m->w[c][f->idx[i]] * f->val[i];
@@ -118,6 +125,32 @@ static void softmax(double z[SENT_LABELS])
         s += (z[c] = exp(z[c] - mx));
     for (int c = 0; c < SENT_LABELS; c++)
         z[c] /= s;
+}
+
+/* p(pos) - p(neg) of the prior alone for a text with evidence that the rules
+ * score s: increasing in s, and much steeper (BASE_GAIN) than s itself. */
+static double prior_spread(double s, struct sentiment_band band)
+{
+    double p[SENT_LABELS];
+    prior_logits(s, 1, band, p);
+    softmax(p);
+    return p[SENT_POS] - p[SENT_NEG];
+}
+
+/* The rules' score whose prior spread is d (the inverse of prior_spread,
+ * by bisection; ±1 beyond its range). */
+static double score_of_spread(double d, struct sentiment_band band)
+{
+    double lo = -1, hi = 1;
+    for (int i = 0; i < 48; i++) {
+        double mid = (lo + hi) / 2;
+        if (prior_spread(mid, band) < d)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    assert(lo >= -1 && hi <= 1);
+    return (lo + hi) / 2;
 }
 
 void learner_train(struct learner *m, const struct text_tokens *t, enum text_lang lang,
@@ -164,7 +197,19 @@ void learner_score(const struct learner *m, const struct text_tokens *t, enum te
         if (p[c] > p[best])
             best = c;
     out->label = (enum sentiment_label)best;
-    out->score = p[SENT_POS] - p[SENT_NEG];
+    /* The score stays on the rules' scale. p(pos) - p(neg) itself is not: the
+     * prior is so sharp that every text's spread sits near ±1, so reporting
+     * it made the first correction throw every score towards ±1 (and a text
+     * corrected to positive from -0.40 went to -0.94). What the corrections
+     * moved the spread by is carried back through the prior to the rules'
+     * scale; a learner that learned nothing about a text leaves its score. */
+    struct sentiment_band band = sentiment_band(out->lang);
+    double p0[SENT_LABELS];
+    prior_logits(out->score, out->raw, band, p0);
+    softmax(p0);
+    double moved = (p[SENT_POS] - p[SENT_NEG]) - (p0[SENT_POS] - p0[SENT_NEG]);
+    out->score = score_of_spread(prior_spread(out->score, band) + moved, band);
+    assert(out->score >= -1 && out->score <= 1);
 }
 
 static void put_u64(unsigned char *p, uint64_t v)

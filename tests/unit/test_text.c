@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,34 @@ static void test_learner_untrained_agrees_with_rules(void **state)
     learner_free(m);
 }
 
+/* Issue 22: the first correction of a mildly negative text to positive sent
+ * that text to -0.94 and every other score towards ±1. One correction must
+ * move the corrected text towards its label and leave unrelated texts almost
+ * where the rules put them. */
+static void test_learner_first_correction_moves_towards_it(void **state)
+{
+    static const char *others[] = {"Tack så mycket, jättebra!", "Vad tid öppnar kontoret?",
+                                   "I am not happy with this", "Great work, thanks",
+                                   "Olen pettynyt palveluun"};
+    const char *corrected = "Jag är lite besviken på svaret"; /* "a bit disappointed" */
+    struct learner *m = learner_new();
+    struct sentiment before, after, rules;
+    text_tokenize(&toks, corrected, strlen(corrected));
+    learner_score(m, &toks, LANG_AUTO, &before);
+    assert_true(before.score < 0 && before.score > -0.8); /* mildly negative */
+    learner_train(m, &toks, LANG_AUTO, SENT_POS);
+    learner_score(m, &toks, LANG_AUTO, &after);
+    assert_true(after.score > before.score);
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        text_tokenize(&toks, others[i], strlen(others[i]));
+        sentiment_score_tokens(&toks, LANG_AUTO, &rules);
+        learner_score(m, &toks, LANG_AUTO, &after);
+        assert_true(fabs(after.score - rules.score) < 0.02);
+        assert_int_equal(after.label, rules.label);
+    }
+    learner_free(m);
+}
+
 static const char *const thread_texts[] = {
     "Det här är inte bra", "Tämä on ihana päivä", "This is a great day!",  "blorf :(",
     "Jättebra jobbat",     "Surullisia uutisia",  "The bus leaves at six", "sååå bra 😍",
@@ -405,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_sentiment_names_and_exclamation),
         cmocka_unit_test(test_learner_moves_and_roundtrips),
         cmocka_unit_test(test_learner_untrained_agrees_with_rules),
+        cmocka_unit_test(test_learner_first_correction_moves_towards_it),
         cmocka_unit_test(test_threads_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
