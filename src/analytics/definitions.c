@@ -3,6 +3,7 @@
  * posts take a post's interactions and engagement rate from here too. */
 #include "analytics/internal.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,7 @@ bool kpi_post_er_reach(const struct post_metrics *m, double *out)
 
 void kpi_add_post(struct kpi_sums *s, const struct post_metrics *m, int64_t day)
 {
+    assert(day >= 0); /* the report's days start at its first */
     s->posts++;
     for (int i = 0; i < PM_COUNT; i++)
         if (m->has[i])
@@ -110,6 +112,7 @@ static json_t *er_followers(const struct kpi_sums *s, int64_t ndays)
 
 json_t *kpi_json(const struct kpi_sums *s, int64_t days, int64_t ndays)
 {
+    assert(days >= 0 && days <= ndays);
     json_t *o = json_object();
     json_object_set_new(o, "posts", json_integer(s->posts));
     json_object_set_new(o, "posts_per_week",
@@ -148,6 +151,8 @@ json_t *kpi_json(const struct kpi_sums *s, int64_t days, int64_t ndays)
     double median;
     json_object_set_new(o, "median_response_seconds",
                         wait_hist_median(&s->waits, &median) ? json_real(median) : json_null());
+    /* One key per name of analytics_kpis, which CSV headers are made from. */
+    assert(json_object_size(o) == ARRAY_LEN(analytics_kpis) - 1);
     return o;
 }
 

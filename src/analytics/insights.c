@@ -7,6 +7,7 @@
 #include "text/query.h"
 #include "text/text.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@ static double mean(const double *v, size_t n)
 /* A uniform index below n (Lemire's multiply-shift: no division). */
 static size_t rng_below(uint64_t *s, size_t n)
 {
+    assert(n > 0);
     return (size_t)(((unsigned __int128)rng_next(s) * n) >> 64);
 }
 
@@ -217,6 +219,7 @@ static json_t *lift_json(const struct feature *f, struct post *posts, size_t n, 
         else
             without[nb++] = posts[i].er;
     }
+    assert(na + nb == n);
     json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "feature", f->name, "value", f->value, "posts",
                           (json_int_t)na, "other_posts", (json_int_t)nb);
     if (na < MIN_POSTS || nb < MIN_POSTS) {
@@ -285,6 +288,7 @@ json_t *analytics_insights(struct db *db, int64_t workspace_id, const struct ana
         p->day = tz_local_day(tz, at);
         p->weekday = ((p->day + 3) % 7 + 7) % 7; /* 0 = Monday */
         p->hour = ((local % 86400) + 86400) % 86400 / 3600;
+        assert(p->weekday >= 0 && p->weekday < 7 && p->hour >= 0 && p->hour < 24);
         p->er = er;
         describe(t, ctas, ARRAY_LEN(cta_queries), db_col_text(st, 2), p);
     }

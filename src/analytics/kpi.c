@@ -4,6 +4,7 @@
  * number) through a hash map, so a year by day is as cheap as a total. */
 #include "analytics/internal.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,7 @@ int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
     }
     out->since = tz_day_start(tz, since_day);
     out->until = tz_day_start(tz, until_day);
+    assert(out->since < out->until);
     int y;
     unsigned m, d;
     time_civil_from_days(since_day, &y, &m, &d);
@@ -168,6 +170,7 @@ static struct group *group_for(struct run *r, int64_t key)
     memset(g, 0, sizeof *g);
     g->key = key;
     imap_put(&r->groups_index, key, (int64_t)r->ngroups++);
+    assert(r->ngroups <= r->capgroups);
     return g;
 }
 
@@ -210,6 +213,7 @@ static bool key_of_channel_day(const struct run *r, const struct channel_info *c
         return true;
     case BY_PLATFORM:
         *key = index_of(platforms, c->platform);
+        assert(*key >= 0); /* the channels table's CHECK allows only these */
         return true;
     case BY_DAY:
     case BY_WEEK:
@@ -385,6 +389,8 @@ static int read_figures(struct db_stmt *st, int i, struct message_figures *f, st
 
 static void accumulate_post(struct run *r, struct group *g, const struct post_row *p)
 {
+    /* Posts are read by published_at in [since, until), local midnights. */
+    assert(p->day >= r->first_day && p->day < r->first_day + r->ndays);
     kpi_add_post(&g->k, p->m, p->day - r->first_day);
     if (p->msg)
         add_messages(&g->k, p->msg);
@@ -613,6 +619,7 @@ static int aggregate(struct run *r, const struct analytics_query *q, struct erro
     r->q = q;
     r->first_day = tz_local_day(r->tz, q->since);
     r->ndays = tz_local_day(r->tz, q->until - 1) - r->first_day + 1;
+    assert(r->ndays >= 1 && r->ndays <= ANALYTICS_MAX_DAYS); /* analytics_query_parse's bounds */
     if (load_followers(r, err) || load_posts(r, err) || load_messages(r, err))
         return -1;
     return 0;
@@ -716,6 +723,7 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
         pq.since = tz_day_start(r.tz, first - (last - first + 1));
         pq.until = q->since;
         pq.by = BY_NONE;
+        assert(pq.since < pq.until);
         if (!(prev = total_of(&r, &pq, err)))
             goto done;
     }

@@ -48,6 +48,7 @@ json_t *analytics_top_posts(struct db *db, int64_t workspace_id, const struct an
             i--;
         }
         top[i] = r;
+        assert(n <= limit && (i == n - 1 || before(&top[i], &top[i + 1])));
     }
     db_finalize(st);
     if (rc < 0)

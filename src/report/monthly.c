@@ -3,6 +3,7 @@
  * director or printing. Everything from the store is escaped. */
 #include "report/report.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ static void fmt(struct buf *b, double v, const char *kind)
                 out[o++] = ' ';
             out[o++] = digits[i];
         }
+        assert(o < sizeof out); /* 31 digits, 10 spaces and a sign at most */
         out[o] = '\0';
         buf_puts(b, out);
     }
