@@ -509,11 +509,38 @@ static int load_messages(struct run *r, struct error *err)
     return rc < 0 ? -1 : 0;
 }
 
+/* A follower count and the instant it was taken, which tells one count
+ * from two equal ones. followers -1: no count. */
+struct count {
+    int64_t followers, at;
+};
+
+/* Adds a channel's follower growth over the report's days a..b to k
+ * (docs/metrics.md): from the latest count before the span, else the first
+ * in the report's period, to the latest by the span's end. A channel with
+ * no two counts to compare (one count, as a page file gives) has no growth
+ * and adds nothing, not its whole count. */
+static void add_growth(struct kpi_sums *k, const struct count *before, const struct count *first,
+                       const struct count *daily, int64_t a, int64_t b)
+{
+    assert(a <= b);
+    struct count start = a == 0 ? *before : daily[a - 1];
+    /* None before the span: none before the period's first count either. */
+    if (start.followers < 0)
+        start = *first;
+    const struct count *end = &daily[b];
+    if (start.followers < 0 || end->followers < 0 || start.at == end->at)
+        return;
+    k->followers_start += start.followers;
+    k->followers_end += end->followers;
+    k->has_followers = true;
+}
+
 /* Followers per channel and day (the latest count on or before the day),
  * summed into each group's days, and each group's start and end counts. */
 static int load_followers(struct run *r, struct error *err)
 {
-    int64_t *daily = xmalloc((size_t)r->ndays * sizeof *daily);
+    struct count *daily = xmalloc((size_t)r->ndays * sizeof *daily);
     int rc = 0;
     for (size_t ci = 0; ci < r->nchannels && rc == 0; ci++) {
         const struct channel_info *c = &r->channels[ci];
@@ -535,65 +562,54 @@ static int load_followers(struct run *r, struct error *err)
         }
         /* Rows come in time order: first those before the period (only the
          * latest matters), then each day's. */
-        int64_t current = -1, before = -1;
+        struct count current = {-1, 0}, before = {-1, 0}, first = {-1, 0};
         int step = db_has_row(st);
         while (step == 1 && db_col_int(st, 0) < r->q->since) {
-            before = current = db_col_int(st, 1);
+            before = current = (struct count){db_col_int(st, 1), db_col_int(st, 0)};
             step = db_step(st, err);
         }
         for (int64_t d = 0; d < r->ndays && step >= 0; d++) {
             int64_t day_end = tz_day_start(r->tz, r->first_day + d + 1);
             while (step == 1 && db_col_int(st, 0) < day_end) {
-                current = db_col_int(st, 1);
+                current = (struct count){db_col_int(st, 1), db_col_int(st, 0)};
+                if (first.followers < 0)
+                    first = current;
                 step = db_step(st, err);
             }
             daily[d] = current;
         }
         if (step < 0)
             rc = -1;
-        int64_t start = before >= 0 ? before : daily[0];
         db_finalize(st);
         if (rc)
             break;
         ensure_days(r, &r->total);
         for (int64_t d = 0; d < r->ndays; d++) {
-            if (daily[d] > 0)
-                r->total.k.day_followers[d] += (double)daily[d];
+            if (daily[d].followers > 0)
+                r->total.k.day_followers[d] += (double)daily[d].followers;
             int64_t key;
             if (!key_of_channel_day(r, c, r->first_day + d, &key))
                 continue;
             struct group *g = group_for(r, key);
             ensure_days(r, g);
-            if (daily[d] > 0)
-                g->k.day_followers[d] += (double)daily[d];
+            if (daily[d].followers > 0)
+                g->k.day_followers[d] += (double)daily[d].followers;
         }
-        if (start >= 0) {
-            r->total.k.followers_start += start;
-            r->total.k.has_followers = true;
-        }
-        if (daily[r->ndays - 1] >= 0)
-            r->total.k.followers_end += daily[r->ndays - 1];
-        /* Start and end per group: for period groups, the group's own first
-         * and last day; otherwise the whole period's. */
+        add_growth(&r->total.k, &before, &first, daily, 0, r->ndays - 1);
+        /* Each group's span: for period groups their own days, otherwise
+         * the whole period. */
+        int64_t span_start = 0;
         for (int64_t d = 0; d < r->ndays; d++) {
             int64_t key;
             if (!key_of_channel_day(r, c, r->first_day + d, &key))
                 continue;
-            struct group *g = group_for(r, key);
-            bool first_of_group = !is_period(r->q->by)
-                                      ? d == 0
-                                      : d == 0 || period_key(r->q->by, r->first_day + d - 1) != key;
             bool last_of_group =
-                !is_period(r->q->by)
-                    ? d == r->ndays - 1
-                    : d == r->ndays - 1 || period_key(r->q->by, r->first_day + d + 1) != key;
-            int64_t at_start = d == 0 ? start : daily[d - 1] >= 0 ? daily[d - 1] : daily[d];
-            if (first_of_group && at_start >= 0) {
-                g->k.followers_start += at_start;
-                g->k.has_followers = true;
-            }
-            if (last_of_group && daily[d] >= 0)
-                g->k.followers_end += daily[d];
+                d == r->ndays - 1 ||
+                (is_period(r->q->by) && period_key(r->q->by, r->first_day + d + 1) != key);
+            if (!last_of_group)
+                continue;
+            add_growth(&group_for(r, key)->k, &before, &first, daily, span_start, d);
+            span_start = d + 1;
         }
     }
     free(daily);
