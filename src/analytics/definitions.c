@@ -67,11 +67,14 @@ void kpi_add_post(struct kpi_sums *s, const struct post_metrics *m, int64_t day)
     assert(day >= 0); /* the report's days start at its first */
     s->posts++;
     for (int i = 0; i < PM_COUNT; i++)
-        if (m->has[i])
+        if (m->has[i]) {
             s->sum[i] += m->v[i];
+            s->reported[i]++;
+        }
     int64_t inter;
     bool any = kpi_interactions(m, &inter);
     s->interactions += inter;
+    s->with_interactions += any;
     if (any && m->has[PM_REACH]) {
         s->er_reach_num += inter;
         s->er_reach_den += m->v[PM_REACH];
@@ -86,6 +89,19 @@ void kpi_add_post(struct kpi_sums *s, const struct post_metrics *m, int64_t day)
     }
     if (s->day_inter && any)
         s->day_inter[day] += (double)inter;
+}
+
+/* A sum over the posts that report a number: missing, not 0, when there
+ * are posts and none of them reports it (a platform without saves). */
+static json_t *sum(const struct kpi_sums *s, int64_t total, int64_t reported)
+{
+    assert(reported <= s->posts);
+    return s->posts && !reported ? json_null() : json_integer(total);
+}
+
+static json_t *metric_sum(const struct kpi_sums *s, enum post_metric m)
+{
+    return sum(s, s->sum[m], s->reported[m]);
 }
 
 /* A ratio of sums; missing when nothing is under it. */
@@ -117,15 +133,15 @@ json_t *kpi_json(const struct kpi_sums *s, int64_t days, int64_t ndays)
     json_object_set_new(o, "posts", json_integer(s->posts));
     json_object_set_new(o, "posts_per_week",
                         days ? json_real((double)s->posts * 7.0 / (double)days) : json_null());
-    json_object_set_new(o, "reach", json_integer(s->sum[PM_REACH]));
-    json_object_set_new(o, "impressions", json_integer(s->sum[PM_IMPRESSIONS]));
-    json_object_set_new(o, "reactions", json_integer(s->sum[PM_REACTIONS]));
-    json_object_set_new(o, "comments", json_integer(s->sum[PM_COMMENTS]));
-    json_object_set_new(o, "shares", json_integer(s->sum[PM_SHARES]));
-    json_object_set_new(o, "saves", json_integer(s->sum[PM_SAVES]));
-    json_object_set_new(o, "interactions", json_integer(s->interactions));
-    json_object_set_new(o, "clicks", json_integer(s->sum[PM_CLICKS]));
-    json_object_set_new(o, "video_views", json_integer(s->sum[PM_VIDEO_VIEWS]));
+    json_object_set_new(o, "reach", metric_sum(s, PM_REACH));
+    json_object_set_new(o, "impressions", metric_sum(s, PM_IMPRESSIONS));
+    json_object_set_new(o, "reactions", metric_sum(s, PM_REACTIONS));
+    json_object_set_new(o, "comments", metric_sum(s, PM_COMMENTS));
+    json_object_set_new(o, "shares", metric_sum(s, PM_SHARES));
+    json_object_set_new(o, "saves", metric_sum(s, PM_SAVES));
+    json_object_set_new(o, "interactions", sum(s, s->interactions, s->with_interactions));
+    json_object_set_new(o, "clicks", metric_sum(s, PM_CLICKS));
+    json_object_set_new(o, "video_views", metric_sum(s, PM_VIDEO_VIEWS));
     json_object_set_new(o, "er_reach", ratio(s->er_reach_num, s->er_reach_den));
     json_object_set_new(o, "er_impressions", ratio(s->er_impr_num, s->er_impr_den));
     json_object_set_new(o, "er_followers", er_followers(s, ndays));

@@ -34,8 +34,9 @@ bool kpi_post_er_reach(const struct post_metrics *m, double *out);
  * from which kpi_json computes every KPI. */
 struct kpi_sums {
     int64_t posts;
-    int64_t sum[PM_COUNT]; /* Σ of each number over the posts that report it */
-    int64_t interactions;
+    int64_t sum[PM_COUNT];      /* Σ of each number over the posts that report it */
+    int64_t reported[PM_COUNT]; /* how many posts report it */
+    int64_t interactions, with_interactions;
     /* the numerators and denominators of the ratios of sums, each over the
      * posts that have both of its parts */
     int64_t er_reach_num, er_reach_den, er_impr_num, er_impr_den, ctr_num, ctr_den;

@@ -90,10 +90,14 @@ class Expected:
         k = dict(posts=len(posts))
         names = ["reach", "impressions", "reactions", "comments", "shares", "saves", "clicks",
                  "video_views"]
+        # A number no post reports is missing, not 0 (docs/metrics.md).
+        total = lambda vals: None if posts and all(v is None for v in vals) else sum(
+            v or 0 for v in vals)
         for i, n in enumerate(names):
-            k[n] = sum(p["m"][i] or 0 for p in posts)
+            k[n] = total([p["m"][i] for p in posts])
         inter = lambda m: sum(x or 0 for x in m[2:6])
-        k["interactions"] = sum(inter(p["m"]) for p in posts)
+        k["interactions"] = total([None if all(x is None for x in p["m"][2:6]) else
+                                   inter(p["m"]) for p in posts])
         with_reach = [p for p in posts if p["m"][0] is not None]
         k["er_reach"] = (sum(inter(p["m"]) for p in with_reach) / sum(p["m"][0] for p in with_reach)
                          if with_reach else None)
@@ -266,6 +270,30 @@ def test_previous_growth_before_the_first_count(demo_db):
         want += counts[-1][0] - counts[0][0]
     assert rep["previous"]["follower_growth"] == want
     assert abs(want) < 10_000  # five days of the demo's channels, not their whole audience
+
+
+def test_numbers_no_post_reports_are_missing_not_zero(demo_db):
+    """X, LinkedIn and the Finnish page report no saves, most channels no
+    video views: their sums are null in JSON and empty in CSV, not 0."""
+    since, until = "2026-09-01", "2026-10-01"
+    exp = Expected(demo_db, date(2026, 9, 1), date(2026, 10, 1))
+    rows = {r["key"]: r for r in report(demo_db, "--since", since, "--until", until)["rows"]}
+    out = run_kanal("report", "--db", demo_db, "--workspace", "pensionsverket", "--format", "csv",
+                    "--since", since, "--until", until).stdout
+    cells = list(csv.DictReader(out.splitlines()))
+    missing = {"saves": 0, "video_views": 0}
+    for ch, row in rows.items():
+        posts = [p for p in exp.posts if p["ch"] == ch]
+        assert posts, ch
+        for name, i in [("saves", 5), ("video_views", 7)]:
+            reported = [p["m"][i] for p in posts if p["m"][i] is not None]
+            line = next(c for c in cells if c["label"] == row["label"])
+            if reported:
+                assert row[name] == sum(reported) and line[name] == str(sum(reported))
+            else:
+                assert row[name] is None and line[name] == "", (ch, name, row[name])
+                missing[name] += 1
+    assert missing["saves"] >= 2 and missing["video_views"] >= 2, missing
 
 
 def test_report_formats_and_errors(demo_db):
