@@ -59,25 +59,14 @@ json_t *analytics_toplist(struct db *db, int64_t workspace_id, const struct anal
 json_t *analytics_campaign(struct db *db, int64_t workspace_id, int64_t campaign_id,
                            struct error *err);
 
-/* The monthly report for `month` ("2026-10") as one self-contained HTML
- * page with SVG charts, appended to out. */
-int analytics_html_month(struct db *db, int64_t workspace_id, const char *month, struct buf *out,
-                         struct error *err);
+/* The organisation's `limit` posts of q's period with the most
+ * interactions (posts without them last, ties by age), each with its body,
+ * channel, format, permalink, interactions, reach and engagement rate by
+ * reach: {"since", "until", "posts": [...]}. Caller owns the result. */
+json_t *analytics_top_posts(struct db *db, int64_t workspace_id, const struct analytics_query *q,
+                            int limit, struct error *err);
 
 /* The KPI names in report order, for tables and CSV. */
 extern const char *const analytics_kpis[];
-
-/* The tags of the workspace's posts with a variant published in
- * [since, until), as a list per post: for (i = first(post); i >= 0; i =
- * next[i]) tag[i]. Shared by the reports and what works. */
-struct post_tags {
-    struct imap first; /* post id -> index of its first tag */
-    int64_t *tag, *next;
-    size_t n, cap;
-};
-int post_tags_load(struct db *db, int64_t workspace_id, int64_t since, int64_t until,
-                   struct post_tags *pt, struct error *err);
-int64_t post_tags_first(const struct post_tags *pt, int64_t post_id); /* -1: none */
-void post_tags_free(struct post_tags *pt);
 
 #endif

@@ -3,10 +3,11 @@
  * over posts without it: format, theme, weekday, hour, length, a question,
  * calls to action, emoji, hashtags. Each lift comes with its sample sizes
  * and a bootstrap 95% interval, or "too few posts" where that holds. */
-#include "analytics/analytics.h"
+#include "analytics/internal.h"
 #include "text/query.h"
 #include "text/text.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@ static double mean(const double *v, size_t n)
 /* A uniform index below n (Lemire's multiply-shift: no division). */
 static size_t rng_below(uint64_t *s, size_t n)
 {
+    assert(n > 0);
     return (size_t)(((unsigned __int128)rng_next(s) * n) >> 64);
 }
 
@@ -217,6 +219,7 @@ static json_t *lift_json(const struct feature *f, struct post *posts, size_t n, 
         else
             without[nb++] = posts[i].er;
     }
+    assert(na + nb == n);
     json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "feature", f->name, "value", f->value, "posts",
                           (json_int_t)na, "other_posts", (json_int_t)nb);
     if (na < MIN_POSTS || nb < MIN_POSTS) {
@@ -254,18 +257,22 @@ json_t *analytics_insights(struct db *db, int64_t workspace_id, const struct ana
     for (size_t i = 0; i < ARRAY_LEN(cta_queries); i++)
         if (!(ctas[i] = query_compile(cta_queries[i], err)))
             goto done;
-    st = db_query(db, err,
-                  "SELECT p.id, p.format, COALESCE(v.body, p.body), v.published_at, v.m_reach, "
-                  "COALESCE(v.m_reactions, 0) + COALESCE(v.m_comments, 0) + "
-                  "COALESCE(v.m_shares, 0) + COALESCE(v.m_saves, 0) "
-                  "FROM post_variants v JOIN posts p ON p.id = v.post_id "
-                  "JOIN channels c ON c.id = v.channel_id WHERE p.workspace_id = ? "
-                  "AND c.is_peer = 0 AND v.published_at >= ? AND v.published_at < ? "
-                  "AND v.m_reach > 0",
-                  "iii", workspace_id, q->since, q->until);
+    st = db_query(
+        db, err,
+        "SELECT p.id, p.format, COALESCE(v.body, p.body), v.published_at, " POST_METRIC_COLUMNS
+        " FROM post_variants v JOIN posts p ON p.id = v.post_id "
+        "JOIN channels c ON c.id = v.channel_id WHERE p.workspace_id = ? "
+        "AND c.is_peer = 0 AND v.published_at >= ? AND v.published_at < ? "
+        "AND v.m_reach > 0", /* a cheap first cut of kpi_post_er_reach's */
+        "iii", workspace_id, q->since, q->until);
     if (!st)
         goto done;
     for (int rc = db_has_row(st); rc == 1; rc = db_step(st, err)) {
+        struct post_metrics m;
+        double er;
+        post_metrics_read(st, 4, &m);
+        if (!kpi_post_er_reach(&m, &er))
+            continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
             posts = xrealloc(posts, cap * sizeof *posts);
@@ -281,7 +288,8 @@ json_t *analytics_insights(struct db *db, int64_t workspace_id, const struct ana
         p->day = tz_local_day(tz, at);
         p->weekday = ((p->day + 3) % 7 + 7) % 7; /* 0 = Monday */
         p->hour = ((local % 86400) + 86400) % 86400 / 3600;
-        p->er = (double)db_col_int(st, 5) / (double)db_col_int(st, 4);
+        assert(p->weekday >= 0 && p->weekday < 7 && p->hour >= 0 && p->hour < 24);
+        p->er = er;
         describe(t, ctas, ARRAY_LEN(cta_queries), db_col_text(st, 2), p);
     }
     with = xmalloc((n + 1) * sizeof *with);

@@ -2,8 +2,9 @@
  * accumulating the sums of docs/metrics.md per group, then turning them into
  * rates. Groups are keyed by an integer (an id, a local day, week or month
  * number) through a hash map, so a year by day is as cheap as a total. */
-#include "analytics/analytics.h"
+#include "analytics/internal.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,43 +12,9 @@
 
 #define DAY 86400
 
-const char *const analytics_kpis[] = {"posts",
-                                      "posts_per_week",
-                                      "reach",
-                                      "impressions",
-                                      "reactions",
-                                      "comments",
-                                      "shares",
-                                      "saves",
-                                      "interactions",
-                                      "clicks",
-                                      "video_views",
-                                      "er_reach",
-                                      "er_impressions",
-                                      "er_followers",
-                                      "ctr",
-                                      "followers_start",
-                                      "followers_end",
-                                      "follower_growth",
-                                      "follower_growth_pct",
-                                      "incoming",
-                                      "answered",
-                                      "response_rate",
-                                      "median_response_seconds",
-                                      NULL};
-
 struct group {
     int64_t key;
-    int64_t posts, reach, impressions, reactions, comments, shares, saves, clicks, video_views;
-    int64_t interactions;
-    int64_t er_reach_num, er_reach_den, er_impr_num, er_impr_den, ctr_num, ctr_den;
-    int64_t incoming, answered;
-    struct imap waits; /* first-response histogram: bin -> count (model/message_stats.c) */
-    int64_t days;      /* days the group spans, for posts per week and ER by followers */
-    /* ER by followers: per-day sums, indexed by day - first_day */
-    double *day_inter, *day_followers;
-    int64_t followers_start, followers_end;
-    bool has_followers;
+    struct kpi_sums k;
 };
 
 struct channel_info {
@@ -156,6 +123,7 @@ int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
     }
     out->since = tz_day_start(tz, since_day);
     out->until = tz_day_start(tz, until_day);
+    assert(out->since < out->until);
     int y;
     unsigned m, d;
     time_civil_from_days(since_day, &y, &m, &d);
@@ -202,6 +170,7 @@ static struct group *group_for(struct run *r, int64_t key)
     memset(g, 0, sizeof *g);
     g->key = key;
     imap_put(&r->groups_index, key, (int64_t)r->ngroups++);
+    assert(r->ngroups <= r->capgroups);
     return g;
 }
 
@@ -244,6 +213,7 @@ static bool key_of_channel_day(const struct run *r, const struct channel_info *c
         return true;
     case BY_PLATFORM:
         *key = index_of(platforms, c->platform);
+        assert(*key >= 0); /* the channels table's CHECK allows only these */
         return true;
     case BY_DAY:
     case BY_WEEK:
@@ -257,9 +227,9 @@ static bool key_of_channel_day(const struct run *r, const struct channel_info *c
 
 static void ensure_days(struct run *r, struct group *g)
 {
-    if (!g->day_inter) {
-        g->day_inter = xcalloc((size_t)r->ndays, sizeof *g->day_inter);
-        g->day_followers = xcalloc((size_t)r->ndays, sizeof *g->day_followers);
+    if (!g->k.day_inter) {
+        g->k.day_inter = xcalloc((size_t)r->ndays, sizeof *g->k.day_inter);
+        g->k.day_followers = xcalloc((size_t)r->ndays, sizeof *g->k.day_followers);
     }
 }
 
@@ -378,8 +348,7 @@ static void post_keys(struct run *r, const struct channel_info *c, int64_t day, 
 
 struct post_row {
     int64_t day;
-    const int64_t *m; /* reach, impressions, reactions, comments, shares, saves, clicks, views */
-    const bool *has;
+    const struct post_metrics *m;
     const struct message_figures *msg; /* the messages on the post, or NULL: not counted here */
 };
 
@@ -390,7 +359,7 @@ struct message_figures {
     struct imap waits;
 };
 
-static void add_messages(struct group *g, const struct message_figures *f)
+static void add_messages(struct kpi_sums *g, const struct message_figures *f)
 {
     g->incoming += f->incoming;
     g->answered += f->answered;
@@ -420,36 +389,11 @@ static int read_figures(struct db_stmt *st, int i, struct message_figures *f, st
 
 static void accumulate_post(struct run *r, struct group *g, const struct post_row *p)
 {
-    const int64_t *m = p->m;
-    const bool *h = p->has;
-    g->posts++;
-    g->reach += h[0] ? m[0] : 0;
-    g->impressions += h[1] ? m[1] : 0;
-    g->reactions += h[2] ? m[2] : 0;
-    g->comments += h[3] ? m[3] : 0;
-    g->shares += h[4] ? m[4] : 0;
-    g->saves += h[5] ? m[5] : 0;
-    g->clicks += h[6] ? m[6] : 0;
-    g->video_views += h[7] ? m[7] : 0;
-    bool any = h[2] || h[3] || h[4] || h[5];
-    int64_t inter = (h[2] ? m[2] : 0) + (h[3] ? m[3] : 0) + (h[4] ? m[4] : 0) + (h[5] ? m[5] : 0);
-    g->interactions += inter;
-    if (any && h[0]) {
-        g->er_reach_num += inter;
-        g->er_reach_den += m[0];
-    }
-    if (any && h[1]) {
-        g->er_impr_num += inter;
-        g->er_impr_den += m[1];
-    }
-    if (h[6] && h[1]) {
-        g->ctr_num += m[6];
-        g->ctr_den += m[1];
-    }
-    if (g->day_inter && any)
-        g->day_inter[p->day - r->first_day] += (double)inter;
+    /* Posts are read by published_at in [since, until), local midnights. */
+    assert(p->day >= r->first_day && p->day < r->first_day + r->ndays);
+    kpi_add_post(&g->k, p->m, p->day - r->first_day);
     if (p->msg)
-        add_messages(g, p->msg);
+        add_messages(&g->k, p->msg);
 }
 
 static void add_post(struct run *r, int64_t key, void *arg)
@@ -492,9 +436,10 @@ static bool messages_by_post(const struct run *r)
 static int load_posts(struct run *r, struct error *err)
 {
     struct buf sql = {0};
-    buf_puts(&sql, "SELECT v.channel_id, v.published_at, p.id, p.campaign_id, p.format, v.m_reach, "
-                   "v.m_impressions, v.m_reactions, v.m_comments, v.m_shares, v.m_saves, "
-                   "v.m_clicks, v.m_video_views, v.msg_incoming, v.msg_answered, v.msg_waits ");
+    buf_puts(
+        &sql,
+        "SELECT v.channel_id, v.published_at, p.id, p.campaign_id, p.format, " POST_METRIC_COLUMNS
+        ", v.msg_incoming, v.msg_answered, v.msg_waits ");
     /* A campaign's posts are few beside the period's: start from them
      * (SQLite keeps a CROSS JOIN's order; PostgreSQL plans it as any join). */
     buf_puts(&sql, r->q->campaign_id
@@ -511,20 +456,14 @@ static int load_posts(struct run *r, struct error *err)
         const struct channel_info *c = channel(r, db_col_int(st, 0));
         if (!counts(r, c))
             continue;
-        int64_t m[8];
-        bool has[8];
-        for (int i = 0; i < 8; i++) {
-            has[i] = !db_col_null(st, 5 + i);
-            m[i] = db_col_int(st, 5 + i);
-        }
+        struct post_metrics m;
+        post_metrics_read(st, 5, &m);
         if (by_post && read_figures(st, 13, &msg, err)) {
             rc = -1;
             break;
         }
-        struct post_row row = {.day = tz_local_day(r->tz, db_col_int(st, 1)),
-                               .m = m,
-                               .has = has,
-                               .msg = by_post ? &msg : NULL};
+        struct post_row row = {
+            .day = tz_local_day(r->tz, db_col_int(st, 1)), .m = &m, .msg = by_post ? &msg : NULL};
         post_keys(r, c, row.day, db_col_int(st, 2), db_col_int(st, 3), db_col_text(st, 4), add_post,
                   &row);
         /* The total counts a post's messages only for a campaign's figures;
@@ -562,19 +501,46 @@ static int load_messages(struct run *r, struct error *err)
         }
         int64_t key;
         if (groups && key_of_channel_day(r, c, db_col_int(st, 1), &key))
-            add_messages(group_for(r, key), &msg);
-        add_messages(&r->total, &msg);
+            add_messages(&group_for(r, key)->k, &msg);
+        add_messages(&r->total.k, &msg);
     }
     imap_free(&msg.waits);
     db_finalize(st);
     return rc < 0 ? -1 : 0;
 }
 
+/* A follower count and the instant it was taken, which tells one count
+ * from two equal ones. followers -1: no count. */
+struct count {
+    int64_t followers, at;
+};
+
+/* Adds a channel's follower growth over the report's days a..b to k
+ * (docs/metrics.md): from the latest count before the span, else the first
+ * in the report's period, to the latest by the span's end. A channel with
+ * no two counts to compare (one count, as a page file gives) has no growth
+ * and adds nothing, not its whole count. */
+static void add_growth(struct kpi_sums *k, const struct count *before, const struct count *first,
+                       const struct count *daily, int64_t a, int64_t b)
+{
+    assert(a <= b);
+    struct count start = a == 0 ? *before : daily[a - 1];
+    /* None before the span: none before the period's first count either. */
+    if (start.followers < 0)
+        start = *first;
+    const struct count *end = &daily[b];
+    if (start.followers < 0 || end->followers < 0 || start.at == end->at)
+        return;
+    k->followers_start += start.followers;
+    k->followers_end += end->followers;
+    k->has_followers = true;
+}
+
 /* Followers per channel and day (the latest count on or before the day),
  * summed into each group's days, and each group's start and end counts. */
 static int load_followers(struct run *r, struct error *err)
 {
-    int64_t *daily = xmalloc((size_t)r->ndays * sizeof *daily);
+    struct count *daily = xmalloc((size_t)r->ndays * sizeof *daily);
     int rc = 0;
     for (size_t ci = 0; ci < r->nchannels && rc == 0; ci++) {
         const struct channel_info *c = &r->channels[ci];
@@ -596,65 +562,54 @@ static int load_followers(struct run *r, struct error *err)
         }
         /* Rows come in time order: first those before the period (only the
          * latest matters), then each day's. */
-        int64_t current = -1, before = -1;
+        struct count current = {-1, 0}, before = {-1, 0}, first = {-1, 0};
         int step = db_has_row(st);
         while (step == 1 && db_col_int(st, 0) < r->q->since) {
-            before = current = db_col_int(st, 1);
+            before = current = (struct count){db_col_int(st, 1), db_col_int(st, 0)};
             step = db_step(st, err);
         }
         for (int64_t d = 0; d < r->ndays && step >= 0; d++) {
             int64_t day_end = tz_day_start(r->tz, r->first_day + d + 1);
             while (step == 1 && db_col_int(st, 0) < day_end) {
-                current = db_col_int(st, 1);
+                current = (struct count){db_col_int(st, 1), db_col_int(st, 0)};
+                if (first.followers < 0)
+                    first = current;
                 step = db_step(st, err);
             }
             daily[d] = current;
         }
         if (step < 0)
             rc = -1;
-        int64_t start = before >= 0 ? before : daily[0];
         db_finalize(st);
         if (rc)
             break;
         ensure_days(r, &r->total);
         for (int64_t d = 0; d < r->ndays; d++) {
-            if (daily[d] > 0)
-                r->total.day_followers[d] += (double)daily[d];
+            if (daily[d].followers > 0)
+                r->total.k.day_followers[d] += (double)daily[d].followers;
             int64_t key;
             if (!key_of_channel_day(r, c, r->first_day + d, &key))
                 continue;
             struct group *g = group_for(r, key);
             ensure_days(r, g);
-            if (daily[d] > 0)
-                g->day_followers[d] += (double)daily[d];
+            if (daily[d].followers > 0)
+                g->k.day_followers[d] += (double)daily[d].followers;
         }
-        if (start >= 0) {
-            r->total.followers_start += start;
-            r->total.has_followers = true;
-        }
-        if (daily[r->ndays - 1] >= 0)
-            r->total.followers_end += daily[r->ndays - 1];
-        /* Start and end per group: for period groups, the group's own first
-         * and last day; otherwise the whole period's. */
+        add_growth(&r->total.k, &before, &first, daily, 0, r->ndays - 1);
+        /* Each group's span: for period groups their own days, otherwise
+         * the whole period. */
+        int64_t span_start = 0;
         for (int64_t d = 0; d < r->ndays; d++) {
             int64_t key;
             if (!key_of_channel_day(r, c, r->first_day + d, &key))
                 continue;
-            struct group *g = group_for(r, key);
-            bool first_of_group = !is_period(r->q->by)
-                                      ? d == 0
-                                      : d == 0 || period_key(r->q->by, r->first_day + d - 1) != key;
             bool last_of_group =
-                !is_period(r->q->by)
-                    ? d == r->ndays - 1
-                    : d == r->ndays - 1 || period_key(r->q->by, r->first_day + d + 1) != key;
-            int64_t at_start = d == 0 ? start : daily[d - 1] >= 0 ? daily[d - 1] : daily[d];
-            if (first_of_group && at_start >= 0) {
-                g->followers_start += at_start;
-                g->has_followers = true;
-            }
-            if (last_of_group && daily[d] >= 0)
-                g->followers_end += daily[d];
+                d == r->ndays - 1 ||
+                (is_period(r->q->by) && period_key(r->q->by, r->first_day + d + 1) != key);
+            if (!last_of_group)
+                continue;
+            add_growth(&group_for(r, key)->k, &before, &first, daily, span_start, d);
+            span_start = d + 1;
         }
     }
     free(daily);
@@ -665,19 +620,13 @@ static int load_followers(struct run *r, struct error *err)
 
 static void free_groups(struct run *r)
 {
-    for (size_t i = 0; i < r->ngroups; i++) {
-        imap_free(&r->groups[i].waits);
-        free(r->groups[i].day_inter);
-        free(r->groups[i].day_followers);
-    }
+    for (size_t i = 0; i < r->ngroups; i++)
+        kpi_sums_free(&r->groups[i].k);
     free(r->groups);
     r->groups = NULL;
     r->ngroups = r->capgroups = 0;
     imap_free(&r->groups_index);
-    imap_free(&r->total.waits);
-    free(r->total.day_inter);
-    free(r->total.day_followers);
-    memset(&r->total, 0, sizeof r->total);
+    kpi_sums_free(&r->total.k);
 }
 
 static int aggregate(struct run *r, const struct analytics_query *q, struct error *err)
@@ -686,14 +635,10 @@ static int aggregate(struct run *r, const struct analytics_query *q, struct erro
     r->q = q;
     r->first_day = tz_local_day(r->tz, q->since);
     r->ndays = tz_local_day(r->tz, q->until - 1) - r->first_day + 1;
+    assert(r->ndays >= 1 && r->ndays <= ANALYTICS_MAX_DAYS); /* analytics_query_parse's bounds */
     if (load_followers(r, err) || load_posts(r, err) || load_messages(r, err))
         return -1;
     return 0;
-}
-
-static json_t *ratio(int64_t num, int64_t den)
-{
-    return den > 0 ? json_real((double)num / (double)den) : json_null();
 }
 
 /* Days of the group inside the report's range. */
@@ -707,63 +652,9 @@ static int64_t group_days(const struct run *r, const struct group *g)
     return n;
 }
 
-static json_t *kpis(const struct run *r, struct group *g)
+static json_t *kpis(const struct run *r, const struct group *g)
 {
-    json_t *o = json_object();
-    int64_t days = group_days(r, g);
-    json_object_set_new(o, "posts", json_integer(g->posts));
-    json_object_set_new(o, "posts_per_week",
-                        days ? json_real((double)g->posts * 7.0 / (double)days) : json_null());
-    json_object_set_new(o, "reach", json_integer(g->reach));
-    json_object_set_new(o, "impressions", json_integer(g->impressions));
-    json_object_set_new(o, "reactions", json_integer(g->reactions));
-    json_object_set_new(o, "comments", json_integer(g->comments));
-    json_object_set_new(o, "shares", json_integer(g->shares));
-    json_object_set_new(o, "saves", json_integer(g->saves));
-    json_object_set_new(o, "interactions", json_integer(g->interactions));
-    json_object_set_new(o, "clicks", json_integer(g->clicks));
-    json_object_set_new(o, "video_views", json_integer(g->video_views));
-    json_object_set_new(o, "er_reach", ratio(g->er_reach_num, g->er_reach_den));
-    json_object_set_new(o, "er_impressions", ratio(g->er_impr_num, g->er_impr_den));
-    json_t *erf = json_null();
-    if (g->day_followers) {
-        double sum = 0;
-        int64_t n = 0;
-        for (int64_t d = 0; d < r->ndays; d++)
-            if (g->day_followers[d] > 0) {
-                sum += g->day_inter[d] / g->day_followers[d];
-                n++;
-            }
-        if (n) {
-            json_decref(erf);
-            erf = json_real(sum / (double)n);
-        }
-    }
-    json_object_set_new(o, "er_followers", erf);
-    json_object_set_new(o, "ctr", ratio(g->ctr_num, g->ctr_den));
-    if (g->has_followers) {
-        json_object_set_new(o, "followers_start", json_integer(g->followers_start));
-        json_object_set_new(o, "followers_end", json_integer(g->followers_end));
-        json_object_set_new(o, "follower_growth",
-                            json_integer(g->followers_end - g->followers_start));
-        json_object_set_new(o, "follower_growth_pct",
-                            g->followers_start > 0
-                                ? json_real((double)(g->followers_end - g->followers_start) /
-                                            (double)g->followers_start)
-                                : json_null());
-    } else {
-        json_object_set_new(o, "followers_start", json_null());
-        json_object_set_new(o, "followers_end", json_null());
-        json_object_set_new(o, "follower_growth", json_null());
-        json_object_set_new(o, "follower_growth_pct", json_null());
-    }
-    json_object_set_new(o, "incoming", json_integer(g->incoming));
-    json_object_set_new(o, "answered", json_integer(g->answered));
-    json_object_set_new(o, "response_rate", ratio(g->answered, g->incoming));
-    double median;
-    json_object_set_new(o, "median_response_seconds",
-                        wait_hist_median(&g->waits, &median) ? json_real(median) : json_null());
-    return o;
+    return kpi_json(&g->k, group_days(r, g), r->ndays);
 }
 
 static char *name_of(struct db *db, const char *table, int64_t id, int64_t ws, struct arena *a)
@@ -848,6 +739,7 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
         pq.since = tz_day_start(r.tz, first - (last - first + 1));
         pq.until = q->since;
         pq.by = BY_NONE;
+        assert(pq.since < pq.until);
         if (!(prev = total_of(&r, &pq, err)))
             goto done;
     }

@@ -1,8 +1,8 @@
 /* report: `kanal report` prints the KPIs of docs/metrics.md as a table on a
  * terminal, or as CSV or JSON for spreadsheets and scripts. */
-#include "analytics/analytics.h"
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "report/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,7 +258,7 @@ int cmd_report(int argc, char **argv)
     }
     if (opts[11].value) {
         struct buf html = {0};
-        if (analytics_html_month(db, ws, opts[11].value, &html, &err)) {
+        if (report_html_month(db, ws, opts[11].value, &html, &err)) {
             buf_free(&html);
             goto fail;
         }

@@ -74,14 +74,30 @@ class Expected:
                 last = f
         return last
 
+    def growth_ends(self, ch, t0, t1):
+        """(start, end) counts of docs/metrics.md's follower growth from t0 to
+        t1, or None when they are not two counts: the latest before t0, else
+        the first from t0 on; and the latest before t1."""
+        before = [(at, f) for at, f in self.followers[ch] if at < t0]
+        inside = [(at, f) for at, f in self.followers[ch] if t0 <= at < t1]
+        start = before[-1] if before else inside[0] if inside else None
+        end = (before + inside)[-1] if before + inside else None
+        if start is None or start[0] == end[0]:
+            return None
+        return start[1], end[1]
+
     def kpis(self, posts, messages, channels):
         k = dict(posts=len(posts))
         names = ["reach", "impressions", "reactions", "comments", "shares", "saves", "clicks",
                  "video_views"]
+        # A number no post reports is missing, not 0 (docs/metrics.md).
+        total = lambda vals: None if posts and all(v is None for v in vals) else sum(
+            v or 0 for v in vals)
         for i, n in enumerate(names):
-            k[n] = sum(p["m"][i] or 0 for p in posts)
+            k[n] = total([p["m"][i] for p in posts])
         inter = lambda m: sum(x or 0 for x in m[2:6])
-        k["interactions"] = sum(inter(p["m"]) for p in posts)
+        k["interactions"] = total([None if all(x is None for x in p["m"][2:6]) else
+                                   inter(p["m"]) for p in posts])
         with_reach = [p for p in posts if p["m"][0] is not None]
         k["er_reach"] = (sum(inter(p["m"]) for p in with_reach) / sum(p["m"][0] for p in with_reach)
                          if with_reach else None)
@@ -94,9 +110,8 @@ class Expected:
         k["response_rate"] = len(waits) / len(messages) if messages else None
         k["median_response_seconds"] = statistics.median(waits) if waits else None
         if channels is not None:
-            start = sum(f for f in (self.followers_at(c, self.t0) for c in channels) if f)
-            end = sum(f for f in (self.followers_at(c, self.t1) for c in channels) if f)
-            k["follower_growth"] = end - start
+            ends = [e for e in (self.growth_ends(c, self.t0, self.t1) for c in channels) if e]
+            k["follower_growth"] = sum(e - s for s, e in ends) if ends else None
             rates = []
             for d in range(self.days):
                 day = self.since + timedelta(days=d)
@@ -208,6 +223,77 @@ def test_previous_period_comparison(demo_db):
     now = rep["total"]
     assert rep["change"]["posts"]["absolute"] == now["posts"] - prev["posts"]
     close(rep["change"]["reach"]["relative"], (now["reach"] - prev["reach"]) / prev["reach"], "rel")
+
+
+def test_follower_growth_needs_two_counts(demo_db, tmp_path):
+    """A channel with a single follower count (a page file gives one) has no
+    growth: it adds nothing to the total, not its whole count."""
+    import shutil
+    db = str(tmp_path / "f.db")
+    shutil.copy(demo_db, db)
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO channels (workspace_id, platform, handle, name, created_at, "
+                "updated_at) VALUES (1, 'facebook', 'sidan', 'Sidan', 0, 0)")
+    page = con.execute("SELECT MAX(id) FROM channels").fetchone()[0]
+    con.execute("INSERT INTO channel_metrics (channel_id, taken_at, followers) VALUES (?, ?, ?)",
+                (page, local_midnight(date(2026, 10, 15)) + 3600, 216_436_120))
+    con.commit()
+    since, until = date(2026, 10, 1), date(2026, 11, 1)
+    rep = report(db, "--since", str(since), "--until", str(until), "--compare", "previous")
+    # The demo's own channels alone, from the unchanged copy's raw counts.
+    demo = Expected(demo_db, since, until)
+    own = [c for c, v in demo.channels.items() if not v[2]]
+    growth = sum(demo.followers_at(c, demo.t1) - demo.followers_at(c, demo.t0) for c in own)
+    assert rep["total"]["follower_growth"] == growth
+    assert abs(growth) < 100_000  # the demo's seven channels, not the page's 216 million
+    assert rep["total"]["followers_end"] == sum(demo.followers_at(c, demo.t1) for c in own)
+    rows = {r["key"]: r for r in report(db, "--since", str(since), "--until", str(until))["rows"]}
+    assert rows[page]["follower_growth"] is None and rows[page]["follower_growth_pct"] is None
+    # Its one count still says how many follow it: ER by followers has it.
+    assert rows[page]["posts"] == 0 and rows[page]["er_followers"] == 0
+    top = report(db, "--since", str(since), "--until", str(until), "--toplist", "follower_growth")
+    assert top["rows"][-1]["key"] == page and top["rows"][-1]["value"] is None
+
+
+def test_previous_growth_before_the_first_count(demo_db):
+    """A previous period that starts before the first follower count grows
+    from that first count (docs/metrics.md), not from nothing."""
+    rep = report(demo_db, "--since", "2026-07-10", "--until", "2026-08-10", "--by", "none",
+                 "--compare", "previous")
+    con = sqlite3.connect(demo_db)
+    t0, t1 = local_midnight(date(2026, 6, 9)), local_midnight(date(2026, 7, 10))
+    assert con.execute("SELECT MIN(taken_at) FROM channel_metrics").fetchone()[0] > t0
+    want = 0
+    for (ch,) in con.execute("SELECT id FROM channels WHERE is_peer = 0"):
+        counts = con.execute("SELECT followers FROM channel_metrics WHERE channel_id = ? AND "
+                             "taken_at < ? ORDER BY taken_at", (ch, t1)).fetchall()
+        want += counts[-1][0] - counts[0][0]
+    assert rep["previous"]["follower_growth"] == want
+    assert abs(want) < 10_000  # five days of the demo's channels, not their whole audience
+
+
+def test_numbers_no_post_reports_are_missing_not_zero(demo_db):
+    """X, LinkedIn and the Finnish page report no saves, most channels no
+    video views: their sums are null in JSON and empty in CSV, not 0."""
+    since, until = "2026-09-01", "2026-10-01"
+    exp = Expected(demo_db, date(2026, 9, 1), date(2026, 10, 1))
+    rows = {r["key"]: r for r in report(demo_db, "--since", since, "--until", until)["rows"]}
+    out = run_kanal("report", "--db", demo_db, "--workspace", "pensionsverket", "--format", "csv",
+                    "--since", since, "--until", until).stdout
+    cells = list(csv.DictReader(out.splitlines()))
+    missing = {"saves": 0, "video_views": 0}
+    for ch, row in rows.items():
+        posts = [p for p in exp.posts if p["ch"] == ch]
+        assert posts, ch
+        for name, i in [("saves", 5), ("video_views", 7)]:
+            reported = [p["m"][i] for p in posts if p["m"][i] is not None]
+            line = next(c for c in cells if c["label"] == row["label"])
+            if reported:
+                assert row[name] == sum(reported) and line[name] == str(sum(reported))
+            else:
+                assert row[name] is None and line[name] == "", (ch, name, row[name])
+                missing[name] += 1
+    assert missing["saves"] >= 2 and missing["video_views"] >= 2, missing
 
 
 def test_report_formats_and_errors(demo_db):

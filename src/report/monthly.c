@@ -1,8 +1,9 @@
-/* html: the monthly report as one self-contained HTML file (inline CSS and
- * SVG charts, no scripts, no outside requests), for mailing to a director
- * or printing. Everything from the store is escaped. */
-#include "analytics/analytics.h"
+/* monthly: the monthly report as one self-contained HTML file (inline CSS
+ * and SVG charts, no scripts, no outside requests), for mailing to a
+ * director or printing. Everything from the store is escaped. */
+#include "report/report.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ static void fmt(struct buf *b, double v, const char *kind)
                 out[o++] = ' ';
             out[o++] = digits[i];
         }
+        assert(o < sizeof out); /* 31 digits, 10 spaces and a sign at most */
         out[o] = '\0';
         buf_puts(b, out);
     }
@@ -87,17 +89,26 @@ static void short_label(struct buf *b, const char *s, size_t max)
     free(cut);
 }
 
-/* Horizontal bars: one per row of `rows`, labelled, scaled to the largest. */
-static void bars(struct buf *b, json_t *rows, const char *k, const char *kind, const char *title)
+/* The largest value of k over rows, 0 when none is above 0: the bars' scale. */
+static double largest(json_t *rows, const char *k)
 {
-    size_t n = json_array_size(rows), i;
     double max = 0;
+    size_t i;
     json_t *r;
     json_array_foreach (rows, i, r) {
         double v = num(r, k);
         if (!isnan(v) && v > max)
             max = v;
     }
+    return max;
+}
+
+/* Horizontal bars: one per row of `rows`, labelled, scaled to the largest. */
+static void bars(struct buf *b, json_t *rows, const char *k, const char *kind, const char *title)
+{
+    size_t n = json_array_size(rows), i;
+    double max = largest(rows, k);
+    json_t *r;
     int h = 26, w = 640, left = 220;
     buf_printf(b,
                "<figure><figcaption>%s</figcaption><svg viewBox=\"0 0 %d %zu\" role=\"img\" "
@@ -124,13 +135,8 @@ static void bars(struct buf *b, json_t *rows, const char *k, const char *kind, c
 static void daily(struct buf *b, json_t *rows, const char *k, const char *title)
 {
     size_t n = json_array_size(rows), i;
-    double max = 0;
+    double max = largest(rows, k);
     json_t *r;
-    json_array_foreach (rows, i, r) {
-        double v = num(r, k);
-        if (!isnan(v) && v > max)
-            max = v;
-    }
     int w = 760, h = 180, bw = n ? (w - 40) / (int)n : 0;
     buf_printf(b, "<figure><figcaption>%s</figcaption><svg viewBox=\"0 0 %d %d\" role=\"img\">\n",
                title, w, h + 30);
@@ -151,58 +157,47 @@ static void daily(struct buf *b, json_t *rows, const char *k, const char *title)
     buf_puts(b, "</svg></figure>\n");
 }
 
-static int top_posts(struct db *db, int64_t ws, const struct analytics_query *q, struct buf *b,
-                     struct error *err)
+static void top_posts(struct buf *b, json_t *top)
 {
-    struct db_stmt *st = db_query(
-        db, err,
-        "SELECT COALESCE(v.body, p.body), c.name, c.platform, p.format, v.permalink, "
-        "COALESCE(v.m_reactions, 0) + COALESCE(v.m_comments, 0) + COALESCE(v.m_shares, 0) + "
-        "COALESCE(v.m_saves, 0) AS inter, v.m_reach FROM post_variants v JOIN posts p ON "
-        "p.id = v.post_id JOIN channels c ON c.id = v.channel_id WHERE p.workspace_id = ? AND "
-        "c.is_peer = 0 AND v.published_at >= ? AND v.published_at < ? ORDER BY inter DESC, v.id "
-        "LIMIT 5",
-        "iii", ws, q->since, q->until);
-    if (!st)
-        return -1;
     buf_puts(b, "<h2>Top posts</h2><ol class=\"top\">\n");
-    for (int rc = db_has_row(st); rc == 1; rc = db_step(st, err)) {
+    size_t i;
+    json_t *p;
+    json_array_foreach (json_object_get(top, "posts"), i, p) {
         buf_puts(b, "<li><div class=\"meta\">");
-        esc(b, db_col_text(st, 1));
+        esc(b, json_string_value(json_object_get(p, "channel")));
         buf_puts(b, " (");
-        esc(b, db_col_text(st, 2));
+        esc(b, json_string_value(json_object_get(p, "platform")));
         buf_puts(b, ") · ");
-        esc(b, db_col_text(st, 3));
+        esc(b, json_string_value(json_object_get(p, "format")));
         buf_puts(b, " · ");
-        fmt(b, (double)db_col_int(st, 5), "int");
+        fmt(b, num(p, "interactions"), "int");
         buf_puts(b, " interactions");
-        if (!db_col_null(st, 6) && db_col_int(st, 6) > 0) {
+        if (!isnan(num(p, "er_reach"))) {
             buf_puts(b, " · ER ");
-            fmt(b, (double)db_col_int(st, 5) / (double)db_col_int(st, 6), "pct");
+            fmt(b, num(p, "er_reach"), "pct");
         }
-        const char *link = db_col_text(st, 4);
-        if (str_starts_with(link, "https://") || str_starts_with(link, "http://")) {
+        const char *link = json_string_value(json_object_get(p, "permalink"));
+        if (link && (str_starts_with(link, "https://") || str_starts_with(link, "http://"))) {
             buf_puts(b, " · <a href=\"");
             esc(b, link);
             buf_puts(b, "\">open</a>");
         }
         buf_puts(b, "</div><p>");
+        const char *body = json_string_value(json_object_get(p, "body"));
         char excerpt[281];
-        snprintf(excerpt, sizeof excerpt, "%s", db_col_text(st, 0));
+        snprintf(excerpt, sizeof excerpt, "%s", body);
         /* Do not cut a character in half. */
         size_t n = strlen(excerpt);
         while (n && ((unsigned char)excerpt[n - 1] & 0xC0) == 0x80)
             n--;
         if (n && (unsigned char)excerpt[n - 1] >= 0xC0)
             n--;
-        if (strlen(db_col_text(st, 0)) > 280)
+        if (strlen(body) > 280)
             excerpt[n] = '\0';
         esc(b, excerpt);
         buf_puts(b, "</p></li>\n");
     }
-    db_finalize(st);
     buf_puts(b, "</ol>\n");
-    return 0;
 }
 
 static const char css[] =
@@ -220,8 +215,8 @@ static const char css[] =
     "footer{color:#5b6475;font-size:.8rem;margin-top:2rem}@media print{.tiles{"
     "grid-template-columns:repeat(4,1fr)}}";
 
-int analytics_html_month(struct db *db, int64_t workspace_id, const char *month, struct buf *out,
-                         struct error *err)
+int report_html_month(struct db *db, int64_t workspace_id, const char *month, struct buf *out,
+                      struct error *err)
 {
     unsigned y, m;
     char since[16], until[16], extra;
@@ -232,7 +227,8 @@ int analytics_html_month(struct db *db, int64_t workspace_id, const char *month,
     snprintf(until, sizeof until, "%04u-%02u-01", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
     json_t *ws = entity_get(db, &entity_workspace, 0, workspace_id, err);
     json_t *q = json_pack("{s:s, s:s, s:s}", "since", since, "until", until, "compare", "previous");
-    json_t *total = NULL, *by_day = NULL, *by_channel = NULL, *by_format = NULL, *ins = NULL;
+    json_t *total = NULL, *by_day = NULL, *by_channel = NULL, *by_format = NULL, *ins = NULL,
+           *top = NULL;
     struct analytics_query aq;
     int rc = -1;
     if (!ws || analytics_query_parse(db, workspace_id, q, &aq, err) ||
@@ -248,7 +244,8 @@ int analytics_html_month(struct db *db, int64_t workspace_id, const char *month,
     aq.by = BY_FORMAT;
     if (!(by_format = analytics_report(db, workspace_id, &aq, err)))
         goto done;
-    if (!(ins = analytics_insights(db, workspace_id, &aq, err)))
+    if (!(ins = analytics_insights(db, workspace_id, &aq, err)) ||
+        !(top = analytics_top_posts(db, workspace_id, &aq, 5, err)))
         goto done;
 
     struct buf *b = out;
@@ -294,8 +291,7 @@ int analytics_html_month(struct db *db, int64_t workspace_id, const char *month,
         buf_puts(b, "</td></tr>\n");
     }
     buf_puts(b, "</table>\n");
-    if (top_posts(db, workspace_id, &aq, b, err))
-        goto done;
+    top_posts(b, top);
     /* What works: only lifts whose interval excludes zero are worth a line. */
     buf_puts(b, "<h2>What worked this month</h2><ul>\n");
     int shown = 0;
@@ -331,5 +327,6 @@ done:
     json_decref(by_channel);
     json_decref(by_format);
     json_decref(ins);
+    json_decref(top);
     return rc;
 }
