@@ -2,8 +2,10 @@
  * with the access each route demands, authentication (session cookie with
  * CSRF token, or Bearer API token) and the reply helpers. */
 #include "http/internal.h"
+#include "links/links.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -12,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static struct db_pool *pool;
 
 /* ---- routes --------------------------------------------------------------------- */
 
@@ -332,7 +332,7 @@ static void dispatch(struct request *r)
     }
     r->route = found->pattern;
     r->entity = found->entity;
-    r->db = db_pool_get(pool);
+    r->db = db_pool_get(r->srv->pool);
     if (!authenticate(r))
         goto done;
     if (found->access != ACC_PUBLIC && !r->signed_in) {
@@ -361,7 +361,7 @@ static void dispatch(struct request *r)
     }
     found->fn(r);
 done:
-    db_pool_put(pool, r->db);
+    db_pool_put(r->srv->pool, r->db);
     r->db = NULL;
 }
 
@@ -426,11 +426,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
 {
-    const struct server_config *cfg = cls;
+    struct server *srv = cls;
+    const struct server_config *cfg = &srv->cfg;
     struct request *r = *con_cls;
     if (!r) {
         r = xcalloc(1, sizeof *r);
         r->conn = conn;
+        r->srv = srv;
         r->cfg = cfg;
         r->method = method;
         r->url = url;
@@ -461,11 +463,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    struct server *srv = cls;
     struct request *r = *con_cls;
     if (!r)
         return;
     if (r->status)
-        metrics_observe(r->method, r->route ? r->route : "unknown", r->status,
+        metrics_observe(srv->metrics, r->method, r->route ? r->route : "unknown", r->status,
                         time_mono_ns() - r->started_ns);
     json_decref(r->query);
     buf_free(&r->body);
@@ -502,13 +505,70 @@ int http_parse_listen(const char *s, char *host, size_t hostsize, struct server_
     return 0;
 }
 
-int http_serve(const struct server_config *cfg, struct error *err)
+/* ---- the server ----------------------------------------------------------------------- */
+
+/* Where the click log goes unless --click-log says: beside the SQLite file,
+ * else in the working directory. The caller frees the result. */
+static char *default_log_path(const char *db_url)
 {
-    if (sodium_init() < 0)
-        return error_set(err, ERR_INTERNAL, "libsodium could not start");
+    const char *p = db_url;
+    if (str_starts_with(p, "sqlite:"))
+        p += 7;
+    bool file = !str_starts_with(db_url, "postgres://") &&
+                !str_starts_with(db_url, "postgresql://") && *p && !str_eq(p, ":memory:");
+    if (!file)
+        return xstrdup("kanal-clicks.log");
+    size_t n = strlen(p);
+    char *path = xmalloc(n + sizeof "-clicks.log");
+    memcpy(path, p, n);
+    memcpy(path + n, "-clicks.log", sizeof "-clicks.log");
+    return path;
+}
+
+static int clicks_start(struct server *s, struct error *err)
+{
+    const struct server_config *cfg = &s->cfg;
+    char *path = cfg->click_log ? xstrdup(cfg->click_log) : default_log_path(cfg->db_url);
+    s->clicks = clicklog_open(path, cfg->click_fsync_always ? FSYNC_ALWAYS : FSYNC_BATCH, err);
+    if (s->clicks && clicklog_start(s->clicks, cfg->db_url,
+                                    cfg->click_batch_ms ? cfg->click_batch_ms : 200, err)) {
+        clicklog_close(s->clicks);
+        s->clicks = NULL;
+    }
+    if (s->clicks)
+        log_info("click log: %s", path);
+    free(path);
+    return s->clicks ? 0 : -1;
+}
+
+/* Frees what a server owns; each part may be missing (a failed start). */
+static void server_free(struct server *s)
+{
+    if (s->clicks) {
+        clicklog_stop(s->clicks); /* after the last redirect: stores every click still in the log */
+        clicklog_close(s->clicks);
+    }
+    links_cache_free(s->links);
+    metrics_free(s->metrics);
+    ratelimit_free(s->limits);
+    db_pool_close(s->pool);
+    free(s);
+}
+
+struct server *http_server_start(const struct server_config *cfg, struct error *err)
+{
+    assert(cfg && cfg->db_url && cfg->host && cfg->threads > 0);
+    if (sodium_init() < 0) {
+        error_set(err, ERR_INTERNAL, "libsodium could not start");
+        return NULL;
+    }
+    struct server *s = xcalloc(1, sizeof *s);
+    s->cfg = *cfg;
+    snprintf(s->host, sizeof s->host, "%s", cfg->host);
+    s->cfg.host = s->host;
     struct db *db = db_open(cfg->db_url, err);
     if (!db)
-        return -1;
+        goto fail;
     int migrated = db_migrate(db, err);
     /* Figures to build (first start after the migration that added them, or
      * a changed time zone) are built before the first dashboard asks. */
@@ -516,23 +576,83 @@ int http_serve(const struct server_config *cfg, struct error *err)
         migrated = -1;
     db_close(db);
     if (migrated < 0)
-        return -1;
-    pool = db_pool_open(cfg->db_url, cfg->threads, err);
-    if (!pool)
-        return -1;
+        goto fail;
+    s->pool = db_pool_open(cfg->db_url, cfg->threads, err);
+    if (!s->pool)
+        goto fail;
+    s->links = links_cache_new();
+    s->metrics = metrics_new();
+    s->limits = ratelimit_new();
+    if (clicks_start(s, err))
+        goto fail;
 
     struct sockaddr_storage ss = {0};
-    if (strchr(cfg->host, ':')) {
+    bool v6 = strchr(s->host, ':') != NULL;
+    if (v6) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
         a->sin6_family = AF_INET6;
         a->sin6_port = htons((uint16_t)cfg->port);
-        inet_pton(AF_INET6, cfg->host, &a->sin6_addr);
+        inet_pton(AF_INET6, s->host, &a->sin6_addr);
     } else {
         struct sockaddr_in *a = (struct sockaddr_in *)&ss;
         a->sin_family = AF_INET;
         a->sin_port = htons((uint16_t)cfg->port);
-        inet_pton(AF_INET, cfg->host, &a->sin_addr);
+        inet_pton(AF_INET, s->host, &a->sin_addr);
     }
+    /* poll(2), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon races
+     * a pool worker that drops the listening socket from its epoll set by
+     * itself, and then aborts ("Failed to remove listen FD from epoll set").
+     * With poll the workers just stop polling the socket. */
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    s->daemon = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    if (!s->daemon) {
+        error_set(err, ERR_INTERNAL, "cannot listen on %s:%d (in use, or not this machine's)",
+                  s->host, cfg->port);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : cfg->port;
+    log_info("kanal %s listening on http://%s%s%s:%d/", KANAL_VERSION, v6 ? "[" : "", s->host,
+             v6 ? "]" : "", s->port);
+    return s;
+fail:
+    server_free(s);
+    return NULL;
+}
+
+int http_server_port(const struct server *s)
+{
+    return s->port;
+}
+
+void http_server_stop(struct server *s)
+{
+    assert(s && s->daemon);
+    /* Stop accepting, let the open connections finish (at most 10 s), stop. */
+    MHD_socket ls = MHD_quiesce_daemon(s->daemon);
+    for (int i = 0; i < 100; i++) {
+        const union MHD_DaemonInfo *ci =
+            MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!ci || ci->num_connections == 0)
+            break;
+        usleep(100000);
+    }
+    MHD_stop_daemon(s->daemon);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    server_free(s);
+}
+
+int http_serve(const struct server_config *cfg, struct error *err)
+{
     /* Block the stop signals before any thread starts, so that only
      * sigwait below receives them. */
     sigset_t stop;
@@ -541,55 +661,13 @@ int http_serve(const struct server_config *cfg, struct error *err)
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (h_link_start(cfg, err)) {
-        db_pool_close(pool);
+    struct server *s = http_server_start(cfg, err);
+    if (!s)
         return -1;
-    }
-
-    /* poll(2), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon races
-     * a pool worker that drops the listening socket from its epoll set by
-     * itself, and then aborts ("Failed to remove listen FD from epoll set").
-     * With poll the workers just stop polling the socket. */
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-    if (strchr(cfg->host, ':'))
-        flags |= MHD_USE_IPv6;
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, (void *)cfg, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
-    if (!d) {
-        h_link_stop();
-        db_pool_close(pool);
-        return error_set(err, ERR_INTERNAL,
-                         "cannot listen on %s:%d (in use, or not this machine's)", cfg->host,
-                         cfg->port);
-    }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    int port = di ? di->port : cfg->port;
-    log_info("kanal %s listening on http://%s%s%s:%d/", KANAL_VERSION,
-             strchr(cfg->host, ':') ? "[" : "", cfg->host, strchr(cfg->host, ':') ? "]" : "", port);
-
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("received %s: finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    /* Stop accepting, let the open connections finish (at most 10 s), stop. */
-    MHD_socket ls = MHD_quiesce_daemon(d);
-    for (int i = 0; i < 100; i++) {
-        const union MHD_DaemonInfo *ci =
-            MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        if (!ci || ci->num_connections == 0)
-            break;
-        usleep(100000);
-    }
-    MHD_stop_daemon(d);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
-    h_link_stop(); /* after the last redirect: stores every click still in the log */
-    db_pool_close(pool);
-    pool = NULL;
+    http_server_stop(s);
     log_info("stopped");
     return 0;
 }
