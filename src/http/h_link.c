@@ -5,12 +5,14 @@
 #include "links/links.h"
 #include "model/link.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 void h_link_redirect(struct request *r)
 {
+    assert(r->srv->clicks && r->srv->links); /* made before the daemon starts */
     struct error err = {0};
     struct buf target = {0};
     int64_t id = 0;
@@ -33,6 +35,7 @@ void h_link_redirect(struct request *r)
      * log cannot be written the reader still gets where they were going. */
     if (clicklog_append(r->srv->clicks, &c, &err))
         log_error("%s", err.msg);
+    assert(id > 0 && target.len > 0);
     r->status = 302;
     r->content_type = "text/plain";
     buf_reset(&r->out);

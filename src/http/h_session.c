@@ -3,6 +3,7 @@
  * failed sign-ins throttled per email and per client address. */
 #include "http/internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,6 +58,7 @@ void h_session_create(struct request *r)
         reply_error(r, &err);
         goto done;
     }
+    assert(r->user.id > 0);
     ratelimit_reset(r->srv->limits, email_key);
     char token[TOKEN_HEX + 1], csrf[TOKEN_HEX + 1];
     if (session_create(r->db, r->user.id, token, csrf, &err)) {

@@ -2,6 +2,7 @@
  * per server, in Prometheus' text format. */
 #include "http/internal.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ void metrics_observe(struct metrics *m, const char *method, const char *route, u
         if (str_eq(methods[i], method))
             known = methods[i];
     method = known;
+    assert(route && status >= 100 && status < 600);
     double secs = (double)ns / 1e9;
     pthread_mutex_lock(&m->lock);
     struct series *s = NULL;

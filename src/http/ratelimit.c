@@ -3,6 +3,7 @@
  * limit slows guessing, argon2id makes each guess expensive anyway. */
 #include "http/internal.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +58,10 @@ static struct slot *find(struct ratelimit *rl, uint64_t h)
 bool ratelimit_blocked(struct ratelimit *rl, const char *key, int max_fails, int64_t now,
                        int64_t *retry_after)
 {
+    assert(max_fails > 0);
     pthread_mutex_lock(&rl->lock);
     struct slot *s = find(rl, fnv1a(key));
+    assert(s->fails >= 0);
     bool blocked = s->fails >= max_fails && now - s->window_start < WINDOW;
     if (blocked)
         *retry_after = WINDOW - (now - s->window_start);

@@ -96,6 +96,7 @@ bool access_allows(enum access a, enum role r)
     case ACC_ADMIN:
         return r == ROLE_ADMIN;
     }
+    assert(!"an access level without a rule");
     return false;
 }
 
@@ -115,12 +116,14 @@ static bool route_match(const char *pattern, const char *path, int64_t *ws, int6
                     return false;
                 code[n++] = *u++;
             }
+            assert(n <= 64);
             code[n] = '\0';
             if (n == 0)
                 return false;
             continue;
         }
         if (*p == ':') {
+            assert(str_starts_with(p, ":ws") || str_starts_with(p, ":id"));
             int64_t *slot = str_starts_with(p, ":ws") ? ws : id;
             p += 3; /* ":ws" and ":id" */
             const char *start = u;
@@ -145,6 +148,7 @@ static bool route_match(const char *pattern, const char *path, int64_t *ws, int6
 
 void reply_json(struct request *r, unsigned status, json_t *json)
 {
+    assert(status >= 200 && status < 600);
     r->status = status;
     r->content_type = "application/json";
     buf_reset(&r->out);
@@ -182,6 +186,7 @@ void reply_error(struct request *r, const struct error *err)
         [ERR_NONE] = 500,   [ERR_INVALID] = 400, [ERR_NOT_FOUND] = 404, [ERR_CONFLICT] = 409,
         [ERR_DENIED] = 403, [ERR_AUTH] = 401,    [ERR_LIMIT] = 413,     [ERR_INTERNAL] = 500,
     };
+    assert((size_t)err->kind < ARRAY_LEN(status));
     unsigned s = status[err->kind];
     if (s == 500) {
         /* The details may name tables and files: log them, do not send them. */
@@ -332,7 +337,13 @@ static void dispatch(struct request *r)
     }
     r->route = found->pattern;
     r->entity = found->entity;
+    /* What route_match promises the handlers. */
+    assert(!strstr(found->pattern, ":ws") || r->ws > 0);
+    assert(!strstr(found->pattern, ":id") || r->id > 0);
+    assert(!strstr(found->pattern, ":code") || r->code[0]);
+    assert(!found->entity || str_starts_with(found->pattern, "/api/v1/workspaces"));
     r->db = db_pool_get(r->srv->pool);
+    assert(r->db);
     if (!authenticate(r))
         goto done;
     if (found->access != ACC_PUBLIC && !r->signed_in) {
@@ -359,6 +370,7 @@ static void dispatch(struct request *r)
             goto done;
         }
     }
+    assert(found->access == ACC_PUBLIC || r->signed_in);
     found->fn(r);
 done:
     db_pool_put(r->srv->pool, r->db);
@@ -397,6 +409,8 @@ static void client_address(struct request *r)
 
 static enum MHD_Result send_reply(struct request *r)
 {
+    /* Every path through dispatch answers. */
+    assert(r->status >= 200 && r->status < 600);
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(r->out.len, r->out.data, MHD_RESPMEM_MUST_COPY);
     if (!resp)
@@ -558,6 +572,8 @@ static void server_free(struct server *s)
 struct server *http_server_start(const struct server_config *cfg, struct error *err)
 {
     assert(cfg && cfg->db_url && cfg->host && cfg->threads > 0);
+    for (size_t i = 0; i < ARRAY_LEN(routes); i++)
+        assert(routes[i].fn && routes[i].method && routes[i].pattern[0] == '/');
     if (sodium_init() < 0) {
         error_set(err, ERR_INTERNAL, "libsodium could not start");
         return NULL;
