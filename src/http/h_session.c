@@ -65,6 +65,9 @@ void h_session_create(struct request *r)
         reply_error(r, &err);
         goto done;
     }
+    /* The cookie the browser held is replaced: end its session too. */
+    if (r->session_token[0] && session_delete(r->db, r->session_token, &err))
+        log_warn("sign-in: the replaced session stays until it expires: %s", err.msg);
     r->signed_in = true;
     snprintf(r->set_cookie, sizeof r->set_cookie,
              "kanal_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", token,

@@ -282,9 +282,13 @@ static bool authenticate(struct request *r)
     return true;
 }
 
-static bool csrf_ok(struct request *r)
+/* A cookie is sent by the browser on its own, so a change made with it must
+ * carry the page's CSRF token. Public routes (signing in, webhooks) act on
+ * nobody's session, so a cookie that comes along grants them nothing and
+ * must not stop them: a browser that still holds one can sign in again. */
+static bool csrf_ok(struct request *r, enum access needed)
 {
-    if (!r->signed_in || r->via_token || !is_state_changing(r->method))
+    if (needed == ACC_PUBLIC || !r->signed_in || r->via_token || !is_state_changing(r->method))
         return true;
     const char *t = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token");
     return t && strlen(t) == TOKEN_HEX && sodium_memcmp(t, r->csrf, TOKEN_HEX) == 0;
@@ -350,7 +354,7 @@ static void dispatch(struct request *r)
         reply_errorf(r, 401, "unauthorized", "sign in or send an API token");
         goto done;
     }
-    if (!csrf_ok(r)) {
+    if (!csrf_ok(r, found->access)) {
         reply_errorf(r, 403, "csrf",
                      "missing or wrong X-CSRF-Token header (GET /api/v1/session gives it)");
         goto done;
