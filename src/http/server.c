@@ -559,6 +559,37 @@ static int clicks_start(struct server *s, struct error *err)
     return s->clicks ? 0 : -1;
 }
 
+/* Figures to build (first start after the migration that added them, or a
+ * changed time zone) are built before the first dashboard asks, workspace
+ * by workspace: one whose stored setting cannot be used (a time zone that is
+ * no zone file) is logged and left for its dashboards to report, and never
+ * stops the server. -1 only when the store cannot be read. */
+static int refresh_figures(struct db *db, struct error *err)
+{
+    struct db_stmt *st = db_query(db, err, "SELECT id FROM workspaces ORDER BY id", "");
+    if (!st)
+        return -1;
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc = db_has_row(st);
+    for (; rc == 1; rc = db_step(st, err)) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            ids = xrealloc(ids, cap * sizeof *ids);
+        }
+        ids[n++] = db_col_int(st, 0);
+    }
+    db_finalize(st);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct error e = {0};
+        if (message_stats_refresh(db, ids[i], &e))
+            log_warn("workspace %lld: its response figures cannot be built: %s", (long long)ids[i],
+                     e.msg);
+    }
+    free(ids);
+    return rc;
+}
+
 /* Frees what a server owns; each part may be missing (a failed start). */
 static void server_free(struct server *s)
 {
@@ -590,9 +621,7 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     if (!db)
         goto fail;
     int migrated = db_migrate(db, err);
-    /* Figures to build (first start after the migration that added them, or
-     * a changed time zone) are built before the first dashboard asks. */
-    if (migrated >= 0 && message_stats_refresh(db, 0, err))
+    if (migrated >= 0 && refresh_figures(db, err))
         migrated = -1;
     db_close(db);
     if (migrated < 0)
