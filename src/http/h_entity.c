@@ -2,13 +2,17 @@
  * names the entity; the model's field tables do the rest. */
 #include "http/internal.h"
 
+#include <assert.h>
+
 static int64_t scope(const struct request *r)
 {
+    assert(r->entity); /* only routes that name an entity lead here */
     return r->entity == &entity_workspace ? 0 : r->ws;
 }
 
 static int64_t target(const struct request *r)
 {
+    assert(r->entity && r->ws > 0);
     return r->entity == &entity_workspace ? r->ws : r->id;
 }
 

@@ -4,57 +4,18 @@
 #include "http/internal.h"
 #include "links/links.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static struct click_log *clicks;
-
-static char *default_log_path(const char *db_url)
-{
-    const char *p = db_url;
-    if (str_starts_with(p, "sqlite:"))
-        p += 7;
-    bool file = !str_starts_with(db_url, "postgres://") &&
-                !str_starts_with(db_url, "postgresql://") && *p && !str_eq(p, ":memory:");
-    if (!file)
-        return xstrdup("kanal-clicks.log");
-    size_t n = strlen(p);
-    char *path = xmalloc(n + sizeof "-clicks.log");
-    memcpy(path, p, n);
-    memcpy(path + n, "-clicks.log", sizeof "-clicks.log");
-    return path;
-}
-
-int h_link_start(const struct server_config *cfg, struct error *err)
-{
-    char *path = cfg->click_log ? xstrdup(cfg->click_log) : default_log_path(cfg->db_url);
-    clicks = clicklog_open(path, cfg->click_fsync_always ? FSYNC_ALWAYS : FSYNC_BATCH, err);
-    if (clicks &&
-        clicklog_start(clicks, cfg->db_url, cfg->click_batch_ms ? cfg->click_batch_ms : 200, err)) {
-        clicklog_close(clicks);
-        clicks = NULL;
-    }
-    if (clicks)
-        log_info("click log: %s", path);
-    free(path);
-    return clicks ? 0 : -1;
-}
-
-void h_link_stop(void)
-{
-    clicklog_stop(clicks);
-    clicklog_close(clicks);
-    clicks = NULL;
-    links_cache_clear();
-}
-
 void h_link_redirect(struct request *r)
 {
+    assert(r->srv->clicks && r->srv->links); /* made before the daemon starts */
     struct error err = {0};
     struct buf target = {0};
     int64_t id = 0;
-    int found = links_resolve(r->db, r->code, &id, &target, &err);
+    int found = links_resolve(r->srv->links, r->db, r->code, &id, &target, &err);
     if (found <= 0) {
         buf_free(&target);
         if (found < 0)
@@ -71,8 +32,9 @@ void h_link_redirect(struct request *r)
     links_visitor_hash(r->client, ua, c.at, c.visitor);
     /* Logged before answering, so an answered click survives a crash. If the
      * log cannot be written the reader still gets where they were going. */
-    if (clicklog_append(clicks, &c, &err))
+    if (clicklog_append(r->srv->clicks, &c, &err))
         log_error("%s", err.msg);
+    assert(id > 0 && target.len > 0);
     r->status = 302;
     r->content_type = "text/plain";
     buf_reset(&r->out);

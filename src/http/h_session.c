@@ -3,6 +3,7 @@
  * failed sign-ins throttled per email and per client address. */
 #include "http/internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,8 +39,8 @@ void h_session_create(struct request *r)
     int64_t now = time_now(), wait = 0, wait2 = 0;
     /* One account gets few guesses; one address (maybe a whole office behind
      * one NAT) gets more, enough to stop spraying guesses over many emails. */
-    bool email_blocked = ratelimit_blocked(email_key, 5, now, &wait);
-    bool client_blocked = ratelimit_blocked(client_key, 30, now, &wait2);
+    bool email_blocked = ratelimit_blocked(r->srv->limits, email_key, 5, now, &wait);
+    bool client_blocked = ratelimit_blocked(r->srv->limits, client_key, 30, now, &wait2);
     if (email_blocked || client_blocked) {
         if (wait2 > wait)
             wait = wait2;
@@ -51,18 +52,22 @@ void h_session_create(struct request *r)
     struct error err = {0};
     if (user_authenticate(r->db, email, password, &r->user, &err)) {
         if (err.kind == ERR_AUTH) {
-            ratelimit_fail(email_key, now);
-            ratelimit_fail(client_key, now);
+            ratelimit_fail(r->srv->limits, email_key, now);
+            ratelimit_fail(r->srv->limits, client_key, now);
         }
         reply_error(r, &err);
         goto done;
     }
-    ratelimit_reset(email_key);
+    assert(r->user.id > 0);
+    ratelimit_reset(r->srv->limits, email_key);
     char token[TOKEN_HEX + 1], csrf[TOKEN_HEX + 1];
     if (session_create(r->db, r->user.id, token, csrf, &err)) {
         reply_error(r, &err);
         goto done;
     }
+    /* The cookie the browser held is replaced: end its session too. */
+    if (r->session_token[0] && session_delete(r->db, r->session_token, &err))
+        log_warn("sign-in: the replaced session stays until it expires: %s", err.msg);
     r->signed_in = true;
     snprintf(r->set_cookie, sizeof r->set_cookie,
              "kanal_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", token,

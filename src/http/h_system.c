@@ -3,7 +3,6 @@
 #include "http/internal.h"
 #include "base/asset.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,88 +20,6 @@ void h_healthz(struct request *r)
                          KANAL_VERSION));
 }
 
-/* ---- metrics ------------------------------------------------------------------------ */
-
-/* Latency buckets in seconds, as Prometheus histograms expect them. */
-static const double bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
-#define NB         ARRAY_LEN(bounds)
-#define MAX_SERIES 128
-
-struct series {
-    char method[8];
-    const char *route; /* a pattern from the route table: static storage */
-    unsigned status;
-    uint64_t count;
-    uint64_t buckets[NB];
-    double sum;
-};
-
-static struct series series[MAX_SERIES];
-static size_t nseries;
-static pthread_mutex_t mlock = PTHREAD_MUTEX_INITIALIZER;
-
-void metrics_observe(const char *method, const char *route, unsigned status, uint64_t ns)
-{
-    /* Clients choose the method string; keep the label set small and known. */
-    static const char *const methods[] = {"GET",   "HEAD",   "POST",   "PUT",
-                                          "PATCH", "DELETE", "OPTIONS"};
-    const char *m = "OTHER";
-    for (size_t i = 0; i < ARRAY_LEN(methods); i++)
-        if (str_eq(methods[i], method))
-            m = methods[i];
-    method = m;
-    double secs = (double)ns / 1e9;
-    pthread_mutex_lock(&mlock);
-    struct series *s = NULL;
-    for (size_t i = 0; i < nseries && !s; i++)
-        if (series[i].status == status && series[i].route == route &&
-            str_eq(series[i].method, method))
-            s = &series[i];
-    if (!s && nseries < MAX_SERIES) {
-        s = &series[nseries++];
-        snprintf(s->method, sizeof s->method, "%s", method);
-        s->route = route;
-        s->status = status;
-    }
-    if (s) {
-        s->count++;
-        s->sum += secs;
-        for (size_t b = 0; b < NB; b++)
-            if (secs <= bounds[b])
-                s->buckets[b]++;
-    }
-    pthread_mutex_unlock(&mlock);
-}
-
-void metrics_render(struct buf *out)
-{
-    pthread_mutex_lock(&mlock);
-    buf_puts(out, "# HELP kanal_http_requests_total HTTP requests answered.\n"
-                  "# TYPE kanal_http_requests_total counter\n");
-    for (size_t i = 0; i < nseries; i++)
-        buf_printf(out, "kanal_http_requests_total{method=\"%s\",route=\"%s\",code=\"%u\"} %llu\n",
-                   series[i].method, series[i].route, series[i].status,
-                   (unsigned long long)series[i].count);
-    buf_puts(out, "# HELP kanal_http_request_duration_seconds Time to answer a request.\n"
-                  "# TYPE kanal_http_request_duration_seconds histogram\n");
-    for (size_t i = 0; i < nseries; i++) {
-        const struct series *s = &series[i];
-        struct buf lb = {0};
-        buf_printf(&lb, "method=\"%s\",route=\"%s\",code=\"%u\"", s->method, s->route, s->status);
-        const char *labels = lb.data;
-        for (size_t b = 0; b < NB; b++)
-            buf_printf(out, "kanal_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n",
-                       labels, bounds[b], (unsigned long long)s->buckets[b]);
-        buf_printf(out, "kanal_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n", labels,
-                   (unsigned long long)s->count);
-        buf_printf(out, "kanal_http_request_duration_seconds_sum{%s} %.6f\n", labels, s->sum);
-        buf_printf(out, "kanal_http_request_duration_seconds_count{%s} %llu\n", labels,
-                   (unsigned long long)s->count);
-        buf_free(&lb);
-    }
-    pthread_mutex_unlock(&mlock);
-}
-
 void h_metrics(struct request *r)
 {
     struct buf *out = &r->out;
@@ -111,7 +28,7 @@ void h_metrics(struct request *r)
                "# HELP kanal_build_info The running kanal's version.\n"
                "# TYPE kanal_build_info gauge\nkanal_build_info{version=\"%s\"} 1\n",
                KANAL_VERSION);
-    metrics_render(out);
+    metrics_render(r->srv->metrics, out);
     int64_t counts[6];
     struct error err = {0};
     if (model_counts(r->db, counts, &err) == 0) {

@@ -26,8 +26,22 @@ struct server_config {
 int http_parse_listen(const char *s, char *buf, size_t bufsize, struct server_config *cfg,
                       struct error *err);
 
-/* Migrates the database, serves until SIGTERM or SIGINT, then finishes the
- * requests in flight and returns 0; -1 and err if it cannot start. */
+/* A running server: its own pool, click log, link cache, metrics and
+ * sign-in limits, so that several can run in one process (tests do). */
+struct server;
+
+/* Migrates the database and starts serving on background threads. Returns
+ * the server, which the caller stops with http_server_stop, or NULL and err.
+ * Signals are the caller's business. */
+struct server *http_server_start(const struct server_config *cfg, struct error *err);
+/* The port the server listens on (the one picked when cfg->port was 0). */
+int http_server_port(const struct server *s);
+/* Stops accepting, lets open connections finish (at most 10 s), stores
+ * every click still in the log and frees s. */
+void http_server_stop(struct server *s);
+
+/* Starts a server, serves until SIGTERM or SIGINT, then stops it and
+ * returns 0; -1 and err if it cannot start. */
 int http_serve(const struct server_config *cfg, struct error *err);
 
 #endif

@@ -20,9 +20,31 @@ enum access {
 };
 bool access_allows(enum access a, enum role r);
 
+struct metrics;
+struct ratelimit;
+struct links_cache;
+struct click_log;
+
+/* One running server and every service its requests share. Nothing in http/
+ * lives in a file-scope global, so two servers can run in one process. */
+struct server {
+    struct server_config cfg; /* a copy: the caller's may go away */
+    char host[64];            /* cfg.host points here */
+    struct db_pool *pool;
+    struct click_log *clicks; /* short-link clicks, logged before each redirect */
+    struct links_cache *links;
+    struct metrics *metrics;
+    struct ratelimit *limits; /* failed sign-ins */
+    /* The job runner that connectors, the scheduler and listening will run
+     * on (DESIGN.md) is started and stopped here with the rest; not built yet. */
+    struct MHD_Daemon *daemon;
+    int port; /* the bound port, when cfg.port was 0 */
+};
+
 struct request {
     struct MHD_Connection *conn;
-    const struct server_config *cfg;
+    struct server *srv;
+    const struct server_config *cfg; /* &srv->cfg */
     const char *method, *url;
     struct buf body;
     bool body_too_large;
@@ -101,19 +123,24 @@ void h_link_get(struct request *r);
 void h_link_qr_svg(struct request *r);
 void h_link_qr_png(struct request *r);
 void h_link_stats(struct request *r);
-/* The click log and its thread, started and stopped with the server. */
-int h_link_start(const struct server_config *cfg, struct error *err);
-void h_link_stop(void);
 void h_hooks_meta_verify(struct request *r);
 void h_hooks_meta_receive(struct request *r);
 
-/* Login throttling: failures per key in a 15-minute window. */
-bool ratelimit_blocked(const char *key, int max_fails, int64_t now, int64_t *retry_after);
-void ratelimit_fail(const char *key, int64_t now);
-void ratelimit_reset(const char *key);
+/* Login throttling: failures per key in a 15-minute window. Thread-safe;
+ * the caller owns what ratelimit_new returns (ratelimit_free). */
+struct ratelimit *ratelimit_new(void);
+void ratelimit_free(struct ratelimit *rl);
+bool ratelimit_blocked(struct ratelimit *rl, const char *key, int max_fails, int64_t now,
+                       int64_t *retry_after);
+void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now);
+void ratelimit_reset(struct ratelimit *rl, const char *key);
 
-/* Request counters for /metrics. */
-void metrics_observe(const char *method, const char *route, unsigned status, uint64_t ns);
-void metrics_render(struct buf *out);
+/* Request counters for /metrics. Thread-safe; the caller owns what
+ * metrics_new returns (metrics_free). */
+struct metrics *metrics_new(void);
+void metrics_free(struct metrics *m);
+void metrics_observe(struct metrics *m, const char *method, const char *route, unsigned status,
+                     uint64_t ns);
+void metrics_render(struct metrics *m, struct buf *out);
 
 #endif

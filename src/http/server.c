@@ -2,8 +2,10 @@
  * with the access each route demands, authentication (session cookie with
  * CSRF token, or Bearer API token) and the reply helpers. */
 #include "http/internal.h"
+#include "links/links.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -12,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static struct db_pool *pool;
 
 /* ---- routes --------------------------------------------------------------------- */
 
@@ -96,6 +96,7 @@ bool access_allows(enum access a, enum role r)
     case ACC_ADMIN:
         return r == ROLE_ADMIN;
     }
+    assert(!"an access level without a rule");
     return false;
 }
 
@@ -115,12 +116,14 @@ static bool route_match(const char *pattern, const char *path, int64_t *ws, int6
                     return false;
                 code[n++] = *u++;
             }
+            assert(n <= 64);
             code[n] = '\0';
             if (n == 0)
                 return false;
             continue;
         }
         if (*p == ':') {
+            assert(str_starts_with(p, ":ws") || str_starts_with(p, ":id"));
             int64_t *slot = str_starts_with(p, ":ws") ? ws : id;
             p += 3; /* ":ws" and ":id" */
             const char *start = u;
@@ -145,6 +148,7 @@ static bool route_match(const char *pattern, const char *path, int64_t *ws, int6
 
 void reply_json(struct request *r, unsigned status, json_t *json)
 {
+    assert(status >= 200 && status < 600);
     r->status = status;
     r->content_type = "application/json";
     buf_reset(&r->out);
@@ -182,6 +186,7 @@ void reply_error(struct request *r, const struct error *err)
         [ERR_NONE] = 500,   [ERR_INVALID] = 400, [ERR_NOT_FOUND] = 404, [ERR_CONFLICT] = 409,
         [ERR_DENIED] = 403, [ERR_AUTH] = 401,    [ERR_LIMIT] = 413,     [ERR_INTERNAL] = 500,
     };
+    assert((size_t)err->kind < ARRAY_LEN(status));
     unsigned s = status[err->kind];
     if (s == 500) {
         /* The details may name tables and files: log them, do not send them. */
@@ -277,9 +282,13 @@ static bool authenticate(struct request *r)
     return true;
 }
 
-static bool csrf_ok(struct request *r)
+/* A cookie is sent by the browser on its own, so a change made with it must
+ * carry the page's CSRF token. Public routes (signing in, webhooks) act on
+ * nobody's session, so a cookie that comes along grants them nothing and
+ * must not stop them: a browser that still holds one can sign in again. */
+static bool csrf_ok(struct request *r, enum access needed)
 {
-    if (!r->signed_in || r->via_token || !is_state_changing(r->method))
+    if (needed == ACC_PUBLIC || !r->signed_in || r->via_token || !is_state_changing(r->method))
         return true;
     const char *t = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token");
     return t && strlen(t) == TOKEN_HEX && sodium_memcmp(t, r->csrf, TOKEN_HEX) == 0;
@@ -332,14 +341,20 @@ static void dispatch(struct request *r)
     }
     r->route = found->pattern;
     r->entity = found->entity;
-    r->db = db_pool_get(pool);
+    /* What route_match promises the handlers. */
+    assert(!strstr(found->pattern, ":ws") || r->ws > 0);
+    assert(!strstr(found->pattern, ":id") || r->id > 0);
+    assert(!strstr(found->pattern, ":code") || r->code[0]);
+    assert(!found->entity || str_starts_with(found->pattern, "/api/v1/workspaces"));
+    r->db = db_pool_get(r->srv->pool);
+    assert(r->db);
     if (!authenticate(r))
         goto done;
     if (found->access != ACC_PUBLIC && !r->signed_in) {
         reply_errorf(r, 401, "unauthorized", "sign in or send an API token");
         goto done;
     }
-    if (!csrf_ok(r)) {
+    if (!csrf_ok(r, found->access)) {
         reply_errorf(r, 403, "csrf",
                      "missing or wrong X-CSRF-Token header (GET /api/v1/session gives it)");
         goto done;
@@ -359,9 +374,10 @@ static void dispatch(struct request *r)
             goto done;
         }
     }
+    assert(found->access == ACC_PUBLIC || r->signed_in);
     found->fn(r);
 done:
-    db_pool_put(pool, r->db);
+    db_pool_put(r->srv->pool, r->db);
     r->db = NULL;
 }
 
@@ -397,6 +413,8 @@ static void client_address(struct request *r)
 
 static enum MHD_Result send_reply(struct request *r)
 {
+    /* Every path through dispatch answers. */
+    assert(r->status >= 200 && r->status < 600);
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(r->out.len, r->out.data, MHD_RESPMEM_MUST_COPY);
     if (!resp)
@@ -426,11 +444,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
 {
-    const struct server_config *cfg = cls;
+    struct server *srv = cls;
+    const struct server_config *cfg = &srv->cfg;
     struct request *r = *con_cls;
     if (!r) {
         r = xcalloc(1, sizeof *r);
         r->conn = conn;
+        r->srv = srv;
         r->cfg = cfg;
         r->method = method;
         r->url = url;
@@ -461,11 +481,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    struct server *srv = cls;
     struct request *r = *con_cls;
     if (!r)
         return;
     if (r->status)
-        metrics_observe(r->method, r->route ? r->route : "unknown", r->status,
+        metrics_observe(srv->metrics, r->method, r->route ? r->route : "unknown", r->status,
                         time_mono_ns() - r->started_ns);
     json_decref(r->query);
     buf_free(&r->body);
@@ -502,37 +523,185 @@ int http_parse_listen(const char *s, char *host, size_t hostsize, struct server_
     return 0;
 }
 
-int http_serve(const struct server_config *cfg, struct error *err)
+/* ---- the server ----------------------------------------------------------------------- */
+
+/* Where the click log goes unless --click-log says: beside the SQLite file,
+ * else in the working directory. The caller frees the result. */
+static char *default_log_path(const char *db_url)
 {
-    if (sodium_init() < 0)
-        return error_set(err, ERR_INTERNAL, "libsodium could not start");
+    const char *p = db_url;
+    if (str_starts_with(p, "sqlite:"))
+        p += 7;
+    bool file = !str_starts_with(db_url, "postgres://") &&
+                !str_starts_with(db_url, "postgresql://") && *p && !str_eq(p, ":memory:");
+    if (!file)
+        return xstrdup("kanal-clicks.log");
+    size_t n = strlen(p);
+    char *path = xmalloc(n + sizeof "-clicks.log");
+    memcpy(path, p, n);
+    memcpy(path + n, "-clicks.log", sizeof "-clicks.log");
+    return path;
+}
+
+static int clicks_start(struct server *s, struct error *err)
+{
+    const struct server_config *cfg = &s->cfg;
+    char *path = cfg->click_log ? xstrdup(cfg->click_log) : default_log_path(cfg->db_url);
+    s->clicks = clicklog_open(path, cfg->click_fsync_always ? FSYNC_ALWAYS : FSYNC_BATCH, err);
+    if (s->clicks && clicklog_start(s->clicks, cfg->db_url,
+                                    cfg->click_batch_ms ? cfg->click_batch_ms : 200, err)) {
+        clicklog_close(s->clicks);
+        s->clicks = NULL;
+    }
+    if (s->clicks)
+        log_info("click log: %s", path);
+    free(path);
+    return s->clicks ? 0 : -1;
+}
+
+/* Figures to build (first start after the migration that added them, or a
+ * changed time zone) are built before the first dashboard asks, workspace
+ * by workspace: one whose stored setting cannot be used (a time zone that is
+ * no zone file) is logged and left for its dashboards to report, and never
+ * stops the server. -1 only when the store cannot be read. */
+static int refresh_figures(struct db *db, struct error *err)
+{
+    struct db_stmt *st = db_query(db, err, "SELECT id FROM workspaces ORDER BY id", "");
+    if (!st)
+        return -1;
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc = db_has_row(st);
+    for (; rc == 1; rc = db_step(st, err)) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            ids = xrealloc(ids, cap * sizeof *ids);
+        }
+        ids[n++] = db_col_int(st, 0);
+    }
+    db_finalize(st);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct error e = {0};
+        if (message_stats_refresh(db, ids[i], &e))
+            log_warn("workspace %lld: its response figures cannot be built: %s", (long long)ids[i],
+                     e.msg);
+    }
+    free(ids);
+    return rc;
+}
+
+/* Frees what a server owns; each part may be missing (a failed start). */
+static void server_free(struct server *s)
+{
+    if (s->clicks) {
+        clicklog_stop(s->clicks); /* after the last redirect: stores every click still in the log */
+        clicklog_close(s->clicks);
+    }
+    links_cache_free(s->links);
+    metrics_free(s->metrics);
+    ratelimit_free(s->limits);
+    db_pool_close(s->pool);
+    free(s);
+}
+
+struct server *http_server_start(const struct server_config *cfg, struct error *err)
+{
+    assert(cfg && cfg->db_url && cfg->host && cfg->threads > 0);
+    for (size_t i = 0; i < ARRAY_LEN(routes); i++)
+        assert(routes[i].fn && routes[i].method && routes[i].pattern[0] == '/');
+    if (sodium_init() < 0) {
+        error_set(err, ERR_INTERNAL, "libsodium could not start");
+        return NULL;
+    }
+    struct server *s = xcalloc(1, sizeof *s);
+    s->cfg = *cfg;
+    snprintf(s->host, sizeof s->host, "%s", cfg->host);
+    s->cfg.host = s->host;
     struct db *db = db_open(cfg->db_url, err);
     if (!db)
-        return -1;
+        goto fail;
     int migrated = db_migrate(db, err);
-    /* Figures to build (first start after the migration that added them, or
-     * a changed time zone) are built before the first dashboard asks. */
-    if (migrated >= 0 && message_stats_refresh(db, 0, err))
+    if (migrated >= 0 && refresh_figures(db, err))
         migrated = -1;
     db_close(db);
     if (migrated < 0)
-        return -1;
-    pool = db_pool_open(cfg->db_url, cfg->threads, err);
-    if (!pool)
-        return -1;
+        goto fail;
+    s->pool = db_pool_open(cfg->db_url, cfg->threads, err);
+    if (!s->pool)
+        goto fail;
+    s->links = links_cache_new();
+    s->metrics = metrics_new();
+    s->limits = ratelimit_new();
+    if (clicks_start(s, err))
+        goto fail;
 
     struct sockaddr_storage ss = {0};
-    if (strchr(cfg->host, ':')) {
+    bool v6 = strchr(s->host, ':') != NULL;
+    if (v6) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
         a->sin6_family = AF_INET6;
         a->sin6_port = htons((uint16_t)cfg->port);
-        inet_pton(AF_INET6, cfg->host, &a->sin6_addr);
+        inet_pton(AF_INET6, s->host, &a->sin6_addr);
     } else {
         struct sockaddr_in *a = (struct sockaddr_in *)&ss;
         a->sin_family = AF_INET;
         a->sin_port = htons((uint16_t)cfg->port);
-        inet_pton(AF_INET, cfg->host, &a->sin_addr);
+        inet_pton(AF_INET, s->host, &a->sin_addr);
     }
+    /* poll(2), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon races
+     * a pool worker that drops the listening socket from its epoll set by
+     * itself, and then aborts ("Failed to remove listen FD from epoll set").
+     * With poll the workers just stop polling the socket. */
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    s->daemon = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    if (!s->daemon) {
+        error_set(err, ERR_INTERNAL, "cannot listen on %s:%d (in use, or not this machine's)",
+                  s->host, cfg->port);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : cfg->port;
+    log_info("kanal %s listening on http://%s%s%s:%d/", KANAL_VERSION, v6 ? "[" : "", s->host,
+             v6 ? "]" : "", s->port);
+    return s;
+fail:
+    server_free(s);
+    return NULL;
+}
+
+int http_server_port(const struct server *s)
+{
+    return s->port;
+}
+
+void http_server_stop(struct server *s)
+{
+    assert(s && s->daemon);
+    /* Stop accepting, let the open connections finish (at most 10 s), stop. */
+    MHD_socket ls = MHD_quiesce_daemon(s->daemon);
+    for (int i = 0; i < 100; i++) {
+        const union MHD_DaemonInfo *ci =
+            MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!ci || ci->num_connections == 0)
+            break;
+        usleep(100000);
+    }
+    MHD_stop_daemon(s->daemon);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    server_free(s);
+}
+
+int http_serve(const struct server_config *cfg, struct error *err)
+{
     /* Block the stop signals before any thread starts, so that only
      * sigwait below receives them. */
     sigset_t stop;
@@ -541,55 +710,13 @@ int http_serve(const struct server_config *cfg, struct error *err)
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (h_link_start(cfg, err)) {
-        db_pool_close(pool);
+    struct server *s = http_server_start(cfg, err);
+    if (!s)
         return -1;
-    }
-
-    /* poll(2), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon races
-     * a pool worker that drops the listening socket from its epoll set by
-     * itself, and then aborts ("Failed to remove listen FD from epoll set").
-     * With poll the workers just stop polling the socket. */
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-    if (strchr(cfg->host, ':'))
-        flags |= MHD_USE_IPv6;
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, (void *)cfg, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
-    if (!d) {
-        h_link_stop();
-        db_pool_close(pool);
-        return error_set(err, ERR_INTERNAL,
-                         "cannot listen on %s:%d (in use, or not this machine's)", cfg->host,
-                         cfg->port);
-    }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    int port = di ? di->port : cfg->port;
-    log_info("kanal %s listening on http://%s%s%s:%d/", KANAL_VERSION,
-             strchr(cfg->host, ':') ? "[" : "", cfg->host, strchr(cfg->host, ':') ? "]" : "", port);
-
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("received %s: finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    /* Stop accepting, let the open connections finish (at most 10 s), stop. */
-    MHD_socket ls = MHD_quiesce_daemon(d);
-    for (int i = 0; i < 100; i++) {
-        const union MHD_DaemonInfo *ci =
-            MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        if (!ci || ci->num_connections == 0)
-            break;
-        usleep(100000);
-    }
-    MHD_stop_daemon(d);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
-    h_link_stop(); /* after the last redirect: stores every click still in the log */
-    db_pool_close(pool);
-    pool = NULL;
+    http_server_stop(s);
     log_info("stopped");
     return 0;
 }

@@ -3,6 +3,7 @@
  * small cache, so that the hot path rarely touches the store. */
 #include "links/links.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,8 +193,28 @@ struct slot {
     int64_t link_id, expires;
     char *url;
 };
-static struct slot cache[CACHE_SLOTS];
-static pthread_rwlock_t cache_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+struct links_cache {
+    pthread_rwlock_t lock;
+    struct slot slots[CACHE_SLOTS];
+};
+
+struct links_cache *links_cache_new(void)
+{
+    struct links_cache *c = xcalloc(1, sizeof *c);
+    pthread_rwlock_init(&c->lock, NULL);
+    return c;
+}
+
+void links_cache_free(struct links_cache *cache)
+{
+    if (!cache)
+        return;
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        free(cache->slots[i].url);
+    pthread_rwlock_destroy(&cache->lock);
+    free(cache);
+}
 
 static size_t slot_of(const char *code)
 {
@@ -203,41 +224,32 @@ static size_t slot_of(const char *code)
     return h % CACHE_SLOTS;
 }
 
-int links_resolve(struct db *db, const char *code, int64_t *link_id, struct buf *url,
-                  struct error *err)
+int links_resolve(struct links_cache *cache, struct db *db, const char *code, int64_t *link_id,
+                  struct buf *url, struct error *err)
 {
+    assert(cache && code);
     size_t s = slot_of(code);
     int64_t now = time_now();
-    pthread_rwlock_rdlock(&cache_lock);
-    struct slot *c = &cache[s];
+    pthread_rwlock_rdlock(&cache->lock);
+    struct slot *c = &cache->slots[s];
     bool hit = c->url && c->expires > now && str_eq(c->code, code);
     if (hit) {
         *link_id = c->link_id;
         buf_reset(url);
         buf_puts(url, c->url);
     }
-    pthread_rwlock_unlock(&cache_lock);
+    pthread_rwlock_unlock(&cache->lock);
     if (hit)
         return 1;
     int found = link_target(db, code, link_id, url, err);
     if (found != 1)
         return found; /* unknown codes are not cached: anyone can invent them */
-    pthread_rwlock_wrlock(&cache_lock);
+    pthread_rwlock_wrlock(&cache->lock);
     free(c->url);
     snprintf(c->code, sizeof c->code, "%s", code);
     c->url = xstrdup(url->data);
     c->link_id = *link_id;
     c->expires = now + CACHE_TTL;
-    pthread_rwlock_unlock(&cache_lock);
+    pthread_rwlock_unlock(&cache->lock);
     return 1;
-}
-
-void links_cache_clear(void)
-{
-    pthread_rwlock_wrlock(&cache_lock);
-    for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        free(cache[i].url);
-        cache[i] = (struct slot){0};
-    }
-    pthread_rwlock_unlock(&cache_lock);
 }

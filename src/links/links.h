@@ -92,12 +92,16 @@ json_t *links_create(struct db *db, int64_t workspace_id, json_t *in, const stru
 
 /* ---- the redirect ---------------------------------------------------------------------- */
 
-/* Looks a code up (through a small in-memory cache; entries expire after a
- * minute). Returns 1 with *link_id set and the target URL copied into url,
- * 0 for an unknown code, -1 on a store error. */
-int links_resolve(struct db *db, const char *code, int64_t *link_id, struct buf *url,
-                  struct error *err);
-void links_cache_clear(void);
+/* A small in-memory cache of codes and their targets (entries expire after
+ * a minute), one per server. Thread-safe; the caller owns it
+ * (links_cache_free). */
+struct links_cache;
+struct links_cache *links_cache_new(void);
+void links_cache_free(struct links_cache *cache);
+/* Looks a code up through the cache. Returns 1 with *link_id set and the
+ * target URL copied into url, 0 for an unknown code, -1 on a store error. */
+int links_resolve(struct links_cache *cache, struct db *db, const char *code, int64_t *link_id,
+                  struct buf *url, struct error *err);
 
 /* ---- the click log ------------------------------------------------------------------------
  * A click is appended (one write) to the log before its redirect is

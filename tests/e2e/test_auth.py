@@ -1,5 +1,7 @@
 """Sign-in, sessions, CSRF, API tokens, throttling and roles, on SQLite and on
 PostgreSQL. Every refused request must leave nothing stored."""
+import http.cookiejar
+
 import pytest
 
 from conftest import PASSWORD, ROLES
@@ -180,3 +182,23 @@ def test_author_may_not_publish(server, as_role, workspace):
     editor = as_role("editor")
     assert editor.patch(f"/api/v1/workspaces/{workspace}/posts/{pid}",
                         {"status": "approved"}).json()["status"] == "approved"
+
+
+def test_signing_in_again_with_a_live_session_works(server, admin):
+    # A browser that still holds a session cookie (another tab, an expired
+    # page) signs in again without a CSRF token: signing in is not an action
+    # the old session authorises, so it needs none.
+    r = admin.login("editor@example.org")
+    assert r.status == 201, r
+    old = admin.jar._cookies["127.0.0.1"]["/"]["kanal_session"].value
+    r = admin.post("/api/v1/session", {"email": "admin@example.org", "password": PASSWORD},
+                   csrf=False)
+    assert r.status == 201, r
+    admin.csrf = r.json()["csrf_token"]
+    assert admin.get("/api/v1/session").json()["user"]["email"] == "admin@example.org"
+    # and the replaced session is over
+    stale = server.client()
+    stale.jar.set_cookie(http.cookiejar.Cookie(
+        0, "kanal_session", old, None, False, "127.0.0.1", False, False, "/", True, False, None,
+        False, None, None, {}))
+    assert stale.get("/api/v1/session").status == 401

@@ -5,7 +5,7 @@ import socket
 import threading
 import time
 
-from conftest import Server, run_kanal
+from conftest import Server, add_users, run_kanal
 
 
 def test_healthz(server):
@@ -147,3 +147,30 @@ def test_bad_listen_address_is_reported(sqlite_url, tmp_path):
         port = taken.getsockname()[1]
         p = run_kanal("serve", "--db", sqlite_url, "--listen", f"127.0.0.1:{port}", check=False)
         assert p.returncode == 1 and "cannot listen" in p.stderr
+
+
+def test_a_stored_time_zone_that_is_no_zone_does_not_stop_the_server(sqlite_url, tmp_path):
+    # 'leapseconds' sits in /usr/share/zoneinfo but is no TZif file; a store
+    # may hold it from before the model checked zones on write.
+    import sqlite3
+    run_kanal("migrate", "--db", sqlite_url)
+    add_users(sqlite_url)
+    con = sqlite3.connect(sqlite_url)
+    con.execute("INSERT INTO workspaces (name, slug, timezone, created_at, updated_at) VALUES "
+                "('Bad', 'bad', 'leapseconds', 0, 0), ('Good', 'good', 'Europe/Helsinki', 0, 0)")
+    con.commit()
+    con.close()
+    s = Server(sqlite_url, str(tmp_path))
+    try:
+        c = s.client()
+        assert c.get("/healthz").status == 200
+        assert c.login("analyst@example.org").status == 201
+        assert c.get("/api/v1/workspaces/2/analytics").status == 200
+        bad = c.get("/api/v1/workspaces/1/analytics")
+        # that workspace's dashboard says what is wrong with its setting
+        assert bad.status == 400 and "leapseconds" in bad.json()["error"]["message"], bad
+        assert c.get("/healthz").status == 200  # and the server is still up
+    finally:
+        code, log = s.stop()
+    assert code == 0
+    assert "workspace 1" in log and "leapseconds" in log
