@@ -6,6 +6,7 @@
 #include "ingest/internal.h"
 #include "model/platform.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -501,21 +502,25 @@ static bool beside(enum ingest_format f, const struct ingest_target *t, size_t l
            len >= 1 << 20;
 }
 
-int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_format f,
-                  const char *data, size_t len, const char *filename,
-                  const struct ingest_opts *opts, FILE *rejects, struct ingest_counts *counts,
-                  ingest_progress_fn progress, void *progress_ctx, struct error *err)
+int ingest_import(const struct import_job *job, const char *data, size_t len,
+                  struct ingest_counts *counts, struct error *err)
 {
+    assert(job && job->db && counts && err);
+    assert(data || len == 0);
+    struct db *db = job->db;
+    const struct ingest_target *t = &job->target;
+    const char *filename = job->filename;
     struct ingest_counts c = {0};
     struct imp im = {.db = db,
                      .t = t,
                      .filename = filename,
-                     .rejects = rejects,
+                     .rejects = job->rejects,
                      .c = &c,
                      .err = err,
-                     .progress = progress,
-                     .progress_ctx = progress_ctx};
-    struct ingest_opts o = opts ? *opts : (struct ingest_opts){0};
+                     .progress = job->progress,
+                     .progress_ctx = job->progress_ctx};
+    struct ingest_opts o = job->opts;
+    enum ingest_format f = job->format;
     if (!o.taken_at)
         o.taken_at = time_now();
     if (f == INGEST_AUTO)
@@ -531,7 +536,7 @@ int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_form
                          filename ? filename : "-");
     /* A line is a record in the line formats: counting them is cheap next
      * to importing them, and makes the bar honest. */
-    if (progress && (f == INGEST_NDJSON || f == INGEST_CSV))
+    if (im.progress && (f == INGEST_NDJSON || f == INGEST_CSV))
         for (const char *p = data, *end = data + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
             im.total++;
     if (db_begin(db, err))
@@ -554,8 +559,8 @@ int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_form
         goto fail;
     enricher_close(im.enr);
     im.enr = NULL;
-    if (progress)
-        progress(progress_ctx, im.done, im.done);
+    if (im.progress)
+        im.progress(im.progress_ctx, im.done, im.done);
     for (int e = 0; e < IE_COUNT; e++) {
         counts->inserted[e] += c.inserted[e];
         counts->updated[e] += c.updated[e];
@@ -579,11 +584,10 @@ fail:
     return -1;
 }
 
-int ingest_import_file(struct db *db, const struct ingest_target *t, enum ingest_format f,
-                       const char *path, const struct ingest_opts *opts, FILE *rejects,
-                       struct ingest_counts *counts, enum ingest_format *detected,
-                       ingest_progress_fn progress, void *progress_ctx, struct error *err)
+int ingest_import_file(const struct import_job *job, const char *path, struct ingest_counts *counts,
+                       enum ingest_format *detected, struct error *err)
 {
+    assert(job && path);
     struct buf data = {0};
     int rc = -1;
     FILE *in = fopen(path, "rb");
@@ -600,15 +604,15 @@ int ingest_import_file(struct db *db, const struct ingest_target *t, enum ingest
         error_set(err, ERR_INVALID, "%s: cannot read: %s", path, strerror(errno));
         goto done;
     }
-    struct ingest_opts o = opts ? *opts : (struct ingest_opts){0};
-    if (!o.taken_at)
-        o.taken_at = (int64_t)sb.st_mtime;
-    enum ingest_format used =
-        f == INGEST_AUTO ? ingest_detect(data.data ? data.data : "", data.len, path) : f;
+    struct import_job j = *job;
+    j.filename = path;
+    if (!j.opts.taken_at)
+        j.opts.taken_at = (int64_t)sb.st_mtime;
+    if (j.format == INGEST_AUTO)
+        j.format = ingest_detect(data.data ? data.data : "", data.len, path);
     if (detected)
-        *detected = used;
-    rc = ingest_import(db, t, used, data.data ? data.data : "", data.len, path, &o, rejects, counts,
-                       progress, progress_ctx, err);
+        *detected = j.format;
+    rc = ingest_import(&j, data.data ? data.data : "", data.len, counts, err);
 done:
     if (in)
         fclose(in);

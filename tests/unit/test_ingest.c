@@ -1009,14 +1009,22 @@ static void test_import_idempotent_and_snapshots(void **state)
     size_t len;
     char *text = slurp(DATA "meta/graph/posts_feeds_default_fields_p1.json", &len);
     assert_int_equal(
-        ingest_import(db, &tg, INGEST_AUTO, text, len, "f", &o, NULL, &c, NULL, NULL, &err), 0);
+        ingest_import(
+            &(struct import_job){
+                .db = db, .target = tg, .format = INGEST_AUTO, .filename = "f", .opts = o},
+            text, len, &c, &err),
+        0);
     assert_int_equal(c.inserted[IE_POSTS], 5);
     assert_int_equal(c.inserted[IE_METRICS], 5);
     assert_int_equal(rows(db, "SELECT COUNT(*) FROM channels WHERE platform_id = '19292868552'"),
                      1);
     struct ingest_counts c2 = {0};
     assert_int_equal(
-        ingest_import(db, &tg, INGEST_AUTO, text, len, "f", &o, NULL, &c2, NULL, NULL, &err), 0);
+        ingest_import(
+            &(struct import_job){
+                .db = db, .target = tg, .format = INGEST_AUTO, .filename = "f", .opts = o},
+            text, len, &c2, &err),
+        0);
     assert_int_equal(c2.unchanged[IE_POSTS], 5);
     assert_int_equal(c2.unchanged[IE_METRICS], 5);
     assert_int_equal(c2.inserted[IE_POSTS] + c2.updated[IE_POSTS], 0);
@@ -1024,7 +1032,11 @@ static void test_import_idempotent_and_snapshots(void **state)
     o.taken_at = 2000;
     struct ingest_counts c3 = {0};
     assert_int_equal(
-        ingest_import(db, &tg, INGEST_AUTO, text, len, "f", &o, NULL, &c3, NULL, NULL, &err), 0);
+        ingest_import(
+            &(struct import_job){
+                .db = db, .target = tg, .format = INGEST_AUTO, .filename = "f", .opts = o},
+            text, len, &c3, &err),
+        0);
     assert_int_equal(c3.inserted[IE_METRICS], 5);
     assert_int_equal(rows(db, "SELECT COUNT(*) FROM posts"), 5);
     assert_int_equal(rows(db, "SELECT COUNT(*) FROM post_metrics"), 10);
@@ -1044,8 +1056,11 @@ static void test_import_all_or_nothing(void **state)
                      "\"published_at\":\"2024-01-01\"}\n"
                      "{\"type\":\"post\",\"platform\":\"x\",\"id\":\"b\","
                      "\"published_at\":\"2024-01-01\"}\n";
-    assert_int_equal(ingest_import(db, &tg, INGEST_NDJSON, nd, strlen(nd), "f.ndjson", NULL, NULL,
-                                   &c, NULL, NULL, &err),
+    assert_int_equal(ingest_import(&(struct import_job){.db = db,
+                                                        .target = tg,
+                                                        .format = INGEST_NDJSON,
+                                                        .filename = "f.ndjson"},
+                                   nd, strlen(nd), &c, &err),
                      -1);
     assert_non_null(strstr(err.msg, "f.ndjson: line 2"));
     assert_int_equal(rows(db, "SELECT COUNT(*) FROM posts"), 0);
@@ -1057,9 +1072,12 @@ static void test_import_all_or_nothing(void **state)
     const char *bad = "{\"type\":\"post\",\"platform\":\"x\",\"account_id\":\"1\",\"id\":\"a\","
                       "\"published_at\":\"2024-01-01\",\"format\":\"hologram\"}\n";
     error_clear(&err);
-    assert_int_equal(ingest_import(db, &tg, INGEST_NDJSON, bad, strlen(bad), "g", NULL, rej, &c,
-                                   NULL, NULL, &err),
-                     0);
+    assert_int_equal(
+        ingest_import(
+            &(struct import_job){
+                .db = db, .target = tg, .format = INGEST_NDJSON, .filename = "g", .rejects = rej},
+            bad, strlen(bad), &c, &err),
+        0);
     fclose(rej);
     assert_int_equal(c.rejected[IE_POSTS], 1);
     assert_true(str_starts_with(out, "g\tline 1\tunknown format"));
@@ -1155,8 +1173,13 @@ static void test_import_beside_matches_in_turn(void **state)
         size_t outlen = 0;
         FILE *rej = open_memstream(&rejects[mode], &outlen);
         counts[mode] = (struct ingest_counts){0};
-        assert_int_equal(ingest_import(db, &tg, INGEST_NDJSON, nd.data, nd.len, "big.ndjson", &o,
-                                       rej, &counts[mode], NULL, NULL, &err),
+        assert_int_equal(ingest_import(&(struct import_job){.db = db,
+                                                            .target = tg,
+                                                            .format = INGEST_NDJSON,
+                                                            .filename = "big.ndjson",
+                                                            .opts = o,
+                                                            .rejects = rej},
+                                       nd.data, nd.len, &counts[mode], &err),
                          0);
         fclose(rej);
         dumps[mode] = dump(db);
@@ -1189,8 +1212,11 @@ static void test_import_beside_matches_in_turn(void **state)
     buf_append(&bad, at, nd.len - (size_t)(at - nd.data));
     struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
     struct ingest_counts c = {0};
-    assert_int_equal(ingest_import(db, &tg, INGEST_NDJSON, bad.data, bad.len, "big.ndjson", NULL,
-                                   NULL, &c, NULL, NULL, &err),
+    assert_int_equal(ingest_import(&(struct import_job){.db = db,
+                                                        .target = tg,
+                                                        .format = INGEST_NDJSON,
+                                                        .filename = "big.ndjson"},
+                                   bad.data, bad.len, &c, &err),
                      -1);
     assert_non_null(strstr(err.msg, "big.ndjson: line 4"));
     assert_non_null(strstr(err.msg, "does not say which page or account"));
@@ -1229,9 +1255,12 @@ static void test_import_beside_csv(void **state)
         struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
         struct ingest_opts o = {.taken_at = 1000, .mapping = m, .one_thread = mode == 0};
         counts[mode] = (struct ingest_counts){0};
-        assert_int_equal(ingest_import(db, &tg, INGEST_CSV, csv.data, csv.len, "big.csv", &o, NULL,
-                                       &counts[mode], NULL, NULL, &err),
-                         0);
+        assert_int_equal(
+            ingest_import(
+                &(struct import_job){
+                    .db = db, .target = tg, .format = INGEST_CSV, .filename = "big.csv", .opts = o},
+                csv.data, csv.len, &counts[mode], &err),
+            0);
         dumps[mode] = dump(db);
         db_close(db);
     }
@@ -1259,8 +1288,11 @@ static void test_import_webhook_changes(void **state)
         size_t len;
         char *text = slurp(path, &len);
         struct ingest_counts c = {0};
-        assert_int_equal(ingest_import(db, &hook, INGEST_META_WEBHOOK, text, len, "hook", NULL,
-                                       NULL, &c, NULL, NULL, &err),
+        assert_int_equal(ingest_import(&(struct import_job){.db = db,
+                                                            .target = hook,
+                                                            .format = INGEST_META_WEBHOOK,
+                                                            .filename = "hook"},
+                                       text, len, &c, &err),
                          0);
         free(text);
     }
@@ -1275,16 +1307,21 @@ static void test_import_webhook_changes(void **state)
                         "\"added_photos\",\"permalink_url\":\"https://www.facebook.com/p/7\"}]}";
     struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
     struct ingest_counts gc = {0};
-    assert_int_equal(ingest_import(db, &tg, INGEST_META_GRAPH, graph, strlen(graph), "g", NULL,
-                                   NULL, &gc, NULL, NULL, &err),
+    assert_int_equal(ingest_import(
+                         &(struct import_job){
+                             .db = db, .target = tg, .format = INGEST_META_GRAPH, .filename = "g"},
+                         graph, strlen(graph), &gc, &err),
                      0);
     const char *edit = "{\"object\":\"page\",\"entry\":[{\"id\":\"1234567890321\",\"time\":9,"
                        "\"changes\":[{\"field\":\"feed\",\"value\":{\"item\":\"status\","
                        "\"verb\":\"edited\",\"post_id\":\"1234567890321_7\",\"message\":\"New\","
                        "\"from\":{\"id\":\"1234567890321\"},\"created_time\":1704103200}}]}]}";
     struct ingest_counts ec = {0};
-    assert_int_equal(ingest_import(db, &hook, INGEST_META_WEBHOOK, edit, strlen(edit), "hook", NULL,
-                                   NULL, &ec, NULL, NULL, &err),
+    assert_int_equal(ingest_import(&(struct import_job){.db = db,
+                                                        .target = hook,
+                                                        .format = INGEST_META_WEBHOOK,
+                                                        .filename = "hook"},
+                                   edit, strlen(edit), &ec, &err),
                      0);
     assert_int_equal(ec.updated[IE_POSTS], 1);
     assert_int_equal(rows(db, "SELECT COUNT(*) FROM posts p JOIN post_variants v ON v.post_id = "
@@ -1297,8 +1334,11 @@ static void test_import_webhook_changes(void **state)
                         "\"verb\":\"add\",\"comment_id\":\"1_2\",\"post_id\":\"999_1\","
                         "\"message\":\"hi\",\"created_time\":5}}]}]}";
     struct ingest_counts c = {0};
-    assert_int_equal(ingest_import(db, &hook, INGEST_META_WEBHOOK, other, strlen(other), "hook",
-                                   NULL, NULL, &c, NULL, NULL, &err),
+    assert_int_equal(ingest_import(&(struct import_job){.db = db,
+                                                        .target = hook,
+                                                        .format = INGEST_META_WEBHOOK,
+                                                        .filename = "hook"},
+                                   other, strlen(other), &c, &err),
                      0);
     assert_int_equal(c.unknown_account, 1);
     assert_int_equal(rows(db, "SELECT COUNT(*) FROM channels"), 1);
@@ -1312,7 +1352,9 @@ static void import_bytes(struct db *db, const struct ingest_target *tg, const ch
 {
     struct error err = {0};
     memset(c, 0, sizeof *c);
-    if (ingest_import(db, tg, INGEST_AUTO, text, len, name, NULL, NULL, c, NULL, NULL, &err))
+    if (ingest_import(
+            &(struct import_job){.db = db, .target = *tg, .format = INGEST_AUTO, .filename = name},
+            text, len, c, &err))
         fail_msg("%s: %s", name, err.msg);
 }
 
