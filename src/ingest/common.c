@@ -2,6 +2,7 @@
  * uses, mojibake repair, and the dispatch from a format to its parser. */
 #include "ingest/internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,10 @@ void rec_init(struct ingest_record *r, enum ingest_kind kind, const char *fmt, .
 
 int rec_emit(struct pctx *pc, const struct ingest_record *r)
 {
+    /* Every record says where it came from, and a reject why: the rejects
+     * file and error messages print both. */
+    assert(r->where[0]);
+    assert(r->kind != REC_REJECT || r->reason);
     if (pc->stopped)
         return -1;
     if (pc->emit(pc->ctx, r)) {
@@ -342,6 +347,7 @@ int ingest_parse(enum ingest_format f, const char *data, size_t len, const struc
         f = ingest_detect(data, len, NULL);
     if ((unsigned)f >= INGEST_FORMAT_COUNT || !parsers[f])
         return error_set(err, ERR_INVALID, "cannot tell the file's format; name it with --format");
+    assert(emit && (data || len == 0));
     struct ingest_opts none = {0};
     struct pctx pc = {.opts = opts ? opts : &none, .emit = emit, .ctx = ctx};
     int rc = parsers[f](&pc, data, len, err);

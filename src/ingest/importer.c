@@ -74,6 +74,7 @@ static int reject(struct imp *im, const struct ingest_record *r, enum ingest_ent
 
 static void count(struct imp *im, enum ingest_entity e, int rc)
 {
+    assert((unsigned)e < IE_COUNT && rc >= 0); /* failures are fatal before they are counted */
     if (rc == UPSERT_INSERTED)
         im->c->inserted[e]++;
     else if (rc == UPSERT_UPDATED)
@@ -429,6 +430,8 @@ static int emit(void *ctx, const struct ingest_record *r)
     int64_t channel = 0, ws = im->t->workspace_id;
     if (resolve_channel(im, r, &channel))
         return -1;
+    /* Only webhooks (which never create channels) skip an unknown account. */
+    assert(channel || !im->t->create_channels);
     if (!channel)
         return 0; /* a webhook for a page kanal does not have: counted */
     if (!ws && channel_find_platform(im->db, &ws, r->platform ? r->platform : "other",
