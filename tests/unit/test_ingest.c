@@ -555,6 +555,13 @@ static void test_youtube(void **state)
           "post[abcDEF12345].m.reactions=33", "post[abcDEF12345].m.comments=4",
           "post[live0000001].format=live", "post[live0000001].has_metrics=false", "[2].kind=reject",
           "[2].where=$.items[2]");
+    /* Without textOriginal (only the video's owner gets it), textDisplay's
+     * HTML is made text; textOriginal is kept as written (an "&amp;" typed
+     * is text). Neither keeps the U+FEFF YouTube leaves at the end. */
+    check(INGEST_YOUTUBE, FIX "youtube/threads-html.json", "n=2",
+          "message[UgzHtml1].body=Tack & h\xC3\xA4lsningar!\n\nL\xC3\xA4s 0:42 \"igen\" <3 'bra' "
+          "\xF0\x9F\x98\x80",
+          "message[UgzOrig2].body=Fisk &amp; chips");
 }
 
 static void test_mastodon(void **state)
