@@ -29,6 +29,7 @@ struct imp {
     void *progress_ctx;
     int64_t done, total;
     bool fatal; /* err already names the file and place */
+    bool warned_dm;
     /* the channel named with --channel */
     char platform[16], platform_id[201], handle[201];
     /* the last account looked up, since files hold one account mostly */
@@ -286,6 +287,13 @@ static int write_message(struct imp *im, int64_t ws, int64_t channel, const stru
         return reject(im, r, IE_MESSAGES, "message %.80s has no time", msg_id);
     if (*im->platform_id && r->author_handle && str_eq(r->author_handle, im->platform_id))
         m.is_own = true;
+    if (str_eq(kind, "dm") && !*im->platform_id && im->t->channel_id && !im->warned_dm) {
+        im->warned_dm = true;
+        log_warn("%s: channel %lld has no platform id, so direct messages the account sent "
+                 "cannot be told from those it received: all are stored as received; set its "
+                 "id (or import the archive's account.js) and import them again",
+                 im->filename ? im->filename : "-", (long long)im->t->channel_id);
+    }
     if (post_id && post_variant_find(im->db, channel, post_id, &m.variant_id, im->err) < 0)
         return fatal(im, r, im->err->msg);
     const char *parent = r->parent_msg_id ? r->parent_msg_id : r->reply_to;
@@ -322,8 +330,9 @@ static int tag_post(struct imp *im, int64_t post, int64_t vid, const struct inge
 }
 
 /* Whether the channel's own post r replies to another account (an answer
- * to someone) rather than to itself (a thread). False when the payload does
- * not say whom it replies to: then it stays a post, as it always was. */
+ * to someone) rather than to itself (a thread): by the account replied to,
+ * else by its handle, else as the parser read the file (answers_other);
+ * false when nothing says, and then it stays a post, as it always was. */
 static bool answers_other(const struct imp *im, const struct ingest_record *r)
 {
     if (!r->reply_to)
@@ -335,7 +344,7 @@ static bool answers_other(const struct imp *im, const struct ingest_record *r)
     const char *me = r->account_name ? r->account_name : h;
     if (r->reply_to_handle && *me)
         return strcasecmp(me, r->reply_to_handle) != 0;
-    return false;
+    return r->answers_other;
 }
 
 static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct ingest_record *r)
@@ -398,6 +407,34 @@ static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct 
     return 0;
 }
 
+/* The account a file is of (an X archive's account.js): the channel found
+ * or made for it has its id already; a channel named with --channel that
+ * has none is given it, so that its direct messages can be told as sent or
+ * received. A channel of another account is a mistake that stops the file. */
+static int own_account(struct imp *im, int64_t ws, int64_t channel, const struct ingest_record *r)
+{
+    if (!im->t->channel_id || str_eq(im->platform_id, r->account_id))
+        return 0;
+    if (*im->platform_id) {
+        char why[400];
+        snprintf(why, sizeof why,
+                 "the file is of account %.40s (@%.40s), but channel %lld is account %.40s; "
+                 "import it with that account's channel",
+                 r->account_id, r->account_name ? r->account_name : "?",
+                 (long long)im->t->channel_id, im->platform_id);
+        return fatal(im, r, why);
+    }
+    json_t *patch = json_pack("{s:s}", "platform_id", r->account_id);
+    json_t *done = entity_update(im->db, &entity_channel, ws, channel, patch, NULL, im->err);
+    json_decref(patch);
+    if (!done)
+        return fatal(im, r, im->err->msg);
+    json_decref(done);
+    snprintf(im->platform_id, sizeof im->platform_id, "%s", r->account_id);
+    log_info("channel %lld is X account %s from now on", (long long)channel, r->account_id);
+    return 0;
+}
+
 /* A hide or remove of something kanal never saw changes nothing: Meta
  * sends changes for posts and comments older than the channel in kanal. */
 static int status_done(struct imp *im, const struct ingest_record *r, enum ingest_entity e, int rc)
@@ -422,8 +459,9 @@ static int emit(void *ctx, const struct ingest_record *r)
     }
     enum ingest_entity e = r->kind == REC_POST || r->kind == REC_POST_STATUS ? IE_POSTS
                            : r->kind == REC_POST_METRICS                     ? IE_METRICS
-                           : r->kind == REC_CHANNEL_METRICS                  ? IE_CHANNEL_METRICS
-                                                                             : IE_MESSAGES;
+                           : r->kind == REC_CHANNEL_METRICS || r->kind == REC_ACCOUNT
+                               ? IE_CHANNEL_METRICS
+                               : IE_MESSAGES;
     const char *why = invalid(r);
     if (why)
         return reject(im, r, e, "%s", why);
@@ -478,6 +516,8 @@ static int emit(void *ctx, const struct ingest_record *r)
             return fatal(im, r, im->err->msg);
         count(im, IE_CHANNEL_METRICS, rc);
         return 0;
+    case REC_ACCOUNT:
+        return own_account(im, ws, channel, r);
     case REC_REJECT:
     case REC_SHARE:
         break;

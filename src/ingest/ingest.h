@@ -40,6 +40,7 @@ enum ingest_kind {
     REC_CHANNEL_METRICS, /* followers, reach, impressions of the account */
     REC_REJECT,          /* a row that cannot be read: reason */
     REC_SHARE,           /* a retweet or boost of a post: counted, not stored */
+    REC_ACCOUNT,         /* the account the file is of (an X archive's account.js) */
 };
 
 /* One thing a parser read. Strings are NULL when absent and stay valid only
@@ -70,6 +71,11 @@ struct ingest_record {
      * account's reply to someone else is its answer to them, a message in
      * the inbox, not a post; a reply to itself continues a thread, a post. */
     const char *reply_to_account, *reply_to_handle;
+    /* What the file itself says when neither names whom a reply answers in
+     * a way kanal can compare (an old X archive tweet has the user id but
+     * no handle, and the channel may have no id): the tweet replied to is
+     * not one of the account's own in the file. */
+    bool answers_other;
     /* messages */
     const char *msg_id, *msg_kind, *parent_msg_id, *author_name, *author_handle;
     bool is_own;

@@ -1240,6 +1240,83 @@ static void test_import_own_replies_answer(void **state)
     db_close(db);
 }
 
+/* An old X archive: replies name the account replied to by id only, and
+ * the channel has no id. The archive holds the account's own tweets, so a
+ * reply to one of them (or to its account) continues a thread and a reply
+ * to any other answers someone. Text comes HTML-escaped. */
+static void test_import_x_archive_old_replies(void **state)
+{
+    check(INGEST_X_ARCHIVE, FIX "x/archive-old-replies.js", "post=5",
+          "post[104].body=> citat & mer <3");
+    int64_t ws;
+    struct db *db = fresh(&ws);
+    struct ingest_target tg = {.workspace_id = ws,
+                               .channel_id = add_channel(db, ws, "x", "@verket", "Verket", NULL)};
+    struct ingest_counts c;
+    import_file(db, &tg, FIX "x/archive-old-replies.js", &c);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM post_variants WHERE platform_id IN ('100', "
+                              "'101', '103', '104')"),
+                     4);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM post_variants"), 4);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM messages WHERE platform_id = '102' AND "
+                              "is_own = 1 AND kind = 'reply' AND reply_to = '900'"),
+                     1);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM messages"), 1);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM posts WHERE body = '> citat & mer <3'"), 1);
+    db_close(db);
+}
+
+/* Imports path and wants it refused with a message containing why, and
+ * nothing stored. */
+static void import_refused(struct db *db, const struct ingest_target *tg, const char *path,
+                           const char *why)
+{
+    struct ingest_counts c = {0};
+    struct error err = {0};
+    int64_t before = rows(db, "SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM "
+                              "messages) + (SELECT COUNT(*) FROM channel_metrics)");
+    assert_int_equal(
+        ingest_import_file(&(struct import_job){.db = db, .target = *tg}, path, &c, NULL, &err),
+        -1);
+    if (!strstr(err.msg, why))
+        fail_msg("%s: '%s' does not say '%s'", path, err.msg, why);
+    assert_int_equal(rows(db, "SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM "
+                              "messages) + (SELECT COUNT(*) FROM channel_metrics)"),
+                     before);
+}
+
+/* Direct messages are the account's own when it sent them, which kanal can
+ * tell only by the channel's account id: account.js names it, and a second
+ * import of the messages then corrects the ones stored before. The other
+ * files of an archive are refused as files kanal does not read. */
+static void test_import_x_archive_account(void **state)
+{
+    int64_t ws;
+    struct db *db = fresh(&ws);
+    int64_t ch = add_channel(db, ws, "x", "@verket", "Verket", NULL);
+    struct ingest_target tg = {.workspace_id = ws, .channel_id = ch};
+    struct ingest_counts c;
+    import_file(db, &tg, FIX "x/archive-dm-both-ways.js", &c);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM messages WHERE is_own = 0"), 2);
+    import_file(db, &tg, FIX "x/archive-account.js", &c);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM channels WHERE platform_id = '12'"), 1);
+    import_file(db, &tg, FIX "x/archive-dm-both-ways.js", &c);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM messages WHERE platform_id = '5002' AND "
+                              "is_own = 1"),
+                     1);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM messages WHERE platform_id = '5001' AND "
+                              "is_own = 0"),
+                     1);
+    /* follower.js: the account's follower count at the file's time. */
+    import_file(db, &tg, FIX "x/archive-follower.js", &c);
+    assert_int_equal(rows(db, "SELECT followers FROM channel_metrics"), 3);
+    import_refused(db, &tg, FIX "x/archive-like.js", "window.YTD.like: not a file kanal reads");
+    /* Another account's archive into this channel is a mistake. */
+    tg.channel_id = add_channel(db, ws, "x", "@annat", "Annat", "55");
+    import_refused(db, &tg, FIX "x/archive-account.js", "is of account 12 (@verket)");
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1258,6 +1335,8 @@ int main(void)
         cmocka_unit_test(test_x_api),
         cmocka_unit_test(test_x_archive),
         cmocka_unit_test(test_import_own_replies_answer),
+        cmocka_unit_test(test_import_x_archive_old_replies),
+        cmocka_unit_test(test_import_x_archive_account),
         cmocka_unit_test(test_youtube),
         cmocka_unit_test(test_mastodon),
         cmocka_unit_test(test_csv_uci),
