@@ -187,8 +187,14 @@ int cmd_import(int argc, char **argv)
         enum ingest_format used = INGEST_AUTO;
         struct bar b = {p.pos[i], time_mono_ns()};
         error_clear(&err);
-        int r = ingest_import_file(db, &t, (enum ingest_format)format, p.pos[i], &io, rejects, &c,
-                                   &used, tty ? show_progress : NULL, &b, &err);
+        struct import_job job = {.db = db,
+                                 .target = t,
+                                 .format = (enum ingest_format)format,
+                                 .opts = io,
+                                 .rejects = rejects,
+                                 .progress = tty ? show_progress : NULL,
+                                 .progress_ctx = &b};
+        int r = ingest_import_file(&job, p.pos[i], &c, &used, &err);
         if (tty)
             fprintf(stderr, "\r\033[K");
         if (format == INGEST_AUTO && used != INGEST_AUTO)

@@ -60,11 +60,14 @@ void h_hooks_meta_receive(struct request *r)
         reply_errorf(r, 403, "denied", "X-Hub-Signature-256 does not match the body");
         return;
     }
-    struct ingest_target t = {.workspace_id = 0, .channel_id = 0, .create_channels = false};
+    struct import_job job = {
+        .db = r->db,
+        .target = {.workspace_id = 0, .channel_id = 0, .create_channels = false},
+        .format = INGEST_META_WEBHOOK,
+        .filename = "webhook"};
     struct ingest_counts c = {0};
     struct error err = {0};
-    if (ingest_import(r->db, &t, INGEST_META_WEBHOOK, r->body.data ? r->body.data : "", r->body.len,
-                      "webhook", NULL, NULL, &c, NULL, NULL, &err)) {
+    if (ingest_import(&job, r->body.data ? r->body.data : "", r->body.len, &c, &err)) {
         /* A payload kanal cannot read will not get better when Meta sends
          * it again: 400. A database failure might: 500, and Meta retries. */
         if (err.kind == ERR_INVALID) {

@@ -2,6 +2,8 @@
  * uses, mojibake repair, and the dispatch from a format to its parser. */
 #include "ingest/internal.h"
 
+#include <assert.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,10 @@ void rec_init(struct ingest_record *r, enum ingest_kind kind, const char *fmt, .
 
 int rec_emit(struct pctx *pc, const struct ingest_record *r)
 {
+    /* Every record says where it came from, and a reject why: the rejects
+     * file and error messages print both. */
+    assert(r->where[0]);
+    assert(r->kind != REC_REJECT || r->reason);
     if (pc->stopped)
         return -1;
     if (pc->emit(pc->ctx, r)) {
@@ -74,6 +80,72 @@ const char *with_title(struct pctx *pc, const char *title, const char *text)
     if (!title || !*title)
         return text;
     return text && *text ? arena_printf(&pc->arena, "%s\n\n%s", title, text) : title;
+}
+
+/* An entity at p ("&amp;", "&#39;", "&#x1F600;"): its code point, and
+ * *len its length; -1 if p is no entity kanal knows. */
+static int32_t entity(const char *p, size_t *len)
+{
+    static const struct {
+        const char *name;
+        int32_t cp;
+    } named[] = {{"&amp;", '&'},  {"&lt;", '<'},    {"&gt;", '>'},
+                 {"&quot;", '"'}, {"&apos;", '\''}, {"&nbsp;", 0xA0}};
+    for (size_t i = 0; i < ARRAY_LEN(named); i++)
+        if (str_starts_with(p, named[i].name)) {
+            *len = strlen(named[i].name);
+            return named[i].cp;
+        }
+    if (p[1] != '#')
+        return -1;
+    bool hex = p[2] == 'x' || p[2] == 'X';
+    const char *digits = p + 2 + hex;
+    char *end;
+    long cp = strtol(digits, &end, hex ? 16 : 10);
+    /* strtol takes a sign and spaces; an entity has neither. */
+    if (end == digits || *end != ';' || end - digits > 7 ||
+        !(hex ? isxdigit((unsigned char)*digits) : isdigit((unsigned char)*digits)) || cp < 1 ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return -1;
+    *len = (size_t)(end + 1 - p);
+    return (int32_t)cp;
+}
+
+const char *html_text(struct pctx *pc, const char *html, bool tags)
+{
+    if (!html)
+        return NULL;
+    struct buf b = {0};
+    for (const char *p = html; *p;) {
+        if (tags && *p == '<') {
+            const char *e = strchr(p, '>');
+            if (!e)
+                break;
+            /* Paragraphs are separated by a blank line, <br> is a newline;
+             * nothing is added at the very end. */
+            bool more = e[1] != '\0';
+            if (str_starts_with(p, "<br") && more)
+                buf_putc(&b, '\n');
+            if (str_starts_with(p, "</p>") && more)
+                buf_puts(&b, "\n\n");
+            p = e + 1;
+            continue;
+        }
+        size_t n = 0;
+        int32_t cp = *p == '&' ? entity(p, &n) : -1;
+        if (cp >= 0) {
+            char u[4];
+            buf_append(&b, u, utf8_encode((uint32_t)cp, u));
+            p += n;
+        } else if (str_starts_with(p, "\xEF\xBB\xBF")) {
+            p += 3; /* U+FEFF, a byte-order mark inside text, is not text */
+        } else {
+            buf_putc(&b, *p++);
+        }
+    }
+    const char *out = arena_strdup(&pc->arena, b.data ? b.data : "");
+    buf_free(&b);
+    return out;
 }
 
 /* ---- JSON readers --------------------------------------------------------------------- */
@@ -342,6 +414,7 @@ int ingest_parse(enum ingest_format f, const char *data, size_t len, const struc
         f = ingest_detect(data, len, NULL);
     if ((unsigned)f >= INGEST_FORMAT_COUNT || !parsers[f])
         return error_set(err, ERR_INVALID, "cannot tell the file's format; name it with --format");
+    assert(emit && (data || len == 0));
     struct ingest_opts none = {0};
     struct pctx pc = {.opts = opts ? opts : &none, .emit = emit, .ctx = ctx};
     int rc = parsers[f](&pc, data, len, err);

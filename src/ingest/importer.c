@@ -5,6 +5,7 @@
 #include "ingest/enrich.h"
 #include "ingest/internal.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@ struct imp {
     void *progress_ctx;
     int64_t done, total;
     bool fatal; /* err already names the file and place */
+    bool warned_dm;
     /* the channel named with --channel */
     char platform[16], platform_id[201], handle[201];
     /* the last account looked up, since files hold one account mostly */
@@ -72,6 +74,7 @@ static int reject(struct imp *im, const struct ingest_record *r, enum ingest_ent
 
 static void count(struct imp *im, enum ingest_entity e, int rc)
 {
+    assert((unsigned)e < IE_COUNT && rc >= 0); /* failures are fatal before they are counted */
     if (rc == UPSERT_INSERTED)
         im->c->inserted[e]++;
     else if (rc == UPSERT_UPDATED)
@@ -283,6 +286,13 @@ static int write_message(struct imp *im, int64_t ws, int64_t channel, const stru
         return reject(im, r, IE_MESSAGES, "message %.80s has no time", msg_id);
     if (*im->platform_id && r->author_handle && str_eq(r->author_handle, im->platform_id))
         m.is_own = true;
+    if (str_eq(kind, "dm") && !*im->platform_id && im->t->channel_id && !im->warned_dm) {
+        im->warned_dm = true;
+        log_warn("%s: channel %lld has no platform id, so direct messages the account sent "
+                 "cannot be told from those it received: all are stored as received; set its "
+                 "id (or import the archive's account.js) and import them again",
+                 im->filename ? im->filename : "-", (long long)im->t->channel_id);
+    }
     if (post_id && post_variant_find(im->db, channel, post_id, &m.variant_id, im->err) < 0)
         return fatal(im, r, im->err->msg);
     const char *parent = r->parent_msg_id ? r->parent_msg_id : r->reply_to;
@@ -319,8 +329,9 @@ static int tag_post(struct imp *im, int64_t post, int64_t vid, const struct inge
 }
 
 /* Whether the channel's own post r replies to another account (an answer
- * to someone) rather than to itself (a thread). False when the payload does
- * not say whom it replies to: then it stays a post, as it always was. */
+ * to someone) rather than to itself (a thread): by the account replied to,
+ * else by its handle, else as the parser read the file (answers_other);
+ * false when nothing says, and then it stays a post, as it always was. */
 static bool answers_other(const struct imp *im, const struct ingest_record *r)
 {
     if (!r->reply_to)
@@ -332,7 +343,7 @@ static bool answers_other(const struct imp *im, const struct ingest_record *r)
     const char *me = r->account_name ? r->account_name : h;
     if (r->reply_to_handle && *me)
         return strcasecmp(me, r->reply_to_handle) != 0;
-    return false;
+    return r->answers_other;
 }
 
 static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct ingest_record *r)
@@ -395,6 +406,34 @@ static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct 
     return 0;
 }
 
+/* The account a file is of (an X archive's account.js): the channel found
+ * or made for it has its id already; a channel named with --channel that
+ * has none is given it, so that its direct messages can be told as sent or
+ * received. A channel of another account is a mistake that stops the file. */
+static int own_account(struct imp *im, int64_t ws, int64_t channel, const struct ingest_record *r)
+{
+    if (!im->t->channel_id || str_eq(im->platform_id, r->account_id))
+        return 0;
+    if (*im->platform_id) {
+        char why[400];
+        snprintf(why, sizeof why,
+                 "the file is of account %.40s (@%.40s), but channel %lld is account %.40s; "
+                 "import it with that account's channel",
+                 r->account_id, r->account_name ? r->account_name : "?",
+                 (long long)im->t->channel_id, im->platform_id);
+        return fatal(im, r, why);
+    }
+    json_t *patch = json_pack("{s:s}", "platform_id", r->account_id);
+    json_t *done = entity_update(im->db, &entity_channel, ws, channel, patch, NULL, im->err);
+    json_decref(patch);
+    if (!done)
+        return fatal(im, r, im->err->msg);
+    json_decref(done);
+    snprintf(im->platform_id, sizeof im->platform_id, "%s", r->account_id);
+    log_info("channel %lld is X account %s from now on", (long long)channel, r->account_id);
+    return 0;
+}
+
 /* A hide or remove of something kanal never saw changes nothing: Meta
  * sends changes for posts and comments older than the channel in kanal. */
 static int status_done(struct imp *im, const struct ingest_record *r, enum ingest_entity e, int rc)
@@ -419,14 +458,17 @@ static int emit(void *ctx, const struct ingest_record *r)
     }
     enum ingest_entity e = r->kind == REC_POST || r->kind == REC_POST_STATUS ? IE_POSTS
                            : r->kind == REC_POST_METRICS                     ? IE_METRICS
-                           : r->kind == REC_CHANNEL_METRICS                  ? IE_CHANNEL_METRICS
-                                                                             : IE_MESSAGES;
+                           : r->kind == REC_CHANNEL_METRICS || r->kind == REC_ACCOUNT
+                               ? IE_CHANNEL_METRICS
+                               : IE_MESSAGES;
     const char *why = invalid(r);
     if (why)
         return reject(im, r, e, "%s", why);
     int64_t channel = 0, ws = im->t->workspace_id;
     if (resolve_channel(im, r, &channel))
         return -1;
+    /* Only webhooks (which never create channels) skip an unknown account. */
+    assert(channel || !im->t->create_channels);
     if (!channel)
         return 0; /* a webhook for a page kanal does not have: counted */
     if (!ws && channel_find_platform(im->db, &ws, r->platform ? r->platform : "other",
@@ -473,6 +515,8 @@ static int emit(void *ctx, const struct ingest_record *r)
             return fatal(im, r, im->err->msg);
         count(im, IE_CHANNEL_METRICS, rc);
         return 0;
+    case REC_ACCOUNT:
+        return own_account(im, ws, channel, r);
     case REC_REJECT:
     case REC_SHARE:
         break;
@@ -500,21 +544,25 @@ static bool beside(enum ingest_format f, const struct ingest_target *t, size_t l
            len >= 1 << 20;
 }
 
-int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_format f,
-                  const char *data, size_t len, const char *filename,
-                  const struct ingest_opts *opts, FILE *rejects, struct ingest_counts *counts,
-                  ingest_progress_fn progress, void *progress_ctx, struct error *err)
+int ingest_import(const struct import_job *job, const char *data, size_t len,
+                  struct ingest_counts *counts, struct error *err)
 {
+    assert(job && job->db && counts && err);
+    assert(data || len == 0);
+    struct db *db = job->db;
+    const struct ingest_target *t = &job->target;
+    const char *filename = job->filename;
     struct ingest_counts c = {0};
     struct imp im = {.db = db,
                      .t = t,
                      .filename = filename,
-                     .rejects = rejects,
+                     .rejects = job->rejects,
                      .c = &c,
                      .err = err,
-                     .progress = progress,
-                     .progress_ctx = progress_ctx};
-    struct ingest_opts o = opts ? *opts : (struct ingest_opts){0};
+                     .progress = job->progress,
+                     .progress_ctx = job->progress_ctx};
+    struct ingest_opts o = job->opts;
+    enum ingest_format f = job->format;
     if (!o.taken_at)
         o.taken_at = time_now();
     if (f == INGEST_AUTO)
@@ -530,7 +578,7 @@ int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_form
                          filename ? filename : "-");
     /* A line is a record in the line formats: counting them is cheap next
      * to importing them, and makes the bar honest. */
-    if (progress && (f == INGEST_NDJSON || f == INGEST_CSV))
+    if (im.progress && (f == INGEST_NDJSON || f == INGEST_CSV))
         for (const char *p = data, *end = data + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
             im.total++;
     if (db_begin(db, err))
@@ -553,8 +601,8 @@ int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_form
         goto fail;
     enricher_close(im.enr);
     im.enr = NULL;
-    if (progress)
-        progress(progress_ctx, im.done, im.done);
+    if (im.progress)
+        im.progress(im.progress_ctx, im.done, im.done);
     for (int e = 0; e < IE_COUNT; e++) {
         counts->inserted[e] += c.inserted[e];
         counts->updated[e] += c.updated[e];
@@ -578,11 +626,10 @@ fail:
     return -1;
 }
 
-int ingest_import_file(struct db *db, const struct ingest_target *t, enum ingest_format f,
-                       const char *path, const struct ingest_opts *opts, FILE *rejects,
-                       struct ingest_counts *counts, enum ingest_format *detected,
-                       ingest_progress_fn progress, void *progress_ctx, struct error *err)
+int ingest_import_file(const struct import_job *job, const char *path, struct ingest_counts *counts,
+                       enum ingest_format *detected, struct error *err)
 {
+    assert(job && path);
     struct buf data = {0};
     int rc = -1;
     FILE *in = fopen(path, "rb");
@@ -599,15 +646,15 @@ int ingest_import_file(struct db *db, const struct ingest_target *t, enum ingest
         error_set(err, ERR_INVALID, "%s: cannot read: %s", path, strerror(errno));
         goto done;
     }
-    struct ingest_opts o = opts ? *opts : (struct ingest_opts){0};
-    if (!o.taken_at)
-        o.taken_at = (int64_t)sb.st_mtime;
-    enum ingest_format used =
-        f == INGEST_AUTO ? ingest_detect(data.data ? data.data : "", data.len, path) : f;
+    struct import_job j = *job;
+    j.filename = path;
+    if (!j.opts.taken_at)
+        j.opts.taken_at = (int64_t)sb.st_mtime;
+    if (j.format == INGEST_AUTO)
+        j.format = ingest_detect(data.data ? data.data : "", data.len, path);
     if (detected)
-        *detected = used;
-    rc = ingest_import(db, t, used, data.data ? data.data : "", data.len, path, &o, rejects, counts,
-                       progress, progress_ctx, err);
+        *detected = j.format;
+    rc = ingest_import(&j, data.data ? data.data : "", data.len, counts, err);
 done:
     if (in)
         fclose(in);

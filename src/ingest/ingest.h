@@ -40,6 +40,7 @@ enum ingest_kind {
     REC_CHANNEL_METRICS, /* followers, reach, impressions of the account */
     REC_REJECT,          /* a row that cannot be read: reason */
     REC_SHARE,           /* a retweet or boost of a post: counted, not stored */
+    REC_ACCOUNT,         /* the account the file is of (an X archive's account.js) */
 };
 
 /* One thing a parser read. Strings are NULL when absent and stay valid only
@@ -70,6 +71,11 @@ struct ingest_record {
      * account's reply to someone else is its answer to them, a message in
      * the inbox, not a post; a reply to itself continues a thread, a post. */
     const char *reply_to_account, *reply_to_handle;
+    /* What the file itself says when neither names whom a reply answers in
+     * a way kanal can compare (an old X archive tweet has the user id but
+     * no handle, and the channel may have no id): the tweet replied to is
+     * not one of the account's own in the file. */
+    bool answers_other;
     /* messages */
     const char *msg_id, *msg_kind, *parent_msg_id, *author_name, *author_handle;
     bool is_own;
@@ -148,21 +154,32 @@ struct ingest_target {
  * CSV) about how many there are in all (0: unknown). May be NULL. */
 typedef void (*ingest_progress_fn)(void *ctx, int64_t done, int64_t total);
 
+/* What one import is: where it writes, what the input is, and where it
+ * reports. The same job may import several files in turn; it is only read. */
+struct import_job {
+    struct db *db;
+    struct ingest_target target;
+    enum ingest_format format; /* INGEST_AUTO: detect from the bytes and name */
+    const char *filename;      /* names the input in errors and rejects; may be NULL */
+    struct ingest_opts opts;
+    /* Rejected rows are written here (may be NULL) as
+     * "FILE<TAB>WHERE<TAB>REASON" lines. */
+    FILE *rejects;
+    ingest_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+};
+
 /* Imports one file's bytes in one transaction: everything or, on a fatal
  * error (unreadable file, database failure), nothing. Rejected rows are
- * counted and written to `rejects` (may be NULL) as
- * "FILE<TAB>WHERE<TAB>REASON" lines. Returns 0 or -1 with err. */
-int ingest_import(struct db *db, const struct ingest_target *t, enum ingest_format f,
-                  const char *data, size_t len, const char *filename,
-                  const struct ingest_opts *opts, FILE *rejects, struct ingest_counts *counts,
-                  ingest_progress_fn progress, void *progress_ctx, struct error *err);
+ * counted into *counts (added to what it holds). Returns 0 or -1 with err. */
+int ingest_import(const struct import_job *job, const char *data, size_t len,
+                  struct ingest_counts *counts, struct error *err);
 
-/* Reads FILE and imports it as above; the default taken_at is its mtime
- * unless opts->taken_at is set. *detected gets the format used. */
-int ingest_import_file(struct db *db, const struct ingest_target *t, enum ingest_format f,
-                       const char *path, const struct ingest_opts *opts, FILE *rejects,
-                       struct ingest_counts *counts, enum ingest_format *detected,
-                       ingest_progress_fn progress, void *progress_ctx, struct error *err);
+/* Reads the file at path (job->filename is ignored: path names it) and
+ * imports it as above; the default taken_at is its mtime unless
+ * job->opts.taken_at is set. *detected (may be NULL) gets the format used. */
+int ingest_import_file(const struct import_job *job, const char *path, struct ingest_counts *counts,
+                       enum ingest_format *detected, struct error *err);
 
 /* ---- Meta webhooks ----------------------------------------------------------------- */
 

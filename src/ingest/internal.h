@@ -32,6 +32,13 @@ int rec_share(struct pctx *pc, const char *where);
  * or NULL part is left out (text itself when there is no title). */
 const char *with_title(struct pctx *pc, const char *title, const char *text);
 
+/* The text of an HTML fragment (Mastodon's content, YouTube's
+ * textDisplay): tags dropped, <br> a newline and </p> a blank line (none
+ * at the very end), named and numeric entities decoded, U+FEFF dropped.
+ * With tags false only entities are decoded and U+FEFF dropped: an X
+ * archive escapes &, < and > in plain text. In the arena; NULL for NULL. */
+const char *html_text(struct pctx *pc, const char *html, bool tags);
+
 /* Member `key` of o as text: strings (repaired), integers as decimal;
  * NULL if absent or another type. */
 const char *jstr(struct pctx *pc, json_t *o, const char *key);

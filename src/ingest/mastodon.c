@@ -8,49 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Mastodon's content is a small HTML subset: paragraphs, line breaks,
- * links and spans. Tags are dropped, blocks become newlines, and the five
- * entities Mastodon writes are decoded. */
-static const char *html_text(struct pctx *pc, const char *html)
-{
-    if (!html)
-        return NULL;
-    struct buf b = {0};
-    for (const char *p = html; *p;) {
-        if (*p == '<') {
-            const char *e = strchr(p, '>');
-            if (!e)
-                break;
-            /* Paragraphs are separated by a blank line, <br> is a newline;
-             * nothing is added at the very end. */
-            bool more = e[1] != '\0';
-            if (str_starts_with(p, "<br") && more)
-                buf_putc(&b, '\n');
-            if (str_starts_with(p, "</p>") && more)
-                buf_puts(&b, "\n\n");
-            p = e + 1;
-            continue;
-        }
-        static const struct {
-            const char *ent, *ch;
-        } ents[] = {{"&amp;", "&"},   {"&lt;", "<"},  {"&gt;", ">"},
-                    {"&quot;", "\""}, {"&#39;", "'"}, {"&apos;", "'"}};
-        bool done = false;
-        for (size_t i = 0; i < ARRAY_LEN(ents) && !done; i++) {
-            if (str_starts_with(p, ents[i].ent)) {
-                buf_puts(&b, ents[i].ch);
-                p += strlen(ents[i].ent);
-                done = true;
-            }
-        }
-        if (!done)
-            buf_putc(&b, *p++);
-    }
-    const char *out = arena_strdup(&pc->arena, b.data ? b.data : "");
-    buf_free(&b);
-    return out;
-}
-
 static int status(struct pctx *pc, json_t *s, const char *where, void *arg)
 {
     if (!json_is_object(s))
@@ -67,7 +24,7 @@ static int status(struct pctx *pc, json_t *s, const char *where, void *arg)
     r.post_id = jstr(pc, s, "id");
     r.published_at = jtime(s, "created_at");
     r.created_at = r.published_at;
-    r.body = html_text(pc, jstr(pc, s, "content"));
+    r.body = html_text(pc, jstr(pc, s, "content"), true);
     const char *spoiler = jstr(pc, s, "spoiler_text");
     if (spoiler && *spoiler)
         r.body = arena_printf(&pc->arena, "%s\n\n%s", spoiler, r.body ? r.body : "");

@@ -12,6 +12,25 @@ struct under {
     const char *video, *channel, *parent;
 };
 
+/* s without the U+FEFF in it (in the arena when there was one). */
+static const char *without_bom(struct pctx *pc, const char *s)
+{
+    if (!s || !strstr(s, "\xEF\xBB\xBF"))
+        return s;
+    struct buf b = {0};
+    for (const char *p = s, *bom; *p; p = bom + 3) {
+        bom = strstr(p, "\xEF\xBB\xBF");
+        if (!bom) {
+            buf_puts(&b, p);
+            break;
+        }
+        buf_append(&b, p, (size_t)(bom - p));
+    }
+    const char *out = arena_strdup(&pc->arena, b.data ? b.data : "");
+    buf_free(&b);
+    return out;
+}
+
 static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
 {
     static const struct under none;
@@ -22,9 +41,12 @@ static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
     rec_init(&r, REC_MESSAGE, "%s", where);
     r.platform = "youtube";
     r.msg_id = jstr(pc, c, "id");
-    r.body = jstr(pc, s, "textOriginal");
+    /* textOriginal is what the author wrote, and only the video's owner is
+     * given it; textDisplay is HTML (links, <br />, entities). Either may
+     * end in a byte-order mark, U+FEFF, which is not text. */
+    r.body = without_bom(pc, jstr(pc, s, "textOriginal"));
     if (!r.body)
-        r.body = jstr(pc, s, "textDisplay");
+        r.body = html_text(pc, jstr(pc, s, "textDisplay"), true);
     r.author_name = jstr(pc, s, "authorDisplayName");
     r.author_handle = jstr(pc, json_object_get(s, "authorChannelId"), "value");
     r.created_at = jtime(s, "publishedAt");

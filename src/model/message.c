@@ -171,7 +171,7 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
                     str_eq(db_col_text(st, 2), m->author_name ? m->author_name : "") &&
                     str_eq(db_col_text(st, 3), m->author_handle ? m->author_handle : "") &&
                     db_col_int(st, 4) == m->variant_id && db_col_int(st, 5) == m->parent_id &&
-                    db_col_int(st, 6) == m->created_at &&
+                    db_col_int(st, 6) == m->created_at && is_own == m->is_own &&
                     str_eq(db_col_null(st, 9) ? "" : db_col_text(st, 9), reply_to ? reply_to : "");
         struct msg_fact before =
             fact_of(st, 7, m->channel_id, db_col_int(st, 4), db_col_int(st, 6));
@@ -183,16 +183,19 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
         struct msg_fact after = before;
         after.variant_id = m->variant_id;
         after.created_at = m->created_at;
-        bool new_parent = parent && *parent != old_parent;
+        /* Whose a message is can be learnt late: an X direct message
+         * imported before kanal knew the channel's account id. */
+        after.counted = !m->is_own;
+        bool new_parent = parent && (*parent != old_parent || is_own != m->is_own);
         return db_run(db, err,
                       "UPDATE messages SET body = ?, author_name = ?, author_handle = ?, "
-                      "variant_id = ?, parent_id = ?, reply_to = ?, created_at = ?, "
+                      "variant_id = ?, parent_id = ?, reply_to = ?, created_at = ?, is_own = ?, "
                       "updated_at = ? WHERE id = ?",
-                      "tttIItiii", body, m->author_name ? m->author_name : "",
+                      "tttIItiiii", body, m->author_name ? m->author_name : "",
                       m->author_handle ? m->author_handle : "", variant, parent, reply_to,
-                      m->created_at, now, mid) < 0 ||
+                      m->created_at, (int64_t)m->is_own, now, mid) < 0 ||
                        message_stats_change(db, workspace_id, &before, &after, err) ||
-                       (is_own && new_parent &&
+                       (m->is_own && new_parent &&
                         answer(db, workspace_id, *parent, m->created_at, err))
                    ? -1
                    : UPSERT_UPDATED;
