@@ -511,6 +511,57 @@ static void test_post_paging_by_time(void **state)
     db_close(db);
 }
 
+/* Issue 22: an author could edit or unpublish an approved or published post;
+ * only the status asked for was checked. */
+static void test_author_changes_only_own_drafts(void **state)
+{
+    struct db *db = fresh();
+    struct error err = {0};
+    int64_t ws = make_workspace(db, "a"), me = 0, other = 0;
+    assert_int_equal(user_create(db, "a@example.org", "A", "author", "a long password", &me, &err),
+                     0);
+    assert_int_equal(
+        user_create(db, "b@example.org", "B", "author", "a long password", &other, &err), 0);
+    struct actor author = {.user_id = me, .role = ROLE_AUTHOR};
+    struct actor stranger = {.user_id = other, .role = ROLE_AUTHOR};
+    struct actor desk = {0}; /* kanal itself, as the CLI acts */
+    json_t *in = json_pack("{s:s}", "body", "mine");
+    json_t *p = post_create(db, ws, in, &author, &err);
+    json_decref(in);
+    assert_non_null(p);
+    int64_t id = json_integer_value(json_object_get(p, "id"));
+    json_decref(p);
+
+    json_t *title = json_pack("{s:s}", "title", "t"),
+           *draft = json_pack("{s:s}", "status", "draft");
+    json_t *publish = json_pack("{s:s}", "status", "published");
+    p = post_update(db, ws, id, title, &author, &err); /* own draft: allowed */
+    assert_non_null(p);
+    json_decref(p);
+    assert_null(post_update(db, ws, id, title, &stranger, &err));
+    assert_int_equal(err.kind, ERR_DENIED);
+    assert_null(post_update(db, ws, id, publish, &author, &err));
+    assert_int_equal(err.kind, ERR_DENIED);
+    p = post_update(db, ws, id, publish, &desk, &err);
+    assert_non_null(p);
+    json_decref(p);
+    /* published: neither edited nor taken back by its author */
+    assert_null(post_update(db, ws, id, title, &author, &err));
+    assert_int_equal(err.kind, ERR_DENIED);
+    assert_null(post_update(db, ws, id, draft, &author, &err));
+    assert_int_equal(err.kind, ERR_DENIED);
+    p = post_get(db, ws, id, &err);
+    assert_string_equal(json_string_value(json_object_get(p, "status")), "published");
+    json_decref(p);
+    assert_int_equal(post_delete(db, ws, id, &author, &err), -1);
+    assert_int_equal(err.kind, ERR_DENIED);
+    assert_int_equal(post_delete(db, ws, id, &desk, &err), 0);
+    json_decref(title);
+    json_decref(draft);
+    json_decref(publish);
+    db_close(db);
+}
+
 static void test_users_sessions_tokens(void **state)
 {
     struct db *db = fresh();
@@ -575,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_message_upsert_keeps_the_desks_decisions),
         cmocka_unit_test(test_message_reply_before_its_parent),
         cmocka_unit_test(test_post_paging_by_time),
+        cmocka_unit_test(test_author_changes_only_own_drafts),
         cmocka_unit_test(test_users_sessions_tokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
