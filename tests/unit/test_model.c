@@ -204,6 +204,14 @@ static void test_validation_messages(void **state)
                    "starts_at", "ISO 8601");
     expect_invalid(db, &entity_workspace, 0, "{\"name\":\"w\",\"slug\":\"Ä\"}", "slug",
                    "is not a slug");
+    /* Issue 22: a file in the zone database that is no zone (leapseconds is
+     * text) passed and then stopped `kanal serve` from starting. */
+    expect_invalid(db, &entity_workspace, 0,
+                   "{\"name\":\"w\",\"slug\":\"w\",\"timezone\":\"leapseconds\"}", "timezone",
+                   "field 'timezone'");
+    expect_invalid(db, &entity_workspace, 0,
+                   "{\"name\":\"w\",\"slug\":\"w\",\"timezone\":\"Europe\"}", "timezone",
+                   "field 'timezone'");
     expect_invalid(db, &entity_tag, ws, "{\"name\":\"\"}", "name", "may not be empty");
     /* the model compiles a tag's rule itself: nothing has to be registered first */
     expect_invalid(db, &entity_tag, ws, "{\"name\":\"t\",\"rule\":\"pension AND (\"}", "rule",
