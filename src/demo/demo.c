@@ -314,6 +314,7 @@ struct gen {
     const struct demo_options *o;
     struct demo_summary *s;
     int64_t start;
+    int64_t now; /* nothing is dated after it */
     int64_t channel_ids[ARRAY_LEN(channels)];
     int64_t tag_ids[ARRAY_LEN(tag_names)];
     int64_t campaign_ids[ARRAY_LEN(campaigns)];
@@ -403,10 +404,9 @@ static int make_metrics(struct gen *g, const struct demo_channel *c, int64_t var
                                            : impressions * lognormal(&g->rng, 0.002, 0.6);
     double views = video ? reach * (0.6 + 0.3 * uniform(&g->rng)) : -1;
     static const int64_t ages[] = {3600, DAY, 7 * DAY, 28 * DAY};
-    int64_t now_limit = g->o->end + DAY;
     for (size_t i = 0; i < ARRAY_LEN(ages); i++) {
         int64_t at = published + ages[i];
-        if (at > now_limit)
+        if (at > g->now)
             break;
         double f = growth(ages[i]);
         int64_t v[PM_COUNT] = {
@@ -464,7 +464,7 @@ static int make_comments(struct gen *g, size_t ci, int64_t variant_id, int64_t p
     for (int64_t i = 0; i < n; i++) {
         const struct comment *cm = &pool[below(&g->rng, (int)npool)];
         int64_t at = published + (int64_t)(lognormal(&g->rng, 3.0, 1.2) * 3600);
-        if (at > g->o->end + DAY - 60)
+        if (at > g->now - 60)
             continue;
         char pid[32], name[64];
         snprintf(pid, sizeof pid, "demo-c%d", ++g->msg_seq);
@@ -499,7 +499,7 @@ static int make_comments(struct gen *g, size_t ci, int64_t variant_id, int64_t p
         if (!answered)
             continue;
         int64_t reply_at = next_office_time(at + (int64_t)(lognormal(&g->rng, 1.5, 0.9) * 3600));
-        if (reply_at > g->o->end + DAY - 60)
+        if (reply_at > g->now - 60)
             continue;
         snprintf(pid, sizeof pid, "demo-r%d", ++g->msg_seq);
         struct message_in r = {
@@ -546,6 +546,8 @@ static int make_posts(struct gen *g, struct error *err)
             /* Posting hours cluster in the morning and at lunch, Stockholm time. */
             int hour = 6 + below(&g->rng, 4) + (uniform(&g->rng) < 0.4 ? 4 : 0);
             int64_t published = day + hour * 3600 + below(&g->rng, 60) * 60;
+            if (published > g->now)
+                continue; /* not yet: the demo writes no plans */
             int64_t campaign = 0;
             for (size_t k = 0; k < ARRAY_LEN(campaigns) && !c->peer; k++) {
                 int64_t from = g->start + (int64_t)campaigns[k].start_day * DAY;
@@ -597,9 +599,12 @@ static int make_channel_metrics(struct gen *g, struct error *err)
         for (int d = 0; d <= g->o->days; d++) {
             followers *= exp(daily + 0.0008 * normal(&g->rng));
             double reach = c->followers * lognormal(&g->rng, 0.05, 0.3);
-            if (channel_metrics_add(g->db, g->channel_ids[ci], g->start + (int64_t)d * DAY,
-                                    llround(followers), llround(reach),
-                                    llround(reach * (1.3 + 0.3 * uniform(&g->rng))), err) < 0)
+            double impressions = reach * (1.3 + 0.3 * uniform(&g->rng));
+            int64_t at = g->start + (int64_t)d * DAY;
+            if (at > g->now)
+                continue;
+            if (channel_metrics_add(g->db, g->channel_ids[ci], at, llround(followers),
+                                    llround(reach), llround(impressions), err) < 0)
                 return -1;
             g->s->channel_metrics++;
         }
@@ -613,6 +618,9 @@ int demo_fill(struct db *db, const struct demo_options *o, struct demo_summary *
     memset(s, 0, sizeof *s);
     struct gen g = {.db = db, .rng = {o->seed}, .o = o, .s = s};
     g.start = o->end - (int64_t)(o->days - 1) * DAY;
+    g.now = o->now ? o->now : time_now();
+    if (g.now > o->end + DAY)
+        g.now = o->end + DAY;
     if (db_begin(db, err))
         return -1;
     struct actor system = {0};

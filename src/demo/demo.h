@@ -7,8 +7,13 @@
 
 struct demo_options {
     uint64_t seed;
-    int64_t end;      /* the last day covered (Unix seconds, midnight UTC) */
-    int days;         /* how far back from `end` */
+    int64_t end; /* the last day covered (Unix seconds, midnight UTC) */
+    int days;    /* how far back from `end` */
+    /* The demo's own "now": nothing is dated after it, so no message sits
+     * in the inbox from the future. 0: the clock. Never later than the end
+     * of the last day; with an `end` in the past the rows depend only on the
+     * seed and `end`. */
+    int64_t now;
     bool create_user; /* add the demo admin if missing */
 };
 

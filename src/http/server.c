@@ -239,7 +239,8 @@ bool request_page(struct request *r, struct page *pg)
 
 struct actor request_actor(const struct request *r)
 {
-    return (struct actor){.user_id = r->signed_in ? r->user.id : 0};
+    return (struct actor){.user_id = r->signed_in ? r->user.id : 0,
+                          .role = r->signed_in ? r->user.role : ROLE_ADMIN};
 }
 
 /* ---- authentication --------------------------------------------------------------- */

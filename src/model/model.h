@@ -16,9 +16,14 @@
 #define MODEL_PAGE_MAX     200
 #define MODEL_TEXT_MAX     65536 /* a post body or message, in bytes */
 
-/* Who is acting, for the audit log: user 0 is kanal itself (CLI, import). */
+enum role { ROLE_ADMIN, ROLE_EDITOR, ROLE_AUTHOR, ROLE_MODERATOR, ROLE_ANALYST, ROLE_COUNT };
+
+/* Who is acting: the user for the audit log (0: kanal itself, from the CLI
+ * or an import) and their role, for the rules the model keeps itself (what
+ * an author may change). A zeroed actor is kanal itself, an admin. */
 struct actor {
     int64_t user_id;
+    enum role role;
 };
 
 int audit_record(struct db *db, int64_t workspace_id, int64_t user_id, const char *action,
@@ -26,7 +31,6 @@ int audit_record(struct db *db, int64_t workspace_id, int64_t user_id, const cha
 
 /* ---- users, sessions, tokens ------------------------------------------- */
 
-enum role { ROLE_ADMIN, ROLE_EDITOR, ROLE_AUTHOR, ROLE_MODERATOR, ROLE_ANALYST, ROLE_COUNT };
 /* -1 for an unknown name. */
 int role_parse(const char *name);
 const char *role_name(enum role r);
@@ -109,8 +113,11 @@ const char *entity_name(const struct entity *e);
 json_t *post_create(struct db *db, int64_t workspace_id, json_t *in, const struct actor *who,
                     struct error *err);
 json_t *post_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err);
+/* An author (who->role) may change only their own posts while they are
+ * drafts or in review, and set no other status: ERR_DENIED otherwise. */
 json_t *post_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,
                     const struct actor *who, struct error *err);
+/* ERR_DENIED for an author: deleting is the desk's. */
 int post_delete(struct db *db, int64_t workspace_id, int64_t id, const struct actor *who,
                 struct error *err);
 

@@ -339,6 +339,38 @@ done:
     return out;
 }
 
+/* Statuses an author may set and work in; the rest belong to the desk. */
+static bool author_status(const char *status)
+{
+    return status && (str_eq(status, "draft") || str_eq(status, "in_review"));
+}
+
+/* What an author may not do to post id with patch: 0 if allowed (or if there
+ * is no such post, which the update reports), else ERR_DENIED. Inside the
+ * update's transaction, so the status read is the one changed. */
+static int author_may_change(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,
+                             const struct actor *who, struct error *err)
+{
+    json_t *status = json_object_get(patch, "status");
+    if (status && !author_status(json_string_value(status)))
+        return error_field(err, ERR_DENIED, "status",
+                           "an author may set status 'draft' or 'in_review' only");
+    struct db_stmt *st =
+        db_query(db, err, "SELECT created_by, status FROM posts WHERE id = ? AND workspace_id = ?",
+                 "ii", id, workspace_id);
+    if (!st)
+        return -1;
+    bool found = db_has_row(st);
+    bool own = found && !db_col_null(st, 0) && db_col_int(st, 0) == who->user_id;
+    bool in_work = found && author_status(db_col_text(st, 1));
+    db_finalize(st);
+    if (found && !(own && in_work))
+        return error_set(err, ERR_DENIED,
+                         "an author may change only their own posts, and only while they are "
+                         "drafts or in review");
+    return 0;
+}
+
 json_t *post_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,
                     const struct actor *who, struct error *err)
 {
@@ -355,6 +387,8 @@ json_t *post_update(struct db *db, int64_t workspace_id, int64_t id, json_t *pat
     json_t *cols = post_columns(patch, &variants, &tag_ids);
     if (db_begin(db, err))
         goto done;
+    if (who && who->role == ROLE_AUTHOR && author_may_change(db, workspace_id, id, patch, who, err))
+        goto rollback;
     json_t *updated = entity_update(db, &entity_post, workspace_id, id, cols, who, err);
     if (!updated)
         goto rollback;
@@ -377,6 +411,8 @@ done:
 int post_delete(struct db *db, int64_t workspace_id, int64_t id, const struct actor *who,
                 struct error *err)
 {
+    if (who && who->role == ROLE_AUTHOR)
+        return error_set(err, ERR_DENIED, "an author may not delete posts");
     return entity_delete(db, &entity_post, workspace_id, id, who, err);
 }
 

@@ -97,7 +97,10 @@ def test_api_tokens(server, admin):
 
 
 # What each role may do; each row: (method, path template, body, roles allowed).
-def matrix(ws, ch, post, msg):
+# `post` is an admin's draft, `published` an admin's published post, and
+# `doomed` a post made for this role's DELETE alone (a DELETE allowed for one
+# role would leave the next one a 404).
+def matrix(ws, ch, post, msg, published, doomed):
     return [
         ("POST", "/api/v1/workspaces", {"name": "W", "slug": "w-{role}"}, {"admin"}),
         ("PATCH", f"/api/v1/workspaces/{ws}", {"name": "Renamed by {role}"}, {"admin"}),
@@ -107,6 +110,12 @@ def matrix(ws, ch, post, msg):
         ("POST", f"/api/v1/workspaces/{ws}/campaigns", {"name": "c-{role}"}, {"admin", "editor"}),
         ("POST", f"/api/v1/workspaces/{ws}/posts", {"body": "draft by {role}"},
          {"admin", "editor", "author"}),
+        # An author changes only their own drafts and posts in review.
+        ("PATCH", f"/api/v1/workspaces/{ws}/posts/{post}", {"title": "edited by {role}"},
+         {"admin", "editor"}),
+        ("PATCH", f"/api/v1/workspaces/{ws}/posts/{published}", {"title": "edited by {role}"},
+         {"admin", "editor"}),
+        ("DELETE", f"/api/v1/workspaces/{ws}/posts/{doomed}", None, {"admin", "editor"}),
         ("PATCH", f"/api/v1/workspaces/{ws}/messages/{msg}", {"status": "closed"},
          {"admin", "editor", "moderator"}),
         ("POST", "/api/v1/users",
@@ -128,12 +137,16 @@ def test_roles_are_checked_on_the_server(server, as_role, admin, workspace):
     ch = admin.post(f"/api/v1/workspaces/{ws}/channels",
                     {"platform": "facebook", "handle": "page", "name": "Page"}).json()["id"]
     post = admin.post(f"/api/v1/workspaces/{ws}/posts", {"body": "hello"}).json()["id"]
+    published = admin.post(f"/api/v1/workspaces/{ws}/posts",
+                           {"body": "out there", "status": "published"}).json()["id"]
+    doomed = {role: admin.post(f"/api/v1/workspaces/{ws}/posts",
+                               {"body": f"for {role} to delete"}).json()["id"] for role in ROLES}
     # An inbox message comes from a platform; the demo generator writes them
     # through the same model function imports use, so take one from there.
     msg = seed_message(server, ws, ch)
     for role in ROLES:
         c = as_role(role)
-        for method, path, body, allowed in matrix(ws, ch, post, msg):
+        for method, path, body, allowed in matrix(ws, ch, post, msg, published, doomed[role]):
             before = snapshot(admin, ws)
             r = c.request(method, path, fill(body, role) if body else None)
             if role in allowed:
@@ -202,3 +215,27 @@ def test_signing_in_again_with_a_live_session_works(server, admin):
         0, "kanal_session", old, None, False, "127.0.0.1", False, False, "/", True, False, None,
         False, None, None, {}))
     assert stale.get("/api/v1/session").status == 401
+
+
+def test_author_changes_only_own_drafts(as_role, admin, workspace):
+    posts = f"/api/v1/workspaces/{workspace}/posts"
+    author = as_role("author")
+    pid = author.post(posts, {"body": "mine"}).json()["id"]
+    assert author.patch(f"{posts}/{pid}", {"body": "still mine"}).status == 200
+    assert author.patch(f"{posts}/{pid}", {"status": "in_review"}).status == 200
+    assert author.patch(f"{posts}/{pid}", {"title": "while in review"}).status == 200
+    assert author.delete(f"{posts}/{pid}").status == 403  # authors never delete
+    editor = as_role("editor")
+    assert editor.patch(f"{posts}/{pid}", {"status": "published"}).status == 200
+    # Once approved or published the post is the desk's: no edit, no unpublishing.
+    for change in ({"body": "changed after publishing"}, {"status": "draft"},
+                   {"status": "in_review"}):
+        r = author.patch(f"{posts}/{pid}", change)
+        assert r.status == 403, (change, r)
+        assert r.json()["error"]["code"] == "forbidden"
+    after = admin.get(f"{posts}/{pid}").json()
+    assert after["body"] == "still mine" and after["status"] == "published"
+    # Another person's draft is not the author's to change either.
+    theirs = editor.post(posts, {"body": "the editor's"}).json()["id"]
+    assert author.patch(f"{posts}/{theirs}", {"body": "taken over"}).status == 403
+    assert admin.get(f"{posts}/{theirs}").json()["body"] == "the editor's"

@@ -204,6 +204,14 @@ static void test_validation_messages(void **state)
                    "starts_at", "ISO 8601");
     expect_invalid(db, &entity_workspace, 0, "{\"name\":\"w\",\"slug\":\"Ä\"}", "slug",
                    "is not a slug");
+    /* Issue 22: a file in the zone database that is no zone (leapseconds is
+     * text) passed and then stopped `kanal serve` from starting. */
+    expect_invalid(db, &entity_workspace, 0,
+                   "{\"name\":\"w\",\"slug\":\"w\",\"timezone\":\"leapseconds\"}", "timezone",
+                   "field 'timezone'");
+    expect_invalid(db, &entity_workspace, 0,
+                   "{\"name\":\"w\",\"slug\":\"w\",\"timezone\":\"Europe\"}", "timezone",
+                   "field 'timezone'");
     expect_invalid(db, &entity_tag, ws, "{\"name\":\"\"}", "name", "may not be empty");
     /* the model compiles a tag's rule itself: nothing has to be registered first */
     expect_invalid(db, &entity_tag, ws, "{\"name\":\"t\",\"rule\":\"pension AND (\"}", "rule",
@@ -511,6 +519,60 @@ static void test_post_paging_by_time(void **state)
     db_close(db);
 }
 
+/* The error kind of who's update of post id with patch `json` (ERR_NONE
+ * when it went through). */
+static enum error_kind patch_post(struct db *db, int64_t ws, int64_t id, const char *json,
+                                  const struct actor *who)
+{
+    struct error err = {0};
+    json_t *in = json_loads(json, 0, NULL);
+    assert_non_null(in);
+    json_t *out = post_update(db, ws, id, in, who, &err);
+    bool done = out != NULL;
+    json_decref(out);
+    json_decref(in);
+    assert_int_equal(done, err.kind == ERR_NONE);
+    return err.kind;
+}
+
+/* Issue 22: an author could edit or unpublish an approved or published post;
+ * only the status asked for was checked. */
+static void test_author_changes_only_own_drafts(void **state)
+{
+    struct db *db = fresh();
+    struct error err = {0};
+    int64_t ws = make_workspace(db, "a"), me = 0, other = 0;
+    assert_int_equal(user_create(db, "a@example.org", "A", "author", "a long password", &me, &err),
+                     0);
+    assert_int_equal(
+        user_create(db, "b@example.org", "B", "author", "a long password", &other, &err), 0);
+    struct actor author = {.user_id = me, .role = ROLE_AUTHOR};
+    struct actor stranger = {.user_id = other, .role = ROLE_AUTHOR};
+    struct actor desk = {0}; /* kanal itself, as the CLI acts */
+    json_t *in = json_pack("{s:s}", "body", "mine");
+    json_t *p = post_create(db, ws, in, &author, &err);
+    json_decref(in);
+    assert_non_null(p);
+    int64_t id = json_integer_value(json_object_get(p, "id"));
+    json_decref(p);
+
+    assert_int_equal(patch_post(db, ws, id, "{\"title\":\"t\"}", &author), ERR_NONE);
+    assert_int_equal(patch_post(db, ws, id, "{\"title\":\"t\"}", &stranger), ERR_DENIED);
+    assert_int_equal(patch_post(db, ws, id, "{\"status\":\"published\"}", &author), ERR_DENIED);
+    assert_int_equal(patch_post(db, ws, id, "{\"status\":\"published\"}", &desk), ERR_NONE);
+    /* published: neither edited nor taken back by its author */
+    assert_int_equal(patch_post(db, ws, id, "{\"title\":\"u\"}", &author), ERR_DENIED);
+    assert_int_equal(patch_post(db, ws, id, "{\"status\":\"draft\"}", &author), ERR_DENIED);
+    p = post_get(db, ws, id, &err);
+    assert_string_equal(json_string_value(json_object_get(p, "status")), "published");
+    assert_string_equal(json_string_value(json_object_get(p, "title")), "t");
+    json_decref(p);
+    assert_int_equal(post_delete(db, ws, id, &author, &err), -1);
+    assert_int_equal(err.kind, ERR_DENIED);
+    assert_int_equal(post_delete(db, ws, id, &desk, &err), 0);
+    db_close(db);
+}
+
 static void test_users_sessions_tokens(void **state)
 {
     struct db *db = fresh();
@@ -575,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_message_upsert_keeps_the_desks_decisions),
         cmocka_unit_test(test_message_reply_before_its_parent),
         cmocka_unit_test(test_post_paging_by_time),
+        cmocka_unit_test(test_author_changes_only_own_drafts),
         cmocka_unit_test(test_users_sessions_tokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
