@@ -36,7 +36,9 @@ int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
                           struct analytics_query *out, struct error *err);
 
 /* {"timezone", "since", "until", "by", "total": {...}, "rows": [{"key",
- * "label", ...kpis}], "previous": {...}, "change": {...}}. Caller owns. */
+ * "label", ...kpis}], "previous": {...}, "change": {...}}; with compare,
+ * rows not by day, week or month have their own "previous" and "change"
+ * too. Caller owns. */
 json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analytics_query *q,
                          struct error *err);
 

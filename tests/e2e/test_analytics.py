@@ -225,6 +225,50 @@ def test_previous_period_comparison(demo_db):
     close(rep["change"]["reach"]["relative"], (now["reach"] - prev["reach"]) / prev["reach"], "rel")
 
 
+def test_previous_period_for_every_row(demo_db):
+    """Each row by channel or campaign has its own previous figures, from
+    the same days before, and its change."""
+    prev = Expected(demo_db, date(2026, 8, 31), date(2026, 10, 1))  # October's 31 days before
+    rep = report(demo_db, "--since", "2026-10-01", "--until", "2026-11-01", "--by", "channel",
+                 "--compare", "previous")
+    want = prev.by_channel()
+    assert {r["key"] for r in rep["rows"]} == set(want)
+    for r in rep["rows"]:
+        compare(r["previous"], want[r["key"]], f"previous of channel {r['key']}")
+        assert r["change"]["posts"]["absolute"] == r["posts"] - want[r["key"]]["posts"]
+        assert r["change"]["reach"]["absolute"] == r["reach"] - want[r["key"]]["reach"]
+    rep = report(demo_db, "--since", "2026-10-01", "--until", "2026-11-01", "--by", "campaign",
+                 "--compare", "previous")
+    posts = defaultdict(int)
+    for p in prev.posts:
+        posts[p["campaign"] or 0] += 1
+    for r in rep["rows"]:
+        assert r["previous"]["posts"] == posts[r["key"]], r["label"]
+    assert any(r["previous"]["posts"] for r in rep["rows"] if r["key"])
+
+
+def test_monthly_html_channel_table(demo_db):
+    """The monthly report's channel table shows impressions, and under each
+    channel its previous month (the 31 days before October)."""
+    import re
+    page = run_kanal("report", "--db", demo_db, "--workspace", "pensionsverket", "--html",
+                     "2026-10").stdout
+    now = Expected(demo_db, date(2026, 10, 1), date(2026, 11, 1))
+    before = Expected(demo_db, date(2026, 8, 31), date(2026, 10, 1))
+    spaced = lambda n: f"{n:,}".replace(",", " ")
+    table = page.split("<h2>Channels</h2>")[1].split("</table>")[0]
+    assert "<th>Reach</th><th>Impressions</th>" in table
+    want, prev = now.by_channel(), before.by_channel()
+    for c, (name, platform, _) in ((c, v) for c, v in now.channels.items() if not v[2]):
+        cells = [spaced(want[c][k]) for k in ("posts", "reach", "impressions")]
+        cells_before = [spaced(prev[c][k]) for k in ("posts", "reach", "impressions")]
+        row = re.escape(f"<tr><td>{name} ({platform})</td><td>" + "</td><td>".join(cells) +
+                        "</td>")
+        row += r"[^\n]*\n" + re.escape('<tr class="prev"><td>previous month</td><td>' +
+                                       "</td><td>".join(cells_before) + "</td>")
+        assert re.search(row, table), (name, platform, cells, cells_before)
+
+
 def test_follower_growth_needs_two_counts(demo_db, tmp_path):
     """A channel with a single follower count (a page file gives one) has no
     growth: it adds nothing to the total, not its whole count."""
