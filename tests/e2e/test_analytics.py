@@ -87,7 +87,7 @@ class Expected:
         return start[1], end[1]
 
     def kpis(self, posts, messages, channels):
-        k = dict(posts=len(posts))
+        k = dict(posts=len(posts), posts_per_week=len(posts) / (self.days / 7))
         names = ["reach", "impressions", "reactions", "comments", "shares", "saves", "clicks",
                  "video_views"]
         # A number no post reports is missing, not 0 (docs/metrics.md).
@@ -202,6 +202,27 @@ def test_months_tags_and_formats(demo_db):
     for p in exp.posts:
         by_format[p["format"]] += 1
     assert {r["label"]: r["posts"] for r in formats["rows"]} == by_format
+
+
+def test_posts_per_week_over_the_days_of_each_row(demo_db):
+    """Posting frequency is posts / (days / 7), each row over its own days
+    inside the report: 1-4 October is 4 days of ISO week 40, 12-14 October
+    3 days of week 42; August from the 15th is 17 days."""
+    def check(since, until, by, days):
+        exp = Expected(demo_db, since, until)
+        rep = report(demo_db, "--since", str(since), "--until", str(until), "--by", by)
+        assert [r["label"] for r in rep["rows"]] == list(days)
+        for r in rep["rows"]:
+            key = {"week": lambda d: "%d-W%02d" % d.isocalendar()[:2],
+                   "month": lambda d: d.strftime("%Y-%m")}[by]
+            posts = sum(1 for p in exp.posts if key(p["day"]) == r["label"])
+            assert posts > 0 and r["posts"] == posts, r["label"]
+            close(r["posts_per_week"], posts * 7 / days[r["label"]], r["label"])
+        close(rep["total"]["posts_per_week"], len(exp.posts) * 7 / (until - since).days, "total")
+    check(date(2026, 10, 1), date(2026, 10, 15), "week",
+          {"2026-W40": 4, "2026-W41": 7, "2026-W42": 3})
+    check(date(2026, 8, 15), date(2026, 11, 1), "month",
+          {"2026-08": 17, "2026-09": 30, "2026-10": 31})
 
 
 def test_weeks_are_iso_weeks_in_local_time(demo_db):
