@@ -320,6 +320,44 @@ def test_follower_growth_needs_two_counts(demo_db, tmp_path):
     assert top["rows"][-1]["key"] == page and top["rows"][-1]["value"] is None
 
 
+def need(path):
+    """Real files live in ../shared/data, which a lone clone lacks."""
+    if not os.path.exists(path):
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing and CI is set")
+        pytest.skip(f"{path} is absent (real-data fixtures come from ../shared/data)")
+    return path
+
+
+def test_a_page_file_count_is_no_growth(tmp_path):
+    """Two Graph files: a page counted on 20 April and 20 May, and a
+    second channel (the feed's) whose only count, from the same page file,
+    is of 10 May. May's growth is the first page's (its two counts are
+    equal: 0), not the second channel's whole count."""
+    graph = os.path.join(SHARED_DATA, "meta", "graph")
+    page = need(os.path.join(graph, "pages_single_fields_page.json"))
+    feed = need(os.path.join(graph, "posts_feeds_default_fields_p1.json"))
+    db = str(tmp_path / "g.db")
+    imp = lambda *a: run_kanal("import", "--db", db, *a, cwd=tmp_path)
+    imp("--taken-at", "2024-04-20T12:00:00Z", page)
+    imp("--taken-at", "2024-05-20T12:00:00Z", page)
+    imp(feed)
+    con = sqlite3.connect(db)
+    (first, fans), = con.execute("SELECT DISTINCT channel_id, followers FROM channel_metrics")
+    (other,), = con.execute("SELECT id FROM channels WHERE id <> ?", (first,))
+    imp("--channel", str(other), "--taken-at", "2024-05-10T12:00:00Z", page)
+    assert fans == json.load(open(page))["fan_count"]
+    ws = con.execute("SELECT slug FROM workspaces").fetchone()[0]
+    rep = json.loads(run_kanal("report", "--db", db, "--workspace", ws, "--format", "json",
+                               "--since", "2024-05-01", "--until", "2024-06-01").stdout)
+    rows = {r["key"]: r for r in rep["rows"]}
+    assert rows[first]["follower_growth"] == 0 and rows[other]["follower_growth"] is None
+    assert rep["total"]["follower_growth"] == 0
+    assert rep["total"]["followers_start"] == rep["total"]["followers_end"] == fans
+    html = run_kanal("report", "--db", db, "--workspace", ws, "--html", "2024-05").stdout
+    assert 'Follower growth</div><div class="v">0</div>' in html
+
+
 def test_previous_growth_before_the_first_count(demo_db):
     """A previous period that starts before the first follower count grows
     from that first count (docs/metrics.md), not from nothing."""
