@@ -36,7 +36,9 @@ int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
                           struct analytics_query *out, struct error *err);
 
 /* {"timezone", "since", "until", "by", "total": {...}, "rows": [{"key",
- * "label", ...kpis}], "previous": {...}, "change": {...}}. Caller owns. */
+ * "label", ...kpis}], "previous": {...}, "change": {...}}; with compare,
+ * rows not by day, week or month have their own "previous" and "change"
+ * too. Caller owns. */
 json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analytics_query *q,
                          struct error *err);
 
@@ -60,9 +62,10 @@ json_t *analytics_campaign(struct db *db, int64_t workspace_id, int64_t campaign
                            struct error *err);
 
 /* The organisation's `limit` posts of q's period with the most
- * interactions (posts without them last, ties by age), each with its body,
- * channel, format, permalink, interactions, reach and engagement rate by
- * reach: {"since", "until", "posts": [...]}. Caller owns the result. */
+ * interactions (posts without them last, ties in the order stored), each
+ * with its body, channel, format, permalink, interactions, reach and
+ * engagement rate by reach: {"since", "until", "posts": [...]}. Caller
+ * owns the result. */
 json_t *analytics_top_posts(struct db *db, int64_t workspace_id, const struct analytics_query *q,
                             int limit, struct error *err);
 

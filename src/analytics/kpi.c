@@ -717,12 +717,33 @@ static json_t *total_of(struct run *r, const struct analytics_query *q, struct e
     return kpis(r, &r->total);
 }
 
+/* How each number of `now` changed from `before`: {"absolute", "relative"}
+ * per KPI that has a value in both. Caller owns the object. */
+static json_t *change_of(json_t *now, json_t *before)
+{
+    json_t *change = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach (now, k, v) {
+        json_t *pv = json_object_get(before, k);
+        if (json_is_number(v) && json_is_number(pv)) {
+            double n = json_number_value(v), b = json_number_value(pv);
+            json_object_set_new(change, k,
+                                json_pack("{s:f, s:o}", "absolute", n - b, "relative",
+                                          b != 0 ? json_real((n - b) / b) : json_null()));
+        }
+    }
+    return change;
+}
+
 json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analytics_query *q,
                          struct error *err)
 {
     struct run r = {.db = db, .ws = workspace_id};
     struct arena a = {0};
-    json_t *out = NULL, *rows = NULL, *total = NULL, *prev = NULL;
+    json_t *out = NULL, *rows = NULL, *total = NULL, *prev = NULL, *prev_rows = json_array();
+    struct imap prev_index = {0}; /* key -> index in prev_rows */
+    struct analytics_query pq = *q;
     /* Figures cut in another time zone (it changed) are built again first. */
     if (message_stats_refresh(db, workspace_id, err))
         return NULL;
@@ -730,18 +751,28 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
     if (!ws)
         return NULL;
     r.tz = tz_load(json_string_value(json_object_get(ws, "timezone")), err);
-    if (!r.tz || load_channels(&r, err) ||
-        (q->by == BY_TAG && post_tags_load(db, workspace_id, q->since, q->until, &r.tags, err)))
+    if (!r.tz)
         goto done;
     if (q->compare) {
-        struct analytics_query pq = *q;
+        /* The same days before, grouped the same way, so that each row has
+         * its own previous figures; rows by day, week or month are each
+         * other's comparison, so those groups are not repeated. */
         int64_t first = tz_local_day(r.tz, q->since), last = tz_local_day(r.tz, q->until - 1);
         pq.since = tz_day_start(r.tz, first - (last - first + 1));
         pq.until = q->since;
-        pq.by = BY_NONE;
+        pq.by = is_period(q->by) ? BY_NONE : q->by;
         assert(pq.since < pq.until);
+    }
+    if (load_channels(&r, err) ||
+        (q->by == BY_TAG && post_tags_load(db, workspace_id, pq.since, q->until, &r.tags, err)))
+        goto done;
+    if (q->compare) {
         if (!(prev = total_of(&r, &pq, err)))
             goto done;
+        for (size_t i = 0; pq.by != BY_NONE && i < r.ngroups; i++) {
+            imap_put(&prev_index, r.groups[i].key, (int64_t)json_array_size(prev_rows));
+            json_array_append_new(prev_rows, kpis(&r, &r.groups[i]));
+        }
     }
     if (!(total = total_of(&r, q, err)))
         goto done;
@@ -752,6 +783,15 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
             json_t *row = kpis(&r, &r.groups[i]);
             json_object_set_new(row, "key", json_integer(r.groups[i].key));
             json_object_set_new(row, "label", json_string(label(&r, r.groups[i].key, &a)));
+            if (pq.by != BY_NONE && q->compare) {
+                /* A row with nothing before (a new channel) had nothing. */
+                int64_t *ix = imap_get(&prev_index, r.groups[i].key);
+                struct group none = {.key = r.groups[i].key};
+                json_t *before =
+                    ix ? json_incref(json_array_get(prev_rows, (size_t)*ix)) : kpis(&r, &none);
+                json_object_set_new(row, "change", change_of(row, before));
+                json_object_set_new(row, "previous", before);
+            }
             json_array_append_new(rows, row);
         }
     }
@@ -760,26 +800,15 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
                     "rows", rows);
     if (prev) {
         json_object_set(out, "previous", prev);
-        json_t *change = json_object();
-        const char *k;
-        json_t *v;
-        json_object_foreach (total, k, v) {
-            json_t *pv = json_object_get(prev, k);
-            if (json_is_number(v) && json_is_number(pv)) {
-                double now = json_number_value(v), before = json_number_value(pv);
-                json_object_set_new(
-                    change, k,
-                    json_pack("{s:f, s:o}", "absolute", now - before, "relative",
-                              before != 0 ? json_real((now - before) / before) : json_null()));
-            }
-        }
-        json_object_set_new(out, "change", change);
+        json_object_set_new(out, "change", change_of(total, prev));
     }
 done:
     json_decref(ws);
     json_decref(rows);
     json_decref(total);
     json_decref(prev);
+    json_decref(prev_rows);
+    imap_free(&prev_index);
     free_groups(&r);
     free(r.channels);
     imap_free(&r.channel_index);

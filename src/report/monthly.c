@@ -200,6 +200,21 @@ static void top_posts(struct buf *b, json_t *top)
     buf_puts(b, "</ol>\n");
 }
 
+/* The channel table's cells after the first, and the row's end. */
+static void channel_cells(struct buf *b, json_t *kpis)
+{
+    static const struct {
+        const char *k, *kind;
+    } cols[] = {{"posts", "int"},           {"reach", "int"},        {"impressions", "int"},
+                {"interactions", "int"},    {"er_reach", "pct"},     {"ctr", "pct"},
+                {"follower_growth", "int"}, {"response_rate", "pct"}};
+    for (size_t c = 0; c < ARRAY_LEN(cols); c++) {
+        buf_puts(b, "</td><td>");
+        fmt(b, num(kpis, cols[c].k), cols[c].kind);
+    }
+    buf_puts(b, "</td></tr>\n");
+}
+
 static const char css[] =
     "body{font:15px/1.45 system-ui,sans-serif;color:#1d2330;max-width:60rem;margin:2rem auto;"
     "padding:0 1rem}h1{color:#1f5fbf;margin-bottom:0}.sub{color:#5b6475}"
@@ -210,7 +225,8 @@ static const char css[] =
     "margin-bottom:.4rem}svg{width:100%;height:auto}rect{fill:#1f5fbf}text{font-size:12px;"
     "fill:#1d2330}text.l{text-anchor:end}text.d{fill:#5b6475;font-size:11px}"
     "table{border-collapse:collapse;width:100%}th,td{text-align:right;padding:.3rem .5rem;"
-    "border-bottom:1px solid #dde2ea}th:first-child,td:first-child{text-align:left}"
+    "border-bottom:1px solid #dde2ea}.prev "
+    "td{color:#5b6475;font-size:.8rem}th:first-child,td:first-child{text-align:left}"
     ".top li{margin-bottom:.6rem}.meta{color:#5b6475;font-size:.8rem}.top p{margin:.1rem 0}"
     "footer{color:#5b6475;font-size:.8rem;margin-top:2rem}@media print{.tiles{"
     "grid-template-columns:repeat(4,1fr)}}";
@@ -234,12 +250,12 @@ int report_html_month(struct db *db, int64_t workspace_id, const char *month, st
     if (!ws || analytics_query_parse(db, workspace_id, q, &aq, err) ||
         !(total = analytics_report(db, workspace_id, &aq, err)))
         goto done;
+    aq.by = BY_CHANNEL; /* each channel beside its previous month */
+    if (!(by_channel = analytics_report(db, workspace_id, &aq, err)))
+        goto done;
     aq.compare = false;
     aq.by = BY_DAY;
     if (!(by_day = analytics_report(db, workspace_id, &aq, err)))
-        goto done;
-    aq.by = BY_CHANNEL;
-    if (!(by_channel = analytics_report(db, workspace_id, &aq, err)))
         goto done;
     aq.by = BY_FORMAT;
     if (!(by_format = analytics_report(db, workspace_id, &aq, err)))
@@ -272,23 +288,16 @@ int report_html_month(struct db *db, int64_t workspace_id, const char *month, st
     bars(b, json_object_get(by_format, "rows"), "er_reach", "pct", "Engagement rate by format");
 
     buf_puts(b, "<h2>Channels</h2><table><tr><th>Channel</th><th>Posts</th><th>Reach</th>"
-                "<th>Interactions</th><th>ER reach</th><th>CTR</th><th>Followers ±</th>"
-                "<th>Answered</th></tr>\n");
+                "<th>Impressions</th><th>Interactions</th><th>ER reach</th><th>CTR</th>"
+                "<th>Followers ±</th><th>Answered</th></tr>\n");
     size_t i;
     json_t *r;
     json_array_foreach (json_object_get(by_channel, "rows"), i, r) {
         buf_puts(b, "<tr><td>");
         esc(b, json_string_value(json_object_get(r, "label")));
-        static const struct {
-            const char *k, *kind;
-        } cols[] = {{"posts", "int"},        {"reach", "int"}, {"interactions", "int"},
-                    {"er_reach", "pct"},     {"ctr", "pct"},   {"follower_growth", "int"},
-                    {"response_rate", "pct"}};
-        for (size_t c = 0; c < ARRAY_LEN(cols); c++) {
-            buf_puts(b, "</td><td>");
-            fmt(b, num(r, cols[c].k), cols[c].kind);
-        }
-        buf_puts(b, "</td></tr>\n");
+        channel_cells(b, r);
+        buf_puts(b, "<tr class=\"prev\"><td>previous month");
+        channel_cells(b, json_object_get(r, "previous"));
     }
     buf_puts(b, "</table>\n");
     top_posts(b, top);

@@ -87,7 +87,7 @@ class Expected:
         return start[1], end[1]
 
     def kpis(self, posts, messages, channels):
-        k = dict(posts=len(posts))
+        k = dict(posts=len(posts), posts_per_week=len(posts) / (self.days / 7))
         names = ["reach", "impressions", "reactions", "comments", "shares", "saves", "clicks",
                  "video_views"]
         # A number no post reports is missing, not 0 (docs/metrics.md).
@@ -204,6 +204,27 @@ def test_months_tags_and_formats(demo_db):
     assert {r["label"]: r["posts"] for r in formats["rows"]} == by_format
 
 
+def test_posts_per_week_over_the_days_of_each_row(demo_db):
+    """Posting frequency is posts / (days / 7), each row over its own days
+    inside the report: 1-4 October is 4 days of ISO week 40, 12-14 October
+    3 days of week 42; August from the 15th is 17 days."""
+    def check(since, until, by, days):
+        exp = Expected(demo_db, since, until)
+        rep = report(demo_db, "--since", str(since), "--until", str(until), "--by", by)
+        assert [r["label"] for r in rep["rows"]] == list(days)
+        for r in rep["rows"]:
+            key = {"week": lambda d: "%d-W%02d" % d.isocalendar()[:2],
+                   "month": lambda d: d.strftime("%Y-%m")}[by]
+            posts = sum(1 for p in exp.posts if key(p["day"]) == r["label"])
+            assert posts > 0 and r["posts"] == posts, r["label"]
+            close(r["posts_per_week"], posts * 7 / days[r["label"]], r["label"])
+        close(rep["total"]["posts_per_week"], len(exp.posts) * 7 / (until - since).days, "total")
+    check(date(2026, 10, 1), date(2026, 10, 15), "week",
+          {"2026-W40": 4, "2026-W41": 7, "2026-W42": 3})
+    check(date(2026, 8, 15), date(2026, 11, 1), "month",
+          {"2026-08": 17, "2026-09": 30, "2026-10": 31})
+
+
 def test_weeks_are_iso_weeks_in_local_time(demo_db):
     rep = report(demo_db, "--since", "2026-10-05", "--until", "2026-10-19", "--by", "week")
     assert [r["label"] for r in rep["rows"]] == ["2026-W41", "2026-W42"]
@@ -223,6 +244,50 @@ def test_previous_period_comparison(demo_db):
     now = rep["total"]
     assert rep["change"]["posts"]["absolute"] == now["posts"] - prev["posts"]
     close(rep["change"]["reach"]["relative"], (now["reach"] - prev["reach"]) / prev["reach"], "rel")
+
+
+def test_previous_period_for_every_row(demo_db):
+    """Each row by channel or campaign has its own previous figures, from
+    the same days before, and its change."""
+    prev = Expected(demo_db, date(2026, 8, 31), date(2026, 10, 1))  # October's 31 days before
+    rep = report(demo_db, "--since", "2026-10-01", "--until", "2026-11-01", "--by", "channel",
+                 "--compare", "previous")
+    want = prev.by_channel()
+    assert {r["key"] for r in rep["rows"]} == set(want)
+    for r in rep["rows"]:
+        compare(r["previous"], want[r["key"]], f"previous of channel {r['key']}")
+        assert r["change"]["posts"]["absolute"] == r["posts"] - want[r["key"]]["posts"]
+        assert r["change"]["reach"]["absolute"] == r["reach"] - want[r["key"]]["reach"]
+    rep = report(demo_db, "--since", "2026-10-01", "--until", "2026-11-01", "--by", "campaign",
+                 "--compare", "previous")
+    posts = defaultdict(int)
+    for p in prev.posts:
+        posts[p["campaign"] or 0] += 1
+    for r in rep["rows"]:
+        assert r["previous"]["posts"] == posts[r["key"]], r["label"]
+    assert any(r["previous"]["posts"] for r in rep["rows"] if r["key"])
+
+
+def test_monthly_html_channel_table(demo_db):
+    """The monthly report's channel table shows impressions, and under each
+    channel its previous month (the 31 days before October)."""
+    import re
+    page = run_kanal("report", "--db", demo_db, "--workspace", "pensionsverket", "--html",
+                     "2026-10").stdout
+    now = Expected(demo_db, date(2026, 10, 1), date(2026, 11, 1))
+    before = Expected(demo_db, date(2026, 8, 31), date(2026, 10, 1))
+    spaced = lambda n: f"{n:,}".replace(",", " ")
+    table = page.split("<h2>Channels</h2>")[1].split("</table>")[0]
+    assert "<th>Reach</th><th>Impressions</th>" in table
+    want, prev = now.by_channel(), before.by_channel()
+    for c, (name, platform, _) in ((c, v) for c, v in now.channels.items() if not v[2]):
+        cells = [spaced(want[c][k]) for k in ("posts", "reach", "impressions")]
+        cells_before = [spaced(prev[c][k]) for k in ("posts", "reach", "impressions")]
+        row = re.escape(f"<tr><td>{name} ({platform})</td><td>" + "</td><td>".join(cells) +
+                        "</td>")
+        row += r"[^\n]*\n" + re.escape('<tr class="prev"><td>previous month</td><td>' +
+                                       "</td><td>".join(cells_before) + "</td>")
+        assert re.search(row, table), (name, platform, cells, cells_before)
 
 
 def test_follower_growth_needs_two_counts(demo_db, tmp_path):
@@ -253,6 +318,44 @@ def test_follower_growth_needs_two_counts(demo_db, tmp_path):
     assert rows[page]["posts"] == 0 and rows[page]["er_followers"] == 0
     top = report(db, "--since", str(since), "--until", str(until), "--toplist", "follower_growth")
     assert top["rows"][-1]["key"] == page and top["rows"][-1]["value"] is None
+
+
+def need(path):
+    """Real files live in ../shared/data, which a lone clone lacks."""
+    if not os.path.exists(path):
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing and CI is set")
+        pytest.skip(f"{path} is absent (real-data fixtures come from ../shared/data)")
+    return path
+
+
+def test_a_page_file_count_is_no_growth(tmp_path):
+    """Two Graph files: a page counted on 20 April and 20 May, and a
+    second channel (the feed's) whose only count, from the same page file,
+    is of 10 May. May's growth is the first page's (its two counts are
+    equal: 0), not the second channel's whole count."""
+    graph = os.path.join(SHARED_DATA, "meta", "graph")
+    page = need(os.path.join(graph, "pages_single_fields_page.json"))
+    feed = need(os.path.join(graph, "posts_feeds_default_fields_p1.json"))
+    db = str(tmp_path / "g.db")
+    imp = lambda *a: run_kanal("import", "--db", db, *a, cwd=tmp_path)
+    imp("--taken-at", "2024-04-20T12:00:00Z", page)
+    imp("--taken-at", "2024-05-20T12:00:00Z", page)
+    imp(feed)
+    con = sqlite3.connect(db)
+    (first, fans), = con.execute("SELECT DISTINCT channel_id, followers FROM channel_metrics")
+    (other,), = con.execute("SELECT id FROM channels WHERE id <> ?", (first,))
+    imp("--channel", str(other), "--taken-at", "2024-05-10T12:00:00Z", page)
+    assert fans == json.load(open(page))["fan_count"]
+    ws = con.execute("SELECT slug FROM workspaces").fetchone()[0]
+    rep = json.loads(run_kanal("report", "--db", db, "--workspace", ws, "--format", "json",
+                               "--since", "2024-05-01", "--until", "2024-06-01").stdout)
+    rows = {r["key"]: r for r in rep["rows"]}
+    assert rows[first]["follower_growth"] == 0 and rows[other]["follower_growth"] is None
+    assert rep["total"]["follower_growth"] == 0
+    assert rep["total"]["followers_start"] == rep["total"]["followers_end"] == fans
+    html = run_kanal("report", "--db", db, "--workspace", ws, "--html", "2024-05").stdout
+    assert 'Follower growth</div><div class="v">0</div>' in html
 
 
 def test_previous_growth_before_the_first_count(demo_db):
