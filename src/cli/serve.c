@@ -27,6 +27,8 @@ int cmd_serve(int argc, char **argv)
          "Meta app secret: verifies webhook signatures at /hooks/meta", NULL},
         {"meta-verify-token", "TOKEN", "KANAL_META_VERIFY_TOKEN",
          "token Meta sends when subscribing the webhook", NULL},
+        {"metrics-token", "TOKEN", "KANAL_METRICS_TOKEN",
+         "Bearer token that reads /metrics (unset: /metrics is not served)", NULL},
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
@@ -83,6 +85,7 @@ int cmd_serve(int argc, char **argv)
     }
     cfg.meta_app_secret = opts[10].value;
     cfg.meta_verify_token = opts[11].value;
+    cfg.metrics_token = opts[12].value;
     if (http_serve(&cfg, &err)) {
         fprintf(stderr, "kanal serve: %s\n", err.msg);
         rc = 1;

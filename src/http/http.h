@@ -17,6 +17,9 @@ struct server_config {
     bool click_fsync_always; /* fdatasync each click before its redirect */
     int click_batch_ms;      /* how often logged clicks are stored; 0: 200 */
     const char *public_url;  /* "https://go.example.org" for QR codes; NULL: the Host header */
+    /* The Bearer token that reads /metrics and /healthz's details; NULL:
+     * /metrics is not served. */
+    const char *metrics_token;
     /* Meta webhooks (/hooks/meta): NULL leaves them answering 503. */
     const char *meta_app_secret, *meta_verify_token;
 };

@@ -17,6 +17,7 @@ enum access {
     ACC_MODERATE, /* admin, editor, moderator: work the inbox */
     ACC_EDIT,     /* admin, editor: channels, campaigns, tags, approving */
     ACC_ADMIN,    /* admin: users, workspaces */
+    ACC_OPERATOR, /* whoever holds the metrics token; no user is */
 };
 bool access_allows(enum access a, enum role r);
 
@@ -53,6 +54,7 @@ struct request {
     uint64_t started_ns;
     /* who is asking */
     bool signed_in, via_token;
+    bool operator; /* sent the metrics token */
     struct user user;
     char csrf[TOKEN_HEX + 1];
     char session_token[TOKEN_HEX + 1];

@@ -27,7 +27,7 @@ struct route {
 
 static const struct route routes[] = {
     {"GET", "/healthz", h_healthz, ACC_PUBLIC, NULL},
-    {"GET", "/metrics", h_metrics, ACC_PUBLIC, NULL},
+    {"GET", "/metrics", h_metrics, ACC_OPERATOR, NULL},
     {"POST", "/api/v1/session", h_session_create, ACC_PUBLIC, NULL},
     {"GET", "/api/v1/session", h_session_get, ACC_SIGNED, NULL},
     {"DELETE", "/api/v1/session", h_session_delete, ACC_SIGNED, NULL},
@@ -95,6 +95,8 @@ bool access_allows(enum access a, enum role r)
         return r == ROLE_ADMIN || r == ROLE_EDITOR;
     case ACC_ADMIN:
         return r == ROLE_ADMIN;
+    case ACC_OPERATOR:
+        return false;
     }
     assert(!"an access level without a rule");
     return false;
@@ -249,6 +251,18 @@ static bool is_state_changing(const char *method)
     return !str_eq(method, "GET") && !str_eq(method, "HEAD") && !str_eq(method, "OPTIONS");
 }
 
+/* Whether the request carries the metrics token, the operator's credential
+ * for /metrics and /healthz's details. Not a user's: it opens nothing else. */
+static bool is_operator(const struct request *r)
+{
+    const char *want = r->cfg->metrics_token;
+    const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+    if (!want || !*want || !auth || strncasecmp(auth, "Bearer ", 7) != 0)
+        return false;
+    size_t n = strlen(want);
+    return strlen(auth + 7) == n && sodium_memcmp(auth + 7, want, n) == 0;
+}
+
 /* Fills r->user from a Bearer token or the session cookie. Returns false
  * and replies when credentials are present but wrong. */
 static bool authenticate(struct request *r)
@@ -348,9 +362,19 @@ static void dispatch(struct request *r)
     assert(!found->entity || str_starts_with(found->pattern, "/api/v1/workspaces"));
     r->db = db_pool_get(r->srv->pool);
     assert(r->db);
-    if (!authenticate(r))
+    r->operator= is_operator(r);
+    if (!r->operator&& !authenticate(r))
         goto done;
-    if (found->access != ACC_PUBLIC && !r->signed_in) {
+    if (found->access == ACC_OPERATOR) {
+        if (!r->operator) {
+            if (r->cfg->metrics_token)
+                reply_errorf(r, 401, "unauthorized", "send the metrics token as a Bearer token");
+            else
+                reply_errorf(r, 404, "not_found",
+                             "/metrics is served when kanal serve has a --metrics-token");
+            goto done;
+        }
+    } else if (found->access != ACC_PUBLIC && !r->signed_in) {
         reply_errorf(r, 401, "unauthorized", "sign in or send an API token");
         goto done;
     }
@@ -374,7 +398,7 @@ static void dispatch(struct request *r)
             goto done;
         }
     }
-    assert(found->access == ACC_PUBLIC || r->signed_in);
+    assert(found->access == ACC_PUBLIC || r->signed_in || r->operator);
     found->fn(r);
 done:
     db_pool_put(r->srv->pool, r->db);
@@ -617,6 +641,8 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     s->cfg = *cfg;
     snprintf(s->host, sizeof s->host, "%s", cfg->host);
     s->cfg.host = s->host;
+    if (s->cfg.metrics_token && !*s->cfg.metrics_token)
+        s->cfg.metrics_token = NULL; /* an empty token would let anyone in */
     struct db *db = db_open(cfg->db_url, err);
     if (!db)
         goto fail;

@@ -5,14 +5,44 @@ import socket
 import threading
 import time
 
-from conftest import Server, add_users, run_kanal
+from conftest import METRICS_TOKEN, Server, add_users, run_kanal
+
+OPERATOR = {"Authorization": "Bearer " + METRICS_TOKEN}
 
 
 def test_healthz(server):
-    r = server.client().get("/healthz")
+    r = server.client().get("/healthz", headers=OPERATOR)
     assert r.status == 200
     body = r.json()
     assert body["status"] == "ok" and body["db"] == "ok" and body["schema"] >= 1
+    assert body["version"]
+
+
+def test_healthz_tells_the_public_only_that_it_is_up(server):
+    body = server.client().get("/healthz").json()
+    assert body == {"status": "ok", "db": "ok"}
+
+
+def test_metrics_need_the_metrics_token(server, admin):
+    c = server.client()
+    assert c.get("/metrics").status == 401
+    assert c.get("/metrics", headers={"Authorization": "Bearer " + METRICS_TOKEN + "x"}).status == 401
+    assert admin.get("/metrics").status == 401  # a user's session is not the operator's token
+    # and the metrics token is no user's: it opens nothing else
+    assert c.get("/api/v1/workspaces", headers=OPERATOR).status == 401
+    r = c.get("/metrics", headers=OPERATOR)
+    assert r.status == 200 and "kanal_build_info" in r.body
+
+
+def test_without_a_metrics_token_metrics_are_not_served(sqlite_url, tmp_path):
+    run_kanal("migrate", "--db", sqlite_url)
+    s = Server(sqlite_url, str(tmp_path), env={"KANAL_METRICS_TOKEN": ""})
+    try:
+        c = s.client()
+        assert c.get("/metrics").status == 404
+        assert "version" not in c.get("/healthz").json()
+    finally:
+        assert s.stop()[0] == 0
 
 
 METRIC_LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*",?)*\})? '
@@ -20,7 +50,7 @@ METRIC_LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="
 
 
 def metrics(client):
-    r = client.get("/metrics")
+    r = client.get("/metrics", headers=OPERATOR)
     assert r.status == 200 and r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     values = {}
     for line in r.body.splitlines():

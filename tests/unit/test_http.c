@@ -17,6 +17,8 @@
 
 #include "http/http.h"
 
+#define METRICS_TOKEN "two-servers-metrics"
+
 /* One request on a fresh connection; returns the status and fills body
  * (the caller frees it). */
 static int fetch(int port, const char *method, const char *path, const char *json, struct buf *body)
@@ -28,6 +30,8 @@ static int fetch(int port, const char *method, const char *path, const char *jso
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
     struct buf req = {0};
     buf_printf(&req, "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n", method, path);
+    if (str_eq(path, "/metrics"))
+        buf_puts(&req, "Authorization: Bearer " METRICS_TOKEN "\r\n");
     if (json)
         buf_printf(&req, "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
                    strlen(json), json);
@@ -51,9 +55,8 @@ static int fetch(int port, const char *method, const char *path, const char *jso
 }
 
 /* How many requests GET /healthz answered 200 on, as /metrics says. */
-static long healthz_count(int port, const char *token)
+static long healthz_count(int port)
 {
-    (void)token;
     struct buf body = {0};
     assert_int_equal(fetch(port, "GET", "/metrics", NULL, &body), 200);
     const char *key = "kanal_http_requests_total{method=\"GET\",route=\"/healthz\",code=\"200\"} ";
@@ -83,7 +86,8 @@ static int start_two(void **state)
                                     .port = 0,
                                     .threads = 2,
                                     .max_body = 65536,
-                                    .click_log = t->log[i]};
+                                    .click_log = t->log[i],
+                                    .metrics_token = METRICS_TOKEN};
         struct error err = {0};
         t->srv[i] = http_server_start(&cfg, &err);
         if (!t->srv[i]) {
@@ -133,7 +137,7 @@ static void test_two_servers_answer_healthz(void **state)
 static void test_metrics_are_per_server(void **state)
 {
     struct two *t = *state;
-    long before[2] = {healthz_count(t->port[0], NULL), healthz_count(t->port[1], NULL)};
+    long before[2] = {healthz_count(t->port[0]), healthz_count(t->port[1])};
     struct buf body = {0};
     for (int i = 0; i < 3; i++)
         assert_int_equal(fetch(t->port[0], "GET", "/healthz", NULL, &body), 200);
@@ -141,8 +145,8 @@ static void test_metrics_are_per_server(void **state)
     buf_free(&body);
     long got[2] = {0, 0};
     for (int tries = 0; tries < 100; tries++) {
-        got[0] = healthz_count(t->port[0], NULL);
-        got[1] = healthz_count(t->port[1], NULL);
+        got[0] = healthz_count(t->port[0]);
+        got[1] = healthz_count(t->port[1]);
         if (got[0] >= before[0] + 3 && got[1] >= before[1] + 1)
             break;
         usleep(20000);
