@@ -35,6 +35,8 @@ struct server {
     struct click_log *clicks; /* short-link clicks, logged before each redirect */
     struct links_cache *links;
     struct metrics *metrics;
+    const char **route_labels; /* the metrics' route label values */
+    size_t nlabels;
     struct ratelimit *limits; /* failed sign-ins */
     /* The job runner that connectors, the scheduler and listening will run
      * on (DESIGN.md) is started and stopped here with the rest; not built yet. */
@@ -137,9 +139,10 @@ bool ratelimit_blocked(struct ratelimit *rl, const char *key, int max_fails, int
 void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now);
 void ratelimit_reset(struct ratelimit *rl, const char *key);
 
-/* Request counters for /metrics. Thread-safe; the caller owns what
- * metrics_new returns (metrics_free). */
-struct metrics *metrics_new(void);
+/* Request counters for /metrics. `routes` are the values the route label
+ * may take (the caller keeps them alive; the last is for any other).
+ * Thread-safe; the caller owns what metrics_new returns (metrics_free). */
+struct metrics *metrics_new(const char *const *routes, size_t nroutes);
 void metrics_free(struct metrics *m);
 void metrics_observe(struct metrics *m, const char *method, const char *route, unsigned status,
                      uint64_t ns);

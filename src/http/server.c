@@ -614,6 +614,27 @@ static int refresh_figures(struct db *db, struct error *err)
     return rc;
 }
 
+/* The values the metrics' route label takes: each pattern of the route
+ * table once, then what dispatch names requests that match no route. */
+static const char *const *route_labels(struct server *s)
+{
+    static const char *const others[] = {"static", "method_not_allowed", "not_found", "unknown"};
+    s->route_labels = xcalloc(ARRAY_LEN(routes) + ARRAY_LEN(others), sizeof *s->route_labels);
+    size_t n = 0;
+    for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
+        bool seen = false;
+        for (size_t j = 0; j < n && !seen; j++)
+            seen = str_eq(s->route_labels[j], routes[i].pattern);
+        if (!seen)
+            s->route_labels[n++] = routes[i].pattern;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(others); i++)
+        s->route_labels[n++] = others[i];
+    assert(str_eq(s->route_labels[n - 1], "unknown")); /* metrics' label for the rest */
+    s->nlabels = n;
+    return s->route_labels;
+}
+
 /* Frees what a server owns; each part may be missing (a failed start). */
 static void server_free(struct server *s)
 {
@@ -623,6 +644,7 @@ static void server_free(struct server *s)
     }
     links_cache_free(s->links);
     metrics_free(s->metrics);
+    free(s->route_labels);
     ratelimit_free(s->limits);
     db_pool_close(s->pool);
     free(s);
@@ -656,7 +678,8 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     if (!s->pool)
         goto fail;
     s->links = links_cache_new();
-    s->metrics = metrics_new();
+    const char *const *labels = route_labels(s);
+    s->metrics = metrics_new(labels, s->nlabels);
     s->limits = ratelimit_new();
     if (clicks_start(s, err))
         goto fail;

@@ -204,3 +204,55 @@ def test_a_stored_time_zone_that_is_no_zone_does_not_stop_the_server(sqlite_url,
         code, log = s.stop()
     assert code == 0
     assert "workspace 1" in log and "leapseconds" in log
+
+
+def test_metrics_keep_counting_whatever_clients_send(sqlite_url, tmp_path):
+    # Failing requests in every shape, anonymous and signed in: each route
+    # with each method, with and without a body over the limit, odd methods,
+    # unknown paths. Their labels come from fixed lists, so they cannot
+    # crowd out what follows.
+    run_kanal("migrate", "--db", sqlite_url)
+    add_users(sqlite_url)
+    s = Server(sqlite_url, str(tmp_path), extra_args=("--max-body", "1024"))
+    try:
+        c = s.client()
+        analyst = s.client()
+        assert analyst.login("analyst@example.org").status == 201
+        paths = ["/api/v1/users", "/api/v1/tokens", "/api/v1/tokens/1",
+                 "/api/v1/workspaces", "/api/v1/workspaces/1"]
+        for what in ("channels", "campaigns", "tags", "posts", "messages", "links"):
+            paths += [f"/api/v1/workspaces/1/{what}", f"/api/v1/workspaces/1/{what}/1"]
+        paths += ["/api/v1/workspaces/1/analytics", "/api/v1/workspaces/1/links/stats",
+                  "/api/v1/workspaces/1/links/1/qr.svg", "/hooks/meta", "/l/nothing",
+                  "/api/v1/nope", "/nope.js", "/api/v1/session"]  # the last signs out
+        sent = 0
+        for who in (c, analyst):
+            for path in paths:
+                for method in ("GET", "HEAD", "POST", "PATCH", "DELETE", "PUT", "BREW"):
+                    for raw in (None, b"x" * 2000):
+                        who.request(method, path, raw=raw,
+                                    headers={"Content-Type": "application/json"} if raw else None)
+                        sent += 1
+        assert sent > 600
+        for _ in range(6):
+            c.login("nobody@example.org", "wrong")
+        key = 'kanal_http_requests_total{method="POST",route="/api/v1/session",code="429"}'
+        for _ in range(100):  # counted once sent: poll briefly
+            m = metrics(c)
+            if key in m:
+                break
+            time.sleep(0.02)
+        assert m.get(key) == 1
+        # every label value is one of a known few
+        series = [k for k in m if k.startswith("kanal_http_requests_total{")]
+        assert sum(m[k] for k in series) >= sent + 6 + 1  # and the analyst's sign-in
+        for k in series:
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', k))
+            assert labels["method"] in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+                                        "OPTIONS", "OTHER"), k
+            assert re.fullmatch(r"[1-5](\d\d|xx)", labels["code"]), k
+            assert labels["route"] in ("static", "not_found", "method_not_allowed", "unknown") \
+                or labels["route"].startswith(("/api/v1/", "/l/", "/hooks/", "/healthz",
+                                                "/metrics")), k
+    finally:
+        assert s.stop()[0] == 0
