@@ -29,6 +29,8 @@ int cmd_serve(int argc, char **argv)
          "token Meta sends when subscribing the webhook", NULL},
         {"metrics-token", "TOKEN", "KANAL_METRICS_TOKEN",
          "Bearer token that reads /metrics (unset: /metrics is not served)", NULL},
+        {"trusted-proxy", "ADDR,...", "KANAL_TRUSTED_PROXY",
+         "reverse proxies whose X-Forwarded-For names the client", NULL},
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
@@ -86,6 +88,7 @@ int cmd_serve(int argc, char **argv)
     cfg.meta_app_secret = opts[10].value;
     cfg.meta_verify_token = opts[11].value;
     cfg.metrics_token = opts[12].value;
+    cfg.trusted_proxies = opts[13].value;
     if (http_serve(&cfg, &err)) {
         fprintf(stderr, "kanal serve: %s\n", err.msg);
         rc = 1;

@@ -12,6 +12,9 @@ struct server_config {
     int threads;
     size_t max_body;     /* bytes */
     bool secure_cookies; /* add Secure: set when served behind TLS */
+    /* Comma-separated addresses of reverse proxies whose X-Forwarded-For
+     * header names the client; NULL: the peer is the client. */
+    const char *trusted_proxies;
     /* short links */
     const char *click_log;   /* NULL: beside the SQLite file, else ./kanal-clicks.log */
     bool click_fsync_always; /* fdatasync each click before its redirect */

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 
 #include "http/http.h"
 #include "model/model.h"
@@ -38,6 +39,9 @@ struct server {
     const char **route_labels; /* the metrics' route label values */
     size_t nlabels;
     struct ratelimit *limits; /* failed sign-ins */
+    /* Proxies whose X-Forwarded-For names the client, in inet_ntop's form. */
+    char (*trusted)[INET6_ADDRSTRLEN];
+    size_t ntrusted;
     /* The job runner that connectors, the scheduler and listening will run
      * on (DESIGN.md) is started and stopped here with the rest; not built yet. */
     struct MHD_Daemon *daemon;
@@ -60,7 +64,8 @@ struct request {
     struct user user;
     char csrf[TOKEN_HEX + 1];
     char session_token[TOKEN_HEX + 1];
-    char client[64]; /* the peer's address, for rate limits; never stored */
+    char client[64]; /* the client's address (behind a trusted proxy, the one it names),
+                        for rate limits and visitor hashes; never stored */
     /* route parameters: /workspaces/:ws/things/:id, /l/:code */
     int64_t ws, id;
     char code[65];
@@ -70,7 +75,7 @@ struct request {
     struct buf out;
     const char *content_type;
     char set_cookie[256];
-    char retry_after[16];
+    char retry_after[24];
     char *location;    /* a redirect's target; freed with the request */
     const char *route; /* the route's pattern, for metrics */
 };
@@ -130,12 +135,16 @@ void h_link_stats(struct request *r);
 void h_hooks_meta_verify(struct request *r);
 void h_hooks_meta_receive(struct request *r);
 
-/* Login throttling: failures per key in a 15-minute window. Thread-safe;
- * the caller owns what ratelimit_new returns (ratelimit_free). */
+/* Sign-in throttling: failures per key in a 15-minute window, each key
+ * counted on its own. Thread-safe; the caller owns what ratelimit_new
+ * returns (ratelimit_free). */
 struct ratelimit *ratelimit_new(void);
 void ratelimit_free(struct ratelimit *rl);
-bool ratelimit_blocked(struct ratelimit *rl, const char *key, int max_fails, int64_t now,
-                       int64_t *retry_after);
+/* Seconds the key must wait before its next try: 0 below max_fails
+ * failures; from there, with backoff_max 0, until the window ends, else
+ * 5, 10, 20 ... seconds (at most backoff_max) after its last failure. */
+int64_t ratelimit_wait(struct ratelimit *rl, const char *key, int max_fails, int backoff_max,
+                       int64_t now);
 void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now);
 void ratelimit_reset(struct ratelimit *rl, const char *key);
 

@@ -419,6 +419,36 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
+/* Writes `text`, a numeric address, in inet_ntop's form (an IPv4 address
+ * mapped into IPv6 as IPv4); false if it is not one. */
+static bool address_normalise(const char *text, size_t n, char out[INET6_ADDRSTRLEN])
+{
+    char in[INET6_ADDRSTRLEN];
+    unsigned char bin[16];
+    if (n == 0 || n >= sizeof in)
+        return false;
+    memcpy(in, text, n);
+    in[n] = '\0';
+    if (inet_pton(AF_INET, in, bin) == 1)
+        return inet_ntop(AF_INET, bin, out, INET6_ADDRSTRLEN) != NULL;
+    if (inet_pton(AF_INET6, in, bin) != 1)
+        return false;
+    if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)bin))
+        return inet_ntop(AF_INET, bin + 12, out, INET6_ADDRSTRLEN) != NULL;
+    return inet_ntop(AF_INET6, bin, out, INET6_ADDRSTRLEN) != NULL;
+}
+
+static bool is_trusted(const struct server *s, const char *addr)
+{
+    for (size_t i = 0; i < s->ntrusted; i++)
+        if (str_eq(s->trusted[i], addr))
+            return true;
+    return false;
+}
+
+/* The client: the peer, unless the peer is a trusted proxy; then the last
+ * address in X-Forwarded-For that is not itself a trusted proxy (each proxy
+ * appends who it heard from, so what is left of that is the client's word). */
 static void client_address(struct request *r)
 {
     const union MHD_ConnectionInfo *ci =
@@ -427,12 +457,54 @@ static void client_address(struct request *r)
     if (!ci || !ci->client_addr)
         return;
     const struct sockaddr *sa = ci->client_addr;
+    char peer[INET6_ADDRSTRLEN] = "";
     if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client,
-                  sizeof r->client);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
     else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client,
-                  sizeof r->client);
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
+    address_normalise(peer, strlen(peer), peer);
+    snprintf(r->client, sizeof r->client, "%s", peer);
+    const char *xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (!xff || !is_trusted(r->srv, r->client))
+        return;
+    const char *end = xff + strlen(xff);
+    while (end > xff) {
+        const char *start = end;
+        while (start > xff && start[-1] != ',')
+            start--;
+        const char *a = start, *b = end;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        char addr[INET6_ADDRSTRLEN];
+        if (!address_normalise(a, (size_t)(b - a), addr))
+            return; /* garbage: believe no further than the last proxy */
+        snprintf(r->client, sizeof r->client, "%s", addr);
+        if (!is_trusted(r->srv, addr))
+            return;
+        end = start > xff ? start - 1 : xff;
+    }
+}
+
+/* Reads --trusted-proxy's list into s->trusted. */
+static int trusted_parse(struct server *s, const char *list, struct error *err)
+{
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        s->trusted = xrealloc(s->trusted, (s->ntrusted + 1) * sizeof *s->trusted);
+        while (n && *p == ' ')
+            p++, n--;
+        while (n && p[n - 1] == ' ')
+            n--;
+        if (!address_normalise(p, n, s->trusted[s->ntrusted]))
+            return error_set(err, ERR_INVALID, "trusted proxy '%.*s' is not a numeric address",
+                             (int)n, p);
+        s->ntrusted++;
+        p = comma ? comma + 1 : p + n;
+    }
+    return 0;
 }
 
 static enum MHD_Result send_reply(struct request *r)
@@ -645,6 +717,7 @@ static void server_free(struct server *s)
     links_cache_free(s->links);
     metrics_free(s->metrics);
     free(s->route_labels);
+    free(s->trusted);
     ratelimit_free(s->limits);
     db_pool_close(s->pool);
     free(s);
@@ -665,6 +738,8 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     s->cfg.host = s->host;
     if (s->cfg.metrics_token && !*s->cfg.metrics_token)
         s->cfg.metrics_token = NULL; /* an empty token would let anyone in */
+    if (trusted_parse(s, cfg->trusted_proxies, err))
+        goto fail;
     struct db *db = db_open(cfg->db_url, err);
     if (!db)
         goto fail;

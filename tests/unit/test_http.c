@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "http/internal.h"
 
 #define METRICS_TOKEN "two-servers-metrics"
 
@@ -168,6 +169,48 @@ static void test_sign_in_limits_are_per_server(void **state)
     buf_free(&body);
 }
 
+/* An account's back-off: free tries, then 5, 10, 20, 40 seconds after each
+ * failure, then never more than the cap. */
+static void test_backoff_grows_to_its_cap(void **state)
+{
+    struct ratelimit *rl = ratelimit_new();
+    int64_t t = 1000;
+    for (int i = 0; i < 9; i++)
+        ratelimit_fail(rl, "a:x", t);
+    assert_int_equal(ratelimit_wait(rl, "a:x", 10, 60, t), 0);
+    const int64_t want[] = {5, 10, 20, 40, 60, 60};
+    for (size_t i = 0; i < ARRAY_LEN(want); i++) {
+        ratelimit_fail(rl, "a:x", t);
+        assert_int_equal(ratelimit_wait(rl, "a:x", 10, 60, t), want[i]);
+        assert_int_equal(ratelimit_wait(rl, "a:x", 10, 60, t + want[i] - 1), 1);
+        t += want[i];
+        assert_int_equal(ratelimit_wait(rl, "a:x", 10, 60, t), 0);
+    }
+    ratelimit_free(rl);
+}
+
+/* A hard limit lasts to the end of the window that the first failure
+ * opened; twenty thousand other keys change nothing about it. */
+static void test_hard_limit_is_per_key(void **state)
+{
+    struct ratelimit *rl = ratelimit_new();
+    for (int i = 0; i < 4; i++)
+        ratelimit_fail(rl, "p:victim", 100);
+    char key[32];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(key, sizeof key, "p:other%d", i);
+        ratelimit_fail(rl, key, 100 + i / 200);
+    }
+    assert_int_equal(ratelimit_wait(rl, "p:victim", 5, 0, 200), 0);
+    ratelimit_fail(rl, "p:victim", 200);
+    assert_int_equal(ratelimit_wait(rl, "p:victim", 5, 0, 200), 800);
+    assert_int_equal(ratelimit_wait(rl, "p:victim", 5, 0, 999), 1);
+    assert_int_equal(ratelimit_wait(rl, "p:victim", 5, 0, 1000), 0);
+    ratelimit_reset(rl, "p:victim");
+    assert_int_equal(ratelimit_wait(rl, "p:victim", 5, 0, 300), 0);
+    ratelimit_free(rl);
+}
+
 int main(void)
 {
     log_set_level(LOG_WARN);
@@ -177,5 +220,10 @@ int main(void)
         cmocka_unit_test(test_metrics_are_per_server),
         cmocka_unit_test(test_sign_in_limits_are_per_server),
     };
-    return cmocka_run_group_tests(tests, start_two, stop_two);
+    const struct CMUnitTest limits[] = {
+        cmocka_unit_test(test_backoff_grows_to_its_cap),
+        cmocka_unit_test(test_hard_limit_is_per_key),
+    };
+    int failed = cmocka_run_group_tests(limits, NULL, NULL);
+    return failed + cmocka_run_group_tests(tests, start_two, stop_two);
 }
