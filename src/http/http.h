@@ -11,6 +11,8 @@ struct server_config {
     int port;
     int threads;
     size_t max_body;     /* bytes */
+    int max_per_address; /* open connections from one address; 0: no limit */
+    int header_timeout;  /* seconds to send a request's headers; 0: 10 */
     bool secure_cookies; /* add Secure: set when served behind TLS */
     /* Comma-separated addresses of reverse proxies whose X-Forwarded-For
      * header names the client; NULL: the peer is the client. */

@@ -44,6 +44,7 @@ struct server {
     size_t ntrusted;
     /* The job runner that connectors, the scheduler and listening will run
      * on (DESIGN.md) is started and stopped here with the rest; not built yet. */
+    struct deadlines *deadlines; /* for request headers, against slowloris */
     struct MHD_Daemon *daemon;
     int port; /* the bound port, when cfg.port was 0 */
 };
@@ -147,6 +148,20 @@ int64_t ratelimit_wait(struct ratelimit *rl, const char *key, int max_fails, int
                        int64_t now);
 void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now);
 void ratelimit_reset(struct ratelimit *rl, const char *key);
+
+/* An absolute deadline for each request's headers, kept by one thread that
+ * shuts down the connections past it. deadlines_notify is libmicrohttpd's
+ * MHD_OPTION_NOTIFY_CONNECTION callback (cls: the deadlines); the handler
+ * calls headers_done when a request's headers are in and rearm when its
+ * answer is sent. The caller owns the result (deadlines_stop, after the
+ * daemon has stopped). */
+struct deadlines;
+struct deadlines *deadlines_start(int timeout_s, struct error *err);
+void deadlines_stop(struct deadlines *d);
+void deadlines_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                      enum MHD_ConnectionNotificationCode code);
+void deadlines_headers_done(struct deadlines *d, struct MHD_Connection *conn);
+void deadlines_rearm(struct deadlines *d, struct MHD_Connection *conn);
 
 /* Request counters for /metrics. `routes` are the values the route label
  * may take (the caller keeps them alive; the last is for any other).

@@ -553,6 +553,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->started_ns = time_mono_ns();
         r->query = json_object();
         *con_cls = r;
+        deadlines_headers_done(srv->deadlines, conn);
         return MHD_YES;
     }
     if (*upload_size) {
@@ -579,6 +580,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct server *srv = cls;
     struct request *r = *con_cls;
+    deadlines_rearm(srv->deadlines, conn); /* for the next request on this connection */
     if (!r)
         return;
     if (r->status)
@@ -710,6 +712,8 @@ static const char *const *route_labels(struct server *s)
 /* Frees what a server owns; each part may be missing (a failed start). */
 static void server_free(struct server *s)
 {
+    assert(!s->daemon); /* stopped: no handler runs any more */
+    deadlines_stop(s->deadlines);
     if (s->clicks) {
         clicklog_stop(s->clicks); /* after the last redirect: stores every click still in the log */
         clicklog_close(s->clicks);
@@ -758,6 +762,9 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     s->limits = ratelimit_new();
     if (clicks_start(s, err))
         goto fail;
+    s->deadlines = deadlines_start(cfg->header_timeout ? cfg->header_timeout : 10, err);
+    if (!s->deadlines)
+        goto fail;
 
     struct sockaddr_storage ss = {0};
     bool v6 = strchr(s->host, ':') != NULL;
@@ -785,7 +792,9 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, deadlines_notify, s->deadlines,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_per_address,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!s->daemon) {
         error_set(err, ERR_INTERNAL, "cannot listen on %s:%d (in use, or not this machine's)",
                   s->host, cfg->port);
@@ -821,6 +830,7 @@ void http_server_stop(struct server *s)
     MHD_stop_daemon(s->daemon);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
+    s->daemon = NULL;
     server_free(s);
 }
 

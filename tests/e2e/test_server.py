@@ -256,3 +256,74 @@ def test_metrics_keep_counting_whatever_clients_send(sqlite_url, tmp_path):
                                                 "/metrics")), k
     finally:
         assert s.stop()[0] == 0
+
+
+def trickle(n, port, source="127.0.0.2"):
+    """n connections from `source` (another loopback address, so the test's
+    own requests from 127.0.0.1 are someone else), each with a request line
+    and no end of headers. Returns the sockets that connected."""
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.settimeout(2)
+        try:
+            s.bind((source, 0))
+            s.connect(("127.0.0.1", port))
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            socks.append(s)
+        except OSError:
+            s.close()
+    return socks
+
+
+def test_a_thousand_trickling_connections_leave_the_server_reachable(sqlite_url, tmp_path):
+    run_kanal("migrate", "--db", sqlite_url)
+    s = Server(sqlite_url, str(tmp_path))
+    socks = []
+    try:
+        socks = trickle(1000, s.port)
+        for _ in range(3):  # keep them alive, a header line at a time
+            for k in socks:
+                try:
+                    k.sendall(b"X-A: b\r\n")
+                except OSError:
+                    pass
+            t0 = time.time()
+            r = s.client().get("/healthz")
+            assert r.status == 200 and time.time() - t0 < 2, r
+            assert s.client().get("/l/nothing").status == 404  # the redirect path answers
+            time.sleep(0.5)
+    finally:
+        for k in socks:
+            k.close()
+        assert s.stop()[0] == 0
+
+
+def test_request_headers_have_an_absolute_deadline(sqlite_url, tmp_path):
+    # A byte every 0.3 s is never idle long enough for an idle timeout.
+    run_kanal("migrate", "--db", sqlite_url)
+    s = Server(sqlite_url, str(tmp_path), extra_args=("--header-timeout", "2"))
+    try:
+        k = socket.create_connection(("127.0.0.1", s.port))
+        k.settimeout(0.3)
+        t0, closed = time.time(), False
+        while time.time() - t0 < 8 and not closed:
+            try:
+                k.sendall(b"X")
+                closed = k.recv(1) == b""
+            except socket.timeout:
+                pass
+            except OSError:
+                closed = True
+        assert closed and 2 <= time.time() - t0 < 4, time.time() - t0
+        k.close()
+        # and a request that takes its time within the deadline is answered
+        k = socket.create_connection(("127.0.0.1", s.port))
+        for part in (b"GET /healthz HTTP/1.1\r\n", b"Host: x\r\n", b"\r\n"):
+            k.sendall(part)
+            time.sleep(0.5)
+        k.settimeout(5)
+        assert k.recv(100).startswith(b"HTTP/1.1 200")
+        k.close()
+    finally:
+        assert s.stop()[0] == 0
