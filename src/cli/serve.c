@@ -27,6 +27,14 @@ int cmd_serve(int argc, char **argv)
          "Meta app secret: verifies webhook signatures at /hooks/meta", NULL},
         {"meta-verify-token", "TOKEN", "KANAL_META_VERIFY_TOKEN",
          "token Meta sends when subscribing the webhook", NULL},
+        {"metrics-token", "TOKEN", "KANAL_METRICS_TOKEN",
+         "Bearer token that reads /metrics (unset: /metrics is not served)", NULL},
+        {"trusted-proxy", "ADDR,...", "KANAL_TRUSTED_PROXY",
+         "reverse proxies whose X-Forwarded-For names the client", NULL},
+        {"max-per-address", "N", "KANAL_MAX_PER_ADDRESS",
+         "open connections one address may hold (0: no limit)", "64"},
+        {"header-timeout", "SECONDS", "KANAL_HEADER_TIMEOUT",
+         "time a client has to send a request's headers", "10"},
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
@@ -83,6 +91,18 @@ int cmd_serve(int argc, char **argv)
     }
     cfg.meta_app_secret = opts[10].value;
     cfg.meta_verify_token = opts[11].value;
+    cfg.metrics_token = opts[12].value;
+    cfg.trusted_proxies = opts[13].value;
+    int64_t per_address, header_timeout;
+    if (str_to_i64(opts[14].value, &per_address) || per_address < 0 || per_address > 100000 ||
+        str_to_i64(opts[15].value, &header_timeout) || header_timeout < 1 ||
+        header_timeout > 3600) {
+        fprintf(stderr, "kanal serve: --max-per-address must be from 0 to 100000 and "
+                        "--header-timeout from 1 to 3600 seconds\n");
+        goto done;
+    }
+    cfg.max_per_address = (int)per_address;
+    cfg.header_timeout = (int)header_timeout;
     if (http_serve(&cfg, &err)) {
         fprintf(stderr, "kanal serve: %s\n", err.msg);
         rc = 1;

@@ -1,6 +1,6 @@
 /* h_session: sign in and out with a browser session (HttpOnly, SameSite=Strict
  * cookie plus a CSRF token the page sends back in X-CSRF-Token), with
- * failed sign-ins throttled per email and per client address. */
+ * failed sign-ins throttled per client address and account. */
 #include "http/internal.h"
 
 #include <assert.h>
@@ -25,41 +25,54 @@ void h_session_create(struct request *r)
             goto done;
         }
     }
-    const char *email = json_string_value(json_object_get(in, "email"));
+    const char *email_in = json_string_value(json_object_get(in, "email"));
     const char *password = json_string_value(json_object_get(in, "password"));
-    if (!email || !password) {
+    if (!email_in || !password) {
         reply_errorf(r, 400, "invalid", "fields 'email' and 'password' are required strings");
         goto done;
     }
-    char email_key[300], client_key[80];
-    snprintf(email_key, sizeof email_key, "e:%s", email);
-    for (char *p = email_key; *p; p++)
+    /* Three counts, so that nobody can lock out someone else: an address
+     * gets 5 tries at one account and 30 over all (r->client is the real
+     * client behind a --trusted-proxy); an account gets 10 tries from
+     * anywhere, then each further try waits 5, 10, 20 ... up to 60 seconds
+     * after the last failure. Its owner, elsewhere, waits a minute at most. */
+    if (strlen(email_in) > 254) {
+        reply_errorf(r, 400, "invalid", "field 'email' is longer than an address can be");
+        goto done;
+    }
+    char email[256], pair_key[400], client_key[80], account_key[300];
+    snprintf(email, sizeof email, "%s", email_in);
+    for (char *p = email; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    snprintf(pair_key, sizeof pair_key, "p:%s %s", r->client, email);
     snprintf(client_key, sizeof client_key, "c:%s", r->client);
-    int64_t now = time_now(), wait = 0, wait2 = 0;
-    /* One account gets few guesses; one address (maybe a whole office behind
-     * one NAT) gets more, enough to stop spraying guesses over many emails. */
-    bool email_blocked = ratelimit_blocked(r->srv->limits, email_key, 5, now, &wait);
-    bool client_blocked = ratelimit_blocked(r->srv->limits, client_key, 30, now, &wait2);
-    if (email_blocked || client_blocked) {
-        if (wait2 > wait)
-            wait = wait2;
+    snprintf(account_key, sizeof account_key, "a:%s", email);
+    struct ratelimit *rl = r->srv->limits;
+    int64_t now = time_now();
+    int64_t waits[] = {ratelimit_wait(rl, pair_key, 5, 0, now),
+                       ratelimit_wait(rl, client_key, 30, 0, now),
+                       ratelimit_wait(rl, account_key, 10, 60, now)};
+    int64_t wait = 0;
+    for (size_t i = 0; i < ARRAY_LEN(waits); i++)
+        wait = waits[i] > wait ? waits[i] : wait;
+    if (wait > 0) {
         snprintf(r->retry_after, sizeof r->retry_after, "%lld", (long long)wait);
         reply_errorf(r, 429, "rate_limited", "too many failed sign-ins; try again in %lld seconds",
                      (long long)wait);
         goto done;
     }
     struct error err = {0};
-    if (user_authenticate(r->db, email, password, &r->user, &err)) {
+    if (user_authenticate(r->db, email_in, password, &r->user, &err)) {
         if (err.kind == ERR_AUTH) {
-            ratelimit_fail(r->srv->limits, email_key, now);
-            ratelimit_fail(r->srv->limits, client_key, now);
+            ratelimit_fail(rl, pair_key, now);
+            ratelimit_fail(rl, client_key, now);
+            ratelimit_fail(rl, account_key, now);
         }
         reply_error(r, &err);
         goto done;
     }
     assert(r->user.id > 0);
-    ratelimit_reset(r->srv->limits, email_key);
+    ratelimit_reset(rl, pair_key);
     char token[TOKEN_HEX + 1], csrf[TOKEN_HEX + 1];
     if (session_create(r->db, r->user.id, token, csrf, &err)) {
         reply_error(r, &err);

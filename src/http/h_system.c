@@ -15,6 +15,12 @@ void h_healthz(struct request *r)
         reply_json(r, 503, json_pack("{s:s, s:s}", "status", "unavailable", "db", "error"));
         return;
     }
+    /* The version and schema tell an attacker which holes to try: only
+     * for the operator. */
+    if (!r->operator) {
+        reply_json(r, 200, json_pack("{s:s, s:s}", "status", "ok", "db", "ok"));
+        return;
+    }
     reply_json(r, 200,
                json_pack("{s:s, s:s, s:i, s:s}", "status", "ok", "db", "ok", "schema", v, "version",
                          KANAL_VERSION));

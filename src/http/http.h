@@ -11,12 +11,20 @@ struct server_config {
     int port;
     int threads;
     size_t max_body;     /* bytes */
+    int max_per_address; /* open connections from one address; 0: no limit */
+    int header_timeout;  /* seconds to send a request's headers; 0: 10 */
     bool secure_cookies; /* add Secure: set when served behind TLS */
+    /* Comma-separated addresses of reverse proxies whose X-Forwarded-For
+     * header names the client; NULL: the peer is the client. */
+    const char *trusted_proxies;
     /* short links */
     const char *click_log;   /* NULL: beside the SQLite file, else ./kanal-clicks.log */
     bool click_fsync_always; /* fdatasync each click before its redirect */
     int click_batch_ms;      /* how often logged clicks are stored; 0: 200 */
     const char *public_url;  /* "https://go.example.org" for QR codes; NULL: the Host header */
+    /* The Bearer token that reads /metrics and /healthz's details; NULL:
+     * /metrics is not served. */
+    const char *metrics_token;
     /* Meta webhooks (/hooks/meta): NULL leaves them answering 503. */
     const char *meta_app_secret, *meta_verify_token;
 };

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 
 #include "http/http.h"
 #include "model/model.h"
@@ -17,6 +18,7 @@ enum access {
     ACC_MODERATE, /* admin, editor, moderator: work the inbox */
     ACC_EDIT,     /* admin, editor: channels, campaigns, tags, approving */
     ACC_ADMIN,    /* admin: users, workspaces */
+    ACC_OPERATOR, /* whoever holds the metrics token; no user is */
 };
 bool access_allows(enum access a, enum role r);
 
@@ -34,9 +36,15 @@ struct server {
     struct click_log *clicks; /* short-link clicks, logged before each redirect */
     struct links_cache *links;
     struct metrics *metrics;
+    const char **route_labels; /* the metrics' route label values */
+    size_t nlabels;
     struct ratelimit *limits; /* failed sign-ins */
+    /* Proxies whose X-Forwarded-For names the client, in inet_ntop's form. */
+    char (*trusted)[INET6_ADDRSTRLEN];
+    size_t ntrusted;
     /* The job runner that connectors, the scheduler and listening will run
      * on (DESIGN.md) is started and stopped here with the rest; not built yet. */
+    struct deadlines *deadlines; /* for request headers, against slowloris */
     struct MHD_Daemon *daemon;
     int port; /* the bound port, when cfg.port was 0 */
 };
@@ -53,10 +61,12 @@ struct request {
     uint64_t started_ns;
     /* who is asking */
     bool signed_in, via_token;
+    bool operator; /* sent the metrics token */
     struct user user;
     char csrf[TOKEN_HEX + 1];
     char session_token[TOKEN_HEX + 1];
-    char client[64]; /* the peer's address, for rate limits; never stored */
+    char client[64]; /* the client's address (behind a trusted proxy, the one it names),
+                        for rate limits and visitor hashes; never stored */
     /* route parameters: /workspaces/:ws/things/:id, /l/:code */
     int64_t ws, id;
     char code[65];
@@ -66,7 +76,7 @@ struct request {
     struct buf out;
     const char *content_type;
     char set_cookie[256];
-    char retry_after[16];
+    char retry_after[24];
     char *location;    /* a redirect's target; freed with the request */
     const char *route; /* the route's pattern, for metrics */
 };
@@ -126,18 +136,37 @@ void h_link_stats(struct request *r);
 void h_hooks_meta_verify(struct request *r);
 void h_hooks_meta_receive(struct request *r);
 
-/* Login throttling: failures per key in a 15-minute window. Thread-safe;
- * the caller owns what ratelimit_new returns (ratelimit_free). */
+/* Sign-in throttling: failures per key in a 15-minute window, each key
+ * counted on its own. Thread-safe; the caller owns what ratelimit_new
+ * returns (ratelimit_free). */
 struct ratelimit *ratelimit_new(void);
 void ratelimit_free(struct ratelimit *rl);
-bool ratelimit_blocked(struct ratelimit *rl, const char *key, int max_fails, int64_t now,
-                       int64_t *retry_after);
+/* Seconds the key must wait before its next try: 0 below max_fails
+ * failures; from there, with backoff_max 0, until the window ends, else
+ * 5, 10, 20 ... seconds (at most backoff_max) after its last failure. */
+int64_t ratelimit_wait(struct ratelimit *rl, const char *key, int max_fails, int backoff_max,
+                       int64_t now);
 void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now);
 void ratelimit_reset(struct ratelimit *rl, const char *key);
 
-/* Request counters for /metrics. Thread-safe; the caller owns what
- * metrics_new returns (metrics_free). */
-struct metrics *metrics_new(void);
+/* An absolute deadline for each request's headers, kept by one thread that
+ * shuts down the connections past it. deadlines_notify is libmicrohttpd's
+ * MHD_OPTION_NOTIFY_CONNECTION callback (cls: the deadlines); the handler
+ * calls headers_done when a request's headers are in and rearm when its
+ * answer is sent. The caller owns the result (deadlines_stop, after the
+ * daemon has stopped). */
+struct deadlines;
+struct deadlines *deadlines_start(int timeout_s, struct error *err);
+void deadlines_stop(struct deadlines *d);
+void deadlines_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                      enum MHD_ConnectionNotificationCode code);
+void deadlines_headers_done(struct deadlines *d, struct MHD_Connection *conn);
+void deadlines_rearm(struct deadlines *d, struct MHD_Connection *conn);
+
+/* Request counters for /metrics. `routes` are the values the route label
+ * may take (the caller keeps them alive; the last is for any other).
+ * Thread-safe; the caller owns what metrics_new returns (metrics_free). */
+struct metrics *metrics_new(const char *const *routes, size_t nroutes);
 void metrics_free(struct metrics *m);
 void metrics_observe(struct metrics *m, const char *method, const char *route, unsigned status,
                      uint64_t ns);

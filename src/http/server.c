@@ -27,7 +27,7 @@ struct route {
 
 static const struct route routes[] = {
     {"GET", "/healthz", h_healthz, ACC_PUBLIC, NULL},
-    {"GET", "/metrics", h_metrics, ACC_PUBLIC, NULL},
+    {"GET", "/metrics", h_metrics, ACC_OPERATOR, NULL},
     {"POST", "/api/v1/session", h_session_create, ACC_PUBLIC, NULL},
     {"GET", "/api/v1/session", h_session_get, ACC_SIGNED, NULL},
     {"DELETE", "/api/v1/session", h_session_delete, ACC_SIGNED, NULL},
@@ -95,6 +95,8 @@ bool access_allows(enum access a, enum role r)
         return r == ROLE_ADMIN || r == ROLE_EDITOR;
     case ACC_ADMIN:
         return r == ROLE_ADMIN;
+    case ACC_OPERATOR:
+        return false;
     }
     assert(!"an access level without a rule");
     return false;
@@ -250,6 +252,18 @@ static bool is_state_changing(const char *method)
     return !str_eq(method, "GET") && !str_eq(method, "HEAD") && !str_eq(method, "OPTIONS");
 }
 
+/* Whether the request carries the metrics token, the operator's credential
+ * for /metrics and /healthz's details. Not a user's: it opens nothing else. */
+static bool is_operator(const struct request *r)
+{
+    const char *want = r->cfg->metrics_token;
+    const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+    if (!want || !*want || !auth || strncasecmp(auth, "Bearer ", 7) != 0)
+        return false;
+    size_t n = strlen(want);
+    return strlen(auth + 7) == n && sodium_memcmp(auth + 7, want, n) == 0;
+}
+
 /* Fills r->user from a Bearer token or the session cookie. Returns false
  * and replies when credentials are present but wrong. */
 static bool authenticate(struct request *r)
@@ -349,9 +363,19 @@ static void dispatch(struct request *r)
     assert(!found->entity || str_starts_with(found->pattern, "/api/v1/workspaces"));
     r->db = db_pool_get(r->srv->pool);
     assert(r->db);
-    if (!authenticate(r))
+    r->operator= is_operator(r);
+    if (!r->operator&& !authenticate(r))
         goto done;
-    if (found->access != ACC_PUBLIC && !r->signed_in) {
+    if (found->access == ACC_OPERATOR) {
+        if (!r->operator) {
+            if (r->cfg->metrics_token)
+                reply_errorf(r, 401, "unauthorized", "send the metrics token as a Bearer token");
+            else
+                reply_errorf(r, 404, "not_found",
+                             "/metrics is served when kanal serve has a --metrics-token");
+            goto done;
+        }
+    } else if (found->access != ACC_PUBLIC && !r->signed_in) {
         reply_errorf(r, 401, "unauthorized", "sign in or send an API token");
         goto done;
     }
@@ -375,7 +399,7 @@ static void dispatch(struct request *r)
             goto done;
         }
     }
-    assert(found->access == ACC_PUBLIC || r->signed_in);
+    assert(found->access == ACC_PUBLIC || r->signed_in || r->operator);
     found->fn(r);
 done:
     db_pool_put(r->srv->pool, r->db);
@@ -396,6 +420,36 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
+/* Writes `text`, a numeric address, in inet_ntop's form (an IPv4 address
+ * mapped into IPv6 as IPv4); false if it is not one. */
+static bool address_normalise(const char *text, size_t n, char out[INET6_ADDRSTRLEN])
+{
+    char in[INET6_ADDRSTRLEN];
+    unsigned char bin[16];
+    if (n == 0 || n >= sizeof in)
+        return false;
+    memcpy(in, text, n);
+    in[n] = '\0';
+    if (inet_pton(AF_INET, in, bin) == 1)
+        return inet_ntop(AF_INET, bin, out, INET6_ADDRSTRLEN) != NULL;
+    if (inet_pton(AF_INET6, in, bin) != 1)
+        return false;
+    if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)bin))
+        return inet_ntop(AF_INET, bin + 12, out, INET6_ADDRSTRLEN) != NULL;
+    return inet_ntop(AF_INET6, bin, out, INET6_ADDRSTRLEN) != NULL;
+}
+
+static bool is_trusted(const struct server *s, const char *addr)
+{
+    for (size_t i = 0; i < s->ntrusted; i++)
+        if (str_eq(s->trusted[i], addr))
+            return true;
+    return false;
+}
+
+/* The client: the peer, unless the peer is a trusted proxy; then the last
+ * address in X-Forwarded-For that is not itself a trusted proxy (each proxy
+ * appends who it heard from, so what is left of that is the client's word). */
 static void client_address(struct request *r)
 {
     const union MHD_ConnectionInfo *ci =
@@ -404,12 +458,54 @@ static void client_address(struct request *r)
     if (!ci || !ci->client_addr)
         return;
     const struct sockaddr *sa = ci->client_addr;
+    char peer[INET6_ADDRSTRLEN] = "";
     if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client,
-                  sizeof r->client);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
     else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client,
-                  sizeof r->client);
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
+    address_normalise(peer, strlen(peer), peer);
+    snprintf(r->client, sizeof r->client, "%s", peer);
+    const char *xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (!xff || !is_trusted(r->srv, r->client))
+        return;
+    const char *end = xff + strlen(xff);
+    while (end > xff) {
+        const char *start = end;
+        while (start > xff && start[-1] != ',')
+            start--;
+        const char *a = start, *b = end;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        char addr[INET6_ADDRSTRLEN];
+        if (!address_normalise(a, (size_t)(b - a), addr))
+            return; /* garbage: believe no further than the last proxy */
+        snprintf(r->client, sizeof r->client, "%s", addr);
+        if (!is_trusted(r->srv, addr))
+            return;
+        end = start > xff ? start - 1 : xff;
+    }
+}
+
+/* Reads --trusted-proxy's list into s->trusted. */
+static int trusted_parse(struct server *s, const char *list, struct error *err)
+{
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        s->trusted = xrealloc(s->trusted, (s->ntrusted + 1) * sizeof *s->trusted);
+        while (n && *p == ' ')
+            p++, n--;
+        while (n && p[n - 1] == ' ')
+            n--;
+        if (!address_normalise(p, n, s->trusted[s->ntrusted]))
+            return error_set(err, ERR_INVALID, "trusted proxy '%.*s' is not a numeric address",
+                             (int)n, p);
+        s->ntrusted++;
+        p = comma ? comma + 1 : p + n;
+    }
+    return 0;
 }
 
 static enum MHD_Result send_reply(struct request *r)
@@ -458,6 +554,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->started_ns = time_mono_ns();
         r->query = json_object();
         *con_cls = r;
+        deadlines_headers_done(srv->deadlines, conn);
         return MHD_YES;
     }
     if (*upload_size) {
@@ -484,6 +581,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct server *srv = cls;
     struct request *r = *con_cls;
+    deadlines_rearm(srv->deadlines, conn); /* for the next request on this connection */
     if (!r)
         return;
     if (r->status)
@@ -591,15 +689,40 @@ static int refresh_figures(struct db *db, struct error *err)
     return rc;
 }
 
+/* The values the metrics' route label takes: each pattern of the route
+ * table once, then what dispatch names requests that match no route. */
+static const char *const *route_labels(struct server *s)
+{
+    static const char *const others[] = {"static", "method_not_allowed", "not_found", "unknown"};
+    s->route_labels = xcalloc(ARRAY_LEN(routes) + ARRAY_LEN(others), sizeof *s->route_labels);
+    size_t n = 0;
+    for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
+        bool seen = false;
+        for (size_t j = 0; j < n && !seen; j++)
+            seen = str_eq(s->route_labels[j], routes[i].pattern);
+        if (!seen)
+            s->route_labels[n++] = routes[i].pattern;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(others); i++)
+        s->route_labels[n++] = others[i];
+    assert(str_eq(s->route_labels[n - 1], "unknown")); /* metrics' label for the rest */
+    s->nlabels = n;
+    return s->route_labels;
+}
+
 /* Frees what a server owns; each part may be missing (a failed start). */
 static void server_free(struct server *s)
 {
+    assert(!s->daemon); /* stopped: no handler runs any more */
+    deadlines_stop(s->deadlines);
     if (s->clicks) {
         clicklog_stop(s->clicks); /* after the last redirect: stores every click still in the log */
         clicklog_close(s->clicks);
     }
     links_cache_free(s->links);
     metrics_free(s->metrics);
+    free(s->route_labels);
+    free(s->trusted);
     ratelimit_free(s->limits);
     db_pool_close(s->pool);
     free(s);
@@ -618,6 +741,10 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     s->cfg = *cfg;
     snprintf(s->host, sizeof s->host, "%s", cfg->host);
     s->cfg.host = s->host;
+    if (s->cfg.metrics_token && !*s->cfg.metrics_token)
+        s->cfg.metrics_token = NULL; /* an empty token would let anyone in */
+    if (trusted_parse(s, cfg->trusted_proxies, err))
+        goto fail;
     struct db *db = db_open(cfg->db_url, err);
     if (!db)
         goto fail;
@@ -631,9 +758,13 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     if (!s->pool)
         goto fail;
     s->links = links_cache_new();
-    s->metrics = metrics_new();
+    const char *const *labels = route_labels(s);
+    s->metrics = metrics_new(labels, s->nlabels);
     s->limits = ratelimit_new();
     if (clicks_start(s, err))
+        goto fail;
+    s->deadlines = deadlines_start(cfg->header_timeout ? cfg->header_timeout : 10, err);
+    if (!s->deadlines)
         goto fail;
 
     struct sockaddr_storage ss = {0};
@@ -662,7 +793,9 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, deadlines_notify, s->deadlines,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_per_address,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!s->daemon) {
         error_set(err, ERR_INTERNAL, "cannot listen on %s:%d (in use, or not this machine's)",
                   s->host, cfg->port);
@@ -698,6 +831,7 @@ void http_server_stop(struct server *s)
     MHD_stop_daemon(s->daemon);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
+    s->daemon = NULL;
     server_free(s);
 }
 

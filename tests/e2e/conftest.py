@@ -22,6 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 KANAL = os.environ.get("KANAL_BIN") or os.path.join(ROOT, "build", "kanal")
 SHARED_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
 PASSWORD = "correct horse battery"
+METRICS_TOKEN = "metrics-token-for-tests"
 ROLES = ["admin", "editor", "author", "moderator", "analyst"]
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
@@ -158,6 +159,7 @@ class Server:
         self.log_path = os.path.join(tmp, f"serve-{uuid.uuid4().hex[:6]}.log")
         self.log = open(self.log_path, "w")
         e = dict(os.environ)
+        e.setdefault("KANAL_METRICS_TOKEN", METRICS_TOKEN)
         e.update(env or {})
         self.proc = subprocess.Popen(
             [KANAL, "serve", "--db", db_url, "--listen", "127.0.0.1:0", "--threads", "4",

@@ -1,6 +1,7 @@
 """Sign-in, sessions, CSRF, API tokens, throttling and roles, on SQLite and on
 PostgreSQL. Every refused request must leave nothing stored."""
 import http.cookiejar
+import time
 
 import pytest
 
@@ -239,3 +240,78 @@ def test_author_changes_only_own_drafts(as_role, admin, workspace):
     theirs = editor.post(posts, {"body": "the editor's"}).json()["id"]
     assert author.patch(f"{posts}/{theirs}", {"body": "taken over"}).status == 403
     assert admin.get(f"{posts}/{theirs}").json()["body"] == "the editor's"
+
+
+def fnv1a_slot(key, slots=4096):
+    h = 1469598103934665603
+    for c in key.encode():
+        h = ((h ^ c) * 1099511628211) % 2**64
+    return (h | 1) % slots
+
+
+def test_no_other_account_resets_a_victims_failure_count(server):
+    # Sign-in failures used to be counted in 4096 hash slots: a failure on
+    # an email in the victim's slot took the slot over and reset the count.
+    victim = "editor@example.org"
+    collider = next(f"x{i}@example.org" for i in range(100000)
+                    if fnv1a_slot(f"e:x{i}@example.org") == fnv1a_slot("e:" + victim))
+    c = server.client()
+    for _ in range(3):
+        assert c.login(victim, "guess").status == 401
+    assert c.login(collider, "guess").status == 401
+    for _ in range(2):
+        assert c.login(victim, "guess").status == 401
+    assert c.login(victim).status == 429  # five failures on the victim, whatever came between
+
+
+@pytest.fixture
+def proxied(db_url, tmp_path):
+    """A server behind a reverse proxy at 127.0.0.1, which names each
+    client in X-Forwarded-For."""
+    from conftest import Server, add_users, run_kanal
+    run_kanal("migrate", "--db", db_url)
+    add_users(db_url)
+    s = Server(db_url, str(tmp_path), extra_args=("--trusted-proxy", "127.0.0.1"))
+    yield s
+    assert s.stop()[0] == 0
+
+
+def login_from(server, address, email, password=PASSWORD):
+    c = server.client()
+    return c.post("/api/v1/session", {"email": email, "password": password},
+                  headers={"X-Forwarded-For": address})
+
+
+def test_an_outsider_does_not_lock_the_owner_out(proxied):
+    for _ in range(5):
+        assert login_from(proxied, "203.0.113.9", "editor@example.org", "guess").status == 401
+    assert login_from(proxied, "203.0.113.9", "editor@example.org").status == 429
+    # the owner, from elsewhere, signs in
+    assert login_from(proxied, "198.51.100.7", "editor@example.org").status == 201
+
+
+def test_one_address_behind_the_proxy_does_not_lock_out_the_others(proxied):
+    for i in range(30):
+        assert login_from(proxied, "203.0.113.9", f"user{i}@example.org", "guess").status == 401
+    assert login_from(proxied, "203.0.113.9", "analyst@example.org").status == 429
+    assert login_from(proxied, "198.51.100.7", "analyst@example.org").status == 201
+    # a client cannot pose as another by adding its own X-Forwarded-For: the
+    # proxy appends the address it heard from, and that is the one counted
+    assert login_from(proxied, "198.51.100.7, 203.0.113.9", "author@example.org").status == 429
+
+
+def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(server):
+    for i in range(30):
+        assert login_from(server, f"203.0.113.{i}", f"user{i}@example.org", "guess").status == 401
+    assert login_from(server, "198.51.100.7", "analyst@example.org").status == 429
+
+
+def test_guesses_spread_over_many_addresses_back_off_per_account(proxied):
+    for i in range(10):
+        assert login_from(proxied, f"203.0.113.{i}", "editor@example.org", "guess").status == 401
+    r = login_from(proxied, "203.0.113.99", "editor@example.org", "guess")
+    assert r.status == 429
+    wait = int(r.headers["Retry-After"])
+    assert 1 <= wait <= 5  # a back-off, not a lock: the owner waits seconds, at most a minute
+    time.sleep(wait)
+    assert login_from(proxied, "198.51.100.7", "editor@example.org").status == 201

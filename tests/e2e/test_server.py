@@ -5,14 +5,44 @@ import socket
 import threading
 import time
 
-from conftest import Server, add_users, run_kanal
+from conftest import METRICS_TOKEN, Server, add_users, run_kanal
+
+OPERATOR = {"Authorization": "Bearer " + METRICS_TOKEN}
 
 
 def test_healthz(server):
-    r = server.client().get("/healthz")
+    r = server.client().get("/healthz", headers=OPERATOR)
     assert r.status == 200
     body = r.json()
     assert body["status"] == "ok" and body["db"] == "ok" and body["schema"] >= 1
+    assert body["version"]
+
+
+def test_healthz_tells_the_public_only_that_it_is_up(server):
+    body = server.client().get("/healthz").json()
+    assert body == {"status": "ok", "db": "ok"}
+
+
+def test_metrics_need_the_metrics_token(server, admin):
+    c = server.client()
+    assert c.get("/metrics").status == 401
+    assert c.get("/metrics", headers={"Authorization": "Bearer " + METRICS_TOKEN + "x"}).status == 401
+    assert admin.get("/metrics").status == 401  # a user's session is not the operator's token
+    # and the metrics token is no user's: it opens nothing else
+    assert c.get("/api/v1/workspaces", headers=OPERATOR).status == 401
+    r = c.get("/metrics", headers=OPERATOR)
+    assert r.status == 200 and "kanal_build_info" in r.body
+
+
+def test_without_a_metrics_token_metrics_are_not_served(sqlite_url, tmp_path):
+    run_kanal("migrate", "--db", sqlite_url)
+    s = Server(sqlite_url, str(tmp_path), env={"KANAL_METRICS_TOKEN": ""})
+    try:
+        c = s.client()
+        assert c.get("/metrics").status == 404
+        assert "version" not in c.get("/healthz").json()
+    finally:
+        assert s.stop()[0] == 0
 
 
 METRIC_LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*",?)*\})? '
@@ -20,7 +50,7 @@ METRIC_LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="
 
 
 def metrics(client):
-    r = client.get("/metrics")
+    r = client.get("/metrics", headers=OPERATOR)
     assert r.status == 200 and r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     values = {}
     for line in r.body.splitlines():
@@ -174,3 +204,126 @@ def test_a_stored_time_zone_that_is_no_zone_does_not_stop_the_server(sqlite_url,
         code, log = s.stop()
     assert code == 0
     assert "workspace 1" in log and "leapseconds" in log
+
+
+def test_metrics_keep_counting_whatever_clients_send(sqlite_url, tmp_path):
+    # Failing requests in every shape, anonymous and signed in: each route
+    # with each method, with and without a body over the limit, odd methods,
+    # unknown paths. Their labels come from fixed lists, so they cannot
+    # crowd out what follows.
+    run_kanal("migrate", "--db", sqlite_url)
+    add_users(sqlite_url)
+    s = Server(sqlite_url, str(tmp_path), extra_args=("--max-body", "1024"))
+    try:
+        c = s.client()
+        analyst = s.client()
+        assert analyst.login("analyst@example.org").status == 201
+        paths = ["/api/v1/users", "/api/v1/tokens", "/api/v1/tokens/1",
+                 "/api/v1/workspaces", "/api/v1/workspaces/1"]
+        for what in ("channels", "campaigns", "tags", "posts", "messages", "links"):
+            paths += [f"/api/v1/workspaces/1/{what}", f"/api/v1/workspaces/1/{what}/1"]
+        paths += ["/api/v1/workspaces/1/analytics", "/api/v1/workspaces/1/links/stats",
+                  "/api/v1/workspaces/1/links/1/qr.svg", "/hooks/meta", "/l/nothing",
+                  "/api/v1/nope", "/nope.js", "/api/v1/session"]  # the last signs out
+        sent = 0
+        for who in (c, analyst):
+            for path in paths:
+                for method in ("GET", "HEAD", "POST", "PATCH", "DELETE", "PUT", "BREW"):
+                    for raw in (None, b"x" * 2000):
+                        who.request(method, path, raw=raw,
+                                    headers={"Content-Type": "application/json"} if raw else None)
+                        sent += 1
+        assert sent > 600
+        for _ in range(6):
+            c.login("nobody@example.org", "wrong")
+        key = 'kanal_http_requests_total{method="POST",route="/api/v1/session",code="429"}'
+        for _ in range(100):  # counted once sent: poll briefly
+            m = metrics(c)
+            if key in m:
+                break
+            time.sleep(0.02)
+        assert m.get(key) == 1
+        # every label value is one of a known few
+        series = [k for k in m if k.startswith("kanal_http_requests_total{")]
+        assert sum(m[k] for k in series) >= sent + 6 + 1  # and the analyst's sign-in
+        for k in series:
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', k))
+            assert labels["method"] in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+                                        "OPTIONS", "OTHER"), k
+            assert re.fullmatch(r"[1-5](\d\d|xx)", labels["code"]), k
+            assert labels["route"] in ("static", "not_found", "method_not_allowed", "unknown") \
+                or labels["route"].startswith(("/api/v1/", "/l/", "/hooks/", "/healthz",
+                                                "/metrics")), k
+    finally:
+        assert s.stop()[0] == 0
+
+
+def trickle(n, port, source="127.0.0.2"):
+    """n connections from `source` (another loopback address, so the test's
+    own requests from 127.0.0.1 are someone else), each with a request line
+    and no end of headers. Returns the sockets that connected."""
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.settimeout(2)
+        try:
+            s.bind((source, 0))
+            s.connect(("127.0.0.1", port))
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            socks.append(s)
+        except OSError:
+            s.close()
+    return socks
+
+
+def test_a_thousand_trickling_connections_leave_the_server_reachable(sqlite_url, tmp_path):
+    run_kanal("migrate", "--db", sqlite_url)
+    s = Server(sqlite_url, str(tmp_path))
+    socks = []
+    try:
+        socks = trickle(1000, s.port)
+        for _ in range(3):  # keep them alive, a header line at a time
+            for k in socks:
+                try:
+                    k.sendall(b"X-A: b\r\n")
+                except OSError:
+                    pass
+            t0 = time.time()
+            r = s.client().get("/healthz")
+            assert r.status == 200 and time.time() - t0 < 2, r
+            assert s.client().get("/l/nothing").status == 404  # the redirect path answers
+            time.sleep(0.5)
+    finally:
+        for k in socks:
+            k.close()
+        assert s.stop()[0] == 0
+
+
+def test_request_headers_have_an_absolute_deadline(sqlite_url, tmp_path):
+    # A byte every 0.3 s is never idle long enough for an idle timeout.
+    run_kanal("migrate", "--db", sqlite_url)
+    s = Server(sqlite_url, str(tmp_path), extra_args=("--header-timeout", "2"))
+    try:
+        k = socket.create_connection(("127.0.0.1", s.port))
+        k.settimeout(0.3)
+        t0, closed = time.time(), False
+        while time.time() - t0 < 8 and not closed:
+            try:
+                k.sendall(b"X")
+                closed = k.recv(1) == b""
+            except socket.timeout:
+                pass
+            except OSError:
+                closed = True
+        assert closed and 2 <= time.time() - t0 < 4, time.time() - t0
+        k.close()
+        # and a request that takes its time within the deadline is answered
+        k = socket.create_connection(("127.0.0.1", s.port))
+        for part in (b"GET /healthz HTTP/1.1\r\n", b"Host: x\r\n", b"\r\n"):
+            k.sendall(part)
+            time.sleep(0.5)
+        k.settimeout(5)
+        assert k.recv(100).startswith(b"HTTP/1.1 200")
+        k.close()
+    finally:
+        assert s.stop()[0] == 0

@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "http/internal.h"
+
+#define METRICS_TOKEN "two-servers-metrics"
 
 /* One request on a fresh connection; returns the status and fills body
  * (the caller frees it). */
@@ -28,6 +31,8 @@ static int fetch(int port, const char *method, const char *path, const char *jso
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
     struct buf req = {0};
     buf_printf(&req, "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n", method, path);
+    if (str_eq(path, "/metrics"))
+        buf_puts(&req, "Authorization: Bearer " METRICS_TOKEN "\r\n");
     if (json)
         buf_printf(&req, "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
                    strlen(json), json);
@@ -51,9 +56,8 @@ static int fetch(int port, const char *method, const char *path, const char *jso
 }
 
 /* How many requests GET /healthz answered 200 on, as /metrics says. */
-static long healthz_count(int port, const char *token)
+static long healthz_count(int port)
 {
-    (void)token;
     struct buf body = {0};
     assert_int_equal(fetch(port, "GET", "/metrics", NULL, &body), 200);
     const char *key = "kanal_http_requests_total{method=\"GET\",route=\"/healthz\",code=\"200\"} ";
@@ -83,7 +87,8 @@ static int start_two(void **state)
                                     .port = 0,
                                     .threads = 2,
                                     .max_body = 65536,
-                                    .click_log = t->log[i]};
+                                    .click_log = t->log[i],
+                                    .metrics_token = METRICS_TOKEN};
         struct error err = {0};
         t->srv[i] = http_server_start(&cfg, &err);
         if (!t->srv[i]) {
@@ -133,7 +138,7 @@ static void test_two_servers_answer_healthz(void **state)
 static void test_metrics_are_per_server(void **state)
 {
     struct two *t = *state;
-    long before[2] = {healthz_count(t->port[0], NULL), healthz_count(t->port[1], NULL)};
+    long before[2] = {healthz_count(t->port[0]), healthz_count(t->port[1])};
     struct buf body = {0};
     for (int i = 0; i < 3; i++)
         assert_int_equal(fetch(t->port[0], "GET", "/healthz", NULL, &body), 200);
@@ -141,8 +146,8 @@ static void test_metrics_are_per_server(void **state)
     buf_free(&body);
     long got[2] = {0, 0};
     for (int tries = 0; tries < 100; tries++) {
-        got[0] = healthz_count(t->port[0], NULL);
-        got[1] = healthz_count(t->port[1], NULL);
+        got[0] = healthz_count(t->port[0]);
+        got[1] = healthz_count(t->port[1]);
         if (got[0] >= before[0] + 3 && got[1] >= before[1] + 1)
             break;
         usleep(20000);
@@ -164,6 +169,48 @@ static void test_sign_in_limits_are_per_server(void **state)
     buf_free(&body);
 }
 
+/* An account's back-off: free tries, then 5, 10, 20, 40 seconds after each
+ * failure, then never more than the cap. */
+static void test_backoff_grows_to_its_cap(void **state)
+{
+    struct ratelimit *rl = ratelimit_new();
+    int64_t t = 1000;
+    for (int i = 0; i < 9; i++)
+        ratelimit_fail(rl, "a:x", t);
+    assert_int_equal(ratelimit_wait(rl, "a:x", 10, 60, t), 0);
+    const int64_t want[] = {5, 10, 20, 40, 60, 60};
+    for (size_t i = 0; i < ARRAY_LEN(want); i++) {
+        ratelimit_fail(rl, "a:x", t);
+        assert_int_equal(ratelimit_wait(rl, "a:x", 10, 60, t), want[i]);
+        assert_int_equal(ratelimit_wait(rl, "a:x", 10, 60, t + want[i] - 1), 1);
+        t += want[i];
+        assert_int_equal(ratelimit_wait(rl, "a:x", 10, 60, t), 0);
+    }
+    ratelimit_free(rl);
+}
+
+/* A hard limit lasts to the end of the window that the first failure
+ * opened; twenty thousand other keys change nothing about it. */
+static void test_hard_limit_is_per_key(void **state)
+{
+    struct ratelimit *rl = ratelimit_new();
+    for (int i = 0; i < 4; i++)
+        ratelimit_fail(rl, "p:victim", 100);
+    char key[32];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(key, sizeof key, "p:other%d", i);
+        ratelimit_fail(rl, key, 100 + i / 200);
+    }
+    assert_int_equal(ratelimit_wait(rl, "p:victim", 5, 0, 200), 0);
+    ratelimit_fail(rl, "p:victim", 200);
+    assert_int_equal(ratelimit_wait(rl, "p:victim", 5, 0, 200), 800);
+    assert_int_equal(ratelimit_wait(rl, "p:victim", 5, 0, 999), 1);
+    assert_int_equal(ratelimit_wait(rl, "p:victim", 5, 0, 1000), 0);
+    ratelimit_reset(rl, "p:victim");
+    assert_int_equal(ratelimit_wait(rl, "p:victim", 5, 0, 300), 0);
+    ratelimit_free(rl);
+}
+
 int main(void)
 {
     log_set_level(LOG_WARN);
@@ -173,5 +220,10 @@ int main(void)
         cmocka_unit_test(test_metrics_are_per_server),
         cmocka_unit_test(test_sign_in_limits_are_per_server),
     };
-    return cmocka_run_group_tests(tests, start_two, stop_two);
+    const struct CMUnitTest limits[] = {
+        cmocka_unit_test(test_backoff_grows_to_its_cap),
+        cmocka_unit_test(test_hard_limit_is_per_key),
+    };
+    int failed = cmocka_run_group_tests(limits, NULL, NULL);
+    return failed + cmocka_run_group_tests(tests, start_two, stop_two);
 }
