@@ -411,6 +411,22 @@ static void test_meta_graph_by_ids(void **state)
     check(INGEST_META_GRAPH, FIX "meta-graph/ids-other.json", "rc=-1", "n=0");
 }
 
+/* A group's feed gives each post only its updated_time (its last activity),
+ * and tools save such lists as a bare array of the items. */
+static void test_meta_graph_group_feed(void **state)
+{
+    check(INGEST_META_GRAPH, FIX "meta-graph/group-feed.json", "detect", "n=4", "post=3",
+          "post[1943857349229941_2244683112480695].published_at=2019-03-18T08:12:44Z",
+          "post[1943857349229941_2244683112480695].account_id=1943857349229941",
+          "post[1943857349229941_2244000000000000].body=", "[3].kind=reject",
+          "[3].reason~='updated_time'");
+    check(INGEST_META_GRAPH, FIX "meta-graph/group-feed-array.json", "detect", "post=2", "n=2",
+          "[0].where=$[0]",
+          "post[1943857349229941_2244134295868910].published_at=2019-03-17T19:01:02Z",
+          "post[1943857349229941_2244134295868910].body=Dzi\xC4\x99kuj\xC4\x99 wszystkim za "
+          "pomoc!");
+}
+
 /* ---- Meta webhooks --------------------------------------------------------------------- */
 
 static void test_meta_webhook_comment(void **state)
@@ -1327,6 +1343,7 @@ int main(void)
         cmocka_unit_test(test_meta_graph_by_ids),
         cmocka_unit_test(test_meta_graph_visitor_posts),
         cmocka_unit_test(test_meta_graph_list_edges),
+        cmocka_unit_test(test_meta_graph_group_feed),
         cmocka_unit_test(test_meta_webhook_comment),
         cmocka_unit_test(test_meta_webhook_status_changes),
         cmocka_unit_test(test_meta_webhook_ratings_mentions_instagram),
