@@ -463,6 +463,16 @@ static void test_meta_webhook_ratings_mentions_instagram(void **state)
           "[0].created_at=1519399307");
 }
 
+/* Changes of a page's settings (parking, payment_options) come without a
+ * value, or with one kanal does not keep: skipped, not rejected. A feed
+ * change that is not an object still is. */
+static void test_meta_webhook_page_settings(void **state)
+{
+    check(INGEST_META_WEBHOOK, FIX "meta-webhook/page-settings.json", "detect", "n=2",
+          "[0].kind=message", "[0].msg_id=7_8", "[1].kind=reject",
+          "[1].where=$.entry[0].changes[4]");
+}
+
 static void test_meta_signature(void **state)
 {
     const char *body = "{\"object\":\"page\"}";
@@ -1347,6 +1357,7 @@ int main(void)
         cmocka_unit_test(test_meta_webhook_comment),
         cmocka_unit_test(test_meta_webhook_status_changes),
         cmocka_unit_test(test_meta_webhook_ratings_mentions_instagram),
+        cmocka_unit_test(test_meta_webhook_page_settings),
         cmocka_unit_test(test_meta_signature),
         cmocka_unit_test(test_instagram),
         cmocka_unit_test(test_x_api),
