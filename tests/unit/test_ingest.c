@@ -1343,6 +1343,20 @@ static void test_import_x_archive_account(void **state)
     db_close(db);
 }
 
+/* A group feed of Polish posts (written for kanal): none is Swedish,
+ * Finnish or English, whatever its "a", "i", "to" or w's suggest. */
+static void test_import_polish_is_other(void **state)
+{
+    int64_t ws;
+    struct db *db = fresh(&ws);
+    struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
+    struct ingest_counts c;
+    import_file(db, &tg, FIX "meta-graph/group-feed-polish.json", &c);
+    assert_int_equal(c.inserted[IE_POSTS], 20);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM posts WHERE lang = 'other'"), 20);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1365,6 +1379,7 @@ int main(void)
         cmocka_unit_test(test_import_own_replies_answer),
         cmocka_unit_test(test_import_x_archive_old_replies),
         cmocka_unit_test(test_import_x_archive_account),
+        cmocka_unit_test(test_import_polish_is_other),
         cmocka_unit_test(test_youtube),
         cmocka_unit_test(test_mastodon),
         cmocka_unit_test(test_csv_uci),
