@@ -7,6 +7,8 @@ import hmac
 import json
 import os
 
+import pytest
+
 from conftest import SHARED_DATA, Server, add_users, run_kanal
 
 FEED = os.path.join(SHARED_DATA, "meta", "graph", "posts_feeds_default_fields_p1.json")
@@ -238,6 +240,42 @@ def test_x_archive_and_mastodon_into_a_channel(db_url, tmp_path):
     row = [r for r in json.loads(p.stdout)["rows"] if r["key"] == 2][0]
     assert (row["posts"], row["incoming"], row["answered"]) == (1, 2, 1), row
     assert abs(row["median_response_seconds"] - 1200) < 10
+
+
+def shared(*parts):
+    """A file of ../shared/data: the test skips when it is absent, and
+    fails when CI is set (CI must run it)."""
+    path = os.path.join(SHARED_DATA, *parts)
+    if not os.path.exists(path):
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing and CI is set")
+        pytest.skip(f"{path} is missing (the shared real-world data is not beside this clone)")
+    return path
+
+
+def test_a_timeline_of_another_account_is_warned(db_url, tmp_path):
+    # X's mentions timeline without expansions names no authors: under the
+    # wrong --channel its tweets would silently become that channel's posts.
+    mentions = shared("x", "api-v2_timeline_timeline_mentions.json")
+    nd = tmp_path / "accounts.ndjson"
+    nd.write_text('{"type":"channel_metrics","platform":"x","account_id":"11",'
+                  '"account_name":"verket","followers":10}\n'
+                  '{"type":"channel_metrics","platform":"x","account_id":"2244994945",'
+                  '"account_name":"TwitterDev","followers":10}\n')
+    assert imp(db_url, str(nd), cwd=tmp_path).returncode == 0
+    p = imp(db_url, "--channel", "1", mentions, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "none of its 5 posts is by channel 1 (@verket)" in p.stderr, p.stderr
+    assert "name @TwitterDev" in p.stderr, p.stderr
+    # Under the account they mention: its inbox, and no warning.
+    p = imp(db_url, "--channel", "2", mentions, cwd=tmp_path)
+    assert p.returncode == 0 and "messages: 5 inserted" in p.stdout, p.stdout
+    assert "none of" not in p.stderr, p.stderr
+    # A search answer names its authors: none of them is @verket.
+    p = imp(db_url, "--channel", "1", shared("x", "api-v2_searches_search_tweets_query.json"),
+            cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "none of the 4 authors named is channel 1 (@verket)" in p.stderr, p.stderr
 
 
 # ---- webhooks ----------------------------------------------------------------------------
