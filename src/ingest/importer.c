@@ -641,6 +641,16 @@ static bool beside(enum ingest_format f, const struct ingest_target *t, size_t l
            len >= 1 << 20;
 }
 
+/* The workspace's time zone (caller frees), or NULL and err. */
+static struct tz *workspace_zone(struct db *db, int64_t ws, struct error *err)
+{
+    json_t *w = entity_get(db, &entity_workspace, ws, ws, err);
+    const char *name = json_string_value(json_object_get(w, "timezone"));
+    struct tz *z = w ? tz_load(name ? name : "UTC", err) : NULL;
+    json_decref(w);
+    return z;
+}
+
 int ingest_import(const struct import_job *job, const char *data, size_t len,
                   struct ingest_counts *counts, struct error *err)
 {
@@ -678,8 +688,17 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
     if (im.progress && (f == INGEST_NDJSON || f == INGEST_CSV))
         for (const char *p = data, *end = data + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
             im.total++;
-    if (db_begin(db, err))
+    /* A CSV mapping may read local times as the workspace's. */
+    struct tz *zone = NULL;
+    if (f == INGEST_CSV && t->workspace_id && !o.zone) {
+        if (!(zone = workspace_zone(db, t->workspace_id, err)))
+            return -1;
+        o.zone = zone;
+    }
+    if (db_begin(db, err)) {
+        tz_free(zone);
         return -1;
+    }
     if (t->channel_id && channel_platform_info(db, t->workspace_id, t->channel_id, im.platform,
                                                im.platform_id, im.handle, err))
         goto fail;
@@ -698,6 +717,7 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
         goto fail;
     enricher_close(im.enr);
     im.enr = NULL;
+    tz_free(zone);
     check_whose(&im);
     if (im.progress)
         im.progress(im.progress_ctx, im.done, im.done);
@@ -713,6 +733,7 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
     return 0;
 fail:
     enricher_close(im.enr);
+    tz_free(zone);
     db_rollback(db);
     if (!err->msg[0]) {
         error_set(err, ERR_INTERNAL, "%s: the import stopped", filename ? filename : "-");
