@@ -24,7 +24,7 @@ with open(f"{out}.ndjson", "w") as nd, open(f"{out}.csv", "w") as csv:
         }, ensure_ascii=False) + "\n")
         csv.write(f"p{i},4711,{t},{fmt},{body}," + ",".join(map(str, m)) + "\n")
 with open(f"{out}.mapping", "w") as f:
-    f.write("name = bench\nplatform = facebook\nid = id\naccount_id = account_id\n"
+    f.write("name = bench\nplatform = facebook\nzone = UTC\nid = id\naccount_id = account_id\n"
             "published_at = published_at\nformat = format\nformat.photo = photo\n"
             "format.video = video\nformat.link = link\nformat.status = status\nbody = body\n"
             "reach = reach\nimpressions = impressions\nreactions = reactions\n"

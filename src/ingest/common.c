@@ -303,6 +303,11 @@ static enum ingest_format detect_json(json_t *j)
             return INGEST_MASTODON; /* statuses, or notifications */
         if (has_key(first, "tweet"))
             return INGEST_X_ARCHIVE;
+        /* Graph names its times *_time: posts and comments saved as a bare
+         * array (a group feed has only updated_time). */
+        if (has_key(first, "id") &&
+            (has_key(first, "created_time") || has_key(first, "updated_time")))
+            return INGEST_META_GRAPH;
         return INGEST_AUTO;
     }
     if (!json_is_object(j))
@@ -344,8 +349,8 @@ static enum ingest_format detect_json(json_t *j)
                   (name && (str_starts_with(name, "page_") || str_starts_with(name, "post_")));
         return fb ? INGEST_META_GRAPH : INGEST_INSTAGRAM;
     }
-    if (has_key(first, "created_time") || has_key(first, "permalink_url") ||
-        has_key(j, "fan_count") || has_key(j, "created_time"))
+    if (has_key(first, "created_time") || has_key(first, "updated_time") ||
+        has_key(first, "permalink_url") || has_key(j, "fan_count") || has_key(j, "created_time"))
         return INGEST_META_GRAPH;
     /* Graph's answer to ?ids=A,B: {"A": {...}, "B": {...}}. */
     const char *k;

@@ -25,17 +25,21 @@ enum cfield {
     CF_TAKEN,
     CF_MONTH, /* with `year`: layouts that give only month and hour */
     CF_HOUR,
+    CF_WEEKDAY, /* 1 Sunday ... 7 Saturday: places such a post on its weekday */
     CF_METRIC0,
     CF_COUNT = CF_METRIC0 + PM_COUNT
 };
 static const char *const cfield_names[CF_METRIC0] = {
     "id",   "body",       "title",        "published_at", "format", "permalink", "link_url",
-    "lang", "account_id", "account_name", "taken_at",     "month",  "hour"};
+    "lang", "account_id", "account_name", "taken_at",     "month",  "hour",      "weekday"};
 
 #define MAX_VALUE_MAP 32
 
 struct csv_mapping {
     char *name, *platform;
+    /* The zone of the file's local times: "UTC", an IANA name, or
+     * "workspace" (the importing workspace's). */
+    char *zone;
     char *column[CF_COUNT]; /* header names; "@row" for the data row number */
     int year;
     char *match[8]; /* headers that must all be present for detection */
@@ -52,6 +56,7 @@ void csv_mapping_free(struct csv_mapping *m)
         return;
     free(m->name);
     free(m->platform);
+    free(m->zone);
     for (int i = 0; i < CF_COUNT; i++)
         free(m->column[i]);
     for (int i = 0; i < m->nmatch; i++)
@@ -114,6 +119,19 @@ struct csv_mapping *csv_mapping_parse(const char *text, size_t len, struct error
         } else if (str_eq(key, "platform")) {
             free(m->platform);
             m->platform = xstrdup(val);
+        } else if (str_eq(key, "zone")) {
+            struct tz *z =
+                str_eq(val, "workspace") || str_eq(val, "UTC") ? NULL : tz_load(val, err);
+            if (!z && !str_eq(val, "workspace") && !str_eq(val, "UTC")) {
+                error_set(err, ERR_INVALID,
+                          "mapping line %d: zone '%.60s' is not UTC, workspace or an IANA zone "
+                          "(Europe/Stockholm)",
+                          lineno, val);
+                goto fail;
+            }
+            tz_free(z);
+            free(m->zone);
+            m->zone = xstrdup(val);
         } else if (str_eq(key, "year")) {
             int64_t y;
             if (str_to_i64(val, &y) || y < 1970 || y > 9999) {
@@ -150,6 +168,13 @@ struct csv_mapping *csv_mapping_parse(const char *text, size_t len, struct error
                   "the mapping needs 'id' and 'published_at' (or 'year' with 'month')");
         goto fail;
     }
+    /* Exports write local times, and only the mapping's author knows whose. */
+    if (!m->zone) {
+        error_set(err, ERR_INVALID,
+                  "the mapping needs 'zone': the time zone of the file's times (an IANA name "
+                  "such as Europe/Stockholm, UTC, or workspace for the importing workspace's)");
+        goto fail;
+    }
     free(copy);
     return m;
 fail:
@@ -162,6 +187,8 @@ static const char meta_business_suite[] =
     "# Meta Business Suite > Insights > Content > Export (posts, CSV)\n"
     "name = meta-business-suite\n"
     "platform = facebook\n"
+    "# Publish time is the page's local time, which kanal takes as the workspace's.\n"
+    "zone = workspace\n"
     "match = Post ID\n"
     "match = Publish time\n"
     "id = Post ID\n"
@@ -183,13 +210,15 @@ static const char meta_business_suite[] =
     "reactions = Reactions\n"
     "comments = Comments\n"
     "shares = Shares\n"
-    "clicks = Total clicks\n"
+    "# CTR wants clicks on the post's link; Total clicks counts every click on the post.\n"
+    "clicks = Link clicks\n"
     "video_views = 3-second video views\n";
 
 static const char meta_business_suite_instagram[] =
     "# Meta Business Suite > Insights > Content > Export, Instagram account (CSV)\n"
     "name = meta-business-suite-instagram\n"
     "platform = instagram\n"
+    "zone = workspace\n"
     "match = Post ID\n"
     "match = Account username\n"
     "match = Publish time\n"
@@ -212,15 +241,20 @@ static const char meta_business_suite_instagram[] =
 
 static const char uci_facebook_metrics[] =
     "# Moro, Rita & Vala (2016), UCI \"Facebook metrics\": one brand's page in 2014.\n"
-    "# No post id or date: rows are numbered, and the time is month and hour of 2014.\n"
+    "# No post id or date: rows are numbered, and a post is placed at its hour on the\n"
+    "# first day of its month that is its weekday (1 Sunday ... 7 Saturday): the day of\n"
+    "# the month is made up, the month, weekday and hour are the file's. The hour is\n"
+    "# local; the file does not say where, so it is taken as the workspace's.\n"
     "name = uci-facebook-metrics\n"
     "platform = facebook\n"
+    "zone = workspace\n"
     "match = Lifetime Post Total Reach\n"
     "match = Post Month\n"
     "id = @row\n"
     "year = 2014\n"
     "month = Post Month\n"
     "hour = Post Hour\n"
+    "weekday = Post Weekday\n"
     "format = Type\n"
     "format.Photo = photo\nformat.Status = status\nformat.Link = link\nformat.Video = video\n"
     "reach = Lifetime Post Total Reach\n"
@@ -352,12 +386,32 @@ static int parse_count(const char *s, int64_t *out)
     return n ? str_to_i64(digits, out) : -1;
 }
 
-/* "2024-03-01T10:00:00Z" and the others time_parse_iso reads, Unix
- * seconds, and Meta Business Suite's "03/01/2024 10:00" (month first). */
-static int parse_when(const char *s, int64_t *t)
+/* The instant of wall-clock time `wall` (seconds as if it were UTC) in
+ * zone z (NULL: UTC). In a DST gap or overlap it takes the offset in force
+ * just before. */
+static int64_t local_instant(const struct tz *z, int64_t wall)
 {
-    if (time_parse_iso(s, t) == 0)
+    return z ? wall - tz_offset(z, wall - tz_offset(z, wall)) : wall;
+}
+
+/* Whether an ISO 8601 text says its offset ("Z", "+02:00", "-0500"): the
+ * date's own '-'s come before the time. */
+static bool iso_has_offset(const char *s)
+{
+    const char *time = strpbrk(s, "T ");
+    return time && strpbrk(time, "Zz+-");
+}
+
+/* "2024-03-01T10:00:00Z" and the others time_parse_iso reads, Unix
+ * seconds, and Meta Business Suite's "03/01/2024 10:00" (month first).
+ * Times without an offset are wall-clock times in zone z. */
+static int parse_when(const char *s, const struct tz *z, int64_t *t)
+{
+    if (time_parse_iso(s, t) == 0) {
+        if (!iso_has_offset(s))
+            *t = local_instant(z, *t);
         return 0;
+    }
     if (str_to_i64(s, t) == 0 && *t > 0) /* Unix seconds */
         return 0;
     int mo, d, y, h = 0, mi = 0;
@@ -366,12 +420,13 @@ static int parse_when(const char *s, int64_t *t)
     if ((n != 3 && n != 5) || mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1970 || y > 9999 ||
         h < 0 || h > 23 || mi < 0 || mi > 59)
         return -1;
-    *t = time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60;
+    *t = local_instant(z, time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+                              mi * 60);
     return 0;
 }
 
-static int row(struct pctx *pc, const struct csv_mapping *m, const int *col, char *const *name,
-               char **cells, size_t n, int64_t rowno, const char *where)
+static int row(struct pctx *pc, const struct csv_mapping *m, const struct tz *z, const int *col,
+               char *const *name, char **cells, size_t n, int64_t rowno, const char *where)
 {
     const char *v[CF_COUNT] = {0};
     for (int f = 0; f < CF_COUNT; f++) {
@@ -394,7 +449,7 @@ static int row(struct pctx *pc, const struct csv_mapping *m, const int *col, cha
     r.account_id = v[CF_ACCOUNT_ID] && *v[CF_ACCOUNT_ID] ? v[CF_ACCOUNT_ID] : NULL;
     r.account_name = v[CF_ACCOUNT_NAME] && *v[CF_ACCOUNT_NAME] ? v[CF_ACCOUNT_NAME] : NULL;
     if (v[CF_PUBLISHED]) {
-        if (parse_when(v[CF_PUBLISHED], &r.published_at))
+        if (parse_when(v[CF_PUBLISHED], z, &r.published_at))
             return rec_reject(pc, where, "column '%s' is not a time: '%.40s'", name[CF_PUBLISHED],
                               v[CF_PUBLISHED]);
     } else {
@@ -405,7 +460,16 @@ static int row(struct pctx *pc, const struct csv_mapping *m, const int *col, cha
         if (v[CF_HOUR] && *v[CF_HOUR] && (str_to_i64(v[CF_HOUR], &h) || h < 0 || h > 23))
             return rec_reject(pc, where, "column '%s' is not an hour (0-23): '%.20s'",
                               name[CF_HOUR], v[CF_HOUR]);
-        r.published_at = time_days_from_civil(m->year, (unsigned)mo, 1) * 86400 + h * 3600;
+        int64_t day = time_days_from_civil(m->year, (unsigned)mo, 1), wd = 0;
+        if (v[CF_WEEKDAY] && *v[CF_WEEKDAY]) {
+            if (str_to_i64(v[CF_WEEKDAY], &wd) || wd < 1 || wd > 7)
+                return rec_reject(pc, where,
+                                  "column '%s' is not a weekday (1 Sunday ... 7 Saturday): '%.20s'",
+                                  name[CF_WEEKDAY], v[CF_WEEKDAY]);
+            /* 1970-01-01 was a Thursday: (day + 4) % 7 is 0 on Sundays. */
+            day += ((wd - 1) - (day + 4) % 7 + 7) % 7;
+        }
+        r.published_at = local_instant(z, day * 86400 + h * 3600);
     }
     r.format = "status";
     if (v[CF_FORMAT] && *v[CF_FORMAT]) {
@@ -418,7 +482,7 @@ static int row(struct pctx *pc, const struct csv_mapping *m, const int *col, cha
                               name[CF_FORMAT], v[CF_FORMAT]);
     }
     r.taken_at = pc->opts->taken_at;
-    if (v[CF_TAKEN] && *v[CF_TAKEN] && parse_when(v[CF_TAKEN], &r.taken_at))
+    if (v[CF_TAKEN] && *v[CF_TAKEN] && parse_when(v[CF_TAKEN], z, &r.taken_at))
         return rec_reject(pc, where, "column '%s' is not a time: '%.40s'", name[CF_TAKEN],
                           v[CF_TAKEN]);
     for (int i = 0; i < PM_COUNT; i++) {
@@ -448,6 +512,7 @@ int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err)
                : counts[1] > counts[0]                        ? ';'
                                                               : ',';
     int rc = -1;
+    struct tz *own = NULL; /* the mapping's zone, when it names one */
     int hr = read_row(&rd);
     if (hr <= 0) {
         error_set(err, ERR_INVALID, "line 1: %s",
@@ -508,6 +573,12 @@ int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err)
             goto free_hdr;
         }
     }
+    /* Local times are read in the mapping's zone: "workspace" is the one
+     * the importer passes (none when a file is parsed alone: UTC). */
+    const struct tz *z = str_eq(m->zone, "workspace") ? pc->opts->zone : NULL;
+    if (!str_eq(m->zone, "workspace") && !str_eq(m->zone, "UTC") &&
+        !(z = own = tz_load(m->zone, err)))
+        goto free_hdr;
     int64_t rowno = 0;
     for (;;) {
         int64_t start = rd.line;
@@ -529,13 +600,14 @@ int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err)
                 goto free_hdr;
             continue;
         }
-        if (row(pc, m, col, hdr_of, rd.cells, rd.ncells, rowno, where))
+        if (row(pc, m, z, col, hdr_of, rd.cells, rd.ncells, rowno, where))
             goto free_hdr;
         if (rowno % 4096 == 0)
             arena_free(&pc->arena);
     }
     rc = 0;
 free_hdr:
+    tz_free(own);
     for (size_t i = 0; i < nh; i++)
         free(hdr[i]);
     free(hdr);

@@ -29,6 +29,15 @@ struct imp {
     int64_t done, total;
     bool fatal; /* err already names the file and place */
     bool warned_dm;
+    /* whose the posts of a mixed timeline are (note_whose) */
+    struct whose {
+        int64_t posts, named, related;
+        struct {
+            char handle[64];
+            int64_t n;
+        } at[16];
+        size_t nat;
+    } whose;
     /* the channel named with --channel */
     char platform[16], platform_id[201], handle[201];
     /* the last account looked up, since files hold one account mostly */
@@ -188,23 +197,108 @@ static int resolve_channel(struct imp *im, const struct ingest_record *r, int64_
     return 0;
 }
 
+/* The length of the @handle at `at` (after the '@'): letters, digits, _,
+ * and for Mastodon @user@host, '.', '-' and a second '@'. */
+static size_t handle_len(const char *at)
+{
+    size_t n = 0;
+    while (at[1 + n] && (isalnum((unsigned char)at[1 + n]) || strchr("_.-@", at[1 + n])))
+        n++;
+    while (n && strchr(".-@", at[n])) /* a sentence's full stop is not the handle's */
+        n--;
+    return n;
+}
+
+/* Whether text names @h (h without its '@'). */
+static bool mentions(const char *text, const char *h)
+{
+    size_t n = strlen(h);
+    for (const char *at = text ? strchr(text, '@') : NULL; n && at; at = strchr(at + 1, '@'))
+        if (strncasecmp(at + 1, h, n) == 0 && !isalnum((unsigned char)at[1 + n]) &&
+            at[1 + n] != '_')
+            return true;
+    return false;
+}
+
+static const char *channel_handle(const struct imp *im)
+{
+    return im->handle[0] == '@' ? im->handle + 1 : im->handle;
+}
+
 static bool same_account(const struct imp *im, const struct ingest_record *r)
 {
     if (!im->t->channel_id)
         return true; /* the channel was found by this very account */
     if (*im->platform_id && r->account_id)
         return str_eq(im->platform_id, r->account_id);
-    const char *h = im->handle[0] == '@' ? im->handle + 1 : im->handle;
     if (r->account_name)
-        return strcasecmp(h, r->account_name) == 0;
+        return strcasecmp(channel_handle(im), r->account_name) == 0;
     /* No author at all (an X answer fetched without expansions): a post
      * that names the channel's @handle is someone else's mention of it. */
-    size_t n = strlen(h);
-    for (const char *at = r->body ? strchr(r->body, '@') : NULL; n && at; at = strchr(at + 1, '@'))
-        if (strncasecmp(at + 1, h, n) == 0 && !isalnum((unsigned char)at[1 + n]) &&
-            at[1 + n] != '_')
-            return false;
-    return true;
+    return !mentions(r->body, channel_handle(im));
+}
+
+/* Notes whose a post of a mixed timeline (X, Mastodon) imported with
+ * --channel is, for the warning in check_whose. */
+static void note_whose(struct imp *im, const struct ingest_record *r)
+{
+    struct whose *w = &im->whose;
+    w->posts++;
+    bool named = (*im->platform_id && r->account_id) || r->account_name;
+    w->named += named;
+    if ((named && same_account(im, r)) || mentions(r->body, channel_handle(im))) {
+        w->related++;
+        return;
+    }
+    if (named)
+        return;
+    /* Count each @handle once per post, in a few slots: a file of one
+     * account's mentions names it in most of them. */
+    char seen[ARRAY_LEN(w->at)] = {0};
+    for (const char *at = r->body ? strchr(r->body, '@') : NULL; at; at = strchr(at + 1, '@')) {
+        size_t n = handle_len(at);
+        if (!n || n >= sizeof w->at[0].handle)
+            continue;
+        size_t i = 0;
+        while (i < w->nat &&
+               !(strlen(w->at[i].handle) == n && strncasecmp(w->at[i].handle, at + 1, n) == 0))
+            i++;
+        if (i == w->nat && w->nat < ARRAY_LEN(w->at))
+            snprintf(w->at[w->nat++].handle, sizeof w->at[0].handle, "%.*s", (int)n, at + 1);
+        if (i < w->nat && !seen[i]) {
+            seen[i] = 1;
+            w->at[i].n++;
+        }
+    }
+}
+
+/* After a file imported with --channel: a mixed timeline none of whose
+ * posts is by the channel or names it was most likely another account's,
+ * and its posts are now the channel's posts or mentions. Warned, not
+ * refused: an account's own timeline without authors looks the same,
+ * unless most of its posts name one other account. */
+static void check_whose(const struct imp *im)
+{
+    const struct whose *w = &im->whose;
+    if (!w->posts || w->related)
+        return;
+    const char *file = im->filename ? im->filename : "-";
+    if (w->named) {
+        log_warn("%s: none of the %lld authors named is channel %lld (@%s); if the file is "
+                 "another account's, import it again with that account's --channel",
+                 file, (long long)w->named, (long long)im->t->channel_id, channel_handle(im));
+        return;
+    }
+    size_t top = 0;
+    for (size_t i = 1; i < w->nat; i++)
+        if (w->at[i].n > w->at[top].n)
+            top = i;
+    if (w->nat && w->at[top].n * 2 >= w->posts)
+        log_warn("%s: none of its %lld posts is by channel %lld (@%s) or names it, and %lld "
+                 "name @%s: if they are mentions of @%s, they are now stored as the channel's "
+                 "own posts; import the file again with that account's --channel",
+                 file, (long long)w->posts, (long long)im->t->channel_id, channel_handle(im),
+                 (long long)w->at[top].n, w->at[top].handle, w->at[top].handle);
 }
 
 /* After a webhook's text edit: 1 done (counted), 0 kanal does not have the
@@ -348,6 +442,8 @@ static bool answers_other(const struct imp *im, const struct ingest_record *r)
 
 static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct ingest_record *r)
 {
+    if (r->foreign_is_message && im->t->channel_id)
+        note_whose(im, r);
     if (r->foreign_is_message && !same_account(im, r))
         return write_message(im, ws, channel, r, r->post_id, r->reply_to ? "comment" : "mention",
                              r->reply_to);
@@ -544,6 +640,16 @@ static bool beside(enum ingest_format f, const struct ingest_target *t, size_t l
            len >= 1 << 20;
 }
 
+/* The workspace's time zone (caller frees), or NULL and err. */
+static struct tz *workspace_zone(struct db *db, int64_t ws, struct error *err)
+{
+    json_t *w = entity_get(db, &entity_workspace, ws, ws, err);
+    const char *name = json_string_value(json_object_get(w, "timezone"));
+    struct tz *z = w ? tz_load(name ? name : "UTC", err) : NULL;
+    json_decref(w);
+    return z;
+}
+
 int ingest_import(const struct import_job *job, const char *data, size_t len,
                   struct ingest_counts *counts, struct error *err)
 {
@@ -581,8 +687,17 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
     if (im.progress && (f == INGEST_NDJSON || f == INGEST_CSV))
         for (const char *p = data, *end = data + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
             im.total++;
-    if (db_begin(db, err))
+    /* A CSV mapping may read local times as the workspace's. */
+    struct tz *zone = NULL;
+    if (f == INGEST_CSV && t->workspace_id && !o.zone) {
+        if (!(zone = workspace_zone(db, t->workspace_id, err)))
+            return -1;
+        o.zone = zone;
+    }
+    if (db_begin(db, err)) {
+        tz_free(zone);
         return -1;
+    }
     if (t->channel_id && channel_platform_info(db, t->workspace_id, t->channel_id, im.platform,
                                                im.platform_id, im.handle, err))
         goto fail;
@@ -601,6 +716,8 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
         goto fail;
     enricher_close(im.enr);
     im.enr = NULL;
+    tz_free(zone);
+    check_whose(&im);
     if (im.progress)
         im.progress(im.progress_ctx, im.done, im.done);
     for (int e = 0; e < IE_COUNT; e++) {
@@ -615,6 +732,7 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
     return 0;
 fail:
     enricher_close(im.enr);
+    tz_free(zone);
     db_rollback(db);
     if (!err->msg[0]) {
         error_set(err, ERR_INTERNAL, "%s: the import stopped", filename ? filename : "-");

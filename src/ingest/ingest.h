@@ -99,6 +99,9 @@ struct ingest_opts {
      * so the same file twice is the same snapshot. */
     int64_t taken_at;
     const struct csv_mapping *mapping; /* INGEST_CSV; NULL: detect by header */
+    /* The zone a CSV mapping's "zone = workspace" means: the importer sets
+     * the workspace's; NULL is UTC. */
+    const struct tz *zone;
     /* A large NDJSON or CSV file is parsed on a second thread while rows
      * are written; true reads and writes in turn (tests compare the two). */
     bool one_thread;

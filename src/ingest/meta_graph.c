@@ -1,7 +1,8 @@
 /* meta_graph: Facebook Graph API answers saved to files: a page's feed or
  * posts (with reaction, comment and share summaries), a post's comments,
- * single posts, comments and pages, and insights. Each paging file is read
- * on its own; the ids make pages of one list import idempotently. */
+ * single posts, comments and pages, and insights; also a bare array of such
+ * items (a group's feed saved by a tool). Each paging file is read on its
+ * own; the ids make pages of one list import idempotently. */
 #include "ingest/internal.h"
 
 #include <stdio.h>
@@ -164,8 +165,12 @@ static int post(struct pctx *pc, json_t *p, const char *where, const struct grap
     r.published_at = jtime(p, "created_time");
     if (!r.published_at) /* live videos say creation_time */
         r.published_at = jtime(p, "creation_time");
+    if (!r.published_at) /* a group's feed: the last activity, the only time it gives */
+        r.published_at = jtime(p, "updated_time");
     if (!r.published_at)
-        return rec_reject(pc, where, "post %s: 'created_time' is missing or not a time", r.post_id);
+        return rec_reject(pc, where,
+                          "post %s: 'created_time' (or 'updated_time') is missing or not a time",
+                          r.post_id);
     const char *us = strchr(r.post_id, '_');
     const char *page = us ? arena_strndup(&pc->arena, r.post_id, (size_t)(us - r.post_id)) : NULL;
     /* A page's photos and videos have ids of their own, without the page. */
@@ -289,8 +294,12 @@ int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error
         return -1;
     int rc = 0;
     json_t *list = json_object_get(j, "data");
-    if (!json_is_object(j)) {
-        rc = error_set(err, ERR_INVALID, "$: expected a Graph API object");
+    if (json_is_array(j)) {
+        /* The items of lists, saved without their envelope (a tool's
+         * export of a group's or page's feed). */
+        rc = each_item(pc, j, "$", item, NULL);
+    } else if (!json_is_object(j)) {
+        rc = error_set(err, ERR_INVALID, "$: expected a Graph API object or an array of them");
     } else if (json_is_array(list)) {
         json_t *first = json_array_get(list, 0);
         if (json_object_get(first, "period") && json_object_get(first, "name")) {

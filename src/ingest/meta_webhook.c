@@ -233,6 +233,13 @@ int parse_meta_webhook(struct pctx *pc, const char *data, size_t len, struct err
             snprintf(where, sizeof where, "$.entry[%zu].changes[%zu]", i, k);
             const char *field = json_string_value(json_object_get(c, "field"));
             json_t *v = json_object_get(c, "value");
+            /* A change of a page's settings (parking, payment_options,
+             * hours, ...) says only which field changed, or its new value:
+             * nothing kanal keeps. */
+            bool settings = field && !ig && !str_eq(field, "feed") && !str_eq(field, "mention") &&
+                            !str_eq(field, "ratings");
+            if (field && (settings || !v || json_is_null(v)))
+                continue;
             if (!field || !json_is_object(v))
                 rc = rec_reject(pc, where, "a change needs 'field' and an object 'value'");
             else if (ig)

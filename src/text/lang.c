@@ -114,6 +114,21 @@ static void letter_cues(const char *w, size_t n, double *score)
         score[LANG_SV] += 0.3;
 }
 
+/* Whether a word has a letter of Latin Extended-A (U+0100-U+017F: Polish
+ * ą ę ł ś ż, Czech ř ě, Hungarian ő, Turkish ş ...), which Swedish, Finnish
+ * and English do not write; š and ž (Finnish loanwords: "šakki") excepted. */
+static bool foreign_letter(const char *w, size_t n)
+{
+    if (memchr(w, 0xC4, n))
+        return true;
+    for (const char *p = w, *end = w + n; (p = memchr(p, 0xC5, (size_t)(end - p))); p++) {
+        unsigned char b = p + 1 < end ? (unsigned char)p[1] : 0;
+        if (b != 0xA0 && b != 0xA1 && b != 0xBD && b != 0xBE)
+            return true;
+    }
+    return false;
+}
+
 enum text_lang lang_guess(const struct text_tokens *t)
 {
     const struct lex_entry *e[TEXT_MAX_TOKENS];
@@ -155,6 +170,13 @@ enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop
             if (k->kind == TOK_WORD)
                 letter_cues(t->norm + k->norm, k->nlen, score);
         }
+    /* A word in letters none of the three writes counts as a function word
+     * of another language: Polish without its function words in the
+     * lexicon read as English for its w's and its "a", "i" and "to". */
+    for (size_t i = 0; i < t->n; i++) {
+        const struct token *k = &t->tok[i];
+        others += k->kind == TOK_WORD && foreign_letter(t->norm + k->norm, k->nlen);
+    }
     /* Function words of other languages outweigh letter patterns. */
     double top = 0.3 + others; /* below this, nothing really speaks for any of them */
     enum text_lang best = LANG_OTHER;

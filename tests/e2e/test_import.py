@@ -6,6 +6,11 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
+import sqlite3
+import subprocess
+
+import pytest
 
 from conftest import SHARED_DATA, Server, add_users, run_kanal
 
@@ -27,16 +32,60 @@ def test_import_help_and_usage():
     assert p.returncode == 2
 
 
+def rows(db_url, sql):
+    """The rows of a query on the database kanal wrote, SQLite or PostgreSQL,
+    as tuples of text: what is stored, not what kanal says it stored."""
+    if db_url.startswith("postgresql://"):
+        out = subprocess.run(["psql", db_url, "-AtF", "\t", "-c", sql], check=True,
+                             capture_output=True, text=True).stdout
+        return [tuple(line.split("\t")) for line in out.splitlines()]
+    with sqlite3.connect(db_url) as con:
+        return [tuple(str(v) for v in r) for r in con.execute(sql)]
+
+
+# Every stored row the feed's import leaves: posts with their variants, and
+# snapshots with their numbers and time.
+STORED = ("SELECT v.platform_id, p.body, v.published_at, m.taken_at, m.reactions, m.comments, "
+          "m.shares FROM posts p JOIN post_variants v ON v.post_id = p.id "
+          "JOIN post_metrics m ON m.variant_id = v.id ORDER BY v.platform_id, m.taken_at")
+
+
 def test_import_twice_changes_nothing(db_url, tmp_path):
-    first = imp(db_url, FEED, cwd=tmp_path)
+    feed = tmp_path / "feed.json"
+    shutil.copy(shared("meta", "graph", "posts_feeds_default_fields_p1.json"), feed)
+    os.utime(feed, (1700000000, 1700000000))
+    first = imp(db_url, str(feed), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "detected format meta-graph" in first.stdout
     assert "posts: 5 inserted, 0 updated, 0 unchanged, 0 rejected" in first.stdout
     assert "metric snapshots: 5 inserted" in first.stdout
-    again = imp(db_url, FEED, cwd=tmp_path)
+    stored = rows(db_url, STORED)
+    assert len(stored) == 5 and {r[3] for r in stored} == {"1700000000"}, stored
+    # The feed's first post, as the file says (read from it by hand).
+    assert ("19292868552_10158349356748553", "1625857792", "125", "13", "10") in {
+        (r[0], r[2], r[4], r[5], r[6]) for r in stored}, stored
+    again = imp(db_url, str(feed), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert "posts: 0 inserted, 0 updated, 5 unchanged, 0 rejected" in again.stdout
     assert "metric snapshots: 0 inserted, 0 updated, 5 unchanged, 0 rejected" in again.stdout
+    assert rows(db_url, STORED) == stored
+    assert rows(db_url, "SELECT COUNT(*) FROM channels") == [("1",)]
+    assert rows(db_url, "SELECT COUNT(*) FROM posts") == [("5",)]
+
+
+def test_a_snapshot_is_dated_by_its_file(db_url, tmp_path):
+    # Without --taken-at a snapshot is as old as its file: two files a day
+    # apart are two snapshots a day apart, however fast they are imported.
+    feed = tmp_path / "feed.json"
+    shutil.copy(shared("meta", "graph", "posts_feeds_default_fields_p1.json"), feed)
+    os.utime(feed, (1714564800, 1714564800))  # 2024-05-01T12:00:00Z
+    assert imp(db_url, str(feed), cwd=tmp_path).returncode == 0
+    os.utime(feed, (1714651200, 1714651200))  # a day later
+    p = imp(db_url, str(feed), cwd=tmp_path)
+    assert p.returncode == 0 and "metric snapshots: 5 inserted" in p.stdout, p.stdout
+    got = rows(db_url, "SELECT taken_at, COUNT(*) FROM post_metrics GROUP BY taken_at "
+                       "ORDER BY taken_at")
+    assert got == [("1714564800", "5"), ("1714651200", "5")], got
 
 
 def test_newer_snapshot_is_a_new_snapshot_not_a_new_post(db_url, tmp_path):
@@ -238,6 +287,42 @@ def test_x_archive_and_mastodon_into_a_channel(db_url, tmp_path):
     row = [r for r in json.loads(p.stdout)["rows"] if r["key"] == 2][0]
     assert (row["posts"], row["incoming"], row["answered"]) == (1, 2, 1), row
     assert abs(row["median_response_seconds"] - 1200) < 10
+
+
+def shared(*parts):
+    """A file of ../shared/data: the test skips when it is absent, and
+    fails when CI is set (CI must run it)."""
+    path = os.path.join(SHARED_DATA, *parts)
+    if not os.path.exists(path):
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing and CI is set")
+        pytest.skip(f"{path} is missing (the shared real-world data is not beside this clone)")
+    return path
+
+
+def test_a_timeline_of_another_account_is_warned(db_url, tmp_path):
+    # X's mentions timeline without expansions names no authors: under the
+    # wrong --channel its tweets would silently become that channel's posts.
+    mentions = shared("x", "api-v2_timeline_timeline_mentions.json")
+    nd = tmp_path / "accounts.ndjson"
+    nd.write_text('{"type":"channel_metrics","platform":"x","account_id":"11",'
+                  '"account_name":"verket","followers":10}\n'
+                  '{"type":"channel_metrics","platform":"x","account_id":"2244994945",'
+                  '"account_name":"TwitterDev","followers":10}\n')
+    assert imp(db_url, str(nd), cwd=tmp_path).returncode == 0
+    p = imp(db_url, "--channel", "1", mentions, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "none of its 5 posts is by channel 1 (@verket)" in p.stderr, p.stderr
+    assert "name @TwitterDev" in p.stderr, p.stderr
+    # Under the account they mention: its inbox, and no warning.
+    p = imp(db_url, "--channel", "2", mentions, cwd=tmp_path)
+    assert p.returncode == 0 and "messages: 5 inserted" in p.stdout, p.stdout
+    assert "none of" not in p.stderr, p.stderr
+    # A search answer names its authors: none of them is @verket.
+    p = imp(db_url, "--channel", "1", shared("x", "api-v2_searches_search_tweets_query.json"),
+            cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "none of the 4 authors named is channel 1 (@verket)" in p.stderr, p.stderr
 
 
 # ---- webhooks ----------------------------------------------------------------------------

@@ -409,6 +409,22 @@ static void test_meta_graph_by_ids(void **state)
     check(INGEST_META_GRAPH, FIX "meta-graph/ids-other.json", "rc=-1", "n=0");
 }
 
+/* A group's feed gives each post only its updated_time (its last activity),
+ * and tools save such lists as a bare array of the items. */
+static void test_meta_graph_group_feed(void **state)
+{
+    check(INGEST_META_GRAPH, FIX "meta-graph/group-feed.json", "detect", "n=4", "post=3",
+          "post[1943857349229941_2244683112480695].published_at=2019-03-18T08:12:44Z",
+          "post[1943857349229941_2244683112480695].account_id=1943857349229941",
+          "post[1943857349229941_2244000000000000].body=", "[3].kind=reject",
+          "[3].reason~='updated_time'");
+    check(INGEST_META_GRAPH, FIX "meta-graph/group-feed-array.json", "detect", "post=2", "n=2",
+          "[0].where=$[0]",
+          "post[1943857349229941_2244134295868910].published_at=2019-03-17T19:01:02Z",
+          "post[1943857349229941_2244134295868910].body=Dzi\xC4\x99kuj\xC4\x99 wszystkim za "
+          "pomoc!");
+}
+
 /* ---- Meta webhooks --------------------------------------------------------------------- */
 
 static void test_meta_webhook_comment(void **state)
@@ -443,6 +459,16 @@ static void test_meta_webhook_ratings_mentions_instagram(void **state)
     check(INGEST_META_WEBHOOK, DATA "instagram/webhook-wh-comments.json", "n=1",
           "[0].platform=instagram", "[0].msg_id=123456789", "[0].body=This is an example.",
           "[0].created_at=1519399307");
+}
+
+/* Changes of a page's settings (parking, payment_options) come without a
+ * value, or with one kanal does not keep: skipped, not rejected. A feed
+ * change that is not an object still is. */
+static void test_meta_webhook_page_settings(void **state)
+{
+    check(INGEST_META_WEBHOOK, FIX "meta-webhook/page-settings.json", "detect", "n=2",
+          "[0].kind=message", "[0].msg_id=7_8", "[1].kind=reject",
+          "[1].where=$.entry[0].changes[4]");
 }
 
 static void test_meta_signature(void **state)
@@ -581,13 +607,18 @@ static void test_mastodon(void **state)
 
 static void test_csv_uci(void **state)
 {
-    /* First data row: Photo, month 12, hour 3, reach 2752, impressions 5091,
-     * comment 4, like 79, share 17. Empty cells are "not reported", not
-     * zero. */
+    /* First data row: Photo, month 12, weekday 4, hour 3, reach 2752,
+     * impressions 5091, comment 4, like 79, share 17. The file has no day of
+     * the month: the post goes on the first Wednesday (weekday 4, counting
+     * from Sunday as 1) of December 2014, the 3rd, since the 1st was a
+     * Monday; the last row, January's weekday 4, on January 1st, a Wednesday.
+     * Parsed alone, without a workspace, the hour is UTC. Empty cells are
+     * "not reported", not zero. */
     check(INGEST_CSV, DATA "metrics/uci-facebook-metrics.csv", "post=500", "reject=0",
           "[0].post_id=row-1", "[0].where=line 2", "[0].format=photo",
-          "[0].published_at=2014-12-01T03:00:00Z", "[0].m.reach=2752", "[0].m.impressions=5091",
-          "[0].m.comments=4", "[0].m.reactions=79", "[0].m.shares=17", "[?].m.shares=-1");
+          "[0].published_at=2014-12-03T03:00:00Z", "[499].published_at=2014-01-01T04:00:00Z",
+          "[0].m.reach=2752", "[0].m.impressions=5091", "[0].m.comments=4", "[0].m.reactions=79",
+          "[0].m.shares=17", "[?].m.shares=-1");
 }
 
 static void test_csv_meta_business_suite_and_errors(void **state)
@@ -611,7 +642,7 @@ static void test_csv_meta_business_suite_and_errors(void **state)
     /* A mapping's "A | B": the first of the columns the file has, named in
      * messages as the file names it. */
     struct error merr = {0};
-    const char *alt = "id = Id\npublished_at = Date | When\nreach = Reach | Räckvidd\n";
+    const char *alt = "id = Id\npublished_at = Date | When\nreach = Reach | Räckvidd\nzone = UTC\n";
     struct csv_mapping *mm = csv_mapping_parse(alt, strlen(alt), &merr);
     assert_non_null(mm);
     struct ingest_opts o = {.taken_at = 1700000000, .mapping = mm};
@@ -629,6 +660,37 @@ static void test_csv_meta_business_suite_and_errors(void **state)
     struct error err = {0};
     assert_null(csv_mapping_parse("id = x\nbogus = y\n", 18, &err));
     assert_non_null(strstr(err.msg, "line 2"));
+}
+
+/* Meta Business Suite counts every click on a post in Total clicks; CTR
+ * wants the clicks on its link. A post with no link clicks reported has
+ * none, whatever its other clicks. Its times are local: parsed alone, UTC. */
+static void test_csv_link_clicks_and_zones(void **state)
+{
+    check(INGEST_CSV, FIX "csv/meta-clicks.csv", "n=2", "post[111_301].m.clicks=12",
+          "post[111_302].m.clicks=-1", "post[111_301].published_at=2023-09-29T10:00:00Z");
+    /* A mapping says the zone of its times: an IANA name, UTC, or the
+     * workspace's; times with an offset are instants whatever it says. */
+    struct error err = {0};
+    assert_null(csv_mapping_parse("id = a\npublished_at = b\n", 25, &err));
+    assert_non_null(strstr(err.msg, "needs 'zone'"));
+    assert_null(csv_mapping_parse("id = a\npublished_at = b\nzone = Mars/Base\n", 42, &err));
+    assert_non_null(strstr(err.msg, "line 3: zone 'Mars/Base'"));
+    const char *map = "id = id\npublished_at = at\nzone = Europe/Helsinki\n";
+    struct csv_mapping *m = csv_mapping_parse(map, strlen(map), &err);
+    assert_non_null(m);
+    const char *csv = "id,at\n1,2024-06-01T12:00:00\n2,2024-06-01T12:00:00Z\n3,06/01/2024 "
+                      "12:00\n4,2024-01-10 12:00:00\n";
+    struct ingest_opts o = {.taken_at = 1700000000, .mapping = m};
+    struct got *g = calloc(1, sizeof *g);
+    assert_int_equal(ingest_parse(INGEST_CSV, csv, strlen(csv), &o, collect, g, &err), 0);
+    assert_int_equal(g->n, 4);
+    assert_int_equal(g->r[0].published_at, t("2024-06-01T09:00:00Z")); /* EEST, +3 */
+    assert_int_equal(g->r[1].published_at, t("2024-06-01T12:00:00Z"));
+    assert_int_equal(g->r[2].published_at, t("2024-06-01T09:00:00Z"));
+    assert_int_equal(g->r[3].published_at, t("2024-01-10T10:00:00Z")); /* EET, +2 */
+    free(g);
+    csv_mapping_free(m);
 }
 
 static void test_ndjson(void **state)
@@ -974,7 +1036,7 @@ static void test_import_beside_csv(void **state)
 {
     const char *map = "name = t\nplatform = facebook\nid = id\naccount_id = account\n"
                       "published_at = at\nformat = format\nformat.photo = photo\nbody = body\n"
-                      "reach = reach\n";
+                      "reach = reach\nzone = UTC\n";
     struct error err = {0};
     struct csv_mapping *m = csv_mapping_parse(map, strlen(map), &err);
     assert_non_null(m);
@@ -1313,6 +1375,48 @@ static void test_import_x_archive_account(void **state)
     db_close(db);
 }
 
+/* A group feed of Polish posts (written for kanal): none is Swedish,
+ * Finnish or English, whatever its "a", "i", "to" or w's suggest. */
+static void test_import_polish_is_other(void **state)
+{
+    int64_t ws;
+    struct db *db = fresh(&ws);
+    struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
+    struct ingest_counts c;
+    import_file(db, &tg, FIX "meta-graph/group-feed-polish.json", &c);
+    assert_int_equal(c.inserted[IE_POSTS], 20);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM posts WHERE lang = 'other'"), 20);
+    db_close(db);
+}
+
+/* Imported, an export's local times are the workspace's (Europe/Stockholm
+ * here, kanal's default): the UCI file's hour 3 of a December Wednesday and
+ * Business Suite's 10:00 of a September and a January day. */
+static void test_import_local_times_are_the_workspaces(void **state)
+{
+    int64_t ws;
+    struct db *db = fresh(&ws);
+    struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
+    struct ingest_counts c;
+    import_file(db, &tg, FIX "csv/meta-clicks.csv", &c);
+    assert_int_equal(c.inserted[IE_POSTS], 2);
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM post_variants WHERE (platform_id = '111_301' AND "
+             "published_at = %lld) OR (platform_id = '111_302' AND published_at = %lld)",
+             (long long)t("2023-09-29T08:00:00Z"), (long long)t("2024-01-15T09:00:00Z"));
+    assert_int_equal(rows(db, sql), 2);
+    tg.channel_id = add_channel(db, ws, "facebook", "brand", "Brand", NULL);
+    import_file(db, &tg, DATA "metrics/uci-facebook-metrics.csv", &c);
+    assert_int_equal(c.inserted[IE_POSTS], 500);
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM post_variants WHERE platform_id = 'row-1' AND published_at = "
+             "%lld",
+             (long long)t("2014-12-03T02:00:00Z"));
+    assert_int_equal(rows(db, sql), 1);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1323,9 +1427,11 @@ int main(void)
         cmocka_unit_test(test_meta_graph_by_ids),
         cmocka_unit_test(test_meta_graph_visitor_posts),
         cmocka_unit_test(test_meta_graph_list_edges),
+        cmocka_unit_test(test_meta_graph_group_feed),
         cmocka_unit_test(test_meta_webhook_comment),
         cmocka_unit_test(test_meta_webhook_status_changes),
         cmocka_unit_test(test_meta_webhook_ratings_mentions_instagram),
+        cmocka_unit_test(test_meta_webhook_page_settings),
         cmocka_unit_test(test_meta_signature),
         cmocka_unit_test(test_instagram),
         cmocka_unit_test(test_x_api),
@@ -1333,10 +1439,13 @@ int main(void)
         cmocka_unit_test(test_import_own_replies_answer),
         cmocka_unit_test(test_import_x_archive_old_replies),
         cmocka_unit_test(test_import_x_archive_account),
+        cmocka_unit_test(test_import_polish_is_other),
+        cmocka_unit_test(test_import_local_times_are_the_workspaces),
         cmocka_unit_test(test_youtube),
         cmocka_unit_test(test_mastodon),
         cmocka_unit_test(test_csv_uci),
         cmocka_unit_test(test_csv_meta_business_suite_and_errors),
+        cmocka_unit_test(test_csv_link_clicks_and_zones),
         cmocka_unit_test(test_ndjson),
         cmocka_unit_test(test_mojibake),
         cmocka_unit_test(test_detect),
