@@ -71,9 +71,9 @@ void h_link_redirect(struct request *r)
     links_referrer_host(ref, c.referrer_host);
     links_visitor_hash(r->client, ua, c.at, c.visitor);
     /* Logged before answering, so an answered click survives a crash. If the
-     * log cannot be written the reader still gets where they were going. */
-    if (clicklog_append(clicks, &c, &err))
-        log_error("%s", err.msg);
+     * log cannot be written the reader still gets where they were going,
+     * and the click log counts and reports the loss. */
+    clicklog_append(clicks, &c, &err);
     r->status = 302;
     r->content_type = "text/plain";
     buf_reset(&r->out);

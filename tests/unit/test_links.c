@@ -11,7 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sodium.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "links/links.h"
@@ -425,6 +429,145 @@ static void test_clicklog_exactly_once(void **state)
     unlink(path);
 }
 
+static char *fresh_path(void)
+{
+    static char path[] = "/tmp/kanal-test-clicklog-XXXXXX";
+    memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    return path;
+}
+
+/* A file another start left empty, or with half its header, holds no click:
+ * a server starts over it instead of refusing to start. */
+static void test_clicklog_unfinished_file(void **state)
+{
+    int64_t ws;
+    struct db *db = fresh_db(&ws);
+    struct error err = {0};
+    json_t *l = create(db, ws, "{\"url\": \"https://e.se/\"}", &err);
+    int64_t link = json_integer_value(json_object_get(l, "id"));
+    json_decref(l);
+    char *path = fresh_path(); /* mkstemp leaves it 0 bytes */
+    for (int round = 0; round < 2; round++) {
+        struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
+        assert_non_null(log);
+        append(log, link, 3);
+        assert_int_equal(clicklog_apply(log, db, &err), 3);
+        clicklog_close(log);
+        FILE *f = fopen(path, "w");
+        fputs("kanal-cli", f);
+        fclose(f);
+    }
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), 6);
+    unlink(path);
+    db_close(db);
+}
+
+#define RACERS 4
+struct racer {
+    const char *path;
+    pthread_barrier_t *go;
+    struct click_log *log;
+};
+
+static void *race_open(void *arg)
+{
+    struct racer *r = arg;
+    struct error err = {0};
+    pthread_barrier_wait(r->go);
+    r->log = clicklog_open(r->path, FSYNC_BATCH, &err);
+    return NULL;
+}
+
+/* Servers starting at once on a fresh database: one gets the log, the rest
+ * are told it is in use, and the file is whole for every later start. */
+static void test_clicklog_open_race(void **state)
+{
+    char *path = fresh_path();
+    for (int round = 0; round < 200; round++) {
+        unlink(path);
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, RACERS);
+        pthread_t t[RACERS];
+        struct racer r[RACERS];
+        for (int i = 0; i < RACERS; i++) {
+            r[i] = (struct racer){.path = path, .go = &go};
+            assert_int_equal(pthread_create(&t[i], NULL, race_open, &r[i]), 0);
+        }
+        int opened = 0;
+        for (int i = 0; i < RACERS; i++) {
+            pthread_join(t[i], NULL);
+            opened += r[i].log != NULL;
+        }
+        for (int i = 0; i < RACERS; i++)
+            clicklog_close(r[i].log);
+        pthread_barrier_destroy(&go);
+        assert_int_equal(opened, 1);
+        struct error err = {0};
+        struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
+        if (!log)
+            fail_msg("round %d: %s", round, err.msg);
+        clicklog_close(log);
+    }
+    unlink(path);
+}
+
+/* A disk that is full: RLIMIT_FSIZE makes writes past a size fail as
+ * ENOSPC would (EFBIG), without root. Every click not written is counted,
+ * the file keeps only whole lines, and once there is room again the clicks
+ * that were written are stored exactly once. */
+static void test_clicklog_full_disk(void **state)
+{
+    int64_t ws;
+    struct db *db = fresh_db(&ws); /* in memory: the limit touches only the log */
+    struct error err = {0};
+    json_t *l = create(db, ws, "{\"url\": \"https://e.se/\"}", &err);
+    int64_t link = json_integer_value(json_object_get(l, "id"));
+    json_decref(l);
+    char *path = fresh_path();
+    unlink(path);
+    struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_non_null(log);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = (rlim_t)sb.st_size + 300; /* room for about four lines */
+    void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    uint64_t lost_before = clicklog_lost_total();
+    int written = 0;
+    for (int i = 0; i < 20; i++) {
+        struct click c = {.link_id = link, .at = 1795000000 + i, .device = DEVICE_MOBILE};
+        snprintf(c.visitor, sizeof c.visitor, "%032x", i);
+        written += clicklog_append(log, &c, &err) == 0;
+    }
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, was);
+    assert_true(written > 0 && written < 20);
+    assert_int_equal(clicklog_lost_total() - lost_before, 20 - written);
+    assert_int_equal(stat(path, &sb), 0);
+    FILE *f = fopen(path, "r");
+    char text[1024];
+    size_t n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    assert_int_equal(n, (size_t)sb.st_size);
+    assert_int_equal(text[n - 1], '\n'); /* no half line left behind */
+    append(log, link, 2);
+    assert_int_equal(clicklog_apply(log, db, &err), written + 2);
+    clicklog_close(log);
+    log = clicklog_open(path, FSYNC_BATCH, &err); /* and a restart stores nothing twice */
+    assert_non_null(log);
+    assert_int_equal(clicklog_apply(log, db, &err), 0);
+    clicklog_close(log);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), written + 2);
+    unlink(path);
+    db_close(db);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -441,6 +584,9 @@ int main(void)
         cmocka_unit_test(test_visitor_hash),
         cmocka_unit_test(test_qr),
         cmocka_unit_test(test_clicklog_exactly_once),
+        cmocka_unit_test(test_clicklog_unfinished_file),
+        cmocka_unit_test(test_clicklog_open_race),
+        cmocka_unit_test(test_clicklog_full_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
