@@ -228,8 +228,23 @@ static void test_code_collision_retry(void **state)
     assert_null(c);
     assert_int_equal(err.kind, ERR_CONFLICT);
     assert_string_equal(err.field, "code");
+    /* Nor is one that differs from a taken code only in case: /l/ABC and
+     * /l/abc look like one link. */
+    json_t *d = create(db, ws, "{\"url\": \"https://e.se/d\", \"code\": \"Sommar-26\"}", &err);
+    assert_non_null(d);
+    for (const char *code = "sommar-26\0SOMMAR-26\0sOMMAR-26\0"; *code; code += strlen(code) + 1) {
+        char json[96];
+        snprintf(json, sizeof json, "{\"url\": \"https://e.se/e\", \"code\": \"%s\"}", code);
+        assert_null(create(db, ws, json, &err));
+        assert_int_equal(err.kind, ERR_CONFLICT);
+        assert_string_equal(err.field, "code");
+    }
+    json_t *e = create(db, ws, "{\"url\": \"https://e.se/e\", \"code\": \"Sommar-27\"}", &err);
+    assert_non_null(e);
     json_decref(a);
     json_decref(b);
+    json_decref(d);
+    json_decref(e);
     db_close(db);
 }
 
