@@ -105,6 +105,21 @@ static void test_utm_normalise(void **state)
     big[sizeof big - 1] = '\0';
     assert_int_equal(links_utm_normalise(UTM_CONTENT, big, out, &err), -1);
     assert_string_equal(err.field, "utm_content");
+    big[LINKS_UTM_MAX] = '\0'; /* exactly the limit is allowed */
+    assert_int_equal(links_utm_normalise(UTM_CONTENT, big, out, &err), 0);
+    assert_string_equal(out, big);
+    /* The limit counts the bytes kept: 50 two-byte "Å" fold to 100 of "å". */
+    char wide[2 * 50 + 1] = "", folded[2 * 50 + 1] = "";
+    for (int i = 0; i < 50; i++) {
+        strcat(wide, "Å");
+        strcat(folded, "å");
+    }
+    assert_int_equal(links_utm_normalise(UTM_CONTENT, wide, out, &err), 0);
+    assert_string_equal(out, folded);
+    /* Latin-1's capitals U+00C0-U+00DE fold to U+00E0-U+00FE (Unicode's
+     * simple case mapping), but for × (U+00D7); ß (U+00DF) stays. */
+    assert_int_equal(links_utm_normalise(UTM_CAMPAIGN, "ÀÉÎÑØÜÞ×ß", out, &err), 0);
+    assert_string_equal(out, "àéîñøüþ×ß");
     assert_int_equal(links_utm_normalise(UTM_CONTENT, "\xc3", out, &err), -1);
 }
 
@@ -352,6 +367,33 @@ static void test_visitor_hash(void **state)
     assert_null(strstr(a, "192"));
 }
 
+/* What zbarimg (zbar-tools) reads from image, or NULL when it is not
+ * installed. Caller frees. */
+static char *qr_decode(const struct buf *image, const char *ext)
+{
+    if (system("command -v zbarimg > /dev/null 2>&1") != 0) {
+        assert_null(getenv("CI")); /* CI installs it: scripts/install-deps.sh */
+        return NULL;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/kanal-test-qr-XXXXXX%s", ext);
+    int fd = mkstemps(path, (int)strlen(ext));
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, image->data, image->len), (ssize_t)image->len);
+    close(fd);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "zbarimg --quiet --raw %s 2> /dev/null", path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char line[512] = "";
+    if (!fgets(line, sizeof line, p))
+        line[0] = '\0';
+    pclose(p);
+    unlink(path);
+    line[strcspn(line, "\n")] = '\0';
+    return strdup(line);
+}
+
 static void test_qr(void **state)
 {
     struct buf svg = {0}, png = {0};
@@ -362,6 +404,19 @@ static void test_qr(void **state)
     assert_int_equal(links_qr_png("https://go.example.org/l/abc2345", 4, &png, &err), 0);
     assert_true(png.len > 8);
     assert_memory_equal(png.data, "\x89PNG\r\n\x1a\n", 8);
+    /* The image says the URL it was made for, at a small scale too. */
+    char *read = qr_decode(&png, ".png");
+    if (!read) {
+        print_message("zbarimg is not installed: the QR images are not decoded\n");
+    } else {
+        assert_string_equal(read, "https://go.example.org/l/abc2345");
+        free(read);
+        buf_reset(&png);
+        assert_int_equal(links_qr_png("https://go.example.org/l/XyZ-_9", 2, &png, &err), 0);
+        read = qr_decode(&png, ".png");
+        assert_string_equal(read, "https://go.example.org/l/XyZ-_9");
+        free(read);
+    }
     buf_free(&svg);
     buf_free(&png);
 }
