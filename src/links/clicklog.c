@@ -88,6 +88,19 @@ static void sync_dir(const char *path)
     free(dir);
 }
 
+/* Moves tmp to path unless a file is there (EEXIST then). A file system
+ * without RENAME_NOREPLACE gets link(2), which fails the same way, though
+ * the open file then shows its first, removed, name. */
+static int place_new(const char *tmp, const char *path)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+        return 0;
+    if ((errno != EINVAL && errno != ENOSYS) || link(tmp, path))
+        return -1;
+    unlink(tmp);
+    return 0;
+}
+
 /* A new log file at path, written under a name of its own first so that
  * no one ever sees it without its whole header. With `replace` it takes the
  * place of the file there (compaction: the old one is ours and locked);
@@ -110,13 +123,11 @@ static int create_file(const char *path, const char *id, int64_t base, bool repl
     if (*fd < 0 || flock(*fd, LOCK_EX | LOCK_NB) || write_all(*fd, header, (size_t)n) ||
         fdatasync(*fd))
         goto fail;
-    if (replace ? rename(tmp.data, path) : link(tmp.data, path)) {
+    if (replace ? rename(tmp.data, path) : place_new(tmp.data, path)) {
         if (!replace && errno == EEXIST)
             rc = 1;
         goto fail;
     }
-    if (!replace)
-        unlink(tmp.data);
     buf_free(&tmp);
     sync_dir(path);
     *size = n;
