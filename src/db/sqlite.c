@@ -203,8 +203,7 @@ static int create_private(const char *path, struct error *err)
         return 0;
     int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST)
-        return error_set(err, ERR_INTERNAL, "cannot open database '%s': %s", path,
-                         strerror(errno));
+        return error_set(err, ERR_INTERNAL, "cannot open database '%s': %s", path, strerror(errno));
     if (fd >= 0)
         close(fd);
     return 0;
