@@ -598,10 +598,13 @@ static void test_clicklog_full_disk(void **state)
     json_decref(l);
     char *path = fresh_path();
     unlink(path);
+    mode_t mask = umask(022);
     struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
+    umask(mask);
     assert_non_null(log);
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600); /* clicks are no other local user's business */
     struct rlimit old, lim;
     getrlimit(RLIMIT_FSIZE, &old);
     lim = old;
