@@ -417,12 +417,12 @@ static int store_batch(struct click_log *log, struct db *db, const struct click 
         db_reset(st);
     }
     db_finalize(st);
+    /* How far the log is stored commits with the clicks, or neither does. */
     if (db_run(db, err,
                "INSERT INTO click_log_applied (log_id, seq) VALUES (?, ?) "
                "ON CONFLICT (log_id) DO UPDATE SET seq = excluded.seq",
-               "ti", log->id, last_seq) < 0)
-        goto fail;
-    if (db_commit(db, err))
+               "ti", log->id, last_seq) < 0 ||
+        db_commit(db, err))
         goto fail;
     *stored += inserted;
     return 0;

@@ -363,8 +363,9 @@ static void test_visitor_hash(void **state)
     assert_string_not_equal(a, c); /* another address */
     links_visitor_hash("192.0.2.1", "ua", noon + 86400, d);
     assert_string_not_equal(a, d); /* the next day's salt */
-    /* The address is not in the hash in any readable form. */
-    assert_null(strstr(a, "192"));
+    /* Hex digits only, so no part of the address stands in it readably
+     * ("192" itself turns up in about one random hash in 140). */
+    assert_int_equal(strspn(a, "0123456789abcdef"), LINKS_VISITOR_HEX);
 }
 
 /* What zbarimg (zbar-tools) reads from image, or NULL when it is not
@@ -431,6 +432,19 @@ static int64_t count(struct db *db, const char *sql)
     return n;
 }
 
+/* A store in memory with one link, whose id goes to *link. */
+static struct db *db_with_link(int64_t *link)
+{
+    int64_t ws;
+    struct db *db = fresh_db(&ws);
+    struct error err = {0};
+    json_t *l = create(db, ws, "{\"url\": \"https://e.se/\"}", &err);
+    assert_non_null(l);
+    *link = json_integer_value(json_object_get(l, "id"));
+    json_decref(l);
+    return db;
+}
+
 static void append(struct click_log *log, int64_t link_id, int n)
 {
     struct error err = {0};
@@ -449,12 +463,9 @@ static void test_clicklog_exactly_once(void **state)
     assert_true(fd >= 0);
     close(fd);
     unlink(path); /* clicklog_open creates it */
-    int64_t ws;
-    struct db *db = fresh_db(&ws);
+    int64_t link;
+    struct db *db = db_with_link(&link);
     struct error err = {0};
-    json_t *l = create(db, ws, "{\"url\": \"https://e.se/\"}", &err);
-    int64_t link = json_integer_value(json_object_get(l, "id"));
-    json_decref(l);
 
     struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
     assert_non_null(log);
@@ -513,12 +524,9 @@ static char *fresh_path(void)
  * a server starts over it instead of refusing to start. */
 static void test_clicklog_unfinished_file(void **state)
 {
-    int64_t ws;
-    struct db *db = fresh_db(&ws);
+    int64_t link;
+    struct db *db = db_with_link(&link);
     struct error err = {0};
-    json_t *l = create(db, ws, "{\"url\": \"https://e.se/\"}", &err);
-    int64_t link = json_integer_value(json_object_get(l, "id"));
-    json_decref(l);
     char *path = fresh_path(); /* mkstemp leaves it 0 bytes */
     for (int round = 0; round < 2; round++) {
         struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
@@ -590,12 +598,9 @@ static void test_clicklog_open_race(void **state)
  * that were written are stored exactly once. */
 static void test_clicklog_full_disk(void **state)
 {
-    int64_t ws;
-    struct db *db = fresh_db(&ws); /* in memory: the limit touches only the log */
+    int64_t link;
+    struct db *db = db_with_link(&link); /* in memory: the limit touches only the log */
     struct error err = {0};
-    json_t *l = create(db, ws, "{\"url\": \"https://e.se/\"}", &err);
-    int64_t link = json_integer_value(json_object_get(l, "id"));
-    json_decref(l);
     char *path = fresh_path();
     unlink(path);
     mode_t mask = umask(022);
