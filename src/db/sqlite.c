@@ -4,11 +4,14 @@
 #include "db/backend.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct lite {
     struct db db; /* first: a struct db * is a struct lite * */
@@ -190,9 +193,27 @@ static void lite_close(struct db *db)
     free(db);
 }
 
+/* A new database file is made here, readable by its owner only: SQLite
+ * would make it 0644, and its WAL and shared-memory files copy the mode of
+ * the database, so all three would be readable by every local user. An
+ * existing file keeps the mode its owner gave it. */
+static int create_private(const char *path, struct error *err)
+{
+    if (!*path || str_eq(path, ":memory:"))
+        return 0;
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST)
+        return error_set(err, ERR_INTERNAL, "cannot open database '%s': %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
 struct db *db_sqlite_open(const char *path, struct error *err)
 {
     pthread_once(&lite_once, lite_configure);
+    if (create_private(path, err))
+        return NULL;
     sqlite3 *handle = NULL;
     int rc = sqlite3_open_v2(
         path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);

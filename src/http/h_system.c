@@ -2,6 +2,7 @@
  * Prometheus metrics and the embedded web UI. */
 #include "http/internal.h"
 #include "base/asset.h"
+#include "links/links.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,10 @@ void h_metrics(struct request *r)
                "# TYPE kanal_build_info gauge\nkanal_build_info{version=\"%s\"} 1\n",
                KANAL_VERSION);
     metrics_render(r->srv->metrics, out);
+    buf_printf(out,
+               "# HELP kanal_clicks_lost_total Redirects answered whose click could not be "
+               "logged.\n# TYPE kanal_clicks_lost_total counter\nkanal_clicks_lost_total %llu\n",
+               (unsigned long long)clicklog_lost(r->srv->clicks));
     int64_t counts[6];
     struct error err = {0};
     if (model_counts(r->db, counts, &err) == 0) {

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,11 @@ struct click_log {
     pthread_cond_t wake;
     char *db_url;
     int interval_ms;
+
+    /* Clicks answered but not written, and when a failure was last logged,
+     * so that a full disk gives a line a minute, not one per click. */
+    _Atomic uint64_t lost;
+    _Atomic int64_t lost_logged_at;
 };
 
 static uint32_t fnv1a(const char *s, size_t n)
@@ -87,31 +93,59 @@ static void sync_dir(const char *path)
     free(dir);
 }
 
-/* A new log file at path (through a temporary name and rename, so a crash
- * leaves either the old file or the whole new one); returns its fd, locked. */
-static int create_file(const char *path, const char *id, int64_t base, off_t *size,
-                       struct error *err)
+/* Moves tmp to path unless a file is there (EEXIST then). A file system
+ * without RENAME_NOREPLACE gets link(2), which fails the same way, though
+ * the open file then shows its first, removed, name. */
+static int place_new(const char *tmp, const char *path)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+        return 0;
+    if ((errno != EINVAL && errno != ENOSYS) || link(tmp, path))
+        return -1;
+    unlink(tmp);
+    return 0;
+}
+
+/* A new log file at path, written under a name of its own first so that
+ * no one ever sees it without its whole header. With `replace` it takes the
+ * place of the file there (compaction: the old one is ours and locked);
+ * else it appears only where there is none, since two servers starting at
+ * once must not empty each other's file. Returns 0 with *fd set and locked,
+ * 1 when another file was there first, or -1. */
+static int create_file(const char *path, const char *id, int64_t base, bool replace, int *fd,
+                       off_t *size, struct error *err)
 {
     char header[128];
     int n = snprintf(header, sizeof header, LOG_MAGIC "%s %lld\n", id, (long long)base);
-    size_t plen = strlen(path);
-    char *tmp = xmalloc(plen + 5);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".new", 5);
-    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) || write_all(fd, header, (size_t)n) ||
-        fdatasync(fd) || rename(tmp, path)) {
-        error_set(err, ERR_INTERNAL, "cannot create the click log %s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        unlink(tmp);
-        free(tmp);
-        return -1;
+    unsigned char raw[4];
+    char tag[9];
+    randombytes_buf(raw, sizeof raw);
+    str_hex(raw, sizeof raw, tag);
+    struct buf tmp = {0};
+    buf_printf(&tmp, "%s.%s.new", path, tag);
+    int rc = -1;
+    *fd = open(tmp.data, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+    if (*fd < 0 || flock(*fd, LOCK_EX | LOCK_NB) || write_all(*fd, header, (size_t)n) ||
+        fdatasync(*fd))
+        goto fail;
+    if (replace ? rename(tmp.data, path) : place_new(tmp.data, path)) {
+        if (!replace && errno == EEXIST)
+            rc = 1;
+        goto fail;
     }
-    free(tmp);
+    buf_free(&tmp);
     sync_dir(path);
     *size = n;
-    return fd;
+    return 0;
+fail:
+    if (rc < 0)
+        error_set(err, ERR_INTERNAL, "cannot create the click log %s: %s", path, strerror(errno));
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+    unlink(tmp.data);
+    buf_free(&tmp);
+    return rc;
 }
 
 /* Splits a record line (without its '\n') into a click and its sequence
@@ -151,6 +185,23 @@ static bool parse_line(const char *line, size_t n, int64_t *seq, struct click *c
     return true;
 }
 
+/* Writes a header with a new id at the start of the (empty or torn, and
+ * locked) file the log has open. */
+static int fresh_header(struct click_log *log, struct error *err)
+{
+    unsigned char raw[16];
+    randombytes_buf(raw, sizeof raw);
+    str_hex(raw, sizeof raw, log->id);
+    char header[128];
+    int n = snprintf(header, sizeof header, LOG_MAGIC "%s 0\n", log->id);
+    if (ftruncate(log->fd, 0) || write_all(log->fd, header, (size_t)n) || fdatasync(log->fd))
+        return error_set(err, ERR_INTERNAL, "cannot repair the click log %s: %s", log->path,
+                         strerror(errno));
+    log->next_seq = 1;
+    log->size = n;
+    return 0;
+}
+
 /* Reads the existing file: its id and base from the header, the last
  * sequence number, and cuts off a torn last line left by a crash. */
 static int load_file(struct click_log *log, struct error *err)
@@ -166,6 +217,16 @@ static int load_file(struct click_log *log, struct error *err)
         goto fail;
     }
     data[got] = '\0';
+    size_t magic = strlen(LOG_MAGIC);
+    if (!memchr(data, '\n', (size_t)got) &&
+        strncmp(data, LOG_MAGIC, (size_t)got < magic ? (size_t)got : magic) == 0) {
+        /* Empty, or the start of a header and nothing after: a log that
+         * was being made when its server died, with no click in it. */
+        log_warn("click log %s: starting afresh over %lld bytes of an unfinished header", log->path,
+                 (long long)got);
+        rc = fresh_header(log, err);
+        goto fail;
+    }
     long long base;
     char id[33];
     int hlen = 0;
@@ -218,19 +279,28 @@ struct click_log *clicklog_open(const char *path, enum fsync_policy policy, stru
     log->path = xstrdup(path);
     log->policy = policy;
     log->applied = -1;
-    log->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
-    if (log->fd < 0 && errno == ENOENT) {
+    log->fd = -1;
+    bool made_here = false;
+    /* Opened if it is there, else made; if another server makes it in
+     * between, opened after all (and then found locked). */
+    for (int tries = 0; log->fd < 0 && tries < 3; tries++) {
+        log->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+        if (log->fd >= 0 || errno != ENOENT)
+            break;
         unsigned char raw[16];
         randombytes_buf(raw, sizeof raw);
         str_hex(raw, sizeof raw, log->id);
-        log->fd = create_file(path, log->id, 0, &log->size, err);
-        if (log->fd < 0)
+        int made = create_file(path, log->id, 0, false, &log->fd, &log->size, err);
+        if (made < 0)
             goto fail;
+        made_here = made == 0;
         log->next_seq = 1;
-    } else if (log->fd < 0) {
+    }
+    if (log->fd < 0) {
         error_set(err, ERR_INTERNAL, "cannot open the click log %s: %s", path, strerror(errno));
         goto fail;
-    } else {
+    }
+    if (!made_here) {
         if (flock(log->fd, LOCK_EX | LOCK_NB)) {
             error_set(err, ERR_INTERNAL,
                       "the click log %s is in use by another kanal server; give each server "
@@ -265,6 +335,29 @@ void clicklog_close(struct click_log *log)
     free(log);
 }
 
+uint64_t clicklog_lost(struct click_log *log)
+{
+    return log->lost;
+}
+
+/* Called with log->lock held, after a failed write or sync: the file is cut
+ * back to its last whole line, so that the next append neither runs into a
+ * half line nor repeats a sequence number. */
+static int lose(struct click_log *log, const char *what, struct error *err)
+{
+    int why = errno;
+    if (ftruncate(log->fd, log->size))
+        log_error("click log %s: cannot cut off a failed write", log->path);
+    uint64_t n = ++log->lost;
+    int64_t now = time_now(), last = log->lost_logged_at;
+    if (now - last >= 60 && atomic_compare_exchange_strong(&log->lost_logged_at, &last, now))
+        log_error("cannot %s the click log %s: %s; %llu click%s lost since start (redirects "
+                  "still answered; see kanal_clicks_lost_total)",
+                  what, log->path, strerror(why), (unsigned long long)n, n == 1 ? "" : "s");
+    return error_set(err, ERR_INTERNAL, "cannot %s the click log %s: %s", what, log->path,
+                     strerror(why));
+}
+
 int clicklog_append(struct click_log *log, const struct click *c, struct error *err)
 {
     char line[LINE_MAX_BYTES];
@@ -276,15 +369,11 @@ int clicklog_append(struct click_log *log, const struct click *c, struct error *
                  c->visitor[0] ? c->visitor : "-", c->referrer_host[0] ? c->referrer_host : "-");
     n += snprintf(line + n, sizeof line - (size_t)n, " %08x\n", fnv1a(line, (size_t)n));
     if (write_all(log->fd, line, (size_t)n)) {
-        /* Leave no half line behind for the next append to run into. */
-        if (ftruncate(log->fd, log->size))
-            log_error("click log %s: cannot cut off a failed write", log->path);
-        rc = error_set(err, ERR_INTERNAL, "cannot write the click log %s: %s", log->path,
-                       strerror(errno));
+        rc = lose(log, "write", err);
         goto done;
     }
     if (log->policy == FSYNC_ALWAYS && fdatasync(log->fd)) {
-        rc = error_set(err, ERR_INTERNAL, "cannot sync the click log %s", log->path);
+        rc = lose(log, "sync", err);
         goto done;
     }
     log->next_seq++;
@@ -327,12 +416,12 @@ static int store_batch(struct click_log *log, struct db *db, const struct click 
         db_reset(st);
     }
     db_finalize(st);
+    /* How far the log is stored commits with the clicks, or neither does. */
     if (db_run(db, err,
                "INSERT INTO click_log_applied (log_id, seq) VALUES (?, ?) "
                "ON CONFLICT (log_id) DO UPDATE SET seq = excluded.seq",
-               "ti", log->id, last_seq) < 0)
-        goto fail;
-    if (db_commit(db, err))
+               "ti", log->id, last_seq) < 0 ||
+        db_commit(db, err))
         goto fail;
     *stored += inserted;
     return 0;
@@ -350,8 +439,8 @@ static void compact(struct click_log *log)
         log->applied == log->next_seq - 1) {
         struct error err = {0};
         off_t size;
-        int fd = create_file(log->path, log->id, log->applied, &size, &err);
-        if (fd < 0) {
+        int fd;
+        if (create_file(log->path, log->id, log->applied, true, &fd, &size, &err)) {
             log_warn("%s", err.msg);
         } else {
             close(log->fd);

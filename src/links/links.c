@@ -49,6 +49,26 @@ static int text_field(json_t *in, const char *name, const char **out, struct err
     return 0;
 }
 
+/* A link made for a post is counted with that post: it takes the post's
+ * campaign, and its channel when the post is on one channel only, unless
+ * the request names them. */
+static int post_defaults(struct db *db, int64_t workspace_id, struct link_in *l, struct error *err)
+{
+    if (!l->post_id)
+        return 0;
+    if (!l->campaign_id &&
+        db_scalar(db, err, &l->campaign_id,
+                  "SELECT campaign_id FROM posts WHERE id = ? AND workspace_id = ?", "ii",
+                  l->post_id, workspace_id) < 0)
+        return -1;
+    if (!l->channel_id && db_scalar(db, err, &l->channel_id,
+                                    "SELECT MIN(channel_id) FROM post_variants WHERE post_id = ? "
+                                    "HAVING COUNT(DISTINCT channel_id) = 1",
+                                    "i", l->post_id) < 0)
+        return -1;
+    return 0;
+}
+
 /* Fills UTM defaults from the channel's platform and the campaign's name. */
 static int presets(struct db *db, int64_t workspace_id, int64_t channel_id, int64_t campaign_id,
                    struct utm *u, struct error *err)
@@ -131,6 +151,7 @@ json_t *links_create(struct db *db, int64_t workspace_id, json_t *in, const stru
     if (ref_field(db, in, "campaign_id", "campaigns", workspace_id, &l.campaign_id, err) ||
         ref_field(db, in, "channel_id", "channels", workspace_id, &l.channel_id, err) ||
         ref_field(db, in, "post_id", "posts", workspace_id, &l.post_id, err) ||
+        post_defaults(db, workspace_id, &l, err) ||
         presets(db, workspace_id, l.channel_id, l.campaign_id, &u, err))
         goto fail;
     if (code && !links_code_valid(code)) {

@@ -126,8 +126,14 @@ struct click_log;
  * it. The caller owns the result (clicklog_close). */
 struct click_log *clicklog_open(const char *path, enum fsync_policy policy, struct error *err);
 void clicklog_close(struct click_log *log);
-/* Appends one click; returns 0 once it is written. */
+/* Appends one click; returns 0 once it is written. When it cannot be
+ * written (a full disk), the file is left as it was, the click is counted
+ * in clicklog_lost and the failure logged at most once a minute:
+ * the caller still answers its redirect. */
 int clicklog_append(struct click_log *log, const struct click *c, struct error *err);
+/* Clicks that could not be written to this log since it was opened:
+ * /metrics' kanal_clicks_lost_total. */
+uint64_t clicklog_lost(struct click_log *log);
 /* Stores every logged click not yet stored. Returns how many it stored (a
  * click on a link deleted since is dropped), or -1. */
 int64_t clicklog_apply(struct click_log *log, struct db *db, struct error *err);

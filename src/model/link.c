@@ -55,7 +55,16 @@ int link_insert(struct db *db, int64_t workspace_id, const struct link_in *l,
     int64_t newid = 0;
     if (db_begin(db, err))
         return -1;
-    int rc = db_scalar(
+    /* /l/ABC beside /l/abc would read as one link and go to two places. */
+    int rc =
+        db_scalar(db, err, NULL, "SELECT 1 FROM links WHERE lower(code) = lower(?)", "t", l->code);
+    if (rc > 0)
+        error_field(err, ERR_CONFLICT, "code",
+                    "the short code '%s' is taken (codes that differ only in case count as one)",
+                    l->code);
+    if (rc != 0)
+        goto fail;
+    rc = db_scalar(
         db, err, &newid,
         "INSERT INTO links (workspace_id, code, url, target_url, campaign_id, channel_id, "
         "post_id, advocate, utm_source, utm_medium, utm_campaign, utm_term, utm_content, "

@@ -323,8 +323,8 @@ struct link_in {
     const char *utm[5]; /* source, medium, campaign, term, content; never NULL */
 };
 
-/* Inserts and audits one link. ERR_CONFLICT when the code is taken (the
- * caller picks another). */
+/* Inserts and audits one link. ERR_CONFLICT when the code, or one that
+ * differs from it only in case, is taken (the caller picks another). */
 int link_insert(struct db *db, int64_t workspace_id, const struct link_in *l,
                 const struct actor *who, int64_t *id, struct error *err);
 /* {id, code, url, target_url, ..., clicks}; caller owns. */

@@ -154,7 +154,9 @@ class Client:
 
 
 class Server:
-    def __init__(self, db_url, tmp, extra_args=(), env=None):
+    def __init__(self, db_url, tmp, extra_args=(), env=None, wrap=(), preexec=None):
+        """wrap: a command the server runs under (strace ...); preexec: run
+        in the child before kanal starts (resource limits)."""
         self.db_url = db_url
         self.log_path = os.path.join(tmp, f"serve-{uuid.uuid4().hex[:6]}.log")
         self.log = open(self.log_path, "w")
@@ -162,8 +164,9 @@ class Server:
         e.setdefault("KANAL_METRICS_TOKEN", METRICS_TOKEN)
         e.update(env or {})
         self.proc = subprocess.Popen(
-            [KANAL, "serve", "--db", db_url, "--listen", "127.0.0.1:0", "--threads", "4",
-             *extra_args], stdout=self.log, stderr=subprocess.STDOUT, env=e, cwd=tmp)
+            [*wrap, KANAL, "serve", "--db", db_url, "--listen", "127.0.0.1:0", "--threads", "4",
+             *extra_args], stdout=self.log, stderr=subprocess.STDOUT, env=e, cwd=tmp,
+            preexec_fn=preexec)
         deadline = time.time() + 30
         while time.time() < deadline:
             m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", self.read_log())

@@ -5,6 +5,8 @@ were answered survive kill -9 and are stored exactly once on restart."""
 import datetime
 import http.client
 import os
+import re
+import signal
 import sqlite3
 import subprocess
 import time
@@ -192,6 +194,40 @@ def test_stats_ctr_and_leaderboard(server, admin, workspace, db_url):
     assert r.json()["clicks"] == 3
 
 
+def need(tool, package):
+    """Skips, saying why, when a test tool is missing; under CI that fails."""
+    import shutil
+    if shutil.which(tool) is None:
+        assert not os.environ.get("CI"), f"{tool} is missing: install {package}"
+        pytest.skip(f"{tool} is not installed ({package}; scripts/install-deps.sh has it)")
+
+
+def qr_decode(image, suffix):
+    """The text zbarimg (zbar-tools) reads from an image."""
+    need("zbarimg", "zbar-tools")
+    import tempfile
+    with tempfile.NamedTemporaryFile(suffix=suffix) as f:
+        f.write(image)
+        f.flush()
+        p = subprocess.run(["zbarimg", "--quiet", "--raw", f.name], capture_output=True,
+                           text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.strip()
+
+
+def svg_to_pgm(svg, scale=4):
+    """The SVG's modules (each drawn as `Mx yh1v1h-1z` in a square viewBox)
+    as a greyscale image zbarimg reads without an SVG renderer."""
+    size = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    dark = {(int(x), int(y)) for x, y in re.findall(r"M(\d+) (\d+)h1v1h-1z", svg)}
+    assert dark
+    rows = bytearray()
+    for y in range(size * scale):
+        for x in range(size * scale):
+            rows.append(0 if (x // scale, y // scale) in dark else 255)
+    return b"P5 %d %d 255\n" % (size * scale, size * scale) + bytes(rows)
+
+
 def test_qr_codes(server, admin, workspace):
     link = make(admin, workspace, "links", {"url": "https://example.org/"})
     base = f"/api/v1/workspaces/{workspace}/links/{link['id']}"
@@ -205,6 +241,10 @@ def test_qr_codes(server, admin, workspace):
     png = resp.read()
     assert resp.status == 200 and resp.getheader("Content-Type") == "image/png"
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # What a phone reads from them: the short link at the address asked.
+    want = f"http://127.0.0.1:{server.port}{link['short_path']}"
+    assert qr_decode(png, ".png") == want
+    assert qr_decode(svg_to_pgm(r.body), ".pgm") == want
     assert admin.get(base + "/qr.png?scale=0").status == 400
     assert admin.get(f"/api/v1/workspaces/{workspace}/links/999999/qr.svg").status == 404
 
@@ -283,3 +323,135 @@ def test_kill9_loses_no_answered_click(db_url, tmp_path):
         with sqlite3.connect(db_url) as db:
             rows = db.execute("SELECT * FROM clicks").fetchall()
         assert len(rows) == n + 5 and not any("127.0.0.1" in str(r) for r in rows)
+
+
+def test_link_for_post_takes_its_channel_and_campaign(admin, workspace):
+    ws = workspace
+    fb = make(admin, ws, "channels", {"platform": "facebook", "handle": "k", "name": "FB"})
+    li = make(admin, ws, "channels", {"platform": "linkedin", "handle": "k", "name": "LI"})
+    cp = make(admin, ws, "campaigns", {"name": "Höstlov"})
+    other = make(admin, ws, "campaigns", {"name": "Annat"})
+    one = make(admin, ws, "posts", {"title": "a", "campaign_id": cp["id"],
+                                     "variants": [{"channel_id": fb["id"]}]})
+    link = make(admin, ws, "links", {"url": "https://example.org/", "post_id": one["id"]})
+    assert (link["channel_id"], link["campaign_id"]) == (fb["id"], cp["id"])
+    # Tagged as a link made with that channel and campaign named would be.
+    assert link["target_url"] == ("https://example.org/?utm_source=facebook&utm_medium=social"
+                                  "&utm_campaign=h%C3%B6stlov")
+    # What the request names wins.
+    link = make(admin, ws, "links", {"url": "https://example.org/", "post_id": one["id"],
+                                     "channel_id": li["id"], "campaign_id": other["id"]})
+    assert (link["channel_id"], link["campaign_id"]) == (li["id"], other["id"])
+    # On two channels the post names none of them; its campaign still holds.
+    two = make(admin, ws, "posts", {"title": "b", "campaign_id": cp["id"],
+                                     "variants": [{"channel_id": fb["id"]},
+                                                  {"channel_id": li["id"]}]})
+    link = make(admin, ws, "links", {"url": "https://example.org/", "post_id": two["id"]})
+    assert (link["channel_id"], link["campaign_id"]) == (None, cp["id"])
+    r = admin.get(f"/api/v1/workspaces/{ws}/links?channel={fb['id']}")
+    assert len(r.json()["items"]) == 1
+
+
+def test_restart_counts_a_visitor_again(sqlite_url, tmp_path):
+    """The visitor salt lives only in memory: after a restart the same
+    browser is a new visitor (the README says so), within the same day."""
+    run_kanal("migrate", "--db", sqlite_url)
+    add_users(sqlite_url)
+    day = datetime.datetime.now(datetime.timezone.utc).date()
+    s = Server(sqlite_url, str(tmp_path))
+    admin = s.client()
+    assert admin.login("admin@example.org").status == 201
+    ws = admin.post("/api/v1/workspaces", {"name": "W", "slug": "w"}).json()["id"]
+    link = make(admin, ws, "links", {"url": "https://example.org/"})
+    for _ in range(2):
+        assert hit(s, link["short_path"], DESKTOP)[0] == 302
+    assert stats(admin, ws, "link", 2)[0]["unique_visitors"] == 1
+    assert s.stop()[0] == 0
+    s = Server(sqlite_url, str(tmp_path))
+    admin = s.client()
+    assert admin.login("admin@example.org").status == 201
+    assert hit(s, link["short_path"], DESKTOP)[0] == 302
+    row = stats(admin, ws, "link", 3)[0]
+    assert s.stop()[0] == 0
+    if datetime.datetime.now(datetime.timezone.utc).date() != day:
+        pytest.skip("the run crossed midnight UTC, when the salt changes anyway")
+    assert (row["clicks"], row["unique_visitors"]) == (3, 2)
+
+
+def fdatasyncs(db_url, tmp_path, policy, n):
+    """How many times the server syncs the click log while it answers n
+    redirects and stops, counted by strace on that file alone."""
+    need("strace", "strace")
+    log = str(tmp_path / f"clicks-{policy}.log")
+    trace = str(tmp_path / f"strace-{policy}.txt")
+    # Batches an hour apart: the batch thread syncs nothing before the stop.
+    args = ["--click-log", log, "--click-batch-ms", "3600000", "--click-fsync", policy]
+    s = Server(db_url, str(tmp_path), args,
+               wrap=["strace", "-f", "-c", "-o", trace, "-P", log, "-e", "trace=fsync,fdatasync"])
+    admin = s.client()
+    assert admin.login("admin@example.org").status == 201
+    ws = admin.post("/api/v1/workspaces", {"name": policy, "slug": policy}).json()["id"]
+    link = make(admin, ws, "links", {"url": "https://example.org/"})
+    for _ in range(n):
+        assert hit(s, link["short_path"])[0] == 302
+    # strace holds off SIGTERM while it runs a command: stop kanal itself.
+    with open(f"/proc/{s.proc.pid}/task/{s.proc.pid}/children") as f:
+        os.kill(int(f.read().split()[0]), signal.SIGTERM)
+    assert s.proc.wait(timeout=60) == 0
+    s.log.close()
+    with open(trace) as f:
+        table = f.read()
+    calls = 0
+    for line in table.splitlines():
+        cols = line.split()
+        if cols and cols[-1] in ("fsync", "fdatasync"):
+            calls += int(cols[3])
+    return calls
+
+
+def test_click_fsync_always_syncs_before_each_answer(db_url, tmp_path):
+    run_kanal("migrate", "--db", db_url)
+    add_users(db_url)
+    n = 25
+    always = fdatasyncs(db_url, tmp_path, "always", n)
+    batch = fdatasyncs(db_url, tmp_path, "batch", n)
+    assert always >= n, always
+    assert batch <= 2, batch  # the stop's last batch: what the count above is measured against
+
+
+def test_full_disk_answers_and_counts_every_lost_click(postgres, tmp_path):
+    """A click log that cannot grow (RLIMIT_FSIZE stands in for a full disk;
+    the store is PostgreSQL, so the limit touches only the log): every
+    redirect is answered, and every click is either stored or counted lost."""
+    import resource
+    db_url = postgres.new_database()
+    run_kanal("migrate", "--db", db_url)
+    add_users(db_url)
+    log = str(tmp_path / "clicks.log")
+
+    def full_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (12000, 12000))
+
+    # The limit stops the server's own output file too; only its start is read.
+    s = Server(db_url, str(tmp_path), ["--click-log", log], preexec=full_disk)
+    admin = s.client()
+    assert admin.login("admin@example.org").status == 201
+    ws = admin.post("/api/v1/workspaces", {"name": "W", "slug": "w"}).json()["id"]
+    link = make(admin, ws, "links", {"url": "https://example.org/"})
+    n = 400
+    for i in range(n):
+        assert hit(s, link["short_path"], DESKTOP if i % 2 else IPHONE)[0] == 302
+    metrics = s.client().get("/metrics").body
+    lost = int(re.search(r"^kanal_clicks_lost_total (\d+)$", metrics, re.M).group(1))
+    assert s.stop()[0] == 0
+    assert 0 < lost < n
+    assert os.path.getsize(log) <= 12000
+    s = Server(db_url, str(tmp_path), ["--click-log", log])
+    admin = s.client()
+    assert admin.login("admin@example.org").status == 201
+    stored = admin.get(f"/api/v1/workspaces/{ws}/links/{link['id']}").json()["clicks"]
+    metrics = s.client().get("/metrics").body
+    assert s.stop()[0] == 0
+    assert stored + lost == n, (stored, lost)
+    assert "kanal_clicks_lost_total 0" in metrics  # a count of this run only
