@@ -2,6 +2,7 @@
  * Kept in one file because each piece is small and they lean on each other. */
 #include "base.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -226,6 +227,37 @@ void buf_free(struct buf *b)
 {
     free(b->data);
     *b = (struct buf){0};
+}
+
+int buf_read_file(struct buf *b, const char *path, size_t max, struct error *err)
+{
+    size_t before = b->len;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return error_set(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_INVALID, "%s: %s", path,
+                         strerror(errno));
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (n > max - (b->len - before)) {
+            error_set(err, ERR_LIMIT, "%s: longer than %zu bytes", path, max);
+            goto fail;
+        }
+        buf_append(b, chunk, n);
+    }
+    if (ferror(f)) {
+        error_set(err, ERR_INVALID, "%s: %s", path, strerror(errno));
+        goto fail;
+    }
+    fclose(f);
+    assert(b->len - before <= max);
+    return 0;
+fail:
+    fclose(f);
+    b->len = before;
+    if (b->data)
+        b->data[before] = '\0';
+    return -1;
 }
 
 /* ---- arenas ---------------------------------------------------------- */

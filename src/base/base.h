@@ -85,6 +85,12 @@ void buf_reset(struct buf *b);
 /* Gives the caller ownership of the data (free() it); leaves b empty. */
 char *buf_steal(struct buf *b);
 void buf_free(struct buf *b);
+/* Appends the whole file at path to b. A file longer than max bytes is an
+ * error rather than cut short, so a caller never parses half a file. On
+ * failure returns -1 and err says "PATH: why" (kind ERR_NOT_FOUND when the
+ * file does not exist, ERR_LIMIT when it is too long), and b holds what it
+ * held before. */
+int buf_read_file(struct buf *b, const char *path, size_t max, struct error *err);
 
 /* ---- arena -----------------------------------------------------------
  * Many small allocations freed together: one request, one import. */

@@ -117,17 +117,16 @@ struct tz *tz_load(const char *name, struct error *err)
     }
     char path[128];
     snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        error_set(err, ERR_INVALID, "unknown time zone '%s' (is tzdata installed?)", name);
+    struct buf b = {0};
+    struct error read_err;
+    if (buf_read_file(&b, path, 1 << 20, &read_err)) {
+        buf_free(&b);
+        if (read_err.kind == ERR_NOT_FOUND)
+            error_set(err, ERR_INVALID, "unknown time zone '%s' (is tzdata installed?)", name);
+        else
+            error_set(err, ERR_INVALID, "time zone file %s is not a TZif v2+ file", path);
         return NULL;
     }
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < (1 << 20))
-        buf_append(&b, chunk, n);
-    fclose(f);
     struct tz *z = xcalloc(1, sizeof *z);
     snprintf(z->name, sizeof z->name, "%s", name);
     const unsigned char *d = (const unsigned char *)b.data;

@@ -85,12 +85,29 @@ done:
     return rc;
 }
 
-struct db *cli_open_db(const char *url, struct error *err)
+struct db *cli_open_db(const char *url, int *applied, struct error *err)
 {
+    log_set_level(LOG_WARN);
     struct db *db = db_open(url, err);
-    if (db && db_migrate(db, err) < 0) {
+    int n = db ? db_migrate(db, err) : -1;
+    if (n < 0) {
         db_close(db);
         return NULL;
     }
+    if (applied)
+        *applied = n;
     return db;
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    struct buf b = {0};
+    buf_printf(&b, "kanal %s: ", cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    buf_putc(&b, '\n');
+    fwrite(b.data, 1, b.len, stderr); /* one write, so the line stays whole */
+    buf_free(&b);
 }

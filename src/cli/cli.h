@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "base/base.h"
+
 int cli_main(int argc, char **argv);
 
 /* For commands with actions (`kanal link add|list|stats`): runs the action
@@ -15,10 +17,17 @@ struct cli_action {
     int (*run)(int argc, char **argv);
 };
 int cli_run_action(int argc, char **argv, const struct cli_action *actions, size_t n);
-/* Opens the store and brings its schema up to date; NULL and err if not. */
+/* Opens the store at url and brings its schema up to date; *applied (if
+ * not NULL) gets how many migrations ran. Log lines below warnings are
+ * silenced: a command's output is its answer. The caller closes the result
+ * with db_close; NULL and err if it cannot be opened. */
 struct db;
 struct error;
-struct db *cli_open_db(const char *url, struct error *err);
+struct db *cli_open_db(const char *url, int *applied, struct error *err);
+
+/* Prints "kanal CMD: message" on stderr, the one shape of every error the
+ * command line prints. */
+void cli_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 int cmd_version(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

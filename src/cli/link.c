@@ -9,14 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DB_OPT                                                                                     \
-    {                                                                                              \
-        "db", "PATH|URL", "KANAL_DB", "SQLite file or postgres:// URL", DEFAULT_DB                 \
-    }
-#define WS_OPT                                                                                     \
-    {                                                                                              \
-        "workspace", "ID|SLUG", "KANAL_WORKSPACE", "the workspace", NULL                           \
-    }
+/* Every action has the store and the workspace. */
+#define OPT_WORKSPACE(var)                                                                         \
+    OPT_STRING("workspace", "ID|SLUG", "KANAL_WORKSPACE", var, "the workspace")
 
 /* An id, or else the row of `table` whose `column` is s (in the workspace
  * when ws is not 0). */
@@ -39,34 +34,37 @@ static struct db *open_workspace(const char *cmd, const char *url, const char *w
 {
     struct error err = {0};
     if (!ws) {
-        fprintf(stderr, "kanal link %s: --workspace is required\n", cmd);
+        cli_error(cmd, "--workspace is required");
         return NULL;
     }
-    log_set_level(LOG_WARN);
-    struct db *db = cli_open_db(url, &err);
+    struct db *db = cli_open_db(url, NULL, &err);
     if (db && lookup(db, "workspaces", "slug", ws, 0, wsid, &err) == 0)
         return db;
-    fprintf(stderr, "kanal link %s: %s\n", cmd, err.msg);
+    cli_error(cmd, "%s", err.msg);
     db_close(db);
     return NULL;
 }
 
 static int link_add(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        DB_OPT,
-        WS_OPT,
-        {"url", "URL", NULL, "where the link leads", NULL},
-        {"campaign", "ID|NAME", NULL, "campaign (fills utm_campaign)", NULL},
-        {"channel", "ID", NULL, "channel (fills utm_source and utm_medium)", NULL},
-        {"post", "ID", NULL, "the post the link is in, for click-through rates", NULL},
-        {"advocate", "NAME", NULL, "the employee sharing it (fills utm_content)", NULL},
-        {"code", "CODE", NULL, "a chosen short code instead of a random one", NULL},
-        {"utm-source", "S", NULL, "utm_source", NULL},
-        {"utm-medium", "M", NULL, "utm_medium", NULL},
-        {"utm-campaign", "C", NULL, "utm_campaign", NULL},
-        {"utm-term", "T", NULL, "utm_term", NULL},
-        {"utm-content", "C", NULL, "utm_content", NULL},
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *url = NULL, *campaign_s = NULL,
+               *channel = NULL, *post = NULL, *advocate = NULL, *code = NULL, *utm_source = NULL,
+               *utm_medium = NULL, *utm_campaign = NULL, *utm_term = NULL, *utm_content = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("url", "URL", NULL, &url, "where the link leads"),
+        OPT_STRING("campaign", "ID|NAME", NULL, &campaign_s, "campaign (fills utm_campaign)"),
+        OPT_STRING("channel", "ID", NULL, &channel, "channel (fills utm_source and utm_medium)"),
+        OPT_STRING("post", "ID", NULL, &post, "the post the link is in, for click-through rates"),
+        OPT_STRING("advocate", "NAME", NULL, &advocate,
+                   "the employee sharing it (fills utm_content)"),
+        OPT_STRING("code", "CODE", NULL, &code, "a chosen short code instead of a random one"),
+        OPT_STRING("utm-source", "S", NULL, &utm_source, "utm_source"),
+        OPT_STRING("utm-medium", "M", NULL, &utm_medium, "utm_medium"),
+        OPT_STRING("utm-campaign", "C", NULL, &utm_campaign, "utm_campaign"),
+        OPT_STRING("utm-term", "T", NULL, &utm_term, "utm_term"),
+        OPT_STRING("utm-content", "C", NULL, &utm_content, "utm_content"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
@@ -78,37 +76,44 @@ static int link_add(int argc, char **argv)
     if (p.stop)
         goto done;
     rc = 2;
-    if (!opts[2].value) {
-        fprintf(stderr, "kanal link add: --url is required\n");
+    if (!url) {
+        cli_error("link add", "--url is required");
         goto done;
     }
     int64_t ws = 0;
-    struct db *db = open_workspace("add", opts[0].value, opts[1].value, &ws);
+    struct db *db = open_workspace("link add", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
     struct error err = {0};
-    json_t *in = json_pack("{s:s}", "url", opts[2].value);
+    json_t *in = json_pack("{s:s}", "url", url);
     int64_t campaign = 0, n;
-    if (opts[3].value && lookup(db, "campaigns", "name", opts[3].value, ws, &campaign, &err))
+    if (campaign_s && lookup(db, "campaigns", "name", campaign_s, ws, &campaign, &err))
         goto fail;
     if (campaign)
         json_object_set_new(in, "campaign_id", json_integer(campaign));
-    static const char *const ids[] = {"channel_id", "post_id"};
-    for (int i = 0; i < 2; i++) {
-        if (!opts[4 + i].value)
+    /* The optional fields of the link, each under its API name. */
+    const struct {
+        const char *key, *option, *value;
+    } ids[] = {{"channel_id", "channel", channel}, {"post_id", "post", post}};
+    const struct {
+        const char *key, *value;
+    } texts[] = {{"advocate", advocate},         {"code", code},
+                 {"utm_source", utm_source},     {"utm_medium", utm_medium},
+                 {"utm_campaign", utm_campaign}, {"utm_term", utm_term},
+                 {"utm_content", utm_content}};
+    for (size_t i = 0; i < ARRAY_LEN(ids); i++) {
+        if (!ids[i].value)
             continue;
-        if (str_to_i64(opts[4 + i].value, &n) || n < 1) {
-            error_set(&err, ERR_INVALID, "--%s must be an id", opts[4 + i].name);
+        if (str_to_i64(ids[i].value, &n) || n < 1) {
+            error_set(&err, ERR_INVALID, "--%s must be an id", ids[i].option);
             goto fail;
         }
-        json_object_set_new(in, ids[i], json_integer(n));
+        json_object_set_new(in, ids[i].key, json_integer(n));
     }
-    static const char *const texts[] = {"advocate",     "code",     "utm_source", "utm_medium",
-                                        "utm_campaign", "utm_term", "utm_content"};
-    for (int i = 0; i < 7; i++)
-        if (opts[6 + i].value)
-            json_object_set_new(in, texts[i], json_string(opts[6 + i].value));
+    for (size_t i = 0; i < ARRAY_LEN(texts); i++)
+        if (texts[i].value)
+            json_object_set_new(in, texts[i].key, json_string(texts[i].value));
     struct actor who = {0};
     json_t *link = links_create(db, ws, in, &who, &err);
     if (!link)
@@ -116,7 +121,7 @@ static int link_add(int argc, char **argv)
     size_t i;
     json_t *w;
     json_array_foreach (json_object_get(link, "warnings"), i, w) {
-        fprintf(stderr, "kanal link add: warning: %s\n", json_string_value(w));
+        cli_error("link add", "warning: %s", json_string_value(w));
     }
     printf("%lld\t%s\t%s\n", (long long)json_integer_value(json_object_get(link, "id")),
            json_string_value(json_object_get(link, "short_path")),
@@ -125,7 +130,7 @@ static int link_add(int argc, char **argv)
     rc = 0;
 fail:
     if (rc)
-        fprintf(stderr, "kanal link add: %s\n", err.msg);
+        cli_error("link add", "%s", err.msg);
     json_decref(in);
     db_close(db);
 done:
@@ -135,14 +140,15 @@ done:
 
 static int link_list_cmd(int argc, char **argv)
 {
-    struct cli_opt opts[] = {DB_OPT, WS_OPT};
+    const char *db_url = DEFAULT_DB, *workspace = NULL;
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "link list --workspace WS",
                                "Lists the newest 200 links: id, short path, clicks, target.", &p);
     if (p.stop)
         goto done;
     int64_t ws = 0;
-    struct db *db = open_workspace("list", opts[0].value, opts[1].value, &ws);
+    struct db *db = open_workspace("link list", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
@@ -152,7 +158,7 @@ static int link_list_cmd(int argc, char **argv)
     json_t *list = link_list(db, ws, &f, &pg, &err);
     db_close(db);
     if (!list) {
-        fprintf(stderr, "kanal link list: %s\n", err.msg);
+        cli_error("link list", "%s", err.msg);
         goto done;
     }
     size_t i;
@@ -172,12 +178,13 @@ done:
 
 static int link_stats_cmd(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        DB_OPT,
-        WS_OPT,
-        {"by", "WHAT", NULL, "link, campaign, channel, post, day or advocate", "link"},
-        {"since", "DATE", NULL, "first day (ISO 8601)", NULL},
-        {"until", "DATE", NULL, "end, not included (ISO 8601)", NULL},
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *by = "link", *since = NULL, *until = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("by", "WHAT", NULL, &by, "link, campaign, channel, post, day or advocate"),
+        OPT_STRING("since", "DATE", NULL, &since, "first day (ISO 8601)"),
+        OPT_STRING("until", "DATE", NULL, &until, "end, not included (ISO 8601)"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
@@ -190,20 +197,19 @@ static int link_stats_cmd(int argc, char **argv)
     int64_t ws = 0;
     struct link_filter f = {0};
     rc = 2;
-    if ((opts[3].value && time_parse_iso(opts[3].value, &f.since)) ||
-        (opts[4].value && time_parse_iso(opts[4].value, &f.until))) {
-        fprintf(stderr, "kanal link stats: --since and --until take ISO 8601 dates\n");
+    if ((since && time_parse_iso(since, &f.since)) || (until && time_parse_iso(until, &f.until))) {
+        cli_error("link stats", "--since and --until take ISO 8601 dates");
         goto done;
     }
-    struct db *db = open_workspace("stats", opts[0].value, opts[1].value, &ws);
+    struct db *db = open_workspace("link stats", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
     struct error err = {0};
-    json_t *stats = link_stats(db, ws, opts[2].value, &f, &err);
+    json_t *stats = link_stats(db, ws, by, &f, &err);
     db_close(db);
     if (!stats) {
-        fprintf(stderr, "kanal link stats: %s\n", err.msg);
+        cli_error("link stats", "%s", err.msg);
         goto done;
     }
     size_t i;

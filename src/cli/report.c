@@ -195,22 +195,32 @@ static void print_other(json_t *rep, const char *kind)
 
 int cmd_report(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"db", "PATH|URL", "KANAL_DB", "SQLite file or postgres:// URL", DEFAULT_DB},
-        {"workspace", "SLUG|ID", "KANAL_WORKSPACE", "the workspace to report on", NULL},
-        {"since", "DATE", NULL, "first day, local (default: 28 days before --until)", NULL},
-        {"until", "DATE", NULL, "day after the last, local (default: tomorrow)", NULL},
-        {"by", "DIM", NULL, "none, channel, platform, campaign, format, tag, day, week, month",
-         "channel"},
-        {"compare", "previous", NULL, "add the previous period of the same length", NULL},
-        {"format", "FMT", NULL, "table, csv or json", "table"},
-        {"insights", NULL, NULL, "what works: engagement lift by feature (JSON or table)", NULL},
-        {"toplist", "METRIC", NULL,
-         "rank all channels, peers too: interactions, er_followers, er_reach, follower_growth",
-         NULL},
-        {"platform", "NAME", NULL, "with --toplist: one platform only", NULL},
-        {"campaign", "ID", NULL, "compare a campaign with earlier ones on the same theme", NULL},
-        {"html", "MONTH", NULL, "the monthly report for MONTH (2026-10) as one HTML file", NULL},
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *since = NULL, *until = NULL,
+               *by = "channel", *compare = NULL, *fmt = "table", *toplist = NULL, *platform = NULL,
+               *campaign_s = NULL, *html_month = NULL;
+    bool insights = false;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_STRING("workspace", "SLUG|ID", "KANAL_WORKSPACE", &workspace,
+                   "the workspace to report on"),
+        OPT_STRING("since", "DATE", NULL, &since,
+                   "first day, local (default: 28 days before --until)"),
+        OPT_STRING("until", "DATE", NULL, &until, "day after the last, local (default: tomorrow)"),
+        OPT_STRING("by", "DIM", NULL, &by,
+                   "none, channel, platform, campaign, format, tag, day, week, month"),
+        OPT_STRING("compare", "previous", NULL, &compare,
+                   "add the previous period of the same length"),
+        OPT_STRING("format", "FMT", NULL, &fmt, "table, csv or json"),
+        OPT_BOOL("insights", NULL, &insights,
+                 "what works: engagement lift by feature (JSON or table)"),
+        OPT_STRING("toplist", "METRIC", NULL, &toplist,
+                   "rank all channels, peers too: interactions, er_followers, er_reach, "
+                   "follower_growth"),
+        OPT_STRING("platform", "NAME", NULL, &platform, "with --toplist: one platform only"),
+        OPT_STRING("campaign", "ID", NULL, &campaign_s,
+                   "compare a campaign with earlier ones on the same theme"),
+        OPT_STRING("html", "MONTH", NULL, &html_month,
+                   "the monthly report for MONTH (2026-10) as one HTML file"),
     };
     struct cli_parse p;
     int rc =
@@ -221,44 +231,44 @@ int cmd_report(int argc, char **argv)
     if (p.stop)
         goto done;
     rc = 2;
-    const char *fmt = opts[6].value;
     if (!str_eq(fmt, "table") && !str_eq(fmt, "csv") && !str_eq(fmt, "json")) {
-        fprintf(stderr, "kanal report: --format must be table, csv or json\n");
+        cli_error("report", "--format must be table, csv or json");
         goto done;
     }
-    if (!opts[1].value) {
-        fprintf(stderr, "kanal report: --workspace is required\n");
+    if (!workspace) {
+        cli_error("report", "--workspace is required");
         goto done;
     }
     struct error err = {0};
-    log_set_level(LOG_WARN);
-    struct db *db = db_open(opts[0].value, &err);
+    struct db *db = cli_open_db(db_url, NULL, &err);
     rc = 1;
     int64_t ws = 0;
     json_t *q = json_object(), *rep = NULL;
-    if (!db || db_migrate(db, &err) < 0)
+    if (!db)
         goto fail;
     int found =
         db_scalar(db, &err, &ws, "SELECT id FROM workspaces WHERE slug = ? OR CAST(id AS TEXT) = ?",
-                  "tt", opts[1].value, opts[1].value);
+                  "tt", workspace, workspace);
     if (found <= 0) {
         if (found == 0)
-            error_set(&err, ERR_NOT_FOUND, "no workspace '%s'", opts[1].value);
+            error_set(&err, ERR_NOT_FOUND, "no workspace '%s'", workspace);
         goto fail;
     }
-    static const char *const params[] = {"since", "until", "by", "compare"};
+    const struct {
+        const char *key, *value;
+    } params[] = {{"since", since}, {"until", until}, {"by", by}, {"compare", compare}};
     for (size_t i = 0; i < ARRAY_LEN(params); i++)
-        if (opts[2 + i].value)
-            json_object_set_new(q, params[i], json_string(opts[2 + i].value));
+        if (params[i].value)
+            json_object_set_new(q, params[i].key, json_string(params[i].value));
     struct analytics_query aq;
     int64_t campaign = 0;
-    if (opts[10].value && (str_to_i64(opts[10].value, &campaign) || campaign < 1)) {
+    if (campaign_s && (str_to_i64(campaign_s, &campaign) || campaign < 1)) {
         error_field(&err, ERR_INVALID, "campaign", "--campaign takes a campaign id");
         goto fail;
     }
-    if (opts[11].value) {
+    if (html_month) {
         struct buf html = {0};
-        if (analytics_html_month(db, ws, opts[11].value, &html, &err)) {
+        if (analytics_html_month(db, ws, html_month, &html, &err)) {
             buf_free(&html);
             goto fail;
         }
@@ -270,13 +280,13 @@ int cmd_report(int argc, char **argv)
     if (campaign)
         rep = analytics_campaign(db, ws, campaign, &err);
     else if (analytics_query_parse(db, ws, q, &aq, &err) == 0)
-        rep = opts[7].value   ? analytics_insights(db, ws, &aq, &err)
-              : opts[8].value ? analytics_toplist(db, ws, &aq, opts[8].value, opts[9].value, &err)
-                              : analytics_report(db, ws, &aq, &err);
+        rep = insights  ? analytics_insights(db, ws, &aq, &err)
+              : toplist ? analytics_toplist(db, ws, &aq, toplist, platform, &err)
+                        : analytics_report(db, ws, &aq, &err);
     if (!rep)
         goto fail;
-    if ((opts[7].value || opts[8].value || campaign) && !str_eq(fmt, "json")) {
-        print_other(rep, opts[7].value ? "insights" : opts[8].value ? "toplist" : "campaign");
+    if ((insights || toplist || campaign) && !str_eq(fmt, "json")) {
+        print_other(rep, insights ? "insights" : toplist ? "toplist" : "campaign");
         rc = 0;
         goto out;
     }

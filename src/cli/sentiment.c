@@ -5,10 +5,11 @@
 #include "base/base.h"
 #include "text/text.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define EVAL_FILE_MAX ((size_t)1 << 30) /* a labelled set is megabytes; refuse a mistake */
 
 static void usage(FILE *f)
 {
@@ -80,23 +81,27 @@ static const char *base_name(const char *path)
 }
 
 /* Reads label<TAB>text lines. Bad lines are reported (file:line: what) and
- * skipped; *bad counts them. */
+ * skipped; *bad counts them. The caller frees each text and the array. */
 static struct example *read_examples(const char *path, size_t *count, int *bad)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "kanal sentiment: %s: %s\n", path, strerror(errno));
+    struct buf file = {0};
+    struct error err;
+    if (buf_read_file(&file, path, EVAL_FILE_MAX, &err)) {
+        fprintf(stderr, "kanal sentiment: %s\n", err.msg);
         return NULL;
     }
     struct example *ex = NULL;
-    size_t n = 0, cap = 0, lcap = 0;
-    char *line = NULL;
-    ssize_t got;
+    size_t n = 0, cap = 0;
     long lineno = 0;
     const char *name = base_name(path);
-    while ((got = getline(&line, &lcap, f)) >= 0) {
+    char *end = file.data + file.len;
+    for (char *line = file.data, *next; line && line < end; line = next) {
+        char *nl = memchr(line, '\n', (size_t)(end - line));
+        next = nl ? nl + 1 : end;
+        if (nl)
+            *nl = '\0';
         lineno++;
-        size_t len = chomp(line, got);
+        size_t len = chomp(line, nl ? nl - line : end - line);
         if (len == 0)
             continue;
         char *tab = memchr(line, '\t', len);
@@ -128,8 +133,7 @@ static struct example *read_examples(const char *path, size_t *count, int *bad)
         memcpy(ex[n].text, tab + 1, tlen + 1);
         n++;
     }
-    free(line);
-    fclose(f);
+    buf_free(&file);
     *count = n;
     return ex ? ex : xcalloc(1, sizeof *ex);
 }
