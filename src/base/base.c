@@ -98,6 +98,7 @@ void *xcalloc(size_t n, size_t size)
 
 void *xzalloc_aligned(size_t align, size_t size)
 {
+    assert(align && (align & (align - 1)) == 0);
     size = (size + align - 1) & ~(align - 1); /* aligned_alloc wants a multiple */
     void *p = aligned_alloc(align, size ? size : align);
     if (!p)
@@ -135,10 +136,12 @@ void buf_reserve(struct buf *b, size_t extra)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     b->data = xrealloc(b->data, cap);
     b->cap = cap;
+    assert(b->cap > b->len + extra);
 }
 
 void buf_append(struct buf *b, const void *p, size_t n)
 {
+    assert(p || n == 0);
     buf_reserve(b, n);
     if (n)
         memcpy(b->data + b->len, p, n);
@@ -292,6 +295,7 @@ void *arena_alloc(struct arena *a, size_t n)
             a->head = blk;
         }
     }
+    assert(blk->cap - blk->used >= n && n % align == 0);
     void *p = (char *)blk->data + blk->used;
     blk->used += n;
     return p;
@@ -337,6 +341,8 @@ void arena_free(struct arena *a)
 
 static size_t imap_slot(const struct imap *m, int64_t key)
 {
+    /* A power of two, never full: the probe below masks and must end. */
+    assert(m->cap && (m->cap & (m->cap - 1)) == 0 && m->len < m->cap);
     uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15u; /* Fibonacci hashing */
     size_t i = (size_t)(h >> 17) & (m->cap - 1);
     while (m->used[i] && m->keys[i] != key)
@@ -407,6 +413,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
     static const char *tags[] = {"debug", "info", "warn", "error"};
     if (level < log_threshold || level >= LOG_QUIET)
         return;
+    assert((size_t)level < ARRAY_LEN(tags));
     char ts[21];
     time_format_iso(time_now(), ts);
     struct buf b = {0};

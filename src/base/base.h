@@ -20,16 +20,6 @@ extern const char kanal_version[];
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 #else
 #define PRINTF_LIKE(f, a)
-/* ---- UTF-8 ------------------------------------------------------------
- * Strict: no overlong forms, no surrogates, nothing above U+10FFFF. */
-bool utf8_valid(const char *s, size_t n);
-/* Decodes one code point at *p (< end) and advances *p. Returns the code
- * point, or -1 for an invalid sequence (then *p advances by one byte). */
-int32_t utf8_decode(const char **p, const char *end);
-/* Writes cp as UTF-8 into out; returns the number of bytes (1..4), 0 if cp
- * is not a scalar value. */
-size_t utf8_encode(uint32_t cp, char out[4]);
-
 #endif
 
 /* ---- errors ----------------------------------------------------------

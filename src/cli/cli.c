@@ -4,6 +4,7 @@
 #include "ingest/enrich.h"
 #include "db/db.h"
 
+#include <assert.h>
 #include <stdio.h>
 
 struct command {
@@ -63,6 +64,7 @@ int cmd_version(int argc, char **argv)
 
 int cli_run_action(int argc, char **argv, const struct cli_action *actions, size_t n)
 {
+    assert(argc >= 1 && n > 0);
     struct buf usage = {0};
     buf_printf(&usage, "usage: kanal %s ", argv[0]);
     for (size_t i = 0; i < n; i++)

@@ -6,6 +6,7 @@
 #include "ingest/ingest.h"
 #include "model/platform.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@ struct bar {
 static void show_progress(void *ctx, int64_t done, int64_t total)
 {
     struct bar *b = ctx;
+    assert(done >= 0);
     double s = (double)(time_mono_ns() - b->started) / 1e9;
     double rate = s > 0 ? (double)done / s : 0.0;
     if (total > 0) {

@@ -141,6 +141,9 @@ static int parse(int argc, char **argv, const struct cli_opt *opts, size_t n, co
                  const char *about, struct cli_parse *out)
 {
     assert(n <= MAX_OPTS);
+    for (size_t i = 0; i < n; i++) /* each row made by OPT_STRING or OPT_BOOL */
+        assert(opts[i].name && opts[i].help && !opts[i].arg == !opts[i].str &&
+               !opts[i].str != !opts[i].flag);
     char cmd[32];
     command_name(synopsis, cmd, sizeof cmd);
     out->pos = (char **)arena_alloc(&out->arena, sizeof(char *) * (size_t)(argc + 1));
@@ -182,7 +185,6 @@ static int parse(int argc, char **argv, const struct cli_opt *opts, size_t n, co
             cli_error(cmd, "unknown option '%s' (see 'kanal %s --help')", a, cmd);
             return 2;
         }
-        assert(!o->arg == !o->str && !o->flag == !!o->str); /* OPT_STRING or OPT_BOOL */
         if (!o->arg) {
             if (value) {
                 cli_error(cmd, "--%s takes no value", o->name);

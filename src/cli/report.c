@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,7 @@ static void print_csv(json_t *rep)
 
 static void cell(json_t *v, const char *kind)
 {
+    assert(str_eq(kind, "pct") || str_eq(kind, "dur") || str_eq(kind, "int"));
     char s[32] = "-";
     if (json_is_number(v)) {
         double x = json_number_value(v);

@@ -5,6 +5,7 @@
 #include "base/base.h"
 #include "text/text.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,10 +220,12 @@ static int eval_file(const char *path, enum text_lang lang, long learn, uint64_t
         struct sentiment r;
         text_tokenize(t, e->text, e->len);
         sentiment_score_tokens(t, lang, &r);
+        assert(e->gold < SENT_LABELS && r.label < SENT_LABELS); /* they index the matrix */
         before.m[e->gold][r.label]++;
         langs[r.lang < LANG_COUNT ? r.lang : LANG_OTHER]++;
         if (learn > 0) {
             learner_score(m, t, lang, &r);
+            assert(r.label < SENT_LABELS);
             after.m[e->gold][r.label]++;
         }
     }
