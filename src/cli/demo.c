@@ -48,7 +48,7 @@ int cmd_demo(int argc, char **argv)
     o.days = (int)days;
     o.seed = (uint64_t)seed;
     struct error err = {0};
-    struct db *db = cli_open_db(db_url, NULL, &err);
+    struct db *db = cli_open_db(db_url, CLI_DB_CREATE, NULL, &err);
     struct demo_summary s;
     rc = 1;
     if (!db || demo_fill(db, &o, &s, &err)) {

@@ -162,7 +162,7 @@ int cmd_import(int argc, char **argv)
         goto done;
     }
     rc = 1;
-    db = cli_open_db(db_url, NULL, &err);
+    db = cli_open_db(db_url, CLI_DB_CREATE, NULL, &err);
     if (!db) {
         cli_error("import", "%s", err.msg);
         goto done;

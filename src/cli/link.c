@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Every action has the store and the workspace. */
 #define OPT_WORKSPACE(var)                                                                         \
@@ -37,7 +38,7 @@ static struct db *open_workspace(const char *cmd, const char *url, const char *w
         cli_error(cmd, "--workspace is required");
         return NULL;
     }
-    struct db *db = cli_open_db(url, NULL, &err);
+    struct db *db = cli_open_db(url, CLI_DB_EXISTING, NULL, &err);
     if (db && lookup(db, "workspaces", "slug", ws, 0, wsid, &err) == 0)
         return db;
     cli_error(cmd, "%s", err.msg);
@@ -176,27 +177,93 @@ done:
     return rc;
 }
 
+/* A JSON scalar as a table cell; `space` holds a number's digits. */
+static const char *cell_text(json_t *v, char space[32])
+{
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v))
+        snprintf(space, 32, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(space, 32, "%.4g", json_real_value(v));
+    else if (json_is_boolean(v))
+        return json_is_true(v) ? "yes" : "no";
+    else
+        return "-";
+    return space;
+}
+
+/* Rows of flat objects as a table for a person: a column per key of the
+ * first row, as wide as its longest cell; a column of numbers (and nulls,
+ * shown as -) to the right. */
+static void print_table(json_t *items)
+{
+    json_t *first = json_array_get(items, 0);
+    size_t ncol = json_object_size(first), i, c;
+    if (!ncol)
+        return;
+    size_t *width = xcalloc(ncol, sizeof *width);
+    bool *right = xcalloc(ncol, sizeof *right);
+    const char *key;
+    json_t *v, *row;
+    char space[32];
+    c = 0;
+    json_object_foreach (first, key, v)
+        width[c++] = strlen(key);
+    json_array_foreach (items, i, row) {
+        c = 0;
+        json_object_foreach (first, key, v) {
+            json_t *cell = json_object_get(row, key);
+            size_t w = cli_text_width(cell_text(cell, space));
+            width[c] = w > width[c] ? w : width[c];
+            right[c] = right[c] || json_is_number(cell);
+            c++;
+        }
+    }
+    for (i = 0; i <= json_array_size(items); i++) {
+        row = i ? json_array_get(items, i - 1) : NULL;
+        c = 0;
+        json_object_foreach (first, key, v) {
+            const char *s = row ? cell_text(json_object_get(row, key), space) : key;
+            size_t pad = width[c] - cli_text_width(s);
+            printf("%s%*s%s%*s", c ? "  " : "", right[c] ? (int)pad : 0, "", s,
+                   right[c] || c == ncol - 1 ? 0 : (int)pad, "");
+            c++;
+        }
+        fputc('\n', stdout);
+    }
+    free(width);
+    free(right);
+}
+
 static int link_stats_cmd(int argc, char **argv)
 {
-    const char *db_url = DEFAULT_DB, *workspace = NULL, *by = "link", *since = NULL, *until = NULL;
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *by = "link", *since = NULL, *until = NULL,
+               *format = isatty(STDOUT_FILENO) ? "table" : "json";
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
         OPT_WORKSPACE(&workspace),
         OPT_STRING("by", "WHAT", NULL, &by, "link, campaign, channel, post, day or advocate"),
         OPT_STRING("since", "DATE", NULL, &since, "first day (ISO 8601)"),
         OPT_STRING("until", "DATE", NULL, &until, "end, not included (ISO 8601)"),
+        OPT_STRING("format", "FMT", NULL, &format,
+                   "table or json (JSON lines; the default when not on a terminal)"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
                                "link stats --workspace WS [--by WHAT --since DATE --until DATE]",
-                               "Prints clicks (without bots), unique visitors and bot clicks, "
-                               "as JSON lines, one per group.",
+                               "Prints clicks (without bots), unique visitors and bot clicks "
+                               "per group: a table on a terminal, else JSON lines.",
                                &p);
     if (p.stop)
         goto done;
     int64_t ws = 0;
     struct link_filter f = {0};
     rc = 2;
+    if (!str_eq(format, "table") && !str_eq(format, "json")) {
+        cli_error("link stats", "--format must be table or json");
+        goto done;
+    }
     if ((since && time_parse_iso(since, &f.since)) || (until && time_parse_iso(until, &f.until))) {
         cli_error("link stats", "--since and --until take ISO 8601 dates");
         goto done;
@@ -214,11 +281,14 @@ static int link_stats_cmd(int argc, char **argv)
     }
     size_t i;
     json_t *row;
-    json_array_foreach (json_object_get(stats, "items"), i, row) {
-        char *s = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        printf("%s\n", s);
-        free(s);
-    }
+    if (str_eq(format, "table"))
+        print_table(json_object_get(stats, "items"));
+    else
+        json_array_foreach (json_object_get(stats, "items"), i, row) {
+            char *s = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            printf("%s\n", s);
+            free(s);
+        }
     json_decref(stats);
     rc = 0;
 done:

@@ -18,7 +18,7 @@ int cmd_migrate(int argc, char **argv)
         goto done;
     struct error err = {0};
     int n = -1;
-    struct db *db = cli_open_db(db_url, &n, &err);
+    struct db *db = cli_open_db(db_url, CLI_DB_CREATE, &n, &err);
     if (db && message_stats_refresh(db, 0, &err))
         n = -1;
     int v = n >= 0 ? db_schema_version(db, &err) : -1;

@@ -50,10 +50,10 @@ static int label_stdin(enum text_lang lang)
         struct sentiment s;
         /* One output line per input line, always, so outputs stay aligned. */
         if (!utf8_valid(line, len)) {
-            fprintf(stderr,
-                    "kanal sentiment: stdin:%ld: not valid UTF-8; scored without the "
-                    "invalid bytes\n",
-                    lineno);
+            cli_error("sentiment",
+                      "stdin:%ld: not valid UTF-8; scored without the "
+                      "invalid bytes",
+                      lineno);
             status = 1;
         }
         text_tokenize(t, line, len);
@@ -88,7 +88,7 @@ static struct example *read_examples(const char *path, size_t *count, int *bad)
     struct buf file = {0};
     struct error err;
     if (buf_read_file(&file, path, EVAL_FILE_MAX, &err)) {
-        fprintf(stderr, "kanal sentiment: %s\n", err.msg);
+        cli_error("sentiment", "%s", err.msg);
         return NULL;
     }
     struct example *ex = NULL;
@@ -192,8 +192,7 @@ static int eval_file(const char *path, enum text_lang lang, long learn, uint64_t
     if (!ex)
         goto fail;
     if (learn < 0 || (size_t)learn >= n) {
-        fprintf(stderr, "kanal sentiment: --learn %ld needs fewer lines than the file's %zu\n",
-                learn, n);
+        cli_error("sentiment", "--learn %ld needs fewer lines than the file's %zu", learn, n);
         goto fail;
     }
     /* A fixed shuffle, so the corrections are not all from the file's start. */
@@ -266,7 +265,7 @@ int cmd_sentiment(int argc, char **argv)
         } else if (str_eq(a, "--lang") && v) {
             int l = text_lang_parse(v);
             if (l < 0 || l == LANG_OTHER) {
-                fprintf(stderr, "kanal sentiment: --lang %s: use auto, sv, fi or en\n", v);
+                cli_error("sentiment", "--lang %s: use auto, sv, fi or en", v);
                 return 2;
             }
             lang = (enum text_lang)l;
@@ -277,7 +276,7 @@ int cmd_sentiment(int argc, char **argv)
         } else if ((str_eq(a, "--learn") || str_eq(a, "--seed")) && v) {
             int64_t x;
             if (str_to_i64(v, &x) < 0 || x < 0) {
-                fprintf(stderr, "kanal sentiment: %s %s: not a count\n", a, v);
+                cli_error("sentiment", "%s %s: not a count", a, v);
                 return 2;
             }
             if (str_eq(a, "--learn"))
@@ -286,18 +285,18 @@ int cmd_sentiment(int argc, char **argv)
                 seed = x;
             i++;
         } else {
-            fprintf(stderr, "kanal sentiment: unknown or incomplete option '%s'\n", a);
-            usage(stderr);
+            cli_error("sentiment",
+                      "unknown or incomplete option '%s' (see 'kanal sentiment --help')", a);
             return 2;
         }
     }
     struct error err = {0};
     if (sentiment_init(&err) < 0) {
-        fprintf(stderr, "kanal sentiment: %s\n", err.msg);
+        cli_error("sentiment", "%s", err.msg);
         return 1;
     }
     if (learn && !eval) {
-        fprintf(stderr, "kanal sentiment: --learn needs --eval FILE\n");
+        cli_error("sentiment", "--learn needs --eval FILE");
         return 2;
     }
     return eval ? eval_file(eval, lang, learn, (uint64_t)seed) : label_stdin(lang);

@@ -55,7 +55,7 @@ static int user_add(int argc, char **argv)
         goto done;
     }
     struct error err = {0};
-    struct db *db = cli_open_db(db_url, NULL, &err);
+    struct db *db = cli_open_db(db_url, CLI_DB_CREATE, NULL, &err);
     int64_t id = 0;
     rc = 1;
     if (db && user_create(db, email, name, role, password, &id, &err) == 0) {
@@ -81,7 +81,7 @@ static int user_list_cmd(int argc, char **argv)
     if (p.stop)
         goto done;
     struct error err = {0};
-    struct db *db = cli_open_db(db_url, NULL, &err);
+    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
     json_t *list = db ? user_list(db, &err) : NULL;
     db_close(db);
     if (!list) {
@@ -125,7 +125,7 @@ static int user_token(int argc, char **argv)
         goto done;
     }
     struct error err = {0};
-    struct db *db = cli_open_db(db_url, NULL, &err);
+    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
     rc = 1;
     int64_t uid = 0;
     char token[API_TOKEN_LEN + 1];
