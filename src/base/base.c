@@ -13,6 +13,9 @@
 /* ---- errors ---------------------------------------------------------- */
 
 static void error_vset(struct error *err, enum error_kind kind, const char *field, const char *fmt,
+                       va_list ap) PRINTF_LIKE(4, 0);
+
+static void error_vset(struct error *err, enum error_kind kind, const char *field, const char *fmt,
                        va_list ap)
 {
     if (!err)
