@@ -118,7 +118,7 @@ warnings:
 	@$(MAKE) --no-print-directory BUILD=build/werror-clang CC=clang WERROR=1 all unit-bin
 
 e2e: $(BUILD)/kanal
-	KANAL_BIN=$(abspath $(BUILD)/kanal) $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+	KANAL_BIN=$(abspath $(BUILD)/kanal) $(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/e2e
 
 # The web UI in headless Chromium (Debian's), driven by playwright-core (npm).
 browser: $(BUILD)/kanal

@@ -12,11 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared_data.h"
 #include "ingest/enrich.h"
 #include "ingest/ingest.h"
 #include "model/platform.h"
 
-#define DATA "../shared/data/"
+#define DATA SHARED_DATA
 
 /* ---- collecting records --------------------------------------------------------------- */
 
@@ -68,6 +69,8 @@ static int collect(void *ctx, const struct ingest_record *in)
 
 static char *slurp(const char *path, size_t *len)
 {
+    if (str_starts_with(path, DATA))
+        needs_shared_data();
     FILE *f = fopen(path, "rb");
     if (!f)
         fail_msg("cannot open %s (run from the repository root)", path);
@@ -1000,6 +1003,7 @@ static int64_t rows(struct db *db, const char *sql)
 
 static void test_import_idempotent_and_snapshots(void **state)
 {
+    needs_shared_data();
     int64_t ws;
     struct db *db = fresh(&ws);
     struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
@@ -1247,6 +1251,7 @@ static void test_import_beside_csv(void **state)
 
 static void test_import_webhook_changes(void **state)
 {
+    needs_shared_data();
     int64_t ws;
     struct db *db = fresh(&ws);
     struct error err = {0};
@@ -1426,6 +1431,7 @@ static void test_instagram_business_discovery(void **state)
 
 static void test_import_x_own_posts_and_mentions(void **state)
 {
+    needs_shared_data();
     int64_t ws;
     struct db *db = fresh(&ws);
     struct ingest_target tg = {.workspace_id = ws,
