@@ -16,6 +16,10 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lstemmer -lvoikko -lqrencode -l
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
            -Wno-unused-parameter -Wformat=2 -Wimplicit-fallthrough
+# WERROR=1 makes warnings errors; `make test` (CI) builds that way.
+ifeq ($(WERROR),1)
+  WARN += -Werror
+endif
 OPT     ?= -O2 -g
 SAN     ?=
 ifeq ($(SAN),1)
@@ -33,7 +37,7 @@ WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run deps test unit e2e browser bench-analytics asan fuzz fuzz-build bench bench-redirect bench-import format lint clean
+.PHONY: all run deps test warnings unit-bin unit e2e browser bench-analytics asan fuzz fuzz-build bench bench-redirect bench-import format lint clean
 all: $(BUILD)/kanal
 
 deps:
@@ -101,11 +105,20 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkanal.a
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
 	    $(BUILD)/libkanal.a $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
+unit-bin: $(UNIT_BIN)
+
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
+# The binary and the unit tests with gcc and with clang, warnings as errors,
+# each in a folder of its own so that the everyday build/ is not rebuilt:
+# a warning either compiler finds fails CI instead of scrolling past.
+warnings:
+	@$(MAKE) --no-print-directory BUILD=build/werror-gcc CC=gcc WERROR=1 all unit-bin
+	@$(MAKE) --no-print-directory BUILD=build/werror-clang CC=clang WERROR=1 all unit-bin
+
 e2e: $(BUILD)/kanal
-	KANAL_BIN=$(abspath $(BUILD)/kanal) $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+	KANAL_BIN=$(abspath $(BUILD)/kanal) $(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/e2e
 
 # The web UI in headless Chromium (Debian's), driven by playwright-core (npm).
 browser: $(BUILD)/kanal
@@ -154,6 +167,7 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit e2e browser
 
 test: deps
+	@$(MAKE) --no-print-directory warnings
 	@$(MAKE) --no-print-directory unit e2e browser
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory asan

@@ -2,6 +2,7 @@
  * Kept in one file because each piece is small and they lean on each other. */
 #include "base.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +11,9 @@
 #include <time.h>
 
 /* ---- errors ---------------------------------------------------------- */
+
+static void error_vset(struct error *err, enum error_kind kind, const char *field, const char *fmt,
+                       va_list ap) PRINTF_LIKE(4, 0);
 
 static void error_vset(struct error *err, enum error_kind kind, const char *field, const char *fmt,
                        va_list ap)
@@ -97,6 +101,7 @@ void *xcalloc(size_t n, size_t size)
 
 void *xzalloc_aligned(size_t align, size_t size)
 {
+    assert(align && (align & (align - 1)) == 0);
     size = (size + align - 1) & ~(align - 1); /* aligned_alloc wants a multiple */
     void *p = aligned_alloc(align, size ? size : align);
     if (!p)
@@ -134,10 +139,12 @@ void buf_reserve(struct buf *b, size_t extra)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     b->data = xrealloc(b->data, cap);
     b->cap = cap;
+    assert(b->cap > b->len + extra);
 }
 
 void buf_append(struct buf *b, const void *p, size_t n)
 {
+    assert(p || n == 0);
     buf_reserve(b, n);
     if (n)
         memcpy(b->data + b->len, p, n);
@@ -228,6 +235,37 @@ void buf_free(struct buf *b)
     *b = (struct buf){0};
 }
 
+int buf_read_file(struct buf *b, const char *path, size_t max, struct error *err)
+{
+    size_t before = b->len;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return error_set(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_INVALID, "%s: %s", path,
+                         strerror(errno));
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (n > max - (b->len - before)) {
+            error_set(err, ERR_LIMIT, "%s: longer than %zu bytes", path, max);
+            goto fail;
+        }
+        buf_append(b, chunk, n);
+    }
+    if (ferror(f)) {
+        error_set(err, ERR_INVALID, "%s: %s", path, strerror(errno));
+        goto fail;
+    }
+    fclose(f);
+    assert(b->len - before <= max);
+    return 0;
+fail:
+    fclose(f);
+    b->len = before;
+    if (b->data)
+        b->data[before] = '\0';
+    return -1;
+}
+
 /* ---- arenas ---------------------------------------------------------- */
 
 struct arena_block {
@@ -260,6 +298,7 @@ void *arena_alloc(struct arena *a, size_t n)
             a->head = blk;
         }
     }
+    assert(blk->cap - blk->used >= n && n % align == 0);
     void *p = (char *)blk->data + blk->used;
     blk->used += n;
     return p;
@@ -305,6 +344,8 @@ void arena_free(struct arena *a)
 
 static size_t imap_slot(const struct imap *m, int64_t key)
 {
+    /* A power of two, never full: the probe below masks and must end. */
+    assert(m->cap && (m->cap & (m->cap - 1)) == 0 && m->len < m->cap);
     uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15u; /* Fibonacci hashing */
     size_t i = (size_t)(h >> 17) & (m->cap - 1);
     while (m->used[i] && m->keys[i] != key)
@@ -375,6 +416,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
     static const char *tags[] = {"debug", "info", "warn", "error"};
     if (level < log_threshold || level >= LOG_QUIET)
         return;
+    assert((size_t)level < ARRAY_LEN(tags));
     char ts[21];
     time_format_iso(time_now(), ts);
     struct buf b = {0};

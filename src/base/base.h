@@ -20,16 +20,6 @@ extern const char kanal_version[];
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 #else
 #define PRINTF_LIKE(f, a)
-/* ---- UTF-8 ------------------------------------------------------------
- * Strict: no overlong forms, no surrogates, nothing above U+10FFFF. */
-bool utf8_valid(const char *s, size_t n);
-/* Decodes one code point at *p (< end) and advances *p. Returns the code
- * point, or -1 for an invalid sequence (then *p advances by one byte). */
-int32_t utf8_decode(const char **p, const char *end);
-/* Writes cp as UTF-8 into out; returns the number of bytes (1..4), 0 if cp
- * is not a scalar value. */
-size_t utf8_encode(uint32_t cp, char out[4]);
-
 #endif
 
 /* ---- errors ----------------------------------------------------------
@@ -78,13 +68,19 @@ void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
-void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 /* Appends s with HTML's five special characters escaped. */
 void buf_html_escape(struct buf *b, const char *s);
 void buf_reset(struct buf *b);
 /* Gives the caller ownership of the data (free() it); leaves b empty. */
 char *buf_steal(struct buf *b);
 void buf_free(struct buf *b);
+/* Appends the whole file at path to b. A file longer than max bytes is an
+ * error rather than cut short, so a caller never parses half a file. On
+ * failure returns -1 and err says "PATH: why" (kind ERR_NOT_FOUND when the
+ * file does not exist, ERR_LIMIT when it is too long), and b holds what it
+ * held before. */
+int buf_read_file(struct buf *b, const char *path, size_t max, struct error *err);
 
 /* ---- arena -----------------------------------------------------------
  * Many small allocations freed together: one request, one import. */

@@ -3,6 +3,7 @@
  * lets kanal do date math without the process's TZ setting. */
 #include "base.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <string.h>
 #include <time.h>
@@ -44,6 +45,7 @@ void time_civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
     *d = doy - (153 * mp + 2) / 5 + 1;
     *m = mp < 10 ? mp + 3 : mp - 9;
     *y = (int)(yy + (*m <= 2));
+    assert(*m >= 1 && *m <= 12 && *d >= 1 && *d <= 31);
 }
 
 void time_format_iso(int64_t t, char out[static 21])
@@ -53,7 +55,8 @@ void time_format_iso(int64_t t, char out[static 21])
     int y;
     unsigned m, d;
     time_civil_from_days(days, &y, &m, &d);
-    unsigned s = (unsigned)secs; /* 0 .. 86399 */
+    assert(secs >= 0 && secs < 86400);
+    unsigned s = (unsigned)secs;
     /* Years outside 0..9999 do not fit the format; they are clamped. */
     unsigned yy = y < 0 ? 0 : y > 9999 ? 9999 : (unsigned)y;
     snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", yy % 10000u, m % 100u, d % 100u,

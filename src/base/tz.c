@@ -3,6 +3,7 @@
  * touching the process's TZ (which is global and not thread-safe). */
 #include "base.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,8 @@ static const char *parse_date(const char *p, struct rule_date *d)
     if (*p++ != '.')
         return NULL;
     d->d = (int)strtol(p, (char **)&p, 10);
+    if (d->m < 1 || d->m > 12 || d->w < 1 || d->w > 5 || d->d < 0 || d->d > 6)
+        return NULL; /* rule_instant indexes months by it */
     d->secs = 7200;
     if (*p == '/')
         p = parse_hms(p + 1, &d->secs);
@@ -117,17 +120,16 @@ struct tz *tz_load(const char *name, struct error *err)
     }
     char path[128];
     snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        error_set(err, ERR_INVALID, "unknown time zone '%s' (is tzdata installed?)", name);
+    struct buf b = {0};
+    struct error read_err;
+    if (buf_read_file(&b, path, 1 << 20, &read_err)) {
+        buf_free(&b);
+        if (read_err.kind == ERR_NOT_FOUND)
+            error_set(err, ERR_INVALID, "unknown time zone '%s' (is tzdata installed?)", name);
+        else
+            error_set(err, ERR_INVALID, "time zone file %s is not a TZif v2+ file", path);
         return NULL;
     }
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < (1 << 20))
-        buf_append(&b, chunk, n);
-    fclose(f);
     struct tz *z = xcalloc(1, sizeof *z);
     snprintf(z->name, sizeof z->name, "%s", name);
     const unsigned char *d = (const unsigned char *)b.data;
@@ -202,6 +204,7 @@ const char *tz_name(const struct tz *z)
 static int64_t rule_instant(const struct rule_date *r, int y, int32_t offset_before)
 {
     /* Day d (0 = Sunday) of week w (5 = last) of month m. */
+    assert(r->m >= 1 && r->m <= 12 && r->w >= 1 && r->w <= 5 && r->d >= 0 && r->d <= 6);
     int64_t first = time_days_from_civil(y, (unsigned)r->m, 1);
     int wday_first = (int)((first + 4) % 7); /* 1970-01-01 was a Thursday */
     if (wday_first < 0)
@@ -227,6 +230,7 @@ int32_t tz_offset(const struct tz *z, int64_t t)
             else
                 hi = mid - 1;
         }
+        assert(z->at[lo] <= t && (lo == z->n - 1 || t < z->at[lo + 1]));
         return z->offset[lo];
     }
     if (z->start.m == 0)

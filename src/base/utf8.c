@@ -3,8 +3,11 @@
  * it is stored. */
 #include "base.h"
 
+#include <assert.h>
+
 int32_t utf8_decode(const char **pp, const char *end)
 {
+    assert(*pp < end); /* the caller stops at the end, as the header says */
     const unsigned char *p = (const unsigned char *)*pp;
     unsigned char c = p[0];
     int32_t cp;

@@ -3,7 +3,10 @@
 #include "base/base.h"
 #include "db/db.h"
 
+#include <assert.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 struct command {
     const char *name;
@@ -28,7 +31,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: kanal COMMAND [options]\n\ncommands:\n");
     for (size_t i = 0; i < ARRAY_LEN(commands); i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\n'kanal COMMAND --help' tells more about one command.\n");
+    fprintf(f, "\n'kanal COMMAND --help' tells more about one command; 'kanal --version' "
+               "prints the version.\n");
 }
 
 int cli_main(int argc, char **argv)
@@ -41,6 +45,8 @@ int cli_main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (str_eq(argv[1], "--version"))
+        return cmd_version(1, argv + 1);
     for (size_t i = 0; i < ARRAY_LEN(commands); i++)
         if (str_eq(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);
@@ -60,6 +66,7 @@ int cmd_version(int argc, char **argv)
 
 int cli_run_action(int argc, char **argv, const struct cli_action *actions, size_t n)
 {
+    assert(argc >= 1 && n > 0);
     struct buf usage = {0};
     buf_printf(&usage, "usage: kanal %s ", argv[0]);
     for (size_t i = 0; i < n; i++)
@@ -76,18 +83,67 @@ int cli_run_action(int argc, char **argv, const struct cli_action *actions, size
             rc = actions[i].run(argc - 1, argv + 1);
             goto done;
         }
-    fprintf(stderr, "kanal %s: unknown action '%s'\n%s", argv[0], argv[1], usage.data);
+    cli_error(argv[0], "unknown action '%s' (see 'kanal %s --help')", argv[1], argv[0]);
 done:
     buf_free(&usage);
     return rc;
 }
 
-struct db *cli_open_db(const char *url, struct error *err)
+/* The SQLite file url names, or NULL for PostgreSQL. */
+static const char *sqlite_path(const char *url)
 {
+    if (str_starts_with(url, "postgres://") || str_starts_with(url, "postgresql://"))
+        return NULL;
+    return str_starts_with(url, "sqlite:") ? url + strlen("sqlite:") : url;
+}
+
+struct db *cli_open_db(const char *url, enum cli_db_mode mode, int *applied, struct error *err)
+{
+    log_set_level(LOG_WARN);
+    const char *path = url ? sqlite_path(url) : NULL;
+    if (mode == CLI_DB_EXISTING && path && *path && access(path, F_OK) != 0) {
+        error_set(err, ERR_NOT_FOUND,
+                  "no database at '%s' (give --db or KANAL_DB; 'kanal migrate' or 'kanal demo' "
+                  "makes one)",
+                  path);
+        return NULL;
+    }
     struct db *db = db_open(url, err);
-    if (db && db_migrate(db, err) < 0) {
+    int n = db ? db_migrate(db, err) : -1;
+    if (n < 0) {
         db_close(db);
         return NULL;
     }
+    if (applied)
+        *applied = n;
     return db;
+}
+
+size_t cli_text_width(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80; /* count lead bytes only */
+    return n;
+}
+
+void cli_print_padded(FILE *f, const char *s, size_t width)
+{
+    s = s ? s : "";
+    fputs(s, f);
+    for (size_t n = cli_text_width(s); n < width; n++)
+        fputc(' ', f);
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    struct buf b = {0};
+    buf_printf(&b, "kanal: %s: ", cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    buf_putc(&b, '\n');
+    fwrite(b.data, 1, b.len, stderr); /* one write, so the line stays whole */
+    buf_free(&b);
 }

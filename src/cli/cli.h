@@ -5,6 +5,9 @@
 #define KANAL_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
+
+#include "base/base.h"
 
 int cli_main(int argc, char **argv);
 
@@ -15,10 +18,31 @@ struct cli_action {
     int (*run)(int argc, char **argv);
 };
 int cli_run_action(int argc, char **argv, const struct cli_action *actions, size_t n);
-/* Opens the store and brings its schema up to date; NULL and err if not. */
+/* Opens the store at url and brings its schema up to date; *applied (if
+ * not NULL) gets how many migrations ran. Log lines below warnings are
+ * silenced: a command's output is its answer. With CLI_DB_EXISTING a
+ * SQLite file that is not there is an error naming it: a command run
+ * without --db, or with a mistyped one, must not leave an empty kanal.db
+ * behind and report on nothing. The caller closes the result with
+ * db_close; NULL and err if it cannot be opened. */
 struct db;
 struct error;
-struct db *cli_open_db(const char *url, struct error *err);
+enum cli_db_mode {
+    CLI_DB_EXISTING, /* reading or adding to a store (report, link, user list) */
+    CLI_DB_CREATE,   /* making one: migrate, demo, user add, import */
+};
+struct db *cli_open_db(const char *url, enum cli_db_mode mode, int *applied, struct error *err);
+
+/* Prints "kanal: CMD: message" on one line on stderr, the one shape of
+ * every error the command line prints. */
+void cli_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* Characters in UTF-8 s (not bytes: names are often Swedish or Finnish),
+ * for lining up table columns. */
+size_t cli_text_width(const char *s);
+/* Prints s (NULL as nothing) and spaces up to `width` characters; a longer
+ * s is printed whole, never cut. */
+void cli_print_padded(FILE *f, const char *s, size_t width);
 
 int cmd_version(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

@@ -7,12 +7,15 @@
 
 int cmd_demo(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"db", "PATH|URL", "KANAL_DB", "SQLite file or postgres:// URL", DEFAULT_DB},
-        {"end", "DATE", NULL, "last day of the demo period (default: today, UTC)", NULL},
-        {"days", "N", NULL, "length of the demo period in days", "183"},
-        {"seed", "N", NULL, "random seed; the same seed and end give the same data", "1"},
-        {"no-user", NULL, NULL, "do not add the demo admin user", NULL},
+    const char *db_url = DEFAULT_DB, *end = NULL, *days_s = "183", *seed_s = "1";
+    bool no_user = false;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_STRING("end", "DATE", NULL, &end, "last day of the demo period (default: today, UTC)"),
+        OPT_STRING("days", "N", NULL, &days_s, "length of the demo period in days"),
+        OPT_STRING("seed", "N", NULL, &seed_s,
+                   "random seed; the same seed and end give the same data"),
+        OPT_BOOL("no-user", NULL, &no_user, "do not add the demo admin user"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "demo [options]",
@@ -23,35 +26,33 @@ int cmd_demo(int argc, char **argv)
     if (p.stop)
         goto done;
     rc = 2;
-    struct demo_options o = {.create_user = !opts[4].value};
+    struct demo_options o = {.create_user = !no_user};
     int64_t days, seed;
-    if (opts[1].value) {
-        if (time_parse_iso(opts[1].value, &o.end)) {
-            fprintf(stderr, "kanal demo: --end '%s' is not a date such as 2026-11-01\n",
-                    opts[1].value);
+    if (end) {
+        if (time_parse_iso(end, &o.end)) {
+            cli_error("demo", "--end '%s' is not a date such as 2026-11-01", end);
             goto done;
         }
     } else {
         o.end = time_now();
     }
     o.end -= ((o.end % 86400) + 86400) % 86400; /* midnight UTC */
-    if (str_to_i64(opts[2].value, &days) || days < 1 || days > 3660) {
-        fprintf(stderr, "kanal demo: --days must be from 1 to 3660\n");
+    if (str_to_i64(days_s, &days) || days < 1 || days > 3660) {
+        cli_error("demo", "--days must be from 1 to 3660");
         goto done;
     }
-    if (str_to_i64(opts[3].value, &seed) || seed < 0) {
-        fprintf(stderr, "kanal demo: --seed must be a non-negative whole number\n");
+    if (str_to_i64(seed_s, &seed) || seed < 0) {
+        cli_error("demo", "--seed must be a non-negative whole number");
         goto done;
     }
     o.days = (int)days;
     o.seed = (uint64_t)seed;
     struct error err = {0};
-    log_set_level(LOG_WARN);
-    struct db *db = db_open(opts[0].value, &err);
+    struct db *db = cli_open_db(db_url, CLI_DB_CREATE, NULL, &err);
     struct demo_summary s;
     rc = 1;
-    if (!db || db_migrate(db, &err) < 0 || demo_fill(db, &o, &s, &err)) {
-        fprintf(stderr, "kanal demo: %s\n", err.msg);
+    if (!db || demo_fill(db, &o, &s, &err)) {
+        cli_error("demo", "%s", err.msg);
         db_close(db);
         goto done;
     }

@@ -5,12 +5,14 @@
 #include "cli/options.h"
 #include "ingest/ingest.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #define EXIT_REJECTED   3 /* imported, but some rows were rejected */
 #define DEFAULT_REJECTS "import-rejects.tsv"
+#define MAPPING_MAX     (1 << 20) /* a mapping file is a few dozen lines */
 
 /* Copies the scratch rejects to `path`. */
 static int keep_rejects(FILE *scratch, const char *path)
@@ -37,6 +39,7 @@ struct bar {
 static void show_progress(void *ctx, int64_t done, int64_t total)
 {
     struct bar *b = ctx;
+    assert(done >= 0);
     double s = (double)(time_mono_ns() - b->started) / 1e9;
     double rate = s > 0 ? (double)done / s : 0.0;
     if (total > 0) {
@@ -76,26 +79,47 @@ static int64_t rejected_total(const struct ingest_counts *c)
     return n;
 }
 
+/* Reads --mapping: a built-in mapping's name, else a mapping file, which
+ * *own receives (the caller frees it). NULL and err if neither. */
+static const struct csv_mapping *read_mapping(const char *name, struct csv_mapping **own,
+                                              struct error *err)
+{
+    const struct csv_mapping *m = csv_mapping_builtin(name);
+    if (m)
+        return m;
+    struct buf text = {0};
+    struct error read_err;
+    if (buf_read_file(&text, name, MAPPING_MAX, &read_err) == 0)
+        *own = csv_mapping_parse(text.data ? text.data : "", text.len, err);
+    else if (read_err.kind == ERR_NOT_FOUND)
+        error_set(err, ERR_INVALID, "no built-in mapping or file by that name");
+    else
+        *err = read_err;
+    buf_free(&text);
+    return *own;
+}
+
 int cmd_import(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"db", "PATH|URL", "KANAL_DB", "SQLite file or postgres:// URL", DEFAULT_DB},
-        {"format", "FORMAT", NULL,
-         "auto, meta-graph, meta-webhook, instagram, x-api, x-archive, youtube, mastodon, csv "
-         "or ndjson",
-         "auto"},
-        {"workspace", "ID", NULL, "workspace to import into (default: the only one)", NULL},
-        {"channel", "ID", NULL,
-         "channel of every row (default: found or created from the page/account id)", NULL},
-        {"mapping", "NAME|FILE", NULL,
-         "CSV column mapping: meta-business-suite, meta-business-suite-instagram, "
-         "uci-facebook-metrics or a mapping file "
-         "(default: by the header)",
-         NULL},
-        {"rejects", "FILE", NULL,
-         "write rejected rows here (default: " DEFAULT_REJECTS " when there are any)", NULL},
-        {"taken-at", "TIME", NULL,
-         "time of the metric snapshots when the file does not say (default: file's mtime)", NULL},
+    const char *db_url = DEFAULT_DB, *format_s = "auto", *workspace = NULL, *channel = NULL,
+               *mapping = NULL, *rejects_file = NULL, *taken_at = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_STRING("format", "FORMAT", NULL, &format_s,
+                   "auto, meta-graph, meta-webhook, instagram, x-api, x-archive, youtube, "
+                   "mastodon, csv or ndjson"),
+        OPT_STRING("workspace", "ID", NULL, &workspace,
+                   "workspace to import into (default: the only one)"),
+        OPT_STRING("channel", "ID", NULL, &channel,
+                   "channel of every row (default: found or created from the page/account id)"),
+        OPT_STRING("mapping", "NAME|FILE", NULL, &mapping,
+                   "CSV column mapping: meta-business-suite, meta-business-suite-instagram, "
+                   "uci-facebook-metrics or a mapping file (default: by the header)"),
+        OPT_STRING("rejects", "FILE", NULL, &rejects_file,
+                   "write rejected rows here (default: " DEFAULT_REJECTS " when there are any)"),
+        OPT_STRING("taken-at", "TIME", NULL, &taken_at,
+                   "time of the metric snapshots when the file does not say (default: file's "
+                   "mtime)"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(
@@ -114,69 +138,48 @@ int cmd_import(int argc, char **argv)
     struct error err = {0};
     struct ingest_opts io = {0};
     struct ingest_target t = {.create_channels = true};
-    int format = ingest_format_parse(opts[1].value);
+    int format = ingest_format_parse(format_s);
     if (format < 0) {
-        fprintf(stderr, "kanal import: unknown --format '%s' (see kanal import --help)\n",
-                opts[1].value);
+        cli_error("import", "unknown --format '%s' (see kanal import --help)", format_s);
         goto done;
     }
     if (p.npos == 0) {
-        fprintf(stderr, "kanal import: name at least one FILE\n");
+        cli_error("import", "name at least one FILE");
         goto done;
     }
-    if ((opts[2].value && (str_to_i64(opts[2].value, &t.workspace_id) || t.workspace_id < 1)) ||
-        (opts[3].value && (str_to_i64(opts[3].value, &t.channel_id) || t.channel_id < 1))) {
-        fprintf(stderr, "kanal import: --workspace and --channel take a numeric id\n");
+    if ((workspace && (str_to_i64(workspace, &t.workspace_id) || t.workspace_id < 1)) ||
+        (channel && (str_to_i64(channel, &t.channel_id) || t.channel_id < 1))) {
+        cli_error("import", "--workspace and --channel take a numeric id");
         goto done;
     }
-    if (opts[6].value && time_parse_iso(opts[6].value, &io.taken_at)) {
-        fprintf(stderr, "kanal import: --taken-at: '%s' is not an ISO 8601 time\n", opts[6].value);
+    if (taken_at && time_parse_iso(taken_at, &io.taken_at)) {
+        cli_error("import", "--taken-at: '%s' is not an ISO 8601 time", taken_at);
         goto done;
     }
-    if (opts[4].value) {
-        io.mapping = csv_mapping_builtin(opts[4].value);
-        if (!io.mapping) {
-            struct buf text = {0};
-            FILE *mf = fopen(opts[4].value, "rb");
-            char chunk[4096];
-            size_t n;
-            while (mf && (n = fread(chunk, 1, sizeof chunk, mf)) > 0)
-                buf_append(&text, chunk, n);
-            if (mf) {
-                fclose(mf);
-                own_mapping = csv_mapping_parse(text.data ? text.data : "", text.len, &err);
-            } else {
-                error_set(&err, ERR_INVALID, "no built-in mapping or file by that name");
-            }
-            buf_free(&text);
-            if (!own_mapping) {
-                fprintf(stderr, "kanal import: --mapping %s: %s\n", opts[4].value, err.msg);
-                goto done;
-            }
-            io.mapping = own_mapping;
-        }
+    if (mapping && !(io.mapping = read_mapping(mapping, &own_mapping, &err))) {
+        cli_error("import", "--mapping %s: %s", mapping, err.msg);
+        goto done;
     }
     rc = 1;
-    log_set_level(LOG_WARN);
-    db = db_open(opts[0].value, &err);
-    if (!db || db_migrate(db, &err) < 0) {
-        fprintf(stderr, "kanal import: %s\n", err.msg);
+    db = cli_open_db(db_url, CLI_DB_CREATE, NULL, &err);
+    if (!db) {
+        cli_error("import", "%s", err.msg);
         goto done;
     }
     if (!t.workspace_id) {
         if (db_begin(db, &err) || workspace_default(db, &t.workspace_id, &err) < 0 ||
             db_commit(db, &err)) {
             db_rollback(db);
-            fprintf(stderr, "kanal import: %s\n", err.msg);
+            cli_error("import", "%s", err.msg);
             goto done;
         }
     }
     /* Without --rejects, rejects go to a scratch file first and are kept
      * (in the current directory) only if there are any. */
-    const char *rejects_path = opts[5].value ? opts[5].value : DEFAULT_REJECTS;
-    rejects = opts[5].value ? fopen(rejects_path, "w") : tmpfile();
+    const char *rejects_path = rejects_file ? rejects_file : DEFAULT_REJECTS;
+    rejects = rejects_file ? fopen(rejects_path, "w") : tmpfile();
     if (!rejects) {
-        fprintf(stderr, "kanal import: cannot write the rejects file %s\n", rejects_path);
+        cli_error("import", "cannot write the rejects file %s", rejects_path);
         goto done;
     }
     bool tty = isatty(STDERR_FILENO);
@@ -200,7 +203,7 @@ int cmd_import(int argc, char **argv)
         if (format == INGEST_AUTO && used != INGEST_AUTO)
             printf("%s: detected format %s\n", p.pos[i], ingest_format_name(used));
         if (r) {
-            fprintf(stderr, "kanal import: %s (nothing from this file was stored)\n", err.msg);
+            cli_error("import", "%s (nothing from this file was stored)", err.msg);
             failed++;
             continue;
         }
@@ -225,12 +228,11 @@ int cmd_import(int argc, char **argv)
     if (p.npos > 1)
         print_counts(stdout, "total", &total);
     int64_t nrej = rejected_total(&total);
-    if (nrej && !opts[5].value && keep_rejects(rejects, rejects_path)) {
-        fprintf(stderr, "kanal import: cannot write the rejects file %s\n", rejects_path);
+    if (nrej && !rejects_file && keep_rejects(rejects, rejects_path)) {
+        cli_error("import", "cannot write the rejects file %s", rejects_path);
         failed++;
     } else if (nrej) {
-        fprintf(stderr, "kanal import: %lld rows rejected; see %s\n", (long long)nrej,
-                rejects_path);
+        cli_error("import", "%lld rows rejected; see %s", (long long)nrej, rejects_path);
     }
     rc = failed ? 1 : nrej ? EXIT_REJECTED : 0;
 done:

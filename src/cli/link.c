@@ -7,15 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define DB_OPT                                                                                     \
-    {                                                                                              \
-        "db", "PATH|URL", "KANAL_DB", "SQLite file or postgres:// URL", DEFAULT_DB                 \
-    }
-#define WS_OPT                                                                                     \
-    {                                                                                              \
-        "workspace", "ID|SLUG", "KANAL_WORKSPACE", "the workspace", NULL                           \
-    }
+/* Every action has the store and the workspace. */
+#define OPT_WORKSPACE(var)                                                                         \
+    OPT_STRING("workspace", "ID|SLUG", "KANAL_WORKSPACE", var, "the workspace")
 
 /* An id, or else the row of `table` whose `column` is s (in the workspace
  * when ws is not 0). */
@@ -38,34 +34,37 @@ static struct db *open_workspace(const char *cmd, const char *url, const char *w
 {
     struct error err = {0};
     if (!ws) {
-        fprintf(stderr, "kanal link %s: --workspace is required\n", cmd);
+        cli_error(cmd, "--workspace is required");
         return NULL;
     }
-    log_set_level(LOG_WARN);
-    struct db *db = cli_open_db(url, &err);
+    struct db *db = cli_open_db(url, CLI_DB_EXISTING, NULL, &err);
     if (db && lookup(db, "workspaces", "slug", ws, 0, wsid, &err) == 0)
         return db;
-    fprintf(stderr, "kanal link %s: %s\n", cmd, err.msg);
+    cli_error(cmd, "%s", err.msg);
     db_close(db);
     return NULL;
 }
 
 static int link_add(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        DB_OPT,
-        WS_OPT,
-        {"url", "URL", NULL, "where the link leads", NULL},
-        {"campaign", "ID|NAME", NULL, "campaign (fills utm_campaign)", NULL},
-        {"channel", "ID", NULL, "channel (fills utm_source and utm_medium)", NULL},
-        {"post", "ID", NULL, "the post the link is in, for click-through rates", NULL},
-        {"advocate", "NAME", NULL, "the employee sharing it (fills utm_content)", NULL},
-        {"code", "CODE", NULL, "a chosen short code instead of a random one", NULL},
-        {"utm-source", "S", NULL, "utm_source", NULL},
-        {"utm-medium", "M", NULL, "utm_medium", NULL},
-        {"utm-campaign", "C", NULL, "utm_campaign", NULL},
-        {"utm-term", "T", NULL, "utm_term", NULL},
-        {"utm-content", "C", NULL, "utm_content", NULL},
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *url = NULL, *campaign_s = NULL,
+               *channel = NULL, *post = NULL, *advocate = NULL, *code = NULL, *utm_source = NULL,
+               *utm_medium = NULL, *utm_campaign = NULL, *utm_term = NULL, *utm_content = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("url", "URL", NULL, &url, "where the link leads"),
+        OPT_STRING("campaign", "ID|NAME", NULL, &campaign_s, "campaign (fills utm_campaign)"),
+        OPT_STRING("channel", "ID", NULL, &channel, "channel (fills utm_source and utm_medium)"),
+        OPT_STRING("post", "ID", NULL, &post, "the post the link is in, for click-through rates"),
+        OPT_STRING("advocate", "NAME", NULL, &advocate,
+                   "the employee sharing it (fills utm_content)"),
+        OPT_STRING("code", "CODE", NULL, &code, "a chosen short code instead of a random one"),
+        OPT_STRING("utm-source", "S", NULL, &utm_source, "utm_source"),
+        OPT_STRING("utm-medium", "M", NULL, &utm_medium, "utm_medium"),
+        OPT_STRING("utm-campaign", "C", NULL, &utm_campaign, "utm_campaign"),
+        OPT_STRING("utm-term", "T", NULL, &utm_term, "utm_term"),
+        OPT_STRING("utm-content", "C", NULL, &utm_content, "utm_content"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
@@ -77,37 +76,44 @@ static int link_add(int argc, char **argv)
     if (p.stop)
         goto done;
     rc = 2;
-    if (!opts[2].value) {
-        fprintf(stderr, "kanal link add: --url is required\n");
+    if (!url) {
+        cli_error("link add", "--url is required");
         goto done;
     }
     int64_t ws = 0;
-    struct db *db = open_workspace("add", opts[0].value, opts[1].value, &ws);
+    struct db *db = open_workspace("link add", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
     struct error err = {0};
-    json_t *in = json_pack("{s:s}", "url", opts[2].value);
+    json_t *in = json_pack("{s:s}", "url", url);
     int64_t campaign = 0, n;
-    if (opts[3].value && lookup(db, "campaigns", "name", opts[3].value, ws, &campaign, &err))
+    if (campaign_s && lookup(db, "campaigns", "name", campaign_s, ws, &campaign, &err))
         goto fail;
     if (campaign)
         json_object_set_new(in, "campaign_id", json_integer(campaign));
-    static const char *const ids[] = {"channel_id", "post_id"};
-    for (int i = 0; i < 2; i++) {
-        if (!opts[4 + i].value)
+    /* The optional fields of the link, each under its API name. */
+    const struct {
+        const char *key, *option, *value;
+    } ids[] = {{"channel_id", "channel", channel}, {"post_id", "post", post}};
+    const struct {
+        const char *key, *value;
+    } texts[] = {{"advocate", advocate},         {"code", code},
+                 {"utm_source", utm_source},     {"utm_medium", utm_medium},
+                 {"utm_campaign", utm_campaign}, {"utm_term", utm_term},
+                 {"utm_content", utm_content}};
+    for (size_t i = 0; i < ARRAY_LEN(ids); i++) {
+        if (!ids[i].value)
             continue;
-        if (str_to_i64(opts[4 + i].value, &n) || n < 1) {
-            error_set(&err, ERR_INVALID, "--%s must be an id", opts[4 + i].name);
+        if (str_to_i64(ids[i].value, &n) || n < 1) {
+            error_set(&err, ERR_INVALID, "--%s must be an id", ids[i].option);
             goto fail;
         }
-        json_object_set_new(in, ids[i], json_integer(n));
+        json_object_set_new(in, ids[i].key, json_integer(n));
     }
-    static const char *const texts[] = {"advocate",     "code",     "utm_source", "utm_medium",
-                                        "utm_campaign", "utm_term", "utm_content"};
-    for (int i = 0; i < 7; i++)
-        if (opts[6 + i].value)
-            json_object_set_new(in, texts[i], json_string(opts[6 + i].value));
+    for (size_t i = 0; i < ARRAY_LEN(texts); i++)
+        if (texts[i].value)
+            json_object_set_new(in, texts[i].key, json_string(texts[i].value));
     struct actor who = {0};
     json_t *link = links_create(db, ws, in, &who, &err);
     if (!link)
@@ -115,7 +121,7 @@ static int link_add(int argc, char **argv)
     size_t i;
     json_t *w;
     json_array_foreach (json_object_get(link, "warnings"), i, w) {
-        fprintf(stderr, "kanal link add: warning: %s\n", json_string_value(w));
+        cli_error("link add", "warning: %s", json_string_value(w));
     }
     printf("%lld\t%s\t%s\n", (long long)json_integer_value(json_object_get(link, "id")),
            json_string_value(json_object_get(link, "short_path")),
@@ -124,7 +130,7 @@ static int link_add(int argc, char **argv)
     rc = 0;
 fail:
     if (rc)
-        fprintf(stderr, "kanal link add: %s\n", err.msg);
+        cli_error("link add", "%s", err.msg);
     json_decref(in);
     db_close(db);
 done:
@@ -134,14 +140,15 @@ done:
 
 static int link_list_cmd(int argc, char **argv)
 {
-    struct cli_opt opts[] = {DB_OPT, WS_OPT};
+    const char *db_url = DEFAULT_DB, *workspace = NULL;
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "link list --workspace WS",
                                "Lists the newest 200 links: id, short path, clicks, target.", &p);
     if (p.stop)
         goto done;
     int64_t ws = 0;
-    struct db *db = open_workspace("list", opts[0].value, opts[1].value, &ws);
+    struct db *db = open_workspace("link list", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
@@ -151,7 +158,7 @@ static int link_list_cmd(int argc, char **argv)
     json_t *list = link_list(db, ws, &f, &pg, &err);
     db_close(db);
     if (!list) {
-        fprintf(stderr, "kanal link list: %s\n", err.msg);
+        cli_error("link list", "%s", err.msg);
         goto done;
     }
     size_t i;
@@ -169,49 +176,118 @@ done:
     return rc;
 }
 
+/* A JSON scalar as a table cell; `space` holds a number's digits. */
+static const char *cell_text(json_t *v, char space[32])
+{
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v))
+        snprintf(space, 32, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(space, 32, "%.4g", json_real_value(v));
+    else if (json_is_boolean(v))
+        return json_is_true(v) ? "yes" : "no";
+    else
+        return "-";
+    return space;
+}
+
+/* Rows of flat objects as a table for a person: a column per key of the
+ * first row, as wide as its longest cell; a column of numbers (and nulls,
+ * shown as -) to the right. */
+static void print_table(json_t *items)
+{
+    json_t *first = json_array_get(items, 0);
+    size_t ncol = json_object_size(first), i, c;
+    if (!ncol)
+        return;
+    size_t *width = xcalloc(ncol, sizeof *width);
+    bool *right = xcalloc(ncol, sizeof *right);
+    const char *key;
+    json_t *v, *row;
+    char space[32];
+    c = 0;
+    json_object_foreach (first, key, v)
+        width[c++] = strlen(key);
+    json_array_foreach (items, i, row) {
+        c = 0;
+        json_object_foreach (first, key, v) {
+            json_t *cell = json_object_get(row, key);
+            size_t w = cli_text_width(cell_text(cell, space));
+            width[c] = w > width[c] ? w : width[c];
+            right[c] = right[c] || json_is_number(cell);
+            c++;
+        }
+    }
+    for (i = 0; i <= json_array_size(items); i++) {
+        row = i ? json_array_get(items, i - 1) : NULL;
+        c = 0;
+        json_object_foreach (first, key, v) {
+            const char *s = row ? cell_text(json_object_get(row, key), space) : key;
+            size_t pad = width[c] - cli_text_width(s);
+            printf("%s%*s%s%*s", c ? "  " : "", right[c] ? (int)pad : 0, "", s,
+                   right[c] || c == ncol - 1 ? 0 : (int)pad, "");
+            c++;
+        }
+        fputc('\n', stdout);
+    }
+    free(width);
+    free(right);
+}
+
 static int link_stats_cmd(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        DB_OPT,
-        WS_OPT,
-        {"by", "WHAT", NULL, "link, campaign, channel, post, day or advocate", "link"},
-        {"since", "DATE", NULL, "first day (ISO 8601)", NULL},
-        {"until", "DATE", NULL, "end, not included (ISO 8601)", NULL},
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *by = "link", *since = NULL, *until = NULL,
+               *format = isatty(STDOUT_FILENO) ? "table" : "json";
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("by", "WHAT", NULL, &by, "link, campaign, channel, post, day or advocate"),
+        OPT_STRING("since", "DATE", NULL, &since, "first day (ISO 8601)"),
+        OPT_STRING("until", "DATE", NULL, &until, "end, not included (ISO 8601)"),
+        OPT_STRING("format", "FMT", NULL, &format,
+                   "table or json (JSON lines; the default when not on a terminal)"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
                                "link stats --workspace WS [--by WHAT --since DATE --until DATE]",
-                               "Prints clicks (without bots), unique visitors and bot clicks, "
-                               "as JSON lines, one per group.",
+                               "Prints clicks (without bots), unique visitors and bot clicks "
+                               "per group: a table on a terminal, else JSON lines.",
                                &p);
     if (p.stop)
         goto done;
     int64_t ws = 0;
     struct link_filter f = {0};
     rc = 2;
-    if ((opts[3].value && time_parse_iso(opts[3].value, &f.since)) ||
-        (opts[4].value && time_parse_iso(opts[4].value, &f.until))) {
-        fprintf(stderr, "kanal link stats: --since and --until take ISO 8601 dates\n");
+    if (!str_eq(format, "table") && !str_eq(format, "json")) {
+        cli_error("link stats", "--format must be table or json");
         goto done;
     }
-    struct db *db = open_workspace("stats", opts[0].value, opts[1].value, &ws);
+    if ((since && time_parse_iso(since, &f.since)) || (until && time_parse_iso(until, &f.until))) {
+        cli_error("link stats", "--since and --until take ISO 8601 dates");
+        goto done;
+    }
+    struct db *db = open_workspace("link stats", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
     struct error err = {0};
-    json_t *stats = link_stats(db, ws, opts[2].value, &f, &err);
+    json_t *stats = link_stats(db, ws, by, &f, &err);
     db_close(db);
     if (!stats) {
-        fprintf(stderr, "kanal link stats: %s\n", err.msg);
+        cli_error("link stats", "%s", err.msg);
         goto done;
     }
     size_t i;
     json_t *row;
-    json_array_foreach (json_object_get(stats, "items"), i, row) {
-        char *s = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        printf("%s\n", s);
-        free(s);
-    }
+    if (str_eq(format, "table"))
+        print_table(json_object_get(stats, "items"));
+    else
+        json_array_foreach (json_object_get(stats, "items"), i, row) {
+            char *s = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            printf("%s\n", s);
+            free(s);
+        }
     json_decref(stats);
     rc = 0;
 done:

@@ -9,24 +9,22 @@
 
 int cmd_migrate(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"db", "PATH|URL", "KANAL_DB", "SQLite file or postgres:// URL", DEFAULT_DB},
-    };
+    const char *db_url = DEFAULT_DB;
+    const struct cli_opt opts[] = {OPT_DB(&db_url)};
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "migrate [--db PATH|URL]",
                                "Applies the schema migrations not yet applied.", &p);
     if (p.stop)
         goto done;
     struct error err = {0};
-    log_set_level(LOG_WARN);
-    struct db *db = db_open(opts[0].value, &err);
-    int n = db ? db_migrate(db, &err) : -1;
-    if (n >= 0 && message_stats_refresh(db, 0, &err))
+    int n = -1;
+    struct db *db = cli_open_db(db_url, CLI_DB_CREATE, &n, &err);
+    if (db && message_stats_refresh(db, 0, &err))
         n = -1;
     int v = n >= 0 ? db_schema_version(db, &err) : -1;
     db_close(db);
     if (n < 0 || v < 0) {
-        fprintf(stderr, "kanal migrate: %s\n", err.msg);
+        cli_error("migrate", "%s", err.msg);
         rc = 1;
         goto done;
     }

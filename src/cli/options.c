@@ -1,13 +1,64 @@
-/* options: flags, environment and config file, in that order of precedence. */
+/* options: flags, environment and config file, in that order of precedence,
+ * written into the variables a command's option table names. */
 #include "cli/options.h"
+#include "cli/cli.h"
 
-#include <errno.h>
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-static struct cli_opt *find(struct cli_opt *opts, size_t n, const char *name, size_t len)
+#define MAX_OPTS   64
+#define CONFIG_MAX (1 << 20)
+
+const char *const cli_config_keys[] = {"advocate",
+                                       "by",
+                                       "campaign",
+                                       "channel",
+                                       "click-batch-ms",
+                                       "click-fsync",
+                                       "click-log",
+                                       "code",
+                                       "compare",
+                                       "days",
+                                       "db",
+                                       "email",
+                                       "end",
+                                       "format",
+                                       "html",
+                                       "insights",
+                                       "listen",
+                                       "log-level",
+                                       "mapping",
+                                       "max-body",
+                                       "meta-app-secret",
+                                       "meta-verify-token",
+                                       "name",
+                                       "no-user",
+                                       "password-stdin",
+                                       "platform",
+                                       "post",
+                                       "public-url",
+                                       "rejects",
+                                       "role",
+                                       "secure-cookies",
+                                       "seed",
+                                       "since",
+                                       "taken-at",
+                                       "threads",
+                                       "toplist",
+                                       "until",
+                                       "url",
+                                       "utm-campaign",
+                                       "utm-content",
+                                       "utm-medium",
+                                       "utm-source",
+                                       "utm-term",
+                                       "workspace",
+                                       NULL};
+
+static const struct cli_opt *find(const struct cli_opt *opts, size_t n, const char *name,
+                                  size_t len)
 {
     for (size_t i = 0; i < n; i++)
         if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
@@ -15,29 +66,47 @@ static struct cli_opt *find(struct cli_opt *opts, size_t n, const char *name, si
     return NULL;
 }
 
-const char *cli_opt_value(const struct cli_opt *opts, size_t n, const char *name)
+/* The command's name for messages: the synopsis's leading words of
+ * lower-case letters ("link add" of "link add --workspace WS ..."). */
+static void command_name(const char *synopsis, char *out, size_t size)
 {
-    for (size_t i = 0; i < n; i++)
-        if (str_eq(opts[i].name, name))
-            return opts[i].value;
-    return NULL;
+    size_t n = 0;
+    for (const char *p = synopsis; *p; p++) {
+        bool word_start = p == synopsis || p[-1] == ' ';
+        if (word_start && !(*p >= 'a' && *p <= 'z'))
+            break;
+        if (*p != ' ' && *p != '-' && !(*p >= 'a' && *p <= 'z'))
+            break;
+        n = (size_t)(p - synopsis) + 1;
+    }
+    while (n && synopsis[n - 1] == ' ')
+        n--;
+    snprintf(out, size, "%.*s", (int)n, synopsis);
 }
 
-static void print_help(FILE *f, const char *synopsis, const char *about, struct cli_opt *opts,
+static void set_value(const struct cli_opt *o, const char *value)
+{
+    if (o->flag)
+        *o->flag = !str_eq(value, "0");
+    else
+        *o->str = value;
+}
+
+static void print_help(FILE *f, const char *synopsis, const char *about, const struct cli_opt *opts,
                        size_t n)
 {
     fprintf(f, "usage: kanal %s\n\n%s\n", synopsis, about);
     if (n)
         fprintf(f, "\noptions:\n");
     for (size_t i = 0; i < n; i++) {
+        const struct cli_opt *o = &opts[i];
         char left[64];
-        snprintf(left, sizeof left, "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
-                 opts[i].arg ? opts[i].arg : "");
-        fprintf(f, "  %-24s %s", left, opts[i].help);
-        if (opts[i].env)
-            fprintf(f, " [env %s]", opts[i].env);
-        if (opts[i].value && opts[i].arg)
-            fprintf(f, " (default %s)", opts[i].value);
+        snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        fprintf(f, "  %-24s %s", left, o->help);
+        if (o->env)
+            fprintf(f, " [env %s]", o->env);
+        if (o->str && *o->str)
+            fprintf(f, " (default %s)", *o->str);
         fputc('\n', f);
     }
     fprintf(f, "  %-24s %s\n  %-24s %s\n", "--config FILE",
@@ -45,37 +114,49 @@ static void print_help(FILE *f, const char *synopsis, const char *about, struct 
             "--help", "show this help");
 }
 
-/* Reads the config file; only keys that are options of this command are
- * applied, but every key must be one kanal knows somewhere. */
-static int read_config(const char *path, bool must_exist, struct cli_opt *opts, size_t n,
-                       bool *from_flag_or_env, struct arena *arena)
+static bool known_key(const char *key)
 {
-    static const char *const known[] = {
-        "db", "listen", "threads", "max-body", "log-level", "seed", "secure-cookies", "end", NULL};
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (!must_exist && errno == ENOENT)
-            return 0;
-        fprintf(stderr, "kanal: cannot read config file %s: %s\n", path, strerror(errno));
-        return 2;
+    for (const char *const *k = cli_config_keys; *k; k++)
+        if (str_eq(*k, key))
+            return true;
+    return false;
+}
+
+/* Reads the config file; only keys that are options of this command are
+ * applied, but every key must be one some command has. */
+static int read_config(const char *cmd, const char *path, bool must_exist,
+                       const struct cli_opt *opts, size_t n, const bool *from_flag_or_env,
+                       struct arena *arena)
+{
+    struct buf text = {0};
+    struct error err = {0};
+    int rc = 0;
+    if (buf_read_file(&text, path, CONFIG_MAX, &err)) {
+        if (!must_exist && err.kind == ERR_NOT_FOUND)
+            goto done;
+        cli_error(cmd, "cannot read config file %s", err.msg);
+        rc = 2;
+        goto done;
     }
-    char line[4096];
-    int lineno = 0, rc = 0;
-    while (fgets(line, sizeof line, f)) {
+    int lineno = 0;
+    for (char *line = text.data, *next; line && *line; line = next) {
         lineno++;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
         char *p = line;
         while (*p == ' ' || *p == '\t')
             p++;
         char *end = p + strlen(p);
-        while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+        while (end > p && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
             *--end = '\0';
         if (!*p || *p == '#')
             continue;
         char *eq = strchr(p, '=');
         if (!eq) {
-            fprintf(stderr, "kanal: %s:%d: expected 'name = value'\n", path, lineno);
+            cli_error(cmd, "%s:%d: expected 'name = value'", path, lineno);
             rc = 2;
-            break;
+            goto done;
         }
         char *k_end = eq;
         while (k_end > p && (k_end[-1] == ' ' || k_end[-1] == '\t'))
@@ -84,28 +165,32 @@ static int read_config(const char *path, bool must_exist, struct cli_opt *opts, 
         while (*v == ' ' || *v == '\t')
             v++;
         *k_end = '\0';
-        bool ok = false;
-        for (const char *const *k = known; *k && !ok; k++)
-            ok = str_eq(*k, p);
-        if (!ok) {
-            fprintf(stderr, "kanal: %s:%d: unknown setting '%s'\n", path, lineno, p);
+        if (!known_key(p)) {
+            cli_error(cmd, "%s:%d: unknown setting '%s'", path, lineno, p);
             rc = 2;
-            break;
+            goto done;
         }
-        struct cli_opt *o = find(opts, n, p, strlen(p));
+        const struct cli_opt *o = find(opts, n, p, strlen(p));
         if (o && !from_flag_or_env[o - opts])
-            o->value = arena_strdup(arena, v);
+            set_value(o, arena_strdup(arena, v));
     }
-    fclose(f);
+done:
+    buf_free(&text);
     return rc;
 }
 
-static int parse(int argc, char **argv, struct cli_opt *opts, size_t n, const char *synopsis,
+/* Returns 0 to go on, 1 after --help, 2 after a usage error. */
+static int parse(int argc, char **argv, const struct cli_opt *opts, size_t n, const char *synopsis,
                  const char *about, struct cli_parse *out)
 {
-    memset(out, 0, sizeof *out);
+    assert(n <= MAX_OPTS);
+    for (size_t i = 0; i < n; i++) /* each row made by OPT_STRING or OPT_BOOL */
+        assert(opts[i].name && opts[i].help && !opts[i].arg == !opts[i].str &&
+               !opts[i].str != !opts[i].flag);
+    char cmd[32];
+    command_name(synopsis, cmd, sizeof cmd);
     out->pos = (char **)arena_alloc(&out->arena, sizeof(char *) * (size_t)(argc + 1));
-    bool set[64] = {false};
+    bool set[MAX_OPTS] = {false};
     const char *config = getenv("KANAL_CONFIG");
     bool config_explicit = config != NULL;
     /* Flags first, remembered; environment for what flags left unset. */
@@ -131,49 +216,49 @@ static int parse(int argc, char **argv, struct cli_opt *opts, size_t n, const ch
             if (!value && i + 1 < argc)
                 value = argv[++i];
             if (!value) {
-                fprintf(stderr, "kanal: --config needs a FILE\n");
+                cli_error(cmd, "--config needs a FILE");
                 return 2;
             }
             config = value;
             config_explicit = true;
             continue;
         }
-        struct cli_opt *o = find(opts, n, name, len);
+        const struct cli_opt *o = find(opts, n, name, len);
         if (!o) {
-            fprintf(stderr, "kanal: unknown option '%s' (see 'kanal %s --help')\n", a, argv[0]);
+            cli_error(cmd, "unknown option '%s' (see 'kanal %s --help')", a, cmd);
             return 2;
         }
         if (!o->arg) {
             if (value) {
-                fprintf(stderr, "kanal: --%s takes no value\n", o->name);
+                cli_error(cmd, "--%s takes no value", o->name);
                 return 2;
             }
             value = "1";
         } else if (!value) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "kanal: --%s needs a %s\n", o->name, o->arg);
+                cli_error(cmd, "--%s needs a %s", o->name, o->arg);
                 return 2;
             }
             value = argv[++i];
         }
-        o->value = value;
+        set_value(o, value);
         set[o - opts] = true;
     }
-    for (size_t i = 0; i < n && i < 64; i++) {
+    for (size_t i = 0; i < n; i++) {
         const char *e = opts[i].env ? getenv(opts[i].env) : NULL;
         if (!set[i] && e && *e) {
-            opts[i].value = e;
+            set_value(&opts[i], e);
             set[i] = true;
         }
     }
-    int rc =
-        read_config(config ? config : "kanal.conf", config_explicit, opts, n, set, &out->arena);
-    return rc;
+    return read_config(cmd, config ? config : "kanal.conf", config_explicit, opts, n, set,
+                       &out->arena);
 }
 
-int cli_parse_options(int argc, char **argv, struct cli_opt *opts, size_t n, const char *synopsis,
-                      const char *about, struct cli_parse *out)
+int cli_parse_options(int argc, char **argv, const struct cli_opt *opts, size_t n,
+                      const char *synopsis, const char *about, struct cli_parse *out)
 {
+    memset(out, 0, sizeof *out);
     int rc = parse(argc, argv, opts, n, synopsis, about, out);
     out->stop = rc != 0;
     return rc == 1 ? 0 : rc;

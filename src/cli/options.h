@@ -10,16 +10,28 @@
 
 #include "base/base.h"
 
+/* One row of a command's option table, bound to the variable the command
+ * reads (git's OPT_STRING): the variable holds the default before the parse
+ * and the result after it. Write rows with the OPT_ macros. */
 struct cli_opt {
     const char *name; /* "db" is --db and "db = ..." in the config file */
-    const char *arg;  /* "PATH"; NULL for a switch (value "1" when given) */
+    const char *arg;  /* "PATH"; NULL for a switch */
     const char *env;  /* "KANAL_DB", or NULL */
     const char *help;
-    const char *value; /* the default in; the result out (owned by the parse) */
+    const char **str; /* a valued option's variable (the value is owned by the parse) */
+    bool *flag;       /* a switch's variable: set by --name, or by a value other than "0" */
 };
 
+/* A row per line (clang-format would spread the braces over four). */
+/* clang-format off */
+#define OPT_STRING(name, arg, env, var, help) {(name), (arg), (env), (help), (var), NULL}
+#define OPT_BOOL(name, env, var, help)        {(name), NULL, (env), (help), NULL, (var)}
+#define OPT_DB(var) \
+    OPT_STRING("db", "PATH|URL", "KANAL_DB", var, "SQLite file or postgres:// URL")
+/* clang-format on */
+
 struct cli_parse {
-    struct arena arena; /* holds the values; freed by cli_parse_free */
+    struct arena arena; /* holds values from the config file; freed by cli_parse_free */
     bool stop;          /* help was printed or the options were wrong */
     int npos;           /* positional arguments */
     char **pos;
@@ -27,12 +39,17 @@ struct cli_parse {
 
 /* Returns the exit status so far: with out->stop set, the command is done
  * (0 after --help, 2 after a usage error it printed). `synopsis` is the
- * usage line after "kanal ". */
-int cli_parse_options(int argc, char **argv, struct cli_opt *opts, size_t nopts,
+ * usage line after "kanal "; its leading lower-case words ("link add") name
+ * the command in messages. Call cli_parse_free(out) in every case. */
+int cli_parse_options(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
                       const char *synopsis, const char *about, struct cli_parse *out);
 void cli_parse_free(struct cli_parse *p);
-/* The value of option `name` (NULL if unset). */
-const char *cli_opt_value(const struct cli_opt *opts, size_t nopts, const char *name);
+
+/* The keys a config file may set: every option some command has (test_cli
+ * checks each command's --help against it). A key is applied to the
+ * commands that have that option and passed over by the others, so one
+ * file serves them all; a key no command has is a typo and an error. */
+extern const char *const cli_config_keys[];
 
 /* Defaults shared by the commands. */
 #define DEFAULT_DB     "kanal.db"

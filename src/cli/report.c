@@ -4,35 +4,45 @@
 #include "cli/options.h"
 #include "report/report.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Prints s cut or padded to `width` characters (not bytes: names are often
- * Swedish or Finnish). */
-static void padded(const char *s, size_t width)
+/* The width of a table's text column: its longest value of `key` in rows,
+ * at least min (the heading's room), so that no name is ever cut. */
+static size_t column_width(json_t *rows, const char *key, size_t min)
 {
-    size_t chars = 0;
-    const char *p = s;
-    while (*p && chars < width) {
-        const char *start = p++;
-        while ((*p & 0xC0) == 0x80)
-            p++;
-        fwrite(start, 1, (size_t)(p - start), stdout);
-        chars++;
+    size_t i, w = min;
+    json_t *row;
+    json_array_foreach (rows, i, row) {
+        const char *s = json_string_value(json_object_get(row, key));
+        size_t n = s ? cli_text_width(s) : 0;
+        w = n > w ? n : w;
     }
-    for (; chars < width; chars++)
-        fputc(' ', stdout);
+    return w;
 }
 
+static void padded(const char *s, size_t width)
+{
+    cli_print_padded(stdout, s, width);
+}
+
+/* A text cell. One a spreadsheet would take for a formula (=, +, -, @, a
+ * tab or a CR first) gets a leading ' and quotes, as OWASP's advice on CSV
+ * injection has it, so that it shows as the text it is. Numbers are written
+ * by csv_value and never come here: a negative one stays a number. */
 static void csv_field(FILE *f, const char *s)
 {
-    bool quote = strpbrk(s, ",\"\n\r") != NULL;
+    bool formula = s[0] && strchr("=+-@\t\r", s[0]);
+    bool quote = formula || strpbrk(s, ",\"\n\r") != NULL;
     if (!quote) {
         fputs(s, f);
         return;
     }
     fputc('"', f);
+    if (formula)
+        fputc('\'', f);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', f);
@@ -76,6 +86,7 @@ static void print_csv(json_t *rep)
 
 static void cell(json_t *v, const char *kind)
 {
+    assert(str_eq(kind, "pct") || str_eq(kind, "dur") || str_eq(kind, "int"));
     char s[32] = "-";
     if (json_is_number(v)) {
         double x = json_number_value(v);
@@ -104,28 +115,30 @@ static void print_table(json_t *rep)
         {"response_rate", "answered", "pct"},
         {"median_response_seconds", "median resp", "dur"},
     };
-    printf("%s to %s (%s)\n\n%-32s", json_string_value(json_object_get(rep, "since")),
+    json_t *rows = json_object_get(rep, "rows");
+    size_t width = column_width(rows, "label", 32);
+    printf("%s to %s (%s)\n\n", json_string_value(json_object_get(rep, "since")),
            json_string_value(json_object_get(rep, "until")),
-           json_string_value(json_object_get(rep, "timezone")), "");
+           json_string_value(json_object_get(rep, "timezone")));
+    padded("", width);
     for (size_t c = 0; c < ARRAY_LEN(cols); c++)
         printf(" %10s", cols[c].head);
     fputc('\n', stdout);
-    json_t *rows = json_object_get(rep, "rows");
     size_t i;
     json_t *row;
     json_array_foreach (rows, i, row) {
-        padded(json_string_value(json_object_get(row, "label")), 32);
+        padded(json_string_value(json_object_get(row, "label")), width);
         for (size_t c = 0; c < ARRAY_LEN(cols); c++)
             cell(json_object_get(row, cols[c].key), cols[c].kind);
         fputc('\n', stdout);
     }
-    printf("%-32s", "total");
+    padded("total", width);
     for (size_t c = 0; c < ARRAY_LEN(cols); c++)
         cell(json_object_get(json_object_get(rep, "total"), cols[c].key), cols[c].kind);
     fputc('\n', stdout);
     json_t *prev = json_object_get(rep, "previous");
     if (prev) {
-        printf("%-32s", "previous period");
+        padded("previous period", width);
         for (size_t c = 0; c < ARRAY_LEN(cols); c++)
             cell(json_object_get(prev, cols[c].key), cols[c].kind);
         fputc('\n', stdout);
@@ -142,11 +155,14 @@ static void print_other(json_t *rep, const char *kind)
                json_string_value(json_object_get(rep, "since")),
                json_string_value(json_object_get(rep, "until")),
                (long long)json_integer_value(json_object_get(rep, "posts")));
-        printf("%-16s %-26s %6s %9s   %s\n", "feature", "value", "posts", "lift", "95% interval");
-        json_array_foreach (json_object_get(rep, "lifts"), i, row) {
+        json_t *lifts = json_object_get(rep, "lifts");
+        size_t fw = column_width(lifts, "feature", 16), vw = column_width(lifts, "value", 26);
+        printf("%-*s %-*s %6s %9s   %s\n", (int)fw, "feature", (int)vw, "value", "posts", "lift",
+               "95% interval");
+        json_array_foreach (lifts, i, row) {
             json_t *lift = json_object_get(row, "lift"), *ci = json_object_get(row, "lift_ci95");
-            padded(json_string_value(json_object_get(row, "feature")), 17);
-            padded(json_string_value(json_object_get(row, "value")), 27);
+            padded(json_string_value(json_object_get(row, "feature")), fw + 1);
+            padded(json_string_value(json_object_get(row, "value")), vw + 1);
             printf("%6lld ", (long long)json_integer_value(json_object_get(row, "posts")));
             if (json_is_number(lift))
                 printf("%+8.1f%%   %+.1f%% .. %+.1f%%\n", json_number_value(lift) * 100,
@@ -161,9 +177,11 @@ static void print_other(json_t *rep, const char *kind)
         printf("Top list by %s, %s to %s\n\n", json_string_value(json_object_get(rep, "metric")),
                json_string_value(json_object_get(rep, "since")),
                json_string_value(json_object_get(rep, "until")));
-        json_array_foreach (json_object_get(rep, "rows"), i, row) {
+        json_t *ranked = json_object_get(rep, "rows");
+        size_t lw = column_width(ranked, "label", 41);
+        json_array_foreach (ranked, i, row) {
             printf("%3lld. ", (long long)json_integer_value(json_object_get(row, "rank")));
-            padded(json_string_value(json_object_get(row, "label")), 41);
+            padded(json_string_value(json_object_get(row, "label")), lw);
             fputs(json_is_true(json_object_get(row, "is_peer")) ? "peer " : "     ", stdout);
             cell(json_object_get(row, "value"),
                  str_starts_with(json_string_value(json_object_get(rep, "metric")), "er_") ||
@@ -176,7 +194,9 @@ static void print_other(json_t *rep, const char *kind)
         return;
     }
     json_t *c = json_object_get(rep, "campaign");
-    printf("%s\n\n%-32s", json_string_value(json_object_get(c, "name")), "");
+    size_t nw = column_width(json_object_get(rep, "earlier"), "name", 32);
+    printf("%s\n\n", json_string_value(json_object_get(c, "name")));
+    padded("", nw);
     static const char *const keys[] = {"posts", "reach", "interactions", "er_reach", "ctr"};
     for (size_t k = 0; k < ARRAY_LEN(keys); k++)
         printf(" %12s", keys[k]);
@@ -185,7 +205,7 @@ static void print_other(json_t *rep, const char *kind)
     json_array_append(rows, c);
     json_array_extend(rows, json_object_get(rep, "earlier"));
     json_array_foreach (rows, i, row) {
-        padded(i == 0 ? "this campaign" : json_string_value(json_object_get(row, "name")), 32);
+        padded(i == 0 ? "this campaign" : json_string_value(json_object_get(row, "name")), nw);
         for (size_t k = 0; k < ARRAY_LEN(keys); k++)
             cell(json_object_get(json_object_get(row, "kpis"), keys[k]), k >= 3 ? "pct" : "int");
         fputc('\n', stdout);
@@ -195,22 +215,32 @@ static void print_other(json_t *rep, const char *kind)
 
 int cmd_report(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"db", "PATH|URL", "KANAL_DB", "SQLite file or postgres:// URL", DEFAULT_DB},
-        {"workspace", "SLUG|ID", "KANAL_WORKSPACE", "the workspace to report on", NULL},
-        {"since", "DATE", NULL, "first day, local (default: 28 days before --until)", NULL},
-        {"until", "DATE", NULL, "day after the last, local (default: tomorrow)", NULL},
-        {"by", "DIM", NULL, "none, channel, platform, campaign, format, tag, day, week, month",
-         "channel"},
-        {"compare", "previous", NULL, "add the previous period of the same length", NULL},
-        {"format", "FMT", NULL, "table, csv or json", "table"},
-        {"insights", NULL, NULL, "what works: engagement lift by feature (JSON or table)", NULL},
-        {"toplist", "METRIC", NULL,
-         "rank all channels, peers too: interactions, er_followers, er_reach, follower_growth",
-         NULL},
-        {"platform", "NAME", NULL, "with --toplist: one platform only", NULL},
-        {"campaign", "ID", NULL, "compare a campaign with earlier ones on the same theme", NULL},
-        {"html", "MONTH", NULL, "the monthly report for MONTH (2026-10) as one HTML file", NULL},
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *since = NULL, *until = NULL,
+               *by = "channel", *compare = NULL, *fmt = "table", *toplist = NULL, *platform = NULL,
+               *campaign_s = NULL, *html_month = NULL;
+    bool insights = false;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_STRING("workspace", "SLUG|ID", "KANAL_WORKSPACE", &workspace,
+                   "the workspace to report on"),
+        OPT_STRING("since", "DATE", NULL, &since,
+                   "first day, local (default: 28 days before --until)"),
+        OPT_STRING("until", "DATE", NULL, &until, "day after the last, local (default: tomorrow)"),
+        OPT_STRING("by", "DIM", NULL, &by,
+                   "none, channel, platform, campaign, format, tag, day, week, month"),
+        OPT_STRING("compare", "previous", NULL, &compare,
+                   "add the previous period of the same length"),
+        OPT_STRING("format", "FMT", NULL, &fmt, "table, csv or json"),
+        OPT_BOOL("insights", NULL, &insights,
+                 "what works: engagement lift by feature (JSON or table)"),
+        OPT_STRING("toplist", "METRIC", NULL, &toplist,
+                   "rank all channels, peers too: interactions, er_followers, er_reach, "
+                   "follower_growth"),
+        OPT_STRING("platform", "NAME", NULL, &platform, "with --toplist: one platform only"),
+        OPT_STRING("campaign", "ID", NULL, &campaign_s,
+                   "compare a campaign with earlier ones on the same theme"),
+        OPT_STRING("html", "MONTH", NULL, &html_month,
+                   "the monthly report for MONTH (2026-10) as one HTML file"),
     };
     struct cli_parse p;
     int rc =
@@ -221,44 +251,44 @@ int cmd_report(int argc, char **argv)
     if (p.stop)
         goto done;
     rc = 2;
-    const char *fmt = opts[6].value;
     if (!str_eq(fmt, "table") && !str_eq(fmt, "csv") && !str_eq(fmt, "json")) {
-        fprintf(stderr, "kanal report: --format must be table, csv or json\n");
+        cli_error("report", "--format must be table, csv or json");
         goto done;
     }
-    if (!opts[1].value) {
-        fprintf(stderr, "kanal report: --workspace is required\n");
+    if (!workspace) {
+        cli_error("report", "--workspace is required");
         goto done;
     }
     struct error err = {0};
-    log_set_level(LOG_WARN);
-    struct db *db = db_open(opts[0].value, &err);
+    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
     rc = 1;
     int64_t ws = 0;
     json_t *q = json_object(), *rep = NULL;
-    if (!db || db_migrate(db, &err) < 0)
+    if (!db)
         goto fail;
     int found =
         db_scalar(db, &err, &ws, "SELECT id FROM workspaces WHERE slug = ? OR CAST(id AS TEXT) = ?",
-                  "tt", opts[1].value, opts[1].value);
+                  "tt", workspace, workspace);
     if (found <= 0) {
         if (found == 0)
-            error_set(&err, ERR_NOT_FOUND, "no workspace '%s'", opts[1].value);
+            error_set(&err, ERR_NOT_FOUND, "no workspace '%s'", workspace);
         goto fail;
     }
-    static const char *const params[] = {"since", "until", "by", "compare"};
+    const struct {
+        const char *key, *value;
+    } params[] = {{"since", since}, {"until", until}, {"by", by}, {"compare", compare}};
     for (size_t i = 0; i < ARRAY_LEN(params); i++)
-        if (opts[2 + i].value)
-            json_object_set_new(q, params[i], json_string(opts[2 + i].value));
+        if (params[i].value)
+            json_object_set_new(q, params[i].key, json_string(params[i].value));
     struct analytics_query aq;
     int64_t campaign = 0;
-    if (opts[10].value && (str_to_i64(opts[10].value, &campaign) || campaign < 1)) {
+    if (campaign_s && (str_to_i64(campaign_s, &campaign) || campaign < 1)) {
         error_field(&err, ERR_INVALID, "campaign", "--campaign takes a campaign id");
         goto fail;
     }
-    if (opts[11].value) {
+    if (html_month) {
         struct buf html = {0};
-        if (report_html_month(db, ws, opts[11].value, &html, &err)) {
+        if (report_html_month(db, ws, html_month, &html, &err)) {
             buf_free(&html);
             goto fail;
         }
@@ -270,13 +300,13 @@ int cmd_report(int argc, char **argv)
     if (campaign)
         rep = analytics_campaign(db, ws, campaign, &err);
     else if (analytics_query_parse(db, ws, q, &aq, &err) == 0)
-        rep = opts[7].value   ? analytics_insights(db, ws, &aq, &err)
-              : opts[8].value ? analytics_toplist(db, ws, &aq, opts[8].value, opts[9].value, &err)
-                              : analytics_report(db, ws, &aq, &err);
+        rep = insights  ? analytics_insights(db, ws, &aq, &err)
+              : toplist ? analytics_toplist(db, ws, &aq, toplist, platform, &err)
+                        : analytics_report(db, ws, &aq, &err);
     if (!rep)
         goto fail;
-    if ((opts[7].value || opts[8].value || campaign) && !str_eq(fmt, "json")) {
-        print_other(rep, opts[7].value ? "insights" : opts[8].value ? "toplist" : "campaign");
+    if ((insights || toplist || campaign) && !str_eq(fmt, "json")) {
+        print_other(rep, insights ? "insights" : toplist ? "toplist" : "campaign");
         rc = 0;
         goto out;
     }
@@ -292,9 +322,11 @@ int cmd_report(int argc, char **argv)
     rc = 0;
     goto out;
 fail:
-    fprintf(stderr, "kanal report: %s%s%s\n", err.field[0] ? "--" : "",
-            err.field[0] ? err.field : "", err.field[0] ? ": " : "");
-    fprintf(stderr, "%s\n", err.msg);
+    /* Name the option an analytics error is about, unless the message does. */
+    if (err.field[0] && !str_starts_with(err.msg, "--"))
+        cli_error("report", "--%s: %s", err.field, err.msg);
+    else
+        cli_error("report", "%s", err.msg);
 out:
     json_decref(q);
     json_decref(rep);

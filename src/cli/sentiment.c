@@ -5,10 +5,12 @@
 #include "base/base.h"
 #include "text/text.h"
 
-#include <errno.h>
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define EVAL_FILE_MAX ((size_t)1 << 30) /* a labelled set is megabytes; refuse a mistake */
 
 static void usage(FILE *f)
 {
@@ -48,10 +50,10 @@ static int label_stdin(enum text_lang lang)
         struct sentiment s;
         /* One output line per input line, always, so outputs stay aligned. */
         if (!utf8_valid(line, len)) {
-            fprintf(stderr,
-                    "kanal sentiment: stdin:%ld: not valid UTF-8; scored without the "
-                    "invalid bytes\n",
-                    lineno);
+            cli_error("sentiment",
+                      "stdin:%ld: not valid UTF-8; scored without the "
+                      "invalid bytes",
+                      lineno);
             status = 1;
         }
         text_tokenize(t, line, len);
@@ -80,23 +82,27 @@ static const char *base_name(const char *path)
 }
 
 /* Reads label<TAB>text lines. Bad lines are reported (file:line: what) and
- * skipped; *bad counts them. */
+ * skipped; *bad counts them. The caller frees each text and the array. */
 static struct example *read_examples(const char *path, size_t *count, int *bad)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "kanal sentiment: %s: %s\n", path, strerror(errno));
+    struct buf file = {0};
+    struct error err;
+    if (buf_read_file(&file, path, EVAL_FILE_MAX, &err)) {
+        cli_error("sentiment", "%s", err.msg);
         return NULL;
     }
     struct example *ex = NULL;
-    size_t n = 0, cap = 0, lcap = 0;
-    char *line = NULL;
-    ssize_t got;
+    size_t n = 0, cap = 0;
     long lineno = 0;
     const char *name = base_name(path);
-    while ((got = getline(&line, &lcap, f)) >= 0) {
+    char *end = file.data + file.len;
+    for (char *line = file.data, *next; line && line < end; line = next) {
+        char *nl = memchr(line, '\n', (size_t)(end - line));
+        next = nl ? nl + 1 : end;
+        if (nl)
+            *nl = '\0';
         lineno++;
-        size_t len = chomp(line, got);
+        size_t len = chomp(line, nl ? nl - line : end - line);
         if (len == 0)
             continue;
         char *tab = memchr(line, '\t', len);
@@ -128,8 +134,7 @@ static struct example *read_examples(const char *path, size_t *count, int *bad)
         memcpy(ex[n].text, tab + 1, tlen + 1);
         n++;
     }
-    free(line);
-    fclose(f);
+    buf_free(&file);
     *count = n;
     return ex ? ex : xcalloc(1, sizeof *ex);
 }
@@ -187,8 +192,7 @@ static int eval_file(const char *path, enum text_lang lang, long learn, uint64_t
     if (!ex)
         goto fail;
     if (learn < 0 || (size_t)learn >= n) {
-        fprintf(stderr, "kanal sentiment: --learn %ld needs fewer lines than the file's %zu\n",
-                learn, n);
+        cli_error("sentiment", "--learn %ld needs fewer lines than the file's %zu", learn, n);
         goto fail;
     }
     /* A fixed shuffle, so the corrections are not all from the file's start. */
@@ -215,10 +219,12 @@ static int eval_file(const char *path, enum text_lang lang, long learn, uint64_t
         struct sentiment r;
         text_tokenize(t, e->text, e->len);
         sentiment_score_tokens(t, lang, &r);
+        assert(e->gold < SENT_LABELS && r.label < SENT_LABELS); /* they index the matrix */
         before.m[e->gold][r.label]++;
         langs[r.lang < LANG_COUNT ? r.lang : LANG_OTHER]++;
         if (learn > 0) {
             learner_score(m, t, lang, &r);
+            assert(r.label < SENT_LABELS);
             after.m[e->gold][r.label]++;
         }
     }
@@ -259,7 +265,7 @@ int cmd_sentiment(int argc, char **argv)
         } else if (str_eq(a, "--lang") && v) {
             int l = text_lang_parse(v);
             if (l < 0 || l == LANG_OTHER) {
-                fprintf(stderr, "kanal sentiment: --lang %s: use auto, sv, fi or en\n", v);
+                cli_error("sentiment", "--lang %s: use auto, sv, fi or en", v);
                 return 2;
             }
             lang = (enum text_lang)l;
@@ -270,7 +276,7 @@ int cmd_sentiment(int argc, char **argv)
         } else if ((str_eq(a, "--learn") || str_eq(a, "--seed")) && v) {
             int64_t x;
             if (str_to_i64(v, &x) < 0 || x < 0) {
-                fprintf(stderr, "kanal sentiment: %s %s: not a count\n", a, v);
+                cli_error("sentiment", "%s %s: not a count", a, v);
                 return 2;
             }
             if (str_eq(a, "--learn"))
@@ -279,18 +285,18 @@ int cmd_sentiment(int argc, char **argv)
                 seed = x;
             i++;
         } else {
-            fprintf(stderr, "kanal sentiment: unknown or incomplete option '%s'\n", a);
-            usage(stderr);
+            cli_error("sentiment",
+                      "unknown or incomplete option '%s' (see 'kanal sentiment --help')", a);
             return 2;
         }
     }
     struct error err = {0};
     if (sentiment_init(&err) < 0) {
-        fprintf(stderr, "kanal sentiment: %s\n", err.msg);
+        cli_error("sentiment", "%s", err.msg);
         return 1;
     }
     if (learn && !eval) {
-        fprintf(stderr, "kanal sentiment: --learn needs --eval FILE\n");
+        cli_error("sentiment", "--learn needs --eval FILE");
         return 2;
     }
     return eval ? eval_file(eval, lang, learn, (uint64_t)seed) : label_stdin(lang);

@@ -9,16 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static struct db *open_migrated(const char *url, struct error *err)
-{
-    struct db *db = db_open(url, err);
-    if (db && db_migrate(db, err) < 0) {
-        db_close(db);
-        return NULL;
-    }
-    return db;
-}
-
 static int read_password(char *out, size_t size)
 {
     if (!fgets(out, (int)size, stdin))
@@ -33,12 +23,15 @@ static int read_password(char *out, size_t size)
 
 static int user_add(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"db", "PATH|URL", "KANAL_DB", "SQLite file or postgres:// URL", DEFAULT_DB},
-        {"email", "EMAIL", NULL, "the user's email (their sign-in name)", NULL},
-        {"name", "NAME", NULL, "the user's display name", ""},
-        {"role", "ROLE", NULL, "admin, editor, author, moderator or analyst", NULL},
-        {"password-stdin", NULL, NULL, "read the password from the first line of stdin", NULL},
+    const char *db_url = DEFAULT_DB, *email = NULL, *name = "", *role = NULL;
+    bool password_stdin = false;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_STRING("email", "EMAIL", NULL, &email, "the user's email (their sign-in name)"),
+        OPT_STRING("name", "NAME", NULL, &name, "the user's display name"),
+        OPT_STRING("role", "ROLE", NULL, &role, "admin, editor, author, moderator or analyst"),
+        OPT_BOOL("password-stdin", NULL, &password_stdin,
+                 "read the password from the first line of stdin"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
@@ -47,32 +40,29 @@ static int user_add(int argc, char **argv)
     if (p.stop)
         goto done;
     rc = 2;
-    if (!opts[1].value || !opts[3].value) {
-        fprintf(stderr, "kanal user add: --email and --role are required\n");
+    if (!email || !role) {
+        cli_error("user add", "--email and --role are required");
         goto done;
     }
-    if (!opts[4].value) {
-        fprintf(stderr, "kanal user add: give the password on stdin with --password-stdin\n");
+    if (!password_stdin) {
+        cli_error("user add", "give the password on stdin with --password-stdin");
         goto done;
     }
     char password[PASSWORD_MAX + 2];
     int pr = read_password(password, sizeof password);
     if (pr) {
-        fprintf(stderr, "kanal user add: %s\n",
-                pr == -2 ? "the password is too long" : "no password on stdin");
+        cli_error("user add", "%s", pr == -2 ? "the password is too long" : "no password on stdin");
         goto done;
     }
     struct error err = {0};
-    log_set_level(LOG_WARN);
-    struct db *db = open_migrated(opts[0].value, &err);
+    struct db *db = cli_open_db(db_url, CLI_DB_CREATE, NULL, &err);
     int64_t id = 0;
     rc = 1;
-    if (db &&
-        user_create(db, opts[1].value, opts[2].value, opts[3].value, password, &id, &err) == 0) {
-        printf("added user %lld (%s)\n", (long long)id, opts[3].value);
+    if (db && user_create(db, email, name, role, password, &id, &err) == 0) {
+        printf("added user %lld (%s)\n", (long long)id, role);
         rc = 0;
     } else {
-        fprintf(stderr, "kanal user add: %s\n", err.msg);
+        cli_error("user add", "%s", err.msg);
     }
     sodium_memzero(password, sizeof password);
     db_close(db);
@@ -83,21 +73,19 @@ done:
 
 static int user_list_cmd(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"db", "PATH|URL", "KANAL_DB", "SQLite file or postgres:// URL", DEFAULT_DB},
-    };
+    const char *db_url = DEFAULT_DB;
+    const struct cli_opt opts[] = {OPT_DB(&db_url)};
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "user list [--db PATH|URL]",
                                "Lists the users: id, email, role, and whether disabled.", &p);
     if (p.stop)
         goto done;
     struct error err = {0};
-    log_set_level(LOG_WARN);
-    struct db *db = open_migrated(opts[0].value, &err);
+    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
     json_t *list = db ? user_list(db, &err) : NULL;
     db_close(db);
     if (!list) {
-        fprintf(stderr, "kanal user list: %s\n", err.msg);
+        cli_error("user list", "%s", err.msg);
         rc = 1;
         goto done;
     }
@@ -117,10 +105,11 @@ done:
 
 static int user_token(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"db", "PATH|URL", "KANAL_DB", "SQLite file or postgres:// URL", DEFAULT_DB},
-        {"email", "EMAIL", NULL, "whose token it is", NULL},
-        {"name", "NAME", NULL, "what the token is for, e.g. 'reporting script'", NULL},
+    const char *db_url = DEFAULT_DB, *email_arg = NULL, *name = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_STRING("email", "EMAIL", NULL, &email_arg, "whose token it is"),
+        OPT_STRING("name", "NAME", NULL, &name, "what the token is for, e.g. 'reporting script'"),
     };
     struct cli_parse p;
     int rc =
@@ -130,30 +119,29 @@ static int user_token(int argc, char **argv)
                           &p);
     if (p.stop)
         goto done;
-    if (!opts[1].value || !opts[2].value) {
-        fprintf(stderr, "kanal user token: --email and --name are required\n");
+    if (!email_arg || !name) {
+        cli_error("user token", "--email and --name are required");
         rc = 2;
         goto done;
     }
     struct error err = {0};
-    log_set_level(LOG_WARN);
-    struct db *db = open_migrated(opts[0].value, &err);
+    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
     rc = 1;
     int64_t uid = 0;
     char token[API_TOKEN_LEN + 1];
     char email[256];
-    snprintf(email, sizeof email, "%s", opts[1].value);
+    snprintf(email, sizeof email, "%s", email_arg);
     for (char *c = email; *c; c++)
         *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
     int found =
         db ? db_scalar(db, &err, &uid, "SELECT id FROM users WHERE email = ?", "t", email) : -1;
     if (found == 0)
         error_set(&err, ERR_NOT_FOUND, "no user with email %s", email);
-    if (found == 1 && api_token_create(db, uid, opts[2].value, token, NULL, &err) == 0) {
+    if (found == 1 && api_token_create(db, uid, name, token, NULL, &err) == 0) {
         printf("%s\n", token);
         rc = 0;
     } else {
-        fprintf(stderr, "kanal user token: %s\n", err.msg);
+        cli_error("user token", "%s", err.msg);
     }
     db_close(db);
 done:
@@ -163,17 +151,10 @@ done:
 
 int cmd_user(int argc, char **argv)
 {
-    static const char usage[] = "usage: kanal user add|list|token [options] (each has --help)\n";
-    if (argc < 2 || str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    if (str_eq(argv[1], "add"))
-        return user_add(argc - 1, argv + 1);
-    if (str_eq(argv[1], "list"))
-        return user_list_cmd(argc - 1, argv + 1);
-    if (str_eq(argv[1], "token"))
-        return user_token(argc - 1, argv + 1);
-    fprintf(stderr, "kanal user: unknown action '%s'\n%s", argv[1], usage);
-    return 2;
+    static const struct cli_action actions[] = {
+        {"add", user_add},
+        {"list", user_list_cmd},
+        {"token", user_token},
+    };
+    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

@@ -370,9 +370,9 @@ static int write_variants(struct db *db, uint64_t *keys, size_t n, struct error 
     return rc;
 }
 
-static int rebuild(struct db *db, int64_t ws, const char *tzname, struct error *err)
+static int rebuild(struct db *db, int64_t ws, const char *zone_name, struct error *err)
 {
-    struct tz *z = zone(tzname, err);
+    struct tz *z = zone(zone_name, err);
     if (!z)
         return -1;
     if (db_run(db, err,
@@ -449,7 +449,7 @@ static int rebuild(struct db *db, int64_t ws, const char *tzname, struct error *
     free(channels);
     free(keys);
     if (rc == 0 &&
-        db_run(db, err, "UPDATE workspaces SET stats_tz = ? WHERE id = ?", "ti", tzname, ws) < 0)
+        db_run(db, err, "UPDATE workspaces SET stats_tz = ? WHERE id = ?", "ti", zone_name, ws) < 0)
         rc = -1;
     return rc ? -1 : 0;
 }

@@ -1,10 +1,15 @@
 """The command line as an operator uses it: help, errors, users, options from
 flags, environment and config file in that order."""
+import csv
+import io
+import json
 import os
+import pty
 import re
 import sqlite3
+import subprocess
 
-from conftest import PASSWORD, ROOT, run_kanal
+from conftest import KANAL, PASSWORD, ROOT, run_kanal
 
 COMMANDS = ["serve", "migrate", "user", "demo", "version"]
 
@@ -121,3 +126,198 @@ def test_unreachable_database_is_a_clear_error(tmp_path):
     assert p.returncode == 1 and "cannot open database" in p.stderr
     p = run_kanal("migrate", "--db", "postgresql://kanal@127.0.0.1:1/none", check=False)
     assert p.returncode == 1 and "cannot connect to PostgreSQL" in p.stderr
+
+
+# ---- a new user's first hour -------------------------------------------------------------
+
+LONG_NAME = "Pensionsmyndighetens regionala informationskontor i Norrbotten och Västerbotten"
+FORMULA_NAME = '=HYPERLINK("http://evil.example/","x")'
+
+
+def imported_db(tmp_path):
+    """A store with one imported workspace ('imported'): a channel with a long name whose
+    followers fall from 100 to 90 in November 2026, and a channel named like a formula."""
+    rows = [
+        {"type": "post", "platform": "facebook", "account_id": "77", "account_name": LONG_NAME,
+         "id": "p1", "published_at": "2026-11-02T10:00:00Z", "body": "hej",
+         "metrics": {"reach": 50, "impressions": 60, "reactions": 3}},
+        {"type": "post", "platform": "facebook", "account_id": "78", "account_name": FORMULA_NAME,
+         "id": "p2", "published_at": "2026-11-02T11:00:00Z", "body": "hej",
+         "metrics": {"reach": 40}},
+        {"type": "channel_metrics", "platform": "facebook", "account_id": "77",
+         "taken_at": "2026-11-01T00:00:00Z", "followers": 100},
+        {"type": "channel_metrics", "platform": "facebook", "account_id": "77",
+         "taken_at": "2026-11-10T00:00:00Z", "followers": 90},
+    ]
+    src = tmp_path / "rows.ndjson"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    db = str(tmp_path / "imported.db")
+    run_kanal("import", "--db", db, str(src), cwd=tmp_path)
+    return db
+
+
+NOVEMBER = ("--workspace", "imported", "--since", "2026-11-01", "--until", "2026-12-01")
+
+
+def on_terminal(*args):
+    """Runs kanal with its stdout on a pseudo-terminal, as a person at a shell sees it."""
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KANAL_") or k == "KANAL_BIN"}
+    p = subprocess.Popen([KANAL, *args], stdout=follower, stderr=subprocess.PIPE, env=env)
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the other end closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    assert p.wait(timeout=60) == 0, p.stderr.read()
+    return out.decode().replace("\r\n", "\n")
+
+
+def test_version_flag():
+    assert run_kanal("--version").stdout == run_kanal("version").stdout
+    assert re.fullmatch(r"kanal \S+\n", run_kanal("--version").stdout)
+
+
+def test_reading_commands_never_create_a_database(tmp_path):
+    reads = [["report", "--workspace", "x"], ["link", "list", "--workspace", "x"],
+             ["link", "stats", "--workspace", "x"],
+             ["link", "add", "--workspace", "x", "--url", "https://example.org/"],
+             ["user", "list"], ["user", "token", "--email", "a@example.org", "--name", "n"]]
+    for args in reads:
+        for db in ([], ["--db", str(tmp_path / "typo.db")]):
+            p = run_kanal(*args, *db, check=False, cwd=tmp_path)
+            assert p.returncode == 1, (args, p.stderr)
+            name = "typo.db" if db else "kanal.db"
+            assert re.fullmatch(rf"kanal: {args[0]}( {args[1]})?: no database at '\S*{name}'.*\n",
+                                p.stderr), p.stderr
+            assert os.listdir(tmp_path) == [], (args, os.listdir(tmp_path))
+    # The commands that make a store still do.
+    run_kanal("migrate", cwd=tmp_path)
+    assert os.path.exists(tmp_path / "kanal.db")
+    run_kanal("user", "add", "--db", str(tmp_path / "u.db"), "--email", "a@example.org", "--role",
+              "admin", "--password-stdin", stdin=PASSWORD)
+    assert os.path.exists(tmp_path / "u.db")
+
+
+def test_config_file_takes_any_option_a_command_has(tmp_path):
+    db = imported_db(tmp_path)
+    conf = tmp_path / "kanal.conf"
+    conf.write_text(f"db = {db}\nworkspace = imported\nformat = json\nsince = 2026-11-01\n"
+                    "until = 2026-12-01\nby = none\n")
+    rep = json.loads(run_kanal("report", "--config", str(conf)).stdout)
+    assert (rep["since"], rep["until"]) == ("2026-11-01", "2026-12-01")
+    assert rep["total"]["posts"] == 2 and rep["total"]["reach"] == 90
+    # Every option of every command is a setting (a value the command refuses is its own
+    # error, never "unknown setting").
+    top = run_kanal("--help").stdout
+    commands = re.findall(r"^  ([a-z]+) ", top, re.M)
+    for cmd in commands:
+        help_text = run_kanal(cmd, "--help").stdout
+        actions = re.match(rf"usage: kanal {cmd} ([a-z|]+) \[options\]", help_text)
+        for action in (actions.group(1).split("|") if actions else [None]):
+            words = [cmd] + ([action] if action else [])
+            names = re.findall(r"^  --([a-z-]+)", run_kanal(*words, "--help").stdout, re.M)
+            names = [n for n in names if n not in ("config", "help")]
+            if cmd in ("sentiment", "version"):
+                continue  # no store, no config file
+            assert names, words
+            conf.write_text("".join(f"{n} = 0\n" for n in names))
+            p = run_kanal(*words, "--config", str(conf), stdin="", check=False, cwd=tmp_path)
+            assert "unknown setting" not in p.stderr, (words, p.stderr)
+    conf.write_text("colour = blue\n")
+    p = run_kanal("report", "--config", str(conf), check=False)
+    assert p.returncode == 2 and "unknown setting 'colour'" in p.stderr
+
+
+def test_errors_are_one_line_naming_the_command(tmp_path):
+    db = imported_db(tmp_path)
+    cases = [
+        (["report", "--db", db, "--workspace", "imported", "--since", "someday"], "report"),
+        (["report", "--db", db, "--workspace", "imported", "--campaign", "x"], "report"),
+        (["report", "--db", db, "--workspace", "nobody"], "report"),
+        (["link", "frobnicate"], "link"),
+        (["link", "add", "--nope"], "link add"),
+        (["user", "frobnicate"], "user"),
+        (["migrate", "--config", str(tmp_path / "missing.conf")], "migrate"),
+        (["import", "--db", db, "--format", "nope", "x"], "import"),
+        (["sentiment", "--eval", str(tmp_path / "missing.tsv")], "sentiment"),
+    ]
+    for args, cmd in cases:
+        p = run_kanal(*args, check=False)
+        assert p.returncode in (1, 2), (args, p.stderr)
+        assert re.fullmatch(rf"kanal: {cmd}: \S.*\n", p.stderr), (args, p.stderr)
+    p = run_kanal("report", "--db", db, "--workspace", "imported", "--since", "someday",
+                  check=False)
+    assert p.stderr.startswith("kanal: report: --since: ")
+
+
+def test_report_tables_keep_long_names_whole(tmp_path):
+    db = imported_db(tmp_path)
+    lines = run_kanal("report", "--db", db, *NOVEMBER).stdout.splitlines()
+    head = next(line for line in lines if "reach" in line)
+    row = next(line for line in lines if LONG_NAME in line)  # whole, not cut
+    total = next(line for line in lines if line.startswith("total"))
+    # The numbers still stand under their headings.
+    end = head.index(" reach") + len(" reach")
+    assert row[:end].endswith(" 50") and total[:end].endswith(" 90"), lines
+    top = run_kanal("report", "--db", db, *NOVEMBER, "--toplist", "interactions").stdout
+    assert LONG_NAME in top, top
+
+
+def test_link_stats_is_a_table_on_a_terminal_and_json_lines_for_scripts(tmp_path):
+    db = imported_db(tmp_path)
+    run_kanal("link", "add", "--db", db, "--workspace", "imported", "--url",
+              "https://example.org/a", "--code", "spring")
+    stats = ("link", "stats", "--db", db, "--workspace", "imported", "--by", "channel")
+    run_kanal("link", "add", "--db", db, "--workspace", "imported", "--url",
+              "https://example.org/b", "--channel", "1")
+    lines = run_kanal(*stats).stdout.splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert sorted(r["name"] or "" for r in rows) == ["", LONG_NAME]
+    as_json = run_kanal(*stats, "--format", "json").stdout.splitlines()
+    assert as_json == lines
+    assert on_terminal(*stats, "--format", "json").splitlines() == lines
+    table = on_terminal(*stats).splitlines()
+    assert "{" not in "".join(table), table
+    assert table[0].split() == list(rows[0].keys())
+    long_row = next(line for line in table if LONG_NAME in line)  # whole, not cut
+    assert long_row.split()[0] == "1" and long_row.split()[-3:] == ["0", "0", "0"]
+    assert len(table) == 1 + len(rows)
+
+
+def test_csv_cells_cannot_start_a_formula(tmp_path):
+    db = imported_db(tmp_path)
+    out = run_kanal("report", "--db", db, *NOVEMBER, "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    labels = [r["label"] for r in rows]
+    assert "'" + FORMULA_NAME + " (facebook)" in labels, labels
+    assert not any(label[:1] in "=+-@" for label in labels)
+    # The cell stays quoted, so a spreadsheet reads it as text whole.
+    assert '"\'=HYPERLINK(' in out
+    # Numbers are numbers: a fall in followers stays a plain negative number.
+    long_row = next(r for r in rows if r["label"].startswith(LONG_NAME))
+    assert long_row["follower_growth"] == "-10"
+    assert long_row["follower_growth_pct"] == "-0.1"
+
+
+def test_readme_holds_together_on_a_clone():
+    text = open(os.path.join(ROOT, "README.md")).read()
+    # The pages it points at are in the repository (a clone has nothing beside it).
+    refs = re.findall(r"`([\w./-]+\.md)`", text)
+    assert "docs/architecture.md" in refs
+    for ref in refs:
+        assert not ref.startswith("../") and os.path.exists(os.path.join(ROOT, ref)), ref
+    # The API table is one block: no paragraph breaks it.
+    lines = text.splitlines()
+    rows = [i for i, line in enumerate(lines) if line.startswith("| `/")]
+    assert rows == list(range(rows[0], rows[0] + len(rows)))
+    # The data folder exists, kanal's own, before the first command uses it.
+    block = re.search(r"## Running it for real\n+```sh\n(.*?)```", text, re.S).group(1)
+    before = block[:block.index("/var/lib/kanal/kanal.db")]
+    assert re.search(r"install -d -o kanal -g kanal -m 0700 /var/lib/kanal\n", before), before

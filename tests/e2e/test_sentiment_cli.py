@@ -2,7 +2,6 @@
 import os
 import subprocess
 
-import pytest
 
 KANAL = os.environ.get("KANAL_BIN", "build/kanal")
 DEV = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "sentiment")
@@ -71,7 +70,6 @@ def test_eval_names_file_and_line(tmp_path):
     assert run(["--eval", str(tmp_path / "missing.tsv")]).returncode == 1
 
 
-@pytest.mark.skipif(not os.path.exists(os.path.join(DEV, "sv.dev.tsv")), reason="no dev sets")
 def test_eval_learn_scores_held_out_lines_only():
     r = run(["--eval", os.path.join(DEV, "sv.dev.tsv"), "--learn", "300"])
     assert r.returncode == 0, r.stderr

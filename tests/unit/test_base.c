@@ -5,9 +5,11 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/base.h"
 
@@ -97,6 +99,45 @@ static void test_buf_and_arena(void **state)
     arena_free(&a);
 }
 
+static void test_buf_read_file(void **state)
+{
+    /* A file of several read chunks with a NUL in it, appended after what
+     * the buffer held; too long, missing and a directory fail and leave the
+     * buffer as it was. */
+    char path[] = "/tmp/kanal-test-read-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    for (int i = 0; i < 5000; i++)
+        fprintf(f, "line %d\n", i);
+    fputc('\0', f);
+    fputs("end", f);
+    fclose(f);
+    struct buf b = {0};
+    struct error err = {0};
+    buf_puts(&b, "before:");
+    assert_int_equal(buf_read_file(&b, path, 1 << 20, &err), 0);
+    assert_int_equal(strncmp(b.data, "before:line 0\nline 1\n", 21), 0);
+    assert_string_equal(b.data + b.len - 3, "end");
+    assert_int_equal(b.data[b.len - 4], '\0');
+    size_t whole = b.len - strlen("before:");
+    buf_reset(&b);
+    buf_puts(&b, "kept");
+    assert_int_equal(buf_read_file(&b, path, whole - 1, &err), -1);
+    assert_int_equal(err.kind, ERR_LIMIT);
+    assert_string_equal(b.data, "kept");
+    assert_int_equal(buf_read_file(&b, path, whole, &err), 0);
+    assert_int_equal(b.len, 4 + whole);
+    unlink(path);
+    assert_int_equal(buf_read_file(&b, path, 100, &err), -1);
+    assert_int_equal(err.kind, ERR_NOT_FOUND);
+    assert_non_null(strstr(err.msg, path));
+    assert_int_equal(buf_read_file(&b, "/tmp", 100, &err), -1);
+    assert_int_equal(err.kind, ERR_INVALID);
+    assert_int_equal(b.len, 4 + whole);
+    buf_free(&b);
+}
+
 static void test_zalloc_aligned(void **state)
 {
     /* A size that is no multiple of the alignment is rounded up for
@@ -152,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_iso_format),           cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_buf_and_arena),        cmocka_unit_test(test_zalloc_aligned),
         cmocka_unit_test(test_str_to_i64),           cmocka_unit_test(test_imap),
+        cmocka_unit_test(test_buf_read_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
