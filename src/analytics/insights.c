@@ -260,10 +260,10 @@ json_t *analytics_insights(struct db *db, int64_t workspace_id, const struct ana
     st = db_query(
         db, err,
         "SELECT p.id, p.format, COALESCE(v.body, p.body), v.published_at, " POST_METRIC_COLUMNS
-        " FROM post_variants v JOIN posts p ON p.id = v.post_id "
-        "JOIN channels c ON c.id = v.channel_id WHERE p.workspace_id = ? "
-        "AND c.is_peer = 0 AND v.published_at >= ? AND v.published_at < ? "
-        "AND v.m_reach > 0", /* a cheap first cut of kpi_post_er_reach's */
+            OWN_POSTS_IN_PERIOD " "
+        /* m_reach > 0: a cheap first cut of kpi_post_er_reach's. The order
+         * is the bootstrap's: without it each backend draws other posts. */
+        "AND v.m_reach > 0 ORDER BY v.id",
         "iii", workspace_id, q->since, q->until);
     if (!st)
         goto done;

@@ -21,6 +21,13 @@ struct post_metrics {
     "v.m_clicks, v.m_video_views"
 void post_metrics_read(struct db_stmt *st, int first_column, struct post_metrics *m);
 
+/* The organisation's post variants (v, with their posts p and channels c)
+ * published in a period, peers' left out: bind workspace, since, until. */
+#define OWN_POSTS_IN_PERIOD                                                                        \
+    " FROM post_variants v JOIN posts p ON p.id = v.post_id JOIN channels c ON "                   \
+    "c.id = v.channel_id WHERE p.workspace_id = ? AND c.is_peer = 0 AND v.published_at >= ? "      \
+    "AND v.published_at < ?"
+
 /* Interactions: reactions + comments + shares + saves, a missing part
  * counting 0 when at least one part is there. False (and *out 0) when the
  * platform reported none of them: the post has no interactions figure. */

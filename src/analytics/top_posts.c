@@ -25,11 +25,7 @@ json_t *analytics_top_posts(struct db *db, int64_t workspace_id, const struct an
     json_t *out = NULL, *posts = NULL;
     int n = 0;
     /* Pass one: rank the period's variants by their numbers alone. */
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT v.id, " POST_METRIC_COLUMNS " FROM post_variants v "
-                                  "JOIN posts p ON p.id = v.post_id JOIN channels c ON "
-                                  "c.id = v.channel_id WHERE p.workspace_id = ? AND "
-                                  "c.is_peer = 0 AND v.published_at >= ? AND v.published_at < ?",
+    struct db_stmt *st = db_query(db, err, "SELECT v.id, " POST_METRIC_COLUMNS OWN_POSTS_IN_PERIOD,
                                   "iii", workspace_id, q->since, q->until);
     if (!st)
         goto done;
