@@ -1,6 +1,8 @@
 """Sign-in, sessions, CSRF, API tokens, throttling and roles, on SQLite and on
 PostgreSQL. Every refused request must leave nothing stored."""
 import http.cookiejar
+import sqlite3
+import subprocess
 import time
 
 import pytest
@@ -72,6 +74,25 @@ def test_state_changes_need_the_csrf_token(server, admin):
 
 def test_logout_ends_the_session(server, admin):
     assert admin.delete("/api/v1/session").status == 200
+    assert admin.get("/api/v1/workspaces").status == 401
+
+
+def run_sql(db_url, stmt):
+    """One statement on the server's store, SQLite file or PostgreSQL URL."""
+    if db_url.startswith("postgresql://"):
+        subprocess.run(["psql", db_url, "-qc", stmt], check=True, capture_output=True)
+    else:
+        con = sqlite3.connect(db_url)
+        con.execute(stmt)
+        con.commit()
+        con.close()
+
+
+def test_an_expired_session_is_refused(server, admin):
+    assert admin.get("/api/v1/session").status == 200
+    # The session's end passes (a week without use): its cookie opens nothing.
+    run_sql(server.db_url, f"UPDATE sessions SET expires_at = {int(time.time()) - 1}")
+    assert admin.get("/api/v1/session").status == 401
     assert admin.get("/api/v1/workspaces").status == 401
 
 

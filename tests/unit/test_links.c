@@ -542,6 +542,41 @@ static void test_clicklog_unfinished_file(void **state)
     db_close(db);
 }
 
+/* A line whose checksum does not match what it says (a torn or damaged
+ * write) is passed over: its click is not stored, the lines around it are. */
+static void test_clicklog_damaged_line(void **state)
+{
+    int64_t link;
+    struct db *db = db_with_link(&link);
+    struct error err = {0};
+    char *path = fresh_path();
+    struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_non_null(log);
+    append(log, link, 3); /* at 1795000000, ...01, ...02 */
+    clicklog_close(log);
+    /* The second click's time, one digit changed in place: same length,
+     * still a well-formed line, but no longer the line that was summed. */
+    struct buf b = {0};
+    assert_int_equal(buf_read_file(&b, path, 1 << 20, &err), 0);
+    char *at = strstr(b.data, " 1795000001 ");
+    assert_non_null(at);
+    at[10] = '9';
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b.data, 1, b.len, f), b.len);
+    fclose(f);
+    buf_free(&b);
+    log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_non_null(log);
+    assert_int_equal(clicklog_apply(log, db, &err), 2);
+    clicklog_close(log);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks WHERE at IN (1795000000, 1795000002)"),
+                     2);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), 2);
+    unlink(path);
+    db_close(db);
+}
+
 #define RACERS 4
 struct racer {
     const char *path;
@@ -662,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_qr),
         cmocka_unit_test(test_clicklog_exactly_once),
         cmocka_unit_test(test_clicklog_unfinished_file),
+        cmocka_unit_test(test_clicklog_damaged_line),
         cmocka_unit_test(test_clicklog_open_race),
         cmocka_unit_test(test_clicklog_full_disk),
     };
