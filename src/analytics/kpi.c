@@ -44,7 +44,6 @@ static const char *const dims[] = {"none", "channel", "platform", "campaign", "f
 static const char *const platforms[] = {"facebook", "instagram", "x",        "linkedin",
                                         "tiktok",   "youtube",   "mastodon", "threads",
                                         "bluesky",  "other",     NULL};
-extern const char *const post_formats[]; /* model/entity.c */
 
 static int index_of(const char *const *set, const char *s)
 {

@@ -42,7 +42,7 @@ struct entity {
     int (*check)(json_t *merged, struct error *err);
 };
 
-extern const char *const post_formats[], *const post_statuses[];
+extern const char *const post_statuses[];
 /* An http(s) URL without spaces or control characters. */
 int model_check_url(const char *s, struct error *err);
 

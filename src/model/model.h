@@ -155,6 +155,10 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
 int post_tag(struct db *db, int64_t post_id, int64_t tag_id, struct error *err);
 
 /* A metric a platform did not report is -1 and stored as NULL. */
+/* The formats a post can have (photo, video, ...), NULL-terminated: the
+ * values of its `format` field, and the rows of a report by format. */
+extern const char *const post_formats[];
+
 enum post_metric {
     PM_REACH,
     PM_IMPRESSIONS,
