@@ -81,6 +81,13 @@ struct qb {
 };
 /* Starts with `head` ("SELECT ... WHERE workspace_id = ?") and its values. */
 void qb_start(struct qb *q, const char *head, const char *types, ...);
+/* Starts a list of one workspace's rows of e: checks the page's "AT.ID"
+ * cursor into cat and cid (0 without one), then "SELECT e's columns FROM
+ * table alias WHERE alias.workspace_id = ?" (alias may be NULL). Returns -1
+ * and err for a bad cursor, with nothing to free. */
+int qb_start_list(struct qb *q, const struct entity *e, const char *table, const char *alias,
+                  int64_t workspace_id, const struct page *pg, int64_t *cat, int64_t *cid,
+                  struct error *err);
 /* Appends " AND " clause with one value per '?' ('i' int64_t, 't' text). */
 void qb_and(struct qb *q, const char *clause, const char *types, ...);
 void qb_append(struct qb *q, const char *sql, const char *types, ...);

@@ -274,16 +274,10 @@ int message_filter_parse(struct message_filter *f, json_t *q, struct error *err)
 json_t *message_list(struct db *db, int64_t workspace_id, const struct message_filter *f,
                      const struct page *pg, struct error *err)
 {
-    int64_t cat = 0, cid = 0;
-    if (pg->cursor && cursor_parse_at_id(pg->cursor, &cat, &cid, err))
-        return NULL;
-    struct buf head = {0};
-    buf_puts(&head, "SELECT ");
-    entity_columns(&entity_message, &head, NULL);
-    buf_puts(&head, " FROM messages WHERE workspace_id = ?");
+    int64_t cat, cid;
     struct qb q;
-    qb_start(&q, head.data, "i", workspace_id);
-    buf_free(&head);
+    if (qb_start_list(&q, &entity_message, "messages", NULL, workspace_id, pg, &cat, &cid, err))
+        return NULL;
     if (f->channel_id)
         qb_and(&q, "channel_id = ?", "i", f->channel_id);
     if (f->variant_id)

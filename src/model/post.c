@@ -130,16 +130,10 @@ int post_filter_parse(struct post_filter *f, json_t *q, struct error *err)
 json_t *post_list(struct db *db, int64_t workspace_id, const struct post_filter *f,
                   const struct page *pg, struct error *err)
 {
-    int64_t cat = 0, cid = 0;
-    if (pg->cursor && cursor_parse_at_id(pg->cursor, &cat, &cid, err))
-        return NULL;
-    struct buf head = {0};
-    buf_puts(&head, "SELECT ");
-    entity_columns(&entity_post, &head, "p");
-    buf_puts(&head, " FROM posts p WHERE p.workspace_id = ?");
+    int64_t cat, cid;
     struct qb q;
-    qb_start(&q, head.data, "i", workspace_id);
-    buf_free(&head);
+    if (qb_start_list(&q, &entity_post, "posts", "p", workspace_id, pg, &cat, &cid, err))
+        return NULL;
     if (f->channel_id)
         qb_and(&q,
                "EXISTS (SELECT 1 FROM post_variants v WHERE v.post_id = p.id AND "

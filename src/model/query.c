@@ -133,6 +133,23 @@ void qb_start(struct qb *q, const char *head, const char *types, ...)
     va_end(ap);
 }
 
+int qb_start_list(struct qb *q, const struct entity *e, const char *table, const char *alias,
+                  int64_t workspace_id, const struct page *pg, int64_t *cat, int64_t *cid,
+                  struct error *err)
+{
+    *cat = *cid = 0;
+    if (pg->cursor && cursor_parse_at_id(pg->cursor, cat, cid, err))
+        return -1;
+    struct buf head = {0};
+    buf_puts(&head, "SELECT ");
+    entity_columns(e, &head, alias);
+    buf_printf(&head, " FROM %s%s%s WHERE %s%sworkspace_id = ?", table, alias ? " " : "",
+               alias ? alias : "", alias ? alias : "", alias ? "." : "");
+    qb_start(q, head.data, "i", workspace_id);
+    buf_free(&head);
+    return 0;
+}
+
 void qb_and(struct qb *q, const char *clause, const char *types, ...)
 {
     buf_printf(&q->sql, " AND %s", clause);
