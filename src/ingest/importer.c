@@ -679,7 +679,9 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
                          "meta-webhook, instagram, x-api, x-archive, youtube, mastodon, csv, "
                          "ndjson)",
                          filename ? filename : "-");
-    if (!utf8_valid(data, len) && f != INGEST_CSV)
+    /* CSV is read as its bytes; NDJSON checks line by line, on the reader
+     * thread when there is one, rather than the whole file before it. */
+    if (f != INGEST_CSV && f != INGEST_NDJSON && !utf8_valid(data, len))
         return error_set(err, ERR_INVALID, "%s: the file is not UTF-8 text",
                          filename ? filename : "-");
     /* A line is a record in the line formats: counting them is cheap next
@@ -756,10 +758,17 @@ int ingest_import_file(const struct import_job *job, const char *path, struct in
         error_set(err, ERR_INVALID, "%s: cannot open: %s", path, strerror(errno));
         goto done;
     }
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, in)) > 0)
-        buf_append(&data, chunk, n);
+    /* Straight into a buffer of the file's size: growing it by chunks
+     * copied a large file over and over. */
+    if (sb.st_size > 0)
+        buf_reserve(&data, (size_t)sb.st_size);
+    for (size_t n = 1; n;) {
+        if (data.cap - data.len < 2)
+            buf_reserve(&data, 65536);
+        n = fread(data.data + data.len, 1, data.cap - data.len - 1, in);
+        data.len += n;
+        data.data[data.len] = '\0';
+    }
     if (ferror(in)) {
         error_set(err, ERR_INVALID, "%s: cannot read: %s", path, strerror(errno));
         goto done;

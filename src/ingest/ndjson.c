@@ -117,6 +117,9 @@ int parse_ndjson(struct pctx *pc, const char *data, size_t len, struct error *er
             continue; /* blank lines are allowed, a trailing one especially */
         char where[32];
         snprintf(where, sizeof where, "line %lld", (long long)n);
+        /* A file that is not UTF-8 is not kanal's NDJSON: all of it goes. */
+        if (!utf8_valid(s, (size_t)(e - s)))
+            return error_set(err, ERR_INVALID, "%s: the line is not UTF-8 text", where);
         json_error_t je;
         json_t *o = json_loadb(s, (size_t)(e - s), 0, &je);
         int rc;
@@ -132,6 +135,5 @@ int parse_ndjson(struct pctx *pc, const char *data, size_t len, struct error *er
         if (n % 4096 == 0)
             arena_free(&pc->arena);
     }
-    (void)err;
     return 0;
 }

@@ -1375,6 +1375,18 @@ static void test_import_x_archive_account(void **state)
     db_close(db);
 }
 
+/* NDJSON is checked for UTF-8 line by line as it is read: a bad byte on
+ * line 2 still refuses the whole file, line 1 included. */
+static void test_import_ndjson_not_utf8(void **state)
+{
+    int64_t ws;
+    struct db *db = fresh(&ws);
+    struct ingest_target tg = {.workspace_id = ws, .create_channels = true};
+    import_refused(db, &tg, FIX "ndjson/not-utf8.ndjson", "line 2: the line is not UTF-8 text");
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM channels"), 0);
+    db_close(db);
+}
+
 /* A group feed of Polish posts (written for kanal): none is Swedish,
  * Finnish or English, whatever its "a", "i", "to" or w's suggest. */
 static void test_import_polish_is_other(void **state)
@@ -1439,6 +1451,7 @@ int main(void)
         cmocka_unit_test(test_import_own_replies_answer),
         cmocka_unit_test(test_import_x_archive_old_replies),
         cmocka_unit_test(test_import_x_archive_account),
+        cmocka_unit_test(test_import_ndjson_not_utf8),
         cmocka_unit_test(test_import_polish_is_other),
         cmocka_unit_test(test_import_local_times_are_the_workspaces),
         cmocka_unit_test(test_youtube),
