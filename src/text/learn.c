@@ -104,6 +104,8 @@ static void logits(const struct learner *m, const struct features *f, const stru
     z[SENT_POS] = BASE_GAIN * (b->score - band.pos);
     if (b->raw == 0) /* no evidence at all: the rules say neutral */
         z[SENT_NEG] = z[SENT_POS] = -BASE_GAIN * 0.05;
+    for (int c = 0; b->model && c < SENT_LABELS; c++)
+        z[c] = b->logit[c]; /* the learned model decided: corrections move its logits */
     for (size_t i = 0; i < f->n; i++)
         for (int c = 0; c < SENT_LABELS; c++)
             z[c] += m->w[c][f->idx[i]] * f->val[i];
