@@ -253,6 +253,42 @@ static void test_builtin_models(void **state)
     assert_null(sentiment_model_builtin(LANG_OTHER));
 }
 
+/* The learner of moderators' corrections stays on top of the model: it
+ * starts from the model's logits, so it gives the model's labels until
+ * corrections say otherwise, and corrections move them. */
+static void test_learner_on_top_of_model(void **state)
+{
+    if (!sentiment_model_builtin(LANG_EN))
+        skip(); /* built without data/sentiment/en.model */
+    /* With these the model's label is not what the rules' bars would make
+     * of its score ("Such a kind person": pos at 0.17, under the bar). */
+    static const char *texts[] = {"This is great", "Such a kind person", "The bus leaves at six",
+                                  "Got my results today", "He is kind"};
+    struct learner *m = learner_new();
+    /* One correction on another text, so the learner's own path runs (an
+     * untrained learner returns the model's answer untouched). */
+    text_tokenize(&toks, "Lovely", 6);
+    learner_train(m, &toks, LANG_EN, SENT_POS);
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        struct sentiment a, b;
+        text_tokenize(&toks, texts[i], strlen(texts[i]));
+        sentiment_score_tokens(&toks, LANG_EN, &a);
+        assert_true(a.model);
+        learner_score(m, &toks, LANG_EN, &b);
+        assert_int_equal(a.label, b.label);
+    }
+    /* A workspace where "the bus leaves at six" is bad news. */
+    text_tokenize(&toks, texts[2], strlen(texts[2]));
+    struct sentiment r;
+    sentiment_score_tokens(&toks, LANG_EN, &r);
+    assert_int_not_equal(r.label, SENT_NEG);
+    for (int i = 0; i < 30; i++)
+        learner_train(m, &toks, LANG_EN, SENT_NEG);
+    learner_score(m, &toks, LANG_EN, &r);
+    assert_int_equal(r.label, SENT_NEG);
+    learner_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_train_score_and_roundtrip),
         cmocka_unit_test(test_train_on_sample_beats_baseline),
         cmocka_unit_test(test_builtin_models),
+        cmocka_unit_test(test_learner_on_top_of_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
