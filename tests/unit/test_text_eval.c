@@ -16,25 +16,13 @@
 
 #include "text/text.h"
 
+#include "shared_data.h"
+
 struct eval {
     double recall;             /* macro-averaged over the gold labels present */
     long texts, right_lang;    /* texts, and those guessed as the file's language */
     long short_n, short_right; /* the same for texts of six words or fewer */
 };
-
-/* The data under ../shared is not always there: say so in one line, and
- * fail in CI, where it must be. */
-static FILE *open_data(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f)
-        return f;
-    if (getenv("CI"))
-        fail_msg("%s: missing, and CI is set", path);
-    print_message("skipped: %s not found (../shared/data is not here)\n", path);
-    skip();
-    return NULL;
-}
 
 static size_t words_in(const char *s)
 {
@@ -49,7 +37,7 @@ static size_t words_in(const char *s)
 
 static struct eval evaluate(const char *path, enum text_lang lang)
 {
-    FILE *f = open_data(path);
+    FILE *f = open_shared_data(path);
     struct eval e = {0};
     long gold[3] = {0}, right[3] = {0};
     char *line = NULL;

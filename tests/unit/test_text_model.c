@@ -15,6 +15,8 @@
 
 #include "text/text_internal.h"
 
+#include "shared_data.h"
+
 static struct text_tokens toks;
 static const struct lex_entry *ent[TEXT_MAX_TOKENS];
 static uint64_t feats[3 * TEXT_MAX_TOKENS + 1];
@@ -153,20 +155,6 @@ static void test_train_score_and_roundtrip(void **state)
     sentiment_model_free(m);
 }
 
-/* The data under ../shared is not always there: say so in one line, and
- * fail in CI, where it must be. */
-static FILE *open_data(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f)
-        return f;
-    if (getenv("CI"))
-        fail_msg("%s: missing, and CI is set", path);
-    print_message("skipped: %s not found (../shared/data is not here)\n", path);
-    skip();
-    return NULL;
-}
-
 static double macro_recall(const long m[3][3])
 {
     double s = 0;
@@ -187,7 +175,7 @@ static double macro_recall(const long m[3][3])
  * rules alone on the same lines by more than chance. */
 static void test_train_on_sample_beats_baseline(void **state)
 {
-    FILE *f = open_data("../shared/data/sentiment/en.train.tsv");
+    FILE *f = open_shared_data("../shared/data/sentiment/en.train.tsv");
     static char lines[750][512];
     struct sentiment_example ex[750];
     char *line = NULL;
