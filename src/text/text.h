@@ -1,7 +1,8 @@
 /* text: kanal's text engine. Tokenizer, language guess (sv/fi/en/other),
- * lexicon-and-rules sentiment, and a per-workspace learner that adjusts
- * sentiment from moderators' corrections. Pure computation: no I/O, no store.
- * The topic-tag query language is in text/query.h. */
+ * lexicon-and-rules sentiment with a learned model beside the rules, and a
+ * per-workspace learner that adjusts sentiment from moderators' corrections.
+ * Pure computation: no I/O, no store. The topic-tag query language is in
+ * text/query.h. */
 #ifndef KANAL_TEXT_H
 #define KANAL_TEXT_H
 
