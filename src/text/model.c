@@ -50,7 +50,6 @@ struct sentiment_model {
 
 uint32_t model_bucket(uint64_t h, unsigned bits)
 {
-    assert(bits >= 8 && bits <= 24);
     return (uint32_t)((h * 0x9E3779B97F4A7C15ULL) >> (64 - bits));
 }
 
@@ -413,6 +412,12 @@ static void train_set_free(struct train_set *ts)
     free(ts->gold);
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
 /* The 99.99th percentile of |w|, so that one outlying weight does not make
  * every other one coarse; beyond it weights are clipped. */
 static float quant_range(const float (*d)[2], uint32_t dim)
@@ -423,38 +428,8 @@ static float quant_range(const float (*d)[2], uint32_t dim)
         for (int c = 0; c < 2; c++)
             if (d[i][c] != 0)
                 a[n++] = fabsf(d[i][c]);
-    float r = 0;
-    if (n) {
-        size_t k = n - 1 - n / 10000;
-        /* Quickselect of the k-th smallest. */
-        size_t lo = 0, hi = n - 1;
-        while (lo < hi) {
-            float pivot = a[(lo + hi) / 2];
-            size_t i = lo, j = hi;
-            while (i <= j) {
-                while (a[i] < pivot)
-                    i++;
-                while (a[j] > pivot)
-                    j--;
-                if (i <= j) {
-                    float x = a[i];
-                    a[i] = a[j];
-                    a[j] = x;
-                    i++;
-                    if (j == 0)
-                        break;
-                    j--;
-                }
-            }
-            if (k <= j)
-                hi = j;
-            else if (k >= i)
-                lo = i;
-            else
-                break;
-        }
-        r = a[k];
-    }
+    qsort(a, n, sizeof *a, cmp_float);
+    float r = n ? a[n - 1 - n / 10000] : 0;
     free(a);
     return r;
 }
