@@ -187,7 +187,8 @@ int main(int argc, char **argv)
             break;
         }
     }
-    if (!path || lang < 0 || lang >= LANG_OTHER || folds < 2 || sample < 0) {
+    if (!path || lang < 0 || lang >= LANG_OTHER || folds < 2 || sample < 0 || bits < 8 ||
+        bits > 24) {
         fprintf(stderr,
                 "usage: sentiment-train --lang sv|fi|en [--folds K] [--sample N] "
                 "[--seed S] [--grid quick|full] [--only F,E,L2] [--objective all|polar] [--rate R] "
