@@ -140,7 +140,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkanal.a
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-e2e: $(BUILD)/kanal
+e2e: $(BUILD)/kanal $(BUILD)/tools/sentiment-train
 	KANAL_BIN=$(abspath $(BUILD)/kanal) $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
 # The web UI in headless Chromium (Debian's), driven by playwright-core (npm).
