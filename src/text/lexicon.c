@@ -635,6 +635,10 @@ struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const stru
     c[0].key = tag;
     c[0].kind = v.kind;
     c[0].v = (int16_t)(v.v * FIX);
+    /* What the cache will answer next time, not the value before rounding
+     * (half a compound part's value can fall between steps): a text scores
+     * the same whatever was read before it, and training is repeatable. */
+    v.v = (float)c[0].v / FIX;
     return v;
 }
 
