@@ -32,12 +32,12 @@ LDFLAGS += $(SANFLAGS)
 
 LIB_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web_assets.o $(BUILD)/gen/db_migrations.o \
-            $(BUILD)/gen/version.o $(BUILD)/gen/lexicons.o
+            $(BUILD)/gen/version.o $(BUILD)/gen/lexicons.o $(BUILD)/gen/sentiment_models.o
 WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run deps test warnings unit-bin unit e2e browser bench-analytics asan fuzz fuzz-build bench bench-redirect bench-import format lint clean
+.PHONY: all run deps test warnings unit-bin unit e2e browser bench-analytics asan fuzz fuzz-build bench bench-redirect bench-import format lint clean sentiment-model
 all: $(BUILD)/kanal
 
 deps:
@@ -81,6 +81,21 @@ $(BUILD)/gen/db_migrations.c: $(BUILD)/tools/embed $(MIGRATIONS)
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/embed $@ db_migrations $(MIGRATIONS)
 
+# The learned sentiment model's weights (one file per language, written by
+# `make sentiment-model`); the build works without them (the rules alone).
+SENTIMENT_MODELS := $(sort $(wildcard data/sentiment/*.model))
+
+# Rewritten only when the list of files changes, so a removed file rebuilds too.
+$(BUILD)/gen/sentiment_models.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(SENTIMENT_MODELS)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+$(BUILD)/gen/sentiment_models.c: $(BUILD)/tools/embed $(SENTIMENT_MODELS) \
+                                 $(BUILD)/gen/sentiment_models.list
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed $@ sentiment_models $(SENTIMENT_MODELS)
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -100,6 +115,27 @@ $(BUILD)/gen/lexicons.c: scripts/gen-lexicons.mjs $(LEXICONS) node_modules/.kana
 $(BUILD)/gen/lexicons.o: $(BUILD)/gen/lexicons.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# Trains the sentiment model of each language on ../shared/data/sentiment's
+# training sets (settings chosen by cross-validation; see docs/text-engine.md)
+# and writes data/sentiment/LANG.model, which the next build compiles in.
+$(BUILD)/tools/sentiment-train: tools/sentiment-train.c $(BUILD)/libkanal.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libkanal.a $(PKG_LIBS)
+
+# Finnish is chosen by the recall of pos and neg lines alone: the data it is
+# judged on has no neutral class. Swedish is not trained: its training set is
+# forum paragraphs scored for stance on immigration, and a model of it read
+# Swedish tweets far worse than the rules do (docs/text-engine.md).
+SENTIMENT_DATA ?= ../shared/data/sentiment
+SENTIMENT_LANGS ?= en fi
+sentiment-model: $(BUILD)/tools/sentiment-train
+	@mkdir -p data/sentiment
+	for l in $(SENTIMENT_LANGS); do \
+	    obj=all; [ $$l = fi ] && obj=polar; \
+	    $(BUILD)/tools/sentiment-train --lang $$l --objective $$obj \
+	        --out data/sentiment/$$l.model $(SENTIMENT_DATA)/$$l.train.tsv || exit 1; \
+	done
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkanal.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
@@ -117,7 +153,7 @@ warnings:
 	@$(MAKE) --no-print-directory BUILD=build/werror-gcc CC=gcc WERROR=1 all unit-bin
 	@$(MAKE) --no-print-directory BUILD=build/werror-clang CC=clang WERROR=1 all unit-bin
 
-e2e: $(BUILD)/kanal
+e2e: $(BUILD)/kanal $(BUILD)/tools/sentiment-train
 	KANAL_BIN=$(abspath $(BUILD)/kanal) $(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/e2e
 
 # The web UI in headless Chromium (Debian's), driven by playwright-core (npm).

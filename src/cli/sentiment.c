@@ -1,6 +1,7 @@
 /* sentiment: `kanal sentiment` labels texts from stdin (one per line), or
- * with --eval scores a labelled file and prints macro-recall, macro-F1 and
- * accuracy; --learn N shows what N moderator corrections change. */
+ * with --eval scores a labelled file and prints macro-recall, macro-F1,
+ * accuracy, each label's recall and the confusion matrix; --learn N shows
+ * what N moderator corrections change. */
 #include "cli/cli.h"
 #include "base/base.h"
 #include "text/text.h"
@@ -21,7 +22,8 @@ static void usage(FILE *f)
                "label<TAB>score<TAB>lang per line (label pos, neu or neg; score in [-1, 1]).\n"
                "\n"
                "--eval reads label<TAB>text lines and prints macro-averaged recall (over\n"
-               "the labels present in the file), macro-F1 and accuracy.\n"
+               "the labels present in the file), macro-F1, accuracy, each label's recall\n"
+               "and the confusion matrix, for the rules alone and with the learned model.\n"
                "--learn N takes N lines of the file (a shuffle fixed by --seed, default 1)\n"
                "as moderator corrections, trains the per-workspace learner on them, and\n"
                "prints the scores before and after on the other lines only.\n");
@@ -170,7 +172,10 @@ static void print_scores(const char *what, const struct confusion *c)
             printf("  %s %.3f", sentiment_label_name((enum sentiment_label)g),
                    (double)c->m[g][g] / (double)gold);
     }
-    printf("\n");
+    printf("\n%-8s confusion (a row per gold label; answered pos, neu, neg)\n", "");
+    for (int g = SENT_LABELS - 1; g >= 0; g--)
+        printf("%-8s   gold %s %7ld %7ld %7ld\n", "", sentiment_label_name((enum sentiment_label)g),
+               c->m[g][SENT_POS], c->m[g][SENT_NEU], c->m[g][SENT_NEG]);
 }
 
 static uint64_t next_random(uint64_t *s)
@@ -212,12 +217,14 @@ static int eval_file(const char *path, enum text_lang lang, long learn, uint64_t
         text_tokenize(t, e->text, e->len);
         learner_train(m, t, lang, e->gold);
     }
-    struct confusion before = {0}, after = {0};
+    struct confusion rules = {0}, before = {0}, after = {0};
     long langs[LANG_COUNT] = {0};
     for (size_t i = (size_t)learn; i < n; i++) { /* never the lines it learned from */
         const struct example *e = &ex[order[i]];
         struct sentiment r;
         text_tokenize(t, e->text, e->len);
+        sentiment_score_model(t, lang, NULL, &r);
+        rules.m[e->gold][r.label]++;
         sentiment_score_tokens(t, lang, &r);
         assert(e->gold < SENT_LABELS && r.label < SENT_LABELS); /* they index the matrix */
         before.m[e->gold][r.label]++;
@@ -231,14 +238,13 @@ static int eval_file(const char *path, enum text_lang lang, long learn, uint64_t
     printf("%s: %zu texts, lang %s (guessed: sv %ld, fi %ld, en %ld, other %ld)\n", base_name(path),
            n, text_lang_name(lang), langs[LANG_SV], langs[LANG_FI], langs[LANG_EN],
            langs[LANG_OTHER]);
-    if (learn > 0) {
+    if (learn > 0)
         printf("learning from %ld corrections, scoring the other %zu lines\n", learn,
                n - (size_t)learn);
-        print_scores("rules", &before);
+    print_scores("rules", &rules);
+    print_scores("model", &before);
+    if (learn > 0)
         print_scores("learned", &after);
-    } else {
-        print_scores("rules", &before);
-    }
     status = bad ? 1 : 0;
 fail:
     for (size_t i = 0; ex && i < n; i++)

@@ -73,12 +73,23 @@ static const struct {
 } endings[] = {{'a', fi_a, sv_a}, {0xA4, fi_ae, none}, {'i', fi_i, none},
                {'n', fi_n, sv_n}, {'e', fi_e, sv_e},   {'t', fi_t, sv_t}};
 
-/* Letter evidence of one word, added to score[]. */
-static void letter_cues(const char *w, size_t n, double *score)
+/* Letter evidence of one word, added to score[]; name: the word is
+ * capitalised inside the text, a name in any language ("Love Aaron
+ * Rodgers!!"), so its letters say nothing for Finnish. */
+static void letter_cues(const char *w, size_t n, bool name, double *score)
 {
     /* Locals, not score[]: stores through a double pointer could alias w
      * as far as the compiler knows, and it would reload every byte. */
     double sv = 0, fi = 0, en = 0;
+    /* Finnish spells its own words without b c f q w x z, and g only in
+     * "ng": a word with one is a name or a loan ("Good Old Graham Westley"),
+     * and its double vowels say nothing for Finnish. */
+    bool foreign = name;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char a = (unsigned char)w[i];
+        foreign |= a == 'b' || a == 'c' || a == 'f' || a == 'q' || a == 'w' || a == 'x' ||
+                   a == 'z' || (a == 'g' && (i == 0 || w[i - 1] != 'n'));
+    }
     for (size_t i = 0; i + 1 < n; i++) {
         unsigned char a = (unsigned char)w[i], b = (unsigned char)w[i + 1];
         if (a == 0xC3) {
@@ -106,7 +117,8 @@ static void letter_cues(const char *w, size_t n, double *score)
             break;
         }
     score[LANG_SV] += sv;
-    score[LANG_FI] += fi;
+    if (!foreign)
+        score[LANG_FI] += fi;
     score[LANG_EN] += en;
     if (fi_end)
         score[LANG_FI] += 0.3;
@@ -168,7 +180,7 @@ enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop
         for (size_t i = 0; i < t->n; i++) {
             const struct token *k = &t->tok[i];
             if (k->kind == TOK_WORD)
-                letter_cues(t->norm + k->norm, k->nlen, score);
+                letter_cues(t->norm + k->norm, k->nlen, i > 0 && (k->flags & TOKF_TITLE), score);
         }
     /* A word in letters none of the three writes counts as a function word
      * of another language: Polish without its function words in the

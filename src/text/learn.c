@@ -110,7 +110,11 @@ static void prior_logits(double s, double raw, struct sentiment_band band, doubl
 static void logits(const struct learner *m, const struct features *f, const struct sentiment *b,
                    double z[SENT_LABELS])
 {
-    prior_logits(b->score, b->raw, sentiment_band(b->lang), z);
+    if (b->model) /* the learned model decided: corrections move its logits */
+        for (int c = 0; c < SENT_LABELS; c++)
+            z[c] = b->logit[c];
+    else
+        prior_logits(b->score, b->raw, sentiment_band(b->lang), z);
     for (size_t i = 0; i < f->n; i++)
         for (int c = 0; c < SENT_LABELS; c++)
             z[c] += m->w[c][f->idx[i]] * f->val[i];
@@ -197,6 +201,12 @@ void learner_score(const struct learner *m, const struct text_tokens *t, enum te
         if (p[c] > p[best])
             best = c;
     out->label = (enum sentiment_label)best;
+    if (out->model) {
+        /* The model's score is already its spread p(pos) - p(neg), on the
+         * same soft scale the corrections move: no mapping back needed. */
+        out->score = p[SENT_POS] - p[SENT_NEG];
+        return;
+    }
     /* The score stays on the rules' scale. p(pos) - p(neg) itself is not: the
      * prior is so sharp that every text's spread sits near ±1, so reporting
      * it made the first correction throw every score towards ±1 (and a text

@@ -611,7 +611,11 @@ struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const stru
     if ((k->kind != TOK_WORD && k->kind != TOK_HASHTAG) || k->nlen < 3 || !lex.word.slot)
         return (struct lex_val){0};
     struct scratch *s = scratch_get();
-    uint64_t key = (k->hash ^ ((uint64_t)(lang + 1) * 0x9E3779B97F4A7C15ULL)) | 1;
+    /* "omggg" and "omgg" fold alike but are looked up differently (the
+     * elongated one tries "omg" first), so the flag is part of the key. */
+    uint64_t key = (k->hash ^ ((uint64_t)(lang + 1) * 0x9E3779B97F4A7C15ULL) ^
+                    (k->flags & TOKF_ELONG ? 0xE1E1E1E100000000ULL : 0)) |
+                   1;
     struct cache_slot *c =
         &s->cache[((key * 0x9E3779B97F4A7C15ULL) >> (64 - CACHE_SET_BITS)) * CACHE_WAYS];
     uint32_t tag = (uint32_t)(key >> 32) | 1; /* 0 marks an empty slot */
@@ -635,6 +639,10 @@ struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const stru
     c[0].key = tag;
     c[0].kind = v.kind;
     c[0].v = (int16_t)(v.v * FIX);
+    /* What the cache will answer next time, not the value before rounding
+     * (half a compound part's value can fall between steps): a text scores
+     * the same whatever was read before it, and training is repeatable. */
+    v.v = (float)c[0].v / FIX;
     return v;
 }
 

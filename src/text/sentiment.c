@@ -21,7 +21,7 @@ int sentiment_label_parse(const char *s)
 
 int sentiment_init(struct error *err)
 {
-    return lexicon_init(err);
+    return lexicon_init(err) < 0 ? -1 : model_builtin_init(err);
 }
 
 /* How many following words a negator reaches ("inte så jättebra"). */
@@ -107,10 +107,10 @@ static bool in_name(const struct text_tokens *t, size_t i)
     return false;
 }
 
-static void score_as(const struct text_tokens *t, const struct lex_entry *const *ent,
-                     enum text_lang lang, struct sentiment *out);
-
-void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, struct sentiment *out)
+/* Guesses the language if asked to, scores by the rules, then by model m
+ * where it is for the text's language (or the built-in one, if builtin). */
+static void score(const struct text_tokens *t, enum text_lang lang, const struct sentiment_model *m,
+                  bool builtin, struct sentiment *out)
 {
     const struct lex_entry *ent[TEXT_MAX_TOKENS];
     uint8_t stop[TEXT_MAX_TOKENS];
@@ -121,22 +121,39 @@ void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, st
     else if (lang == LANG_AUTO || lang > LANG_AUTO)
         lang = lang_guess_stops(t, stop);
     if (lang != LANG_OTHER || !ok) {
-        score_as(t, ent, lang, out);
-        return;
+        sentiment_rules(t, ent, lang, out);
+    } else {
+        /* No language stood out (a short line, a name and an emoji): read it
+         * with the lexicon that finds the most in it, English on a tie, and
+         * with that language's model. */
+        sentiment_rules(t, ent, LANG_OTHER, out);
+        for (int l = LANG_SV; l <= LANG_FI; l++) {
+            struct sentiment s;
+            sentiment_rules(t, ent, (enum text_lang)l, &s);
+            if (s.hits > out->hits)
+                *out = s;
+        }
     }
-    /* No language stood out (a short line, a name and an emoji): read it
-     * with the lexicon that finds the most in it, English on a tie. */
-    score_as(t, ent, LANG_OTHER, out);
-    for (int l = LANG_SV; l <= LANG_FI; l++) {
-        struct sentiment s;
-        score_as(t, ent, (enum text_lang)l, &s);
-        if (s.hits > out->hits)
-            *out = s;
-    }
-    out->lang = LANG_OTHER;
+    enum text_lang read_as = out->lang == LANG_OTHER ? LANG_EN : out->lang;
+    if (builtin)
+        m = ok ? sentiment_model_builtin(read_as) : NULL;
+    if (m && sentiment_model_lang(m) == read_as)
+        model_apply(m, t, ent, out);
+    out->lang = lang;
 }
 
-static void score_as(const struct text_tokens *t, const struct lex_entry *const *ent,
+void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang, struct sentiment *out)
+{
+    score(t, lang, NULL, true, out);
+}
+
+void sentiment_score_model(const struct text_tokens *t, enum text_lang lang,
+                           const struct sentiment_model *m, struct sentiment *out)
+{
+    score(t, lang, m, false, out);
+}
+
+void sentiment_rules(const struct text_tokens *t, const struct lex_entry *const *ent,
                      enum text_lang lang, struct sentiment *out)
 {
     double sum = 0, weight = 1, pending = 0, sentence_sum = 0;
@@ -261,6 +278,8 @@ static void score_as(const struct text_tokens *t, const struct lex_entry *const 
     out->score = score;
     out->lang = lang;
     out->hits = hits;
+    out->model = false;
+    memset(out->logit, 0, sizeof out->logit);
     if (sum != 0 && score > band.pos)
         out->label = SENT_POS;
     else if (sum != 0 && score < -band.neg)

@@ -1,7 +1,8 @@
 /* text: kanal's text engine. Tokenizer, language guess (sv/fi/en/other),
- * lexicon-and-rules sentiment, and a per-workspace learner that adjusts
- * sentiment from moderators' corrections. Pure computation: no I/O, no store.
- * The topic-tag query language is in text/query.h. */
+ * lexicon-and-rules sentiment with a learned model beside the rules, and a
+ * per-workspace learner that adjusts sentiment from moderators' corrections.
+ * Pure computation: no I/O, no store. The topic-tag query language is in
+ * text/query.h. */
 #ifndef KANAL_TEXT_H
 #define KANAL_TEXT_H
 
@@ -95,18 +96,73 @@ struct sentiment {
     enum text_lang lang; /* the language scored as */
     double raw;          /* the rules' sum before squashing (the learner's input) */
     int hits;            /* lexicon, emoji and emoticon hits that counted */
+    /* The learned model decided, from these logits (neutral's is 0); else
+     * the rules alone did, and the logits are 0. */
+    bool model;
+    float logit[SENT_LABELS];
 };
 
 /* Scores an already tokenized text. lang LANG_AUTO guesses it. Thread-safe
  * (each thread keeps its own stemmers and cache). */
 void sentiment_score_tokens(const struct text_tokens *t, enum text_lang lang,
                             struct sentiment *out);
+/* The rules alone, or with the learned model m where the text's language
+ * (given, or guessed for LANG_AUTO) is m's; m NULL means the rules alone.
+ * sentiment_score_tokens is this with the built-in model of the language. */
+struct sentiment_model;
+void sentiment_score_model(const struct text_tokens *t, enum text_lang lang,
+                           const struct sentiment_model *m, struct sentiment *out);
 /* Tokenizes and scores s[0..n); uses a per-thread struct text_tokens. */
 void sentiment_score(const char *s, size_t n, enum text_lang lang, struct sentiment *out);
 /* Loads the lexicons now rather than on first use (for servers and benches
  * that want the cost up front). Returns 0, or -1 with err if the built-in
  * data is broken (a build bug). */
 int sentiment_init(struct error *err);
+
+/* ---- the learned model ---------------------------------------------------
+ * A linear model per language (multinomial logistic regression) over hashed
+ * word n-grams and prefixes plus the rules' verdict, trained from labelled
+ * texts (tools/sentiment-train.c) and compiled into the binary from
+ * data/sentiment/. See docs/text-engine.md. */
+enum {
+    MODEL_UNI = 1,   /* words, emoji, punctuation; negated words apart */
+    MODEL_BI = 2,    /* pairs of neighbouring tokens */
+    MODEL_PRE = 4,   /* the first five bytes of words of seven or more */
+    MODEL_RULES = 8, /* the rules' score and label as inputs */
+    MODEL_NORM = 16, /* hashed features weigh 1/sqrt(their count) */
+};
+
+struct sentiment_model_params {
+    unsigned feats; /* MODEL_* bits */
+    unsigned bits;  /* the table has 1 << bits buckets (8..24) */
+    int epochs;
+    double rate; /* SGD step, divided by 1 + epoch */
+    double l2;
+    uint64_t seed; /* of the shuffles */
+};
+
+struct sentiment_example {
+    const char *text;
+    size_t len;
+    enum sentiment_label gold;
+};
+
+/* Trains a model for language lang on ex[0..n), read as that language.
+ * Owned by the caller; free with sentiment_model_free. */
+struct sentiment_model *sentiment_model_train(const struct sentiment_example *ex, size_t n,
+                                              enum text_lang lang,
+                                              const struct sentiment_model_params *p);
+/* Appends the model's file form (versioned, little-endian) to b. */
+void sentiment_model_serialize(const struct sentiment_model *m, struct buf *b);
+/* A new model from its file form, or NULL with err if it is not one. */
+struct sentiment_model *sentiment_model_load(const void *p, size_t n, struct error *err);
+void sentiment_model_free(struct sentiment_model *m);
+/* The model compiled in for lang, or NULL (none: the rules alone). Owned by
+ * kanal; loaded once, on first use. */
+const struct sentiment_model *sentiment_model_builtin(enum text_lang lang);
+enum text_lang sentiment_model_lang(const struct sentiment_model *m);
+/* Bytes the loaded model takes. */
+size_t sentiment_model_memory(const struct sentiment_model *m);
 
 /* ---- learner ------------------------------------------------------------
  * A per-workspace model of moderators' corrections: multinomial logistic

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "base/asset.h"
 #include "text/text.h"
 
 /* Index of s in names[0..n), or -1: the parse half of the engine's
@@ -101,5 +102,27 @@ struct sentiment_band {
     double pos, neg, excl;
 };
 struct sentiment_band sentiment_band(enum text_lang lang);
+/* The rules alone, in language lang (not LANG_AUTO), with the tokens'
+ * lexicon entries already found (sentiment.c). */
+void sentiment_rules(const struct text_tokens *t, const struct lex_entry *const *ent,
+                     enum text_lang lang, struct sentiment *out);
+
+/* ---- the learned model (model.c) ----------------------------------------- */
+/* The built-in model files (generated into build/gen by tools/embed.c from
+ * data/sentiment/LANG.model). */
+extern const struct asset sentiment_models[];
+/* Loads the built-in models once (thread-safe); 0 or -1 with err. */
+int model_builtin_init(struct error *err);
+/* The hashed features of t read as lang (sv, fi or en) into out (room for
+ * 3 * TEXT_MAX_TOKENS + 1); returns how many. The trainer and the scorer
+ * both take their features from here. */
+size_t model_features(const struct text_tokens *t, const struct lex_entry *const *ent,
+                      enum text_lang lang, unsigned feats, uint64_t *out);
+/* Which of 1 << bits buckets feature h falls in. */
+uint32_t model_bucket(uint64_t h, unsigned bits);
+/* Replaces out's label and score (the rules' verdict on t, which the model
+ * reads too) with the model's. */
+void model_apply(const struct sentiment_model *m, const struct text_tokens *t,
+                 const struct lex_entry *const *ent, struct sentiment *out);
 
 #endif

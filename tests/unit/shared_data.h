@@ -8,6 +8,7 @@
 #define KANAL_TESTS_SHARED_DATA_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -26,6 +27,17 @@ static inline void needs_shared_data(void)
                       SHARED_DATA);
     said = true;
     skip();
+}
+
+/* A file of ../shared/data opened for reading; skips (fails under CI) as
+ * needs_shared_data() does when the data is not there at all. */
+static inline FILE *open_shared_data(const char *path)
+{
+    needs_shared_data();
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    return f;
 }
 
 #endif
