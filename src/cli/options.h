@@ -45,12 +45,6 @@ int cli_parse_options(int argc, char **argv, const struct cli_opt *opts, size_t 
                       const char *synopsis, const char *about, struct cli_parse *out);
 void cli_parse_free(struct cli_parse *p);
 
-/* The keys a config file may set: every option some command has (test_cli
- * checks each command's --help against it). A key is applied to the
- * commands that have that option and passed over by the others, so one
- * file serves them all; a key no command has is a typo and an error. */
-extern const char *const cli_config_keys[];
-
 /* Defaults shared by the commands. */
 #define DEFAULT_DB     "kanal.db"
 #define DEFAULT_LISTEN "127.0.0.1:8080"
