@@ -35,6 +35,8 @@ int cmd_serve(int argc, char **argv)
          "open connections one address may hold (0: no limit)", "64"},
         {"header-timeout", "SECONDS", "KANAL_HEADER_TIMEOUT",
          "time a client has to send a request's headers", "10"},
+        {"report-threads", "N", "KANAL_REPORT_THREADS",
+         "threads (and database connections) that answer reports", "2"},
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
@@ -103,6 +105,12 @@ int cmd_serve(int argc, char **argv)
     }
     cfg.max_per_address = (int)per_address;
     cfg.header_timeout = (int)header_timeout;
+    int64_t report_threads;
+    if (str_to_i64(opts[16].value, &report_threads) || report_threads < 1 || report_threads > 64) {
+        fprintf(stderr, "kanal serve: --report-threads must be from 1 to 64\n");
+        goto done;
+    }
+    cfg.report_threads = (int)report_threads;
     if (http_serve(&cfg, &err)) {
         fprintf(stderr, "kanal serve: %s\n", err.msg);
         rc = 1;

@@ -81,6 +81,14 @@ static const struct route routes[] = {
     {"POST", "/hooks/meta", h_hooks_meta_receive, ACC_PUBLIC, NULL},
 };
 
+/* The reports: they may read months of data, so they are answered on the
+ * report threads (offload.c), never on a worker that redirects wait for. */
+static bool is_slow(handler_fn fn)
+{
+    return fn == h_analytics || fn == h_insights || fn == h_toplist ||
+           fn == h_campaign_comparison || fn == h_link_stats;
+}
+
 bool access_allows(enum access a, enum role r)
 {
     switch (a) {
@@ -399,6 +407,18 @@ static void dispatch(struct request *r)
         }
     }
     assert(found->access == ACC_PUBLIC || r->signed_in || r->operator);
+    if (is_slow(found->fn)) {
+        db_pool_put(r->srv->pool, r->db);
+        r->db = NULL;
+        /* Set first: once queued, the request is the report thread's. */
+        r->offloaded = true;
+        if (offload_submit(r->srv->offload, r, found->fn))
+            return;
+        r->offloaded = false;
+        snprintf(r->retry_after, sizeof r->retry_after, "5");
+        reply_errorf(r, 503, "busy", "too many reports are being made; try again in a moment");
+        return;
+    }
     found->fn(r);
 done:
     db_pool_put(r->srv->pool, r->db);
@@ -566,12 +586,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
+    if (r->offloaded) /* a report thread has answered and resumed it */
+        return send_reply(r);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, r);
     client_address(r);
     if (json_object_get(r->query, "\x01invalid"))
         reply_errorf(r, 400, "invalid", "a query parameter is not valid UTF-8");
     else
         dispatch(r);
+    if (r->offloaded)
+        return MHD_YES; /* suspended until a report thread has answered */
     return send_reply(r);
 }
 
@@ -713,6 +737,7 @@ static const char *const *route_labels(struct server *s)
 static void server_free(struct server *s)
 {
     assert(!s->daemon); /* stopped: no handler runs any more */
+    offload_stop(s->offload);
     deadlines_stop(s->deadlines);
     if (s->clicks) {
         clicklog_stop(s->clicks); /* after the last redirect: stores every click still in the log */
@@ -753,8 +778,12 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     db_close(db);
     if (migrated < 0)
         goto fail;
-    s->pool = db_pool_open(cfg->db_url, cfg->threads, err);
+    int report_threads = cfg->report_threads ? cfg->report_threads : 2;
+    s->pool = db_pool_open(cfg->db_url, cfg->threads + report_threads, err);
     if (!s->pool)
+        goto fail;
+    s->offload = offload_start(s->pool, report_threads, err);
+    if (!s->offload)
         goto fail;
     s->links = links_cache_new();
     const char *const *labels = route_labels(s);
@@ -783,8 +812,8 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
      * a pool worker that drops the listening socket from its epoll set by
      * itself, and then aborts ("Failed to remove listen FD from epoll set").
      * With poll the workers just stop polling the socket. */
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
+                     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (v6)
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
@@ -827,6 +856,10 @@ void http_server_stop(struct server *s)
             break;
         usleep(100000);
     }
+    /* Reports still queued are answered while the daemon can send them;
+     * libmicrohttpd must not stop with a connection suspended. */
+    offload_stop(s->offload);
+    s->offload = NULL;
     MHD_stop_daemon(s->daemon);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
