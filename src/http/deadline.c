@@ -73,11 +73,7 @@ void deadlines_stop(struct deadlines *d)
 {
     if (!d)
         return;
-    pthread_mutex_lock(&d->lock);
-    d->stopping = true;
-    pthread_cond_signal(&d->wake);
-    pthread_mutex_unlock(&d->lock);
-    pthread_join(d->thread, NULL);
+    threads_stop(&d->lock, &d->wake, &d->stopping, &d->thread, 1);
     /* The daemon has stopped: every connection has had its CLOSED notice. */
     assert(d->head.next == &d->head);
     pthread_cond_destroy(&d->wake);

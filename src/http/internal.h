@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 
 #include "http/http.h"
 #include "model/model.h"
@@ -172,6 +173,9 @@ void deadlines_rearm(struct deadlines *d, struct MHD_Connection *conn);
  * the answer. offload_stop answers what is queued, then joins. The caller
  * owns the result. */
 struct offload;
+/* Tells threads waiting on `wake` under `lock` to stop, and joins them. */
+void threads_stop(pthread_mutex_t *lock, pthread_cond_t *wake, bool *stopping,
+                  const pthread_t *threads, int n);
 struct offload *offload_start(struct db_pool *pool, int nthreads, struct error *err);
 void offload_stop(struct offload *o);
 bool offload_submit(struct offload *o, struct request *r, handler_fn fn);

@@ -84,16 +84,22 @@ struct offload *offload_start(struct db_pool *pool, int nthreads, struct error *
     return o;
 }
 
+void threads_stop(pthread_mutex_t *lock, pthread_cond_t *wake, bool *stopping,
+                  const pthread_t *threads, int n)
+{
+    pthread_mutex_lock(lock);
+    *stopping = true;
+    pthread_cond_broadcast(wake);
+    pthread_mutex_unlock(lock);
+    for (int i = 0; i < n; i++)
+        pthread_join(threads[i], NULL);
+}
+
 void offload_stop(struct offload *o)
 {
     if (!o)
         return;
-    pthread_mutex_lock(&o->lock);
-    o->stopping = true;
-    pthread_cond_broadcast(&o->ready);
-    pthread_mutex_unlock(&o->lock);
-    for (int i = 0; i < o->nthreads; i++)
-        pthread_join(o->threads[i], NULL);
+    threads_stop(&o->lock, &o->ready, &o->stopping, o->threads, o->nthreads);
     assert(!o->head && o->queued == 0); /* every queued request was answered */
     free(o->threads);
     pthread_cond_destroy(&o->ready);

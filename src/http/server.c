@@ -688,28 +688,18 @@ static int clicks_start(struct server *s, struct error *err)
  * stops the server. -1 only when the store cannot be read. */
 static int refresh_figures(struct db *db, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err, "SELECT id FROM workspaces ORDER BY id", "");
-    if (!st)
-        return -1;
-    int64_t *ids = NULL;
-    size_t n = 0, cap = 0;
-    int rc = db_has_row(st);
-    for (; rc == 1; rc = db_step(st, err)) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            ids = xrealloc(ids, cap * sizeof *ids);
-        }
-        ids[n++] = db_col_int(st, 0);
-    }
-    db_finalize(st);
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    int64_t id = 0;
+    int found;
+    /* One id at a time: a refresh commits, which an open SELECT would span. */
+    while ((found = db_scalar(db, err, &id,
+                              "SELECT id FROM workspaces WHERE id > ? ORDER BY id LIMIT 1", "i",
+                              id)) == 1) {
         struct error e = {0};
-        if (message_stats_refresh(db, ids[i], &e))
-            log_warn("workspace %lld: its response figures cannot be built: %s", (long long)ids[i],
+        if (message_stats_refresh(db, id, &e))
+            log_warn("workspace %lld: its response figures cannot be built: %s", (long long)id,
                      e.msg);
     }
-    free(ids);
-    return rc;
+    return found < 0 ? -1 : 0;
 }
 
 /* The values the metrics' route label takes: each pattern of the route
