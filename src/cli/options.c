@@ -18,11 +18,13 @@
 /* clang-format off */
 static const char *const cli_config_keys[] = {
     "advocate", "by", "campaign", "channel", "click-batch-ms", "click-fsync", "click-log",
-    "code", "compare", "days", "db", "email", "end", "format", "html", "insights", "listen",
-    "log-level", "mapping", "max-body", "meta-app-secret", "meta-verify-token", "name",
-    "no-user", "password-stdin", "platform", "post", "public-url", "rejects", "role",
-    "secure-cookies", "seed", "since", "taken-at", "threads", "toplist", "until", "url",
-    "utm-campaign", "utm-content", "utm-medium", "utm-source", "utm-term", "workspace", NULL};
+    "code", "compare", "days", "db", "email", "end", "format", "header-timeout", "html",
+    "insights", "listen", "log-level", "mapping", "max-body", "max-per-address",
+    "meta-app-secret", "meta-verify-token", "metrics-token", "name", "no-user",
+    "password-stdin", "platform", "post", "public-url", "rejects", "report-threads", "role",
+    "secure-cookies", "seed", "since", "taken-at", "threads", "toplist", "trusted-proxy",
+    "until", "url", "utm-campaign", "utm-content", "utm-medium", "utm-source", "utm-term",
+    "workspace", NULL};
 /* clang-format on */
 
 static const struct cli_opt *find(const struct cli_opt *opts, size_t n, const char *name,

@@ -11,7 +11,8 @@ int cmd_serve(int argc, char **argv)
                *max_body_s = "1048576", *log_level = "info", *click_log = NULL,
                *click_fsync = "batch", *public_url = NULL, *batch_ms_s = "200",
                *meta_app_secret = NULL, *meta_verify_token = NULL, *metrics_token = NULL,
-               *trusted_proxies = NULL, *per_address_s = "64", *header_timeout_s = "10";
+               *trusted_proxies = NULL, *per_address_s = "64", *header_timeout_s = "10",
+               *report_threads_s = "2";
     bool secure_cookies = false;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
@@ -45,6 +46,8 @@ int cmd_serve(int argc, char **argv)
                    "open connections one address may hold (0: no limit)"),
         OPT_STRING("header-timeout", "SECONDS", "KANAL_HEADER_TIMEOUT", &header_timeout_s,
                    "time a client has to send a request's headers"),
+        OPT_STRING("report-threads", "N", "KANAL_REPORT_THREADS", &report_threads_s,
+                   "threads (and database connections) that answer reports"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
@@ -113,6 +116,13 @@ int cmd_serve(int argc, char **argv)
     }
     cfg.max_per_address = (int)per_address;
     cfg.header_timeout = (int)header_timeout;
+    int64_t report_threads;
+    if (str_to_i64(report_threads_s, &report_threads) || report_threads < 1 ||
+        report_threads > 64) {
+        cli_error("serve", "--report-threads must be from 1 to 64");
+        goto done;
+    }
+    cfg.report_threads = (int)report_threads;
     if (http_serve(&cfg, &err)) {
         cli_error("serve", "%s", err.msg);
         rc = 1;

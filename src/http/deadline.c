@@ -7,13 +7,18 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
 struct tracked {
     struct tracked *prev, *next;
     int fd;
-    uint64_t deadline_ns; /* 0: headers are in, a handler has the request */
+    /* 0: headers are in, a handler has the request. Set by the connection's
+     * worker without the lock (every request does, twice); the reaper reads
+     * it under the lock that keeps fd valid, and a deadline that moves while
+     * it looks was passed anyway. */
+    _Atomic uint64_t deadline_ns;
 };
 
 struct deadlines {
@@ -32,12 +37,13 @@ static void *reaper(void *arg)
     while (!d->stopping) {
         uint64_t now = time_mono_ns();
         for (struct tracked *t = d->head.next; t != &d->head; t = t->next) {
-            if (t->deadline_ns && now > t->deadline_ns) {
+            uint64_t due = atomic_load_explicit(&t->deadline_ns, memory_order_relaxed);
+            if (due && now > due) {
                 /* Not close(): the descriptor stays libmicrohttpd's until its
                  * CLOSED notice, which takes this lock first, so it cannot be
                  * another connection's by now. */
                 shutdown(t->fd, SHUT_RDWR);
-                t->deadline_ns = 0;
+                atomic_store_explicit(&t->deadline_ns, 0, memory_order_relaxed);
             }
         }
         struct timespec ts;
@@ -73,11 +79,7 @@ void deadlines_stop(struct deadlines *d)
 {
     if (!d)
         return;
-    pthread_mutex_lock(&d->lock);
-    d->stopping = true;
-    pthread_cond_signal(&d->wake);
-    pthread_mutex_unlock(&d->lock);
-    pthread_join(d->thread, NULL);
+    threads_stop(&d->lock, &d->wake, &d->stopping, &d->thread, 1);
     /* The daemon has stopped: every connection has had its CLOSED notice. */
     assert(d->head.next == &d->head);
     pthread_cond_destroy(&d->wake);
@@ -96,8 +98,8 @@ void deadlines_notify(void *cls, struct MHD_Connection *conn, void **socket_cont
             return;
         struct tracked *t = xcalloc(1, sizeof *t);
         t->fd = ci->connect_fd;
+        atomic_init(&t->deadline_ns, time_mono_ns() + d->timeout_ns);
         pthread_mutex_lock(&d->lock);
-        t->deadline_ns = time_mono_ns() + d->timeout_ns;
         t->next = d->head.next;
         t->prev = &d->head;
         t->next->prev = t;
@@ -124,9 +126,8 @@ static void set(struct deadlines *d, struct MHD_Connection *conn, bool armed)
     struct tracked *t = ci ? ci->socket_context : NULL;
     if (!t)
         return;
-    pthread_mutex_lock(&d->lock);
-    t->deadline_ns = armed ? time_mono_ns() + d->timeout_ns : 0;
-    pthread_mutex_unlock(&d->lock);
+    atomic_store_explicit(&t->deadline_ns, armed ? time_mono_ns() + d->timeout_ns : 0,
+                          memory_order_relaxed);
 }
 
 void deadlines_headers_done(struct deadlines *d, struct MHD_Connection *conn)

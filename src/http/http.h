@@ -9,7 +9,8 @@ struct server_config {
     const char *db_url;
     const char *host; /* numeric address to bind: 127.0.0.1, ::1, 0.0.0.0 */
     int port;
-    int threads;
+    int threads;         /* libmicrohttpd's workers */
+    int report_threads;  /* threads that answer reports, apart from them; 0: 2 */
     size_t max_body;     /* bytes */
     int max_per_address; /* open connections from one address; 0: no limit */
     int header_timeout;  /* seconds to send a request's headers; 0: 10 */

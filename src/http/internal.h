@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 
 #include "http/http.h"
 #include "model/model.h"
@@ -45,6 +46,7 @@ struct server {
     /* The job runner that connectors, the scheduler and listening will run
      * on (DESIGN.md) is started and stopped here with the rest; not built yet. */
     struct deadlines *deadlines; /* for request headers, against slowloris */
+    struct offload *offload;     /* the threads that answer reports */
     struct MHD_Daemon *daemon;
     int port; /* the bound port, when cfg.port was 0 */
 };
@@ -79,6 +81,7 @@ struct request {
     char retry_after[24];
     char *location;    /* a redirect's target; freed with the request */
     const char *route; /* the route's pattern, for metrics */
+    bool offloaded;    /* queued for, or answered on, a report thread */
 };
 
 typedef void (*handler_fn)(struct request *r);
@@ -162,6 +165,20 @@ void deadlines_notify(void *cls, struct MHD_Connection *conn, void **socket_cont
                       enum MHD_ConnectionNotificationCode code);
 void deadlines_headers_done(struct deadlines *d, struct MHD_Connection *conn);
 void deadlines_rearm(struct deadlines *d, struct MHD_Connection *conn);
+
+/* Threads that answer slow requests apart from libmicrohttpd's workers,
+ * each with a connection from `pool`. offload_submit suspends the request's
+ * connection and queues it (false: too many queued, or stopping); a thread
+ * runs fn with r->db set and resumes the connection, and the worker sends
+ * the answer. offload_stop answers what is queued, then joins. The caller
+ * owns the result. */
+struct offload;
+/* Tells threads waiting on `wake` under `lock` to stop, and joins them. */
+void threads_stop(pthread_mutex_t *lock, pthread_cond_t *wake, bool *stopping,
+                  const pthread_t *threads, int n);
+struct offload *offload_start(struct db_pool *pool, int nthreads, struct error *err);
+void offload_stop(struct offload *o);
+bool offload_submit(struct offload *o, struct request *r, handler_fn fn);
 
 /* Request counters for /metrics. `routes` are the values the route label
  * may take (the caller keeps them alive; the last is for any other).

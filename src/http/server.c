@@ -81,6 +81,14 @@ static const struct route routes[] = {
     {"POST", "/hooks/meta", h_hooks_meta_receive, ACC_PUBLIC, NULL},
 };
 
+/* The reports: they may read months of data, so they are answered on the
+ * report threads (offload.c), never on a worker that redirects wait for. */
+static bool is_slow(handler_fn fn)
+{
+    return fn == h_analytics || fn == h_insights || fn == h_toplist ||
+           fn == h_campaign_comparison || fn == h_link_stats;
+}
+
 bool access_allows(enum access a, enum role r)
 {
     switch (a) {
@@ -400,6 +408,18 @@ static void dispatch(struct request *r)
         }
     }
     assert(found->access == ACC_PUBLIC || r->signed_in || r->operator);
+    if (is_slow(found->fn)) {
+        db_pool_put(r->srv->pool, r->db);
+        r->db = NULL;
+        /* Set first: once queued, the request is the report thread's. */
+        r->offloaded = true;
+        if (offload_submit(r->srv->offload, r, found->fn))
+            return;
+        r->offloaded = false;
+        snprintf(r->retry_after, sizeof r->retry_after, "5");
+        reply_errorf(r, 503, "busy", "too many reports are being made; try again in a moment");
+        return;
+    }
     found->fn(r);
 done:
     db_pool_put(r->srv->pool, r->db);
@@ -567,12 +587,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
+    if (r->offloaded) /* a report thread has answered and resumed it */
+        return send_reply(r);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, r);
     client_address(r);
     if (json_object_get(r->query, "\x01invalid"))
         reply_errorf(r, 400, "invalid", "a query parameter is not valid UTF-8");
     else
         dispatch(r);
+    if (r->offloaded)
+        return MHD_YES; /* suspended until a report thread has answered */
     return send_reply(r);
 }
 
@@ -665,28 +689,18 @@ static int clicks_start(struct server *s, struct error *err)
  * stops the server. -1 only when the store cannot be read. */
 static int refresh_figures(struct db *db, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err, "SELECT id FROM workspaces ORDER BY id", "");
-    if (!st)
-        return -1;
-    int64_t *ids = NULL;
-    size_t n = 0, cap = 0;
-    int rc = db_has_row(st);
-    for (; rc == 1; rc = db_step(st, err)) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            ids = xrealloc(ids, cap * sizeof *ids);
-        }
-        ids[n++] = db_col_int(st, 0);
-    }
-    db_finalize(st);
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    int64_t id = 0;
+    int found;
+    /* One id at a time: a refresh commits, which an open SELECT would span. */
+    while ((found = db_scalar(db, err, &id,
+                              "SELECT id FROM workspaces WHERE id > ? ORDER BY id LIMIT 1", "i",
+                              id)) == 1) {
         struct error e = {0};
-        if (message_stats_refresh(db, ids[i], &e))
-            log_warn("workspace %lld: its response figures cannot be built: %s", (long long)ids[i],
+        if (message_stats_refresh(db, id, &e))
+            log_warn("workspace %lld: its response figures cannot be built: %s", (long long)id,
                      e.msg);
     }
-    free(ids);
-    return rc;
+    return found < 0 ? -1 : 0;
 }
 
 /* The values the metrics' route label takes: each pattern of the route
@@ -714,6 +728,7 @@ static const char *const *route_labels(struct server *s)
 static void server_free(struct server *s)
 {
     assert(!s->daemon); /* stopped: no handler runs any more */
+    offload_stop(s->offload);
     deadlines_stop(s->deadlines);
     if (s->clicks) {
         clicklog_stop(s->clicks); /* after the last redirect: stores every click still in the log */
@@ -754,8 +769,12 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     db_close(db);
     if (migrated < 0)
         goto fail;
-    s->pool = db_pool_open(cfg->db_url, cfg->threads, err);
+    int report_threads = cfg->report_threads ? cfg->report_threads : 2;
+    s->pool = db_pool_open(cfg->db_url, cfg->threads + report_threads, err);
     if (!s->pool)
+        goto fail;
+    s->offload = offload_start(s->pool, report_threads, err);
+    if (!s->offload)
         goto fail;
     s->links = links_cache_new();
     const char *const *labels = route_labels(s);
@@ -784,8 +803,8 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
      * a pool worker that drops the listening socket from its epoll set by
      * itself, and then aborts ("Failed to remove listen FD from epoll set").
      * With poll the workers just stop polling the socket. */
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
+                     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (v6)
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
@@ -828,6 +847,10 @@ void http_server_stop(struct server *s)
             break;
         usleep(100000);
     }
+    /* Reports still queued are answered while the daemon can send them;
+     * libmicrohttpd must not stop with a connection suspended. */
+    offload_stop(s->offload);
+    s->offload = NULL;
     MHD_stop_daemon(s->daemon);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import Server, add_users, run_kanal
+from conftest import METRICS_TOKEN, Server, add_users, run_kanal
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
           "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
@@ -442,7 +442,7 @@ def test_full_disk_answers_and_counts_every_lost_click(postgres, tmp_path):
     n = 400
     for i in range(n):
         assert hit(s, link["short_path"], DESKTOP if i % 2 else IPHONE)[0] == 302
-    metrics = s.client().get("/metrics").body
+    metrics = s.client().get("/metrics", headers={"Authorization": "Bearer " + METRICS_TOKEN}).body
     lost = int(re.search(r"^kanal_clicks_lost_total (\d+)$", metrics, re.M).group(1))
     assert s.stop()[0] == 0
     assert 0 < lost < n
@@ -451,7 +451,7 @@ def test_full_disk_answers_and_counts_every_lost_click(postgres, tmp_path):
     admin = s.client()
     assert admin.login("admin@example.org").status == 201
     stored = admin.get(f"/api/v1/workspaces/{ws}/links/{link['id']}").json()["clicks"]
-    metrics = s.client().get("/metrics").body
+    metrics = s.client().get("/metrics", headers={"Authorization": "Bearer " + METRICS_TOKEN}).body
     assert s.stop()[0] == 0
     assert stored + lost == n, (stored, lost)
     assert "kanal_clicks_lost_total 0" in metrics  # a count of this run only

@@ -327,3 +327,47 @@ def test_request_headers_have_an_absolute_deadline(sqlite_url, tmp_path):
         k.close()
     finally:
         assert s.stop()[0] == 0
+
+
+def test_reports_do_not_hold_up_redirects_or_healthz(tmp_path):
+    # Six analysts asking for four years by week keep every report busy; the
+    # workers that answer redirects and /healthz must not wait for them.
+    db = str(tmp_path / "demo.db")
+    run_kanal("demo", "--db", db, "--end", "2026-11-30", "--days", "1500")
+    s = Server(db, str(tmp_path), extra_args=("--threads", "2"))
+    stop = threading.Event()
+    report_times = []
+
+    def analyst():
+        c = s.client()
+        assert c.login("demo@kanal.local", "kanal-demo-password").status == 201
+        while not stop.is_set():
+            t0 = time.time()
+            r = c.get("/api/v1/workspaces/1/analytics?since=2022-11-01&until=2026-11-30&by=week")
+            assert r.status in (200, 503), r
+            if r.status == 200:
+                report_times.append(time.time() - t0)
+
+    loops = [threading.Thread(target=analyst) for _ in range(6)]
+    try:
+        for t in loops:
+            t.start()
+        time.sleep(1)
+        waits = []
+        for _ in range(20):
+            for path in ("/healthz", "/l/nothing"):
+                t0 = time.time()
+                assert s.client().get(path).status in (200, 404)
+                waits.append(time.time() - t0)
+            time.sleep(0.05)
+        stop.set()
+        for t in loops:
+            t.join()
+        waits.sort()
+        assert report_times, "no report was answered"
+        # the reports did take their time, and the quick paths did not wait on them
+        assert sorted(report_times)[len(report_times) // 2] > 0.1, report_times
+        assert waits[len(waits) * 9 // 10] < 0.2, waits
+    finally:
+        stop.set()
+        assert s.stop()[0] == 0
