@@ -334,7 +334,7 @@ void clicklog_close(struct click_log *log)
  * a failure was last logged, so that a full disk gives a line a minute, not
  * one per click. */
 static _Atomic uint64_t lost_total;
-static _Atomic int64_t lost_logged_at = INT64_MIN;
+static _Atomic int64_t lost_logged_at; /* 0: never */
 
 uint64_t clicklog_lost_total(void)
 {
