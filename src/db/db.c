@@ -78,7 +78,6 @@ struct db_stmt *db_prepare(struct db *db, const char *sql, struct error *err)
 static void check_param(struct db_stmt *st, int i)
 {
     assert(i >= 1 && i <= st->db->m->param_count(st));
-    (void)st, (void)i;
 }
 
 void db_bind_int(struct db_stmt *st, int i, int64_t v)
@@ -116,7 +115,6 @@ int db_step(struct db_stmt *st, struct error *err)
 static void check_col(struct db_stmt *st, int i)
 {
     assert(st->row && i >= 0 && i < st->db->m->col_count(st));
-    (void)st, (void)i;
 }
 
 bool db_col_null(struct db_stmt *st, int i)
@@ -421,6 +419,7 @@ struct db_pool {
 
 struct db_pool *db_pool_open(const char *url, int size, struct error *err)
 {
+    assert(size > 0);
     struct db_pool *pool = xcalloc(1, sizeof *pool);
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->freed, NULL);
@@ -448,9 +447,22 @@ struct db *db_pool_get(struct db_pool *pool)
     return db;
 }
 
+/* Whether db is one of the pool's and not already back: a connection put
+ * twice would be handed to two threads at once. */
+static bool pool_lent(const struct db_pool *pool, const struct db *db)
+{
+    bool ours = false;
+    for (int i = 0; i < pool->size; i++)
+        ours = ours || pool->all[i] == db;
+    for (int i = 0; i < pool->nfree; i++)
+        ours = ours && pool->free_list[i] != db;
+    return ours;
+}
+
 void db_pool_put(struct db_pool *pool, struct db *db)
 {
     pthread_mutex_lock(&pool->lock);
+    assert(pool->nfree < pool->size && pool_lent(pool, db));
     pool->free_list[pool->nfree++] = db;
     pthread_cond_signal(&pool->freed);
     pthread_mutex_unlock(&pool->lock);

@@ -51,7 +51,7 @@ struct click_log {
     /* Clicks answered but not written, and when a failure was last logged,
      * so that a full disk gives a line a minute, not one per click. */
     _Atomic uint64_t lost;
-    _Atomic int64_t lost_logged_at;
+    _Atomic int64_t lost_logged_at; /* 0: never */
 };
 
 static uint32_t fnv1a(const char *s, size_t n)
