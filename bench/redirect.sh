@@ -1,12 +1,16 @@
 #!/bin/sh
 # bench/redirect: how fast kanal answers short-link redirects, each one
 # logged before it is answered, beside nginx answering `return 302` with its
-# access log on, both measured with wrk on loopback in the same run. Prints
-# numbers, never pass/fail. Usage: bench/redirect.sh [SECONDS] [CONNECTIONS]
+# access log on, both measured with wrk on loopback in the same run, in
+# ROUNDS alternating rounds (one run is not a measurement: the machine's
+# speed drifts, so the ratio is taken round by round and its median quoted).
+# Prints numbers, never pass/fail.
+# Usage: bench/redirect.sh [SECONDS] [CONNECTIONS] [ROUNDS]
 set -eu
 
 secs=${1:-10}
 conns=${2:-64}
+rounds=${3:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
 kanal=${KANAL_BIN:-$root/build/kanal}
 for tool in wrk nginx sqlite3; do
@@ -38,7 +42,7 @@ sqlite3 "$db" "INSERT INTO workspaces (name, slug, created_at, updated_at) VALUE
     --utm-source facebook --utm-medium social --utm-campaign bench >/dev/null
 kport=$(free_port)
 "$kanal" serve --db "$db" --listen 127.0.0.1:$kport --threads "$cpus" --log-level warn \
-    --click-log "$tmp/clicks.log" >"$tmp/kanal.out" 2>&1 &
+    --click-log "$tmp/clicks.log" --max-per-address 0 >"$tmp/kanal.out" 2>&1 &
 kpid=$!
 
 # ---- nginx: the same answer from a static rule, logging every request ----
@@ -83,9 +87,9 @@ PY
 done
 [ "$c1" = ok ] || { echo "bench/redirect: a server did not answer 302"; cat "$tmp/kanal.out"; exit 1; }
 
-run_wrk() { # name port
+run_wrk() { # name port round
     wrk -t2 -c"$conns" -d"${secs}s" --latency -H "User-Agent: $ua" \
-        "http://127.0.0.1:$2/l/bench" >"$tmp/wrk-$1.txt"
+        "http://127.0.0.1:$2/l/bench" >"$tmp/wrk-$1-$3.txt"
 }
 field() { # file: rps p50 p99 requests non3xx
     awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
@@ -93,8 +97,14 @@ field() { # file: rps p50 p99 requests non3xx
          END {printf "%s %s %s %s %s\n", rps, p50, p99, n, bad+0}' "$1"
 }
 
-run_wrk kanal "$kport"
-run_wrk nginx "$nport"
+# Alternate which server goes first, so neither always meets a warmer machine.
+for r in $(seq "$rounds"); do
+    if [ $((r % 2)) -eq 1 ]; then
+        run_wrk kanal "$kport" "$r"; run_wrk nginx "$nport" "$r"
+    else
+        run_wrk nginx "$nport" "$r"; run_wrk kanal "$kport" "$r"
+    fi
+done
 
 # kanal stores what is left in its log when it stops.
 kill -TERM "$kpid"
@@ -103,21 +113,25 @@ kpid=""
 kill "$(cat "$tmp/nginx.pid")"
 sleep 0.5
 
-set -- $(field "$tmp/wrk-kanal.txt")
-k_rps=$1 k_p50=$2 k_p99=$3 k_n=$4 k_bad=$5
-set -- $(field "$tmp/wrk-nginx.txt")
-n_rps=$1 n_p50=$2 n_p99=$3 n_n=$4 n_bad=$5
-stored=$(sqlite3 "$db" "SELECT COUNT(*) FROM clicks")
-warm=1 # the readiness check's click
-logged=$(wc -l <"$tmp/nginx/logs/access.log")
-
-echo "bench/redirect: GET /l/CODE -> 302, wrk -t2 -c$conns -d${secs}s on loopback, $cpus CPUs"
+echo "bench/redirect: GET /l/CODE -> 302, wrk -t2 -c$conns -d${secs}s on loopback, $cpus CPUs, $rounds rounds"
 echo "                kanal $("$kanal" version | cut -d' ' -f2), --threads $cpus, SQLite, click log fsync per batch"
 echo "                nginx $(nginx -v 2>&1 | cut -d/ -f2), worker_processes $cpus, return 302, access_log on"
-printf '%-6s %12s %10s %10s %12s %10s\n' server "redirects/s" p50 p99 answered "non-3xx"
-printf '%-6s %12s %10s %10s %12s %10s\n' kanal "$k_rps" "$k_p50" "$k_p99" "$k_n" "$k_bad"
-printf '%-6s %12s %10s %10s %12s %10s\n' nginx "$n_rps" "$n_p50" "$n_p99" "$n_n" "$n_bad"
-awk -v k="$k_rps" -v n="$n_rps" 'BEGIN {printf "ratio kanal/nginx: %.2f\n", k / n}'
-echo "clicks stored by kanal: $stored (answered to wrk: $k_n, plus $warm readiness check;" \
-     "requests wrk left unfinished at its deadline may add a few)"
+printf '%-6s %-6s %12s %10s %10s %12s %10s\n' round server "redirects/s" p50 p99 answered "non-3xx"
+k_total=0
+: >"$tmp/ratios"
+for r in $(seq "$rounds"); do
+    set -- $(field "$tmp/wrk-kanal-$r.txt")
+    printf '%-6s %-6s %12s %10s %10s %12s %10s\n' "$r" kanal "$1" "$2" "$3" "$4" "$5"
+    k_rps=$1 k_total=$((k_total + $4))
+    set -- $(field "$tmp/wrk-nginx-$r.txt")
+    printf '%-6s %-6s %12s %10s %10s %12s %10s\n' "$r" nginx "$1" "$2" "$3" "$4" "$5"
+    awk -v k="$k_rps" -v n="$1" 'BEGIN {printf "%.3f\n", k / n}' >>"$tmp/ratios"
+done
+sort -n "$tmp/ratios" | awk '{v[NR] = $1} END {
+    m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf "ratio kanal/nginx per round: median %.2f, min %.2f, max %.2f (%d rounds)\n", m, v[1], v[NR], NR}'
+stored=$(sqlite3 "$db" "SELECT COUNT(*) FROM clicks")
+logged=$(wc -l <"$tmp/nginx/logs/access.log")
+echo "clicks stored by kanal: $stored (answered to wrk: $k_total, plus 1 readiness check;" \
+     "requests wrk left unfinished at its deadlines may add a few)"
 echo "nginx access log lines: $logged"
