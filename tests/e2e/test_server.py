@@ -365,9 +365,12 @@ def test_reports_do_not_hold_up_redirects_or_healthz(tmp_path):
             t.join()
         waits.sort()
         assert report_times, "no report was answered"
-        # the reports did take their time, and the quick paths did not wait on them
-        assert sorted(report_times)[len(report_times) // 2] > 0.1, report_times
-        assert waits[len(waits) * 9 // 10] < 0.2, waits
+        # Measured against the reports themselves, not the clock: with six
+        # analysts on two workers, a quick path that queued behind a report
+        # would take about a report's time. A faster machine makes both
+        # shorter, so the ratio holds wherever the test runs.
+        median_report = sorted(report_times)[len(report_times) // 2]
+        assert waits[len(waits) * 9 // 10] < max(median_report / 2, 0.02), (waits, report_times)
     finally:
         stop.set()
         assert s.stop()[0] == 0
