@@ -67,8 +67,9 @@ int password_check(const char *password, struct error *err);
 int user_update(struct db *db, int64_t id, json_t *patch, const struct actor *who,
                 struct error *err);
 /* Sets a new password. With `old` (a user's own change) it must be the
- * current one (ERR_AUTH otherwise); without it (an admin's reset) the
- * user's sessions end too, since a reset usually means the old one leaked. */
+ * current one (ERR_INVALID on "old_password" otherwise: not ERR_AUTH, which
+ * would read as a lost session); without it (an admin's reset) the user's
+ * sessions end too, since a reset usually means the old one leaked. */
 int user_set_password(struct db *db, int64_t id, const char *old, const char *password,
                       const struct actor *who, struct error *err);
 /* Ends every session and revokes every token of user `id`. */

@@ -366,7 +366,7 @@ int user_set_password(struct db *db, int64_t id, const char *old, const char *pa
             db_has_row(st) && crypto_pwhash_str_verify(db_col_text(st, 0), old, strlen(old)) == 0;
         db_finalize(st);
         if (!ok)
-            return error_field(err, ERR_AUTH, "old_password", "the current password is wrong");
+            return error_field(err, ERR_INVALID, "old_password", "the current password is wrong");
     }
     char hash[crypto_pwhash_STRBYTES];
     if (password_hash(password, hash, err) || db_begin(db, err))

@@ -115,7 +115,8 @@ def test_an_admin_resets_a_password_and_a_user_changes_their_own(server, admin, 
     # Their own change needs the current password.
     wrong = me.post("/api/v1/session/password",
                     {"old_password": PASSWORD, "password": "another fine phrase"})
-    assert wrong.status == 401, wrong
+    assert wrong.status == 400 and wrong.json()["error"]["field"] == "old_password", wrong
+    assert me.get("/api/v1/session").status == 200  # a wrong old password signs nobody out
     common = me.post("/api/v1/session/password",
                      {"old_password": NEW_PASSWORD, "password": "Password123"})
     assert common.status == 400 and "common" in common.json()["error"]["message"], common
