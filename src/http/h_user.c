@@ -57,10 +57,14 @@ fail:
     reply_error(r, &err);
 }
 
+/* GET /tokens lists your own; GET /users/{id}/tokens (admin) someone's. */
 void h_token_list(struct request *r)
 {
     struct error err = {0};
-    json_t *out = api_token_list(r->db, r->user.id, &err);
+    int64_t whose = r->id ? r->id : r->user.id;
+    struct user u;
+    json_t *out =
+        r->id && user_get(r->db, whose, &u, &err) ? NULL : api_token_list(r->db, whose, &err);
     out ? reply_json(r, 200, out) : reply_error(r, &err);
 }
 

@@ -36,6 +36,7 @@ static const struct route routes[] = {
     {"PATCH", "/api/v1/users/:id", h_user_update, ACC_ADMIN, NULL},
     {"POST", "/api/v1/users/:id/password", h_user_password_reset, ACC_ADMIN, NULL},
     {"POST", "/api/v1/users/:id/revoke", h_user_revoke, ACC_ADMIN, NULL},
+    {"GET", "/api/v1/users/:id/tokens", h_token_list, ACC_ADMIN, NULL},
     {"POST", "/api/v1/session/password", h_session_password, ACC_SIGNED, NULL},
     {"GET", "/api/v1/audit", h_audit_list, ACC_ADMIN, NULL},
     {"GET", "/api/v1/tokens", h_token_list, ACC_SIGNED, NULL},

@@ -182,6 +182,11 @@ def test_tokens_expire_and_the_list_shows_their_life(server, admin):
     assert listed["expires_at"] == made["expires_at"]
     assert listed["last_used_at"] is not None and listed["created_at"]
     assert listed["revoked_at"] is None
+    # An admin sees anyone's; nobody else sees another's.
+    aid = user_id(admin, "analyst@example.org")
+    assert admin.get(f"/api/v1/users/{aid}/tokens").json()["items"] == [listed]
+    assert bot.get(f"/api/v1/users/{aid}/tokens").status == 403
+    assert admin.get("/api/v1/users/9999/tokens").status == 404
     # The expiry passes: refused like a revoked token.
     run_sql(server.db_url, f"UPDATE api_tokens SET expires_at = {int(time.time()) - 1}")
     r = bot.get("/api/v1/workspaces")
