@@ -32,7 +32,8 @@ LDFLAGS += $(SANFLAGS)
 
 LIB_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web_assets.o $(BUILD)/gen/db_migrations.o \
-            $(BUILD)/gen/version.o $(BUILD)/gen/lexicons.o $(BUILD)/gen/sentiment_models.o
+            $(BUILD)/gen/version.o $(BUILD)/gen/lexicons.o $(BUILD)/gen/sentiment_models.o \
+            $(BUILD)/gen/password_lists.o
 WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -95,6 +96,13 @@ $(BUILD)/gen/sentiment_models.c: $(BUILD)/tools/embed $(SENTIMENT_MODELS) \
                                  $(BUILD)/gen/sentiment_models.list
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/embed $@ sentiment_models $(SENTIMENT_MODELS)
+
+# The deny-list of common passwords that model/user.c refuses.
+PASSWORD_LISTS := $(sort $(wildcard data/passwords/*.txt))
+
+$(BUILD)/gen/password_lists.c: $(BUILD)/tools/embed $(PASSWORD_LISTS)
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed $@ password_lists $(PASSWORD_LISTS)
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c -o $@ $<

@@ -1,6 +1,7 @@
 /* asset: files compiled into the binary by tools/embed.c: the web UI
- * (`web_assets`, served by http/) and the SQL migrations (`db_migrations`,
- * run by db/). Tables end with a NULL name. */
+ * (`web_assets`, served by http/), the SQL migrations (`db_migrations`,
+ * run by db/) and the common passwords model/ refuses (`password_lists`).
+ * Tables end with a NULL name. */
 #ifndef KANAL_BASE_ASSET_H
 #define KANAL_BASE_ASSET_H
 #include <stddef.h>
@@ -14,5 +15,6 @@ struct asset {
 
 extern const struct asset web_assets[];
 extern const struct asset db_migrations[];
+extern const struct asset password_lists[];
 
 #endif

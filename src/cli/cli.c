@@ -17,7 +17,7 @@ struct command {
 static const struct command commands[] = {
     {"serve", cmd_serve, "serve the API and web UI"},
     {"migrate", cmd_migrate, "bring the database schema up to date"},
-    {"user", cmd_user, "add, list and give API tokens to users"},
+    {"user", cmd_user, "add, list and change users, and give them API tokens"},
     {"import", cmd_import, "import platform exports, API answers and webhook payloads"},
     {"demo", cmd_demo, "fill a database with a realistic demo organisation"},
     {"report", cmd_report, "KPIs by channel, campaign, format, theme or period"},

@@ -18,7 +18,7 @@
 /* clang-format off */
 static const char *const cli_config_keys[] = {
     "advocate", "by", "campaign", "channel", "click-batch-ms", "click-fsync", "click-log",
-    "code", "compare", "days", "db", "email", "end", "format", "header-timeout", "html",
+    "code", "compare", "days", "db", "email", "end", "expires", "format", "header-timeout", "html",
     "insights", "listen", "log-level", "mapping", "max-body", "max-per-address",
     "meta-app-secret", "meta-verify-token", "metrics-token", "name", "no-user",
     "password-stdin", "platform", "post", "public-url", "rejects", "report-threads", "role",

@@ -1,6 +1,7 @@
-/* user: `kanal user add|list|token` manage who may sign in. Passwords are
- * read from standard input, never from the command line (which other users
- * of the machine can see in the process list). */
+/* user: `kanal user add|list|token|set-role|disable|enable|reset-password|
+ * revoke` manage who may sign in. Passwords are read from standard input,
+ * never from the command line (which other users of the machine can see in
+ * the process list). Changes made here are audited as kanal's own. */
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "model/model.h"
@@ -19,6 +20,19 @@ static int read_password(char *out, size_t size)
     while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
         out[--n] = '\0';
     return 0;
+}
+
+/* The password on stdin's first line into out (PASSWORD_MAX + 2 bytes), or
+ * -1 after saying what is wrong as command `cmd`. */
+static int password_from_stdin(const char *cmd, bool password_stdin, char out[PASSWORD_MAX + 2])
+{
+    int pr = password_stdin ? read_password(out, PASSWORD_MAX + 2) : -3;
+    if (pr)
+        cli_error(cmd, "%s",
+                  pr == -3   ? "give the password on stdin with --password-stdin"
+                  : pr == -2 ? "the password is too long"
+                             : "no password on stdin");
+    return pr ? -1 : 0;
 }
 
 static int user_add(int argc, char **argv)
@@ -44,16 +58,9 @@ static int user_add(int argc, char **argv)
         cli_error("user add", "--email and --role are required");
         goto done;
     }
-    if (!password_stdin) {
-        cli_error("user add", "give the password on stdin with --password-stdin");
-        goto done;
-    }
     char password[PASSWORD_MAX + 2];
-    int pr = read_password(password, sizeof password);
-    if (pr) {
-        cli_error("user add", "%s", pr == -2 ? "the password is too long" : "no password on stdin");
+    if (password_from_stdin("user add", password_stdin, password))
         goto done;
-    }
     struct error err = {0};
     struct db *db = cli_open_db(db_url, CLI_DB_CREATE, NULL, &err);
     int64_t id = 0;
@@ -105,23 +112,38 @@ done:
 
 static int user_token(int argc, char **argv)
 {
-    const char *db_url = DEFAULT_DB, *email_arg = NULL, *name = NULL;
+    const char *db_url = DEFAULT_DB, *email = NULL, *name = NULL, *expires = NULL;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
-        OPT_STRING("email", "EMAIL", NULL, &email_arg, "whose token it is"),
+        OPT_STRING("email", "EMAIL", NULL, &email, "whose token it is"),
         OPT_STRING("name", "NAME", NULL, &name, "what the token is for, e.g. 'reporting script'"),
+        OPT_STRING("expires", "DAYS|DATE", NULL, &expires,
+                   "when the token stops working: in DAYS days, or on an ISO 8601 DATE "
+                   "(default: never)"),
     };
     struct cli_parse p;
-    int rc =
-        cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "user token --email EMAIL --name NAME",
-                          "Creates an API token for the user and prints it once; send it as "
-                          "'Authorization: Bearer TOKEN'.",
-                          &p);
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
+                               "user token --email EMAIL --name NAME [--expires DAYS|DATE]",
+                               "Creates an API token for the user and prints it once; send it as "
+                               "'Authorization: Bearer TOKEN'.",
+                               &p);
     if (p.stop)
         goto done;
-    if (!email_arg || !name) {
+    rc = 2;
+    if (!email || !name) {
         cli_error("user token", "--email and --name are required");
-        rc = 2;
+        goto done;
+    }
+    int64_t expires_at = 0, days = 0;
+    if (expires && !str_to_i64(expires, &days)) {
+        if (days < 1 || days > TOKEN_LIFE_MAX / 86400) {
+            cli_error("user token", "--expires DAYS must be from 1 to %d", TOKEN_LIFE_MAX / 86400);
+            goto done;
+        }
+        expires_at = time_now() + days * 86400;
+    } else if (expires && time_parse_iso(expires, &expires_at)) {
+        cli_error("user token", "--expires takes a number of days or an ISO 8601 date, not '%s'",
+                  expires);
         goto done;
     }
     struct error err = {0};
@@ -129,15 +151,8 @@ static int user_token(int argc, char **argv)
     rc = 1;
     int64_t uid = 0;
     char token[API_TOKEN_LEN + 1];
-    char email[256];
-    snprintf(email, sizeof email, "%s", email_arg);
-    for (char *c = email; *c; c++)
-        *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-    int found =
-        db ? db_scalar(db, &err, &uid, "SELECT id FROM users WHERE email = ?", "t", email) : -1;
-    if (found == 0)
-        error_set(&err, ERR_NOT_FOUND, "no user with email %s", email);
-    if (found == 1 && api_token_create(db, uid, name, token, NULL, &err) == 0) {
+    if (db && user_find(db, email, &uid, &err) == 0 &&
+        api_token_create(db, uid, name, expires_at, token, NULL, &err) == 0) {
         printf("%s\n", token);
         rc = 0;
     } else {
@@ -149,12 +164,130 @@ done:
     return rc;
 }
 
+/* ---- an admin's changes: one user by email, one change each ---------------------- */
+
+enum user_change { CHANGE_ROLE, CHANGE_DISABLE, CHANGE_ENABLE, CHANGE_PASSWORD, CHANGE_REVOKE };
+
+static const struct {
+    const char *name, *synopsis, *about, *done;
+} changes[] = {
+    [CHANGE_ROLE] = {"user set-role", "user set-role --email EMAIL --role ROLE",
+                     "Gives the user another role.", "is now"},
+    [CHANGE_DISABLE] = {"user disable", "user disable --email EMAIL",
+                        "Stops the user from signing in; their sessions end and their API "
+                        "tokens are revoked at once.",
+                        "is disabled"},
+    [CHANGE_ENABLE] = {"user enable", "user enable --email EMAIL",
+                       "Lets a disabled user sign in again (with new tokens).", "is enabled"},
+    [CHANGE_PASSWORD] = {"user reset-password",
+                         "user reset-password --email EMAIL --password-stdin",
+                         "Sets a new password for the user, read from stdin; their sessions end.",
+                         "has a new password"},
+    [CHANGE_REVOKE] = {"user revoke", "user revoke --email EMAIL",
+                       "Ends all the user's sessions and revokes all their API tokens.",
+                       "is signed out everywhere"},
+};
+
+/* Makes one change to one user. The command line acts as kanal itself: the
+ * audit log records no user for it. */
+static int apply_change(struct db *db, enum user_change what, int64_t id, const char *role,
+                        const char *password, struct error *err)
+{
+    static const struct actor kanal = {0};
+    json_t *patch = what == CHANGE_ROLE      ? json_pack("{s:s}", "role", role)
+                    : what == CHANGE_DISABLE ? json_pack("{s:b}", "disabled", 1)
+                    : what == CHANGE_ENABLE  ? json_pack("{s:b}", "disabled", 0)
+                                             : NULL;
+    int rc = patch                     ? user_update(db, id, patch, &kanal, err)
+             : what == CHANGE_PASSWORD ? user_set_password(db, id, NULL, password, &kanal, err)
+                                       : user_revoke_access(db, id, &kanal, err);
+    json_decref(patch);
+    return rc;
+}
+
+static int user_change(int argc, char **argv, enum user_change what)
+{
+    const char *db_url = DEFAULT_DB, *email = NULL, *role = NULL;
+    bool password_stdin = false;
+    const struct cli_opt all[] = {
+        OPT_DB(&db_url),
+        OPT_STRING("email", "EMAIL", NULL, &email, "the user's email"),
+        OPT_STRING("role", "ROLE", NULL, &role, "admin, editor, author, moderator or analyst"),
+        OPT_BOOL("password-stdin", NULL, &password_stdin,
+                 "read the new password from the first line of stdin"),
+    };
+    /* Each change takes --db and --email, and set-role and reset-password
+     * one option more. */
+    const struct cli_opt opts[] = {all[0], all[1], all[what == CHANGE_PASSWORD ? 3 : 2]};
+    size_t nopts = what == CHANGE_ROLE || what == CHANGE_PASSWORD ? 3 : 2;
+    struct cli_parse p;
+    const char *name = changes[what].name;
+    int rc =
+        cli_parse_options(argc, argv, opts, nopts, changes[what].synopsis, changes[what].about, &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    if (!email || (what == CHANGE_ROLE && !role)) {
+        cli_error(name, "--email%s required", what == CHANGE_ROLE ? " and --role are" : " is");
+        goto done;
+    }
+    char password[PASSWORD_MAX + 2] = "";
+    if (what == CHANGE_PASSWORD && password_from_stdin(name, password_stdin, password))
+        goto done;
+    struct error err = {0};
+    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
+    int64_t id = 0;
+    rc = 1;
+    if (db && user_find(db, email, &id, &err) == 0 &&
+        apply_change(db, what, id, role, password, &err) == 0) {
+        printf("%s %s%s%s\n", email, changes[what].done, role ? " " : "", role ? role : "");
+        rc = 0;
+    } else {
+        cli_error(name, "%s", err.msg);
+    }
+    sodium_memzero(password, sizeof password);
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+static int user_set_role(int argc, char **argv)
+{
+    return user_change(argc, argv, CHANGE_ROLE);
+}
+
+static int user_disable(int argc, char **argv)
+{
+    return user_change(argc, argv, CHANGE_DISABLE);
+}
+
+static int user_enable(int argc, char **argv)
+{
+    return user_change(argc, argv, CHANGE_ENABLE);
+}
+
+static int user_reset_password(int argc, char **argv)
+{
+    return user_change(argc, argv, CHANGE_PASSWORD);
+}
+
+static int user_revoke(int argc, char **argv)
+{
+    return user_change(argc, argv, CHANGE_REVOKE);
+}
+
 int cmd_user(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
         {"add", user_add},
         {"list", user_list_cmd},
         {"token", user_token},
+        {"set-role", user_set_role},
+        {"disable", user_disable},
+        {"enable", user_enable},
+        {"reset-password", user_reset_password},
+        {"revoke", user_revoke},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

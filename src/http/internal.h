@@ -126,6 +126,13 @@ void h_user_create(struct request *r);
 void h_token_list(struct request *r);
 void h_token_create(struct request *r);
 void h_token_revoke(struct request *r);
+void h_user_update(struct request *r);
+void h_user_password_reset(struct request *r);
+void h_user_revoke(struct request *r);
+void h_session_password(struct request *r);
+void h_audit_list(struct request *r);
+/* Logs a warning while the demo admin signs in with the published password. */
+void user_warn_demo_password(struct db *db);
 void h_healthz(struct request *r);
 void h_metrics(struct request *r);
 void h_static(struct request *r);

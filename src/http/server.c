@@ -33,6 +33,12 @@ static const struct route routes[] = {
     {"DELETE", "/api/v1/session", h_session_delete, ACC_SIGNED, NULL},
     {"GET", "/api/v1/users", h_user_list, ACC_ADMIN, NULL},
     {"POST", "/api/v1/users", h_user_create, ACC_ADMIN, NULL},
+    {"PATCH", "/api/v1/users/:id", h_user_update, ACC_ADMIN, NULL},
+    {"POST", "/api/v1/users/:id/password", h_user_password_reset, ACC_ADMIN, NULL},
+    {"POST", "/api/v1/users/:id/revoke", h_user_revoke, ACC_ADMIN, NULL},
+    {"GET", "/api/v1/users/:id/tokens", h_token_list, ACC_ADMIN, NULL},
+    {"POST", "/api/v1/session/password", h_session_password, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/audit", h_audit_list, ACC_ADMIN, NULL},
     {"GET", "/api/v1/tokens", h_token_list, ACC_SIGNED, NULL},
     {"POST", "/api/v1/tokens", h_token_create, ACC_SIGNED, NULL},
     {"DELETE", "/api/v1/tokens/:id", h_token_revoke, ACC_SIGNED, NULL},
@@ -766,6 +772,8 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     int migrated = db_migrate(db, err);
     if (migrated >= 0 && refresh_figures(db, err))
         migrated = -1;
+    if (migrated >= 0)
+        user_warn_demo_password(db);
     db_close(db);
     if (migrated < 0)
         goto fail;

@@ -55,6 +55,25 @@ int user_authenticate(struct db *db, const char *email, const char *password, st
 int user_get(struct db *db, int64_t id, struct user *out, struct error *err);
 json_t *user_to_json(const struct user *u);
 json_t *user_list(struct db *db, struct error *err);
+/* The user id for an email (any case), or ERR_NOT_FOUND. */
+int user_find(struct db *db, const char *email, int64_t *id, struct error *err);
+/* ERR_INVALID (on field "password") for a password of the wrong length or
+ * one on kanal's deny-list of common passwords (data/passwords/). */
+int password_check(const char *password, struct error *err);
+/* An admin's change to user `id`: {role, disabled, name}, any of them.
+ * ERR_CONFLICT when it would leave no active admin. Disabling ends the
+ * user's sessions and revokes their tokens in the same transaction. Every
+ * change is audited as who->user_id's. */
+int user_update(struct db *db, int64_t id, json_t *patch, const struct actor *who,
+                struct error *err);
+/* Sets a new password. With `old` (a user's own change) it must be the
+ * current one (ERR_INVALID on "old_password" otherwise: not ERR_AUTH, which
+ * would read as a lost session); without it (an admin's reset) the user's
+ * sessions end too, since a reset usually means the old one leaked. */
+int user_set_password(struct db *db, int64_t id, const char *old, const char *password,
+                      const struct actor *who, struct error *err);
+/* Ends every session and revokes every token of user `id`. */
+int user_revoke_access(struct db *db, int64_t id, const struct actor *who, struct error *err);
 
 /* Tokens are 32 random bytes as 64 hex characters; only their SHA-256 is
  * stored. */
@@ -69,8 +88,12 @@ int session_delete(struct db *db, const char *token, struct error *err);
 
 /* API tokens are shown once as "kanal_" + 64 hex characters. */
 #define API_TOKEN_LEN (6 + TOKEN_HEX)
-int api_token_create(struct db *db, int64_t user_id, const char *name,
+#define TOKEN_LIFE_MAX (3650 * 86400) /* ten years */
+/* expires_at: Unix seconds in the future, or 0 for a token that never
+ * expires. */
+int api_token_create(struct db *db, int64_t user_id, const char *name, int64_t expires_at,
                      char token[API_TOKEN_LEN + 1], int64_t *id, struct error *err);
+/* ERR_AUTH for an unknown, revoked or expired token or a disabled user. */
 int api_token_resolve(struct db *db, const char *token, struct user *u, struct error *err);
 json_t *api_token_list(struct db *db, int64_t user_id, struct error *err);
 int api_token_revoke(struct db *db, int64_t user_id, int64_t id, struct error *err);
@@ -105,6 +128,22 @@ int entity_delete(struct db *db, const struct entity *e, int64_t workspace_id, i
 json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id, json_t *filters,
                     const struct page *pg, struct error *err);
 const char *entity_name(const struct entity *e);
+
+/* ---- audit log ---------------------------------------------------------------- */
+
+struct audit_filter {
+    int64_t workspace_id, user_id; /* 0: any */
+    const char *action, *entity;   /* NULL: any */
+    int64_t since, until;          /* on `at`; 0: open */
+};
+/* Parses workspace, user, action, entity, since, until (and lets limit and
+ * cursor through) from a query-string object; ERR_INVALID names the
+ * parameter. The strings point into `query`. */
+int audit_filter_parse(struct audit_filter *f, json_t *query, struct error *err);
+/* Newest first: {"items": [{id, at, workspace_id, user_id, user_email,
+ * action, entity, entity_id, detail}], "next_cursor"}. */
+json_t *audit_list(struct db *db, const struct audit_filter *f, const struct page *pg,
+                   struct error *err);
 
 /* ---- posts ------------------------------------------------------------------ */
 

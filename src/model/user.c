@@ -1,6 +1,7 @@
-/* user: people who sign in, their roles, their browser sessions and API
- * tokens, and the audit log of who changed what. Secrets never rest in the
- * store in the clear: passwords as argon2id, tokens as SHA-256. */
+/* user: people who sign in, their roles, what an admin changes about them
+ * later, and their browser sessions and API tokens. Secrets never rest in
+ * the store in the clear: passwords as argon2id, tokens as SHA-256. */
+#include "base/asset.h"
 #include "model/internal.h"
 
 #include <assert.h>
@@ -9,6 +10,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const role_names[ROLE_COUNT] = {"admin", "editor", "author", "moderator",
                                                    "analyst"};
@@ -24,20 +26,6 @@ int role_parse(const char *name)
 const char *role_name(enum role r)
 {
     return r < ROLE_COUNT ? role_names[r] : "unknown";
-}
-
-int audit_record(struct db *db, int64_t workspace_id, int64_t user_id, const char *action,
-                 const char *entity, int64_t entity_id, const char *detail, struct error *err)
-{
-    assert(db && action && entity);
-    int64_t *ws = workspace_id ? &workspace_id : NULL, *uid = user_id ? &user_id : NULL;
-    return db_run(db, err,
-                  "INSERT INTO audit_log (workspace_id, user_id, at, action, entity, entity_id, "
-                  "detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  "IIittit", ws, uid, time_now(), action, entity, entity_id,
-                  detail ? detail : "") < 0
-               ? -1
-               : 0;
 }
 
 /* ---- users ----------------------------------------------------------------------- */
@@ -61,6 +49,54 @@ static int normalise_email(const char *in, char out[256], struct error *err)
     return 0;
 }
 
+/* True when `pw` is a line of one of the deny-lists (any case). The lists
+ * are a few kilobytes, read once per password set: no index is worth it. */
+static bool password_common(const char *pw)
+{
+    size_t len = strlen(pw);
+    for (const struct asset *a = password_lists; a->name; a++) {
+        const char *p = (const char *)a->data, *end = p + a->len;
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            if (!nl)
+                nl = end;
+            size_t n = (size_t)(nl - p);
+            if (n && p[n - 1] == '\r')
+                n--;
+            if (n == len && *p != '#' && strncasecmp(p, pw, n) == 0)
+                return true;
+            p = nl + 1;
+        }
+    }
+    return false;
+}
+
+int password_check(const char *password, struct error *err)
+{
+    size_t plen = password ? strlen(password) : 0;
+    if (plen < PASSWORD_MIN || plen > PASSWORD_MAX)
+        return error_field(err, ERR_INVALID, "password",
+                           "a password must be %d to %d characters long", PASSWORD_MIN,
+                           PASSWORD_MAX);
+    bool one_char = strspn(password, (char[]){password[0], '\0'}) == plen;
+    if (one_char || password_common(password))
+        return error_field(err, ERR_INVALID, "password",
+                           "this password is one of the most common ones, which attackers try "
+                           "first; choose another (a few unrelated words make a good one)");
+    return 0;
+}
+
+static int password_hash(const char *password, char hash[crypto_pwhash_STRBYTES], struct error *err)
+{
+    if (sodium_init() < 0)
+        return error_set(err, ERR_INTERNAL, "libsodium could not start");
+    /* INTERACTIVE limits keep a login under ~100 ms on small servers. */
+    if (crypto_pwhash_str_alg(hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13))
+        return error_set(err, ERR_INTERNAL, "out of memory while hashing the password");
+    return 0;
+}
+
 int user_create(struct db *db, const char *email, const char *name, const char *role,
                 const char *password, int64_t *id, struct error *err)
 {
@@ -71,20 +107,13 @@ int user_create(struct db *db, const char *email, const char *name, const char *
         return error_field(err, ERR_INVALID, "role",
                            "unknown role '%.40s': use admin, editor, author, moderator or analyst",
                            role ? role : "");
-    size_t plen = password ? strlen(password) : 0;
-    if (plen < PASSWORD_MIN || plen > PASSWORD_MAX)
-        return error_field(err, ERR_INVALID, "password",
-                           "a password must be %d to %d characters long", PASSWORD_MIN,
-                           PASSWORD_MAX);
+    if (password_check(password, err))
+        return -1;
     if (name && strlen(name) > 120)
         return error_field(err, ERR_INVALID, "name", "a name may be at most 120 bytes");
-    if (sodium_init() < 0)
-        return error_set(err, ERR_INTERNAL, "libsodium could not start");
     char hash[crypto_pwhash_STRBYTES];
-    /* INTERACTIVE limits keep a login under ~100 ms on small servers. */
-    if (crypto_pwhash_str_alg(hash, password, plen, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13))
-        return error_set(err, ERR_INTERNAL, "out of memory while hashing the password");
+    if (password_hash(password, hash, err))
+        return -1;
     int64_t now = time_now(), newid = 0;
     int rc = db_scalar(db, err, &newid,
                        "INSERT INTO users (email, name, role, password_hash, created_at, "
@@ -204,6 +233,177 @@ json_t *user_list(struct db *db, struct error *err)
     return page_result(items, NULL);
 }
 
+int user_find(struct db *db, const char *email, int64_t *id, struct error *err)
+{
+    char norm[256];
+    if (normalise_email(email, norm, err))
+        return -1;
+    int found = db_scalar(db, err, id, "SELECT id FROM users WHERE email = ?", "t", norm);
+    if (found == 0)
+        error_set(err, ERR_NOT_FOUND, "no user with email %s", norm);
+    return found == 1 ? 0 : -1;
+}
+
+/* Ends what lets user `id` in: their sessions, and their tokens unless
+ * `sessions_only`. Part of the caller's transaction. */
+static int end_access(struct db *db, int64_t id, bool sessions_only, struct error *err)
+{
+    if (db_run(db, err, "DELETE FROM sessions WHERE user_id = ?", "i", id) < 0)
+        return -1;
+    if (sessions_only)
+        return 0;
+    return db_run(db, err,
+                  "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                  "ii", time_now(), id) < 0
+               ? -1
+               : 0;
+}
+
+/* The patch's values over the user's own; ERR_INVALID names a wrong field. */
+static int user_patch_parse(json_t *patch, struct user *u, struct error *err)
+{
+    if (!json_is_object(patch) || json_object_size(patch) == 0)
+        return error_set(err, ERR_INVALID, "send one or more of role, disabled and name");
+    const char *key;
+    json_t *v;
+    json_object_foreach (patch, key, v) {
+        if (str_eq(key, "role")) {
+            int r = json_is_string(v) ? role_parse(json_string_value(v)) : -1;
+            if (r < 0)
+                return error_field(err, ERR_INVALID, "role",
+                                   "role must be admin, editor, author, moderator or analyst");
+            u->role = (enum role)r;
+        } else if (str_eq(key, "disabled")) {
+            if (!json_is_boolean(v))
+                return error_field(err, ERR_INVALID, "disabled", "disabled must be true or false");
+            u->disabled = json_is_true(v);
+        } else if (str_eq(key, "name")) {
+            if (!json_is_string(v) || json_string_length(v) > 120 ||
+                !utf8_valid(json_string_value(v), json_string_length(v)))
+                return error_field(err, ERR_INVALID, "name",
+                                   "name must be text of at most 120 bytes");
+            snprintf(u->name, sizeof u->name, "%s", json_string_value(v));
+        } else {
+            return error_field(err, ERR_INVALID, key,
+                               "unknown field '%s' (a user's role, disabled and name change)", key);
+        }
+    }
+    return 0;
+}
+
+int user_update(struct db *db, int64_t id, json_t *patch, const struct actor *who,
+                struct error *err)
+{
+    assert(db && who);
+    struct user before, after;
+    if (db_begin(db, err))
+        return -1;
+    /* Touching every active admin's row first makes two admins demoting
+     * each other at once take turns on PostgreSQL too, so the count below
+     * sees the other's change and one of them keeps the role. */
+    if (db_run(db, err,
+               "UPDATE users SET updated_at = updated_at WHERE role = 'admin' AND disabled = 0",
+               "") < 0 ||
+        user_get(db, id, &before, err))
+        goto fail;
+    after = before;
+    if (user_patch_parse(patch, &after, err))
+        goto fail;
+    bool was_admin = before.role == ROLE_ADMIN && !before.disabled;
+    bool is_admin = after.role == ROLE_ADMIN && !after.disabled;
+    if (was_admin && !is_admin) {
+        int64_t others = 0;
+        if (db_scalar(
+                db, err, &others,
+                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id <> ?", "i",
+                id) < 0)
+            goto fail;
+        if (others == 0) {
+            error_set(err, ERR_CONFLICT,
+                      "%s is the last active admin: make another user admin first", before.email);
+            goto fail;
+        }
+    }
+    int64_t now = time_now();
+    if (db_run(db, err,
+               "UPDATE users SET role = ?, name = ?, disabled = ?, updated_at = ? WHERE id = ?",
+               "ttiii", role_name(after.role), after.name, (int64_t)after.disabled, now, id) < 0)
+        goto fail;
+    if (before.disabled != after.disabled &&
+        db_run(db, err, "UPDATE users SET disabled_at = ? WHERE id = ?", "Ii",
+               after.disabled ? &now : NULL, id) < 0)
+        goto fail;
+    if (after.disabled && !before.disabled && end_access(db, id, false, err))
+        goto fail;
+    char detail[600];
+    snprintf(detail, sizeof detail, "%s: role %s -> %s%s%s%s", before.email, role_name(before.role),
+             role_name(after.role),
+             before.disabled == after.disabled ? ""
+             : after.disabled                  ? ", disabled"
+                                               : ", enabled",
+             str_eq(before.name, after.name) ? "" : ", name -> ",
+             str_eq(before.name, after.name) ? "" : after.name);
+    if (audit_record(db, 0, who->user_id, "update", "user", id, detail, err) || db_commit(db, err))
+        goto fail;
+    return 0;
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+int user_set_password(struct db *db, int64_t id, const char *old, const char *password,
+                      const struct actor *who, struct error *err)
+{
+    assert(db && who);
+    if (password_check(password, err))
+        return -1;
+    if (old) {
+        struct db_stmt *st =
+            db_query(db, err, "SELECT password_hash FROM users WHERE id = ?", "i", id);
+        if (!st)
+            return -1;
+        bool ok =
+            db_has_row(st) && crypto_pwhash_str_verify(db_col_text(st, 0), old, strlen(old)) == 0;
+        db_finalize(st);
+        if (!ok)
+            return error_field(err, ERR_INVALID, "old_password", "the current password is wrong");
+    }
+    char hash[crypto_pwhash_STRBYTES];
+    if (password_hash(password, hash, err) || db_begin(db, err))
+        return -1;
+    int64_t now = time_now();
+    int64_t n = db_run(db, err,
+                       "UPDATE users SET password_hash = ?, password_changed_at = ?, "
+                       "updated_at = ? WHERE id = ?",
+                       "tiii", hash, now, now, id);
+    if (n == 0)
+        error_set(err, ERR_NOT_FOUND, "no user %lld", (long long)id);
+    if (n <= 0 || (!old && end_access(db, id, true, err)) ||
+        audit_record(db, 0, who->user_id, old ? "change_password" : "reset_password", "user", id,
+                     "", err) ||
+        db_commit(db, err))
+        goto fail;
+    return 0;
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+int user_revoke_access(struct db *db, int64_t id, const struct actor *who, struct error *err)
+{
+    assert(db && who);
+    struct user u;
+    if (user_get(db, id, &u, err) || db_begin(db, err))
+        return -1;
+    if (end_access(db, id, false, err) ||
+        audit_record(db, 0, who->user_id, "revoke_access", "user", id, u.email, err) ||
+        db_commit(db, err)) {
+        db_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- tokens ------------------------------------------------------------------------ */
 
 static void random_hex(char out[TOKEN_HEX + 1])
@@ -287,11 +487,16 @@ int session_delete(struct db *db, const char *token, struct error *err)
     return db_run(db, err, "DELETE FROM sessions WHERE token_hash = ?", "t", hash) < 0 ? -1 : 0;
 }
 
-int api_token_create(struct db *db, int64_t user_id, const char *name,
+int api_token_create(struct db *db, int64_t user_id, const char *name, int64_t expires_at,
                      char token[API_TOKEN_LEN + 1], int64_t *id, struct error *err)
 {
     if (!name || !*name || strlen(name) > 100)
         return error_field(err, ERR_INVALID, "name", "a token needs a name of 1 to 100 bytes");
+    int64_t now = time_now();
+    if (expires_at && (expires_at <= now || expires_at > now + TOKEN_LIFE_MAX))
+        return error_field(err, ERR_INVALID, "expires_at",
+                           "a token must expire in the future and within %d days",
+                           TOKEN_LIFE_MAX / 86400);
     if (sodium_init() < 0)
         return error_set(err, ERR_INTERNAL, "libsodium could not start");
     char hex[TOKEN_HEX + 1], hash[65];
@@ -300,9 +505,9 @@ int api_token_create(struct db *db, int64_t user_id, const char *name,
     token_hash(token, hash);
     int64_t newid = 0;
     if (db_scalar(db, err, &newid,
-                  "INSERT INTO api_tokens (user_id, name, token_hash, created_at) "
-                  "VALUES (?, ?, ?, ?) RETURNING id",
-                  "itti", user_id, name, hash, time_now()) < 0)
+                  "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) "
+                  "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                  "ittiI", user_id, name, hash, now, expires_at ? &expires_at : NULL) < 0)
         return -1;
     if (id)
         *id = newid;
@@ -318,8 +523,9 @@ int api_token_resolve(struct db *db, const char *token, struct user *u, struct e
     struct db_stmt *st = db_query(db, err,
                                   "SELECT " USER_COLS ", t.id FROM api_tokens t "
                                   "JOIN users u ON u.id = t.user_id "
-                                  "WHERE t.token_hash = ? AND t.revoked_at IS NULL",
-                                  "t", hash);
+                                  "WHERE t.token_hash = ? AND t.revoked_at IS NULL "
+                                  "AND (t.expires_at IS NULL OR t.expires_at > ?)",
+                                  "ti", hash, time_now());
     if (!st)
         return -1;
     int rc = 0;
@@ -330,7 +536,8 @@ int api_token_resolve(struct db *db, const char *token, struct user *u, struct e
         if (u->disabled)
             rc = error_set(err, ERR_AUTH, "this user is disabled");
     } else {
-        rc = error_set(err, ERR_AUTH, "the API token is not valid or has been revoked");
+        rc =
+            error_set(err, ERR_AUTH, "the API token is not valid, has expired or has been revoked");
     }
     db_finalize(st);
     if (rc == 0)
@@ -344,7 +551,8 @@ int api_token_resolve(struct db *db, const char *token, struct user *u, struct e
 json_t *api_token_list(struct db *db, int64_t user_id, struct error *err)
 {
     struct db_stmt *st = db_query(db, err,
-                                  "SELECT id, name, created_at, last_used_at, revoked_at "
+                                  "SELECT id, name, created_at, last_used_at, revoked_at, "
+                                  "expires_at "
                                   "FROM api_tokens WHERE user_id = ? ORDER BY id",
                                   "i", user_id);
     if (!st)
@@ -354,10 +562,9 @@ json_t *api_token_list(struct db *db, int64_t user_id, struct error *err)
     for (; rc == 1; rc = db_step(st, err)) {
         json_t *o = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)db_col_int(st, 0), "name",
                               db_col_text(st, 1), "created_at", json_time(db_col_int(st, 2)));
-        json_object_set_new(o, "last_used_at",
-                            db_col_null(st, 3) ? json_null() : json_time(db_col_int(st, 3)));
-        json_object_set_new(o, "revoked_at",
-                            db_col_null(st, 4) ? json_null() : json_time(db_col_int(st, 4)));
+        for (int c = 3; c <= 5; c++) /* last_used_at, revoked_at, expires_at */
+            json_object_set_new(o, db_col_name(st, c),
+                                db_col_null(st, c) ? json_null() : json_time(db_col_int(st, c)));
         json_array_append_new(items, o);
     }
     db_finalize(st);

@@ -219,7 +219,7 @@ def test_config_file_takes_any_option_a_command_has(tmp_path):
     commands = re.findall(r"^  ([a-z]+) ", top, re.M)
     for cmd in commands:
         help_text = run_kanal(cmd, "--help").stdout
-        actions = re.match(rf"usage: kanal {cmd} ([a-z|]+) \[options\]", help_text)
+        actions = re.match(rf"usage: kanal {cmd} ([a-z|-]+) \[options\]", help_text)
         for action in (actions.group(1).split("|") if actions else [None]):
             words = [cmd] + ([action] if action else [])
             names = re.findall(r"^  --([a-z-]+)", run_kanal(*words, "--help").stdout, re.M)

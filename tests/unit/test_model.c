@@ -611,7 +611,7 @@ static void test_users_sessions_tokens(void **state)
 
     char api[API_TOKEN_LEN + 1];
     int64_t tid = 0;
-    assert_int_equal(api_token_create(db, id, "script", api, &tid, &err), 0);
+    assert_int_equal(api_token_create(db, id, "script", 0, api, &tid, &err), 0);
     assert_int_equal(api_token_resolve(db, api, &u, &err), 0);
     assert_int_equal(api_token_revoke(db, id + 1, tid, &err), -1); /* not theirs */
     assert_int_equal(api_token_revoke(db, id, tid, &err), 0);
@@ -623,6 +623,30 @@ static void test_users_sessions_tokens(void **state)
     db_scalar(db, &err, &n, "SELECT COUNT(*) FROM audit_log WHERE entity = 'api_token'", "");
     assert_int_equal(n, 2); /* created, revoked */
     db_close(db);
+}
+
+/* The deny-list is the embedded data/passwords/common.txt: its entries are
+ * refused in any case, the length rule comes first, and a passphrase that
+ * merely contains a listed word passes. */
+static void test_common_passwords_are_refused(void **state)
+{
+    struct error err = {0};
+    const char *refused[] = {"password123", "PASSWORD123", "qwertyuiop",
+                             "1234567890",  "salasana123", "aaaaaaaaaaaa"};
+    for (size_t i = 0; i < ARRAY_LEN(refused); i++) {
+        assert_int_equal(password_check(refused[i], &err), -1);
+        assert_string_equal(err.field, "password");
+        assert_non_null(strstr(err.msg, "common"));
+    }
+    assert_int_equal(password_check("password", &err), -1);
+    assert_non_null(strstr(err.msg, "10 to 1024"));
+    assert_int_equal(password_check("password123 on a boat", &err), 0);
+    assert_int_equal(password_check("kanal-demo-password", &err), 0); /* demo must still fill */
+    /* the list's own comment lines are not passwords */
+    assert_int_equal(password_check("# Common passwords kanal refuses (model/user.c), one a line, "
+                                    "compared without",
+                                    &err),
+                     0);
 }
 
 int main(void)
@@ -639,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_post_paging_by_time),
         cmocka_unit_test(test_author_changes_only_own_drafts),
         cmocka_unit_test(test_users_sessions_tokens),
+        cmocka_unit_test(test_common_passwords_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
