@@ -415,6 +415,22 @@ int workspace_default(struct db *db, int64_t *id, struct error *err)
     return 0;
 }
 
+int workspace_resolve(struct db *db, const char *ref, int64_t *id, struct error *err)
+{
+    /* Only the canonical form is an id, so "01" or "+1" is a slug (or nothing)
+     * and a path names one workspace however it is written. */
+    int64_t n = 0;
+    bool numeric = ref[0] >= '1' && ref[0] <= '9' && strspn(ref, "0123456789") == strlen(ref) &&
+                   str_to_i64(ref, &n) == 0;
+    int found = numeric
+                    ? db_scalar(db, err, id, "SELECT id FROM workspaces WHERE id = ?", "i", n)
+                    : db_scalar(db, err, id, "SELECT id FROM workspaces WHERE slug = ?", "t", ref);
+    if (found == 0)
+        return error_set(err, ERR_NOT_FOUND, "no workspace '%s'", ref);
+    assert(found < 0 || *id > 0);
+    return found < 0 ? -1 : 0;
+}
+
 int channel_find_platform(struct db *db, int64_t *workspace_id, const char *platform,
                           const char *platform_id, int64_t *channel_id, struct error *err)
 {

@@ -314,6 +314,12 @@ int message_edit_platform(struct db *db, int64_t channel_id, const char *platfor
  * with ERR_INVALID if there are several. */
 int workspace_default(struct db *db, int64_t *id, struct error *err);
 
+/* The workspace a person names, as the API's paths and the CLI's --workspace
+ * take it: a number without leading zeros is the id, anything else the slug
+ * (so a slug of digits alone is reached by its id). 0 with *id;
+ * ERR_NOT_FOUND if there is no such workspace. */
+int workspace_resolve(struct db *db, const char *ref, int64_t *id, struct error *err);
+
 /* ---- short links and their clicks (model/link.c) ----------------------------------
  * Inserting a link whose target links/ has built, reading links back, the
  * lookup behind the redirect, and click statistics (per link, campaign,
