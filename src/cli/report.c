@@ -59,38 +59,61 @@ static void csv_value(FILE *f, json_t *v)
         fprintf(f, "%.6g", json_real_value(v));
 }
 
+/* One CSV line's figures: each KPI of `now`, and with a comparison each of
+ * `before` and each relative change (a fraction, as the rates are). A row
+ * that has no previous figures of its own (by day, week or month) leaves
+ * those cells empty. */
+static void csv_figures(json_t *now, bool compare, json_t *before, json_t *change)
+{
+    for (const char *const *k = analytics_kpis; *k; k++) {
+        fputc(',', stdout);
+        csv_value(stdout, json_object_get(now, *k));
+    }
+    for (const char *const *k = analytics_kpis; compare && *k; k++) {
+        fputc(',', stdout);
+        csv_value(stdout, json_object_get(before, *k));
+    }
+    for (const char *const *k = analytics_kpis; compare && *k; k++) {
+        fputc(',', stdout);
+        csv_value(stdout, json_object_get(json_object_get(change, *k), "relative"));
+    }
+    fputc('\n', stdout);
+}
+
 static void print_csv(json_t *rep)
 {
+    bool compare = json_object_get(rep, "previous") != NULL;
     fputs("label", stdout);
     for (const char *const *k = analytics_kpis; *k; k++)
         printf(",%s", *k);
+    for (const char *const *k = analytics_kpis; compare && *k; k++)
+        printf(",previous_%s", *k);
+    for (const char *const *k = analytics_kpis; compare && *k; k++)
+        printf(",change_%s", *k);
     fputc('\n', stdout);
     json_t *rows = json_object_get(rep, "rows");
     size_t i;
     json_t *row;
     json_array_foreach (rows, i, row) {
         csv_field(stdout, json_string_value(json_object_get(row, "label")));
-        for (const char *const *k = analytics_kpis; *k; k++) {
-            fputc(',', stdout);
-            csv_value(stdout, json_object_get(row, *k));
-        }
-        fputc('\n', stdout);
+        csv_figures(row, compare, json_object_get(row, "previous"), json_object_get(row, "change"));
     }
     fputs("total", stdout);
-    for (const char *const *k = analytics_kpis; *k; k++) {
-        fputc(',', stdout);
-        csv_value(stdout, json_object_get(json_object_get(rep, "total"), *k));
-    }
-    fputc('\n', stdout);
+    csv_figures(json_object_get(rep, "total"), compare, json_object_get(rep, "previous"),
+                json_object_get(rep, "change"));
 }
 
+/* kind: "pct" a rate, "dur" seconds, "int" a count, "chg" a relative change. */
 static void cell(json_t *v, const char *kind)
 {
-    assert(str_eq(kind, "pct") || str_eq(kind, "dur") || str_eq(kind, "int"));
+    assert(str_eq(kind, "pct") || str_eq(kind, "dur") || str_eq(kind, "int") ||
+           str_eq(kind, "chg"));
     char s[32] = "-";
     if (json_is_number(v)) {
         double x = json_number_value(v);
-        if (str_eq(kind, "pct"))
+        if (str_eq(kind, "chg"))
+            snprintf(s, sizeof s, "%+.1f%%", x * 100);
+        else if (str_eq(kind, "pct"))
             snprintf(s, sizeof s, "%.2f%%", x * 100);
         else if (str_eq(kind, "dur"))
             snprintf(s, sizeof s, "%dh%02dm", (int)(x / 3600), (int)(x / 60) % 60);
@@ -100,49 +123,63 @@ static void cell(json_t *v, const char *kind)
     printf(" %10s", s);
 }
 
+static const struct {
+    const char *key, *head, *kind;
+} table_cols[] = {
+    {"posts", "posts", "int"},
+    {"reach", "reach", "int"},
+    {"interactions", "interact.", "int"},
+    {"er_reach", "ER reach", "pct"},
+    {"er_followers", "ER foll.", "pct"},
+    {"ctr", "CTR", "pct"},
+    {"follower_growth", "followers", "int"},
+    {"response_rate", "answered", "pct"},
+    {"median_response_seconds", "median resp", "dur"},
+};
+
+/* A table line: the label, then each column's figure of `figures`; for a
+ * change line (`change` set), each column's relative change. */
+static void table_line(const char *label, size_t width, json_t *figures, bool change)
+{
+    padded(label, width);
+    for (size_t c = 0; c < ARRAY_LEN(table_cols); c++) {
+        json_t *v = json_object_get(figures, table_cols[c].key);
+        if (change)
+            cell(json_object_get(v, "relative"), "chg");
+        else
+            cell(v, table_cols[c].kind);
+    }
+    fputc('\n', stdout);
+}
+
+/* With a comparison, a row's previous figures and its change go under it. */
+static void table_compared(json_t *row, size_t width)
+{
+    if (!json_object_get(row, "previous"))
+        return;
+    table_line("  previous period", width, json_object_get(row, "previous"), false);
+    table_line("  change", width, json_object_get(row, "change"), true);
+}
+
 static void print_table(json_t *rep)
 {
-    static const struct {
-        const char *key, *head, *kind;
-    } cols[] = {
-        {"posts", "posts", "int"},
-        {"reach", "reach", "int"},
-        {"interactions", "interact.", "int"},
-        {"er_reach", "ER reach", "pct"},
-        {"er_followers", "ER foll.", "pct"},
-        {"ctr", "CTR", "pct"},
-        {"follower_growth", "followers", "int"},
-        {"response_rate", "answered", "pct"},
-        {"median_response_seconds", "median resp", "dur"},
-    };
     json_t *rows = json_object_get(rep, "rows");
     size_t width = column_width(rows, "label", 32);
     printf("%s to %s (%s)\n\n", json_string_value(json_object_get(rep, "since")),
            json_string_value(json_object_get(rep, "until")),
            json_string_value(json_object_get(rep, "timezone")));
     padded("", width);
-    for (size_t c = 0; c < ARRAY_LEN(cols); c++)
-        printf(" %10s", cols[c].head);
+    for (size_t c = 0; c < ARRAY_LEN(table_cols); c++)
+        printf(" %10s", table_cols[c].head);
     fputc('\n', stdout);
     size_t i;
     json_t *row;
     json_array_foreach (rows, i, row) {
-        padded(json_string_value(json_object_get(row, "label")), width);
-        for (size_t c = 0; c < ARRAY_LEN(cols); c++)
-            cell(json_object_get(row, cols[c].key), cols[c].kind);
-        fputc('\n', stdout);
+        table_line(json_string_value(json_object_get(row, "label")), width, row, false);
+        table_compared(row, width);
     }
-    padded("total", width);
-    for (size_t c = 0; c < ARRAY_LEN(cols); c++)
-        cell(json_object_get(json_object_get(rep, "total"), cols[c].key), cols[c].kind);
-    fputc('\n', stdout);
-    json_t *prev = json_object_get(rep, "previous");
-    if (prev) {
-        padded("previous period", width);
-        for (size_t c = 0; c < ARRAY_LEN(cols); c++)
-            cell(json_object_get(prev, cols[c].key), cols[c].kind);
-        fputc('\n', stdout);
-    }
+    table_line("total", width, json_object_get(rep, "total"), false);
+    table_compared(rep, width);
 }
 
 /* Insights, top lists and campaign comparisons on a terminal. */

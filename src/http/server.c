@@ -19,7 +19,7 @@
 
 struct route {
     const char *method;
-    const char *pattern; /* ":ws" and ":id" match positive integers */
+    const char *pattern; /* ":id" matches a positive integer, ":ws" an id or slug */
     handler_fn fn;
     enum access access;
     const struct entity *entity;
@@ -116,32 +116,33 @@ bool access_allows(enum access a, enum role r)
     return false;
 }
 
-/* Matches `path` against `pattern`: ":ws" and ":id" take positive integers,
- * ":code" a short-link code or similar token of 1-64 [A-Za-z0-9_-]. */
-static bool route_match(const char *pattern, const char *path, int64_t *ws, int64_t *id,
+/* Matches `path` against `pattern`: ":id" takes a positive integer; ":code"
+ * a short-link code and ":ws" a workspace's id or slug, each a token of 1-64
+ * [A-Za-z0-9_-] that dispatch resolves once the store is at hand. */
+static bool route_match(const char *pattern, const char *path, char ws[65], int64_t *id,
                         char code[65])
 {
     const char *p = pattern, *u = path;
     while (*p && *u) {
-        if (str_starts_with(p, ":code")) {
-            p += 5;
+        if (str_starts_with(p, ":code") || str_starts_with(p, ":ws")) {
+            char *slot = str_starts_with(p, ":ws") ? ws : code;
+            p += str_starts_with(p, ":ws") ? 3 : 5;
             size_t n = 0;
             while ((*u >= 'A' && *u <= 'Z') || (*u >= 'a' && *u <= 'z') ||
                    (*u >= '0' && *u <= '9') || *u == '_' || *u == '-') {
                 if (n == 64)
                     return false;
-                code[n++] = *u++;
+                slot[n++] = *u++;
             }
             assert(n <= 64);
-            code[n] = '\0';
+            slot[n] = '\0';
             if (n == 0)
                 return false;
             continue;
         }
         if (*p == ':') {
-            assert(str_starts_with(p, ":ws") || str_starts_with(p, ":id"));
-            int64_t *slot = str_starts_with(p, ":ws") ? ws : id;
-            p += 3; /* ":ws" and ":id" */
+            assert(str_starts_with(p, ":id"));
+            p += 3;
             const char *start = u;
             int64_t v = 0;
             while (*u >= '0' && *u <= '9') {
@@ -151,7 +152,7 @@ static bool route_match(const char *pattern, const char *path, int64_t *ws, int6
             }
             if (u == start || v == 0 || (u - start > 1 && *start == '0'))
                 return false;
-            *slot = v;
+            *id = v;
             continue;
         }
         if (*p++ != *u++)
@@ -330,15 +331,16 @@ static void dispatch(struct request *r)
     const char *path = r->url;
     const struct route *found = NULL;
     bool path_known = false;
+    char ws_ref[65] = "";
     for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
-        int64_t ws = 0, id = 0;
-        char code[65] = "";
-        if (!route_match(routes[i].pattern, path, &ws, &id, code))
+        int64_t id = 0;
+        char code[65] = "", ws[65] = "";
+        if (!route_match(routes[i].pattern, path, ws, &id, code))
             continue;
         path_known = true;
         if (str_eq(routes[i].method, r->method)) {
             found = &routes[i];
-            r->ws = ws;
+            memcpy(ws_ref, ws, sizeof ws_ref);
             r->id = id;
             memcpy(r->code, code, sizeof r->code);
             break;
@@ -371,7 +373,7 @@ static void dispatch(struct request *r)
     r->route = found->pattern;
     r->entity = found->entity;
     /* What route_match promises the handlers. */
-    assert(!strstr(found->pattern, ":ws") || r->ws > 0);
+    assert(!strstr(found->pattern, ":ws") || ws_ref[0]);
     assert(!strstr(found->pattern, ":id") || r->id > 0);
     assert(!strstr(found->pattern, ":code") || r->code[0]);
     assert(!found->entity || str_starts_with(found->pattern, "/api/v1/workspaces"));
@@ -402,16 +404,15 @@ static void dispatch(struct request *r)
         reply_errorf(r, 403, "forbidden", "the %s role may not do this", role_name(r->user.role));
         goto done;
     }
-    /* Workspace-scoped routes answer 404 for a workspace that does not exist. */
-    if (r->ws && found->entity != &entity_workspace) {
+    /* Workspace-scoped routes take the id or the slug, as the CLI does, and
+     * answer 404 for a workspace that does not exist. */
+    if (ws_ref[0]) {
         struct error err = {0};
-        int ok = db_scalar(r->db, &err, NULL, "SELECT 1 FROM workspaces WHERE id = ?", "i", r->ws);
-        if (ok <= 0) {
-            if (ok == 0)
-                error_set(&err, ERR_NOT_FOUND, "no workspace %lld", (long long)r->ws);
+        if (workspace_resolve(r->db, ws_ref, &r->ws, &err)) {
             reply_error(r, &err);
             goto done;
         }
+        assert(r->ws > 0);
     }
     assert(found->access == ACC_PUBLIC || r->signed_in || r->operator);
     if (is_slow(found->fn)) {

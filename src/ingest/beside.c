@@ -91,11 +91,11 @@ static int keep(void *ctx, const struct ingest_record *r)
     struct ingest_record *c = &bt->recs[bt->n];
     *c = *r;
     const char **texts[] = {
-        &c->platform,      &c->account_id,       &c->account_name,   &c->post_id,
-        &c->body,          &c->format,           &c->permalink,      &c->lang,
-        &c->link_url,      &c->reply_to,         &c->msg_id,         &c->msg_kind,
-        &c->parent_msg_id, &c->author_name,      &c->author_handle,  &c->status,
-        &c->reason,        &c->reply_to_account, &c->reply_to_handle};
+        &c->platform,      &c->account_id,       &c->account_name,    &c->post_id,
+        &c->body,          &c->format,           &c->permalink,       &c->lang,
+        &c->link_url,      &c->reply_to,         &c->msg_id,          &c->msg_kind,
+        &c->parent_msg_id, &c->author_name,      &c->author_handle,   &c->status,
+        &c->reason,        &c->reply_to_account, &c->reply_to_handle, &c->account_title};
     for (size_t i = 0; i < ARRAY_LEN(texts); i++)
         copy_text(&bt->strings, texts[i]);
     if (reads_text(r))

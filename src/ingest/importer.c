@@ -124,7 +124,8 @@ static const char *invalid(const struct ingest_record *r)
 {
     const char *texts[] = {r->body,          r->post_id,      r->msg_id,        r->author_name,
                            r->author_handle, r->permalink,    r->link_url,      r->lang,
-                           r->account_id,    r->account_name, r->parent_msg_id, r->reply_to};
+                           r->account_id,    r->account_name, r->parent_msg_id, r->reply_to,
+                           r->account_title};
     for (size_t i = 0; i < ARRAY_LEN(texts); i++)
         if (texts[i] && !utf8_valid(texts[i], strlen(texts[i])))
             return "text is not valid UTF-8";
@@ -186,10 +187,14 @@ static int resolve_channel(struct imp *im, const struct ingest_record *r, int64_
         }
     } else {
         rc = channel_upsert_platform(im->db, ws, platform, r->account_id, r->account_name,
-                                     r->account_is_peer, &id, im->err);
+                                     r->account_title, r->account_is_peer, &id, im->err);
         if (rc < 0)
             return fatal(im, r, im->err->msg);
     }
+    /* A channel an earlier import made from a file that did not name the
+     * account is still called by its id: this file may know better. */
+    if (r->account_title && channel_name_unnamed(im->db, id, r->account_title, im->err) < 0)
+        return fatal(im, r, im->err->msg);
     snprintf(im->last_platform, sizeof im->last_platform, "%s", platform);
     snprintf(im->last_account, sizeof im->last_account, "%s", r->account_id);
     im->last_channel = id;

@@ -47,11 +47,12 @@ enum ingest_kind {
  * during the emit call (they point into the parser's document or arena). */
 struct ingest_record {
     enum ingest_kind kind;
-    char where[128];          /* "line 12" or "$.data[3]": where in the file it came from */
-    const char *platform;     /* facebook, instagram, x, youtube, mastodon, other */
-    const char *account_id;   /* page/account id at the platform (channel lookup) */
-    const char *account_name; /* its handle or name, if the payload says */
-    bool account_is_peer;     /* another organisation's (a channel made for it is a peer) */
+    char where[128];           /* "line 12" or "$.data[3]": where in the file it came from */
+    const char *platform;      /* facebook, instagram, x, youtube, mastodon, other */
+    const char *account_id;    /* page/account id at the platform (channel lookup) */
+    const char *account_name;  /* its handle or name, if the payload says */
+    const char *account_title; /* the name people know it by (a page's name), if said */
+    bool account_is_peer;      /* another organisation's (a channel made for it is a peer) */
     /* posts */
     const char *post_id, *body, *format, *permalink, *lang, *link_url;
     int64_t published_at;

@@ -190,6 +190,7 @@ int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error 
             r.platform = "instagram";
             r.account_id = u.account;
             r.account_name = u.account_name;
+            r.account_title = jstr(pc, bd, "name");
             r.account_is_peer = true;
             r.followers = jcount(bd, "followers_count");
             r.taken_at = pc->opts->taken_at;
@@ -210,6 +211,7 @@ int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error 
         r.platform = "instagram";
         r.account_id = jstr(pc, j, "id");
         r.account_name = jstr(pc, j, "username");
+        r.account_title = jstr(pc, j, "name");
         r.followers = jcount(j, "followers_count");
         r.taken_at = pc->opts->taken_at;
         rc = r.account_id ? rec_emit(pc, &r) : rec_reject(pc, "$", "an account needs its 'id'");

@@ -36,6 +36,7 @@ static int status(struct pctx *pc, json_t *s, const char *where, void *arg)
     r.account_name = jstr(pc, acct, "acct");
     r.author_handle = r.account_name;
     r.author_name = jstr(pc, acct, "display_name");
+    r.account_title = r.author_name;
     r.reply_to = jstr(pc, s, "in_reply_to_id");
     r.reply_to_account = jstr(pc, s, "in_reply_to_account_id");
     if (!r.post_id)

@@ -181,6 +181,7 @@ static int post(struct pctx *pc, json_t *p, const char *where, const struct grap
     if (from) {
         r.account_id = jstr(pc, from, "id");
         r.account_name = jstr(pc, from, "name");
+        r.account_title = r.account_name;
     }
     r.body = jstr(pc, p, "message");
     if (!r.body)
@@ -265,8 +266,9 @@ static int object(struct pctx *pc, json_t *j, const char *where)
     r.platform = "facebook";
     r.account_id = jstr(pc, j, "id");
     r.account_name = jstr(pc, j, "username");
+    r.account_title = jstr(pc, j, "name");
     if (!r.account_name)
-        r.account_name = jstr(pc, j, "name");
+        r.account_name = r.account_title;
     r.followers = jcount(j, "followers_count");
     if (r.followers < 0)
         r.followers = jcount(j, "fan_count");

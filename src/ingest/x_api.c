@@ -80,6 +80,7 @@ static int tweet(struct pctx *pc, json_t *t, json_t *includes, const char *where
     r.account_name = jstr(pc, user, "username");
     r.author_handle = r.account_name ? r.account_name : r.account_id;
     r.author_name = jstr(pc, user, "name");
+    r.account_title = r.author_name;
     r.reply_to = referenced(t, "replied_to");
     r.reply_to_account = jstr(pc, t, "in_reply_to_user_id");
     if (!r.reply_to_account) /* the replied-to tweet among the includes */
@@ -147,6 +148,7 @@ static int user(struct pctx *pc, json_t *u, const char *where)
     r.platform = "x";
     r.account_id = jstr(pc, u, "id");
     r.account_name = jstr(pc, u, "username");
+    r.account_title = jstr(pc, u, "name");
     r.followers = jcount(json_object_get(u, "public_metrics"), "followers_count");
     r.taken_at = pc->opts->taken_at;
     if (!r.account_id)

@@ -93,6 +93,7 @@ static int account(struct pctx *pc, json_t *j)
     r.platform = "x";
     r.account_id = jstr(pc, a, "accountId");
     r.account_name = jstr(pc, a, "username");
+    r.account_title = jstr(pc, a, "accountDisplayName");
     if (!r.account_id)
         return rec_reject(pc, r.where, "expected {\"account\": {\"accountId\": ...}}");
     return rec_emit(pc, &r);

@@ -95,8 +95,9 @@ static int channel_stats(struct pctx *pc, json_t *c, const char *where, void *ar
     r.platform = "youtube";
     r.account_id = jstr(pc, c, "id");
     r.account_name = jstr(pc, json_object_get(c, "snippet"), "customUrl");
+    r.account_title = jstr(pc, json_object_get(c, "snippet"), "title");
     if (!r.account_name)
-        r.account_name = jstr(pc, json_object_get(c, "snippet"), "title");
+        r.account_name = r.account_title;
     r.followers = jcount(json_object_get(c, "statistics"), "subscriberCount");
     r.taken_at = pc->opts->taken_at;
     if (!r.account_id)
@@ -113,6 +114,7 @@ static int video(struct pctx *pc, json_t *v, const char *where)
     r.post_id = jstr(pc, v, "id");
     r.account_id = jstr(pc, s, "channelId");
     r.account_name = jstr(pc, s, "channelTitle");
+    r.account_title = r.account_name;
     r.published_at = jtime(s, "publishedAt");
     r.body = with_title(pc, jstr(pc, s, "title"), jstr(pc, s, "description"));
     r.lang = jstr(pc, s, "defaultLanguage");

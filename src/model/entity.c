@@ -415,6 +415,22 @@ int workspace_default(struct db *db, int64_t *id, struct error *err)
     return 0;
 }
 
+int workspace_resolve(struct db *db, const char *ref, int64_t *id, struct error *err)
+{
+    /* Only the canonical form is an id, so "01" or "+1" is a slug (or nothing)
+     * and a path names one workspace however it is written. */
+    int64_t n = 0;
+    bool numeric = ref[0] >= '1' && ref[0] <= '9' && strspn(ref, "0123456789") == strlen(ref) &&
+                   str_to_i64(ref, &n) == 0;
+    int found = numeric
+                    ? db_scalar(db, err, id, "SELECT id FROM workspaces WHERE id = ?", "i", n)
+                    : db_scalar(db, err, id, "SELECT id FROM workspaces WHERE slug = ?", "t", ref);
+    if (found == 0)
+        return error_set(err, ERR_NOT_FOUND, "no workspace '%s'", ref);
+    assert(found < 0 || *id > 0);
+    return found < 0 ? -1 : 0;
+}
+
 int channel_find_platform(struct db *db, int64_t *workspace_id, const char *platform,
                           const char *platform_id, int64_t *channel_id, struct error *err)
 {
@@ -438,9 +454,16 @@ int channel_find_platform(struct db *db, int64_t *workspace_id, const char *plat
     return found;
 }
 
+/* Whether a payload's name for an account fits a channel's name field (at
+ * most 200 bytes, not blank): one that does not leaves the handle. */
+static bool channel_name_fits(const char *name)
+{
+    return name && strlen(name) <= 200 && name[strspn(name, " \t\r\n")];
+}
+
 int channel_upsert_platform(struct db *db, int64_t workspace_id, const char *platform,
-                            const char *platform_id, const char *handle, bool peer,
-                            int64_t *channel_id, struct error *err)
+                            const char *platform_id, const char *handle, const char *name,
+                            bool peer, int64_t *channel_id, struct error *err)
 {
     int64_t ws = workspace_id;
     int rc = channel_find_platform(db, &ws, platform, platform_id, channel_id, err);
@@ -469,8 +492,9 @@ int channel_upsert_platform(struct db *db, int64_t workspace_id, const char *pla
                    : UPSERT_UPDATED;
     }
     db_finalize(st);
-    json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:b}", "platform", platform, "handle", h, "name",
-                           h, "platform_id", platform_id, "is_peer", peer);
+    json_t *in =
+        json_pack("{s:s, s:s, s:s, s:s, s:b}", "platform", platform, "handle", h, "name",
+                  channel_name_fits(name) ? name : h, "platform_id", platform_id, "is_peer", peer);
     json_t *c = entity_create(db, &entity_channel, workspace_id, in, NULL, err);
     json_decref(in);
     if (!c)
@@ -478,6 +502,16 @@ int channel_upsert_platform(struct db *db, int64_t workspace_id, const char *pla
     *channel_id = json_integer_value(json_object_get(c, "id"));
     json_decref(c);
     return UPSERT_INSERTED;
+}
+
+int channel_name_unnamed(struct db *db, int64_t channel_id, const char *name, struct error *err)
+{
+    if (!channel_name_fits(name))
+        return 0;
+    int64_t n = db_run(
+        db, err, "UPDATE channels SET name = ?, updated_at = ? WHERE id = ? AND name = platform_id",
+        "tii", name, time_now(), channel_id);
+    return n < 0 ? -1 : n > 0;
 }
 
 int channel_platform_info(struct db *db, int64_t workspace_id, int64_t channel_id,

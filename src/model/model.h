@@ -319,10 +319,15 @@ int channel_find_platform(struct db *db, int64_t *workspace_id, const char *plat
  * with the same platform and handle but no platform id yet is adopted (its
  * platform id is set) rather than duplicated. A channel it creates is a
  * peer's (is_peer) when peer says the account is another organisation's;
- * one it finds keeps its own flag. Returns an enum upsert. */
+ * one it finds keeps its own flag. A new channel is called `name` when the
+ * payload gives one, else by its handle (else its id). Returns an enum upsert. */
 int channel_upsert_platform(struct db *db, int64_t workspace_id, const char *platform,
-                            const char *platform_id, const char *handle, bool peer,
-                            int64_t *channel_id, struct error *err);
+                            const char *platform_id, const char *handle, const char *name,
+                            bool peer, int64_t *channel_id, struct error *err);
+/* Gives a channel `name` if it is still called by its platform id, as an
+ * import that knew no better named it; a name a person chose is kept.
+ * 1 renamed, 0 not, -1 error. */
+int channel_name_unnamed(struct db *db, int64_t channel_id, const char *name, struct error *err);
 /* A channel's platform, platform id and handle (caller's buffers). */
 int channel_platform_info(struct db *db, int64_t workspace_id, int64_t channel_id,
                           char platform[16], char platform_id[201], char handle[201],
@@ -352,6 +357,12 @@ int message_edit_platform(struct db *db, int64_t channel_id, const char *platfor
  * there are none (then one named "Imported" is created and returned), -1
  * with ERR_INVALID if there are several. */
 int workspace_default(struct db *db, int64_t *id, struct error *err);
+
+/* The workspace a person names, as the API's paths and the CLI's --workspace
+ * take it: a number without leading zeros is the id, anything else the slug
+ * (so a slug of digits alone is reached by its id). 0 with *id;
+ * ERR_NOT_FOUND if there is no such workspace. */
+int workspace_resolve(struct db *db, const char *ref, int64_t *id, struct error *err);
 
 /* ---- short links and their clicks (model/link.c) ----------------------------------
  * Inserting a link whose target links/ has built, reading links back, the

@@ -234,6 +234,7 @@ def test_weeks_are_iso_weeks_in_local_time(demo_db):
     want = defaultdict(int)
     for p in exp.posts:
         want[str(p["day"])] += 1
+    assert want["2026-10-25"] > 0, want  # the long day has posts, or the check proves nothing
     assert {r["label"]: r["posts"] for r in days["rows"] if r["posts"]} == want
 
 
@@ -397,6 +398,62 @@ def test_numbers_no_post_reports_are_missing_not_zero(demo_db):
                 assert row[name] is None and line[name] == "", (ch, name, row[name])
                 missing[name] += 1
     assert missing["saves"] >= 2 and missing["video_views"] >= 2, missing
+
+
+def test_previous_period_for_every_row_in_table_and_csv(demo_db):
+    """`--compare previous` shows each row's previous figures and change in
+    the table and in CSV too, not only the total's: the figures of the same
+    days before, computed here from the stored rows."""
+    now = Expected(demo_db, date(2026, 10, 1), date(2026, 11, 1))
+    before = Expected(demo_db, date(2026, 8, 31), date(2026, 10, 1))  # October's 31 days before
+    want_now, want_prev = now.by_channel(), before.by_channel()
+    want_now[None], want_prev[None] = now.total(), before.total()
+    # Which label is which channel: the JSON report says (a name alone may
+    # be shared by a page on two platforms).
+    label = {r["key"]: r["label"] for r in report(
+        demo_db, "--since", "2026-10-01", "--until", "2026-11-01", "--by", "channel")["rows"]}
+    assert set(label) == {c for c, v in now.channels.items() if not v[2]}
+    label[None] = "total"
+    assert len(set(label.values())) == len(label) == 8  # 7 own channels and the total
+    assert any(want_prev[c]["posts"] for c in label), "the period before must have posts"
+
+    def change(c, k):
+        n, p = want_now[c][k], want_prev[c][k]
+        return None if n is None or p is None or p == 0 else (n - p) / p
+
+    args = ["report", "--db", demo_db, "--workspace", "pensionsverket", "--since", "2026-10-01",
+            "--until", "2026-11-01", "--by", "channel", "--compare", "previous"]
+    got = {r["label"]: r for r in csv.DictReader(
+        run_kanal(*args, "--format", "csv").stdout.splitlines())}
+    assert set(got) == set(label.values())
+    for c, name in label.items():
+        for k in ("posts", "reach", "interactions", "er_reach", "ctr", "response_rate"):
+            for col, want in ((k, want_now[c][k]), (f"previous_{k}", want_prev[c][k]),
+                              (f"change_{k}", change(c, k))):
+                cell = got[name][col]
+                if want is None:
+                    assert cell == "", (name, col, cell)
+                else:
+                    assert float(cell) == pytest.approx(want, rel=1e-5, abs=1e-9), (name, col)
+
+    # The table: under each row, "previous period" then "change" (posts,
+    # reach and interactions are the first three columns).
+    lines = run_kanal(*args).stdout.splitlines()
+    heads = {}
+    for i, line in enumerate(lines):
+        name = line[:len(line) - 9 * 11].rstrip()
+        if name in label.values():
+            heads[name] = i
+    assert set(heads) == set(label.values())
+    fmt = lambda v: "-" if v is None else f"{v:.0f}"
+    pct = lambda v: "-" if v is None else f"{v * 100:+.1f}%"
+    for c, name in label.items():
+        prev_line, change_line = lines[heads[name] + 1].split(), lines[heads[name] + 2].split()
+        assert prev_line[:2] == ["previous", "period"] and change_line[0] == "change", name
+        assert prev_line[2:5] == [fmt(want_prev[c][k]) for k in
+                                  ("posts", "reach", "interactions")], (name, prev_line)
+        assert change_line[1:4] == [pct(change(c, k)) for k in
+                                    ("posts", "reach", "interactions")], (name, change_line)
 
 
 def test_report_formats_and_errors(demo_db):
@@ -753,6 +810,7 @@ def test_response_figures_follow_every_change(demo_db, tmp_path):
     want = defaultdict(int)
     for m in exp.messages:
         want[str(m["day"])] += 1
+    assert len(want) > 1, want  # messages on several days, or the check proves nothing
     assert {r["label"]: r["incoming"] for r in days if r["incoming"]} == want
 
     # By format: the messages on each format's posts of the period, whenever they came.

@@ -228,3 +228,40 @@ def test_analytics_of_a_new_workspace(admin, workspace):
     assert admin.get(f"{base}/insights?since=2026-07-01&until=2026-11-01").status == 200
     top = admin.get(f"{base}/toplist?since=2026-10-01&until=2026-11-01&metric=er_followers")
     assert top.status == 200 and top.json()["rows"] == []
+
+
+def test_workspace_paths_take_the_slug_as_the_cli_does(admin, workspace):
+    """/api/v1/workspaces/{ws}/... takes the slug as well as the id, for every
+    resource, and an unknown slug is a 404 as an unknown id is."""
+    by_id, by_slug = f"/api/v1/workspaces/{workspace}", "/api/v1/workspaces/test-agency"
+    r = admin.get(by_slug)
+    assert r.status == 200, r
+    assert r.json()["id"] == workspace and r.json()["slug"] == "test-agency"
+    ch = admin.post(f"{by_slug}/channels", {"platform": "x", "handle": "h", "name": "H"})
+    assert ch.status == 201, ch
+    ch = ch.json()["id"]
+    assert admin.get(f"{by_id}/channels/{ch}").json()["name"] == "H"
+    assert [c["id"] for c in admin.get(f"{by_slug}/channels").json()["items"]] == [ch]
+    r = admin.patch(f"{by_slug}/channels/{ch}", {"name": "Renamed"})
+    assert r.status == 200 and r.json()["name"] == "Renamed", r
+    tag = admin.post(f"{by_slug}/tags", {"name": "t"})
+    assert tag.status == 201, tag
+    assert admin.get(f"{by_slug}/tags/{tag.json()['id']}").json()["name"] == "t"
+    post = admin.post(f"{by_slug}/posts", {"body": "hello", "variants": [{"channel_id": ch}]})
+    assert post.status == 201, post
+    items = admin.get(f"{by_slug}/posts").json()["items"]
+    assert [p["id"] for p in items] == [post.json()["id"]]
+    assert admin.get(f"{by_slug}/analytics").status == 200
+    # The other workspace's slug reaches only that one.
+    other = admin.post("/api/v1/workspaces", {"name": "Other", "slug": "other"}).json()["id"]
+    assert admin.get("/api/v1/workspaces/other/channels").json()["items"] == []
+    assert admin.get(f"/api/v1/workspaces/other/channels/{ch}").status == 404
+    assert admin.get("/api/v1/workspaces/other").json()["id"] == other
+    for path in ("/api/v1/workspaces/no-such-slug", "/api/v1/workspaces/no-such-slug/channels",
+                 "/api/v1/workspaces/Test-Agency/tags", "/api/v1/workspaces/no-such/posts"):
+        r = admin.get(path)
+        assert r.status == 404 and r.json()["error"]["code"] == "not_found", (path, r)
+    r = admin.post("/api/v1/workspaces/no-such-slug/tags", {"name": "t"})
+    assert r.status == 404, r
+    assert admin.delete(by_slug).status == 200
+    assert admin.get(by_id).status == 404 and admin.get(by_slug).status == 404

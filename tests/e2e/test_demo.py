@@ -74,6 +74,7 @@ def test_demo_is_plausible(tmp_path):
             "JOIN post_variants v ON v.id = m.variant_id JOIN channels c ON c.id = v.channel_id "
             "WHERE m.taken_at = (SELECT MAX(taken_at) FROM post_metrics WHERE variant_id = v.id)"):
         rates[platform].append(reactions / reach)
+    assert platforms <= set(rates), rates.keys()
     for platform, r in rates.items():
         assert 0.003 < statistics.median(r) < 0.1, (platform, statistics.median(r))
     # answers: own, after the question, within a working day or so
@@ -84,11 +85,11 @@ def test_demo_is_plausible(tmp_path):
     assert 1800 < statistics.median(waits) < 86400
     sentiments = {r[0] for r in con.execute("SELECT DISTINCT sentiment FROM messages WHERE is_own = 0")}
     assert sentiments == {"pos", "neu", "neg"}
-    # campaigns hold posts on their theme, inside their dates
-    for start, end, n in con.execute(
-            "SELECT c.starts_at, c.ends_at, COUNT(p.id) FROM campaigns c "
-            "JOIN posts p ON p.campaign_id = c.id GROUP BY c.id"):
-        assert n > 0
+    # campaigns hold posts on their theme, inside their dates: each of the
+    # four of src/demo/demo.c (a LEFT JOIN, so one without posts counts 0)
+    held = con.execute("SELECT c.name, COUNT(p.id) FROM campaigns c "
+                       "LEFT JOIN posts p ON p.campaign_id = c.id GROUP BY c.id, c.name").fetchall()
+    assert len(held) == 4 and all(n > 0 for _, n in held), held
     outside = con.execute("SELECT COUNT(*) FROM posts p JOIN campaigns c ON c.id = p.campaign_id "
                           "WHERE p.at < c.starts_at OR p.at >= c.ends_at").fetchone()[0]
     assert outside == 0
@@ -107,6 +108,7 @@ def test_demo_is_served(db_url, tmp_path):
         assert len(ats) == 10 and ats == sorted(ats, reverse=True) and posts["next_cursor"]
         assert all(p["variants"][0]["platform_id"].startswith("demo-") for p in posts["items"])
         msgs = c.get(f"/api/v1/workspaces/{ws[0]['id']}/messages?kind=reply&limit=5").json()
+        assert len(msgs["items"]) == 5, msgs
         assert all(m["is_own"] and m["parent_id"] for m in msgs["items"])
     finally:
         code, log = s.stop()

@@ -428,3 +428,44 @@ def test_webhook_without_a_secret_says_so(db_url, tmp_path):
     finally:
         code, log = s.stop()
     assert code == 0, log
+
+
+def test_imported_channels_take_the_name_the_file_gives(db_url, tmp_path):
+    """A channel an import creates is called what the payload calls the
+    account (the Graph page's name, the YouTube channel's title, the X
+    user's name), not its numeric id; one an earlier import left named by its
+    id takes the name later; a name a person chose is kept."""
+    page_file = shared("meta", "graph", "pages_single_fields_page.json")
+    yt_file = shared("youtube", "channel_info_single.json")
+    x_file = shared("x", "api-v2_user_user_resp.json")
+    with open(page_file) as f:
+        page = json.load(f)
+    with open(yt_file) as f:
+        yt = json.load(f)["items"][0]
+    with open(x_file) as f:
+        xu = json.load(f)["data"]
+    assert page["name"] != page["id"] and yt["snippet"]["title"] and xu["name"]
+    # A file that names the page by id alone, as comments and insights do.
+    bare = tmp_path / "bare.ndjson"
+    bare.write_text(json.dumps({"type": "channel_metrics", "platform": "facebook",
+                                "account_id": page["id"], "followers": 1,
+                                "taken_at": "2024-01-01T00:00:00Z"}) + "\n")
+    r = imp(db_url, str(bare))
+    assert r.returncode == 0, r.stderr
+    names = "SELECT platform, platform_id, name FROM channels ORDER BY platform, platform_id"
+    assert rows(db_url, names) == [("facebook", page["id"], page["id"])]
+    for path in (page_file, yt_file, x_file):
+        r = imp(db_url, path)
+        assert r.returncode == 0, (path, r.stderr)
+    assert rows(db_url, names) == sorted([
+        ("facebook", page["id"], page["name"]),
+        ("x", xu["id"], xu["name"]),
+        ("youtube", yt["id"], yt["snippet"]["title"]),
+    ])
+    # A person's name stays through a re-import of every file.
+    rows(db_url, f"UPDATE channels SET name = 'Our page' WHERE platform_id = '{page['id']}'")
+    for path in (bare, page_file, yt_file, x_file):
+        r = imp(db_url, str(path))
+        assert r.returncode == 0, (path, r.stderr)
+    assert rows(db_url, names)[0] == ("facebook", page["id"], "Our page")
+    assert len(rows(db_url, names)) == 3
