@@ -124,9 +124,14 @@ static bool route_match(const char *pattern, const char *path, char ws[65], int6
 {
     const char *p = pattern, *u = path;
     while (*p && *u) {
+        if (*p != ':') {
+            if (*p++ != *u++)
+                return false;
+            continue;
+        }
         if (str_starts_with(p, ":code") || str_starts_with(p, ":ws")) {
-            char *slot = str_starts_with(p, ":ws") ? ws : code;
-            p += str_starts_with(p, ":ws") ? 3 : 5;
+            char *slot = p[1] == 'w' ? ws : code;
+            p += p[1] == 'w' ? 3 : 5;
             size_t n = 0;
             while ((*u >= 'A' && *u <= 'Z') || (*u >= 'a' && *u <= 'z') ||
                    (*u >= '0' && *u <= '9') || *u == '_' || *u == '-') {
@@ -140,23 +145,18 @@ static bool route_match(const char *pattern, const char *path, char ws[65], int6
                 return false;
             continue;
         }
-        if (*p == ':') {
-            assert(str_starts_with(p, ":id"));
-            p += 3;
-            const char *start = u;
-            int64_t v = 0;
-            while (*u >= '0' && *u <= '9') {
-                if (v > (INT64_MAX - 9) / 10)
-                    return false;
-                v = v * 10 + (*u++ - '0');
-            }
-            if (u == start || v == 0 || (u - start > 1 && *start == '0'))
+        assert(str_starts_with(p, ":id"));
+        p += 3;
+        const char *start = u;
+        int64_t v = 0;
+        while (*u >= '0' && *u <= '9') {
+            if (v > (INT64_MAX - 9) / 10)
                 return false;
-            *id = v;
-            continue;
+            v = v * 10 + (*u++ - '0');
         }
-        if (*p++ != *u++)
+        if (u == start || v == 0 || (u - start > 1 && *start == '0'))
             return false;
+        *id = v;
     }
     return *p == '\0' && (*u == '\0' || (*u == '/' && u[1] == '\0'));
 }
@@ -820,7 +820,7 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, deadlines_notify, s->deadlines,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_per_address,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);

@@ -465,17 +465,20 @@ int64_t clicklog_apply(struct click_log *log, struct db *db, struct error *err)
             goto fail;
         log->applied = v;
     }
-    for (;;) {
-        pthread_mutex_lock(&log->lock);
-        off_t end = log->size;
-        int fd = log->fd;
-        bool sync = log->dirty;
-        log->dirty = false;
-        pthread_mutex_unlock(&log->lock);
-        if (sync)
-            fdatasync(fd); /* the batch policy's sync, off the redirect's path */
-        if (log->read_off >= end)
-            break;
+    /* One round stores what the log held when it began. Chasing the end
+     * while redirects keep writing would turn a busy server's batches into
+     * a sync and a small transaction per few clicks, which cost the
+     * redirects a fifth of the CPU; what comes in meanwhile waits for the
+     * next round. */
+    pthread_mutex_lock(&log->lock);
+    off_t end = log->size;
+    int fd = log->fd;
+    bool sync = log->dirty;
+    log->dirty = false;
+    pthread_mutex_unlock(&log->lock);
+    if (sync)
+        fdatasync(fd); /* the batch policy's sync, off the redirect's path */
+    while (log->read_off < end) {
         size_t want =
             (size_t)(end - log->read_off) < READ_CHUNK ? (size_t)(end - log->read_off) : READ_CHUNK;
         ssize_t got = pread(fd, chunk, want, log->read_off);
