@@ -205,7 +205,7 @@ bench-analytics: $(BUILD)/kanal
 # Prints rows/s of `kanal import` beside sqlite3's .import of the same rows,
 # and SQLite's own floor for storing them in kanal's schema.
 bench-import: $(BUILD)/kanal $(BUILD)/bench/import-floor
-	KANAL_BIN=$(BUILD)/kanal FLOOR_BIN=$(BUILD)/bench/import-floor sh bench/import.sh $(BENCH_ROWS)
+	KANAL_BIN=$(BUILD)/kanal FLOOR_BIN=$(BUILD)/bench/import-floor sh bench/import.sh $(BENCH_ROWS) $(BENCH_ROUNDS)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit e2e browser
