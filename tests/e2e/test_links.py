@@ -79,7 +79,8 @@ def test_create_and_redirect(server, admin, workspace):
     assert status == 302
     assert headers["location"] == want
     assert headers["cache-control"] == "no-store"
-    assert "referrer-policy" in headers
+    assert headers["referrer-policy"] == "no-referrer"
+    assert body == b"" and headers["content-length"] == "0"
     # Unknown codes: one answer, whatever the code, naming nothing.
     s1, _, b1 = hit(server, "/l/nosuchcode")
     s2, _, b2 = hit(server, "/l/" + link["code"] + "x")
