@@ -103,10 +103,9 @@ static int filter_read(void *f, const struct query_filter *d, json_t *v, struct 
         return error_field(err, ERR_INVALID, d->param,
                            "parameter '%s' has an unknown value '%.60s'", d->param, s);
     case QF_WORD:
-        if (json_string_length(v) == 0 || json_string_length(v) > 40)
-            what = "1 to 40 characters";
-        /* fallthrough */
     case QF_TEXT:
+        if (d->type == QF_WORD && (json_string_length(v) == 0 || json_string_length(v) > 40))
+            what = "1 to 40 characters";
         *filter_text(f, d) = s;
         break;
     }
