@@ -131,7 +131,8 @@ $(BUILD)/tools/sentiment-train: tools/sentiment-train.c $(BUILD)/libkanal.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libkanal.a $(PKG_LIBS)
 
 # Finnish is chosen by the recall of pos and neg lines alone: the data it is
-# judged on has no neutral class. Swedish is not trained: its training set is
+# judged on has no neutral class (so is its neutral band, which then answers
+# neutral on no line; `all` here keeps neutral answers, docs/text-engine.md). Swedish is not trained: its training set is
 # forum paragraphs scored for stance on immigration, and a model of it read
 # Swedish tweets far worse than the rules do (docs/text-engine.md).
 SENTIMENT_DATA ?= ../shared/data/sentiment

@@ -132,15 +132,21 @@ int main(int argc, char **argv)
     double rules = run_kanal(&t, false, &checksum2);
     double npm = run_npm(&t);
     size_t memory = 0;
-    for (int l = LANG_SV; l <= LANG_EN; l++)
-        memory += sentiment_model_memory(sentiment_model_builtin((enum text_lang)l));
+    char langs[16] = ""; /* the languages with a model, e.g. "fi en" */
+    for (int l = LANG_SV; l <= LANG_EN; l++) {
+        const struct sentiment_model *m = sentiment_model_builtin((enum text_lang)l);
+        memory += sentiment_model_memory(m);
+        if (m)
+            snprintf(langs + strlen(langs), sizeof langs - strlen(langs), "%s%s",
+                     langs[0] ? " " : "", text_lang_name((enum text_lang)l));
+    }
     printf("input: %zu texts (mean %.0f bytes) from %d files, repeated for %.0f s, one core\n", t.n,
            (double)t.bytes / (double)t.n, argc - 1, SECONDS);
     printf("kanal sentiment_score (lang auto): %12.0f texts/s\n", kanal);
     printf("  the rules alone, without the model: %11.0f texts/s (model costs %.0f%%)\n", rules,
            100.0 * (rules / kanal - 1));
-    printf("  learned models in memory:         %12.1f MiB (sv, fi, en)\n",
-           (double)memory / (1 << 20));
+    printf("  learned models in memory:         %12.2f MiB (%zu bytes; %s)\n",
+           (double)memory / (1 << 20), memory, langs[0] ? langs : "none");
     if (npm > 0) {
         printf("npm sentiment 5.0.2 on node:       %12.0f texts/s\n", npm);
         printf("ratio kanal / npm sentiment:        %12.1f x\n", kanal / npm);

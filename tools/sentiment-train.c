@@ -8,13 +8,18 @@
  * setting beats the rules alone, no model is written (and --out removed).
  * --only FEATS,EPOCHS,L2 cross-validates that one setting (FEATS: the
  * MODEL_* bits as a number) instead of the grid.
+ * For each setting the band between neutral and the polar labels (neutral's
+ * logit, NEUTRAL_MIN..NEUTRAL_MAX) is chosen on the same held-out answers:
+ * the logits do not depend on it, so every band is scored from one run.
+ * --neutral Z fixes it instead.
  * Usage: sentiment-train --lang L [--folds K] [--sample N] [--seed S]
  *        [--grid quick|full] [--only F,E,L2] [--objective all|polar]
- *        [--bits B] [--out FILE] TRAIN.tsv */
+ *        [--bits B] [--neutral Z] [--out FILE] TRAIN.tsv */
 #include "base/base.h"
 #include "text/text.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,25 +102,83 @@ static struct sentiment_example *read_file(const char *path, size_t *count)
     return ex;
 }
 
+/* Neutral's logits tried (the band): NEUTRAL_MIN to NEUTRAL_MAX by
+ * NEUTRAL_STEP; 0 is the model as trained. */
+#define NEUTRAL_MIN  (-3.0)
+#define NEUTRAL_MAX  3.0
+#define NEUTRAL_STEP 0.1
+
+/* One held-out answer: its gold label and the model's neg and pos logits
+ * against neutral's (whatever band the model was trained with). */
+struct heldout {
+    float neg, pos;
+    uint8_t gold;
+};
+
 static void score_into(const struct sentiment_model *m, const struct sentiment_example *ex,
-                       size_t n, enum text_lang lang, struct text_tokens *t, struct confusion *c)
+                       size_t n, enum text_lang lang, struct text_tokens *t, struct confusion *c,
+                       struct heldout *h)
 {
     for (size_t i = 0; i < n; i++) {
         struct sentiment r;
         text_tokenize(t, ex[i].text, ex[i].len);
         sentiment_score_model(t, lang, m, &r);
         c->m[ex[i].gold][r.label]++;
+        if (h)
+            h[i] = (struct heldout){r.logit[SENT_NEG] - r.logit[SENT_NEU],
+                                    r.logit[SENT_POS] - r.logit[SENT_NEU], (uint8_t)ex[i].gold};
     }
 }
 
+/* The answers with neutral's logit at z (ties go to neutral, as in the
+ * scorer). */
+static void band_confusion(const struct heldout *h, size_t n, double z, struct confusion *c)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < n; i++) {
+        int best = SENT_NEU;
+        double top = z;
+        if (h[i].pos > top) {
+            best = SENT_POS;
+            top = h[i].pos;
+        }
+        if (h[i].neg > top)
+            best = SENT_NEG;
+        c->m[h[i].gold][best]++;
+    }
+}
+
+/* The band that scores best on the held-out answers (nearest 0 on a tie). */
+static double best_band(const struct heldout *h, size_t n, bool polar, struct confusion *c)
+{
+    double best = 0, best_score = -1;
+    int steps = (int)((NEUTRAL_MAX - NEUTRAL_MIN) / NEUTRAL_STEP + 0.5);
+    for (int i = 0; i <= steps; i++) {
+        double z = NEUTRAL_MIN + i * NEUTRAL_STEP;
+        if (fabs(z) < NEUTRAL_STEP / 2)
+            z = 0;
+        struct confusion k;
+        band_confusion(h, n, z, &k);
+        double r = macro_recall(&k, polar);
+        if (r > best_score + 1e-12 || (r > best_score - 1e-12 && fabs(z) < fabs(best))) {
+            best_score = r;
+            best = z;
+        }
+    }
+    band_confusion(h, n, best, c);
+    return best;
+}
+
 /* K-fold cross-validation of p on ex (already shuffled): fold f holds the
- * lines i with i % k == f. Fills c with every line's held-out answer. */
+ * lines i with i % k == f. Fills c with every line's held-out answer and h
+ * (n entries, or NULL) with its logits. */
 static void cross_validate(const struct sentiment_example *ex, size_t n, int k, enum text_lang lang,
                            const struct sentiment_model_params *p, struct text_tokens *t,
-                           struct confusion *c)
+                           struct confusion *c, struct heldout *h)
 {
     struct sentiment_example *train = xmalloc(n * sizeof *train), *test = xmalloc(n * sizeof *test);
     memset(c, 0, sizeof *c);
+    size_t done = 0;
     for (int f = 0; f < k; f++) {
         size_t nt = 0, nv = 0;
         for (size_t i = 0; i < n; i++) {
@@ -125,7 +188,8 @@ static void cross_validate(const struct sentiment_example *ex, size_t n, int k, 
                 train[nt++] = ex[i];
         }
         struct sentiment_model *m = sentiment_model_train(train, nt, lang, p);
-        score_into(m, test, nv, lang, t, c);
+        score_into(m, test, nv, lang, t, c, h ? h + done : NULL);
+        done += nv;
         sentiment_model_free(m);
     }
     free(train);
@@ -139,12 +203,14 @@ static void print_row(const char *what, const struct confusion *c)
            recall_of(c, SENT_NEG), macro_recall(c, true));
 }
 
-static void describe(char *s, size_t n, const struct sentiment_model_params *p)
+static void describe(char *s, size_t n, const struct sentiment_model_params *p, bool band)
 {
-    snprintf(s, n, "%s%s%s%s%s b%u e%d l2=%g", p->feats & MODEL_UNI ? "uni" : "",
-             p->feats & MODEL_BI ? "+bi" : "", p->feats & MODEL_PRE ? "+pre" : "",
-             p->feats & MODEL_RULES ? "+rules" : "", p->feats & MODEL_NORM ? "+norm" : "", p->bits,
-             p->epochs, p->l2);
+    int k = snprintf(s, n, "%s%s%s%s%s b%u e%d l2=%g", p->feats & MODEL_UNI ? "uni" : "",
+                     p->feats & MODEL_BI ? "+bi" : "", p->feats & MODEL_PRE ? "+pre" : "",
+                     p->feats & MODEL_RULES ? "+rules" : "", p->feats & MODEL_NORM ? "+norm" : "",
+                     p->bits, p->epochs, p->l2);
+    if (band && k > 0 && (size_t)k < n)
+        snprintf(s + k, n - (size_t)k, " neutral=%+.1f", p->neutral);
 }
 
 int main(int argc, char **argv)
@@ -158,6 +224,8 @@ int main(int argc, char **argv)
     bool only = false;
     struct sentiment_model_params only_p = {0};
     unsigned bits = 16;
+    bool fixed_band = false;
+    double neutral = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (str_eq(a, "--lang") && v) {
@@ -176,6 +244,14 @@ int main(int argc, char **argv)
             bits = (unsigned)atoi(argv[++i]);
         } else if (str_eq(a, "--only") && v) { /* one setting: FEATS,EPOCHS,L2 */
             only = sscanf(argv[++i], "%u,%d,%lf", &only_p.feats, &only_p.epochs, &only_p.l2) == 3;
+        } else if (str_eq(a, "--neutral") && v) {
+            char *end;
+            neutral = strtod(argv[++i], &end);
+            fixed_band = *end == '\0' && isfinite(neutral) && fabs(neutral) <= 20;
+            if (!fixed_band) {
+                path = NULL;
+                break;
+            }
         } else if (str_eq(a, "--objective") && v) {
             polar = str_eq(argv[++i], "polar");
         } else if (str_eq(a, "--out") && v) {
@@ -192,7 +268,7 @@ int main(int argc, char **argv)
         fprintf(stderr,
                 "usage: sentiment-train --lang sv|fi|en [--folds K] [--sample N] "
                 "[--seed S] [--grid quick|full] [--only F,E,L2] [--objective all|polar] [--rate R] "
-                "[--bits B] [--out FILE] TRAIN.tsv\n");
+                "[--bits B] [--neutral Z] [--out FILE] TRAIN.tsv\n");
         return 2;
     }
     struct error err = {0};
@@ -219,7 +295,7 @@ int main(int argc, char **argv)
            text_lang_name((enum text_lang)lang));
     /* The rules alone need no training: every line, scored. */
     struct confusion c = {0};
-    score_into(NULL, ex, used, (enum text_lang)lang, t, &c);
+    score_into(NULL, ex, used, (enum text_lang)lang, t, &c, NULL);
     print_row("rules alone", &c);
     double rules_score = macro_recall(&c, polar);
 
@@ -241,6 +317,7 @@ int main(int argc, char **argv)
     }
     struct sentiment_model_params best = {0}, p = {.bits = bits, .rate = rate, .seed = seed};
     double best_score = -1;
+    struct heldout *held = xmalloc(used * sizeof *held);
     for (size_t f = 0; f < ARRAY_LEN(feat_sets); f++)
         for (size_t l = 0; l < ARRAY_LEN(l2s); l++)
             for (size_t e = 0; e < ARRAY_LEN(epochs); e++) {
@@ -249,9 +326,19 @@ int main(int argc, char **argv)
                 p.feats = feat_sets[f];
                 p.l2 = l2s[l];
                 p.epochs = epochs[e];
+                p.neutral = 0;
                 char name[96];
-                describe(name, sizeof name, &p);
-                cross_validate(ex, used, folds, (enum text_lang)lang, &p, t, &c);
+                describe(name, sizeof name, &p, false);
+                cross_validate(ex, used, folds, (enum text_lang)lang, &p, t, &c, held);
+                print_row(name, &c);
+                /* The same held-out logits, with the band that suits them. */
+                if (fixed_band) {
+                    p.neutral = neutral;
+                    band_confusion(held, used, neutral, &c);
+                } else {
+                    p.neutral = best_band(held, used, polar, &c);
+                }
+                describe(name, sizeof name, &p, true);
                 print_row(name, &c);
                 fflush(stdout);
                 double r = macro_recall(&c, polar);
@@ -272,7 +359,7 @@ int main(int argc, char **argv)
         goto done;
     }
     char name[96];
-    describe(name, sizeof name, &best);
+    describe(name, sizeof name, &best, true);
     printf("chosen: %s (cross-validated %s %.3f)\n", name,
            polar ? "pos/neg recall" : "macro-recall", best_score);
     struct sentiment_model *m = sentiment_model_train(ex, used, (enum text_lang)lang, &best);
@@ -291,6 +378,7 @@ int main(int argc, char **argv)
     }
     sentiment_model_free(m);
 done:
+    free(held);
     for (size_t i = 0; i < n; i++)
         free((char *)ex[i].text);
     free(ex);

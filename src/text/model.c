@@ -37,13 +37,16 @@
 #define PREFIX_MIN 7
 #define PREFIX_LEN 5
 
-static const char model_magic[8] = {'K', 'N', 'L', 'S', 'M', 'O', 'D', '1'};
+/* Version 2 adds neutral's logit; version 1 files load with it at 0. */
+static const char model_magic[8] = {'K', 'N', 'L', 'S', 'M', 'O', 'D', '2'};
 
 struct sentiment_model {
     enum text_lang lang;
     unsigned bits, feats;
     float scale;   /* what one quantised step of a weight is worth */
-    float bias[2]; /* neg and pos logits against neutral's 0 */
+    float bias[2]; /* neg and pos logits against neutral's */
+    float neutral; /* neutral's logit: the band between the labels, chosen by
+                    * cross-validation after training (0: as trained) */
     float dense[2][NDENSE];
     int8_t (*q)[2]; /* 1 << bits buckets: neg and pos weights */
 };
@@ -169,7 +172,7 @@ void model_apply(const struct sentiment_model *m, const struct text_tokens *t,
     dense_of(out, d);
     float v = m->scale * feature_value(m->feats, n);
     double z[SENT_LABELS];
-    z[SENT_NEU] = 0;
+    z[SENT_NEU] = m->neutral;
     for (int c = 0; c < 2; c++) {
         double s = m->bias[c] + v * (float)acc[c];
         if (m->feats & MODEL_RULES)
@@ -184,10 +187,10 @@ void model_apply(const struct sentiment_model *m, const struct text_tokens *t,
             best = c;
     }
     out->label = (enum sentiment_label)best;
-    /* p(pos) - p(neg), with neutral's exp(0) = 1; the logits are kept small
+    /* p(pos) - p(neg), against neutral's logit; the logits are kept small
      * by the quantisation's range, but clamp so exp cannot overflow. */
-    float en = expf((float)(z[SENT_NEG] < 60 ? z[SENT_NEG] : 60)),
-          ep = expf((float)(z[SENT_POS] < 60 ? z[SENT_POS] : 60));
+    float zn = (float)(z[SENT_NEG] - m->neutral), zp = (float)(z[SENT_POS] - m->neutral);
+    float en = expf(zn < 60 ? zn : 60), ep = expf(zp < 60 ? zp : 60);
     out->score = (ep - en) / (1 + en + ep);
     out->model = true;
 }
@@ -247,9 +250,10 @@ void sentiment_model_free(struct sentiment_model *m)
 }
 
 /* ---- the file format -----------------------------------------------------
- * Little-endian: magic "KNLSMOD1", u8 lang, u8 bits, u16 features, f32
- * scale, f32 bias[2], f32 dense[2][NDENSE], u32 buckets (1 << bits), then
- * per bucket i8 neg, i8 pos. Dense: with 2^16 buckets most are in use, and
+ * Little-endian: magic "KNLSMOD2", u8 lang, u8 bits, u16 features, f32
+ * scale, f32 bias[2], f32 dense[2][NDENSE], f32 neutral, u32 buckets
+ * (1 << bits), then per bucket i8 neg, i8 pos. Version 1 ("KNLSMOD1") has
+ * no neutral field (its neutral logit is 0). Dense: with 2^16 buckets most are in use, and
  * an index per bucket would triple the file. */
 
 static void put_u32(struct buf *b, uint32_t v)
@@ -279,7 +283,8 @@ static float get_f32(const unsigned char *p)
     return f;
 }
 
-#define HEAD_SIZE (8 + 4 + 4 + 8 + 8 * NDENSE + 4)
+#define HEAD_SIZE_V1 (8 + 4 + 4 + 8 + 8 * NDENSE + 4)
+#define HEAD_SIZE    (HEAD_SIZE_V1 + 4)
 
 void sentiment_model_serialize(const struct sentiment_model *m, struct buf *b)
 {
@@ -294,6 +299,7 @@ void sentiment_model_serialize(const struct sentiment_model *m, struct buf *b)
     for (int c = 0; c < 2; c++)
         for (int j = 0; j < NDENSE; j++)
             put_f32(b, m->dense[c][j]);
+    put_f32(b, m->neutral);
     put_u32(b, dim);
     buf_append(b, m->q, (size_t)dim * sizeof *m->q);
 }
@@ -302,9 +308,11 @@ struct sentiment_model *sentiment_model_load(const void *p, size_t n, struct err
 {
     const unsigned char *s = p;
     struct sentiment_model *m = NULL;
-    if (n < HEAD_SIZE || memcmp(s, model_magic, 8) != 0 || s[8] >= LANG_OTHER || s[9] < 8 ||
+    bool v1 = n >= 8 && memcmp(s, model_magic, 7) == 0 && s[7] == '1';
+    size_t head = v1 ? HEAD_SIZE_V1 : HEAD_SIZE;
+    if (n < head || (!v1 && memcmp(s, model_magic, 8) != 0) || s[8] >= LANG_OTHER || s[9] < 8 ||
         s[9] > 24) {
-        error_set(err, ERR_INVALID, "sentiment model: not a kanal model (version 1)");
+        error_set(err, ERR_INVALID, "sentiment model: not a kanal model (version 1 or 2)");
         goto fail;
     }
     m = xcalloc(1, sizeof *m);
@@ -319,14 +327,18 @@ struct sentiment_model *sentiment_model_load(const void *p, size_t n, struct err
     for (int c = 0; c < 2; c++)
         for (int j = 0; j < NDENSE; j++, r += 4)
             m->dense[c][j] = get_f32(r);
+    if (!v1) {
+        m->neutral = get_f32(r);
+        r += 4;
+    }
     uint32_t buckets = get_u32(r);
     r += 4;
-    if (buckets != 1u << m->bits || n - HEAD_SIZE != (size_t)buckets * sizeof *m->q) {
+    if (buckets != 1u << m->bits || n - head != (size_t)buckets * sizeof *m->q) {
         error_set(err, ERR_INVALID, "sentiment model: %zu bytes, its header says %zu", n,
-                  HEAD_SIZE + (size_t)(1u << m->bits) * sizeof *m->q);
+                  head + (size_t)(1u << m->bits) * sizeof *m->q);
         goto fail;
     }
-    bool finite = isfinite(m->scale);
+    bool finite = isfinite(m->scale) && isfinite(m->neutral);
     for (int c = 0; c < 2; c++) {
         finite &= isfinite(m->bias[c]);
         for (int j = 0; j < NDENSE; j++)
@@ -520,6 +532,7 @@ struct sentiment_model *sentiment_model_train(const struct sentiment_example *ex
             float q = roundf(diff[i][c] / m->scale);
             m->q[i][c] = (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
         }
+    m->neutral = (float)p->neutral;
     m->bias[0] = bias[SENT_NEG] - bias[SENT_NEU];
     m->bias[1] = bias[SENT_POS] - bias[SENT_NEU];
     for (int j = 0; j < NDENSE; j++) {

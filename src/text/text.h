@@ -96,7 +96,8 @@ struct sentiment {
     enum text_lang lang; /* the language scored as */
     double raw;          /* the rules' sum before squashing (the learner's input) */
     int hits;            /* lexicon, emoji and emoticon hits that counted */
-    /* The learned model decided, from these logits (neutral's is 0); else
+    /* The learned model decided, from these logits (neutral's is the
+     * model's band, 0 unless cross-validation chose another); else
      * the rules alone did, and the logits are 0. */
     bool model;
     float logit[SENT_LABELS];
@@ -139,6 +140,10 @@ struct sentiment_model_params {
     double rate; /* SGD step, divided by 1 + epoch */
     double l2;
     uint64_t seed; /* of the shuffles */
+    /* Neutral's logit in the model written (the others' are against it):
+     * above 0 widens the neutral band, below 0 narrows it. Not used in
+     * training; the trainer chooses it afterwards by cross-validation. */
+    double neutral;
 };
 
 struct sentiment_example {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,13 +147,94 @@ static void test_train_score_and_roundtrip(void **state)
     bad[0] ^= 1;
     assert_null(sentiment_model_load(bad, blob.len, &err));
     memcpy(bad, blob.data, blob.len);
-    assert_int_equal(blob.len, 60 + (2u << 12)); /* a 60-byte header, two bytes a bucket */
+    assert_int_equal(blob.len, 64 + (2u << 12)); /* a 64-byte header, two bytes a bucket */
     bad[9] = 13;                                 /* 1 << 13 buckets, and the bytes of 1 << 12 */
     assert_null(sentiment_model_load(bad, blob.len, &err));
     free(bad);
     buf_free(&blob);
     sentiment_model_free(m2);
     sentiment_model_free(m);
+}
+
+/* The toy model of made-up words above, with neutral's logit at z. */
+static struct sentiment_model *toy_model(double z)
+{
+    static const char *const words[3] = {"snergly", "plimbo", "wuzzle"}; /* neg neu pos */
+    static char text[90][32];
+    struct sentiment_example ex[90];
+    for (int i = 0; i < 90; i++) {
+        snprintf(text[i], sizeof text[i], "we saw %s", words[i % 3]);
+        ex[i] = (struct sentiment_example){text[i], strlen(text[i]), (enum sentiment_label)(i % 3)};
+    }
+    struct sentiment_model_params p = {.feats = MODEL_UNI | MODEL_RULES | MODEL_NORM,
+                                       .bits = 10,
+                                       .epochs = 3,
+                                       .rate = 0.1,
+                                       .l2 = 1e-4,
+                                       .seed = 3,
+                                       .neutral = z};
+    return sentiment_model_train(ex, 90, LANG_EN, &p);
+}
+
+/* Neutral's logit (the band) moves only the neutral answers: far up, every
+ * text is neutral; far down, none is; the score stays p(pos) - p(neg) of the
+ * three logits. It survives the file form, and a version 1 file (no band)
+ * loads with the band at 0. */
+static void test_neutral_band(void **state)
+{
+    static const char *const texts[3] = {"so snergly", "so plimbo", "so wuzzle"};
+    struct sentiment_model *m0 = toy_model(0), *wide = toy_model(20), *none = toy_model(-20);
+    struct sentiment_model *half = toy_model(1.5);
+    struct buf blob = {0}, v1 = {0};
+    sentiment_model_serialize(half, &blob);
+    struct error err = {0};
+    struct sentiment_model *half2 = sentiment_model_load(blob.data, blob.len, &err);
+    assert_non_null(half2);
+    /* Version 1: magic ...1, and no neutral field after the dense weights. */
+    buf_free(&blob);
+    sentiment_model_serialize(m0, &blob);
+    const size_t at = 8 + 4 + 4 + 8 + 8 * 4; /* magic, head, scale, bias, dense */
+    buf_append(&v1, blob.data, at);
+    buf_append(&v1, (const char *)blob.data + at + 4, blob.len - at - 4);
+    ((unsigned char *)v1.data)[7] = '1';
+    struct sentiment_model *old = sentiment_model_load(v1.data, v1.len, &err);
+    assert_non_null(old);
+    /* A version 1 header of version 2's length is refused, not misread. */
+    ((unsigned char *)blob.data)[7] = '1';
+    assert_null(sentiment_model_load(blob.data, blob.len, &err));
+    for (int c = 0; c < 3; c++) {
+        struct sentiment r0, rw, rn, rh, rh2, ro;
+        text_tokenize(&toks, texts[c], strlen(texts[c]));
+        sentiment_score_model(&toks, LANG_EN, m0, &r0);
+        sentiment_score_model(&toks, LANG_EN, wide, &rw);
+        sentiment_score_model(&toks, LANG_EN, none, &rn);
+        sentiment_score_model(&toks, LANG_EN, half, &rh);
+        sentiment_score_model(&toks, LANG_EN, half2, &rh2);
+        sentiment_score_model(&toks, LANG_EN, old, &ro);
+        assert_int_equal(r0.label, c); /* as taught */
+        assert_int_equal(rw.label, SENT_NEU);
+        assert_int_not_equal(rn.label, SENT_NEU);
+        assert_float_equal(rw.logit[SENT_NEU], 20, 1e-6);
+        /* The other logits are the trained ones, whatever the band. */
+        assert_float_equal(rw.logit[SENT_POS], r0.logit[SENT_POS], 1e-6);
+        assert_float_equal(rn.logit[SENT_NEG], r0.logit[SENT_NEG], 1e-6);
+        double e[3], s = 0;
+        for (int k = 0; k < 3; k++)
+            s += e[k] = exp(rh.logit[k]);
+        assert_float_equal(rh.score, (e[SENT_POS] - e[SENT_NEG]) / s, 1e-5);
+        assert_int_equal(rh2.label, rh.label);
+        assert_true(rh2.score == rh.score);
+        assert_int_equal(ro.label, r0.label);
+        assert_true(ro.score == r0.score && ro.logit[SENT_NEU] == 0);
+    }
+    buf_free(&blob);
+    buf_free(&v1);
+    sentiment_model_free(old);
+    sentiment_model_free(half2);
+    sentiment_model_free(half);
+    sentiment_model_free(none);
+    sentiment_model_free(wide);
+    sentiment_model_free(m0);
 }
 
 static double macro_recall(const long m[3][3])
@@ -284,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_features_count_and_kinds),
         cmocka_unit_test(test_features_negation_and_order),
         cmocka_unit_test(test_train_score_and_roundtrip),
+        cmocka_unit_test(test_neutral_band),
         cmocka_unit_test(test_train_on_sample_beats_baseline),
         cmocka_unit_test(test_builtin_models),
         cmocka_unit_test(test_learner_on_top_of_model),
