@@ -557,6 +557,10 @@ static int emit(void *ctx, const struct ingest_record *r)
         im->c->shares_skipped++;
         return 0;
     }
+    if (r->kind == REC_SKIP) {
+        ingest_counts_not_read(im->c, r->reason, r->skipped);
+        return 0;
+    }
     enum ingest_entity e = r->kind == REC_POST || r->kind == REC_POST_STATUS ? IE_POSTS
                            : r->kind == REC_POST_METRICS                     ? IE_METRICS
                            : r->kind == REC_CHANNEL_METRICS || r->kind == REC_ACCOUNT
@@ -620,6 +624,7 @@ static int emit(void *ctx, const struct ingest_record *r)
         return own_account(im, ws, channel, r);
     case REC_REJECT:
     case REC_SHARE:
+    case REC_SKIP:
         break;
     }
     return 0;
@@ -736,6 +741,8 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
     counts->rejects += c.rejects;
     counts->unknown_account += c.unknown_account;
     counts->shares_skipped += c.shares_skipped;
+    for (int i = 0; i < c.nnot_read; i++)
+        ingest_counts_not_read(counts, c.not_read[i].what, c.not_read[i].n);
     return 0;
 fail:
     enricher_close(im.enr);

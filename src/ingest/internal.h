@@ -28,6 +28,10 @@ int rec_reject(struct pctx *pc, const char *where, const char *fmt, ...) PRINTF_
 /* Emits a REC_SHARE at `where`: a retweet or boost, counted and skipped. */
 int rec_share(struct pctx *pc, const char *where);
 
+/* Emits a REC_SKIP at `where`: n items kanal does not keep, `what` they
+ * are (the summary prints it). Nothing for n = 0. */
+int rec_skip(struct pctx *pc, const char *where, int64_t n, const char *what);
+
 /* A title before a text with a blank line between, in the arena; an empty
  * or NULL part is left out (text itself when there is no title). */
 const char *with_title(struct pctx *pc, const char *title, const char *text);
@@ -81,6 +85,7 @@ int parse_youtube(struct pctx *pc, const char *data, size_t len, struct error *e
 int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_ndjson(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_tiktok(struct pctx *pc, const char *data, size_t len, struct error *err);
 
 /* An X direct message: id, text, the time and the sender under the given
  * keys (the API says created_at and sender_id, the archive createdAt and

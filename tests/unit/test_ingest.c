@@ -25,7 +25,7 @@ struct rec {
     enum ingest_kind kind;
     char where[128], post_id[128], msg_id[128], body[512], account_id[64], author[128];
     char parent[128], kindname[16], format[16], status[16], reason[300], platform[16];
-    int64_t published_at, created_at, taken_at, followers, reach, impressions;
+    int64_t published_at, created_at, taken_at, followers, reach, impressions, skipped;
     int64_t metrics[PM_COUNT];
     bool has_metrics, peer;
 };
@@ -61,6 +61,7 @@ static int collect(void *ctx, const struct ingest_record *in)
     r->followers = in->followers;
     r->reach = in->reach;
     r->impressions = in->impressions;
+    r->skipped = in->skipped;
     memcpy(r->metrics, in->metrics, sizeof r->metrics);
     r->has_metrics = in->has_metrics;
     r->peer = in->account_is_peer;
@@ -113,7 +114,9 @@ static const char *const kind_names[] = {[REC_POST] = "post",
                                          [REC_MESSAGE_STATUS] = "message_status",
                                          [REC_CHANNEL_METRICS] = "channel_metrics",
                                          [REC_REJECT] = "reject",
-                                         [REC_SHARE] = "share"};
+                                         [REC_SHARE] = "share",
+                                         [REC_ACCOUNT] = "account",
+                                         [REC_SKIP] = "skip"};
 
 /* The kind named by the n bytes at s; -1 if none is. */
 static int kind_named(const char *s, size_t n)
@@ -154,6 +157,7 @@ static void field_text(const struct rec *r, const char *name, char *out, size_t 
         {"followers", NULL, &r->followers, NULL, false},
         {"reach", NULL, &r->reach, NULL, false},
         {"impressions", NULL, &r->impressions, NULL, false},
+        {"skipped", NULL, &r->skipped, NULL, false},
         {"has_metrics", NULL, NULL, &r->has_metrics, false},
         {"peer", NULL, NULL, &r->peer, false},
     };
@@ -583,6 +587,50 @@ static void test_youtube(void **state)
           "message[UgzHtml1].body=Tack & h\xC3\xA4lsningar!\n\nL\xC3\xA4s 0:42 \"igen\" <3 'bra' "
           "\xF0\x9F\x98\x80",
           "message[UgzOrig2].body=Fisk &amp; chips");
+}
+
+static void test_tiktok(void **state)
+{
+    /* Three videos read, two rejected by path and field; the follower list
+     * is a count; comments and the other sections are counted, not read. */
+    check(INGEST_TIKTOK, FIX "tiktok/user_data_tiktok.json", "detect", "post=3", "reject=2",
+          "channel_metrics=1", "[?].account_id=helsinginkaupunki",
+          "post[posted-2024-03-01T09:15:00Z].published_at=2024-03-01T09:15:00Z",
+          "post[posted-2024-03-01T09:15:00Z].m.reactions=1234",
+          "post[posted-2024-03-01T09:15:00Z].has_metrics=true",
+          "post[posted-2024-03-01T09:15:00Z].taken_at=1700000000",
+          "post[posted-2024-03-01T09:15:00Z].format=video",
+          "post[posted-2024-03-01T09:15:00Z].body=Kev\xC3\xA4t tulee Senaatintorille! #helsinki "
+          "#kev\xC3\xA4t",
+          "post[posted-2024-03-01T09:15:00Z].platform=tiktok",
+          "post[7342123456789012345].m.reactions=87",
+          "post[7342123456789012345].published_at=2024-03-04T15:40:21Z",
+          /* "N/A" is not reported, not zero: no snapshot at all. */
+          "post[posted-2024-03-06T12:00:00Z].format=carousel",
+          "post[posted-2024-03-06T12:00:00Z].has_metrics=false",
+          "post[posted-2024-03-06T12:00:00Z].m.reactions=-1",
+          "reject[?].where=$.Video.Videos.VideoList[3]", "[?].reason~='Date'",
+          "reject[?].where=$.Video.Videos.VideoList[4]", "[?].reason~='Likes'",
+          "channel_metrics[*].followers=3", "channel_metrics[*].taken_at=1700000000",
+          "[?].where=$.Comment.Comments.CommentsList", "skip[?].skipped=2",
+          "[?].where=$.Direct Messages", "[?].where=$.Activity");
+    /* Activity holds 3 followers (read) and 5 other entries (not read). */
+    struct got *g;
+    size_t len;
+    char *text = slurp(FIX "tiktok/user_data_tiktok.json", &len);
+    g = parse_text(INGEST_TIKTOK, text, len, 0);
+    int64_t activity = -1;
+    for (int i = 0; i < g->n; i++)
+        if (g->r[i].kind == REC_SKIP && str_eq(g->r[i].where, "$.Activity"))
+            activity = g->r[i].skipped;
+    assert_int_equal(activity, 5);
+    free(g);
+    free(text);
+    /* Not a download at all: one clear error, nothing read. */
+    const char bad[] = "{\"Video\": {\"Videos\": {\"VideoList\": {}}}}";
+    g = parse_text(INGEST_TIKTOK, bad, sizeof bad - 1, -1);
+    assert_int_equal(g->n, 0);
+    free(g);
 }
 
 static void test_mastodon(void **state)
@@ -1456,6 +1504,7 @@ int main(void)
         cmocka_unit_test(test_import_local_times_are_the_workspaces),
         cmocka_unit_test(test_youtube),
         cmocka_unit_test(test_mastodon),
+        cmocka_unit_test(test_tiktok),
         cmocka_unit_test(test_csv_uci),
         cmocka_unit_test(test_csv_meta_business_suite_and_errors),
         cmocka_unit_test(test_csv_link_clicks_and_zones),

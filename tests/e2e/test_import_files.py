@@ -1,0 +1,69 @@
+"""`kanal import` of the files teams download from the platforms themselves
+when they do not connect an account: TikTok's data download (JSON), on
+SQLite and PostgreSQL: what is read is stored once however often the file is
+imported, what is not read is counted in the summary, and bad rows are
+rejected with where and why."""
+import os
+import shutil
+import sqlite3
+import subprocess
+
+from conftest import run_kanal
+
+FIX = os.path.join(os.path.dirname(__file__), "..", "fixtures", "ingest")
+
+
+def imp(db_url, *args, cwd=None):
+    return run_kanal("import", "--db", db_url, *args, check=False, cwd=cwd)
+
+
+def rows(db_url, sql):
+    """What is stored, SQLite or PostgreSQL, as tuples of text."""
+    if db_url.startswith("postgresql://"):
+        out = subprocess.run(["psql", db_url, "-AtF", "\t", "-c", sql], check=True,
+                             capture_output=True, text=True).stdout
+        return [tuple(line.split("\t")) for line in out.splitlines()]
+    with sqlite3.connect(db_url) as con:
+        return [tuple(str(v) for v in r) for r in con.execute(sql)]
+
+
+def fixture(tmp_path, *parts, mtime=1710000000):
+    dst = tmp_path / parts[-1]
+    shutil.copy(os.path.join(FIX, *parts), dst)
+    os.utime(dst, (mtime, mtime))
+    return str(dst)
+
+
+def test_tiktok_download(db_url, tmp_path):
+    f = fixture(tmp_path, "tiktok", "user_data_tiktok.json")
+    p = imp(db_url, f, cwd=tmp_path)
+    assert "detected format tiktok" in p.stdout, p.stdout + p.stderr
+    # Two bad videos are rejected with their JSON path and field: exit 3.
+    assert p.returncode == 3, p.stderr
+    assert "posts: 3 inserted, 0 updated, 0 unchanged, 0 rejected" in p.stdout, p.stdout
+    assert "unreadable rows: 2 rejected" in p.stdout
+    assert "metric snapshots: 2 inserted" in p.stdout
+    assert "channel metrics: 1 inserted" in p.stdout
+    # What is not read is said, with how many.
+    assert "not read: 2 comments the account wrote under videos" in p.stdout
+    assert "not read: 5 items of the account's own 'Activity' section" in p.stdout
+    assert "not read: 1 items of the account's own 'Direct Messages' section" in p.stdout
+    assert "not read: 1 items of the account's own 'App Settings' section" in p.stdout
+    rej = (tmp_path / "import-rejects.tsv").read_text()
+    assert "$.Video.Videos.VideoList[3]" in rej and "'Date'" in rej, rej
+    assert "$.Video.Videos.VideoList[4]" in rej and "'Likes'" in rej, rej
+    assert rows(db_url, "SELECT platform, handle, platform_id FROM channels") == [
+        ("tiktok", "helsinginkaupunki", "helsinginkaupunki")]
+    got = rows(db_url, "SELECT v.platform_id, v.published_at, m.reactions, m.taken_at "
+                       "FROM post_variants v LEFT JOIN post_metrics m ON m.variant_id = v.id "
+                       "ORDER BY v.published_at")
+    assert [g[0] for g in got] == ["posted-2024-03-01T09:15:00Z", "7342123456789012345",
+                                   "posted-2024-03-06T12:00:00Z"]
+    assert got[0][2:] == ("1234", "1710000000") and got[1][2] == "87"
+    # "N/A" likes are not reported: no snapshot, not a zero.
+    assert got[2][2] in ("None", "")
+    assert rows(db_url, "SELECT followers FROM channel_metrics") == [("3",)]
+    # The same file again stores nothing new.
+    p = imp(db_url, f, cwd=tmp_path)
+    assert "posts: 0 inserted, 0 updated, 3 unchanged, 0 rejected" in p.stdout, p.stdout
+    assert rows(db_url, "SELECT count(*) FROM post_metrics") == [("2",)]
