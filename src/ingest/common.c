@@ -9,8 +9,8 @@
 #include <string.h>
 
 static const char *const format_names[INGEST_FORMAT_COUNT] = {
-    "auto",    "meta-graph", "meta-webhook", "instagram", "x-api", "x-archive",
-    "youtube", "mastodon",   "csv",          "ndjson",    "tiktok"};
+    "auto",    "meta-graph", "meta-webhook", "instagram", "x-api",  "x-archive",
+    "youtube", "mastodon",   "csv",          "ndjson",    "tiktok", "tiktok-csv"};
 
 const char *ingest_format_name(enum ingest_format f)
 {
@@ -426,6 +426,9 @@ enum ingest_format ingest_detect(const char *data, size_t len, const char *filen
         return INGEST_AUTO;
     }
     const char *dot = filename ? strrchr(filename, '.') : NULL;
+    /* TikTok's exports are CSV files of fixed layouts, told by the header. */
+    if (p < end && tiktok_csv_header(data, len))
+        return INGEST_TIKTOK_CSV;
     if (p < end && (dot && (str_eq(dot, ".csv") || str_eq(dot, ".CSV"))))
         return INGEST_CSV;
     /* A header line with commas or tabs and no braces reads as CSV. */
@@ -448,6 +451,7 @@ int ingest_parse(enum ingest_format f, const char *data, size_t len, const struc
         [INGEST_X_ARCHIVE] = parse_x_archive,   [INGEST_YOUTUBE] = parse_youtube,
         [INGEST_MASTODON] = parse_mastodon,     [INGEST_CSV] = parse_csv,
         [INGEST_NDJSON] = parse_ndjson,         [INGEST_TIKTOK] = parse_tiktok,
+        [INGEST_TIKTOK_CSV] = parse_tiktok_csv,
     };
     if (f == INGEST_AUTO)
         f = ingest_detect(data, len, NULL);

@@ -699,9 +699,10 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
     if (im.progress && (f == INGEST_NDJSON || f == INGEST_CSV))
         for (const char *p = data, *end = data + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
             im.total++;
-    /* A CSV mapping may read local times as the workspace's. */
+    /* A CSV mapping may read local times as the workspace's, and TikTok's
+     * exports write them so. */
     struct tz *zone = NULL;
-    if (f == INGEST_CSV && t->workspace_id && !o.zone) {
+    if ((f == INGEST_CSV || f == INGEST_TIKTOK_CSV) && t->workspace_id && !o.zone) {
         if (!(zone = workspace_zone(db, t->workspace_id, err)))
             return -1;
         o.zone = zone;

@@ -86,6 +86,34 @@ int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *
 int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_ndjson(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_tiktok(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_tiktok_csv(struct pctx *pc, const char *data, size_t len, struct error *err);
+/* Whether a CSV file's header is one of TikTok's analytics exports'. */
+bool tiktok_csv_header(const char *data, size_t len);
+
+/* The CSV reader (csv.c), shared by the formats that are CSV files of a
+ * fixed layout: RFC 4180 (quotes, doubled quotes, CRLF, newlines in
+ * cells), a UTF-8 byte-order mark skipped, and the separator (comma,
+ * semicolon or tab) the header uses most. */
+struct csv_reader {
+    const char *p, *end;
+    char delim;
+    int64_t line; /* physical line the next record starts on */
+    struct buf cell;
+    char **cells; /* offsets into `cell` after a row is read */
+    size_t ncells, cap;
+    size_t *offs;
+};
+void csv_reader_start(struct csv_reader *rd, const char *data, size_t len);
+/* Reads one record into rd->cells; 0 at the end, 1 a row, -1 a quote not
+ * closed before the file ends. */
+int csv_read_row(struct csv_reader *rd);
+void csv_reader_free(struct csv_reader *rd);
+/* A count as exports write it: digits, thousands grouped by ',' or ' '
+ * ("1,234", "1 234"); -1 for anything else. */
+int csv_count(const char *s, int64_t *out);
+/* The instant of wall-clock time `wall` (seconds as if it were UTC) in
+ * zone z (NULL: UTC). */
+int64_t csv_local_instant(const struct tz *z, int64_t wall);
 
 /* An X direct message: id, text, the time and the sender under the given
  * keys (the API says created_at and sender_id, the archive createdAt and

@@ -67,3 +67,50 @@ def test_tiktok_download(db_url, tmp_path):
     p = imp(db_url, f, cwd=tmp_path)
     assert "posts: 0 inserted, 0 updated, 3 unchanged, 0 rejected" in p.stdout, p.stdout
     assert rows(db_url, "SELECT count(*) FROM post_metrics") == [("2",)]
+
+
+def test_tiktok_analytics_csv(db_url, tmp_path):
+    # The content export names its account in each video's link.
+    content = fixture(tmp_path, "tiktok", "content.csv")
+    p = imp(db_url, content, cwd=tmp_path)
+    assert "detected format tiktok-csv" in p.stdout, p.stdout + p.stderr
+    assert p.returncode == 3, p.stderr
+    assert "posts: 3 inserted" in p.stdout and "unreadable rows: 3 rejected" in p.stdout
+    rej = (tmp_path / "import-rejects.tsv").read_text()
+    assert "content.csv\tline 6\tcolumn 'Total likes' is not a count" in rej, rej
+    assert "content.csv\tline 7\tcolumn 'Video link'" in rej
+    assert "content.csv\tline 8\tcolumn 'Post time'" in rej
+    assert rows(db_url, "SELECT platform, handle FROM channels") == [
+        ("tiktok", "helsinginkaupunki")]
+    got = rows(db_url, "SELECT v.platform_id, m.reactions, m.comments, m.shares, m.video_views "
+                       "FROM post_variants v JOIN post_metrics m ON m.variant_id = v.id "
+                       "ORDER BY v.platform_id")
+    assert got[0] == ("7341000000000000001", "1234", "56", "12", "18400")
+    # An empty cell is not reported: NULL, not 0.
+    assert got[1][0] == "7342123456789012345" and got[1][3] in ("None", "")
+    # The daily exports do not name the account: they need --channel.
+    overview = fixture(tmp_path, "tiktok", "overview.csv", mtime=1704153600)  # 2024-01-02
+    p = imp(db_url, overview, cwd=tmp_path)
+    assert p.returncode == 1 and "--channel" in p.stderr
+    p = imp(db_url, "--channel", "1", overview, cwd=tmp_path)
+    assert p.returncode == 3, p.stderr
+    assert "channel metrics: 4 inserted" in p.stdout, p.stdout
+    assert "not read: 4 days of the account's profile views, likes, comments and shares" in p.stdout
+    followers = fixture(tmp_path, "tiktok", "followers.csv", mtime=1704240000)  # 2024-01-03
+    p = imp(db_url, "--channel", "1", followers, cwd=tmp_path)
+    assert p.returncode == 3 and "channel metrics: 0 inserted, 3 updated" in p.stdout, p.stdout
+    # One row a day: the overview's views and the follower count merged;
+    # "undefined" followers on December 30 stay unknown. December is 2023,
+    # the year before the files' January; a day ends at the workspace's
+    # midnight (Europe/Stockholm: 23:00 UTC in winter).
+    zone = rows(db_url, "SELECT timezone FROM workspaces")[0][0]
+    assert zone == "Europe/Stockholm"
+    none = "" if db_url.startswith("postgresql") else "None"
+    assert rows(db_url, "SELECT taken_at, followers, impressions FROM channel_metrics "
+                        "ORDER BY taken_at") == [
+        ("1703977200", none, "1441"), ("1704063600", "10", "2110"), ("1704150000", "9", "0"),
+        ("1704236400", "9", "9902")]
+    # Again: nothing new.
+    p = imp(db_url, "--channel", "1", followers, overview, content, cwd=tmp_path)
+    assert "inserted, 0 updated" in p.stdout
+    assert " 1 inserted" not in p.stdout and " 3 inserted" not in p.stdout, p.stdout

@@ -633,6 +633,41 @@ static void test_tiktok(void **state)
     free(g);
 }
 
+static void test_tiktok_csv(void **state)
+{
+    /* Content: a post a row with its figures; an empty cell is not reported;
+     * rounded numbers, links without a video and other times are rejects. */
+    check(INGEST_TIKTOK_CSV, FIX "tiktok/content.csv", "detect", "post=3", "reject=3",
+          "post[7341000000000000001].account_id=helsinginkaupunki",
+          "post[7341000000000000001].published_at=2024-03-01T11:15:00Z",
+          "post[7341000000000000001].m.reactions=1234", "post[7341000000000000001].m.comments=56",
+          "post[7341000000000000001].m.shares=12", "post[7341000000000000001].m.video_views=18400",
+          "post[7341000000000000001].m.reach=-1", "post[7341000000000000001].taken_at=1700000000",
+          "post[7341000000000000001].body=Kev\xC3\xA4t tulee Senaatintorille! #helsinki "
+          "#kev\xC3\xA4t",
+          "post[7342123456789012345].m.shares=-1", "post[7342123456789012345].m.reactions=87",
+          "post[7343000000000000002].body=Kysymyksi\xC3\xA4, vastauksia\nosa 2",
+          "reject[?].where=line 6", "[?].reason~='Total likes' is not a count",
+          "reject[?].where=line 7", "[?].reason~='Video link' is not a video's link",
+          "reject[?].where=line 8", "[?].reason~='Post time' is not a time");
+    /* Overview: Video Views is the day's impressions, at the day's end; the
+     * year is the one before the export (taken_at, 2023-11-14). */
+    check(INGEST_TIKTOK_CSV, FIX "tiktok/overview.csv", "detect", "channel_metrics=4", "reject=1",
+          "[0].impressions=1441", "[0].taken_at=2022-12-31T00:00:00Z", "[0].followers=-1",
+          "[2].impressions=0", "[2].taken_at=2023-01-02T00:00:00Z", "[3].impressions=9902",
+          "[4].where=line 6", "[4].reason~='Date' is not a day", "[5].kind=skip", "[5].skipped=4");
+    /* Followers: "undefined" is no count at all, not a zero. */
+    check(INGEST_TIKTOK_CSV, FIX "tiktok/followers.csv", "detect", "channel_metrics=3", "reject=1",
+          "[0].followers=10", "[0].taken_at=2023-01-01T00:00:00Z", "[2].followers=9",
+          "[3].where=line 6", "[3].reason~='Followers' is not a count");
+    /* Another CSV is not TikTok's: a clear error naming the columns. */
+    const char other[] = "Post ID,Publish time\n1,2024-01-01\n";
+    assert_int_not_equal(ingest_detect(other, sizeof other - 1, NULL), INGEST_TIKTOK_CSV);
+    struct got *g = parse_text(INGEST_TIKTOK_CSV, other, sizeof other - 1, -1);
+    assert_int_equal(g->n, 0);
+    free(g);
+}
+
 static void test_mastodon(void **state)
 {
     /* The third is a boost. */
@@ -1505,6 +1540,7 @@ int main(void)
         cmocka_unit_test(test_youtube),
         cmocka_unit_test(test_mastodon),
         cmocka_unit_test(test_tiktok),
+        cmocka_unit_test(test_tiktok_csv),
         cmocka_unit_test(test_csv_uci),
         cmocka_unit_test(test_csv_meta_business_suite_and_errors),
         cmocka_unit_test(test_csv_link_clicks_and_zones),
