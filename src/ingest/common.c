@@ -9,8 +9,8 @@
 #include <string.h>
 
 static const char *const format_names[INGEST_FORMAT_COUNT] = {
-    "auto",    "meta-graph", "meta-webhook", "instagram", "x-api",  "x-archive",
-    "youtube", "mastodon",   "csv",          "ndjson",    "tiktok", "tiktok-csv"};
+    "auto",     "meta-graph", "meta-webhook", "instagram", "x-api",      "x-archive",   "youtube",
+    "mastodon", "csv",        "ndjson",       "tiktok",    "tiktok-csv", "linkedin-xls"};
 
 const char *ingest_format_name(enum ingest_format f)
 {
@@ -402,6 +402,10 @@ static enum ingest_format detect_json(json_t *j)
 
 enum ingest_format ingest_detect(const char *data, size_t len, const char *filename)
 {
+    /* An Excel 97-2003 workbook (OLE2 compound file): kanal reads
+     * LinkedIn's page analytics exports in it. */
+    if (len >= 8 && memcmp(data, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+        return INGEST_LINKEDIN_XLS;
     const char *end = data + len, *p = skip_space(data, end);
     if (end - p >= 7 && memcmp(p, "window.", 7) == 0)
         return INGEST_X_ARCHIVE;
@@ -451,7 +455,7 @@ int ingest_parse(enum ingest_format f, const char *data, size_t len, const struc
         [INGEST_X_ARCHIVE] = parse_x_archive,   [INGEST_YOUTUBE] = parse_youtube,
         [INGEST_MASTODON] = parse_mastodon,     [INGEST_CSV] = parse_csv,
         [INGEST_NDJSON] = parse_ndjson,         [INGEST_TIKTOK] = parse_tiktok,
-        [INGEST_TIKTOK_CSV] = parse_tiktok_csv,
+        [INGEST_TIKTOK_CSV] = parse_tiktok_csv, [INGEST_LINKEDIN_XLS] = parse_linkedin_xls,
     };
     if (f == INGEST_AUTO)
         f = ingest_detect(data, len, NULL);

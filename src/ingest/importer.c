@@ -691,7 +691,7 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
                          filename ? filename : "-");
     /* CSV is read as its bytes; NDJSON checks line by line, on the reader
      * thread when there is one, rather than the whole file before it. */
-    if (f != INGEST_CSV && f != INGEST_NDJSON && !utf8_valid(data, len))
+    if (f != INGEST_CSV && f != INGEST_NDJSON && f != INGEST_LINKEDIN_XLS && !utf8_valid(data, len))
         return error_set(err, ERR_INVALID, "%s: the file is not UTF-8 text",
                          filename ? filename : "-");
     /* A line is a record in the line formats: counting them is cheap next
@@ -700,9 +700,10 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
         for (const char *p = data, *end = data + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
             im.total++;
     /* A CSV mapping may read local times as the workspace's, and TikTok's
-     * exports write them so. */
+     * and LinkedIn's exports write them so. */
     struct tz *zone = NULL;
-    if ((f == INGEST_CSV || f == INGEST_TIKTOK_CSV) && t->workspace_id && !o.zone) {
+    if ((f == INGEST_CSV || f == INGEST_TIKTOK_CSV || f == INGEST_LINKEDIN_XLS) &&
+        t->workspace_id && !o.zone) {
         if (!(zone = workspace_zone(db, t->workspace_id, err)))
             return -1;
         o.zone = zone;

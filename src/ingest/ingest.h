@@ -23,6 +23,7 @@ enum ingest_format {
     INGEST_NDJSON,       /* kanal's own schema, docs/ndjson.md */
     INGEST_TIKTOK,       /* TikTok's "Download your data" in JSON (user_data.json) */
     INGEST_TIKTOK_CSV,   /* TikTok Studio's analytics exports: content, overview, followers */
+    INGEST_LINKEDIN_XLS, /* LinkedIn page analytics exports (.xls): posts, daily metrics */
     INGEST_FORMAT_COUNT
 };
 /* "meta-graph", "x-archive", ...; INGEST_AUTO is "auto". */

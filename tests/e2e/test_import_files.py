@@ -1,5 +1,6 @@
 """`kanal import` of the files teams download from the platforms themselves
-when they do not connect an account: TikTok's data download (JSON), on
+when they do not connect an account: TikTok's data download (JSON), TikTok
+Studio's analytics CSV and LinkedIn's page analytics workbooks (.xls), on
 SQLite and PostgreSQL: what is read is stored once however often the file is
 imported, what is not read is counted in the summary, and bad rows are
 rejected with where and why."""
@@ -114,3 +115,49 @@ def test_tiktok_analytics_csv(db_url, tmp_path):
     p = imp(db_url, "--channel", "1", followers, overview, content, cwd=tmp_path)
     assert "inserted, 0 updated" in p.stdout
     assert " 1 inserted" not in p.stdout and " 3 inserted" not in p.stdout, p.stdout
+
+
+def test_linkedin_page_workbooks(db_url, tmp_path):
+    # The workbooks do not name the page: --channel, after a channel exists.
+    content = fixture(tmp_path, "linkedin", "content.xls")
+    p = imp(db_url, content, cwd=tmp_path)
+    assert "detected format linkedin-xls" in p.stdout, p.stdout + p.stderr
+    assert p.returncode == 1 and "--channel" in p.stderr
+    nd = tmp_path / "page.ndjson"
+    nd.write_text('{"type":"channel_metrics","platform":"linkedin","account_id":"12345",'
+                  '"account_name":"helsingin-kaupunki","followers":7400,'
+                  '"taken_at":"2024-03-10T00:00:00Z"}\n')
+    assert imp(db_url, str(nd), cwd=tmp_path).returncode == 0
+    p = imp(db_url, "--channel", "1", content, cwd=tmp_path)
+    assert p.returncode == 3, p.stderr
+    assert "posts: 3 inserted" in p.stdout and "channel metrics: 3 inserted" in p.stdout, p.stdout
+    assert "unreadable rows: 4 rejected" in p.stdout
+    rej = (tmp_path / "import-rejects.tsv").read_text()
+    assert "content.xls\tsheet 'All posts', row 6\tcolumn 'Created date'" in rej, rej
+    assert "content.xls\tsheet 'All posts', row 7\tcolumn 'Impressions'" in rej
+    assert "content.xls\tsheet 'All posts', row 8\tcolumn 'Post link'" in rej
+    assert "content.xls\tsheet 'Metrics', row 5\tcolumn 'Date'" in rej
+    got = rows(db_url, "SELECT v.platform_id, v.published_at, m.impressions, m.clicks, "
+                       "m.reactions, m.shares, m.video_views FROM post_variants v "
+                       "JOIN post_metrics m ON m.variant_id = v.id ORDER BY v.published_at")
+    none = "" if db_url.startswith("postgresql") else "None"
+    # Dates are the workspace's days (Europe/Stockholm: 23:00 UTC the day before).
+    assert got == [
+        ("urn:li:activity:7169000000000000001", "1709247600", "4520", "231", "87", "12", none),
+        ("urn:li:activity:7170000000000000002", "1709593200", "1234", "152", "45", none, none),
+        ("urn:li:ugcPost:7171000000000000003", "1709852400", "12050", "410", "120", "9", "980")]
+    assert rows(db_url, "SELECT taken_at, impressions, reach FROM channel_metrics "
+                        "WHERE impressions IS NOT NULL ORDER BY taken_at") == [
+        ("1709334000", "4300", "2100"), ("1709420400", "2950", "1710"),
+        ("1709506800", "4105", "2288")]
+    # The followers workbook holds daily gains and demographics: nothing
+    # kanal keeps, each sheet's rows counted in the summary.
+    followers = fixture(tmp_path, "linkedin", "followers.xls")
+    p = imp(db_url, "--channel", "1", followers, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "not read: 3 rows of the sheet 'New followers'" in p.stdout, p.stdout
+    assert "not read: 2 rows of the sheet 'Location'" in p.stdout
+    # Again: nothing new.
+    p = imp(db_url, "--channel", "1", content, cwd=tmp_path)
+    assert "posts: 0 inserted, 0 updated, 3 unchanged" in p.stdout, p.stdout
+    assert "channel metrics: 0 inserted, 0 updated, 3 unchanged" in p.stdout

@@ -668,6 +668,56 @@ static void test_tiktok_csv(void **state)
     free(g);
 }
 
+static void test_linkedin_xls(void **state)
+{
+    /* All posts: the note above the header is skipped; counts as numbers
+     * or as "1,234"; a date cell or "MM/DD/YYYY" text; rates not kept. */
+    check(INGEST_LINKEDIN_XLS, FIX "linkedin/content.xls", "detect", "post=3", "reject=4",
+          "channel_metrics=3", "post[*].platform=linkedin",
+          "post[urn:li:activity:7169000000000000001].published_at=2024-03-01T00:00:00Z",
+          "post[urn:li:activity:7169000000000000001].body=Kaupunki avaa uuden palvelupisteen "
+          "Kallioon.\nTervetuloa!",
+          "post[urn:li:activity:7169000000000000001].m.impressions=4520",
+          "post[urn:li:activity:7169000000000000001].m.clicks=231",
+          "post[urn:li:activity:7169000000000000001].m.reactions=87",
+          "post[urn:li:activity:7169000000000000001].m.comments=6",
+          "post[urn:li:activity:7169000000000000001].m.shares=12",
+          "post[urn:li:activity:7169000000000000001].format=status",
+          "post[urn:li:activity:7169000000000000001].taken_at=1700000000",
+          "post[urn:li:activity:7170000000000000002].published_at=2024-03-05T00:00:00Z",
+          "post[urn:li:activity:7170000000000000002].m.impressions=1234",
+          "post[urn:li:activity:7170000000000000002].m.shares=-1",
+          "post[urn:li:ugcPost:7171000000000000003].m.video_views=980",
+          "post[urn:li:ugcPost:7171000000000000003].format=video",
+          "reject[?].where=sheet 'All posts', row 6", "[?].reason~='Created date' is not a date",
+          "reject[?].where=sheet 'All posts', row 7", "[?].reason~='Impressions' is not a count",
+          "reject[?].where=sheet 'All posts', row 8", "[?].reason~='Post link' is not a post",
+          "reject[?].where=sheet 'Metrics', row 5", "[?].reason~='Date' is not a date",
+          "channel_metrics[?].impressions=4300", "channel_metrics[?].reach=2100",
+          "channel_metrics[?].taken_at=2024-03-02T00:00:00Z");
+    /* The followers export gives daily gains and demographics: counted,
+     * not read. */
+    check(INGEST_LINKEDIN_XLS, FIX "linkedin/followers.xls", "detect", "n=3", "skip=3",
+          "[0].where=sheet 'New followers'", "[0].skipped=3", "[1].skipped=2");
+    /* Not a workbook: one clear error. */
+    const char junk[] = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 not really";
+    struct got *g = parse_text(INGEST_LINKEDIN_XLS, junk, sizeof junk - 1, -1);
+    assert_int_equal(g->n, 0);
+    free(g);
+    /* A workbook that makes libfreexl 1.0.6 overrun a stack buffer (found by
+     * fuzzing): read in a child process, it is an unreadable file, and this
+     * process goes on. */
+    size_t len;
+    char *text = slurp(FIX "linkedin/libfreexl-overflow.xls", &len);
+    g = parse_text(INGEST_LINKEDIN_XLS, text, len, -1);
+    assert_int_equal(g->n, 0);
+    free(g);
+    free(text);
+    /* Every format has a name that reads back as it. */
+    for (int f = 0; f < INGEST_FORMAT_COUNT; f++)
+        assert_int_equal(ingest_format_parse(ingest_format_name((enum ingest_format)f)), f);
+}
+
 static void test_mastodon(void **state)
 {
     /* The third is a boost. */
@@ -1541,6 +1591,7 @@ int main(void)
         cmocka_unit_test(test_mastodon),
         cmocka_unit_test(test_tiktok),
         cmocka_unit_test(test_tiktok_csv),
+        cmocka_unit_test(test_linkedin_xls),
         cmocka_unit_test(test_csv_uci),
         cmocka_unit_test(test_csv_meta_business_suite_and_errors),
         cmocka_unit_test(test_csv_link_clicks_and_zones),
