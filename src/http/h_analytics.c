@@ -11,7 +11,7 @@ void h_analytics(struct request *r)
         return;
     }
     json_t *out = analytics_report(r->db, r->ws, &q, &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 /* The query for insights and top lists: the same period parameters, plus
@@ -37,7 +37,7 @@ void h_insights(struct request *r)
         return;
     struct error err = {0};
     json_t *out = analytics_insights(r->db, r->ws, &q, &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 void h_toplist(struct request *r)
@@ -50,12 +50,12 @@ void h_toplist(struct request *r)
     const char *metric = json_string_value(json_object_get(r->query, "metric"));
     json_t *out = analytics_toplist(r->db, r->ws, &q, metric ? metric : "interactions",
                                     json_string_value(json_object_get(r->query, "platform")), &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 void h_campaign_comparison(struct request *r)
 {
     struct error err = {0};
     json_t *out = analytics_campaign(r->db, r->ws, r->id, &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }

@@ -23,20 +23,14 @@ void h_entity_list(struct request *r)
     if (!request_page(r, &pg))
         return;
     json_t *out = entity_list(r->db, r->entity, scope(r), r->query, &pg, &err);
-    if (!out)
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, out);
+    reply_made(r, 200, out, &err);
 }
 
 void h_entity_get(struct request *r)
 {
     struct error err = {0};
     json_t *out = entity_get(r->db, r->entity, scope(r), target(r), &err);
-    if (!out)
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, out);
+    reply_made(r, 200, out, &err);
 }
 
 void h_entity_create(struct request *r)
@@ -47,11 +41,7 @@ void h_entity_create(struct request *r)
     struct error err = {0};
     struct actor who = request_actor(r);
     json_t *out = entity_create(r->db, r->entity, scope(r), in, &who, &err);
-    json_decref(in);
-    if (!out)
-        reply_error(r, &err);
-    else
-        reply_json(r, 201, out);
+    reply_made(r, 201, out, &err);
 }
 
 void h_entity_update(struct request *r)
@@ -62,11 +52,7 @@ void h_entity_update(struct request *r)
     struct error err = {0};
     struct actor who = request_actor(r);
     json_t *out = entity_update(r->db, r->entity, scope(r), target(r), in, &who, &err);
-    json_decref(in);
-    if (!out)
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, out);
+    reply_made(r, 200, out, &err);
 }
 
 void h_entity_delete(struct request *r)

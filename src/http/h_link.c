@@ -49,15 +49,14 @@ void h_link_create(struct request *r)
     struct error err = {0};
     struct actor who = request_actor(r);
     json_t *out = links_create(r->db, r->ws, in, &who, &err);
-    json_decref(in);
-    out ? reply_json(r, 201, out) : reply_error(r, &err);
+    reply_made(r, 201, out, &err);
 }
 
 void h_link_get(struct request *r)
 {
     struct error err = {0};
     json_t *out = link_get(r->db, r->ws, r->id, &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 void h_link_list(struct request *r)
@@ -70,7 +69,7 @@ void h_link_list(struct request *r)
     json_t *out = NULL;
     if (link_filter_parse(&f, r->query, &err) == 0)
         out = link_list(r->db, r->ws, &f, &pg, &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 void h_link_stats(struct request *r)
@@ -81,7 +80,7 @@ void h_link_stats(struct request *r)
     if (link_filter_parse(&f, r->query, &err) == 0)
         out =
             link_stats(r->db, r->ws, json_string_value(json_object_get(r->query, "by")), &f, &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 /* The absolute short URL a QR code must hold: the configured public URL,

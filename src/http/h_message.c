@@ -15,14 +15,14 @@ void h_message_list(struct request *r)
         return;
     }
     json_t *out = message_list(r->db, r->ws, &f, &pg, &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 void h_message_get(struct request *r)
 {
     struct error err = {0};
     json_t *out = message_get(r->db, r->ws, r->id, &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 void h_message_update(struct request *r)
@@ -33,8 +33,7 @@ void h_message_update(struct request *r)
     struct error err = {0};
     struct actor who = request_actor(r);
     json_t *out = enrich_message_update(r->db, r->ws, r->id, in, &who, &err);
-    json_decref(in);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 void h_sentiment_preview(struct request *r)
@@ -45,13 +44,11 @@ void h_sentiment_preview(struct request *r)
     json_t *text = json_object_get(in, "text");
     if (json_object_size(in) != 1 || !json_is_string(text) ||
         json_string_length(text) > MODEL_TEXT_MAX) {
-        json_decref(in);
         reply_errorf(r, 400, "invalid", "send {\"text\": \"...\"} with at most %d bytes",
                      MODEL_TEXT_MAX);
         return;
     }
     struct error err = {0};
     json_t *out = enrich_preview(r->db, r->ws, json_string_value(text), &err);
-    json_decref(in);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }

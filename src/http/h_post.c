@@ -31,14 +31,14 @@ void h_post_list(struct request *r)
         return;
     }
     json_t *out = post_list(r->db, r->ws, &f, &pg, &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 void h_post_get(struct request *r)
 {
     struct error err = {0};
     json_t *out = post_get(r->db, r->ws, r->id, &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 /* POST creates, PATCH updates: the same checks either way. */
@@ -50,14 +50,12 @@ static void post_write(struct request *r, bool create)
     struct error err = {0};
     if (r->user.role == ROLE_AUTHOR && !author_may_set(in)) {
         reply_errorf(r, 403, "forbidden", "an author may set status 'draft' or 'in_review' only");
-        json_decref(in);
         return;
     }
     struct actor who = request_actor(r);
     json_t *out = create ? post_create(r->db, r->ws, in, &who, &err)
                          : post_update(r->db, r->ws, r->id, in, &who, &err);
-    json_decref(in);
-    out ? reply_json(r, create ? 201 : 200, out) : reply_error(r, &err);
+    reply_made(r, create ? 201 : 200, out, &err);
 }
 
 void h_post_create(struct request *r)

@@ -22,14 +22,14 @@ void h_session_create(struct request *r)
     json_object_foreach (in, key, v) {
         if (!str_eq(key, "email") && !str_eq(key, "password")) {
             reply_errorf(r, 400, "invalid", "unknown field '%s' (send email and password)", key);
-            goto done;
+            return;
         }
     }
     const char *email_in = json_string_value(json_object_get(in, "email"));
     const char *password = json_string_value(json_object_get(in, "password"));
     if (!email_in || !password) {
         reply_errorf(r, 400, "invalid", "fields 'email' and 'password' are required strings");
-        goto done;
+        return;
     }
     /* Three counts, so that nobody can lock out someone else: an address
      * gets 5 tries at one account and 30 over all (r->client is the real
@@ -38,7 +38,7 @@ void h_session_create(struct request *r)
      * after the last failure. Its owner, elsewhere, waits a minute at most. */
     if (strlen(email_in) > 254) {
         reply_errorf(r, 400, "invalid", "field 'email' is longer than an address can be");
-        goto done;
+        return;
     }
     char email[256], pair_key[400], client_key[80], account_key[300];
     snprintf(email, sizeof email, "%s", email_in);
@@ -59,7 +59,7 @@ void h_session_create(struct request *r)
         snprintf(r->retry_after, sizeof r->retry_after, "%lld", (long long)wait);
         reply_errorf(r, 429, "rate_limited", "too many failed sign-ins; try again in %lld seconds",
                      (long long)wait);
-        goto done;
+        return;
     }
     struct error err = {0};
     if (user_authenticate(r->db, email_in, password, &r->user, &err)) {
@@ -69,14 +69,14 @@ void h_session_create(struct request *r)
             ratelimit_fail(rl, account_key, now);
         }
         reply_error(r, &err);
-        goto done;
+        return;
     }
     assert(r->user.id > 0);
     ratelimit_reset(rl, pair_key);
     char token[TOKEN_HEX + 1], csrf[TOKEN_HEX + 1];
     if (session_create(r->db, r->user.id, token, csrf, &err)) {
         reply_error(r, &err);
-        goto done;
+        return;
     }
     /* The cookie the browser held is replaced: end its session too. */
     if (r->session_token[0] && session_delete(r->db, r->session_token, &err))
@@ -86,8 +86,6 @@ void h_session_create(struct request *r)
              "kanal_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", token,
              SESSION_TTL, r->cfg->secure_cookies ? "; Secure" : "");
     reply_json(r, 201, session_json(r, csrf));
-done:
-    json_decref(in);
 }
 
 void h_session_get(struct request *r)

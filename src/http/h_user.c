@@ -10,7 +10,7 @@ void h_user_list(struct request *r)
 {
     struct error err = {0};
     json_t *out = user_list(r->db, &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 /* ERR_INVALID unless every member of `in` is one of `known` and, for the
@@ -49,11 +49,9 @@ void h_user_create(struct request *r)
     struct user u;
     if (user_get(r->db, id, &u, &err))
         goto fail;
-    json_decref(in);
     reply_json(r, 201, user_to_json(&u));
     return;
 fail:
-    json_decref(in);
     reply_error(r, &err);
 }
 
@@ -65,7 +63,7 @@ void h_token_list(struct request *r)
     struct user u;
     json_t *out =
         r->id && user_get(r->db, whose, &u, &err) ? NULL : api_token_list(r->db, whose, &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 /* expires_at (ISO 8601) or expires_in_days (a whole number), or neither:
@@ -115,10 +113,8 @@ void h_token_create(struct request *r)
     reply_json(r, 201,
                json_pack("{s:I, s:O, s:s, s:o}", "id", (json_int_t)id, "name", name, "token", token,
                          "expires_at", expires_at ? json_string(expires) : json_null()));
-    json_decref(in);
     return;
 fail:
-    json_decref(in);
     reply_error(r, &err);
 }
 
@@ -151,7 +147,6 @@ void h_user_update(struct request *r)
     struct error err = {0};
     struct actor who = request_actor(r);
     int rc = user_update(r->db, r->id, in, &who, &err);
-    json_decref(in);
     reply_user(r, rc, &err);
 }
 
@@ -185,7 +180,6 @@ void h_user_password_reset(struct request *r)
     struct actor who = request_actor(r);
     if (password)
         reply_user(r, user_set_password(r->db, r->id, NULL, password, &who, &err), &err);
-    json_decref(in);
 }
 
 void h_session_password(struct request *r)
@@ -204,7 +198,6 @@ void h_session_password(struct request *r)
         else
             reply_json(r, 200, json_pack("{s:b}", "changed", 1));
     }
-    json_decref(in);
 }
 
 void h_user_revoke(struct request *r)
@@ -222,7 +215,7 @@ void h_audit_list(struct request *r)
     if (!request_page(r, &pg))
         return;
     json_t *out = audit_filter_parse(&f, r->query, &err) ? NULL : audit_list(r->db, &f, &pg, &err);
-    out ? reply_json(r, 200, out) : reply_error(r, &err);
+    reply_made(r, 200, out, &err);
 }
 
 void user_warn_demo_password(struct db *db)

@@ -58,6 +58,7 @@ struct request {
     const char *method, *url;
     struct buf body;
     bool body_too_large;
+    json_t *in;    /* the body as request_json read it; released with the request */
     json_t *query; /* every query parameter, as strings */
     struct db *db;
     uint64_t started_ns;
@@ -91,7 +92,10 @@ void reply_json(struct request *r, unsigned status, json_t *json);
 void reply_error(struct request *r, const struct error *err);
 void reply_errorf(struct request *r, unsigned status, const char *code, const char *fmt, ...)
     PRINTF_LIKE(4, 5);
-/* Parses the body as a JSON object; replies 400/415 and returns NULL if it
+/* The model's answer with `status`, or its error when out is NULL. */
+void reply_made(struct request *r, unsigned status, json_t *out, const struct error *err);
+/* Parses the body as a JSON object, which the request keeps and releases
+ * (the handler does not decref it); replies 400/415 and returns NULL if it
  * is not one. */
 json_t *request_json(struct request *r);
 /* Parses ?limit= and ?cursor=; replies 400 and returns false if wrong. */

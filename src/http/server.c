@@ -215,8 +215,18 @@ void reply_error(struct request *r, const struct error *err)
     reply_error_body(r, s, error_kind_name(err->kind), err->msg, err->field);
 }
 
+void reply_made(struct request *r, unsigned status, json_t *out, const struct error *err)
+{
+    if (out)
+        reply_json(r, status, out);
+    else
+        reply_error(r, err);
+}
+
 json_t *request_json(struct request *r)
 {
+    if (r->in)
+        return r->in;
     const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
     /* Requiring JSON also stops plain cross-site HTML forms, which cannot send it. */
     if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
@@ -240,7 +250,7 @@ json_t *request_json(struct request *r)
         reply_errorf(r, 400, "invalid", "the request body must be a JSON object");
         return NULL;
     }
-    return j;
+    return r->in = j;
 }
 
 bool request_page(struct request *r, struct page *pg)
@@ -636,6 +646,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         metrics_observe(srv->metrics, r->method, r->route ? r->route : "unknown", r->status,
                         time_mono_ns() - r->started_ns);
     json_decref(r->query);
+    json_decref(r->in);
     buf_free(&r->body);
     buf_free(&r->out);
     free(r->location);

@@ -4,6 +4,7 @@
 #include "model/internal.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,31 +22,20 @@ int audit_record(struct db *db, int64_t workspace_id, int64_t user_id, const cha
                : 0;
 }
 
-/* A word filter (action, entity): short, since the log's own are. */
-static int query_word(json_t *q, const char *name, const char **out, struct error *err)
-{
-    json_t *v = json_object_get(q, name);
-    if (!v)
-        return 0;
-    size_t n = json_string_length(v);
-    if (n == 0 || n > 40)
-        return error_field(err, ERR_INVALID, name, "parameter '%s' must be 1 to 40 characters",
-                           name);
-    *out = json_string_value(v);
-    return 0;
-}
+/* action and entity are words: short, since the log's own are. */
+static const struct query_filter audit_filters[] = {
+    {"workspace", QF_ID, offsetof(struct audit_filter, workspace_id), "a.workspace_id = ?", NULL},
+    {"user", QF_ID, offsetof(struct audit_filter, user_id), "a.user_id = ?", NULL},
+    {"action", QF_WORD, offsetof(struct audit_filter, action), "a.action = ?", NULL},
+    {"entity", QF_WORD, offsetof(struct audit_filter, entity), "a.entity = ?", NULL},
+    {"since", QF_TIME, offsetof(struct audit_filter, since), NULL, NULL},
+    {"until", QF_TIME, offsetof(struct audit_filter, until), NULL, NULL},
+    {0},
+};
 
 int audit_filter_parse(struct audit_filter *f, json_t *q, struct error *err)
 {
-    static const char *const known[] = {"workspace", "user",  "action", "entity", "since",
-                                        "until",     "limit", "cursor", NULL};
-    memset(f, 0, sizeof *f);
-    if (query_known(q, known, err) || query_int(q, "workspace", &f->workspace_id, err) ||
-        query_int(q, "user", &f->user_id, err) || query_word(q, "action", &f->action, err) ||
-        query_word(q, "entity", &f->entity, err) || query_time(q, "since", &f->since, err) ||
-        query_time(q, "until", &f->until, err))
-        return -1;
-    return 0;
+    return query_filters_parse(f, sizeof *f, audit_filters, NULL, q, err);
 }
 
 static json_t *nullable_int(struct db_stmt *st, int i)
@@ -65,14 +55,7 @@ json_t *audit_list(struct db *db, const struct audit_filter *f, const struct pag
              "a.entity_id, a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.user_id "
              "WHERE 1 = 1",
              "");
-    if (f->workspace_id)
-        qb_and(&q, "a.workspace_id = ?", "i", f->workspace_id);
-    if (f->user_id)
-        qb_and(&q, "a.user_id = ?", "i", f->user_id);
-    if (f->action)
-        qb_and(&q, "a.action = ?", "t", f->action);
-    if (f->entity)
-        qb_and(&q, "a.entity = ?", "t", f->entity);
+    qb_filters(&q, f, audit_filters);
     qb_time_page(&q, "a.at", "a.id", f->since, f->until, pg, cat, cid);
     struct db_stmt *st = qb_prepare(&q, db, err);
     if (!st)

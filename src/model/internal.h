@@ -109,13 +109,33 @@ json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int 
 int attach_tag_ids(struct db *db, json_t *items, const char *table, const char *key,
                    struct error *err);
 
-/* Query-string value parsing for filters. */
-int query_int(json_t *q, const char *name, int64_t *out, struct error *err);
-int query_time(json_t *q, const char *name, int64_t *out, struct error *err);
-int query_enum(json_t *q, const char *name, const char *const *values, const char **out,
-               struct error *err);
-/* Rejects query parameters not in `known` (NULL-terminated). */
-int query_known(json_t *q, const char *const *known, struct error *err);
+/* A list's query-string filters, each declared once: its parameter, how
+ * the value is read, where it is kept in the list's filter struct, and the
+ * condition it adds to the list's WHERE clause. A table of them, ended by
+ * {0}, drives both the parsing and the SQL, so the two cannot drift apart. */
+enum qf_type {
+    QF_ID,   /* a positive whole number: an int64_t, 0 when absent */
+    QF_TIME, /* an ISO 8601 date or time: an int64_t, 0 when absent */
+    QF_ENUM, /* one of `values`: a const char *, NULL when absent */
+    QF_BOOL, /* "true" or "false": a const char *, bound as 1 or 0 */
+    QF_WORD, /* 1 to 40 characters: a const char * */
+    QF_TEXT, /* any string: a const char * */
+};
+struct query_filter {
+    const char *param;
+    enum qf_type type;
+    size_t offset;             /* of the value in the filter struct */
+    const char *where;         /* the condition, one '?'; NULL: read, not added (since, until) */
+    const char *const *values; /* QF_ENUM */
+};
+/* Zeroes the filter struct f, refuses any parameter of q that is not in
+ * `defs`, "limit", "cursor" or `extra` (NULL-terminated, may be NULL), and
+ * reads each that is there into f; ERR_INVALID names the parameter. The
+ * strings point into q. */
+int query_filters_parse(void *f, size_t size, const struct query_filter *defs,
+                        const char *const *extra, json_t *q, struct error *err);
+/* Adds the condition of every filter of `defs` that f holds. */
+void qb_filters(struct qb *q, const void *f, const struct query_filter *defs);
 
 /* For writes keyed on a platform id: 0 when lookup result `found` found the
  * row, else -1 (with ERR_NOT_FOUND naming `what` when it was not there). */

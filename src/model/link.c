@@ -4,6 +4,7 @@
 #include "model/internal.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -112,43 +113,21 @@ json_t *link_get(struct db *db, int64_t workspace_id, int64_t id, struct error *
     return out;
 }
 
+/* since and until bound the clicks counted (link_stats), not the links. */
+static const struct query_filter link_filters[] = {
+    {"campaign", QF_ID, offsetof(struct link_filter, campaign_id), "l.campaign_id = ?", NULL},
+    {"channel", QF_ID, offsetof(struct link_filter, channel_id), "l.channel_id = ?", NULL},
+    {"post", QF_ID, offsetof(struct link_filter, post_id), "l.post_id = ?", NULL},
+    {"since", QF_TIME, offsetof(struct link_filter, since), NULL, NULL},
+    {"until", QF_TIME, offsetof(struct link_filter, until), NULL, NULL},
+    {"advocate", QF_TEXT, offsetof(struct link_filter, advocate), "l.advocate = ?", NULL},
+    {0},
+};
+
 int link_filter_parse(struct link_filter *f, json_t *query, struct error *err)
 {
-    static const char *const known[] = {"campaign", "channel", "post",  "advocate", "limit",
-                                        "cursor",   "by",      "since", "until",    NULL};
-    memset(f, 0, sizeof *f);
-    if (query_known(query, known, err) || query_int(query, "campaign", &f->campaign_id, err) ||
-        query_int(query, "channel", &f->channel_id, err) ||
-        query_int(query, "post", &f->post_id, err) || query_time(query, "since", &f->since, err) ||
-        query_time(query, "until", &f->until, err))
-        return -1;
-    f->advocate = json_string_value(json_object_get(query, "advocate"));
-    return 0;
-}
-
-/* " AND ..." for the filter's set members, bound from parameter *i on. */
-static void filter_sql(const struct link_filter *f, struct buf *sql)
-{
-    if (f->campaign_id)
-        buf_puts(sql, " AND l.campaign_id = ?");
-    if (f->channel_id)
-        buf_puts(sql, " AND l.channel_id = ?");
-    if (f->post_id)
-        buf_puts(sql, " AND l.post_id = ?");
-    if (f->advocate)
-        buf_puts(sql, " AND l.advocate = ?");
-}
-
-static void filter_bind(const struct link_filter *f, struct db_stmt *st, int *i)
-{
-    if (f->campaign_id)
-        db_bind_int(st, (*i)++, f->campaign_id);
-    if (f->channel_id)
-        db_bind_int(st, (*i)++, f->channel_id);
-    if (f->post_id)
-        db_bind_int(st, (*i)++, f->post_id);
-    if (f->advocate)
-        db_bind_text(st, (*i)++, f->advocate);
+    static const char *const by[] = {"by", NULL}; /* link_stats' grouping */
+    return query_filters_parse(f, sizeof *f, link_filters, by, query, err);
 }
 
 json_t *link_list(struct db *db, int64_t workspace_id, const struct link_filter *f,
@@ -159,19 +138,16 @@ json_t *link_list(struct db *db, int64_t workspace_id, const struct link_filter 
         error_field(err, ERR_INVALID, "cursor", "parameter 'cursor' is not one kanal gave out");
         return NULL;
     }
-    struct buf sql = {0};
-    buf_printf(&sql, "SELECT %s FROM links l WHERE l.workspace_id = ? AND l.id < ?", link_columns);
-    filter_sql(f, &sql);
-    buf_puts(&sql, " ORDER BY l.id DESC LIMIT ?"); /* newest first */
-    struct db_stmt *st = db_prepare(db, sql.data, err);
-    buf_free(&sql);
+    struct qb q;
+    char head[512];
+    snprintf(head, sizeof head, "SELECT %s FROM links l WHERE l.workspace_id = ? AND l.id < ?",
+             link_columns);
+    qb_start(&q, head, "ii", workspace_id, before);
+    qb_filters(&q, f, link_filters);
+    qb_append(&q, " ORDER BY l.id DESC LIMIT ?", "i", (int64_t)pg->limit + 1); /* newest first */
+    struct db_stmt *st = qb_prepare(&q, db, err);
     if (!st)
         return NULL;
-    int i = 1;
-    db_bind_int(st, i++, workspace_id);
-    db_bind_int(st, i++, before);
-    filter_bind(f, st, &i);
-    db_bind_int(st, i++, pg->limit + 1);
     json_t *items = json_array();
     int rc, count = 0;
     int64_t last = 0;
@@ -250,9 +226,9 @@ json_t *link_stats(struct db *db, int64_t workspace_id, const char *by, const st
         return NULL;
     }
     bool day = str_eq(groupings[g].by, "day");
-    struct buf sql = {0};
     /* The time window sits in the join, so links without clicks still show
      * with zero, except for days, which only exist where clicks do. */
+    struct buf sql = {0};
     buf_printf(&sql,
                "SELECT %s, MIN(%s), "
                "SUM(CASE WHEN c.id IS NOT NULL AND c.is_bot = 0 THEN 1 ELSE 0 END), "
@@ -261,18 +237,17 @@ json_t *link_stats(struct db *db, int64_t workspace_id, const char *by, const st
                "FROM links l%s LEFT JOIN clicks c ON c.link_id = l.id AND c.at >= ? AND c.at < ? "
                "WHERE l.workspace_id = ?%s",
                groupings[g].key, groupings[g].label, groupings[g].join, groupings[g].where);
-    filter_sql(f, &sql);
+    struct qb q;
+    qb_start(&q, sql.data, "iii", f->since, f->until ? f->until : INT64_MAX, workspace_id);
+    qb_filters(&q, f, link_filters);
+    buf_reset(&sql);
     buf_printf(&sql, " GROUP BY %s ORDER BY %s LIMIT %d", groupings[g].key, day ? "1" : "3 DESC, 1",
                STATS_ROWS_MAX);
-    struct db_stmt *st = db_prepare(db, sql.data, err);
+    qb_append(&q, sql.data, "");
     buf_free(&sql);
+    struct db_stmt *st = qb_prepare(&q, db, err);
     if (!st)
         return NULL;
-    int i = 1;
-    db_bind_int(st, i++, f->since);
-    db_bind_int(st, i++, f->until ? f->until : INT64_MAX);
-    db_bind_int(st, i++, workspace_id);
-    filter_bind(f, st, &i);
     json_t *items = json_array();
     int rc, rank = 0;
     while ((rc = db_step(st, err)) == 1) {

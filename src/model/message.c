@@ -2,6 +2,7 @@
  * its moderation state (status, owning team, assignee, sentiment). */
 #include "model/internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -251,24 +252,26 @@ json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *
                      err);
 }
 
+static const struct query_filter message_filters[] = {
+    {"channel", QF_ID, offsetof(struct message_filter, channel_id), "channel_id = ?", NULL},
+    {"post_variant", QF_ID, offsetof(struct message_filter, variant_id), "variant_id = ?", NULL},
+    {"kind", QF_ENUM, offsetof(struct message_filter, kind), "kind = ?", kinds},
+    {"status", QF_ENUM, offsetof(struct message_filter, status), "status = ?", statuses},
+    {"sentiment", QF_ENUM, offsetof(struct message_filter, sentiment), "sentiment = ?",
+     sentiments},
+    {"own", QF_BOOL, offsetof(struct message_filter, own), "is_own = ?", NULL},
+    {"tag", QF_ID, offsetof(struct message_filter, tag_id),
+     "EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = messages.id AND t.tag_id = ?)",
+     NULL},
+    {"since", QF_TIME, offsetof(struct message_filter, since), NULL, NULL},
+    {"until", QF_TIME, offsetof(struct message_filter, until), NULL, NULL},
+    {"team", QF_TEXT, offsetof(struct message_filter, team), "assigned_team = ?", NULL},
+    {0},
+};
+
 int message_filter_parse(struct message_filter *f, json_t *q, struct error *err)
 {
-    static const char *const known[] = {"channel", "post_variant", "kind", "status", "sentiment",
-                                        "team",    "tag",          "own",  "since",  "until",
-                                        "limit",   "cursor",       NULL};
-    static const char *const bools[] = {"true", "false", NULL};
-    memset(f, 0, sizeof *f);
-    if (query_known(q, known, err) || query_int(q, "channel", &f->channel_id, err) ||
-        query_int(q, "post_variant", &f->variant_id, err) ||
-        query_enum(q, "kind", kinds, &f->kind, err) ||
-        query_enum(q, "status", statuses, &f->status, err) ||
-        query_enum(q, "sentiment", sentiments, &f->sentiment, err) ||
-        query_enum(q, "own", bools, &f->own, err) || query_int(q, "tag", &f->tag_id, err) ||
-        query_time(q, "since", &f->since, err) || query_time(q, "until", &f->until, err))
-        return -1;
-    json_t *team = json_object_get(q, "team");
-    f->team = team ? json_string_value(team) : NULL;
-    return 0;
+    return query_filters_parse(f, sizeof *f, message_filters, NULL, q, err);
 }
 
 json_t *message_list(struct db *db, int64_t workspace_id, const struct message_filter *f,
@@ -278,25 +281,7 @@ json_t *message_list(struct db *db, int64_t workspace_id, const struct message_f
     struct qb q;
     if (qb_start_list(&q, &entity_message, "messages", NULL, workspace_id, pg, &cat, &cid, err))
         return NULL;
-    if (f->channel_id)
-        qb_and(&q, "channel_id = ?", "i", f->channel_id);
-    if (f->variant_id)
-        qb_and(&q, "variant_id = ?", "i", f->variant_id);
-    if (f->kind)
-        qb_and(&q, "kind = ?", "t", f->kind);
-    if (f->status)
-        qb_and(&q, "status = ?", "t", f->status);
-    if (f->sentiment)
-        qb_and(&q, "sentiment = ?", "t", f->sentiment);
-    if (f->team)
-        qb_and(&q, "assigned_team = ?", "t", f->team);
-    if (f->own)
-        qb_and(&q, "is_own = ?", "i", (int64_t)str_eq(f->own, "true"));
-    if (f->tag_id)
-        qb_and(&q,
-               "EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = messages.id "
-               "AND t.tag_id = ?)",
-               "i", f->tag_id);
+    qb_filters(&q, f, message_filters);
     qb_time_page(&q, "created_at", "id", f->since, f->until, pg, cat, cid);
     struct db_stmt *st = qb_prepare(&q, db, err);
     if (!st)

@@ -4,6 +4,7 @@
 #include "model/internal.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,18 +114,22 @@ json_t *post_get(struct db *db, int64_t workspace_id, int64_t id, struct error *
     return p;
 }
 
+static const struct query_filter post_filters[] = {
+    {"channel", QF_ID, offsetof(struct post_filter, channel_id),
+     "EXISTS (SELECT 1 FROM post_variants v WHERE v.post_id = p.id AND v.channel_id = ?)", NULL},
+    {"campaign", QF_ID, offsetof(struct post_filter, campaign_id), "p.campaign_id = ?", NULL},
+    {"tag", QF_ID, offsetof(struct post_filter, tag_id),
+     "EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.tag_id = ?)", NULL},
+    {"status", QF_ENUM, offsetof(struct post_filter, status), "p.status = ?", post_statuses},
+    {"format", QF_ENUM, offsetof(struct post_filter, format), "p.format = ?", post_formats},
+    {"since", QF_TIME, offsetof(struct post_filter, since), NULL, NULL},
+    {"until", QF_TIME, offsetof(struct post_filter, until), NULL, NULL},
+    {0},
+};
+
 int post_filter_parse(struct post_filter *f, json_t *q, struct error *err)
 {
-    static const char *const known[] = {"channel", "campaign", "tag",   "status", "format",
-                                        "since",   "until",    "limit", "cursor", NULL};
-    memset(f, 0, sizeof *f);
-    if (query_known(q, known, err) || query_int(q, "channel", &f->channel_id, err) ||
-        query_int(q, "campaign", &f->campaign_id, err) || query_int(q, "tag", &f->tag_id, err) ||
-        query_enum(q, "status", post_statuses, &f->status, err) ||
-        query_enum(q, "format", post_formats, &f->format, err) ||
-        query_time(q, "since", &f->since, err) || query_time(q, "until", &f->until, err))
-        return -1;
-    return 0;
+    return query_filters_parse(f, sizeof *f, post_filters, NULL, q, err);
 }
 
 json_t *post_list(struct db *db, int64_t workspace_id, const struct post_filter *f,
@@ -134,20 +139,7 @@ json_t *post_list(struct db *db, int64_t workspace_id, const struct post_filter 
     struct qb q;
     if (qb_start_list(&q, &entity_post, "posts", "p", workspace_id, pg, &cat, &cid, err))
         return NULL;
-    if (f->channel_id)
-        qb_and(&q,
-               "EXISTS (SELECT 1 FROM post_variants v WHERE v.post_id = p.id AND "
-               "v.channel_id = ?)",
-               "i", f->channel_id);
-    if (f->campaign_id)
-        qb_and(&q, "p.campaign_id = ?", "i", f->campaign_id);
-    if (f->tag_id)
-        qb_and(&q, "EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.tag_id = ?)",
-               "i", f->tag_id);
-    if (f->status)
-        qb_and(&q, "p.status = ?", "t", f->status);
-    if (f->format)
-        qb_and(&q, "p.format = ?", "t", f->format);
+    qb_filters(&q, f, post_filters);
     qb_time_page(&q, "p.at", "p.id", f->since, f->until, pg, cat, cid);
     struct db_stmt *st = qb_prepare(&q, db, err);
     if (!st)

@@ -52,58 +52,107 @@ bad:
     return error_field(err, ERR_INVALID, "cursor", "parameter 'cursor' is not one kanal gave out");
 }
 
-int query_known(json_t *q, const char *const *known, struct error *err)
+static const char *const booleans[] = {"true", "false", NULL};
+
+/* The value of a filter in the filter struct at f. */
+static int64_t *filter_int(void *f, const struct query_filter *d)
 {
+    return (int64_t *)((char *)f + d->offset);
+}
+
+static const char **filter_text(void *f, const struct query_filter *d)
+{
+    return (const char **)((char *)f + d->offset);
+}
+
+static bool param_known(const char *key, const struct query_filter *defs, const char *const *extra)
+{
+    if (str_eq(key, "limit") || str_eq(key, "cursor"))
+        return true;
+    for (const struct query_filter *d = defs; d->param; d++)
+        if (str_eq(d->param, key))
+            return true;
+    for (const char *const *k = extra; k && *k; k++)
+        if (str_eq(*k, key))
+            return true;
+    return false;
+}
+
+/* One parameter's value v (a string) into f, or ERR_INVALID saying what it
+ * must be. */
+static int filter_read(void *f, const struct query_filter *d, json_t *v, struct error *err)
+{
+    const char *s = json_string_value(v), *what = NULL;
+    const char *const *values = d->type == QF_BOOL ? booleans : d->values;
+    switch (d->type) {
+    case QF_ID:
+        if (str_to_i64(s, filter_int(f, d)) || *filter_int(f, d) < 1)
+            what = "an id";
+        break;
+    case QF_TIME:
+        if (time_parse_iso(s, filter_int(f, d)))
+            what = "an ISO 8601 date or time";
+        break;
+    case QF_ENUM:
+    case QF_BOOL:
+        for (; *values; values++)
+            if (str_eq(*values, s)) {
+                *filter_text(f, d) = *values;
+                return 0;
+            }
+        return error_field(err, ERR_INVALID, d->param,
+                           "parameter '%s' has an unknown value '%.60s'", d->param, s);
+    case QF_WORD:
+        if (json_string_length(v) == 0 || json_string_length(v) > 40)
+            what = "1 to 40 characters";
+        /* fallthrough */
+    case QF_TEXT:
+        *filter_text(f, d) = s;
+        break;
+    }
+    if (what)
+        return error_field(err, ERR_INVALID, d->param, "parameter '%s' must be %s", d->param, what);
+    return 0;
+}
+
+int query_filters_parse(void *f, size_t size, const struct query_filter *defs,
+                        const char *const *extra, json_t *q, struct error *err)
+{
+    assert(f && defs);
+    memset(f, 0, size);
     const char *key;
     json_t *v;
     json_object_foreach (q, key, v) {
-        bool ok = false;
-        for (const char *const *k = known; *k && !ok; k++)
-            ok = str_eq(*k, key);
-        if (!ok)
+        if (!param_known(key, defs, extra))
             return error_field(err, ERR_INVALID, key, "unknown parameter '%s'", key);
         if (!json_is_string(v)) /* query strings are strings; other callers must match */
             return error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
     }
+    for (const struct query_filter *d = defs; d->param; d++) {
+        assert(d->offset + sizeof(int64_t) <= size);
+        v = json_object_get(q, d->param);
+        if (v && filter_read(f, d, v, err))
+            return -1;
+    }
     return 0;
 }
 
-/* 0 when the parameter is absent (v NULL) or ok, else ERR_INVALID saying what
- * it must be. */
-static int param_check(json_t *v, bool ok, const char *name, const char *what, struct error *err)
+void qb_filters(struct qb *q, const void *f, const struct query_filter *defs)
 {
-    if (!v || ok)
-        return 0;
-    return error_field(err, ERR_INVALID, name, "parameter '%s' must be %s", name, what);
-}
-
-int query_int(json_t *q, const char *name, int64_t *out, struct error *err)
-{
-    json_t *v = json_object_get(q, name);
-    return param_check(v, v && !str_to_i64(json_string_value(v), out) && *out >= 1, name, "an id",
-                       err);
-}
-
-int query_time(json_t *q, const char *name, int64_t *out, struct error *err)
-{
-    json_t *v = json_object_get(q, name);
-    return param_check(v, v && !time_parse_iso(json_string_value(v), out), name,
-                       "an ISO 8601 date or time", err);
-}
-
-int query_enum(json_t *q, const char *name, const char *const *values, const char **out,
-               struct error *err)
-{
-    json_t *v = json_object_get(q, name);
-    if (!v)
-        return 0;
-    for (const char *const *p = values; *p; p++)
-        if (str_eq(*p, json_string_value(v))) {
-            *out = *p;
-            return 0;
-        }
-    return error_field(err, ERR_INVALID, name, "parameter '%s' has an unknown value '%.60s'", name,
-                       json_string_value(v));
+    for (const struct query_filter *d = defs; d->param; d++) {
+        const void *v = (const char *)f + d->offset;
+        bool number = d->type == QF_ID || d->type == QF_TIME;
+        int64_t n = number ? *(const int64_t *)v : 0;
+        const char *s = number ? NULL : *(const char *const *)v;
+        if (!d->where || (!n && !s))
+            continue;
+        if (n)
+            qb_and(q, d->where, "i", n);
+        else if (d->type == QF_BOOL)
+            qb_and(q, d->where, "i", (int64_t)str_eq(s, "true"));
+        else
+            qb_and(q, d->where, "t", s);
+    }
 }
 
 /* ---- query builder and pages --------------------------------------------------------- */

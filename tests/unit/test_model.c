@@ -649,6 +649,84 @@ static void test_common_passwords_are_refused(void **state)
                      0);
 }
 
+/* Each list's filters are one table: what it reads, what it refuses and why,
+ * named by the parameter. */
+static json_t *qs(const char *k1, const char *v1, const char *k2, const char *v2)
+{
+    json_t *q = json_object();
+    if (k1)
+        json_object_set_new(q, k1, json_string(v1));
+    if (k2)
+        json_object_set_new(q, k2, json_string(v2));
+    return q;
+}
+
+static void refused(int rc, const struct error *err, const char *field, const char *says)
+{
+    assert_int_equal(rc, -1);
+    assert_int_equal(err->kind, ERR_INVALID);
+    assert_string_equal(err->field, field);
+    assert_non_null(strstr(err->msg, says));
+}
+
+static void test_list_filters_read_and_refuse(void **state)
+{
+    struct error err = {0};
+    struct post_filter pf;
+    json_t *q = qs("channel", "12", "status", "draft");
+    assert_int_equal(post_filter_parse(&pf, q, &err), 0);
+    assert_int_equal(pf.channel_id, 12);
+    assert_string_equal(pf.status, "draft");
+    assert_null(pf.format);
+    json_decref(q);
+    q = qs("since", "2026-01-02", "limit", "5");
+    assert_int_equal(post_filter_parse(&pf, q, &err), 0);
+    assert_true(pf.since > 0 && pf.until == 0);
+    json_decref(q);
+    q = qs("channel", "0", NULL, NULL);
+    refused(post_filter_parse(&pf, q, &err), &err, "channel", "must be an id");
+    json_decref(q);
+    q = qs("format", "hologram", NULL, NULL);
+    refused(post_filter_parse(&pf, q, &err), &err, "format", "unknown value 'hologram'");
+    json_decref(q);
+    q = qs("until", "yesterday", NULL, NULL);
+    refused(post_filter_parse(&pf, q, &err), &err, "until", "ISO 8601");
+    json_decref(q);
+    q = qs("by", "day", NULL, NULL); /* only the links' stats group */
+    refused(post_filter_parse(&pf, q, &err), &err, "by", "unknown parameter");
+    json_decref(q);
+    q = json_object();
+    json_object_set_new(q, "tag", json_integer(3));
+    refused(post_filter_parse(&pf, q, &err), &err, "tag", "must be a string");
+    json_decref(q);
+
+    struct message_filter mf;
+    q = qs("own", "false", "team", "Kundservice");
+    assert_int_equal(message_filter_parse(&mf, q, &err), 0);
+    assert_string_equal(mf.own, "false");
+    assert_string_equal(mf.team, "Kundservice");
+    json_decref(q);
+    q = qs("own", "yes", NULL, NULL);
+    refused(message_filter_parse(&mf, q, &err), &err, "own", "unknown value 'yes'");
+    json_decref(q);
+
+    struct audit_filter af;
+    q = qs("action", "create", "user", "4");
+    assert_int_equal(audit_filter_parse(&af, q, &err), 0);
+    assert_string_equal(af.action, "create");
+    assert_int_equal(af.user_id, 4);
+    json_decref(q);
+    q = qs("entity", "", NULL, NULL);
+    refused(audit_filter_parse(&af, q, &err), &err, "entity", "1 to 40 characters");
+    json_decref(q);
+
+    struct link_filter lf;
+    q = qs("by", "advocate", "advocate", "anna");
+    assert_int_equal(link_filter_parse(&lf, q, &err), 0);
+    assert_string_equal(lf.advocate, "anna");
+    json_decref(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -661,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_message_upsert_keeps_the_desks_decisions),
         cmocka_unit_test(test_message_reply_before_its_parent),
         cmocka_unit_test(test_post_paging_by_time),
+        cmocka_unit_test(test_list_filters_read_and_refuse),
         cmocka_unit_test(test_author_changes_only_own_drafts),
         cmocka_unit_test(test_users_sessions_tokens),
         cmocka_unit_test(test_common_passwords_are_refused),
