@@ -696,7 +696,7 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
                          filename ? filename : "-");
     /* A line is a record in the line formats: counting them is cheap next
      * to importing them, and makes the bar honest. */
-    if (im.progress && (f == INGEST_NDJSON || f == INGEST_CSV))
+    if (im.progress && (f == INGEST_NDJSON || f == INGEST_CSV || f == INGEST_TIKTOK_CSV))
         for (const char *p = data, *end = data + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
             im.total++;
     /* A CSV mapping may read local times as the workspace's, and TikTok's
