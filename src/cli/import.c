@@ -56,7 +56,7 @@ static void show_progress(void *ctx, int64_t done, int64_t total)
 
 static void print_counts(FILE *f, const char *label, const struct ingest_counts *c)
 {
-    bool any = c->rejects || c->unknown_account || c->shares_skipped;
+    bool any = c->rejects || c->unknown_account || c->shares_skipped || c->nnot_read;
     for (int e = 0; e < IE_COUNT; e++) {
         if (!c->inserted[e] && !c->updated[e] && !c->unchanged[e] && !c->rejected[e])
             continue;
@@ -107,7 +107,7 @@ int cmd_import(int argc, char **argv)
         OPT_DB(&db_url),
         OPT_STRING("format", "FORMAT", NULL, &format_s,
                    "auto, meta-graph, meta-webhook, instagram, x-api, x-archive, youtube, "
-                   "mastodon, csv or ndjson"),
+                   "mastodon, csv, ndjson, tiktok, tiktok-csv or linkedin-xls"),
         OPT_STRING("workspace", "ID", NULL, &workspace,
                    "workspace to import into (default: the only one)"),
         OPT_STRING("channel", "ID", NULL, &channel,
@@ -215,6 +215,9 @@ int cmd_import(int argc, char **argv)
         if (c.unknown_account)
             printf("%s: %lld entries for accounts no channel has, skipped\n", p.pos[i],
                    (long long)c.unknown_account);
+        for (int k = 0; k < c.nnot_read; k++)
+            printf("%s: not read: %lld %s\n", p.pos[i], (long long)c.not_read[k].n,
+                   c.not_read[k].what);
         for (int e = 0; e < IE_COUNT; e++) {
             total.inserted[e] += c.inserted[e];
             total.updated[e] += c.updated[e];
@@ -224,6 +227,8 @@ int cmd_import(int argc, char **argv)
         total.rejects += c.rejects;
         total.unknown_account += c.unknown_account;
         total.shares_skipped += c.shares_skipped;
+        for (int k = 0; k < c.nnot_read; k++)
+            ingest_counts_not_read(&total, c.not_read[k].what, c.not_read[k].n);
     }
     if (p.npos > 1)
         print_counts(stdout, "total", &total);

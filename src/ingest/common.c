@@ -9,8 +9,8 @@
 #include <string.h>
 
 static const char *const format_names[INGEST_FORMAT_COUNT] = {
-    "auto",      "meta-graph", "meta-webhook", "instagram", "x-api",
-    "x-archive", "youtube",    "mastodon",     "csv",       "ndjson"};
+    "auto",     "meta-graph", "meta-webhook", "instagram", "x-api",      "x-archive",   "youtube",
+    "mastodon", "csv",        "ndjson",       "tiktok",    "tiktok-csv", "linkedin-xls"};
 
 const char *ingest_format_name(enum ingest_format f)
 {
@@ -46,6 +46,7 @@ int rec_emit(struct pctx *pc, const struct ingest_record *r)
      * file and error messages print both. */
     assert(r->where[0]);
     assert(r->kind != REC_REJECT || r->reason);
+    assert(r->kind != REC_SKIP || (r->reason && r->skipped > 0));
     if (pc->stopped)
         return -1;
     if (pc->emit(pc->ctx, r)) {
@@ -73,6 +74,34 @@ int rec_share(struct pctx *pc, const char *where)
     struct ingest_record r;
     rec_init(&r, REC_SHARE, "%s", where);
     return rec_emit(pc, &r);
+}
+
+int rec_skip(struct pctx *pc, const char *where, int64_t n, const char *what)
+{
+    if (n <= 0)
+        return 0;
+    struct ingest_record r;
+    rec_init(&r, REC_SKIP, "%s", where);
+    r.reason = what;
+    r.skipped = n;
+    return rec_emit(pc, &r);
+}
+
+void ingest_counts_not_read(struct ingest_counts *c, const char *what, int64_t n)
+{
+    int i = 0;
+    while (i < c->nnot_read && !str_eq(c->not_read[i].what, what))
+        i++;
+    if (i == c->nnot_read) {
+        if (i == (int)ARRAY_LEN(c->not_read)) {
+            i--; /* the last slot gathers the rest */
+            snprintf(c->not_read[i].what, sizeof c->not_read[i].what, "%s", "other items");
+        } else {
+            snprintf(c->not_read[i].what, sizeof c->not_read[i].what, "%s", what);
+            c->nnot_read++;
+        }
+    }
+    c->not_read[i].n += n;
 }
 
 const char *with_title(struct pctx *pc, const char *title, const char *text)
@@ -318,6 +347,11 @@ static enum ingest_format detect_json(json_t *j)
         return INGEST_NDJSON; /* a one-line file of kanal's own */
     if (has_key(j, "account") && has_key(j, "content") && has_key(j, "created_at"))
         return INGEST_MASTODON; /* one status */
+    /* TikTok's data download: its sections are named in English words. */
+    if (has_key(json_object_get(j, "Video"), "Videos") ||
+        has_key(json_object_get(j, "Post"), "Posts") ||
+        has_key(json_object_get(j, "Profile"), "Profile Information"))
+        return INGEST_TIKTOK;
     const char *object = json_string_value(json_object_get(j, "object"));
     if (object && json_is_array(json_object_get(j, "entry")))
         return INGEST_META_WEBHOOK;
@@ -368,6 +402,10 @@ static enum ingest_format detect_json(json_t *j)
 
 enum ingest_format ingest_detect(const char *data, size_t len, const char *filename)
 {
+    /* An Excel 97-2003 workbook (OLE2 compound file): kanal reads
+     * LinkedIn's page analytics exports in it. */
+    if (len >= 8 && memcmp(data, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+        return INGEST_LINKEDIN_XLS;
     const char *end = data + len, *p = skip_space(data, end);
     if (end - p >= 7 && memcmp(p, "window.", 7) == 0)
         return INGEST_X_ARCHIVE;
@@ -392,6 +430,9 @@ enum ingest_format ingest_detect(const char *data, size_t len, const char *filen
         return INGEST_AUTO;
     }
     const char *dot = filename ? strrchr(filename, '.') : NULL;
+    /* TikTok's exports are CSV files of fixed layouts, told by the header. */
+    if (p < end && tiktok_csv_header(data, len))
+        return INGEST_TIKTOK_CSV;
     if (p < end && (dot && (str_eq(dot, ".csv") || str_eq(dot, ".CSV"))))
         return INGEST_CSV;
     /* A header line with commas or tabs and no braces reads as CSV. */
@@ -413,7 +454,8 @@ int ingest_parse(enum ingest_format f, const char *data, size_t len, const struc
         [INGEST_INSTAGRAM] = parse_instagram,   [INGEST_X_API] = parse_x_api,
         [INGEST_X_ARCHIVE] = parse_x_archive,   [INGEST_YOUTUBE] = parse_youtube,
         [INGEST_MASTODON] = parse_mastodon,     [INGEST_CSV] = parse_csv,
-        [INGEST_NDJSON] = parse_ndjson,
+        [INGEST_NDJSON] = parse_ndjson,         [INGEST_TIKTOK] = parse_tiktok,
+        [INGEST_TIKTOK_CSV] = parse_tiktok_csv, [INGEST_LINKEDIN_XLS] = parse_linkedin_xls,
     };
     if (f == INGEST_AUTO)
         f = ingest_detect(data, len, NULL);

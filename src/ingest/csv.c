@@ -297,19 +297,33 @@ const struct csv_mapping *csv_mapping_builtin(const char *name)
 
 /* ---- reading ---------------------------------------------------------------------------- */
 
-struct reader {
-    const char *p, *end;
-    char delim;
-    int64_t line; /* physical line the next record starts on */
-    struct buf cell;
-    char **cells; /* offsets into `cell` after a row is read */
-    size_t ncells, cap;
-    size_t *offs;
-};
+void csv_reader_start(struct csv_reader *rd, const char *data, size_t len)
+{
+    memset(rd, 0, sizeof *rd);
+    rd->p = data;
+    rd->end = data + len;
+    rd->line = 1;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        rd->p += 3;
+    /* The header's own separator: whichever of , ; TAB it has most of. */
+    const char *nl = memchr(rd->p, '\n', (size_t)(rd->end - rd->p));
+    const char *he = nl ? nl : rd->end;
+    int counts[3] = {0};
+    for (const char *q = rd->p; q < he; q++)
+        counts[0] += *q == ',', counts[1] += *q == ';', counts[2] += *q == '\t';
+    rd->delim = counts[2] > counts[0] && counts[2] > counts[1] ? '\t'
+                : counts[1] > counts[0]                        ? ';'
+                                                               : ',';
+}
 
-/* Reads one record into r->cells; 0 at the end, 1 a row, -1 an unclosed
- * quote. */
-static int read_row(struct reader *r)
+void csv_reader_free(struct csv_reader *rd)
+{
+    buf_free(&rd->cell);
+    free(rd->cells);
+    free(rd->offs);
+}
+
+int csv_read_row(struct csv_reader *r)
 {
     if (r->p >= r->end)
         return 0;
@@ -368,7 +382,7 @@ static bool header_has(char **cells, size_t n, const char *name)
     return false;
 }
 
-static int parse_count(const char *s, int64_t *out)
+int csv_count(const char *s, int64_t *out)
 {
     /* Exports group thousands ("1,234" or "1 234"); kanal reads the digits. */
     char digits[32];
@@ -389,7 +403,7 @@ static int parse_count(const char *s, int64_t *out)
 /* The instant of wall-clock time `wall` (seconds as if it were UTC) in
  * zone z (NULL: UTC). In a DST gap or overlap it takes the offset in force
  * just before. */
-static int64_t local_instant(const struct tz *z, int64_t wall)
+int64_t csv_local_instant(const struct tz *z, int64_t wall)
 {
     return z ? wall - tz_offset(z, wall - tz_offset(z, wall)) : wall;
 }
@@ -409,7 +423,7 @@ static int parse_when(const char *s, const struct tz *z, int64_t *t)
 {
     if (time_parse_iso(s, t) == 0) {
         if (!iso_has_offset(s))
-            *t = local_instant(z, *t);
+            *t = csv_local_instant(z, *t);
         return 0;
     }
     if (str_to_i64(s, t) == 0 && *t > 0) /* Unix seconds */
@@ -420,8 +434,8 @@ static int parse_when(const char *s, const struct tz *z, int64_t *t)
     if ((n != 3 && n != 5) || mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1970 || y > 9999 ||
         h < 0 || h > 23 || mi < 0 || mi > 59)
         return -1;
-    *t = local_instant(z, time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
-                              mi * 60);
+    *t = csv_local_instant(z, time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+                                  h * 3600 + mi * 60);
     return 0;
 }
 
@@ -469,7 +483,7 @@ static int row(struct pctx *pc, const struct csv_mapping *m, const struct tz *z,
             /* 1970-01-01 was a Thursday: (day + 4) % 7 is 0 on Sundays. */
             day += ((wd - 1) - (day + 4) % 7 + 7) % 7;
         }
-        r.published_at = local_instant(z, day * 86400 + h * 3600);
+        r.published_at = csv_local_instant(z, day * 86400 + h * 3600);
     }
     r.format = "status";
     if (v[CF_FORMAT] && *v[CF_FORMAT]) {
@@ -489,7 +503,7 @@ static int row(struct pctx *pc, const struct csv_mapping *m, const struct tz *z,
         const char *s = v[CF_METRIC0 + i];
         if (!s || !*s)
             continue; /* an empty cell: not reported */
-        if (parse_count(s, &r.metrics[i]))
+        if (csv_count(s, &r.metrics[i]))
             return rec_reject(pc, where, "column '%s' is not a number: '%.40s'",
                               name[CF_METRIC0 + i], s);
         r.has_metrics = true;
@@ -499,21 +513,11 @@ static int row(struct pctx *pc, const struct csv_mapping *m, const struct tz *z,
 
 int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err)
 {
-    struct reader rd = {.p = data, .end = data + len, .line = 1};
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-        rd.p += 3;
-    /* The header's own separator: whichever of , ; TAB it has most of. */
-    const char *nl = memchr(rd.p, '\n', (size_t)(rd.end - rd.p));
-    const char *he = nl ? nl : rd.end;
-    int counts[3] = {0};
-    for (const char *q = rd.p; q < he; q++)
-        counts[0] += *q == ',', counts[1] += *q == ';', counts[2] += *q == '\t';
-    rd.delim = counts[2] > counts[0] && counts[2] > counts[1] ? '\t'
-               : counts[1] > counts[0]                        ? ';'
-                                                              : ',';
+    struct csv_reader rd;
+    csv_reader_start(&rd, data, len);
     int rc = -1;
     struct tz *own = NULL; /* the mapping's zone, when it names one */
-    int hr = read_row(&rd);
+    int hr = csv_read_row(&rd);
     if (hr <= 0) {
         error_set(err, ERR_INVALID, "line 1: %s",
                   hr == 0 ? "the file is empty; a header line was expected"
@@ -582,7 +586,7 @@ int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err)
     int64_t rowno = 0;
     for (;;) {
         int64_t start = rd.line;
-        int got = read_row(&rd);
+        int got = csv_read_row(&rd);
         if (got == 0)
             break;
         char where[32];
@@ -612,8 +616,6 @@ free_hdr:
         free(hdr[i]);
     free(hdr);
 done:
-    buf_free(&rd.cell);
-    free(rd.cells);
-    free(rd.offs);
+    csv_reader_free(&rd);
     return rc;
 }

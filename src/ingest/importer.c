@@ -557,6 +557,10 @@ static int emit(void *ctx, const struct ingest_record *r)
         im->c->shares_skipped++;
         return 0;
     }
+    if (r->kind == REC_SKIP) {
+        ingest_counts_not_read(im->c, r->reason, r->skipped);
+        return 0;
+    }
     enum ingest_entity e = r->kind == REC_POST || r->kind == REC_POST_STATUS ? IE_POSTS
                            : r->kind == REC_POST_METRICS                     ? IE_METRICS
                            : r->kind == REC_CHANNEL_METRICS || r->kind == REC_ACCOUNT
@@ -620,6 +624,7 @@ static int emit(void *ctx, const struct ingest_record *r)
         return own_account(im, ws, channel, r);
     case REC_REJECT:
     case REC_SHARE:
+    case REC_SKIP:
         break;
     }
     return 0;
@@ -686,17 +691,19 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
                          filename ? filename : "-");
     /* CSV is read as its bytes; NDJSON checks line by line, on the reader
      * thread when there is one, rather than the whole file before it. */
-    if (f != INGEST_CSV && f != INGEST_NDJSON && !utf8_valid(data, len))
+    if (f != INGEST_CSV && f != INGEST_NDJSON && f != INGEST_LINKEDIN_XLS && !utf8_valid(data, len))
         return error_set(err, ERR_INVALID, "%s: the file is not UTF-8 text",
                          filename ? filename : "-");
     /* A line is a record in the line formats: counting them is cheap next
      * to importing them, and makes the bar honest. */
-    if (im.progress && (f == INGEST_NDJSON || f == INGEST_CSV))
+    if (im.progress && (f == INGEST_NDJSON || f == INGEST_CSV || f == INGEST_TIKTOK_CSV))
         for (const char *p = data, *end = data + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
             im.total++;
-    /* A CSV mapping may read local times as the workspace's. */
+    /* A CSV mapping may read local times as the workspace's, and TikTok's
+     * and LinkedIn's exports write them so. */
     struct tz *zone = NULL;
-    if (f == INGEST_CSV && t->workspace_id && !o.zone) {
+    if ((f == INGEST_CSV || f == INGEST_TIKTOK_CSV || f == INGEST_LINKEDIN_XLS) &&
+        t->workspace_id && !o.zone) {
         if (!(zone = workspace_zone(db, t->workspace_id, err)))
             return -1;
         o.zone = zone;
@@ -736,6 +743,8 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
     counts->rejects += c.rejects;
     counts->unknown_account += c.unknown_account;
     counts->shares_skipped += c.shares_skipped;
+    for (int i = 0; i < c.nnot_read; i++)
+        ingest_counts_not_read(counts, c.not_read[i].what, c.not_read[i].n);
     return 0;
 fail:
     enricher_close(im.enr);

@@ -21,6 +21,9 @@ enum ingest_format {
     INGEST_MASTODON,     /* an array of status entities */
     INGEST_CSV,          /* exports read through a column mapping */
     INGEST_NDJSON,       /* kanal's own schema, docs/ndjson.md */
+    INGEST_TIKTOK,       /* TikTok's "Download your data" in JSON (user_data.json) */
+    INGEST_TIKTOK_CSV,   /* TikTok Studio's analytics exports: content, overview, followers */
+    INGEST_LINKEDIN_XLS, /* LinkedIn page analytics exports (.xls): posts, daily metrics */
     INGEST_FORMAT_COUNT
 };
 /* "meta-graph", "x-archive", ...; INGEST_AUTO is "auto". */
@@ -41,6 +44,7 @@ enum ingest_kind {
     REC_REJECT,          /* a row that cannot be read: reason */
     REC_SHARE,           /* a retweet or boost of a post: counted, not stored */
     REC_ACCOUNT,         /* the account the file is of (an X archive's account.js) */
+    REC_SKIP,            /* `skipped` items of a kind kanal does not keep: reason says which */
 };
 
 /* One thing a parser read. Strings are NULL when absent and stay valid only
@@ -85,7 +89,8 @@ struct ingest_record {
     const char *status;
     /* channel metrics (taken_at above) */
     int64_t followers, reach, impressions;
-    const char *reason; /* REC_REJECT */
+    const char *reason; /* REC_REJECT; REC_SKIP: what was not read */
+    int64_t skipped;    /* REC_SKIP: how many of them */
 };
 
 /* Called for every record; a non-zero return stops the parse (the parser
@@ -144,7 +149,18 @@ struct ingest_counts {
     /* Retweets and boosts: shares of a post, which its own share count
      * holds. Neither the sharing account's post nor a message to answer. */
     int64_t shares_skipped;
+    /* What a file holds that kanal does not keep (a TikTok download's
+     * comments the account wrote under other people's videos, its watch
+     * history): counted by kind, so the summary says what was not read. */
+    struct {
+        char what[96];
+        int64_t n;
+    } not_read[8];
+    int nnot_read;
 };
+/* Adds n items of kind `what` to c's not_read (the last slot takes any
+ * kinds beyond the eighth). */
+void ingest_counts_not_read(struct ingest_counts *c, const char *what, int64_t n);
 
 struct ingest_target {
     int64_t workspace_id;

@@ -28,6 +28,10 @@ int rec_reject(struct pctx *pc, const char *where, const char *fmt, ...) PRINTF_
 /* Emits a REC_SHARE at `where`: a retweet or boost, counted and skipped. */
 int rec_share(struct pctx *pc, const char *where);
 
+/* Emits a REC_SKIP at `where`: n items kanal does not keep, `what` they
+ * are (the summary prints it). Nothing for n = 0. */
+int rec_skip(struct pctx *pc, const char *where, int64_t n, const char *what);
+
 /* A title before a text with a blank line between, in the arena; an empty
  * or NULL part is left out (text itself when there is no title). */
 const char *with_title(struct pctx *pc, const char *title, const char *text);
@@ -81,6 +85,36 @@ int parse_youtube(struct pctx *pc, const char *data, size_t len, struct error *e
 int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_ndjson(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_tiktok(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_tiktok_csv(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_linkedin_xls(struct pctx *pc, const char *data, size_t len, struct error *err);
+/* Whether a CSV file's header is one of TikTok's analytics exports'. */
+bool tiktok_csv_header(const char *data, size_t len);
+
+/* The CSV reader (csv.c), shared by the formats that are CSV files of a
+ * fixed layout: RFC 4180 (quotes, doubled quotes, CRLF, newlines in
+ * cells), a UTF-8 byte-order mark skipped, and the separator (comma,
+ * semicolon or tab) the header uses most. */
+struct csv_reader {
+    const char *p, *end;
+    char delim;
+    int64_t line; /* physical line the next record starts on */
+    struct buf cell;
+    char **cells; /* offsets into `cell` after a row is read */
+    size_t ncells, cap;
+    size_t *offs;
+};
+void csv_reader_start(struct csv_reader *rd, const char *data, size_t len);
+/* Reads one record into rd->cells; 0 at the end, 1 a row, -1 a quote not
+ * closed before the file ends. */
+int csv_read_row(struct csv_reader *rd);
+void csv_reader_free(struct csv_reader *rd);
+/* A count as exports write it: digits, thousands grouped by ',' or ' '
+ * ("1,234", "1 234"); -1 for anything else. */
+int csv_count(const char *s, int64_t *out);
+/* The instant of wall-clock time `wall` (seconds as if it were UTC) in
+ * zone z (NULL: UTC). */
+int64_t csv_local_instant(const struct tz *z, int64_t wall);
 
 /* An X direct message: id, text, the time and the sender under the given
  * keys (the API says created_at and sender_id, the archive createdAt and

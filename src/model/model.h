@@ -87,7 +87,7 @@ int session_resolve(struct db *db, const char *token, struct user *u, char csrf[
 int session_delete(struct db *db, const char *token, struct error *err);
 
 /* API tokens are shown once as "kanal_" + 64 hex characters. */
-#define API_TOKEN_LEN (6 + TOKEN_HEX)
+#define API_TOKEN_LEN  (6 + TOKEN_HEX)
 #define TOKEN_LIFE_MAX (3650 * 86400) /* ten years */
 /* expires_at: Unix seconds in the future, or 0 for a token that never
  * expires. */
@@ -212,6 +212,8 @@ enum post_metric {
 extern const char *const post_metric_names[PM_COUNT];
 int post_metrics_add(struct db *db, int64_t variant_id, int64_t taken_at,
                      const int64_t values[PM_COUNT], struct error *err);
+/* A channel's figures at taken_at; -1 is not reported, and keeps what an
+ * earlier reading of the same time stored. */
 int channel_metrics_add(struct db *db, int64_t channel_id, int64_t taken_at, int64_t followers,
                         int64_t reach, int64_t impressions, struct error *err);
 

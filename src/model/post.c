@@ -580,15 +580,19 @@ int channel_metrics_add(struct db *db, int64_t channel_id, int64_t taken_at, int
     if (!st)
         return -1;
     int64_t v[3] = {followers, reach, impressions};
+    /* A figure this reading does not report keeps the one stored: two files
+     * of one day (TikTok's overview and follower exports) each give their
+     * own figures, and neither erases the other's. */
     bool exists = db_has_row(st), same = exists;
     for (int i = 0; exists && i < 3; i++)
-        same = same && (db_col_null(st, i) ? v[i] < 0 : db_col_int(st, i) == v[i]);
+        same = same && (v[i] < 0 || (!db_col_null(st, i) && db_col_int(st, i) == v[i]));
     db_finalize(st);
     if (same)
         return UPSERT_UNCHANGED;
     if (exists)
         return db_run(db, err,
-                      "UPDATE channel_metrics SET followers = ?, reach = ?, impressions = ? "
+                      "UPDATE channel_metrics SET followers = COALESCE(?, followers), "
+                      "reach = COALESCE(?, reach), impressions = COALESCE(?, impressions) "
                       "WHERE channel_id = ? AND taken_at = ?",
                       "IIIii", opt(&v[0]), opt(&v[1]), opt(&v[2]), channel_id, taken_at) < 0
                    ? -1

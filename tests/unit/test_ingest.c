@@ -25,7 +25,7 @@ struct rec {
     enum ingest_kind kind;
     char where[128], post_id[128], msg_id[128], body[512], account_id[64], author[128];
     char parent[128], kindname[16], format[16], status[16], reason[300], platform[16];
-    int64_t published_at, created_at, taken_at, followers, reach, impressions;
+    int64_t published_at, created_at, taken_at, followers, reach, impressions, skipped;
     int64_t metrics[PM_COUNT];
     bool has_metrics, peer;
 };
@@ -61,6 +61,7 @@ static int collect(void *ctx, const struct ingest_record *in)
     r->followers = in->followers;
     r->reach = in->reach;
     r->impressions = in->impressions;
+    r->skipped = in->skipped;
     memcpy(r->metrics, in->metrics, sizeof r->metrics);
     r->has_metrics = in->has_metrics;
     r->peer = in->account_is_peer;
@@ -113,7 +114,9 @@ static const char *const kind_names[] = {[REC_POST] = "post",
                                          [REC_MESSAGE_STATUS] = "message_status",
                                          [REC_CHANNEL_METRICS] = "channel_metrics",
                                          [REC_REJECT] = "reject",
-                                         [REC_SHARE] = "share"};
+                                         [REC_SHARE] = "share",
+                                         [REC_ACCOUNT] = "account",
+                                         [REC_SKIP] = "skip"};
 
 /* The kind named by the n bytes at s; -1 if none is. */
 static int kind_named(const char *s, size_t n)
@@ -154,6 +157,7 @@ static void field_text(const struct rec *r, const char *name, char *out, size_t 
         {"followers", NULL, &r->followers, NULL, false},
         {"reach", NULL, &r->reach, NULL, false},
         {"impressions", NULL, &r->impressions, NULL, false},
+        {"skipped", NULL, &r->skipped, NULL, false},
         {"has_metrics", NULL, NULL, &r->has_metrics, false},
         {"peer", NULL, NULL, &r->peer, false},
     };
@@ -583,6 +587,135 @@ static void test_youtube(void **state)
           "message[UgzHtml1].body=Tack & h\xC3\xA4lsningar!\n\nL\xC3\xA4s 0:42 \"igen\" <3 'bra' "
           "\xF0\x9F\x98\x80",
           "message[UgzOrig2].body=Fisk &amp; chips");
+}
+
+static void test_tiktok(void **state)
+{
+    /* Three videos read, two rejected by path and field; the follower list
+     * is a count; comments and the other sections are counted, not read. */
+    check(INGEST_TIKTOK, FIX "tiktok/user_data_tiktok.json", "detect", "post=3", "reject=2",
+          "channel_metrics=1", "[?].account_id=helsinginkaupunki",
+          "post[posted-2024-03-01T09:15:00Z].published_at=2024-03-01T09:15:00Z",
+          "post[posted-2024-03-01T09:15:00Z].m.reactions=1234",
+          "post[posted-2024-03-01T09:15:00Z].has_metrics=true",
+          "post[posted-2024-03-01T09:15:00Z].taken_at=1700000000",
+          "post[posted-2024-03-01T09:15:00Z].format=video",
+          "post[posted-2024-03-01T09:15:00Z].body=Kev\xC3\xA4t tulee Senaatintorille! #helsinki "
+          "#kev\xC3\xA4t",
+          "post[posted-2024-03-01T09:15:00Z].platform=tiktok",
+          "post[7342123456789012345].m.reactions=87",
+          "post[7342123456789012345].published_at=2024-03-04T15:40:21Z",
+          /* "N/A" is not reported, not zero: no snapshot at all. */
+          "post[posted-2024-03-06T12:00:00Z].format=carousel",
+          "post[posted-2024-03-06T12:00:00Z].has_metrics=false",
+          "post[posted-2024-03-06T12:00:00Z].m.reactions=-1",
+          "reject[?].where=$.Video.Videos.VideoList[3]", "[?].reason~='Date'",
+          "reject[?].where=$.Video.Videos.VideoList[4]", "[?].reason~='Likes'",
+          "channel_metrics[*].followers=3", "channel_metrics[*].taken_at=1700000000",
+          "[?].where=$.Comment.Comments.CommentsList", "skip[?].skipped=2",
+          "[?].where=$.Direct Messages", "[?].where=$.Activity");
+    /* Activity holds 3 followers (read) and 5 other entries (not read). */
+    struct got *g;
+    size_t len;
+    char *text = slurp(FIX "tiktok/user_data_tiktok.json", &len);
+    g = parse_text(INGEST_TIKTOK, text, len, 0);
+    int64_t activity = -1;
+    for (int i = 0; i < g->n; i++)
+        if (g->r[i].kind == REC_SKIP && str_eq(g->r[i].where, "$.Activity"))
+            activity = g->r[i].skipped;
+    assert_int_equal(activity, 5);
+    free(g);
+    free(text);
+    /* Not a download at all: one clear error, nothing read. */
+    const char bad[] = "{\"Video\": {\"Videos\": {\"VideoList\": {}}}}";
+    g = parse_text(INGEST_TIKTOK, bad, sizeof bad - 1, -1);
+    assert_int_equal(g->n, 0);
+    free(g);
+}
+
+static void test_tiktok_csv(void **state)
+{
+    /* Content: a post a row with its figures; an empty cell is not reported;
+     * rounded numbers, links without a video and other times are rejects. */
+    check(INGEST_TIKTOK_CSV, FIX "tiktok/content.csv", "detect", "post=3", "reject=3",
+          "post[7341000000000000001].account_id=helsinginkaupunki",
+          "post[7341000000000000001].published_at=2024-03-01T11:15:00Z",
+          "post[7341000000000000001].m.reactions=1234", "post[7341000000000000001].m.comments=56",
+          "post[7341000000000000001].m.shares=12", "post[7341000000000000001].m.video_views=18400",
+          "post[7341000000000000001].m.reach=-1", "post[7341000000000000001].taken_at=1700000000",
+          "post[7341000000000000001].body=Kev\xC3\xA4t tulee Senaatintorille! #helsinki "
+          "#kev\xC3\xA4t",
+          "post[7342123456789012345].m.shares=-1", "post[7342123456789012345].m.reactions=87",
+          "post[7343000000000000002].body=Kysymyksi\xC3\xA4, vastauksia\nosa 2",
+          "reject[?].where=line 6", "[?].reason~='Total likes' is not a count",
+          "reject[?].where=line 7", "[?].reason~='Video link' is not a video's link",
+          "reject[?].where=line 8", "[?].reason~='Post time' is not a time");
+    /* Overview: Video Views is the day's impressions, at the day's end; the
+     * year is the one before the export (taken_at, 2023-11-14). */
+    check(INGEST_TIKTOK_CSV, FIX "tiktok/overview.csv", "detect", "channel_metrics=4", "reject=1",
+          "[0].impressions=1441", "[0].taken_at=2022-12-31T00:00:00Z", "[0].followers=-1",
+          "[2].impressions=0", "[2].taken_at=2023-01-02T00:00:00Z", "[3].impressions=9902",
+          "[4].where=line 6", "[4].reason~='Date' is not a day", "[5].kind=skip", "[5].skipped=4");
+    /* Followers: "undefined" is no count at all, not a zero. */
+    check(INGEST_TIKTOK_CSV, FIX "tiktok/followers.csv", "detect", "channel_metrics=3", "reject=1",
+          "[0].followers=10", "[0].taken_at=2023-01-01T00:00:00Z", "[2].followers=9",
+          "[3].where=line 6", "[3].reason~='Followers' is not a count");
+    /* Another CSV is not TikTok's: a clear error naming the columns. */
+    const char other[] = "Post ID,Publish time\n1,2024-01-01\n";
+    assert_int_not_equal(ingest_detect(other, sizeof other - 1, NULL), INGEST_TIKTOK_CSV);
+    struct got *g = parse_text(INGEST_TIKTOK_CSV, other, sizeof other - 1, -1);
+    assert_int_equal(g->n, 0);
+    free(g);
+}
+
+static void test_linkedin_xls(void **state)
+{
+    /* All posts: the note above the header is skipped; counts as numbers
+     * or as "1,234"; a date cell or "MM/DD/YYYY" text; rates not kept. */
+    check(INGEST_LINKEDIN_XLS, FIX "linkedin/content.xls", "detect", "post=3", "reject=4",
+          "channel_metrics=3", "post[*].platform=linkedin",
+          "post[urn:li:activity:7169000000000000001].published_at=2024-03-01T00:00:00Z",
+          "post[urn:li:activity:7169000000000000001].body=Kaupunki avaa uuden palvelupisteen "
+          "Kallioon.\nTervetuloa!",
+          "post[urn:li:activity:7169000000000000001].m.impressions=4520",
+          "post[urn:li:activity:7169000000000000001].m.clicks=231",
+          "post[urn:li:activity:7169000000000000001].m.reactions=87",
+          "post[urn:li:activity:7169000000000000001].m.comments=6",
+          "post[urn:li:activity:7169000000000000001].m.shares=12",
+          "post[urn:li:activity:7169000000000000001].format=status",
+          "post[urn:li:activity:7169000000000000001].taken_at=1700000000",
+          "post[urn:li:activity:7170000000000000002].published_at=2024-03-05T00:00:00Z",
+          "post[urn:li:activity:7170000000000000002].m.impressions=1234",
+          "post[urn:li:activity:7170000000000000002].m.shares=-1",
+          "post[urn:li:ugcPost:7171000000000000003].m.video_views=980",
+          "post[urn:li:ugcPost:7171000000000000003].format=video",
+          "reject[?].where=sheet 'All posts', row 6", "[?].reason~='Created date' is not a date",
+          "reject[?].where=sheet 'All posts', row 7", "[?].reason~='Impressions' is not a count",
+          "reject[?].where=sheet 'All posts', row 8", "[?].reason~='Post link' is not a post",
+          "reject[?].where=sheet 'Metrics', row 5", "[?].reason~='Date' is not a date",
+          "channel_metrics[?].impressions=4300", "channel_metrics[?].reach=2100",
+          "channel_metrics[?].taken_at=2024-03-02T00:00:00Z");
+    /* The followers export gives daily gains and demographics: counted,
+     * not read. */
+    check(INGEST_LINKEDIN_XLS, FIX "linkedin/followers.xls", "detect", "n=3", "skip=3",
+          "[0].where=sheet 'New followers'", "[0].skipped=3", "[1].skipped=2");
+    /* Not a workbook: one clear error. */
+    const char junk[] = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 not really";
+    struct got *g = parse_text(INGEST_LINKEDIN_XLS, junk, sizeof junk - 1, -1);
+    assert_int_equal(g->n, 0);
+    free(g);
+    /* A workbook that makes libfreexl 1.0.6 overrun a stack buffer (found by
+     * fuzzing): read in a child process, it is an unreadable file, and this
+     * process goes on. */
+    size_t len;
+    char *text = slurp(FIX "linkedin/libfreexl-overflow.xls", &len);
+    g = parse_text(INGEST_LINKEDIN_XLS, text, len, -1);
+    assert_int_equal(g->n, 0);
+    free(g);
+    free(text);
+    /* Every format has a name that reads back as it. */
+    for (int f = 0; f < INGEST_FORMAT_COUNT; f++)
+        assert_int_equal(ingest_format_parse(ingest_format_name((enum ingest_format)f)), f);
 }
 
 static void test_mastodon(void **state)
@@ -1456,6 +1589,9 @@ int main(void)
         cmocka_unit_test(test_import_local_times_are_the_workspaces),
         cmocka_unit_test(test_youtube),
         cmocka_unit_test(test_mastodon),
+        cmocka_unit_test(test_tiktok),
+        cmocka_unit_test(test_tiktok_csv),
+        cmocka_unit_test(test_linkedin_xls),
         cmocka_unit_test(test_csv_uci),
         cmocka_unit_test(test_csv_meta_business_suite_and_errors),
         cmocka_unit_test(test_csv_link_clicks_and_zones),

@@ -273,6 +273,21 @@ static void test_platform_post_upsert_is_idempotent(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(channel_metrics_add(db, ch, 1700000000, 5000, -1, -1, &err), UPSERT_INSERTED);
     assert_int_equal(channel_metrics_add(db, ch, 1700000000, 5000, -1, -1, &err), UPSERT_UNCHANGED);
+    /* Another file's figures of the same time fill in beside the stored
+     * ones; a figure it does not report erases nothing. */
+    assert_int_equal(channel_metrics_add(db, ch, 1700000000, -1, -1, 900, &err), UPSERT_UPDATED);
+    assert_int_equal(channel_metrics_add(db, ch, 1700000000, -1, -1, 900, &err), UPSERT_UNCHANGED);
+    assert_int_equal(channel_metrics_add(db, ch, 1700000000, 5000, -1, -1, &err), UPSERT_UNCHANGED);
+    db_scalar(db, &err, &n,
+              "SELECT COUNT(*) FROM channel_metrics WHERE followers = 5000 AND impressions = 900 "
+              "AND reach IS NULL",
+              "");
+    assert_int_equal(n, 1);
+    assert_int_equal(channel_metrics_add(db, ch, 1700000000, 5100, -1, -1, &err), UPSERT_UPDATED);
+    db_scalar(db, &err, &n,
+              "SELECT COUNT(*) FROM channel_metrics WHERE followers = 5100 AND impressions = 900",
+              "");
+    assert_int_equal(n, 1);
     db_close(db);
 }
 
