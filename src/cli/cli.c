@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"demo", cmd_demo, "fill a database with a realistic demo organisation"},
     {"report", cmd_report, "KPIs by channel, campaign, format, theme or period"},
     {"link", cmd_link, "make tagged short links and count their clicks"},
+    {"jobs", cmd_jobs, "list, queue, claim and retry background jobs"},
     {"version", cmd_version, "print the version"},
     {"sentiment", cmd_sentiment, "label texts' sentiment (stdin) or --eval a labelled file"},
 };

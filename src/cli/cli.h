@@ -53,5 +53,6 @@ int cmd_report(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_sentiment(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
 
 #endif
