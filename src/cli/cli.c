@@ -22,6 +22,9 @@ static const struct command commands[] = {
     {"demo", cmd_demo, "fill a database with a realistic demo organisation"},
     {"report", cmd_report, "KPIs by channel, campaign, format, theme or period"},
     {"link", cmd_link, "make tagged short links and count their clicks"},
+    {"jobs", cmd_jobs, "list, queue, claim and retry background jobs"},
+    {"channel-token", cmd_channel_token, "store, check or forget a channel's sealed tokens"},
+    {"secret-key", cmd_secret_key, "print a new key for sealing channels' tokens"},
     {"version", cmd_version, "print the version"},
     {"sentiment", cmd_sentiment, "label texts' sentiment (stdin) or --eval a labelled file"},
 };

@@ -53,5 +53,15 @@ int cmd_report(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_sentiment(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
+int cmd_secret_key(int argc, char **argv);
+int cmd_channel_token(int argc, char **argv);
+
+/* The key that seals channels' tokens, from `file` (--secret-key-file)
+ * else $KANAL_SECRET_KEY. NULL when there is none (printed as cmd's error
+ * when `required`) or it is malformed (always printed). Caller frees with
+ * vault_key_free. */
+struct vault_key;
+struct vault_key *cli_secret_key(const char *cmd, const char *file, bool required);
 
 #endif

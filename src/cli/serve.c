@@ -1,9 +1,11 @@
 /* serve: `kanal serve` runs the web server until SIGTERM. */
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "connect/connect.h"
 #include "http/http.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 int cmd_serve(int argc, char **argv)
 {
@@ -12,7 +14,7 @@ int cmd_serve(int argc, char **argv)
                *click_fsync = "batch", *public_url = NULL, *batch_ms_s = "200",
                *meta_app_secret = NULL, *meta_verify_token = NULL, *metrics_token = NULL,
                *trusted_proxies = NULL, *per_address_s = "64", *header_timeout_s = "10",
-               *report_threads_s = "2";
+               *report_threads_s = "2", *secret_key_file = NULL;
     bool secure_cookies = false;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
@@ -48,6 +50,8 @@ int cmd_serve(int argc, char **argv)
                    "time a client has to send a request's headers"),
         OPT_STRING("report-threads", "N", "KANAL_REPORT_THREADS", &report_threads_s,
                    "threads (and database connections) that answer reports"),
+        OPT_STRING("secret-key-file", "PATH", "KANAL_SECRET_KEY_FILE", &secret_key_file,
+                   "file holding the key that seals channels' tokens (else $KANAL_SECRET_KEY)"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
@@ -123,12 +127,19 @@ int cmd_serve(int argc, char **argv)
         goto done;
     }
     cfg.report_threads = (int)report_threads;
+    struct vault_key *key = cli_secret_key("serve", secret_key_file, false);
+    if (!key && (secret_key_file || getenv("KANAL_SECRET_KEY")))
+        goto done; /* given but malformed: said why */
+    if (!key)
+        log_info("no secret key (--secret-key-file or KANAL_SECRET_KEY): channels cannot be "
+                 "connected");
+    cfg.secret_key = key;
+    rc = 0;
     if (http_serve(&cfg, &err)) {
         cli_error("serve", "%s", err.msg);
         rc = 1;
-        goto done;
     }
-    rc = 0;
+    vault_key_free(key);
 done:
     cli_parse_free(&p);
     return rc;

@@ -55,6 +55,9 @@ struct db_methods {
 
     /* How a transaction starts. */
     const char *begin_sql;
+    /* Ends a SELECT of rows the transaction will change so that other
+     * transactions pass over them instead of waiting (db_skip_locked). */
+    const char *skip_locked;
     /* Added to an INSERT so that its first step answers with the new id (""
      * when the backend knows it without), and how that id is read then. */
     const char *insert_returning;

@@ -317,6 +317,11 @@ int db_begin(struct db *db, struct error *err)
     return db_exec(db, db->m->begin_sql, err);
 }
 
+const char *db_skip_locked(const struct db *db)
+{
+    return db->m->skip_locked;
+}
+
 int db_commit(struct db *db, struct error *err)
 {
     return db_exec(db, "COMMIT", err);

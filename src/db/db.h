@@ -78,6 +78,12 @@ int db_insert(struct db *db, struct error *err, int64_t *id, const char *sql, co
 char *db_sqlite_checks(const char *sql);
 
 int db_begin(struct db *db, struct error *err);
+/* The clause to end a SELECT with, inside a transaction, when several
+ * processes take rows off one queue: PostgreSQL's " FOR UPDATE SKIP
+ * LOCKED" (each takes rows no other holds), "" on SQLite, where
+ * db_begin's BEGIN IMMEDIATE already makes the transaction the only
+ * writer. */
+const char *db_skip_locked(const struct db *db);
 int db_commit(struct db *db, struct error *err);
 void db_rollback(struct db *db);
 

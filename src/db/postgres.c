@@ -329,6 +329,7 @@ static const struct db_methods pg_methods = {
     .finalize = pg_finalize,
     .close = pg_close,
     .begin_sql = "BEGIN",
+    .skip_locked = " FOR UPDATE SKIP LOCKED",
     .insert_returning = " RETURNING id",
     .inserted_id = pg_inserted_id,
     .migration_sql = pg_ddl,

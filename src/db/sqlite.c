@@ -411,6 +411,7 @@ static const struct db_methods lite_methods = {
     /* IMMEDIATE takes the write lock up front, so two writers queue on
      * busy_timeout instead of one failing halfway through. */
     .begin_sql = "BEGIN IMMEDIATE",
+    .skip_locked = "",
     .insert_returning = "",
     .inserted_id = lite_inserted_id,
     .migration_sql = db_sqlite_checks,

@@ -48,6 +48,13 @@ void h_metrics(struct request *r)
             buf_printf(out, "kanal_rows{table=\"%s\"} %lld\n", model_count_names[i],
                        (long long)counts[i]);
     }
+    int64_t jobs[JOB_STATE_COUNT];
+    if (job_counts(r->db, jobs, &err) == 0) {
+        buf_puts(out, "# HELP kanal_jobs Background jobs, by state.\n# TYPE kanal_jobs gauge\n");
+        for (int i = 0; i < JOB_STATE_COUNT; i++)
+            buf_printf(out, "kanal_jobs{state=\"%s\"} %lld\n", job_state_names[i],
+                       (long long)jobs[i]);
+    }
     r->status = 200;
     r->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }

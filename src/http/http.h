@@ -5,6 +5,8 @@
 
 #include "base/base.h"
 
+struct vault_key;
+
 struct server_config {
     const char *db_url;
     const char *host; /* numeric address to bind: 127.0.0.1, ::1, 0.0.0.0 */
@@ -28,6 +30,9 @@ struct server_config {
     const char *metrics_token;
     /* Meta webhooks (/hooks/meta): NULL leaves them answering 503. */
     const char *meta_app_secret, *meta_verify_token;
+    /* The key that seals connected channels' tokens (connect/vault.c);
+     * NULL: no channel can be connected. The caller keeps it. */
+    const struct vault_key *secret_key;
 };
 
 /* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" into cfg->host (caller keeps

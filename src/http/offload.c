@@ -11,8 +11,8 @@
 
 #define MAX_QUEUED 64 /* more waiting than this are told to come back */
 
-struct job {
-    struct job *next;
+struct offload_job {
+    struct offload_job *next;
     struct request *r;
     handler_fn fn;
 };
@@ -20,7 +20,7 @@ struct job {
 struct offload {
     pthread_mutex_t lock;
     pthread_cond_t ready;
-    struct job *head, **tail;
+    struct offload_job *head, **tail;
     size_t queued;
     bool stopping;
     struct db_pool *pool;
@@ -28,7 +28,7 @@ struct offload {
     int nthreads;
 };
 
-static void run(struct offload *o, struct job *j)
+static void run(struct offload *o, struct offload_job *j)
 {
     struct request *r = j->r;
     struct MHD_Connection *conn = r->conn;
@@ -50,7 +50,7 @@ static void *worker(void *arg)
     for (;;) {
         while (!o->head && !o->stopping)
             pthread_cond_wait(&o->ready, &o->lock);
-        struct job *j = o->head;
+        struct offload_job *j = o->head;
         if (!j)
             break; /* stopping, and nothing left */
         o->head = j->next;
@@ -112,7 +112,7 @@ bool offload_submit(struct offload *o, struct request *r, handler_fn fn)
     pthread_mutex_lock(&o->lock);
     bool ok = !o->stopping && o->queued < MAX_QUEUED;
     if (ok) {
-        struct job *j = xcalloc(1, sizeof *j);
+        struct offload_job *j = xcalloc(1, sizeof *j);
         j->r = r;
         j->fn = fn;
         /* Suspended before a thread can take it, so its resume cannot come

@@ -408,6 +408,87 @@ int link_target(struct db *db, const char *code, int64_t *id, struct buf *target
 json_t *link_stats(struct db *db, int64_t workspace_id, const char *by, const struct link_filter *f,
                    struct error *err);
 
+/* ---- the job table (model/job.c) ---------------------------------------------------
+ * Durable background work (sync, publishing, listening): a worker claims a
+ * due job with a lease, runs it, and finishes or fails it. A lease that runs
+ * out (a crashed worker) is taken back by job_reclaim. On PostgreSQL several
+ * processes claim at once and never get the same job; on SQLite claims are
+ * serialised. Every function takes `now` (Unix seconds) so that the caller,
+ * and a test, owns the clock. */
+
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_STATE_COUNT };
+extern const char *const job_state_names[JOB_STATE_COUNT];
+
+#define JOB_KIND_MAX         32
+#define JOB_KEY_MAX          200
+#define JOB_PAYLOAD_MAX      65536
+#define JOB_ERROR_MAX        1000 /* a longer last error is cut (at a character) */
+#define JOB_ATTEMPTS_MAX     100
+#define JOB_BACKOFF_BASE     30   /* seconds before the second attempt */
+#define JOB_BACKOFF_CAP      3600 /* the longest wait between attempts */
+#define JOB_ATTEMPTS_DEFAULT 8
+
+struct job_in {
+    const char *kind;    /* required: [a-z_] */
+    int64_t channel_id;  /* 0: none */
+    const char *key;     /* NULL: none; else at most one queued or running job has it */
+    const char *payload; /* JSON object or NULL ({}) */
+    int64_t run_after;   /* 0: now */
+    int max_attempts;    /* 0: JOB_ATTEMPTS_DEFAULT */
+};
+/* Queues a job and sets *id. With a key that a queued or running job
+ * holds, queues nothing and sets *id to that job's (returns 1 then, 0 for
+ * a new job, -1 and err). ERR_INVALID names the bad field. */
+int job_enqueue(struct db *db, const struct job_in *in, int64_t now, int64_t *id,
+                struct error *err);
+
+struct job {
+    int64_t id, channel_id; /* channel_id 0: none */
+    char kind[JOB_KIND_MAX + 1];
+    char *payload; /* JSON text; owned by the job: job_clear frees it */
+    int attempts;  /* including this one */
+    int max_attempts;
+    int64_t lease_until;
+};
+void job_clear(struct job *j);
+/* Takes the oldest due queued job (run_after <= now; of `kind` unless it is
+ * NULL), leases it to `owner` until now + lease seconds and counts the
+ * attempt. 1 and *out, 0 when none is due, -1 and err. Must be called
+ * outside a transaction: it runs its own. */
+int job_claim(struct db *db, const char *owner, const char *kind, int64_t lease, int64_t now,
+              struct job *out, struct error *err);
+/* The owner's lease on a running job ends at now + lease. ERR_CONFLICT when
+ * the job is no longer the owner's (its lease ran out and it was taken
+ * back): the worker must stop, since another may be running it. */
+int job_extend(struct db *db, int64_t id, const char *owner, int64_t lease, int64_t now,
+               struct error *err);
+/* The job is done. ERR_CONFLICT as for job_extend. */
+int job_finish(struct db *db, int64_t id, const char *owner, int64_t now, struct error *err);
+/* The attempt failed with `message`. Unless `permanent` or the attempts are
+ * used up, the job is queued again after a backoff (job_backoff), or at
+ * not_before if that is later (a platform's Retry-After); else it stays
+ * failed. Returns the job's new state (JOB_QUEUED or JOB_FAILED), or -1 and
+ * err (ERR_CONFLICT as for job_extend). */
+int job_fail(struct db *db, int64_t id, const char *owner, const char *message, int64_t not_before,
+             bool permanent, int64_t now, struct error *err);
+/* Seconds to wait after failed attempt number `attempts` (1, 2, ...):
+ * JOB_BACKOFF_BASE doubled each time, at most JOB_BACKOFF_CAP. */
+int64_t job_backoff(int attempts);
+/* Takes back running jobs whose lease ended before now: queued again (their
+ * attempt counted, with last error "lease expired: worker W stopped"), or
+ * failed when that was their last attempt. Returns how many, or -1. */
+int64_t job_reclaim(struct db *db, int64_t now, struct error *err);
+/* Puts a failed job back in the queue with its attempts reset (an
+ * operator's retry). ERR_NOT_FOUND, or ERR_CONFLICT when it is not failed. */
+int job_retry(struct db *db, int64_t id, int64_t now, struct error *err);
+/* Jobs per state, for /metrics and the desk. */
+int job_counts(struct db *db, int64_t counts[JOB_STATE_COUNT], struct error *err);
+/* Newest first, at most `limit`, in `state` unless it is NULL:
+ * {"items": [{id, kind, channel_id, key, state, attempts, max_attempts,
+ * run_after, lease_owner, lease_until, last_error, created_at,
+ * finished_at}]}. ERR_INVALID for an unknown state. Caller owns. */
+json_t *job_list(struct db *db, const char *state, int limit, struct error *err);
+
 /* Rows in the main tables, for /metrics. */
 int model_counts(struct db *db, int64_t counts[6], struct error *err);
 extern const char *const model_count_names[6];

@@ -1,0 +1,219 @@
+/* tokens: `kanal secret-key` makes the key that seals channels' tokens, and
+ * `kanal channel-token set|show|delete` stores a token a person already has
+ * (a Meta system user's, a Mastodon or Bluesky app token), tells whether
+ * the key opens a channel's tokens and when they expire, and forgets them.
+ * No command prints a token. */
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "connect/connect.h"
+#include "db/db.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define OPT_SECRET_KEY_FILE(var)                                                                   \
+    OPT_STRING("secret-key-file", "PATH", "KANAL_SECRET_KEY_FILE", var,                            \
+               "file holding the key that seals channels' tokens (else $KANAL_SECRET_KEY)")
+
+struct vault_key *cli_secret_key(const char *cmd, const char *file, bool required)
+{
+    struct error err = {0};
+    struct vault_key *k = vault_key_load(file, getenv("KANAL_SECRET_KEY"), &err);
+    if (!k && err.kind != ERR_NONE)
+        cli_error(cmd, "%s", err.msg);
+    else if (!k && required)
+        cli_error(cmd, "no secret key: give --secret-key-file PATH or set KANAL_SECRET_KEY "
+                       "(`kanal secret-key` makes one)");
+    return k;
+}
+
+int cmd_secret_key(int argc, char **argv)
+{
+    const struct cli_opt *opts = NULL;
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, 0, "secret-key",
+                               "Prints a new random key for --secret-key-file or "
+                               "KANAL_SECRET_KEY (64 hex digits).",
+                               &p);
+    if (p.stop)
+        goto done;
+    char key[2 * VAULT_KEY_BYTES + 1];
+    vault_key_generate(key);
+    printf("%s\n", key);
+    sodium_memzero(key, sizeof key);
+    rc = 0;
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+/* One line of stdin without its line end into a new string, or NULL. */
+static char *read_line(void)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, stdin);
+    if (n <= 0) {
+        free(line);
+        return NULL;
+    }
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    return line;
+}
+
+static int token_set(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *key_file = NULL, *expires_s = NULL, *scopes = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_SECRET_KEY_FILE(&key_file),
+        OPT_STRING("expires-in", "SECONDS", NULL, &expires_s, "the access token's life left"),
+        OPT_STRING("scopes", "LIST", NULL, &scopes, "the scopes granted, space-separated"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "channel-token set CHANNEL",
+                               "Seals and stores a channel's tokens read from stdin: the access "
+                               "token on the first line, a refresh token on the second if any.",
+                               &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    int64_t channel, expires_in = 0;
+    if (p.npos != 1 || str_to_i64(p.pos[0], &channel) || channel < 1) {
+        cli_error("channel-token set", "give the channel's id");
+        goto done;
+    }
+    if (expires_s && (str_to_i64(expires_s, &expires_in) || expires_in < 1)) {
+        cli_error("channel-token set", "--expires-in must be a number of seconds");
+        goto done;
+    }
+    rc = 1;
+    struct vault_key *k = cli_secret_key("channel-token set", key_file, true);
+    if (!k)
+        goto done;
+    struct channel_tokens t = {.access_token = read_line()};
+    if (t.access_token)
+        t.refresh_token = read_line();
+    if (t.refresh_token && !*t.refresh_token) {
+        free(t.refresh_token);
+        t.refresh_token = NULL;
+    }
+    int64_t now = time_now();
+    t.expires_at = expires_in ? now + expires_in : 0;
+    t.scopes = scopes ? xstrdup(scopes) : NULL;
+    struct error err = {0};
+    struct db *db = NULL;
+    if (!t.access_token)
+        error_set(&err, ERR_INVALID, "no access token on stdin");
+    else if ((db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err)) &&
+             vault_store(db, k, channel, &t, now, &err) == 0)
+        rc = 0;
+    if (rc)
+        cli_error("channel-token set", "%s", err.msg);
+    else
+        printf("channel %lld: tokens sealed and stored\n", (long long)channel);
+    db_close(db);
+    channel_tokens_clear(&t);
+    vault_key_free(k);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+static int token_show(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *key_file = NULL;
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_SECRET_KEY_FILE(&key_file)};
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "channel-token show CHANNEL",
+                               "Says whether the key opens the channel's tokens, when the "
+                               "access token expires and its scopes (never the tokens).",
+                               &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    int64_t channel;
+    if (p.npos != 1 || str_to_i64(p.pos[0], &channel) || channel < 1) {
+        cli_error("channel-token show", "give the channel's id");
+        goto done;
+    }
+    rc = 1;
+    struct vault_key *k = cli_secret_key("channel-token show", key_file, true);
+    if (!k)
+        goto done;
+    struct error err = {0};
+    struct channel_tokens t = {0};
+    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
+    int got = db ? vault_load(db, k, channel, &t, &err) : -1;
+    db_close(db);
+    vault_key_free(k);
+    if (got < 0) {
+        cli_error("channel-token show", "%s", err.msg);
+        goto done;
+    }
+    if (got == 0) {
+        printf("channel %lld: no tokens (not connected)\n", (long long)channel);
+    } else {
+        char expires[40] = "never";
+        if (t.expires_at) {
+            time_t at = (time_t)t.expires_at;
+            struct tm tm;
+            gmtime_r(&at, &tm);
+            strftime(expires, sizeof expires, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        }
+        printf("channel %lld: tokens open with this key\naccess token expires: %s\n"
+               "refresh token: %s\nscopes: %s\n",
+               (long long)channel, expires, t.refresh_token ? "yes" : "no",
+               t.scopes && *t.scopes ? t.scopes : "-");
+    }
+    channel_tokens_clear(&t);
+    rc = 0;
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+static int token_delete(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB;
+    const struct cli_opt opts[] = {OPT_DB(&db_url)};
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "channel-token delete CHANNEL",
+                               "Forgets the channel's tokens (no key needed).", &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    int64_t channel;
+    if (p.npos != 1 || str_to_i64(p.pos[0], &channel) || channel < 1) {
+        cli_error("channel-token delete", "give the channel's id");
+        goto done;
+    }
+    rc = 1;
+    struct error err = {0};
+    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
+    int gone = db ? vault_delete(db, channel, &err) : -1;
+    db_close(db);
+    if (gone < 0) {
+        cli_error("channel-token delete", "%s", err.msg);
+        goto done;
+    }
+    printf("channel %lld: %s\n", (long long)channel, gone ? "tokens forgotten" : "had no tokens");
+    rc = 0;
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+int cmd_channel_token(int argc, char **argv)
+{
+    static const struct cli_action actions[] = {
+        {"set", token_set},
+        {"show", token_show},
+        {"delete", token_delete},
+    };
+    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
+}
