@@ -10,6 +10,7 @@
 
 #include "base/base.h"
 #include "db/db.h"
+#include "ingest/ingest.h"
 
 /* ---- the token vault (connect/vault.c) -------------------------------------------
  * Tokens are sealed with libsodium's crypto_secretbox (XSalsa20-Poly1305, a
@@ -127,5 +128,218 @@ int connect_http_post_form(struct connect_http *c, const char *path, const char 
                            struct error *err);
 int connect_http_post_json(struct connect_http *c, const char *path, const char *bearer,
                            json_t *body, struct connect_response *out, struct error *err);
+int connect_http_delete(struct connect_http *c, const char *path, const char *bearer,
+                        struct connect_response *out, struct error *err);
+
+/* Any request: the calls above are this with fewer fields. */
+struct connect_request {
+    const char *method; /* "GET", "POST", "PUT", "DELETE"; NULL: POST with a body, else GET */
+    const char *path;   /* as for connect_http_get */
+    const char *bearer; /* NULL: no Authorization header */
+    const char *const *headers; /* "Name: value" lines, NULL-terminated; NULL: none */
+    const char *content_type;   /* required with a body */
+    const char *body;           /* NULL: none; may hold NUL bytes (an image) */
+    size_t body_len;
+};
+/* As connect_http_get; ERR_INVALID for a header that is not one line. */
+int connect_http_send(struct connect_http *c, const struct connect_request *rq,
+                      struct connect_response *out, struct error *err);
+
+/* ---- connectors (connect/connector.c; one file per platform) ------------------------
+ * One connector per platform behind one table of functions, so the sync,
+ * the calendar and the inbox never see a platform's paths, paging or error
+ * bodies. A connector is pure HTTP and mapping: it reads no database. What
+ * it fetches it hands, as the platform's own bytes, to a sync_sink that
+ * imports them through ingest/ (so a synced answer and the same answer
+ * imported from a file give the same rows) and keeps its paging cursors;
+ * what it is told to do it does with one call and says how it ended in a
+ * connect_result the job layer acts on (retry, wait, stop, reconnect). */
+
+/* How a call to a platform ended, in the terms the job layer acts on. */
+enum connect_outcome {
+    CO_OK = 0,
+    /* The token expired or was revoked (Meta 190, HTTP 401, OAuth's
+     * invalid_grant): the channel needs reconnecting; its jobs stop. */
+    CO_AUTH,
+    /* Rate limited (429, X's remaining 0, Meta's usage at 100%): try again
+     * at retry_at (0: not said; the job's backoff decides). */
+    CO_RATE,
+    /* Worth trying again after a backoff: 5xx, a timeout, a dropped
+     * connection before the request was sent, Meta 1, 2 and 368
+     * (temporarily blocked). */
+    CO_TEMPORARY,
+    /* The platform refused the request as it is (Meta 100, X 403 duplicate
+     * content, Mastodon 422, LinkedIn 422, a 400): retrying it unchanged
+     * would fail again. */
+    CO_REJECTED,
+    /* An action was sent and no answer came (timeout or dropped connection
+     * after sending): it may have happened, so it is looked up
+     * (connector.lookup) before it is ever sent again. */
+    CO_LOST,
+    CO_OUTCOME_COUNT
+};
+extern const char *const connect_outcome_names[CO_OUTCOME_COUNT];
+
+struct connect_result {
+    enum connect_outcome outcome;
+    int64_t retry_at; /* CO_RATE, CO_TEMPORARY: Unix seconds; 0 not said */
+    long status;      /* the HTTP status; 0 when no answer came */
+    char code[48];    /* the platform's error code: "190", "invalid_grant", "187"; "" none */
+    /* What went wrong, in the platform's own words where it gave some
+     * ("Meta: Error validating access token: Session has expired (190)"),
+     * for the desk and the job's last error. Never holds a token. */
+    char message[400];
+};
+/* Sets r's outcome and message (printf-like); returns -1 so that a
+ * connector can `return connect_fail(res, CO_REJECTED, ...)`. */
+int connect_fail(struct connect_result *r, enum connect_outcome o, const char *fmt, ...)
+    PRINTF_LIKE(3, 4);
+/* The outcome of an answer that is not a success, from what every platform
+ * shares: no answer (a lost action when `sent_action`, else temporary), 401
+ * (auth), 429 or rl.limited (rate, retry_at from rl), 5xx (temporary), other
+ * 4xx (rejected). A connector calls it after reading its own error body
+ * (which may say better: Meta sends 190 with status 400). `what` names the
+ * call ("POST /api/v1/statuses"); call_err is the client's error when the
+ * call returned -1. Returns -1. */
+int connect_fail_http(struct connect_result *r, const char *what,
+                      const struct connect_response *resp, int call_rc,
+                      const struct error *call_err, bool sent_action);
+
+/* A platform's configuration: base URLs (so tests point them at a fake)
+ * and the app's credentials. Strings are the caller's. */
+struct connect_platform_config {
+    const char *api_url; /* "https://graph.facebook.com/v21.0" */
+    const char
+        *auth_url; /* where a person consents: "https://www.facebook.com/v21.0/dialog/oauth" */
+    const char *token_url;     /* where codes become tokens, when not under api_url; NULL: the
+                                  connector's path under api_url */
+    const char *client_id;     /* the app's id at the platform */
+    const char *client_secret; /* the app's secret; never logged */
+    const char *redirect_uri;  /* fixed by configuration: PUBLIC_URL/oauth/callback */
+};
+
+/* Who a connected channel is at the platform. */
+struct connect_account {
+    char id[128];      /* the page's, user's or DID's id: the channel's platform_id */
+    char handle[128];  /* "@kanal@mastodon.social", "kanal.bsky.social", the page's username */
+    char name[200];    /* what people know it by */
+    char platform[16]; /* set when one login finds several kinds (a Page's Instagram account):
+                          "instagram" */
+};
+
+/* What one connector call has to work with. */
+struct connect_session {
+    const struct connect_platform_config *cfg;
+    struct connect_http *http;           /* to cfg->api_url */
+    const struct channel_tokens *tokens; /* NULL before the code is exchanged */
+    const char *account_id;              /* the channel's platform_id; NULL before connecting */
+    const char *account_handle;
+    int64_t now;
+};
+
+/* Where a sync puts what it fetched. The functions are the caller's. */
+struct sync_sink {
+    /* Imports one fetched answer (the platform's bytes, `format` as a file
+     * of that format would be read) into the channel. `what` names it in
+     * errors and rejects ("GET /api/v1/accounts/1/statuses, page 2").
+     * *added (may be NULL) gets how many posts, messages or snapshots were
+     * new, so a connector can stop paging back once a page adds nothing.
+     * 0, or -1 and err: the sync stops there (what was imported stays). */
+    int (*page)(struct sync_sink *s, enum ingest_format format, const char *what, const char *data,
+                size_t len, int64_t *added, struct error *err);
+    /* A paging cursor kept between syncs per `resource` ("statuses",
+     * "notifications", "comments:POSTID"): since_id, a `next` link, a
+     * timestamp. get returns NULL when none is kept (the string lives until
+     * the next call); set stores one (NULL forgets it), after the page it
+     * follows was imported. */
+    const char *(*cursor_get)(struct sync_sink *s, const char *resource);
+    int (*cursor_set)(struct sync_sink *s, const char *resource, const char *value,
+                      struct error *err);
+    void *ctx;
+};
+
+enum connect_action_kind {
+    ACT_PUBLISH,     /* text, with a link or an image */
+    ACT_DELETE_POST, /* target: the post */
+    ACT_REPLY,       /* target: the comment, mention or post answered; text */
+    ACT_HIDE,        /* target: a comment */
+    ACT_UNHIDE,
+    ACT_DELETE_MESSAGE, /* target: a comment or reply */
+    ACT_LIKE,           /* target: a post or comment */
+    ACT_KIND_COUNT
+};
+extern const char *const connect_action_names[ACT_KIND_COUNT]; /* "publish", "delete-post", ... */
+
+struct connect_action {
+    enum connect_action_kind kind;
+    const char *target; /* the post's or message's id at the platform; NULL for publish */
+    const char *text;   /* publish, reply; UTF-8 */
+    const char *link;   /* publish: a link to attach; NULL none */
+    const char *image;  /* publish: the image's bytes; NULL none */
+    size_t image_len;
+    const char *image_type; /* "image/jpeg", "image/png" */
+    const char *image_alt;  /* its description; NULL none */
+    /* kanal's name for this action ("kanal-action-42"): sent as an
+     * Idempotency-Key where the platform takes one; lookup matches on it or
+     * on the text. */
+    const char *key;
+    int64_t first_sent_at; /* when it was first sent (lookup searches from there) */
+};
+
+struct connect_done {
+    char id[128]; /* the new post's or reply's id at the platform; "" for hide, like, delete */
+    char permalink[512]; /* its address, when the platform says; "" */
+};
+
+struct connector {
+    const char *platform;  /* the channels' platform: "mastodon" */
+    const char *title;     /* "Mastodon" */
+    const char *scopes;    /* what it asks for, shown before connecting */
+    const char *api_url;   /* the default api_url */
+    const char *auth_url;  /* the default auth_url */
+    bool pkce;             /* sends code_challenge (S256) */
+    bool per_instance_app; /* Mastodon: the app is registered on each server */
+    unsigned actions;      /* 1u << connect_action_kind it can do */
+
+    /* Registers kanal as an app on the server at cfg->api_url (Mastodon),
+     * filling client id and secret (out: caller's buffers of 256).
+     * NULL when the platform has one app. */
+    int (*register_app)(struct connect_session *s, char *client_id, char *client_secret,
+                        struct connect_result *res);
+    /* The address a person is sent to to consent: cfg's auth_url with
+     * client_id, redirect_uri, scopes, state and, with pkce, the S256
+     * challenge. Appends to url. */
+    int (*authorize_url)(const struct connect_session *s, const char *state,
+                         const char *code_challenge, struct buf *url, struct error *err);
+    /* Trades the code from the callback (and the PKCE verifier, or NULL) for
+     * tokens and finds who they are for: accounts[i] with tokens[i], *n of
+     * them (at most max). One login may stand for several accounts (a
+     * person's Pages, each with its own Page token, and their Instagram
+     * accounts). The caller clears each tokens[i]. */
+    int (*exchange)(struct connect_session *s, const char *code, const char *verifier,
+                    struct channel_tokens *tokens, struct connect_account *accounts, int max,
+                    int *n, struct connect_result *res);
+    /* New tokens from the refresh token (or Meta's long-lived exchange).
+     * NULL when the platform's tokens do not expire. */
+    int (*refresh)(struct connect_session *s, struct channel_tokens *out,
+                   struct connect_result *res);
+    /* Fetches what is new since the sink's cursors: posts and their
+     * metrics, comments and replies, mentions, followers, conversations
+     * where the platform allows, paging as the platform does. */
+    int (*sync)(struct connect_session *s, struct sync_sink *sink, struct connect_result *res);
+    /* Does one action. */
+    int (*act)(struct connect_session *s, const struct connect_action *a, struct connect_done *out,
+               struct connect_result *res);
+    /* Whether an action whose answer was lost happened: 1 and *out when it
+     * did, 0 when it did not (it may be sent again), -1 and res when the
+     * platform cannot tell now. */
+    int (*lookup)(struct connect_session *s, const struct connect_action *a,
+                  struct connect_done *out, struct connect_result *res);
+};
+
+/* The connector for a channel platform; NULL when kanal has none. */
+const struct connector *connector_find(const char *platform);
+/* All of them, NULL-terminated. */
+extern const struct connector *const connectors[];
 
 #endif

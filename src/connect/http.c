@@ -321,17 +321,18 @@ static int url_shown(const char *url)
     return (int)strcspn(url, "?");
 }
 
-static int perform(struct connect_http *c, const char *method, const char *path, const char *bearer,
-                   const char *content_type, const char *body, struct connect_response *out,
-                   struct error *err)
+int connect_http_send(struct connect_http *c, const struct connect_request *rq,
+                      struct connect_response *out, struct error *err)
 {
-    assert(c && path && out);
+    assert(c && rq && rq->path && out);
+    assert(!rq->body || rq->content_type);
+    const char *method = rq->method ? rq->method : (rq->body ? "POST" : "GET");
     *out = (struct connect_response){0};
     rate_limit_init(&out->rl);
     struct buf url = {0}, auth = {0};
     struct curl_slist *headers = NULL;
     int rc = -1;
-    if (full_url(c, path, &url, err))
+    if (full_url(c, rq->path, &url, err))
         goto done;
     CURL *h = c->curl;
     curl_easy_reset(h);
@@ -352,17 +353,26 @@ static int perform(struct connect_http *c, const char *method, const char *path,
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
     headers = curl_slist_append(headers, "Accept: application/json");
-    if (bearer) {
-        buf_printf(&auth, "Authorization: Bearer %s", bearer);
+    if (rq->bearer) {
+        buf_printf(&auth, "Authorization: Bearer %s", rq->bearer);
         headers = curl_slist_append(headers, auth.data);
     }
-    if (body) {
+    for (const char *const *hd = rq->headers; hd && *hd; hd++) {
+        /* A header is one line: a CR or LF in one would start another. */
+        if (strpbrk(*hd, "\r\n") || !strchr(*hd, ':')) {
+            error_set(err, ERR_INVALID, "%s %.*s: a request header is not one 'Name: value' line",
+                      method, url_shown(url.data), url.data);
+            goto done;
+        }
+        headers = curl_slist_append(headers, *hd);
+    }
+    if (rq->body) {
         char ct[160];
-        snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
+        snprintf(ct, sizeof ct, "Content-Type: %s", rq->content_type);
         headers = curl_slist_append(headers, ct);
         headers = curl_slist_append(headers, "Expect:"); /* no 100-continue round trip */
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
     }
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -412,7 +422,15 @@ done:
 int connect_http_get(struct connect_http *c, const char *path, const char *bearer,
                      struct connect_response *out, struct error *err)
 {
-    return perform(c, "GET", path, bearer, NULL, NULL, out, err);
+    struct connect_request rq = {.method = "GET", .path = path, .bearer = bearer};
+    return connect_http_send(c, &rq, out, err);
+}
+
+int connect_http_delete(struct connect_http *c, const char *path, const char *bearer,
+                        struct connect_response *out, struct error *err)
+{
+    struct connect_request rq = {.method = "DELETE", .path = path, .bearer = bearer};
+    return connect_http_send(c, &rq, out, err);
 }
 
 int connect_http_post_form(struct connect_http *c, const char *path, const char *bearer,
@@ -432,8 +450,13 @@ int connect_http_post_form(struct connect_http *c, const char *path, const char 
         curl_free(name);
         curl_free(value);
     }
-    int rc =
-        perform(c, "POST", path, bearer, "application/x-www-form-urlencoded", body.data, out, err);
+    struct connect_request rq = {.method = "POST",
+                                 .path = path,
+                                 .bearer = bearer,
+                                 .content_type = "application/x-www-form-urlencoded",
+                                 .body = body.data,
+                                 .body_len = body.len};
+    int rc = connect_http_send(c, &rq, out, err);
     memset(body.data, 0, body.len); /* may hold a client secret or a code */
     buf_free(&body);
     return rc;
@@ -446,7 +469,13 @@ int connect_http_post_json(struct connect_http *c, const char *path, const char 
     char *text = json_dumps(body, JSON_COMPACT);
     if (!text)
         abort();
-    int rc = perform(c, "POST", path, bearer, "application/json", text, out, err);
+    struct connect_request rq = {.method = "POST",
+                                 .path = path,
+                                 .bearer = bearer,
+                                 .content_type = "application/json",
+                                 .body = text,
+                                 .body_len = strlen(text)};
+    int rc = connect_http_send(c, &rq, out, err);
     free(text);
     return rc;
 }
