@@ -101,12 +101,19 @@ struct connect_response {
     long status;
     struct buf body; /* NUL-terminated when not empty */
     char content_type[128];
+    /* The Link header (RFC 8288), which Mastodon pages with:
+     * `<https://.../statuses?max_id=1>; rel="next", <...>; rel="prev"`;
+     * "" when none or longer than this. connect_link_next reads it. */
+    char link[2048];
     struct rate_limit rl;
     /* Worth trying again later: a 429, a 5xx, or (when the call returned
      * -1) a timeout or a dropped connection. */
     bool retriable;
 };
 void connect_response_free(struct connect_response *r);
+/* The URL of the Link header's rel="next" into out (size n); false when
+ * there is none (the last page) or it does not fit. */
+bool connect_link_next(const struct connect_response *r, char *out, size_t n);
 
 /* One client per thread: it keeps its connection alive between requests. */
 struct connect_http;
@@ -336,6 +343,19 @@ struct connector {
     int (*lookup)(struct connect_session *s, const struct connect_action *a,
                   struct connect_done *out, struct connect_result *res);
 };
+
+/* A platform's configuration from the environment, each connector's
+ * defaults where a variable is not set: KANAL_<PLATFORM>_API_URL,
+ * _AUTH_URL, _TOKEN_URL, _CLIENT_ID, _CLIENT_SECRET (PLATFORM upper-case:
+ * KANAL_MASTODON_API_URL). redirect_uri is PUBLIC_URL + "/oauth/callback"
+ * (public_url may be NULL: none). The strings point into the environment
+ * or the connector, or into out->redirect_buf. */
+struct connect_env_config {
+    struct connect_platform_config cfg;
+    char redirect_buf[512];
+};
+void connect_config_from_env(const struct connector *c, const char *public_url,
+                             struct connect_env_config *out);
 
 /* The connector for a channel platform; NULL when kanal has none. */
 const struct connector *connector_find(const char *platform);

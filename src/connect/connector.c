@@ -2,8 +2,11 @@
  * mapping of an answer that is not a success to the outcome the job layer
  * acts on (retry, wait, stop, reconnect). One file per platform holds the
  * rest. */
+#include <assert.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "connect/connect.h"
@@ -72,4 +75,37 @@ int connect_fail_http(struct connect_result *r, const char *what,
         return connect_fail(r, CO_TEMPORARY, "%s: the platform failed (HTTP %ld)", what,
                             resp->status);
     return connect_fail(r, CO_REJECTED, "%s: refused (HTTP %ld)", what, resp->status);
+}
+
+/* KANAL_<PLATFORM>_<WHAT>, or NULL when unset or empty. */
+static const char *env_for(const char *platform, const char *what)
+{
+    char name[96];
+    size_t n = (size_t)snprintf(name, sizeof name, "KANAL_%s_%s", platform, what);
+    assert(n < sizeof name);
+    for (char *p = name; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+void connect_config_from_env(const struct connector *c, const char *public_url,
+                             struct connect_env_config *out)
+{
+    *out = (struct connect_env_config){0};
+    struct connect_platform_config *cfg = &out->cfg;
+    const char *v;
+    cfg->api_url = (v = env_for(c->platform, "API_URL")) ? v : c->api_url;
+    cfg->auth_url = (v = env_for(c->platform, "AUTH_URL")) ? v : c->auth_url;
+    cfg->token_url = env_for(c->platform, "TOKEN_URL");
+    cfg->client_id = env_for(c->platform, "CLIENT_ID");
+    cfg->client_secret = env_for(c->platform, "CLIENT_SECRET");
+    if (public_url && *public_url) {
+        size_t n = strlen(public_url);
+        while (n && public_url[n - 1] == '/')
+            n--;
+        snprintf(out->redirect_buf, sizeof out->redirect_buf, "%.*s/oauth/callback", (int)n,
+                 public_url);
+        cfg->redirect_uri = out->redirect_buf;
+    }
 }

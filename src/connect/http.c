@@ -285,6 +285,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
         /* A new answer (after a 100 Continue): forget the last one's. */
         rate_limit_init(&t->out->rl);
         t->out->content_type[0] = '\0';
+        t->out->link[0] = '\0';
         return len;
     }
     const char *colon = memchr(p, ':', len);
@@ -306,7 +307,13 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
         vn = sizeof value - 1; /* a value this long is no rate limit */
     memcpy(value, v, vn);
     value[vn] = '\0';
-    if (strcasecmp(name, "Content-Type") == 0) {
+    if (strcasecmp(name, "Link") == 0) {
+        if (vn < sizeof t->out->link) {
+            memcpy(t->out->link, value, vn);
+            t->out->link[vn] = '\0';
+        } else
+            t->out->link[0] = '\0'; /* cut, it would name a wrong page */
+    } else if (strcasecmp(name, "Content-Type") == 0) {
         size_t cn = vn < sizeof t->out->content_type ? vn : sizeof t->out->content_type - 1;
         memcpy(t->out->content_type, value, cn);
         t->out->content_type[cn] = '\0';
@@ -478,4 +485,38 @@ int connect_http_post_json(struct connect_http *c, const char *path, const char 
     int rc = connect_http_send(c, &rq, out, err);
     free(text);
     return rc;
+}
+
+bool connect_link_next(const struct connect_response *r, char *out, size_t n)
+{
+    /* Entries: <URL>; param; param, <URL>; ... A URL holds no '>'. */
+    const char *p = r->link;
+    while ((p = strchr(p, '<'))) {
+        const char *end = strchr(p, '>');
+        if (!end)
+            return false;
+        const char *params = end + 1, *next = strchr(params, '<');
+        size_t plen = next ? (size_t)(next - params) : strlen(params);
+        /* rel="next" or rel=next among this entry's parameters */
+        bool is_next = false;
+        for (const char *q = params; q + 8 <= params + plen; q++)
+            if (strncasecmp(q, "rel=", 4) == 0) {
+                const char *v = q + 4;
+                if (*v == '"')
+                    v++;
+                is_next = strncasecmp(v, "next", 4) == 0 &&
+                          (v[4] == '"' || v[4] == ';' || v[4] == ',' || v[4] == ' ' || !v[4]);
+                break;
+            }
+        if (is_next) {
+            size_t ulen = (size_t)(end - p - 1);
+            if (ulen == 0 || ulen + 1 > n)
+                return false;
+            memcpy(out, p + 1, ulen);
+            out[ulen] = '\0';
+            return true;
+        }
+        p = end + 1;
+    }
+    return false;
 }

@@ -70,6 +70,30 @@ static void test_outcomes(void **state)
     assert_null(connector_find(NULL));
 }
 
+static void test_link_next(void **state)
+{
+    (void)state;
+    struct connect_response r = {0};
+    char next[256];
+    assert_false(connect_link_next(&r, next, sizeof next));
+    snprintf(r.link, sizeof r.link, "%s",
+             "<https://m.example/api/v1/accounts/1/statuses?max_id=9>; rel=\"next\", "
+             "<https://m.example/api/v1/accounts/1/statuses?min_id=20>; rel=\"prev\"");
+    assert_true(connect_link_next(&r, next, sizeof next));
+    assert_string_equal(next, "https://m.example/api/v1/accounts/1/statuses?max_id=9");
+    /* Only prev: the last page. */
+    snprintf(r.link, sizeof r.link, "%s", "<https://m.example/a?min_id=20>; rel=\"prev\"");
+    assert_false(connect_link_next(&r, next, sizeof next));
+    /* next second, unquoted; a URL too long for out is not cut. */
+    snprintf(r.link, sizeof r.link, "%s",
+             "<https://m.example/a?min_id=2>; rel=prev, <https://m.example/a?max_id=1>; rel=next");
+    assert_true(connect_link_next(&r, next, sizeof next));
+    assert_string_equal(next, "https://m.example/a?max_id=1");
+    assert_false(connect_link_next(&r, next, 10));
+    snprintf(r.link, sizeof r.link, "%s", "<https://m.example/a; rel=next");
+    assert_false(connect_link_next(&r, next, sizeof next));
+}
+
 static void test_send_any_request(void **state)
 {
     (void)state;
@@ -129,6 +153,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outcomes),
+        cmocka_unit_test(test_link_next),
         cmocka_unit_test(test_send_any_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
