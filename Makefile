@@ -211,11 +211,14 @@ bench-import: $(BUILD)/kanal $(BUILD)/bench/import-floor
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit e2e browser
 
+# Two lanes side by side after the warning builds: the everyday build's
+# suites and the fuzzers, and the same suites under the sanitizers (the
+# longest). tests/run-lanes.sh keeps each lane's output together.
 test: deps
 	@$(MAKE) --no-print-directory warnings
-	@$(MAKE) --no-print-directory unit e2e browser
-	@$(MAKE) --no-print-directory fuzz
-	@$(MAKE) --no-print-directory asan
+	@sh tests/run-lanes.sh \
+	    "plain: $(MAKE) --no-print-directory unit e2e browser fuzz" \
+	    "asan: $(MAKE) --no-print-directory asan"
 	@echo "make test: all suites passed"
 
 # Redirects/s and latency of /l/CODE beside nginx's `return 302`, with wrk.

@@ -21,8 +21,15 @@ for bin in "$@"; do
     fuzz_ingest_csv) shared=../shared/data/metrics ;;
     esac
     [ -n "$shared" ] && [ -d "$shared" ] || shared=
-    echo "fuzz: $name ($runs runs)"
-    "$bin" -runs="$runs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    # The .xls reader forks a child per input (libfreexl overruns its stack on
+    # crafted files, so it never runs in kanal's own process): a tenth of the
+    # runs costs as much time as the other targets' whole runs.
+    n=$runs
+    case $name in
+    fuzz_ingest_linkedin_xls) n=$((runs / 10)) ;;
+    esac
+    echo "fuzz: $name ($n runs)"
+    "$bin" -runs="$n" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix=build/fuzz/ "$scratch" ${seeds:+$( [ -d "$seeds" ] && echo "$seeds")} $shared \
         2>build/fuzz/$name.log || { tail -50 build/fuzz/$name.log; exit 1; }
 done
