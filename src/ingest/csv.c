@@ -316,6 +316,29 @@ void csv_reader_start(struct csv_reader *rd, const char *data, size_t len)
                                                                : ',';
 }
 
+int csv_next_row(struct csv_reader *rd, struct pctx *pc, size_t nh, char where[32], int64_t *rowno,
+                 struct error *err)
+{
+    for (;;) {
+        int64_t start = rd->line;
+        int got = csv_read_row(rd);
+        if (got == 0)
+            return 0;
+        snprintf(where, 32, "line %lld", (long long)start);
+        if (got < 0)
+            return error_set(err, ERR_INVALID,
+                             "%s: a quoted cell is not closed before the file ends", where);
+        if (rd->ncells == 1 && !*rd->cells[0])
+            continue; /* blank line */
+        if (rowno)
+            ++*rowno;
+        if (rd->ncells == nh)
+            return 1;
+        if (rec_reject(pc, where, "%zu cells where the header has %zu", rd->ncells, nh))
+            return -1;
+    }
+}
+
 void csv_reader_free(struct csv_reader *rd)
 {
     buf_free(&rd->cell);
@@ -584,32 +607,15 @@ int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err)
         !(z = own = tz_load(m->zone, err)))
         goto free_hdr;
     int64_t rowno = 0;
-    for (;;) {
-        int64_t start = rd.line;
-        int got = csv_read_row(&rd);
-        if (got == 0)
-            break;
-        char where[32];
-        snprintf(where, sizeof where, "line %lld", (long long)start);
-        if (got < 0) {
-            error_set(err, ERR_INVALID, "%s: a quoted cell is not closed before the file ends",
-                      where);
-            goto free_hdr;
-        }
-        if (rd.ncells == 1 && !*rd.cells[0])
-            continue; /* blank line */
-        rowno++;
-        if (rd.ncells != nh) {
-            if (rec_reject(pc, where, "%zu cells where the header has %zu", rd.ncells, nh))
-                goto free_hdr;
-            continue;
-        }
+    char where[32];
+    int got;
+    while ((got = csv_next_row(&rd, pc, nh, where, &rowno, err)) > 0) {
         if (row(pc, m, z, col, hdr_of, rd.cells, rd.ncells, rowno, where))
             goto free_hdr;
         if (rowno % 4096 == 0)
             arena_free(&pc->arena);
     }
-    rc = 0;
+    rc = got;
 free_hdr:
     tz_free(own);
     for (size_t i = 0; i < nh; i++)

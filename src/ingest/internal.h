@@ -109,6 +109,14 @@ void csv_reader_start(struct csv_reader *rd, const char *data, size_t len);
  * closed before the file ends. */
 int csv_read_row(struct csv_reader *rd);
 void csv_reader_free(struct csv_reader *rd);
+/* Reads the next data row of a file whose header has nh cells, with
+ * "line N" into where: 1 a row of nh cells, 0 the end, -1 when the file
+ * cannot be read on (err: a quote not closed) or the emit stopped at a
+ * reject (err untouched). Blank lines are passed over; a row of another
+ * width is rejected and passed over. *rowno (may be NULL) counts the rows
+ * that are not blank, rejected ones too. */
+int csv_next_row(struct csv_reader *rd, struct pctx *pc, size_t nh, char where[32], int64_t *rowno,
+                 struct error *err);
 /* A count as exports write it: digits, thousands grouped by ',' or ' '
  * ("1,234", "1 234"); -1 for anything else. */
 int csv_count(const char *s, int64_t *out);

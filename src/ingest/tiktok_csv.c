@@ -294,29 +294,15 @@ int parse_tiktok_csv(struct pctx *pc, const char *data, size_t len, struct error
                   "export 'Date' and 'Followers'");
         goto done;
     }
-    for (;;) {
-        int64_t start = rd.line;
-        int got = csv_read_row(&rd);
-        if (got == 0)
-            break;
-        char where[32];
-        snprintf(where, sizeof where, "line %lld", (long long)start);
-        if (got < 0) {
-            error_set(err, ERR_INVALID, "%s: a quoted cell is not closed before the file ends",
-                      where);
-            goto done;
-        }
-        if (rd.ncells == 1 && !*rd.cells[0])
-            continue; /* blank line */
-        if (rd.ncells != nh) {
-            if (rec_reject(pc, where, "%zu cells where the header has %zu", rd.ncells, nh))
-                goto done;
-            continue;
-        }
+    char where[32];
+    int got;
+    while ((got = csv_next_row(&rd, pc, nh, where, NULL, err)) > 0) {
         if (l == L_CONTENT ? content_row(&c, &rd, where)
                            : daily_row(&c, &rd, where, l == L_OVERVIEW))
             goto done;
     }
+    if (got < 0)
+        goto done;
     rc = rec_skip(pc, "line 2", c.other_rows,
                   "days of the account's profile views, likes, comments and shares (kept per "
                   "video, from the content export)");
