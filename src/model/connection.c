@@ -61,6 +61,28 @@ static void copy_col(char *dst, size_t n, struct db_stmt *st, int col)
     snprintf(dst, n, "%s", db_col_text(st, col));
 }
 
+int channel_ref_get(struct db *db, int64_t channel_id, struct channel_ref *out, struct error *err)
+{
+    assert(db && out);
+    memset(out, 0, sizeof *out);
+    struct db_stmt *st = db_query(
+        db, err, "SELECT workspace_id, platform, platform_id, handle FROM channels WHERE id = ?",
+        "i", channel_id);
+    if (!st)
+        return -1;
+    if (!db_has_row(st)) {
+        db_finalize(st);
+        return error_set(err, ERR_NOT_FOUND, "no channel %lld", (long long)channel_id);
+    }
+    out->id = channel_id;
+    out->workspace_id = db_col_int(st, 0);
+    copy_col(out->platform, sizeof out->platform, st, 1);
+    copy_col(out->platform_id, sizeof out->platform_id, st, 2);
+    copy_col(out->handle, sizeof out->handle, st, 3);
+    db_finalize(st);
+    return 0;
+}
+
 int connection_get(struct db *db, int64_t channel_id, struct connection *out, struct error *err)
 {
     assert(db && out);
@@ -122,7 +144,16 @@ int connection_connected(struct db *db, int64_t channel_id, const char *api_url,
                        "state = 'connected', problem = '', connected_by = excluded.connected_by, "
                        "connected_at = excluded.connected_at, updated_at = excluded.updated_at",
                        "itIii", channel_id, api_url ? api_url : "", by, now, now);
-    return n < 0 ? -1 : 0;
+    if (n < 0)
+        return -1;
+    /* Its held jobs run now, not after the backoff they were given while
+     * the token was refused. */
+    return db_run(db, err,
+                  "UPDATE jobs SET run_after = ?, updated_at = ? WHERE channel_id = ? AND "
+                  "state = 'queued' AND run_after > ?",
+                  "iiii", now, now, channel_id, now) < 0
+               ? -1
+               : 0;
 }
 
 /* The change, or ERR_NOT_FOUND "channel N is not connected". */
@@ -492,7 +523,8 @@ static bool move_allowed(enum action_state from, enum action_state to)
     case ACTION_QUEUED:
         return to == ACTION_SENT || to == ACTION_FAILED || to == ACTION_QUEUED;
     case ACTION_SENT:
-        return to != ACTION_SENT;
+        /* sent again when a lookup found it was not done */
+        return true;
     case ACTION_UNKNOWN:
         /* looked up: found (done), not found (sent again), or given up */
         return to == ACTION_SENT || to == ACTION_DONE || to == ACTION_FAILED ||

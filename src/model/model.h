@@ -510,6 +510,13 @@ struct connection {
     char last_error[CONNECTION_TEXT_MAX + 1];
     int64_t last_error_at; /* 0: none */
 };
+/* Who a channel is: its workspace, platform, platform id and handle
+ * (caller's buffers). ERR_NOT_FOUND for no such channel. */
+struct channel_ref {
+    int64_t id, workspace_id;
+    char platform[16], platform_id[201], handle[201];
+};
+int channel_ref_get(struct db *db, int64_t channel_id, struct channel_ref *out, struct error *err);
 /* 1 and *out, 0 when the channel is not connected, -1 and err. */
 int connection_get(struct db *db, int64_t channel_id, struct connection *out, struct error *err);
 /* {channel_id, state, problem, connected_at, synced_at, last_error,
