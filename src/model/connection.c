@@ -167,6 +167,21 @@ static int changed_one(int64_t n, int64_t channel_id, struct error *err)
     return 0;
 }
 
+int connection_annotate(struct db *db, json_t *channel, struct error *err)
+{
+    json_t *id = json_object_get(channel, "id");
+    if (!json_is_integer(id))
+        return 0;
+    struct connection c;
+    int got = connection_get(db, json_integer_value(id), &c, err);
+    if (got < 0)
+        return -1;
+    json_t *j = connection_to_json(got ? &c : NULL);
+    json_object_del(j, "channel_id");
+    json_object_set_new(channel, "connection", j);
+    return 0;
+}
+
 int connection_needs_reconnect(struct db *db, int64_t channel_id, const char *problem, int64_t now,
                                struct error *err)
 {

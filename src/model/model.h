@@ -522,6 +522,9 @@ int connection_get(struct db *db, int64_t channel_id, struct connection *out, st
 /* {channel_id, state, problem, connected_at, synced_at, last_error,
  * last_error_at}; for NULL {state: "not_connected"}. Never a token. */
 json_t *connection_to_json(const struct connection *c);
+/* Adds "connection" (connection_to_json without channel_id) to a channel's
+ * JSON, by its "id". */
+int connection_annotate(struct db *db, json_t *channel, struct error *err);
 /* Records the channel as connected (a new connection, or a reconnection:
  * the problem is cleared and its held jobs run again). ERR_NOT_FOUND for no
  * such channel. */
