@@ -24,6 +24,8 @@ static const struct command commands[] = {
     {"link", cmd_link, "make tagged short links and count their clicks"},
     {"jobs", cmd_jobs, "list, queue, claim and retry background jobs"},
     {"channel-token", cmd_channel_token, "store, check or forget a channel's sealed tokens"},
+    {"sync", cmd_sync, "sync connected channels once, now"},
+    {"act", cmd_act, "publish, reply, hide ... on a connected channel's platform"},
     {"secret-key", cmd_secret_key, "print a new key for sealing channels' tokens"},
     {"version", cmd_version, "print the version"},
     {"sentiment", cmd_sentiment, "label texts' sentiment (stdin) or --eval a labelled file"},

@@ -14,7 +14,8 @@ int cmd_serve(int argc, char **argv)
                *click_fsync = "batch", *public_url = NULL, *batch_ms_s = "200",
                *meta_app_secret = NULL, *meta_verify_token = NULL, *metrics_token = NULL,
                *trusted_proxies = NULL, *per_address_s = "64", *header_timeout_s = "10",
-               *report_threads_s = "2", *secret_key_file = NULL;
+               *report_threads_s = "2", *secret_key_file = NULL, *sync_every_s = "15",
+               *connect_threads_s = "2";
     bool secure_cookies = false;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
@@ -52,6 +53,11 @@ int cmd_serve(int argc, char **argv)
                    "threads (and database connections) that answer reports"),
         OPT_STRING("secret-key-file", "PATH", "KANAL_SECRET_KEY_FILE", &secret_key_file,
                    "file holding the key that seals channels' tokens (else $KANAL_SECRET_KEY)"),
+        OPT_STRING("sync-every", "MINUTES", "KANAL_SYNC_EVERY", &sync_every_s,
+                   "how often every connected channel is synced (0: only when asked)"),
+        OPT_STRING("connect-threads", "N", "KANAL_CONNECT_THREADS", &connect_threads_s,
+                   "threads that run syncs and actions: 1 (both), 2 (a second for actions "
+                   "only) or 0 (none on this node)"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
@@ -134,6 +140,23 @@ int cmd_serve(int argc, char **argv)
         log_info("no secret key (--secret-key-file or KANAL_SECRET_KEY): channels cannot be "
                  "connected");
     cfg.secret_key = key;
+    int64_t sync_every, connect_threads;
+    if (str_to_i64(sync_every_s, &sync_every) || sync_every < 0 || sync_every > 7 * 24 * 60 ||
+        str_to_i64(connect_threads_s, &connect_threads) || connect_threads < 0 ||
+        connect_threads > 2) {
+        cli_error("serve", "--sync-every must be from 0 to 10080 minutes and --connect-threads "
+                           "0, 1 or 2");
+        vault_key_free(key);
+        goto done;
+    }
+    /* Without a key no channel's tokens open, so there is nothing to run. */
+    struct connect_worker_config worker = {.db_url = db_url,
+                                           .key = key,
+                                           .public_url = public_url,
+                                           .threads = (int)connect_threads,
+                                           .sync_every = sync_every * 60};
+    if (key && connect_threads)
+        cfg.connect_worker = &worker;
     rc = 0;
     if (http_serve(&cfg, &err)) {
         cli_error("serve", "%s", err.msg);

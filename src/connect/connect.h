@@ -11,6 +11,7 @@
 #include "base/base.h"
 #include "db/db.h"
 #include "ingest/ingest.h"
+#include "model/model.h"
 
 /* ---- the token vault (connect/vault.c) -------------------------------------------
  * Tokens are sealed with libsodium's crypto_secretbox (XSalsa20-Poly1305, a
@@ -73,12 +74,13 @@ int vault_delete(struct db *db, int64_t channel_id, struct error *err);
  * headers: HTTP 429 and Retry-After (seconds or an HTTP date), X's
  * x-rate-limit-limit/-remaining/-reset, Meta's X-App-Usage and
  * X-Business-Use-Case-Usage (percent used, estimated_time_to_regain_access
- * in minutes). */
+ * in minutes), Mastodon's X-RateLimit-Limit/-Remaining/-Reset (an ISO 8601
+ * time). */
 struct rate_limit {
     bool limited;             /* stop calling now: 429, no calls left, a budget at 100% */
     int64_t retry_at;         /* Unix seconds when calling may resume; 0: not said */
-    int64_t limit, remaining; /* X's window; -1 when not sent */
-    int64_t reset_at;         /* X's window ends (Unix seconds); 0 when not sent */
+    int64_t limit, remaining; /* X's or Mastodon's window; -1 when not sent */
+    int64_t reset_at;         /* the window ends (Unix seconds); 0 when not sent */
     int usage_percent;        /* Meta: the most used of its budgets; -1 when not sent */
     char problem[200];        /* the first rate-limit header that could not be read, or "" */
 };
@@ -361,5 +363,89 @@ void connect_config_from_env(const struct connector *c, const char *public_url,
 const struct connector *connector_find(const char *platform);
 /* All of them, NULL-terminated. */
 extern const struct connector *const connectors[];
+
+/* ---- running connectors for channels (connect/session.c, sync.c, act.c) ------------
+ * The layer between the connectors and the rest of kanal: it loads a
+ * channel's connection and tokens, refreshes tokens about to expire, builds
+ * the connector's session, imports what a sync fetches through ingest/
+ * (one transaction per page) with its cursors in sync_cursors, runs
+ * actions so that none is done twice, and writes down how each ended
+ * (needs reconnect, last error, synced_at). */
+
+#define CONNECT_REFRESH_MARGIN 300 /* tokens expiring within this many seconds are refreshed */
+
+struct connect_env {
+    const struct vault_key *key; /* opens the channels' tokens; NULL: none (every run fails) */
+    const char *public_url;      /* for the redirect URI; NULL: none */
+    /* The connector to use whatever the channel's platform; NULL: the
+     * registry's (connector_find). Tests pass a test double here. */
+    const struct connector *connector;
+    int64_t refresh_margin; /* 0: CONNECT_REFRESH_MARGIN */
+    /* Called after each page a sync imported (a worker extends its lease
+     * there); -1 and err stop the sync. NULL: none. */
+    int (*progress)(void *ctx, struct error *err);
+    void *progress_ctx;
+};
+
+struct connect_sync_stats {
+    int64_t pages;
+    int64_t added; /* new posts, snapshots, messages and channel figures */
+    struct ingest_counts counts;
+};
+
+/* Syncs one connected channel: what is new since its cursors is fetched by
+ * its connector and imported into it. 0 (and the connection's synced_at
+ * set), or -1 with res saying why: CO_AUTH (the channel is marked
+ * needs_reconnect with the platform's words; its jobs wait), CO_RATE (try
+ * at res->retry_at), CO_TEMPORARY, CO_REJECTED; every failure is also kept
+ * as the connection's last_error. stats (may be NULL) gets what was
+ * imported, the pages before a failure included. */
+int connect_sync_channel(struct db *db, const struct connect_env *env, int64_t channel_id,
+                         int64_t now, struct connect_sync_stats *stats, struct connect_result *res);
+
+/* Runs one connect_actions row: 0 when it is done (now or before), -1 and
+ * res otherwise. An action whose answer was lost is left 'unknown' and the
+ * next run asks the platform (connector.lookup) before sending it again, so
+ * nothing is posted twice; CO_REJECTED fails it with the platform's
+ * message; CO_AUTH marks the channel needs_reconnect and leaves the action
+ * queued; CO_RATE and CO_TEMPORARY leave it queued for a later try. */
+int connect_act(struct db *db, const struct connect_env *env, int64_t action_id, int64_t now,
+                struct connect_result *res);
+
+/* ---- the worker inside `kanal serve` (connect/worker.c) ----------------------------- */
+
+#define CONNECT_JOB_SYNC   "sync"
+#define CONNECT_JOB_ACTION "action" /* payload {"action": ID} */
+
+/* Runs one claimed job of kind sync or action and ends it: finished, or
+ * failed with the outcome's wait (CO_RATE: not before retry_at), permanent
+ * for CO_REJECTED; a CO_AUTH job is queued again and waits, held, until
+ * its channel is reconnected. env->progress is set here to extend the
+ * lease. Returns the outcome (CO_OK when done), or -1 and err when the job
+ * could not be ended (its lease was lost). */
+int connect_run_job(struct db *db, const struct connect_env *env, const struct job *j,
+                    const char *owner, int64_t lease, struct error *err);
+
+/* Queues an action and the job that runs it (key "action:ID"). *id as
+ * action_create: 0 new, 1 the key named an existing action. */
+int connect_queue_action(struct db *db, const struct action_in *in, int64_t now, int64_t *id,
+                         struct error *err);
+
+struct connect_worker_config {
+    const char *db_url;
+    const struct vault_key *key;
+    const char *public_url;
+    int threads;        /* 1 or 2 */
+    int64_t sync_every; /* seconds between queuing every connected channel's sync; 0: never */
+    int64_t lease;      /* seconds; 0: 300 */
+    int64_t poll_ms;    /* how often an idle thread looks for due jobs; 0: 1000 */
+    const char *owner;  /* the lease's owner prefix; NULL: host:pid */
+};
+struct connect_worker;
+/* Starts the threads (each with its own database connection). NULL and err. */
+struct connect_worker *connect_worker_start(const struct connect_worker_config *cfg,
+                                            struct error *err);
+/* Asks the threads to stop, waits for the jobs they run to end, frees. */
+void connect_worker_stop(struct connect_worker *w);
 
 #endif

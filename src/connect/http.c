@@ -153,6 +153,31 @@ bool rate_limit_header(struct rate_limit *rl, const char *name, const char *valu
             rl->limited = true;
         return true;
     }
+    /* Mastodon's: X-RateLimit-Limit/-Remaining, and -Reset as an ISO 8601
+     * time ("2026-12-05T09:12:27.000Z"), not seconds. */
+    if (strcasecmp(name, "X-RateLimit-Limit") == 0) {
+        if (!header_int(value, &n))
+            return problem(rl, name, "not a number");
+        rl->limit = n;
+        return true;
+    }
+    if (strcasecmp(name, "X-RateLimit-Remaining") == 0 ||
+        strcasecmp(name, "X-RateLimit-Reset") == 0) {
+        if (strcasecmp(name, "X-RateLimit-Reset") == 0) {
+            if (time_parse_iso(value, &n) != 0 || n <= 0)
+                return problem(rl, name, "not an ISO 8601 time");
+            rl->reset_at = n;
+        } else if (!header_int(value, &n)) {
+            return problem(rl, name, "not a number");
+        } else {
+            rl->remaining = n;
+        }
+        if (rl->remaining == 0 && rl->reset_at > 0)
+            wait_until(rl, rl->reset_at);
+        else if (rl->remaining == 0)
+            rl->limited = true;
+        return true;
+    }
     if (strcasecmp(name, "X-App-Usage") == 0)
         return meta_header(rl, name, value, now, false);
     if (strcasecmp(name, "X-Business-Use-Case-Usage") == 0)
@@ -383,6 +408,13 @@ int connect_http_send(struct connect_http *c, const struct connect_request *rq,
     }
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    /* On a kept-alive connection that dies before any answer, libcurl
+     * sends the request again on a new one by itself: for a POST (a status
+     * published, a comment written) that may do it twice. A new connection
+     * is never retried, so a lost answer reaches the caller as one
+     * (CO_LOST, looked up before it is sent again). */
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT,
+                     strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0 ? 1L : 0L);
     CURLcode cc = curl_easy_perform(h);
     if (cc == CURLE_OK) {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);

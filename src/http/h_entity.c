@@ -23,6 +23,16 @@ void h_entity_list(struct request *r)
     if (!request_page(r, &pg))
         return;
     json_t *out = entity_list(r->db, r->entity, scope(r), r->query, &pg, &err);
+    if (out && r->entity == &entity_channel) {
+        size_t i;
+        json_t *ch;
+        json_array_foreach (json_object_get(out, "items"), i, ch)
+            if (connection_annotate(r->db, ch, &err)) {
+                json_decref(out);
+                out = NULL;
+                break;
+            }
+    }
     reply_made(r, 200, out, &err);
 }
 
@@ -30,6 +40,10 @@ void h_entity_get(struct request *r)
 {
     struct error err = {0};
     json_t *out = entity_get(r->db, r->entity, scope(r), target(r), &err);
+    if (out && r->entity == &entity_channel && connection_annotate(r->db, out, &err)) {
+        json_decref(out);
+        out = NULL;
+    }
     reply_made(r, 200, out, &err);
 }
 

@@ -27,6 +27,24 @@ void h_healthz(struct request *r)
                          KANAL_VERSION));
 }
 
+/* A Prometheus label value: backslash, quote and line feed escaped, cut at
+ * a character to about max bytes (a platform's message can be long). */
+static void label_escape(struct buf *out, const char *s, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = s; *p; p++, n++) {
+        if (n >= max && ((unsigned char)*p & 0xC0) != 0x80)
+            break; /* at a character's start: never split one */
+        if (*p == '\\' || *p == '"')
+            buf_putc(out, '\\');
+        if (*p == '\n') {
+            buf_puts(out, "\\n");
+            continue;
+        }
+        buf_putc(out, *p);
+    }
+}
+
 void h_metrics(struct request *r)
 {
     struct buf *out = &r->out;
@@ -54,6 +72,38 @@ void h_metrics(struct request *r)
         for (int i = 0; i < JOB_STATE_COUNT; i++)
             buf_printf(out, "kanal_jobs{state=\"%s\"} %lld\n", job_state_names[i],
                        (long long)jobs[i]);
+    }
+    json_t *conns = connection_errors(r->db, &err);
+    if (conns) {
+        buf_puts(out, "# HELP kanal_channel_connected Connected channels, by state "
+                      "(needs_reconnect: its jobs wait for a person).\n"
+                      "# TYPE kanal_channel_connected gauge\n");
+        size_t i;
+        json_t *c;
+        json_array_foreach (conns, i, c)
+            buf_printf(out,
+                       "kanal_channel_connected{channel=\"%lld\",platform=\"%s\",state=\"%s\"} 1\n",
+                       (long long)json_integer_value(json_object_get(c, "channel_id")),
+                       json_string_value(json_object_get(c, "platform")),
+                       json_string_value(json_object_get(c, "state")));
+        buf_puts(out, "# HELP kanal_channel_last_error_timestamp_seconds When a channel's last "
+                      "sync or action failed, labelled with why.\n"
+                      "# TYPE kanal_channel_last_error_timestamp_seconds gauge\n");
+        json_array_foreach (conns, i, c) {
+            const char *msg = json_string_value(json_object_get(c, "last_error"));
+            if (!*msg)
+                continue;
+            buf_printf(
+                out,
+                "kanal_channel_last_error_timestamp_seconds{channel=\"%lld\",platform=\"%s\","
+                "error=\"",
+                (long long)json_integer_value(json_object_get(c, "channel_id")),
+                json_string_value(json_object_get(c, "platform")));
+            label_escape(out, msg, 200);
+            buf_printf(out, "\"} %lld\n",
+                       (long long)json_integer_value(json_object_get(c, "last_error_at")));
+        }
+        json_decref(conns);
     }
     r->status = 200;
     r->content_type = "text/plain; version=0.0.4; charset=utf-8";

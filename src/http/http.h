@@ -6,6 +6,7 @@
 #include "base/base.h"
 
 struct vault_key;
+struct connect_worker_config;
 
 struct server_config {
     const char *db_url;
@@ -33,6 +34,9 @@ struct server_config {
     /* The key that seals connected channels' tokens (connect/vault.c);
      * NULL: no channel can be connected. The caller keeps it. */
     const struct vault_key *secret_key;
+    /* The connectors' worker (connect/worker.c) http_serve runs beside the
+     * server once the store is migrated, and stops before it; NULL: none. */
+    const struct connect_worker_config *connect_worker;
 };
 
 /* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" into cfg->host (caller keeps

@@ -135,6 +135,9 @@ void h_user_password_reset(struct request *r);
 void h_user_revoke(struct request *r);
 void h_session_password(struct request *r);
 void h_audit_list(struct request *r);
+void h_connection_get(struct request *r);
+void h_action_list(struct request *r);
+void h_action_create(struct request *r);
 /* Logs a warning while the demo admin signs in with the published password. */
 void user_warn_demo_password(struct db *db);
 void h_healthz(struct request *r);

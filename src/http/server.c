@@ -2,6 +2,7 @@
  * with the access each route demands, authentication (session cookie with
  * CSRF token, or Bearer API token) and the reply helpers. */
 #include "http/internal.h"
+#include "connect/connect.h"
 #include "links/links.h"
 
 #include <arpa/inet.h>
@@ -52,6 +53,9 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/channels/:id", h_entity_get, ACC_SIGNED, &entity_channel},
     {"PATCH", "/api/v1/workspaces/:ws/channels/:id", h_entity_update, ACC_EDIT, &entity_channel},
     {"DELETE", "/api/v1/workspaces/:ws/channels/:id", h_entity_delete, ACC_EDIT, &entity_channel},
+    {"GET", "/api/v1/workspaces/:ws/channels/:id/connection", h_connection_get, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/channels/:id/actions", h_action_list, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/workspaces/:ws/channels/:id/actions", h_action_create, ACC_MODERATE, NULL},
     {"GET", "/api/v1/workspaces/:ws/campaigns", h_entity_list, ACC_SIGNED, &entity_campaign},
     {"POST", "/api/v1/workspaces/:ws/campaigns", h_entity_create, ACC_EDIT, &entity_campaign},
     {"GET", "/api/v1/workspaces/:ws/campaigns/:id", h_entity_get, ACC_SIGNED, &entity_campaign},
@@ -908,9 +912,17 @@ int http_serve(const struct server_config *cfg, struct error *err)
     struct server *s = http_server_start(cfg, err);
     if (!s)
         return -1;
+    struct connect_worker *w = NULL;
+    if (cfg->connect_worker && !(w = connect_worker_start(cfg->connect_worker, err))) {
+        http_server_stop(s);
+        return -1;
+    }
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("received %s: finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    /* The worker first: a sync stops between pages and its job is queued
+     * again, while the server still answers. */
+    connect_worker_stop(w);
     http_server_stop(s);
     log_info("stopped");
     return 0;

@@ -136,10 +136,14 @@ int job_claim(struct db *db, const char *owner, const char *kind, int64_t lease,
 {
     assert(db && owner && *owner && lease > 0 && out);
     memset(out, 0, sizeof *out);
-    char sql[400];
+    /* A channel that needs reconnecting has its jobs held: they would only
+     * fail against a token the platform no longer takes. */
+    char sql[600];
     snprintf(sql, sizeof sql,
              "SELECT id, kind, channel_id, payload, attempts, max_attempts FROM jobs "
-             "WHERE state = 'queued' AND run_after <= ?%s ORDER BY run_after, id LIMIT 1%s",
+             "WHERE state = 'queued' AND run_after <= ?%s AND (channel_id IS NULL OR NOT "
+             "EXISTS (SELECT 1 FROM channel_connections c WHERE c.channel_id = jobs.channel_id "
+             "AND c.state <> 'connected')) ORDER BY run_after, id LIMIT 1%s",
              kind ? " AND kind = ?" : "", db_skip_locked(db));
     if (db_begin(db, err))
         return -1;

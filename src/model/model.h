@@ -453,8 +453,9 @@ struct job {
 void job_clear(struct job *j);
 /* Takes the oldest due queued job (run_after <= now; of `kind` unless it is
  * NULL), leases it to `owner` until now + lease seconds and counts the
- * attempt. 1 and *out, 0 when none is due, -1 and err. Must be called
- * outside a transaction: it runs its own. */
+ * attempt. Jobs of a channel that needs reconnecting (or is paused) are
+ * passed over until it is connected again. 1 and *out, 0 when none is due, -1 and err. Must be
+ * called outside a transaction: it runs its own. */
 int job_claim(struct db *db, const char *owner, const char *kind, int64_t lease, int64_t now,
               struct job *out, struct error *err);
 /* The owner's lease on a running job ends at now + lease. ERR_CONFLICT when
@@ -488,6 +489,128 @@ int job_counts(struct db *db, int64_t counts[JOB_STATE_COUNT], struct error *err
  * run_after, lease_owner, lease_until, last_error, created_at,
  * finished_at}]}. ERR_INVALID for an unknown state. Caller owns. */
 json_t *job_list(struct db *db, const char *state, int limit, struct error *err);
+
+/* ---- connected channels (model/connection.c) ------------------------------------------
+ * A channel connected through a platform's OAuth: its state on the desk,
+ * the sync's paging cursors, and the actions done in its name. A channel
+ * that needs reconnecting has its queued jobs held (job_claim passes them
+ * over) until connection_connected is called for it again. */
+
+#define CONNECTION_TEXT_MAX 1000 /* a problem or last error is cut (at a character) */
+#define SYNC_RESOURCE_MAX   200
+#define SYNC_CURSOR_MAX     4096
+
+struct connection {
+    int64_t channel_id;
+    char api_url[512];                     /* "": the platform's configured address */
+    char state[20];                        /* "connected", "needs_reconnect", "paused" */
+    char problem[CONNECTION_TEXT_MAX + 1]; /* why it needs reconnecting, in the platform's words */
+    int64_t connected_at, connected_by;
+    int64_t synced_at; /* the last sync that ended well; 0 never */
+    char last_error[CONNECTION_TEXT_MAX + 1];
+    int64_t last_error_at; /* 0: none */
+};
+/* Who a channel is: its workspace, platform, platform id and handle
+ * (caller's buffers). ERR_NOT_FOUND for no such channel. */
+struct channel_ref {
+    int64_t id, workspace_id;
+    char platform[16], platform_id[201], handle[201];
+};
+int channel_ref_get(struct db *db, int64_t channel_id, struct channel_ref *out, struct error *err);
+/* 1 and *out, 0 when the channel is not connected, -1 and err. */
+int connection_get(struct db *db, int64_t channel_id, struct connection *out, struct error *err);
+/* {channel_id, state, problem, connected_at, synced_at, last_error,
+ * last_error_at}; for NULL {state: "not_connected"}. Never a token. */
+json_t *connection_to_json(const struct connection *c);
+/* Adds "connection" (connection_to_json without channel_id) to a channel's
+ * JSON, by its "id". */
+int connection_annotate(struct db *db, json_t *channel, struct error *err);
+/* Records the channel as connected (a new connection, or a reconnection:
+ * the problem is cleared and its held jobs run again). ERR_NOT_FOUND for no
+ * such channel. */
+int connection_connected(struct db *db, int64_t channel_id, const char *api_url,
+                         int64_t connected_by, int64_t now, struct error *err);
+/* The platform no longer accepts the channel's tokens: state
+ * needs_reconnect with `problem` (the platform's words) shown on the desk;
+ * its jobs are held. ERR_NOT_FOUND when the channel is not connected. */
+int connection_needs_reconnect(struct db *db, int64_t channel_id, const char *problem, int64_t now,
+                               struct error *err);
+/* A sync ended well at now: synced_at, and the last error cleared. */
+int connection_synced(struct db *db, int64_t channel_id, int64_t now, struct error *err);
+/* A sync or action failed with `message` (kept as last_error). */
+int connection_error(struct db *db, int64_t channel_id, const char *message, int64_t now,
+                     struct error *err);
+/* Queues a "sync" job (key "sync:CHANNEL") for every connected channel
+ * that has none queued or running. Returns how many were queued, or -1. */
+int64_t connection_queue_syncs(struct db *db, int64_t now, struct error *err);
+/* Every connection's [{channel_id, platform, state, last_error,
+ * last_error_at (Unix seconds, 0 none)}], for /metrics. Caller owns. */
+json_t *connection_errors(struct db *db, struct error *err);
+
+/* The cursor kept for (channel, resource) into *out (caller frees): 1, 0
+ * when none is kept (*out NULL), -1 and err. */
+int sync_cursor_get(struct db *db, int64_t channel_id, const char *resource, char **out,
+                    struct error *err);
+/* Stores it (value NULL forgets it). ERR_INVALID for a resource or value
+ * that is empty, too long or not UTF-8. */
+int sync_cursor_set(struct db *db, int64_t channel_id, const char *resource, const char *value,
+                    int64_t now, struct error *err);
+
+/* An action's life: queued -> sent -> done, or failed (the platform
+ * refused it), or unknown (sent, and the answer was lost: it is looked up
+ * at the platform before it is ever sent again). A failed action may be
+ * queued again by a person. */
+enum action_state {
+    ACTION_QUEUED,
+    ACTION_SENT,
+    ACTION_UNKNOWN,
+    ACTION_DONE,
+    ACTION_FAILED,
+    ACTION_STATE_COUNT
+};
+extern const char *const action_state_names[ACTION_STATE_COUNT];
+
+struct action_in {
+    int64_t channel_id;
+    const char *kind;     /* publish, delete-post, reply, hide, unhide, delete-message, like */
+    const char *target;   /* the platform's id of the post or message; required but for publish */
+    json_t *body;         /* {text, link}: text required for publish and reply; NULL: {} */
+    const char *key;      /* NULL: a new random one; the same key twice is one action */
+    int64_t requested_by; /* 0: kanal itself */
+};
+/* Stores an action (state queued) and sets *id: 0 new, 1 an action with
+ * this key already existed (*id is it), -1 and err (ERR_INVALID names the
+ * field; ERR_NOT_FOUND for no such channel). */
+int action_create(struct db *db, const struct action_in *in, int64_t now, int64_t *id,
+                  struct error *err);
+
+struct action {
+    int64_t id, channel_id;
+    char kind[16];
+    char *target; /* NULL: none */
+    char *body;   /* JSON text */
+    char key[201];
+    enum action_state state;
+    char *platform_id, *permalink; /* what the platform made; NULL: nothing yet */
+    char *error;                   /* "" none */
+    int64_t requested_by, first_sent_at, created_at, updated_at;
+};
+/* 0 and *out (caller clears), or -1 and err (ERR_NOT_FOUND). */
+int action_get(struct db *db, int64_t id, struct action *out, struct error *err);
+void action_clear(struct action *a);
+json_t *action_to_json(const struct action *a);
+/* Newest first: {"items": [action JSON]}. */
+json_t *action_list(struct db *db, int64_t channel_id, int limit, struct error *err);
+
+struct action_outcome {
+    const char *platform_id, *permalink; /* done: what the platform made; NULL keeps */
+    const char *error;                   /* failed, unknown, queued again: why; NULL "" */
+};
+/* Moves action `id` to `to` (sent also stamps first_sent_at the first
+ * time). ERR_CONFLICT for a move its state does not allow (a done action
+ * is never sent again) or a change made meanwhile. */
+int action_move(struct db *db, int64_t id, enum action_state to, const struct action_outcome *o,
+                int64_t now, struct error *err);
 
 /* Rows in the main tables, for /metrics. */
 int model_counts(struct db *db, int64_t counts[6], struct error *err);

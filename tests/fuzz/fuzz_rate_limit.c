@@ -10,8 +10,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const names[] = {
-        "Retry-After",        "x-rate-limit-limit", "x-rate-limit-remaining",
-        "x-rate-limit-reset", "X-App-Usage",        "X-Business-Use-Case-Usage"};
+        "Retry-After",        "x-rate-limit-limit",    "x-rate-limit-remaining",
+        "x-rate-limit-reset", "X-App-Usage",           "X-Business-Use-Case-Usage",
+        "X-RateLimit-Limit",  "X-RateLimit-Remaining", "X-RateLimit-Reset"};
     if (size < 1)
         return 0;
     const char *name = names[data[0] % (sizeof names / sizeof *names)];

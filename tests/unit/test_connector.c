@@ -149,12 +149,45 @@ static void test_send_any_request(void **state)
     fake_stop(&f);
 }
 
+/* A POST whose answer is lost is reported lost, never sent again by
+ * libcurl on another connection (it would publish twice); a GET may be. */
+static void test_post_not_resent(void **state)
+{
+    (void)state;
+    struct fake_platform f;
+    fake_start(&f, "probe");
+    struct error err = {0};
+    struct connect_response r;
+    /* The connection is kept alive after this one. */
+    assert_int_equal(connect_http_get(f.http, "/echo/warm", NULL, &r, &err), 0);
+    connect_response_free(&r);
+    fake_control(&f, "/_fake/script",
+                 "{\"method\": \"POST\", \"path\": \"/echo/\", \"after\": true, \"drop\": true}");
+    struct connect_request rq = {.method = "POST",
+                                 .path = "/echo/publish",
+                                 .content_type = "application/json",
+                                 .body = "{}",
+                                 .body_len = 2};
+    assert_int_equal(connect_http_send(f.http, &rq, &r, &err), -1);
+    assert_true(r.retriable);
+    connect_response_free(&r);
+    json_t *log = fake_log(&f);
+    size_t posts = 0, i;
+    json_t *e;
+    json_array_foreach (log, i, e)
+        posts += strcmp(json_string_value(json_object_get(e, "method")), "POST") == 0;
+    assert_int_equal(posts, 1);
+    json_decref(log);
+    fake_stop(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outcomes),
         cmocka_unit_test(test_link_next),
         cmocka_unit_test(test_send_any_request),
+        cmocka_unit_test(test_post_not_resent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,196 @@
+/* sync: `kanal sync [--channel ID]` syncs connected channels once, in the
+ * foreground, and says what each added or why it failed; `kanal act`
+ * queues an action on a channel's platform (publish, reply, hide, ...) for
+ * the worker in `kanal serve`, or runs it at once with --now. */
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "connect/connect.h"
+#include "model/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OPT_SECRET_KEY_FILE(var)                                                                   \
+    OPT_STRING("secret-key-file", "PATH", "KANAL_SECRET_KEY_FILE", var,                            \
+               "file holding the key that seals channels' tokens (else $KANAL_SECRET_KEY)")
+
+static void print_sync(int64_t channel, const char *platform, const struct connect_sync_stats *st)
+{
+    const struct ingest_counts *c = &st->counts;
+    printf("channel %lld (%s): %lld new: %lld posts, %lld snapshots, %lld messages, %lld "
+           "channel figures (%lld page%s)\n",
+           (long long)channel, platform, (long long)st->added, (long long)c->inserted[IE_POSTS],
+           (long long)c->inserted[IE_METRICS], (long long)c->inserted[IE_MESSAGES],
+           (long long)c->inserted[IE_CHANNEL_METRICS], (long long)st->pages,
+           st->pages == 1 ? "" : "s");
+}
+
+int cmd_sync(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *key_file = NULL, *channel_s = NULL, *public_url = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_SECRET_KEY_FILE(&key_file),
+        OPT_STRING("channel", "ID", NULL, &channel_s, "only this channel"),
+        OPT_STRING("public-url", "URL", "KANAL_PUBLIC_URL", &public_url,
+                   "the address kanal is reached at (for the platforms' redirect URI)"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "sync [--channel ID]",
+                               "Syncs connected channels once, now, and prints what each added "
+                               "or why it failed.",
+                               &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    int64_t only = 0;
+    if (p.npos || (channel_s && (str_to_i64(channel_s, &only) || only < 1))) {
+        cli_error("sync", "--channel must be a channel's id, and nothing else is taken");
+        goto done;
+    }
+    rc = 1;
+    struct vault_key *k = cli_secret_key("sync", key_file, true);
+    if (!k)
+        goto done;
+    struct error err = {0};
+    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
+    json_t *list = db ? connection_errors(db, &err) : NULL;
+    if (!list) {
+        cli_error("sync", "%s", err.msg);
+        db_close(db);
+        vault_key_free(k);
+        goto done;
+    }
+    struct connect_env env = {.key = k, .public_url = public_url};
+    int failed = 0, ran = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach (list, i, c) {
+        int64_t channel = json_integer_value(json_object_get(c, "channel_id"));
+        const char *platform = json_string_value(json_object_get(c, "platform"));
+        if (only && channel != only)
+            continue;
+        ran++;
+        struct connect_sync_stats st;
+        struct connect_result res;
+        if (connect_sync_channel(db, &env, channel, time_now(), &st, &res) == 0) {
+            print_sync(channel, platform, &st);
+            continue;
+        }
+        failed++;
+        if (st.pages)
+            print_sync(channel, platform, &st);
+        printf("channel %lld (%s): failed (%s): %s\n", (long long)channel, platform,
+               connect_outcome_names[res.outcome], res.message);
+    }
+    json_decref(list);
+    db_close(db);
+    vault_key_free(k);
+    if (only && !ran) {
+        cli_error("sync", "channel %lld is not connected", (long long)only);
+        goto done;
+    }
+    if (!ran)
+        printf("no channel is connected\n");
+    rc = failed ? 1 : 0;
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+int cmd_act(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *key_file = NULL, *channel_s = NULL, *target = NULL,
+               *text = NULL, *link = NULL, *key = NULL, *public_url = NULL;
+    bool now_flag = false;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_SECRET_KEY_FILE(&key_file),
+        OPT_STRING("channel", "ID", NULL, &channel_s, "the channel acting (required)"),
+        OPT_STRING("target", "ID", NULL, &target,
+                   "the platform's id of the post or message acted on (all but publish)"),
+        OPT_STRING("text", "TEXT", NULL, &text, "the post's or reply's text"),
+        OPT_STRING("link", "URL", NULL, &link, "a link to publish with the text"),
+        OPT_STRING("key", "KEY", NULL, &key,
+                   "the action's name: the same key twice is one action (default: a new one)"),
+        OPT_STRING("public-url", "URL", "KANAL_PUBLIC_URL", &public_url,
+                   "the address kanal is reached at"),
+        OPT_BOOL("now", NULL, &now_flag, "do it now, in the foreground, and say how it ended"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
+                               "act --channel ID publish|delete-post|reply|hide|unhide|"
+                               "delete-message|like [options]",
+                               "Queues an action on the channel's platform for `kanal serve` "
+                               "(or does it now with --now) and prints its id.",
+                               &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    int64_t channel = 0;
+    if (!channel_s || str_to_i64(channel_s, &channel) || channel < 1 || p.npos != 1) {
+        cli_error("act", "give --channel ID and one action: publish, delete-post, reply, hide, "
+                         "unhide, delete-message or like");
+        goto done;
+    }
+    rc = 1;
+    struct vault_key *k = NULL;
+    if (now_flag && !(k = cli_secret_key("act", key_file, true)))
+        goto done;
+    struct error err = {0};
+    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
+    json_t *body = json_object();
+    if (text)
+        json_object_set_new(body, "text", json_string(text));
+    if (link)
+        json_object_set_new(body, "link", json_string(link));
+    struct action_in in = {
+        .channel_id = channel, .kind = p.pos[0], .target = target, .body = body, .key = key};
+    int64_t id = 0;
+    int made = !db        ? -1
+               : now_flag ? action_create(db, &in, time_now(), &id, &err)
+                          : connect_queue_action(db, &in, time_now(), &id, &err);
+    if (made < 0) {
+        cli_error("act", "%s", err.msg);
+        goto close;
+    }
+    if (!now_flag) {
+        printf("action %lld %s\n", (long long)id, made == 1 ? "already queued" : "queued");
+        rc = 0;
+        goto close;
+    }
+    struct connect_env env = {.key = k, .public_url = public_url};
+    struct connect_result res;
+    if (connect_act(db, &env, id, time_now(), &res) == 0) {
+        struct action a;
+        if (action_get(db, id, &a, &err) == 0) {
+            printf("action %lld done%s%s%s%s\n", (long long)id, a.platform_id ? ": " : "",
+                   a.platform_id ? a.platform_id : "", a.permalink ? " " : "",
+                   a.permalink ? a.permalink : "");
+            action_clear(&a);
+            rc = 0;
+        } else {
+            cli_error("act", "%s", err.msg);
+        }
+        goto close;
+    }
+    printf("action %lld not done (%s): %s\n", (long long)id, connect_outcome_names[res.outcome],
+           res.message);
+    if (res.outcome != CO_REJECTED) {
+        /* Left for the worker, which tries again (and looks a lost one up
+         * first). */
+        made = connect_queue_action(db, &in, time_now(), &id, &err);
+        if (made < 0)
+            cli_error("act", "%s", err.msg);
+        else
+            printf("action %lld queued to be tried again\n", (long long)id);
+    }
+close:
+    json_decref(body);
+    db_close(db);
+    vault_key_free(k);
+done:
+    cli_parse_free(&p);
+    return rc;
+}

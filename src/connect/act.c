@@ -1,0 +1,141 @@
+/* act: runs one action (publish, reply, hide, ...) on the platform through
+ * the channel's connector, so that nothing is done twice: the action is
+ * marked sent before the call, an answer that never came leaves it
+ * 'unknown', and an action that was sent before is looked up at the
+ * platform (connector.lookup) before it is ever sent again. */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "connect/internal.h"
+
+static int kind_parse(const char *name)
+{
+    for (int i = 0; i < ACT_KIND_COUNT; i++)
+        if (str_eq(connect_action_names[i], name))
+            return i;
+    return -1;
+}
+
+static const char *body_string(json_t *body, const char *name)
+{
+    json_t *v = json_object_get(body, name);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Moves the action, logging a failure to (the job's retry tries again). */
+static int move(struct db *db, int64_t id, enum action_state to, const struct action_outcome *o,
+                int64_t now, struct connect_result *res)
+{
+    struct error err = {0};
+    if (action_move(db, id, to, o, now, &err) == 0)
+        return 0;
+    return connect_fail_error(res, &err);
+}
+
+int connect_act(struct db *db, const struct connect_env *env, int64_t action_id, int64_t now,
+                struct connect_result *res)
+{
+    assert(db && env && res);
+    *res = (struct connect_result){0};
+    struct error err = {0};
+    struct action a;
+    if (action_get(db, action_id, &a, &err))
+        return err.kind == ERR_NOT_FOUND ? connect_fail(res, CO_REJECTED, "%s", err.msg)
+                                         : connect_fail_error(res, &err);
+    json_error_t je;
+    json_t *body = json_loads(a.body, 0, &je);
+    struct channel_run run;
+    memset(&run, 0, sizeof run);
+    int rc = -1;
+    if (a.state == ACTION_DONE) {
+        rc = 0;
+        goto done;
+    }
+    if (a.state == ACTION_FAILED) {
+        connect_fail(res, CO_REJECTED, "action %lld failed: %s", (long long)a.id, a.error);
+        goto done;
+    }
+    int kind = kind_parse(a.kind);
+    assert(kind >= 0); /* the table's CHECK holds the same names */
+    if (channel_run_open(db, env, a.channel_id, now, &run, res)) {
+        if (!run.held)
+            channel_run_record(db, a.channel_id, res, now);
+        goto done;
+    }
+    const struct connector *c = run.c;
+    if (kind < 0 || !(c->actions & (1u << kind)) || !c->act) {
+        connect_fail(res, CO_REJECTED, "%s cannot %s", c->title, a.kind);
+        struct action_outcome o = {.error = res->message};
+        move(db, a.id, ACTION_FAILED, &o, now, res);
+        goto done;
+    }
+    struct connect_action ca = {
+        .kind = (enum connect_action_kind)kind,
+        .target = a.target,
+        .text = body_string(body, "text"),
+        .link = body_string(body, "link"),
+        .key = a.key,
+        .first_sent_at = a.first_sent_at,
+    };
+    struct connect_done out = {0};
+    if (a.state == ACTION_SENT || a.state == ACTION_UNKNOWN) {
+        /* It may have happened: ask before sending it again. */
+        if (!c->lookup) {
+            connect_fail(res, CO_REJECTED,
+                         "the answer to this %s was lost and %s cannot be asked whether it "
+                         "happened: look on %s before doing it again",
+                         a.kind, c->title, c->title);
+            struct action_outcome o = {.error = res->message};
+            move(db, a.id, ACTION_FAILED, &o, now, res);
+            goto done;
+        }
+        int found = c->lookup(&run.s, &ca, &out, res);
+        if (found < 0) {
+            if (res->outcome == CO_AUTH)
+                channel_run_record(db, a.channel_id, res, now);
+            goto done; /* still unknown: asked again next time */
+        }
+        if (found == 1) {
+            log_info("action %lld (%s) had been done at %s: not sent again", (long long)a.id,
+                     a.kind, c->title);
+            struct action_outcome o = {.platform_id = out.id, .permalink = out.permalink};
+            rc = move(db, a.id, ACTION_DONE, &o, now, res);
+            goto done;
+        }
+        log_info("action %lld (%s) was not done at %s: sending it again", (long long)a.id, a.kind,
+                 c->title);
+    }
+    if (move(db, a.id, ACTION_SENT, NULL, now, res))
+        goto done;
+    if (!ca.first_sent_at)
+        ca.first_sent_at = now;
+    memset(&out, 0, sizeof out);
+    *res = (struct connect_result){0};
+    if (c->act(&run.s, &ca, &out, res) == 0) {
+        res->outcome = CO_OK;
+        struct action_outcome o = {.platform_id = out.id, .permalink = out.permalink};
+        rc = move(db, a.id, ACTION_DONE, &o, now, res);
+        goto done;
+    }
+    struct action_outcome o = {.error = res->message};
+    struct connect_result kept = *res;
+    switch (res->outcome) {
+    case CO_LOST:
+        move(db, a.id, ACTION_UNKNOWN, &o, now, res);
+        break;
+    case CO_REJECTED:
+        move(db, a.id, ACTION_FAILED, &o, now, res);
+        break;
+    default: /* auth, rate, temporary: not done; queued for a later try */
+        move(db, a.id, ACTION_QUEUED, &o, now, res);
+        break;
+    }
+    *res = kept;
+    channel_run_record(db, a.channel_id, res, now);
+done:
+    channel_run_close(&run);
+    json_decref(body);
+    action_clear(&a);
+    return rc;
+}

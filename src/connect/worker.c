@@ -1,0 +1,284 @@
+/* worker: the threads inside `kanal serve` that run the connectors' jobs:
+ * every channel's sync and the actions people asked for. Jobs are leased
+ * through the store's job table, so several `kanal serve` on one
+ * PostgreSQL never run the same job twice, and a node that dies has its
+ * jobs taken back when their leases run out. One thread runs syncs and
+ * actions; a second, when asked for, runs only actions, so a reply never
+ * waits behind a long sync. */
+#include <assert.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "connect/internal.h"
+
+int connect_queue_action(struct db *db, const struct action_in *in, int64_t now, int64_t *id,
+                         struct error *err)
+{
+    assert(db && in && id);
+    if (db_begin(db, err))
+        return -1;
+    int made = action_create(db, in, now, id, err);
+    if (made < 0)
+        goto fail;
+    char key[48], payload[64];
+    snprintf(key, sizeof key, "action:%lld", (long long)*id);
+    snprintf(payload, sizeof payload, "{\"action\": %lld}", (long long)*id);
+    struct action a;
+    if (action_get(db, *id, &a, err))
+        goto fail;
+    bool open = a.state != ACTION_DONE && a.state != ACTION_FAILED;
+    action_clear(&a);
+    struct job_in j = {
+        .kind = CONNECT_JOB_ACTION, .channel_id = in->channel_id, .key = key, .payload = payload};
+    int64_t job_id;
+    if (open && job_enqueue(db, &j, now, &job_id, err) < 0)
+        goto fail;
+    if (db_commit(db, err))
+        goto fail;
+    return made;
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+/* ---- one job ---------------------------------------------------------------------- */
+
+struct lease_ctx {
+    struct db *db;
+    const struct job *j;
+    const char *owner;
+    int64_t lease, extended_at;
+    atomic_bool *stop; /* NULL: never asked */
+    const struct connect_env *outer;
+};
+
+/* After each page: the lease is extended once a third of it has passed,
+ * and a worker asked to stop stops between pages. */
+static int lease_progress(void *ctx, struct error *err)
+{
+    struct lease_ctx *l = ctx;
+    if (l->stop && atomic_load(l->stop))
+        return error_set(err, ERR_CONFLICT, "kanal is stopping: the sync goes on next time");
+    int64_t now = time_now();
+    if (now - l->extended_at >= l->lease / 3) {
+        if (job_extend(l->db, l->j->id, l->owner, l->lease, now, err))
+            return -1;
+        l->extended_at = now;
+    }
+    if (l->outer->progress)
+        return l->outer->progress(l->outer->progress_ctx, err);
+    return 0;
+}
+
+static int run_job(struct db *db, const struct connect_env *env, const struct job *j,
+                   const char *owner, int64_t lease, int64_t now, atomic_bool *stop,
+                   struct error *err)
+{
+    struct lease_ctx l = {.db = db,
+                          .j = j,
+                          .owner = owner,
+                          .lease = lease,
+                          .extended_at = now,
+                          .stop = stop,
+                          .outer = env};
+    struct connect_env e = *env;
+    e.progress = lease_progress;
+    e.progress_ctx = &l;
+    struct connect_result res = {0};
+    int rc;
+    if (str_eq(j->kind, CONNECT_JOB_SYNC)) {
+        struct connect_sync_stats st;
+        rc = j->channel_id ? connect_sync_channel(db, &e, j->channel_id, now, &st, &res)
+                           : connect_fail(&res, CO_REJECTED, "a sync job names no channel");
+        if (rc == 0)
+            log_info("channel %lld synced: %lld new in %lld page%s", (long long)j->channel_id,
+                     (long long)st.added, (long long)st.pages, st.pages == 1 ? "" : "s");
+    } else if (str_eq(j->kind, CONNECT_JOB_ACTION)) {
+        json_error_t je;
+        json_t *p = json_loads(j->payload ? j->payload : "", 0, &je);
+        json_t *id = json_object_get(p, "action");
+        rc = json_is_integer(id)
+                 ? connect_act(db, &e, json_integer_value(id), now, &res)
+                 : connect_fail(&res, CO_REJECTED, "an action job's payload names no action: %s",
+                                j->payload ? j->payload : "");
+        json_decref(p);
+    } else {
+        rc = connect_fail(&res, CO_REJECTED, "no runner for jobs of kind '%s'", j->kind);
+    }
+    int64_t end = time_now() > now ? time_now() : now;
+    if (rc == 0)
+        return job_finish(db, j->id, owner, end, err) ? -1 : CO_OK;
+    /* A job of a channel that needs reconnecting goes back to the queue,
+     * where job_claim holds it until the channel is connected again. */
+    int64_t not_before = res.outcome == CO_RATE ? res.retry_at : 0;
+    bool permanent = res.outcome == CO_REJECTED;
+    log_warn("job %lld (%s, channel %lld): %s: %s", (long long)j->id, j->kind,
+             (long long)j->channel_id, connect_outcome_names[res.outcome], res.message);
+    if (job_fail(db, j->id, owner, res.message, not_before, permanent, end, err) < 0)
+        return -1;
+    return res.outcome;
+}
+
+int connect_run_job(struct db *db, const struct connect_env *env, const struct job *j,
+                    const char *owner, int64_t lease, struct error *err)
+{
+    assert(db && env && j && owner && lease > 0);
+    return run_job(db, env, j, owner, lease, time_now(), NULL, err);
+}
+
+/* ---- the threads ------------------------------------------------------------------ */
+
+#define RECLAIM_EVERY 60 /* seconds between looks for jobs whose worker died */
+
+struct connect_worker {
+    struct connect_worker_config cfg;
+    struct connect_env env;
+    char db_url[1024], owner[160];
+    pthread_t threads[2];
+    int nthreads;
+    atomic_bool stop;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+};
+
+struct thread_arg {
+    struct connect_worker *w;
+    int index;
+};
+
+/* Sleeps up to ms, or until asked to stop. */
+static void nap(struct connect_worker *w, int64_t ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&w->mu);
+    if (!atomic_load(&w->stop))
+        pthread_cond_timedwait(&w->wake, &w->mu, &until);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void *thread_main(void *p)
+{
+    struct thread_arg *arg = p;
+    struct connect_worker *w = arg->w;
+    int index = arg->index;
+    free(arg);
+    char owner[200];
+    snprintf(owner, sizeof owner, "%s:t%d", w->owner, index);
+    struct error err = {0};
+    struct db *db = NULL;
+    int64_t reclaimed_at = 0, queued_at = 0;
+    while (!atomic_load(&w->stop)) {
+        if (!db && !(db = db_open(w->db_url, &err))) {
+            log_error("connect worker %s: %s; trying again in 10 s", owner, err.msg);
+            nap(w, 10000);
+            continue;
+        }
+        int64_t now = time_now();
+        /* The first thread keeps the queue: jobs whose worker died, and
+         * every connected channel's sync, queued once per period (the
+         * key makes it once across nodes too). */
+        if (index == 0 && now - reclaimed_at >= RECLAIM_EVERY) {
+            if (job_reclaim(db, now, &err) < 0)
+                log_error("connect worker: taking back jobs: %s", err.msg);
+            reclaimed_at = now;
+        }
+        if (index == 0 && w->cfg.sync_every && now - queued_at >= w->cfg.sync_every) {
+            int64_t n = connection_queue_syncs(db, now, &err);
+            if (n < 0)
+                log_error("connect worker: queuing syncs: %s", err.msg);
+            else if (n)
+                log_info("queued %lld channel sync%s", (long long)n, n == 1 ? "" : "s");
+            queued_at = now;
+        }
+        struct job j;
+        int got = job_claim(db, owner, CONNECT_JOB_ACTION, w->cfg.lease, now, &j, &err);
+        if (got == 0 && index == 0)
+            got = job_claim(db, owner, CONNECT_JOB_SYNC, w->cfg.lease, now, &j, &err);
+        if (got < 0) {
+            log_error("connect worker %s: claiming a job: %s", owner, err.msg);
+            db_close(db); /* a connection that broke is opened again */
+            db = NULL;
+            nap(w, w->cfg.poll_ms);
+            continue;
+        }
+        if (got == 0) {
+            nap(w, w->cfg.poll_ms);
+            continue;
+        }
+        if (run_job(db, &w->env, &j, owner, w->cfg.lease, now, &w->stop, &err) < 0)
+            log_error("connect worker %s: job %lld: %s", owner, (long long)j.id, err.msg);
+        job_clear(&j);
+    }
+    db_close(db);
+    return NULL;
+}
+
+struct connect_worker *connect_worker_start(const struct connect_worker_config *cfg,
+                                            struct error *err)
+{
+    assert(cfg && cfg->db_url);
+    if (cfg->threads < 1 || cfg->threads > 2) {
+        error_set(err, ERR_INVALID, "connect worker: threads must be 1 or 2");
+        return NULL;
+    }
+    struct connect_worker *w = xcalloc(1, sizeof *w);
+    w->cfg = *cfg;
+    snprintf(w->db_url, sizeof w->db_url, "%s", cfg->db_url);
+    w->cfg.db_url = w->db_url;
+    if (!w->cfg.lease)
+        w->cfg.lease = 300;
+    if (!w->cfg.poll_ms)
+        w->cfg.poll_ms = 1000;
+    if (cfg->owner) {
+        snprintf(w->owner, sizeof w->owner, "%s", cfg->owner);
+    } else {
+        char host[64] = "localhost";
+        gethostname(host, sizeof host - 1);
+        snprintf(w->owner, sizeof w->owner, "%s:%ld", host, (long)getpid());
+    }
+    w->env = (struct connect_env){.key = cfg->key, .public_url = cfg->public_url};
+    atomic_init(&w->stop, false);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    for (int i = 0; i < cfg->threads; i++) {
+        struct thread_arg *arg = xmalloc(sizeof *arg);
+        *arg = (struct thread_arg){.w = w, .index = i};
+        if (pthread_create(&w->threads[i], NULL, thread_main, arg)) {
+            free(arg);
+            error_set(err, ERR_INTERNAL, "connect worker: cannot start a thread");
+            connect_worker_stop(w);
+            return NULL;
+        }
+        w->nthreads++;
+    }
+    log_info("connect worker: %d thread%s, syncing every %lld s", w->nthreads,
+             w->nthreads == 1 ? "" : "s", (long long)w->cfg.sync_every);
+    return w;
+}
+
+void connect_worker_stop(struct connect_worker *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    atomic_store(&w->stop, true);
+    pthread_cond_broadcast(&w->wake);
+    pthread_mutex_unlock(&w->mu);
+    for (int i = 0; i < w->nthreads; i++)
+        pthread_join(w->threads[i], NULL);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->wake);
+    free(w);
+}
