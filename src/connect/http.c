@@ -153,6 +153,31 @@ bool rate_limit_header(struct rate_limit *rl, const char *name, const char *valu
             rl->limited = true;
         return true;
     }
+    /* Mastodon's: X-RateLimit-Limit/-Remaining, and -Reset as an ISO 8601
+     * time ("2026-12-05T09:12:27.000Z"), not seconds. */
+    if (strcasecmp(name, "X-RateLimit-Limit") == 0) {
+        if (!header_int(value, &n))
+            return problem(rl, name, "not a number");
+        rl->limit = n;
+        return true;
+    }
+    if (strcasecmp(name, "X-RateLimit-Remaining") == 0 ||
+        strcasecmp(name, "X-RateLimit-Reset") == 0) {
+        if (strcasecmp(name, "X-RateLimit-Reset") == 0) {
+            if (time_parse_iso(value, &n) != 0 || n <= 0)
+                return problem(rl, name, "not an ISO 8601 time");
+            rl->reset_at = n;
+        } else if (!header_int(value, &n)) {
+            return problem(rl, name, "not a number");
+        } else {
+            rl->remaining = n;
+        }
+        if (rl->remaining == 0 && rl->reset_at > 0)
+            wait_until(rl, rl->reset_at);
+        else if (rl->remaining == 0)
+            rl->limited = true;
+        return true;
+    }
     if (strcasecmp(name, "X-App-Usage") == 0)
         return meta_header(rl, name, value, now, false);
     if (strcasecmp(name, "X-Business-Use-Case-Usage") == 0)

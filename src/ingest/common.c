@@ -347,6 +347,8 @@ static enum ingest_format detect_json(json_t *j)
         return INGEST_NDJSON; /* a one-line file of kanal's own */
     if (has_key(j, "account") && has_key(j, "content") && has_key(j, "created_at"))
         return INGEST_MASTODON; /* one status */
+    if (has_key(j, "acct") && has_key(j, "username") && has_key(j, "followers_count"))
+        return INGEST_MASTODON; /* an account: verify_credentials */
     /* TikTok's data download: its sections are named in English words. */
     if (has_key(json_object_get(j, "Video"), "Videos") ||
         has_key(json_object_get(j, "Post"), "Posts") ||

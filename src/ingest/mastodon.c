@@ -1,8 +1,9 @@
 /* mastodon: Mastodon status entities, as GET /api/v1/accounts/:id/statuses
- * or a timeline answers (or one status), and notifications, whose mentions
- * carry a status. The account's own statuses are posts; other accounts'
- * statuses (replies, mentions) go to the inbox; boosts are shares. Content
- * is HTML and is turned into plain text. */
+ * or a timeline answers (or one status), notifications, whose mentions
+ * carry a status, and account entities (GET /api/v1/accounts/verify_credentials),
+ * whose follower count is a snapshot of the channel. The account's own
+ * statuses are posts; other accounts' statuses (replies, mentions) go to the
+ * inbox; boosts are shares. Content is HTML and is turned into plain text. */
 #include "ingest/internal.h"
 
 #include <stdio.h>
@@ -74,8 +75,37 @@ static bool is_notification(json_t *x)
     return json_is_string(json_object_get(x, "type")) && !json_object_get(x, "content");
 }
 
+/* An account entity: it has an acct and counts, and no content. */
+static bool is_account(json_t *x)
+{
+    return json_is_object(x) && json_object_get(x, "acct") &&
+           json_object_get(x, "followers_count") && !json_object_get(x, "content");
+}
+
+static int account(struct pctx *pc, json_t *a, const char *where)
+{
+    struct ingest_record r;
+    rec_init(&r, REC_CHANNEL_METRICS, "%s", where);
+    r.platform = "mastodon";
+    r.account_id = jstr(pc, a, "id");
+    r.account_name = jstr(pc, a, "acct");
+    r.account_title = jstr(pc, a, "display_name");
+    r.followers = jcount(a, "followers_count");
+    r.taken_at = pc->opts->taken_at;
+    if (!r.account_id)
+        return rec_reject(pc, where, "an account needs its 'id'");
+    if (r.followers < 0)
+        return rec_reject(pc, where, "account %s: 'followers_count' is not a count", r.account_id);
+    return rec_emit(pc, &r);
+}
+
 static int entry(struct pctx *pc, json_t *x, const char *where, void *arg)
 {
+    /* Only the account the answer is of: a list of accounts (followers,
+     * favourited by) is other people, not the channel's counts. */
+    if (is_account(x))
+        return str_eq(where, "$") ? account(pc, x, where)
+                                  : rec_reject(pc, where, "a list of accounts is not read");
     if (!is_notification(x))
         return status(pc, x, where, arg);
     const char *type = json_string_value(json_object_get(x, "type"));

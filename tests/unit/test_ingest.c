@@ -731,6 +731,16 @@ static void test_mastodon(void **state)
           "post[120].where=$[0].status", "post[120].body=@verket hj\xC3\xA4lp",
           "post[120].author=", "[1].kind=reject", "[1].where=$[2]");
     check(INGEST_MASTODON, FIX "mastodon/status.json", "detect", "n=1", "post[130].body=Hej");
+    /* The account itself (verify_credentials): its follower count. */
+    check(INGEST_MASTODON, FIX "mastodon/account.json", "detect", "n=1", "[0].kind=channel_metrics",
+          "[0].account_id=110528637375951012", "[0].followers=1520");
+    /* A list of accounts is other people (followers): not the channel's. */
+    static const char list[] = "[{\"id\": \"1\", \"username\": \"a\", \"acct\": \"a\", "
+                               "\"followers_count\": 5}]";
+    struct got *g = parse_text(INGEST_MASTODON, list, sizeof list - 1, 0);
+    assert_int_equal(g->n, 1);
+    assert_int_equal(g->r[0].kind, REC_REJECT);
+    free(g);
 }
 
 /* ---- CSV, NDJSON ------------------------------------------------------------------------- */
