@@ -81,7 +81,7 @@ static int instance_url(const char *in, char out[512], struct error *err)
     while (*in == ' ' || *in == '\t')
         in++;
     size_t n = strlen(in);
-    while (n && (in[n - 1] == ' ' || in[n - 1] == '\t' || in[n - 1] == '/'))
+    while (n && (in[n - 1] == ' ' || in[n - 1] == '\t'))
         n--;
     const char *scheme = "https://";
     if (n >= 8 && strncasecmp(in, "https://", 8) == 0)
@@ -92,7 +92,9 @@ static int instance_url(const char *in, char out[512], struct error *err)
         return error_field(err, ERR_INVALID, "instance",
                            "instance: the server's address must be https:// (or its host name "
                            "alone)");
-    if (n == 0 || n > 253)
+    while (n && in[n - 1] == '/')
+        n--;
+    if (n == 0 || n > 253 || in[0] == ':')
         return error_field(err, ERR_INVALID, "instance",
                            "instance: give the server's address, such as https://mastodon.social");
     char host[256];
@@ -142,27 +144,35 @@ static void setup_instance(struct setup *s, const char *api_url)
     s->env.cfg.token_url = s->token;
 }
 
-static void app_context(const struct connector *c, const char *api_url, char *out, size_t n)
+/* The app's secret is sealed under the redirect URI it was registered
+ * with too: after --public-url changes it no longer opens, and the app is
+ * registered again rather than sending people to a consent screen that
+ * refuses the new address. */
+static void app_context(const struct connector *c, const struct setup *s, char *out, size_t n)
 {
-    snprintf(out, n, "oauth_app:%s:%s", c->platform, api_url);
+    snprintf(out, n, "oauth_app:%s:%s %s", c->platform, s->api, s->env.cfg.redirect_uri);
 }
 
-/* The app's id and secret on the server from oauth_apps into s (1), or 0
- * when kanal has none there yet. */
+/* The app's id and secret on the server from oauth_apps into s (1), 0
+ * when kanal has none there yet, 2 when it has one registered for another
+ * redirect URI. */
 static int app_load(struct db *db, const struct vault_key *k, const struct connector *c,
                     struct setup *s, struct error *err)
 {
-    char sealed[OAUTH_SEALED_MAX], ctx[600];
-    int found = oauth_app_get(db, c->platform, s->api, s->client_id, sealed, err);
+    char sealed[OAUTH_SEALED_MAX], ctx[1200], sealed_with[17] = "", key_id[17];
+    int found = oauth_app_get(db, c->platform, s->api, s->client_id, sealed, sealed_with, err);
     if (found <= 0)
         return found;
-    app_context(c, s->api, ctx, sizeof ctx);
+    app_context(c, s, ctx, sizeof ctx);
     s->secret = *sealed ? vault_open(k, ctx, sealed) : NULL;
+    vault_key_id(k, key_id);
+    if (*sealed && !s->secret && str_eq(key_id, sealed_with))
+        return 2;
     if (*sealed && !s->secret)
         return error_set(err, ERR_AUTH,
                          "the secret key does not open kanal's app secret for %s: it was sealed "
-                         "with another key",
-                         s->api);
+                         "with key %s and this is key %s",
+                         s->api, sealed_with, key_id);
     s->env.cfg.client_id = s->client_id;
     s->env.cfg.client_secret = s->secret;
     return 1;
@@ -177,7 +187,7 @@ static int http_for(const struct setup *s, struct connect_http **out, struct err
 
 /* Registers kanal as an app on the server once, and keeps it. */
 static int app_register(struct db *db, const struct vault_key *k, const struct connector *c,
-                        struct setup *s, int64_t now, struct error *err)
+                        struct setup *s, bool replace, int64_t now, struct error *err)
 {
     if (!c->register_app)
         return error_set(err, ERR_INTERNAL, "%s registers no app per server", c->title);
@@ -196,12 +206,12 @@ static int app_register(struct db *db, const struct vault_key *k, const struct c
                            "as an app there: %s",
                            c->title, s->api, res.message);
     }
-    char ctx[600], key_id[17];
-    app_context(c, s->api, ctx, sizeof ctx);
+    char ctx[1200], key_id[17];
+    app_context(c, s, ctx, sizeof ctx);
     vault_key_id(k, key_id);
     char *sealed = vault_seal(k, ctx, secret);
     sodium_memzero(secret, sizeof secret);
-    rc = oauth_app_put(db, c->platform, s->api, id, sealed, key_id, now, err);
+    rc = oauth_app_put(db, c->platform, s->api, id, sealed, key_id, replace, now, err);
     free(sealed);
     if (rc)
         return -1;
@@ -264,7 +274,7 @@ int oauth_start(struct db *db, const struct vault_key *k, const struct oauth_beg
             goto done;
         setup_instance(&s, out->api_url);
         found = app_load(db, k, c, &s, err);
-        if (found < 0 || (found == 0 && app_register(db, k, c, &s, b->now, err)))
+        if (found < 0 || (found != 1 && app_register(db, k, c, &s, found == 2, b->now, err)))
             goto done;
     }
     struct oauth_state st = {.workspace_id = b->workspace_id,
@@ -431,9 +441,11 @@ int oauth_finish(struct db *db, const struct vault_key *k, const struct connecto
     if (c->per_instance_app) {
         setup_instance(&s, st.api_url);
         int found = app_load(db, k, c, &s, err);
-        if (found <= 0) {
-            if (found == 0)
-                error_set(err, ERR_INVALID, "kanal has no app registered at %s: start again",
+        if (found != 1) {
+            if (found >= 0)
+                error_set(err, ERR_INVALID,
+                          "kanal has no app registered at %s for this redirect address: start "
+                          "again",
                           st.api_url);
             goto done;
         }

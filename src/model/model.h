@@ -529,14 +529,17 @@ int oauth_state_claim(struct db *db, const char *state, int64_t now, struct oaut
 /* Forgets consents that expired more than a day before now; how many, -1. */
 int64_t oauth_states_purge(struct db *db, int64_t now, struct error *err);
 
-/* The app kanal registered on (platform, api_url): 1 with client_id and
- * the sealed secret (buffers of 256 and OAUTH_SEALED_MAX), 0 none, -1. */
+/* The app kanal registered on (platform, api_url): 1 with client_id, the
+ * sealed secret and the id of the key that sealed it (buffers of 256,
+ * OAUTH_SEALED_MAX and 17), 0 none, -1. */
 int oauth_app_get(struct db *db, const char *platform, const char *api_url, char *client_id,
-                  char *sealed_secret, struct error *err);
-/* Keeps a registered app; an app already kept for (platform, api_url) wins
- * (two consents that registered at once keep the first). */
+                  char *sealed_secret, char *key_id, struct error *err);
+/* Keeps a registered app. Unless `replace` (the kept one was registered
+ * for another redirect URI), an app already kept for (platform, api_url)
+ * wins: two consents that registered at once keep the first. */
 int oauth_app_put(struct db *db, const char *platform, const char *api_url, const char *client_id,
-                  const char *sealed_secret, const char *key_id, int64_t now, struct error *err);
+                  const char *sealed_secret, const char *key_id, bool replace, int64_t now,
+                  struct error *err);
 
 /* The workspace's channel for an account at a platform: the one with that
  * platform_id, else one with that handle and no platform_id yet (a channel

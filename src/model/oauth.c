@@ -114,11 +114,11 @@ int64_t oauth_states_purge(struct db *db, int64_t now, struct error *err)
 }
 
 int oauth_app_get(struct db *db, const char *platform, const char *api_url, char *client_id,
-                  char *sealed_secret, struct error *err)
+                  char *sealed_secret, char *key_id, struct error *err)
 {
     struct db_stmt *st =
         db_query(db, err,
-                 "SELECT client_id, client_secret FROM oauth_apps WHERE platform = ? AND "
+                 "SELECT client_id, client_secret, key_id FROM oauth_apps WHERE platform = ? AND "
                  "api_url = ?",
                  "tt", platform, api_url);
     if (!st)
@@ -127,13 +127,15 @@ int oauth_app_get(struct db *db, const char *platform, const char *api_url, char
     if (found) {
         snprintf(client_id, 256, "%s", db_col_text(st, 0));
         snprintf(sealed_secret, OAUTH_SEALED_MAX, "%s", db_col_text(st, 1));
+        snprintf(key_id, 17, "%s", db_col_text(st, 2));
     }
     db_finalize(st);
     return found;
 }
 
 int oauth_app_put(struct db *db, const char *platform, const char *api_url, const char *client_id,
-                  const char *sealed_secret, const char *key_id, int64_t now, struct error *err)
+                  const char *sealed_secret, const char *key_id, bool replace, int64_t now,
+                  struct error *err)
 {
     if (!*client_id || strlen(client_id) > 255 || strlen(sealed_secret) >= OAUTH_SEALED_MAX)
         return error_set(err, ERR_INVALID,
@@ -143,8 +145,11 @@ int oauth_app_put(struct db *db, const char *platform, const char *api_url, cons
     return db_run(db, err,
                   "INSERT INTO oauth_apps (platform, api_url, client_id, client_secret, key_id, "
                   "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, api_url) DO "
-                  "NOTHING",
-                  "tttttI", platform, api_url, client_id, sealed_secret, key_id, &now) < 0
+                  "UPDATE SET client_id = excluded.client_id, client_secret = "
+                  "excluded.client_secret, key_id = excluded.key_id, created_at = "
+                  "excluded.created_at WHERE ? = 1",
+                  "tttttIi", platform, api_url, client_id, sealed_secret, key_id, &now,
+                  (int64_t)replace) < 0
                ? -1
                : 0;
 }

@@ -334,11 +334,11 @@ static void test_start_and_finish(void **state)
                             .channel_id = ch + 100,
                             .now = NOW};
     memset(&err, 0, sizeof err);
+    free(c2.url);
     assert_int_equal(oauth_start(db, k, &b, &c2, &err), -1);
     assert_int_equal(err.kind, ERR_NOT_FOUND);
     free(out);
     free(c.url);
-    free(c2.url);
     free(c3.url);
     db_close(db);
     vault_key_free(k);
@@ -399,6 +399,112 @@ static void test_decline_uses_up(void **state)
     vault_key_free(k);
 }
 
+/* ---- a per-instance platform: an app registered on each server once ------------------ */
+
+static int registrations;
+
+static int m_register(struct connect_session *s, char *client_id, char *client_secret,
+                      struct connect_result *res)
+{
+    registrations++;
+    assert_non_null(s->cfg->redirect_uri);
+    snprintf(client_id, 256, "app-%d", registrations);
+    snprintf(client_secret, 256, "app-secret-%d", registrations);
+    return 0;
+}
+
+static const char *m_seen_client_id;
+
+static int m_authorize(const struct connect_session *s, const char *state, const char *challenge,
+                       struct buf *url, struct error *err)
+{
+    assert_null(challenge);
+    m_seen_client_id = s->cfg->client_id;
+    buf_printf(url, "%s?client_id=%s&state=%s", s->cfg->auth_url, s->cfg->client_id, state);
+    return 0;
+}
+
+static const struct connector test_m = {
+    .platform = "mastodon",
+    .title = "Mastodon",
+    .scopes = "read write",
+    .api_url = "https://mastodon.example",
+    .per_instance_app = true,
+    .register_app = m_register,
+    .authorize_url = m_authorize,
+};
+
+static void test_app_per_server(void **state)
+{
+    (void)state;
+    struct db *db = fresh();
+    struct vault_key *k = key();
+    struct error err = {0};
+    struct oauth_consent c;
+    struct oauth_begin b = {.connector = &test_m,
+                            .public_url = PUBLIC,
+                            .workspace_id = 1,
+                            .user_id = 1,
+                            .instance = " HTTPS://Social.Example.ORG/ ",
+                            .now = NOW};
+    registrations = 0;
+    assert_int_equal(oauth_start(db, k, &b, &c, &err), 0);
+    assert_string_equal(c.api_url, "https://social.example.org");
+    assert_non_null(strstr(c.url, "https://social.example.org/oauth/authorize?client_id=app-1&"));
+    free(c.url);
+    /* Once per server. */
+    b.instance = "social.example.org";
+    assert_int_equal(oauth_start(db, k, &b, &c, &err), 0);
+    free(c.url);
+    assert_int_equal(registrations, 1);
+    /* The secret is kept sealed. */
+    struct db_stmt *q = db_query(db, &err, "SELECT client_secret FROM oauth_apps", "");
+    assert_true(db_has_row(q));
+    assert_null(strstr(db_col_text(q, 0), "app-secret"));
+    db_finalize(q);
+    /* Another server, another app. */
+    b.instance = "https://other.example";
+    assert_int_equal(oauth_start(db, k, &b, &c, &err), 0);
+    free(c.url);
+    assert_int_equal(registrations, 2);
+    /* A new public URL: the first server's app was registered for the old
+     * redirect URI, so kanal registers again and keeps the new one. */
+    b.instance = "https://social.example.org";
+    b.public_url = "https://kanal.example.net";
+    assert_int_equal(oauth_start(db, k, &b, &c, &err), 0);
+    free(c.url);
+    assert_int_equal(registrations, 3);
+    assert_string_equal(m_seen_client_id, "app-3");
+    int64_t n = 0;
+    db_scalar(db, &err, &n, "SELECT count(*) FROM oauth_apps", "");
+    assert_int_equal(n, 2);
+    /* Another key does not open the kept secret, and says so. */
+    struct vault_key *other = vault_key_load(
+        NULL, "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100", &err);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(oauth_start(db, other, &b, &c, &err), -1);
+    assert_int_equal(err.kind, ERR_AUTH);
+    assert_non_null(strstr(err.msg, "sealed with key"));
+    assert_int_equal(registrations, 3);
+    /* Addresses that are not a server's, or would carry tokens in the clear. */
+    const char *bad[] = {"http://social.example.org", "https://social.example.org/path",
+                         "ftp://x.example", "https://", "https://a b"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        b.instance = bad[i];
+        memset(&err, 0, sizeof err);
+        if (oauth_start(db, k, &b, &c, &err) == 0)
+            fail_msg("'%s' was taken as a server's address", bad[i]);
+        assert_int_equal(err.kind, ERR_INVALID);
+        assert_string_equal(err.field, "instance");
+    }
+    b.instance = "http://127.0.0.1:8099"; /* this machine: a test's fake */
+    assert_int_equal(oauth_start(db, k, &b, &c, &err), 0);
+    free(c.url);
+    vault_key_free(other);
+    vault_key_free(k);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_state_once),          cmocka_unit_test(test_state_expiry),
         cmocka_unit_test(test_configuration_named), cmocka_unit_test(test_start_and_finish),
         cmocka_unit_test(test_channel_from_import), cmocka_unit_test(test_decline_uses_up),
+        cmocka_unit_test(test_app_per_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
