@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"report", cmd_report, "KPIs by channel, campaign, format, theme or period"},
     {"link", cmd_link, "make tagged short links and count their clicks"},
     {"jobs", cmd_jobs, "list, queue, claim and retry background jobs"},
+    {"connect", cmd_connect, "connect an account through its platform's OAuth; list connections"},
     {"channel-token", cmd_channel_token, "store, check or forget a channel's sealed tokens"},
     {"sync", cmd_sync, "sync connected channels once, now"},
     {"act", cmd_act, "publish, reply, hide ... on a connected channel's platform"},

@@ -34,7 +34,8 @@ int cmd_serve(int argc, char **argv)
         OPT_STRING("click-fsync", "POLICY", "KANAL_CLICK_FSYNC", &click_fsync,
                    "batch (sync with each batch) or always (sync before each redirect)"),
         OPT_STRING("public-url", "URL", "KANAL_PUBLIC_URL", &public_url,
-                   "the address short links are reached at, for QR codes"),
+                   "the address kanal is reached at: QR codes, and OAuth's redirect URI (+ "
+                   "/oauth/callback)"),
         OPT_STRING("click-batch-ms", "MS", "KANAL_CLICK_BATCH_MS", &batch_ms_s,
                    "how often logged clicks are stored"),
         OPT_STRING("meta-app-secret", "SECRET", "KANAL_META_APP_SECRET", &meta_app_secret,

@@ -62,6 +62,16 @@ int vault_load(struct db *db, const struct vault_key *k, int64_t channel_id,
 /* Forgets the channel's tokens (disconnecting it). 1 removed, 0 none, -1. */
 int vault_delete(struct db *db, int64_t channel_id, struct error *err);
 
+/* A secret that is not a channel's token (a consent's PKCE verifier, an
+ * app's client secret), sealed the same way under `context` ("oauth_state:
+ * STATE", "oauth_app:mastodon:https://m.example"): a value moved to another
+ * row does not open. vault_seal returns base64 (caller frees); vault_open
+ * the value (caller wipes and frees with vault_free), or NULL when it does
+ * not open. */
+char *vault_seal(const struct vault_key *k, const char *context, const char *value);
+char *vault_open(const struct vault_key *k, const char *context, const char *sealed);
+void vault_free(char *s);
+
 /* ---- the HTTP client (connect/http.c) -----------------------------------------------
  * Requests to one platform's API over libcurl: a base URL from configuration
  * (so tests point it at a local fake), a bearer token, a total timeout and a
@@ -345,6 +355,83 @@ struct connector {
     int (*lookup)(struct connect_session *s, const struct connect_action *a,
                   struct connect_done *out, struct connect_result *res);
 };
+
+/* ---- connecting an account (connect/oauth.c) -----------------------------------------
+ * The OAuth 2 authorization-code flow, the same for every platform through
+ * its connector: start a consent (a random one-use state, the PKCE
+ * verifier sealed beside it, the app registered on a per-instance server
+ * once), then finish it with the code the browser brings back: the tokens
+ * sealed and stored, and each account the login stands for made or found
+ * as a channel and marked connected, in one transaction. No function here
+ * puts a token, a secret or a verifier in an error or a log line. */
+
+#define OAUTH_RANDOM_BYTES 32
+#define OAUTH_B64_LEN      44 /* base64url of 32 bytes, unpadded, and the NUL */
+#define OAUTH_ACCOUNTS_MAX 100
+
+/* base64url (RFC 4648, no padding) of 32 random bytes: a state, a verifier. */
+void oauth_random_text(char out[OAUTH_B64_LEN]);
+/* RFC 7636's S256 challenge of a verifier: base64url(SHA-256(verifier)). */
+void oauth_pkce_challenge(const char *verifier, char out[OAUTH_B64_LEN]);
+
+/* What keeps a platform from being connected on this kanal, as something
+ * an operator can act on ("set KANAL_X_CLIENT_ID ..."), into why (size n);
+ * false when nothing does. `key` may be NULL (then that is what). */
+bool oauth_unconfigured(const struct connector *c, const char *public_url,
+                        const struct vault_key *key, char *why, size_t n);
+
+struct oauth_begin {
+    const struct connector *connector;
+    const char *public_url; /* --public-url: the redirect URI is under it */
+    int64_t workspace_id;
+    int64_t user_id;      /* who starts it; 0: the command line */
+    const char *instance; /* per-instance platforms: the server ("https://m.example");
+                             NULL: the configured KANAL_<PLATFORM>_API_URL */
+    int64_t channel_id;   /* reconnecting this channel of the workspace; 0: none */
+    int64_t now;
+};
+struct oauth_consent {
+    char state[OAUTH_B64_LEN];
+    char *url;          /* where the person consents; caller frees */
+    const char *scopes; /* what is asked for (the connector's) */
+    char api_url[512];  /* the server, for per-instance platforms; "" */
+    int64_t expires_at;
+};
+/* Starts a consent. ERR_INVALID naming what to configure or give (no
+ * public URL, no client id, a server address that is not one), ERR_NOT_FOUND
+ * for a channel to reconnect that is not the workspace's on that platform;
+ * a failed app registration says what the server answered. */
+int oauth_start(struct db *db, const struct vault_key *k, const struct oauth_begin *b,
+                struct oauth_consent *out, struct error *err);
+
+struct oauth_connected {
+    int64_t channel_id;
+    bool created;
+    char platform[16];
+    char handle[128];
+};
+struct oauth_outcome {
+    int64_t workspace_id;
+    int64_t user_id;    /* who started it; 0: the command line */
+    int64_t channel_id; /* the channel reconnected, 0: none */
+    int n;
+    struct oauth_connected channels[OAUTH_ACCOUNTS_MAX];
+};
+/* Who may finish a consent: the signed-in user who came back to the
+ * callback (it must be the one who started it), or the command line. */
+#define OAUTH_ANY_USER (-1)
+/* Finishes a consent: the state checked and used up (unknown, used or
+ * expired: an error saying so), the code exchanged, the accounts' channels
+ * found or made, their tokens sealed and stored and their connections set,
+ * in one transaction. `user_id` is the user who came back, or
+ * OAUTH_ANY_USER. `c` NULL: the state's platform's connector. */
+int oauth_finish(struct db *db, const struct vault_key *k, const struct connector *c,
+                 const char *public_url, const char *state, const char *code, int64_t user_id,
+                 int64_t now, struct oauth_outcome *out, struct error *err);
+/* Uses the consent up without connecting (the person declined at the
+ * platform), with the same checks as oauth_finish. */
+int oauth_decline(struct db *db, const char *state, int64_t user_id, int64_t now,
+                  struct error *err);
 
 /* A platform's configuration from the environment, each connector's
  * defaults where a variable is not set: KANAL_<PLATFORM>_API_URL,

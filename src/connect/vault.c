@@ -114,20 +114,16 @@ void vault_key_id(const struct vault_key *k, char out[17])
 
 /* ---- sealing ------------------------------------------------------------------ */
 
-/* base64(nonce || secretbox("CHANNEL:FIELD:" token)); caller frees. */
-static char *seal(const struct vault_key *k, int64_t channel_id, const char *field,
-                  const char *token)
+/* base64(nonce || secretbox(PREFIX token)); caller frees. */
+static char *seal_with(const struct vault_key *k, const char *prefix, size_t np, const char *token)
 {
-    char prefix[48];
-    int np = snprintf(prefix, sizeof prefix, "%lld:%s:", (long long)channel_id, field);
-    assert(np > 0 && (size_t)np < sizeof prefix);
-    size_t nt = strlen(token), mlen = (size_t)np + nt;
+    size_t nt = strlen(token), mlen = np + nt;
     unsigned char *m = sodium_malloc(mlen);
     size_t blen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + mlen;
     unsigned char *box = xmalloc(blen);
     if (!m)
         abort();
-    memcpy(m, prefix, (size_t)np);
+    memcpy(m, prefix, np);
     memcpy(m + np, token, nt);
     randombytes_buf(box, crypto_secretbox_NONCEBYTES);
     crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, m, mlen, box, k->k);
@@ -139,10 +135,19 @@ static char *seal(const struct vault_key *k, int64_t channel_id, const char *fie
     return out;
 }
 
-/* The token sealed in `stored` for that channel and field, or NULL when it
- * does not open (a wrong key, a changed value, one moved from elsewhere). */
-static char *open_sealed(const struct vault_key *k, int64_t channel_id, const char *field,
-                         const char *stored)
+/* base64(nonce || secretbox("CHANNEL:FIELD:" token)); caller frees. */
+static char *seal(const struct vault_key *k, int64_t channel_id, const char *field,
+                  const char *token)
+{
+    char prefix[48];
+    int np = snprintf(prefix, sizeof prefix, "%lld:%s:", (long long)channel_id, field);
+    assert(np > 0 && (size_t)np < sizeof prefix);
+    return seal_with(k, prefix, (size_t)np, token);
+}
+
+/* The token sealed in `stored` behind PREFIX, or NULL when it does not open
+ * (a wrong key, a changed value, one moved from elsewhere). */
+static char *open_with(const struct vault_key *k, const char *prefix, size_t np, const char *stored)
 {
     size_t n64 = strlen(stored), blen = 0;
     unsigned char *box = xmalloc(n64 + 1);
@@ -157,18 +162,39 @@ static char *open_sealed(const struct vault_key *k, int64_t channel_id, const ch
     if (!m || crypto_secretbox_open_easy(m, box + crypto_secretbox_NONCEBYTES,
                                          blen - crypto_secretbox_NONCEBYTES, box, k->k) != 0)
         goto done;
-    char prefix[48];
-    int np = snprintf(prefix, sizeof prefix, "%lld:%s:", (long long)channel_id, field);
-    if ((size_t)np > mlen || memcmp(m, prefix, (size_t)np) != 0)
+    if (np > mlen || memcmp(m, prefix, np) != 0)
         goto done;
-    token = xmalloc(mlen - (size_t)np + 1);
-    memcpy(token, m + np, mlen - (size_t)np);
-    token[mlen - (size_t)np] = '\0';
+    token = xmalloc(mlen - np + 1);
+    memcpy(token, m + np, mlen - np);
+    token[mlen - np] = '\0';
 done:
     if (m)
         sodium_free(m);
     free(box);
     return token;
+}
+
+static char *open_sealed(const struct vault_key *k, int64_t channel_id, const char *field,
+                         const char *stored)
+{
+    char prefix[48];
+    int np = snprintf(prefix, sizeof prefix, "%lld:%s:", (long long)channel_id, field);
+    assert(np > 0 && (size_t)np < sizeof prefix);
+    return open_with(k, prefix, (size_t)np, stored);
+}
+
+/* The context ends in a NUL byte in the sealed text, so that no context is
+ * a prefix of another's (a channel's "N:access:" holds none). */
+char *vault_seal(const struct vault_key *k, const char *context, const char *value)
+{
+    assert(k && context && value);
+    return seal_with(k, context, strlen(context) + 1, value);
+}
+
+char *vault_open(const struct vault_key *k, const char *context, const char *sealed)
+{
+    assert(k && context && sealed);
+    return open_with(k, context, strlen(context) + 1, sealed);
 }
 
 static void wipe_free(char *s)
@@ -177,6 +203,11 @@ static void wipe_free(char *s)
         sodium_memzero(s, strlen(s));
         free(s);
     }
+}
+
+void vault_free(char *s)
+{
+    wipe_free(s);
 }
 
 void channel_tokens_clear(struct channel_tokens *t)

@@ -152,6 +152,9 @@ void h_link_qr_png(struct request *r);
 void h_link_stats(struct request *r);
 void h_hooks_meta_verify(struct request *r);
 void h_hooks_meta_receive(struct request *r);
+void h_connectors(struct request *r);
+void h_connect_start(struct request *r);
+void h_oauth_callback(struct request *r);
 
 /* Sign-in throttling: failures per key in a 15-minute window, each key
  * counted on its own. Thread-safe; the caller owns what ratelimit_new

@@ -89,6 +89,11 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/links/:id/qr.png", h_link_qr_png, ACC_SIGNED, NULL},
     {"GET", "/hooks/meta", h_hooks_meta_verify, ACC_PUBLIC, NULL},
     {"POST", "/hooks/meta", h_hooks_meta_receive, ACC_PUBLIC, NULL},
+    {"GET", "/api/v1/connectors", h_connectors, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/connect", h_connect_start, ACC_EDIT, NULL},
+    /* Public: it answers a browser that left its Strict session cookie at
+     * the platform's site with a page, and checks the session itself. */
+    {"GET", "/oauth/callback", h_oauth_callback, ACC_PUBLIC, NULL},
 };
 
 /* The reports: they may read months of data, so they are answered on the

@@ -616,4 +616,70 @@ int action_move(struct db *db, int64_t id, enum action_state to, const struct ac
 int model_counts(struct db *db, int64_t counts[6], struct error *err);
 extern const char *const model_count_names[6];
 
+/* ---- OAuth consents and connected channels (model/oauth.c) ---------------------------
+ * The rows behind connecting an account (connect/oauth.c does the rest): a
+ * consent in progress (oauth_states: one use, short-lived), the apps kanal
+ * registered per server (oauth_apps), finding or making the channel an
+ * account stands for, and marking it connected. Sealed values arrive here
+ * sealed; nothing here sees a secret in the clear. */
+
+#define OAUTH_STATE_TTL  600 /* seconds a consent may take */
+#define OAUTH_STATE_MAX  64  /* the longest state text accepted from outside */
+#define OAUTH_SEALED_MAX 1024
+
+struct oauth_state {
+    char state[OAUTH_STATE_MAX + 1];
+    char platform[16];
+    int64_t workspace_id;
+    int64_t user_id;                         /* who started it; 0: the command line */
+    int64_t channel_id;                      /* reconnecting this channel; 0: none */
+    char api_url[512];                       /* the server (per-instance platforms); "" */
+    char verifier[OAUTH_SEALED_MAX];         /* the PKCE verifier, sealed; "" none */
+    int64_t created_at, expires_at, used_at; /* used_at 0: not yet */
+};
+
+/* Stores a new consent. ERR_INVALID for a state of the wrong form. */
+int oauth_state_insert(struct db *db, const struct oauth_state *s, struct error *err);
+/* The consent `state` names into *out: 1, 0 none (or a state of the wrong
+ * form, which no consent has), -1. */
+int oauth_state_get(struct db *db, const char *state, struct oauth_state *out, struct error *err);
+/* Uses the consent up, once: 0 and *out (the row, used_at set). Otherwise
+ * -1 and err: ERR_NOT_FOUND for a state kanal never gave out, ERR_CONFLICT
+ * for one already used, ERR_INVALID for one that expired. Of two claims
+ * racing with one state, one wins. */
+int oauth_state_claim(struct db *db, const char *state, int64_t now, struct oauth_state *out,
+                      struct error *err);
+/* Forgets consents that expired more than a day before now; how many, -1. */
+int64_t oauth_states_purge(struct db *db, int64_t now, struct error *err);
+
+/* The app kanal registered on (platform, api_url): 1 with client_id, the
+ * sealed secret and the id of the key that sealed it (buffers of 256,
+ * OAUTH_SEALED_MAX and 17), 0 none, -1. */
+int oauth_app_get(struct db *db, const char *platform, const char *api_url, char *client_id,
+                  char *sealed_secret, char *key_id, struct error *err);
+/* Keeps a registered app. Unless `replace` (the kept one was registered
+ * for another redirect URI), an app already kept for (platform, api_url)
+ * wins: two consents that registered at once keep the first. */
+int oauth_app_put(struct db *db, const char *platform, const char *api_url, const char *client_id,
+                  const char *sealed_secret, const char *key_id, bool replace, int64_t now,
+                  struct error *err);
+
+/* The workspace's channel for an account at a platform: the one with that
+ * platform_id, else one with that handle and no platform_id yet (a channel
+ * made by an import, which gets the id), else a new one (`*created`). */
+int oauth_channel_for(struct db *db, int64_t workspace_id, const char *platform,
+                      const char *platform_id, const char *handle, const char *name,
+                      const struct actor *who, int64_t *channel_id, bool *created,
+                      struct error *err);
+/* Marks the channel connected: its connection row made, or reset (state
+ * connected, problem and last error cleared, a needs_reconnect lifted)
+ * with api_url ("" for the platform's configured address). */
+int oauth_connection_set(struct db *db, int64_t channel_id, const char *api_url, int64_t user_id,
+                         int64_t now, struct error *err);
+/* Channels with a connection (in workspace_id, or all with 0), for `kanal
+ * connect list`: {"items": [{channel_id, workspace_id, platform, handle,
+ * name, state, problem, api_url, connected_at, synced_at, last_error,
+ * token_expires_at}]}. Caller owns. */
+json_t *oauth_connection_list(struct db *db, int64_t workspace_id, struct error *err);
+
 #endif
