@@ -381,6 +381,12 @@ int connect_http_send(struct connect_http *c, const struct connect_request *rq,
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
     }
+    /* libcurl sends a request again by itself when a kept-alive connection
+     * turns out to be dead without an answer; a POST that the platform did
+     * do would then be done twice (two tweets). A fresh connection is never
+     * retried, so the caller sees the lost answer and looks it up. */
+    if (strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0)
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     CURLcode cc = curl_easy_perform(h);
