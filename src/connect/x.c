@@ -372,8 +372,27 @@ static int cursor_put(struct sync_sink *sink, const char *res_name, const char *
     return 0;
 }
 
+static void list_path(struct buf *path, const char *uid, const char *list, const char *since,
+                      const char *next)
+{
+    buf_printf(path,
+               "/2/users/%s/%s?max_results=100&tweet.fields=" X_TWEET_FIELDS
+               "&expansions=" X_EXPANSIONS "&user.fields=username,name&media.fields=type",
+               uid, list);
+    if (*since) {
+        buf_puts(path, "&since_id=");
+        buf_puts(path, since);
+    }
+    if (*next) {
+        buf_puts(path, "&pagination_token=");
+        put_enc(path, next);
+    }
+}
+
+/* Fetches one list's new tweets, page by page, into the sink. *later (may
+ * be NULL) is set when this was not the list's first sync. */
 static int sync_list(struct connect_session *s, struct sync_sink *sink, const char *uid,
-                     const char *list, struct connect_result *res)
+                     const char *list, bool *later, struct connect_result *res)
 {
     char since[32], next[256], newest[32];
     cursor_copy(sink, list, "", since, sizeof since);
@@ -382,20 +401,11 @@ static int sync_list(struct connect_session *s, struct sync_sink *sink, const ch
     if (*since && !is_x_id(since))
         *since = '\0'; /* not an id X gave: start again rather than send it */
     bool resuming = *next != '\0';
+    if (later)
+        *later = *since && !resuming;
     for (int page = 1; page <= X_MAX_PAGES; page++) {
         struct buf path = {0};
-        buf_printf(&path,
-                   "/2/users/%s/%s?max_results=100&tweet.fields=" X_TWEET_FIELDS
-                   "&expansions=" X_EXPANSIONS "&user.fields=username,name&media.fields=type",
-                   uid, list);
-        if (*since) {
-            buf_puts(&path, "&since_id=");
-            buf_puts(&path, since);
-        }
-        if (*next) {
-            buf_puts(&path, "&pagination_token=");
-            put_enc(&path, next);
-        }
+        list_path(&path, uid, list, since, next);
         char what[128];
         snprintf(what, sizeof what, "GET /2/users/%s/%s, page %d", uid, list, page);
         struct connect_response r;
@@ -476,9 +486,25 @@ static int x_sync(struct connect_session *s, struct sync_sink *sink, struct conn
     connect_response_free(&r);
     if (rc < 0)
         return -1;
-    if (sync_list(s, sink, me.id, "tweets", res) < 0)
+    bool later = false;
+    if (sync_list(s, sink, me.id, "tweets", &later, res) < 0 ||
+        sync_list(s, sink, me.id, "mentions", NULL, res) < 0)
         return -1;
-    return sync_list(s, sink, me.id, "mentions", res);
+    if (!later)
+        return 0; /* the first sync read every tweet's counts just now */
+    /* since_id brings only new tweets; the newest 100's counts (likes,
+     * replies, reposts) are read again for a new snapshot of each. */
+    struct buf path = {0};
+    list_path(&path, me.id, "tweets", "", "");
+    struct error e = {0};
+    rc = connect_http_get(s->http, path.data, s->tokens->access_token, &r, &e);
+    buf_free(&path);
+    const char *what = "GET /2/users/:id/tweets (the newest tweets' counts)";
+    rc = x_check(res, what, &r, rc, &e, false);
+    if (rc == 0 && r.body.len)
+        rc = x_page(sink, what, &r, NULL, res);
+    connect_response_free(&r);
+    return rc;
 }
 
 /* ---- actions ------------------------------------------------------------------------ */
