@@ -22,8 +22,9 @@ POST /_fake/state, any of:
   {"expire_access": true}  every access token has expired (refresh tokens still work)
   {"limits": {"GET /2/users/:id/tweets": 2}}  a window of that many calls (counts restart)
   {"reset_in": 900}        seconds until a window ends (for x-rate-limit-reset)
-Every answer is the state: {"user", "tweets", "mentions", "hidden", "liked",
-"deleted", "media", "codes", "access_tokens"}.
+Every answer is the state: {"user", "tweets", "mentions" (counts), "hidden",
+"liked", "deleted" (tweet ids), "media" (id: its alt text), "texts" (the
+timeline's texts as they were sent), "codes", "access_tokens"}.
 """
 import base64
 import hashlib
