@@ -164,9 +164,9 @@ static int x_authorize_url(const struct connect_session *s, const char *state,
 
 /* POSTs the token request (fields: NULL-terminated pairs, client_id added)
  * as X documents it: a form, HTTP Basic for a confidential client. Fills
- * out from the answer; old_refresh is kept when X sends no new one. */
-static int x_token(struct connect_session *s, const char *const *fields, const char *old_refresh,
-                   struct channel_tokens *out, struct connect_result *res)
+ * out from the answer. */
+static int x_token(struct connect_session *s, const char *const *fields, struct channel_tokens *out,
+                   struct connect_result *res)
 {
     const struct connect_platform_config *c = s->cfg;
     const char *what = "POST " X_TOKEN_PATH;
@@ -243,7 +243,7 @@ static int x_token(struct connect_session *s, const char *const *fields, const c
         ret = connect_fail(res, CO_REJECTED, "%s: X's expires_in is not a positive number", what);
     } else {
         out->access_token = xstrdup(access);
-        out->refresh_token = refresh ? xstrdup(refresh) : old_refresh ? xstrdup(old_refresh) : NULL;
+        out->refresh_token = refresh ? xstrdup(refresh) : NULL;
         out->expires_at = exp ? s->now + json_integer_value(exp) : 0;
         out->scopes = scope ? xstrdup(scope) : NULL;
     }
@@ -304,7 +304,7 @@ static int x_exchange(struct connect_session *s, const char *code, const char *v
                             verifier,
                             NULL};
     struct channel_tokens t = {0};
-    if (x_token(s, fields, NULL, &t, res) < 0)
+    if (x_token(s, fields, &t, res) < 0)
         return -1;
     struct connect_response r;
     struct connect_account acc = {0};
@@ -331,7 +331,7 @@ static int x_refresh(struct connect_session *s, struct channel_tokens *out,
     const char *fields[] = {"refresh_token", rt, "grant_type", "refresh_token", NULL};
     /* X rotates refresh tokens: the one sent is spent, the new one must be
      * stored before anything else is tried. */
-    return x_token(s, fields, NULL, out, res);
+    return x_token(s, fields, out, res);
 }
 
 /* ---- sync --------------------------------------------------------------------------- */
