@@ -113,10 +113,15 @@ static int x_fail(struct connect_result *res, const char *what, const struct con
         time_format_iso(res->retry_at, at);
         connect_fail(res, o, "%s: X: %s (HTTP %ld); calls resume at %s", what,
                      words ? words : "rate limited", st, at);
+    } else if (o == CO_AUTH && oauth) {
+        /* The code or the refresh token is spent or revoked: only the
+         * person can give a new one. */
+        connect_fail(res, o, "%s: X: %s (%s); connect the channel again", what,
+                     words ? words : "refused", oauth);
     } else if (o == CO_AUTH) {
-        connect_fail(res, o,
-                     "%s: X no longer accepts the channel's token: %s (HTTP %ld); reconnect it",
-                     what, words ? words : "unauthorized", st);
+        /* Expired (a refresh may help) or revoked (then the refresh fails). */
+        connect_fail(res, o, "%s: X does not accept the channel's token: %s (HTTP %ld)", what,
+                     words ? words : "unauthorized", st);
     } else {
         connect_fail(res, o, "%s: X: %s (HTTP %ld)", what, words ? words : "refused", st);
     }

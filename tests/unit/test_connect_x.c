@@ -306,6 +306,23 @@ static void test_pkce_and_tokens(void **state)
     assert_non_null(strstr(url.data, "scope=tweet.read%20tweet.write"));
     buf_free(&url);
 
+    /* "Cancel" on the consent screen: back with access_denied and the state. */
+    struct connect_request deny = {.method = "POST",
+                                   .path = "/i/oauth2/authorize",
+                                   .content_type = "application/x-www-form-urlencoded"};
+    assert_int_equal(x()->authorize_url(&t.s, "st-d", "ch", &url, &err), 0);
+    struct buf form = {0};
+    buf_printf(&form, "%s&decision=deny", strchr(url.data, '?') + 1);
+    deny.body = form.data;
+    deny.body_len = form.len;
+    struct connect_response dr;
+    assert_int_equal(connect_http_send(t.f.http, &deny, &dr, &err), 0);
+    assert_int_equal(dr.status, 302);
+    assert_non_null(strstr(dr.body.data, "error=access_denied&amp;state=st-d"));
+    connect_response_free(&dr);
+    buf_free(&form);
+    buf_free(&url);
+
     /* A verifier that does not match the challenge: X's invalid_grant. */
     char challenge[64], code[128];
     challenge_of(VERIFIER, challenge);
@@ -698,9 +715,11 @@ static void test_errors(void **state)
 
     /* Longer than 280 weighted characters (an emoji weighs two). */
     char longer[600] = "";
-    for (int i = 0; i < 141; i++)
+    for (int i = 0; i < 140; i++)
         strcat(longer, "\xF0\x9F\x98\x80");
     a.text = longer;
+    assert_int_equal(x()->act(&t.s, &a, &done, &res), 0); /* 280 exactly */
+    strcat(longer, "!");
     memset(&res, 0, sizeof res);
     assert_int_equal(x()->act(&t.s, &a, &done, &res), -1);
     assert_int_equal(res.outcome, CO_REJECTED);
@@ -742,11 +761,13 @@ static void test_errors(void **state)
     memset(&res, 0, sizeof res);
     assert_int_equal(x()->act(&t.s, &a, &done, &res), -1);
     assert_int_equal(res.outcome, CO_AUTH);
-    assert_non_null(strstr(res.message, "reconnect"));
+    assert_non_null(strstr(res.message, "does not accept the channel's token: Unauthorized"));
     struct channel_tokens fresh = {0};
     memset(&res, 0, sizeof res);
     assert_int_equal(x()->refresh(&t.s, &fresh, &res), -1);
     assert_int_equal(res.outcome, CO_AUTH);
+    assert_non_null(strstr(res.message, "Value passed for the token was invalid."));
+    assert_non_null(strstr(res.message, "connect the channel again"));
     disconnect_x(&t);
 }
 
