@@ -649,6 +649,17 @@ static void test_actions(void **state)
     struct dbsink d;
     dbsink_init(&d, &t.acc);
     assert_int_equal(x()->sync(&t.s, &d.sink, &res), 0);
+    /* The published tweet synced back: a photo post with its link, the
+     * t.co link read as the link sent. */
+    struct error qerr = {0};
+    struct db_stmt *q = db_query(d.db, &qerr,
+                                 "SELECT p.format, p.link_url FROM posts p JOIN post_variants v "
+                                 "ON v.post_id = p.id WHERE v.platform_id = ?",
+                                 "t", done.id);
+    assert_true(q && db_has_row(q));
+    assert_string_equal(db_col_text(q, 0), "photo");
+    assert_string_equal(db_col_text(q, 1), "https://example.org/rapport?utm_source=x");
+    db_finalize(q);
     const char *mention = json_string_value(json_object_get(d.cursors, "mentions"));
     char mid[32];
     snprintf(mid, sizeof mid, "%s", mention);
@@ -656,6 +667,15 @@ static void test_actions(void **state)
     assert_int_equal(x()->act(&t.s, &r, &done, &res), 0);
     char reply_id[128];
     snprintf(reply_id, sizeof reply_id, "%s", done.id);
+    /* Synced back, the account's answer to someone is a reply of its own in
+     * the inbox, not a post. */
+    assert_int_equal(x()->sync(&t.s, &d.sink, &res), 0);
+    q = db_query(d.db, &qerr, "SELECT kind, is_own FROM messages WHERE platform_id = ?", "t",
+                 reply_id);
+    assert_true(q && db_has_row(q));
+    assert_string_equal(db_col_text(q, 0), "reply");
+    assert_int_equal(db_col_int(q, 1), 1);
+    db_finalize(q);
     post = last_request(&t.f, "/2/tweets");
     sent = json_loads(json_string_value(json_object_get(post, "body")), 0, NULL);
     assert_string_equal(
