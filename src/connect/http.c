@@ -410,11 +410,11 @@ int connect_http_send(struct connect_http *c, const struct connect_request *rq,
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     /* On a kept-alive connection that dies before any answer, libcurl
      * sends the request again on a new one by itself: for a POST (a status
-     * published, a comment written) that may do it twice. A new connection
+     * published, a comment hidden or deleted) that may do it twice. A new connection
      * is never retried, so a lost answer reaches the caller as one
      * (CO_LOST, looked up before it is sent again). */
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT,
-                     strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0 ? 1L : 0L);
+                     strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ? 0L : 1L);
     CURLcode cc = curl_easy_perform(h);
     if (cc == CURLE_OK) {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
