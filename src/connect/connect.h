@@ -71,13 +71,15 @@ int vault_delete(struct db *db, int64_t channel_id, struct error *err);
 
 /* What the platform said about its rate limits, read from the answer's
  * headers: HTTP 429 and Retry-After (seconds or an HTTP date), X's
- * x-rate-limit-limit/-remaining/-reset, Meta's X-App-Usage and
+ * x-rate-limit-limit/-remaining/-reset, the IETF draft's
+ * RateLimit-Limit/-Remaining/-Reset (Bluesky's, whose reset is a Unix time;
+ * the draft's seconds from now are read too), Meta's X-App-Usage and
  * X-Business-Use-Case-Usage (percent used, estimated_time_to_regain_access
  * in minutes). */
 struct rate_limit {
     bool limited;             /* stop calling now: 429, no calls left, a budget at 100% */
     int64_t retry_at;         /* Unix seconds when calling may resume; 0: not said */
-    int64_t limit, remaining; /* X's window; -1 when not sent */
+    int64_t limit, remaining; /* X's or RateLimit-*'s window; -1 when not sent */
     int64_t reset_at;         /* X's window ends (Unix seconds); 0 when not sent */
     int usage_percent;        /* Meta: the most used of its budgets; -1 when not sent */
     char problem[200];        /* the first rate-limit header that could not be read, or "" */
