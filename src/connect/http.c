@@ -408,6 +408,12 @@ int connect_http_send(struct connect_http *c, const struct connect_request *rq,
     }
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    /* libcurl sends a request again, unasked, when a kept-alive connection
+     * it reused closes before any answer: harmless for a read, a second
+     * post for an action. An action therefore goes on a connection of its
+     * own, and a dropped one is the caller's to reconcile (CO_LOST). */
+    bool reads = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, reads ? 0L : 1L);
     CURLcode cc = curl_easy_perform(h);
     if (cc == CURLE_OK) {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
