@@ -28,7 +28,9 @@ const char *const connect_action_names[ACT_KIND_COUNT] = {
 };
 
 /* Each platform's file defines its connector; the table lists them. */
+extern const struct connector connector_bluesky;
 const struct connector *const connectors[] = {
+    &connector_bluesky,
     NULL,
 };
 
