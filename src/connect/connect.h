@@ -82,14 +82,16 @@ void vault_free(char *s);
 
 /* What the platform said about its rate limits, read from the answer's
  * headers: HTTP 429 and Retry-After (seconds or an HTTP date), X's
- * x-rate-limit-limit/-remaining/-reset, Meta's X-App-Usage and
+ * x-rate-limit-limit/-remaining/-reset, the IETF draft's
+ * RateLimit-Limit/-Remaining/-Reset (Bluesky's, whose reset is a Unix time;
+ * the draft's seconds from now are read too), Meta's X-App-Usage and
  * X-Business-Use-Case-Usage (percent used, estimated_time_to_regain_access
  * in minutes), Mastodon's X-RateLimit-Limit/-Remaining/-Reset (an ISO 8601
  * time). */
 struct rate_limit {
     bool limited;             /* stop calling now: 429, no calls left, a budget at 100% */
     int64_t retry_at;         /* Unix seconds when calling may resume; 0: not said */
-    int64_t limit, remaining; /* X's or Mastodon's window; -1 when not sent */
+    int64_t limit, remaining; /* X's, Mastodon's or RateLimit-*'s window; -1 when not sent */
     int64_t reset_at;         /* the window ends (Unix seconds); 0 when not sent */
     int usage_percent;        /* Meta: the most used of its budgets; -1 when not sent */
     char problem[200];        /* the first rate-limit header that could not be read, or "" */
@@ -254,6 +256,16 @@ struct connect_session {
     const char *account_id;              /* the channel's platform_id; NULL before connecting */
     const char *account_handle;
     int64_t now;
+    /* Called when a connector renews the tokens itself in the middle of a
+     * call (Bluesky refreshes a session the PDS calls expired, then retries
+     * once) before it goes on with them: the caller stores them, since the
+     * refresh token they replace no longer works. NULL: the connector does
+     * not renew on its own, and an expired token ends the call with
+     * CO_TEMPORARY and code "ExpiredToken" (the job layer refreshes, then
+     * tries again). 0, or -1 and err (the call then stops, CO_TEMPORARY). */
+    int (*tokens_renewed)(struct connect_session *s, const struct channel_tokens *t,
+                          struct error *err);
+    void *ctx; /* the caller's, for tokens_renewed */
 };
 
 /* Where a sync puts what it fetched. The functions are the caller's. */
@@ -327,11 +339,15 @@ struct connector {
                         struct connect_result *res);
     /* The address a person is sent to to consent: cfg's auth_url with
      * client_id, redirect_uri, scopes, state and, with pkce, the S256
-     * challenge. Appends to url. */
+     * challenge. Appends to url. NULL for a platform connected without a
+     * redirect (Bluesky's app passwords): the desk and the CLI then ask for
+     * the credentials and hand them to exchange as its code. */
     int (*authorize_url)(const struct connect_session *s, const char *state,
                          const char *code_challenge, struct buf *url, struct error *err);
     /* Trades the code from the callback (and the PKCE verifier, or NULL) for
-     * tokens and finds who they are for: accounts[i] with tokens[i], *n of
+     * tokens and finds who they are for (without authorize_url, the code is
+     * the credentials the person typed: Bluesky's "HANDLE:APP-PASSWORD",
+     * split at the last ':'): accounts[i] with tokens[i], *n of
      * them (at most max). One login may stand for several accounts (a
      * person's Pages, each with its own Page token, and their Instagram
      * accounts). The caller clears each tokens[i]. */
@@ -445,6 +461,12 @@ struct connect_env_config {
 };
 void connect_config_from_env(const struct connector *c, const char *public_url,
                              struct connect_env_config *out);
+
+/* Bluesky (connect/bluesky.c): the link facets of a post's text: every
+ * http:// or https:// address, at its UTF-8 byte offsets (what the AT
+ * Protocol counts in), without the punctuation a sentence puts after it, as
+ * app.bsky.richtext.facet objects. NULL when there is none. */
+json_t *bluesky_link_facets(const char *text);
 
 /* The connector for a channel platform; NULL when kanal has none. */
 const struct connector *connector_find(const char *platform);

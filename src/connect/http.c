@@ -131,6 +131,31 @@ bool rate_limit_header(struct rate_limit *rl, const char *name, const char *valu
         wait_until(rl, at > now ? (int64_t)at : now);
         return true;
     }
+    /* The IETF draft's RateLimit-* fields, which Bluesky's PDS sends: its
+     * reset is a Unix time; the draft's is seconds from now, told apart by
+     * size (no window lasts 30 years). */
+    bool ietf = strncasecmp(name, "ratelimit-", 10) == 0;
+    if (ietf && strcasecmp(name + 10, "reset") == 0) {
+        if (!header_int(value, &n))
+            return problem(rl, name, "not a number");
+        rl->reset_at = n >= 1000000000 ? n : now + n;
+        if (rl->remaining == 0)
+            wait_until(rl, rl->reset_at);
+        return true;
+    }
+    if (ietf && (strcasecmp(name + 10, "limit") == 0 || strcasecmp(name + 10, "remaining") == 0)) {
+        if (!header_int(value, &n))
+            return problem(rl, name, "not a number");
+        if (strcasecmp(name + 10, "limit") == 0)
+            rl->limit = n;
+        else
+            rl->remaining = n;
+        if (rl->remaining == 0 && rl->reset_at > 0)
+            wait_until(rl, rl->reset_at);
+        else if (rl->remaining == 0)
+            rl->limited = true;
+        return true;
+    }
     if (strcasecmp(name, "x-rate-limit-limit") == 0) {
         if (!header_int(value, &n))
             return problem(rl, name, "not a number");

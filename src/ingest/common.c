@@ -9,8 +9,8 @@
 #include <string.h>
 
 static const char *const format_names[INGEST_FORMAT_COUNT] = {
-    "auto",     "meta-graph", "meta-webhook", "instagram", "x-api",      "x-archive",   "youtube",
-    "mastodon", "csv",        "ndjson",       "tiktok",    "tiktok-csv", "linkedin-xls"};
+    "auto",     "meta-graph", "meta-webhook", "instagram", "x-api",      "x-archive",    "youtube",
+    "mastodon", "csv",        "ndjson",       "tiktok",    "tiktok-csv", "linkedin-xls", "bluesky"};
 
 const char *ingest_format_name(enum ingest_format f)
 {
@@ -341,6 +341,20 @@ static enum ingest_format detect_json(json_t *j)
     }
     if (!json_is_object(j))
         return INGEST_AUTO;
+    /* The AT Protocol's answers (Bluesky): records are known by at:// URIs. */
+    json_t *item = json_array_get(json_object_get(j, "feed"), 0);
+    json_t *note = json_array_get(json_object_get(j, "notifications"), 0);
+    const char *uri = json_string_value(json_object_get(json_object_get(item, "post"), "uri"));
+    if (!uri)
+        uri = json_string_value(json_object_get(note, "uri"));
+    if (!uri)
+        uri = json_string_value(
+            json_object_get(json_object_get(json_object_get(j, "thread"), "post"), "uri"));
+    if (uri && str_starts_with(uri, "at://"))
+        return INGEST_BLUESKY;
+    const char *did = json_string_value(json_object_get(j, "did"));
+    if (did && str_starts_with(did, "did:") && has_key(j, "handle") && has_key(j, "followersCount"))
+        return INGEST_BLUESKY; /* a profile */
     const char *type = json_string_value(json_object_get(j, "type"));
     if (type && (str_eq(type, "post") || str_eq(type, "metrics") || str_eq(type, "message") ||
                  str_eq(type, "channel_metrics")))
@@ -458,6 +472,7 @@ int ingest_parse(enum ingest_format f, const char *data, size_t len, const struc
         [INGEST_MASTODON] = parse_mastodon,     [INGEST_CSV] = parse_csv,
         [INGEST_NDJSON] = parse_ndjson,         [INGEST_TIKTOK] = parse_tiktok,
         [INGEST_TIKTOK_CSV] = parse_tiktok_csv, [INGEST_LINKEDIN_XLS] = parse_linkedin_xls,
+        [INGEST_BLUESKY] = parse_bluesky,
     };
     if (f == INGEST_AUTO)
         f = ingest_detect(data, len, NULL);

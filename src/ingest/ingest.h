@@ -24,6 +24,7 @@ enum ingest_format {
     INGEST_TIKTOK,       /* TikTok's "Download your data" in JSON (user_data.json) */
     INGEST_TIKTOK_CSV,   /* TikTok Studio's analytics exports: content, overview, followers */
     INGEST_LINKEDIN_XLS, /* LinkedIn page analytics exports (.xls): posts, daily metrics */
+    INGEST_BLUESKY,      /* AT Protocol answers: author feed, notifications, thread, profile */
     INGEST_FORMAT_COUNT
 };
 /* "meta-graph", "x-archive", ...; INGEST_AUTO is "auto". */
@@ -52,7 +53,7 @@ enum ingest_kind {
 struct ingest_record {
     enum ingest_kind kind;
     char where[128];           /* "line 12" or "$.data[3]": where in the file it came from */
-    const char *platform;      /* facebook, instagram, x, youtube, mastodon, other */
+    const char *platform;      /* facebook, instagram, x, youtube, mastodon, bluesky, other */
     const char *account_id;    /* page/account id at the platform (channel lookup) */
     const char *account_name;  /* its handle or name, if the payload says */
     const char *account_title; /* the name people know it by (a page's name), if said */

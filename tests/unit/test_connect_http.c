@@ -77,6 +77,29 @@ static void test_x_headers(void **state)
     assert_string_equal(rl.problem, "x-rate-limit-remaining: not a number");
 }
 
+/* The IETF draft's RateLimit-* fields (Bluesky): a reset that is a Unix
+ * time, or seconds from now. */
+static void test_ietf_headers(void **state)
+{
+    struct rate_limit rl;
+    rate_limit_init(&rl);
+    assert_true(rate_limit_header(&rl, "ratelimit-limit", "3000", NOW));
+    assert_true(rate_limit_header(&rl, "ratelimit-remaining", "2999", NOW));
+    assert_true(rate_limit_header(&rl, "ratelimit-reset", "1764900300", NOW));
+    assert_int_equal(rl.limit, 3000);
+    assert_int_equal(rl.remaining, 2999);
+    assert_int_equal(rl.reset_at, 1764900300);
+    assert_false(rl.limited);
+    rate_limit_init(&rl);
+    assert_true(rate_limit_header(&rl, "RateLimit-Reset", "60", NOW));
+    assert_true(rate_limit_header(&rl, "RateLimit-Remaining", "0", NOW));
+    assert_true(rl.limited);
+    assert_int_equal(rl.retry_at, NOW + 60);
+    rate_limit_init(&rl);
+    assert_false(rate_limit_header(&rl, "ratelimit-reset", "soon", NOW));
+    assert_string_equal(rl.problem, "ratelimit-reset: not a number");
+}
+
 static void test_meta_headers(void **state)
 {
     struct rate_limit rl;
@@ -411,6 +434,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_x_headers),
+        cmocka_unit_test(test_ietf_headers),
         cmocka_unit_test(test_meta_headers),
         cmocka_unit_test_setup_teardown(test_requests, fake_start, fake_stop),
         cmocka_unit_test_setup_teardown(test_rate_limits_over_http, fake_start, fake_stop),

@@ -146,6 +146,23 @@ static void test_send_any_request(void **state)
     json_t *log = fake_log(&f);
     assert_int_equal(json_array_size(log), 3); /* the refused header never went */
     json_decref(log);
+
+    /* An action whose connection drops after it was done is sent once:
+     * libcurl must not send it again on a fresh connection by itself (it
+     * does for a kept-alive one that dies), or a post would be made twice. */
+    fake_control(&f, "/_fake/reset", NULL);
+    assert_int_equal(connect_http_get(f.http, "/echo/warm", NULL, &r, &err), 0);
+    connect_response_free(&r);
+    fake_control(&f, "/_fake/script",
+                 "{\"method\": \"POST\", \"path\": \"/echo/\", \"drop\": true, \"after\": true}");
+    json_t *one = json_pack("{s:s}", "text", "hej");
+    assert_int_equal(connect_http_post_json(f.http, "/echo/post", "tok", one, &r, &err), -1);
+    json_decref(one);
+    assert_true(r.retriable);
+    connect_response_free(&r);
+    log = fake_log(&f);
+    assert_int_equal(json_array_size(log), 2); /* the GET and one POST */
+    json_decref(log);
     fake_stop(&f);
 }
 

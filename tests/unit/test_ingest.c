@@ -1572,6 +1572,67 @@ static void test_import_local_times_are_the_workspaces(void **state)
     db_close(db);
 }
 
+/* Bluesky: the author feed (a repost is a share; an unreadable post a
+ * reject), notifications (mentions and replies; likes and follows counted
+ * as not read), a thread with its replies, a profile; then imported into a
+ * channel: its own posts, its reply to someone as an answer, others' posts
+ * as messages answering their parents. */
+#define BSKY "at://did:plc:verket0000000000000000/app.bsky.feed.post/"
+static void test_bluesky(void **state)
+{
+    check(INGEST_BLUESKY, FIX "bluesky/author-feed.json", "detect", "n=5", "post=3", "share=1",
+          "reject=1", "[1].kind=share", "[4].where=$.feed[4].post", "[4].reason~=createdAt",
+          "post[" BSKY "3lbverk001].m.reactions=11", "post[" BSKY "3lbverk001].m.shares=5",
+          "post[" BSKY "3lbverk001].m.comments=2", "post[" BSKY "3lbverk001].format=link",
+          "post[" BSKY "3lbverk001].published_at=2026-11-20T09:00:00Z",
+          "post[" BSKY "3lbverk001].body=Ny rapport: l\xC3\xA4s mer p\xC3\xA5 "
+          "https://verket.example/rapport \xF0\x9F\x93\x8A",
+          "post[" BSKY "3lbverk003].format=carousel", "post[" BSKY "3lbverk003].m.shares=0",
+          "post[*].platform=bluesky");
+    check(INGEST_BLUESKY, FIX "bluesky/notifications.json", "detect", "n=4", "post=2", "skip=1",
+          "reject=1", "[3].kind=skip", "[3].skipped=2", "[0].body=Var finns bilagan?",
+          "[0].has_metrics=false", "[1].author=Anna", "[2].where=$.notifications[4]",
+          "[2].kind=reject");
+    check(INGEST_BLUESKY, FIX "bluesky/thread.json", "detect", "n=4", "post=3", "[3].kind=skip",
+          "[3].skipped=1", "[2].where=$.thread.replies[0].replies[0].post");
+    check(INGEST_BLUESKY, FIX "bluesky/profile.json", "detect", "n=1", "[0].followers=1234",
+          "[0].kind=channel_metrics");
+
+    int64_t ws;
+    struct db *db = fresh(&ws);
+    struct ingest_target tg = {.workspace_id = ws,
+                               .channel_id =
+                                   add_channel(db, ws, "bluesky", "verket.bsky.social", "Verket",
+                                               "did:plc:verket0000000000000000")};
+    struct ingest_counts c;
+    import_file(db, &tg, FIX "bluesky/author-feed.json", &c);
+    assert_int_equal(c.inserted[IE_POSTS], 2);    /* 001, 003 */
+    assert_int_equal(c.inserted[IE_MESSAGES], 1); /* 002: its answer to Bo */
+    assert_int_equal(c.shares_skipped, 1);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM messages WHERE is_own = 1 AND kind = 'reply' "
+                              "AND platform_id = '" BSKY "3lbverk002'"),
+                     1);
+    import_file(db, &tg, FIX "bluesky/notifications.json", &c);
+    assert_int_equal(c.inserted[IE_MESSAGES], 2);
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM messages WHERE kind = 'mention' AND "
+                              "author_handle = 'anna.bsky.social'"),
+                     1);
+    /* Cecilia's reply said nothing of its parent and had no reasonSubject. */
+    assert_int_equal(c.rejected[IE_MESSAGES] + c.rejects, 1);
+    import_file(db, &tg, FIX "bluesky/profile.json", &c);
+    assert_int_equal(c.inserted[IE_CHANNEL_METRICS], 1);
+    /* The thread again: what the feed and notifications brought is there. */
+    import_file(db, &tg, FIX "bluesky/thread.json", &c);
+    assert_int_equal(c.inserted[IE_POSTS], 0);
+    assert_int_equal(c.inserted[IE_MESSAGES], 1); /* 005, its answer to Bo's question */
+    assert_int_equal(rows(db, "SELECT COUNT(*) FROM messages a JOIN messages q ON q.id = "
+                              "a.parent_id WHERE a.platform_id = '" BSKY "3lbverk005' AND "
+                              "q.author_handle = 'bo.bsky.social'"),
+                     1);
+    db_close(db);
+}
+#undef BSKY
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1599,6 +1660,7 @@ int main(void)
         cmocka_unit_test(test_import_local_times_are_the_workspaces),
         cmocka_unit_test(test_youtube),
         cmocka_unit_test(test_mastodon),
+        cmocka_unit_test(test_bluesky),
         cmocka_unit_test(test_tiktok),
         cmocka_unit_test(test_tiktok_csv),
         cmocka_unit_test(test_linkedin_xls),
