@@ -383,6 +383,11 @@ int connect_http_send(struct connect_http *c, const struct connect_request *rq,
     }
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    /* libcurl sends a request again, unasked, when a kept-alive connection
+     * closes before any answer came: harmless for a GET, a second post for
+     * an action. An action gets a connection of its own, so an answer lost
+     * stays lost (and the action is looked up) rather than repeated. */
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, str_eq(method, "GET") ? 0L : 1L);
     CURLcode cc = curl_easy_perform(h);
     if (cc == CURLE_OK) {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
