@@ -28,7 +28,10 @@ const char *const connect_action_names[ACT_KIND_COUNT] = {
 };
 
 /* Each platform's file defines its connector; the table lists them. */
+extern const struct connector connector_facebook, connector_instagram;
 const struct connector *const connectors[] = {
+    &connector_facebook,
+    &connector_instagram,
     NULL,
 };
 
