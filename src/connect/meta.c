@@ -29,6 +29,7 @@
     "reactions.summary(total_count).limit(0),comments.filter(stream).summary(true).limit(0)"
 #define FB_COMMENT_FIELDS                                                                          \
     "id,message,created_time,from,parent{id},permalink_url,like_count,comment_count,is_hidden"
+#define FB_CONVERSATION_FIELDS "id,updated_time,messages.limit(25){id,created_time,from,to,message}"
 #define IG_MEDIA_FIELDS                                                                            \
     "id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count"
 #define IG_COMMENT_FIELDS                                                                          \
@@ -405,6 +406,9 @@ struct list_walk {
     int max_pages;
     const char *time_key; /* the items' time ("created_time"), for *newest; NULL none */
     int64_t newest;
+    /* Lists newest first: stop after a page reaching back before this
+     * (0: read every page). */
+    int64_t stop_before;
     void (*on_item)(json_t *item, void *ctx);
     void *ctx;
 };
@@ -427,16 +431,21 @@ static int walk_list(struct connect_session *s, struct sync_sink *sink, struct l
         if (rc == 0) {
             size_t i;
             json_t *x;
+            bool older = false;
             json_array_foreach (json_object_get(j, "data"), i, x) {
                 int64_t t;
                 if (w->time_key && jstring(x, w->time_key) &&
-                    time_parse_iso(jstring(x, w->time_key), &t) == 0 && t > w->newest)
-                    w->newest = t;
+                    time_parse_iso(jstring(x, w->time_key), &t) == 0) {
+                    if (t > w->newest)
+                        w->newest = t;
+                    if (t < w->stop_before)
+                        older = true;
+                }
                 if (w->on_item)
                     w->on_item(x, w->ctx);
             }
             json_t *nx = json_object_get(json_object_get(j, "paging"), "next");
-            if (json_is_string(nx) && json_array_size(json_object_get(j, "data")))
+            if (json_is_string(nx) && json_array_size(json_object_get(j, "data")) && !older)
                 next = xstrdup(json_string_value(nx));
         }
         json_decref(j);
@@ -545,6 +554,32 @@ static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct con
                                .max_pages = MAX_COMMENT_PAGES};
         if ((rc = walk_list(s, sink, &cw, res)))
             goto done;
+    }
+
+    /* Messenger: the conversations changed since the last sync, each with
+     * its latest messages. A Page token without pages_messaging (or a Page
+     * without Messenger) is refused: then there is nothing to read. */
+    buf_reset(&path), buf_reset(&what);
+    buf_printf(&path, "/%s/conversations?platform=messenger&fields=", page);
+    put_escaped(&path, FB_CONVERSATION_FIELDS);
+    buf_printf(&path, "&limit=%d", PAGE_LIMIT);
+    buf_printf(&what, "GET /%s/conversations", page);
+    const char *seen = sink->cursor_get ? sink->cursor_get(sink, "conversations") : NULL;
+    struct list_walk conv = {.format = INGEST_META_GRAPH,
+                             .first = path.data,
+                             .what = what.data,
+                             .max_pages = MAX_LIST_PAGES,
+                             .time_key = "updated_time",
+                             .stop_before = seen ? strtoll(seen, NULL, 10) : 0};
+    struct connect_result one = {0};
+    if (walk_list(s, sink, &conv, &one)) {
+        if (one.outcome != CO_REJECTED || one.status == 0) {
+            *res = one;
+            rc = -1;
+            goto done;
+        }
+    } else if ((rc = keep_newest(sink, "conversations", conv.newest, res))) {
+        goto done;
     }
 
     /* The Page's daily followers and reach. */
