@@ -500,8 +500,8 @@ static int keep_newest(struct sync_sink *sink, const char *resource, int64_t new
 /* Facebook: posts with comments to read. */
 static void fb_post_seen(json_t *p, void *ctx)
 {
-    static const char *const path[] = {"comments", "summary", "total_count", NULL};
-    json_t *n = json_object_get(json_object_get(json_object_get(p, path[0]), path[1]), path[2]);
+    json_t *n =
+        json_object_get(json_object_get(json_object_get(p, "comments"), "summary"), "total_count");
     const char *id = jstring(p, "id");
     if (id && (!json_is_integer(n) || json_integer_value(n) > 0))
         ids_add(ctx, id);
@@ -1023,7 +1023,9 @@ static int meta_lookup(struct connect_session *s, const struct connect_action *a
                          .time_key = instagram ? "timestamp" : "created_time",
                          .since = since,
                          .from_id = instagram ? NULL : s->account_id,
-                         .from_name = instagram ? s->account_handle : NULL};
+                         .from_name = instagram && s->account_handle
+                                          ? s->account_handle + (*s->account_handle == '@')
+                                          : NULL};
         if (instagram)
             buf_printf(&path, "/%s/replies?fields=id,text,timestamp,username&limit=50", a->target);
         else

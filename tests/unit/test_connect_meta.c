@@ -854,6 +854,33 @@ static void test_lost_publish_looked_up(void **state)
     assert_int_equal(res.outcome, CO_LOST);
     assert_int_equal(connector_find("instagram")->lookup(&is, &ia, &d, &res), 1);
     assert_int_equal(with_text(&e.f, "caption", "Lost at sea"), 2); /* container and media */
+
+    /* And a reply to a comment, found among the comment's replies by the
+     * account's username. */
+    char comment_id[64] = "";
+    json_t *st = fake_state(&e.f, "{}");
+    const char *k;
+    json_t *o;
+    json_object_foreach (json_object_get(st, "objects"), k, o)
+        if (!comment_id[0] && str_eq(json_string_value(json_object_get(o, "_kind")), "ig_comment"))
+            snprintf(comment_id, sizeof comment_id, "%s", k);
+    json_decref(st);
+    snprintf(script, sizeof script,
+             "{\"method\": \"POST\", \"path\": \"/v21.0/%s/replies\", \"after\": true, "
+             "\"drop\": true}",
+             comment_id);
+    fake_control(&e.f, "/_fake/script", script);
+    struct connect_action ir = {.kind = ACT_REPLY,
+                                .target = comment_id,
+                                .text = "Glad you like it",
+                                .first_sent_at = s.now};
+    memset(&res, 0, sizeof res);
+    assert_int_equal(connector_find("instagram")->act(&is, &ir, &d, &res), -1);
+    assert_int_equal(res.outcome, CO_LOST);
+    assert_int_equal(connector_find("instagram")->lookup(&is, &ir, &d, &res), 1);
+    assert_int_equal(with_text(&e.f, "text", "Glad you like it"), 1);
+    ir.text = "Never said";
+    assert_int_equal(connector_find("instagram")->lookup(&is, &ir, &d, &res), 0);
     env_stop(&e);
 }
 
