@@ -422,6 +422,17 @@ static void test_errors_mapped(void **state)
     assert_null(strstr(res.message, e.page_token.access_token));
     json_decref(fake_state(&e.f, "{\"expire\": false}"));
 
+    /* The fake's own budget at 100%: code 4 with both usage headers, the
+     * wait Meta estimates (5 minutes) kept for the retry. */
+    json_decref(fake_state(&e.f, "{\"usage\": 100}"));
+    memset(&res, 0, sizeof res);
+    assert_int_equal(connector_find("facebook")->sync(&s, &st.sink, &res), -1);
+    assert_int_equal(res.outcome, CO_RATE);
+    assert_string_equal(res.code, "4");
+    assert_non_null(strstr(res.message, "100% of the call budget"));
+    assert_true(res.retry_at >= time_now() + 240 && res.retry_at <= time_now() + 360);
+    json_decref(fake_state(&e.f, "{\"usage\": 0}"));
+
     char old[96];
     snprintf(old, sizeof old, "%s/v19.0", e.f.url);
     struct connect_http_config hc = {.base_url = old, .timeout_ms = 5000};
