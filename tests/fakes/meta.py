@@ -260,6 +260,9 @@ class Meta(Fake):
 
     # ---- answers -----------------------------------------------------------------------
 
+    def not_found(self, req):
+        return self.error(2500, "Unknown path components: %s" % req.path)
+
     def error(self, code, message, status=400, subcode=None, etype="OAuthException", headers=None):
         e = {"message": message, "type": etype, "code": code,
              "fbtrace_id": base64.b32encode(os.urandom(8)).decode()[:11]}
