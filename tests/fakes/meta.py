@@ -30,7 +30,6 @@ import json
 import os
 import re
 import sys
-import threading
 import time
 import urllib.parse
 from datetime import datetime, timezone
@@ -95,7 +94,6 @@ class Meta(Fake):
         self.objects = {}  # id -> dict (kind and fields)
         self.lists = {}  # (owner, edge) -> [items, newest first], or [[page1], [page2]] for files
         self.load()
-        v = "/" + VERSION
         r = self.route
         r("GET", "/{ver}/dialog/oauth", self.dialog)
         r("POST", "/{ver}/dialog/oauth", self.consent)
@@ -115,7 +113,6 @@ class Meta(Fake):
         r("POST", "/{ver}/{obj}/media_publish", self.ig_publish)
         r("POST", "/{ver}/{obj}", self.update_object)
         r("DELETE", "/{ver}/{obj}", self.delete_object)
-        del v
 
     # ---- data ---------------------------------------------------------------------------
 
