@@ -1,8 +1,9 @@
 /* meta_graph: Facebook Graph API answers saved to files: a page's feed or
  * posts (with reaction, comment and share summaries), a post's comments,
- * single posts, comments and pages, and insights; also a bare array of such
- * items (a group's feed saved by a tool). Each paging file is read on its
- * own; the ids make pages of one list import idempotently. */
+ * single posts, comments and pages, insights, and the page's Messenger
+ * conversations with their messages; also a bare array of such items (a
+ * group's feed saved by a tool). Each paging file is read on its own; the
+ * ids make pages of one list import idempotently. */
 #include "ingest/internal.h"
 
 #include <stdio.h>
@@ -244,6 +245,43 @@ static int post(struct pctx *pc, json_t *p, const char *where, const struct grap
     return nested_comments(pc, p, where, post_id, NULL);
 }
 
+/* One Messenger message (GET /{page}/conversations?fields=messages{...},
+ * or a conversation's /messages): a direct message, the page's own when
+ * it is from the page (the importer tells, knowing the channel's id). */
+static int messenger_message(struct pctx *pc, json_t *m, const char *where, void *arg)
+{
+    const struct graph_edge *e = arg;
+    if (!json_is_object(m))
+        return rec_reject(pc, where, "expected a message object");
+    struct ingest_record r;
+    rec_init(&r, REC_MESSAGE, "%s", where);
+    r.platform = "facebook";
+    r.msg_kind = "dm";
+    r.msg_id = jstr(pc, m, "id");
+    r.body = jstr(pc, m, "message");
+    r.created_at = jtime(m, "created_time");
+    json_t *from = json_object_get(m, "from");
+    r.author_handle = jstr(pc, from, "id");
+    r.author_name = jstr(pc, from, "name");
+    /* A page's conversations list names the page in its paging link. */
+    if (e && e->name && str_eq(e->name, "conversations"))
+        r.account_id = e->owner;
+    if (!r.msg_id)
+        return rec_reject(pc, where, "a Messenger message needs its 'id'");
+    if (!r.created_at)
+        return rec_reject(pc, where, "message %s: 'created_time' is missing or not a time",
+                          r.msg_id);
+    return rec_emit(pc, &r);
+}
+
+/* Messenger's ids: "m_..." (and "mid.$..." in older answers). */
+static bool is_messenger_message(json_t *x)
+{
+    const char *id = json_string_value(json_object_get(x, "id"));
+    return id && (str_starts_with(id, "m_") || str_starts_with(id, "mid.")) &&
+           !json_object_get(x, "permalink_url");
+}
+
 /* arg: the list's struct edge, or NULL. Items of a comments edge are
  * comments whatever fields were asked for. */
 static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
@@ -251,6 +289,22 @@ static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
     const struct graph_edge *e = arg;
     if (!json_is_object(x))
         return rec_reject(pc, where, "expected an object");
+    if (json_is_object(json_object_get(x, "messages"))) {
+        /* A conversation: its messages (the page asked for as many as it
+         * wants with messages.limit(n)). */
+        char prefix[128];
+        snprintf(prefix, sizeof prefix, "%.90s.messages.data", where);
+        return each_item(pc, json_object_get(json_object_get(x, "messages"), "data"), prefix,
+                         messenger_message, arg);
+    }
+    if ((e && e->name && str_eq(e->name, "messages")) || is_messenger_message(x))
+        return messenger_message(pc, x, where, arg);
+    const char *id = json_string_value(json_object_get(x, "id"));
+    if ((e && e->name && str_eq(e->name, "conversations")) || (id && str_starts_with(id, "t_")))
+        return rec_reject(pc, where,
+                          "conversation %s holds no messages: ask for "
+                          "fields=messages{id,created_time,from,message}",
+                          id ? id : "?");
     bool comments = e && e->name && str_eq(e->name, "comments");
     return comments || is_comment(x) ? comment(pc, x, where, NULL, NULL) : post(pc, x, where, e);
 }

@@ -393,6 +393,26 @@ static void test_meta_graph_visitor_posts(void **state)
           "message[302_1].msg_kind=reply", "message[302_1].account_id=111");
 }
 
+/* A page's Messenger conversations (with their messages) and one
+ * conversation's /messages: direct messages; one without its time is
+ * rejected by where it is, and a conversation listed without messages is
+ * said to need them rather than read as a post. */
+static void test_meta_graph_messenger(void **state)
+{
+    check(INGEST_META_GRAPH, FIX "meta-graph/conversations.json", "detect", "n=4", "message=3",
+          "reject=1", "message[*].msg_kind=dm", "message[*].platform=facebook",
+          "message[*].account_id=111", "message[m_AbC1xYz].author=Anna Virtanen",
+          "message[m_AbC1xYz].body=Milloin kirjasto aukeaa lauantaina?",
+          "message[m_AbC1xYz].created_at=2024-03-02T09:01:00Z",
+          "message[m_AbC2xYz].author=Kaupunki", "message[m_DeF1uVw].author=Erik Lind",
+          "[3].where=$.data[1].messages.data[1]", "[3].reason~=created_time");
+    check(INGEST_META_GRAPH, FIX "meta-graph/conversation-messages.json", "detect", "n=1",
+          "[0].kind=message", "[0].msg_kind=dm", "[0].msg_id=m_GhI1aBc",
+          "[0].body=Thank you, that helped.");
+    check(INGEST_META_GRAPH, FIX "meta-graph/conversations-without-messages.json", "n=1",
+          "[0].kind=reject", "[0].reason~=holds no messages");
+}
+
 /* Graph's answer to ?ids=A,B is an object of objects keyed by id: posts,
  * comments or pages alike. */
 static void test_meta_graph_by_ids(void **state)
@@ -1641,6 +1661,7 @@ int main(void)
         cmocka_unit_test(test_meta_graph_insights),
         cmocka_unit_test(test_meta_graph_page_and_live),
         cmocka_unit_test(test_meta_graph_by_ids),
+        cmocka_unit_test(test_meta_graph_messenger),
         cmocka_unit_test(test_meta_graph_visitor_posts),
         cmocka_unit_test(test_meta_graph_list_edges),
         cmocka_unit_test(test_meta_graph_group_feed),
