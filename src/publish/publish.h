@@ -49,4 +49,87 @@ int publish_check(const struct variant_check *v, struct error *err);
 /* The platform's default text limit (in its own unit), 0 for none. */
 int64_t publish_text_limit(const char *platform);
 
+/* ---- the workflow (publish/approval.c) ------------------------------------------
+ * Variants move draft -> in_review -> approved -> scheduled -> published |
+ * failed; a rejection sends those in review back to draft with a reason;
+ * an edit of the content of a variant in review, approved or scheduled
+ * sends it (and the post's other approved variants) back to review in a
+ * new round, whose approvals are needed again. */
+enum publish_event {
+    EV_SUBMIT,
+    EV_APPROVE,
+    EV_REJECT,
+    EV_EDIT,
+    EV_SCHEDULE,
+    EV_UNSCHEDULE,
+    EV_PUBLISHED,
+    EV_FAILED,
+};
+/* The status a variant in `from` goes to on `ev`, NULL if it may not. */
+const char *publish_next(const char *from, enum publish_event ev);
+/* A post's status from its variants' (NULL for none): "failed" if one
+ * failed, else the least advanced one's, archived ones left out unless all
+ * are. */
+const char *publish_post_status(const char *const *variants, size_t n);
+
+#define PUBLISH_MEDIA_MAX     35 /* TikTok's photo posts, the most any platform takes */
+#define PUBLISH_DEFAULT_ROLES "admin,editor,external"
+
+/* Checks a post's "variants" as post_create will store them: each channel
+ * the workspace's own (not a peer's), a time in the future, and the
+ * platform's rules. ERR_INVALID names the field ("variants[1].body"). */
+int publish_check_post(struct db *db, int64_t ws, json_t *post, struct error *err);
+/* Each returns the post (post_get) or NULL and err: ERR_CONFLICT when the
+ * post is not where the step starts (a second approval of a post already
+ * approved, a decision given twice), ERR_DENIED for a role the rule does
+ * not count or one's own post. */
+json_t *publish_submit(struct db *db, int64_t ws, int64_t post_id, const struct actor *who,
+                       struct error *err);
+/* round: the review round the decider saw (0: the current one); another is
+ * ERR_CONFLICT. A rejection needs a comment (the reason). */
+json_t *publish_decide(struct db *db, int64_t ws, int64_t post_id, const struct actor *who,
+                       bool approve, const char *comment, int64_t round, struct error *err);
+/* patch: any of body, title, first_comment, media, scheduled_at. */
+json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
+                               json_t *patch, const struct actor *who, struct error *err);
+/* Schedules variant vid (0: every approved variant of the post) at `at`
+ * (ISO 8601; NULL: each variant's own scheduled_at), which must be ahead. */
+json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid, const char *at,
+                         const struct actor *who, struct error *err);
+/* A comment on a post in review; returns publish_review's answer. */
+json_t *publish_comment(struct db *db, int64_t ws, int64_t post_id, const struct actor *who,
+                        const char *body, struct error *err);
+/* {round, status, reject_reason, needed, roles, decisions: [...], comments: [...]} */
+json_t *publish_review(struct db *db, int64_t ws, int64_t post_id, struct error *err);
+/* Sets the rule of the workspace (channel_id 0) or of one channel from
+ * {approvals: 1-10, roles: ["editor", "external", ...]}. */
+json_t *publish_rule_set(struct db *db, int64_t ws, int64_t channel_id, json_t *in,
+                         const struct actor *who, struct error *err);
+
+/* ---- approval links (publish/links.c) --------------------------------------------
+ * For approvers without an account: "<id>-<HMAC>" (at most 64 characters),
+ * the HMAC-SHA256 of the link's id, post, round, expiry and nonce under a
+ * key derived from kanal's secret key. Good for one decision on the post's
+ * current review round, until it expires or is revoked. */
+struct vault_key;
+#define APPROVAL_LINK_MAX 64
+#define APPROVAL_TTL_MAX  (30 * 86400)
+/* {id, token, expires_at}; the token is shown once. ttl: seconds (1 hour to
+ * 30 days). ERR_CONFLICT unless the post is in review. */
+json_t *approval_link_create(struct db *db, const struct vault_key *key, int64_t ws,
+                             int64_t post_id, const char *name, int64_t ttl,
+                             const struct actor *who, struct error *err);
+int approval_link_revoke(struct db *db, int64_t ws, int64_t link_id, const struct actor *who,
+                         struct error *err);
+/* What the approver sees: {post: {...}, name, expires_at}. ERR_NOT_FOUND
+ * for a link that is not one (a wrong signature looks the same), ERR_DENIED
+ * when expired or revoked, ERR_CONFLICT when used or the post moved on. */
+json_t *approval_link_open(struct db *db, const struct vault_key *key, const char *token,
+                           struct error *err);
+/* links.c's way into approval.c's decision, inside its transaction. */
+int publish_decide_link(struct db *db, int64_t ws, int64_t post_id, int64_t link_id, bool approve,
+                        const char *comment, struct error *err);
+json_t *approval_link_decide(struct db *db, const struct vault_key *key, const char *token,
+                             bool approve, const char *comment, struct error *err);
+
 #endif
