@@ -132,4 +132,42 @@ int publish_decide_link(struct db *db, int64_t ws, int64_t post_id, int64_t link
 json_t *approval_link_decide(struct db *db, const struct vault_key *key, const char *token,
                              bool approve, const char *comment, struct error *err);
 
+/* ---- the calendar (publish/calendar.c) ------------------------------------------ */
+
+#define CALENDAR_SPAN_MAX  (455 * 86400) /* a window of at most 15 months */
+#define CALENDAR_ITEMS_MAX 5000
+
+struct calendar_filter {
+    int64_t since, until;            /* the window, [since, until) */
+    int64_t channel_id, campaign_id; /* 0: any */
+    unsigned statuses;               /* bit i: the i-th variant status; 0: any */
+};
+/* Parses since, until (ISO 8601; default: a week ago to six weeks on),
+ * channel, campaign and status (a comma-separated list); ERR_INVALID names
+ * the parameter. */
+int calendar_filter_parse(struct calendar_filter *f, json_t *query, struct error *err);
+/* {since, until, items: [{variant_id, post_id, channel_id, channel,
+ * platform, status, at, title, body, campaign_id}], campaigns: [{id, name,
+ * starts_at, ends_at}]}: variants placed at their publish (or scheduled)
+ * time, campaigns overlapping the window as bands. */
+json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter *f,
+                         struct error *err);
+/* The same as an iCalendar object (RFC 5545) appended to out: one VEVENT
+ * per variant (UID variant-ID@kanal, UTC times) and an all-day one per
+ * campaign (UID campaign-ID@kanal). name: the calendar's name. */
+int publish_ics(struct db *db, int64_t ws, const struct calendar_filter *f, const char *name,
+                struct buf *out, struct error *err);
+/* A feed of the workspace, or of one channel or campaign (0: not that):
+ * {id, token, path}; the token (64 hex digits) is shown once, only its
+ * SHA-256 is stored. */
+json_t *calendar_feed_create(struct db *db, int64_t ws, int64_t channel_id, int64_t campaign_id,
+                             const struct actor *who, struct error *err);
+int calendar_feed_revoke(struct db *db, int64_t ws, int64_t id, const struct actor *who,
+                         struct error *err);
+/* The workspace, filter (the feed's scope, 90 days back to 15 months on)
+ * and calendar name of a feed token; ERR_NOT_FOUND for an unknown or
+ * revoked one. */
+int calendar_feed_resolve(struct db *db, const char *token, struct calendar_filter *f, int64_t *ws,
+                          char *name, size_t name_size, struct error *err);
+
 #endif
