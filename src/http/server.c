@@ -167,10 +167,11 @@ static bool route_match(const char *pattern, const char *path, char ws[65], int6
         int64_t *slot = id;
         if (str_starts_with(p, ":vid")) {
             slot = vid;
-            p++;
+            p += 4;
+        } else {
+            assert(str_starts_with(p, ":id"));
+            p += 3;
         }
-        assert(str_starts_with(p, ":id"));
-        p += 3;
         const char *start = u;
         int64_t v = 0;
         while (*u >= '0' && *u <= '9') {

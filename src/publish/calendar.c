@@ -426,14 +426,14 @@ int calendar_feed_resolve(struct db *db, const char *token, struct calendar_filt
     if (!token || strlen(token) != 64)
         return error_set(err, ERR_NOT_FOUND, "no such calendar feed");
     token_hash(token, hash);
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT f.workspace_id, COALESCE(f.channel_id, 0), COALESCE(f.campaign_id, 0), "
-                 "f.revoked_at IS NOT NULL, w.name, COALESCE(c.name, m.name, '') "
-                 "FROM calendar_feeds f JOIN workspaces w ON w.id = f.workspace_id "
-                 "LEFT JOIN channels c ON c.id = f.channel_id "
-                 "LEFT JOIN campaigns m ON m.id = f.campaign_id WHERE f.token_hash = ?",
-                 "t", hash);
+    struct db_stmt *st = db_query(
+        db, err,
+        "SELECT f.workspace_id, COALESCE(f.channel_id, 0), COALESCE(f.campaign_id, 0), "
+        "CASE WHEN f.revoked_at IS NULL THEN 0 ELSE 1 END, w.name, COALESCE(c.name, m.name, '') "
+        "FROM calendar_feeds f JOIN workspaces w ON w.id = f.workspace_id "
+        "LEFT JOIN channels c ON c.id = f.channel_id "
+        "LEFT JOIN campaigns m ON m.id = f.campaign_id WHERE f.token_hash = ?",
+        "t", hash);
     if (!st)
         return -1;
     bool found = db_has_row(st), revoked = found && db_col_int(st, 3);

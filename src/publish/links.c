@@ -158,7 +158,9 @@ static int link_resolve(struct db *db, const struct vault_key *key, const char *
     struct db_stmt *st = db_query(
         db, err,
         "SELECT l.post_id, p.workspace_id, l.round, p.review_round, l.expires_at, l.nonce, "
-        "l.used_at IS NOT NULL, l.revoked_at IS NOT NULL, p.status = 'in_review', l.name, "
+        "CASE WHEN l.used_at IS NULL THEN 0 ELSE 1 END, "
+        "CASE WHEN l.revoked_at IS NULL THEN 0 ELSE 1 END, "
+        "CASE WHEN p.status = 'in_review' THEN 1 ELSE 0 END, l.name, "
         "COALESCE(p.created_by, 0) FROM approval_links l JOIN posts p ON p.id = l.post_id "
         "WHERE l.id = ?",
         "i", id);
