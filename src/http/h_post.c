@@ -55,7 +55,8 @@ static void post_write(struct request *r, bool create)
     }
     struct actor who = request_actor(r);
     /* Each variant meets its platform's rules before anything is stored. */
-    if (create && publish_check_post(r->db, r->ws, in, &err)) {
+    if (create ? publish_check_post(r->db, r->ws, in, &err)
+               : publish_check_post_edit(r->db, r->ws, r->id, in, &err)) {
         reply_error(r, &err);
         return;
     }

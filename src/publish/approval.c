@@ -202,7 +202,7 @@ static int channel_facts(struct db *db, int64_t ws, int64_t channel_id, struct c
  * first_comment, media, scheduled_at}); `base` is the post's body, posted
  * when the variant has none. `prefix` names the variant in errors. */
 static int check_variant(struct db *db, int64_t ws, json_t *v, const char *base, const char *prefix,
-                         struct error *err)
+                         bool complete, struct error *err)
 {
     char field[64];
     json_t *ch = json_object_get(v, "channel_id");
@@ -262,6 +262,7 @@ static int check_variant(struct db *db, int64_t ws, json_t *v, const char *base,
         .media = types,
         .nmedia = nmedia,
         .text_limit = c.text_limit,
+        .complete = complete,
     };
     if (publish_check(&vc, err)) {
         char why[sizeof err->msg], f[64];
@@ -289,7 +290,7 @@ int publish_check_post(struct db *db, int64_t ws, json_t *post, struct error *er
         if (!json_is_object(v))
             return error_field(err, ERR_INVALID, "variants", "variants[%zu]: expected an object",
                                i);
-        if (check_variant(db, ws, v, base ? base : "", prefix, err))
+        if (check_variant(db, ws, v, base ? base : "", prefix, false, err))
             return -1;
     }
     return 0;
@@ -446,7 +447,7 @@ json_t *publish_submit(struct db *db, int64_t ws, int64_t post_id, const struct 
         json_object_set_new(v, "media", json_loads(db_col_text(st, 4), 0, NULL));
         char prefix[32];
         snprintf(prefix, sizeof prefix, "variants[%d].", n++);
-        int bad = check_variant(db, ws, v, "", prefix, err);
+        int bad = check_variant(db, ws, v, "", prefix, true, err);
         json_decref(v);
         if (bad) {
             db_finalize(st);
@@ -767,7 +768,7 @@ json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64
     json_t *sched = json_object_get(patch, "scheduled_at");
     if (!sched)
         json_object_del(v, "scheduled_at");
-    int bad = check_variant(db, ws, v, base, "", err);
+    int bad = check_variant(db, ws, v, base, "", !str_eq(status, "draft"), err);
     free(base);
     const char *to = content ? publish_next(status, EV_EDIT) : status;
     if (!bad && !to)
@@ -908,4 +909,28 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
 fail:
     db_rollback(db);
     return NULL;
+}
+
+int publish_check_post_edit(struct db *db, int64_t ws, int64_t post_id, json_t *patch,
+                            struct error *err)
+{
+    if (!json_object_get(patch, "body"))
+        return 0;
+    /* The base text is what variants without their own text post: changing
+     * it under a variant past its draft would skip the review. */
+    int64_t vid = 0;
+    int found = db_scalar(db, err, &vid,
+                          "SELECT v.id FROM post_variants v JOIN posts p ON p.id = v.post_id "
+                          "WHERE v.post_id = ? AND p.workspace_id = ? AND v.body IS NULL AND "
+                          "v.status IN ('in_review', 'approved', 'scheduled', 'published') "
+                          "ORDER BY v.id LIMIT 1",
+                          "ii", post_id, ws);
+    if (found < 0)
+        return -1;
+    if (found)
+        return error_field(err, ERR_CONFLICT, "body",
+                           "body: variant %lld posts this text and is past its draft; change "
+                           "it through /posts/%lld/variants/%lld, which sends it back to review",
+                           (long long)vid, (long long)post_id, (long long)vid);
+    return 0;
 }

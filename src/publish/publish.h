@@ -40,6 +40,9 @@ struct variant_check {
     const char *const *media;  /* each "image", "video" or "gif" */
     size_t nmedia;
     int64_t text_limit; /* the channel's own limit (a Mastodon instance's); 0: the platform's */
+    /* What the variant needs before review (its media, YouTube's title) is
+     * checked only when set: a draft may be saved before they are there. */
+    bool complete;
 };
 
 /* 0 if the variant meets its platform's rules, else ERR_INVALID naming the
@@ -79,6 +82,10 @@ const char *publish_post_status(const char *const *variants, size_t n);
  * the workspace's own (not a peer's), a time in the future, and the
  * platform's rules. ERR_INVALID names the field ("variants[1].body"). */
 int publish_check_post(struct db *db, int64_t ws, json_t *post, struct error *err);
+/* ERR_CONFLICT when a post update's "body" would change the text of a
+ * variant past its draft (one without a text of its own). */
+int publish_check_post_edit(struct db *db, int64_t ws, int64_t post_id, json_t *patch,
+                            struct error *err);
 /* Each returns the post (post_get) or NULL and err: ERR_CONFLICT when the
  * post is not where the step starts (a second approval of a post already
  * approved, a decision given twice), ERR_DENIED for a role the rule does

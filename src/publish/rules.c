@@ -374,7 +374,7 @@ static int check_media(const struct platform_rules *r, const struct variant_chec
             return error_field(err, ERR_INVALID, field, "%s: %s takes no %s", field, r->platform,
                                t);
     }
-    if ((int)v->nmedia < r->media_min)
+    if (v->complete && (int)v->nmedia < r->media_min)
         return error_field(err, ERR_INVALID, "media", "media: a %s post needs %s", r->platform,
                            r->images_max ? "an image or a video" : "a video");
     if (videos > r->videos_max)
@@ -424,7 +424,7 @@ int publish_check(const struct variant_check *v, struct error *err)
     if (r->title_max) {
         const char *t = v->title ? v->title : "";
         int64_t tl = publish_code_points(t, strlen(t));
-        if (tl <= 0)
+        if (tl <= 0 && v->complete)
             return error_field(err, ERR_INVALID, "title", "title: a %s video needs a title",
                                r->platform);
         if (tl > r->title_max)

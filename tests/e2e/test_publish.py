@@ -195,6 +195,10 @@ def test_cli_post_and_calendar(desk):
     out = run_kanal("post", "schedule", "--db", db, "--workspace", "cli", "--post", pid).stdout
     assert "scheduled" in out
     assert "scheduled" in run_kanal("post", "list", "--db", db, "--workspace", "cli").stdout
+    # Its variant posts the base text: that cannot change behind the review.
+    r = admin.patch(f"/api/v1/workspaces/{ws}/posts/{pid}", {"body": "Ändrad bastext"})
+    assert r.status == 409 and r.json()["error"]["field"] == "body", r
+    assert admin.patch(f"/api/v1/workspaces/{ws}/posts/{pid}", {"title": "Ny rubrik"}).status == 200
     ics = run_kanal("calendar", "--db", db, "--workspace", "cli", "--ics").stdout
     events = list(Calendar.from_ical(ics).walk("VEVENT"))
     assert len(events) == 1 and str(events[0]["DESCRIPTION"]) == "Hej från CLI"
