@@ -21,6 +21,8 @@ static const struct command commands[] = {
     {"import", cmd_import, "import platform exports, API answers and webhook payloads"},
     {"demo", cmd_demo, "fill a database with a realistic demo organisation"},
     {"report", cmd_report, "KPIs by channel, campaign, format, theme or period"},
+    {"post", cmd_post, "write, submit, approve, reject and schedule posts"},
+    {"calendar", cmd_calendar, "the publishing calendar as JSON or iCalendar (--ics)"},
     {"link", cmd_link, "make tagged short links and count their clicks"},
     {"jobs", cmd_jobs, "list, queue, claim and retry background jobs"},
     {"connect", cmd_connect, "connect an account through its platform's OAuth; list connections"},

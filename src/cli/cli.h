@@ -51,6 +51,8 @@ int cmd_user(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_link(int argc, char **argv);
+int cmd_post(int argc, char **argv);
+int cmd_calendar(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_sentiment(int argc, char **argv);
 int cmd_jobs(int argc, char **argv);

@@ -38,6 +38,11 @@ void vault_key_generate(char out[2 * VAULT_KEY_BYTES + 1]);
 /* The key's public name: 16 hex digits of a keyed hash of it (out: 17
  * bytes). Stored beside what it sealed; says nothing about the key. */
 void vault_key_id(const struct vault_key *k, char out[17]);
+/* A key for another purpose ("approval links"), derived from this one with
+ * a keyed hash: one secret to keep, and no use of it can be turned into
+ * another's. The caller wipes out when done. */
+void vault_key_derive(const struct vault_key *k, const char *purpose,
+                      unsigned char out[VAULT_KEY_BYTES]);
 
 struct channel_tokens {
     char *access_token;  /* required */

@@ -112,6 +112,13 @@ void vault_key_id(const struct vault_key *k, char out[17])
     sodium_bin2hex(out, 17, h, sizeof h);
 }
 
+void vault_key_derive(const struct vault_key *k, const char *purpose,
+                      unsigned char out[VAULT_KEY_BYTES])
+{
+    crypto_generichash(out, VAULT_KEY_BYTES, (const unsigned char *)purpose, strlen(purpose), k->k,
+                       sizeof k->k);
+}
+
 /* ---- sealing ------------------------------------------------------------------ */
 
 /* base64(nonce || secretbox(PREFIX token)); caller frees. */

@@ -1,6 +1,7 @@
 /* h_post: the API of posts and their per-channel variants. Authors may
  * draft and send for review; publishing states need an editor. */
 #include "http/internal.h"
+#include "publish/publish.h"
 
 /* Statuses an author may set; the rest belong to the approving desk. */
 static bool author_may_set(json_t *in)
@@ -53,6 +54,12 @@ static void post_write(struct request *r, bool create)
         return;
     }
     struct actor who = request_actor(r);
+    /* Each variant meets its platform's rules before anything is stored. */
+    if (create ? publish_check_post(r->db, r->ws, in, &err)
+               : publish_check_post_edit(r->db, r->ws, r->id, in, &err)) {
+        reply_error(r, &err);
+        return;
+    }
     json_t *out = create ? post_create(r->db, r->ws, in, &who, &err)
                          : post_update(r->db, r->ws, r->id, in, &who, &err);
     reply_made(r, create ? 201 : 200, out, &err);

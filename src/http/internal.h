@@ -72,6 +72,7 @@ struct request {
                         for rate limits and visitor hashes; never stored */
     /* route parameters: /workspaces/:ws/things/:id, /l/:code */
     int64_t ws, id;
+    int64_t vid; /* /posts/:id/variants/:vid */
     char code[65];
     const struct entity *entity;
     /* the answer */
@@ -151,6 +152,22 @@ void h_link_qr_svg(struct request *r);
 void h_link_qr_png(struct request *r);
 void h_link_stats(struct request *r);
 void h_hooks_meta_verify(struct request *r);
+void h_variant_update(struct request *r);
+void h_post_submit(struct request *r);
+void h_post_approve(struct request *r);
+void h_post_reject(struct request *r);
+void h_post_comment(struct request *r);
+void h_post_review(struct request *r);
+void h_post_schedule(struct request *r);
+void h_approval_rule_set(struct request *r);
+void h_approval_link_create(struct request *r);
+void h_approval_link_revoke(struct request *r);
+void h_approval_link_open(struct request *r);
+void h_approval_link_decide(struct request *r);
+void h_calendar(struct request *r);
+void h_calendar_feed_create(struct request *r);
+void h_calendar_feed_revoke(struct request *r);
+void h_calendar_ics(struct request *r);
 void h_hooks_meta_receive(struct request *r);
 void h_connectors(struct request *r);
 void h_connect_start(struct request *r);

@@ -87,6 +87,24 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/links/:id", h_link_get, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/links/:id/qr.svg", h_link_qr_svg, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/links/:id/qr.png", h_link_qr_png, ACC_SIGNED, NULL},
+    {"PATCH", "/api/v1/workspaces/:ws/posts/:id/variants/:vid", h_variant_update, ACC_AUTHOR, NULL},
+    {"POST", "/api/v1/workspaces/:ws/posts/:id/submit", h_post_submit, ACC_AUTHOR, NULL},
+    /* Whose approval counts is the approval rule's to say (publish/). */
+    {"POST", "/api/v1/workspaces/:ws/posts/:id/approve", h_post_approve, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/workspaces/:ws/posts/:id/reject", h_post_reject, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/workspaces/:ws/posts/:id/comments", h_post_comment, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/posts/:id/review", h_post_review, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/workspaces/:ws/posts/:id/schedule", h_post_schedule, ACC_EDIT, NULL},
+    {"POST", "/api/v1/workspaces/:ws/posts/:id/approval-links", h_approval_link_create, ACC_EDIT,
+     NULL},
+    {"DELETE", "/api/v1/workspaces/:ws/approval-links/:id", h_approval_link_revoke, ACC_EDIT, NULL},
+    {"POST", "/api/v1/workspaces/:ws/approval-rules", h_approval_rule_set, ACC_ADMIN, NULL},
+    {"GET", "/api/v1/approval-links/:code", h_approval_link_open, ACC_PUBLIC, NULL},
+    {"POST", "/api/v1/approval-links/:code", h_approval_link_decide, ACC_PUBLIC, NULL},
+    {"GET", "/api/v1/workspaces/:ws/calendar", h_calendar, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/workspaces/:ws/calendar-feeds", h_calendar_feed_create, ACC_EDIT, NULL},
+    {"DELETE", "/api/v1/workspaces/:ws/calendar-feeds/:id", h_calendar_feed_revoke, ACC_EDIT, NULL},
+    {"GET", "/ics/:code.ics", h_calendar_ics, ACC_PUBLIC, NULL},
     {"GET", "/hooks/meta", h_hooks_meta_verify, ACC_PUBLIC, NULL},
     {"POST", "/hooks/meta", h_hooks_meta_receive, ACC_PUBLIC, NULL},
     {"GET", "/api/v1/connectors", h_connectors, ACC_SIGNED, NULL},
@@ -129,7 +147,7 @@ bool access_allows(enum access a, enum role r)
  * a short-link code and ":ws" a workspace's id or slug, each a token of 1-64
  * [A-Za-z0-9_-] that dispatch resolves once the store is at hand. */
 static bool route_match(const char *pattern, const char *path, char ws[65], int64_t *id,
-                        char code[65])
+                        int64_t *vid, char code[65])
 {
     const char *p = pattern, *u = path;
     while (*p && *u) {
@@ -154,8 +172,15 @@ static bool route_match(const char *pattern, const char *path, char ws[65], int6
                 return false;
             continue;
         }
-        assert(str_starts_with(p, ":id"));
-        p += 3;
+        /* ":vid": a second id, a variant's under its post's. */
+        int64_t *slot = id;
+        if (str_starts_with(p, ":vid")) {
+            slot = vid;
+            p += 4;
+        } else {
+            assert(str_starts_with(p, ":id"));
+            p += 3;
+        }
         const char *start = u;
         int64_t v = 0;
         while (*u >= '0' && *u <= '9') {
@@ -165,7 +190,7 @@ static bool route_match(const char *pattern, const char *path, char ws[65], int6
         }
         if (u == start || v == 0 || (u - start > 1 && *start == '0'))
             return false;
-        *id = v;
+        *slot = v;
     }
     return *p == '\0' && (*u == '\0' || (*u == '/' && u[1] == '\0'));
 }
@@ -352,15 +377,16 @@ static void dispatch(struct request *r)
     bool path_known = false;
     char ws_ref[65] = "";
     for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
-        int64_t id = 0;
+        int64_t id = 0, vid = 0;
         char code[65] = "", ws[65] = "";
-        if (!route_match(routes[i].pattern, path, ws, &id, code))
+        if (!route_match(routes[i].pattern, path, ws, &id, &vid, code))
             continue;
         path_known = true;
         if (str_eq(routes[i].method, r->method)) {
             found = &routes[i];
             memcpy(ws_ref, ws, sizeof ws_ref);
             r->id = id;
+            r->vid = vid;
             memcpy(r->code, code, sizeof r->code);
             break;
         }

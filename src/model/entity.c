@@ -75,6 +75,8 @@ static const struct field channel_fields[] = {
     {"purpose", FT_ENUM, F_FILTER, 0, purposes, NULL, NULL},
     {"audience", FT_TEXT, 0, 2000, NULL, NULL, NULL},
     {"is_peer", FT_BOOL, F_FILTER, 0, NULL, NULL, NULL},
+    /* A Mastodon instance's own text limit (publish/ checks variants by it). */
+    {"text_limit", FT_INT, F_NULL, 0, NULL, NULL, NULL},
 };
 const struct entity entity_channel = {
     "channel", "channels", true, channel_fields, ARRAY_LEN(channel_fields), NULL};

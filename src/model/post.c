@@ -36,6 +36,8 @@ static const struct field variant_fields[] = {
     {"platform_id", FT_TEXT, F_RO | F_NULL, 0, NULL, NULL, NULL},
     {"permalink", FT_TEXT, F_RO | F_NULL, 0, NULL, NULL, NULL},
     {"published_at", FT_TIME, F_RO | F_NULL, 0, NULL, NULL, NULL},
+    {"title", FT_TEXT, F_NULL, 300, NULL, NULL, NULL},
+    {"first_comment", FT_TEXT, F_NULL, MODEL_TEXT_MAX, NULL, NULL, NULL},
 };
 static const struct entity entity_variant = {"variant",      "post_variants",           false,
                                              variant_fields, ARRAY_LEN(variant_fields), NULL};
@@ -68,7 +70,8 @@ static int attach_children(struct db *db, json_t *posts, struct error *err)
     struct buf sql = {0};
     buf_puts(&sql, "SELECT post_id, ");
     entity_columns(&entity_variant, &sql, NULL);
-    buf_printf(&sql, " FROM post_variants WHERE post_id IN (%s) ORDER BY id", ids.data);
+    /* media is a JSON array (0011), kept as text: no field type of its own. */
+    buf_printf(&sql, ", media FROM post_variants WHERE post_id IN (%s) ORDER BY id", ids.data);
     struct db_stmt *st = db_prepare(db, sql.data, err);
     int rc = -1;
     if (!st)
@@ -80,6 +83,10 @@ static int attach_children(struct db *db, json_t *posts, struct error *err)
         json_object_set_new(v, "id", json_integer(db_col_int(st, c++)));
         for (size_t f = 0; f < entity_variant.nfields; f++)
             field_to_json(v, &entity_variant.fields[f], st, c++);
+        json_t *media = json_loads(db_col_text(st, c), 0, NULL);
+        json_object_set_new(v, "media", json_is_array(media) ? media : json_array());
+        if (media && !json_is_array(media))
+            json_decref(media);
         json_array_foreach (posts, i, p) {
             if (json_integer_value(json_object_get(p, "id")) == pid) {
                 json_array_append(json_object_get(p, "variants"), v);
@@ -209,7 +216,17 @@ static int insert_variants(struct db *db, int64_t workspace_id, int64_t post_id,
     size_t i;
     json_t *v;
     json_array_foreach (variants, i, v) {
-        if (entity_validate(&entity_variant, v, true, db, workspace_id, err)) {
+        /* The media list is checked by publish/ against the channel's
+         * platform; here only its shape. */
+        json_t *media = json_object_get(v, "media");
+        if (media && !json_is_array(media) && !json_is_null(media))
+            return error_field(err, ERR_INVALID, "variants",
+                               "variants[%zu].media: expected an array", i);
+        json_t *cols = json_copy(v);
+        json_object_del(cols, "media");
+        int bad = entity_validate(&entity_variant, cols, true, db, workspace_id, err);
+        json_decref(cols);
+        if (bad) {
             char why[sizeof err->msg];
             snprintf(why, sizeof why, "%s", err->msg);
             error_field(err, ERR_INVALID, "variants", "variants[%zu]: %s", i, why);
@@ -220,8 +237,9 @@ static int insert_variants(struct db *db, int64_t workspace_id, int64_t post_id,
         int64_t now = time_now(), t = 0;
         struct db_stmt *st = db_prepare(db,
                                         "INSERT INTO post_variants (post_id, channel_id, body, "
-                                        "status, scheduled_at, created_at, updated_at) "
-                                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                        "status, scheduled_at, created_at, updated_at, title, "
+                                        "first_comment, media) "
+                                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                         err);
         if (!st)
             return -1;
@@ -235,7 +253,13 @@ static int insert_variants(struct db *db, int64_t workspace_id, int64_t post_id,
             db_bind_null(st, 5);
         db_bind_int(st, 6, now);
         db_bind_int(st, 7, now);
+        json_t *title = json_object_get(v, "title"), *fc = json_object_get(v, "first_comment");
+        db_bind_text(st, 8, json_is_string(title) ? json_string_value(title) : NULL);
+        db_bind_text(st, 9, json_is_string(fc) ? json_string_value(fc) : NULL);
+        char *m = json_is_array(media) ? json_dumps(media, JSON_COMPACT) : NULL;
+        db_bind_text(st, 10, m ? m : "[]");
         int rc = db_step(st, err);
+        free(m);
         db_finalize(st);
         if (rc < 0)
             return -1;

@@ -143,16 +143,16 @@ def test_posts_with_variants_filters_and_audit(admin, workspace, server):
     r = admin.post(f"/api/v1/workspaces/{ws}/posts", {
         "title": "Orange kuvert", "body": "Nu kommer pensionsbeskedet.", "format": "photo",
         "tag_ids": [tag], "link_url": "https://example.org/kuvert",
-        "variants": [{"channel_id": fb, "scheduled_at": "2026-03-02T08:00:00Z"},
+        "variants": [{"channel_id": fb, "scheduled_at": "2036-03-02T08:00:00Z"},
                      {"channel_id": ig, "body": "Kolla brevlådan! #pension",
-                      "scheduled_at": "2026-03-01T10:00:00Z"}]})
+                      "scheduled_at": "2036-03-01T10:00:00Z"}]})
     assert r.status == 201, r
     p = r.json()
-    assert p["at"] == "2026-03-01T10:00:00Z"  # the earliest variant
+    assert p["at"] == "2036-03-01T10:00:00Z"  # the earliest variant
     assert [v["channel_id"] for v in p["variants"]] == [fb, ig]
     assert p["variants"][1]["body"] == "Kolla brevlådan! #pension" and p["tag_ids"] == [tag]
     admin.post(f"/api/v1/workspaces/{ws}/posts",
-               {"body": "Later", "variants": [{"channel_id": fb, "scheduled_at": "2026-05-01"}]})
+               {"body": "Later", "variants": [{"channel_id": fb, "scheduled_at": "2036-05-01"}]})
     admin.post(f"/api/v1/workspaces/{ws}/posts", {"body": "Only a draft"})
 
     def bodies(q):
@@ -162,7 +162,7 @@ def test_posts_with_variants_filters_and_audit(admin, workspace, server):
     assert bodies(f"channel={ig}") == ["Nu kommer pensionsbeskedet."]
     assert bodies(f"channel={fb}") == ["Later", "Nu kommer pensionsbeskedet."]
     assert bodies(f"tag={tag}") == ["Nu kommer pensionsbeskedet."]
-    assert bodies("since=2026-04-01&until=2026-06-01") == ["Later"]
+    assert bodies("since=2036-04-01&until=2036-06-01") == ["Later"]
     assert bodies("format=photo") == ["Nu kommer pensionsbeskedet."]
     assert len(bodies("status=draft")) == 3
     for bad in ["format=gif", "since=yesterday", "channel=-1", "sort=asc"]:

@@ -1,4 +1,4 @@
--- 0011: a consent's state is used once (issue 17). The row is kept, marked,
+-- 0013: a consent's state is used once (issue 17). The row is kept, marked,
 -- until it would have expired anyway, so that a callback that comes back a
 -- second time (a reload, a replayed address) is told "already used" rather
 -- than "unknown"; the claim is one UPDATE ... WHERE used_at IS NULL, so two

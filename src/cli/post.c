@@ -1,0 +1,351 @@
+/* post: `kanal post add|list|submit|approve|reject|schedule` and `kanal
+ * calendar`: the desk's workflow from the command line, through the same
+ * publish/ functions as the API. --as EMAIL acts as that user (their role
+ * and the rule that nobody approves their own post); without it the
+ * command is kanal itself. */
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "publish/publish.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OPT_WORKSPACE(var)                                                                         \
+    OPT_STRING("workspace", "ID|SLUG", "KANAL_WORKSPACE", var, "the workspace")
+#define OPT_AS(var) OPT_STRING("as", "EMAIL", NULL, var, "act as this user (default: kanal itself)")
+
+/* Opens the store, finds the workspace and the acting user; prints why not. */
+static struct db *open_desk(const char *cmd, const char *url, const char *ws, const char *as,
+                            int64_t *wsid, struct actor *who)
+{
+    struct error err = {0};
+    *who = (struct actor){0};
+    if (!ws) {
+        cli_error(cmd, "--workspace is required");
+        return NULL;
+    }
+    struct db *db = cli_open_db(url, CLI_DB_EXISTING, NULL, &err);
+    if (!db)
+        goto fail;
+    if (str_to_i64(ws, wsid) || *wsid <= 0) {
+        int found = db_scalar(db, &err, wsid, "SELECT id FROM workspaces WHERE slug = ?", "t", ws);
+        if (found == 0)
+            error_set(&err, ERR_NOT_FOUND, "no workspace '%s'", ws);
+        if (found <= 0)
+            goto fail;
+    }
+    if (as) {
+        struct user u;
+        if (user_find(db, as, &who->user_id, &err) || user_get(db, who->user_id, &u, &err))
+            goto fail;
+        who->role = u.role;
+    }
+    return db;
+fail:
+    cli_error(cmd, "%s", err.msg);
+    db_close(db);
+    return NULL;
+}
+
+static int id_option(const char *cmd, const char *name, const char *s, int64_t *out)
+{
+    *out = 0;
+    if (!s)
+        return 0;
+    if (str_to_i64(s, out) || *out <= 0) {
+        cli_error(cmd, "--%s must be an id, not '%s'", name, s);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_post(json_t *p)
+{
+    printf("%lld\t%s", (long long)json_integer_value(json_object_get(p, "id")),
+           json_string_value(json_object_get(p, "status")));
+    size_t i;
+    json_t *v;
+    json_array_foreach (json_object_get(p, "variants"), i, v) {
+        printf("\tvariant %lld: %s", (long long)json_integer_value(json_object_get(v, "id")),
+               json_string_value(json_object_get(v, "status")));
+    }
+    printf("\n");
+}
+
+static int post_add(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *as = NULL, *body = NULL, *title = NULL,
+               *channel = NULL, *at = NULL, *campaign = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_AS(&as),
+        OPT_STRING("body", "TEXT", NULL, &body, "the post's text"),
+        OPT_STRING("title", "TEXT", NULL, &title, "its title on the desk"),
+        OPT_STRING("channel", "ID[,ID...]", NULL, &channel, "a variant on each of these channels"),
+        OPT_STRING("at", "TIME", NULL, &at, "when the variants are planned (ISO 8601)"),
+        OPT_STRING("campaign", "ID", NULL, &campaign, "its campaign"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
+                               "post add --workspace WS --body TEXT [--channel ID,ID --at TIME]",
+                               "Writes a draft post with a variant per channel, each checked "
+                               "against its platform's rules; prints its id and statuses.",
+                               &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    if (!body) {
+        cli_error("post add", "--body is required");
+        goto done;
+    }
+    int64_t ws, camp;
+    struct actor who;
+    if (id_option("post add", "campaign", campaign, &camp))
+        goto done;
+    struct db *db = open_desk("post add", db_url, workspace, as, &ws, &who);
+    rc = 1;
+    if (!db)
+        goto done;
+    json_t *in = json_pack("{s:s, s:[]}", "body", body, "variants");
+    if (title)
+        json_object_set_new(in, "title", json_string(title));
+    if (camp)
+        json_object_set_new(in, "campaign_id", json_integer(camp));
+    for (const char *c = channel; c && *c;) {
+        const char *comma = strchr(c, ',');
+        char one[24];
+        snprintf(one, sizeof one, "%.*s", (int)(comma ? comma - c : (long)strlen(c)), c);
+        int64_t id;
+        if (str_to_i64(one, &id) || id <= 0) {
+            cli_error("post add", "--channel: '%s' is not a channel id", one);
+            json_decref(in);
+            db_close(db);
+            goto done;
+        }
+        json_t *v = json_pack("{s:I}", "channel_id", (json_int_t)id);
+        if (at)
+            json_object_set_new(v, "scheduled_at", json_string(at));
+        json_array_append_new(json_object_get(in, "variants"), v);
+        c = comma ? comma + 1 : c + strlen(c);
+    }
+    struct error err = {0};
+    json_t *post = NULL;
+    if (!publish_check_post(db, ws, in, &err))
+        post = post_create(db, ws, in, &who, &err);
+    if (post) {
+        print_post(post);
+        json_decref(post);
+        rc = 0;
+    } else {
+        cli_error("post add", "%s", err.msg);
+    }
+    json_decref(in);
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+static int post_list_cmd(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *status = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("status", "STATUS", NULL, &status, "only posts in this status"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(
+        argc, argv, opts, ARRAY_LEN(opts), "post list --workspace WS [--status STATUS]",
+        "Lists the newest 200 posts: id, status, each variant's status.", &p);
+    if (p.stop)
+        goto done;
+    int64_t ws;
+    struct actor who;
+    struct db *db = open_desk("post list", db_url, workspace, NULL, &ws, &who);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    struct post_filter f;
+    json_t *q = json_object();
+    if (status)
+        json_object_set_new(q, "status", json_string(status));
+    json_t *list = NULL;
+    struct page pg = {.limit = MODEL_PAGE_MAX};
+    if (!post_filter_parse(&f, q, &err))
+        list = post_list(db, ws, &f, &pg, &err);
+    json_decref(q);
+    db_close(db);
+    if (!list) {
+        cli_error("post list", "%s", err.msg);
+        goto done;
+    }
+    size_t i;
+    json_t *it;
+    json_array_foreach (json_object_get(list, "items"), i, it)
+        print_post(it);
+    json_decref(list);
+    rc = 0;
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+enum step { STEP_SUBMIT, STEP_APPROVE, STEP_REJECT, STEP_SCHEDULE };
+
+static int post_step(int argc, char **argv, enum step step)
+{
+    static const char *const names[] = {"post submit", "post approve", "post reject",
+                                        "post schedule"};
+    const char *cmd = names[step];
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *as = NULL, *post = NULL, *comment = NULL,
+               *at = NULL, *variant = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_AS(&as),
+        OPT_STRING("post", "ID", NULL, &post, "the post"),
+        OPT_STRING("comment", "TEXT", NULL, &comment, "a comment (a rejection's reason)"),
+        OPT_STRING("at", "TIME", NULL, &at, "schedule: when (default: each variant's own time)"),
+        OPT_STRING("variant", "ID", NULL, &variant, "schedule: this variant only"),
+    };
+    char synopsis[128];
+    snprintf(synopsis, sizeof synopsis, "%s --workspace WS --post ID [--as EMAIL]", cmd);
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), synopsis,
+                               "Moves the post one step in the desk's workflow and prints its "
+                               "statuses.",
+                               &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    int64_t id, vid;
+    if (id_option(cmd, "post", post, &id) || id_option(cmd, "variant", variant, &vid))
+        goto done;
+    if (!id) {
+        cli_error(cmd, "--post is required");
+        goto done;
+    }
+    int64_t ws;
+    struct actor who;
+    struct db *db = open_desk(cmd, db_url, workspace, as, &ws, &who);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    json_t *out = step == STEP_SUBMIT ? publish_submit(db, ws, id, &who, &err)
+                  : step == STEP_SCHEDULE
+                      ? publish_schedule(db, ws, id, vid, at, &who, &err)
+                      : publish_decide(db, ws, id, &who, step == STEP_APPROVE, comment, 0, &err);
+    db_close(db);
+    if (!out) {
+        cli_error(cmd, "%s", err.msg);
+        goto done;
+    }
+    print_post(out);
+    json_decref(out);
+    rc = 0;
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+static int post_submit(int argc, char **argv)
+{
+    return post_step(argc, argv, STEP_SUBMIT);
+}
+static int post_approve(int argc, char **argv)
+{
+    return post_step(argc, argv, STEP_APPROVE);
+}
+static int post_reject(int argc, char **argv)
+{
+    return post_step(argc, argv, STEP_REJECT);
+}
+static int post_schedule(int argc, char **argv)
+{
+    return post_step(argc, argv, STEP_SCHEDULE);
+}
+
+int cmd_post(int argc, char **argv)
+{
+    static const struct cli_action actions[] = {
+        {"add", post_add},         {"list", post_list_cmd}, {"submit", post_submit},
+        {"approve", post_approve}, {"reject", post_reject}, {"schedule", post_schedule},
+    };
+    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
+}
+
+int cmd_calendar(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *since = NULL, *until = NULL,
+               *channel = NULL, *campaign = NULL, *status = NULL;
+    bool ics = false;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("since", "DATE", NULL, &since, "from (default: a week ago)"),
+        OPT_STRING("until", "DATE", NULL, &until, "until (default: six weeks after --since)"),
+        OPT_STRING("channel", "ID", NULL, &channel, "one channel's variants"),
+        OPT_STRING("campaign", "ID", NULL, &campaign, "one campaign's"),
+        OPT_STRING("status", "S[,S...]", NULL, &status, "variants in these statuses"),
+        OPT_BOOL("ics", NULL, &ics, "print an iCalendar file (RFC 5545) instead of JSON"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
+                               "calendar --workspace WS [--ics] [--since D --until D]",
+                               "Prints the publishing calendar: variants in time and campaigns "
+                               "as bands, as JSON or with --ics as iCalendar.",
+                               &p);
+    if (p.stop)
+        goto done;
+    int64_t ws;
+    struct actor who;
+    struct db *db = open_desk("calendar", db_url, workspace, NULL, &ws, &who);
+    rc = 1;
+    if (!db)
+        goto done;
+    json_t *q = json_object();
+    const struct {
+        const char *key, *value;
+    } params[] = {{"since", since},
+                  {"until", until},
+                  {"channel", channel},
+                  {"campaign", campaign},
+                  {"status", status}};
+    for (size_t i = 0; i < ARRAY_LEN(params); i++)
+        if (params[i].value)
+            json_object_set_new(q, params[i].key, json_string(params[i].value));
+    struct error err = {0};
+    struct calendar_filter f;
+    struct buf out = {0};
+    int bad = calendar_filter_parse(&f, q, &err);
+    json_decref(q);
+    if (!bad && ics) {
+        bad = publish_ics(db, ws, &f, workspace, &out, &err);
+    } else if (!bad) {
+        json_t *cal = publish_calendar(db, ws, &f, &err);
+        char *s = cal ? json_dumps(cal, JSON_INDENT(2)) : NULL;
+        bad = !s;
+        if (s) {
+            buf_puts(&out, s);
+            buf_putc(&out, '\n');
+        }
+        free(s);
+        json_decref(cal);
+    }
+    db_close(db);
+    if (bad) {
+        cli_error("calendar", "%s", err.msg);
+    } else {
+        fwrite(out.data, 1, out.len, stdout);
+        rc = 0;
+    }
+    buf_free(&out);
+done:
+    cli_parse_free(&p);
+    return rc;
+}

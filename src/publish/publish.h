@@ -1,0 +1,180 @@
+/* publish: the desk's side of posting. Each platform's rules for a variant
+ * (length as the platform counts it, media), the approval workflow and its
+ * signed links for external approvers, and the calendar (JSON and
+ * iCalendar). The scheduler that posts through connect/ is not here yet.
+ * Uses base/, db/ and model/; never http/ or cli/. */
+#ifndef KANAL_PUBLISH_H
+#define KANAL_PUBLISH_H
+
+#include <jansson.h>
+
+#include "base/base.h"
+#include "db/db.h"
+#include "model/model.h"
+
+/* ---- counting as the platforms count (publish/rules.c) ----------------------- */
+
+/* X's weighted length (twitter-text 3): the text in NFC, each URL 23, each
+ * emoji (a whole sequence: ZWJ, skin tone, flag, keycap) 2, code points in
+ * U+0000-10FF, 2000-200D, 2010-201F, 2032-2037 1, everything else (CJK) 2.
+ * -1 for text that is not UTF-8. */
+int64_t publish_x_length(const char *text, size_t n);
+/* Extended grapheme clusters of the text (what Bluesky counts, and
+ * Mastodon after its URL rule). -1 for text that is not UTF-8. */
+int64_t publish_graphemes(const char *text, size_t n);
+/* Mastodon's count: graphemes, each http(s) URL 23, a remote mention
+ * @user@domain as @user. -1 for text that is not UTF-8. */
+int64_t publish_mastodon_length(const char *text, size_t n);
+/* Unicode code points (what Meta, LinkedIn, YouTube and TikTok count). */
+int64_t publish_code_points(const char *text, size_t n);
+/* Instagram's hashtags: '#' after a non-word character (or the start)
+ * followed by a word character. */
+int publish_hashtags(const char *text, size_t n);
+
+/* What is checked of one variant before it is stored. */
+struct variant_check {
+    const char *platform;      /* a channels.platform value */
+    const char *body;          /* the text as it will be posted */
+    const char *title;         /* YouTube's title; NULL: none */
+    const char *first_comment; /* NULL: none */
+    const char *const *media;  /* each "image", "video" or "gif" */
+    size_t nmedia;
+    int64_t text_limit; /* the channel's own limit (a Mastodon instance's); 0: the platform's */
+    /* What the variant needs before review (its media, YouTube's title) is
+     * checked only when set: a draft may be saved before they are there. */
+    bool complete;
+};
+
+/* 0 if the variant meets its platform's rules, else ERR_INVALID naming the
+ * field ("body", "title", "media", "media[2]", "first_comment") and saying
+ * the count and the limit as the platform counts them. */
+int publish_check(const struct variant_check *v, struct error *err);
+/* The platform's default text limit (in its own unit), 0 for none. */
+int64_t publish_text_limit(const char *platform);
+
+/* ---- the workflow (publish/approval.c) ------------------------------------------
+ * Variants move draft -> in_review -> approved -> scheduled -> published |
+ * failed; a rejection sends those in review back to draft with a reason;
+ * an edit of the content of a variant in review, approved or scheduled
+ * sends it (and the post's other approved variants) back to review in a
+ * new round, whose approvals are needed again. */
+enum publish_event {
+    EV_SUBMIT,
+    EV_APPROVE,
+    EV_REJECT,
+    EV_EDIT,
+    EV_SCHEDULE,
+    EV_UNSCHEDULE,
+    EV_PUBLISHED,
+    EV_FAILED,
+};
+/* The status a variant in `from` goes to on `ev`, NULL if it may not. */
+const char *publish_next(const char *from, enum publish_event ev);
+/* A post's status from its variants' (NULL for none): "failed" if one
+ * failed, else the least advanced one's, archived ones left out unless all
+ * are. */
+const char *publish_post_status(const char *const *variants, size_t n);
+
+#define PUBLISH_MEDIA_MAX     35 /* TikTok's photo posts, the most any platform takes */
+#define PUBLISH_DEFAULT_ROLES "admin,editor,external"
+
+/* Checks a post's "variants" as post_create will store them: each channel
+ * the workspace's own (not a peer's), a time in the future, and the
+ * platform's rules. ERR_INVALID names the field ("variants[1].body"). */
+int publish_check_post(struct db *db, int64_t ws, json_t *post, struct error *err);
+/* ERR_CONFLICT when a post update's "body" would change the text of a
+ * variant past its draft (one without a text of its own). */
+int publish_check_post_edit(struct db *db, int64_t ws, int64_t post_id, json_t *patch,
+                            struct error *err);
+/* Each returns the post (post_get) or NULL and err: ERR_CONFLICT when the
+ * post is not where the step starts (a second approval of a post already
+ * approved, a decision given twice), ERR_DENIED for a role the rule does
+ * not count or one's own post. */
+json_t *publish_submit(struct db *db, int64_t ws, int64_t post_id, const struct actor *who,
+                       struct error *err);
+/* round: the review round the decider saw (0: the current one); another is
+ * ERR_CONFLICT. A rejection needs a comment (the reason). */
+json_t *publish_decide(struct db *db, int64_t ws, int64_t post_id, const struct actor *who,
+                       bool approve, const char *comment, int64_t round, struct error *err);
+/* patch: any of body, title, first_comment, media, scheduled_at. */
+json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
+                               json_t *patch, const struct actor *who, struct error *err);
+/* Schedules variant vid (0: every approved variant of the post) at `at`
+ * (ISO 8601; NULL: each variant's own scheduled_at), which must be ahead. */
+json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid, const char *at,
+                         const struct actor *who, struct error *err);
+/* A comment on a post in review; returns publish_review's answer. */
+json_t *publish_comment(struct db *db, int64_t ws, int64_t post_id, const struct actor *who,
+                        const char *body, struct error *err);
+/* {round, status, reject_reason, needed, roles, decisions: [...], comments: [...]} */
+json_t *publish_review(struct db *db, int64_t ws, int64_t post_id, struct error *err);
+/* Sets the rule of the workspace (channel_id 0) or of one channel from
+ * {approvals: 1-10, roles: ["editor", "external", ...]}. */
+json_t *publish_rule_set(struct db *db, int64_t ws, int64_t channel_id, json_t *in,
+                         const struct actor *who, struct error *err);
+
+/* ---- approval links (publish/links.c) --------------------------------------------
+ * For approvers without an account: "<id>-<HMAC>" (at most 64 characters),
+ * the HMAC-SHA256 of the link's id, post, round, expiry and nonce under a
+ * key derived from kanal's secret key. Good for one decision on the post's
+ * current review round, until it expires or is revoked. */
+struct vault_key;
+#define APPROVAL_LINK_MAX 64
+#define APPROVAL_TTL_MAX  (30 * 86400)
+/* {id, token, expires_at}; the token is shown once. ttl: seconds (1 hour to
+ * 30 days). ERR_CONFLICT unless the post is in review. */
+json_t *approval_link_create(struct db *db, const struct vault_key *key, int64_t ws,
+                             int64_t post_id, const char *name, int64_t ttl,
+                             const struct actor *who, struct error *err);
+int approval_link_revoke(struct db *db, int64_t ws, int64_t link_id, const struct actor *who,
+                         struct error *err);
+/* What the approver sees: {post: {...}, name, expires_at}. ERR_NOT_FOUND
+ * for a link that is not one (a wrong signature looks the same), ERR_DENIED
+ * when expired or revoked, ERR_CONFLICT when used or the post moved on. */
+json_t *approval_link_open(struct db *db, const struct vault_key *key, const char *token,
+                           struct error *err);
+/* links.c's way into approval.c's decision, inside its transaction. */
+int publish_decide_link(struct db *db, int64_t ws, int64_t post_id, int64_t link_id, bool approve,
+                        const char *comment, struct error *err);
+json_t *approval_link_decide(struct db *db, const struct vault_key *key, const char *token,
+                             bool approve, const char *comment, struct error *err);
+
+/* ---- the calendar (publish/calendar.c) ------------------------------------------ */
+
+#define CALENDAR_SPAN_MAX  (455 * 86400) /* a window of at most 15 months */
+#define CALENDAR_ITEMS_MAX 5000
+
+struct calendar_filter {
+    int64_t since, until;            /* the window, [since, until) */
+    int64_t channel_id, campaign_id; /* 0: any */
+    unsigned statuses;               /* bit i: the i-th variant status; 0: any */
+};
+/* Parses since, until (ISO 8601; default: a week ago to six weeks on),
+ * channel, campaign and status (a comma-separated list); ERR_INVALID names
+ * the parameter. */
+int calendar_filter_parse(struct calendar_filter *f, json_t *query, struct error *err);
+/* {since, until, items: [{variant_id, post_id, channel_id, channel,
+ * platform, status, at, title, body, campaign_id}], campaigns: [{id, name,
+ * starts_at, ends_at}]}: variants placed at their publish (or scheduled)
+ * time, campaigns overlapping the window as bands. */
+json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter *f,
+                         struct error *err);
+/* The same as an iCalendar object (RFC 5545) appended to out: one VEVENT
+ * per variant (UID variant-ID@kanal, UTC times) and an all-day one per
+ * campaign (UID campaign-ID@kanal). name: the calendar's name. */
+int publish_ics(struct db *db, int64_t ws, const struct calendar_filter *f, const char *name,
+                struct buf *out, struct error *err);
+/* A feed of the workspace, or of one channel or campaign (0: not that):
+ * {id, token, path}; the token (64 hex digits) is shown once, only its
+ * SHA-256 is stored. */
+json_t *calendar_feed_create(struct db *db, int64_t ws, int64_t channel_id, int64_t campaign_id,
+                             const struct actor *who, struct error *err);
+int calendar_feed_revoke(struct db *db, int64_t ws, int64_t id, const struct actor *who,
+                         struct error *err);
+/* The workspace, filter (the feed's scope, 90 days back to 15 months on)
+ * and calendar name of a feed token; ERR_NOT_FOUND for an unknown or
+ * revoked one. */
+int calendar_feed_resolve(struct db *db, const char *token, struct calendar_filter *f, int64_t *ws,
+                          char *name, size_t name_size, struct error *err);
+
+#endif
