@@ -777,7 +777,7 @@ json_t *routing_rule_test(struct db *db, int64_t ws, json_t *in, int64_t now, st
         db, err,
         "SELECT m.id, m.channel_id, c.platform, m.kind, m.lang, m.sentiment, m.author_name, "
         "m.author_handle, m.body FROM messages m JOIN channels c ON c.id = m.channel_id "
-        "WHERE m.workspace_id = ? AND m.is_own = 0 AND m.created_at >= ? AND m.created_at < ? "
+        "WHERE m.workspace_id = ? AND m.is_own = 0 AND m.created_at >= ? AND m.created_at <= ? "
         "ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
         "iiii", ws, since, now, (int64_t)TEST_MAX);
     if (!st)
