@@ -17,15 +17,16 @@
  * file serves them all; a key no command has is a typo and an error. */
 /* clang-format off */
 static const char *const cli_config_keys[] = {
-    "advocate", "by", "campaign", "channel", "click-batch-ms", "click-fsync", "click-log", "code",
-    "compare", "count", "days", "db", "email", "end", "expires", "expires-in", "finish", "format",
-    "header-timeout", "html", "insights", "key", "kind", "lease", "limit", "listen", "log-level",
-    "mapping", "max-attempts", "max-body", "max-per-address", "meta-app-secret",
-    "meta-verify-token", "metrics-token", "name", "no-user", "owner", "password-stdin", "payload",
-    "platform", "post", "public-url", "rejects", "report-threads", "role", "scopes",
-    "secret-key-file", "secure-cookies", "seed", "since", "state", "taken-at", "threads", "toplist",
-    "trusted-proxy", "until", "url", "utm-campaign", "utm-content", "utm-medium", "utm-source",
-    "utm-term", "workspace", NULL};
+    "actions", "advocate", "as", "assigned-user", "author", "away", "by", "campaign", "channel",
+    "click-batch-ms", "click-fsync", "click-log", "code", "compare", "conditions", "count", "days",
+    "db", "disabled", "email", "end", "expires", "expires-in", "finish", "format", "header-timeout",
+    "html", "insights", "key", "kind", "lang", "lease", "limit", "listen", "log-level", "mapping",
+    "max-attempts", "max-body", "max-per-address", "meta-app-secret", "meta-verify-token",
+    "metrics-token", "name", "no-user", "owner", "password-stdin", "payload", "platform",
+    "position", "post", "priority", "public-url", "q", "rejects", "report-threads", "role", "rule",
+    "scopes", "secret-key-file", "secure-cookies", "seed", "sentiment", "since", "state", "status",
+    "stop", "taken-at", "team", "threads", "toplist", "trusted-proxy", "until", "url", "user",
+    "utm-campaign", "utm-content", "utm-medium", "utm-source", "utm-term", "workspace", NULL};
 /* clang-format on */
 
 static const struct cli_opt *find(const struct cli_opt *opts, size_t n, const char *name,
