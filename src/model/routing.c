@@ -295,7 +295,8 @@ static void decide(const struct rule *rules, size_t n, const struct route_messag
 {
     memset(d, 0, sizeof *d);
     size_t base = m->ntags < RULE_LIST_MAX ? m->ntags : RULE_LIST_MAX;
-    memcpy(d->tags, m->tags, base * sizeof *d->tags);
+    if (base)
+        memcpy(d->tags, m->tags, base * sizeof *d->tags);
     d->ntags = base;
     for (size_t i = 0; i < n; i++) {
         const struct rule *r = &rules[i];
