@@ -47,13 +47,15 @@ async function loadChannels() {
   const tbody = $("channels").querySelector("tbody");
   tbody.replaceChildren();
   channelsById = new Map();
+  const teams = new Map();
+  for await (const t of everyItem("teams")) teams.set(t.id, t.name);
   for await (const c of everyItem("channels")) {
     channelsById.set(c.id, c);
     const tr = document.createElement("tr");
     cell(tr, c.platform);
     cell(tr, c.name);
     cell(tr, c.handle);
-    cell(tr, c.owner_team);
+    cell(tr, c.team_id ? teams.get(c.team_id) ?? "" : "");
     cell(tr, c.purpose);
     tbody.append(tr);
   }

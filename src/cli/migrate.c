@@ -19,7 +19,8 @@ int cmd_migrate(int argc, char **argv)
     struct error err = {0};
     int n = -1;
     struct db *db = cli_open_db(db_url, CLI_DB_CREATE, &n, &err);
-    if (db && message_stats_refresh(db, 0, &err))
+    if (db &&
+        (message_stats_refresh(db, 0, &err) || message_terms_refresh(db, INT64_MAX, &err) < 0))
         n = -1;
     int v = n >= 0 ? db_schema_version(db, &err) : -1;
     db_close(db);

@@ -316,6 +316,7 @@ struct gen {
     int64_t start;
     int64_t now; /* nothing is dated after it */
     int64_t channel_ids[ARRAY_LEN(channels)];
+    int64_t team_ids[ARRAY_LEN(channels)]; /* the channel's team; 0: none */
     int64_t tag_ids[ARRAY_LEN(tag_names)];
     int64_t campaign_ids[ARRAY_LEN(campaigns)];
     int msg_seq;
@@ -343,14 +344,31 @@ static int create_entity(struct gen *g, const struct entity *e, json_t *in, int6
     return 0;
 }
 
+/* The team named `name`, made the first time a channel names it. */
+static int team_of(struct gen *g, const char *name, int64_t *id, struct error *err)
+{
+    *id = 0;
+    if (!name[0])
+        return 0;
+    int found =
+        db_scalar(g->db, err, id, "SELECT id FROM teams WHERE workspace_id = ? AND name = ?", "it",
+                  g->s->workspace_id, name);
+    if (found)
+        return found < 0 ? -1 : 0;
+    return create_entity(g, &entity_team, obj("{s:s}", "name", name), id, err);
+}
+
 static int make_structure(struct gen *g, struct error *err)
 {
     for (size_t i = 0; i < ARRAY_LEN(channels); i++) {
         const struct demo_channel *c = &channels[i];
+        if (team_of(g, c->team, &g->team_ids[i], err))
+            return -1;
+        json_t *team = g->team_ids[i] ? json_integer(g->team_ids[i]) : json_null();
         if (create_entity(g, &entity_channel,
-                          obj("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "platform", c->platform,
-                              "handle", c->handle, "name", c->name, "owner_team", c->team,
-                              "purpose", c->purpose, "audience", c->audience, "is_peer", c->peer),
+                          obj("{s:s, s:s, s:s, s:o, s:s, s:s, s:b}", "platform", c->platform,
+                              "handle", c->handle, "name", c->name, "team_id", team, "purpose",
+                              c->purpose, "audience", c->audience, "is_peer", c->peer),
                           &g->channel_ids[i], err))
             return -1;
         g->s->channels++;
@@ -493,8 +511,8 @@ static int make_comments(struct gen *g, size_t ci, int64_t variant_id, int64_t p
         if (message_upsert(g->db, g->s->workspace_id, &m, &mid, err) < 0)
             return -1;
         g->s->messages++;
-        if (c->team[0] && db_run(g->db, err, "UPDATE messages SET assigned_team = ? WHERE id = ?",
-                                 "ti", c->team, mid) < 0)
+        if (g->team_ids[ci] && db_run(g->db, err, "UPDATE messages SET team_id = ? WHERE id = ?",
+                                      "ii", g->team_ids[ci], mid) < 0)
             return -1;
         if (!answered)
             continue;

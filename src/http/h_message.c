@@ -10,7 +10,7 @@ void h_message_list(struct request *r)
     struct message_filter f;
     if (!request_page(r, &pg))
         return;
-    if (message_filter_parse(&f, r->query, &err)) {
+    if (message_filter_parse(&f, r->query, r->user.id, &err)) {
         reply_error(r, &err);
         return;
     }

@@ -66,6 +66,23 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/tags/:id", h_entity_get, ACC_SIGNED, &entity_tag},
     {"PATCH", "/api/v1/workspaces/:ws/tags/:id", h_entity_update, ACC_EDIT, &entity_tag},
     {"DELETE", "/api/v1/workspaces/:ws/tags/:id", h_entity_delete, ACC_EDIT, &entity_tag},
+    {"GET", "/api/v1/workspaces/:ws/teams", h_entity_list, ACC_SIGNED, &entity_team},
+    {"POST", "/api/v1/workspaces/:ws/teams", h_entity_create, ACC_EDIT, &entity_team},
+    {"GET", "/api/v1/workspaces/:ws/teams/:id", h_entity_get, ACC_SIGNED, &entity_team},
+    {"PATCH", "/api/v1/workspaces/:ws/teams/:id", h_entity_update, ACC_EDIT, &entity_team},
+    {"DELETE", "/api/v1/workspaces/:ws/teams/:id", h_entity_delete, ACC_EDIT, &entity_team},
+    {"GET", "/api/v1/workspaces/:ws/teams/:id/members", h_team_members, ACC_SIGNED, NULL},
+    /* Moderators say who of them is on duty; :code is the member's user id. */
+    {"PUT", "/api/v1/workspaces/:ws/teams/:id/members/:code", h_team_member_put, ACC_MODERATE,
+     NULL},
+    {"DELETE", "/api/v1/workspaces/:ws/teams/:id/members/:code", h_team_member_delete, ACC_MODERATE,
+     NULL},
+    {"GET", "/api/v1/workspaces/:ws/routing-rules", h_rule_list, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/workspaces/:ws/routing-rules", h_rule_create, ACC_EDIT, NULL},
+    {"POST", "/api/v1/workspaces/:ws/routing-rules/test", h_rule_test, ACC_MODERATE, NULL},
+    {"GET", "/api/v1/workspaces/:ws/routing-rules/:id", h_rule_get, ACC_SIGNED, NULL},
+    {"PATCH", "/api/v1/workspaces/:ws/routing-rules/:id", h_rule_update, ACC_EDIT, NULL},
+    {"DELETE", "/api/v1/workspaces/:ws/routing-rules/:id", h_rule_delete, ACC_EDIT, NULL},
     {"GET", "/api/v1/workspaces/:ws/posts", h_post_list, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/posts", h_post_create, ACC_AUTHOR, NULL},
     {"GET", "/api/v1/workspaces/:ws/posts/:id", h_post_get, ACC_SIGNED, NULL},
@@ -770,6 +787,8 @@ static int refresh_figures(struct db *db, struct error *err)
             log_warn("workspace %lld: its response figures cannot be built: %s", (long long)id,
                      e.msg);
     }
+    if (found >= 0 && message_terms_refresh(db, INT64_MAX, err) < 0)
+        return -1;
     return found < 0 ? -1 : 0;
 }
 

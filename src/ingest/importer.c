@@ -50,6 +50,10 @@ struct imp {
     struct enrichment read;
     /* the current record's reading, when the reader thread made it */
     const struct enrichment *pre;
+    /* the workspace's routing rules, compiled once per import like the
+     * tag rules */
+    struct router *router;
+    int64_t router_ws;
 };
 
 static void write_reject(struct imp *im, const char *where, const char *reason)
@@ -361,6 +365,34 @@ static int reread_message(struct imp *im, int64_t ws, int64_t channel, const cha
     return 0;
 }
 
+/* A new message to the organisation through the workspace's routing rules
+ * (compiled once per batch, like the tag rules). */
+static int route(struct imp *im, int64_t ws, int64_t mid, const struct message_in *m)
+{
+    if (!im->router || im->router_ws != ws) {
+        router_close(im->router);
+        im->router_ws = ws;
+        if (!(im->router = router_open(im->db, ws, im->err)))
+            return -1;
+    }
+    if (!router_rules(im->router))
+        return 0;
+    struct route_message rm = {.channel_id = m->channel_id,
+                               .kind = m->kind,
+                               .lang = m->lang,
+                               .sentiment = m->sentiment,
+                               .author_name = m->author_name,
+                               .author_handle = m->author_handle,
+                               .body = m->body,
+                               .tags = im->read.tags,
+                               .ntags = (size_t)im->read.ntags};
+    struct route_result res;
+    if (router_route(im->router, im->db, mid, &rm, &res, im->err) < 0)
+        return -1;
+    im->c->routed += res.rule_id != 0;
+    return 0;
+}
+
 static int write_message(struct imp *im, int64_t ws, int64_t channel, const struct ingest_record *r,
                          const char *msg_id, const char *kind, const char *post_id)
 {
@@ -410,6 +442,8 @@ static int write_message(struct imp *im, int64_t ws, int64_t channel, const stru
         return fatal(im, r, im->err->msg);
     count(im, IE_MESSAGES, rc);
     if (rc == UPSERT_INSERTED && tag_text(im, mid, false))
+        return fatal(im, r, im->err->msg);
+    if (rc == UPSERT_INSERTED && !m.is_own && route(im, ws, mid, &m))
         return fatal(im, r, im->err->msg);
     if (rc == UPSERT_UPDATED)
         return reread_message(im, ws, channel, msg_id, r);
@@ -730,6 +764,8 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
         goto fail;
     enricher_close(im.enr);
     im.enr = NULL;
+    router_close(im.router);
+    im.router = NULL;
     tz_free(zone);
     check_whose(&im);
     if (im.progress)
@@ -743,11 +779,13 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
     counts->rejects += c.rejects;
     counts->unknown_account += c.unknown_account;
     counts->shares_skipped += c.shares_skipped;
+    counts->routed += c.routed;
     for (int i = 0; i < c.nnot_read; i++)
         ingest_counts_not_read(counts, c.not_read[i].what, c.not_read[i].n);
     return 0;
 fail:
     enricher_close(im.enr);
+    router_close(im.router);
     tz_free(zone);
     db_rollback(db);
     if (!err->msg[0]) {

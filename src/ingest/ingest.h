@@ -150,6 +150,7 @@ struct ingest_counts {
     /* Retweets and boosts: shares of a post, which its own share count
      * holds. Neither the sharing account's post nor a message to answer. */
     int64_t shares_skipped;
+    int64_t routed; /* new messages a routing rule assigned, prioritised or tagged */
     /* What a file holds that kanal does not keep (a TikTok download's
      * comments the account wrote under other people's videos, its watch
      * history): counted by kind, so the summary says what was not read. */

@@ -52,9 +52,9 @@ static int check_rule(const char *s, struct error *err)
 
 /* ---- the tables -------------------------------------------------------------- */
 
-static const char *const platforms[] = {"facebook", "instagram", "x",        "linkedin",
-                                        "tiktok",   "youtube",   "mastodon", "threads",
-                                        "bluesky",  "other",     NULL};
+const char *const channel_platforms[] = {"facebook", "instagram", "x",        "linkedin",
+                                         "tiktok",   "youtube",   "mastodon", "threads",
+                                         "bluesky",  "other",     NULL};
 static const char *const purposes[] = {"", "reach", "dialogue", "conversion", "paid", NULL};
 static const char *const tag_kinds[] = {"theme", "topic", "audience", "other", NULL};
 
@@ -67,11 +67,11 @@ const struct entity entity_workspace = {
     "workspace", "workspaces", false, workspace_fields, ARRAY_LEN(workspace_fields), NULL};
 
 static const struct field channel_fields[] = {
-    {"platform", FT_ENUM, F_REQ | F_FILTER, 0, platforms, NULL, NULL},
+    {"platform", FT_ENUM, F_REQ | F_FILTER, 0, channel_platforms, NULL, NULL},
     {"handle", FT_TEXT, F_REQ | F_NOEMPTY, 200, NULL, NULL, NULL},
     {"name", FT_TEXT, F_REQ | F_NOEMPTY, 200, NULL, NULL, NULL},
     {"platform_id", FT_TEXT, F_NULL, 200, NULL, NULL, NULL},
-    {"owner_team", FT_TEXT, F_FILTER, 200, NULL, NULL, NULL},
+    {"team_id", FT_REF, F_NULL | F_FILTER, 0, NULL, "teams", NULL},
     {"purpose", FT_ENUM, F_FILTER, 0, purposes, NULL, NULL},
     {"audience", FT_TEXT, 0, 2000, NULL, NULL, NULL},
     {"is_peer", FT_BOOL, F_FILTER, 0, NULL, NULL, NULL},
@@ -108,6 +108,13 @@ static const struct field tag_fields[] = {
     {"rule", FT_TEXT, 0, 4000, NULL, NULL, check_rule},
 };
 const struct entity entity_tag = {"tag", "tags", true, tag_fields, ARRAY_LEN(tag_fields), NULL};
+
+/* A team answers a topic's messages; its members are in team.c. */
+static const struct field team_fields[] = {
+    {"name", FT_TEXT, F_REQ | F_NOEMPTY | F_FILTER, 200, NULL, NULL, NULL},
+};
+const struct entity entity_team = {"team", "teams", true, team_fields, ARRAY_LEN(team_fields),
+                                   NULL};
 
 const char *entity_name(const struct entity *e)
 {

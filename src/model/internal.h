@@ -71,10 +71,11 @@ int cursor_parse_at_id(const char *cursor, int64_t *at, int64_t *id, struct erro
 /* A WHERE clause built from optional filters: each condition is added with
  * its values, and they are bound in the order they were added, so the SQL
  * and its parameters cannot drift apart. */
-#define QB_MAX 32
+#define QB_MAX 64
 struct qb {
     struct buf sql;
-    int n;
+    int n, nheld;
+    char *held[QB_MAX]; /* texts the builder made (stems), freed with it */
     char types[QB_MAX];
     int64_t ints[QB_MAX];
     const char *texts[QB_MAX];
@@ -114,13 +115,20 @@ int attach_tag_ids(struct db *db, json_t *items, const char *table, const char *
  * condition it adds to the list's WHERE clause. A table of them, ended by
  * {0}, drives both the parsing and the SQL, so the two cannot drift apart. */
 enum qf_type {
-    QF_ID,   /* a positive whole number: an int64_t, 0 when absent */
-    QF_TIME, /* an ISO 8601 date or time: an int64_t, 0 when absent */
-    QF_ENUM, /* one of `values`: a const char *, NULL when absent */
-    QF_BOOL, /* "true" or "false": a const char *, bound as 1 or 0 */
-    QF_WORD, /* 1 to 40 characters: a const char * */
-    QF_TEXT, /* any string: a const char * */
+    QF_ID,    /* a positive whole number: an int64_t, 0 when absent */
+    QF_TIME,  /* an ISO 8601 date or time: an int64_t, 0 when absent */
+    QF_ENUM,  /* one of `values`: a const char *, NULL when absent */
+    QF_BOOL,  /* "true" or "false": a const char *, bound as 1 or 0 */
+    QF_WORD,  /* 1 to 40 characters: a const char * */
+    QF_TEXT,  /* any string: a const char * */
+    QF_USER,  /* a user's id or "me" (QF_USER_ME until the list's parser knows who) */
+    QF_TERMS, /* words to search (QF_TERMS_MAX): a const char *; the condition, with
+                 four '?' (the word's sv, fi and en stems and its folded form), is
+                 added once per word */
 };
+#define QF_USER_ME    (-1)
+#define QF_TERMS_MAX  8
+#define QF_TERM_BYTES 128
 struct query_filter {
     const char *param;
     enum qf_type type;
@@ -134,6 +142,12 @@ struct query_filter {
  * strings point into q. */
 int query_filters_parse(void *f, size_t size, const struct query_filter *defs,
                         const char *const *extra, json_t *q, struct error *err);
+/* The words full-text search looks at (words, numbers, hashtags' words):
+ * their folded forms into words[0..max), cut to QF_TERM_BYTES - 1 bytes;
+ * returns how many s has (words may be NULL with max 0, to count). */
+struct token;
+size_t search_words(const char *s, char (*words)[QF_TERM_BYTES], size_t max);
+bool search_token(const struct token *t);
 /* Adds the condition of every filter of `defs` that f holds. */
 void qb_filters(struct qb *q, const void *f, const struct query_filter *defs);
 

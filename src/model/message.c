@@ -1,15 +1,19 @@
 /* message: every comment, reply, mention, DM and review in one inbox, with
  * its moderation state (status, owning team, assignee, sentiment). */
 #include "model/internal.h"
+#include "text/text.h"
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const kinds[] = {"comment", "reply", "mention", "dm", "review", NULL};
 static const char *const statuses[] = {"open",   "assigned", "answered", "closed",
                                        "hidden", "removed",  NULL};
 static const char *const sentiments[] = {"pos", "neu", "neg", NULL};
+const char *const message_priorities[] = {"low", "normal", "high", "urgent", NULL};
+static const char *const langs[] = {"sv", "fi", "en", "other", NULL};
 
 static const struct field message_fields[] = {
     {"channel_id", FT_INT, F_RO, 0, NULL, NULL, NULL},
@@ -25,8 +29,10 @@ static const struct field message_fields[] = {
     {"sentiment", FT_ENUM, F_NULL, 0, sentiments, NULL, NULL},
     {"sentiment_score", FT_REAL, F_RO | F_NULL, 0, NULL, NULL, NULL},
     {"status", FT_ENUM, 0, 0, statuses, NULL, NULL},
-    {"assigned_team", FT_TEXT, 0, 200, NULL, NULL, NULL},
+    {"team_id", FT_REF, F_NULL, 0, NULL, "teams", NULL},
     {"assigned_user_id", FT_INT, F_NULL, 0, NULL, NULL, NULL},
+    {"priority", FT_ENUM, 0, 0, message_priorities, NULL, NULL},
+    {"routed_rule_id", FT_INT, F_RO | F_NULL, 0, NULL, NULL, NULL},
     {"received_at", FT_TIME, F_RO, 0, NULL, NULL, NULL},
 };
 /* created_at here is when the message was written at the platform. */
@@ -128,6 +134,62 @@ static int adopt_replies(struct db *db, int64_t ws, const struct message_in *m, 
     return own ? answer(db, ws, mid, first, err) : 0;
 }
 
+/* The message's words into message_terms, each once, as its language's
+ * stem: what the `q` filter looks up. Read from the row, so that it follows
+ * every change of body or language. */
+static int index_terms(struct db *db, int64_t mid, struct error *err)
+{
+    struct db_stmt *st =
+        db_query(db, err, "SELECT lang, body FROM messages WHERE id = ?", "i", mid);
+    if (!st)
+        return -1;
+    if (!db_has_row(st)) {
+        db_finalize(st);
+        return 0;
+    }
+    int lang = db_col_null(st, 0) ? -1 : text_lang_parse(db_col_text(st, 0));
+    if (lang < 0 || lang >= LANG_COUNT)
+        lang = LANG_OTHER;
+    char *body = xstrdup(db_col_text(st, 1));
+    db_finalize(st);
+    struct text_tokens *t = xmalloc(sizeof *t);
+    text_tokenize(t, body, strlen(body));
+    int rc = db_run(db, err, "DELETE FROM message_terms WHERE message_id = ?", "i", mid) < 0;
+    char stem[TEXT_STEM_MAX];
+    for (size_t i = 0; !rc && i < t->n; i++) {
+        if (!search_token(&t->tok[i]))
+            continue;
+        text_stem((enum text_lang)lang, text_token_norm(t, i), t->tok[i].nlen, stem, sizeof stem);
+        rc = db_run(db, err,
+                    "INSERT INTO message_terms (term, message_id) VALUES (?, ?) "
+                    "ON CONFLICT DO NOTHING",
+                    "ti", stem, mid) < 0;
+    }
+    if (!rc)
+        rc = db_run(db, err, "UPDATE messages SET terms_indexed = 1 WHERE id = ?", "i", mid) < 0;
+    free(t);
+    free(body);
+    return rc ? -1 : 0;
+}
+
+int64_t message_terms_refresh(struct db *db, int64_t max, struct error *err)
+{
+    int64_t done = 0, mid = 0;
+    int found = 0;
+    /* One id at a time: each is indexed in its own statements, and an open
+     * SELECT would span them. */
+    while (done < max &&
+           (found = db_scalar(db, err, &mid,
+                              "SELECT id FROM messages WHERE terms_indexed = 0 AND id > ? "
+                              "ORDER BY id LIMIT 1",
+                              "i", mid)) == 1) {
+        if (index_terms(db, mid, err))
+            return -1;
+        done++;
+    }
+    return done < max && found < 0 ? -1 : done;
+}
+
 int message_upsert(struct db *db, int64_t workspace_id, const struct message_in *m, int64_t *id,
                    struct error *err)
 {
@@ -196,6 +258,7 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
                       m->author_handle ? m->author_handle : "", variant, parent, reply_to,
                       m->created_at, (int64_t)m->is_own, now, mid) < 0 ||
                        message_stats_change(db, workspace_id, &before, &after, err) ||
+                       index_terms(db, mid, err) ||
                        (m->is_own && new_parent &&
                         answer(db, workspace_id, *parent, m->created_at, err))
                    ? -1
@@ -222,7 +285,7 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
                             .channel_id = m->channel_id,
                             .variant_id = m->variant_id,
                             .created_at = m->created_at};
-    if (message_stats_change(db, workspace_id, NULL, &fact, err))
+    if (message_stats_change(db, workspace_id, NULL, &fact, err) || index_terms(db, mid, err))
         return -1;
     /* An answer from the organisation: the question's first response time
      * is what response-time reports read. */
@@ -264,13 +327,33 @@ static const struct query_filter message_filters[] = {
      NULL},
     {"since", QF_TIME, offsetof(struct message_filter, since), NULL, NULL},
     {"until", QF_TIME, offsetof(struct message_filter, until), NULL, NULL},
-    {"team", QF_TEXT, offsetof(struct message_filter, team), "assigned_team = ?", NULL},
+    {"team", QF_ID, offsetof(struct message_filter, team_id), "team_id = ?", NULL},
+    {"assigned_user", QF_USER, offsetof(struct message_filter, assigned_user_id),
+     "assigned_user_id = ?", NULL},
+    {"lang", QF_ENUM, offsetof(struct message_filter, lang), "lang = ?", langs},
+    {"author", QF_TEXT, offsetof(struct message_filter, author),
+     "? IN (author_handle, author_name)", NULL},
+    {"priority", QF_ENUM, offsetof(struct message_filter, priority), "priority = ?",
+     message_priorities},
+    /* Each word of q, stemmed as the message's own language stems it. */
+    {"q", QF_TERMS, offsetof(struct message_filter, q),
+     "EXISTS (SELECT 1 FROM message_terms mt WHERE mt.message_id = messages.id AND mt.term = "
+     "CASE messages.lang WHEN 'sv' THEN ? WHEN 'fi' THEN ? WHEN 'en' THEN ? ELSE ? END)",
+     NULL},
     {0},
 };
 
-int message_filter_parse(struct message_filter *f, json_t *q, struct error *err)
+int message_filter_parse(struct message_filter *f, json_t *q, int64_t me, struct error *err)
 {
-    return query_filters_parse(f, sizeof *f, message_filters, NULL, q, err);
+    if (query_filters_parse(f, sizeof *f, message_filters, NULL, q, err))
+        return -1;
+    if (f->assigned_user_id == QF_USER_ME) {
+        if (me <= 0)
+            return error_field(err, ERR_INVALID, "assigned_user",
+                               "parameter 'assigned_user': 'me' needs a signed-in user");
+        f->assigned_user_id = me;
+    }
+    return 0;
 }
 
 json_t *message_list(struct db *db, int64_t workspace_id, const struct message_filter *f,
@@ -334,10 +417,11 @@ int message_edit_platform(struct db *db, int64_t channel_id, const char *platfor
 {
     int64_t mid = 0;
     int found = message_find_platform(db, channel_id, platform_id, &mid, err);
-    return platform_edit_body(
+    int rc = platform_edit_body(
         db, "message", found, mid,
         "UPDATE messages SET body = ?, updated_at = ? WHERE id = ? AND body <> ?", platform_id,
         body, err);
+    return rc == UPSERT_UPDATED && index_terms(db, mid, err) ? -1 : rc;
 }
 
 int message_tag(struct db *db, int64_t message_id, int64_t tag_id, struct error *err)
@@ -356,7 +440,8 @@ int message_reread(struct db *db, int64_t message_id, const char *lang, const ch
     return db_run(db, err,
                   "UPDATE messages SET lang = ?, sentiment = ?, sentiment_score = ? WHERE id = ? "
                   "AND NOT EXISTS (SELECT 1 FROM sentiment_corrections WHERE message_id = ?)",
-                  "ttdii", lang, sentiment, score, message_id, message_id) < 0
+                  "ttdii", lang, sentiment, score, message_id, message_id) < 0 ||
+                   index_terms(db, message_id, err)
                ? -1
                : 0;
 }

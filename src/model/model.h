@@ -102,7 +102,10 @@ int api_token_revoke(struct db *db, int64_t user_id, int64_t id, struct error *e
  * Workspaces, channels, campaigns and tags are plain rows: a table of field
  * descriptions drives their validation, SQL and JSON. */
 struct entity;
-extern const struct entity entity_workspace, entity_channel, entity_campaign, entity_tag;
+/* A channel's platforms, NULL-terminated. */
+extern const char *const channel_platforms[];
+extern const struct entity entity_workspace, entity_channel, entity_campaign, entity_tag,
+    entity_team;
 
 /* Paging: items after `cursor` (an opaque string from a previous page's
  * next_cursor, NULL for the first page), at most `limit` of them. */
@@ -238,19 +241,86 @@ struct message_in {
 int message_upsert(struct db *db, int64_t workspace_id, const struct message_in *m, int64_t *id,
                    struct error *err);
 json_t *message_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err);
-/* A moderator's changes: {status, assigned_team, assigned_user_id, sentiment}. */
+/* A moderator's changes: {status, team_id, assigned_user_id, priority,
+ * sentiment}. */
 json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,
                        const struct actor *who, struct error *err);
 
+extern const char *const message_priorities[]; /* low normal high urgent, NULL-ended */
+
 struct message_filter {
-    int64_t channel_id, variant_id, tag_id; /* 0: any */
-    const char *kind, *status, *sentiment, *team;
+    int64_t channel_id, variant_id, tag_id, team_id, assigned_user_id; /* 0: any */
+    const char *kind, *status, *sentiment, *lang, *author, *priority;
     const char *own; /* "true": the organisation's own replies, "false": to it */
+    const char *q;   /* full text: every word, stemmed (message_terms) */
     int64_t since, until;
 };
-int message_filter_parse(struct message_filter *f, json_t *query, struct error *err);
+/* Parses the list's query string; `me` is the asking user (0: none), which
+ * assigned_user=me stands for. */
+int message_filter_parse(struct message_filter *f, json_t *query, int64_t me, struct error *err);
 json_t *message_list(struct db *db, int64_t workspace_id, const struct message_filter *f,
                      const struct page *pg, struct error *err);
+/* Indexes the words of at most `max` messages stored before kanal indexed
+ * them (the migration that added search); returns how many, or -1. */
+int64_t message_terms_refresh(struct db *db, int64_t max, struct error *err);
+
+/* ---- teams (model/team.c) ------------------------------------------------------
+ * A team (entity_team) has members, each on duty or away. */
+/* Adds user_id to the team, or changes whether they are on duty. ERR_NOT_FOUND
+ * for a team not in the workspace, ERR_INVALID for no such active user. */
+int team_member_set(struct db *db, int64_t ws, int64_t team_id, int64_t user_id, bool on_duty,
+                    const struct actor *who, struct error *err);
+int team_member_remove(struct db *db, int64_t ws, int64_t team_id, int64_t user_id,
+                       const struct actor *who, struct error *err);
+/* {"items": [{user_id, email, name, on_duty}]}; caller owns. */
+json_t *team_member_list(struct db *db, int64_t ws, int64_t team_id, struct error *err);
+/* Round-robin: the team's next member on duty after the one last given a
+ * message (and remembers them). 1 and *user_id, 0 when nobody is on duty,
+ * -1 and err. Inside the writer's transaction. */
+int team_next_member(struct db *db, int64_t team_id, int64_t *user_id, struct error *err);
+
+/* ---- routing rules (model/routing.c) -------------------------------------------
+ * Per workspace, in `position` order: {id, name, position, enabled, stop,
+ * conditions: {channel_ids, platforms, kinds, langs, sentiments, query,
+ * tag_ids, authors}, actions: {team_id, user_id, priority, add_tag_ids}}
+ * (docs/inbox.md). Saving checks every reference and refuses a rule that
+ * would loop (adds a tag that it needs, itself or through other rules). */
+json_t *routing_rule_list(struct db *db, int64_t ws, struct error *err);
+json_t *routing_rule_get(struct db *db, int64_t ws, int64_t id, struct error *err);
+json_t *routing_rule_create(struct db *db, int64_t ws, json_t *in, const struct actor *who,
+                            struct error *err);
+json_t *routing_rule_update(struct db *db, int64_t ws, int64_t id, json_t *patch,
+                            const struct actor *who, struct error *err);
+int routing_rule_delete(struct db *db, int64_t ws, int64_t id, const struct actor *who,
+                        struct error *err);
+/* The rule `in` (as for create, not saved) tried on the workspace's
+ * messages to it of the 30 days before now: {matched, examined, since,
+ * until, message_ids (the newest 20 matched), complete}. */
+json_t *routing_rule_test(struct db *db, int64_t ws, json_t *in, int64_t now, struct error *err);
+
+/* An incoming message as the rules see it; strings may be NULL. */
+struct route_message {
+    int64_t channel_id;
+    const char *platform, *kind, *lang, *sentiment, *author_name, *author_handle, *body;
+    const int64_t *tags; /* the tags it has already (the tag rules') */
+    size_t ntags;
+};
+struct route_result {
+    int64_t rule_id;          /* the last rule that matched; 0: none */
+    int64_t team_id, user_id; /* what it was assigned to (user by round-robin too) */
+    const char *priority;     /* NULL: unchanged */
+    int tags_added;
+};
+/* A workspace's enabled rules compiled once, for a batch of messages. */
+struct router;
+struct router *router_open(struct db *db, int64_t ws, struct error *err);
+void router_close(struct router *r);
+size_t router_rules(const struct router *r);
+/* Evaluates the rules on stored message message_id (described by m) and
+ * applies what they decide, inside the writer's transaction. 1 when a rule
+ * matched (res says what was done), 0 when none did, -1 and err. */
+int router_route(struct router *r, struct db *db, int64_t message_id, const struct route_message *m,
+                 struct route_result *res, struct error *err);
 
 /* ---- response figures kept as messages arrive (model/message_stats.c) ------------
  * Per channel and local day (table message_days) and per post variant

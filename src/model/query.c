@@ -2,6 +2,7 @@
  * filters with its values, time-ordered pages and their "AT.ID" cursors, and
  * the checks on query-string parameters that feed them. */
 #include "model/internal.h"
+#include "text/text.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -102,6 +103,23 @@ static int filter_read(void *f, const struct query_filter *d, json_t *v, struct 
             }
         return error_field(err, ERR_INVALID, d->param,
                            "parameter '%s' has an unknown value '%.60s'", d->param, s);
+    case QF_USER:
+        if (str_eq(s, "me"))
+            *filter_int(f, d) = QF_USER_ME;
+        else if (str_to_i64(s, filter_int(f, d)) || *filter_int(f, d) < 1)
+            what = "a user's id or 'me'";
+        break;
+    case QF_TERMS: {
+        size_t words = search_words(s, NULL, 0);
+        if (words == 0)
+            what = "one or more words";
+        else if (words > QF_TERMS_MAX)
+            return error_field(err, ERR_INVALID, d->param,
+                               "parameter '%s' has %zu words; search with at most %d", d->param,
+                               words, QF_TERMS_MAX);
+        *filter_text(f, d) = s;
+        break;
+    }
     case QF_WORD:
     case QF_TEXT:
         if (d->type == QF_WORD && (json_string_length(v) == 0 || json_string_length(v) > 40))
@@ -136,11 +154,66 @@ int query_filters_parse(void *f, size_t size, const struct query_filter *defs,
     return 0;
 }
 
+bool search_token(const struct token *t)
+{
+    return t->kind == TOK_WORD || t->kind == TOK_NUMBER || t->kind == TOK_HASHTAG;
+}
+
+size_t search_words(const char *s, char (*words)[QF_TERM_BYTES], size_t max)
+{
+    struct text_tokens *t = xmalloc(sizeof *t);
+    text_tokenize(t, s, strlen(s));
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (!search_token(&t->tok[i]))
+            continue;
+        if (n < max) {
+            size_t len = t->tok[i].nlen < QF_TERM_BYTES - 1 ? t->tok[i].nlen : QF_TERM_BYTES - 1;
+            while (len > 0 && len < t->tok[i].nlen &&
+                   ((unsigned char)text_token_norm(t, i)[len] & 0xC0) == 0x80)
+                len--;
+            memcpy(words[n], text_token_norm(t, i), len);
+            words[n][len] = '\0';
+        }
+        n++;
+    }
+    free(t);
+    return n;
+}
+
+/* One condition per word of s, each with the word's stem in sv, fi and en
+ * and its folded form, which the builder keeps until it is prepared. */
+static void qb_terms(struct qb *q, const char *where, const char *s)
+{
+    char words[QF_TERMS_MAX][QF_TERM_BYTES];
+    size_t n = search_words(s, words, QF_TERMS_MAX);
+    assert(n <= QF_TERMS_MAX); /* the parser refused more */
+    static const enum text_lang as[] = {LANG_SV, LANG_FI, LANG_EN, LANG_OTHER};
+    for (size_t w = 0; w < n; w++) {
+        const char *forms[4];
+        for (size_t l = 0; l < 4; l++) {
+            if (q->nheld == QB_MAX)
+                abort(); /* a programming error, as in qb_vadd */
+            char *held = xmalloc(QF_TERM_BYTES);
+            text_stem(as[l], words[w], strlen(words[w]), held, QF_TERM_BYTES);
+            q->held[q->nheld++] = held;
+            forms[l] = held;
+        }
+        qb_and(q, where, "tttt", forms[0], forms[1], forms[2], forms[3]);
+    }
+}
+
 void qb_filters(struct qb *q, const void *f, const struct query_filter *defs)
 {
     for (const struct query_filter *d = defs; d->param; d++) {
         const void *v = (const char *)f + d->offset;
-        bool number = d->type == QF_ID || d->type == QF_TIME;
+        if (d->type == QF_TERMS) {
+            const char *s = *(const char *const *)v;
+            if (s)
+                qb_terms(q, d->where, s);
+            continue;
+        }
+        bool number = d->type == QF_ID || d->type == QF_TIME || d->type == QF_USER;
         int64_t n = number ? *(const int64_t *)v : 0;
         const char *s = number ? NULL : *(const char *const *)v;
         if (!d->where || (!n && !s))
@@ -249,6 +322,9 @@ struct db_stmt *qb_prepare(struct qb *q, struct db *db, struct error *err)
             db_bind_text(st, i + 1, q->texts[i]);
     }
     buf_free(&q->sql);
+    for (int i = 0; i < q->nheld; i++)
+        free(q->held[i]);
+    q->nheld = 0;
     return st;
 }
 

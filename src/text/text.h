@@ -75,6 +75,15 @@ static inline const char *text_token_norm(const struct text_tokens *t, size_t i)
 /* The hash the tokenizer and lexicons use (64-bit FNV-1a). */
 uint64_t text_hash(const char *s, size_t n);
 
+/* ---- stems -------------------------------------------------------------
+ * The Snowball stem of a folded word (a token's norm) in sv, fi or en, for
+ * full-text search: "pensionen", "pensioner" -> "pension". Other languages
+ * (LANG_OTHER, LANG_AUTO) keep the word as it is. Writes at most cap - 1
+ * bytes and a NUL to out, cut at a character; returns the length. Thread-safe
+ * (each thread keeps its own stemmers). */
+#define TEXT_STEM_MAX 128
+size_t text_stem(enum text_lang lang, const char *word, size_t n, char *out, size_t cap);
+
 /* ---- language guess ---------------------------------------------------
  * From function words and letter patterns; LANG_OTHER when nothing speaks
  * for sv, fi or en. */

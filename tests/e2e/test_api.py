@@ -183,15 +183,16 @@ def test_message_moderation(admin, workspace, server):
                     {"platform": "facebook", "handle": "fb", "name": "FB"}).json()["id"]
     mid = seed_message(server, workspace, ch)
     path = f"/api/v1/workspaces/{workspace}/messages/{mid}"
-    r = admin.patch(path, {"status": "assigned", "assigned_team": "Kundservice",
+    team = admin.post(f"/api/v1/workspaces/{workspace}/teams", {"name": "Kundservice"}).json()["id"]
+    r = admin.patch(path, {"status": "assigned", "team_id": team,
                            "assigned_user_id": 1, "sentiment": "pos"})
     assert r.status == 200, r
     m = r.json()
-    assert (m["status"], m["assigned_team"], m["sentiment"]) == ("assigned", "Kundservice", "pos")
+    assert (m["status"], m["team_id"], m["sentiment"]) == ("assigned", team, "pos")
     for body in [{"body": "rewritten"}, {"status": "deleted"}, {"assigned_user_id": 999}]:
         assert admin.patch(path, body).status == 400, body
     assert admin.get(path).json()["body"] == "Hej!"
-    lst = admin.get(f"/api/v1/workspaces/{workspace}/messages?team=Kundservice&status=assigned")
+    lst = admin.get(f"/api/v1/workspaces/{workspace}/messages?team={team}&status=assigned")
     assert [x["id"] for x in lst.json()["items"]] == [mid]
     assert admin.get(f"/api/v1/workspaces/{workspace}/messages?status=open").json()["items"] == []
     # The inbox is the messages to the organisation; its own replies apart.

@@ -18,7 +18,8 @@ def demo(db, seed="1"):
 def dump(db):
     con = sqlite3.connect(db)
     q = {
-        "channels": "SELECT platform, handle, name, owner_team, purpose, is_peer FROM channels ORDER BY id",
+        "channels": "SELECT c.platform, c.handle, c.name, t.name, c.purpose, c.is_peer FROM channels c "
+                    "LEFT JOIN teams t ON t.id = c.team_id ORDER BY c.id",
         "posts": "SELECT body, format, lang, status, at, campaign_id FROM posts ORDER BY id",
         "variants": "SELECT post_id, channel_id, platform_id, published_at FROM post_variants ORDER BY id",
         "metrics": "SELECT * FROM post_metrics ORDER BY id",

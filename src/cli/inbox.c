@@ -1,0 +1,482 @@
+/* inbox: `kanal messages list`, `kanal team add|list|members|join|leave` and
+ * `kanal rule add|list|test|delete`: the inbox's lists, teams and routing
+ * rules from the command line, through the same model functions as the API
+ * (the list's filters are the API's query parameters, read by one parser). */
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "model/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OPT_WORKSPACE(var)                                                                         \
+    OPT_STRING("workspace", "ID|SLUG", "KANAL_WORKSPACE", var, "the workspace")
+
+/* An id, or else the row of `table` whose `column` is s (in the workspace
+ * when ws is not 0). */
+static int lookup(struct db *db, const char *table, const char *column, const char *s, int64_t ws,
+                  int64_t *id, struct error *err)
+{
+    if (str_to_i64(s, id) == 0 && *id > 0)
+        return 0;
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ?%s", table, column,
+             ws ? " AND workspace_id = ?" : "");
+    int found = ws ? db_scalar(db, err, id, sql, "ti", s, ws) : db_scalar(db, err, id, sql, "t", s);
+    if (found == 0)
+        return error_set(err, ERR_NOT_FOUND, "no %.*s '%s'", (int)strlen(table) - 1, table, s);
+    return found < 0 ? -1 : 0;
+}
+
+static struct db *open_workspace(const char *cmd, const char *url, const char *ws, int64_t *wsid)
+{
+    struct error err = {0};
+    if (!ws) {
+        cli_error(cmd, "--workspace is required");
+        return NULL;
+    }
+    struct db *db = cli_open_db(url, CLI_DB_EXISTING, NULL, &err);
+    if (db && lookup(db, "workspaces", "slug", ws, 0, wsid, &err) == 0)
+        return db;
+    cli_error(cmd, "%s", err.msg);
+    db_close(db);
+    return NULL;
+}
+
+static void print_json_lines(json_t *items)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach (items, i, it) {
+        char *s = json_dumps(it, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf("%s\n", s);
+        free(s);
+    }
+}
+
+/* ---- messages ------------------------------------------------------------------------ */
+
+static int messages_list(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *as = NULL, *limit = "50";
+    /* Each option is the API's query parameter of the same name. */
+    const char *v[12] = {0};
+    static const char *const params[] = {"q",      "assigned_user", "team",   "lang",
+                                         "author", "priority",      "status", "channel",
+                                         "kind",   "sentiment",     "since",  "until"};
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("q", "WORDS", NULL, &v[0], "words, each found by its stem (sv, fi, en)"),
+        OPT_STRING("assigned-user", "me|EMAIL|ID", NULL, &v[1], "the assignee ('me' is --as)"),
+        OPT_STRING("team", "NAME|ID", NULL, &v[2], "the team"),
+        OPT_STRING("lang", "LANG", NULL, &v[3], "sv, fi, en or other"),
+        OPT_STRING("author", "NAME", NULL, &v[4], "the writer's name or handle"),
+        OPT_STRING("priority", "P", NULL, &v[5], "low, normal, high or urgent"),
+        OPT_STRING("status", "S", NULL, &v[6], "open, assigned, answered, closed, ..."),
+        OPT_STRING("channel", "ID", NULL, &v[7], "the channel"),
+        OPT_STRING("kind", "K", NULL, &v[8], "comment, reply, mention, dm or review"),
+        OPT_STRING("sentiment", "S", NULL, &v[9], "pos, neu or neg"),
+        OPT_STRING("since", "DATE", NULL, &v[10], "written on or after (ISO 8601)"),
+        OPT_STRING("until", "DATE", NULL, &v[11], "written before (ISO 8601)"),
+        OPT_STRING("as", "EMAIL", "KANAL_USER", &as, "who 'me' is"),
+        OPT_STRING("limit", "N", NULL, &limit, "at most N messages, newest first (1-200)"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
+                               "messages list --workspace WS [--q WORDS --assigned-user me --team "
+                               "T --lang L --author A --priority P ...]",
+                               "Lists the inbox's messages, newest first, as JSON lines.", &p);
+    if (p.stop)
+        goto done;
+    int64_t ws = 0, me = 0, id;
+    struct db *db = open_workspace("messages list", db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    json_t *q = json_object(), *list = NULL;
+    char num[24];
+    struct page pg;
+    if (as && user_find(db, as, &me, &err))
+        goto fail;
+    for (size_t i = 0; i < ARRAY_LEN(params); i++) {
+        const char *val = v[i];
+        /* Names the API takes as ids, the command line also by name. */
+        if (val && str_eq(params[i], "team")) {
+            if (lookup(db, "teams", "name", val, ws, &id, &err))
+                goto fail;
+            snprintf(num, sizeof num, "%lld", (long long)id);
+            val = num;
+        } else if (val && str_eq(params[i], "assigned_user") && strchr(val, '@')) {
+            if (user_find(db, val, &id, &err))
+                goto fail;
+            snprintf(num, sizeof num, "%lld", (long long)id);
+            val = num;
+        }
+        if (val)
+            json_object_set_new(q, params[i], json_string(val));
+    }
+    struct message_filter f;
+    if (page_parse(&pg, limit, NULL, &err) || message_filter_parse(&f, q, me, &err))
+        goto fail;
+    if (!(list = message_list(db, ws, &f, &pg, &err)))
+        goto fail;
+    print_json_lines(json_object_get(list, "items"));
+    rc = 0;
+fail:
+    if (rc) {
+        /* name the option, as the user typed it */
+        if (err.field[0]) {
+            char opt[64];
+            snprintf(opt, sizeof opt, "%s", err.field);
+            for (char *c = opt; *c; c++)
+                *c = *c == '_' ? '-' : *c;
+            cli_error("messages list", "--%s: %s", opt, err.msg);
+        } else {
+            cli_error("messages list", "%s", err.msg);
+        }
+    }
+    json_decref(list);
+    json_decref(q);
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+int cmd_messages(int argc, char **argv)
+{
+    static const struct cli_action actions[] = {{"list", messages_list}};
+    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
+}
+
+/* ---- teams ------------------------------------------------------------------------------- */
+
+static int team_add(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *name = NULL;
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace),
+                                   OPT_STRING("name", "NAME", NULL, &name, "the team's name")};
+    struct cli_parse p;
+    int rc =
+        cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "team add --workspace WS --name NAME",
+                          "Makes a team and prints its id.", &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    if (!name) {
+        cli_error("team add", "--name is required");
+        goto done;
+    }
+    int64_t ws = 0;
+    struct db *db = open_workspace("team add", db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    json_t *in = json_pack("{s:s}", "name", name);
+    struct actor who = {0};
+    json_t *out = entity_create(db, &entity_team, ws, in, &who, &err);
+    json_decref(in);
+    db_close(db);
+    if (!out) {
+        cli_error("team add", "%s", err.msg);
+        goto done;
+    }
+    printf("%lld\n", (long long)json_integer_value(json_object_get(out, "id")));
+    json_decref(out);
+    rc = 0;
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+static int team_list(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL;
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "team list --workspace WS",
+                               "Lists the teams as JSON lines.", &p);
+    if (p.stop)
+        goto done;
+    int64_t ws = 0;
+    struct db *db = open_workspace("team list", db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    struct page pg = {.limit = MODEL_PAGE_MAX};
+    json_t *list = entity_list(db, &entity_team, ws, NULL, &pg, &err);
+    db_close(db);
+    if (!list) {
+        cli_error("team list", "%s", err.msg);
+        goto done;
+    }
+    print_json_lines(json_object_get(list, "items"));
+    json_decref(list);
+    rc = 0;
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+/* join, leave and members: a team and (but for members) a user. */
+static int team_member_cmd(int argc, char **argv, const char *cmd, int what)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *team = NULL, *user = NULL;
+    bool away = false;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("team", "NAME|ID", NULL, &team, "the team"),
+        OPT_STRING("user", "EMAIL|ID", NULL, &user, "the member"),
+        OPT_BOOL("away", NULL, &away, "join as not on duty (routing passes them by)"),
+    };
+    static const char *const synopses[] = {
+        "team join --workspace WS --team T --user EMAIL [--away]",
+        "team leave --workspace WS --team T --user EMAIL", "team members --workspace WS --team T"};
+    static const char *const abouts[] = {
+        "Adds a member to a team, or says whether they are on duty.",
+        "Takes a member out of a team.", "Lists a team's members as JSON lines."};
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), synopses[what], abouts[what], &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    if (!team || (what != 2 && !user)) {
+        cli_error(cmd, what != 2 ? "--team and --user are required" : "--team is required");
+        goto done;
+    }
+    int64_t ws = 0, tid = 0, uid = 0;
+    struct db *db = open_workspace(cmd, db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    struct actor who = {0};
+    json_t *list = NULL;
+    if (lookup(db, "teams", "name", team, ws, &tid, &err) ||
+        (user && str_to_i64(user, &uid) && user_find(db, user, &uid, &err)))
+        goto fail;
+    if (what == 0 && team_member_set(db, ws, tid, uid, !away, &who, &err))
+        goto fail;
+    if (what == 1 && team_member_remove(db, ws, tid, uid, &who, &err))
+        goto fail;
+    if (what == 2) {
+        if (!(list = team_member_list(db, ws, tid, &err)))
+            goto fail;
+        print_json_lines(json_object_get(list, "items"));
+    }
+    rc = 0;
+fail:
+    if (rc)
+        cli_error(cmd, "%s", err.msg);
+    json_decref(list);
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+static int team_join(int argc, char **argv)
+{
+    return team_member_cmd(argc, argv, "team join", 0);
+}
+
+static int team_leave(int argc, char **argv)
+{
+    return team_member_cmd(argc, argv, "team leave", 1);
+}
+
+static int team_members(int argc, char **argv)
+{
+    return team_member_cmd(argc, argv, "team members", 2);
+}
+
+int cmd_team(int argc, char **argv)
+{
+    static const struct cli_action actions[] = {
+        {"add", team_add},     {"list", team_list},       {"join", team_join},
+        {"leave", team_leave}, {"members", team_members},
+    };
+    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
+}
+
+/* ---- routing rules --------------------------------------------------------------------------- */
+
+/* add and test: the rule from options; test tries it on 30 days, add saves it. */
+static int rule_write(int argc, char **argv, bool test)
+{
+    const char *cmd = test ? "rule test" : "rule add";
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *name = NULL, *conditions = "{}",
+               *actions = "{}", *position = NULL;
+    bool stop = false, disabled = false;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("name", "NAME", NULL, &name, "the rule's name"),
+        OPT_STRING("conditions", "JSON", NULL, &conditions,
+                   "{channel_ids, platforms, kinds, langs, sentiments, query, tag_ids, authors}"),
+        OPT_STRING("actions", "JSON", NULL, &actions, "{team_id, user_id, priority, add_tag_ids}"),
+        OPT_STRING("position", "N", NULL, &position, "where in the order (default: last)"),
+        OPT_BOOL("stop", NULL, &stop, "try no later rule after this one matched"),
+        OPT_BOOL("disabled", NULL, &disabled, "save it switched off"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(
+        argc, argv, opts, ARRAY_LEN(opts),
+        test ? "rule test --workspace WS --conditions JSON --actions JSON"
+             : "rule add --workspace WS --name NAME --conditions JSON --actions JSON [--stop]",
+        test ? "Tries a rule on the last 30 days' messages without saving it: how many it "
+               "would have matched."
+             : "Saves a routing rule (docs/inbox.md) and prints it.",
+        &p);
+    if (p.stop)
+        goto done;
+    int64_t ws = 0, pos = 0;
+    struct db *db = open_workspace(cmd, db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    json_error_t je;
+    json_t *in = json_pack("{s:s, s:b, s:b}", "name", name ? name : "test", "stop", stop, "enabled",
+                           !disabled),
+           *out = NULL;
+    json_t *c = json_loads(conditions, 0, &je);
+    if (!c) {
+        error_set(&err, ERR_INVALID, "--conditions: column %d: %s", je.column, je.text);
+        goto fail;
+    }
+    json_object_set_new(in, "conditions", c);
+    json_t *a = json_loads(actions, 0, &je);
+    if (!a) {
+        error_set(&err, ERR_INVALID, "--actions: column %d: %s", je.column, je.text);
+        goto fail;
+    }
+    json_object_set_new(in, "actions", a);
+    if (position) {
+        if (str_to_i64(position, &pos) || pos < 0) {
+            error_set(&err, ERR_INVALID, "--position must be a whole number");
+            goto fail;
+        }
+        json_object_set_new(in, "position", json_integer(pos));
+    }
+    if (!test && !name) {
+        error_set(&err, ERR_INVALID, "--name is required");
+        goto fail;
+    }
+    struct actor who = {0};
+    out = test ? routing_rule_test(db, ws, in, time_now(), &err)
+               : routing_rule_create(db, ws, in, &who, &err);
+    if (!out)
+        goto fail;
+    if (test)
+        printf("would have matched %lld of %lld messages in the last 30 days\n",
+               (long long)json_integer_value(json_object_get(out, "matched")),
+               (long long)json_integer_value(json_object_get(out, "examined")));
+    else {
+        char *s = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf("%s\n", s);
+        free(s);
+    }
+    rc = 0;
+fail:
+    if (rc)
+        cli_error(cmd, "%s", err.msg);
+    json_decref(out);
+    json_decref(in);
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+static int rule_add(int argc, char **argv)
+{
+    return rule_write(argc, argv, false);
+}
+
+static int rule_test(int argc, char **argv)
+{
+    return rule_write(argc, argv, true);
+}
+
+static int rule_list(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL;
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "rule list --workspace WS",
+                               "Lists the routing rules in the order they are tried, as JSON "
+                               "lines.",
+                               &p);
+    if (p.stop)
+        goto done;
+    int64_t ws = 0;
+    struct db *db = open_workspace("rule list", db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    json_t *list = routing_rule_list(db, ws, &err);
+    db_close(db);
+    if (!list) {
+        cli_error("rule list", "%s", err.msg);
+        goto done;
+    }
+    print_json_lines(json_object_get(list, "items"));
+    json_decref(list);
+    rc = 0;
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+static int rule_delete(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *rule = NULL;
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace),
+                                   OPT_STRING("rule", "NAME|ID", NULL, &rule, "the rule")};
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
+                               "rule delete --workspace WS --rule NAME|ID",
+                               "Deletes a routing rule.", &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    if (!rule) {
+        cli_error("rule delete", "--rule is required");
+        goto done;
+    }
+    int64_t ws = 0, id = 0;
+    struct db *db = open_workspace("rule delete", db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    struct actor who = {0};
+    if (lookup(db, "routing_rules", "name", rule, ws, &id, &err) ||
+        routing_rule_delete(db, ws, id, &who, &err))
+        cli_error("rule delete", "%s", err.msg);
+    else
+        rc = 0;
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+int cmd_rule(int argc, char **argv)
+{
+    static const struct cli_action actions[] = {
+        {"add", rule_add},
+        {"list", rule_list},
+        {"test", rule_test},
+        {"delete", rule_delete},
+    };
+    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
+}

@@ -1,0 +1,112 @@
+/* h_inbox: the API of the inbox's teamwork: a team's members (who is on
+ * duty), and the workspace's routing rules, with a dry run of a rule on the
+ * last 30 days before it is saved. Teams themselves are plain entities
+ * (h_entity.c). */
+#include "http/internal.h"
+
+#include <stdio.h>
+
+void h_team_members(struct request *r)
+{
+    struct error err = {0};
+    json_t *out = team_member_list(r->db, r->ws, r->id, &err);
+    reply_made(r, 200, out, &err);
+}
+
+/* The member's user id is the route's last segment. */
+static bool member_id(struct request *r, int64_t *uid)
+{
+    if (str_to_i64(r->code, uid) || *uid < 1) {
+        reply_errorf(r, 404, "not_found", "'%s' is not a user's id", r->code);
+        return false;
+    }
+    return true;
+}
+
+void h_team_member_put(struct request *r)
+{
+    int64_t uid;
+    json_t *in = request_json(r);
+    if (!in || !member_id(r, &uid))
+        return;
+    json_t *duty = json_object_get(in, "on_duty");
+    if (json_object_size(in) > (duty ? 1u : 0u) || (duty && !json_is_boolean(duty))) {
+        reply_errorf(r, 400, "invalid", "send {} or {\"on_duty\": true|false}");
+        return;
+    }
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    if (team_member_set(r->db, r->ws, r->id, uid, !duty || json_is_true(duty), &who, &err))
+        reply_error(r, &err);
+    else
+        reply_json(r, 200, team_member_list(r->db, r->ws, r->id, &err));
+}
+
+void h_team_member_delete(struct request *r)
+{
+    int64_t uid;
+    if (!member_id(r, &uid))
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    if (team_member_remove(r->db, r->ws, r->id, uid, &who, &err))
+        reply_error(r, &err);
+    else
+        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+}
+
+void h_rule_list(struct request *r)
+{
+    struct error err = {0};
+    json_t *out = routing_rule_list(r->db, r->ws, &err);
+    reply_made(r, 200, out, &err);
+}
+
+void h_rule_get(struct request *r)
+{
+    struct error err = {0};
+    json_t *out = routing_rule_get(r->db, r->ws, r->id, &err);
+    reply_made(r, 200, out, &err);
+}
+
+void h_rule_create(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    json_t *out = routing_rule_create(r->db, r->ws, in, &who, &err);
+    reply_made(r, 201, out, &err);
+}
+
+void h_rule_update(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    json_t *out = routing_rule_update(r->db, r->ws, r->id, in, &who, &err);
+    reply_made(r, 200, out, &err);
+}
+
+void h_rule_delete(struct request *r)
+{
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    if (routing_rule_delete(r->db, r->ws, r->id, &who, &err))
+        reply_error(r, &err);
+    else
+        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+}
+
+void h_rule_test(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    json_t *out = routing_rule_test(r->db, r->ws, in, time_now(), &err);
+    reply_made(r, 200, out, &err);
+}
