@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "base/base.h"
 #include "db/db.h"
+#include "model/model.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -157,4 +158,33 @@ void cli_error(const char *cmd, const char *fmt, ...)
     buf_putc(&b, '\n');
     fwrite(b.data, 1, b.len, stderr); /* one write, so the line stays whole */
     buf_free(&b);
+}
+
+struct db *cli_open_workspace(const char *cmd, const char *url, const char *ws, int64_t *wsid)
+{
+    struct error err = {0};
+    if (!ws) {
+        cli_error(cmd, "--workspace is required");
+        return NULL;
+    }
+    struct db *db = cli_open_db(url, CLI_DB_EXISTING, NULL, &err);
+    if (db && workspace_resolve(db, ws, wsid, &err) == 0)
+        return db;
+    cli_error(cmd, "%s", err.msg);
+    db_close(db);
+    return NULL;
+}
+
+int cli_lookup(struct db *db, const char *table, const char *column, const char *s, int64_t ws,
+               int64_t *id, struct error *err)
+{
+    if (str_to_i64(s, id) == 0 && *id > 0)
+        return 0;
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ?%s", table, column,
+             ws ? " AND workspace_id = ?" : "");
+    int found = ws ? db_scalar(db, err, id, sql, "ti", s, ws) : db_scalar(db, err, id, sql, "t", s);
+    if (found == 0)
+        return error_set(err, ERR_NOT_FOUND, "no %.*s '%s'", (int)strlen(table) - 1, table, s);
+    return found < 0 ? -1 : 0;
 }

@@ -33,6 +33,15 @@ enum cli_db_mode {
 };
 struct db *cli_open_db(const char *url, enum cli_db_mode mode, int *applied, struct error *err);
 
+/* Opens the store (CLI_DB_EXISTING) and finds the workspace `ws` names (an
+ * id or a slug) into *wsid; prints cmd's error and returns NULL when there
+ * is no --workspace, no store or no such workspace. */
+struct db *cli_open_workspace(const char *cmd, const char *url, const char *ws, int64_t *wsid);
+/* An id, or else the row of `table` whose `column` is s (in workspace ws
+ * when it is not 0): ERR_NOT_FOUND "no team 'press'". */
+int cli_lookup(struct db *db, const char *table, const char *column, const char *s, int64_t ws,
+               int64_t *id, struct error *err);
+
 /* Prints "kanal: CMD: message" on one line on stderr, the one shape of
  * every error the command line prints. */
 void cli_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);

@@ -175,7 +175,7 @@ static int connect_list(int argc, char **argv)
     json_t *list = NULL;
     struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
     if (db && (!workspace || workspace_resolve(db, workspace, &ws, &err) == 0))
-        list = oauth_connection_list(db, ws, &err);
+        list = connection_list(db, ws, &err);
     db_close(db);
     if (!list) {
         cli_error("connect list", "%s", err.msg);

@@ -10,40 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OPT_WORKSPACE(var)                                                                         \
-    OPT_STRING("workspace", "ID|SLUG", "KANAL_WORKSPACE", var, "the workspace")
-
-/* An id, or else the row of `table` whose `column` is s (in the workspace
- * when ws is not 0). */
-static int lookup(struct db *db, const char *table, const char *column, const char *s, int64_t ws,
-                  int64_t *id, struct error *err)
-{
-    if (str_to_i64(s, id) == 0 && *id > 0)
-        return 0;
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ?%s", table, column,
-             ws ? " AND workspace_id = ?" : "");
-    int found = ws ? db_scalar(db, err, id, sql, "ti", s, ws) : db_scalar(db, err, id, sql, "t", s);
-    if (found == 0)
-        return error_set(err, ERR_NOT_FOUND, "no %.*s '%s'", (int)strlen(table) - 1, table, s);
-    return found < 0 ? -1 : 0;
-}
-
-static struct db *open_workspace(const char *cmd, const char *url, const char *ws, int64_t *wsid)
-{
-    struct error err = {0};
-    if (!ws) {
-        cli_error(cmd, "--workspace is required");
-        return NULL;
-    }
-    struct db *db = cli_open_db(url, CLI_DB_EXISTING, NULL, &err);
-    if (db && lookup(db, "workspaces", "slug", ws, 0, wsid, &err) == 0)
-        return db;
-    cli_error(cmd, "%s", err.msg);
-    db_close(db);
-    return NULL;
-}
-
 static void print_json_lines(json_t *items)
 {
     size_t i;
@@ -91,7 +57,7 @@ static int messages_list(int argc, char **argv)
     if (p.stop)
         goto done;
     int64_t ws = 0, me = 0, id;
-    struct db *db = open_workspace("messages list", db_url, workspace, &ws);
+    struct db *db = cli_open_workspace("messages list", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
@@ -105,7 +71,7 @@ static int messages_list(int argc, char **argv)
         const char *val = v[i];
         /* Names the API takes as ids, the command line also by name. */
         if (val && str_eq(params[i], "team")) {
-            if (lookup(db, "teams", "name", val, ws, &id, &err))
+            if (cli_lookup(db, "teams", "name", val, ws, &id, &err))
                 goto fail;
             snprintf(num, sizeof num, "%lld", (long long)id);
             val = num;
@@ -171,7 +137,7 @@ static int team_add(int argc, char **argv)
         goto done;
     }
     int64_t ws = 0;
-    struct db *db = open_workspace("team add", db_url, workspace, &ws);
+    struct db *db = cli_open_workspace("team add", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
@@ -203,7 +169,7 @@ static int team_list(int argc, char **argv)
     if (p.stop)
         goto done;
     int64_t ws = 0;
-    struct db *db = open_workspace("team list", db_url, workspace, &ws);
+    struct db *db = cli_open_workspace("team list", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
@@ -251,14 +217,14 @@ static int team_member_cmd(int argc, char **argv, const char *cmd, int what)
         goto done;
     }
     int64_t ws = 0, tid = 0, uid = 0;
-    struct db *db = open_workspace(cmd, db_url, workspace, &ws);
+    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
     struct error err = {0};
     struct actor who = {0};
     json_t *list = NULL;
-    if (lookup(db, "teams", "name", team, ws, &tid, &err) ||
+    if (cli_lookup(db, "teams", "name", team, ws, &tid, &err) ||
         (user && str_to_i64(user, &uid) && user_find(db, user, &uid, &err)))
         goto fail;
     if (what == 0 && team_member_set(db, ws, tid, uid, !away, &who, &err))
@@ -337,7 +303,7 @@ static int rule_write(int argc, char **argv, bool test)
     if (p.stop)
         goto done;
     int64_t ws = 0, pos = 0;
-    struct db *db = open_workspace(cmd, db_url, workspace, &ws);
+    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
@@ -417,7 +383,7 @@ static int rule_list(int argc, char **argv)
     if (p.stop)
         goto done;
     int64_t ws = 0;
-    struct db *db = open_workspace("rule list", db_url, workspace, &ws);
+    struct db *db = cli_open_workspace("rule list", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
@@ -453,13 +419,13 @@ static int rule_delete(int argc, char **argv)
         goto done;
     }
     int64_t ws = 0, id = 0;
-    struct db *db = open_workspace("rule delete", db_url, workspace, &ws);
+    struct db *db = cli_open_workspace("rule delete", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
     struct error err = {0};
     struct actor who = {0};
-    if (lookup(db, "routing_rules", "name", rule, ws, &id, &err) ||
+    if (cli_lookup(db, "routing_rules", "name", rule, ws, &id, &err) ||
         routing_rule_delete(db, ws, id, &who, &err))
         cli_error("rule delete", "%s", err.msg);
     else

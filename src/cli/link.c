@@ -10,40 +10,6 @@
 #include <unistd.h>
 
 /* Every action has the store and the workspace. */
-#define OPT_WORKSPACE(var)                                                                         \
-    OPT_STRING("workspace", "ID|SLUG", "KANAL_WORKSPACE", var, "the workspace")
-
-/* An id, or else the row of `table` whose `column` is s (in the workspace
- * when ws is not 0). */
-static int lookup(struct db *db, const char *table, const char *column, const char *s, int64_t ws,
-                  int64_t *id, struct error *err)
-{
-    if (str_to_i64(s, id) == 0 && *id > 0)
-        return 0;
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ?%s", table, column,
-             ws ? " AND workspace_id = ?" : "");
-    int found = ws ? db_scalar(db, err, id, sql, "ti", s, ws) : db_scalar(db, err, id, sql, "t", s);
-    if (found == 0)
-        return error_set(err, ERR_NOT_FOUND, "no %.*s '%s'", (int)strlen(table) - 1, table, s);
-    return found < 0 ? -1 : 0;
-}
-
-/* Opens the store and finds the workspace; prints why not and returns NULL. */
-static struct db *open_workspace(const char *cmd, const char *url, const char *ws, int64_t *wsid)
-{
-    struct error err = {0};
-    if (!ws) {
-        cli_error(cmd, "--workspace is required");
-        return NULL;
-    }
-    struct db *db = cli_open_db(url, CLI_DB_EXISTING, NULL, &err);
-    if (db && lookup(db, "workspaces", "slug", ws, 0, wsid, &err) == 0)
-        return db;
-    cli_error(cmd, "%s", err.msg);
-    db_close(db);
-    return NULL;
-}
 
 static int link_add(int argc, char **argv)
 {
@@ -81,14 +47,14 @@ static int link_add(int argc, char **argv)
         goto done;
     }
     int64_t ws = 0;
-    struct db *db = open_workspace("link add", db_url, workspace, &ws);
+    struct db *db = cli_open_workspace("link add", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
     struct error err = {0};
     json_t *in = json_pack("{s:s}", "url", url);
     int64_t campaign = 0, n;
-    if (campaign_s && lookup(db, "campaigns", "name", campaign_s, ws, &campaign, &err))
+    if (campaign_s && cli_lookup(db, "campaigns", "name", campaign_s, ws, &campaign, &err))
         goto fail;
     if (campaign)
         json_object_set_new(in, "campaign_id", json_integer(campaign));
@@ -148,7 +114,7 @@ static int link_list_cmd(int argc, char **argv)
     if (p.stop)
         goto done;
     int64_t ws = 0;
-    struct db *db = open_workspace("link list", db_url, workspace, &ws);
+    struct db *db = cli_open_workspace("link list", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
@@ -267,7 +233,7 @@ static int link_stats_cmd(int argc, char **argv)
         cli_error("link stats", "--since and --until take ISO 8601 dates");
         goto done;
     }
-    struct db *db = open_workspace("link stats", db_url, workspace, &ws);
+    struct db *db = cli_open_workspace("link stats", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;

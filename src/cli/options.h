@@ -29,6 +29,9 @@ struct cli_opt {
 #define OPT_DB(var) \
     OPT_STRING("db", "PATH|URL", "KANAL_DB", var, "SQLite file or postgres:// URL")
 /* clang-format on */
+/* --workspace, as every command that works in one names it. */
+#define OPT_WORKSPACE(var)                                                                         \
+    OPT_STRING("workspace", "ID|SLUG", "KANAL_WORKSPACE", var, "the workspace")
 
 struct cli_parse {
     struct arena arena; /* holds values from the config file; freed by cli_parse_free */

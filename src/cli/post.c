@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OPT_WORKSPACE(var)                                                                         \
-    OPT_STRING("workspace", "ID|SLUG", "KANAL_WORKSPACE", var, "the workspace")
 #define OPT_AS(var) OPT_STRING("as", "EMAIL", NULL, var, "act as this user (default: kanal itself)")
 
 /* Opens the store, finds the workspace and the acting user; prints why not. */
@@ -21,20 +19,9 @@ static struct db *open_desk(const char *cmd, const char *url, const char *ws, co
 {
     struct error err = {0};
     *who = (struct actor){0};
-    if (!ws) {
-        cli_error(cmd, "--workspace is required");
-        return NULL;
-    }
-    struct db *db = cli_open_db(url, CLI_DB_EXISTING, NULL, &err);
+    struct db *db = cli_open_workspace(cmd, url, ws, wsid);
     if (!db)
-        goto fail;
-    if (str_to_i64(ws, wsid) || *wsid <= 0) {
-        int found = db_scalar(db, &err, wsid, "SELECT id FROM workspaces WHERE slug = ?", "t", ws);
-        if (found == 0)
-            error_set(&err, ERR_NOT_FOUND, "no workspace '%s'", ws);
-        if (found <= 0)
-            goto fail;
-    }
+        return NULL;
     if (as) {
         struct user u;
         if (user_find(db, as, &who->user_id, &err) || user_get(db, who->user_id, &u, &err))

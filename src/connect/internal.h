@@ -15,6 +15,10 @@ struct channel_run {
     struct connect_platform_config cfg;
     struct channel_tokens tokens;
     struct connect_session s;
+    /* Where tokens a connector renews in the middle of a call are sealed
+     * (connect_session.tokens_renewed). */
+    struct db *db;
+    const struct connect_env *env;
     /* The channel already needed reconnecting (or is paused): its state
      * says why, and a failure is not written over it. */
     bool held;

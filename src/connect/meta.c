@@ -729,6 +729,22 @@ static int simple(struct connect_session *s, const char *method, const char *pat
     return rc;
 }
 
+/* An action on an object that makes nothing new (delete, hide, like):
+ * METHOD /TARGET + suffix, with form; out's id is left empty. `note` is
+ * added to the call's name in messages (" (is_hidden)"). */
+static int on_object(struct connect_session *s, const char *method, const char *t,
+                     const char *suffix, const char *note, const char *const *form,
+                     struct connect_done *out, struct connect_result *res)
+{
+    char path[300], what[340];
+    snprintf(path, sizeof path, "/%s%s", t, suffix);
+    snprintf(what, sizeof what, "%s %s%s", method, path, note);
+    if (simple(s, method, path, form, what, out, res))
+        return -1;
+    out->id[0] = '\0';
+    return 0;
+}
+
 static int fb_publish_photo(struct connect_session *s, const struct connect_action *a,
                             struct connect_done *out, struct connect_result *res)
 {
@@ -802,12 +818,7 @@ static int fb_act(struct connect_session *s, const struct connect_action *a,
     }
     case ACT_DELETE_POST:
     case ACT_DELETE_MESSAGE:
-        snprintf(path, sizeof path, "/%s", t);
-        snprintf(what, sizeof what, "DELETE /%s", t);
-        if (simple(s, "DELETE", path, NULL, what, out, res))
-            return -1;
-        out->id[0] = '\0';
-        return 0;
+        return on_object(s, "DELETE", t, "", "", NULL, out, res);
     case ACT_REPLY: {
         if (!a->text || !*a->text)
             return connect_fail(res, CO_REJECTED, "a reply needs text");
@@ -819,20 +830,10 @@ static int fb_act(struct connect_session *s, const struct connect_action *a,
     case ACT_HIDE:
     case ACT_UNHIDE: {
         const char *form[] = {"is_hidden", a->kind == ACT_HIDE ? "true" : "false", NULL};
-        snprintf(path, sizeof path, "/%s", t);
-        snprintf(what, sizeof what, "POST /%s (is_hidden)", t);
-        if (simple(s, "POST", path, form, what, out, res))
-            return -1;
-        out->id[0] = '\0';
-        return 0;
+        return on_object(s, "POST", t, "", " (is_hidden)", form, out, res);
     }
     case ACT_LIKE:
-        snprintf(path, sizeof path, "/%s/likes", t);
-        snprintf(what, sizeof what, "POST /%s/likes", t);
-        if (simple(s, "POST", path, NULL, what, out, res))
-            return -1;
-        out->id[0] = '\0';
-        return 0;
+        return on_object(s, "POST", t, "/likes", "", NULL, out, res);
     default:
         return connect_fail(res, CO_REJECTED, "Facebook cannot %s", action_name(a->kind));
     }
@@ -889,20 +890,10 @@ static int ig_act(struct connect_session *s, const struct connect_action *a,
     case ACT_HIDE:
     case ACT_UNHIDE: {
         const char *form[] = {"hide", a->kind == ACT_HIDE ? "true" : "false", NULL};
-        snprintf(path, sizeof path, "/%s", t);
-        snprintf(what, sizeof what, "POST /%s (hide)", t);
-        if (simple(s, "POST", path, form, what, out, res))
-            return -1;
-        out->id[0] = '\0';
-        return 0;
+        return on_object(s, "POST", t, "", " (hide)", form, out, res);
     }
     case ACT_DELETE_MESSAGE:
-        snprintf(path, sizeof path, "/%s", t);
-        snprintf(what, sizeof what, "DELETE /%s", t);
-        if (simple(s, "DELETE", path, NULL, what, out, res))
-            return -1;
-        out->id[0] = '\0';
-        return 0;
+        return on_object(s, "DELETE", t, "", "", NULL, out, res);
     default:
         return connect_fail(res, CO_REJECTED, "Instagram's API cannot %s", action_name(a->kind));
     }

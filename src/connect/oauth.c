@@ -374,7 +374,7 @@ static int store_accounts(struct db *db, const struct vault_key *k, const struct
         if (oauth_channel_for(db, st->workspace_id, platform, acc[i].id, acc[i].handle, acc[i].name,
                               &who, &ch->channel_id, &ch->created, err) ||
             vault_store(db, k, ch->channel_id, &tokens[i], now, err) ||
-            oauth_connection_set(db, ch->channel_id, st->api_url, st->user_id, now, err) ||
+            connection_connected(db, ch->channel_id, st->api_url, st->user_id, now, err) ||
             audit_record(db, st->workspace_id, st->user_id, "connect", "channel", ch->channel_id,
                          detail, err))
             goto fail;

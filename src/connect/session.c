@@ -49,6 +49,19 @@ static int refresh(struct db *db, const struct connect_env *env, struct channel_
     return 0;
 }
 
+/* connect_session.tokens_renewed: seals the tokens a connector renewed in
+ * the middle of a call (Bluesky's refresh token works once: unsealed, the
+ * channel would be left with a spent one). */
+static int store_renewed(struct connect_session *s, const struct channel_tokens *t,
+                         struct error *err)
+{
+    struct channel_run *r = s->ctx;
+    struct channel_tokens keep = *t;
+    if (!keep.scopes)
+        keep.scopes = r->tokens.scopes;
+    return vault_store(r->db, r->env->key, r->ch.id, &keep, s->now, err);
+}
+
 int channel_run_open(struct db *db, const struct connect_env *env, int64_t channel_id, int64_t now,
                      struct channel_run *r, struct connect_result *res)
 {
@@ -103,6 +116,10 @@ int channel_run_open(struct db *db, const struct connect_env *env, int64_t chann
     r->s.account_id = *r->ch.platform_id ? r->ch.platform_id : NULL;
     r->s.account_handle = *r->ch.handle ? r->ch.handle : NULL;
     r->s.now = now;
+    r->db = db;
+    r->env = env;
+    r->s.tokens_renewed = store_renewed;
+    r->s.ctx = r;
     int64_t margin = env->refresh_margin ? env->refresh_margin : CONNECT_REFRESH_MARGIN;
     if (r->tokens.expires_at && r->tokens.expires_at - now <= margin && r->c->refresh)
         return refresh(db, env, r, now, res);

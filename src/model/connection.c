@@ -137,13 +137,15 @@ int connection_connected(struct db *db, int64_t channel_id, const char *api_url,
     if (channel_exists(db, channel_id, err))
         return -1;
     const int64_t *by = connected_by ? &connected_by : NULL;
-    int64_t n = db_run(db, err,
-                       "INSERT INTO channel_connections (channel_id, api_url, state, problem, "
-                       "connected_by, connected_at, updated_at) VALUES (?, ?, 'connected', '', ?, "
-                       "?, ?) ON CONFLICT (channel_id) DO UPDATE SET api_url = excluded.api_url, "
-                       "state = 'connected', problem = '', connected_by = excluded.connected_by, "
-                       "connected_at = excluded.connected_at, updated_at = excluded.updated_at",
-                       "itIii", channel_id, api_url ? api_url : "", by, now, now);
+    int64_t n =
+        db_run(db, err,
+               "INSERT INTO channel_connections (channel_id, api_url, state, problem, "
+               "connected_by, connected_at, last_error, updated_at) VALUES (?, ?, "
+               "'connected', '', ?, ?, '', ?) ON CONFLICT (channel_id) DO UPDATE SET "
+               "api_url = excluded.api_url, state = 'connected', problem = '', "
+               "connected_by = excluded.connected_by, connected_at = excluded.connected_at, "
+               "last_error = '', last_error_at = NULL, updated_at = excluded.updated_at",
+               "itIii", channel_id, api_url ? api_url : "", by, now, now);
     if (n < 0)
         return -1;
     /* Its held jobs run now, not after the backoff they were given while
@@ -614,4 +616,43 @@ json_t *action_list(struct db *db, int64_t channel_id, int limit, struct error *
         action_clear(&a);
     }
     return json_pack("{s:o}", "items", items);
+}
+
+static json_t *col_time_or_null(struct db_stmt *st, int i)
+{
+    return db_col_null(st, i) ? json_null() : json_time(db_col_int(st, i));
+}
+
+json_t *connection_list(struct db *db, int64_t workspace_id, struct error *err)
+{
+    struct db_stmt *st = db_prepare(
+        db,
+        "SELECT c.id, c.workspace_id, c.platform, c.handle, c.name, k.state, k.problem, "
+        "k.api_url, k.connected_at, k.synced_at, k.last_error, t.expires_at FROM channels c "
+        "JOIN channel_connections k ON k.channel_id = c.id LEFT JOIN channel_tokens t ON "
+        "t.channel_id = c.id WHERE ? = 0 OR c.workspace_id = ? ORDER BY c.workspace_id, c.id",
+        err);
+    if (!st)
+        return NULL;
+    db_bind_int(st, 1, workspace_id);
+    db_bind_int(st, 2, workspace_id);
+    json_t *items = json_array();
+    int rc;
+    while ((rc = db_step(st, err)) == 1) {
+        json_t *o =
+            json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o}", "channel_id",
+                      (json_int_t)db_col_int(st, 0), "workspace_id", (json_int_t)db_col_int(st, 1),
+                      "platform", db_col_text(st, 2), "handle", db_col_text(st, 3), "name",
+                      db_col_text(st, 4), "state", db_col_text(st, 5), "problem",
+                      db_col_text(st, 6), "api_url", db_col_text(st, 7), "connected_at",
+                      col_time_or_null(st, 8), "synced_at", col_time_or_null(st, 9), "last_error",
+                      db_col_text(st, 10), "token_expires_at", col_time_or_null(st, 11));
+        json_array_append_new(items, o);
+    }
+    db_finalize(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return page_result(items, NULL);
 }

@@ -596,10 +596,15 @@ json_t *connection_to_json(const struct connection *c);
  * JSON, by its "id". */
 int connection_annotate(struct db *db, json_t *channel, struct error *err);
 /* Records the channel as connected (a new connection, or a reconnection:
- * the problem is cleared and its held jobs run again). ERR_NOT_FOUND for no
- * such channel. */
+ * the problem and the last error are cleared and its held jobs run again).
+ * ERR_NOT_FOUND for no such channel. */
 int connection_connected(struct db *db, int64_t channel_id, const char *api_url,
                          int64_t connected_by, int64_t now, struct error *err);
+/* Channels with a connection (in workspace_id, or all with 0), for `kanal
+ * connect list`: {"items": [{channel_id, workspace_id, platform, handle,
+ * name, state, problem, api_url, connected_at, synced_at, last_error,
+ * token_expires_at}]}. Caller owns. */
+json_t *connection_list(struct db *db, int64_t workspace_id, struct error *err);
 /* The platform no longer accepts the channel's tokens: state
  * needs_reconnect with `problem` (the platform's words) shown on the desk;
  * its jobs are held. ERR_NOT_FOUND when the channel is not connected. */
@@ -741,15 +746,5 @@ int oauth_channel_for(struct db *db, int64_t workspace_id, const char *platform,
                       const char *platform_id, const char *handle, const char *name,
                       const struct actor *who, int64_t *channel_id, bool *created,
                       struct error *err);
-/* Marks the channel connected: its connection row made, or reset (state
- * connected, problem and last error cleared, a needs_reconnect lifted)
- * with api_url ("" for the platform's configured address). */
-int oauth_connection_set(struct db *db, int64_t channel_id, const char *api_url, int64_t user_id,
-                         int64_t now, struct error *err);
-/* Channels with a connection (in workspace_id, or all with 0), for `kanal
- * connect list`: {"items": [{channel_id, workspace_id, platform, handle,
- * name, state, problem, api_url, connected_at, synced_at, last_error,
- * token_expires_at}]}. Caller owns. */
-json_t *oauth_connection_list(struct db *db, int64_t workspace_id, struct error *err);
 
 #endif

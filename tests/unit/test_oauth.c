@@ -281,7 +281,7 @@ static void test_start_and_finish(void **state)
     assert_string_equal(t.refresh_token, "secret-refresh-token-456");
     assert_string_equal(t.scopes, test_x.scopes);
     channel_tokens_clear(&t);
-    json_t *list = oauth_connection_list(db, 1, &err);
+    json_t *list = connection_list(db, 1, &err);
     json_t *row = json_array_get(json_object_get(list, "items"), 0);
     assert_string_equal(json_string_value(json_object_get(row, "state")), "connected");
     assert_string_equal(json_string_value(json_object_get(row, "handle")), "kanal_desk");

@@ -45,6 +45,7 @@ static struct {
     enum connect_outcome act_fails;
     bool lost_after_posting; /* CO_LOST: the post was made before the answer got lost */
     int lookups;
+    bool renews_mid_call; /* sync renews the tokens itself, as Bluesky does */
 } dbl;
 
 static int dbl_refresh(struct connect_session *s, struct channel_tokens *out,
@@ -66,6 +67,13 @@ static int dbl_sync(struct connect_session *s, struct sync_sink *sink, struct co
     if (dbl.sync_fails == CO_AUTH)
         return connect_fail(res, CO_AUTH, "Mastodon: The access token was revoked (HTTP 401)");
     struct error err = {0};
+    if (dbl.renews_mid_call) {
+        assert_non_null(s->tokens_renewed);
+        struct channel_tokens t = {
+            .access_token = "access-3", .refresh_token = "refresh-3", .expires_at = s->now + 600};
+        if (s->tokens_renewed(s, &t, &err))
+            return connect_fail(res, CO_TEMPORARY, "%s", err.msg);
+    }
     int64_t added = 0;
     if (sink->page(sink, INGEST_MASTODON, "GET /api/v1/accounts/42/statuses", page1, strlen(page1),
                    &added, &err))
@@ -191,6 +199,28 @@ static void test_refresh_before_expiry(void **state)
     /* ...and not again while the new one holds. */
     assert_int_equal(connect_sync_channel(f->db, &f->env, 1, T0 + 60, NULL, &res), 0);
     assert_int_equal(dbl.refreshes, 1);
+}
+
+/* Tokens a connector renews in the middle of a call are sealed at once:
+ * the refresh token they replace may not work again. */
+static void test_tokens_renewed_mid_call_are_stored(void **state)
+{
+    struct fixture *f = *state;
+    struct error err = {0};
+    struct channel_tokens t = {
+        .access_token = "access-1", .refresh_token = "refresh-1", .scopes = "atproto"};
+    assert_int_equal(vault_store(f->db, f->key, 1, &t, T0, &err), 0); /* does not expire */
+    dbl.renews_mid_call = true;
+    struct connect_result res = {0};
+    assert_int_equal(connect_sync_channel(f->db, &f->env, 1, T0, NULL, &res), 0);
+    assert_int_equal(dbl.refreshes, 0);
+    struct channel_tokens got = {0};
+    assert_int_equal(vault_load(f->db, f->key, 1, &got, &err), 1);
+    assert_string_equal(got.access_token, "access-3");
+    assert_string_equal(got.refresh_token, "refresh-3");
+    assert_string_equal(got.scopes, "atproto"); /* kept: the renewal names none */
+    assert_int_equal(got.expires_at, T0 + 600);
+    channel_tokens_clear(&got);
 }
 
 static void test_cursors_kept_and_second_sync_adds_snapshots_only(void **state)
@@ -386,6 +416,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_refresh_before_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tokens_renewed_mid_call_are_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cursors_kept_and_second_sync_adds_snapshots_only,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_failure_needs_reconnect_and_holds_jobs, setup,
