@@ -566,18 +566,19 @@ static void test_sync_same_as_import(void **state)
         assert_int_equal(got, INGEST_X_API);
         unlink(path);
     }
+    /* Each query in parentheses: one literal written over several lines. */
     static const char *const q[] = {
-        "SELECT group_concat(x, '|') FROM (SELECT v.platform_id || ':' || p.body || ':' || "
-        "p.format || ':' || v.published_at || ':' || coalesce(v.permalink, '') AS x FROM "
-        "post_variants v JOIN posts p ON p.id = v.post_id ORDER BY v.platform_id)",
-        "SELECT group_concat(x, '|') FROM (SELECT m.platform_id || ':' || m.kind || ':' || "
-        "m.author_handle || ':' || m.body || ':' || m.created_at AS x FROM messages m ORDER BY "
-        "m.platform_id)",
-        "SELECT group_concat(x, '|') FROM (SELECT v.platform_id || ':' || pm.taken_at || ':' || "
-        "coalesce(pm.reactions, -1) || ':' || coalesce(pm.shares, -1) AS x FROM post_metrics pm "
-        "JOIN post_variants v ON v.id = pm.variant_id ORDER BY v.platform_id)",
-        "SELECT group_concat(x, '|') FROM (SELECT taken_at || ':' || followers AS x FROM "
-        "channel_metrics ORDER BY taken_at)",
+        ("SELECT group_concat(x, '|') FROM (SELECT v.platform_id || ':' || p.body || ':' || "
+         "p.format || ':' || v.published_at || ':' || coalesce(v.permalink, '') AS x FROM "
+         "post_variants v JOIN posts p ON p.id = v.post_id ORDER BY v.platform_id)"),
+        ("SELECT group_concat(x, '|') FROM (SELECT m.platform_id || ':' || m.kind || ':' || "
+         "m.author_handle || ':' || m.body || ':' || m.created_at AS x FROM messages m ORDER BY "
+         "m.platform_id)"),
+        ("SELECT group_concat(x, '|') FROM (SELECT v.platform_id || ':' || pm.taken_at || ':' || "
+         "coalesce(pm.reactions, -1) || ':' || coalesce(pm.shares, -1) AS x FROM post_metrics pm "
+         "JOIN post_variants v ON v.id = pm.variant_id ORDER BY v.platform_id)"),
+        ("SELECT group_concat(x, '|') FROM (SELECT taken_at || ':' || followers AS x FROM "
+         "channel_metrics ORDER BY taken_at)"),
     };
     for (size_t k = 0; k < ARRAY_LEN(q); k++) {
         struct error err = {0};
