@@ -38,7 +38,7 @@ WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run deps test warnings unit-bin unit e2e browser bench-analytics asan fuzz fuzz-build bench bench-redirect bench-import format lint clean sentiment-model
+.PHONY: all run deps test warnings unit-bin unit e2e browser bench-analytics asan fuzz fuzz-build bench bench-redirect bench-import bench-sync format lint clean sentiment-model
 all: $(BUILD)/kanal
 
 deps:
@@ -205,6 +205,8 @@ bench-analytics: $(BUILD)/kanal
 
 # Prints rows/s of `kanal import` beside sqlite3's .import of the same rows,
 # and SQLite's own floor for storing them in kanal's schema.
+BENCH_ROWS ?= 200000
+BENCH_ROUNDS ?= 5
 bench-import: $(BUILD)/kanal $(BUILD)/bench/import-floor
 	KANAL_BIN=$(BUILD)/kanal FLOOR_BIN=$(BUILD)/bench/import-floor sh bench/import.sh $(BENCH_ROWS) $(BENCH_ROUNDS)
 
@@ -220,6 +222,12 @@ test: deps
 	    "plain: $(MAKE) --no-print-directory unit e2e browser fuzz" \
 	    "asan: $(MAKE) --no-print-directory asan"
 	@echo "make test: all suites passed"
+
+# Items/s of `kanal sync` from the Mastodon fake (100 channels, 1,000
+# statuses, 100,000 mentions) beside curl fetching the same answers and
+# `kanal import` of them, in the same rounds.
+bench-sync: $(BUILD)/kanal
+	$(PYTHON) bench/sync.py --kanal $(BUILD)/kanal --rounds $(BENCH_ROUNDS)
 
 # Redirects/s and latency of /l/CODE beside nginx's `return 302`, with wrk.
 bench-redirect: $(BUILD)/kanal

@@ -102,6 +102,8 @@ class Mastodon(Fake):
         self.accounts = {}
         self.statuses = {}   # id (int) -> status (dict, as served, with private _fields)
         self.notifications = {}
+        self.by_account = {}  # account id -> its statuses (lists stay short per account)
+        self.notes_for = {}   # account id -> the notifications it receives
         self.media = {}
         self.idempotency = {}  # (account, key) -> (time, status id)
         self.rate_limit = 300
@@ -173,15 +175,20 @@ class Mastodon(Fake):
         if reply_to:
             reply_to["replies_count"] += 1
         self.statuses[sid] = s
+        self.by_account.setdefault(account["id"], []).append(s)
         account["statuses_count"] += 1
         account["last_status_at"] = iso(t)[:10]
         return s
 
-    def notify(self, status):
+    def notify(self, status, to=None):
+        """A mention notification for `to` (the server's own account when
+        not given)."""
         nid = self.new_id()
-        self.notifications[nid] = {"id": str(nid), "type": "mention",
-                                   "created_at": status["created_at"],
-                                   "account": status["account"], "status": status}
+        to = to or self.me
+        n = {"id": str(nid), "type": "mention", "created_at": status["created_at"],
+             "account": status["account"], "status": status, "_to": to["id"]}
+        self.notifications[nid] = n
+        self.notes_for.setdefault(to["id"], []).append(n)
 
     @staticmethod
     def public(s, grant=None):
@@ -414,8 +421,7 @@ class Mastodon(Fake):
             return Reply(404, NOT_FOUND)
         if self.int_arg(req, "limit") == -1:
             return Reply(400, {"error": "limit is not a number"})
-        mine = [s for s in self.statuses.values() if s["account"]["id"] == id
-                and not s.get("_deleted")]
+        mine = [s for s in self.by_account.get(id, ()) if not s.get("_deleted")]
         if req.arg("exclude_replies") in ("true", "1"):
             mine = [s for s in mine if not s["in_reply_to_id"]]
         page, headers = self.paged(req, mine, 20, 40, keep=("exclude_replies",))
@@ -424,13 +430,14 @@ class Mastodon(Fake):
     def list_notifications(self, req, grant):
         types = req.query.get("types[]") or req.query.get("types") or []
         exclude = req.query.get("exclude_types[]") or []
-        items = [n for n in self.notifications.values()
+        me = grant["account"]["id"] if grant["account"] else None
+        items = [n for n in self.notes_for.get(me, ())
                  if n["status"] is None or not n["status"].get("_deleted")]
         items = [n for n in items if (not types or n["type"] in types) and n["type"] not in exclude]
         page, headers = self.paged(req, items, 40, 80, keep=("types[]", "exclude_types[]"))
         out = []
         for n in page:
-            n = dict(n)
+            n = self.public(n)
             if n["status"] is not None:
                 n["status"] = self.public(n["status"], grant)
             out.append(n)
@@ -602,6 +609,7 @@ class Mastodon(Fake):
                 st = self.add_status(who, "@kanal fråga nummer %d" % (i + 1),
                                      base + n * 60 + i * 30, reply_to=parent)
                 self.notify(st)
+            bench = self.seed_bench(s["bench"], base) if s.get("bench") else None
             if s.get("token"):
                 self.tokens[s["token"]] = {"client_id": None, "scopes": s.get("scopes",
                                            "read write"), "account": self.me}
@@ -621,7 +629,34 @@ class Mastodon(Fake):
                                "own_statuses": self.me["statuses_count"],
                                "notifications": len(self.notifications),
                                "tokens": len(self.tokens), "apps": len(self.apps),
-                               "last_code": self.last_code})
+                               "last_code": self.last_code, "bench": bench})
+
+    MENTION_TEXTS = ("när öppnar ni på lördag?", "tack för ett bra svar!",
+                     "milloin hakemus käsitellään?", "kiitos nopeasta avusta",
+                     "why is the form still broken? this is terrible",
+                     "great news, thanks for sharing", "varför har jag inte fått beslut än?")
+
+    def seed_bench(self, b, base):
+        """{"accounts": K, "statuses": N, "mentions": M}: K more accounts of
+        this server, each with a token "bench-<i>", N statuses and M
+        mentions of it by others (every other one a reply to one of its
+        statuses), for bench/sync. Returns each account's id, acct and token."""
+        out = []
+        k, n, m = (int(b.get(x) or 0) for x in ("accounts", "statuses", "mentions"))
+        for i in range(k):
+            a = self.account("org%d" % i, "Organisation %d" % i, followers=1000 + i)
+            own = [self.add_status(a, "Inlägg %d av org%d: https://example.com/%d/%d"
+                                   % (j + 1, i, i, j), base + j * 600) for j in range(n)]
+            for j in range(m):
+                who = self.others[j % len(self.others)]
+                text = "@org%d %s (%d)" % (i, self.MENTION_TEXTS[j % len(self.MENTION_TEXTS)], j)
+                st = self.add_status(who, text, base + n * 600 + j * 7,
+                                     reply_to=own[j % n] if own and j % 2 == 0 else None)
+                self.notify(st, to=a)
+            tok = "bench-%d" % i
+            self.tokens[tok] = {"client_id": None, "scopes": "read write", "account": a}
+            out.append({"account_id": a["id"], "acct": a["acct"], "token": tok})
+        return out
 
 
 if __name__ == "__main__":
