@@ -15,7 +15,7 @@ int cmd_serve(int argc, char **argv)
                *meta_app_secret = NULL, *meta_verify_token = NULL, *metrics_token = NULL,
                *trusted_proxies = NULL, *per_address_s = "64", *header_timeout_s = "10",
                *report_threads_s = "2", *secret_key_file = NULL, *sync_every_s = "15",
-               *connect_threads_s = "2";
+               *connect_threads_s = "2", *max_upload_s = NULL;
     bool secure_cookies = false;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
@@ -24,6 +24,8 @@ int cmd_serve(int argc, char **argv)
                    "worker threads (and database connections)"),
         OPT_STRING("max-body", "BYTES", "KANAL_MAX_BODY", &max_body_s,
                    "largest request body accepted"),
+        OPT_STRING("max-upload", "BYTES", "KANAL_MAX_UPLOAD", &max_upload_s,
+                   "largest image accepted by POST .../media (default 16 MiB)"),
         OPT_STRING("log-level", "LEVEL", "KANAL_LOG_LEVEL", &log_level,
                    "debug, info, warn or error"),
         OPT_BOOL("secure-cookies", "KANAL_SECURE_COOKIES", &secure_cookies,
@@ -91,6 +93,13 @@ int cmd_serve(int argc, char **argv)
         cli_error("serve", "--log-level must be debug, info, warn or error");
         goto done;
     }
+    int64_t max_upload = MEDIA_MAX_BYTES;
+    if (max_upload_s && (str_to_i64(max_upload_s, &max_upload) || max_upload < 1024 ||
+                         max_upload > MEDIA_MAX_BYTES)) {
+        cli_error("serve", "--max-upload must be from 1024 to %d bytes", MEDIA_MAX_BYTES);
+        goto done;
+    }
+    cfg.max_upload = (size_t)max_upload;
     log_set_level((enum log_level)level);
     cfg.threads = (int)threads;
     cfg.max_body = (size_t)max_body;

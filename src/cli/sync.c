@@ -99,10 +99,38 @@ done:
     return rc;
 }
 
+/* Stores the image file in the channel's workspace and names it in body. */
+static int act_image(struct db *db, int64_t channel, const char *path, const char *alt,
+                     json_t *body, struct error *err)
+{
+    struct channel_ref ch;
+    if (channel_ref_get(db, channel, &ch, err))
+        return -1;
+    struct buf b = {0};
+    int64_t id;
+    struct media_in in = {.workspace_id = ch.workspace_id, .alt = alt};
+    int rc = buf_read_file(&b, path, MEDIA_MAX_BYTES, err);
+    if (rc == 0) {
+        in.data = b.data;
+        in.len = b.len;
+        rc = media_create(db, &in, time_now(), &id, err);
+        if (rc) { /* the file's name first, as the import's errors are */
+            char msg[sizeof err->msg];
+            memcpy(msg, err->msg, sizeof msg);
+            error_set(err, err->kind, "%.200s: %.300s", path, msg);
+        }
+    }
+    buf_free(&b);
+    if (rc == 0)
+        json_object_set_new(body, "media_id", json_integer(id));
+    return rc;
+}
+
 int cmd_act(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *key_file = NULL, *channel_s = NULL, *target = NULL,
-               *text = NULL, *link = NULL, *key = NULL, *public_url = NULL;
+               *text = NULL, *link = NULL, *key = NULL, *public_url = NULL, *image = NULL,
+               *alt = NULL;
     bool now_flag = false;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
@@ -112,6 +140,9 @@ int cmd_act(int argc, char **argv)
                    "the platform's id of the post or message acted on (all but publish)"),
         OPT_STRING("text", "TEXT", NULL, &text, "the post's or reply's text"),
         OPT_STRING("link", "URL", NULL, &link, "a link to publish with the text"),
+        OPT_STRING("image", "FILE", NULL, &image,
+                   "an image to publish with the text (JPEG, PNG, GIF or WebP)"),
+        OPT_STRING("alt", "TEXT", NULL, &alt, "the image's description"),
         OPT_STRING("key", "KEY", NULL, &key,
                    "the action's name: the same key twice is one action (default: a new one)"),
         OPT_STRING("public-url", "URL", "KANAL_PUBLIC_URL", &public_url,
@@ -145,6 +176,11 @@ int cmd_act(int argc, char **argv)
         json_object_set_new(body, "text", json_string(text));
     if (link)
         json_object_set_new(body, "link", json_string(link));
+    if (db && image && act_image(db, channel, image, alt, body, &err)) {
+        cli_error("act", "%s", err.msg);
+        json_decref(body);
+        goto close;
+    }
     struct action_in in = {
         .channel_id = channel, .kind = p.pos[0], .target = target, .body = body, .key = key};
     int64_t id = 0;

@@ -47,6 +47,7 @@ int connect_act(struct db *db, const struct connect_env *env, int64_t action_id,
     json_t *body = json_loads(a.body, 0, &je);
     struct channel_run run;
     memset(&run, 0, sizeof run);
+    struct media image = {0};
     int rc = -1;
     if (a.state == ACTION_DONE) {
         rc = 0;
@@ -78,6 +79,24 @@ int connect_act(struct db *db, const struct connect_env *env, int64_t action_id,
         .key = a.key,
         .first_sent_at = a.first_sent_at,
     };
+    json_t *media_id = json_object_get(body, "media_id");
+    if (json_is_integer(media_id)) {
+        /* The image was checked when it was stored; it may have gone since. */
+        if (media_get(db, run.ch.workspace_id, json_integer_value(media_id), true, &image, &err)) {
+            if (err.kind != ERR_NOT_FOUND) {
+                connect_fail_error(res, &err);
+                goto done;
+            }
+            connect_fail(res, CO_REJECTED, "the action's image is gone: %s", err.msg);
+            struct action_outcome o = {.error = res->message};
+            move(db, a.id, ACTION_FAILED, &o, now, res);
+            goto done;
+        }
+        ca.image = (const char *)image.bytes;
+        ca.image_len = image.len;
+        ca.image_type = image.content_type;
+        ca.image_alt = image.alt && *image.alt ? image.alt : NULL;
+    }
     struct connect_done out = {0};
     if (a.state == ACTION_SENT || a.state == ACTION_UNKNOWN) {
         /* It may have happened: ask before sending it again. */
@@ -135,6 +154,7 @@ int connect_act(struct db *db, const struct connect_env *env, int64_t action_id,
     channel_run_record(db, a.channel_id, res, now);
 done:
     channel_run_close(&run);
+    media_clear(&image);
     json_decref(body);
     action_clear(&a);
     return rc;

@@ -38,12 +38,15 @@ struct db_methods {
     void (*bind_int)(struct db_stmt *st, int i, int64_t v);
     void (*bind_double)(struct db_stmt *st, int i, double v);
     void (*bind_text)(struct db_stmt *st, int i, const char *s); /* NULL: SQL NULL */
+    void (*bind_blob)(struct db_stmt *st, int i, const void *p, size_t n);
     /* 1 row, 0 done, -1 error; sets st->changes when the statement is done. */
     int (*step)(struct db_stmt *st, struct error *err);
     bool (*col_null)(struct db_stmt *st, int i);
     int64_t (*col_int)(struct db_stmt *st, int i);
     double (*col_double)(struct db_stmt *st, int i);
     const char *(*col_text)(struct db_stmt *st, int i); /* "" for NULL */
+    /* The bytes, valid until the next step or reset; *n 0 for NULL. */
+    const void *(*col_blob)(struct db_stmt *st, int i, size_t *n);
     int (*col_count)(struct db_stmt *st);
     const char *(*col_name)(struct db_stmt *st, int i);
     /* Clears results and bindings: what a statement is in the cache. */

@@ -98,6 +98,12 @@ void db_bind_text(struct db_stmt *st, int i, const char *s)
     st->db->m->bind_text(st, i, s);
 }
 
+void db_bind_blob(struct db_stmt *st, int i, const void *p, size_t n)
+{
+    check_param(st, i);
+    st->db->m->bind_blob(st, i, p, n);
+}
+
 void db_bind_null(struct db_stmt *st, int i)
 {
     db_bind_text(st, i, NULL);
@@ -133,6 +139,12 @@ double db_col_double(struct db_stmt *st, int i)
 {
     check_col(st, i);
     return st->db->m->col_double(st, i);
+}
+
+const void *db_col_blob(struct db_stmt *st, int i, size_t *n)
+{
+    check_col(st, i);
+    return st->db->m->col_blob(st, i, n);
 }
 
 const char *db_col_text(struct db_stmt *st, int i)

@@ -35,6 +35,8 @@ void db_bind_int(struct db_stmt *st, int i, int64_t v);
 void db_bind_double(struct db_stmt *st, int i, double v);
 void db_bind_text(struct db_stmt *st, int i, const char *s);
 void db_bind_null(struct db_stmt *st, int i);
+/* Bytes (an image) into a BLOB column (bytea on PostgreSQL); copied. */
+void db_bind_blob(struct db_stmt *st, int i, const void *p, size_t n);
 /* 1: a row is ready; 0: done; -1: error (err filled; a unique-key clash is
  * ERR_CONFLICT, a failed foreign key or check ERR_INVALID). */
 int db_step(struct db_stmt *st, struct error *err);
@@ -43,6 +45,9 @@ bool db_col_null(struct db_stmt *st, int i);
 int64_t db_col_int(struct db_stmt *st, int i);
 double db_col_double(struct db_stmt *st, int i);
 const char *db_col_text(struct db_stmt *st, int i); /* "" for NULL */
+/* A BLOB column's bytes and *n, owned by the statement until its next
+ * step or reset; NULL and *n 0 for SQL NULL. */
+const void *db_col_blob(struct db_stmt *st, int i, size_t *n);
 int db_col_count(struct db_stmt *st);
 const char *db_col_name(struct db_stmt *st, int i);
 /* Clears results and bindings so the statement can run again. */

@@ -112,6 +112,11 @@ static void lite_bind_text(struct db_stmt *st, int i, const char *s)
         sqlite3_bind_null(stmt_of(st), i);
 }
 
+static void lite_bind_blob(struct db_stmt *st, int i, const void *p, size_t n)
+{
+    sqlite3_bind_blob64(stmt_of(st), i, n ? p : "", n, SQLITE_TRANSIENT);
+}
+
 static int lite_step(struct db_stmt *st, struct error *err)
 {
     int rc = sqlite3_step(stmt_of(st));
@@ -143,6 +148,13 @@ static const char *lite_col_text(struct db_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(stmt_of(st), i);
     return s ? (const char *)s : "";
+}
+
+static const void *lite_col_blob(struct db_stmt *st, int i, size_t *n)
+{
+    const void *p = sqlite3_column_blob(stmt_of(st), i);
+    *n = p ? (size_t)sqlite3_column_bytes(stmt_of(st), i) : 0;
+    return p;
 }
 
 static int lite_col_count(struct db_stmt *st)
@@ -398,11 +410,13 @@ static const struct db_methods lite_methods = {
     .bind_int = lite_bind_int,
     .bind_double = lite_bind_double,
     .bind_text = lite_bind_text,
+    .bind_blob = lite_bind_blob,
     .step = lite_step,
     .col_null = lite_col_null,
     .col_int = lite_col_int,
     .col_double = lite_col_double,
     .col_text = lite_col_text,
+    .col_blob = lite_col_blob,
     .col_count = lite_col_count,
     .col_name = lite_col_name,
     .reset = lite_reset,

@@ -52,7 +52,7 @@ void h_action_create(struct request *r)
     if (!in || !channel_of_route(r))
         return;
     json_t *kind = json_object_get(in, "kind"), *target = json_object_get(in, "target");
-    const char *known[] = {"kind", "target", "text", "link", "key", NULL};
+    const char *known[] = {"kind", "target", "text", "link", "media_id", "key", NULL};
     const char *k;
     json_t *v;
     json_object_foreach (in, k, v) {
@@ -62,7 +62,7 @@ void h_action_create(struct request *r)
         if (!ok) {
             reply_errorf(r, 400, "invalid",
                          "%s: not a field of an action (kind, target, text, "
-                         "link, key)",
+                         "link, media_id, key)",
                          k);
             return;
         }
@@ -84,6 +84,8 @@ void h_action_create(struct request *r)
         json_object_set(body, "text", json_object_get(in, "text"));
     if (json_object_get(in, "link"))
         json_object_set(body, "link", json_object_get(in, "link"));
+    if (json_object_get(in, "media_id"))
+        json_object_set(body, "media_id", json_object_get(in, "media_id"));
     json_t *key = json_object_get(in, "key");
     struct action_in a = {.channel_id = r->id,
                           .kind = kn,

@@ -15,6 +15,7 @@ struct server_config {
     int threads;         /* libmicrohttpd's workers */
     int report_threads;  /* threads that answer reports, apart from them; 0: 2 */
     size_t max_body;     /* bytes */
+    size_t max_upload;   /* bytes of an image upload (POST .../media); 0: MEDIA_MAX_BYTES */
     int max_per_address; /* open connections from one address; 0: no limit */
     int header_timeout;  /* seconds to send a request's headers; 0: 10 */
     bool secure_cookies; /* add Secure: set when served behind TLS */

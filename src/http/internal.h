@@ -57,6 +57,7 @@ struct request {
     const struct server_config *cfg; /* &srv->cfg */
     const char *method, *url;
     struct buf body;
+    size_t body_max; /* the route's limit: max_body, or max_upload for images */
     bool body_too_large;
     json_t *in;    /* the body as request_json read it; released with the request */
     json_t *query; /* every query parameter, as strings */
@@ -148,6 +149,8 @@ void h_audit_list(struct request *r);
 void h_connection_get(struct request *r);
 void h_action_list(struct request *r);
 void h_action_create(struct request *r);
+void h_media_create(struct request *r);
+void h_media_get(struct request *r);
 /* Logs a warning while the demo admin signs in with the published password. */
 void user_warn_demo_password(struct db *db);
 void h_healthz(struct request *r);

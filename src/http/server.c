@@ -56,6 +56,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/channels/:id/connection", h_connection_get, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/channels/:id/actions", h_action_list, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/channels/:id/actions", h_action_create, ACC_MODERATE, NULL},
+    {"POST", "/api/v1/workspaces/:ws/media", h_media_create, ACC_MODERATE, NULL},
+    {"GET", "/api/v1/workspaces/:ws/media/:id", h_media_get, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/campaigns", h_entity_list, ACC_SIGNED, &entity_campaign},
     {"POST", "/api/v1/workspaces/:ws/campaigns", h_entity_create, ACC_EDIT, &entity_campaign},
     {"GET", "/api/v1/workspaces/:ws/campaigns/:id", h_entity_get, ACC_SIGNED, &entity_campaign},
@@ -428,8 +430,7 @@ static void dispatch(struct request *r)
     }
     if (r->body_too_large) {
         r->route = found->pattern;
-        reply_errorf(r, 413, "limit", "the request body is larger than %zu bytes",
-                     r->cfg->max_body);
+        reply_errorf(r, 413, "limit", "the request body is larger than %zu bytes", r->body_max);
         return;
     }
     r->route = found->pattern;
@@ -659,6 +660,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->url = url;
         r->started_ns = time_mono_ns();
         r->query = json_object();
+        /* Only an image upload may be large, and only where it goes: the
+         * limit is known before a byte of the body is kept. */
+        size_t n = strlen(url);
+        bool image = str_eq(method, "POST") && n > 6 && str_eq(url + n - 6, "/media") &&
+                      !strncmp(url, "/api/v1/workspaces/", 19);
+        r->body_max = image ? (cfg->max_upload ? cfg->max_upload : MEDIA_MAX_BYTES)
+                             : cfg->max_body;
         *con_cls = r;
         deadlines_headers_done(srv->deadlines, conn);
         return MHD_YES;
@@ -666,7 +674,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_size) {
         /* Over the limit, keep reading (so the client gets our answer rather
          * than a reset connection) but keep nothing. */
-        if (r->body.len + *upload_size > cfg->max_body)
+        if (r->body.len + *upload_size > r->body_max)
             r->body_too_large = true;
         else
             buf_append(&r->body, upload, *upload_size);

@@ -418,6 +418,26 @@ int action_create(struct db *db, const struct action_in *in, int64_t now, int64_
     if (text_field(body, "text", MODEL_TEXT_MAX, needs_text(in->kind), err) ||
         text_field(body, "link", 2048, false, err))
         goto done;
+    json_t *media_id = json_object_get(body, "media_id");
+    if (media_id && !json_is_null(media_id)) {
+        /* An image goes only with a post, and only one of its own workspace. */
+        if (!json_is_integer(media_id) || !str_eq(in->kind, "publish")) {
+            error_field(err, ERR_INVALID, "media_id",
+                        "media_id: an image's id, and only when publishing");
+            goto done;
+        }
+        int found = db_scalar(db, err, NULL,
+                              "SELECT 1 FROM media m JOIN channels c ON c.workspace_id = "
+                              "m.workspace_id WHERE m.id = ? AND c.id = ?",
+                              "ii", (int64_t)json_integer_value(media_id), in->channel_id);
+        if (found <= 0) {
+            if (found == 0)
+                error_field(err, ERR_INVALID, "media_id",
+                            "media_id: no image %lld in the channel's workspace",
+                            (long long)json_integer_value(media_id));
+            goto done;
+        }
+    }
     text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
     char key[64];
     const char *k = in->key;

@@ -659,6 +659,38 @@ struct action_in {
 int action_create(struct db *db, const struct action_in *in, int64_t now, int64_t *id,
                   struct error *err);
 
+/* ---- media: images for posts and actions --------------------------------- */
+#define MEDIA_MAX_BYTES (16 << 20) /* Mastodon's default for images; others take less */
+#define MEDIA_ALT_MAX 6000         /* bytes: 1,500 characters of four bytes */
+struct media_in {
+    int64_t workspace_id;
+    const void *data;
+    size_t len;
+    const char *content_type; /* what the sender says; NULL: take what the bytes say */
+    const char *alt;          /* NULL: none */
+    int64_t created_by;       /* 0: kanal itself */
+};
+/* Stores an image after checking its bytes are the type they claim (JPEG,
+ * PNG, GIF, WebP) and its size; 0 and *id, or -1 and err naming the field
+ * (image, content_type, alt). */
+int media_create(struct db *db, const struct media_in *in, int64_t now, int64_t *id,
+                 struct error *err);
+/* The image type its first bytes say, with its width and height where the
+ * header gives them (else 0); NULL for none kanal takes. Pure. */
+const char *media_sniff(const void *data, size_t n, int64_t *w, int64_t *h);
+struct media {
+    int64_t id, size, width, height, created_at;
+    char content_type[32], sha256[65];
+    char *alt;         /* owned */
+    unsigned char *bytes; /* owned; NULL unless asked for */
+    size_t len;
+};
+/* 0 and *out (media_clear it), or -1 and err (ERR_NOT_FOUND when not in ws). */
+int media_get(struct db *db, int64_t ws, int64_t id, bool with_bytes, struct media *out,
+              struct error *err);
+void media_clear(struct media *m);
+json_t *media_to_json(const struct media *m);
+
 struct action {
     int64_t id, channel_id;
     char kind[16];

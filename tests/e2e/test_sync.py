@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -225,3 +226,101 @@ def test_worker_in_serve_runs_actions_and_honours_rate_limit(db_url, fake, key, 
     finally:
         code, log = s.stop()
     assert code == 0, log
+
+
+def png(width, height, pad=0):
+    """A real PNG of width x height grey pixels (and pad bytes of a text chunk)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xffffffff)
+    rows = b"".join(b"\0" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0,
+                                                                0, 0))
+            + (chunk(b"tEXt", b"pad\0" + b"x" * pad) if pad else b"")
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def uploads(fake):
+    return [e for e in fake.control("log")
+            if e["method"] == "POST" and e["path"] == "/api/v2/media"]
+
+
+def test_image_uploaded_through_the_api_and_published(db_url, fake, key, channel, tmp_path):
+    import base64
+    import hashlib
+    add_users(db_url)
+    s = Server(db_url, str(tmp_path), extra_args=("--sync-every", "60", "--max-upload", "4096"),
+               env={"KANAL_SECRET_KEY": key})
+    try:
+        c = s.client()
+        assert c.login("editor@example.org").status == 201
+        image = png(3, 2)
+        url = "/api/v1/workspaces/1/media?alt=" + urllib.parse.quote("Tre grå punkter")
+        # Not an image body, not the type it says, too large: each refused, nothing stored.
+        r = c.post(url, {"image": "x"})
+        assert r.status == 415 and "Content-Type image/" in r.json()["error"]["message"], r
+        r = c.request("POST", url, raw=b"hello, not a picture",
+                      headers={"Content-Type": "image/png"})
+        assert r.status == 400 and r.json()["error"]["field"] == "image", r
+        r = c.request("POST", url, raw=b"\xff\xd8\xff\xe0" + b"\0" * 40,
+                      headers={"Content-Type": "image/png"})
+        assert r.status == 400 and r.json()["error"]["field"] == "content_type", r
+        assert "image/jpeg" in r.json()["error"]["message"]
+        r = c.request("POST", url, raw=png(3, 2, pad=5000), headers={"Content-Type": "image/png"})
+        assert r.status == 413 and "4096 bytes" in r.json()["error"]["message"], r
+        assert count(db_url, "media") == 0
+        # A real one: its size read from its header, its sum from its bytes.
+        r = c.request("POST", url, raw=image, headers={"Content-Type": "image/png"})
+        assert r.status == 201, r
+        m = r.json()
+        assert (m["content_type"], m["width"], m["height"], m["size"]) == \
+            ("image/png", 3, 2, len(image))
+        assert m["sha256"] == hashlib.sha256(image).hexdigest()
+        assert m["alt"] == "Tre grå punkter"
+        assert c.get("/api/v1/workspaces/1/media/%d" % m["id"]).json() == m
+        assert c.get("/api/v1/workspaces/1/media/%d" % (m["id"] + 99)).status == 404
+        # An image goes with a post only, and only one that exists.
+        r = c.post("/api/v1/workspaces/1/channels/1/actions",
+                   {"kind": "reply", "target": "1", "text": "x", "media_id": m["id"]})
+        assert r.status == 400 and "media_id" in r.json()["error"]["message"], r
+        r = c.post("/api/v1/workspaces/1/channels/1/actions",
+                   {"kind": "publish", "text": "x", "media_id": m["id"] + 99})
+        assert r.status == 400 and "no image" in r.json()["error"]["message"], r
+        r = c.post("/api/v1/workspaces/1/channels/1/actions",
+                   {"kind": "publish", "text": "Med bild", "media_id": m["id"]})
+        assert r.status == 201, r
+        done = wait_for(lambda: (lambda a: a if a["state"] in ("done", "failed") else None)(
+            c.get("/api/v1/workspaces/1/channels/1/actions").json()["items"][0]))
+        assert done["state"] == "done", done
+        # The platform got the very bytes, with their description, and the post carries them.
+        up = uploads(fake)
+        assert len(up) == 1
+        body = base64.b64decode(up[0]["body_base64"]) if "body_base64" in up[0] else \
+            up[0]["body"].encode("latin-1")
+        assert image in body and "Tre grå punkter".encode() in body
+        post = [e for e in fake.posts() if "Med bild" in e.get("body", "")]
+        assert len(post) == 1 and "media_ids" in post[0]["body"]
+    finally:
+        code, log = s.stop()
+    assert code == 0, log
+
+
+def test_image_published_from_the_cli(db_url, fake, key, channel, tmp_path):
+    image = png(5, 4)
+    path = tmp_path / "bild.png"
+    path.write_bytes(image)
+    out = kanal(key, "act", "--db", db_url, "--channel", "1", "--now", "publish", "--text",
+                "Bild från terminalen", "--image", str(path), "--alt", "Fem gånger fyra").stdout
+    assert "done" in out, out
+    assert sql(db_url, "SELECT width, height, alt FROM media") == [["5", "4", "Fem gånger fyra"]]
+    assert len(uploads(fake)) == 1
+    bad = tmp_path / "inte-bild.png"
+    bad.write_text("just text")
+    r = kanal(key, "act", "--db", db_url, "--channel", "1", "--now", "publish", "--text", "x",
+              "--image", str(bad), check=False)
+    assert r.returncode == 1 and "inte-bild.png: image: not a JPEG, PNG, GIF or WebP" in r.stderr, \
+        r.stderr
+    assert len(uploads(fake)) == 1 and count(db_url, "media") == 1
