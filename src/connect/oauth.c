@@ -375,6 +375,9 @@ static int store_accounts(struct db *db, const struct vault_key *k, const struct
                               &who, &ch->channel_id, &ch->created, err) ||
             vault_store(db, k, ch->channel_id, &tokens[i], now, err) ||
             connection_connected(db, ch->channel_id, st->api_url, st->user_id, now, err) ||
+            /* synced at once by whichever node runs jobs, not at the next
+             * round of --sync-every */
+            connection_queue_sync(db, ch->channel_id, now, err) < 0 ||
             audit_record(db, st->workspace_id, st->user_id, "connect", "channel", ch->channel_id,
                          detail, err))
             goto fail;

@@ -130,6 +130,15 @@ json_t *connection_to_json(const struct connection *c)
                      "last_error", c->last_error, "last_error_at", time_or_null(c->last_error_at));
 }
 
+int connection_queue_sync(struct db *db, int64_t channel_id, int64_t now, struct error *err)
+{
+    char key[64];
+    snprintf(key, sizeof key, "sync:%lld", (long long)channel_id);
+    struct job_in in = {.kind = "sync", .channel_id = channel_id, .key = key};
+    int64_t id;
+    return job_enqueue(db, &in, now, &id, err);
+}
+
 int connection_connected(struct db *db, int64_t channel_id, const char *api_url,
                          int64_t connected_by, int64_t now, struct error *err)
 {
@@ -248,11 +257,7 @@ int64_t connection_queue_syncs(struct db *db, int64_t now, struct error *err)
     db_finalize(st);
     int64_t queued = rc < 0 ? -1 : 0;
     for (int64_t i = 0; i < ids_n && queued >= 0; i++) {
-        char key[64];
-        snprintf(key, sizeof key, "sync:%lld", (long long)ids[i]);
-        struct job_in in = {.kind = "sync", .channel_id = ids[i], .key = key};
-        int64_t id;
-        int got = job_enqueue(db, &in, now, &id, err);
+        int got = connection_queue_sync(db, ids[i], now, err);
         if (got < 0)
             queued = -1;
         else if (got == 0)

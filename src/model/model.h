@@ -615,6 +615,9 @@ int connection_synced(struct db *db, int64_t channel_id, int64_t now, struct err
 /* A sync or action failed with `message` (kept as last_error). */
 int connection_error(struct db *db, int64_t channel_id, const char *message, int64_t now,
                      struct error *err);
+/* The channel's sync job, queued unless one is already (the job's key is
+ * the channel's): 0 new, 1 there was one, -1 and err. */
+int connection_queue_sync(struct db *db, int64_t channel_id, int64_t now, struct error *err);
 /* Queues a "sync" job (key "sync:CHANNEL") for every connected channel
  * that has none queued or running. Returns how many were queued, or -1. */
 int64_t connection_queue_syncs(struct db *db, int64_t now, struct error *err);
