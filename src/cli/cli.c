@@ -188,3 +188,18 @@ int cli_lookup(struct db *db, const char *table, const char *column, const char 
         return error_set(err, ERR_NOT_FOUND, "no %.*s '%s'", (int)strlen(table) - 1, table, s);
     return found < 0 ? -1 : 0;
 }
+
+/* One line of stdin without its line end into a new string, or NULL. */
+char *cli_read_line(void)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, stdin);
+    if (n <= 0) {
+        free(line);
+        return NULL;
+    }
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    return line;
+}

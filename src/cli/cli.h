@@ -80,5 +80,8 @@ int cmd_connect(int argc, char **argv);
  * vault_key_free. */
 struct vault_key;
 struct vault_key *cli_secret_key(const char *cmd, const char *file, bool required);
+/* One line of stdin without its line end, a new string (caller frees), or
+ * NULL at its end. For secrets, which never go on the command line. */
+char *cli_read_line(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include "connect/connect.h"
 #include "db/db.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +23,46 @@
                "the address kanal serve is reached at (the redirect URI is under it)")
 /* clang-format on */
 
+/* A platform without a consent screen: the identifier and the password
+ * from stdin, exchanged at once; prints the channels. 0 or 1 (err says). */
+static int connect_direct(struct db *db, const struct vault_key *k, struct oauth_begin *b,
+                          const char *workspace, const char *identifier, bool password_stdin,
+                          struct error *err)
+{
+    if (!db)
+        return 1;
+    if (!identifier || !password_stdin) {
+        error_set(err, ERR_INVALID,
+                  "%s has no consent screen: give --identifier and the app password on stdin "
+                  "with --password-stdin",
+                  b->connector->title);
+        return 1;
+    }
+    if (workspace_resolve(db, workspace, &b->workspace_id, err))
+        return 1;
+    char *password = cli_read_line();
+    if (!password) {
+        error_set(err, ERR_INVALID, "no password on stdin");
+        return 1;
+    }
+    struct oauth_outcome out;
+    int rc = oauth_connect_direct(db, k, b, identifier, password, &out, err);
+    sodium_memzero(password, strlen(password));
+    free(password);
+    if (rc)
+        return 1;
+    for (int i = 0; i < out.n; i++)
+        printf("connected channel %lld (%s %s)%s\n", (long long)out.channels[i].channel_id,
+               out.channels[i].platform, out.channels[i].handle,
+               out.channels[i].created ? ", new" : "");
+    return 0;
+}
+
 static int connect_start(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *key_file = NULL, *public_url = NULL, *platform = NULL,
-               *workspace = NULL, *instance = NULL, *channel_s = NULL;
+               *workspace = NULL, *instance = NULL, *channel_s = NULL, *identifier = NULL;
+    bool password_stdin = false;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
         OPT_SECRET_KEY_FILE(&key_file),
@@ -34,13 +71,19 @@ static int connect_start(int argc, char **argv)
         OPT_STRING("workspace", "ID|SLUG", "KANAL_WORKSPACE", &workspace, "the workspace"),
         OPT_STRING("instance", "URL", NULL, &instance, "the Mastodon server (https://...)"),
         OPT_STRING("channel", "ID", NULL, &channel_s, "reconnect this channel"),
+        OPT_STRING("identifier", "HANDLE", NULL, &identifier,
+                   "Bluesky: the account's handle, DID or e-mail (no consent screen)"),
+        OPT_BOOL("password-stdin", NULL, &password_stdin,
+                 "Bluesky: read the account's app password from stdin's first line"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
                                "connect start --platform NAME --workspace W [options]",
                                "Starts connecting an account: prints the address to open, "
                                "where the account's owner consents. Finish with `kanal connect "
-                               "finish` within ten minutes.",
+                               "finish` within ten minutes. A platform without a consent screen "
+                               "(Bluesky) connects at once with --identifier and "
+                               "--password-stdin.",
                                &p);
     if (p.stop)
         goto done;
@@ -81,6 +124,14 @@ static int connect_start(int argc, char **argv)
                             .instance = instance,
                             .channel_id = channel,
                             .now = time_now()};
+    if (!c->authorize_url) {
+        rc = connect_direct(db, k, &b, workspace, identifier, password_stdin, &err);
+        db_close(db);
+        vault_key_free(k);
+        if (rc)
+            cli_error("connect start", "%s", err.msg);
+        goto done;
+    }
     if (db && workspace_resolve(db, workspace, &ws, &err) == 0) {
         b.workspace_id = ws;
         if (oauth_start(db, k, &b, &out, &err) == 0)

@@ -50,21 +50,6 @@ done:
     return rc;
 }
 
-/* One line of stdin without its line end into a new string, or NULL. */
-static char *read_line(void)
-{
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, stdin);
-    if (n <= 0) {
-        free(line);
-        return NULL;
-    }
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-    return line;
-}
-
 static int token_set(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *key_file = NULL, *expires_s = NULL, *scopes = NULL;
@@ -95,9 +80,9 @@ static int token_set(int argc, char **argv)
     struct vault_key *k = cli_secret_key("channel-token set", key_file, true);
     if (!k)
         goto done;
-    struct channel_tokens t = {.access_token = read_line()};
+    struct channel_tokens t = {.access_token = cli_read_line()};
     if (t.access_token)
-        t.refresh_token = read_line();
+        t.refresh_token = cli_read_line();
     if (t.refresh_token && !*t.refresh_token) {
         free(t.refresh_token);
         t.refresh_token = NULL;

@@ -438,6 +438,14 @@ struct oauth_outcome {
     int n;
     struct oauth_connected channels[OAUTH_ACCOUNTS_MAX];
 };
+/* Connects with credentials the person types, for a connector without a
+ * consent screen (authorize_url NULL: Bluesky's app passwords): no state,
+ * the exchange at once, the accounts stored as oauth_finish stores them.
+ * The password is sent once and never stored. b->instance: the account's
+ * server where the platform has several (NULL: the configured one). */
+int oauth_connect_direct(struct db *db, const struct vault_key *k, const struct oauth_begin *b,
+                         const char *identifier, const char *password, struct oauth_outcome *out,
+                         struct error *err);
 /* Who may finish a consent: the signed-in user who came back to the
  * callback (it must be the one who started it), or the command line. */
 #define OAUTH_ANY_USER (-1)

@@ -49,6 +49,8 @@ bool oauth_unconfigured(const struct connector *c, const char *public_url,
                  "KANAL_SECRET_KEY (`kanal secret-key` makes one)");
         return true;
     }
+    if (!c->authorize_url)
+        return false; /* credentials the person types (Bluesky): no app, no redirect */
     if (!env.cfg.redirect_uri) {
         snprintf(why, n,
                  "no public URL: start kanal with --public-url or KANAL_PUBLIC_URL (the address "
@@ -220,6 +222,40 @@ static int app_register(struct db *db, const struct vault_key *k, const struct c
     return found == 1 ? 0 : found < 0 ? -1 : error_set(err, ERR_INTERNAL, "the app was not kept");
 }
 
+/* The workspace exists and the channel being reconnected (if any) is one of
+ * its channels of this platform; its server's address into conn_api. */
+static int check_target(struct db *db, const struct oauth_begin *b, char *conn_api, size_t n,
+                        struct error *err)
+{
+    const struct connector *c = b->connector;
+    int64_t one;
+    int found =
+        db_scalar(db, err, &one, "SELECT 1 FROM workspaces WHERE id = ?", "i", b->workspace_id);
+    if (found <= 0)
+        return found < 0 ? -1
+                         : error_field(err, ERR_NOT_FOUND, "workspace_id", "no workspace %lld",
+                                       (long long)b->workspace_id);
+    *conn_api = '\0';
+    if (!b->channel_id)
+        return 0;
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT c.platform, k.api_url FROM channels c LEFT JOIN "
+                                  "channel_connections k ON k.channel_id = c.id WHERE c.id = "
+                                  "? AND c.workspace_id = ?",
+                                  "ii", b->channel_id, b->workspace_id);
+    if (!st)
+        return -1;
+    bool ok = db_has_row(st) &&
+              (str_eq(db_col_text(st, 0), c->platform) || connector_find(db_col_text(st, 0)) == c);
+    if (ok)
+        snprintf(conn_api, n, "%s", db_col_text(st, 1));
+    db_finalize(st);
+    return ok ? 0
+              : error_field(err, ERR_NOT_FOUND, "channel_id",
+                            "channel_id: workspace %lld has no %s channel %lld",
+                            (long long)b->workspace_id, c->title, (long long)b->channel_id);
+}
+
 int oauth_start(struct db *db, const struct vault_key *k, const struct oauth_begin *b,
                 struct oauth_consent *out, struct error *err)
 {
@@ -229,34 +265,17 @@ int oauth_start(struct db *db, const struct vault_key *k, const struct oauth_beg
     char why[400];
     if (oauth_unconfigured(c, b->public_url, k, why, sizeof why))
         return error_set(err, ERR_INVALID, "%s", why);
+    if (!c->authorize_url)
+        return error_field(err, ERR_INVALID, "identifier",
+                           "%s connects with the account's own credentials, not a consent "
+                           "screen: send identifier and password (%s)",
+                           c->title, c->scopes ? c->scopes : "");
     struct setup s = {0};
     connect_config_from_env(c, b->public_url, &s.env);
-    int64_t one;
-    int found =
-        db_scalar(db, err, &one, "SELECT 1 FROM workspaces WHERE id = ?", "i", b->workspace_id);
-    if (found <= 0)
-        return found < 0 ? -1
-                         : error_field(err, ERR_NOT_FOUND, "workspace_id", "no workspace %lld",
-                                       (long long)b->workspace_id);
     char conn_api[512] = "";
-    if (b->channel_id) {
-        struct db_stmt *st = db_query(db, err,
-                                      "SELECT c.platform, k.api_url FROM channels c LEFT JOIN "
-                                      "channel_connections k ON k.channel_id = c.id WHERE c.id = "
-                                      "? AND c.workspace_id = ?",
-                                      "ii", b->channel_id, b->workspace_id);
-        if (!st)
-            return -1;
-        bool ok = db_has_row(st) && (str_eq(db_col_text(st, 0), c->platform) ||
-                                     connector_find(db_col_text(st, 0)) == c);
-        if (ok)
-            snprintf(conn_api, sizeof conn_api, "%s", db_col_text(st, 1));
-        db_finalize(st);
-        if (!ok)
-            return error_field(err, ERR_NOT_FOUND, "channel_id",
-                               "channel_id: workspace %lld has no %s channel %lld",
-                               (long long)b->workspace_id, c->title, (long long)b->channel_id);
-    }
+    if (check_target(db, b, conn_api, sizeof conn_api, err))
+        return -1;
+    int found;
     int rc = -1;
     struct buf url = {0};
     char *sealed = NULL;
@@ -401,29 +420,15 @@ fail:
     return -1;
 }
 
-int oauth_finish(struct db *db, const struct vault_key *k, const struct connector *c,
-                 const char *public_url, const char *state, const char *code, int64_t user_id,
-                 int64_t now, struct oauth_outcome *out, struct error *err)
+/* The code (or typed credentials) exchanged for tokens with the platform,
+ * and the accounts stored as channels: what finishing a consent and a
+ * direct connect share. */
+static int exchange_and_store(struct db *db, const struct vault_key *k, const struct connector *c,
+                              const char *public_url, const struct oauth_state *stp,
+                              const char *code, int64_t now, struct oauth_outcome *out,
+                              struct error *err)
 {
-    assert(db && k && out);
-    *out = (struct oauth_outcome){0};
-    if (!code || !*code || strlen(code) > 2048)
-        return error_field(err, ERR_INVALID, "code",
-                           "code: the platform's authorization code is missing or too long");
-    struct oauth_state st;
-    if (claim(db, state, user_id, now, &st, err))
-        return -1;
-    out->workspace_id = st.workspace_id;
-    out->user_id = st.user_id;
-    out->channel_id = st.channel_id;
-    if (!c)
-        c = connector_find(st.platform);
-    if (!c || !str_eq(c->platform, st.platform))
-        return error_set(err, ERR_INVALID, "kanal has no connector for %s", st.platform);
-    char why[400];
-    if (oauth_unconfigured(c, public_url, k, why, sizeof why))
-        return error_set(err, ERR_INVALID, "%s", why);
-
+    struct oauth_state st = *stp;
     int rc = -1, n = 0;
     struct setup s = {0};
     struct connect_http *http = NULL;
@@ -477,5 +482,78 @@ done:
     vault_free(verifier);
     connect_http_free(http);
     setup_free(&s);
+    return rc;
+}
+
+int oauth_finish(struct db *db, const struct vault_key *k, const struct connector *c,
+                 const char *public_url, const char *state, const char *code, int64_t user_id,
+                 int64_t now, struct oauth_outcome *out, struct error *err)
+{
+    assert(db && k && out);
+    *out = (struct oauth_outcome){0};
+    if (!code || !*code || strlen(code) > 2048)
+        return error_field(err, ERR_INVALID, "code",
+                           "code: the platform's authorization code is missing or too long");
+    struct oauth_state st;
+    if (claim(db, state, user_id, now, &st, err))
+        return -1;
+    out->workspace_id = st.workspace_id;
+    out->user_id = st.user_id;
+    out->channel_id = st.channel_id;
+    if (!c)
+        c = connector_find(st.platform);
+    if (!c || !str_eq(c->platform, st.platform))
+        return error_set(err, ERR_INVALID, "kanal has no connector for %s", st.platform);
+    char why[400];
+    if (oauth_unconfigured(c, public_url, k, why, sizeof why))
+        return error_set(err, ERR_INVALID, "%s", why);
+
+    return exchange_and_store(db, k, c, public_url, &st, code, now, out, err);
+}
+
+int oauth_connect_direct(struct db *db, const struct vault_key *k, const struct oauth_begin *b,
+                         const char *identifier, const char *password, struct oauth_outcome *out,
+                         struct error *err)
+{
+    assert(db && b && b->connector && out);
+    const struct connector *c = b->connector;
+    *out = (struct oauth_outcome){0};
+    if (c->authorize_url)
+        return error_set(err, ERR_INVALID,
+                         "%s connects through its own consent screen: start connecting without "
+                         "identifier and password",
+                         c->title);
+    char why[400];
+    if (oauth_unconfigured(c, b->public_url, k, why, sizeof why))
+        return error_set(err, ERR_INVALID, "%s", why);
+    size_t il = identifier ? strlen(identifier) : 0, pl = password ? strlen(password) : 0;
+    if (il == 0 || il > 256 || !utf8_valid(identifier, il))
+        return error_field(err, ERR_INVALID, "identifier",
+                           "identifier: the account's handle, DID or e-mail (at most 256 bytes)");
+    /* The connector splits "IDENTIFIER:PASSWORD" at the last colon. */
+    if (pl == 0 || pl > 256 || strchr(password, ':') || !utf8_valid(password, pl))
+        return error_field(err, ERR_INVALID, "password",
+                           "password: the app password %s gave (at most 256 bytes, no ':')",
+                           c->title);
+    char conn_api[512];
+    if (check_target(db, b, conn_api, sizeof conn_api, err))
+        return -1;
+    struct oauth_state st = {.workspace_id = b->workspace_id,
+                             .user_id = b->user_id,
+                             .channel_id = b->channel_id,
+                             .created_at = b->now,
+                             .expires_at = b->now};
+    snprintf(st.platform, sizeof st.platform, "%s", c->platform);
+    const char *where = b->instance && *b->instance ? b->instance : conn_api;
+    if (*where && instance_url(where, st.api_url, err))
+        return -1;
+    out->workspace_id = st.workspace_id;
+    out->user_id = st.user_id;
+    out->channel_id = st.channel_id;
+    struct buf code = {0};
+    buf_printf(&code, "%s:%s", identifier, password);
+    int rc = exchange_and_store(db, k, c, b->public_url, &st, code.data, b->now, out, err);
+    sodium_memzero(code.data, code.len);
+    buf_free(&code);
     return rc;
 }

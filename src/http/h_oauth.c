@@ -30,6 +30,30 @@ void h_connectors(struct request *r)
     reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
+/* A platform without a consent screen (Bluesky): the account's own
+ * identifier and app password, exchanged at once; 201 with the channels. */
+static void connect_direct(struct request *r, const struct oauth_begin *b, json_t *in)
+{
+    json_t *id = json_object_get(in, "identifier"), *pw = json_object_get(in, "password");
+    struct error err = {0};
+    struct oauth_outcome out;
+    if (oauth_connect_direct(r->db, r->cfg->secret_key, b, json_string_value(id),
+                             json_string_value(pw), &out, &err)) {
+        reply_error(r, &err);
+        return;
+    }
+    json_t *chans = json_array();
+    for (int i = 0; i < out.n; i++)
+        json_array_append_new(chans,
+                              json_pack("{s:I, s:s, s:s, s:b}", "channel_id",
+                                        (json_int_t)out.channels[i].channel_id, "platform",
+                                        out.channels[i].platform, "handle", out.channels[i].handle,
+                                        "created", out.channels[i].created));
+    reply_json(
+        r, 201,
+        json_pack("{s:I, s:o}", "workspace_id", (json_int_t)out.workspace_id, "channels", chans));
+}
+
 void h_connect_start(struct request *r)
 {
     json_t *in = request_json(r);
@@ -39,10 +63,10 @@ void h_connect_start(struct request *r)
     json_t *v;
     json_object_foreach (in, key, v) {
         if (!str_eq(key, "platform") && !str_eq(key, "workspace_id") && !str_eq(key, "instance") &&
-            !str_eq(key, "channel_id")) {
+            !str_eq(key, "channel_id") && !str_eq(key, "identifier") && !str_eq(key, "password")) {
             reply_errorf(r, 400, "invalid",
-                         "unknown field '%s' (send platform, workspace_id, and instance or "
-                         "channel_id where they apply)",
+                         "unknown field '%s' (send platform, workspace_id, and instance, "
+                         "channel_id, or identifier and password where they apply)",
                          key);
             return;
         }
@@ -90,6 +114,10 @@ void h_connect_start(struct request *r)
                             .instance = json_string_value(inst),
                             .channel_id = json_is_integer(ch) ? json_integer_value(ch) : 0,
                             .now = time_now()};
+    if (!c->authorize_url) {
+        connect_direct(r, &b, in);
+        return;
+    }
     struct oauth_consent out;
     if (oauth_start(r->db, r->cfg->secret_key, &b, &out, &err)) {
         reply_error(r, &err);

@@ -111,3 +111,63 @@ def test_connect_sync_and_publish_through_the_worker(platform, db_url, tmp_path)
         code, log = s.stop()
         fake.stop()
     assert code == 0, log
+
+
+def test_bluesky_connects_with_an_app_password_and_the_worker_syncs_it(db_url, tmp_path):
+    fake = Fake("bluesky")
+    me = fake.control("state", {})
+    run_kanal("migrate", "--db", db_url)
+    add_users(db_url)
+    env = {"KANAL_BLUESKY_API_URL": fake.base, "KANAL_SECRET_KEY": SECRET_KEY}
+    s = Server(db_url, str(tmp_path), extra_args=["--sync-every", "1"], env=env)
+    try:
+        admin = s.client()
+        assert admin.login("admin@example.org").status == 201
+        ws = admin.post("/api/v1/workspaces", {"name": "Verket", "slug": "verket"}).json()["id"]
+        listed = {c["platform"]: c for c in admin.get("/api/v1/connectors").json()["items"]}
+        assert listed["bluesky"]["configured"] is True  # no app, no redirect address needed
+        # No consent screen to send anyone to: the identifier and password are asked for.
+        r = admin.post("/api/v1/connect", {"platform": "bluesky", "workspace_id": ws})
+        assert r.status == 400 and r.json()["error"]["field"] == "identifier", r
+        r = admin.post("/api/v1/connect", {"platform": "bluesky", "workspace_id": ws,
+                                           "identifier": me["handle"], "password": "a:b"})
+        assert r.status == 400 and r.json()["error"]["field"] == "password", r
+        r = admin.post("/api/v1/connect", {"platform": "bluesky", "workspace_id": ws,
+                                           "identifier": me["handle"], "password": "wrong-pass"})
+        assert r.status == 400 and "Invalid identifier or password" in r.body, r
+        assert sql(db_url, "SELECT count(*) FROM channels") == [("0",)]
+        r = admin.post("/api/v1/connect", {"platform": "bluesky", "workspace_id": ws,
+                                           "identifier": me["handle"],
+                                           "password": me["password"]})
+        assert r.status == 201, r
+        got = r.json()["channels"]
+        assert len(got) == 1 and got[0]["platform"] == "bluesky" and got[0]["created"] is True
+        channel = got[0]["channel_id"]
+        # The app password went to the platform once and is nowhere in kanal.
+        assert me["password"] not in s.read_log()
+        rows = sql(db_url, "SELECT access_token, refresh_token FROM channel_tokens")
+        assert len(rows) == 1 and me["password"] not in "".join(rows[0])
+        base = f"/api/v1/workspaces/{ws}/channels/{channel}"
+        conn = wait_for(lambda: (lambda j: j if j.get("synced_at") else None)(
+            admin.get(base + "/connection").json()))
+        assert conn["state"] == "connected" and not conn["last_error"], conn
+        assert int(sql(db_url, "SELECT count(*) FROM post_variants WHERE channel_id = ?",
+                       channel)[0][0]) > 0
+        r = admin.post(base + "/actions", {"kind": "publish", "text": "Hej från verket"})
+        assert r.status == 201, r
+        done = wait_for(lambda: (lambda a: a if a["state"] in ("done", "failed") else None)(
+            admin.get(base + "/actions").json()["items"][0]))
+        assert done["state"] == "done" and done["platform_id"].startswith("at://"), done
+    finally:
+        code, log = s.stop()
+    assert code == 0, log
+    # The command line: the same, the password on stdin, the channel found again.
+    p = run_kanal("connect", "start", "--db", db_url, "--platform", "bluesky", "--workspace",
+                  "verket", "--identifier", me["handle"], "--password-stdin",
+                  stdin=me["password"] + "\n", env=env)
+    assert p.stdout.strip() == f"connected channel {channel} (bluesky {got[0]['handle']})", \
+        p.stdout
+    p = run_kanal("connect", "start", "--db", db_url, "--platform", "bluesky", "--workspace",
+                  "verket", env=env, check=False)
+    assert p.returncode == 1 and "--identifier" in p.stderr, p.stderr
+    fake.stop()
