@@ -210,3 +210,27 @@ def test_threads_connect_sync_publish_reply_hide(db_url, threads, key):
     out = run_kanal(*args, env=env, check=False).stdout
     assert threads.control("state", {})["threads"] == before + 1
     assert sql(db_url, "SELECT state FROM connect_actions WHERE key = 'lost-1'") == [["done"]], out
+
+
+def test_tiktok_revoked_needs_reconnect_then_reconnected(db_url, tiktok, key):
+    env = env_for("tiktok", tiktok, key, "/v2/auth/authorize/", "kanal-tt", "tt-secret")
+    ch, _ = connect(db_url, "tiktok", tiktok, env)
+    tiktok.control("state", {"revoke": True})
+    p = run_kanal("sync", "--db", db_url, env=env, check=False)
+    assert p.returncode != 0 and "access token is invalid" in p.stdout + p.stderr, \
+        p.stdout + p.stderr
+    # Held: a sync by hand says why without calling TikTok.
+    calls = len(tiktok.control("log"))
+    p = run_kanal("sync", "--db", db_url, env=env, check=False)
+    assert "needs reconnecting" in p.stdout and len(tiktok.control("log")) == calls, p.stdout
+    # Connected again through the consent screen: the same channel, synced.
+    p = run_kanal("connect", "start", "--db", db_url, "--platform", "tiktok", "--workspace",
+                  "kommunen", "--channel", str(ch), env=env)
+    url = re.search(r"^  (http\S+)$", p.stdout, re.M).group(1)
+    state = re.search(r"^state: (\S+)$", p.stdout, re.M).group(1)
+    code = consent(url, tiktok)
+    p = run_kanal("connect", "finish", "--db", db_url, "--state", state, "--code", code, env=env)
+    assert re.search(r"^channel %d: tiktok @helsinginkaupunki connected" % ch, p.stdout, re.M), \
+        p.stdout
+    out = run_kanal("sync", "--db", db_url, env=env).stdout
+    assert " 3 posts," in out, out
