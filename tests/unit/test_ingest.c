@@ -683,7 +683,8 @@ static void test_threads(void **state)
           "post[18050206876707110].published_at=2024-03-02T09:15:00Z",
           "post[18050206876707110].account_id=17841400000000001",
           "post[18050206876707110].body=\xC3\x96ppet hus p\xC3\xA5 l\xC3\xB6rdag kl. "
-          "10\xE2\x80\x93" "14.",
+          "10\xE2\x80\x93"
+          "14.",
           "post[18050206876707111].format=photo", "post[*].platform=threads");
     /* Replies: under the thread, a reply to a reply keeps its parent; a
      * hidden one has its status; one that names no thread is a reject. */
