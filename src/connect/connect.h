@@ -231,6 +231,15 @@ int connect_fail_http(struct connect_result *r, const char *what,
                       const struct connect_response *resp, int call_rc,
                       const struct error *call_err, bool sent_action);
 
+/* The outcome of a Meta-style error body ({"error": {"message", "code",
+ * "error_subcode"}}: 190 expired, 4/17/32/613 rate, 1/2/368 temporary,
+ * 10 and 200-299 a permission missing), which Facebook, Instagram and
+ * Threads send alike (connect/meta.c); connect_fail_http's when the body
+ * says nothing. Returns -1. */
+int connect_meta_fail(struct connect_result *res, const char *what,
+                      const struct connect_response *resp, int call_rc,
+                      const struct error *call_err, bool sent_action);
+
 /* A platform's configuration: base URLs (so tests point them at a fake)
  * and the app's credentials. Strings are the caller's. */
 struct connect_platform_config {

@@ -30,14 +30,11 @@ const char *const connect_action_names[ACT_KIND_COUNT] = {
 /* Each platform's file defines its connector; the table lists them. */
 extern const struct connector connector_bluesky, connector_facebook, connector_instagram,
     connector_mastodon, connector_x;
+extern const struct connector connector_threads, connector_tiktok;
 
 const struct connector *const connectors[] = {
-    &connector_bluesky,
-    &connector_facebook,
-    &connector_instagram,
-    &connector_mastodon,
-    &connector_x,
-    NULL,
+    &connector_bluesky, &connector_facebook, &connector_instagram, &connector_mastodon,
+    &connector_x,       &connector_threads,  &connector_tiktok,    NULL,
 };
 
 const struct connector *connector_find(const char *platform)

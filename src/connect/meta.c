@@ -146,6 +146,13 @@ static int meta_fail(struct connect_result *res, const char *what,
     return connect_fail(res, o, "%s: Meta: %s (%lld%s)%s", what, said, code, sub_text, why);
 }
 
+int connect_meta_fail(struct connect_result *res, const char *what,
+                      const struct connect_response *resp, int call_rc,
+                      const struct error *call_err, bool sent_action)
+{
+    return meta_fail(res, what, resp, call_rc, call_err, sent_action);
+}
+
 /* One call; *out gets the answer's JSON on success (caller decrefs), and
  * raw (may be NULL) its bytes. method "GET", "POST" (form) or "DELETE". */
 struct call {

@@ -9,8 +9,9 @@
 #include <string.h>
 
 static const char *const format_names[INGEST_FORMAT_COUNT] = {
-    "auto",     "meta-graph", "meta-webhook", "instagram", "x-api",      "x-archive",    "youtube",
-    "mastodon", "csv",        "ndjson",       "tiktok",    "tiktok-csv", "linkedin-xls", "bluesky"};
+    "auto",         "meta-graph", "meta-webhook", "instagram", "x-api",  "x-archive",
+    "youtube",      "mastodon",   "csv",          "ndjson",    "tiktok", "tiktok-csv",
+    "linkedin-xls", "bluesky",    "tiktok-api",   "threads"};
 
 const char *ingest_format_name(enum ingest_format f)
 {
@@ -472,7 +473,8 @@ int ingest_parse(enum ingest_format f, const char *data, size_t len, const struc
         [INGEST_MASTODON] = parse_mastodon,     [INGEST_CSV] = parse_csv,
         [INGEST_NDJSON] = parse_ndjson,         [INGEST_TIKTOK] = parse_tiktok,
         [INGEST_TIKTOK_CSV] = parse_tiktok_csv, [INGEST_LINKEDIN_XLS] = parse_linkedin_xls,
-        [INGEST_BLUESKY] = parse_bluesky,
+        [INGEST_BLUESKY] = parse_bluesky,       [INGEST_TIKTOK_API] = parse_tiktok_api,
+        [INGEST_THREADS] = parse_threads,
     };
     if (f == INGEST_AUTO)
         f = ingest_detect(data, len, NULL);

@@ -25,6 +25,8 @@ enum ingest_format {
     INGEST_TIKTOK_CSV,   /* TikTok Studio's analytics exports: content, overview, followers */
     INGEST_LINKEDIN_XLS, /* LinkedIn page analytics exports (.xls): posts, daily metrics */
     INGEST_BLUESKY,      /* AT Protocol answers: author feed, notifications, thread, profile */
+    INGEST_TIKTOK_API,   /* TikTok's Display API answers: /v2/user/info/, /v2/video/list/ */
+    INGEST_THREADS,      /* Threads API answers: threads, replies, conversation, insights */
     INGEST_FORMAT_COUNT
 };
 /* "meta-graph", "x-archive", ...; INGEST_AUTO is "auto". */

@@ -653,6 +653,57 @@ static void test_tiktok(void **state)
     free(g);
 }
 
+static void test_tiktok_api(void **state)
+{
+    /* Display API videos: posts with all four counts; ids, times and counts
+     * that are not TikTok's are rejects; the share URL without tracking. */
+    check(INGEST_TIKTOK_API, FIX "tiktok/api_video_list.json", "post=3", "reject=2",
+          "post[7342123456789012345].published_at=2024-03-04T15:40:21Z",
+          "post[7342123456789012345].body=Kev\xC3\xA4t tulee Senaatintorille! #helsinki",
+          "post[7342123456789012345].m.reactions=87", "post[7342123456789012345].m.comments=4",
+          "post[7342123456789012345].m.shares=2", "post[7342123456789012345].m.video_views=1530",
+          "post[7342123456789012345].taken_at=1700000000", "post[*].platform=tiktok",
+          "post[7342000000000000004].has_metrics=false", "[?].reason~='id'",
+          "[?].reason~='create_time'");
+    check(INGEST_TIKTOK_API, FIX "tiktok/api_user_info.json", "n=1",
+          "channel_metrics[*].followers=48210", "[0].account_id=helsinginkaupunki");
+    /* An error answer is refused whole, with TikTok's code and words. */
+    size_t len;
+    char *text = slurp(FIX "tiktok/api_error.json", &len);
+    struct got *g = parse_text(INGEST_TIKTOK_API, text, len, -1);
+    assert_int_equal(g->n, 0);
+    free(g);
+    free(text);
+}
+
+static void test_threads(void **state)
+{
+    check(INGEST_THREADS, FIX "threads/threads.json", "post=2", "share=1", "reject=1",
+          "post[18050206876707110].format=status",
+          "post[18050206876707110].published_at=2024-03-02T09:15:00Z",
+          "post[18050206876707110].account_id=17841400000000001",
+          "post[18050206876707110].body=\xC3\x96ppet hus p\xC3\xA5 l\xC3\xB6rdag kl. "
+          "10\xE2\x80\x93"
+          "14.",
+          "post[18050206876707111].format=photo", "post[*].platform=threads");
+    /* Replies: under the thread, a reply to a reply keeps its parent; a
+     * hidden one has its status; one that names no thread is a reject. */
+    check(INGEST_THREADS, FIX "threads/conversation.json", "message=3", "message_status=1",
+          "reject=1", "message[18060000000000001].msg_kind=comment",
+          "message[18060000000000001].post_id=18050206876707110",
+          "message[18060000000000002].msg_kind=reply",
+          "message[18060000000000002].parent=18060000000000001",
+          "message_status[18060000000000003].status=hidden");
+    /* Insights: one snapshot (quotes are shares too); followers a figure. */
+    check(INGEST_THREADS, FIX "threads/insights.json", "n=1",
+          "post_metrics[18050206876707110].m.impressions=1530",
+          "post_metrics[18050206876707110].m.reactions=87",
+          "post_metrics[18050206876707110].m.comments=3",
+          "post_metrics[18050206876707110].m.shares=7");
+    check(INGEST_THREADS, FIX "threads/user_insights.json", "n=1",
+          "channel_metrics[*].followers=2045", "[0].account_id=17841400000000001");
+}
+
 static void test_tiktok_csv(void **state)
 {
     /* Content: a post a row with its figures; an empty cell is not reported;
@@ -1684,6 +1735,8 @@ int main(void)
         cmocka_unit_test(test_bluesky),
         cmocka_unit_test(test_tiktok),
         cmocka_unit_test(test_tiktok_csv),
+        cmocka_unit_test(test_tiktok_api),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_linkedin_xls),
         cmocka_unit_test(test_csv_uci),
         cmocka_unit_test(test_csv_meta_business_suite_and_errors),
