@@ -43,6 +43,8 @@ export function Calendar({ ws, route, setError }) {
         nowIndicator: true,
         editable: true,
         eventDurationEditable: false,
+        // Blocks, not dots, in the month view: white on the status colour.
+        eventDisplay: "block",
         events: async (info) => {
           const q = new URLSearchParams({ since: isoUtc(fromZoned(info.start.valueOf(), ws.timezone)),
             until: isoUtc(fromZoned(info.end.valueOf(), ws.timezone)) });

@@ -390,6 +390,26 @@ test("the calendar: a week of posts, drag to reschedule, click opens the post", 
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(stored, want);
+    // The month view, in the URL too; a move into the past is refused by
+    // the server, told, and the post stays where it was.
+    await page.click(".fc-dayGridMonth-button");
+    await page.waitForURL(/view=month/);
+    const today = new Date().toISOString().slice(0, 10);
+    const firstCell = await page.$eval(".fc-daygrid-day[data-date]", (d) => d.dataset.date);
+    if (firstCell < today) {
+      const mev = page.locator(".fc-event", { hasText: "Flytta mig" });
+      await mev.scrollIntoViewIfNeeded();
+      const a = await mev.boundingBox();
+      const cell = await page.locator(`.fc-daygrid-day[data-date="${firstCell}"]`).boundingBox();
+      await page.mouse.move(a.x + 5, a.y + a.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(a.x + 15, a.y + a.height / 2, { steps: 3 });
+      await page.mouse.move(cell.x + cell.width / 2, cell.y + cell.height / 2, { steps: 8 });
+      await page.mouse.up();
+      await page.waitForFunction(() => /^Not moved: /.test(document.querySelector("main .problem")?.textContent || ""));
+      assert.equal((await admin("GET", `/workspaces/1/posts/${post.id}`)).body.variants[0].scheduled_at, want);
+      await noViolations(page);
+    }
     // Enter on it (a click too) opens the post.
     await page.locator(".fc-event", { hasText: "Flytta mig" }).focus();
     await page.keyboard.press("Enter");
