@@ -19,12 +19,17 @@ const logPath = join(dir, "serve.log");
 const AXE = readFileSync("node_modules/axe-core/axe.min.js", "utf8");
 const PASSWORD = "kanal-demo-password";
 const AUTHOR = { email: "author@kanal.local", password: "a long author password 1" };
+const X_CONSENT = "http://127.0.0.1:9/i/oauth2/authorize";
 let server, base, browser;
 
 async function startServer() {
   const log = openSync(logPath, "w");
+  // X is configured (its consent page is answered by the test itself, see
+  // the channels test); Facebook is not, so both answers are seen.
   server = spawn(KANAL, ["serve", "--db", db, "--listen", "127.0.0.1:0"], {
     stdio: ["ignore", log, log],
+    env: { ...process.env, KANAL_SECRET_KEY: "00".repeat(32), KANAL_PUBLIC_URL: "http://127.0.0.1:1",
+      KANAL_X_CLIENT_ID: "desk-test", KANAL_X_AUTH_URL: X_CONSENT },
   });
   for (let i = 0; i < 300; i++) {
     const m = readFileSync(logPath, "utf8").match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
@@ -231,14 +236,32 @@ test("channels show their connection, and Connect shows the scopes before starti
     const scopes = await page.$$eval("#scopes li", (l) => l.map((x) => x.textContent));
     assert.deepEqual(scopes, fb.scopes.split(","));
     await noViolations(page);
-    // This server has no key to seal tokens with: the server's reason is
-    // told, and nothing changes.
+    // Facebook has no app configured on this server: the server's reason
+    // is told, and nothing changes.
     await page.click("#connect-continue");
     await page.waitForFunction(() => document.querySelector("#connect .problem").textContent.length > 0);
-    assert.match(await page.textContent("#connect .problem"), /^Could not start connecting: .*secret key/);
+    assert.match(await page.textContent("#connect .problem"),
+      /^Could not start connecting: Facebook Pages is not configured: set KANAL_FACEBOOK_CLIENT_ID/);
     assert.equal((await admin("GET", "/workspaces/1/channels/1/connection")).body.state, "not_connected");
     await page.keyboard.press("Escape");
     await page.waitForSelector("#connect", { state: "detached" });
+    // X is: Continue goes to X's consent page (answered here, nothing leaves
+    // the machine) with kanal's client id, its state and a PKCE challenge.
+    await page.route(X_CONSENT + "?**", (route) => route.fulfill({ contentType: "text/html",
+      body: "<!doctype html><title>X</title><p>consent</p>" }));
+    await page.click('#channels tr[data-id="3"] button.connect');
+    await page.waitForSelector("#connect[open]");
+    const x = connectors.find((c) => c.platform === "x");
+    assert.deepEqual(await page.$$eval("#scopes li", (l) => l.map((e) => e.textContent)),
+      x.scopes.split(",").map((v) => v.trim()).filter(Boolean));
+    await page.click("#connect-continue");
+    await page.waitForURL((u) => u.href.startsWith(X_CONSENT));
+    const consent = new URL(page.url());
+    assert.equal(consent.searchParams.get("client_id"), "desk-test");
+    assert.equal(consent.searchParams.get("redirect_uri"), "http://127.0.0.1:1/oauth/callback");
+    assert.ok(consent.searchParams.get("state").length >= 16);
+    assert.equal(consent.searchParams.get("code_challenge_method"), "S256");
+    assert.equal((await admin("GET", "/workspaces/1/channels/3/connection")).body.state, "not_connected");
   }));
 
 test("text from the API is shown as text, never run as HTML", () =>
