@@ -70,7 +70,7 @@ export function Channels({ ws, setError }) {
             ${conn.problem ? html`<span class="state-problem">${conn.problem}</span>` : null}</td>
           <td>${conn.synced_at ? fmtTime(conn.synced_at, ws.timezone) : t("channels.never")}</td>
           <td>${c.is_peer ? html`<span class="muted">${t("channels.peer")}</span>` : connector ? html`<button type="button" class="connect"
-              aria-label=${t(conn.state === "connected" ? "channels.reconnectLabel" : "channels.connectLabel", { name: c.name, platform: c.platform })}
+              aria-label=${t(conn.state !== "not_connected" ? "channels.reconnectLabel" : "channels.connectLabel", { name: c.name, platform: c.platform })}
               onClick=${() => setConnecting({ channel: c, connector })}>
               ${t(conn.state === "not_connected" ? "channels.connect" : "channels.reconnect")}</button>`
             : html`<span class="muted">${t("channels.filesOnly")}</span>`}</td>

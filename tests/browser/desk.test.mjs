@@ -222,8 +222,23 @@ test("channels show their connection, and Connect shows the scopes before starti
   withPage("channels", async (page) => {
     await signIn(page);
     await page.waitForSelector("#nav-channels");
+    // Instagram was connected, synced, and then its token was revoked: the
+    // connector stores the platform's own words (what sync does on Meta's
+    // error 190).
+    execFileSync("sqlite3", [db, "INSERT INTO channel_connections (channel_id, state, problem, " +
+      "connected_at, synced_at, updated_at) VALUES (2, 'needs_reconnect', 'Error validating access " +
+      "token: The session has been invalidated because the user changed their password.', " +
+      "1790000000, 1793000000, 1793000000)"]);
     await page.goto(base + "/#/1/channels");
     await page.waitForSelector("#channels tbody tr");
+    const ig = (await admin("GET", "/workspaces/1/channels/2/connection")).body;
+    assert.equal(ig.state, "needs_reconnect");
+    assert.equal(await page.textContent('#channels tr[data-id="2"] .state'), "Needs reconnect");
+    assert.equal(await page.textContent('#channels tr[data-id="2"] .state-problem'), ig.problem);
+    assert.equal(await page.textContent('#channels tr[data-id="2"] td:nth-child(5)'),
+      new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short",
+        timeZone: "Europe/Stockholm" }).format(new Date(ig.synced_at)));
+    assert.equal(await page.textContent('#channels tr[data-id="2"] button.connect'), "Reconnect");
     const channels = (await admin("GET", "/workspaces/1/channels?limit=200")).body.items;
     assert.equal(await page.locator("#channels tbody tr").count(), channels.length);
     assert.equal(await page.textContent('#channels tr[data-id="1"] .state'), "Not connected");
