@@ -454,4 +454,19 @@ test("the calendar: a week of posts, drag to reschedule, click opens the post", 
     await page.waitForURL(new RegExp(`#/1/posts/${post.id}$`));
     assert.equal(await page.textContent("#post-title"), "Flytta mig");
     await noViolations(page);
+    // The keyboard's way to move it: a new time in Stockholm's wall clock.
+    const input = page.locator(".reschedule input");
+    assert.equal(await input.inputValue(), new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Stockholm",
+      dateStyle: "short", timeStyle: "short" }).format(new Date(want)).replace(" ", "T"));
+    const later = new Date(Date.parse(want) + 3600e3);
+    await input.fill(new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Stockholm", dateStyle: "short",
+      timeStyle: "short" }).format(later).replace(" ", "T"));
+    await input.press("Enter");
+    await page.waitForSelector("#post-title ~ .done:not(:empty)");
+    assert.equal((await admin("GET", `/workspaces/1/posts/${post.id}`)).body.variants[0].scheduled_at,
+      later.toISOString().replace(/\.000/, ""));
+    // The past is refused with the server's words.
+    await page.locator(".reschedule input").fill("2020-01-01T10:00");
+    await page.locator(".reschedule input").press("Enter");
+    await page.waitForFunction(() => /^Not moved: .*past/.test(document.querySelector(".reschedule .problem").textContent));
   }));
