@@ -167,6 +167,9 @@ test("signing in opens the desk: navigation, workspace, user menu, shortcuts", (
 
 test("the desk speaks the browser's language, and a chosen one is kept", () =>
   withPage("language", async (page) => {
+    await page.goto(base + "/login");
+    await page.waitForFunction(() => document.getElementById("l-submit").textContent === "Kirjaudu sisään");
+    await noViolations(page);
     await signIn(page);
     await page.waitForSelector("#nav-inbox");
     assert.equal(await page.textContent("#nav-inbox"), "Saapuneet");
