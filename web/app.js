@@ -167,6 +167,14 @@ function App() {
     <${Help} dialogRef=${help} />`;
 }
 
+// The OAuth callback returns the browser as /?workspace=ID&connected=IDS:
+// the channels view of that workspace, saying what was connected.
+const back = new URLSearchParams(location.search);
+if (back.get("workspace")) {
+  history.replaceState(null, "", "/" + href(Number(back.get("workspace")), "channels",
+    { connected: back.get("connected") || "" }));
+}
+
 (async () => {
   try {
     await setLang(chooseLang(), false);

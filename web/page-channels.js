@@ -38,7 +38,8 @@ function ConnectDialog({ ws, channel, connector, onClose }) {
   </dialog>`;
 }
 
-export function Channels({ ws, setError }) {
+export function Channels({ ws, route, setError }) {
+  const connected = (route.params.connected || "").split(",").map(Number).filter(Boolean);
   const [channels, setChannels] = useState(null);
   const [connectors, setConnectors] = useState(new Map());
   const [connecting, setConnecting] = useState(null);
@@ -56,7 +57,10 @@ export function Channels({ ws, setError }) {
   }, [ws.id]);
   if (!channels) return html`<h1>${t("nav.channels")}</h1><p aria-busy="true">${t("frame.loading")}</p>`;
   const own = channels;
+  const names = connected.map((id) => channels.find((c) => c.id === id)).filter(Boolean)
+    .map((c) => `${c.name} (${c.platform})`);
   return html`<h1>${t("nav.channels")}</h1>
+    <p role="status" class="done" id="connected">${names.length ? t("channels.connected", { names: names.join(", ") }) : ""}</p>
     ${own.length ? html`<table id="channels">
       <thead><tr><th scope="col">${t("channels.name")}</th><th scope="col">${t("channels.platform")}</th>
         <th scope="col">${t("channels.handle")}</th><th scope="col">${t("channels.state")}</th>

@@ -280,6 +280,11 @@ test("channels show their connection, and Connect shows the scopes before starti
     assert.ok(consent.searchParams.get("state").length >= 16);
     assert.equal(consent.searchParams.get("code_challenge_method"), "S256");
     assert.equal((await admin("GET", "/workspaces/1/channels/3/connection")).body.state, "not_connected");
+    // Back from a consent, the server sends the browser to
+    // /?workspace=1&connected=IDS: the channels view says what was connected.
+    await page.goto(base + "/?workspace=1&connected=3");
+    await page.waitForURL(base + "/#/1/channels?connected=3");
+    await page.waitForFunction(() => document.getElementById("connected")?.textContent === "Connected: Pensionsverket (x).");
   }));
 
 test("text from the API is shown as text, never run as HTML", () =>
