@@ -57,19 +57,21 @@ function Chart({ rows }) {
 export function Dashboard({ ws, route, setError }) {
   const [data, setData] = useState(null);
   const [channels, setChannels] = useState([]);
+  const [campaigns, setCampaigns] = useState([]);
   const p = route.params;
   useEffect(() => {
     (async () => {
       try {
         const q = new URLSearchParams({ by: "day", compare: "previous" });
-        for (const k of ["since", "until", "channel"]) if (p[k]) q.set(k, p[k]);
+        for (const k of ["since", "until", "channel", "campaign"]) if (p[k]) q.set(k, p[k]);
         setChannels((await everyItem(api, ws.id, "channels")).filter((c) => !c.is_peer));
+        setCampaigns(await everyItem(api, ws.id, "campaigns"));
         setData(await api("GET", `/workspaces/${ws.id}/analytics?${q}`));
       } catch (e) {
         setError(t("error.load", { what: t("nav.dashboard"), why: e.message }));
       }
     })();
-  }, [ws.id, p.since, p.until, p.channel]);
+  }, [ws.id, p.since, p.until, p.channel, p.campaign]);
 
   const filters = html`<div class="filters">
     <label>${t("dash.since")} <input type="date" id="f-since" value=${p.since || data?.since || ""}
@@ -80,6 +82,11 @@ export function Dashboard({ ws, route, setError }) {
       onChange=${(e) => setParams(route, { channel: e.target.value })}>
       <option value="">${t("filter.any")}</option>
       ${channels.map((c) => html`<option value=${c.id}>${c.name} (${c.platform})</option>`)}
+    </select></label>
+    <label>${t("dash.campaign")} <select id="f-campaign" value=${p.campaign || ""}
+      onChange=${(e) => setParams(route, { campaign: e.target.value })}>
+      <option value="">${t("filter.any")}</option>
+      ${campaigns.map((c) => html`<option value=${c.id}>${c.name}</option>`)}
     </select></label>
   </div>`;
   if (!data) return html`<h1>${t("nav.dashboard")}</h1>${filters}<p aria-busy="true">${t("frame.loading")}</p>`;

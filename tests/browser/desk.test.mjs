@@ -49,13 +49,15 @@ async function client(email, password) {
   assert.equal(res.status, 201, text);
   const cookie = res.headers.get("set-cookie").split(";")[0];
   const { csrf_token: csrf } = JSON.parse(text);
-  return async (method, path, body) => {
+  const call = async (method, path, body) => {
     const r = await fetch(base + "/api/v1" + path, {
       method, body: body === undefined ? undefined : JSON.stringify(body),
       headers: { "Content-Type": "application/json", Cookie: cookie, "X-CSRF-Token": csrf },
     });
     return { status: r.status, body: await r.json() };
   };
+  call.cookie = cookie;
+  return call;
 }
 
 let admin;
@@ -109,6 +111,15 @@ async function signIn(page, password = PASSWORD, email = "demo@kanal.local") {
   await page.fill("#email", email);
   await page.fill("#password", password);
   await page.click("button[type=submit]");
+}
+
+// The desk, signed in as the demo admin without the sign-in page (whose
+// own test is above): each sign-in costs a password hash.
+async function openDesk(page) {
+  const [name, value] = admin.cookie.split("=");
+  await page.context().addCookies([{ name, value, url: base }]);
+  await page.goto(base + "/");
+  await page.waitForURL(/#\/1\/dashboard/);
 }
 
 // axe-core on the page as it is now: WCAG 2.1 A and AA.
@@ -165,6 +176,24 @@ test("signing in opens the desk: navigation, workspace, user menu, shortcuts", (
     assert.equal(r, 401);
   }));
 
+test("the workspace switcher opens another workspace; an empty one says what to do", () =>
+  withPage("workspaces", async (page) => {
+    const made = await admin("POST", "/workspaces", { name: "Tom arbetsyta", slug: "tom" });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    await openDesk(page);
+    await page.waitForSelector("#nav-channels");
+    await page.click("#nav-channels");
+    await page.selectOption("#workspace", String(made.body.id));
+    await page.waitForURL(new RegExp(`#/${made.body.id}/channels$`));
+    await page.waitForSelector(".empty");
+    assert.match(await page.textContent(".empty"), /No channels yet.*\/api\/v1\/workspaces\/\d+\/channels/);
+    await page.click("#nav-review");
+    await page.waitForSelector(".empty");
+    assert.match(await page.textContent(".empty"), /Nothing waits for review/);
+    await noViolations(page);
+    assert.equal((await admin("DELETE", `/workspaces/${made.body.id}`)).status, 200);
+  }));
+
 test("the desk speaks the browser's language, and a chosen one is kept", () =>
   withPage("language", async (page) => {
     await page.goto(base + "/login");
@@ -177,12 +206,11 @@ test("the desk speaks the browser's language, and a chosen one is kept", () =>
     await page.selectOption("#lang", "sv");
     await page.waitForFunction(() => document.getElementById("nav-inbox").textContent === "Inkorg");
     await page.goto(base + "/#/1/dashboard?since=2026-10-01&until=2026-10-31");
-    await page.waitForSelector(".kpi");
+    await page.waitForFunction(() => /^1 okt\. 2026$/.test(document.querySelector("#chart-table tbody th")?.textContent));
     assert.equal(await page.textContent("#nav-inbox"), "Inkorg");
     // Numbers and days in Swedish: a space groups thousands, months by name.
     const reach = await page.textContent('[data-kpi="reach"] .kpi-value');
     assert.match(reach, /^\d{1,3}(\u00a0\d{3})+$/);
-    assert.match(await page.textContent("#chart-table tbody th"), /1 okt\. 2026/);
     await noViolations(page);
   }, { locale: "fi-FI" }));
 
@@ -196,7 +224,7 @@ test("a wrong password is told, and nothing opens", () =>
 
 test("the dashboard shows the API's KPIs with the previous period, filtered in the URL", () =>
   withPage("dashboard", async (page) => {
-    await signIn(page);
+    await openDesk(page);
     await page.waitForSelector(".kpi");
     await page.goto(base + "/#/1/dashboard?since=2026-10-01&until=2026-10-31");
     const api = (await admin("GET", "/workspaces/1/analytics?since=2026-10-01&until=2026-10-31&by=day&compare=previous")).body;
@@ -218,12 +246,18 @@ test("the dashboard shows the API's KPIs with the previous period, filtered in t
     const x = (await admin("GET", "/workspaces/1/analytics?since=2026-10-01&until=2026-10-31&channel=3")).body;
     await page.waitForFunction((n) => Number(document.querySelector('[data-kpi="reach"] .kpi-value')
       .textContent.replace(/[^\d-]/g, "")) === n, x.total.reach);
+    // And one campaign of that channel: both in the URL, the API's numbers.
+    await page.selectOption("#f-campaign", "1");
+    await page.waitForURL(/channel=3.*campaign=1|campaign=1.*channel=3/);
+    const xc = (await admin("GET", "/workspaces/1/analytics?since=2026-10-01&until=2026-10-31&channel=3&campaign=1")).body;
+    await page.waitForFunction((n) => Number(document.querySelector('[data-kpi="posts"] .kpi-value')
+      .textContent.replace(/[^\d-]/g, "")) === n, xc.total.posts);
     await noViolations(page);
   }));
 
 test("channels show their connection, and Connect shows the scopes before starting", () =>
   withPage("channels", async (page) => {
-    await signIn(page);
+    await openDesk(page);
     await page.waitForSelector("#nav-channels");
     // Instagram was connected, synced, and then its token was revoked: the
     // connector stores the platform's own words (what sync does on Meta's
@@ -289,7 +323,7 @@ test("channels show their connection, and Connect shows the scopes before starti
 
 test("text from the API is shown as text, never run as HTML", () =>
   withPage("xss", async (page) => {
-    await signIn(page);
+    await openDesk(page);
     await page.waitForSelector("#nav-channels");
     const created = await admin("POST", "/workspaces/1/channels", { platform: "other", handle: "xss",
       name: "<img src=x onerror=\"window.pwned=1\">" });
@@ -305,7 +339,7 @@ test("text from the API is shown as text, never run as HTML", () =>
 
 test("the inbox filters messages (in the URL) and a moderator's corrections are kept", () =>
   withPage("inbox", async (page) => {
-    await signIn(page);
+    await openDesk(page);
     await page.waitForSelector("#nav-inbox");
     await page.goto(base + "/#/1/inbox");
     await page.waitForSelector("#inbox li");
@@ -376,7 +410,7 @@ test("the review queue: an editor approves one post and sends another back", () 
   withPage("review", async (page) => {
     const one = await submittedPost("Godkänn mig", daysFromNow(3, 9).toISOString().replace(/\.000/, ""));
     const two = await submittedPost("Avvisa mig", daysFromNow(4, 9).toISOString().replace(/\.000/, ""));
-    await signIn(page);
+    await openDesk(page);
     await page.waitForSelector("#nav-review");
     await page.click("#nav-review");
     await page.waitForSelector(`#review li[data-id="${two.id}"]`);
@@ -405,7 +439,7 @@ test("the calendar: a week of posts, drag to reschedule, click opens the post", 
     assert.equal((await admin("POST", `/workspaces/1/posts/${post.id}/approve`, {})).body.status, "approved");
     assert.equal((await admin("POST", `/workspaces/1/posts/${post.id}/schedule`, {})).status, 200);
     const day = at.toISOString().slice(0, 10);
-    await signIn(page);
+    await openDesk(page);
     await page.waitForSelector("#nav-calendar");
     await page.goto(`${base}/#/1/calendar?view=week&date=${day}`);
     const ev = page.locator(".fc-event", { hasText: "Flytta mig" });
