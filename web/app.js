@@ -68,6 +68,7 @@ function App() {
   const [error, setError] = useState("");
   const [lang, setLangState] = useState(currentLang());
   const help = useRef(null);
+  const notice = useRef("");
 
   useEffect(() => {
     (async () => {
@@ -83,12 +84,14 @@ function App() {
     })();
   }, []);
 
-  // With no workspace in the URL, the first one.
+  // With no workspace in the URL, the first one; with one the user cannot
+  // see, the first one and a word on why.
   useEffect(() => {
-    if (workspaces?.length && !workspaces.some((w) => w.id === route.ws))
-      history.replaceState(null, "", href(workspaces[0].id, route.ws ? "dashboard" : route.view));
-    if (workspaces?.length && !workspaces.some((w) => w.id === route.ws))
-      window.dispatchEvent(new HashChangeEvent("hashchange"));
+    if (!workspaces?.length || workspaces.some((w) => w.id === route.ws)) return;
+    const asked = route.ws;
+    history.replaceState(null, "", href(workspaces[0].id, asked ? "dashboard" : route.view));
+    window.dispatchEvent(new HashChangeEvent("hashchange"));
+    if (asked) notice.current = t("error.noWorkspace", { id: asked, name: workspaces[0].name });
   }, [workspaces, route.ws]);
 
   useEffect(() => {
@@ -112,8 +115,12 @@ function App() {
     return () => document.removeEventListener("keydown", onKey);
   }, []);
 
-  // A new view starts without the old one's error.
-  useEffect(() => setError(""), [route.ws, route.view, route.id]);
+  // A new view starts without the old one's error (but with a word on why
+  // the frame chose it, if it did).
+  useEffect(() => {
+    setError(notice.current);
+    notice.current = "";
+  }, [route.ws, route.view, route.id]);
 
   const ws = workspaces?.find((w) => w.id === route.ws);
   const Page = PAGES[route.view];

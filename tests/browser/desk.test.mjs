@@ -192,6 +192,12 @@ test("the workspace switcher opens another workspace; an empty one says what to 
     assert.match(await page.textContent(".empty"), /Nothing waits for review/);
     await noViolations(page);
     assert.equal((await admin("DELETE", `/workspaces/${made.body.id}`)).status, 200);
+    // A link to a workspace that is gone says so, and shows the first one.
+    await page.goto(`${base}/#/${made.body.id}/inbox`);
+    await page.reload();
+    await page.waitForURL(/#\/1\/dashboard$/);
+    await page.waitForFunction(() => /^There is no workspace \d+ that you can see; showing Pensionsverket \(demo\)\.$/
+      .test(document.querySelector("main .problem")?.textContent));
   }));
 
 test("the desk speaks the browser's language, and a chosen one is kept", () =>
