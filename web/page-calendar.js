@@ -45,6 +45,7 @@ export function Calendar({ ws, route, setError }) {
         eventDurationEditable: false,
         // Blocks, not dots, in the month view: white on the status colour.
         eventDisplay: "block",
+        dayMaxEvents: 4,
         events: async (info) => {
           const q = new URLSearchParams({ since: isoUtc(fromZoned(info.start.valueOf(), ws.timezone)),
             until: isoUtc(fromZoned(info.end.valueOf(), ws.timezone)) });
