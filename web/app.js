@@ -123,6 +123,11 @@ function App() {
   }, [route.ws, route.view, route.id]);
 
   const ws = workspaces?.find((w) => w.id === route.ws);
+  // The tab's title says where one is, which is also what a screen reader
+  // announces on a change of view.
+  useEffect(() => {
+    if (ws) document.title = `${t(route.view === "posts" ? "post.title" : "nav." + route.view, { id: route.id })} · ${ws.name} · kanal`;
+  }, [ws, route.view, route.id, lang]);
   const Page = PAGES[route.view];
   const signOut = async () => {
     try {

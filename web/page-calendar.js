@@ -10,7 +10,8 @@ import { api } from "/api.js";
 import { t, currentLang, toZoned, fromZoned, isoUtc } from "/i18n.js";
 import { go } from "/router.js";
 
-const VIEWS = { week: "timeGridWeek", month: "dayGridMonth" };
+// The list is the same posts as text, for reading rather than placing.
+const VIEWS = { week: "timeGridWeek", month: "dayGridMonth", list: "listWeek" };
 
 async function loadCalendar(lang) {
   await loadScript("/vendor/fullcalendar.js");
@@ -38,7 +39,7 @@ export function Calendar({ ws, route, setError }) {
         timeZone: "UTC",
         initialView: view,
         initialDate: /^\d{4}-\d{2}-\d{2}$/.test(p.date || "") ? p.date : undefined,
-        headerToolbar: { left: "prev,next today", center: "title", right: "timeGridWeek,dayGridMonth" },
+        headerToolbar: { left: "prev,next today", center: "title", right: "timeGridWeek,dayGridMonth,listWeek" },
         height: "auto",
         nowIndicator: true,
         editable: true,

@@ -496,11 +496,17 @@ test("the calendar: a week of posts, drag to reschedule, click opens the post", 
       assert.equal((await admin("GET", `/workspaces/1/posts/${post.id}`)).body.variants[0].scheduled_at, want);
       await noViolations(page);
     }
+    // The list view: the same posts as text, in the URL too.
+    await page.click(".fc-listWeek-button");
+    await page.waitForURL(/view=list/);
+    await page.waitForSelector(".fc-list-event");
+    await noViolations(page);
     // Enter on it (a click too) opens the post.
     await page.locator(".fc-event", { hasText: "Flytta mig" }).focus();
     await page.keyboard.press("Enter");
     await page.waitForURL(new RegExp(`#/1/posts/${post.id}$`));
     assert.equal(await page.textContent("#post-title"), "Flytta mig");
+    assert.equal(await page.title(), `Post ${post.id} · Pensionsverket (demo) · kanal`);
     await noViolations(page);
     // The keyboard's way to move it: a new time in Stockholm's wall clock.
     const input = page.locator(".reschedule input");
