@@ -74,9 +74,30 @@ FORCE:
 
 MIGRATIONS := $(sort $(wildcard src/db/migrations/*.sql))
 
-$(BUILD)/gen/web_assets.c: $(BUILD)/tools/embed $(WEB)
+# The desk's translations keep their folder in the URL (/i18n/sv.json).
+I18N     := $(sort $(wildcard web/i18n/*.json))
+# The desk's libraries come from npm (package.json) at build time and are
+# served from /vendor/; nothing of them is checked in. Preact's hooks name
+# their peer by its npm name, which a browser without a build step cannot
+# resolve, so the copy names the served file instead.
+VENDOR   := vendor/preact.js=node_modules/preact/dist/preact.module.js \
+            vendor/hooks.js=$(BUILD)/gen/vendor/hooks.js \
+            vendor/htm.js=node_modules/htm/dist/htm.module.js \
+            vendor/fullcalendar.js=node_modules/fullcalendar/index.global.min.js \
+            vendor/fullcalendar-sv.js=node_modules/@fullcalendar/core/locales/sv.global.min.js \
+            vendor/fullcalendar-fi.js=node_modules/@fullcalendar/core/locales/fi.global.min.js \
+            vendor/uplot.js=node_modules/uplot/dist/uPlot.esm.js \
+            vendor/uplot.css=node_modules/uplot/dist/uPlot.min.css
+
+$(BUILD)/gen/vendor/hooks.js: node_modules/.kanal-installed-lock
 	@mkdir -p $(dir $@)
-	$(BUILD)/tools/embed $@ web_assets $(WEB)
+	sed 's|from"preact"|from"/vendor/preact.js"|g' node_modules/preact/hooks/dist/hooks.module.js > $@
+	@grep -q 'from"/vendor/preact.js"' $@ || { echo "preact's hooks no longer import preact as expected" >&2; rm -f $@; exit 1; }
+
+$(BUILD)/gen/web_assets.c: $(BUILD)/tools/embed $(WEB) $(I18N) $(BUILD)/gen/vendor/hooks.js \
+                           node_modules/.kanal-installed-lock
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed $@ web_assets $(WEB) $(foreach f,$(I18N),i18n/$(notdir $(f))=$(f)) $(VENDOR)
 
 $(BUILD)/gen/db_migrations.c: $(BUILD)/tools/embed $(MIGRATIONS)
 	@mkdir -p $(dir $@)
@@ -166,7 +187,7 @@ e2e: $(BUILD)/kanal $(BUILD)/tools/sentiment-train
 	KANAL_BIN=$(abspath $(BUILD)/kanal) $(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/e2e
 
 # The web UI in headless Chromium (Debian's), driven by playwright-core (npm).
-browser: $(BUILD)/kanal
+browser: $(BUILD)/kanal node_modules/.kanal-installed-lock
 	KANAL_BIN=$(abspath $(BUILD)/kanal) node --test tests/browser/
 
 # libFuzzer targets need clang; `make fuzz` runs each briefly on its corpus.

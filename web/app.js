@@ -1,227 +1,197 @@
-// app: the desk's first page: pick a workspace, see its channels, its inbox
-// (messages to the organisation, to sort by status, sentiment and topic and
-// to work: a moderator sets a message's status and corrects its sentiment,
-// which teaches the workspace's learner) and its most recent posts. All text
-// from the API goes in through textContent.
+// app: the desk's frame: who is signed in, which workspace, the navigation
+// between views (their state in the URL, router.js), the language, the
+// keyboard shortcuts and the place where errors are told. Each view is a
+// page-*.js module.
+import { html, render, useState, useEffect, useRef, Problem } from "/ui.js";
 import { api, session, ApiError } from "/api.js";
+import { t, LANGS, chooseLang, setLang, currentLang } from "/i18n.js";
+import { parse, href, go, VIEWS } from "/router.js";
+import { Dashboard } from "/page-dashboard.js";
+import { Channels } from "/page-channels.js";
+import { Inbox } from "/page-inbox.js";
+import { Calendar } from "/page-calendar.js";
+import { Review } from "/page-review.js";
+import { Post } from "/page-post.js";
 
-const $ = (id) => document.getElementById(id);
-let nextCursor = null;
-let workspaceId = null;
-let channelsById = new Map();
-let tagsById = new Map();
-let inboxCursor = null;
-let canModerate = false;
+const PAGES = { dashboard: Dashboard, channels: Channels, inbox: Inbox, calendar: Calendar,
+  review: Review, posts: Post };
+// g then a letter goes to a view.
+const KEYS = { d: "dashboard", c: "channels", i: "inbox", k: "calendar", r: "review" };
 
-const SENTIMENTS = [["pos", "Positive"], ["neu", "Neutral"], ["neg", "Negative"]];
-const STATUSES = [["open", "Open"], ["assigned", "Assigned"], ["answered", "Answered"],
-  ["closed", "Closed"]];
-
-function showError(e) {
-  $("status").textContent = e.message;
+function useRoute() {
+  const [route, setRoute] = useState(parse());
+  useEffect(() => {
+    const on = () => setRoute(parse());
+    window.addEventListener("hashchange", on);
+    return () => window.removeEventListener("hashchange", on);
+  }, []);
+  return route;
 }
 
-function cell(tr, text) {
-  const td = document.createElement("td");
-  td.textContent = text ?? "";
-  tr.append(td);
+function UserMenu({ me, onSignOut }) {
+  const [open, setOpen] = useState(false);
+  const ref = useRef(null);
+  useEffect(() => {
+    if (!open) return undefined;
+    const close = (e) => { if (!ref.current?.contains(e.target)) setOpen(false); };
+    const esc = (e) => { if (e.key === "Escape") { setOpen(false); ref.current?.querySelector("button")?.focus(); } };
+    document.addEventListener("click", close);
+    document.addEventListener("keydown", esc);
+    return () => { document.removeEventListener("click", close); document.removeEventListener("keydown", esc); };
+  }, [open]);
+  return html`<div class="menu" ref=${ref}>
+    <button type="button" id="user-menu" aria-haspopup="true" aria-expanded=${open}
+      aria-controls="user-menu-list" onClick=${() => setOpen(!open)}>${me.user.name || me.user.email}</button>
+    <div id="user-menu-list" class="menu-list" hidden=${!open}>
+      <p id="who">${me.user.email} (${t("role." + me.user.role)})</p>
+      <button type="button" id="signout" onClick=${onSignOut}>${t("frame.signout")}</button>
+    </div>
+  </div>`;
 }
 
-function fmtTime(iso) {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+function Help({ dialogRef }) {
+  return html`<dialog ref=${dialogRef} id="help" aria-labelledby="help-title">
+    <h2 id="help-title">${t("help.title")}</h2>
+    <dl class="keys">
+      <dt><kbd>?</kbd></dt><dd>${t("help.help")}</dd>
+      ${Object.entries(KEYS).map(([k, v]) => html`<dt><kbd>g</kbd> <kbd>${k}</kbd></dt><dd>${t("nav." + v)}</dd>`)}
+      <dt><kbd>Esc</kbd></dt><dd>${t("help.close")}</dd>
+    </dl>
+    <form method="dialog"><button>${t("help.close")}</button></form>
+  </dialog>`;
 }
 
-// Every item of a workspace's list, page after page.
-async function* everyItem(what) {
-  let cursor = null;
-  do {
-    const q = new URLSearchParams({ limit: "200" });
-    if (cursor) q.set("cursor", cursor);
-    const page = await api("GET", `/workspaces/${workspaceId}/${what}?${q}`);
-    yield* page.items;
-    cursor = page.next_cursor;
-  } while (cursor);
-}
+function App() {
+  const route = useRoute();
+  const [me, setMe] = useState(null);
+  const [workspaces, setWorkspaces] = useState(null);
+  const [error, setError] = useState("");
+  const [lang, setLangState] = useState(currentLang());
+  const help = useRef(null);
+  const notice = useRef("");
 
-async function loadChannels() {
-  const tbody = $("channels").querySelector("tbody");
-  tbody.replaceChildren();
-  channelsById = new Map();
-  const teams = new Map();
-  for await (const t of everyItem("teams")) teams.set(t.id, t.name);
-  for await (const c of everyItem("channels")) {
-    channelsById.set(c.id, c);
-    const tr = document.createElement("tr");
-    cell(tr, c.platform);
-    cell(tr, c.name);
-    cell(tr, c.handle);
-    cell(tr, c.team_id ? teams.get(c.team_id) ?? "" : "");
-    cell(tr, c.purpose);
-    tbody.append(tr);
-  }
-}
+  useEffect(() => {
+    (async () => {
+      try {
+        const s = await session();
+        setMe(s);
+        const ws = await api("GET", "/workspaces?limit=200");
+        setWorkspaces(ws.items);
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) { location.assign("/login"); return; }
+        setError(t("error.load", { what: t("frame.workspaces"), why: e.message }));
+      }
+    })();
+  }, []);
 
-async function loadTags() {
-  tagsById = new Map();
-  const select = $("f-tag");
-  select.replaceChildren(new Option("Any", ""));
-  for await (const t of everyItem("tags")) {
-    tagsById.set(t.id, t);
-    select.append(new Option(t.name, String(t.id)));
-  }
-}
+  // With no workspace in the URL, the first one; with one the user cannot
+  // see, the first one and a word on why.
+  useEffect(() => {
+    if (!workspaces?.length || workspaces.some((w) => w.id === route.ws)) return;
+    const asked = route.ws;
+    history.replaceState(null, "", href(workspaces[0].id, asked ? "dashboard" : route.view));
+    window.dispatchEvent(new HashChangeEvent("hashchange"));
+    if (asked) notice.current = t("error.noWorkspace", { id: asked, name: workspaces[0].name });
+  }, [workspaces, route.ws]);
 
-function choice(label, options, value, onChange) {
-  const wrap = document.createElement("label");
-  wrap.textContent = `${label} `;
-  const select = document.createElement("select");
-  // A value the desk does not set (none yet; hidden or removed at the
-  // platform) is shown, not offered.
-  if (!options.some(([v]) => v === value)) {
-    const o = new Option(value ?? "—", value ?? "");
-    o.disabled = true;
-    select.append(o);
-  }
-  for (const [v, text] of options) select.append(new Option(text, v));
-  select.value = value ?? "";
-  select.disabled = !canModerate;
-  select.addEventListener("change", () => onChange(select));
-  wrap.append(select);
-  return wrap;
-}
+  useEffect(() => {
+    let pending = false, timer = 0;
+    const onKey = (e) => {
+      const tag = e.target.tagName;
+      if (e.ctrlKey || e.metaKey || e.altKey || ["INPUT", "TEXTAREA", "SELECT"].includes(tag) ||
+          e.target.isContentEditable) return;
+      if (e.key === "?") { e.preventDefault(); help.current?.showModal(); return; }
+      if (pending && KEYS[e.key]) {
+        pending = false;
+        const r = parse();
+        if (r.ws) go(r.ws, KEYS[e.key]);
+        return;
+      }
+      pending = e.key === "g";
+      clearTimeout(timer);
+      timer = setTimeout(() => { pending = false; }, 1500);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
 
-function messageItem(m) {
-  const li = document.createElement("li");
-  li.dataset.id = m.id;
-  const paint = () => { li.className = m.sentiment ? `sent-${m.sentiment}` : ""; };
-  paint();
-  const meta = document.createElement("div");
-  meta.className = "meta";
-  const c = channelsById.get(m.channel_id);
-  const who = m.author_name || m.author_handle || "someone";
-  meta.textContent = `${fmtTime(m.created_at)} · ${c ? `${c.name} (${c.platform})` : `channel ${m.channel_id}`} · ${m.kind} · ${who}`;
-  const body = document.createElement("p");
-  body.textContent = m.body;
-  const controls = document.createElement("div");
-  controls.className = "controls";
-  // A change is sent at once; on failure the control goes back and says why.
-  const save = async (select, field, old) => {
+  // A new view starts without the old one's error (but with a word on why
+  // the frame chose it, if it did).
+  useEffect(() => {
+    setError(notice.current);
+    notice.current = "";
+  }, [route.ws, route.view, route.id]);
+
+  const ws = workspaces?.find((w) => w.id === route.ws);
+  // The tab's title says where one is, which is also what a screen reader
+  // announces on a change of view.
+  useEffect(() => {
+    if (ws) document.title = `${t(route.view === "posts" ? "post.title" : "nav." + route.view, { id: route.id })} · ${ws.name} · kanal`;
+  }, [ws, route.view, route.id, lang]);
+  const Page = PAGES[route.view];
+  const signOut = async () => {
     try {
-      const out = await api("PATCH", `/workspaces/${workspaceId}/messages/${m.id}`,
-        { [field]: select.value });
-      Object.assign(m, out);
-      paint();
-      $("status").textContent = "";
+      await api("DELETE", "/session");
+      location.assign("/login");
     } catch (e) {
-      select.value = old() ?? "";
-      showError(e);
+      setError(t("error.signout", { why: e.message }));
     }
   };
-  controls.append(
-    choice("Sentiment", SENTIMENTS, m.sentiment, (s) => save(s, "sentiment", () => m.sentiment)),
-    choice("Status", STATUSES, m.status, (s) => save(s, "status", () => m.status)));
-  for (const id of m.tag_ids ?? []) {
-    const t = tagsById.get(id);
-    if (!t) continue;
-    const span = document.createElement("span");
-    span.className = "tag";
-    span.textContent = t.name;
-    controls.append(span);
-  }
-  li.append(meta, body, controls);
-  return li;
-}
-
-async function loadInbox(append) {
-  const list = $("inbox");
-  if (!append) {
-    list.replaceChildren();
-    inboxCursor = null;
-  }
-  const q = new URLSearchParams({ limit: "20", own: "false" });
-  for (const [param, id] of [["status", "f-status"], ["sentiment", "f-sentiment"], ["tag", "f-tag"]])
-    if ($(id).value) q.set(param, $(id).value);
-  if (inboxCursor) q.set("cursor", inboxCursor);
-  const page = await api("GET", `/workspaces/${workspaceId}/messages?${q}`);
-  for (const m of page.items) list.append(messageItem(m));
-  inboxCursor = page.next_cursor;
-  $("more-inbox").hidden = !inboxCursor;
-  $("inbox-empty").hidden = list.children.length > 0;
-}
-
-async function loadPosts(append) {
-  const list = $("posts");
-  if (!append) {
-    list.replaceChildren();
-    nextCursor = null;
-  }
-  const q = new URLSearchParams({ limit: "20" });
-  if (nextCursor) q.set("cursor", nextCursor);
-  const page = await api("GET", `/workspaces/${workspaceId}/posts?${q}`);
-  for (const p of page.items) {
-    const li = document.createElement("li");
-    const meta = document.createElement("div");
-    meta.className = "meta";
-    const where = p.variants.map((v) => {
-      const c = channelsById.get(v.channel_id);
-      return c ? `${c.name} (${c.platform})` : `channel ${v.channel_id}`;
-    });
-    meta.textContent = `${fmtTime(p.at)} · ${p.format} · ${p.status} · ${where.join(", ")}`;
-    const body = document.createElement("p");
-    body.textContent = p.title ? `${p.title}: ${p.body}` : p.body;
-    li.append(meta, body);
-    list.append(li);
-  }
-  nextCursor = page.next_cursor;
-  $("more").hidden = !nextCursor;
-}
-
-async function selectWorkspace(id) {
-  workspaceId = id;
-  $("status").textContent = "";
-  try {
-    await loadChannels();
-    await loadTags();
-    await loadInbox(false);
-    await loadPosts(false);
-  } catch (e) {
-    showError(e);
-  }
-}
-
-async function start() {
-  let me;
-  try {
-    me = await session();
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 401) {
-      location.assign("/login");
-      return;
+  const changeLang = async (l) => {
+    try {
+      await setLang(l, true);
+      setLangState(l);
+    } catch (e) {
+      setError(e.message);
     }
-    showError(e);
-    return;
-  }
-  $("who").textContent = `${me.user.email} (${me.user.role})`;
-  canModerate = ["admin", "editor", "moderator"].includes(me.user.role);
-  const ws = await api("GET", "/workspaces?limit=200");
-  const select = $("workspace");
-  for (const w of ws.items) {
-    const o = document.createElement("option");
-    o.value = w.id;
-    o.textContent = w.name;
-    select.append(o);
-  }
-  select.addEventListener("change", () => selectWorkspace(Number(select.value)));
-  $("more").addEventListener("click", () => loadPosts(true));
-  $("more-inbox").addEventListener("click", () => loadInbox(true).catch(showError));
-  for (const id of ["f-status", "f-sentiment", "f-tag"])
-    $(id).addEventListener("change", () => loadInbox(false).catch(showError));
-  $("signout").addEventListener("click", async () => {
-    await api("DELETE", "/session");
-    location.assign("/login");
-  });
-  if (ws.items.length) await selectWorkspace(ws.items[0].id);
-  else $("status").textContent = "No workspaces yet.";
+  };
+
+  return html`
+    <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById("main").focus(); }}>${t("frame.skip")}</a>
+    <header class="bar">
+      <strong class="brand">kanal</strong>
+      ${workspaces?.length ? html`<label>${t("frame.workspace")}
+        <select id="workspace" value=${route.ws ?? ""}
+          onChange=${(e) => go(Number(e.target.value), route.view === "posts" ? "dashboard" : route.view)}>
+          ${workspaces.map((w) => html`<option value=${w.id}>${w.name}</option>`)}
+        </select></label>` : null}
+      <span class="spacer"></span>
+      <label>${t("frame.language")}
+        <select id="lang" value=${lang} onChange=${(e) => changeLang(e.target.value)}>
+          ${LANGS.map((l) => html`<option value=${l}>${t("lang." + l)}</option>`)}
+        </select></label>
+      <button type="button" id="help-button" aria-keyshortcuts="?" onClick=${() => help.current?.showModal()}>
+        ${t("frame.shortcuts")}</button>
+      ${me ? html`<${UserMenu} me=${me} onSignOut=${signOut} />` : null}
+    </header>
+    ${ws ? html`<nav class="views" aria-label=${t("frame.views")}><ul>
+      ${VIEWS.map((v) => html`<li><a href=${href(ws.id, v)} id=${"nav-" + v}
+        aria-current=${route.view === v ? "page" : null}>${t("nav." + v)}</a></li>`)}
+    </ul></nav>` : null}
+    <main id="main" tabindex="-1">
+      <${Problem} error=${error} />
+      ${workspaces && !workspaces.length ? html`<div class="empty"><h1>${t("frame.noWorkspace")}</h1>
+        <p>${t("frame.noWorkspaceNext")}</p></div>` : null}
+      ${ws && Page ? html`<${Page} key=${`${ws.id}/${route.view}/${route.id}/${lang}`} ws=${ws}
+        me=${me} route=${route} setError=${setError} />` : null}
+      ${ws && !Page ? html`<p role="alert" class="problem">${t("error.noView", { view: route.view })}</p>` : null}
+    </main>
+    <${Help} dialogRef=${help} />`;
 }
 
-start();
+// The OAuth callback returns the browser as /?workspace=ID&connected=IDS:
+// the channels view of that workspace, saying what was connected.
+const back = new URLSearchParams(location.search);
+if (back.get("workspace")) {
+  history.replaceState(null, "", "/" + href(Number(back.get("workspace")), "channels",
+    { connected: back.get("connected") || "" }));
+}
+
+(async () => {
+  try {
+    await setLang(chooseLang(), false);
+  } catch (e) {
+    await setLang("en", false);
+  }
+  render(html`<${App} />`, document.getElementById("app"));
+})();

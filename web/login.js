@@ -1,5 +1,13 @@
-// login: signs in and goes to the desk.
+// login: signs in and goes to the desk, in the desk's language.
 import { api, ApiError } from "/api.js";
+import { t, chooseLang, setLang } from "/i18n.js";
+
+setLang(chooseLang(), false).then(() => {
+  for (const [id, key] of [["l-email", "login.email"], ["l-password", "login.password"],
+    ["l-submit", "login.submit"]])
+    document.getElementById(id).textContent = t(key);
+  document.title = `${t("login.submit")} · kanal`;
+}).catch(() => {}); // English, as the page is written, if the translation cannot be had.
 
 const form = document.getElementById("login");
 const error = document.getElementById("error");
@@ -14,6 +22,6 @@ form.addEventListener("submit", async (ev) => {
     });
     location.assign("/");
   } catch (e) {
-    error.textContent = e instanceof ApiError ? e.message : "kanal could not be reached";
+    error.textContent = e instanceof ApiError ? e.message : t("login.unreachable");
   }
 });

@@ -103,7 +103,16 @@ def test_web_ui_files_and_headers(server):
     c = server.client()
     r = c.get("/")
     assert r.status == 200 and r.headers["Content-Type"].startswith("text/html")
-    assert "default-src 'self'" in r.headers["Content-Security-Policy"]
+    # Strict: nothing runs or styles a page but kanal's own files.
+    csp = dict(d.strip().split(" ", 1) for d in r.headers["Content-Security-Policy"].split(";"))
+    assert csp["default-src"] == "'none'"
+    assert csp["script-src"] == "'self'"
+    # 'self' and an empty <style> only (the hash of "").
+    assert csp["style-src"] == "'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+    assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
+    assert "unsafe" not in r.headers["Content-Security-Policy"]
+    assert c.get("/i18n/sv.json").headers["Content-Type"].startswith("application/json")
+    assert c.get("/vendor/preact.js").status == 200
     assert r.headers["X-Frame-Options"] == "DENY"
     assert '<script type="module" src="/app.js">' in r.body
     assert 'id="login"' in c.get("/login").body

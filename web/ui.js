@@ -1,0 +1,49 @@
+// ui: the desk's rendering library in one place (Preact with htm: components
+// as tagged templates, no build step) and the few pieces every page shares.
+// Text from the API only ever goes in as template values, which Preact sets
+// as text, never as HTML.
+import { h, render } from "/vendor/preact.js";
+import htm from "/vendor/htm.js";
+export { useState, useEffect, useRef, useMemo, useCallback } from "/vendor/hooks.js";
+export { render };
+export const html = htm.bind(h);
+
+// Every item of a workspace's list, page after page.
+export async function everyItem(api, ws, what) {
+  const items = [];
+  let cursor = null;
+  do {
+    const q = new URLSearchParams({ limit: "200" });
+    if (cursor) q.set("cursor", cursor);
+    const page = await api("GET", `/workspaces/${ws}/${what}?${q}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return items;
+}
+
+// A page's message: what went wrong, with the server's own words.
+export function Problem({ error }) {
+  if (!error) return null;
+  return html`<p class="problem" role="alert">${error}</p>`;
+}
+
+// An empty list says what to do next, not just that it is empty.
+export function Empty({ title, next }) {
+  return html`<div class="empty"><p><strong>${title}</strong></p><p>${next}</p></div>`;
+}
+
+// A classic script (FullCalendar's bundle) loaded once, when a page needs it.
+const scripts = new Map();
+export function loadScript(src) {
+  if (!scripts.has(src)) {
+    scripts.set(src, new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = src;
+      s.onload = resolve;
+      s.onerror = () => reject(new Error(`${src} could not be loaded`));
+      document.head.append(s);
+    }));
+  }
+  return scripts.get(src);
+}
