@@ -514,8 +514,8 @@ json_t *notify_deliveries(struct db *db, int64_t ws, const char *state, int limi
                  "d.last_error, (SELECT j.run_after FROM jobs j WHERE j.id = d.job_id "
                  "AND j.state = 'queued'), "
                  "d.created_at, d.sent_at FROM notify_deliveries d WHERE d.workspace_id = ? "
-                 "AND (? IS NULL OR d.state = ?) ORDER BY d.id DESC LIMIT ?",
-                 "itti", ws, state, state, (int64_t)limit);
+                 "AND d.state = COALESCE(?, d.state) ORDER BY d.id DESC LIMIT ?",
+                 "iti", ws, state, (int64_t)limit);
     if (!st)
         return NULL;
     json_t *items = json_array();
