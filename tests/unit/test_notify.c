@@ -158,6 +158,115 @@ static void test_signature(void **state)
     assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+/* ---- who is told, on a store ------------------------------------------------------ */
+
+static int64_t make(struct db *db, const struct entity *e, int64_t ws, json_t *in)
+{
+    struct error err = {0};
+    json_t *out = entity_create(db, e, ws, in, NULL, &err);
+    json_decref(in);
+    if (!out)
+        fail_msg("%s", err.msg);
+    int64_t id = json_integer_value(json_object_get(out, "id"));
+    json_decref(out);
+    return id;
+}
+
+static int64_t user(struct db *db, const char *email, const char *role)
+{
+    struct error err = {0};
+    int64_t id;
+    assert_int_equal(user_create(db, email, email, role, "a long password 1", &id, &err), 0);
+    return id;
+}
+
+static int64_t count(struct db *db, const char *sql, int64_t arg)
+{
+    struct error err = {0};
+    int64_t n = -1;
+    assert_int_equal(db_scalar(db, &err, &n, sql, "i", arg), 1);
+    return n;
+}
+
+/* What the scheduler calls when a variant fails: the author and the desk
+ * (admins, editors) are told, with the channel and the platform's error;
+ * nobody else; e-mail only for those who left it on; nothing sent yet,
+ * only queued as jobs. */
+static void test_post_failed_reaches_author_and_desk(void **state)
+{
+    (void)state;
+    struct error err = {0};
+    struct db *db = db_open(":memory:", &err);
+    assert_non_null(db);
+    log_set_level(LOG_WARN);
+    assert_true(db_migrate(db, &err) >= 1);
+    int64_t ws = make(db, &entity_workspace, 0, json_pack("{s:s, s:s}", "name", "P", "slug", "p"));
+    int64_t ch = make(db, &entity_channel, ws,
+                      json_pack("{s:s, s:s, s:s}", "platform", "mastodon", "handle", "p@m.se",
+                                "name", "Polisen M"));
+    int64_t author = user(db, "author@example.org", "author");
+    int64_t editor = user(db, "editor@example.org", "editor");
+    int64_t admin = user(db, "admin@example.org", "admin");
+    int64_t analyst = user(db, "analyst@example.org", "analyst");
+    struct actor who = {.user_id = author, .role = ROLE_AUTHOR};
+    json_t *in = json_pack("{s:s, s:[{s:I}]}", "body", "Storm i kväll", "variants", "channel_id",
+                           (json_int_t)ch);
+    json_t *post = post_create(db, ws, in, &who, &err);
+    json_decref(in);
+    if (!post)
+        fail_msg("%s", err.msg);
+    int64_t pid = json_integer_value(json_object_get(post, "id"));
+    int64_t vid = json_integer_value(
+        json_object_get(json_array_get(json_object_get(post, "variants"), 0), "id"));
+    json_decref(post);
+    json_t *off = json_pack("{s:{s:b}}", "email", "post_failed", 0);
+    json_t *prefs = notify_prefs_set(db, admin, off, &err);
+    json_decref(off);
+    assert_non_null(prefs);
+    json_decref(prefs);
+
+    assert_int_equal(notify_post_failed(db, ws, pid, vid, "HTTP 500 from the instance", &err), 0);
+    const char *mine = "SELECT COUNT(*) FROM notifications WHERE user_id = ? "
+                       "AND event = 'post_failed'";
+    assert_int_equal(count(db, mine, author), 1);
+    assert_int_equal(count(db, mine, editor), 1);
+    assert_int_equal(count(db, mine, admin), 1);
+    assert_int_equal(count(db, mine, analyst), 0);
+    json_t *list = notify_list(db, author, true, 10, &err);
+    json_t *n = json_array_get(json_object_get(list, "items"), 0);
+    assert_string_equal(json_string_value(json_object_get(n, "title")),
+                        "Post failed: Storm i kväll");
+    const char *body = json_string_value(json_object_get(n, "body"));
+    assert_non_null(strstr(body, "on Polisen M (mastodon): HTTP 500 from the instance"));
+    json_decref(list);
+    /* E-mail to the author and the editor; the admin turned it off. */
+    assert_int_equal(count(db,
+                           "SELECT COUNT(*) FROM notify_deliveries WHERE workspace_id = ? "
+                           "AND via = 'email' AND state = 'queued'",
+                           ws),
+                     2);
+    assert_int_equal(count(db,
+                           "SELECT COUNT(*) FROM notify_deliveries WHERE workspace_id = ? "
+                           "AND target = 'admin@example.org'",
+                           ws),
+                     0);
+    assert_int_equal(count(db,
+                           "SELECT COUNT(*) FROM jobs WHERE kind = 'notify' AND state = 'queued' "
+                           "AND id > ?",
+                           0),
+                     2);
+    /* Marking read: one that is not theirs is refused, theirs is marked once. */
+    int64_t nid = 0;
+    assert_int_equal(
+        db_scalar(db, &err, &nid, "SELECT id FROM notifications WHERE user_id = ?", "i", editor),
+        1);
+    assert_int_equal(notify_mark_read(db, author, nid, &err), -1);
+    assert_int_equal(err.kind, ERR_NOT_FOUND);
+    assert_int_equal(notify_mark_read(db, editor, nid, &err), 1);
+    assert_int_equal(notify_mark_read(db, editor, nid, &err), 0);
+    db_close(db);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -167,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_header_rfc2047),
         cmocka_unit_test(test_mail_format),
         cmocka_unit_test(test_signature),
+        cmocka_unit_test(test_post_failed_reaches_author_and_desk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
