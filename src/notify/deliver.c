@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <curl/curl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -449,7 +450,15 @@ struct notify_worker *notify_worker_start(const char *db_url, const struct notif
     atomic_init(&w->stop, false);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->wake, NULL);
-    if (pthread_create(&w->thread, NULL, worker_main, w)) {
+    /* The thread takes no signals: SIGTERM is for the server's own
+     * thread, which blocks it after this one starts; a thread made with
+     * the signals open would be the one killed by it. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int made = pthread_create(&w->thread, NULL, worker_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (made) {
         error_set(err, ERR_INTERNAL, "notify worker: cannot start a thread");
         pthread_mutex_destroy(&w->mu);
         pthread_cond_destroy(&w->wake);
