@@ -395,6 +395,7 @@ static void *worker_main(void *p)
     struct error err = {0};
     struct db *db = NULL;
     int64_t reclaimed_at = 0;
+    nap(w, w->poll_ms); /* the server migrates the store as it starts */
     while (!atomic_load(&w->stop)) {
         if (!db && !(db = db_open(w->db_url, &err))) {
             log_error("notify worker: %s; trying again in 10 s", err.msg);
