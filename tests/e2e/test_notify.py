@@ -138,6 +138,17 @@ def test_review_request_reaches_the_desk(desk):
     assert f"{n['id']}\tunread\trejected\t{pid}\tRejected: Trafikolycka på E4" in out
     run_kanal("notify", "read", "--db", desk.db_url, "--user", "author@example.org", "--all")
     assert author.get("/api/v1/notifications").json()["unread"] == 0
+    # Fixed and submitted again, then approved: the author hears of it.
+    assert author.post(f"{base}/posts/{pid}/submit", {}).status == 200
+    assert editor.post(f"{base}/posts/{pid}/approve", {}).status == 200
+    (m,) = wait_for("the approval e-mail", lambda: mails_to(desk.sink, "author@example.org",
+                                                            "approved"))
+    assert m["Subject"] == "Approved: Trafikolycka på E4"
+    assert [n["event"] for n in author.get("/api/v1/notifications?unread=1").json()["items"]] \
+        == ["approved"]
+    wait_for("every webhook call", lambda: len(desk.hook.calls) == 4)
+    assert [h["X-Kanal-Event"] for h, _ in desk.hook.calls] == \
+        ["review_requested", "rejected", "review_requested", "approved"]
     sent = admin.get(f"{base}/notify/deliveries?state=sent").json()["items"]
     assert {d["via"] for d in sent} == {"email", "webhook"}
     assert all(d["attempts"] == 1 and d["last_error"] is None for d in sent)
