@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"calendar", cmd_calendar, "the publishing calendar as JSON or iCalendar (--ics)"},
     {"link", cmd_link, "make tagged short links and count their clicks"},
     {"jobs", cmd_jobs, "list, queue, claim and retry background jobs"},
+    {"notify", cmd_notify, "notifications: list, mark read, deliver, deliveries, webhook"},
     {"connect", cmd_connect, "connect an account through its platform's OAuth; list connections"},
     {"messages", cmd_messages, "list the inbox's messages by words, assignee, team, language..."},
     {"team", cmd_team, "make teams and say who is in them and on duty"},

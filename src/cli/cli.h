@@ -65,6 +65,7 @@ int cmd_calendar(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_sentiment(int argc, char **argv);
 int cmd_jobs(int argc, char **argv);
+int cmd_notify(int argc, char **argv);
 int cmd_messages(int argc, char **argv);
 int cmd_team(int argc, char **argv);
 int cmd_rule(int argc, char **argv);

@@ -48,6 +48,25 @@ int cli_parse_options(int argc, char **argv, const struct cli_opt *opts, size_t 
                       const char *synopsis, const char *about, struct cli_parse *out);
 void cli_parse_free(struct cli_parse *p);
 
+/* The SMTP relay notifications are e-mailed through (`serve`, `notify
+ * deliver`): the rows and where their values go, cli/notify.c. */
+struct notify_config;
+struct cli_smtp {
+    const char *host, *port, *from, *tls, *user, *password;
+};
+/* clang-format off */
+#define OPT_SMTP(s) \
+    OPT_STRING("smtp-host", "HOST", "KANAL_SMTP_HOST", &(s)->host, "SMTP relay for notification e-mail (unset: none is sent)"), \
+    OPT_STRING("smtp-port", "PORT", "KANAL_SMTP_PORT", &(s)->port, "the relay's port (default 25, 465 with --smtp-tls tls)"), \
+    OPT_STRING("smtp-from", "ADDRESS", "KANAL_SMTP_FROM", &(s)->from, "the From address of notification e-mail"), \
+    OPT_STRING("smtp-tls", "MODE", "KANAL_SMTP_TLS", &(s)->tls, "none, starttls (required) or tls (implicit, smtps)"), \
+    OPT_STRING("smtp-user", "NAME", "KANAL_SMTP_USER", &(s)->user, "the relay's user name (unset: no AUTH)"), \
+    OPT_STRING("smtp-password", "PASSWORD", "KANAL_SMTP_PASSWORD", &(s)->password, "the relay's password")
+/* clang-format on */
+/* Fills cfg from the parsed options; prints cmd's error and returns -1
+ * when one is wrong. */
+int cli_smtp_config(const char *cmd, const struct cli_smtp *s, struct notify_config *cfg);
+
 /* Defaults shared by the commands. */
 #define DEFAULT_DB     "kanal.db"
 #define DEFAULT_LISTEN "127.0.0.1:8080"

@@ -3,6 +3,7 @@
 #include "cli/options.h"
 #include "connect/connect.h"
 #include "http/http.h"
+#include "notify/notify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,9 @@ int cmd_serve(int argc, char **argv)
                *report_threads_s = "2", *secret_key_file = NULL, *sync_every_s = "15",
                *connect_threads_s = "2", *max_upload_s = NULL;
     bool secure_cookies = false;
+    struct cli_smtp smtp = {0};
     const struct cli_opt opts[] = {
+        OPT_SMTP(&smtp),
         OPT_DB(&db_url),
         OPT_STRING("listen", "HOST:PORT", "KANAL_LISTEN", &listen, "address to listen on"),
         OPT_STRING("threads", "N", "KANAL_THREADS", &threads_s,
@@ -167,11 +170,26 @@ int cmd_serve(int argc, char **argv)
                                            .sync_every = sync_every * 60};
     if (key && connect_threads)
         cfg.connect_worker = &worker;
+    /* Notifications are delivered on every node: the job table's leases
+     * keep each delivery to one of them. */
+    struct notify_config ncfg;
+    if (cli_smtp_config("serve", &smtp, &ncfg)) {
+        vault_key_free(key);
+        goto done;
+    }
+    struct notify_worker *notifier = notify_worker_start(db_url, &ncfg, 1000, &err);
+    if (!notifier) {
+        cli_error("serve", "%s", err.msg);
+        vault_key_free(key);
+        rc = 1;
+        goto done;
+    }
     rc = 0;
     if (http_serve(&cfg, &err)) {
         cli_error("serve", "%s", err.msg);
         rc = 1;
     }
+    notify_worker_stop(notifier);
     vault_key_free(key);
 done:
     cli_parse_free(&p);

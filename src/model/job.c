@@ -329,6 +329,15 @@ int job_retry(struct db *db, int64_t id, int64_t now, struct error *err)
                      (long long)id);
 }
 
+int64_t job_hasten(struct db *db, const char *kind, int64_t now, struct error *err)
+{
+    assert(db && kind);
+    return db_run(db, err,
+                  "UPDATE jobs SET run_after = ?, updated_at = ? WHERE kind = ? AND "
+                  "state = 'queued' AND run_after > ?",
+                  "iiti", now, now, kind, now);
+}
+
 int job_counts(struct db *db, int64_t counts[JOB_STATE_COUNT], struct error *err)
 {
     assert(db && counts);

@@ -559,6 +559,10 @@ int job_counts(struct db *db, int64_t counts[JOB_STATE_COUNT], struct error *err
  * run_after, lease_owner, lease_until, last_error, created_at,
  * finished_at}]}. ERR_INVALID for an unknown state. Caller owns. */
 json_t *job_list(struct db *db, const char *state, int limit, struct error *err);
+/* Makes the queued jobs of `kind` that wait out a backoff due now (an
+ * operator's "try again now", after fixing what they failed on). Returns
+ * how many, or -1. */
+int64_t job_hasten(struct db *db, const char *kind, int64_t now, struct error *err);
 
 /* ---- connected channels (model/connection.c) ------------------------------------------
  * A channel connected through a platform's OAuth: its state on the desk,

@@ -4,6 +4,7 @@
  * from its variants. Approvals count per review round, by the rules of the
  * workspace and of each channel, and every transition is audited. */
 #include "publish/publish.h"
+#include "notify/notify.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -417,6 +418,19 @@ done:
 
 /* ---- the workflow ---------------------------------------------------------------- */
 
+/* Those whom the post's rule lets approve hear that it waits for them, in
+ * the caller's transaction. */
+static int tell_reviewers(struct db *db, int64_t ws, int64_t post_id, int64_t actor,
+                          struct error *err)
+{
+    struct rule r;
+    if (rule_for(db, ws, post_id, &r, err))
+        return -1;
+    struct notify_in in = {
+        .event = NOTIFY_REVIEW_REQUESTED, .post_id = post_id, .actor = actor, .roles = r.roles};
+    return notify_event(db, ws, &in, err) < 0 ? -1 : 0;
+}
+
 json_t *publish_submit(struct db *db, int64_t ws, int64_t post_id, const struct actor *who,
                        struct error *err)
 {
@@ -468,8 +482,9 @@ json_t *publish_submit(struct db *db, int64_t ws, int64_t post_id, const struct 
                "i", post_id) < 0 ||
         refresh_status(db, post_id, err) ||
         audit(db, ws, who->user_id, "submit", post_id,
-              json_pack("{s:I, s:i}", "round", (json_int_t)(p.round + 1), "variants", n), err) ||
-        db_commit(db, err))
+              json_pack("{s:I, s:i}", "round", (json_int_t)(p.round + 1), "variants", n), err))
+        goto fail;
+    if (tell_reviewers(db, ws, post_id, who->user_id, err) || db_commit(db, err))
         goto fail;
     return post_get(db, ws, post_id, err);
 fail:
@@ -521,6 +536,15 @@ static int decide(struct db *db, int64_t ws, const struct locked_post *p, int64_
             json_decref(detail);
             return -1;
         }
+        if (notify_event(db, ws,
+                         &(struct notify_in){.event = NOTIFY_REJECTED,
+                                             .post_id = p->id,
+                                             .actor = user_id,
+                                             .reason = comment},
+                         err) < 0) {
+            json_decref(detail);
+            return -1;
+        }
         return audit(db, ws, user_id, "reject", p->id, detail, err);
     }
     int64_t given = 0;
@@ -537,7 +561,11 @@ static int decide(struct db *db, int64_t ws, const struct locked_post *p, int64_
         return -1;
     if (given < r.approvals)
         return 0;
-    if (move_all(db, p->id, "in_review", EV_APPROVE, err) < 0 || refresh_status(db, p->id, err))
+    if (move_all(db, p->id, "in_review", EV_APPROVE, err) < 0 || refresh_status(db, p->id, err) ||
+        notify_event(db, ws,
+                     &(struct notify_in){
+                         .event = NOTIFY_APPROVED, .post_id = p->id, .actor = user_id},
+                     err) < 0)
         return -1;
     return audit(
         db, ws, user_id, "approved", p->id,
@@ -815,7 +843,7 @@ json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64
                "i", post_id) < 0 ||
         refresh_status(db, post_id, err) ||
         audit(db, ws, who->user_id, back ? "edit_after_approval" : "edit", post_id, detail, err) ||
-        db_commit(db, err))
+        (back && tell_reviewers(db, ws, post_id, who->user_id, err)) || db_commit(db, err))
         goto fail;
     return post_get(db, ws, post_id, err);
 fail:
