@@ -25,6 +25,7 @@ enum ingest_format {
     INGEST_TIKTOK_CSV,   /* TikTok Studio's analytics exports: content, overview, followers */
     INGEST_LINKEDIN_XLS, /* LinkedIn page analytics exports (.xls): posts, daily metrics */
     INGEST_BLUESKY,      /* AT Protocol answers: author feed, notifications, thread, profile */
+    INGEST_LINKEDIN_API, /* LinkedIn REST answers: posts, comments, share statistics, followers */
     INGEST_FORMAT_COUNT
 };
 /* "meta-graph", "x-archive", ...; INGEST_AUTO is "auto". */
