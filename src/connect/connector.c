@@ -29,7 +29,7 @@ const char *const connect_action_names[ACT_KIND_COUNT] = {
 
 /* Each platform's file defines its connector; the table lists them. */
 extern const struct connector connector_bluesky, connector_facebook, connector_instagram,
-    connector_mastodon, connector_x, connector_youtube;
+    connector_mastodon, connector_x, connector_youtube, connector_linkedin;
 
 const struct connector *const connectors[] = {
     &connector_bluesky,
@@ -38,6 +38,7 @@ const struct connector *const connectors[] = {
     &connector_mastodon,
     &connector_x,
     &connector_youtube,
+    &connector_linkedin,
     NULL,
 };
 
