@@ -186,3 +186,83 @@ def test_youtube_connect_sync_reply_hide(db_url, youtube, yt_env):
     assert p.returncode == 1 and "failed (auth)" in p.stdout, p.stdout
     state, problem = sql(db_url, "SELECT state, problem FROM channel_connections")[0]
     assert state == "needs_reconnect" and problem, problem
+
+
+@pytest.fixture
+def linkedin():
+    f = Fake("linkedin")
+    yield f
+    f.stop()
+
+
+@pytest.fixture
+def li_env(linkedin):
+    key = run_kanal("secret-key").stdout.strip()
+    return {"KANAL_SECRET_KEY": key,
+            "KANAL_LINKEDIN_API_URL": linkedin.base,
+            "KANAL_LINKEDIN_AUTH_URL": linkedin.base + "/oauth/v2/authorization",
+            "KANAL_LINKEDIN_TOKEN_URL": linkedin.base + "/oauth/v2/accessToken",
+            "KANAL_LINKEDIN_CLIENT_ID": "kanal-li",
+            "KANAL_LINKEDIN_CLIENT_SECRET": "li-secret"}
+
+
+def test_linkedin_connect_sync_publish_reply(db_url, linkedin, li_env):
+    channel, out = connect_cli(db_url, li_env, "linkedin")
+    # One login, both pages the member administers.
+    assert re.search(r"^channel \d+: linkedin kanal-labs connected \(new channel\)$", out, re.M), out
+    assert sql(db_url, "SELECT platform_id FROM channels WHERE id = %d" % channel) == \
+        [["urn:li:organization:2414183"]]
+    st = linkedin.control("state", {})
+
+    out = run_kanal("sync", "--db", db_url, "--channel", str(channel), env=li_env).stdout
+    assert "channel %d (linkedin): " % channel in out, out
+    posts, messages = count(db_url, "post_variants"), count(db_url, "messages")
+    snapshots = count(db_url, "post_metrics")
+    assert (posts, messages) == (st["posts"], st["comments"]), out
+    assert snapshots == posts
+    assert sql(db_url, "SELECT followers FROM channel_metrics") == [["1523"]]
+    # Every call named its version and Restli 2.0.
+    rest = [e for e in linkedin.control("log") if e["path"].startswith("/rest/")]
+    assert rest and all(e["headers"].get("LinkedIn-Version") == "202411" and
+                        e["headers"].get("X-Restli-Protocol-Version") == "2.0.0" for e in rest)
+
+    time.sleep(1.1)
+    out = run_kanal("sync", "--db", db_url, "--channel", str(channel), env=li_env).stdout
+    assert " 0 posts," in out and " 0 messages," in out and " %d snapshots," % posts in out, out
+    assert count(db_url, "post_variants") == posts and count(db_url, "messages") == messages
+    assert count(db_url, "post_metrics") == snapshots + posts
+
+    # Publish a link post; reply to a comment.
+    out = run_kanal("act", "--db", db_url, "--channel", str(channel), "publish", "--text",
+                    "Vi söker sommarvikarier", "--link", "https://example.org/jobb", "--now",
+                    env=li_env).stdout
+    assert re.match(r"action 1 done: urn:li:share:\d+", out), out
+    assert linkedin.control("state", {})["texts"][0] == "Vi söker sommarvikarier"
+    target = sql(db_url, "SELECT platform_id FROM messages WHERE body = 'När öppnar ni?'")[0][0]
+    out = run_kanal("act", "--db", db_url, "--channel", str(channel), "reply", "--target", target,
+                    "--text", "Klockan tio!", "--now", env=li_env).stdout
+    assert out.startswith("action 2 done: urn:li:comment:("), out
+    assert linkedin.control("state", {})["replies"] == ["Klockan tio!"]
+
+    # The same text again: LinkedIn's 422 duplicate reaches the user.
+    p = run_kanal("act", "--db", db_url, "--channel", str(channel), "publish", "--text",
+                  "Vi söker sommarvikarier", "--key", "again", "--now", env=li_env, check=False)
+    assert p.returncode == 1 and "duplicate" in (p.stdout + p.stderr).lower(), p.stdout + p.stderr
+
+    # A post whose answer was lost: looked up, not posted twice.
+    linkedin.control("script", {"method": "POST", "path": "/rest/posts", "times": 2,
+                                "drop": True, "after": True})
+    args = ("act", "--db", db_url, "--channel", str(channel), "publish", "--key", "launch",
+            "--text", "Lanseringen är idag", "--now")
+    p = run_kanal(*args, env=li_env, check=False)
+    assert p.returncode == 1 and "not done (lost)" in p.stdout, p.stdout + p.stderr
+    out = run_kanal(*args, env=li_env).stdout
+    assert "done" in out, out
+    assert linkedin.control("state", {})["texts"].count("Lanseringen är idag") == 1
+
+    # Expired and revoked: needs reconnect.
+    linkedin.control("state", {"revoke": True})
+    p = run_kanal("sync", "--db", db_url, "--channel", str(channel), env=li_env, check=False)
+    assert p.returncode == 1 and "failed (auth)" in p.stdout, p.stdout
+    assert sql(db_url, "SELECT state FROM channel_connections WHERE channel_id = %d"
+               % channel) == [["needs_reconnect"]]
