@@ -105,11 +105,10 @@ int cmd_import(int argc, char **argv)
                *mapping = NULL, *rejects_file = NULL, *taken_at = NULL;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
-        OPT_STRING(
-            "format", "FORMAT", NULL, &format_s,
-            "auto, meta-graph, meta-webhook, instagram, x-api, x-archive, youtube, "
-            "mastodon, csv, ndjson, tiktok, tiktok-csv, linkedin-xls, bluesky, tiktok-api or "
-            "threads"),
+        OPT_STRING("format", "FORMAT", NULL, &format_s,
+                   "auto, meta-graph, meta-webhook, instagram, x-api, x-archive, youtube, "
+                   "mastodon, csv, ndjson, tiktok, tiktok-csv, linkedin-xls, bluesky, tiktok-api, "
+                   "threads or linkedin-api"),
         OPT_STRING("workspace", "ID", NULL, &workspace,
                    "workspace to import into (default: the only one)"),
         OPT_STRING("channel", "ID", NULL, &channel,

@@ -124,6 +124,7 @@ struct connect_response {
      * `<https://.../statuses?max_id=1>; rel="next", <...>; rel="prev"`;
      * "" when none or longer than this. connect_link_next reads it. */
     char link[2048];
+    char restli_id[256]; /* LinkedIn's x-restli-id: what a POST made ("urn:li:share:1"); "" */
     struct rate_limit rl;
     /* Worth trying again later: a 429, a 5xx, or (when the call returned
      * -1) a timeout or a dropped connection. */

@@ -31,10 +31,14 @@ const char *const connect_action_names[ACT_KIND_COUNT] = {
 extern const struct connector connector_bluesky, connector_facebook, connector_instagram,
     connector_mastodon, connector_x;
 extern const struct connector connector_threads, connector_tiktok;
+extern const struct connector connector_youtube, connector_linkedin;
 
 const struct connector *const connectors[] = {
-    &connector_bluesky, &connector_facebook, &connector_instagram, &connector_mastodon,
-    &connector_x,       &connector_threads,  &connector_tiktok,    NULL,
+    &connector_bluesky,   &connector_facebook,
+    &connector_instagram, &connector_mastodon,
+    &connector_x,         &connector_threads,
+    &connector_tiktok,    &connector_youtube,
+    &connector_linkedin,  NULL,
 };
 
 const struct connector *connector_find(const char *platform)

@@ -336,6 +336,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
         rate_limit_init(&t->out->rl);
         t->out->content_type[0] = '\0';
         t->out->link[0] = '\0';
+        t->out->restli_id[0] = '\0';
         return len;
     }
     const char *colon = memchr(p, ':', len);
@@ -363,6 +364,11 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
             t->out->link[vn] = '\0';
         } else
             t->out->link[0] = '\0'; /* cut, it would name a wrong page */
+    } else if (strcasecmp(name, "x-restli-id") == 0) {
+        if (vn < sizeof t->out->restli_id) {
+            memcpy(t->out->restli_id, value, vn + 1);
+        } else
+            t->out->restli_id[0] = '\0'; /* cut, it would name another resource */
     } else if (strcasecmp(name, "Content-Type") == 0) {
         size_t cn = vn < sizeof t->out->content_type ? vn : sizeof t->out->content_type - 1;
         memcpy(t->out->content_type, value, cn);

@@ -9,9 +9,9 @@
 #include <string.h>
 
 static const char *const format_names[INGEST_FORMAT_COUNT] = {
-    "auto",         "meta-graph", "meta-webhook", "instagram", "x-api",  "x-archive",
-    "youtube",      "mastodon",   "csv",          "ndjson",    "tiktok", "tiktok-csv",
-    "linkedin-xls", "bluesky",    "tiktok-api",   "threads"};
+    "auto",         "meta-graph", "meta-webhook", "instagram", "x-api",       "x-archive",
+    "youtube",      "mastodon",   "csv",          "ndjson",    "tiktok",      "tiktok-csv",
+    "linkedin-xls", "bluesky",    "tiktok-api",   "threads",   "linkedin-api"};
 
 const char *ingest_format_name(enum ingest_format f)
 {
@@ -372,6 +372,14 @@ static enum ingest_format detect_json(json_t *j)
     const char *object = json_string_value(json_object_get(j, "object"));
     if (object && json_is_array(json_object_get(j, "entry")))
         return INGEST_META_WEBHOOK;
+    /* LinkedIn's REST answers: authors and shares are urn:li: URNs. */
+    json_t *el = json_array_get(json_object_get(j, "elements"), 0);
+    const char *urn = json_string_value(json_object_get(el, "author"));
+    if (!urn)
+        urn = json_string_value(json_object_get(el, "actor")); /* a comment */
+    if ((urn && str_starts_with(urn, "urn:li:")) || json_object_get(el, "totalShareStatistics") ||
+        json_object_get(j, "firstDegreeSize"))
+        return INGEST_LINKEDIN_API;
     const char *kind = json_string_value(json_object_get(j, "kind"));
     if (kind && str_starts_with(kind, "youtube#"))
         return INGEST_YOUTUBE;
@@ -474,7 +482,7 @@ int ingest_parse(enum ingest_format f, const char *data, size_t len, const struc
         [INGEST_NDJSON] = parse_ndjson,         [INGEST_TIKTOK] = parse_tiktok,
         [INGEST_TIKTOK_CSV] = parse_tiktok_csv, [INGEST_LINKEDIN_XLS] = parse_linkedin_xls,
         [INGEST_BLUESKY] = parse_bluesky,       [INGEST_TIKTOK_API] = parse_tiktok_api,
-        [INGEST_THREADS] = parse_threads,
+        [INGEST_THREADS] = parse_threads,       [INGEST_LINKEDIN_API] = parse_linkedin_api,
     };
     if (f == INGEST_AUTO)
         f = ingest_detect(data, len, NULL);

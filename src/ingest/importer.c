@@ -721,7 +721,8 @@ int ingest_import(const struct import_job *job, const char *data, size_t len,
         return error_set(err, ERR_INVALID,
                          "%s: cannot tell the format; name it with --format (meta-graph, "
                          "meta-webhook, instagram, x-api, x-archive, youtube, mastodon, csv, "
-                         "ndjson, tiktok, tiktok-csv, linkedin-xls, bluesky, tiktok-api, threads)",
+                         "ndjson, tiktok, tiktok-csv, linkedin-xls, bluesky, tiktok-api, threads, "
+                         "linkedin-api)",
                          filename ? filename : "-");
     /* CSV is read as its bytes; NDJSON checks line by line, on the reader
      * thread when there is one, rather than the whole file before it. */

@@ -27,6 +27,7 @@ enum ingest_format {
     INGEST_BLUESKY,      /* AT Protocol answers: author feed, notifications, thread, profile */
     INGEST_TIKTOK_API,   /* TikTok's Display API answers: /v2/user/info/, /v2/video/list/ */
     INGEST_THREADS,      /* Threads API answers: threads, replies, conversation, insights */
+    INGEST_LINKEDIN_API, /* LinkedIn REST answers: posts, comments, share statistics, followers */
     INGEST_FORMAT_COUNT
 };
 /* "meta-graph", "x-archive", ...; INGEST_AUTO is "auto". */

@@ -91,6 +91,7 @@ int parse_linkedin_xls(struct pctx *pc, const char *data, size_t len, struct err
 int parse_bluesky(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_tiktok_api(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_threads(struct pctx *pc, const char *data, size_t len, struct error *err);
+int parse_linkedin_api(struct pctx *pc, const char *data, size_t len, struct error *err);
 /* Whether a CSV file's header is one of TikTok's analytics exports'. */
 bool tiktok_csv_header(const char *data, size_t len);
 

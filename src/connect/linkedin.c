@@ -1,0 +1,718 @@
+/* linkedin: the LinkedIn connector for organisation pages over LinkedIn's
+ * versioned REST API (Restli 2.0): 3-legged OAuth (authorization code; one
+ * login stands for every page the member administers), a sync of each
+ * page's posts, their share statistics, their comments and the follower
+ * count, each answer handed as it came to ingest/linkedin_api.c; and the
+ * actions the Community Management API allows: publish a text or link
+ * post, delete it, reply to a comment (or comment on a post), delete a
+ * comment. LinkedIn's error bodies ({status, serviceErrorCode, code,
+ * message}) are read before the shared mapping. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "connect/connect.h"
+
+extern const struct connector connector_linkedin;
+
+#define LI_TOKEN_URL "https://www.linkedin.com/oauth/v2/accessToken"
+/* The API version every /rest call names (LinkedIn keeps each a year). */
+#define LI_VERSION "202411"
+#define LI_ORG     "urn:li:organization:"
+#define LI_PAGES   10 /* pages of 50 posts a sync reads back at most */
+#define LI_COUNT   50
+
+static const char *const li_headers[] = {"LinkedIn-Version: " LI_VERSION,
+                                         "X-Restli-Protocol-Version: 2.0.0", NULL};
+
+/* ---- small helpers ------------------------------------------------------------------ */
+
+/* Percent-encodes s (RFC 3986 unreserved characters stay): a URN in a path
+ * or a query is sent this way under Restli 2.0. */
+static void put_enc(struct buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            buf_putc(b, (char)*p);
+        } else {
+            buf_putc(b, '%');
+            buf_putc(b, hex[*p >> 4]);
+            buf_putc(b, hex[*p & 15]);
+        }
+    }
+}
+
+/* A URN kanal sends back to LinkedIn: "urn:li:" and printable ASCII
+ * without spaces, of a sane length. */
+static bool is_urn(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 8 || n > 127 || !str_starts_with(s, "urn:li:"))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] <= ' ' || s[i] > '~')
+            return false;
+    return true;
+}
+
+static json_t *body_json(const struct connect_response *r)
+{
+    return r->body.len ? json_loadb(r->body.data, r->body.len, 0, NULL) : NULL;
+}
+
+static int li_send(struct connect_session *s, const char *method, const char *path, json_t *body,
+                   struct connect_response *r, struct error *e)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    struct connect_request rq = {.method = method,
+                                 .path = path,
+                                 .bearer = s->tokens->access_token,
+                                 .headers = li_headers,
+                                 .content_type = text ? "application/json" : NULL,
+                                 .body = text,
+                                 .body_len = text ? strlen(text) : 0};
+    int rc = connect_http_send(s->http, &rq, r, e);
+    free(text);
+    return rc;
+}
+
+/* ---- errors ------------------------------------------------------------------------- */
+
+/* The outcome of an answer that is not a success, in LinkedIn's words.
+ * 401 (and OAuth's invalid_grant, or a refresh token LinkedIn calls
+ * expired or revoked) asks for reconnecting; 422 is refused as it stands
+ * (a duplicate post: code "duplicate"); 429 waits. Returns -1. */
+static int li_fail(struct connect_result *res, const char *what,
+                   const struct connect_response *resp, int call_rc, const struct error *call_err,
+                   bool sent_action)
+{
+    connect_fail_http(res, what, resp, call_rc, call_err, sent_action);
+    if (call_rc != 0)
+        return -1;
+    json_t *j = body_json(resp);
+    const char *msg = json_string_value(json_object_get(j, "message"));
+    const char *code = json_string_value(json_object_get(j, "code"));
+    const char *oauth = json_string_value(json_object_get(j, "error"));
+    const char *desc = json_string_value(json_object_get(j, "error_description"));
+    const char *words = msg ? msg : desc;
+    if (oauth)
+        snprintf(res->code, sizeof res->code, "%s", oauth);
+    else if (code)
+        snprintf(res->code, sizeof res->code, "%s", code);
+    long st = resp->status;
+    enum connect_outcome o = res->outcome;
+    bool spent = oauth && (str_eq(oauth, "invalid_grant") ||
+                           (desc && (strstr(desc, "expired") || strstr(desc, "revoked"))));
+    if (st == 401 || spent)
+        o = CO_AUTH;
+    else if (st == 429) {
+        o = CO_RATE;
+        res->retry_at = resp->rl.retry_at;
+    } else if (st == 422 && words && strstr(words, "uplicate")) {
+        o = CO_REJECTED;
+        snprintf(res->code, sizeof res->code, "duplicate");
+    }
+    if (o == CO_AUTH && oauth)
+        connect_fail(res, o, "%s: LinkedIn: %s (%s); connect the page again", what,
+                     words ? words : "refused", oauth);
+    else if (o == CO_AUTH)
+        connect_fail(res, o, "%s: LinkedIn does not accept the page's token: %s (HTTP %ld)", what,
+                     words ? words : "unauthorized", st);
+    else
+        connect_fail(res, o, "%s: LinkedIn: %s (HTTP %ld)", what, words ? words : "refused", st);
+    json_decref(j);
+    return -1;
+}
+
+static int li_check(struct connect_result *res, const char *what, const struct connect_response *r,
+                    int rc, const struct error *err, bool sent_action)
+{
+    if (rc == 0 && r->status >= 200 && r->status < 300)
+        return 0;
+    return li_fail(res, what, r, rc, err, sent_action);
+}
+
+/* ---- 3-legged OAuth ----------------------------------------------------------------- */
+
+static int li_authorize_url(const struct connect_session *s, const char *state,
+                            const char *code_challenge, struct buf *url, struct error *err)
+{
+    const struct connect_platform_config *c = s->cfg;
+    if (!c->client_id || !*c->client_id)
+        return error_set(err, ERR_INVALID,
+                         "LinkedIn needs the app's client id: set KANAL_LINKEDIN_CLIENT_ID (the "
+                         "app's Auth tab in LinkedIn's developer portal)");
+    if (!c->redirect_uri || !state || !*state)
+        return error_set(err, ERR_INVALID,
+                         "LinkedIn's authorization needs a redirect URI and a "
+                         "state");
+    buf_puts(url, c->auth_url);
+    buf_puts(url, strchr(c->auth_url, '?') ? "&" : "?");
+    buf_puts(url, "response_type=code&client_id=");
+    put_enc(url, c->client_id);
+    buf_puts(url, "&redirect_uri=");
+    put_enc(url, c->redirect_uri);
+    buf_puts(url, "&state=");
+    put_enc(url, state);
+    buf_puts(url, "&scope=");
+    put_enc(url, connector_linkedin.scopes);
+    return 0;
+}
+
+static int li_token(struct connect_session *s, const char *const *fields,
+                    struct channel_tokens *out, struct connect_result *res)
+{
+    const struct connect_platform_config *c = s->cfg;
+    const char *what = "POST /oauth/v2/accessToken";
+    if (!c->client_id || !*c->client_id || !c->client_secret || !*c->client_secret)
+        return connect_fail(res, CO_REJECTED,
+                            "%s: set KANAL_LINKEDIN_CLIENT_ID and KANAL_LINKEDIN_CLIENT_SECRET",
+                            what);
+    struct buf body = {0};
+    buf_puts(&body, "client_id=");
+    put_enc(&body, c->client_id);
+    buf_puts(&body, "&client_secret=");
+    put_enc(&body, c->client_secret);
+    for (const char *const *f = fields; f[0]; f += 2) {
+        buf_putc(&body, '&');
+        put_enc(&body, f[0]);
+        buf_putc(&body, '=');
+        put_enc(&body, f[1]);
+    }
+    /* www.linkedin.com, not the API's host: a client of its own. */
+    const char *url = c->token_url && *c->token_url ? c->token_url : LI_TOKEN_URL;
+    struct connect_http_config hc = {.base_url = url};
+    struct error e = {0};
+    struct connect_http *own = connect_http_new(&hc, &e);
+    if (!own) {
+        sodium_memzero(body.data, body.len);
+        buf_free(&body);
+        return connect_fail(res, CO_REJECTED, "KANAL_LINKEDIN_TOKEN_URL: %s", e.msg);
+    }
+    struct connect_request rq = {.method = "POST",
+                                 .path = url,
+                                 .content_type = "application/x-www-form-urlencoded",
+                                 .body = body.data,
+                                 .body_len = body.len};
+    struct connect_response r;
+    int rc = connect_http_send(own, &rq, &r, &e);
+    sodium_memzero(body.data, body.len);
+    buf_free(&body);
+    connect_http_free(own);
+    if (li_check(res, what, &r, rc, &e, false) < 0) {
+        connect_response_free(&r);
+        return -1;
+    }
+    json_t *j = body_json(&r);
+    const char *access = json_string_value(json_object_get(j, "access_token"));
+    const char *refresh = json_string_value(json_object_get(j, "refresh_token"));
+    const char *scope = json_string_value(json_object_get(j, "scope"));
+    json_t *exp = json_object_get(j, "expires_in");
+    int ret = 0;
+    if (!access || !*access || strlen(access) > VAULT_TOKEN_MAX)
+        ret = connect_fail(res, CO_REJECTED, "%s: LinkedIn's answer has no access_token", what);
+    else if (exp && (!json_is_integer(exp) || json_integer_value(exp) <= 0))
+        ret = connect_fail(res, CO_REJECTED, "%s: LinkedIn's expires_in is not a positive number",
+                           what);
+    else {
+        out->access_token = xstrdup(access);
+        out->refresh_token = refresh && *refresh ? xstrdup(refresh) : NULL;
+        out->expires_at = exp ? s->now + json_integer_value(exp) : 0;
+        /* LinkedIn lists the scopes with commas. */
+        out->scopes = scope ? xstrdup(scope) : NULL;
+        for (char *p = out->scopes; p && *p; p++)
+            if (*p == ',')
+                *p = ' ';
+    }
+    json_decref(j);
+    if (r.body.data)
+        sodium_memzero(r.body.data, r.body.len);
+    connect_response_free(&r);
+    return ret;
+}
+
+/* The pages the member administers (organizationAcls), each with its name
+ * (organizations/ID). */
+static int li_pages(struct connect_session *s, struct connect_account *accounts, int max, int *n,
+                    struct connect_result *res)
+{
+    const char *what = "GET /rest/organizationAcls";
+    struct connect_response r;
+    struct error e = {0};
+    int rc = li_send(s, "GET",
+                     "/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED"
+                     "&count=100",
+                     NULL, &r, &e);
+    if (li_check(res, what, &r, rc, &e, false) < 0) {
+        connect_response_free(&r);
+        return -1;
+    }
+    json_t *j = body_json(&r);
+    connect_response_free(&r);
+    size_t i;
+    json_t *acl;
+    int ret = 0;
+    json_array_foreach (json_object_get(j, "elements"), i, acl) {
+        const char *org = json_string_value(json_object_get(acl, "organization"));
+        if (!is_urn(org) || !str_starts_with(org, LI_ORG) || *n >= max)
+            continue;
+        char path[256];
+        snprintf(path, sizeof path, "/rest/organizations/%s", org + strlen(LI_ORG));
+        rc = li_send(s, "GET", path, NULL, &r, &e);
+        if (li_check(res, "GET /rest/organizations/:id", &r, rc, &e, false) < 0) {
+            connect_response_free(&r);
+            ret = -1;
+            break;
+        }
+        json_t *o = body_json(&r);
+        connect_response_free(&r);
+        const char *name = json_string_value(json_object_get(o, "localizedName"));
+        const char *vanity = json_string_value(json_object_get(o, "vanityName"));
+        struct connect_account *a = &accounts[(*n)++];
+        *a = (struct connect_account){0};
+        snprintf(a->id, sizeof a->id, "%s", org);
+        snprintf(a->handle, sizeof a->handle, "%s", vanity ? vanity : org + strlen(LI_ORG));
+        snprintf(a->name, sizeof a->name, "%s", name ? name : a->handle);
+        json_decref(o);
+    }
+    json_decref(j);
+    if (ret == 0 && *n == 0)
+        ret = connect_fail(res, CO_REJECTED,
+                           "%s: the LinkedIn member administers no organisation page; an admin "
+                           "of the page must connect it",
+                           what);
+    return ret;
+}
+
+static int li_exchange(struct connect_session *s, const char *code, const char *verifier,
+                       struct channel_tokens *tokens, struct connect_account *accounts, int max,
+                       int *n, struct connect_result *res)
+{
+    *n = 0;
+    if (max < 1 || !code || !*code)
+        return connect_fail(res, CO_REJECTED, "LinkedIn's token request needs the code");
+    if (!s->cfg->redirect_uri)
+        return connect_fail(res, CO_REJECTED,
+                            "LinkedIn's token request needs the redirect URI (PUBLIC_URL)");
+    const char *fields[] = {"grant_type",   "authorization_code", "code", code,
+                            "redirect_uri", s->cfg->redirect_uri, NULL};
+    struct channel_tokens t = {0};
+    if (li_token(s, fields, &t, res) < 0)
+        return -1;
+    const struct channel_tokens *before = s->tokens;
+    s->tokens = &t;
+    int rc = li_pages(s, accounts, max, n, res);
+    s->tokens = before;
+    if (rc < 0) {
+        *n = 0;
+        channel_tokens_clear(&t);
+        return -1;
+    }
+    /* One member's token stands for each page they administer. */
+    for (int i = 0; i < *n; i++)
+        tokens[i] = (struct channel_tokens){.access_token = xstrdup(t.access_token),
+                                            .refresh_token =
+                                                t.refresh_token ? xstrdup(t.refresh_token) : NULL,
+                                            .expires_at = t.expires_at,
+                                            .scopes = t.scopes ? xstrdup(t.scopes) : NULL};
+    channel_tokens_clear(&t);
+    return 0;
+}
+
+static int li_refresh(struct connect_session *s, struct channel_tokens *out,
+                      struct connect_result *res)
+{
+    const char *rt = s->tokens ? s->tokens->refresh_token : NULL;
+    if (!rt || !*rt)
+        return connect_fail(res, CO_AUTH,
+                            "LinkedIn gave no refresh token to this app; its token lasts 60 "
+                            "days: reconnect the page");
+    const char *fields[] = {"grant_type", "refresh_token", "refresh_token", rt, NULL};
+    if (li_token(s, fields, out, res) < 0)
+        return -1;
+    if (!out->refresh_token)
+        out->refresh_token = xstrdup(rt);
+    if (!out->scopes && s->tokens->scopes)
+        out->scopes = xstrdup(s->tokens->scopes);
+    return 0;
+}
+
+/* ---- sync --------------------------------------------------------------------------- */
+
+static int li_page(struct sync_sink *sink, const char *what, const struct connect_response *r,
+                   int64_t *added, struct connect_result *res)
+{
+    struct error e = {0};
+    if (sink->page(sink, INGEST_LINKEDIN_API, what, r->body.data, r->body.len, added, &e) < 0)
+        return connect_fail(res, CO_REJECTED, "%s: the answer could not be imported: %s", what,
+                            e.msg);
+    return 0;
+}
+
+/* GETs path and imports the answer; *j (may be NULL) gets it parsed. */
+static int fetch_import(struct connect_session *s, struct sync_sink *sink, const char *path,
+                        const char *what, int64_t *added, json_t **j, struct connect_result *res)
+{
+    struct connect_response r;
+    struct error e = {0};
+    int rc = li_send(s, "GET", path, NULL, &r, &e);
+    if (li_check(res, what, &r, rc, &e, false) == 0) {
+        rc = li_page(sink, what, &r, added, res);
+        if (rc == 0 && j)
+            *j = body_json(&r);
+    } else
+        rc = -1;
+    connect_response_free(&r);
+    return rc;
+}
+
+/* A comment list's pages for one post (or comment). */
+static int sync_comments(struct connect_session *s, struct sync_sink *sink, const char *urn,
+                         struct connect_result *res)
+{
+    for (int start = 0, page = 1; page <= LI_PAGES; page++, start += 100) {
+        struct buf path = {0};
+        buf_puts(&path, "/rest/socialActions/");
+        put_enc(&path, urn);
+        buf_printf(&path, "/comments?count=100&start=%d", start);
+        char what[300];
+        snprintf(what, sizeof what, "GET /rest/socialActions/%s/comments, page %d", urn, page);
+        json_t *j = NULL;
+        int rc = fetch_import(s, sink, path.data, what, NULL, &j, res);
+        buf_free(&path);
+        size_t got = json_array_size(json_object_get(j, "elements"));
+        json_decref(j);
+        if (rc < 0)
+            return -1;
+        if (got < 100)
+            break;
+    }
+    return 0;
+}
+
+static int li_sync(struct connect_session *s, struct sync_sink *sink, struct connect_result *res)
+{
+    if (!s->tokens || !s->tokens->access_token)
+        return connect_fail(res, CO_AUTH, "the LinkedIn page has no token; connect it");
+    const char *org = s->account_id;
+    if (!is_urn(org) || !str_starts_with(org, LI_ORG))
+        return connect_fail(res, CO_REJECTED,
+                            "LinkedIn: the channel's id '%.60s' is not an organisation's URN; "
+                            "connect the page again",
+                            org ? org : "");
+    /* The follower count. */
+    struct buf path = {0};
+    buf_puts(&path, "/rest/networkSizes/");
+    put_enc(&path, org);
+    buf_puts(&path, "?edgeType=COMPANY_FOLLOWED_BY_MEMBER");
+    int rc = fetch_import(s, sink, path.data, "GET /rest/networkSizes", NULL, NULL, res);
+    buf_free(&path);
+    if (rc < 0)
+        return -1;
+    /* Posts, newest first, until a page adds nothing. The newest page's
+     * statistics are read each time (a new snapshot of each); comments are
+     * read under every post this sync went through. */
+    json_t *recent = json_array(), *seen = json_array();
+    for (int page = 1, start = 0; rc == 0 && page <= LI_PAGES; page++, start += LI_COUNT) {
+        buf_puts(&path, "/rest/posts?q=author&author=");
+        put_enc(&path, org);
+        buf_printf(&path, "&count=%d&start=%d&sortBy=LAST_MODIFIED", LI_COUNT, start);
+        char what[64];
+        snprintf(what, sizeof what, "GET /rest/posts, page %d", page);
+        json_t *j = NULL;
+        int64_t added = 0;
+        rc = fetch_import(s, sink, path.data, what, &added, &j, res);
+        buf_free(&path);
+        json_t *els = json_object_get(j, "elements"), *p;
+        size_t i;
+        json_array_foreach (els, i, p) {
+            const char *id = json_string_value(json_object_get(p, "id"));
+            if (is_urn(id))
+                json_array_append_new(page == 1 ? recent : seen, json_string(id));
+        }
+        size_t got = json_array_size(els);
+        json_decref(j);
+        if (got < LI_COUNT || added == 0)
+            break;
+    }
+    /* Their statistics: one call, shares and ugcPosts listed apart. */
+    if (rc == 0 && json_array_size(recent)) {
+        struct buf shares = {0}, ugc = {0};
+        size_t i;
+        json_t *id;
+        json_array_foreach (recent, i, id) {
+            const char *u = json_string_value(id);
+            struct buf *b = str_starts_with(u, "urn:li:ugcPost:") ? &ugc : &shares;
+            buf_puts(b, b->len ? "," : "");
+            put_enc(b, u);
+        }
+        buf_puts(&path, "/rest/organizationalEntityShareStatistics?q=organizationalEntity"
+                        "&organizationalEntity=");
+        put_enc(&path, org);
+        if (shares.len)
+            buf_printf(&path, "&shares=List(%s)", shares.data);
+        if (ugc.len)
+            buf_printf(&path, "&ugcPosts=List(%s)", ugc.data);
+        rc = fetch_import(s, sink, path.data, "GET /rest/organizationalEntityShareStatistics", NULL,
+                          NULL, res);
+        buf_free(&path);
+        buf_free(&shares);
+        buf_free(&ugc);
+    }
+    json_array_extend(recent, seen);
+    json_decref(seen);
+    size_t i;
+    json_t *id;
+    json_array_foreach (recent, i, id) {
+        if (rc == 0)
+            rc = sync_comments(s, sink, json_string_value(id), res);
+    }
+    json_decref(recent);
+    return rc;
+}
+
+/* ---- actions ------------------------------------------------------------------------ */
+
+static void compose(const struct connect_action *a, struct buf *out)
+{
+    buf_puts(out, a->text ? a->text : "");
+}
+
+static void post_done(const char *urn, struct connect_done *out)
+{
+    snprintf(out->id, sizeof out->id, "%.127s", urn);
+    snprintf(out->permalink, sizeof out->permalink, "https://www.linkedin.com/feed/update/%s/",
+             urn);
+}
+
+static int publish(struct connect_session *s, const struct connect_action *a,
+                   struct connect_done *out, struct connect_result *res)
+{
+    if (a->image && a->image_len)
+        return connect_fail(res, CO_REJECTED,
+                            "LinkedIn: kanal publishes text and link posts to a page; add the "
+                            "image on LinkedIn");
+    struct buf text = {0};
+    compose(a, &text);
+    json_t *body = json_pack("{s:s, s:s%, s:s, s:{s:s, s:[], s:[]}, s:s, s:b}", "author",
+                             s->account_id, "commentary", text.data ? text.data : "", text.len,
+                             "visibility", "PUBLIC", "distribution", "feedDistribution",
+                             "MAIN_FEED", "targetEntities", "thirdPartyDistributionChannels",
+                             "lifecycleState", "PUBLISHED", "isReshareDisabledByAuthor", 0);
+    buf_free(&text);
+    if (!body)
+        return connect_fail(res, CO_REJECTED, "LinkedIn: the post's text is not UTF-8");
+    if (a->link && *a->link)
+        json_object_set_new(
+            body, "content",
+            json_pack("{s:{s:s, s:s}}", "article", "source", a->link, "title", a->link));
+    struct connect_response r;
+    struct error e = {0};
+    int rc = li_send(s, "POST", "/rest/posts", body, &r, &e);
+    json_decref(body);
+    if (li_check(res, "POST /rest/posts", &r, rc, &e, true) < 0) {
+        connect_response_free(&r);
+        return -1;
+    }
+    int ret = 0;
+    if (is_urn(r.restli_id))
+        post_done(r.restli_id, out);
+    else /* made, but which post it is cannot be told: look it up */
+        ret = connect_fail(res, CO_LOST, "POST /rest/posts: LinkedIn's answer has no x-restli-id");
+    connect_response_free(&r);
+    return ret;
+}
+
+/* "urn:li:comment:(OBJECT,ID)": the thing commented on and the comment's
+ * id. false for anything else. */
+static bool comment_parts(const char *urn, char *object, size_t on, char *id, size_t idn)
+{
+    const char *pre = "urn:li:comment:(";
+    if (!is_urn(urn) || !str_starts_with(urn, pre))
+        return false;
+    const char *o = urn + strlen(pre), *comma = strrchr(o, ','), *end = strrchr(o, ')');
+    if (!comma || !end || end < comma || end[1] || comma == o || end == comma + 1)
+        return false;
+    snprintf(object, on, "%.*s", (int)(comma - o), o);
+    snprintf(id, idn, "%.*s", (int)(end - comma - 1), comma + 1);
+    return true;
+}
+
+static int reply(struct connect_session *s, const struct connect_action *a,
+                 struct connect_done *out, struct connect_result *res)
+{
+    if (!a->text || !*a->text)
+        return connect_fail(res, CO_REJECTED, "LinkedIn: a reply needs text");
+    char object[256], cid[64];
+    bool nested = comment_parts(a->target, object, sizeof object, cid, sizeof cid);
+    if (!nested)
+        snprintf(object, sizeof object, "%s", a->target);
+    json_t *body = json_pack("{s:s, s:s, s:{s:s}}", "actor", s->account_id, "object", object,
+                             "message", "text", a->text);
+    if (!body)
+        return connect_fail(res, CO_REJECTED, "LinkedIn: the reply's text is not UTF-8");
+    if (nested)
+        json_object_set_new(body, "parentComment", json_string(a->target));
+    struct buf path = {0};
+    buf_puts(&path, "/rest/socialActions/");
+    put_enc(&path, a->target);
+    buf_puts(&path, "/comments");
+    struct connect_response r;
+    struct error e = {0};
+    int rc = li_send(s, "POST", path.data, body, &r, &e);
+    buf_free(&path);
+    json_decref(body);
+    const char *what = "POST /rest/socialActions/:urn/comments";
+    if (li_check(res, what, &r, rc, &e, true) < 0) {
+        connect_response_free(&r);
+        return -1;
+    }
+    json_t *j = body_json(&r);
+    const char *urn = json_string_value(json_object_get(j, "$URN"));
+    if (!urn)
+        urn = r.restli_id;
+    int ret = 0;
+    if (is_urn(urn))
+        snprintf(out->id, sizeof out->id, "%.127s", urn);
+    else
+        ret = connect_fail(res, CO_LOST, "%s: LinkedIn's answer has no comment URN", what);
+    json_decref(j);
+    connect_response_free(&r);
+    return ret;
+}
+
+static int li_act(struct connect_session *s, const struct connect_action *a,
+                  struct connect_done *out, struct connect_result *res)
+{
+    *out = (struct connect_done){0};
+    if (!s->tokens || !s->tokens->access_token)
+        return connect_fail(res, CO_AUTH, "the LinkedIn page has no token; connect it");
+    if (!is_urn(s->account_id))
+        return connect_fail(res, CO_REJECTED, "LinkedIn: the channel has no organisation URN");
+    if (a->kind == ACT_PUBLISH)
+        return publish(s, a, out, res);
+    if (!is_urn(a->target))
+        return connect_fail(res, CO_REJECTED, "LinkedIn: '%.60s' is not a LinkedIn URN",
+                            a->target ? a->target : "");
+    struct buf path = {0};
+    const char *what;
+    char object[256], cid[64];
+    switch (a->kind) {
+    case ACT_REPLY:
+        return reply(s, a, out, res);
+    case ACT_DELETE_POST:
+        buf_puts(&path, "/rest/posts/");
+        put_enc(&path, a->target);
+        what = "DELETE /rest/posts/:urn";
+        break;
+    case ACT_DELETE_MESSAGE:
+        if (!comment_parts(a->target, object, sizeof object, cid, sizeof cid))
+            return connect_fail(res, CO_REJECTED, "LinkedIn: '%.60s' is not a comment's URN",
+                                a->target);
+        buf_puts(&path, "/rest/socialActions/");
+        put_enc(&path, object);
+        buf_puts(&path, "/comments/");
+        put_enc(&path, cid);
+        buf_puts(&path, "?actor=");
+        put_enc(&path, s->account_id);
+        what = "DELETE /rest/socialActions/:urn/comments/:id";
+        break;
+    default:
+        return connect_fail(res, CO_REJECTED, "LinkedIn cannot do '%s' through its API",
+                            connect_action_names[a->kind]);
+    }
+    struct connect_response r;
+    struct error e = {0};
+    int rc = li_send(s, "DELETE", path.data, NULL, &r, &e);
+    buf_free(&path);
+    /* Deleting what is gone already is done too. */
+    int ret = rc == 0 && r.status == 404 ? 0 : li_check(res, what, &r, rc, &e, false);
+    connect_response_free(&r);
+    return ret;
+}
+
+/* Whether a post or reply whose answer was lost was made: the page's
+ * newest posts, or the comments under the target, with the same text by
+ * the page. */
+static int li_lookup(struct connect_session *s, const struct connect_action *a,
+                     struct connect_done *out, struct connect_result *res)
+{
+    *out = (struct connect_done){0};
+    if (a->kind != ACT_PUBLISH && a->kind != ACT_REPLY)
+        return 0;
+    if (!s->tokens || !s->tokens->access_token || !is_urn(s->account_id))
+        return connect_fail(res, CO_AUTH, "LinkedIn: looking up needs the page's token");
+    if (a->kind == ACT_REPLY && !is_urn(a->target))
+        return 0;
+    struct buf path = {0}, want = {0};
+    compose(a, &want);
+    if (a->kind == ACT_PUBLISH) {
+        buf_puts(&path, "/rest/posts?q=author&author=");
+        put_enc(&path, s->account_id);
+        buf_puts(&path, "&count=50&start=0&sortBy=LAST_MODIFIED");
+    } else {
+        buf_puts(&path, "/rest/socialActions/");
+        put_enc(&path, a->target);
+        buf_puts(&path, "/comments?count=100&start=0");
+    }
+    struct connect_response r;
+    struct error e = {0};
+    int rc = li_send(s, "GET", path.data, NULL, &r, &e);
+    buf_free(&path);
+    if (li_check(res, "GET (lookup)", &r, rc, &e, false) < 0) {
+        connect_response_free(&r);
+        buf_free(&want);
+        return -1;
+    }
+    json_t *j = body_json(&r), *x;
+    connect_response_free(&r);
+    size_t i;
+    int found = 0;
+    json_array_foreach (json_object_get(j, "elements"), i, x) {
+        bool mine;
+        const char *text, *id;
+        if (a->kind == ACT_PUBLISH) {
+            mine = str_eq(json_string_value(json_object_get(x, "author")), s->account_id);
+            text = json_string_value(json_object_get(x, "commentary"));
+            id = json_string_value(json_object_get(x, "id"));
+        } else {
+            mine = str_eq(json_string_value(json_object_get(x, "actor")), s->account_id);
+            text = json_string_value(json_object_get(json_object_get(x, "message"), "text"));
+            id = json_string_value(json_object_get(x, "$URN"));
+        }
+        if (mine && is_urn(id) && str_eq(text, want.data ? want.data : "")) {
+            if (a->kind == ACT_PUBLISH)
+                post_done(id, out);
+            else
+                snprintf(out->id, sizeof out->id, "%.127s", id);
+            found = 1;
+            break;
+        }
+    }
+    json_decref(j);
+    buf_free(&want);
+    return found;
+}
+
+const struct connector connector_linkedin = {
+    .platform = "linkedin",
+    .title = "LinkedIn",
+    /* The Community Management API's page scopes: read and write the
+     * page's posts and comments, its statistics and followers. */
+    .scopes = "r_organization_social w_organization_social rw_organization_admin",
+    .api_url = "https://api.linkedin.com",
+    .auth_url = "https://www.linkedin.com/oauth/v2/authorization",
+    .pkce = false,
+    .actions =
+        1u << ACT_PUBLISH | 1u << ACT_DELETE_POST | 1u << ACT_REPLY | 1u << ACT_DELETE_MESSAGE,
+    .authorize_url = li_authorize_url,
+    .exchange = li_exchange,
+    .refresh = li_refresh,
+    .sync = li_sync,
+    .act = li_act,
+    .lookup = li_lookup,
+};
