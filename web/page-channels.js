@@ -10,12 +10,22 @@ function ConnectDialog({ ws, channel, connector, onClose }) {
   const ref = useRef(null);
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
+  const [identifier, setIdentifier] = useState(channel.handle || "");
+  const [password, setPassword] = useState("");
   useEffect(() => { ref.current.showModal(); }, []);
   const scopes = (connector.scopes || "").split(",").map((s) => s.trim()).filter(Boolean);
   const start = async () => {
     setBusy(true);
     setError("");
     try {
+      if (connector.credentials) {
+        // No consent screen (Bluesky): the account's own app password, sent once.
+        const out = await api("POST", "/connect", { platform: channel.platform,
+          workspace_id: ws.id, channel_id: channel.id, identifier, password });
+        const ids = out.channels.map((c) => c.channel_id).join(",");
+        location.assign(`/?workspace=${encodeURIComponent(ws.id)}&connected=${encodeURIComponent(ids)}`);
+        return;
+      }
       const out = await api("POST", "/connect", { platform: channel.platform, workspace_id: ws.id,
         channel_id: channel.id });
       location.assign(out.authorize_url);
@@ -26,13 +36,19 @@ function ConnectDialog({ ws, channel, connector, onClose }) {
   };
   return html`<dialog ref=${ref} id="connect" aria-labelledby="connect-title" onClose=${onClose}>
     <h2 id="connect-title">${t("channels.connectTitle", { name: channel.name, platform: connector.title })}</h2>
-    <p>${t("channels.scopesIntro")}</p>
+    <p>${t(connector.credentials ? "channels.credentialsIntro" : "channels.scopesIntro")}</p>
     <ul id="scopes">${scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>
     ${connector.configured ? null : html`<p class="muted">${t("channels.notConfigured", { why: connector.problem })}</p>`}
+    ${connector.credentials ? html`<p><label for="connect-identifier">${t("channels.identifier")}</label>
+      <input id="connect-identifier" autocomplete="username" value=${identifier}
+        onInput=${(e) => setIdentifier(e.target.value)} /></p>
+      <p><label for="connect-password">${t("channels.appPassword")}</label>
+      <input id="connect-password" type="password" autocomplete="off" value=${password}
+        onInput=${(e) => setPassword(e.target.value)} /></p>` : null}
     <p class="problem" role="alert">${error}</p>
     <div class="actions">
       <button type="button" class="primary" id="connect-continue" disabled=${busy} onClick=${start}>
-        ${t("channels.continue")}</button>
+        ${t(connector.credentials ? "channels.connectNow" : "channels.continue")}</button>
       <button type="button" onClick=${() => ref.current.close()}>${t("frame.cancel")}</button>
     </div>
   </dialog>`;

@@ -21,10 +21,12 @@ void h_connectors(struct request *r)
         connect_config_from_env(*c, r->cfg->public_url, &env);
         json_array_append_new(
             items,
-            json_pack("{s:s, s:s, s:s, s:b, s:o, s:b, s:b, s:o}", "platform", (*c)->platform,
+            json_pack("{s:s, s:s, s:s, s:b, s:o, s:b, s:b, s:b, s:o}", "platform", (*c)->platform,
                       "title", (*c)->title, "scopes", (*c)->scopes ? (*c)->scopes : "",
                       "configured", !off, "problem", off ? json_string(why) : json_null(), "pkce",
-                      (*c)->pkce, "per_instance", (*c)->per_instance_app, "redirect_uri",
+                      (*c)->pkce, "per_instance", (*c)->per_instance_app,
+                      /* no consent screen: the desk asks for identifier and password */
+                      "credentials", !(*c)->authorize_url, "redirect_uri",
                       env.cfg.redirect_uri ? json_string(env.cfg.redirect_uri) : json_null()));
     }
     reply_json(r, 200, json_pack("{s:o}", "items", items));

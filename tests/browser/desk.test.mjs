@@ -20,7 +20,18 @@ const AXE = readFileSync("node_modules/axe-core/axe.min.js", "utf8");
 const PASSWORD = "kanal-demo-password";
 const AUTHOR = { email: "author@kanal.local", password: "a long author password 1" };
 const X_CONSENT = "http://127.0.0.1:9/i/oauth2/authorize";
-let server, base, browser;
+let server, base, browser, bluesky, blueskyUrl;
+
+// Bluesky's fake (tests/fakes/bluesky.py): it has no consent page, so the
+// desk asks for the handle and an app password and kanal sends them there.
+async function startBluesky() {
+  bluesky = spawn("python3", ["tests/fakes/bluesky.py"], { stdio: ["ignore", "pipe", "ignore"] });
+  const line = await new Promise((resolve, reject) => {
+    bluesky.stdout.once("data", (d) => resolve(String(d)));
+    bluesky.once("exit", () => reject(new Error("the Bluesky fake did not start")));
+  });
+  return "http://127.0.0.1:" + line.match(/listening (\d+)/)[1];
+}
 
 async function startServer() {
   const log = openSync(logPath, "w");
@@ -29,7 +40,8 @@ async function startServer() {
   server = spawn(KANAL, ["serve", "--db", db, "--listen", "127.0.0.1:0"], {
     stdio: ["ignore", log, log],
     env: { ...process.env, KANAL_SECRET_KEY: "00".repeat(32), KANAL_PUBLIC_URL: "http://127.0.0.1:1",
-      KANAL_X_CLIENT_ID: "desk-test", KANAL_X_AUTH_URL: X_CONSENT },
+      KANAL_X_CLIENT_ID: "desk-test", KANAL_X_AUTH_URL: X_CONSENT,
+      KANAL_BLUESKY_API_URL: blueskyUrl },
   });
   for (let i = 0; i < 300; i++) {
     const m = readFileSync(logPath, "utf8").match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
@@ -65,6 +77,7 @@ before(async () => {
   execFileSync(KANAL, ["demo", "--db", db, "--end", "2026-11-01", "--days", "60"]);
   execFileSync(KANAL, ["user", "add", "--db", db, "--email", AUTHOR.email, "--role", "author",
     "--password-stdin"], { input: AUTHOR.password + "\n" });
+  blueskyUrl = await startBluesky();
   base = await startServer();
   admin = await client("demo@kanal.local", PASSWORD);
   browser = await chromium.launch({
@@ -76,6 +89,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  bluesky?.kill("SIGTERM");
   server.kill("SIGTERM");
   const code = await new Promise((r) => server.on("exit", r));
   const log = readFileSync(logPath, "utf8");
@@ -325,6 +339,35 @@ test("channels show their connection, and Connect shows the scopes before starti
     await page.goto(base + "/?workspace=1&connected=3");
     await page.waitForURL(base + "/#/1/channels?connected=3");
     await page.waitForFunction(() => document.getElementById("connected")?.textContent === "Connected: Pensionsverket (x).");
+  }));
+
+test("a Bluesky channel connects with its handle and an app password", () =>
+  withPage("bluesky", async (page) => {
+    const made = await admin("POST", "/workspaces/1/channels", { platform: "bluesky",
+      handle: "verket.test", name: "Verket på Bluesky" });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const id = made.body.id;
+    await openDesk(page);
+    await page.goto(base + "/#/1/channels");
+    await page.click(`#channels tr[data-id="${id}"] button.connect`);
+    await page.waitForSelector("#connect[open] #connect-password");
+    assert.equal(await page.inputValue("#connect-identifier"), "verket.test");
+    await noViolations(page);
+    // A wrong password: Bluesky's words, nothing connected.
+    await page.fill("#connect-password", "wrong-pass-word");
+    await page.click("#connect-continue");
+    await page.waitForFunction(() => document.querySelector("#connect .problem").textContent.length > 0);
+    assert.match(await page.textContent("#connect .problem"), /Invalid identifier or password/);
+    assert.equal((await admin("GET", `/workspaces/1/channels/${id}/connection`)).body.state,
+      "not_connected");
+    // The right one: connected, and the desk says so.
+    await page.fill("#connect-password", "abcd-efgh-ijkl-mnop");
+    await page.click("#connect-continue");
+    await page.waitForURL(base + `/#/1/channels?connected=${id}`);
+    await page.waitForFunction(() => document.getElementById("connected")?.textContent
+      === "Connected: Verket på Bluesky (bluesky).");
+    assert.equal((await admin("GET", `/workspaces/1/channels/${id}/connection`)).body.state,
+      "connected");
   }));
 
 test("text from the API is shown as text, never run as HTML", () =>
