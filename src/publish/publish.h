@@ -177,4 +177,18 @@ int calendar_feed_revoke(struct db *db, int64_t ws, int64_t id, const struct act
 int calendar_feed_resolve(struct db *db, const char *token, struct calendar_filter *f, int64_t *ws,
                           char *name, size_t name_size, struct error *err);
 
+/* ---- short links in what is published (shorten.c) ------------------------ */
+
+struct publish_shorten {
+    int64_t workspace_id, post_id, channel_id;
+    const char *text;       /* the variant's text */
+    const char *public_url; /* where kanal's /l/CODE is reached: "https://go.example.org" */
+};
+/* The text with each http(s) address in it replaced by a short link to it
+ * (made once per post, channel and address, with the channel's and the
+ * campaign's UTM), appended to out; *made (may be NULL) says how many.
+ * Addresses already under public_url stay. 0, or -1 and err. */
+int publish_shorten_links(struct db *db, const struct publish_shorten *in, struct buf *out,
+                          int *made, struct error *err);
+
 #endif

@@ -649,6 +649,75 @@ static void test_approval_links(void **state)
     db_close(d.db);
 }
 
+/* ---- short links in what is published ---------------------------------------- */
+
+static void test_shorten_links(void **state)
+{
+    struct desk d = open_desk();
+    struct error err = {0};
+    int64_t camp =
+        make(d.db, &entity_campaign, d.ws, json_pack("{s:s}", "name", "Trafiksäkerhet 2026"));
+    json_t *in = json_pack("{s:s, s:I, s:[{s:I}]}", "body", "x", "campaign_id", (json_int_t)camp,
+                           "variants", "channel_id", (json_int_t)d.masto);
+    json_t *post = post_create(d.db, d.ws, in, &d.author, &err);
+    json_decref(in);
+    if (!post)
+        fail_msg("%s", err.msg);
+    int64_t post_id = json_integer_value(json_object_get(post, "id"));
+    json_decref(post);
+    struct publish_shorten s = {.workspace_id = d.ws,
+                                .post_id = post_id,
+                                .channel_id = d.masto,
+                                .public_url = "https://go.polisen.se/",
+                                .text = "Läs mer (https://polisen.se/e4?a=1). Karta: "
+                                        "https://sv.wikipedia.org/wiki/E4_(Sverige), och "
+                                        "https://go.polisen.se/l/abc stannar. xhttps://no"};
+    struct buf out = {0};
+    int made = 0;
+    assert_int_equal(publish_shorten_links(d.db, &s, &out, &made, &err), 0);
+    assert_int_equal(made, 2);
+    /* Two new links, with the channel's and the campaign's UTM. */
+    struct db_stmt *st = db_query(d.db, &err,
+                                  "SELECT code, url, target_url, utm_source, utm_campaign, post_id "
+                                  "FROM links ORDER BY id",
+                                  "");
+    assert_non_null(st);
+    char want[600], code[2][70];
+    const char *urls[2] = {"https://polisen.se/e4?a=1",
+                           "https://sv.wikipedia.org/wiki/E4_(Sverige)"};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(i == 0 ? db_has_row(st) : db_step(st, &err), 1);
+        snprintf(code[i], sizeof code[i], "%s", db_col_text(st, 0));
+        assert_string_equal(db_col_text(st, 1), urls[i]);
+        assert_non_null(strstr(db_col_text(st, 2), "utm_source=mastodon"));
+        assert_string_equal(db_col_text(st, 3), "mastodon");
+        assert_true(strlen(db_col_text(st, 4)) > 0);
+        assert_int_equal(db_col_int(st, 5), post_id);
+    }
+    assert_int_equal(db_step(st, &err), 0);
+    db_finalize(st);
+    snprintf(want, sizeof want,
+             "Läs mer (https://go.polisen.se/l/%s). Karta: https://go.polisen.se/l/%s, och "
+             "https://go.polisen.se/l/abc stannar. xhttps://no",
+             code[0], code[1]);
+    assert_string_equal(out.data, want);
+    /* Published again (a lost answer): the same links, none new. */
+    buf_reset(&out);
+    assert_int_equal(publish_shorten_links(d.db, &s, &out, &made, &err), 0);
+    assert_string_equal(out.data, want);
+    int64_t n = 0;
+    assert_int_equal(db_scalar(d.db, &err, &n, "SELECT count(*) FROM links", ""), 1);
+    assert_int_equal(n, 2);
+    /* Text without links comes back as it was. */
+    s.text = "Inga länkar här: http:// och https";
+    buf_reset(&out);
+    assert_int_equal(publish_shorten_links(d.db, &s, &out, &made, &err), 0);
+    assert_int_equal(made, 0);
+    assert_string_equal(out.data, s.text);
+    buf_free(&out);
+    db_close(d.db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -664,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_variants_checked_on_save),
         cmocka_unit_test(test_review_rounds),
         cmocka_unit_test(test_approval_links),
+        cmocka_unit_test(test_shorten_links),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
