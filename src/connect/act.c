@@ -33,6 +33,44 @@ static int move(struct db *db, int64_t id, enum action_state to, const struct ac
     return connect_fail_error(res, &err);
 }
 
+/* A done action on a message (its body names message_id: the inbox's
+ * answer or moderation) tells the message: a reply is stored as the
+ * organisation's own answer to it, so the response figures count it at the
+ * time it was sent, without waiting for the next sync to bring it; a hidden,
+ * shown again or deleted message changes state in the inbox. The platform
+ * has done it whatever happens here: a failure is logged, not returned. */
+static void tell_message(struct db *db, const struct channel_run *run, const struct action *a,
+                         json_t *body, const struct connect_done *out, int64_t now)
+{
+    json_t *mid = json_object_get(body, "message_id");
+    if (!json_is_integer(mid))
+        return;
+    struct error err = {0};
+    int rc = 0;
+    if (str_eq(a->kind, "reply") && out->id[0]) {
+        struct message_in m = {.channel_id = run->ch.id,
+                               .parent_id = json_integer_value(mid),
+                               .kind = "reply",
+                               .platform_id = out->id,
+                               .author_name = run->ch.handle,
+                               .author_handle = run->ch.handle,
+                               .body = body_string(body, "text"),
+                               .is_own = true,
+                               .created_at = a->first_sent_at ? a->first_sent_at : now};
+        int64_t id;
+        rc = message_upsert(db, run->ch.workspace_id, &m, &id, &err);
+    } else if (a->target && (str_eq(a->kind, "hide") || str_eq(a->kind, "unhide") ||
+                             str_eq(a->kind, "delete-message"))) {
+        const char *st = str_eq(a->kind, "hide")     ? "hidden"
+                         : str_eq(a->kind, "unhide") ? "open"
+                                                     : "removed";
+        rc = message_set_platform_status(db, run->ch.id, a->target, st, &err) < 0 ? -1 : 0;
+    }
+    if (rc < 0)
+        log_warn("action %lld (%s) was done but message %lld was not updated: %s", (long long)a->id,
+                 a->kind, (long long)json_integer_value(mid), err.msg);
+}
+
 int connect_act(struct db *db, const struct connect_env *env, int64_t action_id, int64_t now,
                 struct connect_result *res)
 {
@@ -120,6 +158,8 @@ int connect_act(struct db *db, const struct connect_env *env, int64_t action_id,
                      a.kind, c->title);
             struct action_outcome o = {.platform_id = out.id, .permalink = out.permalink};
             rc = move(db, a.id, ACTION_DONE, &o, now, res);
+            if (rc == 0)
+                tell_message(db, &run, &a, body, &out, now);
             goto done;
         }
         log_info("action %lld (%s) was not done at %s: sending it again", (long long)a.id, a.kind,
@@ -135,6 +175,8 @@ int connect_act(struct db *db, const struct connect_env *env, int64_t action_id,
         res->outcome = CO_OK;
         struct action_outcome o = {.platform_id = out.id, .permalink = out.permalink};
         rc = move(db, a.id, ACTION_DONE, &o, now, res);
+        if (rc == 0)
+            tell_message(db, &run, &a, body, &out, now);
         goto done;
     }
     struct action_outcome o = {.error = res->message};

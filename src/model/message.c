@@ -34,6 +34,8 @@ static const struct field message_fields[] = {
     {"priority", FT_ENUM, 0, 0, message_priorities, NULL, NULL},
     {"routed_rule_id", FT_INT, F_RO | F_NULL, 0, NULL, NULL, NULL},
     {"received_at", FT_TIME, F_RO, 0, NULL, NULL, NULL},
+    /* when the organisation first answered it (its own reply's time) */
+    {"first_response_at", FT_TIME, F_RO | F_NULL, 0, NULL, NULL, NULL},
 };
 /* created_at here is when the message was written at the platform. */
 static const struct entity entity_message = {

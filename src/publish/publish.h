@@ -191,4 +191,20 @@ struct publish_shorten {
 int publish_shorten_links(struct db *db, const struct publish_shorten *in, struct buf *out,
                           int *made, struct error *err);
 
+/* ---- the inbox acting on the platforms (answer.c) ------------------------- */
+
+/* Queues a reply to a message through its channel's connector, checked
+ * against the platform's length first (ERR_INVALID field "text"); key as
+ * connect_queue_action's. When done, the reply is stored as the message's
+ * own answer. 0 new, 1 the key's action existed (*action_id), -1 and err
+ * (ERR_NOT_FOUND: no such message in ws). */
+int publish_answer(struct db *db, int64_t ws, int64_t message_id, const char *text,
+                   const char *key, const struct actor *who, int64_t now, int64_t *action_id,
+                   struct error *err);
+/* Queues hiding, unhiding or deleting a message on its platform ("hide",
+ * "unhide", "delete"), the reason kept in the audit log. As publish_answer. */
+int publish_moderate(struct db *db, int64_t ws, int64_t message_id, const char *what,
+                     const char *reason, const struct actor *who, int64_t now, int64_t *action_id,
+                     struct error *err);
+
 #endif

@@ -324,3 +324,57 @@ def test_image_published_from_the_cli(db_url, fake, key, channel, tmp_path):
     assert r.returncode == 1 and "inte-bild.png: image: not a JPEG, PNG, GIF or WebP" in r.stderr, \
         r.stderr
     assert len(uploads(fake)) == 1 and count(db_url, "media") == 1
+
+
+def test_inbox_answers_and_moderates_through_the_worker(db_url, fake, key, channel, tmp_path):
+    kanal(key, "sync", "--db", db_url)
+    mention = sql(db_url, "SELECT id, platform_id FROM messages WHERE body LIKE '%öppnar ni%'")
+    assert len(mention) == 1
+    mid, pid = int(mention[0][0]), mention[0][1]
+    add_users(db_url)
+    s = Server(db_url, str(tmp_path), extra_args=("--sync-every", "60"),
+               env={"KANAL_SECRET_KEY": key})
+    try:
+        c = s.client()
+        assert c.login("moderator@example.org").status == 201
+        base = "/api/v1/workspaces/1/messages/%d" % mid
+        # Over Mastodon's 500 characters: refused with the count, nothing queued.
+        r = c.post(base + "/reply", {"text": "x" * 501})
+        assert r.status == 400 and r.json()["error"]["field"] == "text", r
+        assert "500" in r.json()["error"]["message"]
+        r = c.post(base + "/reply", {"text": "Vi öppnar klockan nio!", "extra": "x"})
+        assert r.status == 400, r
+        assert c.post("/api/v1/workspaces/1/messages/99999/reply", {"text": "x"}).status == 404
+        r = c.post(base + "/reply", {"text": "Vi öppnar klockan nio!", "key": "svar-1"})
+        assert r.status == 201, r
+        action = r.json()
+        done = wait_for(lambda: (lambda a: a if a["state"] in ("done", "failed") else None)(
+            c.get("/api/v1/workspaces/1/channels/1/actions").json()["items"][0]))
+        assert done["id"] == action["id"] and done["state"] == "done", done
+        # Sent once, as an answer to that very status.
+        sent = [e for e in fake.posts() if "Vi öppnar klockan nio" in e.get("body", "")]
+        assert len(sent) == 1 and pid in sent[0]["body"], sent
+        # The message has its answer now, counted as its first response.
+        got = c.get(base).json()
+        assert got["first_response_at"], got
+        own = sql(db_url, "SELECT is_own, parent_id, platform_id FROM messages WHERE "
+                          "body = 'Vi öppnar klockan nio!'")
+        assert own == [["1", str(mid), done["platform_id"]]], own
+        # The same key again is the same action, not a second answer.
+        r = c.post(base + "/reply", {"text": "Vi öppnar klockan nio!", "key": "svar-1"})
+        assert r.status == 200 and r.json()["id"] == action["id"], r
+        # Mastodon cannot hide another account's reply: the action says so,
+        # the message stays as it was, and the reason is in the audit log.
+        r = c.post(base + "/moderate", {"action": "hide", "reason": "spam"})
+        assert r.status == 201, r
+        failed = wait_for(lambda: (lambda a: a if a["state"] in ("done", "failed") else None)(
+            c.get("/api/v1/workspaces/1/channels/1/actions").json()["items"][0]))
+        assert failed["state"] == "failed" and "cannot hide" in failed["error"], failed
+        assert c.get(base).json()["status"] != "hidden"
+        r = c.post(base + "/moderate", {"action": "archive"})
+        assert r.status == 400 and r.json()["error"]["field"] == "action", r
+        assert sql(db_url, "SELECT detail FROM audit_log WHERE action = 'hide' AND "
+                           "entity = 'message'") == [["hide on mastodon: spam"]]
+    finally:
+        code, log = s.stop()
+    assert code == 0, log

@@ -1,0 +1,64 @@
+/* /messages/{id}/reply and /messages/{id}/moderate: the inbox acting on the
+ * platforms. Each queues an action for the message's channel's connector
+ * and answers it (201, or 200 when its key was seen before); the worker in
+ * `kanal serve` does it, and the message learns the outcome then. */
+#include "http/internal.h"
+#include "publish/publish.h"
+
+static void reply_action(struct request *r, int made, int64_t id, struct error *err)
+{
+    struct action a;
+    if (made < 0 || action_get(r->db, id, &a, err)) {
+        reply_error(r, err);
+        return;
+    }
+    reply_json(r, made == 0 ? 201 : 200, action_to_json(&a));
+    action_clear(&a);
+}
+
+static bool only(struct request *r, json_t *in, const char *const *known, const char *list)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach (in, k, v) {
+        bool ok = false;
+        for (const char *const *p = known; *p; p++)
+            ok = ok || str_eq(*p, k);
+        if (!ok || (!json_is_string(v) && !json_is_null(v))) {
+            reply_errorf(r, 400, "invalid", "%s: %s (%s, as strings)", k,
+                         ok ? "must be a string" : "not a field here", list);
+            return false;
+        }
+    }
+    return true;
+}
+
+void h_message_reply(struct request *r)
+{
+    json_t *in = request_json(r);
+    static const char *const known[] = {"text", "key", NULL};
+    if (!in || !only(r, in, known, "text, key"))
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    int64_t id = 0;
+    int made =
+        publish_answer(r->db, r->ws, r->id, json_string_value(json_object_get(in, "text")),
+                       json_string_value(json_object_get(in, "key")), &who, time_now(), &id, &err);
+    reply_action(r, made, id, &err);
+}
+
+void h_message_moderate(struct request *r)
+{
+    json_t *in = request_json(r);
+    static const char *const known[] = {"action", "reason", NULL};
+    if (!in || !only(r, in, known, "action, reason"))
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    int64_t id = 0;
+    int made = publish_moderate(
+        r->db, r->ws, r->id, json_string_value(json_object_get(in, "action")),
+        json_string_value(json_object_get(in, "reason")), &who, time_now(), &id, &err);
+    reply_action(r, made, id, &err);
+}
