@@ -23,7 +23,27 @@ function Choice({ label, name, options, value, disabled, onChange }) {
 
 function Message({ m: initial, ws, channels, tags, canModerate, setError }) {
   const [m, setM] = useState(initial);
+  const [answer, setAnswer] = useState("");
+  const [sent, setSent] = useState("");
   const c = channels.get(m.channel_id);
+  // An answer or a moderation goes to the platform through the channel's
+  // connector: queued here, done by the worker, told back to the message.
+  const act = async (path, body, done) => {
+    try {
+      await api("POST", `/workspaces/${ws.id}/messages/${m.id}/${path}`, body);
+      setSent(done);
+      setError("");
+      return true;
+    } catch (e) {
+      setError(t("inbox.actFailed", { why: e.message }));
+      return false;
+    }
+  };
+  const send = async (e) => {
+    e.preventDefault();
+    if (answer.trim() && await act("reply", { text: answer }, t("inbox.replyQueued")))
+      setAnswer("");
+  };
   const who = m.author_name || m.author_handle || t("inbox.someone");
   // A change is sent at once; on failure the control goes back and says why.
   const save = async (target, field) => {
@@ -46,6 +66,14 @@ function Message({ m: initial, ws, channels, tags, canModerate, setError }) {
         disabled=${!canModerate} onChange=${(el) => save(el, "status")} />
       ${(m.tag_ids ?? []).map((id) => tags.get(id)).filter(Boolean).map((tg) => html`<span class="tag">${tg.name}</span>`)}
     </div>
+    ${canModerate && m.platform_id && !m.is_own ? html`<form class="answer" onSubmit=${send}>
+      <label for=${"answer-" + m.id}>${t("inbox.answer")}</label>
+      <textarea id=${"answer-" + m.id} rows="2" value=${answer} onInput=${(e) => setAnswer(e.target.value)}></textarea>
+      <button type="submit" class="primary send">${t("inbox.send")}</button>
+      <button type="button" class="hide" onClick=${() => act("moderate", { action: "hide" }, t("inbox.hideQueued"))}>
+        ${t("inbox.hide")}</button>
+      <span role="status" class="sent">${sent}</span>
+    </form>` : null}
   </li>`;
 }
 

@@ -386,6 +386,38 @@ test("text from the API is shown as text, never run as HTML", () =>
     assert.equal((await admin("DELETE", `/workspaces/1/channels/${created.body.id}`)).status, 200);
   }));
 
+test("a moderator answers and hides a message from the inbox, through its channel", () =>
+  withPage("answer", async (page) => {
+    await openDesk(page);
+    await page.goto(base + "/#/1/inbox?status=answered");
+    await page.waitForSelector("#inbox li form.answer");
+    const id = Number(await page.getAttribute("#inbox li:has(form.answer)", "data-id"));
+    const m = (await admin("GET", `/workspaces/1/messages/${id}`)).body;
+    const li = page.locator(`#inbox li[data-id="${id}"]`);
+    await noViolations(page);
+    // Too long for its platform: the server's count, nothing queued.
+    await li.locator("textarea").fill("x".repeat(70000));
+    await li.locator("button.send").click();
+    await page.waitForFunction(() => /^Not sent: /.test(document.querySelector(".problem, [role=alert]")?.textContent ?? ""));
+    const before = (await admin("GET", `/workspaces/1/channels/${m.channel_id}/actions`)).body.items.length;
+    await li.locator("textarea").fill("Tack, vi tittar på det i dag.");
+    await li.locator("button.send").click();
+    await page.waitForFunction((i) => document.querySelector(`#inbox li[data-id="${i}"] .sent`).textContent
+      .startsWith("Answer queued"), id);
+    assert.equal(await li.locator("textarea").inputValue(), "");
+    let actions = (await admin("GET", `/workspaces/1/channels/${m.channel_id}/actions`)).body.items;
+    assert.equal(actions.length, before + 1);
+    assert.equal(actions[0].kind, "reply");
+    assert.equal(actions[0].target, m.platform_id);
+    assert.equal(actions[0].body.text, "Tack, vi tittar på det i dag.");
+    await li.locator("button.hide").click();
+    await page.waitForFunction((i) => document.querySelector(`#inbox li[data-id="${i}"] .sent`).textContent
+      .startsWith("Hiding queued"), id);
+    actions = (await admin("GET", `/workspaces/1/channels/${m.channel_id}/actions`)).body.items;
+    assert.equal(actions[0].kind, "hide");
+    assert.equal(actions[0].target, m.platform_id);
+  }));
+
 test("the inbox filters messages (in the URL) and a moderator's corrections are kept", () =>
   withPage("inbox", async (page) => {
     await openDesk(page);
