@@ -23,7 +23,7 @@ POST /_fake/state, any of:
 Every answer is the state: {"org", "posts", "comments" (counts), "texts" (the
 first page's posts' texts), "replies" (the page's comments' texts), "deleted",
 "codes", "access_tokens", "images" ({urn: {owner, type, base64}}: what each
-upload got), "media" (the first page's posts' content.media)}.
+upload got), "media" ({post urn: content.media}, any page's)}.
 
 Image posts (the Images API): POST /rest/images?action=initializeUpload with
 {"initializeUploadRequest": {"owner": page}} gives value.uploadUrl (on this
@@ -442,8 +442,8 @@ class LinkedIn(Fake):
                                               "base64": base64.b64encode(i["data"]).decode()
                                               if i["data"] is not None else None}
                                           for u, i in self.images.items()},
-                               "media": [p["content"]["media"] for p in mine[:50]
-                                         if "media" in p.get("content", {})],
+                               "media": {p["id"]: p["content"]["media"] for p in self.posts
+                                         if "media" in p.get("content", {})},
                                "access_tokens": len(self.access)})
 
 
