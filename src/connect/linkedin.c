@@ -528,8 +528,14 @@ static int upload_image(struct connect_session *s, const struct connect_action *
     struct connect_http *own = NULL;
     struct connect_http *h = s->http;
     if (!s->cfg->api_url || !str_starts_with(upload, s->cfg->api_url)) {
-        if (!str_starts_with(upload, "https://"))
-            return connect_fail(res, CO_TEMPORARY, "%s: the upload URL is not https://", what);
+        /* The page's token goes with the bytes: only to LinkedIn's hosts. */
+        const char *host = upload + strlen("https://");
+        size_t hn = strcspn(host, "/?#:@");
+        static const char dom[] = ".linkedin.com";
+        if (!str_starts_with(upload, "https://") || host[hn] == '@' || hn < sizeof dom - 1 ||
+            strncmp(host + hn - (sizeof dom - 1), dom, sizeof dom - 1) != 0)
+            return connect_fail(res, CO_TEMPORARY,
+                                "%s: the upload URL is not https on a linkedin.com host", what);
         struct connect_http_config hc = {.base_url = upload};
         own = connect_http_new(&hc, &e);
         if (!own)

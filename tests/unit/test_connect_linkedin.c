@@ -616,6 +616,17 @@ static void test_image_post(void **state)
     assert_int_equal(li()->act(&t.s, &a, &done, &res), -1);
     assert_int_equal(res.outcome, CO_RATE);
     json_decref(fake_state(&t, "{\"calls_left\": 100000}"));
+    /* An upload URL off LinkedIn's hosts: the token is not sent there. */
+    fake_control(&t.f, "/_fake/script",
+                 "{\"method\": \"POST\", \"path\": \"/rest/images\", \"status\": 200, "
+                 "\"body\": {\"value\": {\"uploadUrl\": \"https://linkedin.com.example.org/up\", "
+                 "\"image\": \"urn:li:image:D4E10AQ1\"}}}");
+    int puts = logged(&t.f, "PUT", "/");
+    res = (struct connect_result){0};
+    assert_int_equal(li()->act(&t.s, &a, &done, &res), -1);
+    assert_int_equal(res.outcome, CO_TEMPORARY);
+    assert_non_null(strstr(res.message, "linkedin.com host"));
+    assert_int_equal(logged(&t.f, "PUT", "/"), puts);
     /* An expired token at initializeUpload: auth. */
     json_decref(fake_state(&t, "{\"expire_access\": true}"));
     res = (struct connect_result){0};
