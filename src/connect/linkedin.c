@@ -489,13 +489,81 @@ static void post_done(const char *urn, struct connect_done *out)
              urn);
 }
 
+/* An image for a post, as LinkedIn's Images API has it: initializeUpload
+ * for the page gives an upload URL and the image's URN, the bytes go to
+ * that URL with a PUT, and the post then names the URN. The URN into urn
+ * (size n). An upload whose answer is lost is only an unused image: it is
+ * tried again, not looked up. */
+static int upload_image(struct connect_session *s, const struct connect_action *a, char *urn,
+                        size_t n, struct connect_result *res)
+{
+    const char *what = "POST /rest/images?action=initializeUpload";
+    json_t *body = json_pack("{s:{s:s}}", "initializeUploadRequest", "owner",
+                             s->account_id ? s->account_id : "");
+    struct connect_response r;
+    struct error e = {0};
+    int rc = li_send(s, "POST", "/rest/images?action=initializeUpload", body, &r, &e);
+    json_decref(body);
+    if (li_check(res, what, &r, rc, &e, false) < 0) {
+        connect_response_free(&r);
+        return -1;
+    }
+    json_t *j = body_json(&r);
+    json_t *v = json_object_get(j, "value");
+    const char *url = json_string_value(json_object_get(v, "uploadUrl"));
+    const char *img = json_string_value(json_object_get(v, "image"));
+    char upload[2048] = "";
+    if (url && is_urn(img) && strlen(url) < sizeof upload) {
+        snprintf(upload, sizeof upload, "%s", url);
+        snprintf(urn, n, "%s", img);
+    }
+    json_decref(j);
+    connect_response_free(&r);
+    if (!upload[0])
+        return connect_fail(res, CO_TEMPORARY, "%s: LinkedIn's answer has no uploadUrl and image",
+                            what);
+    /* The upload URL is LinkedIn's own (www.linkedin.com in production, not
+     * the API's host): a client of its own, https only, unless it is under
+     * the API's address (as the fake's is). */
+    struct connect_http *own = NULL;
+    struct connect_http *h = s->http;
+    if (!s->cfg->api_url || !str_starts_with(upload, s->cfg->api_url)) {
+        /* The page's token goes with the bytes: only to LinkedIn's hosts. */
+        const char *host = upload + strlen("https://");
+        size_t hn = strcspn(host, "/?#:@");
+        static const char dom[] = ".linkedin.com";
+        if (!str_starts_with(upload, "https://") || host[hn] == '@' || hn < sizeof dom - 1 ||
+            strncmp(host + hn - (sizeof dom - 1), dom, sizeof dom - 1) != 0)
+            return connect_fail(res, CO_TEMPORARY,
+                                "%s: the upload URL is not https on a linkedin.com host", what);
+        struct connect_http_config hc = {.base_url = upload};
+        own = connect_http_new(&hc, &e);
+        if (!own)
+            return connect_fail(res, CO_TEMPORARY, "%s: the upload URL: %s", what, e.msg);
+        h = own;
+    }
+    struct connect_request rq = {.method = "PUT",
+                                 .path = upload,
+                                 .bearer = s->tokens->access_token,
+                                 .headers = li_headers,
+                                 .content_type = a->image_type && *a->image_type
+                                                     ? a->image_type
+                                                     : "application/octet-stream",
+                                 .body = (const char *)a->image,
+                                 .body_len = a->image_len};
+    rc = connect_http_send(h, &rq, &r, &e);
+    int ret = li_check(res, "PUT the image to LinkedIn's upload URL", &r, rc, &e, false);
+    connect_response_free(&r);
+    connect_http_free(own);
+    return ret;
+}
+
 static int publish(struct connect_session *s, const struct connect_action *a,
                    struct connect_done *out, struct connect_result *res)
 {
-    if (a->image && a->image_len)
-        return connect_fail(res, CO_REJECTED,
-                            "LinkedIn: kanal publishes text and link posts to a page; add the "
-                            "image on LinkedIn");
+    char image[128] = "";
+    if (a->image && a->image_len && upload_image(s, a, image, sizeof image, res) < 0)
+        return -1;
     struct buf text = {0};
     compose(a, &text);
     json_t *body = json_pack("{s:s, s:s%, s:s, s:{s:s, s:[], s:[]}, s:s, s:b}", "author",
@@ -506,7 +574,11 @@ static int publish(struct connect_session *s, const struct connect_action *a,
     buf_free(&text);
     if (!body)
         return connect_fail(res, CO_REJECTED, "LinkedIn: the post's text is not UTF-8");
-    if (a->link && *a->link)
+    if (image[0])
+        json_object_set_new(body, "content",
+                            json_pack("{s:{s:s, s:s}}", "media", "id", image, "altText",
+                                      a->image_alt ? a->image_alt : ""));
+    else if (a->link && *a->link)
         json_object_set_new(
             body, "content",
             json_pack("{s:{s:s, s:s}}", "article", "source", a->link, "title", a->link));

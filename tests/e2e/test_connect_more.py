@@ -4,6 +4,7 @@ through the fake's consent screen with `kanal connect start|finish`, sync
 twice (the second adds nothing but snapshots), reply and hide, a lost reply
 reconciled without a second one, and a revoked token turning the channel
 "needs reconnect"."""
+import base64
 import html
 import json
 import os
@@ -19,6 +20,7 @@ import urllib.request
 import pytest
 
 from conftest import ROOT, run_kanal
+from test_sync import png
 
 PUBLIC_URL = "https://desk.example.org"
 CALLBACK = PUBLIC_URL + "/oauth/callback"
@@ -206,7 +208,7 @@ def li_env(linkedin):
             "KANAL_LINKEDIN_CLIENT_SECRET": "li-secret"}
 
 
-def test_linkedin_connect_sync_publish_reply(db_url, linkedin, li_env):
+def test_linkedin_connect_sync_publish_reply(db_url, linkedin, li_env, tmp_path):
     channel, out = connect_cli(db_url, li_env, "linkedin")
     # One login, both pages the member administers.
     assert re.search(r"^channel \d+: linkedin kanal-labs connected \(new channel\)$", out, re.M), out
@@ -243,6 +245,27 @@ def test_linkedin_connect_sync_publish_reply(db_url, linkedin, li_env):
                     "--text", "Klockan tio!", "--now", env=li_env).stdout
     assert out.startswith("action 2 done: urn:li:comment:("), out
     assert linkedin.control("state", {})["replies"] == ["Klockan tio!"]
+
+    # An image post: the Images API gets the exact bytes, the post its URN.
+    image = png(6, 3)
+    path = tmp_path / "bild.png"
+    path.write_bytes(image)
+    out = run_kanal("act", "--db", db_url, "--channel", str(channel), "--now", "publish",
+                    "--text", "Kuva päivästä", "--image", str(path), "--alt", "Tiimi toimistolla",
+                    env=li_env).stdout
+    m = re.match(r"action \d+ done: (urn:li:share:\d+)", out)
+    assert m, out
+    st = linkedin.control("state", {})
+    media = st["media"][m.group(1)]
+    assert media["id"].startswith("urn:li:image:") and media["altText"] == "Tiimi toimistolla"
+    got = st["images"][media["id"]]
+    assert base64.b64decode(got["base64"]) == image and got["type"] == "image/png", got
+    calls = [e for e in linkedin.control("log")
+             if e["path"].startswith(("/rest/images", "/_upload/", "/rest/posts"))][-3:]
+    assert [(e["method"], e["path"].split("/")[1:3]) for e in calls] == [
+        ("POST", ["rest", "images"]), ("PUT", ["_upload", calls[1]["path"].split("/")[2]]),
+        ("POST", ["rest", "posts"])], calls
+    assert got["owner"] == json.loads(calls[2]["body"])["author"], got
 
     # The same text again: LinkedIn's 422 duplicate reaches the user.
     p = run_kanal("act", "--db", db_url, "--channel", str(channel), "publish", "--text",

@@ -22,7 +22,14 @@ POST /_fake/state, any of:
   {"calls_left": N}        N calls left today (then 429)
 Every answer is the state: {"org", "posts", "comments" (counts), "texts" (the
 first page's posts' texts), "replies" (the page's comments' texts), "deleted",
-"codes", "access_tokens"}.
+"codes", "access_tokens", "images" ({urn: {owner, type, base64}}: what each
+upload got), "media" ({post urn: content.media}, any page's)}.
+
+Image posts (the Images API): POST /rest/images?action=initializeUpload with
+{"initializeUploadRequest": {"owner": page}} gives value.uploadUrl (on this
+fake, PUT /_upload/KEY: the bearer, an image/jpeg, png or gif, at most
+36152320 bytes) and value.image; a post names it in content.media.id, only
+once it is uploaded and only for the page that owns it.
 """
 import base64
 import html
@@ -60,6 +67,7 @@ class LinkedIn(Fake):
         self.comments = {}    # post urn: [comment], oldest first
         self.codes, self.access, self.refresh = {}, {}, {}
         self.deleted = []
+        self.images = {}      # image urn: {owner, key, type, data (bytes, None until uploaded)}
         self.calls_left = 100000
         t0 = 1709197200000
         for i, text in enumerate(["Hyvää huomenta!", "Ny rapport om kollektivtrafiken",
@@ -78,6 +86,8 @@ class LinkedIn(Fake):
         self.route("GET", "/rest/posts", self.api(self.posts_list))
         self.route("POST", "/rest/posts", self.api(self.posts_create, write=True))
         self.route("DELETE", "/rest/posts/{urn}", self.api(self.posts_delete, write=True))
+        self.route("POST", "/rest/images", self.api(self.images_init, write=True))
+        self.route("PUT", "/_upload/{key}", self.upload)
         self.route("GET", "/rest/organizationalEntityShareStatistics", self.api(self.stats))
         self.route("GET", "/rest/socialActions/{urn}/comments", self.api(self.comments_list))
         self.route("POST", "/rest/socialActions/{urn}/comments",
@@ -285,9 +295,60 @@ class LinkedIn(Fake):
         if any(p["commentary"] == b["commentary"] and p["author"] == b["author"] for p in self.posts):
             return lerr(422, "UNPROCESSABLE_ENTITY", "Content is a duplicate of urn:li:share:%s"
                         % next(p["id"] for p in self.posts if p["commentary"] == b["commentary"]))
-        link = ((b.get("content") or {}).get("article") or {}).get("source")
+        content = b.get("content") or {}
+        link = (content.get("article") or {}).get("source")
+        media = content.get("media")
+        if media is not None:
+            img = self.images.get((media or {}).get("id") or "")
+            if not img:
+                return lerr(422, "UNPROCESSABLE_ENTITY", "/content/media/id :: unknown image %s"
+                            % (media or {}).get("id"))
+            if img["data"] is None:
+                return lerr(422, "UNPROCESSABLE_ENTITY", "Image %s has not been uploaded"
+                            % media["id"])
+            if img["owner"] != b["author"]:
+                return lerr(403, "ACCESS_DENIED", "Image %s belongs to %s" % (media["id"], img["owner"]))
         p = self.new_post(b["author"], b["commentary"], int(time.time() * 1000), link)
+        if media is not None:
+            p["content"] = {"media": {"id": media["id"], "altText": media.get("altText", "")}}
         return Reply(201, None, headers={"x-restli-id": p["id"], "x-linkedin-id": p["id"]})
+
+    def images_init(self, req):
+        # Images API: initializeUpload for a page gives an upload URL and the
+        # image's URN; the URL is on this fake (its own Host), as LinkedIn's
+        # is on its own upload host.
+        if req.arg("action") != "initializeUpload":
+            return lerr(400, "ILLEGAL_ARGUMENT", "action must be initializeUpload")
+        b = req.json if isinstance(req.json, dict) else {}
+        owner = (b.get("initializeUploadRequest") or {}).get("owner")
+        if not owner:
+            return lerr(422, "UNPROCESSABLE_ENTITY", "/initializeUploadRequest/owner :: field is "
+                        "required but not found and has no default value")
+        if owner not in ["urn:li:organization:" + o for o in ORGS]:
+            return lerr(403, "ACCESS_DENIED", "Member is not an administrator of %s" % owner)
+        self.n += 1
+        urn = "urn:li:image:D4E10AQ%d" % self.n
+        key = "k%d" % self.n
+        self.images[urn] = {"owner": owner, "key": key, "type": None, "data": None}
+        host = req.headers.get("Host") or "127.0.0.1"
+        return Reply(200, {"value": {"uploadUrlExpiresAt": int(time.time() * 1000) + 86400000,
+                                     "uploadUrl": "http://%s/_upload/%s" % (host, key),
+                                     "image": urn}})
+
+    def upload(self, req, key):
+        with self.lock:
+            if not (self.access.get(req.bearer() or "") or {}).get("expires", 0) > time.time():
+                return lerr(401, "INVALID_ACCESS_TOKEN", "Invalid access token", 65600)
+            img = next((i for i in self.images.values() if i["key"] == key), None)
+            if not img:
+                return lerr(404, "NOT_FOUND", "No upload %s" % key)
+            ctype = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if ctype not in ("image/jpeg", "image/png", "image/gif"):
+                return lerr(422, "UNPROCESSABLE_ENTITY", "Unsupported media type %s" % ctype)
+            if not req.body or len(req.body) > 36152320:
+                return lerr(422, "UNPROCESSABLE_ENTITY", "The image is empty or over 36152320 bytes")
+            img["type"], img["data"] = ctype, bytes(req.body)
+            return Reply(201)
 
     def posts_delete(self, req, urn):
         p = next((p for p in self.posts if p["id"] == urn), None)
@@ -377,6 +438,12 @@ class LinkedIn(Fake):
                                "replies": [c["message"]["text"] for cs in self.comments.values()
                                            for c in cs if c["actor"] == ORG],
                                "deleted": list(self.deleted), "codes": len(self.codes),
+                               "images": {u: {"owner": i["owner"], "type": i["type"],
+                                              "base64": base64.b64encode(i["data"]).decode()
+                                              if i["data"] is not None else None}
+                                          for u, i in self.images.items()},
+                               "media": {p["id"]: p["content"]["media"] for p in self.posts
+                                         if "media" in p.get("content", {})},
                                "access_tokens": len(self.access)})
 
 

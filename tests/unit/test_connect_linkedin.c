@@ -537,12 +537,110 @@ static void test_lost_post(void **state)
     disconnect_li(&t);
 }
 
+/* An image post: initializeUpload for the page, the bytes PUT to the URL
+ * it gave, then the post naming the image's URN, in that order and each
+ * with LinkedIn's version headers. */
+static void test_image_post(void **state)
+{
+    (void)state;
+    struct li t;
+    connect_li(&t);
+    json_t *log = fake_log(&t.f);
+    size_t n0 = json_array_size(log);
+    json_decref(log);
+    static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR kanal";
+    struct connect_action a = {.kind = ACT_PUBLISH,
+                               .text = "Kuva päivästä",
+                               .image = png,
+                               .image_len = sizeof png - 1,
+                               .image_type = "image/png",
+                               .image_alt = "Tiimi toimistolla"};
+    struct connect_result res = {0};
+    struct connect_done done;
+    assert_int_equal(li()->act(&t.s, &a, &done, &res), 0);
+    assert_true(str_starts_with(done.id, "urn:li:share:"));
+
+    log = fake_log(&t.f);
+    assert_int_equal(json_array_size(log), n0 + 3);
+    json_t *init = json_array_get(log, n0), *put = json_array_get(log, n0 + 1),
+           *post = json_array_get(log, n0 + 2);
+    const char *methods[] = {"POST", "PUT", "POST"};
+    const char *paths[] = {"/rest/images", "/_upload/", "/rest/posts"};
+    json_t *each[] = {init, put, post};
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(json_string_value(json_object_get(each[i], "method")), methods[i]);
+        assert_true(str_starts_with(json_string_value(json_object_get(each[i], "path")), paths[i]));
+        json_t *h = json_object_get(each[i], "headers");
+        assert_string_equal(json_string_value(json_object_get(h, "LinkedIn-Version")), "202411");
+        assert_string_equal(json_string_value(json_object_get(h, "X-Restli-Protocol-Version")),
+                            "2.0.0");
+    }
+    assert_string_equal(query_arg(init, "action"), "initializeUpload");
+    json_t *b = json_loads(json_string_value(json_object_get(init, "body")), 0, NULL);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(b, "initializeUploadRequest"), "owner")),
+        t.acc.id);
+    json_decref(b);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(put, "headers"), "Content-Type")),
+        "image/png");
+    assert_string_equal(json_string_value(json_object_get(put, "body_base64")),
+                        "iVBORw0KGgoAAAANSUhEUiBrYW5hbA==");
+    b = json_loads(json_string_value(json_object_get(post, "body")), 0, NULL);
+    json_t *media = json_object_get(json_object_get(b, "content"), "media");
+    const char *urn = json_string_value(json_object_get(media, "id"));
+    assert_non_null(urn);
+    assert_true(str_starts_with(urn, "urn:li:image:"));
+    assert_string_equal(json_string_value(json_object_get(media, "altText")), "Tiimi toimistolla");
+    /* The fake got those bytes for that image, for the page. */
+    json_t *st = fake_state(&t, "{}");
+    json_t *img = json_object_get(json_object_get(st, "images"), urn);
+    assert_string_equal(json_string_value(json_object_get(img, "base64")),
+                        "iVBORw0KGgoAAAANSUhEUiBrYW5hbA==");
+    assert_string_equal(json_string_value(json_object_get(img, "owner")), t.acc.id);
+    json_decref(st);
+    json_decref(b);
+    json_decref(log);
+
+    /* The upload refused (422): rejected with LinkedIn's words, no post. */
+    a.text = "Toinen kuva";
+    a.image_type = "image/tiff";
+    res = (struct connect_result){0};
+    assert_int_equal(li()->act(&t.s, &a, &done, &res), -1);
+    assert_int_equal(res.outcome, CO_REJECTED);
+    assert_non_null(strstr(res.message, "Unsupported media type"));
+    /* initializeUpload rate limited (429). */
+    a.image_type = "image/png";
+    json_decref(fake_state(&t, "{\"calls_left\": 0}"));
+    res = (struct connect_result){0};
+    assert_int_equal(li()->act(&t.s, &a, &done, &res), -1);
+    assert_int_equal(res.outcome, CO_RATE);
+    json_decref(fake_state(&t, "{\"calls_left\": 100000}"));
+    /* An upload URL off LinkedIn's hosts: the token is not sent there. */
+    fake_control(&t.f, "/_fake/script",
+                 "{\"method\": \"POST\", \"path\": \"/rest/images\", \"status\": 200, "
+                 "\"body\": {\"value\": {\"uploadUrl\": \"https://linkedin.com.example.org/up\", "
+                 "\"image\": \"urn:li:image:D4E10AQ1\"}}}");
+    int puts = logged(&t.f, "PUT", "/");
+    res = (struct connect_result){0};
+    assert_int_equal(li()->act(&t.s, &a, &done, &res), -1);
+    assert_int_equal(res.outcome, CO_TEMPORARY);
+    assert_non_null(strstr(res.message, "linkedin.com host"));
+    assert_int_equal(logged(&t.f, "PUT", "/"), puts);
+    /* An expired token at initializeUpload: auth. */
+    json_decref(fake_state(&t, "{\"expire_access\": true}"));
+    res = (struct connect_result){0};
+    assert_int_equal(li()->act(&t.s, &a, &done, &res), -1);
+    assert_int_equal(res.outcome, CO_AUTH);
+    disconnect_li(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_oauth),     cmocka_unit_test(test_sync),
         cmocka_unit_test(test_errors),    cmocka_unit_test(test_actions),
-        cmocka_unit_test(test_lost_post),
+        cmocka_unit_test(test_lost_post), cmocka_unit_test(test_image_post),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
