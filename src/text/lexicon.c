@@ -294,10 +294,16 @@ int lexicon_init(struct error *err)
 /* Eight ways a set, a set one 64-byte cache line: words whose hashes share
  * a set do not push each other out until nine of them do. With two ways,
  * about one key in thirteen sat in an overfull set and missed on every use
- * (and went to Voikko again), even with the table three-quarters empty. */
+ * (and went to Voikko again), even with the table three-quarters empty.
+ * 256Ki entries (2 MiB per thread): with 64Ki, the vocabulary of the 72,800
+ * texts of bench/sentiment (about 100,000 words, some read in several
+ * languages) did not fit, most fallbacks were computed again on every
+ * round, and Voikko took 40% of the time. A miss costs microseconds (a
+ * Voikko analysis, a compound split), a hit one memory load, which the
+ * scorer prefetches for all of a text's words at once (lexicon_prefetch). */
 #define CACHE_WAYS     8
-#define CACHE_SET_BITS 13
-#define CACHE_SIZE     (CACHE_WAYS << CACHE_SET_BITS) /* 64Ki entries, 512 KiB per thread */
+#define CACHE_SET_BITS 15
+#define CACHE_SIZE     (CACHE_WAYS << CACHE_SET_BITS) /* 256Ki entries, 2 MiB per thread */
 
 struct cache_slot { /* 8 bytes, so a set fills one cache line */
     uint32_t key;
@@ -596,6 +602,40 @@ const struct lex_entry *lexicon_find(const struct text_tokens *t, size_t i)
     return table_get(&lex.word, k->hash, t->norm + k->norm, k->nlen);
 }
 
+/* "omggg" and "omgg" fold alike but are looked up differently (the
+ * elongated one tries "omg" first), so the flag is part of the key. */
+static inline uint64_t cache_key(const struct token *k, enum text_lang lang)
+{
+    return (k->hash ^ ((uint64_t)(lang + 1) * 0x9E3779B97F4A7C15ULL) ^
+            (k->flags & TOKF_ELONG ? 0xE1E1E1E100000000ULL : 0)) |
+           1;
+}
+
+/* The first slot of key's set in the cache. */
+static inline size_t cache_set(uint64_t key)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - CACHE_SET_BITS)) * CACHE_WAYS;
+}
+
+/* Whether lexicon_resolve goes to the cache for token i (entry e). */
+static inline bool cached(const struct token *k, const struct lex_entry *e, enum text_lang lang)
+{
+    if (e && (e->kind[lang] || (e->stop & (1u << lang))))
+        return false;
+    return (k->kind == TOK_WORD || k->kind == TOK_HASHTAG) && k->nlen >= 3;
+}
+
+void lexicon_prefetch(const struct text_tokens *t, const struct lex_entry *const *ent,
+                      enum text_lang lang)
+{
+    if (lang >= LANG_COUNT || !lex.word.slot)
+        return;
+    struct scratch *s = scratch_get();
+    for (size_t i = 0; i < t->n; i++)
+        if (cached(&t->tok[i], ent[i], lang))
+            __builtin_prefetch(&s->cache[cache_set(cache_key(&t->tok[i], lang))]);
+}
+
 struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const struct lex_entry *e,
                                enum text_lang lang)
 {
@@ -611,13 +651,8 @@ struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const stru
     if ((k->kind != TOK_WORD && k->kind != TOK_HASHTAG) || k->nlen < 3 || !lex.word.slot)
         return (struct lex_val){0};
     struct scratch *s = scratch_get();
-    /* "omggg" and "omgg" fold alike but are looked up differently (the
-     * elongated one tries "omg" first), so the flag is part of the key. */
-    uint64_t key = (k->hash ^ ((uint64_t)(lang + 1) * 0x9E3779B97F4A7C15ULL) ^
-                    (k->flags & TOKF_ELONG ? 0xE1E1E1E100000000ULL : 0)) |
-                   1;
-    struct cache_slot *c =
-        &s->cache[((key * 0x9E3779B97F4A7C15ULL) >> (64 - CACHE_SET_BITS)) * CACHE_WAYS];
+    uint64_t key = cache_key(k, lang);
+    struct cache_slot *c = &s->cache[cache_set(key)];
     uint32_t tag = (uint32_t)(key >> 32) | 1; /* 0 marks an empty slot */
     for (int w = 0; w < CACHE_WAYS; w++)
         if (c[w].key == tag)

@@ -121,6 +121,7 @@ static void score(const struct text_tokens *t, enum text_lang lang, const struct
     else if (lang == LANG_AUTO || lang > LANG_AUTO)
         lang = lang_guess_stops(t, stop);
     if (lang != LANG_OTHER || !ok) {
+        lexicon_prefetch(t, ent, lang);
         sentiment_rules(t, ent, lang, out);
     } else {
         /* No language stood out (a short line, a name and an emoji): read it

@@ -71,6 +71,10 @@ const struct lex_entry *lexicon_find(const struct text_tokens *t, size_t i);
  * Fallbacks are cached per thread. */
 struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const struct lex_entry *e,
                                enum text_lang lang);
+/* Prefetches the fallback cache's slots that lexicon_resolve(t, i, ent[i],
+ * lang) will read for every token, so their memory latencies overlap. */
+void lexicon_prefetch(const struct text_tokens *t, const struct lex_entry *const *ent,
+                      enum text_lang lang);
 static inline struct lex_val lexicon_lookup(const struct text_tokens *t, size_t i,
                                             enum text_lang lang)
 {

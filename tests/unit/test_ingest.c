@@ -912,6 +912,61 @@ static void test_ndjson(void **state)
           "[5].kind=channel_metrics", "[5].followers=100", "[5].taken_at=2024-01-03");
 }
 
+/* NDJSON lines are read by a fast reader where they are plain, by jansson
+ * otherwise: both must give the same records. Each line is read as it is
+ * and with an array member in front, which the fast reader leaves to
+ * jansson and line() ignores. */
+static void test_ndjson_two_readers(void **state)
+{
+    static const char *const lines[] = {
+        "{\"type\":\"post\",\"platform\":\"x\",\"account_id\":9,\"id\":\"p1\",\"body\":\"Hej "
+        "d\xC3\x83\xC2\xA4r\",\"published_at\":\"2024-01-02T03:04:05Z\",\"metrics\":{\"reach\":10,"
+        "\"shares\":null,\"reach\":11}}",
+        " { \"type\" : \"post\" , \"id\" : \"p2\" , \"published_at\" : 1700000000 , \"metrics\" : "
+        "{ } , \"format\" : \"video\" } ",
+        "{\"type\":\"post\",\"id\":\"p3\",\"published_at\":-5}",
+        "{\"type\":\"post\",\"id\":\"p4\",\"published_at\":1,\"metrics\":{\"reach\":-1}}",
+        "{\"type\":\"post\",\"id\":\"p5\",\"published_at\":1,\"metrics\":7}",
+        "{\"type\":\"post\",\"id\":\"p6\",\"published_at\":1,\"metrics\":{\"reach\":{\"a\":1}}}",
+        "{\"type\":\"post\",\"id\":\"p7\",\"published_at\":1,\"metrics\":{\"reach\":\"5\"}}",
+        "{\"type\":\"post\",\"id\":\"p8\",\"published_at\":1,\"taken_at\":null}",
+        "{\"type\":\"post\",\"id\":\"p9\",\"published_at\":1,\"taken_at\":\"soon\"}",
+        "{\"type\":\"post\",\"id\":\"p10\",\"published_at\":1,\"taken_at\":1700000001,"
+        "\"type\":\"metrics\",\"post_id\":-0,\"impressions\":123456789012345678}",
+        "{\"type\":\"metrics\",\"post_id\":\"p1\",\"reach\":-3}",
+        "{\"type\":\"metrics\",\"post_id\":\"p1\",\"reach\":true}",
+        "{\"type\":\"message\",\"id\":\"m1\",\"post_id\":\"p1\",\"created_at\":1700000000,"
+        "\"is_own\":true,\"author_name\":\"\xC3\xA5sa\",\"kind\":\"reply\",\"parent_id\":7}",
+        "{\"type\":\"message\",\"id\":\"m2\",\"created_at\":1,\"is_own\":\"true\"}",
+        "{\"type\":\"message\",\"id\":\"m3\",\"created_at\":false}",
+        "{\"type\":\"channel_metrics\",\"account_id\":\"9\",\"followers\":100,\"reach\":null,"
+        "\"taken_at\":\"2024-01-03\"}",
+        "{\"type\":\"channel_metrics\",\"followers\":-1}",
+        "{\"type\":5}",
+        "{\"type\":\"story\"}",
+        "{}",
+        "{\"id\":\"p11\"}",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(lines); i++) {
+        char forced[1024];
+        snprintf(forced, sizeof forced, "{\"x\":[1],%s", strchr(lines[i], '{') + 1);
+        if (strstr(forced, "[1],}") || strstr(forced, "[1], }")) /* "{}": no member to follow */
+            snprintf(forced, sizeof forced, "{\"x\":[1]}");
+        struct got *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+        struct ingest_opts o = {.taken_at = 1600000000};
+        struct error err = {0};
+        assert_int_equal(
+            ingest_parse(INGEST_NDJSON, lines[i], strlen(lines[i]), &o, collect, a, &err), 0);
+        assert_int_equal(ingest_parse(INGEST_NDJSON, forced, strlen(forced), &o, collect, b, &err),
+                         0);
+        if (a->n != 1 || b->n != 1 || memcmp(&a->r[0], &b->r[0], sizeof a->r[0]) != 0)
+            fail_msg("line %zu read differently: %s (%s) and %s (%s)", i, lines[i],
+                     a->n ? a->r[0].reason : "-", forced, b->n ? b->r[0].reason : "-");
+        free(a);
+        free(b);
+    }
+}
+
 /* ---- mojibake, detection ----------------------------------------------------------------- */
 
 static void test_mojibake(void **state)
@@ -1742,6 +1797,7 @@ int main(void)
         cmocka_unit_test(test_csv_meta_business_suite_and_errors),
         cmocka_unit_test(test_csv_link_clicks_and_zones),
         cmocka_unit_test(test_ndjson),
+        cmocka_unit_test(test_ndjson_two_readers),
         cmocka_unit_test(test_mojibake),
         cmocka_unit_test(test_detect),
         cmocka_unit_test(test_import_idempotent_and_snapshots),
