@@ -1,0 +1,73 @@
+/* listen: the listening desk's reading side. Feeds (RSS 0.9x, 1.0, 2.0,
+ * Atom 0.3 and 1.0, JSON Feed) become records of plain text that the store
+ * and the matcher take; nothing here touches the network or the store.
+ * Uses base/ only (and libxml2, jansson). */
+#ifndef KANAL_LISTEN_H
+#define KANAL_LISTEN_H
+
+#include "base/base.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Upper bounds on what a feed may hold, so a hostile feed costs bounded
+ * memory: more entries than this are dropped (and the feed marked bozo). */
+#define FEED_MAX_ENTRIES 5000
+#define FEED_MAX_BYTES   ((size_t)32 << 20)
+
+/* One item of a feed. Strings are UTF-8 plain text (HTML turned into text),
+ * NULL when the feed has none. Times are UTC seconds; has_* says if set. */
+struct feed_entry {
+    const char *title;
+    const char *link; /* absolute: resolved against xml:base / the feed URL */
+    const char *guid;
+    const char *author; /* the name, else the e-mail */
+    const char *author_email;
+    const char *author_uri;
+    const char *summary; /* plain text of the description, else of the content */
+    const char *content; /* plain text of the full content (content:encoded, atom content) */
+    const char *lang;
+    int64_t published, updated;
+    bool has_published, has_updated;
+};
+
+struct feed {
+    const char *version;  /* "rss20", "rss10", "atom10", "atom03", "json1", ... or "" */
+    const char *encoding; /* the encoding the bytes were read in, lower case */
+    const char *title, *link, *lang, *subtitle, *author;
+    bool bozo;               /* not well-formed, or encodings in conflict: read anyway */
+    const char *bozo_reason; /* why, for a person; NULL when not bozo */
+    struct feed_entry *entries;
+    size_t n_entries;
+    struct arena arena; /* owns every string above */
+};
+
+/* Where the bytes came from: the HTTP Content-Type (may be NULL), the URL
+ * relative links are resolved against (may be NULL), Content-Language. */
+struct feed_origin {
+    const char *content_type;
+    const char *url;
+    const char *content_language;
+};
+
+/* Reads a feed from `len` bytes. A broken feed is read as far as it goes and
+ * marked bozo; only input that is no feed at all (nothing readable, no known
+ * root) fails, with err saying why. On success the caller frees *out with
+ * feed_free; on failure *out holds nothing to free. */
+int feed_parse(const char *data, size_t len, const struct feed_origin *origin, struct feed *out,
+               struct error *err);
+void feed_free(struct feed *f);
+
+/* Parses a feed date: RFC 822 / 2822 and their common wrong forms (no day
+ * name, two-digit years, named and military zones, missing seconds or
+ * zone), RFC 3339 / W3C-DTF (partial dates too) and asctime. The result is
+ * UTC; a missing zone is taken as UTC. Returns 0 and sets *t, or -1. */
+int feed_parse_date(const char *s, int64_t *t);
+
+/* Appends the plain text of an HTML fragment to out: tags dropped, entities
+ * decoded, script/style and comments left out, block elements as line
+ * breaks, runs of spaces collapsed. The result is safe to show as text. */
+void feed_html_to_text(const char *html, size_t len, struct buf *out);
+
+#endif
