@@ -31,6 +31,7 @@ static json_t *feed_json(const struct feed *f)
     put_str(o, "lang", f->lang);
     put_str(o, "subtitle", f->subtitle);
     put_str(o, "author", f->author);
+    put_str(o, "author_email", f->author_email);
     json_t *a = json_array();
     for (size_t i = 0; i < f->n_entries; i++) {
         const struct feed_entry *e = &f->entries[i];

@@ -4,6 +4,7 @@
  * (RFC 3023's order), bytes that do not decode fall back to windows-1252,
  * libxml2 runs in recover mode, and the feed is marked bozo instead of
  * refused. Links resolve against xml:base and the feed's URL. */
+#include "listen/internal.h"
 #include "listen/listen.h"
 
 #include <ctype.h>
@@ -33,6 +34,8 @@ static bool header_charset(const char *ct, char *out, size_t cap)
     if (!p)
         return false;
     p += 8;
+    while (*p == ' ')
+        p++;
     if (*p == '"' || *p == '\'')
         p++;
     size_t n = 0;
@@ -113,6 +116,9 @@ static bool to_utf8(const char *d, size_t len, const char *enc, struct buf *out)
     const char *name = enc;
     if (!strcmp(enc, "us-ascii") || !strcmp(enc, "ascii"))
         name = "ASCII";
+    /* What browsers do: the C1 bytes of Latin-1 are windows-1252's quotes. */
+    if (!strcmp(enc, "iso-8859-1") || !strcmp(enc, "latin-1") || !strcmp(enc, "latin1"))
+        name = "WINDOWS-1252";
     iconv_t cd = iconv_open("UTF-8", name);
     if (cd == (iconv_t)-1)
         return false;
@@ -147,6 +153,13 @@ static void html_entities_to_numeric(struct buf *b)
     struct buf o = {0};
     buf_reserve(&o, b->len + 16);
     for (size_t i = 0; i < b->len; i++) {
+        if (b->data[i] == '<' && b->len - i > 9 && !memcmp(b->data + i, "<![CDATA[", 9)) {
+            const char *end = strstr(b->data + i, "]]>");
+            size_t stop = end ? (size_t)(end - b->data) + 3 : b->len;
+            buf_append(&o, b->data + i, stop - i);
+            i = stop - 1;
+            continue;
+        }
         if (b->data[i] == '&') {
             size_t j = i + 1;
             while (j < b->len && j - i < 32 && isalnum((unsigned char)b->data[j]))
@@ -156,12 +169,27 @@ static void html_entities_to_numeric(struct buf *b)
                 memcpy(name, b->data + i + 1, j - i - 1);
                 name[j - i - 1] = '\0';
                 const htmlEntityDesc *e = htmlEntityLookup((const xmlChar *)name);
-                if (e && strcmp(name, "amp") && strcmp(name, "lt") && strcmp(name, "gt") &&
-                    strcmp(name, "quot") && strcmp(name, "apos")) {
+                if (!strcmp(name, "amp") || !strcmp(name, "lt") || !strcmp(name, "gt") ||
+                    !strcmp(name, "quot") || !strcmp(name, "apos")) {
+                    /* XML's own: as they are */
+                } else if (e) {
                     buf_printf(&o, "&#%u;", e->value);
                     i = j;
                     continue;
+                } else if (isalpha((unsigned char)name[0])) {
+                    buf_puts(&o, "&amp;"); /* unknown: kept as the text it is */
+                    continue;
                 }
+            } else if (j < b->len && b->data[j] == '#') {
+                if (j + 1 < b->len && b->data[j + 1] == 'X') {
+                    buf_puts(&o, "&#x");
+                    i = j + 1;
+                    continue;
+                }
+            } else {
+                /* A bare & (a query string's): the text means the character. */
+                buf_puts(&o, "&amp;");
+                continue;
             }
         }
         buf_putc(&o, b->data[i]);
@@ -192,6 +220,17 @@ static const char *plain(struct feed *f, const char *s)
     return r;
 }
 
+/* "en_US" as written by some feeds is the tag "en-US". */
+static const char *lang_tag(struct feed *f, const char *s)
+{
+    const char *r = plain(f, s);
+    if (r)
+        for (char *p = (char *)r; *p; p++)
+            if (*p == '_')
+                *p = '-';
+    return r;
+}
+
 static const char *html_text(struct feed *f, const char *s)
 {
     if (!s)
@@ -206,6 +245,50 @@ static const char *html_text(struct feed *f, const char *s)
 static char *content_of(xmlNode *n)
 {
     return (char *)xmlNodeGetContent(n);
+}
+
+/* The text of an element that holds markup as elements (XHTML content,
+ * RSS descriptions written unescaped): scripts and styles left out. */
+static const char *element_text(struct feed *f, xmlNode *n)
+{
+    struct buf b = {0};
+    listen_node_text(n->children, &b);
+    const char *r = b.len ? arena_strndup(&f->arena, b.data, b.len) : NULL;
+    buf_free(&b);
+    return r;
+}
+
+static bool has_element_child(const xmlNode *n)
+{
+    for (const xmlNode *c = n->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE)
+            return true;
+    return false;
+}
+
+static const char *base64_text(struct feed *f, const char *s, bool html)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    struct buf b = {0};
+    unsigned acc = 0;
+    int bits = 0;
+    for (; s && *s; s++) {
+        const char *p = strchr(tbl, *s);
+        if (!p || !*s)
+            continue;
+        acc = (acc << 6) | (unsigned)(p - tbl);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            buf_putc(&b, (char)((acc >> bits) & 0xff));
+        }
+    }
+    buf_putc(&b, '\0');
+    const char *r = NULL;
+    if (utf8_valid(b.data, b.len - 1))
+        r = html ? html_text(f, b.data) : plain(f, b.data);
+    buf_free(&b);
+    return r;
 }
 
 /* ---- XML feeds ------------------------------------------------------- */
@@ -292,7 +375,13 @@ static const char *atom_text(struct feed *f, xmlNode *n)
     const char *mode = attr(n, "mode", &mode_s);
     char *c = content_of(n);
     const char *r;
-    if (type && (strstr(type, "html") && !strstr(type, "xhtml")))
+    /* Atom 1.0: a media type neither text nor XML means base64. */
+    bool binary = type && strchr(type, '/') && strncmp(type, "text/", 5) && !strstr(type, "xml");
+    if ((mode && !strcmp(mode, "base64")) || binary)
+        r = base64_text(f, c, type && strstr(type, "html"));
+    else if (has_element_child(n))
+        r = element_text(f, n);
+    else if (type && (strstr(type, "html") && !strstr(type, "xhtml")))
         r = html_text(f, c);
     else if (mode && !strcmp(mode, "escaped"))
         r = html_text(f, c);
@@ -307,6 +396,8 @@ static const char *atom_text(struct feed *f, xmlNode *n)
 /* RSS text that may hold HTML (descriptions always may). */
 static const char *rss_text(struct feed *f, xmlNode *n, bool html)
 {
+    if (has_element_child(n))
+        return element_text(f, n);
     char *c = content_of(n);
     const char *r = html || (c && strchr(c, '<')) ? html_text(f, c) : plain(f, c);
     xmlFree(c);
@@ -333,8 +424,11 @@ static void rss_author(struct feed *f, struct feed_entry *e, xmlNode *n)
         return;
     const char *open = strchr(s, '('), *close = strrchr(s, ')');
     if (open && close && close > open + 1 && strchr(s, '@')) {
-        e->author = plain(f, arena_strndup(&f->arena, open + 1, (size_t)(close - open - 1)));
-        e->author_email = plain(f, arena_strndup(&f->arena, s, (size_t)(open - s)));
+        const char *in = plain(f, arena_strndup(&f->arena, open + 1, (size_t)(close - open - 1)));
+        const char *out = plain(f, arena_strndup(&f->arena, s, (size_t)(open - s)));
+        bool email_inside = in && strchr(in, '@') && !(out && strchr(out, '@'));
+        e->author = email_inside ? out : in;
+        e->author_email = email_inside ? in : out;
     } else {
         e->author = s;
         if (strchr(s, '@') && !strchr(s, ' '))
@@ -434,7 +528,7 @@ static void read_entry(struct feed *f, xmlNode *item, struct feed_entry *e)
     if (!e->lang) {
         xmlChar *l = xmlNodeGetLang(item);
         if (l)
-            e->lang = plain(f, (const char *)l);
+            e->lang = lang_tag(f, (const char *)l);
         xmlFree(l);
     }
     if (!e->lang)
@@ -487,7 +581,7 @@ static void read_channel(struct feed *f, xmlNode *ch, size_t *cap, bool atom_fee
             xmlFree(href_s);
         } else if (((is(n, "language") && plain_ns(s)) || (is(n, "language") && s == NS_DC)) &&
                    !f->lang)
-            f->lang = rss_text(f, n, false);
+            f->lang = lang_tag(f, rss_text(f, n, false));
         else if (((is(n, "description") && plain_ns(s)) ||
                   ((is(n, "tagline") || is(n, "subtitle")) && atom)) &&
                  !f->subtitle)
@@ -499,10 +593,11 @@ static void read_channel(struct feed *f, xmlNode *ch, size_t *cap, bool atom_fee
             rss_author(f, &who, n);
     }
     f->author = who.author;
+    f->author_email = who.author_email;
     if (!f->lang) {
         xmlChar *l = xmlNodeGetLang(ch);
         if (l)
-            f->lang = plain(f, (const char *)l);
+            f->lang = lang_tag(f, (const char *)l);
         xmlFree(l);
     }
     for (xmlNode *n = ch->children; n; n = n->next) {
@@ -549,7 +644,7 @@ static int read_xml(struct feed *f, const struct buf *utf8, const char *url, str
     doc = xmlCtxtReadMemory(ctxt, utf8->data, (int)utf8->len, url, "UTF-8",
                             XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
                                 XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-    if (!ctxt->wellFormed) {
+    if (!ctxt->wellFormed || !ctxt->nsWellFormed) {
         f->bozo = true;
         if (!f->bozo_reason) {
             const xmlError *e = xmlCtxtGetLastError(ctxt);
@@ -567,6 +662,10 @@ static int read_xml(struct feed *f, const struct buf *utf8, const char *url, str
     enum ns rs = ns_of(root);
     if (is(root, "rss") || is(root, "channel")) {
         f->version = rss_version(f, root);
+        xmlDtd *dtd = xmlGetIntSubset(doc);
+        if (!strcmp(f->version, "rss091u") && dtd && dtd->ExternalID &&
+            strstr((const char *)dtd->ExternalID, "Netscape"))
+            f->version = "rss091n";
         if (is(root, "channel"))
             read_channel(f, root, &cap, false);
         for (xmlNode *n = root->children; n; n = n->next)
@@ -576,7 +675,12 @@ static int read_xml(struct feed *f, const struct buf *utf8, const char *url, str
             if (is(n, "item"))
                 add_entry(f, n, &cap);
     } else if (is(root, "RDF")) {
-        f->version = "rss10";
+        bool netscape = false;
+        for (xmlNs *ns = root->nsDef; ns; ns = ns->next)
+            if (!ns->prefix && ns->href &&
+                !strcmp((const char *)ns->href, "http://my.netscape.com/rdf/simple/0.9/"))
+                netscape = true;
+        f->version = netscape ? "rss090" : "rss10";
         for (xmlNode *n = root->children; n; n = n->next)
             if (is(n, "channel")) {
                 if (n->ns && n->ns->href &&
@@ -722,6 +826,11 @@ static void decode(struct feed *f, const char *data, size_t len, const struct fe
         f->bozo_reason = arena_printf(&f->arena, "served as %s, which is not XML", media);
     }
     const char *enc;
+    /* GB2312 names a subset: its superset reads the same bytes and more. */
+    if (!strcmp(http, "gb2312"))
+        strcpy(http, "gb18030");
+    if (!strcmp(prolog, "gb2312"))
+        strcpy(prolog, "gb18030");
     if (has_http)
         enc = http;
     else if (text_xml)
@@ -738,9 +847,13 @@ static void decode(struct feed *f, const char *data, size_t len, const struct fe
     }
     const char *from = data + (bom && !strcmp(enc, bom) ? skip : 0);
     size_t n = len - (size_t)(from - data);
+    bool declared = has_http || text_xml || bom || has_prolog;
     if (!to_utf8(from, n, enc, utf8)) {
-        f->bozo = true;
-        f->bozo_reason = arena_printf(&f->arena, "the bytes are not %s", enc);
+        /* Nothing declared and not UTF-8: windows-1252 is what such feeds
+         * are written in, and reading them so is no error of theirs. */
+        f->bozo |= declared;
+        if (declared)
+            f->bozo_reason = arena_printf(&f->arena, "the bytes are not %s", enc);
         /* Read what can be read: UTF-8 if the bytes are, else windows-1252,
          * which decodes nearly any byte. */
         if (utf8_valid(from, n))
@@ -753,6 +866,7 @@ static void decode(struct feed *f, const char *data, size_t len, const struct fe
         }
     }
     f->encoding = arena_strdup(&f->arena, enc);
+    lower((char *)f->encoding);
     /* A BOM left by the conversion would hide the prolog from libxml2. */
     if (utf8->len >= 3 && !memcmp(utf8->data, "\xef\xbb\xbf", 3)) {
         memmove(utf8->data, utf8->data + 3, utf8->len - 3);
@@ -775,8 +889,6 @@ int feed_parse(const char *data, size_t len, const struct feed_origin *origin, s
         goto fail;
     }
     decode(out, data, len, o, &utf8);
-    if (o->content_language)
-        out->lang = plain(out, o->content_language);
     const char *p = utf8.data;
     while (p && isspace((unsigned char)*p))
         p++;
@@ -784,6 +896,13 @@ int feed_parse(const char *data, size_t len, const struct feed_origin *origin, s
                             : (html_entities_to_numeric(&utf8), read_xml(out, &utf8, o->url, err));
     if (rc < 0)
         goto fail;
+    /* The feed's own language wins over the server's Content-Language. */
+    if (!out->lang && o->content_language) {
+        out->lang = plain(out, o->content_language);
+        for (size_t i = 0; i < out->n_entries; i++)
+            if (!out->entries[i].lang)
+                out->entries[i].lang = out->lang;
+    }
     buf_free(&utf8);
     return 0;
 fail:

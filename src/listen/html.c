@@ -1,6 +1,7 @@
 /* html: turns the HTML that feeds put in titles and descriptions into
  * plain text, with libxml2's forgiving HTML parser, so that what the desk
  * shows and matches is text and never markup a browser would run. */
+#include "listen/internal.h"
 #include "listen/listen.h"
 
 #include <ctype.h>
@@ -66,6 +67,12 @@ static void walk(xmlNode *n, struct textout *o, int depth)
     }
 }
 
+void listen_node_text(xmlNode *n, struct buf *out)
+{
+    struct textout o = {.b = out, .start = out->len};
+    walk(n, &o, 0);
+}
+
 void feed_html_to_text(const char *html, size_t len, struct buf *out)
 {
     struct textout o = {.b = out, .start = out->len};
@@ -84,7 +91,7 @@ void feed_html_to_text(const char *html, size_t len, struct buf *out)
     buf_append(&doc, html, len);
     htmlDocPtr d = htmlReadMemory(doc.data, (int)doc.len, NULL, "UTF-8",
                                   HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                      HTML_PARSE_NONET | HTML_PARSE_NOBLANKS);
+                                      HTML_PARSE_NONET);
     buf_free(&doc);
     if (!d)
         return;

@@ -35,7 +35,7 @@ struct feed_entry {
 struct feed {
     const char *version;  /* "rss20", "rss10", "atom10", "atom03", "json1", ... or "" */
     const char *encoding; /* the encoding the bytes were read in, lower case */
-    const char *title, *link, *lang, *subtitle, *author;
+    const char *title, *link, *lang, *subtitle, *author, *author_email;
     bool bozo;               /* not well-formed, or encodings in conflict: read anyway */
     const char *bozo_reason; /* why, for a person; NULL when not bozo */
     struct feed_entry *entries;
