@@ -70,4 +70,54 @@ int feed_parse_date(const char *s, int64_t *t);
  * breaks, runs of spaces collapsed. The result is safe to show as text. */
 void feed_html_to_text(const char *html, size_t len, struct buf *out);
 
+/* ---- fetching (fetch.c) ------------------------------------------------ */
+
+struct sockaddr;
+/* True for addresses inside a network: loopback, private, link-local,
+ * carrier NAT, multicast, unspecified (and IPv4 ones inside IPv6). */
+bool listen_address_private(const struct sockaddr *sa);
+
+struct fetch_opts {
+    long timeout_ms;    /* the whole transfer */
+    size_t max_bytes;   /* the decoded body */
+    bool allow_private; /* an admin's choice; tests against a local server */
+};
+
+struct fetch_result {
+    long status; /* 200, or 304 (not modified: body empty) */
+    struct buf body;
+    char etag[512], last_modified[128], content_type[256], content_language[64];
+    char final_url[2048]; /* after redirects: relative links resolve against it */
+};
+
+/* GETs url (http or https only), conditional on etag / last_modified when
+ * given, following at most 5 redirects. 0 with *out (caller frees
+ * out->body), or -1 with err: ERR_DENIED for an address inside the network,
+ * ERR_LIMIT for a body over the cap, ERR_INVALID for the rest (an HTTP
+ * error, a timeout, a truncated answer). */
+int listen_fetch(const char *url, const char *etag, const char *last_modified,
+                 const struct fetch_opts *opts, struct fetch_result *out, struct error *err);
+
+/* ---- sources and items in the store (store.c) ----------------------------- */
+
+struct db;
+/* Adds a source to workspace ws: 0 and *id, or -1 and err (ERR_INVALID for
+ * a URL that is not http(s) or a kind other than feed, ERR_CONFLICT when
+ * the workspace watches the URL already). */
+int listen_source_add(struct db *db, int64_t ws, const char *url, const char *kind,
+                      int64_t interval_s, int64_t *id, struct error *err);
+/* Removes source id of ws and its items: 0, or -1 and err (ERR_NOT_FOUND). */
+int listen_source_remove(struct db *db, int64_t ws, int64_t id, struct error *err);
+
+struct listen_fetch_stats {
+    int64_t sources, fetched, not_modified, failed, items_added;
+};
+
+/* Fetches the sources of ws (only `source` when not 0) once, now, whether
+ * due or not, and stores their new items. A source that fails keeps its
+ * items, gets the error on its row and does not stop the others. -1 and err
+ * only when the store itself fails. */
+int listen_fetch_sources(struct db *db, int64_t ws, int64_t source, const struct fetch_opts *opts,
+                         struct listen_fetch_stats *stats, struct error *err);
+
 #endif
