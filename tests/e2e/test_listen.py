@@ -124,6 +124,10 @@ def test_fetch_conditional_gzip_redirects_and_failures(db_url, feeds):
     err = sql(db_url, "SELECT last_error FROM listen_sources WHERE url LIKE '%/feed.xml'")[0][0]
     assert "inside the network" in err and "127.0.0.1" in err
 
+    # The workspace's tag queries are matched against each new item.
+    sql(db_url, "INSERT INTO tags (workspace_id, name, kind, rule, created_at, updated_at) VALUES "
+                "(1, 'Pension', 'topic', 'pension* AND NOT bank', 0, 0), "
+                "(1, 'Moved', 'topic', '\"second\" OR first', 0, 0)")
     out = listen(db_url, "fetch", "--timeout", "2", "--allow-private").stdout
     good = 3 if "/corpus.xml" in paths else 2
     assert f"{good} read, 0 not modified, 3 failed" in out
@@ -145,6 +149,9 @@ def test_fetch_conditional_gzip_redirects_and_failures(db_url, feeds):
     assert "redirects" in errors[feeds + "/loop"]
     assert errors[feeds + "/feed.xml"] in ("", "None")
     n = len(items)
+    matched = sql(db_url, "SELECT i.title, t.name FROM listen_item_tags it JOIN listen_items i "
+                          "ON i.id = it.item_id JOIN tags t ON t.id = it.tag_id ORDER BY i.title")
+    assert matched == [["First", "Moved"], ["Pensionen höjs", "Pension"], ["Second", "Moved"]]
 
     # The second fetch adds nothing, and the feed with an ETag answers 304.
     Feeds.seen = []

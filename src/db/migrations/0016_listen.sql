@@ -40,3 +40,11 @@ CREATE TABLE listen_items (
     UNIQUE (source_id, dedupe_key)
 );
 CREATE INDEX listen_items_ws ON listen_items (workspace_id, published);
+
+-- The workspace's tag queries (tags.rule) an item matched when it was read.
+CREATE TABLE listen_item_tags (
+    item_id       INTEGER NOT NULL REFERENCES listen_items (id) ON DELETE CASCADE,
+    tag_id        INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+    PRIMARY KEY (item_id, tag_id)
+);
+CREATE INDEX listen_item_tags_tag ON listen_item_tags (tag_id);
