@@ -7,6 +7,7 @@
 
 #include "base/base.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -119,5 +120,14 @@ struct listen_fetch_stats {
  * only when the store itself fails. */
 int listen_fetch_sources(struct db *db, int64_t ws, int64_t source, const struct fetch_opts *opts,
                          struct listen_fetch_stats *stats, struct error *err);
+
+/* A page of ws's items, newest first by id: {"items": [...], "next_cursor":
+ * "ID" or null}. `cursor` is the next_cursor of the page before (NULL for
+ * the first), `source` 0 for every source. Each item has its source, title,
+ * link, author, published (ISO UTC), text, lang, sentiment and the names
+ * of the tag queries it matched. Caller decrefs; NULL and err
+ * (ERR_INVALID naming "cursor") otherwise. */
+json_t *listen_items_list(struct db *db, int64_t ws, int64_t source, int limit, const char *cursor,
+                          struct error *err);
 
 #endif

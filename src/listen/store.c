@@ -6,6 +6,7 @@
 #include "text/query.h"
 #include "text/text.h"
 
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,4 +308,80 @@ fail:
     free(rows);
     matcher_free(&m);
     return rc;
+}
+
+static json_t *text_or_null(struct db_stmt *q, int i)
+{
+    return db_col_null(q, i) ? json_null() : json_string(db_col_text(q, i));
+}
+
+json_t *listen_items_list(struct db *db, int64_t ws, int64_t source, int limit, const char *cursor,
+                          struct error *err)
+{
+    int64_t before = INT64_MAX;
+    if (cursor && (str_to_i64(cursor, &before) || before < 1)) {
+        error_field(err, ERR_INVALID, "cursor", "parameter 'cursor' is not one this list gave");
+        return NULL;
+    }
+    json_t *items = json_array(), *out = NULL;
+    int64_t last = 0;
+    struct db_stmt *q = db_query(
+        db, err,
+        "SELECT id, source_id, title, link, author, published, text, lang, sentiment, "
+        "sentiment_label FROM listen_items WHERE workspace_id = ? AND (? = 0 OR source_id = ?) "
+        "AND id < ? ORDER BY id DESC LIMIT ?",
+        "iiiii", ws, source, source, before, (int64_t)limit + 1);
+    if (!q)
+        goto fail;
+    bool more = false;
+    while (db_has_row(q)) {
+        if ((int)json_array_size(items) == limit) {
+            more = true;
+            break;
+        }
+        last = db_col_int(q, 0);
+        char when[21] = "";
+        if (!db_col_null(q, 5))
+            time_format_iso(db_col_int(q, 5), when);
+        json_t *it =
+            json_pack("{s:I, s:I, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:[]}", "id",
+                      (json_int_t)last, "source_id", (json_int_t)db_col_int(q, 1), "title",
+                      db_col_text(q, 2), "link", text_or_null(q, 3), "author", text_or_null(q, 4),
+                      "published", when[0] ? json_string(when) : json_null(), "text",
+                      db_col_text(q, 6), "lang", text_or_null(q, 7), "sentiment",
+                      db_col_null(q, 8) ? json_null() : json_real(db_col_double(q, 8)),
+                      "sentiment_label", text_or_null(q, 9), "tags");
+        json_array_append_new(items, it);
+        if (db_step(q, err) < 0) {
+            db_finalize(q);
+            goto fail;
+        }
+    }
+    db_finalize(q);
+    /* The tags of this page's items: one query per item, at most a page's. */
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i);
+        struct db_stmt *t = db_query(db, err,
+                                     "SELECT t.name FROM listen_item_tags it JOIN tags t ON "
+                                     "t.id = it.tag_id WHERE it.item_id = ? ORDER BY t.name",
+                                     "i", (int64_t)json_integer_value(json_object_get(it, "id")));
+        if (!t)
+            goto fail;
+        while (db_has_row(t)) {
+            json_array_append_new(json_object_get(it, "tags"), json_string(db_col_text(t, 0)));
+            if (db_step(t, err) < 0) {
+                db_finalize(t);
+                goto fail;
+            }
+        }
+        db_finalize(t);
+    }
+    char next[24];
+    snprintf(next, sizeof next, "%lld", (long long)last);
+    out = json_pack("{s:o, s:o}", "items", items, "next_cursor",
+                    more ? json_string(next) : json_null());
+    return out;
+fail:
+    json_decref(items);
+    return NULL;
 }

@@ -187,3 +187,29 @@ def test_source_input_refused_with_reasons(sqlite_url):
     assert p.returncode == 1 and "no source 99" in p.stderr
     p = listen(sqlite_url, "fetch", "--source", "99", check=False)
     assert p.returncode == 1 and "no source 99" in p.stderr
+
+
+def test_items_api_pages_with_matched_tags(server, workspace, as_role, feeds):
+    db_url = server.db_url
+    run = lambda *a: run_kanal("listen", *a, "--db", db_url, "--workspace", "test-agency")
+    run("source", "add", feeds + "/feed.xml")
+    sql(db_url, f"INSERT INTO tags (workspace_id, name, kind, rule, created_at, updated_at) "
+                f"VALUES ({workspace}, 'Pension', 'topic', 'pension*', 0, 0)")
+    assert "3 new items" in run("fetch", "--allow-private").stdout
+    viewer = as_role("analyst")  # reading the stream needs no edit right
+    base = f"/api/v1/workspaces/{workspace}/listen/items"
+    first = viewer.get(base + "?limit=2")
+    assert first.status == 200, first
+    page = first.json()
+    assert [i["title"] for i in page["items"]] == ["Bara text", "Utan guid"]
+    assert page["next_cursor"]
+    rest = viewer.get(base + "?limit=2&cursor=" + page["next_cursor"]).json()
+    assert rest["next_cursor"] is None
+    [item] = rest["items"]
+    assert item["title"] == "Pensionen höjs" and item["tags"] == ["Pension"]
+    assert item["published"] == "2003-12-31T10:14:55Z"
+    assert item["link"] == feeds + "/a/1" and item["lang"] == "sv"
+    assert item["sentiment_label"] in ("pos", "neu", "neg")
+    bad = viewer.get(base + "?cursor=abc")
+    assert bad.status == 400 and "cursor" in bad.json()["error"]["message"]
+    assert viewer.get(base + "?source=x").status == 400
