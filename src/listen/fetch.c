@@ -9,35 +9,46 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 
+/* An IPv4 address in host order. */
+static bool v4_private(uint32_t a)
+{
+    return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
+           (a & 0xffc00000u) == 0x64400000u || /* 100.64/10, carrier NAT */
+           (a & 0xffff0000u) == 0xa9fe0000u || /* 169.254/16, link-local, cloud metadata */
+           (a & 0xfff00000u) == 0xac100000u || /* 172.16/12 */
+           (a & 0xffff0000u) == 0xc0a80000u || /* 192.168/16 */
+           (a & 0xffffff00u) == 0xc0000000u || /* 192.0.0/24 */
+           (a & 0xfffe0000u) == 0xc6120000u || /* 198.18/15 */
+           (a >> 28) >= 0xe;                   /* multicast, reserved, broadcast */
+}
+
+/* The address is copied out of the socket address rather than read through
+ * a cast pointer: the compiler may assume a struct sockaddr_in and a struct
+ * sockaddr never alias, and did (a mapped address came out wrong at -O2). */
 bool listen_address_private(const struct sockaddr *sa)
 {
-    if (sa->sa_family == AF_INET) {
-        uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
-        return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
-               (a & 0xffc00000u) == 0x64400000u || /* 100.64/10, carrier NAT */
-               (a & 0xffff0000u) == 0xa9fe0000u || /* 169.254/16, link-local, cloud metadata */
-               (a & 0xfff00000u) == 0xac100000u || /* 172.16/12 */
-               (a & 0xffff0000u) == 0xc0a80000u || /* 192.168/16 */
-               (a & 0xffffff00u) == 0xc0000000u || /* 192.0.0/24 */
-               (a & 0xfffe0000u) == 0xc6120000u || /* 198.18/15 */
-               (a >> 28) >= 0xe;                   /* multicast, reserved, broadcast */
+    sa_family_t family;
+    memcpy(&family, (const char *)sa + offsetof(struct sockaddr, sa_family), sizeof family);
+    if (family == AF_INET) {
+        struct in_addr in;
+        memcpy(&in, (const char *)sa + offsetof(struct sockaddr_in, sin_addr), sizeof in);
+        return v4_private(ntohl(in.s_addr));
     }
-    if (sa->sa_family == AF_INET6) {
-        const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+    if (family == AF_INET6) {
+        unsigned char b[16];
+        memcpy(b, (const char *)sa + offsetof(struct sockaddr_in6, sin6_addr), sizeof b);
         static const unsigned char zero[16];
         /* IPv4 inside IPv6 (mapped, or NAT64's well-known prefix): the v4 decides. */
         if ((!memcmp(b, zero, 10) && b[10] == 0xff && b[11] == 0xff) ||
-            (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b &&
-             !memcmp(b + 4, zero, 8))) {
-            struct sockaddr_in v4 = {.sin_family = AF_INET};
-            memcpy(&v4.sin_addr, b + 12, 4);
-            return listen_address_private((const struct sockaddr *)&v4);
-        }
+            (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && !memcmp(b + 4, zero, 8)))
+            return v4_private((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 |
+                              b[15]);
         bool unspecified_or_loopback = !memcmp(b, zero, 15) && (b[15] == 0 || b[15] == 1);
         return unspecified_or_loopback || (b[0] & 0xfe) == 0xfc || /* fc00::/7 unique local */
                (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||          /* fe80::/10 link-local */

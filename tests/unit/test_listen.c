@@ -10,6 +10,9 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "listen/listen.h"
 
@@ -236,13 +239,58 @@ static void test_json_feed(void **state)
     assert_non_null(strstr(err.msg, "jsonfeed.org"));
 }
 
+static bool private_addr(const char *s)
+{
+    struct sockaddr_in v4 = {.sin_family = AF_INET};
+    struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
+    if (inet_pton(AF_INET, s, &v4.sin_addr) == 1)
+        return listen_address_private((struct sockaddr *)&v4);
+    if (inet_pton(AF_INET6, s, &v6.sin6_addr) != 1)
+        fail_msg("not an address: %s", s);
+    return listen_address_private((struct sockaddr *)&v6);
+}
+
+static void test_private_addresses(void **state)
+{
+    (void)state;
+    const char *inward[] = {"127.0.0.1",
+                            "127.5.6.7",
+                            "10.1.2.3",
+                            "172.16.0.1",
+                            "172.31.255.255",
+                            "192.168.1.1",
+                            "169.254.169.254",
+                            "100.64.0.1",
+                            "0.0.0.0",
+                            "224.0.0.1",
+                            "255.255.255.255",
+                            "::1",
+                            "::",
+                            "fe80::1",
+                            "fd00::1",
+                            "fc00::2",
+                            "ff02::1",
+                            "::ffff:127.0.0.1",
+                            "::ffff:10.0.0.1",
+                            "64:ff9b::a00:1"};
+    const char *outward[] = {"93.184.216.34",  "8.8.8.8",         "172.32.0.1",
+                             "192.169.0.1",    "100.128.0.1",     "2606:4700::1111",
+                             "::ffff:8.8.8.8", "64:ff9b::808:808"};
+    for (size_t i = 0; i < sizeof inward / sizeof *inward; i++)
+        if (!private_addr(inward[i]))
+            fail_msg("%s should be refused", inward[i]);
+    for (size_t i = 0; i < sizeof outward / sizeof *outward; i++)
+        if (private_addr(outward[i]))
+            fail_msg("%s should be allowed", outward[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dates),         cmocka_unit_test(test_html_to_text),
         cmocka_unit_test(test_rss_and_links), cmocka_unit_test(test_atom_xml_base),
         cmocka_unit_test(test_encodings),     cmocka_unit_test(test_broken_and_hostile),
-        cmocka_unit_test(test_json_feed),
+        cmocka_unit_test(test_json_feed),     cmocka_unit_test(test_private_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
