@@ -6,7 +6,7 @@
 CC      ?= cc
 BUILD   ?= build
 PYTHON  ?= /usr/bin/python3
-PKGS    := sqlite3 libmicrohttpd jansson libsodium libpq libpng libidn2 freexl libcurl icu-uc
+PKGS    := sqlite3 libmicrohttpd jansson libsodium libpq libpng libidn2 freexl libcurl icu-uc libxml-2.0
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 # Deferred (=) so that a first `make run` can install the packages before

@@ -19,6 +19,7 @@ for bin in "$@"; do
     fuzz_ingest_x_api) shared=../shared/data/x ;;
     fuzz_ingest_youtube) shared=../shared/data/youtube ;;
     fuzz_ingest_csv) shared=../shared/data/metrics ;;
+    fuzz_listen_feed) shared=../shared/data/feeds/feedparser/wellformed/rss ;;
     esac
     [ -n "$shared" ] && [ -d "$shared" ] || shared=
     # The .xls reader forks a child per input (libfreexl overruns its stack on

@@ -33,6 +33,7 @@ static const struct command commands[] = {
     {"rule", cmd_rule, "add, list, test and delete the inbox's routing rules"},
     {"channel-token", cmd_channel_token, "store, check or forget a channel's sealed tokens"},
     {"sync", cmd_sync, "sync connected channels once, now"},
+    {"listen", cmd_listen, "read feeds: `listen parse FILE` prints what a feed holds"},
     {"act", cmd_act, "publish, reply, hide ... on a connected channel's platform"},
     {"secret-key", cmd_secret_key, "print a new key for sealing channels' tokens"},
     {"version", cmd_version, "print the version"},

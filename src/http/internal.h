@@ -179,6 +179,7 @@ void h_approval_link_revoke(struct request *r);
 void h_approval_link_open(struct request *r);
 void h_approval_link_decide(struct request *r);
 void h_calendar(struct request *r);
+void h_listen_items(struct request *r);
 void h_calendar_feed_create(struct request *r);
 void h_calendar_feed_revoke(struct request *r);
 void h_calendar_ics(struct request *r);

@@ -124,6 +124,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/approval-links/:code", h_approval_link_open, ACC_PUBLIC, NULL},
     {"POST", "/api/v1/approval-links/:code", h_approval_link_decide, ACC_PUBLIC, NULL},
     {"GET", "/api/v1/workspaces/:ws/calendar", h_calendar, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/listen/items", h_listen_items, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/calendar-feeds", h_calendar_feed_create, ACC_EDIT, NULL},
     {"DELETE", "/api/v1/workspaces/:ws/calendar-feeds/:id", h_calendar_feed_revoke, ACC_EDIT, NULL},
     {"GET", "/ics/:code.ics", h_calendar_ics, ACC_PUBLIC, NULL},
