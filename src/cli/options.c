@@ -17,15 +17,15 @@
  * file serves them all; a key no command has is a typo and an error. */
 /* clang-format off */
 static const char *const cli_config_keys[] = {
-    "actions", "advocate", "as", "assigned-user", "at", "author", "away", "body", "by", "campaign",
+    "actions", "advocate", "as", "assigned-user", "at", "at-risk", "author", "away", "body", "by", "campaign",
     "channel", "click-batch-ms", "click-fsync", "click-log", "code", "comment", "compare",
     "conditions", "connect-threads", "count", "days", "db", "disabled", "email", "end", "expires",
     "expires-in", "finish", "format", "header-timeout", "html", "ics", "insights", "instance",
     "key", "kind", "lang", "lease", "limit", "link", "listen", "log-level", "mapping",
     "max-attempts", "max-body", "max-per-address", "meta-app-secret", "meta-verify-token",
-    "metrics-token", "name", "no-user", "now", "owner", "password-stdin", "payload", "platform",
+    "metrics-token", "minutes", "name", "no-user", "now", "off", "owner", "password-stdin", "payload", "platform",
     "position", "post", "priority", "public-url", "q", "rejects", "report-threads", "role", "rule",
-    "scopes", "secret-key-file", "secure-cookies", "seed", "sentiment", "since", "state", "status",
+    "scopes", "secret-key-file", "secure-cookies", "seed", "sentiment", "since", "sla", "state", "status",
     "stop", "sync-every", "taken-at", "target", "team", "text", "threads", "title", "toplist",
     "trusted-proxy", "until", "url", "user", "utm-campaign", "utm-content", "utm-medium",
     "utm-source", "utm-term", "variant", "workspace", NULL};

@@ -1,7 +1,6 @@
 /* h_inbox: the API of the inbox's teamwork: a team's members (who is on
- * duty), and the workspace's routing rules, with a dry run of a rule on the
- * last 30 days before it is saved. Teams themselves are plain entities
- * (h_entity.c). */
+ * duty), its service levels per priority, and the workspace's routing rules, with a dry run of a
+ * rule on the last 30 days before it is saved. Teams themselves are plain entities (h_entity.c). */
 #include "http/internal.h"
 
 #include <stdio.h>
@@ -50,6 +49,34 @@ void h_team_member_delete(struct request *r)
     struct error err = {0};
     struct actor who = request_actor(r);
     if (team_member_remove(r->db, r->ws, r->id, uid, &who, &err))
+        reply_error(r, &err);
+    else
+        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+}
+
+void h_level_list(struct request *r)
+{
+    struct error err = {0};
+    json_t *out = service_level_list(r->db, r->ws, &err);
+    reply_made(r, 200, out, &err);
+}
+
+void h_level_put(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    json_t *out = service_level_set(r->db, r->ws, r->id, r->code, in, &who, &err);
+    reply_made(r, 200, out, &err);
+}
+
+void h_level_delete(struct request *r)
+{
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    if (service_level_delete(r->db, r->ws, r->id, r->code, &who, &err))
         reply_error(r, &err);
     else
         reply_json(r, 200, json_pack("{s:b}", "deleted", 1));

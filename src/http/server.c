@@ -77,6 +77,11 @@ static const struct route routes[] = {
      NULL},
     {"DELETE", "/api/v1/workspaces/:ws/teams/:id/members/:code", h_team_member_delete, ACC_MODERATE,
      NULL},
+    /* Service levels: :code is the priority the level is for. */
+    {"GET", "/api/v1/workspaces/:ws/service-levels", h_level_list, ACC_SIGNED, NULL},
+    {"PUT", "/api/v1/workspaces/:ws/teams/:id/service-levels/:code", h_level_put, ACC_EDIT, NULL},
+    {"DELETE", "/api/v1/workspaces/:ws/teams/:id/service-levels/:code", h_level_delete, ACC_EDIT,
+     NULL},
     {"GET", "/api/v1/workspaces/:ws/routing-rules", h_rule_list, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/routing-rules", h_rule_create, ACC_EDIT, NULL},
     {"POST", "/api/v1/workspaces/:ws/routing-rules/test", h_rule_test, ACC_MODERATE, NULL},

@@ -171,6 +171,14 @@ struct msg_fact {
 };
 /* Moves the figures from what the message counted as before to after (NULL:
  * it did not exist); inside the writer's transaction. */
+/* The zone called `name`, loaded once per process and never freed (a
+ * writer may hold it while another thread loads the next). */
+struct tz *model_zone(const char *name, struct error *err);
+/* Recomputes the service level message mid is held to (model/sla.c), from
+ * its team, priority, creation and the workspace's office hours; inside the
+ * writer's transaction. */
+int message_sla_refresh(struct db *db, int64_t ws, int64_t mid, struct error *err);
+
 int message_stats_change(struct db *db, int64_t workspace_id, const struct msg_fact *before,
                          const struct msg_fact *after, struct error *err);
 

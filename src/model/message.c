@@ -56,7 +56,17 @@ static json_t *with_tags(struct db *db, json_t *m, struct error *err)
 
 json_t *message_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err)
 {
-    return with_tags(db, entity_get(db, &entity_message, workspace_id, id, err), err);
+    json_t *m = with_tags(db, entity_get(db, &entity_message, workspace_id, id, err), err);
+    if (!m)
+        return NULL;
+    json_t *one = json_pack("[O]", m);
+    int rc = sla_annotate(db, one, time_now(), err);
+    json_decref(one);
+    if (rc) {
+        json_decref(m);
+        return NULL;
+    }
+    return m;
 }
 
 static bool in(const char *const *set, const char *s)
@@ -311,9 +321,32 @@ json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *
             return NULL;
         }
     }
-    return with_tags(db, entity_update(db, &entity_message, workspace_id, id, patch, who, err),
-                     err);
+    json_t *out = entity_update(db, &entity_message, workspace_id, id, patch, who, err);
+    if (!out)
+        return NULL;
+    json_decref(out);
+    /* A new team or priority holds the message to another level. */
+    return message_sla_refresh(db, workspace_id, id, err) ? NULL
+                                                          : message_get(db, workspace_id, id, err);
 }
+
+static const char *const sla_filters[] = {"ok", "at_risk", "breached", "met", NULL};
+
+/* The conditions of sla_filters, in order, with the time ('?') bound as
+ * many times as they name it: what sla_state_at says, in SQL. */
+static const struct {
+    const char *where;
+    int nows;
+} sla_where[] = {
+    {"first_response_at IS NULL AND status IN ('open', 'assigned') AND sla_risk_at > ?", 1},
+    {"first_response_at IS NULL AND status IN ('open', 'assigned') AND sla_risk_at <= ? AND "
+     "sla_due_at > ?",
+     2},
+    {"sla_due_at IS NOT NULL AND ((first_response_at IS NULL AND status IN ('open', 'assigned') "
+     "AND sla_due_at <= ?) OR first_response_at > sla_due_at)",
+     1},
+    {"first_response_at <= sla_due_at", 0},
+};
 
 static const struct query_filter message_filters[] = {
     {"channel", QF_ID, offsetof(struct message_filter, channel_id), "channel_id = ?", NULL},
@@ -335,6 +368,8 @@ static const struct query_filter message_filters[] = {
      "? IN (author_handle, author_name)", NULL},
     {"priority", QF_ENUM, offsetof(struct message_filter, priority), "priority = ?",
      message_priorities},
+    /* Needs the time: message_list adds its condition. */
+    {"sla", QF_ENUM, offsetof(struct message_filter, sla), NULL, sla_filters},
     /* Each word of q, stemmed as the message's own language stems it. */
     {"q", QF_TERMS, offsetof(struct message_filter, q),
      "EXISTS (SELECT 1 FROM message_terms mt WHERE mt.message_id = messages.id AND mt.term = "
@@ -364,6 +399,16 @@ json_t *message_list(struct db *db, int64_t workspace_id, const struct message_f
     if (qb_start_list(&q, &entity_message, "messages", NULL, workspace_id, pg, &cat, &cid, err))
         return NULL;
     qb_filters(&q, f, message_filters);
+    int64_t now = time_now();
+    for (size_t i = 0; f->sla && sla_filters[i]; i++)
+        if (str_eq(f->sla, sla_filters[i])) {
+            if (sla_where[i].nows == 2)
+                qb_and(&q, sla_where[i].where, "ii", now, now);
+            else if (sla_where[i].nows == 1)
+                qb_and(&q, sla_where[i].where, "i", now);
+            else
+                qb_and(&q, sla_where[i].where, "");
+        }
     qb_time_page(&q, "created_at", "id", f->since, f->until, pg, cat, cid);
     struct db_stmt *st = qb_prepare(&q, db, err);
     if (!st)
@@ -372,7 +417,8 @@ json_t *message_list(struct db *db, int64_t workspace_id, const struct message_f
     json_t *out =
         page_collect(st, &entity_message, pg->limit, 2 + (int)entity_message.nfields, err);
     if (out &&
-        attach_tag_ids(db, json_object_get(out, "items"), "message_tags", "message_id", err)) {
+        (attach_tag_ids(db, json_object_get(out, "items"), "message_tags", "message_id", err) ||
+         sla_annotate(db, json_object_get(out, "items"), now, err))) {
         json_decref(out);
         return NULL;
     }

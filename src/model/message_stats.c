@@ -140,7 +140,7 @@ static pthread_mutex_t zones_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tz **zones;
 static size_t nzones, capzones;
 
-static struct tz *zone(const char *name, struct error *err)
+struct tz *model_zone(const char *name, struct error *err)
 {
     pthread_mutex_lock(&zones_lock);
     struct tz *z = NULL;
@@ -169,7 +169,7 @@ static int stats_zone(struct db *db, int64_t ws, struct tz **z, struct error *er
     *z = NULL;
     int rc = 0;
     if (db_has_row(st) && !db_col_null(st, 1) && str_eq(db_col_text(st, 0), db_col_text(st, 1)))
-        rc = (*z = zone(db_col_text(st, 0), err)) ? 0 : -1;
+        rc = (*z = model_zone(db_col_text(st, 0), err)) ? 0 : -1;
     db_finalize(st);
     return rc;
 }
@@ -372,7 +372,7 @@ static int write_variants(struct db *db, uint64_t *keys, size_t n, struct error 
 
 static int rebuild(struct db *db, int64_t ws, const char *zone_name, struct error *err)
 {
-    struct tz *z = zone(zone_name, err);
+    struct tz *z = model_zone(zone_name, err);
     if (!z)
         return -1;
     if (db_run(db, err,
