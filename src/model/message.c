@@ -77,28 +77,32 @@ static bool in(const char *const *set, const char *s)
     return false;
 }
 
-/* The figures a stored message counts for; columns from `col`: is_own,
- * first_response_at. */
-static struct msg_fact fact_of(struct db_stmt *st, int col, int64_t channel, int64_t variant,
-                               int64_t created)
+struct msg_fact msg_fact_read(struct db_stmt *st, int col, int64_t channel, int64_t variant,
+                              int64_t created)
 {
-    return (struct msg_fact){.counted = db_col_int(st, col) == 0,
-                             .answered = !db_col_null(st, col + 1),
-                             .channel_id = channel,
-                             .variant_id = variant,
-                             .created_at = created,
-                             .first_response_at = db_col_int(st, col + 1)};
+    struct msg_fact f = {.counted = db_col_int(st, col) == 0,
+                         .answered = !db_col_null(st, col + 1),
+                         .channel_id = channel,
+                         .variant_id = variant,
+                         .created_at = created,
+                         .first_response_at = db_col_int(st, col + 1),
+                         .held = !db_col_null(st, col + 2),
+                         .has_work = !db_col_null(st, col + 3),
+                         .work_wait = db_col_int(st, col + 3)};
+    f.within = f.answered && f.held && f.first_response_at <= db_col_int(st, col + 2);
+    return f;
 }
 
 /* An own reply at `at` to message `parent`: its first response, if no
  * earlier one is known. */
 static int answer(struct db *db, int64_t ws, int64_t parent, int64_t at, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT channel_id, COALESCE(variant_id, 0), created_at, "
-                                  "is_own, first_response_at FROM messages "
-                                  "WHERE id = ? AND workspace_id = ?",
-                                  "ii", parent, ws);
+    struct db_stmt *st =
+        db_query(db, err,
+                 "SELECT m.channel_id, COALESCE(m.variant_id, 0), m.created_at, " MSG_FACT_COLUMNS
+                 " FROM messages m "
+                 "WHERE m.id = ? AND m.workspace_id = ?",
+                 "ii", parent, ws);
     if (!st)
         return -1;
     if (!db_has_row(st)) {
@@ -106,17 +110,15 @@ static int answer(struct db *db, int64_t ws, int64_t parent, int64_t at, struct 
         return 0;
     }
     struct msg_fact before =
-        fact_of(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
+        msg_fact_read(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
     db_finalize(st);
     if (!before.counted || (before.answered && before.first_response_at <= at))
         return 0;
-    struct msg_fact after = before;
-    after.answered = true;
-    after.first_response_at = at;
+    /* The working-time wait and whether it was within the level follow. */
     return db_run(db, err, "UPDATE messages SET first_response_at = ? WHERE id = ?", "ii", at,
                   parent) < 0
                ? -1
-               : message_stats_change(db, ws, &before, &after, err);
+               : message_refigure(db, ws, parent, &before, err);
 }
 
 /* Replies stored before the message they answer (reply_to its platform id)
@@ -228,9 +230,10 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
     const int64_t *parent = m->parent_id ? &m->parent_id : NULL;
     const char *reply_to = !parent && m->reply_to && *m->reply_to ? m->reply_to : NULL;
     struct db_stmt *st = db_query(db, err,
-                                  "SELECT id, body, author_name, author_handle, variant_id, "
-                                  "parent_id, created_at, is_own, first_response_at, reply_to "
-                                  "FROM messages WHERE channel_id = ? AND platform_id = ?",
+                                  "SELECT m.id, m.body, m.author_name, m.author_handle, "
+                                  "m.variant_id, m.parent_id, m.created_at, " MSG_FACT_COLUMNS
+                                  ", m.reply_to FROM messages m WHERE m.channel_id = ? AND "
+                                  "m.platform_id = ?",
                                   "it", m->channel_id, m->platform_id);
     if (!st)
         return -1;
@@ -240,14 +243,15 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
          * the desk decided about it (status, team, sentiment) is kept. */
         int64_t mid = db_col_int(st, 0), old_parent = db_col_int(st, 5);
         bool is_own = db_col_int(st, 7) != 0;
-        bool same = str_eq(db_col_text(st, 1), body) &&
-                    str_eq(db_col_text(st, 2), m->author_name ? m->author_name : "") &&
-                    str_eq(db_col_text(st, 3), m->author_handle ? m->author_handle : "") &&
-                    db_col_int(st, 4) == m->variant_id && db_col_int(st, 5) == m->parent_id &&
-                    db_col_int(st, 6) == m->created_at && is_own == m->is_own &&
-                    str_eq(db_col_null(st, 9) ? "" : db_col_text(st, 9), reply_to ? reply_to : "");
+        bool same =
+            str_eq(db_col_text(st, 1), body) &&
+            str_eq(db_col_text(st, 2), m->author_name ? m->author_name : "") &&
+            str_eq(db_col_text(st, 3), m->author_handle ? m->author_handle : "") &&
+            db_col_int(st, 4) == m->variant_id && db_col_int(st, 5) == m->parent_id &&
+            db_col_int(st, 6) == m->created_at && is_own == m->is_own &&
+            str_eq(db_col_null(st, 11) ? "" : db_col_text(st, 11), reply_to ? reply_to : "");
         struct msg_fact before =
-            fact_of(st, 7, m->channel_id, db_col_int(st, 4), db_col_int(st, 6));
+            msg_fact_read(st, 7, m->channel_id, db_col_int(st, 4), db_col_int(st, 6));
         db_finalize(st);
         if (id)
             *id = mid;
@@ -326,8 +330,9 @@ json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *
         return NULL;
     json_decref(out);
     /* A new team or priority holds the message to another level. */
-    return message_sla_refresh(db, workspace_id, id, err) ? NULL
-                                                          : message_get(db, workspace_id, id, err);
+    return message_refigure(db, workspace_id, id, NULL, err)
+               ? NULL
+               : message_get(db, workspace_id, id, err);
 }
 
 static const char *const sla_filters[] = {"ok", "at_risk", "breached", "met", NULL};

@@ -43,49 +43,57 @@ static int load_worktime(const char *zone, const char *hours, const char *holida
     return worktime_parse_hours(w, hours, err);
 }
 
-int message_sla_refresh(struct db *db, int64_t ws, int64_t mid, struct error *err)
+int message_refigure(struct db *db, int64_t ws, int64_t mid, const struct msg_fact *before,
+                     struct error *err)
 {
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT m.created_at, m.is_own, w.timezone, w.office_hours, w.holidays, "
-                 "l.first_answer_seconds, l.at_risk_percent FROM messages m "
-                 "JOIN workspaces w ON w.id = m.workspace_id "
-                 "LEFT JOIN service_levels l ON l.team_id = m.team_id AND l.priority = m.priority "
-                 "WHERE m.id = ? AND m.workspace_id = ?",
-                 "ii", mid, ws);
+    struct db_stmt *st = db_query(
+        db, err,
+        "SELECT m.channel_id, COALESCE(m.variant_id, 0), m.created_at, " MSG_FACT_COLUMNS
+        ", w.timezone, w.office_hours, w.holidays, l.first_answer_seconds, l.at_risk_percent "
+        "FROM messages m JOIN workspaces w ON w.id = m.workspace_id "
+        "LEFT JOIN service_levels l ON l.team_id = m.team_id AND l.priority = m.priority "
+        "WHERE m.id = ? AND m.workspace_id = ?",
+        "ii", mid, ws);
     if (!st)
         return -1;
     if (!db_has_row(st)) {
         db_finalize(st);
         return 0;
     }
-    int rc = 0;
-    bool held = db_col_int(st, 1) == 0 && !db_col_null(st, 5);
-    int64_t created = db_col_int(st, 0), seconds = db_col_int(st, 5), risk = 0, due = 0;
-    int pct = (int)db_col_int(st, 6);
-    if (held) {
-        struct worktime w;
-        rc = load_worktime(db_col_text(st, 2), db_col_text(st, 3), db_col_text(st, 4), &w, err);
-        if (!rc)
-            sla_times(&w, created, seconds, pct, &risk, &due);
-        /* Hours with no open day never come due: not held to anything. */
-        held = due != INT64_MAX;
-    }
+    struct msg_fact now =
+        msg_fact_read(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
+    struct msg_fact was = before ? *before : now, after = now;
+    int64_t seconds = db_col_null(st, 10) ? 0 : db_col_int(st, 10), risk = 0, due = 0;
+    int pct = (int)db_col_int(st, 11), rc = 0;
+    struct worktime w;
+    /* The clock is read only for what needs it: a level, or an answer. */
+    if (now.counted && (seconds || now.answered))
+        rc = load_worktime(db_col_text(st, 7), db_col_text(st, 8), db_col_text(st, 9), &w, err);
     db_finalize(st);
     if (rc)
         return -1;
-    return held ? (db_run(db, err,
-                          "UPDATE messages SET sla_seconds = ?, sla_risk_at = ?, sla_due_at = ? "
-                          "WHERE id = ?",
-                          "iiii", seconds, risk, due, mid) < 0
-                       ? -1
-                       : 0)
-                : (db_run(db, err,
-                          "UPDATE messages SET sla_seconds = NULL, sla_risk_at = NULL, "
-                          "sla_due_at = NULL WHERE id = ? AND sla_seconds IS NOT NULL",
-                          "i", mid) < 0
-                       ? -1
-                       : 0);
+    if (now.counted && seconds)
+        sla_times(&w, now.created_at, seconds, pct, &risk, &due);
+    /* Hours with no open day never come due: not held to anything. */
+    after.held = seconds && due != INT64_MAX;
+    after.within = after.held && now.answered && now.first_response_at <= due;
+    after.has_work = now.counted && now.answered;
+    after.work_wait =
+        after.has_work ? worktime_between(&w, now.created_at, now.first_response_at) : 0;
+    const int64_t *s = after.held ? &seconds : NULL, *r = after.held ? &risk : NULL,
+                  *d = after.held ? &due : NULL, *ww = after.has_work ? &after.work_wait : NULL;
+    return db_run(db, err,
+                  "UPDATE messages SET sla_seconds = ?, sla_risk_at = ?, sla_due_at = ?, "
+                  "first_response_work = ? WHERE id = ?",
+                  "IIIIi", s, r, d, ww, mid) < 0 ||
+                   message_stats_change(db, ws, &was, &after, err)
+               ? -1
+               : 0;
+}
+
+int message_sla_refresh(struct db *db, int64_t ws, int64_t mid, struct error *err)
+{
+    return message_refigure(db, ws, mid, NULL, err);
 }
 
 /* Every message to the organisation of the team with the priority, still

@@ -27,3 +27,14 @@ ALTER TABLE messages ADD COLUMN sla_seconds INTEGER;
 ALTER TABLE messages ADD COLUMN sla_risk_at INTEGER;
 ALTER TABLE messages ADD COLUMN sla_due_at INTEGER;
 CREATE INDEX messages_sla_due ON messages (workspace_id, sla_due_at);
+
+-- Time to first answer in working time (seconds on the office-hours clock
+-- from the message to its first answer), kept with the answer; NULL for
+-- messages answered before kanal kept it.
+ALTER TABLE messages ADD COLUMN first_response_work INTEGER;
+-- The response figures per channel and local day (0005) extended, not
+-- duplicated: messages held to a level, those answered within it, and a
+-- histogram of working-time first answers beside the wall-clock one.
+ALTER TABLE message_days ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE message_days ADD COLUMN within_level INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE message_days ADD COLUMN work_waits TEXT NOT NULL DEFAULT '';
