@@ -28,6 +28,7 @@ const char *const analytics_kpis[] = {"posts",
                                       "follower_growth_pct",
                                       "incoming",
                                       "answered",
+                                      "answered_elsewhere",
                                       "response_rate",
                                       "median_response_seconds",
                                       "median_response_work_seconds",
@@ -167,6 +168,7 @@ json_t *kpi_json(const struct kpi_sums *s, int64_t days, int64_t ndays)
     }
     json_object_set_new(o, "incoming", json_integer(s->incoming));
     json_object_set_new(o, "answered", json_integer(s->answered));
+    json_object_set_new(o, "answered_elsewhere", json_integer(s->elsewhere));
     json_object_set_new(o, "response_rate", ratio(s->answered, s->incoming));
     double median;
     json_object_set_new(o, "median_response_seconds",

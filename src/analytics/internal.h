@@ -53,6 +53,7 @@ struct kpi_sums {
      * histogram of first answers in working time (model/sla.c) */
     int64_t held, within;
     struct imap work_waits;
+    int64_t elsewhere; /* of the answered: first answered outside kanal */
     /* ER by followers: per-day sums over the report's days (NULL: no
      * follower base for this group) */
     double *day_inter, *day_followers;

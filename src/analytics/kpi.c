@@ -358,7 +358,7 @@ struct message_figures {
     struct imap waits;
     /* service levels (per channel-day only): held to one, answered within
      * it, and the working-time first answers */
-    int64_t held, within;
+    int64_t held, within, elsewhere;
     struct imap work_waits;
 };
 
@@ -380,6 +380,7 @@ static void add_messages(struct kpi_sums *g, const struct message_figures *f)
     g->answered += f->answered;
     g->held += f->held;
     g->within += f->within;
+    g->elsewhere += f->elsewhere;
     hist_merge(&g->waits, &f->waits);
     hist_merge(&g->work_waits, &f->work_waits);
 }
@@ -394,7 +395,7 @@ static void hist_empty(struct imap *h)
 
 /* Reads columns i, i+1, i+2 (incoming, answered, waits) into f, reusing its
  * maps; with `levels` (a channel-day row) also i+3..i+5 (held,
- * within_level, work_waits). */
+ * within_level, work_waits, elsewhere). */
 static int read_figures(struct db_stmt *st, int i, bool levels, struct message_figures *f,
                         struct error *err)
 {
@@ -402,6 +403,7 @@ static int read_figures(struct db_stmt *st, int i, bool levels, struct message_f
     f->answered = db_col_int(st, i + 1);
     f->held = levels ? db_col_int(st, i + 3) : 0;
     f->within = levels ? db_col_int(st, i + 4) : 0;
+    f->elsewhere = levels ? db_col_int(st, i + 6) : 0;
     hist_empty(&f->waits);
     hist_empty(&f->work_waits);
     if (wait_hist_parse(&f->waits, db_col_text(st, i + 2)) ||
@@ -505,12 +507,13 @@ static int load_messages(struct run *r, struct error *err)
 {
     if (r->q->campaign_id)
         return 0; /* a campaign's messages are those on its posts */
-    struct db_stmt *st = db_query(r->db, err,
-                                  "SELECT d.channel_id, d.day, d.incoming, d.answered, d.waits, "
-                                  "d.held, d.within_level, d.work_waits FROM message_days d JOIN "
-                                  "channels c ON c.id = d.channel_id "
-                                  "WHERE c.workspace_id = ? AND d.day >= ? AND d.day < ?",
-                                  "iii", r->ws, r->first_day, r->first_day + r->ndays);
+    struct db_stmt *st =
+        db_query(r->db, err,
+                 "SELECT d.channel_id, d.day, d.incoming, d.answered, d.waits, "
+                 "d.held, d.within_level, d.work_waits, d.elsewhere FROM message_days d JOIN "
+                 "channels c ON c.id = d.channel_id "
+                 "WHERE c.workspace_id = ? AND d.day >= ? AND d.day < ?",
+                 "iii", r->ws, r->first_day, r->first_day + r->ndays);
     if (!st)
         return -1;
     bool groups = !is_post_dim(r->q->by);

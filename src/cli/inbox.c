@@ -1,4 +1,4 @@
-/* inbox: `kanal messages list`, `kanal team add|list|members|join|leave|level|levels` and
+/* inbox: `kanal messages list|answered`, `kanal team add|list|members|join|leave|level|levels` and
  * `kanal rule add|list|test|delete`: the inbox's lists, teams and routing
  * rules from the command line, through the same model functions as the API
  * (the list's filters are the API's query parameters, read by one parser). */
@@ -113,9 +113,72 @@ done:
     return rc;
 }
 
+/* A moderator answered by phone or e-mail: the message counts as answered then. */
+static int messages_answered(int argc, char **argv)
+{
+    const char *cmd = "messages answered";
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *message = NULL, *via = NULL, *at = NULL,
+               *as = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("message", "ID", NULL, &message, "the message"),
+        OPT_STRING("via", "HOW", NULL, &via, "phone, email or other"),
+        OPT_STRING("at", "TIME", NULL, &at, "when it was answered (ISO 8601; default now)"),
+        OPT_STRING("as", "EMAIL", "KANAL_USER", &as, "the moderator who answered"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
+                               "messages answered --workspace WS --message ID --via phone|email|"
+                               "other [--at TIME --as EMAIL]",
+                               "Marks a message answered outside kanal; the figures count it "
+                               "answered then.",
+                               &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    int64_t ws = 0, mid = 0;
+    if (!message || !via) {
+        cli_error(cmd, "--message and --via are required");
+        goto done;
+    }
+    if (str_to_i64(message, &mid) || mid < 1) {
+        cli_error(cmd, "--message: '%s' is not a message id", message);
+        goto done;
+    }
+    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    struct actor who = {0};
+    json_t *in = json_pack("{s:s}", "via", via), *out = NULL;
+    if (at)
+        json_object_set_new(in, "at", json_string(at));
+    if (as && user_find(db, as, &who.user_id, &err))
+        goto fail;
+    who.role = ROLE_MODERATOR;
+    if (!(out = message_answered_elsewhere(db, ws, mid, in, &who, &err)))
+        goto fail;
+    char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    printf("%s\n", txt);
+    free(txt);
+    rc = 0;
+fail:
+    if (rc)
+        cli_error(cmd, "%s", err.msg);
+    json_decref(in);
+    json_decref(out);
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
 int cmd_messages(int argc, char **argv)
 {
-    static const struct cli_action actions[] = {{"list", messages_list}};
+    static const struct cli_action actions[] = {{"list", messages_list},
+                                                {"answered", messages_answered}};
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
 

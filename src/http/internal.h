@@ -121,6 +121,7 @@ void h_post_delete(struct request *r);
 void h_message_list(struct request *r);
 void h_message_get(struct request *r);
 void h_message_update(struct request *r);
+void h_message_elsewhere(struct request *r);
 void h_sentiment_preview(struct request *r);
 void h_team_members(struct request *r);
 void h_team_member_put(struct request *r);

@@ -96,6 +96,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/messages", h_message_list, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/messages/:id", h_message_get, ACC_SIGNED, NULL},
     {"PATCH", "/api/v1/workspaces/:ws/messages/:id", h_message_update, ACC_MODERATE, NULL},
+    {"POST", "/api/v1/workspaces/:ws/messages/:id/answered-elsewhere", h_message_elsewhere,
+     ACC_MODERATE, NULL},
     {"POST", "/api/v1/workspaces/:ws/sentiment", h_sentiment_preview, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/analytics", h_analytics, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/analytics/insights", h_insights, ACC_SIGNED, NULL},

@@ -172,9 +172,11 @@ struct msg_fact {
      * working-time first answer known (work_wait) */
     bool held, within, has_work;
     int64_t work_wait;
+    bool elsewhere; /* its first answer was outside kanal (phone, e-mail) */
 };
 /* The columns msg_fact_read reads, from `col` on, of messages m. */
-#define MSG_FACT_COLUMNS "m.is_own, m.first_response_at, m.sla_due_at, m.first_response_work"
+#define MSG_FACT_COLUMNS                                                                           \
+    "m.is_own, m.first_response_at, m.sla_due_at, m.first_response_work, m.answered_elsewhere_at"
 /* What a stored message counts for, from MSG_FACT_COLUMNS at col. */
 struct msg_fact msg_fact_read(struct db_stmt *st, int col, int64_t channel, int64_t variant,
                               int64_t created);

@@ -34,6 +34,8 @@ static const struct field message_fields[] = {
     {"priority", FT_ENUM, 0, 0, message_priorities, NULL, NULL},
     {"routed_rule_id", FT_INT, F_RO | F_NULL, 0, NULL, NULL, NULL},
     {"received_at", FT_TIME, F_RO, 0, NULL, NULL, NULL},
+    {"answered_elsewhere_at", FT_TIME, F_RO | F_NULL, 0, NULL, NULL, NULL},
+    {"answered_elsewhere_via", FT_TEXT, F_RO | F_NULL, 0, NULL, NULL, NULL},
 };
 /* created_at here is when the message was written at the platform. */
 static const struct entity entity_message = {
@@ -90,6 +92,8 @@ struct msg_fact msg_fact_read(struct db_stmt *st, int col, int64_t channel, int6
                          .has_work = !db_col_null(st, col + 3),
                          .work_wait = db_col_int(st, col + 3)};
     f.within = f.answered && f.held && f.first_response_at <= db_col_int(st, col + 2);
+    f.elsewhere =
+        f.answered && !db_col_null(st, col + 4) && db_col_int(st, col + 4) == f.first_response_at;
     return f;
 }
 
@@ -249,7 +253,7 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
             str_eq(db_col_text(st, 3), m->author_handle ? m->author_handle : "") &&
             db_col_int(st, 4) == m->variant_id && db_col_int(st, 5) == m->parent_id &&
             db_col_int(st, 6) == m->created_at && is_own == m->is_own &&
-            str_eq(db_col_null(st, 11) ? "" : db_col_text(st, 11), reply_to ? reply_to : "");
+            str_eq(db_col_null(st, 12) ? "" : db_col_text(st, 12), reply_to ? reply_to : "");
         struct msg_fact before =
             msg_fact_read(st, 7, m->channel_id, db_col_int(st, 4), db_col_int(st, 6));
         db_finalize(st);
@@ -352,6 +356,89 @@ static const struct {
      1},
     {"first_response_at <= sla_due_at", 0},
 };
+
+static const char *const elsewhere_vias[] = {"phone", "email", "other", NULL};
+
+/* The writes of message_answered_elsewhere, in its transaction. */
+static int mark_elsewhere(struct db *db, int64_t ws, int64_t id, const char *via, int64_t at,
+                          const struct actor *who, struct error *err)
+{
+    struct db_stmt *st =
+        db_query(db, err,
+                 "SELECT m.channel_id, COALESCE(m.variant_id, 0), m.created_at, " MSG_FACT_COLUMNS
+                 " FROM messages m "
+                 "WHERE m.id = ? AND m.workspace_id = ?",
+                 "ii", id, ws);
+    if (!st)
+        return -1;
+    if (!db_has_row(st)) {
+        db_finalize(st);
+        return error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace", (long long)id);
+    }
+    struct msg_fact before =
+        msg_fact_read(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
+    db_finalize(st);
+    if (!before.counted)
+        return error_set(err, ERR_INVALID,
+                         "message %lld is the organisation's own: only "
+                         "messages to it are answered",
+                         (long long)id);
+    if (at < before.created_at)
+        return error_field(err, ERR_INVALID, "at",
+                           "field 'at': the answer cannot come before the message (written %lld)",
+                           (long long)before.created_at);
+    char detail[80];
+    snprintf(detail, sizeof detail, "answered by %s at %lld", via, (long long)at);
+    /* An earlier answer in kanal stays the first; the status follows only
+     * from the desk's waiting states. */
+    return db_run(db, err,
+                  "UPDATE messages SET answered_elsewhere_at = ?, answered_elsewhere_via = ?, "
+                  "answered_elsewhere_by = ?, first_response_at = CASE WHEN first_response_at "
+                  "IS NULL OR first_response_at > ? OR first_response_at = answered_elsewhere_at "
+                  "THEN ? ELSE first_response_at END, status = CASE WHEN status IN ('open', "
+                  "'assigned') THEN 'answered' ELSE status END, updated_at = ? WHERE id = ?",
+                  "itIiiii", at, via, who && who->user_id ? &who->user_id : NULL, at, at,
+                  time_now(), id) < 0 ||
+                   message_refigure(db, ws, id, &before, err) ||
+                   audit_record(db, ws, who ? who->user_id : 0, "answered_elsewhere", "message", id,
+                                detail, err)
+               ? -1
+               : 0;
+}
+
+json_t *message_answered_elsewhere(struct db *db, int64_t ws, int64_t id, json_t *body,
+                                   const struct actor *who, struct error *err)
+{
+    json_t *via = json_object_get(body, "via"), *jat = json_object_get(body, "at");
+    if (!json_is_object(body) || json_object_size(body) != 1u + (jat ? 1u : 0u) || !via) {
+        error_set(err, ERR_INVALID,
+                  "send {\"via\": \"phone\"|\"email\"|\"other\"} and \"at\" (ISO 8601, "
+                  "default now) if it was earlier");
+        return NULL;
+    }
+    if (!json_is_string(via) || !in(elsewhere_vias, json_string_value(via))) {
+        error_field(err, ERR_INVALID, "via", "field 'via': one of phone, email, other");
+        return NULL;
+    }
+    int64_t now = time_now(), at = now;
+    if (jat && (!json_is_string(jat) || time_parse_iso(json_string_value(jat), &at))) {
+        error_field(err, ERR_INVALID, "at",
+                    "field 'at': an ISO 8601 time, like "
+                    "2026-03-30T09:30:00+02:00");
+        return NULL;
+    }
+    if (at > now + 60) {
+        error_field(err, ERR_INVALID, "at", "field 'at': the answer cannot be in the future");
+        return NULL;
+    }
+    if (db_begin(db, err))
+        return NULL;
+    if (mark_elsewhere(db, ws, id, json_string_value(via), at, who, err) || db_commit(db, err)) {
+        db_rollback(db);
+        return NULL;
+    }
+    return message_get(db, ws, id, err);
+}
 
 static const struct query_filter message_filters[] = {
     {"channel", QF_ID, offsetof(struct message_filter, channel_id), "channel_id = ?", NULL},

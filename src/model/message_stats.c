@@ -217,10 +217,10 @@ static int adjust(struct db *db, bool day_row, int64_t a, int64_t b, int sign,
     struct db_stmt *st =
         day_row ? db_query(db, err,
                            pg ? "SELECT incoming, answered, waits, held, within_level, "
-                                "work_waits FROM message_days "
+                                "work_waits, elsewhere FROM message_days "
                                 "WHERE channel_id = ? AND day = ? FOR UPDATE"
                               : "SELECT incoming, answered, waits, held, within_level, "
-                                "work_waits FROM message_days "
+                                "work_waits, elsewhere FROM message_days "
                                 "WHERE channel_id = ? AND day = ?",
                            "ii", a, b)
                 : db_query(db, err,
@@ -236,7 +236,8 @@ static int adjust(struct db *db, bool day_row, int64_t a, int64_t b, int sign,
         return 0; /* the variant is gone */
     }
     int64_t incoming = db_col_int(st, 0), answered = db_col_int(st, 1);
-    int64_t held = day_row ? db_col_int(st, 3) : 0, within = day_row ? db_col_int(st, 4) : 0;
+    int64_t held = day_row ? db_col_int(st, 3) : 0, within = day_row ? db_col_int(st, 4) : 0,
+            elsewhere = day_row ? db_col_int(st, 6) : 0;
     struct imap h = {0}, wh = {0};
     int bad = wait_hist_parse(&h, db_col_text(st, 2)) ||
               (day_row && wait_hist_parse(&wh, db_col_text(st, 5)));
@@ -256,11 +257,11 @@ static int adjust(struct db *db, bool day_row, int64_t a, int64_t b, int sign,
     imap_free(&wh);
     int64_t rc = day_row ? db_run(db, err,
                                   "UPDATE message_days SET incoming = ?, answered = ?, waits = ?, "
-                                  "held = ?, within_level = ?, work_waits = ? "
+                                  "held = ?, within_level = ?, work_waits = ?, elsewhere = ? "
                                   "WHERE channel_id = ? AND day = ?",
-                                  "iitiitii", incoming + sign, answered + sign, text.data,
+                                  "iitiitiii", incoming + sign, answered + sign, text.data,
                                   held + (f->held ? sign : 0), within + (f->within ? sign : 0),
-                                  wtext.data, a, b)
+                                  wtext.data, elsewhere + (f->elsewhere ? sign : 0), a, b)
                          : db_run(db, err,
                                   "UPDATE post_variants SET msg_incoming = ?, msg_answered = ?, "
                                   "msg_waits = ? WHERE id = ?",
@@ -288,7 +289,7 @@ static bool same_fact(const struct msg_fact *x, const struct msg_fact *y)
            (x->channel_id == y->channel_id && x->variant_id == y->variant_id &&
             x->created_at == y->created_at && x->answered == y->answered &&
             (!x->answered || x->first_response_at == y->first_response_at) && x->held == y->held &&
-            x->within == y->within && x->has_work == y->has_work &&
+            x->within == y->within && x->has_work == y->has_work && x->elsewhere == y->elsewhere &&
             (!x->has_work || x->work_wait == y->work_wait));
 }
 
@@ -312,7 +313,7 @@ int message_stats_change(struct db *db, int64_t ws, const struct msg_fact *befor
 /* ---- building them from the messages ------------------------------------------------ */
 
 struct acc {
-    int64_t incoming, answered, held, within;
+    int64_t incoming, answered, held, within, elsewhere;
     struct imap waits, work_waits;
 };
 
@@ -321,6 +322,7 @@ static void acc_add(struct acc *a, bool answered, int64_t wait, const struct msg
     a->incoming++;
     a->held += f->held;
     a->within += f->within;
+    a->elsewhere += f->elsewhere;
     if (f->has_work)
         hist_add(&a->work_waits, wait_bin(f->work_wait), 1);
     if (!answered)
@@ -340,9 +342,9 @@ static int flush_day(struct db *db, int64_t day, struct imap *index, struct acc 
         hist_format(&accs[i].work_waits, &wtext);
         if (db_run(db, err,
                    "INSERT INTO message_days (channel_id, day, incoming, answered, waits, held, "
-                   "within_level, work_waits) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   "iiiitiit", channels[i], day, accs[i].incoming, accs[i].answered, text.data,
-                   accs[i].held, accs[i].within, wtext.data) < 0)
+                   "within_level, work_waits, elsewhere) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "iiiitiiti", channels[i], day, accs[i].incoming, accs[i].answered, text.data,
+                   accs[i].held, accs[i].within, wtext.data, accs[i].elsewhere) < 0)
             rc = -1;
     }
     for (size_t i = 0; i < n; i++) {

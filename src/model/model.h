@@ -247,6 +247,15 @@ json_t *message_get(struct db *db, int64_t workspace_id, int64_t id, struct erro
 json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,
                        const struct actor *who, struct error *err);
 
+/* A moderator answered message `id` outside kanal: {via: phone | email |
+ * other, at: ISO 8601 (default now)}. The figures count it answered at
+ * `at` (unless kanal has an earlier answer) and as answered elsewhere; its
+ * status becomes answered when it was open or assigned. ERR_INVALID names
+ * the field (an own message, or a time before the message or in the
+ * future). Caller owns the message returned. */
+json_t *message_answered_elsewhere(struct db *db, int64_t ws, int64_t id, json_t *in,
+                                   const struct actor *who, struct error *err);
+
 extern const char *const message_priorities[]; /* low normal high urgent, NULL-ended */
 
 struct message_filter {

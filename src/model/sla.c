@@ -63,12 +63,12 @@ int message_refigure(struct db *db, int64_t ws, int64_t mid, const struct msg_fa
     struct msg_fact now =
         msg_fact_read(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
     struct msg_fact was = before ? *before : now, after = now;
-    int64_t seconds = db_col_null(st, 10) ? 0 : db_col_int(st, 10), risk = 0, due = 0;
-    int pct = (int)db_col_int(st, 11), rc = 0;
+    int64_t seconds = db_col_null(st, 11) ? 0 : db_col_int(st, 11), risk = 0, due = 0;
+    int pct = (int)db_col_int(st, 12), rc = 0;
     struct worktime w;
     /* The clock is read only for what needs it: a level, or an answer. */
     if (now.counted && (seconds || now.answered))
-        rc = load_worktime(db_col_text(st, 7), db_col_text(st, 8), db_col_text(st, 9), &w, err);
+        rc = load_worktime(db_col_text(st, 8), db_col_text(st, 9), db_col_text(st, 10), &w, err);
     db_finalize(st);
     if (rc)
         return -1;

@@ -110,6 +110,37 @@ def test_level_clock_flags_and_report(db_url, tmp_path):
         assert (fri_row["held_to_level"], fri_row["answered_within_level"],
                 fri_row["within_level_rate"]) == (1, 0, 0.0), fri_row
 
+        # Answered elsewhere: a third routed message, answered by phone at
+        # 08:20 CEST on Monday (10 working minutes): within the level, and
+        # counted apart as answered outside kanal.
+        assert hook(change("9001_6", "Ring mig om pensionen", MON_0810, sender="Anna")) == 200
+        items = {m["platform_id"]: m for m in admin.get(f"{api}/messages").json()["items"]}
+        third = items["9001_6"]["id"]
+        r = admin.post(f"{api}/messages/{third}/answered-elsewhere", {"via": "fax"})
+        assert r.status == 400 and r.json()["error"]["field"] == "via", r
+        r = admin.post(f"{api}/messages/{third}/answered-elsewhere",
+                       {"via": "phone", "at": "2026-03-27T10:00:00Z"})
+        assert r.status == 400 and r.json()["error"]["field"] == "at", r
+        r = admin.post(f"{api}/messages/{items['9001_4']['id']}/answered-elsewhere", {"via": "phone"})
+        assert r.status == 400 and "own" in r.json()["error"]["message"], r
+        p = run_kanal("messages", "answered", "--db", db_url, "--workspace", "verket",
+                      "--message", str(third), "--via", "phone", "--at", "2026-03-30T08:20:00+02:00",
+                      "--as", "moderator@example.org")
+        m = json.loads(p.stdout)
+        assert (m["status"], m["sla"], m["answered_elsewhere_via"]) == ("answered", "met", "phone")
+        assert m["answered_elsewhere_at"].startswith("2026-03-30T06:20:00"), m
+        t = admin.get(f"{api}/analytics?since=2026-03-27&until=2026-03-31").json()["total"]
+        assert (t["incoming"], t["answered"], t["answered_elsewhere"], t["held_to_level"],
+                t["answered_within_level"]) == (4, 3, 1, 3, 2), t
+        assert abs(t["within_level_rate"] - 2 / 3) < 1e-9
+        assert abs(t["median_response_work_seconds"] - 1800) <= 0.004 * 1800, t
+        # The figures built again from the messages (a new time zone and
+        # back) are the same as those kept as they changed.
+        for tz in ("Europe/Helsinki", "Europe/Stockholm"):
+            assert admin.request("PATCH", api, {"timezone": tz}).status == 200
+        t2 = admin.get(f"{api}/analytics?since=2026-03-27&until=2026-03-31").json()["total"]
+        assert t2 == t
+
         # A changed level holds the waiting messages to it; answered ones keep theirs.
         r = admin.request("DELETE", f"{api}/teams/{team}/service-levels/high")
         assert r.status == 200, r

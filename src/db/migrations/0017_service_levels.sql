@@ -38,3 +38,13 @@ ALTER TABLE messages ADD COLUMN first_response_work INTEGER;
 ALTER TABLE message_days ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE message_days ADD COLUMN within_level INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE message_days ADD COLUMN work_waits TEXT NOT NULL DEFAULT '';
+
+-- Answered elsewhere: a moderator who answered by phone or e-mail says so
+-- and when; the figures count the message answered then, and how many
+-- were first answered outside kanal.
+ALTER TABLE messages ADD COLUMN answered_elsewhere_at INTEGER;
+ALTER TABLE messages ADD COLUMN answered_elsewhere_via TEXT
+    CHECK (answered_elsewhere_via IN ('phone', 'email', 'other'));
+ALTER TABLE messages ADD COLUMN answered_elsewhere_by INTEGER REFERENCES users (id)
+    ON DELETE SET NULL;
+ALTER TABLE message_days ADD COLUMN elsewhere INTEGER NOT NULL DEFAULT 0;
