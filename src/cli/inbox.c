@@ -1,6 +1,6 @@
-/* inbox: `kanal messages list|answered`, `kanal team add|list|members|join|leave|level|levels` and
- * `kanal rule add|list|test|delete`: the inbox's lists, teams and routing
- * rules from the command line, through the same model functions as the API
+/* inbox: `kanal messages list|answered`, `kanal reply add|list|update|delete|render`, `kanal team
+ * add|list|members|join|leave|level|levels` and `kanal rule add|list|test|delete`: the inbox's
+ * lists, teams and routing rules from the command line, through the same model functions as the API
  * (the list's filters are the API's query parameters, read by one parser). */
 #include "cli/cli.h"
 #include "cli/options.h"
@@ -440,6 +440,140 @@ int cmd_team(int argc, char **argv)
         {"add", team_add},       {"list", team_list},       {"join", team_join},
         {"leave", team_leave},   {"members", team_members}, {"level", team_level},
         {"levels", team_levels},
+    };
+    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
+}
+
+/* ---- saved replies ------------------------------------------------------------------------- */
+
+enum { REPLY_ADD, REPLY_LIST, REPLY_UPDATE, REPLY_DELETE, REPLY_RENDER };
+
+/* Every `kanal reply` action: the same options, each action reading those it needs. */
+static int reply_cmd(int argc, char **argv, int what)
+{
+    static const char *const cmds[] = {"reply add", "reply list", "reply update", "reply delete",
+                                       "reply render"};
+    static const char *const synopses[] = {
+        "reply add --workspace WS --name NAME --lang sv|fi|en --body TEXT",
+        "reply list --workspace WS [--lang L]",
+        "reply update --workspace WS --reply ID [--name NAME --lang L --body TEXT]",
+        "reply delete --workspace WS --reply ID",
+        "reply render --workspace WS --reply ID --message ID"};
+    static const char *const abouts[] = {
+        "Saves a reply; its body may use {first_name}, {name}, {handle} and {channel}.",
+        "Lists the saved replies as JSON lines.", "Changes a saved reply.",
+        "Deletes a saved reply.", "Prints a saved reply filled in for a message."};
+    const char *cmd = cmds[what];
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *name = NULL, *lang = NULL, *body = NULL,
+               *reply = NULL, *message = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("name", "NAME", NULL, &name, "the reply's name"),
+        OPT_STRING("lang", "LANG", NULL, &lang, "sv, fi or en"),
+        OPT_STRING("body", "TEXT", NULL, &body, "the reply, with {first_name} and {channel}"),
+        OPT_STRING("reply", "ID", NULL, &reply, "the saved reply"),
+        OPT_STRING("message", "ID", NULL, &message, "the message to fill it in for"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), synopses[what], abouts[what], &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    int64_t ws = 0, rid = 0, mid = 0;
+    if ((what == REPLY_ADD && (!name || !lang || !body)) ||
+        ((what == REPLY_UPDATE || what == REPLY_DELETE || what == REPLY_RENDER) && !reply) ||
+        (what == REPLY_RENDER && !message)) {
+        cli_error(cmd, "usage: kanal %s", synopses[what]);
+        goto done;
+    }
+    if ((reply && (str_to_i64(reply, &rid) || rid < 1)) ||
+        (message && (str_to_i64(message, &mid) || mid < 1))) {
+        cli_error(cmd, "--%s: '%s' is not an id", reply && rid < 1 ? "reply" : "message",
+                  reply && rid < 1 ? reply : message);
+        goto done;
+    }
+    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    struct actor who = {0};
+    struct page pg = {.limit = MODEL_PAGE_MAX};
+    json_t *in = json_object(), *out = NULL;
+    if (name)
+        json_object_set_new(in, "name", json_string(name));
+    if (lang)
+        json_object_set_new(in, "lang", json_string(lang));
+    if (body)
+        json_object_set_new(in, "body", json_string(body));
+    switch (what) {
+    case REPLY_ADD:
+        out = entity_create(db, &entity_saved_reply, ws, in, &who, &err);
+        break;
+    case REPLY_LIST:
+        out = entity_list(db, &entity_saved_reply, ws, in, &pg, &err);
+        break;
+    case REPLY_UPDATE:
+        out = entity_update(db, &entity_saved_reply, ws, rid, in, &who, &err);
+        break;
+    case REPLY_DELETE:
+        out = entity_delete(db, &entity_saved_reply, ws, rid, &who, &err)
+                  ? NULL
+                  : json_pack("{s:b}", "deleted", 1);
+        break;
+    default:
+        out = saved_reply_render(db, ws, rid, mid, &err);
+    }
+    if (!out)
+        goto fail;
+    if (what == REPLY_LIST) {
+        print_json_lines(json_object_get(out, "items"));
+    } else if (what == REPLY_RENDER) {
+        printf("%s\n", json_string_value(json_object_get(out, "text")));
+    } else {
+        char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf("%s\n", txt);
+        free(txt);
+    }
+    rc = 0;
+fail:
+    if (rc)
+        cli_error(cmd, "%s", err.msg);
+    json_decref(in);
+    json_decref(out);
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+static int reply_add(int argc, char **argv)
+{
+    return reply_cmd(argc, argv, REPLY_ADD);
+}
+static int reply_list(int argc, char **argv)
+{
+    return reply_cmd(argc, argv, REPLY_LIST);
+}
+static int reply_update(int argc, char **argv)
+{
+    return reply_cmd(argc, argv, REPLY_UPDATE);
+}
+static int reply_delete(int argc, char **argv)
+{
+    return reply_cmd(argc, argv, REPLY_DELETE);
+}
+static int reply_render_cmd(int argc, char **argv)
+{
+    return reply_cmd(argc, argv, REPLY_RENDER);
+}
+
+int cmd_reply(int argc, char **argv)
+{
+    static const struct cli_action actions[] = {
+        {"add", reply_add},       {"list", reply_list},         {"update", reply_update},
+        {"delete", reply_delete}, {"render", reply_render_cmd},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

@@ -24,7 +24,7 @@ static const char *const cli_config_keys[] = {
     "key", "kind", "lang", "lease", "limit", "link", "listen", "log-level", "mapping", "message",
     "max-attempts", "max-body", "max-per-address", "meta-app-secret", "meta-verify-token",
     "metrics-token", "minutes", "name", "no-user", "now", "off", "owner", "password-stdin", "payload", "platform",
-    "position", "post", "priority", "public-url", "q", "rejects", "report-threads", "role", "rule",
+    "position", "post", "priority", "public-url", "q", "rejects", "reply", "report-threads", "role", "rule",
     "scopes", "secret-key-file", "secure-cookies", "seed", "sentiment", "since", "sla", "state", "status",
     "stop", "sync-every", "taken-at", "target", "team", "text", "threads", "title", "toplist",
     "trusted-proxy", "until", "url", "user", "utm-campaign", "utm-content", "utm-medium",

@@ -127,6 +127,7 @@ void h_team_members(struct request *r);
 void h_team_member_put(struct request *r);
 void h_team_member_delete(struct request *r);
 void h_level_list(struct request *r);
+void h_reply_render(struct request *r);
 void h_level_put(struct request *r);
 void h_level_delete(struct request *r);
 void h_rule_list(struct request *r);

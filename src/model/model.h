@@ -365,6 +365,24 @@ int service_level_delete(struct db *db, int64_t ws, int64_t team_id, const char 
  * message object of `items`, as they stand at `now`. */
 int sla_annotate(struct db *db, json_t *items, int64_t now, struct error *err);
 
+/* ---- saved replies (model/saved_reply.c) --------------------------------------------
+ * A workspace's saved replies are plain entities {name, lang (sv, fi, en),
+ * body}; a body's variables are {first_name}, {name}, {handle} and
+ * {channel}, and '{{' and '}}' are the braces themselves. */
+extern const struct entity entity_saved_reply;
+enum { REPLY_VAR_FIRST_NAME, REPLY_VAR_NAME, REPLY_VAR_HANDLE, REPLY_VAR_CHANNEL, REPLY_VAR_COUNT };
+/* Fills tmpl's variables from vars (by the enum; NULL vars: only checks)
+ * into out. ERR_INVALID on field "body" naming the byte and the unknown
+ * variable or unpaired brace. */
+int reply_render(const char *tmpl, const char *const vars[REPLY_VAR_COUNT], struct buf *out,
+                 struct error *err);
+/* Saved reply reply_id filled in for message message_id: {saved_reply_id,
+ * message_id, lang, text}. The first name is the first word of the
+ * author's name (else the handle). ERR_NOT_FOUND for no such reply,
+ * ERR_INVALID on "message_id" for no such message. Caller owns. */
+json_t *saved_reply_render(struct db *db, int64_t ws, int64_t reply_id, int64_t message_id,
+                           struct error *err);
+
 /* ---- response figures kept as messages arrive (model/message_stats.c) ------------
  * Per channel and local day (table message_days) and per post variant
  * (post_variants.msg_incoming, msg_answered, msg_waits): incoming messages,

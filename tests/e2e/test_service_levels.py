@@ -180,3 +180,59 @@ def test_cli_levels(sqlite_url, tmp_path):
     assert p.returncode == 1 and "no service level" in p.stderr
     p = run_kanal("messages", "list", *db, "--workspace", "v", "--sla", "at_risk")
     assert p.stdout == ""
+
+
+def test_saved_replies(db_url, tmp_path):
+    """Saved replies in sv, fi and en: written, refused with an unknown
+    variable named, and filled in for a message (API and CLI)."""
+    run_kanal("migrate", "--db", db_url)
+    add_users(db_url)
+    s = Server(db_url, str(tmp_path), extra_args=["--meta-app-secret", SECRET,
+                                                 "--meta-verify-token", "v"])
+    try:
+        admin = s.client()
+        assert admin.login("admin@example.org").status == 201
+        mod = s.client()
+        assert mod.login("moderator@example.org").status == 201
+        ws = admin.post("/api/v1/workspaces", {"name": "Verket", "slug": "verket"}).json()["id"]
+        api = f"/api/v1/workspaces/{ws}"
+        admin.post(f"{api}/channels", {"platform": "facebook", "handle": "verket",
+                                       "name": "Pensionsverket", "platform_id": PAGE})
+        raw, h = change("9001_1", "Hur söker jag?", MON_0810, sender="Åsa Lindqvist")
+        assert s.client().request("POST", "/hooks/meta", raw=raw, headers=h).status == 200
+        mid = admin.get(f"{api}/messages").json()["items"][0]["id"]
+
+        r = mod.post(f"{api}/saved-replies", {"name": "tack", "lang": "sv",
+                                              "body": "Hej {first_name}! Tack för att du skrev "
+                                                      "till {channel}."})
+        assert r.status == 201, r
+        sv = r.json()["id"]
+        r = mod.post(f"{api}/saved-replies", {"name": "tack", "lang": "fi",
+                                              "body": "Hei {etunimi}!"})
+        assert r.status == 400 and r.json()["error"]["field"] == "body", r
+        assert "unknown variable {etunimi}" in r.json()["error"]["message"]
+        r = mod.post(f"{api}/saved-replies", {"name": "tack", "lang": "de", "body": "Hallo"})
+        assert r.status == 400 and r.json()["error"]["field"] == "lang", r
+        fi = mod.post(f"{api}/saved-replies", {"name": "tack", "lang": "fi",
+                                               "body": "Hei {first_name}, kiitos!"}).json()["id"]
+        r = mod.post(f"{api}/saved-replies/{sv}/render", {"message_id": mid})
+        assert r.status == 200, r
+        assert r.json()["text"] == "Hej Åsa! Tack för att du skrev till Pensionsverket."
+        r = mod.post(f"{api}/saved-replies/{sv}/render", {"message_id": 999999})
+        assert r.status == 400 and r.json()["error"]["field"] == "message_id", r
+        r = mod.post(f"{api}/saved-replies/{sv}/render", {})
+        assert r.status == 400, r
+        assert [x["lang"] for x in mod.get(f"{api}/saved-replies?lang=fi").json()["items"]] == ["fi"]
+        assert mod.request("PATCH", f"{api}/saved-replies/{fi}",
+                           {"body": "Hei {first_name} ({handle})!"}).status == 200
+        p = run_kanal("reply", "render", "--db", db_url, "--workspace", "verket",
+                      "--reply", str(fi), "--message", str(mid))
+        assert p.stdout == "Hei Åsa (4242)!\n"
+        p = run_kanal("reply", "add", "--db", db_url, "--workspace", "verket", "--name", "x",
+                      "--lang", "en", "--body", "Hi {firstname}", check=False)
+        assert p.returncode == 1 and "unknown variable {firstname}" in p.stderr
+        assert mod.request("DELETE", f"{api}/saved-replies/{fi}").status == 200
+        assert len(mod.get(f"{api}/saved-replies").json()["items"]) == 1
+    finally:
+        code, log = s.stop()
+        assert code == 0, log

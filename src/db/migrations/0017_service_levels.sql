@@ -48,3 +48,16 @@ ALTER TABLE messages ADD COLUMN answered_elsewhere_via TEXT
 ALTER TABLE messages ADD COLUMN answered_elsewhere_by INTEGER REFERENCES users (id)
     ON DELETE SET NULL;
 ALTER TABLE message_days ADD COLUMN elsewhere INTEGER NOT NULL DEFAULT 0;
+
+-- Saved replies: a workspace's answers to common questions, per language,
+-- with variables ({first_name}, {channel}, ...) filled in for a message.
+CREATE TABLE saved_replies (
+    id          INTEGER PRIMARY KEY,
+    workspace_id INTEGER NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    lang        TEXT NOT NULL CHECK (lang IN ('sv', 'fi', 'en')),
+    body        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    UNIQUE (workspace_id, name, lang)
+);
