@@ -28,8 +28,13 @@ const char *const analytics_kpis[] = {"posts",
                                       "follower_growth_pct",
                                       "incoming",
                                       "answered",
+                                      "answered_elsewhere",
                                       "response_rate",
                                       "median_response_seconds",
+                                      "median_response_work_seconds",
+                                      "held_to_level",
+                                      "answered_within_level",
+                                      "within_level_rate",
                                       NULL};
 
 void post_metrics_read(struct db_stmt *st, int first_column, struct post_metrics *m)
@@ -163,10 +168,17 @@ json_t *kpi_json(const struct kpi_sums *s, int64_t days, int64_t ndays)
     }
     json_object_set_new(o, "incoming", json_integer(s->incoming));
     json_object_set_new(o, "answered", json_integer(s->answered));
+    json_object_set_new(o, "answered_elsewhere", json_integer(s->elsewhere));
     json_object_set_new(o, "response_rate", ratio(s->answered, s->incoming));
     double median;
     json_object_set_new(o, "median_response_seconds",
                         wait_hist_median(&s->waits, &median) ? json_real(median) : json_null());
+    json_object_set_new(o, "median_response_work_seconds",
+                        wait_hist_median(&s->work_waits, &median) ? json_real(median)
+                                                                  : json_null());
+    json_object_set_new(o, "held_to_level", json_integer(s->held));
+    json_object_set_new(o, "answered_within_level", json_integer(s->within));
+    json_object_set_new(o, "within_level_rate", ratio(s->within, s->held));
     /* One key per name of analytics_kpis, which CSV headers are made from. */
     assert(json_object_size(o) == ARRAY_LEN(analytics_kpis) - 1);
     return o;
@@ -175,6 +187,7 @@ json_t *kpi_json(const struct kpi_sums *s, int64_t days, int64_t ndays)
 void kpi_sums_free(struct kpi_sums *s)
 {
     imap_free(&s->waits);
+    imap_free(&s->work_waits);
     free(s->day_inter);
     free(s->day_followers);
     memset(s, 0, sizeof *s);

@@ -49,6 +49,11 @@ struct kpi_sums {
     int64_t er_reach_num, er_reach_den, er_impr_num, er_impr_den, ctr_num, ctr_den;
     int64_t incoming, answered;
     struct imap waits; /* first-response histogram: bin -> count (model/message_stats.c) */
+    /* service levels: messages held to one, answered within it, and the
+     * histogram of first answers in working time (model/sla.c) */
+    int64_t held, within;
+    struct imap work_waits;
+    int64_t elsewhere; /* of the answered: first answered outside kanal */
     /* ER by followers: per-day sums over the report's days (NULL: no
      * follower base for this group) */
     double *day_inter, *day_followers;

@@ -356,32 +356,58 @@ struct post_row {
 struct message_figures {
     int64_t incoming, answered;
     struct imap waits;
+    /* service levels (per channel-day only): held to one, answered within
+     * it, and the working-time first answers */
+    int64_t held, within, elsewhere;
+    struct imap work_waits;
 };
+
+static void hist_merge(struct imap *into, const struct imap *from)
+{
+    for (size_t i = 0; i < from->cap; i++)
+        if (from->used[i]) {
+            int64_t *c = imap_get(into, from->keys[i]);
+            if (c)
+                *c += from->vals[i];
+            else
+                imap_put(into, from->keys[i], from->vals[i]);
+        }
+}
 
 static void add_messages(struct kpi_sums *g, const struct message_figures *f)
 {
     g->incoming += f->incoming;
     g->answered += f->answered;
-    for (size_t i = 0; i < f->waits.cap; i++)
-        if (f->waits.used[i]) {
-            int64_t *c = imap_get(&g->waits, f->waits.keys[i]);
-            if (c)
-                *c += f->waits.vals[i];
-            else
-                imap_put(&g->waits, f->waits.keys[i], f->waits.vals[i]);
-        }
+    g->held += f->held;
+    g->within += f->within;
+    g->elsewhere += f->elsewhere;
+    hist_merge(&g->waits, &f->waits);
+    hist_merge(&g->work_waits, &f->work_waits);
 }
 
-/* Reads columns i, i+1, i+2 (incoming, answered, waits) into f, reusing its map. */
-static int read_figures(struct db_stmt *st, int i, struct message_figures *f, struct error *err)
+static void hist_empty(struct imap *h)
+{
+    if (h->cap) { /* emptied, keeping its memory for the next row */
+        memset(h->used, 0, h->cap);
+        h->len = 0;
+    }
+}
+
+/* Reads columns i, i+1, i+2 (incoming, answered, waits) into f, reusing its
+ * maps; with `levels` (a channel-day row) also i+3..i+5 (held,
+ * within_level, work_waits, elsewhere). */
+static int read_figures(struct db_stmt *st, int i, bool levels, struct message_figures *f,
+                        struct error *err)
 {
     f->incoming = db_col_int(st, i);
     f->answered = db_col_int(st, i + 1);
-    if (f->waits.cap) { /* emptied, keeping its memory for the next row */
-        memset(f->waits.used, 0, f->waits.cap);
-        f->waits.len = 0;
-    }
-    if (wait_hist_parse(&f->waits, db_col_text(st, i + 2)))
+    f->held = levels ? db_col_int(st, i + 3) : 0;
+    f->within = levels ? db_col_int(st, i + 4) : 0;
+    f->elsewhere = levels ? db_col_int(st, i + 6) : 0;
+    hist_empty(&f->waits);
+    hist_empty(&f->work_waits);
+    if (wait_hist_parse(&f->waits, db_col_text(st, i + 2)) ||
+        (levels && wait_hist_parse(&f->work_waits, db_col_text(st, i + 5))))
         return error_set(err, ERR_INTERNAL, "malformed response-time histogram");
     return 0;
 }
@@ -457,7 +483,7 @@ static int load_posts(struct run *r, struct error *err)
             continue;
         struct post_metrics m;
         post_metrics_read(st, 5, &m);
-        if (by_post && read_figures(st, 13, &msg, err)) {
+        if (by_post && read_figures(st, 13, false, &msg, err)) {
             rc = -1;
             break;
         }
@@ -471,6 +497,7 @@ static int load_posts(struct run *r, struct error *err)
         accumulate_post(r, &r->total, &row);
     }
     imap_free(&msg.waits);
+    imap_free(&msg.work_waits);
     db_finalize(st);
     return rc < 0 ? -1 : 0;
 }
@@ -480,11 +507,13 @@ static int load_messages(struct run *r, struct error *err)
 {
     if (r->q->campaign_id)
         return 0; /* a campaign's messages are those on its posts */
-    struct db_stmt *st = db_query(r->db, err,
-                                  "SELECT d.channel_id, d.day, d.incoming, d.answered, d.waits "
-                                  "FROM message_days d JOIN channels c ON c.id = d.channel_id "
-                                  "WHERE c.workspace_id = ? AND d.day >= ? AND d.day < ?",
-                                  "iii", r->ws, r->first_day, r->first_day + r->ndays);
+    struct db_stmt *st =
+        db_query(r->db, err,
+                 "SELECT d.channel_id, d.day, d.incoming, d.answered, d.waits, "
+                 "d.held, d.within_level, d.work_waits, d.elsewhere FROM message_days d JOIN "
+                 "channels c ON c.id = d.channel_id "
+                 "WHERE c.workspace_id = ? AND d.day >= ? AND d.day < ?",
+                 "iii", r->ws, r->first_day, r->first_day + r->ndays);
     if (!st)
         return -1;
     bool groups = !is_post_dim(r->q->by);
@@ -494,7 +523,7 @@ static int load_messages(struct run *r, struct error *err)
         const struct channel_info *c = channel(r, db_col_int(st, 0));
         if (!counts(r, c))
             continue;
-        if (read_figures(st, 2, &msg, err)) {
+        if (read_figures(st, 2, true, &msg, err)) {
             rc = -1;
             break;
         }
@@ -504,6 +533,7 @@ static int load_messages(struct run *r, struct error *err)
         add_messages(&r->total.k, &msg);
     }
     imap_free(&msg.waits);
+    imap_free(&msg.work_waits);
     db_finalize(st);
     return rc < 0 ? -1 : 0;
 }

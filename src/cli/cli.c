@@ -30,6 +30,7 @@ static const struct command commands[] = {
     {"connect", cmd_connect, "connect an account through its platform's OAuth; list connections"},
     {"messages", cmd_messages, "list the inbox's messages by words, assignee, team, language..."},
     {"team", cmd_team, "make teams and say who is in them and on duty"},
+    {"reply", cmd_reply, "saved replies in sv, fi and en, filled in for a message"},
     {"rule", cmd_rule, "add, list, test and delete the inbox's routing rules"},
     {"channel-token", cmd_channel_token, "store, check or forget a channel's sealed tokens"},
     {"sync", cmd_sync, "sync connected channels once, now"},

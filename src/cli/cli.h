@@ -68,6 +68,7 @@ int cmd_jobs(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
 int cmd_messages(int argc, char **argv);
 int cmd_team(int argc, char **argv);
+int cmd_reply(int argc, char **argv);
 int cmd_rule(int argc, char **argv);
 int cmd_secret_key(int argc, char **argv);
 int cmd_channel_token(int argc, char **argv);

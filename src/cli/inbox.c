@@ -1,6 +1,6 @@
-/* inbox: `kanal messages list`, `kanal team add|list|members|join|leave` and
- * `kanal rule add|list|test|delete`: the inbox's lists, teams and routing
- * rules from the command line, through the same model functions as the API
+/* inbox: `kanal messages list|answered`, `kanal reply add|list|update|delete|render`, `kanal team
+ * add|list|members|join|leave|level|levels` and `kanal rule add|list|test|delete`: the inbox's
+ * lists, teams and routing rules from the command line, through the same model functions as the API
  * (the list's filters are the API's query parameters, read by one parser). */
 #include "cli/cli.h"
 #include "cli/options.h"
@@ -27,10 +27,10 @@ static int messages_list(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *workspace = NULL, *as = NULL, *limit = "50";
     /* Each option is the API's query parameter of the same name. */
-    const char *v[12] = {0};
-    static const char *const params[] = {"q",      "assigned_user", "team",   "lang",
-                                         "author", "priority",      "status", "channel",
-                                         "kind",   "sentiment",     "since",  "until"};
+    const char *v[13] = {0};
+    static const char *const params[] = {
+        "q",       "assigned_user", "team",      "lang",  "author", "priority", "status",
+        "channel", "kind",          "sentiment", "since", "until",  "sla"};
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
         OPT_WORKSPACE(&workspace),
@@ -46,6 +46,7 @@ static int messages_list(int argc, char **argv)
         OPT_STRING("sentiment", "S", NULL, &v[9], "pos, neu or neg"),
         OPT_STRING("since", "DATE", NULL, &v[10], "written on or after (ISO 8601)"),
         OPT_STRING("until", "DATE", NULL, &v[11], "written before (ISO 8601)"),
+        OPT_STRING("sla", "S", NULL, &v[12], "service level: ok, at_risk, breached or met"),
         OPT_STRING("as", "EMAIL", "KANAL_USER", &as, "who 'me' is"),
         OPT_STRING("limit", "N", NULL, &limit, "at most N messages, newest first (1-200)"),
     };
@@ -112,9 +113,72 @@ done:
     return rc;
 }
 
+/* A moderator answered by phone or e-mail: the message counts as answered then. */
+static int messages_answered(int argc, char **argv)
+{
+    const char *cmd = "messages answered";
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *message = NULL, *via = NULL, *at = NULL,
+               *as = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("message", "ID", NULL, &message, "the message"),
+        OPT_STRING("via", "HOW", NULL, &via, "phone, email or other"),
+        OPT_STRING("at", "TIME", NULL, &at, "when it was answered (ISO 8601; default now)"),
+        OPT_STRING("as", "EMAIL", "KANAL_USER", &as, "the moderator who answered"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
+                               "messages answered --workspace WS --message ID --via phone|email|"
+                               "other [--at TIME --as EMAIL]",
+                               "Marks a message answered outside kanal; the figures count it "
+                               "answered then.",
+                               &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    int64_t ws = 0, mid = 0;
+    if (!message || !via) {
+        cli_error(cmd, "--message and --via are required");
+        goto done;
+    }
+    if (str_to_i64(message, &mid) || mid < 1) {
+        cli_error(cmd, "--message: '%s' is not a message id", message);
+        goto done;
+    }
+    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    struct actor who = {0};
+    json_t *in = json_pack("{s:s}", "via", via), *out = NULL;
+    if (at)
+        json_object_set_new(in, "at", json_string(at));
+    if (as && user_find(db, as, &who.user_id, &err))
+        goto fail;
+    who.role = ROLE_MODERATOR;
+    if (!(out = message_answered_elsewhere(db, ws, mid, in, &who, &err)))
+        goto fail;
+    char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    printf("%s\n", txt);
+    free(txt);
+    rc = 0;
+fail:
+    if (rc)
+        cli_error(cmd, "%s", err.msg);
+    json_decref(in);
+    json_decref(out);
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
 int cmd_messages(int argc, char **argv)
 {
-    static const struct cli_action actions[] = {{"list", messages_list}};
+    static const struct cli_action actions[] = {{"list", messages_list},
+                                                {"answered", messages_answered}};
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
 
@@ -262,11 +326,254 @@ static int team_members(int argc, char **argv)
     return team_member_cmd(argc, argv, "team members", 2);
 }
 
+/* A team's service level for one priority: set (--minutes) or dropped (--off). */
+static int team_level(int argc, char **argv)
+{
+    const char *cmd = "team level";
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *team = NULL, *priority = NULL,
+               *minutes = NULL, *at_risk = NULL;
+    bool off = false;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("team", "NAME|ID", NULL, &team, "the team"),
+        OPT_STRING("priority", "P", NULL, &priority, "low, normal, high or urgent"),
+        OPT_STRING("minutes", "N", NULL, &minutes, "first answer within N working minutes"),
+        OPT_STRING("at-risk", "PCT", NULL, &at_risk, "flag at PCT% of the time used (default 80)"),
+        OPT_BOOL("off", NULL, &off, "drop the level"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(
+        argc, argv, opts, ARRAY_LEN(opts),
+        "team level --workspace WS --team T --priority P (--minutes N [--at-risk PCT] | --off)",
+        "Sets or drops a team's service level for a priority, in working time (the workspace's "
+        "office_hours and holidays).",
+        &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    if (!team || !priority || !minutes == !off) {
+        cli_error(cmd, "--team, --priority and one of --minutes and --off are required");
+        goto done;
+    }
+    int64_t ws = 0, tid = 0, n = 0, pct = 0;
+    if (minutes && str_to_i64(minutes, &n)) {
+        cli_error(cmd, "--minutes: '%s' is not a whole number", minutes);
+        goto done;
+    }
+    if (at_risk && str_to_i64(at_risk, &pct)) {
+        cli_error(cmd, "--at-risk: '%s' is not a whole number", at_risk);
+        goto done;
+    }
+    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    struct actor who = {0};
+    json_t *in = NULL, *out = NULL;
+    if (cli_lookup(db, "teams", "name", team, ws, &tid, &err))
+        goto fail;
+    if (off) {
+        if (service_level_delete(db, ws, tid, priority, &who, &err))
+            goto fail;
+    } else {
+        in = json_pack("{s:I}", "first_answer_minutes", (json_int_t)n);
+        if (at_risk)
+            json_object_set_new(in, "at_risk_percent", json_integer(pct));
+        if (!(out = service_level_set(db, ws, tid, priority, in, &who, &err)))
+            goto fail;
+        char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf("%s\n", txt);
+        free(txt);
+    }
+    rc = 0;
+fail:
+    if (rc) {
+        if (str_eq(err.field, "first_answer_minutes"))
+            cli_error(cmd, "--minutes: %s", err.msg);
+        else if (str_eq(err.field, "at_risk_percent"))
+            cli_error(cmd, "--at-risk: %s", err.msg);
+        else
+            cli_error(cmd, "%s", err.msg);
+    }
+    json_decref(in);
+    json_decref(out);
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+static int team_levels(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL;
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "team levels --workspace WS",
+                               "Lists the teams' service levels as JSON lines.", &p);
+    if (p.stop)
+        goto done;
+    int64_t ws = 0;
+    struct db *db = cli_open_workspace("team levels", db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    json_t *list = service_level_list(db, ws, &err);
+    db_close(db);
+    if (!list) {
+        cli_error("team levels", "%s", err.msg);
+        goto done;
+    }
+    print_json_lines(json_object_get(list, "items"));
+    json_decref(list);
+    rc = 0;
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
 int cmd_team(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", team_add},     {"list", team_list},       {"join", team_join},
-        {"leave", team_leave}, {"members", team_members},
+        {"add", team_add},       {"list", team_list},       {"join", team_join},
+        {"leave", team_leave},   {"members", team_members}, {"level", team_level},
+        {"levels", team_levels},
+    };
+    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
+}
+
+/* ---- saved replies ------------------------------------------------------------------------- */
+
+enum { REPLY_ADD, REPLY_LIST, REPLY_UPDATE, REPLY_DELETE, REPLY_RENDER };
+
+/* Every `kanal reply` action: the same options, each action reading those it needs. */
+static int reply_cmd(int argc, char **argv, int what)
+{
+    static const char *const cmds[] = {"reply add", "reply list", "reply update", "reply delete",
+                                       "reply render"};
+    static const char *const synopses[] = {
+        "reply add --workspace WS --name NAME --lang sv|fi|en --body TEXT",
+        "reply list --workspace WS [--lang L]",
+        "reply update --workspace WS --reply ID [--name NAME --lang L --body TEXT]",
+        "reply delete --workspace WS --reply ID",
+        "reply render --workspace WS --reply ID --message ID"};
+    static const char *const abouts[] = {
+        "Saves a reply; its body may use {first_name}, {name}, {handle} and {channel}.",
+        "Lists the saved replies as JSON lines.", "Changes a saved reply.",
+        "Deletes a saved reply.", "Prints a saved reply filled in for a message."};
+    const char *cmd = cmds[what];
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *name = NULL, *lang = NULL, *body = NULL,
+               *reply = NULL, *message = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("name", "NAME", NULL, &name, "the reply's name"),
+        OPT_STRING("lang", "LANG", NULL, &lang, "sv, fi or en"),
+        OPT_STRING("body", "TEXT", NULL, &body, "the reply, with {first_name} and {channel}"),
+        OPT_STRING("reply", "ID", NULL, &reply, "the saved reply"),
+        OPT_STRING("message", "ID", NULL, &message, "the message to fill it in for"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), synopses[what], abouts[what], &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    int64_t ws = 0, rid = 0, mid = 0;
+    if ((what == REPLY_ADD && (!name || !lang || !body)) ||
+        ((what == REPLY_UPDATE || what == REPLY_DELETE || what == REPLY_RENDER) && !reply) ||
+        (what == REPLY_RENDER && !message)) {
+        cli_error(cmd, "usage: kanal %s", synopses[what]);
+        goto done;
+    }
+    if ((reply && (str_to_i64(reply, &rid) || rid < 1)) ||
+        (message && (str_to_i64(message, &mid) || mid < 1))) {
+        cli_error(cmd, "--%s: '%s' is not an id", reply && rid < 1 ? "reply" : "message",
+                  reply && rid < 1 ? reply : message);
+        goto done;
+    }
+    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    struct actor who = {0};
+    struct page pg = {.limit = MODEL_PAGE_MAX};
+    json_t *in = json_object(), *out = NULL;
+    if (name)
+        json_object_set_new(in, "name", json_string(name));
+    if (lang)
+        json_object_set_new(in, "lang", json_string(lang));
+    if (body)
+        json_object_set_new(in, "body", json_string(body));
+    switch (what) {
+    case REPLY_ADD:
+        out = entity_create(db, &entity_saved_reply, ws, in, &who, &err);
+        break;
+    case REPLY_LIST:
+        out = entity_list(db, &entity_saved_reply, ws, in, &pg, &err);
+        break;
+    case REPLY_UPDATE:
+        out = entity_update(db, &entity_saved_reply, ws, rid, in, &who, &err);
+        break;
+    case REPLY_DELETE:
+        out = entity_delete(db, &entity_saved_reply, ws, rid, &who, &err)
+                  ? NULL
+                  : json_pack("{s:b}", "deleted", 1);
+        break;
+    default:
+        out = saved_reply_render(db, ws, rid, mid, &err);
+    }
+    if (!out)
+        goto fail;
+    if (what == REPLY_LIST) {
+        print_json_lines(json_object_get(out, "items"));
+    } else if (what == REPLY_RENDER) {
+        printf("%s\n", json_string_value(json_object_get(out, "text")));
+    } else {
+        char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf("%s\n", txt);
+        free(txt);
+    }
+    rc = 0;
+fail:
+    if (rc)
+        cli_error(cmd, "%s", err.msg);
+    json_decref(in);
+    json_decref(out);
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+static int reply_add(int argc, char **argv)
+{
+    return reply_cmd(argc, argv, REPLY_ADD);
+}
+static int reply_list(int argc, char **argv)
+{
+    return reply_cmd(argc, argv, REPLY_LIST);
+}
+static int reply_update(int argc, char **argv)
+{
+    return reply_cmd(argc, argv, REPLY_UPDATE);
+}
+static int reply_delete(int argc, char **argv)
+{
+    return reply_cmd(argc, argv, REPLY_DELETE);
+}
+static int reply_render_cmd(int argc, char **argv)
+{
+    return reply_cmd(argc, argv, REPLY_RENDER);
+}
+
+int cmd_reply(int argc, char **argv)
+{
+    static const struct cli_action actions[] = {
+        {"add", reply_add},       {"list", reply_list},         {"update", reply_update},
+        {"delete", reply_delete}, {"render", reply_render_cmd},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

@@ -1,7 +1,8 @@
 /* h_inbox: the API of the inbox's teamwork: a team's members (who is on
- * duty), and the workspace's routing rules, with a dry run of a rule on the
- * last 30 days before it is saved. Teams themselves are plain entities
- * (h_entity.c). */
+ * duty), its service levels per priority, saved replies filled in for a
+ * message, and the workspace's routing rules, with a dry run of a rule on
+ * the last 30 days before it is saved. Teams and saved replies themselves
+ * are plain entities (h_entity.c). */
 #include "http/internal.h"
 
 #include <stdio.h>
@@ -53,6 +54,49 @@ void h_team_member_delete(struct request *r)
         reply_error(r, &err);
     else
         reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+}
+
+void h_level_list(struct request *r)
+{
+    struct error err = {0};
+    json_t *out = service_level_list(r->db, r->ws, &err);
+    reply_made(r, 200, out, &err);
+}
+
+void h_level_put(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    json_t *out = service_level_set(r->db, r->ws, r->id, r->code, in, &who, &err);
+    reply_made(r, 200, out, &err);
+}
+
+void h_level_delete(struct request *r)
+{
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    if (service_level_delete(r->db, r->ws, r->id, r->code, &who, &err))
+        reply_error(r, &err);
+    else
+        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+}
+
+void h_reply_render(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    json_t *mid = json_object_get(in, "message_id");
+    if (json_object_size(in) != 1 || !json_is_integer(mid) || json_integer_value(mid) < 1) {
+        reply_errorf(r, 400, "invalid", "send {\"message_id\": N}");
+        return;
+    }
+    struct error err = {0};
+    json_t *out = saved_reply_render(r->db, r->ws, r->id, json_integer_value(mid), &err);
+    reply_made(r, 200, out, &err);
 }
 
 void h_rule_list(struct request *r)

@@ -1,5 +1,6 @@
 /* h_message: the inbox API: list and filter messages, and the moderator's
- * changes to one (status, team, assignee, sentiment correction). */
+ * changes to one (status, team, assignee, sentiment correction, answered
+ * elsewhere). */
 #include "http/internal.h"
 #include "ingest/enrich.h"
 
@@ -33,6 +34,17 @@ void h_message_update(struct request *r)
     struct error err = {0};
     struct actor who = request_actor(r);
     json_t *out = enrich_message_update(r->db, r->ws, r->id, in, &who, &err);
+    reply_made(r, 200, out, &err);
+}
+
+void h_message_elsewhere(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    json_t *out = message_answered_elsewhere(r->db, r->ws, r->id, in, &who, &err);
     reply_made(r, 200, out, &err);
 }
 

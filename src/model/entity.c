@@ -58,10 +58,20 @@ const char *const channel_platforms[] = {"facebook", "instagram", "x",        "l
 static const char *const purposes[] = {"", "reach", "dialogue", "conversion", "paid", NULL};
 static const char *const tag_kinds[] = {"theme", "topic", "audience", "other", NULL};
 
+static int check_hours(const char *v, struct error *err)
+{
+    struct worktime w = {0};
+    return worktime_parse_hours(&w, v, err);
+}
+static const char *const holiday_calendars[] = {"se", "fi", "none", NULL};
+
 static const struct field workspace_fields[] = {
     {"name", FT_TEXT, F_REQ | F_NOEMPTY, 200, NULL, NULL, NULL},
     {"slug", FT_TEXT, F_REQ | F_NOEMPTY, 64, NULL, NULL, check_slug},
     {"timezone", FT_TEXT, F_NOEMPTY, 64, NULL, NULL, check_timezone},
+    /* the service levels' clock (model/sla.c) */
+    {"office_hours", FT_TEXT, F_NOEMPTY, WORKTIME_HOURS_MAX, NULL, NULL, check_hours},
+    {"holidays", FT_ENUM, 0, 0, holiday_calendars, NULL, NULL},
 };
 const struct entity entity_workspace = {
     "workspace", "workspaces", false, workspace_fields, ARRAY_LEN(workspace_fields), NULL};

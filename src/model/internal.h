@@ -168,9 +168,34 @@ struct msg_fact {
     bool counted, answered;
     int64_t channel_id, variant_id; /* variant 0: on no post */
     int64_t created_at, first_response_at;
+    /* held to a service level (model/sla.c); answered within it; its
+     * working-time first answer known (work_wait) */
+    bool held, within, has_work;
+    int64_t work_wait;
+    bool elsewhere; /* its first answer was outside kanal (phone, e-mail) */
 };
+/* The columns msg_fact_read reads, from `col` on, of messages m. */
+#define MSG_FACT_COLUMNS                                                                           \
+    "m.is_own, m.first_response_at, m.sla_due_at, m.first_response_work, m.answered_elsewhere_at"
+/* What a stored message counts for, from MSG_FACT_COLUMNS at col. */
+struct msg_fact msg_fact_read(struct db_stmt *st, int col, int64_t channel, int64_t variant,
+                              int64_t created);
 /* Moves the figures from what the message counted as before to after (NULL:
  * it did not exist); inside the writer's transaction. */
+/* The zone called `name`, loaded once per process and never freed (a
+ * writer may hold it while another thread loads the next). */
+struct tz *model_zone(const char *name, struct error *err);
+/* Recomputes the service level message mid is held to (model/sla.c), from
+ * its team, priority, creation and the workspace's office hours; inside the
+ * writer's transaction. */
+int message_sla_refresh(struct db *db, int64_t ws, int64_t mid, struct error *err);
+/* The same after a change that the figures have not followed yet, `before`
+ * being what the message counted for before it (NULL: as stored now): the
+ * level and the working-time first answer are computed again and the
+ * figures moved from before to what the message is now. */
+int message_refigure(struct db *db, int64_t ws, int64_t mid, const struct msg_fact *before,
+                     struct error *err);
+
 int message_stats_change(struct db *db, int64_t workspace_id, const struct msg_fact *before,
                          const struct msg_fact *after, struct error *err);
 

@@ -36,6 +36,8 @@ static const struct field message_fields[] = {
     {"received_at", FT_TIME, F_RO, 0, NULL, NULL, NULL},
     /* when the organisation first answered it (its own reply's time) */
     {"first_response_at", FT_TIME, F_RO | F_NULL, 0, NULL, NULL, NULL},
+    {"answered_elsewhere_at", FT_TIME, F_RO | F_NULL, 0, NULL, NULL, NULL},
+    {"answered_elsewhere_via", FT_TEXT, F_RO | F_NULL, 0, NULL, NULL, NULL},
 };
 /* created_at here is when the message was written at the platform. */
 static const struct entity entity_message = {
@@ -58,7 +60,17 @@ static json_t *with_tags(struct db *db, json_t *m, struct error *err)
 
 json_t *message_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err)
 {
-    return with_tags(db, entity_get(db, &entity_message, workspace_id, id, err), err);
+    json_t *m = with_tags(db, entity_get(db, &entity_message, workspace_id, id, err), err);
+    if (!m)
+        return NULL;
+    json_t *one = json_pack("[O]", m);
+    int rc = sla_annotate(db, one, time_now(), err);
+    json_decref(one);
+    if (rc) {
+        json_decref(m);
+        return NULL;
+    }
+    return m;
 }
 
 static bool in(const char *const *set, const char *s)
@@ -69,28 +81,34 @@ static bool in(const char *const *set, const char *s)
     return false;
 }
 
-/* The figures a stored message counts for; columns from `col`: is_own,
- * first_response_at. */
-static struct msg_fact fact_of(struct db_stmt *st, int col, int64_t channel, int64_t variant,
-                               int64_t created)
+struct msg_fact msg_fact_read(struct db_stmt *st, int col, int64_t channel, int64_t variant,
+                              int64_t created)
 {
-    return (struct msg_fact){.counted = db_col_int(st, col) == 0,
-                             .answered = !db_col_null(st, col + 1),
-                             .channel_id = channel,
-                             .variant_id = variant,
-                             .created_at = created,
-                             .first_response_at = db_col_int(st, col + 1)};
+    struct msg_fact f = {.counted = db_col_int(st, col) == 0,
+                         .answered = !db_col_null(st, col + 1),
+                         .channel_id = channel,
+                         .variant_id = variant,
+                         .created_at = created,
+                         .first_response_at = db_col_int(st, col + 1),
+                         .held = !db_col_null(st, col + 2),
+                         .has_work = !db_col_null(st, col + 3),
+                         .work_wait = db_col_int(st, col + 3)};
+    f.within = f.answered && f.held && f.first_response_at <= db_col_int(st, col + 2);
+    f.elsewhere =
+        f.answered && !db_col_null(st, col + 4) && db_col_int(st, col + 4) == f.first_response_at;
+    return f;
 }
 
 /* An own reply at `at` to message `parent`: its first response, if no
  * earlier one is known. */
 static int answer(struct db *db, int64_t ws, int64_t parent, int64_t at, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT channel_id, COALESCE(variant_id, 0), created_at, "
-                                  "is_own, first_response_at FROM messages "
-                                  "WHERE id = ? AND workspace_id = ?",
-                                  "ii", parent, ws);
+    struct db_stmt *st =
+        db_query(db, err,
+                 "SELECT m.channel_id, COALESCE(m.variant_id, 0), m.created_at, " MSG_FACT_COLUMNS
+                 " FROM messages m "
+                 "WHERE m.id = ? AND m.workspace_id = ?",
+                 "ii", parent, ws);
     if (!st)
         return -1;
     if (!db_has_row(st)) {
@@ -98,17 +116,15 @@ static int answer(struct db *db, int64_t ws, int64_t parent, int64_t at, struct 
         return 0;
     }
     struct msg_fact before =
-        fact_of(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
+        msg_fact_read(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
     db_finalize(st);
     if (!before.counted || (before.answered && before.first_response_at <= at))
         return 0;
-    struct msg_fact after = before;
-    after.answered = true;
-    after.first_response_at = at;
+    /* The working-time wait and whether it was within the level follow. */
     return db_run(db, err, "UPDATE messages SET first_response_at = ? WHERE id = ?", "ii", at,
                   parent) < 0
                ? -1
-               : message_stats_change(db, ws, &before, &after, err);
+               : message_refigure(db, ws, parent, &before, err);
 }
 
 /* Replies stored before the message they answer (reply_to its platform id)
@@ -220,9 +236,10 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
     const int64_t *parent = m->parent_id ? &m->parent_id : NULL;
     const char *reply_to = !parent && m->reply_to && *m->reply_to ? m->reply_to : NULL;
     struct db_stmt *st = db_query(db, err,
-                                  "SELECT id, body, author_name, author_handle, variant_id, "
-                                  "parent_id, created_at, is_own, first_response_at, reply_to "
-                                  "FROM messages WHERE channel_id = ? AND platform_id = ?",
+                                  "SELECT m.id, m.body, m.author_name, m.author_handle, "
+                                  "m.variant_id, m.parent_id, m.created_at, " MSG_FACT_COLUMNS
+                                  ", m.reply_to FROM messages m WHERE m.channel_id = ? AND "
+                                  "m.platform_id = ?",
                                   "it", m->channel_id, m->platform_id);
     if (!st)
         return -1;
@@ -232,14 +249,15 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
          * the desk decided about it (status, team, sentiment) is kept. */
         int64_t mid = db_col_int(st, 0), old_parent = db_col_int(st, 5);
         bool is_own = db_col_int(st, 7) != 0;
-        bool same = str_eq(db_col_text(st, 1), body) &&
-                    str_eq(db_col_text(st, 2), m->author_name ? m->author_name : "") &&
-                    str_eq(db_col_text(st, 3), m->author_handle ? m->author_handle : "") &&
-                    db_col_int(st, 4) == m->variant_id && db_col_int(st, 5) == m->parent_id &&
-                    db_col_int(st, 6) == m->created_at && is_own == m->is_own &&
-                    str_eq(db_col_null(st, 9) ? "" : db_col_text(st, 9), reply_to ? reply_to : "");
+        bool same =
+            str_eq(db_col_text(st, 1), body) &&
+            str_eq(db_col_text(st, 2), m->author_name ? m->author_name : "") &&
+            str_eq(db_col_text(st, 3), m->author_handle ? m->author_handle : "") &&
+            db_col_int(st, 4) == m->variant_id && db_col_int(st, 5) == m->parent_id &&
+            db_col_int(st, 6) == m->created_at && is_own == m->is_own &&
+            str_eq(db_col_null(st, 12) ? "" : db_col_text(st, 12), reply_to ? reply_to : "");
         struct msg_fact before =
-            fact_of(st, 7, m->channel_id, db_col_int(st, 4), db_col_int(st, 6));
+            msg_fact_read(st, 7, m->channel_id, db_col_int(st, 4), db_col_int(st, 6));
         db_finalize(st);
         if (id)
             *id = mid;
@@ -313,8 +331,115 @@ json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *
             return NULL;
         }
     }
-    return with_tags(db, entity_update(db, &entity_message, workspace_id, id, patch, who, err),
-                     err);
+    json_t *out = entity_update(db, &entity_message, workspace_id, id, patch, who, err);
+    if (!out)
+        return NULL;
+    json_decref(out);
+    /* A new team or priority holds the message to another level. */
+    return message_refigure(db, workspace_id, id, NULL, err)
+               ? NULL
+               : message_get(db, workspace_id, id, err);
+}
+
+static const char *const sla_filters[] = {"ok", "at_risk", "breached", "met", NULL};
+
+/* The conditions of sla_filters, in order, with the time ('?') bound as
+ * many times as they name it: what sla_state_at says, in SQL. */
+static const struct {
+    const char *where;
+    int nows;
+} sla_where[] = {
+    {"first_response_at IS NULL AND status IN ('open', 'assigned') AND sla_risk_at > ?", 1},
+    {"first_response_at IS NULL AND status IN ('open', 'assigned') AND sla_risk_at <= ? AND "
+     "sla_due_at > ?",
+     2},
+    {"sla_due_at IS NOT NULL AND ((first_response_at IS NULL AND status IN ('open', 'assigned') "
+     "AND sla_due_at <= ?) OR first_response_at > sla_due_at)",
+     1},
+    {"first_response_at <= sla_due_at", 0},
+};
+
+static const char *const elsewhere_vias[] = {"phone", "email", "other", NULL};
+
+/* The writes of message_answered_elsewhere, in its transaction. */
+static int mark_elsewhere(struct db *db, int64_t ws, int64_t id, const char *via, int64_t at,
+                          const struct actor *who, struct error *err)
+{
+    struct db_stmt *st =
+        db_query(db, err,
+                 "SELECT m.channel_id, COALESCE(m.variant_id, 0), m.created_at, " MSG_FACT_COLUMNS
+                 " FROM messages m "
+                 "WHERE m.id = ? AND m.workspace_id = ?",
+                 "ii", id, ws);
+    if (!st)
+        return -1;
+    if (!db_has_row(st)) {
+        db_finalize(st);
+        return error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace", (long long)id);
+    }
+    struct msg_fact before =
+        msg_fact_read(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
+    db_finalize(st);
+    if (!before.counted)
+        return error_set(err, ERR_INVALID,
+                         "message %lld is the organisation's own: only "
+                         "messages to it are answered",
+                         (long long)id);
+    if (at < before.created_at)
+        return error_field(err, ERR_INVALID, "at",
+                           "field 'at': the answer cannot come before the message (written %lld)",
+                           (long long)before.created_at);
+    char detail[80];
+    snprintf(detail, sizeof detail, "answered by %s at %lld", via, (long long)at);
+    /* An earlier answer in kanal stays the first; the status follows only
+     * from the desk's waiting states. */
+    return db_run(db, err,
+                  "UPDATE messages SET answered_elsewhere_at = ?, answered_elsewhere_via = ?, "
+                  "answered_elsewhere_by = ?, first_response_at = CASE WHEN first_response_at "
+                  "IS NULL OR first_response_at > ? OR first_response_at = answered_elsewhere_at "
+                  "THEN ? ELSE first_response_at END, status = CASE WHEN status IN ('open', "
+                  "'assigned') THEN 'answered' ELSE status END, updated_at = ? WHERE id = ?",
+                  "itIiiii", at, via, who && who->user_id ? &who->user_id : NULL, at, at,
+                  time_now(), id) < 0 ||
+                   message_refigure(db, ws, id, &before, err) ||
+                   audit_record(db, ws, who ? who->user_id : 0, "answered_elsewhere", "message", id,
+                                detail, err)
+               ? -1
+               : 0;
+}
+
+json_t *message_answered_elsewhere(struct db *db, int64_t ws, int64_t id, json_t *body,
+                                   const struct actor *who, struct error *err)
+{
+    json_t *via = json_object_get(body, "via"), *jat = json_object_get(body, "at");
+    if (!json_is_object(body) || json_object_size(body) != 1u + (jat ? 1u : 0u) || !via) {
+        error_set(err, ERR_INVALID,
+                  "send {\"via\": \"phone\"|\"email\"|\"other\"} and \"at\" (ISO 8601, "
+                  "default now) if it was earlier");
+        return NULL;
+    }
+    if (!json_is_string(via) || !in(elsewhere_vias, json_string_value(via))) {
+        error_field(err, ERR_INVALID, "via", "field 'via': one of phone, email, other");
+        return NULL;
+    }
+    int64_t now = time_now(), at = now;
+    if (jat && (!json_is_string(jat) || time_parse_iso(json_string_value(jat), &at))) {
+        error_field(err, ERR_INVALID, "at",
+                    "field 'at': an ISO 8601 time, like "
+                    "2026-03-30T09:30:00+02:00");
+        return NULL;
+    }
+    if (at > now + 60) {
+        error_field(err, ERR_INVALID, "at", "field 'at': the answer cannot be in the future");
+        return NULL;
+    }
+    if (db_begin(db, err))
+        return NULL;
+    if (mark_elsewhere(db, ws, id, json_string_value(via), at, who, err) || db_commit(db, err)) {
+        db_rollback(db);
+        return NULL;
+    }
+    return message_get(db, ws, id, err);
 }
 
 static const struct query_filter message_filters[] = {
@@ -337,6 +462,8 @@ static const struct query_filter message_filters[] = {
      "? IN (author_handle, author_name)", NULL},
     {"priority", QF_ENUM, offsetof(struct message_filter, priority), "priority = ?",
      message_priorities},
+    /* Needs the time: message_list adds its condition. */
+    {"sla", QF_ENUM, offsetof(struct message_filter, sla), NULL, sla_filters},
     /* Each word of q, stemmed as the message's own language stems it. */
     {"q", QF_TERMS, offsetof(struct message_filter, q),
      "EXISTS (SELECT 1 FROM message_terms mt WHERE mt.message_id = messages.id AND mt.term = "
@@ -366,6 +493,16 @@ json_t *message_list(struct db *db, int64_t workspace_id, const struct message_f
     if (qb_start_list(&q, &entity_message, "messages", NULL, workspace_id, pg, &cat, &cid, err))
         return NULL;
     qb_filters(&q, f, message_filters);
+    int64_t now = time_now();
+    for (size_t i = 0; f->sla && sla_filters[i]; i++)
+        if (str_eq(f->sla, sla_filters[i])) {
+            if (sla_where[i].nows == 2)
+                qb_and(&q, sla_where[i].where, "ii", now, now);
+            else if (sla_where[i].nows == 1)
+                qb_and(&q, sla_where[i].where, "i", now);
+            else
+                qb_and(&q, sla_where[i].where, "");
+        }
     qb_time_page(&q, "created_at", "id", f->since, f->until, pg, cat, cid);
     struct db_stmt *st = qb_prepare(&q, db, err);
     if (!st)
@@ -374,7 +511,8 @@ json_t *message_list(struct db *db, int64_t workspace_id, const struct message_f
     json_t *out =
         page_collect(st, &entity_message, pg->limit, 2 + (int)entity_message.nfields, err);
     if (out &&
-        attach_tag_ids(db, json_object_get(out, "items"), "message_tags", "message_id", err)) {
+        (attach_tag_ids(db, json_object_get(out, "items"), "message_tags", "message_id", err) ||
+         sla_annotate(db, json_object_get(out, "items"), now, err))) {
         json_decref(out);
         return NULL;
     }

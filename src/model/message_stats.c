@@ -130,6 +130,15 @@ static void hist_format(const struct imap *h, struct buf *b)
     free(p);
 }
 
+static void hist_add(struct imap *h, int64_t bin, int64_t n)
+{
+    int64_t *c = imap_get(h, bin);
+    if (c)
+        *c += n;
+    else
+        imap_put(h, bin, n);
+}
+
 /* ---- time zones, shared by every writer -------------------------------------------- */
 
 /* Loaded zones are kept for the life of the process, never freed (a
@@ -140,7 +149,7 @@ static pthread_mutex_t zones_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tz **zones;
 static size_t nzones, capzones;
 
-static struct tz *zone(const char *name, struct error *err)
+struct tz *model_zone(const char *name, struct error *err)
 {
     pthread_mutex_lock(&zones_lock);
     struct tz *z = NULL;
@@ -169,7 +178,7 @@ static int stats_zone(struct db *db, int64_t ws, struct tz **z, struct error *er
     *z = NULL;
     int rc = 0;
     if (db_has_row(st) && !db_col_null(st, 1) && str_eq(db_col_text(st, 0), db_col_text(st, 1)))
-        rc = (*z = zone(db_col_text(st, 0), err)) ? 0 : -1;
+        rc = (*z = model_zone(db_col_text(st, 0), err)) ? 0 : -1;
     db_finalize(st);
     return rc;
 }
@@ -182,10 +191,11 @@ static int adjust(struct db *db, bool day_row, int64_t a, int64_t b, int sign,
 {
     if (!f->answered)
         return day_row ? db_run(db, err,
-                                "INSERT INTO message_days (channel_id, day, incoming) VALUES (?, "
-                                "?, ?) ON CONFLICT (channel_id, day) DO UPDATE SET incoming = "
-                                "message_days.incoming + excluded.incoming",
-                                "iii", a, b, (int64_t)sign) < 0
+                                "INSERT INTO message_days (channel_id, day, incoming, held) "
+                                "VALUES (?, ?, ?, ?) ON CONFLICT (channel_id, day) DO UPDATE SET "
+                                "incoming = message_days.incoming + excluded.incoming, "
+                                "held = message_days.held + excluded.held",
+                                "iiii", a, b, (int64_t)sign, (int64_t)(f->held ? sign : 0)) < 0
                              ? -1
                              : 0
                : db_run(db, err,
@@ -206,9 +216,11 @@ static int adjust(struct db *db, bool day_row, int64_t a, int64_t b, int sign,
         return -1;
     struct db_stmt *st =
         day_row ? db_query(db, err,
-                           pg ? "SELECT incoming, answered, waits FROM message_days "
+                           pg ? "SELECT incoming, answered, waits, held, within_level, "
+                                "work_waits, elsewhere FROM message_days "
                                 "WHERE channel_id = ? AND day = ? FOR UPDATE"
-                              : "SELECT incoming, answered, waits FROM message_days "
+                              : "SELECT incoming, answered, waits, held, within_level, "
+                                "work_waits, elsewhere FROM message_days "
                                 "WHERE channel_id = ? AND day = ?",
                            "ii", a, b)
                 : db_query(db, err,
@@ -224,31 +236,38 @@ static int adjust(struct db *db, bool day_row, int64_t a, int64_t b, int sign,
         return 0; /* the variant is gone */
     }
     int64_t incoming = db_col_int(st, 0), answered = db_col_int(st, 1);
-    struct imap h = {0};
-    int bad = wait_hist_parse(&h, db_col_text(st, 2));
+    int64_t held = day_row ? db_col_int(st, 3) : 0, within = day_row ? db_col_int(st, 4) : 0,
+            elsewhere = day_row ? db_col_int(st, 6) : 0;
+    struct imap h = {0}, wh = {0};
+    int bad = wait_hist_parse(&h, db_col_text(st, 2)) ||
+              (day_row && wait_hist_parse(&wh, db_col_text(st, 5)));
     db_finalize(st);
     if (bad) {
         imap_free(&h);
+        imap_free(&wh);
         return error_set(err, ERR_INTERNAL, "malformed response-time histogram");
     }
-    int64_t bin = wait_bin(f->first_response_at - f->created_at);
-    int64_t *c = imap_get(&h, bin);
-    if (c)
-        *c += sign;
-    else
-        imap_put(&h, bin, sign);
-    struct buf text = {0};
+    hist_add(&h, wait_bin(f->first_response_at - f->created_at), sign);
+    if (f->has_work)
+        hist_add(&wh, wait_bin(f->work_wait), sign);
+    struct buf text = {0}, wtext = {0};
     hist_format(&h, &text);
+    hist_format(&wh, &wtext);
     imap_free(&h);
+    imap_free(&wh);
     int64_t rc = day_row ? db_run(db, err,
-                                  "UPDATE message_days SET incoming = ?, answered = ?, waits = ? "
+                                  "UPDATE message_days SET incoming = ?, answered = ?, waits = ?, "
+                                  "held = ?, within_level = ?, work_waits = ?, elsewhere = ? "
                                   "WHERE channel_id = ? AND day = ?",
-                                  "iitii", incoming + sign, answered + sign, text.data, a, b)
+                                  "iitiitiii", incoming + sign, answered + sign, text.data,
+                                  held + (f->held ? sign : 0), within + (f->within ? sign : 0),
+                                  wtext.data, elsewhere + (f->elsewhere ? sign : 0), a, b)
                          : db_run(db, err,
                                   "UPDATE post_variants SET msg_incoming = ?, msg_answered = ?, "
                                   "msg_waits = ? WHERE id = ?",
                                   "iiti", incoming + sign, answered + sign, text.data, a);
     buf_free(&text);
+    buf_free(&wtext);
     return rc < 0 ? -1 : 0;
 }
 
@@ -266,9 +285,12 @@ static bool same_fact(const struct msg_fact *x, const struct msg_fact *y)
 {
     if (x->counted != y->counted)
         return false;
-    return !x->counted || (x->channel_id == y->channel_id && x->variant_id == y->variant_id &&
-                           x->created_at == y->created_at && x->answered == y->answered &&
-                           (!x->answered || x->first_response_at == y->first_response_at));
+    return !x->counted ||
+           (x->channel_id == y->channel_id && x->variant_id == y->variant_id &&
+            x->created_at == y->created_at && x->answered == y->answered &&
+            (!x->answered || x->first_response_at == y->first_response_at) && x->held == y->held &&
+            x->within == y->within && x->has_work == y->has_work && x->elsewhere == y->elsewhere &&
+            (!x->has_work || x->work_wait == y->work_wait));
 }
 
 int message_stats_change(struct db *db, int64_t ws, const struct msg_fact *before,
@@ -291,40 +313,46 @@ int message_stats_change(struct db *db, int64_t ws, const struct msg_fact *befor
 /* ---- building them from the messages ------------------------------------------------ */
 
 struct acc {
-    int64_t incoming, answered;
-    struct imap waits;
+    int64_t incoming, answered, held, within, elsewhere;
+    struct imap waits, work_waits;
 };
 
-static void acc_add(struct acc *a, bool answered, int64_t wait)
+static void acc_add(struct acc *a, bool answered, int64_t wait, const struct msg_fact *f)
 {
     a->incoming++;
+    a->held += f->held;
+    a->within += f->within;
+    a->elsewhere += f->elsewhere;
+    if (f->has_work)
+        hist_add(&a->work_waits, wait_bin(f->work_wait), 1);
     if (!answered)
         return;
     a->answered++;
-    int64_t bin = wait_bin(wait), *c = imap_get(&a->waits, bin);
-    if (c)
-        ++*c;
-    else
-        imap_put(&a->waits, bin, 1);
+    hist_add(&a->waits, wait_bin(wait), 1);
 }
 
 /* Writes one local day's rows (one per channel seen that day). */
 static int flush_day(struct db *db, int64_t day, struct imap *index, struct acc *accs,
                      int64_t *channels, size_t n, struct error *err)
 {
-    struct buf text = {0};
+    struct buf text = {0}, wtext = {0};
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         hist_format(&accs[i].waits, &text);
+        hist_format(&accs[i].work_waits, &wtext);
         if (db_run(db, err,
-                   "INSERT INTO message_days (channel_id, day, incoming, answered, waits) "
-                   "VALUES (?, ?, ?, ?, ?)",
-                   "iiiit", channels[i], day, accs[i].incoming, accs[i].answered, text.data) < 0)
+                   "INSERT INTO message_days (channel_id, day, incoming, answered, waits, held, "
+                   "within_level, work_waits, elsewhere) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "iiiitiiti", channels[i], day, accs[i].incoming, accs[i].answered, text.data,
+                   accs[i].held, accs[i].within, wtext.data, accs[i].elsewhere) < 0)
             rc = -1;
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         imap_free(&accs[i].waits);
+        imap_free(&accs[i].work_waits);
+    }
     buf_free(&text);
+    buf_free(&wtext);
     imap_free(index);
     return rc;
 }
@@ -372,7 +400,7 @@ static int write_variants(struct db *db, uint64_t *keys, size_t n, struct error 
 
 static int rebuild(struct db *db, int64_t ws, const char *zone_name, struct error *err)
 {
-    struct tz *z = zone(zone_name, err);
+    struct tz *z = model_zone(zone_name, err);
     if (!z)
         return -1;
     if (db_run(db, err,
@@ -388,9 +416,10 @@ static int rebuild(struct db *db, int64_t ws, const char *zone_name, struct erro
     /* In time order, local days come one after another: one day's rows are
      * summed at a time. */
     struct db_stmt *st = db_query(db, err,
-                                  "SELECT channel_id, COALESCE(variant_id, 0), created_at, "
-                                  "first_response_at FROM messages WHERE workspace_id = ? AND "
-                                  "is_own = 0 ORDER BY created_at",
+                                  "SELECT m.channel_id, COALESCE(m.variant_id, 0), m.created_at, "
+                                  "m.first_response_at, " MSG_FACT_COLUMNS
+                                  " FROM messages m WHERE m.workspace_id = ? AND "
+                                  "m.is_own = 0 ORDER BY m.created_at",
                                   "i", ws);
     if (!st)
         return -1;
@@ -424,7 +453,8 @@ static int rebuild(struct db *db, int64_t ws, const char *zone_name, struct erro
             channels[n] = ch;
             slot = imap_put(&index, ch, (int64_t)n++);
         }
-        acc_add(&accs[*slot], answered, wait);
+        struct msg_fact f = msg_fact_read(st, 4, ch, variant, at);
+        acc_add(&accs[*slot], answered, wait, &f);
         if (variant > 0) {
             if (nkeys == capkeys) {
                 capkeys = capkeys ? capkeys * 2 : 1024;
@@ -442,8 +472,10 @@ static int rebuild(struct db *db, int64_t ws, const char *zone_name, struct erro
     }
     if (rc == 0)
         rc = write_variants(db, keys, nkeys, err);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         imap_free(&accs[i].waits);
+        imap_free(&accs[i].work_waits);
+    }
     imap_free(&index);
     free(accs);
     free(channels);

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "base/base.h"
+#include "base/worktime.h"
 #include "db/db.h"
 
 /* Limits on what one request may ask for. */
@@ -246,6 +247,15 @@ json_t *message_get(struct db *db, int64_t workspace_id, int64_t id, struct erro
 json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,
                        const struct actor *who, struct error *err);
 
+/* A moderator answered message `id` outside kanal: {via: phone | email |
+ * other, at: ISO 8601 (default now)}. The figures count it answered at
+ * `at` (unless kanal has an earlier answer) and as answered elsewhere; its
+ * status becomes answered when it was open or assigned. ERR_INVALID names
+ * the field (an own message, or a time before the message or in the
+ * future). Caller owns the message returned. */
+json_t *message_answered_elsewhere(struct db *db, int64_t ws, int64_t id, json_t *in,
+                                   const struct actor *who, struct error *err);
+
 extern const char *const message_priorities[]; /* low normal high urgent, NULL-ended */
 
 struct message_filter {
@@ -253,6 +263,7 @@ struct message_filter {
     const char *kind, *status, *sentiment, *lang, *author, *priority;
     const char *own; /* "true": the organisation's own replies, "false": to it */
     const char *q;   /* full text: every word, stemmed (message_terms) */
+    const char *sla; /* ok, at_risk, breached, met (model/sla.c) */
     int64_t since, until;
 };
 /* Parses the list's query string; `me` is the asking user (0: none), which
@@ -321,6 +332,56 @@ size_t router_rules(const struct router *r);
  * matched (res says what was done), 0 when none did, -1 and err. */
 int router_route(struct router *r, struct db *db, int64_t message_id, const struct route_message *m,
                  struct route_result *res, struct error *err);
+
+/* ---- service levels (model/sla.c) -------------------------------------------------
+ * A team's promise per priority: a first answer within so much working
+ * time (the workspace's office_hours and holidays, in its time zone), at
+ * risk when at_risk_percent of it is used. An incoming message with a team
+ * is held to its team's level for its priority; the clock stops outside
+ * office hours and on holidays. */
+enum sla_state { SLA_NONE, SLA_OK, SLA_AT_RISK, SLA_BREACHED, SLA_MET, SLA_STATE_COUNT };
+extern const char *const sla_state_names[SLA_STATE_COUNT]; /* none ok at_risk breached met */
+/* When a message created at `created`, held to `seconds` of working time,
+ * is at risk (pct percent of it used) and due. INT64_MAX for hours with no
+ * open day. */
+void sla_times(const struct worktime *w, int64_t created, int64_t seconds, int pct, int64_t *risk,
+               int64_t *due);
+/* A message's state at `now`: due 0 is none (not held); first_response 0
+ * is not answered yet; `open` is its status open or assigned (a message
+ * closed without an answer is off the clock). */
+enum sla_state sla_state_at(int64_t risk, int64_t due, int64_t first_response, bool open,
+                            int64_t now);
+/* {"items": [{id, team_id, priority, first_answer_seconds, at_risk_percent}]}. */
+json_t *service_level_list(struct db *db, int64_t ws, struct error *err);
+/* Sets the team's level for `priority` from {first_answer_minutes |
+ * first_answer_seconds, at_risk_percent} and holds the team's messages that
+ * wait for a first answer to it. ERR_INVALID names the field; ERR_NOT_FOUND
+ * for a team not in the workspace. Caller owns the level's JSON. */
+json_t *service_level_set(struct db *db, int64_t ws, int64_t team_id, const char *priority,
+                          json_t *in, const struct actor *who, struct error *err);
+int service_level_delete(struct db *db, int64_t ws, int64_t team_id, const char *priority,
+                         const struct actor *who, struct error *err);
+/* Sets "sla" (a sla_state name), "sla_due_at" and "sla_at_risk_at" on each
+ * message object of `items`, as they stand at `now`. */
+int sla_annotate(struct db *db, json_t *items, int64_t now, struct error *err);
+
+/* ---- saved replies (model/saved_reply.c) --------------------------------------------
+ * A workspace's saved replies are plain entities {name, lang (sv, fi, en),
+ * body}; a body's variables are {first_name}, {name}, {handle} and
+ * {channel}, and '{{' and '}}' are the braces themselves. */
+extern const struct entity entity_saved_reply;
+enum { REPLY_VAR_FIRST_NAME, REPLY_VAR_NAME, REPLY_VAR_HANDLE, REPLY_VAR_CHANNEL, REPLY_VAR_COUNT };
+/* Fills tmpl's variables from vars (by the enum; NULL vars: only checks)
+ * into out. ERR_INVALID on field "body" naming the byte and the unknown
+ * variable or unpaired brace. */
+int reply_render(const char *tmpl, const char *const vars[REPLY_VAR_COUNT], struct buf *out,
+                 struct error *err);
+/* Saved reply reply_id filled in for message message_id: {saved_reply_id,
+ * message_id, lang, text}. The first name is the first word of the
+ * author's name (else the handle). ERR_NOT_FOUND for no such reply,
+ * ERR_INVALID on "message_id" for no such message. Caller owns. */
+json_t *saved_reply_render(struct db *db, int64_t ws, int64_t reply_id, int64_t message_id,
+                           struct error *err);
 
 /* ---- response figures kept as messages arrive (model/message_stats.c) ------------
  * Per channel and local day (table message_days) and per post variant

@@ -747,6 +747,8 @@ int router_route(struct router *r, struct db *db, int64_t message_id, const stru
     if (d.priority && db_run(db, err, "UPDATE messages SET priority = ? WHERE id = ?", "ti",
                              d.priority, message_id) < 0)
         return -1;
+    if ((team || d.priority) && message_refigure(db, r->ws, message_id, NULL, err))
+        return -1;
     for (size_t i = d.ntags - d.nadded; i < d.ntags; i++) {
         int found = db_scalar(db, err, NULL, "SELECT 1 FROM tags WHERE id = ? AND workspace_id = ?",
                               "ii", d.tags[i], r->ws);
