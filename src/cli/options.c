@@ -21,14 +21,14 @@ static const char *const cli_config_keys[] = {
     "channel", "click-batch-ms", "click-fsync", "click-log", "code", "comment", "compare",
     "conditions", "connect-threads", "count", "days", "db", "disabled", "email", "end", "expires",
     "expires-in", "finish", "format", "header-timeout", "html", "ics", "insights", "instance",
-    "key", "kind", "lang", "lease", "limit", "link", "listen", "log-level", "mapping",
-    "max-attempts", "max-body", "max-per-address", "meta-app-secret", "meta-verify-token",
-    "metrics-token", "name", "no-user", "now", "owner", "password-stdin", "payload", "platform",
-    "position", "post", "priority", "public-url", "q", "rejects", "report-threads", "role", "rule",
-    "scopes", "secret-key-file", "secure-cookies", "seed", "sentiment", "since", "state", "status",
-    "stop", "sync-every", "taken-at", "target", "team", "text", "threads", "title", "toplist",
-    "trusted-proxy", "until", "url", "user", "utm-campaign", "utm-content", "utm-medium",
-    "utm-source", "utm-term", "variant", "workspace", NULL};
+    "key", "kind", "lang", "late", "late-after", "late-policy", "lease", "limit", "link", "listen",
+    "log-level", "mapping", "max-attempts", "max-body", "max-per-address", "meta-app-secret",
+    "meta-verify-token", "metrics-token", "name", "no-user", "now", "owner", "password-stdin",
+    "payload", "platform", "position", "post", "priority", "public-url", "q", "reason", "rejects",
+    "report-threads", "role", "rule", "scopes", "secret-key-file", "secure-cookies", "seed",
+    "sentiment", "since", "state", "status", "stop", "sync-every", "taken-at", "target", "team",
+    "text", "threads", "title", "toplist", "trusted-proxy", "until", "url", "user", "utm-campaign",
+    "utm-content", "utm-medium", "utm-source", "utm-term", "variant", "workspace", NULL};
 /* clang-format on */
 
 static const struct cli_opt *find(const struct cli_opt *opts, size_t n, const char *name,
