@@ -36,6 +36,7 @@ static const struct command commands[] = {
     {"sync", cmd_sync, "sync connected channels once, now"},
     {"listen", cmd_listen, "read feeds: `listen parse FILE` prints what a feed holds"},
     {"act", cmd_act, "publish, reply, hide ... on a connected channel's platform"},
+    {"publish", cmd_publish, "post what is due now; pause and resume scheduled posts"},
     {"secret-key", cmd_secret_key, "print a new key for sealing channels' tokens"},
     {"version", cmd_version, "print the version"},
     {"sentiment", cmd_sentiment, "label texts' sentiment (stdin) or --eval a labelled file"},

@@ -76,6 +76,7 @@ int cmd_sync(int argc, char **argv);
 int cmd_act(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
 
 /* The key that seals channels' tokens, from `file` (--secret-key-file)
  * else $KANAL_SECRET_KEY. NULL when there is none (printed as cmd's error

@@ -22,16 +22,16 @@ static const char *const cli_config_keys[] = {
     "comment", "compare", "conditions", "connect-threads", "count", "days", "db", "delete",
     "disabled", "email", "end", "expires", "expires-in", "finish", "format", "header-timeout",
     "html", "ics", "identifier", "image", "insights", "instance", "json", "key", "kind", "lang",
-    "lease", "limit", "link", "listen", "log-level", "mapping", "max-attempts", "max-body",
-    "max-per-address", "max-upload", "message", "meta-app-secret", "meta-verify-token",
-    "metrics-token", "minutes", "name", "no-user", "now", "off", "owner", "password-stdin",
-    "payload", "platform", "position", "post", "priority", "public-url", "q", "rejects", "reply",
-    "report-threads", "role", "rule", "scopes", "secret-key-file", "secure-cookies", "seed",
-    "sentiment", "since", "sla", "smtp-from", "smtp-host", "smtp-password", "smtp-port", "smtp-tls",
-    "smtp-user", "state", "status", "stop", "sync-every", "taken-at", "target", "team", "text",
-    "threads", "title", "toplist", "trusted-proxy", "unread", "until", "url", "user",
-    "utm-campaign", "utm-content", "utm-medium", "utm-source", "utm-term", "variant", "via",
-    "workspace", NULL};
+    "late", "late-after", "late-policy", "lease", "limit", "link", "listen", "log-level", "mapping",
+    "max-attempts", "max-body", "max-per-address", "max-upload", "message", "meta-app-secret",
+    "meta-verify-token", "metrics-token", "minutes", "name", "no-user", "now", "off", "owner",
+    "password-stdin", "payload", "platform", "position", "post", "priority", "public-url", "q",
+    "reason", "rejects", "reply", "report-threads", "role", "rule", "scopes", "secret-key-file",
+    "secure-cookies", "seed", "sentiment", "since", "sla", "smtp-from", "smtp-host",
+    "smtp-password", "smtp-port", "smtp-tls", "smtp-user", "state", "status", "stop", "sync-every",
+    "taken-at", "target", "team", "text", "threads", "title", "toplist", "trusted-proxy", "unread",
+    "until", "url", "user", "utm-campaign", "utm-content", "utm-medium", "utm-source", "utm-term",
+    "variant", "via", "workspace", NULL};
 /* clang-format on */
 
 static const struct cli_opt *find(const struct cli_opt *opts, size_t n, const char *name,

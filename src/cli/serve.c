@@ -4,9 +4,24 @@
 #include "connect/connect.h"
 #include "http/http.h"
 #include "notify/notify.h"
+#include "publish/publish.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+
+/* The scheduler, run by the connect worker's first thread. */
+/* ctx: the public URL short links are made under (NULL: none). */
+static int scheduler_tick(struct db *db, int64_t now, void *ctx, struct error *err)
+{
+    struct publish_tick_stats st;
+    if (publish_tick(db, now, ctx, &st, err))
+        return -1;
+    if (st.queued || st.held || st.published || st.failed)
+        log_info("scheduler: %lld handed over, %lld held (late), %lld published, %lld failed",
+                 (long long)st.queued, (long long)st.held, (long long)st.published,
+                 (long long)st.failed);
+    return 0;
+}
 
 int cmd_serve(int argc, char **argv)
 {
@@ -16,7 +31,7 @@ int cmd_serve(int argc, char **argv)
                *meta_app_secret = NULL, *meta_verify_token = NULL, *metrics_token = NULL,
                *trusted_proxies = NULL, *per_address_s = "64", *header_timeout_s = "10",
                *report_threads_s = "2", *secret_key_file = NULL, *sync_every_s = "15",
-               *connect_threads_s = "2", *max_upload_s = NULL;
+               *connect_threads_s = "2", *max_upload_s = NULL, *lease_s = "300";
     bool secure_cookies = false;
     struct cli_smtp smtp = {0};
     const struct cli_opt opts[] = {
@@ -64,6 +79,9 @@ int cmd_serve(int argc, char **argv)
         OPT_STRING("connect-threads", "N", "KANAL_CONNECT_THREADS", &connect_threads_s,
                    "threads that run syncs and actions: 1 (both), 2 (a second for actions "
                    "only) or 0 (none on this node)"),
+        OPT_STRING("lease", "SECONDS", "KANAL_JOB_LEASE", &lease_s,
+                   "how long a node holds a job before another may take it back (a node that "
+                   "died: its posts are looked up, then finished, this long after)"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
@@ -153,7 +171,12 @@ int cmd_serve(int argc, char **argv)
         log_info("no secret key (--secret-key-file or KANAL_SECRET_KEY): channels cannot be "
                  "connected");
     cfg.secret_key = key;
-    int64_t sync_every, connect_threads;
+    int64_t sync_every, connect_threads, lease;
+    if (str_to_i64(lease_s, &lease) || lease < 1 || lease > 86400) {
+        cli_error("serve", "--lease must be from 1 to 86400 seconds");
+        vault_key_free(key);
+        goto done;
+    }
     if (str_to_i64(sync_every_s, &sync_every) || sync_every < 0 || sync_every > 7 * 24 * 60 ||
         str_to_i64(connect_threads_s, &connect_threads) || connect_threads < 0 ||
         connect_threads > 2) {
@@ -167,7 +190,10 @@ int cmd_serve(int argc, char **argv)
                                            .key = key,
                                            .public_url = public_url,
                                            .threads = (int)connect_threads,
-                                           .sync_every = sync_every * 60};
+                                           .sync_every = sync_every * 60,
+                                           .lease = lease,
+                                           .tick = scheduler_tick,
+                                           .tick_ctx = (void *)public_url};
     if (key && connect_threads)
         cfg.connect_worker = &worker;
     /* Notifications are delivered on every node: the job table's leases

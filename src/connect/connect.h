@@ -572,6 +572,11 @@ struct connect_worker_config {
     int64_t lease;      /* seconds; 0: 300 */
     int64_t poll_ms;    /* how often an idle thread looks for due jobs; 0: 1000 */
     const char *owner;  /* the lease's owner prefix; NULL: host:pid */
+    /* Called by the first thread about once a second with its connection
+     * (publish/'s scheduler, which queues actions here and settles them;
+     * connect/ cannot call it by name, being above it). NULL: none. */
+    int (*tick)(struct db *db, int64_t now, void *ctx, struct error *err);
+    void *tick_ctx;
 };
 struct connect_worker;
 /* Starts the threads (each with its own database connection). NULL and err. */

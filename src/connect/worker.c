@@ -151,6 +151,13 @@ struct thread_arg {
     int index;
 };
 
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* Sleeps up to ms, or until asked to stop. */
 static void nap(struct connect_worker *w, int64_t ms)
 {
@@ -178,7 +185,7 @@ static void *thread_main(void *p)
     snprintf(owner, sizeof owner, "%s:t%d", w->owner, index);
     struct error err = {0};
     struct db *db = NULL;
-    int64_t reclaimed_at = 0, queued_at = 0;
+    int64_t reclaimed_at = 0, queued_at = 0, ticked_ms = 0;
     while (!atomic_load(&w->stop)) {
         if (!db && !(db = db_open(w->db_url, &err))) {
             log_error("connect worker %s: %s; trying again in 10 s", owner, err.msg);
@@ -189,7 +196,9 @@ static void *thread_main(void *p)
         /* The first thread keeps the queue: jobs whose worker died, and
          * every connected channel's sync, queued once per period (the
          * key makes it once across nodes too). */
-        if (index == 0 && now - reclaimed_at >= RECLAIM_EVERY) {
+        /* A short lease is looked after as often as it runs out. */
+        int64_t reclaim_every = w->cfg.lease < RECLAIM_EVERY ? w->cfg.lease : RECLAIM_EVERY;
+        if (index == 0 && now - reclaimed_at >= reclaim_every) {
             if (job_reclaim(db, now, &err) < 0)
                 log_error("connect worker: taking back jobs: %s", err.msg);
             reclaimed_at = now;
@@ -201,6 +210,14 @@ static void *thread_main(void *p)
             else if (n)
                 log_info("queued %lld channel sync%s", (long long)n, n == 1 ? "" : "s");
             queued_at = now;
+        }
+        if (index == 0 && w->cfg.tick) {
+            int64_t ms = mono_ms();
+            if (ms - ticked_ms >= 1000) {
+                if (w->cfg.tick(db, now, w->cfg.tick_ctx, &err))
+                    log_error("connect worker: %s", err.msg);
+                ticked_ms = ms;
+            }
         }
         struct job j;
         int got = job_claim(db, owner, CONNECT_JOB_ACTION, w->cfg.lease, now, &j, &err);

@@ -244,3 +244,47 @@ void h_calendar_ics(struct request *r)
     buf_append(&r->out, out.data, out.len);
     buf_free(&out);
 }
+
+/* ---- the scheduler's settings and the crisis switch ---------------------------- */
+
+void h_publish_pauses(struct request *r)
+{
+    struct error err = {0};
+    reply_made(r, 200, publish_pauses(r->db, r->ws, time_now(), &err), &err);
+}
+
+void h_publish_pause(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    reply_made(r, 201, publish_pause(r->db, r->ws, in, &who, &err), &err);
+}
+
+void h_publish_resume(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    reply_made(r, 200, publish_resume(r->db, r->ws, in, &who, &err), &err);
+}
+
+void h_publish_settings(struct request *r)
+{
+    struct error err = {0};
+    reply_made(r, 200, publish_settings_get(r->db, r->ws, &err), &err);
+}
+
+void h_publish_settings_set(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    reply_made(r, 200, publish_settings_set(r->db, r->ws, in, &who, &err), &err);
+}

@@ -154,6 +154,13 @@ static const struct route routes[] = {
     {"PUT", "/api/v1/workspaces/:ws/notify/webhook", h_notify_webhook_set, ACC_ADMIN, NULL},
     {"DELETE", "/api/v1/workspaces/:ws/notify/webhook", h_notify_webhook_delete, ACC_ADMIN, NULL},
     {"GET", "/api/v1/workspaces/:ws/notify/deliveries", h_notify_deliveries, ACC_EDIT, NULL},
+    /* The crisis switch: everyone sees a pause and its reason; the desk's
+     * admins and editors pause and resume. */
+    {"GET", "/api/v1/workspaces/:ws/publishing/pause", h_publish_pauses, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/workspaces/:ws/publishing/pause", h_publish_pause, ACC_EDIT, NULL},
+    {"POST", "/api/v1/workspaces/:ws/publishing/resume", h_publish_resume, ACC_EDIT, NULL},
+    {"GET", "/api/v1/workspaces/:ws/publishing/settings", h_publish_settings, ACC_SIGNED, NULL},
+    {"PUT", "/api/v1/workspaces/:ws/publishing/settings", h_publish_settings_set, ACC_ADMIN, NULL},
     {"GET", "/hooks/meta", h_hooks_meta_verify, ACC_PUBLIC, NULL},
     {"POST", "/hooks/meta", h_hooks_meta_receive, ACC_PUBLIC, NULL},
     {"GET", "/api/v1/connectors", h_connectors, ACC_SIGNED, NULL},

@@ -262,9 +262,12 @@ int job_fail(struct db *db, int64_t id, const char *owner, const char *message, 
                    "state = 'running' AND lease_owner = ?",
                    "tiiit", text, now, now, id, owner);
     } else {
-        int64_t at = now + job_backoff((int)attempts);
-        if (not_before > at)
-            at = not_before;
+        /* The platform's own time (Retry-After, a rate window's reset)
+         * says when a retry will be taken; waiting for a longer backoff
+         * than that only makes a scheduled post later. */
+        int64_t at = not_before ? not_before : now + job_backoff((int)attempts);
+        if (at <= now)
+            at = now + 1;
         n = db_run(db, err,
                    "UPDATE jobs SET state = 'queued', last_error = ?, run_after = ?, "
                    "lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND "

@@ -598,7 +598,8 @@ int job_extend(struct db *db, int64_t id, const char *owner, int64_t lease, int6
 int job_finish(struct db *db, int64_t id, const char *owner, int64_t now, struct error *err);
 /* The attempt failed with `message`. Unless `permanent` or the attempts are
  * used up, the job is queued again after a backoff (job_backoff), or at
- * not_before if that is later (a platform's Retry-After); else it stays
+ * not_before when one is given (a platform's Retry-After: the time it
+ * named, not later; at least a second on); else it stays
  * failed. Returns the job's new state (JOB_QUEUED or JOB_FAILED), or -1 and
  * err (ERR_CONFLICT as for job_extend). */
 int job_fail(struct db *db, int64_t id, const char *owner, const char *message, int64_t not_before,

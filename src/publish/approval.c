@@ -147,6 +147,11 @@ static int refresh_status(struct db *db, int64_t post_id, struct error *err)
                : 0;
 }
 
+int publish_refresh_status(struct db *db, int64_t post_id, struct error *err)
+{
+    return refresh_status(db, post_id, err);
+}
+
 /* Moves every variant of the post in status `from` by `ev`; the number moved. */
 static int64_t move_all(struct db *db, int64_t post_id, const char *from, enum publish_event ev,
                         struct error *err)
@@ -913,8 +918,11 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
             goto fail;
         }
         if (db_run(db, err,
+                   /* A failed variant scheduled again is a new hand-over to
+                    * the scheduler (a new action); a held one is no longer held. */
                    "UPDATE post_variants SET status = 'scheduled', scheduled_at = ?, "
-                   "updated_at = ? WHERE id = ?",
+                   "action_id = CASE WHEN status = 'failed' THEN NULL ELSE action_id END, "
+                   "hold_reason = '', updated_at = ? WHERE id = ?",
                    "iii", t, time_now(), ids[i]) < 0 ||
             audit(db, ws, who->user_id, "schedule", post_id,
                   json_pack("{s:I, s:o}", "variant_id", (json_int_t)ids[i], "at", iso(t)), err))

@@ -1,8 +1,8 @@
 /* publish: the desk's side of posting. Each platform's rules for a variant
  * (length as the platform counts it, media), the approval workflow and its
  * signed links for external approvers, and the calendar (JSON and
- * iCalendar). The scheduler that posts through connect/ is not here yet.
- * Uses base/, db/ and model/; never http/ or cli/. */
+ * iCalendar), and the scheduler that posts through connect/ with its
+ * crisis switch. Uses base/, db/, model/ and connect/; never http/ or cli/. */
 #ifndef KANAL_PUBLISH_H
 #define KANAL_PUBLISH_H
 
@@ -206,5 +206,52 @@ int publish_answer(struct db *db, int64_t ws, int64_t message_id, const char *te
 int publish_moderate(struct db *db, int64_t ws, int64_t message_id, const char *what,
                      const char *reason, const struct actor *who, int64_t now, int64_t *action_id,
                      struct error *err);
+/* ---- the scheduler and the crisis switch (publish/scheduler.c) -------------------
+ * A scheduled variant that falls due becomes one connect/ action (key
+ * "kanal-variant-ID-ATTEMPT", also the platform's Idempotency-Key) and its
+ * job; connect's worker runs it (retries, Retry-After, lookup after a lost
+ * answer), and the next tick settles the variant from the action: published
+ * with the platform's id and address, or failed with its message. */
+
+/* The post's status again from its variants' (approval.c's rule). */
+int publish_refresh_status(struct db *db, int64_t post_id, struct error *err);
+
+enum publish_due { DUE_NOT_YET, DUE_SEND, DUE_HOLD };
+/* What to do with a variant scheduled at scheduled_at, seen at now: a
+ * variant more than late_after seconds late is held when the workspace's
+ * policy is "hold", sent otherwise. */
+enum publish_due publish_due_decision(int64_t scheduled_at, int64_t now, const char *late_policy,
+                                      int64_t late_after);
+
+struct publish_tick_stats {
+    int64_t queued, held, published, failed;
+};
+/* One pass: settles variants whose action ended, then hands due variants
+ * not paused over (or holds the late ones, per policy). Safe on several
+ * nodes at once: each variant is handed over once. */
+/* public_url: where kanal's short links are reached; the links in a variant
+ * become short links under it as it is handed over (NULL: they stay as
+ * written). */
+int publish_tick(struct db *db, int64_t now, const char *public_url,
+                 struct publish_tick_stats *stats, struct error *err);
+
+/* {late_policy, late_after} of the workspace; set from the same object. */
+json_t *publish_settings_get(struct db *db, int64_t ws, struct error *err);
+json_t *publish_settings_set(struct db *db, int64_t ws, json_t *in, const struct actor *who,
+                             struct error *err);
+
+/* The pauses in force: {paused, items: [{id, channel_id, reason, until,
+ * paused_by, paused_at}]}. */
+json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err);
+/* Pauses the workspace (or in->channels) from {reason, channels?, until?};
+ * returns publish_pauses'. Audited with who and why. */
+json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor *who,
+                      struct error *err);
+/* Ends the pauses of the workspace (or of in->channels) from {late:
+ * publish_now | hold | reschedule, at (with reschedule), channels?}: what
+ * happens to the posts whose time passed. ERR_CONFLICT when nothing was
+ * paused. Returns publish_pauses' with late_posts. */
+json_t *publish_resume(struct db *db, int64_t ws, json_t *in, const struct actor *who,
+                       struct error *err);
 
 #endif

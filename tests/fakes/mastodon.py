@@ -18,6 +18,7 @@ small built-in account: three statuses, a reply to one of them and a mention.
   {"revoke": "T"} / {"revoke_all": true}    the token(s) stop working (401)
   {"rate_limit": 300, "rate_remaining": 0}  the window's size and what is left
   {"followers": 1234}                       the account's follower count
+  {"own_texts": true}                       also answer the texts the account posted
   Every answer: the account's id and acct, the counts of statuses,
   notifications, tokens and apps, and the last code the consent screen gave
   (for tests whose HTTP client does not keep the redirect's Location).
@@ -623,7 +624,11 @@ class Mastodon(Fake):
                 self.forced_remaining = int(s["rate_remaining"])
             if "followers" in s:
                 self.me["followers_count"] = int(s["followers"])
-            return Reply(200, {"account_id": self.me["id"], "acct": self.me["acct"],
+            extra = {}
+            if s.get("own_texts"):  # what the account posted, oldest first, to count copies
+                extra["own_texts"] = [x["_text"] for x in self.statuses.values()
+                                      if x["account"] is self.me and not x.get("_deleted")]
+            return Reply(200, {**extra, "account_id": self.me["id"], "acct": self.me["acct"],
                                "statuses": len([x for x in self.statuses.values()
                                                 if not x.get("_deleted")]),
                                "own_statuses": self.me["statuses_count"],

@@ -198,7 +198,7 @@ static void test_fail_waits_then_stays_failed(void **state)
 {
     struct db *db = fresh();
     struct error err = {0};
-    int64_t id = enqueue(db, "sync", NULL, 0, 3);
+    int64_t id = enqueue(db, "sync", NULL, 0, 4);
     /* Attempt 1 fails: back in 30 s, not sooner. */
     assert_int_equal(claim(db, "w", T0, NULL), id);
     assert_int_equal(job_fail(db, id, "w", "HTTP 502 from graph.facebook.com", 0, false, T0, &err),
@@ -211,14 +211,20 @@ static void test_fail_waits_then_stays_failed(void **state)
     assert_int_equal(claim(db, "w", t + 2 * JOB_BACKOFF_BASE, NULL), 0);
     assert_int_equal(claim(db, "w", t + 899, NULL), 0);
     assert_int_equal(claim(db, "w", t + 900, NULL), id);
-    /* Attempt 3 of 3: failed for good, with its error. */
-    assert_int_equal(job_fail(db, id, "w", "HTTP 500", 0, false, t + 900, &err), JOB_FAILED);
+    /* Attempt 3: a Retry-After sooner than the backoff is honoured as
+     * said: the retry is due then, not after the doubled backoff. */
+    t += 900;
+    assert_int_equal(job_fail(db, id, "w", "HTTP 429", t + 3, false, t, &err), JOB_QUEUED);
+    assert_int_equal(claim(db, "w", t + 2, NULL), 0);
+    assert_int_equal(claim(db, "w", t + 3, NULL), id);
+    /* Attempt 4 of 4: failed for good, with its error. */
+    assert_int_equal(job_fail(db, id, "w", "HTTP 500", 0, false, t + 3, &err), JOB_FAILED);
     assert_int_equal(claim(db, "w", t + 100000, NULL), 0);
     json_t *l = job_list(db, "failed", 10, &err);
     json_t *row = json_array_get(json_object_get(l, "items"), 0);
     assert_string_equal(json_string_value(json_object_get(row, "last_error")), "HTTP 500");
-    assert_int_equal(json_integer_value(json_object_get(row, "attempts")), 3);
-    assert_int_equal(json_integer_value(json_object_get(row, "finished_at")), t + 900);
+    assert_int_equal(json_integer_value(json_object_get(row, "attempts")), 4);
+    assert_int_equal(json_integer_value(json_object_get(row, "finished_at")), t + 3);
     json_decref(l);
 
     /* A permanent failure (a revoked token) does not wait to be tried again. */

@@ -718,6 +718,174 @@ static void test_shorten_links(void **state)
     db_close(d.db);
 }
 
+/* ---- the scheduler ------------------------------------------------------------------ */
+
+static void test_late_policy(void **state)
+{
+    (void)state;
+    assert_int_equal(publish_due_decision(1000, 999, "hold", 300), DUE_NOT_YET);
+    assert_int_equal(publish_due_decision(1000, 1000, "hold", 300), DUE_SEND);
+    /* Late by exactly late_after: still merely due. */
+    assert_int_equal(publish_due_decision(1000, 1300, "hold", 300), DUE_SEND);
+    assert_int_equal(publish_due_decision(1000, 1301, "hold", 300), DUE_HOLD);
+    assert_int_equal(publish_due_decision(1000, 99999, "publish_late", 300), DUE_SEND);
+}
+
+/* A post of d's draft() approved and scheduled; its variants' times then
+ * set to `due` straight in the store (the API takes only future times). */
+static int64_t scheduled_post(struct desk *d, int64_t due)
+{
+    struct error err = {0};
+    json_t *p = draft(d);
+    int64_t id = json_integer_value(json_object_get(p, "id"));
+    json_decref(p);
+    json_decref(publish_submit(d->db, d->ws, id, &d->author, &err));
+    json_decref(publish_decide(d->db, d->ws, id, &d->editor, true, NULL, 0, &err));
+    p = publish_schedule(d->db, d->ws, id, 0, "2099-01-01T00:00:00Z", &d->editor, &err);
+    if (!p)
+        fail_msg("%s", err.msg);
+    json_decref(p);
+    assert_true(db_run(d->db, &err, "UPDATE post_variants SET scheduled_at = ? WHERE post_id = ?",
+                       "ii", due, id) == 2);
+    return id;
+}
+
+static int64_t count(struct db *db, const char *sql, int64_t arg)
+{
+    struct error err = {0};
+    int64_t n = -1;
+    assert_int_equal(db_scalar(db, &err, &n, sql, "i", arg), 1);
+    return n;
+}
+
+static void test_scheduler_due_once_paused_and_settled(void **state)
+{
+    (void)state;
+    struct desk d = open_desk();
+    struct error err = {0};
+    struct publish_tick_stats st;
+    int64_t now = time_now();
+    int64_t soon = scheduled_post(&d, now + 60), due = scheduled_post(&d, now - 5);
+    /* Only the due post's two variants are handed over, each once. */
+    assert_int_equal(publish_tick(d.db, now, NULL, &st, &err), 0);
+    assert_int_equal(st.queued, 2);
+    assert_int_equal(publish_tick(d.db, now, NULL, &st, &err), 0);
+    assert_int_equal(st.queued, 0);
+    assert_int_equal(count(d.db, "SELECT count(*) FROM connect_actions WHERE ? = 0", 0), 2);
+    assert_int_equal(count(d.db,
+                           "SELECT count(*) FROM jobs WHERE kind = 'action' AND state = "
+                           "'queued' AND ? = 0",
+                           0),
+                     2);
+    assert_int_equal(count(d.db,
+                           "SELECT count(*) FROM post_variants v JOIN connect_actions a ON "
+                           "a.id = v.action_id WHERE a.key = 'kanal-variant-' || v.id || '-1' "
+                           "AND v.post_id = ?",
+                           due),
+                     2);
+    assert_int_equal(count(d.db,
+                           "SELECT count(*) FROM post_variants WHERE action_id IS NULL AND "
+                           "post_id = ?",
+                           soon),
+                     2);
+    /* One action done, the other refused: the variants follow. */
+    int64_t a1 = count(d.db, "SELECT MIN(id) FROM connect_actions WHERE ? = 0", 0);
+    struct action_outcome ok = {.platform_id = "111", .permalink = "https://m.se/@p/111"};
+    struct action_outcome no = {.error = "Mastodon: Validation failed (HTTP 422)"};
+    assert_int_equal(action_move(d.db, a1, ACTION_SENT, NULL, now, &err), 0);
+    assert_int_equal(action_move(d.db, a1, ACTION_DONE, &ok, now, &err), 0);
+    assert_int_equal(action_move(d.db, a1 + 1, ACTION_FAILED, &no, now, &err), 0);
+    assert_int_equal(publish_tick(d.db, now, NULL, &st, &err), 0);
+    assert_int_equal(st.published, 1);
+    assert_int_equal(st.failed, 1);
+    json_t *p = post_get(d.db, d.ws, due, &err);
+    assert_string_equal(status_of(p), "failed"); /* what the desk must see first */
+    json_decref(p);
+    assert_int_equal(count(d.db,
+                           "SELECT count(*) FROM post_variants WHERE status = 'published' AND "
+                           "platform_id = '111' AND post_id = ?",
+                           due),
+                     1);
+    assert_int_equal(count(d.db,
+                           "SELECT count(*) FROM post_variants WHERE status = 'failed' AND "
+                           "publish_error LIKE '%HTTP 422%' AND post_id = ?",
+                           due),
+                     1);
+    /* The failed one scheduled again: a new action under a new key. */
+    int64_t failed = count(d.db, "SELECT id FROM post_variants WHERE status = 'failed' AND ? = 0",
+                           0);
+    p = publish_schedule(d.db, d.ws, due, failed, "2099-01-01T00:00:00Z", &d.editor, &err);
+    if (!p)
+        fail_msg("%s", err.msg);
+    json_decref(p);
+    assert_int_equal(count(d.db,
+                           "SELECT count(*) FROM post_variants WHERE status = 'scheduled' AND "
+                           "action_id IS NULL AND post_id = ?",
+                           due),
+                     1);
+
+    /* A pause of the workspace: the next post falls due and waits. */
+    json_t *in = json_pack("{s:s}", "reason", "Olycka");
+    json_t *out = publish_pause(d.db, d.ws, in, &d.editor, &err);
+    json_decref(in);
+    assert_non_null(out);
+    json_decref(out);
+    assert_int_equal(publish_tick(d.db, now + 61, NULL, &st, &err), 0);
+    assert_int_equal(st.queued, 0);
+    /* Resume without saying what to do with late posts: refused. */
+    in = json_object();
+    assert_null(publish_resume(d.db, d.ws, in, &d.editor, &err));
+    assert_string_equal(err.field, "late");
+    json_decref(in);
+    in = json_pack("{s:s}", "late", "hold");
+    out = publish_resume(d.db, d.ws, in, &d.editor, &err);
+    json_decref(in);
+    assert_non_null(out);
+    json_decref(out);
+    /* time_now() inside the resume is before now + 61: nothing had passed. */
+    assert_int_equal(publish_tick(d.db, now + 61, NULL, &st, &err), 0);
+    assert_int_equal(st.queued, 2);
+    db_close(d.db);
+}
+
+static void test_scheduler_holds_late_posts(void **state)
+{
+    (void)state;
+    struct desk d = open_desk();
+    struct error err = {0};
+    struct publish_tick_stats st;
+    json_t *in = json_pack("{s:s, s:i}", "late_policy", "hold", "late_after", 60);
+    json_t *out = publish_settings_set(d.db, d.ws, in, &d.editor, &err);
+    json_decref(in);
+    assert_non_null(out);
+    json_decref(out);
+    int64_t now = time_now();
+    int64_t late = scheduled_post(&d, now - 3600), due = scheduled_post(&d, now - 30);
+    assert_int_equal(publish_tick(d.db, now, NULL, &st, &err), 0);
+    assert_int_equal(st.held, 2);
+    assert_int_equal(st.queued, 2);
+    json_t *p = post_get(d.db, d.ws, late, &err);
+    assert_string_equal(status_of(p), "approved");
+    json_decref(p);
+    assert_int_equal(count(d.db,
+                           "SELECT count(*) FROM post_variants WHERE hold_reason LIKE "
+                           "'%holds late posts%' AND post_id = ?",
+                           late),
+                     2);
+    assert_int_equal(count(d.db,
+                           "SELECT count(*) FROM audit_log WHERE action = 'hold' AND entity_id = ?",
+                           late),
+                     2);
+    assert_int_equal(count(d.db, "SELECT count(*) FROM connect_actions WHERE ? = 0", 0), 2);
+    (void)due;
+    /* A setting that is not one: named, nothing changed. */
+    in = json_pack("{s:s}", "late_policy", "later");
+    assert_null(publish_settings_set(d.db, d.ws, in, &d.editor, &err));
+    assert_string_equal(err.field, "late_policy");
+    json_decref(in);
+    db_close(d.db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -734,6 +902,9 @@ int main(void)
         cmocka_unit_test(test_review_rounds),
         cmocka_unit_test(test_approval_links),
         cmocka_unit_test(test_shorten_links),
+        cmocka_unit_test(test_late_policy),
+        cmocka_unit_test(test_scheduler_due_once_paused_and_settled),
+        cmocka_unit_test(test_scheduler_holds_late_posts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,640 @@
+/* scheduler: turns scheduled variants that fell due into connect/ actions
+ * (one per variant and attempt, under a key the platform sees as its
+ * Idempotency-Key, so a crash between sending and recording is looked up,
+ * not posted again), and settles each variant from how its action ended.
+ * Also the crisis switch: pauses that hold a workspace's or some channels'
+ * posts, and the resume that decides what happens to those whose time
+ * passed. Runs inside `kanal serve` (connect's worker calls publish_tick)
+ * and from `kanal publish run`. */
+#include "notify/notify.h"
+#include "publish/publish.h"
+#include "connect/connect.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DUE_BATCH 200 /* variants looked at per pass; the next pass takes the rest */
+
+static json_t *iso(int64_t t)
+{
+    char s[21];
+    time_format_iso(t, s);
+    return json_string(s);
+}
+
+static int audit(struct db *db, int64_t ws, int64_t user, const char *action, int64_t post,
+                 json_t *detail, struct error *err)
+{
+    char *d = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(detail);
+    int rc = audit_record(db, ws, user, action, "post", post, d, err);
+    free(d);
+    return rc;
+}
+
+enum publish_due publish_due_decision(int64_t scheduled_at, int64_t now, const char *late_policy,
+                                      int64_t late_after)
+{
+    if (scheduled_at > now)
+        return DUE_NOT_YET;
+    if (now - scheduled_at > late_after && str_eq(late_policy, "hold"))
+        return DUE_HOLD;
+    return DUE_SEND;
+}
+
+/* A variant that could not be posted, in the log; the author and the desk
+ * are told through notify_post_failed in the same transaction. */
+static void publish_failed_notify(int64_t ws, int64_t post_id, int64_t variant_id,
+                                  const char *message)
+{
+    log_warn("workspace %lld: post %lld variant %lld failed: %s", (long long)ws, (long long)post_id,
+             (long long)variant_id, message);
+}
+
+/* ---- handing due variants over ------------------------------------------------ */
+
+struct due {
+    int64_t id, post_id, channel_id, ws, at, late_after;
+    char policy[16];
+    char *text;
+};
+
+/* Inside a transaction: holds the variant for the desk (back to approved,
+ * with the reason), if it is still scheduled and not handed over. */
+static int hold_one(struct db *db, const struct due *d, int64_t now, const char *reason,
+                    int64_t user, bool *moved, struct error *err)
+{
+    int64_t n = db_run(db, err,
+                       "UPDATE post_variants SET status = 'approved', hold_reason = ?, "
+                       "updated_at = ? WHERE id = ? AND status = 'scheduled' AND action_id IS NULL",
+                       "tii", reason, now, d->id);
+    if (n < 0)
+        return -1;
+    *moved = n == 1;
+    if (!*moved)
+        return 0;
+    return publish_refresh_status(db, d->post_id, err) ||
+                   audit(db, d->ws, user, "hold", d->post_id,
+                         json_pack("{s:I, s:s, s:o}", "variant_id", (json_int_t)d->id, "reason",
+                                   reason, "scheduled_at", iso(d->at)),
+                         err)
+               ? -1
+               : 0;
+}
+
+/* Inside a transaction: the variant becomes action "kanal-variant-ID-N"
+ * and the job that runs it. The conditional update is the claim: of two
+ * nodes looking at one due variant, the second updates nothing. */
+static int hand_over(struct db *db, const struct due *d, int64_t now, const char *public_url,
+                     bool *moved, struct error *err)
+{
+    int64_t n = db_run(db, err,
+                       "UPDATE post_variants SET publish_attempt = publish_attempt + 1, "
+                       "action_id = 0, updated_at = ? WHERE id = ? AND status = 'scheduled' "
+                       "AND action_id IS NULL",
+                       "ii", now, d->id);
+    if (n < 0)
+        return -1;
+    *moved = n == 1;
+    if (!*moved)
+        return 0;
+    int64_t attempt;
+    if (db_scalar(db, err, &attempt, "SELECT publish_attempt FROM post_variants WHERE id = ?", "i",
+                  d->id) != 1)
+        return -1;
+    char key[64], jkey[48], payload[64];
+    snprintf(key, sizeof key, "kanal-variant-%lld-%lld", (long long)d->id, (long long)attempt);
+    /* Its links become short links with its channel's and campaign's UTM,
+     * made in this transaction: a retry under the next key finds them. */
+    struct buf text = {0};
+    if (public_url && *public_url) {
+        struct publish_shorten sh = {.workspace_id = d->ws,
+                                     .post_id = d->post_id,
+                                     .channel_id = d->channel_id,
+                                     .text = d->text,
+                                     .public_url = public_url};
+        if (publish_shorten_links(db, &sh, &text, NULL, err)) {
+            buf_free(&text);
+            return -1;
+        }
+    } else {
+        buf_puts(&text, d->text);
+    }
+    json_t *body = json_pack("{s:s}", "text", text.data ? text.data : "");
+    buf_free(&text);
+    struct action_in in = {
+        .channel_id = d->channel_id, .kind = "publish", .body = body, .key = key};
+    int64_t action_id;
+    int made = action_create(db, &in, now, &action_id, err);
+    json_decref(body);
+    if (made < 0)
+        return -1;
+    snprintf(jkey, sizeof jkey, "action:%lld", (long long)action_id);
+    snprintf(payload, sizeof payload, "{\"action\": %lld}", (long long)action_id);
+    struct job_in j = {
+        .kind = CONNECT_JOB_ACTION, .channel_id = d->channel_id, .key = jkey, .payload = payload};
+    int64_t job_id;
+    if (job_enqueue(db, &j, now, &job_id, err) < 0)
+        return -1;
+    if (db_run(db, err, "UPDATE post_variants SET action_id = ? WHERE id = ?", "ii", action_id,
+               d->id) < 0)
+        return -1;
+    return audit(db, d->ws, 0, "publish_start", d->post_id,
+                 json_pack("{s:I, s:I, s:o, s:b}", "variant_id", (json_int_t)d->id, "action_id",
+                           (json_int_t)action_id, "scheduled_at", iso(d->at), "late",
+                           now - d->at > d->late_after),
+                 err);
+}
+
+static const char paused_sql[] =
+    "EXISTS (SELECT 1 FROM publish_pauses z WHERE z.workspace_id = p.workspace_id "
+    "AND z.resumed_at IS NULL AND (z.until_at IS NULL OR z.until_at > ?) "
+    "AND (z.channel_id IS NULL OR z.channel_id = v.channel_id))";
+
+static int queue_due(struct db *db, int64_t now, const char *public_url,
+                     struct publish_tick_stats *stats, struct error *err)
+{
+    char sql[1200];
+    snprintf(sql, sizeof sql,
+             "SELECT v.id, v.post_id, v.channel_id, p.workspace_id, v.scheduled_at, "
+             "w.late_policy, w.late_after, COALESCE(v.body, p.body) FROM post_variants v "
+             "JOIN posts p ON p.id = v.post_id JOIN workspaces w ON w.id = p.workspace_id "
+             "WHERE v.status = 'scheduled' AND v.action_id IS NULL AND v.scheduled_at <= ? "
+             "AND NOT %s ORDER BY v.scheduled_at, v.id LIMIT %d",
+             paused_sql, DUE_BATCH);
+    struct db_stmt *st = db_query(db, err, sql, "ii", now, now);
+    if (!st)
+        return -1;
+    struct due ds[DUE_BATCH];
+    size_t n = 0;
+    int rc;
+    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && n < DUE_BATCH; rc = db_step(st, err)) {
+        struct due *d = &ds[n++];
+        d->id = db_col_int(st, 0);
+        d->post_id = db_col_int(st, 1);
+        d->channel_id = db_col_int(st, 2);
+        d->ws = db_col_int(st, 3);
+        d->at = db_col_int(st, 4);
+        snprintf(d->policy, sizeof d->policy, "%s", db_col_text(st, 5));
+        d->late_after = db_col_int(st, 6);
+        d->text = xstrdup(db_col_text(st, 7));
+    }
+    db_finalize(st);
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        struct due *d = &ds[i];
+        enum publish_due what = publish_due_decision(d->at, now, d->policy, d->late_after);
+        assert(what != DUE_NOT_YET);
+        bool moved = false;
+        char reason[200];
+        snprintf(reason, sizeof reason,
+                 "its time passed %lld s before kanal could post it, and the workspace holds "
+                 "late posts for the desk",
+                 (long long)(now - d->at));
+        if (db_begin(db, err) ||
+            (what == DUE_HOLD ? hold_one(db, d, now, reason, 0, &moved, err)
+                              : hand_over(db, d, now, public_url, &moved, err)) ||
+            db_commit(db, err)) {
+            db_rollback(db);
+            rc = -1;
+            break;
+        }
+        if (moved && what == DUE_HOLD)
+            stats->held++;
+        else if (moved)
+            stats->queued++;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(ds[i].text);
+    return rc < 0 ? -1 : 0;
+}
+
+/* ---- settling variants from their actions --------------------------------------- */
+
+struct settle {
+    int64_t id, post_id, ws;
+    bool done;
+    char *platform_id, *permalink, *error;
+};
+
+static int settle(struct db *db, int64_t now, struct publish_tick_stats *stats, struct error *err)
+{
+    /* Done or failed actions, and actions whose job gave up (no queued or
+     * running job left, the last one failed). */
+    struct db_stmt *st = db_query(
+        db, err,
+        "SELECT v.id, v.post_id, p.workspace_id, a.state, a.platform_id, a.permalink, a.error, "
+        "(SELECT j.last_error FROM jobs j WHERE j.dedup_key = 'action:' || a.id "
+        "AND j.state = 'failed' ORDER BY j.id DESC LIMIT 1) "
+        "FROM post_variants v JOIN posts p ON p.id = v.post_id "
+        "JOIN connect_actions a ON a.id = v.action_id "
+        "WHERE v.status = 'scheduled' AND (a.state IN ('done', 'failed') OR NOT EXISTS "
+        "(SELECT 1 FROM jobs j WHERE j.dedup_key = 'action:' || a.id "
+        "AND j.state IN ('queued', 'running'))) ORDER BY v.id LIMIT 200",
+        "");
+    if (!st)
+        return -1;
+    struct settle ss[200];
+    size_t n = 0;
+    int rc;
+    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && n < ARRAY_LEN(ss); rc = db_step(st, err)) {
+        struct settle *s = &ss[n++];
+        s->id = db_col_int(st, 0);
+        s->post_id = db_col_int(st, 1);
+        s->ws = db_col_int(st, 2);
+        s->done = str_eq(db_col_text(st, 3), "done");
+        s->platform_id = db_col_null(st, 4) ? NULL : xstrdup(db_col_text(st, 4));
+        s->permalink = db_col_null(st, 5) ? NULL : xstrdup(db_col_text(st, 5));
+        const char *why = *db_col_text(st, 6) ? db_col_text(st, 6) : db_col_text(st, 7);
+        s->error = xstrdup(*why ? why : "the platform could not be reached");
+    }
+    db_finalize(st);
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        struct settle *s = &ss[i];
+        int64_t moved;
+        if (db_begin(db, err))
+            goto broke;
+        if (s->done)
+            moved = db_run(db, err,
+                           "UPDATE post_variants SET status = 'published', platform_id = ?, "
+                           "permalink = ?, published_at = ?, publish_error = '', updated_at = ? "
+                           "WHERE id = ? AND status = 'scheduled'",
+                           "ttiii", s->platform_id, s->permalink, now, now, s->id);
+        else
+            moved = db_run(db, err,
+                           "UPDATE post_variants SET status = 'failed', publish_error = ?, "
+                           "updated_at = ? WHERE id = ? AND status = 'scheduled'",
+                           "tii", s->error, now, s->id);
+        if (moved < 0)
+            goto broke;
+        if (moved == 1 &&
+            (publish_refresh_status(db, s->post_id, err) ||
+             audit(db, s->ws, 0, s->done ? "published" : "publish_failed", s->post_id,
+                   s->done ? json_pack("{s:I, s:s?, s:s?}", "variant_id", (json_int_t)s->id,
+                                       "platform_id", s->platform_id, "permalink", s->permalink)
+                           : json_pack("{s:I, s:s}", "variant_id", (json_int_t)s->id, "error",
+                                       s->error),
+                   err) ||
+             /* the author and the desk are told, with the failure itself */
+             (!s->done && notify_post_failed(db, s->ws, s->post_id, s->id, s->error, err))))
+            goto broke;
+        if (db_commit(db, err))
+            goto broke;
+        if (moved == 1 && s->done)
+            stats->published++;
+        if (moved == 1 && !s->done) {
+            stats->failed++;
+            publish_failed_notify(s->ws, s->post_id, s->id, s->error);
+        }
+        continue;
+    broke:
+        db_rollback(db);
+        rc = -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(ss[i].platform_id);
+        free(ss[i].permalink);
+        free(ss[i].error);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+int publish_tick(struct db *db, int64_t now, const char *public_url,
+                 struct publish_tick_stats *stats, struct error *err)
+{
+    assert(db && stats);
+    memset(stats, 0, sizeof *stats);
+    if (settle(db, now, stats, err) || queue_due(db, now, public_url, stats, err))
+        return -1;
+    return 0;
+}
+
+/* ---- the workspace's late policy ------------------------------------------------ */
+
+json_t *publish_settings_get(struct db *db, int64_t ws, struct error *err)
+{
+    struct db_stmt *st =
+        db_query(db, err, "SELECT late_policy, late_after FROM workspaces WHERE id = ?", "i", ws);
+    if (!st)
+        return NULL;
+    json_t *out = NULL;
+    if (db_has_row(st))
+        out = json_pack("{s:s, s:I}", "late_policy", db_col_text(st, 0), "late_after",
+                        (json_int_t)db_col_int(st, 1));
+    else
+        error_set(err, ERR_NOT_FOUND, "no workspace %lld", (long long)ws);
+    db_finalize(st);
+    return out;
+}
+
+json_t *publish_settings_set(struct db *db, int64_t ws, json_t *in, const struct actor *who,
+                             struct error *err)
+{
+    if (!json_is_object(in)) {
+        error_set(err, ERR_INVALID, "expected a JSON object with late_policy and/or late_after");
+        return NULL;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach (in, key, v) {
+        if (!str_eq(key, "late_policy") && !str_eq(key, "late_after")) {
+            error_field(err, ERR_INVALID, key,
+                        "%s: unknown field (expected late_policy or late_after)", key);
+            return NULL;
+        }
+    }
+    json_t *policy = json_object_get(in, "late_policy");
+    json_t *after = json_object_get(in, "late_after");
+    if (policy &&
+        (!json_is_string(policy) || (!str_eq(json_string_value(policy), "hold") &&
+                                     !str_eq(json_string_value(policy), "publish_late")))) {
+        error_field(err, ERR_INVALID, "late_policy", "late_policy: must be publish_late or hold");
+        return NULL;
+    }
+    if (after && (!json_is_integer(after) || json_integer_value(after) < 0 ||
+                  json_integer_value(after) > 7 * 86400)) {
+        error_field(err, ERR_INVALID, "late_after",
+                    "late_after: must be a number of seconds from 0 to 604800");
+        return NULL;
+    }
+    if (db_begin(db, err))
+        return NULL;
+    int64_t n = db_run(db, err,
+                       "UPDATE workspaces SET late_policy = COALESCE(?, late_policy), "
+                       "late_after = COALESCE(?, late_after), updated_at = ? WHERE id = ?",
+                       "tIii", policy ? json_string_value(policy) : NULL,
+                       after ? &(int64_t){json_integer_value(after)} : NULL, time_now(), ws);
+    if (n < 0)
+        goto fail;
+    char *d = json_dumps(in, JSON_COMPACT | JSON_SORT_KEYS);
+    int rc =
+        audit_record(db, ws, who ? who->user_id : 0, "publish_settings", "workspace", ws, d, err);
+    free(d);
+    if (rc || db_commit(db, err))
+        goto fail;
+    return publish_settings_get(db, ws, err);
+fail:
+    db_rollback(db);
+    return NULL;
+}
+
+/* ---- the crisis switch ----------------------------------------------------------- */
+
+json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err)
+{
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT id, channel_id, reason, until_at, paused_by, paused_at "
+                                  "FROM publish_pauses WHERE workspace_id = ? AND resumed_at IS "
+                                  "NULL AND (until_at IS NULL OR until_at > ?) ORDER BY id",
+                                  "ii", ws, now);
+    if (!st)
+        return NULL;
+    json_t *items = json_array();
+    int rc;
+    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
+        json_array_append_new(
+            items, json_pack("{s:I, s:o, s:s, s:o, s:o, s:o}", "id", (json_int_t)db_col_int(st, 0),
+                             "channel_id",
+                             db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)),
+                             "reason", db_col_text(st, 2), "until",
+                             db_col_null(st, 3) ? json_null() : iso(db_col_int(st, 3)), "paused_by",
+                             db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
+                             "paused_at", iso(db_col_int(st, 5))));
+    db_finalize(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return json_pack("{s:b, s:o}", "paused", json_array_size(items) > 0, "items", items);
+}
+
+/* channels: NULL or [] for the whole workspace, else the workspace's channel ids. */
+static int channel_ids(struct db *db, int64_t ws, json_t *channels, int64_t *ids, size_t *n,
+                       size_t max, struct error *err)
+{
+    *n = 0;
+    if (!channels || json_is_null(channels))
+        return 0;
+    if (!json_is_array(channels) || json_array_size(channels) > max)
+        return error_field(err, ERR_INVALID, "channels",
+                           "channels: expected an array of at most %zu channel ids", max);
+    size_t i;
+    json_t *c;
+    json_array_foreach (channels, i, c) {
+        if (!json_is_integer(c))
+            return error_field(err, ERR_INVALID, "channels", "channels[%zu]: expected a channel id",
+                               i);
+        int64_t id = json_integer_value(c), found;
+        int got =
+            db_scalar(db, err, &found, "SELECT id FROM channels WHERE id = ? AND workspace_id = ?",
+                      "ii", id, ws);
+        if (got < 0)
+            return -1;
+        if (!got)
+            return error_field(err, ERR_INVALID, "channels",
+                               "channels[%zu]: no channel %lld in this workspace", i,
+                               (long long)id);
+        ids[(*n)++] = id;
+    }
+    return 0;
+}
+
+json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor *who,
+                      struct error *err)
+{
+    if (!json_is_object(in)) {
+        error_set(err, ERR_INVALID, "expected a JSON object: {reason, channels?, until?}");
+        return NULL;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach (in, key, v) {
+        if (!str_eq(key, "reason") && !str_eq(key, "channels") && !str_eq(key, "until")) {
+            error_field(err, ERR_INVALID, key,
+                        "%s: unknown field (expected reason, channels, until)", key);
+            return NULL;
+        }
+    }
+    json_t *reason = json_object_get(in, "reason");
+    const char *r = json_string_value(reason);
+    if (!r || !*r || strlen(r) > 1000 || !utf8_valid(r, strlen(r))) {
+        error_field(err, ERR_INVALID, "reason",
+                    "reason: required, what made the pause necessary (1 to 1000 bytes of UTF-8)");
+        return NULL;
+    }
+    int64_t now = time_now(), until = 0;
+    json_t *u = json_object_get(in, "until");
+    if (u && !json_is_null(u)) {
+        if (!json_is_string(u) || time_parse_iso(json_string_value(u), &until)) {
+            error_field(err, ERR_INVALID, "until",
+                        "until: expected an ISO 8601 time such as 2026-03-01T09:00:00Z");
+            return NULL;
+        }
+        if (until <= now) {
+            error_field(err, ERR_INVALID, "until", "until: %s is in the past",
+                        json_string_value(u));
+            return NULL;
+        }
+    }
+    int64_t ids[100];
+    size_t n;
+    if (db_begin(db, err))
+        return NULL;
+    if (channel_ids(db, ws, json_object_get(in, "channels"), ids, &n, ARRAY_LEN(ids), err))
+        goto fail;
+    const int64_t *by = who && who->user_id ? &who->user_id : NULL;
+    for (size_t i = 0; i < (n ? n : 1); i++) {
+        int64_t id;
+        if (db_insert(db, err, &id,
+                      "INSERT INTO publish_pauses (workspace_id, channel_id, reason, until_at, "
+                      "paused_by, paused_at) VALUES (?, ?, ?, ?, ?, ?)",
+                      "iItIIi", ws, n ? &ids[i] : NULL, r, until ? &until : NULL, by, now))
+            goto fail;
+    }
+    json_t *detail =
+        json_pack("{s:s, s:O?, s:o}", "reason", r, "channels", json_object_get(in, "channels"),
+                  "until", until ? iso(until) : json_null());
+    char *d = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(detail);
+    int rc = audit_record(db, ws, who ? who->user_id : 0, "pause", "workspace", ws, d, err);
+    free(d);
+    if (rc || db_commit(db, err))
+        goto fail;
+    return publish_pauses(db, ws, now, err);
+fail:
+    db_rollback(db);
+    return NULL;
+}
+
+json_t *publish_resume(struct db *db, int64_t ws, json_t *in, const struct actor *who,
+                       struct error *err)
+{
+    if (!json_is_object(in)) {
+        error_set(err, ERR_INVALID,
+                  "expected a JSON object: {late: publish_now|hold|reschedule, at?, channels?}");
+        return NULL;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach (in, key, v) {
+        if (!str_eq(key, "late") && !str_eq(key, "at") && !str_eq(key, "channels")) {
+            error_field(err, ERR_INVALID, key, "%s: unknown field (expected late, at, channels)",
+                        key);
+            return NULL;
+        }
+    }
+    const char *late = json_string_value(json_object_get(in, "late"));
+    if (!late ||
+        (!str_eq(late, "publish_now") && !str_eq(late, "hold") && !str_eq(late, "reschedule"))) {
+        error_field(err, ERR_INVALID, "late",
+                    "late: required, what to do with posts whose time passed during the pause: "
+                    "publish_now, hold or reschedule");
+        return NULL;
+    }
+    int64_t now = time_now(), at = 0;
+    const char *at_s = json_string_value(json_object_get(in, "at"));
+    if (str_eq(late, "reschedule")) {
+        if (!at_s || time_parse_iso(at_s, &at)) {
+            error_field(err, ERR_INVALID, "at",
+                        "at: reschedule needs a time (ISO 8601, such as 2026-03-01T09:00:00Z)");
+            return NULL;
+        }
+        if (at <= now) {
+            error_field(err, ERR_INVALID, "at", "at: %s is in the past", at_s);
+            return NULL;
+        }
+    } else if (json_object_get(in, "at")) {
+        error_field(err, ERR_INVALID, "at", "at: only with late = reschedule");
+        return NULL;
+    }
+    int64_t ids[100];
+    size_t n;
+    if (db_begin(db, err))
+        return NULL;
+    if (channel_ids(db, ws, json_object_get(in, "channels"), ids, &n, ARRAY_LEN(ids), err))
+        goto fail;
+    /* Which pauses end: all of the workspace's, or those of the channels named. */
+    const int64_t *by = who && who->user_id ? &who->user_id : NULL;
+    int64_t ended = 0;
+    for (size_t i = 0; i < (n ? n : 1); i++) {
+        int64_t k = db_run(db, err,
+                           "UPDATE publish_pauses SET resumed_at = ?, resumed_by = ? "
+                           "WHERE workspace_id = ? AND resumed_at IS NULL AND (? = 0 OR "
+                           "channel_id = ?)",
+                           "iIiii", now, by, ws, n ? ids[i] : 0, n ? ids[i] : 0);
+        if (k < 0)
+            goto fail;
+        ended += k;
+    }
+    if (!ended) {
+        error_set(err, ERR_CONFLICT, "nothing is paused %s",
+                  n ? "on those channels" : "in this workspace");
+        goto fail;
+    }
+    /* The posts whose time passed and that nothing else holds now: the
+     * explicit choice decides. */
+    char sql[1200];
+    snprintf(sql, sizeof sql,
+             "SELECT v.id, v.post_id, v.scheduled_at FROM post_variants v "
+             "JOIN posts p ON p.id = v.post_id WHERE p.workspace_id = ? "
+             "AND v.status = 'scheduled' AND v.action_id IS NULL AND v.scheduled_at <= ? "
+             "AND NOT %s ORDER BY v.id",
+             paused_sql);
+    struct db_stmt *st = db_query(db, err, sql, "iii", ws, now, now);
+    if (!st)
+        goto fail;
+    size_t cap = 64, m = 0;
+    int64_t(*late_ids)[3] = xmalloc(cap * sizeof *late_ids);
+    int rc;
+    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err)) {
+        if (m == cap)
+            late_ids = xrealloc(late_ids, (cap *= 2) * sizeof *late_ids);
+        late_ids[m][0] = db_col_int(st, 0);
+        late_ids[m][1] = db_col_int(st, 1);
+        late_ids[m][2] = db_col_int(st, 2);
+        m++;
+    }
+    db_finalize(st);
+    for (size_t i = 0; rc >= 0 && i < m; i++) {
+        int64_t vid = late_ids[i][0], post = late_ids[i][1], was = late_ids[i][2];
+        int64_t k;
+        if (str_eq(late, "hold"))
+            k = db_run(db, err,
+                       "UPDATE post_variants SET status = 'approved', hold_reason = ?, "
+                       "updated_at = ? WHERE id = ?",
+                       "tii", "its time passed during a pause, and the resume held it for the desk",
+                       now, vid);
+        else /* publish now: due now, not late; reschedule: at the new time */
+            k = db_run(db, err,
+                       "UPDATE post_variants SET scheduled_at = ?, updated_at = ? WHERE id = ?",
+                       "iii", str_eq(late, "reschedule") ? at : now, now, vid);
+        if (k < 0 || publish_refresh_status(db, post, err) ||
+            audit(db, ws, who ? who->user_id : 0, str_eq(late, "hold") ? "hold" : "reschedule",
+                  post,
+                  json_pack("{s:I, s:s, s:o, s:o}", "variant_id", (json_int_t)vid, "after_pause",
+                            late, "was", iso(was), "at",
+                            str_eq(late, "hold") ? json_null()
+                                                 : iso(str_eq(late, "reschedule") ? at : now)),
+                  err))
+            rc = -1;
+    }
+    free(late_ids);
+    if (rc < 0)
+        goto fail;
+    json_t *detail = json_pack("{s:s, s:O?, s:I}", "late", late, "channels",
+                               json_object_get(in, "channels"), "late_posts", (json_int_t)m);
+    char *d = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(detail);
+    rc = audit_record(db, ws, who ? who->user_id : 0, "resume", "workspace", ws, d, err);
+    free(d);
+    if (rc || db_commit(db, err))
+        goto fail;
+    json_t *out = publish_pauses(db, ws, now, err);
+    if (out)
+        json_object_set_new(out, "late_posts", json_integer((json_int_t)m));
+    return out;
+fail:
+    db_rollback(db);
+    return NULL;
+}
