@@ -87,7 +87,9 @@ export function Channels({ ws, route, setError }) {
         return html`<tr data-id=${c.id}>
           <td>${c.name}</td><td>${c.platform}</td><td>${c.handle}</td>
           <td><span class=${"state state-" + conn.state}>${t("state." + conn.state)}</span>
-            ${conn.problem ? html`<span class="state-problem">${conn.problem}</span>` : null}</td>
+            ${conn.problem ? html`<span class="state-problem">${conn.problem}</span>` : null}
+            ${conn.last_error && !conn.problem ? html`<span class="last-error">${t("channels.lastError", {
+              when: fmtTime(conn.last_error_at, ws.timezone), error: conn.last_error })}</span>` : null}</td>
           <td>${conn.synced_at ? fmtTime(conn.synced_at, ws.timezone) : t("channels.never")}</td>
           <td>${c.is_peer ? html`<span class="muted">${t("channels.peer")}</span>` : connector ? html`<button type="button" class="connect"
               aria-label=${t(conn.state !== "not_connected" ? "channels.reconnectLabel" : "channels.connectLabel", { name: c.name, platform: c.platform })}

@@ -299,6 +299,14 @@ test("channels show their connection, and Connect shows the scopes before starti
     const channels = (await admin("GET", "/workspaces/1/channels?limit=200")).body.items;
     assert.equal(await page.locator("#channels tbody tr").count(), channels.length);
     assert.equal(await page.textContent('#channels tr[data-id="1"] .state'), "Not connected");
+    // A connected channel whose last sync failed says so, with the platform's words.
+    execFileSync("sqlite3", [db, "INSERT INTO channel_connections (channel_id, state, connected_at, " +
+      "last_error, last_error_at, updated_at) VALUES (4, 'connected', 1790000000, " +
+      "'GET /2/users/:id/tweets: Too Many Requests (HTTP 429)', 1793000000, 1793000000)"]);
+    await page.reload();
+    await page.waitForSelector('#channels tr[data-id="4"] .last-error');
+    assert.match(await page.textContent('#channels tr[data-id="4"] .last-error'),
+      /^Last error \(.+\): GET \/2\/users\/:id\/tweets: Too Many Requests \(HTTP 429\)$/);
     await noViolations(page);
     // Connect: the dialog lists what kanal asks the platform for.
     await page.click('#channels tr[data-id="1"] button.connect');
