@@ -193,8 +193,8 @@ static int switch_cmd(int argc, char **argv, enum switch_step step)
         "publish resume --workspace WS --late publish_now|hold|reschedule [--at TIME]",
         "publish status --workspace WS"};
     static const char *const helps[] = {
-        "Pauses every scheduled post of the workspace (or of the channels given): the "
-        "scheduler posts none of them until resumed.",
+        ("Pauses every scheduled post of the workspace (or of the channels given): the "
+         "scheduler posts none of them until resumed."),
         "Ends the pause; --late says what happens to the posts whose time passed meanwhile.",
         "Prints the pauses in force and their reasons."};
     struct cli_parse p;
