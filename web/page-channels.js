@@ -4,7 +4,7 @@
 // kanal will ask the platform for.
 import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
 import { api } from "/api.js";
-import { t, fmtTime } from "/i18n.js";
+import { t, fmtTime, fmtNumber } from "/i18n.js";
 
 function ConnectDialog({ ws, channel, connector, onClose }) {
   const ref = useRef(null);
@@ -89,7 +89,9 @@ export function Channels({ ws, route, setError }) {
           <td><span class=${"state state-" + conn.state}>${t("state." + conn.state)}</span>
             ${conn.problem ? html`<span class="state-problem">${conn.problem}</span>` : null}
             ${conn.last_error && !conn.problem ? html`<span class="last-error">${t("channels.lastError", {
-              when: fmtTime(conn.last_error_at, ws.timezone), error: conn.last_error })}</span>` : null}</td>
+              when: fmtTime(conn.last_error_at, ws.timezone), error: conn.last_error })}</span>` : null}
+            ${conn.jobs && (conn.jobs.queued || conn.jobs.running || conn.jobs.failed) ? html`<span class="jobs">${t("channels.jobs", {
+              queued: fmtNumber(conn.jobs.queued), running: fmtNumber(conn.jobs.running), failed: fmtNumber(conn.jobs.failed) })}</span>` : null}</td>
           <td>${conn.synced_at ? fmtTime(conn.synced_at, ws.timezone) : t("channels.never")}</td>
           <td>${c.is_peer ? html`<span class="muted">${t("channels.peer")}</span>` : connector ? html`<button type="button" class="connect"
               aria-label=${t(conn.state !== "not_connected" ? "channels.reconnectLabel" : "channels.connectLabel", { name: c.name, platform: c.platform })}

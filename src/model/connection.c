@@ -190,7 +190,23 @@ int connection_annotate(struct db *db, json_t *channel, struct error *err)
     json_t *j = connection_to_json(got ? &c : NULL);
     json_object_del(j, "channel_id");
     json_object_set_new(channel, "connection", j);
-    return 0;
+    if (!got)
+        return 0;
+    /* Its work in the job table (syncs, actions), for the desk: how much
+     * waits, runs and gave up. */
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT state, count(*) FROM jobs WHERE channel_id = ? AND state "
+                                  "IN ('queued', 'running', 'failed') GROUP BY state",
+                                  "i", (int64_t)json_integer_value(id));
+    if (!st)
+        return -1;
+    json_t *jobs = json_pack("{s:i, s:i, s:i}", "queued", 0, "running", 0, "failed", 0);
+    int rc = db_has_row(st) ? 1 : 0;
+    for (; rc == 1; rc = db_step(st, err))
+        json_object_set_new(jobs, db_col_text(st, 0), json_integer(db_col_int(st, 1)));
+    db_finalize(st);
+    json_object_set_new(j, "jobs", jobs);
+    return rc < 0 ? -1 : 0;
 }
 
 int connection_needs_reconnect(struct db *db, int64_t channel_id, const char *problem, int64_t now,

@@ -303,8 +303,15 @@ test("channels show their connection, and Connect shows the scopes before starti
     execFileSync("sqlite3", [db, "INSERT INTO channel_connections (channel_id, state, connected_at, " +
       "last_error, last_error_at, updated_at) VALUES (4, 'connected', 1790000000, " +
       "'GET /2/users/:id/tweets: Too Many Requests (HTTP 429)', 1793000000, 1793000000)"]);
+    // ...and shows its work in the job table: one action waiting, one that gave up.
+    execFileSync("sqlite3", [db, "INSERT INTO jobs (kind, channel_id, state, run_after, created_at, " +
+      "updated_at) VALUES ('action', 4, 'queued', 4102444800, 0, 0), ('sync', 4, 'failed', 0, 0, 0)"]);
     await page.reload();
     await page.waitForSelector('#channels tr[data-id="4"] .last-error');
+    const jobs = (await admin("GET", "/workspaces/1/channels/4")).body.connection.jobs;
+    assert.deepEqual(jobs, { queued: 1, running: 0, failed: 1 });
+    assert.equal(await page.textContent('#channels tr[data-id="4"] .jobs'),
+      "Work waiting: 1 queued, 0 running, 1 failed");
     assert.match(await page.textContent('#channels tr[data-id="4"] .last-error'),
       /^Last error \(.+\): GET \/2\/users\/:id\/tweets: Too Many Requests \(HTTP 429\)$/);
     await noViolations(page);
