@@ -280,26 +280,29 @@ done:
     return rc;
 }
 
+/* `listen source add|list|remove`: a second level of actions, its usage
+ * named in full. */
+static int listen_source(int argc, char **argv)
+{
+    static const struct cli_action actions[] = {
+        {"add", source_add},
+        {"list", source_list},
+        {"remove", source_remove},
+    };
+    if (argc < 2 || str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
+        fputs("usage: kanal listen source add|list|remove [options] (each has --help)\n",
+              argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
+}
+
 int cmd_listen(int argc, char **argv)
 {
-    const char *sub = argc >= 2 ? argv[1] : "";
-    const char *sub2 = argc >= 3 ? argv[2] : "";
-    if (!strcmp(sub, "parse"))
-        return listen_parse(argc - 1, argv + 1);
-    if (!strcmp(sub, "fetch"))
-        return listen_fetch_cmd(argc - 1, argv + 1);
-    if (!strcmp(sub, "source") && !strcmp(sub2, "add"))
-        return source_add(argc - 2, argv + 2);
-    if (!strcmp(sub, "source") && !strcmp(sub2, "list"))
-        return source_list(argc - 2, argv + 2);
-    if (!strcmp(sub, "source") && !strcmp(sub2, "remove"))
-        return source_remove(argc - 2, argv + 2);
-    bool help = !strcmp(sub, "--help") || !strcmp(sub, "help");
-    fprintf(help ? stdout : stderr,
-            "usage: kanal listen parse FILE [--content-type TYPE] [--url URL]\n"
-            "       kanal listen source add URL --workspace WS [--interval SECONDS]\n"
-            "       kanal listen source list --workspace WS\n"
-            "       kanal listen source remove ID --workspace WS\n"
-            "       kanal listen fetch --workspace WS [--source ID] [--allow-private]\n");
-    return help ? 0 : 2;
+    static const struct cli_action actions[] = {
+        {"parse", listen_parse},
+        {"fetch", listen_fetch_cmd},
+        {"source", listen_source},
+    };
+    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

@@ -17,21 +17,22 @@
  * file serves them all; a key no command has is a typo and an error. */
 /* clang-format off */
 static const char *const cli_config_keys[] = {
-    "actions", "advocate", "all", "alt", "as", "assigned-user", "at", "at-risk", "author", "away",
-    "body", "by", "campaign", "channel", "click-batch-ms", "click-fsync", "click-log", "code",
-    "comment", "compare", "conditions", "connect-threads", "count", "days", "db", "delete",
-    "disabled", "email", "end", "expires", "expires-in", "finish", "format", "header-timeout",
-    "html", "ics", "identifier", "image", "insights", "instance", "json", "key", "kind", "lang",
-    "late", "late-after", "late-policy", "lease", "limit", "link", "listen", "log-level", "mapping",
-    "max-attempts", "max-body", "max-per-address", "max-upload", "message", "meta-app-secret",
+    "actions", "advocate", "all", "allow-private", "alt", "as", "assigned-user", "at", "at-risk",
+    "author", "away", "body", "by", "campaign", "channel", "click-batch-ms", "click-fsync",
+    "click-log", "code", "comment", "compare", "conditions", "connect-threads", "content-language",
+    "content-type", "count", "days", "db", "delete", "disabled", "email", "end", "expires",
+    "expires-in", "finish", "format", "header-timeout", "html", "ics", "identifier", "image",
+    "insights", "instance", "interval", "json", "key", "kind", "lang", "late", "late-after",
+    "late-policy", "lease", "limit", "link", "listen", "log-level", "mapping", "max-attempts",
+    "max-body", "max-bytes", "max-per-address", "max-upload", "message", "meta-app-secret",
     "meta-verify-token", "metrics-token", "minutes", "name", "no-user", "now", "off", "owner",
     "password-stdin", "payload", "platform", "position", "post", "priority", "public-url", "q",
     "reason", "rejects", "reply", "report-threads", "role", "rule", "scopes", "secret-key-file",
     "secure-cookies", "seed", "sentiment", "since", "sla", "smtp-from", "smtp-host",
-    "smtp-password", "smtp-port", "smtp-tls", "smtp-user", "state", "status", "stop", "sync-every",
-    "taken-at", "target", "team", "text", "threads", "title", "toplist", "trusted-proxy", "unread",
-    "until", "url", "user", "utm-campaign", "utm-content", "utm-medium", "utm-source", "utm-term",
-    "variant", "via", "workspace", NULL};
+    "smtp-password", "smtp-port", "smtp-tls", "smtp-user", "source", "state", "status", "stop",
+    "sync-every", "taken-at", "target", "team", "text", "threads", "timeout", "title", "toplist",
+    "trusted-proxy", "unread", "until", "url", "user", "utm-campaign", "utm-content", "utm-medium",
+    "utm-source", "utm-term", "variant", "via", "workspace", NULL};
 /* clang-format on */
 
 static const struct cli_opt *find(const struct cli_opt *opts, size_t n, const char *name,

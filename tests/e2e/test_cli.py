@@ -220,8 +220,14 @@ def test_config_file_takes_any_option_a_command_has(tmp_path):
     for cmd in commands:
         help_text = run_kanal(cmd, "--help").stdout
         actions = re.match(rf"usage: kanal {cmd} ([a-z|-]+) \[options\]", help_text)
+        runs = []
         for action in (actions.group(1).split("|") if actions else [None]):
-            words = [cmd] + ([action] if action else [])
+            # an action with actions of its own (listen source add|list|remove)
+            sub = action and re.match(rf"usage: kanal {cmd} {action} ([a-z|-]+) \[options\]",
+                                      run_kanal(cmd, action, "--help").stdout)
+            runs += [[cmd, action, s] for s in sub.group(1).split("|")] if sub else \
+                [[cmd] + ([action] if action else [])]
+        for words in runs:
             names = re.findall(r"^  --([a-z-]+)", run_kanal(*words, "--help").stdout, re.M)
             names = [n for n in names if n not in ("config", "help")]
             if cmd in ("sentiment", "version"):
