@@ -178,8 +178,7 @@ int cmd_act(int argc, char **argv)
         json_object_set_new(body, "link", json_string(link));
     if (db && image && act_image(db, channel, image, alt, body, &err)) {
         cli_error("act", "%s", err.msg);
-        json_decref(body);
-        goto close;
+        goto close; /* which releases body */
     }
     struct action_in in = {
         .channel_id = channel, .kind = p.pos[0], .target = target, .body = body, .key = key};
