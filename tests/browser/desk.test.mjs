@@ -169,6 +169,8 @@ test("signing in opens the desk: navigation, workspace, user menu, shortcuts", (
     // The views are links whose URL holds the view.
     await page.click("#nav-inbox");
     await page.waitForURL(/#\/1\/inbox$/);
+    // The URL changes before the frame re-renders: wait for the mark, not just the URL.
+    await page.waitForSelector('#nav-inbox[aria-current="page"]');
     assert.equal(await page.getAttribute("#nav-inbox", "aria-current"), "page");
     // Keyboard: g c goes to the channels, ? opens the help, Escape closes it.
     await page.locator("body").press("g");
