@@ -69,11 +69,6 @@ static json_t *jwt_claims(const char *jwt)
     return json_loadb((const char *)bin, n, 0, NULL);
 }
 
-static json_t *body_json(const struct connect_response *r)
-{
-    return r->body.len ? json_loadb(r->body.data, r->body.len, 0, NULL) : NULL;
-}
-
 static const char *jget(json_t *o, const char *const *path)
 {
     for (; *path && o; path++)
@@ -91,7 +86,7 @@ static int xrpc_fail(struct connect_result *res, const char *what, const struct 
     connect_fail_http(res, what, r, rc, e, action);
     if (rc != 0)
         return -1;
-    json_t *j = body_json(r);
+    json_t *j = connect_body_json(r);
     const char *name = json_string_value(json_object_get(j, "error"));
     const char *msg = json_string_value(json_object_get(j, "message"));
     if (name) {
@@ -118,7 +113,7 @@ static int xrpc_fail(struct connect_result *res, const char *what, const struct 
 static int read_session(const struct connect_response *r, struct channel_tokens *t,
                         struct connect_account *acct, struct connect_result *res)
 {
-    json_t *j = body_json(r);
+    json_t *j = connect_body_json(r);
     const char *access = json_string_value(json_object_get(j, "accessJwt"));
     const char *refresh = json_string_value(json_object_get(j, "refreshJwt"));
     const char *did = json_string_value(json_object_get(j, "did"));
@@ -340,7 +335,7 @@ static int bsky_exchange(struct connect_session *s, const char *code, const char
     struct connect_result ignored = {0};
     struct call c = {.method = "GET", .nsid = "app.bsky.actor.getProfile", .query = q.data};
     if (xrpc(&b, &c, &pr, &ignored) == 0) {
-        json_t *p = body_json(&pr);
+        json_t *p = connect_body_json(&pr);
         const char *name = json_string_value(json_object_get(p, "displayName"));
         if (name && *name)
             snprintf(accounts[0].name, sizeof accounts[0].name, "%s", name);
@@ -409,7 +404,7 @@ static int sync_list(struct bsky *b, struct sync_sink *sink, const char *nsid, c
             rc = connect_fail(res, CO_REJECTED, "%s", err.msg);
             break;
         }
-        json_t *j = body_json(&r);
+        json_t *j = connect_body_json(&r);
         connect_response_free(&r);
         json_t *items = json_object_get(j, list_key), *x;
         size_t i;
@@ -542,7 +537,7 @@ static int post_ref(struct bsky *b, const char *uri, struct ref *out, struct con
     buf_free(&q);
     if (rc != 0)
         return str_eq(res->code, "NotFound") ? 0 : -1;
-    json_t *j = body_json(&r);
+    json_t *j = connect_body_json(&r);
     connect_response_free(&r);
     static const char *const p_uri[] = {"thread", "post", "uri", NULL};
     static const char *const p_cid[] = {"thread", "post", "cid", NULL};
@@ -602,7 +597,7 @@ static int create_record(struct bsky *b, const char *collection, json_t *record,
     json_decref(body);
     if (rc != 0)
         return -1;
-    json_t *j = body_json(&r);
+    json_t *j = connect_body_json(&r);
     connect_response_free(&r);
     const char *uri = json_string_value(json_object_get(j, "uri"));
     if (!uri) {
@@ -629,7 +624,7 @@ static int upload_image(struct bsky *b, const struct connect_action *a, json_t *
             res->outcome = CO_TEMPORARY;
         return -1;
     }
-    json_t *j = body_json(&r);
+    json_t *j = connect_body_json(&r);
     connect_response_free(&r);
     *blob = json_incref(json_object_get(j, "blob"));
     json_decref(j);
@@ -803,7 +798,7 @@ static int bsky_lookup(struct connect_session *s, const struct connect_action *a
             rc = -1;
             break;
         }
-        json_t *j = body_json(&r);
+        json_t *j = connect_body_json(&r);
         connect_response_free(&r);
         json_t *items = json_object_get(j, "feed"), *x;
         size_t i;

@@ -232,6 +232,42 @@ int connect_fail_http(struct connect_result *r, const char *what,
                       const struct connect_response *resp, int call_rc,
                       const struct error *call_err, bool sent_action);
 
+/* ---- what the OAuth 2 connectors share (connect/oauth2.c) ---------------------------- */
+
+/* Percent-encodes s onto b: RFC 3986's unreserved characters stay. */
+void connect_put_enc(struct buf *b, const char *s);
+/* base, then '?' (or '&' when base has a query), then the NULL-terminated
+ * name/value pairs, each percent-encoded: an authorization URL. */
+void connect_put_query(struct buf *url, const char *base, const char *const *pairs);
+/* The answer's body as JSON, or NULL (empty or not JSON). */
+json_t *connect_body_json(const struct connect_response *r);
+/* Wipes the answer's body (it may hold a token) and frees it. */
+void connect_response_wipe(struct connect_response *r);
+
+/* A token request as OAuth 2 has it: a form POSTed to the token endpoint. */
+struct token_post {
+    struct connect_http *http;   /* the API's client, for `path` */
+    const char *path;            /* the endpoint on the API's host... */
+    const char *url;             /* ...or elsewhere (a client of its own); NULL, "": path */
+    const char *url_setting;     /* url's setting ("KANAL_X_TOKEN_URL"), for a bad url */
+    const char *const *headers;  /* NULL-terminated, or NULL */
+    const char *const *pairs[3]; /* NULL-terminated name/value lists, sent in this order */
+};
+/* Sends it and wipes the form (a secret, a code or a refresh token): what
+ * connect_http_send returns, or -2 with err naming url_setting when url
+ * cannot be used. */
+int connect_token_post(const struct token_post *t, struct connect_response *r, struct error *err);
+
+enum {
+    TOKEN_EXPIRY_STRICT = 1, /* an expires_in that is not a positive number is refused */
+    TOKEN_SCOPE_COMMAS = 2,  /* the scopes are listed with commas (LinkedIn) */
+};
+/* A token answer ({access_token, refresh_token, scope, expires_in}) into
+ * out, expiry counted from now. `who` is the platform in messages ("X's").
+ * 0, or -1 and res (CO_REJECTED). */
+int connect_token_read(json_t *j, int64_t now, const char *who, const char *what, unsigned flags,
+                       struct channel_tokens *out, struct connect_result *res);
+
 /* The outcome of a Meta-style error body ({"error": {"message", "code",
  * "error_subcode"}}: 190 expired, 4/17/32/613 rate, 1/2/368 temporary,
  * 10 and 200-299 a permission missing), which Facebook, Instagram and

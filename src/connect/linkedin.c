@@ -32,20 +32,6 @@ static const char *const li_headers[] = {"LinkedIn-Version: " LI_VERSION,
 
 /* Percent-encodes s (RFC 3986 unreserved characters stay): a URN in a path
  * or a query is sent this way under Restli 2.0. */
-static void put_enc(struct buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-            buf_putc(b, (char)*p);
-        } else {
-            buf_putc(b, '%');
-            buf_putc(b, hex[*p >> 4]);
-            buf_putc(b, hex[*p & 15]);
-        }
-    }
-}
-
 /* A URN kanal sends back to LinkedIn: "urn:li:" and printable ASCII
  * without spaces, of a sane length. */
 static bool is_urn(const char *s)
@@ -57,11 +43,6 @@ static bool is_urn(const char *s)
         if (s[i] <= ' ' || s[i] > '~')
             return false;
     return true;
-}
-
-static json_t *body_json(const struct connect_response *r)
-{
-    return r->body.len ? json_loadb(r->body.data, r->body.len, 0, NULL) : NULL;
 }
 
 static int li_send(struct connect_session *s, const char *method, const char *path, json_t *body,
@@ -93,7 +74,7 @@ static int li_fail(struct connect_result *res, const char *what,
     connect_fail_http(res, what, resp, call_rc, call_err, sent_action);
     if (call_rc != 0)
         return -1;
-    json_t *j = body_json(resp);
+    json_t *j = connect_body_json(resp);
     const char *msg = json_string_value(json_object_get(j, "message"));
     const char *code = json_string_value(json_object_get(j, "code"));
     const char *oauth = json_string_value(json_object_get(j, "error"));
@@ -150,16 +131,9 @@ static int li_authorize_url(const struct connect_session *s, const char *state,
         return error_set(err, ERR_INVALID,
                          "LinkedIn's authorization needs a redirect URI and a "
                          "state");
-    buf_puts(url, c->auth_url);
-    buf_puts(url, strchr(c->auth_url, '?') ? "&" : "?");
-    buf_puts(url, "response_type=code&client_id=");
-    put_enc(url, c->client_id);
-    buf_puts(url, "&redirect_uri=");
-    put_enc(url, c->redirect_uri);
-    buf_puts(url, "&state=");
-    put_enc(url, state);
-    buf_puts(url, "&scope=");
-    put_enc(url, connector_linkedin.scopes);
+    const char *q[] = {"response_type", "code", "client_id", c->client_id, "redirect_uri",
+                       c->redirect_uri, "state", state, "scope", connector_linkedin.scopes, NULL};
+    connect_put_query(url, c->auth_url, q);
     return 0;
 }
 
@@ -172,66 +146,26 @@ static int li_token(struct connect_session *s, const char *const *fields,
         return connect_fail(res, CO_REJECTED,
                             "%s: set KANAL_LINKEDIN_CLIENT_ID and KANAL_LINKEDIN_CLIENT_SECRET",
                             what);
-    struct buf body = {0};
-    buf_puts(&body, "client_id=");
-    put_enc(&body, c->client_id);
-    buf_puts(&body, "&client_secret=");
-    put_enc(&body, c->client_secret);
-    for (const char *const *f = fields; f[0]; f += 2) {
-        buf_putc(&body, '&');
-        put_enc(&body, f[0]);
-        buf_putc(&body, '=');
-        put_enc(&body, f[1]);
-    }
-    /* www.linkedin.com, not the API's host: a client of its own. */
-    const char *url = c->token_url && *c->token_url ? c->token_url : LI_TOKEN_URL;
-    struct connect_http_config hc = {.base_url = url};
-    struct error e = {0};
-    struct connect_http *own = connect_http_new(&hc, &e);
-    if (!own) {
-        sodium_memzero(body.data, body.len);
-        buf_free(&body);
-        return connect_fail(res, CO_REJECTED, "KANAL_LINKEDIN_TOKEN_URL: %s", e.msg);
-    }
-    struct connect_request rq = {.method = "POST",
-                                 .path = url,
-                                 .content_type = "application/x-www-form-urlencoded",
-                                 .body = body.data,
-                                 .body_len = body.len};
+    const char *client[] = {"client_id", c->client_id, "client_secret", c->client_secret, NULL};
+    /* www.linkedin.com, not the API's host. */
+    struct token_post tp = {.url = c->token_url && *c->token_url ? c->token_url : LI_TOKEN_URL,
+                            .url_setting = "KANAL_LINKEDIN_TOKEN_URL",
+                            .pairs = {client, fields}};
     struct connect_response r;
-    int rc = connect_http_send(own, &rq, &r, &e);
-    sodium_memzero(body.data, body.len);
-    buf_free(&body);
-    connect_http_free(own);
+    struct error e = {0};
+    int rc = connect_token_post(&tp, &r, &e);
+    if (rc == -2)
+        return connect_fail(res, CO_REJECTED, "%s", e.msg);
     if (li_check(res, what, &r, rc, &e, false) < 0) {
         connect_response_free(&r);
         return -1;
     }
-    json_t *j = body_json(&r);
-    const char *access = json_string_value(json_object_get(j, "access_token"));
-    const char *refresh = json_string_value(json_object_get(j, "refresh_token"));
-    const char *scope = json_string_value(json_object_get(j, "scope"));
-    json_t *exp = json_object_get(j, "expires_in");
-    int ret = 0;
-    if (!access || !*access || strlen(access) > VAULT_TOKEN_MAX)
-        ret = connect_fail(res, CO_REJECTED, "%s: LinkedIn's answer has no access_token", what);
-    else if (exp && (!json_is_integer(exp) || json_integer_value(exp) <= 0))
-        ret = connect_fail(res, CO_REJECTED, "%s: LinkedIn's expires_in is not a positive number",
-                           what);
-    else {
-        out->access_token = xstrdup(access);
-        out->refresh_token = refresh && *refresh ? xstrdup(refresh) : NULL;
-        out->expires_at = exp ? s->now + json_integer_value(exp) : 0;
-        /* LinkedIn lists the scopes with commas. */
-        out->scopes = scope ? xstrdup(scope) : NULL;
-        for (char *p = out->scopes; p && *p; p++)
-            if (*p == ',')
-                *p = ' ';
-    }
+    json_t *j = connect_body_json(&r);
+    /* LinkedIn lists the scopes with commas. */
+    int ret = connect_token_read(j, s->now, "LinkedIn's", what,
+                                 TOKEN_EXPIRY_STRICT | TOKEN_SCOPE_COMMAS, out, res);
     json_decref(j);
-    if (r.body.data)
-        sodium_memzero(r.body.data, r.body.len);
-    connect_response_free(&r);
+    connect_response_wipe(&r);
     return ret;
 }
 
@@ -251,7 +185,7 @@ static int li_pages(struct connect_session *s, struct connect_account *accounts,
         connect_response_free(&r);
         return -1;
     }
-    json_t *j = body_json(&r);
+    json_t *j = connect_body_json(&r);
     connect_response_free(&r);
     size_t i;
     json_t *acl;
@@ -268,7 +202,7 @@ static int li_pages(struct connect_session *s, struct connect_account *accounts,
             ret = -1;
             break;
         }
-        json_t *o = body_json(&r);
+        json_t *o = connect_body_json(&r);
         connect_response_free(&r);
         const char *name = json_string_value(json_object_get(o, "localizedName"));
         const char *vanity = json_string_value(json_object_get(o, "vanityName"));
@@ -363,7 +297,7 @@ static int fetch_import(struct connect_session *s, struct sync_sink *sink, const
     if (li_check(res, what, &r, rc, &e, false) == 0) {
         rc = li_page(sink, what, &r, added, res);
         if (rc == 0 && j)
-            *j = body_json(&r);
+            *j = connect_body_json(&r);
     } else
         rc = -1;
     connect_response_free(&r);
@@ -377,7 +311,7 @@ static int sync_comments(struct connect_session *s, struct sync_sink *sink, cons
     for (int start = 0, page = 1; page <= LI_PAGES; page++, start += 100) {
         struct buf path = {0};
         buf_puts(&path, "/rest/socialActions/");
-        put_enc(&path, urn);
+        connect_put_enc(&path, urn);
         buf_printf(&path, "/comments?count=100&start=%d", start);
         char what[300];
         snprintf(what, sizeof what, "GET /rest/socialActions/%s/comments, page %d", urn, page);
@@ -407,7 +341,7 @@ static int li_sync(struct connect_session *s, struct sync_sink *sink, struct con
     /* The follower count. */
     struct buf path = {0};
     buf_puts(&path, "/rest/networkSizes/");
-    put_enc(&path, org);
+    connect_put_enc(&path, org);
     buf_puts(&path, "?edgeType=COMPANY_FOLLOWED_BY_MEMBER");
     int rc = fetch_import(s, sink, path.data, "GET /rest/networkSizes", NULL, NULL, res);
     buf_free(&path);
@@ -419,7 +353,7 @@ static int li_sync(struct connect_session *s, struct sync_sink *sink, struct con
     json_t *recent = json_array(), *seen = json_array();
     for (int page = 1, start = 0; rc == 0 && page <= LI_PAGES; page++, start += LI_COUNT) {
         buf_puts(&path, "/rest/posts?q=author&author=");
-        put_enc(&path, org);
+        connect_put_enc(&path, org);
         buf_printf(&path, "&count=%d&start=%d&sortBy=LAST_MODIFIED", LI_COUNT, start);
         char what[64];
         snprintf(what, sizeof what, "GET /rest/posts, page %d", page);
@@ -448,11 +382,11 @@ static int li_sync(struct connect_session *s, struct sync_sink *sink, struct con
             const char *u = json_string_value(id);
             struct buf *b = str_starts_with(u, "urn:li:ugcPost:") ? &ugc : &shares;
             buf_puts(b, b->len ? "," : "");
-            put_enc(b, u);
+            connect_put_enc(b, u);
         }
         buf_puts(&path, "/rest/organizationalEntityShareStatistics?q=organizationalEntity"
                         "&organizationalEntity=");
-        put_enc(&path, org);
+        connect_put_enc(&path, org);
         if (shares.len)
             buf_printf(&path, "&shares=List(%s)", shares.data);
         if (ugc.len)
@@ -508,7 +442,7 @@ static int upload_image(struct connect_session *s, const struct connect_action *
         connect_response_free(&r);
         return -1;
     }
-    json_t *j = body_json(&r);
+    json_t *j = connect_body_json(&r);
     json_t *v = json_object_get(j, "value");
     const char *url = json_string_value(json_object_get(v, "uploadUrl"));
     const char *img = json_string_value(json_object_get(v, "image"));
@@ -631,7 +565,7 @@ static int reply(struct connect_session *s, const struct connect_action *a,
         json_object_set_new(body, "parentComment", json_string(a->target));
     struct buf path = {0};
     buf_puts(&path, "/rest/socialActions/");
-    put_enc(&path, a->target);
+    connect_put_enc(&path, a->target);
     buf_puts(&path, "/comments");
     struct connect_response r;
     struct error e = {0};
@@ -643,7 +577,7 @@ static int reply(struct connect_session *s, const struct connect_action *a,
         connect_response_free(&r);
         return -1;
     }
-    json_t *j = body_json(&r);
+    json_t *j = connect_body_json(&r);
     const char *urn = json_string_value(json_object_get(j, "$URN"));
     if (!urn)
         urn = r.restli_id;
@@ -678,7 +612,7 @@ static int li_act(struct connect_session *s, const struct connect_action *a,
         return reply(s, a, out, res);
     case ACT_DELETE_POST:
         buf_puts(&path, "/rest/posts/");
-        put_enc(&path, a->target);
+        connect_put_enc(&path, a->target);
         what = "DELETE /rest/posts/:urn";
         break;
     case ACT_DELETE_MESSAGE:
@@ -686,11 +620,11 @@ static int li_act(struct connect_session *s, const struct connect_action *a,
             return connect_fail(res, CO_REJECTED, "LinkedIn: '%.60s' is not a comment's URN",
                                 a->target);
         buf_puts(&path, "/rest/socialActions/");
-        put_enc(&path, object);
+        connect_put_enc(&path, object);
         buf_puts(&path, "/comments/");
-        put_enc(&path, cid);
+        connect_put_enc(&path, cid);
         buf_puts(&path, "?actor=");
-        put_enc(&path, s->account_id);
+        connect_put_enc(&path, s->account_id);
         what = "DELETE /rest/socialActions/:urn/comments/:id";
         break;
     default:
@@ -724,11 +658,11 @@ static int li_lookup(struct connect_session *s, const struct connect_action *a,
     compose(a, &want);
     if (a->kind == ACT_PUBLISH) {
         buf_puts(&path, "/rest/posts?q=author&author=");
-        put_enc(&path, s->account_id);
+        connect_put_enc(&path, s->account_id);
         buf_puts(&path, "&count=50&start=0&sortBy=LAST_MODIFIED");
     } else {
         buf_puts(&path, "/rest/socialActions/");
-        put_enc(&path, a->target);
+        connect_put_enc(&path, a->target);
         buf_puts(&path, "/comments?count=100&start=0");
     }
     struct connect_response r;
@@ -740,7 +674,7 @@ static int li_lookup(struct connect_session *s, const struct connect_action *a,
         buf_free(&want);
         return -1;
     }
-    json_t *j = body_json(&r), *x;
+    json_t *j = connect_body_json(&r), *x;
     connect_response_free(&r);
     size_t i;
     int found = 0;

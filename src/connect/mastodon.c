@@ -22,18 +22,6 @@
 
 /* ---- small helpers --------------------------------------------------------------- */
 
-/* Appends s percent-encoded (RFC 3986: all but the unreserved characters). */
-static void put_escaped(struct buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~')
-            buf_putc(b, (char)*p);
-        else
-            buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
-    }
-}
-
 /* Mastodon's ids are decimal strings that grow with time (snowflakes):
  * compared as numbers, by length first. Others (a fork's) as text. */
 static int id_cmp(const char *a, const char *b)
@@ -168,16 +156,16 @@ static int mastodon_authorize_url(const struct connect_session *s, const char *s
     }
     buf_puts(url, strchr(c->auth_url ? c->auth_url : "", '?') ? "&" : "?");
     buf_puts(url, "response_type=code&client_id=");
-    put_escaped(url, c->client_id);
+    connect_put_enc(url, c->client_id);
     buf_puts(url, "&redirect_uri=");
-    put_escaped(url, c->redirect_uri);
+    connect_put_enc(url, c->redirect_uri);
     buf_puts(url, "&scope=");
-    put_escaped(url, SCOPES);
+    connect_put_enc(url, SCOPES);
     buf_puts(url, "&state=");
-    put_escaped(url, state);
+    connect_put_enc(url, state);
     if (code_challenge) { /* Mastodon 4.3 and later take PKCE */
         buf_puts(url, "&code_challenge_method=S256&code_challenge=");
-        put_escaped(url, code_challenge);
+        connect_put_enc(url, code_challenge);
     }
     return 0;
 }
@@ -382,7 +370,7 @@ static int mastodon_sync(struct connect_session *s, struct sync_sink *sink,
      * back to the newest seen before. */
     struct buf path = {0};
     buf_puts(&path, "/api/v1/accounts/");
-    put_escaped(&path, id);
+    connect_put_enc(&path, id);
     buf_printf(&path, "/statuses?limit=%d", STATUS_PAGE);
     rc = sync_list(s, sink, "statuses", path.data, "/api/v1/accounts/:id/statuses", res);
     buf_free(&path);
@@ -394,7 +382,7 @@ static int mastodon_sync(struct connect_session *s, struct sync_sink *sink,
     const char *since = sink->cursor_get(sink, "notifications");
     if (since && *since) {
         buf_puts(&path, "&since_id=");
-        put_escaped(&path, since);
+        connect_put_enc(&path, since);
     }
     rc = sync_list(s, sink, "notifications", path.data, "/api/v1/notifications", res);
     buf_free(&path);
@@ -465,7 +453,7 @@ static int author_of(struct connect_session *s, const char *status_id, char *acc
     const char *what = "GET /api/v1/statuses/:id";
     struct buf path = {0};
     buf_puts(&path, "/api/v1/statuses/");
-    put_escaped(&path, status_id);
+    connect_put_enc(&path, status_id);
     struct connect_request rq = {.path = path.data, .bearer = bearer(s)};
     struct connect_response r;
     int rc = call(s, &rq, what, false, &r, res);
@@ -564,7 +552,7 @@ static int on_status(struct connect_session *s, const struct connect_action *a, 
     const char *what = del ? "DELETE /api/v1/statuses/:id" : "POST /api/v1/statuses/:id/favourite";
     struct buf path = {0};
     buf_puts(&path, "/api/v1/statuses/");
-    put_escaped(&path, a->target);
+    connect_put_enc(&path, a->target);
     if (!del)
         buf_puts(&path, "/favourite");
     struct connect_request rq = {
@@ -684,7 +672,7 @@ static int find_status(struct connect_session *s, const struct connect_action *a
                         .from = a->first_sent_at ? a->first_sent_at - LOOKUP_SLACK : 0};
     struct buf first = {0};
     buf_puts(&first, "/api/v1/accounts/");
-    put_escaped(&first, id);
+    connect_put_enc(&first, id);
     buf_printf(&first, "/statuses?limit=%d", STATUS_PAGE);
     char path[2048];
     snprintf(path, sizeof path, "%s", first.data);
@@ -724,7 +712,7 @@ static int status_state(struct connect_session *s, const struct connect_action *
     const char *what = "GET /api/v1/statuses/:id";
     struct buf path = {0};
     buf_puts(&path, "/api/v1/statuses/");
-    put_escaped(&path, a->target ? a->target : "");
+    connect_put_enc(&path, a->target ? a->target : "");
     struct connect_request rq = {.path = path.data, .bearer = bearer(s)};
     struct connect_response r;
     struct error err = {0};

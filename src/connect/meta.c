@@ -46,35 +46,13 @@ enum {
 
 /* ---- requests -------------------------------------------------------------------------- */
 
-static void put_escaped(struct buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '_' || *p == '.' || *p == '~') {
-            buf_putc(b, (char)*p);
-        } else {
-            buf_putc(b, '%');
-            buf_putc(b, hex[*p >> 4]);
-            buf_putc(b, hex[*p & 15]);
-        }
-    }
-}
-
 /* Appends "&name=value" (or "?name=value" as the first), value escaped. */
 static void put_param(struct buf *b, const char *name, const char *value)
 {
     buf_putc(b, b->data && strchr(b->data, '?') ? '&' : '?');
     buf_puts(b, name);
     buf_putc(b, '=');
-    put_escaped(b, value);
-}
-
-static void wipe_response(struct connect_response *r)
-{
-    if (r->body.data)
-        explicit_bzero(r->body.data, r->body.cap);
-    connect_response_free(r);
+    connect_put_enc(b, value);
 }
 
 /* Meta's error body ({"error": {"message", "type", "code", "error_subcode",
@@ -272,7 +250,7 @@ static int meta_exchange(struct connect_session *s, const char *code, const char
     if (meta_call(s, &c, &resp, &j, res) || token_answer(j, c.what, &short_token, &expires_in, res))
         goto done;
     json_decref(j), j = NULL;
-    wipe_response(&resp);
+    connect_response_wipe(&resp);
 
     /* ...that for a long-lived one (60 days), whose Page tokens do not
      * expire... */
@@ -288,7 +266,7 @@ static int meta_exchange(struct connect_session *s, const char *code, const char
     if (meta_call(s, &c, &resp, &j, res) || token_answer(j, c.what, &user_token, &expires_in, res))
         goto done;
     json_decref(j), j = NULL;
-    wipe_response(&resp);
+    connect_response_wipe(&resp);
 
     /* ...and that for the person's Pages, each with its Page token and
      * the Instagram account linked to it. */
@@ -335,7 +313,7 @@ static int meta_exchange(struct connect_session *s, const char *code, const char
         if (json_is_string(nx))
             next = xstrdup(json_string_value(nx));
         json_decref(j), j = NULL;
-        wipe_response(&resp);
+        connect_response_wipe(&resp);
         if (!next || *n >= max)
             break;
     }
@@ -349,7 +327,7 @@ static int meta_exchange(struct connect_session *s, const char *code, const char
     rc = 0;
 done:
     json_decref(j);
-    wipe_response(&resp);
+    connect_response_wipe(&resp);
     if (path.data)
         explicit_bzero(path.data, path.cap);
     buf_free(&path);
@@ -531,7 +509,7 @@ static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct con
     int64_t since = since_of(sink, "feed");
     buf_reset(&path), buf_reset(&what);
     buf_printf(&path, "/%s/feed?fields=", page);
-    put_escaped(&path, FB_POST_FIELDS);
+    connect_put_enc(&path, FB_POST_FIELDS);
     buf_printf(&path, "&limit=%d", PAGE_LIMIT);
     if (since)
         buf_printf(&path, "&since=%lld", (long long)since);
@@ -552,7 +530,7 @@ static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct con
         buf_reset(&path), buf_reset(&what);
         buf_printf(&path, "/%s/comments?filter=stream&order=chronological&summary=true&fields=",
                    posts.v[i]);
-        put_escaped(&path, FB_COMMENT_FIELDS);
+        connect_put_enc(&path, FB_COMMENT_FIELDS);
         buf_printf(&path, "&limit=100");
         buf_printf(&what, "GET /%s/comments", posts.v[i]);
         struct list_walk cw = {.format = INGEST_META_GRAPH,
@@ -568,7 +546,7 @@ static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct con
      * without Messenger) is refused: then there is nothing to read. */
     buf_reset(&path), buf_reset(&what);
     buf_printf(&path, "/%s/conversations?platform=messenger&fields=", page);
-    put_escaped(&path, FB_CONVERSATION_FIELDS);
+    connect_put_enc(&path, FB_CONVERSATION_FIELDS);
     buf_printf(&path, "&limit=%d", PAGE_LIMIT);
     buf_printf(&what, "GET /%s/conversations", page);
     const char *seen = sink->cursor_get ? sink->cursor_get(sink, "conversations") : NULL;
@@ -629,7 +607,7 @@ static int ig_sync(struct connect_session *s, struct sync_sink *sink, struct con
     int64_t since = since_of(sink, "media");
     buf_reset(&path), buf_reset(&what);
     buf_printf(&path, "/%s/media?fields=", ig);
-    put_escaped(&path, IG_MEDIA_FIELDS);
+    connect_put_enc(&path, IG_MEDIA_FIELDS);
     buf_printf(&path, "&limit=%d", PAGE_LIMIT);
     if (since)
         buf_printf(&path, "&since=%lld", (long long)since);
@@ -647,7 +625,7 @@ static int ig_sync(struct connect_session *s, struct sync_sink *sink, struct con
     for (size_t i = 0; i < media[1].n; i++) {
         buf_reset(&path), buf_reset(&what);
         buf_printf(&path, "/%s/comments?fields=", media[1].v[i]);
-        put_escaped(&path, IG_COMMENT_FIELDS);
+        connect_put_enc(&path, IG_COMMENT_FIELDS);
         buf_printf(&path, "&limit=50");
         buf_printf(&what, "GET /%s/comments", media[1].v[i]);
         struct list_walk cw = {.format = INGEST_INSTAGRAM,

@@ -37,21 +37,6 @@ enum {
     TH_LOOKUP_SLACK = 120,
 };
 
-static void put_enc(struct buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-            buf_putc(b, (char)*p);
-        } else {
-            buf_putc(b, '%');
-            buf_putc(b, hex[*p >> 4]);
-            buf_putc(b, hex[*p & 15]);
-        }
-    }
-}
-
 static const char *jstring(json_t *o, const char *key)
 {
     return json_string_value(json_object_get(o, key));
@@ -106,16 +91,9 @@ static int th_authorize_url(const struct connect_session *s, const char *state,
                          "app id) and KANAL_THREADS_CLIENT_SECRET");
     if (!c->redirect_uri || !state)
         return error_set(err, ERR_INVALID, "the redirect URI is not set (PUBLIC_URL)");
-    const char *base = c->auth_url ? c->auth_url : TH_AUTH_URL;
-    buf_puts(url, base);
-    buf_puts(url, strchr(base, '?') ? "&client_id=" : "?client_id=");
-    put_enc(url, c->client_id);
-    buf_puts(url, "&redirect_uri=");
-    put_enc(url, c->redirect_uri);
-    buf_puts(url, "&scope=");
-    put_enc(url, TH_SCOPES);
-    buf_puts(url, "&response_type=code&state=");
-    put_enc(url, state);
+    const char *q[] = {"client_id", c->client_id, "redirect_uri", c->redirect_uri, "scope",
+                       TH_SCOPES, "response_type", "code", "state", state, NULL};
+    connect_put_query(url, c->auth_url ? c->auth_url : TH_AUTH_URL, q);
     return 0;
 }
 
@@ -133,13 +111,6 @@ static int token_from(struct connect_session *s, json_t *j, const char *what,
         json_is_integer(e) && json_integer_value(e) > 0 ? s->now + json_integer_value(e) : 0;
     out->scopes = xstrdup(TH_SCOPES);
     return 0;
-}
-
-static void wipe(struct connect_response *r)
-{
-    if (r->body.data)
-        explicit_bzero(r->body.data, r->body.cap);
-    connect_response_free(r);
 }
 
 static int th_exchange(struct connect_session *s, const char *code, const char *verifier,
@@ -179,18 +150,18 @@ static int th_exchange(struct connect_session *s, const char *code, const char *
     }
     short_token = xstrdup(jstring(j, "access_token"));
     json_decref(j), j = NULL;
-    wipe(&r);
+    connect_response_wipe(&r);
     /* ...that for a long-lived one (60 days). */
     buf_puts(&path, "/access_token?grant_type=th_exchange_token&client_secret=");
-    put_enc(&path, c->client_secret);
+    connect_put_enc(&path, c->client_secret);
     buf_puts(&path, "&access_token=");
-    put_enc(&path, short_token);
+    connect_put_enc(&path, short_token);
     what = "GET /access_token (th_exchange_token)";
     if (th_call(s, "GET", path.data, NULL, "", what, false, &r, &j, res) ||
         token_from(s, j, what, &t, res))
         goto done;
     json_decref(j), j = NULL;
-    wipe(&r);
+    connect_response_wipe(&r);
     what = "GET " TH_V "/me";
     if (th_call(s, "GET", TH_V "/me?fields=id,username,name", NULL, t.access_token, what, false, &r,
                 &j, res))
@@ -209,7 +180,7 @@ static int th_exchange(struct connect_session *s, const char *code, const char *
     rc = 0;
 done:
     json_decref(j);
-    wipe(&r);
+    connect_response_wipe(&r);
     if (path.data)
         explicit_bzero(path.data, path.cap);
     buf_free(&path);
@@ -227,7 +198,7 @@ static int th_refresh(struct connect_session *s, struct channel_tokens *out,
         return connect_fail(res, CO_AUTH, "the channel is not connected");
     struct buf path = {0};
     buf_puts(&path, "/refresh_access_token?grant_type=th_refresh_token&access_token=");
-    put_enc(&path, s->tokens->access_token);
+    connect_put_enc(&path, s->tokens->access_token);
     struct connect_response r = {0};
     json_t *j = NULL;
     const char *what = "GET /refresh_access_token";
@@ -235,7 +206,7 @@ static int th_refresh(struct connect_session *s, struct channel_tokens *out,
     if (rc == 0)
         rc = token_from(s, j, what, out, res);
     json_decref(j);
-    wipe(&r);
+    connect_response_wipe(&r);
     explicit_bzero(path.data, path.cap);
     buf_free(&path);
     return rc;

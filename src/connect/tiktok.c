@@ -39,33 +39,6 @@ enum {
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static void put_enc(struct buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-            buf_putc(b, (char)*p);
-        } else {
-            buf_putc(b, '%');
-            buf_putc(b, hex[*p >> 4]);
-            buf_putc(b, hex[*p & 15]);
-        }
-    }
-}
-
-static json_t *body_json(const struct connect_response *r)
-{
-    return r->body.len ? json_loadb(r->body.data, r->body.len, 0, NULL) : NULL;
-}
-
-static void wipe(struct connect_response *r)
-{
-    if (r->body.data)
-        explicit_bzero(r->body.data, r->body.cap);
-    connect_response_free(r);
-}
-
 /* ---- errors ------------------------------------------------------------------------------ */
 
 /* The outcome of TikTok's error code (the status's when it names none). */
@@ -103,7 +76,7 @@ static int tt_fail(struct connect_result *res, const char *what, const struct co
     connect_fail_http(res, what, r, rc, err, sent_action);
     if (rc != 0)
         return -1;
-    json_t *j = body_json(r), *e = json_object_get(j, "error");
+    json_t *j = connect_body_json(r), *e = json_object_get(j, "error");
     const char *code =
         json_is_object(e) ? json_string_value(json_object_get(e, "code")) : json_string_value(e);
     const char *msg = json_is_object(e)
@@ -130,7 +103,7 @@ static int tt_check(struct connect_result *res, const char *what, const struct c
 {
     if (rc != 0 || r->status < 200 || r->status > 299)
         return tt_fail(res, what, r, rc, err, sent_action);
-    json_t *j = body_json(r);
+    json_t *j = connect_body_json(r);
     const char *code = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
     if (!json_is_object(j) || (code && !str_eq(code, "ok"))) {
         json_decref(j);
@@ -170,19 +143,10 @@ static int tt_authorize_url(const struct connect_session *s, const char *state,
         return error_set(err, ERR_INVALID,
                          "TikTok's authorization needs a redirect URI, a state and a PKCE "
                          "challenge");
-    const char *base = c->auth_url ? c->auth_url : TT_AUTH_URL;
-    buf_puts(url, base);
-    buf_puts(url, strchr(base, '?') ? "&client_key=" : "?client_key=");
-    put_enc(url, c->client_id);
-    buf_puts(url, "&scope=");
-    put_enc(url, TT_SCOPES);
-    buf_puts(url, "&response_type=code&redirect_uri=");
-    put_enc(url, c->redirect_uri);
-    buf_puts(url, "&state=");
-    put_enc(url, state);
-    buf_puts(url, "&code_challenge=");
-    put_enc(url, code_challenge);
-    buf_puts(url, "&code_challenge_method=S256");
+    const char *q[] = {"client_key", c->client_id, "scope", TT_SCOPES, "response_type", "code",
+                       "redirect_uri", c->redirect_uri, "state", state, "code_challenge",
+                       code_challenge, "code_challenge_method", "S256", NULL};
+    connect_put_query(url, c->auth_url ? c->auth_url : TT_AUTH_URL, q);
     return 0;
 }
 
@@ -197,42 +161,19 @@ static int tt_token(struct connect_session *s, const char *const *fields,
         return connect_fail(res, CO_REJECTED,
                             "%s: KANAL_TIKTOK_CLIENT_ID or KANAL_TIKTOK_CLIENT_SECRET is not set",
                             what);
-    struct buf body = {0};
-    buf_puts(&body, "client_key=");
-    put_enc(&body, c->client_id);
-    buf_puts(&body, "&client_secret=");
-    put_enc(&body, c->client_secret);
-    for (const char *const *f = fields; f[0]; f += 2) {
-        buf_putc(&body, '&');
-        put_enc(&body, f[0]);
-        buf_putc(&body, '=');
-        put_enc(&body, f[1]);
-    }
-    struct connect_http *http = s->http, *own = NULL;
-    const char *path = TT_TOKEN_PATH;
-    struct error e = {0};
-    if (c->token_url && *c->token_url) {
-        struct connect_http_config hc = {.base_url = c->token_url};
-        own = http = connect_http_new(&hc, &e);
-        path = c->token_url;
-        if (!own) {
-            explicit_bzero(body.data, body.len);
-            buf_free(&body);
-            return connect_fail(res, CO_REJECTED, "KANAL_TIKTOK_TOKEN_URL: %s", e.msg);
-        }
-    }
+    const char *client[] = {"client_key", c->client_id, "client_secret", c->client_secret, NULL};
     static const char *const headers[] = {"Cache-Control: no-cache", NULL};
-    struct connect_request rq = {.method = "POST",
-                                 .path = path,
-                                 .headers = headers,
-                                 .content_type = "application/x-www-form-urlencoded",
-                                 .body = body.data,
-                                 .body_len = body.len};
-    struct connect_response r = {0};
-    int rc = connect_http_send(http, &rq, &r, &e);
-    explicit_bzero(body.data, body.len); /* the secret, a code, a refresh token */
-    buf_free(&body);
-    connect_http_free(own);
+    struct token_post tp = {.http = s->http,
+                            .path = TT_TOKEN_PATH,
+                            .url = c->token_url,
+                            .url_setting = "KANAL_TIKTOK_TOKEN_URL",
+                            .headers = headers,
+                            .pairs = {client, fields}};
+    struct connect_response r;
+    struct error e = {0};
+    int rc = connect_token_post(&tp, &r, &e);
+    if (rc == -2)
+        return connect_fail(res, CO_REJECTED, "%s", e.msg);
     json_t *j = NULL;
     /* TikTok answers a refused grant with 200 and {"error": "invalid_grant"}. */
     if (tt_check(res, what, &r, rc, &e, false, &j) < 0 ||
@@ -240,26 +181,12 @@ static int tt_token(struct connect_session *s, const char *const *fields,
         if (res->outcome == CO_REJECTED && str_eq(res->code, "invalid_grant"))
             res->outcome = CO_AUTH;
         json_decref(j);
-        wipe(&r);
+        connect_response_wipe(&r);
         return -1;
     }
-    const char *access = json_string_value(json_object_get(j, "access_token"));
-    const char *refresh = json_string_value(json_object_get(j, "refresh_token"));
-    const char *scope = json_string_value(json_object_get(j, "scope"));
-    json_t *exp = json_object_get(j, "expires_in");
-    int ret = 0;
-    if (!access || !*access)
-        ret = connect_fail(res, CO_REJECTED, "%s: TikTok's answer has no access_token", what);
-    else {
-        out->access_token = xstrdup(access);
-        out->refresh_token = refresh && *refresh ? xstrdup(refresh) : NULL;
-        out->expires_at = json_is_integer(exp) && json_integer_value(exp) > 0
-                              ? s->now + json_integer_value(exp)
-                              : 0;
-        out->scopes = scope ? xstrdup(scope) : NULL;
-    }
+    int ret = connect_token_read(j, s->now, "TikTok's", what, 0, out, res);
     json_decref(j);
-    wipe(&r);
+    connect_response_wipe(&r);
     return ret;
 }
 

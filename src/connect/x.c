@@ -26,30 +26,10 @@ extern const struct connector connector_x;
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
-/* Percent-encodes s (RFC 3986 unreserved characters stay) onto b. */
-static void put_enc(struct buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-            buf_putc(b, (char)*p);
-        } else {
-            buf_putc(b, '%');
-            buf_putc(b, hex[*p >> 4]);
-            buf_putc(b, hex[*p & 15]);
-        }
-    }
-}
-
 static bool is_x_id(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
     return n >= 1 && n <= X_ID_MAX && strspn(s, "0123456789") == n;
-}
-
-static json_t *body_json(const struct connect_response *r)
-{
-    return r->body.len ? json_loadb(r->body.data, r->body.len, 0, NULL) : NULL;
 }
 
 /* The account's handle without its '@', for permalinks; "i/web" (which X
@@ -76,7 +56,7 @@ static int x_fail(struct connect_result *res, const char *what, const struct con
     connect_fail_http(res, what, resp, call_rc, call_err, sent_action);
     if (call_rc != 0)
         return -1;
-    json_t *j = body_json(resp);
+    json_t *j = connect_body_json(resp);
     const char *title = json_string_value(json_object_get(j, "title"));
     const char *detail = json_string_value(json_object_get(j, "detail"));
     const char *type = json_string_value(json_object_get(j, "type"));
@@ -151,19 +131,10 @@ static int x_authorize_url(const struct connect_session *s, const char *state,
     if (!c->redirect_uri || !state || !*state || !code_challenge || !*code_challenge)
         return error_set(err, ERR_INVALID,
                          "X's authorization needs a redirect URI, a state and a PKCE challenge");
-    buf_puts(url, c->auth_url);
-    buf_puts(url, strchr(c->auth_url, '?') ? "&" : "?");
-    buf_puts(url, "response_type=code&client_id=");
-    put_enc(url, c->client_id);
-    buf_puts(url, "&redirect_uri=");
-    put_enc(url, c->redirect_uri);
-    buf_puts(url, "&scope=");
-    put_enc(url, connector_x.scopes);
-    buf_puts(url, "&state=");
-    put_enc(url, state);
-    buf_puts(url, "&code_challenge=");
-    put_enc(url, code_challenge);
-    buf_puts(url, "&code_challenge_method=S256");
+    const char *q[] = {"response_type", "code", "client_id", c->client_id, "redirect_uri",
+                       c->redirect_uri, "scope", connector_x.scopes, "state", state,
+                       "code_challenge", code_challenge, "code_challenge_method", "S256", NULL};
+    connect_put_query(url, c->auth_url, q);
     return 0;
 }
 
@@ -177,22 +148,13 @@ static int x_token(struct connect_session *s, const char *const *fields, struct 
     const char *what = "POST " X_TOKEN_PATH;
     if (!c->client_id || !*c->client_id)
         return connect_fail(res, CO_REJECTED, "%s: KANAL_X_CLIENT_ID is not set", what);
-    struct buf body = {0}, basic = {0};
-    buf_puts(&body, "");
-    for (const char *const *f = fields; f[0]; f += 2) {
-        buf_puts(&body, body.len ? "&" : "");
-        put_enc(&body, f[0]);
-        buf_putc(&body, '=');
-        put_enc(&body, f[1]);
-    }
-    buf_puts(&body, "&client_id=");
-    put_enc(&body, c->client_id);
+    struct buf basic = {0};
     const char *headers[2] = {NULL, NULL};
     if (c->client_secret && *c->client_secret) {
         struct buf pair = {0};
-        put_enc(&pair, c->client_id);
+        connect_put_enc(&pair, c->client_id);
         buf_putc(&pair, ':');
-        put_enc(&pair, c->client_secret);
+        connect_put_enc(&pair, c->client_secret);
         size_t n = sodium_base64_encoded_len(pair.len, sodium_base64_VARIANT_ORIGINAL);
         char *b64 = xmalloc(n);
         sodium_bin2base64(b64, n, (const unsigned char *)pair.data, pair.len,
@@ -204,58 +166,30 @@ static int x_token(struct connect_session *s, const char *const *fields, struct 
         buf_free(&pair);
         headers[0] = basic.data;
     }
-    /* The token endpoint is under api_url unless configured elsewhere; a
-     * client of its own then, so nothing is sent to a host not configured. */
-    struct connect_http *http = s->http, *own = NULL;
-    const char *path = X_TOKEN_PATH;
-    struct error e = {0};
-    if (c->token_url && *c->token_url) {
-        struct connect_http_config hc = {.base_url = c->token_url};
-        own = http = connect_http_new(&hc, &e);
-        path = c->token_url;
-        if (!own) {
-            buf_free(&body);
-            return connect_fail(res, CO_REJECTED, "KANAL_X_TOKEN_URL: %s", e.msg);
-        }
-    }
-    struct connect_request rq = {.method = "POST",
-                                 .path = path,
-                                 .headers = headers[0] ? headers : NULL,
-                                 .content_type = "application/x-www-form-urlencoded",
-                                 .body = body.data,
-                                 .body_len = body.len};
+    /* The token endpoint is under api_url unless configured elsewhere. */
+    const char *client[] = {"client_id", c->client_id, NULL};
+    struct token_post tp = {.http = s->http,
+                            .path = X_TOKEN_PATH,
+                            .url = c->token_url,
+                            .url_setting = "KANAL_X_TOKEN_URL",
+                            .headers = headers[0] ? headers : NULL,
+                            .pairs = {fields, client}};
     struct connect_response r;
-    int rc = connect_http_send(http, &rq, &r, &e);
-    sodium_memzero(body.data, body.len); /* a code, a verifier, a refresh token */
-    buf_free(&body);
+    struct error e = {0};
+    int rc = connect_token_post(&tp, &r, &e);
     if (basic.data)
         sodium_memzero(basic.data, basic.len);
     buf_free(&basic);
-    connect_http_free(own);
+    if (rc == -2)
+        return connect_fail(res, CO_REJECTED, "%s", e.msg);
     if (x_check(res, what, &r, rc, &e, false) < 0) {
         connect_response_free(&r);
         return -1;
     }
-    json_t *j = body_json(&r);
-    const char *access = json_string_value(json_object_get(j, "access_token"));
-    const char *refresh = json_string_value(json_object_get(j, "refresh_token"));
-    const char *scope = json_string_value(json_object_get(j, "scope"));
-    json_t *exp = json_object_get(j, "expires_in");
-    int ret = 0;
-    if (!access || !*access) {
-        ret = connect_fail(res, CO_REJECTED, "%s: X's answer has no access_token", what);
-    } else if (exp && (!json_is_integer(exp) || json_integer_value(exp) <= 0)) {
-        ret = connect_fail(res, CO_REJECTED, "%s: X's expires_in is not a positive number", what);
-    } else {
-        out->access_token = xstrdup(access);
-        out->refresh_token = refresh ? xstrdup(refresh) : NULL;
-        out->expires_at = exp ? s->now + json_integer_value(exp) : 0;
-        out->scopes = scope ? xstrdup(scope) : NULL;
-    }
+    json_t *j = connect_body_json(&r);
+    int ret = connect_token_read(j, s->now, "X's", what, TOKEN_EXPIRY_STRICT, out, res);
     json_decref(j);
-    if (r.body.data)
-        sodium_memzero(r.body.data, r.body.len);
-    connect_response_free(&r);
+    connect_response_wipe(&r);
     return ret;
 }
 
@@ -269,7 +203,7 @@ static int x_me(struct connect_session *s, const char *bearer, struct connect_re
                               bearer, r, &e);
     if (x_check(res, what, r, rc, &e, false) < 0)
         return -1;
-    json_t *j = body_json(r);
+    json_t *j = connect_body_json(r);
     json_t *d = json_object_get(j, "data");
     const char *id = json_string_value(json_object_get(d, "id"));
     const char *user = json_string_value(json_object_get(d, "username"));
@@ -390,7 +324,7 @@ static void list_path(struct buf *path, const char *uid, const char *list, const
     }
     if (*next) {
         buf_puts(path, "&pagination_token=");
-        put_enc(path, next);
+        connect_put_enc(path, next);
     }
 }
 
@@ -424,7 +358,7 @@ static int sync_list(struct connect_session *s, struct sync_sink *sink, const ch
                 cursor_put(sink, list, ":newest", NULL, res);
             return -1;
         }
-        json_t *j = body_json(&r);
+        json_t *j = connect_body_json(&r);
         json_t *meta = json_object_get(j, "meta");
         json_t *data = json_object_get(j, "data");
         const char *tok = json_string_value(json_object_get(meta, "next_token"));
@@ -565,7 +499,7 @@ static int upload(struct connect_session *s, const struct connect_action *a, cha
         connect_response_free(&r);
         return -1;
     }
-    json_t *j = body_json(&r);
+    json_t *j = connect_body_json(&r);
     const char *mid = json_string_value(json_object_get(json_object_get(j, "data"), "id"));
     int ret =
         is_x_id(mid) ? 0 : connect_fail(res, CO_REJECTED, "%s: X's answer has no media id", what);
@@ -616,7 +550,7 @@ static int create_tweet(struct connect_session *s, const struct connect_action *
         connect_response_free(&r);
         return -1;
     }
-    json_t *j = body_json(&r);
+    json_t *j = connect_body_json(&r);
     const char *id = json_string_value(json_object_get(json_object_get(j, "data"), "id"));
     int ret = 0;
     if (is_x_id(id)) {
@@ -764,7 +698,7 @@ static int x_lookup(struct connect_session *s, const struct connect_action *a,
                    s->account_id, start);
         if (*next) {
             buf_puts(&path, "&pagination_token=");
-            put_enc(&path, next);
+            connect_put_enc(&path, next);
         }
         struct connect_response r;
         struct error e = {0};
@@ -775,7 +709,7 @@ static int x_lookup(struct connect_session *s, const struct connect_action *a,
             buf_free(&want);
             return -1;
         }
-        json_t *j = body_json(&r), *t;
+        json_t *j = connect_body_json(&r), *t;
         size_t i;
         json_array_foreach (json_object_get(j, "data"), i, t) {
             struct buf got = {0};

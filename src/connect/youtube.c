@@ -27,20 +27,6 @@ extern const struct connector connector_youtube;
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
-static void put_enc(struct buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-            buf_putc(b, (char)*p);
-        } else {
-            buf_putc(b, '%');
-            buf_putc(b, hex[*p >> 4]);
-            buf_putc(b, hex[*p & 15]);
-        }
-    }
-}
-
 /* YouTube's ids (channels, videos, comments, page tokens) are base64url
  * text, a reply's id two of them joined by '.'; nothing else is sent. */
 static bool is_yt_id(const char *s)
@@ -48,11 +34,6 @@ static bool is_yt_id(const char *s)
     size_t n = s ? strlen(s) : 0;
     return n >= 1 && n <= YT_ID_MAX &&
            strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") == n;
-}
-
-static json_t *body_json(const struct connect_response *r)
-{
-    return r->body.len ? json_loadb(r->body.data, r->body.len, 0, NULL) : NULL;
 }
 
 /* ---- errors ------------------------------------------------------------------------- */
@@ -77,7 +58,7 @@ static int yt_fail(struct connect_result *res, const char *what,
     connect_fail_http(res, what, resp, call_rc, call_err, sent_action);
     if (call_rc != 0)
         return -1;
-    json_t *j = body_json(resp);
+    json_t *j = connect_body_json(resp);
     json_t *e = json_object_get(j, "error");
     const char *oauth = json_string_value(e);
     const char *words = oauth ? json_string_value(json_object_get(j, "error_description"))
@@ -139,22 +120,14 @@ static int yt_authorize_url(const struct connect_session *s, const char *state,
         return error_set(err, ERR_INVALID,
                          "Google's authorization needs a redirect URI, a state and a PKCE "
                          "challenge");
-    buf_puts(url, c->auth_url);
-    buf_puts(url, strchr(c->auth_url, '?') ? "&" : "?");
-    buf_puts(url, "response_type=code&client_id=");
-    put_enc(url, c->client_id);
-    buf_puts(url, "&redirect_uri=");
-    put_enc(url, c->redirect_uri);
-    buf_puts(url, "&scope=");
-    put_enc(url, connector_youtube.scopes);
-    buf_puts(url, "&state=");
-    put_enc(url, state);
-    buf_puts(url, "&code_challenge=");
-    put_enc(url, code_challenge);
     /* offline: a refresh token; consent: given again on a reconnect, which
      * Google otherwise answers without one. */
-    buf_puts(url, "&code_challenge_method=S256&access_type=offline&prompt=consent"
-                  "&include_granted_scopes=true");
+    const char *q[] = {"response_type", "code", "client_id", c->client_id, "redirect_uri",
+                       c->redirect_uri, "scope", connector_youtube.scopes, "state", state,
+                       "code_challenge", code_challenge, "code_challenge_method", "S256",
+                       "access_type", "offline", "prompt", "consent", "include_granted_scopes",
+                       "true", NULL};
+    connect_put_query(url, c->auth_url, q);
     return 0;
 }
 
@@ -169,63 +142,23 @@ static int yt_token(struct connect_session *s, const char *const *fields,
         return connect_fail(res, CO_REJECTED,
                             "%s: set KANAL_YOUTUBE_CLIENT_ID and KANAL_YOUTUBE_CLIENT_SECRET",
                             what);
-    struct buf body = {0};
-    buf_puts(&body, "client_id=");
-    put_enc(&body, c->client_id);
-    buf_puts(&body, "&client_secret=");
-    put_enc(&body, c->client_secret);
-    for (const char *const *f = fields; f[0]; f += 2) {
-        buf_putc(&body, '&');
-        put_enc(&body, f[0]);
-        buf_putc(&body, '=');
-        put_enc(&body, f[1]);
-    }
-    /* The token endpoint is another host than the API: a client of its own,
-     * so nothing is sent anywhere not configured. */
-    const char *url = c->token_url && *c->token_url ? c->token_url : YT_TOKEN_URL;
-    struct connect_http_config hc = {.base_url = url};
-    struct error e = {0};
-    struct connect_http *own = connect_http_new(&hc, &e);
-    if (!own) {
-        sodium_memzero(body.data, body.len);
-        buf_free(&body);
-        return connect_fail(res, CO_REJECTED, "KANAL_YOUTUBE_TOKEN_URL: %s", e.msg);
-    }
-    struct connect_request rq = {.method = "POST",
-                                 .path = url,
-                                 .content_type = "application/x-www-form-urlencoded",
-                                 .body = body.data,
-                                 .body_len = body.len};
+    const char *client[] = {"client_id", c->client_id, "client_secret", c->client_secret, NULL};
+    struct token_post tp = {.url = c->token_url && *c->token_url ? c->token_url : YT_TOKEN_URL,
+                            .url_setting = "KANAL_YOUTUBE_TOKEN_URL",
+                            .pairs = {client, fields}};
     struct connect_response r;
-    int rc = connect_http_send(own, &rq, &r, &e);
-    sodium_memzero(body.data, body.len); /* a code, a secret, a refresh token */
-    buf_free(&body);
-    connect_http_free(own);
+    struct error e = {0};
+    int rc = connect_token_post(&tp, &r, &e);
+    if (rc == -2)
+        return connect_fail(res, CO_REJECTED, "%s", e.msg);
     if (yt_check(res, what, &r, rc, &e, false) < 0) {
         connect_response_free(&r);
         return -1;
     }
-    json_t *j = body_json(&r);
-    const char *access = json_string_value(json_object_get(j, "access_token"));
-    const char *refresh = json_string_value(json_object_get(j, "refresh_token"));
-    const char *scope = json_string_value(json_object_get(j, "scope"));
-    json_t *exp = json_object_get(j, "expires_in");
-    int ret = 0;
-    if (!access || !*access || strlen(access) > VAULT_TOKEN_MAX)
-        ret = connect_fail(res, CO_REJECTED, "%s: Google's answer has no access_token", what);
-    else if (exp && (!json_is_integer(exp) || json_integer_value(exp) <= 0))
-        ret = connect_fail(res, CO_REJECTED, "%s: Google's expires_in is not a positive number",
-                           what);
-    else {
-        out->access_token = xstrdup(access);
-        out->refresh_token = refresh ? xstrdup(refresh) : NULL;
-        out->expires_at = exp ? s->now + json_integer_value(exp) : 0;
-        out->scopes = scope ? xstrdup(scope) : NULL;
-    }
+    json_t *j = connect_body_json(&r);
+    int ret = connect_token_read(j, s->now, "Google's", what, TOKEN_EXPIRY_STRICT, out, res);
     json_decref(j);
-    if (r.body.data)
-        sodium_memzero(r.body.data, r.body.len);
-    connect_response_free(&r);
+    connect_response_wipe(&r);
     return ret;
 }
 
@@ -241,7 +174,7 @@ static int yt_me(struct connect_session *s, const char *bearer, struct connect_r
                               bearer, r, &e);
     if (yt_check(res, what, r, rc, &e, false) < 0)
         return -1;
-    json_t *j = body_json(r);
+    json_t *j = connect_body_json(r);
     json_t *ch = json_array_get(json_object_get(j, "items"), 0);
     json_t *sn = json_object_get(ch, "snippet");
     const char *id = json_string_value(json_object_get(ch, "id"));
@@ -348,7 +281,7 @@ static int yt_get_list(struct connect_session *s, const char *path, const char *
     int rc = connect_http_get(s->http, path, s->tokens->access_token, r, &e);
     if (yt_check(res, what, r, rc, &e, false) < 0)
         return -1;
-    *j = body_json(r);
+    *j = connect_body_json(r);
     if (!json_is_array(json_object_get(*j, "items"))) {
         json_decref(*j);
         *j = NULL;
@@ -384,7 +317,7 @@ static int sync_videos(struct connect_session *s, struct sync_sink *sink, const 
                    uploads);
         if (*next) {
             buf_puts(&path, "&pageToken=");
-            put_enc(&path, next);
+            connect_put_enc(&path, next);
         }
         char what[96];
         snprintf(what, sizeof what, "GET " YT_API "/playlistItems, page %d", page);
@@ -452,7 +385,7 @@ static int sync_replies(struct connect_session *s, struct sync_sink *sink, const
                    parent);
         if (*next) {
             buf_puts(&path, "&pageToken=");
-            put_enc(&path, next);
+            connect_put_enc(&path, next);
         }
         char what[160];
         snprintf(what, sizeof what, "GET " YT_API "/comments?parentId=%s, page %d", parent, page);
@@ -488,7 +421,7 @@ static int sync_threads(struct connect_session *s, struct sync_sink *sink, const
                    channel);
         if (*next) {
             buf_puts(&path, "&pageToken=");
-            put_enc(&path, next);
+            connect_put_enc(&path, next);
         }
         char what[128];
         snprintf(what, sizeof what, "GET " YT_API "/commentThreads, page %d", page);
@@ -592,7 +525,7 @@ static int reply(struct connect_session *s, const struct connect_action *a,
         connect_response_free(&r);
         return -1;
     }
-    json_t *j = body_json(&r);
+    json_t *j = connect_body_json(&r);
     const char *id = json_string_value(json_object_get(j, "id"));
     int ret = 0;
     if (is_yt_id(id))
@@ -683,7 +616,7 @@ static int yt_lookup(struct connect_session *s, const struct connect_action *a,
                    parent);
         if (*next) {
             buf_puts(&path, "&pageToken=");
-            put_enc(&path, next);
+            connect_put_enc(&path, next);
         }
         struct connect_response r;
         json_t *j = NULL;

@@ -1,0 +1,113 @@
+/* What the OAuth 2 connectors share: percent-encoding, authorization URLs,
+ * the token request and the reading of its answer. Each platform keeps what
+ * is its own (which fields, which auth, which error words). */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "connect/connect.h"
+
+void connect_put_enc(struct buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            buf_putc(b, (char)*p);
+        } else {
+            buf_putc(b, '%');
+            buf_putc(b, hex[*p >> 4]);
+            buf_putc(b, hex[*p & 15]);
+        }
+    }
+}
+
+static void put_pairs(struct buf *b, const char *const *pairs)
+{
+    for (const char *const *f = pairs; f && f[0]; f += 2) {
+        if (b->len && b->data[b->len - 1] != '?' && b->data[b->len - 1] != '&')
+            buf_putc(b, '&');
+        connect_put_enc(b, f[0]);
+        buf_putc(b, '=');
+        connect_put_enc(b, f[1]);
+    }
+}
+
+void connect_put_query(struct buf *url, const char *base, const char *const *pairs)
+{
+    buf_puts(url, base);
+    buf_putc(url, strchr(base, '?') ? '&' : '?');
+    put_pairs(url, pairs);
+}
+
+json_t *connect_body_json(const struct connect_response *r)
+{
+    return r->body.len ? json_loadb(r->body.data, r->body.len, 0, NULL) : NULL;
+}
+
+void connect_response_wipe(struct connect_response *r)
+{
+    if (r->body.data)
+        sodium_memzero(r->body.data, r->body.cap);
+    connect_response_free(r);
+}
+
+int connect_token_post(const struct token_post *t, struct connect_response *r, struct error *err)
+{
+    memset(r, 0, sizeof *r);
+    struct buf body = {0};
+    buf_puts(&body, "");
+    for (int i = 0; i < 3; i++)
+        put_pairs(&body, t->pairs[i]);
+    /* The token endpoint on another host than the API: a client of its own,
+     * so that nothing is sent anywhere not configured. */
+    struct connect_http *http = t->http, *own = NULL;
+    const char *path = t->path;
+    if (t->url && *t->url) {
+        struct connect_http_config hc = {.base_url = t->url};
+        struct error e = {0};
+        own = http = connect_http_new(&hc, &e);
+        path = t->url;
+        if (!own) {
+            sodium_memzero(body.data, body.len);
+            buf_free(&body);
+            error_set(err, ERR_INVALID, "%s: %s", t->url_setting ? t->url_setting : "token URL",
+                      e.msg);
+            return -2;
+        }
+    }
+    struct connect_request rq = {.method = "POST",
+                                 .path = path,
+                                 .headers = t->headers,
+                                 .content_type = "application/x-www-form-urlencoded",
+                                 .body = body.data,
+                                 .body_len = body.len};
+    int rc = connect_http_send(http, &rq, r, err);
+    sodium_memzero(body.data, body.len);
+    buf_free(&body);
+    connect_http_free(own);
+    return rc;
+}
+
+int connect_token_read(json_t *j, int64_t now, const char *who, const char *what, unsigned flags,
+                       struct channel_tokens *out, struct connect_result *res)
+{
+    const char *access = json_string_value(json_object_get(j, "access_token"));
+    const char *refresh = json_string_value(json_object_get(j, "refresh_token"));
+    const char *scope = json_string_value(json_object_get(j, "scope"));
+    json_t *exp = json_object_get(j, "expires_in");
+    bool exp_ok = json_is_integer(exp) && json_integer_value(exp) > 0;
+    if (!access || !*access || strlen(access) > VAULT_TOKEN_MAX)
+        return connect_fail(res, CO_REJECTED, "%s: %s answer has no access_token", what, who);
+    if ((flags & TOKEN_EXPIRY_STRICT) && exp && !exp_ok)
+        return connect_fail(res, CO_REJECTED, "%s: %s expires_in is not a positive number", what,
+                            who);
+    out->access_token = xstrdup(access);
+    out->refresh_token = refresh && *refresh ? xstrdup(refresh) : NULL;
+    out->expires_at = exp_ok ? now + json_integer_value(exp) : 0;
+    out->scopes = scope ? xstrdup(scope) : NULL;
+    for (char *p = out->scopes; p && (flags & TOKEN_SCOPE_COMMAS) && *p; p++)
+        if (*p == ',')
+            *p = ' ';
+    return 0;
+}
