@@ -268,6 +268,20 @@ enum {
 int connect_token_read(json_t *j, int64_t now, const char *who, const char *what, unsigned flags,
                        struct channel_tokens *out, struct connect_result *res);
 
+/* How a platform is named in its failures' messages. */
+struct platform_voice {
+    const char *name;    /* "X", "YouTube" */
+    const char *grantor; /* who refuses a grant ("Google"); NULL: name */
+    const char *account; /* what is connected: "channel", "page" */
+};
+/* A failure's message in the platform's words, as outcome o has it: a
+ * grant spent or refused (`oauth`: OAuth's error code) asks to connect
+ * again; a token not accepted says so; a rate limit says when calls
+ * resume; else the words and the HTTP status. Returns -1. */
+int connect_fail_said(struct connect_result *res, enum connect_outcome o, const char *what,
+                      const struct platform_voice *v, const char *words, const char *oauth,
+                      long status);
+
 /* The outcome of a Meta-style error body ({"error": {"message", "code",
  * "error_subcode"}}: 190 expired, 4/17/32/613 rate, 1/2/368 temporary,
  * 10 and 200-299 a permission missing), which Facebook, Instagram and

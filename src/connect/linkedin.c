@@ -97,14 +97,8 @@ static int li_fail(struct connect_result *res, const char *what,
         o = CO_REJECTED;
         snprintf(res->code, sizeof res->code, "duplicate");
     }
-    if (o == CO_AUTH && oauth)
-        connect_fail(res, o, "%s: LinkedIn: %s (%s); connect the page again", what,
-                     words ? words : "refused", oauth);
-    else if (o == CO_AUTH)
-        connect_fail(res, o, "%s: LinkedIn does not accept the page's token: %s (HTTP %ld)", what,
-                     words ? words : "unauthorized", st);
-    else
-        connect_fail(res, o, "%s: LinkedIn: %s (HTTP %ld)", what, words ? words : "refused", st);
+    static const struct platform_voice voice = {.name = "LinkedIn", .account = "page"};
+    connect_fail_said(res, o, what, &voice, words, oauth, st);
     json_decref(j);
     return -1;
 }

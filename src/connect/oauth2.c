@@ -111,3 +111,27 @@ int connect_token_read(json_t *j, int64_t now, const char *who, const char *what
             *p = ' ';
     return 0;
 }
+
+int connect_fail_said(struct connect_result *res, enum connect_outcome o, const char *what,
+                      const struct platform_voice *v, const char *words, const char *oauth,
+                      long status)
+{
+    if (o == CO_AUTH && oauth)
+        /* The code or the refresh token is spent or revoked: only the
+         * person can give a new one. */
+        return connect_fail(res, o, "%s: %s: %s (%s); connect the %s again", what,
+                            v->grantor ? v->grantor : v->name, words ? words : "refused", oauth,
+                            v->account);
+    if (o == CO_AUTH)
+        /* Expired (a refresh may help) or revoked (then the refresh fails). */
+        return connect_fail(res, o, "%s: %s does not accept the %s's token: %s (HTTP %ld)", what,
+                            v->name, v->account, words ? words : "unauthorized", status);
+    if (o == CO_RATE && res->retry_at) {
+        char at[21];
+        time_format_iso(res->retry_at, at);
+        return connect_fail(res, o, "%s: %s: %s (HTTP %ld); calls resume at %s", what, v->name,
+                            words ? words : "rate limited", status, at);
+    }
+    return connect_fail(res, o, "%s: %s: %s (HTTP %ld)", what, v->name,
+                        words ? words : "refused", status);
+}

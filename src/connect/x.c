@@ -88,23 +88,8 @@ static int x_fail(struct connect_result *res, const char *what, const struct con
         o = CO_RATE;
         res->retry_at = resp->rl.retry_at ? resp->rl.retry_at : resp->rl.reset_at;
     }
-    if (o == CO_RATE && res->retry_at) {
-        char at[21];
-        time_format_iso(res->retry_at, at);
-        connect_fail(res, o, "%s: X: %s (HTTP %ld); calls resume at %s", what,
-                     words ? words : "rate limited", st, at);
-    } else if (o == CO_AUTH && oauth) {
-        /* The code or the refresh token is spent or revoked: only the
-         * person can give a new one. */
-        connect_fail(res, o, "%s: X: %s (%s); connect the channel again", what,
-                     words ? words : "refused", oauth);
-    } else if (o == CO_AUTH) {
-        /* Expired (a refresh may help) or revoked (then the refresh fails). */
-        connect_fail(res, o, "%s: X does not accept the channel's token: %s (HTTP %ld)", what,
-                     words ? words : "unauthorized", st);
-    } else {
-        connect_fail(res, o, "%s: X: %s (HTTP %ld)", what, words ? words : "refused", st);
-    }
+    static const struct platform_voice voice = {.name = "X", .account = "channel"};
+    connect_fail_said(res, o, what, &voice, words, oauth, st);
     json_decref(j);
     return -1;
 }

@@ -81,19 +81,9 @@ static int yt_fail(struct connect_result *res, const char *what,
         o = CO_RATE;
         res->retry_at = resp->rl.retry_at;
     }
-    if (o == CO_AUTH && oauth)
-        connect_fail(res, o, "%s: Google: %s (%s); connect the channel again", what,
-                     words ? words : "refused", oauth);
-    else if (o == CO_AUTH)
-        connect_fail(res, o, "%s: YouTube does not accept the channel's token: %s (HTTP %ld)", what,
-                     words ? words : "unauthorized", st);
-    else if (o == CO_RATE && res->retry_at) {
-        char at[21];
-        time_format_iso(res->retry_at, at);
-        connect_fail(res, o, "%s: YouTube: %s (HTTP %ld); calls resume at %s", what,
-                     words ? words : "rate limited", st, at);
-    } else
-        connect_fail(res, o, "%s: YouTube: %s (HTTP %ld)", what, words ? words : "refused", st);
+    static const struct platform_voice voice = {
+        .name = "YouTube", .grantor = "Google", .account = "channel"};
+    connect_fail_said(res, o, what, &voice, words, oauth, st);
     json_decref(j);
     return -1;
 }

@@ -216,7 +216,7 @@ def test_connect_through_the_consent_screen(desk, db_url, mastodon):
     listed = run_kanal("connect", "list", "--db", db_url, "--workspace", "kommunen")
     # Connected, the channel is synced at once (by the desk's own worker here).
     assert re.search(rf"^{channel}\s+mastodon\s+@kanal@\S+\s+connected\s+"
-                     r"(never|\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\s+-$",
+                     r"(never|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\s+-$",
                      listed.stdout, re.M), listed.stdout
 
 
