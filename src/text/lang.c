@@ -131,10 +131,15 @@ static void letter_cues(const char *w, size_t n, bool name, double *score)
  * and English do not write; š and ž (Finnish loanwords: "šakki") excepted. */
 static bool foreign_letter(const char *w, size_t n)
 {
-    if (memchr(w, 0xC4, n))
-        return true;
-    for (const char *p = w, *end = w + n; (p = memchr(p, 0xC5, (size_t)(end - p))); p++) {
-        unsigned char b = p + 1 < end ? (unsigned char)p[1] : 0;
+    /* One pass, inline: most words are short, and two memchr calls a word
+     * cost more than reading its few bytes. */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char a = (unsigned char)w[i];
+        if (a < 0xC4 || a > 0xC5)
+            continue;
+        if (a == 0xC4)
+            return true;
+        unsigned char b = i + 1 < n ? (unsigned char)w[i + 1] : 0;
         if (b != 0xA0 && b != 0xA1 && b != 0xBD && b != 0xBE)
             return true;
     }

@@ -343,6 +343,37 @@ static const char *scan_word(struct text_tokens *t, struct token *k, const char 
                 h = (h ^ b) * FNV_PRIME;
                 continue;
             }
+            /* Latin-1 letters (å ä ö é, U+00C0-U+00FF: 0xC3 and one more
+             * byte), most of the non-ASCII in Swedish and Finnish: what the
+             * general path below does for them, without decoding, table
+             * tests or re-encoding. × and ÷ take the general path, which ends
+             * the word at them. */
+            unsigned char b1;
+            if (b == 0xC3 && p + 1 < end && ((b1 = (unsigned char)p[1]) & 0xC0) == 0x80 &&
+                b1 != 0x97 && b1 != 0xB7) {
+                uint32_t cp = 0xC0u | (b1 & 0x3Fu);
+                bool up = cp <= 0xDE; /* À-Þ; ß (0xDF) and the rest are lower case */
+                if (up) {
+                    upper++;
+                    first_upper |= p == first;
+                }
+                uint32_t lc = up ? cp + 32 : cp;
+                lower += !up;
+                digits_only = false;
+                run = (lc == prev) ? run + 1 : 1;
+                prev = lc;
+                p += 2;
+                if (run > 2) {
+                    elong = true;
+                    continue;
+                }
+                unsigned char f1 = (unsigned char)(0x80u | (lc & 0x3Fu));
+                out[o++] = (char)0xC3;
+                out[o++] = (char)f1;
+                h = (h ^ 0xC3) * FNV_PRIME;
+                h = (h ^ f1) * FNV_PRIME;
+                continue;
+            }
         }
         /* Other ASCII ends the word, but for the few that may continue it
          * (an underscore, an apostrophe, a decimal mark, a \u escape; and
