@@ -305,7 +305,7 @@ static const char *scan_word(struct text_tokens *t, struct token *k, const char 
 {
     uint32_t prev = 0;
     int run = 0, upper = 0, lower = 0;
-    bool digits_only = true, elong = false;
+    bool digits_only = true, elong = false, exta = false;
     const char *first = p;
     /* An ASCII capital first is seen here; the loop's fast path does not look. */
     bool first_upper = (unsigned char)(*p - 'A') < 26;
@@ -436,6 +436,7 @@ static const char *scan_word(struct text_tokens *t, struct token *k, const char 
             elong = true;
             continue;
         }
+        exta |= f >= 0x100 && f <= 0x17F;
         size_t e = utf8_encode(f, out + o);
         for (size_t j = 0; j < e; j++)
             h = (h ^ (unsigned char)out[o + j]) * FNV_PRIME;
@@ -451,6 +452,8 @@ static const char *scan_word(struct text_tokens *t, struct token *k, const char 
         k->flags |= TOKF_TITLE;
     if (elong)
         k->flags |= TOKF_ELONG;
+    if (exta)
+        k->flags |= TOKF_EXTA;
     return p;
 }
 
