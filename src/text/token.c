@@ -475,6 +475,7 @@ enum {
 #define G B_TAG
 #define A B_ALNUM
 #define P B_PUNCT
+/* clang-format off */
 static const uint8_t byte_class[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, S, S, S, S, S, 0, 0, /* 00 */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 10 */
@@ -485,6 +486,7 @@ static const uint8_t byte_class[256] = {
     0, A, A, A, A, A, A, A, A|U, A, A, A, A, A, A, A, /* 60 */
     A, A, A, A, A, A, A, A|U, A, A, A, 0, 0, 0, 0, 0, /* 70 */
 };
+/* clang-format on */
 #undef S
 #undef U
 #undef E
@@ -534,7 +536,8 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             continue;
         }
         /* Every emoticon starts with one of these: test that before the table. */
-        size_t em = at_start && (cls & B_EMO) && emoticon_start(p, end) ? match_emoticon(p, end) : 0;
+        size_t em =
+            at_start && (cls & B_EMO) && emoticon_start(p, end) ? match_emoticon(p, end) : 0;
         if (em) {
             struct token *k = push(t, TOK_EMOTICON, s, start, p + em);
             k->norm = (uint32_t)norm_len;
