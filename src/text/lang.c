@@ -131,10 +131,15 @@ static void letter_cues(const char *w, size_t n, bool name, double *score)
  * and English do not write; š and ž (Finnish loanwords: "šakki") excepted. */
 static bool foreign_letter(const char *w, size_t n)
 {
-    if (memchr(w, 0xC4, n))
-        return true;
-    for (const char *p = w, *end = w + n; (p = memchr(p, 0xC5, (size_t)(end - p))); p++) {
-        unsigned char b = p + 1 < end ? (unsigned char)p[1] : 0;
+    /* Called only for words the tokenizer flagged TOKF_EXTA (a letter of
+     * U+0100-U+017F, whose UTF-8 starts 0xC4 or 0xC5). */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char a = (unsigned char)w[i];
+        if (a < 0xC4 || a > 0xC5)
+            continue;
+        if (a == 0xC4)
+            return true;
+        unsigned char b = i + 1 < n ? (unsigned char)w[i + 1] : 0;
         if (b != 0xA0 && b != 0xA1 && b != 0xBD && b != 0xBE)
             return true;
     }
@@ -187,7 +192,8 @@ enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop
      * lexicon read as English for its w's and its "a", "i" and "to". */
     for (size_t i = 0; i < t->n; i++) {
         const struct token *k = &t->tok[i];
-        others += k->kind == TOK_WORD && foreign_letter(t->norm + k->norm, k->nlen);
+        others += k->kind == TOK_WORD && (k->flags & TOKF_EXTA) &&
+                  foreign_letter(t->norm + k->norm, k->nlen);
     }
     /* Function words of other languages outweigh letter patterns. */
     double top = 0.3 + others; /* below this, nothing really speaks for any of them */

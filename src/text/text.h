@@ -44,6 +44,7 @@ enum {
     TOKF_CAPS = 1,  /* a word of two or more letters, all upper case: "GREAT" */
     TOKF_ELONG = 2, /* a letter was repeated three or more times */
     TOKF_TITLE = 4, /* capitalised: "Dead", "Åsa" (one upper-case letter, first) */
+    TOKF_EXTA = 8,  /* has a letter of Latin Extended-A (U+0100-U+017F): "ą", "š" */
 };
 
 #define TEXT_MAX_TOKENS 1024
