@@ -96,6 +96,15 @@ void h_link_restore(struct request *r)
     retire(r, false);
 }
 
+void h_link_preview(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    reply_made(r, 200, links_preview(r->db, r->ws, in, &err), &err);
+}
+
 void h_link_get(struct request *r)
 {
     struct error err = {0};

@@ -169,6 +169,7 @@ void h_link_list(struct request *r);
 void h_link_create(struct request *r);
 void h_link_get(struct request *r);
 void h_link_update(struct request *r);
+void h_link_preview(struct request *r);
 void h_report_monthly(struct request *r);
 void h_tag_rule_test(struct request *r);
 void h_link_retire(struct request *r);

@@ -125,6 +125,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/links", h_link_list, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/links", h_link_create, ACC_AUTHOR, NULL},
     {"GET", "/api/v1/workspaces/:ws/links/stats", h_link_stats, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/workspaces/:ws/links/preview", h_link_preview, ACC_AUTHOR, NULL},
     {"GET", "/api/v1/workspaces/:ws/links/:id", h_link_get, ACC_SIGNED, NULL},
     {"PATCH", "/api/v1/workspaces/:ws/links/:id", h_link_update, ACC_AUTHOR, NULL},
     {"POST", "/api/v1/workspaces/:ws/links/:id/retire", h_link_retire, ACC_AUTHOR, NULL},

@@ -211,6 +211,22 @@ fail:
     return out;
 }
 
+json_t *links_preview(struct db *db, int64_t workspace_id, json_t *in, struct error *err)
+{
+    json_t *out = NULL, *warnings = json_array();
+    struct built b = {0};
+    if (build(db, workspace_id, in, &b, warnings, err) == 0) {
+        out = json_pack("{s:s, s:s, s:O}", "url", b.l.url, "target_url", b.l.target_url,
+                        "warnings", warnings);
+        for (int i = 0; i < UTM_COUNT; i++)
+            json_object_set_new(out, links_utm_names[i], json_string(b.l.utm[i]));
+        json_object_set_new(out, "advocate", json_string(b.l.advocate));
+    }
+    json_decref(warnings);
+    built_free(&b);
+    return out;
+}
+
 /* True when the patch sets `key` to something other than what the link has. */
 static bool changes(json_t *patch, json_t *link, const char *key)
 {

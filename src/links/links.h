@@ -90,6 +90,11 @@ int links_qr_png(const char *text, int scale, struct buf *out, struct error *err
 json_t *links_create(struct db *db, int64_t workspace_id, json_t *in, const struct actor *who,
                      struct error *err);
 
+/* What links_create would make of `in`, without storing it: {url,
+ * target_url, utm_source, ..., advocate, warnings} (the desk's UTM builder
+ * shows it as it is typed). Caller owns. */
+json_t *links_preview(struct db *db, int64_t workspace_id, json_t *in, struct error *err);
+
 /* A patch of the same fields but code, over the link as it is. A new
  * channel, campaign or advocate fills the UTM parts it presets anew unless
  * the patch sets them. Returns the link plus "warnings"; caller owns.

@@ -129,3 +129,21 @@ def test_monthly_report_route(server, admin, as_role, workspace):
     r = admin.get(f"{api}/reports/monthly")
     assert r.status == 400 and "month" in r.json()["error"]["message"]
     assert admin.get("/api/v1/workspaces/9999/reports/monthly?month=2026-10").status == 404
+
+
+def test_link_preview_stores_nothing(admin, workspace):
+    api = f"/api/v1/workspaces/{workspace}"
+    yt = make(admin, workspace, "channels", {"platform": "youtube", "handle": "k", "name": "K"})
+    cp = make(admin, workspace, "campaigns", {"name": "Höst Kampanj"})
+    r = admin.post(f"{api}/links/preview", {"url": "https://example.org/?utm_source=old",
+                                            "channel_id": yt["id"], "campaign_id": cp["id"],
+                                            "advocate": "Anna B"})
+    assert r.status == 200, r
+    out = r.json()
+    assert (out["utm_source"], out["utm_medium"], out["utm_content"]) == ("youtube", "video", "anna-b")
+    assert out["utm_campaign"] == "höst-kampanj"
+    assert out["target_url"].startswith("https://example.org/?utm_source=youtube&utm_medium=video")
+    assert len(out["warnings"]) == 1 and "already carries UTM" in out["warnings"][0]
+    assert admin.get(f"{api}/links").json()["items"] == []
+    r = admin.post(f"{api}/links/preview", {"url": "https://example.org", "channel_id": 99999})
+    assert r.status == 400 and r.json()["error"]["field"] == "channel_id"
