@@ -162,7 +162,7 @@ function Groups({ ws, data, by, metric }) {
     ${rows.length ? html`<${Chart} id="groups-chart" labels=${labels} series=${series} kind=${TIME.has(by) ? "line" : "bars"}
       table="groups" label=${t("analytics.chartOf", { metric: t("kpi." + metric), by: t("grouping." + by) })} />` : null}
     <div class="actions"><button type="button" id="export-csv" onClick=${csv}>${t("analytics.csv")}</button></div>
-    <div class="scroll"><table id="groups">
+    <div class="scroll" tabindex="0" role="region" aria-labelledby="groups-title"><table id="groups">
       <caption class="visually-hidden">${t("analytics.groupsTitle", { by: t("grouping." + by) })}</caption>
       <thead><tr><th scope="col">${t("grouping." + by)}</th>
         ${KPIS.map(([k]) => html`<th scope="col" class="num">${t("kpi." + k)}</th>`)}</tr></thead>
@@ -225,7 +225,7 @@ function Insights({ ws, q }) {
     ${data ? html`<p class="muted">${t("analytics.insightsIntro", { posts: fmtNumber(data.posts), er: data.er == null ? "–" : fmtPercent(data.er, 2), min: data.min_posts })}</p>
       ${measured.length ? html`<${Chart} id="insights-chart" labels=${labels} series=${series} kind="points" intervals=${intervals}
         table="insights" label=${t("analytics.insightsChart")} />` : html`<${Empty} title=${t("analytics.noInsightsTitle")} next=${t("analytics.noInsightsNext")} />`}
-      <div class="scroll"><table id="insights">
+      <div class="scroll" tabindex="0" role="region" aria-labelledby="insights-title"><table id="insights">
         <caption class="visually-hidden">${t("analytics.insightsTitle")}</caption>
         <thead><tr><th scope="col">${t("analytics.feature")}</th><th scope="col" class="num">${t("kpi.posts")}</th>
           <th scope="col" class="num">${t("analytics.er")}</th><th scope="col" class="num">${t("analytics.otherEr")}</th>
