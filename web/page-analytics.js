@@ -65,6 +65,8 @@ function Chart({ id, labels, series, kind, table, label, intervals }) {
   useEffect(() => {
     if (!labels.length) return undefined;
     const xs = labels.map((_, i) => i);
+    const crowded = labels.length > 4 && kind !== "line";
+    const short = (l) => (l.length > 26 ? l.slice(0, 25) + "…" : l);
     const hooks = intervals ? { draw: [(u) => {
       // Each lift's 95 % interval, a whisker from its low to its high end.
       const ctx = u.ctx;
@@ -102,8 +104,10 @@ function Chart({ id, labels, series, kind, table, label, intervals }) {
           paths: kind === "bars" ? uPlot.paths.bars({ size: [0.7 / series.length, 80] })
             : kind === "points" ? () => null : undefined,
           points: kind === "points" ? { show: true, size: 9, fill: s.color } : undefined }))],
-      axes: [{ values: (u, splits) => splits.map((i) => (Number.isInteger(i) ? labels[i] ?? "" : "")), rotate: 0,
-        incrs: [1, 2, 5, 10, 20, 50], size: 50 },
+      // Many categories: their names slanted, long ones shortened (the
+      // table has them whole).
+      axes: [{ values: (u, splits) => splits.map((i) => (Number.isInteger(i) ? short(labels[i] ?? "") : "")),
+        rotate: crowded ? -40 : 0, incrs: [1, 2, 5, 10, 20, 50], size: crowded ? 120 : 50 },
       { values: (u, vals) => vals.map((v) => series[0].format(v)), size: 70 }],
       hooks,
     };
