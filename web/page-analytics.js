@@ -48,10 +48,13 @@ function download(name, type, text) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function toCsv(header, rows) {
+function toCsv(header, rows) {
+  // Names (a channel's, a campaign's) are text a spreadsheet must not run
+  // as a formula: one that starts like one gets a leading apostrophe.
   const cell = (v) => {
-    const s = v == null ? "" : String(v);
-    return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    let s = v == null ? "" : String(v);
+    if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [header, ...rows].map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
 }

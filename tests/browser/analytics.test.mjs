@@ -133,3 +133,16 @@ test("the explorer in Finnish, with nothing to show, says what to do", () =>
     assert.match(await page.textContent(".empty"), /Ei julkaisuja tällä jaksolla/);
     await noViolations(page);
   }, { locale: "fi-FI" }));
+
+test("a name that reads as a formula is exported as text", () =>
+  withPage("analytics-csv-formula", async (page) => {
+    const c = (await admin("GET", "/workspaces/1/campaigns?limit=200")).body.items
+      .find((x) => x.name === "Kolla din pension");
+    assert.equal((await admin("PATCH", `/workspaces/1/campaigns/${c.id}`, { name: "=HYPERLINK(\"x\",\"y\")" })).status, 200);
+    await openDesk(page);
+    await page.goto(`${base}/#/1/analytics?${PERIOD}&by=campaign`);
+    await page.waitForFunction(() => /HYPERLINK/.test(document.querySelector("#groups")?.textContent || ""));
+    const [csv] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
+    const text = readFileSync(await csv.path(), "utf8");
+    assert.match(text, /\r\n"'=HYPERLINK\(""x"",""y""\)",/);
+  }));
