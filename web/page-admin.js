@@ -9,7 +9,9 @@ import { api } from "/api.js";
 import { t, fmtTime, fmtNumber, toZoned, fromZoned, isoUtc } from "/i18n.js";
 import { href, setParams } from "/router.js";
 
-const SECTIONS = ["users", "tokens", "workspaces", "campaigns", "tags", "audit"];
+const SECTIONS = ["users", "tokens", "workspaces", "channels", "campaigns", "tags", "audit"];
+const PLATFORMS = ["facebook", "instagram", "x", "linkedin", "tiktok", "youtube", "mastodon", "threads", "bluesky", "other"];
+const PURPOSES = ["", "reach", "dialogue", "conversion", "paid"];
 const ROLES = ["admin", "editor", "author", "moderator", "analyst"];
 const TAG_KINDS = ["theme", "topic", "audience", "other"];
 
@@ -269,6 +271,64 @@ function Workspaces({ ws }) {
     </form>`;
 }
 
+// ---- channels (the accounts; connecting them is on the Channels page) ---------------
+
+function ChannelsAdmin({ ws }) {
+  const blank = { platform: "facebook", handle: "", name: "", purpose: "", is_peer: false };
+  const [items, setItems] = useState(null);
+  const [form, setForm] = useState(blank);
+  const [editing, setEditing] = useState(null);
+  const out = useOutcome();
+  const load = () => everyItem(api, ws.id, "channels").then(setItems)
+    .catch((e) => out.fail(t("error.load", { what: t("nav.channels"), why: e.message })));
+  useEffect(() => { load(); }, [ws.id]);
+  const save = async (e) => {
+    e.preventDefault();
+    const body = { handle: form.handle.trim(), name: form.name.trim(), purpose: form.purpose, is_peer: form.is_peer };
+    try {
+      if (editing) await api("PATCH", `/workspaces/${ws.id}/channels/${editing}`, body);
+      else await api("POST", `/workspaces/${ws.id}/channels`, { ...body, platform: form.platform });
+      out.ok(t("admin.channelSaved", { name: body.name }));
+      setEditing(null);
+      setForm(blank);
+      await load();
+    } catch (err) {
+      out.fail(t("admin.channelFailed", { why: err.message }));
+    }
+  };
+  const input = (k, label) => html`<label class="stack" for=${"chf-" + k}>${label}
+    <input id=${"chf-" + k} required value=${form[k]} onInput=${(e) => setForm({ ...form, [k]: e.target.value })} /></label>`;
+  return html`${out.view}
+    ${items === null ? html`<p aria-busy="true">${t("frame.loading")}</p>` : items.length ? html`<table id="channels-admin">
+      <caption class="visually-hidden">${t("nav.channels")}</caption>
+      <thead><tr><th scope="col">${t("channels.name")}</th><th scope="col">${t("channels.platform")}</th>
+        <th scope="col">${t("channels.handle")}</th><th scope="col">${t("admin.purpose")}</th><th scope="col">${t("admin.whose")}</th>
+        <th scope="col"><span class="visually-hidden">${t("channels.actions")}</span></th></tr></thead>
+      <tbody>${items.map((c) => html`<tr data-id=${c.id}><td>${c.name}</td><td>${c.platform}</td><td>${c.handle}</td>
+        <td>${c.purpose ? t("purpose." + c.purpose) : "–"}</td><td>${c.is_peer ? t("analytics.peer") : t("analytics.own")}</td>
+        <td><button type="button" class="edit" aria-label=${t("admin.editLabel", { name: c.name })}
+          onClick=${() => { setEditing(c.id); setForm({ platform: c.platform, handle: c.handle, name: c.name, purpose: c.purpose || "", is_peer: !!c.is_peer }); }}>
+          ${t("links.edit")}</button></td></tr>`)}</tbody></table>`
+      : html`<${Empty} title=${t("channels.emptyTitle")} next=${t("admin.noChannelsNext")} />`}
+    <h3>${editing ? t("admin.editChannel") : t("admin.newChannel")}</h3>
+    <form id="channel-form" onSubmit=${save}>
+      <div class="row">
+        ${editing ? null : html`<label class="stack" for="chf-platform">${t("channels.platform")}
+          <select id="chf-platform" value=${form.platform} onChange=${(e) => setForm({ ...form, platform: e.target.value })}>
+            ${PLATFORMS.map((x) => html`<option value=${x}>${x}</option>`)}</select></label>`}
+        ${input("name", t("channels.name"))}
+        ${input("handle", t("channels.handle"))}
+        <label class="stack" for="chf-purpose">${t("admin.purpose")}
+          <select id="chf-purpose" value=${form.purpose} onChange=${(e) => setForm({ ...form, purpose: e.target.value })}>
+            ${PURPOSES.map((x) => html`<option value=${x}>${x ? t("purpose." + x) : t("links.none")}</option>`)}</select></label>
+        <label><input type="checkbox" id="chf-peer" checked=${form.is_peer}
+          onChange=${(e) => setForm({ ...form, is_peer: e.target.checked })} /> ${t("admin.isPeer")}</label>
+      </div>
+      <div class="actions"><button type="submit" id="save-channel">${t(editing ? "links.save" : "admin.add")}</button>
+        ${editing ? html`<button type="button" onClick=${() => { setEditing(null); setForm(blank); }}>${t("frame.cancel")}</button>` : null}</div>
+    </form>`;
+}
+
 // ---- campaigns -------------------------------------------------------------------
 
 // A campaign's start or end as the date input holds it (the workspace's day).
@@ -513,7 +573,8 @@ function Audit({ ws, route }) {
 
 // ---- the page ---------------------------------------------------------------------------
 
-const PARTS = { users: Users, tokens: Tokens, workspaces: Workspaces, campaigns: Campaigns, tags: Tags, audit: Audit };
+const PARTS = { users: Users, tokens: Tokens, workspaces: Workspaces, channels: ChannelsAdmin, campaigns: Campaigns,
+  tags: Tags, audit: Audit };
 
 export function Admin({ ws, me, route }) {
   if (me?.user.role !== "admin")

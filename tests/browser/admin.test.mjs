@@ -95,7 +95,7 @@ test("a person is added, their role changed, disabled, given a new password and 
     assert.match(await page.textContent("main .problem[role=alert]:not(:empty)"), /Not added: /);
   }));
 
-test("an API token is made, works, and is revoked; a workspace and a campaign are added", () =>
+test("an API token is made, works, and is revoked; a workspace, a channel and a campaign are added", () =>
   withPage("admin-tokens", async (page) => {
     await openDesk(page);
     await page.goto(`${base}/#/1/admin?section=tokens`);
@@ -122,6 +122,27 @@ test("an API token is made, works, and is revoked; a workspace and a campaign ar
     await page.waitForFunction(() => /Helsingin toimisto/.test(document.querySelector("#workspaces").textContent));
     const ws = (await admin("GET", "/workspaces?limit=200")).body.items.find((w) => w.slug === "helsinki");
     assert.deepEqual([ws.name, ws.timezone], ["Helsingin toimisto", "Europe/Helsinki"]);
+    await noViolations(page);
+
+    // A channel added (to connect later), then marked as a peer.
+    await page.click("#admin-channels");
+    await page.waitForSelector("#channel-form");
+    await page.selectOption("#chf-platform", "mastodon");
+    await page.fill("#chf-name", "Verket på Mastodon");
+    await page.fill("#chf-handle", "@verket@mastodon.example");
+    await page.selectOption("#chf-purpose", "dialogue");
+    await page.click("#save-channel");
+    await page.waitForFunction(() => /Verket på Mastodon/.test(document.querySelector("#channels-admin").textContent));
+    const channel = () => admin("GET", "/workspaces/1/channels?limit=200")
+      .then((r) => r.body.items.find((c) => c.name === "Verket på Mastodon"));
+    let ch = await channel();
+    assert.deepEqual([ch.platform, ch.handle, ch.purpose, ch.is_peer], ["mastodon", "@verket@mastodon.example", "dialogue", false]);
+    await page.click(`#channels-admin tr[data-id="${ch.id}"] button.edit`);
+    await page.check("#chf-peer");
+    await page.click("#save-channel");
+    await page.waitForFunction(() => /Saved the channel/.test(document.querySelector("main [role=status]").textContent));
+    ch = await channel();
+    assert.equal(ch.is_peer, true);
     await noViolations(page);
 
     await page.click("#admin-campaigns");

@@ -33,7 +33,8 @@ test("every key the desk's code asks for is translated", () => {
     "needs_reconnect", "paused"], role: ["admin", "editor", "author", "moderator", "analyst"],
   lang: langs, nav: ["dashboard", "channels", "inbox", "calendar", "review", "analytics", "links", "admin"],
   clicksBy: ["link", "campaign", "channel", "post", "day", "advocate"],
-  admin: ["users", "tokens", "workspaces", "campaigns", "tags", "audit"],
+  admin: ["users", "tokens", "workspaces", "channels", "campaigns", "tags", "audit"],
+  purpose: ["reach", "dialogue", "conversion", "paid"],
   tagKind: ["theme", "topic", "audience", "other"],
   grouping: ["channel", "platform", "campaign", "format", "tag", "day", "week", "month", "none"] };
   for (const [p, vs] of Object.entries(built)) for (const v of vs) asked.add(`${p}.${v}`);
