@@ -82,7 +82,8 @@ void h_report_monthly(struct request *r)
         reply_error(r, &err);
         return;
     }
-    const char *open = strstr(page.data, "<style>"), *close = open ? strstr(open, "</style>") : NULL;
+    const char *open = strstr(page.data, "<style>"),
+               *close = open ? strstr(open, "</style>") : NULL;
     unsigned char hash[crypto_hash_sha256_BYTES];
     char b64[sodium_base64_ENCODED_LEN(sizeof hash, sodium_base64_VARIANT_ORIGINAL)];
     open = open ? open + 7 : "";

@@ -115,8 +115,8 @@ static void built_free(struct built *b)
     buf_free(&b->target);
 }
 
-static int build(struct db *db, int64_t workspace_id, json_t *in, struct built *b,
-                 json_t *warnings, struct error *err)
+static int build(struct db *db, int64_t workspace_id, json_t *in, struct built *b, json_t *warnings,
+                 struct error *err)
 {
     const char *advocate = NULL, *raw = NULL;
     if (!json_is_object(in))
@@ -216,8 +216,8 @@ json_t *links_preview(struct db *db, int64_t workspace_id, json_t *in, struct er
     json_t *out = NULL, *warnings = json_array();
     struct built b = {0};
     if (build(db, workspace_id, in, &b, warnings, err) == 0) {
-        out = json_pack("{s:s, s:s, s:O}", "url", b.l.url, "target_url", b.l.target_url,
-                        "warnings", warnings);
+        out = json_pack("{s:s, s:s, s:O}", "url", b.l.url, "target_url", b.l.target_url, "warnings",
+                        warnings);
         for (int i = 0; i < UTM_COUNT; i++)
             json_object_set_new(out, links_utm_names[i], json_string(b.l.utm[i]));
         json_object_set_new(out, "advocate", json_string(b.l.advocate));
@@ -251,9 +251,9 @@ json_t *links_update(struct db *db, int64_t workspace_id, int64_t id, json_t *pa
         return NULL;
     /* The link as it is, as a request would give it, with the patch over it. */
     json_t *in = json_object();
-    static const char *const kept[] = {"url",        "campaign_id", "channel_id",   "post_id",
-                                       "advocate",   "utm_source",  "utm_medium",   "utm_campaign",
-                                       "utm_term",   "utm_content", NULL};
+    static const char *const kept[] = {"url",      "campaign_id", "channel_id", "post_id",
+                                       "advocate", "utm_source",  "utm_medium", "utm_campaign",
+                                       "utm_term", "utm_content", NULL};
     for (const char *const *k = kept; *k; k++)
         json_object_set(in, *k, json_object_get(link, *k));
     /* A new channel, campaign or advocate fills its UTM parts anew, unless

@@ -40,7 +40,8 @@ static json_t *link_row(struct db_stmt *st)
     json_object_set_new(o, "created_by", id_or_null(st, 14));
     json_object_set_new(o, "created_at", json_time(db_col_int(st, 15)));
     json_object_set_new(o, "clicks", json_integer(db_col_int(st, 16)));
-    json_object_set_new(o, "retired_at", db_col_null(st, 17) ? json_null() : json_time(db_col_int(st, 17)));
+    json_object_set_new(o, "retired_at",
+                        db_col_null(st, 17) ? json_null() : json_time(db_col_int(st, 17)));
     char path[80];
     snprintf(path, sizeof path, "/l/%s", db_col_text(st, 2));
     json_object_set_new(o, "short_path", json_string(path));
@@ -104,18 +105,18 @@ int link_update(struct db *db, int64_t workspace_id, int64_t id, const struct li
     int64_t uid = who ? who->user_id : 0;
     if (db_begin(db, err))
         return -1;
-    int64_t rc = db_run(db, err,
-                    "UPDATE links SET url = ?, target_url = ?, campaign_id = ?, channel_id = ?, "
-                    "post_id = ?, advocate = ?, utm_source = ?, utm_medium = ?, utm_campaign = ?, "
-                    "utm_term = ?, utm_content = ? WHERE id = ? AND workspace_id = ?",
-                    "tt"
-                    "III"
-                    "tttttt"
-                    "ii",
-                    l->url, l->target_url, l->campaign_id ? &l->campaign_id : NULL,
-                    l->channel_id ? &l->channel_id : NULL, l->post_id ? &l->post_id : NULL,
-                    l->advocate, l->utm[0], l->utm[1], l->utm[2], l->utm[3], l->utm[4], id,
-                    workspace_id);
+    int64_t rc =
+        db_run(db, err,
+               "UPDATE links SET url = ?, target_url = ?, campaign_id = ?, channel_id = ?, "
+               "post_id = ?, advocate = ?, utm_source = ?, utm_medium = ?, utm_campaign = ?, "
+               "utm_term = ?, utm_content = ? WHERE id = ? AND workspace_id = ?",
+               "tt"
+               "III"
+               "tttttt"
+               "ii",
+               l->url, l->target_url, l->campaign_id ? &l->campaign_id : NULL,
+               l->channel_id ? &l->channel_id : NULL, l->post_id ? &l->post_id : NULL, l->advocate,
+               l->utm[0], l->utm[1], l->utm[2], l->utm[3], l->utm[4], id, workspace_id);
     if (rc == 0)
         error_set(err, ERR_NOT_FOUND, "no link %lld in this workspace", (long long)id);
     if (rc <= 0 || audit_record(db, workspace_id, uid, "update", "link", id, l->target_url, err))
@@ -135,13 +136,14 @@ int link_retire(struct db *db, int64_t workspace_id, int64_t id, bool retired,
     if (db_begin(db, err))
         return -1;
     /* Retiring twice keeps the first time: when it stopped leading anywhere. */
-    int64_t rc = retired ? db_run(db, err,
-                              "UPDATE links SET retired_at = COALESCE(retired_at, ?) "
-                              "WHERE id = ? AND workspace_id = ?",
-                              "iii", now, id, workspace_id)
-                     : db_run(db, err,
-                              "UPDATE links SET retired_at = NULL WHERE id = ? AND workspace_id = ?",
-                              "ii", id, workspace_id);
+    int64_t rc =
+        retired ? db_run(db, err,
+                         "UPDATE links SET retired_at = COALESCE(retired_at, ?) "
+                         "WHERE id = ? AND workspace_id = ?",
+                         "iii", now, id, workspace_id)
+                : db_run(db, err,
+                         "UPDATE links SET retired_at = NULL WHERE id = ? AND workspace_id = ?",
+                         "ii", id, workspace_id);
     if (rc == 0)
         error_set(err, ERR_NOT_FOUND, "no link %lld in this workspace", (long long)id);
     if (rc <= 0 ||
@@ -233,10 +235,11 @@ json_t *link_list(struct db *db, int64_t workspace_id, const struct link_filter 
 
 int link_target(struct db *db, const char *code, int64_t *id, struct buf *target, struct error *err)
 {
-    struct db_stmt *st = db_query(
-        db, err, "SELECT id, target_url, CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END FROM links "
-        "WHERE code = ?", "t",
-        code);
+    struct db_stmt *st =
+        db_query(db, err,
+                 "SELECT id, target_url, CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END FROM links "
+                 "WHERE code = ?",
+                 "t", code);
     if (!st)
         return -1;
     int found = db_has_row(st);

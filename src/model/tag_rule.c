@@ -47,12 +47,13 @@ json_t *tag_rule_test(struct db *db, int64_t workspace_id, json_t *in, struct er
         oldest = db_col_int(st, 6);
         text_tokenize(t, body, strlen(body));
         if (query_match(q, t) && matched++ < TEST_EXAMPLES)
-            json_array_append_new(
-                examples,
-                json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t)db_col_int(st, 0),
-                          "channel_id", (json_int_t)db_col_int(st, 1), "kind", db_col_text(st, 2),
-                          "author_name", db_col_text(st, 3), "author_handle", db_col_text(st, 4),
-                          "body", body, "created_at", json_time(oldest)));
+            json_array_append_new(examples,
+                                  json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o}", "id",
+                                            (json_int_t)db_col_int(st, 0), "channel_id",
+                                            (json_int_t)db_col_int(st, 1), "kind",
+                                            db_col_text(st, 2), "author_name", db_col_text(st, 3),
+                                            "author_handle", db_col_text(st, 4), "body", body,
+                                            "created_at", json_time(oldest)));
         rc = db_step(st, err);
     }
     db_finalize(st);
