@@ -8,6 +8,7 @@ import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtNumber, fmtPercent, fmtTime, fmtDay } from "/i18n.js";
 import { setParams } from "/router.js";
+import { Chart } from "/chart.js";
 
 const UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
 const GROUPS = ["link", "campaign", "channel", "post", "day", "advocate"];
@@ -238,6 +239,9 @@ function Stats({ ws, route, p, channels, reload }) {
     </div>
     <p class="problem" role="alert">${error}</p>
     ${rows === null ? html`<p aria-busy="true">${t("frame.loading")}</p>` : rows.length ? html`
+      <${Chart} id="clicks-chart" labels=${rows.map(name)} kind=${by === "day" ? "line" : "bars"} table="click-stats"
+        label=${t("links.clicksChart", { by: t("clicksBy." + by) })}
+        series=${[{ label: t("links.clicks"), color: "#1f5fbf", values: rows.map((r) => r.clicks), format: (v) => fmtNumber(v) }]} />
       <table id="click-stats"><caption class="visually-hidden">${t("links.clicksBy", { by: t("clicksBy." + by) })}</caption>
         <thead><tr><th scope="col">${t("clicksBy." + by)}</th><th scope="col" class="num">${t("links.clicks")}</th>
           <th scope="col" class="num">${t("links.visitors")}</th><th scope="col" class="num">${t("links.bots")}</th>
@@ -295,7 +299,16 @@ export function Links({ ws, route, setError }) {
     })();
   }, [ws.id, p.campaign, p.channel, p.retired, version]);
 
-  const editing = p.edit && links?.find((l) => l.id === Number(p.edit));
+  // The link being edited is read on its own: the list's filters may hide it.
+  const [editing, setEditing] = useState(null);
+  const [missing, setMissing] = useState("");
+  useEffect(() => {
+    setEditing(null);
+    setMissing("");
+    if (!p.edit) return;
+    api("GET", `/workspaces/${ws.id}/links/${encodeURIComponent(p.edit)}`).then(setEditing)
+      .catch((e) => setMissing(e.status === 404 ? t("links.noSuchLink", { id: p.edit }) : t("error.load", { what: p.edit, why: e.message })));
+  }, [ws.id, p.edit]);
   const campaignName = (id) => campaigns.find((c) => c.id === id)?.name ?? "–";
   const channelName = (id) => { const c = channels.find((x) => x.id === id); return c ? `${c.name} (${c.platform})` : "–"; };
   const retire = async (link, verb) => {
@@ -359,8 +372,8 @@ export function Links({ ws, route, setError }) {
       </table>` : html`<${Empty} title=${t("links.emptyTitle")} next=${t("links.emptyNext")} />`}
     </section>
     <${Stats} ws=${ws} route=${route} p=${p} channels=${channels} reload=${version} />
-    ${p.edit && links && !editing ? html`<p class="problem" role="alert">${t("links.noSuchLink", { id: p.edit })}</p>` : null}
-    ${editing ? html`<${EditLink} ws=${ws} link=${editing} channels=${channels} campaigns=${campaigns}
+    ${missing ? html`<p class="problem" role="alert">${missing}</p>` : null}
+    ${editing ? html`<${EditLink} key=${editing.id} ws=${ws} link=${editing} channels=${channels} campaigns=${campaigns}
       onClose=${() => setParams(route, { edit: "" })}
       onSaved=${(out) => { setDone(t("links.saved", { code: out.code })); setVersion(version + 1); }} />` : null}`;
 }

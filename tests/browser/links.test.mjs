@@ -37,8 +37,9 @@ test("a link is made with the UTM builder, copied, its QR code downloaded, click
     await page.click("#nav-links");
     await page.waitForURL(/#\/1\/links$/);
     await page.waitForSelector("#links-title");
-    await page.waitForSelector(".empty");
-    assert.match(await page.textContent(".empty"), /Make one above/);
+    // The empty list says what to do (the clicks and the leaderboard too).
+    await page.waitForFunction(() => /No links here yet.*Make one above/.test(
+      document.querySelector("section[aria-labelledby=links-title]").textContent));
     await noViolations(page);
 
     await page.fill("#nl-url", "https://example.org/sv/pension");
@@ -89,6 +90,7 @@ test("a link is made with the UTM builder, copied, its QR code downloaded, click
     await page.waitForURL(/by=advocate/);
     await page.waitForSelector("#leaderboard");
     await page.waitForFunction(() => /anna-berg/.test(document.querySelector("#click-stats")?.textContent || ""));
+    assert.equal(await page.$$eval("#clicks-chart canvas", (xs) => xs.length), 1);
     const row = await page.textContent("#leaderboard tbody tr");
     assert.match(row, /1\s*anna-berg\s*1/);
     await noViolations(page);
