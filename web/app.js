@@ -12,11 +12,15 @@ import { Inbox } from "/page-inbox.js";
 import { Calendar } from "/page-calendar.js";
 import { Review } from "/page-review.js";
 import { Post } from "/page-post.js";
+import { Links } from "/page-links.js";
+import { Admin } from "/page-admin.js";
+import { Analytics } from "/page-analytics.js";
 
 const PAGES = { dashboard: Dashboard, channels: Channels, inbox: Inbox, calendar: Calendar,
-  review: Review, posts: Post };
+  review: Review, posts: Post, links: Links, admin: Admin, analytics: Analytics };
 // g then a letter goes to a view.
-const KEYS = { d: "dashboard", c: "channels", i: "inbox", k: "calendar", r: "review" };
+const KEYS = { d: "dashboard", c: "channels", i: "inbox", k: "calendar", r: "review", a: "analytics",
+  l: "links", m: "admin" };
 
 function useRoute() {
   const [route, setRoute] = useState(parse());

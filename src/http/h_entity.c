@@ -78,3 +78,12 @@ void h_entity_delete(struct request *r)
     else
         reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
 }
+
+void h_tag_rule_test(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    reply_made(r, 200, tag_rule_test(r->db, r->ws, in, &err), &err);
+}

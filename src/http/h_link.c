@@ -16,6 +16,11 @@ void h_link_redirect(struct request *r)
     struct buf target = {0};
     int64_t id = 0;
     int found = links_resolve(r->srv->links, r->db, r->code, &id, &target, &err);
+    if (found == 2) { /* retired: no click, since it leads nowhere */
+        buf_free(&target);
+        reply_errorf(r, 410, "gone", "this link has been retired by the people who made it");
+        return;
+    }
     if (found <= 0) {
         buf_free(&target);
         if (found < 0)
@@ -50,6 +55,54 @@ void h_link_create(struct request *r)
     struct actor who = request_actor(r);
     json_t *out = links_create(r->db, r->ws, in, &who, &err);
     reply_made(r, 201, out, &err);
+}
+
+/* After an edit or a retirement the redirect must not serve this server's
+ * cached target. */
+static void reply_changed(struct request *r, json_t *out, struct error *err)
+{
+    if (out)
+        links_cache_forget(r->srv->links, json_string_value(json_object_get(out, "code")));
+    reply_made(r, 200, out, err);
+}
+
+void h_link_update(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    reply_changed(r, links_update(r->db, r->ws, r->id, in, &who, &err), &err);
+}
+
+static void retire(struct request *r, bool retired)
+{
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    json_t *out = NULL;
+    if (link_retire(r->db, r->ws, r->id, retired, &who, &err) == 0)
+        out = link_get(r->db, r->ws, r->id, &err);
+    reply_changed(r, out, &err);
+}
+
+void h_link_retire(struct request *r)
+{
+    retire(r, true);
+}
+
+void h_link_restore(struct request *r)
+{
+    retire(r, false);
+}
+
+void h_link_preview(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    reply_made(r, 200, links_preview(r->db, r->ws, in, &err), &err);
 }
 
 void h_link_get(struct request *r)

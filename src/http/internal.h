@@ -83,6 +83,7 @@ struct request {
     char set_cookie[256];
     char retry_after[24];
     char *location;    /* a redirect's target; freed with the request */
+    char csp[192];     /* a page's own Content-Security-Policy; "": the desk's or none */
     const char *route; /* the route's pattern, for metrics */
     bool offloaded;    /* queued for, or answered on, a report thread */
 };
@@ -167,6 +168,12 @@ void h_link_redirect(struct request *r);
 void h_link_list(struct request *r);
 void h_link_create(struct request *r);
 void h_link_get(struct request *r);
+void h_link_update(struct request *r);
+void h_link_preview(struct request *r);
+void h_report_monthly(struct request *r);
+void h_tag_rule_test(struct request *r);
+void h_link_retire(struct request *r);
+void h_link_restore(struct request *r);
 void h_link_qr_svg(struct request *r);
 void h_link_qr_png(struct request *r);
 void h_link_stats(struct request *r);

@@ -65,6 +65,7 @@ static const struct route routes[] = {
     {"DELETE", "/api/v1/workspaces/:ws/campaigns/:id", h_entity_delete, ACC_EDIT, &entity_campaign},
     {"GET", "/api/v1/workspaces/:ws/tags", h_entity_list, ACC_SIGNED, &entity_tag},
     {"POST", "/api/v1/workspaces/:ws/tags", h_entity_create, ACC_EDIT, &entity_tag},
+    {"POST", "/api/v1/workspaces/:ws/tags/test", h_tag_rule_test, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/tags/:id", h_entity_get, ACC_SIGNED, &entity_tag},
     {"PATCH", "/api/v1/workspaces/:ws/tags/:id", h_entity_update, ACC_EDIT, &entity_tag},
     {"DELETE", "/api/v1/workspaces/:ws/tags/:id", h_entity_delete, ACC_EDIT, &entity_tag},
@@ -117,13 +118,18 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/analytics", h_analytics, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/analytics/insights", h_insights, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/analytics/toplist", h_toplist, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/reports/monthly", h_report_monthly, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/campaigns/:id/comparison", h_campaign_comparison, ACC_SIGNED,
      NULL},
     {"GET", "/l/:code", h_link_redirect, ACC_PUBLIC, NULL},
     {"GET", "/api/v1/workspaces/:ws/links", h_link_list, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/links", h_link_create, ACC_AUTHOR, NULL},
     {"GET", "/api/v1/workspaces/:ws/links/stats", h_link_stats, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/workspaces/:ws/links/preview", h_link_preview, ACC_AUTHOR, NULL},
     {"GET", "/api/v1/workspaces/:ws/links/:id", h_link_get, ACC_SIGNED, NULL},
+    {"PATCH", "/api/v1/workspaces/:ws/links/:id", h_link_update, ACC_AUTHOR, NULL},
+    {"POST", "/api/v1/workspaces/:ws/links/:id/retire", h_link_retire, ACC_AUTHOR, NULL},
+    {"POST", "/api/v1/workspaces/:ws/links/:id/restore", h_link_restore, ACC_AUTHOR, NULL},
     {"GET", "/api/v1/workspaces/:ws/links/:id/qr.svg", h_link_qr_svg, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/links/:id/qr.png", h_link_qr_png, ACC_SIGNED, NULL},
     {"PATCH", "/api/v1/workspaces/:ws/posts/:id/variants/:vid", h_variant_update, ACC_AUTHOR, NULL},
@@ -175,7 +181,8 @@ static const struct route routes[] = {
 static bool is_slow(handler_fn fn)
 {
     return fn == h_analytics || fn == h_insights || fn == h_toplist ||
-           fn == h_campaign_comparison || fn == h_link_stats;
+           fn == h_campaign_comparison || fn == h_link_stats || fn == h_report_monthly ||
+           fn == h_tag_rule_test;
 }
 
 bool access_allows(enum access a, enum role r)
@@ -675,7 +682,9 @@ static enum MHD_Result send_reply(struct request *r)
     /* A cached redirect would be a click nobody counts. */
     if (str_starts_with(r->url, "/api/") || str_starts_with(r->url, "/l/"))
         MHD_add_response_header(resp, "Cache-Control", "no-store");
-    else
+    if (r->csp[0]) /* a document from the API (the monthly report) with its own */
+        MHD_add_response_header(resp, "Content-Security-Policy", r->csp);
+    else if (!str_starts_with(r->url, "/api/") && !str_starts_with(r->url, "/l/"))
         /* Only kanal's own files run or style a page (fonts may also be data:
          * URLs, FullCalendar's icons; a font runs nothing): no inline script or
          * style, no eval, nothing from elsewhere; the browser tests check

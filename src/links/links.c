@@ -99,95 +99,106 @@ static int presets(struct db *db, int64_t workspace_id, int64_t channel_id, int6
     return 0;
 }
 
-json_t *links_create(struct db *db, int64_t workspace_id, json_t *in, const struct actor *who,
-                     struct error *err)
+/* What a link request builds: the checked fields, the canonical URL and
+ * the target with its UTM tags, and warnings for the person making it. */
+struct built {
+    struct link_in l;
+    struct utm u;
+    struct buf url, target;
+    char adv[LINKS_UTM_MAX + 1];
+    const char *code;
+};
+
+static void built_free(struct built *b)
 {
-    struct buf url = {0}, target = {0};
-    json_t *out = NULL, *warnings = json_array();
-    struct link_in l = {0};
-    struct utm u = {0};
-    const char *code = NULL, *advocate = NULL, *raw = NULL;
-    char adv[LINKS_UTM_MAX + 1] = "";
-    if (!json_is_object(in)) {
-        error_set(err, ERR_INVALID, "expected a JSON object");
-        goto fail;
-    }
+    buf_free(&b->url);
+    buf_free(&b->target);
+}
+
+static int build(struct db *db, int64_t workspace_id, json_t *in, struct built *b, json_t *warnings,
+                 struct error *err)
+{
+    const char *advocate = NULL, *raw = NULL;
+    if (!json_is_object(in))
+        return error_set(err, ERR_INVALID, "expected a JSON object");
     const char *key;
     json_t *v;
     json_object_foreach (in, key, v) {
         bool ok = false;
         for (const char *const *k = create_keys; *k && !ok; k++)
             ok = str_eq(*k, key);
-        if (!ok) {
-            error_field(err, ERR_INVALID, key, "unknown field '%s' for a link", key);
-            goto fail;
-        }
+        if (!ok)
+            return error_field(err, ERR_INVALID, key, "unknown field '%s' for a link", key);
     }
-    error_clear(err);
-    if (text_field(in, "url", &raw, err) || text_field(in, "code", &code, err) ||
+    if (text_field(in, "url", &raw, err) || text_field(in, "code", &b->code, err) ||
         text_field(in, "advocate", &advocate, err))
-        goto fail;
-    if (!raw || !*raw) {
-        error_field(err, ERR_INVALID, "url", "field 'url' is required for a link");
-        goto fail;
-    }
-    if (links_url_normalise(raw, &url, err))
-        goto fail;
+        return -1;
+    if (!raw || !*raw)
+        return error_field(err, ERR_INVALID, "url", "field 'url' is required for a link");
+    if (links_url_normalise(raw, &b->url, err))
+        return -1;
     for (int i = 0; i < UTM_COUNT; i++) {
         const char *s;
         if (text_field(in, links_utm_names[i], &s, err) ||
-            (s && links_utm_normalise((enum utm_param)i, s, u.v[i], err)))
-            goto fail;
+            (s && links_utm_normalise((enum utm_param)i, s, b->u.v[i], err)))
+            return -1;
     }
     if (advocate) {
-        if (links_utm_normalise(UTM_CONTENT, advocate, adv, err)) {
+        if (links_utm_normalise(UTM_CONTENT, advocate, b->adv, err)) {
             snprintf(err->field, sizeof err->field, "advocate");
-            goto fail;
+            return -1;
         }
         /* One utm_content per employee is how analytics tools tell them apart. */
-        if (!u.v[UTM_CONTENT][0])
-            memcpy(u.v[UTM_CONTENT], adv, sizeof adv);
+        if (!b->u.v[UTM_CONTENT][0])
+            memcpy(b->u.v[UTM_CONTENT], b->adv, sizeof b->adv);
     }
-    if (ref_field(db, in, "campaign_id", "campaigns", workspace_id, &l.campaign_id, err) ||
-        ref_field(db, in, "channel_id", "channels", workspace_id, &l.channel_id, err) ||
-        ref_field(db, in, "post_id", "posts", workspace_id, &l.post_id, err) ||
-        post_defaults(db, workspace_id, &l, err) ||
-        presets(db, workspace_id, l.channel_id, l.campaign_id, &u, err))
-        goto fail;
-    if (code && !links_code_valid(code)) {
-        error_field(err, ERR_INVALID, "code",
-                    "field 'code' must be 3 to 64 letters, digits, '-' or '_'");
-        goto fail;
-    }
+    struct link_in *l = &b->l;
+    if (ref_field(db, in, "campaign_id", "campaigns", workspace_id, &l->campaign_id, err) ||
+        ref_field(db, in, "channel_id", "channels", workspace_id, &l->channel_id, err) ||
+        ref_field(db, in, "post_id", "posts", workspace_id, &l->post_id, err) ||
+        post_defaults(db, workspace_id, l, err) ||
+        presets(db, workspace_id, l->channel_id, l->campaign_id, &b->u, err))
+        return -1;
+    if (b->code && !links_code_valid(b->code))
+        return error_field(err, ERR_INVALID, "code",
+                           "field 'code' must be 3 to 64 letters, digits, '-' or '_'");
     bool had_utm = false;
-    links_utm_apply(url.data, &u, &target, &had_utm);
+    links_utm_apply(b->url.data, &b->u, &b->target, &had_utm);
     if (had_utm)
         json_array_append_new(warnings,
                               json_string("the URL already carries UTM parameters; the ones set "
                                           "here replace those with the same name"));
-    if (!u.v[UTM_SOURCE][0] && (u.v[UTM_MEDIUM][0] || u.v[UTM_CAMPAIGN][0]))
+    if (!b->u.v[UTM_SOURCE][0] && (b->u.v[UTM_MEDIUM][0] || b->u.v[UTM_CAMPAIGN][0]))
         json_array_append_new(warnings, json_string("utm_source is empty: analytics tools will "
                                                     "not attribute the visits to a source"));
-    if (target.len > LINKS_URL_MAX) {
-        error_field(err, ERR_INVALID, "url", "the URL is longer than %d bytes with its UTM tags",
-                    LINKS_URL_MAX);
-        goto fail;
-    }
-    l.url = url.data;
-    l.target_url = target.data;
-    l.advocate = adv;
+    if (b->target.len > LINKS_URL_MAX)
+        return error_field(err, ERR_INVALID, "url",
+                           "the URL is longer than %d bytes with its UTM tags", LINKS_URL_MAX);
+    l->url = b->url.data;
+    l->target_url = b->target.data;
+    l->advocate = b->adv;
     for (int i = 0; i < UTM_COUNT; i++)
-        l.utm[i] = u.v[i];
+        l->utm[i] = b->u.v[i];
+    return 0;
+}
+
+json_t *links_create(struct db *db, int64_t workspace_id, json_t *in, const struct actor *who,
+                     struct error *err)
+{
+    json_t *out = NULL, *warnings = json_array();
+    struct built b = {0};
+    if (build(db, workspace_id, in, &b, warnings, err))
+        goto fail;
     int64_t id = 0;
     char fresh[LINKS_CODE_LEN + 1];
     for (int attempt = 0;; attempt++) {
-        if (!code)
+        if (!b.code)
             links_code_new(fresh);
-        l.code = code ? code : fresh;
-        if (link_insert(db, workspace_id, &l, who, &id, err) == 0)
+        b.l.code = b.code ? b.code : fresh;
+        if (link_insert(db, workspace_id, &b.l, who, &id, err) == 0)
             break;
         /* A clash of random codes is rare; try another. A chosen code stays taken. */
-        if (code || err->kind != ERR_CONFLICT || attempt + 1 == CODE_TRIES)
+        if (b.code || err->kind != ERR_CONFLICT || attempt + 1 == CODE_TRIES)
             goto fail;
         error_clear(err);
     }
@@ -196,15 +207,85 @@ json_t *links_create(struct db *db, int64_t workspace_id, json_t *in, const stru
         json_object_set_new(out, "warnings", json_incref(warnings));
 fail:
     json_decref(warnings);
-    buf_free(&url);
-    buf_free(&target);
+    built_free(&b);
+    return out;
+}
+
+json_t *links_preview(struct db *db, int64_t workspace_id, json_t *in, struct error *err)
+{
+    json_t *out = NULL, *warnings = json_array();
+    struct built b = {0};
+    if (build(db, workspace_id, in, &b, warnings, err) == 0) {
+        out = json_pack("{s:s, s:s, s:O}", "url", b.l.url, "target_url", b.l.target_url, "warnings",
+                        warnings);
+        for (int i = 0; i < UTM_COUNT; i++)
+            json_object_set_new(out, links_utm_names[i], json_string(b.l.utm[i]));
+        json_object_set_new(out, "advocate", json_string(b.l.advocate));
+    }
+    json_decref(warnings);
+    built_free(&b);
+    return out;
+}
+
+/* True when the patch sets `key` to something other than what the link has. */
+static bool changes(json_t *patch, json_t *link, const char *key)
+{
+    json_t *v = json_object_get(patch, key);
+    return v && !json_equal(v, json_object_get(link, key));
+}
+
+json_t *links_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,
+                     const struct actor *who, struct error *err)
+{
+    if (!json_is_object(patch)) {
+        error_set(err, ERR_INVALID, "expected a JSON object");
+        return NULL;
+    }
+    if (json_object_get(patch, "code")) {
+        error_field(err, ERR_INVALID, "code",
+                    "a link's code cannot change: printed QR codes and shared posts carry it");
+        return NULL;
+    }
+    json_t *link = link_get(db, workspace_id, id, err);
+    if (!link)
+        return NULL;
+    /* The link as it is, as a request would give it, with the patch over it. */
+    json_t *in = json_object();
+    static const char *const kept[] = {"url",      "campaign_id", "channel_id", "post_id",
+                                       "advocate", "utm_source",  "utm_medium", "utm_campaign",
+                                       "utm_term", "utm_content", NULL};
+    for (const char *const *k = kept; *k; k++)
+        json_object_set(in, *k, json_object_get(link, *k));
+    /* A new channel, campaign or advocate fills its UTM parts anew, unless
+     * the patch sets them too: the old ones would count the visits wrongly. */
+    if (changes(patch, link, "channel_id")) {
+        json_object_set_new(in, "utm_source", json_string(""));
+        json_object_set_new(in, "utm_medium", json_string(""));
+    }
+    if (changes(patch, link, "campaign_id"))
+        json_object_set_new(in, "utm_campaign", json_string(""));
+    if (changes(patch, link, "advocate") &&
+        json_equal(json_object_get(link, "utm_content"), json_object_get(link, "advocate")))
+        json_object_set_new(in, "utm_content", json_string(""));
+    json_object_update(in, patch);
+    json_t *out = NULL, *warnings = json_array();
+    struct built b = {0};
+    if (build(db, workspace_id, in, &b, warnings, err) == 0 &&
+        link_update(db, workspace_id, id, &b.l, who, err) == 0 &&
+        (out = link_get(db, workspace_id, id, err)))
+        json_object_set_new(out, "warnings", json_incref(warnings));
+    json_decref(warnings);
+    json_decref(in);
+    json_decref(link);
+    built_free(&b);
     return out;
 }
 
 /* ---- the code cache ------------------------------------------------------------------
  * Direct-mapped: a code hashes to one slot, a newer code takes the slot over.
- * Links never change their target, so entries only expire to notice
- * deleted links. */
+ * This server forgets a code when its link is edited or retired
+ * (links_cache_forget); entries expire after a minute so that other servers
+ * on the same store notice such a change, and deleted links, too. */
 
 #define CACHE_SLOTS 4096
 #define CACHE_TTL   60
@@ -254,23 +335,37 @@ int links_resolve(struct links_cache *cache, struct db *db, const char *code, in
     pthread_rwlock_rdlock(&cache->lock);
     struct slot *c = &cache->slots[s];
     bool hit = c->url && c->expires > now && str_eq(c->code, code);
+    int found = 1;
     if (hit) {
         *link_id = c->link_id;
         buf_reset(url);
         buf_puts(url, c->url);
+        found = c->url[0] ? 1 : 2; /* a retired link is kept with no target */
     }
     pthread_rwlock_unlock(&cache->lock);
     if (hit)
-        return 1;
-    int found = link_target(db, code, link_id, url, err);
-    if (found != 1)
+        return found;
+    found = link_target(db, code, link_id, url, err);
+    if (found < 1)
         return found; /* unknown codes are not cached: anyone can invent them */
     pthread_rwlock_wrlock(&cache->lock);
     free(c->url);
     snprintf(c->code, sizeof c->code, "%s", code);
-    c->url = xstrdup(url->data);
+    c->url = xstrdup(url->len ? url->data : ""); /* "": retired */
     c->link_id = *link_id;
     c->expires = now + CACHE_TTL;
     pthread_rwlock_unlock(&cache->lock);
-    return 1;
+    return found;
+}
+
+void links_cache_forget(struct links_cache *cache, const char *code)
+{
+    assert(cache && code);
+    pthread_rwlock_wrlock(&cache->lock);
+    struct slot *c = &cache->slots[slot_of(code)];
+    if (c->url && str_eq(c->code, code)) {
+        free(c->url);
+        c->url = NULL;
+    }
+    pthread_rwlock_unlock(&cache->lock);
 }

@@ -90,6 +90,19 @@ int links_qr_png(const char *text, int scale, struct buf *out, struct error *err
 json_t *links_create(struct db *db, int64_t workspace_id, json_t *in, const struct actor *who,
                      struct error *err);
 
+/* What links_create would make of `in`, without storing it: {url,
+ * target_url, utm_source, ..., advocate, warnings} (the desk's UTM builder
+ * shows it as it is typed). Caller owns. */
+json_t *links_preview(struct db *db, int64_t workspace_id, json_t *in, struct error *err);
+
+/* A patch of the same fields but code, over the link as it is. A new
+ * channel, campaign or advocate fills the UTM parts it presets anew unless
+ * the patch sets them. Returns the link plus "warnings"; caller owns.
+ * ERR_NOT_FOUND, ERR_INVALID naming the field. The caller forgets the code
+ * in its cache (links_cache_forget). */
+json_t *links_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,
+                     const struct actor *who, struct error *err);
+
 /* ---- the redirect ---------------------------------------------------------------------- */
 
 /* A small in-memory cache of codes and their targets (entries expire after
@@ -99,9 +112,12 @@ struct links_cache;
 struct links_cache *links_cache_new(void);
 void links_cache_free(struct links_cache *cache);
 /* Looks a code up through the cache. Returns 1 with *link_id set and the
- * target URL copied into url, 0 for an unknown code, -1 on a store error. */
+ * target URL copied into url, 2 with *link_id set for a retired link, 0 for
+ * an unknown code, -1 on a store error. */
 int links_resolve(struct links_cache *cache, struct db *db, const char *code, int64_t *link_id,
                   struct buf *url, struct error *err);
+/* Drops a code from this server's cache after its link changed. */
+void links_cache_forget(struct links_cache *cache, const char *code);
 
 /* ---- the click log ------------------------------------------------------------------------
  * A click is appended (one write) to the log before its redirect is

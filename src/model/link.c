@@ -14,7 +14,7 @@ static const char link_columns[] =
     "l.id, l.workspace_id, l.code, l.url, l.target_url, l.campaign_id, l.channel_id, "
     "l.post_id, l.advocate, l.utm_source, l.utm_medium, l.utm_campaign, l.utm_term, "
     "l.utm_content, l.created_by, l.created_at, "
-    "(SELECT COUNT(*) FROM clicks c WHERE c.link_id = l.id AND c.is_bot = 0)";
+    "(SELECT COUNT(*) FROM clicks c WHERE c.link_id = l.id AND c.is_bot = 0), l.retired_at";
 
 static json_t *id_or_null(struct db_stmt *st, int i)
 {
@@ -40,6 +40,8 @@ static json_t *link_row(struct db_stmt *st)
     json_object_set_new(o, "created_by", id_or_null(st, 14));
     json_object_set_new(o, "created_at", json_time(db_col_int(st, 15)));
     json_object_set_new(o, "clicks", json_integer(db_col_int(st, 16)));
+    json_object_set_new(o, "retired_at",
+                        db_col_null(st, 17) ? json_null() : json_time(db_col_int(st, 17)));
     char path[80];
     snprintf(path, sizeof path, "/l/%s", db_col_text(st, 2));
     json_object_set_new(o, "short_path", json_string(path));
@@ -96,9 +98,68 @@ fail:
     return -1;
 }
 
+int link_update(struct db *db, int64_t workspace_id, int64_t id, const struct link_in *l,
+                const struct actor *who, struct error *err)
+{
+    assert(db && l && l->url && l->target_url && l->advocate);
+    int64_t uid = who ? who->user_id : 0;
+    if (db_begin(db, err))
+        return -1;
+    int64_t rc =
+        db_run(db, err,
+               "UPDATE links SET url = ?, target_url = ?, campaign_id = ?, channel_id = ?, "
+               "post_id = ?, advocate = ?, utm_source = ?, utm_medium = ?, utm_campaign = ?, "
+               "utm_term = ?, utm_content = ? WHERE id = ? AND workspace_id = ?",
+               "tt"
+               "III"
+               "tttttt"
+               "ii",
+               l->url, l->target_url, l->campaign_id ? &l->campaign_id : NULL,
+               l->channel_id ? &l->channel_id : NULL, l->post_id ? &l->post_id : NULL, l->advocate,
+               l->utm[0], l->utm[1], l->utm[2], l->utm[3], l->utm[4], id, workspace_id);
+    if (rc == 0)
+        error_set(err, ERR_NOT_FOUND, "no link %lld in this workspace", (long long)id);
+    if (rc <= 0 || audit_record(db, workspace_id, uid, "update", "link", id, l->target_url, err))
+        goto fail;
+    if (db_commit(db, err))
+        goto fail;
+    return 0;
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+int link_retire(struct db *db, int64_t workspace_id, int64_t id, bool retired,
+                const struct actor *who, struct error *err)
+{
+    int64_t uid = who ? who->user_id : 0, now = time_now();
+    if (db_begin(db, err))
+        return -1;
+    /* Retiring twice keeps the first time: when it stopped leading anywhere. */
+    int64_t rc =
+        retired ? db_run(db, err,
+                         "UPDATE links SET retired_at = COALESCE(retired_at, ?) "
+                         "WHERE id = ? AND workspace_id = ?",
+                         "iii", now, id, workspace_id)
+                : db_run(db, err,
+                         "UPDATE links SET retired_at = NULL WHERE id = ? AND workspace_id = ?",
+                         "ii", id, workspace_id);
+    if (rc == 0)
+        error_set(err, ERR_NOT_FOUND, "no link %lld in this workspace", (long long)id);
+    if (rc <= 0 ||
+        audit_record(db, workspace_id, uid, retired ? "retire" : "restore", "link", id, "", err))
+        goto fail;
+    if (db_commit(db, err))
+        goto fail;
+    return 0;
+fail:
+    db_rollback(db);
+    return -1;
+}
+
 json_t *link_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err)
 {
-    char sql[640];
+    char sql[1024];
     snprintf(sql, sizeof sql, "SELECT %s FROM links l WHERE l.id = ? AND l.workspace_id = ?",
              link_columns);
     struct db_stmt *st = db_query(db, err, sql, "ii", id, workspace_id);
@@ -121,6 +182,8 @@ static const struct query_filter link_filters[] = {
     {"since", QF_TIME, offsetof(struct link_filter, since), NULL, NULL},
     {"until", QF_TIME, offsetof(struct link_filter, until), NULL, NULL},
     {"advocate", QF_TEXT, offsetof(struct link_filter, advocate), "l.advocate = ?", NULL},
+    {"retired", QF_BOOL, offsetof(struct link_filter, retired),
+     "CASE WHEN l.retired_at IS NULL THEN 0 ELSE 1 END = ?", NULL},
     {0},
 };
 
@@ -139,7 +202,7 @@ json_t *link_list(struct db *db, int64_t workspace_id, const struct link_filter 
         return NULL;
     }
     struct qb q;
-    char head[512];
+    char head[1024];
     snprintf(head, sizeof head, "SELECT %s FROM links l WHERE l.workspace_id = ? AND l.id < ?",
              link_columns);
     qb_start(&q, head, "ii", workspace_id, before);
@@ -173,14 +236,20 @@ json_t *link_list(struct db *db, int64_t workspace_id, const struct link_filter 
 int link_target(struct db *db, const char *code, int64_t *id, struct buf *target, struct error *err)
 {
     struct db_stmt *st =
-        db_query(db, err, "SELECT id, target_url FROM links WHERE code = ?", "t", code);
+        db_query(db, err,
+                 "SELECT id, target_url, CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END FROM links "
+                 "WHERE code = ?",
+                 "t", code);
     if (!st)
         return -1;
     int found = db_has_row(st);
     if (found) {
         *id = db_col_int(st, 0);
         buf_reset(target);
-        buf_puts(target, db_col_text(st, 1));
+        if (db_col_int(st, 2))
+            found = 2; /* retired: known, but leads nowhere */
+        else
+            buf_puts(target, db_col_text(st, 1));
     }
     db_finalize(st);
     return found;

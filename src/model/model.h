@@ -423,6 +423,12 @@ int message_tag(struct db *db, int64_t message_id, int64_t tag_id, struct error 
 int message_reread(struct db *db, int64_t message_id, const char *lang, const char *sentiment,
                    double score, struct error *err);
 
+/* Tries a tag rule ({rule}) on the workspace's stored messages, newest
+ * first (at most 100,000): {matched, examined, oldest, complete, messages:
+ * [the first 50 matches]}. ERR_INVALID naming "rule" and its column for a
+ * rule that does not compile. Caller owns. */
+json_t *tag_rule_test(struct db *db, int64_t workspace_id, json_t *in, struct error *err);
+
 /* The workspace's tag rules: fills ids[] and rules[] (strings owned by the
  * arena) for tags with a non-empty rule; returns how many, or -1. */
 int tag_rules_load(struct db *db, int64_t workspace_id, struct arena *a, int64_t **ids,
@@ -514,13 +520,22 @@ struct link_in {
  * differs from it only in case, is taken (the caller picks another). */
 int link_insert(struct db *db, int64_t workspace_id, const struct link_in *l,
                 const struct actor *who, int64_t *id, struct error *err);
-/* {id, code, url, target_url, ..., clicks}; caller owns. */
+/* Rewrites a link's target and what it is counted with (never its code,
+ * which printed QR codes carry) and audits it. ERR_NOT_FOUND. */
+int link_update(struct db *db, int64_t workspace_id, int64_t id, const struct link_in *l,
+                const struct actor *who, struct error *err);
+/* Retires a link (its redirect answers 410 Gone; its clicks stay counted)
+ * or, with retired false, brings it back. Audited. ERR_NOT_FOUND. */
+int link_retire(struct db *db, int64_t workspace_id, int64_t id, bool retired,
+                const struct actor *who, struct error *err);
+/* {id, code, url, target_url, ..., clicks, retired_at}; caller owns. */
 json_t *link_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err);
 
 struct link_filter {
     int64_t campaign_id, channel_id, post_id; /* 0: any */
     const char *advocate;                     /* NULL: any */
     int64_t since, until;                     /* clicks in [since, until); 0: open */
+    const char *retired;                      /* "true", "false"; NULL: both */
 };
 /* Parses campaign, channel, post, advocate, since, until (and allows limit,
  * cursor, by) from a query-string object. */
@@ -528,8 +543,8 @@ int link_filter_parse(struct link_filter *f, json_t *query, struct error *err);
 json_t *link_list(struct db *db, int64_t workspace_id, const struct link_filter *f,
                   const struct page *pg, struct error *err);
 
-/* The redirect's lookup: 1 and the link's id and target, 0 for no such
- * code, -1 on error. */
+/* The redirect's lookup: 1 and the link's id and target, 2 and its id for
+ * a retired link (target left empty), 0 for no such code, -1 on error. */
 int link_target(struct db *db, const char *code, int64_t *id, struct buf *target,
                 struct error *err);
 

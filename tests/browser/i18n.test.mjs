@@ -31,7 +31,12 @@ test("every key the desk's code asks for is translated", () => {
     "approved", "scheduled", "published", "failed"], sentiment: ["pos", "neu", "neg"],
   kind: ["comment", "reply", "mention", "dm", "review"], state: ["not_connected", "connected",
     "needs_reconnect", "paused"], role: ["admin", "editor", "author", "moderator", "analyst"],
-  lang: langs, nav: ["dashboard", "channels", "inbox", "calendar", "review"] };
+  lang: langs, nav: ["dashboard", "channels", "inbox", "calendar", "review", "analytics", "links", "admin"],
+  clicksBy: ["link", "campaign", "channel", "post", "day", "advocate"],
+  admin: ["users", "tokens", "workspaces", "channels", "campaigns", "tags", "audit"],
+  purpose: ["reach", "dialogue", "conversion", "paid"],
+  tagKind: ["theme", "topic", "audience", "other"],
+  grouping: ["channel", "platform", "campaign", "format", "tag", "day", "week", "month", "none"] };
   for (const [p, vs] of Object.entries(built)) for (const v of vs) asked.add(`${p}.${v}`);
   assert.ok(asked.size > 50);
   for (const k of asked) assert.ok(k in files.en, `${k} is used but not in web/i18n/en.json`);
