@@ -1,0 +1,386 @@
+/* query_set: many queries matched together, the way Lucene's Monitor and
+ * Elasticsearch's percolator do it. Each query is indexed under a few keys
+ * such that any text it matches holds one of them (for AND, the keys of
+ * its most selective side; for OR, those of every side; NOT gives none). A
+ * text's words give its keys; the queries found under them are the
+ * candidates, and only those are evaluated, by the same evaluator as
+ * query_match_doc on words folded once per text. So the cost grows with the
+ * text and the candidates, not with the number of queries. */
+#include "text/query_internal.h"
+#include "text/text_internal.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Wildcards and inflected words are indexed under their first letters:
+ * at most this many, at least QUERY_MIN_PREFIX. */
+#define PREFIX_KEY_MAX 6
+
+struct posting {
+    uint64_t key;
+    uint32_t query;
+};
+
+struct slot {
+    uint64_t key; /* 0: empty */
+    uint32_t start, n;
+};
+
+struct prep {
+    struct qview view;
+    char *fold; /* 4 bytes of room per byte of norm */
+    uint32_t foff[TEXT_MAX_TOKENS];
+    uint16_t flen[TEXT_MAX_TOKENS];
+};
+
+struct query_set {
+    struct query **q;
+    uint32_t n, cap;
+    struct posting *post; /* every query's keys, as added */
+    size_t npost, postcap;
+    /* The index, rebuilt on the first match after an add. */
+    bool dirty;
+    struct slot *table;
+    size_t mask;
+    uint32_t *ids; /* postings' queries, grouped by key */
+    /* Which field's keys are in use, and which prefix lengths per field. */
+    bool field_used[QFIELD_COUNT];
+    bool field_ref[QFIELD_COUNT];      /* some query looks in the field (NOT too) */
+    uint8_t prefix_used[QFIELD_COUNT]; /* bit k: prefix keys of k letters */
+    /* scratch */
+    uint32_t *stamp, epoch;
+    uint32_t *cand, ncand;
+    struct prep *prep[QFIELD_COUNT];
+};
+
+static uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h | 1; /* never 0, the empty slot */
+}
+
+/* The key of s[0..n) in field f: the whole word (k = 0) or its first k
+ * letters (s[0..n) is then those letters). */
+static uint64_t key_of(const char *s, size_t n, int f, int k)
+{
+    return mix(text_hash(s, n) + (uint64_t)(f * 16 + k + 1) * 0x9E3779B97F4A7C15ull);
+}
+
+static size_t chars_prefix(const char *s, size_t n, int chars, int *got)
+{
+    size_t i = 0;
+    int c = 0;
+    for (; i < n && c < chars; c++) {
+        i++;
+        while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
+            i++;
+    }
+    *got = c;
+    return i;
+}
+
+/* ---- choosing a query's keys -------------------------------------------- */
+
+struct keys {
+    uint64_t k[QUERY_MAX_TERMS];
+    uint8_t plen[QUERY_MAX_TERMS]; /* prefix length of the key, 0 whole */
+    uint8_t field[QUERY_MAX_TERMS];
+    int n;
+    int score; /* the weakest key's selectivity guess: higher is rarer */
+};
+
+/* A word's key and how selective it is likely to be: a whole word more
+ * than a prefix, a long one more than a short one. */
+static int word_key(const struct query *q, const struct qword *w, int field, uint64_t *key,
+                    uint8_t *plen)
+{
+    const char *s = q->strings.data + w->off;
+    int chars;
+    size_t all = chars_prefix(s, w->len, 1 << 20, &chars);
+    (void)all;
+    int k = 0;
+    if (w->prefix)
+        k = chars < PREFIX_KEY_MAX ? chars : PREFIX_KEY_MAX;
+    else if (w->infl >= 0 && chars >= QUERY_MIN_PREFIX)
+        k = QUERY_MIN_PREFIX; /* inflected forms share the first three letters */
+    if (k) {
+        int got;
+        size_t n = chars_prefix(s, w->len, k, &got);
+        *key = key_of(s, n, field, k);
+        *plen = (uint8_t)k;
+        return 10 + k;
+    }
+    *key = key_of(s, w->len, field, 0);
+    *plen = 0;
+    return 100 + chars;
+}
+
+/* The keys one of which any text node n matches holds; false when n can
+ * match without any (NOT, lang:). */
+static bool choose(const struct query *q, int n, struct keys *out)
+{
+    const struct qnode *x = &q->node[n];
+    switch (x->op) {
+    case Q_WORDS: {
+        int best = -1;
+        uint64_t bk = 0;
+        uint8_t bp = 0;
+        for (uint32_t i = 0; i < x->nword; i++) {
+            uint64_t k;
+            uint8_t p;
+            int sc = word_key(q, &q->words[x->word + i], x->field, &k, &p);
+            if (sc > best) {
+                best = sc;
+                bk = k;
+                bp = p;
+            }
+        }
+        out->n = 1;
+        out->k[0] = bk;
+        out->plen[0] = bp;
+        out->field[0] = x->field;
+        out->score = best;
+        return true;
+    }
+    case Q_NOT:
+    case Q_LANG:
+        return false;
+    case Q_OR: {
+        struct keys *b = xmalloc(sizeof *b);
+        bool ok = choose(q, x->a, out) && choose(q, x->b, b);
+        if (ok) {
+            for (int i = 0; i < b->n; i++) {
+                out->k[out->n] = b->k[i];
+                out->plen[out->n] = b->plen[i];
+                out->field[out->n++] = b->field[i];
+            }
+            if (b->score < out->score)
+                out->score = b->score;
+        }
+        free(b);
+        return ok;
+    }
+    case Q_AND:
+    case Q_NEAR: {
+        struct keys *b = xmalloc(sizeof *b);
+        bool oa = choose(q, x->a, out), ob = choose(q, x->b, b);
+        if (ob && (!oa || b->score > out->score || (b->score == out->score && b->n < out->n)))
+            memcpy(out, b, sizeof *b);
+        free(b);
+        return oa || ob;
+    }
+    }
+    return false;
+}
+
+/* ---- the set -------------------------------------------------------------- */
+
+struct query_set *query_set_new(void)
+{
+    struct query_set *s = xcalloc(1, sizeof *s);
+    return s;
+}
+
+uint32_t query_set_add(struct query_set *s, struct query *q)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->q = xrealloc(s->q, s->cap * sizeof *s->q);
+        s->stamp = xrealloc(s->stamp, s->cap * sizeof *s->stamp);
+        s->cand = xrealloc(s->cand, s->cap * sizeof *s->cand);
+    }
+    uint32_t id = s->n++;
+    s->q[id] = q;
+    s->stamp[id] = 0;
+    struct keys *k = xmalloc(sizeof *k);
+    k->n = 0;
+    /* Compiled queries always need some term (query_compile checks), so
+     * there are keys. */
+    bool ok = choose(q, q->root, k);
+    assert(ok && k->n > 0);
+    (void)ok;
+    for (int i = 0; i < k->n; i++) {
+        if (s->npost == s->postcap) {
+            s->postcap = s->postcap ? s->postcap * 2 : 256;
+            s->post = xrealloc(s->post, s->postcap * sizeof *s->post);
+        }
+        s->post[s->npost++] = (struct posting){k->k[i], id};
+        s->field_used[k->field[i]] = true;
+        if (k->plen[i])
+            s->prefix_used[k->field[i]] |= (uint8_t)(1u << k->plen[i]);
+    }
+    free(k);
+    for (size_t i = 0; i < q->nnode; i++)
+        if (q->node[i].op == Q_WORDS)
+            s->field_ref[q->node[i].field] = true;
+    s->dirty = true;
+    return id;
+}
+
+uint32_t query_set_size(const struct query_set *s)
+{
+    return s->n;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    const struct posting *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->query < y->query ? -1 : x->query > y->query;
+}
+
+static void build(struct query_set *s)
+{
+    qsort(s->post, s->npost, sizeof *s->post, by_key);
+    size_t distinct = 0;
+    for (size_t i = 0; i < s->npost; i++)
+        distinct += i == 0 || s->post[i].key != s->post[i - 1].key;
+    size_t size = 16;
+    while (size < 2 * distinct)
+        size *= 2;
+    free(s->table);
+    s->table = xcalloc(size, sizeof *s->table);
+    s->mask = size - 1;
+    free(s->ids);
+    s->ids = xmalloc((s->npost ? s->npost : 1) * sizeof *s->ids);
+    for (size_t i = 0; i < s->npost;) {
+        size_t j = i;
+        while (j < s->npost && s->post[j].key == s->post[i].key) {
+            s->ids[j] = s->post[j].query;
+            j++;
+        }
+        size_t h = s->post[i].key & s->mask;
+        while (s->table[h].key)
+            h = (h + 1) & s->mask;
+        s->table[h] = (struct slot){s->post[i].key, (uint32_t)i, (uint32_t)(j - i)};
+        i = j;
+    }
+    s->dirty = false;
+}
+
+static void candidates(struct query_set *s, uint64_t key)
+{
+    size_t h = key & s->mask;
+    while (s->table[h].key) {
+        if (s->table[h].key == key) {
+            const struct slot *sl = &s->table[h];
+            for (uint32_t i = 0; i < sl->n; i++) {
+                uint32_t id = s->ids[sl->start + i];
+                if (s->stamp[id] != s->epoch) {
+                    s->stamp[id] = s->epoch;
+                    s->cand[s->ncand++] = id;
+                }
+            }
+            return;
+        }
+        h = (h + 1) & s->mask;
+    }
+}
+
+/* Folds field f of the document once and looks up its words' keys. */
+static const struct qview *prepare(struct query_set *s, int f, const struct text_tokens *t)
+{
+    if (!s->prep[f]) {
+        s->prep[f] = xmalloc(sizeof *s->prep[f]);
+        s->prep[f]->fold = xmalloc(4 * sizeof t->norm);
+    }
+    struct prep *p = s->prep[f];
+    query_view_positions(&p->view, t);
+    size_t o = 0;
+    for (int i = 0; i < p->view.npos; i++) {
+        const struct token *k = &t->tok[p->view.pos[i]];
+        size_t n = query_base_fold(t->norm + k->norm, k->nlen, p->fold + o);
+        if (n > UINT16_MAX)
+            n = UINT16_MAX; /* cannot happen: a text is at most 16 KiB */
+        p->foff[i] = (uint32_t)o;
+        p->flen[i] = (uint16_t)n;
+        o += n;
+    }
+    p->view.fold = p->fold;
+    p->view.foff = p->foff;
+    p->view.flen = p->flen;
+    if (!s->field_used[f])
+        return &p->view;
+    uint8_t used = s->prefix_used[f];
+    for (int i = 0; i < p->view.npos; i++) {
+        const char *w = p->fold + p->foff[i];
+        size_t n = p->flen[i];
+        candidates(s, key_of(w, n, f, 0));
+        for (size_t j = 0; j < n; j++)
+            if (w[j] == '\'') /* "kela's" holds the word "kela" */
+                candidates(s, key_of(w, j, f, 0));
+        if (!used)
+            continue;
+        size_t at = 0;
+        int chars = 0;
+        while (at < n && chars < PREFIX_KEY_MAX) {
+            at++;
+            while (at < n && ((unsigned char)w[at] & 0xC0) == 0x80)
+                at++;
+            chars++;
+            if (used >> chars & 1u)
+                candidates(s, key_of(w, at, f, chars));
+        }
+    }
+    return &p->view;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+uint32_t query_set_match(struct query_set *s, const struct query_doc *d, uint32_t *out)
+{
+    s->ncand = 0;
+    if (!s->n)
+        return 0;
+    if (s->dirty)
+        build(s);
+    if (++s->epoch == 0) { /* wrapped: old stamps could look current */
+        memset(s->stamp, 0, s->n * sizeof *s->stamp);
+        s->epoch = 1;
+    }
+    struct qdoc qd = {.lang = d->lang};
+    for (int f = 0; f < QFIELD_COUNT; f++)
+        if (d->field[f] && s->field_ref[f])
+            qd.view[f] = prepare(s, f, d->field[f]);
+    qsort(s->cand, s->ncand, sizeof *s->cand, by_id);
+    uint32_t got = 0;
+    for (uint32_t i = 0; i < s->ncand; i++)
+        if (query_eval(s->q[s->cand[i]], &qd))
+            out[got++] = s->cand[i];
+    return got;
+}
+
+uint32_t query_set_candidates(const struct query_set *s)
+{
+    return s->ncand;
+}
+
+void query_set_free(struct query_set *s)
+{
+    if (!s)
+        return;
+    for (uint32_t i = 0; i < s->n; i++)
+        query_free(s->q[i]);
+    for (int f = 0; f < QFIELD_COUNT; f++)
+        if (s->prep[f]) {
+            free(s->prep[f]->fold);
+            free(s->prep[f]);
+        }
+    free(s->q);
+    free(s->post);
+    free(s->table);
+    free(s->ids);
+    free(s->stamp);
+    free(s->cand);
+    free(s);
+}
