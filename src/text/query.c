@@ -631,6 +631,11 @@ static bool inflected_match(const struct query *q, const struct qword *w, const 
 {
     const char *want = q->strings.data + w->off;
     size_t p3 = first_chars(want, w->len, QUERY_MIN_PREFIX);
+    int chars = 0;
+    for (size_t i = 0; i < p3; i++)
+        chars += ((unsigned char)want[i] & 0xC0) != 0x80;
+    if (chars < QUERY_MIN_PREFIX) /* "tv~": too short to tell its forms apart */
+        return false;
     if (fn < p3 || memcmp(f, want, p3) != 0)
         return false;
     const struct qinfl *in = &q->infl[w->infl];
