@@ -176,6 +176,10 @@ size_t query_base_fold(const char *s, size_t n, char *out)
     const char *end = s + n;
     size_t o = 0;
     while (s < end) {
+        if ((unsigned char)*s < 0x80) { /* folded ASCII is its own base */
+            out[o++] = *s++;
+            continue;
+        }
         int32_t c = utf8_decode(&s, end);
         uint32_t b = c < 0 ? 0 : text_fold_base((uint32_t)c);
         if (b)
@@ -251,6 +255,7 @@ static int add_chunk(struct parser *p, const char *src, size_t n, size_t at, boo
         w->infl = -1;
         /* Strip diacritics now, once; texts are stripped as they are matched. */
         put_folded(q, p->tt->norm + k->norm, k->nlen, &w->off, &w->len);
+        w->hash = text_hash(q->strings.data + w->off, w->len);
         if (exact) {
             /* A hashtag's '#' is in what it was written as: compare the
              * rest, as for a word (which matches hashtags too). */
@@ -502,6 +507,41 @@ static bool needs_presence(const struct query *q, int n)
     return false;
 }
 
+static size_t up8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+/* Room was made for the limits while parsing; the query keeps what it uses
+ * in one block, so that the many queries of a set cost few cache lines
+ * each when they are evaluated. */
+static struct query *pack(struct query *q)
+{
+    size_t at = up8(sizeof *q), words = at;
+    at = up8(at + q->nword * sizeof *q->words);
+    size_t nodes = at;
+    at = up8(at + q->nnode * sizeof *q->node);
+    size_t infl = at;
+    at = up8(at + q->ninfl * sizeof *q->infl);
+    size_t strings = at;
+    at += q->strings.len + 1;
+    char *blk = xmalloc(at);
+    struct query *p = (struct query *)(void *)blk;
+    *p = *q;
+    p->words = (struct qword *)(void *)(blk + words);
+    memcpy(p->words, q->words, q->nword * sizeof *q->words);
+    p->node = (struct qnode *)(void *)(blk + nodes);
+    memcpy(p->node, q->node, q->nnode * sizeof *q->node);
+    p->infl = q->ninfl ? (struct qinfl *)(void *)(blk + infl) : NULL;
+    if (q->ninfl)
+        memcpy(p->infl, q->infl, q->ninfl * sizeof *q->infl);
+    p->strings = (struct buf){.data = blk + strings, .len = q->strings.len};
+    memcpy(p->strings.data, q->strings.data, q->strings.len + 1);
+    p->packed = true;
+    query_free(q);
+    return p;
+}
+
 struct query *query_compile(const char *src, struct error *err)
 {
     struct parser p = {.src = src, .err = err};
@@ -550,7 +590,7 @@ struct query *query_compile(const char *src, struct error *err)
         goto fail;
     }
     free(p.tt);
-    return p.q;
+    return pack(p.q);
 fail:
     free(p.tt);
     query_free(p.q);
@@ -561,6 +601,10 @@ void query_free(struct query *q)
 {
     if (!q)
         return;
+    if (q->packed) {
+        free(q);
+        return;
+    }
     free(q->node);
     free(q->words);
     free(q->infl);
@@ -678,6 +722,11 @@ static bool word_match(const struct query *q, const struct qword *w, const struc
         return false;
     if (w->exact)
         return exact_match(q, w, v->t, k);
+    /* Folded once per text (a query set's): a whole word is its hash,
+     * unless an apostrophe could make it a possessive. */
+    if (v->fold && !w->prefix && w->infl < 0 && !v->fapos[i])
+        return v->fhash[i] == w->hash && v->flen[i] == w->len &&
+               memcmp(v->fold + v->foff[i], q->strings.data + w->off, w->len) == 0;
     char buf[1024], *big = NULL;
     size_t fn;
     const char *f;
@@ -690,7 +739,8 @@ static bool word_match(const struct query *q, const struct qword *w, const struc
     bool m = fold_equal(q->strings.data + w->off, w->len, w->prefix, f, fn);
     if (!m && w->infl >= 0)
         m = inflected_match(q, w, d, k, v->t, f, fn);
-    free(big);
+    if (big)
+        free(big);
     return m;
 }
 

@@ -9,6 +9,7 @@
 struct qword {
     uint32_t off, len;   /* base-folded form (no case, no diacritics) in q->strings */
     uint32_t xoff, xlen; /* exact: the word as written, in q->strings */
+    uint64_t hash;       /* text_hash of the base-folded form */
     int32_t infl;        /* inflected: index into q->infl, else -1 */
     uint8_t kind;        /* TOK_WORD matches words, numbers and hashtags */
     bool prefix, exact;
@@ -43,6 +44,7 @@ struct query {
     size_t ninfl;
     struct buf strings;
     int root;
+    bool packed; /* one allocation holds it all (query_compile's result) */
 };
 
 /* A field of a document as the evaluator reads it: the positions of its
@@ -55,6 +57,8 @@ struct qview {
     const char *fold;     /* NULL: fold while comparing */
     const uint32_t *foff; /* position -> offset in fold */
     const uint16_t *flen;
+    const uint64_t *fhash; /* text_hash of each folded form */
+    const uint8_t *fapos;  /* whether it holds an apostrophe */
 };
 
 struct qdoc {

@@ -17,6 +17,24 @@
  * at most this many, at least QUERY_MIN_PREFIX. */
 #define PREFIX_KEY_MAX 6
 
+/* Besides its index keys, each query keeps a filter: an OR of at most
+ * DNF_MAX ANDs of at most CONJ_MAX keys (bits of a small Bloom filter),
+ * which every text the query matches satisfies. For "a b" OR c it is
+ * (a AND b) OR c; NOT and lang: count as true; where the form would grow
+ * past its bounds it is loosened (an AND keeps one side, an OR becomes
+ * true), so it never rejects a match. A text sets the bits of all its keys,
+ * and a candidate whose filter fails is passed over without its tree being
+ * read: one cache line instead of several. */
+#define DNF_MAX    8
+#define CONJ_MAX   4
+#define BLOOM_BITS 2048
+
+struct dnf {
+    uint8_t n;            /* ANDs; 0 means false (never built), see TRUE */
+    uint8_t len[DNF_MAX]; /* keys in each; an AND of none is true */
+    uint16_t bit[DNF_MAX][CONJ_MAX];
+};
+
 struct posting {
     uint64_t key;
     uint32_t query;
@@ -32,17 +50,25 @@ struct prep {
     char *fold; /* 4 bytes of room per byte of norm */
     uint32_t foff[TEXT_MAX_TOKENS];
     uint16_t flen[TEXT_MAX_TOKENS];
+    uint64_t fhash[TEXT_MAX_TOKENS];
+    uint8_t fapos[TEXT_MAX_TOKENS];
 };
 
 struct query_set {
     struct query **q;
     uint32_t n, cap;
-    struct posting *post; /* every query's keys, as added */
+    struct posting *post;            /* every query's keys, as added */
+    struct dnf *dnf;                 /* per query */
+    uint64_t bloom[BLOOM_BITS / 64]; /* the text's keys (scratch) */
     size_t npost, postcap;
     /* The index, rebuilt on the first match after an add. */
     bool dirty;
     struct slot *table;
     size_t mask;
+    /* One bit per key hash, most of a text's words being in no query: a
+     * probe of this (L2-sized) map spares most probes of the table. */
+    uint64_t *present;
+    size_t pmask;
     uint32_t *ids; /* postings' queries, grouped by key */
     /* Which field's keys are in use, and which prefix lengths per field. */
     bool field_used[QFIELD_COUNT];
@@ -51,6 +77,7 @@ struct query_set {
     /* scratch */
     uint32_t *stamp, epoch;
     uint32_t *cand, ncand;
+    uint32_t nevaluated;
     struct prep *prep[QFIELD_COUNT];
 };
 
@@ -66,9 +93,14 @@ static uint64_t mix(uint64_t h)
 
 /* The key of s[0..n) in field f: the whole word (k = 0) or its first k
  * letters (s[0..n) is then those letters). */
+static uint64_t mix_key(uint64_t h, int f, int k)
+{
+    return mix(h + (uint64_t)(f * 16 + k + 1) * 0x9E3779B97F4A7C15ull);
+}
+
 static uint64_t key_of(const char *s, size_t n, int f, int k)
 {
-    return mix(text_hash(s, n) + (uint64_t)(f * 16 + k + 1) * 0x9E3779B97F4A7C15ull);
+    return mix_key(text_hash(s, n), f, k);
 }
 
 static size_t chars_prefix(const char *s, size_t n, int chars, int *got)
@@ -178,6 +210,105 @@ static bool choose(const struct query *q, int n, struct keys *out)
     return false;
 }
 
+static uint16_t bloom_bit(uint64_t key)
+{
+    return (uint16_t)((key >> 40) & (BLOOM_BITS - 1));
+}
+
+static const struct dnf dnf_true = {.n = 1, .len = {0}};
+
+/* Appends AND x to AND y of d's conjunction c: false when it would not fit. */
+static bool conj_and(struct dnf *d, int c, const uint16_t *bits, int n)
+{
+    for (int i = 0; i < n; i++) {
+        bool have = false;
+        for (int j = 0; j < d->len[c] && !have; j++)
+            have = d->bit[c][j] == bits[i];
+        if (have)
+            continue;
+        if (d->len[c] == CONJ_MAX)
+            return false;
+        d->bit[c][d->len[c]++] = bits[i];
+    }
+    return true;
+}
+
+/* The filter of node n (see struct dnf). */
+static void filter_of(struct query_set *s, const struct query *q, int n, struct dnf *out)
+{
+    const struct qnode *x = &q->node[n];
+    switch (x->op) {
+    case Q_WORDS: {
+        /* Every word's key (the first CONJ_MAX; a phrase rarely has more). */
+        *out = (struct dnf){.n = 1};
+        for (uint32_t i = 0; i < x->nword && out->len[0] < CONJ_MAX; i++) {
+            uint64_t k;
+            uint8_t p;
+            word_key(q, &q->words[x->word + i], x->field, &k, &p);
+            uint16_t b = bloom_bit(k);
+            conj_and(out, 0, &b, 1);
+            /* The text must make this key for the filter to see it. */
+            s->field_used[x->field] = true;
+            if (p)
+                s->prefix_used[x->field] |= (uint8_t)(1u << p);
+        }
+        return;
+    }
+    case Q_OR: {
+        struct dnf b;
+        filter_of(s, q, x->a, out);
+        filter_of(s, q, x->b, &b);
+        if (out->n + b.n > DNF_MAX) {
+            *out = dnf_true;
+            return;
+        }
+        for (int i = 0; i < b.n; i++) {
+            out->len[out->n] = b.len[i];
+            memcpy(out->bit[out->n], b.bit[i], sizeof b.bit[i]);
+            out->n++;
+        }
+        return;
+    }
+    case Q_AND:
+    case Q_NEAR: {
+        struct dnf a, b, r = {0};
+        filter_of(s, q, x->a, &a);
+        filter_of(s, q, x->b, &b);
+        bool fits = a.n * b.n <= DNF_MAX;
+        for (int i = 0; i < a.n && fits; i++)
+            for (int j = 0; j < b.n && fits; j++) {
+                r.len[r.n] = 0;
+                fits =
+                    conj_and(&r, r.n, a.bit[i], a.len[i]) && conj_and(&r, r.n, b.bit[j], b.len[j]);
+                r.n++;
+            }
+        if (fits) {
+            *out = r;
+            return;
+        }
+        /* Too big: one side alone still holds for every match; keep the
+         * one with the fewest ANDs (the stricter, likely). */
+        *out = a.n <= b.n ? a : b;
+        return;
+    }
+    default: /* NOT, lang: */
+        *out = dnf_true;
+        return;
+    }
+}
+
+static bool dnf_pass(const struct dnf *d, const uint64_t *bloom)
+{
+    for (int c = 0; c < d->n; c++) {
+        bool all = true;
+        for (int j = 0; j < d->len[c] && all; j++)
+            all = bloom[d->bit[c][j] >> 6] >> (d->bit[c][j] & 63) & 1u;
+        if (all)
+            return true;
+    }
+    return false;
+}
+
 /* ---- the set -------------------------------------------------------------- */
 
 struct query_set *query_set_new(void)
@@ -193,6 +324,7 @@ uint32_t query_set_add(struct query_set *s, struct query *q)
         s->q = xrealloc(s->q, s->cap * sizeof *s->q);
         s->stamp = xrealloc(s->stamp, s->cap * sizeof *s->stamp);
         s->cand = xrealloc(s->cand, s->cap * sizeof *s->cand);
+        s->dnf = xrealloc(s->dnf, s->cap * sizeof *s->dnf);
     }
     uint32_t id = s->n++;
     s->q[id] = q;
@@ -214,6 +346,7 @@ uint32_t query_set_add(struct query_set *s, struct query *q)
         if (k->plen[i])
             s->prefix_used[k->field[i]] |= (uint8_t)(1u << k->plen[i]);
     }
+    filter_of(s, q, q->root, &s->dnf[id]);
     free(k);
     for (size_t i = 0; i < q->nnode; i++)
         if (q->node[i].op == Q_WORDS)
@@ -247,6 +380,16 @@ static void build(struct query_set *s)
     free(s->table);
     s->table = xcalloc(size, sizeof *s->table);
     s->mask = size - 1;
+    size_t bits = 1 << 16;
+    while (bits < 16 * distinct && bits < ((size_t)1 << 24))
+        bits *= 2;
+    free(s->present);
+    s->present = xcalloc(bits / 64, sizeof *s->present);
+    s->pmask = bits - 1;
+    for (size_t i = 0; i < s->npost; i++) {
+        size_t b = (size_t)(s->post[i].key >> 20) & s->pmask;
+        s->present[b >> 6] |= 1ull << (b & 63);
+    }
     free(s->ids);
     s->ids = xmalloc((s->npost ? s->npost : 1) * sizeof *s->ids);
     for (size_t i = 0; i < s->npost;) {
@@ -266,6 +409,11 @@ static void build(struct query_set *s)
 
 static void candidates(struct query_set *s, uint64_t key)
 {
+    uint16_t b = bloom_bit(key);
+    s->bloom[b >> 6] |= 1ull << (b & 63);
+    size_t pb = (size_t)(key >> 20) & s->pmask;
+    if (!(s->present[pb >> 6] >> (pb & 63) & 1u))
+        return;
     size_t h = key & s->mask;
     while (s->table[h].key) {
         if (s->table[h].key == key) {
@@ -300,19 +448,23 @@ static const struct qview *prepare(struct query_set *s, int f, const struct text
             n = UINT16_MAX; /* cannot happen: a text is at most 16 KiB */
         p->foff[i] = (uint32_t)o;
         p->flen[i] = (uint16_t)n;
+        p->fhash[i] = text_hash(p->fold + o, n);
+        p->fapos[i] = memchr(p->fold + o, '\'', n) != NULL;
         o += n;
     }
     p->view.fold = p->fold;
     p->view.foff = p->foff;
     p->view.flen = p->flen;
+    p->view.fhash = p->fhash;
+    p->view.fapos = p->fapos;
     if (!s->field_used[f])
         return &p->view;
     uint8_t used = s->prefix_used[f];
     for (int i = 0; i < p->view.npos; i++) {
         const char *w = p->fold + p->foff[i];
         size_t n = p->flen[i];
-        candidates(s, key_of(w, n, f, 0));
-        for (size_t j = 0; j < n; j++)
+        candidates(s, mix_key(p->fhash[i], f, 0));
+        for (size_t j = 0; p->fapos[i] && j < n; j++)
             if (w[j] == '\'') /* "kela's" holds the word "kela" */
                 candidates(s, key_of(w, j, f, 0));
         if (!used)
@@ -340,6 +492,7 @@ static int by_id(const void *a, const void *b)
 uint32_t query_set_match(struct query_set *s, const struct query_doc *d, uint32_t *out)
 {
     s->ncand = 0;
+    s->nevaluated = 0;
     if (!s->n)
         return 0;
     if (s->dirty)
@@ -348,21 +501,37 @@ uint32_t query_set_match(struct query_set *s, const struct query_doc *d, uint32_
         memset(s->stamp, 0, s->n * sizeof *s->stamp);
         s->epoch = 1;
     }
+    memset(s->bloom, 0, sizeof s->bloom);
     struct qdoc qd = {.lang = d->lang};
     for (int f = 0; f < QFIELD_COUNT; f++)
         if (d->field[f] && s->field_ref[f])
             qd.view[f] = prepare(s, f, d->field[f]);
-    qsort(s->cand, s->ncand, sizeof *s->cand, by_id);
-    uint32_t got = 0;
+    /* The filter first, then the few left in order. */
+    uint32_t kept = 0;
     for (uint32_t i = 0; i < s->ncand; i++)
+        if (dnf_pass(&s->dnf[s->cand[i]], s->bloom))
+            s->cand[kept++] = s->cand[i];
+    if (kept > 32)
+        qsort(s->cand, kept, sizeof *s->cand, by_id);
+    else
+        for (uint32_t i = 1; i < kept; i++) {
+            uint32_t x = s->cand[i], j = i;
+            for (; j > 0 && s->cand[j - 1] > x; j--)
+                s->cand[j] = s->cand[j - 1];
+            s->cand[j] = x;
+        }
+    uint32_t got = 0;
+    for (uint32_t i = 0; i < kept; i++)
         if (query_eval(s->q[s->cand[i]], &qd))
             out[got++] = s->cand[i];
+    uint32_t evaluated = kept;
+    s->nevaluated = evaluated;
     return got;
 }
 
 uint32_t query_set_candidates(const struct query_set *s)
 {
-    return s->ncand;
+    return s->nevaluated;
 }
 
 void query_set_free(struct query_set *s)
@@ -379,8 +548,10 @@ void query_set_free(struct query_set *s)
     free(s->q);
     free(s->post);
     free(s->table);
+    free(s->present);
     free(s->ids);
     free(s->stamp);
     free(s->cand);
+    free(s->dnf);
     free(s);
 }
