@@ -772,11 +772,40 @@ static int spans(const struct query *q, const struct qdoc *d, int n, struct span
     return got;
 }
 
+/* Whether whole word w (no wildcard, exact case or inflection) is in the
+ * prepared field v, by its hash: one probe instead of a scan. 1 yes, 0 no,
+ * -1 cannot tell (a colliding hash): scan. */
+static int word_in_set(const struct query *q, const struct qword *w, const struct qview *v)
+{
+    uint64_t h = w->hash ? w->hash : 1;
+    const char *want = q->strings.data + w->off;
+    for (uint32_t i = (uint32_t)h & v->setmask;; i = (i + 1) & v->setmask) {
+        const struct qslot *e = &v->set[i];
+        if (!e->hash)
+            return 0;
+        if (e->hash != h || e->len != w->len)
+            continue;
+        const char *f = v->fold + v->foff[e->pos];
+        if (memcmp(f, want, w->len) == 0 && (v->flen[e->pos] == w->len || f[w->len] == '\''))
+            return 1;
+        return -1;
+    }
+}
+
 static bool eval(const struct query *q, const struct qdoc *d, int n)
 {
     const struct qnode *x = &q->node[n];
     switch (x->op) {
     case Q_WORDS: {
+        const struct qview *v = d->view[x->field];
+        if (x->nword == 1 && v && v->set) {
+            const struct qword *w = &q->words[x->word];
+            if (w->kind == TOK_WORD && !w->prefix && !w->exact && w->infl < 0) {
+                int in = word_in_set(q, w, v);
+                if (in >= 0)
+                    return in;
+            }
+        }
         struct span s;
         return spans(q, d, n, &s, 1) > 0;
     }
@@ -816,6 +845,7 @@ void query_view_positions(struct qview *v, const struct text_tokens *t)
     v->t = t;
     v->npos = 0;
     v->fold = NULL;
+    v->set = NULL;
     if (!t)
         return;
     for (size_t i = 0; i < t->n; i++)

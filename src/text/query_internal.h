@@ -47,6 +47,15 @@ struct query {
     bool packed; /* one allocation holds it all (query_compile's result) */
 };
 
+/* A prepared field's words by hash: each word-like position (word, number,
+ * hashtag) under the hash of its folded form, and under that of the part
+ * before each apostrophe (its possessive's word). pos is the position, len
+ * the length of the hashed part; hash 0 marks an empty slot. */
+struct qslot {
+    uint64_t hash;
+    uint16_t pos, len;
+};
+
 /* A field of a document as the evaluator reads it: the positions of its
  * tokens (punctuation skipped) and, when prepared by a query set, each
  * position's base-folded form, so words compare by memcmp. */
@@ -57,8 +66,10 @@ struct qview {
     const char *fold;     /* NULL: fold while comparing */
     const uint32_t *foff; /* position -> offset in fold */
     const uint16_t *flen;
-    const uint64_t *fhash; /* text_hash of each folded form */
-    const uint8_t *fapos;  /* whether it holds an apostrophe */
+    const uint64_t *fhash;   /* text_hash of each folded form */
+    const uint8_t *fapos;    /* whether it holds an apostrophe */
+    const struct qslot *set; /* NULL: none */
+    uint32_t setmask;
 };
 
 struct qdoc {

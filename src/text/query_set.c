@@ -52,7 +52,23 @@ struct prep {
     uint16_t flen[TEXT_MAX_TOKENS];
     uint64_t fhash[TEXT_MAX_TOKENS];
     uint8_t fapos[TEXT_MAX_TOKENS];
+    struct qslot set[8 * TEXT_MAX_TOKENS]; /* room for every apostrophe too */
 };
+
+static void set_put(struct prep *p, uint32_t mask, uint64_t h, int pos, size_t len)
+{
+    if (!h)
+        h = 1; /* 0 marks an empty slot; the evaluator maps it the same way */
+    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+        struct qslot *e = &p->set[i];
+        if (!e->hash) {
+            *e = (struct qslot){h, (uint16_t)pos, (uint16_t)len};
+            return;
+        }
+        if (e->hash == h && e->len == len)
+            return; /* the first position with this word is enough */
+    }
+}
 
 struct query_set {
     struct query **q;
@@ -448,7 +464,11 @@ static const struct qview *prepare(struct query_set *s, int f, const struct text
             n = UINT16_MAX; /* cannot happen: a text is at most 16 KiB */
         p->foff[i] = (uint32_t)o;
         p->flen[i] = (uint16_t)n;
-        p->fhash[i] = text_hash(p->fold + o, n);
+        /* Folding leaves most words as the tokenizer wrote them, and
+         * their hash is the tokenizer's. */
+        p->fhash[i] = n == k->nlen && memcmp(p->fold + o, t->norm + k->norm, n) == 0
+                          ? k->hash
+                          : text_hash(p->fold + o, n);
         p->fapos[i] = memchr(p->fold + o, '\'', n) != NULL;
         o += n;
     }
@@ -457,6 +477,37 @@ static const struct qview *prepare(struct query_set *s, int f, const struct text
     p->view.flen = p->flen;
     p->view.fhash = p->fhash;
     p->view.fapos = p->fapos;
+    /* The word-like positions by hash, for the evaluator's one-probe test
+     * of a whole word; at most half full. */
+    size_t entries = 0;
+    for (int i = 0; i < p->view.npos; i++) {
+        entries++;
+        if (p->fapos[i])
+            for (size_t j = 0; j < p->flen[i]; j++)
+                entries += p->fold[p->foff[i] + j] == '\'';
+    }
+    uint32_t size = 16;
+    while (size < 2 * entries && size < ARRAY_LEN(p->set))
+        size *= 2;
+    if (size >= 2 * entries) {
+        memset(p->set, 0, size * sizeof *p->set);
+        for (int i = 0; i < p->view.npos; i++) {
+            uint8_t kind = t->tok[p->view.pos[i]].kind;
+            if (kind != TOK_WORD && kind != TOK_NUMBER && kind != TOK_HASHTAG)
+                continue;
+            const char *w = p->fold + p->foff[i];
+            if (p->flen[i] > UINT16_MAX - 1)
+                continue;
+            set_put(p, size - 1, p->fhash[i], i, p->flen[i]);
+            for (size_t j = 0; p->fapos[i] && j < p->flen[i]; j++)
+                if (w[j] == '\'')
+                    set_put(p, size - 1, text_hash(w, j), i, j);
+        }
+        p->view.set = p->set;
+        p->view.setmask = size - 1;
+    } else {
+        p->view.set = NULL; /* too many apostrophes to index: scan */
+    }
     if (!s->field_used[f])
         return &p->view;
     uint8_t used = s->prefix_used[f];
@@ -469,15 +520,18 @@ static const struct qview *prepare(struct query_set *s, int f, const struct text
                 candidates(s, key_of(w, j, f, 0));
         if (!used)
             continue;
+        /* text_hash (FNV-1a) of each prefix, carried along the word. */
+        uint64_t h = 0xcbf29ce484222325ull;
         size_t at = 0;
         int chars = 0;
         while (at < n && chars < PREFIX_KEY_MAX) {
-            at++;
-            while (at < n && ((unsigned char)w[at] & 0xC0) == 0x80)
+            do {
+                h = (h ^ (unsigned char)w[at]) * 0x100000001b3ull;
                 at++;
+            } while (at < n && ((unsigned char)w[at] & 0xC0) == 0x80);
             chars++;
             if (used >> chars & 1u)
-                candidates(s, key_of(w, at, f, chars));
+                candidates(s, mix_key(h, f, chars));
         }
     }
     return &p->view;
