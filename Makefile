@@ -38,7 +38,7 @@ WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run deps test warnings unit-bin unit e2e browser bench-analytics asan fuzz fuzz-build bench bench-redirect bench-import bench-sync format lint clean sentiment-model
+.PHONY: all run deps test warnings unit-bin unit e2e browser bench-analytics bench-listen asan fuzz fuzz-build bench bench-redirect bench-import bench-sync format lint clean sentiment-model
 all: $(BUILD)/kanal
 
 deps:
@@ -214,6 +214,17 @@ fuzz: fuzz-build
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libkanal.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libkanal.a $(PKG_LIBS)
+
+# Documents/s of matching 1,000 and 10,000 listening queries together (the
+# query set) over 100 MB of ../shared/data's texts, beside each query as a
+# PCRE2 expression and hyperscan on the queries' literals, in the same run.
+BENCH_LISTEN_MB ?= 100
+$(BUILD)/bench/listen: bench/listen.c $(BUILD)/libkanal.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libhs libpcre2-8) $(LDFLAGS) -o $@ $< \
+	    $(BUILD)/libkanal.a $(PKG_LIBS) $(shell pkg-config --libs libhs libpcre2-8)
+bench-listen: $(BUILD)/bench/listen
+	$(BUILD)/bench/listen ../shared/data $(BENCH_LISTEN_MB) $(BENCH_ROUNDS)
 
 bench: $(BUILD)/bench/sentiment node_modules/.kanal-installed-lock
 	$(BUILD)/bench/sentiment ../shared/data/sentiment/*.tsv

@@ -1,6 +1,7 @@
 /* h_entity: the API of workspaces, channels, campaigns and tags. The route
  * names the entity; the model's field tables do the rest. */
 #include "http/internal.h"
+#include "listen/listen.h"
 
 #include <assert.h>
 
@@ -47,6 +48,20 @@ void h_entity_get(struct request *r)
     reply_made(r, 200, out, &err);
 }
 
+/* A tag's rule is also a listening query: a new or changed one is run over
+ * the items already stored, so the stream shows what it means now. The
+ * tag is saved either way; a store failure here is logged. */
+static void rematch(struct request *r, const json_t *in, const json_t *out)
+{
+    if (r->entity != &entity_tag || !out || !json_object_get(in, "rule"))
+        return;
+    struct error err = {0};
+    int64_t tag = (int64_t)json_integer_value(json_object_get(out, "id"));
+    if (listen_query_rematch(r->db, r->ws, tag, &err) < 0)
+        log_warn("tag %lld: its query was not run over the stored items: %s", (long long)tag,
+                 err.msg);
+}
+
 void h_entity_create(struct request *r)
 {
     json_t *in = request_json(r);
@@ -55,6 +70,7 @@ void h_entity_create(struct request *r)
     struct error err = {0};
     struct actor who = request_actor(r);
     json_t *out = entity_create(r->db, r->entity, scope(r), in, &who, &err);
+    rematch(r, in, out);
     reply_made(r, 201, out, &err);
 }
 
@@ -66,6 +82,7 @@ void h_entity_update(struct request *r)
     struct error err = {0};
     struct actor who = request_actor(r);
     json_t *out = entity_update(r->db, r->entity, scope(r), target(r), in, &who, &err);
+    rematch(r, in, out);
     reply_made(r, 200, out, &err);
 }
 

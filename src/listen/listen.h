@@ -130,4 +130,34 @@ int listen_fetch_sources(struct db *db, int64_t ws, int64_t source, const struct
 json_t *listen_items_list(struct db *db, int64_t ws, int64_t source, int limit, const char *cursor,
                           struct error *err);
 
+/* ---- matching the workspace's queries (match.c) ------------------------------
+ * A workspace's queries are its tags' rules (docs/query-language.md). */
+
+struct listen_matcher;
+/* The queries of ws compiled into one query set; a rule that does not
+ * compile is left out. Caller frees with listen_matcher_free; NULL and err
+ * when the store fails. */
+struct listen_matcher *listen_matcher_load(struct db *db, int64_t ws, struct error *err);
+/* How many queries the matcher holds. */
+size_t listen_matcher_size(const struct listen_matcher *m);
+
+/* An item as its queries see it: unfielded terms look in the title and
+ * text together, source: in the host of the source's address. Any may be
+ * NULL. */
+struct listen_item_text {
+    const char *title, *text, *author, *lang, *source_url;
+};
+
+/* Stores in listen_item_tags which of m's queries stored item `item`
+ * matches: 0, or -1 and err when the store fails. m may be NULL (none). */
+int listen_match_item(struct db *db, struct listen_matcher *m, int64_t item,
+                      const struct listen_item_text *it, struct error *err);
+void listen_matcher_free(struct listen_matcher *m);
+
+/* Runs tag `tag`'s query, as stored now, over every item ws keeps, so that
+ * listen_item_tags says exactly which items it matches (none when its rule
+ * is empty, does not compile, or the tag is gone). For a new or changed
+ * query. Returns how many items match, or -1 and err. */
+int64_t listen_query_rematch(struct db *db, int64_t ws, int64_t tag, struct error *err);
+
 #endif

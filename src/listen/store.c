@@ -52,76 +52,24 @@ int listen_source_remove(struct db *db, int64_t ws, int64_t id, struct error *er
     return 0;
 }
 
-/* The workspace's tag queries, compiled once per round of fetching. A
- * rule that does not compile is left out (the tag editor refuses such
- * rules; an old one must not stop listening). */
-struct matcher {
-    size_t n;
-    int64_t *tag;
-    struct query **q;
-    struct text_tokens *tokens; /* large: one per round, not per item */
-};
-
-static int matcher_load(struct db *db, int64_t ws, struct matcher *m, struct error *err)
+/* Stores which of the workspace's queries the new item matches. */
+static int match_item(struct db *db, struct listen_matcher *m, int64_t source,
+                      const char *source_url, const char *key, const struct feed_entry *e,
+                      struct error *err)
 {
-    memset(m, 0, sizeof *m);
-    struct db_stmt *q = db_query(db, err,
-                                 "SELECT id, rule FROM tags WHERE workspace_id = ? AND rule <> '' "
-                                 "ORDER BY id",
-                                 "i", ws);
-    if (!q)
-        return -1;
-    size_t cap = 0;
-    while (db_has_row(q)) {
-        struct error bad = {0};
-        struct query *c = query_compile(db_col_text(q, 1), &bad);
-        if (c) {
-            if (m->n == cap) {
-                cap = cap ? cap * 2 : 8;
-                m->tag = xrealloc(m->tag, cap * sizeof *m->tag);
-                m->q = xrealloc(m->q, cap * sizeof *m->q);
-            }
-            m->tag[m->n] = db_col_int(q, 0);
-            m->q[m->n++] = c;
-        }
-        if (db_step(q, err) < 0) {
-            db_finalize(q);
-            return -1;
-        }
-    }
-    db_finalize(q);
-    m->tokens = m->n ? xmalloc(sizeof *m->tokens) : NULL;
-    return 0;
-}
-
-static void matcher_free(struct matcher *m)
-{
-    for (size_t i = 0; i < m->n; i++)
-        query_free(m->q[i]);
-    free(m->q);
-    free(m->tag);
-    free(m->tokens);
-    memset(m, 0, sizeof *m);
-}
-
-/* Stores which of the workspace's queries the new item's text matches. */
-static int match_item(struct db *db, const struct matcher *m, int64_t source, const char *key,
-                      const struct buf *text, struct error *err)
-{
-    if (!m->n)
+    if (!listen_matcher_size(m))
         return 0;
     int64_t item = 0;
     if (db_scalar(db, err, &item,
                   "SELECT id FROM listen_items WHERE source_id = ? AND dedupe_key = ?", "it",
                   source, key) != 1)
         return -1;
-    text_tokenize(m->tokens, text->data, text->len);
-    for (size_t i = 0; i < m->n; i++)
-        if (query_match(m->q[i], m->tokens) &&
-            db_run(db, err, "INSERT INTO listen_item_tags (item_id, tag_id) VALUES (?, ?)", "ii",
-                   item, m->tag[i]) < 0)
-            return -1;
-    return 0;
+    struct listen_item_text it = {.title = e->title ? e->title : "",
+                                  .text = e->summary ? e->summary : "",
+                                  .author = e->author,
+                                  .lang = e->lang,
+                                  .source_url = source_url};
+    return listen_match_item(db, m, item, &it, err);
 }
 
 /* "g:" guid, else "l:" link, else "h:" a hash of title and text: the key an
@@ -147,8 +95,9 @@ static void dedupe_key(const struct feed_entry *e, struct buf *out)
     }
 }
 
-static int store_entries(struct db *db, int64_t ws, int64_t source, const struct feed *f,
-                         const struct matcher *m, int64_t *added, struct error *err)
+static int store_entries(struct db *db, int64_t ws, int64_t source, const char *url,
+                         const struct feed *f, struct listen_matcher *m, int64_t *added,
+                         struct error *err)
 {
     struct buf key = {0}, all = {0};
     int rc = -1;
@@ -177,7 +126,7 @@ static int store_entries(struct db *db, int64_t ws, int64_t source, const struct
             "iitttttIttdti", ws, source, key.data, e->guid, e->title ? e->title : "", e->link,
             e->author, e->has_published ? &e->published : NULL, e->summary ? e->summary : "",
             e->lang, s.score, sentiment_label_name(s.label), now);
-        if (n < 0 || (n == 1 && match_item(db, m, source, key.data, &all, err) < 0)) {
+        if (n < 0 || (n == 1 && match_item(db, m, source, url, key.data, e, err) < 0)) {
             db_rollback(db);
             goto fail;
         }
@@ -218,7 +167,7 @@ static int record(struct db *db, int64_t id, int64_t interval, const char *etag,
 
 static int fetch_one(struct db *db, int64_t ws, int64_t id, const char *url, int64_t interval,
                      const char *etag, const char *lm, const struct fetch_opts *opts,
-                     const struct matcher *m, struct listen_fetch_stats *st, struct error *err)
+                     struct listen_matcher *m, struct listen_fetch_stats *st, struct error *err)
 {
     struct fetch_result r;
     struct error why = {0};
@@ -242,7 +191,7 @@ static int fetch_one(struct db *db, int64_t ws, int64_t id, const char *url, int
         rc = record(db, id, interval, NULL, NULL, why.msg, err);
     } else {
         st->fetched++;
-        rc = store_entries(db, ws, id, &f, m, &st->items_added, err);
+        rc = store_entries(db, ws, id, url, &f, m, &st->items_added, err);
         if (rc == 0)
             rc = record(db, id, interval, r.etag[0] ? r.etag : NULL,
                         r.last_modified[0] ? r.last_modified : NULL, NULL, err);
@@ -263,7 +212,7 @@ int listen_fetch_sources(struct db *db, int64_t ws, int64_t source, const struct
     } *rows = NULL;
     size_t n = 0, cap = 0;
     int rc = -1;
-    struct matcher m = {0};
+    struct listen_matcher *m = NULL;
     struct db_stmt *q = db_query(db, err,
                                  "SELECT id, url, interval_s, etag, last_modified FROM "
                                  "listen_sources WHERE workspace_id = ? AND (? = 0 OR id = ?) "
@@ -292,11 +241,11 @@ int listen_fetch_sources(struct db *db, int64_t ws, int64_t source, const struct
         error_set(err, ERR_NOT_FOUND, "no source %lld in this workspace", (long long)source);
         goto fail;
     }
-    if (matcher_load(db, ws, &m, err) < 0)
+    if (!(m = listen_matcher_load(db, ws, err)))
         goto fail;
     for (size_t i = 0; i < n; i++)
         if (fetch_one(db, ws, rows[i].id, rows[i].url, rows[i].interval, rows[i].etag, rows[i].lm,
-                      opts, &m, st, err) < 0)
+                      opts, m, st, err) < 0)
             goto fail;
     rc = 0;
 fail:
@@ -306,7 +255,7 @@ fail:
         free(rows[i].lm);
     }
     free(rows);
-    matcher_free(&m);
+    listen_matcher_free(m);
     return rc;
 }
 

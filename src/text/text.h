@@ -84,6 +84,12 @@ uint64_t text_hash(const char *s, size_t n);
  * (each thread keeps its own stemmers). */
 #define TEXT_STEM_MAX 128
 size_t text_stem(enum text_lang lang, const char *word, size_t n, char *out, size_t cap);
+/* The Finnish base forms of a folded word, from Voikko's analyses
+ * ("eläkkeen" -> "eläke"), folded to lower case, each at most
+ * TEXT_STEM_MAX - 1 bytes and NUL-terminated, distinct, at most max of
+ * them; returns how many (0 when Voikko knows none or is not installed).
+ * Thread-safe (each thread keeps its own Voikko handle). */
+size_t text_lemmas_fi(const char *word, size_t n, char (*out)[TEXT_STEM_MAX], size_t max);
 
 /* ---- language guess ---------------------------------------------------
  * From function words and letter patterns; LANG_OTHER when nothing speaks

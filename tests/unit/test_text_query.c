@@ -133,6 +133,105 @@ static void test_near(void **state)
     assert_true(matches("pension NEAR/0 sänkt", "pension, sänkt"));
 }
 
+/* A document with a title, body, author, source and language: the title
+ * is part of the text too, as listening gives it. */
+static struct text_tokens dt_text, dt_title, dt_author, dt_source;
+
+static bool matches_doc(const char *query, const char *title, const char *body, const char *author,
+                        const char *source, const char *lang)
+{
+    struct error err = {0};
+    struct query *q = query_compile(query, &err);
+    if (!q)
+        fail_msg("query '%s' did not compile: %s", query, err.msg);
+    char all[1024];
+    snprintf(all, sizeof all, "%s\n%s", title, body);
+    text_tokenize(&dt_text, all, strlen(all));
+    text_tokenize(&dt_title, title, strlen(title));
+    text_tokenize(&dt_author, author, strlen(author));
+    text_tokenize(&dt_source, source, strlen(source));
+    struct query_doc d = {.field = {&dt_text, &dt_title, &dt_author, &dt_source}};
+    snprintf(d.lang, sizeof d.lang, "%s", lang);
+    bool m = query_match_doc(q, &d);
+    query_free(q);
+    return m;
+}
+
+static void test_fields(void **state)
+{
+    const char *t = "Pensionen sänks", *b = "Regeringen föreslår en lägre pension.";
+    const char *a = "Anna Svensson", *src = "svd.se Svenska Dagbladet";
+    assert_true(matches_doc("title:pensionen", t, b, a, src, "sv"));
+    assert_false(matches_doc("title:pension", t, b, a, src, "sv")); /* only in the body */
+    assert_true(matches_doc("pension", t, b, a, src, "sv"));        /* unfielded: both */
+    assert_true(matches_doc("title:(sänks OR höjs)", t, b, a, src, "sv"));
+    assert_true(matches_doc("title:\"pensionen sänks\"", t, b, a, src, "sv"));
+    assert_true(matches_doc("author:svensson", t, b, a, src, "sv"));
+    assert_false(matches_doc("author:regeringen", t, b, a, src, "sv"));
+    assert_true(matches_doc("source:\"svd.se\" pension", t, b, a, src, "sv"));
+    assert_true(matches_doc("source:dagbladet", t, b, a, src, "sv"));
+    assert_true(matches_doc("pension lang:sv", t, b, a, src, "sv"));
+    assert_false(matches_doc("pension lang:fi", t, b, a, src, "sv"));
+    assert_true(matches_doc("pension lang:(fi OR sv)", t, b, a, src, "sv"));
+    assert_true(matches_doc("pension NOT lang:fi", t, b, a, src, "sv"));
+    assert_true(matches_doc("title:pens* NEAR/1 title:sänks", t, b, a, src, "sv"));
+    /* Tag rules match a bare text: fields other than the text find nothing. */
+    assert_false(matches("author:svensson", "Anna Svensson"));
+    assert_true(matches("pension OR author:svensson", "pension"));
+    expect_error("lang:sv", "column 1: query only excludes or narrows");
+    expect_error("title:", "column 1: a field needs a word");
+    expect_error("title: pension", "column 1: a field needs a word");
+    expect_error("title:(a OR author:b)", "column 13: fields do not nest");
+    expect_error("lang:svenska", "column 6: lang: takes a language code");
+    expect_error("lang:\"sv\"", "column 7: lang: takes a language code");
+    expect_error("title:a NEAR/2 b", "column 16: NEAR/n compares positions within one field");
+    /* A word that only looks like a field name stays a word. */
+    assert_true(matches("titles", "titles"));
+    assert_true(matches("Title:x", "title x")); /* field names are lower case */
+}
+
+static void test_exact_case(void **state)
+{
+    assert_true(matches("=SAS", "SAS ställer in flyg"));
+    assert_false(matches("=SAS", "sas ställer in"));
+    assert_false(matches("=SAS", "Sas"));
+    assert_true(matches("SAS", "sas")); /* without '=', case is folded as ever */
+    assert_true(matches("=Kela", "Kela's office"));
+    assert_true(matches("=Kela", "#Kela tänään")); /* a word matches the hashtag */
+    assert_false(matches("=Malmö", "MALMÖ"));
+    assert_false(matches("=Malmö", "Malmo")); /* diacritics count too */
+    assert_true(matches("=Pens*", "Pensionsmyndigheten"));
+    assert_false(matches("=Pens*", "pensionsmyndigheten"));
+    assert_true(matches("=\"Svenska Dagbladet\"", "i Svenska Dagbladet idag"));
+    assert_false(matches("=\"Svenska Dagbladet\"", "i svenska dagbladet idag"));
+    expect_error("=pension~", "column 9: a word is either exact");
+}
+
+static void test_inflection(void **state)
+{
+    /* Swedish by Snowball: the plain word keeps meaning the word alone. */
+    assert_false(matches("pension", "pensionen sänks"));
+    assert_true(matches("pension~", "pensionen sänks"));
+    assert_true(matches("pension~", "Pensionerna sänks"));
+    assert_true(matches("pension~", "en pension"));
+    assert_false(matches("pension~", "premiepensionen")); /* compounds: write pension* */
+    /* Finnish by Voikko's base forms: consonant gradation. */
+    assert_true(matches("eläke~", "eläkkeen leikkaus"));
+    assert_true(matches("eläke~", "ELÄKKEITÄ ei leikata"));
+    assert_true(matches("leikkaus~", "leikkauksia eläkkeisiin"));
+    assert_false(matches("eläke~", "elämä on"));
+    /* In a phrase and with NEAR. */
+    assert_true(matches("\"sänkt pension~\"", "sänkt pensionen"));
+    assert_true(matches("eläke~ NEAR/2 leikkaus~", "eläkkeiden suuri leikkaus"));
+    /* The text's language narrows the stemmers. */
+    assert_true(matches_doc("pension~", "", "pensionerna", "", "", "sv"));
+    assert_true(matches_doc("eläke~", "", "eläkkeen", "", "", "fi"));
+    assert_false(matches_doc("eläke~", "", "eläkkeen", "", "", "sv"));
+    expect_error("pens~ion", "column 5: '~' only ends a word");
+    expect_error("pension*~", "column 8: '*' only ends a word");
+    expect_error("~", "column 1: '~' must follow a word");
+}
+
 /* "((...(a)...))" with `depth` pairs of parentheses. */
 static void nested(char *q, int depth)
 {
@@ -180,6 +279,9 @@ int main(void)
         cmocka_unit_test(test_operators_and_precedence),
         cmocka_unit_test(test_near),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_exact_case),
+        cmocka_unit_test(test_inflection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
