@@ -255,8 +255,9 @@ json_t *publish_settings_get(struct db *db, int64_t ws, struct error *err);
 json_t *publish_settings_set(struct db *db, int64_t ws, json_t *in, const struct actor *who,
                              struct error *err);
 
-/* The pauses in force: {paused, items: [{id, channel_id, reason, until,
- * paused_by, paused_at}]}. */
+/* The pauses in force: {paused, items: [{id, channel_id, channel (its
+ * name, "" for the workspace), reason, until, paused_by, paused_by_name
+ * (name, else e-mail), paused_at}]}. */
 json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err);
 /* Pauses the workspace (or in->channels) from {reason, channels?, until?};
  * returns publish_pauses' with withdrawn (variants taken back from the

@@ -431,9 +431,13 @@ fail:
 json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err)
 {
     struct db_stmt *st = db_query(db, err,
-                                  "SELECT id, channel_id, reason, until_at, paused_by, paused_at "
-                                  "FROM publish_pauses WHERE workspace_id = ? AND resumed_at IS "
-                                  "NULL AND (until_at IS NULL OR until_at > ?) ORDER BY id",
+                                  "SELECT z.id, z.channel_id, z.reason, z.until_at, z.paused_by, "
+                                  "z.paused_at, COALESCE(NULLIF(u.name, ''), u.email, ''), "
+                                  "COALESCE(c.name, '') FROM publish_pauses z "
+                                  "LEFT JOIN users u ON u.id = z.paused_by "
+                                  "LEFT JOIN channels c ON c.id = z.channel_id "
+                                  "WHERE z.workspace_id = ? AND z.resumed_at IS NULL AND "
+                                  "(z.until_at IS NULL OR z.until_at > ?) ORDER BY z.id",
                                   "ii", ws, now);
     if (!st)
         return NULL;
@@ -441,13 +445,15 @@ json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err
     int rc;
     for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
         json_array_append_new(
-            items, json_pack("{s:I, s:o, s:s, s:o, s:o, s:o}", "id", (json_int_t)db_col_int(st, 0),
+            items, json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:s, s:s}", "id",
+                             (json_int_t)db_col_int(st, 0),
                              "channel_id",
                              db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)),
                              "reason", db_col_text(st, 2), "until",
                              db_col_null(st, 3) ? json_null() : iso(db_col_int(st, 3)), "paused_by",
                              db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
-                             "paused_at", iso(db_col_int(st, 5))));
+                             "paused_at", iso(db_col_int(st, 5)), "paused_by_name",
+                             db_col_text(st, 6), "channel", db_col_text(st, 7)));
     db_finalize(st);
     if (rc < 0) {
         json_decref(items);
