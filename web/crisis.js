@@ -171,15 +171,16 @@ export function ResumeDialog({ ws, open, onClose, onDone }) {
       setBusy(false);
     }
   };
-  const choice = (value) => html`<label><input type="radio" name="resume-late" value=${value}
+  const choice = (value, label) => html`<label><input type="radio" name="resume-late" value=${value}
     id=${"resume-" + value} checked=${late === value} onChange=${() => setLate(value)} />
-    ${t("crisis.late_" + value)}</label>`;
+    ${label}</label>`;
   return html`<dialog ref=${ref} id="resume-dialog" aria-labelledby="resume-title">
     <form onSubmit=${submit}>
       <h2 id="resume-title">${t("crisis.resumeTitle")}</h2>
       <fieldset class="stack">
         <legend>${t("crisis.lateQuestion")}</legend>
-        ${choice("hold")}${choice("publish_now")}${choice("reschedule")}
+        ${choice("hold", t("crisis.late_hold"))}${choice("publish_now", t("crisis.late_publish_now"))}
+        ${choice("reschedule", t("crisis.late_reschedule"))}
       </fieldset>
       ${late === "reschedule" ? html`<label class="stack">${t("crisis.rescheduleAt", { zone: ws.timezone })}
         <input type="datetime-local" id="resume-at" required value=${at}

@@ -10,6 +10,13 @@ import { href } from "/router.js";
 
 const POLL_MS = 30000;
 
+// notify/'s events by name (an event kanal does not know yet shows its own name).
+function eventName(e) {
+  const names = { review_requested: t("notify.event.review_requested"), approved: t("notify.event.approved"),
+    rejected: t("notify.event.rejected"), post_failed: t("notify.event.post_failed") };
+  return names[e] || e;
+}
+
 export function Notifications({ route, zone, setError }) {
   const [list, setList] = useState({ unread: 0, items: [] });
   const [open, setOpen] = useState(false);
@@ -64,7 +71,7 @@ export function Notifications({ route, zone, setError }) {
       </div>
       ${list.items.length ? html`<ul id="notify-list">${list.items.map((n) => html`<li key=${n.id}
         data-id=${n.id} class=${n.read ? "read" : "unread"}>
-        <span class="meta">${t("notify.event." + n.event)} · ${fmtTime(n.created_at, zone)}${n.read ? "" : " · " + t("notify.new")}</span>
+        <span class="meta">${eventName(n.event)} · ${fmtTime(n.created_at, zone)}${n.read ? "" : " · " + t("notify.new")}</span>
         ${n.post_id ? html`<a href=${href(n.workspace_id, "posts", {}, n.post_id)}
           onClick=${() => { setOpen(false); if (!n.read) mark(n.id); }}>${n.title}</a>`
           : html`<strong>${n.title}</strong>`}
