@@ -15,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DUE_BATCH 200 /* variants looked at per pass; the next pass takes the rest */
+#define DUE_BATCH 200 /* variants looked at per pass, handed over in one transaction */
+/* Passes per tick while they come back full: a backlog (10,000 posts due at
+ * one minute) is handed over at what the store takes, not DUE_BATCH a
+ * second, and a tick still ends so that settling and claiming go on. */
+#define TICK_PASSES 10
 
 static json_t *iso(int64_t t)
 {
@@ -153,6 +157,7 @@ static const char paused_sql[] =
     "AND z.resumed_at IS NULL AND (z.until_at IS NULL OR z.until_at > ?) "
     "AND (z.channel_id IS NULL OR z.channel_id = v.channel_id))";
 
+/* One pass: 1 when it was full (more may be due), 0, or -1 and err. */
 static int queue_due(struct db *db, int64_t now, const char *public_url,
                      struct publish_tick_stats *stats, struct error *err)
 {
@@ -182,6 +187,13 @@ static int queue_due(struct db *db, int64_t now, const char *public_url,
         d->text = xstrdup(db_col_text(st, 7));
     }
     db_finalize(st);
+    /* The pass in one transaction: a commit per variant was most of a
+     * tick's time. Each variant's conditional update is still its own
+     * claim, so two nodes' passes over the same variants hand each over
+     * once; a failure rolls the pass back and the next tick tries again. */
+    struct publish_tick_stats pass = {0};
+    if (rc >= 0 && n && db_begin(db, err))
+        rc = -1;
     for (size_t i = 0; rc >= 0 && i < n; i++) {
         struct due *d = &ds[i];
         enum publish_due what = publish_due_decision(d->at, now, d->policy, d->late_after);
@@ -192,22 +204,28 @@ static int queue_due(struct db *db, int64_t now, const char *public_url,
                  "its time passed %lld s before kanal could post it, and the workspace holds "
                  "late posts for the desk",
                  (long long)(now - d->at));
-        if (db_begin(db, err) ||
-            (what == DUE_HOLD ? hold_one(db, d, now, reason, 0, &moved, err)
-                              : hand_over(db, d, now, public_url, &moved, err)) ||
-            db_commit(db, err)) {
+        if (what == DUE_HOLD ? hold_one(db, d, now, reason, 0, &moved, err)
+                             : hand_over(db, d, now, public_url, &moved, err)) {
             db_rollback(db);
             rc = -1;
             break;
         }
         if (moved && what == DUE_HOLD)
-            stats->held++;
+            pass.held++;
         else if (moved)
-            stats->queued++;
+            pass.queued++;
+    }
+    if (rc >= 0 && n && db_commit(db, err)) {
+        db_rollback(db);
+        rc = -1;
+    }
+    if (rc >= 0) {
+        stats->held += pass.held;
+        stats->queued += pass.queued;
     }
     for (size_t i = 0; i < n; i++)
         free(ds[i].text);
-    return rc < 0 ? -1 : 0;
+    return rc < 0 ? -1 : n == DUE_BATCH;
 }
 
 /* ---- taking a variant back from the connector ------------------------------------ */
@@ -265,6 +283,7 @@ struct settle {
     char *platform_id, *permalink, *error;
 };
 
+/* One pass of at most 200: 1 when it was full, 0, or -1 and err. */
 static int settle(struct db *db, int64_t now, struct publish_tick_stats *stats, struct error *err)
 {
     /* Done or failed actions, and actions whose job gave up (no queued or
@@ -344,7 +363,7 @@ static int settle(struct db *db, int64_t now, struct publish_tick_stats *stats, 
         free(ss[i].permalink);
         free(ss[i].error);
     }
-    return rc < 0 ? -1 : 0;
+    return rc < 0 ? -1 : n == ARRAY_LEN(ss);
 }
 
 int publish_tick(struct db *db, int64_t now, const char *public_url,
@@ -352,9 +371,15 @@ int publish_tick(struct db *db, int64_t now, const char *public_url,
 {
     assert(db && stats);
     memset(stats, 0, sizeof *stats);
-    if (settle(db, now, stats, err) || queue_due(db, now, public_url, stats, err))
+    int more = 1;
+    for (int i = 0; more == 1 && i < TICK_PASSES; i++)
+        more = settle(db, now, stats, err);
+    if (more < 0)
         return -1;
-    return 0;
+    more = 1;
+    for (int i = 0; more == 1 && i < TICK_PASSES; i++)
+        more = queue_due(db, now, public_url, stats, err);
+    return more < 0 ? -1 : 0;
 }
 
 /* ---- the workspace's late policy ------------------------------------------------ */
