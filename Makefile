@@ -38,7 +38,7 @@ WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run deps test warnings unit-bin unit e2e browser bench-analytics bench-listen asan fuzz fuzz-build bench bench-redirect bench-import bench-sync format lint clean sentiment-model
+.PHONY: all run deps test warnings unit-bin unit e2e browser bench-analytics bench-listen asan fuzz fuzz-build bench bench-redirect bench-import bench-sync bench-publish format lint clean sentiment-model
 all: $(BUILD)/kanal
 
 deps:
@@ -260,6 +260,13 @@ test: deps
 # `kanal import` of them, in the same rounds.
 bench-sync: $(BUILD)/kanal
 	$(PYTHON) bench/sync.py --kanal $(BUILD)/kanal --rounds $(BENCH_ROUNDS)
+
+# Posts/s and the due-to-received delay of `kanal serve` posting 10,000 due
+# variants on 100 channels to the Mastodon fake, beside a plain keep-alive
+# HTTP client posting as many to the same fake, in the same rounds.
+BENCH_PUBLISH_VARIANTS ?= 10000
+bench-publish: $(BUILD)/kanal
+	$(PYTHON) bench/publish.py --kanal $(BUILD)/kanal --rounds $(BENCH_ROUNDS) --variants $(BENCH_PUBLISH_VARIANTS)
 
 # Redirects/s and latency of /l/CODE beside nginx's `return 302`, with wrk.
 bench-redirect: $(BUILD)/kanal

@@ -1,6 +1,7 @@
 // app: the desk's frame: who is signed in, which workspace, the navigation
 // between views (their state in the URL, router.js), the language, the
-// keyboard shortcuts and the place where errors are told. Each view is a
+// keyboard shortcuts, the place where errors are told, the notifications
+// bell and the crisis switch (its banner on every page). Each view is a
 // page-*.js module.
 import { html, render, useState, useEffect, useRef, Problem } from "/ui.js";
 import { api, session, ApiError } from "/api.js";
@@ -15,6 +16,8 @@ import { Post } from "/page-post.js";
 import { Links } from "/page-links.js";
 import { Admin } from "/page-admin.js";
 import { Analytics } from "/page-analytics.js";
+import { Notifications } from "/notifications.js";
+import { usePauses, CrisisBanner, PauseButton, PauseDialog, ResumeDialog } from "/crisis.js";
 
 const PAGES = { dashboard: Dashboard, channels: Channels, inbox: Inbox, calendar: Calendar,
   review: Review, posts: Post, links: Links, admin: Admin, analytics: Analytics };
@@ -127,6 +130,14 @@ function App() {
   }, [route.ws, route.view, route.id]);
 
   const ws = workspaces?.find((w) => w.id === route.ws);
+  const crisis = usePauses(ws, route);
+  const [switching, setSwitching] = useState(""); // "", "pause" or "resume"
+  const [switched, setSwitched] = useState("");
+  const switchDone = (message) => {
+    setSwitching("");
+    setSwitched(message);
+    crisis.refresh();
+  };
   // The tab's title says where one is, which is also what a screen reader
   // announces on a change of view.
   useEffect(() => {
@@ -164,6 +175,8 @@ function App() {
         <select id="lang" value=${lang} onChange=${(e) => changeLang(e.target.value)}>
           ${LANGS.map((l) => html`<option value=${l}>${t("lang." + l)}</option>`)}
         </select></label>
+      ${ws ? html`<${PauseButton} me=${me} onPause=${() => setSwitching("pause")} />` : null}
+      ${me ? html`<${Notifications} route=${route} zone=${ws?.timezone} setError=${setError} />` : null}
       <button type="button" id="help-button" aria-keyshortcuts="?" onClick=${() => help.current?.showModal()}>
         ${t("frame.shortcuts")}</button>
       ${me ? html`<${UserMenu} me=${me} onSignOut=${signOut} />` : null}
@@ -172,15 +185,23 @@ function App() {
       ${VIEWS.map((v) => html`<li><a href=${href(ws.id, v)} id=${"nav-" + v}
         aria-current=${route.view === v ? "page" : null}>${t("nav." + v)}</a></li>`)}
     </ul></nav>` : null}
+    ${ws ? html`<${CrisisBanner} ws=${ws} me=${me} pauses=${crisis.pauses}
+      onResume=${() => setSwitching("resume")} />` : null}
     <main id="main" tabindex="-1">
-      <${Problem} error=${error} />
+      <${Problem} error=${error || crisis.error} />
+      <p role="status" class="done" id="crisis-done">${switched}</p>
       ${workspaces && !workspaces.length ? html`<div class="empty"><h1>${t("frame.noWorkspace")}</h1>
         <p>${t("frame.noWorkspaceNext")}</p></div>` : null}
       ${ws && Page ? html`<${Page} key=${`${ws.id}/${route.view}/${route.id}/${lang}`} ws=${ws}
-        me=${me} route=${route} setError=${setError} />` : null}
+        me=${me} route=${route} setError=${setError}
+        crisis=${{ pauses: crisis.pauses, pause: () => setSwitching("pause") }} />` : null}
       ${ws && !Page ? html`<p role="alert" class="problem">${t("error.noView", { view: route.view })}</p>` : null}
     </main>
-    <${Help} dialogRef=${help} />`;
+    <${Help} dialogRef=${help} />
+    ${ws ? html`<${PauseDialog} ws=${ws} open=${switching === "pause"} onClose=${() => setSwitching("")}
+      onDone=${switchDone} />
+    <${ResumeDialog} ws=${ws} open=${switching === "resume"} onClose=${() => setSwitching("")}
+      onDone=${switchDone} />` : null}`;
 }
 
 // The OAuth callback returns the browser as /?workspace=ID&connected=IDS:

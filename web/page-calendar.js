@@ -9,6 +9,7 @@ import { html, useEffect, useRef, loadScript } from "/ui.js";
 import { api } from "/api.js";
 import { t, currentLang, toZoned, fromZoned, isoUtc } from "/i18n.js";
 import { go } from "/router.js";
+import { PauseButton } from "/crisis.js";
 
 // The list is the same posts as text, for reading rather than placing.
 const VIEWS = { week: "timeGridWeek", month: "dayGridMonth", list: "listWeek" };
@@ -19,7 +20,7 @@ async function loadCalendar(lang) {
   return window.FullCalendar;
 }
 
-export function Calendar({ ws, route, setError }) {
+export function Calendar({ ws, me, route, setError, crisis }) {
   const box = useRef(null);
   const p = route.params;
   useEffect(() => {
@@ -104,7 +105,9 @@ export function Calendar({ ws, route, setError }) {
     })();
     return () => { gone = true; cal?.destroy(); };
   }, [ws.id]);
-  return html`<h1>${t("nav.calendar")}</h1>
+  return html`<div class="title-row"><h1>${t("nav.calendar")}</h1>
+      ${crisis?.pauses?.paused ? html`<p class="crisis-note">${t("crisis.calendarPaused")}</p>`
+        : html`<${PauseButton} me=${me} onPause=${crisis?.pause} id="calendar-pause" />`}</div>
     <p class="muted">${t("calendar.help", { zone: ws.timezone })}</p>
     <div ref=${box} id="calendar"></div>`;
 }

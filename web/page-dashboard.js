@@ -60,17 +60,25 @@ export function Dashboard({ ws, route, setError }) {
   const [campaigns, setCampaigns] = useState([]);
   const p = route.params;
   useEffect(() => {
+    // An answer for filters that changed meanwhile is dropped: the last
+    // filters win, not the slowest answer.
+    let stale = false;
     (async () => {
       try {
         const q = new URLSearchParams({ by: "day", compare: "previous" });
         for (const k of ["since", "until", "channel", "campaign"]) if (p[k]) q.set(k, p[k]);
-        setChannels((await everyItem(api, ws.id, "channels")).filter((c) => !c.is_peer));
-        setCampaigns(await everyItem(api, ws.id, "campaigns"));
-        setData(await api("GET", `/workspaces/${ws.id}/analytics?${q}`));
+        const cs = (await everyItem(api, ws.id, "channels")).filter((c) => !c.is_peer);
+        const cps = await everyItem(api, ws.id, "campaigns");
+        const out = await api("GET", `/workspaces/${ws.id}/analytics?${q}`);
+        if (stale) return;
+        setChannels(cs);
+        setCampaigns(cps);
+        setData(out);
       } catch (e) {
-        setError(t("error.load", { what: t("nav.dashboard"), why: e.message }));
+        if (!stale) setError(t("error.load", { what: t("nav.dashboard"), why: e.message }));
       }
     })();
+    return () => { stale = true; };
   }, [ws.id, p.since, p.until, p.channel, p.campaign]);
 
   const filters = html`<div class="filters">

@@ -1,4 +1,4 @@
-/* post: `kanal post add|list|submit|approve|reject|schedule` and `kanal
+/* post: `kanal post add|list|submit|approve|reject|schedule|unschedule` and `kanal
  * calendar`: the desk's workflow from the command line, through the same
  * publish/ functions as the API. --as EMAIL acts as that user (their role
  * and the rule that nobody approves their own post); without it the
@@ -181,12 +181,12 @@ done:
     return rc;
 }
 
-enum step { STEP_SUBMIT, STEP_APPROVE, STEP_REJECT, STEP_SCHEDULE };
+enum step { STEP_SUBMIT, STEP_APPROVE, STEP_REJECT, STEP_SCHEDULE, STEP_UNSCHEDULE };
 
 static int post_step(int argc, char **argv, enum step step)
 {
     static const char *const names[] = {"post submit", "post approve", "post reject",
-                                        "post schedule"};
+                                        "post schedule", "post unschedule"};
     const char *cmd = names[step];
     const char *db_url = DEFAULT_DB, *workspace = NULL, *as = NULL, *post = NULL, *comment = NULL,
                *at = NULL, *variant = NULL;
@@ -197,7 +197,7 @@ static int post_step(int argc, char **argv, enum step step)
         OPT_STRING("post", "ID", NULL, &post, "the post"),
         OPT_STRING("comment", "TEXT", NULL, &comment, "a comment (a rejection's reason)"),
         OPT_STRING("at", "TIME", NULL, &at, "schedule: when (default: each variant's own time)"),
-        OPT_STRING("variant", "ID", NULL, &variant, "schedule: this variant only"),
+        OPT_STRING("variant", "ID", NULL, &variant, "schedule, unschedule: this variant only"),
     };
     char synopsis[128];
     snprintf(synopsis, sizeof synopsis, "%s --workspace WS --post ID [--as EMAIL]", cmd);
@@ -223,7 +223,8 @@ static int post_step(int argc, char **argv, enum step step)
     if (!db)
         goto done;
     struct error err = {0};
-    json_t *out = step == STEP_SUBMIT ? publish_submit(db, ws, id, &who, &err)
+    json_t *out = step == STEP_SUBMIT     ? publish_submit(db, ws, id, &who, &err)
+                  : step == STEP_UNSCHEDULE ? publish_unschedule(db, ws, id, vid, &who, &err)
                   : step == STEP_SCHEDULE
                       ? publish_schedule(db, ws, id, vid, at, &who, &err)
                       : publish_decide(db, ws, id, &who, step == STEP_APPROVE, comment, 0, &err);
@@ -256,12 +257,17 @@ static int post_schedule(int argc, char **argv)
 {
     return post_step(argc, argv, STEP_SCHEDULE);
 }
+static int post_unschedule(int argc, char **argv)
+{
+    return post_step(argc, argv, STEP_UNSCHEDULE);
+}
 
 int cmd_post(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
         {"add", post_add},         {"list", post_list_cmd}, {"submit", post_submit},
         {"approve", post_approve}, {"reject", post_reject}, {"schedule", post_schedule},
+        {"unschedule", post_unschedule},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

@@ -217,6 +217,11 @@ static void *thread_main(void *p)
                 if (w->cfg.tick(db, now, w->cfg.tick_ctx, &err))
                     log_error("connect worker: %s", err.msg);
                 ticked_ms = ms;
+                /* What the tick queued is for the other thread too, which
+                 * may be napping: it starts now, not a poll later. */
+                pthread_mutex_lock(&w->mu);
+                pthread_cond_broadcast(&w->wake);
+                pthread_mutex_unlock(&w->mu);
             }
         }
         struct job j;

@@ -111,6 +111,19 @@ void h_post_schedule(struct request *r)
     reply_made(r, 200, publish_schedule(r->db, r->ws, r->id, vid, at, &who, &err), &err);
 }
 
+void h_post_unschedule(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    int64_t vid;
+    if (!opt_id(r, in, "variant_id", &vid))
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    reply_made(r, 200, publish_unschedule(r->db, r->ws, r->id, vid, &who, &err), &err);
+}
+
 void h_approval_rule_set(struct request *r)
 {
     json_t *in = request_json(r);

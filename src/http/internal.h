@@ -192,6 +192,7 @@ void h_approval_link_open(struct request *r);
 void h_approval_link_decide(struct request *r);
 void h_calendar(struct request *r);
 void h_listen_items(struct request *r);
+void h_post_unschedule(struct request *r);
 void h_publish_pauses(struct request *r);
 void h_publish_pause(struct request *r);
 void h_publish_resume(struct request *r);

@@ -140,6 +140,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/workspaces/:ws/posts/:id/comments", h_post_comment, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/posts/:id/review", h_post_review, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/posts/:id/schedule", h_post_schedule, ACC_EDIT, NULL},
+    {"POST", "/api/v1/workspaces/:ws/posts/:id/unschedule", h_post_unschedule, ACC_EDIT, NULL},
     {"POST", "/api/v1/workspaces/:ws/posts/:id/approval-links", h_approval_link_create, ACC_EDIT,
      NULL},
     {"DELETE", "/api/v1/workspaces/:ws/approval-links/:id", h_approval_link_revoke, ACC_EDIT, NULL},

@@ -630,6 +630,27 @@ int action_move(struct db *db, int64_t id, enum action_state to, const struct ac
     return 0;
 }
 
+int action_withdraw(struct db *db, int64_t id, const char *why, int64_t now, struct error *err)
+{
+    assert(db && why);
+    char key[48];
+    snprintf(key, sizeof key, "action:%lld", (long long)id);
+    char *msg = store_text(why, CONNECTION_TEXT_MAX);
+    int64_t n = db_run(db, err,
+                       "UPDATE jobs SET state = 'failed', last_error = ?, finished_at = ?, "
+                       "updated_at = ? WHERE dedup_key = ? AND state = 'queued' AND EXISTS "
+                       "(SELECT 1 FROM connect_actions a WHERE a.id = ? AND a.state = 'queued' "
+                       "AND a.first_sent_at IS NULL)",
+                       "tiiti", msg, now, now, key, id);
+    if (n == 1)
+        n = db_run(db, err,
+                   "UPDATE connect_actions SET state = 'failed', error = ?, updated_at = ? "
+                   "WHERE id = ? AND state = 'queued'",
+                   "tii", msg, now, id);
+    free(msg);
+    return n < 0 ? -1 : n == 1 ? 1 : 0;
+}
+
 json_t *action_list(struct db *db, int64_t channel_id, int limit, struct error *err)
 {
     assert(db && limit > 0);

@@ -803,6 +803,13 @@ struct action_outcome {
 int action_move(struct db *db, int64_t id, enum action_state to, const struct action_outcome *o,
                 int64_t now, struct error *err);
 
+/* Takes back a queued action that was never sent, with its queued job (key
+ * "action:ID"), before a worker claims it: both end failed with `why`. The
+ * job's state in the WHERE is the race with job_claim: of the two, one
+ * wins. Inside the caller's transaction. 1 taken back, 0 too late (the job
+ * runs, or the action was sent, is done or failed), -1 and err. */
+int action_withdraw(struct db *db, int64_t id, const char *why, int64_t now, struct error *err);
+
 /* Rows in the main tables, for /metrics. */
 int model_counts(struct db *db, int64_t counts[6], struct error *err);
 extern const char *const model_count_names[6];

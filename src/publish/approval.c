@@ -810,6 +810,11 @@ json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64
     if (!bad && sched && json_is_null(sched) && str_eq(status, "scheduled"))
         bad = error_field(err, ERR_INVALID, "scheduled_at",
                           "scheduled_at: a scheduled variant needs a time");
+    /* Handed over to the connector already: taken back before the change,
+     * or refused when it is being sent. */
+    if (!bad && str_eq(status, "scheduled") && (content || sched))
+        bad = publish_withdraw(db, vid, content ? "edited on the desk" : "rescheduled on the desk",
+                               time_now(), err);
     if (bad) {
         json_decref(v);
         goto fail;
@@ -917,6 +922,9 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
                         t ? "a time in the past" : "no time");
             goto fail;
         }
+        if (str_eq(sts[i], "scheduled") &&
+            publish_withdraw(db, ids[i], "rescheduled on the desk", time_now(), err))
+            goto fail;
         if (db_run(db, err,
                    /* A failed variant scheduled again is a new hand-over to
                     * the scheduler (a new action); a held one is no longer held. */
@@ -940,6 +948,69 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
                "WHERE id = ?",
                "i", post_id) < 0 ||
         refresh_status(db, post_id, err) || db_commit(db, err))
+        goto fail;
+    return post_get(db, ws, post_id, err);
+fail:
+    db_rollback(db);
+    return NULL;
+}
+
+json_t *publish_unschedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
+                           const struct actor *who, struct error *err)
+{
+    struct locked_post p;
+    if (db_begin(db, err))
+        return NULL;
+    if (lock_post(db, ws, post_id, &p, err))
+        goto fail;
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT id, status FROM post_variants WHERE post_id = ? "
+                                  "AND (id = ? OR ? = 0) ORDER BY id",
+                                  "iii", post_id, vid, vid);
+    if (!st)
+        goto fail;
+    int64_t ids[64];
+    char sts[64][16];
+    size_t n = 0;
+    int rc;
+    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && n < 64; rc = db_step(st, err)) {
+        ids[n] = db_col_int(st, 0);
+        snprintf(sts[n], sizeof sts[n], "%s", db_col_text(st, 1));
+        n++;
+    }
+    db_finalize(st);
+    if (rc < 0)
+        goto fail;
+    if (n == 0) {
+        error_set(err, ERR_NOT_FOUND, "post %lld has no variant %lld", (long long)post_id,
+                  (long long)vid);
+        goto fail;
+    }
+    int moved = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!vid && !str_eq(sts[i], "scheduled"))
+            continue;
+        const char *to = publish_next(sts[i], EV_UNSCHEDULE);
+        if (!to) {
+            error_set(err, ERR_CONFLICT,
+                      "variant %lld is %s: only a scheduled variant is unscheduled",
+                      (long long)ids[i], sts[i]);
+            goto fail;
+        }
+        if (publish_withdraw(db, ids[i], "unscheduled on the desk", time_now(), err) ||
+            db_run(db, err, "UPDATE post_variants SET status = ?, updated_at = ? WHERE id = ?",
+                   "tii", to, time_now(), ids[i]) < 0 ||
+            audit(db, ws, who->user_id, "unschedule", post_id,
+                  json_pack("{s:I}", "variant_id", (json_int_t)ids[i]), err))
+            goto fail;
+        moved++;
+    }
+    if (!moved) {
+        error_set(err, ERR_CONFLICT, "post %lld has no scheduled variant (it is %s)",
+                  (long long)post_id, p.status);
+        goto fail;
+    }
+    if (refresh_status(db, post_id, err) || db_commit(db, err))
         goto fail;
     return post_get(db, ws, post_id, err);
 fail:

@@ -103,6 +103,11 @@ json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64
  * (ISO 8601; NULL: each variant's own scheduled_at), which must be ahead. */
 json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid, const char *at,
                          const struct actor *who, struct error *err);
+/* Takes variant vid (0: every scheduled variant of the post) off the
+ * schedule, back to approved; one handed over to the connector is taken
+ * back (publish_withdraw), or ERR_CONFLICT when it is already being sent. */
+json_t *publish_unschedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
+                           const struct actor *who, struct error *err);
 /* A comment on a post in review; returns publish_review's answer. */
 json_t *publish_comment(struct db *db, int64_t ws, int64_t post_id, const struct actor *who,
                         const char *body, struct error *err);
@@ -216,6 +221,16 @@ int publish_moderate(struct db *db, int64_t ws, int64_t message_id, const char *
 /* The post's status again from its variants' (approval.c's rule). */
 int publish_refresh_status(struct db *db, int64_t post_id, struct error *err);
 
+/* Inside a transaction: a scheduled variant already handed over to
+ * connect/ (a tick made its action and job; the worker has not claimed it
+ * yet) is taken back when its action has not been sent: the action and its
+ * job end failed ("withdrawn before it was sent: why") and the variant is
+ * no longer handed over, so that it is handed over again (under the next
+ * key) if it stays scheduled. An edit, a reschedule, an unschedule and a
+ * pause call it. 0 (also when nothing was handed over), or -1 and
+ * ERR_CONFLICT saying that it is already being sent (or was posted). */
+int publish_withdraw(struct db *db, int64_t vid, const char *why, int64_t now, struct error *err);
+
 enum publish_due { DUE_NOT_YET, DUE_SEND, DUE_HOLD };
 /* What to do with a variant scheduled at scheduled_at, seen at now: a
  * variant more than late_after seconds late is held when the workspace's
@@ -240,11 +255,14 @@ json_t *publish_settings_get(struct db *db, int64_t ws, struct error *err);
 json_t *publish_settings_set(struct db *db, int64_t ws, json_t *in, const struct actor *who,
                              struct error *err);
 
-/* The pauses in force: {paused, items: [{id, channel_id, reason, until,
- * paused_by, paused_at}]}. */
+/* The pauses in force: {paused, items: [{id, channel_id, channel (its
+ * name, "" for the workspace), reason, until, paused_by, paused_by_name
+ * (name, else e-mail), paused_at}]}. */
 json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err);
 /* Pauses the workspace (or in->channels) from {reason, channels?, until?};
- * returns publish_pauses'. Audited with who and why. */
+ * returns publish_pauses' with withdrawn (variants taken back from the
+ * connector) and sending ([{variant_id, post_id, channel_id, message}]: the
+ * ones already being sent, which no pause stops). Audited with who and why. */
 json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor *who,
                       struct error *err);
 /* Ends the pauses of the workspace (or of in->channels) from {late:

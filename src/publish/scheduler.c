@@ -15,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DUE_BATCH 200 /* variants looked at per pass; the next pass takes the rest */
+#define DUE_BATCH 200 /* variants looked at per pass, handed over in one transaction */
+/* Passes per tick while they come back full: a backlog (10,000 posts due at
+ * one minute) is handed over at what the store takes, not DUE_BATCH a
+ * second, and a tick still ends so that settling and claiming go on. */
+#define TICK_PASSES 10
 
 static json_t *iso(int64_t t)
 {
@@ -153,6 +157,7 @@ static const char paused_sql[] =
     "AND z.resumed_at IS NULL AND (z.until_at IS NULL OR z.until_at > ?) "
     "AND (z.channel_id IS NULL OR z.channel_id = v.channel_id))";
 
+/* One pass: 1 when it was full (more may be due), 0, or -1 and err. */
 static int queue_due(struct db *db, int64_t now, const char *public_url,
                      struct publish_tick_stats *stats, struct error *err)
 {
@@ -182,6 +187,13 @@ static int queue_due(struct db *db, int64_t now, const char *public_url,
         d->text = xstrdup(db_col_text(st, 7));
     }
     db_finalize(st);
+    /* The pass in one transaction: a commit per variant was most of a
+     * tick's time. Each variant's conditional update is still its own
+     * claim, so two nodes' passes over the same variants hand each over
+     * once; a failure rolls the pass back and the next tick tries again. */
+    struct publish_tick_stats pass = {0};
+    if (rc >= 0 && n && db_begin(db, err))
+        rc = -1;
     for (size_t i = 0; rc >= 0 && i < n; i++) {
         struct due *d = &ds[i];
         enum publish_due what = publish_due_decision(d->at, now, d->policy, d->late_after);
@@ -192,22 +204,75 @@ static int queue_due(struct db *db, int64_t now, const char *public_url,
                  "its time passed %lld s before kanal could post it, and the workspace holds "
                  "late posts for the desk",
                  (long long)(now - d->at));
-        if (db_begin(db, err) ||
-            (what == DUE_HOLD ? hold_one(db, d, now, reason, 0, &moved, err)
-                              : hand_over(db, d, now, public_url, &moved, err)) ||
-            db_commit(db, err)) {
+        if (what == DUE_HOLD ? hold_one(db, d, now, reason, 0, &moved, err)
+                             : hand_over(db, d, now, public_url, &moved, err)) {
             db_rollback(db);
             rc = -1;
             break;
         }
         if (moved && what == DUE_HOLD)
-            stats->held++;
+            pass.held++;
         else if (moved)
-            stats->queued++;
+            pass.queued++;
+    }
+    if (rc >= 0 && n && db_commit(db, err)) {
+        db_rollback(db);
+        rc = -1;
+    }
+    if (rc >= 0) {
+        stats->held += pass.held;
+        stats->queued += pass.queued;
     }
     for (size_t i = 0; i < n; i++)
         free(ds[i].text);
-    return rc < 0 ? -1 : 0;
+    return rc < 0 ? -1 : n == DUE_BATCH;
+}
+
+/* ---- taking a variant back from the connector ------------------------------------ */
+
+int publish_withdraw(struct db *db, int64_t vid, const char *why, int64_t now, struct error *err)
+{
+    struct db_stmt *st =
+        db_query(db, err,
+                 "SELECT v.action_id, a.state, c.name, c.platform, a.first_sent_at, "
+                 "(SELECT j.state FROM jobs j WHERE j.dedup_key = 'action:' || a.id "
+                 "ORDER BY j.id DESC LIMIT 1) FROM post_variants v "
+                 "JOIN connect_actions a ON a.id = v.action_id "
+                 "JOIN channels c ON c.id = v.channel_id WHERE v.id = ? AND v.status = 'scheduled'",
+                 "i", vid);
+    if (!st)
+        return -1;
+    if (!db_has_row(st)) {
+        db_finalize(st);
+        return 0; /* not handed over: nothing to take back */
+    }
+    int64_t action = db_col_int(st, 0), sent_at = db_col_null(st, 4) ? 0 : db_col_int(st, 4);
+    char state[16], name[128], platform[16], job[16];
+    snprintf(state, sizeof state, "%s", db_col_text(st, 1));
+    snprintf(name, sizeof name, "%s", db_col_text(st, 2));
+    snprintf(platform, sizeof platform, "%s", db_col_text(st, 3));
+    snprintf(job, sizeof job, "%s", db_col_text(st, 5));
+    db_finalize(st);
+    assert(action > 0); /* 0 only inside hand_over's own transaction */
+    char reason[300];
+    snprintf(reason, sizeof reason, "withdrawn before it was sent: %s", why);
+    int taken = action_withdraw(db, action, reason, now, err);
+    if (taken < 0)
+        return -1;
+    if (!taken) {
+        const char *where = str_eq(state, "done")    ? "has already been posted"
+                            : str_eq(job, "running") ? "is being sent right now"
+                            : sent_at                ? "was sent once and waits for a retry"
+                                                     : "is being handed over";
+        return error_set(err, ERR_CONFLICT,
+                         "variant %lld %s to %s (%s, action %lld is %s): kanal can no longer "
+                         "stop or change it; once it is out, edit or delete it on %s itself",
+                         (long long)vid, where, name, platform, (long long)action, state, platform);
+    }
+    return db_run(db, err, "UPDATE post_variants SET action_id = NULL, updated_at = ? WHERE id = ?",
+                  "ii", now, vid) < 0
+               ? -1
+               : 0;
 }
 
 /* ---- settling variants from their actions --------------------------------------- */
@@ -218,6 +283,7 @@ struct settle {
     char *platform_id, *permalink, *error;
 };
 
+/* One pass of at most 200: 1 when it was full, 0, or -1 and err. */
 static int settle(struct db *db, int64_t now, struct publish_tick_stats *stats, struct error *err)
 {
     /* Done or failed actions, and actions whose job gave up (no queued or
@@ -297,7 +363,7 @@ static int settle(struct db *db, int64_t now, struct publish_tick_stats *stats, 
         free(ss[i].permalink);
         free(ss[i].error);
     }
-    return rc < 0 ? -1 : 0;
+    return rc < 0 ? -1 : n == ARRAY_LEN(ss);
 }
 
 int publish_tick(struct db *db, int64_t now, const char *public_url,
@@ -305,9 +371,15 @@ int publish_tick(struct db *db, int64_t now, const char *public_url,
 {
     assert(db && stats);
     memset(stats, 0, sizeof *stats);
-    if (settle(db, now, stats, err) || queue_due(db, now, public_url, stats, err))
+    int more = 1;
+    for (int i = 0; more == 1 && i < TICK_PASSES; i++)
+        more = settle(db, now, stats, err);
+    if (more < 0)
         return -1;
-    return 0;
+    more = 1;
+    for (int i = 0; more == 1 && i < TICK_PASSES; i++)
+        more = queue_due(db, now, public_url, stats, err);
+    return more < 0 ? -1 : 0;
 }
 
 /* ---- the workspace's late policy ------------------------------------------------ */
@@ -384,9 +456,13 @@ fail:
 json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err)
 {
     struct db_stmt *st = db_query(db, err,
-                                  "SELECT id, channel_id, reason, until_at, paused_by, paused_at "
-                                  "FROM publish_pauses WHERE workspace_id = ? AND resumed_at IS "
-                                  "NULL AND (until_at IS NULL OR until_at > ?) ORDER BY id",
+                                  "SELECT z.id, z.channel_id, z.reason, z.until_at, z.paused_by, "
+                                  "z.paused_at, COALESCE(NULLIF(u.name, ''), u.email, ''), "
+                                  "COALESCE(c.name, '') FROM publish_pauses z "
+                                  "LEFT JOIN users u ON u.id = z.paused_by "
+                                  "LEFT JOIN channels c ON c.id = z.channel_id "
+                                  "WHERE z.workspace_id = ? AND z.resumed_at IS NULL AND "
+                                  "(z.until_at IS NULL OR z.until_at > ?) ORDER BY z.id",
                                   "ii", ws, now);
     if (!st)
         return NULL;
@@ -394,13 +470,15 @@ json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err
     int rc;
     for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
         json_array_append_new(
-            items, json_pack("{s:I, s:o, s:s, s:o, s:o, s:o}", "id", (json_int_t)db_col_int(st, 0),
+            items, json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:s, s:s}", "id",
+                             (json_int_t)db_col_int(st, 0),
                              "channel_id",
                              db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)),
                              "reason", db_col_text(st, 2), "until",
                              db_col_null(st, 3) ? json_null() : iso(db_col_int(st, 3)), "paused_by",
                              db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
-                             "paused_at", iso(db_col_int(st, 5))));
+                             "paused_at", iso(db_col_int(st, 5)), "paused_by_name",
+                             db_col_text(st, 6), "channel", db_col_text(st, 7)));
     db_finalize(st);
     if (rc < 0) {
         json_decref(items);
@@ -438,6 +516,59 @@ static int channel_ids(struct db *db, int64_t ws, json_t *channels, int64_t *ids
         ids[(*n)++] = id;
     }
     return 0;
+}
+
+/* Inside the pause's transaction: the variants of the paused channels (all
+ * when n is 0) already handed over to the connector are taken back; those
+ * being sent are listed in `sending` ({variant_id, post_id, channel_id,
+ * message}), since a pause cannot stop them. Returns how many were taken
+ * back, or -1. */
+static int64_t withdraw_paused(struct db *db, int64_t ws, const int64_t *ids, size_t n, int64_t now,
+                               json_t *sending, struct error *err)
+{
+    struct db_stmt *st =
+        db_query(db, err,
+                 "SELECT v.id, v.post_id, v.channel_id FROM post_variants v "
+                 "JOIN posts p ON p.id = v.post_id WHERE p.workspace_id = ? AND "
+                 "v.status = 'scheduled' AND v.action_id IS NOT NULL ORDER BY v.id",
+                 "i", ws);
+    if (!st)
+        return -1;
+    size_t cap = 16, m = 0;
+    int64_t(*vs)[3] = xmalloc(cap * sizeof *vs);
+    int rc;
+    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err)) {
+        int64_t channel = db_col_int(st, 2);
+        bool in_scope = n == 0;
+        for (size_t i = 0; i < n && !in_scope; i++)
+            in_scope = ids[i] == channel;
+        if (!in_scope)
+            continue;
+        if (m == cap)
+            vs = xrealloc(vs, (cap *= 2) * sizeof *vs);
+        vs[m][0] = db_col_int(st, 0);
+        vs[m][1] = db_col_int(st, 1);
+        vs[m][2] = channel;
+        m++;
+    }
+    db_finalize(st);
+    int64_t taken = 0;
+    for (size_t i = 0; rc >= 0 && i < m; i++) {
+        struct error e = {0};
+        if (publish_withdraw(db, vs[i][0], "the publishing was paused", now, &e) == 0) {
+            taken++;
+        } else if (e.kind == ERR_CONFLICT) {
+            json_array_append_new(sending,
+                                  json_pack("{s:I, s:I, s:I, s:s}", "variant_id",
+                                            (json_int_t)vs[i][0], "post_id", (json_int_t)vs[i][1],
+                                            "channel_id", (json_int_t)vs[i][2], "message", e.msg));
+        } else {
+            *err = e;
+            rc = -1;
+        }
+    }
+    free(vs);
+    return rc < 0 ? -1 : taken;
 }
 
 json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor *who,
@@ -492,16 +623,31 @@ json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor 
                       "iItIIi", ws, n ? &ids[i] : NULL, r, until ? &until : NULL, by, now))
             goto fail;
     }
+    json_t *sending = json_array();
+    int64_t withdrawn = withdraw_paused(db, ws, ids, n, now, sending, err);
+    if (withdrawn < 0) {
+        json_decref(sending);
+        goto fail;
+    }
     json_t *detail =
-        json_pack("{s:s, s:O?, s:o}", "reason", r, "channels", json_object_get(in, "channels"),
-                  "until", until ? iso(until) : json_null());
+        json_pack("{s:s, s:O?, s:o, s:I, s:O}", "reason", r, "channels",
+                  json_object_get(in, "channels"), "until", until ? iso(until) : json_null(),
+                  "withdrawn", (json_int_t)withdrawn, "sending", sending);
     char *d = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(detail);
     int rc = audit_record(db, ws, who ? who->user_id : 0, "pause", "workspace", ws, d, err);
     free(d);
-    if (rc || db_commit(db, err))
+    if (rc || db_commit(db, err)) {
+        json_decref(sending);
         goto fail;
-    return publish_pauses(db, ws, now, err);
+    }
+    json_t *out = publish_pauses(db, ws, now, err);
+    if (out) {
+        json_object_set_new(out, "withdrawn", json_integer((json_int_t)withdrawn));
+        json_object_set(out, "sending", sending);
+    }
+    json_decref(sending);
+    return out;
 fail:
     db_rollback(db);
     return NULL;

@@ -301,3 +301,49 @@ def test_two_nodes_post_each_due_variant_once_even_when_one_is_killed(db_url, fa
     mine = [t for t in texts if t.startswith("Massutskick ")]
     assert len(mine) == MANY and len(set(mine)) == MANY, (len(mine), len(set(mine)))
     assert sql(db_url, "SELECT count(*) FROM post_variants WHERE status <> 'published'") == [["0"]]
+
+
+def test_change_after_hand_over_takes_the_action_back_or_says_it_is_sent(db_url, fake, key,
+                                                                          channel, tmp_path):
+    """The window between the scheduler handing a variant over and a worker
+    sending it, held open deterministically: the channel needs reconnecting,
+    so its action job waits in the queue (job_claim passes it over)."""
+    sql(db_url, "UPDATE channel_connections SET state = 'needs_reconnect', problem = 'test'")
+    at = int(time.time()) + 10
+    one = scheduled(db_url, "Första inlägget", at)
+    two = scheduled(db_url, "Andra inlägget", at)
+    post_of = {v: int(sql(db_url, "SELECT post_id FROM post_variants WHERE id = %d" % v)[0][0])
+               for v in (one, two)}
+    s = serve(db_url, tmp_path, key)
+    try:
+        wait_for(lambda: sql(db_url, "SELECT count(*) FROM post_variants WHERE action_id IS NOT "
+                                     "NULL")[0][0] == "2")
+        editor = s.client()
+        assert editor.login("editor@example.org").status == 201
+        # Handed over, not sent: the edit takes the action back.
+        r = editor.patch("/api/v1/workspaces/1/posts/%d/variants/%d" % (post_of[one], one),
+                         {"body": "Första inlägget, rättat"})
+        assert r.status == 200, r
+        assert variant(db_url, one)[0] == "in_review"
+        assert sql(db_url, "SELECT count(*) FROM post_variants WHERE action_id IS NULL AND "
+                           "id = %d" % one)[0][0] == "1"
+        rows = sql(db_url, "SELECT j.state, a.state, j.last_error FROM jobs j JOIN "
+                           "connect_actions a ON j.dedup_key = 'action:' || a.id "
+                           "WHERE a.key = 'kanal-variant-%d-1'" % one)
+        assert rows[0][:2] == ["failed", "failed"] and "edited on the desk" in rows[0][2], rows
+        # A worker has the other one: the unschedule is refused, nothing changes.
+        sql(db_url, "UPDATE jobs SET state = 'running', lease_owner = 'w', lease_until = %d "
+                    "WHERE state = 'queued' AND kind = 'action'" % (time.time() + 600))
+        r = editor.post("/api/v1/workspaces/1/posts/%d/unschedule" % post_of[two],
+                        {"variant_id": two})
+        assert r.status == 409 and "being sent right now" in r.json()["error"]["message"], r
+        assert variant(db_url, two)[0] == "scheduled"
+        r = editor.post("/api/v1/workspaces/1/publishing/pause", {"reason": "Olycka"})
+        assert r.status == 201, r
+        assert r.json()["withdrawn"] == 0 and \
+            [x["variant_id"] for x in r.json()["sending"]] == [two], r
+    finally:
+        code, log = s.stop()
+    assert code == 0, log
+    assert fake.posts() == []
+    assert "unschedule" not in audit_actions(db_url)

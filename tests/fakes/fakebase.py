@@ -16,7 +16,8 @@ Control API (JSON, under /_fake/, no auth; the fakes only listen on 127.0.0.1):
       have their connection dropped without an answer; with "after": true the
       real handler runs first, so an action is done and its answer lost).
   GET  /_fake/log     every request so far: [{method, path, query, headers, body_len,
-                      body (text) or body_base64 (bytes)}]
+                      body (text) or body_base64 (bytes), at (Unix time it arrived,
+                      with its fraction)}]
   POST /_fake/reset   forgets scripts and the log (state a fake keeps stays)
   POST /_fake/state   the fake's own extra controls (each fake documents them)
 """
@@ -178,7 +179,8 @@ def make_handler(fake):
             if req.path.startswith("/_fake/"):
                 return self.send(fake.control(req))
             entry = {"method": method, "path": req.path, "query": req.query,
-                     "headers": dict(self.headers.items()), "body_len": len(body)}
+                     "headers": dict(self.headers.items()), "body_len": len(body),
+                     "at": time.time()}
             try:  # text as text; bytes (an image) as base64, so any JSON reader takes the log
                 if b"\0" in body:
                     raise UnicodeError

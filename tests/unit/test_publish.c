@@ -886,6 +886,124 @@ static void test_scheduler_holds_late_posts(void **state)
     db_close(d.db);
 }
 
+/* The window between a tick handing a variant over (its action and job
+ * made) and the worker claiming the job: an edit, an unschedule, a
+ * reschedule or a pause in it takes the action back; once the worker has
+ * the job, they are refused (or, for a pause, listed) as being sent. */
+static void test_handed_over_variant_is_taken_back(void **state)
+{
+    (void)state;
+    struct desk d = open_desk();
+    struct error err = {0};
+    struct publish_tick_stats st;
+    int64_t now = time_now();
+    int64_t a = scheduled_post(&d, now - 5), b = scheduled_post(&d, now - 5),
+            c = scheduled_post(&d, now - 5), e = scheduled_post(&d, now - 5);
+    assert_int_equal(publish_tick(d.db, now, NULL, &st, &err), 0);
+    assert_int_equal(st.queued, 8);
+    const char *handed =
+        "SELECT count(*) FROM post_variants WHERE action_id IS NOT NULL AND post_id = ?";
+    const char *withdrawn = "SELECT count(*) FROM jobs j JOIN connect_actions a ON "
+                            "j.dedup_key = 'action:' || a.id WHERE j.state = 'failed' AND "
+                            "a.state = 'failed' AND j.last_error LIKE 'withdrawn before it was "
+                            "sent: %' AND ? = 0";
+    const char *x_of = "SELECT id FROM post_variants WHERE channel_id = "
+                       "(SELECT id FROM channels WHERE handle = 'polisen') AND post_id = ?";
+
+    /* An edit of the X variant of a: back to review, its action taken back. */
+    json_t *patch = json_pack("{s:s}", "body", "Trafikolyckan på E4 är utredd");
+    json_t *p = publish_variant_update(d.db, d.ws, a, count(d.db, x_of, a), patch, &d.author, &err);
+    json_decref(patch);
+    if (!p)
+        fail_msg("%s", err.msg);
+    json_decref(p);
+    assert_int_equal(count(d.db,
+                           "SELECT count(*) FROM post_variants WHERE status = 'in_review' "
+                           "AND action_id IS NULL AND channel_id = (SELECT id FROM channels WHERE "
+                           "handle = 'polisen') AND post_id = ?",
+                           a),
+                     1);
+    assert_int_equal(count(d.db, withdrawn, 0), 1);
+    /* b unscheduled: both variants approved again, both actions taken back. */
+    p = publish_unschedule(d.db, d.ws, b, 0, &d.editor, &err);
+    if (!p)
+        fail_msg("%s", err.msg);
+    assert_string_equal(status_of(p), "approved");
+    json_decref(p);
+    assert_int_equal(count(d.db, handed, b), 0);
+    assert_int_equal(count(d.db, withdrawn, 0), 3);
+    /* c's X variant rescheduled (dragged on the calendar): scheduled, not handed over. */
+    p = publish_schedule(d.db, d.ws, c, count(d.db, x_of, c), "2099-02-01T09:00:00Z", &d.editor,
+                         &err);
+    if (!p)
+        fail_msg("%s", err.msg);
+    json_decref(p);
+    assert_int_equal(count(d.db, handed, c), 1);
+    assert_int_equal(count(d.db, withdrawn, 0), 4);
+    /* A pause of the Mastodon channel takes back the three Mastodon variants. */
+    json_t *in =
+        json_pack("{s:s, s:[I]}", "reason", "Skjutning i Kista", "channels", (json_int_t)d.masto);
+    json_t *out = publish_pause(d.db, d.ws, in, &d.editor, &err);
+    json_decref(in);
+    if (!out)
+        fail_msg("%s", err.msg);
+    assert_int_equal(json_integer_value(json_object_get(out, "withdrawn")), 3);
+    assert_int_equal(json_array_size(json_object_get(out, "sending")), 0);
+    json_decref(out);
+    assert_int_equal(count(d.db, withdrawn, 0), 7);
+
+    /* The worker claims what is left (e's X variant): now it is being sent. */
+    struct job j;
+    assert_int_equal(job_claim(d.db, "w1", CONNECT_JOB_ACTION, 300, now, &j, &err), 1);
+    job_clear(&j);
+    assert_int_equal(job_claim(d.db, "w1", CONNECT_JOB_ACTION, 300, now, &j, &err), 0);
+    int64_t ex = count(d.db, x_of, e);
+    patch = json_pack("{s:s}", "body", "Ändrat för sent");
+    assert_null(publish_variant_update(d.db, d.ws, e, ex, patch, &d.editor, &err));
+    json_decref(patch);
+    assert_int_equal(err.kind, ERR_CONFLICT);
+    assert_non_null(strstr(err.msg, "is being sent right now"));
+    assert_null(publish_unschedule(d.db, d.ws, e, ex, &d.editor, &err));
+    assert_int_equal(err.kind, ERR_CONFLICT);
+    /* Nothing changed: still scheduled, still handed over, its job still running. */
+    assert_int_equal(count(d.db,
+                           "SELECT count(*) FROM post_variants WHERE status = 'scheduled' "
+                           "AND action_id IS NOT NULL AND id = ?",
+                           ex),
+                     1);
+    assert_int_equal(count(d.db, "SELECT count(*) FROM jobs WHERE state = 'running' AND ? = 0", 0),
+                     1);
+    /* A pause of the workspace cannot stop it either: it says so. */
+    in = json_pack("{s:s}", "reason", "Skjutning i Kista");
+    out = publish_pause(d.db, d.ws, in, &d.editor, &err);
+    json_decref(in);
+    if (!out)
+        fail_msg("%s", err.msg);
+    json_t *sending = json_object_get(out, "sending");
+    assert_int_equal(json_array_size(sending), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(sending, 0), "variant_id")),
+                     ex);
+    json_decref(out);
+
+    /* Resumed: the withdrawn Mastodon variants are handed over again under
+     * their next key (never the one that was taken back). */
+    in = json_pack("{s:s}", "late", "publish_now");
+    out = publish_resume(d.db, d.ws, in, &d.editor, &err);
+    json_decref(in);
+    if (!out)
+        fail_msg("%s", err.msg);
+    json_decref(out);
+    assert_int_equal(publish_tick(d.db, time_now() + 1, NULL, &st, &err), 0);
+    assert_int_equal(st.queued, 3);
+    assert_int_equal(count(d.db,
+                           "SELECT count(*) FROM post_variants v JOIN connect_actions a ON "
+                           "a.id = v.action_id WHERE a.key = 'kanal-variant-' || v.id || '-2' "
+                           "AND a.state = 'queued' AND v.channel_id = ?",
+                           d.masto),
+                     3);
+    db_close(d.db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -905,6 +1023,7 @@ int main(void)
         cmocka_unit_test(test_late_policy),
         cmocka_unit_test(test_scheduler_due_once_paused_and_settled),
         cmocka_unit_test(test_scheduler_holds_late_posts),
+        cmocka_unit_test(test_handed_over_variant_is_taken_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
