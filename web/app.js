@@ -187,9 +187,9 @@ function App() {
     </ul></nav>` : null}
     ${ws ? html`<${CrisisBanner} ws=${ws} me=${me} pauses=${crisis.pauses}
       onResume=${() => setSwitching("resume")} />` : null}
+    <p role="status" class="done" id="crisis-done">${switched}</p>
     <main id="main" tabindex="-1">
       <${Problem} error=${error || crisis.error} />
-      <p role="status" class="done" id="crisis-done">${switched}</p>
       ${workspaces && !workspaces.length ? html`<div class="empty"><h1>${t("frame.noWorkspace")}</h1>
         <p>${t("frame.noWorkspaceNext")}</p></div>` : null}
       ${ws && Page ? html`<${Page} key=${`${ws.id}/${route.view}/${route.id}/${lang}`} ws=${ws}
