@@ -26,8 +26,12 @@ test("a period grouped, filtered, compared and exported", () =>
     await page.click("#nav-analytics");
     await page.waitForURL(/#\/1\/analytics$/);
     await page.goto(`${base}/#/1/analytics?${PERIOD}`);
-    await page.waitForSelector("#groups tbody tr");
     let want = await analytics(`${PERIOD}&by=channel&compare=previous`);
+    // The desk first drew its default period; wait for the asked one.
+    await page.waitForFunction((n) => {
+      const td = document.querySelector("#groups tfoot tr td");
+      return td && td.firstChild && td.firstChild.textContent.trim() === n;
+    }, want.total.posts.toLocaleString("en-GB"));
     assert.equal(await count(page, "#groups tbody tr"), want.rows.length);
     assert.equal(await count(page, "#groups-chart canvas"), 1);
     // Each row beside the previous period.
