@@ -107,13 +107,14 @@ static void test_presence_expires(void **state)
     struct db *db = db_open(":memory:", &err);
     assert_non_null(db);
     assert_true(db_migrate(db, &err) >= 1);
-    json_t *w = entity_create(db, &entity_workspace, 0,
-                              json_pack("{s:s, s:s}", "name", "P", "slug", "p"), NULL, &err);
+    json_t *win = json_pack("{s:s, s:s}", "name", "P", "slug", "p");
+    json_t *w = entity_create(db, &entity_workspace, 0, win, NULL, &err);
     int64_t ws = json_integer_value(json_object_get(w, "id"));
-    json_t *c = entity_create(
-        db, &entity_channel, ws,
-        json_pack("{s:s, s:s, s:s}", "platform", "facebook", "handle", "pv", "name", "PV"), NULL,
-        &err);
+    json_t *cin =
+        json_pack("{s:s, s:s, s:s}", "platform", "facebook", "handle", "pv", "name", "PV");
+    json_t *c = entity_create(db, &entity_channel, ws, cin, NULL, &err);
+    json_decref(win);
+    json_decref(cin);
     assert_non_null(c);
     int64_t a, b, mid;
     assert_int_equal(user_create(db, "a@pv.se", "Anna", "moderator", "a long password 1", &a, &err),
