@@ -35,7 +35,7 @@ function Notes({ ws, id, me, notes, setNotes, canModerate, setError }) {
       setNotes([...notes, n]);
       setText("");
       setSaid([t("conv.noteAdded", { n: n.notified.length }),
-        ...n.unmatched.map((u) => t("conv.unmatched", { name: u }))].join(" "));
+        ...n.unmatched.map((u) => t(u.ambiguous ? "conv.ambiguous" : "conv.unmatched", { name: u.mention }))].join(" "));
       setError("");
     } catch (err) {
       setError(t("conv.noteFailed", { why: err.message }));

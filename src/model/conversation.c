@@ -436,9 +436,11 @@ int note_add(struct db *db, int64_t ws, int64_t message_id, const char *body,
     for (int i = 0; i < nm && rc == 0; i++) {
         int u = note_mention_match(&found[i], users, nu);
         if (u < 0) {
-            if (out->nunmatched < NOTE_MENTIONS_MAX)
-                snprintf(out->unmatched[out->nunmatched++], sizeof out->unmatched[0], "%s%.*s",
-                         u == -2 ? "ambiguous: " : "", (int)found[i].len, found[i].text);
+            if (out->nunmatched < NOTE_MENTIONS_MAX) {
+                out->ambiguous[out->nunmatched] = u == -2;
+                snprintf(out->unmatched[out->nunmatched++], sizeof out->unmatched[0], "%.*s",
+                         (int)found[i].len, found[i].text);
+            }
             continue;
         }
         bool seen = false;

@@ -431,7 +431,8 @@ struct note_added {
     int64_t note_id;
     int64_t mentioned[NOTE_MENTIONS_MAX]; /* user ids, each once */
     int nmentioned;
-    char unmatched[NOTE_MENTIONS_MAX][NOTE_MENTION_MAX + 16]; /* "name" or "ambiguous: name" */
+    char unmatched[NOTE_MENTIONS_MAX][NOTE_MENTION_MAX + 1]; /* mentions naming nobody */
+    bool ambiguous[NOTE_MENTIONS_MAX]; /* ... because they fit more than one person */
     int nunmatched;
 };
 /* Stores who's note on message_id and its mentions. Neither begins nor

@@ -469,7 +469,8 @@ json_t *notify_note_add(struct db *db, int64_t ws, int64_t message_id, json_t *i
     }
     json_t *unmatched = json_array();
     for (int k = 0; k < added.nunmatched; k++)
-        json_array_append_new(unmatched, json_string(added.unmatched[k]));
+        json_array_append_new(unmatched, json_pack("{s:s, s:b}", "mention", added.unmatched[k],
+                                                   "ambiguous", added.ambiguous[k]));
     json_object_set_new(out, "notified", notified);
     json_object_set_new(out, "unmatched", unmatched);
     return out;

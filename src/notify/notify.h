@@ -54,8 +54,9 @@ int notify_post_failed(struct db *db, int64_t ws, int64_t post_id, int64_t varia
  * and each colleague it @mentions told as of any event (in-app, e-mail
  * unless they turned "mentioned" off, the workspace's webhook once); the
  * writer is not told of their own mention. In one transaction. The note
- * (as note_list gives it) with "notified" (user ids) and "unmatched" (the
- * mentions that named nobody, or more than one). Caller owns. */
+ * (as note_list gives it) with "notified" (user ids) and "unmatched" ([{mention,
+ * ambiguous}]: the mentions that named nobody, or more than one). Caller
+ * owns. */
 json_t *notify_note_add(struct db *db, int64_t ws, int64_t message_id, json_t *in,
                         const struct actor *who, struct error *err);
 

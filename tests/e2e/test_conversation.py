@@ -157,7 +157,7 @@ def test_conversation_notes_mentions_presence(desk):
     assert note["body"] == text and note["user_id"] == ids["mod"]
     assert sorted(note["notified"]) == sorted([ids["editor"], ids["anna"]])
     assert [m["user_id"] for m in note["mentions"]] == sorted([ids["editor"], ids["anna"]])
-    assert note["unmatched"] == ["nobody_here"]
+    assert note["unmatched"] == [{"mention": "nobody_here", "ambiguous": False}]
     # In-app, on the other node too.
     for who, c in (("anna", anna), ("editor", editor)):
         (n,) = [n for n in c.get("/api/v1/notifications").json()["items"]
@@ -184,6 +184,14 @@ def test_conversation_notes_mentions_presence(desk):
     assert r.json()["notified"] == [ids["mod"]]
     assert [m["user_id"] for m in r.json()["mentions"]] == sorted([ids["mod"], ids["anna"]])
     anna_note = r.json()["id"]
+    # A first name two people share names nobody.
+    run_kanal("user", "add", "--db", desk.db_url, "--email", "anna.berg@example.org", "--name",
+              "Anna Berg", "--role", "editor", "--password-stdin", stdin=PASSWORD + "\n")
+    r = mod.post(f"{api}/messages/{karin['id']}/notes", {"body": "@Anna?"})
+    assert r.status == 201, r
+    assert (r.json()["notified"], r.json()["mentions"]) == ([], [])
+    assert r.json()["unmatched"] == [{"mention": "Anna", "ambiguous": True}]
+    assert mod.delete(f"{api}/messages/{karin['id']}/notes/{r.json()['id']}").status == 200
     # Notes are never sent anywhere: no action queued for the channel.
     ch = karin["channel_id"]
     assert admin.get(f"{api}/channels/{ch}/actions").json()["items"] == []
