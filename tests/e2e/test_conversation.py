@@ -231,3 +231,30 @@ def test_conversation_notes_mentions_presence(desk):
     # Anna leaves: the moderator is alone again.
     assert anna.delete(path).status == 200
     assert mod.post(path, {"state": "viewing"}).json()["others"] == []
+
+
+def test_cli_conversation_and_note(sqlite_url, tmp_path):
+    run_kanal("demo", "--db", sqlite_url, "--end", "2026-11-01", "--days", "20")
+    add_users(sqlite_url)
+    msgs = [json.loads(l) for l in run_kanal(
+        "messages", "list", "--db", sqlite_url, "--workspace", "1", "--status", "answered",
+        "--limit", "5").stdout.splitlines()]
+    m = next(x for x in msgs if not x["is_own"])
+    out = run_kanal("messages", "conversation", "--db", sqlite_url, "--workspace", "1",
+                    "--message", str(m["id"]), "--limit", "3")
+    c = json.loads(out.stdout)
+    assert c["message"]["id"] == m["id"] and c["answers"] and c["post"]
+    assert len(c["author_history"]["items"]) <= 3
+    out = run_kanal("messages", "note", "--db", sqlite_url, "--workspace", "1", "--message",
+                    str(m["id"]), "--text", "@editor ring henne", "--as", "moderator@example.org")
+    note = json.loads(out.stdout)
+    assert note["body"] == "@editor ring henne" and len(note["notified"]) == 1
+    c = json.loads(run_kanal("messages", "conversation", "--db", sqlite_url, "--workspace", "1",
+                             "--message", str(m["id"])).stdout)
+    assert [n["id"] for n in c["notes"]] == [note["id"]]
+    bad = run_kanal("messages", "note", "--db", sqlite_url, "--workspace", "1", "--message",
+                    str(m["id"]), "--text", "  ", "--as", "moderator@example.org", check=False)
+    assert bad.returncode == 1 and "--text: write the note's text" in bad.stderr, bad.stderr
+    bad = run_kanal("messages", "conversation", "--db", sqlite_url, "--workspace", "1",
+                    "--message", str(m["id"]), "--limit", "0", check=False)
+    assert bad.returncode == 2 and "--limit" in bad.stderr, bad.stderr
