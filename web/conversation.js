@@ -1,7 +1,7 @@
 // conversation: one message of the inbox with what is around it, on one
 // screen: the post it is under, its thread, the organisation's answers, the
-// author's earlier messages, the colleagues' private notes, and who else
-// has it open (a heartbeat every 10 s; the server forgets one after 30 s),
+// colleagues' private notes and the answer box, then the other replies and
+// the author's earlier messages; and who else has it open (a heartbeat every 10 s; the server forgets one after 30 s),
 // so that two people do not answer it twice.
 import { html, useState, useEffect } from "/ui.js";
 import { api } from "/api.js";
@@ -191,14 +191,14 @@ export function Conversation({ ws, id, me, channels, canModerate, setError, answ
     </ol>
     ${c.pending_answers.length ? html`<ul class="pending">${c.pending_answers.map((a) => html`<li>
       ${t("conv.pending", { state: a.state })}: ${a.text}${a.error ? ` (${a.error})` : ""}</li>`)}</ul>` : null}
+    <${Notes} ws=${ws} id=${m.id} me=${me} notes=${notes} setNotes=${setNotes} canModerate=${canModerate}
+      setError=${setError} />
+    ${canModerate && m.platform_id && !m.is_own ? html`<${Answer} ws=${ws} m=${m} others=${others}
+      answer=${answer} setAnswer=${setAnswer} answerRef=${answerRef} setError=${setError} onSent=${load} />` : null}
     ${c.siblings.length ? html`<details class="siblings"><summary>${t("conv.siblings", { n: c.siblings.length })}</summary>
       <ol class="thread">${c.siblings.map((x) => line(x, false))}</ol></details>` : null}
     <h3>${t("conv.earlier", { who })}</h3>
     ${c.author_history.items.length ? html`<ol id="author-history" class="thread">
       ${c.author_history.items.map((x) => line(x, false))}</ol>` : html`<p class="muted">${t("conv.noEarlier")}</p>`}
-    <${Notes} ws=${ws} id=${m.id} me=${me} notes=${notes} setNotes=${setNotes} canModerate=${canModerate}
-      setError=${setError} />
-    ${canModerate && m.platform_id && !m.is_own ? html`<${Answer} ws=${ws} m=${m} others=${others}
-      answer=${answer} setAnswer=${setAnswer} answerRef=${answerRef} setError=${setError} onSent=${load} />` : null}
   </section>`;
 }

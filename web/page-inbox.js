@@ -2,8 +2,8 @@
 // and topic (the filters live in the URL), to be worked: a moderator sets a
 // message's status and corrects its sentiment, which teaches the
 // workspace's learner. A message opened (?open=ID) shows its conversation
-// beside the list; the keyboard moves through the list and acts on the
-// open message (INBOX_KEYS, listed in the frame's shortcut help).
+// beside the list (and answering is done there, not in the list); the
+// keyboard moves through the list and acts on the open message (INBOX_KEYS, listed in the frame's shortcut help).
 import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime } from "/i18n.js";
@@ -28,7 +28,7 @@ function Choice({ label, name, options, value, disabled, onChange }) {
     </select></label>`;
 }
 
-function Message({ m, ws, channels, tags, canModerate, setError, route, open, onChange }) {
+function Message({ m, ws, channels, tags, canModerate, setError, route, open, compact, onChange }) {
   const [answer, setAnswer] = useState("");
   const [sent, setSent] = useState("");
   const c = channels.get(m.channel_id);
@@ -75,7 +75,7 @@ function Message({ m, ws, channels, tags, canModerate, setError, route, open, on
       <button type="button" class="open" aria-pressed=${open ? "true" : "false"}
         onClick=${() => setParams(route, { open: open ? "" : m.id })}>${t("inbox.open")}</button>
     </div>
-    ${canModerate && m.platform_id && !m.is_own && !open ? html`<form class="answer" onSubmit=${send}>
+    ${canModerate && m.platform_id && !m.is_own && !compact ? html`<form class="answer" onSubmit=${send}>
       <label for=${"answer-" + m.id}>${t("inbox.answer")}</label>
       <textarea id=${"answer-" + m.id} rows="2" value=${answer} onInput=${(e) => setAnswer(e.target.value)}></textarea>
       <button type="submit" class="primary send">${t("inbox.send")}</button>
@@ -206,7 +206,7 @@ export function Inbox({ ws, me, route, setError }) {
           <ol id="inbox" class="posts inbox">
             ${items.map((m) => html`<${Message} key=${m.id} m=${m} ws=${ws} channels=${channels} tags=${tags}
               canModerate=${canModerate} setError=${setError} route=${route} open=${m.id === open}
-              onChange=${change} />`)}
+              compact=${!!open} onChange=${change} />`)}
           </ol>` : html`<${Empty} title=${t("inbox.emptyTitle")}
             next=${t(filtered ? "inbox.emptyFiltered" : "inbox.emptyNext")} />`}
         ${cursor ? html`<button type="button" id="more-inbox" onClick=${more}>${t("frame.more")}</button>` : null}
