@@ -9,7 +9,7 @@ import { t, LANGS, chooseLang, setLang, currentLang } from "/i18n.js";
 import { parse, href, go, VIEWS } from "/router.js";
 import { Dashboard } from "/page-dashboard.js";
 import { Channels } from "/page-channels.js";
-import { Inbox } from "/page-inbox.js";
+import { Inbox, INBOX_KEYS } from "/page-inbox.js";
 import { Calendar } from "/page-calendar.js";
 import { Review } from "/page-review.js";
 import { Post } from "/page-post.js";
@@ -63,6 +63,10 @@ function Help({ dialogRef }) {
       <dt><kbd>?</kbd></dt><dd>${t("help.help")}</dd>
       ${Object.entries(KEYS).map(([k, v]) => html`<dt><kbd>g</kbd> <kbd>${k}</kbd></dt><dd>${t("nav." + v)}</dd>`)}
       <dt><kbd>Esc</kbd></dt><dd>${t("help.close")}</dd>
+    </dl>
+    <h3 id="help-inbox">${t("nav.inbox")}</h3>
+    <dl class="keys" aria-labelledby="help-inbox">
+      ${INBOX_KEYS.map(([k, what]) => html`<dt><kbd>${k}</kbd></dt><dd>${t(what)}</dd>`)}
     </dl>
     <form method="dialog"><button>${t("help.close")}</button></form>
   </dialog>`;

@@ -1,11 +1,18 @@
 // page-inbox: messages to the organisation, filtered by status, sentiment
 // and topic (the filters live in the URL), to be worked: a moderator sets a
 // message's status and corrects its sentiment, which teaches the
-// workspace's learner.
-import { html, useState, useEffect, everyItem, Empty } from "/ui.js";
+// workspace's learner. A message opened (?open=ID) shows its conversation
+// beside the list (and answering is done there, not in the list); the
+// keyboard moves through the list and acts on the open message (INBOX_KEYS, listed in the frame's shortcut help).
+import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime } from "/i18n.js";
 import { setParams } from "/router.js";
+import { Conversation } from "/conversation.js";
+
+// Key -> what it does, for the handler below and the frame's help.
+export const INBOX_KEYS = [["j", "inbox.keyNext"], ["k", "inbox.keyPrevious"], ["a", "inbox.keyAssign"],
+  ["e", "inbox.keyClose"], ["c", "inbox.keyClose"], ["r", "inbox.keyReply"]];
 
 const SENTIMENTS = ["pos", "neu", "neg"];
 const STATUSES = ["open", "assigned", "answered", "closed"];
@@ -21,8 +28,7 @@ function Choice({ label, name, options, value, disabled, onChange }) {
     </select></label>`;
 }
 
-function Message({ m: initial, ws, channels, tags, canModerate, setError }) {
-  const [m, setM] = useState(initial);
+function Message({ m, ws, channels, tags, canModerate, setError, route, open, compact, onChange }) {
   const [answer, setAnswer] = useState("");
   const [sent, setSent] = useState("");
   const c = channels.get(m.channel_id);
@@ -49,14 +55,15 @@ function Message({ m: initial, ws, channels, tags, canModerate, setError }) {
   const save = async (target, field) => {
     try {
       const out = await api("PATCH", `/workspaces/${ws.id}/messages/${m.id}`, { [field]: target.value });
-      setM({ ...m, ...out });
+      onChange({ ...m, ...out });
       setError("");
     } catch (e) {
       target.value = m[field] ?? "";
       setError(t("inbox.saveFailed", { why: e.message }));
     }
   };
-  return html`<li data-id=${m.id} class=${m.sentiment ? "sent-" + m.sentiment : ""}>
+  return html`<li data-id=${m.id} class=${m.sentiment ? "sent-" + m.sentiment : ""}
+    aria-current=${open ? "true" : null}>
     <div class="meta">${fmtTime(m.created_at, ws.timezone)} · ${c ? `${c.name} (${c.platform})` : t("inbox.channel", { id: m.channel_id })} · ${t("kind." + m.kind)} · ${who}</div>
     <p>${m.body}</p>
     <div class="controls">
@@ -65,8 +72,10 @@ function Message({ m: initial, ws, channels, tags, canModerate, setError }) {
       <${Choice} label=${t("inbox.status")} name="status" options=${STATUSES} value=${m.status}
         disabled=${!canModerate} onChange=${(el) => save(el, "status")} />
       ${(m.tag_ids ?? []).map((id) => tags.get(id)).filter(Boolean).map((tg) => html`<span class="tag">${tg.name}</span>`)}
+      <button type="button" class="open" aria-pressed=${open ? "true" : "false"}
+        onClick=${() => setParams(route, { open: open ? "" : m.id })}>${t("inbox.open")}</button>
     </div>
-    ${canModerate && m.platform_id && !m.is_own ? html`<form class="answer" onSubmit=${send}>
+    ${canModerate && m.platform_id && !m.is_own && !compact ? html`<form class="answer" onSubmit=${send}>
       <label for=${"answer-" + m.id}>${t("inbox.answer")}</label>
       <textarea id=${"answer-" + m.id} rows="2" value=${answer} onInput=${(e) => setAnswer(e.target.value)}></textarea>
       <button type="submit" class="primary send">${t("inbox.send")}</button>
@@ -84,7 +93,59 @@ export function Inbox({ ws, me, route, setError }) {
   const [tags, setTags] = useState(null);
   const [items, setItems] = useState(null);
   const [cursor, setCursor] = useState(null);
+  const [said, setSaid] = useState("");
   const canModerate = ["admin", "editor", "moderator"].includes(me.user.role);
+  const open = Number(p.open) || null;
+  const answerRef = useRef(null);
+  const change = (m) => setItems((all) => all.map((x) => (x.id === m.id ? m : x)));
+
+  // The keys act on what is on the screen now; the handler is added once.
+  const now = useRef({});
+  now.current = { items, open, route, canModerate };
+  useEffect(() => {
+    let afterG = false;
+    const patch = async (body, done) => {
+      const { open: id, canModerate: may } = now.current;
+      if (!id || !may) return;
+      try {
+        const out = await api("PATCH", `/workspaces/${ws.id}/messages/${id}`, body);
+        setItems((all) => all.map((x) => (x.id === id ? { ...x, ...out } : x)));
+        setSaid(done);
+        setError("");
+      } catch (e) {
+        setError(t("inbox.saveFailed", { why: e.message }));
+      }
+    };
+    const move = (step) => {
+      const { items: list, open: id, route: r } = now.current;
+      if (!list?.length) return;
+      const at = list.findIndex((x) => x.id === id);
+      const next = list[at < 0 ? 0 : Math.min(list.length - 1, Math.max(0, at + step))];
+      setParams(r, { open: next.id });
+      document.querySelector(`#inbox li[data-id="${next.id}"]`)?.scrollIntoView({ block: "nearest" });
+    };
+    const onKey = (e) => {
+      const tag = e.target.tagName;
+      if (e.ctrlKey || e.metaKey || e.altKey || ["INPUT", "TEXTAREA", "SELECT"].includes(tag) ||
+          e.target.isContentEditable || document.querySelector("dialog[open]")) return;
+      // "g" then a letter is the frame's way to another view.
+      if (afterG) { afterG = false; return; }
+      if (e.key === "g") { afterG = true; return; }
+      const act = {
+        j: () => move(1),
+        k: () => move(-1),
+        a: () => patch({ assigned_user_id: me.user.id, status: "assigned" }, t("inbox.assigned")),
+        e: () => patch({ status: "closed" }, t("inbox.closed")),
+        c: () => patch({ status: "closed" }, t("inbox.closed")),
+        r: () => answerRef.current?.focus(),
+      }[e.key];
+      if (!act) return;
+      e.preventDefault();
+      act();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [ws.id]);
 
   const load = async (after) => {
     const q = new URLSearchParams({ limit: "20", own: "false" });
@@ -138,11 +199,19 @@ export function Inbox({ ws, me, route, setError }) {
         ${[...(tags?.values() ?? [])].map((x) => html`<option value=${x.id}>${x.name}</option>`)}
       </select></label>
     </div>
-    ${items === null ? html`<p aria-busy="true">${t("frame.loading")}</p>` : items.length ? html`
-      <ol id="inbox" class="posts inbox">
-        ${items.map((m) => html`<${Message} key=${m.id} m=${m} ws=${ws} channels=${channels} tags=${tags}
-          canModerate=${canModerate} setError=${setError} />`)}
-      </ol>` : html`<${Empty} title=${t("inbox.emptyTitle")}
-        next=${t(filtered ? "inbox.emptyFiltered" : "inbox.emptyNext")} />`}
-    ${cursor ? html`<button type="button" id="more-inbox" onClick=${more}>${t("frame.more")}</button>` : null}`;
+    <p role="status" id="inbox-said" class="muted">${said}</p>
+    <div class=${open ? "inbox-desk open" : "inbox-desk"}>
+      <div>
+        ${items === null ? html`<p aria-busy="true">${t("frame.loading")}</p>` : items.length ? html`
+          <ol id="inbox" class="posts inbox">
+            ${items.map((m) => html`<${Message} key=${m.id} m=${m} ws=${ws} channels=${channels} tags=${tags}
+              canModerate=${canModerate} setError=${setError} route=${route} open=${m.id === open}
+              compact=${!!open} onChange=${change} />`)}
+          </ol>` : html`<${Empty} title=${t("inbox.emptyTitle")}
+            next=${t(filtered ? "inbox.emptyFiltered" : "inbox.emptyNext")} />`}
+        ${cursor ? html`<button type="button" id="more-inbox" onClick=${more}>${t("frame.more")}</button>` : null}
+      </div>
+      ${open && tags ? html`<${Conversation} ws=${ws} id=${open} me=${me} channels=${channels}
+        canModerate=${canModerate} setError=${setError} answerRef=${answerRef} />` : null}
+    </div>`;
 }

@@ -1,10 +1,12 @@
-/* inbox: `kanal messages list|answered`, `kanal reply add|list|update|delete|render`, `kanal team
- * add|list|members|join|leave|level|levels` and `kanal rule add|list|test|delete`: the inbox's
- * lists, teams and routing rules from the command line, through the same model functions as the API
- * (the list's filters are the API's query parameters, read by one parser). */
+/* inbox: `kanal messages list|answered|conversation|note`, `kanal reply
+ * add|list|update|delete|render`, `kanal team add|list|members|join|leave|level|levels` and `kanal
+ * rule add|list|test|delete`: the inbox's lists, teams and routing rules from the command line,
+ * through the same model functions as the API (the list's filters are the API's query parameters,
+ * read by one parser). */
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "model/model.h"
+#include "notify/notify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,10 +177,130 @@ done:
     return rc;
 }
 
+/* A message with its thread, the author's earlier messages and the notes
+ * (the API's conversation), as one JSON object. */
+static int messages_conversation(int argc, char **argv)
+{
+    const char *cmd = "messages conversation";
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *message = NULL, *limit = NULL, *as = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("message", "ID", NULL, &message, "the message"),
+        OPT_STRING("limit", "N", NULL, &limit, "at most N earlier messages of the author (1-100)"),
+        OPT_STRING("as", "EMAIL", "KANAL_USER", &as, "who asks (left out of the presence)"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
+                               "messages conversation --workspace WS --message ID [--limit N]",
+                               "Shows a message with its post, thread, answers, the author's "
+                               "earlier messages and the notes on it, as JSON.",
+                               &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    int64_t ws = 0, mid = 0, history = CONV_HISTORY_DEFAULT, me = 0;
+    if (!message || str_to_i64(message, &mid) || mid < 1) {
+        cli_error(cmd, "--message: give a message id%s%s", message ? ", not " : "",
+                  message ? message : "");
+        goto done;
+    }
+    if (limit && (str_to_i64(limit, &history) || history < 1 || history > CONV_HISTORY_MAX)) {
+        cli_error(cmd, "--limit: a whole number from 1 to %d, not '%s'", CONV_HISTORY_MAX, limit);
+        goto done;
+    }
+    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    json_t *out = NULL;
+    if (as && user_find(db, as, &me, &err))
+        goto fail;
+    if (!(out = message_conversation(db, ws, mid, me, (int)history, time_now(), &err)))
+        goto fail;
+    char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    printf("%s\n", txt);
+    free(txt);
+    rc = 0;
+fail:
+    if (rc)
+        cli_error(cmd, "%s", err.msg);
+    json_decref(out);
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+/* A private note on a message; its @mentions are told (docs/inbox.md). */
+static int messages_note(int argc, char **argv)
+{
+    const char *cmd = "messages note";
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *message = NULL, *text = NULL, *as = NULL;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("message", "ID", NULL, &message, "the message"),
+        OPT_STRING("text", "TEXT", NULL, &text, "the note (@name tells a colleague)"),
+        OPT_STRING("as", "EMAIL", "KANAL_USER", &as, "who writes it"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
+                               "messages note --workspace WS --message ID --text TEXT --as EMAIL",
+                               "Adds a note for colleagues to a message (never sent to the "
+                               "platform); the colleagues it @mentions are notified.",
+                               &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    int64_t ws = 0, mid = 0;
+    if (!message || !text || !as) {
+        cli_error(cmd, "--message, --text and --as are required");
+        goto done;
+    }
+    if (str_to_i64(message, &mid) || mid < 1) {
+        cli_error(cmd, "--message: '%s' is not a message id", message);
+        goto done;
+    }
+    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    struct actor who = {.role = ROLE_MODERATOR};
+    json_t *in = json_pack("{s:s}", "body", text), *out = NULL;
+    if (!in) {
+        error_field(&err, ERR_INVALID, "body", "field 'body': not UTF-8 text");
+        goto fail;
+    }
+    if (user_find(db, as, &who.user_id, &err))
+        goto fail;
+    if (!(out = notify_note_add(db, ws, mid, in, &who, &err)))
+        goto fail;
+    char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    printf("%s\n", txt);
+    free(txt);
+    rc = 0;
+fail:
+    if (rc && str_eq(err.field, "body")) /* the model's "field 'body': why" */
+        cli_error(cmd, "--text%s", strstr(err.msg, ": ") ? strstr(err.msg, ": ") : err.msg);
+    else if (rc)
+        cli_error(cmd, "%s", err.msg);
+    json_decref(in);
+    json_decref(out);
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
 int cmd_messages(int argc, char **argv)
 {
     static const struct cli_action actions[] = {{"list", messages_list},
-                                                {"answered", messages_answered}};
+                                                {"answered", messages_answered},
+                                                {"conversation", messages_conversation},
+                                                {"note", messages_note}};
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
 

@@ -364,6 +364,28 @@ int db_schema_version(struct db *db, struct error *err)
     return (int)v;
 }
 
+/* A migration as one backend runs it. Migrations are written once, for
+ * both stores; the rare step SQL cannot say the same way in both (dropping
+ * a CHECK constraint: PostgreSQL alters it, SQLite rebuilds the table) is
+ * written on lines that begin "-- sqlite: " or "-- postgres: ". On its own
+ * backend such a line loses that prefix; on the other it stays a comment.
+ * Caller frees. */
+char *db_migration_for(const char *sql, enum db_backend backend)
+{
+    const char *mine = backend == DB_SQLITE ? "-- sqlite: " : "-- postgres: ";
+    size_t n = strlen(mine);
+    struct buf b = {0};
+    for (const char *p = sql; *p;) {
+        if (strncmp(p, mine, n) == 0)
+            p += n;
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        buf_append(&b, p, len);
+        p += len;
+    }
+    return buf_steal(&b);
+}
+
 int db_migrate(struct db *db, struct error *err)
 {
     int applied = 0;
@@ -394,7 +416,9 @@ int db_migrate(struct db *db, struct error *err)
             db_rollback(db);
             continue;
         }
-        char *sql = methods->migration_sql((const char *)m->data);
+        char *mine = db_migration_for((const char *)m->data, methods->backend);
+        char *sql = methods->migration_sql(mine);
+        free(mine);
         int rc = db_exec(db, sql, err);
         free(sql);
         if (rc == 0)

@@ -22,6 +22,9 @@ enum db_backend db_backend(const struct db *db);
  * transaction, and records them in schema_migrations. Returns how many ran,
  * or -1. */
 int db_migrate(struct db *db, struct error *err);
+/* A migration's text as `backend` runs it: lines starting "-- sqlite: " or
+ * "-- postgres: " are SQL for that backend only (db.c). Caller frees. */
+char *db_migration_for(const char *sql, enum db_backend backend);
 /* Highest applied migration number, 0 for none, -1 on error. */
 int db_schema_version(struct db *db, struct error *err);
 

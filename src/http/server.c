@@ -114,6 +114,16 @@ static const struct route routes[] = {
      NULL},
     {"POST", "/api/v1/workspaces/:ws/messages/:id/answered-elsewhere", h_message_elsewhere,
      ACC_MODERATE, NULL},
+    {"GET", "/api/v1/workspaces/:ws/messages/:id/conversation", h_message_conversation, ACC_SIGNED,
+     NULL},
+    {"GET", "/api/v1/workspaces/:ws/messages/:id/notes", h_note_list, ACC_SIGNED, NULL},
+    {"POST", "/api/v1/workspaces/:ws/messages/:id/notes", h_note_create, ACC_MODERATE, NULL},
+    /* :code is the note's id; only its writer deletes it (model/conversation.c). */
+    {"DELETE", "/api/v1/workspaces/:ws/messages/:id/notes/:code", h_note_delete, ACC_MODERATE,
+     NULL},
+    /* Anyone who can see a message can be seen looking at it. */
+    {"POST", "/api/v1/workspaces/:ws/messages/:id/presence", h_presence_beat, ACC_SIGNED, NULL},
+    {"DELETE", "/api/v1/workspaces/:ws/messages/:id/presence", h_presence_leave, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/sentiment", h_sentiment_preview, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/analytics", h_analytics, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/analytics/insights", h_insights, ACC_SIGNED, NULL},
@@ -723,9 +733,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
          * limit is known before a byte of the body is kept. */
         size_t n = strlen(url);
         bool image = str_eq(method, "POST") && n > 6 && str_eq(url + n - 6, "/media") &&
-                      !strncmp(url, "/api/v1/workspaces/", 19);
-        r->body_max = image ? (cfg->max_upload ? cfg->max_upload : MEDIA_MAX_BYTES)
-                             : cfg->max_body;
+                     !strncmp(url, "/api/v1/workspaces/", 19);
+        r->body_max = image ? (cfg->max_upload ? cfg->max_upload : MEDIA_MAX_BYTES) : cfg->max_body;
         *con_cls = r;
         deadlines_headers_done(srv->deadlines, conn);
         return MHD_YES;

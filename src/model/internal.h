@@ -199,4 +199,11 @@ int message_refigure(struct db *db, int64_t ws, int64_t mid, const struct msg_fa
 int message_stats_change(struct db *db, int64_t workspace_id, const struct msg_fact *before,
                          const struct msg_fact *after, struct error *err);
 
+/* Messages for the conversation view (message.c): start q as "SELECT the
+ * message columns FROM messages m WHERE m.workspace_id = ?", add conditions
+ * on m and a tail, then read the rows: an array of message objects with
+ * their tag_ids and sla at `now` (NULL and err on failure). Frees q. */
+void message_select_start(struct qb *q, int64_t ws);
+json_t *message_select_rows(struct db *db, struct qb *q, int64_t now, struct error *err);
+
 #endif

@@ -585,3 +585,33 @@ int message_reread(struct db *db, int64_t message_id, const char *lang, const ch
                ? -1
                : 0;
 }
+
+/* ---- rows for the conversation (model/conversation.c) -------------------------- */
+
+void message_select_start(struct qb *q, int64_t ws)
+{
+    struct buf head = {0};
+    buf_puts(&head, "SELECT ");
+    entity_columns(&entity_message, &head, "m");
+    buf_puts(&head, " FROM messages m WHERE m.workspace_id = ?");
+    qb_start(q, head.data, "i", ws);
+    buf_free(&head);
+}
+
+json_t *message_select_rows(struct db *db, struct qb *q, int64_t now, struct error *err)
+{
+    struct db_stmt *st = qb_prepare(q, db, err);
+    if (!st)
+        return NULL;
+    json_t *items = json_array();
+    int rc;
+    for (rc = db_step(st, err); rc == 1; rc = db_step(st, err))
+        json_array_append_new(items, entity_row(&entity_message, st));
+    db_finalize(st);
+    if (rc < 0 || attach_tag_ids(db, items, "message_tags", "message_id", err) ||
+        sla_annotate(db, items, now, err)) {
+        json_decref(items);
+        return NULL;
+    }
+    return items;
+}

@@ -383,6 +383,80 @@ int reply_render(const char *tmpl, const char *const vars[REPLY_VAR_COUNT], stru
 json_t *saved_reply_render(struct db *db, int64_t ws, int64_t reply_id, int64_t message_id,
                            struct error *err);
 
+/* ---- a message's conversation, notes and presence (model/conversation.c) ---------- */
+
+#define CONV_ANCESTORS_MAX   20  /* the thread upwards */
+#define CONV_SIBLINGS_MAX    50  /* the other replies beside it */
+#define CONV_CHILDREN_MAX    100 /* the replies to it */
+#define CONV_HISTORY_DEFAULT 20  /* the author's earlier messages */
+#define CONV_HISTORY_MAX     100
+/* Message id with what is around it: {message, ancestors (its parent
+ * chain, oldest first), reply_to (the platform id of a parent not stored
+ * yet, or null), post (the variant the thread is under, or null), siblings,
+ * children, answers (the organisation's own among children),
+ * pending_answers (replies queued through kanal, not done yet),
+ * author_history {items (the same handle's, or name's, earlier messages on
+ * any channel, newest first, at most `history`), more}, notes, presence
+ * (who else has it open, without `me`)}. Caller owns. */
+json_t *message_conversation(struct db *db, int64_t ws, int64_t id, int64_t me, int history,
+                             int64_t now, struct error *err);
+
+#define NOTE_BODY_MAX     4000
+#define NOTE_LIST_MAX     500
+#define NOTE_MENTIONS_MAX 20  /* mentions read in one note */
+#define NOTE_MENTION_MAX  100 /* bytes of one mention's name */
+/* "@name" in a note's text (docs/inbox.md): text (len bytes, within the
+ * note, without "@" and quotes) and whether it was written @"Like This". */
+struct note_mention {
+    const char *text;
+    size_t len;
+    bool quoted;
+};
+/* The mentions in body, at most max, in order. Pure. */
+int note_mentions_scan(const char *body, struct note_mention *out, int max);
+struct note_user {
+    int64_t id;
+    const char *email, *name;
+};
+/* Whom m names among users: the one whose e-mail's local part is m, else
+ * whose name is m (spaces left out when unquoted), else whose name's first
+ * word is m (unquoted only); case is ignored (ASCII and Latin-1). The
+ * index, -1 for nobody, -2 when a step matches more than one. Pure. */
+int note_mention_match(const struct note_mention *m, const struct note_user *users, int n);
+
+/* A message's notes, oldest first: [{id, message_id, user_id, author, body,
+ * created_at, mentions: [{user_id, name}]}]. Caller owns. */
+json_t *note_list(struct db *db, int64_t ws, int64_t message_id, struct error *err);
+struct note_added {
+    int64_t note_id;
+    int64_t mentioned[NOTE_MENTIONS_MAX]; /* user ids, each once */
+    int nmentioned;
+    char unmatched[NOTE_MENTIONS_MAX][NOTE_MENTION_MAX + 1]; /* mentions naming nobody */
+    bool ambiguous[NOTE_MENTIONS_MAX]; /* ... because they fit more than one person */
+    int nunmatched;
+};
+/* Stores who's note on message_id and its mentions. Neither begins nor
+ * commits. ERR_INVALID on "body" (empty, over NOTE_BODY_MAX), ERR_NOT_FOUND
+ * for no such message. 0 or -1. */
+int note_add(struct db *db, int64_t ws, int64_t message_id, const char *body,
+             const struct actor *who, int64_t now, struct note_added *out, struct error *err);
+/* Deletes note_id on message_id if `who` wrote it (ERR_DENIED else). */
+int note_delete(struct db *db, int64_t ws, int64_t message_id, int64_t note_id,
+                const struct actor *who, struct error *err);
+
+#define PRESENCE_TTL 30 /* seconds a heartbeat counts */
+/* `me` has message_id open (state "viewing" or "typing") at now: stored
+ * with the time, expired rows of anyone swept. {message_id, state,
+ * ttl_seconds, others: presence_others}. Caller owns. */
+json_t *presence_beat(struct db *db, int64_t ws, int64_t message_id, int64_t me, const char *state,
+                      int64_t now, struct error *err);
+/* Who else has message_id open at now: [{user_id, name, state, since,
+ * seen_at}], the first to come first. */
+json_t *presence_others(struct db *db, int64_t message_id, int64_t me, int64_t now,
+                        struct error *err);
+/* `me` closed it. */
+int presence_leave(struct db *db, int64_t ws, int64_t message_id, int64_t me, struct error *err);
+
 /* ---- response figures kept as messages arrive (model/message_stats.c) ------------
  * Per channel and local day (table message_days) and per post variant
  * (post_variants.msg_incoming, msg_answered, msg_waits): incoming messages,
@@ -745,7 +819,7 @@ int action_create(struct db *db, const struct action_in *in, int64_t now, int64_
 
 /* ---- media: images for posts and actions --------------------------------- */
 #define MEDIA_MAX_BYTES (16 << 20) /* Mastodon's default for images; others take less */
-#define MEDIA_ALT_MAX 6000         /* bytes: 1,500 characters of four bytes */
+#define MEDIA_ALT_MAX   6000       /* bytes: 1,500 characters of four bytes */
 struct media_in {
     int64_t workspace_id;
     const void *data;
@@ -765,7 +839,7 @@ const char *media_sniff(const void *data, size_t n, int64_t *w, int64_t *h);
 struct media {
     int64_t id, size, width, height, created_at;
     char content_type[32], sha256[65];
-    char *alt;         /* owned */
+    char *alt;            /* owned */
     unsigned char *bytes; /* owned; NULL unless asked for */
     size_t len;
 };

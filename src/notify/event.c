@@ -11,7 +11,7 @@
 #include <string.h>
 
 const char *const notify_event_names[NOTIFY_EVENT_COUNT] = {"review_requested", "approved",
-                                                            "rejected", "post_failed"};
+                                                            "rejected", "post_failed", "mentioned"};
 
 static int event_parse(const char *s)
 {
@@ -120,6 +120,7 @@ static void words(const struct notify_in *in, const struct post_facts *f, struct
         buf_printf(text, "\"%s\" in %s could not be posted.\n\nError:\n%s\n", f->title,
                    f->workspace, reason ? reason : "(no error given)");
         break;
+    case NOTIFY_MENTIONED: /* notify_note_add's words */
     case NOTIFY_EVENT_COUNT:
         assert(!"not an event");
     }
@@ -156,6 +157,7 @@ static bool concerns(const struct notify_in *in, const struct post_facts *f, int
         return user == f->author;
     case NOTIFY_POST_FAILED:
         return user == f->author || str_eq(role, "admin") || str_eq(role, "editor");
+    case NOTIFY_MENTIONED:
     case NOTIFY_EVENT_COUNT:
         break;
     }
@@ -189,7 +191,8 @@ static int queue_delivery(struct db *db, int64_t ws, int64_t notification, const
 
 int notify_event(struct db *db, int64_t ws, const struct notify_in *in, struct error *err)
 {
-    assert(db && in && in->event >= 0 && in->event < NOTIFY_EVENT_COUNT);
+    assert(db && in && in->event >= 0 && in->event < NOTIFY_EVENT_COUNT &&
+           in->event != NOTIFY_MENTIONED);
     const char *event = notify_event_names[in->event];
     int64_t now = time_now();
     struct post_facts f;
@@ -309,6 +312,173 @@ int notify_post_failed(struct db *db, int64_t ws, int64_t post_id, int64_t varia
     return rc < 0 ? -1 : 0;
 }
 
+/* ---- mentions in a note on a message ------------------------------------------------ */
+
+/* What the mentioned are told: the title, and a text with the note and the
+ * start of the message it is on. */
+static int mention_words(struct db *db, int64_t ws, int64_t message_id, int64_t actor,
+                         const char *note, struct buf *title, struct buf *text, char *by,
+                         size_t bysize, struct error *err)
+{
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT m.author_name, m.author_handle, m.body, c.name, w.name "
+                                  "FROM messages m JOIN channels c ON c.id = m.channel_id "
+                                  "JOIN workspaces w ON w.id = m.workspace_id "
+                                  "WHERE m.id = ? AND m.workspace_id = ?",
+                                  "ii", message_id, ws);
+    if (!st)
+        return -1;
+    if (!db_has_row(st)) {
+        db_finalize(st);
+        return error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace",
+                         (long long)message_id);
+    }
+    char author[128], excerpt[256], channel[128], workspace[128], line[256];
+    one_line(author, sizeof author, *db_col_text(st, 0) ? db_col_text(st, 0) : db_col_text(st, 1),
+             80);
+    one_line(excerpt, sizeof excerpt, db_col_text(st, 2), 160);
+    one_line(channel, sizeof channel, db_col_text(st, 3), 80);
+    one_line(workspace, sizeof workspace, db_col_text(st, 4), 100);
+    db_finalize(st);
+    snprintf(by, bysize, "A colleague");
+    if (actor) {
+        st = db_query(db, err, "SELECT name, email FROM users WHERE id = ?", "i", actor);
+        if (!st)
+            return -1;
+        if (db_has_row(st))
+            one_line(by, bysize, *db_col_text(st, 0) ? db_col_text(st, 0) : db_col_text(st, 1),
+                     100);
+        db_finalize(st);
+    }
+    one_line(line, sizeof line, note, 200);
+    buf_printf(title, "%s mentioned you: %s", by, line);
+    buf_printf(text, "%s mentioned you in a note on a message from %s on %s in %s.\n\n%s\n\n", by,
+               *author ? author : "someone", channel, workspace, note);
+    buf_printf(text, "The message: \"%s\"\n\nMessage %lld. This message was sent by kanal.\n",
+               excerpt, (long long)message_id);
+    return 0;
+}
+
+static int tell_mentioned(struct db *db, int64_t ws, int64_t message_id, int64_t actor,
+                          int64_t note_id, const char *note, const int64_t *users, int n,
+                          json_t *notified, struct error *err)
+{
+    const char *event = notify_event_names[NOTIFY_MENTIONED];
+    int64_t now = time_now();
+    struct buf title = {0}, text = {0};
+    char by[128];
+    json_t *hook = NULL;
+    char *hook_body = NULL;
+    int rc = -1;
+    if (mention_words(db, ws, message_id, actor, note, &title, &text, by, sizeof by, err))
+        goto done;
+    for (int i = 0; i < n; i++) {
+        if (users[i] == actor)
+            continue; /* nobody is told of what they did themselves */
+        char address[256] = "";
+        bool email = true;
+        struct db_stmt *st =
+            db_query(db, err,
+                     "SELECT u.email, COALESCE(p.email, 1) FROM users u LEFT JOIN notify_prefs p "
+                     "ON p.user_id = u.id AND p.event = ? WHERE u.id = ? AND u.disabled = 0",
+                     "ti", event, users[i]);
+        if (!st)
+            goto done;
+        bool found = db_has_row(st);
+        if (found) {
+            snprintf(address, sizeof address, "%s", db_col_text(st, 0));
+            email = db_col_int(st, 1) != 0;
+        }
+        db_finalize(st);
+        if (!found)
+            continue;
+        int64_t nid;
+        if (db_insert(db, err, &nid,
+                      "INSERT INTO notifications (workspace_id, user_id, event, message_id, title, "
+                      "body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      "iititti", ws, users[i], event, message_id, title.data, text.data, now))
+            goto done;
+        if (email && *address &&
+            queue_delivery(db, ws, nid, event, "email", address, title.data, text.data, now, err))
+            goto done;
+        json_array_append_new(notified, json_integer(users[i]));
+    }
+    /* The workspace's webhook hears of the note once, when it told anyone. */
+    if (json_array_size(notified)) {
+        struct db_stmt *st =
+            db_query(db, err, "SELECT url FROM notify_webhooks WHERE workspace_id = ?", "i", ws);
+        if (!st)
+            goto done;
+        char url[NOTIFY_URL_MAX + 1] = "";
+        if (db_has_row(st))
+            snprintf(url, sizeof url, "%s", db_col_text(st, 0));
+        db_finalize(st);
+        if (*url) {
+            char at[21];
+            time_format_iso(now, at);
+            hook = json_pack("{s:s, s:I, s:I, s:I, s:O, s:s, s:s, s:s, s:s}", "event", event,
+                             "workspace_id", (json_int_t)ws, "message_id", (json_int_t)message_id,
+                             "note_id", (json_int_t)note_id, "mentioned", notified, "title",
+                             title.data, "text", text.data, "by", by, "at", at);
+            hook_body = json_dumps(hook, JSON_COMPACT | JSON_SORT_KEYS);
+            if (queue_delivery(db, ws, 0, event, "webhook", url, "", hook_body, now, err))
+                goto done;
+        }
+    }
+    rc = 0;
+done:
+    json_decref(hook);
+    free(hook_body);
+    buf_free(&title);
+    buf_free(&text);
+    return rc;
+}
+
+json_t *notify_note_add(struct db *db, int64_t ws, int64_t message_id, json_t *in,
+                        const struct actor *who, struct error *err)
+{
+    json_t *body = json_object_get(in, "body");
+    if (!json_is_object(in) || json_object_size(in) != 1 || !json_is_string(body)) {
+        error_field(err, ERR_INVALID, "body", "send {\"body\": \"the note's text\"}");
+        return NULL;
+    }
+    struct note_added added;
+    json_t *notified = json_array(), *out = NULL;
+    if (db_begin(db, err))
+        goto fail;
+    if (note_add(db, ws, message_id, json_string_value(body), who, time_now(), &added, err) ||
+        tell_mentioned(db, ws, message_id, who->user_id, added.note_id, json_string_value(body),
+                       added.mentioned, added.nmentioned, notified, err) ||
+        db_commit(db, err)) {
+        db_rollback(db);
+        goto fail;
+    }
+    json_t *notes = note_list(db, ws, message_id, err);
+    size_t i;
+    json_t *n;
+    json_array_foreach (notes, i, n)
+        if (json_integer_value(json_object_get(n, "id")) == added.note_id)
+            out = json_incref(n);
+    json_decref(notes);
+    if (!out) {
+        if (!notes)
+            goto fail;
+        error_set(err, ERR_INTERNAL, "note %lld was stored but cannot be read back",
+                  (long long)added.note_id);
+        goto fail;
+    }
+    json_t *unmatched = json_array();
+    for (int k = 0; k < added.nunmatched; k++)
+        json_array_append_new(unmatched, json_pack("{s:s, s:b}", "mention", added.unmatched[k],
+                                                   "ambiguous", added.ambiguous[k]));
+    json_object_set_new(out, "notified", notified);
+    json_object_set_new(out, "unmatched", unmatched);
+    return out;
+fail:
+    json_decref(notified);
+    return NULL;
+}
+
 /* ---- the in-app list -------------------------------------------------------------- */
 
 json_t *notify_list(struct db *db, int64_t user_id, bool unread_only, int limit, struct error *err)
@@ -322,7 +492,7 @@ json_t *notify_list(struct db *db, int64_t user_id, bool unread_only, int limit,
         return NULL;
     struct db_stmt *st = db_query(db, err,
                                   "SELECT id, workspace_id, event, post_id, title, body, read_at, "
-                                  "created_at FROM notifications WHERE user_id = ? "
+                                  "created_at, message_id FROM notifications WHERE user_id = ? "
                                   "AND (? = 0 OR read_at IS NULL) ORDER BY id DESC LIMIT ?",
                                   "iii", user_id, (int64_t)unread_only, (int64_t)limit);
     if (!st)
@@ -332,10 +502,12 @@ json_t *notify_list(struct db *db, int64_t user_id, bool unread_only, int limit,
     for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
         json_array_append_new(
             items,
-            json_pack("{s:I, s:I, s:s, s:o, s:s, s:s, s:b, s:o, s:o}", "id",
+            json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}", "id",
                       (json_int_t)db_col_int(st, 0), "workspace_id", (json_int_t)db_col_int(st, 1),
                       "event", db_col_text(st, 2), "post_id",
-                      db_col_null(st, 3) ? json_null() : json_integer(db_col_int(st, 3)), "title",
+                      db_col_null(st, 3) ? json_null() : json_integer(db_col_int(st, 3)),
+                      "message_id",
+                      db_col_null(st, 8) ? json_null() : json_integer(db_col_int(st, 8)), "title",
                       db_col_text(st, 4), "body", db_col_text(st, 5), "read", !db_col_null(st, 6),
                       "read_at", iso_or_null(st, 6), "created_at", iso_or_null(st, 7)));
     db_finalize(st);
@@ -407,7 +579,8 @@ json_t *notify_prefs_set(struct db *db, int64_t user_id, json_t *in, struct erro
         snprintf(field, sizeof field, "email.%.40s", k);
         if (event_parse(k) < 0) {
             error_field(err, ERR_INVALID, field,
-                        "%s: no such event (review_requested, approved, rejected, post_failed)",
+                        "%s: no such event (review_requested, approved, rejected, post_failed, "
+                        "mentioned)",
                         field);
             return NULL;
         }

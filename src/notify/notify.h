@@ -20,6 +20,7 @@ enum notify_event {
     NOTIFY_APPROVED,         /* to the author */
     NOTIFY_REJECTED,         /* to the author, with the reason */
     NOTIFY_POST_FAILED,      /* to the author and the desk (admins, editors) */
+    NOTIFY_MENTIONED,        /* to the colleague a note on a message mentions (notify_note_add) */
     NOTIFY_EVENT_COUNT
 };
 extern const char *const notify_event_names[NOTIFY_EVENT_COUNT];
@@ -49,11 +50,22 @@ int notify_event(struct db *db, int64_t ws, const struct notify_in *in, struct e
 int notify_post_failed(struct db *db, int64_t ws, int64_t post_id, int64_t variant_id,
                        const char *reason, struct error *err);
 
+/* A note on message `message_id` from {"body": "..."} (model's note_add),
+ * and each colleague it @mentions told as of any event (in-app, e-mail
+ * unless they turned "mentioned" off, the workspace's webhook once); the
+ * writer is not told of their own mention. In one transaction. The note
+ * (as note_list gives it) with "notified" (user ids) and "unmatched" ([{mention,
+ * ambiguous}]: the mentions that named nobody, or more than one). Caller
+ * owns. */
+json_t *notify_note_add(struct db *db, int64_t ws, int64_t message_id, json_t *in,
+                        const struct actor *who, struct error *err);
+
 /* ---- the in-app list and settings (notify/event.c) -------------------------------- */
 
 #define NOTIFY_LIST_MAX 200
 /* The user's notifications, newest first: {unread: N, items: [{id,
- * workspace_id, event, post_id, title, body, read, read_at, created_at}]}.
+ * workspace_id, event, post_id, message_id, title, body, read, read_at,
+ * created_at}]}.
  * Caller owns. */
 json_t *notify_list(struct db *db, int64_t user_id, bool unread_only, int limit, struct error *err);
 /* Marks notification `id` (0: every one) of the user read; ERR_NOT_FOUND

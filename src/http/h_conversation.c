@@ -1,0 +1,107 @@
+/* h_conversation: one message as the desk works it: its conversation, the
+ * moderators' private notes on it (mentions notify), and who else has it
+ * open (presence heartbeats). */
+#include "http/internal.h"
+#include "notify/notify.h"
+
+/* Refuses query parameters other than those named (NULL-ended). */
+static bool only_params(struct request *r, const char *const *known)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach (r->query, k, v) {
+        bool ok = false;
+        for (const char *const *p = known; *p; p++)
+            ok = ok || str_eq(*p, k);
+        if (!ok) {
+            reply_errorf(r, 400, "invalid", "%s: not a parameter here", k);
+            return false;
+        }
+    }
+    return true;
+}
+
+void h_message_conversation(struct request *r)
+{
+    static const char *const known[] = {"history", NULL};
+    if (!only_params(r, known))
+        return;
+    int64_t history = CONV_HISTORY_DEFAULT;
+    const char *h = json_string_value(json_object_get(r->query, "history"));
+    if (h && (str_to_i64(h, &history) || history < 1 || history > CONV_HISTORY_MAX)) {
+        reply_errorf(r, 400, "invalid", "history: a whole number from 1 to %d, not '%s'",
+                     CONV_HISTORY_MAX, h);
+        return;
+    }
+    struct error err = {0};
+    json_t *out =
+        message_conversation(r->db, r->ws, r->id, r->user.id, (int)history, time_now(), &err);
+    reply_made(r, 200, out, &err);
+}
+
+void h_note_list(struct request *r)
+{
+    struct error err = {0};
+    json_t *out = NULL;
+    int found =
+        db_scalar(r->db, &err, NULL, "SELECT 1 FROM messages WHERE id = ? AND workspace_id = ?",
+                  "ii", r->id, r->ws);
+    if (found == 0)
+        error_set(&err, ERR_NOT_FOUND, "no message %lld in this workspace", (long long)r->id);
+    else if (found > 0)
+        out = note_list(r->db, r->ws, r->id, &err);
+    if (out)
+        out = json_pack("{s:o}", "items", out);
+    reply_made(r, 200, out, &err);
+}
+
+void h_note_create(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    json_t *out = notify_note_add(r->db, r->ws, r->id, in, &who, &err);
+    reply_made(r, 201, out, &err);
+}
+
+void h_note_delete(struct request *r)
+{
+    int64_t note;
+    if (str_to_i64(r->code, &note) || note < 1) {
+        reply_errorf(r, 404, "not_found", "'%s' is not a note's id", r->code);
+        return;
+    }
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    if (note_delete(r->db, r->ws, r->id, note, &who, &err))
+        reply_error(r, &err);
+    else
+        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+}
+
+void h_presence_beat(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    json_t *state = json_object_get(in, "state");
+    if (json_object_size(in) > 1 || (json_object_size(in) == 1 && !state)) {
+        reply_errorf(r, 400, "invalid", "send {\"state\": \"viewing\" | \"typing\"}");
+        return;
+    }
+    struct error err = {0};
+    json_t *out = presence_beat(r->db, r->ws, r->id, r->user.id,
+                                state ? json_string_value(state) : "viewing", time_now(), &err);
+    reply_made(r, 200, out, &err);
+}
+
+void h_presence_leave(struct request *r)
+{
+    struct error err = {0};
+    if (presence_leave(r->db, r->ws, r->id, r->user.id, &err))
+        reply_error(r, &err);
+    else
+        reply_json(r, 200, json_pack("{s:b}", "left", 1));
+}
