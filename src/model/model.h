@@ -271,6 +271,11 @@ struct message_filter {
 int message_filter_parse(struct message_filter *f, json_t *query, int64_t me, struct error *err);
 json_t *message_list(struct db *db, int64_t workspace_id, const struct message_filter *f,
                      const struct page *pg, struct error *err);
+/* The ids of the newest `max` messages the filter finds (and, when `also`
+ * is given, that SQL condition on the messages row, without values), newest
+ * first, into ids[0..*n); *more when it found more than max. */
+int message_select(struct db *db, int64_t workspace_id, const struct message_filter *f,
+                   const char *also, int max, int64_t *ids, int *n, bool *more, struct error *err);
 /* Indexes the words of at most `max` messages stored before kanal indexed
  * them (the migration that added search); returns how many, or -1. */
 int64_t message_terms_refresh(struct db *db, int64_t max, struct error *err);
