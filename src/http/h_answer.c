@@ -72,7 +72,7 @@ void h_bulk_create(struct request *r)
     struct error err = {0};
     struct actor who = request_actor(r);
     json_t *out = publish_bulk_moderate(r->db, r->ws, in, &who, time_now(), &err);
-    reply_made(r, 201, out, &err);
+    reply_made(r, json_is_true(json_object_get(in, "dry_run")) ? 200 : 201, out, &err);
 }
 
 void h_bulk_list(struct request *r)

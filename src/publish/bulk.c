@@ -102,9 +102,11 @@ json_t *publish_bulk_moderate(struct db *db, int64_t ws, json_t *in, const struc
     json_t *v;
     json_object_foreach (in, k, v) {
         if (!str_eq(k, "action") && !str_eq(k, "reason") && !str_eq(k, "filter") &&
-            !str_eq(k, "message_ids") && !str_eq(k, "limit")) {
+            !str_eq(k, "message_ids") && !str_eq(k, "limit") && !str_eq(k, "dry_run")) {
             error_field(err, ERR_INVALID, k,
-                        "%.40s: not a field here (action, reason, filter, message_ids, limit)", k);
+                        "%.40s: not a field here (action, reason, filter, message_ids, limit, "
+                        "dry_run)",
+                        k);
             return NULL;
         }
     }
@@ -134,8 +136,22 @@ json_t *publish_bulk_moderate(struct db *db, int64_t ws, json_t *in, const struc
     bool more = false;
     json_t *out = NULL;
     int64_t bulk = 0;
+    json_t *dry = json_object_get(in, "dry_run");
+    if (dry && !json_is_boolean(dry)) {
+        error_field(err, ERR_INVALID, "dry_run", "dry_run: true or false");
+        goto done;
+    }
     if (read_selection(db, ws, in, who->user_id, limit, ids, &n, &more, err))
         goto done;
+    if (json_is_true(dry)) {
+        /* What it would hide, for the desk's "Hide 200 messages?". */
+        json_t *list = json_array();
+        for (int i = 0; i < n; i++)
+            json_array_append_new(list, json_integer(ids[i]));
+        out = json_pack("{s:i, s:b, s:i, s:o}", "matched", n, "more", more, "limit", limit,
+                        "message_ids", list);
+        goto done;
+    }
     json_t *sel = json_object();
     json_object_set(sel, json_object_get(in, "filter") ? "filter" : "message_ids",
                     json_object_get(in, json_object_get(in, "filter") ? "filter" : "message_ids"));
@@ -317,6 +333,40 @@ json_t *publish_bulk_list(struct db *db, int64_t ws, struct error *err)
     return json_pack("{s:o}", "items", items);
 }
 
+/* Cancels the operation's hides still queued; one the worker took
+ * meanwhile is left to finish (a later undo shows it again). */
+static int cancel_queued(struct db *db, int64_t bulk, int64_t now, struct error *err)
+{
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT i.action_id FROM bulk_moderation_items i JOIN "
+                                  "connect_actions a ON a.id = i.action_id WHERE i.bulk_id = ? "
+                                  "AND a.state = 'queued'",
+                                  "i", bulk);
+    if (!st)
+        return -1;
+    size_t cap = 64, n = 0;
+    int64_t *ids = xmalloc(sizeof *ids * cap);
+    int rc;
+    for (rc = db_has_row(st); rc == 1; rc = db_step(st, err)) {
+        if (n == cap)
+            ids = xrealloc(ids, sizeof *ids * (cap *= 2));
+        ids[n++] = db_col_int(st, 0);
+    }
+    db_finalize(st);
+    char why[96];
+    snprintf(why, sizeof why, "cancelled: bulk operation %lld was undone", (long long)bulk);
+    struct action_outcome o = {.error = why};
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        struct error e = {0};
+        if (action_move(db, ids[i], ACTION_FAILED, &o, now, &e) && e.kind != ERR_CONFLICT) {
+            *err = e;
+            rc = -1;
+        }
+    }
+    free(ids);
+    return rc < 0 ? -1 : 0;
+}
+
 json_t *publish_bulk_undo(struct db *db, int64_t ws, int64_t id, const struct actor *who,
                           int64_t now, struct error *err)
 {
@@ -332,18 +382,24 @@ json_t *publish_bulk_undo(struct db *db, int64_t ws, int64_t id, const struct ac
         error_set(err, ERR_NOT_FOUND, "no bulk operation %lld in this workspace", (long long)id);
         return NULL;
     }
+    /* A hide on its way to the platform may be done or not: undo waits
+     * for it. One still queued is cancelled instead (the worker's own move
+     * from queued then fails, as the state it read is gone). */
     int64_t running = 0;
     if (db_scalar(db, err, &running,
                   "SELECT count(*) FROM bulk_moderation_items i JOIN connect_actions a ON a.id = "
-                  "i.action_id WHERE i.bulk_id = ? AND a.state IN ('queued', 'sent', 'unknown')",
+                  "i.action_id WHERE i.bulk_id = ? AND a.state IN ('sent', 'unknown')",
                   "i", id) < 0)
         return NULL;
     if (running) {
         error_set(err, ERR_CONFLICT,
-                  "%lld of the operation's hides are still running: undo it when they are done",
+                  "%lld of the operation's hides are being sent to the platform: undo it when "
+                  "they are done",
                   (long long)running);
         return NULL;
     }
+    if (cancel_queued(db, id, now, err))
+        return NULL;
     /* An undo cut short (a lost connection) is finished by asking again:
      * only the items without their unhide yet are queued, each under a key
      * of its own, so that two moderators undoing at once unhide each once. */

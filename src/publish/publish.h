@@ -220,8 +220,9 @@ int publish_moderate_key(struct db *db, int64_t ws, int64_t message_id, const ch
  * cannot be acted on (the organisation's own, no platform id), is skipped
  * with why. Undo shows again what the operation hid. */
 #define PUBLISH_BULK_MAX 500
-/* in: {action: "hide", reason, filter: {...} | message_ids: [...], limit}.
- * The operation as publish_bulk_get's; ERR_INVALID names the field. `me`
+/* in: {action: "hide", reason, filter: {...} | message_ids: [...], limit,
+ * dry_run}. The operation as publish_bulk_get's (dry_run true: nothing
+ * done, {matched, more, limit, message_ids} it would hide); ERR_INVALID names the field. `me`
  * is who assigned_user=me stands for. Caller owns. */
 json_t *publish_bulk_moderate(struct db *db, int64_t ws, json_t *in, const struct actor *who,
                               int64_t now, struct error *err);
@@ -233,8 +234,10 @@ json_t *publish_bulk_moderate(struct db *db, int64_t ws, json_t *in, const struc
 json_t *publish_bulk_get(struct db *db, int64_t ws, int64_t id, struct error *err);
 /* {"items": [operation without items]}, newest first, at most 50. */
 json_t *publish_bulk_list(struct db *db, int64_t ws, struct error *err);
-/* Queues showing again each message the operation hid. ERR_CONFLICT when
- * it was undone already or hides are still running (their count named).
+/* Queues showing again each message the operation hid, and cancels its
+ * hides not sent yet. ERR_CONFLICT when it was undone already or hides are
+ * being sent (their count named); asked again, it finishes an undo cut
+ * short (each message unhidden once).
  * The operation as publish_bulk_get's. */
 json_t *publish_bulk_undo(struct db *db, int64_t ws, int64_t id, const struct actor *who,
                           int64_t now, struct error *err);

@@ -76,6 +76,11 @@ def test_bulk_hide_and_undo_through_the_worker(db_url, threads, key, tmp_path):
         assert c.post(base, {"action": "hide", "filter": {}}).status == 403
         assert c.login("moderator@example.org").status == 201
 
+        # A dry run says what it would hide and queues nothing.
+        r = c.post(base, {"action": "hide", "filter": {"q": "svar nummer"}, "dry_run": True})
+        assert r.status == 200 and r.json()["matched"] == 7, r.json()
+        assert sorted(r.json()["message_ids"]) == sorted([int(i) for i, _ in spam] + [tiktok_msg])
+        assert sql(db_url, "SELECT count(*) FROM connect_actions") == [["0"]]
         # At most `limit`, newest first, and the answer says more were found.
         r = c.post(base, {"action": "hide", "reason": "spam wave", "limit": 2,
                           "filter": {"q": "svar nummer"}})
