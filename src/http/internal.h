@@ -158,6 +158,7 @@ void h_media_create(struct request *r);
 void h_message_reply(struct request *r);
 void h_message_moderate(struct request *r);
 void h_bulk_create(struct request *r);
+void h_learner_agreement(struct request *r);
 void h_bulk_list(struct request *r);
 void h_bulk_get(struct request *r);
 void h_bulk_undo(struct request *r);

@@ -118,6 +118,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/workspaces/:ws/messages/:id/answered-elsewhere", h_message_elsewhere,
      ACC_MODERATE, NULL},
     {"POST", "/api/v1/workspaces/:ws/sentiment", h_sentiment_preview, ACC_SIGNED, NULL},
+    {"GET", "/api/v1/workspaces/:ws/learner/agreement", h_learner_agreement, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/analytics", h_analytics, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/analytics/insights", h_insights, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/analytics/toplist", h_toplist, ACC_SIGNED, NULL},

@@ -421,7 +421,25 @@ int learner_blob_store(struct db *db, int64_t workspace_id, const void *p, size_
 int sentiment_correction_record(struct db *db, int64_t workspace_id, int64_t message_id,
                                 const char *body, const char *previous, const char *label,
                                 double score, int64_t user_id, struct error *err);
+/* Gives a message a tag (a tag or routing rule's), unless a moderator took
+ * that tag off it (message_tag_corrections). */
 int message_tag(struct db *db, int64_t message_id, int64_t tag_id, struct error *err);
+/* A moderator's correction of a message's tags, inside the caller's
+ * transaction: adds (added) or takes off tag_id, and keeps the correction
+ * (who, when, the text) as the latest word on that message and tag, which
+ * the rules then keep to. ERR_INVALID on field `field` for a tag not in
+ * the workspace. */
+int tag_correction_record(struct db *db, int64_t workspace_id, int64_t message_id, int64_t tag_id,
+                          bool added, const char *body, int64_t user_id, const char *field,
+                          struct error *err);
+/* How much the workspace's model agrees with its moderators: of the
+ * messages to it written in the `days` days before now, {days, since,
+ * messages, sentiment: {corrected, agreement}, tags: {corrected,
+ * agreement}} where corrected counts the messages a moderator corrected
+ * and agreement is the share not corrected (null with no message).
+ * Caller owns. */
+json_t *learner_agreement(struct db *db, int64_t workspace_id, int64_t now, int days,
+                          struct error *err);
 /* An edited incoming message read again: its language and sentiment as
  * kanal reads them now, unless a moderator corrected its sentiment (that
  * label stays). */

@@ -81,3 +81,29 @@ test("bulk mode by filter asks to confirm the server's count, and can be cancell
     await page.waitForSelector("#bulk-confirm", { state: "detached" });
     assert.equal((await admin("GET", "/workspaces/1/moderation/bulk")).body.items.length, before);
   }));
+
+test("the dashboard shows how much the model agrees with the moderators, as the API says", () =>
+  withPage("agreement", async (page) => {
+    // A moderator's tag correction through the API is kept on the message.
+    const m = (await admin("GET", "/workspaces/1/messages?own=false&limit=1")).body.items[0];
+    const tag = (await admin("GET", "/workspaces/1/tags?limit=1")).body.items[0];
+    const has = m.tag_ids.includes(tag.id);
+    const r = await admin("PATCH", `/workspaces/1/messages/${m.id}`,
+      has ? { remove_tag_ids: [tag.id] } : { add_tag_ids: [tag.id] });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.tag_ids.includes(tag.id), !has);
+    const a = (await admin("GET", "/workspaces/1/learner/agreement?days=30")).body;
+    await openDesk(page);
+    await page.waitForSelector("#agreement");
+    if (a.messages) {
+      const pct = (x) => new Intl.NumberFormat("en-GB", { style: "percent", maximumFractionDigits: 1 }).format(x);
+      assert.equal(await page.textContent('#agreement [data-kind="tags"]'),
+        `Tags: ${pct(a.tags.agreement)} agreed (${a.tags.corrected} of ${a.messages} messages corrected)`);
+      assert.equal(await page.textContent('#agreement [data-kind="sentiment"]'),
+        `Sentiment: ${pct(a.sentiment.agreement)} agreed (${a.sentiment.corrected} of ${a.messages} messages corrected)`);
+    } else {
+      assert.equal(await page.textContent("#agreement"), "No message arrived in this time.");
+    }
+    assert.equal(await page.textContent("#agree-title"), "The model and the moderators, last 30 days");
+    await noViolations(page);
+  }));

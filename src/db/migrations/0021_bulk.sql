@@ -34,7 +34,7 @@ CREATE TABLE message_tag_corrections (
     workspace_id INTEGER NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
     message_id  INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
     tag_id      INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
-    added       INTEGER NOT NULL CHECK (added IN (0, 1)),
+    added       INTEGER NOT NULL CHECK (added BETWEEN 0 AND 1),
     body        TEXT NOT NULL DEFAULT '',          -- the text as corrected, kept for retraining
     user_id     INTEGER REFERENCES users (id) ON DELETE SET NULL,
     at          INTEGER NOT NULL,
