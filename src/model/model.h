@@ -399,6 +399,21 @@ double wait_bin_value(int64_t bin); /* the middle of the bin */
 int wait_hist_parse(struct imap *h, const char *text);
 /* The median of the histogram's values; false if it is empty. */
 bool wait_hist_median(const struct imap *h, double *median);
+/* One group's response figures: incoming, answered, the first-response
+ * histogram (bin -> count), held to a service level, answered within it,
+ * answered elsewhere, and the working-time first-response histogram. */
+struct response_figures {
+    int64_t incoming, answered, held, within, elsewhere;
+    struct imap waits, work_waits;
+};
+/* The figures of the messages to workspace ws written in [since, until),
+ * per team (the message's team now; 0: none) and channel, counted as the
+ * channel-day rows count them: fn is called once per (team, channel) with
+ * messages, f valid during the call. 0 or -1 and err. */
+int message_figures_by_team(struct db *db, int64_t ws, int64_t since, int64_t until,
+                            void (*fn)(int64_t team, int64_t channel,
+                                       const struct response_figures *f, void *arg),
+                            void *arg, struct error *err);
 /* Builds the figures again for each workspace (0: every one) whose figures
  * were not cut in its current time zone. */
 int message_stats_refresh(struct db *db, int64_t workspace_id, struct error *err);
