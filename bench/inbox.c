@@ -64,10 +64,10 @@ static const char *const langs[] = {"sv", "fi", "en", "sv", "sv"};
 static const char *const sentiments[] = {"pos", "neu", "neg"};
 static const char *const statuses[] = {"open",   "answered", "closed", "answered",
                                        "closed", "open",     "closed", "answered"};
-static const char *const words[] = {"pension",  "betalning", "ansökan", "blankett",
-                                    "eläke",    "maksu",     "payment", "form",
-                                    "kundtjänst", "telefon", "svar",    "fråga",
-                                    "bostadsbidrag", "skatt", "hakemus", "kiitos"};
+static const char *const words[] = {"pension",       "betalning", "ansökan", "blankett",
+                                    "eläke",         "maksu",     "payment", "form",
+                                    "kundtjänst",    "telefon",   "svar",    "fråga",
+                                    "bostadsbidrag", "skatt",     "hakemus", "kiitos"};
 #define NWORDS (sizeof words / sizeof *words)
 
 /* Workspace, channels, teams, tags and the rules, through the model. */
@@ -120,9 +120,9 @@ static void setup(struct db *db, struct error *err)
             json_object_set_new(cond, "channel_ids", json_pack("[i]", 1 + i % CHANNELS));
         char name[32];
         snprintf(name, sizeof name, "rule %d", i + 1);
-        json_t *in = json_pack("{s:s, s:o, s:{s:i, s:s}}", "name", name, "conditions", cond,
-                               "actions", "team_id", 1 + i % TEAMS, "priority",
-                               i % 9 == 0 ? "high" : "normal");
+        json_t *in =
+            json_pack("{s:s, s:o, s:{s:i, s:s}}", "name", name, "conditions", cond, "actions",
+                      "team_id", 1 + i % TEAMS, "priority", i % 9 == 0 ? "high" : "normal");
         json_t *out = routing_rule_create(db, 1, in, &who, err);
         json_decref(in);
         if (!out)
@@ -258,10 +258,10 @@ static double route_round(struct db *db, int64_t first, struct error *err)
 
 #define PAGE_SQL                                                                                   \
     "SELECT id, workspace_id, channel_id, variant_id, parent_id, kind, platform_id, author_name, " \
-    "author_handle, is_own, body, lang, sentiment, sentiment_score, status, team_id, "            \
-    "assigned_user_id, priority, routed_rule_id, received_at, first_response_at, "                \
-    "answered_elsewhere_at, answered_elsewhere_via, created_at, updated_at FROM messages "        \
-    "WHERE workspace_id = 1 AND status = 'open' AND is_own = 0 AND team_id = %d "                 \
+    "author_handle, is_own, body, lang, sentiment, sentiment_score, status, team_id, "             \
+    "assigned_user_id, priority, routed_rule_id, received_at, first_response_at, "                 \
+    "answered_elsewhere_at, answered_elsewhere_via, created_at, updated_at FROM messages "         \
+    "WHERE workspace_id = 1 AND status = 'open' AND is_own = 0 AND team_id = %d "                  \
     "ORDER BY created_at DESC, id DESC LIMIT 21"
 
 /* SQLite alone: the page's SQL stepped through, on its own connection. */
