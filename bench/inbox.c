@@ -52,9 +52,28 @@ static void spread(const char *what, double *v, int n, const char *unit)
            v[n - 1], n);
 }
 
+/* The database's directory, removed on the way out whatever happens. */
+static char bench_dir[64];
+
+static void remove_db(void)
+{
+    if (!bench_dir[0])
+        return;
+    char f[96];
+    const char *sfx[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(f, sizeof f, "%s/inbox.db%s", bench_dir, sfx[i]);
+        unlink(f);
+    }
+    rmdir(bench_dir);
+    printf("deleted %s\n", bench_dir);
+    bench_dir[0] = 0;
+}
+
 static void die(const char *where, const struct error *err)
 {
     fprintf(stderr, "bench/inbox: %s: %s\n", where, err->msg);
+    remove_db();
     exit(1);
 }
 
@@ -342,6 +361,7 @@ int main(int argc, char **argv)
         return 1;
     }
     snprintf(path, sizeof path, "%s/inbox.db", dir);
+    snprintf(bench_dir, sizeof bench_dir, "%s", dir);
     struct error err = {0};
     setvbuf(stdout, NULL, _IOLBF, 0);
     struct db *db = db_open(path, &err);
@@ -392,17 +412,10 @@ int main(int argc, char **argv)
     db_close(db);
     free(v);
     free(w);
-    if (!keep) {
-        char f[96];
-        const char *sfx[] = {"", "-wal", "-shm"};
-        for (int i = 0; i < 3; i++) {
-            snprintf(f, sizeof f, "%s%s", path, sfx[i]);
-            unlink(f);
-        }
-        rmdir(dir);
-        printf("deleted %s\n", dir);
-    } else {
+    if (keep) {
         printf("kept %s\n", path);
+        bench_dir[0] = 0;
     }
+    remove_db();
     return 0;
 }
