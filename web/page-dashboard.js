@@ -54,6 +54,24 @@ function Chart({ rows }) {
   return html`<div ref=${box} class="chart" role="img" aria-label=${t("dash.chartLabel")}></div>`;
 }
 
+// How much the workspace's model agrees with its moderators: the share of
+// the last 30 days' messages whose sentiment, or tags, nobody corrected.
+function Agreement({ ws }) {
+  const [a, setA] = useState(null);
+  useEffect(() => {
+    api("GET", `/workspaces/${ws.id}/learner/agreement?days=30`).then(setA, () => setA(null));
+  }, [ws.id]);
+  if (!a) return null;
+  const line = (key, f) => t(key, { share: fmtPercent(f.agreement), corrected: fmtNumber(f.corrected), n: fmtNumber(a.messages) });
+  return html`<section aria-labelledby="agree-title">
+    <h2 id="agree-title">${t("dash.agreeTitle", { days: a.days })}</h2>
+    ${a.messages ? html`<ul id="agreement">
+      <li data-kind="sentiment">${line("dash.agreeSentiment", a.sentiment)}</li>
+      <li data-kind="tags">${line("dash.agreeTags", a.tags)}</li>
+    </ul>` : html`<p id="agreement">${t("dash.agreeNone")}</p>`}
+  </section>`;
+}
+
 export function Dashboard({ ws, route, setError }) {
   const [data, setData] = useState(null);
   const [channels, setChannels] = useState([]);
@@ -123,5 +141,6 @@ export function Dashboard({ ws, route, setError }) {
       <tbody>${data.rows.map((r) => html`<tr><th scope="row">${fmtDay(r.label)}</th>
         ${SERIES.map(([k]) => html`<td class="num">${fmtNumber(r[k])}</td>`)}
         <td class="num">${fmtNumber(r.posts)}</td></tr>`)}</tbody>
-    </table>`;
+    </table>
+    <${Agreement} ws=${ws} />`;
 }

@@ -4,6 +4,8 @@
 // workspace's learner. A message opened (?open=ID) shows its conversation
 // beside the list (and answering is done there, not in the list); the
 // keyboard moves through the list and acts on the open message (INBOX_KEYS, listed in the frame's shortcut help).
+// In bulk mode a spam wave is hidden at once (the messages ticked, or every
+// one the filters find), followed as it goes, and undone.
 import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime } from "/i18n.js";
@@ -28,7 +30,7 @@ function Choice({ label, name, options, value, disabled, onChange }) {
     </select></label>`;
 }
 
-function Message({ m, ws, channels, tags, canModerate, setError, route, open, compact, onChange }) {
+function Message({ m, ws, channels, tags, canModerate, setError, route, open, compact, onChange, ticked, onTick }) {
   const [answer, setAnswer] = useState("");
   const [sent, setSent] = useState("");
   const c = channels.get(m.channel_id);
@@ -64,6 +66,8 @@ function Message({ m, ws, channels, tags, canModerate, setError, route, open, co
   };
   return html`<li data-id=${m.id} class=${m.sentiment ? "sent-" + m.sentiment : ""}
     aria-current=${open ? "true" : null}>
+    ${onTick ? html`<input type="checkbox" class="tick" checked=${ticked}
+      aria-label=${t("bulk.tick", { who })} onChange=${(e) => onTick(m.id, e.target.checked)} />` : null}
     <div class="meta">${fmtTime(m.created_at, ws.timezone)} · ${c ? `${c.name} (${c.platform})` : t("inbox.channel", { id: m.channel_id })} · ${t("kind." + m.kind)} · ${who}</div>
     <p>${m.body}</p>
     <div class="controls">
@@ -84,6 +88,81 @@ function Message({ m, ws, channels, tags, canModerate, setError, route, open, co
       <span role="status" class="sent">${sent}</span>
     </form>` : null}
   </li>`;
+}
+
+// The state of one side of an operation (its hides, or its undo's unhides).
+const waiting = (c) => (c ? c.queued + c.sent + c.unknown : 0);
+
+// Bulk mode: what to hide (ticked, or what the filters find), a confirmation
+// that says how many, the operation's progress read back from the server
+// until nothing waits, and its undo.
+function BulkBar({ ws, filter, ticked, setTicked, setError, onChanged }) {
+  const [reason, setReason] = useState("");
+  const [confirm, setConfirm] = useState(null);
+  const [op, setOp] = useState(null);
+  const path = `/workspaces/${ws.id}/moderation/bulk`;
+  const fail = (e) => setError(t("bulk.failed", { why: e.message }));
+  const ask = async (selection) => {
+    try {
+      const dry = await api("POST", path, { action: "hide", ...selection, dry_run: true });
+      setConfirm({ ...dry, selection });
+      setError("");
+    } catch (e) { fail(e); }
+  };
+  const go = async () => {
+    try {
+      const out = await api("POST", path, { action: "hide", reason, ...confirm.selection });
+      setConfirm(null);
+      setTicked(new Set());
+      setOp(out);
+      setError("");
+    } catch (e) { fail(e); }
+  };
+  const undo = async () => {
+    try {
+      setOp(await api("POST", `${path}/${op.id}/undo`, {}));
+      setError("");
+    } catch (e) { fail(e); }
+  };
+  // Followed while anything waits; the list is read again when it settles.
+  useEffect(() => {
+    if (!op) return undefined;
+    if (!waiting(op.counts) && !waiting(op.undo_counts)) {
+      onChanged();
+      return undefined;
+    }
+    const timer = setTimeout(async () => {
+      try { setOp(await api("GET", `${path}/${op.id}`)); } catch (e) { fail(e); }
+    }, 1000);
+    return () => clearTimeout(timer);
+  }, [op]);
+  const n = op ? op.matched : 0;
+  const hidden = op ? op.counts.done : 0;
+  return html`<section class="bulk card" aria-labelledby="bulk-title">
+    <h2 id="bulk-title">${t("bulk.title")}</h2>
+    <div class="filters">
+      <label>${t("bulk.reason")} <input id="bulk-reason" value=${reason} maxlength="500"
+        onInput=${(e) => setReason(e.target.value)} /></label>
+      <button type="button" id="bulk-ticked" disabled=${!ticked.size}
+        onClick=${() => ask({ message_ids: [...ticked] })}>${t("bulk.ticked", { n: ticked.size })}</button>
+      <button type="button" id="bulk-filter" onClick=${() => ask({ filter })}>${t("bulk.byFilter")}</button>
+    </div>
+    ${confirm ? html`<div id="bulk-confirm" role="alertdialog" aria-labelledby="bulk-question">
+      ${confirm.matched ? html`<p id="bulk-question">${t("bulk.confirmQ", { n: confirm.matched })}</p>
+        ${confirm.more ? html`<p>${t("bulk.more", { limit: confirm.limit })}</p>` : null}
+        <button type="button" class="primary" id="bulk-go" onClick=${go}>${t("bulk.confirm", { n: confirm.matched })}</button>`
+      : html`<p id="bulk-question">${t("bulk.none")}</p>`}
+      <button type="button" onClick=${() => setConfirm(null)}>${t("bulk.cancel")}</button>
+    </div>` : null}
+    ${op ? html`<div id="bulk-op" data-id=${op.id}>
+      <progress max=${n || 1} value=${op.undone_at ? op.undo_counts.done : hidden}
+        aria-label=${t("bulk.progressLabel")}></progress>
+      <p role="status" id="bulk-progress">${op.undone_at
+        ? t("bulk.undone", { done: op.undo_counts.done, waiting: waiting(op.undo_counts), failed: op.undo_counts.failed })
+        : t("bulk.progress", { done: hidden, n, waiting: waiting(op.counts), failed: op.counts.failed, skipped: op.counts.skipped })}</p>
+      ${op.undone_at ? null : html`<button type="button" id="bulk-undo" onClick=${undo}>${t("bulk.undo")}</button>`}
+    </div>` : null}
+  </section>`;
 }
 
 export function Inbox({ ws, me, route, setError }) {
@@ -146,12 +225,22 @@ export function Inbox({ ws, me, route, setError }) {
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
   }, [ws.id]);
+  const bulk = canModerate && p.bulk === "1";
+  const [ticked, setTicked] = useState(new Set());
+  const [reloads, setReloads] = useState(0);
+  // The list's own filter, as the bulk operation takes it.
+  const filter = { own: "false" };
+  if (status !== "any") filter.status = status;
+  if (p.sentiment) filter.sentiment = p.sentiment;
+  if (p.tag) filter.tag = p.tag;
+  const tick = (id, on) => {
+    const next = new Set(ticked);
+    if (on) next.add(id); else next.delete(id);
+    setTicked(next);
+  };
 
   const load = async (after) => {
-    const q = new URLSearchParams({ limit: "20", own: "false" });
-    if (status !== "any") q.set("status", status);
-    if (p.sentiment) q.set("sentiment", p.sentiment);
-    if (p.tag) q.set("tag", p.tag);
+    const q = new URLSearchParams({ limit: "20", ...filter });
     if (after) q.set("cursor", after);
     return api("GET", `/workspaces/${ws.id}/messages?${q}`);
   };
@@ -170,7 +259,7 @@ export function Inbox({ ws, me, route, setError }) {
         setError(t("error.load", { what: t("nav.inbox"), why: e.message }));
       }
     })();
-  }, [ws.id, status, p.sentiment, p.tag]);
+  }, [ws.id, status, p.sentiment, p.tag, reloads]);
   const more = async () => {
     try {
       const page = await load(cursor);
@@ -198,15 +287,20 @@ export function Inbox({ ws, me, route, setError }) {
         <option value="">${t("filter.any")}</option>
         ${[...(tags?.values() ?? [])].map((x) => html`<option value=${x.id}>${x.name}</option>`)}
       </select></label>
+      ${canModerate ? html`<label><input type="checkbox" id="f-bulk" checked=${bulk}
+        onChange=${(e) => setParams(route, { bulk: e.target.checked ? "1" : "" })} /> ${t("inbox.bulkMode")}</label>` : null}
     </div>
     <p role="status" id="inbox-said" class="muted">${said}</p>
+    ${bulk ? html`<${BulkBar} ws=${ws} filter=${filter} ticked=${ticked} setTicked=${setTicked}
+      setError=${setError} onChanged=${() => setReloads(reloads + 1)} />` : null}
     <div class=${open ? "inbox-desk open" : "inbox-desk"}>
       <div>
         ${items === null ? html`<p aria-busy="true">${t("frame.loading")}</p>` : items.length ? html`
           <ol id="inbox" class="posts inbox">
             ${items.map((m) => html`<${Message} key=${m.id} m=${m} ws=${ws} channels=${channels} tags=${tags}
               canModerate=${canModerate} setError=${setError} route=${route} open=${m.id === open}
-              compact=${!!open} onChange=${change} />`)}
+              compact=${!!open} onChange=${change}
+              ticked=${ticked.has(m.id)} onTick=${bulk ? tick : null} />`)}
           </ol>` : html`<${Empty} title=${t("inbox.emptyTitle")}
             next=${t(filtered ? "inbox.emptyFiltered" : "inbox.emptyNext")} />`}
         ${cursor ? html`<button type="button" id="more-inbox" onClick=${more}>${t("frame.more")}</button>` : null}

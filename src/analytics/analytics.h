@@ -16,6 +16,7 @@ enum analytics_dim {
     BY_DAY,
     BY_WEEK,
     BY_MONTH,
+    BY_TEAM, /* the messages' response figures per team (posts: the total only) */
 };
 
 struct analytics_query {
@@ -31,7 +32,7 @@ struct analytics_query {
 
 /* Reads since, until (local dates YYYY-MM-DD; default the 28 days up to
  * today), by (none, channel, platform, campaign, format, tag, day, week,
- * month), compare (previous), channel, campaign from query-string values. */
+ * month, team), compare (previous), channel, campaign from query-string values. */
 int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
                           struct analytics_query *out, struct error *err);
 

@@ -39,8 +39,8 @@ struct run {
     struct post_tags tags; /* for the tag dimension */
 };
 
-static const char *const dims[] = {"none", "channel", "platform", "campaign", "format",
-                                   "tag",  "day",     "week",     "month",    NULL};
+static const char *const dims[] = {"none", "channel", "platform", "campaign", "format", "tag",
+                                   "day",  "week",    "month",    "team",     NULL};
 static const char *const platforms[] = {"facebook", "instagram", "x",        "linkedin",
                                         "tiktok",   "youtube",   "mastodon", "threads",
                                         "bluesky",  "other",     NULL};
@@ -134,7 +134,7 @@ int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
     if (dim < 0) {
         error_field(err, ERR_INVALID, "by",
                     "parameter 'by' must be none, channel, platform, campaign, format, tag, day, "
-                    "week or month");
+                    "week, month or team");
         goto done;
     }
     out->by = (enum analytics_dim)dim;
@@ -502,11 +502,31 @@ static int load_posts(struct run *r, struct error *err)
     return rc < 0 ? -1 : 0;
 }
 
-/* The period's messages, from message_stats' channel-day rows. */
+/* A (team, channel)'s figures into the team's row. */
+static void add_team(int64_t team, int64_t channel_id, const struct response_figures *f, void *arg)
+{
+    struct run *r = arg;
+    if (!counts(r, channel(r, channel_id)))
+        return;
+    struct message_figures m = {.incoming = f->incoming,
+                                .answered = f->answered,
+                                .waits = f->waits,
+                                .held = f->held,
+                                .within = f->within,
+                                .elsewhere = f->elsewhere,
+                                .work_waits = f->work_waits};
+    add_messages(&group_for(r, team)->k, &m);
+}
+
+/* The period's messages, from message_stats' channel-day rows (and for
+ * rows per team, the same figures summed per team from the messages). */
 static int load_messages(struct run *r, struct error *err)
 {
     if (r->q->campaign_id)
         return 0; /* a campaign's messages are those on its posts */
+    if (r->q->by == BY_TEAM &&
+        message_figures_by_team(r->db, r->ws, r->q->since, r->q->until, add_team, r, err))
+        return -1;
     struct db_stmt *st =
         db_query(r->db, err,
                  "SELECT d.channel_id, d.day, d.incoming, d.answered, d.waits, "
@@ -717,6 +737,8 @@ static char *label(struct run *r, int64_t key, struct arena *a)
         return key ? name_of(r->db, "campaigns", key, r->ws, a) : arena_strdup(a, "(no campaign)");
     case BY_TAG:
         return key ? name_of(r->db, "tags", key, r->ws, a) : arena_strdup(a, "(untagged)");
+    case BY_TEAM:
+        return key ? name_of(r->db, "teams", key, r->ws, a) : arena_strdup(a, "(no team)");
     case BY_DAY:
         time_civil_from_days(key, &y, &m, &d);
         return arena_printf(a, "%04d-%02u-%02u", y, m, d);

@@ -1,4 +1,4 @@
-/* inbox: `kanal messages list|answered|conversation|note`, `kanal reply
+/* inbox: `kanal messages list|answered|bulk|conversation|note`, `kanal reply
  * add|list|update|delete|render`, `kanal team add|list|members|join|leave|level|levels` and `kanal
  * rule add|list|test|delete`: the inbox's lists, teams and routing rules from the command line,
  * through the same model functions as the API (the list's filters are the API's query parameters,
@@ -7,6 +7,7 @@
 #include "cli/options.h"
 #include "model/model.h"
 #include "notify/notify.h"
+#include "publish/publish.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,30 +26,80 @@ static void print_json_lines(json_t *items)
 
 /* ---- messages ------------------------------------------------------------------------ */
 
+/* The list's filters: each option is the API's query parameter of the same
+ * name (bulk-hide takes the same). */
+#define FILTER_COUNT 13
+static const char *const filter_params[FILTER_COUNT] = {
+    "q",       "assigned_user", "team",      "lang",  "author", "priority", "status",
+    "channel", "kind",          "sentiment", "since", "until",  "sla"};
+#define FILTER_OPTS(v)                                                                             \
+    OPT_STRING("q", "WORDS", NULL, &(v)[0], "words, each found by its stem (sv, fi, en)"),         \
+        OPT_STRING("assigned-user", "me|EMAIL|ID", NULL, &(v)[1], "the assignee ('me' is --as)"),  \
+        OPT_STRING("team", "NAME|ID", NULL, &(v)[2], "the team"),                                  \
+        OPT_STRING("lang", "LANG", NULL, &(v)[3], "sv, fi, en or other"),                          \
+        OPT_STRING("author", "NAME", NULL, &(v)[4], "the writer's name or handle"),                \
+        OPT_STRING("priority", "P", NULL, &(v)[5], "low, normal, high or urgent"),                 \
+        OPT_STRING("status", "S", NULL, &(v)[6], "open, assigned, answered, closed, ..."),         \
+        OPT_STRING("channel", "ID", NULL, &(v)[7], "the channel"),                                 \
+        OPT_STRING("kind", "K", NULL, &(v)[8], "comment, reply, mention, dm or review"),           \
+        OPT_STRING("sentiment", "S", NULL, &(v)[9], "pos, neu or neg"),                            \
+        OPT_STRING("since", "DATE", NULL, &(v)[10], "written on or after (ISO 8601)"),             \
+        OPT_STRING("until", "DATE", NULL, &(v)[11], "written before (ISO 8601)"),                  \
+        OPT_STRING("sla", "S", NULL, &(v)[12], "service level: ok, at_risk, breached or met")
+
+/* The options given as the API's query object (names the API takes as ids,
+ * the command line also takes by name); NULL and err. */
+static json_t *filter_query(struct db *db, int64_t ws, const char *const v[FILTER_COUNT],
+                            struct error *err)
+{
+    json_t *q = json_object();
+    char num[24];
+    int64_t id;
+    for (size_t i = 0; i < FILTER_COUNT; i++) {
+        const char *val = v[i];
+        if (val && str_eq(filter_params[i], "team")) {
+            if (cli_lookup(db, "teams", "name", val, ws, &id, err))
+                goto fail;
+            snprintf(num, sizeof num, "%lld", (long long)id);
+            val = num;
+        } else if (val && str_eq(filter_params[i], "assigned_user") && strchr(val, '@')) {
+            if (user_find(db, val, &id, err))
+                goto fail;
+            snprintf(num, sizeof num, "%lld", (long long)id);
+            val = num;
+        }
+        if (val)
+            json_object_set_new(q, filter_params[i], json_string(val));
+    }
+    return q;
+fail:
+    json_decref(q);
+    return NULL;
+}
+
+/* An error naming the option as the user typed it. */
+static void option_error(const char *cmd, const struct error *err)
+{
+    if (err->field[0]) {
+        char opt[64];
+        const char *f = strncmp(err->field, "filter.", 7) == 0 ? err->field + 7 : err->field;
+        snprintf(opt, sizeof opt, "%s", f);
+        for (char *c = opt; *c; c++)
+            *c = *c == '_' ? '-' : *c;
+        cli_error(cmd, "--%s: %s", opt, err->msg);
+    } else {
+        cli_error(cmd, "%s", err->msg);
+    }
+}
+
 static int messages_list(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *workspace = NULL, *as = NULL, *limit = "50";
-    /* Each option is the API's query parameter of the same name. */
-    const char *v[13] = {0};
-    static const char *const params[] = {
-        "q",       "assigned_user", "team",      "lang",  "author", "priority", "status",
-        "channel", "kind",          "sentiment", "since", "until",  "sla"};
+    const char *v[FILTER_COUNT] = {0};
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
         OPT_WORKSPACE(&workspace),
-        OPT_STRING("q", "WORDS", NULL, &v[0], "words, each found by its stem (sv, fi, en)"),
-        OPT_STRING("assigned-user", "me|EMAIL|ID", NULL, &v[1], "the assignee ('me' is --as)"),
-        OPT_STRING("team", "NAME|ID", NULL, &v[2], "the team"),
-        OPT_STRING("lang", "LANG", NULL, &v[3], "sv, fi, en or other"),
-        OPT_STRING("author", "NAME", NULL, &v[4], "the writer's name or handle"),
-        OPT_STRING("priority", "P", NULL, &v[5], "low, normal, high or urgent"),
-        OPT_STRING("status", "S", NULL, &v[6], "open, assigned, answered, closed, ..."),
-        OPT_STRING("channel", "ID", NULL, &v[7], "the channel"),
-        OPT_STRING("kind", "K", NULL, &v[8], "comment, reply, mention, dm or review"),
-        OPT_STRING("sentiment", "S", NULL, &v[9], "pos, neu or neg"),
-        OPT_STRING("since", "DATE", NULL, &v[10], "written on or after (ISO 8601)"),
-        OPT_STRING("until", "DATE", NULL, &v[11], "written before (ISO 8601)"),
-        OPT_STRING("sla", "S", NULL, &v[12], "service level: ok, at_risk, breached or met"),
+        FILTER_OPTS(v),
         OPT_STRING("as", "EMAIL", "KANAL_USER", &as, "who 'me' is"),
         OPT_STRING("limit", "N", NULL, &limit, "at most N messages, newest first (1-200)"),
     };
@@ -59,34 +110,18 @@ static int messages_list(int argc, char **argv)
                                "Lists the inbox's messages, newest first, as JSON lines.", &p);
     if (p.stop)
         goto done;
-    int64_t ws = 0, me = 0, id;
+    int64_t ws = 0, me = 0;
     struct db *db = cli_open_workspace("messages list", db_url, workspace, &ws);
     rc = 1;
     if (!db)
         goto done;
     struct error err = {0};
-    json_t *q = json_object(), *list = NULL;
-    char num[24];
+    json_t *q = NULL, *list = NULL;
     struct page pg;
     if (as && user_find(db, as, &me, &err))
         goto fail;
-    for (size_t i = 0; i < ARRAY_LEN(params); i++) {
-        const char *val = v[i];
-        /* Names the API takes as ids, the command line also by name. */
-        if (val && str_eq(params[i], "team")) {
-            if (cli_lookup(db, "teams", "name", val, ws, &id, &err))
-                goto fail;
-            snprintf(num, sizeof num, "%lld", (long long)id);
-            val = num;
-        } else if (val && str_eq(params[i], "assigned_user") && strchr(val, '@')) {
-            if (user_find(db, val, &id, &err))
-                goto fail;
-            snprintf(num, sizeof num, "%lld", (long long)id);
-            val = num;
-        }
-        if (val)
-            json_object_set_new(q, params[i], json_string(val));
-    }
+    if (!(q = filter_query(db, ws, v, &err)))
+        goto fail;
     struct message_filter f;
     if (page_parse(&pg, limit, NULL, &err) || message_filter_parse(&f, q, me, &err))
         goto fail;
@@ -95,20 +130,135 @@ static int messages_list(int argc, char **argv)
     print_json_lines(json_object_get(list, "items"));
     rc = 0;
 fail:
-    if (rc) {
-        /* name the option, as the user typed it */
-        if (err.field[0]) {
-            char opt[64];
-            snprintf(opt, sizeof opt, "%s", err.field);
-            for (char *c = opt; *c; c++)
-                *c = *c == '_' ? '-' : *c;
-            cli_error("messages list", "--%s: %s", opt, err.msg);
-        } else {
-            cli_error("messages list", "%s", err.msg);
-        }
-    }
+    if (rc)
+        option_error("messages list", &err);
     json_decref(list);
     json_decref(q);
+    db_close(db);
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+/* Prints a bulk operation: one line of counts, then each message's line. */
+static void print_bulk(json_t *op)
+{
+    json_t *c = json_object_get(op, "counts"), *u = json_object_get(op, "undo_counts");
+    printf("bulk %lld: hide %lld messages%s (queued %lld, done %lld, failed %lld, skipped %lld)",
+           (long long)json_integer_value(json_object_get(op, "id")),
+           (long long)json_integer_value(json_object_get(op, "matched")),
+           json_is_true(json_object_get(op, "more")) ? ", the filter found more" : "",
+           (long long)(json_integer_value(json_object_get(c, "queued")) +
+                       json_integer_value(json_object_get(c, "sent")) +
+                       json_integer_value(json_object_get(c, "unknown"))),
+           (long long)json_integer_value(json_object_get(c, "done")),
+           (long long)json_integer_value(json_object_get(c, "failed")),
+           (long long)json_integer_value(json_object_get(c, "skipped")));
+    if (json_is_object(u))
+        printf("; undone: unhide queued %lld, done %lld, failed %lld",
+               (long long)(json_integer_value(json_object_get(u, "queued")) +
+                           json_integer_value(json_object_get(u, "sent")) +
+                           json_integer_value(json_object_get(u, "unknown"))),
+               (long long)json_integer_value(json_object_get(u, "done")),
+               (long long)json_integer_value(json_object_get(u, "failed")));
+    printf("\n");
+    print_json_lines(json_object_get(op, "items"));
+}
+
+/* A spam wave: every message the filter finds (or the ids given) hidden on
+ * its platform, each by an action of its own; undone by the operation's id. */
+static int messages_bulk(int argc, char **argv)
+{
+    const char *cmd = "messages bulk";
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *as = NULL, *limit = NULL, *ids = NULL,
+               *reason = NULL, *bulk = NULL;
+    const char *v[FILTER_COUNT] = {0};
+    bool undo = false;
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        FILTER_OPTS(v),
+        OPT_STRING("ids", "ID,ID,...", NULL, &ids, "these messages instead of a filter"),
+        OPT_STRING("reason", "TEXT", NULL, &reason, "why they are hidden (kept)"),
+        OPT_STRING("limit", "N", NULL, &limit, "at most N messages, newest first (1-500)"),
+        OPT_STRING("bulk", "ID", NULL, &bulk, "show this operation (with --undo: undo it)"),
+        OPT_BOOL("undo", NULL, &undo, "show again what operation --bulk hid"),
+        OPT_STRING("as", "EMAIL", "KANAL_USER", &as, "the moderator (and who 'me' is)"),
+    };
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
+                               "messages bulk --workspace WS [FILTERS | --ids ID,...] --reason R "
+                               "[--limit N] | --bulk ID [--undo]",
+                               "Hides every message a filter finds on its platform (or shows "
+                               "again what an operation hid).",
+                               &p);
+    if (p.stop)
+        goto done;
+    rc = 2;
+    int64_t ws = 0, bid = 0;
+    if (bulk && (str_to_i64(bulk, &bid) || bid < 1)) {
+        cli_error(cmd, "--bulk: '%s' is not an operation id", bulk);
+        goto done;
+    }
+    if (undo && !bulk) {
+        cli_error(cmd, "--undo needs --bulk ID");
+        goto done;
+    }
+    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    struct actor who = {.role = ROLE_MODERATOR};
+    json_t *in = NULL, *out = NULL;
+    if (as && user_find(db, as, &who.user_id, &err))
+        goto fail;
+    if (bulk) {
+        out = undo ? publish_bulk_undo(db, ws, bid, &who, time_now(), &err)
+                   : publish_bulk_get(db, ws, bid, &err);
+    } else {
+        in = json_pack("{s:s}", "action", "hide");
+        if (reason)
+            json_object_set_new(in, "reason", json_string(reason));
+        if (limit) {
+            int64_t n;
+            if (str_to_i64(limit, &n)) {
+                error_field(&err, ERR_INVALID, "limit", "'%s' is not a number", limit);
+                goto fail;
+            }
+            json_object_set_new(in, "limit", json_integer(n));
+        }
+        if (ids) {
+            json_t *list = json_array();
+            json_object_set_new(in, "message_ids", list);
+            char *copy = xstrdup(ids), *save = NULL;
+            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                int64_t n;
+                if (str_to_i64(t, &n) || n < 1) {
+                    error_field(&err, ERR_INVALID, "ids", "'%s' is not a message id", t);
+                    free(copy);
+                    goto fail;
+                }
+                json_array_append_new(list, json_integer(n));
+            }
+            free(copy);
+        } else {
+            json_t *q = filter_query(db, ws, v, &err);
+            if (!q)
+                goto fail;
+            json_object_set_new(in, "filter", q);
+        }
+        out = publish_bulk_moderate(db, ws, in, &who, time_now(), &err);
+    }
+    if (!out)
+        goto fail;
+    print_bulk(out);
+    rc = 0;
+fail:
+    if (rc)
+        option_error(cmd, &err);
+    json_decref(in);
+    json_decref(out);
     db_close(db);
 done:
     cli_parse_free(&p);
@@ -299,6 +449,7 @@ int cmd_messages(int argc, char **argv)
 {
     static const struct cli_action actions[] = {{"list", messages_list},
                                                 {"answered", messages_answered},
+                                                {"bulk", messages_bulk},
                                                 {"conversation", messages_conversation},
                                                 {"note", messages_note}};
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));

@@ -18,10 +18,10 @@
 /* clang-format off */
 static const char *const cli_config_keys[] = {
     "actions", "advocate", "all", "allow-private", "alt", "as", "assigned-user", "at", "at-risk",
-    "author", "away", "body", "by", "campaign", "channel", "click-batch-ms", "click-fsync",
+    "author", "away", "body", "bulk", "by", "campaign", "channel", "click-batch-ms", "click-fsync",
     "click-log", "code", "comment", "compare", "conditions", "connect-threads", "content-language",
     "content-type", "count", "days", "db", "delete", "disabled", "email", "end", "expires",
-    "expires-in", "finish", "format", "header-timeout", "html", "ics", "identifier", "image",
+    "expires-in", "finish", "format", "header-timeout", "html", "ics", "identifier", "ids", "image",
     "insights", "instance", "interval", "json", "key", "kind", "lang", "late", "late-after",
     "late-policy", "lease", "limit", "link", "listen", "log-level", "mapping", "max-attempts",
     "max-body", "max-bytes", "max-per-address", "max-upload", "message", "meta-app-secret",
@@ -31,7 +31,7 @@ static const char *const cli_config_keys[] = {
     "secure-cookies", "seed", "sentiment", "since", "sla", "smtp-from", "smtp-host",
     "smtp-password", "smtp-port", "smtp-tls", "smtp-user", "source", "state", "status", "stop",
     "sync-every", "taken-at", "target", "team", "text", "threads", "timeout", "title", "toplist",
-    "trusted-proxy", "unread", "until", "url", "user", "utm-campaign", "utm-content", "utm-medium",
+    "trusted-proxy", "undo", "unread", "until", "url", "user", "utm-campaign", "utm-content", "utm-medium",
     "utm-source", "utm-term", "variant", "via", "workspace", NULL};
 /* clang-format on */
 

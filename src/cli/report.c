@@ -123,9 +123,10 @@ static void cell(json_t *v, const char *kind)
     printf(" %10s", s);
 }
 
-static const struct {
+struct table_col {
     const char *key, *head, *kind;
-} table_cols[] = {
+};
+static const struct table_col post_cols[] = {
     {"posts", "posts", "int"},
     {"reach", "reach", "int"},
     {"interactions", "interact.", "int"},
@@ -135,51 +136,67 @@ static const struct {
     {"follower_growth", "followers", "int"},
     {"response_rate", "answered", "pct"},
     {"median_response_seconds", "median resp", "dur"},
+    {NULL, NULL, NULL},
+};
+/* Rows per team have messages and no posts: the response figures. */
+static const struct table_col response_cols[] = {
+    {"incoming", "incoming", "int"},
+    {"answered", "answered", "int"},
+    {"response_rate", "answ. rate", "pct"},
+    {"median_response_seconds", "median resp", "dur"},
+    {"median_response_work_seconds", "median work", "dur"},
+    {"held_to_level", "held", "int"},
+    {"within_level_rate", "within lvl", "pct"},
+    {"answered_elsewhere", "elsewhere", "int"},
+    {NULL, NULL, NULL},
 };
 
 /* A table line: the label, then each column's figure of `figures`; for a
  * change line (`change` set), each column's relative change. */
-static void table_line(const char *label, size_t width, json_t *figures, bool change)
+static void table_line(const struct table_col *cols, const char *label, size_t width,
+                       json_t *figures, bool change)
 {
     padded(label, width);
-    for (size_t c = 0; c < ARRAY_LEN(table_cols); c++) {
-        json_t *v = json_object_get(figures, table_cols[c].key);
+    for (const struct table_col *c = cols; c->key; c++) {
+        json_t *v = json_object_get(figures, c->key);
         if (change)
             cell(json_object_get(v, "relative"), "chg");
         else
-            cell(v, table_cols[c].kind);
+            cell(v, c->kind);
     }
     fputc('\n', stdout);
 }
 
 /* With a comparison, a row's previous figures and its change go under it. */
-static void table_compared(json_t *row, size_t width)
+static void table_compared(const struct table_col *cols, json_t *row, size_t width)
 {
     if (!json_object_get(row, "previous"))
         return;
-    table_line("  previous period", width, json_object_get(row, "previous"), false);
-    table_line("  change", width, json_object_get(row, "change"), true);
+    table_line(cols, "  previous period", width, json_object_get(row, "previous"), false);
+    table_line(cols, "  change", width, json_object_get(row, "change"), true);
 }
 
 static void print_table(json_t *rep)
 {
     json_t *rows = json_object_get(rep, "rows");
+    const struct table_col *cols =
+        str_eq(json_string_value(json_object_get(rep, "by")), "team") ? response_cols : post_cols;
     size_t width = column_width(rows, "label", 32);
     printf("%s to %s (%s)\n\n", json_string_value(json_object_get(rep, "since")),
            json_string_value(json_object_get(rep, "until")),
            json_string_value(json_object_get(rep, "timezone")));
     padded("", width);
-    for (size_t c = 0; c < ARRAY_LEN(table_cols); c++)
-        printf(" %10s", table_cols[c].head);
+    for (const struct table_col *c = cols; c->key; c++)
+        printf(" %10s", c->head);
     fputc('\n', stdout);
     size_t i;
     json_t *row;
     json_array_foreach (rows, i, row) {
-        table_line(json_string_value(json_object_get(row, "label")), width, row, false);
-        table_compared(row, width);
+        table_line(cols, json_string_value(json_object_get(row, "label")), width, row, false);
+        table_compared(cols, row, width);
     }
-    table_line("total", width, json_object_get(rep, "total"), false);
-    table_compared(rep, width);
+    table_line(cols, "total", width, json_object_get(rep, "total"), false);
+    table_compared(cols, rep, width);
 }
 
 /* Insights, top lists and campaign comparisons on a terminal. */
@@ -264,7 +281,7 @@ int cmd_report(int argc, char **argv)
                    "first day, local (default: 28 days before --until)"),
         OPT_STRING("until", "DATE", NULL, &until, "day after the last, local (default: tomorrow)"),
         OPT_STRING("by", "DIM", NULL, &by,
-                   "none, channel, platform, campaign, format, tag, day, week, month"),
+                   "none, channel, platform, campaign, format, tag, day, week, month, team"),
         OPT_STRING("compare", "previous", NULL, &compare,
                    "add the previous period of the same length"),
         OPT_STRING("format", "FMT", NULL, &fmt, "table, csv or json"),

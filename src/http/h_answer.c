@@ -62,3 +62,34 @@ void h_message_moderate(struct request *r)
         json_string_value(json_object_get(in, "reason")), &who, time_now(), &id, &err);
     reply_action(r, made, id, &err);
 }
+
+/* Bulk moderation: a spam wave hidden at once (publish/bulk.c), and undone. */
+void h_bulk_create(struct request *r)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    json_t *out = publish_bulk_moderate(r->db, r->ws, in, &who, time_now(), &err);
+    reply_made(r, json_is_true(json_object_get(in, "dry_run")) ? 200 : 201, out, &err);
+}
+
+void h_bulk_list(struct request *r)
+{
+    struct error err = {0};
+    reply_made(r, 200, publish_bulk_list(r->db, r->ws, &err), &err);
+}
+
+void h_bulk_get(struct request *r)
+{
+    struct error err = {0};
+    reply_made(r, 200, publish_bulk_get(r->db, r->ws, r->id, &err), &err);
+}
+
+void h_bulk_undo(struct request *r)
+{
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    reply_made(r, 200, publish_bulk_undo(r->db, r->ws, r->id, &who, time_now(), &err), &err);
+}

@@ -1,6 +1,6 @@
 /* h_message: the inbox API: list and filter messages, and the moderator's
- * changes to one (status, team, assignee, sentiment correction, answered
- * elsewhere). */
+ * changes to one (status, team, assignee, sentiment and tag corrections,
+ * answered elsewhere), and how much the model agrees with the moderators. */
 #include "http/internal.h"
 #include "ingest/enrich.h"
 
@@ -63,4 +63,24 @@ void h_sentiment_preview(struct request *r)
     struct error err = {0};
     json_t *out = enrich_preview(r->db, r->ws, json_string_value(text), &err);
     reply_made(r, 200, out, &err);
+}
+
+void h_learner_agreement(struct request *r)
+{
+    const char *days = json_string_value(json_object_get(r->query, "days"));
+    int64_t n = 30;
+    const char *k;
+    json_t *v;
+    json_object_foreach (r->query, k, v) {
+        if (!str_eq(k, "days")) {
+            reply_errorf(r, 400, "invalid", "parameter '%s': not one here (days)", k);
+            return;
+        }
+    }
+    if (days && (str_to_i64(days, &n) || n < 1 || n > 365)) {
+        reply_errorf(r, 400, "invalid", "parameter 'days': 1 to 365, not '%.20s'", days);
+        return;
+    }
+    struct error err = {0};
+    reply_made(r, 200, learner_agreement(r->db, r->ws, time_now(), (int)n, &err), &err);
 }

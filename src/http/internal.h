@@ -164,6 +164,11 @@ void h_action_create(struct request *r);
 void h_media_create(struct request *r);
 void h_message_reply(struct request *r);
 void h_message_moderate(struct request *r);
+void h_bulk_create(struct request *r);
+void h_learner_agreement(struct request *r);
+void h_bulk_list(struct request *r);
+void h_bulk_get(struct request *r);
+void h_bulk_undo(struct request *r);
 void h_media_get(struct request *r);
 /* Logs a warning while the demo admin signs in with the published password. */
 void user_warn_demo_password(struct db *db);

@@ -5,6 +5,7 @@
 #include "text/query.h"
 #include "text/text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,23 +130,87 @@ done:
     return rc;
 }
 
+/* The ids of a tag correction's list (add_tag_ids, remove_tag_ids). */
+static int tag_list(json_t *patch, const char *name, struct error *err)
+{
+    json_t *list = json_object_get(patch, name);
+    if (!list)
+        return 0;
+    if (!json_is_array(list) || json_array_size(list) > 100)
+        return error_field(err, ERR_INVALID, name, "%s: a list of at most 100 tag ids", name);
+    size_t i;
+    json_t *v;
+    json_array_foreach (list, i, v)
+        if (!json_is_integer(v) || json_integer_value(v) < 1)
+            return error_field(err, ERR_INVALID, name, "%s[%zu]: not a tag id", name, i);
+    return 0;
+}
+
+/* A moderator's tag corrections, inside the caller's transaction. */
+static int correct_tags(struct db *db, int64_t ws, int64_t id, json_t *patch,
+                        const struct actor *who, struct error *err)
+{
+    json_t *add = json_object_get(patch, "add_tag_ids"),
+           *del = json_object_get(patch, "remove_tag_ids");
+    json_t *msg = message_get(db, ws, id, err);
+    if (!msg)
+        return -1;
+    const char *body = json_string_value(json_object_get(msg, "body"));
+    int rc = 0;
+    size_t i, k;
+    json_t *v, *w;
+    json_array_foreach (del, i, v)
+        json_array_foreach (add, k, w)
+            if (json_integer_value(v) == json_integer_value(w))
+                rc = error_field(err, ERR_INVALID, "remove_tag_ids",
+                                 "remove_tag_ids[%zu]: tag %lld is also in add_tag_ids", i,
+                                 (long long)json_integer_value(v));
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        json_t *list = pass ? del : add;
+        const char *name = pass ? "remove_tag_ids" : "add_tag_ids";
+        json_array_foreach (list, i, v) {
+            char field[40];
+            snprintf(field, sizeof field, "%s[%zu]", name, i);
+            if ((rc = tag_correction_record(db, ws, id, json_integer_value(v), pass == 0, body,
+                                            who ? who->user_id : 0, field, err)))
+                break;
+        }
+    }
+    /* The field names the list, the message the member. */
+    if (rc && err->field[0] && strchr(err->field, '['))
+        *strchr(err->field, '[') = 0;
+    json_decref(msg);
+    return rc;
+}
+
 json_t *enrich_message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *patch,
                               const struct actor *who, struct error *err)
 {
     json_t *label = json_object_get(patch, "sentiment");
-    if (!label || json_is_null(label))
+    bool tags = json_object_get(patch, "add_tag_ids") || json_object_get(patch, "remove_tag_ids");
+    if ((!label || json_is_null(label)) && !tags)
         return message_update(db, workspace_id, id, patch, who, err);
-    if (!json_is_string(label)) {
+    if (label && !json_is_null(label) && !json_is_string(label)) {
         error_field(err, ERR_INVALID, "sentiment",
                     "field 'sentiment' must be 'pos', 'neu' or 'neg'");
         return NULL;
     }
+    if (tag_list(patch, "add_tag_ids", err) || tag_list(patch, "remove_tag_ids", err))
+        return NULL;
     if (db_begin(db, err))
         return NULL;
-    json_t *rest = json_deep_copy(patch), *out = NULL;
-    json_object_del(rest, "sentiment");
-    json_t *updated = message_update(db, workspace_id, id, rest, who, err);
-    if (updated && learn(db, workspace_id, id, json_string_value(label), who, err) == 0 &&
+    json_t *rest = json_deep_copy(patch), *out = NULL, *updated = NULL;
+    if (json_is_string(label))
+        json_object_del(rest, "sentiment");
+    json_object_del(rest, "add_tag_ids");
+    json_object_del(rest, "remove_tag_ids");
+    /* Only corrections: the message must be there all the same. */
+    updated = json_object_size(rest) ? message_update(db, workspace_id, id, rest, who, err)
+                                     : message_get(db, workspace_id, id, err);
+    if (updated &&
+        (!json_is_string(label) ||
+         learn(db, workspace_id, id, json_string_value(label), who, err) == 0) &&
+        (!tags || correct_tags(db, workspace_id, id, patch, who, err) == 0) &&
         db_commit(db, err) == 0)
         out = message_get(db, workspace_id, id, err);
     else

@@ -1,10 +1,12 @@
 /* learner: the store of each workspace's sentiment learner: its bytes, kept
  * safely under a row lock while a correction changes them, and the log of
- * the corrections it learned from. What the bytes mean is text/'s business. */
+ * the corrections it learned from (sentiment and tags), with how much the
+ * model agrees with the moderators. What the bytes mean is text/'s business. */
 #include "model/internal.h"
 
 #include <assert.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,4 +106,73 @@ int sentiment_correction_record(struct db *db, int64_t workspace_id, int64_t mes
     char detail[64];
     snprintf(detail, sizeof detail, "sentiment %s -> %s", previous ? previous : "none", label);
     return audit_record(db, workspace_id, user_id, "correct", "message", message_id, detail, err);
+}
+
+int tag_correction_record(struct db *db, int64_t workspace_id, int64_t message_id, int64_t tag_id,
+                          bool added, const char *body, int64_t user_id, const char *field,
+                          struct error *err)
+{
+    assert(db && workspace_id > 0 && message_id > 0 && field);
+    int found = db_scalar(db, err, NULL, "SELECT 1 FROM tags WHERE id = ? AND workspace_id = ?",
+                          "ii", tag_id, workspace_id);
+    if (found < 0)
+        return -1;
+    if (!found)
+        return error_field(err, ERR_INVALID, field, "%s: no tag %lld in this workspace", field,
+                           (long long)tag_id);
+    int64_t *uid = user_id ? &user_id : NULL;
+    int64_t now = time_now();
+    if (db_run(
+            db, err,
+            "INSERT INTO message_tag_corrections (workspace_id, message_id, tag_id, added, body, "
+            "user_id, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, tag_id) DO "
+            "UPDATE SET added = excluded.added, body = excluded.body, user_id = "
+            "excluded.user_id, at = excluded.at",
+            "iiiitIi", workspace_id, message_id, tag_id, (int64_t)added, body ? body : "", uid,
+            now) < 0)
+        return -1;
+    int64_t n =
+        added ? db_run(db, err,
+                       "INSERT INTO message_tags (message_id, tag_id) VALUES (?, ?) "
+                       "ON CONFLICT DO NOTHING",
+                       "ii", message_id, tag_id)
+              : db_run(db, err, "DELETE FROM message_tags WHERE message_id = ? AND tag_id = ?",
+                       "ii", message_id, tag_id);
+    if (n < 0)
+        return -1;
+    char detail[64];
+    snprintf(detail, sizeof detail, "tag %lld %s", (long long)tag_id, added ? "added" : "removed");
+    return audit_record(db, workspace_id, user_id, "correct", "message", message_id, detail, err);
+}
+
+/* One figure: {corrected, agreement} of `messages`. */
+static json_t *agreement_of(int64_t corrected, int64_t messages)
+{
+    return json_pack("{s:I, s:o}", "corrected", (json_int_t)corrected, "agreement",
+                     messages ? json_real(1.0 - (double)corrected / (double)messages)
+                              : json_null());
+}
+
+json_t *learner_agreement(struct db *db, int64_t workspace_id, int64_t now, int days,
+                          struct error *err)
+{
+    assert(db && workspace_id > 0 && days > 0);
+    int64_t since = now - (int64_t)days * 86400;
+    struct db_stmt *st = db_query(
+        db, err,
+        "SELECT count(*), "
+        "COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM sentiment_corrections c WHERE "
+        "c.message_id = m.id) THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM message_tag_corrections c WHERE "
+        "c.message_id = m.id) THEN 1 ELSE 0 END), 0) "
+        "FROM messages m WHERE m.workspace_id = ? AND m.is_own = 0 AND m.created_at >= ? AND "
+        "m.created_at <= ?",
+        "iii", workspace_id, since, now);
+    if (!st)
+        return NULL;
+    int64_t n = db_col_int(st, 0), sent = db_col_int(st, 1), tags = db_col_int(st, 2);
+    db_finalize(st);
+    return json_pack("{s:i, s:I, s:I, s:o, s:o}", "days", days, "since", (json_int_t)since,
+                     "messages", (json_int_t)n, "sentiment", agreement_of(sent, n), "tags",
+                     agreement_of(tags, n));
 }

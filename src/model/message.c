@@ -3,6 +3,7 @@
 #include "model/internal.h"
 #include "text/text.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -485,6 +486,52 @@ int message_filter_parse(struct message_filter *f, json_t *q, int64_t me, struct
     return 0;
 }
 
+/* The filter's conditions but the period (each caller pages its own way). */
+static void add_filters(struct qb *q, const struct message_filter *f, int64_t now)
+{
+    qb_filters(q, f, message_filters);
+    for (size_t i = 0; f->sla && sla_filters[i]; i++)
+        if (str_eq(f->sla, sla_filters[i])) {
+            if (sla_where[i].nows == 2)
+                qb_and(q, sla_where[i].where, "ii", now, now);
+            else if (sla_where[i].nows == 1)
+                qb_and(q, sla_where[i].where, "i", now);
+            else
+                qb_and(q, sla_where[i].where, "");
+        }
+}
+
+int message_select(struct db *db, int64_t workspace_id, const struct message_filter *f,
+                   const char *also, int max, int64_t *ids, int *n, bool *more, struct error *err)
+{
+    assert(db && f && ids && n && more && max >= 1);
+    struct qb q;
+    qb_start(&q, "SELECT id FROM messages WHERE workspace_id = ?", "i", workspace_id);
+    add_filters(&q, f, time_now());
+    if (also)
+        qb_and(&q, also, "");
+    if (f->since)
+        qb_and(&q, "created_at >= ?", "i", f->since);
+    if (f->until)
+        qb_and(&q, "created_at < ?", "i", f->until);
+    qb_append(&q, " ORDER BY created_at DESC, id DESC LIMIT ?", "i", (int64_t)max + 1);
+    struct db_stmt *st = qb_prepare(&q, db, err);
+    if (!st)
+        return -1;
+    int rc;
+    *n = 0;
+    *more = false;
+    while ((rc = db_step(st, err)) == 1) {
+        if (*n == max) {
+            *more = true;
+            break;
+        }
+        ids[(*n)++] = db_col_int(st, 0);
+    }
+    db_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
 json_t *message_list(struct db *db, int64_t workspace_id, const struct message_filter *f,
                      const struct page *pg, struct error *err)
 {
@@ -492,17 +539,8 @@ json_t *message_list(struct db *db, int64_t workspace_id, const struct message_f
     struct qb q;
     if (qb_start_list(&q, &entity_message, "messages", NULL, workspace_id, pg, &cat, &cid, err))
         return NULL;
-    qb_filters(&q, f, message_filters);
     int64_t now = time_now();
-    for (size_t i = 0; f->sla && sla_filters[i]; i++)
-        if (str_eq(f->sla, sla_filters[i])) {
-            if (sla_where[i].nows == 2)
-                qb_and(&q, sla_where[i].where, "ii", now, now);
-            else if (sla_where[i].nows == 1)
-                qb_and(&q, sla_where[i].where, "i", now);
-            else
-                qb_and(&q, sla_where[i].where, "");
-        }
+    add_filters(&q, f, now);
     qb_time_page(&q, "created_at", "id", f->since, f->until, pg, cat, cid);
     struct db_stmt *st = qb_prepare(&q, db, err);
     if (!st)
@@ -566,10 +604,12 @@ int message_edit_platform(struct db *db, int64_t channel_id, const char *platfor
 
 int message_tag(struct db *db, int64_t message_id, int64_t tag_id, struct error *err)
 {
+    /* A tag a moderator took off is not given back by a rule. */
     return db_run(db, err,
-                  "INSERT INTO message_tags (message_id, tag_id) VALUES (?, ?) "
-                  "ON CONFLICT DO NOTHING",
-                  "ii", message_id, tag_id) < 0
+                  "INSERT INTO message_tags (message_id, tag_id) SELECT ?, ? WHERE NOT EXISTS "
+                  "(SELECT 1 FROM message_tag_corrections WHERE message_id = ? AND tag_id = ? AND "
+                  "added = 0) ON CONFLICT DO NOTHING",
+                  "iiii", message_id, tag_id, message_id, tag_id) < 0
                ? -1
                : 0;
 }

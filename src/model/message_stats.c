@@ -312,10 +312,7 @@ int message_stats_change(struct db *db, int64_t ws, const struct msg_fact *befor
 
 /* ---- building them from the messages ------------------------------------------------ */
 
-struct acc {
-    int64_t incoming, answered, held, within, elsewhere;
-    struct imap waits, work_waits;
-};
+#define acc response_figures
 
 static void acc_add(struct acc *a, bool answered, int64_t wait, const struct msg_fact *f)
 {
@@ -524,5 +521,50 @@ int message_stats_refresh(struct db *db, int64_t workspace_id, struct error *err
         }
     }
     free(stale);
+    return rc < 0 ? -1 : 0;
+}
+
+/* ---- the same figures per team, read from the messages ------------------------------ */
+
+int message_figures_by_team(struct db *db, int64_t ws, int64_t since, int64_t until,
+                            void (*fn)(int64_t team, int64_t channel,
+                                       const struct response_figures *f, void *arg),
+                            void *arg, struct error *err)
+{
+    assert(db && fn && since <= until);
+    /* A team is not a property of a channel-day: it is the message's, and
+     * changes as it is handed on. So the figures are summed from the
+     * messages as the channel-day rows are built (msg_fact_read, acc_add),
+     * one (team, channel) at a time, the rows in that order. */
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT COALESCE(m.team_id, 0), m.channel_id, m.created_at, "
+                                  "m.first_response_at, " MSG_FACT_COLUMNS
+                                  " FROM messages m WHERE m.workspace_id = ? AND m.is_own = 0 "
+                                  "AND m.created_at >= ? AND m.created_at < ? "
+                                  "ORDER BY 1, 2",
+                                  "iii", ws, since, until);
+    if (!st)
+        return -1;
+    struct acc a = {0};
+    int64_t team = -1, channel = -1;
+    int rc = db_has_row(st);
+    for (; rc == 1; rc = db_step(st, err)) {
+        int64_t t = db_col_int(st, 0), ch = db_col_int(st, 1), at = db_col_int(st, 2);
+        if ((t != team || ch != channel) && a.incoming) {
+            fn(team, channel, &a, arg);
+            imap_free(&a.waits);
+            imap_free(&a.work_waits);
+            a = (struct acc){0};
+        }
+        team = t;
+        channel = ch;
+        struct msg_fact f = msg_fact_read(st, 4, ch, 0, at);
+        acc_add(&a, !db_col_null(st, 3), db_col_int(st, 3) - at, &f);
+    }
+    if (rc == 0 && a.incoming)
+        fn(team, channel, &a, arg);
+    imap_free(&a.waits);
+    imap_free(&a.work_waits);
+    db_finalize(st);
     return rc < 0 ? -1 : 0;
 }

@@ -271,6 +271,11 @@ struct message_filter {
 int message_filter_parse(struct message_filter *f, json_t *query, int64_t me, struct error *err);
 json_t *message_list(struct db *db, int64_t workspace_id, const struct message_filter *f,
                      const struct page *pg, struct error *err);
+/* The ids of the newest `max` messages the filter finds (and, when `also`
+ * is given, that SQL condition on the messages row, without values), newest
+ * first, into ids[0..*n); *more when it found more than max. */
+int message_select(struct db *db, int64_t workspace_id, const struct message_filter *f,
+                   const char *also, int max, int64_t *ids, int *n, bool *more, struct error *err);
 /* Indexes the words of at most `max` messages stored before kanal indexed
  * them (the migration that added search); returns how many, or -1. */
 int64_t message_terms_refresh(struct db *db, int64_t max, struct error *err);
@@ -468,6 +473,21 @@ double wait_bin_value(int64_t bin); /* the middle of the bin */
 int wait_hist_parse(struct imap *h, const char *text);
 /* The median of the histogram's values; false if it is empty. */
 bool wait_hist_median(const struct imap *h, double *median);
+/* One group's response figures: incoming, answered, the first-response
+ * histogram (bin -> count), held to a service level, answered within it,
+ * answered elsewhere, and the working-time first-response histogram. */
+struct response_figures {
+    int64_t incoming, answered, held, within, elsewhere;
+    struct imap waits, work_waits;
+};
+/* The figures of the messages to workspace ws written in [since, until),
+ * per team (the message's team now; 0: none) and channel, counted as the
+ * channel-day rows count them: fn is called once per (team, channel) with
+ * messages, f valid during the call. 0 or -1 and err. */
+int message_figures_by_team(struct db *db, int64_t ws, int64_t since, int64_t until,
+                            void (*fn)(int64_t team, int64_t channel,
+                                       const struct response_figures *f, void *arg),
+                            void *arg, struct error *err);
 /* Builds the figures again for each workspace (0: every one) whose figures
  * were not cut in its current time zone. */
 int message_stats_refresh(struct db *db, int64_t workspace_id, struct error *err);
@@ -490,7 +510,25 @@ int learner_blob_store(struct db *db, int64_t workspace_id, const void *p, size_
 int sentiment_correction_record(struct db *db, int64_t workspace_id, int64_t message_id,
                                 const char *body, const char *previous, const char *label,
                                 double score, int64_t user_id, struct error *err);
+/* Gives a message a tag (a tag or routing rule's), unless a moderator took
+ * that tag off it (message_tag_corrections). */
 int message_tag(struct db *db, int64_t message_id, int64_t tag_id, struct error *err);
+/* A moderator's correction of a message's tags, inside the caller's
+ * transaction: adds (added) or takes off tag_id, and keeps the correction
+ * (who, when, the text) as the latest word on that message and tag, which
+ * the rules then keep to. ERR_INVALID on field `field` for a tag not in
+ * the workspace. */
+int tag_correction_record(struct db *db, int64_t workspace_id, int64_t message_id, int64_t tag_id,
+                          bool added, const char *body, int64_t user_id, const char *field,
+                          struct error *err);
+/* How much the workspace's model agrees with its moderators: of the
+ * messages to it written in the `days` days before now, {days, since,
+ * messages, sentiment: {corrected, agreement}, tags: {corrected,
+ * agreement}} where corrected counts the messages a moderator corrected
+ * and agreement is the share not corrected (null with no message).
+ * Caller owns. */
+json_t *learner_agreement(struct db *db, int64_t workspace_id, int64_t now, int days,
+                          struct error *err);
 /* An edited incoming message read again: its language and sentiment as
  * kanal reads them now, unless a moderator corrected its sentiment (that
  * label stays). */

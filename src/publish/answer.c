@@ -85,6 +85,13 @@ int publish_moderate(struct db *db, int64_t ws, int64_t message_id, const char *
                      const char *reason, const struct actor *who, int64_t now, int64_t *action_id,
                      struct error *err)
 {
+    return publish_moderate_key(db, ws, message_id, what, reason, NULL, who, now, action_id, err);
+}
+
+int publish_moderate_key(struct db *db, int64_t ws, int64_t message_id, const char *what,
+                         const char *reason, const char *key, const struct actor *who, int64_t now,
+                         int64_t *action_id, struct error *err)
+{
     assert(db && who && action_id);
     const char *kind = !what                    ? NULL
                        : str_eq(what, "hide")   ? "hide"
@@ -106,11 +113,14 @@ int publish_moderate(struct db *db, int64_t ws, int64_t message_id, const char *
                           .kind = kind,
                           .target = target,
                           .body = body,
+                          .key = key,
                           .requested_by = who->user_id};
     int made = connect_queue_action(db, &a, now, action_id, err);
     json_decref(body);
     if (made < 0)
         return -1;
+    if (made == 1)
+        return made; /* the key's action, asked for (and audited) before */
     /* Why a message was hidden or deleted is the desk's to keep. */
     char detail[600];
     snprintf(detail, sizeof detail, "%s on %s: %s", what, platform,

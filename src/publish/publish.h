@@ -211,6 +211,41 @@ int publish_answer(struct db *db, int64_t ws, int64_t message_id, const char *te
 int publish_moderate(struct db *db, int64_t ws, int64_t message_id, const char *what,
                      const char *reason, const struct actor *who, int64_t now, int64_t *action_id,
                      struct error *err);
+/* The same with a key (as connect_queue_action's: the same key again is the
+ * same action, 1, audited once). */
+int publish_moderate_key(struct db *db, int64_t ws, int64_t message_id, const char *what,
+                         const char *reason, const char *key, const struct actor *who, int64_t now,
+                         int64_t *action_id, struct error *err);
+
+/* ---- bulk moderation (bulk.c) ----------------------------------------------------
+ * A spam wave hidden at once: the messages a filter finds (the inbox's
+ * query parameters, as an object of strings) or the ids ticked, at most
+ * PUBLISH_BULK_MAX, each hidden through its channel's connector by an action
+ * of its own (a job each); a message whose channel cannot hide, or that
+ * cannot be acted on (the organisation's own, no platform id), is skipped
+ * with why. Undo shows again what the operation hid. */
+#define PUBLISH_BULK_MAX 500
+/* in: {action: "hide", reason, filter: {...} | message_ids: [...], limit,
+ * dry_run}. The operation as publish_bulk_get's (dry_run true: nothing
+ * done, {matched, more, limit, message_ids} it would hide); ERR_INVALID names the field. `me`
+ * is who assigned_user=me stands for. Caller owns. */
+json_t *publish_bulk_moderate(struct db *db, int64_t ws, json_t *in, const struct actor *who,
+                              int64_t now, struct error *err);
+/* {id, action, reason, selection, matched, more, limit, requested_by,
+ * created_at, undone_at, undone_by, counts: {queued, sent, unknown, done,
+ * failed, skipped}, undo_counts (after undo), items: [{message_id, action_id,
+ * state, error, undo_action_id, undo_state}]}: the progress as it stands.
+ * ERR_NOT_FOUND for no such operation in ws. Caller owns. */
+json_t *publish_bulk_get(struct db *db, int64_t ws, int64_t id, struct error *err);
+/* {"items": [operation without items]}, newest first, at most 50. */
+json_t *publish_bulk_list(struct db *db, int64_t ws, struct error *err);
+/* Queues showing again each message the operation hid, and cancels its
+ * hides not sent yet. ERR_CONFLICT when it was undone already or hides are
+ * being sent (their count named); asked again, it finishes an undo cut
+ * short (each message unhidden once).
+ * The operation as publish_bulk_get's. */
+json_t *publish_bulk_undo(struct db *db, int64_t ws, int64_t id, const struct actor *who,
+                          int64_t now, struct error *err);
 /* ---- the scheduler and the crisis switch (publish/scheduler.c) -------------------
  * A scheduled variant that falls due becomes one connect/ action (key
  * "kanal-variant-ID-ATTEMPT", also the platform's Idempotency-Key) and its
