@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void put_str(json_t *o, const char *key, const char *s)
 {
@@ -102,18 +103,36 @@ done:
     return rc;
 }
 
+/* Who holds a host's lease while this command fetches. */
+static void owner_name(char *out, size_t cap)
+{
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    snprintf(out, cap, "cli:%s:%ld", host, (long)getpid());
+}
+
 static int source_add(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *workspace = NULL, *kind = "feed", *interval_s = "900";
+    struct page_selectors sel = {0};
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
         OPT_WORKSPACE(&workspace),
-        OPT_STRING("kind", "feed", NULL, &kind, "what the address serves (feed)"),
+        OPT_STRING("kind", "KIND", NULL, &kind,
+                   "feed, html, sitemap, mastodon_tag or mastodon_public (feed)"),
         OPT_STRING("interval", "SECONDS", NULL, &interval_s, "time between fetches (900)"),
+        OPT_STRING("select-item", "CSS", NULL, &sel.item, "html: the elements that are items"),
+        OPT_STRING("select-title", "CSS", NULL, &sel.title, "html: an item's title"),
+        OPT_STRING("select-link", "CSS", NULL, &sel.link, "html: an item's link"),
+        OPT_STRING("select-time", "CSS", NULL, &sel.time, "html: an item's time"),
+        OPT_STRING("select-author", "CSS", NULL, &sel.author, "html: an item's author"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "listen source add URL",
-                               "Adds a feed the workspace watches.", &p);
+                               "Adds a source the workspace watches: a feed, an HTML page read "
+                               "with CSS selectors, a sitemap, or a Mastodon hashtag "
+                               "(https://SERVER/tags/NAME) or public timeline (https://SERVER/).",
+                               &p);
     struct db *db = NULL;
     if (p.stop)
         goto done;
@@ -129,7 +148,9 @@ static int source_add(int argc, char **argv)
     if (!db)
         goto done;
     struct error err = {0};
-    if (listen_source_add(db, ws, p.pos[0], kind, interval, &id, &err) < 0) {
+    struct listen_source_in in = {
+        .url = p.pos[0], .format = kind, .interval_s = interval, .selectors = sel};
+    if (listen_source_add(db, ws, &in, &id, &err) < 0) {
         cli_error("listen source add", "%s", err.msg);
         goto done;
     }
@@ -158,27 +179,30 @@ static int source_list(int argc, char **argv)
     if (!db)
         goto done;
     struct error err = {0};
-    struct db_stmt *q =
-        db_query(db, &err,
-                 "SELECT s.id, (SELECT COUNT(*) FROM listen_items i WHERE i.source_id = s.id), "
-                 "COALESCE(s.last_error, ''), s.url FROM listen_sources s "
-                 "WHERE s.workspace_id = ? ORDER BY s.id",
-                 "i", ws);
-    if (!q) {
+    json_t *list = listen_sources_list(db, ws, &err);
+    if (!list) {
         cli_error("listen source list", "%s", err.msg);
         goto done;
     }
-    while (db_has_row(q)) {
-        printf("%lld\t%lld items\t%s\t%s\n", (long long)db_col_int(q, 0),
-               (long long)db_col_int(q, 1), db_col_text(q, 2)[0] ? db_col_text(q, 2) : "ok",
-               db_col_text(q, 3));
-        if (db_step(q, &err) < 0) {
-            cli_error("listen source list", "%s", err.msg);
-            db_finalize(q);
-            goto done;
-        }
+    /* id, kind, items, state (ok, or the failures in a row and the last
+     * error), the next fetch, url. */
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(list, "items"), i, s)
+    {
+        const char *error = json_string_value(json_object_get(s, "last_error"));
+        long long failures = (long long)json_integer_value(json_object_get(s, "failures"));
+        printf("%lld\t%s\t%lld items\t", (long long)json_integer_value(json_object_get(s, "id")),
+               json_string_value(json_object_get(s, "kind")),
+               (long long)json_integer_value(json_object_get(s, "items")));
+        if (error)
+            printf("failed %lldx: %s", failures, error);
+        else
+            printf("ok");
+        printf("\tnext %s\t%s\n", json_string_value(json_object_get(s, "next_fetch")),
+               json_string_value(json_object_get(s, "url")));
     }
-    db_finalize(q);
+    json_decref(list);
     rc = 0;
 done:
     if (db)
@@ -224,7 +248,7 @@ done:
 static int listen_fetch_cmd(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *workspace = NULL, *source_s = NULL, *timeout_s = "30",
-               *max_s = "10485760";
+               *max_s = "10485760", *delay_s = "1000";
     bool allow_private = false;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
@@ -236,6 +260,8 @@ static int listen_fetch_cmd(int argc, char **argv)
                    "the largest answer read (10 MiB)"),
         OPT_BOOL("allow-private", "KANAL_LISTEN_ALLOW_PRIVATE", &allow_private,
                  "an admin's choice: fetch from loopback and private addresses too"),
+        OPT_STRING("min-delay", "MS", "KANAL_LISTEN_MIN_DELAY", &delay_s,
+                   "the least time between two requests to one host (1000 ms)"),
     };
     struct cli_parse p;
     int rc =
@@ -245,13 +271,14 @@ static int listen_fetch_cmd(int argc, char **argv)
     if (p.stop)
         goto done;
     rc = 2;
-    int64_t source = 0, timeout = 0, max = 0;
+    int64_t source = 0, timeout = 0, max = 0, delay = 0;
     if (p.npos || (source_s && (str_to_i64(source_s, &source) || source < 1)) ||
+        str_to_i64(delay_s, &delay) || delay < 1 || delay > 3600000 ||
         str_to_i64(timeout_s, &timeout) || timeout < 1 || timeout > 600 ||
         str_to_i64(max_s, &max) || max < 1024 || max > (int64_t)FEED_MAX_BYTES) {
         cli_error("listen fetch",
                   "--source is an id, --timeout 1-600 seconds, --max-bytes "
-                  "1024-%zu; nothing else is taken",
+                  "1024-%zu, --min-delay 1-3600000 ms; nothing else is taken",
                   FEED_MAX_BYTES);
         goto done;
     }
@@ -264,8 +291,11 @@ static int listen_fetch_cmd(int argc, char **argv)
     struct fetch_opts fo = {.timeout_ms = (long)timeout * 1000,
                             .max_bytes = (size_t)max,
                             .allow_private = allow_private};
+    char owner[160];
+    owner_name(owner, sizeof owner);
+    struct listen_config cfg = {.fetch = fo, .min_delay_ms = delay, .owner = owner};
     struct listen_fetch_stats st;
-    if (listen_fetch_sources(db, ws, source, &fo, &st, &err) < 0) {
+    if (listen_fetch_sources(db, ws, source, &cfg, &st, &err) < 0) {
         cli_error("listen fetch", "%s", err.msg);
         goto done;
     }
