@@ -1,7 +1,8 @@
 /* listen: the listening desk's reading side. Feeds (RSS 0.9x, 1.0, 2.0,
  * Atom 0.3 and 1.0, JSON Feed) become records of plain text that the store
  * and the matcher take; nothing here touches the network or the store.
- * Uses base/ only (and libxml2, jansson). */
+ * The parsers use base/ only (and libxml2, jansson); the store, the
+ * fetcher and the alerts use db/, model/ (the job table) and notify/. */
 #ifndef KANAL_LISTEN_H
 #define KANAL_LISTEN_H
 
@@ -240,6 +241,77 @@ int listen_fetch_source(struct db *db, const struct listen_config *cfg, int64_t 
  * not stop the others. -1 and err only when the store itself fails. */
 int listen_fetch_sources(struct db *db, int64_t ws, int64_t source, const struct listen_config *cfg,
                          struct listen_fetch_stats *st, struct error *err);
+
+/* ---- in `kanal serve` (worker.c) ------------------------------------------ */
+
+#define LISTEN_JOB_KIND "listen_fetch"
+
+struct job;
+/* Queues a "listen_fetch" job (key "listen:ID") for each source whose
+ * next_fetch has come and that has none queued or running. How many, or -1. */
+int64_t listen_queue_due(struct db *db, int64_t now, struct error *err);
+/* Runs one claimed listen_fetch job: the source fetched and the job
+ * finished, or put back (job_defer) until its host's turn. 0, or -1 and err
+ * when the store failed. cfg->owner must be the job's lease owner. */
+int listen_run_job(struct db *db, const struct listen_config *cfg, const struct job *j,
+                   int64_t now, struct error *err);
+/* The thread that fetches due sources and runs the alerts. The worker
+ * copies cfg (its strings must outlive it) and sets its own owner. */
+struct listen_worker;
+struct listen_worker *listen_worker_start(const char *db_url, const struct listen_config *cfg,
+                                          int poll_ms, struct error *err);
+void listen_worker_stop(struct listen_worker *w);
+
+/* ---- alerts (alert.c) -------------------------------------------------------- */
+
+/* A spike: the current value against a baseline of past values (the same
+ * hour of each of the past days). It fires when current > mean + k * sd,
+ * with sd at least sd_floor (a flat baseline of zeros would otherwise fire
+ * on one item). */
+struct listen_spike {
+    double mean, sd, threshold;
+    bool fired;
+};
+void listen_spike_test(const double *baseline, size_t n, double current, double k, double sd_floor,
+                       struct listen_spike *out);
+
+#define LISTEN_SPIKE_K        3.0
+#define LISTEN_SPIKE_DAYS     28 /* the baseline: the same hour on each of the past 4 weeks' days */
+#define LISTEN_SPIKE_MIN      3  /* fewer items than this in the hour never fire */
+
+struct listen_alert_in {
+    const char *tag;     /* the tag query's name */
+    const char *mode;    /* each, hourly, daily, spike_volume, spike_negative */
+    const char *via;     /* comma list of in_app, email, webhook; NULL: in_app */
+    const char *email_to; /* comma list of addresses; NULL/"": the creator's */
+};
+/* 0 and *id, or -1 and err (ERR_INVALID naming the field, ERR_NOT_FOUND
+ * for a tag the workspace has not). Items already stored are not alerted
+ * on: the alert starts from now. */
+int listen_alert_add(struct db *db, int64_t ws, const struct listen_alert_in *in, int64_t created_by,
+                     int64_t *id, struct error *err);
+int listen_alert_remove(struct db *db, int64_t ws, int64_t id, struct error *err);
+/* muted: 0 or 1, -1 unchanged; snooze_until: Unix seconds, 0 clears, -1
+ * unchanged. ERR_NOT_FOUND. */
+int listen_alert_set(struct db *db, int64_t ws, int64_t id, int muted, int64_t snooze_until,
+                     struct error *err);
+/* {"items": [{id, tag, rule, mode, via, email_to, muted, snoozed_until,
+ * last_fired_at}]}. Caller owns. */
+json_t *listen_alerts_list(struct db *db, int64_t ws, struct error *err);
+/* What the workspace's alerts said (alert 0: all), newest first: {"items":
+ * [{id, alert_id, tag, mode, fired_at, reason, items: [{id, title, link,
+ * published, sentiment_label}]}]}. Caller owns. */
+json_t *listen_alert_events(struct db *db, int64_t ws, int64_t alert, int limit, struct error *err);
+
+struct listen_alert_stats {
+    int64_t looked, fired;
+};
+/* Looks at every alert that is neither muted nor snoozed: fires those
+ * whose condition holds (new matches; a digest's period over; a spike in
+ * the current hour), recording the event and sending it as its `via`
+ * says. 0, or -1 and err. */
+int listen_alerts_run(struct db *db, int64_t now, struct listen_alert_stats *st,
+                      struct error *err);
 
 /* A page of ws's items, newest first by id: {"items": [...], "next_cursor":
  * "ID" or null}. `cursor` is the next_cursor of the page before (NULL for

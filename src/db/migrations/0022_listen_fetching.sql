@@ -36,10 +36,12 @@ CREATE TABLE listen_alerts (
     mode          TEXT NOT NULL CHECK (mode IN ('each', 'hourly', 'daily', 'spike_volume',
                                                 'spike_negative')),
     via           TEXT NOT NULL DEFAULT 'in_app',   -- comma list: in_app, email, webhook
+    email_to      TEXT NOT NULL DEFAULT '',         -- comma list; '': the alert's creator
     muted         INTEGER NOT NULL DEFAULT 0,
     snoozed_until INTEGER,
     last_item_id  INTEGER NOT NULL DEFAULT 0,       -- items up to this were considered
     last_fired_at INTEGER,
+    digest_at     INTEGER,                          -- a digest's last period looked at
     created_by    INTEGER REFERENCES users (id) ON DELETE SET NULL,
     created_at    INTEGER NOT NULL
 );
