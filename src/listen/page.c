@@ -147,7 +147,7 @@ int listen_page_parse(const char *data, size_t len, const struct feed_origin *or
         if (!(s[i] = css_compile(texts[i], &e))) {
             char field[32];
             snprintf(field, sizeof field, "selectors.%s", names[i]);
-            error_field(err, ERR_INVALID, field, "%s", e.msg);
+            error_field(err, ERR_INVALID, field, "%s: %s", field, e.msg);
             goto fail;
         }
     }

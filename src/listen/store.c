@@ -39,7 +39,7 @@ static char *selectors_json(const struct page_selectors *sel, struct error *err)
         if (!c) {
             char field[32];
             snprintf(field, sizeof field, "selectors.%s", names[i]);
-            error_field(err, ERR_INVALID, field, "%s", e.msg);
+            error_field(err, ERR_INVALID, field, "%s: %s", field, e.msg);
             json_decref(o);
             return NULL;
         }
