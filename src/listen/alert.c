@@ -96,27 +96,29 @@ int listen_alert_add(struct db *db, int64_t ws, const struct listen_alert_in *in
                      int64_t *id, struct error *err)
 {
     if (!in->tag || !*in->tag)
-        return error_field(err, ERR_INVALID, "tag", "an alert watches a tag query: give its name");
+        return error_field(err, ERR_INVALID, "tag", "tag: an alert watches a tag query; give its name");
     if (!in->mode || !mode_known(in->mode))
         return error_field(err, ERR_INVALID, "mode",
-                           "'%s': an alert's mode is each, hourly, daily, spike_volume or "
+                           "mode: '%s': an alert's mode is each, hourly, daily, spike_volume or "
                            "spike_negative",
                            in->mode ? in->mode : "");
     const char *via = in->via && *in->via ? in->via : "in_app";
     if (strlen(via) > 100 || !list_ok(via, via_word))
         return error_field(err, ERR_INVALID, "via",
-                           "'%s': via is a comma list of in_app, email and webhook", via);
+                           "via: '%s' is not a comma list of in_app, email and webhook", via);
     const char *to = in->email_to ? in->email_to : "";
     if (*to && (strlen(to) > 2000 || !list_ok(to, address_word)))
         return error_field(err, ERR_INVALID, "email_to",
-                           "'%s': a comma list of e-mail addresses (no spaces, no names)", to);
+                           "email_to: '%s' is not a comma list of e-mail addresses (no "
+                           "spaces, no names)",
+                           to);
     int64_t tag = 0;
     int found = db_scalar(db, err, &tag, "SELECT id FROM tags WHERE workspace_id = ? AND name = ?",
                           "it", ws, in->tag);
     if (found < 0)
         return -1;
     if (!found)
-        return error_field(err, ERR_NOT_FOUND, "tag", "the workspace has no tag '%s'", in->tag);
+        return error_field(err, ERR_NOT_FOUND, "tag", "tag: the workspace has no tag '%s'", in->tag);
     int64_t last = 0;
     if (db_scalar(db, err, &last, "SELECT COALESCE(MAX(id), 0) FROM listen_items", "") < 0)
         return -1;
@@ -139,15 +141,21 @@ int listen_alert_remove(struct db *db, int64_t ws, int64_t id, struct error *err
 int listen_alert_set(struct db *db, int64_t ws, int64_t id, int muted, int64_t snooze_until,
                      struct error *err)
 {
-    int64_t n = db_run(db, err,
-                       "UPDATE listen_alerts SET muted = CASE WHEN ? < 0 THEN muted ELSE ? END, "
-                       "snoozed_until = CASE WHEN ? < 0 THEN snoozed_until WHEN ? = 0 THEN NULL "
-                       "ELSE ? END WHERE workspace_id = ? AND id = ?",
-                       "iiiiiii", (int64_t)muted, (int64_t)muted, snooze_until, snooze_until,
-                       snooze_until, ws, id);
-    if (n < 0)
+    int64_t n = 0;
+    if (db_scalar(db, err, &n, "SELECT COUNT(*) FROM listen_alerts WHERE workspace_id = ? AND "
+                               "id = ?",
+                  "ii", ws, id) < 0)
         return -1;
-    return n ? 0 : error_set(err, ERR_NOT_FOUND, "no alert %lld in this workspace", (long long)id);
+    if (!n)
+        return error_set(err, ERR_NOT_FOUND, "no alert %lld in this workspace", (long long)id);
+    if (muted >= 0 && db_run(db, err, "UPDATE listen_alerts SET muted = ? WHERE id = ?", "ii",
+                             (int64_t)(muted != 0), id) < 0)
+        return -1;
+    if (snooze_until >= 0 &&
+        db_run(db, err, "UPDATE listen_alerts SET snoozed_until = ? WHERE id = ?", "Ii",
+               snooze_until ? &snooze_until : NULL, id) < 0)
+        return -1;
+    return 0;
 }
 
 static json_t *iso_or_null(struct db_stmt *q, int i)
