@@ -188,8 +188,7 @@ static int source_list(int argc, char **argv)
      * error), the next fetch, url. */
     size_t i;
     json_t *s;
-    json_array_foreach(json_object_get(list, "items"), i, s)
-    {
+    json_array_foreach (json_object_get(list, "items"), i, s) {
         const char *error = json_string_value(json_object_get(s, "last_error"));
         long long failures = (long long)json_integer_value(json_object_get(s, "failures"));
         printf("%lld\t%s\t%lld items\t", (long long)json_integer_value(json_object_get(s, "id")),
@@ -394,8 +393,7 @@ static int alert_list(int argc, char **argv)
         } else {
             size_t i;
             json_t *a;
-            json_array_foreach(json_object_get(list, "items"), i, a)
-            {
+            json_array_foreach (json_object_get(list, "items"), i, a) {
                 const char *snooze = json_string_value(json_object_get(a, "snoozed_until"));
                 printf("%lld\t%s\t%s\t%s\t%s\n",
                        (long long)json_integer_value(json_object_get(a, "id")),
@@ -432,8 +430,8 @@ static int alert_change(int argc, char **argv, const char *name, const char *usa
         if (snooze) {
             if ((!until_s == !minutes_s) ||
                 (until_s && (time_parse_iso(until_s, &until) || until < 1)) ||
-                (minutes_s && (str_to_i64(minutes_s, &minutes) || minutes < 1 ||
-                               minutes > 366 * 24 * 60))) {
+                (minutes_s &&
+                 (str_to_i64(minutes_s, &minutes) || minutes < 1 || minutes > 366 * 24 * 60))) {
                 cli_error(name, "give --until TIME (2026-01-31T08:00:00Z) or --minutes N (1 to "
                                 "527040)");
                 c.rc = 2;

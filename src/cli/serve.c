@@ -216,10 +216,10 @@ int cmd_serve(int argc, char **argv)
         goto done;
     }
     int64_t listen_threads, listen_delay, listen_timeout;
-    if (str_to_i64(listen_threads_s, &listen_threads) || listen_threads < 0 ||
-        listen_threads > 1 || str_to_i64(listen_delay_s, &listen_delay) || listen_delay < 1 ||
-        listen_delay > 3600000 || str_to_i64(listen_timeout_s, &listen_timeout) ||
-        listen_timeout < 1 || listen_timeout > 600) {
+    if (str_to_i64(listen_threads_s, &listen_threads) || listen_threads < 0 || listen_threads > 1 ||
+        str_to_i64(listen_delay_s, &listen_delay) || listen_delay < 1 || listen_delay > 3600000 ||
+        str_to_i64(listen_timeout_s, &listen_timeout) || listen_timeout < 1 ||
+        listen_timeout > 600) {
         cli_error("serve", "--listen-threads must be 0 or 1, --min-delay from 1 to 3600000 ms "
                            "and --timeout from 1 to 600 seconds");
         vault_key_free(key);

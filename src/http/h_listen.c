@@ -127,8 +127,8 @@ void h_listen_alert_set(struct request *r)
     json_t *s = json_object_get(in, "snoozed_until");
     if (s && json_is_null(s))
         until = 0;
-    else if (s && (!json_is_string(s) || time_parse_iso(json_string_value(s), &until) ||
-                   until < 1)) {
+    else if (s &&
+             (!json_is_string(s) || time_parse_iso(json_string_value(s), &until) || until < 1)) {
         reply_errorf(r, 400, "invalid",
                      "snoozed_until: expected a time as 2026-01-31T08:00:00Z, or null");
         return;

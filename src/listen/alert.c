@@ -92,11 +92,12 @@ static bool has_via(const char *via, const char *what)
     return false;
 }
 
-int listen_alert_add(struct db *db, int64_t ws, const struct listen_alert_in *in, int64_t created_by,
-                     int64_t *id, struct error *err)
+int listen_alert_add(struct db *db, int64_t ws, const struct listen_alert_in *in,
+                     int64_t created_by, int64_t *id, struct error *err)
 {
     if (!in->tag || !*in->tag)
-        return error_field(err, ERR_INVALID, "tag", "tag: an alert watches a tag query; give its name");
+        return error_field(err, ERR_INVALID, "tag",
+                           "tag: an alert watches a tag query; give its name");
     if (!in->mode || !mode_known(in->mode))
         return error_field(err, ERR_INVALID, "mode",
                            "mode: '%s': an alert's mode is each, hourly, daily, spike_volume or "
@@ -118,7 +119,8 @@ int listen_alert_add(struct db *db, int64_t ws, const struct listen_alert_in *in
     if (found < 0)
         return -1;
     if (!found)
-        return error_field(err, ERR_NOT_FOUND, "tag", "tag: the workspace has no tag '%s'", in->tag);
+        return error_field(err, ERR_NOT_FOUND, "tag", "tag: the workspace has no tag '%s'",
+                           in->tag);
     int64_t last = 0;
     if (db_scalar(db, err, &last, "SELECT COALESCE(MAX(id), 0) FROM listen_items", "") < 0)
         return -1;
@@ -131,8 +133,8 @@ int listen_alert_add(struct db *db, int64_t ws, const struct listen_alert_in *in
 
 int listen_alert_remove(struct db *db, int64_t ws, int64_t id, struct error *err)
 {
-    int64_t n = db_run(db, err, "DELETE FROM listen_alerts WHERE workspace_id = ? AND id = ?",
-                       "ii", ws, id);
+    int64_t n = db_run(db, err, "DELETE FROM listen_alerts WHERE workspace_id = ? AND id = ?", "ii",
+                       ws, id);
     if (n < 0)
         return -1;
     return n ? 0 : error_set(err, ERR_NOT_FOUND, "no alert %lld in this workspace", (long long)id);
@@ -142,8 +144,9 @@ int listen_alert_set(struct db *db, int64_t ws, int64_t id, int muted, int64_t s
                      struct error *err)
 {
     int64_t n = 0;
-    if (db_scalar(db, err, &n, "SELECT COUNT(*) FROM listen_alerts WHERE workspace_id = ? AND "
-                               "id = ?",
+    if (db_scalar(db, err, &n,
+                  "SELECT COUNT(*) FROM listen_alerts WHERE workspace_id = ? AND "
+                  "id = ?",
                   "ii", ws, id) < 0)
         return -1;
     if (!n)
@@ -179,13 +182,13 @@ json_t *listen_alerts_list(struct db *db, int64_t ws, struct error *err)
     if (!q)
         goto fail;
     while (db_has_row(q)) {
-        json_array_append_new(
-            items, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "id",
-                             (json_int_t)db_col_int(q, 0), "tag", db_col_text(q, 1), "rule",
-                             db_col_text(q, 2), "mode", db_col_text(q, 3), "via",
-                             db_col_text(q, 4), "email_to", db_col_text(q, 5), "muted",
-                             (int)(db_col_int(q, 6) != 0), "snoozed_until", iso_or_null(q, 7),
-                             "last_fired_at", iso_or_null(q, 8)));
+        json_array_append_new(items,
+                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "id",
+                                        (json_int_t)db_col_int(q, 0), "tag", db_col_text(q, 1),
+                                        "rule", db_col_text(q, 2), "mode", db_col_text(q, 3), "via",
+                                        db_col_text(q, 4), "email_to", db_col_text(q, 5), "muted",
+                                        (int)(db_col_int(q, 6) != 0), "snoozed_until",
+                                        iso_or_null(q, 7), "last_fired_at", iso_or_null(q, 8)));
         if (db_step(q, err) < 0) {
             db_finalize(q);
             goto fail;
@@ -204,8 +207,7 @@ static json_t *items_json(struct db *db, json_t *ids, struct error *err)
     json_t *out = json_array();
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v)
-    {
+    json_array_foreach (ids, i, v) {
         struct db_stmt *q =
             db_query(db, err,
                      "SELECT id, title, link, published, sentiment_label, text FROM listen_items "
@@ -223,8 +225,8 @@ static json_t *items_json(struct db *db, json_t *ids, struct error *err)
             while (n && !utf8_valid(snippet, n))
                 snippet[--n] = '\0';
             json_array_append_new(
-                out, json_pack("{s:I, s:s, s:o, s:o, s:o, s:s}", "id",
-                               (json_int_t)db_col_int(q, 0), "title", db_col_text(q, 1), "link",
+                out, json_pack("{s:I, s:s, s:o, s:o, s:o, s:s}", "id", (json_int_t)db_col_int(q, 0),
+                               "title", db_col_text(q, 1), "link",
                                db_col_null(q, 2) ? json_null() : json_string(db_col_text(q, 2)),
                                "published", iso_or_null(q, 3), "sentiment_label",
                                db_col_null(q, 4) ? json_null() : json_string(db_col_text(q, 4)),
@@ -250,11 +252,11 @@ json_t *listen_alert_events(struct db *db, int64_t ws, int64_t alert, int limit,
         json_error_t je;
         json_t *ids = json_loads(db_col_text(q, 6), 0, &je);
         json_array_append_new(
-            items, json_pack("{s:I, s:I, s:s, s:s, s:o, s:s, s:o}", "id",
-                             (json_int_t)db_col_int(q, 0), "alert_id",
-                             (json_int_t)db_col_int(q, 1), "tag", db_col_text(q, 2), "mode",
-                             db_col_text(q, 3), "fired_at", iso_or_null(q, 4), "reason",
-                             db_col_text(q, 5), "items", ids ? ids : json_array()));
+            items,
+            json_pack("{s:I, s:I, s:s, s:s, s:o, s:s, s:o}", "id", (json_int_t)db_col_int(q, 0),
+                      "alert_id", (json_int_t)db_col_int(q, 1), "tag", db_col_text(q, 2), "mode",
+                      db_col_text(q, 3), "fired_at", iso_or_null(q, 4), "reason", db_col_text(q, 5),
+                      "items", ids ? ids : json_array()));
         if (db_step(q, err) < 0) {
             db_finalize(q);
             goto fail;
@@ -264,8 +266,7 @@ json_t *listen_alert_events(struct db *db, int64_t ws, int64_t alert, int limit,
     /* The items' titles and links, after the statement above is closed. */
     size_t i;
     json_t *ev;
-    json_array_foreach(items, i, ev)
-    {
+    json_array_foreach (items, i, ev) {
         json_t *full = items_json(db, json_object_get(ev, "items"), err);
         if (!full)
             goto fail;
@@ -385,8 +386,7 @@ static int fire(struct db *db, const struct alert_row *a, int64_t now, const cha
         buf_printf(&text, "\nItems:\n");
     size_t i;
     json_t *it;
-    json_array_foreach(items, i, it)
-    {
+    json_array_foreach (items, i, it) {
         if (i == ALERT_ITEMS_TEXT) {
             buf_printf(&text, "- and %zu more\n", json_array_size(items) - i);
             break;
@@ -412,9 +412,8 @@ static int fire(struct db *db, const struct alert_row *a, int64_t now, const cha
             p = comma ? comma + 1 : NULL;
         }
     } else if (email && a->created_by) {
-        struct db_stmt *q =
-            db_query(db, err, "SELECT email FROM users WHERE id = ? AND disabled = 0", "i",
-                     a->created_by);
+        struct db_stmt *q = db_query(
+            db, err, "SELECT email FROM users WHERE id = ? AND disabled = 0", "i", a->created_by);
         if (!q) {
             rc = -1;
             goto done;
@@ -426,9 +425,9 @@ static int fire(struct db *db, const struct alert_row *a, int64_t now, const cha
         }
         db_finalize(q);
     }
-    json_t *extra = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O}", "alert_id", (json_int_t)a->id,
-                              "query", a->tag_name, "rule", a->rule, "mode", a->mode, "reason",
-                              reason, "items", items);
+    json_t *extra =
+        json_pack("{s:I, s:s, s:s, s:s, s:s, s:O}", "alert_id", (json_int_t)a->id, "query",
+                  a->tag_name, "rule", a->rule, "mode", a->mode, "reason", reason, "items", items);
     struct notify_message_in m = {.event = "listen_alert",
                                   .title = title.data,
                                   .text = text.data,

@@ -115,7 +115,7 @@ size_t css_select(const struct css_selector *s, struct _xmlNode *root, struct _x
 /* ---- other kinds of source read into a struct feed (page.c) --------------- */
 
 struct page_selectors {
-    const char *item;                       /* required */
+    const char *item;                         /* required */
     const char *title, *link, *time, *author; /* each optional */
 };
 /* Reads an HTML page with CSS selectors: each `item` match is an entry; in
@@ -126,14 +126,14 @@ struct page_selectors {
  * the first `author` match's text; the item's text as the summary. ERR_INVALID
  * naming the selector that does not compile; an empty result is no error. */
 int listen_page_parse(const char *data, size_t len, const struct feed_origin *origin,
-               const struct page_selectors *sel, struct feed *out, struct error *err);
+                      const struct page_selectors *sel, struct feed *out, struct error *err);
 
 /* Reads a sitemap: a urlset becomes one entry per <url> (link = loc,
  * updated = lastmod, Google News' title and publication date when given);
  * a sitemapindex one entry per <sitemap> (its loc and lastmod) and
  * out->version "sitemapindex" (the caller fetches those). */
 int listen_sitemap_parse(const char *data, size_t len, const struct feed_origin *origin,
-                  struct feed *out, struct error *err);
+                         struct feed *out, struct error *err);
 
 /* Reads a Mastodon timeline (the JSON array of statuses of
  * /api/v1/timelines/tag/:hashtag or /public): guid the status's uri, link
@@ -253,8 +253,8 @@ int64_t listen_queue_due(struct db *db, int64_t now, struct error *err);
 /* Runs one claimed listen_fetch job: the source fetched and the job
  * finished, or put back (job_defer) until its host's turn. 0, or -1 and err
  * when the store failed. cfg->owner must be the job's lease owner. */
-int listen_run_job(struct db *db, const struct listen_config *cfg, const struct job *j,
-                   int64_t now, struct error *err);
+int listen_run_job(struct db *db, const struct listen_config *cfg, const struct job *j, int64_t now,
+                   struct error *err);
 /* The thread that fetches due sources and runs the alerts. The worker
  * copies cfg (its strings must outlive it) and sets its own owner. */
 struct listen_worker;
@@ -275,21 +275,21 @@ struct listen_spike {
 void listen_spike_test(const double *baseline, size_t n, double current, double k, double sd_floor,
                        struct listen_spike *out);
 
-#define LISTEN_SPIKE_K        3.0
-#define LISTEN_SPIKE_DAYS     28 /* the baseline: the same hour on each of the past 4 weeks' days */
-#define LISTEN_SPIKE_MIN      3  /* fewer items than this in the hour never fire */
+#define LISTEN_SPIKE_K    3.0
+#define LISTEN_SPIKE_DAYS 28 /* the baseline: the same hour on each of the past 4 weeks' days */
+#define LISTEN_SPIKE_MIN  3  /* fewer items than this in the hour never fire */
 
 struct listen_alert_in {
-    const char *tag;     /* the tag query's name */
-    const char *mode;    /* each, hourly, daily, spike_volume, spike_negative */
-    const char *via;     /* comma list of in_app, email, webhook; NULL: in_app */
+    const char *tag;      /* the tag query's name */
+    const char *mode;     /* each, hourly, daily, spike_volume, spike_negative */
+    const char *via;      /* comma list of in_app, email, webhook; NULL: in_app */
     const char *email_to; /* comma list of addresses; NULL/"": the creator's */
 };
 /* 0 and *id, or -1 and err (ERR_INVALID naming the field, ERR_NOT_FOUND
  * for a tag the workspace has not). Items already stored are not alerted
  * on: the alert starts from now. */
-int listen_alert_add(struct db *db, int64_t ws, const struct listen_alert_in *in, int64_t created_by,
-                     int64_t *id, struct error *err);
+int listen_alert_add(struct db *db, int64_t ws, const struct listen_alert_in *in,
+                     int64_t created_by, int64_t *id, struct error *err);
 int listen_alert_remove(struct db *db, int64_t ws, int64_t id, struct error *err);
 /* muted: 0 or 1, -1 unchanged; snooze_until: Unix seconds, 0 clears, -1
  * unchanged. ERR_NOT_FOUND. */
@@ -310,8 +310,7 @@ struct listen_alert_stats {
  * whose condition holds (new matches; a digest's period over; a spike in
  * the current hour), recording the event and sending it as its `via`
  * says. 0, or -1 and err. */
-int listen_alerts_run(struct db *db, int64_t now, struct listen_alert_stats *st,
-                      struct error *err);
+int listen_alerts_run(struct db *db, int64_t now, struct listen_alert_stats *st, struct error *err);
 
 /* A page of ws's items, newest first by id: {"items": [...], "next_cursor":
  * "ID" or null}. `cursor` is the next_cursor of the page before (NULL for

@@ -123,7 +123,7 @@ static xmlNode *first_anchor(xmlNode *n)
 }
 
 int listen_page_parse(const char *data, size_t len, const struct feed_origin *origin,
-               const struct page_selectors *sel, struct feed *out, struct error *err)
+                      const struct page_selectors *sel, struct feed *out, struct error *err)
 {
     static const struct feed_origin none = {0};
     const struct feed_origin *o = origin ? origin : &none;
@@ -251,7 +251,7 @@ static const char *child_text(struct feed *f, xmlNode *n, const char *name)
 }
 
 int listen_sitemap_parse(const char *data, size_t len, const struct feed_origin *origin,
-                  struct feed *out, struct error *err)
+                         struct feed *out, struct error *err)
 {
     static const struct feed_origin none = {0};
     const struct feed_origin *o = origin ? origin : &none;
@@ -359,8 +359,7 @@ int listen_mastodon_parse(const char *data, size_t len, struct feed *out, struct
     size_t cap = 0, i;
     json_t *st;
     const char *newest = NULL;
-    json_array_foreach(root, i, st)
-    {
+    json_array_foreach (root, i, st) {
         if (!json_is_object(st) || out->n_entries == FEED_MAX_ENTRIES)
             continue;
         const char *id = json_string_value(json_object_get(st, "id"));

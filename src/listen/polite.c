@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#define ROBOTS_TTL       86400 /* RFC 9309 2.4: a cached copy is kept at most a day */
-#define ROBOTS_RETRY     600   /* an unreachable robots.txt is asked again after this */
+#define ROBOTS_TTL       86400   /* RFC 9309 2.4: a cached copy is kept at most a day */
+#define ROBOTS_RETRY     600     /* an unreachable robots.txt is asked again after this */
 #define CRAWL_DELAY_CAP  3600000 /* a Crawl-delay is honoured up to an hour */
 #define ROBOTS_MAX_BYTES (500 * 1024)
 
@@ -44,8 +44,8 @@ int listen_url_host(const char *url, char *host, size_t hcap, char *path, size_t
         *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
     if ((size_t)snprintf(host, hcap, "%s://%s:%s", scheme, name, port) >= hcap)
         goto done;
-    if (path && (size_t)snprintf(path, pcap, "%s%s%s", *p ? p : "/", q ? "?" : "", q ? q : "") >=
-                    pcap)
+    if (path &&
+        (size_t)snprintf(path, pcap, "%s%s%s", *p ? p : "/", q ? "?" : "", q ? q : "") >= pcap)
         goto done;
     rc = 0;
 done:
@@ -232,8 +232,7 @@ int listen_polite_fetch(struct db *db, const struct listen_config *cfg, const ch
     bool allowed = robots_allowed(&rules, path);
     robots_free(&rules);
     if (!allowed) {
-        error_set(why, ERR_DENIED,
-                  "%s: the host's robots.txt %s (agent %s)", url,
+        error_set(why, ERR_DENIED, "%s: the host's robots.txt %s (agent %s)", url,
                   h.robots_status >= 200 && h.robots_status < 300
                       ? "disallows this address"
                       : "could not be read, and that means nothing may be fetched yet",

@@ -91,8 +91,8 @@ static void parse_pass(const char *txt, size_t len, const char *agent, bool star
                 in_agents = false;
                 if (group_applies) {
                     char num[32];
-                    size_t n = (size_t)(vend - v) < sizeof num - 1 ? (size_t)(vend - v)
-                                                                    : sizeof num - 1;
+                    size_t n =
+                        (size_t)(vend - v) < sizeof num - 1 ? (size_t)(vend - v) : sizeof num - 1;
                     memcpy(num, v, n);
                     num[n] = '\0';
                     char *stop;

@@ -43,8 +43,8 @@ struct css_selector {
 
 static bool ident_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || (unsigned char)c >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || (unsigned char)c >= 0x80;
 }
 
 static char *ident(const char **p)
@@ -111,8 +111,7 @@ static int parse_attr(const char *sel, const char **p, struct css_attr *a, struc
     static const struct {
         const char *s;
         enum attr_op op;
-    } ops[] = {{"=", A_EQ},       {"~=", A_WORD},   {"^=", A_PREFIX},
-               {"$=", A_SUFFIX},  {"*=", A_SUBSTR}};
+    } ops[] = {{"=", A_EQ}, {"~=", A_WORD}, {"^=", A_PREFIX}, {"$=", A_SUFFIX}, {"*=", A_SUBSTR}};
     size_t k;
     for (k = 0; k < ARRAY_LEN(ops); k++)
         if (!strncmp(*p, ops[k].s, strlen(ops[k].s)))
@@ -187,8 +186,7 @@ static int parse_compound(const char *sel, const char **p, struct compound *c, s
 struct css_selector *css_compile(const char *sel, struct error *err)
 {
     if (!sel || !*sel || strlen(sel) > CSS_MAX_LEN) {
-        error_field(err, ERR_INVALID, "selector", "a selector is 1 to %d characters",
-                    CSS_MAX_LEN);
+        error_field(err, ERR_INVALID, "selector", "a selector is 1 to %d characters", CSS_MAX_LEN);
         return NULL;
     }
     struct css_selector *s = xcalloc(1, sizeof *s);
@@ -225,9 +223,10 @@ struct css_selector *css_compile(const char *sel, struct error *err)
             } else if (!*p || *p == ',') {
                 break;
             } else if (!space) {
-                bad(err, sel, p, *p == ':'   ? "pseudo-classes are not supported"
-                                 : *p == '+' || *p == '~' ? "sibling combinators are not supported"
-                                                           : "unexpected character");
+                bad(err, sel, p,
+                    *p == ':'                ? "pseudo-classes are not supported"
+                    : *p == '+' || *p == '~' ? "sibling combinators are not supported"
+                                             : "unexpected character");
                 goto fail;
             }
         }
@@ -266,12 +265,24 @@ static bool attr_ok(xmlNode *n, const struct css_attr *a)
     size_t sn = strlen(s), vn = a->value ? strlen(a->value) : 0;
     bool ok = false;
     switch (a->op) {
-    case A_HAS: ok = true; break;
-    case A_EQ: ok = !strcmp(s, a->value); break;
-    case A_WORD: ok = vn && has_word(s, a->value); break;
-    case A_PREFIX: ok = vn && !strncmp(s, a->value, vn); break;
-    case A_SUFFIX: ok = vn && sn >= vn && !strcmp(s + sn - vn, a->value); break;
-    case A_SUBSTR: ok = vn && strstr(s, a->value); break;
+    case A_HAS:
+        ok = true;
+        break;
+    case A_EQ:
+        ok = !strcmp(s, a->value);
+        break;
+    case A_WORD:
+        ok = vn && has_word(s, a->value);
+        break;
+    case A_PREFIX:
+        ok = vn && !strncmp(s, a->value, vn);
+        break;
+    case A_SUFFIX:
+        ok = vn && sn >= vn && !strcmp(s + sn - vn, a->value);
+        break;
+    case A_SUBSTR:
+        ok = vn && strstr(s, a->value);
+        break;
     }
     xmlFree(v);
     return ok;
@@ -342,8 +353,7 @@ static bool matches(const struct css_selector *s, xmlNode *n)
     return false;
 }
 
-static void walk(const struct css_selector *s, xmlNode *n, xmlNode **out, size_t max,
-                 size_t *count)
+static void walk(const struct css_selector *s, xmlNode *n, xmlNode **out, size_t max, size_t *count)
 {
     for (; n && *count < max; n = n->next) {
         if (n->type != XML_ELEMENT_NODE)

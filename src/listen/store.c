@@ -79,8 +79,8 @@ int listen_source_add(struct db *db, int64_t ws, const struct listen_source_in *
         return error_field(err, ERR_INVALID, "selectors",
                            "selectors are for html sources only, not %s", format);
     char api[2100];
-    if (str_eq(format, "mastodon_tag") && listen_mastodon_url(url, format, NULL, api,
-                                                             sizeof api) < 0)
+    if (str_eq(format, "mastodon_tag") &&
+        listen_mastodon_url(url, format, NULL, api, sizeof api) < 0)
         return error_field(err, ERR_INVALID, "url",
                            "%s: a hashtag timeline is the server's /tags/NAME page (or "
                            "/api/v1/timelines/tag/NAME)",
@@ -101,8 +101,8 @@ int listen_source_add(struct db *db, int64_t ws, const struct listen_source_in *
     rc = db_insert(db, err, id,
                    "INSERT INTO listen_sources (workspace_id, url, kind, format, selectors, "
                    "interval_s, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   "ittttii", ws, url, str_eq(format, "feed") ? "feed" : "html", format,
-                   selectors, in->interval_s, time_now());
+                   "ittttii", ws, url, str_eq(format, "feed") ? "feed" : "html", format, selectors,
+                   in->interval_s, time_now());
 done:
     free(selectors);
     return rc;
@@ -657,15 +657,14 @@ json_t *listen_sources_list(struct db *db, int64_t ws, struct error *err)
             time_format_iso(db_col_int(q, 8), fetched);
         time_format_iso(db_col_int(q, 9), next);
         json_array_append_new(
-            items,
-            json_pack("{s:I, s:s, s:s, s:o, s:I, s:o, s:o, s:I, s:o, s:s, s:I}", "id",
-                      (json_int_t)db_col_int(q, 0), "url", db_col_text(q, 1), "kind",
-                      db_col_text(q, 2), "selectors", sel ? sel : json_null(), "interval",
-                      (json_int_t)db_col_int(q, 4), "last_error", text_or_null(q, 5),
-                      "last_error_at", at[0] ? json_string(at) : json_null(), "failures",
-                      (json_int_t)db_col_int(q, 7), "last_fetched",
-                      fetched[0] ? json_string(fetched) : json_null(), "next_fetch", next,
-                      "items", (json_int_t)db_col_int(q, 10)));
+            items, json_pack("{s:I, s:s, s:s, s:o, s:I, s:o, s:o, s:I, s:o, s:s, s:I}", "id",
+                             (json_int_t)db_col_int(q, 0), "url", db_col_text(q, 1), "kind",
+                             db_col_text(q, 2), "selectors", sel ? sel : json_null(), "interval",
+                             (json_int_t)db_col_int(q, 4), "last_error", text_or_null(q, 5),
+                             "last_error_at", at[0] ? json_string(at) : json_null(), "failures",
+                             (json_int_t)db_col_int(q, 7), "last_fetched",
+                             fetched[0] ? json_string(fetched) : json_null(), "next_fetch", next,
+                             "items", (json_int_t)db_col_int(q, 10)));
         if (db_step(q, err) < 0) {
             db_finalize(q);
             goto fail;

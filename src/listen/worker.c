@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LEASE         120 /* seconds: a fetch (30 s) and a sitemap index's few more */
-#define QUEUE_EVERY   1   /* seconds between looks for due sources */
-#define ALERTS_EVERY  5   /* seconds between looks at the alerts */
-#define QUEUE_MAX     500 /* sources queued per look */
+#define LEASE        120 /* seconds: a fetch (30 s) and a sitemap index's few more */
+#define QUEUE_EVERY  1   /* seconds between looks for due sources */
+#define ALERTS_EVERY 5   /* seconds between looks at the alerts */
+#define QUEUE_MAX    500 /* sources queued per look */
 
 int64_t listen_queue_due(struct db *db, int64_t now, struct error *err)
 {
@@ -55,8 +55,8 @@ int64_t listen_queue_due(struct db *db, int64_t now, struct error *err)
     return queued;
 }
 
-int listen_run_job(struct db *db, const struct listen_config *cfg, const struct job *j,
-                   int64_t now, struct error *err)
+int listen_run_job(struct db *db, const struct listen_config *cfg, const struct job *j, int64_t now,
+                   struct error *err)
 {
     json_error_t je;
     json_t *p = json_loads(j->payload ? j->payload : "", 0, &je);

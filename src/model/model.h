@@ -735,7 +735,7 @@ int action_create(struct db *db, const struct action_in *in, int64_t now, int64_
 
 /* ---- media: images for posts and actions --------------------------------- */
 #define MEDIA_MAX_BYTES (16 << 20) /* Mastodon's default for images; others take less */
-#define MEDIA_ALT_MAX 6000         /* bytes: 1,500 characters of four bytes */
+#define MEDIA_ALT_MAX   6000       /* bytes: 1,500 characters of four bytes */
 struct media_in {
     int64_t workspace_id;
     const void *data;
@@ -755,7 +755,7 @@ const char *media_sniff(const void *data, size_t n, int64_t *w, int64_t *h);
 struct media {
     int64_t id, size, width, height, created_at;
     char content_type[32], sha256[65];
-    char *alt;         /* owned */
+    char *alt;            /* owned */
     unsigned char *bytes; /* owned; NULL unless asked for */
     size_t len;
 };

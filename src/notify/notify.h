@@ -62,8 +62,7 @@ struct notify_message_in {
     bool webhook;
     json_t *extra;
 };
-int notify_message(struct db *db, int64_t ws, const struct notify_message_in *m,
-                   struct error *err);
+int notify_message(struct db *db, int64_t ws, const struct notify_message_in *m, struct error *err);
 
 /* ---- the in-app list and settings (notify/event.c) -------------------------------- */
 

@@ -132,7 +132,7 @@ static void test_selectors(void **state)
     assert_int_equal(count(d, ".thread"), 3);
     assert_int_equal(count(d, "li.thread"), 2);
     assert_int_equal(count(d, "li.thread.hot"), 1);
-    assert_int_equal(count(d, "#main .thread"), 2); /* descendant */
+    assert_int_equal(count(d, "#main .thread"), 2);   /* descendant */
     assert_int_equal(count(d, "#main > .thread"), 0); /* child: li's parent is ul */
     assert_int_equal(count(d, "ul > li > a"), 3);
     assert_int_equal(count(d, "ul.list a.title"), 2);
@@ -163,10 +163,8 @@ static void test_selectors(void **state)
 static void test_page(void **state)
 {
     (void)state;
-    struct page_selectors sel = {.item = "li.thread",
-                                 .title = "a.title",
-                                 .time = "time",
-                                 .author = ".by"};
+    struct page_selectors sel = {
+        .item = "li.thread", .title = "a.title", .time = "time", .author = ".by"};
     struct feed_origin o = {.url = "https://forum.example/list", .content_type = "text/html"};
     struct feed f;
     struct error err = {0};
@@ -270,7 +268,8 @@ static void test_mastodon(void **state)
         "[{\"id\": \"109\", \"uri\": \"https://m.example/users/a/statuses/109\", \"url\": "
         "\"https://m.example/@a/109\", \"created_at\": \"2024-03-01T08:00:00.000Z\", "
         "\"language\": \"sv\", \"spoiler_text\": \"\", \"content\": \"<p>Pensionen "
-        "&amp; <a href=\\\"https://m.example/tags/pension\\\">#pension</a></p><script>x</script>\", "
+        "&amp; <a "
+        "href=\\\"https://m.example/tags/pension\\\">#pension</a></p><script>x</script>\", "
         "\"account\": {\"acct\": \"a@m.example\", \"display_name\": \"Anna\", \"url\": "
         "\"https://m.example/@a\"}},"
         "{\"id\": \"99\", \"uri\": \"u99\", \"url\": null, \"created_at\": \"bad\", "
@@ -303,21 +302,20 @@ static void test_mastodon(void **state)
     feed_free(&f);
 
     char url[300];
-    assert_int_equal(listen_mastodon_url("https://m.example/tags/pension", "mastodon_tag", "5",
-                                         url, sizeof url),
-                     0);
-    assert_string_equal(url, "https://m.example:443/api/v1/timelines/tag/pension?limit=40&since_id=5");
     assert_int_equal(
-        listen_mastodon_url("http://m.example:8080/?local=true", "mastodon_public", NULL, url,
-                            sizeof url),
+        listen_mastodon_url("https://m.example/tags/pension", "mastodon_tag", "5", url, sizeof url),
         0);
+    assert_string_equal(url,
+                        "https://m.example:443/api/v1/timelines/tag/pension?limit=40&since_id=5");
+    assert_int_equal(listen_mastodon_url("http://m.example:8080/?local=true", "mastodon_public",
+                                         NULL, url, sizeof url),
+                     0);
     assert_string_equal(url, "http://m.example:8080/api/v1/timelines/public?limit=40&local=true");
-    assert_int_equal(listen_mastodon_url("https://m.example/about", "mastodon_tag", NULL, url,
-                                         sizeof url),
-                     -1);
-    assert_int_equal(listen_mastodon_url("https://m.example/tags/a&b", "mastodon_tag", NULL, url,
-                                         sizeof url),
-                     -1);
+    assert_int_equal(
+        listen_mastodon_url("https://m.example/about", "mastodon_tag", NULL, url, sizeof url), -1);
+    assert_int_equal(
+        listen_mastodon_url("https://m.example/tags/a&b", "mastodon_tag", NULL, url, sizeof url),
+        -1);
 }
 
 /* ---- spikes and backoff ------------------------------------------------------------ */
@@ -362,9 +360,9 @@ static void test_url_host(void **state)
 {
     (void)state;
     char host[200], path[200];
-    assert_int_equal(listen_url_host("HTTPS://Feeds.Example/a/b?x=1#f", host, sizeof host, path,
-                                     sizeof path),
-                     0);
+    assert_int_equal(
+        listen_url_host("HTTPS://Feeds.Example/a/b?x=1#f", host, sizeof host, path, sizeof path),
+        0);
     assert_string_equal(host, "https://feeds.example:443");
     assert_string_equal(path, "/a/b?x=1");
     assert_int_equal(listen_url_host("http://feeds.example", host, sizeof host, path, sizeof path),
@@ -377,11 +375,16 @@ static void test_url_host(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_robots_groups),  cmocka_unit_test(test_robots_longest_match),
-        cmocka_unit_test(test_robots_crawl_delay), cmocka_unit_test(test_selectors),
-        cmocka_unit_test(test_page),           cmocka_unit_test(test_sitemaps),
-        cmocka_unit_test(test_mastodon),       cmocka_unit_test(test_spike),
-        cmocka_unit_test(test_backoff),        cmocka_unit_test(test_url_host),
+        cmocka_unit_test(test_robots_groups),
+        cmocka_unit_test(test_robots_longest_match),
+        cmocka_unit_test(test_robots_crawl_delay),
+        cmocka_unit_test(test_selectors),
+        cmocka_unit_test(test_page),
+        cmocka_unit_test(test_sitemaps),
+        cmocka_unit_test(test_mastodon),
+        cmocka_unit_test(test_spike),
+        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_url_host),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
