@@ -9,6 +9,7 @@
 #include "model/model.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,7 +185,14 @@ struct listen_worker *listen_worker_start(const char *db_url, const struct liste
     atomic_init(&w->stop, false);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->wake, NULL);
-    if (pthread_create(&w->thread, NULL, worker_main, w)) {
+    /* The thread takes no signals: SIGTERM is for the server's own thread,
+     * which blocks it only after this one starts (as notify's worker). */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int made = pthread_create(&w->thread, NULL, worker_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (made) {
         pthread_mutex_destroy(&w->mu);
         pthread_cond_destroy(&w->wake);
         free(w);
