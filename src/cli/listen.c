@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void put_str(json_t *o, const char *key, const char *s)
 {
@@ -102,18 +103,36 @@ done:
     return rc;
 }
 
+/* Who holds a host's lease while this command fetches. */
+static void owner_name(char *out, size_t cap)
+{
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    snprintf(out, cap, "cli:%s:%ld", host, (long)getpid());
+}
+
 static int source_add(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *workspace = NULL, *kind = "feed", *interval_s = "900";
+    struct page_selectors sel = {0};
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
         OPT_WORKSPACE(&workspace),
-        OPT_STRING("kind", "feed", NULL, &kind, "what the address serves (feed)"),
+        OPT_STRING("kind", "KIND", NULL, &kind,
+                   "feed, html, sitemap, mastodon_tag or mastodon_public (feed)"),
         OPT_STRING("interval", "SECONDS", NULL, &interval_s, "time between fetches (900)"),
+        OPT_STRING("select-item", "CSS", NULL, &sel.item, "html: the elements that are items"),
+        OPT_STRING("select-title", "CSS", NULL, &sel.title, "html: an item's title"),
+        OPT_STRING("select-link", "CSS", NULL, &sel.link, "html: an item's link"),
+        OPT_STRING("select-time", "CSS", NULL, &sel.time, "html: an item's time"),
+        OPT_STRING("select-author", "CSS", NULL, &sel.author, "html: an item's author"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "listen source add URL",
-                               "Adds a feed the workspace watches.", &p);
+                               "Adds a source the workspace watches: a feed, an HTML page read "
+                               "with CSS selectors, a sitemap, or a Mastodon hashtag "
+                               "(https://SERVER/tags/NAME) or public timeline (https://SERVER/).",
+                               &p);
     struct db *db = NULL;
     if (p.stop)
         goto done;
@@ -129,7 +148,9 @@ static int source_add(int argc, char **argv)
     if (!db)
         goto done;
     struct error err = {0};
-    if (listen_source_add(db, ws, p.pos[0], kind, interval, &id, &err) < 0) {
+    struct listen_source_in in = {
+        .url = p.pos[0], .format = kind, .interval_s = interval, .selectors = sel};
+    if (listen_source_add(db, ws, &in, &id, &err) < 0) {
         cli_error("listen source add", "%s", err.msg);
         goto done;
     }
@@ -158,27 +179,29 @@ static int source_list(int argc, char **argv)
     if (!db)
         goto done;
     struct error err = {0};
-    struct db_stmt *q =
-        db_query(db, &err,
-                 "SELECT s.id, (SELECT COUNT(*) FROM listen_items i WHERE i.source_id = s.id), "
-                 "COALESCE(s.last_error, ''), s.url FROM listen_sources s "
-                 "WHERE s.workspace_id = ? ORDER BY s.id",
-                 "i", ws);
-    if (!q) {
+    json_t *list = listen_sources_list(db, ws, &err);
+    if (!list) {
         cli_error("listen source list", "%s", err.msg);
         goto done;
     }
-    while (db_has_row(q)) {
-        printf("%lld\t%lld items\t%s\t%s\n", (long long)db_col_int(q, 0),
-               (long long)db_col_int(q, 1), db_col_text(q, 2)[0] ? db_col_text(q, 2) : "ok",
-               db_col_text(q, 3));
-        if (db_step(q, &err) < 0) {
-            cli_error("listen source list", "%s", err.msg);
-            db_finalize(q);
-            goto done;
-        }
+    /* id, kind, items, state (ok, or the failures in a row and the last
+     * error), the next fetch, url. */
+    size_t i;
+    json_t *s;
+    json_array_foreach (json_object_get(list, "items"), i, s) {
+        const char *error = json_string_value(json_object_get(s, "last_error"));
+        long long failures = (long long)json_integer_value(json_object_get(s, "failures"));
+        printf("%lld\t%s\t%lld items\t", (long long)json_integer_value(json_object_get(s, "id")),
+               json_string_value(json_object_get(s, "kind")),
+               (long long)json_integer_value(json_object_get(s, "items")));
+        if (error)
+            printf("failed %lldx: %s", failures, error);
+        else
+            printf("ok");
+        printf("\tnext %s\t%s\n", json_string_value(json_object_get(s, "next_fetch")),
+               json_string_value(json_object_get(s, "url")));
     }
-    db_finalize(q);
+    json_decref(list);
     rc = 0;
 done:
     if (db)
@@ -224,7 +247,7 @@ done:
 static int listen_fetch_cmd(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *workspace = NULL, *source_s = NULL, *timeout_s = "30",
-               *max_s = "10485760";
+               *max_s = "10485760", *delay_s = "1000";
     bool allow_private = false;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
@@ -236,6 +259,8 @@ static int listen_fetch_cmd(int argc, char **argv)
                    "the largest answer read (10 MiB)"),
         OPT_BOOL("allow-private", "KANAL_LISTEN_ALLOW_PRIVATE", &allow_private,
                  "an admin's choice: fetch from loopback and private addresses too"),
+        OPT_STRING("min-delay", "MS", "KANAL_LISTEN_MIN_DELAY", &delay_s,
+                   "the least time between two requests to one host (1000 ms)"),
     };
     struct cli_parse p;
     int rc =
@@ -245,13 +270,14 @@ static int listen_fetch_cmd(int argc, char **argv)
     if (p.stop)
         goto done;
     rc = 2;
-    int64_t source = 0, timeout = 0, max = 0;
+    int64_t source = 0, timeout = 0, max = 0, delay = 0;
     if (p.npos || (source_s && (str_to_i64(source_s, &source) || source < 1)) ||
+        str_to_i64(delay_s, &delay) || delay < 1 || delay > 3600000 ||
         str_to_i64(timeout_s, &timeout) || timeout < 1 || timeout > 600 ||
         str_to_i64(max_s, &max) || max < 1024 || max > (int64_t)FEED_MAX_BYTES) {
         cli_error("listen fetch",
                   "--source is an id, --timeout 1-600 seconds, --max-bytes "
-                  "1024-%zu; nothing else is taken",
+                  "1024-%zu, --min-delay 1-3600000 ms; nothing else is taken",
                   FEED_MAX_BYTES);
         goto done;
     }
@@ -264,8 +290,11 @@ static int listen_fetch_cmd(int argc, char **argv)
     struct fetch_opts fo = {.timeout_ms = (long)timeout * 1000,
                             .max_bytes = (size_t)max,
                             .allow_private = allow_private};
+    char owner[160];
+    owner_name(owner, sizeof owner);
+    struct listen_config cfg = {.fetch = fo, .min_delay_ms = delay, .owner = owner};
     struct listen_fetch_stats st;
-    if (listen_fetch_sources(db, ws, source, &fo, &st, &err) < 0) {
+    if (listen_fetch_sources(db, ws, source, &cfg, &st, &err) < 0) {
         cli_error("listen fetch", "%s", err.msg);
         goto done;
     }
@@ -278,6 +307,254 @@ done:
         db_close(db);
     cli_parse_free(&p);
     return rc;
+}
+
+/* ---- alerts ---------------------------------------------------------------------- */
+
+/* The common part of the alert commands: options, then one workspace
+ * opened. NULL with *rc set when the command is over. */
+struct alert_cmd {
+    const char *name;
+    struct cli_parse p;
+    struct db *db;
+    int64_t ws, id;
+    int rc;
+};
+
+static bool alert_open(struct alert_cmd *c, int argc, char **argv, const struct cli_opt *opts,
+                       size_t n, const char *usage, const char *help, bool needs_id,
+                       const char *const *db_url, const char *const *workspace)
+{
+    c->rc = cli_parse_options(argc, argv, opts, n, usage, help, &c->p);
+    if (c->p.stop)
+        return false;
+    c->rc = 2;
+    if (needs_id ? (c->p.npos != 1 || str_to_i64(c->p.pos[0], &c->id) || c->id < 1)
+                 : c->p.npos != 0) {
+        cli_error(c->name, needs_id ? "give one alert id" : "no arguments are taken");
+        return false;
+    }
+    c->rc = 1;
+    c->db = cli_open_workspace(c->name, *db_url, *workspace, &c->ws);
+    return c->db != NULL;
+}
+
+static int alert_close(struct alert_cmd *c)
+{
+    if (c->db)
+        db_close(c->db);
+    cli_parse_free(&c->p);
+    return c->rc;
+}
+
+static int alert_add(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL;
+    struct listen_alert_in in = {0};
+    const struct cli_opt opts[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("tag", "NAME", NULL, &in.tag, "the tag query watched"),
+        OPT_STRING("mode", "MODE", NULL, &in.mode,
+                   "each, hourly, daily, spike_volume or spike_negative"),
+        OPT_STRING("via", "LIST", NULL, &in.via, "in_app, email, webhook (comma list; in_app)"),
+        OPT_STRING("email-to", "LIST", NULL, &in.email_to,
+                   "addresses for via email (comma list; else the creator's)"),
+    };
+    struct alert_cmd c = {.name = "listen alert add"};
+    if (alert_open(&c, argc, argv, opts, ARRAY_LEN(opts), "listen alert add --tag NAME --mode M",
+                   "Adds an alert on a tag query: each match, an hourly or daily digest, or a "
+                   "spike of volume or of negative items.",
+                   false, &db_url, &workspace)) {
+        struct error err = {0};
+        int64_t id;
+        if (listen_alert_add(c.db, c.ws, &in, 0, &id, &err) < 0) {
+            cli_error(c.name, "%s", err.msg);
+        } else {
+            printf("alert %lld: %s on '%s'\n", (long long)id, in.mode, in.tag);
+            c.rc = 0;
+        }
+    }
+    return alert_close(&c);
+}
+
+static int alert_list(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL;
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
+    struct alert_cmd c = {.name = "listen alert list"};
+    if (alert_open(&c, argc, argv, opts, ARRAY_LEN(opts), "listen alert list",
+                   "Lists the workspace's alerts: id, mode, tag, via, state.", false, &db_url,
+                   &workspace)) {
+        struct error err = {0};
+        json_t *list = listen_alerts_list(c.db, c.ws, &err);
+        if (!list) {
+            cli_error(c.name, "%s", err.msg);
+        } else {
+            size_t i;
+            json_t *a;
+            json_array_foreach (json_object_get(list, "items"), i, a) {
+                const char *snooze = json_string_value(json_object_get(a, "snoozed_until"));
+                printf("%lld\t%s\t%s\t%s\t%s\n",
+                       (long long)json_integer_value(json_object_get(a, "id")),
+                       json_string_value(json_object_get(a, "mode")),
+                       json_string_value(json_object_get(a, "tag")),
+                       json_string_value(json_object_get(a, "via")),
+                       json_is_true(json_object_get(a, "muted")) ? "muted"
+                       : snooze                                  ? snooze
+                                                                 : "on");
+            }
+            json_decref(list);
+            c.rc = 0;
+        }
+    }
+    return alert_close(&c);
+}
+
+/* mute, unmute, snooze and remove: one id, one change. */
+static int alert_change(int argc, char **argv, const char *name, const char *usage,
+                        const char *help, int muted, bool snooze, bool remove)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *until_s = NULL, *minutes_s = NULL;
+    const struct cli_opt with_time[] = {
+        OPT_DB(&db_url),
+        OPT_WORKSPACE(&workspace),
+        OPT_STRING("until", "TIME", NULL, &until_s, "quiet until then (2026-01-31T08:00:00Z)"),
+        OPT_STRING("minutes", "N", NULL, &minutes_s, "quiet for N minutes"),
+    };
+    struct alert_cmd c = {.name = name};
+    if (alert_open(&c, argc, argv, with_time, snooze ? 4 : 2, usage, help, true, &db_url,
+                   &workspace)) {
+        struct error err = {0};
+        int64_t until = -1, minutes = 0;
+        if (snooze) {
+            if ((!until_s == !minutes_s) ||
+                (until_s && (time_parse_iso(until_s, &until) || until < 1)) ||
+                (minutes_s &&
+                 (str_to_i64(minutes_s, &minutes) || minutes < 1 || minutes > 366 * 24 * 60))) {
+                cli_error(name, "give --until TIME (2026-01-31T08:00:00Z) or --minutes N (1 to "
+                                "527040)");
+                c.rc = 2;
+                return alert_close(&c);
+            }
+            if (minutes_s)
+                until = time_now() + minutes * 60;
+        }
+        int rc = remove ? listen_alert_remove(c.db, c.ws, c.id, &err)
+                        : listen_alert_set(c.db, c.ws, c.id, muted, until, &err);
+        if (rc < 0) {
+            cli_error(name, "%s", err.msg);
+        } else {
+            c.rc = 0;
+        }
+    }
+    return alert_close(&c);
+}
+
+static int alert_mute(int argc, char **argv)
+{
+    return alert_change(argc, argv, "listen alert mute", "listen alert mute ID",
+                        "Mutes an alert: nothing is sent, and what matches meanwhile is passed "
+                        "over.",
+                        1, false, false);
+}
+
+static int alert_unmute(int argc, char **argv)
+{
+    return alert_change(argc, argv, "listen alert unmute", "listen alert unmute ID",
+                        "Unmutes an alert (and ends its snooze).", 0, false, false);
+}
+
+static int alert_snooze(int argc, char **argv)
+{
+    return alert_change(argc, argv, "listen alert snooze",
+                        "listen alert snooze ID --until TIME|--minutes N",
+                        "Snoozes an alert: quiet until then, when what matched meanwhile is "
+                        "sent at once.",
+                        -1, true, false);
+}
+
+static int alert_remove(int argc, char **argv)
+{
+    return alert_change(argc, argv, "listen alert remove", "listen alert remove ID",
+                        "Removes an alert and what it said.", -1, false, true);
+}
+
+static int alert_events(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL, *alert_s = NULL;
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace),
+                                   OPT_STRING("alert", "ID", NULL, &alert_s, "only this alert")};
+    struct alert_cmd c = {.name = "listen alert events"};
+    int64_t alert = 0;
+    if (alert_open(&c, argc, argv, opts, ARRAY_LEN(opts), "listen alert events [--alert ID]",
+                   "Prints what the alerts said, newest first, as JSON.", false, &db_url,
+                   &workspace)) {
+        struct error err = {0};
+        if (alert_s && (str_to_i64(alert_s, &alert) || alert < 1)) {
+            cli_error(c.name, "--alert is an alert's id");
+            c.rc = 2;
+            return alert_close(&c);
+        }
+        json_t *ev = listen_alert_events(c.db, c.ws, alert, 200, &err);
+        if (!ev) {
+            cli_error(c.name, "%s", err.msg);
+        } else {
+            json_dumpf(ev, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+            putchar('\n');
+            json_decref(ev);
+            c.rc = 0;
+        }
+    }
+    return alert_close(&c);
+}
+
+/* Runs every workspace's alerts once, now (what `kanal serve` does every
+ * few seconds). */
+static int alert_run(int argc, char **argv)
+{
+    const char *db_url = DEFAULT_DB;
+    const struct cli_opt opts[] = {OPT_DB(&db_url)};
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "listen alert run",
+                               "Looks at every alert once, now, and sends those that fire.", &p);
+    struct db *db = NULL;
+    if (p.stop)
+        goto done;
+    rc = 1;
+    struct error err = {0};
+    if (!(db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err))) {
+        cli_error("listen alert run", "%s", err.msg);
+        goto done;
+    }
+    struct listen_alert_stats st;
+    if (listen_alerts_run(db, time_now(), &st, &err) < 0) {
+        cli_error("listen alert run", "%s", err.msg);
+        goto done;
+    }
+    printf("%lld alerts looked at, %lld fired\n", (long long)st.looked, (long long)st.fired);
+    rc = 0;
+done:
+    if (db)
+        db_close(db);
+    cli_parse_free(&p);
+    return rc;
+}
+
+static int listen_alert(int argc, char **argv)
+{
+    static const struct cli_action actions[] = {
+        {"add", alert_add},       {"list", alert_list},     {"mute", alert_mute},
+        {"unmute", alert_unmute}, {"snooze", alert_snooze}, {"remove", alert_remove},
+        {"events", alert_events}, {"run", alert_run},
+    };
+    if (argc < 2 || str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
+        fputs("usage: kanal listen alert add|list|mute|unmute|snooze|remove|events|run [options] "
+              "(each has --help)\n",
+              argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
 
 /* `listen source add|list|remove`: a second level of actions, its usage
@@ -303,6 +580,7 @@ int cmd_listen(int argc, char **argv)
         {"parse", listen_parse},
         {"fetch", listen_fetch_cmd},
         {"source", listen_source},
+        {"alert", listen_alert},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

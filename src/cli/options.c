@@ -17,21 +17,24 @@
  * file serves them all; a key no command has is a typo and an error. */
 /* clang-format off */
 static const char *const cli_config_keys[] = {
-    "actions", "advocate", "all", "allow-private", "alt", "as", "assigned-user", "at", "at-risk",
-    "author", "away", "body", "bulk", "by", "campaign", "channel", "click-batch-ms", "click-fsync",
-    "click-log", "code", "comment", "compare", "conditions", "connect-threads", "content-language",
-    "content-type", "count", "days", "db", "delete", "disabled", "email", "end", "expires",
-    "expires-in", "finish", "format", "header-timeout", "html", "ics", "identifier", "ids", "image",
+    "actions", "advocate", "alert", "all", "allow-private", "alt", "as", "assigned-user", "at",
+    "at-risk", "author", "away", "body", "bulk", "by", "campaign", "channel", "click-batch-ms",
+    "click-fsync", "click-log", "code", "comment", "compare", "conditions", "connect-threads",
+    "content-language", "content-type", "count", "days", "db", "delete", "disabled", "email",
+    "email-to", "end", "expires", "expires-in", "finish", "format", "header-timeout", "html", "ics",
+    "identifier", "ids", "image",
     "insights", "instance", "interval", "json", "key", "kind", "lang", "late", "late-after",
-    "late-policy", "lease", "limit", "link", "listen", "log-level", "mapping", "max-attempts",
+    "late-policy", "lease", "limit", "link", "listen", "listen-threads", "log-level", "mapping", "max-attempts",
     "max-body", "max-bytes", "max-per-address", "max-upload", "message", "meta-app-secret",
-    "meta-verify-token", "metrics-token", "minutes", "name", "no-user", "now", "off", "owner",
+    "meta-verify-token", "metrics-token", "min-delay", "minutes", "mode", "name", "no-user", "now", "off", "owner",
     "password-stdin", "payload", "platform", "position", "post", "priority", "public-url", "q",
     "reason", "rejects", "reply", "report-threads", "role", "rule", "scopes", "secret-key-file",
-    "secure-cookies", "seed", "sentiment", "since", "sla", "smtp-from", "smtp-host",
+    "secure-cookies", "seed", "select-author", "select-item", "select-link",
+    "select-time", "select-title", "sentiment", "since", "sla", "smtp-from", "smtp-host",
     "smtp-password", "smtp-port", "smtp-tls", "smtp-user", "source", "state", "status", "stop",
-    "sync-every", "taken-at", "target", "team", "text", "threads", "timeout", "title", "toplist",
-    "trusted-proxy", "undo", "unread", "until", "url", "user", "utm-campaign", "utm-content", "utm-medium",
+    "sync-every", "tag", "taken-at", "target", "team", "text", "threads", "timeout", "title",
+    "toplist", "trusted-proxy", "undo", "unread", "until", "url", "user", "utm-campaign",
+    "utm-content", "utm-medium",
     "utm-source", "utm-term", "variant", "via", "workspace", NULL};
 /* clang-format on */
 

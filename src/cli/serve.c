@@ -3,6 +3,7 @@
 #include "cli/options.h"
 #include "connect/connect.h"
 #include "http/http.h"
+#include "listen/listen.h"
 #include "notify/notify.h"
 #include "publish/publish.h"
 
@@ -31,8 +32,9 @@ int cmd_serve(int argc, char **argv)
                *meta_app_secret = NULL, *meta_verify_token = NULL, *metrics_token = NULL,
                *trusted_proxies = NULL, *per_address_s = "64", *header_timeout_s = "10",
                *report_threads_s = "2", *secret_key_file = NULL, *sync_every_s = "15",
-               *connect_threads_s = "2", *max_upload_s = NULL, *lease_s = "300";
-    bool secure_cookies = false;
+               *connect_threads_s = "2", *max_upload_s = NULL, *lease_s = "300",
+               *listen_threads_s = "1", *listen_delay_s = "1000", *listen_timeout_s = "30";
+    bool secure_cookies = false, allow_private = false;
     struct cli_smtp smtp = {0};
     const struct cli_opt opts[] = {
         OPT_SMTP(&smtp),
@@ -82,6 +84,16 @@ int cmd_serve(int argc, char **argv)
         OPT_STRING("lease", "SECONDS", "KANAL_JOB_LEASE", &lease_s,
                    "how long a node holds a job before another may take it back (a node that "
                    "died: its posts are looked up, then finished, this long after)"),
+        OPT_STRING("listen-threads", "N", "KANAL_LISTEN_THREADS", &listen_threads_s,
+                   "1: fetch the listening sources when due and run their alerts on this node; "
+                   "0: not on this node"),
+        OPT_STRING("min-delay", "MS", "KANAL_LISTEN_MIN_DELAY", &listen_delay_s,
+                   "listening: the least time between two requests to one host (1000 ms; a "
+                   "host's Crawl-delay may ask for more)"),
+        OPT_STRING("timeout", "SECONDS", "KANAL_LISTEN_TIMEOUT", &listen_timeout_s,
+                   "listening: a fetch's whole time (30)"),
+        OPT_BOOL("allow-private", "KANAL_LISTEN_ALLOW_PRIVATE", &allow_private,
+                 "listening: an admin's choice to fetch from loopback and private addresses"),
     };
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
@@ -203,9 +215,32 @@ int cmd_serve(int argc, char **argv)
         vault_key_free(key);
         goto done;
     }
+    int64_t listen_threads, listen_delay, listen_timeout;
+    if (str_to_i64(listen_threads_s, &listen_threads) || listen_threads < 0 || listen_threads > 1 ||
+        str_to_i64(listen_delay_s, &listen_delay) || listen_delay < 1 || listen_delay > 3600000 ||
+        str_to_i64(listen_timeout_s, &listen_timeout) || listen_timeout < 1 ||
+        listen_timeout > 600) {
+        cli_error("serve", "--listen-threads must be 0 or 1, --min-delay from 1 to 3600000 ms "
+                           "and --timeout from 1 to 600 seconds");
+        vault_key_free(key);
+        goto done;
+    }
     struct notify_worker *notifier = notify_worker_start(db_url, &ncfg, 1000, &err);
     if (!notifier) {
         cli_error("serve", "%s", err.msg);
+        vault_key_free(key);
+        rc = 1;
+        goto done;
+    }
+    struct listen_config lcfg = {.fetch = {.timeout_ms = (long)listen_timeout * 1000,
+                                           .max_bytes = (size_t)10 << 20,
+                                           .allow_private = allow_private},
+                                 .min_delay_ms = listen_delay};
+    struct listen_worker *listener =
+        listen_threads ? listen_worker_start(db_url, &lcfg, 1000, &err) : NULL;
+    if (listen_threads && !listener) {
+        cli_error("serve", "%s", err.msg);
+        notify_worker_stop(notifier);
         vault_key_free(key);
         rc = 1;
         goto done;
@@ -215,6 +250,7 @@ int cmd_serve(int argc, char **argv)
         cli_error("serve", "%s", err.msg);
         rc = 1;
     }
+    listen_worker_stop(listener);
     notify_worker_stop(notifier);
     vault_key_free(key);
 done:

@@ -1,7 +1,8 @@
 /* listen: the listening desk's reading side. Feeds (RSS 0.9x, 1.0, 2.0,
  * Atom 0.3 and 1.0, JSON Feed) become records of plain text that the store
  * and the matcher take; nothing here touches the network or the store.
- * Uses base/ only (and libxml2, jansson). */
+ * The parsers use base/ only (and libxml2, jansson); the store, the
+ * fetcher and the alerts use db/, model/ (the job table) and notify/. */
 #ifndef KANAL_LISTEN_H
 #define KANAL_LISTEN_H
 
@@ -71,9 +72,80 @@ int feed_parse_date(const char *s, int64_t *t);
  * breaks, runs of spaces collapsed. The result is safe to show as text. */
 void feed_html_to_text(const char *html, size_t len, struct buf *out);
 
+/* ---- robots.txt (robots.c) ------------------------------------------------ */
+
+/* The agent token kanal's fetcher answers to in robots.txt. */
+#define LISTEN_ROBOTS_AGENT "kanal-listen"
+
+struct robots_rule {
+    bool allow;
+    char *pattern; /* as written: '*' any run, a final '$' the end */
+};
+struct robots {
+    struct robots_rule *rules;
+    size_t n_rules, cap;
+    int64_t crawl_delay_ms; /* -1: none given */
+};
+/* Reads robots.txt (RFC 9309) for `agent`: the rules of every group whose
+ * user-agent names it (merged), else those of the "*" groups; Crawl-delay
+ * of those groups. Never fails: what is not a rule is ignored. At most the
+ * first 500 KiB are read. Caller frees *out with robots_free. */
+void robots_parse(const char *txt, size_t len, const char *agent, struct robots *out);
+void robots_free(struct robots *r);
+/* May `path` (path and query, "/a?b") be fetched? The longest matching
+ * pattern decides, Allow on a tie; no match allows; /robots.txt always. */
+bool robots_allowed(const struct robots *r, const char *path);
+
+/* ---- CSS selectors over libxml2's HTML tree (select.c) -------------------- */
+
+/* Compiles a selector list: compounds of a type (or '*'), #id, .class,
+ * [attr], [attr=value] (also ~= ^= $= *=), joined by descendant (space) and
+ * child (>) combinators, several separated by commas. NULL and err
+ * (ERR_INVALID, naming the column) for anything else. */
+struct css_selector;
+struct css_selector *css_compile(const char *sel, struct error *err);
+void css_free(struct css_selector *s);
+/* Elements under `root` (not root itself) that match, in document order,
+ * at most `max`; the count. Ancestors above root count for combinators, as
+ * in a browser's querySelectorAll. `out` holds xmlNode pointers. */
+struct _xmlNode;
+size_t css_select(const struct css_selector *s, struct _xmlNode *root, struct _xmlNode **out,
+                  size_t max);
+
+/* ---- other kinds of source read into a struct feed (page.c) --------------- */
+
+struct page_selectors {
+    const char *item;                         /* required */
+    const char *title, *link, *time, *author; /* each optional */
+};
+/* Reads an HTML page with CSS selectors: each `item` match is an entry; in
+ * it the first `title` match's text (else the first link's), the first
+ * `link` match's href (or its first a[href]; without a selector, the
+ * item's first a[href]) resolved against <base href> and the page's URL,
+ * the first `time` match's datetime attribute (else its text) as a date,
+ * the first `author` match's text; the item's text as the summary. ERR_INVALID
+ * naming the selector that does not compile; an empty result is no error. */
+int listen_page_parse(const char *data, size_t len, const struct feed_origin *origin,
+                      const struct page_selectors *sel, struct feed *out, struct error *err);
+
+/* Reads a sitemap: a urlset becomes one entry per <url> (link = loc,
+ * updated = lastmod, Google News' title and publication date when given);
+ * a sitemapindex one entry per <sitemap> (its loc and lastmod) and
+ * out->version "sitemapindex" (the caller fetches those). */
+int listen_sitemap_parse(const char *data, size_t len, const struct feed_origin *origin,
+                         struct feed *out, struct error *err);
+
+/* Reads a Mastodon timeline (the JSON array of statuses of
+ * /api/v1/timelines/tag/:hashtag or /public): guid the status's uri, link
+ * its url, the text of its content (and spoiler), author the display name
+ * (else acct), published created_at, lang language. out->title holds the
+ * largest status id read (the next since_id), NULL for an empty page. */
+int listen_mastodon_parse(const char *data, size_t len, struct feed *out, struct error *err);
+
 /* ---- fetching (fetch.c) ------------------------------------------------ */
 
 struct sockaddr;
+struct db;
 /* True for addresses inside a network: loopback, private, link-local,
  * carrier NAT, multicast, unspecified (and IPv4 ones inside IPv6). */
 bool listen_address_private(const struct sockaddr *sa);
@@ -99,27 +171,146 @@ struct fetch_result {
 int listen_fetch(const char *url, const char *etag, const char *last_modified,
                  const struct fetch_opts *opts, struct fetch_result *out, struct error *err);
 
+/* ---- polite fetching (polite.c) -------------------------------------------- */
+
+#define LISTEN_MIN_DELAY_MS 1000 /* between two requests to one host, at least */
+
+struct listen_config {
+    struct fetch_opts fetch;
+    int64_t min_delay_ms; /* 0: LISTEN_MIN_DELAY_MS */
+    const char *owner;    /* who holds a host's lease: "HOST:PID" */
+};
+
+/* The wall clock in milliseconds (hosts' delays are kept in it). */
+int64_t listen_now_ms(void);
+/* "scheme://host:port" (lower case, the port always given) of url into
+ * host, and its path and query into path (NULL: not wanted). 0 or -1. */
+int listen_url_host(const char *url, char *host, size_t hcap, char *path, size_t pcap);
+/* One request to url as a polite crawler: 0 fetched (*out as listen_fetch
+ * gives it; caller frees out->body); 1 not fetched, *why says why (the
+ * fetch failed, or robots.txt disallows the address); 2 not now: the host
+ * is busy or its delay has not passed (or robots.txt was fetched first),
+ * come back at *wait_until_ms; -1 and err when the store failed. */
+int listen_polite_fetch(struct db *db, const struct listen_config *cfg, const char *url,
+                        const char *etag, const char *last_modified, struct fetch_result *out,
+                        int64_t *wait_until_ms, struct error *why, struct error *err);
+
 /* ---- sources and items in the store (store.c) ----------------------------- */
 
-struct db;
-/* Adds a source to workspace ws: 0 and *id, or -1 and err (ERR_INVALID for
- * a URL that is not http(s) or a kind other than feed, ERR_CONFLICT when
- * the workspace watches the URL already). */
-int listen_source_add(struct db *db, int64_t ws, const char *url, const char *kind,
-                      int64_t interval_s, int64_t *id, struct error *err);
+struct listen_source_in {
+    const char *url;
+    const char *format; /* feed (NULL), html, sitemap, mastodon_tag, mastodon_public */
+    int64_t interval_s;
+    struct page_selectors selectors; /* html only; item required */
+};
+/* Adds a source to workspace ws: 0 and *id, or -1 and err (ERR_INVALID
+ * naming the field: a URL that is not http(s), an unknown kind, an
+ * interval outside 60 s - 7 days, a selector that does not compile, a
+ * Mastodon hashtag address without /tags/NAME; ERR_CONFLICT when the
+ * workspace watches the URL already). */
+int listen_source_add(struct db *db, int64_t ws, const struct listen_source_in *in, int64_t *id,
+                      struct error *err);
 /* Removes source id of ws and its items: 0, or -1 and err (ERR_NOT_FOUND). */
 int listen_source_remove(struct db *db, int64_t ws, int64_t id, struct error *err);
+/* {"items": [{id, url, kind, selectors, interval, last_error,
+ * last_error_at, failures, last_fetched, next_fetch, items}]}. Caller owns. */
+json_t *listen_sources_list(struct db *db, int64_t ws, struct error *err);
+
+/* Seconds to the next fetch of a source after `failures` failures in a
+ * row: interval * 2^failures, at most a day (or the interval if longer). */
+int64_t listen_backoff(int64_t interval, int64_t failures);
+/* The API address of a Mastodon source (its /tags/NAME page, or the
+ * server for the public timeline; ?local=true kept) with since_id when
+ * given. 0, or -1 when the address names no hashtag. */
+int listen_mastodon_url(const char *url, const char *format, const char *since_id, char *out,
+                        size_t cap);
 
 struct listen_fetch_stats {
     int64_t sources, fetched, not_modified, failed, items_added;
 };
 
+/* Fetches source id (of ws; 0: any workspace's) once, politely, and
+ * stores its new items: 0 when done (a failure is written on the source's
+ * row with its backoff), 2 when the host must not be asked before
+ * *wait_until_ms (nothing changed), -1 and err when the store failed. */
+int listen_fetch_source(struct db *db, const struct listen_config *cfg, int64_t ws, int64_t id,
+                        struct listen_fetch_stats *st, int64_t *wait_until_ms, struct error *err);
 /* Fetches the sources of ws (only `source` when not 0) once, now, whether
- * due or not, and stores their new items. A source that fails keeps its
- * items, gets the error on its row and does not stop the others. -1 and err
- * only when the store itself fails. */
-int listen_fetch_sources(struct db *db, int64_t ws, int64_t source, const struct fetch_opts *opts,
-                         struct listen_fetch_stats *stats, struct error *err);
+ * due or not, waiting for each host's turn, and stores their new items. A
+ * source that fails keeps its items, gets the error on its row and does
+ * not stop the others. -1 and err only when the store itself fails. */
+int listen_fetch_sources(struct db *db, int64_t ws, int64_t source, const struct listen_config *cfg,
+                         struct listen_fetch_stats *st, struct error *err);
+
+/* ---- in `kanal serve` (worker.c) ------------------------------------------ */
+
+#define LISTEN_JOB_KIND "listen_fetch"
+
+struct job;
+/* Queues a "listen_fetch" job (key "listen:ID") for each source whose
+ * next_fetch has come and that has none queued or running. How many, or -1. */
+int64_t listen_queue_due(struct db *db, int64_t now, struct error *err);
+/* Runs one claimed listen_fetch job: the source fetched and the job
+ * finished, or put back (job_defer) until its host's turn. 0, or -1 and err
+ * when the store failed. cfg->owner must be the job's lease owner. */
+int listen_run_job(struct db *db, const struct listen_config *cfg, const struct job *j, int64_t now,
+                   struct error *err);
+/* The thread that fetches due sources and runs the alerts. The worker
+ * copies cfg (its strings must outlive it) and sets its own owner. */
+struct listen_worker;
+struct listen_worker *listen_worker_start(const char *db_url, const struct listen_config *cfg,
+                                          int poll_ms, struct error *err);
+void listen_worker_stop(struct listen_worker *w);
+
+/* ---- alerts (alert.c) -------------------------------------------------------- */
+
+/* A spike: the current value against a baseline of past values (the same
+ * hour of each of the past days). It fires when current > mean + k * sd,
+ * with sd at least sd_floor (a flat baseline of zeros would otherwise fire
+ * on one item). */
+struct listen_spike {
+    double mean, sd, threshold;
+    bool fired;
+};
+void listen_spike_test(const double *baseline, size_t n, double current, double k, double sd_floor,
+                       struct listen_spike *out);
+
+#define LISTEN_SPIKE_K    3.0
+#define LISTEN_SPIKE_DAYS 28 /* the baseline: the same hour on each of the past 4 weeks' days */
+#define LISTEN_SPIKE_MIN  3  /* fewer items than this in the hour never fire */
+
+struct listen_alert_in {
+    const char *tag;      /* the tag query's name */
+    const char *mode;     /* each, hourly, daily, spike_volume, spike_negative */
+    const char *via;      /* comma list of in_app, email, webhook; NULL: in_app */
+    const char *email_to; /* comma list of addresses; NULL/"": the creator's */
+};
+/* 0 and *id, or -1 and err (ERR_INVALID naming the field, ERR_NOT_FOUND
+ * for a tag the workspace has not). Items already stored are not alerted
+ * on: the alert starts from now. */
+int listen_alert_add(struct db *db, int64_t ws, const struct listen_alert_in *in,
+                     int64_t created_by, int64_t *id, struct error *err);
+int listen_alert_remove(struct db *db, int64_t ws, int64_t id, struct error *err);
+/* muted: 0 or 1, -1 unchanged; snooze_until: Unix seconds, 0 clears, -1
+ * unchanged. ERR_NOT_FOUND. */
+int listen_alert_set(struct db *db, int64_t ws, int64_t id, int muted, int64_t snooze_until,
+                     struct error *err);
+/* {"items": [{id, tag, rule, mode, via, email_to, muted, snoozed_until,
+ * last_fired_at}]}. Caller owns. */
+json_t *listen_alerts_list(struct db *db, int64_t ws, struct error *err);
+/* What the workspace's alerts said (alert 0: all), newest first: {"items":
+ * [{id, alert_id, tag, mode, fired_at, reason, items: [{id, title, link,
+ * published, sentiment_label}]}]}. Caller owns. */
+json_t *listen_alert_events(struct db *db, int64_t ws, int64_t alert, int limit, struct error *err);
+
+struct listen_alert_stats {
+    int64_t looked, fired;
+};
+/* Looks at every alert that is neither muted nor snoozed: fires those
+ * whose condition holds (new matches; a digest's period over; a spike in
+ * the current hour), recording the event and sending it as its `via`
+ * says. 0, or -1 and err. */
+int listen_alerts_run(struct db *db, int64_t now, struct listen_alert_stats *st, struct error *err);
 
 /* A page of ws's items, newest first by id: {"items": [...], "next_cursor":
  * "ID" or null}. `cursor` is the next_cursor of the page before (NULL for

@@ -282,6 +282,23 @@ int job_fail(struct db *db, int64_t id, const char *owner, const char *message, 
     return last ? JOB_FAILED : JOB_QUEUED;
 }
 
+int job_defer(struct db *db, int64_t id, const char *owner, int64_t run_after, int64_t now,
+              struct error *err)
+{
+    assert(db && owner);
+    /* The attempt is given back: the job did not run, it was not its turn. */
+    int64_t n = db_run(
+        db, err,
+        "UPDATE jobs SET state = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 "
+        "ELSE 0 END, "
+        "run_after = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? "
+        "WHERE id = ? AND state = 'running' AND lease_owner = ?",
+        "iiit", run_after > now ? run_after : now, now, id, owner);
+    if (n < 0)
+        return -1;
+    return n ? 0 : not_leased(db, id, owner, err);
+}
+
 int64_t job_reclaim(struct db *db, int64_t now, struct error *err)
 {
     assert(db);

@@ -731,6 +731,11 @@ int job_finish(struct db *db, int64_t id, const char *owner, int64_t now, struct
  * err (ERR_CONFLICT as for job_extend). */
 int job_fail(struct db *db, int64_t id, const char *owner, const char *message, int64_t not_before,
              bool permanent, int64_t now, struct error *err);
+/* The job could not run yet (another holds what it needs, e.g. a host
+ * a politeness delay keeps waiting): queued again for run_after, its
+ * attempt not counted. ERR_CONFLICT as for job_extend. */
+int job_defer(struct db *db, int64_t id, const char *owner, int64_t run_after, int64_t now,
+              struct error *err);
 /* Seconds to wait after failed attempt number `attempts` (1, 2, ...):
  * JOB_BACKOFF_BASE doubled each time, at most JOB_BACKOFF_CAP. */
 int64_t job_backoff(int attempts);

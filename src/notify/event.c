@@ -711,3 +711,45 @@ json_t *notify_deliveries(struct db *db, int64_t ws, const char *state, int limi
     }
     return json_pack("{s:o}", "items", items);
 }
+
+int notify_message(struct db *db, int64_t ws, const struct notify_message_in *m, struct error *err)
+{
+    assert(db && m && m->event && m->title && m->text);
+    int64_t now = time_now();
+    int queued = 0;
+    for (size_t i = 0; i < m->n_emails; i++) {
+        if (!m->emails[i] || !*m->emails[i])
+            continue;
+        if (queue_delivery(db, ws, 0, m->event, "email", m->emails[i], m->title, m->text, now, err))
+            return -1;
+        queued++;
+    }
+    if (!m->webhook)
+        return queued;
+    struct db_stmt *st = db_query(
+        db, err,
+        "SELECT h.url, w.name FROM notify_webhooks h JOIN workspaces w ON w.id = h.workspace_id "
+        "WHERE h.workspace_id = ?",
+        "i", ws);
+    if (!st)
+        return -1;
+    if (!db_has_row(st)) {
+        db_finalize(st);
+        return queued;
+    }
+    char url[NOTIFY_URL_MAX + 1], name[128], at[21];
+    snprintf(url, sizeof url, "%s", db_col_text(st, 0));
+    one_line(name, sizeof name, db_col_text(st, 1), 100);
+    db_finalize(st);
+    time_format_iso(now, at);
+    json_t *hook =
+        json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "event", m->event, "workspace_id",
+                  (json_int_t)ws, "workspace", name, "title", m->title, "text", m->text, "at", at);
+    if (m->extra)
+        json_object_update(hook, m->extra);
+    char *body = json_dumps(hook, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(hook);
+    int rc = queue_delivery(db, ws, 0, m->event, "webhook", url, "", body, now, err);
+    free(body);
+    return rc ? -1 : queued + 1;
+}

@@ -118,7 +118,7 @@ def test_fetch_conditional_gzip_redirects_and_failures(db_url, feeds):
         assert listen(db_url, "source", "add", feeds + p).stdout.startswith("source ")
 
     # A private address (the local server) is refused unless an admin allows it.
-    out = listen(db_url, "fetch", "--timeout", "2").stdout
+    out = listen(db_url, "fetch", "--min-delay", "100", "--timeout", "2").stdout
     assert f"{len(paths)} sources: 0 read, 0 not modified, {len(paths)} failed; 0 new" in out
     assert Feeds.seen == []  # refused before any connection
     err = sql(db_url, "SELECT last_error FROM listen_sources WHERE url LIKE '%/feed.xml'")[0][0]
@@ -128,7 +128,7 @@ def test_fetch_conditional_gzip_redirects_and_failures(db_url, feeds):
     sql(db_url, "INSERT INTO tags (workspace_id, name, kind, rule, created_at, updated_at) VALUES "
                 "(1, 'Pension', 'topic', 'pension* AND NOT bank', 0, 0), "
                 "(1, 'Moved', 'topic', '\"second\" OR first', 0, 0)")
-    out = listen(db_url, "fetch", "--timeout", "2", "--allow-private").stdout
+    out = listen(db_url, "fetch", "--min-delay", "100", "--timeout", "2", "--allow-private").stdout
     good = 3 if "/corpus.xml" in paths else 2
     assert f"{good} read, 0 not modified, 3 failed" in out
     items = {r[0]: r for r in sql(db_url, "SELECT title, link, text, lang, published, sentiment, "
@@ -155,17 +155,18 @@ def test_fetch_conditional_gzip_redirects_and_failures(db_url, feeds):
 
     # The second fetch adds nothing, and the feed with an ETag answers 304.
     Feeds.seen = []
-    out = listen(db_url, "fetch", "--timeout", "2", "--allow-private",
+    out = listen(db_url, "fetch", "--min-delay", "100", "--timeout", "2", "--allow-private",
                  "--source", sql(db_url, "SELECT id FROM listen_sources WHERE url LIKE "
                                          "'%/feed.xml'")[0][0]).stdout
     assert "1 sources: 0 read, 1 not modified, 0 failed; 0 new items" in out
     assert Feeds.seen == [("/feed.xml", 304, False)]
-    out = listen(db_url, "fetch", "--timeout", "2", "--allow-private").stdout
+    out = listen(db_url, "fetch", "--min-delay", "100", "--timeout", "2", "--allow-private").stdout
     assert "; 0 new items" in out
     assert int(sql(db_url, "SELECT count(*) FROM listen_items")[0][0]) == n
 
     listed = listen(db_url, "source", "list").stdout
-    assert "3 items\tok\t" + feeds + "/feed.xml" in listed
+    assert "\tfeed\t3 items\tok\tnext " in listed and listed.split("\n")[0].endswith(
+        feeds + "/feed.xml")
     sid = sql(db_url, "SELECT id FROM listen_sources WHERE url LIKE '%/feed.xml'")[0][0]
     listen(db_url, "source", "remove", sid)
     assert int(sql(db_url, "SELECT count(*) FROM listen_items")[0][0]) == n - 3

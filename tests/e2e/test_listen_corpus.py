@@ -22,6 +22,8 @@ from collections import defaultdict
 
 import pytest
 
+from conftest import SANITIZER_MARKS
+
 KANAL = os.environ.get("KANAL_BIN", "build/kanal")
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "feeds",
                       "feedparser")
@@ -207,6 +209,12 @@ def check(path):
     if url:
         args += ["--url", url]
     r = subprocess.run(args, capture_output=True, timeout=30)
+    # Under ASan/UBSan a report goes to stderr and (for UBSan) the exit code
+    # may still be 0: the file is a sanitizer finding whatever it read.
+    err = r.stderr.decode("utf-8", "replace")
+    marks = [m for m in SANITIZER_MARKS if m in err]
+    if marks:
+        return "sanitizer", f"{marks[0]}: {err[-1500:]}"
     if r.returncode < 0 or r.returncode > 2:
         return "fail", f"kanal died: {r.returncode} {r.stderr[-300:]!r}"
     if r.returncode == 0:
@@ -239,7 +247,7 @@ def test_feedparser_corpus():
             pytest.fail(f"{CORPUS}: missing, and CI is set")
         pytest.skip(f"{CORPUS} not found (../shared/data is not here)")
     groups = defaultdict(lambda: defaultdict(int))
-    failures = []
+    failures, sanitizer = [], []
     for path in sorted(corpus_files()):
         rel = os.path.relpath(path, CORPUS)
         top = rel.split(os.sep)[0]
@@ -249,6 +257,8 @@ def test_feedparser_corpus():
             groups[g][status] += 1
         if status == "fail":
             failures.append(f"{rel}: {why}")
+        elif status == "sanitizer":
+            sanitizer.append(f"{rel}: {why}")
     print()
     print(f"{'group':28} {'pass':>5} {'fail':>5} {'unmapped':>8} {'skip':>5}  rate (of mapped)")
     for g in sorted(groups, key=lambda g: (g == "all", g)):
@@ -258,6 +268,8 @@ def test_feedparser_corpus():
         print(f"{g:28} {c['pass']:5} {c['fail']:5} {c['unmapped']:8} {c['skip']:5}  {rate:6.1%}")
     if os.environ.get("LISTEN_CORPUS_FAILURES"):
         print("\n".join(failures))
+    assert not sanitizer, f"{len(sanitizer)} file(s) with sanitizer reports; the first:\n" + \
+        "\n".join(sanitizer[:3])
     for g, floor in MIN_RATES.items():
         c = groups[g]
         rate = c["pass"] / max(1, c["pass"] + c["fail"])

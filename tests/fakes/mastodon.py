@@ -18,6 +18,9 @@ small built-in account: three statuses, a reply to one of them and a mention.
   {"revoke": "T"} / {"revoke_all": true}    the token(s) stop working (401)
   {"rate_limit": 300, "rate_remaining": 0}  the window's size and what is left
   {"followers": 1234}                       the account's follower count
+  {"public": [{"by": "anna", "text": "..."}]} statuses posted now by others (public;
+                                            their #hashtags make them appear on
+                                            /api/v1/timelines/tag/:hashtag)
   {"own_texts": true}                       also answer the texts the account posted
   Every answer: the account's id and acct, the counts of statuses,
   notifications, tokens and apps, and the last code the consent screen gave
@@ -111,6 +114,7 @@ class Mastodon(Fake):
         self.rate = {}  # account -> [window start, used]
         self.forced_remaining = None
         self.last_code = None
+        self.timeline_log = []  # (tag or "public", since_id) of each timeline asked for
         self.me = self.account("kanal", "Kanal", followers=1520)
         self.others = [self.account("anna", "Anna A", remote="example.org"),
                        self.account("bertil", "Bertil B")]
@@ -124,6 +128,8 @@ class Mastodon(Fake):
         m = self.add_status(self.others[1], "@kanal när öppnar ni?", base + 10000)
         self.notify(m)
 
+        self.route("GET", "/api/v1/timelines/public", self.authed(self.timeline_public, None))
+        self.route("GET", "/api/v1/timelines/tag/{tag}", self.authed(self.timeline_tag, None))
         self.route("POST", "/api/v1/apps", self.create_app)
         self.route("GET", "/oauth/authorize", self.authorize_page)
         self.route("POST", "/oauth/authorize", self.authorize_post)
@@ -170,6 +176,7 @@ class Mastodon(Fake):
                  self.host, account["username"], sid),
              "url": "https://%s/@%s/%d" % (self.host, account["username"], sid),
              "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
+             "_tags": [t.lower() for t in re.findall(r"#(\w+)", text)],
              "favourited": False, "reblogged": False, "content": render(text), "reblog": None,
              "account": account, "media_attachments": media or [], "mentions": [], "tags": [],
              "emojis": [], "card": None, "poll": None, "_text": text}
@@ -428,6 +435,32 @@ class Mastodon(Fake):
         page, headers = self.paged(req, mine, 20, 40, keep=("exclude_replies",))
         return Reply(200, [self.public(s, grant) for s in page], headers)
 
+    # ---- public timelines (docs.joinmastodon.org/methods/timelines) ----------------------
+
+    def visible(self, local=False):
+        out = [x for x in self.statuses.values()
+               if x["visibility"] == "public" and not x.get("_deleted")]
+        if local:
+            out = [x for x in out if "@" not in x["account"]["acct"]]
+        return out
+
+    def timeline_public(self, req, grant):
+        if self.int_arg(req, "limit") == -1:
+            return Reply(400, {"error": "limit is not a number"})
+        items = self.visible(req.arg("local") in ("true", "1"))
+        page, headers = self.paged(req, items, 20, 40, keep=("local",))
+        self.timeline_log.append(("public", req.arg("since_id")))
+        return Reply(200, [self.public(x, grant) for x in page], headers)
+
+    def timeline_tag(self, req, grant, tag):
+        if self.int_arg(req, "limit") == -1:
+            return Reply(400, {"error": "limit is not a number"})
+        items = [x for x in self.visible(req.arg("local") in ("true", "1"))
+                 if tag.lower() in x["_tags"]]
+        page, headers = self.paged(req, items, 20, 40, keep=("local",))
+        self.timeline_log.append((tag, req.arg("since_id")))
+        return Reply(200, [self.public(x, grant) for x in page], headers)
+
     def list_notifications(self, req, grant):
         types = req.query.get("types[]") or req.query.get("types") or []
         exclude = req.query.get("exclude_types[]") or []
@@ -622,9 +655,12 @@ class Mastodon(Fake):
                 self.rate_limit = int(s["rate_limit"])
             if "rate_remaining" in s:
                 self.forced_remaining = int(s["rate_remaining"])
+            for p in s.get("public") or ():
+                who = next(a for a in self.accounts.values() if a["username"] == p["by"])
+                self.add_status(who, p["text"], language=p.get("language", "sv"))
             if "followers" in s:
                 self.me["followers_count"] = int(s["followers"])
-            extra = {}
+            extra = {"timelines": list(self.timeline_log)}
             if s.get("own_texts"):  # what the account posted, oldest first, to count copies
                 extra["own_texts"] = [x["_text"] for x in self.statuses.values()
                                       if x["account"] is self.me and not x.get("_deleted")]
