@@ -12,11 +12,12 @@ import { Inbox } from "/page-inbox.js";
 import { Calendar } from "/page-calendar.js";
 import { Review } from "/page-review.js";
 import { Post } from "/page-post.js";
+import { Listening } from "/page-listening.js";
 
 const PAGES = { dashboard: Dashboard, channels: Channels, inbox: Inbox, calendar: Calendar,
-  review: Review, posts: Post };
+  review: Review, posts: Post, listening: Listening };
 // g then a letter goes to a view.
-const KEYS = { d: "dashboard", c: "channels", i: "inbox", k: "calendar", r: "review" };
+const KEYS = { d: "dashboard", c: "channels", i: "inbox", k: "calendar", r: "review", l: "listening" };
 
 function useRoute() {
   const [route, setRoute] = useState(parse());

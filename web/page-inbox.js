@@ -5,7 +5,7 @@
 import { html, useState, useEffect, everyItem, Empty } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime } from "/i18n.js";
-import { setParams } from "/router.js";
+import { href, setParams } from "/router.js";
 
 const SENTIMENTS = ["pos", "neu", "neg"];
 const STATUSES = ["open", "assigned", "answered", "closed"];
@@ -59,6 +59,8 @@ function Message({ m: initial, ws, channels, tags, canModerate, setError }) {
   return html`<li data-id=${m.id} class=${m.sentiment ? "sent-" + m.sentiment : ""}>
     <div class="meta">${fmtTime(m.created_at, ws.timezone)} · ${c ? `${c.name} (${c.platform})` : t("inbox.channel", { id: m.channel_id })} · ${t("kind." + m.kind)} · ${who}</div>
     <p>${m.body}</p>
+    ${m.listen_item_id ? html`<p><a class="listen-link" href=${href(ws.id, "listening", { item: m.listen_item_id })}>
+      ${t("inbox.fromListening")}</a></p>` : null}
     <div class="controls">
       <${Choice} label=${t("inbox.sentiment")} name="sentiment" options=${SENTIMENTS} value=${m.sentiment}
         disabled=${!canModerate} onChange=${(el) => save(el, "sentiment")} />

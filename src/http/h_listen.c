@@ -15,6 +15,11 @@ void h_listen_items(struct request *r)
         reply_error(r, &err);
         return;
     }
+    if (f.n_compare) {
+        error_field(&err, ERR_INVALID, "compare", "'compare' is a parameter of the analytics");
+        reply_error(r, &err);
+        return;
+    }
     reply_made(r, 200, listen_items_list(r->db, r->ws, &f, pg.limit, pg.cursor, &err), &err);
 }
 

@@ -63,7 +63,7 @@ int listen_filter_parse(struct db *db, int64_t ws, json_t *q, bool period_defaul
                         struct listen_filter *f, struct error *err)
 {
     static const char *const known[] = {"source", "query", "sentiment", "relevant", "since",
-                                        "until",  "limit", "cursor",    NULL};
+                                        "until",  "compare", "limit",   "cursor",   NULL};
     memset(f, 0, sizeof *f);
     f->relevant = LISTEN_REL_ANY;
     const char *key;
@@ -72,7 +72,7 @@ int listen_filter_parse(struct db *db, int64_t ws, json_t *q, bool period_defaul
         if (index_of(known, key) < 0)
             return error_field(err, ERR_INVALID, key,
                                "unknown parameter '%s' (source, query, sentiment, relevant, "
-                               "since, until)",
+                               "since, until, compare)",
                                key);
         if (!json_is_string(v))
             return error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
@@ -93,6 +93,22 @@ int listen_filter_parse(struct db *db, int64_t ws, json_t *q, bool period_defaul
             return error_field(err, ERR_INVALID, "relevant",
                                "parameter 'relevant' is yes, no or unmarked, not '%.20s'", r);
         f->relevant = i == 0 ? LISTEN_REL_YES : i == 1 ? LISTEN_REL_NO : LISTEN_REL_UNMARKED;
+    }
+    const char *cmp = json_string_value(json_object_get(q, "compare"));
+    for (const char *c = cmp; c && *c;) {
+        const char *end = strchr(c, ',');
+        size_t n = end ? (size_t)(end - c) : strlen(c);
+        char one[24];
+        int64_t id;
+        snprintf(one, sizeof one, "%.*s", (int)(n < 23 ? n : 23), c);
+        if (n == 0 || n > 20 || str_to_i64(one, &id) || id < 1)
+            return error_field(err, ERR_INVALID, "compare",
+                               "parameter 'compare' is query ids separated by commas");
+        if (f->n_compare == LISTEN_MAX_COMPARE)
+            return error_field(err, ERR_LIMIT, "compare", "at most %d queries are compared at once",
+                               LISTEN_MAX_COMPARE);
+        f->compare[f->n_compare++] = id;
+        c = end ? end + 1 : c + n;
     }
     int64_t since_day = 0, until_day = 0;
     bool has_since, has_until;
@@ -531,6 +547,29 @@ json_t *listen_analytics(struct db *db, int64_t ws, const struct listen_filter *
                             : NULL;
     if (!ss)
         goto done;
+    if (f->n_compare) {
+        /* Only the queries compared, in the workspace's order. */
+        size_t kept = 0;
+        for (int c = 0; c < f->n_compare; c++)
+            if (!find_counter(qs, nq, f->compare[c])) {
+                error_field(err, ERR_INVALID, "compare", "no query %lld in this workspace",
+                            (long long)f->compare[c]);
+                goto done;
+            }
+        for (size_t i = 0; i < nq; i++) {
+            bool keep = false;
+            for (int c = 0; c < f->n_compare; c++)
+                keep = keep || qs[i].id == f->compare[c];
+            if (keep) {
+                qs[kept++] = qs[i];
+            } else {
+                free(qs[i].name);
+                free(qs[i].url);
+                free(qs[i].per_day);
+            }
+        }
+        nq = kept;
+    }
     /* Items: each counted once, by its day, source and sentiment. */
     struct db_stmt *q = filtered(db, ws, f,
                                  "SELECT COALESCE(i.published, i.fetched_at), i.source_id, "

@@ -125,6 +125,7 @@ int listen_fetch_sources(struct db *db, int64_t ws, int64_t source, const struct
 
 #define LISTEN_DEFAULT_DAYS 30   /* the analytics' period when none is given */
 #define LISTEN_MAX_DAYS     3660 /* the longest period asked for */
+#define LISTEN_MAX_COMPARE  20   /* queries compared at once */
 /* The platform id of the channel that listening's inbox tasks arrive on. */
 #define LISTEN_TASK_CHANNEL_ID "kanal:listening"
 
@@ -145,11 +146,15 @@ struct listen_filter {
     bool has_period;
     int64_t since_day, until_day; /* local days since 1970, inclusive */
     int64_t since, until;         /* their UTC bounds, until exclusive */
+    /* analytics only: the queries compared (share of voice); none: all */
+    int64_t compare[LISTEN_MAX_COMPARE];
+    int n_compare;
 };
 
 /* Reads source, query, sentiment (pos, neu, neg), relevant (yes, no,
  * unmarked), since, until (local dates YYYY-MM-DD in the workspace's time
- * zone, inclusive) from query-string values (limit and cursor pass).
+ * zone, inclusive) and compare (query ids, comma-separated) from
+ * query-string values (limit and cursor pass).
  * period_default: with no period, the LISTEN_DEFAULT_DAYS up to today (else
  * no bound). ERR_INVALID names the parameter. */
 struct actor;
@@ -183,7 +188,9 @@ json_t *listen_item_task(struct db *db, int64_t ws, int64_t id, json_t *in,
  * [{id, name, rule, mentions, share_of_voice, per_day}], sources: [{id,
  * title, url, items}], sentiment: {pos, neu, neg, none}}. An item is one
  * mention of each query it matched; a query's share of voice is its
- * mentions over all queries' mentions (null when there are none). */
+ * mentions over all queries' mentions (null when there are none). With
+ * f->compare, only those queries are counted and compared; ERR_INVALID on
+ * "compare" for an id that is not one of ws's queries. */
 json_t *listen_analytics(struct db *db, int64_t ws, const struct listen_filter *f,
                          struct error *err);
 

@@ -76,14 +76,16 @@ def desk(server, workspace, admin, feeds):
                                       "rule": "pensionsmyndigheten"})
     peer = admin.post(f"{api}/tags", {"name": "Kassan", "kind": "other",
                                       "rule": "försäkringskassan"})
-    assert ours.status == 201 and peer.status == 201, (ours, peer)
+    other = admin.post(f"{api}/tags", {"name": "Väder", "kind": "other", "rule": "vädret"})
+    assert ours.status == 201 and peer.status == 201 and other.status == 201, (ours, peer, other)
     run = lambda *a: run_kanal("listen", *a, "--db", server.db_url, "--workspace", "test-agency")
     for f in ("a", "b"):
         run("source", "add", f"{feeds}/{f}.xml")
     assert "6 new items" in run("fetch", "--allow-private").stdout
     items = admin.get(f"{api}/listen/items?limit=50").json()["items"]
     by_guid = {i["link"].rsplit("/", 1)[1]: i for i in items}
-    return {"api": api, "ours": ours.json()["id"], "peer": peer.json()["id"], "items": by_guid}
+    return {"api": api, "ours": ours.json()["id"], "peer": peer.json()["id"],
+            "other": other.json()["id"], "items": by_guid}
 
 
 def day(ago):
@@ -201,9 +203,20 @@ def test_analytics_by_query_source_sentiment_day_and_share_of_voice(desk, as_rol
     q = {x["name"]: x for x in a["queries"]}
     assert q["Vi"]["per_day"] == ours and q["Kassan"]["per_day"] == peer
     assert (q["Vi"]["mentions"], q["Kassan"]["mentions"]) == (sum(ours), sum(peer)) == (2, 3)
-    assert a["mentions"] == 5
-    assert q["Vi"]["share_of_voice"] == pytest.approx(2 / 5)
-    assert q["Kassan"]["share_of_voice"] == pytest.approx(3 / 5)
+    assert q["Väder"]["mentions"] == 1 and a["mentions"] == 6
+    assert q["Vi"]["share_of_voice"] == pytest.approx(2 / 6)
+    assert q["Kassan"]["share_of_voice"] == pytest.approx(3 / 6)
+    # The organisation against its peer only: the third query leaves the comparison.
+    c = viewer.get(f"{api}/listen/analytics?since={day(2)}&until={day(0)}"
+                   f"&compare={desk['peer']},{desk['ours']}").json()
+    assert [x["name"] for x in c["queries"]] == ["Kassan", "Vi"] and c["mentions"] == 5
+    assert [x["share_of_voice"] for x in c["queries"]] == pytest.approx([3 / 5, 2 / 5])
+    assert c["items"] == a["items"]  # what is compared is the queries, not the items
+    for bad, status in ((f"compare={desk['ours']},x", 400), ("compare=999999", 400),
+                        ("compare=" + ",".join(["1"] * 21), 413)):
+        r = viewer.get(f"{api}/listen/analytics?{bad}")
+        assert r.status == status and r.json()["error"]["field"] == "compare", (bad, r)
+    assert viewer.get(f"{api}/listen/items?compare={desk['ours']}").status == 400
     src = {s["url"].rsplit("/", 1)[1]: s["items"] for s in a["sources"]}
     assert src == {"a.xml": sum(1 for f, *_ in inside if f == "a"),
                    "b.xml": sum(1 for f, *_ in inside if f == "b")}
@@ -221,7 +234,7 @@ def test_analytics_by_query_source_sentiment_day_and_share_of_voice(desk, as_rol
     inside, days, ours, peer = expected(2, 0, lambda g: g in ("a1", "a3"))
     q = {x["name"]: x for x in rel["queries"]}
     assert rel["items"] == 2 and (q["Vi"]["per_day"], q["Kassan"]["per_day"]) == (ours, peer)
-    assert q["Vi"]["share_of_voice"] == pytest.approx(0.5)
+    assert q["Vi"]["share_of_voice"] == pytest.approx(0.5) and q["Väder"]["mentions"] == 0
     # A period with nothing in it: zero, and no share to speak of.
     empty = viewer.get(f"{api}/listen/analytics?since=2020-01-01&until=2020-01-02").json()
     assert empty["items"] == 0 and empty["per_day"] == [0, 0]
