@@ -62,8 +62,8 @@ static struct tz *workspace_tz(struct db *db, int64_t ws, struct error *err)
 int listen_filter_parse(struct db *db, int64_t ws, json_t *q, bool period_default,
                         struct listen_filter *f, struct error *err)
 {
-    static const char *const known[] = {"source", "query", "sentiment", "relevant", "since",
-                                        "until",  "compare", "limit",   "cursor",   NULL};
+    static const char *const known[] = {"source", "query",   "sentiment", "relevant", "since",
+                                        "until",  "compare", "limit",     "cursor",   NULL};
     memset(f, 0, sizeof *f);
     f->relevant = LISTEN_REL_ANY;
     const char *key;
@@ -149,7 +149,7 @@ int listen_filter_parse(struct db *db, int64_t ws, json_t *q, bool period_defaul
  * order. Every condition is always there, switched off by its value, so
  * one statement serves every combination. */
 #define FILTER_WHERE                                                                               \
-    "i.workspace_id = ? AND (? = 0 OR i.source_id = ?) AND (? = '' OR i.sentiment_label = ?) "    \
+    "i.workspace_id = ? AND (? = 0 OR i.source_id = ?) AND (? = '' OR i.sentiment_label = ?) "     \
     "AND (? = 0 OR (? = 1 AND i.relevant = 1) OR (? = 2 AND i.relevant = 0) OR "                   \
     "(? = 3 AND i.relevant IS NULL)) AND COALESCE(i.published, i.fetched_at) >= ? AND "            \
     "COALESCE(i.published, i.fetched_at) < ? AND (? = 0 OR EXISTS (SELECT 1 FROM "                 \
@@ -252,8 +252,8 @@ static json_t *item_json(struct db_stmt *q)
     json_object_set_new(it, "message_id",
                         db_col_null(q, 12) ? json_null() : json_integer(db_col_int(q, 12)));
     const char *title = db_col_text(q, 13);
-    json_object_set_new(it, "source", json_pack("{s:s, s:s}", "title", title, "url",
-                                                db_col_text(q, 14)));
+    json_object_set_new(it, "source",
+                        json_pack("{s:s, s:s}", "title", title, "url", db_col_text(q, 14)));
     return it;
 }
 
@@ -325,8 +325,8 @@ json_t *listen_item_get(struct db *db, int64_t ws, int64_t id, struct error *err
     return it;
 }
 
-json_t *listen_item_mark(struct db *db, int64_t ws, int64_t id, json_t *in,
-                         const struct actor *who, struct error *err)
+json_t *listen_item_mark(struct db *db, int64_t ws, int64_t id, json_t *in, const struct actor *who,
+                         struct error *err)
 {
     json_t *rel = json_object_get(in, "relevant");
     if (json_object_size(in) != 1 || !rel || !(json_is_boolean(rel) || json_is_null(rel))) {
@@ -352,8 +352,8 @@ json_t *listen_item_mark(struct db *db, int64_t ws, int64_t id, json_t *in,
     }
     if (audit_record(db, ws, who->user_id, "update", "listen_item", id,
                      json_is_null(rel) ? "relevant: unmarked"
-                     : v           ? "relevant: yes"
-                                   : "relevant: no",
+                     : v               ? "relevant: yes"
+                                       : "relevant: no",
                      err))
         return NULL;
     return listen_item_get(db, ws, id, err);
@@ -369,8 +369,8 @@ static int task_channel(struct db *db, int64_t ws, int64_t *channel, struct erro
                : 0;
 }
 
-json_t *listen_item_task(struct db *db, int64_t ws, int64_t id, json_t *in,
-                         const struct actor *who, bool *created, struct error *err)
+json_t *listen_item_task(struct db *db, int64_t ws, int64_t id, json_t *in, const struct actor *who,
+                         bool *created, struct error *err)
 {
     *created = false;
     json_t *team = json_object_get(in, "team_id"), *prio = json_object_get(in, "priority");
@@ -438,8 +438,7 @@ json_t *listen_item_task(struct db *db, int64_t ws, int64_t id, json_t *in,
     /* Each step can be done again: the message is keyed on the item, so a
      * failure half-way is finished by sending the item again. */
     if (task_channel(db, ws, &m.channel_id, err) || message_upsert(db, ws, &m, &mid, err) < 0 ||
-        db_run(db, err, "UPDATE messages SET listen_item_id = ? WHERE id = ?", "ii", id, mid) <
-            0)
+        db_run(db, err, "UPDATE messages SET listen_item_id = ? WHERE id = ?", "ii", id, mid) < 0)
         goto done;
     patch = json_pack("{s:O}", "team_id", team);
     if (prio)
@@ -634,17 +633,17 @@ json_t *listen_analytics(struct db *db, int64_t ws, const struct listen_filter *
                       mentions ? json_real((double)qs[i].total / (double)mentions) : json_null(),
                       "per_day", day_array(qs[i].per_day, ndays)));
     for (size_t i = 0; i < ns; i++)
-        json_array_append_new(sources, json_pack("{s:I, s:s, s:s, s:I}", "id",
-                                                 (json_int_t)ss[i].id, "title", ss[i].name, "url",
-                                                 ss[i].url, "items", (json_int_t)ss[i].total));
+        json_array_append_new(sources, json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)ss[i].id,
+                                                 "title", ss[i].name, "url", ss[i].url, "items",
+                                                 (json_int_t)ss[i].total));
     char since[16], until[16];
     snprintf(since, sizeof since, "%s", json_string_value(json_array_get(days, 0)));
     snprintf(until, sizeof until, "%s", json_string_value(json_array_get(days, ndays - 1)));
     out = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
                     "timezone", tz_name(z), "since", since, "until", until, "items",
                     (json_int_t)total, "mentions", (json_int_t)mentions, "days", days, "per_day",
-                    day_array(per_day, ndays), "queries", queries, "sources", sources,
-                    "sentiment", "pos", (json_int_t)sent[0], "neu", (json_int_t)sent[1], "neg",
+                    day_array(per_day, ndays), "queries", queries, "sources", sources, "sentiment",
+                    "pos", (json_int_t)sent[0], "neu", (json_int_t)sent[1], "neg",
                     (json_int_t)sent[2], "none", (json_int_t)sent[3]);
 done:
     if (qs)

@@ -174,15 +174,15 @@ json_t *listen_items_list(struct db *db, int64_t ws, const struct listen_filter 
 json_t *listen_item_get(struct db *db, int64_t ws, int64_t id, struct error *err);
 /* {"relevant": true | false | null}: marks the item (null unmarks), audited
  * as who's. Returns the item. */
-json_t *listen_item_mark(struct db *db, int64_t ws, int64_t id, json_t *in,
-                         const struct actor *who, struct error *err);
+json_t *listen_item_mark(struct db *db, int64_t ws, int64_t id, json_t *in, const struct actor *who,
+                         struct error *err);
 /* {"team_id": N, "priority": "high"?}: the item becomes an inbox message
  * (kind mention, on the workspace's listening channel, made on first use)
  * given to the team, linked both ways (message.listen_item_id,
  * item.message_id). An item sent before answers its task and *created
  * false. Returns the message. */
-json_t *listen_item_task(struct db *db, int64_t ws, int64_t id, json_t *in,
-                         const struct actor *who, bool *created, struct error *err);
+json_t *listen_item_task(struct db *db, int64_t ws, int64_t id, json_t *in, const struct actor *who,
+                         bool *created, struct error *err);
 /* The items f lets through in its period (f->has_period): {timezone, since,
  * until, items, mentions, days: [dates], per_day: [items a day], queries:
  * [{id, name, rule, mentions, share_of_voice, per_day}], sources: [{id,
