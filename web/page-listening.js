@@ -61,7 +61,7 @@ function Item({ it: initial, ws, teams, canModerate, setError }) {
     <div class="meta">${fmtTime(when, ws.timezone)} · ${sourceName(it.source)}
       ${it.sentiment_label ? html` · ${t("sentiment." + it.sentiment_label)}` : null}
       ${it.author ? html` · ${it.author}` : null}</div>
-    <h3 class="item-title">${it.link ? html`<a href=${it.link} rel="noopener noreferrer" target="_blank">${title}</a>` : title}</h3>
+    <h2 class="item-title">${it.link ? html`<a href=${it.link} rel="noopener noreferrer" target="_blank">${title}</a>` : title}</h2>
     ${it.text ? html`<p>${it.text.length > 400 ? it.text.slice(0, 400) + "…" : it.text}</p>` : null}
     <div class="controls">
       ${it.tags.map((name) => html`<span class="tag">${name}</span>`)}
@@ -79,7 +79,7 @@ function Item({ it: initial, ws, teams, canModerate, setError }) {
             ${teams.map((x) => html`<option value=${x.id}>${x.name}</option>`)}
           </select></label>
           <button type="submit" class="primary">${t("listen.sendToTeam")}</button>
-        </form>` : null}
+        </form>` : canModerate ? html`<span class="muted">${t("listen.noTeams", { ws: ws.id })}</span>` : null}
       <span role="status" class="said">${said}</span>
     </div>
   </li>`;
