@@ -174,6 +174,15 @@ test("listening queries: added from the page, a wrong rule refused with the serv
     await page.waitForFunction(() => /Peer: Skatteverket/.test(document.querySelector("#listen-queries").textContent));
     const tags = (await admin("GET", `/workspaces/${WS}/tags?limit=200`)).body.items;
     assert.equal(tags.find((x) => x.name === "Peer: Skatteverket").rule, "skatteverket OR \"skatte verket\"");
+    // Edited in place, then deleted.
+    const made = tags.find((x) => x.name === "Peer: Skatteverket");
+    const row = page.locator(`#listen-queries > li[data-query="${made.id}"]`);
+    await row.locator(".query-rule").fill("skatteverk*");
+    await row.locator("button[type=submit]").click();
+    await page.waitForFunction(async (id) => (await (await fetch(`/api/v1/workspaces/1/tags/${id}`)).json()).rule === "skatteverk*", made.id);
+    await row.locator(".query-delete").click();
+    await row.waitFor({ state: "detached" });
+    assert.equal((await admin("GET", `/workspaces/${WS}/tags/${made.id}`)).status, 404);
     await page.fill("#query-name", "Trasig");
     await page.fill("#query-rule", "pension AND (");
     await page.click("#listen-add-query button[type=submit]");
