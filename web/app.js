@@ -16,14 +16,15 @@ import { Post } from "/page-post.js";
 import { Links } from "/page-links.js";
 import { Admin } from "/page-admin.js";
 import { Analytics } from "/page-analytics.js";
+import { Listening } from "/page-listening.js";
 import { Notifications } from "/notifications.js";
 import { usePauses, CrisisBanner, PauseButton, PauseDialog, ResumeDialog } from "/crisis.js";
 
 const PAGES = { dashboard: Dashboard, channels: Channels, inbox: Inbox, calendar: Calendar,
-  review: Review, posts: Post, links: Links, admin: Admin, analytics: Analytics };
+  review: Review, posts: Post, listening: Listening, links: Links, admin: Admin, analytics: Analytics };
 // g then a letter goes to a view.
-const KEYS = { d: "dashboard", c: "channels", i: "inbox", k: "calendar", r: "review", a: "analytics",
-  l: "links", m: "admin" };
+const KEYS = { d: "dashboard", c: "channels", i: "inbox", k: "calendar", r: "review", s: "listening",
+  a: "analytics", l: "links", m: "admin" };
 
 function useRoute() {
   const [route, setRoute] = useState(parse());

@@ -9,7 +9,7 @@
 import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime } from "/i18n.js";
-import { setParams } from "/router.js";
+import { href, setParams } from "/router.js";
 import { Conversation } from "/conversation.js";
 
 // Key -> what it does, for the handler below and the frame's help.
@@ -70,6 +70,8 @@ function Message({ m, ws, channels, tags, canModerate, setError, route, open, co
       aria-label=${t("bulk.tick", { who })} onChange=${(e) => onTick(m.id, e.target.checked)} />` : null}
     <div class="meta">${fmtTime(m.created_at, ws.timezone)} · ${c ? `${c.name} (${c.platform})` : t("inbox.channel", { id: m.channel_id })} · ${t("kind." + m.kind)} · ${who}</div>
     <p>${m.body}</p>
+    ${m.listen_item_id ? html`<p><a class="listen-link" href=${href(ws.id, "listening", { item: m.listen_item_id })}>
+      ${t("inbox.fromListening")}</a></p>` : null}
     <div class="controls">
       <${Choice} label=${t("inbox.sentiment")} name="sentiment" options=${SENTIMENTS} value=${m.sentiment}
         disabled=${!canModerate} onChange=${(el) => save(el, "sentiment")} />

@@ -1,6 +1,6 @@
 // router: every view's state lives in the URL's hash, #/WS/VIEW?k=v (and
 // #/WS/posts/ID), so a view can be bookmarked, shared and reloaded.
-export const VIEWS = ["dashboard", "channels", "inbox", "calendar", "review", "analytics", "links", "admin"];
+export const VIEWS = ["dashboard", "channels", "inbox", "calendar", "review", "listening", "analytics", "links", "admin"];
 
 export function parse(hash = location.hash) {
   const [path, query = ""] = hash.replace(/^#\/?/, "").split("?");

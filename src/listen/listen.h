@@ -312,14 +312,78 @@ struct listen_alert_stats {
  * says. 0, or -1 and err. */
 int listen_alerts_run(struct db *db, int64_t now, struct listen_alert_stats *st, struct error *err);
 
-/* A page of ws's items, newest first by id: {"items": [...], "next_cursor":
- * "ID" or null}. `cursor` is the next_cursor of the page before (NULL for
- * the first), `source` 0 for every source. Each item has its source, title,
- * link, author, published (ISO UTC), text, lang, sentiment and the names
- * of the tag queries it matched. Caller decrefs; NULL and err
- * (ERR_INVALID naming "cursor") otherwise. */
-json_t *listen_items_list(struct db *db, int64_t ws, int64_t source, int limit, const char *cursor,
-                          struct error *err);
+/* ---- the desk (desk.c) ------------------------------------------------------ */
+
+#define LISTEN_DEFAULT_DAYS 30   /* the analytics' period when none is given */
+#define LISTEN_MAX_DAYS     3660 /* the longest period asked for */
+#define LISTEN_MAX_COMPARE  20   /* queries compared at once */
+/* The platform id of the channel that listening's inbox tasks arrive on. */
+#define LISTEN_TASK_CHANNEL_ID "kanal:listening"
+
+enum listen_relevance {
+    LISTEN_REL_ANY = 0,
+    LISTEN_REL_YES = 1,
+    LISTEN_REL_NO = 2,
+    LISTEN_REL_UNMARKED = 3,
+};
+
+/* Which items: of one source, matching one query (a tag with a rule), of
+ * one sentiment label, marked so, published (else fetched) in a period of
+ * local days, inclusive. 0 and "" are "any". */
+struct listen_filter {
+    int64_t source, tag;
+    char sentiment[4];
+    enum listen_relevance relevant;
+    bool has_period;
+    int64_t since_day, until_day; /* local days since 1970, inclusive */
+    int64_t since, until;         /* their UTC bounds, until exclusive */
+    /* analytics only: the queries compared (share of voice); none: all */
+    int64_t compare[LISTEN_MAX_COMPARE];
+    int n_compare;
+};
+
+/* Reads source, query, sentiment (pos, neu, neg), relevant (yes, no,
+ * unmarked), since, until (local dates YYYY-MM-DD in the workspace's time
+ * zone, inclusive) and compare (query ids, comma-separated) from
+ * query-string values (limit and cursor pass).
+ * period_default: with no period, the LISTEN_DEFAULT_DAYS up to today (else
+ * no bound). ERR_INVALID names the parameter. */
+struct actor;
+int listen_filter_parse(struct db *db, int64_t ws, json_t *q, bool period_default,
+                        struct listen_filter *f, struct error *err);
+
+/* A page of ws's items that f lets through, newest first by id: {"items":
+ * [...], "next_cursor": "ID" or null}. `cursor` is the next_cursor of the
+ * page before (NULL for the first). Each item has its source ({title,
+ * url}), title, link, author, published (ISO UTC), fetched_at, text, lang,
+ * sentiment, sentiment_label, the names (tags) and ids (query_ids) of the
+ * queries it matched, relevant (true, false, null) and message_id (its
+ * inbox task, or null). Caller decrefs; NULL and err otherwise. */
+json_t *listen_items_list(struct db *db, int64_t ws, const struct listen_filter *f, int limit,
+                          const char *cursor, struct error *err);
+/* One item as in the list; ERR_NOT_FOUND when ws has no such item. */
+json_t *listen_item_get(struct db *db, int64_t ws, int64_t id, struct error *err);
+/* {"relevant": true | false | null}: marks the item (null unmarks), audited
+ * as who's. Returns the item. */
+json_t *listen_item_mark(struct db *db, int64_t ws, int64_t id, json_t *in, const struct actor *who,
+                         struct error *err);
+/* {"team_id": N, "priority": "high"?}: the item becomes an inbox message
+ * (kind mention, on the workspace's listening channel, made on first use)
+ * given to the team, linked both ways (message.listen_item_id,
+ * item.message_id). An item sent before answers its task and *created
+ * false. Returns the message. */
+json_t *listen_item_task(struct db *db, int64_t ws, int64_t id, json_t *in, const struct actor *who,
+                         bool *created, struct error *err);
+/* The items f lets through in its period (f->has_period): {timezone, since,
+ * until, items, mentions, days: [dates], per_day: [items a day], queries:
+ * [{id, name, rule, mentions, share_of_voice, per_day}], sources: [{id,
+ * title, url, items}], sentiment: {pos, neu, neg, none}}. An item is one
+ * mention of each query it matched; a query's share of voice is its
+ * mentions over all queries' mentions (null when there are none). With
+ * f->compare, only those queries are counted and compared; ERR_INVALID on
+ * "compare" for an id that is not one of ws's queries. */
+json_t *listen_analytics(struct db *db, int64_t ws, const struct listen_filter *f,
+                         struct error *err);
 
 /* ---- matching the workspace's queries (match.c) ------------------------------
  * A workspace's queries are its tags' rules (docs/query-language.md). */

@@ -39,6 +39,8 @@ static const struct field message_fields[] = {
     {"first_response_at", FT_TIME, F_RO | F_NULL, 0, NULL, NULL, NULL},
     {"answered_elsewhere_at", FT_TIME, F_RO | F_NULL, 0, NULL, NULL, NULL},
     {"answered_elsewhere_via", FT_TEXT, F_RO | F_NULL, 0, NULL, NULL, NULL},
+    /* the listening item a person sent to a team as this task (listen/desk.c) */
+    {"listen_item_id", FT_INT, F_RO | F_NULL, 0, NULL, NULL, NULL},
 };
 /* created_at here is when the message was written at the platform. */
 static const struct entity entity_message = {
