@@ -54,7 +54,8 @@ function Confirmed({ label, question, onYes, cls }) {
 
 function sourceState(s, zone) {
   if (!s.last_error) return s.last_fetched ? t("listen.sourceOk") : t("listen.sourceNotYet");
-  return t("listen.sourceFailing", { n: fmtNumber(s.failures), at: fmtTime(s.last_error_at, zone) });
+  const at = fmtTime(s.last_error_at, zone);
+  return s.failures === 1 ? t("listen.sourceFailedOnce", { at }) : t("listen.sourceFailing", { n: fmtNumber(s.failures), at });
 }
 
 function SourceRow({ s, ws, canEdit, onDeleted, setError }) {

@@ -110,18 +110,21 @@ test("listening sources: added with the server's reasons beside the field, faili
       await page.waitForFunction((u) => [...document.querySelectorAll("#listen-source-list .source-url")]
         .some((x) => x.textContent === u), url);
     }
+    // (kanal serve's own worker may try them first: it is not allowed
+    // private addresses, so it fails them too; the failures add up.)
     await listen("fetch", "--allow-private", "--min-delay", "50", "--timeout", "2").catch(() => {});
     await page.reload();
     const now = await sources();
     const ok = now.find((s) => s.url === feedUrl);
     const bad = now.find((s) => s.url === deadUrl);
     assert.ok(ok.last_fetched && !ok.last_error && ok.items === 2, JSON.stringify(ok));
-    assert.ok(bad.last_error && bad.failures === 1, JSON.stringify(bad));
+    assert.ok(bad.last_error && bad.failures >= 1, JSON.stringify(bad));
     const okRow = page.locator(`#listen-source-list tr[data-source="${ok.id}"]`);
     const badRow = page.locator(`#listen-source-list tr[data-source="${bad.id}"]`);
     await badRow.locator(".last-error").waitFor();
     assert.equal(await badRow.locator(".last-error").textContent(), bad.last_error);
-    assert.match(await badRow.locator(".state").textContent(), /Failed 1 times in a row/);
+    assert.match(await badRow.locator(".state").textContent(),
+      bad.failures === 1 ? /Failed once, at / : new RegExp(`Failed ${bad.failures} times in a row, last at `));
     assert.match(await badRow.locator(".next-fetch").textContent(), /Backing off: next try/);
     assert.match(await okRow.locator(".state").textContent(), /Fetched without errors/);
     assert.match(await okRow.locator("td.num").textContent(), /^2$/);
