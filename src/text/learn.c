@@ -13,7 +13,6 @@
 
 #define LEARN_BITS 13
 #define LEARN_DIM  (1u << LEARN_BITS)
-#define MAX_FEAT   (2 * TEXT_MAX_TOKENS + 8)
 /* How strongly the rules' score speaks before any correction, and how far
  * one correction moves the weights. Chosen on the dev sets with --learn 500
  * (higher rates overfit the first corrections and lost recall on the rarer
@@ -45,28 +44,25 @@ uint64_t learner_count(const struct learner *m)
     return m ? m->count : 0;
 }
 
-struct features {
-    size_t n;
-    uint32_t idx[MAX_FEAT];
-    float val[MAX_FEAT];
-};
+/* Both learners' indexes are the mixed hash's low LEARN_FEAT_BITS bits:
+ * each learner takes as many of them as its size wants. */
+_Static_assert(LEARN_BITS <= LEARN_FEAT_BITS, "the sentiment learner wants more bits");
+#define features learn_features
 
 static void feat_add(struct features *f, uint64_t h, float v)
 {
-    if (f->n < MAX_FEAT) {
+    if (f->n < LEARN_MAX_FEAT) {
         h ^= h >> 29;
         h *= 0xbf58476d1ce4e5b9ULL;
         h ^= h >> 32;
-        f->idx[f->n] = (uint32_t)(h & (LEARN_DIM - 1));
+        f->idx[f->n] = (uint32_t)(h & ((1u << LEARN_FEAT_BITS) - 1));
         f->val[f->n] = v;
         f->n++;
     }
 }
 
-/* Words and emoji and the first five bytes of long words (a poor man's stem
- * that works the same for every language), with negation scope marked so
- * "not good" is not "good". Word pairs were tried and cost recall: a few
- * hundred corrections are too few for them. */
+/* The sentiment learner's features: a bias, the rules' verdict, and the
+ * words. */
 static void features_of(const struct text_tokens *t, const struct sentiment *base,
                         struct features *f)
 {
@@ -75,6 +71,15 @@ static void features_of(const struct text_tokens *t, const struct sentiment *bas
     feat_add(f, 0x2, (float)base->score);
     if (base->hits == 0)
         feat_add(f, 0x3, 1.0f);
+    learn_words(t, base->lang, f);
+}
+
+/* Words and emoji and the first five bytes of long words (a poor man's stem
+ * that works the same for every language), with negation scope marked so
+ * "not good" is not "good". Word pairs were tried and cost recall: a few
+ * hundred corrections are too few for them. */
+void learn_words(const struct text_tokens *t, enum text_lang lang, struct learn_features *f)
+{
     int neg = 0;
     for (size_t i = 0; i < t->n; i++) {
         const struct token *k = &t->tok[i];
@@ -88,7 +93,7 @@ static void features_of(const struct text_tokens *t, const struct sentiment *bas
         feat_add(f, h, 1.0f);
         if (k->nlen >= 7)
             feat_add(f, text_hash(t->norm + k->norm, 5) ^ 0x707265ULL, 0.5f);
-        struct lex_val v = lexicon_lookup(t, i, base->lang);
+        struct lex_val v = lexicon_lookup(t, i, lang);
         if (v.kind == LEX_NEG)
             neg = 3;
         else if (neg > 0)
