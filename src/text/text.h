@@ -212,8 +212,8 @@ void learner_serialize(const struct learner *m, struct buf *b);
 struct learner *learner_deserialize(const void *p, size_t n, struct error *err);
 
 /* ---- tag learner ----------------------------------------------------------
- * A per-workspace model of moderators' tag corrections: per tag a logistic
- * regression on the learner's hashed word features, trained online. It
+ * A per-workspace model of moderators' tag corrections: per tag a naive
+ * Bayes model on the learner's hashed word features, counted online. It
  * suggests tags, it never sets them. A tag's model speaks once it has been
  * told TAG_LEARNER_MIN times that a text has the tag and as many that one
  * has not; it suggests the tag at probability TAG_LEARNER_P or more. */

@@ -58,7 +58,7 @@ def test_tag_corrections_teach_suggestions(db_url, tmp_path):
         name_of = {v: k for k, v in tag.items()}
 
         rnd = random.Random(19)
-        teach, held = generate(rnd, 36), generate(rnd, 24)
+        teach, held = generate(rnd, 60), generate(rnd, 30)
         for i, (text, _) in enumerate(teach + held):
             raw, h = comment(f"9001_{i}", text)
             assert s.client().request("POST", "/hooks/meta", raw=raw, headers=h).status == 200

@@ -170,7 +170,7 @@ static void teach(struct tag_learner *m, const struct gen *g)
 static void test_agrees_on_held_out(void **state)
 {
     (void)state;
-    enum { TRAIN = 100, TEST = 400 };
+    enum { TRAIN = 60, TEST = 400 };
     struct gen *g = malloc(sizeof *g);
     struct tag_learner *m = tag_learner_new();
     for (int i = 0; i < TRAIN; i++) {
