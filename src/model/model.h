@@ -546,7 +546,8 @@ int tag_learner_annotate(struct db *db, int64_t ws, json_t *msg, struct error *e
  * [since, until]: {corrections, judged (its model of the tag was ready),
  * agreed (it suggested the tag that was added, or not the tag taken off),
  * suggested, accepted (suggested and added), agreement: agreed / judged,
- * null with none}. Caller owns. */
+ * null with none; min_corrections and threshold: when a tag's model speaks
+ * and suggests}. Caller owns. */
 json_t *tag_learner_agreement(struct db *db, int64_t ws, int64_t since, int64_t until,
                               struct error *err);
 /* An edited incoming message read again: its language and sentiment as

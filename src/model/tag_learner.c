@@ -217,8 +217,9 @@ json_t *tag_learner_agreement(struct db *db, int64_t ws, int64_t since, int64_t 
     int64_t n = db_col_int(st, 0), judged = db_col_int(st, 1), agreed = db_col_int(st, 2),
             accepted = db_col_int(st, 3), suggested = db_col_int(st, 4);
     db_finalize(st);
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "corrections", (json_int_t)n, "judged",
-                     (json_int_t)judged, "agreed", (json_int_t)agreed, "suggested",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:i, s:f}", "corrections", (json_int_t)n,
+                     "judged", (json_int_t)judged, "agreed", (json_int_t)agreed, "suggested",
                      (json_int_t)suggested, "accepted", (json_int_t)accepted, "agreement",
-                     judged ? json_real((double)agreed / (double)judged) : json_null());
+                     judged ? json_real((double)agreed / (double)judged) : json_null(),
+                     "min_corrections", TAG_LEARNER_MIN, "threshold", TAG_LEARNER_P);
 }
