@@ -83,8 +83,10 @@ static int store(struct db *db, int64_t ws, const struct tag_learner *m, int64_t
 static int learn_rest(struct db *db, int64_t ws, int64_t id, struct tag_learner *m,
                       struct text_tokens *t, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err, "SELECT body FROM messages WHERE id = ? AND "
-                                           "workspace_id = ?", "ii", id, ws);
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT body FROM messages WHERE id = ? AND "
+                                  "workspace_id = ?",
+                                  "ii", id, ws);
     if (!st)
         return -1;
     bool found = db_has_row(st);
@@ -182,9 +184,9 @@ int tag_learner_annotate(struct db *db, int64_t ws, json_t *msg, struct error *e
         if (!st)
             goto done;
         if (db_has_row(st)) /* a tag deleted since is not suggested */
-            json_array_append_new(out, json_pack("{s:I, s:s, s:f}", "tag_id",
-                                                 (json_int_t)g[i].tag_id, "name",
-                                                 db_col_text(st, 0), "p", g[i].p));
+            json_array_append_new(out,
+                                  json_pack("{s:I, s:s, s:f}", "tag_id", (json_int_t)g[i].tag_id,
+                                            "name", db_col_text(st, 0), "p", g[i].p));
         db_finalize(st);
         st = NULL;
     }
@@ -204,14 +206,14 @@ json_t *tag_learner_agreement(struct db *db, int64_t ws, int64_t since, int64_t 
                               struct error *err)
 {
     assert(db && ws > 0);
-    struct db_stmt *st = db_query(
-        db, err,
-        "SELECT count(*), COALESCE(SUM(CASE WHEN p IS NOT NULL THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN suggested = added THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN suggested = 1 AND added = 1 THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN suggested = 1 THEN 1 ELSE 0 END), 0) "
-        "FROM message_tag_corrections WHERE workspace_id = ? AND at >= ? AND at <= ?",
-        "iii", ws, since, until);
+    struct db_stmt *st =
+        db_query(db, err,
+                 "SELECT count(*), COALESCE(SUM(CASE WHEN p IS NOT NULL THEN 1 ELSE 0 END), 0), "
+                 "COALESCE(SUM(CASE WHEN suggested = added THEN 1 ELSE 0 END), 0), "
+                 "COALESCE(SUM(CASE WHEN suggested = 1 AND added = 1 THEN 1 ELSE 0 END), 0), "
+                 "COALESCE(SUM(CASE WHEN suggested = 1 THEN 1 ELSE 0 END), 0) "
+                 "FROM message_tag_corrections WHERE workspace_id = ? AND at >= ? AND at <= ?",
+                 "iii", ws, since, until);
     if (!st)
         return NULL;
     int64_t n = db_col_int(st, 0), judged = db_col_int(st, 1), agreed = db_col_int(st, 2),

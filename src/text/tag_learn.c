@@ -31,7 +31,7 @@ static const char blob_magic[8] = {'K', 'N', 'L', 'T', 'A', 'G', 'S', '1'};
 
 struct tag_model {
     int64_t tag_id;
-    uint64_t pos, neg;    /* corrections that said yes, no */
+    uint64_t pos, neg;      /* corrections that said yes, no */
     float seen[2][TAG_DIM]; /* [yes] how often each feature was in a text said to be yes */
 };
 
@@ -118,8 +118,7 @@ static double prob(const struct tag_model *t, const struct learn_features *f)
     return 1.0 / (1.0 + exp(-z));
 }
 
-void tag_learner_train(struct tag_learner *m, const struct text_tokens *t, int64_t tag_id,
-                       bool on)
+void tag_learner_train(struct tag_learner *m, const struct text_tokens *t, int64_t tag_id, bool on)
 {
     assert(m && t && tag_id > 0);
     size_t at = find(m, tag_id);

@@ -230,8 +230,7 @@ struct tag_learner *tag_learner_new(void);
 void tag_learner_free(struct tag_learner *m);
 /* Takes one example: text t has (on) or has not tag tag_id (> 0). The
  * tag's model is made on its first example. */
-void tag_learner_train(struct tag_learner *m, const struct text_tokens *t, int64_t tag_id,
-                       bool on);
+void tag_learner_train(struct tag_learner *m, const struct text_tokens *t, int64_t tag_id, bool on);
 /* Whether tag_id has a model; whether it has had enough examples to speak. */
 bool tag_learner_has(const struct tag_learner *m, int64_t tag_id);
 bool tag_learner_ready(const struct tag_learner *m, int64_t tag_id);

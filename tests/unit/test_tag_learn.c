@@ -60,7 +60,7 @@ static void test_blob_roundtrip_and_determinism(void **state)
 {
     (void)state;
     struct tag_learner *a = tag_learner_new(), *b = tag_learner_new();
-    const char *texts[] = {"pension utbetalning", "faktura avgift", "appen inloggning",
+    const char *texts[] = {"pension utbetalning",   "faktura avgift",     "appen inloggning",
                            "pension premiepension", "faktura påminnelse", "appen bankid"};
     for (int r = 0; r < 4; r++)
         for (int i = 0; i < 6; i++)
@@ -116,10 +116,10 @@ static const char *const topic_words[NTOPIC][8] = {
     {"appen", "inloggningen", "bankid", "kraschar", "uppdateringen", "lösenordet", "mobilen",
      "webbplatsen"}};
 static const char *const everyday[] = {
-    "jag",  "har",  "inte",   "fått",  "min",    "när",  "kommer", "varför", "hej",    "tack",
-    "det",  "är",   "igen",   "idag",  "vecka",  "hjälp", "snälla", "svara",  "någon", "fråga",
-    "om",   "och",  "med",    "till",  "ni",     "mig",  "väntat", "länge",  "fel",    "rätt",
-    "bra",  "dåligt", "måste", "kan",  "ringa",  "mejl", "brev",   "förra",  "månad",  "nu"};
+    "jag", "har",    "inte",  "fått", "min",   "när",   "kommer", "varför", "hej",   "tack",
+    "det", "är",     "igen",  "idag", "vecka", "hjälp", "snälla", "svara",  "någon", "fråga",
+    "om",  "och",    "med",   "till", "ni",    "mig",   "väntat", "länge",  "fel",   "rätt",
+    "bra", "dåligt", "måste", "kan",  "ringa", "mejl",  "brev",   "förra",  "månad", "nu"};
 
 struct gen {
     char text[512];
