@@ -25,7 +25,7 @@ _Static_assert(TAG_BITS <= LEARN_FEAT_BITS, "the tag learner wants more feature 
  * naive Bayes is known to need fewer examples. */
 #define TAG_PRIOR -3.0
 #define SMOOTH    0.2
-#define TAG_MAX   1024 /* tags with a model per workspace */
+#define TAG_MAX   256 /* tags with a model per workspace: at most 8 MB a blob */
 
 static const char blob_magic[8] = {'K', 'N', 'L', 'T', 'A', 'G', 'S', '1'};
 
