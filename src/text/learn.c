@@ -44,12 +44,11 @@ uint64_t learner_count(const struct learner *m)
     return m ? m->count : 0;
 }
 
-/* Both learners' indexes are the mixed hash's low LEARN_FEAT_BITS bits:
- * each learner takes as many of them as its size wants. */
-_Static_assert(LEARN_BITS <= LEARN_FEAT_BITS, "the sentiment learner wants more bits");
-#define features learn_features
+/* The features' indexes are the mixed hash's low LEARN_FEAT_BITS bits,
+ * which this learner uses as they are (the tag learner takes fewer). */
+_Static_assert(LEARN_BITS == LEARN_FEAT_BITS, "the sentiment learner indexes by the full index");
 
-static void feat_add(struct features *f, uint64_t h, float v)
+static void feat_add(struct learn_features *f, uint64_t h, float v)
 {
     if (f->n < LEARN_MAX_FEAT) {
         h ^= h >> 29;
@@ -64,7 +63,7 @@ static void feat_add(struct features *f, uint64_t h, float v)
 /* The sentiment learner's features: a bias, the rules' verdict, and the
  * words. */
 static void features_of(const struct text_tokens *t, const struct sentiment *base,
-                        struct features *f)
+                        struct learn_features *f)
 {
     f->n = 0;
     feat_add(f, 0x1, 1.0f); /* bias */
@@ -112,8 +111,8 @@ static void prior_logits(double s, double raw, struct sentiment_band band, doubl
         z[SENT_NEG] = z[SENT_POS] = -BASE_GAIN * 0.05;
 }
 
-static void logits(const struct learner *m, const struct features *f, const struct sentiment *b,
-                   double z[SENT_LABELS])
+static void logits(const struct learner *m, const struct learn_features *f,
+                   const struct sentiment *b, double z[SENT_LABELS])
 {
     if (b->model) /* the learned model decided: corrections move its logits */
         for (int c = 0; c < SENT_LABELS; c++)
@@ -166,7 +165,7 @@ void learner_train(struct learner *m, const struct text_tokens *t, enum text_lan
                    enum sentiment_label gold)
 {
     struct sentiment b;
-    struct features *f = xmalloc(sizeof *f);
+    struct learn_features *f = xmalloc(sizeof *f);
     double p[SENT_LABELS];
     sentiment_score_tokens(t, lang, &b);
     features_of(t, &b, f);
@@ -195,7 +194,7 @@ void learner_score(const struct learner *m, const struct text_tokens *t, enum te
     sentiment_score_tokens(t, lang, out);
     if (!m || m->count == 0)
         return;
-    struct features *f = xmalloc(sizeof *f);
+    struct learn_features *f = xmalloc(sizeof *f);
     double p[SENT_LABELS];
     features_of(t, out, f);
     logits(m, f, out, p);
