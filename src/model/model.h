@@ -494,7 +494,9 @@ int message_stats_refresh(struct db *db, int64_t workspace_id, struct error *err
 
 /* ---- what the text engine needs kept -----------------------------------------
  * The model stores the per-workspace sentiment learner as opaque bytes and
- * knows nothing of how it works; ingest/enrich.c joins the two. */
+ * knows nothing of how it works; ingest/enrich.c joins the two. The tag
+ * learner is taught where tag corrections are recorded, here, so its store
+ * (model/tag_learner.c) calls text/'s public tag learner itself. */
 
 /* Inside a transaction: the workspace's learner bytes (b left empty if it
  * has none yet) and its correction count, with the row locked against
