@@ -1,11 +1,13 @@
 /* cli: the command table and dispatch. */
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "base/base.h"
 #include "db/db.h"
 #include "model/model.h"
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -96,7 +98,9 @@ int cli_run_action(int argc, char **argv, const struct cli_action *actions, size
     }
     for (size_t i = 0; i < n; i++)
         if (str_eq(argv[1], actions[i].name)) {
-            rc = actions[i].run(argc - 1, argv + 1);
+            const struct cli_action *a = &actions[i];
+            assert(!a->run != !a->run_what);
+            rc = a->run ? a->run(argc - 1, argv + 1) : a->run_what(argc - 1, argv + 1, a->what);
             goto done;
         }
     cli_error(argv[0], "unknown action '%s' (see 'kanal %s --help')", argv[1], argv[0]);
@@ -177,6 +181,86 @@ struct db *cli_open_workspace(const char *cmd, const char *url, const char *ws, 
     cli_error(cmd, "%s", err.msg);
     db_close(db);
     return NULL;
+}
+
+struct db *cli_open_desk(const char *cmd, const char *url, const char *ws, const char *as,
+                         int64_t *wsid, struct actor *who)
+{
+    struct error err = {0};
+    *who = (struct actor){0};
+    struct db *db = cli_open_workspace(cmd, url, ws, wsid);
+    if (!db || !as)
+        return db;
+    struct user u;
+    if (user_find(db, as, &who->user_id, &err) || user_get(db, who->user_id, &u, &err)) {
+        cli_error(cmd, "%s", err.msg);
+        db_close(db);
+        return NULL;
+    }
+    who->role = u.role;
+    return db;
+}
+
+int cli_list_run(int argc, char **argv, const struct cli_list *l)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL;
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
+    struct cli_parse p;
+    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), l->synopsis, l->about, &p);
+    if (p.stop)
+        goto done;
+    char cmd[64];
+    cli_command_name(l->synopsis, cmd, sizeof cmd);
+    int64_t ws = 0;
+    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
+    rc = 1;
+    if (!db)
+        goto done;
+    struct error err = {0};
+    json_t *list = l->list(db, ws, &err);
+    db_close(db);
+    if (!list) {
+        cli_error(cmd, "%s", err.msg);
+        goto done;
+    }
+    size_t i;
+    json_t *it;
+    json_array_foreach (json_object_get(list, "items"), i, it) {
+        if (l->print)
+            l->print(it);
+        else
+            cli_print_json(it);
+    }
+    json_decref(list);
+    rc = 0;
+done:
+    cli_parse_free(&p);
+    return rc;
+}
+
+int cli_id_option(const char *cmd, const char *name, const char *s, const char *what, int64_t *id)
+{
+    *id = 0;
+    if (!s || (str_to_i64(s, id) == 0 && *id > 0))
+        return 0;
+    cli_error(cmd, "--%s: '%s' is not %s", name, s, what);
+    *id = 0;
+    return -1;
+}
+
+void cli_print_json(json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    printf("%s\n", s ? s : "null");
+    free(s);
+}
+
+void cli_print_json_lines(json_t *items)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach (items, i, it)
+        cli_print_json(it);
 }
 
 int cli_lookup(struct db *db, const char *table, const char *column, const char *s, int64_t ws,

@@ -7,15 +7,22 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "base/base.h"
 
 int cli_main(int argc, char **argv);
 
 /* For commands with actions (`kanal link add|list|stats`): runs the action
- * argv[1] names with argv shifted by one, or prints the usage line. */
+ * argv[1] names with argv shifted by one, or prints the usage line. An
+ * action is `run`, or, where several actions are one function that differs
+ * only by a value, `run_what` given `what` ({"approve", .run_what = post_step,
+ * .what = STEP_APPROVE}). */
 struct cli_action {
     const char *name;
     int (*run)(int argc, char **argv);
+    int (*run_what)(int argc, char **argv, int what);
+    int what;
 };
 int cli_run_action(int argc, char **argv, const struct cli_action *actions, size_t n);
 /* Opens the store at url and brings its schema up to date; *applied (if
@@ -41,6 +48,32 @@ struct db *cli_open_workspace(const char *cmd, const char *url, const char *ws, 
  * when it is not 0): ERR_NOT_FOUND "no team 'press'". */
 int cli_lookup(struct db *db, const char *table, const char *column, const char *s, int64_t ws,
                int64_t *id, struct error *err);
+
+/* cli_open_workspace, then the user --as names (`as` NULL: kanal itself,
+ * who = {0}) with their role into *who; prints cmd's error and returns NULL
+ * when one is not there. */
+struct actor;
+struct db *cli_open_desk(const char *cmd, const char *url, const char *ws, const char *as,
+                         int64_t *wsid, struct actor *who);
+
+/* A command that lists a workspace's rows: options --db and --workspace,
+ * `list` called with the workspace, each of the answer's "items" printed
+ * by `print` (NULL: as a JSON line). Exit 0, 1 (its error printed) or 2. */
+struct cli_list {
+    const char *synopsis, *about; /* as cli_parse_options takes them */
+    json_t *(*list)(struct db *db, int64_t ws, struct error *err);
+    void (*print)(json_t *item);
+};
+int cli_list_run(int argc, char **argv, const struct cli_list *l);
+
+/* An --option's id: 0 and *id (0 for a NULL s), or -1 and cmd's error
+ * "--NAME: 'S' is not WHAT" ("a message id") printed. */
+int cli_id_option(const char *cmd, const char *name, const char *s, const char *what, int64_t *id);
+
+/* One JSON value on one line of stdout (compact, keys in their order);
+ * cli_print_json_lines does so for each element of an array. */
+void cli_print_json(json_t *v);
+void cli_print_json_lines(json_t *items);
 
 /* Prints "kanal: CMD: message" on one line on stderr, the one shape of
  * every error the command line prints. */

@@ -13,17 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void print_json_lines(json_t *items)
-{
-    size_t i;
-    json_t *it;
-    json_array_foreach (items, i, it) {
-        char *s = json_dumps(it, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        printf("%s\n", s);
-        free(s);
-    }
-}
-
 /* ---- messages ------------------------------------------------------------------------ */
 
 /* The list's filters: each option is the API's query parameter of the same
@@ -127,7 +116,7 @@ static int messages_list(int argc, char **argv)
         goto fail;
     if (!(list = message_list(db, ws, &f, &pg, &err)))
         goto fail;
-    print_json_lines(json_object_get(list, "items"));
+    cli_print_json_lines(json_object_get(list, "items"));
     rc = 0;
 fail:
     if (rc)
@@ -162,7 +151,7 @@ static void print_bulk(json_t *op)
                (long long)json_integer_value(json_object_get(u, "done")),
                (long long)json_integer_value(json_object_get(u, "failed")));
     printf("\n");
-    print_json_lines(json_object_get(op, "items"));
+    cli_print_json_lines(json_object_get(op, "items"));
 }
 
 /* A spam wave: every message the filter finds (or the ids given) hidden on
@@ -196,10 +185,8 @@ static int messages_bulk(int argc, char **argv)
         goto done;
     rc = 2;
     int64_t ws = 0, bid = 0;
-    if (bulk && (str_to_i64(bulk, &bid) || bid < 1)) {
-        cli_error(cmd, "--bulk: '%s' is not an operation id", bulk);
+    if (cli_id_option(cmd, "bulk", bulk, "an operation id", &bid))
         goto done;
-    }
     if (undo && !bulk) {
         cli_error(cmd, "--undo needs --bulk ID");
         goto done;
@@ -294,10 +281,8 @@ static int messages_answered(int argc, char **argv)
         cli_error(cmd, "--message and --via are required");
         goto done;
     }
-    if (str_to_i64(message, &mid) || mid < 1) {
-        cli_error(cmd, "--message: '%s' is not a message id", message);
+    if (cli_id_option(cmd, "message", message, "a message id", &mid))
         goto done;
-    }
     struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
     rc = 1;
     if (!db)
@@ -312,9 +297,7 @@ static int messages_answered(int argc, char **argv)
     who.role = ROLE_MODERATOR;
     if (!(out = message_answered_elsewhere(db, ws, mid, in, &who, &err)))
         goto fail;
-    char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    printf("%s\n", txt);
-    free(txt);
+    cli_print_json(out);
     rc = 0;
 fail:
     if (rc)
@@ -369,9 +352,7 @@ static int messages_conversation(int argc, char **argv)
         goto fail;
     if (!(out = message_conversation(db, ws, mid, me, (int)history, time_now(), &err)))
         goto fail;
-    char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    printf("%s\n", txt);
-    free(txt);
+    cli_print_json(out);
     rc = 0;
 fail:
     if (rc)
@@ -409,10 +390,8 @@ static int messages_note(int argc, char **argv)
         cli_error(cmd, "--message, --text and --as are required");
         goto done;
     }
-    if (str_to_i64(message, &mid) || mid < 1) {
-        cli_error(cmd, "--message: '%s' is not a message id", message);
+    if (cli_id_option(cmd, "message", message, "a message id", &mid))
         goto done;
-    }
     struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
     rc = 1;
     if (!db)
@@ -428,9 +407,7 @@ static int messages_note(int argc, char **argv)
         goto fail;
     if (!(out = notify_note_add(db, ws, mid, in, &who, &err)))
         goto fail;
-    char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    printf("%s\n", txt);
-    free(txt);
+    cli_print_json(out);
     rc = 0;
 fail:
     if (rc && str_eq(err.field, "body")) /* the model's "field 'body': why" */
@@ -447,11 +424,11 @@ done:
 
 int cmd_messages(int argc, char **argv)
 {
-    static const struct cli_action actions[] = {{"list", messages_list},
-                                                {"answered", messages_answered},
-                                                {"bulk", messages_bulk},
-                                                {"conversation", messages_conversation},
-                                                {"note", messages_note}};
+    static const struct cli_action actions[] = {{"list", .run = messages_list},
+                                                {"answered", .run = messages_answered},
+                                                {"bulk", .run = messages_bulk},
+                                                {"conversation", .run = messages_conversation},
+                                                {"note", .run = messages_note}};
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
 
@@ -496,39 +473,26 @@ done:
     return rc;
 }
 
+static json_t *all_teams(struct db *db, int64_t ws, struct error *err)
+{
+    struct page pg = {.limit = MODEL_PAGE_MAX};
+    return entity_list(db, &entity_team, ws, NULL, &pg, err);
+}
+
 static int team_list(int argc, char **argv)
 {
-    const char *db_url = DEFAULT_DB, *workspace = NULL;
-    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "team list --workspace WS",
-                               "Lists the teams as JSON lines.", &p);
-    if (p.stop)
-        goto done;
-    int64_t ws = 0;
-    struct db *db = cli_open_workspace("team list", db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
-    struct page pg = {.limit = MODEL_PAGE_MAX};
-    json_t *list = entity_list(db, &entity_team, ws, NULL, &pg, &err);
-    db_close(db);
-    if (!list) {
-        cli_error("team list", "%s", err.msg);
-        goto done;
-    }
-    print_json_lines(json_object_get(list, "items"));
-    json_decref(list);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    static const struct cli_list l = {"team list --workspace WS", "Lists the teams as JSON lines.",
+                                      all_teams, NULL};
+    return cli_list_run(argc, argv, &l);
 }
 
 /* join, leave and members: a team and (but for members) a user. */
-static int team_member_cmd(int argc, char **argv, const char *cmd, int what)
+enum { MEMBER_JOIN, MEMBER_LEAVE, MEMBERS };
+
+static int team_member_cmd(int argc, char **argv, int what)
 {
+    static const char *const cmds[] = {"team join", "team leave", "team members"};
+    const char *cmd = cmds[what];
     const char *db_url = DEFAULT_DB, *workspace = NULL, *team = NULL, *user = NULL;
     bool away = false;
     const struct cli_opt opts[] = {
@@ -549,8 +513,8 @@ static int team_member_cmd(int argc, char **argv, const char *cmd, int what)
     if (p.stop)
         goto done;
     rc = 2;
-    if (!team || (what != 2 && !user)) {
-        cli_error(cmd, what != 2 ? "--team and --user are required" : "--team is required");
+    if (!team || (what != MEMBERS && !user)) {
+        cli_error(cmd, what != MEMBERS ? "--team and --user are required" : "--team is required");
         goto done;
     }
     int64_t ws = 0, tid = 0, uid = 0;
@@ -564,14 +528,14 @@ static int team_member_cmd(int argc, char **argv, const char *cmd, int what)
     if (cli_lookup(db, "teams", "name", team, ws, &tid, &err) ||
         (user && str_to_i64(user, &uid) && user_find(db, user, &uid, &err)))
         goto fail;
-    if (what == 0 && team_member_set(db, ws, tid, uid, !away, &who, &err))
+    if (what == MEMBER_JOIN && team_member_set(db, ws, tid, uid, !away, &who, &err))
         goto fail;
-    if (what == 1 && team_member_remove(db, ws, tid, uid, &who, &err))
+    if (what == MEMBER_LEAVE && team_member_remove(db, ws, tid, uid, &who, &err))
         goto fail;
-    if (what == 2) {
+    if (what == MEMBERS) {
         if (!(list = team_member_list(db, ws, tid, &err)))
             goto fail;
-        print_json_lines(json_object_get(list, "items"));
+        cli_print_json_lines(json_object_get(list, "items"));
     }
     rc = 0;
 fail:
@@ -582,21 +546,6 @@ fail:
 done:
     cli_parse_free(&p);
     return rc;
-}
-
-static int team_join(int argc, char **argv)
-{
-    return team_member_cmd(argc, argv, "team join", 0);
-}
-
-static int team_leave(int argc, char **argv)
-{
-    return team_member_cmd(argc, argv, "team leave", 1);
-}
-
-static int team_members(int argc, char **argv)
-{
-    return team_member_cmd(argc, argv, "team members", 2);
 }
 
 /* A team's service level for one priority: set (--minutes) or dropped (--off). */
@@ -656,9 +605,7 @@ static int team_level(int argc, char **argv)
             json_object_set_new(in, "at_risk_percent", json_integer(pct));
         if (!(out = service_level_set(db, ws, tid, priority, in, &who, &err)))
             goto fail;
-        char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        printf("%s\n", txt);
-        free(txt);
+        cli_print_json(out);
     }
     rc = 0;
 fail:
@@ -680,39 +627,22 @@ done:
 
 static int team_levels(int argc, char **argv)
 {
-    const char *db_url = DEFAULT_DB, *workspace = NULL;
-    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "team levels --workspace WS",
-                               "Lists the teams' service levels as JSON lines.", &p);
-    if (p.stop)
-        goto done;
-    int64_t ws = 0;
-    struct db *db = cli_open_workspace("team levels", db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
-    json_t *list = service_level_list(db, ws, &err);
-    db_close(db);
-    if (!list) {
-        cli_error("team levels", "%s", err.msg);
-        goto done;
-    }
-    print_json_lines(json_object_get(list, "items"));
-    json_decref(list);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    static const struct cli_list l = {"team levels --workspace WS",
+                                      "Lists the teams' service levels as JSON lines.",
+                                      service_level_list, NULL};
+    return cli_list_run(argc, argv, &l);
 }
 
 int cmd_team(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", team_add},       {"list", team_list},       {"join", team_join},
-        {"leave", team_leave},   {"members", team_members}, {"level", team_level},
-        {"levels", team_levels},
+        {"add", .run = team_add},
+        {"list", .run = team_list},
+        {"join", .run_what = team_member_cmd, .what = MEMBER_JOIN},
+        {"leave", .run_what = team_member_cmd, .what = MEMBER_LEAVE},
+        {"members", .run_what = team_member_cmd, .what = MEMBERS},
+        {"level", .run = team_level},
+        {"levels", .run = team_levels},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
@@ -801,13 +731,11 @@ static int reply_cmd(int argc, char **argv, int what)
     if (!out)
         goto fail;
     if (what == REPLY_LIST) {
-        print_json_lines(json_object_get(out, "items"));
+        cli_print_json_lines(json_object_get(out, "items"));
     } else if (what == REPLY_RENDER) {
         printf("%s\n", json_string_value(json_object_get(out, "text")));
     } else {
-        char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        printf("%s\n", txt);
-        free(txt);
+        cli_print_json(out);
     }
     rc = 0;
 fail:
@@ -821,32 +749,14 @@ done:
     return rc;
 }
 
-static int reply_add(int argc, char **argv)
-{
-    return reply_cmd(argc, argv, REPLY_ADD);
-}
-static int reply_list(int argc, char **argv)
-{
-    return reply_cmd(argc, argv, REPLY_LIST);
-}
-static int reply_update(int argc, char **argv)
-{
-    return reply_cmd(argc, argv, REPLY_UPDATE);
-}
-static int reply_delete(int argc, char **argv)
-{
-    return reply_cmd(argc, argv, REPLY_DELETE);
-}
-static int reply_render_cmd(int argc, char **argv)
-{
-    return reply_cmd(argc, argv, REPLY_RENDER);
-}
-
 int cmd_reply(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", reply_add},       {"list", reply_list},         {"update", reply_update},
-        {"delete", reply_delete}, {"render", reply_render_cmd},
+        {"add", .run_what = reply_cmd, .what = REPLY_ADD},
+        {"list", .run_what = reply_cmd, .what = REPLY_LIST},
+        {"update", .run_what = reply_cmd, .what = REPLY_UPDATE},
+        {"delete", .run_what = reply_cmd, .what = REPLY_DELETE},
+        {"render", .run_what = reply_cmd, .what = REPLY_RENDER},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
@@ -854,7 +764,7 @@ int cmd_reply(int argc, char **argv)
 /* ---- routing rules --------------------------------------------------------------------------- */
 
 /* add and test: the rule from options; test tries it on 30 days, add saves it. */
-static int rule_write(int argc, char **argv, bool test)
+static int rule_write(int argc, char **argv, int test)
 {
     const char *cmd = test ? "rule test" : "rule add";
     const char *db_url = DEFAULT_DB, *workspace = NULL, *name = NULL, *conditions = "{}",
@@ -925,9 +835,7 @@ static int rule_write(int argc, char **argv, bool test)
                (long long)json_integer_value(json_object_get(out, "matched")),
                (long long)json_integer_value(json_object_get(out, "examined")));
     else {
-        char *s = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        printf("%s\n", s);
-        free(s);
+        cli_print_json(out);
     }
     rc = 0;
 fail:
@@ -941,45 +849,13 @@ done:
     return rc;
 }
 
-static int rule_add(int argc, char **argv)
-{
-    return rule_write(argc, argv, false);
-}
-
-static int rule_test(int argc, char **argv)
-{
-    return rule_write(argc, argv, true);
-}
-
 static int rule_list(int argc, char **argv)
 {
-    const char *db_url = DEFAULT_DB, *workspace = NULL;
-    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "rule list --workspace WS",
-                               "Lists the routing rules in the order they are tried, as JSON "
-                               "lines.",
-                               &p);
-    if (p.stop)
-        goto done;
-    int64_t ws = 0;
-    struct db *db = cli_open_workspace("rule list", db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
-    json_t *list = routing_rule_list(db, ws, &err);
-    db_close(db);
-    if (!list) {
-        cli_error("rule list", "%s", err.msg);
-        goto done;
-    }
-    print_json_lines(json_object_get(list, "items"));
-    json_decref(list);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    static const struct cli_list l = {
+        "rule list --workspace WS",
+        "Lists the routing rules in the order they are tried, as JSON lines.", routing_rule_list,
+        NULL};
+    return cli_list_run(argc, argv, &l);
 }
 
 static int rule_delete(int argc, char **argv)
@@ -1019,10 +895,10 @@ done:
 int cmd_rule(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", rule_add},
-        {"list", rule_list},
-        {"test", rule_test},
-        {"delete", rule_delete},
+        {"add", .run_what = rule_write, .what = 0},
+        {"list", .run = rule_list},
+        {"test", .run_what = rule_write, .what = 1},
+        {"delete", .run = rule_delete},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

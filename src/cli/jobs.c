@@ -215,10 +215,10 @@ done:
 int cmd_jobs(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"list", jobs_list},
-        {"add", jobs_add},
-        {"claim", jobs_claim},
-        {"retry", jobs_retry},
+        {"list", .run = jobs_list},
+        {"add", .run = jobs_add},
+        {"claim", .run = jobs_claim},
+        {"retry", .run = jobs_retry},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

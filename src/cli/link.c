@@ -264,9 +264,9 @@ done:
 int cmd_link(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", link_add},
-        {"list", link_list_cmd},
-        {"stats", link_stats_cmd},
+        {"add", .run = link_add},
+        {"list", .run = link_list_cmd},
+        {"stats", .run = link_stats_cmd},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

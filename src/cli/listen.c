@@ -544,9 +544,10 @@ done:
 static int listen_alert(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", alert_add},       {"list", alert_list},     {"mute", alert_mute},
-        {"unmute", alert_unmute}, {"snooze", alert_snooze}, {"remove", alert_remove},
-        {"events", alert_events}, {"run", alert_run},
+        {"add", .run = alert_add},       {"list", .run = alert_list},
+        {"mute", .run = alert_mute},     {"unmute", .run = alert_unmute},
+        {"snooze", .run = alert_snooze}, {"remove", .run = alert_remove},
+        {"events", .run = alert_events}, {"run", .run = alert_run},
     };
     if (argc < 2 || str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
         fputs("usage: kanal listen alert add|list|mute|unmute|snooze|remove|events|run [options] "
@@ -562,9 +563,9 @@ static int listen_alert(int argc, char **argv)
 static int listen_source(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", source_add},
-        {"list", source_list},
-        {"remove", source_remove},
+        {"add", .run = source_add},
+        {"list", .run = source_list},
+        {"remove", .run = source_remove},
     };
     if (argc < 2 || str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
         fputs("usage: kanal listen source add|list|remove [options] (each has --help)\n",
@@ -577,10 +578,10 @@ static int listen_source(int argc, char **argv)
 int cmd_listen(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"parse", listen_parse},
-        {"fetch", listen_fetch_cmd},
-        {"source", listen_source},
-        {"alert", listen_alert},
+        {"parse", .run = listen_parse},
+        {"fetch", .run = listen_fetch_cmd},
+        {"source", .run = listen_source},
+        {"alert", .run = listen_alert},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

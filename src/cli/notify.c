@@ -278,9 +278,9 @@ done:
 int cmd_notify(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"list", notify_list_cmd},       {"read", notify_read_cmd},
-        {"deliver", notify_deliver_cmd}, {"deliveries", notify_deliveries_cmd},
-        {"webhook", notify_webhook_cmd},
+        {"list", .run = notify_list_cmd},       {"read", .run = notify_read_cmd},
+        {"deliver", .run = notify_deliver_cmd}, {"deliveries", .run = notify_deliveries_cmd},
+        {"webhook", .run = notify_webhook_cmd},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

@@ -11,30 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OPT_AS(var) OPT_STRING("as", "EMAIL", NULL, var, "act as this user (default: kanal itself)")
-
-/* Opens the store, finds the workspace and the acting user; prints why not. */
-static struct db *open_desk(const char *cmd, const char *url, const char *ws, const char *as,
-                            int64_t *wsid, struct actor *who)
-{
-    struct error err = {0};
-    *who = (struct actor){0};
-    struct db *db = cli_open_workspace(cmd, url, ws, wsid);
-    if (!db)
-        return NULL;
-    if (as) {
-        struct user u;
-        if (user_find(db, as, &who->user_id, &err) || user_get(db, who->user_id, &u, &err))
-            goto fail;
-        who->role = u.role;
-    }
-    return db;
-fail:
-    cli_error(cmd, "%s", err.msg);
-    db_close(db);
-    return NULL;
-}
-
 static int id_option(const char *cmd, const char *name, const char *s, int64_t *out)
 {
     *out = 0;
@@ -91,7 +67,7 @@ static int post_add(int argc, char **argv)
     struct actor who;
     if (id_option("post add", "campaign", campaign, &camp))
         goto done;
-    struct db *db = open_desk("post add", db_url, workspace, as, &ws, &who);
+    struct db *db = cli_open_desk("post add", db_url, workspace, as, &ws, &who);
     rc = 1;
     if (!db)
         goto done;
@@ -151,7 +127,7 @@ static int post_list_cmd(int argc, char **argv)
         goto done;
     int64_t ws;
     struct actor who;
-    struct db *db = open_desk("post list", db_url, workspace, NULL, &ws, &who);
+    struct db *db = cli_open_desk("post list", db_url, workspace, NULL, &ws, &who);
     rc = 1;
     if (!db)
         goto done;
@@ -183,7 +159,7 @@ done:
 
 enum step { STEP_SUBMIT, STEP_APPROVE, STEP_REJECT, STEP_SCHEDULE, STEP_UNSCHEDULE };
 
-static int post_step(int argc, char **argv, enum step step)
+static int post_step(int argc, char **argv, int step)
 {
     static const char *const names[] = {"post submit", "post approve", "post reject",
                                         "post schedule", "post unschedule"};
@@ -218,12 +194,12 @@ static int post_step(int argc, char **argv, enum step step)
     }
     int64_t ws;
     struct actor who;
-    struct db *db = open_desk(cmd, db_url, workspace, as, &ws, &who);
+    struct db *db = cli_open_desk(cmd, db_url, workspace, as, &ws, &who);
     rc = 1;
     if (!db)
         goto done;
     struct error err = {0};
-    json_t *out = step == STEP_SUBMIT     ? publish_submit(db, ws, id, &who, &err)
+    json_t *out = step == STEP_SUBMIT       ? publish_submit(db, ws, id, &who, &err)
                   : step == STEP_UNSCHEDULE ? publish_unschedule(db, ws, id, vid, &who, &err)
                   : step == STEP_SCHEDULE
                       ? publish_schedule(db, ws, id, vid, at, &who, &err)
@@ -241,33 +217,16 @@ done:
     return rc;
 }
 
-static int post_submit(int argc, char **argv)
-{
-    return post_step(argc, argv, STEP_SUBMIT);
-}
-static int post_approve(int argc, char **argv)
-{
-    return post_step(argc, argv, STEP_APPROVE);
-}
-static int post_reject(int argc, char **argv)
-{
-    return post_step(argc, argv, STEP_REJECT);
-}
-static int post_schedule(int argc, char **argv)
-{
-    return post_step(argc, argv, STEP_SCHEDULE);
-}
-static int post_unschedule(int argc, char **argv)
-{
-    return post_step(argc, argv, STEP_UNSCHEDULE);
-}
-
 int cmd_post(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", post_add},         {"list", post_list_cmd}, {"submit", post_submit},
-        {"approve", post_approve}, {"reject", post_reject}, {"schedule", post_schedule},
-        {"unschedule", post_unschedule},
+        {"add", .run = post_add},
+        {"list", .run = post_list_cmd},
+        {"submit", .run_what = post_step, .what = STEP_SUBMIT},
+        {"approve", .run_what = post_step, .what = STEP_APPROVE},
+        {"reject", .run_what = post_step, .what = STEP_REJECT},
+        {"schedule", .run_what = post_step, .what = STEP_SCHEDULE},
+        {"unschedule", .run_what = post_step, .what = STEP_UNSCHEDULE},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
@@ -297,7 +256,7 @@ int cmd_calendar(int argc, char **argv)
         goto done;
     int64_t ws;
     struct actor who;
-    struct db *db = open_desk("calendar", db_url, workspace, NULL, &ws, &who);
+    struct db *db = cli_open_desk("calendar", db_url, workspace, NULL, &ws, &who);
     rc = 1;
     if (!db)
         goto done;

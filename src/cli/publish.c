@@ -11,11 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define OPT_KEY_FILE(var)                                                                          \
-    OPT_STRING("secret-key-file", "PATH", "KANAL_SECRET_KEY_FILE", var,                            \
-               "file holding the key that seals channels' tokens (else $KANAL_SECRET_KEY)")
-#define OPT_AS(var) OPT_STRING("as", "EMAIL", NULL, var, "act as this user (default: kanal itself)")
-
 #define RUN_JOBS_MAX 100000 /* a bound on one run, so a job that keeps coming back ends it */
 
 static int publish_run(int argc, char **argv)
@@ -95,28 +90,6 @@ done:
     return rc;
 }
 
-/* Opens the store, finds the workspace and the acting user; prints why not. */
-static struct db *open_desk(const char *cmd, const char *url, const char *ws, const char *as,
-                            int64_t *wsid, struct actor *who)
-{
-    struct error err = {0};
-    *who = (struct actor){0};
-    struct db *db = cli_open_workspace(cmd, url, ws, wsid);
-    if (!db)
-        return NULL;
-    if (as) {
-        struct user u;
-        if (user_find(db, as, &who->user_id, &err) || user_get(db, who->user_id, &u, &err))
-            goto fail;
-        who->role = u.role;
-    }
-    return db;
-fail:
-    cli_error(cmd, "%s", err.msg);
-    db_close(db);
-    return NULL;
-}
-
 /* "1,2,3" as a JSON array of ids; NULL and an error printed for anything else. */
 static json_t *channel_list(const char *cmd, const char *s)
 {
@@ -162,7 +135,7 @@ static void print_pauses(json_t *out)
  * object in, publish/'s answer out. */
 enum switch_step { SW_PAUSE, SW_RESUME, SW_STATUS };
 
-static int switch_cmd(int argc, char **argv, enum switch_step step)
+static int switch_cmd(int argc, char **argv, int step)
 {
     static const char *const names[] = {"publish pause", "publish resume", "publish status"};
     const char *cmd = names[step];
@@ -226,7 +199,7 @@ static int switch_cmd(int argc, char **argv, enum switch_step step)
     rc = 1;
     int64_t ws;
     struct actor who;
-    struct db *db = open_desk(cmd, db_url, workspace, as, &ws, &who);
+    struct db *db = cli_open_desk(cmd, db_url, workspace, as, &ws, &who);
     if (!db) {
         json_decref(in);
         goto done;
@@ -248,19 +221,6 @@ static int switch_cmd(int argc, char **argv, enum switch_step step)
 done:
     cli_parse_free(&p);
     return rc;
-}
-
-static int publish_pause_cmd(int argc, char **argv)
-{
-    return switch_cmd(argc, argv, SW_PAUSE);
-}
-static int publish_resume_cmd(int argc, char **argv)
-{
-    return switch_cmd(argc, argv, SW_RESUME);
-}
-static int publish_status_cmd(int argc, char **argv)
-{
-    return switch_cmd(argc, argv, SW_STATUS);
 }
 
 static int publish_settings_cmd(int argc, char **argv)
@@ -290,7 +250,7 @@ static int publish_settings_cmd(int argc, char **argv)
     rc = 1;
     int64_t ws;
     struct actor who;
-    struct db *db = open_desk("publish settings", db_url, workspace, as, &ws, &who);
+    struct db *db = cli_open_desk("publish settings", db_url, workspace, as, &ws, &who);
     if (!db)
         goto done;
     struct error err = {0};
@@ -325,11 +285,11 @@ done:
 int cmd_publish(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"run", publish_run},
-        {"pause", publish_pause_cmd},
-        {"resume", publish_resume_cmd},
-        {"status", publish_status_cmd},
-        {"settings", publish_settings_cmd},
+        {"run", .run = publish_run},
+        {"pause", .run_what = switch_cmd, .what = SW_PAUSE},
+        {"resume", .run_what = switch_cmd, .what = SW_RESUME},
+        {"status", .run_what = switch_cmd, .what = SW_STATUS},
+        {"settings", .run = publish_settings_cmd},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

@@ -14,10 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#define OPT_SECRET_KEY_FILE(var)                                                                   \
-    OPT_STRING("secret-key-file", "PATH", "KANAL_SECRET_KEY_FILE", var,                            \
-               "file holding the key that seals channels' tokens (else $KANAL_SECRET_KEY)")
-
 struct vault_key *cli_secret_key(const char *cmd, const char *file, bool required)
 {
     struct error err = {0};
@@ -55,7 +51,7 @@ static int token_set(int argc, char **argv)
     const char *db_url = DEFAULT_DB, *key_file = NULL, *expires_s = NULL, *scopes = NULL;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
-        OPT_SECRET_KEY_FILE(&key_file),
+        OPT_KEY_FILE(&key_file),
         OPT_STRING("expires-in", "SECONDS", NULL, &expires_s, "the access token's life left"),
         OPT_STRING("scopes", "LIST", NULL, &scopes, "the scopes granted, space-separated"),
     };
@@ -112,7 +108,7 @@ done:
 static int token_show(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *key_file = NULL;
-    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_SECRET_KEY_FILE(&key_file)};
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_KEY_FILE(&key_file)};
     struct cli_parse p;
     int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "channel-token show CHANNEL",
                                "Says whether the key opens the channel's tokens, when the "
@@ -196,9 +192,9 @@ done:
 int cmd_channel_token(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"set", token_set},
-        {"show", token_show},
-        {"delete", token_delete},
+        {"set", .run = token_set},
+        {"show", .run = token_show},
+        {"delete", .run = token_delete},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

@@ -280,14 +280,14 @@ static int user_revoke(int argc, char **argv)
 int cmd_user(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", user_add},
-        {"list", user_list_cmd},
-        {"token", user_token},
-        {"set-role", user_set_role},
-        {"disable", user_disable},
-        {"enable", user_enable},
-        {"reset-password", user_reset_password},
-        {"revoke", user_revoke},
+        {"add", .run = user_add},
+        {"list", .run = user_list_cmd},
+        {"token", .run = user_token},
+        {"set-role", .run = user_set_role},
+        {"disable", .run = user_disable},
+        {"enable", .run = user_enable},
+        {"reset-password", .run = user_reset_password},
+        {"revoke", .run = user_revoke},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
