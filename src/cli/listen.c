@@ -163,51 +163,29 @@ done:
     return rc;
 }
 
+/* A source as a line: id, kind, items, state (ok, or the failures in a row
+ * and the last error), the next fetch, url. */
+static void print_source(json_t *s)
+{
+    const char *error = json_string_value(json_object_get(s, "last_error"));
+    long long failures = (long long)json_integer_value(json_object_get(s, "failures"));
+    printf("%lld\t%s\t%lld items\t", (long long)json_integer_value(json_object_get(s, "id")),
+           json_string_value(json_object_get(s, "kind")),
+           (long long)json_integer_value(json_object_get(s, "items")));
+    if (error)
+        printf("failed %lldx: %s", failures, error);
+    else
+        printf("ok");
+    printf("\tnext %s\t%s\n", json_string_value(json_object_get(s, "next_fetch")),
+           json_string_value(json_object_get(s, "url")));
+}
+
 static int source_list(int argc, char **argv)
 {
-    const char *db_url = DEFAULT_DB, *workspace = NULL;
-    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "listen source list",
-                               "Lists the workspace's sources: id, items, last error, url.", &p);
-    struct db *db = NULL;
-    if (p.stop)
-        goto done;
-    rc = 1;
-    int64_t ws;
-    db = cli_open_workspace("listen source list", db_url, workspace, &ws);
-    if (!db)
-        goto done;
-    struct error err = {0};
-    json_t *list = listen_sources_list(db, ws, &err);
-    if (!list) {
-        cli_error("listen source list", "%s", err.msg);
-        goto done;
-    }
-    /* id, kind, items, state (ok, or the failures in a row and the last
-     * error), the next fetch, url. */
-    size_t i;
-    json_t *s;
-    json_array_foreach (json_object_get(list, "items"), i, s) {
-        const char *error = json_string_value(json_object_get(s, "last_error"));
-        long long failures = (long long)json_integer_value(json_object_get(s, "failures"));
-        printf("%lld\t%s\t%lld items\t", (long long)json_integer_value(json_object_get(s, "id")),
-               json_string_value(json_object_get(s, "kind")),
-               (long long)json_integer_value(json_object_get(s, "items")));
-        if (error)
-            printf("failed %lldx: %s", failures, error);
-        else
-            printf("ok");
-        printf("\tnext %s\t%s\n", json_string_value(json_object_get(s, "next_fetch")),
-               json_string_value(json_object_get(s, "url")));
-    }
-    json_decref(list);
-    rc = 0;
-done:
-    if (db)
-        db_close(db);
-    cli_parse_free(&p);
-    return rc;
+    static const struct cli_list l = {"listen source list",
+                                      "Lists the workspace's sources: id, items, last error, url.",
+                                      listen_sources_list, print_source};
+    return cli_list_run(argc, argv, &l);
 }
 
 static int source_remove(int argc, char **argv)
@@ -412,9 +390,28 @@ static int alert_list(int argc, char **argv)
 }
 
 /* mute, unmute, snooze and remove: one id, one change. */
-static int alert_change(int argc, char **argv, const char *name, const char *usage,
-                        const char *help, int muted, bool snooze, bool remove)
+enum { ALERT_MUTE, ALERT_UNMUTE, ALERT_SNOOZE, ALERT_REMOVE };
+static const struct {
+    const char *name, *usage, *help;
+    int muted; /* 1, 0, or -1: left as it is */
+} alert_changes[] = {
+    [ALERT_MUTE] = {"listen alert mute", "listen alert mute ID",
+                    "Mutes an alert: nothing is sent, and what matches meanwhile is passed over.",
+                    1},
+    [ALERT_UNMUTE] = {"listen alert unmute", "listen alert unmute ID",
+                      "Unmutes an alert (and ends its snooze).", 0},
+    [ALERT_SNOOZE] = {"listen alert snooze", "listen alert snooze ID --until TIME|--minutes N",
+                      "Snoozes an alert: quiet until then, when what matched meanwhile is sent "
+                      "at once.",
+                      -1},
+    [ALERT_REMOVE] = {"listen alert remove", "listen alert remove ID",
+                      "Removes an alert and what it said.", -1},
+};
+
+static int alert_change(int argc, char **argv, int what)
 {
+    const char *name = alert_changes[what].name;
+    bool snooze = what == ALERT_SNOOZE, remove = what == ALERT_REMOVE;
     const char *db_url = DEFAULT_DB, *workspace = NULL, *until_s = NULL, *minutes_s = NULL;
     const struct cli_opt with_time[] = {
         OPT_DB(&db_url),
@@ -423,8 +420,8 @@ static int alert_change(int argc, char **argv, const char *name, const char *usa
         OPT_STRING("minutes", "N", NULL, &minutes_s, "quiet for N minutes"),
     };
     struct alert_cmd c = {.name = name};
-    if (alert_open(&c, argc, argv, with_time, snooze ? 4 : 2, usage, help, true, &db_url,
-                   &workspace)) {
+    if (alert_open(&c, argc, argv, with_time, snooze ? 4 : 2, alert_changes[what].usage,
+                   alert_changes[what].help, true, &db_url, &workspace)) {
         struct error err = {0};
         int64_t until = -1, minutes = 0;
         if (snooze) {
@@ -440,8 +437,9 @@ static int alert_change(int argc, char **argv, const char *name, const char *usa
             if (minutes_s)
                 until = time_now() + minutes * 60;
         }
-        int rc = remove ? listen_alert_remove(c.db, c.ws, c.id, &err)
-                        : listen_alert_set(c.db, c.ws, c.id, muted, until, &err);
+        int rc = remove
+                     ? listen_alert_remove(c.db, c.ws, c.id, &err)
+                     : listen_alert_set(c.db, c.ws, c.id, alert_changes[what].muted, until, &err);
         if (rc < 0) {
             cli_error(name, "%s", err.msg);
         } else {
@@ -449,35 +447,6 @@ static int alert_change(int argc, char **argv, const char *name, const char *usa
         }
     }
     return alert_close(&c);
-}
-
-static int alert_mute(int argc, char **argv)
-{
-    return alert_change(argc, argv, "listen alert mute", "listen alert mute ID",
-                        "Mutes an alert: nothing is sent, and what matches meanwhile is passed "
-                        "over.",
-                        1, false, false);
-}
-
-static int alert_unmute(int argc, char **argv)
-{
-    return alert_change(argc, argv, "listen alert unmute", "listen alert unmute ID",
-                        "Unmutes an alert (and ends its snooze).", 0, false, false);
-}
-
-static int alert_snooze(int argc, char **argv)
-{
-    return alert_change(argc, argv, "listen alert snooze",
-                        "listen alert snooze ID --until TIME|--minutes N",
-                        "Snoozes an alert: quiet until then, when what matched meanwhile is "
-                        "sent at once.",
-                        -1, true, false);
-}
-
-static int alert_remove(int argc, char **argv)
-{
-    return alert_change(argc, argv, "listen alert remove", "listen alert remove ID",
-                        "Removes an alert and what it said.", -1, false, true);
 }
 
 static int alert_events(int argc, char **argv)
@@ -544,22 +513,19 @@ done:
 static int listen_alert(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", .run = alert_add},       {"list", .run = alert_list},
-        {"mute", .run = alert_mute},     {"unmute", .run = alert_unmute},
-        {"snooze", .run = alert_snooze}, {"remove", .run = alert_remove},
-        {"events", .run = alert_events}, {"run", .run = alert_run},
+        {"add", .run = alert_add},
+        {"list", .run = alert_list},
+        {"mute", .run_what = alert_change, .what = ALERT_MUTE},
+        {"unmute", .run_what = alert_change, .what = ALERT_UNMUTE},
+        {"snooze", .run_what = alert_change, .what = ALERT_SNOOZE},
+        {"remove", .run_what = alert_change, .what = ALERT_REMOVE},
+        {"events", .run = alert_events},
+        {"run", .run = alert_run},
     };
-    if (argc < 2 || str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
-        fputs("usage: kanal listen alert add|list|mute|unmute|snooze|remove|events|run [options] "
-              "(each has --help)\n",
-              argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
+    return cli_run_actions_of("listen alert", argc, argv, actions, ARRAY_LEN(actions));
 }
 
-/* `listen source add|list|remove`: a second level of actions, its usage
- * named in full. */
+/* `listen source add|list|remove`: a second level of actions. */
 static int listen_source(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
@@ -567,12 +533,7 @@ static int listen_source(int argc, char **argv)
         {"list", .run = source_list},
         {"remove", .run = source_remove},
     };
-    if (argc < 2 || str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
-        fputs("usage: kanal listen source add|list|remove [options] (each has --help)\n",
-              argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
+    return cli_run_actions_of("listen source", argc, argv, actions, ARRAY_LEN(actions));
 }
 
 int cmd_listen(int argc, char **argv)
