@@ -258,7 +258,7 @@ bool cli_cmd_open_desk(struct cli_cmd *c, const char *url, const char *ws, const
 
 int cli_cmd_end(struct cli_cmd *c)
 {
-    if (c->rc == 1 && c->err.msg[0])
+    if (c->rc && c->err.msg[0])
         cli_error(c->name, "%s", c->err.msg);
     db_close(c->db);
     cli_parse_free(&c->p);

@@ -73,7 +73,7 @@ struct cli_cmd {
     struct cli_parse p;
     struct db *db; /* closed by cli_cmd_end */
     int64_t ws;
-    struct error err; /* printed by cli_cmd_end when rc is 1 (clear it after printing your own) */
+    struct error err; /* printed by cli_cmd_end unless rc is 0 (clear it after printing your own) */
     int rc;
 };
 /* Parses the options; false when the command is over (help, usage error). */
@@ -88,7 +88,7 @@ bool cli_cmd_open_db(struct cli_cmd *c, const char *url, enum cli_db_mode mode);
 /* The same with the user --as names (cli_open_desk). */
 bool cli_cmd_open_desk(struct cli_cmd *c, const char *url, const char *ws, const char *as,
                        struct actor *who);
-/* Prints c->err when rc is 1 and it has a message, closes all, returns rc. */
+/* Prints c->err when rc is not 0 and it has a message, closes all, returns rc. */
 int cli_cmd_end(struct cli_cmd *c);
 
 /* cli_open_workspace, then the user --as names (`as` NULL: kanal itself,
