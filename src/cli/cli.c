@@ -234,6 +234,13 @@ bool cli_cmd_usage(struct cli_cmd *c, const char *fmt, ...)
     return false;
 }
 
+bool cli_cmd_id_arg(struct cli_cmd *c, int64_t *id, const char *why)
+{
+    if (c->p.npos == 1 && str_to_i64(c->p.pos[0], id) == 0 && *id > 0)
+        return true;
+    return cli_cmd_usage(c, "%s", why);
+}
+
 bool cli_cmd_open(struct cli_cmd *c, const char *url, const char *ws)
 {
     c->rc = 1;

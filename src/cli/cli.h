@@ -81,6 +81,9 @@ bool cli_cmd_begin(struct cli_cmd *c, int argc, char **argv, const struct cli_op
                    const char *synopsis, const char *about);
 /* Prints the usage error "kanal: NAME: message", sets rc 2, returns false. */
 bool cli_cmd_usage(struct cli_cmd *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* The one argument, an id (`jobs retry ID`), into *id; else the usage
+ * error `why` ("give the failed job's id") and false. */
+bool cli_cmd_id_arg(struct cli_cmd *c, int64_t *id, const char *why);
 /* Opens the store and the workspace (cli_open_workspace), or the store
  * alone (cli_open_db); rc 1 from here; false (error printed) when not. */
 bool cli_cmd_open(struct cli_cmd *c, const char *url, const char *ws);

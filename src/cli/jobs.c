@@ -140,8 +140,7 @@ static int jobs_retry(int argc, char **argv)
     int64_t id;
     if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "jobs retry ID",
                       "Queues a failed job again with its attempts reset.") &&
-        ((c.p.npos == 1 && !str_to_i64(c.p.pos[0], &id) && id >= 1) ||
-         cli_cmd_usage(&c, "give the failed job's id")) &&
+        cli_cmd_id_arg(&c, &id, "give the failed job's id") &&
         cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING) && !job_retry(c.db, id, time_now(), &c.err)) {
         printf("job %lld queued again\n", (long long)id);
         c.rc = 0;

@@ -179,9 +179,8 @@ static int source_remove(int argc, char **argv)
     int64_t id = 0;
     if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "listen source remove ID",
                       "Removes a source and the items read from it.") &&
-        ((c.p.npos == 1 && !str_to_i64(c.p.pos[0], &id) && id >= 1) ||
-         cli_cmd_usage(&c, "give one source id")) &&
-        cli_cmd_open(&c, db_url, workspace) && listen_source_remove(c.db, c.ws, id, &c.err) >= 0)
+        cli_cmd_id_arg(&c, &id, "give one source id") && cli_cmd_open(&c, db_url, workspace) &&
+        listen_source_remove(c.db, c.ws, id, &c.err) >= 0)
         c.rc = 0;
     return cli_cmd_end(&c);
 }
@@ -244,8 +243,9 @@ static int listen_fetch_cmd(int argc, char **argv)
 static bool alert_open(struct cli_cmd *c, bool needs_id, int64_t *id, const char *db_url,
                        const char *workspace)
 {
-    if (needs_id ? (c->p.npos != 1 || str_to_i64(c->p.pos[0], id) || *id < 1) : c->p.npos != 0)
-        return cli_cmd_usage(c, needs_id ? "give one alert id" : "no arguments are taken");
+    if (needs_id ? !cli_cmd_id_arg(c, id, "give one alert id")
+                 : c->p.npos && !cli_cmd_usage(c, "no arguments are taken"))
+        return false;
     return cli_cmd_open(c, db_url, workspace);
 }
 
