@@ -135,8 +135,8 @@ enum { LINK_EDIT, LINK_RETIRE, LINK_RESTORE };
 static int link_change(int argc, char **argv, int what)
 {
     static const char *const synopses[] = {
-        "link edit --workspace WS --link ID|CODE [--url URL --campaign C --channel CH --post P "
-        "--advocate NAME --utm-source S ...]",
+        ("link edit --workspace WS --link ID|CODE [--url URL --campaign C --channel CH --post P "
+         "--advocate NAME --utm-source S ...]"),
         "link retire --workspace WS --link ID|CODE", "link restore --workspace WS --link ID|CODE"};
     static const char *const abouts[] = {
         "Changes a link's target and what it is counted with (never its code, which printed QR "
