@@ -190,6 +190,32 @@ static int tt_token(struct connect_session *s, const char *const *fields,
     return ret;
 }
 
+/* GET /v2/user/info/ with the given token: who it is for. */
+static int tt_me(struct connect_session *s, const char *bearer, struct connect_response *r,
+                 struct connect_account *acc, struct connect_result *res)
+{
+    const char *what = "GET /v2/user/info/";
+    struct error e = {0};
+    json_t *j = NULL;
+    int rc = connect_http_get(s->http, "/v2/user/info/?fields=" TT_USER_FIELDS, bearer, r, &e);
+    if (tt_check(res, what, r, rc, &e, false, &j) < 0)
+        return -1;
+    json_t *u = json_object_get(json_object_get(j, "data"), "user");
+    const char *user = json_string_value(json_object_get(u, "username"));
+    const char *name = json_string_value(json_object_get(u, "display_name"));
+    int ret = 0;
+    if (!user || !*user) {
+        ret = connect_fail(res, CO_REJECTED,
+                           "%s: TikTok gave no username (was user.info.profile granted?)", what);
+    } else {
+        snprintf(acc->id, sizeof acc->id, "%s", user);
+        snprintf(acc->handle, sizeof acc->handle, "@%s", user);
+        snprintf(acc->name, sizeof acc->name, "%s", name && *name ? name : user);
+    }
+    json_decref(j);
+    return ret;
+}
+
 static int tt_exchange(struct connect_session *s, const char *code, const char *verifier,
                        struct channel_tokens *tokens, struct connect_account *accounts, int max,
                        int *n, struct connect_result *res)
@@ -199,47 +225,8 @@ static int tt_exchange(struct connect_session *s, const char *code, const char *
         return connect_fail(res, CO_REJECTED,
                             "TikTok's token request needs the code, the PKCE verifier and the "
                             "redirect URI (PUBLIC_URL)");
-    const char *fields[] = {"code",
-                            code,
-                            "grant_type",
-                            "authorization_code",
-                            "redirect_uri",
-                            s->cfg->redirect_uri,
-                            "code_verifier",
-                            verifier,
-                            NULL};
-    struct channel_tokens t = {0};
-    if (tt_token(s, fields, &t, res) < 0)
-        return -1;
-    const char *what = "GET /v2/user/info/";
-    struct connect_response r = {0};
-    struct error e = {0};
-    json_t *j = NULL;
-    int rc =
-        connect_http_get(s->http, "/v2/user/info/?fields=" TT_USER_FIELDS, t.access_token, &r, &e);
-    if (tt_check(res, what, &r, rc, &e, false, &j) < 0) {
-        connect_response_free(&r);
-        channel_tokens_clear(&t);
-        return -1;
-    }
-    json_t *u = json_object_get(json_object_get(j, "data"), "user");
-    const char *user = json_string_value(json_object_get(u, "username"));
-    const char *name = json_string_value(json_object_get(u, "display_name"));
-    int ret = 0;
-    if (!user || !*user) {
-        ret = connect_fail(res, CO_REJECTED,
-                           "%s: TikTok gave no username (was user.info.profile granted?)", what);
-        channel_tokens_clear(&t);
-    } else {
-        snprintf(accounts[0].id, sizeof accounts[0].id, "%s", user);
-        snprintf(accounts[0].handle, sizeof accounts[0].handle, "@%s", user);
-        snprintf(accounts[0].name, sizeof accounts[0].name, "%s", name && *name ? name : user);
-        tokens[0] = t;
-        *n = 1;
-    }
-    json_decref(j);
-    connect_response_free(&r);
-    return ret;
+    static const struct code_grant g = {.who = "TikTok's", .token = tt_token, .me = tt_me};
+    return connect_code_exchange(&g, s, code, verifier, tokens, accounts, max, n, res);
 }
 
 static int tt_refresh(struct connect_session *s, struct channel_tokens *out,

@@ -91,9 +91,7 @@ static int yt_fail(struct connect_result *res, const char *what,
 static int yt_check(struct connect_result *res, const char *what, const struct connect_response *r,
                     int rc, const struct error *err, bool sent_action)
 {
-    if (rc == 0 && r->status >= 200 && r->status < 300)
-        return 0;
-    return yt_fail(res, what, r, rc, err, sent_action);
+    return connect_check(yt_fail, res, what, r, rc, err, sent_action);
 }
 
 /* ---- OAuth 2.0 (Google) ------------------------------------------------------------- */
@@ -135,21 +133,12 @@ static int yt_token(struct connect_session *s, const char *const *fields,
     const char *client[] = {"client_id", c->client_id, "client_secret", c->client_secret, NULL};
     struct token_post tp = {.url = c->token_url && *c->token_url ? c->token_url : YT_TOKEN_URL,
                             .url_setting = "KANAL_YOUTUBE_TOKEN_URL",
-                            .pairs = {client, fields}};
-    struct connect_response r;
-    struct error e = {0};
-    int rc = connect_token_post(&tp, &r, &e);
-    if (rc == -2)
-        return connect_fail(res, CO_REJECTED, "%s", e.msg);
-    if (yt_check(res, what, &r, rc, &e, false) < 0) {
-        connect_response_free(&r);
-        return -1;
-    }
-    json_t *j = connect_body_json(&r);
-    int ret = connect_token_read(j, s->now, "Google's", what, TOKEN_EXPIRY_STRICT, out, res);
-    json_decref(j);
-    connect_response_wipe(&r);
-    return ret;
+                            .pairs = {client, fields},
+                            .what = what,
+                            .who = "Google's",
+                            .flags = TOKEN_EXPIRY_STRICT,
+                            .fail = yt_fail};
+    return connect_token_get(&tp, s->now, out, res);
 }
 
 /* GET channels?mine=true: the channel the token is for, its uploads
@@ -193,41 +182,18 @@ static int yt_me(struct connect_session *s, const char *bearer, struct connect_r
     return ret;
 }
 
+static int yt_me_account(struct connect_session *s, const char *bearer, struct connect_response *r,
+                         struct connect_account *acc, struct connect_result *res)
+{
+    return yt_me(s, bearer, r, acc, NULL, res);
+}
+
 static int yt_exchange(struct connect_session *s, const char *code, const char *verifier,
                        struct channel_tokens *tokens, struct connect_account *accounts, int max,
                        int *n, struct connect_result *res)
 {
-    *n = 0;
-    if (max < 1 || !code || !*code || !verifier || !*verifier)
-        return connect_fail(res, CO_REJECTED,
-                            "Google's token request needs the code and the PKCE verifier");
-    if (!s->cfg->redirect_uri)
-        return connect_fail(res, CO_REJECTED,
-                            "Google's token request needs the redirect URI (PUBLIC_URL)");
-    const char *fields[] = {"code",
-                            code,
-                            "grant_type",
-                            "authorization_code",
-                            "redirect_uri",
-                            s->cfg->redirect_uri,
-                            "code_verifier",
-                            verifier,
-                            NULL};
-    struct channel_tokens t = {0};
-    if (yt_token(s, fields, &t, res) < 0)
-        return -1;
-    struct connect_response r;
-    struct connect_account acc = {0};
-    int rc = yt_me(s, t.access_token, &r, &acc, NULL, res);
-    connect_response_free(&r);
-    if (rc < 0) {
-        channel_tokens_clear(&t);
-        return -1;
-    }
-    tokens[0] = t;
-    accounts[0] = acc;
-    *n = 1;
-    return 0;
+    static const struct code_grant g = {.who = "Google's", .token = yt_token, .me = yt_me_account};
+    return connect_code_exchange(&g, s, code, verifier, tokens, accounts, max, n, res);
 }
 
 static int yt_refresh(struct connect_session *s, struct channel_tokens *out,
