@@ -288,6 +288,10 @@ int connect_token_read(json_t *j, int64_t now, const char *who, const char *what
  * used). */
 int connect_token_get(const struct token_post *t, int64_t now, struct channel_tokens *out,
                       struct connect_result *res);
+/* After a refresh: what the platform did not send again (the refresh
+ * token, the scopes) carried over from `before`, so that the next refresh
+ * has them. */
+void connect_tokens_carry(struct channel_tokens *out, const struct channel_tokens *before);
 
 struct connect_session;
 struct connect_account;
@@ -397,6 +401,22 @@ struct sync_sink {
                       struct error *err);
     void *ctx;
 };
+
+/* What the connectors' syncs share (connect/connector.c). */
+
+/* One answer's body to the sink as `format` (an empty body as ""); a page
+ * not imported is CO_REJECTED ("WHAT: the answer could not be imported:
+ * WHY"). 0, or -1 and res. */
+int connect_sink_page(struct sync_sink *sink, enum ingest_format format, const char *what,
+                      const struct connect_response *r, int64_t *added, struct connect_result *res);
+
+/* The ids of a list's items worth a second call (posts with comments). */
+struct connect_ids {
+    char **v;
+    size_t n, cap;
+};
+void connect_ids_add(struct connect_ids *ids, const char *id);
+void connect_ids_free(struct connect_ids *ids);
 
 enum connect_action_kind {
     ACT_PUBLISH,     /* text, with a link or an image */

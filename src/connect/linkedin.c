@@ -250,24 +250,11 @@ static int li_refresh(struct connect_session *s, struct channel_tokens *out,
     const char *fields[] = {"grant_type", "refresh_token", "refresh_token", rt, NULL};
     if (li_token(s, fields, out, res) < 0)
         return -1;
-    if (!out->refresh_token)
-        out->refresh_token = xstrdup(rt);
-    if (!out->scopes && s->tokens->scopes)
-        out->scopes = xstrdup(s->tokens->scopes);
+    connect_tokens_carry(out, s->tokens);
     return 0;
 }
 
 /* ---- sync --------------------------------------------------------------------------- */
-
-static int li_page(struct sync_sink *sink, const char *what, const struct connect_response *r,
-                   int64_t *added, struct connect_result *res)
-{
-    struct error e = {0};
-    if (sink->page(sink, INGEST_LINKEDIN_API, what, r->body.data, r->body.len, added, &e) < 0)
-        return connect_fail(res, CO_REJECTED, "%s: the answer could not be imported: %s", what,
-                            e.msg);
-    return 0;
-}
 
 /* GETs path and imports the answer; *j (may be NULL) gets it parsed. */
 static int fetch_import(struct connect_session *s, struct sync_sink *sink, const char *path,
@@ -277,7 +264,7 @@ static int fetch_import(struct connect_session *s, struct sync_sink *sink, const
     struct error e = {0};
     int rc = li_send(s, "GET", path, NULL, &r, &e);
     if (li_check(res, what, &r, rc, &e, false) == 0) {
-        rc = li_page(sink, what, &r, added, res);
+        rc = connect_sink_page(sink, INGEST_LINKEDIN_API, what, &r, added, res);
         if (rc == 0 && j)
             *j = connect_body_json(&r);
     } else

@@ -359,29 +359,6 @@ static int to_sink(struct sync_sink *sink, enum ingest_format f, const char *wha
     return 0;
 }
 
-/* The ids of a list's items worth a second call (posts with comments). */
-struct ids {
-    char **v;
-    size_t n, cap;
-};
-
-static void ids_add(struct ids *ids, const char *id)
-{
-    if (ids->n == ids->cap) {
-        ids->cap = ids->cap ? ids->cap * 2 : 32;
-        ids->v = xrealloc(ids->v, ids->cap * sizeof *ids->v);
-    }
-    ids->v[ids->n++] = xstrdup(id);
-}
-
-static void ids_free(struct ids *ids)
-{
-    for (size_t i = 0; i < ids->n; i++)
-        free(ids->v[i]);
-    free(ids->v);
-    *ids = (struct ids){0};
-}
-
 /* A list read page by page through paging.next, each page to the sink.
  * on_item (may be NULL) sees each item. */
 struct list_walk {
@@ -489,7 +466,7 @@ static void fb_post_seen(json_t *p, void *ctx)
         json_object_get(json_object_get(json_object_get(p, "comments"), "summary"), "total_count");
     const char *id = jstring(p, "id");
     if (id && (!json_is_integer(n) || json_integer_value(n) > 0))
-        ids_add(ctx, id);
+        connect_ids_add(ctx, id);
 }
 
 static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct connect_result *res)
@@ -498,7 +475,7 @@ static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct con
     if (!page || !*page)
         return connect_fail(res, CO_REJECTED, "the channel has no Page id");
     struct buf path = {0}, what = {0};
-    struct ids posts = {0};
+    struct connect_ids posts = {0};
     int rc;
 
     buf_printf(&path, "/%s?fields=id,name,username,fan_count,followers_count", page);
@@ -573,7 +550,7 @@ static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct con
     buf_printf(&what, "GET /%s/insights", page);
     rc = fetch_one(s, sink, INGEST_META_GRAPH, path.data, what.data, res);
 done:
-    ids_free(&posts);
+    connect_ids_free(&posts);
     buf_free(&path);
     buf_free(&what);
     return rc;
@@ -583,11 +560,11 @@ static void ig_media_seen(json_t *m, void *ctx)
 {
     const char *id = jstring(m, "id");
     json_t *n = json_object_get(m, "comments_count");
-    struct ids *ids = ctx;
+    struct connect_ids *ids = ctx;
     if (id)
-        ids_add(&ids[0], id);
+        connect_ids_add(&ids[0], id);
     if (id && (!json_is_integer(n) || json_integer_value(n) > 0))
-        ids_add(&ids[1], id);
+        connect_ids_add(&ids[1], id);
 }
 
 static int ig_sync(struct connect_session *s, struct sync_sink *sink, struct connect_result *res)
@@ -596,7 +573,7 @@ static int ig_sync(struct connect_session *s, struct sync_sink *sink, struct con
     if (!ig || !*ig)
         return connect_fail(res, CO_REJECTED, "the channel has no Instagram account id");
     struct buf path = {0}, what = {0};
-    struct ids media[2] = {{0}}; /* all read, those with comments */
+    struct connect_ids media[2] = {{0}}; /* all read, those with comments */
     int rc;
 
     buf_printf(&path, "/%s?fields=id,username,name,followers_count,media_count", ig);
@@ -658,8 +635,8 @@ static int ig_sync(struct connect_session *s, struct sync_sink *sink, struct con
     buf_printf(&what, "GET /%s/insights", ig);
     rc = fetch_one(s, sink, INGEST_INSTAGRAM, path.data, what.data, res);
 done:
-    ids_free(&media[0]);
-    ids_free(&media[1]);
+    connect_ids_free(&media[0]);
+    connect_ids_free(&media[1]);
     buf_free(&path);
     buf_free(&what);
     return rc;

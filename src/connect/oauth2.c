@@ -200,3 +200,11 @@ int connect_code_exchange(const struct code_grant *g, struct connect_session *s,
     *n = 1;
     return 0;
 }
+
+void connect_tokens_carry(struct channel_tokens *out, const struct channel_tokens *before)
+{
+    if (!out->refresh_token && before->refresh_token)
+        out->refresh_token = xstrdup(before->refresh_token);
+    if (!out->scopes && before->scopes)
+        out->scopes = xstrdup(before->scopes);
+}

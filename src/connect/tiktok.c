@@ -242,17 +242,6 @@ static int tt_refresh(struct connect_session *s, struct channel_tokens *out,
 
 /* ---- sync ---------------------------------------------------------------------------------- */
 
-static int to_sink(struct sync_sink *sink, const char *what, const struct connect_response *r,
-                   struct connect_result *res)
-{
-    struct error e = {0};
-    if (sink->page(sink, INGEST_TIKTOK_API, what, r->body.data ? r->body.data : "", r->body.len,
-                   NULL, &e) < 0)
-        return connect_fail(res, CO_REJECTED, "%s: the answer could not be imported: %s", what,
-                            e.msg);
-    return 0;
-}
-
 static int tt_sync(struct connect_session *s, struct sync_sink *sink, struct connect_result *res)
 {
     if (!s->tokens)
@@ -262,7 +251,8 @@ static int tt_sync(struct connect_session *s, struct sync_sink *sink, struct con
     const char *what = "GET /v2/user/info/";
     int rc = connect_http_get(s->http, "/v2/user/info/?fields=" TT_USER_FIELDS,
                               s->tokens->access_token, &r, &e);
-    if (tt_check(res, what, &r, rc, &e, false, NULL) < 0 || to_sink(sink, what, &r, res) < 0) {
+    if (tt_check(res, what, &r, rc, &e, false, NULL) < 0 ||
+        connect_sink_page(sink, INGEST_TIKTOK_API, what, &r, NULL, res) < 0) {
         connect_response_free(&r);
         return -1;
     }
@@ -285,7 +275,7 @@ static int tt_sync(struct connect_session *s, struct sync_sink *sink, struct con
         rc = tt_post(s, "/v2/video/list/?fields=" TT_VIDEO_FIELDS, body, w, false, &r, &j, res);
         json_decref(body);
         if (rc == 0)
-            rc = to_sink(sink, w, &r, res);
+            rc = connect_sink_page(sink, INGEST_TIKTOK_API, w, &r, NULL, res);
         connect_response_free(&r);
         if (rc) {
             json_decref(j);

@@ -219,17 +219,6 @@ static int x_refresh(struct connect_session *s, struct channel_tokens *out,
 
 /* ---- sync --------------------------------------------------------------------------- */
 
-/* Imports one answer through the sink (ingest/x_api.c reads it). */
-static int x_page(struct sync_sink *sink, const char *what, const struct connect_response *r,
-                  int64_t *added, struct connect_result *res)
-{
-    struct error e = {0};
-    if (sink->page(sink, INGEST_X_API, what, r->body.data, r->body.len, added, &e) < 0)
-        return connect_fail(res, CO_REJECTED, "%s: the answer could not be imported: %s", what,
-                            e.msg);
-    return 0;
-}
-
 /* The cursors of one list ("tweets", "mentions"): `since` is the newest id
  * imported; while a sync is cut short (rate limit, failure) `resource:next`
  * keeps where its paging stopped and `resource:newest` the id it will move
@@ -320,7 +309,7 @@ static int sync_list(struct connect_session *s, struct sync_sink *sink, const ch
         size_t ndata = json_array_size(data);
         json_decref(j);
         int64_t added = 0;
-        int ret = ndata ? x_page(sink, what, &r, &added, res) : 0;
+        int ret = ndata ? connect_sink_page(sink, INGEST_X_API, what, &r, &added, res) : 0;
         bool limited = r.rl.limited;
         struct connect_response rl_copy = r;
         rl_copy.body = (struct buf){0};
@@ -365,7 +354,7 @@ static int x_sync(struct connect_session *s, struct sync_sink *sink, struct conn
                             "reconnect it with the right account",
                             me.handle, me.id, s->account_id);
     }
-    int rc = x_page(sink, "GET /2/users/me", &r, NULL, res);
+    int rc = connect_sink_page(sink, INGEST_X_API, "GET /2/users/me", &r, NULL, res);
     connect_response_free(&r);
     if (rc < 0)
         return -1;
@@ -385,7 +374,7 @@ static int x_sync(struct connect_session *s, struct sync_sink *sink, struct conn
     const char *what = "GET /2/users/:id/tweets (the newest tweets' counts)";
     rc = x_check(res, what, &r, rc, &e, false);
     if (rc == 0 && r.body.len)
-        rc = x_page(sink, what, &r, NULL, res);
+        rc = connect_sink_page(sink, INGEST_X_API, what, &r, NULL, res);
     connect_response_free(&r);
     return rc;
 }

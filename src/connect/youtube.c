@@ -209,24 +209,11 @@ static int yt_refresh(struct connect_session *s, struct channel_tokens *out,
         return -1;
     /* Google keeps the refresh token (it sends no new one): carry it over,
      * or the next refresh would have none. */
-    if (!out->refresh_token)
-        out->refresh_token = xstrdup(rt);
-    if (!out->scopes && s->tokens->scopes)
-        out->scopes = xstrdup(s->tokens->scopes);
+    connect_tokens_carry(out, s->tokens);
     return 0;
 }
 
 /* ---- sync --------------------------------------------------------------------------- */
-
-static int yt_page(struct sync_sink *sink, const char *what, const struct connect_response *r,
-                   int64_t *added, struct connect_result *res)
-{
-    struct error e = {0};
-    if (sink->page(sink, INGEST_YOUTUBE, what, r->body.data, r->body.len, added, &e) < 0)
-        return connect_fail(res, CO_REJECTED, "%s: the answer could not be imported: %s", what,
-                            e.msg);
-    return 0;
-}
 
 /* GETs path into r; parsed JSON into *j (a list answer: an object with
  * items), or -1 and res. */
@@ -317,7 +304,7 @@ static int sync_videos(struct connect_session *s, struct sync_sink *sink, const 
         buf_free(&path);
         json_decref(j);
         if (ret == 0)
-            ret = yt_page(sink, what, &r, NULL, res);
+            ret = connect_sink_page(sink, INGEST_YOUTUBE, what, &r, NULL, res);
         connect_response_free(&r);
     }
     json_decref(ids);
@@ -353,7 +340,7 @@ static int sync_replies(struct connect_session *s, struct sync_sink *sink, const
             next_token(j, next, sizeof next);
         json_decref(j);
         if (rc == 0)
-            rc = yt_page(sink, what, &r, NULL, res);
+            rc = connect_sink_page(sink, INGEST_YOUTUBE, what, &r, NULL, res);
         connect_response_free(&r);
         if (rc < 0)
             return -1;
@@ -387,7 +374,7 @@ static int sync_threads(struct connect_session *s, struct sync_sink *sink, const
         buf_free(&path);
         int64_t added = 0;
         if (rc == 0)
-            rc = yt_page(sink, what, &r, &added, res);
+            rc = connect_sink_page(sink, INGEST_YOUTUBE, what, &r, &added, res);
         connect_response_free(&r);
         if (rc == 0) {
             next_token(j, next, sizeof next);
@@ -431,7 +418,8 @@ static int yt_sync(struct connect_session *s, struct sync_sink *sink, struct con
                             "reconnect it with the right Google account",
                             me.name, me.id, s->account_id);
     }
-    int rc = yt_page(sink, "GET " YT_API "/channels?mine=true", &r, NULL, res);
+    int rc =
+        connect_sink_page(sink, INGEST_YOUTUBE, "GET " YT_API "/channels?mine=true", &r, NULL, res);
     connect_response_free(&r);
     if (rc < 0)
         return -1;
