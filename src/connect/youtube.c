@@ -314,40 +314,73 @@ static int sync_videos(struct connect_session *s, struct sync_sink *sink, const 
     return ret;
 }
 
-/* A thread's replies beyond the five commentThreads carries: comments by
- * parentId, page by page. */
-static int sync_replies(struct connect_session *s, struct sync_sink *sink, const char *parent,
-                        struct connect_result *res)
+/* A list read page by page through nextPageToken, each page to the sink.
+ * on_item (may be NULL) sees each item; its failure stops the walk. */
+struct yt_list {
+    const char *path; /* the first page's */
+    const char *what; /* "GET /youtube/v3/commentThreads" */
+    bool until_known; /* stop after a page that added nothing (the rest was imported before) */
+    int (*on_item)(struct connect_session *s, struct sync_sink *sink, json_t *item,
+                   struct connect_result *res);
+};
+
+static int yt_walk(struct connect_session *s, struct sync_sink *sink, const struct yt_list *l,
+                   struct connect_result *res)
 {
     char next[256] = "";
     for (int page = 1; page <= YT_MAX_PAGES; page++) {
         struct buf path = {0};
-        buf_printf(&path,
-                   YT_API "/comments?part=snippet&maxResults=100&textFormat=plainText"
-                          "&parentId=%s",
-                   parent);
+        buf_puts(&path, l->path);
         if (*next) {
             buf_puts(&path, "&pageToken=");
             connect_put_enc(&path, next);
         }
-        char what[160];
-        snprintf(what, sizeof what, "GET " YT_API "/comments?parentId=%s, page %d", parent, page);
+        char what[200];
+        snprintf(what, sizeof what, "%s, page %d", l->what, page);
         struct connect_response r;
         json_t *j = NULL;
+        int64_t added = 0;
         int rc = yt_get_list(s, path.data, what, &r, &j, res);
         buf_free(&path);
         if (rc == 0)
-            next_token(j, next, sizeof next);
-        json_decref(j);
-        if (rc == 0)
-            rc = connect_sink_page(sink, INGEST_YOUTUBE, what, &r, NULL, res);
+            rc = connect_sink_page(sink, INGEST_YOUTUBE, what, &r, &added, res);
         connect_response_free(&r);
+        if (rc == 0) {
+            next_token(j, next, sizeof next);
+            size_t i;
+            json_t *it;
+            json_array_foreach (json_object_get(j, "items"), i, it) {
+                if (l->on_item && (rc = l->on_item(s, sink, it, res)) < 0)
+                    break;
+            }
+        }
+        json_decref(j);
         if (rc < 0)
             return -1;
-        if (!*next)
+        if (!*next || (l->until_known && added == 0))
             break;
     }
     return 0;
+}
+
+/* A thread's replies beyond the five commentThreads carries: comments by
+ * parentId, page by page. */
+static int sync_replies(struct connect_session *s, struct sync_sink *sink, json_t *thread,
+                        struct connect_result *res)
+{
+    json_t *sn = json_object_get(thread, "snippet");
+    json_int_t total = json_integer_value(json_object_get(sn, "totalReplyCount"));
+    size_t got = json_array_size(json_object_get(json_object_get(thread, "replies"), "comments"));
+    const char *parent = json_string_value(json_object_get(thread, "id"));
+    if (total <= (json_int_t)got || !is_yt_id(parent))
+        return 0;
+    char path[300], what[160];
+    snprintf(path, sizeof path,
+             YT_API "/comments?part=snippet&maxResults=100&textFormat=plainText&parentId=%s",
+             parent);
+    snprintf(what, sizeof what, "GET " YT_API "/comments?parentId=%s", parent);
+    struct yt_list l = {.path = path, .what = what};
+    return yt_walk(s, sink, &l, res);
 }
 
 /* Every comment thread on the channel's videos, newest first, until a page
@@ -355,49 +388,18 @@ static int sync_replies(struct connect_session *s, struct sync_sink *sink, const
 static int sync_threads(struct connect_session *s, struct sync_sink *sink, const char *channel,
                         struct connect_result *res)
 {
-    char next[256] = "";
-    for (int page = 1; page <= YT_MAX_PAGES; page++) {
-        struct buf path = {0};
-        buf_printf(&path,
-                   YT_API "/commentThreads?part=snippet,replies&maxResults=100&order=time"
-                          "&textFormat=plainText&allThreadsRelatedToChannelId=%s",
-                   channel);
-        if (*next) {
-            buf_puts(&path, "&pageToken=");
-            connect_put_enc(&path, next);
-        }
-        char what[128];
-        snprintf(what, sizeof what, "GET " YT_API "/commentThreads, page %d", page);
-        struct connect_response r;
-        json_t *j = NULL;
-        int rc = yt_get_list(s, path.data, what, &r, &j, res);
-        buf_free(&path);
-        int64_t added = 0;
-        if (rc == 0)
-            rc = connect_sink_page(sink, INGEST_YOUTUBE, what, &r, &added, res);
-        connect_response_free(&r);
-        if (rc == 0) {
-            next_token(j, next, sizeof next);
-            size_t i;
-            json_t *t;
-            json_array_foreach (json_object_get(j, "items"), i, t) {
-                json_t *sn = json_object_get(t, "snippet");
-                json_int_t total = json_integer_value(json_object_get(sn, "totalReplyCount"));
-                size_t got =
-                    json_array_size(json_object_get(json_object_get(t, "replies"), "comments"));
-                const char *id = json_string_value(json_object_get(t, "id"));
-                if (total > (json_int_t)got && is_yt_id(id) &&
-                    (rc = sync_replies(s, sink, id, res)) < 0)
-                    break;
-            }
-        }
-        json_decref(j);
-        if (rc < 0)
-            return -1;
-        if (!*next || added == 0)
-            break;
-    }
-    return 0;
+    struct buf path = {0};
+    buf_printf(&path,
+               YT_API "/commentThreads?part=snippet,replies&maxResults=100&order=time"
+                      "&textFormat=plainText&allThreadsRelatedToChannelId=%s",
+               channel);
+    struct yt_list l = {.path = path.data,
+                        .what = "GET " YT_API "/commentThreads",
+                        .until_known = true,
+                        .on_item = sync_replies};
+    int rc = yt_walk(s, sink, &l, res);
+    buf_free(&path);
+    return rc;
 }
 
 static int yt_sync(struct connect_session *s, struct sync_sink *sink, struct connect_result *res)
