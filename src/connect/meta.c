@@ -459,6 +459,55 @@ static int keep_newest(struct sync_sink *sink, const char *resource, int64_t new
     return 0;
 }
 
+/* The list `edge` of object id ("/ID/feed") from METRICS_WINDOW before
+ * the time kept under the cursor `edge`, which then moves to the newest
+ * item's time. w gives the rest (format, time_key, on_item). */
+static int walk_since(struct connect_session *s, struct sync_sink *sink, const char *id,
+                      const char *edge, const char *fields, struct list_walk *w,
+                      struct connect_result *res)
+{
+    struct buf path = {0}, what = {0};
+    int64_t since = since_of(sink, edge);
+    buf_printf(&path, "/%s/%s?fields=", id, edge);
+    connect_put_enc(&path, fields);
+    buf_printf(&path, "&limit=%d", PAGE_LIMIT);
+    if (since)
+        buf_printf(&path, "&since=%lld", (long long)since);
+    buf_printf(&what, "GET /%s/%s", id, edge);
+    w->first = path.data;
+    w->what = what.data;
+    w->max_pages = MAX_LIST_PAGES;
+    int rc = walk_list(s, sink, w, res);
+    if (rc == 0)
+        rc = keep_newest(sink, edge, w->newest, res);
+    buf_free(&path);
+    buf_free(&what);
+    return rc;
+}
+
+/* The comments of each post in ids (query: what the call adds before
+ * fields=). */
+static int walk_comments(struct connect_session *s, struct sync_sink *sink, enum ingest_format f,
+                         const struct connect_ids *ids, const char *query, const char *fields,
+                         int limit, struct connect_result *res)
+{
+    struct buf path = {0}, what = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < ids->n; i++) {
+        buf_reset(&path), buf_reset(&what);
+        buf_printf(&path, "/%s/comments?%sfields=", ids->v[i], query);
+        connect_put_enc(&path, fields);
+        buf_printf(&path, "&limit=%d", limit);
+        buf_printf(&what, "GET /%s/comments", ids->v[i]);
+        struct list_walk cw = {
+            .format = f, .first = path.data, .what = what.data, .max_pages = MAX_COMMENT_PAGES};
+        rc = walk_list(s, sink, &cw, res);
+    }
+    buf_free(&path);
+    buf_free(&what);
+    return rc;
+}
+
 /* Facebook: posts with comments to read. */
 static void fb_post_seen(json_t *p, void *ctx)
 {
@@ -483,40 +532,19 @@ static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct con
     if ((rc = fetch_one(s, sink, INGEST_META_GRAPH, path.data, what.data, res)))
         goto done;
 
-    int64_t since = since_of(sink, "feed");
-    buf_reset(&path), buf_reset(&what);
-    buf_printf(&path, "/%s/feed?fields=", page);
-    connect_put_enc(&path, FB_POST_FIELDS);
-    buf_printf(&path, "&limit=%d", PAGE_LIMIT);
-    if (since)
-        buf_printf(&path, "&since=%lld", (long long)since);
-    buf_printf(&what, "GET /%s/feed", page);
     struct list_walk feed = {.format = INGEST_META_GRAPH,
-                             .first = path.data,
-                             .what = what.data,
-                             .max_pages = MAX_LIST_PAGES,
                              .time_key = "created_time",
                              .on_item = fb_post_seen,
                              .ctx = &posts};
-    if ((rc = walk_list(s, sink, &feed, res)) || (rc = keep_newest(sink, "feed", feed.newest, res)))
+    if ((rc = walk_since(s, sink, page, "feed", FB_POST_FIELDS, &feed, res)))
         goto done;
 
     /* Comments and replies (filter=stream: every level, each with its
      * parent) of the posts just read. */
-    for (size_t i = 0; i < posts.n; i++) {
-        buf_reset(&path), buf_reset(&what);
-        buf_printf(&path, "/%s/comments?filter=stream&order=chronological&summary=true&fields=",
-                   posts.v[i]);
-        connect_put_enc(&path, FB_COMMENT_FIELDS);
-        buf_printf(&path, "&limit=100");
-        buf_printf(&what, "GET /%s/comments", posts.v[i]);
-        struct list_walk cw = {.format = INGEST_META_GRAPH,
-                               .first = path.data,
-                               .what = what.data,
-                               .max_pages = MAX_COMMENT_PAGES};
-        if ((rc = walk_list(s, sink, &cw, res)))
-            goto done;
-    }
+    if ((rc = walk_comments(s, sink, INGEST_META_GRAPH, &posts,
+                            "filter=stream&order=chronological&summary=true&", FB_COMMENT_FIELDS,
+                            100, res)))
+        goto done;
 
     /* Messenger: the conversations changed since the last sync, each with
      * its latest messages. A Page token without pages_messaging (or a Page
@@ -581,37 +609,13 @@ static int ig_sync(struct connect_session *s, struct sync_sink *sink, struct con
     if ((rc = fetch_one(s, sink, INGEST_INSTAGRAM, path.data, what.data, res)))
         goto done;
 
-    int64_t since = since_of(sink, "media");
-    buf_reset(&path), buf_reset(&what);
-    buf_printf(&path, "/%s/media?fields=", ig);
-    connect_put_enc(&path, IG_MEDIA_FIELDS);
-    buf_printf(&path, "&limit=%d", PAGE_LIMIT);
-    if (since)
-        buf_printf(&path, "&since=%lld", (long long)since);
-    buf_printf(&what, "GET /%s/media", ig);
     struct list_walk mw = {.format = INGEST_INSTAGRAM,
-                           .first = path.data,
-                           .what = what.data,
-                           .max_pages = MAX_LIST_PAGES,
                            .time_key = "timestamp",
                            .on_item = ig_media_seen,
                            .ctx = media};
-    if ((rc = walk_list(s, sink, &mw, res)) || (rc = keep_newest(sink, "media", mw.newest, res)))
+    if ((rc = walk_since(s, sink, ig, "media", IG_MEDIA_FIELDS, &mw, res)) ||
+        (rc = walk_comments(s, sink, INGEST_INSTAGRAM, &media[1], "", IG_COMMENT_FIELDS, 50, res)))
         goto done;
-
-    for (size_t i = 0; i < media[1].n; i++) {
-        buf_reset(&path), buf_reset(&what);
-        buf_printf(&path, "/%s/comments?fields=", media[1].v[i]);
-        connect_put_enc(&path, IG_COMMENT_FIELDS);
-        buf_printf(&path, "&limit=50");
-        buf_printf(&what, "GET /%s/comments", media[1].v[i]);
-        struct list_walk cw = {.format = INGEST_INSTAGRAM,
-                               .first = path.data,
-                               .what = what.data,
-                               .max_pages = MAX_COMMENT_PAGES};
-        if ((rc = walk_list(s, sink, &cw, res)))
-            goto done;
-    }
 
     /* Each media's lifetime reach, saves and views. Meta refuses them for
      * some media (made before the account was a business one, stories
