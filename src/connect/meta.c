@@ -756,13 +756,32 @@ static int fb_publish_photo(struct connect_session *s, const struct connect_acti
     return rc;
 }
 
+/* A form POSTed to /ID/EDGE ("/PAGE/feed"), as simple. */
+static int post_to(struct connect_session *s, const char *id, const char *edge,
+                   const char *const *form, struct connect_done *out, struct connect_result *res)
+{
+    char path[300], what[320];
+    snprintf(path, sizeof path, "/%s/%s", id, edge);
+    snprintf(what, sizeof what, "POST /%s/%s", id, edge);
+    return simple(s, "POST", path, form, what, out, res);
+}
+
+/* The action's text as a reply: a "message" POSTed to /TARGET/EDGE. */
+static int reply_to(struct connect_session *s, const struct connect_action *a, const char *edge,
+                    struct connect_done *out, struct connect_result *res)
+{
+    if (!a->text || !*a->text)
+        return connect_fail(res, CO_REJECTED, "a reply needs text");
+    const char *form[] = {"message", a->text, NULL};
+    return post_to(s, a->target, edge, form, out, res);
+}
+
 static int fb_act(struct connect_session *s, const struct connect_action *a,
                   struct connect_done *out, struct connect_result *res)
 {
     memset(out, 0, sizeof *out);
     if (!s->tokens || !s->account_id)
         return connect_fail(res, CO_AUTH, "the channel is not connected");
-    char path[300], what[320];
     const char *t = a->target ? a->target : "";
     if (a->kind != ACT_PUBLISH && !*t)
         return connect_fail(res, CO_REJECTED, "%s needs the post's or comment's id",
@@ -775,9 +794,7 @@ static int fb_act(struct connect_session *s, const struct connect_action *a,
             return connect_fail(res, CO_REJECTED, "a post needs text or a link");
         const char *form[] = {"message", a->text ? a->text : "", a->link ? "link" : NULL, a->link,
                               NULL};
-        snprintf(path, sizeof path, "/%s/feed", s->account_id);
-        snprintf(what, sizeof what, "POST /%s/feed", s->account_id);
-        if (simple(s, "POST", path, form, what, out, res))
+        if (post_to(s, s->account_id, "feed", form, out, res))
             return -1;
         fb_permalink(out->id, out);
         return 0;
@@ -785,14 +802,8 @@ static int fb_act(struct connect_session *s, const struct connect_action *a,
     case ACT_DELETE_POST:
     case ACT_DELETE_MESSAGE:
         return on_object(s, "DELETE", t, "", "", NULL, out, res);
-    case ACT_REPLY: {
-        if (!a->text || !*a->text)
-            return connect_fail(res, CO_REJECTED, "a reply needs text");
-        const char *form[] = {"message", a->text, NULL};
-        snprintf(path, sizeof path, "/%s/comments", t);
-        snprintf(what, sizeof what, "POST /%s/comments", t);
-        return simple(s, "POST", path, form, what, out, res);
-    }
+    case ACT_REPLY:
+        return reply_to(s, a, "comments", out, res);
     case ACT_HIDE:
     case ACT_UNHIDE: {
         const char *form[] = {"is_hidden", a->kind == ACT_HIDE ? "true" : "false", NULL};
@@ -811,7 +822,6 @@ static int ig_act(struct connect_session *s, const struct connect_action *a,
     memset(out, 0, sizeof *out);
     if (!s->tokens || !s->account_id)
         return connect_fail(res, CO_AUTH, "the channel is not connected");
-    char path[300], what[320];
     const char *t = a->target ? a->target : "";
     if (a->kind != ACT_PUBLISH && !*t)
         return connect_fail(res, CO_REJECTED, "%s needs the media's or comment's id",
@@ -826,11 +836,9 @@ static int ig_act(struct connect_session *s, const struct connect_action *a,
                                 "action's link); it takes no text-only posts and no uploaded "
                                 "bytes");
         const char *form[] = {"image_url", a->link, "caption", a->text ? a->text : "", NULL};
-        snprintf(path, sizeof path, "/%s/media", s->account_id);
-        snprintf(what, sizeof what, "POST /%s/media", s->account_id);
         struct connect_done container = {0};
         struct connect_result r1 = {0};
-        if (simple(s, "POST", path, form, what, &container, &r1)) {
+        if (post_to(s, s->account_id, "media", form, &container, &r1)) {
             /* A container whose answer was lost is never published: the
              * action can be sent again as it is. */
             if (r1.outcome == CO_LOST)
@@ -839,20 +847,13 @@ static int ig_act(struct connect_session *s, const struct connect_action *a,
             return -1;
         }
         if (!container.id[0])
-            return connect_fail(res, CO_TEMPORARY, "%s: Meta gave no container id", what);
+            return connect_fail(res, CO_TEMPORARY, "POST /%s/media: Meta gave no container id",
+                                s->account_id);
         const char *pub[] = {"creation_id", container.id, NULL};
-        snprintf(path, sizeof path, "/%s/media_publish", s->account_id);
-        snprintf(what, sizeof what, "POST /%s/media_publish", s->account_id);
-        return simple(s, "POST", path, pub, what, out, res);
+        return post_to(s, s->account_id, "media_publish", pub, out, res);
     }
-    case ACT_REPLY: {
-        if (!a->text || !*a->text)
-            return connect_fail(res, CO_REJECTED, "a reply needs text");
-        const char *form[] = {"message", a->text, NULL};
-        snprintf(path, sizeof path, "/%s/replies", t);
-        snprintf(what, sizeof what, "POST /%s/replies", t);
-        return simple(s, "POST", path, form, what, out, res);
-    }
+    case ACT_REPLY:
+        return reply_to(s, a, "replies", out, res);
     case ACT_HIDE:
     case ACT_UNHIDE: {
         const char *form[] = {"hide", a->kind == ACT_HIDE ? "true" : "false", NULL};
