@@ -64,7 +64,7 @@ def pytest_runtest_setup(item):
     pytest.skip(why)
 
 
-def run_kanal(*args, stdin=None, env=None, check=True, cwd=None, timeout=120):
+def run_kanal(*args, stdin=None, env=None, check=True, cwd=None, timeout=300):
     e = dict(os.environ)
     for k in list(e):
         if k.startswith("KANAL_") and k != "KANAL_BIN":
