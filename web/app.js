@@ -82,18 +82,30 @@ function App() {
   const help = useRef(null);
   const notice = useRef("");
 
+  // The workspaces again when a page changes them (administration sends
+  // "kanal:workspaces"), so the switcher never offers one that is gone.
   useEffect(() => {
-    (async () => {
+    const load = async () => {
       try {
-        const s = await session();
-        setMe(s);
         const ws = await api("GET", "/workspaces?limit=200");
         setWorkspaces(ws.items);
       } catch (e) {
         if (e instanceof ApiError && e.status === 401) { location.assign("/login"); return; }
         setError(t("error.load", { what: t("frame.workspaces"), why: e.message }));
       }
+    };
+    (async () => {
+      try {
+        setMe(await session());
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) { location.assign("/login"); return; }
+        setError(t("error.load", { what: t("frame.workspaces"), why: e.message }));
+        return;
+      }
+      await load();
     })();
+    window.addEventListener("kanal:workspaces", load);
+    return () => window.removeEventListener("kanal:workspaces", load);
   }, []);
 
   // With no workspace in the URL, the first one; with one the user cannot
