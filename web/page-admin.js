@@ -5,7 +5,7 @@
 // the stored messages while it is written), and the audit log with its
 // filters. Which part is open, and the log's filters, live in the URL.
 // Others see a word on who can do this instead.
-import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime, fmtNumber, toZoned, fromZoned, isoUtc } from "/i18n.js";
 import { href, setParams } from "/router.js";
@@ -112,6 +112,7 @@ function tokenState(k, ws) {
 
 function Users({ ws, me }) {
   const [users, setUsers] = useState(null);
+  useReady("admin", users);
   const [form, setForm] = useState({ email: "", name: "", role: "author", password: "" });
   const [resetting, setResetting] = useState(null);
   const [showTokens, setShowTokens] = useState(null);
@@ -562,6 +563,7 @@ function Audit({ ws, route }) {
   const [users, setUsers] = useState([]);
   const [workspaces, setWorkspaces] = useState([]);
   const out = useOutcome();
+  useReady("admin", rows);
   const query = (more) => {
     const q = new URLSearchParams({ limit: "50" });
     for (const k of AUDIT_FILTERS) if (p[k]) q.set(k, p[k]);

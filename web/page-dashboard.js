@@ -2,7 +2,7 @@
 // analytics API) beside the previous period's, and the days of the period
 // as a chart (uPlot) with the same numbers in a table for those who do not
 // read charts.
-import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtNumber, fmtPercent, fmtDay, currentLang } from "/i18n.js";
 import { setParams } from "/router.js";
@@ -77,6 +77,7 @@ export function Dashboard({ ws, route, setError }) {
   const [channels, setChannels] = useState([]);
   const [campaigns, setCampaigns] = useState([]);
   const p = route.params;
+  useReady("dashboard", data);
   useEffect(() => {
     // An answer for filters that changed meanwhile is dropped: the last
     // filters win, not the slowest answer.

@@ -6,7 +6,7 @@
 // keyboard moves through the list and acts on the open message (INBOX_KEYS, listed in the frame's shortcut help).
 // In bulk mode a spam wave is hidden at once (the messages ticked, or every
 // one the filters find), followed as it goes, and undone.
-import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime } from "/i18n.js";
 import { href, setParams } from "/router.js";
@@ -175,6 +175,7 @@ export function Inbox({ ws, me, route, setError }) {
   const [items, setItems] = useState(null);
   const [cursor, setCursor] = useState(null);
   const [said, setSaid] = useState("");
+  useReady("inbox", items);
   const canModerate = ["admin", "editor", "moderator"].includes(me.user.role);
   const open = Number(p.open) || null;
   const answerRef = useRef(null);

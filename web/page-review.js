@@ -1,7 +1,7 @@
 // page-review: posts waiting for the desk's approval. An editor approves
 // or rejects with a reason; whether their approval counts (their own post,
 // the workspace's rules) is the server's to say, and its answer is shown.
-import { html, useState, useEffect, everyItem, Empty } from "/ui.js";
+import { html, useState, useEffect, everyItem, Empty, useReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime } from "/i18n.js";
 import { href } from "/router.js";
@@ -42,6 +42,7 @@ export function Review({ ws, setError }) {
   const [posts, setPosts] = useState(null);
   const [channels, setChannels] = useState(new Map());
   const [done, setDone] = useState("");
+  useReady("review", posts);
   useEffect(() => {
     (async () => {
       try {
