@@ -250,12 +250,13 @@ export function Inbox({ ws, me, route, setError }) {
   useEffect(() => {
     (async () => {
       try {
-        if (!tags) {
-          const [cs, ts] = await Promise.all([everyItem(api, ws.id, "channels"), everyItem(api, ws.id, "tags")]);
-          setChannels(new Map(cs.map((c) => [c.id, c])));
-          setTags(new Map(ts.map((x) => [x.id, x])));
+        // The channels and tags (once) beside the first page, not before it.
+        const [names, page] = await Promise.all([tags ? null
+          : Promise.all([everyItem(api, ws.id, "channels"), everyItem(api, ws.id, "tags")]), load(null)]);
+        if (names) {
+          setChannels(new Map(names[0].map((c) => [c.id, c])));
+          setTags(new Map(names[1].map((x) => [x.id, x])));
         }
-        const page = await load(null);
         setItems(page.items);
         setCursor(page.next_cursor);
       } catch (e) {

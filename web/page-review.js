@@ -46,9 +46,9 @@ export function Review({ ws, setError }) {
   useEffect(() => {
     (async () => {
       try {
-        const cs = await everyItem(api, ws.id, "channels");
+        const [cs, page] = await Promise.all([everyItem(api, ws.id, "channels"),
+          api("GET", `/workspaces/${ws.id}/posts?status=in_review&limit=100`)]);
         setChannels(new Map(cs.map((c) => [c.id, c])));
-        const page = await api("GET", `/workspaces/${ws.id}/posts?status=in_review&limit=100`);
         setPosts(page.items);
       } catch (e) {
         setError(t("error.load", { what: t("nav.review"), why: e.message }));
