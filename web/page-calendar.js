@@ -48,6 +48,9 @@ export function Calendar({ ws, me, route, setError, crisis }) {
         // Blocks, not dots, in the month view: white on the status colour.
         eventDisplay: "block",
         dayMaxEvents: 4,
+        // The same in the week: a busy hour shows three posts and "+N more",
+        // not hundreds of overlapping boxes (which took seconds to draw).
+        eventMaxStack: 3,
         events: async (info) => {
           const q = new URLSearchParams({ since: isoUtc(fromZoned(info.start.valueOf(), ws.timezone)),
             until: isoUtc(fromZoned(info.end.valueOf(), ws.timezone)) });
