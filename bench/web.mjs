@@ -12,7 +12,8 @@
 //     mark (the new data drawn).
 // Prints the median and spread of ROUNDS rounds per page against the
 // targets (1 s, 200 ms), after one unmeasured round that warms the
-// server's and the OS's caches. Numbers, never pass/fail.
+// server's and the OS's caches, beside the machine's floor in the same
+// rounds (the sign-in page, which loads no data). Numbers, never pass/fail.
 //
 // usage: node bench/web.mjs [--kanal build/kanal] [--db build/bench-web/kanal.db] [--rounds 5]
 //                          [--scale 1]
@@ -128,6 +129,19 @@ async function round(browser, base, cookie, p) {
   }
 }
 
+// The machine's floor in the same rounds: the sign-in page (a form and
+// a small script, no API call) from navigation start to its load event.
+async function floor(browser, base) {
+  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${base}/login`, { waitUntil: "load" });
+    return await page.evaluate(() => performance.getEntriesByType("navigation")[0].loadEventEnd);
+  } finally {
+    await context.close();
+  }
+}
+
 function stats(v) {
   const s = [...v].sort((a, b) => a - b);
   const n = s.length;
@@ -152,7 +166,10 @@ async function main() {
         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
     const times = new Map(PAGES.map((p) => [p.view, { first: [], filter: [] }]));
+    const floors = [];
     for (let r = 0; r <= ROUNDS; r++) {
+      const f = await floor(browser, base);
+      if (r > 0) floors.push(f);
       for (const p of PAGES) {
         const got = await round(browser, base, cookie, p);
         if (r === 0) continue; // warm-up, not counted
@@ -164,6 +181,7 @@ async function main() {
     console.log(`\nbench/web: ${ROUNDS} rounds (after one warm-up), headless Chromium, ms: median (min–max)`);
     console.log(`${"page".padEnd(10)} ${"first render".padEnd(25)} ${"filter change".padEnd(25)} filter changed`);
     console.log(`${"".padEnd(10)} ${"target 1000".padEnd(25)} ${"target 200".padEnd(25)}`);
+    console.log(`${"(floor)".padEnd(10)} ${cell(stats(floors), FIRST_MS)} ${"".padEnd(25)} the sign-in page's load event, no data`);
     for (const p of PAGES) {
       const t = times.get(p.view);
       console.log(`${p.view.padEnd(10)} ${cell(stats(t.first), FIRST_MS)} ${cell(t.filter.length ? stats(t.filter) : null, FILTER_MS)} ${p.what || "(no filter on this page)"}`);
