@@ -78,6 +78,9 @@ export function Dashboard({ ws, route, setError }) {
   const [campaigns, setCampaigns] = useState([]);
   const p = route.params;
   useReady("dashboard", data);
+  // The filters' choices are asked for once (the page is the workspace's);
+  // a filter change asks only for the figures.
+  const choices = useRef(null);
   useEffect(() => {
     // An answer for filters that changed meanwhile is dropped: the last
     // filters win, not the slowest answer.
@@ -87,8 +90,10 @@ export function Dashboard({ ws, route, setError }) {
         const q = new URLSearchParams({ by: "day", compare: "previous" });
         for (const k of ["since", "until", "channel", "campaign"]) if (p[k]) q.set(k, p[k]);
         // Together, not in turn: the page waits for the slowest, not the sum.
-        const [all, cps, out] = await Promise.all([everyItem(api, ws.id, "channels"),
-          everyItem(api, ws.id, "campaigns"), api("GET", `/workspaces/${ws.id}/analytics?${q}`)]);
+        choices.current ??= Promise.all([everyItem(api, ws.id, "channels"), everyItem(api, ws.id, "campaigns")])
+          .catch((e) => { choices.current = null; throw e; });
+        const [[all, cps], out] = await Promise.all([choices.current,
+          api("GET", `/workspaces/${ws.id}/analytics?${q}`)]);
         const cs = all.filter((c) => !c.is_peer);
         if (stale) return;
         setChannels(cs);
