@@ -38,7 +38,7 @@ WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run deps test warnings unit-bin unit e2e browser bench-analytics bench-listen asan fuzz fuzz-build bench bench-redirect bench-import bench-sync bench-publish bench-inbox bench-web format lint clean sentiment-model
+.PHONY: all run deps test warnings unit-bin unit e2e browser bench-analytics bench-listen asan fuzz fuzz-build bench bench-redirect bench-sentiment-instr bench-import bench-sync bench-publish bench-inbox bench-web format lint clean sentiment-model
 all: $(BUILD)/kanal
 
 deps:
@@ -228,6 +228,16 @@ bench-listen: $(BUILD)/bench/listen
 
 bench: $(BUILD)/bench/sentiment node_modules/.kanal-installed-lock
 	$(BUILD)/bench/sentiment ../shared/data/sentiment/*.tsv
+
+# Instructions a text of the same (callgrind, warm; needs valgrind): the
+# figure to compare builds by on a busy machine. BENCH_PER texts of each
+# training set, scored BENCH_PASSES times after a warm-up pass.
+BENCH_PER ?= 2000
+BENCH_PASSES ?= 2
+bench-sentiment-instr: $(BUILD)/bench/sentiment-instr
+	sh bench/sentiment-instr.sh $(BUILD)/bench/sentiment-instr $(BENCH_PER) $(BENCH_PASSES) \
+	    ../shared/data/sentiment/en.train.tsv ../shared/data/sentiment/sv.train.tsv \
+	    ../shared/data/sentiment/fi.train.tsv
 
 # Dashboard endpoints on a large workspace (100k posts, 5M snapshots, 10M
 # messages at BENCH_SCALE=1); prints each endpoint's time.

@@ -5,7 +5,7 @@
 // so that two people do not answer it twice.
 import { html, useState, useEffect } from "/ui.js";
 import { api } from "/api.js";
-import { t, fmtTime } from "/i18n.js";
+import { t, fmtTime, fmtPercent } from "/i18n.js";
 
 const BEAT_MS = 10000;
 
@@ -66,6 +66,47 @@ function Notes({ ws, id, me, notes, setNotes, canModerate, setError }) {
       <button type="submit">${t("conv.addNote")}</button>
       <span role="status" class="said">${said}</span>
     </form>` : null}`;
+}
+
+// The tags the workspace's tag learner suggests (learned from the
+// moderators' tag corrections; the rules did not set them). It never sets
+// one: "Add" and "Not this one" are the moderator's corrections, and teach it.
+function SuggestedTags({ ws, m, canModerate, setError, onChanged }) {
+  const [busy, setBusy] = useState(false);
+  const [said, setSaid] = useState("");
+  const tags = m.suggested_tags ?? [];
+  if (!tags.length) return null;
+  const correct = async (g, add) => {
+    setBusy(true);
+    try {
+      const out = await api("PATCH", `/workspaces/${ws.id}/messages/${m.id}`,
+        add ? { add_tag_ids: [g.tag_id] } : { remove_tag_ids: [g.tag_id] });
+      setSaid(t(add ? "conv.tagAccepted" : "conv.tagDeclined", { tag: g.name }));
+      setError("");
+      onChanged(out);
+    } catch (e) {
+      setError(t("conv.tagFailed", { why: e.message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div class="suggested-tags">
+    <h3 id="conv-suggest-title">${t("conv.suggestedTags")}</h3>
+    <p class="muted" id="conv-suggest-hint">${t("conv.suggestHint")}</p>
+    <ul id="suggested-tags" aria-labelledby="conv-suggest-title" aria-describedby="conv-suggest-hint">
+      ${tags.map((g) => html`<li key=${g.tag_id} data-tag=${g.tag_id}>
+        <span class="tag">${g.name}</span>
+        <span class="muted">${t("conv.tagLikely", { p: fmtPercent(g.p, 0) })}</span>
+        ${canModerate ? html`<button type="button" class="accept-tag" disabled=${busy}
+          aria-label=${t("conv.acceptTagLabel", { tag: g.name })}
+          onClick=${() => correct(g, true)}>${t("conv.acceptTag")}</button>
+        <button type="button" class="decline-tag" disabled=${busy}
+          aria-label=${t("conv.declineTagLabel", { tag: g.name })}
+          onClick=${() => correct(g, false)}>${t("conv.declineTag")}</button>` : null}
+      </li>`)}
+    </ul>
+    <span role="status" class="said">${said}</span>
+  </div>`;
 }
 
 // The answer box, with the workspace's saved replies to insert, and a
@@ -133,7 +174,7 @@ function Answer({ ws, m, others, answer, setAnswer, answerRef, setError, onSent 
   </form>`;
 }
 
-export function Conversation({ ws, id, me, channels, canModerate, setError, answerRef }) {
+export function Conversation({ ws, id, me, channels, canModerate, setError, answerRef, onChange }) {
   const [c, setC] = useState(null);
   const [notes, setNotes] = useState([]);
   const [others, setOthers] = useState([]);
@@ -189,6 +230,8 @@ export function Conversation({ ws, id, me, channels, canModerate, setError, answ
       ${line(m, true)}
       ${c.children.length ? html`<li class="children"><ol>${c.children.map((x) => line(x, false))}</ol></li>` : null}
     </ol>
+    <${SuggestedTags} ws=${ws} m=${m} canModerate=${canModerate} setError=${setError}
+      onChanged=${(out) => { onChange?.(out); load(); }} />
     ${c.pending_answers.length ? html`<ul class="pending">${c.pending_answers.map((a) => html`<li>
       ${t("conv.pending", { state: a.state })}: ${a.text}${a.error ? ` (${a.error})` : ""}</li>`)}</ul>` : null}
     <${Notes} ws=${ws} id=${m.id} me=${me} notes=${notes} setNotes=${setNotes} canModerate=${canModerate}

@@ -1,6 +1,7 @@
 // notifications: the bell in the desk's header. What waits for the person
 // signed in (review requests, approvals, rejections, failed posts: the
-// notify/ events), with the unread count, each a link to its post, marked
+// notify/ events, and listening's alerts), with the unread count, each a link to its post
+// (an alert: to the Listening page's alerts), marked
 // read one by one (also by opening it) or all at once. Read again on every
 // change of view and every POLL_MS.
 import { html, useState, useEffect, useRef, useCallback } from "/ui.js";
@@ -13,7 +14,8 @@ const POLL_MS = 30000;
 // notify/'s events by name (an event kanal does not know yet shows its own name).
 function eventName(e) {
   const names = { review_requested: t("notify.event.review_requested"), approved: t("notify.event.approved"),
-    rejected: t("notify.event.rejected"), post_failed: t("notify.event.post_failed") };
+    rejected: t("notify.event.rejected"), post_failed: t("notify.event.post_failed"),
+    listen_alert: t("notify.event.listen_alert") };
   return names[e] || e;
 }
 
@@ -73,6 +75,8 @@ export function Notifications({ route, zone, setError }) {
         data-id=${n.id} class=${n.read ? "read" : "unread"}>
         <span class="meta">${eventName(n.event)} · ${fmtTime(n.created_at, zone)}${n.read ? "" : " · " + t("notify.new")}</span>
         ${n.post_id ? html`<a href=${href(n.workspace_id, "posts", {}, n.post_id)}
+          onClick=${() => { setOpen(false); if (!n.read) mark(n.id); }}>${n.title}</a>`
+          : n.event === "listen_alert" ? html`<a href=${href(n.workspace_id, "listening", { tab: "alerts" })}
           onClick=${() => { setOpen(false); if (!n.read) mark(n.id); }}>${n.title}</a>`
           : html`<strong>${n.title}</strong>`}
         ${n.body ? html`<p>${n.body}</p>` : null}

@@ -55,7 +55,9 @@ function Chart({ rows }) {
 }
 
 // How much the workspace's model agrees with its moderators: the share of
-// the last 30 days' messages whose sentiment, or tags, nobody corrected.
+// the last 30 days' messages whose sentiment, or tags, nobody corrected; and
+// how often the tag learner's word (before it learned from it) matched the
+// moderators' tag corrections of those days.
 function Agreement({ ws }) {
   const [a, setA] = useState(null);
   useEffect(() => {
@@ -63,12 +65,17 @@ function Agreement({ ws }) {
   }, [ws.id]);
   if (!a) return null;
   const line = (key, f) => t(key, { share: fmtPercent(f.agreement), corrected: fmtNumber(f.corrected), n: fmtNumber(a.messages) });
+  const suggest = (f) => (f.judged
+    ? t("dash.agreeSuggest", { share: fmtPercent(f.agreement), agreed: fmtNumber(f.agreed),
+      judged: fmtNumber(f.judged), accepted: fmtNumber(f.accepted) })
+    : t("dash.agreeSuggestNone", { min: fmtNumber(f.min_corrections) }));
   return html`<section aria-labelledby="agree-title">
     <h2 id="agree-title">${t("dash.agreeTitle", { days: a.days })}</h2>
     ${a.messages ? html`<ul id="agreement">
       <li data-kind="sentiment">${line("dash.agreeSentiment", a.sentiment)}</li>
       <li data-kind="tags">${line("dash.agreeTags", a.tags)}</li>
     </ul>` : html`<p id="agreement">${t("dash.agreeNone")}</p>`}
+    <p id="agreement-suggest">${suggest(a.tag_suggestions)}</p>
   </section>`;
 }
 

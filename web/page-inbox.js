@@ -310,6 +310,6 @@ export function Inbox({ ws, me, route, setError }) {
         ${cursor ? html`<button type="button" id="more-inbox" onClick=${more}>${t("frame.more")}</button>` : null}
       </div>
       ${open && tags ? html`<${Conversation} ws=${ws} id=${open} me=${me} channels=${channels}
-        canModerate=${canModerate} setError=${setError} answerRef=${answerRef} />` : null}
+        canModerate=${canModerate} setError=${setError} answerRef=${answerRef} onChange=${change} />` : null}
     </div>`;
 }

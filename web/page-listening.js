@@ -4,16 +4,19 @@
 // analytics count mentions by query, source, sentiment and day, with each
 // query's share of voice (the organisation against its peers), as a chart
 // and as tables of the same numbers. Queries are tags with a rule, kept
-// here too. Every filter and the tab live in the URL.
+// here too, and so are the sources and the alerts (listen-watch.js). Every
+// filter and the tab live in the URL.
 import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtNumber, fmtPercent, fmtDay, fmtTime, currentLang } from "/i18n.js";
 import { href, setParams } from "/router.js";
 import uPlot from "/vendor/uplot.js";
+import { Sources, Alerts } from "/listen-watch.js";
 
 const SENTIMENTS = ["pos", "neu", "neg"];
 const RELEVANCE = { yes: "listen.relevantYes", no: "listen.relevantNo", unmarked: "listen.relevantUnmarked" };
-const TABS = { stream: "listen.tabStream", analytics: "listen.tabAnalytics", queries: "listen.tabQueries" };
+const TABS = { stream: "listen.tabStream", analytics: "listen.tabAnalytics", queries: "listen.tabQueries",
+  sources: "listen.tabSources", alerts: "listen.tabAlerts" };
 const FILTERS = ["query", "source", "sentiment", "relevant", "since", "until"];
 // Colours that stay apart for most kinds of colour vision (Okabe and Ito).
 const COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"];
@@ -345,11 +348,14 @@ export function Listening({ ws, me, route, setError }) {
         href=${href(ws.id, "listening", { ...p, tab: k === "stream" ? "" : k, item: "" })}
         aria-current=${tab === k ? "page" : null}>${t(label)}</a></li>`)}
     </ul></nav>
-    ${tab !== "queries" ? filters : null}
+    ${tab === "stream" || tab === "analytics" ? filters : null}
     ${tab === "stream" ? html`<${Stream} ws=${ws} route=${route} teams=${teams} canModerate=${canModerate}
         setError=${setError} hasSources=${hasSources} hasQueries=${hasQueries} />`
       : tab === "analytics" ? html`<${Analytics} ws=${ws} route=${route} data=${data} queries=${queries}
           hasQueries=${hasQueries} />`
+      : tab === "sources" ? html`<${Sources} ws=${ws} canEdit=${canEdit} setError=${setError} />`
+      : !queries ? html`<p aria-busy="true">${t("frame.loading")}</p>`
+      : tab === "alerts" ? html`<${Alerts} ws=${ws} queries=${queries} canEdit=${canEdit} setError=${setError} />`
       : queries ? html`<${Queries} ws=${ws} queries=${queries} setQueries=${setQueries} canEdit=${canEdit} setError=${setError} />`
       : html`<p aria-busy="true">${t("frame.loading")}</p>`}`;
 }

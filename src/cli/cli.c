@@ -1,11 +1,14 @@
 /* cli: the command table and dispatch. */
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "base/base.h"
 #include "db/db.h"
 #include "model/model.h"
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -82,9 +85,16 @@ int cmd_version(int argc, char **argv)
 
 int cli_run_action(int argc, char **argv, const struct cli_action *actions, size_t n)
 {
+    assert(argc >= 1);
+    return cli_run_actions_of(argv[0], argc, argv, actions, n);
+}
+
+int cli_run_actions_of(const char *cmd, int argc, char **argv, const struct cli_action *actions,
+                       size_t n)
+{
     assert(argc >= 1 && n > 0);
     struct buf usage = {0};
-    buf_printf(&usage, "usage: kanal %s ", argv[0]);
+    buf_printf(&usage, "usage: kanal %s ", cmd);
     for (size_t i = 0; i < n; i++)
         buf_printf(&usage, "%s%s", i ? "|" : "", actions[i].name);
     buf_puts(&usage, " [options] (each has --help)\n");
@@ -96,10 +106,12 @@ int cli_run_action(int argc, char **argv, const struct cli_action *actions, size
     }
     for (size_t i = 0; i < n; i++)
         if (str_eq(argv[1], actions[i].name)) {
-            rc = actions[i].run(argc - 1, argv + 1);
+            const struct cli_action *a = &actions[i];
+            assert(!a->run != !a->run_what);
+            rc = a->run ? a->run(argc - 1, argv + 1) : a->run_what(argc - 1, argv + 1, a->what);
             goto done;
         }
-    cli_error(argv[0], "unknown action '%s' (see 'kanal %s --help')", argv[1], argv[0]);
+    cli_error(cmd, "unknown action '%s' (see 'kanal %s --help')", argv[1], cmd);
 done:
     buf_free(&usage);
     return rc;
@@ -177,6 +189,134 @@ struct db *cli_open_workspace(const char *cmd, const char *url, const char *ws, 
     cli_error(cmd, "%s", err.msg);
     db_close(db);
     return NULL;
+}
+
+struct db *cli_open_desk(const char *cmd, const char *url, const char *ws, const char *as,
+                         int64_t *wsid, struct actor *who)
+{
+    struct error err = {0};
+    *who = (struct actor){0};
+    struct db *db = cli_open_workspace(cmd, url, ws, wsid);
+    if (!db || !as)
+        return db;
+    struct user u;
+    if (user_find(db, as, &who->user_id, &err) || user_get(db, who->user_id, &u, &err)) {
+        cli_error(cmd, "%s", err.msg);
+        db_close(db);
+        return NULL;
+    }
+    who->role = u.role;
+    return db;
+}
+
+bool cli_cmd_begin(struct cli_cmd *c, int argc, char **argv, const struct cli_opt *opts, size_t n,
+                   const char *synopsis, const char *about)
+{
+    *c = (struct cli_cmd){0};
+    cli_command_name(synopsis, c->name, sizeof c->name);
+    c->rc = cli_parse_options(argc, argv, opts, n, synopsis, about, &c->p);
+    if (c->p.stop)
+        return false;
+    c->rc = 2;
+    return true;
+}
+
+bool cli_cmd_usage(struct cli_cmd *c, const char *fmt, ...)
+{
+    struct buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    cli_error(c->name, "%s", b.data ? b.data : "");
+    buf_free(&b);
+    c->rc = 2;
+    return false;
+}
+
+bool cli_cmd_id_arg(struct cli_cmd *c, int64_t *id, const char *why)
+{
+    if (c->p.npos == 1 && str_to_i64(c->p.pos[0], id) == 0 && *id > 0)
+        return true;
+    return cli_cmd_usage(c, "%s", why);
+}
+
+bool cli_cmd_open(struct cli_cmd *c, const char *url, const char *ws)
+{
+    c->rc = 1;
+    c->db = cli_open_workspace(c->name, url, ws, &c->ws);
+    return c->db != NULL;
+}
+
+bool cli_cmd_open_db(struct cli_cmd *c, const char *url, enum cli_db_mode mode)
+{
+    c->rc = 1;
+    c->db = cli_open_db(url, mode, NULL, &c->err);
+    return c->db != NULL;
+}
+
+bool cli_cmd_open_desk(struct cli_cmd *c, const char *url, const char *ws, const char *as,
+                       struct actor *who)
+{
+    c->rc = 1;
+    c->db = cli_open_desk(c->name, url, ws, as, &c->ws, who);
+    return c->db != NULL;
+}
+
+int cli_cmd_end(struct cli_cmd *c)
+{
+    if (c->rc && c->err.msg[0])
+        cli_error(c->name, "%s", c->err.msg);
+    db_close(c->db);
+    cli_parse_free(&c->p);
+    return c->rc;
+}
+
+int cli_list_run(int argc, char **argv, const struct cli_list *l)
+{
+    const char *db_url = DEFAULT_DB, *workspace = NULL;
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
+    struct cli_cmd c;
+    json_t *list = NULL;
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), l->synopsis, l->about) &&
+        cli_cmd_open(&c, db_url, workspace) && (list = l->list(c.db, c.ws, &c.err))) {
+        size_t i;
+        json_t *it;
+        json_array_foreach (json_object_get(list, "items"), i, it) {
+            if (l->print)
+                l->print(it);
+            else
+                cli_print_json(it);
+        }
+        c.rc = 0;
+    }
+    json_decref(list);
+    return cli_cmd_end(&c);
+}
+
+int cli_id_option(const char *cmd, const char *name, const char *s, const char *what, int64_t *id)
+{
+    *id = 0;
+    if (!s || (str_to_i64(s, id) == 0 && *id > 0))
+        return 0;
+    cli_error(cmd, "--%s: '%s' is not %s", name, s, what);
+    *id = 0;
+    return -1;
+}
+
+void cli_print_json(json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    printf("%s\n", s ? s : "null");
+    free(s);
+}
+
+void cli_print_json_lines(json_t *items)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach (items, i, it)
+        cli_print_json(it);
 }
 
 int cli_lookup(struct db *db, const char *table, const char *column, const char *s, int64_t ws,

@@ -7,17 +7,29 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "base/base.h"
+#include "cli/options.h"
 
 int cli_main(int argc, char **argv);
 
 /* For commands with actions (`kanal link add|list|stats`): runs the action
- * argv[1] names with argv shifted by one, or prints the usage line. */
+ * argv[1] names with argv shifted by one, or prints the usage line. An
+ * action is `run`, or, where several actions are one function that differs
+ * only by a value, `run_what` given `what` ({"approve", .run_what = post_step,
+ * .what = STEP_APPROVE}). */
 struct cli_action {
     const char *name;
     int (*run)(int argc, char **argv);
+    int (*run_what)(int argc, char **argv, int what);
+    int what;
 };
 int cli_run_action(int argc, char **argv, const struct cli_action *actions, size_t n);
+/* The same for a second level of actions (`listen alert mute`): `cmd`
+ * names the command in full in the usage line and errors. */
+int cli_run_actions_of(const char *cmd, int argc, char **argv, const struct cli_action *actions,
+                       size_t n);
 /* Opens the store at url and brings its schema up to date; *applied (if
  * not NULL) gets how many migrations ran. Log lines below warnings are
  * silenced: a command's output is its answer. With CLI_DB_EXISTING a
@@ -27,6 +39,7 @@ int cli_run_action(int argc, char **argv, const struct cli_action *actions, size
  * db_close; NULL and err if it cannot be opened. */
 struct db;
 struct error;
+struct actor;
 enum cli_db_mode {
     CLI_DB_EXISTING, /* reading or adding to a store (report, link, user list) */
     CLI_DB_CREATE,   /* making one: migrate, demo, user add, import */
@@ -41,6 +54,70 @@ struct db *cli_open_workspace(const char *cmd, const char *url, const char *ws, 
  * when it is not 0): ERR_NOT_FOUND "no team 'press'". */
 int cli_lookup(struct db *db, const char *table, const char *column, const char *s, int64_t ws,
                int64_t *id, struct error *err);
+
+/* The frame every subcommand shares: its options parsed, the store (and
+ * workspace) opened, the model's error printed once as the command's, and
+ * all of it closed in one call:
+ *
+ *     struct cli_cmd c;
+ *     if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), synopsis, about) &&
+ *         cli_cmd_open(&c, db_url, workspace)) {
+ *         ... the work: c.rc = 0 when done, else c.err says why
+ *     }
+ *     return cli_cmd_end(&c);
+ *
+ * The exit status c.rc is 0 after --help, 2 after a usage error (options,
+ * or cli_cmd_usage before the store is opened) and 1 from opening on. */
+struct cli_cmd {
+    char name[48]; /* "team add": the synopsis's leading words, for messages */
+    struct cli_parse p;
+    struct db *db; /* closed by cli_cmd_end */
+    int64_t ws;
+    struct error err; /* printed by cli_cmd_end unless rc is 0 (clear it after printing your own) */
+    int rc;
+};
+/* Parses the options; false when the command is over (help, usage error). */
+bool cli_cmd_begin(struct cli_cmd *c, int argc, char **argv, const struct cli_opt *opts, size_t n,
+                   const char *synopsis, const char *about);
+/* Prints the usage error "kanal: NAME: message", sets rc 2, returns false. */
+bool cli_cmd_usage(struct cli_cmd *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* The one argument, an id (`jobs retry ID`), into *id; else the usage
+ * error `why` ("give the failed job's id") and false. */
+bool cli_cmd_id_arg(struct cli_cmd *c, int64_t *id, const char *why);
+/* Opens the store and the workspace (cli_open_workspace), or the store
+ * alone (cli_open_db); rc 1 from here; false (error printed) when not. */
+bool cli_cmd_open(struct cli_cmd *c, const char *url, const char *ws);
+bool cli_cmd_open_db(struct cli_cmd *c, const char *url, enum cli_db_mode mode);
+/* The same with the user --as names (cli_open_desk). */
+bool cli_cmd_open_desk(struct cli_cmd *c, const char *url, const char *ws, const char *as,
+                       struct actor *who);
+/* Prints c->err when rc is not 0 and it has a message, closes all, returns rc. */
+int cli_cmd_end(struct cli_cmd *c);
+
+/* cli_open_workspace, then the user --as names (`as` NULL: kanal itself,
+ * who = {0}) with their role into *who; prints cmd's error and returns NULL
+ * when one is not there. */
+struct db *cli_open_desk(const char *cmd, const char *url, const char *ws, const char *as,
+                         int64_t *wsid, struct actor *who);
+
+/* A command that lists a workspace's rows: options --db and --workspace,
+ * `list` called with the workspace, each of the answer's "items" printed
+ * by `print` (NULL: as a JSON line). Exit 0, 1 (its error printed) or 2. */
+struct cli_list {
+    const char *synopsis, *about; /* as cli_parse_options takes them */
+    json_t *(*list)(struct db *db, int64_t ws, struct error *err);
+    void (*print)(json_t *item);
+};
+int cli_list_run(int argc, char **argv, const struct cli_list *l);
+
+/* An --option's id: 0 and *id (0 for a NULL s), or -1 and cmd's error
+ * "--NAME: 'S' is not WHAT" ("a message id") printed. */
+int cli_id_option(const char *cmd, const char *name, const char *s, const char *what, int64_t *id);
+
+/* One JSON value on one line of stdout (compact, keys in their order);
+ * cli_print_json_lines does so for each element of an array. */
+void cli_print_json(json_t *v);
+void cli_print_json_lines(json_t *items);
 
 /* Prints "kanal: CMD: message" on one line on stderr, the one shape of
  * every error the command line prints. */

@@ -15,9 +15,6 @@
 #include <string.h>
 
 /* clang-format off */
-#define OPT_SECRET_KEY_FILE(var) \
-    OPT_STRING("secret-key-file", "PATH", "KANAL_SECRET_KEY_FILE", var, \
-               "file holding the key that seals channels' tokens (else $KANAL_SECRET_KEY)")
 #define OPT_PUBLIC_URL(var) \
     OPT_STRING("public-url", "URL", "KANAL_PUBLIC_URL", var, \
                "the address kanal serve is reached at (the redirect URI is under it)")
@@ -65,7 +62,7 @@ static int connect_start(int argc, char **argv)
     bool password_stdin = false;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
-        OPT_SECRET_KEY_FILE(&key_file),
+        OPT_KEY_FILE(&key_file),
         OPT_PUBLIC_URL(&public_url),
         OPT_STRING("platform", "NAME", NULL, &platform,
                    "mastodon, facebook, x, bluesky, youtube, linkedin, ..."),
@@ -163,7 +160,7 @@ static int connect_finish(int argc, char **argv)
                *code = NULL;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
-        OPT_SECRET_KEY_FILE(&key_file),
+        OPT_KEY_FILE(&key_file),
         OPT_PUBLIC_URL(&public_url),
         OPT_STRING("state", "STATE", NULL, &state, "what `connect start` printed"),
         OPT_STRING("code", "CODE", NULL, &code, "the code the platform gave back"),
@@ -258,9 +255,9 @@ done:
 int cmd_connect(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"start", connect_start},
-        {"finish", connect_finish},
-        {"list", connect_list},
+        {"start", .run = connect_start},
+        {"finish", .run = connect_finish},
+        {"list", .run = connect_list},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

@@ -13,17 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void print_json_lines(json_t *items)
-{
-    size_t i;
-    json_t *it;
-    json_array_foreach (items, i, it) {
-        char *s = json_dumps(it, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        printf("%s\n", s);
-        free(s);
-    }
-}
-
 /* ---- messages ------------------------------------------------------------------------ */
 
 /* The list's filters: each option is the API's query parameter of the same
@@ -77,19 +66,23 @@ fail:
     return NULL;
 }
 
-/* An error naming the option as the user typed it. */
-static void option_error(const char *cmd, const struct error *err)
+/* The command's error naming the option as the user typed it. */
+static void option_error(struct cli_cmd *c)
 {
+    const struct error *err = &c->err;
+    if (c->rc != 1 || !err->msg[0])
+        return;
     if (err->field[0]) {
         char opt[64];
         const char *f = strncmp(err->field, "filter.", 7) == 0 ? err->field + 7 : err->field;
         snprintf(opt, sizeof opt, "%s", f);
-        for (char *c = opt; *c; c++)
-            *c = *c == '_' ? '-' : *c;
-        cli_error(cmd, "--%s: %s", opt, err->msg);
+        for (char *ch = opt; *ch; ch++)
+            *ch = *ch == '_' ? '-' : *ch;
+        cli_error(c->name, "--%s: %s", opt, err->msg);
     } else {
-        cli_error(cmd, "%s", err->msg);
+        cli_error(c->name, "%s", err->msg);
     }
+    c->err.msg[0] = '\0'; /* printed */
 }
 
 static int messages_list(int argc, char **argv)
@@ -103,41 +96,28 @@ static int messages_list(int argc, char **argv)
         OPT_STRING("as", "EMAIL", "KANAL_USER", &as, "who 'me' is"),
         OPT_STRING("limit", "N", NULL, &limit, "at most N messages, newest first (1-200)"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "messages list --workspace WS [--q WORDS --assigned-user me --team "
-                               "T --lang L --author A --priority P ...]",
-                               "Lists the inbox's messages, newest first, as JSON lines.", &p);
-    if (p.stop)
-        goto done;
-    int64_t ws = 0, me = 0;
-    struct db *db = cli_open_workspace("messages list", db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "messages list --workspace WS [--q WORDS --assigned-user me --team "
+                       "T --lang L --author A --priority P ...]",
+                       "Lists the inbox's messages, newest first, as JSON lines.") ||
+        !cli_cmd_open(&c, db_url, workspace))
+        return cli_cmd_end(&c);
+    int64_t me = 0;
     json_t *q = NULL, *list = NULL;
     struct page pg;
-    if (as && user_find(db, as, &me, &err))
-        goto fail;
-    if (!(q = filter_query(db, ws, v, &err)))
-        goto fail;
     struct message_filter f;
-    if (page_parse(&pg, limit, NULL, &err) || message_filter_parse(&f, q, me, &err))
-        goto fail;
-    if (!(list = message_list(db, ws, &f, &pg, &err)))
-        goto fail;
-    print_json_lines(json_object_get(list, "items"));
-    rc = 0;
-fail:
-    if (rc)
-        option_error("messages list", &err);
+    if ((!as || user_find(c.db, as, &me, &c.err) == 0) &&
+        (q = filter_query(c.db, c.ws, v, &c.err)) && page_parse(&pg, limit, NULL, &c.err) == 0 &&
+        message_filter_parse(&f, q, me, &c.err) == 0 &&
+        (list = message_list(c.db, c.ws, &f, &pg, &c.err))) {
+        cli_print_json_lines(json_object_get(list, "items"));
+        c.rc = 0;
+    }
+    option_error(&c);
     json_decref(list);
     json_decref(q);
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 /* Prints a bulk operation: one line of counts, then each message's line. */
@@ -162,14 +142,13 @@ static void print_bulk(json_t *op)
                (long long)json_integer_value(json_object_get(u, "done")),
                (long long)json_integer_value(json_object_get(u, "failed")));
     printf("\n");
-    print_json_lines(json_object_get(op, "items"));
+    cli_print_json_lines(json_object_get(op, "items"));
 }
 
 /* A spam wave: every message the filter finds (or the ids given) hidden on
  * its platform, each by an action of its own; undone by the operation's id. */
 static int messages_bulk(int argc, char **argv)
 {
-    const char *cmd = "messages bulk";
     const char *db_url = DEFAULT_DB, *workspace = NULL, *as = NULL, *limit = NULL, *ids = NULL,
                *reason = NULL, *bulk = NULL;
     const char *v[FILTER_COUNT] = {0};
@@ -185,37 +164,25 @@ static int messages_bulk(int argc, char **argv)
         OPT_BOOL("undo", NULL, &undo, "show again what operation --bulk hid"),
         OPT_STRING("as", "EMAIL", "KANAL_USER", &as, "the moderator (and who 'me' is)"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "messages bulk --workspace WS [FILTERS | --ids ID,...] --reason R "
-                               "[--limit N] | --bulk ID [--undo]",
-                               "Hides every message a filter finds on its platform (or shows "
-                               "again what an operation hid).",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    int64_t ws = 0, bid = 0;
-    if (bulk && (str_to_i64(bulk, &bid) || bid < 1)) {
-        cli_error(cmd, "--bulk: '%s' is not an operation id", bulk);
-        goto done;
-    }
-    if (undo && !bulk) {
-        cli_error(cmd, "--undo needs --bulk ID");
-        goto done;
-    }
-    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
+    struct cli_cmd c;
+    int64_t bid = 0;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "messages bulk --workspace WS [FILTERS | --ids ID,...] --reason R "
+                       "[--limit N] | --bulk ID [--undo]",
+                       "Hides every message a filter finds on its platform (or shows "
+                       "again what an operation hid).") ||
+        cli_id_option(c.name, "bulk", bulk, "an operation id", &bid) ||
+        (undo && !bulk && !cli_cmd_usage(&c, "--undo needs --bulk ID")) ||
+        !cli_cmd_open(&c, db_url, workspace))
+        return cli_cmd_end(&c);
+    struct error *err = &c.err;
     struct actor who = {.role = ROLE_MODERATOR};
     json_t *in = NULL, *out = NULL;
-    if (as && user_find(db, as, &who.user_id, &err))
+    if (as && user_find(c.db, as, &who.user_id, err))
         goto fail;
     if (bulk) {
-        out = undo ? publish_bulk_undo(db, ws, bid, &who, time_now(), &err)
-                   : publish_bulk_get(db, ws, bid, &err);
+        out = undo ? publish_bulk_undo(c.db, c.ws, bid, &who, time_now(), err)
+                   : publish_bulk_get(c.db, c.ws, bid, err);
     } else {
         in = json_pack("{s:s}", "action", "hide");
         if (reason)
@@ -223,7 +190,7 @@ static int messages_bulk(int argc, char **argv)
         if (limit) {
             int64_t n;
             if (str_to_i64(limit, &n)) {
-                error_field(&err, ERR_INVALID, "limit", "'%s' is not a number", limit);
+                error_field(err, ERR_INVALID, "limit", "'%s' is not a number", limit);
                 goto fail;
             }
             json_object_set_new(in, "limit", json_integer(n));
@@ -235,7 +202,7 @@ static int messages_bulk(int argc, char **argv)
             for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
                 int64_t n;
                 if (str_to_i64(t, &n) || n < 1) {
-                    error_field(&err, ERR_INVALID, "ids", "'%s' is not a message id", t);
+                    error_field(err, ERR_INVALID, "ids", "'%s' is not a message id", t);
                     free(copy);
                     goto fail;
                 }
@@ -243,32 +210,27 @@ static int messages_bulk(int argc, char **argv)
             }
             free(copy);
         } else {
-            json_t *q = filter_query(db, ws, v, &err);
+            json_t *q = filter_query(c.db, c.ws, v, err);
             if (!q)
                 goto fail;
             json_object_set_new(in, "filter", q);
         }
-        out = publish_bulk_moderate(db, ws, in, &who, time_now(), &err);
+        out = publish_bulk_moderate(c.db, c.ws, in, &who, time_now(), err);
     }
     if (!out)
         goto fail;
     print_bulk(out);
-    rc = 0;
+    c.rc = 0;
 fail:
-    if (rc)
-        option_error(cmd, &err);
+    option_error(&c);
     json_decref(in);
     json_decref(out);
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 /* A moderator answered by phone or e-mail: the message counts as answered then. */
 static int messages_answered(int argc, char **argv)
 {
-    const char *cmd = "messages answered";
     const char *db_url = DEFAULT_DB, *workspace = NULL, *message = NULL, *via = NULL, *at = NULL,
                *as = NULL;
     const struct cli_opt opts[] = {
@@ -279,59 +241,35 @@ static int messages_answered(int argc, char **argv)
         OPT_STRING("at", "TIME", NULL, &at, "when it was answered (ISO 8601; default now)"),
         OPT_STRING("as", "EMAIL", "KANAL_USER", &as, "the moderator who answered"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "messages answered --workspace WS --message ID --via phone|email|"
-                               "other [--at TIME --as EMAIL]",
-                               "Marks a message answered outside kanal; the figures count it "
-                               "answered then.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    int64_t ws = 0, mid = 0;
-    if (!message || !via) {
-        cli_error(cmd, "--message and --via are required");
-        goto done;
-    }
-    if (str_to_i64(message, &mid) || mid < 1) {
-        cli_error(cmd, "--message: '%s' is not a message id", message);
-        goto done;
-    }
-    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
-    struct actor who = {0};
+    struct cli_cmd c;
+    int64_t mid = 0;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "messages answered --workspace WS --message ID --via phone|email|"
+                       "other [--at TIME --as EMAIL]",
+                       "Marks a message answered outside kanal; the figures count it "
+                       "answered then.") ||
+        ((!message || !via) && !cli_cmd_usage(&c, "--message and --via are required")) ||
+        cli_id_option(c.name, "message", message, "a message id", &mid) ||
+        !cli_cmd_open(&c, db_url, workspace))
+        return cli_cmd_end(&c);
+    struct actor who = {.role = ROLE_MODERATOR};
     json_t *in = json_pack("{s:s}", "via", via), *out = NULL;
     if (at)
         json_object_set_new(in, "at", json_string(at));
-    if (as && user_find(db, as, &who.user_id, &err))
-        goto fail;
-    who.role = ROLE_MODERATOR;
-    if (!(out = message_answered_elsewhere(db, ws, mid, in, &who, &err)))
-        goto fail;
-    char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    printf("%s\n", txt);
-    free(txt);
-    rc = 0;
-fail:
-    if (rc)
-        cli_error(cmd, "%s", err.msg);
+    if ((!as || user_find(c.db, as, &who.user_id, &c.err) == 0) &&
+        (out = message_answered_elsewhere(c.db, c.ws, mid, in, &who, &c.err))) {
+        cli_print_json(out);
+        c.rc = 0;
+    }
     json_decref(in);
     json_decref(out);
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 /* A message with its thread, the author's earlier messages and the notes
  * (the API's conversation), as one JSON object. */
 static int messages_conversation(int argc, char **argv)
 {
-    const char *cmd = "messages conversation";
     const char *db_url = DEFAULT_DB, *workspace = NULL, *message = NULL, *limit = NULL, *as = NULL;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
@@ -340,53 +278,34 @@ static int messages_conversation(int argc, char **argv)
         OPT_STRING("limit", "N", NULL, &limit, "at most N earlier messages of the author (1-100)"),
         OPT_STRING("as", "EMAIL", "KANAL_USER", &as, "who asks (left out of the presence)"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "messages conversation --workspace WS --message ID [--limit N]",
-                               "Shows a message with its post, thread, answers, the author's "
-                               "earlier messages and the notes on it, as JSON.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    int64_t ws = 0, mid = 0, history = CONV_HISTORY_DEFAULT, me = 0;
-    if (!message || str_to_i64(message, &mid) || mid < 1) {
-        cli_error(cmd, "--message: give a message id%s%s", message ? ", not " : "",
-                  message ? message : "");
-        goto done;
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "messages conversation --workspace WS --message ID [--limit N]",
+                       "Shows a message with its post, thread, answers, the author's "
+                       "earlier messages and the notes on it, as JSON."))
+        return cli_cmd_end(&c);
+    int64_t mid = 0, history = CONV_HISTORY_DEFAULT, me = 0;
+    if (!message || str_to_i64(message, &mid) || mid < 1)
+        cli_cmd_usage(&c, "--message: give a message id%s%s", message ? ", not " : "",
+                      message ? message : "");
+    else if (limit && (str_to_i64(limit, &history) || history < 1 || history > CONV_HISTORY_MAX))
+        cli_cmd_usage(&c, "--limit: a whole number from 1 to %d, not '%s'", CONV_HISTORY_MAX,
+                      limit);
+    else if (cli_cmd_open(&c, db_url, workspace)) {
+        json_t *out = NULL;
+        if ((!as || user_find(c.db, as, &me, &c.err) == 0) &&
+            (out = message_conversation(c.db, c.ws, mid, me, (int)history, time_now(), &c.err))) {
+            cli_print_json(out);
+            c.rc = 0;
+        }
+        json_decref(out);
     }
-    if (limit && (str_to_i64(limit, &history) || history < 1 || history > CONV_HISTORY_MAX)) {
-        cli_error(cmd, "--limit: a whole number from 1 to %d, not '%s'", CONV_HISTORY_MAX, limit);
-        goto done;
-    }
-    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
-    json_t *out = NULL;
-    if (as && user_find(db, as, &me, &err))
-        goto fail;
-    if (!(out = message_conversation(db, ws, mid, me, (int)history, time_now(), &err)))
-        goto fail;
-    char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    printf("%s\n", txt);
-    free(txt);
-    rc = 0;
-fail:
-    if (rc)
-        cli_error(cmd, "%s", err.msg);
-    json_decref(out);
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 /* A private note on a message; its @mentions are told (docs/inbox.md). */
 static int messages_note(int argc, char **argv)
 {
-    const char *cmd = "messages note";
     const char *db_url = DEFAULT_DB, *workspace = NULL, *message = NULL, *text = NULL, *as = NULL;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
@@ -395,63 +314,43 @@ static int messages_note(int argc, char **argv)
         OPT_STRING("text", "TEXT", NULL, &text, "the note (@name tells a colleague)"),
         OPT_STRING("as", "EMAIL", "KANAL_USER", &as, "who writes it"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "messages note --workspace WS --message ID --text TEXT --as EMAIL",
-                               "Adds a note for colleagues to a message (never sent to the "
-                               "platform); the colleagues it @mentions are notified.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    int64_t ws = 0, mid = 0;
-    if (!message || !text || !as) {
-        cli_error(cmd, "--message, --text and --as are required");
-        goto done;
-    }
-    if (str_to_i64(message, &mid) || mid < 1) {
-        cli_error(cmd, "--message: '%s' is not a message id", message);
-        goto done;
-    }
-    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
+    struct cli_cmd c;
+    int64_t mid = 0;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "messages note --workspace WS --message ID --text TEXT --as EMAIL",
+                       "Adds a note for colleagues to a message (never sent to the "
+                       "platform); the colleagues it @mentions are notified.") ||
+        ((!message || !text || !as) &&
+         !cli_cmd_usage(&c, "--message, --text and --as are required")) ||
+        cli_id_option(c.name, "message", message, "a message id", &mid) ||
+        !cli_cmd_open(&c, db_url, workspace))
+        return cli_cmd_end(&c);
     struct actor who = {.role = ROLE_MODERATOR};
     json_t *in = json_pack("{s:s}", "body", text), *out = NULL;
-    if (!in) {
-        error_field(&err, ERR_INVALID, "body", "field 'body': not UTF-8 text");
-        goto fail;
+    if (!in)
+        error_field(&c.err, ERR_INVALID, "body", "field 'body': not UTF-8 text");
+    else if (user_find(c.db, as, &who.user_id, &c.err) == 0 &&
+             (out = notify_note_add(c.db, c.ws, mid, in, &who, &c.err))) {
+        cli_print_json(out);
+        c.rc = 0;
     }
-    if (user_find(db, as, &who.user_id, &err))
-        goto fail;
-    if (!(out = notify_note_add(db, ws, mid, in, &who, &err)))
-        goto fail;
-    char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    printf("%s\n", txt);
-    free(txt);
-    rc = 0;
-fail:
-    if (rc && str_eq(err.field, "body")) /* the model's "field 'body': why" */
-        cli_error(cmd, "--text%s", strstr(err.msg, ": ") ? strstr(err.msg, ": ") : err.msg);
-    else if (rc)
-        cli_error(cmd, "%s", err.msg);
+    if (c.rc && str_eq(c.err.field, "body")) { /* the model's "field 'body': why" */
+        const char *why = strstr(c.err.msg, ": ");
+        cli_error(c.name, "--text%s", why ? why : c.err.msg);
+        c.err.msg[0] = '\0';
+    }
     json_decref(in);
     json_decref(out);
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 int cmd_messages(int argc, char **argv)
 {
-    static const struct cli_action actions[] = {{"list", messages_list},
-                                                {"answered", messages_answered},
-                                                {"bulk", messages_bulk},
-                                                {"conversation", messages_conversation},
-                                                {"note", messages_note}};
+    static const struct cli_action actions[] = {{"list", .run = messages_list},
+                                                {"answered", .run = messages_answered},
+                                                {"bulk", .run = messages_bulk},
+                                                {"conversation", .run = messages_conversation},
+                                                {"note", .run = messages_note}};
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
 
@@ -462,72 +361,40 @@ static int team_add(int argc, char **argv)
     const char *db_url = DEFAULT_DB, *workspace = NULL, *name = NULL;
     const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace),
                                    OPT_STRING("name", "NAME", NULL, &name, "the team's name")};
-    struct cli_parse p;
-    int rc =
-        cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "team add --workspace WS --name NAME",
-                          "Makes a team and prints its id.", &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (!name) {
-        cli_error("team add", "--name is required");
-        goto done;
-    }
-    int64_t ws = 0;
-    struct db *db = cli_open_workspace("team add", db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "team add --workspace WS --name NAME",
+                       "Makes a team and prints its id.") ||
+        (!name && !cli_cmd_usage(&c, "--name is required")) || !cli_cmd_open(&c, db_url, workspace))
+        return cli_cmd_end(&c);
     json_t *in = json_pack("{s:s}", "name", name);
     struct actor who = {0};
-    json_t *out = entity_create(db, &entity_team, ws, in, &who, &err);
-    json_decref(in);
-    db_close(db);
-    if (!out) {
-        cli_error("team add", "%s", err.msg);
-        goto done;
+    json_t *out = entity_create(c.db, &entity_team, c.ws, in, &who, &c.err);
+    if (out) {
+        printf("%lld\n", (long long)json_integer_value(json_object_get(out, "id")));
+        c.rc = 0;
     }
-    printf("%lld\n", (long long)json_integer_value(json_object_get(out, "id")));
+    json_decref(in);
     json_decref(out);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
+}
+
+static json_t *all_teams(struct db *db, int64_t ws, struct error *err)
+{
+    struct page pg = {.limit = MODEL_PAGE_MAX};
+    return entity_list(db, &entity_team, ws, NULL, &pg, err);
 }
 
 static int team_list(int argc, char **argv)
 {
-    const char *db_url = DEFAULT_DB, *workspace = NULL;
-    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "team list --workspace WS",
-                               "Lists the teams as JSON lines.", &p);
-    if (p.stop)
-        goto done;
-    int64_t ws = 0;
-    struct db *db = cli_open_workspace("team list", db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
-    struct page pg = {.limit = MODEL_PAGE_MAX};
-    json_t *list = entity_list(db, &entity_team, ws, NULL, &pg, &err);
-    db_close(db);
-    if (!list) {
-        cli_error("team list", "%s", err.msg);
-        goto done;
-    }
-    print_json_lines(json_object_get(list, "items"));
-    json_decref(list);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    static const struct cli_list l = {"team list --workspace WS", "Lists the teams as JSON lines.",
+                                      all_teams, NULL};
+    return cli_list_run(argc, argv, &l);
 }
 
 /* join, leave and members: a team and (but for members) a user. */
-static int team_member_cmd(int argc, char **argv, const char *cmd, int what)
+enum { MEMBER_JOIN, MEMBER_LEAVE, MEMBERS };
+
+static int team_member_cmd(int argc, char **argv, int what)
 {
     const char *db_url = DEFAULT_DB, *workspace = NULL, *team = NULL, *user = NULL;
     bool away = false;
@@ -544,65 +411,37 @@ static int team_member_cmd(int argc, char **argv, const char *cmd, int what)
     static const char *const abouts[] = {
         "Adds a member to a team, or says whether they are on duty.",
         "Takes a member out of a team.", "Lists a team's members as JSON lines."};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), synopses[what], abouts[what], &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (!team || (what != 2 && !user)) {
-        cli_error(cmd, what != 2 ? "--team and --user are required" : "--team is required");
-        goto done;
-    }
-    int64_t ws = 0, tid = 0, uid = 0;
-    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), synopses[what], abouts[what]) ||
+        ((!team || (what != MEMBERS && !user)) &&
+         !cli_cmd_usage(&c, what != MEMBERS ? "--team and --user are required"
+                                            : "--team is required")) ||
+        !cli_cmd_open(&c, db_url, workspace))
+        return cli_cmd_end(&c);
+    int64_t tid = 0, uid = 0;
     struct actor who = {0};
     json_t *list = NULL;
-    if (cli_lookup(db, "teams", "name", team, ws, &tid, &err) ||
-        (user && str_to_i64(user, &uid) && user_find(db, user, &uid, &err)))
+    if (cli_lookup(c.db, "teams", "name", team, c.ws, &tid, &c.err) ||
+        (user && str_to_i64(user, &uid) && user_find(c.db, user, &uid, &c.err)))
         goto fail;
-    if (what == 0 && team_member_set(db, ws, tid, uid, !away, &who, &err))
+    if (what == MEMBER_JOIN && team_member_set(c.db, c.ws, tid, uid, !away, &who, &c.err))
         goto fail;
-    if (what == 1 && team_member_remove(db, ws, tid, uid, &who, &err))
+    if (what == MEMBER_LEAVE && team_member_remove(c.db, c.ws, tid, uid, &who, &c.err))
         goto fail;
-    if (what == 2) {
-        if (!(list = team_member_list(db, ws, tid, &err)))
+    if (what == MEMBERS) {
+        if (!(list = team_member_list(c.db, c.ws, tid, &c.err)))
             goto fail;
-        print_json_lines(json_object_get(list, "items"));
+        cli_print_json_lines(json_object_get(list, "items"));
     }
-    rc = 0;
+    c.rc = 0;
 fail:
-    if (rc)
-        cli_error(cmd, "%s", err.msg);
     json_decref(list);
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
-}
-
-static int team_join(int argc, char **argv)
-{
-    return team_member_cmd(argc, argv, "team join", 0);
-}
-
-static int team_leave(int argc, char **argv)
-{
-    return team_member_cmd(argc, argv, "team leave", 1);
-}
-
-static int team_members(int argc, char **argv)
-{
-    return team_member_cmd(argc, argv, "team members", 2);
+    return cli_cmd_end(&c);
 }
 
 /* A team's service level for one priority: set (--minutes) or dropped (--off). */
 static int team_level(int argc, char **argv)
 {
-    const char *cmd = "team level";
     const char *db_url = DEFAULT_DB, *workspace = NULL, *team = NULL, *priority = NULL,
                *minutes = NULL, *at_risk = NULL;
     bool off = false;
@@ -615,104 +454,66 @@ static int team_level(int argc, char **argv)
         OPT_STRING("at-risk", "PCT", NULL, &at_risk, "flag at PCT% of the time used (default 80)"),
         OPT_BOOL("off", NULL, &off, "drop the level"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(
-        argc, argv, opts, ARRAY_LEN(opts),
-        "team level --workspace WS --team T --priority P (--minutes N [--at-risk PCT] | --off)",
-        "Sets or drops a team's service level for a priority, in working time (the workspace's "
-        "office_hours and holidays).",
-        &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (!team || !priority || !minutes == !off) {
-        cli_error(cmd, "--team, --priority and one of --minutes and --off are required");
-        goto done;
-    }
-    int64_t ws = 0, tid = 0, n = 0, pct = 0;
-    if (minutes && str_to_i64(minutes, &n)) {
-        cli_error(cmd, "--minutes: '%s' is not a whole number", minutes);
-        goto done;
-    }
-    if (at_risk && str_to_i64(at_risk, &pct)) {
-        cli_error(cmd, "--at-risk: '%s' is not a whole number", at_risk);
-        goto done;
-    }
-    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
+    struct cli_cmd c;
+    int64_t tid = 0, n = 0, pct = 0;
+    if (!cli_cmd_begin(
+            &c, argc, argv, opts, ARRAY_LEN(opts),
+            "team level --workspace WS --team T --priority P (--minutes N [--at-risk PCT] | --off)",
+            "Sets or drops a team's service level for a priority, in working time (the "
+            "workspace's office_hours and holidays).") ||
+        ((!team || !priority || !minutes == !off) &&
+         !cli_cmd_usage(&c, "--team, --priority and one of --minutes and --off are required")) ||
+        (minutes && str_to_i64(minutes, &n) &&
+         !cli_cmd_usage(&c, "--minutes: '%s' is not a whole number", minutes)) ||
+        (at_risk && str_to_i64(at_risk, &pct) &&
+         !cli_cmd_usage(&c, "--at-risk: '%s' is not a whole number", at_risk)) ||
+        !cli_cmd_open(&c, db_url, workspace))
+        return cli_cmd_end(&c);
     struct actor who = {0};
     json_t *in = NULL, *out = NULL;
-    if (cli_lookup(db, "teams", "name", team, ws, &tid, &err))
+    if (cli_lookup(c.db, "teams", "name", team, c.ws, &tid, &c.err))
         goto fail;
     if (off) {
-        if (service_level_delete(db, ws, tid, priority, &who, &err))
+        if (service_level_delete(c.db, c.ws, tid, priority, &who, &c.err))
             goto fail;
     } else {
         in = json_pack("{s:I}", "first_answer_minutes", (json_int_t)n);
         if (at_risk)
             json_object_set_new(in, "at_risk_percent", json_integer(pct));
-        if (!(out = service_level_set(db, ws, tid, priority, in, &who, &err)))
+        if (!(out = service_level_set(c.db, c.ws, tid, priority, in, &who, &c.err)))
             goto fail;
-        char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        printf("%s\n", txt);
-        free(txt);
+        cli_print_json(out);
     }
-    rc = 0;
+    c.rc = 0;
 fail:
-    if (rc) {
-        if (str_eq(err.field, "first_answer_minutes"))
-            cli_error(cmd, "--minutes: %s", err.msg);
-        else if (str_eq(err.field, "at_risk_percent"))
-            cli_error(cmd, "--at-risk: %s", err.msg);
-        else
-            cli_error(cmd, "%s", err.msg);
+    if (c.rc &&
+        (str_eq(c.err.field, "first_answer_minutes") || str_eq(c.err.field, "at_risk_percent"))) {
+        cli_error(c.name, "--%s: %s", c.err.field[0] == 'f' ? "minutes" : "at-risk", c.err.msg);
+        c.err.msg[0] = '\0';
     }
     json_decref(in);
     json_decref(out);
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 static int team_levels(int argc, char **argv)
 {
-    const char *db_url = DEFAULT_DB, *workspace = NULL;
-    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "team levels --workspace WS",
-                               "Lists the teams' service levels as JSON lines.", &p);
-    if (p.stop)
-        goto done;
-    int64_t ws = 0;
-    struct db *db = cli_open_workspace("team levels", db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
-    json_t *list = service_level_list(db, ws, &err);
-    db_close(db);
-    if (!list) {
-        cli_error("team levels", "%s", err.msg);
-        goto done;
-    }
-    print_json_lines(json_object_get(list, "items"));
-    json_decref(list);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    static const struct cli_list l = {"team levels --workspace WS",
+                                      "Lists the teams' service levels as JSON lines.",
+                                      service_level_list, NULL};
+    return cli_list_run(argc, argv, &l);
 }
 
 int cmd_team(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", team_add},       {"list", team_list},       {"join", team_join},
-        {"leave", team_leave},   {"members", team_members}, {"level", team_level},
-        {"levels", team_levels},
+        {"add", .run = team_add},
+        {"list", .run = team_list},
+        {"join", .run_what = team_member_cmd, .what = MEMBER_JOIN},
+        {"leave", .run_what = team_member_cmd, .what = MEMBER_LEAVE},
+        {"members", .run_what = team_member_cmd, .what = MEMBERS},
+        {"level", .run = team_level},
+        {"levels", .run = team_levels},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
@@ -724,8 +525,6 @@ enum { REPLY_ADD, REPLY_LIST, REPLY_UPDATE, REPLY_DELETE, REPLY_RENDER };
 /* Every `kanal reply` action: the same options, each action reading those it needs. */
 static int reply_cmd(int argc, char **argv, int what)
 {
-    static const char *const cmds[] = {"reply add", "reply list", "reply update", "reply delete",
-                                       "reply render"};
     static const char *const synopses[] = {
         "reply add --workspace WS --name NAME --lang sv|fi|en --body TEXT",
         "reply list --workspace WS [--lang L]",
@@ -736,7 +535,6 @@ static int reply_cmd(int argc, char **argv, int what)
         "Saves a reply; its body may use {first_name}, {name}, {handle} and {channel}.",
         "Lists the saved replies as JSON lines.", "Changes a saved reply.",
         "Deletes a saved reply.", "Prints a saved reply filled in for a message."};
-    const char *cmd = cmds[what];
     const char *db_url = DEFAULT_DB, *workspace = NULL, *name = NULL, *lang = NULL, *body = NULL,
                *reply = NULL, *message = NULL;
     const struct cli_opt opts[] = {
@@ -748,105 +546,67 @@ static int reply_cmd(int argc, char **argv, int what)
         OPT_STRING("reply", "ID", NULL, &reply, "the saved reply"),
         OPT_STRING("message", "ID", NULL, &message, "the message to fill it in for"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), synopses[what], abouts[what], &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    int64_t ws = 0, rid = 0, mid = 0;
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), synopses[what], abouts[what]))
+        return cli_cmd_end(&c);
+    int64_t rid = 0, mid = 0;
     if ((what == REPLY_ADD && (!name || !lang || !body)) ||
         ((what == REPLY_UPDATE || what == REPLY_DELETE || what == REPLY_RENDER) && !reply) ||
-        (what == REPLY_RENDER && !message)) {
-        cli_error(cmd, "usage: kanal %s", synopses[what]);
-        goto done;
+        (what == REPLY_RENDER && !message))
+        cli_cmd_usage(&c, "usage: kanal %s", synopses[what]);
+    else if (cli_id_option(c.name, "reply", reply, "an id", &rid) ||
+             cli_id_option(c.name, "message", message, "an id", &mid))
+        ;
+    else if (cli_cmd_open(&c, db_url, workspace)) {
+        struct actor who = {0};
+        struct page pg = {.limit = MODEL_PAGE_MAX};
+        const struct entity *k = &entity_saved_reply;
+        json_t *in = json_object(), *out = NULL;
+        if (name)
+            json_object_set_new(in, "name", json_string(name));
+        if (lang)
+            json_object_set_new(in, "lang", json_string(lang));
+        if (body)
+            json_object_set_new(in, "body", json_string(body));
+        switch (what) {
+        case REPLY_ADD:
+            out = entity_create(c.db, k, c.ws, in, &who, &c.err);
+            break;
+        case REPLY_LIST:
+            out = entity_list(c.db, k, c.ws, in, &pg, &c.err);
+            break;
+        case REPLY_UPDATE:
+            out = entity_update(c.db, k, c.ws, rid, in, &who, &c.err);
+            break;
+        case REPLY_DELETE:
+            out = entity_delete(c.db, k, c.ws, rid, &who, &c.err)
+                      ? NULL
+                      : json_pack("{s:b}", "deleted", 1);
+            break;
+        default:
+            out = saved_reply_render(c.db, c.ws, rid, mid, &c.err);
+        }
+        if (out && what == REPLY_LIST)
+            cli_print_json_lines(json_object_get(out, "items"));
+        else if (out && what == REPLY_RENDER)
+            printf("%s\n", json_string_value(json_object_get(out, "text")));
+        else if (out)
+            cli_print_json(out);
+        c.rc = out ? 0 : 1;
+        json_decref(in);
+        json_decref(out);
     }
-    if ((reply && (str_to_i64(reply, &rid) || rid < 1)) ||
-        (message && (str_to_i64(message, &mid) || mid < 1))) {
-        cli_error(cmd, "--%s: '%s' is not an id", reply && rid < 1 ? "reply" : "message",
-                  reply && rid < 1 ? reply : message);
-        goto done;
-    }
-    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
-    struct actor who = {0};
-    struct page pg = {.limit = MODEL_PAGE_MAX};
-    json_t *in = json_object(), *out = NULL;
-    if (name)
-        json_object_set_new(in, "name", json_string(name));
-    if (lang)
-        json_object_set_new(in, "lang", json_string(lang));
-    if (body)
-        json_object_set_new(in, "body", json_string(body));
-    switch (what) {
-    case REPLY_ADD:
-        out = entity_create(db, &entity_saved_reply, ws, in, &who, &err);
-        break;
-    case REPLY_LIST:
-        out = entity_list(db, &entity_saved_reply, ws, in, &pg, &err);
-        break;
-    case REPLY_UPDATE:
-        out = entity_update(db, &entity_saved_reply, ws, rid, in, &who, &err);
-        break;
-    case REPLY_DELETE:
-        out = entity_delete(db, &entity_saved_reply, ws, rid, &who, &err)
-                  ? NULL
-                  : json_pack("{s:b}", "deleted", 1);
-        break;
-    default:
-        out = saved_reply_render(db, ws, rid, mid, &err);
-    }
-    if (!out)
-        goto fail;
-    if (what == REPLY_LIST) {
-        print_json_lines(json_object_get(out, "items"));
-    } else if (what == REPLY_RENDER) {
-        printf("%s\n", json_string_value(json_object_get(out, "text")));
-    } else {
-        char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        printf("%s\n", txt);
-        free(txt);
-    }
-    rc = 0;
-fail:
-    if (rc)
-        cli_error(cmd, "%s", err.msg);
-    json_decref(in);
-    json_decref(out);
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
-}
-
-static int reply_add(int argc, char **argv)
-{
-    return reply_cmd(argc, argv, REPLY_ADD);
-}
-static int reply_list(int argc, char **argv)
-{
-    return reply_cmd(argc, argv, REPLY_LIST);
-}
-static int reply_update(int argc, char **argv)
-{
-    return reply_cmd(argc, argv, REPLY_UPDATE);
-}
-static int reply_delete(int argc, char **argv)
-{
-    return reply_cmd(argc, argv, REPLY_DELETE);
-}
-static int reply_render_cmd(int argc, char **argv)
-{
-    return reply_cmd(argc, argv, REPLY_RENDER);
+    return cli_cmd_end(&c);
 }
 
 int cmd_reply(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", reply_add},       {"list", reply_list},         {"update", reply_update},
-        {"delete", reply_delete}, {"render", reply_render_cmd},
+        {"add", .run_what = reply_cmd, .what = REPLY_ADD},
+        {"list", .run_what = reply_cmd, .what = REPLY_LIST},
+        {"update", .run_what = reply_cmd, .what = REPLY_UPDATE},
+        {"delete", .run_what = reply_cmd, .what = REPLY_DELETE},
+        {"render", .run_what = reply_cmd, .what = REPLY_RENDER},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
@@ -854,9 +614,8 @@ int cmd_reply(int argc, char **argv)
 /* ---- routing rules --------------------------------------------------------------------------- */
 
 /* add and test: the rule from options; test tries it on 30 days, add saves it. */
-static int rule_write(int argc, char **argv, bool test)
+static int rule_write(int argc, char **argv, int test)
 {
-    const char *cmd = test ? "rule test" : "rule add";
     const char *db_url = DEFAULT_DB, *workspace = NULL, *name = NULL, *conditions = "{}",
                *actions = "{}", *position = NULL;
     bool stop = false, disabled = false;
@@ -871,115 +630,70 @@ static int rule_write(int argc, char **argv, bool test)
         OPT_BOOL("stop", NULL, &stop, "try no later rule after this one matched"),
         OPT_BOOL("disabled", NULL, &disabled, "save it switched off"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(
-        argc, argv, opts, ARRAY_LEN(opts),
-        test ? "rule test --workspace WS --conditions JSON --actions JSON"
-             : "rule add --workspace WS --name NAME --conditions JSON --actions JSON [--stop]",
-        test ? "Tries a rule on the last 30 days' messages without saving it: how many it "
-               "would have matched."
-             : "Saves a routing rule (docs/inbox.md) and prints it.",
-        &p);
-    if (p.stop)
-        goto done;
-    int64_t ws = 0, pos = 0;
-    struct db *db = cli_open_workspace(cmd, db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
+    struct cli_cmd c;
+    if (!cli_cmd_begin(
+            &c, argc, argv, opts, ARRAY_LEN(opts),
+            test ? "rule test --workspace WS --conditions JSON --actions JSON"
+                 : "rule add --workspace WS --name NAME --conditions JSON --actions JSON [--stop]",
+            test ? "Tries a rule on the last 30 days' messages without saving it: how many it "
+                   "would have matched."
+                 : "Saves a routing rule (docs/inbox.md) and prints it.") ||
+        !cli_cmd_open(&c, db_url, workspace))
+        return cli_cmd_end(&c);
+    struct error *err = &c.err;
+    int64_t pos = 0;
     json_error_t je;
     json_t *in = json_pack("{s:s, s:b, s:b}", "name", name ? name : "test", "stop", stop, "enabled",
                            !disabled),
            *out = NULL;
-    json_t *c = json_loads(conditions, 0, &je);
-    if (!c) {
-        error_set(&err, ERR_INVALID, "--conditions: column %d: %s", je.column, je.text);
+    json_t *cond = json_loads(conditions, 0, &je);
+    if (!cond) {
+        error_set(err, ERR_INVALID, "--conditions: column %d: %s", je.column, je.text);
         goto fail;
     }
-    json_object_set_new(in, "conditions", c);
+    json_object_set_new(in, "conditions", cond);
     json_t *a = json_loads(actions, 0, &je);
     if (!a) {
-        error_set(&err, ERR_INVALID, "--actions: column %d: %s", je.column, je.text);
+        error_set(err, ERR_INVALID, "--actions: column %d: %s", je.column, je.text);
         goto fail;
     }
     json_object_set_new(in, "actions", a);
     if (position) {
         if (str_to_i64(position, &pos) || pos < 0) {
-            error_set(&err, ERR_INVALID, "--position must be a whole number");
+            error_set(err, ERR_INVALID, "--position must be a whole number");
             goto fail;
         }
         json_object_set_new(in, "position", json_integer(pos));
     }
     if (!test && !name) {
-        error_set(&err, ERR_INVALID, "--name is required");
+        error_set(err, ERR_INVALID, "--name is required");
         goto fail;
     }
     struct actor who = {0};
-    out = test ? routing_rule_test(db, ws, in, time_now(), &err)
-               : routing_rule_create(db, ws, in, &who, &err);
+    out = test ? routing_rule_test(c.db, c.ws, in, time_now(), err)
+               : routing_rule_create(c.db, c.ws, in, &who, err);
     if (!out)
         goto fail;
     if (test)
         printf("would have matched %lld of %lld messages in the last 30 days\n",
                (long long)json_integer_value(json_object_get(out, "matched")),
                (long long)json_integer_value(json_object_get(out, "examined")));
-    else {
-        char *s = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        printf("%s\n", s);
-        free(s);
-    }
-    rc = 0;
+    else
+        cli_print_json(out);
+    c.rc = 0;
 fail:
-    if (rc)
-        cli_error(cmd, "%s", err.msg);
     json_decref(out);
     json_decref(in);
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
-}
-
-static int rule_add(int argc, char **argv)
-{
-    return rule_write(argc, argv, false);
-}
-
-static int rule_test(int argc, char **argv)
-{
-    return rule_write(argc, argv, true);
+    return cli_cmd_end(&c);
 }
 
 static int rule_list(int argc, char **argv)
 {
-    const char *db_url = DEFAULT_DB, *workspace = NULL;
-    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "rule list --workspace WS",
-                               "Lists the routing rules in the order they are tried, as JSON "
-                               "lines.",
-                               &p);
-    if (p.stop)
-        goto done;
-    int64_t ws = 0;
-    struct db *db = cli_open_workspace("rule list", db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
-    json_t *list = routing_rule_list(db, ws, &err);
-    db_close(db);
-    if (!list) {
-        cli_error("rule list", "%s", err.msg);
-        goto done;
-    }
-    print_json_lines(json_object_get(list, "items"));
-    json_decref(list);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    static const struct cli_list l = {
+        "rule list --workspace WS",
+        "Lists the routing rules in the order they are tried, as JSON lines.", routing_rule_list,
+        NULL};
+    return cli_list_run(argc, argv, &l);
 }
 
 static int rule_delete(int argc, char **argv)
@@ -987,42 +701,25 @@ static int rule_delete(int argc, char **argv)
     const char *db_url = DEFAULT_DB, *workspace = NULL, *rule = NULL;
     const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace),
                                    OPT_STRING("rule", "NAME|ID", NULL, &rule, "the rule")};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "rule delete --workspace WS --rule NAME|ID",
-                               "Deletes a routing rule.", &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (!rule) {
-        cli_error("rule delete", "--rule is required");
-        goto done;
-    }
-    int64_t ws = 0, id = 0;
-    struct db *db = cli_open_workspace("rule delete", db_url, workspace, &ws);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
+    struct cli_cmd c;
+    int64_t id = 0;
     struct actor who = {0};
-    if (cli_lookup(db, "routing_rules", "name", rule, ws, &id, &err) ||
-        routing_rule_delete(db, ws, id, &who, &err))
-        cli_error("rule delete", "%s", err.msg);
-    else
-        rc = 0;
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                      "rule delete --workspace WS --rule NAME|ID", "Deletes a routing rule.") &&
+        (rule || cli_cmd_usage(&c, "--rule is required")) && cli_cmd_open(&c, db_url, workspace) &&
+        cli_lookup(c.db, "routing_rules", "name", rule, c.ws, &id, &c.err) == 0 &&
+        routing_rule_delete(c.db, c.ws, id, &who, &c.err) == 0)
+        c.rc = 0;
+    return cli_cmd_end(&c);
 }
 
 int cmd_rule(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", rule_add},
-        {"list", rule_list},
-        {"test", rule_test},
-        {"delete", rule_delete},
+        {"add", .run_what = rule_write, .what = 0},
+        {"list", .run = rule_list},
+        {"test", .run_what = rule_write, .what = 1},
+        {"delete", .run = rule_delete},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

@@ -18,27 +18,15 @@ static int jobs_list(int argc, char **argv)
         OPT_STRING("state", "STATE", NULL, &state, "queued, running, done or failed"),
         OPT_STRING("limit", "N", NULL, &limit_s, "at most this many, newest first (1 to 1000)"),
     };
-    struct cli_parse p;
-    int rc =
-        cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "jobs list [--state STATE]",
-                          "Lists jobs: id, kind, state, attempts, channel, key, last error.", &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
+    struct cli_cmd c;
     int64_t limit;
-    if (str_to_i64(limit_s, &limit) || limit < 1 || limit > 1000) {
-        cli_error("jobs list", "--limit must be from 1 to 1000");
-        goto done;
-    }
-    rc = 1;
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
-    json_t *list = db ? job_list(db, state, (int)limit, &err) : NULL;
-    db_close(db);
-    if (!list) {
-        cli_error("jobs list", "%s", err.msg);
-        goto done;
-    }
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "jobs list [--state STATE]",
+                       "Lists jobs: id, kind, state, attempts, channel, key, last error.") ||
+        ((str_to_i64(limit_s, &limit) || limit < 1 || limit > 1000) &&
+         !cli_cmd_usage(&c, "--limit must be from 1 to 1000")) ||
+        !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
+        return cli_cmd_end(&c);
+    json_t *list = job_list(c.db, state, (int)limit, &c.err);
     size_t i;
     json_t *j;
     json_array_foreach (json_object_get(list, "items"), i, j) {
@@ -56,11 +44,9 @@ static int jobs_list(int argc, char **argv)
                json_is_string(key) ? json_string_value(key) : "-",
                json_is_string(last) ? json_string_value(last) : "");
     }
+    c.rc = list ? 0 : 1;
     json_decref(list);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 static int jobs_add(int argc, char **argv)
@@ -75,45 +61,29 @@ static int jobs_add(int argc, char **argv)
         OPT_STRING("payload", "JSON", NULL, &payload, "the job's JSON object"),
         OPT_STRING("max-attempts", "N", NULL, &attempts_s, "tries before it stays failed"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "jobs add KIND [options]",
-                               "Queues a job and prints its id (the waiting one's, for a key "
-                               "already queued).",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (p.npos != 1) {
-        cli_error("jobs add", "give the job's kind (one word)");
-        goto done;
-    }
-    int64_t channel = 0, attempts;
-    if ((channel_s && (str_to_i64(channel_s, &channel) || channel < 1)) ||
-        str_to_i64(attempts_s, &attempts) || attempts < 0 || attempts > JOB_ATTEMPTS_MAX) {
-        cli_error("jobs add", "--channel must be an id and --max-attempts from 1 to %d",
-                  JOB_ATTEMPTS_MAX);
-        goto done;
-    }
-    rc = 1;
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_CREATE, NULL, &err);
-    struct job_in in = {.kind = p.pos[0],
+    struct cli_cmd c;
+    int64_t channel = 0, attempts, id = 0;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "jobs add KIND [options]",
+                       "Queues a job and prints its id (the waiting one's, for a key "
+                       "already queued).") ||
+        (c.p.npos != 1 && !cli_cmd_usage(&c, "give the job's kind (one word)")) ||
+        (((channel_s && (str_to_i64(channel_s, &channel) || channel < 1)) ||
+          str_to_i64(attempts_s, &attempts) || attempts < 0 || attempts > JOB_ATTEMPTS_MAX) &&
+         !cli_cmd_usage(&c, "--channel must be an id and --max-attempts from 1 to %d",
+                        JOB_ATTEMPTS_MAX)) ||
+        !cli_cmd_open_db(&c, db_url, CLI_DB_CREATE))
+        return cli_cmd_end(&c);
+    struct job_in in = {.kind = c.p.pos[0],
                         .channel_id = channel,
                         .key = key,
                         .payload = payload,
                         .max_attempts = (int)attempts};
-    int64_t id = 0;
-    int added = db ? job_enqueue(db, &in, time_now(), &id, &err) : -1;
-    db_close(db);
-    if (added < 0) {
-        cli_error("jobs add", "%s", err.msg);
-        goto done;
+    int added = job_enqueue(c.db, &in, time_now(), &id, &c.err);
+    if (added >= 0) {
+        printf("%lld%s\n", (long long)id, added == 1 ? " (already queued)" : "");
+        c.rc = 0;
     }
-    printf("%lld%s\n", (long long)id, added == 1 ? " (already queued)" : "");
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 static int jobs_claim(int argc, char **argv)
@@ -128,21 +98,16 @@ static int jobs_claim(int argc, char **argv)
         OPT_STRING("count", "N", NULL, &count_s, "claim up to this many, one at a time"),
         OPT_BOOL("finish", NULL, &finish, "mark each claimed job done (drains a queue)"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "jobs claim [options]",
-                               "Takes due jobs off the queue as a worker would and prints "
-                               "each one's id and kind.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
+    struct cli_cmd c;
     int64_t lease, count;
-    if (str_to_i64(lease_s, &lease) || lease < 1 || lease > 86400 || str_to_i64(count_s, &count) ||
-        count < 1 || count > 100000) {
-        cli_error("jobs claim", "--lease must be from 1 to 86400 seconds and --count from 1 to "
-                                "100000");
-        goto done;
-    }
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "jobs claim [options]",
+                       "Takes due jobs off the queue as a worker would and prints "
+                       "each one's id and kind.") ||
+        ((str_to_i64(lease_s, &lease) || lease < 1 || lease > 86400 ||
+          str_to_i64(count_s, &count) || count < 1 || count > 100000) &&
+         !cli_cmd_usage(&c, "--lease must be from 1 to 86400 seconds and --count from 1 to "
+                            "100000")))
+        return cli_cmd_end(&c);
     char host_pid[128];
     if (!owner) {
         char host[64] = "localhost";
@@ -150,75 +115,46 @@ static int jobs_claim(int argc, char **argv)
         snprintf(host_pid, sizeof host_pid, "%s:%ld", host, (long)getpid());
         owner = host_pid;
     }
-    rc = 1;
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
-    if (!db) {
-        cli_error("jobs claim", "%s", err.msg);
-        goto done;
-    }
-    for (int64_t i = 0; i < count; i++) {
+    if (!cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
+        return cli_cmd_end(&c);
+    int got = 1;
+    for (int64_t i = 0; i < count && got == 1; i++) {
         struct job j;
         int64_t now = time_now();
-        int got = job_claim(db, owner, kind, lease, now, &j, &err);
-        if (got == 1 && finish && job_finish(db, j.id, owner, now, &err))
+        got = job_claim(c.db, owner, kind, lease, now, &j, &c.err);
+        if (got == 1 && finish && job_finish(c.db, j.id, owner, now, &c.err))
             got = -1;
         if (got == 1)
             printf("%lld\t%s\n", (long long)j.id, j.kind);
         job_clear(&j);
-        if (got < 0) {
-            cli_error("jobs claim", "%s", err.msg);
-            db_close(db);
-            goto done;
-        }
-        if (got == 0)
-            break;
     }
-    db_close(db);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    c.rc = got < 0 ? 1 : 0;
+    return cli_cmd_end(&c);
 }
 
 static int jobs_retry(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB;
     const struct cli_opt opts[] = {OPT_DB(&db_url)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "jobs retry ID",
-                               "Queues a failed job again with its attempts reset.", &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
+    struct cli_cmd c;
     int64_t id;
-    if (p.npos != 1 || str_to_i64(p.pos[0], &id) || id < 1) {
-        cli_error("jobs retry", "give the failed job's id");
-        goto done;
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "jobs retry ID",
+                      "Queues a failed job again with its attempts reset.") &&
+        cli_cmd_id_arg(&c, &id, "give the failed job's id") &&
+        cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING) && !job_retry(c.db, id, time_now(), &c.err)) {
+        printf("job %lld queued again\n", (long long)id);
+        c.rc = 0;
     }
-    rc = 1;
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
-    if (!db || job_retry(db, id, time_now(), &err)) {
-        cli_error("jobs retry", "%s", err.msg);
-        db_close(db);
-        goto done;
-    }
-    db_close(db);
-    printf("job %lld queued again\n", (long long)id);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 int cmd_jobs(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"list", jobs_list},
-        {"add", jobs_add},
-        {"claim", jobs_claim},
-        {"retry", jobs_retry},
+        {"list", .run = jobs_list},
+        {"add", .run = jobs_add},
+        {"claim", .run = jobs_claim},
+        {"retry", .run = jobs_retry},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

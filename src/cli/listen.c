@@ -127,121 +127,62 @@ static int source_add(int argc, char **argv)
         OPT_STRING("select-time", "CSS", NULL, &sel.time, "html: an item's time"),
         OPT_STRING("select-author", "CSS", NULL, &sel.author, "html: an item's author"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "listen source add URL",
-                               "Adds a source the workspace watches: a feed, an HTML page read "
-                               "with CSS selectors, a sitemap, or a Mastodon hashtag "
-                               "(https://SERVER/tags/NAME) or public timeline (https://SERVER/).",
-                               &p);
-    struct db *db = NULL;
-    if (p.stop)
-        goto done;
-    rc = 2;
-    int64_t interval = 0;
-    if (p.npos != 1 || str_to_i64(interval_s, &interval)) {
-        cli_error("listen source add", "give one URL (and --interval as a number of seconds)");
-        goto done;
-    }
-    rc = 1;
-    int64_t ws, id;
-    db = cli_open_workspace("listen source add", db_url, workspace, &ws);
-    if (!db)
-        goto done;
-    struct error err = {0};
+    struct cli_cmd c;
+    int64_t interval = 0, id;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "listen source add URL",
+                       "Adds a source the workspace watches: a feed, an HTML page read "
+                       "with CSS selectors, a sitemap, or a Mastodon hashtag "
+                       "(https://SERVER/tags/NAME) or public timeline (https://SERVER/).") ||
+        ((c.p.npos != 1 || str_to_i64(interval_s, &interval)) &&
+         !cli_cmd_usage(&c, "give one URL (and --interval as a number of seconds)")) ||
+        !cli_cmd_open(&c, db_url, workspace))
+        return cli_cmd_end(&c);
     struct listen_source_in in = {
-        .url = p.pos[0], .format = kind, .interval_s = interval, .selectors = sel};
-    if (listen_source_add(db, ws, &in, &id, &err) < 0) {
-        cli_error("listen source add", "%s", err.msg);
-        goto done;
+        .url = c.p.pos[0], .format = kind, .interval_s = interval, .selectors = sel};
+    if (listen_source_add(c.db, c.ws, &in, &id, &c.err) >= 0) {
+        printf("source %lld: %s\n", (long long)id, c.p.pos[0]);
+        c.rc = 0;
     }
-    printf("source %lld: %s\n", (long long)id, p.pos[0]);
-    rc = 0;
-done:
-    if (db)
-        db_close(db);
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
+}
+
+/* A source as a line: id, kind, items, state (ok, or the failures in a row
+ * and the last error), the next fetch, url. */
+static void print_source(json_t *s)
+{
+    const char *error = json_string_value(json_object_get(s, "last_error"));
+    long long failures = (long long)json_integer_value(json_object_get(s, "failures"));
+    printf("%lld\t%s\t%lld items\t", (long long)json_integer_value(json_object_get(s, "id")),
+           json_string_value(json_object_get(s, "kind")),
+           (long long)json_integer_value(json_object_get(s, "items")));
+    if (error)
+        printf("failed %lldx: %s", failures, error);
+    else
+        printf("ok");
+    printf("\tnext %s\t%s\n", json_string_value(json_object_get(s, "next_fetch")),
+           json_string_value(json_object_get(s, "url")));
 }
 
 static int source_list(int argc, char **argv)
 {
-    const char *db_url = DEFAULT_DB, *workspace = NULL;
-    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "listen source list",
-                               "Lists the workspace's sources: id, items, last error, url.", &p);
-    struct db *db = NULL;
-    if (p.stop)
-        goto done;
-    rc = 1;
-    int64_t ws;
-    db = cli_open_workspace("listen source list", db_url, workspace, &ws);
-    if (!db)
-        goto done;
-    struct error err = {0};
-    json_t *list = listen_sources_list(db, ws, &err);
-    if (!list) {
-        cli_error("listen source list", "%s", err.msg);
-        goto done;
-    }
-    /* id, kind, items, state (ok, or the failures in a row and the last
-     * error), the next fetch, url. */
-    size_t i;
-    json_t *s;
-    json_array_foreach (json_object_get(list, "items"), i, s) {
-        const char *error = json_string_value(json_object_get(s, "last_error"));
-        long long failures = (long long)json_integer_value(json_object_get(s, "failures"));
-        printf("%lld\t%s\t%lld items\t", (long long)json_integer_value(json_object_get(s, "id")),
-               json_string_value(json_object_get(s, "kind")),
-               (long long)json_integer_value(json_object_get(s, "items")));
-        if (error)
-            printf("failed %lldx: %s", failures, error);
-        else
-            printf("ok");
-        printf("\tnext %s\t%s\n", json_string_value(json_object_get(s, "next_fetch")),
-               json_string_value(json_object_get(s, "url")));
-    }
-    json_decref(list);
-    rc = 0;
-done:
-    if (db)
-        db_close(db);
-    cli_parse_free(&p);
-    return rc;
+    static const struct cli_list l = {"listen source list",
+                                      "Lists the workspace's sources: id, items, last error, url.",
+                                      listen_sources_list, print_source};
+    return cli_list_run(argc, argv, &l);
 }
 
 static int source_remove(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *workspace = NULL;
     const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "listen source remove ID",
-                               "Removes a source and the items read from it.", &p);
-    struct db *db = NULL;
-    if (p.stop)
-        goto done;
-    rc = 2;
+    struct cli_cmd c;
     int64_t id = 0;
-    if (p.npos != 1 || str_to_i64(p.pos[0], &id) || id < 1) {
-        cli_error("listen source remove", "give one source id");
-        goto done;
-    }
-    rc = 1;
-    int64_t ws;
-    db = cli_open_workspace("listen source remove", db_url, workspace, &ws);
-    if (!db)
-        goto done;
-    struct error err = {0};
-    if (listen_source_remove(db, ws, id, &err) < 0) {
-        cli_error("listen source remove", "%s", err.msg);
-        goto done;
-    }
-    rc = 0;
-done:
-    if (db)
-        db_close(db);
-    cli_parse_free(&p);
-    return rc;
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "listen source remove ID",
+                      "Removes a source and the items read from it.") &&
+        cli_cmd_id_arg(&c, &id, "give one source id") && cli_cmd_open(&c, db_url, workspace) &&
+        listen_source_remove(c.db, c.ws, id, &c.err) >= 0)
+        c.rc = 0;
+    return cli_cmd_end(&c);
 }
 
 static int listen_fetch_cmd(int argc, char **argv)
@@ -262,31 +203,23 @@ static int listen_fetch_cmd(int argc, char **argv)
         OPT_STRING("min-delay", "MS", "KANAL_LISTEN_MIN_DELAY", &delay_s,
                    "the least time between two requests to one host (1000 ms)"),
     };
-    struct cli_parse p;
-    int rc =
-        cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "listen fetch [--source ID]",
-                          "Fetches the workspace's sources once, now, and stores new items.", &p);
-    struct db *db = NULL;
-    if (p.stop)
-        goto done;
-    rc = 2;
+    struct cli_cmd c;
     int64_t source = 0, timeout = 0, max = 0, delay = 0;
-    if (p.npos || (source_s && (str_to_i64(source_s, &source) || source < 1)) ||
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "listen fetch [--source ID]",
+                       "Fetches the workspace's sources once, now, and stores new items."))
+        return cli_cmd_end(&c);
+    if (c.p.npos || (source_s && (str_to_i64(source_s, &source) || source < 1)) ||
         str_to_i64(delay_s, &delay) || delay < 1 || delay > 3600000 ||
         str_to_i64(timeout_s, &timeout) || timeout < 1 || timeout > 600 ||
         str_to_i64(max_s, &max) || max < 1024 || max > (int64_t)FEED_MAX_BYTES) {
-        cli_error("listen fetch",
-                  "--source is an id, --timeout 1-600 seconds, --max-bytes "
-                  "1024-%zu, --min-delay 1-3600000 ms; nothing else is taken",
-                  FEED_MAX_BYTES);
-        goto done;
+        cli_cmd_usage(&c,
+                      "--source is an id, --timeout 1-600 seconds, --max-bytes "
+                      "1024-%zu, --min-delay 1-3600000 ms; nothing else is taken",
+                      FEED_MAX_BYTES);
+        return cli_cmd_end(&c);
     }
-    rc = 1;
-    int64_t ws;
-    db = cli_open_workspace("listen fetch", db_url, workspace, &ws);
-    if (!db)
-        goto done;
-    struct error err = {0};
+    if (!cli_cmd_open(&c, db_url, workspace))
+        return cli_cmd_end(&c);
     struct fetch_opts fo = {.timeout_ms = (long)timeout * 1000,
                             .max_bytes = (size_t)max,
                             .allow_private = allow_private};
@@ -294,57 +227,26 @@ static int listen_fetch_cmd(int argc, char **argv)
     owner_name(owner, sizeof owner);
     struct listen_config cfg = {.fetch = fo, .min_delay_ms = delay, .owner = owner};
     struct listen_fetch_stats st;
-    if (listen_fetch_sources(db, ws, source, &cfg, &st, &err) < 0) {
-        cli_error("listen fetch", "%s", err.msg);
-        goto done;
+    if (listen_fetch_sources(c.db, c.ws, source, &cfg, &st, &c.err) >= 0) {
+        printf("%lld sources: %lld read, %lld not modified, %lld failed; %lld new items\n",
+               (long long)st.sources, (long long)st.fetched, (long long)st.not_modified,
+               (long long)st.failed, (long long)st.items_added);
+        c.rc = 0;
     }
-    printf("%lld sources: %lld read, %lld not modified, %lld failed; %lld new items\n",
-           (long long)st.sources, (long long)st.fetched, (long long)st.not_modified,
-           (long long)st.failed, (long long)st.items_added);
-    rc = 0;
-done:
-    if (db)
-        db_close(db);
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 /* ---- alerts ---------------------------------------------------------------------- */
 
-/* The common part of the alert commands: options, then one workspace
- * opened. NULL with *rc set when the command is over. */
-struct alert_cmd {
-    const char *name;
-    struct cli_parse p;
-    struct db *db;
-    int64_t ws, id;
-    int rc;
-};
-
-static bool alert_open(struct alert_cmd *c, int argc, char **argv, const struct cli_opt *opts,
-                       size_t n, const char *usage, const char *help, bool needs_id,
-                       const char *const *db_url, const char *const *workspace)
+/* The common part of the alert commands, after their options: one alert
+ * id (or no argument at all), then the workspace opened. */
+static bool alert_open(struct cli_cmd *c, bool needs_id, int64_t *id, const char *db_url,
+                       const char *workspace)
 {
-    c->rc = cli_parse_options(argc, argv, opts, n, usage, help, &c->p);
-    if (c->p.stop)
+    if (needs_id ? !cli_cmd_id_arg(c, id, "give one alert id")
+                 : c->p.npos && !cli_cmd_usage(c, "no arguments are taken"))
         return false;
-    c->rc = 2;
-    if (needs_id ? (c->p.npos != 1 || str_to_i64(c->p.pos[0], &c->id) || c->id < 1)
-                 : c->p.npos != 0) {
-        cli_error(c->name, needs_id ? "give one alert id" : "no arguments are taken");
-        return false;
-    }
-    c->rc = 1;
-    c->db = cli_open_workspace(c->name, *db_url, *workspace, &c->ws);
-    return c->db != NULL;
-}
-
-static int alert_close(struct alert_cmd *c)
-{
-    if (c->db)
-        db_close(c->db);
-    cli_parse_free(&c->p);
-    return c->rc;
+    return cli_cmd_open(c, db_url, workspace);
 }
 
 static int alert_add(int argc, char **argv)
@@ -361,36 +263,29 @@ static int alert_add(int argc, char **argv)
         OPT_STRING("email-to", "LIST", NULL, &in.email_to,
                    "addresses for via email (comma list; else the creator's)"),
     };
-    struct alert_cmd c = {.name = "listen alert add"};
-    if (alert_open(&c, argc, argv, opts, ARRAY_LEN(opts), "listen alert add --tag NAME --mode M",
-                   "Adds an alert on a tag query: each match, an hourly or daily digest, or a "
-                   "spike of volume or of negative items.",
-                   false, &db_url, &workspace)) {
-        struct error err = {0};
-        int64_t id;
-        if (listen_alert_add(c.db, c.ws, &in, 0, &id, &err) < 0) {
-            cli_error(c.name, "%s", err.msg);
-        } else {
-            printf("alert %lld: %s on '%s'\n", (long long)id, in.mode, in.tag);
-            c.rc = 0;
-        }
+    struct cli_cmd c;
+    int64_t id;
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "listen alert add --tag NAME --mode M",
+                      "Adds an alert on a tag query: each match, an hourly or daily digest, or a "
+                      "spike of volume or of negative items.") &&
+        alert_open(&c, false, NULL, db_url, workspace) &&
+        listen_alert_add(c.db, c.ws, &in, 0, &id, &c.err) >= 0) {
+        printf("alert %lld: %s on '%s'\n", (long long)id, in.mode, in.tag);
+        c.rc = 0;
     }
-    return alert_close(&c);
+    return cli_cmd_end(&c);
 }
 
 static int alert_list(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *workspace = NULL;
     const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
-    struct alert_cmd c = {.name = "listen alert list"};
-    if (alert_open(&c, argc, argv, opts, ARRAY_LEN(opts), "listen alert list",
-                   "Lists the workspace's alerts: id, mode, tag, via, state.", false, &db_url,
-                   &workspace)) {
-        struct error err = {0};
-        json_t *list = listen_alerts_list(c.db, c.ws, &err);
-        if (!list) {
-            cli_error(c.name, "%s", err.msg);
-        } else {
+    struct cli_cmd c;
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "listen alert list",
+                      "Lists the workspace's alerts: id, mode, tag, via, state.") &&
+        alert_open(&c, false, NULL, db_url, workspace)) {
+        json_t *list = listen_alerts_list(c.db, c.ws, &c.err);
+        if (list) {
             size_t i;
             json_t *a;
             json_array_foreach (json_object_get(list, "items"), i, a) {
@@ -408,13 +303,29 @@ static int alert_list(int argc, char **argv)
             c.rc = 0;
         }
     }
-    return alert_close(&c);
+    return cli_cmd_end(&c);
 }
 
 /* mute, unmute, snooze and remove: one id, one change. */
-static int alert_change(int argc, char **argv, const char *name, const char *usage,
-                        const char *help, int muted, bool snooze, bool remove)
+enum { ALERT_MUTE, ALERT_UNMUTE, ALERT_SNOOZE, ALERT_REMOVE };
+static const struct {
+    const char *usage, *help;
+    int muted; /* 1, 0, or -1: left as it is */
+} alert_changes[] = {
+    [ALERT_MUTE] = {"listen alert mute ID",
+                    "Mutes an alert: nothing is sent, and what matches meanwhile is passed over.",
+                    1},
+    [ALERT_UNMUTE] = {"listen alert unmute ID", "Unmutes an alert (and ends its snooze).", 0},
+    [ALERT_SNOOZE] = {"listen alert snooze ID --until TIME|--minutes N",
+                      "Snoozes an alert: quiet until then, when what matched meanwhile is sent "
+                      "at once.",
+                      -1},
+    [ALERT_REMOVE] = {"listen alert remove ID", "Removes an alert and what it said.", -1},
+};
+
+static int alert_change(int argc, char **argv, int what)
 {
+    bool snooze = what == ALERT_SNOOZE, remove = what == ALERT_REMOVE;
     const char *db_url = DEFAULT_DB, *workspace = NULL, *until_s = NULL, *minutes_s = NULL;
     const struct cli_opt with_time[] = {
         OPT_DB(&db_url),
@@ -422,62 +333,31 @@ static int alert_change(int argc, char **argv, const char *name, const char *usa
         OPT_STRING("until", "TIME", NULL, &until_s, "quiet until then (2026-01-31T08:00:00Z)"),
         OPT_STRING("minutes", "N", NULL, &minutes_s, "quiet for N minutes"),
     };
-    struct alert_cmd c = {.name = name};
-    if (alert_open(&c, argc, argv, with_time, snooze ? 4 : 2, usage, help, true, &db_url,
-                   &workspace)) {
-        struct error err = {0};
+    struct cli_cmd c;
+    int64_t id = 0;
+    if (cli_cmd_begin(&c, argc, argv, with_time, snooze ? 4 : 2, alert_changes[what].usage,
+                      alert_changes[what].help) &&
+        alert_open(&c, true, &id, db_url, workspace)) {
         int64_t until = -1, minutes = 0;
         if (snooze) {
             if ((!until_s == !minutes_s) ||
                 (until_s && (time_parse_iso(until_s, &until) || until < 1)) ||
                 (minutes_s &&
                  (str_to_i64(minutes_s, &minutes) || minutes < 1 || minutes > 366 * 24 * 60))) {
-                cli_error(name, "give --until TIME (2026-01-31T08:00:00Z) or --minutes N (1 to "
-                                "527040)");
+                cli_error(c.name, "give --until TIME (2026-01-31T08:00:00Z) or --minutes N (1 to "
+                                  "527040)");
                 c.rc = 2;
-                return alert_close(&c);
+                return cli_cmd_end(&c);
             }
             if (minutes_s)
                 until = time_now() + minutes * 60;
         }
-        int rc = remove ? listen_alert_remove(c.db, c.ws, c.id, &err)
-                        : listen_alert_set(c.db, c.ws, c.id, muted, until, &err);
-        if (rc < 0) {
-            cli_error(name, "%s", err.msg);
-        } else {
-            c.rc = 0;
-        }
+        int rc = remove
+                     ? listen_alert_remove(c.db, c.ws, id, &c.err)
+                     : listen_alert_set(c.db, c.ws, id, alert_changes[what].muted, until, &c.err);
+        c.rc = rc < 0 ? 1 : 0;
     }
-    return alert_close(&c);
-}
-
-static int alert_mute(int argc, char **argv)
-{
-    return alert_change(argc, argv, "listen alert mute", "listen alert mute ID",
-                        "Mutes an alert: nothing is sent, and what matches meanwhile is passed "
-                        "over.",
-                        1, false, false);
-}
-
-static int alert_unmute(int argc, char **argv)
-{
-    return alert_change(argc, argv, "listen alert unmute", "listen alert unmute ID",
-                        "Unmutes an alert (and ends its snooze).", 0, false, false);
-}
-
-static int alert_snooze(int argc, char **argv)
-{
-    return alert_change(argc, argv, "listen alert snooze",
-                        "listen alert snooze ID --until TIME|--minutes N",
-                        "Snoozes an alert: quiet until then, when what matched meanwhile is "
-                        "sent at once.",
-                        -1, true, false);
-}
-
-static int alert_remove(int argc, char **argv)
-{
-    return alert_change(argc, argv, "listen alert remove", "listen alert remove ID",
-                        "Removes an alert and what it said.", -1, false, true);
+    return cli_cmd_end(&c);
 }
 
 static int alert_events(int argc, char **argv)
@@ -485,28 +365,25 @@ static int alert_events(int argc, char **argv)
     const char *db_url = DEFAULT_DB, *workspace = NULL, *alert_s = NULL;
     const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace),
                                    OPT_STRING("alert", "ID", NULL, &alert_s, "only this alert")};
-    struct alert_cmd c = {.name = "listen alert events"};
+    struct cli_cmd c;
     int64_t alert = 0;
-    if (alert_open(&c, argc, argv, opts, ARRAY_LEN(opts), "listen alert events [--alert ID]",
-                   "Prints what the alerts said, newest first, as JSON.", false, &db_url,
-                   &workspace)) {
-        struct error err = {0};
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "listen alert events [--alert ID]",
+                      "Prints what the alerts said, newest first, as JSON.") &&
+        alert_open(&c, false, NULL, db_url, workspace)) {
         if (alert_s && (str_to_i64(alert_s, &alert) || alert < 1)) {
             cli_error(c.name, "--alert is an alert's id");
             c.rc = 2;
-            return alert_close(&c);
+            return cli_cmd_end(&c);
         }
-        json_t *ev = listen_alert_events(c.db, c.ws, alert, 200, &err);
-        if (!ev) {
-            cli_error(c.name, "%s", err.msg);
-        } else {
+        json_t *ev = listen_alert_events(c.db, c.ws, alert, 200, &c.err);
+        if (ev) {
             json_dumpf(ev, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
             putchar('\n');
             json_decref(ev);
             c.rc = 0;
         }
     }
-    return alert_close(&c);
+    return cli_cmd_end(&c);
 }
 
 /* Runs every workspace's alerts once, now (what `kanal serve` does every
@@ -515,72 +392,51 @@ static int alert_run(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB;
     const struct cli_opt opts[] = {OPT_DB(&db_url)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "listen alert run",
-                               "Looks at every alert once, now, and sends those that fire.", &p);
-    struct db *db = NULL;
-    if (p.stop)
-        goto done;
-    rc = 1;
-    struct error err = {0};
-    if (!(db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err))) {
-        cli_error("listen alert run", "%s", err.msg);
-        goto done;
-    }
+    struct cli_cmd c;
     struct listen_alert_stats st;
-    if (listen_alerts_run(db, time_now(), &st, &err) < 0) {
-        cli_error("listen alert run", "%s", err.msg);
-        goto done;
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "listen alert run",
+                      "Looks at every alert once, now, and sends those that fire.") &&
+        cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING) &&
+        listen_alerts_run(c.db, time_now(), &st, &c.err) >= 0) {
+        printf("%lld alerts looked at, %lld fired\n", (long long)st.looked, (long long)st.fired);
+        c.rc = 0;
     }
-    printf("%lld alerts looked at, %lld fired\n", (long long)st.looked, (long long)st.fired);
-    rc = 0;
-done:
-    if (db)
-        db_close(db);
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 static int listen_alert(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", alert_add},       {"list", alert_list},     {"mute", alert_mute},
-        {"unmute", alert_unmute}, {"snooze", alert_snooze}, {"remove", alert_remove},
-        {"events", alert_events}, {"run", alert_run},
+        {"add", .run = alert_add},
+        {"list", .run = alert_list},
+        {"mute", .run_what = alert_change, .what = ALERT_MUTE},
+        {"unmute", .run_what = alert_change, .what = ALERT_UNMUTE},
+        {"snooze", .run_what = alert_change, .what = ALERT_SNOOZE},
+        {"remove", .run_what = alert_change, .what = ALERT_REMOVE},
+        {"events", .run = alert_events},
+        {"run", .run = alert_run},
     };
-    if (argc < 2 || str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
-        fputs("usage: kanal listen alert add|list|mute|unmute|snooze|remove|events|run [options] "
-              "(each has --help)\n",
-              argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
+    return cli_run_actions_of("listen alert", argc, argv, actions, ARRAY_LEN(actions));
 }
 
-/* `listen source add|list|remove`: a second level of actions, its usage
- * named in full. */
+/* `listen source add|list|remove`: a second level of actions. */
 static int listen_source(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", source_add},
-        {"list", source_list},
-        {"remove", source_remove},
+        {"add", .run = source_add},
+        {"list", .run = source_list},
+        {"remove", .run = source_remove},
     };
-    if (argc < 2 || str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
-        fputs("usage: kanal listen source add|list|remove [options] (each has --help)\n",
-              argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
+    return cli_run_actions_of("listen source", argc, argv, actions, ARRAY_LEN(actions));
 }
 
 int cmd_listen(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"parse", listen_parse},
-        {"fetch", listen_fetch_cmd},
-        {"source", listen_source},
-        {"alert", listen_alert},
+        {"parse", .run = listen_parse},
+        {"fetch", .run = listen_fetch_cmd},
+        {"source", .run = listen_source},
+        {"alert", .run = listen_alert},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

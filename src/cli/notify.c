@@ -36,21 +36,15 @@ int cli_smtp_config(const char *cmd, const struct cli_smtp *s, struct notify_con
     return 0;
 }
 
-/* The user --user names (an e-mail address), into *id. */
-static struct db *open_user(const char *cmd, const char *db_url, const char *email, int64_t *id)
+/* The store, and the user --user names (an e-mail address) into *id. */
+static bool open_user(struct cli_cmd *c, const char *db_url, const char *email, int64_t *id)
 {
-    struct error err = {0};
+    c->rc = 1;
     if (!email) {
-        cli_error(cmd, "--user: give the person's e-mail address");
-        return NULL;
+        cli_error(c->name, "--user: give the person's e-mail address");
+        return false;
     }
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
-    if (!db || user_find(db, email, id, &err)) {
-        cli_error(cmd, "%s", err.msg);
-        db_close(db);
-        return NULL;
-    }
-    return db;
+    return cli_cmd_open_db(c, db_url, CLI_DB_EXISTING) && user_find(c->db, email, id, &c->err) == 0;
 }
 
 static int notify_list_cmd(int argc, char **argv)
@@ -63,31 +57,19 @@ static int notify_list_cmd(int argc, char **argv)
         OPT_BOOL("unread", NULL, &unread, "only the unread ones"),
         OPT_BOOL("json", NULL, &as_json, "print the API's JSON"),
     };
-    struct cli_parse p;
-    int rc =
-        cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "notify list --user EMAIL [--unread]",
-                          "Lists a person's notifications, newest first: id, read or "
-                          "unread, event, post, title.",
-                          &p);
-    if (p.stop)
-        goto done;
-    rc = 1;
+    struct cli_cmd c;
     int64_t uid;
-    struct db *db = open_user("notify list", db_url, user, &uid);
-    if (!db)
-        goto done;
-    struct error err = {0};
-    json_t *list = notify_list(db, uid, unread, NOTIFY_LIST_MAX, &err);
-    db_close(db);
-    if (!list) {
-        cli_error("notify list", "%s", err.msg);
-        goto done;
-    }
-    if (as_json) {
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "notify list --user EMAIL [--unread]",
+                       "Lists a person's notifications, newest first: id, read or "
+                       "unread, event, post, title.") ||
+        !open_user(&c, db_url, user, &uid))
+        return cli_cmd_end(&c);
+    json_t *list = notify_list(c.db, uid, unread, NOTIFY_LIST_MAX, &c.err);
+    if (list && as_json) {
         char *s = json_dumps(list, JSON_INDENT(2) | JSON_SORT_KEYS);
         printf("%s\n", s);
         free(s);
-    } else {
+    } else if (list) {
         size_t i;
         json_t *n;
         json_array_foreach (json_object_get(list, "items"), i, n)
@@ -98,11 +80,9 @@ static int notify_list_cmd(int argc, char **argv)
                    (long long)json_integer_value(json_object_get(n, "post_id")),
                    json_string_value(json_object_get(n, "title")));
     }
+    c.rc = list ? 0 : 1;
     json_decref(list);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 static int notify_read_cmd(int argc, char **argv)
@@ -114,35 +94,22 @@ static int notify_read_cmd(int argc, char **argv)
         OPT_STRING("user", "EMAIL", NULL, &user, "whose notifications"),
         OPT_BOOL("all", NULL, &all, "mark every one read"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "notify read --user EMAIL (ID | --all)",
-                               "Marks a notification (or every one) read.", &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    int64_t id = 0;
-    if ((all && p.npos) || (!all && (p.npos != 1 || str_to_i64(p.pos[0], &id) || id < 1))) {
-        cli_error("notify read", "give one notification id, or --all");
-        goto done;
+    struct cli_cmd c;
+    int64_t id = 0, uid;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "notify read --user EMAIL (ID | --all)",
+                       "Marks a notification (or every one) read.") ||
+        (((all && c.p.npos) ||
+          (!all && (c.p.npos != 1 || str_to_i64(c.p.pos[0], &id) || id < 1))) &&
+         !cli_cmd_usage(&c, "give one notification id, or --all")) ||
+        !open_user(&c, db_url, user, &uid))
+        return cli_cmd_end(&c);
+    int64_t n = notify_mark_read(c.db, uid, id, &c.err);
+    if (n >= 0) {
+        printf("marked %lld read\n", (long long)n);
+        c.rc = 0;
     }
-    rc = 1;
-    int64_t uid;
-    struct db *db = open_user("notify read", db_url, user, &uid);
-    if (!db)
-        goto done;
-    struct error err = {0};
-    int64_t n = notify_mark_read(db, uid, id, &err);
-    db_close(db);
-    if (n < 0) {
-        cli_error("notify read", "%s", err.msg);
-        goto done;
-    }
-    printf("marked %lld read\n", (long long)n);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 static int notify_deliver_cmd(int argc, char **argv)
@@ -155,32 +122,18 @@ static int notify_deliver_cmd(int argc, char **argv)
         OPT_SMTP(&smtp),
         OPT_BOOL("now", NULL, &now, "also those waiting out a backoff after a failure"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "notify deliver [--now]",
-                               "Sends every due notification e-mail and webhook call once, "
-                               "and says how many went and how many failed.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
+    struct cli_cmd c;
     struct notify_config cfg;
-    if (cli_smtp_config("notify deliver", &smtp, &cfg))
-        goto done;
-    rc = 1;
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
     int sent = 0, failed = 0;
-    if (!db || notify_deliver_due(db, &cfg, now, &sent, &failed, &err)) {
-        cli_error("notify deliver", "%s", err.msg);
-        db_close(db);
-        goto done;
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "notify deliver [--now]",
+                      "Sends every due notification e-mail and webhook call once, "
+                      "and says how many went and how many failed.") &&
+        !cli_smtp_config(c.name, &smtp, &cfg) && cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING) &&
+        !notify_deliver_due(c.db, &cfg, now, &sent, &failed, &c.err)) {
+        printf("sent %d, failed %d\n", sent, failed);
+        c.rc = failed ? 3 : 0;
     }
-    db_close(db);
-    printf("sent %d, failed %d\n", sent, failed);
-    rc = failed ? 3 : 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 static int notify_deliveries_cmd(int argc, char **argv)
@@ -191,26 +144,14 @@ static int notify_deliveries_cmd(int argc, char **argv)
         OPT_WORKSPACE(&ws),
         OPT_STRING("state", "STATE", NULL, &state, "queued, sent or failed"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "notify deliveries --workspace WS [--state STATE]",
-                               "Lists the workspace's e-mails and webhook calls: id, via, "
-                               "state, attempts, target, last error.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 1;
-    int64_t wsid;
-    struct db *db = cli_open_workspace("notify deliveries", db_url, ws, &wsid);
-    if (!db)
-        goto done;
-    struct error err = {0};
-    json_t *list = notify_deliveries(db, wsid, state, NOTIFY_LIST_MAX, &err);
-    db_close(db);
-    if (!list) {
-        cli_error("notify deliveries", "%s", err.msg);
-        goto done;
-    }
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "notify deliveries --workspace WS [--state STATE]",
+                       "Lists the workspace's e-mails and webhook calls: id, via, "
+                       "state, attempts, target, last error.") ||
+        !cli_cmd_open(&c, db_url, ws))
+        return cli_cmd_end(&c);
+    json_t *list = notify_deliveries(c.db, c.ws, state, NOTIFY_LIST_MAX, &c.err);
     size_t i;
     json_t *d;
     json_array_foreach (json_object_get(list, "items"), i, d) {
@@ -223,11 +164,9 @@ static int notify_deliveries_cmd(int argc, char **argv)
                json_string_value(json_object_get(d, "target")),
                json_is_string(last) ? json_string_value(last) : "");
     }
+    c.rc = list ? 0 : 1;
     json_decref(list);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 static int notify_webhook_cmd(int argc, char **argv)
@@ -239,48 +178,31 @@ static int notify_webhook_cmd(int argc, char **argv)
         OPT_WORKSPACE(&ws),
         OPT_BOOL("delete", NULL, &remove, "remove the workspace's webhook"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "notify webhook --workspace WS (URL | --delete)",
-                               "Sets the workspace's outgoing webhook and prints its new "
-                               "signing secret (shown only now), or removes it.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (remove ? p.npos != 0 : p.npos != 1) {
-        cli_error("notify webhook", "give the webhook's URL, or --delete");
-        goto done;
-    }
-    rc = 1;
-    int64_t wsid;
-    struct db *db = cli_open_workspace("notify webhook", db_url, ws, &wsid);
-    if (!db)
-        goto done;
-    struct error err = {0};
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "notify webhook --workspace WS (URL | --delete)",
+                       "Sets the workspace's outgoing webhook and prints its new "
+                       "signing secret (shown only now), or removes it.") ||
+        ((remove ? c.p.npos != 0 : c.p.npos != 1) &&
+         !cli_cmd_usage(&c, "give the webhook's URL, or --delete")) ||
+        !cli_cmd_open(&c, db_url, ws))
+        return cli_cmd_end(&c);
     json_t *out = NULL;
-    int failed = remove ? notify_webhook_delete(db, wsid, NULL, &err)
-                        : !(out = notify_webhook_set(db, wsid, p.pos[0], NULL, &err));
-    db_close(db);
-    if (failed) {
-        cli_error("notify webhook", "%s", err.msg);
-        goto done;
-    }
+    int failed = remove ? notify_webhook_delete(c.db, c.ws, NULL, &c.err)
+                        : !(out = notify_webhook_set(c.db, c.ws, c.p.pos[0], NULL, &c.err));
     if (out)
         printf("secret %s\n", json_string_value(json_object_get(out, "secret")));
+    c.rc = failed ? 1 : 0;
     json_decref(out);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 int cmd_notify(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"list", notify_list_cmd},       {"read", notify_read_cmd},
-        {"deliver", notify_deliver_cmd}, {"deliveries", notify_deliveries_cmd},
-        {"webhook", notify_webhook_cmd},
+        {"list", .run = notify_list_cmd},       {"read", .run = notify_read_cmd},
+        {"deliver", .run = notify_deliver_cmd}, {"deliveries", .run = notify_deliveries_cmd},
+        {"webhook", .run = notify_webhook_cmd},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

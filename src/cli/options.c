@@ -47,9 +47,7 @@ static const struct cli_opt *find(const struct cli_opt *opts, size_t n, const ch
     return NULL;
 }
 
-/* The command's name for messages: the synopsis's leading words of
- * lower-case letters ("link add" of "link add --workspace WS ..."). */
-static void command_name(const char *synopsis, char *out, size_t size)
+void cli_command_name(const char *synopsis, char *out, size_t size)
 {
     size_t n = 0;
     for (const char *p = synopsis; *p; p++) {
@@ -169,7 +167,7 @@ static int parse(int argc, char **argv, const struct cli_opt *opts, size_t n, co
         assert(opts[i].name && opts[i].help && !opts[i].arg == !opts[i].str &&
                !opts[i].str != !opts[i].flag);
     char cmd[32];
-    command_name(synopsis, cmd, sizeof cmd);
+    cli_command_name(synopsis, cmd, sizeof cmd);
     out->pos = (char **)arena_alloc(&out->arena, sizeof(char *) * (size_t)(argc + 1));
     bool set[MAX_OPTS] = {false};
     const char *config = getenv("KANAL_CONFIG");

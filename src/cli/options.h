@@ -32,6 +32,12 @@ struct cli_opt {
 /* --workspace, as every command that works in one names it. */
 #define OPT_WORKSPACE(var)                                                                         \
     OPT_STRING("workspace", "ID|SLUG", "KANAL_WORKSPACE", var, "the workspace")
+/* --as, the user a desk command acts as (cli_open_desk). */
+#define OPT_AS(var) OPT_STRING("as", "EMAIL", NULL, var, "act as this user (default: kanal itself)")
+/* --secret-key-file, for the commands that unseal channels' tokens (cli_secret_key). */
+#define OPT_KEY_FILE(var)                                                                          \
+    OPT_STRING("secret-key-file", "PATH", "KANAL_SECRET_KEY_FILE", var,                            \
+               "file holding the key that seals channels' tokens (else $KANAL_SECRET_KEY)")
 
 struct cli_parse {
     struct arena arena; /* holds values from the config file; freed by cli_parse_free */
@@ -47,6 +53,9 @@ struct cli_parse {
 int cli_parse_options(int argc, char **argv, const struct cli_opt *opts, size_t nopts,
                       const char *synopsis, const char *about, struct cli_parse *out);
 void cli_parse_free(struct cli_parse *p);
+/* The command's name for messages: the synopsis's leading words of
+ * lower-case letters ("link add" of "link add --workspace WS ..."). */
+void cli_command_name(const char *synopsis, char *out, size_t size);
 
 /* The SMTP relay notifications are e-mailed through (`serve`, `notify
  * deliver`): the rows and where their values go, cli/notify.c. */

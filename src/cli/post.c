@@ -11,30 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OPT_AS(var) OPT_STRING("as", "EMAIL", NULL, var, "act as this user (default: kanal itself)")
-
-/* Opens the store, finds the workspace and the acting user; prints why not. */
-static struct db *open_desk(const char *cmd, const char *url, const char *ws, const char *as,
-                            int64_t *wsid, struct actor *who)
-{
-    struct error err = {0};
-    *who = (struct actor){0};
-    struct db *db = cli_open_workspace(cmd, url, ws, wsid);
-    if (!db)
-        return NULL;
-    if (as) {
-        struct user u;
-        if (user_find(db, as, &who->user_id, &err) || user_get(db, who->user_id, &u, &err))
-            goto fail;
-        who->role = u.role;
-    }
-    return db;
-fail:
-    cli_error(cmd, "%s", err.msg);
-    db_close(db);
-    return NULL;
-}
-
 static int id_option(const char *cmd, const char *name, const char *s, int64_t *out)
 {
     *out = 0;
@@ -74,65 +50,46 @@ static int post_add(int argc, char **argv)
         OPT_STRING("at", "TIME", NULL, &at, "when the variants are planned (ISO 8601)"),
         OPT_STRING("campaign", "ID", NULL, &campaign, "its campaign"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "post add --workspace WS --body TEXT [--channel ID,ID --at TIME]",
-                               "Writes a draft post with a variant per channel, each checked "
-                               "against its platform's rules; prints its id and statuses.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (!body) {
-        cli_error("post add", "--body is required");
-        goto done;
-    }
-    int64_t ws, camp;
+    struct cli_cmd c;
+    int64_t camp;
     struct actor who;
-    if (id_option("post add", "campaign", campaign, &camp))
-        goto done;
-    struct db *db = open_desk("post add", db_url, workspace, as, &ws, &who);
-    rc = 1;
-    if (!db)
-        goto done;
-    json_t *in = json_pack("{s:s, s:[]}", "body", body, "variants");
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "post add --workspace WS --body TEXT [--channel ID,ID --at TIME]",
+                       "Writes a draft post with a variant per channel, each checked "
+                       "against its platform's rules; prints its id and statuses.") ||
+        (!body && !cli_cmd_usage(&c, "--body is required")) ||
+        id_option(c.name, "campaign", campaign, &camp) ||
+        !cli_cmd_open_desk(&c, db_url, workspace, as, &who))
+        return cli_cmd_end(&c);
+    json_t *in = json_pack("{s:s, s:[]}", "body", body, "variants"), *post = NULL;
     if (title)
         json_object_set_new(in, "title", json_string(title));
     if (camp)
         json_object_set_new(in, "campaign_id", json_integer(camp));
-    for (const char *c = channel; c && *c;) {
-        const char *comma = strchr(c, ',');
+    for (const char *ch = channel; ch && *ch;) {
+        const char *comma = strchr(ch, ',');
         char one[24];
-        snprintf(one, sizeof one, "%.*s", (int)(comma ? comma - c : (long)strlen(c)), c);
+        snprintf(one, sizeof one, "%.*s", (int)(comma ? comma - ch : (long)strlen(ch)), ch);
         int64_t id;
         if (str_to_i64(one, &id) || id <= 0) {
-            cli_error("post add", "--channel: '%s' is not a channel id", one);
-            json_decref(in);
-            db_close(db);
+            cli_error(c.name, "--channel: '%s' is not a channel id", one);
             goto done;
         }
         json_t *v = json_pack("{s:I}", "channel_id", (json_int_t)id);
         if (at)
             json_object_set_new(v, "scheduled_at", json_string(at));
         json_array_append_new(json_object_get(in, "variants"), v);
-        c = comma ? comma + 1 : c + strlen(c);
+        ch = comma ? comma + 1 : ch + strlen(ch);
     }
-    struct error err = {0};
-    json_t *post = NULL;
-    if (!publish_check_post(db, ws, in, &err))
-        post = post_create(db, ws, in, &who, &err);
-    if (post) {
+    if (!publish_check_post(c.db, c.ws, in, &c.err) &&
+        (post = post_create(c.db, c.ws, in, &who, &c.err))) {
         print_post(post);
-        json_decref(post);
-        rc = 0;
-    } else {
-        cli_error("post add", "%s", err.msg);
+        c.rc = 0;
     }
-    json_decref(in);
-    db_close(db);
 done:
-    cli_parse_free(&p);
-    return rc;
+    json_decref(post);
+    json_decref(in);
+    return cli_cmd_end(&c);
 }
 
 static int post_list_cmd(int argc, char **argv)
@@ -143,51 +100,36 @@ static int post_list_cmd(int argc, char **argv)
         OPT_WORKSPACE(&workspace),
         OPT_STRING("status", "STATUS", NULL, &status, "only posts in this status"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(
-        argc, argv, opts, ARRAY_LEN(opts), "post list --workspace WS [--status STATUS]",
-        "Lists the newest 200 posts: id, status, each variant's status.", &p);
-    if (p.stop)
-        goto done;
-    int64_t ws;
+    struct cli_cmd c;
     struct actor who;
-    struct db *db = open_desk("post list", db_url, workspace, NULL, &ws, &who);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "post list --workspace WS [--status STATUS]",
+                       "Lists the newest 200 posts: id, status, each variant's status.") ||
+        !cli_cmd_open_desk(&c, db_url, workspace, NULL, &who))
+        return cli_cmd_end(&c);
     struct post_filter f;
-    json_t *q = json_object();
+    json_t *q = json_object(), *list = NULL;
     if (status)
         json_object_set_new(q, "status", json_string(status));
-    json_t *list = NULL;
     struct page pg = {.limit = MODEL_PAGE_MAX};
-    if (!post_filter_parse(&f, q, &err))
-        list = post_list(db, ws, &f, &pg, &err);
-    json_decref(q);
-    db_close(db);
-    if (!list) {
-        cli_error("post list", "%s", err.msg);
-        goto done;
+    if (!post_filter_parse(&f, q, &c.err) && (list = post_list(c.db, c.ws, &f, &pg, &c.err))) {
+        size_t i;
+        json_t *it;
+        json_array_foreach (json_object_get(list, "items"), i, it)
+            print_post(it);
+        c.rc = 0;
     }
-    size_t i;
-    json_t *it;
-    json_array_foreach (json_object_get(list, "items"), i, it)
-        print_post(it);
+    json_decref(q);
     json_decref(list);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 enum step { STEP_SUBMIT, STEP_APPROVE, STEP_REJECT, STEP_SCHEDULE, STEP_UNSCHEDULE };
 
-static int post_step(int argc, char **argv, enum step step)
+static int post_step(int argc, char **argv, int step)
 {
     static const char *const names[] = {"post submit", "post approve", "post reject",
                                         "post schedule", "post unschedule"};
-    const char *cmd = names[step];
     const char *db_url = DEFAULT_DB, *workspace = NULL, *as = NULL, *post = NULL, *comment = NULL,
                *at = NULL, *variant = NULL;
     const struct cli_opt opts[] = {
@@ -200,74 +142,43 @@ static int post_step(int argc, char **argv, enum step step)
         OPT_STRING("variant", "ID", NULL, &variant, "schedule, unschedule: this variant only"),
     };
     char synopsis[128];
-    snprintf(synopsis, sizeof synopsis, "%s --workspace WS --post ID [--as EMAIL]", cmd);
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), synopsis,
-                               "Moves the post one step in the desk's workflow and prints its "
-                               "statuses.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
+    snprintf(synopsis, sizeof synopsis, "%s --workspace WS --post ID [--as EMAIL]", names[step]);
+    struct cli_cmd c;
     int64_t id, vid;
-    if (id_option(cmd, "post", post, &id) || id_option(cmd, "variant", variant, &vid))
-        goto done;
-    if (!id) {
-        cli_error(cmd, "--post is required");
-        goto done;
-    }
-    int64_t ws;
     struct actor who;
-    struct db *db = open_desk(cmd, db_url, workspace, as, &ws, &who);
-    rc = 1;
-    if (!db)
-        goto done;
-    struct error err = {0};
-    json_t *out = step == STEP_SUBMIT     ? publish_submit(db, ws, id, &who, &err)
-                  : step == STEP_UNSCHEDULE ? publish_unschedule(db, ws, id, vid, &who, &err)
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), synopsis,
+                       "Moves the post one step in the desk's workflow and prints its "
+                       "statuses.") ||
+        id_option(c.name, "post", post, &id) || id_option(c.name, "variant", variant, &vid) ||
+        (!id && !cli_cmd_usage(&c, "--post is required")) ||
+        !cli_cmd_open_desk(&c, db_url, workspace, as, &who))
+        return cli_cmd_end(&c);
+    struct db *db = c.db;
+    int64_t ws = c.ws;
+    struct error *err = &c.err;
+    json_t *out = step == STEP_SUBMIT       ? publish_submit(db, ws, id, &who, err)
+                  : step == STEP_UNSCHEDULE ? publish_unschedule(db, ws, id, vid, &who, err)
                   : step == STEP_SCHEDULE
-                      ? publish_schedule(db, ws, id, vid, at, &who, &err)
-                      : publish_decide(db, ws, id, &who, step == STEP_APPROVE, comment, 0, &err);
-    db_close(db);
-    if (!out) {
-        cli_error(cmd, "%s", err.msg);
-        goto done;
+                      ? publish_schedule(db, ws, id, vid, at, &who, err)
+                      : publish_decide(db, ws, id, &who, step == STEP_APPROVE, comment, 0, err);
+    if (out) {
+        print_post(out);
+        c.rc = 0;
     }
-    print_post(out);
     json_decref(out);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
-}
-
-static int post_submit(int argc, char **argv)
-{
-    return post_step(argc, argv, STEP_SUBMIT);
-}
-static int post_approve(int argc, char **argv)
-{
-    return post_step(argc, argv, STEP_APPROVE);
-}
-static int post_reject(int argc, char **argv)
-{
-    return post_step(argc, argv, STEP_REJECT);
-}
-static int post_schedule(int argc, char **argv)
-{
-    return post_step(argc, argv, STEP_SCHEDULE);
-}
-static int post_unschedule(int argc, char **argv)
-{
-    return post_step(argc, argv, STEP_UNSCHEDULE);
+    return cli_cmd_end(&c);
 }
 
 int cmd_post(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", post_add},         {"list", post_list_cmd}, {"submit", post_submit},
-        {"approve", post_approve}, {"reject", post_reject}, {"schedule", post_schedule},
-        {"unschedule", post_unschedule},
+        {"add", .run = post_add},
+        {"list", .run = post_list_cmd},
+        {"submit", .run_what = post_step, .what = STEP_SUBMIT},
+        {"approve", .run_what = post_step, .what = STEP_APPROVE},
+        {"reject", .run_what = post_step, .what = STEP_REJECT},
+        {"schedule", .run_what = post_step, .what = STEP_SCHEDULE},
+        {"unschedule", .run_what = post_step, .what = STEP_UNSCHEDULE},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }
@@ -287,20 +198,14 @@ int cmd_calendar(int argc, char **argv)
         OPT_STRING("status", "S[,S...]", NULL, &status, "variants in these statuses"),
         OPT_BOOL("ics", NULL, &ics, "print an iCalendar file (RFC 5545) instead of JSON"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "calendar --workspace WS [--ics] [--since D --until D]",
-                               "Prints the publishing calendar: variants in time and campaigns "
-                               "as bands, as JSON or with --ics as iCalendar.",
-                               &p);
-    if (p.stop)
-        goto done;
-    int64_t ws;
+    struct cli_cmd c;
     struct actor who;
-    struct db *db = open_desk("calendar", db_url, workspace, NULL, &ws, &who);
-    rc = 1;
-    if (!db)
-        goto done;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "calendar --workspace WS [--ics] [--since D --until D]",
+                       "Prints the publishing calendar: variants in time and campaigns "
+                       "as bands, as JSON or with --ics as iCalendar.") ||
+        !cli_cmd_open_desk(&c, db_url, workspace, NULL, &who))
+        return cli_cmd_end(&c);
     json_t *q = json_object();
     const struct {
         const char *key, *value;
@@ -312,15 +217,14 @@ int cmd_calendar(int argc, char **argv)
     for (size_t i = 0; i < ARRAY_LEN(params); i++)
         if (params[i].value)
             json_object_set_new(q, params[i].key, json_string(params[i].value));
-    struct error err = {0};
     struct calendar_filter f;
     struct buf out = {0};
-    int bad = calendar_filter_parse(&f, q, &err);
+    int bad = calendar_filter_parse(&f, q, &c.err);
     json_decref(q);
     if (!bad && ics) {
-        bad = publish_ics(db, ws, &f, workspace, &out, &err);
+        bad = publish_ics(c.db, c.ws, &f, workspace, &out, &c.err);
     } else if (!bad) {
-        json_t *cal = publish_calendar(db, ws, &f, &err);
+        json_t *cal = publish_calendar(c.db, c.ws, &f, &c.err);
         char *s = cal ? json_dumps(cal, JSON_INDENT(2)) : NULL;
         bad = !s;
         if (s) {
@@ -330,15 +234,10 @@ int cmd_calendar(int argc, char **argv)
         free(s);
         json_decref(cal);
     }
-    db_close(db);
-    if (bad) {
-        cli_error("calendar", "%s", err.msg);
-    } else {
+    if (!bad) {
         fwrite(out.data, 1, out.len, stdout);
-        rc = 0;
+        c.rc = 0;
     }
     buf_free(&out);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }

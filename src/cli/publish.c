@@ -11,11 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define OPT_KEY_FILE(var)                                                                          \
-    OPT_STRING("secret-key-file", "PATH", "KANAL_SECRET_KEY_FILE", var,                            \
-               "file holding the key that seals channels' tokens (else $KANAL_SECRET_KEY)")
-#define OPT_AS(var) OPT_STRING("as", "EMAIL", NULL, var, "act as this user (default: kanal itself)")
-
 #define RUN_JOBS_MAX 100000 /* a bound on one run, so a job that keeps coming back ends it */
 
 static int publish_run(int argc, char **argv)
@@ -95,28 +90,6 @@ done:
     return rc;
 }
 
-/* Opens the store, finds the workspace and the acting user; prints why not. */
-static struct db *open_desk(const char *cmd, const char *url, const char *ws, const char *as,
-                            int64_t *wsid, struct actor *who)
-{
-    struct error err = {0};
-    *who = (struct actor){0};
-    struct db *db = cli_open_workspace(cmd, url, ws, wsid);
-    if (!db)
-        return NULL;
-    if (as) {
-        struct user u;
-        if (user_find(db, as, &who->user_id, &err) || user_get(db, who->user_id, &u, &err))
-            goto fail;
-        who->role = u.role;
-    }
-    return db;
-fail:
-    cli_error(cmd, "%s", err.msg);
-    db_close(db);
-    return NULL;
-}
-
 /* "1,2,3" as a JSON array of ids; NULL and an error printed for anything else. */
 static json_t *channel_list(const char *cmd, const char *s)
 {
@@ -162,10 +135,8 @@ static void print_pauses(json_t *out)
  * object in, publish/'s answer out. */
 enum switch_step { SW_PAUSE, SW_RESUME, SW_STATUS };
 
-static int switch_cmd(int argc, char **argv, enum switch_step step)
+static int switch_cmd(int argc, char **argv, int step)
 {
-    static const char *const names[] = {"publish pause", "publish resume", "publish status"};
-    const char *cmd = names[step];
     const char *db_url = DEFAULT_DB, *workspace = NULL, *as = NULL, *reason = NULL, *channel = NULL,
                *until = NULL, *late = NULL, *at = NULL;
     struct cli_opt opts[8] = {OPT_DB(&db_url), OPT_WORKSPACE(&workspace)};
@@ -197,22 +168,15 @@ static int switch_cmd(int argc, char **argv, enum switch_step step)
          "scheduler posts none of them until resumed."),
         "Ends the pause; --late says what happens to the posts whose time passed meanwhile.",
         "Prints the pauses in force and their reasons."};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, nopts, synopses[step], helps[step], &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (p.npos) {
-        cli_error(cmd, "unexpected argument '%s'", p.pos[0]);
-        goto done;
-    }
-    json_t *in = json_object();
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, nopts, synopses[step], helps[step]) ||
+        (c.p.npos && !cli_cmd_usage(&c, "unexpected argument '%s'", c.p.pos[0])))
+        return cli_cmd_end(&c);
+    json_t *in = json_object(), *out = NULL;
     if (channel) {
-        json_t *a = channel_list(cmd, channel);
-        if (!a) {
-            json_decref(in);
+        json_t *a = channel_list(c.name, channel);
+        if (!a)
             goto done;
-        }
         json_object_set_new(in, "channels", a);
     }
     if (reason)
@@ -223,44 +187,19 @@ static int switch_cmd(int argc, char **argv, enum switch_step step)
         json_object_set_new(in, "late", json_string(late));
     if (at)
         json_object_set_new(in, "at", json_string(at));
-    rc = 1;
-    int64_t ws;
     struct actor who;
-    struct db *db = open_desk(cmd, db_url, workspace, as, &ws, &who);
-    if (!db) {
-        json_decref(in);
+    if (!cli_cmd_open_desk(&c, db_url, workspace, as, &who))
         goto done;
-    }
-    struct error err = {0};
-    json_t *out = step == SW_PAUSE    ? publish_pause(db, ws, in, &who, &err)
-                  : step == SW_RESUME ? publish_resume(db, ws, in, &who, &err)
-                                      : publish_pauses(db, ws, time_now(), &err);
-    json_decref(in);
-    if (!out) {
-        cli_error(cmd, "%s", err.msg);
-        rc = err.kind == ERR_INVALID ? 2 : 1;
-    } else {
+    out = step == SW_PAUSE    ? publish_pause(c.db, c.ws, in, &who, &c.err)
+          : step == SW_RESUME ? publish_resume(c.db, c.ws, in, &who, &c.err)
+                              : publish_pauses(c.db, c.ws, time_now(), &c.err);
+    if (out)
         print_pauses(out);
-        json_decref(out);
-        rc = 0;
-    }
-    db_close(db);
+    c.rc = out ? 0 : c.err.kind == ERR_INVALID ? 2 : 1;
 done:
-    cli_parse_free(&p);
-    return rc;
-}
-
-static int publish_pause_cmd(int argc, char **argv)
-{
-    return switch_cmd(argc, argv, SW_PAUSE);
-}
-static int publish_resume_cmd(int argc, char **argv)
-{
-    return switch_cmd(argc, argv, SW_RESUME);
-}
-static int publish_status_cmd(int argc, char **argv)
-{
-    return switch_cmd(argc, argv, SW_STATUS);
+    json_decref(in);
+    json_decref(out);
+    return cli_cmd_end(&c);
 }
 
 static int publish_settings_cmd(int argc, char **argv)
@@ -275,25 +214,16 @@ static int publish_settings_cmd(int argc, char **argv)
         OPT_STRING("late-after", "SECONDS", NULL, &after,
                    "how far past its time a post counts as late"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "publish settings --workspace WS [--late-policy P --late-after S]",
-                               "Prints, or sets, what the scheduler does with late posts.", &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
+    struct cli_cmd c;
     int64_t secs = 0;
-    if (p.npos || (after && (str_to_i64(after, &secs)))) {
-        cli_error("publish settings", "--late-after must be a number of seconds");
-        goto done;
-    }
-    rc = 1;
-    int64_t ws;
     struct actor who;
-    struct db *db = open_desk("publish settings", db_url, workspace, as, &ws, &who);
-    if (!db)
-        goto done;
-    struct error err = {0};
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "publish settings --workspace WS [--late-policy P --late-after S]",
+                       "Prints, or sets, what the scheduler does with late posts.") ||
+        ((c.p.npos || (after && str_to_i64(after, &secs))) &&
+         !cli_cmd_usage(&c, "--late-after must be a number of seconds")) ||
+        !cli_cmd_open_desk(&c, db_url, workspace, as, &who))
+        return cli_cmd_end(&c);
     json_t *out;
     if (policy || after) {
         json_t *in = json_object();
@@ -301,35 +231,28 @@ static int publish_settings_cmd(int argc, char **argv)
             json_object_set_new(in, "late_policy", json_string(policy));
         if (after)
             json_object_set_new(in, "late_after", json_integer(secs));
-        out = publish_settings_set(db, ws, in, &who, &err);
+        out = publish_settings_set(c.db, c.ws, in, &who, &c.err);
         json_decref(in);
     } else {
-        out = publish_settings_get(db, ws, &err);
+        out = publish_settings_get(c.db, c.ws, &c.err);
     }
-    if (!out) {
-        cli_error("publish settings", "%s", err.msg);
-        rc = err.kind == ERR_INVALID ? 2 : 1;
-    } else {
+    if (out)
         printf("late_policy %s\tlate_after %lld\n",
                json_string_value(json_object_get(out, "late_policy")),
                (long long)json_integer_value(json_object_get(out, "late_after")));
-        json_decref(out);
-        rc = 0;
-    }
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
+    c.rc = out ? 0 : c.err.kind == ERR_INVALID ? 2 : 1;
+    json_decref(out);
+    return cli_cmd_end(&c);
 }
 
 int cmd_publish(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"run", publish_run},
-        {"pause", publish_pause_cmd},
-        {"resume", publish_resume_cmd},
-        {"status", publish_status_cmd},
-        {"settings", publish_settings_cmd},
+        {"run", .run = publish_run},
+        {"pause", .run_what = switch_cmd, .what = SW_PAUSE},
+        {"resume", .run_what = switch_cmd, .what = SW_RESUME},
+        {"status", .run_what = switch_cmd, .what = SW_STATUS},
+        {"settings", .run = publish_settings_cmd},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

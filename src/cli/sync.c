@@ -11,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OPT_SECRET_KEY_FILE(var)                                                                   \
-    OPT_STRING("secret-key-file", "PATH", "KANAL_SECRET_KEY_FILE", var,                            \
-               "file holding the key that seals channels' tokens (else $KANAL_SECRET_KEY)")
-
 static void print_sync(int64_t channel, const char *platform, const struct connect_sync_stats *st)
 {
     const struct ingest_counts *c = &st->counts;
@@ -31,7 +27,7 @@ int cmd_sync(int argc, char **argv)
     const char *db_url = DEFAULT_DB, *key_file = NULL, *channel_s = NULL, *public_url = NULL;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
-        OPT_SECRET_KEY_FILE(&key_file),
+        OPT_KEY_FILE(&key_file),
         OPT_STRING("channel", "ID", NULL, &channel_s, "only this channel"),
         OPT_STRING("public-url", "URL", "KANAL_PUBLIC_URL", &public_url,
                    "the address kanal is reached at (for the platforms' redirect URI)"),
@@ -134,7 +130,7 @@ int cmd_act(int argc, char **argv)
     bool now_flag = false;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
-        OPT_SECRET_KEY_FILE(&key_file),
+        OPT_KEY_FILE(&key_file),
         OPT_STRING("channel", "ID", NULL, &channel_s, "the channel acting (required)"),
         OPT_STRING("target", "ID", NULL, &target,
                    "the platform's id of the post or message acted on (all but publish)"),

@@ -14,10 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#define OPT_SECRET_KEY_FILE(var)                                                                   \
-    OPT_STRING("secret-key-file", "PATH", "KANAL_SECRET_KEY_FILE", var,                            \
-               "file holding the key that seals channels' tokens (else $KANAL_SECRET_KEY)")
-
 struct vault_key *cli_secret_key(const char *cmd, const char *file, bool required)
 {
     struct error err = {0};
@@ -55,7 +51,7 @@ static int token_set(int argc, char **argv)
     const char *db_url = DEFAULT_DB, *key_file = NULL, *expires_s = NULL, *scopes = NULL;
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
-        OPT_SECRET_KEY_FILE(&key_file),
+        OPT_KEY_FILE(&key_file),
         OPT_STRING("expires-in", "SECONDS", NULL, &expires_s, "the access token's life left"),
         OPT_STRING("scopes", "LIST", NULL, &scopes, "the scopes granted, space-separated"),
     };
@@ -112,37 +108,25 @@ done:
 static int token_show(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *key_file = NULL;
-    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_SECRET_KEY_FILE(&key_file)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "channel-token show CHANNEL",
-                               "Says whether the key opens the channel's tokens, when the "
-                               "access token expires and its scopes (never the tokens).",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
+    const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_KEY_FILE(&key_file)};
+    struct cli_cmd c;
     int64_t channel;
-    if (p.npos != 1 || str_to_i64(p.pos[0], &channel) || channel < 1) {
-        cli_error("channel-token show", "give the channel's id");
-        goto done;
-    }
-    rc = 1;
-    struct vault_key *k = cli_secret_key("channel-token show", key_file, true);
-    if (!k)
-        goto done;
-    struct error err = {0};
+    struct vault_key *k = NULL;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "channel-token show CHANNEL",
+                       "Says whether the key opens the channel's tokens, when the "
+                       "access token expires and its scopes (never the tokens).") ||
+        !cli_cmd_id_arg(&c, &channel, "give the channel's id"))
+        return cli_cmd_end(&c);
+    c.rc = 1;
     struct channel_tokens t = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
-    int got = db ? vault_load(db, k, channel, &t, &err) : -1;
-    db_close(db);
+    int got = -1;
+    if ((k = cli_secret_key(c.name, key_file, true)) &&
+        cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
+        got = vault_load(c.db, k, channel, &t, &c.err);
     vault_key_free(k);
-    if (got < 0) {
-        cli_error("channel-token show", "%s", err.msg);
-        goto done;
-    }
     if (got == 0) {
         printf("channel %lld: no tokens (not connected)\n", (long long)channel);
-    } else {
+    } else if (got > 0) {
         char expires[40] = "never";
         if (t.expires_at) {
             time_t at = (time_t)t.expires_at;
@@ -156,49 +140,35 @@ static int token_show(int argc, char **argv)
                t.scopes && *t.scopes ? t.scopes : "-");
     }
     channel_tokens_clear(&t);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    c.rc = got < 0 ? 1 : 0;
+    return cli_cmd_end(&c);
 }
 
 static int token_delete(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB;
     const struct cli_opt opts[] = {OPT_DB(&db_url)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "channel-token delete CHANNEL",
-                               "Forgets the channel's tokens (no key needed).", &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
+    struct cli_cmd c;
     int64_t channel;
-    if (p.npos != 1 || str_to_i64(p.pos[0], &channel) || channel < 1) {
-        cli_error("channel-token delete", "give the channel's id");
-        goto done;
+    int gone = -1;
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "channel-token delete CHANNEL",
+                      "Forgets the channel's tokens (no key needed).") &&
+        cli_cmd_id_arg(&c, &channel, "give the channel's id") &&
+        cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING) &&
+        (gone = vault_delete(c.db, channel, &c.err)) >= 0) {
+        printf("channel %lld: %s\n", (long long)channel,
+               gone ? "tokens forgotten" : "had no tokens");
+        c.rc = 0;
     }
-    rc = 1;
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
-    int gone = db ? vault_delete(db, channel, &err) : -1;
-    db_close(db);
-    if (gone < 0) {
-        cli_error("channel-token delete", "%s", err.msg);
-        goto done;
-    }
-    printf("channel %lld: %s\n", (long long)channel, gone ? "tokens forgotten" : "had no tokens");
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 int cmd_channel_token(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"set", token_set},
-        {"show", token_show},
-        {"delete", token_delete},
+        {"set", .run = token_set},
+        {"show", .run = token_show},
+        {"delete", .run = token_delete},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

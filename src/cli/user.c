@@ -47,67 +47,44 @@ static int user_add(int argc, char **argv)
         OPT_BOOL("password-stdin", NULL, &password_stdin,
                  "read the password from the first line of stdin"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "user add --email EMAIL --role ROLE --password-stdin [--name NAME]",
-                               "Adds a user who can sign in to the web UI and the API.", &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (!email || !role) {
-        cli_error("user add", "--email and --role are required");
-        goto done;
-    }
-    char password[PASSWORD_MAX + 2];
-    if (password_from_stdin("user add", password_stdin, password))
-        goto done;
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_CREATE, NULL, &err);
+    struct cli_cmd c;
+    char password[PASSWORD_MAX + 2] = "";
     int64_t id = 0;
-    rc = 1;
-    if (db && user_create(db, email, name, role, password, &id, &err) == 0) {
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                      "user add --email EMAIL --role ROLE --password-stdin [--name NAME]",
+                      "Adds a user who can sign in to the web UI and the API.") &&
+        ((email && role) || cli_cmd_usage(&c, "--email and --role are required")) &&
+        !password_from_stdin(c.name, password_stdin, password) &&
+        cli_cmd_open_db(&c, db_url, CLI_DB_CREATE) &&
+        user_create(c.db, email, name, role, password, &id, &c.err) == 0) {
         printf("added user %lld (%s)\n", (long long)id, role);
-        rc = 0;
-    } else {
-        cli_error("user add", "%s", err.msg);
+        c.rc = 0;
     }
     sodium_memzero(password, sizeof password);
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 static int user_list_cmd(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB;
     const struct cli_opt opts[] = {OPT_DB(&db_url)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "user list [--db PATH|URL]",
-                               "Lists the users: id, email, role, and whether disabled.", &p);
-    if (p.stop)
-        goto done;
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
-    json_t *list = db ? user_list(db, &err) : NULL;
-    db_close(db);
-    if (!list) {
-        cli_error("user list", "%s", err.msg);
-        rc = 1;
-        goto done;
-    }
-    size_t i;
-    json_t *u;
-    json_array_foreach (json_object_get(list, "items"), i, u) {
-        printf("%lld\t%s\t%s%s\n", (long long)json_integer_value(json_object_get(u, "id")),
-               json_string_value(json_object_get(u, "email")),
-               json_string_value(json_object_get(u, "role")),
-               json_is_true(json_object_get(u, "disabled")) ? "\tdisabled" : "");
+    struct cli_cmd c;
+    json_t *list = NULL;
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "user list [--db PATH|URL]",
+                      "Lists the users: id, email, role, and whether disabled.") &&
+        cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING) && (list = user_list(c.db, &c.err))) {
+        size_t i;
+        json_t *u;
+        json_array_foreach (json_object_get(list, "items"), i, u) {
+            printf("%lld\t%s\t%s%s\n", (long long)json_integer_value(json_object_get(u, "id")),
+                   json_string_value(json_object_get(u, "email")),
+                   json_string_value(json_object_get(u, "role")),
+                   json_is_true(json_object_get(u, "disabled")) ? "\tdisabled" : "");
+        }
+        c.rc = 0;
     }
     json_decref(list);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 static int user_token(int argc, char **argv)
@@ -169,29 +146,28 @@ done:
 enum user_change { CHANGE_ROLE, CHANGE_DISABLE, CHANGE_ENABLE, CHANGE_PASSWORD, CHANGE_REVOKE };
 
 static const struct {
-    const char *name, *synopsis, *about, *done;
+    const char *synopsis, *about, *done;
 } changes[] = {
-    [CHANGE_ROLE] = {"user set-role", "user set-role --email EMAIL --role ROLE",
-                     "Gives the user another role.", "is now"},
-    [CHANGE_DISABLE] = {"user disable", "user disable --email EMAIL",
+    [CHANGE_ROLE] = {"user set-role --email EMAIL --role ROLE", "Gives the user another role.",
+                     "is now"},
+    [CHANGE_DISABLE] = {"user disable --email EMAIL",
                         "Stops the user from signing in; their sessions end and their API "
                         "tokens are revoked at once.",
                         "is disabled"},
-    [CHANGE_ENABLE] = {"user enable", "user enable --email EMAIL",
+    [CHANGE_ENABLE] = {"user enable --email EMAIL",
                        "Lets a disabled user sign in again (with new tokens).", "is enabled"},
-    [CHANGE_PASSWORD] = {"user reset-password",
-                         "user reset-password --email EMAIL --password-stdin",
+    [CHANGE_PASSWORD] = {"user reset-password --email EMAIL --password-stdin",
                          "Sets a new password for the user, read from stdin; their sessions end.",
                          "has a new password"},
-    [CHANGE_REVOKE] = {"user revoke", "user revoke --email EMAIL",
+    [CHANGE_REVOKE] = {"user revoke --email EMAIL",
                        "Ends all the user's sessions and revokes all their API tokens.",
                        "is signed out everywhere"},
 };
 
 /* Makes one change to one user. The command line acts as kanal itself: the
  * audit log records no user for it. */
-static int apply_change(struct db *db, enum user_change what, int64_t id, const char *role,
-                        const char *password, struct error *err)
+static int apply_change(struct db *db, int what, int64_t id, const char *role, const char *password,
+                        struct error *err)
 {
     static const struct actor kanal = {0};
     json_t *patch = what == CHANGE_ROLE      ? json_pack("{s:s}", "role", role)
@@ -205,7 +181,7 @@ static int apply_change(struct db *db, enum user_change what, int64_t id, const 
     return rc;
 }
 
-static int user_change(int argc, char **argv, enum user_change what)
+static int user_change(int argc, char **argv, int what)
 {
     const char *db_url = DEFAULT_DB, *email = NULL, *role = NULL;
     bool password_stdin = false;
@@ -220,74 +196,34 @@ static int user_change(int argc, char **argv, enum user_change what)
      * one option more. */
     const struct cli_opt opts[] = {all[0], all[1], all[what == CHANGE_PASSWORD ? 3 : 2]};
     size_t nopts = what == CHANGE_ROLE || what == CHANGE_PASSWORD ? 3 : 2;
-    struct cli_parse p;
-    const char *name = changes[what].name;
-    int rc =
-        cli_parse_options(argc, argv, opts, nopts, changes[what].synopsis, changes[what].about, &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (!email || (what == CHANGE_ROLE && !role)) {
-        cli_error(name, "--email%s required", what == CHANGE_ROLE ? " and --role are" : " is");
-        goto done;
-    }
+    struct cli_cmd c;
     char password[PASSWORD_MAX + 2] = "";
-    if (what == CHANGE_PASSWORD && password_from_stdin(name, password_stdin, password))
-        goto done;
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
     int64_t id = 0;
-    rc = 1;
-    if (db && user_find(db, email, &id, &err) == 0 &&
-        apply_change(db, what, id, role, password, &err) == 0) {
+    if (cli_cmd_begin(&c, argc, argv, opts, nopts, changes[what].synopsis, changes[what].about) &&
+        ((email && (what != CHANGE_ROLE || role)) ||
+         cli_cmd_usage(&c, "--email%s required",
+                       what == CHANGE_ROLE ? " and --role are" : " is")) &&
+        (what != CHANGE_PASSWORD || !password_from_stdin(c.name, password_stdin, password)) &&
+        cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING) && user_find(c.db, email, &id, &c.err) == 0 &&
+        apply_change(c.db, what, id, role, password, &c.err) == 0) {
         printf("%s %s%s%s\n", email, changes[what].done, role ? " " : "", role ? role : "");
-        rc = 0;
-    } else {
-        cli_error(name, "%s", err.msg);
+        c.rc = 0;
     }
     sodium_memzero(password, sizeof password);
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
-}
-
-static int user_set_role(int argc, char **argv)
-{
-    return user_change(argc, argv, CHANGE_ROLE);
-}
-
-static int user_disable(int argc, char **argv)
-{
-    return user_change(argc, argv, CHANGE_DISABLE);
-}
-
-static int user_enable(int argc, char **argv)
-{
-    return user_change(argc, argv, CHANGE_ENABLE);
-}
-
-static int user_reset_password(int argc, char **argv)
-{
-    return user_change(argc, argv, CHANGE_PASSWORD);
-}
-
-static int user_revoke(int argc, char **argv)
-{
-    return user_change(argc, argv, CHANGE_REVOKE);
+    return cli_cmd_end(&c);
 }
 
 int cmd_user(int argc, char **argv)
 {
     static const struct cli_action actions[] = {
-        {"add", user_add},
-        {"list", user_list_cmd},
-        {"token", user_token},
-        {"set-role", user_set_role},
-        {"disable", user_disable},
-        {"enable", user_enable},
-        {"reset-password", user_reset_password},
-        {"revoke", user_revoke},
+        {"add", .run = user_add},
+        {"list", .run = user_list_cmd},
+        {"token", .run = user_token},
+        {"set-role", .run_what = user_change, .what = CHANGE_ROLE},
+        {"disable", .run_what = user_change, .what = CHANGE_DISABLE},
+        {"enable", .run_what = user_change, .what = CHANGE_ENABLE},
+        {"reset-password", .run_what = user_change, .what = CHANGE_PASSWORD},
+        {"revoke", .run_what = user_change, .what = CHANGE_REVOKE},
     };
     return cli_run_action(argc, argv, actions, ARRAY_LEN(actions));
 }

@@ -71,6 +71,20 @@ static void tell_message(struct db *db, const struct channel_run *run, const str
                  a->kind, (long long)json_integer_value(mid), err.msg);
 }
 
+/* The platform has done it: the message is told first and the action
+ * marked done after, so whoever sees the action done (the desk, a test, the
+ * response figures) finds the answer on the message too. Telling twice is
+ * harmless (the reply is upserted by its platform id) if marking fails and
+ * the job's retry looks it up again. */
+static int done_and_tell(struct db *db, const struct channel_run *run, const struct action *a,
+                         json_t *body, const struct connect_done *out, int64_t now,
+                         struct connect_result *res)
+{
+    tell_message(db, run, a, body, out, now);
+    struct action_outcome o = {.platform_id = out->id, .permalink = out->permalink};
+    return move(db, a->id, ACTION_DONE, &o, now, res);
+}
+
 int connect_act(struct db *db, const struct connect_env *env, int64_t action_id, int64_t now,
                 struct connect_result *res)
 {
@@ -156,10 +170,7 @@ int connect_act(struct db *db, const struct connect_env *env, int64_t action_id,
         if (found == 1) {
             log_info("action %lld (%s) had been done at %s: not sent again", (long long)a.id,
                      a.kind, c->title);
-            struct action_outcome o = {.platform_id = out.id, .permalink = out.permalink};
-            rc = move(db, a.id, ACTION_DONE, &o, now, res);
-            if (rc == 0)
-                tell_message(db, &run, &a, body, &out, now);
+            rc = done_and_tell(db, &run, &a, body, &out, now, res);
             goto done;
         }
         log_info("action %lld (%s) was not done at %s: sending it again", (long long)a.id, a.kind,
@@ -173,10 +184,7 @@ int connect_act(struct db *db, const struct connect_env *env, int64_t action_id,
     *res = (struct connect_result){0};
     if (c->act(&run.s, &ca, &out, res) == 0) {
         res->outcome = CO_OK;
-        struct action_outcome o = {.platform_id = out.id, .permalink = out.permalink};
-        rc = move(db, a.id, ACTION_DONE, &o, now, res);
-        if (rc == 0)
-            tell_message(db, &run, &a, body, &out, now);
+        rc = done_and_tell(db, &run, &a, body, &out, now, res);
         goto done;
     }
     struct action_outcome o = {.error = res->message};

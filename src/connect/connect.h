@@ -244,6 +244,16 @@ json_t *connect_body_json(const struct connect_response *r);
 /* Wipes the answer's body (it may hold a token) and frees it. */
 void connect_response_wipe(struct connect_response *r);
 
+/* A connector's reading of an answer that is not a success (its error
+ * body, then connect_fail_http's mapping) into res. Returns -1. */
+typedef int (*connect_fail_fn)(struct connect_result *res, const char *what,
+                               const struct connect_response *resp, int call_rc,
+                               const struct error *call_err, bool sent_action);
+/* 0 for an answer with a 2xx status, else fail's outcome (-1). */
+int connect_check(connect_fail_fn fail, struct connect_result *res, const char *what,
+                  const struct connect_response *r, int rc, const struct error *err,
+                  bool sent_action);
+
 /* A token request as OAuth 2 has it: a form POSTed to the token endpoint. */
 struct token_post {
     struct connect_http *http;   /* the API's client, for `path` */
@@ -252,6 +262,11 @@ struct token_post {
     const char *url_setting;     /* url's setting ("KANAL_X_TOKEN_URL"), for a bad url */
     const char *const *headers;  /* NULL-terminated, or NULL */
     const char *const *pairs[3]; /* NULL-terminated name/value lists, sent in this order */
+    /* For connect_token_get: how the answer is read. */
+    const char *what;     /* the call in messages ("POST /oauth/v2/accessToken") */
+    const char *who;      /* the platform's, in messages ("LinkedIn's") */
+    unsigned flags;       /* TOKEN_* */
+    connect_fail_fn fail; /* the outcome of a refusal */
 };
 /* Sends it and wipes the form (a secret, a code or a refresh token): what
  * connect_http_send returns, or -2 with err naming url_setting when url
@@ -267,6 +282,39 @@ enum {
  * 0, or -1 and res (CO_REJECTED). */
 int connect_token_read(json_t *j, int64_t now, const char *who, const char *what, unsigned flags,
                        struct channel_tokens *out, struct connect_result *res);
+/* The whole token call: connect_token_post, a status other than 2xx to
+ * t->fail, the answer read by connect_token_read into out (expiry from
+ * now), and wiped. 0, or -1 and res (CO_REJECTED for a url that cannot be
+ * used). */
+int connect_token_get(const struct token_post *t, int64_t now, struct channel_tokens *out,
+                      struct connect_result *res);
+/* After a refresh: what the platform did not send again (the refresh
+ * token, the scopes) carried over from `before`, so that the next refresh
+ * has them. */
+void connect_tokens_carry(struct channel_tokens *out, const struct channel_tokens *before);
+
+struct connect_session;
+struct connect_account;
+/* A code exchange for one account (X, YouTube, TikTok): the token call,
+ * then who the token is for. */
+struct code_grant {
+    const char *who; /* whose token request, in messages ("Google's") */
+    /* POSTs the token request with these fields (NULL-terminated pairs),
+     * into out. 0, or -1 and res. */
+    int (*token)(struct connect_session *s, const char *const *fields, struct channel_tokens *out,
+                 struct connect_result *res);
+    /* The account the token (bearer) is for, into acc; r is the answer
+     * (freed by the caller). 0, or -1 and res. */
+    int (*me)(struct connect_session *s, const char *bearer, struct connect_response *r,
+              struct connect_account *acc, struct connect_result *res);
+};
+/* The code (and PKCE verifier) into tokens[0] and accounts[0], *n 1; the
+ * code, the verifier and the redirect URI are required. 0, or -1 and res
+ * with nothing kept. */
+int connect_code_exchange(const struct code_grant *g, struct connect_session *s, const char *code,
+                          const char *verifier, struct channel_tokens *tokens,
+                          struct connect_account *accounts, int max, int *n,
+                          struct connect_result *res);
 
 /* How a platform is named in its failures' messages. */
 struct platform_voice {
@@ -353,6 +401,22 @@ struct sync_sink {
                       struct error *err);
     void *ctx;
 };
+
+/* What the connectors' syncs share (connect/connector.c). */
+
+/* One answer's body to the sink as `format` (an empty body as ""); a page
+ * not imported is CO_REJECTED ("WHAT: the answer could not be imported:
+ * WHY"). 0, or -1 and res. */
+int connect_sink_page(struct sync_sink *sink, enum ingest_format format, const char *what,
+                      const struct connect_response *r, int64_t *added, struct connect_result *res);
+
+/* The ids of a list's items worth a second call (posts with comments). */
+struct connect_ids {
+    char **v;
+    size_t n, cap;
+};
+void connect_ids_add(struct connect_ids *ids, const char *id);
+void connect_ids_free(struct connect_ids *ids);
 
 enum connect_action_kind {
     ACT_PUBLISH,     /* text, with a link or an image */

@@ -118,3 +118,31 @@ void connect_config_from_env(const struct connector *c, const char *public_url,
         cfg->redirect_uri = out->redirect_buf;
     }
 }
+
+int connect_sink_page(struct sync_sink *sink, enum ingest_format format, const char *what,
+                      const struct connect_response *r, int64_t *added, struct connect_result *res)
+{
+    struct error e = {0};
+    if (sink->page(sink, format, what, r->body.data ? r->body.data : "", r->body.len, added, &e) <
+        0)
+        return connect_fail(res, CO_REJECTED, "%s: the answer could not be imported: %s", what,
+                            e.msg);
+    return 0;
+}
+
+void connect_ids_add(struct connect_ids *ids, const char *id)
+{
+    if (ids->n == ids->cap) {
+        ids->cap = ids->cap ? ids->cap * 2 : 32;
+        ids->v = xrealloc(ids->v, ids->cap * sizeof *ids->v);
+    }
+    ids->v[ids->n++] = xstrdup(id);
+}
+
+void connect_ids_free(struct connect_ids *ids)
+{
+    for (size_t i = 0; i < ids->n; i++)
+        free(ids->v[i]);
+    free(ids->v);
+    *ids = (struct connect_ids){0};
+}

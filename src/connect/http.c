@@ -116,6 +116,51 @@ static bool meta_header(struct rate_limit *rl, const char *name, const char *val
     return ok;
 }
 
+/* The three families of limit, remaining and reset headers; they differ
+ * in how the reset is told. */
+enum reset_as {
+    RESET_UNIX_OR_SECONDS, /* a Unix time, or seconds from now (no window lasts 30 years) */
+    RESET_UNIX,
+    RESET_ISO, /* an ISO 8601 time ("2026-12-05T09:12:27.000Z") */
+};
+static const struct {
+    const char *prefix;
+    enum reset_as reset;
+} limit_families[] = {
+    {"ratelimit-", RESET_UNIX_OR_SECONDS}, /* the IETF draft's, which Bluesky's PDS sends */
+    {"x-rate-limit-", RESET_UNIX},         /* X's */
+    {"x-ratelimit-", RESET_ISO},           /* Mastodon's */
+};
+
+/* One header of a family (field: what follows its prefix). Headers come in
+ * any order: once both are known, none remaining means wait for the
+ * window's end. */
+static bool limit_field(struct rate_limit *rl, const char *name, const char *field,
+                        enum reset_as reset, const char *value, int64_t now)
+{
+    int64_t n;
+    if (strcasecmp(field, "reset") == 0 && reset == RESET_ISO) {
+        if (time_parse_iso(value, &n) != 0 || n <= 0)
+            return problem(rl, name, "not an ISO 8601 time");
+        rl->reset_at = n;
+    } else if (strcasecmp(field, "reset") == 0) {
+        if (!header_int(value, &n))
+            return problem(rl, name, "not a number");
+        rl->reset_at = reset == RESET_UNIX || n >= 1000000000 ? n : now + n;
+    } else if (strcasecmp(field, "limit") == 0 || strcasecmp(field, "remaining") == 0) {
+        if (!header_int(value, &n))
+            return problem(rl, name, "not a number");
+        *(strcasecmp(field, "limit") == 0 ? &rl->limit : &rl->remaining) = n;
+    } else {
+        return true;
+    }
+    if (rl->remaining == 0 && rl->reset_at > 0)
+        wait_until(rl, rl->reset_at);
+    else if (rl->remaining == 0)
+        rl->limited = true;
+    return true;
+}
+
 bool rate_limit_header(struct rate_limit *rl, const char *name, const char *value, int64_t now)
 {
     assert(rl && name && value);
@@ -131,77 +176,10 @@ bool rate_limit_header(struct rate_limit *rl, const char *name, const char *valu
         wait_until(rl, at > now ? (int64_t)at : now);
         return true;
     }
-    /* The IETF draft's RateLimit-* fields, which Bluesky's PDS sends: its
-     * reset is a Unix time; the draft's is seconds from now, told apart by
-     * size (no window lasts 30 years). */
-    bool ietf = strncasecmp(name, "ratelimit-", 10) == 0;
-    if (ietf && strcasecmp(name + 10, "reset") == 0) {
-        if (!header_int(value, &n))
-            return problem(rl, name, "not a number");
-        rl->reset_at = n >= 1000000000 ? n : now + n;
-        if (rl->remaining == 0)
-            wait_until(rl, rl->reset_at);
-        return true;
-    }
-    if (ietf && (strcasecmp(name + 10, "limit") == 0 || strcasecmp(name + 10, "remaining") == 0)) {
-        if (!header_int(value, &n))
-            return problem(rl, name, "not a number");
-        if (strcasecmp(name + 10, "limit") == 0)
-            rl->limit = n;
-        else
-            rl->remaining = n;
-        if (rl->remaining == 0 && rl->reset_at > 0)
-            wait_until(rl, rl->reset_at);
-        else if (rl->remaining == 0)
-            rl->limited = true;
-        return true;
-    }
-    if (strcasecmp(name, "x-rate-limit-limit") == 0) {
-        if (!header_int(value, &n))
-            return problem(rl, name, "not a number");
-        rl->limit = n;
-        return true;
-    }
-    if (strcasecmp(name, "x-rate-limit-remaining") == 0 ||
-        strcasecmp(name, "x-rate-limit-reset") == 0) {
-        if (!header_int(value, &n))
-            return problem(rl, name, "not a number");
-        if (strcasecmp(name, "x-rate-limit-reset") == 0)
-            rl->reset_at = n;
-        else
-            rl->remaining = n;
-        /* Headers come in any order: once both are known, none left means
-         * wait for the window's end. */
-        if (rl->remaining == 0 && rl->reset_at > 0)
-            wait_until(rl, rl->reset_at);
-        else if (rl->remaining == 0)
-            rl->limited = true;
-        return true;
-    }
-    /* Mastodon's: X-RateLimit-Limit/-Remaining, and -Reset as an ISO 8601
-     * time ("2026-12-05T09:12:27.000Z"), not seconds. */
-    if (strcasecmp(name, "X-RateLimit-Limit") == 0) {
-        if (!header_int(value, &n))
-            return problem(rl, name, "not a number");
-        rl->limit = n;
-        return true;
-    }
-    if (strcasecmp(name, "X-RateLimit-Remaining") == 0 ||
-        strcasecmp(name, "X-RateLimit-Reset") == 0) {
-        if (strcasecmp(name, "X-RateLimit-Reset") == 0) {
-            if (time_parse_iso(value, &n) != 0 || n <= 0)
-                return problem(rl, name, "not an ISO 8601 time");
-            rl->reset_at = n;
-        } else if (!header_int(value, &n)) {
-            return problem(rl, name, "not a number");
-        } else {
-            rl->remaining = n;
-        }
-        if (rl->remaining == 0 && rl->reset_at > 0)
-            wait_until(rl, rl->reset_at);
-        else if (rl->remaining == 0)
-            rl->limited = true;
-        return true;
+    for (size_t i = 0; i < ARRAY_LEN(limit_families); i++) {
+        size_t k = strlen(limit_families[i].prefix);
+        if (strncasecmp(name, limit_families[i].prefix, k) == 0)
+            return limit_field(rl, name, name + k, limit_families[i].reset, value, now);
     }
     if (strcasecmp(name, "X-App-Usage") == 0)
         return meta_header(rl, name, value, now, false);

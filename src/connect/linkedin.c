@@ -106,9 +106,7 @@ static int li_fail(struct connect_result *res, const char *what,
 static int li_check(struct connect_result *res, const char *what, const struct connect_response *r,
                     int rc, const struct error *err, bool sent_action)
 {
-    if (rc == 0 && r->status >= 200 && r->status < 300)
-        return 0;
-    return li_fail(res, what, r, rc, err, sent_action);
+    return connect_check(li_fail, res, what, r, rc, err, sent_action);
 }
 
 /* ---- 3-legged OAuth ----------------------------------------------------------------- */
@@ -141,26 +139,16 @@ static int li_token(struct connect_session *s, const char *const *fields,
                             "%s: set KANAL_LINKEDIN_CLIENT_ID and KANAL_LINKEDIN_CLIENT_SECRET",
                             what);
     const char *client[] = {"client_id", c->client_id, "client_secret", c->client_secret, NULL};
-    /* www.linkedin.com, not the API's host. */
+    /* www.linkedin.com, not the API's host. LinkedIn lists the scopes with
+     * commas. */
     struct token_post tp = {.url = c->token_url && *c->token_url ? c->token_url : LI_TOKEN_URL,
                             .url_setting = "KANAL_LINKEDIN_TOKEN_URL",
-                            .pairs = {client, fields}};
-    struct connect_response r;
-    struct error e = {0};
-    int rc = connect_token_post(&tp, &r, &e);
-    if (rc == -2)
-        return connect_fail(res, CO_REJECTED, "%s", e.msg);
-    if (li_check(res, what, &r, rc, &e, false) < 0) {
-        connect_response_free(&r);
-        return -1;
-    }
-    json_t *j = connect_body_json(&r);
-    /* LinkedIn lists the scopes with commas. */
-    int ret = connect_token_read(j, s->now, "LinkedIn's", what,
-                                 TOKEN_EXPIRY_STRICT | TOKEN_SCOPE_COMMAS, out, res);
-    json_decref(j);
-    connect_response_wipe(&r);
-    return ret;
+                            .pairs = {client, fields},
+                            .what = what,
+                            .who = "LinkedIn's",
+                            .flags = TOKEN_EXPIRY_STRICT | TOKEN_SCOPE_COMMAS,
+                            .fail = li_fail};
+    return connect_token_get(&tp, s->now, out, res);
 }
 
 /* The pages the member administers (organizationAcls), each with its name
@@ -262,24 +250,11 @@ static int li_refresh(struct connect_session *s, struct channel_tokens *out,
     const char *fields[] = {"grant_type", "refresh_token", "refresh_token", rt, NULL};
     if (li_token(s, fields, out, res) < 0)
         return -1;
-    if (!out->refresh_token)
-        out->refresh_token = xstrdup(rt);
-    if (!out->scopes && s->tokens->scopes)
-        out->scopes = xstrdup(s->tokens->scopes);
+    connect_tokens_carry(out, s->tokens);
     return 0;
 }
 
 /* ---- sync --------------------------------------------------------------------------- */
-
-static int li_page(struct sync_sink *sink, const char *what, const struct connect_response *r,
-                   int64_t *added, struct connect_result *res)
-{
-    struct error e = {0};
-    if (sink->page(sink, INGEST_LINKEDIN_API, what, r->body.data, r->body.len, added, &e) < 0)
-        return connect_fail(res, CO_REJECTED, "%s: the answer could not be imported: %s", what,
-                            e.msg);
-    return 0;
-}
 
 /* GETs path and imports the answer; *j (may be NULL) gets it parsed. */
 static int fetch_import(struct connect_session *s, struct sync_sink *sink, const char *path,
@@ -289,7 +264,7 @@ static int fetch_import(struct connect_session *s, struct sync_sink *sink, const
     struct error e = {0};
     int rc = li_send(s, "GET", path, NULL, &r, &e);
     if (li_check(res, what, &r, rc, &e, false) == 0) {
-        rc = li_page(sink, what, &r, added, res);
+        rc = connect_sink_page(sink, INGEST_LINKEDIN_API, what, &r, added, res);
         if (rc == 0 && j)
             *j = connect_body_json(&r);
     } else

@@ -359,29 +359,6 @@ static int to_sink(struct sync_sink *sink, enum ingest_format f, const char *wha
     return 0;
 }
 
-/* The ids of a list's items worth a second call (posts with comments). */
-struct ids {
-    char **v;
-    size_t n, cap;
-};
-
-static void ids_add(struct ids *ids, const char *id)
-{
-    if (ids->n == ids->cap) {
-        ids->cap = ids->cap ? ids->cap * 2 : 32;
-        ids->v = xrealloc(ids->v, ids->cap * sizeof *ids->v);
-    }
-    ids->v[ids->n++] = xstrdup(id);
-}
-
-static void ids_free(struct ids *ids)
-{
-    for (size_t i = 0; i < ids->n; i++)
-        free(ids->v[i]);
-    free(ids->v);
-    *ids = (struct ids){0};
-}
-
 /* A list read page by page through paging.next, each page to the sink.
  * on_item (may be NULL) sees each item. */
 struct list_walk {
@@ -482,6 +459,55 @@ static int keep_newest(struct sync_sink *sink, const char *resource, int64_t new
     return 0;
 }
 
+/* The list `edge` of object id ("/ID/feed") from METRICS_WINDOW before
+ * the time kept under the cursor `edge`, which then moves to the newest
+ * item's time. w gives the rest (format, time_key, on_item). */
+static int walk_since(struct connect_session *s, struct sync_sink *sink, const char *id,
+                      const char *edge, const char *fields, struct list_walk *w,
+                      struct connect_result *res)
+{
+    struct buf path = {0}, what = {0};
+    int64_t since = since_of(sink, edge);
+    buf_printf(&path, "/%s/%s?fields=", id, edge);
+    connect_put_enc(&path, fields);
+    buf_printf(&path, "&limit=%d", PAGE_LIMIT);
+    if (since)
+        buf_printf(&path, "&since=%lld", (long long)since);
+    buf_printf(&what, "GET /%s/%s", id, edge);
+    w->first = path.data;
+    w->what = what.data;
+    w->max_pages = MAX_LIST_PAGES;
+    int rc = walk_list(s, sink, w, res);
+    if (rc == 0)
+        rc = keep_newest(sink, edge, w->newest, res);
+    buf_free(&path);
+    buf_free(&what);
+    return rc;
+}
+
+/* The comments of each post in ids (query: what the call adds before
+ * fields=). */
+static int walk_comments(struct connect_session *s, struct sync_sink *sink, enum ingest_format f,
+                         const struct connect_ids *ids, const char *query, const char *fields,
+                         int limit, struct connect_result *res)
+{
+    struct buf path = {0}, what = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < ids->n; i++) {
+        buf_reset(&path), buf_reset(&what);
+        buf_printf(&path, "/%s/comments?%sfields=", ids->v[i], query);
+        connect_put_enc(&path, fields);
+        buf_printf(&path, "&limit=%d", limit);
+        buf_printf(&what, "GET /%s/comments", ids->v[i]);
+        struct list_walk cw = {
+            .format = f, .first = path.data, .what = what.data, .max_pages = MAX_COMMENT_PAGES};
+        rc = walk_list(s, sink, &cw, res);
+    }
+    buf_free(&path);
+    buf_free(&what);
+    return rc;
+}
+
 /* Facebook: posts with comments to read. */
 static void fb_post_seen(json_t *p, void *ctx)
 {
@@ -489,7 +515,7 @@ static void fb_post_seen(json_t *p, void *ctx)
         json_object_get(json_object_get(json_object_get(p, "comments"), "summary"), "total_count");
     const char *id = jstring(p, "id");
     if (id && (!json_is_integer(n) || json_integer_value(n) > 0))
-        ids_add(ctx, id);
+        connect_ids_add(ctx, id);
 }
 
 static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct connect_result *res)
@@ -498,7 +524,7 @@ static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct con
     if (!page || !*page)
         return connect_fail(res, CO_REJECTED, "the channel has no Page id");
     struct buf path = {0}, what = {0};
-    struct ids posts = {0};
+    struct connect_ids posts = {0};
     int rc;
 
     buf_printf(&path, "/%s?fields=id,name,username,fan_count,followers_count", page);
@@ -506,40 +532,19 @@ static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct con
     if ((rc = fetch_one(s, sink, INGEST_META_GRAPH, path.data, what.data, res)))
         goto done;
 
-    int64_t since = since_of(sink, "feed");
-    buf_reset(&path), buf_reset(&what);
-    buf_printf(&path, "/%s/feed?fields=", page);
-    connect_put_enc(&path, FB_POST_FIELDS);
-    buf_printf(&path, "&limit=%d", PAGE_LIMIT);
-    if (since)
-        buf_printf(&path, "&since=%lld", (long long)since);
-    buf_printf(&what, "GET /%s/feed", page);
     struct list_walk feed = {.format = INGEST_META_GRAPH,
-                             .first = path.data,
-                             .what = what.data,
-                             .max_pages = MAX_LIST_PAGES,
                              .time_key = "created_time",
                              .on_item = fb_post_seen,
                              .ctx = &posts};
-    if ((rc = walk_list(s, sink, &feed, res)) || (rc = keep_newest(sink, "feed", feed.newest, res)))
+    if ((rc = walk_since(s, sink, page, "feed", FB_POST_FIELDS, &feed, res)))
         goto done;
 
     /* Comments and replies (filter=stream: every level, each with its
      * parent) of the posts just read. */
-    for (size_t i = 0; i < posts.n; i++) {
-        buf_reset(&path), buf_reset(&what);
-        buf_printf(&path, "/%s/comments?filter=stream&order=chronological&summary=true&fields=",
-                   posts.v[i]);
-        connect_put_enc(&path, FB_COMMENT_FIELDS);
-        buf_printf(&path, "&limit=100");
-        buf_printf(&what, "GET /%s/comments", posts.v[i]);
-        struct list_walk cw = {.format = INGEST_META_GRAPH,
-                               .first = path.data,
-                               .what = what.data,
-                               .max_pages = MAX_COMMENT_PAGES};
-        if ((rc = walk_list(s, sink, &cw, res)))
-            goto done;
-    }
+    if ((rc = walk_comments(s, sink, INGEST_META_GRAPH, &posts,
+                            "filter=stream&order=chronological&summary=true&", FB_COMMENT_FIELDS,
+                            100, res)))
+        goto done;
 
     /* Messenger: the conversations changed since the last sync, each with
      * its latest messages. A Page token without pages_messaging (or a Page
@@ -573,7 +578,7 @@ static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct con
     buf_printf(&what, "GET /%s/insights", page);
     rc = fetch_one(s, sink, INGEST_META_GRAPH, path.data, what.data, res);
 done:
-    ids_free(&posts);
+    connect_ids_free(&posts);
     buf_free(&path);
     buf_free(&what);
     return rc;
@@ -583,11 +588,11 @@ static void ig_media_seen(json_t *m, void *ctx)
 {
     const char *id = jstring(m, "id");
     json_t *n = json_object_get(m, "comments_count");
-    struct ids *ids = ctx;
+    struct connect_ids *ids = ctx;
     if (id)
-        ids_add(&ids[0], id);
+        connect_ids_add(&ids[0], id);
     if (id && (!json_is_integer(n) || json_integer_value(n) > 0))
-        ids_add(&ids[1], id);
+        connect_ids_add(&ids[1], id);
 }
 
 static int ig_sync(struct connect_session *s, struct sync_sink *sink, struct connect_result *res)
@@ -596,7 +601,7 @@ static int ig_sync(struct connect_session *s, struct sync_sink *sink, struct con
     if (!ig || !*ig)
         return connect_fail(res, CO_REJECTED, "the channel has no Instagram account id");
     struct buf path = {0}, what = {0};
-    struct ids media[2] = {{0}}; /* all read, those with comments */
+    struct connect_ids media[2] = {{0}}; /* all read, those with comments */
     int rc;
 
     buf_printf(&path, "/%s?fields=id,username,name,followers_count,media_count", ig);
@@ -604,37 +609,13 @@ static int ig_sync(struct connect_session *s, struct sync_sink *sink, struct con
     if ((rc = fetch_one(s, sink, INGEST_INSTAGRAM, path.data, what.data, res)))
         goto done;
 
-    int64_t since = since_of(sink, "media");
-    buf_reset(&path), buf_reset(&what);
-    buf_printf(&path, "/%s/media?fields=", ig);
-    connect_put_enc(&path, IG_MEDIA_FIELDS);
-    buf_printf(&path, "&limit=%d", PAGE_LIMIT);
-    if (since)
-        buf_printf(&path, "&since=%lld", (long long)since);
-    buf_printf(&what, "GET /%s/media", ig);
     struct list_walk mw = {.format = INGEST_INSTAGRAM,
-                           .first = path.data,
-                           .what = what.data,
-                           .max_pages = MAX_LIST_PAGES,
                            .time_key = "timestamp",
                            .on_item = ig_media_seen,
                            .ctx = media};
-    if ((rc = walk_list(s, sink, &mw, res)) || (rc = keep_newest(sink, "media", mw.newest, res)))
+    if ((rc = walk_since(s, sink, ig, "media", IG_MEDIA_FIELDS, &mw, res)) ||
+        (rc = walk_comments(s, sink, INGEST_INSTAGRAM, &media[1], "", IG_COMMENT_FIELDS, 50, res)))
         goto done;
-
-    for (size_t i = 0; i < media[1].n; i++) {
-        buf_reset(&path), buf_reset(&what);
-        buf_printf(&path, "/%s/comments?fields=", media[1].v[i]);
-        connect_put_enc(&path, IG_COMMENT_FIELDS);
-        buf_printf(&path, "&limit=50");
-        buf_printf(&what, "GET /%s/comments", media[1].v[i]);
-        struct list_walk cw = {.format = INGEST_INSTAGRAM,
-                               .first = path.data,
-                               .what = what.data,
-                               .max_pages = MAX_COMMENT_PAGES};
-        if ((rc = walk_list(s, sink, &cw, res)))
-            goto done;
-    }
 
     /* Each media's lifetime reach, saves and views. Meta refuses them for
      * some media (made before the account was a business one, stories
@@ -658,8 +639,8 @@ static int ig_sync(struct connect_session *s, struct sync_sink *sink, struct con
     buf_printf(&what, "GET /%s/insights", ig);
     rc = fetch_one(s, sink, INGEST_INSTAGRAM, path.data, what.data, res);
 done:
-    ids_free(&media[0]);
-    ids_free(&media[1]);
+    connect_ids_free(&media[0]);
+    connect_ids_free(&media[1]);
     buf_free(&path);
     buf_free(&what);
     return rc;
@@ -775,13 +756,32 @@ static int fb_publish_photo(struct connect_session *s, const struct connect_acti
     return rc;
 }
 
+/* A form POSTed to /ID/EDGE ("/PAGE/feed"), as simple. */
+static int post_to(struct connect_session *s, const char *id, const char *edge,
+                   const char *const *form, struct connect_done *out, struct connect_result *res)
+{
+    char path[300], what[320];
+    snprintf(path, sizeof path, "/%s/%s", id, edge);
+    snprintf(what, sizeof what, "POST /%s/%s", id, edge);
+    return simple(s, "POST", path, form, what, out, res);
+}
+
+/* The action's text as a reply: a "message" POSTed to /TARGET/EDGE. */
+static int reply_to(struct connect_session *s, const struct connect_action *a, const char *edge,
+                    struct connect_done *out, struct connect_result *res)
+{
+    if (!a->text || !*a->text)
+        return connect_fail(res, CO_REJECTED, "a reply needs text");
+    const char *form[] = {"message", a->text, NULL};
+    return post_to(s, a->target, edge, form, out, res);
+}
+
 static int fb_act(struct connect_session *s, const struct connect_action *a,
                   struct connect_done *out, struct connect_result *res)
 {
     memset(out, 0, sizeof *out);
     if (!s->tokens || !s->account_id)
         return connect_fail(res, CO_AUTH, "the channel is not connected");
-    char path[300], what[320];
     const char *t = a->target ? a->target : "";
     if (a->kind != ACT_PUBLISH && !*t)
         return connect_fail(res, CO_REJECTED, "%s needs the post's or comment's id",
@@ -794,9 +794,7 @@ static int fb_act(struct connect_session *s, const struct connect_action *a,
             return connect_fail(res, CO_REJECTED, "a post needs text or a link");
         const char *form[] = {"message", a->text ? a->text : "", a->link ? "link" : NULL, a->link,
                               NULL};
-        snprintf(path, sizeof path, "/%s/feed", s->account_id);
-        snprintf(what, sizeof what, "POST /%s/feed", s->account_id);
-        if (simple(s, "POST", path, form, what, out, res))
+        if (post_to(s, s->account_id, "feed", form, out, res))
             return -1;
         fb_permalink(out->id, out);
         return 0;
@@ -804,14 +802,8 @@ static int fb_act(struct connect_session *s, const struct connect_action *a,
     case ACT_DELETE_POST:
     case ACT_DELETE_MESSAGE:
         return on_object(s, "DELETE", t, "", "", NULL, out, res);
-    case ACT_REPLY: {
-        if (!a->text || !*a->text)
-            return connect_fail(res, CO_REJECTED, "a reply needs text");
-        const char *form[] = {"message", a->text, NULL};
-        snprintf(path, sizeof path, "/%s/comments", t);
-        snprintf(what, sizeof what, "POST /%s/comments", t);
-        return simple(s, "POST", path, form, what, out, res);
-    }
+    case ACT_REPLY:
+        return reply_to(s, a, "comments", out, res);
     case ACT_HIDE:
     case ACT_UNHIDE: {
         const char *form[] = {"is_hidden", a->kind == ACT_HIDE ? "true" : "false", NULL};
@@ -830,7 +822,6 @@ static int ig_act(struct connect_session *s, const struct connect_action *a,
     memset(out, 0, sizeof *out);
     if (!s->tokens || !s->account_id)
         return connect_fail(res, CO_AUTH, "the channel is not connected");
-    char path[300], what[320];
     const char *t = a->target ? a->target : "";
     if (a->kind != ACT_PUBLISH && !*t)
         return connect_fail(res, CO_REJECTED, "%s needs the media's or comment's id",
@@ -845,11 +836,9 @@ static int ig_act(struct connect_session *s, const struct connect_action *a,
                                 "action's link); it takes no text-only posts and no uploaded "
                                 "bytes");
         const char *form[] = {"image_url", a->link, "caption", a->text ? a->text : "", NULL};
-        snprintf(path, sizeof path, "/%s/media", s->account_id);
-        snprintf(what, sizeof what, "POST /%s/media", s->account_id);
         struct connect_done container = {0};
         struct connect_result r1 = {0};
-        if (simple(s, "POST", path, form, what, &container, &r1)) {
+        if (post_to(s, s->account_id, "media", form, &container, &r1)) {
             /* A container whose answer was lost is never published: the
              * action can be sent again as it is. */
             if (r1.outcome == CO_LOST)
@@ -858,20 +847,13 @@ static int ig_act(struct connect_session *s, const struct connect_action *a,
             return -1;
         }
         if (!container.id[0])
-            return connect_fail(res, CO_TEMPORARY, "%s: Meta gave no container id", what);
+            return connect_fail(res, CO_TEMPORARY, "POST /%s/media: Meta gave no container id",
+                                s->account_id);
         const char *pub[] = {"creation_id", container.id, NULL};
-        snprintf(path, sizeof path, "/%s/media_publish", s->account_id);
-        snprintf(what, sizeof what, "POST /%s/media_publish", s->account_id);
-        return simple(s, "POST", path, pub, what, out, res);
+        return post_to(s, s->account_id, "media_publish", pub, out, res);
     }
-    case ACT_REPLY: {
-        if (!a->text || !*a->text)
-            return connect_fail(res, CO_REJECTED, "a reply needs text");
-        const char *form[] = {"message", a->text, NULL};
-        snprintf(path, sizeof path, "/%s/replies", t);
-        snprintf(what, sizeof what, "POST /%s/replies", t);
-        return simple(s, "POST", path, form, what, out, res);
-    }
+    case ACT_REPLY:
+        return reply_to(s, a, "replies", out, res);
     case ACT_HIDE:
     case ACT_UNHIDE: {
         const char *form[] = {"hide", a->kind == ACT_HIDE ? "true" : "false", NULL};

@@ -135,3 +135,76 @@ int connect_fail_said(struct connect_result *res, enum connect_outcome o, const 
     return connect_fail(res, o, "%s: %s: %s (HTTP %ld)", what, v->name,
                         words ? words : "refused", status);
 }
+
+int connect_check(connect_fail_fn fail, struct connect_result *res, const char *what,
+                  const struct connect_response *r, int rc, const struct error *err,
+                  bool sent_action)
+{
+    if (rc == 0 && r->status >= 200 && r->status < 300)
+        return 0;
+    return fail(res, what, r, rc, err, sent_action);
+}
+
+int connect_token_get(const struct token_post *t, int64_t now, struct channel_tokens *out,
+                      struct connect_result *res)
+{
+    struct connect_response r;
+    struct error e = {0};
+    int rc = connect_token_post(t, &r, &e);
+    if (rc == -2)
+        return connect_fail(res, CO_REJECTED, "%s", e.msg);
+    int ret = connect_check(t->fail, res, t->what, &r, rc, &e, false);
+    if (ret == 0) {
+        json_t *j = connect_body_json(&r);
+        ret = connect_token_read(j, now, t->who, t->what, t->flags, out, res);
+        json_decref(j);
+    }
+    connect_response_wipe(&r);
+    return ret;
+}
+
+int connect_code_exchange(const struct code_grant *g, struct connect_session *s, const char *code,
+                          const char *verifier, struct channel_tokens *tokens,
+                          struct connect_account *accounts, int max, int *n,
+                          struct connect_result *res)
+{
+    *n = 0;
+    if (max < 1 || !code || !*code || !verifier || !*verifier)
+        return connect_fail(res, CO_REJECTED,
+                            "%s token request needs the code and the PKCE verifier", g->who);
+    if (!s->cfg->redirect_uri)
+        return connect_fail(res, CO_REJECTED,
+                            "%s token request needs the redirect URI (PUBLIC_URL)", g->who);
+    const char *fields[] = {"code",
+                            code,
+                            "grant_type",
+                            "authorization_code",
+                            "redirect_uri",
+                            s->cfg->redirect_uri,
+                            "code_verifier",
+                            verifier,
+                            NULL};
+    struct channel_tokens t = {0};
+    if (g->token(s, fields, &t, res) < 0)
+        return -1;
+    struct connect_response r = {0};
+    struct connect_account acc = {0};
+    int rc = g->me(s, t.access_token, &r, &acc, res);
+    connect_response_free(&r);
+    if (rc < 0) {
+        channel_tokens_clear(&t);
+        return -1;
+    }
+    tokens[0] = t;
+    accounts[0] = acc;
+    *n = 1;
+    return 0;
+}
+
+void connect_tokens_carry(struct channel_tokens *out, const struct channel_tokens *before)
+{
+    if (!out->refresh_token && before->refresh_token)
+        out->refresh_token = xstrdup(before->refresh_token);
+    if (!out->scopes && before->scopes)
+        out->scopes = xstrdup(before->scopes);
+}

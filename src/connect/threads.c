@@ -214,42 +214,10 @@ static int th_refresh(struct connect_session *s, struct channel_tokens *out,
 
 /* ---- sync ---------------------------------------------------------------------------------- */
 
-struct ids {
-    char **v;
-    size_t n, cap;
-};
-
-static void ids_add(struct ids *ids, const char *id)
-{
-    if (ids->n == ids->cap) {
-        ids->cap = ids->cap ? ids->cap * 2 : 32;
-        ids->v = xrealloc(ids->v, ids->cap * sizeof *ids->v);
-    }
-    ids->v[ids->n++] = xstrdup(id);
-}
-
-static void ids_free(struct ids *ids)
-{
-    for (size_t i = 0; i < ids->n; i++)
-        free(ids->v[i]);
-    free(ids->v);
-}
-
-static int to_sink(struct sync_sink *sink, const char *what, const struct connect_response *r,
-                   struct connect_result *res)
-{
-    struct error e = {0};
-    if (sink->page(sink, INGEST_THREADS, what, r->body.data ? r->body.data : "", r->body.len, NULL,
-                   &e) < 0)
-        return connect_fail(res, CO_REJECTED, "%s: the answer could not be imported: %s", what,
-                            e.msg);
-    return 0;
-}
-
 /* A list read through paging.next, each page to the sink; the items' ids
  * into ids (may be NULL), the newest timestamp into *newest. */
 static int walk(struct connect_session *s, struct sync_sink *sink, const char *first,
-                const char *name, int max_pages, struct ids *ids, int64_t *newest,
+                const char *name, int max_pages, struct connect_ids *ids, int64_t *newest,
                 struct connect_result *res)
 {
     char *next = NULL;
@@ -262,7 +230,7 @@ static int walk(struct connect_session *s, struct sync_sink *sink, const char *f
         rc = th_call(s, "GET", next ? next : first, NULL, NULL, what, false, &r, &j, res);
         free(next), next = NULL;
         if (rc == 0)
-            rc = to_sink(sink, what, &r, res);
+            rc = connect_sink_page(sink, INGEST_THREADS, what, &r, NULL, res);
         connect_response_free(&r);
         if (rc) {
             json_decref(j);
@@ -277,7 +245,7 @@ static int walk(struct connect_session *s, struct sync_sink *sink, const char *f
                 *newest = t;
             const char *mt = jstring(x, "media_type");
             if (ids && jstring(x, "id") && !(mt && str_eq(mt, "REPOST_FACADE")))
-                ids_add(ids, jstring(x, "id"));
+                connect_ids_add(ids, jstring(x, "id"));
         }
         const char *nx = jstring(json_object_get(j, "paging"), "next");
         if (nx && *nx && json_array_size(data))
@@ -296,7 +264,7 @@ static int fetch_one(struct connect_session *s, struct sync_sink *sink, const ch
     struct connect_response r = {0};
     int rc = th_call(s, "GET", path, NULL, NULL, what, false, &r, NULL, res);
     if (rc == 0)
-        rc = to_sink(sink, what, &r, res);
+        rc = connect_sink_page(sink, INGEST_THREADS, what, &r, NULL, res);
     connect_response_free(&r);
     return rc;
 }
@@ -306,7 +274,7 @@ static int th_sync(struct connect_session *s, struct sync_sink *sink, struct con
     if (!s->tokens || !s->account_id || !*s->account_id)
         return connect_fail(res, CO_AUTH, "the channel is not connected");
     struct buf path = {0}, what = {0};
-    struct ids posts = {0};
+    struct connect_ids posts = {0};
     const char *kept = sink->cursor_get ? sink->cursor_get(sink, "threads") : NULL;
     int64_t newest_before = kept ? strtoll(kept, NULL, 10) : 0, newest = newest_before;
     int rc;
@@ -351,7 +319,7 @@ static int th_sync(struct connect_session *s, struct sync_sink *sink, struct con
             rc = connect_fail(res, CO_TEMPORARY, "keeping Threads' cursor: %s", e.msg);
     }
 done:
-    ids_free(&posts);
+    connect_ids_free(&posts);
     buf_free(&path);
     buf_free(&what);
     return rc;

@@ -190,6 +190,32 @@ static int tt_token(struct connect_session *s, const char *const *fields,
     return ret;
 }
 
+/* GET /v2/user/info/ with the given token: who it is for. */
+static int tt_me(struct connect_session *s, const char *bearer, struct connect_response *r,
+                 struct connect_account *acc, struct connect_result *res)
+{
+    const char *what = "GET /v2/user/info/";
+    struct error e = {0};
+    json_t *j = NULL;
+    int rc = connect_http_get(s->http, "/v2/user/info/?fields=" TT_USER_FIELDS, bearer, r, &e);
+    if (tt_check(res, what, r, rc, &e, false, &j) < 0)
+        return -1;
+    json_t *u = json_object_get(json_object_get(j, "data"), "user");
+    const char *user = json_string_value(json_object_get(u, "username"));
+    const char *name = json_string_value(json_object_get(u, "display_name"));
+    int ret = 0;
+    if (!user || !*user) {
+        ret = connect_fail(res, CO_REJECTED,
+                           "%s: TikTok gave no username (was user.info.profile granted?)", what);
+    } else {
+        snprintf(acc->id, sizeof acc->id, "%s", user);
+        snprintf(acc->handle, sizeof acc->handle, "@%s", user);
+        snprintf(acc->name, sizeof acc->name, "%s", name && *name ? name : user);
+    }
+    json_decref(j);
+    return ret;
+}
+
 static int tt_exchange(struct connect_session *s, const char *code, const char *verifier,
                        struct channel_tokens *tokens, struct connect_account *accounts, int max,
                        int *n, struct connect_result *res)
@@ -199,47 +225,8 @@ static int tt_exchange(struct connect_session *s, const char *code, const char *
         return connect_fail(res, CO_REJECTED,
                             "TikTok's token request needs the code, the PKCE verifier and the "
                             "redirect URI (PUBLIC_URL)");
-    const char *fields[] = {"code",
-                            code,
-                            "grant_type",
-                            "authorization_code",
-                            "redirect_uri",
-                            s->cfg->redirect_uri,
-                            "code_verifier",
-                            verifier,
-                            NULL};
-    struct channel_tokens t = {0};
-    if (tt_token(s, fields, &t, res) < 0)
-        return -1;
-    const char *what = "GET /v2/user/info/";
-    struct connect_response r = {0};
-    struct error e = {0};
-    json_t *j = NULL;
-    int rc =
-        connect_http_get(s->http, "/v2/user/info/?fields=" TT_USER_FIELDS, t.access_token, &r, &e);
-    if (tt_check(res, what, &r, rc, &e, false, &j) < 0) {
-        connect_response_free(&r);
-        channel_tokens_clear(&t);
-        return -1;
-    }
-    json_t *u = json_object_get(json_object_get(j, "data"), "user");
-    const char *user = json_string_value(json_object_get(u, "username"));
-    const char *name = json_string_value(json_object_get(u, "display_name"));
-    int ret = 0;
-    if (!user || !*user) {
-        ret = connect_fail(res, CO_REJECTED,
-                           "%s: TikTok gave no username (was user.info.profile granted?)", what);
-        channel_tokens_clear(&t);
-    } else {
-        snprintf(accounts[0].id, sizeof accounts[0].id, "%s", user);
-        snprintf(accounts[0].handle, sizeof accounts[0].handle, "@%s", user);
-        snprintf(accounts[0].name, sizeof accounts[0].name, "%s", name && *name ? name : user);
-        tokens[0] = t;
-        *n = 1;
-    }
-    json_decref(j);
-    connect_response_free(&r);
-    return ret;
+    static const struct code_grant g = {.who = "TikTok's", .token = tt_token, .me = tt_me};
+    return connect_code_exchange(&g, s, code, verifier, tokens, accounts, max, n, res);
 }
 
 static int tt_refresh(struct connect_session *s, struct channel_tokens *out,
@@ -255,17 +242,6 @@ static int tt_refresh(struct connect_session *s, struct channel_tokens *out,
 
 /* ---- sync ---------------------------------------------------------------------------------- */
 
-static int to_sink(struct sync_sink *sink, const char *what, const struct connect_response *r,
-                   struct connect_result *res)
-{
-    struct error e = {0};
-    if (sink->page(sink, INGEST_TIKTOK_API, what, r->body.data ? r->body.data : "", r->body.len,
-                   NULL, &e) < 0)
-        return connect_fail(res, CO_REJECTED, "%s: the answer could not be imported: %s", what,
-                            e.msg);
-    return 0;
-}
-
 static int tt_sync(struct connect_session *s, struct sync_sink *sink, struct connect_result *res)
 {
     if (!s->tokens)
@@ -275,7 +251,8 @@ static int tt_sync(struct connect_session *s, struct sync_sink *sink, struct con
     const char *what = "GET /v2/user/info/";
     int rc = connect_http_get(s->http, "/v2/user/info/?fields=" TT_USER_FIELDS,
                               s->tokens->access_token, &r, &e);
-    if (tt_check(res, what, &r, rc, &e, false, NULL) < 0 || to_sink(sink, what, &r, res) < 0) {
+    if (tt_check(res, what, &r, rc, &e, false, NULL) < 0 ||
+        connect_sink_page(sink, INGEST_TIKTOK_API, what, &r, NULL, res) < 0) {
         connect_response_free(&r);
         return -1;
     }
@@ -298,7 +275,7 @@ static int tt_sync(struct connect_session *s, struct sync_sink *sink, struct con
         rc = tt_post(s, "/v2/video/list/?fields=" TT_VIDEO_FIELDS, body, w, false, &r, &j, res);
         json_decref(body);
         if (rc == 0)
-            rc = to_sink(sink, w, &r, res);
+            rc = connect_sink_page(sink, INGEST_TIKTOK_API, w, &r, NULL, res);
         connect_response_free(&r);
         if (rc) {
             json_decref(j);

@@ -142,14 +142,21 @@ static char *seal_with(const struct vault_key *k, const char *prefix, size_t np,
     return out;
 }
 
+/* "CHANNEL:FIELD:", what a channel's token is sealed behind; its length. */
+static size_t field_prefix(char prefix[48], int64_t channel_id, const char *field)
+{
+    int np = snprintf(prefix, 48, "%lld:%s:", (long long)channel_id, field);
+    assert(np > 0 && np < 48);
+    return (size_t)np;
+}
+
 /* base64(nonce || secretbox("CHANNEL:FIELD:" token)); caller frees. */
 static char *seal(const struct vault_key *k, int64_t channel_id, const char *field,
                   const char *token)
 {
     char prefix[48];
-    int np = snprintf(prefix, sizeof prefix, "%lld:%s:", (long long)channel_id, field);
-    assert(np > 0 && (size_t)np < sizeof prefix);
-    return seal_with(k, prefix, (size_t)np, token);
+    size_t np = field_prefix(prefix, channel_id, field);
+    return seal_with(k, prefix, np, token);
 }
 
 /* The token sealed in `stored` behind PREFIX, or NULL when it does not open
@@ -185,9 +192,8 @@ static char *open_sealed(const struct vault_key *k, int64_t channel_id, const ch
                          const char *stored)
 {
     char prefix[48];
-    int np = snprintf(prefix, sizeof prefix, "%lld:%s:", (long long)channel_id, field);
-    assert(np > 0 && (size_t)np < sizeof prefix);
-    return open_with(k, prefix, (size_t)np, stored);
+    size_t np = field_prefix(prefix, channel_id, field);
+    return open_with(k, prefix, np, stored);
 }
 
 /* The context ends in a NUL byte in the sealed text, so that no context is

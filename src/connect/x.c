@@ -98,9 +98,7 @@ static int x_fail(struct connect_result *res, const char *what, const struct con
 static int x_check(struct connect_result *res, const char *what, const struct connect_response *r,
                    int rc, const struct error *err, bool sent_action)
 {
-    if (rc == 0 && r->status >= 200 && r->status < 300)
-        return 0;
-    return x_fail(res, what, r, rc, err, sent_action);
+    return connect_check(x_fail, res, what, r, rc, err, sent_action);
 }
 
 /* ---- OAuth 2.0 with PKCE ------------------------------------------------------------ */
@@ -158,23 +156,15 @@ static int x_token(struct connect_session *s, const char *const *fields, struct 
                             .url = c->token_url,
                             .url_setting = "KANAL_X_TOKEN_URL",
                             .headers = headers[0] ? headers : NULL,
-                            .pairs = {fields, client}};
-    struct connect_response r;
-    struct error e = {0};
-    int rc = connect_token_post(&tp, &r, &e);
+                            .pairs = {fields, client},
+                            .what = what,
+                            .who = "X's",
+                            .flags = TOKEN_EXPIRY_STRICT,
+                            .fail = x_fail};
+    int ret = connect_token_get(&tp, s->now, out, res);
     if (basic.data)
         sodium_memzero(basic.data, basic.len);
     buf_free(&basic);
-    if (rc == -2)
-        return connect_fail(res, CO_REJECTED, "%s", e.msg);
-    if (x_check(res, what, &r, rc, &e, false) < 0) {
-        connect_response_free(&r);
-        return -1;
-    }
-    json_t *j = connect_body_json(&r);
-    int ret = connect_token_read(j, s->now, "X's", what, TOKEN_EXPIRY_STRICT, out, res);
-    json_decref(j);
-    connect_response_wipe(&r);
     return ret;
 }
 
@@ -209,39 +199,8 @@ static int x_exchange(struct connect_session *s, const char *code, const char *v
                       struct channel_tokens *tokens, struct connect_account *accounts, int max,
                       int *n, struct connect_result *res)
 {
-    *n = 0;
-    if (max < 1 || !code || !*code || !verifier || !*verifier)
-        return connect_fail(res, CO_REJECTED,
-                            "X's token request needs the code and the PKCE "
-                            "verifier");
-    if (!s->cfg->redirect_uri)
-        return connect_fail(res, CO_REJECTED,
-                            "X's token request needs the redirect URI "
-                            "(PUBLIC_URL)");
-    const char *fields[] = {"code",
-                            code,
-                            "grant_type",
-                            "authorization_code",
-                            "redirect_uri",
-                            s->cfg->redirect_uri,
-                            "code_verifier",
-                            verifier,
-                            NULL};
-    struct channel_tokens t = {0};
-    if (x_token(s, fields, &t, res) < 0)
-        return -1;
-    struct connect_response r;
-    struct connect_account acc = {0};
-    int rc = x_me(s, t.access_token, &r, &acc, res);
-    connect_response_free(&r);
-    if (rc < 0) {
-        channel_tokens_clear(&t);
-        return -1;
-    }
-    tokens[0] = t;
-    accounts[0] = acc;
-    *n = 1;
-    return 0;
+    static const struct code_grant g = {.who = "X's", .token = x_token, .me = x_me};
+    return connect_code_exchange(&g, s, code, verifier, tokens, accounts, max, n, res);
 }
 
 static int x_refresh(struct connect_session *s, struct channel_tokens *out,
@@ -259,17 +218,6 @@ static int x_refresh(struct connect_session *s, struct channel_tokens *out,
 }
 
 /* ---- sync --------------------------------------------------------------------------- */
-
-/* Imports one answer through the sink (ingest/x_api.c reads it). */
-static int x_page(struct sync_sink *sink, const char *what, const struct connect_response *r,
-                  int64_t *added, struct connect_result *res)
-{
-    struct error e = {0};
-    if (sink->page(sink, INGEST_X_API, what, r->body.data, r->body.len, added, &e) < 0)
-        return connect_fail(res, CO_REJECTED, "%s: the answer could not be imported: %s", what,
-                            e.msg);
-    return 0;
-}
 
 /* The cursors of one list ("tweets", "mentions"): `since` is the newest id
  * imported; while a sync is cut short (rate limit, failure) `resource:next`
@@ -361,7 +309,7 @@ static int sync_list(struct connect_session *s, struct sync_sink *sink, const ch
         size_t ndata = json_array_size(data);
         json_decref(j);
         int64_t added = 0;
-        int ret = ndata ? x_page(sink, what, &r, &added, res) : 0;
+        int ret = ndata ? connect_sink_page(sink, INGEST_X_API, what, &r, &added, res) : 0;
         bool limited = r.rl.limited;
         struct connect_response rl_copy = r;
         rl_copy.body = (struct buf){0};
@@ -406,7 +354,7 @@ static int x_sync(struct connect_session *s, struct sync_sink *sink, struct conn
                             "reconnect it with the right account",
                             me.handle, me.id, s->account_id);
     }
-    int rc = x_page(sink, "GET /2/users/me", &r, NULL, res);
+    int rc = connect_sink_page(sink, INGEST_X_API, "GET /2/users/me", &r, NULL, res);
     connect_response_free(&r);
     if (rc < 0)
         return -1;
@@ -426,7 +374,7 @@ static int x_sync(struct connect_session *s, struct sync_sink *sink, struct conn
     const char *what = "GET /2/users/:id/tweets (the newest tweets' counts)";
     rc = x_check(res, what, &r, rc, &e, false);
     if (rc == 0 && r.body.len)
-        rc = x_page(sink, what, &r, NULL, res);
+        rc = connect_sink_page(sink, INGEST_X_API, what, &r, NULL, res);
     connect_response_free(&r);
     return rc;
 }

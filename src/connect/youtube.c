@@ -91,9 +91,7 @@ static int yt_fail(struct connect_result *res, const char *what,
 static int yt_check(struct connect_result *res, const char *what, const struct connect_response *r,
                     int rc, const struct error *err, bool sent_action)
 {
-    if (rc == 0 && r->status >= 200 && r->status < 300)
-        return 0;
-    return yt_fail(res, what, r, rc, err, sent_action);
+    return connect_check(yt_fail, res, what, r, rc, err, sent_action);
 }
 
 /* ---- OAuth 2.0 (Google) ------------------------------------------------------------- */
@@ -135,21 +133,12 @@ static int yt_token(struct connect_session *s, const char *const *fields,
     const char *client[] = {"client_id", c->client_id, "client_secret", c->client_secret, NULL};
     struct token_post tp = {.url = c->token_url && *c->token_url ? c->token_url : YT_TOKEN_URL,
                             .url_setting = "KANAL_YOUTUBE_TOKEN_URL",
-                            .pairs = {client, fields}};
-    struct connect_response r;
-    struct error e = {0};
-    int rc = connect_token_post(&tp, &r, &e);
-    if (rc == -2)
-        return connect_fail(res, CO_REJECTED, "%s", e.msg);
-    if (yt_check(res, what, &r, rc, &e, false) < 0) {
-        connect_response_free(&r);
-        return -1;
-    }
-    json_t *j = connect_body_json(&r);
-    int ret = connect_token_read(j, s->now, "Google's", what, TOKEN_EXPIRY_STRICT, out, res);
-    json_decref(j);
-    connect_response_wipe(&r);
-    return ret;
+                            .pairs = {client, fields},
+                            .what = what,
+                            .who = "Google's",
+                            .flags = TOKEN_EXPIRY_STRICT,
+                            .fail = yt_fail};
+    return connect_token_get(&tp, s->now, out, res);
 }
 
 /* GET channels?mine=true: the channel the token is for, its uploads
@@ -193,41 +182,18 @@ static int yt_me(struct connect_session *s, const char *bearer, struct connect_r
     return ret;
 }
 
+static int yt_me_account(struct connect_session *s, const char *bearer, struct connect_response *r,
+                         struct connect_account *acc, struct connect_result *res)
+{
+    return yt_me(s, bearer, r, acc, NULL, res);
+}
+
 static int yt_exchange(struct connect_session *s, const char *code, const char *verifier,
                        struct channel_tokens *tokens, struct connect_account *accounts, int max,
                        int *n, struct connect_result *res)
 {
-    *n = 0;
-    if (max < 1 || !code || !*code || !verifier || !*verifier)
-        return connect_fail(res, CO_REJECTED,
-                            "Google's token request needs the code and the PKCE verifier");
-    if (!s->cfg->redirect_uri)
-        return connect_fail(res, CO_REJECTED,
-                            "Google's token request needs the redirect URI (PUBLIC_URL)");
-    const char *fields[] = {"code",
-                            code,
-                            "grant_type",
-                            "authorization_code",
-                            "redirect_uri",
-                            s->cfg->redirect_uri,
-                            "code_verifier",
-                            verifier,
-                            NULL};
-    struct channel_tokens t = {0};
-    if (yt_token(s, fields, &t, res) < 0)
-        return -1;
-    struct connect_response r;
-    struct connect_account acc = {0};
-    int rc = yt_me(s, t.access_token, &r, &acc, NULL, res);
-    connect_response_free(&r);
-    if (rc < 0) {
-        channel_tokens_clear(&t);
-        return -1;
-    }
-    tokens[0] = t;
-    accounts[0] = acc;
-    *n = 1;
-    return 0;
+    static const struct code_grant g = {.who = "Google's", .token = yt_token, .me = yt_me_account};
+    return connect_code_exchange(&g, s, code, verifier, tokens, accounts, max, n, res);
 }
 
 static int yt_refresh(struct connect_session *s, struct channel_tokens *out,
@@ -243,24 +209,11 @@ static int yt_refresh(struct connect_session *s, struct channel_tokens *out,
         return -1;
     /* Google keeps the refresh token (it sends no new one): carry it over,
      * or the next refresh would have none. */
-    if (!out->refresh_token)
-        out->refresh_token = xstrdup(rt);
-    if (!out->scopes && s->tokens->scopes)
-        out->scopes = xstrdup(s->tokens->scopes);
+    connect_tokens_carry(out, s->tokens);
     return 0;
 }
 
 /* ---- sync --------------------------------------------------------------------------- */
-
-static int yt_page(struct sync_sink *sink, const char *what, const struct connect_response *r,
-                   int64_t *added, struct connect_result *res)
-{
-    struct error e = {0};
-    if (sink->page(sink, INGEST_YOUTUBE, what, r->body.data, r->body.len, added, &e) < 0)
-        return connect_fail(res, CO_REJECTED, "%s: the answer could not be imported: %s", what,
-                            e.msg);
-    return 0;
-}
 
 /* GETs path into r; parsed JSON into *j (a list answer: an object with
  * items), or -1 and res. */
@@ -351,7 +304,7 @@ static int sync_videos(struct connect_session *s, struct sync_sink *sink, const 
         buf_free(&path);
         json_decref(j);
         if (ret == 0)
-            ret = yt_page(sink, what, &r, NULL, res);
+            ret = connect_sink_page(sink, INGEST_YOUTUBE, what, &r, NULL, res);
         connect_response_free(&r);
     }
     json_decref(ids);
@@ -361,40 +314,73 @@ static int sync_videos(struct connect_session *s, struct sync_sink *sink, const 
     return ret;
 }
 
-/* A thread's replies beyond the five commentThreads carries: comments by
- * parentId, page by page. */
-static int sync_replies(struct connect_session *s, struct sync_sink *sink, const char *parent,
-                        struct connect_result *res)
+/* A list read page by page through nextPageToken, each page to the sink.
+ * on_item (may be NULL) sees each item; its failure stops the walk. */
+struct yt_list {
+    const char *path; /* the first page's */
+    const char *what; /* "GET /youtube/v3/commentThreads" */
+    bool until_known; /* stop after a page that added nothing (the rest was imported before) */
+    int (*on_item)(struct connect_session *s, struct sync_sink *sink, json_t *item,
+                   struct connect_result *res);
+};
+
+static int yt_walk(struct connect_session *s, struct sync_sink *sink, const struct yt_list *l,
+                   struct connect_result *res)
 {
     char next[256] = "";
     for (int page = 1; page <= YT_MAX_PAGES; page++) {
         struct buf path = {0};
-        buf_printf(&path,
-                   YT_API "/comments?part=snippet&maxResults=100&textFormat=plainText"
-                          "&parentId=%s",
-                   parent);
+        buf_puts(&path, l->path);
         if (*next) {
             buf_puts(&path, "&pageToken=");
             connect_put_enc(&path, next);
         }
-        char what[160];
-        snprintf(what, sizeof what, "GET " YT_API "/comments?parentId=%s, page %d", parent, page);
+        char what[200];
+        snprintf(what, sizeof what, "%s, page %d", l->what, page);
         struct connect_response r;
         json_t *j = NULL;
+        int64_t added = 0;
         int rc = yt_get_list(s, path.data, what, &r, &j, res);
         buf_free(&path);
         if (rc == 0)
-            next_token(j, next, sizeof next);
-        json_decref(j);
-        if (rc == 0)
-            rc = yt_page(sink, what, &r, NULL, res);
+            rc = connect_sink_page(sink, INGEST_YOUTUBE, what, &r, &added, res);
         connect_response_free(&r);
+        if (rc == 0) {
+            next_token(j, next, sizeof next);
+            size_t i;
+            json_t *it;
+            json_array_foreach (json_object_get(j, "items"), i, it) {
+                if (l->on_item && (rc = l->on_item(s, sink, it, res)) < 0)
+                    break;
+            }
+        }
+        json_decref(j);
         if (rc < 0)
             return -1;
-        if (!*next)
+        if (!*next || (l->until_known && added == 0))
             break;
     }
     return 0;
+}
+
+/* A thread's replies beyond the five commentThreads carries: comments by
+ * parentId, page by page. */
+static int sync_replies(struct connect_session *s, struct sync_sink *sink, json_t *thread,
+                        struct connect_result *res)
+{
+    json_t *sn = json_object_get(thread, "snippet");
+    json_int_t total = json_integer_value(json_object_get(sn, "totalReplyCount"));
+    size_t got = json_array_size(json_object_get(json_object_get(thread, "replies"), "comments"));
+    const char *parent = json_string_value(json_object_get(thread, "id"));
+    if (total <= (json_int_t)got || !is_yt_id(parent))
+        return 0;
+    char path[300], what[160];
+    snprintf(path, sizeof path,
+             YT_API "/comments?part=snippet&maxResults=100&textFormat=plainText&parentId=%s",
+             parent);
+    snprintf(what, sizeof what, "GET " YT_API "/comments?parentId=%s", parent);
+    struct yt_list l = {.path = path, .what = what};
+    return yt_walk(s, sink, &l, res);
 }
 
 /* Every comment thread on the channel's videos, newest first, until a page
@@ -402,49 +388,18 @@ static int sync_replies(struct connect_session *s, struct sync_sink *sink, const
 static int sync_threads(struct connect_session *s, struct sync_sink *sink, const char *channel,
                         struct connect_result *res)
 {
-    char next[256] = "";
-    for (int page = 1; page <= YT_MAX_PAGES; page++) {
-        struct buf path = {0};
-        buf_printf(&path,
-                   YT_API "/commentThreads?part=snippet,replies&maxResults=100&order=time"
-                          "&textFormat=plainText&allThreadsRelatedToChannelId=%s",
-                   channel);
-        if (*next) {
-            buf_puts(&path, "&pageToken=");
-            connect_put_enc(&path, next);
-        }
-        char what[128];
-        snprintf(what, sizeof what, "GET " YT_API "/commentThreads, page %d", page);
-        struct connect_response r;
-        json_t *j = NULL;
-        int rc = yt_get_list(s, path.data, what, &r, &j, res);
-        buf_free(&path);
-        int64_t added = 0;
-        if (rc == 0)
-            rc = yt_page(sink, what, &r, &added, res);
-        connect_response_free(&r);
-        if (rc == 0) {
-            next_token(j, next, sizeof next);
-            size_t i;
-            json_t *t;
-            json_array_foreach (json_object_get(j, "items"), i, t) {
-                json_t *sn = json_object_get(t, "snippet");
-                json_int_t total = json_integer_value(json_object_get(sn, "totalReplyCount"));
-                size_t got =
-                    json_array_size(json_object_get(json_object_get(t, "replies"), "comments"));
-                const char *id = json_string_value(json_object_get(t, "id"));
-                if (total > (json_int_t)got && is_yt_id(id) &&
-                    (rc = sync_replies(s, sink, id, res)) < 0)
-                    break;
-            }
-        }
-        json_decref(j);
-        if (rc < 0)
-            return -1;
-        if (!*next || added == 0)
-            break;
-    }
-    return 0;
+    struct buf path = {0};
+    buf_printf(&path,
+               YT_API "/commentThreads?part=snippet,replies&maxResults=100&order=time"
+                      "&textFormat=plainText&allThreadsRelatedToChannelId=%s",
+               channel);
+    struct yt_list l = {.path = path.data,
+                        .what = "GET " YT_API "/commentThreads",
+                        .until_known = true,
+                        .on_item = sync_replies};
+    int rc = yt_walk(s, sink, &l, res);
+    buf_free(&path);
+    return rc;
 }
 
 static int yt_sync(struct connect_session *s, struct sync_sink *sink, struct connect_result *res)
@@ -465,7 +420,8 @@ static int yt_sync(struct connect_session *s, struct sync_sink *sink, struct con
                             "reconnect it with the right Google account",
                             me.name, me.id, s->account_id);
     }
-    int rc = yt_page(sink, "GET " YT_API "/channels?mine=true", &r, NULL, res);
+    int rc =
+        connect_sink_page(sink, INGEST_YOUTUBE, "GET " YT_API "/channels?mine=true", &r, NULL, res);
     connect_response_free(&r);
     if (rc < 0)
         return -1;

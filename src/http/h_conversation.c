@@ -36,6 +36,10 @@ void h_message_conversation(struct request *r)
     struct error err = {0};
     json_t *out =
         message_conversation(r->db, r->ws, r->id, r->user.id, (int)history, time_now(), &err);
+    if (out && tag_learner_annotate(r->db, r->ws, json_object_get(out, "message"), &err)) {
+        json_decref(out);
+        out = NULL;
+    }
     reply_made(r, 200, out, &err);
 }
 

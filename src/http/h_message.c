@@ -23,6 +23,10 @@ void h_message_get(struct request *r)
 {
     struct error err = {0};
     json_t *out = message_get(r->db, r->ws, r->id, &err);
+    if (out && tag_learner_annotate(r->db, r->ws, out, &err)) {
+        json_decref(out);
+        out = NULL;
+    }
     reply_made(r, 200, out, &err);
 }
 

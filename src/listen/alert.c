@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define ALERT_ITEMS_MAX   50 /* items named in one alert; the count says the rest */
 #define ALERT_ITEMS_TEXT  20 /* of those, in an e-mail's text */
@@ -359,6 +360,57 @@ static int day_counts(struct db *db, const struct alert_row *a, int64_t now, dou
     return 0;
 }
 
+/* Whether address is one of the comma list's (compared ignoring case:
+ * users' addresses are kept in lower case). */
+static bool address_listed(const char *list, const char *address)
+{
+    size_t n = strlen(address);
+    for (const char *p = list; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && !strncasecmp(p, address, n))
+            return true;
+        p += len + (comma ? 1 : 0);
+    }
+    return false;
+}
+
+/* Who sees an in-app alert in their notifications: the desk that keeps
+ * listening (admins and editors, who add sources, queries and alerts), the
+ * alert's maker, and whoever of its e-mail list has an account; users who
+ * are disabled, never. Users are the installation's, so these are the
+ * workspace's members who should know (docs/listening.md). *users: caller
+ * frees. */
+static int in_app_people(struct db *db, const struct alert_row *a, int64_t **users, size_t *n,
+                         struct error *err)
+{
+    *users = NULL;
+    *n = 0;
+    struct db_stmt *q = db_query(db, err,
+                                 "SELECT id, role, email FROM users WHERE disabled = 0 ORDER BY id",
+                                 "");
+    if (!q)
+        return -1;
+    int rc;
+    for (rc = db_has_row(q) ? 1 : 0; rc == 1; rc = db_step(q, err)) {
+        int64_t id = db_col_int(q, 0);
+        const char *role = db_col_text(q, 1);
+        if (str_eq(role, "admin") || str_eq(role, "editor") || id == a->created_by ||
+            (a->email_to[0] && address_listed(a->email_to, db_col_text(q, 2)))) {
+            *users = xrealloc(*users, (*n + 1) * sizeof **users);
+            (*users)[(*n)++] = id;
+        }
+    }
+    db_finalize(q);
+    if (rc < 0) {
+        free(*users);
+        *users = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
 /* Records the event and sends it as the alert's via says. */
 static int fire(struct db *db, const struct alert_row *a, int64_t now, const char *reason,
                 json_t *ids, struct error *err)
@@ -372,14 +424,25 @@ static int fire(struct db *db, const struct alert_row *a, int64_t now, const cha
     free(ids_text);
     if (rc)
         return -1;
-    bool email = has_via(a->via, "email"), hook = has_via(a->via, "webhook");
-    if (!email && !hook)
+    bool email = has_via(a->via, "email"), hook = has_via(a->via, "webhook"),
+         in_app = has_via(a->via, "in_app");
+    if (!email && !hook && !in_app)
         return 0;
     json_t *items = items_json(db, ids, err);
     if (!items)
         return -1;
-    struct buf title = {0}, text = {0};
+    struct buf title = {0}, text = {0}, summary = {0};
+    int64_t *users = NULL;
+    size_t n_users = 0;
     buf_printf(&title, "Alert on '%s': %s", a->tag_name, reason);
+    /* The in-app row: why, and the first items' titles. */
+    buf_printf(&summary, "Query: %s", a->rule);
+    size_t n_items = json_array_size(items);
+    for (size_t k = 0; k < n_items && k < 5; k++)
+        buf_printf(&summary, "%s%s", k ? "; " : " · Items: ",
+                   json_string_value(json_object_get(json_array_get(items, k), "title")));
+    if (n_items > 5)
+        buf_printf(&summary, "; and %zu more", n_items - 5);
     buf_printf(&text, "The listening alert on the query '%s' fired.\n\nWhy: %s\nQuery: %s\n",
                a->tag_name, reason, a->rule);
     if (json_array_size(items))
@@ -425,12 +488,19 @@ static int fire(struct db *db, const struct alert_row *a, int64_t now, const cha
         }
         db_finalize(q);
     }
+    if (in_app && in_app_people(db, a, &users, &n_users, err) < 0) {
+        rc = -1;
+        goto done;
+    }
     json_t *extra =
         json_pack("{s:I, s:s, s:s, s:s, s:s, s:O}", "alert_id", (json_int_t)a->id, "query",
                   a->tag_name, "rule", a->rule, "mode", a->mode, "reason", reason, "items", items);
     struct notify_message_in m = {.event = "listen_alert",
                                   .title = title.data,
                                   .text = text.data,
+                                  .summary = summary.data,
+                                  .users = users,
+                                  .n_users = n_users,
                                   .emails = emails,
                                   .n_emails = n,
                                   .webhook = hook,
@@ -438,11 +508,13 @@ static int fire(struct db *db, const struct alert_row *a, int64_t now, const cha
     rc = notify_message(db, a->ws, &m, err) < 0 ? -1 : 0;
     json_decref(extra);
 done:
+    free(users);
     free(emails);
     free(list);
     json_decref(items);
     buf_free(&title);
     buf_free(&text);
+    buf_free(&summary);
     return rc;
 }
 

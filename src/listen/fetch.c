@@ -141,7 +141,7 @@ int listen_fetch(const char *url, const char *etag, const char *last_modified,
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, opts->one_hop ? 0L : 1L);
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, opts->timeout_ms);
@@ -193,11 +193,30 @@ int listen_fetch(const char *url, const char *etag, const char *last_modified,
         error_set(err, ERR_INVALID, "%s: %s", url, curl_easy_strerror(cc));
         goto fail;
     }
+    bool moved = out->status == 301 || out->status == 302 || out->status == 303 ||
+                 out->status == 307 || out->status == 308;
+    if (opts->one_hop && moved) {
+        char *to = NULL;
+        curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &to);
+        if (!to || !*to) {
+            error_set(err, ERR_INVALID, "%s: HTTP %ld without a Location", url, out->status);
+            goto fail;
+        }
+        if (strlen(to) >= sizeof out->location) {
+            error_set(err, ERR_INVALID, "%s: redirected to an address too long to follow", url);
+            goto fail;
+        }
+        snprintf(out->location, sizeof out->location, "%s", to);
+        buf_free(&out->body); /* a redirect's page is not read */
+        rc = 0;
+        goto done;
+    }
     if (out->status != 200 && out->status != 304) {
         error_set(err, ERR_INVALID, "%s: the server answered HTTP %ld", url, out->status);
         goto fail;
     }
     rc = 0;
+done:
 fail:
     curl_slist_free_all(headers);
     if (h)

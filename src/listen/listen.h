@@ -154,6 +154,7 @@ struct fetch_opts {
     long timeout_ms;    /* the whole transfer */
     size_t max_bytes;   /* the decoded body */
     bool allow_private; /* an admin's choice; tests against a local server */
+    bool one_hop;       /* a redirect is not followed: its 3xx answers, with location */
 };
 
 struct fetch_result {
@@ -161,10 +162,12 @@ struct fetch_result {
     struct buf body;
     char etag[512], last_modified[128], content_type[256], content_language[64];
     char final_url[2048]; /* after redirects: relative links resolve against it */
+    char location[2048];  /* one_hop: a 3xx's target, resolved against the url */
 };
 
 /* GETs url (http or https only), conditional on etag / last_modified when
- * given, following at most 5 redirects. 0 with *out (caller frees
+ * given, following at most 5 redirects (none with opts->one_hop: then a
+ * 301, 302, 303, 307 or 308 is 0 with its status and out->location). 0 with *out (caller frees
  * out->body), or -1 with err: ERR_DENIED for an address inside the network,
  * ERR_LIMIT for a body over the cap, ERR_INVALID for the rest (an HTTP
  * error, a timeout, a truncated answer). */
@@ -173,7 +176,8 @@ int listen_fetch(const char *url, const char *etag, const char *last_modified,
 
 /* ---- polite fetching (polite.c) -------------------------------------------- */
 
-#define LISTEN_MIN_DELAY_MS 1000 /* between two requests to one host, at least */
+#define LISTEN_MIN_DELAY_MS  1000 /* between two requests to one host, at least */
+#define LISTEN_MAX_REDIRECTS 5    /* followed for one fetch, each as a request of its own */
 
 struct listen_config {
     struct fetch_opts fetch;
@@ -190,7 +194,10 @@ int listen_url_host(const char *url, char *host, size_t hcap, char *path, size_t
  * gives it; caller frees out->body); 1 not fetched, *why says why (the
  * fetch failed, or robots.txt disallows the address); 2 not now: the host
  * is busy or its delay has not passed (or robots.txt was fetched first),
- * come back at *wait_until_ms; -1 and err when the store failed. */
+ * come back at *wait_until_ms; -1 and err when the store failed. Each
+ * redirect (at most LISTEN_MAX_REDIRECTS) is a request of its own under its
+ * host's robots.txt, lease and delay, waited for here up to 5 s in all
+ * (longer: 2, and the next try starts again from url). */
 int listen_polite_fetch(struct db *db, const struct listen_config *cfg, const char *url,
                         const char *etag, const char *last_modified, struct fetch_result *out,
                         int64_t *wait_until_ms, struct error *why, struct error *err);

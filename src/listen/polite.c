@@ -12,12 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define ROBOTS_TTL       86400   /* RFC 9309 2.4: a cached copy is kept at most a day */
 #define ROBOTS_RETRY     600     /* an unreachable robots.txt is asked again after this */
 #define CRAWL_DELAY_CAP  3600000 /* a Crawl-delay is honoured up to an hour */
 #define ROBOTS_MAX_BYTES (500 * 1024)
+/* How long a redirect waits here, in all, for its host's turn; longer and
+ * the fetch is tried again later from its first address. */
+#define LISTEN_REDIRECT_WAIT_MS 5000
 
 int64_t listen_now_ms(void)
 {
@@ -178,9 +182,11 @@ static int fetch_robots(struct db *db, const struct listen_config *cfg, const ch
     return rc;
 }
 
-int listen_polite_fetch(struct db *db, const struct listen_config *cfg, const char *url,
-                        const char *etag, const char *last_modified, struct fetch_result *out,
-                        int64_t *wait_until_ms, struct error *why, struct error *err)
+/* One request to url (no redirect followed) under its host's rules:
+ * listen_polite_fetch's answers. */
+static int polite_once(struct db *db, const struct listen_config *cfg, const char *url,
+                       const char *etag, const char *last_modified, struct fetch_result *out,
+                       int64_t *wait_until_ms, struct error *why, struct error *err)
 {
     char host[400], path[2100];
     memset(out, 0, sizeof *out);
@@ -239,11 +245,57 @@ int listen_polite_fetch(struct db *db, const struct listen_config *cfg, const ch
                   LISTEN_ROBOTS_AGENT);
         return release(db, host, cfg->owner, h.next_at, err) < 0 ? -1 : 1;
     }
-    int got = listen_fetch(url, etag, last_modified, &cfg->fetch, out, why);
+    struct fetch_opts o = cfg->fetch;
+    o.one_hop = true;
+    int got = listen_fetch(url, etag, last_modified, &o, out, why);
     if (release(db, host, cfg->owner, listen_now_ms() + delay, err) < 0) {
         if (got == 0)
             buf_free(&out->body);
         return -1;
     }
     return got == 0 ? 0 : 1;
+}
+
+int listen_polite_fetch(struct db *db, const struct listen_config *cfg, const char *url,
+                        const char *etag, const char *last_modified, struct fetch_result *out,
+                        int64_t *wait_until_ms, struct error *why, struct error *err)
+{
+    /* Each redirect is a request of its own, to the host it names: under
+     * that host's robots.txt, lease and delay, and (in listen_fetch) the
+     * address check, like the first. */
+    char at[sizeof out->location];
+    snprintf(at, sizeof at, "%s", url);
+    int64_t waited = 0;
+    for (int hop = 0;; hop++) {
+        int got = polite_once(db, cfg, at, etag, last_modified, out, wait_until_ms, why, err);
+        if (got == 2 && hop > 0) {
+            /* A redirect's host must wait: briefly, here; longer, and the
+             * fetch starts again from the first address on its next turn. */
+            int64_t wait = *wait_until_ms - listen_now_ms();
+            if (wait < 10)
+                wait = 10; /* each round waits, so the rounds are few */
+            if (waited + wait <= LISTEN_REDIRECT_WAIT_MS) {
+                nanosleep(&(struct timespec){wait / 1000, (wait % 1000) * 1000000}, NULL);
+                waited += wait;
+                hop--;
+                continue;
+            }
+        }
+        if (got != 0)
+            return got;
+        if (!out->location[0])
+            return 0;
+        if (hop == LISTEN_MAX_REDIRECTS) {
+            error_set(why, ERR_INVALID, "%s: more than %d redirects", url, LISTEN_MAX_REDIRECTS);
+            return 1;
+        }
+        if (strncasecmp(out->location, "http://", 7) && strncasecmp(out->location, "https://", 8)) {
+            error_set(why, ERR_INVALID,
+                      "%s: redirected to %s; only http and https addresses are fetched", url,
+                      out->location);
+            return 1;
+        }
+        snprintf(at, sizeof at, "%s", out->location);
+        memset(out, 0, sizeof *out);
+    }
 }

@@ -3,6 +3,7 @@
  * the corrections it learned from (sentiment and tags), with how much the
  * model agrees with the moderators. What the bytes mean is text/'s business. */
 #include "model/internal.h"
+#include "text/text.h"
 
 #include <assert.h>
 #include <sodium.h>
@@ -120,16 +121,22 @@ int tag_correction_record(struct db *db, int64_t workspace_id, int64_t message_i
     if (!found)
         return error_field(err, ERR_INVALID, field, "%s: no tag %lld in this workspace", field,
                            (long long)tag_id);
+    /* The tag learner learns from it, and says what it thought before. */
+    double p;
+    if (tag_learner_learn(db, workspace_id, message_id, body, tag_id, added, &p, err))
+        return -1;
+    int64_t suggested = p >= TAG_LEARNER_P;
     int64_t *uid = user_id ? &user_id : NULL;
     int64_t now = time_now();
     if (db_run(
             db, err,
             "INSERT INTO message_tag_corrections (workspace_id, message_id, tag_id, added, body, "
-            "user_id, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, tag_id) DO "
-            "UPDATE SET added = excluded.added, body = excluded.body, user_id = "
-            "excluded.user_id, at = excluded.at",
-            "iiiitIi", workspace_id, message_id, tag_id, (int64_t)added, body ? body : "", uid,
-            now) < 0)
+            "user_id, at, p, suggested) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+            "(message_id, tag_id) DO UPDATE SET added = excluded.added, body = excluded.body, "
+            "user_id = excluded.user_id, at = excluded.at, p = excluded.p, suggested = "
+            "excluded.suggested",
+            "iiiitIiDI", workspace_id, message_id, tag_id, (int64_t)added, body ? body : "", uid,
+            now, p < 0 ? NULL : &p, p < 0 ? NULL : &suggested) < 0)
         return -1;
     int64_t n =
         added ? db_run(db, err,
@@ -172,7 +179,10 @@ json_t *learner_agreement(struct db *db, int64_t workspace_id, int64_t now, int 
         return NULL;
     int64_t n = db_col_int(st, 0), sent = db_col_int(st, 1), tags = db_col_int(st, 2);
     db_finalize(st);
-    return json_pack("{s:i, s:I, s:I, s:o, s:o}", "days", days, "since", (json_int_t)since,
+    json_t *learned = tag_learner_agreement(db, workspace_id, since, now, err);
+    if (!learned)
+        return NULL;
+    return json_pack("{s:i, s:I, s:I, s:o, s:o, s:o}", "days", days, "since", (json_int_t)since,
                      "messages", (json_int_t)n, "sentiment", agreement_of(sent, n), "tags",
-                     agreement_of(tags, n));
+                     agreement_of(tags, n), "tag_suggestions", learned);
 }

@@ -494,7 +494,9 @@ int message_stats_refresh(struct db *db, int64_t workspace_id, struct error *err
 
 /* ---- what the text engine needs kept -----------------------------------------
  * The model stores the per-workspace sentiment learner as opaque bytes and
- * knows nothing of how it works; ingest/enrich.c joins the two. */
+ * knows nothing of how it works; ingest/enrich.c joins the two. The tag
+ * learner is taught where tag corrections are recorded, here, so its store
+ * (model/tag_learner.c) calls text/'s public tag learner itself. */
 
 /* Inside a transaction: the workspace's learner bytes (b left empty if it
  * has none yet) and its correction count, with the row locked against
@@ -524,11 +526,32 @@ int tag_correction_record(struct db *db, int64_t workspace_id, int64_t message_i
 /* How much the workspace's model agrees with its moderators: of the
  * messages to it written in the `days` days before now, {days, since,
  * messages, sentiment: {corrected, agreement}, tags: {corrected,
- * agreement}} where corrected counts the messages a moderator corrected
- * and agreement is the share not corrected (null with no message).
+ * agreement}, tag_suggestions: tag_learner_agreement's} where corrected
+ * counts the messages a moderator corrected and agreement is the share not
+ * corrected (null with no message).
  * Caller owns. */
 json_t *learner_agreement(struct db *db, int64_t workspace_id, int64_t now, int days,
                           struct error *err);
+/* The workspace's tag learner (text/tag_learn.c) takes a moderator's tag
+ * correction of message_id (whose text is body), inside the caller's
+ * transaction, with the row locked: first what the moderators' earlier
+ * corrections of another message said of the tags they left alone, then
+ * this one. *p: its probability of the tag before it learned, -1 when the
+ * tag's model was not ready. */
+int tag_learner_learn(struct db *db, int64_t ws, int64_t message_id, const char *body,
+                      int64_t tag_id, bool added, double *p, struct error *err);
+/* Sets msg's (a message_get) "suggested_tags": [{tag_id, name, p}] the tag
+ * learner suggests that the message does not carry and no moderator decided
+ * on, likeliest first, at most 5; [] when it has none. 0, or -1 and err. */
+int tag_learner_annotate(struct db *db, int64_t ws, json_t *msg, struct error *err);
+/* How the tag learner's word agreed with the tag corrections made in
+ * [since, until]: {corrections, judged (its model of the tag was ready),
+ * agreed (it suggested the tag that was added, or not the tag taken off),
+ * suggested, accepted (suggested and added), agreement: agreed / judged,
+ * null with none; min_corrections and threshold: when a tag's model speaks
+ * and suggests}. Caller owns. */
+json_t *tag_learner_agreement(struct db *db, int64_t ws, int64_t since, int64_t until,
+                              struct error *err);
 /* An edited incoming message read again: its language and sentiment as
  * kanal reads them now, unless a moderator corrected its sentiment (that
  * label stays). */

@@ -717,6 +717,16 @@ int notify_message(struct db *db, int64_t ws, const struct notify_message_in *m,
     assert(db && m && m->event && m->title && m->text);
     int64_t now = time_now();
     int queued = 0;
+    for (size_t i = 0; i < m->n_users; i++) {
+        int64_t nid;
+        if (db_insert(db, err, &nid,
+                      "INSERT INTO notifications (workspace_id, user_id, event, title, body, "
+                      "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                      "iittti", ws, m->users[i], m->event, m->title,
+                      m->summary ? m->summary : m->text, now))
+            return -1;
+        queued++;
+    }
     for (size_t i = 0; i < m->n_emails; i++) {
         if (!m->emails[i] || !*m->emails[i])
             continue;

@@ -59,14 +59,19 @@ int notify_post_failed(struct db *db, int64_t ws, int64_t post_id, int64_t varia
  * owns. */
 json_t *notify_note_add(struct db *db, int64_t ws, int64_t message_id, json_t *in,
                         const struct actor *who, struct error *err);
-/* A message that is not about a post (a listening alert): e-mailed to
- * each of `emails` and, when `webhook`, POSTed to the workspace's webhook
- * as {event, workspace_id, workspace, title, text, at} and the members of
- * `extra` (may be NULL). Neither begins nor commits. The number of
- * deliveries queued, or -1 and err. */
+/* A message that is not about a post (a listening alert): a row in the
+ * in-app list of each of `users` (their notifications, with `summary` as
+ * the body, else `text`), e-mailed to each of `emails` and, when
+ * `webhook`, POSTed to the workspace's webhook as {event, workspace_id,
+ * workspace, title, text, at} and the members of `extra` (may be NULL).
+ * Neither begins nor commits. The number of rows and deliveries made, or
+ * -1 and err. */
 struct notify_message_in {
     const char *event; /* e.g. "listen_alert" */
     const char *title, *text;
+    const char *summary; /* the in-app row's body; NULL: text */
+    const int64_t *users;
+    size_t n_users;
     const char *const *emails;
     size_t n_emails;
     bool webhook;

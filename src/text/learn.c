@@ -13,7 +13,6 @@
 
 #define LEARN_BITS 13
 #define LEARN_DIM  (1u << LEARN_BITS)
-#define MAX_FEAT   (2 * TEXT_MAX_TOKENS + 8)
 /* How strongly the rules' score speaks before any correction, and how far
  * one correction moves the weights. Chosen on the dev sets with --learn 500
  * (higher rates overfit the first corrections and lost recall on the rarer
@@ -45,36 +44,41 @@ uint64_t learner_count(const struct learner *m)
     return m ? m->count : 0;
 }
 
-struct features {
-    size_t n;
-    uint32_t idx[MAX_FEAT];
-    float val[MAX_FEAT];
-};
+/* The features' indexes are the mixed hash's low LEARN_FEAT_BITS bits,
+ * which this learner uses as they are (the tag learner takes fewer). */
+_Static_assert(LEARN_BITS == LEARN_FEAT_BITS, "the sentiment learner indexes by the full index");
 
-static void feat_add(struct features *f, uint64_t h, float v)
+static void feat_add(struct learn_features *f, uint64_t h, float v)
 {
-    if (f->n < MAX_FEAT) {
+    if (f->n < LEARN_MAX_FEAT) {
         h ^= h >> 29;
         h *= 0xbf58476d1ce4e5b9ULL;
         h ^= h >> 32;
-        f->idx[f->n] = (uint32_t)(h & (LEARN_DIM - 1));
+        f->idx[f->n] = (uint32_t)(h & ((1u << LEARN_FEAT_BITS) - 1));
         f->val[f->n] = v;
         f->n++;
     }
 }
 
-/* Words and emoji and the first five bytes of long words (a poor man's stem
- * that works the same for every language), with negation scope marked so
- * "not good" is not "good". Word pairs were tried and cost recall: a few
- * hundred corrections are too few for them. */
+/* The sentiment learner's features: a bias, the rules' verdict, and the
+ * words. */
 static void features_of(const struct text_tokens *t, const struct sentiment *base,
-                        struct features *f)
+                        struct learn_features *f)
 {
     f->n = 0;
     feat_add(f, 0x1, 1.0f); /* bias */
     feat_add(f, 0x2, (float)base->score);
     if (base->hits == 0)
         feat_add(f, 0x3, 1.0f);
+    learn_words(t, base->lang, f);
+}
+
+/* Words and emoji and the first five bytes of long words (a poor man's stem
+ * that works the same for every language), with negation scope marked so
+ * "not good" is not "good". Word pairs were tried and cost recall: a few
+ * hundred corrections are too few for them. */
+void learn_words(const struct text_tokens *t, enum text_lang lang, struct learn_features *f)
+{
     int neg = 0;
     for (size_t i = 0; i < t->n; i++) {
         const struct token *k = &t->tok[i];
@@ -88,7 +92,7 @@ static void features_of(const struct text_tokens *t, const struct sentiment *bas
         feat_add(f, h, 1.0f);
         if (k->nlen >= 7)
             feat_add(f, text_hash(t->norm + k->norm, 5) ^ 0x707265ULL, 0.5f);
-        struct lex_val v = lexicon_lookup(t, i, base->lang);
+        struct lex_val v = lexicon_lookup(t, i, lang);
         if (v.kind == LEX_NEG)
             neg = 3;
         else if (neg > 0)
@@ -107,8 +111,8 @@ static void prior_logits(double s, double raw, struct sentiment_band band, doubl
         z[SENT_NEG] = z[SENT_POS] = -BASE_GAIN * 0.05;
 }
 
-static void logits(const struct learner *m, const struct features *f, const struct sentiment *b,
-                   double z[SENT_LABELS])
+static void logits(const struct learner *m, const struct learn_features *f,
+                   const struct sentiment *b, double z[SENT_LABELS])
 {
     if (b->model) /* the learned model decided: corrections move its logits */
         for (int c = 0; c < SENT_LABELS; c++)
@@ -161,7 +165,7 @@ void learner_train(struct learner *m, const struct text_tokens *t, enum text_lan
                    enum sentiment_label gold)
 {
     struct sentiment b;
-    struct features *f = xmalloc(sizeof *f);
+    struct learn_features *f = xmalloc(sizeof *f);
     double p[SENT_LABELS];
     sentiment_score_tokens(t, lang, &b);
     features_of(t, &b, f);
@@ -190,7 +194,7 @@ void learner_score(const struct learner *m, const struct text_tokens *t, enum te
     sentiment_score_tokens(t, lang, out);
     if (!m || m->count == 0)
         return;
-    struct features *f = xmalloc(sizeof *f);
+    struct learn_features *f = xmalloc(sizeof *f);
     double p[SENT_LABELS];
     features_of(t, out, f);
     logits(m, f, out, p);

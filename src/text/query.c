@@ -402,8 +402,8 @@ static int parse_primary(struct parser *p)
 }
 
 /* NEAR measures distances between matches, so both sides must be words,
- * phrases, or ORs of them: things with positions, in one field. Returns
- * the field, or -1. */
+ * phrases, or ORs of them: things with positions, in one field (the title
+ * and the text count as one, see parse_near). Returns the field, or -1. */
 static int positional(const struct query *q, int n)
 {
     const struct qnode *x = &q->node[n];
@@ -432,8 +432,14 @@ static int parse_near(struct parser *p)
             return fail_at(p, left_at, "NEAR/n needs words, phrases or ORs of them on each side");
         if (fb < 0)
             return fail_at(p, right_at, "NEAR/n needs words, phrases or ORs of them on each side");
-        if (fa != fb)
-            return fail_at(p, right_at, "NEAR/n compares positions within one field");
+        /* The text begins with the title (struct query_doc), so a title's
+         * position is the text's too: those two may be compared. */
+        bool title_text = (fa == QFIELD_TITLE && fb == QFIELD_TEXT) ||
+                          (fa == QFIELD_TEXT && fb == QFIELD_TITLE);
+        if (fa != fb && !title_text)
+            return fail_at(p, right_at,
+                           "NEAR/n compares positions within one field (or between title: and "
+                           "the text)");
         a = add_node(p, (struct qnode){.op = Q_NEAR, .a = a, .b = b, .near = n});
         left_at = right_at;
         /* A chain "a NEAR/2 b NEAR/2 c" would need positions of a match of

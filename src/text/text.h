@@ -211,4 +211,42 @@ void learner_serialize(const struct learner *m, struct buf *b);
 /* Returns a new learner from a blob, or NULL with err if it is not one. */
 struct learner *learner_deserialize(const void *p, size_t n, struct error *err);
 
+/* ---- tag learner ----------------------------------------------------------
+ * A per-workspace model of moderators' tag corrections: per tag a naive
+ * Bayes model on the learner's hashed word features, counted online. It
+ * suggests tags, it never sets them. A tag's model speaks once it has been
+ * told TAG_LEARNER_MIN times that a text has the tag and as many that one
+ * has not; it suggests the tag at probability TAG_LEARNER_P or more. */
+#define TAG_LEARNER_MIN 3
+#define TAG_LEARNER_P   0.5
+struct tag_learner;
+struct tag_guess {
+    int64_t tag_id;
+    double p;
+};
+
+/* Owned by the caller; free with tag_learner_free. */
+struct tag_learner *tag_learner_new(void);
+void tag_learner_free(struct tag_learner *m);
+/* Takes one example: text t has (on) or has not tag tag_id (> 0). The
+ * tag's model is made on its first example. */
+void tag_learner_train(struct tag_learner *m, const struct text_tokens *t, int64_t tag_id, bool on);
+/* Whether tag_id has a model; whether it has had enough examples to speak. */
+bool tag_learner_has(const struct tag_learner *m, int64_t tag_id);
+bool tag_learner_ready(const struct tag_learner *m, int64_t tag_id);
+/* The probability that t has tag tag_id, or -1 when its model is not ready
+ * (m may be NULL). */
+double tag_learner_p(const struct tag_learner *m, const struct text_tokens *t, int64_t tag_id);
+/* Into out (room for max): the ready tags not in skip[0..nskip) whose
+ * probability on t is TAG_LEARNER_P or more, likeliest first (ties by id);
+ * returns how many. m may be NULL. */
+size_t tag_learner_suggest(const struct tag_learner *m, const struct text_tokens *t,
+                           const int64_t *skip, size_t nskip, struct tag_guess *out, size_t max);
+/* Examples taken so far. */
+uint64_t tag_learner_count(const struct tag_learner *m);
+/* Serializes into b (appended; versioned, little-endian). */
+void tag_learner_serialize(const struct tag_learner *m, struct buf *b);
+/* Returns a new learner from a blob, or NULL with err if it is not one. */
+struct tag_learner *tag_learner_deserialize(const void *p, size_t n, struct error *err);
+
 #endif

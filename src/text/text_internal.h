@@ -111,6 +111,21 @@ struct sentiment_band sentiment_band(enum text_lang lang);
 void sentiment_rules(const struct text_tokens *t, const struct lex_entry *const *ent,
                      enum text_lang lang, struct sentiment *out);
 
+/* ---- the learners' features (learn.c) -------------------------------------
+ * Hashed features of a text, as the per-workspace learners (sentiment in
+ * learn.c, tags in tag_learn.c) read it: an index below 1 << LEARN_FEAT_BITS
+ * (the mixed hash's low bits; a smaller learner takes fewer of them) and a
+ * value. */
+#define LEARN_FEAT_BITS 13
+#define LEARN_MAX_FEAT  (2 * TEXT_MAX_TOKENS + 8)
+struct learn_features {
+    size_t n;
+    uint32_t idx[LEARN_MAX_FEAT];
+    float val[LEARN_MAX_FEAT];
+};
+/* Appends t's words (read as lang, not LANG_AUTO, for negation) to f. */
+void learn_words(const struct text_tokens *t, enum text_lang lang, struct learn_features *f);
+
 /* ---- the learned model (model.c) ----------------------------------------- */
 /* The built-in model files (generated into build/gen by tools/embed.c from
  * data/sentiment/LANG.model). */

@@ -323,36 +323,42 @@ static const char *scan_word(struct text_tokens *t, struct token *k, const char 
                  * that stay in registers (the loop around it calls out,
                  * which would keep them in memory): a third of the
                  * instructions of the letter-by-letter version. */
-                const char *q = p;
+                const unsigned char *q = (const unsigned char *)p;
                 size_t oo = o;
                 uint64_t hh = h;
                 uint32_t pv = prev;
                 int rr = run, ups = 0;
                 bool el = false;
-                while (q < end && oo < full) {
-                    uint32_t c = (unsigned char)*q, f = c | 32;
+                /* One bound for both ends: the text's and the folded
+                 * buffer's (an elongation skips letters without writing
+                 * them, so this may stop early; the loop around resumes). */
+                size_t room = (size_t)(end - p), lim = full - o < room ? full - o : room, i = 0;
+                for (; i < lim; i++) {
+                    uint32_t c = q[i], f = c | 32;
                     if ((unsigned char)(f - 'a') >= 26)
                         break;
-                    ups += !(c & 32);
-                    rr = f == pv ? rr + 1 : 1;
-                    pv = f;
-                    q++;
-                    if (rr > 2) {
-                        el = true;
-                        continue;
+                    ups += c < 0x60; /* 'A'-'Z' are 0x41-0x5A, 'a'-'z' 0x61-0x7A */
+                    if (f == pv) {
+                        if (++rr > 2) {
+                            el = true;
+                            continue;
+                        }
+                    } else {
+                        rr = 1;
+                        pv = f;
                     }
                     out[oo++] = (char)f;
                     hh = (hh ^ f) * FNV_PRIME;
                 }
                 upper += ups;
-                lower += (int)(q - p) - ups;
+                lower += (int)i - ups;
                 digits_only = false;
                 elong |= el;
                 run = rr;
                 prev = pv;
                 h = hh;
                 o = oo;
-                p = q;
+                p += i;
                 continue;
             }
             if ((unsigned char)(b - '0') < 10) {

@@ -64,14 +64,14 @@ def pytest_runtest_setup(item):
     pytest.skip(why)
 
 
-def run_kanal(*args, stdin=None, env=None, check=True, cwd=None):
+def run_kanal(*args, stdin=None, env=None, check=True, cwd=None, timeout=120):
     e = dict(os.environ)
     for k in list(e):
         if k.startswith("KANAL_") and k != "KANAL_BIN":
             del e[k]
     e.update(env or {})
     p = subprocess.run([KANAL, *args], input=stdin, capture_output=True, text=True, env=e,
-                       cwd=cwd, timeout=120)
+                       cwd=cwd, timeout=timeout)
     assert not any(m in p.stderr for m in SANITIZER_MARKS), p.stderr
     if check:
         assert p.returncode == 0, f"kanal {' '.join(args)} failed ({p.returncode}): {p.stderr}"

@@ -64,6 +64,7 @@ class Host(ThreadingHTTPServer):
         self.most_at_once = 0
         self.feed_items = [("p1", "Pensionen höjs", 5), ("p2", "Bostadstillägg", 6)]
         self.feed_version = 1
+        self.redirects = {}  # path -> Location (another host's, a scheme kanal refuses)
         self.base = f"http://127.0.0.1:{self.server_address[1]}"
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -114,6 +115,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, srv):
         p = self.path
+        if p in srv.redirects:
+            return self.send(302, headers=[("Location", srv.redirects[p])])
         if p == "/robots.txt":
             if srv.robots is None:
                 return self.send(404, b"none")

@@ -20,8 +20,10 @@ SECRET = "app-secret-for-tests"
 VERIFY = "verify-me"
 
 
+# A large file into PostgreSQL under a sanitizer on a busy machine takes
+# minutes, not seconds: the limit is for a hang, not for speed.
 def imp(db_url, *args, check=False, cwd=None):
-    return run_kanal("import", "--db", db_url, *args, check=check, cwd=cwd)
+    return run_kanal("import", "--db", db_url, *args, check=check, cwd=cwd, timeout=600)
 
 
 def test_import_help_and_usage():

@@ -87,6 +87,16 @@ def test_queries_match_items_and_rematch_when_changed(server, workspace, admin, 
     # A new query finds what is already stored, with no fetch in between.
     tag("Leikkaus", "title:leikkaus~ NEAR/1 title:eläke~")
     assert tags_by_title()["Eläkkeen leikkaus"] == ["Eläke", "Leikkaus"]
+    # NEAR across the title and the text: the title's last word and the
+    # text's first are next to each other; the title's first is one further.
+    near = tag("Hallitus", "title:leikkaus~ NEAR/0 hallitus")
+    assert tags_by_title()["Eläkkeen leikkaus"] == ["Eläke", "Hallitus", "Leikkaus"]
+    r = admin.patch(f"{ws}/tags/{near}", {"rule": "title:eläke~ NEAR/0 hallitus"})
+    assert r.status == 200, r
+    assert tags_by_title()["Eläkkeen leikkaus"] == ["Eläke", "Leikkaus"]
+    r = admin.patch(f"{ws}/tags/{near}", {"rule": "author:svensson NEAR/3 pension~"})
+    assert r.status == 400 and "column 24: NEAR/n compares positions within one field" in \
+        r.json()["error"]["message"], r
     # A query emptied matches nothing any more.
     r = admin.patch(f"{ws}/tags/{pension}", {"rule": ""})
     assert r.status == 200, r

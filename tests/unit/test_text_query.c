@@ -184,7 +184,21 @@ static void test_fields(void **state)
     expect_error("title:(a OR author:b)", "column 13: fields do not nest");
     expect_error("lang:svenska", "column 6: lang: takes a language code");
     expect_error("lang:\"sv\"", "column 7: lang: takes a language code");
-    expect_error("title:a NEAR/2 b", "column 16: NEAR/n compares positions within one field");
+    expect_error("author:a NEAR/2 b", "column 17: NEAR/n compares positions within one field");
+    expect_error("title:a NEAR/2 source:b", "column 16: NEAR/n compares positions within one field");
+    /* Across the title and the text: the text begins with the title, so the
+     * title's last word (1) and the body's first (2) are next to each other. */
+    assert_true(matches_doc("title:sänks NEAR/0 regeringen", t, b, a, src, "sv"));
+    assert_true(matches_doc("regeringen NEAR/0 title:sänks", t, b, a, src, "sv"));
+    assert_false(matches_doc("title:pensionen NEAR/0 regeringen", t, b, a, src, "sv")); /* 1 between */
+    assert_true(matches_doc("title:pensionen NEAR/1 regeringen", t, b, a, src, "sv"));
+    assert_false(matches_doc("title:sänks NEAR/2 lägre", t, b, a, src, "sv")); /* 3 between */
+    assert_true(matches_doc("title:sänks NEAR/3 lägre", t, b, a, src, "sv"));
+    assert_true(matches_doc("title:(sänks OR höjs) NEAR/3 \"en lägre\"", t, b, a, src, "sv"));
+    /* A title word is in the text too: near itself there. */
+    assert_true(matches_doc("title:pensionen NEAR/0 sänks", t, b, a, src, "sv"));
+    /* Without a title (a tag rule on a post) nothing is near it. */
+    assert_false(matches("title:pension NEAR/3 sänks", "pension sänks"));
     /* A word that only looks like a field name stays a word. */
     assert_true(matches("titles", "titles"));
     assert_true(matches("Title:x", "title x")); /* field names are lower case */

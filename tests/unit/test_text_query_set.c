@@ -140,9 +140,11 @@ static void gen_query(struct buf *b, int depth)
         buf_puts(b, " NOT ");
         gen_query(b, depth + 1);
         return;
-    case 5: { /* NEAR of two terms in one field */
-        const char *f = fields[rnd(7)];
-        buf_printf(b, "(%s%s NEAR/%u %s%s)", f, terms[rnd(NTERMS)], rnd(4), f, terms[rnd(NTERMS)]);
+    case 5: { /* NEAR of two terms in one field, or across the title and the text */
+        const char *f = fields[rnd(7)], *g = f;
+        if (!*f || !strcmp(f, "title:"))
+            g = rnd(3) ? f : *f ? "" : "title:";
+        buf_printf(b, "(%s%s NEAR/%u %s%s)", f, terms[rnd(NTERMS)], rnd(4), g, terms[rnd(NTERMS)]);
         return;
     }
     default: /* a keyword list */
