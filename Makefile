@@ -38,7 +38,7 @@ WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.ico)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run deps test warnings unit-bin unit e2e browser bench-analytics bench-listen asan fuzz fuzz-build bench bench-redirect bench-sentiment-instr bench-import bench-sync bench-publish bench-inbox format lint clean sentiment-model
+.PHONY: all run deps test warnings unit-bin unit e2e browser bench-analytics bench-listen asan fuzz fuzz-build bench bench-redirect bench-sentiment-instr bench-import bench-sync bench-publish bench-inbox bench-web format lint clean sentiment-model
 all: $(BUILD)/kanal
 
 deps:
@@ -259,6 +259,13 @@ bench-import: $(BUILD)/kanal $(BUILD)/bench/import-floor
 BENCH_MESSAGES ?= 10000000
 bench-inbox: $(BUILD)/bench/inbox
 	$(BUILD)/bench/inbox --messages $(BENCH_MESSAGES) --rounds $(BENCH_ROUNDS)
+
+# Every page of the desk in headless Chromium on the bench data (100,000
+# posts, 10 million messages; built once into build/bench-web/kanal.db by
+# bench/web-data.py and reused: delete it to build it again): each page's
+# first render and a filter change, from the browser's performance marks.
+bench-web: $(BUILD)/kanal node_modules/.kanal-installed-lock
+	node bench/web.mjs --kanal $(BUILD)/kanal --db build/bench-web/kanal.db --rounds $(BENCH_ROUNDS)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit e2e browser

@@ -27,7 +27,8 @@ END = 1793491200  # 2026-11-01T00:00:00Z
 DAYS = 183
 
 
-def build(db, kanal, scale):
+def build(db, kanal, scale, open_every=0):
+    """open_every: every Nth message is left open (0: all closed), for the inbox."""
     posts, snaps_per, messages = int(100_000 * scale), 50, int(10_000_000 * scale)
     subprocess.run([kanal, "migrate", "--db", db], check=True, capture_output=True)
     subprocess.run([kanal, "user", "add", "--db", db, "--email", "bench@example.org", "--role",
@@ -81,7 +82,8 @@ def build(db, kanal, scale):
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {messages})
     INSERT INTO messages (workspace_id, channel_id, variant_id, kind, platform_id, body, status,
         created_at, received_at, updated_at, first_response_at)
-    SELECT 1, 1 + i % 10, 1 + (i * 7) % {posts}, 'comment', 'm' || i, 'Hej', 'closed',
+    SELECT 1, 1 + i % 10, 1 + (i * 7) % {posts}, 'comment', 'm' || i, 'Hej',
+           {f"CASE WHEN i % {open_every} = 0 THEN 'open' ELSE 'closed' END" if open_every else "'closed'"},
            {start} + (i * {DAYS * 86400} / {messages}), 0, 0,
            CASE WHEN i % 3 <> 0 THEN {start} + (i * {DAYS * 86400} / {messages}) + 600 + (i % 50) * 300 END
     FROM n""")

@@ -82,18 +82,30 @@ function App() {
   const help = useRef(null);
   const notice = useRef("");
 
+  // The workspaces again when a page changes them (administration sends
+  // "kanal:workspaces"), so the switcher never offers one that is gone.
   useEffect(() => {
-    (async () => {
+    const load = async () => {
       try {
-        const s = await session();
-        setMe(s);
         const ws = await api("GET", "/workspaces?limit=200");
         setWorkspaces(ws.items);
       } catch (e) {
         if (e instanceof ApiError && e.status === 401) { location.assign("/login"); return; }
         setError(t("error.load", { what: t("frame.workspaces"), why: e.message }));
       }
+    };
+    (async () => {
+      try {
+        const [s, ws] = await boot;
+        setMe(s);
+        setWorkspaces(ws.items);
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) { location.assign("/login"); return; }
+        setError(t("error.load", { what: t("frame.workspaces"), why: e.message }));
+      }
     })();
+    window.addEventListener("kanal:workspaces", load);
+    return () => window.removeEventListener("kanal:workspaces", load);
   }, []);
 
   // With no workspace in the URL, the first one; with one the user cannot
@@ -216,6 +228,11 @@ if (back.get("workspace")) {
   history.replaceState(null, "", "/" + href(Number(back.get("workspace")), "channels",
     { connected: back.get("connected") || "" }));
 }
+
+// Who is signed in and the workspaces are asked for while the language
+// loads, not after it: the first page waits for one round trip, not three.
+const boot = Promise.all([session(), api("GET", "/workspaces?limit=200")]);
+boot.catch(() => {}); // told by App, which awaits it
 
 (async () => {
   try {

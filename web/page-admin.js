@@ -1,10 +1,11 @@
 // page-admin: what an administrator keeps in order: the people (add, role,
 // disable, new password, signing them out everywhere), API tokens, the
-// workspaces, the campaigns, the tags with their rules (each rule tried on
+// workspaces and channels (each deleted only after a dialog that names it;
+// the server keeps one that holds posts or messages), the campaigns, the tags with their rules (each rule tried on
 // the stored messages while it is written), and the audit log with its
 // filters. Which part is open, and the log's filters, live in the URL.
 // Others see a word on who can do this instead.
-import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime, fmtNumber, toZoned, fromZoned, isoUtc } from "/i18n.js";
 import { href, setParams } from "/router.js";
@@ -32,6 +33,34 @@ function Dialog({ id, title, children, onClose }) {
     <h2 id=${id + "-title"}>${title}</h2>
     ${children(() => ref.current.close())}
   </dialog>`;
+}
+
+// Deleting a workspace or a channel: the dialog names what will go and
+// starts on Cancel; when the server refuses (it keeps one that holds posts
+// or messages), its reason is shown in the dialog, which stays open.
+function DeleteDialog({ id, title, what, path, onDone, onClose }) {
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  return html`<${Dialog} id=${id} title=${title} onClose=${onClose}>
+    ${(close) => html`<form onSubmit=${async (e) => {
+      e.preventDefault();
+      setBusy(true);
+      try {
+        await api("DELETE", path);
+        close();
+        await onDone();
+      } catch (err) {
+        setError(t("admin.deleteRefused", { why: err.message }));
+      } finally {
+        setBusy(false);
+      }
+    }}>
+      <p id=${id + "-what"}>${what}</p>
+      <p class="problem" role="alert" id=${id + "-error"}>${error}</p>
+      <div class="actions"><button type="submit" class="danger" id=${id + "-confirm"} disabled=${busy}>${t("admin.delete")}</button>
+        <button type="button" id=${id + "-cancel"} autofocus onClick=${close}>${t("frame.cancel")}</button></div>
+    </form>`}
+  <//>`;
 }
 
 // ---- users -------------------------------------------------------------------
@@ -83,6 +112,7 @@ function tokenState(k, ws) {
 
 function Users({ ws, me }) {
   const [users, setUsers] = useState(null);
+  useReady("admin", users);
   const [form, setForm] = useState({ email: "", name: "", role: "author", password: "" });
   const [resetting, setResetting] = useState(null);
   const [showTokens, setShowTokens] = useState(null);
@@ -227,10 +257,14 @@ function Workspaces({ ws }) {
   const [items, setItems] = useState(null);
   const [form, setForm] = useState({ name: "", slug: "", timezone: ws.timezone });
   const [editing, setEditing] = useState(null);
+  const [deleting, setDeleting] = useState(null);
   const out = useOutcome();
   const load = () => api("GET", "/workspaces?limit=200").then((r) => setItems(r.items))
     .catch((e) => out.fail(t("error.load", { what: t("frame.workspaces"), why: e.message })));
   useEffect(() => { load(); }, []);
+  // The frame's switcher follows; a deleted current workspace sends the
+  // desk to the first one, with a word on why.
+  const changed = () => { window.dispatchEvent(new Event("kanal:workspaces")); return load(); };
   const save = async (e) => {
     e.preventDefault();
     try {
@@ -243,7 +277,7 @@ function Workspaces({ ws }) {
       }
       setEditing(null);
       setForm({ name: "", slug: "", timezone: ws.timezone });
-      await load();
+      await changed();
     } catch (err) {
       out.fail(t("admin.workspaceFailed", { why: err.message }));
     }
@@ -257,9 +291,16 @@ function Workspaces({ ws }) {
         <th scope="col">${t("admin.timezone")}</th><th scope="col"><span class="visually-hidden">${t("channels.actions")}</span></th></tr></thead>
       <tbody>${items.map((w) => html`<tr data-id=${w.id}><td><a href=${href(w.id, "dashboard")}>${w.name}</a></td>
         <td>${w.slug}</td><td>${w.timezone}</td>
-        <td><button type="button" class="edit" aria-label=${t("admin.editLabel", { name: w.name })}
+        <td class="row-actions"><button type="button" class="edit" aria-label=${t("admin.editLabel", { name: w.name })}
           onClick=${() => { setEditing(w.id); setForm({ name: w.name, slug: w.slug, timezone: w.timezone }); }}>
-          ${t("links.edit")}</button></td></tr>`)}</tbody></table>`}
+          ${t("links.edit")}</button>
+          <button type="button" class="delete" aria-label=${t("admin.deleteLabel", { name: w.name })}
+            onClick=${() => setDeleting(w)}>${t("admin.delete")}</button></td></tr>`)}</tbody></table>`}
+    ${deleting ? html`<${DeleteDialog} id="delete-workspace" path=${`/workspaces/${deleting.id}`}
+      title=${t("admin.deleteWorkspaceTitle", { name: deleting.name })}
+      what=${t("admin.deleteWorkspaceWhat", { name: deleting.name, slug: deleting.slug })}
+      onClose=${() => setDeleting(null)}
+      onDone=${() => { out.ok(t("admin.workspaceDeleted", { name: deleting.name })); return changed(); }} />` : null}
     <h3>${editing ? t("admin.editWorkspace") : t("admin.newWorkspace")}</h3>
     <form id="workspace-form" class="row" onSubmit=${save}>
       ${input("name", t("admin.name"), { required: true })}
@@ -278,6 +319,7 @@ function ChannelsAdmin({ ws }) {
   const [items, setItems] = useState(null);
   const [form, setForm] = useState(blank);
   const [editing, setEditing] = useState(null);
+  const [deleting, setDeleting] = useState(null);
   const out = useOutcome();
   const load = () => everyItem(api, ws.id, "channels").then(setItems)
     .catch((e) => out.fail(t("error.load", { what: t("nav.channels"), why: e.message })));
@@ -306,10 +348,17 @@ function ChannelsAdmin({ ws }) {
         <th scope="col"><span class="visually-hidden">${t("channels.actions")}</span></th></tr></thead>
       <tbody>${items.map((c) => html`<tr data-id=${c.id}><td>${c.name}</td><td>${c.platform}</td><td>${c.handle}</td>
         <td>${c.purpose ? t("purpose." + c.purpose) : "–"}</td><td>${c.is_peer ? t("analytics.peer") : t("analytics.own")}</td>
-        <td><button type="button" class="edit" aria-label=${t("admin.editLabel", { name: c.name })}
+        <td class="row-actions"><button type="button" class="edit" aria-label=${t("admin.editLabel", { name: c.name })}
           onClick=${() => { setEditing(c.id); setForm({ platform: c.platform, handle: c.handle, name: c.name, purpose: c.purpose || "", is_peer: !!c.is_peer }); }}>
-          ${t("links.edit")}</button></td></tr>`)}</tbody></table>`
+          ${t("links.edit")}</button>
+          <button type="button" class="delete" aria-label=${t("admin.deleteLabel", { name: c.name })}
+            onClick=${() => setDeleting(c)}>${t("admin.delete")}</button></td></tr>`)}</tbody></table>`
       : html`<${Empty} title=${t("channels.emptyTitle")} next=${t("admin.noChannelsNext")} />`}
+    ${deleting ? html`<${DeleteDialog} id="delete-channel" path=${`/workspaces/${ws.id}/channels/${deleting.id}`}
+      title=${t("admin.deleteChannelTitle", { name: deleting.name })}
+      what=${t("admin.deleteChannelWhat", { name: deleting.name, platform: deleting.platform, handle: deleting.handle, workspace: ws.name })}
+      onClose=${() => setDeleting(null)}
+      onDone=${() => { out.ok(t("admin.channelDeleted", { name: deleting.name })); return load(); }} />` : null}
     <h3>${editing ? t("admin.editChannel") : t("admin.newChannel")}</h3>
     <form id="channel-form" onSubmit=${save}>
       <div class="row">
@@ -514,6 +563,7 @@ function Audit({ ws, route }) {
   const [users, setUsers] = useState([]);
   const [workspaces, setWorkspaces] = useState([]);
   const out = useOutcome();
+  useReady("admin", rows);
   const query = (more) => {
     const q = new URLSearchParams({ limit: "50" });
     for (const k of AUDIT_FILTERS) if (p[k]) q.set(k, p[k]);

@@ -4,7 +4,7 @@
 // interval drawn), the top list with the peers, CSV and PNG exports and the
 // monthly report. Charts are uPlot's; each has a table of its numbers. Every
 // choice lives in the URL.
-import { html, useState, useEffect, everyItem, Empty } from "/ui.js";
+import { html, useState, useEffect, everyItem, Empty, useReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtNumber, fmtPercent, fmtDay } from "/i18n.js";
 import { setParams } from "/router.js";
@@ -232,6 +232,7 @@ export function Analytics({ ws, route, setError }) {
   const [problem, setProblem] = useState("");
   const [channels, setChannels] = useState([]);
   const [campaigns, setCampaigns] = useState([]);
+  useReady("analytics", data);
   const by = GROUPINGS.includes(p.by) ? p.by : "channel";
   const metric = KIND[p.metric] ? p.metric : "interactions";
   // The period and filters every part of the page asks with.

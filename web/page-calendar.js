@@ -5,7 +5,7 @@
 // a post opens it. FullCalendar is shown in UTC with the workspace's
 // wall-clock times, so that the desk sees its own zone whatever the
 // browser's.
-import { html, useEffect, useRef, loadScript } from "/ui.js";
+import { html, useEffect, useRef, loadScript, markReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, currentLang, toZoned, fromZoned, isoUtc } from "/i18n.js";
 import { go } from "/router.js";
@@ -24,7 +24,7 @@ export function Calendar({ ws, me, route, setError, crisis }) {
   const box = useRef(null);
   const p = route.params;
   useEffect(() => {
-    let cal = null, gone = false;
+    let cal = null, gone = false, fetched = false;
     (async () => {
       let FC;
       try {
@@ -48,11 +48,15 @@ export function Calendar({ ws, me, route, setError, crisis }) {
         // Blocks, not dots, in the month view: white on the status colour.
         eventDisplay: "block",
         dayMaxEvents: 4,
+        // The same in the week: a busy hour shows three posts and "+N more",
+        // not hundreds of overlapping boxes (which took seconds to draw).
+        eventMaxStack: 3,
         events: async (info) => {
           const q = new URLSearchParams({ since: isoUtc(fromZoned(info.start.valueOf(), ws.timezone)),
             until: isoUtc(fromZoned(info.end.valueOf(), ws.timezone)) });
           try {
             const out = await api("GET", `/workspaces/${ws.id}/calendar?${q}`);
+            fetched = true;
             return out.items.map((i) => ({
               id: String(i.variant_id),
               title: `${i.channel} (${i.platform}): ${i.title || i.body}`,
@@ -65,6 +69,10 @@ export function Calendar({ ws, me, route, setError, crisis }) {
             setError(t("error.load", { what: t("nav.calendar"), why: e.message }));
             return [];
           }
+        },
+        // Drawn: the events of a period that was just fetched are on the page.
+        eventsSet: () => {
+          if (fetched) { fetched = false; markReady("calendar"); }
         },
         datesSet: (info) => {
           // FullCalendar's arrows are icons inside buttons that have their

@@ -2,7 +2,7 @@
 // or needing reconnection with the platform's own message, and when they
 // last synced. Connect starts the server's OAuth flow after showing what
 // kanal will ask the platform for.
-import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime, fmtNumber } from "/i18n.js";
 
@@ -59,6 +59,7 @@ export function Channels({ ws, route, setError }) {
   const [channels, setChannels] = useState(null);
   const [connectors, setConnectors] = useState(new Map());
   const [connecting, setConnecting] = useState(null);
+  useReady("channels", channels);
   useEffect(() => {
     (async () => {
       try {

@@ -2,7 +2,7 @@
 // analytics API) beside the previous period's, and the days of the period
 // as a chart (uPlot) with the same numbers in a table for those who do not
 // read charts.
-import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtNumber, fmtPercent, fmtDay, currentLang } from "/i18n.js";
 import { setParams } from "/router.js";
@@ -84,6 +84,10 @@ export function Dashboard({ ws, route, setError }) {
   const [channels, setChannels] = useState([]);
   const [campaigns, setCampaigns] = useState([]);
   const p = route.params;
+  useReady("dashboard", data);
+  // The filters' choices are asked for once (the page is the workspace's);
+  // a filter change asks only for the figures.
+  const choices = useRef(null);
   useEffect(() => {
     // An answer for filters that changed meanwhile is dropped: the last
     // filters win, not the slowest answer.
@@ -92,9 +96,12 @@ export function Dashboard({ ws, route, setError }) {
       try {
         const q = new URLSearchParams({ by: "day", compare: "previous" });
         for (const k of ["since", "until", "channel", "campaign"]) if (p[k]) q.set(k, p[k]);
-        const cs = (await everyItem(api, ws.id, "channels")).filter((c) => !c.is_peer);
-        const cps = await everyItem(api, ws.id, "campaigns");
-        const out = await api("GET", `/workspaces/${ws.id}/analytics?${q}`);
+        // Together, not in turn: the page waits for the slowest, not the sum.
+        choices.current ??= Promise.all([everyItem(api, ws.id, "channels"), everyItem(api, ws.id, "campaigns")])
+          .catch((e) => { choices.current = null; throw e; });
+        const [[all, cps], out] = await Promise.all([choices.current,
+          api("GET", `/workspaces/${ws.id}/analytics?${q}`)]);
+        const cs = all.filter((c) => !c.is_peer);
         if (stale) return;
         setChannels(cs);
         setCampaigns(cps);

@@ -6,7 +6,7 @@
 // keyboard moves through the list and acts on the open message (INBOX_KEYS, listed in the frame's shortcut help).
 // In bulk mode a spam wave is hidden at once (the messages ticked, or every
 // one the filters find), followed as it goes, and undone.
-import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime } from "/i18n.js";
 import { href, setParams } from "/router.js";
@@ -175,6 +175,7 @@ export function Inbox({ ws, me, route, setError }) {
   const [items, setItems] = useState(null);
   const [cursor, setCursor] = useState(null);
   const [said, setSaid] = useState("");
+  useReady("inbox", items);
   const canModerate = ["admin", "editor", "moderator"].includes(me.user.role);
   const open = Number(p.open) || null;
   const answerRef = useRef(null);
@@ -249,12 +250,13 @@ export function Inbox({ ws, me, route, setError }) {
   useEffect(() => {
     (async () => {
       try {
-        if (!tags) {
-          const [cs, ts] = await Promise.all([everyItem(api, ws.id, "channels"), everyItem(api, ws.id, "tags")]);
-          setChannels(new Map(cs.map((c) => [c.id, c])));
-          setTags(new Map(ts.map((x) => [x.id, x])));
+        // The channels and tags (once) beside the first page, not before it.
+        const [names, page] = await Promise.all([tags ? null
+          : Promise.all([everyItem(api, ws.id, "channels"), everyItem(api, ws.id, "tags")]), load(null)]);
+        if (names) {
+          setChannels(new Map(names[0].map((c) => [c.id, c])));
+          setTags(new Map(names[1].map((x) => [x.id, x])));
         }
-        const page = await load(null);
         setItems(page.items);
         setCursor(page.next_cursor);
       } catch (e) {

@@ -4,7 +4,7 @@
 // downloaded, edited (never its code: printed QR codes carry it) and retired.
 // Below, the clicks grouped as the stats API groups them, and the advocates'
 // leaderboard. Filters, the grouping and the link being edited live in the URL.
-import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtNumber, fmtPercent, fmtTime, fmtDay } from "/i18n.js";
 import { setParams } from "/router.js";
@@ -268,6 +268,7 @@ export function Links({ ws, route, setError }) {
   const [done, setDone] = useState("");
   const [version, setVersion] = useState(0);
   const fields = useRef(new Map());
+  useReady("links", links);
   useEffect(() => {
     (async () => {
       try {

@@ -6,7 +6,7 @@
 // and as tables of the same numbers. Queries are tags with a rule, kept
 // here too, and so are the sources and the alerts (listen-watch.js). Every
 // filter and the tab live in the URL.
-import { html, useState, useEffect, useRef, everyItem, Empty } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtNumber, fmtPercent, fmtDay, fmtTime, currentLang } from "/i18n.js";
 import { href, setParams } from "/router.js";
@@ -93,6 +93,7 @@ function Stream({ ws, route, teams, canModerate, setError, hasSources, hasQuerie
   const [items, setItems] = useState(null);
   const [cursor, setCursor] = useState(null);
   const [one, setOne] = useState(null);
+  useReady("listening", items);
   const load = (after) => {
     const q = filterQuery(p, { limit: "25" });
     if (after) q.set("cursor", after);

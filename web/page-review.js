@@ -1,7 +1,7 @@
 // page-review: posts waiting for the desk's approval. An editor approves
 // or rejects with a reason; whether their approval counts (their own post,
 // the workspace's rules) is the server's to say, and its answer is shown.
-import { html, useState, useEffect, everyItem, Empty } from "/ui.js";
+import { html, useState, useEffect, everyItem, Empty, useReady } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime } from "/i18n.js";
 import { href } from "/router.js";
@@ -42,12 +42,13 @@ export function Review({ ws, setError }) {
   const [posts, setPosts] = useState(null);
   const [channels, setChannels] = useState(new Map());
   const [done, setDone] = useState("");
+  useReady("review", posts);
   useEffect(() => {
     (async () => {
       try {
-        const cs = await everyItem(api, ws.id, "channels");
+        const [cs, page] = await Promise.all([everyItem(api, ws.id, "channels"),
+          api("GET", `/workspaces/${ws.id}/posts?status=in_review&limit=100`)]);
         setChannels(new Map(cs.map((c) => [c.id, c])));
-        const page = await api("GET", `/workspaces/${ws.id}/posts?status=in_review&limit=100`);
         setPosts(page.items);
       } catch (e) {
         setError(t("error.load", { what: t("nav.review"), why: e.message }));

@@ -4,9 +4,21 @@
 // as text, never as HTML.
 import { h, render } from "/vendor/preact.js";
 import htm from "/vendor/htm.js";
+import { useEffect } from "/vendor/hooks.js";
 export { useState, useEffect, useRef, useMemo, useCallback } from "/vendor/hooks.js";
 export { render };
 export const html = htm.bind(h);
+
+// bench/web's yardstick: a page marks "kanal:ready:VIEW" (a performance
+// mark) each time it has drawn the data it loaded. useReady's effect runs
+// after Preact has put the new data in the page and the browser has painted
+// it; a page that draws outside Preact (the calendar) calls markReady.
+export function markReady(view) {
+  performance.mark(`kanal:ready:${view}`);
+}
+export function useReady(view, data) {
+  useEffect(() => { if (data != null) markReady(view); }, [data]);
+}
 
 // Every item of a workspace's list, page after page.
 export async function everyItem(api, ws, what) {

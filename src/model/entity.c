@@ -73,8 +73,52 @@ static const struct field workspace_fields[] = {
     {"office_hours", FT_TEXT, F_NOEMPTY, WORKTIME_HOURS_MAX, NULL, NULL, check_hours},
     {"holidays", FT_ENUM, 0, 0, holiday_calendars, NULL, NULL},
 };
+/* Deleting a workspace or a channel cascades to its posts and messages: the
+ * schema would take them silently, so a delete of either is refused while
+ * any is stored, with the counts, and the caller decides what to do. */
+static int keeps_content(const char *what, int64_t id, int64_t posts, int64_t messages,
+                         struct error *err)
+{
+    if (posts == 0 && messages == 0)
+        return 0;
+    return error_set(err, ERR_CONFLICT,
+                     "%s %lld still holds %lld post%s and %lld message%s; deleting it would "
+                     "delete them too, so kanal keeps it",
+                     what, (long long)id, (long long)posts, posts == 1 ? "" : "s",
+                     (long long)messages, messages == 1 ? "" : "s");
+}
+
+static int workspace_keeps(struct db *db, int64_t workspace_id, int64_t id, struct error *err)
+{
+    (void)workspace_id; /* not scoped: the workspace is the id */
+    int64_t posts = 0, messages = 0;
+    if (db_scalar(db, err, &posts, "SELECT count(*) FROM posts WHERE workspace_id = ?", "i", id) <
+            0 ||
+        db_scalar(db, err, &messages, "SELECT count(*) FROM messages WHERE workspace_id = ?", "i",
+                  id) < 0)
+        return -1;
+    return keeps_content("workspace", id, posts, messages, err);
+}
+
+/* Counted in the request's workspace only: another one's channel is a 404,
+ * as the delete itself says, whatever it holds. */
+static int channel_keeps(struct db *db, int64_t workspace_id, int64_t id, struct error *err)
+{
+    int64_t posts = 0, messages = 0;
+    if (db_scalar(db, err, &posts,
+                  "SELECT count(DISTINCT v.post_id) FROM post_variants v JOIN channels c ON c.id = "
+                  "v.channel_id WHERE v.channel_id = ? AND c.workspace_id = ?",
+                  "ii", id, workspace_id) < 0 ||
+        db_scalar(db, err, &messages,
+                  "SELECT count(*) FROM messages WHERE channel_id = ? AND workspace_id = ?", "ii",
+                  id, workspace_id) < 0)
+        return -1;
+    return keeps_content("channel", id, posts, messages, err);
+}
+
 const struct entity entity_workspace = {
-    "workspace", "workspaces", false, workspace_fields, ARRAY_LEN(workspace_fields), NULL};
+    "workspace", "workspaces",   false, workspace_fields, ARRAY_LEN(workspace_fields),
+    NULL,        workspace_keeps};
 
 static const struct field channel_fields[] = {
     {"platform", FT_ENUM, F_REQ | F_FILTER, 0, channel_platforms, NULL, NULL},
@@ -89,7 +133,7 @@ static const struct field channel_fields[] = {
     {"text_limit", FT_INT, F_NULL, 0, NULL, NULL, NULL},
 };
 const struct entity entity_channel = {
-    "channel", "channels", true, channel_fields, ARRAY_LEN(channel_fields), NULL};
+    "channel", "channels", true, channel_fields, ARRAY_LEN(channel_fields), NULL, channel_keeps};
 
 static int campaign_check(json_t *c, struct error *err)
 {
@@ -110,21 +154,23 @@ static const struct field campaign_fields[] = {
     {"ends_at", FT_TIME, F_NULL, 0, NULL, NULL, NULL},
 };
 const struct entity entity_campaign = {
-    "campaign", "campaigns", true, campaign_fields, ARRAY_LEN(campaign_fields), campaign_check};
+    "campaign",     "campaigns", true, campaign_fields, ARRAY_LEN(campaign_fields),
+    campaign_check, NULL};
 
 static const struct field tag_fields[] = {
     {"name", FT_TEXT, F_REQ | F_NOEMPTY, 100, NULL, NULL, NULL},
     {"kind", FT_ENUM, F_FILTER, 0, tag_kinds, NULL, NULL},
     {"rule", FT_TEXT, 0, 4000, NULL, NULL, check_rule},
 };
-const struct entity entity_tag = {"tag", "tags", true, tag_fields, ARRAY_LEN(tag_fields), NULL};
+const struct entity entity_tag = {"tag", "tags", true, tag_fields, ARRAY_LEN(tag_fields),
+                                  NULL,  NULL};
 
 /* A team answers a topic's messages; its members are in team.c. */
 static const struct field team_fields[] = {
     {"name", FT_TEXT, F_REQ | F_NOEMPTY | F_FILTER, 200, NULL, NULL, NULL},
 };
 const struct entity entity_team = {"team", "teams", true, team_fields, ARRAY_LEN(team_fields),
-                                   NULL};
+                                   NULL,   NULL};
 
 const char *entity_name(const struct entity *e)
 {
@@ -299,6 +345,8 @@ done:
 int entity_delete(struct db *db, const struct entity *e, int64_t workspace_id, int64_t id,
                   const struct actor *who, struct error *err)
 {
+    if (e->keeps && e->keeps(db, workspace_id, id, err))
+        return -1;
     struct buf sql = {0};
     buf_printf(&sql, "DELETE");
     scope_sql(e, &sql);

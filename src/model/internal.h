@@ -40,6 +40,9 @@ struct entity {
     size_t nfields;
     /* Whole-object rule after field checks (e.g. ends after starts). */
     int (*check)(json_t *merged, struct error *err);
+    /* Refuses a delete that would take stored data with it (ERR_CONFLICT,
+     * saying what is stored); NULL: nothing to keep. */
+    int (*keeps)(struct db *db, int64_t workspace_id, int64_t id, struct error *err);
 };
 
 extern const char *const post_statuses[];

@@ -44,7 +44,7 @@ static const struct field message_fields[] = {
 };
 /* created_at here is when the message was written at the platform. */
 static const struct entity entity_message = {
-    "message", "messages", true, message_fields, ARRAY_LEN(message_fields), NULL};
+    "message", "messages", true, message_fields, ARRAY_LEN(message_fields), NULL, NULL};
 
 /* m with its "tag_ids", or NULL (and m freed) on failure. */
 static json_t *with_tags(struct db *db, json_t *m, struct error *err)

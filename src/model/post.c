@@ -26,7 +26,7 @@ static const struct field post_fields[] = {
     {"at", FT_TIME, F_RO, 0, NULL, NULL, NULL},
 };
 static const struct entity entity_post = {
-    "post", "posts", true, post_fields, ARRAY_LEN(post_fields), NULL};
+    "post", "posts", true, post_fields, ARRAY_LEN(post_fields), NULL, NULL};
 
 static const struct field variant_fields[] = {
     {"channel_id", FT_REF, F_REQ, 0, NULL, "channels", NULL},
@@ -39,8 +39,8 @@ static const struct field variant_fields[] = {
     {"title", FT_TEXT, F_NULL, 300, NULL, NULL, NULL},
     {"first_comment", FT_TEXT, F_NULL, MODEL_TEXT_MAX, NULL, NULL, NULL},
 };
-static const struct entity entity_variant = {"variant",      "post_variants",           false,
-                                             variant_fields, ARRAY_LEN(variant_fields), NULL};
+static const struct entity entity_variant = {
+    "variant", "post_variants", false, variant_fields, ARRAY_LEN(variant_fields), NULL, NULL};
 
 const char *const post_metric_names[PM_COUNT] = {
     "reach", "impressions", "reactions", "comments", "shares", "saves", "clicks", "video_views"};

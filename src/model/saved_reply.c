@@ -69,7 +69,8 @@ static const struct field saved_reply_fields[] = {
     {"body", FT_TEXT, F_REQ | F_NOEMPTY, 4000, NULL, NULL, check_body},
 };
 const struct entity entity_saved_reply = {
-    "saved reply", "saved_replies", true, saved_reply_fields, ARRAY_LEN(saved_reply_fields), NULL};
+    "saved reply", "saved_replies", true, saved_reply_fields, ARRAY_LEN(saved_reply_fields), NULL,
+    NULL};
 
 json_t *saved_reply_render(struct db *db, int64_t ws, int64_t reply_id, int64_t message_id,
                            struct error *err)

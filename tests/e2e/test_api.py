@@ -264,5 +264,9 @@ def test_workspace_paths_take_the_slug_as_the_cli_does(admin, workspace):
         assert r.status == 404 and r.json()["error"]["code"] == "not_found", (path, r)
     r = admin.post("/api/v1/workspaces/no-such-slug/tags", {"name": "t"})
     assert r.status == 404, r
+    # A workspace holding a post is kept (tests/e2e/test_entity_delete.py);
+    # without it, it goes.
+    assert admin.delete(by_slug).status == 409
+    assert admin.delete(f"{by_slug}/posts/{post.json()['id']}").status == 200
     assert admin.delete(by_slug).status == 200
     assert admin.get(by_id).status == 404 and admin.get(by_slug).status == 404
