@@ -463,18 +463,15 @@ int note_add(struct db *db, int64_t ws, int64_t message_id, const char *body,
 int note_delete(struct db *db, int64_t ws, int64_t message_id, int64_t note_id,
                 const struct actor *who, struct error *err)
 {
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT user_id FROM message_notes WHERE id = ? AND message_id = ? "
-                 "AND workspace_id = ?",
-                 "iii", note_id, message_id, ws);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return error_set(err, ERR_NOT_FOUND, "no note %lld on message %lld", (long long)note_id,
-                         (long long)message_id);
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT user_id FROM message_notes WHERE id = ? AND message_id = ? "
+                       "AND workspace_id = ?",
+                       "iii", note_id, message_id, ws);
+    if (found <= 0)
+        return found < 0 ? -1
+                         : error_set(err, ERR_NOT_FOUND, "no note %lld on message %lld",
+                                     (long long)note_id, (long long)message_id);
     bool mine = !db_col_null(st, 0) && db_col_int(st, 0) == who->user_id;
     db_finalize(st);
     if (!mine)

@@ -537,17 +537,15 @@ int channel_platform_info(struct db *db, int64_t workspace_id, int64_t channel_i
                           char platform[16], char platform_id[201], char handle[201],
                           struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT platform, platform_id, handle FROM channels "
-                                  "WHERE id = ? AND workspace_id = ?",
-                                  "ii", channel_id, workspace_id);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return error_set(err, ERR_NOT_FOUND, "no channel %lld in workspace %lld",
-                         (long long)channel_id, (long long)workspace_id);
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT platform, platform_id, handle FROM channels "
+                       "WHERE id = ? AND workspace_id = ?",
+                       "ii", channel_id, workspace_id);
+    if (found <= 0)
+        return found < 0 ? -1
+                         : error_set(err, ERR_NOT_FOUND, "no channel %lld in workspace %lld",
+                                     (long long)channel_id, (long long)workspace_id);
     snprintf(platform, 16, "%s", db_col_text(st, 0));
     snprintf(platform_id, 201, "%s", db_col_text(st, 1));
     snprintf(handle, 201, "%s", db_col_text(st, 2));

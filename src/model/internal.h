@@ -45,6 +45,10 @@ struct entity {
 extern const char *const post_statuses[];
 /* An http(s) URL without spaces or control characters. */
 int model_check_url(const char *s, struct error *err);
+/* A worker's or platform's message as text the store takes: invalid UTF-8
+ * becomes '?', and it is cut at a character to max bytes; NULL is "".
+ * Caller frees. (model/job.c) */
+char *model_store_text(const char *msg, size_t max);
 
 const struct field *field_find(const struct entity *e, const char *name);
 /* Checks one input value against its field; ERR_INVALID names the field. */
