@@ -67,7 +67,6 @@ json_t *entity_row(const struct entity *e, struct db_stmt *st);
 void entity_columns(const struct entity *e, struct buf *b, const char *alias);
 /* Adds "name": value for column i of st, typed by f. */
 void field_to_json(json_t *obj, const struct field *f, struct db_stmt *st, int i);
-json_t *json_time(int64_t t);
 /* The page's JSON shell; next_cursor is set by the caller. */
 json_t *page_result(json_t *items, const char *next_cursor);
 /* "AT.ID" cursors for lists ordered by a time and then id, newest first. */

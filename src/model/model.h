@@ -30,6 +30,12 @@ struct actor {
 
 int audit_record(struct db *db, int64_t workspace_id, int64_t user_id, const char *action,
                  const char *entity, int64_t entity_id, const char *detail, struct error *err);
+/* As audit_record with the detail as JSON (compact, keys sorted), which it
+ * takes. */
+int audit_record_json(struct db *db, int64_t workspace_id, int64_t user_id, const char *action,
+                      const char *entity, int64_t entity_id, json_t *detail, struct error *err);
+/* A Unix time as an ISO 8601 UTC JSON string ("2026-03-01T09:00:00Z"). */
+json_t *json_time(int64_t t);
 
 /* ---- users, sessions, tokens ------------------------------------------- */
 
