@@ -363,6 +363,25 @@ json_t *request_json(struct request *r)
     return r->in = j;
 }
 
+json_t *request_json_fields(struct request *r, const char *const *known, const char *send)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return NULL;
+    const char *key;
+    json_t *v;
+    json_object_foreach (in, key, v) {
+        size_t i = 0;
+        while (known[i] && !str_eq(known[i], key))
+            i++;
+        if (!known[i]) {
+            reply_errorf(r, 400, "invalid", "unknown field '%s' (send %s)", key, send);
+            return NULL;
+        }
+    }
+    return in;
+}
+
 bool request_page(struct request *r, struct page *pg)
 {
     struct error err = {0};

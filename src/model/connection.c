@@ -43,15 +43,14 @@ int channel_ref_get(struct db *db, int64_t channel_id, struct channel_ref *out, 
 {
     assert(db && out);
     memset(out, 0, sizeof *out);
-    struct db_stmt *st = db_query(
-        db, err, "SELECT workspace_id, platform, platform_id, handle FROM channels WHERE id = ?",
-        "i", channel_id);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return error_set(err, ERR_NOT_FOUND, "no channel %lld", (long long)channel_id);
-    }
+    struct db_stmt *st;
+    int found =
+        db_row(db, err, &st,
+               "SELECT workspace_id, platform, platform_id, handle FROM channels WHERE id = ?", "i",
+               channel_id);
+    if (found <= 0)
+        return found < 0 ? -1
+                         : error_set(err, ERR_NOT_FOUND, "no channel %lld", (long long)channel_id);
     out->id = channel_id;
     out->workspace_id = db_col_int(st, 0);
     copy_col(out->platform, sizeof out->platform, st, 1);

@@ -723,17 +723,14 @@ int notify_message(struct db *db, int64_t ws, const struct notify_message_in *m,
     }
     if (!m->webhook)
         return queued;
-    struct db_stmt *st = db_query(
-        db, err,
+    struct db_stmt *st;
+    int found = db_row(
+        db, err, &st,
         "SELECT h.url, w.name FROM notify_webhooks h JOIN workspaces w ON w.id = h.workspace_id "
         "WHERE h.workspace_id = ?",
         "i", ws);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return queued;
-    }
+    if (found <= 0)
+        return found < 0 ? -1 : queued;
     char url[NOTIFY_URL_MAX + 1], name[128], at[21];
     snprintf(url, sizeof url, "%s", db_col_text(st, 0));
     one_line(name, sizeof name, db_col_text(st, 1), 100);

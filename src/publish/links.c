@@ -155,21 +155,18 @@ static int link_resolve(struct db *db, const struct vault_key *key, const char *
     int64_t id;
     if (str_to_i64(idpart, &id) || id <= 0)
         return error_set(err, ERR_NOT_FOUND, "%s", bad);
-    struct db_stmt *st = db_query(
-        db, err,
-        "SELECT l.post_id, p.workspace_id, l.round, p.review_round, l.expires_at, l.nonce, "
-        "CASE WHEN l.used_at IS NULL THEN 0 ELSE 1 END, "
-        "CASE WHEN l.revoked_at IS NULL THEN 0 ELSE 1 END, "
-        "CASE WHEN p.status = 'in_review' THEN 1 ELSE 0 END, l.name, "
-        "COALESCE(p.created_by, 0) FROM approval_links l JOIN posts p ON p.id = l.post_id "
-        "WHERE l.id = ?",
-        "i", id);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return error_set(err, ERR_NOT_FOUND, "%s", bad);
-    }
+    struct db_stmt *st;
+    int found =
+        db_row(db, err, &st,
+               "SELECT l.post_id, p.workspace_id, l.round, p.review_round, l.expires_at, l.nonce, "
+               "CASE WHEN l.used_at IS NULL THEN 0 ELSE 1 END, "
+               "CASE WHEN l.revoked_at IS NULL THEN 0 ELSE 1 END, "
+               "CASE WHEN p.status = 'in_review' THEN 1 ELSE 0 END, l.name, "
+               "COALESCE(p.created_by, 0) FROM approval_links l JOIN posts p ON p.id = l.post_id "
+               "WHERE l.id = ?",
+               "i", id);
+    if (found <= 0)
+        return found < 0 ? -1 : error_set(err, ERR_NOT_FOUND, "%s", bad);
     l->id = id;
     l->post_id = db_col_int(st, 0);
     l->ws = db_col_int(st, 1);
