@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "connect/internal.h"
 
@@ -191,13 +190,10 @@ struct connect_worker *connect_worker_start(const struct connect_worker_config *
     if (!w->cfg.poll_ms)
         w->cfg.poll_ms = 1000;
     char owner[160];
-    if (cfg->owner) {
+    if (cfg->owner)
         snprintf(owner, sizeof owner, "%s", cfg->owner);
-    } else {
-        char host[64] = "localhost";
-        gethostname(host, sizeof host - 1);
-        snprintf(owner, sizeof owner, "%s:%ld", host, (long)getpid());
-    }
+    else
+        job_owner_name(owner, sizeof owner, NULL);
     w->env = (struct connect_env){.key = cfg->key, .public_url = cfg->public_url};
     struct job_worker_config jc = {
         .name = "connect worker",

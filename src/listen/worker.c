@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define LEASE        120 /* seconds: a fetch (30 s) and a sitemap index's few more */
 #define QUEUE_EVERY  1   /* seconds between looks for due sources */
@@ -127,18 +126,15 @@ struct listen_worker *listen_worker_start(const char *db_url, const struct liste
 {
     struct listen_worker *w = xcalloc(1, sizeof *w);
     w->cfg = *cfg;
-    char host[64] = "localhost";
-    gethostname(host, sizeof host - 1);
-    snprintf(w->owner, sizeof w->owner, "%s:%ld:listen", host, (long)getpid());
+    job_owner_name(w->owner, sizeof w->owner, "listen");
     w->cfg.owner = w->owner;
     struct job_worker_config jc = {
         .name = "listen worker",
         .db_url = db_url,
         .owner = w->owner,
         .threads = 1,
-        .poll_ms = poll_ms > 0 ? poll_ms : 1000,
+        .poll_ms = poll_ms,
         .lease = LEASE,
-        .reclaim_every = 60,
         .nap_first = true, /* the server migrates the store as it starts */
         .kinds = {LISTEN_JOB_KIND},
         .chores = chores,

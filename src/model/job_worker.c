@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 struct job_worker {
     struct job_worker_config cfg;
@@ -119,10 +120,17 @@ static void *thread_main(void *p)
     return NULL;
 }
 
+void job_owner_name(char *out, size_t size, const char *role)
+{
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    snprintf(out, size, "%s:%ld%s%s", host, (long)getpid(), role ? ":" : "", role ? role : "");
+}
+
 struct job_worker *job_worker_start(const struct job_worker_config *cfg, struct error *err)
 {
     assert(cfg && cfg->name && cfg->db_url && cfg->owner && cfg->kinds[0] && cfg->run);
-    assert(cfg->poll_ms > 0 && cfg->lease > 0 && cfg->reclaim_every > 0);
+    assert(cfg->lease > 0 && cfg->reclaim_every >= 0);
     if (cfg->threads < 1 || cfg->threads > 2) {
         error_set(err, ERR_INVALID, "%s: threads must be 1 or 2", cfg->name);
         return NULL;
@@ -133,6 +141,10 @@ struct job_worker *job_worker_start(const struct job_worker_config *cfg, struct 
     snprintf(w->owner, sizeof w->owner, "%s", cfg->owner);
     w->cfg.db_url = w->db_url;
     w->cfg.owner = w->owner;
+    if (w->cfg.poll_ms <= 0)
+        w->cfg.poll_ms = 1000;
+    if (!w->cfg.reclaim_every)
+        w->cfg.reclaim_every = 60;
     atomic_init(&w->stop, false);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->wake, NULL);

@@ -780,9 +780,9 @@ struct job_worker_config {
     const char *owner;      /* the lease's owner (copied); see per_thread */
     bool per_thread;        /* thread I claims as "OWNER:tI", and logs it */
     int threads;            /* 1 or 2 */
-    int64_t poll_ms;        /* how often an idle thread looks for due jobs (> 0) */
+    int64_t poll_ms;        /* how often an idle thread looks for due jobs; <= 0: 1000 */
     int64_t lease;          /* seconds a claim holds (> 0) */
-    int64_t reclaim_every;  /* seconds between job_reclaim on thread 0 (> 0) */
+    int64_t reclaim_every;  /* seconds between job_reclaim on thread 0; 0: 60 */
     bool nap_first;         /* wait a poll before the first round (the store migrates) */
     const char *kinds[2];   /* claimed in order; kinds[1] (NULL: none) by thread 0 only */
     /* Thread 0's work before each claim (queueing due work, alerts): logs
@@ -800,6 +800,9 @@ struct job_worker_config {
 struct job_worker *job_worker_start(const struct job_worker_config *cfg, struct error *err);
 /* Asks the threads to stop, waits for the jobs they run to end, frees. */
 void job_worker_stop(struct job_worker *w);
+/* A lease owner naming this process: "HOST:PID", and ":ROLE" unless role
+ * is NULL. */
+void job_owner_name(char *out, size_t size, const char *role);
 
 /* ---- connected channels (model/connection.c) ------------------------------------------
  * A channel connected through a platform's OAuth: its state on the desk,

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int notify_tls_parse(const char *s)
 {
@@ -319,20 +318,13 @@ fail:
 
 #define LEASE 120 /* seconds: an attempt takes at most its timeout (30 s) and two writes */
 
-static void owner_name(char *out, size_t size, const char *what)
-{
-    char host[64] = "localhost";
-    gethostname(host, sizeof host - 1);
-    snprintf(out, size, "%s:%ld:%s", host, (long)getpid(), what);
-}
-
 int notify_deliver_due(struct db *db, const struct notify_config *cfg, bool now, int *sent,
                        int *failed, struct error *err)
 {
     assert(db && cfg && sent && failed);
     *sent = *failed = 0;
     char owner[160];
-    owner_name(owner, sizeof owner, "deliver");
+    job_owner_name(owner, sizeof owner, "deliver");
     if (now && job_hasten(db, NOTIFY_JOB_KIND, time_now(), err) < 0)
         return -1;
     if (job_reclaim(db, time_now(), err) < 0)
@@ -399,15 +391,14 @@ struct notify_worker *notify_worker_start(const char *db_url, const struct notif
     w->cfg.smtp_from = keep(w, 1, cfg->smtp_from);
     w->cfg.smtp_user = keep(w, 2, cfg->smtp_user);
     w->cfg.smtp_password = keep(w, 3, cfg->smtp_password);
-    owner_name(w->owner, sizeof w->owner, "notify");
+    job_owner_name(w->owner, sizeof w->owner, "notify");
     struct job_worker_config jc = {
         .name = "notify worker",
         .db_url = db_url,
         .owner = w->owner,
         .threads = 1,
-        .poll_ms = poll_ms > 0 ? poll_ms : 1000,
+        .poll_ms = poll_ms,
         .lease = LEASE,
-        .reclaim_every = 60,
         .nap_first = true, /* the server migrates the store as it starts */
         .kinds = {NOTIFY_JOB_KIND},
         .run = run,
