@@ -854,33 +854,50 @@ fail:
 
 /* The variants that scheduling or unscheduling looks at: `vid` alone, or
  * every variant of the post (vid 0), in id order, with status and
- * scheduled time (0: none). How many, or 0 and err (ERR_NOT_FOUND when
- * there are none). Inside the caller's transaction. */
-static size_t variants_to_move(struct db *db, int64_t post_id, int64_t vid,
-                               int64_t ids[VARIANTS_MOVED_MAX], char sts[VARIANTS_MOVED_MAX][16],
-                               int64_t times[VARIANTS_MOVED_MAX], struct error *err)
+ * scheduled time (0: none). */
+struct moving {
+    size_t n;
+    int64_t ids[VARIANTS_MOVED_MAX], times[VARIANTS_MOVED_MAX];
+    char sts[VARIANTS_MOVED_MAX][16];
+};
+
+/* Begins the transaction of a (un)schedule, locks the post and reads the
+ * variants to move. 0, or -1 and err (ERR_NOT_FOUND when there are none)
+ * with nothing begun. */
+static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
+                      struct locked_post *p, struct moving *m, struct error *err)
 {
+    if (db_begin(db, err))
+        return -1;
+    if (lock_post(db, ws, post_id, p, err))
+        goto fail;
     struct db_stmt *st = db_query(db, err,
                                   "SELECT id, status, scheduled_at FROM post_variants "
                                   "WHERE post_id = ? AND (id = ? OR ? = 0) ORDER BY id",
                                   "iii", post_id, vid, vid);
     if (!st)
-        return 0;
-    size_t n = 0;
+        goto fail;
+    m->n = 0;
     int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && n < VARIANTS_MOVED_MAX; rc = db_step(st, err)) {
-        ids[n] = db_col_int(st, 0);
-        snprintf(sts[n], sizeof sts[n], "%s", db_col_text(st, 1));
-        times[n] = db_col_null(st, 2) ? 0 : db_col_int(st, 2);
-        n++;
+    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && m->n < VARIANTS_MOVED_MAX;
+         rc = db_step(st, err)) {
+        m->ids[m->n] = db_col_int(st, 0);
+        snprintf(m->sts[m->n], sizeof m->sts[m->n], "%s", db_col_text(st, 1));
+        m->times[m->n] = db_col_null(st, 2) ? 0 : db_col_int(st, 2);
+        m->n++;
     }
     db_finalize(st);
     if (rc < 0)
-        return 0;
-    if (n == 0)
+        goto fail;
+    if (m->n == 0) {
         error_set(err, ERR_NOT_FOUND, "post %lld has no variant %lld", (long long)post_id,
                   (long long)vid);
-    return n;
+        goto fail;
+    }
+    return 0;
+fail:
+    db_rollback(db);
+    return -1;
 }
 
 json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid, const char *at,
@@ -897,36 +914,30 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
         return NULL;
     }
     struct locked_post p;
-    if (db_begin(db, err))
+    struct moving m;
+    if (begin_move(db, ws, post_id, vid, &p, &m, err))
         return NULL;
-    if (lock_post(db, ws, post_id, &p, err))
-        goto fail;
-    int64_t ids[VARIANTS_MOVED_MAX], times[VARIANTS_MOVED_MAX];
-    char sts[VARIANTS_MOVED_MAX][16];
-    size_t n = variants_to_move(db, post_id, vid, ids, sts, times, err);
-    if (n == 0)
-        goto fail;
     int moved = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < m.n; i++) {
         /* For the whole post: the approved ones; one variant must be able to move. */
-        if (!vid && !str_eq(sts[i], "approved"))
+        if (!vid && !str_eq(m.sts[i], "approved"))
             continue;
-        if (!publish_next(sts[i], EV_SCHEDULE)) {
+        if (!publish_next(m.sts[i], EV_SCHEDULE)) {
             error_set(err, ERR_CONFLICT,
                       "variant %lld is %s: only an approved variant is "
                       "scheduled",
-                      (long long)ids[i], sts[i]);
+                      (long long)m.ids[i], m.sts[i]);
             goto fail;
         }
-        int64_t t = at ? when : times[i];
+        int64_t t = at ? when : m.times[i];
         if (!t || t <= time_now()) {
             error_field(err, ERR_INVALID, "at",
-                        "at: variant %lld has %s; give a time in the future", (long long)ids[i],
+                        "at: variant %lld has %s; give a time in the future", (long long)m.ids[i],
                         t ? "a time in the past" : "no time");
             goto fail;
         }
-        if (str_eq(sts[i], "scheduled") &&
-            publish_withdraw(db, ids[i], "rescheduled on the desk", time_now(), err))
+        if (str_eq(m.sts[i], "scheduled") &&
+            publish_withdraw(db, m.ids[i], "rescheduled on the desk", time_now(), err))
             goto fail;
         if (db_run(db, err,
                    /* A failed variant scheduled again is a new hand-over to
@@ -934,9 +945,9 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
                    "UPDATE post_variants SET status = 'scheduled', scheduled_at = ?, "
                    "action_id = CASE WHEN status = 'failed' THEN NULL ELSE action_id END, "
                    "hold_reason = '', updated_at = ? WHERE id = ?",
-                   "iii", t, time_now(), ids[i]) < 0 ||
+                   "iii", t, time_now(), m.ids[i]) < 0 ||
             audit(db, ws, who->user_id, "schedule", post_id,
-                  json_pack("{s:I, s:o}", "variant_id", (json_int_t)ids[i], "at", json_time(t)), err))
+                  json_pack("{s:I, s:o}", "variant_id", (json_int_t)m.ids[i], "at", json_time(t)), err))
             goto fail;
         moved++;
     }
@@ -962,31 +973,25 @@ json_t *publish_unschedule(struct db *db, int64_t ws, int64_t post_id, int64_t v
                            const struct actor *who, struct error *err)
 {
     struct locked_post p;
-    if (db_begin(db, err))
+    struct moving m;
+    if (begin_move(db, ws, post_id, vid, &p, &m, err))
         return NULL;
-    if (lock_post(db, ws, post_id, &p, err))
-        goto fail;
-    int64_t ids[VARIANTS_MOVED_MAX], times[VARIANTS_MOVED_MAX];
-    char sts[VARIANTS_MOVED_MAX][16];
-    size_t n = variants_to_move(db, post_id, vid, ids, sts, times, err);
-    if (n == 0)
-        goto fail;
     int moved = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!vid && !str_eq(sts[i], "scheduled"))
+    for (size_t i = 0; i < m.n; i++) {
+        if (!vid && !str_eq(m.sts[i], "scheduled"))
             continue;
-        const char *to = publish_next(sts[i], EV_UNSCHEDULE);
+        const char *to = publish_next(m.sts[i], EV_UNSCHEDULE);
         if (!to) {
             error_set(err, ERR_CONFLICT,
                       "variant %lld is %s: only a scheduled variant is unscheduled",
-                      (long long)ids[i], sts[i]);
+                      (long long)m.ids[i], m.sts[i]);
             goto fail;
         }
-        if (publish_withdraw(db, ids[i], "unscheduled on the desk", time_now(), err) ||
+        if (publish_withdraw(db, m.ids[i], "unscheduled on the desk", time_now(), err) ||
             db_run(db, err, "UPDATE post_variants SET status = ?, updated_at = ? WHERE id = ?",
-                   "tii", to, time_now(), ids[i]) < 0 ||
+                   "tii", to, time_now(), m.ids[i]) < 0 ||
             audit(db, ws, who->user_id, "unschedule", post_id,
-                  json_pack("{s:I}", "variant_id", (json_int_t)ids[i]), err))
+                  json_pack("{s:I}", "variant_id", (json_int_t)m.ids[i]), err))
             goto fail;
         moved++;
     }
