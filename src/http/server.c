@@ -368,16 +368,10 @@ json_t *request_json_fields(struct request *r, const char *const *known, const c
     json_t *in = request_json(r);
     if (!in)
         return NULL;
-    const char *key;
-    json_t *v;
-    json_object_foreach (in, key, v) {
-        size_t i = 0;
-        while (known[i] && !str_eq(known[i], key))
-            i++;
-        if (!known[i]) {
-            reply_errorf(r, 400, "invalid", "unknown field '%s' (send %s)", key, send);
-            return NULL;
-        }
+    const char *key = json_unknown_member(in, known);
+    if (key) {
+        reply_errorf(r, 400, "invalid", "unknown field '%s' (send %s)", key, send);
+        return NULL;
     }
     return in;
 }

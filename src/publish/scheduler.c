@@ -396,14 +396,12 @@ json_t *publish_settings_set(struct db *db, int64_t ws, json_t *in, const struct
         error_set(err, ERR_INVALID, "expected a JSON object with late_policy and/or late_after");
         return NULL;
     }
-    const char *key;
-    json_t *v;
-    json_object_foreach (in, key, v) {
-        if (!str_eq(key, "late_policy") && !str_eq(key, "late_after")) {
-            error_field(err, ERR_INVALID, key,
-                        "%s: unknown field (expected late_policy or late_after)", key);
-            return NULL;
-        }
+    static const char *const known[] = {"late_policy", "late_after", NULL};
+    const char *key = json_unknown_member(in, known);
+    if (key) {
+        error_field(err, ERR_INVALID, key, "%s: unknown field (expected late_policy or late_after)",
+                    key);
+        return NULL;
     }
     json_t *policy = json_object_get(in, "late_policy");
     json_t *after = json_object_get(in, "late_after");
@@ -567,14 +565,12 @@ json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor 
         error_set(err, ERR_INVALID, "expected a JSON object: {reason, channels?, until?}");
         return NULL;
     }
-    const char *key;
-    json_t *v;
-    json_object_foreach (in, key, v) {
-        if (!str_eq(key, "reason") && !str_eq(key, "channels") && !str_eq(key, "until")) {
-            error_field(err, ERR_INVALID, key,
-                        "%s: unknown field (expected reason, channels, until)", key);
-            return NULL;
-        }
+    static const char *const known[] = {"reason", "channels", "until", NULL};
+    const char *key = json_unknown_member(in, known);
+    if (key) {
+        error_field(err, ERR_INVALID, key, "%s: unknown field (expected reason, channels, until)",
+                    key);
+        return NULL;
     }
     json_t *reason = json_object_get(in, "reason");
     const char *r = json_string_value(reason);
@@ -648,14 +644,11 @@ json_t *publish_resume(struct db *db, int64_t ws, json_t *in, const struct actor
                   "expected a JSON object: {late: publish_now|hold|reschedule, at?, channels?}");
         return NULL;
     }
-    const char *key;
-    json_t *v;
-    json_object_foreach (in, key, v) {
-        if (!str_eq(key, "late") && !str_eq(key, "at") && !str_eq(key, "channels")) {
-            error_field(err, ERR_INVALID, key, "%s: unknown field (expected late, at, channels)",
-                        key);
-            return NULL;
-        }
+    static const char *const known[] = {"late", "at", "channels", NULL};
+    const char *key = json_unknown_member(in, known);
+    if (key) {
+        error_field(err, ERR_INVALID, key, "%s: unknown field (expected late, at, channels)", key);
+        return NULL;
     }
     const char *late = json_string_value(json_object_get(in, "late"));
     if (!late ||
