@@ -86,11 +86,7 @@ int connection_get(struct db *db, int64_t channel_id, struct connection *out, st
 
 static json_t *time_or_null(int64_t t)
 {
-    if (!t)
-        return json_null();
-    char iso[32];
-    time_format_iso(t, iso);
-    return json_string(iso);
+    return t ? json_time(t) : json_null();
 }
 
 json_t *connection_to_json(const struct connection *c)
@@ -650,11 +646,6 @@ json_t *action_list(struct db *db, int64_t channel_id, int limit, struct error *
     return json_pack("{s:o}", "items", items);
 }
 
-static json_t *col_time_or_null(struct db_stmt *st, int i)
-{
-    return db_col_null(st, i) ? json_null() : json_time(db_col_int(st, i));
-}
-
 json_t *connection_list(struct db *db, int64_t workspace_id, struct error *err)
 {
     struct db_stmt *st = db_prepare(
@@ -677,8 +668,8 @@ json_t *connection_list(struct db *db, int64_t workspace_id, struct error *err)
                       "platform", db_col_text(st, 2), "handle", db_col_text(st, 3), "name",
                       db_col_text(st, 4), "state", db_col_text(st, 5), "problem",
                       db_col_text(st, 6), "api_url", db_col_text(st, 7), "connected_at",
-                      col_time_or_null(st, 8), "synced_at", col_time_or_null(st, 9), "last_error",
-                      db_col_text(st, 10), "token_expires_at", col_time_or_null(st, 11));
+                      json_time_col(st, 8), "synced_at", json_time_col(st, 9), "last_error",
+                      db_col_text(st, 10), "token_expires_at", json_time_col(st, 11));
         json_array_append_new(items, o);
     }
     db_finalize(st);

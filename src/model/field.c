@@ -233,6 +233,11 @@ json_t *json_time(int64_t t)
     return json_string(s);
 }
 
+json_t *json_time_col(struct db_stmt *st, int i)
+{
+    return db_col_null(st, i) ? json_null() : json_time(db_col_int(st, i));
+}
+
 void field_to_json(json_t *obj, const struct field *f, struct db_stmt *st, int i)
 {
     json_t *v;

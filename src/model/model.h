@@ -36,6 +36,8 @@ int audit_record_json(struct db *db, int64_t workspace_id, int64_t user_id, cons
                       const char *entity, int64_t entity_id, json_t *detail, struct error *err);
 /* A Unix time as an ISO 8601 UTC JSON string ("2026-03-01T09:00:00Z"). */
 json_t *json_time(int64_t t);
+/* json_time of column i, or JSON null where the column is NULL. */
+json_t *json_time_col(struct db_stmt *st, int i);
 /* The first member of object `in` whose name is not in `known`
  * (NULL-terminated), or NULL when all are known. */
 const char *json_unknown_member(json_t *in, const char *const *known);

@@ -21,15 +21,6 @@ static int event_parse(const char *s)
     return -1;
 }
 
-static json_t *iso_or_null(struct db_stmt *st, int col)
-{
-    if (db_col_null(st, col))
-        return json_null();
-    char s[21];
-    time_format_iso(db_col_int(st, col), s);
-    return json_string(s);
-}
-
 /* ---- what is said ------------------------------------------------------------------ */
 
 struct post_facts {
@@ -506,7 +497,7 @@ json_t *notify_list(struct db *db, int64_t user_id, bool unread_only, int limit,
                       "message_id",
                       db_col_null(st, 8) ? json_null() : json_integer(db_col_int(st, 8)), "title",
                       db_col_text(st, 4), "body", db_col_text(st, 5), "read", !db_col_null(st, 6),
-                      "read_at", iso_or_null(st, 6), "created_at", iso_or_null(st, 7)));
+                      "read_at", json_time_col(st, 6), "created_at", json_time_col(st, 7)));
     db_finalize(st);
     if (rc < 0) {
         json_decref(items);
@@ -699,8 +690,8 @@ json_t *notify_deliveries(struct db *db, int64_t ws, const char *state, int limi
                       db_col_text(st, 4), "state", db_col_text(st, 5), "attempts",
                       (json_int_t)db_col_int(st, 6), "last_error",
                       db_col_null(st, 7) ? NULL : db_col_text(st, 7), "next_attempt_at",
-                      str_eq(db_col_text(st, 5), "queued") ? iso_or_null(st, 8) : json_null(),
-                      "created_at", iso_or_null(st, 9), "sent_at", iso_or_null(st, 10)));
+                      str_eq(db_col_text(st, 5), "queued") ? json_time_col(st, 8) : json_null(),
+                      "created_at", json_time_col(st, 9), "sent_at", json_time_col(st, 10)));
     db_finalize(st);
     if (rc < 0) {
         json_decref(items);
