@@ -118,13 +118,7 @@ int note_mention_match(const struct note_mention *m, const struct note_user *use
 
 static int message_in_ws(struct db *db, int64_t ws, int64_t id, struct error *err)
 {
-    int found = db_scalar(db, err, NULL, "SELECT 1 FROM messages WHERE id = ? AND workspace_id = ?",
-                          "ii", id, ws);
-    if (found < 0)
-        return -1;
-    if (!found)
-        return error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace", (long long)id);
-    return 0;
+    return model_in_workspace(db, "messages", "message", NULL, id, ws, err);
 }
 
 static int64_t int_of(json_t *o, const char *k)

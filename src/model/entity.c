@@ -577,3 +577,17 @@ int tag_rules_load(struct db *db, int64_t workspace_id, struct arena *a, int64_t
     db_finalize(st);
     return rc < 0 ? -1 : n;
 }
+
+int model_in_workspace(struct db *db, const char *table, const char *what, const char *field,
+                       int64_t id, int64_t ws, struct error *err)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE id = ? AND workspace_id = ?", table);
+    int found = db_scalar(db, err, NULL, sql, "ii", id, ws);
+    if (found)
+        return found < 0 ? -1 : 0;
+    if (field)
+        return error_field(err, ERR_INVALID, field, "no %s %lld in this workspace", what,
+                           (long long)id);
+    return error_set(err, ERR_NOT_FOUND, "no %s %lld in this workspace", what, (long long)id);
+}

@@ -49,6 +49,12 @@ int model_check_url(const char *s, struct error *err);
  * becomes '?', and it is cut at a character to max bytes; NULL is "".
  * Caller frees. (model/job.c) */
 char *model_store_text(const char *msg, size_t max);
+/* 0 when row `id` of `table` (a constant name; the table has workspace_id)
+ * is in workspace ws. Else ERR_NOT_FOUND "no WHAT ID in this workspace",
+ * or, with `field`, ERR_INVALID naming that input field; -1 and err when
+ * the store fails. (model/entity.c) */
+int model_in_workspace(struct db *db, const char *table, const char *what, const char *field,
+                       int64_t id, int64_t ws, struct error *err);
 
 const struct field *field_find(const struct entity *e, const char *name);
 /* Checks one input value against its field; ERR_INVALID names the field. */

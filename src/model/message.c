@@ -221,13 +221,9 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
     if (strlen(body) > MODEL_TEXT_MAX)
         return error_field(err, ERR_INVALID, "body", "a message body is at most %d bytes",
                            MODEL_TEXT_MAX);
-    int found = db_scalar(db, err, NULL, "SELECT 1 FROM channels WHERE id = ? AND workspace_id = ?",
-                          "ii", m->channel_id, workspace_id);
-    if (found <= 0)
-        return found < 0
-                   ? -1
-                   : error_field(err, ERR_INVALID, "channel_id",
-                                 "no channel %lld in this workspace", (long long)m->channel_id);
+    if (model_in_workspace(db, "channels", "channel", "channel_id", m->channel_id, workspace_id,
+                           err))
+        return -1;
     const int64_t *variant = m->variant_id ? &m->variant_id : NULL;
     const int64_t *parent = m->parent_id ? &m->parent_id : NULL;
     const char *reply_to = !parent && m->reply_to && *m->reply_to ? m->reply_to : NULL;

@@ -148,17 +148,6 @@ json_t *service_level_list(struct db *db, int64_t ws, struct error *err)
     return json_pack("{s:o}", "items", items);
 }
 
-static int team_here(struct db *db, int64_t ws, int64_t team_id, struct error *err)
-{
-    int found = db_scalar(db, err, NULL, "SELECT 1 FROM teams WHERE id = ? AND workspace_id = ?",
-                          "ii", team_id, ws);
-    if (found < 0)
-        return -1;
-    return found ? 0
-                 : error_set(err, ERR_NOT_FOUND, "no team %lld in this workspace",
-                             (long long)team_id);
-}
-
 /* What a change writes, in one transaction: the level, its audit entry
  * and the waiting messages it holds. */
 static int level_write(struct db *db, int64_t ws, int64_t team_id, const char *priority,
@@ -197,7 +186,7 @@ static int level_write(struct db *db, int64_t ws, int64_t team_id, const char *p
 static int level_change(struct db *db, int64_t ws, int64_t team_id, const char *priority,
                         int64_t seconds, int pct, const struct actor *who, struct error *err)
 {
-    if (team_here(db, ws, team_id, err))
+    if (model_in_workspace(db, "teams", "team", NULL, team_id, ws, err))
         return -1;
     if (!known_priority(priority))
         return error_field(err, ERR_INVALID, "priority",
