@@ -143,13 +143,13 @@ static json_t *post_of(struct db *db, int64_t ws, int64_t variant_id, struct err
     json_t *out = json_null();
     if (db_has_row(st)) {
         json_decref(out);
-        out = json_pack(
-            "{s:I, s:I, s:I, s:s, s:s, s:o, s:o}", "post_id", (json_int_t)db_col_int(st, 0),
-            "variant_id", (json_int_t)db_col_int(st, 1), "channel_id",
-            (json_int_t)db_col_int(st, 2), "title", db_col_null(st, 3) ? "" : db_col_text(st, 3),
-            "body", db_col_null(st, 4) ? "" : db_col_text(st, 4), "permalink",
-            db_col_null(st, 5) ? json_null() : json_string(db_col_text(st, 5)), "published_at",
-            db_col_null(st, 6) ? json_null() : json_time(db_col_int(st, 6)));
+        out = json_pack("{s:I, s:I, s:I, s:s, s:s, s:o, s:o}", "post_id",
+                        (json_int_t)db_col_int(st, 0), "variant_id", (json_int_t)db_col_int(st, 1),
+                        "channel_id", (json_int_t)db_col_int(st, 2), "title",
+                        db_col_null(st, 3) ? "" : db_col_text(st, 3), "body",
+                        db_col_null(st, 4) ? "" : db_col_text(st, 4), "permalink",
+                        db_col_null(st, 5) ? json_null() : json_string(db_col_text(st, 5)),
+                        "published_at", json_time_col(st, 6));
     }
     db_finalize(st);
     return out;
