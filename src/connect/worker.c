@@ -6,13 +6,11 @@
  * actions; a second, when asked for, runs only actions, so a reply never
  * waits behind a long sync. */
 #include <assert.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "connect/internal.h"
 
@@ -138,17 +136,8 @@ int connect_run_job(struct db *db, const struct connect_env *env, const struct j
 struct connect_worker {
     struct connect_worker_config cfg;
     struct connect_env env;
-    char db_url[1024], owner[160];
-    pthread_t threads[2];
-    int nthreads;
-    atomic_bool stop;
-    pthread_mutex_t mu;
-    pthread_cond_t wake;
-};
-
-struct thread_arg {
-    struct connect_worker *w;
-    int index;
+    int64_t queued_at, ticked_ms; /* the first thread's alone */
+    struct job_worker *jobs;
 };
 
 static int64_t mono_ms(void)
@@ -158,135 +147,75 @@ static int64_t mono_ms(void)
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Sleeps up to ms, or until asked to stop. */
-static void nap(struct connect_worker *w, int64_t ms)
+/* The first thread keeps the queue: every connected channel's sync, queued
+ * once per period (the key makes it once across nodes too), and the tick. */
+static bool chores(struct db *db, int64_t now, void *ctx)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
+    struct connect_worker *w = ctx;
+    struct error err = {0};
+    if (w->cfg.sync_every && now - w->queued_at >= w->cfg.sync_every) {
+        int64_t n = connection_queue_syncs(db, now, &err);
+        if (n < 0)
+            log_error("connect worker: queuing syncs: %s", err.msg);
+        else if (n)
+            log_info("queued %lld channel sync%s", (long long)n, n == 1 ? "" : "s");
+        w->queued_at = now;
     }
-    pthread_mutex_lock(&w->mu);
-    if (!atomic_load(&w->stop))
-        pthread_cond_timedwait(&w->wake, &w->mu, &until);
-    pthread_mutex_unlock(&w->mu);
+    if (!w->cfg.tick)
+        return false;
+    int64_t ms = mono_ms();
+    if (ms - w->ticked_ms < 1000)
+        return false;
+    if (w->cfg.tick(db, now, w->cfg.tick_ctx, &err))
+        log_error("connect worker: %s", err.msg);
+    w->ticked_ms = ms;
+    return true; /* what the tick queued is for the other thread too */
 }
 
-static void *thread_main(void *p)
+static int run(struct db *db, const struct job *j, const char *owner, int64_t now,
+               atomic_bool *stop, void *ctx, struct error *err)
 {
-    struct thread_arg *arg = p;
-    struct connect_worker *w = arg->w;
-    int index = arg->index;
-    free(arg);
-    char owner[200];
-    snprintf(owner, sizeof owner, "%s:t%d", w->owner, index);
-    struct error err = {0};
-    struct db *db = NULL;
-    int64_t reclaimed_at = 0, queued_at = 0, ticked_ms = 0;
-    while (!atomic_load(&w->stop)) {
-        if (!db && !(db = db_open(w->db_url, &err))) {
-            log_error("connect worker %s: %s; trying again in 10 s", owner, err.msg);
-            nap(w, 10000);
-            continue;
-        }
-        int64_t now = time_now();
-        /* The first thread keeps the queue: jobs whose worker died, and
-         * every connected channel's sync, queued once per period (the
-         * key makes it once across nodes too). */
-        /* A short lease is looked after as often as it runs out. */
-        int64_t reclaim_every = w->cfg.lease < RECLAIM_EVERY ? w->cfg.lease : RECLAIM_EVERY;
-        if (index == 0 && now - reclaimed_at >= reclaim_every) {
-            if (job_reclaim(db, now, &err) < 0)
-                log_error("connect worker: taking back jobs: %s", err.msg);
-            reclaimed_at = now;
-        }
-        if (index == 0 && w->cfg.sync_every && now - queued_at >= w->cfg.sync_every) {
-            int64_t n = connection_queue_syncs(db, now, &err);
-            if (n < 0)
-                log_error("connect worker: queuing syncs: %s", err.msg);
-            else if (n)
-                log_info("queued %lld channel sync%s", (long long)n, n == 1 ? "" : "s");
-            queued_at = now;
-        }
-        if (index == 0 && w->cfg.tick) {
-            int64_t ms = mono_ms();
-            if (ms - ticked_ms >= 1000) {
-                if (w->cfg.tick(db, now, w->cfg.tick_ctx, &err))
-                    log_error("connect worker: %s", err.msg);
-                ticked_ms = ms;
-                /* What the tick queued is for the other thread too, which
-                 * may be napping: it starts now, not a poll later. */
-                pthread_mutex_lock(&w->mu);
-                pthread_cond_broadcast(&w->wake);
-                pthread_mutex_unlock(&w->mu);
-            }
-        }
-        struct job j;
-        int got = job_claim(db, owner, CONNECT_JOB_ACTION, w->cfg.lease, now, &j, &err);
-        if (got == 0 && index == 0)
-            got = job_claim(db, owner, CONNECT_JOB_SYNC, w->cfg.lease, now, &j, &err);
-        if (got < 0) {
-            log_error("connect worker %s: claiming a job: %s", owner, err.msg);
-            db_close(db); /* a connection that broke is opened again */
-            db = NULL;
-            nap(w, w->cfg.poll_ms);
-            continue;
-        }
-        if (got == 0) {
-            nap(w, w->cfg.poll_ms);
-            continue;
-        }
-        if (run_job(db, &w->env, &j, owner, w->cfg.lease, now, &w->stop, &err) < 0)
-            log_error("connect worker %s: job %lld: %s", owner, (long long)j.id, err.msg);
-        job_clear(&j);
-    }
-    db_close(db);
-    return NULL;
+    struct connect_worker *w = ctx;
+    return run_job(db, &w->env, j, owner, w->cfg.lease, now, stop, err);
 }
 
 struct connect_worker *connect_worker_start(const struct connect_worker_config *cfg,
                                             struct error *err)
 {
     assert(cfg && cfg->db_url);
-    if (cfg->threads < 1 || cfg->threads > 2) {
-        error_set(err, ERR_INVALID, "connect worker: threads must be 1 or 2");
-        return NULL;
-    }
     struct connect_worker *w = xcalloc(1, sizeof *w);
     w->cfg = *cfg;
-    snprintf(w->db_url, sizeof w->db_url, "%s", cfg->db_url);
-    w->cfg.db_url = w->db_url;
     if (!w->cfg.lease)
         w->cfg.lease = 300;
     if (!w->cfg.poll_ms)
         w->cfg.poll_ms = 1000;
-    if (cfg->owner) {
-        snprintf(w->owner, sizeof w->owner, "%s", cfg->owner);
-    } else {
-        char host[64] = "localhost";
-        gethostname(host, sizeof host - 1);
-        snprintf(w->owner, sizeof w->owner, "%s:%ld", host, (long)getpid());
-    }
+    char owner[160];
+    if (cfg->owner)
+        snprintf(owner, sizeof owner, "%s", cfg->owner);
+    else
+        job_owner_name(owner, sizeof owner, NULL);
     w->env = (struct connect_env){.key = cfg->key, .public_url = cfg->public_url};
-    atomic_init(&w->stop, false);
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->wake, NULL);
-    for (int i = 0; i < cfg->threads; i++) {
-        struct thread_arg *arg = xmalloc(sizeof *arg);
-        *arg = (struct thread_arg){.w = w, .index = i};
-        if (pthread_create(&w->threads[i], NULL, thread_main, arg)) {
-            free(arg);
-            error_set(err, ERR_INTERNAL, "connect worker: cannot start a thread");
-            connect_worker_stop(w);
-            return NULL;
-        }
-        w->nthreads++;
+    struct job_worker_config jc = {
+        .name = "connect worker",
+        .db_url = cfg->db_url,
+        .owner = owner,
+        .per_thread = true,
+        .threads = cfg->threads,
+        .poll_ms = w->cfg.poll_ms,
+        .lease = w->cfg.lease,
+        /* A short lease is looked after as often as it runs out. */
+        .reclaim_every = w->cfg.lease < RECLAIM_EVERY ? w->cfg.lease : RECLAIM_EVERY,
+        .kinds = {CONNECT_JOB_ACTION, CONNECT_JOB_SYNC},
+        .chores = chores,
+        .run = run,
+        .ctx = w,
+    };
+    if (!(w->jobs = job_worker_start(&jc, err))) {
+        free(w);
+        return NULL;
     }
-    log_info("connect worker: %d thread%s, syncing every %lld s", w->nthreads,
-             w->nthreads == 1 ? "" : "s", (long long)w->cfg.sync_every);
+    log_info("connect worker: %d thread%s, syncing every %lld s", cfg->threads,
+             cfg->threads == 1 ? "" : "s", (long long)w->cfg.sync_every);
     return w;
 }
 
@@ -294,13 +223,6 @@ void connect_worker_stop(struct connect_worker *w)
 {
     if (!w)
         return;
-    pthread_mutex_lock(&w->mu);
-    atomic_store(&w->stop, true);
-    pthread_cond_broadcast(&w->wake);
-    pthread_mutex_unlock(&w->mu);
-    for (int i = 0; i < w->nthreads; i++)
-        pthread_join(w->threads[i], NULL);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->wake);
+    job_worker_stop(w->jobs);
     free(w);
 }

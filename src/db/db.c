@@ -247,6 +247,22 @@ struct db_stmt *db_query(struct db *db, struct error *err, const char *sql, cons
     return st;
 }
 
+int db_row(struct db *db, struct error *err, struct db_stmt **st, const char *sql,
+           const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    *st = query_va(db, err, sql, types, ap);
+    va_end(ap);
+    if (!*st)
+        return -1;
+    if (db_has_row(*st))
+        return 1;
+    db_finalize(*st);
+    *st = NULL;
+    return 0;
+}
+
 /* The rest of db_run: drains RETURNING rows so the statement completes
  * (stepping one that is already done would make SQLite run it again). */
 static int64_t run_finish(struct db_stmt *st, struct error *err)

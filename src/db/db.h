@@ -66,6 +66,11 @@ int64_t db_stmt_changes(struct db_stmt *st);
  * (check db_has_row), or NULL and err. Caller finalizes. */
 struct db_stmt *db_query(struct db *db, struct error *err, const char *sql, const char *types, ...);
 bool db_has_row(struct db_stmt *st);
+/* For a SELECT whose first row is all that is wanted: 1 with *st on that
+ * row (caller finalizes), 0 for no row (nothing to finalize), or -1 and
+ * err. Types as db_query. */
+int db_row(struct db *db, struct error *err, struct db_stmt **st, const char *sql,
+           const char *types, ...);
 /* Like db_query for statements whose result is not needed; returns the
  * number of rows changed, or -1. */
 int64_t db_run(struct db *db, struct error *err, const char *sql, const char *types, ...);

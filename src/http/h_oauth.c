@@ -58,21 +58,13 @@ static void connect_direct(struct request *r, const struct oauth_begin *b, json_
 
 void h_connect_start(struct request *r)
 {
-    json_t *in = request_json(r);
+    static const char *const known[] = {"platform",   "workspace_id", "instance", "channel_id",
+                                        "identifier", "password",     NULL};
+    json_t *in = request_json_fields(r, known,
+                                     "platform, workspace_id, and instance, channel_id, or "
+                                     "identifier and password where they apply");
     if (!in)
         return;
-    const char *key;
-    json_t *v;
-    json_object_foreach (in, key, v) {
-        if (!str_eq(key, "platform") && !str_eq(key, "workspace_id") && !str_eq(key, "instance") &&
-            !str_eq(key, "channel_id") && !str_eq(key, "identifier") && !str_eq(key, "password")) {
-            reply_errorf(r, 400, "invalid",
-                         "unknown field '%s' (send platform, workspace_id, and instance, "
-                         "channel_id, or identifier and password where they apply)",
-                         key);
-            return;
-        }
-    }
     struct error err = {0};
     const char *platform = json_string_value(json_object_get(in, "platform"));
     const struct connector *c = connector_find(platform);

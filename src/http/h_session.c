@@ -14,17 +14,10 @@ static json_t *session_json(const struct request *r, const char *csrf)
 
 void h_session_create(struct request *r)
 {
-    json_t *in = request_json(r);
+    static const char *const known[] = {"email", "password", NULL};
+    json_t *in = request_json_fields(r, known, "email and password");
     if (!in)
         return;
-    const char *key;
-    json_t *v;
-    json_object_foreach (in, key, v) {
-        if (!str_eq(key, "email") && !str_eq(key, "password")) {
-            reply_errorf(r, 400, "invalid", "unknown field '%s' (send email and password)", key);
-            return;
-        }
-    }
     const char *email_in = json_string_value(json_object_get(in, "email"));
     const char *password = json_string_value(json_object_get(in, "password"));
     if (!email_in || !password) {

@@ -101,6 +101,9 @@ void reply_made(struct request *r, unsigned status, json_t *out, const struct er
  * (the handler does not decref it); replies 400/415 and returns NULL if it
  * is not one. */
 json_t *request_json(struct request *r);
+/* As request_json, when every member is one of `known` (NULL-terminated);
+ * else replies 400 "unknown field 'K' (send SEND)" and returns NULL. */
+json_t *request_json_fields(struct request *r, const char *const *known, const char *send);
 /* Parses ?limit= and ?cursor=; replies 400 and returns false if wrong. */
 bool request_page(struct request *r, struct page *pg);
 /* An actor for the audit log. */

@@ -26,6 +26,18 @@ struct route {
     const struct entity *entity;
 };
 
+/* The five routes of a resource that h_entity.c serves: whoever is signed
+ * in reads it, `write` may make, change and delete. */
+#define WS "/api/v1/workspaces/:ws"
+/* clang-format off */
+#define ENTITY_ROUTES(list, item, entity, write)               \
+    {"GET", list, h_entity_list, ACC_SIGNED, &entity},         \
+    {"POST", list, h_entity_create, write, &entity},           \
+    {"GET", item, h_entity_get, ACC_SIGNED, &entity},          \
+    {"PATCH", item, h_entity_update, write, &entity},          \
+    {"DELETE", item, h_entity_delete, write, &entity}
+/* clang-format on */
+
 static const struct route routes[] = {
     {"GET", "/healthz", h_healthz, ACC_PUBLIC, NULL},
     {"GET", "/metrics", h_metrics, ACC_OPERATOR, NULL},
@@ -43,52 +55,24 @@ static const struct route routes[] = {
     {"GET", "/api/v1/tokens", h_token_list, ACC_SIGNED, NULL},
     {"POST", "/api/v1/tokens", h_token_create, ACC_SIGNED, NULL},
     {"DELETE", "/api/v1/tokens/:id", h_token_revoke, ACC_SIGNED, NULL},
-    {"GET", "/api/v1/workspaces", h_entity_list, ACC_SIGNED, &entity_workspace},
-    {"POST", "/api/v1/workspaces", h_entity_create, ACC_ADMIN, &entity_workspace},
-    {"GET", "/api/v1/workspaces/:ws", h_entity_get, ACC_SIGNED, &entity_workspace},
-    {"PATCH", "/api/v1/workspaces/:ws", h_entity_update, ACC_ADMIN, &entity_workspace},
-    {"DELETE", "/api/v1/workspaces/:ws", h_entity_delete, ACC_ADMIN, &entity_workspace},
-    {"GET", "/api/v1/workspaces/:ws/channels", h_entity_list, ACC_SIGNED, &entity_channel},
-    {"POST", "/api/v1/workspaces/:ws/channels", h_entity_create, ACC_EDIT, &entity_channel},
-    {"GET", "/api/v1/workspaces/:ws/channels/:id", h_entity_get, ACC_SIGNED, &entity_channel},
-    {"PATCH", "/api/v1/workspaces/:ws/channels/:id", h_entity_update, ACC_EDIT, &entity_channel},
-    {"DELETE", "/api/v1/workspaces/:ws/channels/:id", h_entity_delete, ACC_EDIT, &entity_channel},
+    ENTITY_ROUTES("/api/v1/workspaces", "/api/v1/workspaces/:ws", entity_workspace, ACC_ADMIN),
+    ENTITY_ROUTES(WS "/channels", WS "/channels/:id", entity_channel, ACC_EDIT),
     {"GET", "/api/v1/workspaces/:ws/channels/:id/connection", h_connection_get, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/channels/:id/actions", h_action_list, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/channels/:id/actions", h_action_create, ACC_MODERATE, NULL},
     {"POST", "/api/v1/workspaces/:ws/media", h_media_create, ACC_MODERATE, NULL},
     {"GET", "/api/v1/workspaces/:ws/media/:id", h_media_get, ACC_SIGNED, NULL},
-    {"GET", "/api/v1/workspaces/:ws/campaigns", h_entity_list, ACC_SIGNED, &entity_campaign},
-    {"POST", "/api/v1/workspaces/:ws/campaigns", h_entity_create, ACC_EDIT, &entity_campaign},
-    {"GET", "/api/v1/workspaces/:ws/campaigns/:id", h_entity_get, ACC_SIGNED, &entity_campaign},
-    {"PATCH", "/api/v1/workspaces/:ws/campaigns/:id", h_entity_update, ACC_EDIT, &entity_campaign},
-    {"DELETE", "/api/v1/workspaces/:ws/campaigns/:id", h_entity_delete, ACC_EDIT, &entity_campaign},
-    {"GET", "/api/v1/workspaces/:ws/tags", h_entity_list, ACC_SIGNED, &entity_tag},
-    {"POST", "/api/v1/workspaces/:ws/tags", h_entity_create, ACC_EDIT, &entity_tag},
+    ENTITY_ROUTES(WS "/campaigns", WS "/campaigns/:id", entity_campaign, ACC_EDIT),
     {"POST", "/api/v1/workspaces/:ws/tags/test", h_tag_rule_test, ACC_SIGNED, NULL},
-    {"GET", "/api/v1/workspaces/:ws/tags/:id", h_entity_get, ACC_SIGNED, &entity_tag},
-    {"PATCH", "/api/v1/workspaces/:ws/tags/:id", h_entity_update, ACC_EDIT, &entity_tag},
-    {"DELETE", "/api/v1/workspaces/:ws/tags/:id", h_entity_delete, ACC_EDIT, &entity_tag},
-    {"GET", "/api/v1/workspaces/:ws/teams", h_entity_list, ACC_SIGNED, &entity_team},
-    {"POST", "/api/v1/workspaces/:ws/teams", h_entity_create, ACC_EDIT, &entity_team},
-    {"GET", "/api/v1/workspaces/:ws/teams/:id", h_entity_get, ACC_SIGNED, &entity_team},
-    {"PATCH", "/api/v1/workspaces/:ws/teams/:id", h_entity_update, ACC_EDIT, &entity_team},
-    {"DELETE", "/api/v1/workspaces/:ws/teams/:id", h_entity_delete, ACC_EDIT, &entity_team},
+    ENTITY_ROUTES(WS "/tags", WS "/tags/:id", entity_tag, ACC_EDIT),
+    ENTITY_ROUTES(WS "/teams", WS "/teams/:id", entity_team, ACC_EDIT),
     {"GET", "/api/v1/workspaces/:ws/teams/:id/members", h_team_members, ACC_SIGNED, NULL},
     /* Moderators say who of them is on duty; :code is the member's user id. */
     {"PUT", "/api/v1/workspaces/:ws/teams/:id/members/:code", h_team_member_put, ACC_MODERATE,
      NULL},
     {"DELETE", "/api/v1/workspaces/:ws/teams/:id/members/:code", h_team_member_delete, ACC_MODERATE,
      NULL},
-    {"GET", "/api/v1/workspaces/:ws/saved-replies", h_entity_list, ACC_SIGNED, &entity_saved_reply},
-    {"POST", "/api/v1/workspaces/:ws/saved-replies", h_entity_create, ACC_MODERATE,
-     &entity_saved_reply},
-    {"GET", "/api/v1/workspaces/:ws/saved-replies/:id", h_entity_get, ACC_SIGNED,
-     &entity_saved_reply},
-    {"PATCH", "/api/v1/workspaces/:ws/saved-replies/:id", h_entity_update, ACC_MODERATE,
-     &entity_saved_reply},
-    {"DELETE", "/api/v1/workspaces/:ws/saved-replies/:id", h_entity_delete, ACC_MODERATE,
-     &entity_saved_reply},
+    ENTITY_ROUTES(WS "/saved-replies", WS "/saved-replies/:id", entity_saved_reply, ACC_MODERATE),
     {"POST", "/api/v1/workspaces/:ws/saved-replies/:id/render", h_reply_render, ACC_SIGNED, NULL},
     /* Service levels: :code is the priority the level is for. */
     {"GET", "/api/v1/workspaces/:ws/service-levels", h_level_list, ACC_SIGNED, NULL},
@@ -377,6 +361,19 @@ json_t *request_json(struct request *r)
         return NULL;
     }
     return r->in = j;
+}
+
+json_t *request_json_fields(struct request *r, const char *const *known, const char *send)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return NULL;
+    const char *key = json_unknown_member(in, known);
+    if (key) {
+        reply_errorf(r, 400, "invalid", "unknown field '%s' (send %s)", key, send);
+        return NULL;
+    }
+    return in;
 }
 
 bool request_page(struct request *r, struct page *pg)

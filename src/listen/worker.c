@@ -8,14 +8,9 @@
 #include "listen/listen.h"
 #include "model/model.h"
 
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #define LEASE        120 /* seconds: a fetch (30 s) and a sitemap index's few more */
 #define QUEUE_EVERY  1   /* seconds between looks for due sources */
@@ -93,82 +88,37 @@ int listen_run_job(struct db *db, const struct listen_config *cfg, const struct 
 
 struct listen_worker {
     struct listen_config cfg;
-    char db_url[1024], owner[160];
-    int poll_ms;
-    pthread_t thread;
-    atomic_bool stop;
-    pthread_mutex_t mu;
-    pthread_cond_t wake;
+    char owner[160];
+    int64_t queued_at, alerts_at;
+    struct job_worker *jobs;
 };
 
-static void nap(struct listen_worker *w, int64_t ms)
+static bool chores(struct db *db, int64_t now, void *ctx)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
+    struct listen_worker *w = ctx;
+    struct error err = {0};
+    if (now - w->queued_at >= QUEUE_EVERY) {
+        if (listen_queue_due(db, now, &err) < 0)
+            log_error("listen worker: queuing due sources: %s", err.msg);
+        w->queued_at = now;
     }
-    pthread_mutex_lock(&w->mu);
-    if (!atomic_load(&w->stop))
-        pthread_cond_timedwait(&w->wake, &w->mu, &until);
-    pthread_mutex_unlock(&w->mu);
+    if (now - w->alerts_at >= ALERTS_EVERY) {
+        struct listen_alert_stats as;
+        if (listen_alerts_run(db, now, &as, &err) < 0)
+            log_error("listen worker: alerts: %s", err.msg);
+        else if (as.fired)
+            log_info("listen: %lld alert%s fired", (long long)as.fired, as.fired == 1 ? "" : "s");
+        w->alerts_at = now;
+    }
+    return false; /* one thread: nobody else to wake */
 }
 
-static void *worker_main(void *p)
+static int run(struct db *db, const struct job *j, const char *owner, int64_t now,
+               atomic_bool *stop, void *ctx, struct error *err)
 {
-    struct listen_worker *w = p;
-    struct error err = {0};
-    struct db *db = NULL;
-    int64_t queued_at = 0, alerts_at = 0, reclaimed_at = 0;
-    nap(w, w->poll_ms); /* the server migrates the store as it starts */
-    while (!atomic_load(&w->stop)) {
-        if (!db && !(db = db_open(w->db_url, &err))) {
-            log_error("listen worker: %s; trying again in 10 s", err.msg);
-            nap(w, 10000);
-            continue;
-        }
-        int64_t now = time_now();
-        if (now - reclaimed_at >= 60) {
-            if (job_reclaim(db, now, &err) < 0)
-                log_error("listen worker: taking back jobs: %s", err.msg);
-            reclaimed_at = now;
-        }
-        if (now - queued_at >= QUEUE_EVERY) {
-            if (listen_queue_due(db, now, &err) < 0)
-                log_error("listen worker: queuing due sources: %s", err.msg);
-            queued_at = now;
-        }
-        if (now - alerts_at >= ALERTS_EVERY) {
-            struct listen_alert_stats as;
-            if (listen_alerts_run(db, now, &as, &err) < 0)
-                log_error("listen worker: alerts: %s", err.msg);
-            else if (as.fired)
-                log_info("listen: %lld alert%s fired", (long long)as.fired,
-                         as.fired == 1 ? "" : "s");
-            alerts_at = now;
-        }
-        struct job j;
-        int got = job_claim(db, w->owner, LISTEN_JOB_KIND, LEASE, now, &j, &err);
-        if (got < 0) {
-            log_error("listen worker: claiming a job: %s", err.msg);
-            db_close(db);
-            db = NULL;
-            nap(w, w->poll_ms);
-            continue;
-        }
-        if (got == 0) {
-            nap(w, w->poll_ms);
-            continue;
-        }
-        if (listen_run_job(db, &w->cfg, &j, now, &err) < 0)
-            log_error("listen worker: job %lld: %s", (long long)j.id, err.msg);
-        job_clear(&j);
-    }
-    db_close(db);
-    return NULL;
+    (void)owner, (void)stop;
+    struct listen_worker *w = ctx;
+    return listen_run_job(db, &w->cfg, j, now, err);
 }
 
 struct listen_worker *listen_worker_start(const char *db_url, const struct listen_config *cfg,
@@ -176,27 +126,23 @@ struct listen_worker *listen_worker_start(const char *db_url, const struct liste
 {
     struct listen_worker *w = xcalloc(1, sizeof *w);
     w->cfg = *cfg;
-    snprintf(w->db_url, sizeof w->db_url, "%s", db_url);
-    char host[64] = "localhost";
-    gethostname(host, sizeof host - 1);
-    snprintf(w->owner, sizeof w->owner, "%s:%ld:listen", host, (long)getpid());
+    job_owner_name(w->owner, sizeof w->owner, "listen");
     w->cfg.owner = w->owner;
-    w->poll_ms = poll_ms > 0 ? poll_ms : 1000;
-    atomic_init(&w->stop, false);
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->wake, NULL);
-    /* The thread takes no signals: SIGTERM is for the server's own thread,
-     * which blocks it only after this one starts (as notify's worker). */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int made = pthread_create(&w->thread, NULL, worker_main, w);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (made) {
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->wake);
+    struct job_worker_config jc = {
+        .name = "listen worker",
+        .db_url = db_url,
+        .owner = w->owner,
+        .threads = 1,
+        .poll_ms = poll_ms,
+        .lease = LEASE,
+        .nap_first = true, /* the server migrates the store as it starts */
+        .kinds = {LISTEN_JOB_KIND},
+        .chores = chores,
+        .run = run,
+        .ctx = w,
+    };
+    if (!(w->jobs = job_worker_start(&jc, err))) {
         free(w);
-        error_set(err, ERR_INTERNAL, "listen worker: cannot start a thread");
         return NULL;
     }
     log_info("listen worker: fetching due sources, at least %lld ms between requests to a host",
@@ -208,12 +154,6 @@ void listen_worker_stop(struct listen_worker *w)
 {
     if (!w)
         return;
-    pthread_mutex_lock(&w->mu);
-    atomic_store(&w->stop, true);
-    pthread_cond_broadcast(&w->wake);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->thread, NULL);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->wake);
+    job_worker_stop(w->jobs);
     free(w);
 }

@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int audit_record(struct db *db, int64_t workspace_id, int64_t user_id, const char *action,
@@ -20,6 +21,16 @@ int audit_record(struct db *db, int64_t workspace_id, int64_t user_id, const cha
                   detail ? detail : "") < 0
                ? -1
                : 0;
+}
+
+int audit_record_json(struct db *db, int64_t workspace_id, int64_t user_id, const char *action,
+                      const char *entity, int64_t entity_id, json_t *detail, struct error *err)
+{
+    char *d = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(detail);
+    int rc = audit_record(db, workspace_id, user_id, action, entity, entity_id, d, err);
+    free(d);
+    return rc;
 }
 
 /* action and entity are words: short, since the log's own are. */

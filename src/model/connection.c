@@ -23,28 +23,6 @@ static int action_state_parse(const char *s)
     return -1;
 }
 
-/* Text the store takes: invalid UTF-8 becomes '?', cut at a character to
- * max bytes. Caller frees. */
-static char *store_text(const char *msg, size_t max)
-{
-    struct buf b = {0};
-    const char *p = msg ? msg : "", *end = p + strlen(p);
-    while (p < end) {
-        const char *at = p;
-        int32_t cp = utf8_decode(&p, end);
-        size_t n = cp < 0 ? 1 : (size_t)(p - at);
-        if (b.len + n > max)
-            break;
-        if (cp < 0)
-            buf_putc(&b, '?');
-        else
-            buf_append(&b, at, n);
-    }
-    if (!b.data)
-        buf_puts(&b, "");
-    return buf_steal(&b);
-}
-
 /* ERR_NOT_FOUND "no channel N" unless it exists: said before a write rather
  * than read from the backend's foreign-key message. */
 static int channel_exists(struct db *db, int64_t channel_id, struct error *err)
@@ -65,15 +43,14 @@ int channel_ref_get(struct db *db, int64_t channel_id, struct channel_ref *out, 
 {
     assert(db && out);
     memset(out, 0, sizeof *out);
-    struct db_stmt *st = db_query(
-        db, err, "SELECT workspace_id, platform, platform_id, handle FROM channels WHERE id = ?",
-        "i", channel_id);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return error_set(err, ERR_NOT_FOUND, "no channel %lld", (long long)channel_id);
-    }
+    struct db_stmt *st;
+    int found =
+        db_row(db, err, &st,
+               "SELECT workspace_id, platform, platform_id, handle FROM channels WHERE id = ?", "i",
+               channel_id);
+    if (found <= 0)
+        return found < 0 ? -1
+                         : error_set(err, ERR_NOT_FOUND, "no channel %lld", (long long)channel_id);
     out->id = channel_id;
     out->workspace_id = db_col_int(st, 0);
     copy_col(out->platform, sizeof out->platform, st, 1);
@@ -87,17 +64,13 @@ int connection_get(struct db *db, int64_t channel_id, struct connection *out, st
 {
     assert(db && out);
     memset(out, 0, sizeof *out);
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT api_url, state, problem, connected_at, synced_at, last_error, "
-                 "last_error_at, connected_by FROM channel_connections WHERE channel_id = ?",
-                 "i", channel_id);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return 0;
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT api_url, state, problem, connected_at, synced_at, last_error, "
+                       "last_error_at, connected_by FROM channel_connections WHERE channel_id = ?",
+                       "i", channel_id);
+    if (found <= 0)
+        return found;
     out->channel_id = channel_id;
     copy_col(out->api_url, sizeof out->api_url, st, 0);
     copy_col(out->state, sizeof out->state, st, 1);
@@ -113,11 +86,7 @@ int connection_get(struct db *db, int64_t channel_id, struct connection *out, st
 
 static json_t *time_or_null(int64_t t)
 {
-    if (!t)
-        return json_null();
-    char iso[32];
-    time_format_iso(t, iso);
-    return json_string(iso);
+    return t ? json_time(t) : json_null();
 }
 
 json_t *connection_to_json(const struct connection *c)
@@ -213,10 +182,10 @@ int connection_needs_reconnect(struct db *db, int64_t channel_id, const char *pr
                                struct error *err)
 {
     assert(db);
-    char *text = store_text(problem && *problem ? problem
-                                                : "the platform no longer accepts "
-                                                  "kanal's access: connect it again",
-                            CONNECTION_TEXT_MAX);
+    char *text = model_store_text(problem && *problem ? problem
+                                                      : "the platform no longer accepts "
+                                                        "kanal's access: connect it again",
+                                  CONNECTION_TEXT_MAX);
     int64_t n = db_run(db, err,
                        "UPDATE channel_connections SET state = 'needs_reconnect', problem = ?, "
                        "last_error = ?, last_error_at = ?, updated_at = ? WHERE channel_id = ?",
@@ -243,7 +212,7 @@ int connection_error(struct db *db, int64_t channel_id, const char *message, int
                      struct error *err)
 {
     assert(db);
-    char *text = store_text(message, CONNECTION_TEXT_MAX);
+    char *text = model_store_text(message, CONNECTION_TEXT_MAX);
     int64_t n = db_run(db, err,
                        "UPDATE channel_connections SET last_error = ?, last_error_at = ?, "
                        "updated_at = ? WHERE channel_id = ?",
@@ -525,18 +494,15 @@ int action_get(struct db *db, int64_t id, struct action *out, struct error *err)
 {
     assert(db && out);
     memset(out, 0, sizeof *out);
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT id, channel_id, kind, target, body, key, state, platform_id, permalink, "
-                 "error, requested_by, first_sent_at, created_at, updated_at FROM "
-                 "connect_actions WHERE id = ?",
-                 "i", id);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return error_set(err, ERR_NOT_FOUND, "no action %lld", (long long)id);
-    }
+    struct db_stmt *st;
+    int found =
+        db_row(db, err, &st,
+               "SELECT id, channel_id, kind, target, body, key, state, platform_id, permalink, "
+               "error, requested_by, first_sent_at, created_at, updated_at FROM "
+               "connect_actions WHERE id = ?",
+               "i", id);
+    if (found <= 0)
+        return found < 0 ? -1 : error_set(err, ERR_NOT_FOUND, "no action %lld", (long long)id);
     out->id = db_col_int(st, 0);
     out->channel_id = db_col_int(st, 1);
     copy_col(out->kind, sizeof out->kind, st, 2);
@@ -608,7 +574,7 @@ int action_move(struct db *db, int64_t id, enum action_state to, const struct ac
     if (!move_allowed(from, to))
         return error_set(err, ERR_CONFLICT, "action %lld is %s: it cannot become %s", (long long)id,
                          action_state_names[from], action_state_names[to]);
-    char *msg = store_text(o && o->error ? o->error : "", CONNECTION_TEXT_MAX);
+    char *msg = model_store_text(o && o->error ? o->error : "", CONNECTION_TEXT_MAX);
     const char *pid = o && o->platform_id && *o->platform_id ? o->platform_id : NULL;
     const char *link = o && o->permalink && *o->permalink ? o->permalink : NULL;
     /* The state read above is in the WHERE, so two runners racing on one
@@ -635,7 +601,7 @@ int action_withdraw(struct db *db, int64_t id, const char *why, int64_t now, str
     assert(db && why);
     char key[48];
     snprintf(key, sizeof key, "action:%lld", (long long)id);
-    char *msg = store_text(why, CONNECTION_TEXT_MAX);
+    char *msg = model_store_text(why, CONNECTION_TEXT_MAX);
     int64_t n = db_run(db, err,
                        "UPDATE jobs SET state = 'failed', last_error = ?, finished_at = ?, "
                        "updated_at = ? WHERE dedup_key = ? AND state = 'queued' AND EXISTS "
@@ -680,11 +646,6 @@ json_t *action_list(struct db *db, int64_t channel_id, int limit, struct error *
     return json_pack("{s:o}", "items", items);
 }
 
-static json_t *col_time_or_null(struct db_stmt *st, int i)
-{
-    return db_col_null(st, i) ? json_null() : json_time(db_col_int(st, i));
-}
-
 json_t *connection_list(struct db *db, int64_t workspace_id, struct error *err)
 {
     struct db_stmt *st = db_prepare(
@@ -707,8 +668,8 @@ json_t *connection_list(struct db *db, int64_t workspace_id, struct error *err)
                       "platform", db_col_text(st, 2), "handle", db_col_text(st, 3), "name",
                       db_col_text(st, 4), "state", db_col_text(st, 5), "problem",
                       db_col_text(st, 6), "api_url", db_col_text(st, 7), "connected_at",
-                      col_time_or_null(st, 8), "synced_at", col_time_or_null(st, 9), "last_error",
-                      db_col_text(st, 10), "token_expires_at", col_time_or_null(st, 11));
+                      json_time_col(st, 8), "synced_at", json_time_col(st, 9), "last_error",
+                      db_col_text(st, 10), "token_expires_at", json_time_col(st, 11));
         json_array_append_new(items, o);
     }
     db_finalize(st);

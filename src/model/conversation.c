@@ -118,13 +118,7 @@ int note_mention_match(const struct note_mention *m, const struct note_user *use
 
 static int message_in_ws(struct db *db, int64_t ws, int64_t id, struct error *err)
 {
-    int found = db_scalar(db, err, NULL, "SELECT 1 FROM messages WHERE id = ? AND workspace_id = ?",
-                          "ii", id, ws);
-    if (found < 0)
-        return -1;
-    if (!found)
-        return error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace", (long long)id);
-    return 0;
+    return model_in_workspace(db, "messages", "message", NULL, id, ws, err);
 }
 
 static int64_t int_of(json_t *o, const char *k)
@@ -149,13 +143,13 @@ static json_t *post_of(struct db *db, int64_t ws, int64_t variant_id, struct err
     json_t *out = json_null();
     if (db_has_row(st)) {
         json_decref(out);
-        out = json_pack(
-            "{s:I, s:I, s:I, s:s, s:s, s:o, s:o}", "post_id", (json_int_t)db_col_int(st, 0),
-            "variant_id", (json_int_t)db_col_int(st, 1), "channel_id",
-            (json_int_t)db_col_int(st, 2), "title", db_col_null(st, 3) ? "" : db_col_text(st, 3),
-            "body", db_col_null(st, 4) ? "" : db_col_text(st, 4), "permalink",
-            db_col_null(st, 5) ? json_null() : json_string(db_col_text(st, 5)), "published_at",
-            db_col_null(st, 6) ? json_null() : json_time(db_col_int(st, 6)));
+        out = json_pack("{s:I, s:I, s:I, s:s, s:s, s:o, s:o}", "post_id",
+                        (json_int_t)db_col_int(st, 0), "variant_id", (json_int_t)db_col_int(st, 1),
+                        "channel_id", (json_int_t)db_col_int(st, 2), "title",
+                        db_col_null(st, 3) ? "" : db_col_text(st, 3), "body",
+                        db_col_null(st, 4) ? "" : db_col_text(st, 4), "permalink",
+                        db_col_null(st, 5) ? json_null() : json_string(db_col_text(st, 5)),
+                        "published_at", json_time_col(st, 6));
     }
     db_finalize(st);
     return out;
@@ -463,18 +457,15 @@ int note_add(struct db *db, int64_t ws, int64_t message_id, const char *body,
 int note_delete(struct db *db, int64_t ws, int64_t message_id, int64_t note_id,
                 const struct actor *who, struct error *err)
 {
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT user_id FROM message_notes WHERE id = ? AND message_id = ? "
-                 "AND workspace_id = ?",
-                 "iii", note_id, message_id, ws);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return error_set(err, ERR_NOT_FOUND, "no note %lld on message %lld", (long long)note_id,
-                         (long long)message_id);
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT user_id FROM message_notes WHERE id = ? AND message_id = ? "
+                       "AND workspace_id = ?",
+                       "iii", note_id, message_id, ws);
+    if (found <= 0)
+        return found < 0 ? -1
+                         : error_set(err, ERR_NOT_FOUND, "no note %lld on message %lld",
+                                     (long long)note_id, (long long)message_id);
     bool mine = !db_col_null(st, 0) && db_col_int(st, 0) == who->user_id;
     db_finalize(st);
     if (!mine)

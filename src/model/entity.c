@@ -585,17 +585,15 @@ int channel_platform_info(struct db *db, int64_t workspace_id, int64_t channel_i
                           char platform[16], char platform_id[201], char handle[201],
                           struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT platform, platform_id, handle FROM channels "
-                                  "WHERE id = ? AND workspace_id = ?",
-                                  "ii", channel_id, workspace_id);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return error_set(err, ERR_NOT_FOUND, "no channel %lld in workspace %lld",
-                         (long long)channel_id, (long long)workspace_id);
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT platform, platform_id, handle FROM channels "
+                       "WHERE id = ? AND workspace_id = ?",
+                       "ii", channel_id, workspace_id);
+    if (found <= 0)
+        return found < 0 ? -1
+                         : error_set(err, ERR_NOT_FOUND, "no channel %lld in workspace %lld",
+                                     (long long)channel_id, (long long)workspace_id);
     snprintf(platform, 16, "%s", db_col_text(st, 0));
     snprintf(platform_id, 201, "%s", db_col_text(st, 1));
     snprintf(handle, 201, "%s", db_col_text(st, 2));
@@ -626,4 +624,18 @@ int tag_rules_load(struct db *db, int64_t workspace_id, struct arena *a, int64_t
     }
     db_finalize(st);
     return rc < 0 ? -1 : n;
+}
+
+int model_in_workspace(struct db *db, const char *table, const char *what, const char *field,
+                       int64_t id, int64_t ws, struct error *err)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE id = ? AND workspace_id = ?", table);
+    int found = db_scalar(db, err, NULL, sql, "ii", id, ws);
+    if (found)
+        return found < 0 ? -1 : 0;
+    if (field)
+        return error_field(err, ERR_INVALID, field, "no %s %lld in this workspace", what,
+                           (long long)id);
+    return error_set(err, ERR_NOT_FOUND, "no %s %lld in this workspace", what, (long long)id);
 }

@@ -212,11 +212,30 @@ void field_bind(struct db_stmt *st, int i, const struct field *f, json_t *v)
 
 /* ---- JSON out ----------------------------------------------------------------------- */
 
+const char *json_unknown_member(json_t *in, const char *const *known)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach (in, key, v) {
+        size_t i = 0;
+        while (known[i] && !str_eq(known[i], key))
+            i++;
+        if (!known[i])
+            return key;
+    }
+    return NULL;
+}
+
 json_t *json_time(int64_t t)
 {
     char s[21];
     time_format_iso(t, s);
     return json_string(s);
+}
+
+json_t *json_time_col(struct db_stmt *st, int i)
+{
+    return db_col_null(st, i) ? json_null() : json_time(db_col_int(st, i));
 }
 
 void field_to_json(json_t *obj, const struct field *f, struct db_stmt *st, int i)

@@ -48,6 +48,16 @@ struct entity {
 extern const char *const post_statuses[];
 /* An http(s) URL without spaces or control characters. */
 int model_check_url(const char *s, struct error *err);
+/* A worker's or platform's message as text the store takes: invalid UTF-8
+ * becomes '?', and it is cut at a character to max bytes; NULL is "".
+ * Caller frees. (model/job.c) */
+char *model_store_text(const char *msg, size_t max);
+/* 0 when row `id` of `table` (a constant name; the table has workspace_id)
+ * is in workspace ws. Else ERR_NOT_FOUND "no WHAT ID in this workspace",
+ * or, with `field`, ERR_INVALID naming that input field; -1 and err when
+ * the store fails. (model/entity.c) */
+int model_in_workspace(struct db *db, const char *table, const char *what, const char *field,
+                       int64_t id, int64_t ws, struct error *err);
 
 const struct field *field_find(const struct entity *e, const char *name);
 /* Checks one input value against its field; ERR_INVALID names the field. */
@@ -66,7 +76,6 @@ json_t *entity_row(const struct entity *e, struct db_stmt *st);
 void entity_columns(const struct entity *e, struct buf *b, const char *alias);
 /* Adds "name": value for column i of st, typed by f. */
 void field_to_json(json_t *obj, const struct field *f, struct db_stmt *st, int i);
-json_t *json_time(int64_t t);
 /* The page's JSON shell; next_cursor is set by the caller. */
 json_t *page_result(json_t *items, const char *next_cursor);
 /* "AT.ID" cursors for lists ordered by a time and then id, newest first. */

@@ -30,9 +30,7 @@ static bool kind_valid(const char *k)
     return true;
 }
 
-/* A worker's message as text the store takes: invalid UTF-8 becomes '?'
- * and it is cut at a character to JOB_ERROR_MAX bytes. Caller frees. */
-static char *error_text(const char *msg)
+char *model_store_text(const char *msg, size_t max)
 {
     struct buf b = {0};
     const char *p = msg ? msg : "", *end = p + strlen(p);
@@ -40,7 +38,7 @@ static char *error_text(const char *msg)
         const char *at = p;
         int32_t cp = utf8_decode(&p, end);
         size_t n = cp < 0 ? 1 : (size_t)(p - at);
-        if (b.len + n > JOB_ERROR_MAX)
+        if (b.len + n > max)
             break;
         if (cp < 0)
             buf_putc(&b, '?');
@@ -238,21 +236,18 @@ int job_fail(struct db *db, int64_t id, const char *owner, const char *message, 
 {
     assert(db && owner);
     int64_t attempts, max_attempts;
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT attempts, max_attempts FROM jobs WHERE id = ? AND state = 'running' AND "
-                 "lease_owner = ?",
-                 "it", id, owner);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return not_leased(db, id, owner, err);
-    }
+    struct db_stmt *st;
+    int found =
+        db_row(db, err, &st,
+               "SELECT attempts, max_attempts FROM jobs WHERE id = ? AND state = 'running' AND "
+               "lease_owner = ?",
+               "it", id, owner);
+    if (found <= 0)
+        return found < 0 ? -1 : not_leased(db, id, owner, err);
     attempts = db_col_int(st, 0);
     max_attempts = db_col_int(st, 1);
     db_finalize(st);
-    char *text = error_text(message);
+    char *text = model_store_text(message, JOB_ERROR_MAX);
     bool last = permanent || attempts >= max_attempts;
     int64_t n;
     if (last) {

@@ -40,8 +40,7 @@ static json_t *link_row(struct db_stmt *st)
     json_object_set_new(o, "created_by", id_or_null(st, 14));
     json_object_set_new(o, "created_at", json_time(db_col_int(st, 15)));
     json_object_set_new(o, "clicks", json_integer(db_col_int(st, 16)));
-    json_object_set_new(o, "retired_at",
-                        db_col_null(st, 17) ? json_null() : json_time(db_col_int(st, 17)));
+    json_object_set_new(o, "retired_at", json_time_col(st, 17));
     char path[80];
     snprintf(path, sizeof path, "/l/%s", db_col_text(st, 2));
     json_object_set_new(o, "short_path", json_string(path));

@@ -106,18 +106,15 @@ struct msg_fact msg_fact_read(struct db_stmt *st, int col, int64_t channel, int6
  * earlier one is known. */
 static int answer(struct db *db, int64_t ws, int64_t parent, int64_t at, struct error *err)
 {
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT m.channel_id, COALESCE(m.variant_id, 0), m.created_at, " MSG_FACT_COLUMNS
-                 " FROM messages m "
-                 "WHERE m.id = ? AND m.workspace_id = ?",
-                 "ii", parent, ws);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return 0;
-    }
+    struct db_stmt *st;
+    int found =
+        db_row(db, err, &st,
+               "SELECT m.channel_id, COALESCE(m.variant_id, 0), m.created_at, " MSG_FACT_COLUMNS
+               " FROM messages m "
+               "WHERE m.id = ? AND m.workspace_id = ?",
+               "ii", parent, ws);
+    if (found <= 0)
+        return found;
     struct msg_fact before =
         msg_fact_read(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
     db_finalize(st);
@@ -160,14 +157,10 @@ static int adopt_replies(struct db *db, int64_t ws, const struct message_in *m, 
  * every change of body or language. */
 static int index_terms(struct db *db, int64_t mid, struct error *err)
 {
-    struct db_stmt *st =
-        db_query(db, err, "SELECT lang, body FROM messages WHERE id = ?", "i", mid);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return 0;
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st, "SELECT lang, body FROM messages WHERE id = ?", "i", mid);
+    if (found <= 0)
+        return found;
     int lang = db_col_null(st, 0) ? -1 : text_lang_parse(db_col_text(st, 0));
     if (lang < 0 || lang >= LANG_COUNT)
         lang = LANG_OTHER;
@@ -228,13 +221,9 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
     if (strlen(body) > MODEL_TEXT_MAX)
         return error_field(err, ERR_INVALID, "body", "a message body is at most %d bytes",
                            MODEL_TEXT_MAX);
-    int found = db_scalar(db, err, NULL, "SELECT 1 FROM channels WHERE id = ? AND workspace_id = ?",
-                          "ii", m->channel_id, workspace_id);
-    if (found <= 0)
-        return found < 0
-                   ? -1
-                   : error_field(err, ERR_INVALID, "channel_id",
-                                 "no channel %lld in this workspace", (long long)m->channel_id);
+    if (model_in_workspace(db, "channels", "channel", "channel_id", m->channel_id, workspace_id,
+                           err))
+        return -1;
     const int64_t *variant = m->variant_id ? &m->variant_id : NULL;
     const int64_t *parent = m->parent_id ? &m->parent_id : NULL;
     const char *reply_to = !parent && m->reply_to && *m->reply_to ? m->reply_to : NULL;
@@ -368,18 +357,17 @@ static const char *const elsewhere_vias[] = {"phone", "email", "other", NULL};
 static int mark_elsewhere(struct db *db, int64_t ws, int64_t id, const char *via, int64_t at,
                           const struct actor *who, struct error *err)
 {
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT m.channel_id, COALESCE(m.variant_id, 0), m.created_at, " MSG_FACT_COLUMNS
-                 " FROM messages m "
-                 "WHERE m.id = ? AND m.workspace_id = ?",
-                 "ii", id, ws);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace", (long long)id);
-    }
+    struct db_stmt *st;
+    int found =
+        db_row(db, err, &st,
+               "SELECT m.channel_id, COALESCE(m.variant_id, 0), m.created_at, " MSG_FACT_COLUMNS
+               " FROM messages m "
+               "WHERE m.id = ? AND m.workspace_id = ?",
+               "ii", id, ws);
+    if (found <= 0)
+        return found < 0 ? -1
+                         : error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace",
+                                     (long long)id);
     struct msg_fact before =
         msg_fact_read(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
     db_finalize(st);

@@ -7,6 +7,7 @@
 #define KANAL_MODEL_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 
 #include "base/base.h"
 #include "base/worktime.h"
@@ -29,6 +30,17 @@ struct actor {
 
 int audit_record(struct db *db, int64_t workspace_id, int64_t user_id, const char *action,
                  const char *entity, int64_t entity_id, const char *detail, struct error *err);
+/* As audit_record with the detail as JSON (compact, keys sorted), which it
+ * takes. */
+int audit_record_json(struct db *db, int64_t workspace_id, int64_t user_id, const char *action,
+                      const char *entity, int64_t entity_id, json_t *detail, struct error *err);
+/* A Unix time as an ISO 8601 UTC JSON string ("2026-03-01T09:00:00Z"). */
+json_t *json_time(int64_t t);
+/* json_time of column i, or JSON null where the column is NULL. */
+json_t *json_time_col(struct db_stmt *st, int i);
+/* The first member of object `in` whose name is not in `known`
+ * (NULL-terminated), or NULL when all are known. */
+const char *json_unknown_member(json_t *in, const char *const *known);
 
 /* ---- users, sessions, tokens ------------------------------------------- */
 
@@ -780,6 +792,45 @@ json_t *job_list(struct db *db, const char *state, int limit, struct error *err)
  * operator's "try again now", after fixing what they failed on). Returns
  * how many, or -1. */
 int64_t job_hasten(struct db *db, const char *kind, int64_t now, struct error *err);
+
+/* ---- the worker loop (model/job_worker.c) ------------------------------------------
+ * The one loop every background thread in `kanal serve` runs (connect's
+ * sync and actions, listening, notify's deliveries): its own database
+ * connection (opened again when it breaks), the leases of dead workers
+ * taken back, a part's own chores, then claim a job of its kinds, run it,
+ * or nap until polled or woken. What differs between the parts is this data
+ * and the two callbacks. The threads take no signals: the server's thread
+ * waits for them. */
+struct job_worker;
+struct job_worker_config {
+    const char *name;       /* for the log: "listen worker" */
+    const char *db_url;     /* copied */
+    const char *owner;      /* the lease's owner (copied); see per_thread */
+    bool per_thread;        /* thread I claims as "OWNER:tI", and logs it */
+    int threads;            /* 1 or 2 */
+    int64_t poll_ms;        /* how often an idle thread looks for due jobs; <= 0: 1000 */
+    int64_t lease;          /* seconds a claim holds (> 0) */
+    int64_t reclaim_every;  /* seconds between job_reclaim on thread 0; 0: 60 */
+    bool nap_first;         /* wait a poll before the first round (the store migrates) */
+    const char *kinds[2];   /* claimed in order; kinds[1] (NULL: none) by thread 0 only */
+    /* Thread 0's work before each claim (queueing due work, alerts): logs
+     * its own errors; true when it queued what a napping thread should
+     * start on now. NULL: none. */
+    bool (*chores)(struct db *db, int64_t now, void *ctx);
+    /* Runs a claimed job; `stop` is set when the worker is asked to stop
+     * (a long job may end early). -1 and err only for what must be logged. */
+    int (*run)(struct db *db, const struct job *j, const char *owner, int64_t now,
+               atomic_bool *stop, void *ctx, struct error *err);
+    void *ctx; /* the caller's, alive until job_worker_stop returns */
+};
+/* Starts the threads. NULL and err (ERR_INTERNAL: no thread; ERR_INVALID:
+ * a bad config). */
+struct job_worker *job_worker_start(const struct job_worker_config *cfg, struct error *err);
+/* Asks the threads to stop, waits for the jobs they run to end, frees. */
+void job_worker_stop(struct job_worker *w);
+/* A lease owner naming this process: "HOST:PID", and ":ROLE" unless role
+ * is NULL. */
+void job_owner_name(char *out, size_t size, const char *role);
 
 /* ---- connected channels (model/connection.c) ------------------------------------------
  * A channel connected through a platform's OAuth: its state on the desk,

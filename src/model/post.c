@@ -467,13 +467,9 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
         known = str_eq(*f, format);
     if (!known)
         return error_field(err, ERR_INVALID, "format", "unknown post format '%.40s'", format);
-    int found = db_scalar(db, err, NULL, "SELECT 1 FROM channels WHERE id = ? AND workspace_id = ?",
-                          "ii", p->channel_id, workspace_id);
-    if (found <= 0)
-        return found < 0
-                   ? -1
-                   : error_field(err, ERR_INVALID, "channel_id",
-                                 "no channel %lld in this workspace", (long long)p->channel_id);
+    if (model_in_workspace(db, "channels", "channel", "channel_id", p->channel_id, workspace_id,
+                           err))
+        return -1;
     struct db_stmt *st = db_query(db, err,
                                   "SELECT v.id, v.post_id, p.body, v.permalink, v.published_at, "
                                   "p.format, p.lang, p.link_url, p.campaign_id "

@@ -46,20 +46,17 @@ static int load_worktime(const char *zone, const char *hours, const char *holida
 int message_refigure(struct db *db, int64_t ws, int64_t mid, const struct msg_fact *before,
                      struct error *err)
 {
-    struct db_stmt *st = db_query(
-        db, err,
+    struct db_stmt *st;
+    int found = db_row(
+        db, err, &st,
         "SELECT m.channel_id, COALESCE(m.variant_id, 0), m.created_at, " MSG_FACT_COLUMNS
         ", w.timezone, w.office_hours, w.holidays, l.first_answer_seconds, l.at_risk_percent "
         "FROM messages m JOIN workspaces w ON w.id = m.workspace_id "
         "LEFT JOIN service_levels l ON l.team_id = m.team_id AND l.priority = m.priority "
         "WHERE m.id = ? AND m.workspace_id = ?",
         "ii", mid, ws);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return 0;
-    }
+    if (found <= 0)
+        return found;
     struct msg_fact now =
         msg_fact_read(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
     struct msg_fact was = before ? *before : now, after = now;
@@ -151,17 +148,6 @@ json_t *service_level_list(struct db *db, int64_t ws, struct error *err)
     return json_pack("{s:o}", "items", items);
 }
 
-static int team_here(struct db *db, int64_t ws, int64_t team_id, struct error *err)
-{
-    int found = db_scalar(db, err, NULL, "SELECT 1 FROM teams WHERE id = ? AND workspace_id = ?",
-                          "ii", team_id, ws);
-    if (found < 0)
-        return -1;
-    return found ? 0
-                 : error_set(err, ERR_NOT_FOUND, "no team %lld in this workspace",
-                             (long long)team_id);
-}
-
 /* What a change writes, in one transaction: the level, its audit entry
  * and the waiting messages it holds. */
 static int level_write(struct db *db, int64_t ws, int64_t team_id, const char *priority,
@@ -200,7 +186,7 @@ static int level_write(struct db *db, int64_t ws, int64_t team_id, const char *p
 static int level_change(struct db *db, int64_t ws, int64_t team_id, const char *priority,
                         int64_t seconds, int pct, const struct actor *who, struct error *err)
 {
-    if (team_here(db, ws, team_id, err))
+    if (model_in_workspace(db, "teams", "team", NULL, team_id, ws, err))
         return -1;
     if (!known_priority(priority))
         return error_field(err, ERR_INVALID, "priority",

@@ -7,13 +7,7 @@
 
 static int team_in_workspace(struct db *db, int64_t ws, int64_t team_id, struct error *err)
 {
-    int found = db_scalar(db, err, NULL, "SELECT 1 FROM teams WHERE id = ? AND workspace_id = ?",
-                          "ii", team_id, ws);
-    if (found < 0)
-        return -1;
-    return found ? 0
-                 : error_set(err, ERR_NOT_FOUND, "no team %lld in this workspace",
-                             (long long)team_id);
+    return model_in_workspace(db, "teams", "team", NULL, team_id, ws, err);
 }
 
 int team_member_set(struct db *db, int64_t ws, int64_t team_id, int64_t user_id, bool on_duty,

@@ -563,8 +563,7 @@ json_t *api_token_list(struct db *db, int64_t user_id, struct error *err)
         json_t *o = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)db_col_int(st, 0), "name",
                               db_col_text(st, 1), "created_at", json_time(db_col_int(st, 2)));
         for (int c = 3; c <= 5; c++) /* last_used_at, revoked_at, expires_at */
-            json_object_set_new(o, db_col_name(st, c),
-                                db_col_null(st, c) ? json_null() : json_time(db_col_int(st, c)));
+            json_object_set_new(o, db_col_name(st, c), json_time_col(st, c));
         json_array_append_new(items, o);
     }
     db_finalize(st);

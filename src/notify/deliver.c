@@ -7,15 +7,11 @@
 
 #include <assert.h>
 #include <curl/curl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 int notify_tls_parse(const char *s)
 {
@@ -322,20 +318,13 @@ fail:
 
 #define LEASE 120 /* seconds: an attempt takes at most its timeout (30 s) and two writes */
 
-static void owner_name(char *out, size_t size, const char *what)
-{
-    char host[64] = "localhost";
-    gethostname(host, sizeof host - 1);
-    snprintf(out, size, "%s:%ld:%s", host, (long)getpid(), what);
-}
-
 int notify_deliver_due(struct db *db, const struct notify_config *cfg, bool now, int *sent,
                        int *failed, struct error *err)
 {
     assert(db && cfg && sent && failed);
     *sent = *failed = 0;
     char owner[160];
-    owner_name(owner, sizeof owner, "deliver");
+    job_owner_name(owner, sizeof owner, "deliver");
     if (now && job_hasten(db, NOTIFY_JOB_KIND, time_now(), err) < 0)
         return -1;
     if (job_reclaim(db, time_now(), err) < 0)
@@ -365,74 +354,31 @@ int notify_deliver_due(struct db *db, const struct notify_config *cfg, bool now,
 struct notify_worker {
     struct notify_config cfg;
     char *strings[6];
-    char db_url[1024], owner[160];
-    int poll_ms;
-    pthread_t thread;
-    atomic_bool stop;
-    pthread_mutex_t mu;
-    pthread_cond_t wake;
+    char owner[160];
+    struct job_worker *jobs;
 };
 
-static void nap(struct notify_worker *w, int64_t ms)
+static int run(struct db *db, const struct job *j, const char *owner, int64_t now,
+               atomic_bool *stop, void *ctx, struct error *err)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
-    pthread_mutex_lock(&w->mu);
-    if (!atomic_load(&w->stop))
-        pthread_cond_timedwait(&w->wake, &w->mu, &until);
-    pthread_mutex_unlock(&w->mu);
-}
-
-static void *worker_main(void *p)
-{
-    struct notify_worker *w = p;
-    struct error err = {0};
-    struct db *db = NULL;
-    int64_t reclaimed_at = 0;
-    nap(w, w->poll_ms); /* the server migrates the store as it starts */
-    while (!atomic_load(&w->stop)) {
-        if (!db && !(db = db_open(w->db_url, &err))) {
-            log_error("notify worker: %s; trying again in 10 s", err.msg);
-            nap(w, 10000);
-            continue;
-        }
-        int64_t now = time_now();
-        if (now - reclaimed_at >= 60) {
-            if (job_reclaim(db, now, &err) < 0)
-                log_error("notify worker: taking back jobs: %s", err.msg);
-            reclaimed_at = now;
-        }
-        struct job j;
-        int got = job_claim(db, w->owner, NOTIFY_JOB_KIND, LEASE, now, &j, &err);
-        if (got < 0) {
-            log_error("notify worker: claiming a job: %s", err.msg);
-            db_close(db); /* a connection that broke is opened again */
-            db = NULL;
-            nap(w, w->poll_ms);
-            continue;
-        }
-        if (got == 0) {
-            nap(w, w->poll_ms);
-            continue;
-        }
-        if (notify_run_job(db, &w->cfg, &j, w->owner, LEASE, &err) < 0)
-            log_error("notify worker: job %lld: %s", (long long)j.id, err.msg);
-        job_clear(&j);
-    }
-    db_close(db);
-    return NULL;
+    (void)now, (void)stop;
+    struct notify_worker *w = ctx;
+    return notify_run_job(db, &w->cfg, j, owner, LEASE, err);
 }
 
 static const char *keep(struct notify_worker *w, int i, const char *s)
 {
     w->strings[i] = s ? xstrdup(s) : NULL;
     return w->strings[i];
+}
+
+static void notify_worker_free(struct notify_worker *w)
+{
+    if (w->strings[3])
+        sodium_memzero(w->strings[3], strlen(w->strings[3]));
+    for (size_t i = 0; i < ARRAY_LEN(w->strings); i++)
+        free(w->strings[i]);
+    free(w);
 }
 
 struct notify_worker *notify_worker_start(const char *db_url, const struct notify_config *cfg,
@@ -445,27 +391,21 @@ struct notify_worker *notify_worker_start(const char *db_url, const struct notif
     w->cfg.smtp_from = keep(w, 1, cfg->smtp_from);
     w->cfg.smtp_user = keep(w, 2, cfg->smtp_user);
     w->cfg.smtp_password = keep(w, 3, cfg->smtp_password);
-    snprintf(w->db_url, sizeof w->db_url, "%s", db_url);
-    owner_name(w->owner, sizeof w->owner, "notify");
-    w->poll_ms = poll_ms > 0 ? poll_ms : 1000;
-    atomic_init(&w->stop, false);
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->wake, NULL);
-    /* The thread takes no signals: SIGTERM is for the server's own
-     * thread, which blocks it after this one starts; a thread made with
-     * the signals open would be the one killed by it. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int made = pthread_create(&w->thread, NULL, worker_main, w);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (made) {
-        error_set(err, ERR_INTERNAL, "notify worker: cannot start a thread");
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->wake);
-        for (size_t i = 0; i < ARRAY_LEN(w->strings); i++)
-            free(w->strings[i]);
-        free(w);
+    job_owner_name(w->owner, sizeof w->owner, "notify");
+    struct job_worker_config jc = {
+        .name = "notify worker",
+        .db_url = db_url,
+        .owner = w->owner,
+        .threads = 1,
+        .poll_ms = poll_ms,
+        .lease = LEASE,
+        .nap_first = true, /* the server migrates the store as it starts */
+        .kinds = {NOTIFY_JOB_KIND},
+        .run = run,
+        .ctx = w,
+    };
+    if (!(w->jobs = job_worker_start(&jc, err))) {
+        notify_worker_free(w);
         return NULL;
     }
     log_info("notify worker: e-mail %s%s", cfg->smtp_host ? "through " : "not configured",
@@ -477,16 +417,6 @@ void notify_worker_stop(struct notify_worker *w)
 {
     if (!w)
         return;
-    pthread_mutex_lock(&w->mu);
-    atomic_store(&w->stop, true);
-    pthread_cond_broadcast(&w->wake);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->thread, NULL);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->wake);
-    if (w->strings[3])
-        sodium_memzero(w->strings[3], strlen(w->strings[3]));
-    for (size_t i = 0; i < ARRAY_LEN(w->strings); i++)
-        free(w->strings[i]);
-    free(w);
+    job_worker_stop(w->jobs);
+    notify_worker_free(w);
 }

@@ -21,15 +21,6 @@ static int event_parse(const char *s)
     return -1;
 }
 
-static json_t *iso_or_null(struct db_stmt *st, int col)
-{
-    if (db_col_null(st, col))
-        return json_null();
-    char s[21];
-    time_format_iso(db_col_int(st, col), s);
-    return json_string(s);
-}
-
 /* ---- what is said ------------------------------------------------------------------ */
 
 struct post_facts {
@@ -63,17 +54,16 @@ static int post_facts(struct db *db, int64_t ws, int64_t post_id, int64_t actor,
                       struct post_facts *f, struct error *err)
 {
     memset(f, 0, sizeof *f);
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT p.created_by, p.title, p.body, w.name FROM posts p "
-                                  "JOIN workspaces w ON w.id = p.workspace_id "
-                                  "WHERE p.id = ? AND p.workspace_id = ?",
-                                  "ii", post_id, ws);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return error_set(err, ERR_NOT_FOUND, "no post %lld in this workspace", (long long)post_id);
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT p.created_by, p.title, p.body, w.name FROM posts p "
+                       "JOIN workspaces w ON w.id = p.workspace_id "
+                       "WHERE p.id = ? AND p.workspace_id = ?",
+                       "ii", post_id, ws);
+    if (found <= 0)
+        return found < 0 ? -1
+                         : error_set(err, ERR_NOT_FOUND, "no post %lld in this workspace",
+                                     (long long)post_id);
     f->author = db_col_null(st, 0) ? 0 : db_col_int(st, 0);
     const char *title = db_col_text(st, 1);
     one_line(f->title, sizeof f->title, *title ? title : db_col_text(st, 2), 80);
@@ -320,19 +310,17 @@ static int mention_words(struct db *db, int64_t ws, int64_t message_id, int64_t 
                          const char *note, struct buf *title, struct buf *text, char *by,
                          size_t bysize, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT m.author_name, m.author_handle, m.body, c.name, w.name "
-                                  "FROM messages m JOIN channels c ON c.id = m.channel_id "
-                                  "JOIN workspaces w ON w.id = m.workspace_id "
-                                  "WHERE m.id = ? AND m.workspace_id = ?",
-                                  "ii", message_id, ws);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace",
-                         (long long)message_id);
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT m.author_name, m.author_handle, m.body, c.name, w.name "
+                       "FROM messages m JOIN channels c ON c.id = m.channel_id "
+                       "JOIN workspaces w ON w.id = m.workspace_id "
+                       "WHERE m.id = ? AND m.workspace_id = ?",
+                       "ii", message_id, ws);
+    if (found <= 0)
+        return found < 0 ? -1
+                         : error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace",
+                                     (long long)message_id);
     char author[128], excerpt[256], channel[128], workspace[128], line[256];
     one_line(author, sizeof author, *db_col_text(st, 0) ? db_col_text(st, 0) : db_col_text(st, 1),
              80);
@@ -509,7 +497,7 @@ json_t *notify_list(struct db *db, int64_t user_id, bool unread_only, int limit,
                       "message_id",
                       db_col_null(st, 8) ? json_null() : json_integer(db_col_int(st, 8)), "title",
                       db_col_text(st, 4), "body", db_col_text(st, 5), "read", !db_col_null(st, 6),
-                      "read_at", iso_or_null(st, 6), "created_at", iso_or_null(st, 7)));
+                      "read_at", json_time_col(st, 6), "created_at", json_time_col(st, 7)));
     db_finalize(st);
     if (rc < 0) {
         json_decref(items);
@@ -702,8 +690,8 @@ json_t *notify_deliveries(struct db *db, int64_t ws, const char *state, int limi
                       db_col_text(st, 4), "state", db_col_text(st, 5), "attempts",
                       (json_int_t)db_col_int(st, 6), "last_error",
                       db_col_null(st, 7) ? NULL : db_col_text(st, 7), "next_attempt_at",
-                      str_eq(db_col_text(st, 5), "queued") ? iso_or_null(st, 8) : json_null(),
-                      "created_at", iso_or_null(st, 9), "sent_at", iso_or_null(st, 10)));
+                      str_eq(db_col_text(st, 5), "queued") ? json_time_col(st, 8) : json_null(),
+                      "created_at", json_time_col(st, 9), "sent_at", json_time_col(st, 10)));
     db_finalize(st);
     if (rc < 0) {
         json_decref(items);
@@ -736,17 +724,14 @@ int notify_message(struct db *db, int64_t ws, const struct notify_message_in *m,
     }
     if (!m->webhook)
         return queued;
-    struct db_stmt *st = db_query(
-        db, err,
+    struct db_stmt *st;
+    int found = db_row(
+        db, err, &st,
         "SELECT h.url, w.name FROM notify_webhooks h JOIN workspaces w ON w.id = h.workspace_id "
         "WHERE h.workspace_id = ?",
         "i", ws);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return queued;
-    }
+    if (found <= 0)
+        return found < 0 ? -1 : queued;
     char url[NOTIFY_URL_MAX + 1], name[128], at[21];
     snprintf(url, sizeof url, "%s", db_col_text(st, 0));
     one_line(name, sizeof name, db_col_text(st, 1), 100);

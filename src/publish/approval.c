@@ -73,21 +73,10 @@ const char *publish_post_status(const char *const *variants, size_t n)
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static json_t *iso(int64_t t)
-{
-    char s[21];
-    time_format_iso(t, s);
-    return json_string(s);
-}
-
 static int audit(struct db *db, int64_t ws, int64_t user, const char *action, int64_t post,
                  json_t *detail, struct error *err)
 {
-    char *d = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(detail);
-    int rc = audit_record(db, ws, user, action, "post", post, d, err);
-    free(d);
-    return rc;
+    return audit_record_json(db, ws, user, action, "post", post, detail, err);
 }
 
 struct locked_post {
@@ -697,7 +686,7 @@ json_t *publish_review(struct db *db, int64_t ws, int64_t post_id, struct error 
     for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err)) {
         json_t *d = json_pack("{s:I, s:s, s:s, s:o}", "round", (json_int_t)db_col_int(st, 0),
                               "decision", db_col_text(st, 5), "comment", db_col_text(st, 6), "at",
-                              iso(db_col_int(st, 7)));
+                              json_time(db_col_int(st, 7)));
         if (!db_col_null(st, 1)) {
             json_object_set_new(d, "user_id", json_integer(db_col_int(st, 1)));
             json_object_set_new(d, "user_email", json_string(db_col_text(st, 2)));
@@ -719,7 +708,7 @@ json_t *publish_review(struct db *db, int64_t ws, int64_t post_id, struct error 
         goto fail;
     for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err)) {
         json_t *c = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)db_col_int(st, 0), "body",
-                              db_col_text(st, 4), "at", iso(db_col_int(st, 5)));
+                              db_col_text(st, 4), "at", json_time(db_col_int(st, 5)));
         if (!db_col_null(st, 1))
             json_object_set_new(c, "user_email", json_string(db_col_text(st, 2)));
         if (!db_col_null(st, 3))
@@ -861,6 +850,56 @@ fail:
     return NULL;
 }
 
+#define VARIANTS_MOVED_MAX 64
+
+/* The variants that scheduling or unscheduling looks at: `vid` alone, or
+ * every variant of the post (vid 0), in id order, with status and
+ * scheduled time (0: none). */
+struct moving {
+    size_t n;
+    int64_t ids[VARIANTS_MOVED_MAX], times[VARIANTS_MOVED_MAX];
+    char sts[VARIANTS_MOVED_MAX][16];
+};
+
+/* Begins the transaction of a (un)schedule, locks the post and reads the
+ * variants to move. 0, or -1 and err (ERR_NOT_FOUND when there are none)
+ * with nothing begun. */
+static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
+                      struct locked_post *p, struct moving *m, struct error *err)
+{
+    if (db_begin(db, err))
+        return -1;
+    if (lock_post(db, ws, post_id, p, err))
+        goto fail;
+    struct db_stmt *st = db_query(db, err,
+                                  "SELECT id, status, scheduled_at FROM post_variants "
+                                  "WHERE post_id = ? AND (id = ? OR ? = 0) ORDER BY id",
+                                  "iii", post_id, vid, vid);
+    if (!st)
+        goto fail;
+    m->n = 0;
+    int rc;
+    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && m->n < VARIANTS_MOVED_MAX;
+         rc = db_step(st, err)) {
+        m->ids[m->n] = db_col_int(st, 0);
+        snprintf(m->sts[m->n], sizeof m->sts[m->n], "%s", db_col_text(st, 1));
+        m->times[m->n] = db_col_null(st, 2) ? 0 : db_col_int(st, 2);
+        m->n++;
+    }
+    db_finalize(st);
+    if (rc < 0)
+        goto fail;
+    if (m->n == 0) {
+        error_set(err, ERR_NOT_FOUND, "post %lld has no variant %lld", (long long)post_id,
+                  (long long)vid);
+        goto fail;
+    }
+    return 0;
+fail:
+    db_rollback(db);
+    return -1;
+}
+
 json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid, const char *at,
                          const struct actor *who, struct error *err)
 {
@@ -875,55 +914,30 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
         return NULL;
     }
     struct locked_post p;
-    if (db_begin(db, err))
+    struct moving m;
+    if (begin_move(db, ws, post_id, vid, &p, &m, err))
         return NULL;
-    if (lock_post(db, ws, post_id, &p, err))
-        goto fail;
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT id, status, scheduled_at FROM post_variants "
-                                  "WHERE post_id = ? AND (id = ? OR ? = 0) ORDER BY id",
-                                  "iii", post_id, vid, vid);
-    if (!st)
-        goto fail;
-    int64_t ids[64], times[64];
-    char sts[64][16];
-    size_t n = 0;
-    int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && n < 64; rc = db_step(st, err)) {
-        ids[n] = db_col_int(st, 0);
-        snprintf(sts[n], sizeof sts[n], "%s", db_col_text(st, 1));
-        times[n] = db_col_null(st, 2) ? 0 : db_col_int(st, 2);
-        n++;
-    }
-    db_finalize(st);
-    if (rc < 0)
-        goto fail;
-    if (n == 0) {
-        error_set(err, ERR_NOT_FOUND, "post %lld has no variant %lld", (long long)post_id,
-                  (long long)vid);
-        goto fail;
-    }
     int moved = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < m.n; i++) {
         /* For the whole post: the approved ones; one variant must be able to move. */
-        if (!vid && !str_eq(sts[i], "approved"))
+        if (!vid && !str_eq(m.sts[i], "approved"))
             continue;
-        if (!publish_next(sts[i], EV_SCHEDULE)) {
+        if (!publish_next(m.sts[i], EV_SCHEDULE)) {
             error_set(err, ERR_CONFLICT,
                       "variant %lld is %s: only an approved variant is "
                       "scheduled",
-                      (long long)ids[i], sts[i]);
+                      (long long)m.ids[i], m.sts[i]);
             goto fail;
         }
-        int64_t t = at ? when : times[i];
+        int64_t t = at ? when : m.times[i];
         if (!t || t <= time_now()) {
             error_field(err, ERR_INVALID, "at",
-                        "at: variant %lld has %s; give a time in the future", (long long)ids[i],
+                        "at: variant %lld has %s; give a time in the future", (long long)m.ids[i],
                         t ? "a time in the past" : "no time");
             goto fail;
         }
-        if (str_eq(sts[i], "scheduled") &&
-            publish_withdraw(db, ids[i], "rescheduled on the desk", time_now(), err))
+        if (str_eq(m.sts[i], "scheduled") &&
+            publish_withdraw(db, m.ids[i], "rescheduled on the desk", time_now(), err))
             goto fail;
         if (db_run(db, err,
                    /* A failed variant scheduled again is a new hand-over to
@@ -931,9 +945,9 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
                    "UPDATE post_variants SET status = 'scheduled', scheduled_at = ?, "
                    "action_id = CASE WHEN status = 'failed' THEN NULL ELSE action_id END, "
                    "hold_reason = '', updated_at = ? WHERE id = ?",
-                   "iii", t, time_now(), ids[i]) < 0 ||
+                   "iii", t, time_now(), m.ids[i]) < 0 ||
             audit(db, ws, who->user_id, "schedule", post_id,
-                  json_pack("{s:I, s:o}", "variant_id", (json_int_t)ids[i], "at", iso(t)), err))
+                  json_pack("{s:I, s:o}", "variant_id", (json_int_t)m.ids[i], "at", json_time(t)), err))
             goto fail;
         moved++;
     }
@@ -959,49 +973,25 @@ json_t *publish_unschedule(struct db *db, int64_t ws, int64_t post_id, int64_t v
                            const struct actor *who, struct error *err)
 {
     struct locked_post p;
-    if (db_begin(db, err))
+    struct moving m;
+    if (begin_move(db, ws, post_id, vid, &p, &m, err))
         return NULL;
-    if (lock_post(db, ws, post_id, &p, err))
-        goto fail;
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT id, status FROM post_variants WHERE post_id = ? "
-                                  "AND (id = ? OR ? = 0) ORDER BY id",
-                                  "iii", post_id, vid, vid);
-    if (!st)
-        goto fail;
-    int64_t ids[64];
-    char sts[64][16];
-    size_t n = 0;
-    int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && n < 64; rc = db_step(st, err)) {
-        ids[n] = db_col_int(st, 0);
-        snprintf(sts[n], sizeof sts[n], "%s", db_col_text(st, 1));
-        n++;
-    }
-    db_finalize(st);
-    if (rc < 0)
-        goto fail;
-    if (n == 0) {
-        error_set(err, ERR_NOT_FOUND, "post %lld has no variant %lld", (long long)post_id,
-                  (long long)vid);
-        goto fail;
-    }
     int moved = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!vid && !str_eq(sts[i], "scheduled"))
+    for (size_t i = 0; i < m.n; i++) {
+        if (!vid && !str_eq(m.sts[i], "scheduled"))
             continue;
-        const char *to = publish_next(sts[i], EV_UNSCHEDULE);
+        const char *to = publish_next(m.sts[i], EV_UNSCHEDULE);
         if (!to) {
             error_set(err, ERR_CONFLICT,
                       "variant %lld is %s: only a scheduled variant is unscheduled",
-                      (long long)ids[i], sts[i]);
+                      (long long)m.ids[i], m.sts[i]);
             goto fail;
         }
-        if (publish_withdraw(db, ids[i], "unscheduled on the desk", time_now(), err) ||
+        if (publish_withdraw(db, m.ids[i], "unscheduled on the desk", time_now(), err) ||
             db_run(db, err, "UPDATE post_variants SET status = ?, updated_at = ? WHERE id = ?",
-                   "tii", to, time_now(), ids[i]) < 0 ||
+                   "tii", to, time_now(), m.ids[i]) < 0 ||
             audit(db, ws, who->user_id, "unschedule", post_id,
-                  json_pack("{s:I}", "variant_id", (json_int_t)ids[i]), err))
+                  json_pack("{s:I}", "variant_id", (json_int_t)m.ids[i]), err))
             goto fail;
         moved++;
     }

@@ -10,13 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *iso(int64_t t)
-{
-    char s[21];
-    time_format_iso(t, s);
-    return json_string(s);
-}
-
 static const char *const variant_statuses[] = {"draft",     "in_review", "approved", "scheduled",
                                                "published", "failed",    "archived", NULL};
 
@@ -142,8 +135,8 @@ json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter
     if (!st)
         return NULL;
     json_t *items = json_array(), *bands = json_array();
-    json_t *out = json_pack("{s:o, s:o, s:o, s:o}", "since", iso(f->since), "until", iso(f->until),
-                            "items", items, "campaigns", bands);
+    json_t *out = json_pack("{s:o, s:o, s:o, s:o}", "since", json_time(f->since), "until",
+                            json_time(f->until), "items", items, "campaigns", bands);
     int rc, n = 0;
     for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err)) {
         if (!status_wanted(f, db_col_text(st, 5)))
@@ -158,8 +151,8 @@ json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter
             "{s:I, s:I, s:I, s:s, s:s, s:s, s:o, s:s, s:s}", "variant_id",
             (json_int_t)db_col_int(st, 0), "post_id", (json_int_t)db_col_int(st, 1), "channel_id",
             (json_int_t)db_col_int(st, 2), "channel", db_col_text(st, 3), "platform",
-            db_col_text(st, 4), "status", db_col_text(st, 5), "at", iso(db_col_int(st, 6)), "title",
-            db_col_text(st, 7), "body", db_col_text(st, 8));
+            db_col_text(st, 4), "status", db_col_text(st, 5), "at", json_time(db_col_int(st, 6)),
+            "title", db_col_text(st, 7), "body", db_col_text(st, 8));
         json_object_set_new(i, "campaign_id",
                             db_col_null(st, 9) ? json_null() : json_integer(db_col_int(st, 9)));
         json_array_append_new(items, i);
@@ -171,10 +164,10 @@ json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter
     if (!st)
         goto fail;
     for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
-        json_array_append_new(bands,
-                              json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)db_col_int(st, 0),
-                                        "name", db_col_text(st, 1), "starts_at",
-                                        iso(db_col_int(st, 2)), "ends_at", iso(db_col_int(st, 3))));
+        json_array_append_new(
+            bands, json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)db_col_int(st, 0), "name",
+                             db_col_text(st, 1), "starts_at", json_time(db_col_int(st, 2)),
+                             "ends_at", json_time(db_col_int(st, 3))));
     db_finalize(st);
     if (rc < 0)
         goto fail;

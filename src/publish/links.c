@@ -25,13 +25,6 @@ static void link_mac(const struct vault_key *key, int64_t id, int64_t post, int6
     sodium_bin2base64(out, MAC_B64 + 1, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-static json_t *iso(int64_t t)
-{
-    char s[21];
-    time_format_iso(t, s);
-    return json_string(s);
-}
-
 json_t *approval_link_create(struct db *db, const struct vault_key *key, int64_t ws,
                              int64_t post_id, const char *name, int64_t ttl,
                              const struct actor *who, struct error *err)
@@ -90,7 +83,7 @@ json_t *approval_link_create(struct db *db, const struct vault_key *key, int64_t
         goto fail;
     }
     json_t *d = json_pack("{s:I, s:s, s:o}", "link_id", (json_int_t)id, "name", name ? name : "",
-                          "expires_at", iso(expires));
+                          "expires_at", json_time(expires));
     char *ds = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(d);
     int rc = audit_record(db, ws, who->user_id, "link_create", "post", post_id, ds, err);
@@ -98,7 +91,7 @@ json_t *approval_link_create(struct db *db, const struct vault_key *key, int64_t
     if (rc || db_commit(db, err))
         goto fail;
     return json_pack("{s:I, s:s, s:o, s:I}", "id", (json_int_t)id, "token", token, "expires_at",
-                     iso(expires), "post_id", (json_int_t)post_id);
+                     json_time(expires), "post_id", (json_int_t)post_id);
 fail:
     db_rollback(db);
     return NULL;
@@ -155,21 +148,18 @@ static int link_resolve(struct db *db, const struct vault_key *key, const char *
     int64_t id;
     if (str_to_i64(idpart, &id) || id <= 0)
         return error_set(err, ERR_NOT_FOUND, "%s", bad);
-    struct db_stmt *st = db_query(
-        db, err,
-        "SELECT l.post_id, p.workspace_id, l.round, p.review_round, l.expires_at, l.nonce, "
-        "CASE WHEN l.used_at IS NULL THEN 0 ELSE 1 END, "
-        "CASE WHEN l.revoked_at IS NULL THEN 0 ELSE 1 END, "
-        "CASE WHEN p.status = 'in_review' THEN 1 ELSE 0 END, l.name, "
-        "COALESCE(p.created_by, 0) FROM approval_links l JOIN posts p ON p.id = l.post_id "
-        "WHERE l.id = ?",
-        "i", id);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return error_set(err, ERR_NOT_FOUND, "%s", bad);
-    }
+    struct db_stmt *st;
+    int found =
+        db_row(db, err, &st,
+               "SELECT l.post_id, p.workspace_id, l.round, p.review_round, l.expires_at, l.nonce, "
+               "CASE WHEN l.used_at IS NULL THEN 0 ELSE 1 END, "
+               "CASE WHEN l.revoked_at IS NULL THEN 0 ELSE 1 END, "
+               "CASE WHEN p.status = 'in_review' THEN 1 ELSE 0 END, l.name, "
+               "COALESCE(p.created_by, 0) FROM approval_links l JOIN posts p ON p.id = l.post_id "
+               "WHERE l.id = ?",
+               "i", id);
+    if (found <= 0)
+        return found < 0 ? -1 : error_set(err, ERR_NOT_FOUND, "%s", bad);
     l->id = id;
     l->post_id = db_col_int(st, 0);
     l->ws = db_col_int(st, 1);
@@ -210,7 +200,7 @@ json_t *approval_link_open(struct db *db, const struct vault_key *key, const cha
     /* The approver sees the text and the variants, not who wrote them. */
     json_object_del(post, "created_by");
     return json_pack("{s:o, s:s, s:o, s:I}", "post", post, "name", l.name, "expires_at",
-                     iso(l.expires), "round", (json_int_t)l.round);
+                     json_time(l.expires), "round", (json_int_t)l.round);
 }
 
 json_t *approval_link_decide(struct db *db, const struct vault_key *key, const char *token,

@@ -21,21 +21,10 @@
  * second, and a tick still ends so that settling and claiming go on. */
 #define TICK_PASSES 10
 
-static json_t *iso(int64_t t)
-{
-    char s[21];
-    time_format_iso(t, s);
-    return json_string(s);
-}
-
 static int audit(struct db *db, int64_t ws, int64_t user, const char *action, int64_t post,
                  json_t *detail, struct error *err)
 {
-    char *d = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(detail);
-    int rc = audit_record(db, ws, user, action, "post", post, d, err);
-    free(d);
-    return rc;
+    return audit_record_json(db, ws, user, action, "post", post, detail, err);
 }
 
 enum publish_due publish_due_decision(int64_t scheduled_at, int64_t now, const char *late_policy,
@@ -82,7 +71,7 @@ static int hold_one(struct db *db, const struct due *d, int64_t now, const char 
     return publish_refresh_status(db, d->post_id, err) ||
                    audit(db, d->ws, user, "hold", d->post_id,
                          json_pack("{s:I, s:s, s:o}", "variant_id", (json_int_t)d->id, "reason",
-                                   reason, "scheduled_at", iso(d->at)),
+                                   reason, "scheduled_at", json_time(d->at)),
                          err)
                ? -1
                : 0;
@@ -147,7 +136,7 @@ static int hand_over(struct db *db, const struct due *d, int64_t now, const char
         return -1;
     return audit(db, d->ws, 0, "publish_start", d->post_id,
                  json_pack("{s:I, s:I, s:o, s:b}", "variant_id", (json_int_t)d->id, "action_id",
-                           (json_int_t)action_id, "scheduled_at", iso(d->at), "late",
+                           (json_int_t)action_id, "scheduled_at", json_time(d->at), "late",
                            now - d->at > d->late_after),
                  err);
 }
@@ -407,14 +396,12 @@ json_t *publish_settings_set(struct db *db, int64_t ws, json_t *in, const struct
         error_set(err, ERR_INVALID, "expected a JSON object with late_policy and/or late_after");
         return NULL;
     }
-    const char *key;
-    json_t *v;
-    json_object_foreach (in, key, v) {
-        if (!str_eq(key, "late_policy") && !str_eq(key, "late_after")) {
-            error_field(err, ERR_INVALID, key,
-                        "%s: unknown field (expected late_policy or late_after)", key);
-            return NULL;
-        }
+    static const char *const known[] = {"late_policy", "late_after", NULL};
+    const char *key = json_unknown_member(in, known);
+    if (key) {
+        error_field(err, ERR_INVALID, key, "%s: unknown field (expected late_policy or late_after)",
+                    key);
+        return NULL;
     }
     json_t *policy = json_object_get(in, "late_policy");
     json_t *after = json_object_get(in, "late_after");
@@ -470,15 +457,14 @@ json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err
     int rc;
     for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
         json_array_append_new(
-            items, json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:s, s:s}", "id",
-                             (json_int_t)db_col_int(st, 0),
-                             "channel_id",
-                             db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)),
-                             "reason", db_col_text(st, 2), "until",
-                             db_col_null(st, 3) ? json_null() : iso(db_col_int(st, 3)), "paused_by",
-                             db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
-                             "paused_at", iso(db_col_int(st, 5)), "paused_by_name",
-                             db_col_text(st, 6), "channel", db_col_text(st, 7)));
+            items,
+            json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:s, s:s}", "id",
+                      (json_int_t)db_col_int(st, 0), "channel_id",
+                      db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)), "reason",
+                      db_col_text(st, 2), "until", json_time_col(st, 3), "paused_by",
+                      db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
+                      "paused_at", json_time(db_col_int(st, 5)), "paused_by_name",
+                      db_col_text(st, 6), "channel", db_col_text(st, 7)));
     db_finalize(st);
     if (rc < 0) {
         json_decref(items);
@@ -578,14 +564,12 @@ json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor 
         error_set(err, ERR_INVALID, "expected a JSON object: {reason, channels?, until?}");
         return NULL;
     }
-    const char *key;
-    json_t *v;
-    json_object_foreach (in, key, v) {
-        if (!str_eq(key, "reason") && !str_eq(key, "channels") && !str_eq(key, "until")) {
-            error_field(err, ERR_INVALID, key,
-                        "%s: unknown field (expected reason, channels, until)", key);
-            return NULL;
-        }
+    static const char *const known[] = {"reason", "channels", "until", NULL};
+    const char *key = json_unknown_member(in, known);
+    if (key) {
+        error_field(err, ERR_INVALID, key, "%s: unknown field (expected reason, channels, until)",
+                    key);
+        return NULL;
     }
     json_t *reason = json_object_get(in, "reason");
     const char *r = json_string_value(reason);
@@ -631,12 +615,10 @@ json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor 
     }
     json_t *detail =
         json_pack("{s:s, s:O?, s:o, s:I, s:O}", "reason", r, "channels",
-                  json_object_get(in, "channels"), "until", until ? iso(until) : json_null(),
+                  json_object_get(in, "channels"), "until", until ? json_time(until) : json_null(),
                   "withdrawn", (json_int_t)withdrawn, "sending", sending);
-    char *d = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(detail);
-    int rc = audit_record(db, ws, who ? who->user_id : 0, "pause", "workspace", ws, d, err);
-    free(d);
+    int rc =
+        audit_record_json(db, ws, who ? who->user_id : 0, "pause", "workspace", ws, detail, err);
     if (rc || db_commit(db, err)) {
         json_decref(sending);
         goto fail;
@@ -661,14 +643,11 @@ json_t *publish_resume(struct db *db, int64_t ws, json_t *in, const struct actor
                   "expected a JSON object: {late: publish_now|hold|reschedule, at?, channels?}");
         return NULL;
     }
-    const char *key;
-    json_t *v;
-    json_object_foreach (in, key, v) {
-        if (!str_eq(key, "late") && !str_eq(key, "at") && !str_eq(key, "channels")) {
-            error_field(err, ERR_INVALID, key, "%s: unknown field (expected late, at, channels)",
-                        key);
-            return NULL;
-        }
+    static const char *const known[] = {"late", "at", "channels", NULL};
+    const char *key = json_unknown_member(in, known);
+    if (key) {
+        error_field(err, ERR_INVALID, key, "%s: unknown field (expected late, at, channels)", key);
+        return NULL;
     }
     const char *late = json_string_value(json_object_get(in, "late"));
     if (!late ||
@@ -756,13 +735,13 @@ json_t *publish_resume(struct db *db, int64_t ws, json_t *in, const struct actor
                        "UPDATE post_variants SET scheduled_at = ?, updated_at = ? WHERE id = ?",
                        "iii", str_eq(late, "reschedule") ? at : now, now, vid);
         if (k < 0 || publish_refresh_status(db, post, err) ||
-            audit(db, ws, who ? who->user_id : 0, str_eq(late, "hold") ? "hold" : "reschedule",
-                  post,
-                  json_pack("{s:I, s:s, s:o, s:o}", "variant_id", (json_int_t)vid, "after_pause",
-                            late, "was", iso(was), "at",
-                            str_eq(late, "hold") ? json_null()
-                                                 : iso(str_eq(late, "reschedule") ? at : now)),
-                  err))
+            audit(
+                db, ws, who ? who->user_id : 0, str_eq(late, "hold") ? "hold" : "reschedule", post,
+                json_pack("{s:I, s:s, s:o, s:o}", "variant_id", (json_int_t)vid, "after_pause",
+                          late, "was", json_time(was), "at",
+                          str_eq(late, "hold") ? json_null()
+                                               : json_time(str_eq(late, "reschedule") ? at : now)),
+                err))
             rc = -1;
     }
     free(late_ids);
@@ -770,10 +749,7 @@ json_t *publish_resume(struct db *db, int64_t ws, json_t *in, const struct actor
         goto fail;
     json_t *detail = json_pack("{s:s, s:O?, s:I}", "late", late, "channels",
                                json_object_get(in, "channels"), "late_posts", (json_int_t)m);
-    char *d = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(detail);
-    rc = audit_record(db, ws, who ? who->user_id : 0, "resume", "workspace", ws, d, err);
-    free(d);
+    rc = audit_record_json(db, ws, who ? who->user_id : 0, "resume", "workspace", ws, detail, err);
     if (rc || db_commit(db, err))
         goto fail;
     json_t *out = publish_pauses(db, ws, now, err);
