@@ -108,14 +108,29 @@ done:
     return rc;
 }
 
+/* The source goes with its items. An alert reads the items above the last
+ * id it saw, and SQLite gives a new row the id of the newest row deleted,
+ * so an alert that had seen past what is left is set back to the newest
+ * item left: it has seen all of those, and the next item stored is new to
+ * it. (PostgreSQL's sequences never reuse an id; the same step is harmless
+ * there.) */
 int listen_source_remove(struct db *db, int64_t ws, int64_t id, struct error *err)
 {
+    if (db_begin(db, err) < 0)
+        return -1;
     int64_t n = db_run(db, err, "DELETE FROM listen_sources WHERE workspace_id = ? AND id = ?",
                        "ii", ws, id);
-    if (n < 0)
-        return -1;
     if (n == 0)
-        return error_set(err, ERR_NOT_FOUND, "no source %lld in this workspace", (long long)id);
+        error_set(err, ERR_NOT_FOUND, "no source %lld in this workspace", (long long)id);
+    if (n <= 0 ||
+        db_run(db, err,
+               "UPDATE listen_alerts SET last_item_id = (SELECT COALESCE(MAX(id), 0) FROM "
+               "listen_items) WHERE last_item_id > (SELECT COALESCE(MAX(id), 0) FROM listen_items)",
+               "") < 0 ||
+        db_commit(db, err) < 0) {
+        db_rollback(db);
+        return -1;
+    }
     return 0;
 }
 
