@@ -78,7 +78,7 @@ void h_connect_start(struct request *r)
     }
     json_t *ws = json_object_get(in, "workspace_id"), *ch = json_object_get(in, "channel_id"),
            *inst = json_object_get(in, "instance");
-    char ref[32];
+    char ref[32] = "";
     int64_t ws_id = 0;
     if (json_is_integer(ws))
         snprintf(ref, sizeof ref, "%lld", (long long)json_integer_value(ws));

@@ -419,11 +419,12 @@ json_t *publish_settings_set(struct db *db, int64_t ws, json_t *in, const struct
     }
     if (db_begin(db, err))
         return NULL;
+    int64_t after_s = after ? (int64_t)json_integer_value(after) : 0;
     int64_t n = db_run(db, err,
                        "UPDATE workspaces SET late_policy = COALESCE(?, late_policy), "
                        "late_after = COALESCE(?, late_after), updated_at = ? WHERE id = ?",
-                       "tIii", policy ? json_string_value(policy) : NULL,
-                       after ? &(int64_t){json_integer_value(after)} : NULL, time_now(), ws);
+                       "tIii", policy ? json_string_value(policy) : NULL, after ? &after_s : NULL,
+                       time_now(), ws);
     if (n < 0)
         goto fail;
     char *d = json_dumps(in, JSON_COMPACT | JSON_SORT_KEYS);
