@@ -165,7 +165,13 @@ int connect_act(struct db *db, const struct connect_env *env, int64_t action_id,
         if (found < 0) {
             if (res->outcome == CO_AUTH)
                 channel_run_record(db, a.channel_id, res, now);
-            goto done; /* still unknown: asked again next time */
+            if (res->outcome == CO_REJECTED) { /* cannot be told: a person looks */
+                struct action_outcome o = {.error = res->message};
+                struct connect_result kept = *res;
+                move(db, a.id, ACTION_FAILED, &o, now, res);
+                *res = kept;
+            }
+            goto done; /* otherwise still unknown: asked again next time */
         }
         if (found == 1) {
             log_info("action %lld (%s) had been done at %s: not sent again", (long long)a.id,

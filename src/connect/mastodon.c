@@ -19,6 +19,8 @@
 #define MAX_PAGES    250 /* per list and sync: 10,000 statuses back at most */
 #define LOOKUP_PAGES 5   /* statuses searched for a lost publish: 200 */
 #define LOOKUP_SLACK 300 /* seconds of clock skew allowed when looking up */
+/* Mastodon keeps an Idempotency-Key an hour; ten minutes are left for skew. */
+#define IDEMPOTENCY_SAFE (3600 - 600)
 
 /* ---- small helpers --------------------------------------------------------------- */
 
@@ -678,6 +680,7 @@ static int find_status(struct connect_session *s, const struct connect_action *a
     snprintf(path, sizeof path, "%s", first.data);
     buf_free(&first);
     int rc = 0;
+    bool searched_all = false;
     for (int page = 1; page <= LOOKUP_PAGES && !f.found; page++) {
         struct connect_request rq = {.path = path, .bearer = bearer(s)};
         struct connect_response r;
@@ -698,11 +701,32 @@ static int find_status(struct connect_session *s, const struct connect_action *a
         bool more =
             !f.found && f.oldest >= f.from && f.oldest && connect_link_next(&r, path, sizeof path);
         connect_response_free(&r);
-        if (!more)
+        if (!more) {
+            searched_all = true;
             break;
+        }
     }
     buf_free(&text);
-    return rc < 0 ? -1 : f.found ? 1 : 0;
+    if (rc < 0 || f.found)
+        return rc < 0 ? -1 : 1;
+    if (!searched_all) {
+        /* More statuses since it was first sent than a lookup reads: not
+         * found is not "not done". Within the hour Mastodon keeps the
+         * Idempotency-Key, sending it again is safe (the answer is the
+         * status made the first time); after it, only a person can tell. */
+        if (a->key && *a->key && s->now - a->first_sent_at < IDEMPOTENCY_SAFE) {
+            log_warn("Mastodon: more than %d statuses since action %s was first sent; "
+                     "sent again under its Idempotency-Key, which Mastodon keeps an hour",
+                     LOOKUP_PAGES * STATUS_PAGE, a->key);
+            return 0;
+        }
+        return connect_fail(res, CO_REJECTED,
+                            "Mastodon: the account made more than %d statuses since this was "
+                            "first sent, so whether it was made cannot be told: look on "
+                            "Mastodon before doing it again",
+                            LOOKUP_PAGES * STATUS_PAGE);
+    }
+    return 0;
 }
 
 /* A delete or favourite whose answer was lost: the status says. */

@@ -151,6 +151,50 @@ def test_dropped_answer_reconciled_without_duplicate(db_url, fake, key, channel)
     assert len(fake.posts()) == 1
 
 
+def post_directly(fake, n):
+    """n statuses made by the account itself (another tool, a colleague)."""
+    for i in range(n):
+        req = urllib.request.Request(fake.base + "/api/v1/statuses", method="POST",
+                                     data=json.dumps({"status": "Annat inlägg %d" % i}).encode(),
+                                     headers={"Authorization": "Bearer " + TOKEN,
+                                              "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 200
+
+
+def test_lost_answer_behind_more_statuses_than_a_lookup_reads(db_url, fake, key, channel):
+    """A lookup reads the account's 200 newest statuses. When more were made
+    since a lost publish, not finding it is not knowing it was not made:
+    within Mastodon's hour of Idempotency-Key it is sent again under that
+    key (Mastodon answers with the status made the first time); after the
+    hour the action fails and says a person must look."""
+    def lost(k):
+        fake.control("script", {"method": "POST", "path": "/api/v1/statuses", "times": 1,
+                                "drop": True, "after": True})
+        args = ("act", "--db", db_url, "--channel", "1", "publish", "--key", k,
+                "--text", "Vi lanserar idag, %s!" % k, "--now")
+        p = kanal(key, *args, check=False)
+        assert p.returncode == 1 and "not done (lost)" in p.stdout, p.stdout + p.stderr
+        return args
+
+    first = lost("busy-morning")
+    second = lost("busy-evening")
+    post_directly(fake, 210)
+    before = fake.control("state", {})["statuses"]
+    p = kanal(key, *first)
+    assert p.stdout.startswith("action 1 done: "), p.stdout
+    assert "more than 200 statuses since action busy-morning was first sent" in p.stderr, p.stderr
+    assert fake.control("state", {})["statuses"] == before  # the key made it once
+    # The second, as if first sent 70 minutes ago: the key is forgotten by now.
+    sql(db_url, "UPDATE connect_actions SET first_sent_at = first_sent_at - 4200 "
+                "WHERE key = 'busy-evening'")
+    calls = len(fake.posts())
+    p = kanal(key, *second, check=False)
+    assert p.returncode == 1 and "cannot be told: look on Mastodon" in p.stdout, p.stdout
+    assert sql(db_url, "SELECT state FROM connect_actions ORDER BY id") == [["done"], ["failed"]]
+    assert len(fake.posts()) == calls and fake.control("state", {})["statuses"] == before
+
+
 def test_revoked_token_needs_reconnect_and_holds_jobs(db_url, fake, key, channel):
     fake.control("state", {"revoke": TOKEN})
     p = kanal(key, "sync", "--db", db_url, check=False)

@@ -17,7 +17,7 @@ Control API (JSON, under /_fake/, no auth; the fakes only listen on 127.0.0.1):
       real handler runs first, so an action is done and its answer lost).
   GET  /_fake/log     every request so far: [{method, path, query, headers, body_len,
                       body (text) or body_base64 (bytes), at (Unix time it arrived,
-                      with its fraction)}]
+                      with its fraction), scripted (the script it met, when one did)}]
   POST /_fake/reset   forgets scripts and the log (state a fake keeps stays)
   POST /_fake/state   the fake's own extra controls (each fake documents them)
 """
@@ -190,6 +190,9 @@ def make_handler(fake):
             with fake.lock:
                 fake.log.append(entry)
             script = fake.take_script(req) or {}
+            if script:  # what the test made of this request, in its log entry
+                with fake.lock:
+                    entry["scripted"] = {k: v for k, v in script.items() if k != "times"}
             if script.get("delay_ms"):
                 time.sleep(script["delay_ms"] / 1000.0)
             if script.get("after"):
