@@ -5,7 +5,7 @@
 // the stored messages while it is written), and the audit log with its
 // filters. Which part is open, and the log's filters, live in the URL.
 // Others see a word on who can do this instead.
-import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady, useLoad } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime, fmtNumber, toZoned, fromZoned, isoUtc } from "/i18n.js";
 import { href, setParams } from "/router.js";
@@ -575,9 +575,9 @@ function Audit({ ws, route }) {
       .then(([u, w]) => { setUsers(u.items); setWorkspaces(w.items); })
       .catch((e) => out.fail(t("error.load", { what: t("admin.users"), why: e.message })));
   }, []);
-  useEffect(() => {
+  useLoad((fresh) => {
     setRows(null);
-    api("GET", `/audit?${query(null)}`).then((r) => { setRows(r.items); setCursor(r.next_cursor); out.ok(""); })
+    fresh(api("GET", `/audit?${query(null)}`)).then((r) => { setRows(r.items); setCursor(r.next_cursor); out.ok(""); })
       .catch((e) => { setRows([]); out.fail(t("error.load", { what: t("admin.audit"), why: e.message })); });
   }, AUDIT_FILTERS.map((k) => p[k]));
   const more = async () => {

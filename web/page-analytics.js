@@ -4,7 +4,7 @@
 // interval drawn), the top list with the peers, CSV and PNG exports and the
 // monthly report. Charts are uPlot's; each has a table of its numbers. Every
 // choice lives in the URL.
-import { html, useState, useEffect, everyItem, Empty, useReady } from "/ui.js";
+import { html, useState, useEffect, everyItem, Empty, useReady, useLoad } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtNumber, fmtPercent, fmtDay } from "/i18n.js";
 import { setParams } from "/router.js";
@@ -118,9 +118,9 @@ function Groups({ ws, data, by, metric }) {
 function CampaignComparison({ ws, route, p, campaigns }) {
   const [data, setData] = useState(null);
   const [error, setError] = useState("");
-  useEffect(() => {
+  useLoad((fresh) => {
     if (!p.vs) { setData(null); return; }
-    api("GET", `/workspaces/${ws.id}/campaigns/${p.vs}/comparison`).then((d) => { setData(d); setError(""); })
+    fresh(api("GET", `/workspaces/${ws.id}/campaigns/${p.vs}/comparison`)).then((d) => { setData(d); setError(""); })
       .catch((e) => { setData(null); setError(t("error.load", { what: t("analytics.campaignsTitle"), why: e.message })); });
   }, [ws.id, p.vs]);
   return html`<section aria-labelledby="campaigns-title">
@@ -146,8 +146,8 @@ function CampaignComparison({ ws, route, p, campaigns }) {
 function Insights({ ws, q }) {
   const [data, setData] = useState(null);
   const [error, setError] = useState("");
-  useEffect(() => {
-    api("GET", `/workspaces/${ws.id}/analytics/insights?${q}`).then((d) => { setData(d); setError(""); })
+  useLoad((fresh) => {
+    fresh(api("GET", `/workspaces/${ws.id}/analytics/insights?${q}`)).then((d) => { setData(d); setError(""); })
       .catch((e) => setError(t("error.load", { what: t("analytics.insightsTitle"), why: e.message })));
   }, [ws.id, q]);
   const measured = data ? data.lifts.filter((l) => l.lift != null) : [];
@@ -179,11 +179,11 @@ function TopList({ ws, route, p, q }) {
   const [data, setData] = useState(null);
   const [error, setError] = useState("");
   const metric = TOP_METRICS.includes(p.top) ? p.top : "interactions";
-  useEffect(() => {
+  useLoad((fresh) => {
     const qq = new URLSearchParams(q);
     qq.set("metric", metric);
     if (p.platform) qq.set("platform", p.platform);
-    api("GET", `/workspaces/${ws.id}/analytics/toplist?${qq}`).then((d) => { setData(d); setError(""); })
+    fresh(api("GET", `/workspaces/${ws.id}/analytics/toplist?${qq}`)).then((d) => { setData(d); setError(""); })
       .catch((e) => setError(t("error.load", { what: t("analytics.topTitle"), why: e.message })));
   }, [ws.id, q, metric, p.platform]);
   const rows = data?.rows || [];
@@ -244,11 +244,11 @@ export function Analytics({ ws, route, setError }) {
       .then(([cs, cps]) => { setChannels(cs); setCampaigns(cps); })
       .catch((e) => setError(t("error.load", { what: t("nav.analytics"), why: e.message })));
   }, [ws.id]);
-  useEffect(() => {
+  useLoad((fresh) => {
     const qq = new URLSearchParams(q);
     qq.set("by", by);
     qq.set("compare", p.compare === "none" ? "none" : "previous");
-    api("GET", `/workspaces/${ws.id}/analytics?${qq}`).then((d) => { setData(d); setProblem(""); })
+    fresh(api("GET", `/workspaces/${ws.id}/analytics?${qq}`)).then((d) => { setData(d); setProblem(""); })
       .catch((e) => setProblem(t("analytics.failed", { why: e.message, field: e.field || "–" })));
   }, [ws.id, q, by, p.compare]);
   return html`<h1>${t("nav.analytics")}</h1>

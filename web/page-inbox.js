@@ -6,7 +6,7 @@
 // keyboard moves through the list and acts on the open message (INBOX_KEYS, listed in the frame's shortcut help).
 // In bulk mode a spam wave is hidden at once (the messages ticked, or every
 // one the filters find), followed as it goes, and undone.
-import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady, useLoad } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtTime } from "/i18n.js";
 import { href, setParams } from "/router.js";
@@ -247,12 +247,12 @@ export function Inbox({ ws, me, route, setError }) {
     if (after) q.set("cursor", after);
     return api("GET", `/workspaces/${ws.id}/messages?${q}`);
   };
-  useEffect(() => {
+  useLoad((fresh) => {
     (async () => {
       try {
         // The channels and tags (once) beside the first page, not before it.
-        const [names, page] = await Promise.all([tags ? null
-          : Promise.all([everyItem(api, ws.id, "channels"), everyItem(api, ws.id, "tags")]), load(null)]);
+        const [names, page] = await fresh(Promise.all([tags ? null
+          : Promise.all([everyItem(api, ws.id, "channels"), everyItem(api, ws.id, "tags")]), load(null)]));
         if (names) {
           setChannels(new Map(names[0].map((c) => [c.id, c])));
           setTags(new Map(names[1].map((x) => [x.id, x])));

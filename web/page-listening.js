@@ -6,7 +6,7 @@
 // and as tables of the same numbers. Queries are tags with a rule, kept
 // here too, and so are the sources and the alerts (listen-watch.js). Every
 // filter and the tab live in the URL.
-import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady, useLoad } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtNumber, fmtPercent, fmtDay, fmtTime, currentLang } from "/i18n.js";
 import { href, setParams } from "/router.js";
@@ -99,12 +99,13 @@ function Stream({ ws, route, teams, canModerate, setError, hasSources, hasQuerie
     if (after) q.set("cursor", after);
     return api("GET", `/workspaces/${ws.id}/listen/items?${q}`);
   };
-  useEffect(() => {
+  useLoad((fresh) => {
     (async () => {
       try {
         // An item the inbox links back to is shown first, whatever the filters.
-        setOne(p.item ? await api("GET", `/workspaces/${ws.id}/listen/items/${Number(p.item)}`) : null);
-        const page = await load(null);
+        const [item, page] = await fresh(Promise.all([
+          p.item ? api("GET", `/workspaces/${ws.id}/listen/items/${Number(p.item)}`) : null, load(null)]));
+        setOne(item);
         setItems(page.items);
         setCursor(page.next_cursor);
       } catch (e) {

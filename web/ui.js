@@ -20,6 +20,19 @@ export function useReady(view, data) {
   useEffect(() => { if (data != null) markReady(view); }, [data]);
 }
 
+// An effect that loads what the URL's filters ask for. Its `fresh(promise)`
+// settles only while those filters are still the newest: an older, slower
+// answer (the unfiltered first page, a filter typed before the last) never
+// draws over the newer one. `run` may return a cleanup, as an effect does.
+export function useLoad(run, deps) {
+  useEffect(() => {
+    let live = true;
+    const fresh = (p) => new Promise((ok, no) => p.then((v) => { if (live) ok(v); }, (e) => { if (live) no(e); }));
+    const cleanup = run(fresh);
+    return () => { live = false; if (typeof cleanup === "function") cleanup(); };
+  }, deps);
+}
+
 // Every item of a workspace's list, page after page.
 export async function everyItem(api, ws, what) {
   const items = [];
