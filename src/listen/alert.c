@@ -609,27 +609,29 @@ done:
     return rc;
 }
 
-int listen_alerts_run(struct db *db, int64_t now, struct listen_alert_stats *st, struct error *err)
+/* Alert ID as it stands now, inside the caller's transaction and held
+ * until its end: 1 and *a, 0 when it is gone, snoozed, or held by another
+ * process that is running it (PostgreSQL's SKIP LOCKED; on SQLite the
+ * transaction is already the only writer), -1 and err. Read here rather
+ * than with the list of alerts, so that an alert another process fired
+ * since is seen with its new last item and not fired again. */
+static int read_alert(struct db *db, int64_t id, int64_t now, struct alert_row *a,
+                      struct error *err)
 {
-    memset(st, 0, sizeof *st);
-    struct alert_row *rows = NULL;
-    size_t n = 0, cap = 0;
-    struct db_stmt *q = db_query(
-        db, err,
-        "SELECT a.id, a.workspace_id, a.tag_id, a.mode, a.via, a.email_to, a.last_item_id, "
-        "a.last_fired_at, a.created_at, a.created_by, a.muted, t.name, t.rule, "
-        "COALESCE(a.digest_at, 0) FROM listen_alerts "
-        "a JOIN tags t ON t.id = a.tag_id WHERE a.snoozed_until IS NULL OR a.snoozed_until <= ? "
-        "ORDER BY a.id",
-        "i", now);
+    char sql[1024];
+    snprintf(sql, sizeof sql, "%s%s",
+             "SELECT a.id, a.workspace_id, a.tag_id, a.mode, a.via, a.email_to, a.last_item_id, "
+             "a.last_fired_at, a.created_at, a.created_by, a.muted, "
+             "(SELECT t.name FROM tags t WHERE t.id = a.tag_id), "
+             "(SELECT t.rule FROM tags t WHERE t.id = a.tag_id), COALESCE(a.digest_at, 0) "
+             "FROM listen_alerts a WHERE a.id = ? AND (a.snoozed_until IS NULL OR "
+             "a.snoozed_until <= ?)",
+             db_skip_locked(db));
+    struct db_stmt *q = db_query(db, err, sql, "ii", id, now);
     if (!q)
         return -1;
-    while (db_has_row(q)) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            rows = xrealloc(rows, cap * sizeof *rows);
-        }
-        struct alert_row *a = &rows[n++];
+    int found = db_has_row(q);
+    if (found) {
         memset(a, 0, sizeof *a);
         a->id = db_col_int(q, 0);
         a->ws = db_col_int(q, 1);
@@ -646,28 +648,53 @@ int listen_alerts_run(struct db *db, int64_t now, struct listen_alert_stats *st,
         snprintf(a->tag_name, sizeof a->tag_name, "%s", db_col_text(q, 11));
         snprintf(a->rule, sizeof a->rule, "%s", db_col_text(q, 12));
         a->digest_at = db_col_int(q, 13);
+    }
+    db_finalize(q);
+    return found;
+}
+
+int listen_alerts_run(struct db *db, int64_t now, struct listen_alert_stats *st, struct error *err)
+{
+    memset(st, 0, sizeof *st);
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    struct db_stmt *q = db_query(db, err,
+                                 "SELECT id FROM listen_alerts WHERE snoozed_until IS NULL OR "
+                                 "snoozed_until <= ? ORDER BY id",
+                                 "i", now);
+    if (!q)
+        return -1;
+    while (db_has_row(q)) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            ids = xrealloc(ids, cap * sizeof *ids);
+        }
+        ids[n++] = db_col_int(q, 0);
         if (db_step(q, err) < 0) {
             db_finalize(q);
-            free(rows);
+            free(ids);
             return -1;
         }
     }
     db_finalize(q);
     int rc = 0;
+    struct alert_row *a = xmalloc(sizeof *a);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        st->looked++;
         if (db_begin(db, err) < 0) {
             rc = -1;
             break;
         }
-        int fired = run_one(db, &rows[i], now, err);
+        int found = read_alert(db, ids[i], now, a, err);
+        int fired = found > 0 ? run_one(db, a, now, err) : found;
         if (fired < 0 || db_commit(db, err) < 0) {
             db_rollback(db);
             rc = -1;
             break;
         }
+        st->looked += found;
         st->fired += fired;
     }
-    free(rows);
+    free(a);
+    free(ids);
     return rc;
 }

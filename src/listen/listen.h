@@ -316,7 +316,9 @@ struct listen_alert_stats {
 /* Looks at every alert that is neither muted nor snoozed: fires those
  * whose condition holds (new matches; a digest's period over; a spike in
  * the current hour), recording the event and sending it as its `via`
- * says. 0, or -1 and err. */
+ * says. Each alert is read again and held in its own transaction, so
+ * that several processes running the alerts at once (every node's worker,
+ * `kanal listen alert run`) tell each new item once. 0, or -1 and err. */
 int listen_alerts_run(struct db *db, int64_t now, struct listen_alert_stats *st, struct error *err);
 
 /* ---- the desk (desk.c) ------------------------------------------------------ */

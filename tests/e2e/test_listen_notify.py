@@ -3,11 +3,13 @@
 an account; never a disabled user, nor anyone for an alert that is not sent
 in the app), what the row says, and that the person reads it through the
 API, on SQLite and PostgreSQL."""
+import re
+import subprocess
 import time
 
 import pytest
 
-from conftest import Server, add_users, run_kanal
+from conftest import KANAL, Server, add_users, run_kanal
 from feed_hosts import Host
 from test_listen import sql
 
@@ -134,3 +136,34 @@ def test_an_alert_after_a_source_is_removed_still_sees_new_items(db_url):
     finally:
         kept.close()
         gone.close()
+
+
+def test_an_alert_fires_once_when_several_processes_run_the_alerts_at_once(db_url, host):
+    """Every node's listening worker (and `kanal listen alert run`) looks at
+    the alerts: when several look at the same moment, each new item is told
+    once, not once per process that read the alert before another fired it."""
+    db = db_url
+    run_kanal("migrate", "--db", db)
+    sql(db, "INSERT INTO workspaces (name, slug, created_at, updated_at) "
+            "VALUES ('Desk', 'desk', 0, 0)")
+    ws = int(sql(db, "SELECT id FROM workspaces WHERE slug = 'desk'")[0][0])
+    sql(db, f"INSERT INTO tags (workspace_id, name, kind, rule, created_at, updated_at) "
+            f"VALUES ({ws}, 'Pension', 'topic', 'pension*', 0, 0)")
+    cli = lambda *a: run_kanal("listen", *a, "--db", db, "--workspace", "desk").stdout
+    for _ in range(20):
+        cli("alert", "add", "--tag", "Pension", "--mode", "each", "--via", "in_app")
+    host.feed_items = [("p1", "Pensionen höjs", 5), ("p2", "Pensionerna sänks", 4)]
+    cli("source", "add", host.base + "/feed.xml")
+    cli("fetch", "--allow-private", "--min-delay", "50")
+    procs = [subprocess.Popen([KANAL, "listen", "alert", "run", "--db", db],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(6)]
+    fired = 0
+    for p in procs:
+        out, errs = p.communicate(timeout=120)
+        assert p.returncode == 0, errs
+        fired += int(re.search(r"(\d+) fired", out).group(1))
+    events = sql(db, "SELECT alert_id, count(*) FROM listen_alert_events GROUP BY alert_id "
+                     "ORDER BY alert_id")
+    assert [int(n) for _, n in events] == [1] * 20, events
+    assert fired == 20
