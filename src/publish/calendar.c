@@ -64,9 +64,7 @@ int calendar_filter_parse(struct calendar_filter *f, json_t *q, struct error *er
         return -1;
     if (!f->until)
         f->until = f->since + 42 * 86400;
-    f->per = !per                ? CALENDAR_PER_NONE
-             : str_eq(per, "day") ? CALENDAR_PER_DAY
-                                  : CALENDAR_PER_HOUR;
+    f->per = !per ? CALENDAR_PER_NONE : str_eq(per, "day") ? CALENDAR_PER_DAY : CALENDAR_PER_HOUR;
     if (f->until <= f->since)
         return error_field(err, ERR_INVALID, "until", "parameter 'until': must be after 'since'");
     if (f->until - f->since > CALENDAR_SPAN_MAX)
@@ -107,13 +105,14 @@ int calendar_filter_parse(struct calendar_filter *f, json_t *q, struct error *er
 static struct db_stmt *query_variants(struct db *db, int64_t ws, const struct calendar_filter *f,
                                       struct error *err)
 {
-    return db_query(db, err,
-                    "SELECT v.id, v.post_id, v.channel_id, c.name, c.platform, v.status, "
-                    "COALESCE(v.published_at, v.scheduled_at) AS t, p.title, "
-                    "COALESCE(v.body, p.body), p.campaign_id, v.updated_at, v.permalink "
-                    VARIANTS_IN_WINDOW "ORDER BY t, v.id",
-                    "iiiiiii", ws, f->since, f->until, f->channel_id, f->channel_id, f->campaign_id,
-                    f->campaign_id);
+    return db_query(
+        db, err,
+        "SELECT v.id, v.post_id, v.channel_id, c.name, c.platform, v.status, "
+        "COALESCE(v.published_at, v.scheduled_at) AS t, p.title, "
+        "COALESCE(v.body, p.body), p.campaign_id, v.updated_at, v.permalink " VARIANTS_IN_WINDOW
+        "ORDER BY t, v.id",
+        "iiiiiii", ws, f->since, f->until, f->channel_id, f->channel_id, f->campaign_id,
+        f->campaign_id);
 }
 
 /* The variants of the window by status, so that the list or the summary
@@ -233,9 +232,9 @@ json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter
             int64_t t = db_col_int(st, 6), start;
             if (!slot || t >= slot_until) {
                 slot_of(z, f->per, t, &start, &slot_until);
-                slot = json_pack("{s:o, s:o, s:I, s:I}", "start", json_time(start), "until",
-                                 json_time(slot_until), "total", (json_int_t)0, "more",
-                                 (json_int_t)0);
+                slot =
+                    json_pack("{s:o, s:o, s:I, s:I}", "start", json_time(start), "until",
+                              json_time(slot_until), "total", (json_int_t)0, "more", (json_int_t)0);
                 json_array_append_new(slots, slot);
                 in_slot = 0;
             }
