@@ -27,9 +27,13 @@ END = 1793491200  # 2026-11-01T00:00:00Z
 DAYS = 183
 
 
-def build(db, kanal, scale, open_every=0):
-    """open_every: every Nth message is left open (0: all closed), for the inbox."""
+def build(db, kanal, scale, open_every=0, posts_only=False):
+    """open_every: every Nth message is left open (0: all closed), for the inbox.
+    posts_only: the posts and their variants, no metric snapshots and no messages
+    (what the calendar reads; seconds instead of most of an hour)."""
     posts, snaps_per, messages = int(100_000 * scale), 50, int(10_000_000 * scale)
+    if posts_only:
+        snaps_per, messages = 0, 0
     subprocess.run([kanal, "migrate", "--db", db], check=True, capture_output=True)
     subprocess.run([kanal, "user", "add", "--db", db, "--email", "bench@example.org", "--role",
                     "analyst", "--password-stdin"], input=b"bench password 123\n", check=True,
@@ -62,14 +66,15 @@ def build(db, kanal, scale, open_every=0):
         published_at, created_at, updated_at)
         SELECT id, id, 1 + id % 10, 'p' || id, 'published', at, 0, 0 FROM posts""")
     con.execute("INSERT INTO post_tags (post_id, tag_id) SELECT id, 1 + id % 3 FROM posts WHERE id % 2 = 0")
-    con.execute(f"""
+    if snaps_per:
+        con.execute(f"""
     WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < {snaps_per - 1})
     INSERT INTO post_metrics (variant_id, taken_at, reach, impressions, reactions, comments, shares, saves, clicks, video_views)
     SELECT v.id, v.published_at + 3600 * (k.j + 1), 1000 + (v.id * 7919) % 5000 + k.j * 10,
            1500 + (v.id * 104729) % 7000 + k.j * 15, 20 + v.id % 90 + k.j, v.id % 13, v.id % 7, NULL,
            v.id % 40, NULL
     FROM post_variants v, k""")
-    con.execute(f"""UPDATE post_variants SET m_at = published_at + 3600 * {snaps_per},
+        con.execute(f"""UPDATE post_variants SET m_at = published_at + 3600 * {snaps_per},
         m_reach = 1000 + (id * 7919) % 5000 + {(snaps_per - 1) * 10},
         m_impressions = 1500 + (id * 104729) % 7000 + {(snaps_per - 1) * 15},
         m_reactions = 20 + id % 90 + {snaps_per - 1}, m_comments = id % 13, m_shares = id % 7,
@@ -78,7 +83,8 @@ def build(db, kanal, scale, open_every=0):
     WITH RECURSIVE d(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM d WHERE i <= {DAYS})
     INSERT INTO channel_metrics (channel_id, taken_at, followers)
     SELECT c.id, {start} + d.i * 86400, 10000 + c.id * 1000 + d.i * (c.id + 3) FROM channels c, d""")
-    con.execute(f"""
+    if messages:
+        con.execute(f"""
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {messages})
     INSERT INTO messages (workspace_id, channel_id, variant_id, kind, platform_id, body, status,
         created_at, received_at, updated_at, first_response_at)

@@ -15,8 +15,14 @@
 // server's and the OS's caches, beside the machine's floor in the same
 // rounds (the sign-in page, which loads no data). Numbers, never pass/fail.
 //
+// --pages calendar,review measures only those pages; --posts-only builds
+// (and reuses) bench/web-data.py's data set of posts alone, in seconds,
+// at build/bench-web/posts.db unless --db says otherwise: what the
+// calendar and review read. --raw prints every round's times as JSON too,
+// for comparing two builds run in turn (see docs/web-desk.md).
+//
 // usage: node bench/web.mjs [--kanal build/kanal] [--db build/bench-web/kanal.db] [--rounds 5]
-//                          [--scale 1]
+//                          [--scale 1] [--pages a,b] [--posts-only] [--raw]
 import { spawn, execFileSync } from "node:child_process";
 import { openSync, readFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -26,8 +32,11 @@ const arg = (name, fallback) => {
   const i = process.argv.indexOf("--" + name);
   return i > 0 ? process.argv[i + 1] : fallback;
 };
+const flag = (name) => process.argv.includes("--" + name);
 const KANAL = arg("kanal", "build/kanal");
-const DB = arg("db", "build/bench-web/kanal.db");
+const POSTS_ONLY = flag("posts-only");
+const DB = arg("db", POSTS_ONLY ? "build/bench-web/posts.db" : "build/bench-web/kanal.db");
+const ONLY = arg("pages", null)?.split(",");
 const ROUNDS = Number(arg("rounds", "5"));
 const SCALE = arg("scale", "1"); // of the data set, when it is built
 const EMAIL = "web-bench@example.org", PASSWORD = "web bench password 123";
@@ -38,7 +47,7 @@ const FIRST_MS = 1000, FILTER_MS = 200;
 // in the page; null: the page has no filter.
 const MONTH = "since=2026-10-01&until=2026-10-31";
 const select = (sel, value) => ({ sel, value, kind: "select" });
-const PAGES = [
+const ALL_PAGES = [
   { view: "dashboard", url: `dashboard?${MONTH}`, change: select("#f-channel", "2"), what: "channel 2" },
   { view: "channels", url: "channels", change: null },
   { view: "inbox", url: "inbox", change: select("#f-status", "closed"), what: "status: closed" },
@@ -52,6 +61,7 @@ const PAGES = [
   { view: "admin", url: "admin", change: { sel: "#af-action", value: "create", kind: "input" },
     before: "admin?section=audit", what: "audit action: create" },
 ];
+const PAGES = ONLY ? ALL_PAGES.filter((p) => ONLY.includes(p.view)) : ALL_PAGES;
 
 function startServer() {
   mkdirSync(dirname(DB), { recursive: true });
@@ -154,7 +164,8 @@ const cell = (st, target) => (st ? `${fmt(st.med)} (${fmt(st.min)}–${fmt(st.ma
   (st.med <= target ? " ok  " : " MISS") : "–".padEnd(25));
 
 async function main() {
-  execFileSync("python3", ["bench/web-data.py", DB, "--kanal", KANAL, "--scale", SCALE], { stdio: "inherit" });
+  execFileSync("python3", ["bench/web-data.py", DB, "--kanal", KANAL, "--scale", SCALE,
+    ...(POSTS_ONLY ? ["--posts-only"] : [])], { stdio: "inherit" });
   const { server, logPath } = startServer();
   let browser;
   try {
@@ -186,6 +197,8 @@ async function main() {
       const t = times.get(p.view);
       console.log(`${p.view.padEnd(10)} ${cell(stats(t.first), FIRST_MS)} ${cell(t.filter.length ? stats(t.filter) : null, FILTER_MS)} ${p.what || "(no filter on this page)"}`);
     }
+    if (flag("raw"))
+      console.log(JSON.stringify({ kanal: KANAL, floor: floors, ...Object.fromEntries(times) }));
   } finally {
     await browser?.close();
     try { process.kill(-server.pid, "SIGTERM"); } catch { /* gone already */ }

@@ -5,14 +5,87 @@
 // a post opens it. FullCalendar is shown in UTC with the workspace's
 // wall-clock times, so that the desk sees its own zone whatever the
 // browser's.
-import { html, useEffect, useRef, loadScript, markReady } from "/ui.js";
+//
+// A busy week or month comes as a summary (the API's `per`): the first
+// posts of each hour (or day) and how many more there are; the "+N more"
+// of a slot opens a dialog that fetches and lists that slot's posts, since
+// laying out thousands of events was what made the page slow (issue 23).
+import { html, useEffect, useRef, useState, loadScript, markReady } from "/ui.js";
 import { api } from "/api.js";
-import { t, currentLang, toZoned, fromZoned, isoUtc } from "/i18n.js";
-import { go } from "/router.js";
+import { t, currentLang, toZoned, fromZoned, isoUtc, fmtNumber } from "/i18n.js";
+import { go, href } from "/router.js";
 import { PauseButton } from "/crisis.js";
 
 // The list is the same posts as text, for reading rather than placing.
 const VIEWS = { week: "timeGridWeek", month: "dayGridMonth", list: "listWeek" };
+// The summary's slot per view; the list asks for every post.
+const PER = { timeGridWeek: "hour", dayGridMonth: "day" };
+const MINUTE = 60e3;
+
+// A post as FullCalendar's event. In a summarised week a post is drawn
+// 20 minutes long, so the first three of an hour and its "+N more" (from
+// minute 40) sit in the hour without covering the next one.
+function postEvent(i, zone, summarised) {
+  const start = toZoned(Date.parse(i.at), zone);
+  return {
+    id: String(i.variant_id),
+    title: `${i.channel} (${i.platform}): ${i.title || i.body}`,
+    start,
+    end: summarised ? toZoned(Date.parse(i.at) + 20 * MINUTE, zone) : undefined,
+    classNames: ["status-" + i.status],
+    editable: i.status !== "published",
+    extendedProps: { post: i.post_id, variant: i.variant_id, status: i.status, order: 0 },
+  };
+}
+
+// A slot's "+N more": not movable, drawn last in its hour or day.
+function moreEvent(s, zone, per) {
+  const start = Date.parse(s.start), until = Date.parse(s.until);
+  return {
+    id: "more-" + s.start,
+    title: t("calendar.more", { n: fmtNumber(s.more) }),
+    start: toZoned(per === "hour" ? Math.max(start, until - 20 * MINUTE) : start, zone),
+    end: per === "hour" ? toZoned(until, zone) : undefined,
+    allDay: false,
+    classNames: ["more-slot"],
+    editable: false,
+    extendedProps: { slot: s, order: 1 },
+  };
+}
+
+// The posts of one slot, fetched when its "+N more" is opened: the whole
+// list of that hour or day (the API's own limit applies).
+function SlotDialog({ ws, slot, onClose }) {
+  const ref = useRef(null);
+  const [posts, setPosts] = useState(null);
+  const [error, setError] = useState("");
+  useEffect(() => {
+    ref.current.showModal();
+    let live = true;
+    const q = new URLSearchParams({ since: slot.start, until: slot.until });
+    api("GET", `/workspaces/${ws.id}/calendar?${q}`).then(
+      (out) => { if (live) setPosts(out.items); },
+      (e) => { if (live) setError(t("error.load", { what: t("nav.calendar"), why: e.message })); });
+    return () => { live = false; };
+  }, []);
+  const zone = ws.timezone;
+  const time = (iso, withDay) => new Intl.DateTimeFormat(currentLang(), { timeZone: zone,
+    ...(withDay ? { dateStyle: "full", timeStyle: "short" } : { timeStyle: "short" }) }).format(new Date(iso));
+  const when = t(slot.per === "day" ? "calendar.slotDay" : "calendar.slotHour", {
+    day: new Intl.DateTimeFormat(currentLang(), { timeZone: zone, dateStyle: "full" }).format(new Date(slot.start)),
+    from: time(slot.start), to: time(slot.until) });
+  return html`<dialog ref=${ref} id="calendar-slot" aria-labelledby="calendar-slot-title" onClose=${onClose}>
+    <h2 id="calendar-slot-title">${when}</h2>
+    <p class="muted">${t("calendar.slotCount", { n: fmtNumber(slot.total) })}</p>
+    ${error ? html`<p class="problem" role="alert">${error}</p>` : null}
+    ${posts ? html`<ul class="slot-posts">${posts.map((i) => html`<li key=${i.variant_id} data-variant=${i.variant_id}>
+        <span class="slot-time">${time(i.at)}</span>
+        <a href=${href(ws.id, "posts", {}, i.post_id)}>${i.channel} (${i.platform}): ${i.title || i.body}</a>
+        <span class="muted"> · ${t("status." + i.status)}</span></li>`)}</ul>`
+      : error ? null : html`<p role="status">${t("calendar.slotLoading")}</p>`}
+    <button type="button" onClick=${() => ref.current.close()}>${t("help.close")}</button>
+  </dialog>`;
+}
 
 async function loadCalendar(lang) {
   await loadScript("/vendor/fullcalendar.js");
@@ -23,6 +96,8 @@ async function loadCalendar(lang) {
 export function Calendar({ ws, me, route, setError, crisis }) {
   const box = useRef(null);
   const p = route.params;
+  // The open "+N more": its slot, and the element to give focus back to.
+  const [open, setOpen] = useState(null);
   useEffect(() => {
     let cal = null, gone = false, fetched = false;
     (async () => {
@@ -48,23 +123,24 @@ export function Calendar({ ws, me, route, setError, crisis }) {
         // Blocks, not dots, in the month view: white on the status colour.
         eventDisplay: "block",
         dayMaxEvents: 4,
-        // The same in the week: a busy hour shows three posts and "+N more",
-        // not hundreds of overlapping boxes (which took seconds to draw).
-        eventMaxStack: 3,
+        // The same in the week: a busy hour shows its first posts and
+        // "+N more", not hundreds of overlapping boxes. Below the API's
+        // summary threshold FullCalendar's own "+N" does this; above it the
+        // server's summary has three posts and a "+N more" an hour.
+        eventMaxStack: 4,
+        eventOrder: "order,start,-duration,allDay,title",
         events: async (info) => {
+          const per = PER[cal ? cal.view.type : view];
           const q = new URLSearchParams({ since: isoUtc(fromZoned(info.start.valueOf(), ws.timezone)),
-            until: isoUtc(fromZoned(info.end.valueOf(), ws.timezone)) });
+            until: isoUtc(fromZoned(info.end.valueOf(), ws.timezone)), ...(per ? { per } : {}) });
           try {
             const out = await api("GET", `/workspaces/${ws.id}/calendar?${q}`);
             fetched = true;
-            return out.items.map((i) => ({
-              id: String(i.variant_id),
-              title: `${i.channel} (${i.platform}): ${i.title || i.body}`,
-              start: toZoned(Date.parse(i.at), ws.timezone),
-              classNames: ["status-" + i.status],
-              editable: i.status !== "published",
-              extendedProps: { post: i.post_id, variant: i.variant_id, status: i.status },
-            }));
+            const events = out.items.map((i) => postEvent(i, ws.timezone, out.summarised && per === "hour"));
+            if (out.summarised)
+              for (const s of out.slots)
+                if (s.more > 0) events.push(moreEvent({ ...s, per: out.per }, ws.timezone, out.per));
+            return events;
           } catch (e) {
             setError(t("error.load", { what: t("nav.calendar"), why: e.message }));
             return [];
@@ -96,16 +172,30 @@ export function Calendar({ ws, me, route, setError, crisis }) {
             setError(t("calendar.moveRefused", { why: err.message }));
           }
         },
+        // A "+N more" says only that, without a time (as text, not HTML).
+        eventContent: (arg) => (arg.event.extendedProps.slot ? arg.event.title : true),
         eventClick: (info) => {
           info.jsEvent.preventDefault();
-          go(ws.id, "posts", {}, info.event.extendedProps.post);
+          const { slot, post } = info.event.extendedProps;
+          if (slot) setOpen({ slot, opener: info.el });
+          else go(ws.id, "posts", {}, post);
         },
         eventDidMount: (info) => {
-          // Reachable by keyboard: Enter opens the post like a click.
+          // Reachable by keyboard: Enter opens the post like a click, and
+          // Enter or Space opens a "+N more".
+          const { slot, post } = info.event.extendedProps;
           info.el.tabIndex = 0;
-          info.el.setAttribute("role", "link");
+          info.el.setAttribute("role", slot ? "button" : "link");
+          if (slot) {
+            info.el.setAttribute("aria-haspopup", "dialog");
+            info.el.setAttribute("aria-label", t("calendar.moreLabel", { n: fmtNumber(slot.more),
+              total: fmtNumber(slot.total) }));
+          }
           info.el.addEventListener("keydown", (ev) => {
-            if (ev.key === "Enter") go(ws.id, "posts", {}, info.event.extendedProps.post);
+            if (slot && (ev.key === "Enter" || ev.key === " ")) {
+              ev.preventDefault();
+              setOpen({ slot, opener: info.el });
+            } else if (!slot && ev.key === "Enter") go(ws.id, "posts", {}, post);
           });
         },
       });
@@ -117,7 +207,11 @@ export function Calendar({ ws, me, route, setError, crisis }) {
       ${crisis?.pauses?.paused ? html`<p class="crisis-note">${t("crisis.calendarPaused")}</p>`
         : html`<${PauseButton} me=${me} onPause=${crisis?.pause} id="calendar-pause" />`}</div>
     <p class="muted">${t("calendar.help", { zone: ws.timezone })}</p>
-    <div ref=${box} id="calendar"></div>`;
+    <div ref=${box} id="calendar"></div>
+    ${open ? html`<${SlotDialog} ws=${ws} slot=${open.slot} onClose=${() => {
+      setOpen(null);
+      if (open.opener.isConnected) open.opener.focus();
+    }} />` : null}`;
 }
 
 function parseQuery() {

@@ -1,6 +1,7 @@
 /* calendar: the desk's plan in time. Variants placed at their scheduled (or
- * published) time and campaigns as bands, as JSON for the web desk and as
- * an iCalendar feed (RFC 5545) for calendar apps, which reach it through a
+ * published) time and campaigns as bands, as JSON for the web desk (the
+ * whole list, or for a busy window a summary per hour or day) and as an
+ * iCalendar feed (RFC 5545) for calendar apps, which reach it through a
  * revocable token in the URL since they send no cookies. */
 #include "publish/publish.h"
 
@@ -44,12 +45,16 @@ int calendar_filter_parse(struct calendar_filter *f, json_t *q, struct error *er
     json_t *v;
     json_object_foreach (q, key, v) {
         if (!str_eq(key, "since") && !str_eq(key, "until") && !str_eq(key, "channel") &&
-            !str_eq(key, "campaign") && !str_eq(key, "status"))
+            !str_eq(key, "campaign") && !str_eq(key, "status") && !str_eq(key, "per"))
             return error_field(err, ERR_INVALID, key,
                                "unknown parameter '%.40s' (since, until, channel, campaign, "
-                               "status)",
+                               "status, per)",
                                key);
     }
+    const char *per = json_string_value(json_object_get(q, "per"));
+    if (per && !str_eq(per, "hour") && !str_eq(per, "day"))
+        return error_field(err, ERR_INVALID, "per",
+                           "parameter 'per': expected hour or day, got '%.40s'", per);
     int64_t now = time_now();
     f->since = now - now % 86400 - 7 * 86400;
     f->until = 0;
@@ -59,6 +64,7 @@ int calendar_filter_parse(struct calendar_filter *f, json_t *q, struct error *er
         return -1;
     if (!f->until)
         f->until = f->since + 42 * 86400;
+    f->per = !per ? CALENDAR_PER_NONE : str_eq(per, "day") ? CALENDAR_PER_DAY : CALENDAR_PER_HOUR;
     if (f->until <= f->since)
         return error_field(err, ERR_INVALID, "until", "parameter 'until': must be after 'since'");
     if (f->until - f->since > CALENDAR_SPAN_MAX)
@@ -87,20 +93,34 @@ int calendar_filter_parse(struct calendar_filter *f, json_t *q, struct error *er
     return 0;
 }
 
+/* The variants of the window; the status is filtered in C (status_wanted). */
+#define VARIANTS_IN_WINDOW                                                                         \
+    "FROM post_variants v JOIN posts p ON p.id = v.post_id "                                       \
+    "JOIN channels c ON c.id = v.channel_id "                                                      \
+    "WHERE p.workspace_id = ? AND COALESCE(v.published_at, v.scheduled_at) >= ? "                  \
+    "AND COALESCE(v.published_at, v.scheduled_at) < ? "                                            \
+    "AND (? = 0 OR v.channel_id = ?) AND (? = 0 OR p.campaign_id = ?) "
+
 /* The variants of the window, in time order; the caller finalizes. */
 static struct db_stmt *query_variants(struct db *db, int64_t ws, const struct calendar_filter *f,
                                       struct error *err)
 {
-    return db_query(db, err,
-                    "SELECT v.id, v.post_id, v.channel_id, c.name, c.platform, v.status, "
-                    "COALESCE(v.published_at, v.scheduled_at) AS t, p.title, "
-                    "COALESCE(v.body, p.body), p.campaign_id, v.updated_at, v.permalink "
-                    "FROM post_variants v JOIN posts p ON p.id = v.post_id "
-                    "JOIN channels c ON c.id = v.channel_id "
-                    "WHERE p.workspace_id = ? AND COALESCE(v.published_at, v.scheduled_at) >= ? "
-                    "AND COALESCE(v.published_at, v.scheduled_at) < ? "
-                    "AND (? = 0 OR v.channel_id = ?) AND (? = 0 OR p.campaign_id = ?) "
-                    "ORDER BY t, v.id",
+    return db_query(
+        db, err,
+        "SELECT v.id, v.post_id, v.channel_id, c.name, c.platform, v.status, "
+        "COALESCE(v.published_at, v.scheduled_at) AS t, p.title, "
+        "COALESCE(v.body, p.body), p.campaign_id, v.updated_at, v.permalink " VARIANTS_IN_WINDOW
+        "ORDER BY t, v.id",
+        "iiiiiii", ws, f->since, f->until, f->channel_id, f->channel_id, f->campaign_id,
+        f->campaign_id);
+}
+
+/* The variants of the window by status, so that the list or the summary
+ * is chosen before either is built. */
+static struct db_stmt *count_variants(struct db *db, int64_t ws, const struct calendar_filter *f,
+                                      struct error *err)
+{
+    return db_query(db, err, "SELECT v.status, COUNT(*) " VARIANTS_IN_WINDOW "GROUP BY v.status",
                     "iiiiiii", ws, f->since, f->until, f->channel_id, f->channel_id, f->campaign_id,
                     f->campaign_id);
 }
@@ -128,23 +148,105 @@ static struct db_stmt *query_campaigns(struct db *db, int64_t ws, const struct c
                     "iiiii", ws, f->until, f->since, f->campaign_id, f->campaign_id);
 }
 
+static int too_many(struct error *err)
+{
+    return error_field(err, ERR_LIMIT, "until",
+                       "more than %d variants in this window: ask for a shorter one",
+                       CALENDAR_ITEMS_MAX);
+}
+
+/* -1 and err, or the number of variants of the window the filter wants. */
+static int64_t wanted_variants(struct db *db, int64_t ws, const struct calendar_filter *f,
+                               struct error *err)
+{
+    struct db_stmt *st = count_variants(db, ws, f, err);
+    if (!st)
+        return -1;
+    int rc;
+    int64_t n = 0;
+    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
+        if (status_wanted(f, db_col_text(st, 0)))
+            n += db_col_int(st, 1);
+    db_finalize(st);
+    return rc < 0 ? -1 : n;
+}
+
+static struct tz *workspace_zone(struct db *db, int64_t ws, struct error *err)
+{
+    json_t *w = entity_get(db, &entity_workspace, 0, ws, err);
+    if (!w)
+        return NULL;
+    struct tz *z = tz_load(json_string_value(json_object_get(w, "timezone")), err);
+    json_decref(w);
+    return z;
+}
+
+/* The slot [*start, *until) holding instant t: its local hour or day in z,
+ * as the desk draws them. */
+static void slot_of(const struct tz *z, enum calendar_per per, int64_t t, int64_t *start,
+                    int64_t *until)
+{
+    if (per == CALENDAR_PER_DAY) {
+        int64_t day = tz_local_day(z, t);
+        *start = tz_day_start(z, day);
+        *until = tz_day_start(z, day + 1);
+    } else {
+        int64_t local = t + tz_offset(z, t);
+        *start = t - (local % 3600 + 3600) % 3600;
+        *until = *start + 3600;
+    }
+    assert(*start <= t && t < *until);
+}
+
 json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter *f,
                          struct error *err)
 {
-    struct db_stmt *st = query_variants(db, ws, f, err);
-    if (!st)
+    int64_t wanted = wanted_variants(db, ws, f, err);
+    if (wanted < 0)
         return NULL;
-    json_t *items = json_array(), *bands = json_array();
+    bool summarise = f->per != CALENDAR_PER_NONE && wanted > CALENDAR_SUMMARY_MIN;
+    if (!summarise && wanted > CALENDAR_ITEMS_MAX) {
+        too_many(err);
+        return NULL;
+    }
+    struct tz *z = NULL;
+    if (summarise && !(z = workspace_zone(db, ws, err)))
+        return NULL;
+    struct db_stmt *st = query_variants(db, ws, f, err);
+    if (!st) {
+        tz_free(z);
+        return NULL;
+    }
+    json_t *items = json_array(), *bands = json_array(), *slots = json_array();
     json_t *out = json_pack("{s:o, s:o, s:o, s:o}", "since", json_time(f->since), "until",
                             json_time(f->until), "items", items, "campaigns", bands);
-    int rc, n = 0;
+    /* Rows come in time order, so a slot's rows are together. */
+    json_t *slot = NULL;
+    int64_t slot_until = 0, in_slot = 0, total = 0;
+    int rc;
     for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err)) {
         if (!status_wanted(f, db_col_text(st, 5)))
             continue;
-        if (++n > CALENDAR_ITEMS_MAX) {
-            rc = error_field(err, ERR_LIMIT, "until",
-                             "more than %d variants in this window: ask for a shorter one",
-                             CALENDAR_ITEMS_MAX);
+        total++;
+        if (summarise) {
+            int64_t t = db_col_int(st, 6), start;
+            if (!slot || t >= slot_until) {
+                slot_of(z, f->per, t, &start, &slot_until);
+                slot =
+                    json_pack("{s:o, s:o, s:I, s:I}", "start", json_time(start), "until",
+                              json_time(slot_until), "total", (json_int_t)0, "more", (json_int_t)0);
+                json_array_append_new(slots, slot);
+                in_slot = 0;
+            }
+            in_slot++;
+            json_integer_set(json_object_get(slot, "total"), in_slot);
+            if (in_slot > CALENDAR_SLOT_SHOWN) {
+                json_integer_set(json_object_get(slot, "more"), in_slot - CALENDAR_SLOT_SHOWN);
+                continue;
+            }
+        }
+        if (json_array_size(items) >= CALENDAR_ITEMS_MAX) {
+            rc = too_many(err);
             break;
         }
         json_t *i = json_pack(
@@ -158,8 +260,16 @@ json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter
         json_array_append_new(items, i);
     }
     db_finalize(st);
+    tz_free(z);
     if (rc < 0)
         goto fail;
+    json_object_set_new(out, "total", json_integer(total));
+    json_object_set_new(out, "summarised", json_boolean(summarise));
+    if (summarise) {
+        json_object_set_new(out, "per", json_string(f->per == CALENDAR_PER_DAY ? "day" : "hour"));
+        json_object_set_new(out, "shown", json_integer(CALENDAR_SLOT_SHOWN));
+        json_object_set_new(out, "slots", json_incref(slots));
+    }
     st = query_campaigns(db, ws, f, err);
     if (!st)
         goto fail;
@@ -171,8 +281,10 @@ json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter
     db_finalize(st);
     if (rc < 0)
         goto fail;
+    json_decref(slots);
     return out;
 fail:
+    json_decref(slots);
     json_decref(out);
     return NULL;
 }

@@ -148,20 +148,35 @@ json_t *approval_link_decide(struct db *db, const struct vault_key *key, const c
 
 #define CALENDAR_SPAN_MAX  (455 * 86400) /* a window of at most 15 months */
 #define CALENDAR_ITEMS_MAX 5000
+/* Asked with `per`, a window holding more variants than this is answered
+ * as a summary: the first CALENDAR_SLOT_SHOWN of each hour (or day) and
+ * how many more each slot holds. Below it the whole list is small enough
+ * for the desk to lay out (design decision 129). */
+#define CALENDAR_SUMMARY_MIN 300
+#define CALENDAR_SLOT_SHOWN  3
+
+enum calendar_per { CALENDAR_PER_NONE, CALENDAR_PER_HOUR, CALENDAR_PER_DAY };
 
 struct calendar_filter {
     int64_t since, until;            /* the window, [since, until) */
     int64_t channel_id, campaign_id; /* 0: any */
     unsigned statuses;               /* bit i: the i-th variant status; 0: any */
+    enum calendar_per per;           /* the summary's slot; NONE: always the whole list */
 };
 /* Parses since, until (ISO 8601; default: a week ago to six weeks on),
- * channel, campaign and status (a comma-separated list); ERR_INVALID names
- * the parameter. */
+ * channel, campaign, status (a comma-separated list) and per (hour or
+ * day); ERR_INVALID names the parameter. */
 int calendar_filter_parse(struct calendar_filter *f, json_t *query, struct error *err);
-/* {since, until, items: [{variant_id, post_id, channel_id, channel,
- * platform, status, at, title, body, campaign_id}], campaigns: [{id, name,
- * starts_at, ends_at}]}: variants placed at their publish (or scheduled)
- * time, campaigns overlapping the window as bands. */
+/* {since, until, total, summarised, items: [{variant_id, post_id,
+ * channel_id, channel, platform, status, at, title, body, campaign_id}],
+ * campaigns: [{id, name, starts_at, ends_at}]}: variants placed at their
+ * publish (or scheduled) time, campaigns overlapping the window as bands;
+ * total counts the variants in the window. When f->per is set and total is
+ * above CALENDAR_SUMMARY_MIN, summarised is true, items holds the first
+ * CALENDAR_SLOT_SHOWN of each slot (hours or days in the workspace's time
+ * zone) and the answer adds per ("hour", "day"), shown and slots: [{start,
+ * until, total, more}], one per slot holding a variant. Either way more
+ * than CALENDAR_ITEMS_MAX items is ERR_LIMIT on until. */
 json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter *f,
                          struct error *err);
 /* The same as an iCalendar object (RFC 5545) appended to out: one VEVENT

@@ -1,0 +1,62 @@
+// The calendar on a busy week: above the API's threshold (300 posts in the
+// window) the week comes as a summary, a busy hour shows its first three
+// posts and "+N more", and opening that (by keyboard) lists all of the
+// hour's posts, checked against the API; axe-core finds nothing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { admin, base, noViolations, openDesk, useDesk, withPage } from "./harness.mjs";
+
+useDesk();
+
+const BUSY = 40, SPREAD = 290;
+const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+test("a busy hour shows '+N more'; opening it lists the hour's posts", () =>
+  withPage("calendar-summary", async (page) => {
+    const made = await admin("POST", "/workspaces", { name: "Kalender", slug: "kalender" });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const ws = made.body.id, path = `/workspaces/${ws}`;
+    const ch = (await admin("POST", `${path}/channels`, { platform: "mastodon", handle: "k@m.se",
+      name: "Kalenderkanal" })).body.id;
+    // A Tuesday two weeks or more ahead: 40 posts in its 08:00 UTC hour,
+    // then from Wednesday one every 20 minutes (three an hour).
+    const now = new Date();
+    const monday = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 14 -
+      ((now.getUTCDay() + 6) % 7));
+    const busyAt = monday + 86400e3 + 8 * 3600e3;
+    const times = [...Array(BUSY)].map((_, i) => busyAt + i * 60e3)
+      .concat([...Array(SPREAD)].map((_, i) => monday + 2 * 86400e3 + i * 20 * 60e3));
+    for (const [n, at] of times.entries()) {
+      const r = await admin("POST", `${path}/posts`, { title: `Inlägg ${n}`, body: `Text ${n}`,
+        variants: [{ channel_id: ch, scheduled_at: iso(at) }] });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+    // The hour's whole list, as the API answers it.
+    const hour = await admin("GET", `${path}/calendar?since=${iso(busyAt)}&until=${iso(busyAt + 3600e3)}`);
+    assert.equal(hour.body.items.length, BUSY);
+
+    await openDesk(page);
+    await page.goto(`${base}/#/${ws}/calendar?view=week&date=${iso(busyAt).slice(0, 10)}`);
+    const more = page.locator(".fc-event.more-slot");
+    await more.first().waitFor();
+    assert.equal(await more.count(), 1);
+    assert.equal((await more.textContent()).trim(), `+${BUSY - 3} more`);
+    // Its hour's first three posts are drawn, the rest are not.
+    for (const i of hour.body.items.slice(0, 3))
+      await page.locator(".fc-event", { hasText: new RegExp(`: ${i.title}$`) }).waitFor();
+    assert.equal(await page.locator(".fc-event", { hasText: new RegExp(`: ${hour.body.items[3].title}$`) }).count(), 0);
+    await noViolations(page);
+
+    // By keyboard: Enter on "+37 more" opens the hour's posts.
+    await more.focus();
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#calendar-slot[open] .slot-posts li");
+    const listed = await page.$$eval("#calendar-slot .slot-posts li", (ls) => ls.map((l) => Number(l.dataset.variant)));
+    assert.deepEqual(listed, hour.body.items.map((i) => i.variant_id));
+    assert.match(await page.textContent("#calendar-slot"), new RegExp(`${BUSY} posts`));
+    await noViolations(page);
+    // Escape closes it and gives the focus back to the "+N more".
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#calendar-slot", { state: "detached" });
+    assert.ok(await more.evaluate((el) => el === document.activeElement));
+  }));
