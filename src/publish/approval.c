@@ -110,6 +110,21 @@ static int lock_post(struct db *db, int64_t ws, int64_t id, struct locked_post *
     return found ? 0 : -1;
 }
 
+/* Opens the transaction every change of a post's review or schedule runs
+ * in and locks the post in it (lock_post). On failure nothing is left
+ * open: the transaction is rolled back. */
+static int begin_on_post(struct db *db, int64_t ws, int64_t id, struct locked_post *p,
+                         struct error *err)
+{
+    if (db_begin(db, err))
+        return -1;
+    if (lock_post(db, ws, id, p, err)) {
+        db_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
 /* Stores the post's status as its variants make it. */
 static int refresh_status(struct db *db, int64_t post_id, struct error *err)
 {
@@ -429,10 +444,8 @@ json_t *publish_submit(struct db *db, int64_t ws, int64_t post_id, const struct 
                        struct error *err)
 {
     struct locked_post p;
-    if (db_begin(db, err))
+    if (begin_on_post(db, ws, post_id, &p, err))
         return NULL;
-    if (lock_post(db, ws, post_id, &p, err))
-        goto fail;
     if (!is_desk(who) && p.created_by != who->user_id) {
         error_set(err, ERR_DENIED, "an author may submit only their own posts");
         goto fail;
@@ -571,10 +584,8 @@ json_t *publish_decide(struct db *db, int64_t ws, int64_t post_id, const struct 
                        bool approve, const char *comment, int64_t round, struct error *err)
 {
     struct locked_post p;
-    if (db_begin(db, err))
+    if (begin_on_post(db, ws, post_id, &p, err))
         return NULL;
-    if (lock_post(db, ws, post_id, &p, err))
-        goto fail;
     if (who->user_id && p.created_by == who->user_id && approve) {
         error_set(err, ERR_DENIED, "nobody approves their own post");
         goto fail;
@@ -624,10 +635,8 @@ json_t *publish_comment(struct db *db, int64_t ws, int64_t post_id, const struct
         return NULL;
     }
     struct locked_post p;
-    if (db_begin(db, err))
+    if (begin_on_post(db, ws, post_id, &p, err))
         return NULL;
-    if (lock_post(db, ws, post_id, &p, err))
-        goto fail;
     if (!str_eq(p.status, "in_review")) {
         error_set(err, ERR_CONFLICT,
                   "post %lld is not in review (it is %s): comments are for "
@@ -751,10 +760,8 @@ json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64
         }
     }
     struct locked_post p;
-    if (db_begin(db, err))
+    if (begin_on_post(db, ws, post_id, &p, err))
         return NULL;
-    if (lock_post(db, ws, post_id, &p, err))
-        goto fail;
     if (!is_desk(who) && p.created_by != who->user_id) {
         error_set(err, ERR_DENIED, "an author may change only their own posts");
         goto fail;
@@ -867,10 +874,8 @@ struct moving {
 static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
                       struct locked_post *p, struct moving *m, struct error *err)
 {
-    if (db_begin(db, err))
+    if (begin_on_post(db, ws, post_id, p, err))
         return -1;
-    if (lock_post(db, ws, post_id, p, err))
-        goto fail;
     struct db_stmt *st = db_query(db, err,
                                   "SELECT id, status, scheduled_at FROM post_variants "
                                   "WHERE post_id = ? AND (id = ? OR ? = 0) ORDER BY id",
