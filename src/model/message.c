@@ -365,9 +365,7 @@ static int mark_elsewhere(struct db *db, int64_t ws, int64_t id, const char *via
                "WHERE m.id = ? AND m.workspace_id = ?",
                "ii", id, ws);
     if (found <= 0)
-        return found < 0 ? -1
-                         : error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace",
-                                     (long long)id);
+        return model_no_row(found, "message", id, err);
     struct msg_fact before =
         msg_fact_read(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
     db_finalize(st);

@@ -61,9 +61,7 @@ static int post_facts(struct db *db, int64_t ws, int64_t post_id, int64_t actor,
                        "WHERE p.id = ? AND p.workspace_id = ?",
                        "ii", post_id, ws);
     if (found <= 0)
-        return found < 0 ? -1
-                         : error_set(err, ERR_NOT_FOUND, "no post %lld in this workspace",
-                                     (long long)post_id);
+        return model_no_row(found, "post", post_id, err);
     f->author = db_col_null(st, 0) ? 0 : db_col_int(st, 0);
     const char *title = db_col_text(st, 1);
     one_line(f->title, sizeof f->title, *title ? title : db_col_text(st, 2), 80);
@@ -318,9 +316,7 @@ static int mention_words(struct db *db, int64_t ws, int64_t message_id, int64_t 
                        "WHERE m.id = ? AND m.workspace_id = ?",
                        "ii", message_id, ws);
     if (found <= 0)
-        return found < 0 ? -1
-                         : error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace",
-                                     (long long)message_id);
+        return model_no_row(found, "message", message_id, err);
     char author[128], excerpt[256], channel[128], workspace[128], line[256];
     one_line(author, sizeof author, *db_col_text(st, 0) ? db_col_text(st, 0) : db_col_text(st, 1),
              80);

@@ -25,9 +25,7 @@ static int message_target(struct db *db, int64_t ws, int64_t message_id, int64_t
                        "WHERE m.id = ? AND m.workspace_id = ?",
                        "ii", message_id, ws);
     if (found <= 0)
-        return found < 0 ? -1
-                         : error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace",
-                                     (long long)message_id);
+        return model_no_row(found, "message", message_id, err);
     *channel = db_col_int(st, 0);
     snprintf(platform_id, idn, "%s", db_col_text(st, 1));
     bool own = db_col_int(st, 2) != 0;
