@@ -117,19 +117,6 @@ static void words(const struct notify_in *in, const struct post_facts *f, struct
 
 /* ---- who is told ---------------------------------------------------------------- */
 
-static bool role_listed(const char *list, const char *role)
-{
-    size_t n = strlen(role);
-    for (const char *p = list; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && strncmp(p, role, n) == 0)
-            return true;
-        p += len + (comma ? 1 : 0);
-    }
-    return false;
-}
-
 static bool concerns(const struct notify_in *in, const struct post_facts *f, int64_t user,
                      const char *role)
 {
@@ -138,7 +125,7 @@ static bool concerns(const struct notify_in *in, const struct post_facts *f, int
     switch (in->event) {
     case NOTIFY_REVIEW_REQUESTED:
         return user != f->author &&
-               role_listed(in->roles ? in->roles : "admin,editor", role); /* nobody approves
+               str_listed(in->roles ? in->roles : "admin,editor", role); /* nobody approves
                                                                               their own */
     case NOTIFY_APPROVED:
     case NOTIFY_REJECTED:

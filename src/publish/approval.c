@@ -308,20 +308,6 @@ int publish_check_post(struct db *db, int64_t ws, json_t *post, struct error *er
 
 /* ---- rules --------------------------------------------------------------------- */
 
-/* Whether `role` is one of a comma-separated list. */
-static bool role_listed(const char *list, const char *role)
-{
-    size_t n = strlen(role);
-    for (const char *p = list; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && strncmp(p, role, n) == 0)
-            return true;
-        p += len + (comma ? 1 : 0);
-    }
-    return false;
-}
-
 /* The rule for the post's variants in review: the largest number of
  * approvals any applies, from the roles every one allows. */
 struct rule {
@@ -363,7 +349,7 @@ static int rule_for(struct db *db, int64_t ws, int64_t post_id, struct rule *r, 
             size_t len = comma ? (size_t)(comma - p) : strlen(p);
             char one[32];
             snprintf(one, sizeof one, "%.*s", (int)(len < 31 ? len : 31), p);
-            if (role_listed(roles, one))
+            if (str_listed(roles, one))
                 snprintf(kept + strlen(kept), sizeof kept - strlen(kept), "%s%s",
                          kept[0] ? "," : "", one);
             p += len + (comma ? 1 : 0);
@@ -517,7 +503,7 @@ static int decide(struct db *db, int64_t ws, const struct locked_post *p, int64_
     struct rule r;
     if (rule_for(db, ws, p->id, &r, err))
         return -1;
-    if (!role_listed(r.roles, role))
+    if (!str_listed(r.roles, role))
         return error_set(err, ERR_DENIED, "the rule for this post lets %s decide, not %s",
                          r.roles[0] ? r.roles : "nobody", role);
     int64_t aid;
