@@ -171,6 +171,9 @@ int64_t tz_day_start(const struct tz *z, int64_t day);
 /* ---- strings ---------------------------------------------------------- */
 bool str_eq(const char *a, const char *b);
 bool str_starts_with(const char *s, const char *prefix);
+/* Whether `word` is one of the items of a comma-separated list ("admin,editor"),
+ * whole and to the letter. */
+bool str_listed(const char *list, const char *word);
 /* Strict decimal integer: optional sign, digits, nothing else, no overflow. */
 int str_to_i64(const char *s, int64_t *out);
 /* Hex-encodes n bytes into out (2n+1 bytes). */

@@ -302,15 +302,13 @@ fail:
 
 json_t *listen_item_get(struct db *db, int64_t ws, int64_t id, struct error *err)
 {
-    struct db_stmt *q = db_query(db, err,
-                                 "SELECT " ITEM_COLUMNS " FROM listen_items i JOIN listen_sources "
-                                 "s ON s.id = i.source_id WHERE i.workspace_id = ? AND i.id = ?",
-                                 "ii", ws, id);
-    if (!q)
-        return NULL;
-    if (!db_has_row(q)) {
-        db_finalize(q);
-        error_set(err, ERR_NOT_FOUND, "no listening item %lld in this workspace", (long long)id);
+    struct db_stmt *q;
+    int found = db_row(db, err, &q,
+                       "SELECT " ITEM_COLUMNS " FROM listen_items i JOIN listen_sources "
+                       "s ON s.id = i.source_id WHERE i.workspace_id = ? AND i.id = ?",
+                       "ii", ws, id);
+    if (found <= 0) {
+        model_no_row(found, "listening item", id, err);
         return NULL;
     }
     json_t *it = item_json(q), *one = json_pack("[o]", it);
@@ -394,16 +392,14 @@ json_t *listen_item_task(struct db *db, int64_t ws, int64_t id, json_t *in, cons
                         (long long)json_integer_value(team));
         return NULL;
     }
-    struct db_stmt *q = db_query(db, err,
-                                 "SELECT title, text, link, author, published, fetched_at, lang, "
-                                 "sentiment_label, sentiment, message_id FROM listen_items WHERE "
-                                 "workspace_id = ? AND id = ?",
-                                 "ii", ws, id);
-    if (!q)
-        return NULL;
-    if (!db_has_row(q)) {
-        db_finalize(q);
-        error_set(err, ERR_NOT_FOUND, "no listening item %lld in this workspace", (long long)id);
+    struct db_stmt *q;
+    found = db_row(db, err, &q,
+                   "SELECT title, text, link, author, published, fetched_at, lang, "
+                   "sentiment_label, sentiment, message_id FROM listen_items WHERE "
+                   "workspace_id = ? AND id = ?",
+                   "ii", ws, id);
+    if (found <= 0) {
+        model_no_row(found, "listening item", id, err);
         return NULL;
     }
     /* Sent already: the task stands; a second click must not make two. */

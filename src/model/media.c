@@ -158,9 +158,7 @@ int media_get(struct db *db, int64_t ws, int64_t id, bool with_bytes, struct med
                                     "created_at FROM media WHERE id = ? AND workspace_id = ?",
                        "ii", id, ws);
     if (found <= 0)
-        return found < 0 ? -1
-                         : error_set(err, ERR_NOT_FOUND, "no image %lld in this workspace",
-                                     (long long)id);
+        return model_no_row(found, "image", id, err);
     out->id = db_col_int(st, 0);
     snprintf(out->content_type, sizeof out->content_type, "%s", db_col_text(st, 1));
     out->size = db_col_int(st, 2);

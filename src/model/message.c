@@ -102,9 +102,11 @@ struct msg_fact msg_fact_read(struct db_stmt *st, int col, int64_t channel, int6
     return f;
 }
 
-/* An own reply at `at` to message `parent`: its first response, if no
- * earlier one is known. */
-static int answer(struct db *db, int64_t ws, int64_t parent, int64_t at, struct error *err)
+/* The service-level facts of message `id` of workspace ws, as
+ * message_refigure takes them: db_row's 1 (found, *out filled), 0 (no such
+ * message) or -1 and err. */
+static int message_fact(struct db *db, int64_t ws, int64_t id, struct msg_fact *out,
+                        struct error *err)
 {
     struct db_stmt *st;
     int found =
@@ -112,12 +114,22 @@ static int answer(struct db *db, int64_t ws, int64_t parent, int64_t at, struct 
                "SELECT m.channel_id, COALESCE(m.variant_id, 0), m.created_at, " MSG_FACT_COLUMNS
                " FROM messages m "
                "WHERE m.id = ? AND m.workspace_id = ?",
-               "ii", parent, ws);
+               "ii", id, ws);
     if (found <= 0)
         return found;
-    struct msg_fact before =
-        msg_fact_read(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
+    *out = msg_fact_read(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
     db_finalize(st);
+    return 1;
+}
+
+/* An own reply at `at` to message `parent`: its first response, if no
+ * earlier one is known. */
+static int answer(struct db *db, int64_t ws, int64_t parent, int64_t at, struct error *err)
+{
+    struct msg_fact before;
+    int found = message_fact(db, ws, parent, &before, err);
+    if (found <= 0)
+        return found;
     if (!before.counted || (before.answered && before.first_response_at <= at))
         return 0;
     /* The working-time wait and whether it was within the level follow. */
@@ -357,20 +369,10 @@ static const char *const elsewhere_vias[] = {"phone", "email", "other", NULL};
 static int mark_elsewhere(struct db *db, int64_t ws, int64_t id, const char *via, int64_t at,
                           const struct actor *who, struct error *err)
 {
-    struct db_stmt *st;
-    int found =
-        db_row(db, err, &st,
-               "SELECT m.channel_id, COALESCE(m.variant_id, 0), m.created_at, " MSG_FACT_COLUMNS
-               " FROM messages m "
-               "WHERE m.id = ? AND m.workspace_id = ?",
-               "ii", id, ws);
+    struct msg_fact before;
+    int found = message_fact(db, ws, id, &before, err);
     if (found <= 0)
-        return found < 0 ? -1
-                         : error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace",
-                                     (long long)id);
-    struct msg_fact before =
-        msg_fact_read(st, 3, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
-    db_finalize(st);
+        return model_no_row(found, "message", id, err);
     if (!before.counted)
         return error_set(err, ERR_INVALID,
                          "message %lld is the organisation's own: only "

@@ -41,6 +41,10 @@ json_t *json_time_col(struct db_stmt *st, int i);
 /* The first member of object `in` whose name is not in `known`
  * (NULL-terminated), or NULL when all are known. */
 const char *json_unknown_member(json_t *in, const char *const *known);
+/* What a lookup of row `id` in a workspace answers when db_row found no
+ * row (found 0: ERR_NOT_FOUND "no WHAT ID in this workspace") or failed
+ * (found -1: err as the store set it). Returns -1. (model/entity.c) */
+int model_no_row(int found, const char *what, int64_t id, struct error *err);
 
 /* ---- users, sessions, tokens ------------------------------------------- */
 

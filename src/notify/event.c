@@ -61,9 +61,7 @@ static int post_facts(struct db *db, int64_t ws, int64_t post_id, int64_t actor,
                        "WHERE p.id = ? AND p.workspace_id = ?",
                        "ii", post_id, ws);
     if (found <= 0)
-        return found < 0 ? -1
-                         : error_set(err, ERR_NOT_FOUND, "no post %lld in this workspace",
-                                     (long long)post_id);
+        return model_no_row(found, "post", post_id, err);
     f->author = db_col_null(st, 0) ? 0 : db_col_int(st, 0);
     const char *title = db_col_text(st, 1);
     one_line(f->title, sizeof f->title, *title ? title : db_col_text(st, 2), 80);
@@ -119,19 +117,6 @@ static void words(const struct notify_in *in, const struct post_facts *f, struct
 
 /* ---- who is told ---------------------------------------------------------------- */
 
-static bool role_listed(const char *list, const char *role)
-{
-    size_t n = strlen(role);
-    for (const char *p = list; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && strncmp(p, role, n) == 0)
-            return true;
-        p += len + (comma ? 1 : 0);
-    }
-    return false;
-}
-
 static bool concerns(const struct notify_in *in, const struct post_facts *f, int64_t user,
                      const char *role)
 {
@@ -140,7 +125,7 @@ static bool concerns(const struct notify_in *in, const struct post_facts *f, int
     switch (in->event) {
     case NOTIFY_REVIEW_REQUESTED:
         return user != f->author &&
-               role_listed(in->roles ? in->roles : "admin,editor", role); /* nobody approves
+               str_listed(in->roles ? in->roles : "admin,editor", role); /* nobody approves
                                                                               their own */
     case NOTIFY_APPROVED:
     case NOTIFY_REJECTED:
@@ -318,9 +303,7 @@ static int mention_words(struct db *db, int64_t ws, int64_t message_id, int64_t 
                        "WHERE m.id = ? AND m.workspace_id = ?",
                        "ii", message_id, ws);
     if (found <= 0)
-        return found < 0 ? -1
-                         : error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace",
-                                     (long long)message_id);
+        return model_no_row(found, "message", message_id, err);
     char author[128], excerpt[256], channel[128], workspace[128], line[256];
     one_line(author, sizeof author, *db_col_text(st, 0) ? db_col_text(st, 0) : db_col_text(st, 1),
              80);

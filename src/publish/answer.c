@@ -25,9 +25,7 @@ static int message_target(struct db *db, int64_t ws, int64_t message_id, int64_t
                        "WHERE m.id = ? AND m.workspace_id = ?",
                        "ii", message_id, ws);
     if (found <= 0)
-        return found < 0 ? -1
-                         : error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace",
-                                     (long long)message_id);
+        return model_no_row(found, "message", message_id, err);
     *channel = db_col_int(st, 0);
     snprintf(platform_id, idn, "%s", db_col_text(st, 1));
     bool own = db_col_int(st, 2) != 0;
@@ -46,6 +44,24 @@ static int message_target(struct db *db, int64_t ws, int64_t message_id, int64_t
                          "moderate",
                          (long long)message_id);
     return 0;
+}
+
+/* Hands an action on a message (kind: reply, hide, unhide,
+ * delete-message) to the connector's queue, as connect_queue_action does,
+ * and releases `body`, which it takes. */
+static int queue_on_message(struct db *db, int64_t channel, const char *kind, const char *target,
+                            json_t *body, const char *key, const struct actor *who, int64_t now,
+                            int64_t *action_id, struct error *err)
+{
+    struct action_in a = {.channel_id = channel,
+                          .kind = kind,
+                          .target = target,
+                          .body = body,
+                          .key = key,
+                          .requested_by = who->user_id};
+    int made = connect_queue_action(db, &a, now, action_id, err);
+    json_decref(body);
+    return made;
 }
 
 int publish_answer(struct db *db, int64_t ws, int64_t message_id, const char *text, const char *key,
@@ -67,16 +83,10 @@ int publish_answer(struct db *db, int64_t ws, int64_t message_id, const char *te
             snprintf(err->field, sizeof err->field, "text");
         return -1;
     }
-    json_t *body = json_pack("{s:s, s:I}", "text", text, "message_id", (json_int_t)message_id);
-    struct action_in a = {.channel_id = channel,
-                          .kind = "reply",
-                          .target = target,
-                          .body = body,
-                          .key = key,
-                          .requested_by = who->user_id};
-    int made = connect_queue_action(db, &a, now, action_id, err);
-    json_decref(body);
-    return made;
+    return queue_on_message(
+        db, channel, "reply", target,
+        json_pack("{s:s, s:I}", "text", text, "message_id", (json_int_t)message_id), key, who, now,
+        action_id, err);
 }
 
 int publish_moderate(struct db *db, int64_t ws, int64_t message_id, const char *what,
@@ -106,15 +116,9 @@ int publish_moderate_key(struct db *db, int64_t ws, int64_t message_id, const ch
     if (message_target(db, ws, message_id, &channel, target, sizeof target, platform,
                        sizeof platform, NULL, err))
         return -1;
-    json_t *body = json_pack("{s:I}", "message_id", (json_int_t)message_id);
-    struct action_in a = {.channel_id = channel,
-                          .kind = kind,
-                          .target = target,
-                          .body = body,
-                          .key = key,
-                          .requested_by = who->user_id};
-    int made = connect_queue_action(db, &a, now, action_id, err);
-    json_decref(body);
+    int made = queue_on_message(db, channel, kind, target,
+                                json_pack("{s:I}", "message_id", (json_int_t)message_id), key, who,
+                                now, action_id, err);
     if (made < 0)
         return -1;
     if (made == 1)

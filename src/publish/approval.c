@@ -110,6 +110,21 @@ static int lock_post(struct db *db, int64_t ws, int64_t id, struct locked_post *
     return found ? 0 : -1;
 }
 
+/* Opens the transaction every change of a post's review or schedule runs
+ * in and locks the post in it (lock_post). On failure nothing is left
+ * open: the transaction is rolled back. */
+static int begin_on_post(struct db *db, int64_t ws, int64_t id, struct locked_post *p,
+                         struct error *err)
+{
+    if (db_begin(db, err))
+        return -1;
+    if (lock_post(db, ws, id, p, err)) {
+        db_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
 /* Stores the post's status as its variants make it. */
 static int refresh_status(struct db *db, int64_t post_id, struct error *err)
 {
@@ -293,20 +308,6 @@ int publish_check_post(struct db *db, int64_t ws, json_t *post, struct error *er
 
 /* ---- rules --------------------------------------------------------------------- */
 
-/* Whether `role` is one of a comma-separated list. */
-static bool role_listed(const char *list, const char *role)
-{
-    size_t n = strlen(role);
-    for (const char *p = list; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && strncmp(p, role, n) == 0)
-            return true;
-        p += len + (comma ? 1 : 0);
-    }
-    return false;
-}
-
 /* The rule for the post's variants in review: the largest number of
  * approvals any applies, from the roles every one allows. */
 struct rule {
@@ -348,7 +349,7 @@ static int rule_for(struct db *db, int64_t ws, int64_t post_id, struct rule *r, 
             size_t len = comma ? (size_t)(comma - p) : strlen(p);
             char one[32];
             snprintf(one, sizeof one, "%.*s", (int)(len < 31 ? len : 31), p);
-            if (role_listed(roles, one))
+            if (str_listed(roles, one))
                 snprintf(kept + strlen(kept), sizeof kept - strlen(kept), "%s%s",
                          kept[0] ? "," : "", one);
             p += len + (comma ? 1 : 0);
@@ -429,10 +430,8 @@ json_t *publish_submit(struct db *db, int64_t ws, int64_t post_id, const struct 
                        struct error *err)
 {
     struct locked_post p;
-    if (db_begin(db, err))
+    if (begin_on_post(db, ws, post_id, &p, err))
         return NULL;
-    if (lock_post(db, ws, post_id, &p, err))
-        goto fail;
     if (!is_desk(who) && p.created_by != who->user_id) {
         error_set(err, ERR_DENIED, "an author may submit only their own posts");
         goto fail;
@@ -504,7 +503,7 @@ static int decide(struct db *db, int64_t ws, const struct locked_post *p, int64_
     struct rule r;
     if (rule_for(db, ws, p->id, &r, err))
         return -1;
-    if (!role_listed(r.roles, role))
+    if (!str_listed(r.roles, role))
         return error_set(err, ERR_DENIED, "the rule for this post lets %s decide, not %s",
                          r.roles[0] ? r.roles : "nobody", role);
     int64_t aid;
@@ -571,10 +570,8 @@ json_t *publish_decide(struct db *db, int64_t ws, int64_t post_id, const struct 
                        bool approve, const char *comment, int64_t round, struct error *err)
 {
     struct locked_post p;
-    if (db_begin(db, err))
+    if (begin_on_post(db, ws, post_id, &p, err))
         return NULL;
-    if (lock_post(db, ws, post_id, &p, err))
-        goto fail;
     if (who->user_id && p.created_by == who->user_id && approve) {
         error_set(err, ERR_DENIED, "nobody approves their own post");
         goto fail;
@@ -624,10 +621,8 @@ json_t *publish_comment(struct db *db, int64_t ws, int64_t post_id, const struct
         return NULL;
     }
     struct locked_post p;
-    if (db_begin(db, err))
+    if (begin_on_post(db, ws, post_id, &p, err))
         return NULL;
-    if (lock_post(db, ws, post_id, &p, err))
-        goto fail;
     if (!str_eq(p.status, "in_review")) {
         error_set(err, ERR_CONFLICT,
                   "post %lld is not in review (it is %s): comments are for "
@@ -751,10 +746,8 @@ json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64
         }
     }
     struct locked_post p;
-    if (db_begin(db, err))
+    if (begin_on_post(db, ws, post_id, &p, err))
         return NULL;
-    if (lock_post(db, ws, post_id, &p, err))
-        goto fail;
     if (!is_desk(who) && p.created_by != who->user_id) {
         error_set(err, ERR_DENIED, "an author may change only their own posts");
         goto fail;
@@ -867,10 +860,8 @@ struct moving {
 static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
                       struct locked_post *p, struct moving *m, struct error *err)
 {
-    if (db_begin(db, err))
+    if (begin_on_post(db, ws, post_id, p, err))
         return -1;
-    if (lock_post(db, ws, post_id, p, err))
-        goto fail;
     struct db_stmt *st = db_query(db, err,
                                   "SELECT id, status, scheduled_at FROM post_variants "
                                   "WHERE post_id = ? AND (id = ? OR ? = 0) ORDER BY id",

@@ -505,6 +505,21 @@ static int channel_ids(struct db *db, int64_t ws, json_t *channels, int64_t *ids
     return 0;
 }
 
+/* Opens the transaction a pause or a resume runs in and reads its channels
+ * (channel_ids) in it. On failure nothing is left open: the transaction is
+ * rolled back. */
+static int begin_on_channels(struct db *db, int64_t ws, json_t *channels, int64_t *ids, size_t *n,
+                             size_t max, struct error *err)
+{
+    if (db_begin(db, err))
+        return -1;
+    if (channel_ids(db, ws, channels, ids, n, max, err)) {
+        db_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
 /* Inside the pause's transaction: the variants of the paused channels (all
  * when n is 0) already handed over to the connector are taken back; those
  * being sent are listed in `sending` ({variant_id, post_id, channel_id,
@@ -595,10 +610,8 @@ json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor 
     }
     int64_t ids[100];
     size_t n;
-    if (db_begin(db, err))
+    if (begin_on_channels(db, ws, json_object_get(in, "channels"), ids, &n, ARRAY_LEN(ids), err))
         return NULL;
-    if (channel_ids(db, ws, json_object_get(in, "channels"), ids, &n, ARRAY_LEN(ids), err))
-        goto fail;
     const int64_t *by = who && who->user_id ? &who->user_id : NULL;
     for (size_t i = 0; i < (n ? n : 1); i++) {
         int64_t id;
@@ -676,10 +689,8 @@ json_t *publish_resume(struct db *db, int64_t ws, json_t *in, const struct actor
     }
     int64_t ids[100];
     size_t n;
-    if (db_begin(db, err))
+    if (begin_on_channels(db, ws, json_object_get(in, "channels"), ids, &n, ARRAY_LEN(ids), err))
         return NULL;
-    if (channel_ids(db, ws, json_object_get(in, "channels"), ids, &n, ARRAY_LEN(ids), err))
-        goto fail;
     /* Which pauses end: all of the workspace's, or those of the channels named. */
     const int64_t *by = who && who->user_id ? &who->user_id : NULL;
     int64_t ended = 0;

@@ -162,6 +162,17 @@ static void test_str_to_i64(void **state)
     assert_int_equal(str_to_i64("", &v), -1);
 }
 
+/* A role in a rule's list: whole items only, not a prefix or a part. */
+static void test_str_listed(void **state)
+{
+    assert_true(str_listed("admin,editor", "admin"));
+    assert_true(str_listed("admin,editor", "editor"));
+    assert_false(str_listed("admin,editor", "edit"));
+    assert_false(str_listed("administrator", "admin"));
+    assert_false(str_listed("", "admin"));
+    assert_false(str_listed("admin,", ""));
+}
+
 static void test_imap(void **state)
 {
     struct imap m = {0};
@@ -189,10 +200,15 @@ static void test_imap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_civil_matches_timegm), cmocka_unit_test(test_iso_parse),
-        cmocka_unit_test(test_iso_format),           cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_buf_and_arena),        cmocka_unit_test(test_zalloc_aligned),
-        cmocka_unit_test(test_str_to_i64),           cmocka_unit_test(test_imap),
+        cmocka_unit_test(test_civil_matches_timegm),
+        cmocka_unit_test(test_iso_parse),
+        cmocka_unit_test(test_iso_format),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_buf_and_arena),
+        cmocka_unit_test(test_zalloc_aligned),
+        cmocka_unit_test(test_str_to_i64),
+        cmocka_unit_test(test_str_listed),
+        cmocka_unit_test(test_imap),
         cmocka_unit_test(test_buf_read_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
