@@ -184,8 +184,13 @@ warnings:
 	@$(MAKE) --no-print-directory -j$(shell nproc) BUILD=build/werror-gcc CC=gcc WERROR=1 all unit-bin
 	@$(MAKE) --no-print-directory -j$(shell nproc) BUILD=build/werror-clang CC=clang WERROR=1 all unit-bin
 
+# E2E_JOBS pytest workers (python3-pytest-xdist), each a whole test file at
+# a time: most of a test's time is spent waiting on the servers it starts,
+# so two workers a lane keep the cores busy. E2E_JOBS=0 runs them in turn.
+E2E_JOBS ?= 2
 e2e: $(BUILD)/kanal $(BUILD)/tools/sentiment-train
-	KANAL_BIN=$(abspath $(BUILD)/kanal) $(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/e2e
+	KANAL_BIN=$(abspath $(BUILD)/kanal) $(PYTHON) -m pytest -q -rs -p no:cacheprovider \
+	    $(if $(filter-out 0,$(E2E_JOBS)),-n $(E2E_JOBS) --dist loadfile) tests/e2e
 
 # The web UI in headless Chromium (Debian's), driven by playwright-core (npm).
 browser: $(BUILD)/kanal node_modules/.kanal-installed-lock

@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-dev
 libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libsodium-dev libpq-dev
 libstemmer-dev libvoikko-dev voikko-fi dict-freedict-fin-eng libqrencode-dev libcmocka-dev libpng-dev libidn2-dev libfreexl-dev libicu-dev python3-xlwt python3-icalendar libcurl4-openssl-dev libxml2-dev libhyperscan-dev libpcre2-dev wrk nginx-light
-python3 python3-pytest postgresql chromium fonts-dejavu-core zbar-tools strace"
+python3 python3-pytest python3-pytest-xdist postgresql chromium fonts-dejavu-core zbar-tools strace"
 
 missing=""
 for p in $PKGS; do
