@@ -7,6 +7,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "http/http.h"
 #include "model/model.h"
@@ -49,6 +50,9 @@ struct server {
     struct offload *offload;     /* the threads that answer reports */
     struct MHD_Daemon *daemon;
     int port; /* the bound port, when cfg.port was 0 */
+    /* Set when the server is stopping: connections accepted from then on
+     * are closed at once, while the open ones finish (on_accept). */
+    atomic_bool stopping;
 };
 
 struct request {

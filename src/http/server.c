@@ -728,6 +728,16 @@ static enum MHD_Result send_reply(struct request *r)
     return ret;
 }
 
+/* libmicrohttpd's accept policy: once the server is stopping, a new
+ * connection is closed as soon as it is accepted. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    (void)addr;
+    (void)len;
+    const struct server *s = cls;
+    return atomic_load_explicit(&s->stopping, memory_order_relaxed) ? MHD_NO : MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -981,16 +991,19 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
         a->sin_port = htons((uint16_t)cfg->port);
         inet_pton(AF_INET, s->host, &a->sin_addr);
     }
-    /* poll(2), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon races
-     * a pool worker that drops the listening socket from its epoll set by
-     * itself, and then aborts ("Failed to remove listen FD from epoll set").
-     * With poll the workers just stop polling the socket. */
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
+    /* epoll, as nginx: each pool thread waits on its own epoll set and is
+     * handed only the connections that are ready, where poll(2) made every
+     * thread scan all its connections on every turn (decision 130).
+     * MHD_quiesce_daemon is not used to stop: in libmicrohttpd 0.9.75 it
+     * races a pool worker that drops the listening socket from its epoll
+     * set by itself, and aborts ("Failed to remove listen FD from epoll
+     * set"). http_server_stop refuses new connections in on_accept instead. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
                      MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (v6)
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+        flags, (uint16_t)cfg->port, on_accept, s, on_request, s, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED,
@@ -1021,7 +1034,7 @@ void http_server_stop(struct server *s)
 {
     assert(s && s->daemon);
     /* Stop accepting, let the open connections finish (at most 10 s), stop. */
-    MHD_socket ls = MHD_quiesce_daemon(s->daemon);
+    atomic_store(&s->stopping, true);
     for (int i = 0; i < 100; i++) {
         const union MHD_DaemonInfo *ci =
             MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
@@ -1034,8 +1047,6 @@ void http_server_stop(struct server *s)
     offload_stop(s->offload);
     s->offload = NULL;
     MHD_stop_daemon(s->daemon);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     s->daemon = NULL;
     server_free(s);
 }
