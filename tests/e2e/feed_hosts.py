@@ -59,7 +59,9 @@ class Host(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.robots = robots
         self.lock = threading.Lock()
+        self.logged = threading.Condition(self.lock)
         self.log = []  # (path, status, gzipped, started, ended)
+        self.unlogged = 0  # requests begun and not in the log yet
         self.running = 0
         self.most_at_once = 0
         self.feed_items = [("p1", "Pensionen höjs", 5), ("p2", "Bostadstillägg", 6)]
@@ -69,7 +71,11 @@ class Host(ThreadingHTTPServer):
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     def requests(self, path=None):
-        with self.lock:
+        # A request is logged after its answer is written, so the client may
+        # have read the answer (and kanal exited) before it is in the log:
+        # wait (a little) for the requests still being logged.
+        with self.logged:
+            self.logged.wait_for(lambda: self.unlogged == 0, timeout=5)
             return [e for e in self.log if path is None or e[0] == path]
 
     def close(self):
@@ -101,6 +107,7 @@ class Handler(BaseHTTPRequestHandler):
         started = time.time()
         with srv.lock:
             srv.running += 1
+            srv.unlogged += 1
             srv.most_at_once = max(srv.most_at_once, srv.running)
         self.gz = False
         status = 0  # the client went away before the answer was written
@@ -113,6 +120,8 @@ class Handler(BaseHTTPRequestHandler):
                 if not getattr(self, "uncounted", False):
                     srv.running -= 1
                 srv.log.append((self.path, status, self.gz, started, time.time()))
+                srv.unlogged -= 1
+                srv.logged.notify_all()
 
     def answer(self, srv):
         p = self.path
