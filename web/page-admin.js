@@ -589,8 +589,8 @@ function Audit({ ws, route }) {
       out.fail(t("error.load", { what: t("admin.audit"), why: e.message }));
     }
   };
-  const text = (k, label) => html`<label>${label} <input id=${"af-" + k} value=${p[k] || ""} size="12"
-    onChange=${(e) => setParams(route, { [k]: e.target.value.trim() })} /></label>`;
+  const text = (k, label) => html`<${FilterText} id=${"af-" + k} label=${label} value=${p[k] || ""}
+    commit=${(v) => setParams(route, { [k]: v })} />`;
   return html`<div class="filters">
       <label>${t("admin.who")} <select id="af-user" value=${p.user || ""} onChange=${(e) => setParams(route, { user: e.target.value })}>
         <option value="">${t("filter.any")}</option>
@@ -619,6 +619,16 @@ function Audit({ ws, route }) {
         <td>${a.detail}</td></tr>`)}</tbody></table>
       ${cursor ? html`<button type="button" id="audit-more" onClick=${more}>${t("frame.more")}</button>` : null}`
       : html`<${Empty} title=${t("admin.noAuditTitle")} next=${t("admin.noAuditNext")} />`}`;
+}
+
+// A text filter applied on Enter or leaving the field. What is typed is its
+// own state until then: bound to the URL's value alone, a re-render (the
+// list of the previous filter arriving) would put that value back over it.
+function FilterText({ id, label, value, commit }) {
+  const [draft, setDraft] = useState(value);
+  useEffect(() => setDraft(value), [value]);
+  return html`<label>${label} <input id=${id} value=${draft} size="12"
+    onInput=${(e) => setDraft(e.target.value)} onChange=${(e) => commit(e.target.value.trim())} /></label>`;
 }
 
 // ---- the page ---------------------------------------------------------------------------

@@ -205,3 +205,27 @@ test("a tag's rule is tried on the stored messages as it is typed, then saved; t
     await page.waitForFunction((n) => document.querySelectorAll("#audit tbody tr").length === n, log.length);
     assert.equal(await page.inputValue("#af-entity"), "tag");
   }));
+
+test("what is typed in an audit filter stays while the list of the previous filter arrives", () =>
+  withPage("admin-audit-typing", async (page) => {
+    await openDesk(page);
+    await page.goto(`${base}/#/1/admin?section=audit`);
+    await page.waitForSelector("#audit");
+    // The list for entity=tag is held back until "create" has been typed.
+    let release;
+    const held = new Promise((ok) => { release = ok; });
+    await page.route(/\/api\/v1\/audit\?.*entity=tag/, async (r) => { await held; await r.continue(); });
+    await page.fill("#af-entity", "tag");
+    await page.press("#af-entity", "Enter");
+    await page.waitForURL(/entity=tag/);
+    await page.fill("#af-action", "create");
+    const arrived = page.waitForResponse(/\/api\/v1\/audit\?.*entity=tag/);
+    release();
+    await arrived;
+    await page.waitForSelector("#audit, .empty");
+    assert.equal(await page.inputValue("#af-action"), "create");
+    await page.press("#af-action", "Enter");
+    await page.waitForURL(/action=create/);
+    assert.equal(await page.inputValue("#af-entity"), "tag");
+    await page.unroute(/\/api\/v1\/audit/);
+  }));
