@@ -122,6 +122,11 @@ export function Calendar({ ws, me, route, setError, crisis }) {
         eventDurationEditable: false,
         // Blocks, not dots, in the month view: white on the status colour.
         eventDisplay: "block",
+        // A post happens at an instant: its time is its start. (The 20
+        // minutes a summarised week draws it are room on the page, not an
+        // end; and FullCalendar makes a new Intl formatter for every
+        // event's "from–to", which was a third of a week's drawing.)
+        displayEventEnd: false,
         dayMaxEvents: 4,
         // The same in the week: a busy hour shows its first posts and
         // "+N more", not hundreds of overlapping boxes. Below the API's
