@@ -18,12 +18,18 @@ import { PauseButton } from "/crisis.js";
 
 // The list is the same posts as text, for reading rather than placing.
 const VIEWS = { week: "timeGridWeek", month: "dayGridMonth", list: "listWeek" };
-// The summary's slot per view; the list asks for every post.
+// The summary's slot per view; the list asks for every post. A busy week
+// shows one post an hour, at the day's full width, and its "+N more": three
+// side by side were a few letters each, and laying out 672 events instead of
+// 336 was what kept another week over 200 ms (design decision 130).
 const PER = { timeGridWeek: "hour", dayGridMonth: "day" };
+const SHOWN = { timeGridWeek: 1 };
 const MINUTE = 60e3;
+// How long an answer already in the page is drawn again without asking.
+const FRESH = 60e3;
 
 // A post as FullCalendar's event. In a summarised week a post is drawn
-// 20 minutes long, so the first three of an hour and its "+N more" (from
+// 20 minutes long, so the hour's first post and its "+N more" (from
 // minute 40) sit in the hour without covering the next one.
 function postEvent(i, zone, summarised) {
   const start = toZoned(Date.parse(i.at), zone);
@@ -100,6 +106,38 @@ export function Calendar({ ws, me, route, setError, crisis }) {
   const [open, setOpen] = useState(null);
   useEffect(() => {
     let cal = null, gone = false, fetched = false;
+    // The calendar API's answers while the page is open, by window: a
+    // week's answer is asked for before it is shown (askBeside), and one
+    // older than FRESH is asked for again. A post moved here empties it.
+    const answers = new Map();
+    const ask = (start, end, type) => {
+      const per = PER[type], shown = SHOWN[type];
+      const q = new URLSearchParams({ since: isoUtc(fromZoned(start, ws.timezone)),
+        until: isoUtc(fromZoned(end, ws.timezone)), ...(per ? { per } : {}),
+        ...(shown ? { shown } : {}) }).toString();
+      let a = answers.get(q);
+      if (a && Date.now() - a.at < FRESH) return a;
+      a = { at: Date.now(), out: null };
+      a.promise = api("GET", `/workspaces/${ws.id}/calendar?${q}`).then((out) => (a.out = out));
+      a.promise.catch(() => { if (answers.get(q) === a) answers.delete(q); });
+      answers.set(q, a);
+      return a;
+    };
+    // The weeks before and after the one drawn, asked for once it is on
+    // the page, so that "previous" and "next" draw without waiting.
+    const askBeside = () => {
+      if (gone || cal?.view.type !== "timeGridWeek") return;
+      const { activeStart, activeEnd } = cal.view, week = activeEnd - activeStart;
+      for (const from of [activeStart - week, activeEnd.valueOf()])
+        ask(from, from + week, "timeGridWeek").promise.catch(() => {});
+    };
+    const toEvents = (out, per) => {
+      const events = out.items.map((i) => postEvent(i, ws.timezone, out.summarised && per === "hour"));
+      if (out.summarised)
+        for (const s of out.slots)
+          if (s.more > 0) events.push(moreEvent({ ...s, per: out.per }, ws.timezone, out.per));
+      return events;
+    };
     (async () => {
       let FC;
       try {
@@ -131,29 +169,27 @@ export function Calendar({ ws, me, route, setError, crisis }) {
         // The same in the week: a busy hour shows its first posts and
         // "+N more", not hundreds of overlapping boxes. Below the API's
         // summary threshold FullCalendar's own "+N" does this; above it the
-        // server's summary has three posts and a "+N more" an hour.
+        // server's summary has one post and a "+N more" an hour.
         eventMaxStack: 4,
         eventOrder: "order,start,-duration,allDay,title",
-        events: async (info) => {
-          const per = PER[cal ? cal.view.type : view];
-          const q = new URLSearchParams({ since: isoUtc(fromZoned(info.start.valueOf(), ws.timezone)),
-            until: isoUtc(fromZoned(info.end.valueOf(), ws.timezone)), ...(per ? { per } : {}) });
-          try {
-            const out = await api("GET", `/workspaces/${ws.id}/calendar?${q}`);
-            fetched = true;
-            const events = out.items.map((i) => postEvent(i, ws.timezone, out.summarised && per === "hour"));
-            if (out.summarised)
-              for (const s of out.slots)
-                if (s.more > 0) events.push(moreEvent({ ...s, per: out.per }, ws.timezone, out.per));
-            return events;
-          } catch (e) {
+        // A period already answered (or being asked for) is drawn from that
+        // answer at once, in the same pass as the new dates.
+        events: (info, ok) => {
+          const type = cal ? cal.view.type : view, per = PER[type];
+          const a = ask(info.start.valueOf(), info.end.valueOf(), type);
+          const drawn = (out) => { fetched = true; ok(toEvents(out, per)); };
+          if (a.out) drawn(a.out);
+          else a.promise.then(drawn, (e) => {
             setError(t("error.load", { what: t("nav.calendar"), why: e.message }));
-            return [];
-          }
+            ok([]);
+          });
         },
         // Drawn: the events of a period that was just fetched are on the page.
         eventsSet: () => {
-          if (fetched) { fetched = false; markReady("calendar"); }
+          if (!fetched) return;
+          fetched = false;
+          markReady("calendar");
+          if (cal?.view.type === "timeGridWeek") setTimeout(askBeside, 0);
         },
         datesSet: (info) => {
           // FullCalendar's arrows are icons inside buttons that have their
@@ -171,6 +207,7 @@ export function Calendar({ ws, me, route, setError, crisis }) {
           try {
             await api("POST", `/workspaces/${ws.id}/posts/${e.extendedProps.post}/schedule`,
               { variant_id: e.extendedProps.variant, at });
+            answers.clear();
             setError("");
           } catch (err) {
             info.revert();
