@@ -123,13 +123,14 @@ export function Calendar({ ws, me, route, setError, crisis }) {
       answers.set(q, a);
       return a;
     };
-    // The weeks before and after the one drawn, asked for once it is on
-    // the page, so that "previous" and "next" draw without waiting.
-    const askBeside = () => {
-      if (gone || cal?.view.type !== "timeGridWeek") return;
-      const { activeStart, activeEnd } = cal.view, week = activeEnd - activeStart;
-      for (const from of [activeStart - week, activeEnd.valueOf()])
-        ask(from, from + week, "timeGridWeek").promise.catch(() => {});
+    // The weeks before and after a week, asked for once it is drawn (not
+    // while it is: that slowed the first drawing on a busy machine), so
+    // that "previous" and "next" draw without waiting.
+    let beside = null;
+    const askBeside = ([start, end]) => {
+      if (gone) return;
+      for (const from of [2 * start - end, end])
+        ask(from, from + end - start, "timeGridWeek").promise.catch(() => {});
     };
     const toEvents = (out, per) => {
       const events = out.items.map((i) => postEvent(i, ws.timezone, out.summarised && per === "hour"));
@@ -176,8 +177,13 @@ export function Calendar({ ws, me, route, setError, crisis }) {
         // answer at once, in the same pass as the new dates.
         events: (info, ok) => {
           const type = cal ? cal.view.type : view, per = PER[type];
-          const a = ask(info.start.valueOf(), info.end.valueOf(), type);
-          const drawn = (out) => { fetched = true; ok(toEvents(out, per)); };
+          const start = info.start.valueOf(), end = info.end.valueOf();
+          const a = ask(start, end, type);
+          const drawn = (out) => {
+            fetched = true;
+            beside = type === "timeGridWeek" ? [start, end] : null;
+            ok(toEvents(out, per));
+          };
           if (a.out) drawn(a.out);
           else a.promise.then(drawn, (e) => {
             setError(t("error.load", { what: t("nav.calendar"), why: e.message }));
@@ -189,7 +195,7 @@ export function Calendar({ ws, me, route, setError, crisis }) {
           if (!fetched) return;
           fetched = false;
           markReady("calendar");
-          if (cal?.view.type === "timeGridWeek") setTimeout(askBeside, 0);
+          if (beside) setTimeout(askBeside, 0, beside);
         },
         datesSet: (info) => {
           // FullCalendar's arrows are icons inside buttons that have their
