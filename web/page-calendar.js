@@ -18,12 +18,18 @@ import { PauseButton } from "/crisis.js";
 
 // The list is the same posts as text, for reading rather than placing.
 const VIEWS = { week: "timeGridWeek", month: "dayGridMonth", list: "listWeek" };
-// The summary's slot per view; the list asks for every post.
+// The summary's slot per view; the list asks for every post. A busy week
+// shows one post an hour, at the day's full width, and its "+N more": three
+// side by side were a few letters each, and laying out 672 events instead of
+// 336 was what kept another week over 200 ms (design decision 130).
 const PER = { timeGridWeek: "hour", dayGridMonth: "day" };
+const SHOWN = { timeGridWeek: 1 };
 const MINUTE = 60e3;
+// How long an answer already in the page is drawn again without asking.
+const FRESH = 60e3;
 
 // A post as FullCalendar's event. In a summarised week a post is drawn
-// 20 minutes long, so the first three of an hour and its "+N more" (from
+// 20 minutes long, so the hour's first post and its "+N more" (from
 // minute 40) sit in the hour without covering the next one.
 function postEvent(i, zone, summarised) {
   const start = toZoned(Date.parse(i.at), zone);
@@ -100,6 +106,39 @@ export function Calendar({ ws, me, route, setError, crisis }) {
   const [open, setOpen] = useState(null);
   useEffect(() => {
     let cal = null, gone = false, fetched = false;
+    // The calendar API's answers while the page is open, by window: a
+    // week's answer is asked for before it is shown (askBeside), and one
+    // older than FRESH is asked for again. A post moved here empties it.
+    const answers = new Map();
+    const ask = (start, end, type) => {
+      const per = PER[type], shown = SHOWN[type];
+      const q = new URLSearchParams({ since: isoUtc(fromZoned(start, ws.timezone)),
+        until: isoUtc(fromZoned(end, ws.timezone)), ...(per ? { per } : {}),
+        ...(shown ? { shown } : {}) }).toString();
+      let a = answers.get(q);
+      if (a && Date.now() - a.at < FRESH) return a;
+      a = { at: Date.now(), out: null };
+      a.promise = api("GET", `/workspaces/${ws.id}/calendar?${q}`).then((out) => (a.out = out));
+      a.promise.catch(() => { if (answers.get(q) === a) answers.delete(q); });
+      answers.set(q, a);
+      return a;
+    };
+    // The weeks before and after a week, asked for once it is drawn (not
+    // while it is: that slowed the first drawing on a busy machine), so
+    // that "previous" and "next" draw without waiting.
+    let beside = null;
+    const askBeside = ([start, end]) => {
+      if (gone) return;
+      for (const from of [2 * start - end, end])
+        ask(from, from + end - start, "timeGridWeek").promise.catch(() => {});
+    };
+    const toEvents = (out, per) => {
+      const events = out.items.map((i) => postEvent(i, ws.timezone, out.summarised && per === "hour"));
+      if (out.summarised)
+        for (const s of out.slots)
+          if (s.more > 0) events.push(moreEvent({ ...s, per: out.per }, ws.timezone, out.per));
+      return events;
+    };
     (async () => {
       let FC;
       try {
@@ -122,33 +161,41 @@ export function Calendar({ ws, me, route, setError, crisis }) {
         eventDurationEditable: false,
         // Blocks, not dots, in the month view: white on the status colour.
         eventDisplay: "block",
+        // A post happens at an instant: its time is its start. (The 20
+        // minutes a summarised week draws it are room on the page, not an
+        // end; and FullCalendar makes a new Intl formatter for every
+        // event's "from–to", which was a third of a week's drawing.)
+        displayEventEnd: false,
         dayMaxEvents: 4,
         // The same in the week: a busy hour shows its first posts and
         // "+N more", not hundreds of overlapping boxes. Below the API's
         // summary threshold FullCalendar's own "+N" does this; above it the
-        // server's summary has three posts and a "+N more" an hour.
+        // server's summary has one post and a "+N more" an hour.
         eventMaxStack: 4,
         eventOrder: "order,start,-duration,allDay,title",
-        events: async (info) => {
-          const per = PER[cal ? cal.view.type : view];
-          const q = new URLSearchParams({ since: isoUtc(fromZoned(info.start.valueOf(), ws.timezone)),
-            until: isoUtc(fromZoned(info.end.valueOf(), ws.timezone)), ...(per ? { per } : {}) });
-          try {
-            const out = await api("GET", `/workspaces/${ws.id}/calendar?${q}`);
+        // A period already answered (or being asked for) is drawn from that
+        // answer at once, in the same pass as the new dates.
+        events: (info, ok) => {
+          const type = cal ? cal.view.type : view, per = PER[type];
+          const start = info.start.valueOf(), end = info.end.valueOf();
+          const a = ask(start, end, type);
+          const drawn = (out) => {
             fetched = true;
-            const events = out.items.map((i) => postEvent(i, ws.timezone, out.summarised && per === "hour"));
-            if (out.summarised)
-              for (const s of out.slots)
-                if (s.more > 0) events.push(moreEvent({ ...s, per: out.per }, ws.timezone, out.per));
-            return events;
-          } catch (e) {
+            beside = type === "timeGridWeek" ? [start, end] : null;
+            ok(toEvents(out, per));
+          };
+          if (a.out) drawn(a.out);
+          else a.promise.then(drawn, (e) => {
             setError(t("error.load", { what: t("nav.calendar"), why: e.message }));
-            return [];
-          }
+            ok([]);
+          });
         },
         // Drawn: the events of a period that was just fetched are on the page.
         eventsSet: () => {
-          if (fetched) { fetched = false; markReady("calendar"); }
+          if (!fetched) return;
+          fetched = false;
+          markReady("calendar");
+          if (beside) setTimeout(askBeside, 0, beside);
         },
         datesSet: (info) => {
           // FullCalendar's arrows are icons inside buttons that have their
@@ -166,6 +213,7 @@ export function Calendar({ ws, me, route, setError, crisis }) {
           try {
             await api("POST", `/workspaces/${ws.id}/posts/${e.extendedProps.post}/schedule`,
               { variant_id: e.extendedProps.variant, at });
+            answers.clear();
             setError("");
           } catch (err) {
             info.revert();

@@ -45,12 +45,20 @@ int calendar_filter_parse(struct calendar_filter *f, json_t *q, struct error *er
     json_t *v;
     json_object_foreach (q, key, v) {
         if (!str_eq(key, "since") && !str_eq(key, "until") && !str_eq(key, "channel") &&
-            !str_eq(key, "campaign") && !str_eq(key, "status") && !str_eq(key, "per"))
+            !str_eq(key, "campaign") && !str_eq(key, "status") && !str_eq(key, "per") &&
+            !str_eq(key, "shown"))
             return error_field(err, ERR_INVALID, key,
                                "unknown parameter '%.40s' (since, until, channel, campaign, "
-                               "status, per)",
+                               "status, per, shown)",
                                key);
     }
+    const char *shown = json_string_value(json_object_get(q, "shown"));
+    int64_t n = CALENDAR_SLOT_SHOWN;
+    if (shown && (str_to_i64(shown, &n) || n < 1 || n > CALENDAR_SLOT_SHOWN))
+        return error_field(err, ERR_INVALID, "shown",
+                           "parameter 'shown': expected 1 to %d posts per slot, got '%.40s'",
+                           CALENDAR_SLOT_SHOWN, shown);
+    f->shown = (int)n;
     const char *per = json_string_value(json_object_get(q, "per"));
     if (per && !str_eq(per, "hour") && !str_eq(per, "day"))
         return error_field(err, ERR_INVALID, "per",
@@ -205,6 +213,7 @@ json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter
     if (wanted < 0)
         return NULL;
     bool summarise = f->per != CALENDAR_PER_NONE && wanted > CALENDAR_SUMMARY_MIN;
+    assert(!summarise || (f->shown >= 1 && f->shown <= CALENDAR_SLOT_SHOWN));
     if (!summarise && wanted > CALENDAR_ITEMS_MAX) {
         too_many(err);
         return NULL;
@@ -240,8 +249,8 @@ json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter
             }
             in_slot++;
             json_integer_set(json_object_get(slot, "total"), in_slot);
-            if (in_slot > CALENDAR_SLOT_SHOWN) {
-                json_integer_set(json_object_get(slot, "more"), in_slot - CALENDAR_SLOT_SHOWN);
+            if (in_slot > f->shown) {
+                json_integer_set(json_object_get(slot, "more"), in_slot - f->shown);
                 continue;
             }
         }
@@ -267,7 +276,7 @@ json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter
     json_object_set_new(out, "summarised", json_boolean(summarise));
     if (summarise) {
         json_object_set_new(out, "per", json_string(f->per == CALENDAR_PER_DAY ? "day" : "hour"));
-        json_object_set_new(out, "shown", json_integer(CALENDAR_SLOT_SHOWN));
+        json_object_set_new(out, "shown", json_integer(f->shown));
         json_object_set_new(out, "slots", json_incref(slots));
     }
     st = query_campaigns(db, ws, f, err);

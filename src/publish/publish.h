@@ -149,9 +149,10 @@ json_t *approval_link_decide(struct db *db, const struct vault_key *key, const c
 #define CALENDAR_SPAN_MAX  (455 * 86400) /* a window of at most 15 months */
 #define CALENDAR_ITEMS_MAX 5000
 /* Asked with `per`, a window holding more variants than this is answered
- * as a summary: the first CALENDAR_SLOT_SHOWN of each hour (or day) and
- * how many more each slot holds. Below it the whole list is small enough
- * for the desk to lay out (design decision 129). */
+ * as a summary: the first `shown` (at most CALENDAR_SLOT_SHOWN, the
+ * default) of each hour (or day) and how many more each slot holds. Below
+ * it the whole list is small enough for the desk to lay out (design
+ * decisions 129, 130). */
 #define CALENDAR_SUMMARY_MIN 300
 #define CALENDAR_SLOT_SHOWN  3
 
@@ -162,10 +163,12 @@ struct calendar_filter {
     int64_t channel_id, campaign_id; /* 0: any */
     unsigned statuses;               /* bit i: the i-th variant status; 0: any */
     enum calendar_per per;           /* the summary's slot; NONE: always the whole list */
+    int shown;                       /* a summary's variants per slot, 1..CALENDAR_SLOT_SHOWN */
 };
 /* Parses since, until (ISO 8601; default: a week ago to six weeks on),
- * channel, campaign, status (a comma-separated list) and per (hour or
- * day); ERR_INVALID names the parameter. */
+ * channel, campaign, status (a comma-separated list), per (hour or day)
+ * and shown (1 to CALENDAR_SLOT_SHOWN, the default); ERR_INVALID names the
+ * parameter. */
 int calendar_filter_parse(struct calendar_filter *f, json_t *query, struct error *err);
 /* {since, until, total, summarised, items: [{variant_id, post_id,
  * channel_id, channel, platform, status, at, title, body, campaign_id}],
@@ -173,7 +176,7 @@ int calendar_filter_parse(struct calendar_filter *f, json_t *query, struct error
  * publish (or scheduled) time, campaigns overlapping the window as bands;
  * total counts the variants in the window. When f->per is set and total is
  * above CALENDAR_SUMMARY_MIN, summarised is true, items holds the first
- * CALENDAR_SLOT_SHOWN of each slot (hours or days in the workspace's time
+ * f->shown of each slot (hours or days in the workspace's time
  * zone) and the answer adds per ("hour", "day"), shown and slots: [{start,
  * until, total, more}], one per slot holding a variant. Either way more
  * than CALENDAR_ITEMS_MAX items is ERR_LIMIT on until. */

@@ -1,7 +1,8 @@
 """The calendar's summary on SQLite and PostgreSQL: a window of more than
-300 variants asked with per=hour or per=day answers the first 3 of each
-local hour or day and how many more each holds; a slot's own window gives
-its whole list. Every count is checked against the posts the test made."""
+300 variants asked with per=hour or per=day answers the first 3 (or
+`shown`, 1 to 3) of each local hour or day and how many more each holds; a
+slot's own window gives its whole list. Every count is checked against the
+posts the test made."""
 import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -30,16 +31,16 @@ def slot_until(start, per):
     return (start.astimezone(datetime.timezone.utc) + datetime.timedelta(hours=1)).astimezone(ZONE)
 
 
-def expected(made, per):
+def expected(made, per, per_slot=3):
     """made: [(time, variant_id)] -> the slots and the items the summary shows."""
     slots, shown = {}, []
     for t, vid in sorted(made):
         s = slot_start(t, per)
         slots.setdefault(s, []).append(vid)
-        if len(slots[s]) <= 3:
+        if len(slots[s]) <= per_slot:
             shown.append(vid)
     return [{"start": iso(s), "until": iso(slot_until(s, per)), "total": len(v),
-             "more": max(0, len(v) - 3)} for s, v in sorted(slots.items())], shown
+             "more": max(0, len(v) - per_slot)} for s, v in sorted(slots.items())], shown
 
 
 def test_busy_window_is_summarised_per_hour_and_day(admin, workspace):
@@ -81,6 +82,19 @@ def test_busy_window_is_summarised_per_hour_and_day(admin, workspace):
         assert [i["variant_id"] for i in out["items"]] == shown, per
         assert sum(s["total"] for s in out["slots"]) == BUSY + SPREAD
 
+    # Fewer per slot, as the desk's week view asks (decision 130): the same
+    # slots and totals, only the first `shown` of each listed.
+    for n in (1, 2, 3):
+        out = calendar(per="hour", shown=str(n))
+        slots, shown = expected(made, "hour", n)
+        assert out["summarised"] is True and out["shown"] == n
+        assert out["total"] == BUSY + SPREAD
+        assert out["slots"] == slots, n
+        assert [i["variant_id"] for i in out["items"]] == shown, n
+    # Below the threshold `shown` changes nothing: the whole list.
+    few = calendar(per="hour", shown="1", channel=str(channels[0]))
+    assert few["summarised"] is False and len(few["items"]) == few["total"]
+
     # The busy hour: 3 shown, 37 more; its own window is its whole list.
     busy = next(s for s in calendar(per="hour")["slots"] if s["total"] == BUSY)
     assert busy["start"] == iso(day0.replace(hour=10)) and busy["more"] == BUSY - 3
@@ -100,3 +114,7 @@ def test_busy_window_is_summarised_per_hour_and_day(admin, workspace):
     # Bad input names the parameter.
     r = admin.get(f"{base}/calendar?{urlencode({**window, 'per': 'week'})}")
     assert r.status == 400 and r.json()["error"]["field"] == "per", r
+    for bad in ("0", "4", "two", "", "1.5"):
+        r = admin.get(f"{base}/calendar?{urlencode({**window, 'per': 'hour', 'shown': bad})}")
+        assert r.status == 400 and r.json()["error"]["field"] == "shown", (bad, r)
+        assert "shown" in r.json()["error"]["message"], r
