@@ -143,13 +143,14 @@ function CampaignComparison({ ws, route, p, campaigns }) {
   </section>`;
 }
 
-function Insights({ ws, q }) {
+function Insights({ ws, q, go }) {
   const [data, setData] = useState(null);
   const [error, setError] = useState("");
   useLoad((fresh) => {
+    if (!go) return;
     fresh(api("GET", `/workspaces/${ws.id}/analytics/insights?${q}`)).then((d) => { setData(d); setError(""); })
       .catch((e) => setError(t("error.load", { what: t("analytics.insightsTitle"), why: e.message })));
-  }, [ws.id, q]);
+  }, [ws.id, q, go]);
   const measured = data ? data.lifts.filter((l) => l.lift != null) : [];
   const labels = measured.map((l) => `${l.feature}: ${l.value}`);
   const series = [{ label: t("analytics.lift"), color: "#c0392b", values: measured.map((l) => l.lift), format: (v) => fmtPercent(v, 0) }];
@@ -175,17 +176,18 @@ function Insights({ ws, q }) {
   </section>`;
 }
 
-function TopList({ ws, route, p, q }) {
+function TopList({ ws, route, p, q, go }) {
   const [data, setData] = useState(null);
   const [error, setError] = useState("");
   const metric = TOP_METRICS.includes(p.top) ? p.top : "interactions";
   useLoad((fresh) => {
+    if (!go) return;
     const qq = new URLSearchParams(q);
     qq.set("metric", metric);
     if (p.platform) qq.set("platform", p.platform);
     fresh(api("GET", `/workspaces/${ws.id}/analytics/toplist?${qq}`)).then((d) => { setData(d); setError(""); })
       .catch((e) => setError(t("error.load", { what: t("analytics.topTitle"), why: e.message })));
-  }, [ws.id, q, metric, p.platform]);
+  }, [ws.id, q, go, metric, p.platform]);
   const rows = data?.rows || [];
   const labels = rows.map((r) => r.label);
   const own = { label: t("analytics.own"), color: "#1f5fbf", values: rows.map((r) => (r.is_peer ? null : r.value)), format: (v) => value(metric, v) };
@@ -232,6 +234,10 @@ export function Analytics({ ws, route, setError }) {
   const [problem, setProblem] = useState("");
   const [channels, setChannels] = useState([]);
   const [campaigns, setCampaigns] = useState([]);
+  // The filters whose grouped table has been drawn (or refused). "What
+  // works" and the top list ask only then, so that their answers and their
+  // drawing do not hold up the table the filter change is for.
+  const [settled, setSettled] = useState(null);
   useReady("analytics", data);
   const by = GROUPINGS.includes(p.by) ? p.by : "channel";
   const metric = KIND[p.metric] ? p.metric : "interactions";
@@ -249,7 +255,8 @@ export function Analytics({ ws, route, setError }) {
     qq.set("by", by);
     qq.set("compare", p.compare === "none" ? "none" : "previous");
     fresh(api("GET", `/workspaces/${ws.id}/analytics?${qq}`)).then((d) => { setData(d); setProblem(""); })
-      .catch((e) => setProblem(t("analytics.failed", { why: e.message, field: e.field || "–" })));
+      .catch((e) => setProblem(t("analytics.failed", { why: e.message, field: e.field || "–" })))
+      .finally(() => setSettled(`${ws.id}?${q}`));
   }, [ws.id, q, by, p.compare]);
   return html`<h1>${t("nav.analytics")}</h1>
     <${Filters} route=${route} p=${p} channels=${channels.filter((c) => !c.is_peer)} campaigns=${campaigns} data=${data} />
@@ -258,7 +265,7 @@ export function Analytics({ ws, route, setError }) {
       ${data.total.posts === 0 ? html`<${Empty} title=${t("analytics.emptyTitle")} next=${t("analytics.emptyNext")} />` : null}
       <${Groups} ws=${ws} data=${data} by=${data.by || by} metric=${metric} />` : problem ? null : html`<p aria-busy="true">${t("frame.loading")}</p>`}
     <${CampaignComparison} ws=${ws} route=${route} p=${p} campaigns=${campaigns} />
-    <${Insights} ws=${ws} q=${q} />
-    <${TopList} ws=${ws} route=${route} p=${p} q=${q} />
+    <${Insights} ws=${ws} q=${q} go=${settled === `${ws.id}?${q}`} />
+    <${TopList} ws=${ws} route=${route} p=${p} q=${q} go=${settled === `${ws.id}?${q}`} />
     <${Report} ws=${ws} route=${route} p=${p} data=${data} />`;
 }
