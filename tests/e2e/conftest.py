@@ -88,6 +88,7 @@ def free_port():
 
 class Postgres:
     """One cluster per test session; every test gets a database of its own."""
+    running = None  # this session's
 
     def __init__(self):
         # In memory where the machine has it: each test's database is a copy
@@ -102,6 +103,7 @@ class Postgres:
         if out.returncode != 0:
             raise RuntimeError("cannot start PostgreSQL: " + out.stderr)
         self.admin_url = out.stdout.strip()
+        Postgres.running = self
 
     def new_database(self):
         name = "t_" + uuid.uuid4().hex[:12]
@@ -242,11 +244,38 @@ def add_users(db_url):
                   "--password-stdin", stdin=PASSWORD + "\n")
 
 
+_SEEDS = {}  # backend -> a migrated store with one user per role, made once a session
+
+
+def migrated_with_users(db_url):
+    """Makes db_url's (new, empty) store migrated with one user per role, as
+    `kanal migrate` and add_users would, by copying a store made so once:
+    the migrations and the five password hashes are done once a session
+    instead of once a test."""
+    if db_url.startswith("postgresql://"):
+        pg = Postgres.running
+        if "postgres" not in _SEEDS:
+            seed = pg.new_database()
+            run_kanal("migrate", "--db", seed)
+            add_users(seed)
+            _SEEDS["postgres"] = seed.rsplit("/", 1)[1]
+        name = db_url.rsplit("/", 1)[1]
+        subprocess.run(["psql", pg.admin_url, "-qc", f"DROP DATABASE {name}",
+                        "-c", f"CREATE DATABASE {name} TEMPLATE {_SEEDS['postgres']}"],
+                       check=True, capture_output=True)
+        return
+    if "sqlite" not in _SEEDS:
+        seed = os.path.join(tempfile.mkdtemp(prefix="kanal-seed-"), "kanal.db")
+        run_kanal("migrate", "--db", seed)
+        add_users(seed)
+        _SEEDS["sqlite"] = seed
+    shutil.copy2(_SEEDS["sqlite"], db_url)  # the file's 0600 too
+
+
 @pytest.fixture
 def server(db_url, tmp_path):
     """A server with one user per role (email ROLE@example.org)."""
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     s = Server(db_url, str(tmp_path))
     yield s
     code, log = s.stop()

@@ -289,9 +289,8 @@ def test_no_other_account_resets_a_victims_failure_count(server):
 def proxied(db_url, tmp_path):
     """A server behind a reverse proxy at 127.0.0.1, which names each
     client in X-Forwarded-For."""
-    from conftest import Server, add_users, run_kanal
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    from conftest import Server, migrated_with_users
+    migrated_with_users(db_url)
     s = Server(db_url, str(tmp_path), extra_args=("--trusted-proxy", "127.0.0.1"))
     yield s
     assert s.stop()[0] == 0

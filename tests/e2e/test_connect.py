@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, Server, add_users, run_kanal
+from conftest import ROOT, Server, run_kanal, migrated_with_users
 
 SECRET_KEY = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 PUBLIC_URL = "https://desk.example.org"
@@ -114,8 +114,7 @@ def sql(db_url, query, *args):
 
 @pytest.fixture
 def desk(db_url, tmp_path):
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     s = Server(db_url, str(tmp_path), extra_args=["--public-url", PUBLIC_URL],
                env={"KANAL_SECRET_KEY": SECRET_KEY})
     yield s

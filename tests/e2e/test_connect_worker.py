@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import Server, add_users, run_kanal
+from conftest import Server, run_kanal, migrated_with_users
 from test_connect import CALLBACK, PUBLIC_URL, SECRET_KEY, Fake, fetch, sql, to_server
 
 
@@ -66,8 +66,7 @@ def wait_for(what, seconds=30):
 def test_connect_sync_and_publish_through_the_worker(platform, db_url, tmp_path):
     p = PLATFORMS[platform]
     fake = Fake(p["fake"])
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     s = Server(db_url, str(tmp_path), extra_args=["--public-url", PUBLIC_URL,
                                                   "--sync-every", "1"],
                env=dict(p["env"](fake.base), KANAL_SECRET_KEY=SECRET_KEY))
@@ -116,8 +115,7 @@ def test_connect_sync_and_publish_through_the_worker(platform, db_url, tmp_path)
 def test_bluesky_connects_with_an_app_password_and_the_worker_syncs_it(db_url, tmp_path):
     fake = Fake("bluesky")
     me = fake.control("state", {})
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     env = {"KANAL_BLUESKY_API_URL": fake.base, "KANAL_SECRET_KEY": SECRET_KEY}
     s = Server(db_url, str(tmp_path), extra_args=["--sync-every", "1"], env=env)
     try:

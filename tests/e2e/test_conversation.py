@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import Server, add_users, run_kanal, free_port, PASSWORD
+from conftest import Server, add_users, run_kanal, free_port, PASSWORD, migrated_with_users
 from notify_sinks import SMTPSink, HookReceiver
 
 SECRET = "conversation-app-secret"
@@ -46,8 +46,7 @@ def wait_for(what, check, timeout=20):
 
 @pytest.fixture
 def desk(db_url, tmp_path):
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     run_kanal("user", "add", "--db", db_url, "--email", "anna.lind@example.org", "--name",
               "Anna Lind", "--role", "moderator", "--password-stdin", stdin=PASSWORD + "\n")
     smtp_port = free_port()

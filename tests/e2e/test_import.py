@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import SHARED_DATA, Server, add_users, run_kanal
+from conftest import SHARED_DATA, Server, run_kanal, migrated_with_users
 
 FEED = os.path.join(SHARED_DATA, "meta", "graph", "posts_feeds_default_fields_p1.json")
 HOOKS = os.path.join(SHARED_DATA, "meta", "webhooks")
@@ -350,8 +350,7 @@ def post_hook(c, body, signature="default"):
 
 
 def hook_server(db_url, tmp_path, secret=True):
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     args = ["--meta-app-secret", SECRET, "--meta-verify-token", VERIFY] if secret else []
     return Server(db_url, str(tmp_path), extra_args=args)
 

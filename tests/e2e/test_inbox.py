@@ -8,7 +8,7 @@ import hmac
 import json
 import time
 
-from conftest import Server, add_users, run_kanal
+from conftest import Server, add_users, run_kanal, migrated_with_users
 
 SECRET = "inbox-app-secret"
 PAGE = "1234567890321"
@@ -28,8 +28,7 @@ def comment(cid, text, sender="Karin Berg"):
 
 
 def test_webhook_comment_routed_to_team_and_found(db_url, tmp_path):
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     s = Server(db_url, str(tmp_path), extra_args=["--meta-app-secret", SECRET,
                                                  "--meta-verify-token", "v"])
     try:

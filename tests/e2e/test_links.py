@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import METRICS_TOKEN, Server, add_users, run_kanal
+from conftest import METRICS_TOKEN, Server, add_users, run_kanal, migrated_with_users
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
           "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
@@ -281,8 +281,7 @@ def test_cli(db_url, tmp_path):
 
 
 def test_kill9_loses_no_answered_click(db_url, tmp_path):
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     log = str(tmp_path / "clicks.log")
     # Batches an hour apart: nothing reaches the store before the kill, so
     # every click counted afterwards came from replaying the log.
@@ -416,8 +415,7 @@ def fdatasyncs(db_url, tmp_path, policy, n):
 
 
 def test_click_fsync_always_syncs_before_each_answer(db_url, tmp_path):
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     n = 25
     always = fdatasyncs(db_url, tmp_path, "always", n)
     batch = fdatasyncs(db_url, tmp_path, "batch", n)
@@ -431,8 +429,7 @@ def test_full_disk_answers_and_counts_every_lost_click(postgres, tmp_path):
     redirect is answered, and every click is either stored or counted lost."""
     import resource
     db_url = postgres.new_database()
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     log = str(tmp_path / "clicks.log")
 
     def full_disk():

@@ -19,7 +19,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, Server, add_users, free_port, run_kanal
+from conftest import ROOT, Server, free_port, run_kanal, migrated_with_users
 from feed_hosts import Host
 from notify_sinks import HookReceiver, SMTPSink
 from test_listen import sql
@@ -46,8 +46,7 @@ def host():
 def desk(db_url, tmp_path):
     """kanal serve fetching (private addresses allowed: the host is local),
     with an SMTP sink and a webhook receiver for the alerts."""
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     smtp_port = free_port()
     env = {"KANAL_SMTP_HOST": "127.0.0.1", "KANAL_SMTP_PORT": str(smtp_port),
            "KANAL_SMTP_FROM": "Kanal Desk <kanal@example.org>"}

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import Server, add_users, run_kanal, free_port, PASSWORD
+from conftest import Server, run_kanal, free_port, PASSWORD, migrated_with_users
 from notify_sinks import SMTPSink, HookReceiver
 
 
@@ -27,8 +27,7 @@ def wait_for(what, check, timeout=20):
 
 @pytest.fixture
 def desk(db_url, tmp_path):
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     smtp_port = free_port()
     env = {"KANAL_SMTP_HOST": "127.0.0.1", "KANAL_SMTP_PORT": str(smtp_port),
            "KANAL_SMTP_FROM": "Kanal Desk <kanal@example.org>"}

@@ -9,15 +9,14 @@ import threading
 import pytest
 from icalendar import Calendar
 
-from conftest import Server, add_users, run_kanal, PASSWORD
+from conftest import Server, run_kanal, PASSWORD, migrated_with_users
 
 KEY = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
 
 @pytest.fixture
 def desk(db_url, tmp_path):
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     run_kanal("user", "add", "--db", db_url, "--email", "editor2@example.org", "--role", "editor",
               "--password-stdin", stdin=PASSWORD + "\n")
     s = Server(db_url, str(tmp_path), env={"KANAL_SECRET_KEY": KEY})

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import Server, add_users, run_kanal
+from conftest import Server, run_kanal, migrated_with_users
 from test_sync import TOKEN, Fake, sql  # noqa: F401 (the fake and the store's helper)
 
 WS = "kommunen"
@@ -36,8 +36,7 @@ def channel(db_url, fake, key):
     """A workspace with users of every role and a Mastodon channel connected
     to the fake (its connection row as the OAuth flow writes it)."""
     me = fake.control("state", {"token": TOKEN})
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     sql(db_url, "INSERT INTO workspaces (name, slug, created_at, updated_at) VALUES "
                 "('Kommunen', '%s', 0, 0)" % WS)
     sql(db_url, "INSERT INTO channels (workspace_id, platform, handle, name, platform_id, "

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 
-from conftest import Server, add_users, run_kanal
+from conftest import Server, add_users, run_kanal, migrated_with_users
 
 SECRET = "sla-app-secret"
 PAGE = "5550001112223"
@@ -32,8 +32,7 @@ def change(cid, text, at, sender_id=4242, sender="Karin Berg", parent=None):
 
 
 def test_level_clock_flags_and_report(db_url, tmp_path):
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     s = Server(db_url, str(tmp_path), extra_args=["--meta-app-secret", SECRET,
                                                  "--meta-verify-token", "v"])
     try:
@@ -185,8 +184,7 @@ def test_cli_levels(sqlite_url, tmp_path):
 def test_saved_replies(db_url, tmp_path):
     """Saved replies in sv, fi and en: written, refused with an unknown
     variable named, and filled in for a message (API and CLI)."""
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     s = Server(db_url, str(tmp_path), extra_args=["--meta-app-secret", SECRET,
                                                  "--meta-verify-token", "v"])
     try:

@@ -3,7 +3,7 @@ PATCH /messages/:id with add_tag_ids and remove_tag_ids, kept with who and
 when, not undone when the tag rules read the message again (an edited
 comment arrives), and counted with the sentiment corrections in how much
 the workspace's model agrees with its moderators (/learner/agreement)."""
-from conftest import Server, add_users, run_kanal
+from conftest import Server, migrated_with_users
 from test_inbox import SECRET, PAGE, comment
 
 
@@ -13,8 +13,7 @@ def sql(db_url, statement):
 
 
 def test_tag_corrections_kept_and_counted(db_url, tmp_path):
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     s = Server(db_url, str(tmp_path), extra_args=["--meta-app-secret", SECRET,
                                                  "--meta-verify-token", "v"])
     try:

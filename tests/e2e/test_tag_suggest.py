@@ -8,7 +8,7 @@ The messages are generated here (seeded), half to teach and half held out:
 the agreement printed is measured on the held-out half."""
 import random
 
-from conftest import Server, add_users, run_kanal
+from conftest import Server, migrated_with_users
 from test_inbox import SECRET, PAGE, comment
 
 TOPICS = {
@@ -39,8 +39,7 @@ def generate(rnd, n):
 
 
 def test_tag_corrections_teach_suggestions(db_url, tmp_path):
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     s = Server(db_url, str(tmp_path), extra_args=["--meta-app-secret", SECRET,
                                                  "--meta-verify-token", "v"])
     try:

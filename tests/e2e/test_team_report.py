@@ -4,14 +4,13 @@ level and by phone; `/analytics?by=team` and `kanal report --by team` give
 each team its time to first answer, share answered within the level and
 answered elsewhere, and the rows add up to the figures the rest of the
 reports give (the same figures, not a second definition of them)."""
-from conftest import Server, add_users, run_kanal
+from conftest import Server, run_kanal, migrated_with_users
 from test_service_levels import (FRI_1500, MON_0810, MON_0840, MON_0930, PAGE, SECRET,
                                  change)
 
 
 def test_response_figures_per_team(db_url, tmp_path):
-    run_kanal("migrate", "--db", db_url)
-    add_users(db_url)
+    migrated_with_users(db_url)
     s = Server(db_url, str(tmp_path), extra_args=["--meta-app-secret", SECRET,
                                                  "--meta-verify-token", "v"])
     try:
