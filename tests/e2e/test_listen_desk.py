@@ -7,6 +7,7 @@ analytics and share of voice, each figure checked against what the feeds
 hold."""
 import datetime
 import threading
+import zoneinfo
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
@@ -15,14 +16,22 @@ import pytest
 
 from conftest import run_kanal
 
-TODAY = datetime.datetime.now(datetime.timezone.utc).date()
+STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
+NOW = datetime.datetime.now(STOCKHOLM)
+# "Today" is the workspace's day, in Stockholm: between 23:00 and 24:00 UTC
+# it is already tomorrow there, and kanal's default period ends on it.
+TODAY = NOW.date()
+MIDNIGHT = datetime.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=STOCKHOLM)
+# An item's time of day: noon, or halfway into today if it is not noon yet,
+# so that today's item is neither in the future nor on another day.
+INTO_DAY = min(datetime.timedelta(hours=12), (NOW - MIDNIGHT) / 2)
 
 
-def noon(days_ago):
-    """Noon UTC days_ago days back: the same date in Stockholm, the
-    workspace's zone, so the expected days do not depend on the hour."""
+def on_day(days_ago):
+    """A time on the Stockholm date days_ago days back, never in the future."""
     d = TODAY - datetime.timedelta(days=days_ago)
-    return datetime.datetime(d.year, d.month, d.day, 12, tzinfo=datetime.timezone.utc)
+    return (datetime.datetime(d.year, d.month, d.day, tzinfo=STOCKHOLM) + INTO_DAY
+            ).astimezone(datetime.timezone.utc)
 
 
 # (feed, guid, title, text, days ago). "Pensionsmyndigheten" is the
@@ -40,7 +49,7 @@ ITEMS = [
 def rss(feed):
     items = "".join(
         f"<item><title>{escape(t)}</title><guid>{g}</guid><link>/{g}</link>"
-        f"<pubDate>{format_datetime(noon(ago))}</pubDate><description>{escape(x)}</description>"
+        f"<pubDate>{format_datetime(on_day(ago))}</pubDate><description>{escape(x)}</description>"
         f"</item>" for f, g, t, x, ago in ITEMS if f == feed)
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
             f"<title>Feed {feed}</title><language>sv</language>{items}</channel></rss>").encode()
