@@ -57,16 +57,20 @@ def desk(db_url, *args, check=True):
     return run_kanal(*args, "--db", db_url, "--workspace", WS, check=check)
 
 
-def scheduled(db_url, text, at):
-    """A post written, submitted, approved and scheduled through the CLI at
-    `at` (Unix seconds). Returns its variant's id."""
+def scheduled(db_url, text, lead, at=None):
+    """A post written, submitted, approved and scheduled through the CLI
+    `lead` seconds after it is approved (or at `at`, Unix seconds). The time
+    is taken after the first three commands, which take seconds of their
+    own under ASan. Returns its variant's id and the time."""
     out = desk(db_url, "post", "add", "--as", "author@example.org", "--body", text,
-               "--channel", "1", "--at", iso(at + 3600)).stdout
+               "--channel", "1", "--at", iso(int(time.time()) + 3600)).stdout
     pid = out.split("\t")[0]
     desk(db_url, "post", "submit", "--post", pid, "--as", "author@example.org")
     desk(db_url, "post", "approve", "--post", pid, "--as", "editor@example.org")
+    if at is None:
+        at = int(time.time()) + lead
     desk(db_url, "post", "schedule", "--post", pid, "--at", iso(at))
-    return int(sql(db_url, "SELECT id FROM post_variants WHERE post_id = %s" % pid)[0][0])
+    return int(sql(db_url, "SELECT id FROM post_variants WHERE post_id = %s" % pid)[0][0]), at
 
 
 def variant(db_url, vid):
@@ -94,8 +98,7 @@ def audit_actions(db_url):
 
 
 def test_serve_posts_a_scheduled_variant_at_its_time(db_url, fake, key, channel, tmp_path):
-    at = int(time.time()) + 6
-    vid = scheduled(db_url, "Öppet hus på lördag klockan tio", at)
+    vid, at = scheduled(db_url, "Öppet hus på lördag klockan tio", 6)
     s = serve(db_url, tmp_path, key)
     try:
         time.sleep(max(0, at - time.time() - 1.5))
@@ -121,8 +124,7 @@ def test_rate_limit_retry_after_is_waited_out(db_url, fake, key, channel, tmp_pa
     fake.control("script", {"method": "POST", "path": "/api/v1/statuses", "times": 1,
                             "status": 429, "body": {"error": "Too many requests"},
                             "headers": {"Retry-After": "3"}})
-    at = int(time.time()) + 4
-    vid = scheduled(db_url, "Väntar ut gränsen", at)
+    vid, at = scheduled(db_url, "Väntar ut gränsen", 4)
     s = serve(db_url, tmp_path, key)
     try:
         wait_for(lambda: len(fake.posts()) >= 1)
@@ -140,8 +142,7 @@ def test_rate_limit_retry_after_is_waited_out(db_url, fake, key, channel, tmp_pa
 def test_dropped_answer_is_looked_up_not_posted_twice(db_url, fake, key, channel):
     fake.control("script", {"method": "POST", "path": "/api/v1/statuses", "times": 1,
                             "drop": True, "after": True})
-    at = int(time.time()) + 2
-    vid = scheduled(db_url, "Ett svar som tappas", at)
+    vid, at = scheduled(db_url, "Ett svar som tappas", 2)
     time.sleep(max(0, at - time.time()) + 0.2)
     env = {"KANAL_SECRET_KEY": key}
     p = run_kanal("publish", "run", "--db", db_url, env=env)
@@ -159,8 +160,7 @@ def test_dropped_answer_is_looked_up_not_posted_twice(db_url, fake, key, channel
 def test_rejected_post_fails_with_the_platforms_words(db_url, fake, key, channel):
     fake.control("script", {"method": "POST", "path": "/api/v1/statuses", "times": 1,
                             "status": 422, "body": {"error": "Validation failed: Text is spam"}})
-    at = int(time.time()) + 2
-    vid = scheduled(db_url, "Avvisas", at)
+    vid, at = scheduled(db_url, "Avvisas", 2)
     time.sleep(max(0, at - time.time()) + 0.2)
     p = run_kanal("publish", "run", "--db", db_url, env={"KANAL_SECRET_KEY": key}, check=False)
     assert p.returncode == 1 and "1 failed" in p.stdout, p.stdout
@@ -172,8 +172,7 @@ def test_rejected_post_fails_with_the_platforms_words(db_url, fake, key, channel
 def test_late_posts_held_per_policy(db_url, fake, key, channel):
     out = desk(db_url, "publish", "settings", "--late-policy", "hold", "--late-after", "1").stdout
     assert "late_policy hold" in out, out
-    at = int(time.time()) + 2
-    vid = scheduled(db_url, "Kom för sent", at)
+    vid, at = scheduled(db_url, "Kom för sent", 2)
     time.sleep(max(0, at - time.time()) + 2.5)  # kanal was "down" past its time
     p = run_kanal("publish", "run", "--db", db_url, env={"KANAL_SECRET_KEY": key})
     assert "1 held" in p.stdout, p.stdout
@@ -205,8 +204,7 @@ def test_pause_holds_a_due_post_and_resume_publishes_it(db_url, fake, key, chann
         assert r.status == 201 and r.json()["paused"] is True, r
         seen = author.get("/api/v1/workspaces/1/publishing/pause").json()
         assert seen["items"][0]["reason"].startswith("Olyckan i centrum"), seen
-        at = int(time.time()) + 3
-        vid = scheduled(db_url, "Glad fredag!", at)
+        vid, at = scheduled(db_url, "Glad fredag!", 3)
         time.sleep(max(0, at - time.time()) + 2.5)
         assert variant(db_url, vid)[0] == "scheduled" and fake.posts() == []
         r = editor.post("/api/v1/workspaces/1/publishing/resume", {})
@@ -235,8 +233,7 @@ def test_cli_pause_until_and_resume_hold(db_url, fake, key, channel):
     out = desk(db_url, "publish", "pause", "--as", "admin@example.org", "--channel", "1",
                "--reason", "Stormen", "--until", until).stdout
     assert "channel" in out and "Stormen" in out and until in out, out
-    at = int(time.time()) + 2
-    vid = scheduled(db_url, "Efter stormen", at)
+    vid, at = scheduled(db_url, "Efter stormen", 2)
     time.sleep(max(0, at - time.time()) + 0.5)
     p = run_kanal("publish", "run", "--db", db_url, env={"KANAL_SECRET_KEY": key})
     assert "0 published" in p.stdout and variant(db_url, vid)[0] == "scheduled", p.stdout
@@ -323,9 +320,8 @@ def test_change_after_hand_over_takes_the_action_back_or_says_it_is_sent(db_url,
     sending it, held open deterministically: the channel needs reconnecting,
     so its action job waits in the queue (job_claim passes it over)."""
     sql(db_url, "UPDATE channel_connections SET state = 'needs_reconnect', problem = 'test'")
-    at = int(time.time()) + 10
-    one = scheduled(db_url, "Första inlägget", at)
-    two = scheduled(db_url, "Andra inlägget", at)
+    one, at = scheduled(db_url, "Första inlägget", 10)
+    two, _ = scheduled(db_url, "Andra inlägget", None, at=at)
     post_of = {v: int(sql(db_url, "SELECT post_id FROM post_variants WHERE id = %d" % v)[0][0])
                for v in (one, two)}
     s = serve(db_url, tmp_path, key)
