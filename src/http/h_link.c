@@ -15,7 +15,13 @@ void h_link_redirect(struct request *r)
     struct error err = {0};
     struct buf target = {0};
     int64_t id = 0;
-    int found = links_resolve(r->srv->links, r->db, r->code, &id, &target, &err);
+    /* dispatch gives this handler no store handle: one is taken only when
+     * the link is not in the cache. */
+    int found = links_cached(r->srv->links, r->code, &id, &target);
+    if (!found) {
+        r->db = db_pool_get(r->srv->pool);
+        found = links_resolve(r->srv->links, r->db, r->code, &id, &target, &err);
+    }
     if (found == 2) { /* retired: no click, since it leads nowhere */
         buf_free(&target);
         reply_errorf(r, 410, "gone", "this link has been retired by the people who made it");

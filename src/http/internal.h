@@ -39,6 +39,7 @@ struct server {
     struct links_cache *links;
     struct metrics *metrics;
     const char **route_labels; /* the metrics' route label values */
+    size_t redirect_route;     /* routes[] index of GET /l/:code */
     size_t nlabels;
     struct ratelimit *limits; /* failed sign-ins */
     /* Proxies whose X-Forwarded-For names the client, in inet_ntop's form. */

@@ -465,18 +465,22 @@ static void dispatch(struct request *r)
     const struct route *found = NULL;
     bool path_known = false;
     char ws_ref[65] = "";
-    for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
+    /* A short link's path can match no route before the redirect's (see
+     * http_server_start), and it is the one path asked for by the thousand. */
+    size_t first = str_starts_with(path, "/l/") ? r->srv->redirect_route : 0;
+    for (size_t i = first; i < ARRAY_LEN(routes); i++) {
         int64_t id = 0, vid = 0;
-        char code[65] = "", ws[65] = "";
+        char code[65], ws[65];
+        code[0] = ws[0] = '\0'; /* not the whole arrays: this runs once a route */
         if (!route_match(routes[i].pattern, path, ws, &id, &vid, code))
             continue;
         path_known = true;
         if (str_eq(routes[i].method, r->method)) {
             found = &routes[i];
-            memcpy(ws_ref, ws, sizeof ws_ref);
+            memcpy(ws_ref, ws, strlen(ws) + 1);
             r->id = id;
             r->vid = vid;
-            memcpy(r->code, code, sizeof r->code);
+            memcpy(r->code, code, strlen(code) + 1);
             break;
         }
     }
@@ -510,6 +514,12 @@ static void dispatch(struct request *r)
     assert(!strstr(found->pattern, ":id") || r->id > 0);
     assert(!strstr(found->pattern, ":code") || r->code[0]);
     assert(!found->entity || str_starts_with(found->pattern, "/api/v1/workspaces"));
+    if (found->fn == h_link_redirect) {
+        /* Anyone's click: no credentials are read, and the store only
+         * when the link is not in the cache. */
+        h_link_redirect(r);
+        goto done;
+    }
     r->db = db_pool_get(r->srv->pool);
     assert(r->db);
     r->operator= is_operator(r);
@@ -562,7 +572,8 @@ static void dispatch(struct request *r)
     }
     found->fn(r);
 done:
-    db_pool_put(r->srv->pool, r->db);
+    if (r->db)
+        db_pool_put(r->srv->pool, r->db);
     r->db = NULL;
 }
 
@@ -619,12 +630,14 @@ static void client_address(struct request *r)
         return;
     const struct sockaddr *sa = ci->client_addr;
     char peer[INET6_ADDRSTRLEN] = "";
-    if (sa->sa_family == AF_INET)
+    static_assert(sizeof peer <= sizeof r->client, "an address fits r->client");
+    if (sa->sa_family == AF_INET) { /* inet_ntop's form already */
         inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
-    else if (sa->sa_family == AF_INET6)
+    } else if (sa->sa_family == AF_INET6) {
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
-    address_normalise(peer, strlen(peer), peer);
-    snprintf(r->client, sizeof r->client, "%s", peer);
+        address_normalise(peer, strlen(peer), peer); /* an IPv4 address mapped into IPv6 */
+    }
+    memcpy(r->client, peer, strlen(peer) + 1);
     const char *xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
     if (!xff || !is_trusted(r->srv, r->client))
         return;
@@ -933,6 +946,8 @@ static void server_free(struct server *s)
     free(s);
 }
 
+enum { POOL_BYTES = 24576 };
+
 struct server *http_server_start(const struct server_config *cfg, struct error *err)
 {
     assert(cfg && cfg->db_url && cfg->host && cfg->threads > 0);
@@ -944,6 +959,12 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     }
     struct server *s = xcalloc(1, sizeof *s);
     s->cfg = *cfg;
+    /* dispatch starts a short link's search at its route: none before it
+     * may match a path under /l/. */
+    while (!str_eq(routes[s->redirect_route].pattern, "/l/:code"))
+        s->redirect_route++;
+    for (size_t i = 0; i < s->redirect_route; i++)
+        assert(!str_starts_with(routes[i].pattern, "/l") && routes[i].pattern[1] != ':');
     snprintf(s->host, sizeof s->host, "%s", cfg->host);
     s->cfg.host = s->host;
     if (s->cfg.metrics_token && !*s->cfg.metrics_token)
@@ -1002,11 +1023,16 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
                      MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (v6)
         flags |= MHD_USE_IPv6;
+    /* libmicrohttpd 0.9.75 zeroes a connection's whole memory pool after
+     * every request and reads a request's headers into half of it. 24 KiB
+     * reads headers up to about 11 KiB (any one header nginx reads by
+     * default, 8 KiB, with room for the rest) and answers 431 past that;
+     * 32 KiB cost a redirect a tenth more (decision 133). */
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, on_accept, s, on_request, s, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_BYTES, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, deadlines_notify, s->deadlines,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_per_address,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);

@@ -326,34 +326,38 @@ static size_t slot_of(const char *code)
     return h % CACHE_SLOTS;
 }
 
-int links_resolve(struct links_cache *cache, struct db *db, const char *code, int64_t *link_id,
-                  struct buf *url, struct error *err)
+int links_cached(struct links_cache *cache, const char *code, int64_t *link_id, struct buf *url)
 {
     assert(cache && code);
-    size_t s = slot_of(code);
-    int64_t now = time_now();
+    int found = 0;
     pthread_rwlock_rdlock(&cache->lock);
-    struct slot *c = &cache->slots[s];
-    bool hit = c->url && c->expires > now && str_eq(c->code, code);
-    int found = 1;
-    if (hit) {
+    const struct slot *c = &cache->slots[slot_of(code)];
+    if (c->url && c->expires > time_now() && str_eq(c->code, code)) {
         *link_id = c->link_id;
         buf_reset(url);
         buf_puts(url, c->url);
         found = c->url[0] ? 1 : 2; /* a retired link is kept with no target */
     }
     pthread_rwlock_unlock(&cache->lock);
-    if (hit)
+    return found;
+}
+
+int links_resolve(struct links_cache *cache, struct db *db, const char *code, int64_t *link_id,
+                  struct buf *url, struct error *err)
+{
+    int found = links_cached(cache, code, link_id, url);
+    if (found)
         return found;
     found = link_target(db, code, link_id, url, err);
     if (found < 1)
         return found; /* unknown codes are not cached: anyone can invent them */
     pthread_rwlock_wrlock(&cache->lock);
+    struct slot *c = &cache->slots[slot_of(code)];
     free(c->url);
     snprintf(c->code, sizeof c->code, "%s", code);
     c->url = xstrdup(url->len ? url->data : ""); /* "": retired */
     c->link_id = *link_id;
-    c->expires = now + CACHE_TTL;
+    c->expires = time_now() + CACHE_TTL;
     pthread_rwlock_unlock(&cache->lock);
     return found;
 }

@@ -116,6 +116,9 @@ void links_cache_free(struct links_cache *cache);
  * an unknown code, -1 on a store error. */
 int links_resolve(struct links_cache *cache, struct db *db, const char *code, int64_t *link_id,
                   struct buf *url, struct error *err);
+/* The cache alone, without the store: 1 or 2 as links_resolve, 0 when the
+ * code is not cached (links_resolve then asks the store). */
+int links_cached(struct links_cache *cache, const char *code, int64_t *link_id, struct buf *url);
 /* Drops a code from this server's cache after its link changed. */
 void links_cache_forget(struct links_cache *cache, const char *code);
 

@@ -21,10 +21,10 @@ DESKTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/1
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 
-def hit(server, path, ua=IPHONE, referer=None):
+def hit(server, path, ua=IPHONE, referer=None, extra=None):
     """One GET that does not follow redirects: (status, headers, body)."""
     c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    h = {"User-Agent": ua}
+    h = {"User-Agent": ua, **(extra or {})}
     if referer:
         h["Referer"] = referer
     c.request("GET", path, headers=h)
@@ -82,6 +82,12 @@ def test_create_and_redirect(server, admin, workspace):
     assert headers["cache-control"] == "no-store"
     assert headers["referrer-policy"] == "no-referrer"
     assert body == b"" and headers["content-length"] == "0"
+    # A click is anyone's: credentials that would be refused elsewhere (a
+    # wrong scheme, an unknown token, a session that is gone) are not read.
+    for extra in ({"Authorization": "Basic eDp5"}, {"Authorization": "Bearer nosuchtoken"},
+                  {"Cookie": "kanal_session=" + "0" * 64}):
+        status, headers, _ = hit(server, link["short_path"], extra=extra)
+        assert status == 302 and headers["location"] == want, (extra, status)
     # Unknown codes: one answer, whatever the code, naming nothing.
     s1, _, b1 = hit(server, "/l/nosuchcode")
     s2, _, b2 = hit(server, "/l/" + link["code"] + "x")

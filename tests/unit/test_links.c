@@ -526,6 +526,52 @@ static char *fresh_path(void)
     return path;
 }
 
+/* The line a click is written as, field by field (the log's format is read
+ * back by older and newer servers alike), and the click stored from it. */
+static void test_clicklog_line_fields(void **state)
+{
+    int64_t link;
+    struct db *db = db_with_link(&link);
+    struct error err = {0};
+    char *path = fresh_path();
+    struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_non_null(log);
+    struct click c = {.link_id = link, .at = -86399, .device = DEVICE_TABLET, .bot = true};
+    snprintf(c.visitor, sizeof c.visitor, "%s", "0123456789abcdef0123456789abcdef");
+    snprintf(c.referrer_host, sizeof c.referrer_host, "%s", "sv.m.wikipedia.org");
+    assert_int_equal(clicklog_append(log, &c, &err), 0);
+    struct click d = {.link_id = link, .at = INT64_MAX, .device = DEVICE_OTHER};
+    assert_int_equal(clicklog_append(log, &d, &err), 0);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[512], want[512];
+    assert_non_null(fgets(line, sizeof line, f)); /* the header */
+    for (int i = 0; i < 2; i++) {
+        const struct click *x = i ? &d : &c;
+        assert_non_null(fgets(line, sizeof line, f));
+        snprintf(want, sizeof want, "%d %lld %lld %d %d %s %s ", i + 1, (long long)x->link_id,
+                 (long long)x->at, (int)x->device, x->bot ? 1 : 0,
+                 x->visitor[0] ? x->visitor : "-", x->referrer_host[0] ? x->referrer_host : "-");
+        /* what it says, then eight hex digits of checksum and the newline */
+        assert_int_equal(strlen(line), strlen(want) + 9);
+        assert_memory_equal(line, want, strlen(want));
+        assert_int_equal(strspn(line + strlen(want), "0123456789abcdef"), 8);
+    }
+    fclose(f);
+    assert_int_equal(clicklog_apply(log, db, &err), 2);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks WHERE at = -86399 AND device = "
+                               "'tablet' AND is_bot = 1 AND referrer_host = 'sv.m.wikipedia.org' "
+                               "AND visitor_hash = '0123456789abcdef0123456789abcdef'"),
+                     1);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks WHERE at = 9223372036854775807 AND "
+                               "device = 'other' AND is_bot = 0 AND referrer_host = '' AND "
+                               "visitor_hash = ''"),
+                     1);
+    clicklog_close(log);
+    unlink(path);
+    db_close(db);
+}
+
 /* A file another start left empty, or with half its header, holds no click:
  * a server starts over it instead of refusing to start. */
 static void test_clicklog_unfinished_file(void **state)
@@ -704,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_qr),
         cmocka_unit_test(test_clicklog_exactly_once),
         cmocka_unit_test(test_clicklog_unfinished_file),
+        cmocka_unit_test(test_clicklog_line_fields),
         cmocka_unit_test(test_clicklog_damaged_line),
         cmocka_unit_test(test_clicklog_open_race),
         cmocka_unit_test(test_clicklog_full_disk),
