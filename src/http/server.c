@@ -687,26 +687,76 @@ static int trusted_parse(struct server *s, const char *list, struct error *err)
     "connect-src 'self'; font-src 'self' data:; manifest-src 'self'; base-uri 'none'; "            \
     "form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 
+/* The answer to a redirect is the same for every click on the same link:
+ * each server thread keeps the last one it made, keyed by its Location,
+ * and queues it again while the next click goes to the same place (the
+ * usual case: one post's link clicked by the thousand). Making it anew
+ * was a dozen allocations a click. libmicrohttpd counts a response's
+ * uses, so a response replaced here lives until its last connection has
+ * sent it; a thread's last one is released when the thread ends. */
+struct redirect_memo {
+    char *location;
+    struct MHD_Response *resp;
+};
+
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+
+static void memo_free(void *p)
+{
+    struct redirect_memo *m = p;
+    MHD_destroy_response(m->resp);
+    free(m->location);
+    free(m);
+}
+
+static void memo_init(void)
+{
+    if (pthread_key_create(&memo_key, memo_free))
+        abort();
+}
+
+static struct MHD_Response *redirect_response(const char *location)
+{
+    pthread_once(&memo_once, memo_init);
+    struct redirect_memo *m = pthread_getspecific(memo_key);
+    if (m && str_eq(m->location, location))
+        return m->resp;
+    /* A redirect has no body for a browser to render, so the content
+     * headers mean nothing on it; three headers fewer were a tenth of a
+     * short link's cost. It is never cached (a cached redirect is a click
+     * nobody counts) and does not tell the target which page the reader
+     * came from. */
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return NULL;
+    if (MHD_add_response_header(resp, "Location", location) != MHD_YES ||
+        MHD_add_response_header(resp, "Cache-Control", "no-store") != MHD_YES ||
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES) {
+        MHD_destroy_response(resp);
+        return NULL;
+    }
+    if (!m) {
+        m = xcalloc(1, sizeof *m);
+        if (pthread_setspecific(memo_key, m))
+            abort();
+    } else {
+        MHD_destroy_response(m->resp); /* lives on while a connection sends it */
+        free(m->location);
+    }
+    m->location = xstrdup(location);
+    m->resp = resp;
+    return resp;
+}
+
 static enum MHD_Result send_reply(struct request *r)
 {
     /* Every path through dispatch answers. */
     assert(r->status >= 200 && r->status < 600);
     if (r->location && r->out.len == 0 && !r->set_cookie[0] && !r->retry_after[0]) {
-        /* A redirect has no body for a browser to render, so the content
-         * headers below mean nothing on it; three headers fewer are a
-         * tenth of a short link's cost. It is never cached (a cached
-         * redirect is a click nobody counts) and does not tell the target
-         * which page the reader came from. */
-        struct MHD_Response *resp =
-            MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-        if (!resp)
-            return MHD_NO;
-        MHD_add_response_header(resp, "Location", r->location);
-        MHD_add_response_header(resp, "Cache-Control", "no-store");
-        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-        enum MHD_Result ret = MHD_queue_response(r->conn, r->status, resp);
-        MHD_destroy_response(resp);
-        return ret;
+        struct MHD_Response *resp = redirect_response(r->location);
+        return resp ? MHD_queue_response(r->conn, r->status, resp) : MHD_NO;
     }
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(r->out.len, r->out.data, MHD_RESPMEM_MUST_COPY);

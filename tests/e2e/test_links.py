@@ -104,6 +104,27 @@ def test_create_and_redirect(server, admin, workspace):
     assert admin.get(f"/api/v1/workspaces/{other}/links/{link['id']}").status == 404
 
 
+def test_links_alternating_on_kept_alive_connections(server, admin, workspace):
+    # Each server thread keeps its last redirect's answer for the next click
+    # to the same place: clicks that alternate between links, on connections
+    # kept open (so on the same threads), each get their own Location.
+    links = [make(admin, workspace, "links", {"url": f"https://example.org/{n}"})
+             for n in ("a", "b", "c")]
+    conns = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(4)]
+    try:
+        for i in range(60):
+            link = links[(i * 7 + i // 5) % 3]
+            c = conns[i % 4]
+            c.request("GET", link["short_path"], headers={"User-Agent": IPHONE})
+            r = c.getresponse()
+            r.read()
+            assert r.status == 302 and r.getheader("Location") == link["target_url"], (i, link)
+            assert r.getheader("Cache-Control") == "no-store"
+    finally:
+        for c in conns:
+            c.close()
+
+
 def test_validation_and_warnings(admin, workspace):
     base = f"/api/v1/workspaces/{workspace}/links"
     for url in ["javascript:alert(1)", "ftp://example.org/", "https://user:pw@example.org/",
