@@ -526,16 +526,26 @@ static char *fresh_path(void)
     return path;
 }
 
+/* A store with one link, and a click log on a new file. */
+static struct click_log *fresh_log(struct db **db, int64_t *link, char **path)
+{
+    struct error err = {0};
+    *db = db_with_link(link);
+    *path = fresh_path();
+    struct click_log *log = clicklog_open(*path, FSYNC_BATCH, &err);
+    assert_non_null(log);
+    return log;
+}
+
 /* The line a click is written as, field by field (the log's format is read
  * back by older and newer servers alike), and the click stored from it. */
 static void test_clicklog_line_fields(void **state)
 {
     int64_t link;
-    struct db *db = db_with_link(&link);
+    struct db *db;
+    char *path;
+    struct click_log *log = fresh_log(&db, &link, &path);
     struct error err = {0};
-    char *path = fresh_path();
-    struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
-    assert_non_null(log);
     struct click c = {.link_id = link, .at = -86399, .device = DEVICE_TABLET, .bot = true};
     snprintf(c.visitor, sizeof c.visitor, "%s", "0123456789abcdef0123456789abcdef");
     snprintf(c.referrer_host, sizeof c.referrer_host, "%s", "sv.m.wikipedia.org");
@@ -600,11 +610,10 @@ static void test_clicklog_unfinished_file(void **state)
 static void test_clicklog_damaged_line(void **state)
 {
     int64_t link;
-    struct db *db = db_with_link(&link);
+    struct db *db;
+    char *path;
+    struct click_log *log = fresh_log(&db, &link, &path);
     struct error err = {0};
-    char *path = fresh_path();
-    struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
-    assert_non_null(log);
     append(log, link, 3); /* at 1795000000, ...01, ...02 */
     clicklog_close(log);
     /* The second click's time, one digit changed in place: same length,
