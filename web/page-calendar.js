@@ -18,12 +18,14 @@ import { PauseButton } from "/crisis.js";
 
 // The list is the same posts as text, for reading rather than placing.
 const VIEWS = { week: "timeGridWeek", month: "dayGridMonth", list: "listWeek" };
-// The summary's slot per view; the list asks for every post. A busy week
-// shows one post an hour, at the day's full width, and its "+N more": three
-// side by side were a few letters each, and laying out 672 events instead of
-// 336 was what kept another week over 200 ms (design decision 130).
-const PER = { timeGridWeek: "hour", dayGridMonth: "day" };
-const SHOWN = { timeGridWeek: 1 };
+// The summary's slot per view. A busy week shows one post an hour, at the
+// day's full width, and its "+N more": three side by side were a few
+// letters each, and laying out 672 events instead of 336 was what kept
+// another week over 200 ms (design decision 130). The list, one line a
+// post, shows three an hour and "+N more": it asked for every post, and a
+// week of more than 5,000 was refused.
+const PER = { timeGridWeek: "hour", dayGridMonth: "day", listWeek: "hour" };
+const SHOWN = { timeGridWeek: 1, listWeek: 3 };
 const MINUTE = 60e3;
 // How long an answer already in the page is drawn again without asking.
 const FRESH = 60e3;
@@ -105,7 +107,7 @@ export function Calendar({ ws, me, route, setError, crisis }) {
   // The open "+N more": its slot, and the element to give focus back to.
   const [open, setOpen] = useState(null);
   useEffect(() => {
-    let cal = null, gone = false, fetched = false;
+    let cal = null, gone = false, fetched = false, lastShown = "";
     // The calendar API's answers while the page is open, by window: a
     // week's answer is asked for before it is shown (askBeside), and one
     // older than FRESH is asked for again. A post moved here empties it.
@@ -198,6 +200,12 @@ export function Calendar({ ws, me, route, setError, crisis }) {
           if (beside) setTimeout(askBeside, 0, beside);
         },
         datesSet: (info) => {
+          // FullCalendar asks for events again only when the dates change;
+          // the week and the list show the same dates but ask differently.
+          const shownAs = info.view.type + " " + info.start.valueOf() + " " + info.end.valueOf();
+          if (lastShown && lastShown !== shownAs && lastShown.endsWith(shownAs.split(" ").slice(1).join(" ")))
+            cal?.refetchEvents();
+          lastShown = shownAs;
           // FullCalendar's arrows are icons inside buttons that have their
           // own names; an icon without a name is noise to a screen reader.
           for (const i of box.current.querySelectorAll(".fc-icon")) i.setAttribute("aria-hidden", "true");

@@ -2,7 +2,8 @@
 // window) the week comes as a summary, a busy hour shows its first post
 // and "+N more" (decision 130), and opening that (by keyboard) lists all of
 // the hour's posts, checked against the API; another week and back draws
-// the same from the answer already in the page; axe-core finds nothing.
+// the same from the answer already in the page; the list view is
+// summarised the same way; axe-core finds nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { admin, base, noViolations, openDesk, useDesk, withPage } from "./harness.mjs";
@@ -74,4 +75,29 @@ test("a busy hour shows '+N more'; opening it lists the hour's posts", () =>
     await page.keyboard.press("Escape");
     await page.waitForSelector("#calendar-slot", { state: "detached" });
     assert.ok(await more.evaluate((el) => el === document.activeElement));
+
+    // The list view (the same dates, asked for anew) is summarised too:
+    // three of the busy hour's posts, one line each, then "+37 more", which
+    // opens the same hour.
+    marks = await ready();
+    await page.click(".fc-listWeek-button");
+    await page.waitForFunction((n) => performance.getEntriesByName("kanal:ready:calendar").length > n, marks);
+    const listMore = page.locator(".fc-list-event.more-slot", { hasText: `+${BUSY - 3} more` });
+    await listMore.waitFor();
+    for (const i of [0, 1, 2]) await drawn(i).waitFor();
+    assert.equal(await drawn(3).count(), 0);
+    // A line for each post the API's summary of the list's week holds and
+    // one for each "+N more" (the list had asked for every post).
+    const asked = await page.evaluate(() => performance.getEntriesByType("resource")
+      .map((e) => e.name).filter((n) => n.includes("/calendar?") && n.includes("shown=3")));
+    assert.equal(asked.length, 1);
+    const week = (await admin("GET", `${path}/calendar?${asked[0].split("calendar?")[1]}`)).body;
+    assert.ok(week.summarised);
+    assert.equal(await page.locator(".fc-list-event").count(),
+      week.items.length + week.slots.filter((x) => x.more > 0).length);
+    await noViolations(page);
+    await listMore.click();
+    await page.waitForSelector("#calendar-slot[open] .slot-posts li");
+    const again = await page.$$eval("#calendar-slot .slot-posts li", (ls) => ls.map((l) => Number(l.dataset.variant)));
+    assert.deepEqual(again, hour.body.items.map((i) => i.variant_id));
   }));
