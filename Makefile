@@ -299,9 +299,12 @@ BENCH_PUBLISH_VARIANTS ?= 10000
 bench-publish: $(BUILD)/kanal
 	$(PYTHON) bench/publish.py --kanal $(BUILD)/kanal --rounds $(BENCH_ROUNDS) --variants $(BENCH_PUBLISH_VARIANTS)
 
-# Redirects/s and latency of /l/CODE beside nginx's `return 302`, with wrk.
+# Redirects/s and latency of /l/CODE beside nginx's `return 302`, with wrk:
+# on kept-alive connections, then (BENCH_REDIRECT_CLOSE=1) a new connection
+# for every redirect, as most clicks come.
 bench-redirect: $(BUILD)/kanal
-	@sh bench/redirect.sh
+	@sh bench/redirect.sh 10 64 $(BENCH_ROUNDS) keepalive
+	@if [ -n "$(BENCH_REDIRECT_CLOSE)" ]; then sh bench/redirect.sh 10 64 $(BENCH_ROUNDS) close; fi
 
 format:
 	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c tools/*.c bench/*.c)

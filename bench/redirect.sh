@@ -5,12 +5,21 @@
 # ROUNDS alternating rounds (one run is not a measurement: the machine's
 # speed drifts, so the ratio is taken round by round and its median quoted).
 # Prints numbers, never pass/fail.
-# Usage: bench/redirect.sh [SECONDS] [CONNECTIONS] [ROUNDS]
+# Usage: bench/redirect.sh [SECONDS] [CONNECTIONS] [ROUNDS] [keepalive|close]
+# "close" sends `Connection: close`, so every redirect is a new TCP
+# connection, as a click from a reader's browser usually is; keepalive
+# (the default) measures the server's own work per request.
 set -eu
 
 secs=${1:-10}
 conns=${2:-64}
 rounds=${3:-5}
+mode=${4:-keepalive}
+case $mode in
+keepalive) conn_header="Connection: keep-alive" ;;
+close) conn_header="Connection: close" ;;
+*) echo "bench/redirect: the fourth argument is keepalive or close, not '$mode'"; exit 1 ;;
+esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 kanal=${KANAL_BIN:-$root/build/kanal}
 for tool in wrk nginx sqlite3; do
@@ -88,7 +97,7 @@ done
 [ "$c1" = ok ] || { echo "bench/redirect: a server did not answer 302"; cat "$tmp/kanal.out"; exit 1; }
 
 run_wrk() { # name port round
-    wrk -t2 -c"$conns" -d"${secs}s" --latency -H "User-Agent: $ua" \
+    wrk -t2 -c"$conns" -d"${secs}s" --latency -H "User-Agent: $ua" -H "$conn_header" \
         "http://127.0.0.1:$2/l/bench" >"$tmp/wrk-$1-$3.txt"
 }
 field() { # file: rps p50 p99 requests non3xx
@@ -113,7 +122,7 @@ kpid=""
 kill "$(cat "$tmp/nginx.pid")"
 sleep 0.5
 
-echo "bench/redirect: GET /l/CODE -> 302, wrk -t2 -c$conns -d${secs}s on loopback, $cpus CPUs, $rounds rounds"
+echo "bench/redirect: GET /l/CODE -> 302, wrk -t2 -c$conns -d${secs}s on loopback, $cpus CPUs, $rounds rounds, $conn_header"
 echo "                kanal $("$kanal" version | cut -d' ' -f2), --threads $cpus, SQLite, click log fsync per batch"
 echo "                nginx $(nginx -v 2>&1 | cut -d/ -f2), worker_processes $cpus, return 302, access_log on"
 printf '%-6s %-6s %12s %10s %10s %12s %10s\n' round server "redirects/s" p50 p99 answered "non-3xx"
