@@ -308,6 +308,11 @@ int cli_list_run(int argc, char **argv, const struct cli_list *l)
     return cli_cmd_end(&c);
 }
 
+bool cli_int(const char *s, int64_t lo, int64_t hi, int64_t *v)
+{
+    return str_to_i64(s, v) == 0 && *v >= lo && *v <= hi;
+}
+
 int cli_id_option(const char *cmd, const char *name, const char *s, const char *what, int64_t *id)
 {
     *id = 0;

@@ -117,6 +117,9 @@ struct cli_list {
 };
 int cli_list_run(int argc, char **argv, const struct cli_list *l);
 
+/* s as a whole number from lo to hi into *v; false when it is not one. */
+bool cli_int(const char *s, int64_t lo, int64_t hi, int64_t *v);
+
 /* An --option's id: 0 and *id (0 for a NULL s), or -1 and cmd's error
  * "--NAME: 'S' is not WHAT" ("a message id") printed. */
 int cli_id_option(const char *cmd, const char *name, const char *s, const char *what, int64_t *id);
