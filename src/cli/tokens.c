@@ -28,22 +28,17 @@ struct vault_key *cli_secret_key(const char *cmd, const char *file, bool require
 
 int cmd_secret_key(int argc, char **argv)
 {
-    const struct cli_opt *opts = NULL;
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, 0, "secret-key",
-                               "Prints a new random key for --secret-key-file or "
-                               "KANAL_SECRET_KEY (64 hex digits).",
-                               &p);
-    if (p.stop)
-        goto done;
-    char key[2 * VAULT_KEY_BYTES + 1];
-    vault_key_generate(key);
-    printf("%s\n", key);
-    sodium_memzero(key, sizeof key);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    struct cli_cmd c;
+    if (cli_cmd_begin(&c, argc, argv, NULL, 0, "secret-key",
+                      "Prints a new random key for --secret-key-file or "
+                      "KANAL_SECRET_KEY (64 hex digits).")) {
+        char key[2 * VAULT_KEY_BYTES + 1];
+        vault_key_generate(key);
+        printf("%s\n", key);
+        sodium_memzero(key, sizeof key);
+        c.rc = 0;
+    }
+    return cli_cmd_end(&c);
 }
 
 static int token_set(int argc, char **argv)
