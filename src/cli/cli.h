@@ -75,7 +75,7 @@ struct cli_cmd {
     int64_t ws;
     struct error err; /* printed by cli_cmd_end unless rc is 0 (clear it after printing your own) */
     int rc;
-    struct vault_key *key; /* cli_cmd_key's; freed by cli_cmd_end */
+    struct vault_key *key; /* cli_cmd_key's (or serve's optional one); freed by cli_cmd_end */
 };
 /* Parses the options; false when the command is over (help, usage error). */
 bool cli_cmd_begin(struct cli_cmd *c, int argc, char **argv, const struct cli_opt *opts, size_t n,
