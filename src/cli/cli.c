@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "base/base.h"
+#include "connect/connect.h"
 #include "db/db.h"
 #include "model/model.h"
 
@@ -241,6 +242,18 @@ bool cli_cmd_id_arg(struct cli_cmd *c, int64_t *id, const char *why)
     return cli_cmd_usage(c, "%s", why);
 }
 
+bool cli_cmd_no_args(struct cli_cmd *c)
+{
+    return !c->p.npos || cli_cmd_usage(c, "unexpected argument '%s'", c->p.pos[0]);
+}
+
+bool cli_cmd_key(struct cli_cmd *c, const char *file)
+{
+    c->rc = 1;
+    c->key = cli_secret_key(c->name, file, true);
+    return c->key != NULL;
+}
+
 bool cli_cmd_open(struct cli_cmd *c, const char *url, const char *ws)
 {
     c->rc = 1;
@@ -268,6 +281,7 @@ int cli_cmd_end(struct cli_cmd *c)
     if (c->rc && c->err.msg[0])
         cli_error(c->name, "%s", c->err.msg);
     db_close(c->db);
+    vault_key_free(c->key);
     cli_parse_free(&c->p);
     return c->rc;
 }
@@ -292,6 +306,11 @@ int cli_list_run(int argc, char **argv, const struct cli_list *l)
     }
     json_decref(list);
     return cli_cmd_end(&c);
+}
+
+bool cli_int(const char *s, int64_t lo, int64_t hi, int64_t *v)
+{
+    return str_to_i64(s, v) == 0 && *v >= lo && *v <= hi;
 }
 
 int cli_id_option(const char *cmd, const char *name, const char *s, const char *what, int64_t *id)

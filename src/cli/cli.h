@@ -75,6 +75,7 @@ struct cli_cmd {
     int64_t ws;
     struct error err; /* printed by cli_cmd_end unless rc is 0 (clear it after printing your own) */
     int rc;
+    struct vault_key *key; /* cli_cmd_key's (or serve's optional one); freed by cli_cmd_end */
 };
 /* Parses the options; false when the command is over (help, usage error). */
 bool cli_cmd_begin(struct cli_cmd *c, int argc, char **argv, const struct cli_opt *opts, size_t n,
@@ -84,6 +85,11 @@ bool cli_cmd_usage(struct cli_cmd *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* The one argument, an id (`jobs retry ID`), into *id; else the usage
  * error `why` ("give the failed job's id") and false. */
 bool cli_cmd_id_arg(struct cli_cmd *c, int64_t *id, const char *why);
+/* No argument at all; else the usage error "unexpected argument 'A'". */
+bool cli_cmd_no_args(struct cli_cmd *c);
+/* The key that seals channels' tokens (cli_secret_key, required) into
+ * c->key; rc 1 from here; false (error printed) when there is none. */
+bool cli_cmd_key(struct cli_cmd *c, const char *file);
 /* Opens the store and the workspace (cli_open_workspace), or the store
  * alone (cli_open_db); rc 1 from here; false (error printed) when not. */
 bool cli_cmd_open(struct cli_cmd *c, const char *url, const char *ws);
@@ -91,7 +97,8 @@ bool cli_cmd_open_db(struct cli_cmd *c, const char *url, enum cli_db_mode mode);
 /* The same with the user --as names (cli_open_desk). */
 bool cli_cmd_open_desk(struct cli_cmd *c, const char *url, const char *ws, const char *as,
                        struct actor *who);
-/* Prints c->err when rc is not 0 and it has a message, closes all, returns rc. */
+/* Prints c->err when rc is not 0 and it has a message, closes all (the
+ * store, the key), returns rc. */
 int cli_cmd_end(struct cli_cmd *c);
 
 /* cli_open_workspace, then the user --as names (`as` NULL: kanal itself,
@@ -109,6 +116,9 @@ struct cli_list {
     void (*print)(json_t *item);
 };
 int cli_list_run(int argc, char **argv, const struct cli_list *l);
+
+/* s as a whole number from lo to hi into *v; false when it is not one. */
+bool cli_int(const char *s, int64_t lo, int64_t hi, int64_t *v);
 
 /* An --option's id: 0 and *id (0 for a NULL s), or -1 and cmd's error
  * "--NAME: 'S' is not WHAT" ("a message id") printed. */

@@ -26,8 +26,6 @@ static int connect_direct(struct db *db, const struct vault_key *k, struct oauth
                           const char *workspace, const char *identifier, bool password_stdin,
                           struct error *err)
 {
-    if (!db)
-        return 1;
     if (!identifier || !password_stdin) {
         error_set(err, ERR_INVALID,
                   "%s has no consent screen: give --identifier and the app password on stdin "
@@ -55,6 +53,21 @@ static int connect_direct(struct db *db, const struct vault_key *k, struct oauth
     return 0;
 }
 
+/* The connector --platform names; else the usage error naming those there are. */
+static const struct connector *platform_arg(struct cli_cmd *c, const char *platform)
+{
+    const struct connector *conn = connector_find(platform);
+    if (conn)
+        return conn;
+    struct buf names = {0};
+    for (const struct connector *const *k = connectors; *k; k++)
+        buf_printf(&names, "%s%s", names.len ? ", " : "", (*k)->platform);
+    cli_cmd_usage(c, "--platform: kanal cannot connect '%s' (it can: %s)", platform ? platform : "",
+                  names.len ? names.data : "none yet");
+    buf_free(&names);
+    return NULL;
+}
+
 static int connect_start(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *key_file = NULL, *public_url = NULL, *platform = NULL,
@@ -74,73 +87,35 @@ static int connect_start(int argc, char **argv)
         OPT_BOOL("password-stdin", NULL, &password_stdin,
                  "Bluesky: read the account's app password from stdin's first line"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "connect start --platform NAME --workspace W [options]",
-                               "Starts connecting an account: prints the address to open, "
-                               "where the account's owner consents. Finish with `kanal connect "
-                               "finish` within ten minutes. A platform without a consent screen "
-                               "(Bluesky) connects at once with --identifier and "
-                               "--password-stdin.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    const struct connector *c = connector_find(platform);
+    struct cli_cmd c;
+    const struct connector *conn = NULL;
     int64_t channel = 0;
-    if (p.npos) {
-        cli_error("connect start", "unexpected argument '%s'", p.pos[0]);
-        goto done;
-    }
-    if (!c) {
-        struct buf names = {0};
-        for (const struct connector *const *k = connectors; *k; k++)
-            buf_printf(&names, "%s%s", names.len ? ", " : "", (*k)->platform);
-        cli_error("connect start", "--platform: kanal cannot connect '%s' (it can: %s)",
-                  platform ? platform : "", names.len ? names.data : "none yet");
-        buf_free(&names);
-        goto done;
-    }
-    if (!workspace) {
-        cli_error("connect start", "give --workspace (its id or slug)");
-        goto done;
-    }
-    if (channel_s && (str_to_i64(channel_s, &channel) || channel < 1)) {
-        cli_error("connect start", "--channel must be a channel's id");
-        goto done;
-    }
-    rc = 1;
-    struct vault_key *k = cli_secret_key("connect start", key_file, true);
-    if (!k)
-        goto done;
-    struct error err = {0};
-    struct oauth_consent out = {0};
-    int64_t ws = 0;
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
-    struct oauth_begin b = {.connector = c,
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "connect start --platform NAME --workspace W [options]",
+                       "Starts connecting an account: prints the address to open, "
+                       "where the account's owner consents. Finish with `kanal connect "
+                       "finish` within ten minutes. A platform without a consent screen "
+                       "(Bluesky) connects at once with --identifier and "
+                       "--password-stdin.") ||
+        !cli_cmd_no_args(&c) || !(conn = platform_arg(&c, platform)) ||
+        (!workspace && !cli_cmd_usage(&c, "give --workspace (its id or slug)")) ||
+        (channel_s && (str_to_i64(channel_s, &channel) || channel < 1) &&
+         !cli_cmd_usage(&c, "--channel must be a channel's id")) ||
+        !cli_cmd_key(&c, key_file) || !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
+        return cli_cmd_end(&c);
+    struct oauth_begin b = {.connector = conn,
                             .public_url = public_url,
                             .instance = instance,
                             .channel_id = channel,
                             .now = time_now()};
-    if (!c->authorize_url) {
-        rc = connect_direct(db, k, &b, workspace, identifier, password_stdin, &err);
-        db_close(db);
-        vault_key_free(k);
-        if (rc)
-            cli_error("connect start", "%s", err.msg);
-        goto done;
+    if (!conn->authorize_url) {
+        c.rc = connect_direct(c.db, c.key, &b, workspace, identifier, password_stdin, &c.err);
+        return cli_cmd_end(&c);
     }
-    if (db && workspace_resolve(db, workspace, &ws, &err) == 0) {
-        b.workspace_id = ws;
-        if (oauth_start(db, k, &b, &out, &err) == 0)
-            rc = 0;
-    }
-    db_close(db);
-    vault_key_free(k);
-    if (rc) {
-        cli_error("connect start", "%s", err.msg);
-        goto done;
-    }
+    struct oauth_consent out = {0};
+    if (workspace_resolve(c.db, workspace, &b.workspace_id, &c.err) ||
+        oauth_start(c.db, c.key, &b, &out, &c.err))
+        return cli_cmd_end(&c);
     char expires[21];
     time_format_iso(out.expires_at, expires);
     printf("Open this address and consent as the account to connect:\n\n  %s\n\n"
@@ -149,9 +124,8 @@ static int connect_start(int argc, char **argv)
            "(CODE is what the browser comes back with to /oauth/callback)\n",
            out.url, out.scopes && *out.scopes ? out.scopes : "-", out.state, expires, out.state);
     free(out.url);
-done:
-    cli_parse_free(&p);
-    return rc;
+    c.rc = 0;
+    return cli_cmd_end(&c);
 }
 
 static int connect_finish(int argc, char **argv)
@@ -165,41 +139,24 @@ static int connect_finish(int argc, char **argv)
         OPT_STRING("state", "STATE", NULL, &state, "what `connect start` printed"),
         OPT_STRING("code", "CODE", NULL, &code, "the code the platform gave back"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "connect finish --state STATE --code CODE [options]",
-                               "Finishes connecting: trades the code for the account's tokens, "
-                               "seals them, and makes or finds the account's channel.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (p.npos || !state || !code) {
-        cli_error("connect finish", "give --state and --code");
-        goto done;
-    }
-    rc = 1;
-    struct vault_key *k = cli_secret_key("connect finish", key_file, true);
-    if (!k)
-        goto done;
-    struct error err = {0};
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "connect finish --state STATE --code CODE [options]",
+                       "Finishes connecting: trades the code for the account's tokens, "
+                       "seals them, and makes or finds the account's channel.") ||
+        ((c.p.npos || !state || !code) && !cli_cmd_usage(&c, "give --state and --code")) ||
+        !cli_cmd_key(&c, key_file) || !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
+        return cli_cmd_end(&c);
     struct oauth_outcome *out = xmalloc(sizeof *out);
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
-    if (db && oauth_finish(db, k, NULL, public_url, state, code, OAUTH_ANY_USER, time_now(), out,
-                           &err) == 0)
-        rc = 0;
-    db_close(db);
-    vault_key_free(k);
-    if (rc)
-        cli_error("connect finish", "%s", err.msg);
-    for (int i = 0; rc == 0 && i < out->n; i++)
+    if (oauth_finish(c.db, c.key, NULL, public_url, state, code, OAUTH_ANY_USER, time_now(), out,
+                     &c.err) == 0)
+        c.rc = 0;
+    for (int i = 0; c.rc == 0 && i < out->n; i++)
         printf("channel %lld: %s %s connected%s\n", (long long)out->channels[i].channel_id,
                out->channels[i].platform, out->channels[i].handle,
                out->channels[i].created ? " (new channel)" : "");
     free(out);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 static int connect_list(int argc, char **argv)
@@ -210,26 +167,16 @@ static int connect_list(int argc, char **argv)
         OPT_STRING("workspace", "ID|SLUG", "KANAL_WORKSPACE", &workspace,
                    "only this workspace's channels"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "connect list [options]",
-                               "Lists connected channels: their state (connected, or "
-                               "needs_reconnect with the platform's words), last sync and when "
-                               "the token expires.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 1;
-    struct error err = {0};
-    int64_t ws = 0;
+    struct cli_cmd c;
     json_t *list = NULL;
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
-    if (db && (!workspace || workspace_resolve(db, workspace, &ws, &err) == 0))
-        list = connection_list(db, ws, &err);
-    db_close(db);
-    if (!list) {
-        cli_error("connect list", "%s", err.msg);
-        goto done;
-    }
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "connect list [options]",
+                       "Lists connected channels: their state (connected, or "
+                       "needs_reconnect with the platform's words), last sync and when "
+                       "the token expires.") ||
+        !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING) ||
+        (workspace && workspace_resolve(c.db, workspace, &c.ws, &c.err)) ||
+        !(list = connection_list(c.db, c.ws, &c.err)))
+        return cli_cmd_end(&c);
     json_t *items = json_object_get(list, "items"), *it;
     size_t i;
     printf("%-8s %-10s %-32s %-16s %-21s %s\n", "CHANNEL", "PLATFORM", "HANDLE", "STATE", "SYNCED",
@@ -246,10 +193,8 @@ static int connect_list(int argc, char **argv)
     if (json_array_size(items) == 0)
         printf("(no channel is connected)\n");
     json_decref(list);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    c.rc = 0;
+    return cli_cmd_end(&c);
 }
 
 int cmd_connect(int argc, char **argv)

@@ -17,54 +17,33 @@ int cmd_demo(int argc, char **argv)
                    "random seed; the same seed and end give the same data"),
         OPT_BOOL("no-user", NULL, &no_user, "do not add the demo admin user"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "demo [options]",
-                               "Adds the demo organisation Pensionsverket: channels, half a year "
-                               "of posts, metrics, comments and campaigns, and a demo admin "
-                               "(" DEMO_EMAIL " / " DEMO_PASSWORD ").",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    struct demo_options o = {.create_user = !no_user};
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "demo [options]",
+                       "Adds the demo organisation Pensionsverket: channels, half a year "
+                       "of posts, metrics, comments and campaigns, and a demo admin "
+                       "(" DEMO_EMAIL " / " DEMO_PASSWORD ")."))
+        return cli_cmd_end(&c);
+    struct demo_options o = {.create_user = !no_user, .end = time_now()};
     int64_t days, seed;
-    if (end) {
-        if (time_parse_iso(end, &o.end)) {
-            cli_error("demo", "--end '%s' is not a date such as 2026-11-01", end);
-            goto done;
-        }
-    } else {
-        o.end = time_now();
-    }
+    if ((end && time_parse_iso(end, &o.end) &&
+         !cli_cmd_usage(&c, "--end '%s' is not a date such as 2026-11-01", end)) ||
+        (!cli_int(days_s, 1, 3660, &days) && !cli_cmd_usage(&c, "--days must be from 1 to 3660")) ||
+        (!cli_int(seed_s, 0, INT64_MAX, &seed) &&
+         !cli_cmd_usage(&c, "--seed must be a non-negative whole number")) ||
+        !cli_cmd_open_db(&c, db_url, CLI_DB_CREATE))
+        return cli_cmd_end(&c);
     o.end -= ((o.end % 86400) + 86400) % 86400; /* midnight UTC */
-    if (str_to_i64(days_s, &days) || days < 1 || days > 3660) {
-        cli_error("demo", "--days must be from 1 to 3660");
-        goto done;
-    }
-    if (str_to_i64(seed_s, &seed) || seed < 0) {
-        cli_error("demo", "--seed must be a non-negative whole number");
-        goto done;
-    }
     o.days = (int)days;
     o.seed = (uint64_t)seed;
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_CREATE, NULL, &err);
     struct demo_summary s;
-    rc = 1;
-    if (!db || demo_fill(db, &o, &s, &err)) {
-        cli_error("demo", "%s", err.msg);
-        db_close(db);
-        goto done;
+    if (demo_fill(c.db, &o, &s, &c.err) == 0) {
+        printf("demo workspace %lld: %d channels, %d campaigns, %d tags, %d posts, %d metric "
+               "snapshots, %d channel-days, %d messages\n",
+               (long long)s.workspace_id, s.channels, s.campaigns, s.tags, s.posts, s.post_metrics,
+               s.channel_metrics, s.messages);
+        if (o.create_user)
+            printf("sign in as %s with password %s\n", DEMO_EMAIL, DEMO_PASSWORD);
+        c.rc = 0;
     }
-    db_close(db);
-    printf("demo workspace %lld: %d channels, %d campaigns, %d tags, %d posts, %d metric "
-           "snapshots, %d channel-days, %d messages\n",
-           (long long)s.workspace_id, s.channels, s.campaigns, s.tags, s.posts, s.post_metrics,
-           s.channel_metrics, s.messages);
-    if (o.create_user)
-        printf("sign in as %s with password %s\n", DEMO_EMAIL, DEMO_PASSWORD);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }

@@ -288,7 +288,7 @@ static int messages_conversation(int argc, char **argv)
     if (!message || str_to_i64(message, &mid) || mid < 1)
         cli_cmd_usage(&c, "--message: give a message id%s%s", message ? ", not " : "",
                       message ? message : "");
-    else if (limit && (str_to_i64(limit, &history) || history < 1 || history > CONV_HISTORY_MAX))
+    else if (limit && !cli_int(limit, 1, CONV_HISTORY_MAX, &history))
         cli_cmd_usage(&c, "--limit: a whole number from 1 to %d, not '%s'", CONV_HISTORY_MAX,
                       limit);
     else if (cli_cmd_open(&c, db_url, workspace)) {

@@ -22,7 +22,7 @@ static int jobs_list(int argc, char **argv)
     int64_t limit;
     if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "jobs list [--state STATE]",
                        "Lists jobs: id, kind, state, attempts, channel, key, last error.") ||
-        ((str_to_i64(limit_s, &limit) || limit < 1 || limit > 1000) &&
+        (!cli_int(limit_s, 1, 1000, &limit) &&
          !cli_cmd_usage(&c, "--limit must be from 1 to 1000")) ||
         !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
         return cli_cmd_end(&c);
@@ -68,7 +68,7 @@ static int jobs_add(int argc, char **argv)
                        "already queued).") ||
         (c.p.npos != 1 && !cli_cmd_usage(&c, "give the job's kind (one word)")) ||
         (((channel_s && (str_to_i64(channel_s, &channel) || channel < 1)) ||
-          str_to_i64(attempts_s, &attempts) || attempts < 0 || attempts > JOB_ATTEMPTS_MAX) &&
+          !cli_int(attempts_s, 0, JOB_ATTEMPTS_MAX, &attempts)) &&
          !cli_cmd_usage(&c, "--channel must be an id and --max-attempts from 1 to %d",
                         JOB_ATTEMPTS_MAX)) ||
         !cli_cmd_open_db(&c, db_url, CLI_DB_CREATE))
@@ -103,8 +103,7 @@ static int jobs_claim(int argc, char **argv)
     if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "jobs claim [options]",
                        "Takes due jobs off the queue as a worker would and prints "
                        "each one's id and kind.") ||
-        ((str_to_i64(lease_s, &lease) || lease < 1 || lease > 86400 ||
-          str_to_i64(count_s, &count) || count < 1 || count > 100000) &&
+        ((!cli_int(lease_s, 1, 86400, &lease) || !cli_int(count_s, 1, 100000, &count)) &&
          !cli_cmd_usage(&c, "--lease must be from 1 to 86400 seconds and --count from 1 to "
                             "100000")))
         return cli_cmd_end(&c);

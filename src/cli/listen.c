@@ -209,9 +209,8 @@ static int listen_fetch_cmd(int argc, char **argv)
                        "Fetches the workspace's sources once, now, and stores new items."))
         return cli_cmd_end(&c);
     if (c.p.npos || (source_s && (str_to_i64(source_s, &source) || source < 1)) ||
-        str_to_i64(delay_s, &delay) || delay < 1 || delay > 3600000 ||
-        str_to_i64(timeout_s, &timeout) || timeout < 1 || timeout > 600 ||
-        str_to_i64(max_s, &max) || max < 1024 || max > (int64_t)FEED_MAX_BYTES) {
+        !cli_int(delay_s, 1, 3600000, &delay) || !cli_int(timeout_s, 1, 600, &timeout) ||
+        !cli_int(max_s, 1024, (int64_t)FEED_MAX_BYTES, &max)) {
         cli_cmd_usage(&c,
                       "--source is an id, --timeout 1-600 seconds, --max-bytes "
                       "1024-%zu, --min-delay 1-3600000 ms; nothing else is taken",
@@ -342,8 +341,7 @@ static int alert_change(int argc, char **argv, int what)
         if (snooze) {
             if ((!until_s == !minutes_s) ||
                 (until_s && (time_parse_iso(until_s, &until) || until < 1)) ||
-                (minutes_s &&
-                 (str_to_i64(minutes_s, &minutes) || minutes < 1 || minutes > 366 * 24 * 60))) {
+                (minutes_s && !cli_int(minutes_s, 1, 366 * 24 * 60, &minutes))) {
                 cli_error(c.name, "give --until TIME (2026-01-31T08:00:00Z) or --minutes N (1 to "
                                   "527040)");
                 c.rc = 2;

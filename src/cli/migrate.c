@@ -11,26 +11,18 @@ int cmd_migrate(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB;
     const struct cli_opt opts[] = {OPT_DB(&db_url)};
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "migrate [--db PATH|URL]",
-                               "Applies the schema migrations not yet applied.", &p);
-    if (p.stop)
-        goto done;
-    struct error err = {0};
-    int n = -1;
-    struct db *db = cli_open_db(db_url, CLI_DB_CREATE, &n, &err);
-    if (db &&
-        (message_stats_refresh(db, 0, &err) || message_terms_refresh(db, INT64_MAX, &err) < 0))
-        n = -1;
-    int v = n >= 0 ? db_schema_version(db, &err) : -1;
-    db_close(db);
-    if (n < 0 || v < 0) {
-        cli_error("migrate", "%s", err.msg);
-        rc = 1;
-        goto done;
+    struct cli_cmd c;
+    int n = -1, v = -1;
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "migrate [--db PATH|URL]",
+                      "Applies the schema migrations not yet applied.")) {
+        c.rc = 1;
+        c.db = cli_open_db(db_url, CLI_DB_CREATE, &n, &c.err);
+        if (c.db && message_stats_refresh(c.db, 0, &c.err) == 0 &&
+            message_terms_refresh(c.db, INT64_MAX, &c.err) >= 0 &&
+            (v = db_schema_version(c.db, &c.err)) >= 0) {
+            printf("applied %d migration%s; schema version %d\n", n, n == 1 ? "" : "s", v);
+            c.rc = 0;
+        }
     }
-    printf("applied %d migration%s; schema version %d\n", n, n == 1 ? "" : "s", v);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }

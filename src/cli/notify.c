@@ -23,7 +23,7 @@ int cli_smtp_config(const char *cmd, const struct cli_smtp *s, struct notify_con
     }
     cfg->smtp_tls = (enum notify_tls)tls;
     int64_t port = 0;
-    if (s->port && (str_to_i64(s->port, &port) || port < 1 || port > 65535)) {
+    if (s->port && !cli_int(s->port, 1, 65535, &port)) {
         cli_error(cmd, "--smtp-port must be from 1 to 65535");
         return -1;
     }

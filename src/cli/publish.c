@@ -22,72 +22,52 @@ static int publish_run(int argc, char **argv)
         OPT_STRING("public-url", "URL", "KANAL_PUBLIC_URL", &public_url,
                    "the address kanal is reached at (for the platforms' redirect URI)"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "publish run",
-                               "Posts the scheduled variants that are due, once, now: hands them "
-                               "to their channels, runs the actions that are due, and prints "
-                               "how many were published, failed, held or are still waiting.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (p.npos) {
-        cli_error("publish run", "unexpected argument '%s'", p.pos[0]);
-        goto done;
-    }
-    rc = 1;
-    struct vault_key *k = cli_secret_key("publish run", key_file, true);
-    if (!k)
-        goto done;
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "publish run",
+                       "Posts the scheduled variants that are due, once, now: hands them "
+                       "to their channels, runs the actions that are due, and prints "
+                       "how many were published, failed, held or are still waiting.") ||
+        !cli_cmd_no_args(&c) || !cli_cmd_key(&c, key_file) ||
+        !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
+        return cli_cmd_end(&c);
     struct publish_tick_stats total = {0}, st;
     char owner[64];
     snprintf(owner, sizeof owner, "cli:%ld", (long)getpid());
-    struct connect_env env = {.key = k, .public_url = public_url};
-    if (!db || publish_tick(db, time_now(), public_url, &st, &err))
-        goto fail;
+    struct connect_env env = {.key = c.key, .public_url = public_url};
+    if (publish_tick(c.db, time_now(), public_url, &st, &c.err))
+        return cli_cmd_end(&c);
     total = st;
     /* Only the publish actions' jobs would do, but every due action job is
      * the same work and another node would run it anyway. */
     for (int n = 0; n < RUN_JOBS_MAX; n++) {
         struct job j;
-        int got = job_claim(db, owner, CONNECT_JOB_ACTION, 300, time_now(), &j, &err);
+        int got = job_claim(c.db, owner, CONNECT_JOB_ACTION, 300, time_now(), &j, &c.err);
         if (got < 0)
-            goto fail;
+            return cli_cmd_end(&c);
         if (!got)
             break;
-        int out = connect_run_job(db, &env, &j, owner, 300, &err);
+        int out = connect_run_job(c.db, &env, &j, owner, 300, &c.err);
         job_clear(&j);
         if (out < 0)
-            goto fail;
+            return cli_cmd_end(&c);
     }
-    if (publish_tick(db, time_now(), public_url, &st, &err))
-        goto fail;
+    if (publish_tick(c.db, time_now(), public_url, &st, &c.err))
+        return cli_cmd_end(&c);
     total.published += st.published;
     total.failed += st.failed;
     total.held += st.held;
     total.queued += st.queued;
     int64_t waiting = 0;
-    if (db_scalar(db, &err, &waiting,
+    if (db_scalar(c.db, &c.err, &waiting,
                   "SELECT count(*) FROM post_variants WHERE status = 'scheduled' AND "
                   "action_id IS NOT NULL",
                   "") < 0)
-        goto fail;
+        return cli_cmd_end(&c);
     printf("%lld published, %lld failed, %lld held (late), %lld waiting for a retry\n",
            (long long)total.published, (long long)total.failed, (long long)total.held,
            (long long)waiting);
-    rc = total.failed ? 1 : 0;
-    db_close(db);
-    vault_key_free(k);
-    goto done;
-fail:
-    cli_error("publish run", "%s", err.msg);
-    db_close(db);
-    vault_key_free(k);
-done:
-    cli_parse_free(&p);
-    return rc;
+    c.rc = total.failed ? 1 : 0;
+    return cli_cmd_end(&c);
 }
 
 /* "1,2,3" as a JSON array of ids; NULL and an error printed for anything else. */
@@ -170,7 +150,7 @@ static int switch_cmd(int argc, char **argv, int step)
         "Prints the pauses in force and their reasons."};
     struct cli_cmd c;
     if (!cli_cmd_begin(&c, argc, argv, opts, nopts, synopses[step], helps[step]) ||
-        (c.p.npos && !cli_cmd_usage(&c, "unexpected argument '%s'", c.p.pos[0])))
+        !cli_cmd_no_args(&c))
         return cli_cmd_end(&c);
     json_t *in = json_object(), *out = NULL;
     if (channel) {

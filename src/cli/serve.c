@@ -94,165 +94,112 @@ int cmd_serve(int argc, char **argv)
         OPT_BOOL("allow-private", "KANAL_LISTEN_ALLOW_PRIVATE", &allow_private,
                  "listening: an admin's choice to fetch from loopback and private addresses"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
-                               "Serves the API, the web UI, /healthz and /metrics.", &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (p.npos) {
-        cli_error("serve", "unexpected argument '%s'", p.pos[0]);
-        goto done;
-    }
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "serve [options]",
+                       "Serves the API, the web UI, /healthz and /metrics.") ||
+        !cli_cmd_no_args(&c))
+        return cli_cmd_end(&c);
     struct server_config cfg = {.db_url = db_url};
     char host[64];
     struct error err = {0};
-    int64_t threads, max_body;
+    int64_t threads, max_body, max_upload = MEDIA_MAX_BYTES, batch_ms, per_address, header_timeout,
+                               report_threads;
     int level = log_level_parse(log_level);
-    if (http_parse_listen(listen, host, sizeof host, &cfg, &err)) {
-        cli_error("serve", "--listen: %s", err.msg);
-        goto done;
-    }
-    if (str_to_i64(threads_s, &threads) || threads < 1 || threads > 256) {
-        cli_error("serve", "--threads must be from 1 to 256");
-        goto done;
-    }
-    if (str_to_i64(max_body_s, &max_body) || max_body < 1024 || max_body > (64 << 20)) {
-        cli_error("serve", "--max-body must be from 1024 to 67108864 bytes");
-        goto done;
-    }
-    if (level < 0) {
-        cli_error("serve", "--log-level must be debug, info, warn or error");
-        goto done;
-    }
-    int64_t max_upload = MEDIA_MAX_BYTES;
-    if (max_upload_s && (str_to_i64(max_upload_s, &max_upload) || max_upload < 1024 ||
-                         max_upload > MEDIA_MAX_BYTES)) {
-        cli_error("serve", "--max-upload must be from 1024 to %d bytes", MEDIA_MAX_BYTES);
-        goto done;
-    }
-    cfg.max_upload = (size_t)max_upload;
+    if ((http_parse_listen(listen, host, sizeof host, &cfg, &err) &&
+         !cli_cmd_usage(&c, "--listen: %s", err.msg)) ||
+        (!cli_int(threads_s, 1, 256, &threads) &&
+         !cli_cmd_usage(&c, "--threads must be from 1 to 256")) ||
+        (!cli_int(max_body_s, 1024, 64 << 20, &max_body) &&
+         !cli_cmd_usage(&c, "--max-body must be from 1024 to 67108864 bytes")) ||
+        (level < 0 && !cli_cmd_usage(&c, "--log-level must be debug, info, warn or error")) ||
+        (max_upload_s && !cli_int(max_upload_s, 1024, MEDIA_MAX_BYTES, &max_upload) &&
+         !cli_cmd_usage(&c, "--max-upload must be from 1024 to %d bytes", MEDIA_MAX_BYTES)))
+        return cli_cmd_end(&c);
     log_set_level((enum log_level)level);
+    if ((!str_eq(click_fsync, "batch") && !str_eq(click_fsync, "always") &&
+         !cli_cmd_usage(&c, "--click-fsync must be batch or always")) ||
+        (!cli_int(batch_ms_s, 10, 3600000, &batch_ms) &&
+         !cli_cmd_usage(&c, "--click-batch-ms must be from 10 to 3600000")) ||
+        (public_url && !str_starts_with(public_url, "http://") &&
+         !str_starts_with(public_url, "https://") &&
+         !cli_cmd_usage(&c, "--public-url must start with http:// or https://")) ||
+        ((!cli_int(per_address_s, 0, 100000, &per_address) ||
+          !cli_int(header_timeout_s, 1, 3600, &header_timeout)) &&
+         !cli_cmd_usage(&c, "--max-per-address must be from 0 to 100000 and --header-timeout "
+                            "from 1 to 3600 seconds")) ||
+        (!cli_int(report_threads_s, 1, 64, &report_threads) &&
+         !cli_cmd_usage(&c, "--report-threads must be from 1 to 64")))
+        return cli_cmd_end(&c);
+    cfg.max_upload = (size_t)max_upload;
     cfg.threads = (int)threads;
     cfg.max_body = (size_t)max_body;
     cfg.secure_cookies = secure_cookies;
     cfg.click_log = click_log;
-    if (!str_eq(click_fsync, "batch") && !str_eq(click_fsync, "always")) {
-        cli_error("serve", "--click-fsync must be batch or always");
-        goto done;
-    }
     cfg.click_fsync_always = str_eq(click_fsync, "always");
     cfg.public_url = public_url;
-    int64_t batch_ms;
-    if (str_to_i64(batch_ms_s, &batch_ms) || batch_ms < 10 || batch_ms > 3600000) {
-        cli_error("serve", "--click-batch-ms must be from 10 to 3600000");
-        goto done;
-    }
     cfg.click_batch_ms = (int)batch_ms;
-    if (cfg.public_url && !str_starts_with(cfg.public_url, "http://") &&
-        !str_starts_with(cfg.public_url, "https://")) {
-        cli_error("serve", "--public-url must start with http:// or https://");
-        goto done;
-    }
     cfg.meta_app_secret = meta_app_secret;
     cfg.meta_verify_token = meta_verify_token;
     cfg.metrics_token = metrics_token;
     cfg.trusted_proxies = trusted_proxies;
-    int64_t per_address, header_timeout;
-    if (str_to_i64(per_address_s, &per_address) || per_address < 0 || per_address > 100000 ||
-        str_to_i64(header_timeout_s, &header_timeout) || header_timeout < 1 ||
-        header_timeout > 3600) {
-        cli_error("serve", "--max-per-address must be from 0 to 100000 and --header-timeout "
-                           "from 1 to 3600 seconds");
-        goto done;
-    }
     cfg.max_per_address = (int)per_address;
     cfg.header_timeout = (int)header_timeout;
-    int64_t report_threads;
-    if (str_to_i64(report_threads_s, &report_threads) || report_threads < 1 ||
-        report_threads > 64) {
-        cli_error("serve", "--report-threads must be from 1 to 64");
-        goto done;
-    }
     cfg.report_threads = (int)report_threads;
-    struct vault_key *key = cli_secret_key("serve", secret_key_file, false);
-    if (!key && (secret_key_file || getenv("KANAL_SECRET_KEY")))
-        goto done; /* given but malformed: said why */
-    if (!key)
+    c.key = cli_secret_key(c.name, secret_key_file, false);
+    if (!c.key && (secret_key_file || getenv("KANAL_SECRET_KEY")))
+        return cli_cmd_end(&c); /* given but malformed: said why */
+    if (!c.key)
         log_info("no secret key (--secret-key-file or KANAL_SECRET_KEY): channels cannot be "
                  "connected");
-    cfg.secret_key = key;
-    int64_t sync_every, connect_threads, lease;
-    if (str_to_i64(lease_s, &lease) || lease < 1 || lease > 86400) {
-        cli_error("serve", "--lease must be from 1 to 86400 seconds");
-        vault_key_free(key);
-        goto done;
-    }
-    if (str_to_i64(sync_every_s, &sync_every) || sync_every < 0 || sync_every > 7 * 24 * 60 ||
-        str_to_i64(connect_threads_s, &connect_threads) || connect_threads < 0 ||
-        connect_threads > 2) {
-        cli_error("serve", "--sync-every must be from 0 to 10080 minutes and --connect-threads "
-                           "0, 1 or 2");
-        vault_key_free(key);
-        goto done;
-    }
+    cfg.secret_key = c.key;
+    int64_t sync_every, connect_threads, lease, listen_threads, listen_delay, listen_timeout;
+    /* Notifications are delivered on every node: the job table's leases
+     * keep each delivery to one of them. */
+    struct notify_config ncfg;
+    if ((!cli_int(lease_s, 1, 86400, &lease) &&
+         !cli_cmd_usage(&c, "--lease must be from 1 to 86400 seconds")) ||
+        ((!cli_int(sync_every_s, 0, 7 * 24 * 60, &sync_every) ||
+          !cli_int(connect_threads_s, 0, 2, &connect_threads)) &&
+         !cli_cmd_usage(&c, "--sync-every must be from 0 to 10080 minutes and --connect-threads "
+                            "0, 1 or 2")) ||
+        cli_smtp_config(c.name, &smtp, &ncfg) ||
+        ((!cli_int(listen_threads_s, 0, 1, &listen_threads) ||
+          !cli_int(listen_delay_s, 1, 3600000, &listen_delay) ||
+          !cli_int(listen_timeout_s, 1, 600, &listen_timeout)) &&
+         !cli_cmd_usage(&c, "--listen-threads must be 0 or 1, --min-delay from 1 to 3600000 ms "
+                            "and --timeout from 1 to 600 seconds")))
+        return cli_cmd_end(&c);
     /* Without a key no channel's tokens open, so there is nothing to run. */
     struct connect_worker_config worker = {.db_url = db_url,
-                                           .key = key,
+                                           .key = c.key,
                                            .public_url = public_url,
                                            .threads = (int)connect_threads,
                                            .sync_every = sync_every * 60,
                                            .lease = lease,
                                            .tick = scheduler_tick,
                                            .tick_ctx = (void *)public_url};
-    if (key && connect_threads)
+    if (c.key && connect_threads)
         cfg.connect_worker = &worker;
-    /* Notifications are delivered on every node: the job table's leases
-     * keep each delivery to one of them. */
-    struct notify_config ncfg;
-    if (cli_smtp_config("serve", &smtp, &ncfg)) {
-        vault_key_free(key);
-        goto done;
-    }
-    int64_t listen_threads, listen_delay, listen_timeout;
-    if (str_to_i64(listen_threads_s, &listen_threads) || listen_threads < 0 || listen_threads > 1 ||
-        str_to_i64(listen_delay_s, &listen_delay) || listen_delay < 1 || listen_delay > 3600000 ||
-        str_to_i64(listen_timeout_s, &listen_timeout) || listen_timeout < 1 ||
-        listen_timeout > 600) {
-        cli_error("serve", "--listen-threads must be 0 or 1, --min-delay from 1 to 3600000 ms "
-                           "and --timeout from 1 to 600 seconds");
-        vault_key_free(key);
-        goto done;
-    }
-    struct notify_worker *notifier = notify_worker_start(db_url, &ncfg, 1000, &err);
-    if (!notifier) {
-        cli_error("serve", "%s", err.msg);
-        vault_key_free(key);
-        rc = 1;
-        goto done;
-    }
+    c.rc = 1;
+    struct notify_worker *notifier = notify_worker_start(db_url, &ncfg, 1000, &c.err);
+    if (!notifier)
+        return cli_cmd_end(&c);
     struct listen_config lcfg = {.fetch = {.timeout_ms = (long)listen_timeout * 1000,
                                            .max_bytes = (size_t)10 << 20,
                                            .allow_private = allow_private},
                                  .min_delay_ms = listen_delay};
     struct listen_worker *listener =
-        listen_threads ? listen_worker_start(db_url, &lcfg, 1000, &err) : NULL;
+        listen_threads ? listen_worker_start(db_url, &lcfg, 1000, &c.err) : NULL;
     if (listen_threads && !listener) {
-        cli_error("serve", "%s", err.msg);
         notify_worker_stop(notifier);
-        vault_key_free(key);
-        rc = 1;
-        goto done;
+        return cli_cmd_end(&c);
     }
-    rc = 0;
+    c.rc = 0;
     if (http_serve(&cfg, &err)) {
-        cli_error("serve", "%s", err.msg);
-        rc = 1;
+        cli_error(c.name, "%s", err.msg);
+        c.rc = 1;
     }
     listen_worker_stop(listener);
     notify_worker_stop(notifier);
-    vault_key_free(key);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }

@@ -32,45 +32,31 @@ int cmd_sync(int argc, char **argv)
         OPT_STRING("public-url", "URL", "KANAL_PUBLIC_URL", &public_url,
                    "the address kanal is reached at (for the platforms' redirect URI)"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "sync [--channel ID]",
-                               "Syncs connected channels once, now, and prints what each added "
-                               "or why it failed.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
+    struct cli_cmd c;
     int64_t only = 0;
-    if (p.npos || (channel_s && (str_to_i64(channel_s, &only) || only < 1))) {
-        cli_error("sync", "--channel must be a channel's id, and nothing else is taken");
-        goto done;
-    }
-    rc = 1;
-    struct vault_key *k = cli_secret_key("sync", key_file, true);
-    if (!k)
-        goto done;
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
-    json_t *list = db ? connection_errors(db, &err) : NULL;
-    if (!list) {
-        cli_error("sync", "%s", err.msg);
-        db_close(db);
-        vault_key_free(k);
-        goto done;
-    }
-    struct connect_env env = {.key = k, .public_url = public_url};
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "sync [--channel ID]",
+                       "Syncs connected channels once, now, and prints what each added "
+                       "or why it failed.") ||
+        ((c.p.npos || (channel_s && (str_to_i64(channel_s, &only) || only < 1))) &&
+         !cli_cmd_usage(&c, "--channel must be a channel's id, and nothing else is taken")) ||
+        !cli_cmd_key(&c, key_file) || !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
+        return cli_cmd_end(&c);
+    json_t *list = connection_errors(c.db, &c.err);
+    if (!list)
+        return cli_cmd_end(&c);
+    struct connect_env env = {.key = c.key, .public_url = public_url};
     int failed = 0, ran = 0;
     size_t i;
-    json_t *c;
-    json_array_foreach (list, i, c) {
-        int64_t channel = json_integer_value(json_object_get(c, "channel_id"));
-        const char *platform = json_string_value(json_object_get(c, "platform"));
+    json_t *ch;
+    json_array_foreach (list, i, ch) {
+        int64_t channel = json_integer_value(json_object_get(ch, "channel_id"));
+        const char *platform = json_string_value(json_object_get(ch, "platform"));
         if (only && channel != only)
             continue;
         ran++;
         struct connect_sync_stats st;
         struct connect_result res;
-        if (connect_sync_channel(db, &env, channel, time_now(), &st, &res) == 0) {
+        if (connect_sync_channel(c.db, &env, channel, time_now(), &st, &res) == 0) {
             print_sync(channel, platform, &st);
             continue;
         }
@@ -81,18 +67,14 @@ int cmd_sync(int argc, char **argv)
                connect_outcome_names[res.outcome], res.message);
     }
     json_decref(list);
-    db_close(db);
-    vault_key_free(k);
     if (only && !ran) {
-        cli_error("sync", "channel %lld is not connected", (long long)only);
-        goto done;
+        error_set(&c.err, ERR_NOT_FOUND, "channel %lld is not connected", (long long)only);
+        return cli_cmd_end(&c);
     }
     if (!ran)
         printf("no channel is connected\n");
-    rc = failed ? 1 : 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    c.rc = failed ? 1 : 0;
+    return cli_cmd_end(&c);
 }
 
 /* Stores the image file in the channel's workspace and names it in body. */
@@ -122,6 +104,47 @@ static int act_image(struct db *db, int64_t channel, const char *path, const cha
     return rc;
 }
 
+/* --now: the action done in the foreground, and queued again for the
+ * worker when the platform may yet take it; 0, or 1 (c->err says why when
+ * it was not the platform). */
+static int act_now(struct cli_cmd *c, const struct action_in *in, const char *public_url)
+{
+    int64_t id = 0;
+    if (action_create(c->db, in, time_now(), &id, &c->err) < 0)
+        return 1;
+    struct connect_env env = {.key = c->key, .public_url = public_url};
+    struct connect_result res;
+    if (connect_act(c->db, &env, id, time_now(), &res) == 0) {
+        struct action a;
+        if (action_get(c->db, id, &a, &c->err))
+            return 1;
+        printf("action %lld done%s%s%s%s\n", (long long)id, a.platform_id ? ": " : "",
+               a.platform_id ? a.platform_id : "", a.permalink ? " " : "",
+               a.permalink ? a.permalink : "");
+        action_clear(&a);
+        return 0;
+    }
+    printf("action %lld not done (%s): %s\n", (long long)id, connect_outcome_names[res.outcome],
+           res.message);
+    /* Left for the worker, which tries again (and looks a lost one up
+     * first). */
+    if (res.outcome != CO_REJECTED &&
+        connect_queue_action(c->db, in, time_now(), &id, &c->err) >= 0)
+        printf("action %lld queued to be tried again\n", (long long)id);
+    return 1;
+}
+
+/* The action queued for `kanal serve`'s worker; 0 or 1 (c->err says why). */
+static int act_queue(struct cli_cmd *c, const struct action_in *in)
+{
+    int64_t id = 0;
+    int made = connect_queue_action(c->db, in, time_now(), &id, &c->err);
+    if (made < 0)
+        return 1;
+    printf("action %lld %s\n", (long long)id, made == 1 ? "already queued" : "queued");
+    return 0;
+}
+
 int cmd_act(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *key_file = NULL, *channel_s = NULL, *target = NULL,
@@ -145,83 +168,27 @@ int cmd_act(int argc, char **argv)
                    "the address kanal is reached at"),
         OPT_BOOL("now", NULL, &now_flag, "do it now, in the foreground, and say how it ended"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "act --channel ID publish|delete-post|reply|hide|unhide|"
-                               "delete-message|like [options]",
-                               "Queues an action on the channel's platform for `kanal serve` "
-                               "(or does it now with --now) and prints its id.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
+    struct cli_cmd c;
     int64_t channel = 0;
-    if (!channel_s || str_to_i64(channel_s, &channel) || channel < 1 || p.npos != 1) {
-        cli_error("act", "give --channel ID and one action: publish, delete-post, reply, hide, "
-                         "unhide, delete-message or like");
-        goto done;
-    }
-    rc = 1;
-    struct vault_key *k = NULL;
-    if (now_flag && !(k = cli_secret_key("act", key_file, true)))
-        goto done;
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                       "act --channel ID publish|delete-post|reply|hide|unhide|"
+                       "delete-message|like [options]",
+                       "Queues an action on the channel's platform for `kanal serve` "
+                       "(or does it now with --now) and prints its id.") ||
+        ((!channel_s || str_to_i64(channel_s, &channel) || channel < 1 || c.p.npos != 1) &&
+         !cli_cmd_usage(&c, "give --channel ID and one action: publish, delete-post, reply, "
+                            "hide, unhide, delete-message or like")) ||
+        (now_flag && !cli_cmd_key(&c, key_file)) || !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
+        return cli_cmd_end(&c);
     json_t *body = json_object();
     if (text)
         json_object_set_new(body, "text", json_string(text));
     if (link)
         json_object_set_new(body, "link", json_string(link));
-    if (db && image && act_image(db, channel, image, alt, body, &err)) {
-        cli_error("act", "%s", err.msg);
-        goto close; /* which releases body */
-    }
     struct action_in in = {
-        .channel_id = channel, .kind = p.pos[0], .target = target, .body = body, .key = key};
-    int64_t id = 0;
-    int made = !db        ? -1
-               : now_flag ? action_create(db, &in, time_now(), &id, &err)
-                          : connect_queue_action(db, &in, time_now(), &id, &err);
-    if (made < 0) {
-        cli_error("act", "%s", err.msg);
-        goto close;
-    }
-    if (!now_flag) {
-        printf("action %lld %s\n", (long long)id, made == 1 ? "already queued" : "queued");
-        rc = 0;
-        goto close;
-    }
-    struct connect_env env = {.key = k, .public_url = public_url};
-    struct connect_result res;
-    if (connect_act(db, &env, id, time_now(), &res) == 0) {
-        struct action a;
-        if (action_get(db, id, &a, &err) == 0) {
-            printf("action %lld done%s%s%s%s\n", (long long)id, a.platform_id ? ": " : "",
-                   a.platform_id ? a.platform_id : "", a.permalink ? " " : "",
-                   a.permalink ? a.permalink : "");
-            action_clear(&a);
-            rc = 0;
-        } else {
-            cli_error("act", "%s", err.msg);
-        }
-        goto close;
-    }
-    printf("action %lld not done (%s): %s\n", (long long)id, connect_outcome_names[res.outcome],
-           res.message);
-    if (res.outcome != CO_REJECTED) {
-        /* Left for the worker, which tries again (and looks a lost one up
-         * first). */
-        made = connect_queue_action(db, &in, time_now(), &id, &err);
-        if (made < 0)
-            cli_error("act", "%s", err.msg);
-        else
-            printf("action %lld queued to be tried again\n", (long long)id);
-    }
-close:
+        .channel_id = channel, .kind = c.p.pos[0], .target = target, .body = body, .key = key};
+    if (!image || act_image(c.db, channel, image, alt, body, &c.err) == 0)
+        c.rc = now_flag ? act_now(&c, &in, public_url) : act_queue(&c, &in);
     json_decref(body);
-    db_close(db);
-    vault_key_free(k);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }

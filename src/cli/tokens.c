@@ -28,22 +28,17 @@ struct vault_key *cli_secret_key(const char *cmd, const char *file, bool require
 
 int cmd_secret_key(int argc, char **argv)
 {
-    const struct cli_opt *opts = NULL;
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, 0, "secret-key",
-                               "Prints a new random key for --secret-key-file or "
-                               "KANAL_SECRET_KEY (64 hex digits).",
-                               &p);
-    if (p.stop)
-        goto done;
-    char key[2 * VAULT_KEY_BYTES + 1];
-    vault_key_generate(key);
-    printf("%s\n", key);
-    sodium_memzero(key, sizeof key);
-    rc = 0;
-done:
-    cli_parse_free(&p);
-    return rc;
+    struct cli_cmd c;
+    if (cli_cmd_begin(&c, argc, argv, NULL, 0, "secret-key",
+                      "Prints a new random key for --secret-key-file or "
+                      "KANAL_SECRET_KEY (64 hex digits).")) {
+        char key[2 * VAULT_KEY_BYTES + 1];
+        vault_key_generate(key);
+        printf("%s\n", key);
+        sodium_memzero(key, sizeof key);
+        c.rc = 0;
+    }
+    return cli_cmd_end(&c);
 }
 
 static int token_set(int argc, char **argv)
@@ -55,27 +50,16 @@ static int token_set(int argc, char **argv)
         OPT_STRING("expires-in", "SECONDS", NULL, &expires_s, "the access token's life left"),
         OPT_STRING("scopes", "LIST", NULL, &scopes, "the scopes granted, space-separated"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "channel-token set CHANNEL",
-                               "Seals and stores a channel's tokens read from stdin: the access "
-                               "token on the first line, a refresh token on the second if any.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
+    struct cli_cmd c;
     int64_t channel, expires_in = 0;
-    if (p.npos != 1 || str_to_i64(p.pos[0], &channel) || channel < 1) {
-        cli_error("channel-token set", "give the channel's id");
-        goto done;
-    }
-    if (expires_s && (str_to_i64(expires_s, &expires_in) || expires_in < 1)) {
-        cli_error("channel-token set", "--expires-in must be a number of seconds");
-        goto done;
-    }
-    rc = 1;
-    struct vault_key *k = cli_secret_key("channel-token set", key_file, true);
-    if (!k)
-        goto done;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "channel-token set CHANNEL",
+                       "Seals and stores a channel's tokens read from stdin: the access "
+                       "token on the first line, a refresh token on the second if any.") ||
+        !cli_cmd_id_arg(&c, &channel, "give the channel's id") ||
+        (expires_s && (str_to_i64(expires_s, &expires_in) || expires_in < 1) &&
+         !cli_cmd_usage(&c, "--expires-in must be a number of seconds")) ||
+        !cli_cmd_key(&c, key_file))
+        return cli_cmd_end(&c);
     struct channel_tokens t = {.access_token = cli_read_line()};
     if (t.access_token)
         t.refresh_token = cli_read_line();
@@ -86,23 +70,15 @@ static int token_set(int argc, char **argv)
     int64_t now = time_now();
     t.expires_at = expires_in ? now + expires_in : 0;
     t.scopes = scopes ? xstrdup(scopes) : NULL;
-    struct error err = {0};
-    struct db *db = NULL;
     if (!t.access_token)
-        error_set(&err, ERR_INVALID, "no access token on stdin");
-    else if ((db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err)) &&
-             vault_store(db, k, channel, &t, now, &err) == 0)
-        rc = 0;
-    if (rc)
-        cli_error("channel-token set", "%s", err.msg);
-    else
+        error_set(&c.err, ERR_INVALID, "no access token on stdin");
+    else if (cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING) &&
+             vault_store(c.db, c.key, channel, &t, now, &c.err) == 0) {
         printf("channel %lld: tokens sealed and stored\n", (long long)channel);
-    db_close(db);
+        c.rc = 0;
+    }
     channel_tokens_clear(&t);
-    vault_key_free(k);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 static int token_show(int argc, char **argv)
@@ -111,19 +87,14 @@ static int token_show(int argc, char **argv)
     const struct cli_opt opts[] = {OPT_DB(&db_url), OPT_KEY_FILE(&key_file)};
     struct cli_cmd c;
     int64_t channel;
-    struct vault_key *k = NULL;
     if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "channel-token show CHANNEL",
                        "Says whether the key opens the channel's tokens, when the "
                        "access token expires and its scopes (never the tokens).") ||
-        !cli_cmd_id_arg(&c, &channel, "give the channel's id"))
+        !cli_cmd_id_arg(&c, &channel, "give the channel's id") || !cli_cmd_key(&c, key_file) ||
+        !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
         return cli_cmd_end(&c);
-    c.rc = 1;
     struct channel_tokens t = {0};
-    int got = -1;
-    if ((k = cli_secret_key(c.name, key_file, true)) &&
-        cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
-        got = vault_load(c.db, k, channel, &t, &c.err);
-    vault_key_free(k);
+    int got = vault_load(c.db, c.key, channel, &t, &c.err);
     if (got == 0) {
         printf("channel %lld: no tokens (not connected)\n", (long long)channel);
     } else if (got > 0) {

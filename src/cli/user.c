@@ -87,6 +87,24 @@ static int user_list_cmd(int argc, char **argv)
     return cli_cmd_end(&c);
 }
 
+/* --expires (DAYS or an ISO 8601 DATE) as the time the token stops working
+ * into *at (0: never); else the usage error and false. */
+static bool expires_arg(struct cli_cmd *c, const char *expires, int64_t *at)
+{
+    int64_t days = 0;
+    if (!expires)
+        return true;
+    if (str_to_i64(expires, &days) == 0) {
+        if (days < 1 || days > TOKEN_LIFE_MAX / 86400)
+            return cli_cmd_usage(c, "--expires DAYS must be from 1 to %d", TOKEN_LIFE_MAX / 86400);
+        *at = time_now() + days * 86400;
+        return true;
+    }
+    return time_parse_iso(expires, at) == 0 ||
+           cli_cmd_usage(c, "--expires takes a number of days or an ISO 8601 date, not '%s'",
+                         expires);
+}
+
 static int user_token(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *email = NULL, *name = NULL, *expires = NULL;
@@ -98,47 +116,21 @@ static int user_token(int argc, char **argv)
                    "when the token stops working: in DAYS days, or on an ISO 8601 DATE "
                    "(default: never)"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts),
-                               "user token --email EMAIL --name NAME [--expires DAYS|DATE]",
-                               "Creates an API token for the user and prints it once; send it as "
-                               "'Authorization: Bearer TOKEN'.",
-                               &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (!email || !name) {
-        cli_error("user token", "--email and --name are required");
-        goto done;
-    }
-    int64_t expires_at = 0, days = 0;
-    if (expires && !str_to_i64(expires, &days)) {
-        if (days < 1 || days > TOKEN_LIFE_MAX / 86400) {
-            cli_error("user token", "--expires DAYS must be from 1 to %d", TOKEN_LIFE_MAX / 86400);
-            goto done;
-        }
-        expires_at = time_now() + days * 86400;
-    } else if (expires && time_parse_iso(expires, &expires_at)) {
-        cli_error("user token", "--expires takes a number of days or an ISO 8601 date, not '%s'",
-                  expires);
-        goto done;
-    }
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
-    rc = 1;
-    int64_t uid = 0;
+    struct cli_cmd c;
+    int64_t expires_at = 0, uid = 0;
     char token[API_TOKEN_LEN + 1];
-    if (db && user_find(db, email, &uid, &err) == 0 &&
-        api_token_create(db, uid, name, expires_at, token, NULL, &err) == 0) {
+    if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
+                      "user token --email EMAIL --name NAME [--expires DAYS|DATE]",
+                      "Creates an API token for the user and prints it once; send it as "
+                      "'Authorization: Bearer TOKEN'.") &&
+        ((email && name) || cli_cmd_usage(&c, "--email and --name are required")) &&
+        expires_arg(&c, expires, &expires_at) && cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING) &&
+        user_find(c.db, email, &uid, &c.err) == 0 &&
+        api_token_create(c.db, uid, name, expires_at, token, NULL, &c.err) == 0) {
         printf("%s\n", token);
-        rc = 0;
-    } else {
-        cli_error("user token", "%s", err.msg);
+        c.rc = 0;
     }
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 /* ---- an admin's changes: one user by email, one change each ---------------------- */

@@ -33,6 +33,29 @@ def test_unknown_command_and_option_are_usage_errors():
     assert p.returncode == 2 and "numeric" in p.stderr
 
 
+def test_serve_names_the_option_out_of_range_before_it_starts(tmp_path):
+    db = str(tmp_path / "never.db")
+    cases = [
+        (["extra"], "unexpected argument 'extra'"),
+        (["--threads", "0"], "--threads must be from 1 to 256"),
+        (["--max-body", "1023"], "--max-body must be from 1024 to 67108864 bytes"),
+        (["--click-batch-ms", "9"], "--click-batch-ms must be from 10 to 3600000"),
+        (["--header-timeout", "3601"],
+         "--max-per-address must be from 0 to 100000 and --header-timeout from 1 to 3600 seconds"),
+        (["--report-threads", "65"], "--report-threads must be from 1 to 64"),
+        (["--lease", "0"], "--lease must be from 1 to 86400 seconds"),
+        (["--connect-threads", "3"],
+         "--sync-every must be from 0 to 10080 minutes and --connect-threads 0, 1 or 2"),
+        (["--min-delay", "0"], "--listen-threads must be 0 or 1, --min-delay from 1 to 3600000 "
+                               "ms and --timeout from 1 to 600 seconds"),
+        (["--threads", "0", "--lease", "0"], "--threads must be from 1 to 256"),
+    ]
+    for args, message in cases:
+        p = run_kanal("serve", "--db", db, "--log-level", "warn", *args, check=False)
+        assert (p.returncode, p.stderr) == (2, f"kanal: serve: {message}\n"), args
+    assert not os.path.exists(db)
+
+
 def test_version():
     out = run_kanal("version").stdout
     assert out.startswith("kanal ") and len(out.split()) == 2

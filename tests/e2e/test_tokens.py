@@ -94,3 +94,25 @@ def test_serve_takes_the_key_and_refuses_a_malformed_one(sqlite_url, tmp_path):
     p = run_kanal("serve", "--db", sqlite_url, "--listen", "127.0.0.1:0", "--secret-key-file",
                   str(tmp_path / "missing.key"), check=False)
     assert p.returncode == 2 and "missing.key" in p.stderr
+
+
+def test_commands_that_unseal_tokens_ask_for_the_key_before_the_store(tmp_path):
+    db = str(tmp_path / "never.db")
+    no_key = ("no secret key: give --secret-key-file PATH or set KANAL_SECRET_KEY "
+              "(`kanal secret-key` makes one)")
+    commands = [
+        ("sync", ["sync"]),
+        ("publish run", ["publish", "run"]),
+        ("act", ["act", "--channel", "1", "publish", "--now"]),
+        ("connect start", ["connect", "start", "--platform", "mastodon", "--workspace", "w"]),
+        ("connect finish", ["connect", "finish", "--state", "s", "--code", "c"]),
+        ("channel-token set", ["channel-token", "set", "1"]),
+        ("channel-token show", ["channel-token", "show", "1"]),
+    ]
+    for name, args in commands:
+        p = run_kanal(*args, "--db", db, check=False)
+        assert (p.returncode, p.stderr) == (1, f"kanal: {name}: {no_key}\n"), args
+    for name, args in commands[:2]:
+        p = run_kanal(*args, "extra", "--db", db, check=False)
+        assert p.returncode == 2 and p.stderr.startswith(f"kanal: {name}: "), args
+    assert not os.path.exists(db)
