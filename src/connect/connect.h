@@ -295,6 +295,25 @@ void connect_tokens_carry(struct channel_tokens *out, const struct channel_token
 
 struct connect_session;
 struct connect_account;
+/* What a platform's consent address is made of (connect_consent_url). */
+struct consent_form {
+    const char *no_client;    /* the error when the app's client id is not set */
+    const char *incomplete;   /* the error when the redirect URI, the state or (pkce) the
+                                 challenge is missing */
+    const char *client_param; /* the client id's name in the query; NULL: "client_id" */
+    const char *scopes;       /* what is asked for */
+    const char *auth_url;     /* when the configuration has none; NULL: it always has one */
+    bool pkce;                /* the S256 challenge is required and sent */
+    const char *const *extra; /* more name/value pairs, NULL-terminated; NULL: none */
+};
+/* A connector's authorize_url as OAuth 2 has it: the configured auth_url
+ * (or f's) with response_type=code, the client id, the redirect URI, the
+ * scopes, the state and, with pkce, the challenge, then f's extra pairs.
+ * 0, or -1 and err (ERR_INVALID: f's no_client or incomplete). */
+int connect_consent_url(const struct consent_form *f, const struct connect_session *s,
+                        const char *state, const char *code_challenge, struct buf *url,
+                        struct error *err);
+
 /* A code exchange for one account (X, YouTube, TikTok): the token call,
  * then who the token is for. */
 struct code_grant {

@@ -114,19 +114,12 @@ static int li_check(struct connect_result *res, const char *what, const struct c
 static int li_authorize_url(const struct connect_session *s, const char *state,
                             const char *code_challenge, struct buf *url, struct error *err)
 {
-    const struct connect_platform_config *c = s->cfg;
-    if (!c->client_id || !*c->client_id)
-        return error_set(err, ERR_INVALID,
-                         "LinkedIn needs the app's client id: set KANAL_LINKEDIN_CLIENT_ID (the "
-                         "app's Auth tab in LinkedIn's developer portal)");
-    if (!c->redirect_uri || !state || !*state)
-        return error_set(err, ERR_INVALID,
-                         "LinkedIn's authorization needs a redirect URI and a "
-                         "state");
-    const char *q[] = {"response_type", "code", "client_id", c->client_id, "redirect_uri",
-                       c->redirect_uri, "state", state, "scope", connector_linkedin.scopes, NULL};
-    connect_put_query(url, c->auth_url, q);
-    return 0;
+    const struct consent_form form = {
+        .no_client = "LinkedIn needs the app's client id: set KANAL_LINKEDIN_CLIENT_ID (the "
+                     "app's Auth tab in LinkedIn's developer portal)",
+        .incomplete = "LinkedIn's authorization needs a redirect URI and a state",
+        .scopes = connector_linkedin.scopes};
+    return connect_consent_url(&form, s, state, code_challenge, url, err);
 }
 
 static int li_token(struct connect_session *s, const char *const *fields,

@@ -83,18 +83,14 @@ static int th_call(struct connect_session *s, const char *method, const char *pa
 static int th_authorize_url(const struct connect_session *s, const char *state,
                             const char *code_challenge, struct buf *url, struct error *err)
 {
-    (void)code_challenge; /* Threads' OAuth takes the app secret, not PKCE */
-    const struct connect_platform_config *c = s->cfg;
-    if (!c->client_id || !*c->client_id)
-        return error_set(err, ERR_INVALID,
-                         "Threads needs the app's id: set KANAL_THREADS_CLIENT_ID (the Threads "
-                         "app id) and KANAL_THREADS_CLIENT_SECRET");
-    if (!c->redirect_uri || !state)
-        return error_set(err, ERR_INVALID, "the redirect URI is not set (PUBLIC_URL)");
-    const char *q[] = {"client_id", c->client_id, "redirect_uri", c->redirect_uri, "scope",
-                       TH_SCOPES, "response_type", "code", "state", state, NULL};
-    connect_put_query(url, c->auth_url ? c->auth_url : TH_AUTH_URL, q);
-    return 0;
+    /* Threads' OAuth takes the app secret, not PKCE. */
+    static const struct consent_form form = {
+        .no_client = "Threads needs the app's id: set KANAL_THREADS_CLIENT_ID (the Threads "
+                     "app id) and KANAL_THREADS_CLIENT_SECRET",
+        .incomplete = "the redirect URI is not set (PUBLIC_URL)",
+        .scopes = TH_SCOPES,
+        .auth_url = TH_AUTH_URL};
+    return connect_consent_url(&form, s, state, code_challenge, url, err);
 }
 
 /* A token answer ({access_token, expires_in}) into out. */

@@ -134,20 +134,15 @@ static int tt_post(struct connect_session *s, const char *path, json_t *body, co
 static int tt_authorize_url(const struct connect_session *s, const char *state,
                             const char *code_challenge, struct buf *url, struct error *err)
 {
-    const struct connect_platform_config *c = s->cfg;
-    if (!c->client_id || !*c->client_id)
-        return error_set(err, ERR_INVALID,
-                         "TikTok needs the app's client key: set KANAL_TIKTOK_CLIENT_ID (and "
-                         "KANAL_TIKTOK_CLIENT_SECRET)");
-    if (!c->redirect_uri || !state || !code_challenge)
-        return error_set(err, ERR_INVALID,
-                         "TikTok's authorization needs a redirect URI, a state and a PKCE "
-                         "challenge");
-    const char *q[] = {"client_key", c->client_id, "scope", TT_SCOPES, "response_type", "code",
-                       "redirect_uri", c->redirect_uri, "state", state, "code_challenge",
-                       code_challenge, "code_challenge_method", "S256", NULL};
-    connect_put_query(url, c->auth_url ? c->auth_url : TT_AUTH_URL, q);
-    return 0;
+    static const struct consent_form form = {
+        .no_client = "TikTok needs the app's client key: set KANAL_TIKTOK_CLIENT_ID (and "
+                     "KANAL_TIKTOK_CLIENT_SECRET)",
+        .incomplete = "TikTok's authorization needs a redirect URI, a state and a PKCE challenge",
+        .client_param = "client_key",
+        .scopes = TT_SCOPES,
+        .auth_url = TT_AUTH_URL,
+        .pkce = true};
+    return connect_consent_url(&form, s, state, code_challenge, url, err);
 }
 
 /* POSTs the token request (fields: NULL-terminated pairs; client_key and

@@ -106,19 +106,13 @@ static int x_check(struct connect_result *res, const char *what, const struct co
 static int x_authorize_url(const struct connect_session *s, const char *state,
                            const char *code_challenge, struct buf *url, struct error *err)
 {
-    const struct connect_platform_config *c = s->cfg;
-    if (!c->client_id || !*c->client_id)
-        return error_set(err, ERR_INVALID,
-                         "X needs the app's client id: set KANAL_X_CLIENT_ID (the OAuth 2.0 "
-                         "Client ID in X's developer console)");
-    if (!c->redirect_uri || !state || !*state || !code_challenge || !*code_challenge)
-        return error_set(err, ERR_INVALID,
-                         "X's authorization needs a redirect URI, a state and a PKCE challenge");
-    const char *q[] = {"response_type", "code", "client_id", c->client_id, "redirect_uri",
-                       c->redirect_uri, "scope", connector_x.scopes, "state", state,
-                       "code_challenge", code_challenge, "code_challenge_method", "S256", NULL};
-    connect_put_query(url, c->auth_url, q);
-    return 0;
+    const struct consent_form form = {
+        .no_client = "X needs the app's client id: set KANAL_X_CLIENT_ID (the OAuth 2.0 "
+                     "Client ID in X's developer console)",
+        .incomplete = "X's authorization needs a redirect URI, a state and a PKCE challenge",
+        .scopes = connector_x.scopes,
+        .pkce = true};
+    return connect_consent_url(&form, s, state, code_challenge, url, err);
 }
 
 /* POSTs the token request (fields: NULL-terminated pairs, client_id added)

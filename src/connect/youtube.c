@@ -99,24 +99,18 @@ static int yt_check(struct connect_result *res, const char *what, const struct c
 static int yt_authorize_url(const struct connect_session *s, const char *state,
                             const char *code_challenge, struct buf *url, struct error *err)
 {
-    const struct connect_platform_config *c = s->cfg;
-    if (!c->client_id || !*c->client_id)
-        return error_set(err, ERR_INVALID,
-                         "YouTube needs the app's client id: set KANAL_YOUTUBE_CLIENT_ID (an "
-                         "OAuth client of type web application in Google Cloud's console)");
-    if (!c->redirect_uri || !state || !*state || !code_challenge || !*code_challenge)
-        return error_set(err, ERR_INVALID,
-                         "Google's authorization needs a redirect URI, a state and a PKCE "
-                         "challenge");
     /* offline: a refresh token; consent: given again on a reconnect, which
      * Google otherwise answers without one. */
-    const char *q[] = {"response_type", "code", "client_id", c->client_id, "redirect_uri",
-                       c->redirect_uri, "scope", connector_youtube.scopes, "state", state,
-                       "code_challenge", code_challenge, "code_challenge_method", "S256",
-                       "access_type", "offline", "prompt", "consent", "include_granted_scopes",
-                       "true", NULL};
-    connect_put_query(url, c->auth_url, q);
-    return 0;
+    static const char *const extra[] = {
+        "access_type", "offline", "prompt", "consent", "include_granted_scopes", "true", NULL};
+    const struct consent_form form = {
+        .no_client = "YouTube needs the app's client id: set KANAL_YOUTUBE_CLIENT_ID (an "
+                     "OAuth client of type web application in Google Cloud's console)",
+        .incomplete = "Google's authorization needs a redirect URI, a state and a PKCE challenge",
+        .scopes = connector_youtube.scopes,
+        .pkce = true,
+        .extra = extra};
+    return connect_consent_url(&form, s, state, code_challenge, url, err);
 }
 
 /* POSTs a token request (fields NULL-terminated pairs; client id and secret
