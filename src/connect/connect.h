@@ -470,6 +470,14 @@ struct connect_done {
     char permalink[512]; /* its address, when the platform says; "" */
 };
 
+/* What an action on Facebook, Instagram or Threads checks first: a
+ * connected channel (else CO_AUTH, "the channel is not connected") and, but
+ * for a publish, a target (else CO_REJECTED, "reply needs WHOSE id"). Clears
+ * out. The target ("" for a publish without one), or NULL and res. */
+const char *connect_act_target(const struct connect_session *s, const struct connect_action *a,
+                               const char *whose, struct connect_done *out,
+                               struct connect_result *res);
+
 struct connector {
     const char *platform;  /* the channels' platform: "mastodon" */
     const char *title;     /* "Mastodon" */

@@ -769,13 +769,9 @@ static int reply_to(struct connect_session *s, const struct connect_action *a, c
 static int fb_act(struct connect_session *s, const struct connect_action *a,
                   struct connect_done *out, struct connect_result *res)
 {
-    memset(out, 0, sizeof *out);
-    if (!s->tokens || !s->account_id)
-        return connect_fail(res, CO_AUTH, "the channel is not connected");
-    const char *t = a->target ? a->target : "";
-    if (a->kind != ACT_PUBLISH && !*t)
-        return connect_fail(res, CO_REJECTED, "%s needs the post's or comment's id",
-                            action_name(a->kind));
+    const char *t = connect_act_target(s, a, "the post's or comment's", out, res);
+    if (!t)
+        return -1;
     switch (a->kind) {
     case ACT_PUBLISH: {
         if (a->image)
@@ -809,13 +805,9 @@ static int fb_act(struct connect_session *s, const struct connect_action *a,
 static int ig_act(struct connect_session *s, const struct connect_action *a,
                   struct connect_done *out, struct connect_result *res)
 {
-    memset(out, 0, sizeof *out);
-    if (!s->tokens || !s->account_id)
-        return connect_fail(res, CO_AUTH, "the channel is not connected");
-    const char *t = a->target ? a->target : "";
-    if (a->kind != ACT_PUBLISH && !*t)
-        return connect_fail(res, CO_REJECTED, "%s needs the media's or comment's id",
-                            action_name(a->kind));
+    const char *t = connect_act_target(s, a, "the media's or comment's", out, res);
+    if (!t)
+        return -1;
     switch (a->kind) {
     case ACT_PUBLISH: {
         /* Instagram fetches the image itself from a public address: a

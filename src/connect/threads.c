@@ -374,13 +374,10 @@ static int publish(struct connect_session *s, const char *const *form, struct co
 static int th_act(struct connect_session *s, const struct connect_action *a,
                   struct connect_done *out, struct connect_result *res)
 {
-    memset(out, 0, sizeof *out);
-    if (!s->tokens || !s->account_id)
-        return connect_fail(res, CO_AUTH, "the channel is not connected");
-    const char *t = a->target ? a->target : "";
+    const char *t = connect_act_target(s, a, "the thread's or reply's", out, res);
+    if (!t)
+        return -1;
     const char *name = (unsigned)a->kind < ACT_KIND_COUNT ? connect_action_names[a->kind] : "?";
-    if (a->kind != ACT_PUBLISH && !*t)
-        return connect_fail(res, CO_REJECTED, "%s needs the thread's or reply's id", name);
     char path[200], what[220];
     struct connect_response r = {0};
     int rc;
