@@ -326,6 +326,8 @@ struct code_grant {
      * (freed by the caller). 0, or -1 and res. */
     int (*me)(struct connect_session *s, const char *bearer, struct connect_response *r,
               struct connect_account *acc, struct connect_result *res);
+    /* CO_AUTH's message when the channel has no refresh token. */
+    const char *no_refresh;
 };
 /* The code (and PKCE verifier) into tokens[0] and accounts[0], *n 1; the
  * code, the verifier and the redirect URI are required. 0, or -1 and res
@@ -334,6 +336,10 @@ int connect_code_exchange(const struct code_grant *g, struct connect_session *s,
                           const char *verifier, struct channel_tokens *tokens,
                           struct connect_account *accounts, int max, int *n,
                           struct connect_result *res);
+/* New tokens for the channel's refresh token (grant_type refresh_token)
+ * through g->token; none is CO_AUTH with g->no_refresh. 0, or -1 and res. */
+int connect_code_refresh(const struct code_grant *g, struct connect_session *s,
+                         struct channel_tokens *out, struct connect_result *res);
 
 /* How a platform is named in its failures' messages. */
 struct platform_voice {

@@ -230,6 +230,16 @@ int connect_code_exchange(const struct code_grant *g, struct connect_session *s,
     return 0;
 }
 
+int connect_code_refresh(const struct code_grant *g, struct connect_session *s,
+                         struct channel_tokens *out, struct connect_result *res)
+{
+    const char *rt = s->tokens ? s->tokens->refresh_token : NULL;
+    if (!rt || !*rt)
+        return connect_fail(res, CO_AUTH, "%s", g->no_refresh);
+    const char *fields[] = {"refresh_token", rt, "grant_type", "refresh_token", NULL};
+    return g->token(s, fields, out, res);
+}
+
 void connect_tokens_carry(struct channel_tokens *out, const struct channel_tokens *before)
 {
     if (!out->refresh_token && before->refresh_token)

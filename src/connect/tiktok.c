@@ -211,6 +211,12 @@ static int tt_me(struct connect_session *s, const char *bearer, struct connect_r
     return ret;
 }
 
+static const struct code_grant tt_grant = {
+    .who = "TikTok's",
+    .token = tt_token,
+    .me = tt_me,
+    .no_refresh = "TikTok gave no refresh token; connect the channel again"};
+
 static int tt_exchange(struct connect_session *s, const char *code, const char *verifier,
                        struct channel_tokens *tokens, struct connect_account *accounts, int max,
                        int *n, struct connect_result *res)
@@ -220,19 +226,13 @@ static int tt_exchange(struct connect_session *s, const char *code, const char *
         return connect_fail(res, CO_REJECTED,
                             "TikTok's token request needs the code, the PKCE verifier and the "
                             "redirect URI (PUBLIC_URL)");
-    static const struct code_grant g = {.who = "TikTok's", .token = tt_token, .me = tt_me};
-    return connect_code_exchange(&g, s, code, verifier, tokens, accounts, max, n, res);
+    return connect_code_exchange(&tt_grant, s, code, verifier, tokens, accounts, max, n, res);
 }
 
 static int tt_refresh(struct connect_session *s, struct channel_tokens *out,
                       struct connect_result *res)
 {
-    const char *rt = s->tokens ? s->tokens->refresh_token : NULL;
-    if (!rt || !*rt)
-        return connect_fail(res, CO_AUTH,
-                            "TikTok gave no refresh token; connect the channel again");
-    const char *fields[] = {"grant_type", "refresh_token", "refresh_token", rt, NULL};
-    return tt_token(s, fields, out, res);
+    return connect_code_refresh(&tt_grant, s, out, res);
 }
 
 /* ---- sync ---------------------------------------------------------------------------------- */

@@ -189,26 +189,26 @@ static int x_me(struct connect_session *s, const char *bearer, struct connect_re
     return ret;
 }
 
+static const struct code_grant x_grant = {
+    .who = "X's",
+    .token = x_token,
+    .me = x_me,
+    .no_refresh =
+        "X gave no refresh token (offline.access was not granted); reconnect the channel"};
+
 static int x_exchange(struct connect_session *s, const char *code, const char *verifier,
                       struct channel_tokens *tokens, struct connect_account *accounts, int max,
                       int *n, struct connect_result *res)
 {
-    static const struct code_grant g = {.who = "X's", .token = x_token, .me = x_me};
-    return connect_code_exchange(&g, s, code, verifier, tokens, accounts, max, n, res);
+    return connect_code_exchange(&x_grant, s, code, verifier, tokens, accounts, max, n, res);
 }
 
 static int x_refresh(struct connect_session *s, struct channel_tokens *out,
                      struct connect_result *res)
 {
-    const char *rt = s->tokens ? s->tokens->refresh_token : NULL;
-    if (!rt || !*rt)
-        return connect_fail(res, CO_AUTH,
-                            "X gave no refresh token (offline.access was not granted); "
-                            "reconnect the channel");
-    const char *fields[] = {"refresh_token", rt, "grant_type", "refresh_token", NULL};
     /* X rotates refresh tokens: the one sent is spent, the new one must be
      * stored before anything else is tried. */
-    return x_token(s, fields, out, res);
+    return connect_code_refresh(&x_grant, s, out, res);
 }
 
 /* ---- sync --------------------------------------------------------------------------- */

@@ -182,24 +182,24 @@ static int yt_me_account(struct connect_session *s, const char *bearer, struct c
     return yt_me(s, bearer, r, acc, NULL, res);
 }
 
+static const struct code_grant yt_grant = {
+    .who = "Google's",
+    .token = yt_token,
+    .me = yt_me_account,
+    .no_refresh =
+        "Google gave no refresh token (offline access was not granted); reconnect the channel"};
+
 static int yt_exchange(struct connect_session *s, const char *code, const char *verifier,
                        struct channel_tokens *tokens, struct connect_account *accounts, int max,
                        int *n, struct connect_result *res)
 {
-    static const struct code_grant g = {.who = "Google's", .token = yt_token, .me = yt_me_account};
-    return connect_code_exchange(&g, s, code, verifier, tokens, accounts, max, n, res);
+    return connect_code_exchange(&yt_grant, s, code, verifier, tokens, accounts, max, n, res);
 }
 
 static int yt_refresh(struct connect_session *s, struct channel_tokens *out,
                       struct connect_result *res)
 {
-    const char *rt = s->tokens ? s->tokens->refresh_token : NULL;
-    if (!rt || !*rt)
-        return connect_fail(res, CO_AUTH,
-                            "Google gave no refresh token (offline access was not granted); "
-                            "reconnect the channel");
-    const char *fields[] = {"refresh_token", rt, "grant_type", "refresh_token", NULL};
-    if (yt_token(s, fields, out, res) < 0)
+    if (connect_code_refresh(&yt_grant, s, out, res) < 0)
         return -1;
     /* Google keeps the refresh token (it sends no new one): carry it over,
      * or the next refresh would have none. */
