@@ -385,6 +385,10 @@ struct connect_account {
     char platform[16]; /* set when one login finds several kinds (a Page's Instagram account):
                           "instagram" */
 };
+/* An account known by a user name (X, TikTok, Threads): id, "@user" as its
+ * handle, and name, or the user name when name is NULL or "". */
+void connect_account_of_user(struct connect_account *acc, const char *id, const char *user,
+                             const char *name);
 
 /* What one connector call has to work with. */
 struct connect_session {

@@ -46,6 +46,14 @@ const char *connect_act_target(const struct connect_session *s, const struct con
     return t;
 }
 
+void connect_account_of_user(struct connect_account *acc, const char *id, const char *user,
+                             const char *name)
+{
+    snprintf(acc->id, sizeof acc->id, "%s", id);
+    snprintf(acc->handle, sizeof acc->handle, "@%s", user);
+    snprintf(acc->name, sizeof acc->name, "%s", name && *name ? name : user);
+}
+
 /* Each platform's file defines its connector; the table lists them. */
 extern const struct connector connector_bluesky, connector_facebook, connector_instagram,
     connector_mastodon, connector_x;

@@ -167,9 +167,7 @@ static int th_exchange(struct connect_session *s, const char *code, const char *
         connect_fail(res, CO_REJECTED, "%s: Threads' answer has no id and username", what);
         goto done;
     }
-    snprintf(accounts[0].id, sizeof accounts[0].id, "%s", id);
-    snprintf(accounts[0].handle, sizeof accounts[0].handle, "@%s", user);
-    snprintf(accounts[0].name, sizeof accounts[0].name, "%s", name && *name ? name : user);
+    connect_account_of_user(&accounts[0], id, user, name);
     tokens[0] = t;
     t = (struct channel_tokens){0};
     *n = 1;

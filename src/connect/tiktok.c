@@ -203,9 +203,7 @@ static int tt_me(struct connect_session *s, const char *bearer, struct connect_r
         ret = connect_fail(res, CO_REJECTED,
                            "%s: TikTok gave no username (was user.info.profile granted?)", what);
     } else {
-        snprintf(acc->id, sizeof acc->id, "%s", user);
-        snprintf(acc->handle, sizeof acc->handle, "@%s", user);
-        snprintf(acc->name, sizeof acc->name, "%s", name && *name ? name : user);
+        connect_account_of_user(acc, user, user, name);
     }
     json_decref(j);
     return ret;

@@ -180,11 +180,8 @@ static int x_me(struct connect_session *s, const char *bearer, struct connect_re
     int ret = 0;
     if (!is_x_id(id) || !user)
         ret = connect_fail(res, CO_REJECTED, "%s: X's answer has no user id and username", what);
-    else if (acc) {
-        snprintf(acc->id, sizeof acc->id, "%s", id);
-        snprintf(acc->handle, sizeof acc->handle, "@%s", user);
-        snprintf(acc->name, sizeof acc->name, "%s", name ? name : user);
-    }
+    else if (acc)
+        connect_account_of_user(acc, id, user, name);
     json_decref(j);
     return ret;
 }
