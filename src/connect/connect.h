@@ -254,6 +254,8 @@ int connect_check(connect_fail_fn fail, struct connect_result *res, const char *
                   const struct connect_response *r, int rc, const struct error *err,
                   bool sent_action);
 
+struct connect_session;
+
 /* A token request as OAuth 2 has it: a form POSTed to the token endpoint. */
 struct token_post {
     struct connect_http *http;   /* the API's client, for `path` */
@@ -288,13 +290,21 @@ int connect_token_read(json_t *j, int64_t now, const char *who, const char *what
  * used). */
 int connect_token_get(const struct token_post *t, int64_t now, struct channel_tokens *out,
                       struct connect_result *res);
+/* connect_token_get for an app that sends its id and secret in the form
+ * (LinkedIn, Google), then `fields`, to cfg's token_url or else t->url; t's
+ * pairs are not read. Refused (CO_REJECTED: "WHAT: set PREFIX_CLIENT_ID and
+ * PREFIX_CLIENT_SECRET", `prefix` the settings' "KANAL_LINKEDIN") while
+ * either is not set. */
+int connect_client_token_get(const struct token_post *t, const struct connect_session *s,
+                             const char *prefix, const char *const *fields,
+                             struct channel_tokens *out, struct connect_result *res);
 /* After a refresh: what the platform did not send again (the refresh
  * token, the scopes) carried over from `before`, so that the next refresh
  * has them. */
 void connect_tokens_carry(struct channel_tokens *out, const struct channel_tokens *before);
 
-struct connect_session;
 struct connect_account;
+
 /* What a platform's consent address is made of (connect_consent_url). */
 struct consent_form {
     const char *no_client;    /* the error when the app's client id is not set */

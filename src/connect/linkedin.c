@@ -125,23 +125,15 @@ static int li_authorize_url(const struct connect_session *s, const char *state,
 static int li_token(struct connect_session *s, const char *const *fields,
                     struct channel_tokens *out, struct connect_result *res)
 {
-    const struct connect_platform_config *c = s->cfg;
-    const char *what = "POST /oauth/v2/accessToken";
-    if (!c->client_id || !*c->client_id || !c->client_secret || !*c->client_secret)
-        return connect_fail(res, CO_REJECTED,
-                            "%s: set KANAL_LINKEDIN_CLIENT_ID and KANAL_LINKEDIN_CLIENT_SECRET",
-                            what);
-    const char *client[] = {"client_id", c->client_id, "client_secret", c->client_secret, NULL};
     /* www.linkedin.com, not the API's host. LinkedIn lists the scopes with
      * commas. */
-    struct token_post tp = {.url = c->token_url && *c->token_url ? c->token_url : LI_TOKEN_URL,
-                            .url_setting = "KANAL_LINKEDIN_TOKEN_URL",
-                            .pairs = {client, fields},
-                            .what = what,
-                            .who = "LinkedIn's",
-                            .flags = TOKEN_EXPIRY_STRICT | TOKEN_SCOPE_COMMAS,
-                            .fail = li_fail};
-    return connect_token_get(&tp, s->now, out, res);
+    static const struct token_post tp = {.url = LI_TOKEN_URL,
+                                         .url_setting = "KANAL_LINKEDIN_TOKEN_URL",
+                                         .what = "POST /oauth/v2/accessToken",
+                                         .who = "LinkedIn's",
+                                         .flags = TOKEN_EXPIRY_STRICT | TOKEN_SCOPE_COMMAS,
+                                         .fail = li_fail};
+    return connect_client_token_get(&tp, s, "KANAL_LINKEDIN", fields, out, res);
 }
 
 /* The pages the member administers (organizationAcls), each with its name

@@ -240,6 +240,23 @@ int connect_code_refresh(const struct code_grant *g, struct connect_session *s,
     return g->token(s, fields, out, res);
 }
 
+int connect_client_token_get(const struct token_post *t, const struct connect_session *s,
+                             const char *prefix, const char *const *fields,
+                             struct channel_tokens *out, struct connect_result *res)
+{
+    const struct connect_platform_config *c = s->cfg;
+    if (!c->client_id || !*c->client_id || !c->client_secret || !*c->client_secret)
+        return connect_fail(res, CO_REJECTED, "%s: set %s_CLIENT_ID and %s_CLIENT_SECRET", t->what,
+                            prefix, prefix);
+    const char *client[] = {"client_id", c->client_id, "client_secret", c->client_secret, NULL};
+    struct token_post tp = *t;
+    if (c->token_url && *c->token_url)
+        tp.url = c->token_url;
+    tp.pairs[0] = client;
+    tp.pairs[1] = fields;
+    return connect_token_get(&tp, s->now, out, res);
+}
+
 void connect_tokens_carry(struct channel_tokens *out, const struct channel_tokens *before)
 {
     if (!out->refresh_token && before->refresh_token)

@@ -118,21 +118,13 @@ static int yt_authorize_url(const struct connect_session *s, const char *state,
 static int yt_token(struct connect_session *s, const char *const *fields,
                     struct channel_tokens *out, struct connect_result *res)
 {
-    const struct connect_platform_config *c = s->cfg;
-    const char *what = "POST /token (Google)";
-    if (!c->client_id || !*c->client_id || !c->client_secret || !*c->client_secret)
-        return connect_fail(res, CO_REJECTED,
-                            "%s: set KANAL_YOUTUBE_CLIENT_ID and KANAL_YOUTUBE_CLIENT_SECRET",
-                            what);
-    const char *client[] = {"client_id", c->client_id, "client_secret", c->client_secret, NULL};
-    struct token_post tp = {.url = c->token_url && *c->token_url ? c->token_url : YT_TOKEN_URL,
-                            .url_setting = "KANAL_YOUTUBE_TOKEN_URL",
-                            .pairs = {client, fields},
-                            .what = what,
-                            .who = "Google's",
-                            .flags = TOKEN_EXPIRY_STRICT,
-                            .fail = yt_fail};
-    return connect_token_get(&tp, s->now, out, res);
+    static const struct token_post tp = {.url = YT_TOKEN_URL,
+                                         .url_setting = "KANAL_YOUTUBE_TOKEN_URL",
+                                         .what = "POST /token (Google)",
+                                         .who = "Google's",
+                                         .flags = TOKEN_EXPIRY_STRICT,
+                                         .fail = yt_fail};
+    return connect_client_token_get(&tp, s, "KANAL_YOUTUBE", fields, out, res);
 }
 
 /* GET channels?mine=true: the channel the token is for, its uploads
