@@ -254,6 +254,8 @@ int connect_check(connect_fail_fn fail, struct connect_result *res, const char *
                   const struct connect_response *r, int rc, const struct error *err,
                   bool sent_action);
 
+struct connect_session;
+
 /* A token request as OAuth 2 has it: a form POSTed to the token endpoint. */
 struct token_post {
     struct connect_http *http;   /* the API's client, for `path` */
@@ -288,13 +290,40 @@ int connect_token_read(json_t *j, int64_t now, const char *who, const char *what
  * used). */
 int connect_token_get(const struct token_post *t, int64_t now, struct channel_tokens *out,
                       struct connect_result *res);
+/* connect_token_get for an app that sends its id and secret in the form
+ * (LinkedIn, Google), then `fields`, to cfg's token_url or else t->url; t's
+ * pairs are not read. Refused (CO_REJECTED: "WHAT: set PREFIX_CLIENT_ID and
+ * PREFIX_CLIENT_SECRET", `prefix` the settings' "KANAL_LINKEDIN") while
+ * either is not set. */
+int connect_client_token_get(const struct token_post *t, const struct connect_session *s,
+                             const char *prefix, const char *const *fields,
+                             struct channel_tokens *out, struct connect_result *res);
 /* After a refresh: what the platform did not send again (the refresh
  * token, the scopes) carried over from `before`, so that the next refresh
  * has them. */
 void connect_tokens_carry(struct channel_tokens *out, const struct channel_tokens *before);
 
-struct connect_session;
 struct connect_account;
+
+/* What a platform's consent address is made of (connect_consent_url). */
+struct consent_form {
+    const char *no_client;    /* the error when the app's client id is not set */
+    const char *incomplete;   /* the error when the redirect URI, the state or (pkce) the
+                                 challenge is missing */
+    const char *client_param; /* the client id's name in the query; NULL: "client_id" */
+    const char *scopes;       /* what is asked for */
+    const char *auth_url;     /* when the configuration has none; NULL: it always has one */
+    bool pkce;                /* the S256 challenge is required and sent */
+    const char *const *extra; /* more name/value pairs, NULL-terminated; NULL: none */
+};
+/* A connector's authorize_url as OAuth 2 has it: the configured auth_url
+ * (or f's) with response_type=code, the client id, the redirect URI, the
+ * scopes, the state and, with pkce, the challenge, then f's extra pairs.
+ * 0, or -1 and err (ERR_INVALID: f's no_client or incomplete). */
+int connect_consent_url(const struct consent_form *f, const struct connect_session *s,
+                        const char *state, const char *code_challenge, struct buf *url,
+                        struct error *err);
+
 /* A code exchange for one account (X, YouTube, TikTok): the token call,
  * then who the token is for. */
 struct code_grant {
@@ -307,6 +336,8 @@ struct code_grant {
      * (freed by the caller). 0, or -1 and res. */
     int (*me)(struct connect_session *s, const char *bearer, struct connect_response *r,
               struct connect_account *acc, struct connect_result *res);
+    /* CO_AUTH's message when the channel has no refresh token. */
+    const char *no_refresh;
 };
 /* The code (and PKCE verifier) into tokens[0] and accounts[0], *n 1; the
  * code, the verifier and the redirect URI are required. 0, or -1 and res
@@ -315,6 +346,10 @@ int connect_code_exchange(const struct code_grant *g, struct connect_session *s,
                           const char *verifier, struct channel_tokens *tokens,
                           struct connect_account *accounts, int max, int *n,
                           struct connect_result *res);
+/* New tokens for the channel's refresh token (grant_type refresh_token)
+ * through g->token; none is CO_AUTH with g->no_refresh. 0, or -1 and res. */
+int connect_code_refresh(const struct code_grant *g, struct connect_session *s,
+                         struct channel_tokens *out, struct connect_result *res);
 
 /* How a platform is named in its failures' messages. */
 struct platform_voice {
@@ -360,6 +395,10 @@ struct connect_account {
     char platform[16]; /* set when one login finds several kinds (a Page's Instagram account):
                           "instagram" */
 };
+/* An account known by a user name (X, TikTok, Threads): id, "@user" as its
+ * handle, and name, or the user name when name is NULL or "". */
+void connect_account_of_user(struct connect_account *acc, const char *id, const char *user,
+                             const char *name);
 
 /* What one connector call has to work with. */
 struct connect_session {
@@ -450,6 +489,14 @@ struct connect_done {
     char id[128]; /* the new post's or reply's id at the platform; "" for hide, like, delete */
     char permalink[512]; /* its address, when the platform says; "" */
 };
+
+/* What an action on Facebook, Instagram or Threads checks first: a
+ * connected channel (else CO_AUTH, "the channel is not connected") and, but
+ * for a publish, a target (else CO_REJECTED, "reply needs WHOSE id"). Clears
+ * out. The target ("" for a publish without one), or NULL and res. */
+const char *connect_act_target(const struct connect_session *s, const struct connect_action *a,
+                               const char *whose, struct connect_done *out,
+                               struct connect_result *res);
 
 struct connector {
     const char *platform;  /* the channels' platform: "mastodon" */

@@ -27,6 +27,33 @@ const char *const connect_action_names[ACT_KIND_COUNT] = {
     [ACT_LIKE] = "like",
 };
 
+const char *connect_act_target(const struct connect_session *s, const struct connect_action *a,
+                               const char *whose, struct connect_done *out,
+                               struct connect_result *res)
+{
+    memset(out, 0, sizeof *out);
+    if (!s->tokens || !s->account_id) {
+        connect_fail(res, CO_AUTH, "the channel is not connected");
+        return NULL;
+    }
+    const char *t = a->target ? a->target : "";
+    if (a->kind != ACT_PUBLISH && !*t) {
+        connect_fail(res, CO_REJECTED, "%s needs %s id",
+                     (unsigned)a->kind < ACT_KIND_COUNT ? connect_action_names[a->kind] : "do that",
+                     whose);
+        return NULL;
+    }
+    return t;
+}
+
+void connect_account_of_user(struct connect_account *acc, const char *id, const char *user,
+                             const char *name)
+{
+    snprintf(acc->id, sizeof acc->id, "%s", id);
+    snprintf(acc->handle, sizeof acc->handle, "@%s", user);
+    snprintf(acc->name, sizeof acc->name, "%s", name && *name ? name : user);
+}
+
 /* Each platform's file defines its connector; the table lists them. */
 extern const struct connector connector_bluesky, connector_facebook, connector_instagram,
     connector_mastodon, connector_x;

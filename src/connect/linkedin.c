@@ -114,41 +114,26 @@ static int li_check(struct connect_result *res, const char *what, const struct c
 static int li_authorize_url(const struct connect_session *s, const char *state,
                             const char *code_challenge, struct buf *url, struct error *err)
 {
-    const struct connect_platform_config *c = s->cfg;
-    if (!c->client_id || !*c->client_id)
-        return error_set(err, ERR_INVALID,
-                         "LinkedIn needs the app's client id: set KANAL_LINKEDIN_CLIENT_ID (the "
-                         "app's Auth tab in LinkedIn's developer portal)");
-    if (!c->redirect_uri || !state || !*state)
-        return error_set(err, ERR_INVALID,
-                         "LinkedIn's authorization needs a redirect URI and a "
-                         "state");
-    const char *q[] = {"response_type", "code", "client_id", c->client_id, "redirect_uri",
-                       c->redirect_uri, "state", state, "scope", connector_linkedin.scopes, NULL};
-    connect_put_query(url, c->auth_url, q);
-    return 0;
+    const struct consent_form form = {
+        .no_client = "LinkedIn needs the app's client id: set KANAL_LINKEDIN_CLIENT_ID (the "
+                     "app's Auth tab in LinkedIn's developer portal)",
+        .incomplete = "LinkedIn's authorization needs a redirect URI and a state",
+        .scopes = connector_linkedin.scopes};
+    return connect_consent_url(&form, s, state, code_challenge, url, err);
 }
 
 static int li_token(struct connect_session *s, const char *const *fields,
                     struct channel_tokens *out, struct connect_result *res)
 {
-    const struct connect_platform_config *c = s->cfg;
-    const char *what = "POST /oauth/v2/accessToken";
-    if (!c->client_id || !*c->client_id || !c->client_secret || !*c->client_secret)
-        return connect_fail(res, CO_REJECTED,
-                            "%s: set KANAL_LINKEDIN_CLIENT_ID and KANAL_LINKEDIN_CLIENT_SECRET",
-                            what);
-    const char *client[] = {"client_id", c->client_id, "client_secret", c->client_secret, NULL};
     /* www.linkedin.com, not the API's host. LinkedIn lists the scopes with
      * commas. */
-    struct token_post tp = {.url = c->token_url && *c->token_url ? c->token_url : LI_TOKEN_URL,
-                            .url_setting = "KANAL_LINKEDIN_TOKEN_URL",
-                            .pairs = {client, fields},
-                            .what = what,
-                            .who = "LinkedIn's",
-                            .flags = TOKEN_EXPIRY_STRICT | TOKEN_SCOPE_COMMAS,
-                            .fail = li_fail};
-    return connect_token_get(&tp, s->now, out, res);
+    static const struct token_post tp = {.url = LI_TOKEN_URL,
+                                         .url_setting = "KANAL_LINKEDIN_TOKEN_URL",
+                                         .what = "POST /oauth/v2/accessToken",
+                                         .who = "LinkedIn's",
+                                         .flags = TOKEN_EXPIRY_STRICT | TOKEN_SCOPE_COMMAS,
+                                         .fail = li_fail};
+    return connect_client_token_get(&tp, s, "KANAL_LINKEDIN", fields, out, res);
 }
 
 /* The pages the member administers (organizationAcls), each with its name

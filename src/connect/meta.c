@@ -189,24 +189,14 @@ static void copy(char *dst, size_t n, const char *src)
 static int meta_authorize_url(const struct connect_session *s, const char *state,
                               const char *code_challenge, struct buf *url, struct error *err)
 {
-    (void)code_challenge; /* Facebook Login for Business takes the app secret instead */
-    const struct connect_platform_config *cfg = s->cfg;
-    if (!cfg->client_id || !*cfg->client_id)
-        return error_set(err, ERR_INVALID,
-                         "Meta's app id is not set (KANAL_FACEBOOK_CLIENT_ID, or "
-                         "KANAL_INSTAGRAM_CLIENT_ID for Instagram)");
-    if (!cfg->redirect_uri)
-        return error_set(err, ERR_INVALID, "the redirect URI is not set (PUBLIC_URL)");
-    struct buf q = {0};
-    buf_puts(&q, cfg->auth_url ? cfg->auth_url : META_AUTH_URL);
-    put_param(&q, "client_id", cfg->client_id);
-    put_param(&q, "redirect_uri", cfg->redirect_uri);
-    put_param(&q, "state", state);
-    put_param(&q, "response_type", "code");
-    put_param(&q, "scope", META_SCOPES);
-    buf_append(url, q.data, q.len);
-    buf_free(&q);
-    return 0;
+    /* Facebook Login for Business takes the app secret instead of PKCE. */
+    static const struct consent_form form = {
+        .no_client = "Meta's app id is not set (KANAL_FACEBOOK_CLIENT_ID, or "
+                     "KANAL_INSTAGRAM_CLIENT_ID for Instagram)",
+        .incomplete = "the redirect URI is not set (PUBLIC_URL)",
+        .scopes = META_SCOPES,
+        .auth_url = META_AUTH_URL};
+    return connect_consent_url(&form, s, state, code_challenge, url, err);
 }
 
 /* The token answer's access_token and expires_in. */
@@ -779,13 +769,9 @@ static int reply_to(struct connect_session *s, const struct connect_action *a, c
 static int fb_act(struct connect_session *s, const struct connect_action *a,
                   struct connect_done *out, struct connect_result *res)
 {
-    memset(out, 0, sizeof *out);
-    if (!s->tokens || !s->account_id)
-        return connect_fail(res, CO_AUTH, "the channel is not connected");
-    const char *t = a->target ? a->target : "";
-    if (a->kind != ACT_PUBLISH && !*t)
-        return connect_fail(res, CO_REJECTED, "%s needs the post's or comment's id",
-                            action_name(a->kind));
+    const char *t = connect_act_target(s, a, "the post's or comment's", out, res);
+    if (!t)
+        return -1;
     switch (a->kind) {
     case ACT_PUBLISH: {
         if (a->image)
@@ -819,13 +805,9 @@ static int fb_act(struct connect_session *s, const struct connect_action *a,
 static int ig_act(struct connect_session *s, const struct connect_action *a,
                   struct connect_done *out, struct connect_result *res)
 {
-    memset(out, 0, sizeof *out);
-    if (!s->tokens || !s->account_id)
-        return connect_fail(res, CO_AUTH, "the channel is not connected");
-    const char *t = a->target ? a->target : "";
-    if (a->kind != ACT_PUBLISH && !*t)
-        return connect_fail(res, CO_REJECTED, "%s needs the media's or comment's id",
-                            action_name(a->kind));
+    const char *t = connect_act_target(s, a, "the media's or comment's", out, res);
+    if (!t)
+        return -1;
     switch (a->kind) {
     case ACT_PUBLISH: {
         /* Instagram fetches the image itself from a public address: a

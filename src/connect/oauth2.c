@@ -40,6 +40,35 @@ void connect_put_query(struct buf *url, const char *base, const char *const *pai
     put_pairs(url, pairs);
 }
 
+int connect_consent_url(const struct consent_form *f, const struct connect_session *s,
+                        const char *state, const char *code_challenge, struct buf *url,
+                        struct error *err)
+{
+    const struct connect_platform_config *c = s->cfg;
+    if (!c->client_id || !*c->client_id)
+        return error_set(err, ERR_INVALID, "%s", f->no_client);
+    if (!c->redirect_uri || !state || !*state || (f->pkce && (!code_challenge || !*code_challenge)))
+        return error_set(err, ERR_INVALID, "%s", f->incomplete);
+    const char *q[] = {"response_type",
+                       "code",
+                       f->client_param ? f->client_param : "client_id",
+                       c->client_id,
+                       "redirect_uri",
+                       c->redirect_uri,
+                       "scope",
+                       f->scopes,
+                       "state",
+                       state,
+                       f->pkce ? "code_challenge" : NULL,
+                       code_challenge,
+                       "code_challenge_method",
+                       "S256",
+                       NULL};
+    connect_put_query(url, c->auth_url ? c->auth_url : f->auth_url, q);
+    put_pairs(url, f->extra);
+    return 0;
+}
+
 json_t *connect_body_json(const struct connect_response *r)
 {
     return r->body.len ? json_loadb(r->body.data, r->body.len, 0, NULL) : NULL;
@@ -132,8 +161,8 @@ int connect_fail_said(struct connect_result *res, enum connect_outcome o, const 
         return connect_fail(res, o, "%s: %s: %s (HTTP %ld); calls resume at %s", what, v->name,
                             words ? words : "rate limited", status, at);
     }
-    return connect_fail(res, o, "%s: %s: %s (HTTP %ld)", what, v->name,
-                        words ? words : "refused", status);
+    return connect_fail(res, o, "%s: %s: %s (HTTP %ld)", what, v->name, words ? words : "refused",
+                        status);
 }
 
 int connect_check(connect_fail_fn fail, struct connect_result *res, const char *what,
@@ -199,6 +228,33 @@ int connect_code_exchange(const struct code_grant *g, struct connect_session *s,
     accounts[0] = acc;
     *n = 1;
     return 0;
+}
+
+int connect_code_refresh(const struct code_grant *g, struct connect_session *s,
+                         struct channel_tokens *out, struct connect_result *res)
+{
+    const char *rt = s->tokens ? s->tokens->refresh_token : NULL;
+    if (!rt || !*rt)
+        return connect_fail(res, CO_AUTH, "%s", g->no_refresh);
+    const char *fields[] = {"refresh_token", rt, "grant_type", "refresh_token", NULL};
+    return g->token(s, fields, out, res);
+}
+
+int connect_client_token_get(const struct token_post *t, const struct connect_session *s,
+                             const char *prefix, const char *const *fields,
+                             struct channel_tokens *out, struct connect_result *res)
+{
+    const struct connect_platform_config *c = s->cfg;
+    if (!c->client_id || !*c->client_id || !c->client_secret || !*c->client_secret)
+        return connect_fail(res, CO_REJECTED, "%s: set %s_CLIENT_ID and %s_CLIENT_SECRET", t->what,
+                            prefix, prefix);
+    const char *client[] = {"client_id", c->client_id, "client_secret", c->client_secret, NULL};
+    struct token_post tp = *t;
+    if (c->token_url && *c->token_url)
+        tp.url = c->token_url;
+    tp.pairs[0] = client;
+    tp.pairs[1] = fields;
+    return connect_token_get(&tp, s->now, out, res);
 }
 
 void connect_tokens_carry(struct channel_tokens *out, const struct channel_tokens *before)

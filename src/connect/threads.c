@@ -83,18 +83,14 @@ static int th_call(struct connect_session *s, const char *method, const char *pa
 static int th_authorize_url(const struct connect_session *s, const char *state,
                             const char *code_challenge, struct buf *url, struct error *err)
 {
-    (void)code_challenge; /* Threads' OAuth takes the app secret, not PKCE */
-    const struct connect_platform_config *c = s->cfg;
-    if (!c->client_id || !*c->client_id)
-        return error_set(err, ERR_INVALID,
-                         "Threads needs the app's id: set KANAL_THREADS_CLIENT_ID (the Threads "
-                         "app id) and KANAL_THREADS_CLIENT_SECRET");
-    if (!c->redirect_uri || !state)
-        return error_set(err, ERR_INVALID, "the redirect URI is not set (PUBLIC_URL)");
-    const char *q[] = {"client_id", c->client_id, "redirect_uri", c->redirect_uri, "scope",
-                       TH_SCOPES, "response_type", "code", "state", state, NULL};
-    connect_put_query(url, c->auth_url ? c->auth_url : TH_AUTH_URL, q);
-    return 0;
+    /* Threads' OAuth takes the app secret, not PKCE. */
+    static const struct consent_form form = {
+        .no_client = "Threads needs the app's id: set KANAL_THREADS_CLIENT_ID (the Threads "
+                     "app id) and KANAL_THREADS_CLIENT_SECRET",
+        .incomplete = "the redirect URI is not set (PUBLIC_URL)",
+        .scopes = TH_SCOPES,
+        .auth_url = TH_AUTH_URL};
+    return connect_consent_url(&form, s, state, code_challenge, url, err);
 }
 
 /* A token answer ({access_token, expires_in}) into out. */
@@ -171,9 +167,7 @@ static int th_exchange(struct connect_session *s, const char *code, const char *
         connect_fail(res, CO_REJECTED, "%s: Threads' answer has no id and username", what);
         goto done;
     }
-    snprintf(accounts[0].id, sizeof accounts[0].id, "%s", id);
-    snprintf(accounts[0].handle, sizeof accounts[0].handle, "@%s", user);
-    snprintf(accounts[0].name, sizeof accounts[0].name, "%s", name && *name ? name : user);
+    connect_account_of_user(&accounts[0], id, user, name);
     tokens[0] = t;
     t = (struct channel_tokens){0};
     *n = 1;
@@ -378,13 +372,10 @@ static int publish(struct connect_session *s, const char *const *form, struct co
 static int th_act(struct connect_session *s, const struct connect_action *a,
                   struct connect_done *out, struct connect_result *res)
 {
-    memset(out, 0, sizeof *out);
-    if (!s->tokens || !s->account_id)
-        return connect_fail(res, CO_AUTH, "the channel is not connected");
-    const char *t = a->target ? a->target : "";
+    const char *t = connect_act_target(s, a, "the thread's or reply's", out, res);
+    if (!t)
+        return -1;
     const char *name = (unsigned)a->kind < ACT_KIND_COUNT ? connect_action_names[a->kind] : "?";
-    if (a->kind != ACT_PUBLISH && !*t)
-        return connect_fail(res, CO_REJECTED, "%s needs the thread's or reply's id", name);
     char path[200], what[220];
     struct connect_response r = {0};
     int rc;

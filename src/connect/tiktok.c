@@ -134,20 +134,15 @@ static int tt_post(struct connect_session *s, const char *path, json_t *body, co
 static int tt_authorize_url(const struct connect_session *s, const char *state,
                             const char *code_challenge, struct buf *url, struct error *err)
 {
-    const struct connect_platform_config *c = s->cfg;
-    if (!c->client_id || !*c->client_id)
-        return error_set(err, ERR_INVALID,
-                         "TikTok needs the app's client key: set KANAL_TIKTOK_CLIENT_ID (and "
-                         "KANAL_TIKTOK_CLIENT_SECRET)");
-    if (!c->redirect_uri || !state || !code_challenge)
-        return error_set(err, ERR_INVALID,
-                         "TikTok's authorization needs a redirect URI, a state and a PKCE "
-                         "challenge");
-    const char *q[] = {"client_key", c->client_id, "scope", TT_SCOPES, "response_type", "code",
-                       "redirect_uri", c->redirect_uri, "state", state, "code_challenge",
-                       code_challenge, "code_challenge_method", "S256", NULL};
-    connect_put_query(url, c->auth_url ? c->auth_url : TT_AUTH_URL, q);
-    return 0;
+    static const struct consent_form form = {
+        .no_client = "TikTok needs the app's client key: set KANAL_TIKTOK_CLIENT_ID (and "
+                     "KANAL_TIKTOK_CLIENT_SECRET)",
+        .incomplete = "TikTok's authorization needs a redirect URI, a state and a PKCE challenge",
+        .client_param = "client_key",
+        .scopes = TT_SCOPES,
+        .auth_url = TT_AUTH_URL,
+        .pkce = true};
+    return connect_consent_url(&form, s, state, code_challenge, url, err);
 }
 
 /* POSTs the token request (fields: NULL-terminated pairs; client_key and
@@ -208,13 +203,17 @@ static int tt_me(struct connect_session *s, const char *bearer, struct connect_r
         ret = connect_fail(res, CO_REJECTED,
                            "%s: TikTok gave no username (was user.info.profile granted?)", what);
     } else {
-        snprintf(acc->id, sizeof acc->id, "%s", user);
-        snprintf(acc->handle, sizeof acc->handle, "@%s", user);
-        snprintf(acc->name, sizeof acc->name, "%s", name && *name ? name : user);
+        connect_account_of_user(acc, user, user, name);
     }
     json_decref(j);
     return ret;
 }
+
+static const struct code_grant tt_grant = {
+    .who = "TikTok's",
+    .token = tt_token,
+    .me = tt_me,
+    .no_refresh = "TikTok gave no refresh token; connect the channel again"};
 
 static int tt_exchange(struct connect_session *s, const char *code, const char *verifier,
                        struct channel_tokens *tokens, struct connect_account *accounts, int max,
@@ -225,19 +224,13 @@ static int tt_exchange(struct connect_session *s, const char *code, const char *
         return connect_fail(res, CO_REJECTED,
                             "TikTok's token request needs the code, the PKCE verifier and the "
                             "redirect URI (PUBLIC_URL)");
-    static const struct code_grant g = {.who = "TikTok's", .token = tt_token, .me = tt_me};
-    return connect_code_exchange(&g, s, code, verifier, tokens, accounts, max, n, res);
+    return connect_code_exchange(&tt_grant, s, code, verifier, tokens, accounts, max, n, res);
 }
 
 static int tt_refresh(struct connect_session *s, struct channel_tokens *out,
                       struct connect_result *res)
 {
-    const char *rt = s->tokens ? s->tokens->refresh_token : NULL;
-    if (!rt || !*rt)
-        return connect_fail(res, CO_AUTH,
-                            "TikTok gave no refresh token; connect the channel again");
-    const char *fields[] = {"grant_type", "refresh_token", "refresh_token", rt, NULL};
-    return tt_token(s, fields, out, res);
+    return connect_code_refresh(&tt_grant, s, out, res);
 }
 
 /* ---- sync ---------------------------------------------------------------------------------- */

@@ -106,19 +106,13 @@ static int x_check(struct connect_result *res, const char *what, const struct co
 static int x_authorize_url(const struct connect_session *s, const char *state,
                            const char *code_challenge, struct buf *url, struct error *err)
 {
-    const struct connect_platform_config *c = s->cfg;
-    if (!c->client_id || !*c->client_id)
-        return error_set(err, ERR_INVALID,
-                         "X needs the app's client id: set KANAL_X_CLIENT_ID (the OAuth 2.0 "
-                         "Client ID in X's developer console)");
-    if (!c->redirect_uri || !state || !*state || !code_challenge || !*code_challenge)
-        return error_set(err, ERR_INVALID,
-                         "X's authorization needs a redirect URI, a state and a PKCE challenge");
-    const char *q[] = {"response_type", "code", "client_id", c->client_id, "redirect_uri",
-                       c->redirect_uri, "scope", connector_x.scopes, "state", state,
-                       "code_challenge", code_challenge, "code_challenge_method", "S256", NULL};
-    connect_put_query(url, c->auth_url, q);
-    return 0;
+    const struct consent_form form = {
+        .no_client = "X needs the app's client id: set KANAL_X_CLIENT_ID (the OAuth 2.0 "
+                     "Client ID in X's developer console)",
+        .incomplete = "X's authorization needs a redirect URI, a state and a PKCE challenge",
+        .scopes = connector_x.scopes,
+        .pkce = true};
+    return connect_consent_url(&form, s, state, code_challenge, url, err);
 }
 
 /* POSTs the token request (fields: NULL-terminated pairs, client_id added)
@@ -186,35 +180,32 @@ static int x_me(struct connect_session *s, const char *bearer, struct connect_re
     int ret = 0;
     if (!is_x_id(id) || !user)
         ret = connect_fail(res, CO_REJECTED, "%s: X's answer has no user id and username", what);
-    else if (acc) {
-        snprintf(acc->id, sizeof acc->id, "%s", id);
-        snprintf(acc->handle, sizeof acc->handle, "@%s", user);
-        snprintf(acc->name, sizeof acc->name, "%s", name ? name : user);
-    }
+    else if (acc)
+        connect_account_of_user(acc, id, user, name);
     json_decref(j);
     return ret;
 }
+
+static const struct code_grant x_grant = {
+    .who = "X's",
+    .token = x_token,
+    .me = x_me,
+    .no_refresh =
+        "X gave no refresh token (offline.access was not granted); reconnect the channel"};
 
 static int x_exchange(struct connect_session *s, const char *code, const char *verifier,
                       struct channel_tokens *tokens, struct connect_account *accounts, int max,
                       int *n, struct connect_result *res)
 {
-    static const struct code_grant g = {.who = "X's", .token = x_token, .me = x_me};
-    return connect_code_exchange(&g, s, code, verifier, tokens, accounts, max, n, res);
+    return connect_code_exchange(&x_grant, s, code, verifier, tokens, accounts, max, n, res);
 }
 
 static int x_refresh(struct connect_session *s, struct channel_tokens *out,
                      struct connect_result *res)
 {
-    const char *rt = s->tokens ? s->tokens->refresh_token : NULL;
-    if (!rt || !*rt)
-        return connect_fail(res, CO_AUTH,
-                            "X gave no refresh token (offline.access was not granted); "
-                            "reconnect the channel");
-    const char *fields[] = {"refresh_token", rt, "grant_type", "refresh_token", NULL};
     /* X rotates refresh tokens: the one sent is spent, the new one must be
      * stored before anything else is tried. */
-    return x_token(s, fields, out, res);
+    return connect_code_refresh(&x_grant, s, out, res);
 }
 
 /* ---- sync --------------------------------------------------------------------------- */

@@ -99,24 +99,18 @@ static int yt_check(struct connect_result *res, const char *what, const struct c
 static int yt_authorize_url(const struct connect_session *s, const char *state,
                             const char *code_challenge, struct buf *url, struct error *err)
 {
-    const struct connect_platform_config *c = s->cfg;
-    if (!c->client_id || !*c->client_id)
-        return error_set(err, ERR_INVALID,
-                         "YouTube needs the app's client id: set KANAL_YOUTUBE_CLIENT_ID (an "
-                         "OAuth client of type web application in Google Cloud's console)");
-    if (!c->redirect_uri || !state || !*state || !code_challenge || !*code_challenge)
-        return error_set(err, ERR_INVALID,
-                         "Google's authorization needs a redirect URI, a state and a PKCE "
-                         "challenge");
     /* offline: a refresh token; consent: given again on a reconnect, which
      * Google otherwise answers without one. */
-    const char *q[] = {"response_type", "code", "client_id", c->client_id, "redirect_uri",
-                       c->redirect_uri, "scope", connector_youtube.scopes, "state", state,
-                       "code_challenge", code_challenge, "code_challenge_method", "S256",
-                       "access_type", "offline", "prompt", "consent", "include_granted_scopes",
-                       "true", NULL};
-    connect_put_query(url, c->auth_url, q);
-    return 0;
+    static const char *const extra[] = {
+        "access_type", "offline", "prompt", "consent", "include_granted_scopes", "true", NULL};
+    const struct consent_form form = {
+        .no_client = "YouTube needs the app's client id: set KANAL_YOUTUBE_CLIENT_ID (an "
+                     "OAuth client of type web application in Google Cloud's console)",
+        .incomplete = "Google's authorization needs a redirect URI, a state and a PKCE challenge",
+        .scopes = connector_youtube.scopes,
+        .pkce = true,
+        .extra = extra};
+    return connect_consent_url(&form, s, state, code_challenge, url, err);
 }
 
 /* POSTs a token request (fields NULL-terminated pairs; client id and secret
@@ -124,21 +118,13 @@ static int yt_authorize_url(const struct connect_session *s, const char *state,
 static int yt_token(struct connect_session *s, const char *const *fields,
                     struct channel_tokens *out, struct connect_result *res)
 {
-    const struct connect_platform_config *c = s->cfg;
-    const char *what = "POST /token (Google)";
-    if (!c->client_id || !*c->client_id || !c->client_secret || !*c->client_secret)
-        return connect_fail(res, CO_REJECTED,
-                            "%s: set KANAL_YOUTUBE_CLIENT_ID and KANAL_YOUTUBE_CLIENT_SECRET",
-                            what);
-    const char *client[] = {"client_id", c->client_id, "client_secret", c->client_secret, NULL};
-    struct token_post tp = {.url = c->token_url && *c->token_url ? c->token_url : YT_TOKEN_URL,
-                            .url_setting = "KANAL_YOUTUBE_TOKEN_URL",
-                            .pairs = {client, fields},
-                            .what = what,
-                            .who = "Google's",
-                            .flags = TOKEN_EXPIRY_STRICT,
-                            .fail = yt_fail};
-    return connect_token_get(&tp, s->now, out, res);
+    static const struct token_post tp = {.url = YT_TOKEN_URL,
+                                         .url_setting = "KANAL_YOUTUBE_TOKEN_URL",
+                                         .what = "POST /token (Google)",
+                                         .who = "Google's",
+                                         .flags = TOKEN_EXPIRY_STRICT,
+                                         .fail = yt_fail};
+    return connect_client_token_get(&tp, s, "KANAL_YOUTUBE", fields, out, res);
 }
 
 /* GET channels?mine=true: the channel the token is for, its uploads
@@ -188,24 +174,24 @@ static int yt_me_account(struct connect_session *s, const char *bearer, struct c
     return yt_me(s, bearer, r, acc, NULL, res);
 }
 
+static const struct code_grant yt_grant = {
+    .who = "Google's",
+    .token = yt_token,
+    .me = yt_me_account,
+    .no_refresh =
+        "Google gave no refresh token (offline access was not granted); reconnect the channel"};
+
 static int yt_exchange(struct connect_session *s, const char *code, const char *verifier,
                        struct channel_tokens *tokens, struct connect_account *accounts, int max,
                        int *n, struct connect_result *res)
 {
-    static const struct code_grant g = {.who = "Google's", .token = yt_token, .me = yt_me_account};
-    return connect_code_exchange(&g, s, code, verifier, tokens, accounts, max, n, res);
+    return connect_code_exchange(&yt_grant, s, code, verifier, tokens, accounts, max, n, res);
 }
 
 static int yt_refresh(struct connect_session *s, struct channel_tokens *out,
                       struct connect_result *res)
 {
-    const char *rt = s->tokens ? s->tokens->refresh_token : NULL;
-    if (!rt || !*rt)
-        return connect_fail(res, CO_AUTH,
-                            "Google gave no refresh token (offline access was not granted); "
-                            "reconnect the channel");
-    const char *fields[] = {"refresh_token", rt, "grant_type", "refresh_token", NULL};
-    if (yt_token(s, fields, out, res) < 0)
+    if (connect_code_refresh(&yt_grant, s, out, res) < 0)
         return -1;
     /* Google keeps the refresh token (it sends no new one): carry it over,
      * or the next refresh would have none. */

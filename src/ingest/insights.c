@@ -124,6 +124,12 @@ static struct slot *slot_for(struct slot **slots, size_t *n, size_t *cap, const 
     return s;
 }
 
+bool graph_list_is_insights(json_t *data)
+{
+    json_t *first = json_array_get(data, 0);
+    return json_object_get(first, "period") && json_object_get(first, "name");
+}
+
 int parse_graph_insights(struct pctx *pc, json_t *data, const char *platform, struct error *err)
 {
     struct slot *slots = NULL;

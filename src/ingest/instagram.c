@@ -157,8 +157,7 @@ int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error 
     if (!json_is_object(j)) {
         rc = error_set(err, ERR_INVALID, "$: expected an Instagram Graph API object");
     } else if (json_is_array(list)) {
-        json_t *first = json_array_get(list, 0);
-        if (json_object_get(first, "period") && json_object_get(first, "name")) {
+        if (graph_list_is_insights(list)) {
             rc = parse_graph_insights(pc, list, "instagram", err);
         } else {
             /* The paging link names what the list hangs from: a media's

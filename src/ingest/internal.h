@@ -146,5 +146,8 @@ struct graph_edge graph_list_edge(struct pctx *pc, json_t *list);
 /* Shared by the Graph-shaped formats (Facebook and Instagram): one insights
  * array ({data:[{name, period, values:[{value,end_time}], id}]}). */
 int parse_graph_insights(struct pctx *pc, json_t *data, const char *platform, struct error *err);
+/* Whether a Graph list's data is an insights array (its first item has a
+ * 'name' and a 'period') rather than a list of items. */
+bool graph_list_is_insights(json_t *data);
 
 #endif

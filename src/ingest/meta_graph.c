@@ -357,8 +357,7 @@ int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error
     } else if (!json_is_object(j)) {
         rc = error_set(err, ERR_INVALID, "$: expected a Graph API object or an array of them");
     } else if (json_is_array(list)) {
-        json_t *first = json_array_get(list, 0);
-        if (json_object_get(first, "period") && json_object_get(first, "name")) {
+        if (graph_list_is_insights(list)) {
             rc = parse_graph_insights(pc, list, "facebook", err);
         } else {
             struct graph_edge e = graph_list_edge(pc, j);

@@ -39,19 +39,10 @@ static int tt_count(json_t *v, int64_t *n)
         return -1;
     if (!*s || str_eq(s, "N/A"))
         return 1;
-    char digits[24];
-    size_t k = 0;
-    for (; *s; s++) {
-        if (isdigit((unsigned char)*s)) {
-            if (k + 1 == sizeof digits)
-                return -1;
-            digits[k++] = *s;
-        } else if (*s != ',' || k == 0) {
-            return -1;
-        }
-    }
-    digits[k] = '\0';
-    return k && str_to_i64(digits, n) == 0 ? 0 : -1;
+    /* Thousands grouped with commas only: no spaces, no leading comma. */
+    if (*s == ',' || strchr(s, ' '))
+        return -1;
+    return csv_count(s, n);
 }
 
 /* The video id in a link that has one ("https://www.tiktokv.com/share/

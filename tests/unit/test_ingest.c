@@ -653,6 +653,35 @@ static void test_tiktok(void **state)
     free(g);
 }
 
+static void test_tiktok_counts(void **state)
+{
+    (void)state;
+    /* Likes as the download writes them: digits, grouped with commas; a
+     * space, a leading comma or a letter makes the video a reject. */
+    static const struct {
+        const char *likes;
+        int64_t want; /* -1: rejected */
+    } cases[] = {{"1,234", 1234}, {"87", 87},  {"1,000,000", 1000000},
+                 {"1 234", -1},   {",12", -1}, {"12a", -1}};
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        char doc[256];
+        snprintf(doc, sizeof doc,
+                 "{\"Video\": {\"Videos\": {\"VideoList\": [{\"Date\": \"2024-03-04 15:40:21\", "
+                 "\"Link\": \"https://www.tiktokv.com/share/video/7342123456789012345/\", "
+                 "\"Likes\": \"%s\"}]}}}",
+                 cases[i].likes);
+        struct got *g = parse_text(INGEST_TIKTOK, doc, strlen(doc), 0);
+        assert_int_equal(g->n, 1);
+        if (cases[i].want < 0) {
+            assert_int_equal(g->r[0].kind, REC_REJECT);
+        } else {
+            assert_int_equal(g->r[0].kind, REC_POST);
+            assert_int_equal(g->r[0].metrics[PM_REACTIONS], cases[i].want);
+        }
+        free(g);
+    }
+}
+
 static void test_tiktok_api(void **state)
 {
     /* Display API videos: posts with all four counts; ids, times and counts
@@ -1789,6 +1818,7 @@ int main(void)
         cmocka_unit_test(test_mastodon),
         cmocka_unit_test(test_bluesky),
         cmocka_unit_test(test_tiktok),
+        cmocka_unit_test(test_tiktok_counts),
         cmocka_unit_test(test_tiktok_csv),
         cmocka_unit_test(test_tiktok_api),
         cmocka_unit_test(test_threads),
