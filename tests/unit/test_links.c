@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sodium.h>
@@ -330,6 +331,140 @@ static void test_user_agents(void **state)
     expect_ua("SomethingNew/1.0", DEVICE_OTHER, false);
 }
 
+/* The classifier as it was written first, one strstr per mark: the one-pass
+ * scan must find every mark this finds, wherever it stands. */
+static void ua_by_search(const char *ua, enum device *device, bool *bot)
+{
+    static const char *const bots[] = {
+        "bot",           "crawl",          "spider",          "slurp",      "facebookexternalhit",
+        "embedly",       "preview",        "curl/",           "wget",       "python-requests",
+        "python-urllib", "go-http-client", "java/",           "libwww",     "httpclient",
+        "headless",      "lighthouse",     "scrapy",          "node-fetch", "axios/",
+        "okhttp",        "whatsapp",       "skypeuripreview", "monitor",    "validator",
+    };
+    *device = DEVICE_OTHER;
+    *bot = true;
+    if (!ua || !*ua)
+        return;
+    char h[512];
+    size_t n = 0;
+    for (; n < sizeof h - 1 && ua[n]; n++)
+        h[n] = (char)(ua[n] >= 'A' && ua[n] <= 'Z' ? ua[n] + 32 : ua[n]);
+    h[n] = '\0';
+    for (size_t i = 0; i < sizeof bots / sizeof *bots; i++)
+        if (strstr(h, bots[i]))
+            return;
+    *bot = false;
+    bool android = strstr(h, "android");
+    if (strstr(h, "ipad") || strstr(h, "tablet") || strstr(h, "kindle") || strstr(h, "silk/") ||
+        (android && !strstr(h, "mobile")))
+        *device = DEVICE_TABLET;
+    else if (strstr(h, "mobi") || strstr(h, "iphone") || strstr(h, "ipod") || android ||
+             strstr(h, "windows phone") || strstr(h, "blackberry") || strstr(h, "opera mini"))
+        *device = DEVICE_MOBILE;
+    else if (strstr(h, "windows nt") || strstr(h, "macintosh") || strstr(h, "x11") ||
+             strstr(h, "cros") || strstr(h, "linux"))
+        *device = DEVICE_DESKTOP;
+}
+
+/* 200,000 headers made of marks, their cut-off beginnings, other case and
+ * filler, some longer than the 511 bytes read: the scan and the searches
+ * agree on every one. */
+static void test_user_agents_as_searched(void **state)
+{
+    static const char *const parts[] = {
+        "Mozilla/5.0 (",
+        "Android",
+        "android 14; ",
+        "Mobile",
+        "mobi",
+        "iPhone",
+        "iPad",
+        "ipod",
+        "Tablet",
+        "Kindle",
+        "Silk/",
+        "silk",
+        "Windows NT 10.0",
+        "Windows Phone",
+        "windows ph",
+        "BlackBerry",
+        "Opera Mini",
+        "opera min",
+        "Macintosh",
+        "X11",
+        "x1",
+        "CrOS",
+        "Linux",
+        "Googlebot",
+        "bo",
+        "crawl",
+        "Spider",
+        "slurp",
+        "facebookexternalhit",
+        "facebookextern",
+        "Embedly",
+        "preview",
+        "curl/",
+        "curl",
+        "Wget",
+        "python-requests",
+        "python-urllib",
+        "Go-http-client",
+        "Java/",
+        "java",
+        "libwww",
+        "HttpClient",
+        "HeadlessChrome",
+        "Lighthouse",
+        "Scrapy",
+        "node-fetch",
+        "axios/",
+        "OkHttp",
+        "WhatsApp",
+        "SkypeUriPreview",
+        "Monitor",
+        "validator",
+        "; ",
+        ") ",
+        "AppleWebKit/537.36 ",
+        "Safari",
+        "x",
+        "m",
+        "w",
+        "a",
+        "\xc3\xa5",
+        "\xff",
+    };
+    uint64_t r = 88172645463325252ULL;
+    char ua[700];
+    for (int k = 0; k < 200000; k++) {
+        size_t n = 0;
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        int count = (int)(r % 12);
+        for (int j = 0; j < count; j++) {
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            const char *s = parts[r % (sizeof parts / sizeof *parts)];
+            size_t len = strlen(s);
+            if ((r >> 20) % 4 == 0) /* a part cut short */
+                len = (size_t)((r >> 24) % (len + 1));
+            if ((r >> 30) % 16 == 0) /* filler to push the rest past 511 bytes */
+                for (int f = 0; f < 90 && n < sizeof ua - 1; f++)
+                    ua[n++] = 'q';
+            for (size_t i = 0; i < len && n < sizeof ua - 1; i++)
+                ua[n++] = (r >> (34 + i % 16)) & 1 ? (char)toupper((unsigned char)s[i]) : s[i];
+        }
+        ua[n] = '\0';
+        enum device d1, d2;
+        bool b1, b2;
+        links_classify_ua(ua, &d1, &b1);
+        ua_by_search(ua, &d2, &b2);
+        if (d1 != d2 || b1 != b2)
+            fail_msg("'%s': scan %s%s, search %s%s", ua, links_device_names[d1], b1 ? " bot" : "",
+                     links_device_names[d2], b2 ? " bot" : "");
+    }
+}
+
 static void expect_ref(const char *ref, const char *want)
 {
     char out[256];
@@ -560,8 +695,8 @@ static void test_clicklog_line_fields(void **state)
         const struct click *x = i ? &d : &c;
         assert_non_null(fgets(line, sizeof line, f));
         snprintf(want, sizeof want, "%d %lld %lld %d %d %s %s ", i + 1, (long long)x->link_id,
-                 (long long)x->at, (int)x->device, x->bot ? 1 : 0,
-                 x->visitor[0] ? x->visitor : "-", x->referrer_host[0] ? x->referrer_host : "-");
+                 (long long)x->at, (int)x->device, x->bot ? 1 : 0, x->visitor[0] ? x->visitor : "-",
+                 x->referrer_host[0] ? x->referrer_host : "-");
         /* what it says, then eight hex digits of checksum and the newline */
         assert_int_equal(strlen(line), strlen(want) + 9);
         assert_memory_equal(line, want, strlen(want));
@@ -754,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_code_collision_retry),
         cmocka_unit_test(test_create_validation),
         cmocka_unit_test(test_user_agents),
+        cmocka_unit_test(test_user_agents_as_searched),
         cmocka_unit_test(test_referrer),
         cmocka_unit_test(test_visitor_hash),
         cmocka_unit_test(test_qr),
