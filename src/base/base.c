@@ -482,3 +482,18 @@ void str_hex(const unsigned char *p, size_t n, char *out)
     }
     out[2 * n] = '\0';
 }
+
+size_t str_ipv4(const unsigned char a[4], char *out)
+{
+    char *p = out;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (v >= 100)
+            *p++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
+        *p++ = i < 3 ? '.' : '\0';
+    }
+    return (size_t)(p - out - 1);
+}

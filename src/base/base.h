@@ -178,6 +178,9 @@ bool str_listed(const char *list, const char *word);
 int str_to_i64(const char *s, int64_t *out);
 /* Hex-encodes n bytes into out (2n+1 bytes). */
 void str_hex(const unsigned char *p, size_t n, char *out);
+/* An IPv4 address (four bytes, network order) in dotted decimal, as
+ * inet_ntop writes it, into out (at least 16 bytes); its length. */
+size_t str_ipv4(const unsigned char a[4], char *out);
 
 /* ---- UTF-8 ------------------------------------------------------------
  * Strict: no overlong forms, no surrogates, nothing above U+10FFFF. */

@@ -631,8 +631,8 @@ static void client_address(struct request *r)
     const struct sockaddr *sa = ci->client_addr;
     char peer[INET6_ADDRSTRLEN] = "";
     static_assert(sizeof peer <= sizeof r->client, "an address fits r->client");
-    if (sa->sa_family == AF_INET) { /* inet_ntop's form already */
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
+    if (sa->sa_family == AF_INET) { /* inet_ntop's form, without its sprintf */
+        str_ipv4((const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr, peer);
     } else if (sa->sa_family == AF_INET6) {
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
         address_normalise(peer, strlen(peer), peer); /* an IPv4 address mapped into IPv6 */

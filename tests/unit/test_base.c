@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "base/base.h"
 
@@ -173,6 +174,23 @@ static void test_str_listed(void **state)
     assert_false(str_listed("admin,", ""));
 }
 
+/* Every byte value in every place, as inet_ntop writes it. */
+static void test_str_ipv4(void **state)
+{
+    unsigned char a[4];
+    char got[16], want[INET_ADDRSTRLEN];
+    for (int place = 0; place < 4; place++)
+        for (int v = 0; v < 256; v++)
+            for (int other = 0; other < 256; other += 51) {
+                memset(a, other, sizeof a);
+                a[place] = (unsigned char)v;
+                size_t n = str_ipv4(a, got);
+                assert_non_null(inet_ntop(AF_INET, a, want, sizeof want));
+                assert_string_equal(got, want);
+                assert_int_equal(n, strlen(want));
+            }
+}
+
 static void test_imap(void **state)
 {
     struct imap m = {0};
@@ -208,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_zalloc_aligned),
         cmocka_unit_test(test_str_to_i64),
         cmocka_unit_test(test_str_listed),
+        cmocka_unit_test(test_str_ipv4),
         cmocka_unit_test(test_imap),
         cmocka_unit_test(test_buf_read_file),
     };
