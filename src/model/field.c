@@ -217,10 +217,7 @@ const char *json_unknown_member(json_t *in, const char *const *known)
     const char *key;
     json_t *v;
     json_object_foreach (in, key, v) {
-        size_t i = 0;
-        while (known[i] && !str_eq(known[i], key))
-            i++;
-        if (!known[i])
+        if (str_index(known, key) < 0)
             return key;
     }
     return NULL;
