@@ -81,11 +81,7 @@ int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
         if (!json_is_string(v))
             return error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
     }
-    json_t *ws = entity_get(db, &entity_workspace, 0, workspace_id, err);
-    if (!ws)
-        return -1;
-    struct tz *tz = tz_load(json_string_value(json_object_get(ws, "timezone")), err);
-    json_decref(ws);
+    struct tz *tz = workspace_tz(db, workspace_id, err);
     if (!tz)
         return -1;
     int rc = -1;
@@ -790,10 +786,7 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
     /* Figures cut in another time zone (it changed) are built again first. */
     if (message_stats_refresh(db, workspace_id, err))
         return NULL;
-    json_t *ws = entity_get(db, &entity_workspace, 0, workspace_id, err);
-    if (!ws)
-        return NULL;
-    r.tz = tz_load(json_string_value(json_object_get(ws, "timezone")), err);
+    r.tz = workspace_tz(db, workspace_id, err);
     if (!r.tz)
         goto done;
     if (q->compare) {
@@ -846,7 +839,6 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
         json_object_set_new(out, "change", change_of(total, prev));
     }
 done:
-    json_decref(ws);
     json_decref(rows);
     json_decref(total);
     json_decref(prev);

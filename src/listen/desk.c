@@ -41,16 +41,6 @@ static int date_param(json_t *q, const char *name, int64_t *day, bool *given, st
     return 0;
 }
 
-static struct tz *workspace_tz(struct db *db, int64_t ws, struct error *err)
-{
-    json_t *w = entity_get(db, &entity_workspace, 0, ws, err);
-    if (!w)
-        return NULL;
-    struct tz *z = tz_load(json_string_value(json_object_get(w, "timezone")), err);
-    json_decref(w);
-    return z;
-}
-
 int listen_filter_parse(struct db *db, int64_t ws, json_t *q, bool period_default,
                         struct listen_filter *f, struct error *err)
 {

@@ -176,6 +176,16 @@ const char *entity_name(const struct entity *e)
 {
     return e->name;
 }
+
+struct tz *workspace_tz(struct db *db, int64_t ws, struct error *err)
+{
+    json_t *w = entity_get(db, &entity_workspace, 0, ws, err);
+    if (!w)
+        return NULL;
+    struct tz *z = tz_load(json_string_value(json_object_get(w, "timezone")), err);
+    json_decref(w);
+    return z;
+}
 /* ---- operations --------------------------------------------------------------------- */
 
 /* The WHERE clause that keeps every query inside the caller's workspace. */

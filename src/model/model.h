@@ -148,6 +148,8 @@ int entity_delete(struct db *db, const struct entity *e, int64_t workspace_id, i
 json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id, json_t *filters,
                     const struct page *pg, struct error *err);
 const char *entity_name(const struct entity *e);
+/* The time zone of workspace `ws` (tz_free it), or NULL and err. */
+struct tz *workspace_tz(struct db *db, int64_t ws, struct error *err);
 
 /* ---- audit log ---------------------------------------------------------------- */
 
