@@ -200,8 +200,7 @@ static int rule_compile(json_t *cond, json_t *act, struct db *db, int64_t ws, st
     r->team_id = team ? json_integer_value(team) : 0;
     r->user_id = user ? json_integer_value(user) : 0;
     if (prio) {
-        int k =
-            json_is_string(prio) ? str_index(message_priorities, json_string_value(prio)) : -1;
+        int k = json_is_string(prio) ? str_index(message_priorities, json_string_value(prio)) : -1;
         if (k < 0)
             return error_field(err, ERR_INVALID, "priority",
                                "actions.priority: must be low, normal, high or urgent");
@@ -443,22 +442,9 @@ json_t *routing_rule_get(struct db *db, int64_t ws, int64_t id, struct error *er
 
 json_t *routing_rule_list(struct db *db, int64_t ws, struct error *err)
 {
-    struct db_stmt *st =
-        db_query(db, err, RULE_COLUMNS "WHERE workspace_id = ? ORDER BY position, id", "i", ws);
-    if (!st)
-        return NULL;
-    json_t *items = json_array();
-    int rc = db_has_row(st) ? 1 : 0;
-    while (rc == 1) {
-        json_array_append_new(items, rule_row(st));
-        rc = db_step(st, err);
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return json_pack("{s:o}", "items", items);
+    return json_items(
+        db_query(db, err, RULE_COLUMNS "WHERE workspace_id = ? ORDER BY position, id", "i", ws),
+        rule_row, err);
 }
 
 static const char *const rule_keys[] = {"name",       "position", "enabled", "stop",

@@ -555,10 +555,10 @@ static int decide(struct db *db, int64_t ws, const struct locked_post *p, int64_
     if (given < r.approvals)
         return 0;
     if (move_all(db, p->id, "in_review", EV_APPROVE, err) < 0 || refresh_status(db, p->id, err) ||
-        notify_event(db, ws,
-                     &(struct notify_in){
-                         .event = NOTIFY_APPROVED, .post_id = p->id, .actor = user_id},
-                     err) < 0)
+        notify_event(
+            db, ws,
+            &(struct notify_in){.event = NOTIFY_APPROVED, .post_id = p->id, .actor = user_id},
+            err) < 0)
         return -1;
     return audit(
         db, ws, user_id, "approved", p->id,
@@ -644,17 +644,43 @@ fail:
     return NULL;
 }
 
+/* A decision on the post, by a user or through a link. */
+static json_t *decision_json(struct db_stmt *st)
+{
+    json_t *d = json_pack("{s:I, s:s, s:s, s:o}", "round", (json_int_t)db_col_int(st, 0),
+                          "decision", db_col_text(st, 5), "comment", db_col_text(st, 6), "at",
+                          json_time(db_col_int(st, 7)));
+    if (!db_col_null(st, 1)) {
+        json_object_set_new(d, "user_id", json_integer(db_col_int(st, 1)));
+        json_object_set_new(d, "user_email", json_string(db_col_text(st, 2)));
+    }
+    if (!db_col_null(st, 3)) {
+        json_object_set_new(d, "link_id", json_integer(db_col_int(st, 3)));
+        json_object_set_new(d, "link_name", json_string(db_col_text(st, 4)));
+    }
+    return d;
+}
+
+static json_t *comment_json(struct db_stmt *st)
+{
+    json_t *c = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)db_col_int(st, 0), "body",
+                          db_col_text(st, 4), "at", json_time(db_col_int(st, 5)));
+    if (!db_col_null(st, 1))
+        json_object_set_new(c, "user_email", json_string(db_col_text(st, 2)));
+    if (!db_col_null(st, 3))
+        json_object_set_new(c, "link_id", json_integer(db_col_int(st, 3)));
+    return c;
+}
+
 json_t *publish_review(struct db *db, int64_t ws, int64_t post_id, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT review_round, reject_reason, status FROM posts "
-                                  "WHERE id = ? AND workspace_id = ?",
-                                  "ii", post_id, ws);
-    if (!st)
-        return NULL;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        error_set(err, ERR_NOT_FOUND, "no post %lld in this workspace", (long long)post_id);
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT review_round, reject_reason, status FROM posts "
+                       "WHERE id = ? AND workspace_id = ?",
+                       "ii", post_id, ws);
+    if (found != 1) {
+        model_no_row(found, "post", post_id, err);
         return NULL;
     }
     int64_t round = db_col_int(st, 0);
@@ -666,53 +692,26 @@ json_t *publish_review(struct db *db, int64_t ws, int64_t post_id, struct error 
         goto fail;
     json_object_set_new(out, "needed", json_integer(r.approvals));
     json_object_set_new(out, "roles", json_string(r.roles));
-    json_t *decisions = json_array(), *comments = json_array();
+    json_t *decisions = json_rows(
+        db_query(db, err,
+                 "SELECT a.round, a.user_id, u.email, a.link_id, l.name, a.decision, a.comment, "
+                 "a.at FROM post_approvals a LEFT JOIN users u ON u.id = a.user_id "
+                 "LEFT JOIN approval_links l ON l.id = a.link_id WHERE a.post_id = ? "
+                 "ORDER BY a.id",
+                 "i", post_id),
+        decision_json, err);
+    if (!decisions)
+        goto fail;
     json_object_set_new(out, "decisions", decisions);
+    json_t *comments = json_rows(
+        db_query(db, err,
+                 "SELECT c.id, c.user_id, u.email, c.link_id, c.body, c.at FROM post_comments c "
+                 "LEFT JOIN users u ON u.id = c.user_id WHERE c.post_id = ? ORDER BY c.id",
+                 "i", post_id),
+        comment_json, err);
+    if (!comments)
+        goto fail;
     json_object_set_new(out, "comments", comments);
-    st = db_query(db, err,
-                  "SELECT a.round, a.user_id, u.email, a.link_id, l.name, a.decision, a.comment, "
-                  "a.at FROM post_approvals a LEFT JOIN users u ON u.id = a.user_id "
-                  "LEFT JOIN approval_links l ON l.id = a.link_id WHERE a.post_id = ? "
-                  "ORDER BY a.id",
-                  "i", post_id);
-    if (!st)
-        goto fail;
-    int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err)) {
-        json_t *d = json_pack("{s:I, s:s, s:s, s:o}", "round", (json_int_t)db_col_int(st, 0),
-                              "decision", db_col_text(st, 5), "comment", db_col_text(st, 6), "at",
-                              json_time(db_col_int(st, 7)));
-        if (!db_col_null(st, 1)) {
-            json_object_set_new(d, "user_id", json_integer(db_col_int(st, 1)));
-            json_object_set_new(d, "user_email", json_string(db_col_text(st, 2)));
-        }
-        if (!db_col_null(st, 3)) {
-            json_object_set_new(d, "link_id", json_integer(db_col_int(st, 3)));
-            json_object_set_new(d, "link_name", json_string(db_col_text(st, 4)));
-        }
-        json_array_append_new(decisions, d);
-    }
-    db_finalize(st);
-    if (rc < 0)
-        goto fail;
-    st = db_query(db, err,
-                  "SELECT c.id, c.user_id, u.email, c.link_id, c.body, c.at FROM post_comments c "
-                  "LEFT JOIN users u ON u.id = c.user_id WHERE c.post_id = ? ORDER BY c.id",
-                  "i", post_id);
-    if (!st)
-        goto fail;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err)) {
-        json_t *c = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)db_col_int(st, 0), "body",
-                              db_col_text(st, 4), "at", json_time(db_col_int(st, 5)));
-        if (!db_col_null(st, 1))
-            json_object_set_new(c, "user_email", json_string(db_col_text(st, 2)));
-        if (!db_col_null(st, 3))
-            json_object_set_new(c, "link_id", json_integer(db_col_int(st, 3)));
-        json_array_append_new(comments, c);
-    }
-    db_finalize(st);
-    if (rc < 0)
-        goto fail;
     return out;
 fail:
     json_decref(out);
@@ -870,8 +869,7 @@ static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
         goto fail;
     m->n = 0;
     int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && m->n < VARIANTS_MOVED_MAX;
-         rc = db_step(st, err)) {
+    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && m->n < VARIANTS_MOVED_MAX; rc = db_step(st, err)) {
         m->ids[m->n] = db_col_int(st, 0);
         snprintf(m->sts[m->n], sizeof m->sts[m->n], "%s", db_col_text(st, 1));
         m->times[m->n] = db_col_null(st, 2) ? 0 : db_col_int(st, 2);
@@ -938,7 +936,8 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
                    "hold_reason = '', updated_at = ? WHERE id = ?",
                    "iii", t, time_now(), m.ids[i]) < 0 ||
             audit(db, ws, who->user_id, "schedule", post_id,
-                  json_pack("{s:I, s:o}", "variant_id", (json_int_t)m.ids[i], "at", json_time(t)), err))
+                  json_pack("{s:I, s:o}", "variant_id", (json_int_t)m.ids[i], "at", json_time(t)),
+                  err))
             goto fail;
         moved++;
     }

@@ -314,23 +314,12 @@ json_t *publish_bulk_get(struct db *db, int64_t ws, int64_t id, struct error *er
 
 json_t *publish_bulk_list(struct db *db, int64_t ws, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT " OPERATION_COLUMNS " FROM bulk_moderations "
-                                  "WHERE workspace_id = ? ORDER BY created_at DESC, id DESC "
-                                  "LIMIT 50",
-                                  "i", ws);
-    if (!st)
-        return NULL;
-    json_t *items = json_array();
-    int rc;
-    for (rc = db_has_row(st); rc == 1; rc = db_step(st, err))
-        json_array_append_new(items, operation(st));
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return json_pack("{s:o}", "items", items);
+    return json_items(db_query(db, err,
+                               "SELECT " OPERATION_COLUMNS " FROM bulk_moderations "
+                               "WHERE workspace_id = ? ORDER BY created_at DESC, id DESC "
+                               "LIMIT 50",
+                               "i", ws),
+                      operation, err);
 }
 
 /* Cancels the operation's hides still queued; one the worker took

@@ -441,6 +441,17 @@ fail:
 
 /* ---- the crisis switch ----------------------------------------------------------- */
 
+static json_t *pause_json(struct db_stmt *st)
+{
+    return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:s, s:s}", "id",
+                     (json_int_t)db_col_int(st, 0), "channel_id",
+                     db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)), "reason",
+                     db_col_text(st, 2), "until", json_time_col(st, 3), "paused_by",
+                     db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
+                     "paused_at", json_time(db_col_int(st, 5)), "paused_by_name",
+                     db_col_text(st, 6), "channel", db_col_text(st, 7));
+}
+
 json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err)
 {
     struct db_stmt *st = db_query(db, err,
@@ -452,25 +463,9 @@ json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err
                                   "WHERE z.workspace_id = ? AND z.resumed_at IS NULL AND "
                                   "(z.until_at IS NULL OR z.until_at > ?) ORDER BY z.id",
                                   "ii", ws, now);
-    if (!st)
+    json_t *items = json_rows(st, pause_json, err);
+    if (!items)
         return NULL;
-    json_t *items = json_array();
-    int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
-        json_array_append_new(
-            items,
-            json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:s, s:s}", "id",
-                      (json_int_t)db_col_int(st, 0), "channel_id",
-                      db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)), "reason",
-                      db_col_text(st, 2), "until", json_time_col(st, 3), "paused_by",
-                      db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
-                      "paused_at", json_time(db_col_int(st, 5)), "paused_by_name",
-                      db_col_text(st, 6), "channel", db_col_text(st, 7)));
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
     return json_pack("{s:b, s:o}", "paused", json_array_size(items) > 0, "items", items);
 }
 
