@@ -844,9 +844,9 @@ fail:
 
 #define VARIANTS_MOVED_MAX 64
 
-/* The variants that scheduling or unscheduling looks at: `vid` alone, or
- * every variant of the post (vid 0), in id order, with status and
- * scheduled time (0: none). */
+/* The variants that scheduling or unscheduling moves: `vid` alone, or the
+ * post's variants in the status the whole post's move takes (vid 0), in id
+ * order, with status and scheduled time (0: none). */
 struct moving {
     size_t n;
     int64_t ids[VARIANTS_MOVED_MAX], times[VARIANTS_MOVED_MAX];
@@ -854,10 +854,13 @@ struct moving {
 };
 
 /* Begins the transaction of a (un)schedule, locks the post and reads the
- * variants to move. 0, or -1 and err (ERR_NOT_FOUND when there are none)
- * with nothing begun. */
-static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
-                      struct locked_post *p, struct moving *m, struct error *err)
+ * variants to move: `vid`, or those of the post in status `whole`. 0, or -1
+ * and err with nothing begun: ERR_NOT_FOUND when the post has no such
+ * variant, ERR_CONFLICT "post ID has no NONE (it is STATUS)" when none of
+ * its variants is in status `whole`. */
+static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid, const char *whole,
+                      const char *none, struct locked_post *p, struct moving *m,
+                      struct error *err)
 {
     if (begin_on_post(db, ws, post_id, p, err))
         return -1;
@@ -868,8 +871,11 @@ static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
     if (!st)
         goto fail;
     m->n = 0;
-    int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && m->n < VARIANTS_MOVED_MAX; rc = db_step(st, err)) {
+    int rc, read = 0;
+    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && read < VARIANTS_MOVED_MAX;
+         rc = db_step(st, err), read++) {
+        if (!vid && !str_eq(db_col_text(st, 1), whole))
+            continue;
         m->ids[m->n] = db_col_int(st, 0);
         snprintf(m->sts[m->n], sizeof m->sts[m->n], "%s", db_col_text(st, 1));
         m->times[m->n] = db_col_null(st, 2) ? 0 : db_col_int(st, 2);
@@ -878,9 +884,14 @@ static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
     db_finalize(st);
     if (rc < 0)
         goto fail;
-    if (m->n == 0) {
+    if (read == 0) {
         error_set(err, ERR_NOT_FOUND, "post %lld has no variant %lld", (long long)post_id,
                   (long long)vid);
+        goto fail;
+    }
+    if (m->n == 0) {
+        error_set(err, ERR_CONFLICT, "post %lld has no %s (it is %s)", (long long)post_id, none,
+                  p->status);
         goto fail;
     }
     return 0;
@@ -904,13 +915,9 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
     }
     struct locked_post p;
     struct moving m;
-    if (begin_move(db, ws, post_id, vid, &p, &m, err))
+    if (begin_move(db, ws, post_id, vid, "approved", "approved variant to schedule", &p, &m, err))
         return NULL;
-    int moved = 0;
     for (size_t i = 0; i < m.n; i++) {
-        /* For the whole post: the approved ones; one variant must be able to move. */
-        if (!vid && !str_eq(m.sts[i], "approved"))
-            continue;
         if (!publish_next(m.sts[i], EV_SCHEDULE)) {
             error_set(err, ERR_CONFLICT,
                       "variant %lld is %s: only an approved variant is "
@@ -939,12 +946,6 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
                   json_pack("{s:I, s:o}", "variant_id", (json_int_t)m.ids[i], "at", json_time(t)),
                   err))
             goto fail;
-        moved++;
-    }
-    if (!moved) {
-        error_set(err, ERR_CONFLICT, "post %lld has no approved variant to schedule (it is %s)",
-                  (long long)post_id, p.status);
-        goto fail;
     }
     if (db_run(db, err,
                "UPDATE posts SET at = COALESCE((SELECT MIN(COALESCE(v.published_at, "
@@ -964,12 +965,9 @@ json_t *publish_unschedule(struct db *db, int64_t ws, int64_t post_id, int64_t v
 {
     struct locked_post p;
     struct moving m;
-    if (begin_move(db, ws, post_id, vid, &p, &m, err))
+    if (begin_move(db, ws, post_id, vid, "scheduled", "scheduled variant", &p, &m, err))
         return NULL;
-    int moved = 0;
     for (size_t i = 0; i < m.n; i++) {
-        if (!vid && !str_eq(m.sts[i], "scheduled"))
-            continue;
         const char *to = publish_next(m.sts[i], EV_UNSCHEDULE);
         if (!to) {
             error_set(err, ERR_CONFLICT,
@@ -983,12 +981,6 @@ json_t *publish_unschedule(struct db *db, int64_t ws, int64_t post_id, int64_t v
             audit(db, ws, who->user_id, "unschedule", post_id,
                   json_pack("{s:I}", "variant_id", (json_int_t)m.ids[i]), err))
             goto fail;
-        moved++;
-    }
-    if (!moved) {
-        error_set(err, ERR_CONFLICT, "post %lld has no scheduled variant (it is %s)",
-                  (long long)post_id, p.status);
-        goto fail;
     }
     if (refresh_status(db, post_id, err) || db_commit(db, err))
         goto fail;
