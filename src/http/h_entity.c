@@ -90,10 +90,8 @@ void h_entity_delete(struct request *r)
 {
     struct error err = {0};
     struct actor who = request_actor(r);
-    if (entity_delete(r->db, r->entity, scope(r), target(r), &who, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+    reply_done(r, entity_delete(r->db, r->entity, scope(r), target(r), &who, &err), "deleted",
+               &err);
 }
 
 void h_tag_rule_test(struct request *r)

@@ -120,10 +120,7 @@ void h_listen_source_add(struct request *r)
 void h_listen_source_delete(struct request *r)
 {
     struct error err = {0};
-    if (listen_source_remove(r->db, r->ws, r->id, &err) < 0)
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+    reply_done(r, listen_source_remove(r->db, r->ws, r->id, &err), "deleted", &err);
 }
 
 /* ---- alerts ------------------------------------------------------------------------ */
@@ -190,10 +187,7 @@ void h_listen_alert_set(struct request *r)
 void h_listen_alert_delete(struct request *r)
 {
     struct error err = {0};
-    if (listen_alert_remove(r->db, r->ws, r->id, &err) < 0)
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+    reply_done(r, listen_alert_remove(r->db, r->ws, r->id, &err), "deleted", &err);
 }
 
 void h_listen_alert_events(struct request *r)

@@ -169,10 +169,7 @@ void h_approval_link_revoke(struct request *r)
 {
     struct error err = {0};
     struct actor who = request_actor(r);
-    if (approval_link_revoke(r->db, r->ws, r->id, &who, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "revoked", 1));
+    reply_done(r, approval_link_revoke(r->db, r->ws, r->id, &who, &err), "revoked", &err);
 }
 
 void h_approval_link_open(struct request *r)
@@ -229,10 +226,7 @@ void h_calendar_feed_revoke(struct request *r)
 {
     struct error err = {0};
     struct actor who = request_actor(r);
-    if (calendar_feed_revoke(r->db, r->ws, r->id, &who, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "revoked", 1));
+    reply_done(r, calendar_feed_revoke(r->db, r->ws, r->id, &who, &err), "revoked", &err);
 }
 
 void h_calendar_ics(struct request *r)

@@ -119,10 +119,7 @@ fail:
 void h_token_revoke(struct request *r)
 {
     struct error err = {0};
-    if (api_token_revoke(r->db, r->user.id, r->id, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "revoked", 1));
+    reply_done(r, api_token_revoke(r->db, r->user.id, r->id, &err), "revoked", &err);
 }
 
 /* ---- an admin's changes to users, and the audit log ------------------------------------ */
