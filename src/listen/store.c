@@ -123,16 +123,14 @@ int listen_source_remove(struct db *db, int64_t ws, int64_t id, struct error *er
                        "ii", ws, id);
     if (n == 0)
         error_set(err, ERR_NOT_FOUND, "no source %lld in this workspace", (long long)id);
-    if (n <= 0 ||
-        db_run(db, err,
-               "UPDATE listen_alerts SET last_item_id = (SELECT COALESCE(MAX(id), 0) FROM "
-               "listen_items) WHERE last_item_id > (SELECT COALESCE(MAX(id), 0) FROM listen_items)",
-               "") < 0 ||
-        db_commit(db, err) < 0) {
-        db_rollback(db);
-        return -1;
-    }
-    return 0;
+    return db_end(db,
+                  n <= 0 ||
+                      db_run(db, err,
+                             "UPDATE listen_alerts SET last_item_id = (SELECT COALESCE(MAX(id), "
+                             "0) FROM listen_items) WHERE last_item_id > (SELECT "
+                             "COALESCE(MAX(id), 0) FROM listen_items)",
+                             "") < 0,
+                  err);
 }
 
 /* Stores which of the workspace's queries the new item matches. */

@@ -106,13 +106,10 @@ static int link_changed(struct db *db, int64_t workspace_id, int64_t id, int64_t
 {
     if (changed == 0)
         error_set(err, ERR_NOT_FOUND, "no link %lld in this workspace", (long long)id);
-    if (changed <= 0 ||
-        audit_record(db, workspace_id, who ? who->user_id : 0, action, "link", id, detail, err) ||
-        db_commit(db, err)) {
-        db_rollback(db);
-        return -1;
-    }
-    return 0;
+    return db_end(db,
+                  changed <= 0 || audit_record(db, workspace_id, who ? who->user_id : 0, action,
+                                               "link", id, detail, err),
+                  err);
 }
 
 int link_update(struct db *db, int64_t workspace_id, int64_t id, const struct link_in *l,

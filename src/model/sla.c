@@ -183,11 +183,7 @@ static int level_change(struct db *db, int64_t ws, int64_t team_id, const char *
                            priority ? priority : "");
     if (db_begin(db, err))
         return -1;
-    if (level_write(db, ws, team_id, priority, seconds, pct, who, err) || db_commit(db, err)) {
-        db_rollback(db);
-        return -1;
-    }
-    return 0;
+    return db_end(db, level_write(db, ws, team_id, priority, seconds, pct, who, err), err);
 }
 
 json_t *service_level_set(struct db *db, int64_t ws, int64_t team_id, const char *priority,

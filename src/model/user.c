@@ -373,15 +373,11 @@ int user_set_password(struct db *db, int64_t id, const char *old, const char *pa
                        "tiii", hash, now, now, id);
     if (n == 0)
         error_set(err, ERR_NOT_FOUND, "no user %lld", (long long)id);
-    if (n <= 0 || (!old && end_access(db, id, true, err)) ||
-        audit_record(db, 0, who->user_id, old ? "change_password" : "reset_password", "user", id,
-                     "", err) ||
-        db_commit(db, err))
-        goto fail;
-    return 0;
-fail:
-    db_rollback(db);
-    return -1;
+    return db_end(db,
+                  n <= 0 || (!old && end_access(db, id, true, err)) ||
+                      audit_record(db, 0, who->user_id, old ? "change_password" : "reset_password",
+                                   "user", id, "", err),
+                  err);
 }
 
 int user_revoke_access(struct db *db, int64_t id, const struct actor *who, struct error *err)
@@ -390,13 +386,10 @@ int user_revoke_access(struct db *db, int64_t id, const struct actor *who, struc
     struct user u;
     if (user_get(db, id, &u, err) || db_begin(db, err))
         return -1;
-    if (end_access(db, id, false, err) ||
-        audit_record(db, 0, who->user_id, "revoke_access", "user", id, u.email, err) ||
-        db_commit(db, err)) {
-        db_rollback(db);
-        return -1;
-    }
-    return 0;
+    return db_end(db,
+                  end_access(db, id, false, err) ||
+                      audit_record(db, 0, who->user_id, "revoke_access", "user", id, u.email, err),
+                  err);
 }
 
 /* ---- tokens ------------------------------------------------------------------------ */

@@ -621,19 +621,12 @@ int notify_webhook_delete(struct db *db, int64_t ws, const struct actor *who, st
     if (db_begin(db, err))
         return -1;
     int64_t n = db_run(db, err, "DELETE FROM notify_webhooks WHERE workspace_id = ?", "i", ws);
-    if (n < 0)
-        goto fail;
-    if (n == 0) {
+    if (n == 0)
         error_set(err, ERR_NOT_FOUND, "this workspace has no webhook");
-        goto fail;
-    }
-    if (audit_record(db, ws, who ? who->user_id : 0, "delete", "notify_webhook", ws, "", err) ||
-        db_commit(db, err))
-        goto fail;
-    return 0;
-fail:
-    db_rollback(db);
-    return -1;
+    return db_end(db,
+                  n <= 0 || audit_record(db, ws, who ? who->user_id : 0, "delete", "notify_webhook",
+                                         ws, "", err),
+                  err);
 }
 
 static json_t *delivery_json(struct db_stmt *st)
