@@ -61,7 +61,7 @@ void h_note_list(struct request *r)
 
 void h_note_create(struct request *r)
 {
-    reply_change(r, 201, notify_note_add);
+    reply_row_call(r, 201, notify_note_add);
 }
 
 void h_note_delete(struct request *r)

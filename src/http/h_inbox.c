@@ -109,12 +109,12 @@ void h_rule_get(struct request *r)
 
 void h_rule_create(struct request *r)
 {
-    reply_create(r, routing_rule_create);
+    reply_ws_call(r, 201, routing_rule_create);
 }
 
 void h_rule_update(struct request *r)
 {
-    reply_change(r, 200, routing_rule_update);
+    reply_row_call(r, 200, routing_rule_update);
 }
 
 void h_rule_delete(struct request *r)

@@ -54,7 +54,7 @@ void h_link_redirect(struct request *r)
 
 void h_link_create(struct request *r)
 {
-    reply_create(r, links_create);
+    reply_ws_call(r, 201, links_create);
 }
 
 /* After an edit or a retirement the redirect must not serve this server's

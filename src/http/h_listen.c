@@ -31,12 +31,7 @@ void h_listen_item_get(struct request *r)
 
 void h_listen_item_mark(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_made(r, 200, listen_item_mark(r->db, r->ws, r->id, in, &who, &err), &err);
+    reply_row_call(r, 200, listen_item_mark);
 }
 
 void h_listen_item_task(struct request *r)

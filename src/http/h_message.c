@@ -32,12 +32,12 @@ void h_message_get(struct request *r)
 
 void h_message_update(struct request *r)
 {
-    reply_change(r, 200, enrich_message_update);
+    reply_row_call(r, 200, enrich_message_update);
 }
 
 void h_message_elsewhere(struct request *r)
 {
-    reply_change(r, 200, message_answered_elsewhere);
+    reply_row_call(r, 200, message_answered_elsewhere);
 }
 
 void h_sentiment_preview(struct request *r)

@@ -262,22 +262,12 @@ void h_publish_pauses(struct request *r)
 
 void h_publish_pause(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_made(r, 201, publish_pause(r->db, r->ws, in, &who, &err), &err);
+    reply_ws_call(r, 201, publish_pause);
 }
 
 void h_publish_resume(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_made(r, 200, publish_resume(r->db, r->ws, in, &who, &err), &err);
+    reply_ws_call(r, 200, publish_resume);
 }
 
 void h_publish_settings(struct request *r)
@@ -288,10 +278,5 @@ void h_publish_settings(struct request *r)
 
 void h_publish_settings_set(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_made(r, 200, publish_settings_set(r->db, r->ws, in, &who, &err), &err);
+    reply_ws_call(r, 200, publish_settings_set);
 }

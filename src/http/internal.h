@@ -117,14 +117,14 @@ bool request_page(struct request *r, struct page *pg);
 /* An actor for the audit log. */
 struct actor request_actor(const struct request *r);
 /* Handlers that parse the body and hand it to one model call as the
- * request's actor, replying with the call's answer: `create` makes a row
- * in r->ws (201); `change` is given row r->id as well. */
-typedef json_t *create_fn(struct db *db, int64_t ws, json_t *in, const struct actor *who,
-                          struct error *err);
-typedef json_t *change_fn(struct db *db, int64_t ws, int64_t id, json_t *in,
-                          const struct actor *who, struct error *err);
-void reply_create(struct request *r, create_fn *create);
-void reply_change(struct request *r, unsigned status, change_fn *change);
+ * request's actor, replying `status` with the call's answer: a call on the
+ * workspace r->ws, or on its row r->id. */
+typedef json_t *ws_call_fn(struct db *db, int64_t ws, json_t *in, const struct actor *who,
+                           struct error *err);
+typedef json_t *row_call_fn(struct db *db, int64_t ws, int64_t id, json_t *in,
+                            const struct actor *who, struct error *err);
+void reply_ws_call(struct request *r, unsigned status, ws_call_fn *call);
+void reply_row_call(struct request *r, unsigned status, row_call_fn *call);
 
 /* handlers, one file per resource */
 void h_session_create(struct request *r);

@@ -398,24 +398,24 @@ struct actor request_actor(const struct request *r)
                           .role = r->signed_in ? r->user.role : ROLE_ADMIN};
 }
 
-void reply_create(struct request *r, create_fn *create)
+void reply_ws_call(struct request *r, unsigned status, ws_call_fn *call)
 {
     json_t *in = request_json(r);
     if (!in)
         return;
     struct error err = {0};
     struct actor who = request_actor(r);
-    reply_made(r, 201, create(r->db, r->ws, in, &who, &err), &err);
+    reply_made(r, status, call(r->db, r->ws, in, &who, &err), &err);
 }
 
-void reply_change(struct request *r, unsigned status, change_fn *change)
+void reply_row_call(struct request *r, unsigned status, row_call_fn *call)
 {
     json_t *in = request_json(r);
     if (!in)
         return;
     struct error err = {0};
     struct actor who = request_actor(r);
-    reply_made(r, status, change(r->db, r->ws, r->id, in, &who, &err), &err);
+    reply_made(r, status, call(r->db, r->ws, r->id, in, &who, &err), &err);
 }
 
 /* ---- authentication --------------------------------------------------------------- */
