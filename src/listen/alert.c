@@ -80,19 +80,6 @@ static bool address_word(const char *p, size_t n)
     return true;
 }
 
-static bool has_via(const char *via, const char *what)
-{
-    size_t n = strlen(what);
-    for (const char *p = via; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && !strncmp(p, what, n))
-            return true;
-        p += len + (comma ? 1 : 0);
-    }
-    return false;
-}
-
 int listen_alert_add(struct db *db, int64_t ws, const struct listen_alert_in *in,
                      int64_t created_by, int64_t *id, struct error *err)
 {
@@ -403,8 +390,8 @@ static int fire(struct db *db, const struct alert_row *a, int64_t now, const cha
     free(ids_text);
     if (rc)
         return -1;
-    bool email = has_via(a->via, "email"), hook = has_via(a->via, "webhook"),
-         in_app = has_via(a->via, "in_app");
+    bool email = str_listed(a->via, "email"), hook = str_listed(a->via, "webhook"),
+         in_app = str_listed(a->via, "in_app");
     if (!email && !hook && !in_app)
         return 0;
     json_t *items = items_json(db, ids, err);
