@@ -173,6 +173,21 @@ static bool is_desk(const struct actor *who)
     return who->role == ROLE_ADMIN || who->role == ROLE_EDITOR;
 }
 
+/* begin_on_post for what the desk, and an author on their own post, may
+ * do: ERR_DENIED "an author may DOING only their own posts" otherwise,
+ * with nothing begun. */
+static int begin_on_own_post(struct db *db, int64_t ws, int64_t id, const struct actor *who,
+                             const char *doing, struct locked_post *p, struct error *err)
+{
+    if (begin_on_post(db, ws, id, p, err))
+        return -1;
+    if (!is_desk(who) && p->created_by != who->user_id) {
+        db_rollback(db);
+        return error_set(err, ERR_DENIED, "an author may %s only their own posts", doing);
+    }
+    return 0;
+}
+
 /* ---- checking a variant against its channel --------------------------------------- */
 
 struct channel_facts {
@@ -430,12 +445,8 @@ json_t *publish_submit(struct db *db, int64_t ws, int64_t post_id, const struct 
                        struct error *err)
 {
     struct locked_post p;
-    if (begin_on_post(db, ws, post_id, &p, err))
+    if (begin_on_own_post(db, ws, post_id, who, "submit", &p, err))
         return NULL;
-    if (!is_desk(who) && p.created_by != who->user_id) {
-        error_set(err, ERR_DENIED, "an author may submit only their own posts");
-        goto fail;
-    }
     /* Every draft variant is checked again: a channel's limit may have changed. */
     struct db_stmt *st = db_query(db, err,
                                   "SELECT v.channel_id, COALESCE(v.body, p.body), v.title, "
@@ -745,12 +756,8 @@ json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64
         }
     }
     struct locked_post p;
-    if (begin_on_post(db, ws, post_id, &p, err))
+    if (begin_on_own_post(db, ws, post_id, who, "change", &p, err))
         return NULL;
-    if (!is_desk(who) && p.created_by != who->user_id) {
-        error_set(err, ERR_DENIED, "an author may change only their own posts");
-        goto fail;
-    }
     struct db_stmt *st =
         db_query(db, err,
                  "SELECT v.channel_id, v.body, v.title, v.first_comment, v.media, v.status, "
@@ -859,8 +866,7 @@ struct moving {
  * variant, ERR_CONFLICT "post ID has no NONE (it is STATUS)" when none of
  * its variants is in status `whole`. */
 static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid, const char *whole,
-                      const char *none, struct locked_post *p, struct moving *m,
-                      struct error *err)
+                      const char *none, struct locked_post *p, struct moving *m, struct error *err)
 {
     if (begin_on_post(db, ws, post_id, p, err))
         return -1;
