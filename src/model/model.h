@@ -814,16 +814,16 @@ int64_t job_hasten(struct db *db, const char *kind, int64_t now, struct error *e
  * waits for them. */
 struct job_worker;
 struct job_worker_config {
-    const char *name;       /* for the log: "listen worker" */
-    const char *db_url;     /* copied */
-    const char *owner;      /* the lease's owner (copied); see per_thread */
-    bool per_thread;        /* thread I claims as "OWNER:tI", and logs it */
-    int threads;            /* 1 or 2 */
-    int64_t poll_ms;        /* how often an idle thread looks for due jobs; <= 0: 1000 */
-    int64_t lease;          /* seconds a claim holds (> 0) */
-    int64_t reclaim_every;  /* seconds between job_reclaim on thread 0; 0: 60 */
-    bool nap_first;         /* wait a poll before the first round (the store migrates) */
-    const char *kinds[2];   /* claimed in order; kinds[1] (NULL: none) by thread 0 only */
+    const char *name;      /* for the log: "listen worker" */
+    const char *db_url;    /* copied */
+    const char *owner;     /* the lease's owner (copied); see per_thread */
+    bool per_thread;       /* thread I claims as "OWNER:tI", and logs it */
+    int threads;           /* 1 or 2 */
+    int64_t poll_ms;       /* how often an idle thread looks for due jobs; <= 0: 1000 */
+    int64_t lease;         /* seconds a claim holds (> 0) */
+    int64_t reclaim_every; /* seconds between job_reclaim on thread 0; 0: 60 */
+    bool nap_first;        /* wait a poll before the first round (the store migrates) */
+    const char *kinds[2];  /* claimed in order; kinds[1] (NULL: none) by thread 0 only */
     /* Thread 0's work before each claim (queueing due work, alerts): logs
      * its own errors; true when it queued what a napping thread should
      * start on now. NULL: none. */
