@@ -500,15 +500,22 @@ static int channel_ids(struct db *db, int64_t ws, json_t *channels, int64_t *ids
     return 0;
 }
 
-/* Opens the transaction a pause or a resume runs in and reads its channels
- * (channel_ids) in it. On failure nothing is left open: the transaction is
- * rolled back. */
-static int begin_on_channels(struct db *db, int64_t ws, json_t *channels, int64_t *ids, size_t *n,
-                             size_t max, struct error *err)
+/* The channels a pause or a resume names (n 0: the whole workspace). */
+struct channel_set {
+    int64_t ids[100];
+    size_t n;
+};
+
+/* Opens the transaction a pause or a resume runs in and reads the channels
+ * of its `in` (channel_ids) in it. On failure nothing is left open: the
+ * transaction is rolled back. */
+static int begin_on_channels(struct db *db, int64_t ws, json_t *in, struct channel_set *cs,
+                             struct error *err)
 {
     if (db_begin(db, err))
         return -1;
-    if (channel_ids(db, ws, channels, ids, n, max, err)) {
+    if (channel_ids(db, ws, json_object_get(in, "channels"), cs->ids, &cs->n, ARRAY_LEN(cs->ids),
+                    err)) {
         db_rollback(db);
         return -1;
     }
@@ -603,21 +610,20 @@ json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor 
             return NULL;
         }
     }
-    int64_t ids[100];
-    size_t n;
-    if (begin_on_channels(db, ws, json_object_get(in, "channels"), ids, &n, ARRAY_LEN(ids), err))
+    struct channel_set cs;
+    if (begin_on_channels(db, ws, in, &cs, err))
         return NULL;
     const int64_t *by = who && who->user_id ? &who->user_id : NULL;
-    for (size_t i = 0; i < (n ? n : 1); i++) {
+    for (size_t i = 0; i < (cs.n ? cs.n : 1); i++) {
         int64_t id;
         if (db_insert(db, err, &id,
                       "INSERT INTO publish_pauses (workspace_id, channel_id, reason, until_at, "
                       "paused_by, paused_at) VALUES (?, ?, ?, ?, ?, ?)",
-                      "iItIIi", ws, n ? &ids[i] : NULL, r, until ? &until : NULL, by, now))
+                      "iItIIi", ws, cs.n ? &cs.ids[i] : NULL, r, until ? &until : NULL, by, now))
             goto fail;
     }
     json_t *sending = json_array();
-    int64_t withdrawn = withdraw_paused(db, ws, ids, n, now, sending, err);
+    int64_t withdrawn = withdraw_paused(db, ws, cs.ids, cs.n, now, sending, err);
     if (withdrawn < 0) {
         json_decref(sending);
         goto fail;
@@ -682,26 +688,25 @@ json_t *publish_resume(struct db *db, int64_t ws, json_t *in, const struct actor
         error_field(err, ERR_INVALID, "at", "at: only with late = reschedule");
         return NULL;
     }
-    int64_t ids[100];
-    size_t n;
-    if (begin_on_channels(db, ws, json_object_get(in, "channels"), ids, &n, ARRAY_LEN(ids), err))
+    struct channel_set cs;
+    if (begin_on_channels(db, ws, in, &cs, err))
         return NULL;
     /* Which pauses end: all of the workspace's, or those of the channels named. */
     const int64_t *by = who && who->user_id ? &who->user_id : NULL;
     int64_t ended = 0;
-    for (size_t i = 0; i < (n ? n : 1); i++) {
+    for (size_t i = 0; i < (cs.n ? cs.n : 1); i++) {
         int64_t k = db_run(db, err,
                            "UPDATE publish_pauses SET resumed_at = ?, resumed_by = ? "
                            "WHERE workspace_id = ? AND resumed_at IS NULL AND (? = 0 OR "
                            "channel_id = ?)",
-                           "iIiii", now, by, ws, n ? ids[i] : 0, n ? ids[i] : 0);
+                           "iIiii", now, by, ws, cs.n ? cs.ids[i] : 0, cs.n ? cs.ids[i] : 0);
         if (k < 0)
             goto fail;
         ended += k;
     }
     if (!ended) {
         error_set(err, ERR_CONFLICT, "nothing is paused %s",
-                  n ? "on those channels" : "in this workspace");
+                  cs.n ? "on those channels" : "in this workspace");
         goto fail;
     }
     /* The posts whose time passed and that nothing else holds now: the
