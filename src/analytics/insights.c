@@ -248,10 +248,7 @@ json_t *analytics_insights(struct db *db, int64_t workspace_id, const struct ana
     struct tz *tz = NULL;
     struct db_stmt *st = NULL;
     double *with = NULL, *without = NULL;
-    json_t *ws = entity_get(db, &entity_workspace, 0, workspace_id, err);
-    if (!ws)
-        goto done;
-    tz = tz_load(json_string_value(json_object_get(ws, "timezone")), err);
+    tz = workspace_tz(db, workspace_id, err);
     if (!tz || post_tags_load(db, workspace_id, q->since, q->until, &ts, err))
         goto done;
     for (size_t i = 0; i < ARRAY_LEN(cta_queries); i++)
@@ -364,7 +361,6 @@ json_t *analytics_insights(struct db *db, int64_t workspace_id, const struct ana
     json_object_set_new(out, "er", n ? json_real(all / (double)n) : json_null());
 done:
     db_finalize(st);
-    json_decref(ws);
     for (size_t i = 0; i < ARRAY_LEN(cta_queries); i++)
         query_free(ctas[i]);
     post_tags_free(&ts);

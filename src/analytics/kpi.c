@@ -45,14 +45,6 @@ static const char *const platforms[] = {"facebook", "instagram", "x",        "li
                                         "tiktok",   "youtube",   "mastodon", "threads",
                                         "bluesky",  "other",     NULL};
 
-static int index_of(const char *const *set, const char *s)
-{
-    for (int i = 0; set[i]; i++)
-        if (str_eq(set[i], s))
-            return i;
-    return -1;
-}
-
 /* ---- query ------------------------------------------------------------------ */
 
 static int query_int_param(json_t *q, const char *name, int64_t *out, struct error *err)
@@ -84,16 +76,12 @@ int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
     const char *key;
     json_t *v;
     json_object_foreach (q, key, v) {
-        if (index_of(known, key) < 0)
+        if (str_index(known, key) < 0)
             return error_field(err, ERR_INVALID, key, "unknown parameter '%s'", key);
         if (!json_is_string(v))
             return error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
     }
-    json_t *ws = entity_get(db, &entity_workspace, 0, workspace_id, err);
-    if (!ws)
-        return -1;
-    struct tz *tz = tz_load(json_string_value(json_object_get(ws, "timezone")), err);
-    json_decref(ws);
+    struct tz *tz = workspace_tz(db, workspace_id, err);
     if (!tz)
         return -1;
     int rc = -1;
@@ -130,7 +118,7 @@ int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
     time_civil_from_days(until_day, &y, &m, &d);
     snprintf(out->until_date, sizeof out->until_date, "%04d-%02u-%02u", y, m, d);
     const char *by = json_string_value(json_object_get(q, "by"));
-    int dim = by ? index_of(dims, by) : BY_NONE;
+    int dim = by ? str_index(dims, by) : BY_NONE;
     if (dim < 0) {
         error_field(err, ERR_INVALID, "by",
                     "parameter 'by' must be none, channel, platform, campaign, format, tag, day, "
@@ -211,7 +199,7 @@ static bool key_of_channel_day(const struct run *r, const struct channel_info *c
         *key = c->id;
         return true;
     case BY_PLATFORM:
-        *key = index_of(platforms, c->platform);
+        *key = str_index(platforms, c->platform);
         assert(*key >= 0); /* the channels table's CHECK allows only these */
         return true;
     case BY_DAY:
@@ -327,7 +315,7 @@ static void post_keys(struct run *r, const struct channel_info *c, int64_t day, 
         fn(r, campaign, arg);
         return; /* 0: no campaign */
     case BY_FORMAT:
-        fn(r, index_of(post_formats, format), arg);
+        fn(r, str_index(post_formats, format), arg);
         return;
     case BY_TAG: {
         int64_t first = post ? post_tags_first(&r->tags, post) : -1;
@@ -798,10 +786,7 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
     /* Figures cut in another time zone (it changed) are built again first. */
     if (message_stats_refresh(db, workspace_id, err))
         return NULL;
-    json_t *ws = entity_get(db, &entity_workspace, 0, workspace_id, err);
-    if (!ws)
-        return NULL;
-    r.tz = tz_load(json_string_value(json_object_get(ws, "timezone")), err);
+    r.tz = workspace_tz(db, workspace_id, err);
     if (!r.tz)
         goto done;
     if (q->compare) {
@@ -854,7 +839,6 @@ json_t *analytics_report(struct db *db, int64_t workspace_id, const struct analy
         json_object_set_new(out, "change", change_of(total, prev));
     }
 done:
-    json_decref(ws);
     json_decref(rows);
     json_decref(total);
     json_decref(prev);
@@ -892,13 +876,13 @@ static int cmp_rank(const void *a, const void *b)
 json_t *analytics_toplist(struct db *db, int64_t workspace_id, const struct analytics_query *q,
                           const char *metric, const char *platform, struct error *err)
 {
-    if (!metric || index_of(toplist_metrics, metric) < 0) {
+    if (!metric || str_index(toplist_metrics, metric) < 0) {
         error_field(err, ERR_INVALID, "metric",
                     "parameter 'metric' must be interactions, er_followers, er_reach, "
                     "follower_growth or follower_growth_pct");
         return NULL;
     }
-    if (platform && index_of(platforms, platform) < 0) {
+    if (platform && str_index(platforms, platform) < 0) {
         error_field(err, ERR_INVALID, "platform", "unknown platform '%.40s'", platform);
         return NULL;
     }

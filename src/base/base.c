@@ -455,6 +455,14 @@ bool str_listed(const char *list, const char *word)
     return false;
 }
 
+int str_index(const char *const *set, const char *s)
+{
+    for (int i = 0; set[i]; i++)
+        if (str_eq(set[i], s))
+            return i;
+    return -1;
+}
+
 int str_to_i64(const char *s, int64_t *out)
 {
     if (!s || !*s)

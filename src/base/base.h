@@ -174,6 +174,8 @@ bool str_starts_with(const char *s, const char *prefix);
 /* Whether `word` is one of the items of a comma-separated list ("admin,editor"),
  * whole and to the letter. */
 bool str_listed(const char *list, const char *word);
+/* The index of `s` in `set` (NULL-terminated), or -1 when it is not there. */
+int str_index(const char *const *set, const char *s);
 /* Strict decimal integer: optional sign, digits, nothing else, no overflow. */
 int str_to_i64(const char *s, int64_t *out);
 /* Hex-encodes n bytes into out (2n+1 bytes). */

@@ -355,6 +355,14 @@ int db_commit(struct db *db, struct error *err)
     return db_exec(db, "COMMIT", err);
 }
 
+int db_end(struct db *db, int failed, struct error *err)
+{
+    if (!failed && !db_commit(db, err))
+        return 0;
+    db_rollback(db);
+    return -1;
+}
+
 void db_rollback(struct db *db)
 {
     db_exec(db, "ROLLBACK", NULL);

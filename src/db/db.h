@@ -99,6 +99,9 @@ int db_begin(struct db *db, struct error *err);
 const char *db_skip_locked(const struct db *db);
 int db_commit(struct db *db, struct error *err);
 void db_rollback(struct db *db);
+/* Ends the transaction db_begin began: commits it when `failed` is 0, else
+ * (or when the commit fails) rolls it back. 0, or -1 with err as set. */
+int db_end(struct db *db, int failed, struct error *err);
 
 /* A fixed set of connections shared by server threads: get blocks until one
  * is free. The pool owns the connections. */

@@ -228,16 +228,15 @@ static int create_private(const char *path, struct error *err)
  * connect threads writing, those sleeps were most of a post's time
  * (bench/publish, strace). Tries again after 0.1 ms, growing by 0.1 ms to
  * 2 ms, and gives up (SQLITE_BUSY) after about 10 s, as busy_timeout did. */
-#define BUSY_STEPS 20
-#define BUSY_MAX_US 2000
+#define BUSY_STEPS      20
+#define BUSY_MAX_US     2000
 #define BUSY_GIVE_UP_US 10000000LL
 static int lite_busy(void *ctx, int tries)
 {
     (void)ctx;
-    int64_t waited = tries <= BUSY_STEPS
-                         ? (int64_t)tries * (tries + 1) / 2 * 100
-                         : (int64_t)BUSY_STEPS * (BUSY_STEPS + 1) / 2 * 100 +
-                               (int64_t)(tries - BUSY_STEPS) * BUSY_MAX_US;
+    int64_t waited = tries <= BUSY_STEPS ? (int64_t)tries * (tries + 1) / 2 * 100
+                                         : (int64_t)BUSY_STEPS * (BUSY_STEPS + 1) / 2 * 100 +
+                                               (int64_t)(tries - BUSY_STEPS) * BUSY_MAX_US;
     if (waited >= BUSY_GIVE_UP_US)
         return 0;
     long us = tries < BUSY_STEPS ? 100L * (tries + 1) : BUSY_MAX_US;

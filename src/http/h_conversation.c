@@ -61,13 +61,7 @@ void h_note_list(struct request *r)
 
 void h_note_create(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    json_t *out = notify_note_add(r->db, r->ws, r->id, in, &who, &err);
-    reply_made(r, 201, out, &err);
+    reply_row_call(r, 201, notify_note_add);
 }
 
 void h_note_delete(struct request *r)
@@ -79,10 +73,7 @@ void h_note_delete(struct request *r)
     }
     struct error err = {0};
     struct actor who = request_actor(r);
-    if (note_delete(r->db, r->ws, r->id, note, &who, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+    reply_done(r, note_delete(r->db, r->ws, r->id, note, &who, &err), "deleted", &err);
 }
 
 void h_presence_beat(struct request *r)
@@ -104,8 +95,5 @@ void h_presence_beat(struct request *r)
 void h_presence_leave(struct request *r)
 {
     struct error err = {0};
-    if (presence_leave(r->db, r->ws, r->id, r->user.id, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "left", 1));
+    reply_done(r, presence_leave(r->db, r->ws, r->id, r->user.id, &err), "left", &err);
 }

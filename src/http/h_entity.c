@@ -62,38 +62,36 @@ static void rematch(struct request *r, const json_t *in, const json_t *out)
                  err.msg);
 }
 
-void h_entity_create(struct request *r)
+/* A new row from the body (201), or the body's changes to the path's row. */
+static void entity_write(struct request *r, bool update)
 {
     json_t *in = request_json(r);
     if (!in)
         return;
     struct error err = {0};
     struct actor who = request_actor(r);
-    json_t *out = entity_create(r->db, r->entity, scope(r), in, &who, &err);
+    json_t *out = update ? entity_update(r->db, r->entity, scope(r), target(r), in, &who, &err)
+                         : entity_create(r->db, r->entity, scope(r), in, &who, &err);
     rematch(r, in, out);
-    reply_made(r, 201, out, &err);
+    reply_made(r, update ? 200 : 201, out, &err);
+}
+
+void h_entity_create(struct request *r)
+{
+    entity_write(r, false);
 }
 
 void h_entity_update(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    json_t *out = entity_update(r->db, r->entity, scope(r), target(r), in, &who, &err);
-    rematch(r, in, out);
-    reply_made(r, 200, out, &err);
+    entity_write(r, true);
 }
 
 void h_entity_delete(struct request *r)
 {
     struct error err = {0};
     struct actor who = request_actor(r);
-    if (entity_delete(r->db, r->entity, scope(r), target(r), &who, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+    reply_done(r, entity_delete(r->db, r->entity, scope(r), target(r), &who, &err), "deleted",
+               &err);
 }
 
 void h_tag_rule_test(struct request *r)

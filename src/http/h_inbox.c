@@ -50,10 +50,7 @@ void h_team_member_delete(struct request *r)
         return;
     struct error err = {0};
     struct actor who = request_actor(r);
-    if (team_member_remove(r->db, r->ws, r->id, uid, &who, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+    reply_done(r, team_member_remove(r->db, r->ws, r->id, uid, &who, &err), "deleted", &err);
 }
 
 void h_level_list(struct request *r)
@@ -78,10 +75,7 @@ void h_level_delete(struct request *r)
 {
     struct error err = {0};
     struct actor who = request_actor(r);
-    if (service_level_delete(r->db, r->ws, r->id, r->code, &who, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+    reply_done(r, service_level_delete(r->db, r->ws, r->id, r->code, &who, &err), "deleted", &err);
 }
 
 void h_reply_render(struct request *r)
@@ -115,34 +109,19 @@ void h_rule_get(struct request *r)
 
 void h_rule_create(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    json_t *out = routing_rule_create(r->db, r->ws, in, &who, &err);
-    reply_made(r, 201, out, &err);
+    reply_ws_call(r, 201, routing_rule_create);
 }
 
 void h_rule_update(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    json_t *out = routing_rule_update(r->db, r->ws, r->id, in, &who, &err);
-    reply_made(r, 200, out, &err);
+    reply_row_call(r, 200, routing_rule_update);
 }
 
 void h_rule_delete(struct request *r)
 {
     struct error err = {0};
     struct actor who = request_actor(r);
-    if (routing_rule_delete(r->db, r->ws, r->id, &who, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+    reply_done(r, routing_rule_delete(r->db, r->ws, r->id, &who, &err), "deleted", &err);
 }
 
 void h_rule_test(struct request *r)

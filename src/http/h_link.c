@@ -54,13 +54,7 @@ void h_link_redirect(struct request *r)
 
 void h_link_create(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    json_t *out = links_create(r->db, r->ws, in, &who, &err);
-    reply_made(r, 201, out, &err);
+    reply_ws_call(r, 201, links_create);
 }
 
 /* After an edit or a retirement the redirect must not serve this server's

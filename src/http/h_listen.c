@@ -31,12 +31,7 @@ void h_listen_item_get(struct request *r)
 
 void h_listen_item_mark(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_made(r, 200, listen_item_mark(r->db, r->ws, r->id, in, &who, &err), &err);
+    reply_row_call(r, 200, listen_item_mark);
 }
 
 void h_listen_item_task(struct request *r)
@@ -120,10 +115,7 @@ void h_listen_source_add(struct request *r)
 void h_listen_source_delete(struct request *r)
 {
     struct error err = {0};
-    if (listen_source_remove(r->db, r->ws, r->id, &err) < 0)
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+    reply_done(r, listen_source_remove(r->db, r->ws, r->id, &err), "deleted", &err);
 }
 
 /* ---- alerts ------------------------------------------------------------------------ */
@@ -190,10 +182,7 @@ void h_listen_alert_set(struct request *r)
 void h_listen_alert_delete(struct request *r)
 {
     struct error err = {0};
-    if (listen_alert_remove(r->db, r->ws, r->id, &err) < 0)
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+    reply_done(r, listen_alert_remove(r->db, r->ws, r->id, &err), "deleted", &err);
 }
 
 void h_listen_alert_events(struct request *r)

@@ -32,24 +32,12 @@ void h_message_get(struct request *r)
 
 void h_message_update(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    json_t *out = enrich_message_update(r->db, r->ws, r->id, in, &who, &err);
-    reply_made(r, 200, out, &err);
+    reply_row_call(r, 200, enrich_message_update);
 }
 
 void h_message_elsewhere(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    json_t *out = message_answered_elsewhere(r->db, r->ws, r->id, in, &who, &err);
-    reply_made(r, 200, out, &err);
+    reply_row_call(r, 200, message_answered_elsewhere);
 }
 
 void h_sentiment_preview(struct request *r)

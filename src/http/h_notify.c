@@ -82,8 +82,7 @@ void h_notify_webhook_delete(struct request *r)
 {
     struct error err = {0};
     struct actor who = request_actor(r);
-    int rc = notify_webhook_delete(r->db, r->ws, &who, &err);
-    reply_made(r, 200, rc ? NULL : json_pack("{s:b}", "deleted", 1), &err);
+    reply_done(r, notify_webhook_delete(r->db, r->ws, &who, &err), "deleted", &err);
 }
 
 void h_notify_deliveries(struct request *r)

@@ -79,8 +79,5 @@ void h_post_delete(struct request *r)
 {
     struct error err = {0};
     struct actor who = request_actor(r);
-    if (post_delete(r->db, r->ws, r->id, &who, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
+    reply_done(r, post_delete(r->db, r->ws, r->id, &who, &err), "deleted", &err);
 }

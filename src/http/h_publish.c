@@ -169,10 +169,7 @@ void h_approval_link_revoke(struct request *r)
 {
     struct error err = {0};
     struct actor who = request_actor(r);
-    if (approval_link_revoke(r->db, r->ws, r->id, &who, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "revoked", 1));
+    reply_done(r, approval_link_revoke(r->db, r->ws, r->id, &who, &err), "revoked", &err);
 }
 
 void h_approval_link_open(struct request *r)
@@ -229,10 +226,7 @@ void h_calendar_feed_revoke(struct request *r)
 {
     struct error err = {0};
     struct actor who = request_actor(r);
-    if (calendar_feed_revoke(r->db, r->ws, r->id, &who, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "revoked", 1));
+    reply_done(r, calendar_feed_revoke(r->db, r->ws, r->id, &who, &err), "revoked", &err);
 }
 
 void h_calendar_ics(struct request *r)
@@ -268,22 +262,12 @@ void h_publish_pauses(struct request *r)
 
 void h_publish_pause(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_made(r, 201, publish_pause(r->db, r->ws, in, &who, &err), &err);
+    reply_ws_call(r, 201, publish_pause);
 }
 
 void h_publish_resume(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_made(r, 200, publish_resume(r->db, r->ws, in, &who, &err), &err);
+    reply_ws_call(r, 200, publish_resume);
 }
 
 void h_publish_settings(struct request *r)
@@ -294,10 +278,5 @@ void h_publish_settings(struct request *r)
 
 void h_publish_settings_set(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_made(r, 200, publish_settings_set(r->db, r->ws, in, &who, &err), &err);
+    reply_ws_call(r, 200, publish_settings_set);
 }

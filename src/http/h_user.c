@@ -20,12 +20,10 @@ static int fields_known(json_t *in, const char *const *known, size_t strings, st
     const char *key;
     json_t *v;
     json_object_foreach (in, key, v) {
-        size_t i = 0;
-        while (known[i] && !str_eq(known[i], key))
-            i++;
-        if (!known[i])
+        int i = str_index(known, key);
+        if (i < 0)
             return error_field(err, ERR_INVALID, key, "unknown field '%s'", key);
-        if (i < strings && !json_is_string(v))
+        if ((size_t)i < strings && !json_is_string(v))
             return error_field(err, ERR_INVALID, key, "field '%s': expected a string", key);
     }
     return 0;
@@ -121,10 +119,7 @@ fail:
 void h_token_revoke(struct request *r)
 {
     struct error err = {0};
-    if (api_token_revoke(r->db, r->user.id, r->id, &err))
-        reply_error(r, &err);
-    else
-        reply_json(r, 200, json_pack("{s:b}", "revoked", 1));
+    reply_done(r, api_token_revoke(r->db, r->user.id, r->id, &err), "revoked", &err);
 }
 
 /* ---- an admin's changes to users, and the audit log ------------------------------------ */

@@ -102,6 +102,9 @@ void reply_errorf(struct request *r, unsigned status, const char *code, const ch
     PRINTF_LIKE(4, 5);
 /* The model's answer with `status`, or its error when out is NULL. */
 void reply_made(struct request *r, unsigned status, json_t *out, const struct error *err);
+/* For a model call answering 0 or -1 (a removal, a revocation): 200
+ * {"KEY": true} when rc is 0, else its error. */
+void reply_done(struct request *r, int rc, const char *key, const struct error *err);
 /* Parses the body as a JSON object, which the request keeps and releases
  * (the handler does not decref it); replies 400/415 and returns NULL if it
  * is not one. */
@@ -113,6 +116,15 @@ json_t *request_json_fields(struct request *r, const char *const *known, const c
 bool request_page(struct request *r, struct page *pg);
 /* An actor for the audit log. */
 struct actor request_actor(const struct request *r);
+/* Handlers that parse the body and hand it to one model call as the
+ * request's actor, replying `status` with the call's answer: a call on the
+ * workspace r->ws, or on its row r->id. */
+typedef json_t *ws_call_fn(struct db *db, int64_t ws, json_t *in, const struct actor *who,
+                           struct error *err);
+typedef json_t *row_call_fn(struct db *db, int64_t ws, int64_t id, json_t *in,
+                            const struct actor *who, struct error *err);
+void reply_ws_call(struct request *r, unsigned status, ws_call_fn *call);
+void reply_row_call(struct request *r, unsigned status, row_call_fn *call);
 
 /* handlers, one file per resource */
 void h_session_create(struct request *r);

@@ -333,6 +333,11 @@ void reply_made(struct request *r, unsigned status, json_t *out, const struct er
         reply_error(r, err);
 }
 
+void reply_done(struct request *r, int rc, const char *key, const struct error *err)
+{
+    reply_made(r, 200, rc ? NULL : json_pack("{s:b}", key, 1), err);
+}
+
 json_t *request_json(struct request *r)
 {
     if (r->in)
@@ -391,6 +396,26 @@ struct actor request_actor(const struct request *r)
 {
     return (struct actor){.user_id = r->signed_in ? r->user.id : 0,
                           .role = r->signed_in ? r->user.role : ROLE_ADMIN};
+}
+
+void reply_ws_call(struct request *r, unsigned status, ws_call_fn *call)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    reply_made(r, status, call(r->db, r->ws, in, &who, &err), &err);
+}
+
+void reply_row_call(struct request *r, unsigned status, row_call_fn *call)
+{
+    json_t *in = request_json(r);
+    if (!in)
+        return;
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    reply_made(r, status, call(r->db, r->ws, r->id, in, &who, &err), &err);
 }
 
 /* ---- authentication --------------------------------------------------------------- */

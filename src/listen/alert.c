@@ -80,19 +80,6 @@ static bool address_word(const char *p, size_t n)
     return true;
 }
 
-static bool has_via(const char *via, const char *what)
-{
-    size_t n = strlen(what);
-    for (const char *p = via; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && !strncmp(p, what, n))
-            return true;
-        p += len + (comma ? 1 : 0);
-    }
-    return false;
-}
-
 int listen_alert_add(struct db *db, int64_t ws, const struct listen_alert_in *in,
                      int64_t created_by, int64_t *id, struct error *err)
 {
@@ -162,44 +149,24 @@ int listen_alert_set(struct db *db, int64_t ws, int64_t id, int muted, int64_t s
     return 0;
 }
 
-static json_t *iso_or_null(struct db_stmt *q, int i)
+static json_t *alert_json(struct db_stmt *q)
 {
-    if (db_col_null(q, i))
-        return json_null();
-    char s[21];
-    time_format_iso(db_col_int(q, i), s);
-    return json_string(s);
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "id",
+                     (json_int_t)db_col_int(q, 0), "tag", db_col_text(q, 1), "rule",
+                     db_col_text(q, 2), "mode", db_col_text(q, 3), "via", db_col_text(q, 4),
+                     "email_to", db_col_text(q, 5), "muted", (int)(db_col_int(q, 6) != 0),
+                     "snoozed_until", json_time_col(q, 7), "last_fired_at", json_time_col(q, 8));
 }
 
 json_t *listen_alerts_list(struct db *db, int64_t ws, struct error *err)
 {
-    json_t *items = json_array();
-    struct db_stmt *q = db_query(
-        db, err,
-        "SELECT a.id, t.name, t.rule, a.mode, a.via, a.email_to, a.muted, a.snoozed_until, "
-        "a.last_fired_at FROM listen_alerts a JOIN tags t ON t.id = a.tag_id "
-        "WHERE a.workspace_id = ? ORDER BY a.id",
-        "i", ws);
-    if (!q)
-        goto fail;
-    while (db_has_row(q)) {
-        json_array_append_new(items,
-                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "id",
-                                        (json_int_t)db_col_int(q, 0), "tag", db_col_text(q, 1),
-                                        "rule", db_col_text(q, 2), "mode", db_col_text(q, 3), "via",
-                                        db_col_text(q, 4), "email_to", db_col_text(q, 5), "muted",
-                                        (int)(db_col_int(q, 6) != 0), "snoozed_until",
-                                        iso_or_null(q, 7), "last_fired_at", iso_or_null(q, 8)));
-        if (db_step(q, err) < 0) {
-            db_finalize(q);
-            goto fail;
-        }
-    }
-    db_finalize(q);
-    return json_pack("{s:o}", "items", items);
-fail:
-    json_decref(items);
-    return NULL;
+    return json_items(
+        db_query(db, err,
+                 "SELECT a.id, t.name, t.rule, a.mode, a.via, a.email_to, a.muted, "
+                 "a.snoozed_until, a.last_fired_at FROM listen_alerts a JOIN tags t ON "
+                 "t.id = a.tag_id WHERE a.workspace_id = ? ORDER BY a.id",
+                 "i", ws),
+        alert_json, err);
 }
 
 /* The items with these ids, as the desk and the webhook show them. */
@@ -229,7 +196,7 @@ static json_t *items_json(struct db *db, json_t *ids, struct error *err)
                 out, json_pack("{s:I, s:s, s:o, s:o, s:o, s:s}", "id", (json_int_t)db_col_int(q, 0),
                                "title", db_col_text(q, 1), "link",
                                db_col_null(q, 2) ? json_null() : json_string(db_col_text(q, 2)),
-                               "published", iso_or_null(q, 3), "sentiment_label",
+                               "published", json_time_col(q, 3), "sentiment_label",
                                db_col_null(q, 4) ? json_null() : json_string(db_col_text(q, 4)),
                                "text", snippet));
         }
@@ -256,8 +223,8 @@ json_t *listen_alert_events(struct db *db, int64_t ws, int64_t alert, int limit,
             items,
             json_pack("{s:I, s:I, s:s, s:s, s:o, s:s, s:o}", "id", (json_int_t)db_col_int(q, 0),
                       "alert_id", (json_int_t)db_col_int(q, 1), "tag", db_col_text(q, 2), "mode",
-                      db_col_text(q, 3), "fired_at", iso_or_null(q, 4), "reason", db_col_text(q, 5),
-                      "items", ids ? ids : json_array()));
+                      db_col_text(q, 3), "fired_at", json_time_col(q, 4), "reason",
+                      db_col_text(q, 5), "items", ids ? ids : json_array()));
         if (db_step(q, err) < 0) {
             db_finalize(q);
             goto fail;
@@ -386,9 +353,8 @@ static int in_app_people(struct db *db, const struct alert_row *a, int64_t **use
 {
     *users = NULL;
     *n = 0;
-    struct db_stmt *q = db_query(db, err,
-                                 "SELECT id, role, email FROM users WHERE disabled = 0 ORDER BY id",
-                                 "");
+    struct db_stmt *q =
+        db_query(db, err, "SELECT id, role, email FROM users WHERE disabled = 0 ORDER BY id", "");
     if (!q)
         return -1;
     int rc;
@@ -424,8 +390,8 @@ static int fire(struct db *db, const struct alert_row *a, int64_t now, const cha
     free(ids_text);
     if (rc)
         return -1;
-    bool email = has_via(a->via, "email"), hook = has_via(a->via, "webhook"),
-         in_app = has_via(a->via, "in_app");
+    bool email = str_listed(a->via, "email"), hook = str_listed(a->via, "webhook"),
+         in_app = str_listed(a->via, "in_app");
     if (!email && !hook && !in_app)
         return 0;
     json_t *items = items_json(db, ids, err);

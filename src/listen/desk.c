@@ -18,14 +18,6 @@
 static const char *const sentiments[] = {"pos", "neu", "neg", NULL};
 static const char *const relevances[] = {"yes", "no", "unmarked", NULL};
 
-static int index_of(const char *const *set, const char *s)
-{
-    for (int i = 0; set[i]; i++)
-        if (str_eq(set[i], s))
-            return i;
-    return -1;
-}
-
 static int id_param(json_t *q, const char *name, int64_t *out, struct error *err)
 {
     const char *s = json_string_value(json_object_get(q, name));
@@ -49,16 +41,6 @@ static int date_param(json_t *q, const char *name, int64_t *day, bool *given, st
     return 0;
 }
 
-static struct tz *workspace_tz(struct db *db, int64_t ws, struct error *err)
-{
-    json_t *w = entity_get(db, &entity_workspace, 0, ws, err);
-    if (!w)
-        return NULL;
-    struct tz *z = tz_load(json_string_value(json_object_get(w, "timezone")), err);
-    json_decref(w);
-    return z;
-}
-
 int listen_filter_parse(struct db *db, int64_t ws, json_t *q, bool period_default,
                         struct listen_filter *f, struct error *err)
 {
@@ -69,7 +51,7 @@ int listen_filter_parse(struct db *db, int64_t ws, json_t *q, bool period_defaul
     const char *key;
     json_t *v;
     json_object_foreach (q, key, v) {
-        if (index_of(known, key) < 0)
+        if (str_index(known, key) < 0)
             return error_field(err, ERR_INVALID, key,
                                "unknown parameter '%s' (source, query, sentiment, relevant, "
                                "since, until, compare)",
@@ -81,14 +63,14 @@ int listen_filter_parse(struct db *db, int64_t ws, json_t *q, bool period_defaul
         return -1;
     const char *s = json_string_value(json_object_get(q, "sentiment"));
     if (s && *s) {
-        if (index_of(sentiments, s) < 0)
+        if (str_index(sentiments, s) < 0)
             return error_field(err, ERR_INVALID, "sentiment",
                                "parameter 'sentiment' is pos, neu or neg, not '%.20s'", s);
         snprintf(f->sentiment, sizeof f->sentiment, "%s", s);
     }
     const char *r = json_string_value(json_object_get(q, "relevant"));
     if (r && *r) {
-        int i = index_of(relevances, r);
+        int i = str_index(relevances, r);
         if (i < 0)
             return error_field(err, ERR_INVALID, "relevant",
                                "parameter 'relevant' is yes, no or unmarked, not '%.20s'", r);
@@ -424,7 +406,7 @@ json_t *listen_item_task(struct db *db, int64_t ws, int64_t id, json_t *in, cons
         .author_name = author,
         .body = body.data ? body.data : "",
         .lang = lang[0] ? lang : NULL,
-        .sentiment = index_of(sentiments, label) >= 0 ? label : NULL,
+        .sentiment = str_index(sentiments, label) >= 0 ? label : NULL,
         .sentiment_score = db_col_null(q, 8) ? 0 : db_col_double(q, 8),
         .created_at = db_col_null(q, 4) ? db_col_int(q, 5) : db_col_int(q, 4),
     };
@@ -580,7 +562,7 @@ json_t *listen_analytics(struct db *db, int64_t ws, const struct listen_filter *
             struct counter *s = find_counter(ss, ns, db_col_int(q, 1));
             if (s)
                 s->total++;
-            int l = db_col_null(q, 2) ? -1 : index_of(sentiments, db_col_text(q, 2));
+            int l = db_col_null(q, 2) ? -1 : str_index(sentiments, db_col_text(q, 2));
             sent[l < 0 ? 3 : l]++;
         }
         if (db_step(q, err) < 0) {

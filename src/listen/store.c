@@ -3,6 +3,7 @@
  * last), read, and its new entries kept once each, with their sentiment. */
 #include "db/db.h"
 #include "listen/listen.h"
+#include "model/model.h"
 #include "text/query.h"
 #include "text/text.h"
 
@@ -122,16 +123,14 @@ int listen_source_remove(struct db *db, int64_t ws, int64_t id, struct error *er
                        "ii", ws, id);
     if (n == 0)
         error_set(err, ERR_NOT_FOUND, "no source %lld in this workspace", (long long)id);
-    if (n <= 0 ||
-        db_run(db, err,
-               "UPDATE listen_alerts SET last_item_id = (SELECT COALESCE(MAX(id), 0) FROM "
-               "listen_items) WHERE last_item_id > (SELECT COALESCE(MAX(id), 0) FROM listen_items)",
-               "") < 0 ||
-        db_commit(db, err) < 0) {
-        db_rollback(db);
-        return -1;
-    }
-    return 0;
+    return db_end(db,
+                  n <= 0 ||
+                      db_run(db, err,
+                             "UPDATE listen_alerts SET last_item_id = (SELECT COALESCE(MAX(id), "
+                             "0) FROM listen_items) WHERE last_item_id > (SELECT "
+                             "COALESCE(MAX(id), 0) FROM listen_items)",
+                             "") < 0,
+                  err);
 }
 
 /* Stores which of the workspace's queries the new item matches. */
@@ -599,44 +598,27 @@ fail:
     return rc;
 }
 
+static json_t *source_json(struct db_stmt *q)
+{
+    json_error_t je;
+    json_t *sel = db_col_null(q, 3) ? json_null() : json_loads(db_col_text(q, 3), 0, &je);
+    return json_pack("{s:I, s:s, s:s, s:o, s:I, s:o, s:o, s:I, s:o, s:o, s:I}", "id",
+                     (json_int_t)db_col_int(q, 0), "url", db_col_text(q, 1), "kind",
+                     db_col_text(q, 2), "selectors", sel ? sel : json_null(), "interval",
+                     (json_int_t)db_col_int(q, 4), "last_error", text_or_null(q, 5),
+                     "last_error_at", json_time_col(q, 6), "failures", (json_int_t)db_col_int(q, 7),
+                     "last_fetched", json_time_col(q, 8), "next_fetch", json_time(db_col_int(q, 9)),
+                     "items", (json_int_t)db_col_int(q, 10));
+}
+
 json_t *listen_sources_list(struct db *db, int64_t ws, struct error *err)
 {
-    json_t *items = json_array();
-    struct db_stmt *q = db_query(
-        db, err,
-        "SELECT s.id, s.url, s.format, s.selectors, s.interval_s, s.last_error, "
-        "s.last_error_at, s.failures, s.last_fetched, s.next_fetch, (SELECT COUNT(*) FROM "
-        "listen_items i WHERE i.source_id = s.id) FROM listen_sources s WHERE s.workspace_id = ? "
-        "ORDER BY s.id",
-        "i", ws);
-    if (!q)
-        goto fail;
-    while (db_has_row(q)) {
-        json_error_t je;
-        json_t *sel = db_col_null(q, 3) ? json_null() : json_loads(db_col_text(q, 3), 0, &je);
-        char at[21] = "", fetched[21] = "", next[21] = "";
-        if (!db_col_null(q, 6))
-            time_format_iso(db_col_int(q, 6), at);
-        if (!db_col_null(q, 8))
-            time_format_iso(db_col_int(q, 8), fetched);
-        time_format_iso(db_col_int(q, 9), next);
-        json_array_append_new(
-            items, json_pack("{s:I, s:s, s:s, s:o, s:I, s:o, s:o, s:I, s:o, s:s, s:I}", "id",
-                             (json_int_t)db_col_int(q, 0), "url", db_col_text(q, 1), "kind",
-                             db_col_text(q, 2), "selectors", sel ? sel : json_null(), "interval",
-                             (json_int_t)db_col_int(q, 4), "last_error", text_or_null(q, 5),
-                             "last_error_at", at[0] ? json_string(at) : json_null(), "failures",
-                             (json_int_t)db_col_int(q, 7), "last_fetched",
-                             fetched[0] ? json_string(fetched) : json_null(), "next_fetch", next,
-                             "items", (json_int_t)db_col_int(q, 10)));
-        if (db_step(q, err) < 0) {
-            db_finalize(q);
-            goto fail;
-        }
-    }
-    db_finalize(q);
-    return json_pack("{s:o}", "items", items);
-fail:
-    json_decref(items);
-    return NULL;
+    return json_items(db_query(db, err,
+                               "SELECT s.id, s.url, s.format, s.selectors, s.interval_s, "
+                               "s.last_error, s.last_error_at, s.failures, s.last_fetched, "
+                               "s.next_fetch, (SELECT COUNT(*) FROM listen_items i WHERE "
+                               "i.source_id = s.id) FROM listen_sources s WHERE "
+                               "s.workspace_id = ? ORDER BY s.id",
+                               "i", ws),
+                      source_json, err);
 }

@@ -646,36 +646,27 @@ json_t *action_list(struct db *db, int64_t channel_id, int limit, struct error *
     return json_pack("{s:o}", "items", items);
 }
 
+static json_t *connected_channel_json(struct db_stmt *st)
+{
+    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o}", "channel_id",
+                     (json_int_t)db_col_int(st, 0), "workspace_id", (json_int_t)db_col_int(st, 1),
+                     "platform", db_col_text(st, 2), "handle", db_col_text(st, 3), "name",
+                     db_col_text(st, 4), "state", db_col_text(st, 5), "problem", db_col_text(st, 6),
+                     "api_url", db_col_text(st, 7), "connected_at", json_time_col(st, 8),
+                     "synced_at", json_time_col(st, 9), "last_error", db_col_text(st, 10),
+                     "token_expires_at", json_time_col(st, 11));
+}
+
 json_t *connection_list(struct db *db, int64_t workspace_id, struct error *err)
 {
-    struct db_stmt *st = db_prepare(
-        db,
-        "SELECT c.id, c.workspace_id, c.platform, c.handle, c.name, k.state, k.problem, "
-        "k.api_url, k.connected_at, k.synced_at, k.last_error, t.expires_at FROM channels c "
-        "JOIN channel_connections k ON k.channel_id = c.id LEFT JOIN channel_tokens t ON "
-        "t.channel_id = c.id WHERE ? = 0 OR c.workspace_id = ? ORDER BY c.workspace_id, c.id",
-        err);
-    if (!st)
-        return NULL;
-    db_bind_int(st, 1, workspace_id);
-    db_bind_int(st, 2, workspace_id);
-    json_t *items = json_array();
-    int rc;
-    while ((rc = db_step(st, err)) == 1) {
-        json_t *o =
-            json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o}", "channel_id",
-                      (json_int_t)db_col_int(st, 0), "workspace_id", (json_int_t)db_col_int(st, 1),
-                      "platform", db_col_text(st, 2), "handle", db_col_text(st, 3), "name",
-                      db_col_text(st, 4), "state", db_col_text(st, 5), "problem",
-                      db_col_text(st, 6), "api_url", db_col_text(st, 7), "connected_at",
-                      json_time_col(st, 8), "synced_at", json_time_col(st, 9), "last_error",
-                      db_col_text(st, 10), "token_expires_at", json_time_col(st, 11));
-        json_array_append_new(items, o);
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return page_result(items, NULL);
+    json_t *items = json_rows(
+        db_query(db, err,
+                 "SELECT c.id, c.workspace_id, c.platform, c.handle, c.name, k.state, k.problem, "
+                 "k.api_url, k.connected_at, k.synced_at, k.last_error, t.expires_at FROM "
+                 "channels c JOIN channel_connections k ON k.channel_id = c.id LEFT JOIN "
+                 "channel_tokens t ON t.channel_id = c.id WHERE ? = 0 OR c.workspace_id = ? "
+                 "ORDER BY c.workspace_id, c.id",
+                 "ii", workspace_id, workspace_id),
+        connected_channel_json, err);
+    return items ? page_result(items, NULL) : NULL;
 }

@@ -155,40 +155,33 @@ static json_t *post_of(struct db *db, int64_t ws, int64_t variant_id, struct err
     return out;
 }
 
+static json_t *pending_answer_json(struct db_stmt *st)
+{
+    json_t *body = json_loads(db_col_text(st, 2), 0, NULL);
+    json_t *text = json_object_get(body, "text");
+    json_t *out = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "action_id",
+                            (json_int_t)db_col_int(st, 0), "state", db_col_text(st, 1), "text",
+                            json_is_string(text) ? json_string_value(text) : "", "error",
+                            db_col_text(st, 3), "requested_by",
+                            db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
+                            "created_at", json_time(db_col_int(st, 5)));
+    json_decref(body);
+    return out;
+}
+
 /* Replies kanal queued for the message that are not stored as its answers
  * yet (queued, being sent, or failed): {action_id, state, text, error,
  * requested_by, created_at}. */
 static json_t *pending_answers(struct db *db, int64_t ws, int64_t id, struct error *err)
 {
-    struct db_stmt *st = db_query(
-        db, err,
-        "SELECT a.id, a.state, a.body, a.error, a.requested_by, a.created_at "
-        "FROM connect_actions a JOIN messages m ON m.channel_id = a.channel_id "
-        "AND m.platform_id = a.target WHERE m.id = ? AND m.workspace_id = ? AND a.kind = 'reply' "
-        "AND a.state <> 'done' ORDER BY a.id LIMIT 20",
-        "ii", id, ws);
-    if (!st)
-        return NULL;
-    json_t *out = json_array();
-    int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err)) {
-        json_t *body = json_loads(db_col_text(st, 2), 0, NULL);
-        json_t *text = json_object_get(body, "text");
-        json_array_append_new(
-            out, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "action_id",
-                           (json_int_t)db_col_int(st, 0), "state", db_col_text(st, 1), "text",
-                           json_is_string(text) ? json_string_value(text) : "", "error",
-                           db_col_text(st, 3), "requested_by",
-                           db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
-                           "created_at", json_time(db_col_int(st, 5))));
-        json_decref(body);
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(out);
-        return NULL;
-    }
-    return out;
+    return json_rows(db_query(db, err,
+                              "SELECT a.id, a.state, a.body, a.error, a.requested_by, "
+                              "a.created_at FROM connect_actions a JOIN messages m ON "
+                              "m.channel_id = a.channel_id AND m.platform_id = a.target WHERE "
+                              "m.id = ? AND m.workspace_id = ? AND a.kind = 'reply' AND "
+                              "a.state <> 'done' ORDER BY a.id LIMIT 20",
+                              "ii", id, ws),
+                     pending_answer_json, err);
 }
 
 /* Sets key to rows (stolen); false when rows is NULL (the failure). */
@@ -312,39 +305,38 @@ fail:
 
 /* ---- notes ------------------------------------------------------------------------- */
 
+/* A note without its mentions (filled in by note_list). */
+static json_t *note_json(struct db_stmt *st)
+{
+    return json_pack("{s:I, s:I, s:o, s:s, s:s, s:o, s:[]}", "id", (json_int_t)db_col_int(st, 0),
+                     "message_id", (json_int_t)db_col_int(st, 6), "user_id",
+                     db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)), "author",
+                     *db_col_text(st, 2) ? db_col_text(st, 2) : db_col_text(st, 3), "body",
+                     db_col_text(st, 4), "created_at", json_time(db_col_int(st, 5)), "mentions");
+}
+
 json_t *note_list(struct db *db, int64_t ws, int64_t message_id, struct error *err)
 {
-    struct db_stmt *st =
+    json_t *out = json_rows(
         db_query(db, err,
                  "SELECT n.id, n.user_id, COALESCE(u.name, ''), COALESCE(u.email, ''), n.body, "
-                 "n.created_at FROM message_notes n LEFT JOIN users u ON u.id = n.user_id "
-                 "WHERE n.message_id = ? AND n.workspace_id = ? ORDER BY n.id LIMIT ?",
-                 "iii", message_id, ws, (int64_t)NOTE_LIST_MAX);
-    if (!st)
-        return NULL;
-    json_t *out = json_array();
-    int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
-        json_array_append_new(
-            out,
-            json_pack("{s:I, s:I, s:o, s:s, s:s, s:o, s:[]}", "id", (json_int_t)db_col_int(st, 0),
-                      "message_id", (json_int_t)message_id, "user_id",
-                      db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)), "author",
-                      *db_col_text(st, 2) ? db_col_text(st, 2) : db_col_text(st, 3), "body",
-                      db_col_text(st, 4), "created_at", json_time(db_col_int(st, 5)), "mentions"));
-    db_finalize(st);
-    if (rc < 0)
-        goto fail;
-    if (!json_array_size(out))
+                 "n.created_at, n.message_id FROM message_notes n LEFT JOIN users u ON "
+                 "u.id = n.user_id WHERE n.message_id = ? AND n.workspace_id = ? ORDER BY n.id "
+                 "LIMIT ?",
+                 "iii", message_id, ws, (int64_t)NOTE_LIST_MAX),
+        note_json, err);
+    if (!out || !json_array_size(out))
         return out;
     /* Each note's mentions, in one query for the message. */
-    st = db_query(db, err,
-                  "SELECT k.note_id, k.user_id, u.name, u.email FROM message_note_mentions k "
-                  "JOIN message_notes n ON n.id = k.note_id JOIN users u ON u.id = k.user_id "
-                  "WHERE n.message_id = ? ORDER BY k.note_id, k.user_id",
-                  "i", message_id);
+    struct db_stmt *st =
+        db_query(db, err,
+                 "SELECT k.note_id, k.user_id, u.name, u.email FROM message_note_mentions k "
+                 "JOIN message_notes n ON n.id = k.note_id JOIN users u ON u.id = k.user_id "
+                 "WHERE n.message_id = ? ORDER BY k.note_id, k.user_id",
+                 "i", message_id);
     if (!st)
         goto fail;
+    int rc;
     for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err)) {
         size_t i;
         json_t *note;
@@ -476,31 +468,24 @@ int note_delete(struct db *db, int64_t ws, int64_t message_id, int64_t note_id,
 
 /* ---- presence --------------------------------------------------------------------- */
 
+static json_t *presence_json(struct db_stmt *st)
+{
+    return json_pack("{s:I, s:s, s:s, s:o, s:o}", "user_id", (json_int_t)db_col_int(st, 0), "name",
+                     *db_col_text(st, 1) ? db_col_text(st, 1) : db_col_text(st, 2), "state",
+                     db_col_text(st, 3), "since", json_time(db_col_int(st, 4)), "seen_at",
+                     json_time(db_col_int(st, 5)));
+}
+
 json_t *presence_others(struct db *db, int64_t message_id, int64_t me, int64_t now,
                         struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT p.user_id, u.name, u.email, p.state, p.since, p.seen_at "
-                                  "FROM message_presence p JOIN users u ON u.id = p.user_id "
-                                  "WHERE p.message_id = ? AND p.user_id <> ? AND p.seen_at > ? "
-                                  "ORDER BY p.since, p.user_id",
-                                  "iii", message_id, me, now - PRESENCE_TTL);
-    if (!st)
-        return NULL;
-    json_t *out = json_array();
-    int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
-        json_array_append_new(
-            out, json_pack("{s:I, s:s, s:s, s:o, s:o}", "user_id", (json_int_t)db_col_int(st, 0),
-                           "name", *db_col_text(st, 1) ? db_col_text(st, 1) : db_col_text(st, 2),
-                           "state", db_col_text(st, 3), "since", json_time(db_col_int(st, 4)),
-                           "seen_at", json_time(db_col_int(st, 5))));
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(out);
-        return NULL;
-    }
-    return out;
+    return json_rows(db_query(db, err,
+                              "SELECT p.user_id, u.name, u.email, p.state, p.since, p.seen_at "
+                              "FROM message_presence p JOIN users u ON u.id = p.user_id "
+                              "WHERE p.message_id = ? AND p.user_id <> ? AND p.seen_at > ? "
+                              "ORDER BY p.since, p.user_id",
+                              "iii", message_id, me, now - PRESENCE_TTL),
+                     presence_json, err);
 }
 
 json_t *presence_beat(struct db *db, int64_t ws, int64_t message_id, int64_t me, const char *state,

@@ -176,6 +176,16 @@ const char *entity_name(const struct entity *e)
 {
     return e->name;
 }
+
+struct tz *workspace_tz(struct db *db, int64_t ws, struct error *err)
+{
+    json_t *w = entity_get(db, &entity_workspace, 0, ws, err);
+    if (!w)
+        return NULL;
+    struct tz *z = tz_load(json_string_value(json_object_get(w, "timezone")), err);
+    json_decref(w);
+    return z;
+}
 /* ---- operations --------------------------------------------------------------------- */
 
 /* The WHERE clause that keeps every query inside the caller's workspace. */
@@ -216,9 +226,16 @@ static const char *unique_key(const struct entity *e)
     return e == &entity_workspace ? "slug" : e == &entity_channel ? "platform and handle" : "name";
 }
 
-static char *compact(json_t *v)
+/* Audits `action` on row `id` with `detail` (the caller's) as the
+ * change's detail, and answers the row as it is now. */
+static json_t *audited(struct db *db, const struct entity *e, int64_t workspace_id, int64_t id,
+                       const char *action, json_t *detail, const struct actor *who,
+                       struct error *err)
 {
-    return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    if (audit_record_json(db, e->scoped ? workspace_id : id, who ? who->user_id : 0, action,
+                          e->name, id, json_incref(detail), err))
+        return NULL;
+    return entity_get(db, e, workspace_id, id, err);
 }
 
 json_t *entity_create(struct db *db, const struct entity *e, int64_t workspace_id, json_t *in,
@@ -245,7 +262,6 @@ json_t *entity_create(struct db *db, const struct entity *e, int64_t workspace_i
                vals.data ? vals.data : "");
     buf_free(&vals);
 
-    json_t *out = NULL;
     struct db_stmt *st = db_prepare(db, sql.data, err);
     buf_free(&sql);
     if (!st)
@@ -275,13 +291,7 @@ json_t *entity_create(struct db *db, const struct entity *e, int64_t workspace_i
     if (e == &entity_workspace &&
         db_run(db, err, "UPDATE workspaces SET stats_tz = timezone WHERE id = ?", "i", id) < 0)
         return NULL;
-    char *detail = compact(in);
-    rc = audit_record(db, e->scoped ? workspace_id : id, who ? who->user_id : 0, "create", e->name,
-                      id, detail, err);
-    free(detail);
-    if (rc == 0)
-        out = entity_get(db, e, workspace_id, id, err);
-    return out;
+    return audited(db, e, workspace_id, id, "create", in, who, err);
 }
 
 json_t *entity_update(struct db *db, const struct entity *e, int64_t workspace_id, int64_t id,
@@ -331,12 +341,7 @@ json_t *entity_update(struct db *db, const struct entity *e, int64_t workspace_i
             error_set(err, ERR_CONFLICT, "another %s already has that %s", e->name, unique_key(e));
         goto done;
     }
-    char *detail = compact(patch);
-    rc = audit_record(db, e->scoped ? workspace_id : id, who ? who->user_id : 0, "update", e->name,
-                      id, detail, err);
-    free(detail);
-    if (rc == 0)
-        out = entity_get(db, e, workspace_id, id, err);
+    out = audited(db, e, workspace_id, id, "update", patch, who, err);
 done:
     json_decref(current);
     return out;

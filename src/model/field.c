@@ -217,10 +217,7 @@ const char *json_unknown_member(json_t *in, const char *const *known)
     const char *key;
     json_t *v;
     json_object_foreach (in, key, v) {
-        size_t i = 0;
-        while (known[i] && !str_eq(known[i], key))
-            i++;
-        if (!known[i])
+        if (str_index(known, key) < 0)
             return key;
     }
     return NULL;
@@ -236,6 +233,28 @@ json_t *json_time(int64_t t)
 json_t *json_time_col(struct db_stmt *st, int i)
 {
     return db_col_null(st, i) ? json_null() : json_time(db_col_int(st, i));
+}
+
+json_t *json_rows(struct db_stmt *st, json_t *(*row)(struct db_stmt *st), struct error *err)
+{
+    if (!st)
+        return NULL;
+    json_t *rows = json_array();
+    int rc;
+    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
+        json_array_append_new(rows, row(st));
+    db_finalize(st);
+    if (rc < 0) {
+        json_decref(rows);
+        return NULL;
+    }
+    return rows;
+}
+
+json_t *json_items(struct db_stmt *st, json_t *(*row)(struct db_stmt *st), struct error *err)
+{
+    json_t *rows = json_rows(st, row, err);
+    return rows ? json_pack("{s:o}", "items", rows) : NULL;
 }
 
 void field_to_json(json_t *obj, const struct field *f, struct db_stmt *st, int i)

@@ -371,6 +371,24 @@ int job_counts(struct db *db, int64_t counts[JOB_STATE_COUNT], struct error *err
     return rc < 0 ? -1 : 0;
 }
 
+/* A row of job_list's SELECT, its columns by name (dedup_key as "key"). */
+static json_t *job_json(struct db_stmt *st)
+{
+    json_t *o = json_object();
+    for (int c = 0; c < db_col_count(st); c++) {
+        const char *name = db_col_name(st, c);
+        json_t *v;
+        if (db_col_null(st, c))
+            v = json_null();
+        else if (c == 1 || c == 3 || c == 4 || c == 8 || c == 10)
+            v = json_string(db_col_text(st, c));
+        else
+            v = json_integer(db_col_int(st, c));
+        json_object_set_new(o, str_eq(name, "dedup_key") ? "key" : name, v);
+    }
+    return o;
+}
+
 json_t *job_list(struct db *db, const char *state, int limit, struct error *err)
 {
     assert(db && limit > 0);
@@ -387,29 +405,5 @@ json_t *job_list(struct db *db, const char *state, int limit, struct error *err)
              state ? " WHERE state = ?" : "");
     struct db_stmt *st = state ? db_query(db, err, sql, "ti", state, (int64_t)limit)
                                : db_query(db, err, sql, "i", (int64_t)limit);
-    if (!st)
-        return NULL;
-    json_t *items = json_array();
-    int rc = db_has_row(st);
-    for (; rc == 1; rc = db_step(st, err)) {
-        json_t *o = json_object();
-        for (int c = 0; c < db_col_count(st); c++) {
-            const char *name = db_col_name(st, c);
-            json_t *v;
-            if (db_col_null(st, c))
-                v = json_null();
-            else if (c == 1 || c == 3 || c == 4 || c == 8 || c == 10)
-                v = json_string(db_col_text(st, c));
-            else
-                v = json_integer(db_col_int(st, c));
-            json_object_set_new(o, str_eq(name, "dedup_key") ? "key" : name, v);
-        }
-        json_array_append_new(items, o);
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return json_pack("{s:o}", "items", items);
+    return json_items(st, job_json, err);
 }

@@ -97,11 +97,25 @@ fail:
     return -1;
 }
 
+/* Ends the transaction of a change to link `id` that an UPDATE made
+ * (`changed`: the rows it changed, or -1): audited as `action` and
+ * committed, or rolled back (ERR_NOT_FOUND when it changed none). */
+static int link_changed(struct db *db, int64_t workspace_id, int64_t id, int64_t changed,
+                        const char *action, const char *detail, const struct actor *who,
+                        struct error *err)
+{
+    if (changed == 0)
+        error_set(err, ERR_NOT_FOUND, "no link %lld in this workspace", (long long)id);
+    return db_end(db,
+                  changed <= 0 || audit_record(db, workspace_id, who ? who->user_id : 0, action,
+                                               "link", id, detail, err),
+                  err);
+}
+
 int link_update(struct db *db, int64_t workspace_id, int64_t id, const struct link_in *l,
                 const struct actor *who, struct error *err)
 {
     assert(db && l && l->url && l->target_url && l->advocate);
-    int64_t uid = who ? who->user_id : 0;
     if (db_begin(db, err))
         return -1;
     int64_t rc =
@@ -116,22 +130,13 @@ int link_update(struct db *db, int64_t workspace_id, int64_t id, const struct li
                l->url, l->target_url, l->campaign_id ? &l->campaign_id : NULL,
                l->channel_id ? &l->channel_id : NULL, l->post_id ? &l->post_id : NULL, l->advocate,
                l->utm[0], l->utm[1], l->utm[2], l->utm[3], l->utm[4], id, workspace_id);
-    if (rc == 0)
-        error_set(err, ERR_NOT_FOUND, "no link %lld in this workspace", (long long)id);
-    if (rc <= 0 || audit_record(db, workspace_id, uid, "update", "link", id, l->target_url, err))
-        goto fail;
-    if (db_commit(db, err))
-        goto fail;
-    return 0;
-fail:
-    db_rollback(db);
-    return -1;
+    return link_changed(db, workspace_id, id, rc, "update", l->target_url, who, err);
 }
 
 int link_retire(struct db *db, int64_t workspace_id, int64_t id, bool retired,
                 const struct actor *who, struct error *err)
 {
-    int64_t uid = who ? who->user_id : 0, now = time_now();
+    int64_t now = time_now();
     if (db_begin(db, err))
         return -1;
     /* Retiring twice keeps the first time: when it stopped leading anywhere. */
@@ -143,17 +148,7 @@ int link_retire(struct db *db, int64_t workspace_id, int64_t id, bool retired,
                 : db_run(db, err,
                          "UPDATE links SET retired_at = NULL WHERE id = ? AND workspace_id = ?",
                          "ii", id, workspace_id);
-    if (rc == 0)
-        error_set(err, ERR_NOT_FOUND, "no link %lld in this workspace", (long long)id);
-    if (rc <= 0 ||
-        audit_record(db, workspace_id, uid, retired ? "retire" : "restore", "link", id, "", err))
-        goto fail;
-    if (db_commit(db, err))
-        goto fail;
-    return 0;
-fail:
-    db_rollback(db);
-    return -1;
+    return link_changed(db, workspace_id, id, rc, retired ? "retire" : "restore", "", who, err);
 }
 
 json_t *link_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err)

@@ -38,6 +38,11 @@ int audit_record_json(struct db *db, int64_t workspace_id, int64_t user_id, cons
 json_t *json_time(int64_t t);
 /* json_time of column i, or JSON null where the column is NULL. */
 json_t *json_time_col(struct db_stmt *st, int i);
+/* The rows of `st`, db_query's answer (NULL: its error stands), as a JSON
+ * array of row(st) for each; finalizes st. NULL and err when a step fails. */
+json_t *json_rows(struct db_stmt *st, json_t *(*row)(struct db_stmt *st), struct error *err);
+/* json_rows as a list's answer: {"items": [...]}. */
+json_t *json_items(struct db_stmt *st, json_t *(*row)(struct db_stmt *st), struct error *err);
 /* The first member of object `in` whose name is not in `known`
  * (NULL-terminated), or NULL when all are known. */
 const char *json_unknown_member(json_t *in, const char *const *known);
@@ -148,6 +153,8 @@ int entity_delete(struct db *db, const struct entity *e, int64_t workspace_id, i
 json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id, json_t *filters,
                     const struct page *pg, struct error *err);
 const char *entity_name(const struct entity *e);
+/* The time zone of workspace `ws` (tz_free it), or NULL and err. */
+struct tz *workspace_tz(struct db *db, int64_t ws, struct error *err);
 
 /* ---- audit log ---------------------------------------------------------------- */
 
@@ -807,16 +814,16 @@ int64_t job_hasten(struct db *db, const char *kind, int64_t now, struct error *e
  * waits for them. */
 struct job_worker;
 struct job_worker_config {
-    const char *name;       /* for the log: "listen worker" */
-    const char *db_url;     /* copied */
-    const char *owner;      /* the lease's owner (copied); see per_thread */
-    bool per_thread;        /* thread I claims as "OWNER:tI", and logs it */
-    int threads;            /* 1 or 2 */
-    int64_t poll_ms;        /* how often an idle thread looks for due jobs; <= 0: 1000 */
-    int64_t lease;          /* seconds a claim holds (> 0) */
-    int64_t reclaim_every;  /* seconds between job_reclaim on thread 0; 0: 60 */
-    bool nap_first;         /* wait a poll before the first round (the store migrates) */
-    const char *kinds[2];   /* claimed in order; kinds[1] (NULL: none) by thread 0 only */
+    const char *name;      /* for the log: "listen worker" */
+    const char *db_url;    /* copied */
+    const char *owner;     /* the lease's owner (copied); see per_thread */
+    bool per_thread;       /* thread I claims as "OWNER:tI", and logs it */
+    int threads;           /* 1 or 2 */
+    int64_t poll_ms;       /* how often an idle thread looks for due jobs; <= 0: 1000 */
+    int64_t lease;         /* seconds a claim holds (> 0) */
+    int64_t reclaim_every; /* seconds between job_reclaim on thread 0; 0: 60 */
+    bool nap_first;        /* wait a poll before the first round (the store migrates) */
+    const char *kinds[2];  /* claimed in order; kinds[1] (NULL: none) by thread 0 only */
     /* Thread 0's work before each claim (queueing due work, alerts): logs
      * its own errors; true when it queued what a napping thread should
      * start on now. NULL: none. */

@@ -393,29 +393,21 @@ json_t *post_update(struct db *db, int64_t workspace_id, int64_t id, json_t *pat
                     "variants cannot be replaced by a post update; change them one by one");
         return NULL;
     }
-    json_t *variants, *tag_ids, *out = NULL;
+    json_t *variants, *tag_ids, *updated = NULL;
     json_t *cols = post_columns(patch, &variants, &tag_ids);
-    if (db_begin(db, err))
-        goto done;
-    if (who && who->role == ROLE_AUTHOR && author_may_change(db, workspace_id, id, patch, who, err))
-        goto rollback;
-    json_t *updated = entity_update(db, &entity_post, workspace_id, id, cols, who, err);
-    if (!updated)
-        goto rollback;
+    int rc = db_begin(db, err);
+    if (rc == 0) {
+        rc = (who && who->role == ROLE_AUTHOR &&
+              author_may_change(db, workspace_id, id, patch, who, err)) ||
+             !(updated = entity_update(db, &entity_post, workspace_id, id, cols, who, err)) ||
+             (tag_ids && set_tags(db, workspace_id, id, tag_ids, err));
+        rc = db_end(db, rc, err);
+    }
     json_decref(updated);
-    if (tag_ids && set_tags(db, workspace_id, id, tag_ids, err))
-        goto rollback;
-    if (db_commit(db, err))
-        goto rollback;
-    out = post_get(db, workspace_id, id, err);
-    goto done;
-rollback:
-    db_rollback(db);
-done:
     json_decref(cols);
     json_decref(variants);
     json_decref(tag_ids);
-    return out;
+    return rc ? NULL : post_get(db, workspace_id, id, err);
 }
 
 int post_delete(struct db *db, int64_t workspace_id, int64_t id, const struct actor *who,

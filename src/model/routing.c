@@ -48,14 +48,6 @@ static void rule_clear(struct rule *r)
     memset(r, 0, sizeof *r);
 }
 
-static int value_index(const char *const *set, const char *s)
-{
-    for (int i = 0; set[i]; i++)
-        if (str_eq(set[i], s))
-            return i;
-    return -1;
-}
-
 /* ---- reading a rule's JSON ------------------------------------------------------ */
 
 /* An array of ids at obj.key into *out (NULL when absent). */
@@ -91,7 +83,7 @@ static int read_set(json_t *obj, const char *where, const char *key, const char 
         return error_field(err, ERR_INVALID, key, "%s.%s: must be a list", where, key);
     size_t i;
     json_array_foreach (a, i, v) {
-        int k = json_is_string(v) ? value_index(values, json_string_value(v)) : -1;
+        int k = json_is_string(v) ? str_index(values, json_string_value(v)) : -1;
         if (k < 0) {
             struct buf allowed = {0};
             for (int j = 0; values[j]; j++)
@@ -143,7 +135,7 @@ static int known_keys(json_t *obj, const char *where, const char *const *keys, s
     const char *k;
     json_t *v;
     json_object_foreach (obj, k, v) {
-        if (value_index(keys, k) < 0)
+        if (str_index(keys, k) < 0)
             return error_field(err, ERR_INVALID, where, "%s: unknown member '%.40s'", where, k);
     }
     return 0;
@@ -208,8 +200,7 @@ static int rule_compile(json_t *cond, json_t *act, struct db *db, int64_t ws, st
     r->team_id = team ? json_integer_value(team) : 0;
     r->user_id = user ? json_integer_value(user) : 0;
     if (prio) {
-        int k =
-            json_is_string(prio) ? value_index(message_priorities, json_string_value(prio)) : -1;
+        int k = json_is_string(prio) ? str_index(message_priorities, json_string_value(prio)) : -1;
         if (k < 0)
             return error_field(err, ERR_INVALID, "priority",
                                "actions.priority: must be low, normal, high or urgent");
@@ -257,7 +248,7 @@ static bool in_set(unsigned bits, const char *const *values, const char *s)
 {
     if (!bits)
         return true;
-    int k = s ? value_index(values, s) : -1;
+    int k = s ? str_index(values, s) : -1;
     return k >= 0 && (bits & (1u << k));
 }
 
@@ -451,22 +442,9 @@ json_t *routing_rule_get(struct db *db, int64_t ws, int64_t id, struct error *er
 
 json_t *routing_rule_list(struct db *db, int64_t ws, struct error *err)
 {
-    struct db_stmt *st =
-        db_query(db, err, RULE_COLUMNS "WHERE workspace_id = ? ORDER BY position, id", "i", ws);
-    if (!st)
-        return NULL;
-    json_t *items = json_array();
-    int rc = db_has_row(st) ? 1 : 0;
-    while (rc == 1) {
-        json_array_append_new(items, rule_row(st));
-        rc = db_step(st, err);
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return json_pack("{s:o}", "items", items);
+    return json_items(
+        db_query(db, err, RULE_COLUMNS "WHERE workspace_id = ? ORDER BY position, id", "i", ws),
+        rule_row, err);
 }
 
 static const char *const rule_keys[] = {"name",       "position", "enabled", "stop",

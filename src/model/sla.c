@@ -129,23 +129,12 @@ static json_t *level_json(struct db_stmt *st)
 
 json_t *service_level_list(struct db *db, int64_t ws, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT id, team_id, priority, first_answer_seconds, "
-                                  "at_risk_percent FROM service_levels WHERE workspace_id = ? "
-                                  "ORDER BY team_id, id",
-                                  "i", ws);
-    if (!st)
-        return NULL;
-    json_t *items = json_array();
-    int rc = db_has_row(st);
-    for (; rc == 1; rc = db_step(st, err))
-        json_array_append_new(items, level_json(st));
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return json_pack("{s:o}", "items", items);
+    return json_items(db_query(db, err,
+                               "SELECT id, team_id, priority, first_answer_seconds, "
+                               "at_risk_percent FROM service_levels WHERE workspace_id = ? "
+                               "ORDER BY team_id, id",
+                               "i", ws),
+                      level_json, err);
 }
 
 /* What a change writes, in one transaction: the level, its audit entry
@@ -194,11 +183,7 @@ static int level_change(struct db *db, int64_t ws, int64_t team_id, const char *
                            priority ? priority : "");
     if (db_begin(db, err))
         return -1;
-    if (level_write(db, ws, team_id, priority, seconds, pct, who, err) || db_commit(db, err)) {
-        db_rollback(db);
-        return -1;
-    }
-    return 0;
+    return db_end(db, level_write(db, ws, team_id, priority, seconds, pct, who, err), err);
 }
 
 json_t *service_level_set(struct db *db, int64_t ws, int64_t team_id, const char *priority,

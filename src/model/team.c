@@ -51,32 +51,23 @@ int team_member_remove(struct db *db, int64_t ws, int64_t team_id, int64_t user_
     return audit_record(db, ws, who ? who->user_id : 0, "update", "team", team_id, detail, err);
 }
 
+static json_t *member_json(struct db_stmt *st)
+{
+    return json_pack("{s:I, s:s, s:s, s:b}", "user_id", (json_int_t)db_col_int(st, 0), "email",
+                     db_col_text(st, 1), "name", db_col_text(st, 2), "on_duty",
+                     db_col_int(st, 3) != 0);
+}
+
 json_t *team_member_list(struct db *db, int64_t ws, int64_t team_id, struct error *err)
 {
     if (team_in_workspace(db, ws, team_id, err))
         return NULL;
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT u.id, u.email, u.name, m.on_duty FROM team_members m "
-                                  "JOIN users u ON u.id = m.user_id WHERE m.team_id = ? "
-                                  "ORDER BY u.id",
-                                  "i", team_id);
-    if (!st)
-        return NULL;
-    json_t *items = json_array();
-    int rc = db_has_row(st) ? 1 : 0; /* db_query stepped to the first row */
-    while (rc == 1) {
-        json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:b}", "user_id",
-                                               (json_int_t)db_col_int(st, 0), "email",
-                                               db_col_text(st, 1), "name", db_col_text(st, 2),
-                                               "on_duty", db_col_int(st, 3) != 0));
-        rc = db_step(st, err);
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return json_pack("{s:o}", "items", items);
+    return json_items(db_query(db, err,
+                               "SELECT u.id, u.email, u.name, m.on_duty FROM team_members m "
+                               "JOIN users u ON u.id = m.user_id WHERE m.team_id = ? "
+                               "ORDER BY u.id",
+                               "i", team_id),
+                      member_json, err);
 }
 
 int team_next_member(struct db *db, int64_t team_id, int64_t *user_id, struct error *err)

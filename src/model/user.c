@@ -213,24 +213,19 @@ json_t *user_to_json(const struct user *u)
                      "name", u->name, "role", role_name(u->role), "disabled", u->disabled);
 }
 
+static json_t *user_row_json(struct db_stmt *st)
+{
+    struct user u;
+    user_from_row(&u, st);
+    return user_to_json(&u);
+}
+
 json_t *user_list(struct db *db, struct error *err)
 {
-    struct db_stmt *st = db_prepare(db, "SELECT " USER_COLS " FROM users u ORDER BY u.id", err);
-    if (!st)
-        return NULL;
-    json_t *items = json_array();
-    int rc;
-    while ((rc = db_step(st, err)) == 1) {
-        struct user u;
-        user_from_row(&u, st);
-        json_array_append_new(items, user_to_json(&u));
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return page_result(items, NULL);
+    json_t *items =
+        json_rows(db_query(db, err, "SELECT " USER_COLS " FROM users u ORDER BY u.id", ""),
+                  user_row_json, err);
+    return items ? page_result(items, NULL) : NULL;
 }
 
 int user_find(struct db *db, const char *email, int64_t *id, struct error *err)
@@ -378,15 +373,11 @@ int user_set_password(struct db *db, int64_t id, const char *old, const char *pa
                        "tiii", hash, now, now, id);
     if (n == 0)
         error_set(err, ERR_NOT_FOUND, "no user %lld", (long long)id);
-    if (n <= 0 || (!old && end_access(db, id, true, err)) ||
-        audit_record(db, 0, who->user_id, old ? "change_password" : "reset_password", "user", id,
-                     "", err) ||
-        db_commit(db, err))
-        goto fail;
-    return 0;
-fail:
-    db_rollback(db);
-    return -1;
+    return db_end(db,
+                  n <= 0 || (!old && end_access(db, id, true, err)) ||
+                      audit_record(db, 0, who->user_id, old ? "change_password" : "reset_password",
+                                   "user", id, "", err),
+                  err);
 }
 
 int user_revoke_access(struct db *db, int64_t id, const struct actor *who, struct error *err)
@@ -395,13 +386,10 @@ int user_revoke_access(struct db *db, int64_t id, const struct actor *who, struc
     struct user u;
     if (user_get(db, id, &u, err) || db_begin(db, err))
         return -1;
-    if (end_access(db, id, false, err) ||
-        audit_record(db, 0, who->user_id, "revoke_access", "user", id, u.email, err) ||
-        db_commit(db, err)) {
-        db_rollback(db);
-        return -1;
-    }
-    return 0;
+    return db_end(db,
+                  end_access(db, id, false, err) ||
+                      audit_record(db, 0, who->user_id, "revoke_access", "user", id, u.email, err),
+                  err);
 }
 
 /* ---- tokens ------------------------------------------------------------------------ */
@@ -548,30 +536,24 @@ int api_token_resolve(struct db *db, const char *token, struct user *u, struct e
     return rc;
 }
 
+static json_t *token_json(struct db_stmt *st)
+{
+    json_t *o = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)db_col_int(st, 0), "name",
+                          db_col_text(st, 1), "created_at", json_time(db_col_int(st, 2)));
+    for (int c = 3; c <= 5; c++) /* last_used_at, revoked_at, expires_at */
+        json_object_set_new(o, db_col_name(st, c), json_time_col(st, c));
+    return o;
+}
+
 json_t *api_token_list(struct db *db, int64_t user_id, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT id, name, created_at, last_used_at, revoked_at, "
-                                  "expires_at "
-                                  "FROM api_tokens WHERE user_id = ? ORDER BY id",
-                                  "i", user_id);
-    if (!st)
-        return NULL;
-    json_t *items = json_array();
-    int rc = db_has_row(st);
-    for (; rc == 1; rc = db_step(st, err)) {
-        json_t *o = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)db_col_int(st, 0), "name",
-                              db_col_text(st, 1), "created_at", json_time(db_col_int(st, 2)));
-        for (int c = 3; c <= 5; c++) /* last_used_at, revoked_at, expires_at */
-            json_object_set_new(o, db_col_name(st, c), json_time_col(st, c));
-        json_array_append_new(items, o);
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return page_result(items, NULL);
+    json_t *items = json_rows(db_query(db, err,
+                                       "SELECT id, name, created_at, last_used_at, revoked_at, "
+                                       "expires_at "
+                                       "FROM api_tokens WHERE user_id = ? ORDER BY id",
+                                       "i", user_id),
+                              token_json, err);
+    return items ? page_result(items, NULL) : NULL;
 }
 
 int api_token_revoke(struct db *db, int64_t user_id, int64_t id, struct error *err)

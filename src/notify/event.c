@@ -452,6 +452,17 @@ fail:
 
 /* ---- the in-app list -------------------------------------------------------------- */
 
+static json_t *notification_json(struct db_stmt *st)
+{
+    return json_pack(
+        "{s:I, s:I, s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}", "id", (json_int_t)db_col_int(st, 0),
+        "workspace_id", (json_int_t)db_col_int(st, 1), "event", db_col_text(st, 2), "post_id",
+        db_col_null(st, 3) ? json_null() : json_integer(db_col_int(st, 3)), "message_id",
+        db_col_null(st, 8) ? json_null() : json_integer(db_col_int(st, 8)), "title",
+        db_col_text(st, 4), "body", db_col_text(st, 5), "read", !db_col_null(st, 6), "read_at",
+        json_time_col(st, 6), "created_at", json_time_col(st, 7));
+}
+
 json_t *notify_list(struct db *db, int64_t user_id, bool unread_only, int limit, struct error *err)
 {
     if (limit <= 0 || limit > NOTIFY_LIST_MAX)
@@ -466,26 +477,9 @@ json_t *notify_list(struct db *db, int64_t user_id, bool unread_only, int limit,
                                   "created_at, message_id FROM notifications WHERE user_id = ? "
                                   "AND (? = 0 OR read_at IS NULL) ORDER BY id DESC LIMIT ?",
                                   "iii", user_id, (int64_t)unread_only, (int64_t)limit);
-    if (!st)
+    json_t *items = json_rows(st, notification_json, err);
+    if (!items)
         return NULL;
-    json_t *items = json_array();
-    int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
-        json_array_append_new(
-            items,
-            json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}", "id",
-                      (json_int_t)db_col_int(st, 0), "workspace_id", (json_int_t)db_col_int(st, 1),
-                      "event", db_col_text(st, 2), "post_id",
-                      db_col_null(st, 3) ? json_null() : json_integer(db_col_int(st, 3)),
-                      "message_id",
-                      db_col_null(st, 8) ? json_null() : json_integer(db_col_int(st, 8)), "title",
-                      db_col_text(st, 4), "body", db_col_text(st, 5), "read", !db_col_null(st, 6),
-                      "read_at", json_time_col(st, 6), "created_at", json_time_col(st, 7)));
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
     return json_pack("{s:I, s:o}", "unread", (json_int_t)unread, "items", items);
 }
 
@@ -627,19 +621,24 @@ int notify_webhook_delete(struct db *db, int64_t ws, const struct actor *who, st
     if (db_begin(db, err))
         return -1;
     int64_t n = db_run(db, err, "DELETE FROM notify_webhooks WHERE workspace_id = ?", "i", ws);
-    if (n < 0)
-        goto fail;
-    if (n == 0) {
+    if (n == 0)
         error_set(err, ERR_NOT_FOUND, "this workspace has no webhook");
-        goto fail;
-    }
-    if (audit_record(db, ws, who ? who->user_id : 0, "delete", "notify_webhook", ws, "", err) ||
-        db_commit(db, err))
-        goto fail;
-    return 0;
-fail:
-    db_rollback(db);
-    return -1;
+    return db_end(db,
+                  n <= 0 || audit_record(db, ws, who ? who->user_id : 0, "delete", "notify_webhook",
+                                         ws, "", err),
+                  err);
+}
+
+static json_t *delivery_json(struct db_stmt *st)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s?, s:o, s:o, s:o}", "id",
+                     (json_int_t)db_col_int(st, 0), "event", db_col_text(st, 1), "via",
+                     db_col_text(st, 2), "target", db_col_text(st, 3), "subject",
+                     db_col_text(st, 4), "state", db_col_text(st, 5), "attempts",
+                     (json_int_t)db_col_int(st, 6), "last_error",
+                     db_col_null(st, 7) ? NULL : db_col_text(st, 7), "next_attempt_at",
+                     str_eq(db_col_text(st, 5), "queued") ? json_time_col(st, 8) : json_null(),
+                     "created_at", json_time_col(st, 9), "sent_at", json_time_col(st, 10));
 }
 
 json_t *notify_deliveries(struct db *db, int64_t ws, const char *state, int limit,
@@ -660,27 +659,7 @@ json_t *notify_deliveries(struct db *db, int64_t ws, const char *state, int limi
                  "d.created_at, d.sent_at FROM notify_deliveries d WHERE d.workspace_id = ? "
                  "AND d.state = COALESCE(?, d.state) ORDER BY d.id DESC LIMIT ?",
                  "iti", ws, state, (int64_t)limit);
-    if (!st)
-        return NULL;
-    json_t *items = json_array();
-    int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
-        json_array_append_new(
-            items,
-            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s?, s:o, s:o, s:o}", "id",
-                      (json_int_t)db_col_int(st, 0), "event", db_col_text(st, 1), "via",
-                      db_col_text(st, 2), "target", db_col_text(st, 3), "subject",
-                      db_col_text(st, 4), "state", db_col_text(st, 5), "attempts",
-                      (json_int_t)db_col_int(st, 6), "last_error",
-                      db_col_null(st, 7) ? NULL : db_col_text(st, 7), "next_attempt_at",
-                      str_eq(db_col_text(st, 5), "queued") ? json_time_col(st, 8) : json_null(),
-                      "created_at", json_time_col(st, 9), "sent_at", json_time_col(st, 10)));
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return json_pack("{s:o}", "items", items);
+    return json_items(st, delivery_json, err);
 }
 
 int notify_message(struct db *db, int64_t ws, const struct notify_message_in *m, struct error *err)

@@ -173,6 +173,21 @@ static bool is_desk(const struct actor *who)
     return who->role == ROLE_ADMIN || who->role == ROLE_EDITOR;
 }
 
+/* begin_on_post for what the desk, and an author on their own post, may
+ * do: ERR_DENIED "an author may DOING only their own posts" otherwise,
+ * with nothing begun. */
+static int begin_on_own_post(struct db *db, int64_t ws, int64_t id, const struct actor *who,
+                             const char *doing, struct locked_post *p, struct error *err)
+{
+    if (begin_on_post(db, ws, id, p, err))
+        return -1;
+    if (!is_desk(who) && p->created_by != who->user_id) {
+        db_rollback(db);
+        return error_set(err, ERR_DENIED, "an author may %s only their own posts", doing);
+    }
+    return 0;
+}
+
 /* ---- checking a variant against its channel --------------------------------------- */
 
 struct channel_facts {
@@ -430,12 +445,8 @@ json_t *publish_submit(struct db *db, int64_t ws, int64_t post_id, const struct 
                        struct error *err)
 {
     struct locked_post p;
-    if (begin_on_post(db, ws, post_id, &p, err))
+    if (begin_on_own_post(db, ws, post_id, who, "submit", &p, err))
         return NULL;
-    if (!is_desk(who) && p.created_by != who->user_id) {
-        error_set(err, ERR_DENIED, "an author may submit only their own posts");
-        goto fail;
-    }
     /* Every draft variant is checked again: a channel's limit may have changed. */
     struct db_stmt *st = db_query(db, err,
                                   "SELECT v.channel_id, COALESCE(v.body, p.body), v.title, "
@@ -555,10 +566,10 @@ static int decide(struct db *db, int64_t ws, const struct locked_post *p, int64_
     if (given < r.approvals)
         return 0;
     if (move_all(db, p->id, "in_review", EV_APPROVE, err) < 0 || refresh_status(db, p->id, err) ||
-        notify_event(db, ws,
-                     &(struct notify_in){
-                         .event = NOTIFY_APPROVED, .post_id = p->id, .actor = user_id},
-                     err) < 0)
+        notify_event(
+            db, ws,
+            &(struct notify_in){.event = NOTIFY_APPROVED, .post_id = p->id, .actor = user_id},
+            err) < 0)
         return -1;
     return audit(
         db, ws, user_id, "approved", p->id,
@@ -644,17 +655,43 @@ fail:
     return NULL;
 }
 
+/* A decision on the post, by a user or through a link. */
+static json_t *decision_json(struct db_stmt *st)
+{
+    json_t *d = json_pack("{s:I, s:s, s:s, s:o}", "round", (json_int_t)db_col_int(st, 0),
+                          "decision", db_col_text(st, 5), "comment", db_col_text(st, 6), "at",
+                          json_time(db_col_int(st, 7)));
+    if (!db_col_null(st, 1)) {
+        json_object_set_new(d, "user_id", json_integer(db_col_int(st, 1)));
+        json_object_set_new(d, "user_email", json_string(db_col_text(st, 2)));
+    }
+    if (!db_col_null(st, 3)) {
+        json_object_set_new(d, "link_id", json_integer(db_col_int(st, 3)));
+        json_object_set_new(d, "link_name", json_string(db_col_text(st, 4)));
+    }
+    return d;
+}
+
+static json_t *comment_json(struct db_stmt *st)
+{
+    json_t *c = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)db_col_int(st, 0), "body",
+                          db_col_text(st, 4), "at", json_time(db_col_int(st, 5)));
+    if (!db_col_null(st, 1))
+        json_object_set_new(c, "user_email", json_string(db_col_text(st, 2)));
+    if (!db_col_null(st, 3))
+        json_object_set_new(c, "link_id", json_integer(db_col_int(st, 3)));
+    return c;
+}
+
 json_t *publish_review(struct db *db, int64_t ws, int64_t post_id, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT review_round, reject_reason, status FROM posts "
-                                  "WHERE id = ? AND workspace_id = ?",
-                                  "ii", post_id, ws);
-    if (!st)
-        return NULL;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        error_set(err, ERR_NOT_FOUND, "no post %lld in this workspace", (long long)post_id);
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT review_round, reject_reason, status FROM posts "
+                       "WHERE id = ? AND workspace_id = ?",
+                       "ii", post_id, ws);
+    if (found != 1) {
+        model_no_row(found, "post", post_id, err);
         return NULL;
     }
     int64_t round = db_col_int(st, 0);
@@ -666,53 +703,26 @@ json_t *publish_review(struct db *db, int64_t ws, int64_t post_id, struct error 
         goto fail;
     json_object_set_new(out, "needed", json_integer(r.approvals));
     json_object_set_new(out, "roles", json_string(r.roles));
-    json_t *decisions = json_array(), *comments = json_array();
+    json_t *decisions = json_rows(
+        db_query(db, err,
+                 "SELECT a.round, a.user_id, u.email, a.link_id, l.name, a.decision, a.comment, "
+                 "a.at FROM post_approvals a LEFT JOIN users u ON u.id = a.user_id "
+                 "LEFT JOIN approval_links l ON l.id = a.link_id WHERE a.post_id = ? "
+                 "ORDER BY a.id",
+                 "i", post_id),
+        decision_json, err);
+    if (!decisions)
+        goto fail;
     json_object_set_new(out, "decisions", decisions);
+    json_t *comments = json_rows(
+        db_query(db, err,
+                 "SELECT c.id, c.user_id, u.email, c.link_id, c.body, c.at FROM post_comments c "
+                 "LEFT JOIN users u ON u.id = c.user_id WHERE c.post_id = ? ORDER BY c.id",
+                 "i", post_id),
+        comment_json, err);
+    if (!comments)
+        goto fail;
     json_object_set_new(out, "comments", comments);
-    st = db_query(db, err,
-                  "SELECT a.round, a.user_id, u.email, a.link_id, l.name, a.decision, a.comment, "
-                  "a.at FROM post_approvals a LEFT JOIN users u ON u.id = a.user_id "
-                  "LEFT JOIN approval_links l ON l.id = a.link_id WHERE a.post_id = ? "
-                  "ORDER BY a.id",
-                  "i", post_id);
-    if (!st)
-        goto fail;
-    int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err)) {
-        json_t *d = json_pack("{s:I, s:s, s:s, s:o}", "round", (json_int_t)db_col_int(st, 0),
-                              "decision", db_col_text(st, 5), "comment", db_col_text(st, 6), "at",
-                              json_time(db_col_int(st, 7)));
-        if (!db_col_null(st, 1)) {
-            json_object_set_new(d, "user_id", json_integer(db_col_int(st, 1)));
-            json_object_set_new(d, "user_email", json_string(db_col_text(st, 2)));
-        }
-        if (!db_col_null(st, 3)) {
-            json_object_set_new(d, "link_id", json_integer(db_col_int(st, 3)));
-            json_object_set_new(d, "link_name", json_string(db_col_text(st, 4)));
-        }
-        json_array_append_new(decisions, d);
-    }
-    db_finalize(st);
-    if (rc < 0)
-        goto fail;
-    st = db_query(db, err,
-                  "SELECT c.id, c.user_id, u.email, c.link_id, c.body, c.at FROM post_comments c "
-                  "LEFT JOIN users u ON u.id = c.user_id WHERE c.post_id = ? ORDER BY c.id",
-                  "i", post_id);
-    if (!st)
-        goto fail;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err)) {
-        json_t *c = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)db_col_int(st, 0), "body",
-                              db_col_text(st, 4), "at", json_time(db_col_int(st, 5)));
-        if (!db_col_null(st, 1))
-            json_object_set_new(c, "user_email", json_string(db_col_text(st, 2)));
-        if (!db_col_null(st, 3))
-            json_object_set_new(c, "link_id", json_integer(db_col_int(st, 3)));
-        json_array_append_new(comments, c);
-    }
-    db_finalize(st);
-    if (rc < 0)
-        goto fail;
     return out;
 fail:
     json_decref(out);
@@ -746,12 +756,8 @@ json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64
         }
     }
     struct locked_post p;
-    if (begin_on_post(db, ws, post_id, &p, err))
+    if (begin_on_own_post(db, ws, post_id, who, "change", &p, err))
         return NULL;
-    if (!is_desk(who) && p.created_by != who->user_id) {
-        error_set(err, ERR_DENIED, "an author may change only their own posts");
-        goto fail;
-    }
     struct db_stmt *st =
         db_query(db, err,
                  "SELECT v.channel_id, v.body, v.title, v.first_comment, v.media, v.status, "
@@ -845,9 +851,9 @@ fail:
 
 #define VARIANTS_MOVED_MAX 64
 
-/* The variants that scheduling or unscheduling looks at: `vid` alone, or
- * every variant of the post (vid 0), in id order, with status and
- * scheduled time (0: none). */
+/* The variants that scheduling or unscheduling moves: `vid` alone, or the
+ * post's variants in the status the whole post's move takes (vid 0), in id
+ * order, with status and scheduled time (0: none). */
 struct moving {
     size_t n;
     int64_t ids[VARIANTS_MOVED_MAX], times[VARIANTS_MOVED_MAX];
@@ -855,10 +861,12 @@ struct moving {
 };
 
 /* Begins the transaction of a (un)schedule, locks the post and reads the
- * variants to move. 0, or -1 and err (ERR_NOT_FOUND when there are none)
- * with nothing begun. */
-static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
-                      struct locked_post *p, struct moving *m, struct error *err)
+ * variants to move: `vid`, or those of the post in status `whole`. 0, or -1
+ * and err with nothing begun: ERR_NOT_FOUND when the post has no such
+ * variant, ERR_CONFLICT "post ID has no NONE (it is STATUS)" when none of
+ * its variants is in status `whole`. */
+static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid, const char *whole,
+                      const char *none, struct locked_post *p, struct moving *m, struct error *err)
 {
     if (begin_on_post(db, ws, post_id, p, err))
         return -1;
@@ -869,9 +877,11 @@ static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
     if (!st)
         goto fail;
     m->n = 0;
-    int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && m->n < VARIANTS_MOVED_MAX;
-         rc = db_step(st, err)) {
+    int rc, read = 0;
+    for (rc = db_has_row(st) ? 1 : 0; rc == 1 && read < VARIANTS_MOVED_MAX;
+         rc = db_step(st, err), read++) {
+        if (!vid && !str_eq(db_col_text(st, 1), whole))
+            continue;
         m->ids[m->n] = db_col_int(st, 0);
         snprintf(m->sts[m->n], sizeof m->sts[m->n], "%s", db_col_text(st, 1));
         m->times[m->n] = db_col_null(st, 2) ? 0 : db_col_int(st, 2);
@@ -880,9 +890,14 @@ static int begin_move(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
     db_finalize(st);
     if (rc < 0)
         goto fail;
-    if (m->n == 0) {
+    if (read == 0) {
         error_set(err, ERR_NOT_FOUND, "post %lld has no variant %lld", (long long)post_id,
                   (long long)vid);
+        goto fail;
+    }
+    if (m->n == 0) {
+        error_set(err, ERR_CONFLICT, "post %lld has no %s (it is %s)", (long long)post_id, none,
+                  p->status);
         goto fail;
     }
     return 0;
@@ -906,13 +921,9 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
     }
     struct locked_post p;
     struct moving m;
-    if (begin_move(db, ws, post_id, vid, &p, &m, err))
+    if (begin_move(db, ws, post_id, vid, "approved", "approved variant to schedule", &p, &m, err))
         return NULL;
-    int moved = 0;
     for (size_t i = 0; i < m.n; i++) {
-        /* For the whole post: the approved ones; one variant must be able to move. */
-        if (!vid && !str_eq(m.sts[i], "approved"))
-            continue;
         if (!publish_next(m.sts[i], EV_SCHEDULE)) {
             error_set(err, ERR_CONFLICT,
                       "variant %lld is %s: only an approved variant is "
@@ -938,14 +949,9 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
                    "hold_reason = '', updated_at = ? WHERE id = ?",
                    "iii", t, time_now(), m.ids[i]) < 0 ||
             audit(db, ws, who->user_id, "schedule", post_id,
-                  json_pack("{s:I, s:o}", "variant_id", (json_int_t)m.ids[i], "at", json_time(t)), err))
+                  json_pack("{s:I, s:o}", "variant_id", (json_int_t)m.ids[i], "at", json_time(t)),
+                  err))
             goto fail;
-        moved++;
-    }
-    if (!moved) {
-        error_set(err, ERR_CONFLICT, "post %lld has no approved variant to schedule (it is %s)",
-                  (long long)post_id, p.status);
-        goto fail;
     }
     if (db_run(db, err,
                "UPDATE posts SET at = COALESCE((SELECT MIN(COALESCE(v.published_at, "
@@ -965,12 +971,9 @@ json_t *publish_unschedule(struct db *db, int64_t ws, int64_t post_id, int64_t v
 {
     struct locked_post p;
     struct moving m;
-    if (begin_move(db, ws, post_id, vid, &p, &m, err))
+    if (begin_move(db, ws, post_id, vid, "scheduled", "scheduled variant", &p, &m, err))
         return NULL;
-    int moved = 0;
     for (size_t i = 0; i < m.n; i++) {
-        if (!vid && !str_eq(m.sts[i], "scheduled"))
-            continue;
         const char *to = publish_next(m.sts[i], EV_UNSCHEDULE);
         if (!to) {
             error_set(err, ERR_CONFLICT,
@@ -984,12 +987,6 @@ json_t *publish_unschedule(struct db *db, int64_t ws, int64_t post_id, int64_t v
             audit(db, ws, who->user_id, "unschedule", post_id,
                   json_pack("{s:I}", "variant_id", (json_int_t)m.ids[i]), err))
             goto fail;
-        moved++;
-    }
-    if (!moved) {
-        error_set(err, ERR_CONFLICT, "post %lld has no scheduled variant (it is %s)",
-                  (long long)post_id, p.status);
-        goto fail;
     }
     if (refresh_status(db, post_id, err) || db_commit(db, err))
         goto fail;

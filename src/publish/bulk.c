@@ -314,45 +314,52 @@ json_t *publish_bulk_get(struct db *db, int64_t ws, int64_t id, struct error *er
 
 json_t *publish_bulk_list(struct db *db, int64_t ws, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT " OPERATION_COLUMNS " FROM bulk_moderations "
-                                  "WHERE workspace_id = ? ORDER BY created_at DESC, id DESC "
-                                  "LIMIT 50",
-                                  "i", ws);
+    return json_items(db_query(db, err,
+                               "SELECT " OPERATION_COLUMNS " FROM bulk_moderations "
+                               "WHERE workspace_id = ? ORDER BY created_at DESC, id DESC "
+                               "LIMIT 50",
+                               "i", ws),
+                      operation, err);
+}
+
+/* The first column of each row of `st`, db_query's answer (NULL: its
+ * error stands), *n of them (caller frees); finalizes st. NULL and err
+ * when a step fails. */
+static int64_t *ids_of(struct db_stmt *st, size_t *n, struct error *err)
+{
     if (!st)
         return NULL;
-    json_t *items = json_array();
+    size_t cap = 64;
+    int64_t *ids = xmalloc(sizeof *ids * cap);
     int rc;
-    for (rc = db_has_row(st); rc == 1; rc = db_step(st, err))
-        json_array_append_new(items, operation(st));
+    *n = 0;
+    for (rc = db_has_row(st); rc == 1; rc = db_step(st, err)) {
+        if (*n == cap)
+            ids = xrealloc(ids, sizeof *ids * (cap *= 2));
+        ids[(*n)++] = db_col_int(st, 0);
+    }
     db_finalize(st);
     if (rc < 0) {
-        json_decref(items);
+        free(ids);
         return NULL;
     }
-    return json_pack("{s:o}", "items", items);
+    return ids;
 }
 
 /* Cancels the operation's hides still queued; one the worker took
  * meanwhile is left to finish (a later undo shows it again). */
 static int cancel_queued(struct db *db, int64_t bulk, int64_t now, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT i.action_id FROM bulk_moderation_items i JOIN "
-                                  "connect_actions a ON a.id = i.action_id WHERE i.bulk_id = ? "
-                                  "AND a.state = 'queued'",
-                                  "i", bulk);
-    if (!st)
+    size_t n;
+    int64_t *ids = ids_of(db_query(db, err,
+                                   "SELECT i.action_id FROM bulk_moderation_items i JOIN "
+                                   "connect_actions a ON a.id = i.action_id WHERE i.bulk_id = ? "
+                                   "AND a.state = 'queued'",
+                                   "i", bulk),
+                          &n, err);
+    if (!ids)
         return -1;
-    size_t cap = 64, n = 0;
-    int64_t *ids = xmalloc(sizeof *ids * cap);
-    int rc;
-    for (rc = db_has_row(st); rc == 1; rc = db_step(st, err)) {
-        if (n == cap)
-            ids = xrealloc(ids, sizeof *ids * (cap *= 2));
-        ids[n++] = db_col_int(st, 0);
-    }
-    db_finalize(st);
+    int rc = 0;
     char why[96];
     snprintf(why, sizeof why, "cancelled: bulk operation %lld was undone", (long long)bulk);
     struct action_outcome o = {.error = why};
@@ -409,26 +416,17 @@ json_t *publish_bulk_undo(struct db *db, int64_t ws, int64_t id, const struct ac
                "undone_at IS NULL",
                "iIi", now, by, id) < 0)
         return NULL;
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT i.message_id FROM bulk_moderation_items i JOIN "
-                                  "connect_actions a ON a.id = i.action_id WHERE i.bulk_id = ? "
-                                  "AND a.state = 'done' AND i.undo_action_id IS NULL "
-                                  "ORDER BY i.message_id",
-                                  "i", id);
-    if (!st)
+    size_t count;
+    int64_t *ids = ids_of(db_query(db, err,
+                                   "SELECT i.message_id FROM bulk_moderation_items i JOIN "
+                                   "connect_actions a ON a.id = i.action_id WHERE i.bulk_id = ? "
+                                   "AND a.state = 'done' AND i.undo_action_id IS NULL "
+                                   "ORDER BY i.message_id",
+                                   "i", id),
+                          &count, err);
+    if (!ids)
         return NULL;
-    size_t cap = 64, count = 0;
-    int64_t *ids = xmalloc(sizeof *ids * cap);
-    int rc;
-    for (rc = db_has_row(st); rc == 1; rc = db_step(st, err)) {
-        if (count == cap)
-            ids = xrealloc(ids, sizeof *ids * (cap *= 2));
-        ids[count++] = db_col_int(st, 0);
-    }
-    db_finalize(st);
     json_t *out = NULL;
-    if (rc < 0)
-        goto done;
     if (undone && count == 0) {
         error_set(err, ERR_CONFLICT, "bulk operation %lld was undone already", (long long)id);
         goto done;

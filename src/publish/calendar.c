@@ -179,16 +179,6 @@ static int64_t wanted_variants(struct db *db, int64_t ws, const struct calendar_
     return rc < 0 ? -1 : n;
 }
 
-static struct tz *workspace_zone(struct db *db, int64_t ws, struct error *err)
-{
-    json_t *w = entity_get(db, &entity_workspace, 0, ws, err);
-    if (!w)
-        return NULL;
-    struct tz *z = tz_load(json_string_value(json_object_get(w, "timezone")), err);
-    json_decref(w);
-    return z;
-}
-
 /* The slot [*start, *until) holding instant t: its local hour or day in z,
  * as the desk draws them. */
 static void slot_of(const struct tz *z, enum calendar_per per, int64_t t, int64_t *start,
@@ -219,7 +209,7 @@ json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter
         return NULL;
     }
     struct tz *z = NULL;
-    if (summarise && !(z = workspace_zone(db, ws, err)))
+    if (summarise && !(z = workspace_tz(db, ws, err)))
         return NULL;
     struct db_stmt *st = query_variants(db, ws, f, err);
     if (!st) {

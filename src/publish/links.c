@@ -107,24 +107,19 @@ int approval_link_revoke(struct db *db, int64_t ws, int64_t link_id, const struc
                           "SELECT l.post_id FROM approval_links l JOIN posts p ON p.id = "
                           "l.post_id WHERE l.id = ? AND p.workspace_id = ?",
                           "ii", link_id, ws);
-    if (found <= 0) {
-        if (found == 0)
-            error_set(err, ERR_NOT_FOUND, "no approval link %lld in this workspace",
-                      (long long)link_id);
-        goto fail;
-    }
+    if (found == 0)
+        error_set(err, ERR_NOT_FOUND, "no approval link %lld in this workspace",
+                  (long long)link_id);
     char detail[64];
     snprintf(detail, sizeof detail, "{\"link_id\":%lld}", (long long)link_id);
-    if (db_run(db, err,
-               "UPDATE approval_links SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", "ii",
-               time_now(), link_id) < 0 ||
-        audit_record(db, ws, who->user_id, "link_revoke", "post", post, detail, err) ||
-        db_commit(db, err))
-        goto fail;
-    return 0;
-fail:
-    db_rollback(db);
-    return -1;
+    return db_end(db,
+                  found <= 0 ||
+                      db_run(db, err,
+                             "UPDATE approval_links SET revoked_at = ? WHERE id = ? AND "
+                             "revoked_at IS NULL",
+                             "ii", time_now(), link_id) < 0 ||
+                      audit_record(db, ws, who->user_id, "link_revoke", "post", post, detail, err),
+                  err);
 }
 
 struct link_row {

@@ -221,9 +221,8 @@ int publish_shorten_links(struct db *db, const struct publish_shorten *in, struc
  * connect_queue_action's. When done, the reply is stored as the message's
  * own answer. 0 new, 1 the key's action existed (*action_id), -1 and err
  * (ERR_NOT_FOUND: no such message in ws). */
-int publish_answer(struct db *db, int64_t ws, int64_t message_id, const char *text,
-                   const char *key, const struct actor *who, int64_t now, int64_t *action_id,
-                   struct error *err);
+int publish_answer(struct db *db, int64_t ws, int64_t message_id, const char *text, const char *key,
+                   const struct actor *who, int64_t now, int64_t *action_id, struct error *err);
 /* Queues hiding, unhiding or deleting a message on its platform ("hide",
  * "unhide", "delete"), the reason kept in the audit log. As publish_answer. */
 int publish_moderate(struct db *db, int64_t ws, int64_t message_id, const char *what,

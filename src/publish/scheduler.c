@@ -441,6 +441,17 @@ fail:
 
 /* ---- the crisis switch ----------------------------------------------------------- */
 
+static json_t *pause_json(struct db_stmt *st)
+{
+    return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:s, s:s}", "id",
+                     (json_int_t)db_col_int(st, 0), "channel_id",
+                     db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)), "reason",
+                     db_col_text(st, 2), "until", json_time_col(st, 3), "paused_by",
+                     db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
+                     "paused_at", json_time(db_col_int(st, 5)), "paused_by_name",
+                     db_col_text(st, 6), "channel", db_col_text(st, 7));
+}
+
 json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err)
 {
     struct db_stmt *st = db_query(db, err,
@@ -452,25 +463,9 @@ json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err
                                   "WHERE z.workspace_id = ? AND z.resumed_at IS NULL AND "
                                   "(z.until_at IS NULL OR z.until_at > ?) ORDER BY z.id",
                                   "ii", ws, now);
-    if (!st)
+    json_t *items = json_rows(st, pause_json, err);
+    if (!items)
         return NULL;
-    json_t *items = json_array();
-    int rc;
-    for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
-        json_array_append_new(
-            items,
-            json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:s, s:s}", "id",
-                      (json_int_t)db_col_int(st, 0), "channel_id",
-                      db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)), "reason",
-                      db_col_text(st, 2), "until", json_time_col(st, 3), "paused_by",
-                      db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
-                      "paused_at", json_time(db_col_int(st, 5)), "paused_by_name",
-                      db_col_text(st, 6), "channel", db_col_text(st, 7)));
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
     return json_pack("{s:b, s:o}", "paused", json_array_size(items) > 0, "items", items);
 }
 
@@ -505,15 +500,22 @@ static int channel_ids(struct db *db, int64_t ws, json_t *channels, int64_t *ids
     return 0;
 }
 
-/* Opens the transaction a pause or a resume runs in and reads its channels
- * (channel_ids) in it. On failure nothing is left open: the transaction is
- * rolled back. */
-static int begin_on_channels(struct db *db, int64_t ws, json_t *channels, int64_t *ids, size_t *n,
-                             size_t max, struct error *err)
+/* The channels a pause or a resume names (n 0: the whole workspace). */
+struct channel_set {
+    int64_t ids[100];
+    size_t n;
+};
+
+/* Opens the transaction a pause or a resume runs in and reads the channels
+ * of its `in` (channel_ids) in it. On failure nothing is left open: the
+ * transaction is rolled back. */
+static int begin_on_channels(struct db *db, int64_t ws, json_t *in, struct channel_set *cs,
+                             struct error *err)
 {
     if (db_begin(db, err))
         return -1;
-    if (channel_ids(db, ws, channels, ids, n, max, err)) {
+    if (channel_ids(db, ws, json_object_get(in, "channels"), cs->ids, &cs->n, ARRAY_LEN(cs->ids),
+                    err)) {
         db_rollback(db);
         return -1;
     }
@@ -608,21 +610,20 @@ json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor 
             return NULL;
         }
     }
-    int64_t ids[100];
-    size_t n;
-    if (begin_on_channels(db, ws, json_object_get(in, "channels"), ids, &n, ARRAY_LEN(ids), err))
+    struct channel_set cs;
+    if (begin_on_channels(db, ws, in, &cs, err))
         return NULL;
     const int64_t *by = who && who->user_id ? &who->user_id : NULL;
-    for (size_t i = 0; i < (n ? n : 1); i++) {
+    for (size_t i = 0; i < (cs.n ? cs.n : 1); i++) {
         int64_t id;
         if (db_insert(db, err, &id,
                       "INSERT INTO publish_pauses (workspace_id, channel_id, reason, until_at, "
                       "paused_by, paused_at) VALUES (?, ?, ?, ?, ?, ?)",
-                      "iItIIi", ws, n ? &ids[i] : NULL, r, until ? &until : NULL, by, now))
+                      "iItIIi", ws, cs.n ? &cs.ids[i] : NULL, r, until ? &until : NULL, by, now))
             goto fail;
     }
     json_t *sending = json_array();
-    int64_t withdrawn = withdraw_paused(db, ws, ids, n, now, sending, err);
+    int64_t withdrawn = withdraw_paused(db, ws, cs.ids, cs.n, now, sending, err);
     if (withdrawn < 0) {
         json_decref(sending);
         goto fail;
@@ -687,26 +688,25 @@ json_t *publish_resume(struct db *db, int64_t ws, json_t *in, const struct actor
         error_field(err, ERR_INVALID, "at", "at: only with late = reschedule");
         return NULL;
     }
-    int64_t ids[100];
-    size_t n;
-    if (begin_on_channels(db, ws, json_object_get(in, "channels"), ids, &n, ARRAY_LEN(ids), err))
+    struct channel_set cs;
+    if (begin_on_channels(db, ws, in, &cs, err))
         return NULL;
     /* Which pauses end: all of the workspace's, or those of the channels named. */
     const int64_t *by = who && who->user_id ? &who->user_id : NULL;
     int64_t ended = 0;
-    for (size_t i = 0; i < (n ? n : 1); i++) {
+    for (size_t i = 0; i < (cs.n ? cs.n : 1); i++) {
         int64_t k = db_run(db, err,
                            "UPDATE publish_pauses SET resumed_at = ?, resumed_by = ? "
                            "WHERE workspace_id = ? AND resumed_at IS NULL AND (? = 0 OR "
                            "channel_id = ?)",
-                           "iIiii", now, by, ws, n ? ids[i] : 0, n ? ids[i] : 0);
+                           "iIiii", now, by, ws, cs.n ? cs.ids[i] : 0, cs.n ? cs.ids[i] : 0);
         if (k < 0)
             goto fail;
         ended += k;
     }
     if (!ended) {
         error_set(err, ERR_CONFLICT, "nothing is paused %s",
-                  n ? "on those channels" : "in this workspace");
+                  cs.n ? "on those channels" : "in this workspace");
         goto fail;
     }
     /* The posts whose time passed and that nothing else holds now: the
