@@ -434,8 +434,8 @@ static int parse_near(struct parser *p)
             return fail_at(p, right_at, "NEAR/n needs words, phrases or ORs of them on each side");
         /* The text begins with the title (struct query_doc), so a title's
          * position is the text's too: those two may be compared. */
-        bool title_text = (fa == QFIELD_TITLE && fb == QFIELD_TEXT) ||
-                          (fa == QFIELD_TEXT && fb == QFIELD_TITLE);
+        bool title_text =
+            (fa == QFIELD_TITLE && fb == QFIELD_TEXT) || (fa == QFIELD_TEXT && fb == QFIELD_TITLE);
         if (fa != fb && !title_text)
             return fail_at(p, right_at,
                            "NEAR/n compares positions within one field (or between title: and "

@@ -812,8 +812,8 @@ static void test_scheduler_due_once_paused_and_settled(void **state)
                            due),
                      1);
     /* The failed one scheduled again: a new action under a new key. */
-    int64_t failed = count(d.db, "SELECT id FROM post_variants WHERE status = 'failed' AND ? = 0",
-                           0);
+    int64_t failed =
+        count(d.db, "SELECT id FROM post_variants WHERE status = 'failed' AND ? = 0", 0);
     p = publish_schedule(d.db, d.ws, due, failed, "2099-01-01T00:00:00Z", &d.editor, &err);
     if (!p)
         fail_msg("%s", err.msg);
@@ -872,10 +872,9 @@ static void test_scheduler_holds_late_posts(void **state)
                            "'%holds late posts%' AND post_id = ?",
                            late),
                      2);
-    assert_int_equal(count(d.db,
-                           "SELECT count(*) FROM audit_log WHERE action = 'hold' AND entity_id = ?",
-                           late),
-                     2);
+    assert_int_equal(
+        count(d.db, "SELECT count(*) FROM audit_log WHERE action = 'hold' AND entity_id = ?", late),
+        2);
     assert_int_equal(count(d.db, "SELECT count(*) FROM connect_actions WHERE ? = 0", 0), 2);
     (void)due;
     /* A setting that is not one: named, nothing changed. */

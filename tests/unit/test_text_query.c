@@ -185,12 +185,14 @@ static void test_fields(void **state)
     expect_error("lang:svenska", "column 6: lang: takes a language code");
     expect_error("lang:\"sv\"", "column 7: lang: takes a language code");
     expect_error("author:a NEAR/2 b", "column 17: NEAR/n compares positions within one field");
-    expect_error("title:a NEAR/2 source:b", "column 16: NEAR/n compares positions within one field");
+    expect_error("title:a NEAR/2 source:b",
+                 "column 16: NEAR/n compares positions within one field");
     /* Across the title and the text: the text begins with the title, so the
      * title's last word (1) and the body's first (2) are next to each other. */
     assert_true(matches_doc("title:sänks NEAR/0 regeringen", t, b, a, src, "sv"));
     assert_true(matches_doc("regeringen NEAR/0 title:sänks", t, b, a, src, "sv"));
-    assert_false(matches_doc("title:pensionen NEAR/0 regeringen", t, b, a, src, "sv")); /* 1 between */
+    assert_false(
+        matches_doc("title:pensionen NEAR/0 regeringen", t, b, a, src, "sv")); /* 1 between */
     assert_true(matches_doc("title:pensionen NEAR/1 regeringen", t, b, a, src, "sv"));
     assert_false(matches_doc("title:sänks NEAR/2 lägre", t, b, a, src, "sv")); /* 3 between */
     assert_true(matches_doc("title:sänks NEAR/3 lägre", t, b, a, src, "sv"));
