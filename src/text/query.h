@@ -38,10 +38,10 @@ void query_free(struct query *q);
  * document has none. When there is a title, the text must begin with it
  * (its words first, then the rest's: listening's "TITLE\nTEXT"), so that a
  * word's position in the title is its position in the text: a NEAR between
- * title: and unfielded terms compares those positions. lang is the primary language subtag in lower
- * case
- * ("sv" for "sv-FI"), "" when unknown: lang: compares it, and inflected
- * terms (word~) read the text in it (sv, fi, en; otherwise in all three). */
+ * title: and unfielded terms compares those positions. lang is the
+ * primary language subtag in lower case ("sv" for "sv-FI"), "" when
+ * unknown: lang: compares it, and inflected terms (word~) read the text in
+ * it (sv, fi, en; otherwise in all three). */
 enum query_field { QFIELD_TEXT, QFIELD_TITLE, QFIELD_AUTHOR, QFIELD_SOURCE, QFIELD_COUNT };
 struct query_doc {
     const struct text_tokens *field[QFIELD_COUNT];
