@@ -270,6 +270,16 @@ static void test_authorize_url(void **state)
     assert_int_equal(ig->authorize_url(&s, "x", NULL, &url, &err), -1);
     assert_non_null(strstr(err.msg, "CLIENT_ID"));
     buf_free(&url);
+    /* A consent without a state is refused, not read through (Meta's used
+     * to dereference it, before the connectors shared one builder). */
+    cfg.client_id = "123";
+    const char *no_state[] = {NULL, ""};
+    for (size_t i = 0; i < 2; i++) {
+        error_clear(&err);
+        assert_int_equal(fb->authorize_url(&s, no_state[i], NULL, &url, &err), -1);
+        assert_int_equal(err.kind, ERR_INVALID);
+        buf_free(&url);
+    }
 }
 
 static void test_exchange_long_lived_and_page_tokens(void **state)
