@@ -66,7 +66,7 @@ static unsigned ua_marks_at(const char *p, size_t left)
     /* The second byte first (every mark has three or more): most tries end there. */
 #define MARK(s, bit)                                                                               \
     do {                                                                                           \
-        if (left >= sizeof s - 1 && p[1] == s[1] && memcmp(p + 2, s + 2, sizeof s - 3) == 0)       \
+        if (left >= sizeof s - 1 && p[1] == s[1] && memcmp(p + 2, &s[2], sizeof s - 3) == 0)       \
             found |= (bit);                                                                        \
     } while (0)
     switch (*p) {
