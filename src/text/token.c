@@ -280,10 +280,13 @@ static bool starts_url(const char *p, const char *end)
            (n > 4 && strncasecmp(p, "www.", 4) == 0);
 }
 
-static struct token *push(struct text_tokens *t, enum token_kind kind, const char *src,
+/* A new token, the (*n)th: text_tokenize counts them in a local, which the
+ * folded bytes it writes (char stores, which may alias anything) do not
+ * make the compiler reload. */
+static struct token *push(struct text_tokens *t, size_t *n, enum token_kind kind, const char *src,
                           const char *start, const char *stop)
 {
-    struct token *k = &t->tok[t->n++];
+    struct token *k = &t->tok[(*n)++];
     memset(k, 0, sizeof *k);
     k->kind = (uint8_t)kind;
     k->off = (uint32_t)(start - src);
@@ -663,10 +666,10 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
         t->truncated = true;
     }
     const char *p = s, *end = s + n;
-    size_t norm_len = 0;
-    bool at_start = true; /* emoticons only where a token may begin */
+    size_t norm_len = 0, nt = 0; /* nt: tokens so far, t->n at the end */
+    bool at_start = true;        /* emoticons only where a token may begin */
     while (p < end) {
-        if (t->n == TEXT_MAX_TOKENS) {
+        if (nt == TEXT_MAX_TOKENS) {
             t->truncated = true;
             break;
         }
@@ -684,7 +687,7 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             /* Sentence punctuation right after a URL is not part of it. */
             while (p > start + 4 && strchr(".,!?;:)\"'", p[-1]))
                 p--;
-            struct token *k = push(t, TOK_URL, s, start, p);
+            struct token *k = push(t, &nt, TOK_URL, s, start, p);
             k->norm = (uint32_t)norm_len;
             memcpy(t->norm + norm_len, start,
                    (size_t)(p - start) > 512 ? 512 : (size_t)(p - start));
@@ -697,7 +700,7 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
         size_t em =
             at_start && (cls & B_EMO) && emoticon_start(p, end) ? match_emoticon(p, end) : 0;
         if (em) {
-            struct token *k = push(t, TOK_EMOTICON, s, start, p + em);
+            struct token *k = push(t, &nt, TOK_EMOTICON, s, start, p + em);
             k->norm = (uint32_t)norm_len;
             /* ":)))" looks up as ":)" */
             size_t keep = em;
@@ -716,7 +719,7 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             size_t len;
             int32_t c = peek(p + 1, end, &len);
             if (c > 0 && is_word_cp((uint32_t)c)) {
-                struct token *k = push(t, b == '#' ? TOK_HASHTAG : TOK_MENTION, s, start, p);
+                struct token *k = push(t, &nt, b == '#' ? TOK_HASHTAG : TOK_MENTION, s, start, p);
                 p = scan_word(t, k, p + 1, end, &norm_len);
                 k->kind = b == '#' ? TOK_HASHTAG : TOK_MENTION;
                 k->len = (uint32_t)(p - start);
@@ -725,7 +728,10 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             }
         }
         if (cls & B_ALNUM) { /* the common case, without decoding */
-            struct token *k = push(t, TOK_WORD, s, start, p);
+            /* scan_word sets every field but these two: no push, whose
+             * memset and stores cost a word as much again. */
+            struct token *k = &t->tok[nt++];
+            k->off = (uint32_t)(start - s);
             p = scan_word(t, k, p, end, &norm_len);
             k->len = (uint32_t)(p - start);
             at_start = false;
@@ -734,7 +740,7 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
         if (cls & B_PUNCT) {
             while (p < end && *p == (char)b)
                 p++;
-            struct token *k = push(t, TOK_PUNCT, s, start, p);
+            struct token *k = push(t, &nt, TOK_PUNCT, s, start, p);
             k->norm = (uint32_t)norm_len;
             t->norm[norm_len++] = (char)b;
             finish(t, k, &norm_len);
@@ -749,14 +755,14 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             continue;
         }
         if (is_word_cp((uint32_t)c)) {
-            struct token *k = push(t, TOK_WORD, s, start, p);
+            struct token *k = push(t, &nt, TOK_WORD, s, start, p);
             p = scan_word(t, k, p, end, &norm_len);
             k->len = (uint32_t)(p - start);
             at_start = false;
             continue;
         }
         if (is_emoji((uint32_t)c)) {
-            struct token *k = push(t, TOK_EMOJI, s, start, p);
+            struct token *k = push(t, &nt, TOK_EMOJI, s, start, p);
             k->norm = (uint32_t)norm_len;
             bool regional = c >= 0x1F1E6 && c <= 0x1F1FF;
             p += len;
@@ -795,4 +801,5 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
         p += len;
         at_start = true;
     }
+    t->n = nt;
 }
