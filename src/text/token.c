@@ -681,6 +681,10 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             continue;
         }
         const char *start = p;
+        /* Most tokens start with a byte that can start only a word: straight
+         * there, past the tests for links, emoticons and tags. */
+        if (cls == B_ALNUM)
+            goto word;
         if ((cls & B_URL) && starts_url(p, end)) {
             while (p < end && (unsigned char)*p > ' ')
                 p++;
@@ -728,6 +732,7 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             }
         }
         if (cls & B_ALNUM) { /* the common case, without decoding */
+        word:;
             /* scan_word sets every field but these two: no push, whose
              * memset and stores cost a word as much again. */
             struct token *k = &t->tok[nt++];
