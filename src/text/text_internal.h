@@ -65,12 +65,32 @@ struct lex_entry {
 /* The exact-form entry of token i, or NULL: one table probe, shared by the
  * language guess and the sentiment rules. */
 const struct lex_entry *lexicon_find(const struct text_tokens *t, size_t i);
+/* Values are fixed-point (* LEX_FIX) to keep an entry at 32 bytes. */
+#define LEX_FIX 256.0f
+/* lexicon_resolve past its inline tests: the fallback cache, and what fills
+ * it on a miss (token i a word or hashtag of three bytes or more, in a
+ * language that does not list it). */
+struct lex_val lexicon_resolve_fallback(const struct text_tokens *t, size_t i, enum text_lang lang);
 /* What token i (whose lexicon_find is e) means in language `lang`
  * (LANG_OTHER reads English and emoji): the exact form, then for words the
  * elongation-free form, Snowball stem, listed prefixes and compound heads.
- * Fallbacks are cached per thread. */
-struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i, const struct lex_entry *e,
-                               enum text_lang lang);
+ * Fallbacks are cached per thread. Inline: the sentiment rules call it for
+ * every token, and for most it ends before the cache. */
+static inline struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i,
+                                             const struct lex_entry *e, enum text_lang lang)
+{
+    const struct token *k = &t->tok[i];
+    if (lang >= LANG_COUNT)
+        return (struct lex_val){0};
+    if (e && e->kind[lang])
+        return (struct lex_val){e->kind[lang], (float)e->v[lang] / LEX_FIX};
+    /* A function word is itself, not an inflection of something else. */
+    if (e && (e->stop & (1u << lang)))
+        return (struct lex_val){0};
+    if ((k->kind != TOK_WORD && k->kind != TOK_HASHTAG) || k->nlen < 3)
+        return (struct lex_val){0};
+    return lexicon_resolve_fallback(t, i, lang);
+}
 /* Prefetches the fallback cache's slots that lexicon_resolve(t, i, ent[i],
  * lang) will read for every token, so their memory latencies overlap. */
 void lexicon_prefetch(const struct text_tokens *t, const struct lex_entry *const *ent,

@@ -280,10 +280,13 @@ static bool starts_url(const char *p, const char *end)
            (n > 4 && strncasecmp(p, "www.", 4) == 0);
 }
 
-static struct token *push(struct text_tokens *t, enum token_kind kind, const char *src,
+/* A new token, the (*n)th: text_tokenize counts them in a local, which the
+ * folded bytes it writes (char stores, which may alias anything) do not
+ * make the compiler reload. */
+static struct token *push(struct text_tokens *t, size_t *n, enum token_kind kind, const char *src,
                           const char *start, const char *stop)
 {
-    struct token *k = &t->tok[t->n++];
+    struct token *k = &t->tok[(*n)++];
     memset(k, 0, sizeof *k);
     k->kind = (uint8_t)kind;
     k->off = (uint32_t)(start - src);
@@ -297,23 +300,50 @@ static void finish(struct text_tokens *t, struct token *k, size_t *norm_len)
     k->hash = text_hash(t->norm + k->norm, k->nlen);
 }
 
-/* A word: letters, digits, marks, inner apostrophes. Folds and hashes
- * (text_hash of the folded form) while it scans, so the text is read once;
- * sets k->norm, nlen and hash. */
-static const char *scan_word(struct text_tokens *t, struct token *k, const char *p, const char *end,
-                             size_t *norm_len)
+/* A word's state while it is scanned, handed from scan_word's fast path to
+ * scan_word_rest. */
+struct word_scan {
+    const char *first; /* the word's first byte */
+    size_t o;          /* the folded form so far ends at t->norm + o */
+    uint64_t h;        /* text_hash of the folded form so far */
+    uint32_t prev;     /* the last character, folded, */
+    int run;           /* and how many times in a row it came */
+    int upper, lower;  /* letters in capitals, in lower case */
+    bool digits_only, elong, exta, first_upper;
+};
+
+/* A word's flags from its letters. */
+static inline uint8_t word_flags(int upper, int lower, bool first_upper, bool elong, bool exta)
 {
-    uint32_t prev = 0;
-    int run = 0, upper = 0, lower = 0;
-    bool digits_only = true, elong = false, exta = false;
-    const char *first = p;
-    /* An ASCII capital first is seen here; the loop's fast path does not look. */
-    bool first_upper = (unsigned char)(*p - 'A') < 26;
+    uint8_t f = 0;
+    if (upper >= 2 && lower == 0)
+        f |= TOKF_CAPS;
+    if (upper == 1 && lower >= 1 && first_upper)
+        f |= TOKF_TITLE;
+    if (elong)
+        f |= TOKF_ELONG;
+    if (exta)
+        f |= TOKF_EXTA;
+    return f;
+}
+
+/* scan_word past its fast path: any word, from the state w (a fresh one or
+ * what the fast path stopped at). Sets k->norm, nlen, hash, kind and flags. */
+static __attribute__((noinline)) const char *scan_word_rest(struct text_tokens *t, struct token *k,
+                                                            const char *p, const char *end,
+                                                            size_t *norm_len,
+                                                            const struct word_scan *w)
+{
+    uint32_t prev = w->prev;
+    int run = w->run, upper = w->upper, lower = w->lower;
+    bool digits_only = w->digits_only, elong = w->elong, exta = w->exta;
+    bool first_upper = w->first_upper;
+    const char *first = w->first;
     char *out = t->norm;
-    size_t o = *norm_len;
-    uint64_t h = FNV_OFFSET;
-    k->norm = (uint32_t)o;
-    const size_t full = o + 257; /* no real word is longer: see below */
+    size_t o = w->o;
+    uint64_t h = w->h;
+    k->norm = (uint32_t)*norm_len;
+    const size_t full = k->norm + 257; /* no real word is longer: see below */
     while (p < end) {
         unsigned char b = (unsigned char)*p;
         /* Fast path: ASCII letters and digits, most of every text. */
@@ -452,15 +482,140 @@ static const char *scan_word(struct text_tokens *t, struct token *k, const char 
     k->nlen = (uint32_t)(o - k->norm);
     k->hash = h;
     k->kind = digits_only ? TOK_NUMBER : TOK_WORD;
-    if (upper >= 2 && lower == 0)
-        k->flags |= TOKF_CAPS;
-    if (upper == 1 && lower >= 1 && first_upper)
-        k->flags |= TOKF_TITLE;
-    if (elong)
-        k->flags |= TOKF_ELONG;
-    if (exta)
-        k->flags |= TOKF_EXTA;
+    k->flags = word_flags(upper, lower, first_upper, elong, exta);
     return p;
+}
+
+/* ASCII letters folded to lower case, 0 for every other byte: the word
+ * loop's test and fold in one load. */
+#define L(c) [c] = c, [c - 32] = c
+static const uint8_t ascii_letter[256] = {
+    L('a'), L('b'), L('c'), L('d'), L('e'), L('f'), L('g'), L('h'), L('i'),
+    L('j'), L('k'), L('l'), L('m'), L('n'), L('o'), L('p'), L('q'), L('r'),
+    L('s'), L('t'), L('u'), L('v'), L('w'), L('x'), L('y'), L('z'),
+};
+#undef L
+
+/* Bytes that end a word for certain: ASCII but for letters, digits, '_',
+ * an apostrophe and a backslash (which may go on as "don't" or a \u
+ * escape), and in a number so far '.' and ',' ("6,1"). */
+static inline bool ends_word(unsigned char b, bool digits_only)
+{
+    return b < 0x80 && !ascii_alnum(b) && b != '\'' && b != '\\' &&
+           !(digits_only && (b == '.' || b == ','));
+}
+
+/* A word: letters, digits, marks, inner apostrophes. Folds and hashes
+ * (text_hash of the folded form) while it scans, so the text is read once;
+ * fills k but for off and len. This fast path, inline in text_tokenize,
+ * takes the common word (ASCII letters and digits, Latin-1 letters, then a
+ * space or punctuation) with its state in registers and no call; at
+ * anything else it hands the state to scan_word_rest, which goes on from
+ * there exactly as if it had scanned the word from its start. */
+static inline __attribute__((always_inline)) const char *
+scan_word(struct text_tokens *t, struct token *k, const char *p, const char *end, size_t *norm_len)
+{
+    const char *first = p;
+    char *out = t->norm;
+    const size_t start = *norm_len;
+    size_t o = start;
+    uint64_t h = FNV_OFFSET;
+    /* The letter loop's values are 64-bit, as the hash is, so that gcc
+     * extends no byte in it (two instructions a letter fewer). */
+    uint64_t pv = 0;
+    /* Capitals and lower-case letters are counted after the loop: ASCII
+     * letters as the sums of their bytes as written (sc) and folded (sf),
+     * which differ by 32 a capital, and the bytes they take; the rare
+     * digits and Latin-1 letters count themselves. */
+    int rr = 0, digits = 0, up1 = 0, low1 = 0;
+    uint64_t sc = 0, sf = 0;
+    bool el = false;
+    /* An ASCII capital first is seen here; the letter loop does not look. */
+    bool first_upper = (unsigned char)(*p - 'A') < 26;
+    /* One bound: this path writes no more bytes than it reads, so within
+     * 257 bytes of the word's start the folded buffer's bound
+     * (scan_word_rest's `full`) cannot be reached. */
+    const char *stop = end - p > 257 ? p + 257 : end;
+    while (p < stop) {
+        uint64_t c = (unsigned char)*p, f = ascii_letter[c];
+        if (f) {
+            sc += c;
+            sf += f;
+            p++;
+            if (__builtin_expect(f == pv, 0)) { /* one letter in eight */
+                if (++rr > 2) {
+                    el = true;
+                    continue;
+                }
+            } else {
+                rr = 1;
+                pv = f;
+            }
+            out[o++] = (char)f;
+            h = (h ^ f) * FNV_PRIME;
+            continue;
+        }
+        unsigned char b1;
+        if ((unsigned char)(c - '0') < 10) { /* as in scan_word_rest */
+            digits++;
+            rr = 1;
+            pv = c;
+            p++;
+            out[o++] = (char)c;
+            h = (h ^ c) * FNV_PRIME;
+            continue;
+        }
+        if (c == 0xC3 && p + 1 < end && ((b1 = (unsigned char)p[1]) & 0xC0) == 0x80 && b1 != 0x97 &&
+            b1 != 0xB7) { /* Latin-1 letters, as in scan_word_rest */
+            uint32_t cp = 0xC0u | (b1 & 0x3Fu);
+            bool up = cp <= 0xDE;
+            if (up) {
+                up1++;
+                first_upper |= p == first;
+            }
+            uint32_t lc = up ? cp + 32 : cp;
+            low1 += !up;
+            rr = (lc == pv) ? rr + 1 : 1;
+            pv = lc;
+            p += 2;
+            if (rr > 2) {
+                el = true;
+                continue;
+            }
+            unsigned char f1 = (unsigned char)(0x80u | (lc & 0x3Fu));
+            out[o++] = (char)0xC3;
+            out[o++] = (char)f1;
+            h = (h ^ 0xC3) * FNV_PRIME;
+            h = (h ^ f1) * FNV_PRIME;
+            continue;
+        }
+        break;
+    }
+    int ascii = (int)(p - first) - digits - 2 * (up1 + low1), ups = (int)((sf - sc) >> 5);
+    int upper = ups + up1, lower = ascii - ups + low1;
+    bool digits_only = ascii + up1 + low1 == 0;
+    if (p == end || (p < stop && ends_word((unsigned char)*p, digits_only))) {
+        *norm_len = o;
+        k->norm = (uint32_t)start;
+        k->nlen = (uint32_t)(o - start);
+        k->hash = h;
+        k->kind = digits_only ? TOK_NUMBER : TOK_WORD;
+        k->flags = word_flags(upper, lower, first_upper, el, false);
+        return p;
+    }
+    struct word_scan w = {
+        .first = first,
+        .o = o,
+        .h = h,
+        .prev = (uint32_t)pv,
+        .run = rr,
+        .upper = upper,
+        .lower = lower,
+        .digits_only = digits_only,
+        .elong = el,
+        .first_upper = first_upper,
+    };
+    return scan_word_rest(t, k, p, end, norm_len, &w);
 }
 
 /* What a byte may start, for text_tokenize's dispatch: one table load
@@ -511,10 +666,10 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
         t->truncated = true;
     }
     const char *p = s, *end = s + n;
-    size_t norm_len = 0;
-    bool at_start = true; /* emoticons only where a token may begin */
+    size_t norm_len = 0, nt = 0; /* nt: tokens so far, t->n at the end */
+    bool at_start = true;        /* emoticons only where a token may begin */
     while (p < end) {
-        if (t->n == TEXT_MAX_TOKENS) {
+        if (nt == TEXT_MAX_TOKENS) {
             t->truncated = true;
             break;
         }
@@ -526,13 +681,17 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             continue;
         }
         const char *start = p;
+        /* Most tokens start with a byte that can start only a word: straight
+         * there, past the tests for links, emoticons and tags. */
+        if (cls == B_ALNUM)
+            goto word;
         if ((cls & B_URL) && starts_url(p, end)) {
             while (p < end && (unsigned char)*p > ' ')
                 p++;
             /* Sentence punctuation right after a URL is not part of it. */
             while (p > start + 4 && strchr(".,!?;:)\"'", p[-1]))
                 p--;
-            struct token *k = push(t, TOK_URL, s, start, p);
+            struct token *k = push(t, &nt, TOK_URL, s, start, p);
             k->norm = (uint32_t)norm_len;
             memcpy(t->norm + norm_len, start,
                    (size_t)(p - start) > 512 ? 512 : (size_t)(p - start));
@@ -545,7 +704,7 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
         size_t em =
             at_start && (cls & B_EMO) && emoticon_start(p, end) ? match_emoticon(p, end) : 0;
         if (em) {
-            struct token *k = push(t, TOK_EMOTICON, s, start, p + em);
+            struct token *k = push(t, &nt, TOK_EMOTICON, s, start, p + em);
             k->norm = (uint32_t)norm_len;
             /* ":)))" looks up as ":)" */
             size_t keep = em;
@@ -564,7 +723,7 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             size_t len;
             int32_t c = peek(p + 1, end, &len);
             if (c > 0 && is_word_cp((uint32_t)c)) {
-                struct token *k = push(t, b == '#' ? TOK_HASHTAG : TOK_MENTION, s, start, p);
+                struct token *k = push(t, &nt, b == '#' ? TOK_HASHTAG : TOK_MENTION, s, start, p);
                 p = scan_word(t, k, p + 1, end, &norm_len);
                 k->kind = b == '#' ? TOK_HASHTAG : TOK_MENTION;
                 k->len = (uint32_t)(p - start);
@@ -573,7 +732,11 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             }
         }
         if (cls & B_ALNUM) { /* the common case, without decoding */
-            struct token *k = push(t, TOK_WORD, s, start, p);
+        word:;
+            /* scan_word sets every field but these two: no push, whose
+             * memset and stores cost a word as much again. */
+            struct token *k = &t->tok[nt++];
+            k->off = (uint32_t)(start - s);
             p = scan_word(t, k, p, end, &norm_len);
             k->len = (uint32_t)(p - start);
             at_start = false;
@@ -582,7 +745,7 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
         if (cls & B_PUNCT) {
             while (p < end && *p == (char)b)
                 p++;
-            struct token *k = push(t, TOK_PUNCT, s, start, p);
+            struct token *k = push(t, &nt, TOK_PUNCT, s, start, p);
             k->norm = (uint32_t)norm_len;
             t->norm[norm_len++] = (char)b;
             finish(t, k, &norm_len);
@@ -597,14 +760,14 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             continue;
         }
         if (is_word_cp((uint32_t)c)) {
-            struct token *k = push(t, TOK_WORD, s, start, p);
+            struct token *k = push(t, &nt, TOK_WORD, s, start, p);
             p = scan_word(t, k, p, end, &norm_len);
             k->len = (uint32_t)(p - start);
             at_start = false;
             continue;
         }
         if (is_emoji((uint32_t)c)) {
-            struct token *k = push(t, TOK_EMOJI, s, start, p);
+            struct token *k = push(t, &nt, TOK_EMOJI, s, start, p);
             k->norm = (uint32_t)norm_len;
             bool regional = c >= 0x1F1E6 && c <= 0x1F1FF;
             p += len;
@@ -643,4 +806,5 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
         p += len;
         at_start = true;
     }
+    t->n = nt;
 }
