@@ -571,12 +571,22 @@ static int on_status(struct connect_session *s, const struct connect_action *a, 
     return rc;
 }
 
-static int mastodon_act(struct connect_session *s, const struct connect_action *a,
-                        struct connect_done *out, struct connect_result *res)
+/* What an action and its look-up do first: out emptied, and the channel's
+ * token there to call with. 0, or -1 with res said. */
+static int act_begin(const struct connect_session *s, struct connect_done *out,
+                     struct connect_result *res)
 {
     *out = (struct connect_done){0};
     if (!bearer(s))
         return connect_fail(res, CO_AUTH, "Mastodon: the channel is not connected");
+    return 0;
+}
+
+static int mastodon_act(struct connect_session *s, const struct connect_action *a,
+                        struct connect_done *out, struct connect_result *res)
+{
+    if (act_begin(s, out, res))
+        return -1;
     switch (a->kind) {
     case ACT_PUBLISH:
     case ACT_REPLY:
@@ -759,9 +769,8 @@ static int status_state(struct connect_session *s, const struct connect_action *
 static int mastodon_lookup(struct connect_session *s, const struct connect_action *a,
                            struct connect_done *out, struct connect_result *res)
 {
-    *out = (struct connect_done){0};
-    if (!bearer(s))
-        return connect_fail(res, CO_AUTH, "Mastodon: the channel is not connected");
+    if (act_begin(s, out, res))
+        return -1;
     switch (a->kind) {
     case ACT_PUBLISH:
     case ACT_REPLY:
