@@ -148,27 +148,31 @@ static int mastodon_authorize_url(const struct connect_session *s, const char *s
         return error_set(err, ERR_INVALID,
                          "Mastodon: the app's client id, the redirect address and a state are "
                          "needed to ask for consent");
-    if (c->auth_url) {
-        buf_puts(url, c->auth_url);
-    } else {
+    struct buf home = {0}; /* the server's own /oauth/authorize */
+    if (!c->auth_url) {
         size_t n = strlen(c->api_url);
         while (n && c->api_url[n - 1] == '/')
             n--;
-        buf_printf(url, "%.*s/oauth/authorize", (int)n, c->api_url);
+        buf_printf(&home, "%.*s/oauth/authorize", (int)n, c->api_url);
     }
-    buf_puts(url, strchr(c->auth_url ? c->auth_url : "", '?') ? "&" : "?");
-    buf_puts(url, "response_type=code&client_id=");
-    connect_put_enc(url, c->client_id);
-    buf_puts(url, "&redirect_uri=");
-    connect_put_enc(url, c->redirect_uri);
-    buf_puts(url, "&scope=");
-    connect_put_enc(url, SCOPES);
-    buf_puts(url, "&state=");
-    connect_put_enc(url, state);
-    if (code_challenge) { /* Mastodon 4.3 and later take PKCE */
-        buf_puts(url, "&code_challenge_method=S256&code_challenge=");
-        connect_put_enc(url, code_challenge);
-    }
+    /* The challenge when there is one: Mastodon 4.3 and later take PKCE. */
+    const char *const q[] = {"response_type",
+                             "code",
+                             "client_id",
+                             c->client_id,
+                             "redirect_uri",
+                             c->redirect_uri,
+                             "scope",
+                             SCOPES,
+                             "state",
+                             state,
+                             code_challenge ? "code_challenge_method" : NULL,
+                             "S256",
+                             "code_challenge",
+                             code_challenge,
+                             NULL};
+    connect_put_query(url, c->auth_url ? c->auth_url : home.data, q);
+    buf_free(&home);
     return 0;
 }
 
@@ -571,12 +575,22 @@ static int on_status(struct connect_session *s, const struct connect_action *a, 
     return rc;
 }
 
-static int mastodon_act(struct connect_session *s, const struct connect_action *a,
-                        struct connect_done *out, struct connect_result *res)
+/* What an action and its look-up do first: out emptied, and the channel's
+ * token there to call with. 0, or -1 with res said. */
+static int act_begin(const struct connect_session *s, struct connect_done *out,
+                     struct connect_result *res)
 {
     *out = (struct connect_done){0};
     if (!bearer(s))
         return connect_fail(res, CO_AUTH, "Mastodon: the channel is not connected");
+    return 0;
+}
+
+static int mastodon_act(struct connect_session *s, const struct connect_action *a,
+                        struct connect_done *out, struct connect_result *res)
+{
+    if (act_begin(s, out, res))
+        return -1;
     switch (a->kind) {
     case ACT_PUBLISH:
     case ACT_REPLY:
@@ -759,9 +773,8 @@ static int status_state(struct connect_session *s, const struct connect_action *
 static int mastodon_lookup(struct connect_session *s, const struct connect_action *a,
                            struct connect_done *out, struct connect_result *res)
 {
-    *out = (struct connect_done){0};
-    if (!bearer(s))
-        return connect_fail(res, CO_AUTH, "Mastodon: the channel is not connected");
+    if (act_begin(s, out, res))
+        return -1;
     switch (a->kind) {
     case ACT_PUBLISH:
     case ACT_REPLY:

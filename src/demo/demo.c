@@ -662,9 +662,7 @@ int demo_fill(struct db *db, const struct demo_options *o, struct demo_summary *
                                                     DEMO_PASSWORD, NULL, err)))
             goto fail;
     }
-    if (db_commit(db, err))
-        goto fail;
-    return 0;
+    return db_end(db, 0, err);
 fail:
     db_rollback(db);
     return -1;

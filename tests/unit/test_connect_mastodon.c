@@ -703,10 +703,38 @@ static void test_image_reply_like_delete(void **state_)
     world_stop(&w);
 }
 
+/* The consent address, byte for byte: the server's own /oauth/authorize
+ * (trailing slashes of its address dropped) or a configured one with a query
+ * already, every value percent-encoded, PKCE's two fields last. */
+static void test_authorize_url_bytes(void **state)
+{
+    (void)state;
+    const struct connector *c = connector_find("mastodon");
+    struct connect_platform_config cfg = {.api_url = "https://m.example//",
+                                          .client_id = "id 1",
+                                          .redirect_uri = "https://k.example/oauth/callback"};
+    struct connect_session s = {.cfg = &cfg};
+    struct buf url = {0};
+    struct error err = {0};
+    assert_int_equal(c->authorize_url(&s, "st-42", NULL, &url, &err), 0);
+    assert_string_equal(url.data, "https://m.example/oauth/authorize?response_type=code&client_id="
+                                  "id%201&redirect_uri=https%3A%2F%2Fk.example%2Foauth%2Fcallback&"
+                                  "scope=read%20write&state=st-42");
+    buf_free(&url);
+    cfg.auth_url = "https://a.example/authorize?x=1";
+    assert_int_equal(c->authorize_url(&s, "st/43", "ch_al~len-ge.", &url, &err), 0);
+    assert_string_equal(url.data, "https://a.example/authorize?x=1&response_type=code&client_id="
+                                  "id%201&redirect_uri=https%3A%2F%2Fk.example%2Foauth%2Fcallback&"
+                                  "scope=read%20write&state=st%2F43&code_challenge_method=S256&"
+                                  "code_challenge=ch_al~len-ge.");
+    buf_free(&url);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registered),
+        cmocka_unit_test(test_authorize_url_bytes),
         cmocka_unit_test(test_rate_limit_headers),
         cmocka_unit_test(test_connect),
         cmocka_unit_test(test_exchange),
