@@ -52,6 +52,14 @@ int model_check_url(const char *s, struct error *err);
  * becomes '?', and it is cut at a character to max bytes; NULL is "".
  * Caller frees. (model/job.c) */
 char *model_store_text(const char *msg, size_t max);
+/* The query on a learner's row (`table`: sentiment_learners or
+ * tag_learners; `cols` read from it) of workspace ws. With `lock` the row is
+ * made first when there is none and, on PostgreSQL, held FOR UPDATE so two
+ * corrections do not both start from the same learner (SQLite's BEGIN
+ * IMMEDIATE holds the write lock already); NULL and err when the store
+ * fails. (model/learner.c) */
+struct db_stmt *learner_row(struct db *db, const char *table, const char *cols, int64_t ws,
+                            bool lock, struct error *err);
 /* 0 when row `id` of `table` (a constant name; the table has workspace_id)
  * is in workspace ws. Else ERR_NOT_FOUND "no WHAT ID in this workspace",
  * or, with `field`, ERR_INVALID naming that input field; -1 and err when

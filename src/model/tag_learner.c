@@ -18,19 +18,8 @@
 static struct tag_learner *load(struct db *db, int64_t ws, bool lock, int64_t *pending,
                                 int64_t *corrections, struct error *err)
 {
-    if (lock && db_run(db, err,
-                       "INSERT INTO tag_learners (workspace_id, updated_at) VALUES (?, ?) "
-                       "ON CONFLICT (workspace_id) DO NOTHING",
-                       "ii", ws, time_now()) < 0)
-        return NULL;
-    /* As the sentiment learner's row: PostgreSQL must hold it so that two
-     * corrections do not both start from the same learner. */
-    const char *sql = lock && db_backend(db) == DB_POSTGRES
-                          ? "SELECT model, pending_message_id, corrections FROM tag_learners "
-                            "WHERE workspace_id = ? FOR UPDATE"
-                          : "SELECT model, pending_message_id, corrections FROM tag_learners "
-                            "WHERE workspace_id = ?";
-    struct db_stmt *st = db_query(db, err, sql, "i", ws);
+    struct db_stmt *st =
+        learner_row(db, "tag_learners", "model, pending_message_id, corrections", ws, lock, err);
     if (!st)
         return NULL;
     struct tag_learner *m = NULL;
