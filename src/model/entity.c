@@ -506,24 +506,22 @@ int workspace_resolve(struct db *db, const char *ref, int64_t *id, struct error 
 int channel_find_platform(struct db *db, int64_t *workspace_id, const char *platform,
                           const char *platform_id, int64_t *channel_id, struct error *err)
 {
-    struct db_stmt *st =
-        *workspace_id ? db_query(db, err,
-                                 "SELECT id, workspace_id FROM channels WHERE workspace_id = ? AND "
-                                 "platform = ? AND platform_id = ? ORDER BY id LIMIT 1",
-                                 "itt", *workspace_id, platform, platform_id)
-                      : db_query(db, err,
-                                 "SELECT id, workspace_id FROM channels WHERE platform = ? AND "
-                                 "platform_id = ? ORDER BY id LIMIT 1",
-                                 "tt", platform, platform_id);
-    if (!st)
-        return -1;
-    int found = db_has_row(st);
-    if (found) {
-        *channel_id = db_col_int(st, 0);
-        *workspace_id = db_col_int(st, 1);
-    }
+    struct db_stmt *st;
+    int found = *workspace_id
+                    ? db_row(db, err, &st,
+                             "SELECT id, workspace_id FROM channels WHERE workspace_id = ? AND "
+                             "platform = ? AND platform_id = ? ORDER BY id LIMIT 1",
+                             "itt", *workspace_id, platform, platform_id)
+                    : db_row(db, err, &st,
+                             "SELECT id, workspace_id FROM channels WHERE platform = ? AND "
+                             "platform_id = ? ORDER BY id LIMIT 1",
+                             "tt", platform, platform_id);
+    if (found <= 0)
+        return found;
+    *channel_id = db_col_int(st, 0);
+    *workspace_id = db_col_int(st, 1);
     db_finalize(st);
-    return found;
+    return 1;
 }
 
 /* Whether a payload's name for an account fits a channel's name field (at

@@ -72,20 +72,14 @@ static int store(struct db *db, int64_t ws, const struct tag_learner *m, int64_t
 static int learn_rest(struct db *db, int64_t ws, int64_t id, struct tag_learner *m,
                       struct text_tokens *t, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT body FROM messages WHERE id = ? AND "
-                                  "workspace_id = ?",
-                                  "ii", id, ws);
-    if (!st)
-        return -1;
-    bool found = db_has_row(st);
-    if (found) {
-        const char *body = db_col_text(st, 0);
-        text_tokenize(t, body, strlen(body));
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st, "SELECT body FROM messages WHERE id = ? AND workspace_id = ?",
+                       "ii", id, ws);
+    if (found <= 0)
+        return found;
+    const char *body = db_col_text(st, 0);
+    text_tokenize(t, body, strlen(body));
     db_finalize(st);
-    if (!found)
-        return 0;
     st = db_query(db, err,
                   "SELECT g.id, EXISTS (SELECT 1 FROM message_tags x WHERE x.message_id = ? AND "
                   "x.tag_id = g.id) FROM tags g WHERE g.workspace_id = ? AND NOT EXISTS (SELECT 1 "

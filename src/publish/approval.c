@@ -199,22 +199,20 @@ struct channel_facts {
 static int channel_facts(struct db *db, int64_t ws, int64_t channel_id, struct channel_facts *c,
                          const char *field, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT platform, COALESCE(text_limit, 0), is_peer "
-                                  "FROM channels WHERE id = ? AND workspace_id = ?",
-                                  "ii", channel_id, ws);
-    if (!st)
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT platform, COALESCE(text_limit, 0), is_peer "
+                       "FROM channels WHERE id = ? AND workspace_id = ?",
+                       "ii", channel_id, ws);
+    if (found < 0)
         return -1;
-    bool found = db_has_row(st);
-    if (found) {
-        snprintf(c->platform, sizeof c->platform, "%s", db_col_text(st, 0));
-        c->text_limit = db_col_int(st, 1);
-        c->peer = db_col_int(st, 2) != 0;
-    }
-    db_finalize(st);
     if (!found)
         return error_field(err, ERR_INVALID, field, "%s: no channel %lld in this workspace", field,
                            (long long)channel_id);
+    snprintf(c->platform, sizeof c->platform, "%s", db_col_text(st, 0));
+    c->text_limit = db_col_int(st, 1);
+    c->peer = db_col_int(st, 2) != 0;
+    db_finalize(st);
     if (c->peer)
         return error_field(err, ERR_INVALID, field,
                            "%s: channel %lld is a peer's (another organisation's): kanal "
