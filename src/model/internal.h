@@ -67,6 +67,12 @@ struct db_stmt *learner_row(struct db *db, const char *table, const char *cols, 
 int model_in_workspace(struct db *db, const char *table, const char *what, const char *field,
                        int64_t id, int64_t ws, struct error *err);
 
+/* Inserts `in`'s members (fields of e, validated) into e's table after the
+ * columns named in `head` (each followed by ", "), whose nvals values are
+ * bound from vals (0 binds NULL), with created_at and updated_at `now`; *id
+ * is the new row's. 0, or -1 and err. */
+int entity_insert(struct db *db, const struct entity *e, const char *head, const int64_t *vals,
+                  int nvals, json_t *in, int64_t now, int64_t *id, struct error *err);
 const struct field *field_find(const struct entity *e, const char *name);
 /* Checks one input value against its field; ERR_INVALID names the field. */
 int field_validate(const struct entity *e, const struct field *f, json_t *v, struct db *db,
