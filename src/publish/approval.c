@@ -756,18 +756,16 @@ json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64
     struct locked_post p;
     if (begin_on_own_post(db, ws, post_id, who, "change", &p, err))
         return NULL;
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT v.channel_id, v.body, v.title, v.first_comment, v.media, v.status, "
-                 "v.scheduled_at, p.body FROM post_variants v JOIN posts p ON p.id = v.post_id "
-                 "WHERE v.id = ? AND v.post_id = ?",
-                 "ii", vid, post_id);
-    if (!st)
-        goto fail;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        error_set(err, ERR_NOT_FOUND, "post %lld has no variant %lld", (long long)post_id,
-                  (long long)vid);
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT v.channel_id, v.body, v.title, v.first_comment, v.media, v.status, "
+                       "v.scheduled_at, p.body FROM post_variants v JOIN posts p ON p.id = "
+                       "v.post_id WHERE v.id = ? AND v.post_id = ?",
+                       "ii", vid, post_id);
+    if (found <= 0) {
+        if (found == 0)
+            error_set(err, ERR_NOT_FOUND, "post %lld has no variant %lld", (long long)post_id,
+                      (long long)vid);
         goto fail;
     }
     /* The variant as it will be: what is stored, with the patch over it. */
