@@ -328,17 +328,14 @@ static int source_load(struct db *db, int64_t ws, int64_t id, struct source_row 
                        struct error *err)
 {
     memset(r, 0, sizeof *r);
-    struct db_stmt *q = db_query(
-        db, err,
+    struct db_stmt *q;
+    int found = db_row(
+        db, err, &q,
         "SELECT id, workspace_id, interval_s, failures, url, format, selectors, etag, "
         "last_modified, cursor FROM listen_sources WHERE id = ? AND (? = 0 OR workspace_id = ?)",
         "iii", id, ws, ws);
-    if (!q)
-        return -1;
-    if (!db_has_row(q)) {
-        db_finalize(q);
-        return error_set(err, ERR_NOT_FOUND, "no source %lld in this workspace", (long long)id);
-    }
+    if (found <= 0)
+        return model_no_row(found, "source", id, err);
     r->id = db_col_int(q, 0);
     r->ws = db_col_int(q, 1);
     r->interval = db_col_int(q, 2);
