@@ -153,6 +153,11 @@ const char *db_col_text(struct db_stmt *st, int i)
     return st->db->m->col_text(st, i);
 }
 
+char *db_col_dup(struct db_stmt *st, int i)
+{
+    return db_col_null(st, i) ? NULL : xstrdup(db_col_text(st, i));
+}
+
 int db_col_count(struct db_stmt *st)
 {
     return st->db->m->col_count(st);

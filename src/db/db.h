@@ -48,6 +48,8 @@ bool db_col_null(struct db_stmt *st, int i);
 int64_t db_col_int(struct db_stmt *st, int i);
 double db_col_double(struct db_stmt *st, int i);
 const char *db_col_text(struct db_stmt *st, int i); /* "" for NULL */
+/* A copy of a text column (caller frees), or NULL for SQL NULL. */
+char *db_col_dup(struct db_stmt *st, int i);
 /* A BLOB column's bytes and *n, owned by the statement until its next
  * step or reset; NULL and *n 0 for SQL NULL. */
 const void *db_col_blob(struct db_stmt *st, int i, size_t *n);

@@ -324,36 +324,28 @@ static void source_row_free(struct source_row *r)
     memset(r, 0, sizeof *r);
 }
 
-static char *col_dup(struct db_stmt *q, int i)
-{
-    return db_col_null(q, i) ? NULL : xstrdup(db_col_text(q, i));
-}
-
 static int source_load(struct db *db, int64_t ws, int64_t id, struct source_row *r,
                        struct error *err)
 {
     memset(r, 0, sizeof *r);
-    struct db_stmt *q = db_query(
-        db, err,
+    struct db_stmt *q;
+    int found = db_row(
+        db, err, &q,
         "SELECT id, workspace_id, interval_s, failures, url, format, selectors, etag, "
         "last_modified, cursor FROM listen_sources WHERE id = ? AND (? = 0 OR workspace_id = ?)",
         "iii", id, ws, ws);
-    if (!q)
-        return -1;
-    if (!db_has_row(q)) {
-        db_finalize(q);
-        return error_set(err, ERR_NOT_FOUND, "no source %lld in this workspace", (long long)id);
-    }
+    if (found <= 0)
+        return model_no_row(found, "source", id, err);
     r->id = db_col_int(q, 0);
     r->ws = db_col_int(q, 1);
     r->interval = db_col_int(q, 2);
     r->failures = db_col_int(q, 3);
-    r->url = col_dup(q, 4);
-    r->format = col_dup(q, 5);
-    r->selectors = col_dup(q, 6);
-    r->etag = col_dup(q, 7);
-    r->lm = col_dup(q, 8);
-    r->cursor = col_dup(q, 9);
+    r->url = db_col_dup(q, 4);
+    r->format = db_col_dup(q, 5);
+    r->selectors = db_col_dup(q, 6);
+    r->etag = db_col_dup(q, 7);
+    r->lm = db_col_dup(q, 8);
+    r->cursor = db_col_dup(q, 9);
     db_finalize(q);
     return 0;
 }

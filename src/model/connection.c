@@ -485,11 +485,6 @@ void action_clear(struct action *a)
     memset(a, 0, sizeof *a);
 }
 
-static char *col_or_null(struct db_stmt *st, int i)
-{
-    return db_col_null(st, i) ? NULL : xstrdup(db_col_text(st, i));
-}
-
 int action_get(struct db *db, int64_t id, struct action *out, struct error *err)
 {
     assert(db && out);
@@ -506,14 +501,14 @@ int action_get(struct db *db, int64_t id, struct action *out, struct error *err)
     out->id = db_col_int(st, 0);
     out->channel_id = db_col_int(st, 1);
     copy_col(out->kind, sizeof out->kind, st, 2);
-    out->target = col_or_null(st, 3);
+    out->target = db_col_dup(st, 3);
     out->body = xstrdup(db_col_text(st, 4));
     copy_col(out->key, sizeof out->key, st, 5);
     int s = action_state_parse(db_col_text(st, 6));
     assert(s >= 0); /* the table's CHECK allows no other */
     out->state = s < 0 ? ACTION_FAILED : (enum action_state)s;
-    out->platform_id = col_or_null(st, 7);
-    out->permalink = col_or_null(st, 8);
+    out->platform_id = db_col_dup(st, 7);
+    out->permalink = db_col_dup(st, 8);
     out->error = xstrdup(db_col_text(st, 9));
     out->requested_by = db_col_null(st, 10) ? 0 : db_col_int(st, 10);
     out->first_sent_at = db_col_null(st, 11) ? 0 : db_col_int(st, 11);

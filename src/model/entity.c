@@ -238,6 +238,46 @@ static json_t *audited(struct db *db, const struct entity *e, int64_t workspace_
     return entity_get(db, e, workspace_id, id, err);
 }
 
+int entity_insert(struct db *db, const struct entity *e, const char *head, const int64_t *vals,
+                  int nvals, json_t *in, int64_t now, int64_t *id, struct error *err)
+{
+    struct buf sql = {0}, marks = {0};
+    buf_printf(&sql, "INSERT INTO %s (%s", e->table, head);
+    for (int k = 0; k < nvals; k++)
+        buf_puts(&marks, "?, ");
+    const char *key;
+    json_t *v;
+    json_object_foreach (in, key, v) {
+        buf_printf(&sql, "%s, ", field_find(e, key)->name); /* names from our table, not input */
+        buf_puts(&marks, "?, ");
+    }
+    buf_printf(&sql, "created_at, updated_at) VALUES (%s?, ?) RETURNING id",
+               marks.data ? marks.data : "");
+    buf_free(&marks);
+    struct db_stmt *st = db_prepare(db, sql.data, err);
+    buf_free(&sql);
+    if (!st)
+        return -1;
+    int i = 1;
+    for (int k = 0; k < nvals; k++, i++)
+        if (vals[k])
+            db_bind_int(st, i, vals[k]);
+        else
+            db_bind_null(st, i);
+    json_object_foreach (in, key, v) {
+        field_bind(st, i++, field_find(e, key), v);
+    }
+    db_bind_int(st, i++, now);
+    db_bind_int(st, i++, now);
+    int rc = db_step(st, err);
+    if (rc == 1) {
+        *id = db_col_int(st, 0);
+        rc = db_step(st, err);
+    }
+    db_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
 json_t *entity_create(struct db *db, const struct entity *e, int64_t workspace_id, json_t *in,
                       const struct actor *who, struct error *err)
 {
@@ -246,41 +286,9 @@ json_t *entity_create(struct db *db, const struct entity *e, int64_t workspace_i
         return NULL;
     if (e->check && e->check(in, err))
         return NULL;
-    struct buf sql = {0}, vals = {0};
-    buf_printf(&sql, "INSERT INTO %s (", e->table);
-    if (e->scoped) {
-        buf_puts(&sql, "workspace_id, ");
-        buf_puts(&vals, "?, ");
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach (in, key, v) {
-        buf_printf(&sql, "%s, ", field_find(e, key)->name); /* names from our table, not input */
-        buf_puts(&vals, "?, ");
-    }
-    buf_printf(&sql, "created_at, updated_at) VALUES (%s?, ?) RETURNING id",
-               vals.data ? vals.data : "");
-    buf_free(&vals);
-
-    struct db_stmt *st = db_prepare(db, sql.data, err);
-    buf_free(&sql);
-    if (!st)
-        return NULL;
-    int i = 1;
-    if (e->scoped)
-        db_bind_int(st, i++, workspace_id);
-    json_object_foreach (in, key, v) {
-        field_bind(st, i++, field_find(e, key), v);
-    }
-    int64_t now = time_now();
-    db_bind_int(st, i++, now);
-    db_bind_int(st, i++, now);
-    int rc = db_step(st, err);
-    int64_t id = rc == 1 ? db_col_int(st, 0) : 0;
-    if (rc == 1)
-        rc = db_step(st, err);
-    db_finalize(st);
-    if (rc < 0) {
+    int64_t id = 0;
+    if (entity_insert(db, e, e->scoped ? "workspace_id, " : "", &workspace_id, e->scoped, in,
+                      time_now(), &id, err)) {
         if (err && err->kind == ERR_CONFLICT)
             error_set(err, ERR_CONFLICT, "a %s with that %s already exists", e->name,
                       unique_key(e));
@@ -506,24 +514,22 @@ int workspace_resolve(struct db *db, const char *ref, int64_t *id, struct error 
 int channel_find_platform(struct db *db, int64_t *workspace_id, const char *platform,
                           const char *platform_id, int64_t *channel_id, struct error *err)
 {
-    struct db_stmt *st =
-        *workspace_id ? db_query(db, err,
-                                 "SELECT id, workspace_id FROM channels WHERE workspace_id = ? AND "
-                                 "platform = ? AND platform_id = ? ORDER BY id LIMIT 1",
-                                 "itt", *workspace_id, platform, platform_id)
-                      : db_query(db, err,
-                                 "SELECT id, workspace_id FROM channels WHERE platform = ? AND "
-                                 "platform_id = ? ORDER BY id LIMIT 1",
-                                 "tt", platform, platform_id);
-    if (!st)
-        return -1;
-    int found = db_has_row(st);
-    if (found) {
-        *channel_id = db_col_int(st, 0);
-        *workspace_id = db_col_int(st, 1);
-    }
+    struct db_stmt *st;
+    int found = *workspace_id
+                    ? db_row(db, err, &st,
+                             "SELECT id, workspace_id FROM channels WHERE workspace_id = ? AND "
+                             "platform = ? AND platform_id = ? ORDER BY id LIMIT 1",
+                             "itt", *workspace_id, platform, platform_id)
+                    : db_row(db, err, &st,
+                             "SELECT id, workspace_id FROM channels WHERE platform = ? AND "
+                             "platform_id = ? ORDER BY id LIMIT 1",
+                             "tt", platform, platform_id);
+    if (found <= 0)
+        return found;
+    *channel_id = db_col_int(st, 0);
+    *workspace_id = db_col_int(st, 1);
     db_finalize(st);
-    return found;
+    return 1;
 }
 
 /* Whether a payload's name for an account fits a channel's name field (at

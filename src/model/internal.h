@@ -52,6 +52,14 @@ int model_check_url(const char *s, struct error *err);
  * becomes '?', and it is cut at a character to max bytes; NULL is "".
  * Caller frees. (model/job.c) */
 char *model_store_text(const char *msg, size_t max);
+/* The query on a learner's row (`table`: sentiment_learners or
+ * tag_learners; `cols` read from it) of workspace ws. With `lock` the row is
+ * made first when there is none and, on PostgreSQL, held FOR UPDATE so two
+ * corrections do not both start from the same learner (SQLite's BEGIN
+ * IMMEDIATE holds the write lock already); NULL and err when the store
+ * fails. (model/learner.c) */
+struct db_stmt *learner_row(struct db *db, const char *table, const char *cols, int64_t ws,
+                            bool lock, struct error *err);
 /* 0 when row `id` of `table` (a constant name; the table has workspace_id)
  * is in workspace ws. Else ERR_NOT_FOUND "no WHAT ID in this workspace",
  * or, with `field`, ERR_INVALID naming that input field; -1 and err when
@@ -59,6 +67,12 @@ char *model_store_text(const char *msg, size_t max);
 int model_in_workspace(struct db *db, const char *table, const char *what, const char *field,
                        int64_t id, int64_t ws, struct error *err);
 
+/* Inserts `in`'s members (fields of e, validated) into e's table after the
+ * columns named in `head` (each followed by ", "), whose nvals values are
+ * bound from vals (0 binds NULL), with created_at and updated_at `now`; *id
+ * is the new row's. 0, or -1 and err. */
+int entity_insert(struct db *db, const struct entity *e, const char *head, const int64_t *vals,
+                  int nvals, json_t *in, int64_t now, int64_t *id, struct error *err);
 const struct field *field_find(const struct entity *e, const char *name);
 /* Checks one input value against its field; ERR_INVALID names the field. */
 int field_validate(const struct entity *e, const struct field *f, json_t *v, struct db *db,

@@ -24,24 +24,27 @@ static int decode(const char *b64, struct buf *b, struct error *err)
     return 0;
 }
 
+struct db_stmt *learner_row(struct db *db, const char *table, const char *cols, int64_t ws,
+                            bool lock, struct error *err)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO %s (workspace_id, updated_at) VALUES (?, ?) "
+             "ON CONFLICT (workspace_id) DO NOTHING",
+             table);
+    if (lock && db_run(db, err, sql, "ii", ws, time_now()) < 0)
+        return NULL;
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE workspace_id = ?%s", cols, table,
+             lock && db_backend(db) == DB_POSTGRES ? " FOR UPDATE" : "");
+    return db_query(db, err, sql, "i", ws);
+}
+
 static int read_blob(struct db *db, int64_t workspace_id, struct buf *b, int64_t *corrections,
                      bool lock, struct error *err)
 {
     assert(db && workspace_id > 0 && b && corrections);
-    if (lock && db_run(db, err,
-                       "INSERT INTO sentiment_learners (workspace_id, updated_at) VALUES (?, ?) "
-                       "ON CONFLICT (workspace_id) DO NOTHING",
-                       "ii", workspace_id, time_now()) < 0)
-        return -1;
-    /* SQLite's BEGIN IMMEDIATE already holds the write lock; PostgreSQL
-     * needs the row locked so two corrections do not both start from the
-     * same learner and one of them is lost. */
-    const char *sql = lock && db_backend(db) == DB_POSTGRES
-                          ? "SELECT model, corrections FROM sentiment_learners "
-                            "WHERE workspace_id = ? FOR UPDATE"
-                          : "SELECT model, corrections FROM sentiment_learners "
-                            "WHERE workspace_id = ?";
-    struct db_stmt *st = db_query(db, err, sql, "i", workspace_id);
+    struct db_stmt *st =
+        learner_row(db, "sentiment_learners", "model, corrections", workspace_id, lock, err);
     if (!st)
         return -1;
     int rc = 0;

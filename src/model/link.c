@@ -229,22 +229,19 @@ json_t *link_list(struct db *db, int64_t workspace_id, const struct link_filter 
 
 int link_target(struct db *db, const char *code, int64_t *id, struct buf *target, struct error *err)
 {
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT id, target_url, CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END FROM links "
-                 "WHERE code = ?",
-                 "t", code);
-    if (!st)
-        return -1;
-    int found = db_has_row(st);
-    if (found) {
-        *id = db_col_int(st, 0);
-        buf_reset(target);
-        if (db_col_int(st, 2))
-            found = 2; /* retired: known, but leads nowhere */
-        else
-            buf_puts(target, db_col_text(st, 1));
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT id, target_url, CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END "
+                       "FROM links WHERE code = ?",
+                       "t", code);
+    if (found <= 0)
+        return found;
+    *id = db_col_int(st, 0);
+    buf_reset(target);
+    if (db_col_int(st, 2))
+        found = 2; /* retired: known, but leads nowhere */
+    else
+        buf_puts(target, db_col_text(st, 1));
     db_finalize(st);
     return found;
 }

@@ -47,28 +47,26 @@ int oauth_state_get(struct db *db, const char *state, struct oauth_state *out, s
     *out = (struct oauth_state){0};
     if (!state_form_ok(state))
         return 0;
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT state, platform, workspace_id, user_id, channel_id, "
-                                  "api_url, verifier, created_at, expires_at, used_at FROM "
-                                  "oauth_states WHERE state = ?",
-                                  "t", state);
-    if (!st)
-        return -1;
-    int found = db_has_row(st);
-    if (found) {
-        snprintf(out->state, sizeof out->state, "%s", db_col_text(st, 0));
-        snprintf(out->platform, sizeof out->platform, "%s", db_col_text(st, 1));
-        out->workspace_id = db_col_int(st, 2);
-        out->user_id = db_col_null(st, 3) ? 0 : db_col_int(st, 3);
-        out->channel_id = db_col_null(st, 4) ? 0 : db_col_int(st, 4);
-        snprintf(out->api_url, sizeof out->api_url, "%s", db_col_text(st, 5));
-        snprintf(out->verifier, sizeof out->verifier, "%s", db_col_text(st, 6));
-        out->created_at = db_col_int(st, 7);
-        out->expires_at = db_col_int(st, 8);
-        out->used_at = db_col_null(st, 9) ? 0 : db_col_int(st, 9);
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT state, platform, workspace_id, user_id, channel_id, "
+                       "api_url, verifier, created_at, expires_at, used_at FROM "
+                       "oauth_states WHERE state = ?",
+                       "t", state);
+    if (found <= 0)
+        return found;
+    snprintf(out->state, sizeof out->state, "%s", db_col_text(st, 0));
+    snprintf(out->platform, sizeof out->platform, "%s", db_col_text(st, 1));
+    out->workspace_id = db_col_int(st, 2);
+    out->user_id = db_col_null(st, 3) ? 0 : db_col_int(st, 3);
+    out->channel_id = db_col_null(st, 4) ? 0 : db_col_int(st, 4);
+    snprintf(out->api_url, sizeof out->api_url, "%s", db_col_text(st, 5));
+    snprintf(out->verifier, sizeof out->verifier, "%s", db_col_text(st, 6));
+    out->created_at = db_col_int(st, 7);
+    out->expires_at = db_col_int(st, 8);
+    out->used_at = db_col_null(st, 9) ? 0 : db_col_int(st, 9);
     db_finalize(st);
-    return found;
+    return 1;
 }
 
 int oauth_state_claim(struct db *db, const char *state, int64_t now, struct oauth_state *out,
@@ -116,21 +114,18 @@ int64_t oauth_states_purge(struct db *db, int64_t now, struct error *err)
 int oauth_app_get(struct db *db, const char *platform, const char *api_url, char *client_id,
                   char *sealed_secret, char *key_id, struct error *err)
 {
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT client_id, client_secret, key_id FROM oauth_apps WHERE platform = ? AND "
-                 "api_url = ?",
-                 "tt", platform, api_url);
-    if (!st)
-        return -1;
-    int found = db_has_row(st);
-    if (found) {
-        snprintf(client_id, 256, "%s", db_col_text(st, 0));
-        snprintf(sealed_secret, OAUTH_SEALED_MAX, "%s", db_col_text(st, 1));
-        snprintf(key_id, 17, "%s", db_col_text(st, 2));
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT client_id, client_secret, key_id FROM oauth_apps WHERE platform = ? "
+                       "AND api_url = ?",
+                       "tt", platform, api_url);
+    if (found <= 0)
+        return found;
+    snprintf(client_id, 256, "%s", db_col_text(st, 0));
+    snprintf(sealed_secret, OAUTH_SEALED_MAX, "%s", db_col_text(st, 1));
+    snprintf(key_id, 17, "%s", db_col_text(st, 2));
     db_finalize(st);
-    return found;
+    return 1;
 }
 
 int oauth_app_put(struct db *db, const char *platform, const char *api_url, const char *client_id,

@@ -292,40 +292,9 @@ json_t *post_create(struct db *db, int64_t workspace_id, json_t *in, const struc
         goto done;
     if (db_begin(db, err))
         goto done;
-    struct buf sql = {0}, vals = {0};
-    buf_puts(&sql, "INSERT INTO posts (workspace_id, created_by, at, ");
-    const char *key;
-    json_t *v;
-    json_object_foreach (cols, key, v) {
-        buf_printf(&sql, "%s, ", field_find(&entity_post, key)->name);
-        buf_puts(&vals, "?, ");
-    }
-    buf_printf(&sql, "created_at, updated_at) VALUES (?, ?, ?, %s?, ?) RETURNING id",
-               vals.data ? vals.data : "");
-    buf_free(&vals);
-    struct db_stmt *st = db_prepare(db, sql.data, err);
-    buf_free(&sql);
-    if (!st)
-        goto rollback;
-    int i = 1;
-    db_bind_int(st, i++, workspace_id);
-    if (who && who->user_id)
-        db_bind_int(st, i++, who->user_id);
-    else
-        db_bind_null(st, i++);
-    db_bind_int(st, i++, now);
-    json_object_foreach (cols, key, v) {
-        field_bind(st, i++, field_find(&entity_post, key), v);
-    }
-    db_bind_int(st, i++, now);
-    db_bind_int(st, i++, now);
-    int rc = db_step(st, err);
-    if (rc == 1) {
-        id = db_col_int(st, 0);
-        rc = db_step(st, err);
-    }
-    db_finalize(st);
-    if (rc < 0)
+    int64_t head[] = {workspace_id, who ? who->user_id : 0, now}; /* 0: no author */
+    if (entity_insert(db, &entity_post, "workspace_id, created_by, at, ", head, 3, cols, now, &id,
+                      err))
         goto rollback;
     if (variants && insert_variants(db, workspace_id, id, variants, err))
         goto rollback;
@@ -334,7 +303,8 @@ json_t *post_create(struct db *db, int64_t workspace_id, json_t *in, const struc
     if (refresh_at(db, id, err))
         goto rollback;
     char *detail = json_dumps(in, JSON_COMPACT | JSON_SORT_KEYS);
-    rc = audit_record(db, workspace_id, who ? who->user_id : 0, "create", "post", id, detail, err);
+    int rc =
+        audit_record(db, workspace_id, who ? who->user_id : 0, "create", "post", id, detail, err);
     free(detail);
     if (rc || db_commit(db, err))
         goto rollback;

@@ -18,19 +18,8 @@
 static struct tag_learner *load(struct db *db, int64_t ws, bool lock, int64_t *pending,
                                 int64_t *corrections, struct error *err)
 {
-    if (lock && db_run(db, err,
-                       "INSERT INTO tag_learners (workspace_id, updated_at) VALUES (?, ?) "
-                       "ON CONFLICT (workspace_id) DO NOTHING",
-                       "ii", ws, time_now()) < 0)
-        return NULL;
-    /* As the sentiment learner's row: PostgreSQL must hold it so that two
-     * corrections do not both start from the same learner. */
-    const char *sql = lock && db_backend(db) == DB_POSTGRES
-                          ? "SELECT model, pending_message_id, corrections FROM tag_learners "
-                            "WHERE workspace_id = ? FOR UPDATE"
-                          : "SELECT model, pending_message_id, corrections FROM tag_learners "
-                            "WHERE workspace_id = ?";
-    struct db_stmt *st = db_query(db, err, sql, "i", ws);
+    struct db_stmt *st =
+        learner_row(db, "tag_learners", "model, pending_message_id, corrections", ws, lock, err);
     if (!st)
         return NULL;
     struct tag_learner *m = NULL;
@@ -83,20 +72,14 @@ static int store(struct db *db, int64_t ws, const struct tag_learner *m, int64_t
 static int learn_rest(struct db *db, int64_t ws, int64_t id, struct tag_learner *m,
                       struct text_tokens *t, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT body FROM messages WHERE id = ? AND "
-                                  "workspace_id = ?",
-                                  "ii", id, ws);
-    if (!st)
-        return -1;
-    bool found = db_has_row(st);
-    if (found) {
-        const char *body = db_col_text(st, 0);
-        text_tokenize(t, body, strlen(body));
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st, "SELECT body FROM messages WHERE id = ? AND workspace_id = ?",
+                       "ii", id, ws);
+    if (found <= 0)
+        return found;
+    const char *body = db_col_text(st, 0);
+    text_tokenize(t, body, strlen(body));
     db_finalize(st);
-    if (!found)
-        return 0;
     st = db_query(db, err,
                   "SELECT g.id, EXISTS (SELECT 1 FROM message_tags x WHERE x.message_id = ? AND "
                   "x.tag_id = g.id) FROM tags g WHERE g.workspace_id = ? AND NOT EXISTS (SELECT 1 "

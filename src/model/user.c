@@ -439,31 +439,45 @@ int session_create(struct db *db, int64_t user_id, char token[TOKEN_HEX + 1],
     return audit_record(db, 0, user_id, "login", "session", 0, "", err);
 }
 
+/* The user a session's or an API token's row names (its query takes the
+ * token's hash and the time now), positioned on that row for the caller's
+ * column 5 and to be finalized by it; NULL, with the error set, when the
+ * row is gone or the user disabled. */
+static struct db_stmt *user_by_token(struct db *db, const char *sql, const char *token,
+                                     const char *gone, struct user *u, struct error *err)
+{
+    char hash[65];
+    token_hash(token, hash);
+    struct db_stmt *st = db_query(db, err, sql, "ti", hash, time_now());
+    if (!st)
+        return NULL;
+    if (!db_has_row(st)) {
+        error_set(err, ERR_AUTH, "%s", gone);
+    } else {
+        user_from_row(u, st);
+        if (!u->disabled)
+            return st;
+        error_set(err, ERR_AUTH, "this user is disabled");
+    }
+    db_finalize(st);
+    return NULL;
+}
+
 int session_resolve(struct db *db, const char *token, struct user *u, char csrf[TOKEN_HEX + 1],
                     struct error *err)
 {
     if (!token_shape(token, 0))
         return error_set(err, ERR_AUTH, "not signed in");
-    char hash[65];
-    token_hash(token, hash);
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT " USER_COLS ", s.csrf_token FROM sessions s "
-                                  "JOIN users u ON u.id = s.user_id "
-                                  "WHERE s.token_hash = ? AND s.expires_at > ?",
-                                  "ti", hash, time_now());
+    struct db_stmt *st = user_by_token(db,
+                                       "SELECT " USER_COLS ", s.csrf_token FROM sessions s "
+                                       "JOIN users u ON u.id = s.user_id "
+                                       "WHERE s.token_hash = ? AND s.expires_at > ?",
+                                       token, "the session has expired; sign in again", u, err);
     if (!st)
         return -1;
-    int rc = 0;
-    if (db_has_row(st)) {
-        user_from_row(u, st);
-        snprintf(csrf, TOKEN_HEX + 1, "%s", db_col_text(st, 5));
-        if (u->disabled)
-            rc = error_set(err, ERR_AUTH, "this user is disabled");
-    } else {
-        rc = error_set(err, ERR_AUTH, "the session has expired; sign in again");
-    }
+    snprintf(csrf, TOKEN_HEX + 1, "%s", db_col_text(st, 5));
     db_finalize(st);
-    return rc;
+    return 0;
 }
 
 int session_delete(struct db *db, const char *token, struct error *err)
@@ -506,34 +520,21 @@ int api_token_resolve(struct db *db, const char *token, struct user *u, struct e
 {
     if (!token || !str_starts_with(token, "kanal_") || !token_shape(token, 6))
         return error_set(err, ERR_AUTH, "the API token is not valid");
-    char hash[65];
-    token_hash(token, hash);
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT " USER_COLS ", t.id FROM api_tokens t "
-                                  "JOIN users u ON u.id = t.user_id "
-                                  "WHERE t.token_hash = ? AND t.revoked_at IS NULL "
-                                  "AND (t.expires_at IS NULL OR t.expires_at > ?)",
-                                  "ti", hash, time_now());
+    struct db_stmt *st =
+        user_by_token(db,
+                      "SELECT " USER_COLS ", t.id FROM api_tokens t "
+                      "JOIN users u ON u.id = t.user_id "
+                      "WHERE t.token_hash = ? AND t.revoked_at IS NULL "
+                      "AND (t.expires_at IS NULL OR t.expires_at > ?)",
+                      token, "the API token is not valid, has expired or has been revoked", u, err);
     if (!st)
         return -1;
-    int rc = 0;
-    int64_t tid = 0;
-    if (db_has_row(st)) {
-        user_from_row(u, st);
-        tid = db_col_int(st, 5);
-        if (u->disabled)
-            rc = error_set(err, ERR_AUTH, "this user is disabled");
-    } else {
-        rc =
-            error_set(err, ERR_AUTH, "the API token is not valid, has expired or has been revoked");
-    }
+    int64_t tid = db_col_int(st, 5);
     db_finalize(st);
-    if (rc == 0)
-        rc = db_run(db, err, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", "ii",
-                    time_now(), tid) < 0
-                 ? -1
-                 : 0;
-    return rc;
+    return db_run(db, err, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", "ii", time_now(),
+                  tid) < 0
+               ? -1
+               : 0;
 }
 
 static json_t *token_json(struct db_stmt *st)

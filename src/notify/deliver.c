@@ -41,25 +41,23 @@ static void delivery_clear(struct delivery *d)
 static int delivery_get(struct db *db, int64_t id, struct delivery *d, struct error *err)
 {
     memset(d, 0, sizeof *d);
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT workspace_id, event, via, state, target, subject, body "
-                                  "FROM notify_deliveries WHERE id = ?",
-                                  "i", id);
-    if (!st)
-        return -1;
-    bool found = db_has_row(st);
-    if (found) {
-        d->id = id;
-        d->ws = db_col_int(st, 0);
-        snprintf(d->event, sizeof d->event, "%s", db_col_text(st, 1));
-        snprintf(d->via, sizeof d->via, "%s", db_col_text(st, 2));
-        snprintf(d->state, sizeof d->state, "%s", db_col_text(st, 3));
-        d->target = xstrdup(db_col_text(st, 4));
-        d->subject = xstrdup(db_col_text(st, 5));
-        d->body = xstrdup(db_col_text(st, 6));
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT workspace_id, event, via, state, target, subject, body "
+                       "FROM notify_deliveries WHERE id = ?",
+                       "i", id);
+    if (found <= 0)
+        return found;
+    d->id = id;
+    d->ws = db_col_int(st, 0);
+    snprintf(d->event, sizeof d->event, "%s", db_col_text(st, 1));
+    snprintf(d->via, sizeof d->via, "%s", db_col_text(st, 2));
+    snprintf(d->state, sizeof d->state, "%s", db_col_text(st, 3));
+    d->target = xstrdup(db_col_text(st, 4));
+    d->subject = xstrdup(db_col_text(st, 5));
+    d->body = xstrdup(db_col_text(st, 6));
     db_finalize(st);
-    return found ? 1 : 0;
+    return 1;
 }
 
 /* ---- e-mail ------------------------------------------------------------------------ */

@@ -199,22 +199,20 @@ struct channel_facts {
 static int channel_facts(struct db *db, int64_t ws, int64_t channel_id, struct channel_facts *c,
                          const char *field, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT platform, COALESCE(text_limit, 0), is_peer "
-                                  "FROM channels WHERE id = ? AND workspace_id = ?",
-                                  "ii", channel_id, ws);
-    if (!st)
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT platform, COALESCE(text_limit, 0), is_peer "
+                       "FROM channels WHERE id = ? AND workspace_id = ?",
+                       "ii", channel_id, ws);
+    if (found < 0)
         return -1;
-    bool found = db_has_row(st);
-    if (found) {
-        snprintf(c->platform, sizeof c->platform, "%s", db_col_text(st, 0));
-        c->text_limit = db_col_int(st, 1);
-        c->peer = db_col_int(st, 2) != 0;
-    }
-    db_finalize(st);
     if (!found)
         return error_field(err, ERR_INVALID, field, "%s: no channel %lld in this workspace", field,
                            (long long)channel_id);
+    snprintf(c->platform, sizeof c->platform, "%s", db_col_text(st, 0));
+    c->text_limit = db_col_int(st, 1);
+    c->peer = db_col_int(st, 2) != 0;
+    db_finalize(st);
     if (c->peer)
         return error_field(err, ERR_INVALID, field,
                            "%s: channel %lld is a peer's (another organisation's): kanal "
@@ -758,18 +756,16 @@ json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64
     struct locked_post p;
     if (begin_on_own_post(db, ws, post_id, who, "change", &p, err))
         return NULL;
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT v.channel_id, v.body, v.title, v.first_comment, v.media, v.status, "
-                 "v.scheduled_at, p.body FROM post_variants v JOIN posts p ON p.id = v.post_id "
-                 "WHERE v.id = ? AND v.post_id = ?",
-                 "ii", vid, post_id);
-    if (!st)
-        goto fail;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        error_set(err, ERR_NOT_FOUND, "post %lld has no variant %lld", (long long)post_id,
-                  (long long)vid);
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT v.channel_id, v.body, v.title, v.first_comment, v.media, v.status, "
+                       "v.scheduled_at, p.body FROM post_variants v JOIN posts p ON p.id = "
+                       "v.post_id WHERE v.id = ? AND v.post_id = ?",
+                       "ii", vid, post_id);
+    if (found <= 0) {
+        if (found == 0)
+            error_set(err, ERR_NOT_FOUND, "post %lld has no variant %lld", (long long)post_id,
+                      (long long)vid);
         goto fail;
     }
     /* The variant as it will be: what is stored, with the patch over it. */

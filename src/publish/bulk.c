@@ -16,14 +16,14 @@
 static const char *cannot_hide(struct db *db, int64_t ws, int64_t message_id, char *why, size_t n,
                                struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT c.platform FROM messages m JOIN channels c ON c.id = "
-                                  "m.channel_id WHERE m.id = ? AND m.workspace_id = ?",
-                                  "ii", message_id, ws);
-    if (!st)
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT c.platform FROM messages m JOIN channels c ON c.id = "
+                       "m.channel_id WHERE m.id = ? AND m.workspace_id = ?",
+                       "ii", message_id, ws);
+    if (found < 0)
         return NULL;
-    if (!db_has_row(st)) {
-        db_finalize(st);
+    if (!found) {
         snprintf(why, n, "no message %lld in this workspace", (long long)message_id);
         return why;
     }
@@ -255,15 +255,13 @@ static json_t *operation(struct db_stmt *st)
 
 json_t *publish_bulk_get(struct db *db, int64_t ws, int64_t id, struct error *err)
 {
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT " OPERATION_COLUMNS " FROM bulk_moderations "
-                                  "WHERE id = ? AND workspace_id = ?",
-                                  "ii", id, ws);
-    if (!st)
-        return NULL;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        error_set(err, ERR_NOT_FOUND, "no bulk operation %lld in this workspace", (long long)id);
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT " OPERATION_COLUMNS " FROM bulk_moderations "
+                       "WHERE id = ? AND workspace_id = ?",
+                       "ii", id, ws);
+    if (found <= 0) {
+        model_no_row(found, "bulk operation", id, err);
         return NULL;
     }
     json_t *out = operation(st);

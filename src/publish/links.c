@@ -46,14 +46,12 @@ json_t *approval_link_create(struct db *db, const struct vault_key *key, int64_t
     }
     if (db_begin(db, err))
         return NULL;
-    struct db_stmt *st = db_query(
-        db, err, "SELECT status, review_round FROM posts WHERE id = ? AND workspace_id = ?", "ii",
-        post_id, ws);
-    if (!st)
-        goto fail;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        error_set(err, ERR_NOT_FOUND, "no post %lld in this workspace", (long long)post_id);
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT status, review_round FROM posts WHERE id = ? AND workspace_id = ?",
+                       "ii", post_id, ws);
+    if (found <= 0) {
+        model_no_row(found, "post", post_id, err);
         goto fail;
     }
     bool review = str_eq(db_col_text(st, 0), "in_review");
