@@ -44,6 +44,11 @@ class Feeds(BaseHTTPRequestHandler):
         gz = "gzip" in self.headers.get("Accept-Encoding", "") and body
         if gz:
             body = gzip.compress(body)
+        # Recorded before anything is sent: kanal may close the connection
+        # as soon as it has read a 304's headers (and exit before a record
+        # made after the write), and a write to that socket, even of nothing,
+        # can then fail with a broken pipe.
+        self.seen.append((self.path, status, bool(gz)))
         self.send_response(status)
         for k, v in headers:
             self.send_header(k, v)
@@ -51,10 +56,14 @@ class Feeds(BaseHTTPRequestHandler):
             self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
-        Feeds.seen.append((self.path, status, bool(gz)))
+        if body:
+            self.wfile.write(body)
 
     def do_GET(self):
+        # The list of the moment the request came: /slow's handler wakes
+        # after kanal has given up on it, perhaps in the next test or fetch,
+        # and must not write into their list.
+        self.seen = Feeds.seen
         if self.path == "/feed.xml":
             if self.headers.get("If-None-Match") == '"v1"':
                 return self.send(304)
@@ -72,11 +81,11 @@ class Feeds(BaseHTTPRequestHandler):
             time.sleep(4)
             return self.send(200, RSS)
         if self.path == "/truncated":
+            self.seen.append((self.path, 200, False))
             self.send_response(200)
             self.send_header("Content-Length", "5000")
             self.end_headers()
             self.wfile.write(RSS[:200])
-            Feeds.seen.append((self.path, 200, False))
             return
         if self.path == "/loop":
             return self.send(302, headers=[("Location", "/loop")])
