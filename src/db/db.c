@@ -331,14 +331,15 @@ int db_insert(struct db *db, struct error *err, int64_t *id, const char *sql, co
               ...)
 {
     char full[2048];
-    int n = snprintf(full, sizeof full, "%s%s", sql, db->m->insert_returning);
+    const char *ret = db->m->insert_returning;
+    int n = *ret ? snprintf(full, sizeof full, "%s%s", sql, ret) : 0;
     if (n < 0 || (size_t)n >= sizeof full) {
         fprintf(stderr, "kanal: bug: INSERT too long for db_insert: %s\n", sql);
         abort();
     }
     va_list ap;
     va_start(ap, types);
-    struct db_stmt *st = query_va(db, err, full, types, ap);
+    struct db_stmt *st = query_va(db, err, *ret ? full : sql, types, ap);
     va_end(ap);
     return insert_finish(st, err, id);
 }

@@ -43,6 +43,9 @@ struct imp {
     /* the last account looked up, since files hold one account mostly */
     char last_platform[16], last_account[201];
     int64_t last_channel;
+    /* the channel and workspace last found to belong together, in this
+     * import's transaction (post_upsert_platform's check, done once) */
+    int64_t checked_channel, checked_ws;
     /* language, sentiment and tags of incoming texts, for one workspace at
      * a time (a webhook call may span several) */
     struct enricher *enr;
@@ -520,6 +523,13 @@ static int write_post(struct imp *im, int64_t ws, int64_t channel, const struct 
         return fatal(im, r, im->err->msg);
     if (!p.lang)
         p.lang = im->read.lang;
+    if (channel != im->checked_channel || ws != im->checked_ws) {
+        if (channel_in_workspace(im->db, ws, channel, im->err))
+            return fatal(im, r, im->err->msg);
+        im->checked_channel = channel;
+        im->checked_ws = ws;
+    }
+    p.channel_checked = true;
     int64_t vid = 0, post = 0;
     bool with_metrics = false;
     int rc = post_upsert_platform(im->db, ws, &p, &vid, &post, &with_metrics, im->err);

@@ -511,6 +511,12 @@ int workspace_resolve(struct db *db, const char *ref, int64_t *id, struct error 
     return found < 0 ? -1 : 0;
 }
 
+int channel_in_workspace(struct db *db, int64_t workspace_id, int64_t channel_id, struct error *err)
+{
+    return model_in_workspace(db, "channels", "channel", "channel_id", channel_id, workspace_id,
+                              err);
+}
+
 int channel_find_platform(struct db *db, int64_t *workspace_id, const char *platform,
                           const char *platform_id, int64_t *channel_id, struct error *err)
 {

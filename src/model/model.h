@@ -213,6 +213,9 @@ struct platform_post {
      * *with_metrics); a known one leaves it to post_metrics_add. */
     const int64_t *metrics; /* [PM_COUNT] */
     int64_t taken_at;
+    /* The caller has checked, in this transaction, that the channel is the
+     * workspace's (an import checks its channel once, not once a row). */
+    bool channel_checked;
 };
 /* *variant_id and *post_id (either may be NULL) get the rows written. */
 int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platform_post *p,
@@ -625,6 +628,10 @@ int channel_upsert_platform(struct db *db, int64_t workspace_id, const char *pla
  * import that knew no better named it; a name a person chose is kept.
  * 1 renamed, 0 not, -1 error. */
 int channel_name_unnamed(struct db *db, int64_t channel_id, const char *name, struct error *err);
+/* 0 when the channel is the workspace's, else -1 with ERR_INVALID on field
+ * channel_id (the check post_upsert_platform makes unless told it is done). */
+int channel_in_workspace(struct db *db, int64_t workspace_id, int64_t channel_id,
+                         struct error *err);
 /* A channel's platform, platform id and handle (caller's buffers). */
 int channel_platform_info(struct db *db, int64_t workspace_id, int64_t channel_id,
                           char platform[16], char platform_id[201], char handle[201],

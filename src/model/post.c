@@ -429,8 +429,7 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
         known = str_eq(*f, format);
     if (!known)
         return error_field(err, ERR_INVALID, "format", "unknown post format '%.40s'", format);
-    if (model_in_workspace(db, "channels", "channel", "channel_id", p->channel_id, workspace_id,
-                           err))
+    if (!p->channel_checked && channel_in_workspace(db, workspace_id, p->channel_id, err))
         return -1;
     struct db_stmt *st = db_query(db, err,
                                   "SELECT v.id, v.post_id, p.body, v.permalink, v.published_at, "

@@ -260,6 +260,11 @@ static void test_platform_post_upsert_is_idempotent(void **state)
     int64_t other = make_workspace(db, "o");
     assert_int_equal(post_upsert_platform(db, other, &p, &v2, NULL, NULL, &err), -1);
     assert_int_equal(err.kind, ERR_INVALID);
+    /* the same check alone, as an import makes it once for its channel */
+    assert_int_equal(channel_in_workspace(db, ws, ch2, &err), 0);
+    assert_int_equal(channel_in_workspace(db, other, ch2, &err), -1);
+    assert_int_equal(err.kind, ERR_INVALID);
+    assert_string_equal(err.field, "channel_id");
     p.format = "hologram";
     assert_int_equal(post_upsert_platform(db, ws, &p, &v2, NULL, NULL, &err), -1);
     assert_string_equal(err.field, "format");
