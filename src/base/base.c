@@ -25,7 +25,9 @@ static void error_vset(struct error *err, enum error_kind kind, const char *fiel
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 }
 
-int error_set(struct error *err, enum error_kind kind, const char *fmt, ...)
+/* The names are parenthesised because base.h makes them macros for the
+ * static analyzer (see there). */
+int(error_set)(struct error *err, enum error_kind kind, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -34,7 +36,7 @@ int error_set(struct error *err, enum error_kind kind, const char *fmt, ...)
     return -1;
 }
 
-int error_field(struct error *err, enum error_kind kind, const char *field, const char *fmt, ...)
+int(error_field)(struct error *err, enum error_kind kind, const char *field, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

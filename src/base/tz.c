@@ -105,8 +105,7 @@ static bool parse_rule(struct tz *z, const char *p)
     if (*p != ',' && !(p = parse_hms(p, &dst)))
         return false;
     z->dst_off = -dst;
-    if (*p++ != ',' || !(p = parse_date(p, &z->start)) || *p++ != ',' ||
-        !(p = parse_date(p, &z->end)))
+    if (*p++ != ',' || !(p = parse_date(p, &z->start)) || *p++ != ',' || !parse_date(p, &z->end))
         return false;
     z->has_rule = true;
     return true;

@@ -222,7 +222,7 @@ bool cli_cmd_begin(struct cli_cmd *c, int argc, char **argv, const struct cli_op
     return true;
 }
 
-bool cli_cmd_usage(struct cli_cmd *c, const char *fmt, ...)
+bool(cli_cmd_usage)(struct cli_cmd *c, const char *fmt, ...)
 {
     struct buf b = {0};
     va_list ap;

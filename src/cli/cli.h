@@ -82,6 +82,9 @@ bool cli_cmd_begin(struct cli_cmd *c, int argc, char **argv, const struct cli_op
                    const char *synopsis, const char *about);
 /* Prints the usage error "kanal: NAME: message", sets rc 2, returns false. */
 bool cli_cmd_usage(struct cli_cmd *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
+#ifdef __clang_analyzer__
+#define cli_cmd_usage(...) analyzer_false(cli_cmd_usage(__VA_ARGS__))
+#endif
 /* The one argument, an id (`jobs retry ID`), into *id; else the usage
  * error `why` ("give the failed job's id") and false. */
 bool cli_cmd_id_arg(struct cli_cmd *c, int64_t *id, const char *why);

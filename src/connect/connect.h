@@ -221,6 +221,9 @@ struct connect_result {
  * connector can `return connect_fail(res, CO_REJECTED, ...)`. */
 int connect_fail(struct connect_result *r, enum connect_outcome o, const char *fmt, ...)
     PRINTF_LIKE(3, 4);
+#ifdef __clang_analyzer__
+#define connect_fail(...) analyzer_fails(connect_fail(__VA_ARGS__))
+#endif
 /* The outcome of an answer that is not a success, from what every platform
  * shares: no answer (a lost action when `sent_action`, else temporary), 401
  * (auth), 429 or rl.limited (rate, retry_at from rl), 5xx (temporary), other

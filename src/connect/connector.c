@@ -76,7 +76,7 @@ const struct connector *connector_find(const char *platform)
     return NULL;
 }
 
-int connect_fail(struct connect_result *r, enum connect_outcome o, const char *fmt, ...)
+int(connect_fail)(struct connect_result *r, enum connect_outcome o, const char *fmt, ...)
 {
     r->outcome = o;
     va_list ap;

@@ -5,6 +5,7 @@
  * Matching runs right to left, as browsers do. */
 #include "listen/listen.h"
 
+#include <assert.h>
 #include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,7 @@ static bool attr_ok(xmlNode *n, const struct css_attr *a)
     if (!v)
         return false;
     const char *s = (const char *)v;
+    assert(a->op == A_HAS || a->value); /* parse_attr gives every other op a value */
     size_t sn = strlen(s), vn = a->value ? strlen(a->value) : 0;
     bool ok = false;
     switch (a->op) {

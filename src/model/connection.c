@@ -565,6 +565,7 @@ int action_move(struct db *db, int64_t id, enum action_state to, const struct ac
     if (action_get(db, id, &a, err))
         return -1;
     enum action_state from = a.state;
+    assert(from < ACTION_STATE_COUNT);
     action_clear(&a);
     if (!move_allowed(from, to))
         return error_set(err, ERR_CONFLICT, "action %lld is %s: it cannot become %s", (long long)id,

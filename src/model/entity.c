@@ -657,7 +657,7 @@ int model_in_workspace(struct db *db, const char *table, const char *what, const
     return error_set(err, ERR_NOT_FOUND, "no %s %lld in this workspace", what, (long long)id);
 }
 
-int model_no_row(int found, const char *what, int64_t id, struct error *err)
+int(model_no_row)(int found, const char *what, int64_t id, struct error *err)
 {
     assert(found <= 0);
     if (found < 0)

@@ -450,6 +450,7 @@ static int rebuild(struct db *db, int64_t ws, const char *zone_name, struct erro
             channels[n] = ch;
             slot = imap_put(&index, ch, (int64_t)n++);
         }
+        assert(*slot >= 0 && (size_t)*slot < n); /* the index holds this day's channels */
         struct msg_fact f = msg_fact_read(st, 4, ch, variant, at);
         acc_add(&accs[*slot], answered, wait, &f);
         if (variant > 0) {

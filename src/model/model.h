@@ -50,6 +50,9 @@ const char *json_unknown_member(json_t *in, const char *const *known);
  * row (found 0: ERR_NOT_FOUND "no WHAT ID in this workspace") or failed
  * (found -1: err as the store set it). Returns -1. (model/entity.c) */
 int model_no_row(int found, const char *what, int64_t id, struct error *err);
+#ifdef __clang_analyzer__
+#define model_no_row(...) analyzer_fails(model_no_row(__VA_ARGS__))
+#endif
 
 /* ---- users, sessions, tokens ------------------------------------------- */
 

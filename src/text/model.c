@@ -387,12 +387,12 @@ static void train_set_build(struct train_set *ts, const struct sentiment_example
     const struct lex_entry **ent = xmalloc(TEXT_MAX_TOKENS * sizeof *ent);
     uint8_t *stop = xmalloc(TEXT_MAX_TOKENS);
     uint64_t *h = xmalloc(MAX_FEAT * sizeof *h);
-    size_t cap = 0, used = 0;
+    size_t cap = MAX_FEAT, used = 0;
     ts->n = n;
     ts->start = xmalloc((n + 1) * sizeof *ts->start);
     ts->dense = xmalloc((n ? n : 1) * sizeof *ts->dense);
     ts->gold = xmalloc(n ? n : 1);
-    ts->idx = NULL;
+    ts->idx = xmalloc(cap * sizeof *ts->idx);
     for (size_t i = 0; i < n; i++) {
         struct sentiment r;
         text_tokenize(t, ex[i].text, ex[i].len);
