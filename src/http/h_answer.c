@@ -77,14 +77,12 @@ void h_bulk_create(struct request *r)
 
 void h_bulk_list(struct request *r)
 {
-    struct error err = {0};
-    reply_made(r, 200, publish_bulk_list(r->db, r->ws, &err), &err);
+    reply_ws_get(r, publish_bulk_list);
 }
 
 void h_bulk_get(struct request *r)
 {
-    struct error err = {0};
-    reply_made(r, 200, publish_bulk_get(r->db, r->ws, r->id, &err), &err);
+    reply_row_get(r, publish_bulk_get);
 }
 
 void h_bulk_undo(struct request *r)

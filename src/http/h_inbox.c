@@ -9,9 +9,7 @@
 
 void h_team_members(struct request *r)
 {
-    struct error err = {0};
-    json_t *out = team_member_list(r->db, r->ws, r->id, &err);
-    reply_made(r, 200, out, &err);
+    reply_row_get(r, team_member_list);
 }
 
 /* The member's user id is the route's last segment. */
@@ -55,9 +53,7 @@ void h_team_member_delete(struct request *r)
 
 void h_level_list(struct request *r)
 {
-    struct error err = {0};
-    json_t *out = service_level_list(r->db, r->ws, &err);
-    reply_made(r, 200, out, &err);
+    reply_ws_get(r, service_level_list);
 }
 
 void h_level_put(struct request *r)
@@ -95,16 +91,12 @@ void h_reply_render(struct request *r)
 
 void h_rule_list(struct request *r)
 {
-    struct error err = {0};
-    json_t *out = routing_rule_list(r->db, r->ws, &err);
-    reply_made(r, 200, out, &err);
+    reply_ws_get(r, routing_rule_list);
 }
 
 void h_rule_get(struct request *r)
 {
-    struct error err = {0};
-    json_t *out = routing_rule_get(r->db, r->ws, r->id, &err);
-    reply_made(r, 200, out, &err);
+    reply_row_get(r, routing_rule_get);
 }
 
 void h_rule_create(struct request *r)
@@ -119,9 +111,7 @@ void h_rule_update(struct request *r)
 
 void h_rule_delete(struct request *r)
 {
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, routing_rule_delete(r->db, r->ws, r->id, &who, &err), "deleted", &err);
+    reply_row_done(r, routing_rule_delete, "deleted");
 }
 
 void h_rule_test(struct request *r)

@@ -107,9 +107,7 @@ void h_link_preview(struct request *r)
 
 void h_link_get(struct request *r)
 {
-    struct error err = {0};
-    json_t *out = link_get(r->db, r->ws, r->id, &err);
-    reply_made(r, 200, out, &err);
+    reply_row_get(r, link_get);
 }
 
 void h_link_list(struct request *r)

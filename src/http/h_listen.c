@@ -25,8 +25,7 @@ void h_listen_items(struct request *r)
 
 void h_listen_item_get(struct request *r)
 {
-    struct error err = {0};
-    reply_made(r, 200, listen_item_get(r->db, r->ws, r->id, &err), &err);
+    reply_row_get(r, listen_item_get);
 }
 
 void h_listen_item_mark(struct request *r)
@@ -61,8 +60,7 @@ void h_listen_analytics(struct request *r)
 
 void h_listen_sources(struct request *r)
 {
-    struct error err = {0};
-    reply_made(r, 200, listen_sources_list(r->db, r->ws, &err), &err);
+    reply_ws_get(r, listen_sources_list);
 }
 
 /* A string member or NULL; false (and a 400) when it is there and not one. */
@@ -122,8 +120,7 @@ void h_listen_source_delete(struct request *r)
 
 void h_listen_alerts(struct request *r)
 {
-    struct error err = {0};
-    reply_made(r, 200, listen_alerts_list(r->db, r->ws, &err), &err);
+    reply_ws_get(r, listen_alerts_list);
 }
 
 void h_listen_alert_add(struct request *r)

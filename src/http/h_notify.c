@@ -59,8 +59,7 @@ void h_notify_prefs_set(struct request *r)
 
 void h_notify_webhook_get(struct request *r)
 {
-    struct error err = {0};
-    reply_made(r, 200, notify_webhook_get(r->db, r->ws, &err), &err);
+    reply_ws_get(r, notify_webhook_get);
 }
 
 void h_notify_webhook_set(struct request *r)

@@ -37,9 +37,7 @@ void h_post_list(struct request *r)
 
 void h_post_get(struct request *r)
 {
-    struct error err = {0};
-    json_t *out = post_get(r->db, r->ws, r->id, &err);
-    reply_made(r, 200, out, &err);
+    reply_row_get(r, post_get);
 }
 
 /* POST creates, PATCH updates: the same checks either way. */
@@ -77,7 +75,5 @@ void h_post_update(struct request *r)
 
 void h_post_delete(struct request *r)
 {
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, post_delete(r->db, r->ws, r->id, &who, &err), "deleted", &err);
+    reply_row_done(r, post_delete, "deleted");
 }

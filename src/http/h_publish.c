@@ -93,8 +93,7 @@ void h_post_comment(struct request *r)
 
 void h_post_review(struct request *r)
 {
-    struct error err = {0};
-    reply_made(r, 200, publish_review(r->db, r->ws, r->id, &err), &err);
+    reply_row_get(r, publish_review);
 }
 
 void h_post_schedule(struct request *r)
@@ -167,9 +166,7 @@ void h_approval_link_create(struct request *r)
 
 void h_approval_link_revoke(struct request *r)
 {
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, approval_link_revoke(r->db, r->ws, r->id, &who, &err), "revoked", &err);
+    reply_row_done(r, approval_link_revoke, "revoked");
 }
 
 void h_approval_link_open(struct request *r)
@@ -224,9 +221,7 @@ void h_calendar_feed_create(struct request *r)
 
 void h_calendar_feed_revoke(struct request *r)
 {
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, calendar_feed_revoke(r->db, r->ws, r->id, &who, &err), "revoked", &err);
+    reply_row_done(r, calendar_feed_revoke, "revoked");
 }
 
 void h_calendar_ics(struct request *r)
@@ -272,8 +267,7 @@ void h_publish_resume(struct request *r)
 
 void h_publish_settings(struct request *r)
 {
-    struct error err = {0};
-    reply_made(r, 200, publish_settings_get(r->db, r->ws, &err), &err);
+    reply_ws_get(r, publish_settings_get);
 }
 
 void h_publish_settings_set(struct request *r)

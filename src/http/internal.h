@@ -125,6 +125,17 @@ typedef json_t *row_call_fn(struct db *db, int64_t ws, int64_t id, json_t *in,
                             const struct actor *who, struct error *err);
 void reply_ws_call(struct request *r, unsigned status, ws_call_fn *call);
 void reply_row_call(struct request *r, unsigned status, row_call_fn *call);
+/* Handlers that only read: 200 with the answer of one model call on the
+ * workspace r->ws, or on its row r->id. */
+typedef json_t *ws_get_fn(struct db *db, int64_t ws, struct error *err);
+typedef json_t *row_get_fn(struct db *db, int64_t ws, int64_t id, struct error *err);
+void reply_ws_get(struct request *r, ws_get_fn *get);
+void reply_row_get(struct request *r, row_get_fn *get);
+/* A removal or revocation of the row r->id as the request's actor: 200
+ * {"KEY": true}, or the call's error (reply_done). */
+typedef int row_done_fn(struct db *db, int64_t ws, int64_t id, const struct actor *who,
+                        struct error *err);
+void reply_row_done(struct request *r, row_done_fn *call, const char *key);
 
 /* handlers, one file per resource */
 void h_session_create(struct request *r);

@@ -418,6 +418,25 @@ void reply_row_call(struct request *r, unsigned status, row_call_fn *call)
     reply_made(r, status, call(r->db, r->ws, r->id, in, &who, &err), &err);
 }
 
+void reply_ws_get(struct request *r, ws_get_fn *get)
+{
+    struct error err = {0};
+    reply_made(r, 200, get(r->db, r->ws, &err), &err);
+}
+
+void reply_row_get(struct request *r, row_get_fn *get)
+{
+    struct error err = {0};
+    reply_made(r, 200, get(r->db, r->ws, r->id, &err), &err);
+}
+
+void reply_row_done(struct request *r, row_done_fn *call, const char *key)
+{
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    reply_done(r, call(r->db, r->ws, r->id, &who, &err), key, &err);
+}
+
 /* ---- authentication --------------------------------------------------------------- */
 
 static bool is_state_changing(const char *method)
