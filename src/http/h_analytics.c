@@ -60,7 +60,8 @@ void h_toplist(struct request *r)
 
 void h_campaign_comparison(struct request *r)
 {
-    reply_row_get(r, analytics_campaign);
+    struct error err = {0};
+    reply_made(r, 200, analytics_campaign(r->db, r->ws, r->id, &err), &err);
 }
 
 /* The monthly report as a page of its own, for the desk to open in a new

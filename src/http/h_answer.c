@@ -76,16 +76,6 @@ void h_bulk_create(struct request *r)
     reply_made(r, json_is_true(json_object_get(in, "dry_run")) ? 200 : 201, out, &err);
 }
 
-void h_bulk_list(struct request *r)
-{
-    reply_ws_get(r, publish_bulk_list);
-}
-
-void h_bulk_get(struct request *r)
-{
-    reply_row_get(r, publish_bulk_get);
-}
-
 void h_bulk_undo(struct request *r)
 {
     struct error err = {0};

@@ -57,11 +57,6 @@ void h_notify_prefs_set(struct request *r)
     reply_made(r, 200, notify_prefs_set(r->db, r->user.id, in, &err), &err);
 }
 
-void h_notify_webhook_get(struct request *r)
-{
-    reply_ws_get(r, notify_webhook_get);
-}
-
 void h_notify_webhook_set(struct request *r)
 {
     json_t *in = request_json(r);

@@ -35,11 +35,6 @@ void h_post_list(struct request *r)
     reply_made(r, 200, out, &err);
 }
 
-void h_post_get(struct request *r)
-{
-    reply_row_get(r, post_get);
-}
-
 /* POST creates, PATCH updates: the same checks either way. */
 static void post_write(struct request *r, bool create)
 {
@@ -71,9 +66,4 @@ void h_post_create(struct request *r)
 void h_post_update(struct request *r)
 {
     post_write(r, false);
-}
-
-void h_post_delete(struct request *r)
-{
-    reply_row_done(r, post_delete, "deleted");
 }

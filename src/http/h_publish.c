@@ -91,11 +91,6 @@ void h_post_comment(struct request *r)
     reply_made(r, 201, publish_comment(r->db, r->ws, r->id, &who, body, &err), &err);
 }
 
-void h_post_review(struct request *r)
-{
-    reply_row_get(r, publish_review);
-}
-
 void h_post_schedule(struct request *r)
 {
     json_t *in = request_json(r);
@@ -164,11 +159,6 @@ void h_approval_link_create(struct request *r)
     reply_made(r, 201, out, &err);
 }
 
-void h_approval_link_revoke(struct request *r)
-{
-    reply_row_done(r, approval_link_revoke, "revoked");
-}
-
 void h_approval_link_open(struct request *r)
 {
     struct error err = {0};
@@ -219,11 +209,6 @@ void h_calendar_feed_create(struct request *r)
     reply_made(r, 201, calendar_feed_create(r->db, r->ws, channel, campaign, &who, &err), &err);
 }
 
-void h_calendar_feed_revoke(struct request *r)
-{
-    reply_row_done(r, calendar_feed_revoke, "revoked");
-}
-
 void h_calendar_ics(struct request *r)
 {
     struct error err = {0};
@@ -253,24 +238,4 @@ void h_publish_pauses(struct request *r)
 {
     struct error err = {0};
     reply_made(r, 200, publish_pauses(r->db, r->ws, time_now(), &err), &err);
-}
-
-void h_publish_pause(struct request *r)
-{
-    reply_ws_call(r, 201, publish_pause);
-}
-
-void h_publish_resume(struct request *r)
-{
-    reply_ws_call(r, 200, publish_resume);
-}
-
-void h_publish_settings(struct request *r)
-{
-    reply_ws_get(r, publish_settings_get);
-}
-
-void h_publish_settings_set(struct request *r)
-{
-    reply_ws_call(r, 200, publish_settings_set);
 }
