@@ -242,6 +242,13 @@ bool cli_cmd_id_arg(struct cli_cmd *c, int64_t *id, const char *why)
     return cli_cmd_usage(c, "%s", why);
 }
 
+bool cli_cmd_int(struct cli_cmd *c, const char *name, const char *s, int64_t lo, int64_t hi,
+                 const char *unit, int64_t *v)
+{
+    return cli_int(s, lo, hi, v) || cli_cmd_usage(c, "--%s must be from %lld to %lld%s", name,
+                                                  (long long)lo, (long long)hi, unit);
+}
+
 bool cli_cmd_no_args(struct cli_cmd *c)
 {
     return !c->p.npos || cli_cmd_usage(c, "unexpected argument '%s'", c->p.pos[0]);

@@ -88,6 +88,10 @@ bool cli_cmd_usage(struct cli_cmd *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* The one argument, an id (`jobs retry ID`), into *id; else the usage
  * error `why` ("give the failed job's id") and false. */
 bool cli_cmd_id_arg(struct cli_cmd *c, int64_t *id, const char *why);
+/* --NAME's value s as a whole number from lo to hi into *v; else the usage
+ * error "--NAME must be from LO to HI" and `unit` (" bytes", or "") and false. */
+bool cli_cmd_int(struct cli_cmd *c, const char *name, const char *s, int64_t lo, int64_t hi,
+                 const char *unit, int64_t *v);
 /* No argument at all; else the usage error "unexpected argument 'A'". */
 bool cli_cmd_no_args(struct cli_cmd *c);
 /* The key that seals channels' tokens (cli_secret_key, required) into

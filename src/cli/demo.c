@@ -27,7 +27,7 @@ int cmd_demo(int argc, char **argv)
     int64_t days, seed;
     if ((end && time_parse_iso(end, &o.end) &&
          !cli_cmd_usage(&c, "--end '%s' is not a date such as 2026-11-01", end)) ||
-        (!cli_int(days_s, 1, 3660, &days) && !cli_cmd_usage(&c, "--days must be from 1 to 3660")) ||
+        !cli_cmd_int(&c, "days", days_s, 1, 3660, "", &days) ||
         (!cli_int(seed_s, 0, INT64_MAX, &seed) &&
          !cli_cmd_usage(&c, "--seed must be a non-negative whole number")) ||
         !cli_cmd_open_db(&c, db_url, CLI_DB_CREATE))

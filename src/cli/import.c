@@ -122,74 +122,54 @@ int cmd_import(int argc, char **argv)
                    "time of the metric snapshots when the file does not say (default: file's "
                    "mtime)"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(
-        argc, argv, opts, ARRAY_LEN(opts), "import [--format FORMAT] [--channel ID] FILE...",
-        "Imports platform exports, API answers and webhook payloads. Each file is one\n"
-        "transaction: all of it or, on an error, none. Rows that cannot be read are\n"
-        "listed in the rejects file (FILE<TAB>line or JSON path<TAB>reason).\n"
-        "Exit status: 0 all imported, 1 a file failed, 2 usage, 3 some rows rejected.",
-        &p);
-    struct db *db = NULL;
-    FILE *rejects = NULL;
-    struct csv_mapping *own_mapping = NULL;
-    if (p.stop)
-        goto done;
-    rc = 2;
+    struct cli_cmd cmd;
     struct error err = {0};
     struct ingest_opts io = {0};
     struct ingest_target t = {.create_channels = true};
-    int format = ingest_format_parse(format_s);
-    if (format < 0) {
-        cli_error("import", "unknown --format '%s' (see kanal import --help)", format_s);
+    int format = -1;
+    FILE *rejects = NULL;
+    struct csv_mapping *own_mapping = NULL;
+    if (!cli_cmd_begin(
+            &cmd, argc, argv, opts, ARRAY_LEN(opts),
+            "import [--format FORMAT] [--channel ID] FILE...",
+            "Imports platform exports, API answers and webhook payloads. Each file is one\n"
+            "transaction: all of it or, on an error, none. Rows that cannot be read are\n"
+            "listed in the rejects file (FILE<TAB>line or JSON path<TAB>reason).\n"
+            "Exit status: 0 all imported, 1 a file failed, 2 usage, 3 some rows rejected.") ||
+        ((format = ingest_format_parse(format_s)) < 0 &&
+         !cli_cmd_usage(&cmd, "unknown --format '%s' (see kanal import --help)", format_s)) ||
+        (cmd.p.npos == 0 && !cli_cmd_usage(&cmd, "name at least one FILE")) ||
+        (((workspace && (str_to_i64(workspace, &t.workspace_id) || t.workspace_id < 1)) ||
+          (channel && (str_to_i64(channel, &t.channel_id) || t.channel_id < 1))) &&
+         !cli_cmd_usage(&cmd, "--workspace and --channel take a numeric id")) ||
+        (taken_at && time_parse_iso(taken_at, &io.taken_at) &&
+         !cli_cmd_usage(&cmd, "--taken-at: '%s' is not an ISO 8601 time", taken_at)) ||
+        (mapping && !(io.mapping = read_mapping(mapping, &own_mapping, &err)) &&
+         !cli_cmd_usage(&cmd, "--mapping %s: %s", mapping, err.msg)) ||
+        !cli_cmd_open_db(&cmd, db_url, CLI_DB_CREATE))
         goto done;
-    }
-    if (p.npos == 0) {
-        cli_error("import", "name at least one FILE");
+    struct db *db = cmd.db;
+    if (!t.workspace_id &&
+        (db_begin(db, &cmd.err) || workspace_default(db, &t.workspace_id, &cmd.err) < 0 ||
+         db_commit(db, &cmd.err))) {
+        db_rollback(db);
         goto done;
-    }
-    if ((workspace && (str_to_i64(workspace, &t.workspace_id) || t.workspace_id < 1)) ||
-        (channel && (str_to_i64(channel, &t.channel_id) || t.channel_id < 1))) {
-        cli_error("import", "--workspace and --channel take a numeric id");
-        goto done;
-    }
-    if (taken_at && time_parse_iso(taken_at, &io.taken_at)) {
-        cli_error("import", "--taken-at: '%s' is not an ISO 8601 time", taken_at);
-        goto done;
-    }
-    if (mapping && !(io.mapping = read_mapping(mapping, &own_mapping, &err))) {
-        cli_error("import", "--mapping %s: %s", mapping, err.msg);
-        goto done;
-    }
-    rc = 1;
-    db = cli_open_db(db_url, CLI_DB_CREATE, NULL, &err);
-    if (!db) {
-        cli_error("import", "%s", err.msg);
-        goto done;
-    }
-    if (!t.workspace_id) {
-        if (db_begin(db, &err) || workspace_default(db, &t.workspace_id, &err) < 0 ||
-            db_commit(db, &err)) {
-            db_rollback(db);
-            cli_error("import", "%s", err.msg);
-            goto done;
-        }
     }
     /* Without --rejects, rejects go to a scratch file first and are kept
      * (in the current directory) only if there are any. */
     const char *rejects_path = rejects_file ? rejects_file : DEFAULT_REJECTS;
     rejects = rejects_file ? fopen(rejects_path, "w") : tmpfile();
     if (!rejects) {
-        cli_error("import", "cannot write the rejects file %s", rejects_path);
+        cli_error(cmd.name, "cannot write the rejects file %s", rejects_path);
         goto done;
     }
     bool tty = isatty(STDERR_FILENO);
     struct ingest_counts total = {0};
     int failed = 0;
-    for (int i = 0; i < p.npos; i++) {
+    for (int i = 0; i < cmd.p.npos; i++) {
         struct ingest_counts c = {0};
         enum ingest_format used = INGEST_AUTO;
-        struct bar b = {p.pos[i], time_mono_ns()};
+        struct bar b = {cmd.p.pos[i], time_mono_ns()};
         error_clear(&err);
         struct import_job job = {.db = db,
                                  .target = t,
@@ -198,26 +178,26 @@ int cmd_import(int argc, char **argv)
                                  .rejects = rejects,
                                  .progress = tty ? show_progress : NULL,
                                  .progress_ctx = &b};
-        int r = ingest_import_file(&job, p.pos[i], &c, &used, &err);
+        int r = ingest_import_file(&job, cmd.p.pos[i], &c, &used, &err);
         if (tty)
             fprintf(stderr, "\r\033[K");
         if (format == INGEST_AUTO && used != INGEST_AUTO)
-            printf("%s: detected format %s\n", p.pos[i], ingest_format_name(used));
+            printf("%s: detected format %s\n", cmd.p.pos[i], ingest_format_name(used));
         if (r) {
-            cli_error("import", "%s (nothing from this file was stored)", err.msg);
+            cli_error(cmd.name, "%s (nothing from this file was stored)", err.msg);
             failed++;
             continue;
         }
-        print_counts(stdout, p.pos[i], &c);
+        print_counts(stdout, cmd.p.pos[i], &c);
         if (c.shares_skipped)
             printf("%s: %lld retweets or boosts skipped (shares of a post, which its share count "
                    "holds)\n",
-                   p.pos[i], (long long)c.shares_skipped);
+                   cmd.p.pos[i], (long long)c.shares_skipped);
         if (c.unknown_account)
-            printf("%s: %lld entries for accounts no channel has, skipped\n", p.pos[i],
+            printf("%s: %lld entries for accounts no channel has, skipped\n", cmd.p.pos[i],
                    (long long)c.unknown_account);
         for (int k = 0; k < c.nnot_read; k++)
-            printf("%s: not read: %lld %s\n", p.pos[i], (long long)c.not_read[k].n,
+            printf("%s: not read: %lld %s\n", cmd.p.pos[i], (long long)c.not_read[k].n,
                    c.not_read[k].what);
         for (int e = 0; e < IE_COUNT; e++) {
             total.inserted[e] += c.inserted[e];
@@ -231,21 +211,19 @@ int cmd_import(int argc, char **argv)
         for (int k = 0; k < c.nnot_read; k++)
             ingest_counts_not_read(&total, c.not_read[k].what, c.not_read[k].n);
     }
-    if (p.npos > 1)
+    if (cmd.p.npos > 1)
         print_counts(stdout, "total", &total);
     int64_t nrej = rejected_total(&total);
     if (nrej && !rejects_file && keep_rejects(rejects, rejects_path)) {
-        cli_error("import", "cannot write the rejects file %s", rejects_path);
+        cli_error(cmd.name, "cannot write the rejects file %s", rejects_path);
         failed++;
     } else if (nrej) {
-        cli_error("import", "%lld rows rejected; see %s", (long long)nrej, rejects_path);
+        cli_error(cmd.name, "%lld rows rejected; see %s", (long long)nrej, rejects_path);
     }
-    rc = failed ? 1 : nrej ? EXIT_REJECTED : 0;
+    cmd.rc = failed ? 1 : nrej ? EXIT_REJECTED : 0;
 done:
     if (rejects)
         fclose(rejects);
     csv_mapping_free(own_mapping);
-    db_close(db);
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&cmd);
 }

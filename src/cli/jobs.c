@@ -22,8 +22,7 @@ static int jobs_list(int argc, char **argv)
     int64_t limit;
     if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "jobs list [--state STATE]",
                        "Lists jobs: id, kind, state, attempts, channel, key, last error.") ||
-        (!cli_int(limit_s, 1, 1000, &limit) &&
-         !cli_cmd_usage(&c, "--limit must be from 1 to 1000")) ||
+        !cli_cmd_int(&c, "limit", limit_s, 1, 1000, "", &limit) ||
         !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
         return cli_cmd_end(&c);
     json_t *list = job_list(c.db, state, (int)limit, &c.err);

@@ -66,41 +66,31 @@ static int listen_parse(int argc, char **argv)
         OPT_STRING("url", "URL", NULL, &url, "the address it came from (for relative links)"),
         OPT_STRING("content-language", "LANG", NULL, &clang, "the Content-Language it had"),
     };
-    struct cli_parse p;
-    int rc = cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "listen parse FILE",
-                               "Reads a feed file (RSS, Atom or JSON Feed) and prints what was "
-                               "read of it as JSON.",
-                               &p);
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "listen parse FILE",
+                       "Reads a feed file (RSS, Atom or JSON Feed) and prints what was read of it "
+                       "as JSON.") ||
+        (c.p.npos != 1 && !cli_cmd_usage(&c, "give one feed file")))
+        return cli_cmd_end(&c);
+    c.rc = 1;
     struct buf b = {0};
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (p.npos != 1) {
-        cli_error("listen parse", "give one feed file");
-        goto done;
-    }
-    rc = 1;
-    struct error err = {0};
-    if (buf_read_file(&b, p.pos[0], FEED_MAX_BYTES, &err) < 0) {
-        cli_error("listen parse", "%s", err.msg);
-        goto done;
-    }
     struct feed f;
     struct feed_origin o = {.content_type = ct, .url = url, .content_language = clang};
-    if (feed_parse(b.data, b.len, &o, &f, &err) < 0) {
-        cli_error("listen parse", "%s: %s", p.pos[0], err.msg);
-        goto done;
+    if (buf_read_file(&b, c.p.pos[0], FEED_MAX_BYTES, &c.err) < 0) {
+        /* c.err says "PATH: why" */
+    } else if (feed_parse(b.data, b.len, &o, &f, &c.err) < 0) {
+        cli_error(c.name, "%s: %s", c.p.pos[0], c.err.msg);
+        error_clear(&c.err); /* printed with the file's name */
+    } else {
+        json_t *j = feed_json(&f);
+        json_dumpf(j, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+        putchar('\n');
+        json_decref(j);
+        feed_free(&f);
+        c.rc = 0;
     }
-    json_t *j = feed_json(&f);
-    json_dumpf(j, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
-    putchar('\n');
-    json_decref(j);
-    feed_free(&f);
-    rc = 0;
-done:
     buf_free(&b);
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }
 
 /* Who holds a host's lease while this command fetches. */

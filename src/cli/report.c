@@ -296,36 +296,25 @@ int cmd_report(int argc, char **argv)
         OPT_STRING("html", "MONTH", NULL, &html_month,
                    "the monthly report for MONTH (2026-10) as one HTML file"),
     };
-    struct cli_parse p;
-    int rc =
-        cli_parse_options(argc, argv, opts, ARRAY_LEN(opts), "report --workspace SLUG [options]",
-                          "Prints the KPIs of docs/metrics.md for a period, grouped by one "
-                          "dimension, in the workspace's time zone.",
-                          &p);
-    if (p.stop)
-        goto done;
-    rc = 2;
-    if (!str_eq(fmt, "table") && !str_eq(fmt, "csv") && !str_eq(fmt, "json")) {
-        cli_error("report", "--format must be table, csv or json");
-        goto done;
-    }
-    if (!workspace) {
-        cli_error("report", "--workspace is required");
-        goto done;
-    }
-    struct error err = {0};
-    struct db *db = cli_open_db(db_url, CLI_DB_EXISTING, NULL, &err);
-    rc = 1;
+    struct cli_cmd c;
+    if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "report --workspace SLUG [options]",
+                       "Prints the KPIs of docs/metrics.md for a period, grouped by one "
+                       "dimension, in the workspace's time zone.") ||
+        (!str_eq(fmt, "table") && !str_eq(fmt, "csv") && !str_eq(fmt, "json") &&
+         !cli_cmd_usage(&c, "--format must be table, csv or json")) ||
+        (!workspace && !cli_cmd_usage(&c, "--workspace is required")) ||
+        !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
+        return cli_cmd_end(&c);
+    struct db *db = c.db;
+    struct error *err = &c.err;
     int64_t ws = 0;
     json_t *q = json_object(), *rep = NULL;
-    if (!db)
-        goto fail;
     int found =
-        db_scalar(db, &err, &ws, "SELECT id FROM workspaces WHERE slug = ? OR CAST(id AS TEXT) = ?",
+        db_scalar(db, err, &ws, "SELECT id FROM workspaces WHERE slug = ? OR CAST(id AS TEXT) = ?",
                   "tt", workspace, workspace);
     if (found <= 0) {
         if (found == 0)
-            error_set(&err, ERR_NOT_FOUND, "no workspace '%s'", workspace);
+            error_set(err, ERR_NOT_FOUND, "no workspace '%s'", workspace);
         goto fail;
     }
     const struct {
@@ -337,31 +326,31 @@ int cmd_report(int argc, char **argv)
     struct analytics_query aq;
     int64_t campaign = 0;
     if (campaign_s && (str_to_i64(campaign_s, &campaign) || campaign < 1)) {
-        error_field(&err, ERR_INVALID, "campaign", "--campaign takes a campaign id");
+        error_field(err, ERR_INVALID, "campaign", "--campaign takes a campaign id");
         goto fail;
     }
     if (html_month) {
         struct buf html = {0};
-        if (report_html_month(db, ws, html_month, &html, &err)) {
+        if (report_html_month(db, ws, html_month, &html, err)) {
             buf_free(&html);
             goto fail;
         }
         fwrite(html.data, 1, html.len, stdout);
         buf_free(&html);
-        rc = 0;
+        c.rc = 0;
         goto out;
     }
     if (campaign)
-        rep = analytics_campaign(db, ws, campaign, &err);
-    else if (analytics_query_parse(db, ws, q, &aq, &err) == 0)
-        rep = insights  ? analytics_insights(db, ws, &aq, &err)
-              : toplist ? analytics_toplist(db, ws, &aq, toplist, platform, &err)
-                        : analytics_report(db, ws, &aq, &err);
+        rep = analytics_campaign(db, ws, campaign, err);
+    else if (analytics_query_parse(db, ws, q, &aq, err) == 0)
+        rep = insights  ? analytics_insights(db, ws, &aq, err)
+              : toplist ? analytics_toplist(db, ws, &aq, toplist, platform, err)
+                        : analytics_report(db, ws, &aq, err);
     if (!rep)
         goto fail;
     if ((insights || toplist || campaign) && !str_eq(fmt, "json")) {
         print_other(rep, insights ? "insights" : toplist ? "toplist" : "campaign");
-        rc = 0;
+        c.rc = 0;
         goto out;
     }
     if (str_eq(fmt, "json")) {
@@ -373,19 +362,17 @@ int cmd_report(int argc, char **argv)
     } else {
         print_table(rep);
     }
-    rc = 0;
+    c.rc = 0;
     goto out;
 fail:
     /* Name the option an analytics error is about, unless the message does. */
-    if (err.field[0] && !str_starts_with(err.msg, "--"))
-        cli_error("report", "--%s: %s", err.field, err.msg);
+    if (err->field[0] && !str_starts_with(err->msg, "--"))
+        cli_error(c.name, "--%s: %s", err->field, err->msg);
     else
-        cli_error("report", "%s", err.msg);
+        cli_error(c.name, "%s", err->msg);
+    error_clear(err); /* printed */
 out:
     json_decref(q);
     json_decref(rep);
-    db_close(db);
-done:
-    cli_parse_free(&p);
-    return rc;
+    return cli_cmd_end(&c);
 }

@@ -107,19 +107,16 @@ int cmd_serve(int argc, char **argv)
     int level = log_level_parse(log_level);
     if ((http_parse_listen(listen, host, sizeof host, &cfg, &err) &&
          !cli_cmd_usage(&c, "--listen: %s", err.msg)) ||
-        (!cli_int(threads_s, 1, 256, &threads) &&
-         !cli_cmd_usage(&c, "--threads must be from 1 to 256")) ||
-        (!cli_int(max_body_s, 1024, 64 << 20, &max_body) &&
-         !cli_cmd_usage(&c, "--max-body must be from 1024 to 67108864 bytes")) ||
+        !cli_cmd_int(&c, "threads", threads_s, 1, 256, "", &threads) ||
+        !cli_cmd_int(&c, "max-body", max_body_s, 1024, 64 << 20, " bytes", &max_body) ||
         (level < 0 && !cli_cmd_usage(&c, "--log-level must be debug, info, warn or error")) ||
-        (max_upload_s && !cli_int(max_upload_s, 1024, MEDIA_MAX_BYTES, &max_upload) &&
-         !cli_cmd_usage(&c, "--max-upload must be from 1024 to %d bytes", MEDIA_MAX_BYTES)))
+        (max_upload_s && !cli_cmd_int(&c, "max-upload", max_upload_s, 1024, MEDIA_MAX_BYTES,
+                                      " bytes", &max_upload)))
         return cli_cmd_end(&c);
     log_set_level((enum log_level)level);
     if ((!str_eq(click_fsync, "batch") && !str_eq(click_fsync, "always") &&
          !cli_cmd_usage(&c, "--click-fsync must be batch or always")) ||
-        (!cli_int(batch_ms_s, 10, 3600000, &batch_ms) &&
-         !cli_cmd_usage(&c, "--click-batch-ms must be from 10 to 3600000")) ||
+        !cli_cmd_int(&c, "click-batch-ms", batch_ms_s, 10, 3600000, "", &batch_ms) ||
         (public_url && !str_starts_with(public_url, "http://") &&
          !str_starts_with(public_url, "https://") &&
          !cli_cmd_usage(&c, "--public-url must start with http:// or https://")) ||
@@ -127,8 +124,7 @@ int cmd_serve(int argc, char **argv)
           !cli_int(header_timeout_s, 1, 3600, &header_timeout)) &&
          !cli_cmd_usage(&c, "--max-per-address must be from 0 to 100000 and --header-timeout "
                             "from 1 to 3600 seconds")) ||
-        (!cli_int(report_threads_s, 1, 64, &report_threads) &&
-         !cli_cmd_usage(&c, "--report-threads must be from 1 to 64")))
+        !cli_cmd_int(&c, "report-threads", report_threads_s, 1, 64, "", &report_threads))
         return cli_cmd_end(&c);
     cfg.max_upload = (size_t)max_upload;
     cfg.threads = (int)threads;
@@ -156,8 +152,7 @@ int cmd_serve(int argc, char **argv)
     /* Notifications are delivered on every node: the job table's leases
      * keep each delivery to one of them. */
     struct notify_config ncfg;
-    if ((!cli_int(lease_s, 1, 86400, &lease) &&
-         !cli_cmd_usage(&c, "--lease must be from 1 to 86400 seconds")) ||
+    if (!cli_cmd_int(&c, "lease", lease_s, 1, 86400, " seconds", &lease) ||
         ((!cli_int(sync_every_s, 0, 7 * 24 * 60, &sync_every) ||
           !cli_int(connect_threads_s, 0, 2, &connect_threads)) &&
          !cli_cmd_usage(&c, "--sync-every must be from 0 to 10080 minutes and --connect-threads "

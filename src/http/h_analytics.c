@@ -61,8 +61,7 @@ void h_toplist(struct request *r)
 void h_campaign_comparison(struct request *r)
 {
     struct error err = {0};
-    json_t *out = analytics_campaign(r->db, r->ws, r->id, &err);
-    reply_made(r, 200, out, &err);
+    reply_made(r, 200, analytics_campaign(r->db, r->ws, r->id, &err), &err);
 }
 
 /* The monthly report as a page of its own, for the desk to open in a new

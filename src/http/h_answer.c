@@ -33,34 +33,35 @@ static bool only(struct request *r, json_t *in, const char *const *known, const 
     return true;
 }
 
-void h_message_reply(struct request *r)
+/* A reply's or a moderation's body: two members as strings, `known` (their
+ * names, NULL-terminated, listed as `list` in the error), handed to `queue`. */
+typedef int queue_fn(struct db *db, int64_t ws, int64_t message_id, const char *a, const char *b,
+                     const struct actor *who, int64_t now, int64_t *action_id, struct error *err);
+
+static void act_on_message(struct request *r, const char *const *known, const char *list,
+                           queue_fn *queue)
 {
     json_t *in = request_json(r);
-    static const char *const known[] = {"text", "key", NULL};
-    if (!in || !only(r, in, known, "text, key"))
+    if (!in || !only(r, in, known, list))
         return;
     struct error err = {0};
     struct actor who = request_actor(r);
     int64_t id = 0;
-    int made =
-        publish_answer(r->db, r->ws, r->id, json_string_value(json_object_get(in, "text")),
-                       json_string_value(json_object_get(in, "key")), &who, time_now(), &id, &err);
+    int made = queue(r->db, r->ws, r->id, json_string_value(json_object_get(in, known[0])),
+                     json_string_value(json_object_get(in, known[1])), &who, time_now(), &id, &err);
     reply_action(r, made, id, &err);
+}
+
+void h_message_reply(struct request *r)
+{
+    static const char *const known[] = {"text", "key", NULL};
+    act_on_message(r, known, "text, key", publish_answer);
 }
 
 void h_message_moderate(struct request *r)
 {
-    json_t *in = request_json(r);
     static const char *const known[] = {"action", "reason", NULL};
-    if (!in || !only(r, in, known, "action, reason"))
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    int64_t id = 0;
-    int made = publish_moderate(
-        r->db, r->ws, r->id, json_string_value(json_object_get(in, "action")),
-        json_string_value(json_object_get(in, "reason")), &who, time_now(), &id, &err);
-    reply_action(r, made, id, &err);
+    act_on_message(r, known, "action, reason", publish_moderate);
 }
 
 /* Bulk moderation: a spam wave hidden at once (publish/bulk.c), and undone. */
@@ -73,18 +74,6 @@ void h_bulk_create(struct request *r)
     struct actor who = request_actor(r);
     json_t *out = publish_bulk_moderate(r->db, r->ws, in, &who, time_now(), &err);
     reply_made(r, json_is_true(json_object_get(in, "dry_run")) ? 200 : 201, out, &err);
-}
-
-void h_bulk_list(struct request *r)
-{
-    struct error err = {0};
-    reply_made(r, 200, publish_bulk_list(r->db, r->ws, &err), &err);
-}
-
-void h_bulk_get(struct request *r)
-{
-    struct error err = {0};
-    reply_made(r, 200, publish_bulk_get(r->db, r->ws, r->id, &err), &err);
 }
 
 void h_bulk_undo(struct request *r)

@@ -59,11 +59,6 @@ void h_note_list(struct request *r)
     reply_made(r, 200, out, &err);
 }
 
-void h_note_create(struct request *r)
-{
-    reply_row_call(r, 201, notify_note_add);
-}
-
 void h_note_delete(struct request *r)
 {
     int64_t note;

@@ -7,13 +7,6 @@
 
 #include <stdio.h>
 
-void h_team_members(struct request *r)
-{
-    struct error err = {0};
-    json_t *out = team_member_list(r->db, r->ws, r->id, &err);
-    reply_made(r, 200, out, &err);
-}
-
 /* The member's user id is the route's last segment. */
 static bool member_id(struct request *r, int64_t *uid)
 {
@@ -53,13 +46,6 @@ void h_team_member_delete(struct request *r)
     reply_done(r, team_member_remove(r->db, r->ws, r->id, uid, &who, &err), "deleted", &err);
 }
 
-void h_level_list(struct request *r)
-{
-    struct error err = {0};
-    json_t *out = service_level_list(r->db, r->ws, &err);
-    reply_made(r, 200, out, &err);
-}
-
 void h_level_put(struct request *r)
 {
     json_t *in = request_json(r);
@@ -91,37 +77,6 @@ void h_reply_render(struct request *r)
     struct error err = {0};
     json_t *out = saved_reply_render(r->db, r->ws, r->id, json_integer_value(mid), &err);
     reply_made(r, 200, out, &err);
-}
-
-void h_rule_list(struct request *r)
-{
-    struct error err = {0};
-    json_t *out = routing_rule_list(r->db, r->ws, &err);
-    reply_made(r, 200, out, &err);
-}
-
-void h_rule_get(struct request *r)
-{
-    struct error err = {0};
-    json_t *out = routing_rule_get(r->db, r->ws, r->id, &err);
-    reply_made(r, 200, out, &err);
-}
-
-void h_rule_create(struct request *r)
-{
-    reply_ws_call(r, 201, routing_rule_create);
-}
-
-void h_rule_update(struct request *r)
-{
-    reply_row_call(r, 200, routing_rule_update);
-}
-
-void h_rule_delete(struct request *r)
-{
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, routing_rule_delete(r->db, r->ws, r->id, &who, &err), "deleted", &err);
 }
 
 void h_rule_test(struct request *r)

@@ -52,11 +52,6 @@ void h_link_redirect(struct request *r)
     r->location = buf_steal(&target);
 }
 
-void h_link_create(struct request *r)
-{
-    reply_ws_call(r, 201, links_create);
-}
-
 /* After an edit or a retirement the redirect must not serve this server's
  * cached target. */
 static void reply_changed(struct request *r, json_t *out, struct error *err)
@@ -103,13 +98,6 @@ void h_link_preview(struct request *r)
         return;
     struct error err = {0};
     reply_made(r, 200, links_preview(r->db, r->ws, in, &err), &err);
-}
-
-void h_link_get(struct request *r)
-{
-    struct error err = {0};
-    json_t *out = link_get(r->db, r->ws, r->id, &err);
-    reply_made(r, 200, out, &err);
 }
 
 void h_link_list(struct request *r)

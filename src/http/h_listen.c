@@ -23,17 +23,6 @@ void h_listen_items(struct request *r)
     reply_made(r, 200, listen_items_list(r->db, r->ws, &f, pg.limit, pg.cursor, &err), &err);
 }
 
-void h_listen_item_get(struct request *r)
-{
-    struct error err = {0};
-    reply_made(r, 200, listen_item_get(r->db, r->ws, r->id, &err), &err);
-}
-
-void h_listen_item_mark(struct request *r)
-{
-    reply_row_call(r, 200, listen_item_mark);
-}
-
 void h_listen_item_task(struct request *r)
 {
     json_t *in = request_json(r);
@@ -58,12 +47,6 @@ void h_listen_analytics(struct request *r)
 }
 
 /* ---- sources ---------------------------------------------------------------------- */
-
-void h_listen_sources(struct request *r)
-{
-    struct error err = {0};
-    reply_made(r, 200, listen_sources_list(r->db, r->ws, &err), &err);
-}
 
 /* A string member or NULL; false (and a 400) when it is there and not one. */
 static bool opt_string(struct request *r, json_t *o, const char *key, const char **out)
@@ -119,12 +102,6 @@ void h_listen_source_delete(struct request *r)
 }
 
 /* ---- alerts ------------------------------------------------------------------------ */
-
-void h_listen_alerts(struct request *r)
-{
-    struct error err = {0};
-    reply_made(r, 200, listen_alerts_list(r->db, r->ws, &err), &err);
-}
 
 void h_listen_alert_add(struct request *r)
 {

@@ -30,16 +30,6 @@ void h_message_get(struct request *r)
     reply_made(r, 200, out, &err);
 }
 
-void h_message_update(struct request *r)
-{
-    reply_row_call(r, 200, enrich_message_update);
-}
-
-void h_message_elsewhere(struct request *r)
-{
-    reply_row_call(r, 200, message_answered_elsewhere);
-}
-
 void h_sentiment_preview(struct request *r)
 {
     json_t *in = request_json(r);

@@ -57,12 +57,6 @@ void h_notify_prefs_set(struct request *r)
     reply_made(r, 200, notify_prefs_set(r->db, r->user.id, in, &err), &err);
 }
 
-void h_notify_webhook_get(struct request *r)
-{
-    struct error err = {0};
-    reply_made(r, 200, notify_webhook_get(r->db, r->ws, &err), &err);
-}
-
 void h_notify_webhook_set(struct request *r)
 {
     json_t *in = request_json(r);

@@ -157,21 +157,6 @@ static void page(struct request *r, unsigned status, const char *title, const ch
     buf_puts(&r->out, "<p><a href=\"/\">Back to the desk</a></p></main></body></html>\n");
 }
 
-static void url_escape(struct buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '_' || *p == '.' || *p == '~') {
-            buf_putc(b, (char)*p);
-        } else {
-            buf_putc(b, '%');
-            buf_putc(b, hex[*p >> 4]);
-            buf_putc(b, hex[*p & 15]);
-        }
-    }
-}
-
 static unsigned error_status(const struct error *err)
 {
     switch (err->kind) {
@@ -290,9 +275,9 @@ void h_oauth_callback(struct request *r)
         const char *k;
         json_t *v;
         json_object_foreach (r->query, k, v) {
-            url_escape(&url, k);
+            connect_put_enc(&url, k);
             buf_putc(&url, '=');
-            url_escape(&url, json_string_value(v));
+            connect_put_enc(&url, json_string_value(v));
             buf_putc(&url, '&');
         }
         buf_puts(&url, "hop=1");

@@ -35,13 +35,6 @@ void h_post_list(struct request *r)
     reply_made(r, 200, out, &err);
 }
 
-void h_post_get(struct request *r)
-{
-    struct error err = {0};
-    json_t *out = post_get(r->db, r->ws, r->id, &err);
-    reply_made(r, 200, out, &err);
-}
-
 /* POST creates, PATCH updates: the same checks either way. */
 static void post_write(struct request *r, bool create)
 {
@@ -73,11 +66,4 @@ void h_post_create(struct request *r)
 void h_post_update(struct request *r)
 {
     post_write(r, false);
-}
-
-void h_post_delete(struct request *r)
-{
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, post_delete(r->db, r->ws, r->id, &who, &err), "deleted", &err);
 }

@@ -91,12 +91,6 @@ void h_post_comment(struct request *r)
     reply_made(r, 201, publish_comment(r->db, r->ws, r->id, &who, body, &err), &err);
 }
 
-void h_post_review(struct request *r)
-{
-    struct error err = {0};
-    reply_made(r, 200, publish_review(r->db, r->ws, r->id, &err), &err);
-}
-
 void h_post_schedule(struct request *r)
 {
     json_t *in = request_json(r);
@@ -165,13 +159,6 @@ void h_approval_link_create(struct request *r)
     reply_made(r, 201, out, &err);
 }
 
-void h_approval_link_revoke(struct request *r)
-{
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, approval_link_revoke(r->db, r->ws, r->id, &who, &err), "revoked", &err);
-}
-
 void h_approval_link_open(struct request *r)
 {
     struct error err = {0};
@@ -222,13 +209,6 @@ void h_calendar_feed_create(struct request *r)
     reply_made(r, 201, calendar_feed_create(r->db, r->ws, channel, campaign, &who, &err), &err);
 }
 
-void h_calendar_feed_revoke(struct request *r)
-{
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, calendar_feed_revoke(r->db, r->ws, r->id, &who, &err), "revoked", &err);
-}
-
 void h_calendar_ics(struct request *r)
 {
     struct error err = {0};
@@ -258,25 +238,4 @@ void h_publish_pauses(struct request *r)
 {
     struct error err = {0};
     reply_made(r, 200, publish_pauses(r->db, r->ws, time_now(), &err), &err);
-}
-
-void h_publish_pause(struct request *r)
-{
-    reply_ws_call(r, 201, publish_pause);
-}
-
-void h_publish_resume(struct request *r)
-{
-    reply_ws_call(r, 200, publish_resume);
-}
-
-void h_publish_settings(struct request *r)
-{
-    struct error err = {0};
-    reply_made(r, 200, publish_settings_get(r->db, r->ws, &err), &err);
-}
-
-void h_publish_settings_set(struct request *r)
-{
-    reply_ws_call(r, 200, publish_settings_set);
 }

@@ -81,6 +81,7 @@ struct request {
     int64_t vid; /* /posts/:id/variants/:vid */
     char code[65];
     const struct entity *entity;
+    const struct route_call *call; /* the route's (server.c) */
     /* the answer */
     unsigned status;
     struct buf out;
@@ -116,15 +117,33 @@ json_t *request_json_fields(struct request *r, const char *const *known, const c
 bool request_page(struct request *r, struct page *pg);
 /* An actor for the audit log. */
 struct actor request_actor(const struct request *r);
-/* Handlers that parse the body and hand it to one model call as the
- * request's actor, replying `status` with the call's answer: a call on the
- * workspace r->ws, or on its row r->id. */
+/* Handlers of routes answered by one model call, which the route names
+ * (server.c's WS_GET, ROW_GET, WS_CALL, ROW_CALL and ROW_DONE rows): a
+ * read of the workspace r->ws or of its row r->id, 200 with the answer;
+ * the body handed to the call as the request's actor, `status` with the
+ * answer; a removal or revocation of the row, 200 {"KEY": true}
+ * (reply_done). */
+typedef json_t *ws_get_fn(struct db *db, int64_t ws, struct error *err);
+typedef json_t *row_get_fn(struct db *db, int64_t ws, int64_t id, struct error *err);
 typedef json_t *ws_call_fn(struct db *db, int64_t ws, json_t *in, const struct actor *who,
                            struct error *err);
 typedef json_t *row_call_fn(struct db *db, int64_t ws, int64_t id, json_t *in,
                             const struct actor *who, struct error *err);
-void reply_ws_call(struct request *r, unsigned status, ws_call_fn *call);
-void reply_row_call(struct request *r, unsigned status, row_call_fn *call);
+typedef int row_done_fn(struct db *db, int64_t ws, int64_t id, const struct actor *who,
+                        struct error *err);
+struct route_call {
+    const struct entity *entity; /* h_entity.c's resource */
+    ws_get_fn *ws_get;
+    row_get_fn *row_get;
+    ws_call_fn *ws_call;
+    row_call_fn *row_call;
+    row_done_fn *row_done;
+    unsigned status; /* ws_call's and row_call's */
+    const char *key; /* row_done's */
+};
+void h_call_read(struct request *r);  /* ws_get or row_get */
+void h_call_write(struct request *r); /* ws_call or row_call */
+void h_call_done(struct request *r);  /* row_done */
 
 /* handlers, one file per resource */
 void h_session_create(struct request *r);
@@ -136,33 +155,21 @@ void h_entity_create(struct request *r);
 void h_entity_update(struct request *r);
 void h_entity_delete(struct request *r);
 void h_post_list(struct request *r);
-void h_post_get(struct request *r);
 void h_post_create(struct request *r);
 void h_post_update(struct request *r);
-void h_post_delete(struct request *r);
 void h_message_list(struct request *r);
 void h_message_get(struct request *r);
-void h_message_update(struct request *r);
-void h_message_elsewhere(struct request *r);
 void h_message_conversation(struct request *r);
 void h_note_list(struct request *r);
-void h_note_create(struct request *r);
 void h_note_delete(struct request *r);
 void h_presence_beat(struct request *r);
 void h_presence_leave(struct request *r);
 void h_sentiment_preview(struct request *r);
-void h_team_members(struct request *r);
 void h_team_member_put(struct request *r);
 void h_team_member_delete(struct request *r);
-void h_level_list(struct request *r);
 void h_reply_render(struct request *r);
 void h_level_put(struct request *r);
 void h_level_delete(struct request *r);
-void h_rule_list(struct request *r);
-void h_rule_get(struct request *r);
-void h_rule_create(struct request *r);
-void h_rule_update(struct request *r);
-void h_rule_delete(struct request *r);
 void h_rule_test(struct request *r);
 void h_analytics(struct request *r);
 void h_insights(struct request *r);
@@ -186,8 +193,6 @@ void h_message_reply(struct request *r);
 void h_message_moderate(struct request *r);
 void h_bulk_create(struct request *r);
 void h_learner_agreement(struct request *r);
-void h_bulk_list(struct request *r);
-void h_bulk_get(struct request *r);
 void h_bulk_undo(struct request *r);
 void h_media_get(struct request *r);
 /* Logs a warning while the demo admin signs in with the published password. */
@@ -197,8 +202,6 @@ void h_metrics(struct request *r);
 void h_static(struct request *r);
 void h_link_redirect(struct request *r);
 void h_link_list(struct request *r);
-void h_link_create(struct request *r);
-void h_link_get(struct request *r);
 void h_link_update(struct request *r);
 void h_link_preview(struct request *r);
 void h_report_monthly(struct request *r);
@@ -214,42 +217,30 @@ void h_post_submit(struct request *r);
 void h_post_approve(struct request *r);
 void h_post_reject(struct request *r);
 void h_post_comment(struct request *r);
-void h_post_review(struct request *r);
 void h_post_schedule(struct request *r);
 void h_approval_rule_set(struct request *r);
 void h_approval_link_create(struct request *r);
-void h_approval_link_revoke(struct request *r);
 void h_approval_link_open(struct request *r);
 void h_approval_link_decide(struct request *r);
 void h_calendar(struct request *r);
 void h_listen_items(struct request *r);
 void h_post_unschedule(struct request *r);
-void h_listen_sources(struct request *r);
 void h_listen_source_add(struct request *r);
 void h_listen_source_delete(struct request *r);
-void h_listen_alerts(struct request *r);
 void h_listen_alert_add(struct request *r);
 void h_listen_alert_set(struct request *r);
 void h_listen_alert_delete(struct request *r);
 void h_listen_alert_events(struct request *r);
-void h_listen_item_get(struct request *r);
-void h_listen_item_mark(struct request *r);
 void h_listen_item_task(struct request *r);
 void h_listen_analytics(struct request *r);
 void h_publish_pauses(struct request *r);
-void h_publish_pause(struct request *r);
-void h_publish_resume(struct request *r);
-void h_publish_settings(struct request *r);
-void h_publish_settings_set(struct request *r);
 void h_calendar_feed_create(struct request *r);
-void h_calendar_feed_revoke(struct request *r);
 void h_calendar_ics(struct request *r);
 void h_notify_list(struct request *r);
 void h_notify_read(struct request *r);
 void h_notify_read_all(struct request *r);
 void h_notify_prefs_get(struct request *r);
 void h_notify_prefs_set(struct request *r);
-void h_notify_webhook_get(struct request *r);
 void h_notify_webhook_set(struct request *r);
 void h_notify_webhook_delete(struct request *r);
 void h_notify_deliveries(struct request *r);

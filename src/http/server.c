@@ -2,8 +2,13 @@
  * with the access each route demands, authentication (session cookie with
  * CSRF token, or Bearer API token) and the reply helpers. */
 #include "http/internal.h"
+#include "analytics/analytics.h"
 #include "connect/connect.h"
+#include "ingest/enrich.h"
 #include "links/links.h"
+#include "listen/listen.h"
+#include "notify/notify.h"
+#include "publish/publish.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -23,19 +28,33 @@ struct route {
     const char *pattern; /* ":id" matches a positive integer, ":ws" an id or slug */
     handler_fn fn;
     enum access access;
-    const struct entity *entity;
+    const struct route_call *call; /* h_entity.c's resource, or the model call of a row below */
 };
 
 /* The five routes of a resource that h_entity.c serves: whoever is signed
  * in reads it, `write` may make, change and delete. */
 #define WS "/api/v1/workspaces/:ws"
 /* clang-format off */
-#define ENTITY_ROUTES(list, item, entity, write)               \
-    {"GET", list, h_entity_list, ACC_SIGNED, &entity},         \
-    {"POST", list, h_entity_create, write, &entity},           \
-    {"GET", item, h_entity_get, ACC_SIGNED, &entity},          \
-    {"PATCH", item, h_entity_update, write, &entity},          \
-    {"DELETE", item, h_entity_delete, write, &entity}
+#define ENTITY_ROUTES(list, item, res, write)                                             \
+    {"GET", list, h_entity_list, ACC_SIGNED, &(const struct route_call){.entity = &res}}, \
+    {"POST", list, h_entity_create, write, &(const struct route_call){.entity = &res}},   \
+    {"GET", item, h_entity_get, ACC_SIGNED, &(const struct route_call){.entity = &res}},  \
+    {"PATCH", item, h_entity_update, write, &(const struct route_call){.entity = &res}},  \
+    {"DELETE", item, h_entity_delete, write, &(const struct route_call){.entity = &res}}
+/* A route answered by one model call and nothing else: a read of the
+ * workspace's or its row's (200 with the answer), a body handed to the
+ * call as the request's actor (`status` with the answer), or a removal
+ * (200 {KEY: true}). */
+#define WS_GET(path, fn, access) \
+    {"GET", path, h_call_read, access, &(const struct route_call){.ws_get = fn}}
+#define ROW_GET(path, fn, access) \
+    {"GET", path, h_call_read, access, &(const struct route_call){.row_get = fn}}
+#define WS_CALL(method, path, fn, st, access) \
+    {method, path, h_call_write, access, &(const struct route_call){.ws_call = fn, .status = st}}
+#define ROW_CALL(method, path, fn, st, access) \
+    {method, path, h_call_write, access, &(const struct route_call){.row_call = fn, .status = st}}
+#define ROW_DONE(method, path, fn, k, access) \
+    {method, path, h_call_done, access, &(const struct route_call){.row_done = fn, .key = k}}
 /* clang-format on */
 
 static const struct route routes[] = {
@@ -66,7 +85,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/workspaces/:ws/tags/test", h_tag_rule_test, ACC_SIGNED, NULL},
     ENTITY_ROUTES(WS "/tags", WS "/tags/:id", entity_tag, ACC_EDIT),
     ENTITY_ROUTES(WS "/teams", WS "/teams/:id", entity_team, ACC_EDIT),
-    {"GET", "/api/v1/workspaces/:ws/teams/:id/members", h_team_members, ACC_SIGNED, NULL},
+    ROW_GET(WS "/teams/:id/members", team_member_list, ACC_SIGNED),
     /* Moderators say who of them is on duty; :code is the member's user id. */
     {"PUT", "/api/v1/workspaces/:ws/teams/:id/members/:code", h_team_member_put, ACC_MODERATE,
      NULL},
@@ -75,37 +94,37 @@ static const struct route routes[] = {
     ENTITY_ROUTES(WS "/saved-replies", WS "/saved-replies/:id", entity_saved_reply, ACC_MODERATE),
     {"POST", "/api/v1/workspaces/:ws/saved-replies/:id/render", h_reply_render, ACC_SIGNED, NULL},
     /* Service levels: :code is the priority the level is for. */
-    {"GET", "/api/v1/workspaces/:ws/service-levels", h_level_list, ACC_SIGNED, NULL},
+    WS_GET(WS "/service-levels", service_level_list, ACC_SIGNED),
     {"PUT", "/api/v1/workspaces/:ws/teams/:id/service-levels/:code", h_level_put, ACC_EDIT, NULL},
     {"DELETE", "/api/v1/workspaces/:ws/teams/:id/service-levels/:code", h_level_delete, ACC_EDIT,
      NULL},
-    {"GET", "/api/v1/workspaces/:ws/routing-rules", h_rule_list, ACC_SIGNED, NULL},
-    {"POST", "/api/v1/workspaces/:ws/routing-rules", h_rule_create, ACC_EDIT, NULL},
+    WS_GET(WS "/routing-rules", routing_rule_list, ACC_SIGNED),
+    WS_CALL("POST", WS "/routing-rules", routing_rule_create, 201, ACC_EDIT),
     {"POST", "/api/v1/workspaces/:ws/routing-rules/test", h_rule_test, ACC_MODERATE, NULL},
-    {"GET", "/api/v1/workspaces/:ws/routing-rules/:id", h_rule_get, ACC_SIGNED, NULL},
-    {"PATCH", "/api/v1/workspaces/:ws/routing-rules/:id", h_rule_update, ACC_EDIT, NULL},
-    {"DELETE", "/api/v1/workspaces/:ws/routing-rules/:id", h_rule_delete, ACC_EDIT, NULL},
+    ROW_GET(WS "/routing-rules/:id", routing_rule_get, ACC_SIGNED),
+    ROW_CALL("PATCH", WS "/routing-rules/:id", routing_rule_update, 200, ACC_EDIT),
+    ROW_DONE("DELETE", WS "/routing-rules/:id", routing_rule_delete, "deleted", ACC_EDIT),
     {"GET", "/api/v1/workspaces/:ws/posts", h_post_list, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/posts", h_post_create, ACC_AUTHOR, NULL},
-    {"GET", "/api/v1/workspaces/:ws/posts/:id", h_post_get, ACC_SIGNED, NULL},
+    ROW_GET(WS "/posts/:id", post_get, ACC_SIGNED),
     {"PATCH", "/api/v1/workspaces/:ws/posts/:id", h_post_update, ACC_AUTHOR, NULL},
-    {"DELETE", "/api/v1/workspaces/:ws/posts/:id", h_post_delete, ACC_EDIT, NULL},
+    ROW_DONE("DELETE", WS "/posts/:id", post_delete, "deleted", ACC_EDIT),
     {"GET", "/api/v1/workspaces/:ws/messages", h_message_list, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/messages/:id", h_message_get, ACC_SIGNED, NULL},
-    {"PATCH", "/api/v1/workspaces/:ws/messages/:id", h_message_update, ACC_MODERATE, NULL},
+    ROW_CALL("PATCH", WS "/messages/:id", enrich_message_update, 200, ACC_MODERATE),
     {"POST", "/api/v1/workspaces/:ws/messages/:id/reply", h_message_reply, ACC_MODERATE, NULL},
     {"POST", "/api/v1/workspaces/:ws/messages/:id/moderate", h_message_moderate, ACC_MODERATE,
      NULL},
     {"POST", "/api/v1/workspaces/:ws/moderation/bulk", h_bulk_create, ACC_MODERATE, NULL},
-    {"GET", "/api/v1/workspaces/:ws/moderation/bulk", h_bulk_list, ACC_MODERATE, NULL},
-    {"GET", "/api/v1/workspaces/:ws/moderation/bulk/:id", h_bulk_get, ACC_MODERATE, NULL},
+    WS_GET(WS "/moderation/bulk", publish_bulk_list, ACC_MODERATE),
+    ROW_GET(WS "/moderation/bulk/:id", publish_bulk_get, ACC_MODERATE),
     {"POST", "/api/v1/workspaces/:ws/moderation/bulk/:id/undo", h_bulk_undo, ACC_MODERATE, NULL},
-    {"POST", "/api/v1/workspaces/:ws/messages/:id/answered-elsewhere", h_message_elsewhere,
-     ACC_MODERATE, NULL},
+    ROW_CALL("POST", WS "/messages/:id/answered-elsewhere", message_answered_elsewhere, 200,
+             ACC_MODERATE),
     {"GET", "/api/v1/workspaces/:ws/messages/:id/conversation", h_message_conversation, ACC_SIGNED,
      NULL},
     {"GET", "/api/v1/workspaces/:ws/messages/:id/notes", h_note_list, ACC_SIGNED, NULL},
-    {"POST", "/api/v1/workspaces/:ws/messages/:id/notes", h_note_create, ACC_MODERATE, NULL},
+    ROW_CALL("POST", WS "/messages/:id/notes", notify_note_add, 201, ACC_MODERATE),
     /* :code is the note's id; only its writer deletes it (model/conversation.c). */
     {"DELETE", "/api/v1/workspaces/:ws/messages/:id/notes/:code", h_note_delete, ACC_MODERATE,
      NULL},
@@ -122,10 +141,10 @@ static const struct route routes[] = {
      NULL},
     {"GET", "/l/:code", h_link_redirect, ACC_PUBLIC, NULL},
     {"GET", "/api/v1/workspaces/:ws/links", h_link_list, ACC_SIGNED, NULL},
-    {"POST", "/api/v1/workspaces/:ws/links", h_link_create, ACC_AUTHOR, NULL},
+    WS_CALL("POST", WS "/links", links_create, 201, ACC_AUTHOR),
     {"GET", "/api/v1/workspaces/:ws/links/stats", h_link_stats, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/links/preview", h_link_preview, ACC_AUTHOR, NULL},
-    {"GET", "/api/v1/workspaces/:ws/links/:id", h_link_get, ACC_SIGNED, NULL},
+    ROW_GET(WS "/links/:id", link_get, ACC_SIGNED),
     {"PATCH", "/api/v1/workspaces/:ws/links/:id", h_link_update, ACC_AUTHOR, NULL},
     {"POST", "/api/v1/workspaces/:ws/links/:id/retire", h_link_retire, ACC_AUTHOR, NULL},
     {"POST", "/api/v1/workspaces/:ws/links/:id/restore", h_link_restore, ACC_AUTHOR, NULL},
@@ -137,49 +156,49 @@ static const struct route routes[] = {
     {"POST", "/api/v1/workspaces/:ws/posts/:id/approve", h_post_approve, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/posts/:id/reject", h_post_reject, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/posts/:id/comments", h_post_comment, ACC_SIGNED, NULL},
-    {"GET", "/api/v1/workspaces/:ws/posts/:id/review", h_post_review, ACC_SIGNED, NULL},
+    ROW_GET(WS "/posts/:id/review", publish_review, ACC_SIGNED),
     {"POST", "/api/v1/workspaces/:ws/posts/:id/schedule", h_post_schedule, ACC_EDIT, NULL},
     {"POST", "/api/v1/workspaces/:ws/posts/:id/unschedule", h_post_unschedule, ACC_EDIT, NULL},
     {"POST", "/api/v1/workspaces/:ws/posts/:id/approval-links", h_approval_link_create, ACC_EDIT,
      NULL},
-    {"DELETE", "/api/v1/workspaces/:ws/approval-links/:id", h_approval_link_revoke, ACC_EDIT, NULL},
+    ROW_DONE("DELETE", WS "/approval-links/:id", approval_link_revoke, "revoked", ACC_EDIT),
     {"POST", "/api/v1/workspaces/:ws/approval-rules", h_approval_rule_set, ACC_ADMIN, NULL},
     {"GET", "/api/v1/approval-links/:code", h_approval_link_open, ACC_PUBLIC, NULL},
     {"POST", "/api/v1/approval-links/:code", h_approval_link_decide, ACC_PUBLIC, NULL},
     {"GET", "/api/v1/workspaces/:ws/calendar", h_calendar, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/listen/items", h_listen_items, ACC_SIGNED, NULL},
-    {"GET", "/api/v1/workspaces/:ws/listen/sources", h_listen_sources, ACC_SIGNED, NULL},
+    WS_GET(WS "/listen/sources", listen_sources_list, ACC_SIGNED),
     {"POST", "/api/v1/workspaces/:ws/listen/sources", h_listen_source_add, ACC_EDIT, NULL},
     {"DELETE", "/api/v1/workspaces/:ws/listen/sources/:id", h_listen_source_delete, ACC_EDIT, NULL},
-    {"GET", "/api/v1/workspaces/:ws/listen/alerts", h_listen_alerts, ACC_SIGNED, NULL},
+    WS_GET(WS "/listen/alerts", listen_alerts_list, ACC_SIGNED),
     {"POST", "/api/v1/workspaces/:ws/listen/alerts", h_listen_alert_add, ACC_EDIT, NULL},
     {"GET", "/api/v1/workspaces/:ws/listen/alerts/events", h_listen_alert_events, ACC_SIGNED, NULL},
     {"PATCH", "/api/v1/workspaces/:ws/listen/alerts/:id", h_listen_alert_set, ACC_EDIT, NULL},
     {"DELETE", "/api/v1/workspaces/:ws/listen/alerts/:id", h_listen_alert_delete, ACC_EDIT, NULL},
-    {"GET", "/api/v1/workspaces/:ws/listen/items/:id", h_listen_item_get, ACC_SIGNED, NULL},
-    {"PATCH", "/api/v1/workspaces/:ws/listen/items/:id", h_listen_item_mark, ACC_MODERATE, NULL},
+    ROW_GET(WS "/listen/items/:id", listen_item_get, ACC_SIGNED),
+    ROW_CALL("PATCH", WS "/listen/items/:id", listen_item_mark, 200, ACC_MODERATE),
     {"POST", "/api/v1/workspaces/:ws/listen/items/:id/task", h_listen_item_task, ACC_MODERATE,
      NULL},
     {"GET", "/api/v1/workspaces/:ws/listen/analytics", h_listen_analytics, ACC_SIGNED, NULL},
     {"POST", "/api/v1/workspaces/:ws/calendar-feeds", h_calendar_feed_create, ACC_EDIT, NULL},
-    {"DELETE", "/api/v1/workspaces/:ws/calendar-feeds/:id", h_calendar_feed_revoke, ACC_EDIT, NULL},
+    ROW_DONE("DELETE", WS "/calendar-feeds/:id", calendar_feed_revoke, "revoked", ACC_EDIT),
     {"GET", "/ics/:code.ics", h_calendar_ics, ACC_PUBLIC, NULL},
     {"GET", "/api/v1/notifications", h_notify_list, ACC_SIGNED, NULL},
     {"POST", "/api/v1/notifications/read", h_notify_read_all, ACC_SIGNED, NULL},
     {"POST", "/api/v1/notifications/:id/read", h_notify_read, ACC_SIGNED, NULL},
     {"GET", "/api/v1/notification-preferences", h_notify_prefs_get, ACC_SIGNED, NULL},
     {"PUT", "/api/v1/notification-preferences", h_notify_prefs_set, ACC_SIGNED, NULL},
-    {"GET", "/api/v1/workspaces/:ws/notify/webhook", h_notify_webhook_get, ACC_EDIT, NULL},
+    WS_GET(WS "/notify/webhook", notify_webhook_get, ACC_EDIT),
     {"PUT", "/api/v1/workspaces/:ws/notify/webhook", h_notify_webhook_set, ACC_ADMIN, NULL},
     {"DELETE", "/api/v1/workspaces/:ws/notify/webhook", h_notify_webhook_delete, ACC_ADMIN, NULL},
     {"GET", "/api/v1/workspaces/:ws/notify/deliveries", h_notify_deliveries, ACC_EDIT, NULL},
     /* The crisis switch: everyone sees a pause and its reason; the desk's
      * admins and editors pause and resume. */
     {"GET", "/api/v1/workspaces/:ws/publishing/pause", h_publish_pauses, ACC_SIGNED, NULL},
-    {"POST", "/api/v1/workspaces/:ws/publishing/pause", h_publish_pause, ACC_EDIT, NULL},
-    {"POST", "/api/v1/workspaces/:ws/publishing/resume", h_publish_resume, ACC_EDIT, NULL},
-    {"GET", "/api/v1/workspaces/:ws/publishing/settings", h_publish_settings, ACC_SIGNED, NULL},
-    {"PUT", "/api/v1/workspaces/:ws/publishing/settings", h_publish_settings_set, ACC_ADMIN, NULL},
+    WS_CALL("POST", WS "/publishing/pause", publish_pause, 201, ACC_EDIT),
+    WS_CALL("POST", WS "/publishing/resume", publish_resume, 200, ACC_EDIT),
+    WS_GET(WS "/publishing/settings", publish_settings_get, ACC_SIGNED),
+    WS_CALL("PUT", WS "/publishing/settings", publish_settings_set, 200, ACC_ADMIN),
     {"GET", "/hooks/meta", h_hooks_meta_verify, ACC_PUBLIC, NULL},
     {"POST", "/hooks/meta", h_hooks_meta_receive, ACC_PUBLIC, NULL},
     {"GET", "/api/v1/connectors", h_connectors, ACC_SIGNED, NULL},
@@ -398,24 +417,32 @@ struct actor request_actor(const struct request *r)
                           .role = r->signed_in ? r->user.role : ROLE_ADMIN};
 }
 
-void reply_ws_call(struct request *r, unsigned status, ws_call_fn *call)
+void h_call_read(struct request *r)
 {
-    json_t *in = request_json(r);
-    if (!in)
-        return;
+    const struct route_call *c = r->call;
     struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_made(r, status, call(r->db, r->ws, in, &who, &err), &err);
+    json_t *out = c->ws_get ? c->ws_get(r->db, r->ws, &err) : c->row_get(r->db, r->ws, r->id, &err);
+    reply_made(r, 200, out, &err);
 }
 
-void reply_row_call(struct request *r, unsigned status, row_call_fn *call)
+void h_call_write(struct request *r)
 {
     json_t *in = request_json(r);
     if (!in)
         return;
+    const struct route_call *c = r->call;
     struct error err = {0};
     struct actor who = request_actor(r);
-    reply_made(r, status, call(r->db, r->ws, r->id, in, &who, &err), &err);
+    json_t *out = c->ws_call ? c->ws_call(r->db, r->ws, in, &who, &err)
+                             : c->row_call(r->db, r->ws, r->id, in, &who, &err);
+    reply_made(r, c->status, out, &err);
+}
+
+void h_call_done(struct request *r)
+{
+    struct error err = {0};
+    struct actor who = request_actor(r);
+    reply_done(r, r->call->row_done(r->db, r->ws, r->id, &who, &err), r->call->key, &err);
 }
 
 /* ---- authentication --------------------------------------------------------------- */
@@ -533,12 +560,13 @@ static void dispatch(struct request *r)
         return;
     }
     r->route = found->pattern;
-    r->entity = found->entity;
+    r->call = found->call;
+    r->entity = found->call ? found->call->entity : NULL;
     /* What route_match promises the handlers. */
     assert(!strstr(found->pattern, ":ws") || ws_ref[0]);
     assert(!strstr(found->pattern, ":id") || r->id > 0);
     assert(!strstr(found->pattern, ":code") || r->code[0]);
-    assert(!found->entity || str_starts_with(found->pattern, "/api/v1/workspaces"));
+    assert(!r->entity || str_starts_with(found->pattern, "/api/v1/workspaces"));
     if (found->fn == h_link_redirect) {
         /* Anyone's click: no credentials are read, and the store only
          * when the link is not in the cache. */
