@@ -148,11 +148,11 @@ static bool foreign_letter(const char *w, size_t n)
 
 enum text_lang lang_guess(const struct text_tokens *t)
 {
-    const struct lex_entry *e[TEXT_MAX_TOKENS];
+    struct lex_info info[TEXT_MAX_TOKENS];
     uint8_t stop[TEXT_MAX_TOKENS];
     if (lexicon_init(NULL) < 0)
         return LANG_OTHER;
-    lexicon_find_all(t, e, stop);
+    lexicon_find_all(t, info, stop);
     return lang_guess_stops(t, stop);
 }
 
