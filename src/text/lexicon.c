@@ -320,6 +320,8 @@ int lexicon_init(struct error *err)
 /* In a slot's key: a fallback's answer is kept here, which would cost
  * microseconds to find again. */
 #define WT_DEAR (1ULL << 60)
+/* lex_info_nt */
+#define WT_NT (1ULL << 61)
 _Static_assert(sizeof(struct lex_info) == 16, "four word slots to a cache line");
 _Static_assert(WT_WAYS * sizeof(struct lex_info) == 128, "a set is two cache lines");
 _Static_assert(64 - WT_SET_BITS >= 48, "a set is named by bits above the name's");
@@ -698,6 +700,15 @@ static inline bool has_fallback(const struct token *k)
     return (k->kind == TOK_WORD || k->kind == TOK_HASHTAG) && k->nlen >= 3;
 }
 
+/* WT_NT if token k ends in "n't". */
+static inline uint64_t nt_bit(const struct text_tokens *t, const struct token *k)
+{
+    const char *w = t->norm + k->norm;
+    bool nt =
+        k->nlen > 3 && w[k->nlen - 1] == 't' && w[k->nlen - 2] == '\'' && w[k->nlen - 3] == 'n';
+    return nt ? WT_NT : 0;
+}
+
 /* A word new to the table: its exact entry's bits and values, in front of
  * its set. Apart, so that the hits do not pay for its stack frame. */
 static __attribute__((noinline)) struct lex_info
@@ -715,6 +726,7 @@ word_fill(struct lex_info *set, uint64_t name, const struct text_tokens *t, cons
     }
     if (e)
         x.key |= (uint64_t)(e->stop & 15u) << 48 | (uint64_t)(e->phrase & 15u) << 52;
+    x.key |= nt_bit(t, k);
     set_put(set, &x);
     return x;
 }
@@ -795,26 +807,39 @@ struct lex_val lexicon_lookup(const struct text_tokens *t, size_t i, enum text_l
  * each written once, would push out words. */
 #define NOT_READ (1u << TOK_URL | 1u << TOK_MENTION | 1u << TOK_NUMBER | 1u << TOK_PUNCT)
 
-void lexicon_find_all(const struct text_tokens *t, struct lex_info *info, uint8_t *stop)
+void lexicon_find_all(const struct text_tokens *t, struct lex_info *info, struct lex_counts *c)
 {
-    if (!lex.word.slot) {
-        memset(stop, 0, t->n);
-        memset(info, 0, t->n * sizeof *info);
-        return;
-    }
-    struct scratch *s = scratch_get();
-    for (size_t i = 0; i < t->n; i++) {
-        info[i].key = word_key(t, &t->tok[i]);
-        __builtin_prefetch(word_set(s, info[i].key));
-    }
+    struct scratch *s = lex.word.slot ? scratch_get() : NULL;
+    if (s)
+        for (size_t i = 0; i < t->n; i++) {
+            info[i].key = word_key(t, &t->tok[i]);
+            __builtin_prefetch(word_set(s, info[i].key));
+        }
+        /* The words and their flags as 16-bit lanes of one sum (at most 1,024
+         * tokens): a word with flags f adds flag_lanes[16 | f], anything else
+         * flag_lanes[0]. */
+#define LANE(f, bit, l) ((uint64_t)(((f) & (bit)) != 0) << (16 * (l)))
+#define LANES(f)        (1u | LANE(f, TOKF_CAPS, 1) | LANE(f, TOKF_TITLE, 2) | LANE(f, TOKF_EXTA, 3))
+    static const uint64_t flag_lanes[32] = {
+        [16] = LANES(0), LANES(1), LANES(2),  LANES(3),  LANES(4),  LANES(5),  LANES(6),  LANES(7),
+        LANES(8),        LANES(9), LANES(10), LANES(11), LANES(12), LANES(13), LANES(14), LANES(15),
+    };
+#undef LANE
+#undef LANES
+    _Static_assert(TOKF_CAPS < 16 && TOKF_TITLE < 16 && TOKF_EXTA < 16, "flags index flag_lanes");
+    uint64_t stops = 0, flags = 0;
     for (size_t i = 0; i < t->n; i++) {
         const struct token *k = &t->tok[i];
-        if ((1u << k->kind) & NOT_READ) {
-            info[i] = (struct lex_info){0};
-            stop[i] = 0;
+        unsigned w = k->kind == TOK_WORD;
+        flags += flag_lanes[(16u | (k->flags & 15u)) & (0u - w)];
+        if (!s || ((1u << k->kind) & NOT_READ)) {
+            /* Without the lexicons, "...n't" still negates. */
+            info[i] = (struct lex_info){s ? 0 : nt_bit(t, k), {0}};
             continue;
         }
         info[i] = token_info(s, t, k, info[i].key);
-        stop[i] = k->kind == TOK_WORD ? (uint8_t)lex_info_stop(&info[i]) : 0;
+        stops += lang_stop_lanes[lex_info_stop(&info[i]) & (0u - w)];
     }
+    *c = (struct lex_counts){stops, (int)(flags & 0xFFFF), (int)(flags >> 16 & 0xFFFF),
+                             (int)(flags >> 32 & 0xFFFF), (int)(flags >> 48)};
 }

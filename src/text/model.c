@@ -64,13 +64,8 @@ static uint64_t rotl(uint64_t x, int r)
 static inline bool is_negator(const struct text_tokens *t, size_t i, const struct lex_info *x,
                               enum text_lang lang)
 {
-    if (lex_info_neg(x, lang))
-        return true;
-    const struct token *k = &t->tok[i];
-    const char *w = t->norm + k->norm;
     /* Any English "...n't", as the rules read it. */
-    return lang != LANG_FI && k->nlen > 3 && w[k->nlen - 1] == 't' && w[k->nlen - 2] == '\'' &&
-           w[k->nlen - 3] == 'n';
+    return lex_info_neg(x, lang) || (lang != LANG_FI && lex_info_nt(x));
 }
 
 /* Inlined into the scorer, whose hot path it is; the trainer calls it
@@ -385,7 +380,7 @@ static void train_set_build(struct train_set *ts, const struct sentiment_example
 {
     struct text_tokens *t = xmalloc(sizeof *t);
     struct lex_info *info = xmalloc(TEXT_MAX_TOKENS * sizeof *info);
-    uint8_t *stop = xmalloc(TEXT_MAX_TOKENS);
+    struct lex_counts c;
     uint64_t *h = xmalloc(MAX_FEAT * sizeof *h);
     size_t cap = 0, used = 0;
     ts->n = n;
@@ -396,8 +391,8 @@ static void train_set_build(struct train_set *ts, const struct sentiment_example
     for (size_t i = 0; i < n; i++) {
         struct sentiment r;
         text_tokenize(t, ex[i].text, ex[i].len);
-        lexicon_find_all(t, info, stop);
-        sentiment_rules(t, info, lang, &r);
+        lexicon_find_all(t, info, &c);
+        sentiment_rules(t, info, &c, lang, &r);
         size_t k = model_features(t, info, lang, feats, h);
         if (used + k > cap) {
             cap = (used + k) * 2;
@@ -411,7 +406,6 @@ static void train_set_build(struct train_set *ts, const struct sentiment_example
     }
     ts->start[n] = used;
     free(h);
-    free(stop);
     free(info);
     free(t);
 }

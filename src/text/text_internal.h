@@ -123,13 +123,29 @@ struct lex_val lexicon_lookup(const struct text_tokens *t, size_t i, enum text_l
  * info is x) and the word after it, or kind 0: exact forms only. */
 struct lex_val lexicon_phrase(const struct text_tokens *t, size_t i, const struct lex_info *x,
                               enum text_lang lang);
-/* What the tokens t mean (struct lex_info) into info[], and into stop[] the
- * bits (1 << lang) of the languages that list a word as a function word.
+/* Whether the word ends in "n't" (any English "...n't" negates). */
+static inline bool lex_info_nt(const struct lex_info *x)
+{
+    return x->key >> 61 & 1u;
+}
+/* What lexicon_find_all counts on its way over the tokens, for the
+ * language guess and the rules, which read the tokens one time fewer each. */
+struct lex_counts {
+    uint64_t stops; /* the function words' shares: lang_stop_lanes summed */
+    int words;      /* TOK_WORD tokens; of them: */
+    int caps;       /* in capitals (TOKF_CAPS) */
+    int titles;     /* capitalised (TOKF_TITLE) */
+    int exta;       /* with a letter of Latin Extended-A (TOKF_EXTA) */
+};
+/* What a word with the function-word bits m (1 << lang) adds to
+ * lex_counts.stops (lang.c). */
+extern const uint64_t lang_stop_lanes[16];
+/* What the tokens t mean (struct lex_info) into info[], and what c counts.
  * Prefetches all the tokens' slots first, so their memory latencies
  * overlap. */
-void lexicon_find_all(const struct text_tokens *t, struct lex_info *info, uint8_t *stop);
-/* lang_guess with the tokens' function-word bits already found. */
-enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop);
+void lexicon_find_all(const struct text_tokens *t, struct lex_info *info, struct lex_counts *c);
+/* lang_guess with the tokens' counts already made. */
+enum text_lang lang_guess_counts(const struct text_tokens *t, const struct lex_counts *c);
 
 /* This thread's struct text_tokens (freed when the thread ends). */
 struct text_tokens *text_thread_tokens(void);
@@ -142,8 +158,8 @@ struct sentiment_band {
 struct sentiment_band sentiment_band(enum text_lang lang);
 /* The rules alone, in language lang (not LANG_AUTO), with the tokens'
  * lexicon entries already found (sentiment.c). */
-void sentiment_rules(const struct text_tokens *t, struct lex_info *info, enum text_lang lang,
-                     struct sentiment *out);
+void sentiment_rules(const struct text_tokens *t, struct lex_info *info,
+                     const struct lex_counts *counts, enum text_lang lang, struct sentiment *out);
 
 /* ---- the learners' features (learn.c) -------------------------------------
  * Hashed features of a text, as the per-workspace learners (sentiment in

@@ -24,10 +24,10 @@ static uint64_t feats[3 * TEXT_MAX_TOKENS + 1];
 
 static size_t features(const char *s, enum text_lang lang, unsigned which)
 {
-    uint8_t stop[TEXT_MAX_TOKENS];
+    struct lex_counts c;
     assert_int_equal(lexicon_init(NULL), 0);
     text_tokenize(&toks, s, strlen(s));
-    lexicon_find_all(&toks, info, stop);
+    lexicon_find_all(&toks, info, &c);
     return model_features(&toks, info, lang, which, feats);
 }
 
