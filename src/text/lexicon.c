@@ -15,6 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One term of the lexicons, with what it means in each language; 32 bytes,
+ * two to a cache line. Read only here: the rest of the engine reads a
+ * word's slot in the word table (struct lex_info). */
+struct lex_entry {
+    uint64_t hash;
+    uint32_t off; /* key bytes in the pool */
+    uint16_t len;
+    uint8_t stop;   /* function word in these languages (bit per lang) */
+    uint8_t pre;    /* intensifying compound prefix in these languages */
+    uint8_t phrase; /* first word of a listed two-word phrase in these */
+    int8_t kind[LANG_COUNT];
+    int16_t v[LANG_COUNT]; /* value * 256 */
+    int16_t pre_v;         /* value * 256 */
+};
+
 /* Values are fixed-point (* FIX) to keep an entry at 32 bytes, two to a
  * cache line. */
 #define FIX LEX_FIX

@@ -48,21 +48,8 @@ extern const struct lexicon_source lexicon_sources[];
 
 /* Loads once (thread-safe); returns 0 or -1 with err. */
 int lexicon_init(struct error *err);
-/* One term of the lexicons, with what it means in each language; 32 bytes,
- * two to a cache line (lexicon.c checks). */
-struct lex_entry {
-    uint64_t hash;
-    uint32_t off; /* key bytes in the pool */
-    uint16_t len;
-    uint8_t stop;   /* function word in these languages (bit per lang) */
-    uint8_t pre;    /* intensifying compound prefix in these languages */
-    uint8_t phrase; /* first word of a listed two-word phrase in these */
-    int8_t kind[LANG_COUNT];
-    int16_t v[LANG_COUNT]; /* value * 256 */
-    int16_t pre_v;         /* value * 256 */
-};
-
-/* Values are fixed-point (* LEX_FIX) to keep an entry at 32 bytes. */
+/* Values are fixed-point (* LEX_FIX) to keep a lexicon entry at 32 bytes
+ * and a word table slot at 16. */
 #define LEX_FIX 256.0f
 
 /* What a token means in each language, as the lexicons and their fallbacks
