@@ -148,34 +148,33 @@ static bool foreign_letter(const char *w, size_t n)
 
 enum text_lang lang_guess(const struct text_tokens *t)
 {
-    const struct lex_entry *e[TEXT_MAX_TOKENS];
-    uint8_t stop[TEXT_MAX_TOKENS];
+    struct lex_info info[TEXT_MAX_TOKENS];
+    struct lex_counts c;
     if (lexicon_init(NULL) < 0)
         return LANG_OTHER;
-    lexicon_find_all(t, e, stop);
-    return lang_guess_stops(t, stop);
+    lexicon_find_all(t, info, &c);
+    return lang_guess_counts(t, &c);
 }
 
-enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop)
-{
-    /* A word shared by n languages counts 1/n for each; in sixths, so the
-     * loop adds integers. The three languages' sixths and the other
-     * languages' count are 16-bit lanes of one sum (at most 6 * 1024), so a
-     * token costs one load and one add: lanes[] holds what each of the 16
-     * combinations of the four bits adds. */
+/* A word shared by n languages counts 1/n for each; in sixths, so the sum
+ * is of integers. The three languages' sixths and the other languages'
+ * count are 16-bit lanes of one sum (at most 6 * 1024), so a token costs
+ * one load and one add (in lexicon_find_all's pass): what each of the 16
+ * combinations of the four bits adds. */
 #define SHARE(m)   ((m) == 0 ? 0 : (m) == 7 ? 2 : (m) == 3 || (m) == 5 || (m) == 6 ? 3 : 6)
 #define LANE(m, l) ((uint64_t)(SHARE((m)&7) * (((m) >> (l)) & 1)) << (16 * (l)))
 #define LANES(m)   (LANE(m, 0) | LANE(m, 1) | LANE(m, 2) | (uint64_t)(((m) >> LANG_OTHER) & 1) << 48)
-    static const uint64_t lanes[16] = {
-        LANES(0), LANES(1), LANES(2),  LANES(3),  LANES(4),  LANES(5),  LANES(6),  LANES(7),
-        LANES(8), LANES(9), LANES(10), LANES(11), LANES(12), LANES(13), LANES(14), LANES(15),
-    };
+const uint64_t lang_stop_lanes[16] = {
+    LANES(0), LANES(1), LANES(2),  LANES(3),  LANES(4),  LANES(5),  LANES(6),  LANES(7),
+    LANES(8), LANES(9), LANES(10), LANES(11), LANES(12), LANES(13), LANES(14), LANES(15),
+};
 #undef SHARE
 #undef LANE
 #undef LANES
-    uint64_t sum = 0;
-    for (size_t i = 0; i < t->n; i++)
-        sum += lanes[stop[i] & 15u];
+
+enum text_lang lang_guess_counts(const struct text_tokens *t, const struct lex_counts *c)
+{
+    uint64_t sum = c->stops;
     int sixths[3] = {(int)(sum & 0xFFFF), (int)(sum >> 16 & 0xFFFF), (int)(sum >> 32 & 0xFFFF)};
     int others = (int)(sum >> 48);
     double score[LANG_COUNT] = {sixths[0] / 6.0, sixths[1] / 6.0, sixths[2] / 6.0, 0};
@@ -199,7 +198,7 @@ enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop
     /* A word in letters none of the three writes counts as a function word
      * of another language: Polish without its function words in the
      * lexicon read as English for its w's and its "a", "i" and "to". */
-    for (size_t i = 0; i < t->n; i++) {
+    for (size_t i = 0; c->exta && i < t->n; i++) {
         const struct token *k = &t->tok[i];
         others += k->kind == TOK_WORD && (k->flags & TOKF_EXTA) &&
                   foreign_letter(t->norm + k->norm, k->nlen);

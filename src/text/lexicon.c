@@ -1,9 +1,10 @@
 /* lexicon: the sentiment lexicons compiled into the binary, parsed once into
  * open-addressing hash tables, and the word lookup with its fallbacks for
  * inflection and compounds (inflectional bases, Finnish base forms and
- * stems, listed prefixes, compound heads) and two-word phrases. Misses and
- * fallbacks are cached per thread, because they are the costly steps and
- * social media repeats its words. */
+ * stems, listed prefixes, compound heads) and two-word phrases. What a word
+ * means, its fallbacks' answers too, is kept per thread in one slot (the
+ * word table), because social media repeats its words and the fallbacks
+ * are the costly steps. */
 #include "text/text_internal.h"
 
 #include <libstemmer.h>
@@ -13,6 +14,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* One term of the lexicons, with what it means in each language; 32 bytes,
+ * two to a cache line. Read only here: the rest of the engine reads a
+ * word's slot in the word table (struct lex_info). */
+struct lex_entry {
+    uint64_t hash;
+    uint32_t off; /* key bytes in the pool */
+    uint16_t len;
+    uint8_t stop;   /* function word in these languages (bit per lang) */
+    uint8_t pre;    /* intensifying compound prefix in these languages */
+    uint8_t phrase; /* first word of a listed two-word phrase in these */
+    int8_t kind[LANG_COUNT];
+    int16_t v[LANG_COUNT]; /* value * 256 */
+    int16_t pre_v;         /* value * 256 */
+};
 
 /* Values are fixed-point (* FIX) to keep an entry at 32 bytes, two to a
  * cache line. */
@@ -291,35 +307,46 @@ int lexicon_init(struct error *err)
     return lex.status;
 }
 
-/* ---- per-thread scratch: stemmers and the fallback cache ----------------- */
+/* ---- per-thread scratch: stemmers and the word table -------------------- */
 
-/* Eight ways a set, a set one 64-byte cache line: words whose hashes share
- * a set do not push each other out until nine of them do. With two ways,
- * about one key in thirteen sat in an overfull set and missed on every use
- * (and went to Voikko again), even with the table three-quarters empty.
- * 256Ki entries (2 MiB per thread): with 64Ki, the vocabulary of the 72,800
- * texts of bench/sentiment (about 100,000 words, some read in several
- * languages) did not fit, most fallbacks were computed again on every
- * round, and Voikko took 40% of the time. A miss costs microseconds (a
- * Voikko analysis, a compound split), a hit one memory load, which the
- * scorer prefetches for all of a text's words at once (lexicon_prefetch). */
-#define CACHE_WAYS     8
-#define CACHE_SET_BITS 15
-#define CACHE_SIZE     (CACHE_WAYS << CACHE_SET_BITS) /* 256Ki entries, 2 MiB per thread */
-
-struct cache_slot { /* 8 bytes, so a set fills one cache line */
-    uint32_t key;
-    int8_t kind;
-    int8_t pad;
-    int16_t v; /* value * 256 */
-};
+/* The word table: what each word the thread has read means (struct
+ * lex_info), found by its key, so that a token costs one probe where it
+ * cost three (the lexicon table's slot, its entry, the fallback cache's
+ * set). Eight ways a set, a set two 64-byte cache lines (a set holds four
+ * or fewer words most of the time, so the first line answers); a new word
+ * goes in front. 256Ki slots, 4 MiB per thread (the fallback cache before
+ * it took 2 MiB, for fallbacks alone): the training sets hold about
+ * 80,000 words, and a pass over them found 16,000 of them again with four
+ * ways in 2 MiB, 2,300 with four ways in 4 MiB, 170 with eight (see
+ * docs/text-engine.md, Speed). A miss for a listed word costs a
+ * lexicon probe; a fallback computed again costs microseconds (a Voikko
+ * analysis, a compound split), so those are the last to go.
+ *
+ * A word is known by its key (62 of its 64 bits), not by its bytes, as the
+ * learned model knows its features; the exact entry is found by its bytes
+ * when the word enters the table. */
+#define WT_WAYS     8
+#define WT_SET_BITS 15
+#define WT_SIZE     (WT_WAYS << WT_SET_BITS)
+/* The low 48 bits of a key and its set name the word; the top 16 bits of
+ * a slot's key hold the exact entry's bits. Bit 0 is set in every name, so
+ * an empty slot (0) matches none. */
+#define WT_NAME ((1ULL << 48) - 1)
+/* In a slot's key: a fallback's answer is kept here, which would cost
+ * microseconds to find again. */
+#define WT_DEAR (1ULL << 60)
+/* lex_info_nt */
+#define WT_NT (1ULL << 61)
+_Static_assert(sizeof(struct lex_info) == 16, "four word slots to a cache line");
+_Static_assert(WT_WAYS * sizeof(struct lex_info) == 128, "a set is two cache lines");
+_Static_assert(64 - WT_SET_BITS >= 48, "a set is named by bits above the name's");
 
 struct scratch {
     struct sb_stemmer *stemmer[LANG_COUNT];
-    struct VoikkoHandle *voikko; /* Finnish lemmas; NULL until first needed */
-    bool no_voikko;              /* it could not start: never tried again */
-    struct text_tokens *tokens;  /* for sentiment_score */
-    _Alignas(64) struct cache_slot cache[CACHE_SIZE];
+    struct VoikkoHandle *voikko;                 /* Finnish lemmas; NULL until first needed */
+    bool no_voikko;                              /* it could not start: never tried again */
+    struct text_tokens *tokens;                  /* for sentiment_score */
+    _Alignas(128) struct lex_info slot[WT_SIZE]; /* a set is two cache lines */
 };
 
 static pthread_key_t scratch_key;
@@ -582,10 +609,10 @@ static struct lex_val lookup_compound(struct scratch *s, const char *k, size_t n
     return (struct lex_val){0};
 }
 
-struct lex_val lexicon_phrase(const struct text_tokens *t, size_t i, const struct lex_entry *e,
+struct lex_val lexicon_phrase(const struct text_tokens *t, size_t i, const struct lex_info *x,
                               enum text_lang lang)
 {
-    if (!lexicon_phrase_head(e, lang) || i + 1 >= t->n || t->tok[i + 1].kind != TOK_WORD)
+    if (!lex_info_phrase(x, lang) || i + 1 >= t->n || t->tok[i + 1].kind != TOK_WORD)
         return (struct lex_val){0};
     const struct token *a = &t->tok[i], *b = &t->tok[i + 1];
     char k[256];
@@ -598,106 +625,236 @@ struct lex_val lexicon_phrase(const struct text_tokens *t, size_t i, const struc
     return v.kind == LEX_WORD ? v : (struct lex_val){0};
 }
 
-const struct lex_entry *lexicon_find(const struct text_tokens *t, size_t i)
+/* An elongated word as written with every run of a letter cut to one
+ * ("omggg" -> "omg"), which its fallbacks try first, into out (1,100
+ * bytes); returns its length. */
+static size_t fold_once(const struct text_tokens *t, const struct token *k, char *out)
 {
-    const struct token *k = &t->tok[i];
-    return table_get(&lex.word, k->hash, t->norm + k->norm, k->nlen);
+    size_t srcn = k->len > 256 ? 256 : k->len;
+    const char *src = t->src + k->off + (k->kind == TOK_HASHTAG);
+    return text_fold_word(src, srcn - (k->kind == TOK_HASHTAG), 1, out);
 }
 
-/* "omggg" and "omgg" fold alike but are looked up differently (the
- * elongated one tries "omg" first), so the flag is part of the key. */
-static inline uint64_t cache_key(const struct token *k, enum text_lang lang)
+/* What an elongated word adds to its key: the hash of fold_once's form,
+ * which its folded form does not give ("pisseeedddd" and
+ * "pissssssseeedddd" both fold to "pisseedd", but read "pissed" and
+ * "pised"; the fallback cache before the word table kept one answer for
+ * both, the one found first). */
+static __attribute__((noinline)) uint64_t once_key(const struct text_tokens *t,
+                                                   const struct token *k)
 {
-    return (k->hash ^ ((uint64_t)(lang + 1) * 0x9E3779B97F4A7C15ULL) ^
-            (k->flags & TOKF_ELONG ? 0xE1E1E1E100000000ULL : 0)) |
-           1;
+    char once[1100];
+    size_t on = fold_once(t, k, once);
+    return 0xE1E1E1E100000000ULL ^ text_hash(once, on) * 0xC2B2AE3D27D4EB4FULL;
 }
 
-/* The first slot of key's set in the cache. */
-static inline size_t cache_set(uint64_t key)
+/* A token's key in the word table: its hash, with its kind (words and
+ * hashtags are one kind here: "#love" means "love") and for an elongated
+ * word its once-folded form (once_key) mixed in, then multiplied by an odd
+ * constant, which loses nothing and spreads the set bits. */
+static inline uint64_t word_key(const struct text_tokens *t, const struct token *k)
 {
-    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - CACHE_SET_BITS)) * CACHE_WAYS;
+    static const uint64_t kind_mix[8] = {
+        [TOK_NUMBER] = 0x6E756D0033333333ULL,   [TOK_MENTION] = 0x7573657222222222ULL,
+        [TOK_URL] = 0x75726C0011111111ULL,      [TOK_EMOJI] = 0x656D6F6A69696969ULL,
+        [TOK_EMOTICON] = 0x656D6F7469636F6EULL, [TOK_PUNCT] = 0x70756E6374757465ULL,
+    };
+    _Static_assert(TOK_PUNCT < 8 && TOK_HASHTAG < 8, "a token kind indexes kind_mix");
+    uint64_t key = k->hash ^ kind_mix[k->kind & 7];
+    if (k->flags & TOKF_ELONG)
+        key ^= once_key(t, k);
+    return key * 0x9E3779B97F4A7C15ULL;
 }
 
-/* Whether lexicon_resolve goes to the cache for token i (entry e). */
-static inline bool cached(const struct token *k, const struct lex_entry *e, enum text_lang lang)
+static inline struct lex_info *word_set(struct scratch *s, uint64_t key)
 {
-    if (e && (e->kind[lang] || (e->stop & (1u << lang))))
-        return false;
+    return &s->slot[(size_t)(key >> (64 - WT_SET_BITS)) * WT_WAYS];
+}
+
+static inline uint64_t word_name(uint64_t key)
+{
+    return (key & WT_NAME) | 1;
+}
+
+static inline struct lex_info *set_find(struct lex_info *set, uint64_t name)
+{
+    for (int w = 0; w < WT_WAYS; w++)
+        if (((set[w].key ^ name) & WT_NAME) == 0)
+            return &set[w];
+    return NULL;
+}
+
+/* x in front of its set; out goes the oldest word that a lexicon probe
+ * finds again, or if every one of them holds a fallback, the oldest. */
+static struct lex_info *set_put(struct lex_info *set, const struct lex_info *x)
+{
+    int out = WT_WAYS - 1;
+    while (out > 0 && (set[out].key & WT_DEAR))
+        out--;
+    if (set[out].key & WT_DEAR)
+        out = WT_WAYS - 1;
+    memmove(set + 1, set, (size_t)out * sizeof *set);
+    set[0] = *x;
+    return &set[0];
+}
+
+/* A kind and a value * LEX_FIX as struct lex_info keeps them, or
+ * LEX_R_UNKNOWN if the value does not fit its 13 bits (then it is found
+ * again on every use, never rounded). */
+static inline uint16_t r_pack(int kind, int16_t v)
+{
+    if (v < -4096 || v > 4095)
+        return LEX_R_UNKNOWN;
+    return (uint16_t)((uint16_t)v << 3 | (unsigned)kind);
+}
+
+/* Whether a word is read further than its exact form (in a language that
+ * does not list it). */
+static inline bool has_fallback(const struct token *k)
+{
     return (k->kind == TOK_WORD || k->kind == TOK_HASHTAG) && k->nlen >= 3;
 }
 
-void lexicon_prefetch(const struct text_tokens *t, const struct lex_entry *const *ent,
-                      enum text_lang lang)
+/* WT_NT if token k ends in "n't". */
+static inline uint64_t nt_bit(const struct text_tokens *t, const struct token *k)
 {
-    if (lang >= LANG_COUNT || !lex.word.slot)
-        return;
-    struct scratch *s = scratch_get();
-    for (size_t i = 0; i < t->n; i++)
-        if (cached(&t->tok[i], ent[i], lang))
-            __builtin_prefetch(&s->cache[cache_set(cache_key(&t->tok[i], lang))]);
+    const char *w = t->norm + k->norm;
+    bool nt =
+        k->nlen > 3 && w[k->nlen - 1] == 't' && w[k->nlen - 2] == '\'' && w[k->nlen - 3] == 'n';
+    return nt ? WT_NT : 0;
 }
 
-/* A fallback cache miss: finds what token k means in lang and keeps it in
- * the first way of its set c (the newest first, the oldest out). Apart, so
- * that the hits do not pay for its stack frame. */
-static __attribute__((noinline)) struct lex_val
-resolve_miss(struct scratch *s, struct cache_slot *c, uint32_t tag, const struct text_tokens *t,
-             const struct token *k, enum text_lang lang)
+/* A word new to the table: its exact entry's bits and values, in front of
+ * its set. Apart, so that the hits do not pay for its stack frame. */
+static __attribute__((noinline)) struct lex_info
+word_fill(struct lex_info *set, uint64_t name, const struct text_tokens *t, const struct token *k)
+{
+    const struct lex_entry *e = table_get(&lex.word, k->hash, t->norm + k->norm, k->nlen);
+    struct lex_info x = {name, {0}};
+    for (int l = 0; l < LANG_COUNT; l++) {
+        if (e && e->kind[l])
+            x.r[l] = r_pack(e->kind[l], e->v[l]);
+        else if (!(e && (e->stop >> l & 1u)) && has_fallback(k))
+            x.r[l] = LEX_R_UNKNOWN;
+        if (e && e->kind[l] == LEX_NEG)
+            x.key |= 1ULL << (56 + l);
+    }
+    if (e)
+        x.key |= (uint64_t)(e->stop & 15u) << 48 | (uint64_t)(e->phrase & 15u) << 52;
+    x.key |= nt_bit(t, k);
+    set_put(set, &x);
+    return x;
+}
+
+/* What token k means in lang, found again: the exact form, and for words
+ * their fallbacks (the values those give rounded as the table keeps them). */
+static struct lex_val resolve_slow(struct scratch *s, const struct text_tokens *t,
+                                   const struct token *k, enum text_lang lang)
 {
     const char *norm = t->norm + k->norm;
-    memmove(c + 1, c, (CACHE_WAYS - 1) * sizeof *c);
+    const struct lex_entry *e = table_get(&lex.word, k->hash, norm, k->nlen);
+    if (e && e->kind[lang])
+        return entry_val(e, lang);
+    /* A function word is itself, not an inflection of something else. */
+    if ((e && (e->stop >> lang & 1u)) || !has_fallback(k))
+        return (struct lex_val){0};
     struct lex_val v = {0};
     if (k->flags & TOKF_ELONG) {
         char once[1100];
-        size_t srcn = k->len > 256 ? 256 : k->len;
-        const char *src = t->src + k->off + (k->kind == TOK_HASHTAG);
-        size_t on = text_fold_word(src, srcn - (k->kind == TOK_HASHTAG), 1, once);
+        size_t on = fold_once(t, k, once);
         v = lookup_inflected(s, once, on, lang);
     }
     if (!v.kind)
         v = lookup_inflected(s, norm, k->nlen, lang);
     if (!v.kind && (lang == LANG_SV || lang == LANG_FI))
         v = lookup_compound(s, norm, k->nlen, lang);
-    c[0].key = tag;
-    c[0].kind = v.kind;
-    c[0].v = (int16_t)(v.v * FIX);
-    /* What the cache will answer next time, not the value before rounding
+    /* What the table will answer next time, not the value before rounding
      * (half a compound part's value can fall between steps): a text scores
      * the same whatever was read before it, and training is repeatable. */
-    v.v = (float)c[0].v / FIX;
+    v.v = (float)(int16_t)(v.v * FIX) / FIX;
     return v;
 }
 
-struct lex_val lexicon_resolve_fallback(const struct text_tokens *t, size_t i, enum text_lang lang)
+struct lex_val lexicon_resolve_fallback(const struct text_tokens *t, size_t i, struct lex_info *x,
+                                        enum text_lang lang)
 {
     const struct token *k = &t->tok[i];
     if (!lex.word.slot)
         return (struct lex_val){0};
     struct scratch *s = scratch_get();
-    uint64_t key = cache_key(k, lang);
-    struct cache_slot *c = &s->cache[cache_set(key)];
-    uint32_t tag = (uint32_t)(key >> 32) | 1; /* 0 marks an empty slot */
-    for (int w = 0; w < CACHE_WAYS; w++)
-        if (c[w].key == tag)
-            return (struct lex_val){c[w].kind, (float)c[w].v / FIX};
-    return resolve_miss(s, c, tag, t, k, lang);
+    uint64_t key = word_key(t, k);
+    struct lex_info *set = word_set(s, key), *y = set_find(set, word_name(key));
+    if (y && (y->r[lang] & 7u) != LEX_R_UNKNOWN) /* another token of the text found it */
+        x->r[lang] = y->r[lang];
+    else {
+        struct lex_val v = resolve_slow(s, t, k, lang);
+        uint16_t r = r_pack(v.kind, (int16_t)(v.v * FIX));
+        if (r == LEX_R_UNKNOWN)
+            return v;
+        x->r[lang] = r;
+        y = y ? y : set_put(set, x);
+        y->r[lang] = r;
+        y->key |= WT_DEAR;
+    }
+    return lexicon_resolve(t, i, x, lang);
 }
 
-void lexicon_find_all(const struct text_tokens *t, const struct lex_entry **ent, uint8_t *stop)
+static inline struct lex_info token_info(struct scratch *s, const struct text_tokens *t,
+                                         const struct token *k, uint64_t key)
 {
-    const struct lex_table *w = &lex.word;
-    if (!w->slot) {
-        memset(stop, 0, t->n);
-        for (size_t i = 0; i < t->n; i++)
-            ent[i] = NULL;
-        return;
-    }
-    for (size_t i = 0; i < t->n; i++)
-        __builtin_prefetch(&w->slot[t->tok[i].hash & w->mask]);
+    struct lex_info *set = word_set(s, key);
+    uint64_t name = word_name(key);
+    const struct lex_info *y = set_find(set, name);
+    return y ? *y : word_fill(set, name, t, k);
+}
+
+struct lex_val lexicon_lookup(const struct text_tokens *t, size_t i, enum text_lang lang)
+{
+    if (!lex.word.slot)
+        return (struct lex_val){0};
+    const struct token *k = &t->tok[i];
+    struct lex_info x = token_info(scratch_get(), t, k, word_key(t, k));
+    return lexicon_resolve(t, i, &x, lang);
+}
+
+/* Tokens whose meaning nothing reads (the rules, the model and the learner
+ * pass them by): kept out of the word table, where every link and mention,
+ * each written once, would push out words. */
+#define NOT_READ (1u << TOK_URL | 1u << TOK_MENTION | 1u << TOK_NUMBER | 1u << TOK_PUNCT)
+
+void lexicon_find_all(const struct text_tokens *t, struct lex_info *info, struct lex_counts *c)
+{
+    struct scratch *s = lex.word.slot ? scratch_get() : NULL;
+    if (s)
+        for (size_t i = 0; i < t->n; i++) {
+            info[i].key = word_key(t, &t->tok[i]);
+            __builtin_prefetch(word_set(s, info[i].key));
+        }
+        /* The words and their flags as 16-bit lanes of one sum (at most 1,024
+         * tokens): a word with flags f adds flag_lanes[16 | f], anything else
+         * flag_lanes[0]. */
+#define LANE(f, bit, l) ((uint64_t)(((f) & (bit)) != 0) << (16 * (l)))
+#define LANES(f)        (1u | LANE(f, TOKF_CAPS, 1) | LANE(f, TOKF_TITLE, 2) | LANE(f, TOKF_EXTA, 3))
+    static const uint64_t flag_lanes[32] = {
+        [16] = LANES(0), LANES(1), LANES(2),  LANES(3),  LANES(4),  LANES(5),  LANES(6),  LANES(7),
+        LANES(8),        LANES(9), LANES(10), LANES(11), LANES(12), LANES(13), LANES(14), LANES(15),
+    };
+#undef LANE
+#undef LANES
+    _Static_assert(TOKF_CAPS < 16 && TOKF_TITLE < 16 && TOKF_EXTA < 16, "flags index flag_lanes");
+    uint64_t stops = 0, flags = 0;
     for (size_t i = 0; i < t->n; i++) {
         const struct token *k = &t->tok[i];
-        ent[i] = table_get(w, k->hash, t->norm + k->norm, k->nlen); /* lexicon_find, inline */
-        stop[i] = ent[i] && t->tok[i].kind == TOK_WORD ? ent[i]->stop : 0;
+        unsigned w = k->kind == TOK_WORD;
+        flags += flag_lanes[(16u | (k->flags & 15u)) & (0u - w)];
+        if (!s || ((1u << k->kind) & NOT_READ)) {
+            /* Without the lexicons, "...n't" still negates. */
+            info[i] = (struct lex_info){s ? 0 : nt_bit(t, k), {0}};
+            continue;
+        }
+        info[i] = token_info(s, t, k, info[i].key);
+        stops += lang_stop_lanes[lex_info_stop(&info[i]) & (0u - w)];
     }
+    *c = (struct lex_counts){stops, (int)(flags & 0xFFFF), (int)(flags >> 16 & 0xFFFF),
+                             (int)(flags >> 32 & 0xFFFF), (int)(flags >> 48)};
 }

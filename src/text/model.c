@@ -61,22 +61,17 @@ static uint64_t rotl(uint64_t x, int r)
     return x << r | x >> (64 - r);
 }
 
-static inline bool is_negator(const struct text_tokens *t, size_t i, const struct lex_entry *e,
+static inline bool is_negator(const struct text_tokens *t, size_t i, const struct lex_info *x,
                               enum text_lang lang)
 {
-    if (e && e->kind[lang] == LEX_NEG)
-        return true;
-    const struct token *k = &t->tok[i];
-    const char *w = t->norm + k->norm;
     /* Any English "...n't", as the rules read it. */
-    return lang != LANG_FI && k->nlen > 3 && w[k->nlen - 1] == 't' && w[k->nlen - 2] == '\'' &&
-           w[k->nlen - 3] == 'n';
+    return lex_info_neg(x, lang) || (lang != LANG_FI && lex_info_nt(x));
 }
 
 /* Inlined into the scorer, whose hot path it is; the trainer calls it
  * through model_features(). */
 static inline __attribute__((always_inline)) size_t features_of(const struct text_tokens *t,
-                                                                const struct lex_entry *const *ent,
+                                                                const struct lex_info *info,
                                                                 enum text_lang lang, unsigned feats,
                                                                 uint64_t *out)
 {
@@ -113,7 +108,7 @@ static inline __attribute__((always_inline)) size_t features_of(const struct tex
             out[n++] = text_hash(t->norm + k->norm, PREFIX_LEN) ^ TAG_PRE ^ (neg ? TAG_NEG : 0);
         prev = h;
         if (k->kind == TOK_WORD) {
-            if (is_negator(t, i, ent[i], lang))
+            if (is_negator(t, i, &info[i], lang))
                 neg = NEG_SCOPE;
             else if (neg > 0)
                 neg--;
@@ -125,10 +120,10 @@ static inline __attribute__((always_inline)) size_t features_of(const struct tex
     return n;
 }
 
-size_t model_features(const struct text_tokens *t, const struct lex_entry *const *ent,
-                      enum text_lang lang, unsigned feats, uint64_t *out)
+size_t model_features(const struct text_tokens *t, const struct lex_info *info, enum text_lang lang,
+                      unsigned feats, uint64_t *out)
 {
-    return features_of(t, ent, lang, feats, out);
+    return features_of(t, info, lang, feats, out);
 }
 
 /* The dense inputs the rules' verdict gives. */
@@ -158,10 +153,10 @@ static void softmax3(double z[SENT_LABELS])
 }
 
 void model_apply(const struct sentiment_model *m, const struct text_tokens *t,
-                 const struct lex_entry *const *ent, struct sentiment *out)
+                 const struct lex_info *info, struct sentiment *out)
 {
     uint64_t h[MAX_FEAT];
-    size_t n = features_of(t, ent, m->lang, m->feats, h);
+    size_t n = features_of(t, info, m->lang, m->feats, h);
     int32_t acc[2] = {0, 0};
     for (size_t i = 0; i < n; i++) {
         const int8_t *w = m->q[model_bucket(h[i], m->bits)];
@@ -384,8 +379,8 @@ static void train_set_build(struct train_set *ts, const struct sentiment_example
                             enum text_lang lang, unsigned feats, unsigned bits)
 {
     struct text_tokens *t = xmalloc(sizeof *t);
-    const struct lex_entry **ent = xmalloc(TEXT_MAX_TOKENS * sizeof *ent);
-    uint8_t *stop = xmalloc(TEXT_MAX_TOKENS);
+    struct lex_info *info = xmalloc(TEXT_MAX_TOKENS * sizeof *info);
+    struct lex_counts c;
     uint64_t *h = xmalloc(MAX_FEAT * sizeof *h);
     size_t cap = MAX_FEAT, used = 0;
     ts->n = n;
@@ -396,9 +391,9 @@ static void train_set_build(struct train_set *ts, const struct sentiment_example
     for (size_t i = 0; i < n; i++) {
         struct sentiment r;
         text_tokenize(t, ex[i].text, ex[i].len);
-        lexicon_find_all(t, ent, stop);
-        sentiment_rules(t, ent, lang, &r);
-        size_t k = model_features(t, ent, lang, feats, h);
+        lexicon_find_all(t, info, &c);
+        sentiment_rules(t, info, &c, lang, &r);
+        size_t k = model_features(t, info, lang, feats, h);
         if (used + k > cap) {
             cap = (used + k) * 2;
             ts->idx = xrealloc(ts->idx, cap * sizeof *ts->idx);
@@ -411,8 +406,7 @@ static void train_set_build(struct train_set *ts, const struct sentiment_example
     }
     ts->start[n] = used;
     free(h);
-    free(stop);
-    free(ent);
+    free(info);
     free(t);
 }
 

@@ -112,25 +112,24 @@ static bool in_name(const struct text_tokens *t, size_t i)
 static void score(const struct text_tokens *t, enum text_lang lang, const struct sentiment_model *m,
                   bool builtin, struct sentiment *out)
 {
-    const struct lex_entry *ent[TEXT_MAX_TOKENS];
-    uint8_t stop[TEXT_MAX_TOKENS];
+    struct lex_info info[TEXT_MAX_TOKENS];
+    struct lex_counts c;
     bool ok = lexicon_init(NULL) == 0;
-    lexicon_find_all(t, ent, stop);
+    lexicon_find_all(t, info, &c);
     if (!ok)
         lang = LANG_OTHER;
     else if (lang == LANG_AUTO || lang > LANG_AUTO)
-        lang = lang_guess_stops(t, stop);
+        lang = lang_guess_counts(t, &c);
     if (lang != LANG_OTHER || !ok) {
-        lexicon_prefetch(t, ent, lang);
-        sentiment_rules(t, ent, lang, out);
+        sentiment_rules(t, info, &c, lang, out);
     } else {
         /* No language stood out (a short line, a name and an emoji): read it
          * with the lexicon that finds the most in it, English on a tie, and
          * with that language's model. */
-        sentiment_rules(t, ent, LANG_OTHER, out);
+        sentiment_rules(t, info, &c, LANG_OTHER, out);
         for (int l = LANG_SV; l <= LANG_FI; l++) {
             struct sentiment s;
-            sentiment_rules(t, ent, (enum text_lang)l, &s);
+            sentiment_rules(t, info, &c, (enum text_lang)l, &s);
             if (s.hits > out->hits)
                 *out = s;
         }
@@ -139,7 +138,7 @@ static void score(const struct text_tokens *t, enum text_lang lang, const struct
     if (builtin)
         m = ok ? sentiment_model_builtin(read_as) : NULL;
     if (m && sentiment_model_lang(m) == read_as)
-        model_apply(m, t, ent, out);
+        model_apply(m, t, info, out);
     out->lang = lang;
 }
 
@@ -154,18 +153,12 @@ void sentiment_score_model(const struct text_tokens *t, enum text_lang lang,
     score(t, lang, m, false, out);
 }
 
-void sentiment_rules(const struct text_tokens *t, const struct lex_entry *const *ent,
-                     enum text_lang lang, struct sentiment *out)
+void sentiment_rules(const struct text_tokens *t, struct lex_info *info,
+                     const struct lex_counts *counts, enum text_lang lang, struct sentiment *out)
 {
     double sum = 0, weight = 1, pending = 0, sentence_sum = 0;
-    int neg_left = 0, int_left = 0, hits = 0, excl = 0, words = 0, caps = 0, lone_neg = 0,
-        titles = 0;
-    for (size_t i = 0; i < t->n; i++)
-        if (t->tok[i].kind == TOK_WORD) {
-            words++;
-            caps += (t->tok[i].flags & TOKF_CAPS) != 0;
-            titles += (t->tok[i].flags & TOKF_TITLE) != 0;
-        }
+    int neg_left = 0, int_left = 0, hits = 0, excl = 0, lone_neg = 0;
+    int words = counts->words, caps = counts->caps, titles = counts->titles;
     /* Caps mean emphasis only where the rest is not shouted too. */
     bool caps_count = caps * 2 < words;
     /* English capitalises names, not other words: a capitalised word
@@ -198,7 +191,7 @@ void sentiment_rules(const struct text_tokens *t, const struct lex_entry *const 
             continue;
         case TOK_EMOJI:
         case TOK_EMOTICON: {
-            struct lex_val v = lexicon_resolve(t, i, ent[i], lang);
+            struct lex_val v = lexicon_resolve(t, i, &info[i], lang);
             if (v.kind == LEX_WORD) {
                 sum += v.v * weight;
                 hits++;
@@ -211,15 +204,13 @@ void sentiment_rules(const struct text_tokens *t, const struct lex_entry *const 
         /* A listed phrase ("can't wait") reads as one word. */
         struct lex_val v = {0};
         bool phrase = false;
-        if (lexicon_phrase_head(ent[i], lang)) {
-            v = lexicon_phrase(t, i, ent[i], lang);
+        if (lex_info_phrase(&info[i], lang)) {
+            v = lexicon_phrase(t, i, &info[i], lang);
             phrase = v.kind != LEX_NONE;
         }
         if (!phrase)
-            v = lexicon_resolve(t, i, ent[i], lang);
-        const char *w = t->norm + k->norm;
-        if (!v.kind && lang != LANG_FI && k->nlen > 3 && w[k->nlen - 1] == 't' &&
-            w[k->nlen - 2] == '\'' && w[k->nlen - 3] == 'n')
+            v = lexicon_resolve(t, i, &info[i], lang);
+        if (!v.kind && lang != LANG_FI && lex_info_nt(&info[i]))
             v.kind = LEX_NEG; /* any English "...n't" */
         switch (v.kind) {
         case LEX_NEG:

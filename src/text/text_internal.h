@@ -48,74 +48,91 @@ extern const struct lexicon_source lexicon_sources[];
 
 /* Loads once (thread-safe); returns 0 or -1 with err. */
 int lexicon_init(struct error *err);
-/* One term of the lexicons, with what it means in each language; 32 bytes,
- * two to a cache line (lexicon.c checks). */
-struct lex_entry {
-    uint64_t hash;
-    uint32_t off; /* key bytes in the pool */
-    uint16_t len;
-    uint8_t stop;   /* function word in these languages (bit per lang) */
-    uint8_t pre;    /* intensifying compound prefix in these languages */
-    uint8_t phrase; /* first word of a listed two-word phrase in these */
-    int8_t kind[LANG_COUNT];
-    int16_t v[LANG_COUNT]; /* value * 256 */
-    int16_t pre_v;         /* value * 256 */
-};
-
-/* The exact-form entry of token i, or NULL: one table probe, shared by the
- * language guess and the sentiment rules. */
-const struct lex_entry *lexicon_find(const struct text_tokens *t, size_t i);
-/* Values are fixed-point (* LEX_FIX) to keep an entry at 32 bytes. */
+/* Values are fixed-point (* LEX_FIX) to keep a lexicon entry at 32 bytes
+ * and a word table slot at 16. */
 #define LEX_FIX 256.0f
-/* lexicon_resolve past its inline tests: the fallback cache, and what fills
- * it on a miss (token i a word or hashtag of three bytes or more, in a
- * language that does not list it). */
-struct lex_val lexicon_resolve_fallback(const struct text_tokens *t, size_t i, enum text_lang lang);
-/* What token i (whose lexicon_find is e) means in language `lang`
+
+/* What a token means in each language, as the lexicons and their fallbacks
+ * say: a copy of its slot in the thread's word table (lexicon.c), 16 bytes,
+ * four to a cache line. A word costs one probe there, where it cost three
+ * (the lexicon table's slot, its entry, the fallback cache).
+ *
+ * key: the token's key (lexicon.c's word_key: its hash with its kind and
+ * elongation mixed in), whose top 16 bits hold the exact entry's bits
+ * (LEX_INFO_STOP, _PHRASE, _NEG); the set in the table and the low 48 bits
+ * name the word.
+ * r[lang]: what it means in lang, the kind in the low three bits and the
+ * value * LEX_FIX above (13 bits with sign); LEX_R_UNKNOWN until a fallback
+ * (inflection, stem, Voikko, compound) has been tried for it. */
+struct lex_info {
+    uint64_t key;
+    uint16_t r[LANG_COUNT];
+};
+#define LEX_R_UNKNOWN 7u
+/* The function-word bits (1 << lang) of the exact entry. */
+static inline unsigned lex_info_stop(const struct lex_info *x)
+{
+    return (unsigned)(x->key >> 48) & 15u;
+}
+/* Whether a listed two-word phrase may start with this word in lang. */
+static inline bool lex_info_phrase(const struct lex_info *x, enum text_lang lang)
+{
+    return lang < LANG_COUNT && (x->key >> (52 + lang) & 1u);
+}
+/* Whether the exact entry is a negator in lang. */
+static inline bool lex_info_neg(const struct lex_info *x, enum text_lang lang)
+{
+    return lang < LANG_COUNT && (x->key >> (56 + lang) & 1u);
+}
+
+/* lexicon_resolve past its inline test: the word table's slot again, and on
+ * a miss the fallbacks, whose answer it keeps there and in *x. */
+struct lex_val lexicon_resolve_fallback(const struct text_tokens *t, size_t i, struct lex_info *x,
+                                        enum text_lang lang);
+/* What token i (whose lexicon_find_all info is x) means in language `lang`
  * (LANG_OTHER reads English and emoji): the exact form, then for words the
  * elongation-free form, Snowball stem, listed prefixes and compound heads.
- * Fallbacks are cached per thread. Inline: the sentiment rules call it for
- * every token, and for most it ends before the cache. */
+ * Inline: the sentiment rules call it for every token, and for nearly every
+ * one the answer is in x already. */
 static inline struct lex_val lexicon_resolve(const struct text_tokens *t, size_t i,
-                                             const struct lex_entry *e, enum text_lang lang)
+                                             struct lex_info *x, enum text_lang lang)
 {
-    const struct token *k = &t->tok[i];
     if (lang >= LANG_COUNT)
         return (struct lex_val){0};
-    if (e && e->kind[lang])
-        return (struct lex_val){e->kind[lang], (float)e->v[lang] / LEX_FIX};
-    /* A function word is itself, not an inflection of something else. */
-    if (e && (e->stop & (1u << lang)))
-        return (struct lex_val){0};
-    if ((k->kind != TOK_WORD && k->kind != TOK_HASHTAG) || k->nlen < 3)
-        return (struct lex_val){0};
-    return lexicon_resolve_fallback(t, i, lang);
+    unsigned r = x->r[lang];
+    if ((r & 7u) != LEX_R_UNKNOWN)
+        return (struct lex_val){(int8_t)(r & 7u), (float)((int16_t)r >> 3) / LEX_FIX};
+    return lexicon_resolve_fallback(t, i, x, lang);
 }
-/* Prefetches the fallback cache's slots that lexicon_resolve(t, i, ent[i],
- * lang) will read for every token, so their memory latencies overlap. */
-void lexicon_prefetch(const struct text_tokens *t, const struct lex_entry *const *ent,
-                      enum text_lang lang);
-static inline struct lex_val lexicon_lookup(const struct text_tokens *t, size_t i,
-                                            enum text_lang lang)
-{
-    return lexicon_resolve(t, i, lexicon_find(t, i), lang);
-}
+/* lexicon_find_all for one token, and lexicon_resolve. */
+struct lex_val lexicon_lookup(const struct text_tokens *t, size_t i, enum text_lang lang);
 /* The value of the listed two-word phrase that starts at token i (whose
- * lexicon_find is e) and the word after it, or kind 0: exact forms only. */
-struct lex_val lexicon_phrase(const struct text_tokens *t, size_t i, const struct lex_entry *e,
+ * info is x) and the word after it, or kind 0: exact forms only. */
+struct lex_val lexicon_phrase(const struct text_tokens *t, size_t i, const struct lex_info *x,
                               enum text_lang lang);
-/* Whether a listed phrase may start with the word whose entry is e: the
- * inline test that spares every other word the call. */
-static inline bool lexicon_phrase_head(const struct lex_entry *e, enum text_lang lang)
+/* Whether the word ends in "n't" (any English "...n't" negates). */
+static inline bool lex_info_nt(const struct lex_info *x)
 {
-    return e && lang < LANG_COUNT && (e->phrase >> lang & 1u);
+    return x->key >> 61 & 1u;
 }
-/* lexicon_find for every token into ent[], and into stop[] the bits
- * (1 << lang) of the languages that list it as a function word. Prefetches
- * all the table slots first, so their memory latencies overlap. */
-void lexicon_find_all(const struct text_tokens *t, const struct lex_entry **ent, uint8_t *stop);
-/* lang_guess with the tokens' function-word bits already found. */
-enum text_lang lang_guess_stops(const struct text_tokens *t, const uint8_t *stop);
+/* What lexicon_find_all counts on its way over the tokens, for the
+ * language guess and the rules, which read the tokens one time fewer each. */
+struct lex_counts {
+    uint64_t stops; /* the function words' shares: lang_stop_lanes summed */
+    int words;      /* TOK_WORD tokens; of them: */
+    int caps;       /* in capitals (TOKF_CAPS) */
+    int titles;     /* capitalised (TOKF_TITLE) */
+    int exta;       /* with a letter of Latin Extended-A (TOKF_EXTA) */
+};
+/* What a word with the function-word bits m (1 << lang) adds to
+ * lex_counts.stops (lang.c). */
+extern const uint64_t lang_stop_lanes[16];
+/* What the tokens t mean (struct lex_info) into info[], and what c counts.
+ * Prefetches all the tokens' slots first, so their memory latencies
+ * overlap. */
+void lexicon_find_all(const struct text_tokens *t, struct lex_info *info, struct lex_counts *c);
+/* lang_guess with the tokens' counts already made. */
+enum text_lang lang_guess_counts(const struct text_tokens *t, const struct lex_counts *c);
 
 /* This thread's struct text_tokens (freed when the thread ends). */
 struct text_tokens *text_thread_tokens(void);
@@ -128,8 +145,8 @@ struct sentiment_band {
 struct sentiment_band sentiment_band(enum text_lang lang);
 /* The rules alone, in language lang (not LANG_AUTO), with the tokens'
  * lexicon entries already found (sentiment.c). */
-void sentiment_rules(const struct text_tokens *t, const struct lex_entry *const *ent,
-                     enum text_lang lang, struct sentiment *out);
+void sentiment_rules(const struct text_tokens *t, struct lex_info *info,
+                     const struct lex_counts *counts, enum text_lang lang, struct sentiment *out);
 
 /* ---- the learners' features (learn.c) -------------------------------------
  * Hashed features of a text, as the per-workspace learners (sentiment in
@@ -155,13 +172,13 @@ int model_builtin_init(struct error *err);
 /* The hashed features of t read as lang (sv, fi or en) into out (room for
  * 3 * TEXT_MAX_TOKENS + 1); returns how many. The trainer and the scorer
  * both take their features from here. */
-size_t model_features(const struct text_tokens *t, const struct lex_entry *const *ent,
-                      enum text_lang lang, unsigned feats, uint64_t *out);
+size_t model_features(const struct text_tokens *t, const struct lex_info *info, enum text_lang lang,
+                      unsigned feats, uint64_t *out);
 /* Which of 1 << bits buckets feature h falls in. */
 uint32_t model_bucket(uint64_t h, unsigned bits);
 /* Replaces out's label and score (the rules' verdict on t, which the model
  * reads too) with the model's. */
 void model_apply(const struct sentiment_model *m, const struct text_tokens *t,
-                 const struct lex_entry *const *ent, struct sentiment *out);
+                 const struct lex_info *info, struct sentiment *out);
 
 #endif

@@ -19,16 +19,16 @@
 #include "shared_data.h"
 
 static struct text_tokens toks;
-static const struct lex_entry *ent[TEXT_MAX_TOKENS];
+static struct lex_info info[TEXT_MAX_TOKENS];
 static uint64_t feats[3 * TEXT_MAX_TOKENS + 1];
 
 static size_t features(const char *s, enum text_lang lang, unsigned which)
 {
-    uint8_t stop[TEXT_MAX_TOKENS];
+    struct lex_counts c;
     assert_int_equal(lexicon_init(NULL), 0);
     text_tokenize(&toks, s, strlen(s));
-    lexicon_find_all(&toks, ent, stop);
-    return model_features(&toks, ent, lang, which, feats);
+    lexicon_find_all(&toks, info, &c);
+    return model_features(&toks, info, lang, which, feats);
 }
 
 static bool has(const uint64_t *set, size_t n, uint64_t h)
