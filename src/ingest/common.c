@@ -41,6 +41,13 @@ void rec_init(struct ingest_record *r, enum ingest_kind kind, const char *fmt, .
     va_end(ap);
 }
 
+void rec_start(struct ingest_record *r, enum ingest_kind kind, const char *platform,
+               const char *where)
+{
+    rec_init(r, kind, "%s", where);
+    r->platform = platform;
+}
+
 int rec_emit(struct pctx *pc, const struct ingest_record *r)
 {
     /* Every record says where it came from, and a reject why: the rejects

@@ -21,6 +21,10 @@ struct pctx {
 /* A record with every metric "not reported" and where set from fmt. */
 void rec_init(struct ingest_record *r, enum ingest_kind kind, const char *fmt, ...)
     PRINTF_LIKE(3, 4);
+/* rec_init for a record of `platform`'s, read at `where`: how a platform's
+ * reader starts each record it makes. */
+void rec_start(struct ingest_record *r, enum ingest_kind kind, const char *platform,
+               const char *where);
 /* Emits r; returns -1 once the callback asked to stop. */
 int rec_emit(struct pctx *pc, const struct ingest_record *r);
 /* Emits a REC_REJECT at `where` with a printf-style reason. */

@@ -94,8 +94,7 @@ static int page_change(struct pctx *pc, const char *page, int64_t time, const ch
         str_eq(verb, "mute") || str_eq(verb, "unmute"))
         return 0; /* not posts or messages; counts come from insights */
     struct ingest_record r;
-    rec_init(&r, REC_MESSAGE, "%s", where);
-    r.platform = "facebook";
+    rec_start(&r, REC_MESSAGE, "facebook", where);
     r.account_id = page;
     r.created_at = jtime(v, "created_time");
     if (!r.created_at)
@@ -169,8 +168,7 @@ static int instagram_change(struct pctx *pc, const char *account, int64_t time, 
                             json_t *v, const char *where)
 {
     struct ingest_record r;
-    rec_init(&r, REC_MESSAGE, "%s", where);
-    r.platform = "instagram";
+    rec_start(&r, REC_MESSAGE, "instagram", where);
     r.account_id = account;
     r.created_at = time;
     static const char *const media_path[] = {"media", "id", NULL};

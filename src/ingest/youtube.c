@@ -38,8 +38,7 @@ static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
     const char *video = u->video, *channel = u->channel, *parent = u->parent;
     json_t *s = json_object_get(c, "snippet");
     struct ingest_record r;
-    rec_init(&r, REC_MESSAGE, "%s", where);
-    r.platform = "youtube";
+    rec_start(&r, REC_MESSAGE, "youtube", where);
     r.msg_id = jstr(pc, c, "id");
     /* textOriginal is what the author wrote, and only the video's owner is
      * given it; textDisplay is HTML (links, <br />, entities). Either may
@@ -91,8 +90,7 @@ static int thread(struct pctx *pc, json_t *t, const char *where, void *arg)
 static int channel_stats(struct pctx *pc, json_t *c, const char *where, void *arg)
 {
     struct ingest_record r;
-    rec_init(&r, REC_CHANNEL_METRICS, "%s", where);
-    r.platform = "youtube";
+    rec_start(&r, REC_CHANNEL_METRICS, "youtube", where);
     r.account_id = jstr(pc, c, "id");
     r.account_name = jstr(pc, json_object_get(c, "snippet"), "customUrl");
     r.account_title = jstr(pc, json_object_get(c, "snippet"), "title");
@@ -109,8 +107,7 @@ static int video(struct pctx *pc, json_t *v, const char *where)
 {
     json_t *s = json_object_get(v, "snippet");
     struct ingest_record r;
-    rec_init(&r, REC_POST, "%s", where);
-    r.platform = "youtube";
+    rec_start(&r, REC_POST, "youtube", where);
     r.post_id = jstr(pc, v, "id");
     r.account_id = jstr(pc, s, "channelId");
     r.account_name = jstr(pc, s, "channelTitle");
