@@ -219,11 +219,8 @@ static int profile(struct pctx *pc, json_t *j)
     return rec_emit(pc, &r);
 }
 
-int parse_bluesky(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_bluesky(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     json_t *feed = json_object_get(j, "feed"), *notes = json_object_get(j, "notifications");
     if (!json_is_object(j)) {
@@ -260,6 +257,5 @@ int parse_bluesky(struct pctx *pc, const char *data, size_t len, struct error *e
         rc = error_set(err, ERR_INVALID,
                        "$: not an author feed, notifications, a thread, a profile or a post");
     }
-    json_decref(j);
     return rc;
 }

@@ -144,11 +144,8 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
     return 0;
 }
 
-int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_instagram(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     json_t *list = json_object_get(j, "data"), *x;
     if (!json_is_object(j)) {
@@ -219,6 +216,5 @@ int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error 
                 break;
         }
     }
-    json_decref(j);
     return rc;
 }

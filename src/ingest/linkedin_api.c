@@ -114,11 +114,8 @@ static int element(struct pctx *pc, json_t *e, const char *where, void *arg)
     return rec_reject(pc, where, "an element that is not a post, comment or share statistics");
 }
 
-int parse_linkedin_api(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_linkedin_api(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     if (!json_is_object(j)) {
         rc = error_set(err, ERR_INVALID, "$: a LinkedIn API answer is an object");
@@ -143,6 +140,5 @@ int parse_linkedin_api(struct pctx *pc, const char *data, size_t len, struct err
     rc =
         elements ? each_item(pc, elements, "$.elements", element, NULL) : element(pc, j, "$", NULL);
 done:
-    json_decref(j);
     return rc;
 }

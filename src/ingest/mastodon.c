@@ -117,11 +117,8 @@ static int entry(struct pctx *pc, json_t *x, const char *where, void *arg)
     return status(pc, s, w, arg);
 }
 
-int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_mastodon(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     if (json_is_object(j)) {
         rc = entry(pc, j, "$", NULL);
@@ -130,6 +127,5 @@ int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *
     } else {
         rc = error_set(err, ERR_INVALID, "$: expected an array of Mastodon statuses");
     }
-    json_decref(j);
     return rc;
 }

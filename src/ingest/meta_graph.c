@@ -338,11 +338,8 @@ static bool is_by_ids(json_t *j)
     return json_object_size(j) > 0;
 }
 
-int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_meta_graph(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     json_t *list = json_object_get(j, "data");
     if (json_is_array(j)) {
@@ -375,6 +372,5 @@ int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error
                        "$: neither a list ('data') nor a post, comment or page, nor objects by "
                        "id; is this a Graph API answer?");
     }
-    json_decref(j);
     return rc;
 }

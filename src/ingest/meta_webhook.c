@@ -197,11 +197,8 @@ static int instagram_change(struct pctx *pc, const char *account, int64_t time, 
     return rec_emit(pc, &r);
 }
 
-int parse_meta_webhook(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_meta_webhook(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     const char *object = json_string_value(json_object_get(j, "object"));
     json_t *entries = json_object_get(j, "entry"), *e;
@@ -249,6 +246,5 @@ int parse_meta_webhook(struct pctx *pc, const char *data, size_t len, struct err
         }
     }
 done:
-    json_decref(j);
     return rc;
 }

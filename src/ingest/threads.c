@@ -195,11 +195,8 @@ static int insights(struct pctx *pc, json_t *data)
     return 0;
 }
 
-int parse_threads(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_threads(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = -1;
     json_t *d = json_object_get(j, "data");
     if (!json_is_object(j) || !json_is_array(d)) {
@@ -213,6 +210,5 @@ int parse_threads(struct pctx *pc, const char *data, size_t len, struct error *e
     else
         rc = each_item(pc, d, "$.data", item, NULL);
 done:
-    json_decref(j);
     return rc;
 }

@@ -130,11 +130,8 @@ static int64_t items_under(json_t *j, int depth)
     return n;
 }
 
-int parse_tiktok(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_tiktok(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = -1;
     static const char *const profile_path[] = {"Profile", "Profile Information", "ProfileMap",
                                                NULL};
@@ -198,6 +195,5 @@ int parse_tiktok(struct pctx *pc, const char *data, size_t len, struct error *er
     }
     rc = 0;
 done:
-    json_decref(j);
     return rc;
 }

@@ -92,11 +92,8 @@ static int user(struct pctx *pc, json_t *u)
     return rec_emit(pc, &r);
 }
 
-int parse_tiktok_api(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_tiktok_api(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = -1;
     json_t *d = json_object_get(j, "data"), *e = json_object_get(j, "error");
     const char *code = json_string_value(json_object_get(e, "code"));
@@ -130,6 +127,5 @@ int parse_tiktok_api(struct pctx *pc, const char *data, size_t len, struct error
         goto done;
     rc = 0;
 done:
-    json_decref(j);
     return rc;
 }

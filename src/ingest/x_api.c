@@ -171,11 +171,8 @@ static int one(struct pctx *pc, json_t *x, const char *where, void *includes)
     return tweet(pc, x, includes, where);
 }
 
-int parse_x_api(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_x_api(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     json_t *d = json_object_get(j, "data"), *includes = json_object_get(j, "includes");
     json_t *first = json_is_array(d) ? json_array_get(d, 0) : d;
@@ -198,6 +195,5 @@ int parse_x_api(struct pctx *pc, const char *data, size_t len, struct error *err
     } else {
         rc = one(pc, d, "$.data", includes);
     }
-    json_decref(j);
     return rc;
 }

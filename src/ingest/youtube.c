@@ -156,11 +156,8 @@ static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
     return rec_reject(pc, where, "items of kind '%.40s' are not imported", k);
 }
 
-int parse_youtube(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_youtube(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     const char *kind = json_string_value(json_object_get(j, "kind"));
     json_t *items = json_object_get(j, "items");
@@ -170,6 +167,5 @@ int parse_youtube(struct pctx *pc, const char *data, size_t len, struct error *e
     }
     rc = each_item(pc, items, "$.items", item, NULL);
 done:
-    json_decref(j);
     return rc;
 }
