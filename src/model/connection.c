@@ -441,13 +441,12 @@ int action_create(struct db *db, const struct action_in *in, int64_t now, int64_
     if (n < 0)
         goto done;
     int64_t channel;
-    struct db_stmt *st =
-        db_query(db, err, "SELECT id, channel_id FROM connect_actions WHERE key = ?", "t", k);
-    if (!st)
-        goto done;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        error_set(err, ERR_INTERNAL, "action '%s' vanished after it was stored", k);
+    struct db_stmt *st;
+    int found =
+        db_row(db, err, &st, "SELECT id, channel_id FROM connect_actions WHERE key = ?", "t", k);
+    if (found <= 0) {
+        if (!found)
+            error_set(err, ERR_INTERNAL, "action '%s' vanished after it was stored", k);
         goto done;
     }
     *id = db_col_int(st, 0);

@@ -221,20 +221,17 @@ static int queue_due(struct db *db, int64_t now, const char *public_url,
 
 int publish_withdraw(struct db *db, int64_t vid, const char *why, int64_t now, struct error *err)
 {
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT v.action_id, a.state, c.name, c.platform, a.first_sent_at, "
-                 "(SELECT j.state FROM jobs j WHERE j.dedup_key = 'action:' || a.id "
-                 "ORDER BY j.id DESC LIMIT 1) FROM post_variants v "
-                 "JOIN connect_actions a ON a.id = v.action_id "
-                 "JOIN channels c ON c.id = v.channel_id WHERE v.id = ? AND v.status = 'scheduled'",
-                 "i", vid);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return 0; /* not handed over: nothing to take back */
-    }
+    struct db_stmt *st;
+    int found =
+        db_row(db, err, &st,
+               "SELECT v.action_id, a.state, c.name, c.platform, a.first_sent_at, "
+               "(SELECT j.state FROM jobs j WHERE j.dedup_key = 'action:' || a.id "
+               "ORDER BY j.id DESC LIMIT 1) FROM post_variants v "
+               "JOIN connect_actions a ON a.id = v.action_id "
+               "JOIN channels c ON c.id = v.channel_id WHERE v.id = ? AND v.status = 'scheduled'",
+               "i", vid);
+    if (found <= 0)
+        return found; /* 0: not handed over, nothing to take back */
     int64_t action = db_col_int(st, 0), sent_at = db_col_null(st, 4) ? 0 : db_col_int(st, 4);
     char state[16], name[128], platform[16], job[16];
     snprintf(state, sizeof state, "%s", db_col_text(st, 1));
