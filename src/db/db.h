@@ -81,8 +81,9 @@ int64_t db_run(struct db *db, struct error *err, const char *sql, const char *ty
 int db_scalar(struct db *db, struct error *err, int64_t *out, const char *sql, const char *types,
               ...);
 /* For "SELECT id ...": the first column of every row as integers, *n of
- * them (none: an array all the same); caller frees. NULL and err when the
- * query or a step fails. Types as db_query. */
+ * them; caller frees (an array even when there are none, so NULL means
+ * failure). NULL and err when the query or a step fails. Types as
+ * db_query. */
 int64_t *db_ids(struct db *db, struct error *err, size_t *n, const char *sql, const char *types,
                 ...);
 /* Runs an INSERT into a table with an integer primary key `id` and sets
