@@ -282,6 +282,14 @@ static int bsky_start(struct bsky *b, struct connect_session *s, struct connect_
     return 0;
 }
 
+/* An action's or a lookup's start: nothing done yet, and the session. */
+static int act_begin(struct bsky *b, struct connect_session *s, struct connect_done *out,
+                     struct connect_result *res)
+{
+    *out = (struct connect_done){0};
+    return bsky_start(b, s, res);
+}
+
 static void bsky_end(struct bsky *b)
 {
     channel_tokens_clear(&b->fresh);
@@ -649,8 +657,7 @@ static int bsky_act(struct connect_session *s, const struct connect_action *a,
                     struct connect_done *out, struct connect_result *res)
 {
     struct bsky b;
-    *out = (struct connect_done){0};
-    if (bsky_start(&b, s, res) != 0)
+    if (act_begin(&b, s, out, res) != 0)
         return -1;
     int rc = -1;
     struct ref ref = {0};
@@ -759,8 +766,7 @@ static int bsky_lookup(struct connect_session *s, const struct connect_action *a
                        struct connect_done *out, struct connect_result *res)
 {
     struct bsky b;
-    *out = (struct connect_done){0};
-    if (bsky_start(&b, s, res) != 0)
+    if (act_begin(&b, s, out, res) != 0)
         return -1;
     int rc = 0;
     struct ref ref = {0};

@@ -258,15 +258,22 @@ static int fetch_import(struct connect_session *s, struct sync_sink *sink, const
     return rc;
 }
 
+/* The path of the comments on `urn` (a post's or a comment's URN). */
+static void put_comments(struct buf *path, const char *urn)
+{
+    buf_puts(path, "/rest/socialActions/");
+    connect_put_enc(path, urn);
+    buf_puts(path, "/comments");
+}
+
 /* A comment list's pages for one post (or comment). */
 static int sync_comments(struct connect_session *s, struct sync_sink *sink, const char *urn,
                          struct connect_result *res)
 {
     for (int start = 0, page = 1; page <= LI_PAGES; page++, start += 100) {
         struct buf path = {0};
-        buf_puts(&path, "/rest/socialActions/");
-        connect_put_enc(&path, urn);
-        buf_printf(&path, "/comments?count=100&start=%d", start);
+        put_comments(&path, urn);
+        buf_printf(&path, "?count=100&start=%d", start);
         char what[300];
         snprintf(what, sizeof what, "GET /rest/socialActions/%s/comments, page %d", urn, page);
         json_t *j = NULL;
@@ -518,9 +525,7 @@ static int reply(struct connect_session *s, const struct connect_action *a,
     if (nested)
         json_object_set_new(body, "parentComment", json_string(a->target));
     struct buf path = {0};
-    buf_puts(&path, "/rest/socialActions/");
-    connect_put_enc(&path, a->target);
-    buf_puts(&path, "/comments");
+    put_comments(&path, a->target);
     struct connect_response r;
     struct error e = {0};
     int rc = li_send(s, "POST", path.data, body, &r, &e);
@@ -573,9 +578,8 @@ static int li_act(struct connect_session *s, const struct connect_action *a,
         if (!comment_parts(a->target, object, sizeof object, cid, sizeof cid))
             return connect_fail(res, CO_REJECTED, "LinkedIn: '%.60s' is not a comment's URN",
                                 a->target);
-        buf_puts(&path, "/rest/socialActions/");
-        connect_put_enc(&path, object);
-        buf_puts(&path, "/comments/");
+        put_comments(&path, object);
+        buf_putc(&path, '/');
         connect_put_enc(&path, cid);
         buf_puts(&path, "?actor=");
         connect_put_enc(&path, s->account_id);
@@ -615,9 +619,8 @@ static int li_lookup(struct connect_session *s, const struct connect_action *a,
         connect_put_enc(&path, s->account_id);
         buf_puts(&path, "&count=50&start=0&sortBy=LAST_MODIFIED");
     } else {
-        buf_puts(&path, "/rest/socialActions/");
-        connect_put_enc(&path, a->target);
-        buf_puts(&path, "/comments?count=100&start=0");
+        put_comments(&path, a->target);
+        buf_puts(&path, "?count=100&start=0");
     }
     struct connect_response r;
     struct error e = {0};

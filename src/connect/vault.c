@@ -294,16 +294,13 @@ int vault_load(struct db *db, const struct vault_key *k, int64_t channel_id,
 {
     assert(db && k && out);
     *out = (struct channel_tokens){0};
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT access_token, refresh_token, expires_at, scopes, key_id "
-                                  "FROM channel_tokens WHERE channel_id = ?",
-                                  "i", channel_id);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return 0;
-    }
+    struct db_stmt *st;
+    int found = db_row(db, err, &st,
+                       "SELECT access_token, refresh_token, expires_at, scopes, key_id "
+                       "FROM channel_tokens WHERE channel_id = ?",
+                       "i", channel_id);
+    if (found <= 0)
+        return found;
     char id[17], sealed_with[17];
     vault_key_id(k, id);
     snprintf(sealed_with, sizeof sealed_with, "%s", db_col_text(st, 4));

@@ -316,6 +316,32 @@ int db_scalar(struct db *db, struct error *err, int64_t *out, const char *sql, c
     return scalar_finish(st, err, out);
 }
 
+int64_t *db_ids(struct db *db, struct error *err, size_t *n, const char *sql, const char *types,
+                ...)
+{
+    *n = 0;
+    va_list ap;
+    va_start(ap, types);
+    struct db_stmt *st = query_va(db, err, sql, types, ap);
+    va_end(ap);
+    if (!st)
+        return NULL;
+    size_t cap = 64;
+    int64_t *ids = xmalloc(sizeof *ids * cap);
+    int rc;
+    for (rc = db_has_row(st); rc == 1; rc = db_step(st, err)) {
+        if (*n == cap)
+            ids = xrealloc(ids, sizeof *ids * (cap *= 2));
+        ids[(*n)++] = db_col_int(st, 0);
+    }
+    db_finalize(st);
+    if (rc < 0) {
+        free(ids);
+        return NULL;
+    }
+    return ids;
+}
+
 static int insert_finish(struct db_stmt *st, struct error *err, int64_t *id)
 {
     if (!st)

@@ -80,6 +80,12 @@ int64_t db_run(struct db *db, struct error *err, const char *sql, const char *ty
  * first row as an integer. Returns 1 with *out set, 0 for no row, -1. */
 int db_scalar(struct db *db, struct error *err, int64_t *out, const char *sql, const char *types,
               ...);
+/* For "SELECT id ...": the first column of every row as integers, *n of
+ * them; caller frees (an array even when there are none, so NULL means
+ * failure). NULL and err when the query or a step fails. Types as
+ * db_query. */
+int64_t *db_ids(struct db *db, struct error *err, size_t *n, const char *sql, const char *types,
+                ...);
 /* Runs an INSERT into a table with an integer primary key `id` and sets
  * *id to the new row's. Write the INSERT without RETURNING: PostgreSQL gets
  * "RETURNING id" added, SQLite answers with the rowid, because its

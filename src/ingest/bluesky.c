@@ -64,8 +64,7 @@ static int post(struct pctx *pc, json_t *p, const char *where, bool with_counts)
         return rec_reject(pc, where, "expected a Bluesky post object");
     json_t *author = json_object_get(p, "author"), *record = json_object_get(p, "record");
     struct ingest_record r;
-    rec_init(&r, REC_POST, "%s", where);
-    r.platform = "bluesky";
+    rec_start(&r, REC_POST, "bluesky", where);
     r.foreign_is_message = true;
     r.post_id = jstr(pc, p, "uri");
     if (!r.post_id || !str_starts_with(r.post_id, "at://"))
@@ -206,8 +205,7 @@ static int thread(struct pctx *pc, json_t *t, const char *where, int depth, int6
 static int profile(struct pctx *pc, json_t *j)
 {
     struct ingest_record r;
-    rec_init(&r, REC_CHANNEL_METRICS, "$");
-    r.platform = "bluesky";
+    rec_start(&r, REC_CHANNEL_METRICS, "bluesky", "$");
     r.account_id = jstr(pc, j, "did");
     r.account_name = jstr(pc, j, "handle");
     r.account_title = jstr(pc, j, "displayName");
@@ -221,11 +219,8 @@ static int profile(struct pctx *pc, json_t *j)
     return rec_emit(pc, &r);
 }
 
-int parse_bluesky(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_bluesky(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     json_t *feed = json_object_get(j, "feed"), *notes = json_object_get(j, "notifications");
     if (!json_is_object(j)) {
@@ -262,6 +257,5 @@ int parse_bluesky(struct pctx *pc, const char *data, size_t len, struct error *e
         rc = error_set(err, ERR_INVALID,
                        "$: not an author feed, notifications, a thread, a profile or a post");
     }
-    json_decref(j);
     return rc;
 }

@@ -41,6 +41,13 @@ void rec_init(struct ingest_record *r, enum ingest_kind kind, const char *fmt, .
     va_end(ap);
 }
 
+void rec_start(struct ingest_record *r, enum ingest_kind kind, const char *platform,
+               const char *where)
+{
+    rec_init(r, kind, "%s", where);
+    r->platform = platform;
+}
+
 int rec_emit(struct pctx *pc, const struct ingest_record *r)
 {
     /* Every record says where it came from, and a reject why: the rejects
@@ -475,23 +482,40 @@ int ingest_parse(enum ingest_format f, const char *data, size_t len, const struc
 {
     static int (*const parsers[INGEST_FORMAT_COUNT])(struct pctx *, const char *, size_t,
                                                      struct error *) = {
-        [INGEST_META_GRAPH] = parse_meta_graph, [INGEST_META_WEBHOOK] = parse_meta_webhook,
-        [INGEST_INSTAGRAM] = parse_instagram,   [INGEST_X_API] = parse_x_api,
-        [INGEST_X_ARCHIVE] = parse_x_archive,   [INGEST_YOUTUBE] = parse_youtube,
-        [INGEST_MASTODON] = parse_mastodon,     [INGEST_CSV] = parse_csv,
-        [INGEST_NDJSON] = parse_ndjson,         [INGEST_TIKTOK] = parse_tiktok,
-        [INGEST_TIKTOK_CSV] = parse_tiktok_csv, [INGEST_LINKEDIN_XLS] = parse_linkedin_xls,
-        [INGEST_BLUESKY] = parse_bluesky,       [INGEST_TIKTOK_API] = parse_tiktok_api,
-        [INGEST_THREADS] = parse_threads,       [INGEST_LINKEDIN_API] = parse_linkedin_api,
+        [INGEST_X_ARCHIVE] = parse_x_archive,
+        [INGEST_CSV] = parse_csv,
+        [INGEST_NDJSON] = parse_ndjson,
+        [INGEST_TIKTOK_CSV] = parse_tiktok_csv,
+        [INGEST_LINKEDIN_XLS] = parse_linkedin_xls,
+    };
+    static int (*const readers[INGEST_FORMAT_COUNT])(struct pctx *, json_t *, struct error *) = {
+        [INGEST_META_GRAPH] = read_meta_graph,
+        [INGEST_META_WEBHOOK] = read_meta_webhook,
+        [INGEST_INSTAGRAM] = read_instagram,
+        [INGEST_X_API] = read_x_api,
+        [INGEST_YOUTUBE] = read_youtube,
+        [INGEST_MASTODON] = read_mastodon,
+        [INGEST_TIKTOK] = read_tiktok,
+        [INGEST_BLUESKY] = read_bluesky,
+        [INGEST_TIKTOK_API] = read_tiktok_api,
+        [INGEST_THREADS] = read_threads,
+        [INGEST_LINKEDIN_API] = read_linkedin_api,
     };
     if (f == INGEST_AUTO)
         f = ingest_detect(data, len, NULL);
-    if ((unsigned)f >= INGEST_FORMAT_COUNT || !parsers[f])
+    if ((unsigned)f >= INGEST_FORMAT_COUNT || (!parsers[f] && !readers[f]))
         return error_set(err, ERR_INVALID, "cannot tell the file's format; name it with --format");
     assert(emit && (data || len == 0));
     struct ingest_opts none = {0};
     struct pctx pc = {.opts = opts ? opts : &none, .emit = emit, .ctx = ctx};
-    int rc = parsers[f](&pc, data, len, err);
+    int rc;
+    if (readers[f]) {
+        json_t *j = json_doc(data, len, err);
+        rc = j ? readers[f](&pc, j, err) : -1;
+        json_decref(j);
+    } else {
+        rc = parsers[f](&pc, data, len, err);
+    }
     if (pc.stopped)
         rc = -1;
     arena_free(&pc.arena);

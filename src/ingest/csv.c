@@ -473,8 +473,7 @@ static int row(struct pctx *pc, const struct csv_mapping *m, const struct tz *z,
             v[f] = "";
     }
     struct ingest_record r;
-    rec_init(&r, REC_POST, "%s", where);
-    r.platform = m->platform;
+    rec_start(&r, REC_POST, m->platform, where);
     r.post_id =
         col[CF_ID] == -2 ? arena_printf(&pc->arena, "row-%lld", (long long)rowno) : v[CF_ID];
     if (!r.post_id || !*r.post_id)

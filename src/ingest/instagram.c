@@ -36,8 +36,7 @@ static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
     const struct under *u = arg;
     const char *media = u->media, *parent = u->parent, *kind = u->kind;
     struct ingest_record r;
-    rec_init(&r, REC_MESSAGE, "%s", where);
-    r.platform = "instagram";
+    rec_start(&r, REC_MESSAGE, "instagram", where);
     r.msg_id = jstr(pc, c, "id");
     r.body = jstr(pc, c, "text");
     r.created_at = jtime(c, "timestamp");
@@ -89,8 +88,7 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
         return comment(pc, m, where, arg ? arg : &none);
     }
     struct ingest_record r;
-    rec_init(&r, REC_POST, "%s", where);
-    r.platform = "instagram";
+    rec_start(&r, REC_POST, "instagram", where);
     r.post_id = jstr(pc, m, "id");
     r.body = jstr(pc, m, "caption");
     r.permalink = jstr(pc, m, "permalink");
@@ -103,8 +101,7 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
         /* Another account's media the account was tagged in: a mention of
          * it, with the comments on it as replies. */
         struct ingest_record msg;
-        rec_init(&msg, REC_MESSAGE, "%s", where);
-        msg.platform = "instagram";
+        rec_start(&msg, REC_MESSAGE, "instagram", where);
         msg.account_id = of->account;
         msg.msg_id = r.post_id;
         msg.msg_kind = "mention";
@@ -147,11 +144,8 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
     return 0;
 }
 
-int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_instagram(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     json_t *list = json_object_get(j, "data"), *x;
     if (!json_is_object(j)) {
@@ -185,8 +179,7 @@ int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error 
             rc = rec_reject(pc, "$.business_discovery", "a business account needs its 'id'");
         } else {
             struct ingest_record r;
-            rec_init(&r, REC_CHANNEL_METRICS, "$.business_discovery");
-            r.platform = "instagram";
+            rec_start(&r, REC_CHANNEL_METRICS, "instagram", "$.business_discovery");
             r.account_id = u.account;
             r.account_name = u.account_name;
             r.account_title = jstr(pc, bd, "name");
@@ -206,8 +199,7 @@ int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error 
         rc = media(pc, j, "$", NULL);
     } else if (json_object_get(j, "followers_count")) {
         struct ingest_record r;
-        rec_init(&r, REC_CHANNEL_METRICS, "$");
-        r.platform = "instagram";
+        rec_start(&r, REC_CHANNEL_METRICS, "instagram", "$");
         r.account_id = jstr(pc, j, "id");
         r.account_name = jstr(pc, j, "username");
         r.account_title = jstr(pc, j, "name");
@@ -224,6 +216,5 @@ int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error 
                 break;
         }
     }
-    json_decref(j);
     return rc;
 }

@@ -21,6 +21,10 @@ struct pctx {
 /* A record with every metric "not reported" and where set from fmt. */
 void rec_init(struct ingest_record *r, enum ingest_kind kind, const char *fmt, ...)
     PRINTF_LIKE(3, 4);
+/* rec_init for a record of `platform`'s, read at `where`: how a platform's
+ * reader starts each record it makes. */
+void rec_start(struct ingest_record *r, enum ingest_kind kind, const char *platform,
+               const char *where);
 /* Emits r; returns -1 once the callback asked to stop. */
 int rec_emit(struct pctx *pc, const struct ingest_record *r);
 /* Emits a REC_REJECT at `where` with a printf-style reason. */
@@ -76,22 +80,24 @@ int ingest_parse_beside(enum ingest_format f, const char *data, size_t len,
                         void *ctx, struct error *err);
 
 /* The parsers, one file each. */
-int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error *err);
-int parse_meta_webhook(struct pctx *pc, const char *data, size_t len, struct error *err);
-int parse_instagram(struct pctx *pc, const char *data, size_t len, struct error *err);
-int parse_x_api(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_x_archive(struct pctx *pc, const char *data, size_t len, struct error *err);
-int parse_youtube(struct pctx *pc, const char *data, size_t len, struct error *err);
-int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_ndjson(struct pctx *pc, const char *data, size_t len, struct error *err);
-int parse_tiktok(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_tiktok_csv(struct pctx *pc, const char *data, size_t len, struct error *err);
 int parse_linkedin_xls(struct pctx *pc, const char *data, size_t len, struct error *err);
-int parse_bluesky(struct pctx *pc, const char *data, size_t len, struct error *err);
-int parse_tiktok_api(struct pctx *pc, const char *data, size_t len, struct error *err);
-int parse_threads(struct pctx *pc, const char *data, size_t len, struct error *err);
-int parse_linkedin_api(struct pctx *pc, const char *data, size_t len, struct error *err);
+/* The readers of the formats that are one JSON document: ingest_parse
+ * reads the document (json_doc) and frees it once the reader is done. */
+int read_bluesky(struct pctx *pc, json_t *j, struct error *err);
+int read_instagram(struct pctx *pc, json_t *j, struct error *err);
+int read_linkedin_api(struct pctx *pc, json_t *j, struct error *err);
+int read_mastodon(struct pctx *pc, json_t *j, struct error *err);
+int read_meta_graph(struct pctx *pc, json_t *j, struct error *err);
+int read_meta_webhook(struct pctx *pc, json_t *j, struct error *err);
+int read_threads(struct pctx *pc, json_t *j, struct error *err);
+int read_tiktok(struct pctx *pc, json_t *j, struct error *err);
+int read_tiktok_api(struct pctx *pc, json_t *j, struct error *err);
+int read_x_api(struct pctx *pc, json_t *j, struct error *err);
+int read_youtube(struct pctx *pc, json_t *j, struct error *err);
 /* Whether a CSV file's header is one of TikTok's analytics exports'. */
 bool tiktok_csv_header(const char *data, size_t len);
 

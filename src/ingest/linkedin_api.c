@@ -23,8 +23,7 @@ static int64_t jms(json_t *o, const char *key)
 static int post(struct pctx *pc, json_t *p, const char *where)
 {
     struct ingest_record r;
-    rec_init(&r, REC_POST, "%s", where);
-    r.platform = "linkedin";
+    rec_start(&r, REC_POST, "linkedin", where);
     r.post_id = jstr(pc, p, "id");
     r.account_id = jstr(pc, p, "author");
     r.body = jstr(pc, p, "commentary");
@@ -55,8 +54,7 @@ static int post(struct pctx *pc, json_t *p, const char *where)
 static int comment(struct pctx *pc, json_t *c, const char *where)
 {
     struct ingest_record r;
-    rec_init(&r, REC_MESSAGE, "%s", where);
-    r.platform = "linkedin";
+    rec_start(&r, REC_MESSAGE, "linkedin", where);
     /* The comment's URN names the thing it is on and its own id, which is
      * what deleting or answering it needs; the bare id does not. */
     r.msg_id = jstr(pc, c, "$URN");
@@ -84,8 +82,7 @@ static int comment(struct pctx *pc, json_t *c, const char *where)
 static int share_stats(struct pctx *pc, json_t *s, const char *where)
 {
     struct ingest_record r;
-    rec_init(&r, REC_POST_METRICS, "%s", where);
-    r.platform = "linkedin";
+    rec_start(&r, REC_POST_METRICS, "linkedin", where);
     r.post_id = jstr(pc, s, "share");
     if (!r.post_id)
         r.post_id = jstr(pc, s, "ugcPost");
@@ -117,11 +114,8 @@ static int element(struct pctx *pc, json_t *e, const char *where, void *arg)
     return rec_reject(pc, where, "an element that is not a post, comment or share statistics");
 }
 
-int parse_linkedin_api(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_linkedin_api(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     if (!json_is_object(j)) {
         rc = error_set(err, ERR_INVALID, "$: a LinkedIn API answer is an object");
@@ -130,8 +124,7 @@ int parse_linkedin_api(struct pctx *pc, const char *data, size_t len, struct err
     json_t *size = json_object_get(j, "firstDegreeSize");
     if (size) {
         struct ingest_record r;
-        rec_init(&r, REC_CHANNEL_METRICS, "$");
-        r.platform = "linkedin";
+        rec_start(&r, REC_CHANNEL_METRICS, "linkedin", "$");
         r.account_id = jstr(pc, j, "organization"); /* kanal's connector adds it */
         r.followers = jcount(j, "firstDegreeSize");
         r.taken_at = pc->opts->taken_at;
@@ -147,6 +140,5 @@ int parse_linkedin_api(struct pctx *pc, const char *data, size_t len, struct err
     rc =
         elements ? each_item(pc, elements, "$.elements", element, NULL) : element(pc, j, "$", NULL);
 done:
-    json_decref(j);
     return rc;
 }

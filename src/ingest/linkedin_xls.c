@@ -373,8 +373,7 @@ static int post_row(struct sheet *s, size_t r, size_t rn)
     bool number;
     double num = 0;
     struct ingest_record rec;
-    rec_init(&rec, REC_POST, "%s", s->where);
-    rec.platform = "linkedin";
+    rec_start(&rec, REC_POST, "linkedin", s->where);
     rec.format = "status";
     const char *link = cell_at(s, r, rn, s->col[C_LINK], &number, &num);
     /* https://www.linkedin.com/feed/update/urn:li:activity:ID (or share:,
@@ -424,8 +423,7 @@ static int day_row(struct sheet *s, size_t r, size_t rn)
     if (day_of(cell_at(s, r, rn, s->col[C_DATE], &number, &num), &day))
         return reject_col(s, C_DATE, "is not a date like \"03/01/2024\" (month first)");
     struct ingest_record rec;
-    rec_init(&rec, REC_CHANNEL_METRICS, "%s", s->where);
-    rec.platform = "linkedin";
+    rec_start(&rec, REC_CHANNEL_METRICS, "linkedin", s->where);
     /* A day's figure is complete at its end: the next local midnight. */
     rec.taken_at = csv_local_instant(pc->opts->zone, (day + 1) * 86400);
     const struct {

@@ -19,8 +19,7 @@ static int status(struct pctx *pc, json_t *s, const char *where, void *arg)
         return rec_share(pc, where);
     json_t *acct = json_object_get(s, "account");
     struct ingest_record r;
-    rec_init(&r, REC_POST, "%s", where);
-    r.platform = "mastodon";
+    rec_start(&r, REC_POST, "mastodon", where);
     r.foreign_is_message = true;
     r.post_id = jstr(pc, s, "id");
     r.published_at = jtime(s, "created_at");
@@ -85,8 +84,7 @@ static bool is_account(json_t *x)
 static int account(struct pctx *pc, json_t *a, const char *where)
 {
     struct ingest_record r;
-    rec_init(&r, REC_CHANNEL_METRICS, "%s", where);
-    r.platform = "mastodon";
+    rec_start(&r, REC_CHANNEL_METRICS, "mastodon", where);
     r.account_id = jstr(pc, a, "id");
     r.account_name = jstr(pc, a, "acct");
     r.account_title = jstr(pc, a, "display_name");
@@ -119,11 +117,8 @@ static int entry(struct pctx *pc, json_t *x, const char *where, void *arg)
     return status(pc, s, w, arg);
 }
 
-int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_mastodon(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     if (json_is_object(j)) {
         rc = entry(pc, j, "$", NULL);
@@ -132,6 +127,5 @@ int parse_mastodon(struct pctx *pc, const char *data, size_t len, struct error *
     } else {
         rc = error_set(err, ERR_INVALID, "$: expected an array of Mastodon statuses");
     }
-    json_decref(j);
     return rc;
 }

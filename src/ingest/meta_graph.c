@@ -123,8 +123,7 @@ static int comment(struct pctx *pc, json_t *c, const char *where, const char *po
     const char *page, *post, *cid, *cparent;
     ids_from_permalink(pc, jstr(pc, c, "permalink_url"), &page, &post, &cid, &cparent);
     struct ingest_record r;
-    rec_init(&r, REC_MESSAGE, "%s", where);
-    r.platform = "facebook";
+    rec_start(&r, REC_MESSAGE, "facebook", where);
     r.msg_id = jstr(pc, c, "id");
     if (!r.msg_id)
         r.msg_id = cid;
@@ -158,8 +157,7 @@ static int comment(struct pctx *pc, json_t *c, const char *where, const char *po
 static int post(struct pctx *pc, json_t *p, const char *where, const struct graph_edge *e)
 {
     struct ingest_record r;
-    rec_init(&r, REC_POST, "%s", where);
-    r.platform = "facebook";
+    rec_start(&r, REC_POST, "facebook", where);
     r.post_id = jstr(pc, p, "id");
     if (!r.post_id)
         return rec_reject(pc, where, "a post needs its 'id'");
@@ -198,8 +196,7 @@ static int post(struct pctx *pc, json_t *p, const char *where, const struct grap
          * message to the page, as its webhook says, not a post of a
          * channel for its author. Its comments answer it. */
         struct ingest_record m;
-        rec_init(&m, REC_MESSAGE, "%s", where);
-        m.platform = "facebook";
+        rec_start(&m, REC_MESSAGE, "facebook", where);
         m.account_id = page;
         m.msg_id = r.post_id;
         m.msg_kind = "mention";
@@ -254,8 +251,7 @@ static int messenger_message(struct pctx *pc, json_t *m, const char *where, void
     if (!json_is_object(m))
         return rec_reject(pc, where, "expected a message object");
     struct ingest_record r;
-    rec_init(&r, REC_MESSAGE, "%s", where);
-    r.platform = "facebook";
+    rec_start(&r, REC_MESSAGE, "facebook", where);
     r.msg_kind = "dm";
     r.msg_id = jstr(pc, m, "id");
     r.body = jstr(pc, m, "message");
@@ -316,8 +312,7 @@ static int object(struct pctx *pc, json_t *j, const char *where)
     if (!json_object_get(j, "fan_count") && !json_object_get(j, "followers_count"))
         return item(pc, j, where, NULL);
     struct ingest_record r;
-    rec_init(&r, REC_CHANNEL_METRICS, "%s", where);
-    r.platform = "facebook";
+    rec_start(&r, REC_CHANNEL_METRICS, "facebook", where);
     r.account_id = jstr(pc, j, "id");
     r.account_name = jstr(pc, j, "username");
     r.account_title = jstr(pc, j, "name");
@@ -343,11 +338,8 @@ static bool is_by_ids(json_t *j)
     return json_object_size(j) > 0;
 }
 
-int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_meta_graph(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     json_t *list = json_object_get(j, "data");
     if (json_is_array(j)) {
@@ -380,6 +372,5 @@ int parse_meta_graph(struct pctx *pc, const char *data, size_t len, struct error
                        "$: neither a list ('data') nor a post, comment or page, nor objects by "
                        "id; is this a Graph API answer?");
     }
-    json_decref(j);
     return rc;
 }

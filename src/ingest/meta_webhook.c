@@ -94,8 +94,7 @@ static int page_change(struct pctx *pc, const char *page, int64_t time, const ch
         str_eq(verb, "mute") || str_eq(verb, "unmute"))
         return 0; /* not posts or messages; counts come from insights */
     struct ingest_record r;
-    rec_init(&r, REC_MESSAGE, "%s", where);
-    r.platform = "facebook";
+    rec_start(&r, REC_MESSAGE, "facebook", where);
     r.account_id = page;
     r.created_at = jtime(v, "created_time");
     if (!r.created_at)
@@ -169,8 +168,7 @@ static int instagram_change(struct pctx *pc, const char *account, int64_t time, 
                             json_t *v, const char *where)
 {
     struct ingest_record r;
-    rec_init(&r, REC_MESSAGE, "%s", where);
-    r.platform = "instagram";
+    rec_start(&r, REC_MESSAGE, "instagram", where);
     r.account_id = account;
     r.created_at = time;
     static const char *const media_path[] = {"media", "id", NULL};
@@ -199,11 +197,8 @@ static int instagram_change(struct pctx *pc, const char *account, int64_t time, 
     return rec_emit(pc, &r);
 }
 
-int parse_meta_webhook(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_meta_webhook(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     const char *object = json_string_value(json_object_get(j, "object"));
     json_t *entries = json_object_get(j, "entry"), *e;
@@ -251,6 +246,5 @@ int parse_meta_webhook(struct pctx *pc, const char *data, size_t len, struct err
         }
     }
 done:
-    json_decref(j);
     return rc;
 }

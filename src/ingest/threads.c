@@ -38,8 +38,7 @@ static const char *id_of(struct pctx *pc, json_t *o, const char *key)
 static int reply(struct pctx *pc, json_t *x, const char *where)
 {
     struct ingest_record r;
-    rec_init(&r, REC_MESSAGE, "%s", where);
-    r.platform = "threads";
+    rec_start(&r, REC_MESSAGE, "threads", where);
     r.msg_id = jstr(pc, x, "id");
     r.body = jstr(pc, x, "text");
     r.created_at = jtime(x, "timestamp");
@@ -87,8 +86,7 @@ static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
     if (media_type && str_eq(media_type, "REPOST_FACADE"))
         return rec_share(pc, where);
     struct ingest_record r;
-    rec_init(&r, REC_POST, "%s", where);
-    r.platform = "threads";
+    rec_start(&r, REC_POST, "threads", where);
     r.post_id = jstr(pc, x, "id");
     r.body = jstr(pc, x, "text");
     r.published_at = jtime(x, "timestamp");
@@ -197,11 +195,8 @@ static int insights(struct pctx *pc, json_t *data)
     return 0;
 }
 
-int parse_threads(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_threads(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = -1;
     json_t *d = json_object_get(j, "data");
     if (!json_is_object(j) || !json_is_array(d)) {
@@ -215,6 +210,5 @@ int parse_threads(struct pctx *pc, const char *data, size_t len, struct error *e
     else
         rc = each_item(pc, d, "$.data", item, NULL);
 done:
-    json_decref(j);
     return rc;
 }

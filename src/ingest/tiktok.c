@@ -70,8 +70,7 @@ static int video(struct pctx *pc, json_t *v, const char *where, void *arg)
     if (!json_is_object(v))
         return rec_reject(pc, where, "a video is an object with 'Date' and 'Link'");
     struct ingest_record r;
-    rec_init(&r, REC_POST, "%s", where);
-    r.platform = "tiktok";
+    rec_start(&r, REC_POST, "tiktok", where);
     r.account_id = acc->name;
     r.account_name = acc->name;
     const char *date = json_string_value(json_object_get(v, "Date"));
@@ -131,11 +130,8 @@ static int64_t items_under(json_t *j, int depth)
     return n;
 }
 
-int parse_tiktok(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_tiktok(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = -1;
     static const char *const profile_path[] = {"Profile", "Profile Information", "ProfileMap",
                                                NULL};
@@ -168,8 +164,7 @@ int parse_tiktok(struct pctx *pc, const char *data, size_t len, struct error *er
         goto done;
     if (json_is_array(fans)) {
         struct ingest_record r;
-        rec_init(&r, REC_CHANNEL_METRICS, "$.Activity.Follower List.FansList");
-        r.platform = "tiktok";
+        rec_start(&r, REC_CHANNEL_METRICS, "tiktok", "$.Activity.Follower List.FansList");
         r.account_id = r.account_name = acc.name;
         r.followers = (int64_t)json_array_size(fans);
         r.taken_at = pc->opts->taken_at;
@@ -200,6 +195,5 @@ int parse_tiktok(struct pctx *pc, const char *data, size_t len, struct error *er
     }
     rc = 0;
 done:
-    json_decref(j);
     return rc;
 }

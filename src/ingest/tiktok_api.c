@@ -27,8 +27,7 @@ static int video(struct pctx *pc, json_t *v, const char *where, void *arg)
     if (!json_is_object(v))
         return rec_reject(pc, where, "a video is an object with 'id' and 'create_time'");
     struct ingest_record r;
-    rec_init(&r, REC_POST, "%s", where);
-    r.platform = "tiktok";
+    rec_start(&r, REC_POST, "tiktok", where);
     r.post_id = jstr(pc, v, "id");
     if (!digits_id(r.post_id))
         return rec_reject(pc, where, "field 'id' is missing or not a TikTok video id");
@@ -83,8 +82,7 @@ static int user(struct pctx *pc, json_t *u)
     if (!f)
         return 0; /* asked without user.info.stats: nothing to count */
     struct ingest_record r;
-    rec_init(&r, REC_CHANNEL_METRICS, "$.data.user");
-    r.platform = "tiktok";
+    rec_start(&r, REC_CHANNEL_METRICS, "tiktok", "$.data.user");
     r.account_id = r.account_name = name;
     r.account_title = jstr(pc, u, "display_name");
     r.followers = jcount(u, "follower_count");
@@ -94,11 +92,8 @@ static int user(struct pctx *pc, json_t *u)
     return rec_emit(pc, &r);
 }
 
-int parse_tiktok_api(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_tiktok_api(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = -1;
     json_t *d = json_object_get(j, "data"), *e = json_object_get(j, "error");
     const char *code = json_string_value(json_object_get(e, "code"));
@@ -132,6 +127,5 @@ int parse_tiktok_api(struct pctx *pc, const char *data, size_t len, struct error
         goto done;
     rc = 0;
 done:
-    json_decref(j);
     return rc;
 }

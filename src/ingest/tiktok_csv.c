@@ -182,8 +182,7 @@ static int content_row(struct ctx *c, const struct csv_reader *rd, const char *w
 {
     struct pctx *pc = c->pc;
     struct ingest_record r;
-    rec_init(&r, REC_POST, "%s", where);
-    r.platform = "tiktok";
+    rec_start(&r, REC_POST, "tiktok", where);
     r.format = "video";
     const char *link = cell(rd, c, C_LINK), *when = cell(rd, c, C_TIME);
     /* https://www.tiktok.com/@NAME/video/ID: the video's id and its account. */
@@ -245,8 +244,7 @@ static int daily_row(struct ctx *c, const struct csv_reader *rd, const char *whe
                           "column '%s' is not a day like \"December 30\" or \"2024-12-30\"",
                           c->hdr[c->col[C_DATE]]);
     struct ingest_record r;
-    rec_init(&r, REC_CHANNEL_METRICS, "%s", where);
-    r.platform = "tiktok";
+    rec_start(&r, REC_CHANNEL_METRICS, "tiktok", where);
     /* A day's figure is complete at its end: the next local midnight. */
     r.taken_at = csv_local_instant(c->zone, (day + 1) * 86400);
     int which = overview ? C_VIDEO_VIEWS : C_FOLLOWERS;

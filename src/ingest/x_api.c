@@ -61,8 +61,7 @@ static void tweet_format(struct pctx *pc, json_t *t, json_t *includes, struct in
 static int tweet(struct pctx *pc, json_t *t, json_t *includes, const char *where)
 {
     struct ingest_record r;
-    rec_init(&r, REC_POST, "%s", where);
-    r.platform = "x";
+    rec_start(&r, REC_POST, "x", where);
     r.foreign_is_message = true;
     r.post_id = jstr(pc, t, "id");
     r.body = jstr(pc, t, "text");
@@ -121,8 +120,7 @@ int x_dm(struct pctx *pc, json_t *m, const char *where, const char *time_key,
          const char *sender_key)
 {
     struct ingest_record r;
-    rec_init(&r, REC_MESSAGE, "%s", where);
-    r.platform = "x";
+    rec_start(&r, REC_MESSAGE, "x", where);
     r.msg_kind = "dm";
     r.msg_id = jstr(pc, m, "id");
     r.body = jstr(pc, m, "text");
@@ -144,8 +142,7 @@ static int dm(struct pctx *pc, json_t *e, const char *where)
 static int user(struct pctx *pc, json_t *u, const char *where)
 {
     struct ingest_record r;
-    rec_init(&r, REC_CHANNEL_METRICS, "%s", where);
-    r.platform = "x";
+    rec_start(&r, REC_CHANNEL_METRICS, "x", where);
     r.account_id = jstr(pc, u, "id");
     r.account_name = jstr(pc, u, "username");
     r.account_title = jstr(pc, u, "name");
@@ -174,11 +171,8 @@ static int one(struct pctx *pc, json_t *x, const char *where, void *includes)
     return tweet(pc, x, includes, where);
 }
 
-int parse_x_api(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_x_api(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     json_t *d = json_object_get(j, "data"), *includes = json_object_get(j, "includes");
     json_t *first = json_is_array(d) ? json_array_get(d, 0) : d;
@@ -201,6 +195,5 @@ int parse_x_api(struct pctx *pc, const char *data, size_t len, struct error *err
     } else {
         rc = one(pc, d, "$.data", includes);
     }
-    json_decref(j);
     return rc;
 }

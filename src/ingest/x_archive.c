@@ -89,8 +89,7 @@ static int account(struct pctx *pc, json_t *j)
 {
     json_t *a = json_object_get(json_array_get(j, 0), "account");
     struct ingest_record r;
-    rec_init(&r, REC_ACCOUNT, "$[0].account");
-    r.platform = "x";
+    rec_start(&r, REC_ACCOUNT, "x", "$[0].account");
     r.account_id = jstr(pc, a, "accountId");
     r.account_name = jstr(pc, a, "username");
     r.account_title = jstr(pc, a, "accountDisplayName");
@@ -104,8 +103,7 @@ static int account(struct pctx *pc, json_t *j)
 static int followers(struct pctx *pc, json_t *j)
 {
     struct ingest_record r;
-    rec_init(&r, REC_CHANNEL_METRICS, "$");
-    r.platform = "x";
+    rec_start(&r, REC_CHANNEL_METRICS, "x", "$");
     r.followers = (int64_t)json_array_size(j);
     r.taken_at = pc->opts->taken_at;
     return rec_emit(pc, &r);
@@ -199,8 +197,7 @@ int parse_x_archive(struct pctx *pc, const char *data, size_t len, struct error 
             continue;
         }
         struct ingest_record r;
-        rec_init(&r, REC_POST, "%s", w);
-        r.platform = "x";
+        rec_start(&r, REC_POST, "x", w);
         r.post_id = jstr(pc, t, "id_str");
         if (!r.post_id)
             r.post_id = jstr(pc, t, "id");

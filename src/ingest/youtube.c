@@ -38,8 +38,7 @@ static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
     const char *video = u->video, *channel = u->channel, *parent = u->parent;
     json_t *s = json_object_get(c, "snippet");
     struct ingest_record r;
-    rec_init(&r, REC_MESSAGE, "%s", where);
-    r.platform = "youtube";
+    rec_start(&r, REC_MESSAGE, "youtube", where);
     r.msg_id = jstr(pc, c, "id");
     /* textOriginal is what the author wrote, and only the video's owner is
      * given it; textDisplay is HTML (links, <br />, entities). Either may
@@ -91,8 +90,7 @@ static int thread(struct pctx *pc, json_t *t, const char *where, void *arg)
 static int channel_stats(struct pctx *pc, json_t *c, const char *where, void *arg)
 {
     struct ingest_record r;
-    rec_init(&r, REC_CHANNEL_METRICS, "%s", where);
-    r.platform = "youtube";
+    rec_start(&r, REC_CHANNEL_METRICS, "youtube", where);
     r.account_id = jstr(pc, c, "id");
     r.account_name = jstr(pc, json_object_get(c, "snippet"), "customUrl");
     r.account_title = jstr(pc, json_object_get(c, "snippet"), "title");
@@ -109,8 +107,7 @@ static int video(struct pctx *pc, json_t *v, const char *where)
 {
     json_t *s = json_object_get(v, "snippet");
     struct ingest_record r;
-    rec_init(&r, REC_POST, "%s", where);
-    r.platform = "youtube";
+    rec_start(&r, REC_POST, "youtube", where);
     r.post_id = jstr(pc, v, "id");
     r.account_id = jstr(pc, s, "channelId");
     r.account_name = jstr(pc, s, "channelTitle");
@@ -159,11 +156,8 @@ static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
     return rec_reject(pc, where, "items of kind '%.40s' are not imported", k);
 }
 
-int parse_youtube(struct pctx *pc, const char *data, size_t len, struct error *err)
+int read_youtube(struct pctx *pc, json_t *j, struct error *err)
 {
-    json_t *j = json_doc(data, len, err);
-    if (!j)
-        return -1;
     int rc = 0;
     const char *kind = json_string_value(json_object_get(j, "kind"));
     json_t *items = json_object_get(j, "items");
@@ -173,6 +167,5 @@ int parse_youtube(struct pctx *pc, const char *data, size_t len, struct error *e
     }
     rc = each_item(pc, items, "$.items", item, NULL);
 done:
-    json_decref(j);
     return rc;
 }

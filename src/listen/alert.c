@@ -622,27 +622,13 @@ static int read_alert(struct db *db, int64_t id, int64_t now, struct alert_row *
 int listen_alerts_run(struct db *db, int64_t now, struct listen_alert_stats *st, struct error *err)
 {
     memset(st, 0, sizeof *st);
-    int64_t *ids = NULL;
-    size_t n = 0, cap = 0;
-    struct db_stmt *q = db_query(db, err,
-                                 "SELECT id FROM listen_alerts WHERE snoozed_until IS NULL OR "
-                                 "snoozed_until <= ? ORDER BY id",
-                                 "i", now);
-    if (!q)
+    size_t n;
+    int64_t *ids = db_ids(db, err, &n,
+                          "SELECT id FROM listen_alerts WHERE snoozed_until IS NULL OR "
+                          "snoozed_until <= ? ORDER BY id",
+                          "i", now);
+    if (!ids)
         return -1;
-    while (db_has_row(q)) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            ids = xrealloc(ids, cap * sizeof *ids);
-        }
-        ids[n++] = db_col_int(q, 0);
-        if (db_step(q, err) < 0) {
-            db_finalize(q);
-            free(ids);
-            return -1;
-        }
-    }
-    db_finalize(q);
     int rc = 0;
     struct alert_row *a = xmalloc(sizeof *a);
     for (size_t i = 0; i < n && rc == 0; i++) {

@@ -61,21 +61,21 @@ static void media_type(const char *ct, char *out, size_t cap)
 
 static const char *bom_encoding(const unsigned char *d, size_t len, size_t *skip)
 {
-    if (len >= 4 && !memcmp(d, "\x00\x00\xfe\xff", 4))
-        return *skip = 4, "utf-32be";
-    if (len >= 4 && !memcmp(d, "\xff\xfe\x00\x00", 4))
-        return *skip = 4, "utf-32le";
-    if (len >= 3 && !memcmp(d, "\xef\xbb\xbf", 3))
-        return *skip = 3, "utf-8";
-    if (len >= 2 && !memcmp(d, "\xfe\xff", 2))
-        return *skip = 2, "utf-16be";
-    if (len >= 2 && !memcmp(d, "\xff\xfe", 2))
-        return *skip = 2, "utf-16le";
-    /* No BOM, but "<?" in a wide encoding. */
-    if (len >= 4 && !memcmp(d, "\x00<\x00?", 4))
-        return *skip = 0, "utf-16be";
-    if (len >= 4 && !memcmp(d, "<\x00?\x00", 4))
-        return *skip = 0, "utf-16le";
+    /* In order: UTF-32LE's mark starts with UTF-16LE's. The last two are
+     * no mark but "<?" in a wide encoding: nothing to skip. */
+    static const struct {
+        const char *mark;
+        size_t n, skip;
+        const char *encoding;
+    } marks[] = {
+        {"\x00\x00\xfe\xff", 4, 4, "utf-32be"}, {"\xff\xfe\x00\x00", 4, 4, "utf-32le"},
+        {"\xef\xbb\xbf", 3, 3, "utf-8"},        {"\xfe\xff", 2, 2, "utf-16be"},
+        {"\xff\xfe", 2, 2, "utf-16le"},         {"\x00<\x00?", 4, 0, "utf-16be"},
+        {"<\x00?\x00", 4, 0, "utf-16le"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(marks); i++)
+        if (len >= marks[i].n && !memcmp(d, marks[i].mark, marks[i].n))
+            return *skip = marks[i].skip, marks[i].encoding;
     *skip = 0;
     return NULL;
 }

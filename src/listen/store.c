@@ -530,27 +530,14 @@ int listen_fetch_sources(struct db *db, int64_t ws, int64_t source, const struct
                          struct listen_fetch_stats *st, struct error *err)
 {
     memset(st, 0, sizeof *st);
-    int64_t *ids = NULL;
-    size_t n = 0, cap = 0;
     int rc = -1;
-    struct db_stmt *q = db_query(db, err,
-                                 "SELECT id FROM listen_sources WHERE workspace_id = ? AND "
-                                 "(? = 0 OR id = ?) ORDER BY id",
-                                 "iii", ws, source, source);
-    if (!q)
+    size_t n;
+    int64_t *ids = db_ids(db, err, &n,
+                          "SELECT id FROM listen_sources WHERE workspace_id = ? AND "
+                          "(? = 0 OR id = ?) ORDER BY id",
+                          "iii", ws, source, source);
+    if (!ids)
         goto fail;
-    while (db_has_row(q)) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            ids = xrealloc(ids, cap * sizeof *ids);
-        }
-        ids[n++] = db_col_int(q, 0);
-        if (db_step(q, err) < 0) {
-            db_finalize(q);
-            goto fail;
-        }
-    }
-    db_finalize(q);
     if (source && n == 0) {
         error_set(err, ERR_NOT_FOUND, "no source %lld in this workspace", (long long)source);
         goto fail;

@@ -19,35 +19,24 @@
 
 int64_t listen_queue_due(struct db *db, int64_t now, struct error *err)
 {
-    int64_t ids[QUEUE_MAX];
-    size_t n = 0;
-    struct db_stmt *q =
-        db_query(db, err,
-                 "SELECT id FROM listen_sources WHERE next_fetch <= ? ORDER BY next_fetch, id "
-                 "LIMIT ?",
-                 "ii", now, (int64_t)QUEUE_MAX);
-    if (!q)
+    size_t n;
+    int64_t *ids = db_ids(db, err, &n,
+                          "SELECT id FROM listen_sources WHERE next_fetch <= ? ORDER BY "
+                          "next_fetch, id LIMIT ?",
+                          "ii", now, (int64_t)QUEUE_MAX);
+    if (!ids)
         return -1;
-    while (db_has_row(q)) {
-        ids[n++] = db_col_int(q, 0);
-        if (db_step(q, err) < 0) {
-            db_finalize(q);
-            return -1;
-        }
-    }
-    db_finalize(q);
     int64_t queued = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && queued >= 0; i++) {
         char key[48], payload[48];
         snprintf(key, sizeof key, "listen:%lld", (long long)ids[i]);
         snprintf(payload, sizeof payload, "{\"source\": %lld}", (long long)ids[i]);
         struct job_in j = {.kind = LISTEN_JOB_KIND, .key = key, .payload = payload};
         int64_t id;
         int made = job_enqueue(db, &j, now, &id, err);
-        if (made < 0)
-            return -1;
-        queued += made == 0;
+        queued = made < 0 ? -1 : queued + (made == 0);
     }
+    free(ids);
     return queued;
 }
 

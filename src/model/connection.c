@@ -224,24 +224,15 @@ int connection_error(struct db *db, int64_t channel_id, const char *message, int
 int64_t connection_queue_syncs(struct db *db, int64_t now, struct error *err)
 {
     assert(db);
-    struct db_stmt *st = db_query(db, err,
-                                  "SELECT channel_id FROM channel_connections WHERE state = "
-                                  "'connected' ORDER BY channel_id",
-                                  "");
-    if (!st)
+    size_t n;
+    int64_t *ids = db_ids(db, err, &n,
+                          "SELECT channel_id FROM channel_connections WHERE state = "
+                          "'connected' ORDER BY channel_id",
+                          "");
+    if (!ids)
         return -1;
-    int64_t ids_n = 0, ids_cap = 0, *ids = NULL;
-    int rc = db_has_row(st);
-    for (; rc == 1; rc = db_step(st, err)) {
-        if (ids_n == ids_cap) {
-            ids_cap = ids_cap ? 2 * ids_cap : 16;
-            ids = xrealloc(ids, (size_t)ids_cap * sizeof *ids);
-        }
-        ids[ids_n++] = db_col_int(st, 0);
-    }
-    db_finalize(st);
-    int64_t queued = rc < 0 ? -1 : 0;
-    for (int64_t i = 0; i < ids_n && queued >= 0; i++) {
+    int64_t queued = 0;
+    for (size_t i = 0; i < n && queued >= 0; i++) {
         int got = connection_queue_sync(db, ids[i], now, err);
         if (got < 0)
             queued = -1;
@@ -450,13 +441,12 @@ int action_create(struct db *db, const struct action_in *in, int64_t now, int64_
     if (n < 0)
         goto done;
     int64_t channel;
-    struct db_stmt *st =
-        db_query(db, err, "SELECT id, channel_id FROM connect_actions WHERE key = ?", "t", k);
-    if (!st)
-        goto done;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        error_set(err, ERR_INTERNAL, "action '%s' vanished after it was stored", k);
+    struct db_stmt *st;
+    int found =
+        db_row(db, err, &st, "SELECT id, channel_id FROM connect_actions WHERE key = ?", "t", k);
+    if (found <= 0) {
+        if (!found)
+            error_set(err, ERR_INTERNAL, "action '%s' vanished after it was stored", k);
         goto done;
     }
     *id = db_col_int(st, 0);

@@ -79,28 +79,25 @@ json_t *saved_reply_render(struct db *db, int64_t ws, int64_t reply_id, int64_t 
     char *tmpl = NULL, *lang = NULL, *vals[REPLY_VAR_COUNT] = {0};
     struct buf out = {0};
     json_t *res = NULL;
-    if (!(st = db_query(db, err,
-                        "SELECT body, lang FROM saved_replies WHERE id = ? AND "
-                        "workspace_id = ?",
-                        "ii", reply_id, ws)))
-        goto fail;
-    if (!db_has_row(st)) {
-        error_set(err, ERR_NOT_FOUND, "no saved reply %lld in this workspace", (long long)reply_id);
+    int found = db_row(db, err, &st,
+                       "SELECT body, lang FROM saved_replies WHERE id = ? AND workspace_id = ?",
+                       "ii", reply_id, ws);
+    if (found <= 0) {
+        model_no_row(found, "saved reply", reply_id, err);
         goto fail;
     }
     tmpl = xstrdup(db_col_text(st, 0));
     lang = xstrdup(db_col_text(st, 1));
     db_finalize(st);
-    if (!(st = db_query(db, err,
-                        "SELECT m.author_name, m.author_handle, c.name FROM messages m JOIN "
-                        "channels c ON c.id = m.channel_id WHERE m.id = ? AND m.workspace_id = ?",
-                        "ii", message_id, ws)))
-        goto fail;
-    if (!db_has_row(st)) {
-        error_field(err, ERR_INVALID, "message_id",
-                    "field 'message_id': no message %lld in this "
-                    "workspace",
-                    (long long)message_id);
+    found = db_row(db, err, &st,
+                   "SELECT m.author_name, m.author_handle, c.name FROM messages m JOIN "
+                   "channels c ON c.id = m.channel_id WHERE m.id = ? AND m.workspace_id = ?",
+                   "ii", message_id, ws);
+    if (found <= 0) {
+        if (!found)
+            error_field(err, ERR_INVALID, "message_id",
+                        "field 'message_id': no message %lld in this workspace",
+                        (long long)message_id);
         goto fail;
     }
     const char *name = db_col_text(st, 0), *handle = db_col_text(st, 1);

@@ -246,17 +246,15 @@ int sla_annotate(struct db *db, json_t *items, int64_t now, struct error *err)
     size_t i;
     json_t *m;
     json_array_foreach (items, i, m) {
-        struct db_stmt *st =
-            db_query(db, err,
-                     "SELECT sla_risk_at, sla_due_at, first_response_at, status FROM messages "
-                     "WHERE id = ?",
-                     "i", (int64_t)json_integer_value(json_object_get(m, "id")));
-        if (!st)
+        struct db_stmt *st;
+        int found = db_row(db, err, &st,
+                           "SELECT sla_risk_at, sla_due_at, first_response_at, status FROM "
+                           "messages WHERE id = ?",
+                           "i", (int64_t)json_integer_value(json_object_get(m, "id")));
+        if (found < 0)
             return -1;
-        if (!db_has_row(st)) {
-            db_finalize(st);
+        if (!found)
             continue;
-        }
         int64_t due = db_col_null(st, 1) ? 0 : db_col_int(st, 1);
         const char *status = db_col_text(st, 3);
         enum sla_state s =

@@ -186,12 +186,12 @@ static int send_webhook(struct db *db, const struct notify_config *cfg, const st
 {
     /* The URL and secret are read now: a secret rotated since the event
      * was queued is the one the receiver checks against. */
-    struct db_stmt *st = db_query(
-        db, err, "SELECT url, secret FROM notify_webhooks WHERE workspace_id = ?", "i", d->ws);
-    if (!st)
+    struct db_stmt *st;
+    int found = db_row(
+        db, err, &st, "SELECT url, secret FROM notify_webhooks WHERE workspace_id = ?", "i", d->ws);
+    if (found < 0)
         return -2;
-    if (!db_has_row(st)) {
-        db_finalize(st);
+    if (!found) {
         snprintf(why, why_size, "the workspace's webhook was removed");
         return -1;
     }

@@ -320,41 +320,16 @@ json_t *publish_bulk_list(struct db *db, int64_t ws, struct error *err)
                       operation, err);
 }
 
-/* The first column of each row of `st`, db_query's answer (NULL: its
- * error stands), *n of them (caller frees); finalizes st. NULL and err
- * when a step fails. */
-static int64_t *ids_of(struct db_stmt *st, size_t *n, struct error *err)
-{
-    if (!st)
-        return NULL;
-    size_t cap = 64;
-    int64_t *ids = xmalloc(sizeof *ids * cap);
-    int rc;
-    *n = 0;
-    for (rc = db_has_row(st); rc == 1; rc = db_step(st, err)) {
-        if (*n == cap)
-            ids = xrealloc(ids, sizeof *ids * (cap *= 2));
-        ids[(*n)++] = db_col_int(st, 0);
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        free(ids);
-        return NULL;
-    }
-    return ids;
-}
-
 /* Cancels the operation's hides still queued; one the worker took
  * meanwhile is left to finish (a later undo shows it again). */
 static int cancel_queued(struct db *db, int64_t bulk, int64_t now, struct error *err)
 {
     size_t n;
-    int64_t *ids = ids_of(db_query(db, err,
-                                   "SELECT i.action_id FROM bulk_moderation_items i JOIN "
-                                   "connect_actions a ON a.id = i.action_id WHERE i.bulk_id = ? "
-                                   "AND a.state = 'queued'",
-                                   "i", bulk),
-                          &n, err);
+    int64_t *ids = db_ids(db, err, &n,
+                          "SELECT i.action_id FROM bulk_moderation_items i JOIN "
+                          "connect_actions a ON a.id = i.action_id WHERE i.bulk_id = ? "
+                          "AND a.state = 'queued'",
+                          "i", bulk);
     if (!ids)
         return -1;
     int rc = 0;
@@ -415,13 +390,12 @@ json_t *publish_bulk_undo(struct db *db, int64_t ws, int64_t id, const struct ac
                "iIi", now, by, id) < 0)
         return NULL;
     size_t count;
-    int64_t *ids = ids_of(db_query(db, err,
-                                   "SELECT i.message_id FROM bulk_moderation_items i JOIN "
-                                   "connect_actions a ON a.id = i.action_id WHERE i.bulk_id = ? "
-                                   "AND a.state = 'done' AND i.undo_action_id IS NULL "
-                                   "ORDER BY i.message_id",
-                                   "i", id),
-                          &count, err);
+    int64_t *ids = db_ids(db, err, &count,
+                          "SELECT i.message_id FROM bulk_moderation_items i JOIN "
+                          "connect_actions a ON a.id = i.action_id WHERE i.bulk_id = ? "
+                          "AND a.state = 'done' AND i.undo_action_id IS NULL "
+                          "ORDER BY i.message_id",
+                          "i", id);
     if (!ids)
         return NULL;
     json_t *out = NULL;

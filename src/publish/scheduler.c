@@ -221,20 +221,17 @@ static int queue_due(struct db *db, int64_t now, const char *public_url,
 
 int publish_withdraw(struct db *db, int64_t vid, const char *why, int64_t now, struct error *err)
 {
-    struct db_stmt *st =
-        db_query(db, err,
-                 "SELECT v.action_id, a.state, c.name, c.platform, a.first_sent_at, "
-                 "(SELECT j.state FROM jobs j WHERE j.dedup_key = 'action:' || a.id "
-                 "ORDER BY j.id DESC LIMIT 1) FROM post_variants v "
-                 "JOIN connect_actions a ON a.id = v.action_id "
-                 "JOIN channels c ON c.id = v.channel_id WHERE v.id = ? AND v.status = 'scheduled'",
-                 "i", vid);
-    if (!st)
-        return -1;
-    if (!db_has_row(st)) {
-        db_finalize(st);
-        return 0; /* not handed over: nothing to take back */
-    }
+    struct db_stmt *st;
+    int found =
+        db_row(db, err, &st,
+               "SELECT v.action_id, a.state, c.name, c.platform, a.first_sent_at, "
+               "(SELECT j.state FROM jobs j WHERE j.dedup_key = 'action:' || a.id "
+               "ORDER BY j.id DESC LIMIT 1) FROM post_variants v "
+               "JOIN connect_actions a ON a.id = v.action_id "
+               "JOIN channels c ON c.id = v.channel_id WHERE v.id = ? AND v.status = 'scheduled'",
+               "i", vid);
+    if (found <= 0)
+        return found; /* 0: not handed over, nothing to take back */
     int64_t action = db_col_int(st, 0), sent_at = db_col_null(st, 4) ? 0 : db_col_int(st, 4);
     char state[16], name[128], platform[16], job[16];
     snprintf(state, sizeof state, "%s", db_col_text(st, 1));
@@ -389,20 +386,27 @@ json_t *publish_settings_get(struct db *db, int64_t ws, struct error *err)
     return out;
 }
 
+/* A request's body: an object ("expected a JSON object" and `shape`, what
+ * it should hold, otherwise) with no member but those in `known` ("NAME:
+ * unknown field (expected LIST)"). 0, or -1 and err. */
+static int body_check(json_t *in, const char *shape, const char *const *known, const char *list,
+                      struct error *err)
+{
+    if (!json_is_object(in))
+        return error_set(err, ERR_INVALID, "expected a JSON object%s", shape);
+    const char *key = json_unknown_member(in, known);
+    if (key)
+        return error_field(err, ERR_INVALID, key, "%s: unknown field (expected %s)", key, list);
+    return 0;
+}
+
 json_t *publish_settings_set(struct db *db, int64_t ws, json_t *in, const struct actor *who,
                              struct error *err)
 {
-    if (!json_is_object(in)) {
-        error_set(err, ERR_INVALID, "expected a JSON object with late_policy and/or late_after");
-        return NULL;
-    }
     static const char *const known[] = {"late_policy", "late_after", NULL};
-    const char *key = json_unknown_member(in, known);
-    if (key) {
-        error_field(err, ERR_INVALID, key, "%s: unknown field (expected late_policy or late_after)",
-                    key);
+    if (body_check(in, " with late_policy and/or late_after", known, "late_policy or late_after",
+                   err))
         return NULL;
-    }
     json_t *policy = json_object_get(in, "late_policy");
     json_t *after = json_object_get(in, "late_after");
     if (policy &&
@@ -578,17 +582,9 @@ static int64_t withdraw_paused(struct db *db, int64_t ws, const int64_t *ids, si
 json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor *who,
                       struct error *err)
 {
-    if (!json_is_object(in)) {
-        error_set(err, ERR_INVALID, "expected a JSON object: {reason, channels?, until?}");
-        return NULL;
-    }
     static const char *const known[] = {"reason", "channels", "until", NULL};
-    const char *key = json_unknown_member(in, known);
-    if (key) {
-        error_field(err, ERR_INVALID, key, "%s: unknown field (expected reason, channels, until)",
-                    key);
+    if (body_check(in, ": {reason, channels?, until?}", known, "reason, channels, until", err))
         return NULL;
-    }
     json_t *reason = json_object_get(in, "reason");
     const char *r = json_string_value(reason);
     if (!r || !*r || strlen(r) > 1000 || !utf8_valid(r, strlen(r))) {
@@ -653,17 +649,10 @@ fail:
 json_t *publish_resume(struct db *db, int64_t ws, json_t *in, const struct actor *who,
                        struct error *err)
 {
-    if (!json_is_object(in)) {
-        error_set(err, ERR_INVALID,
-                  "expected a JSON object: {late: publish_now|hold|reschedule, at?, channels?}");
-        return NULL;
-    }
     static const char *const known[] = {"late", "at", "channels", NULL};
-    const char *key = json_unknown_member(in, known);
-    if (key) {
-        error_field(err, ERR_INVALID, key, "%s: unknown field (expected late, at, channels)", key);
+    if (body_check(in, ": {late: publish_now|hold|reschedule, at?, channels?}", known,
+                   "late, at, channels", err))
         return NULL;
-    }
     const char *late = json_string_value(json_object_get(in, "late"));
     if (!late ||
         (!str_eq(late, "publish_now") && !str_eq(late, "hold") && !str_eq(late, "reschedule"))) {
