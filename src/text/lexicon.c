@@ -855,8 +855,12 @@ void lexicon_find_all(const struct text_tokens *t, struct lex_info *info, struct
         for (size_t i = 0; i < t->n; i++) {
             uint64_t key = word_key(t, &t->tok[i]);
             info[i].key = key;
-            if (!hot_has(hot_slot(s, key), key))
-                __builtin_prefetch(word_set(s, key));
+            const struct lex_info *h = hot_slot(s, key);
+            /* A hot word's prefetch goes to its hot slot, read already;
+             * without a branch: whether a word is hot is hard to predict. */
+            uintptr_t hot = 0 - (uintptr_t)hot_has(h, key);
+            __builtin_prefetch(
+                (const void *)(((uintptr_t)h & hot) | ((uintptr_t)word_set(s, key) & ~hot)));
         }
         /* The words and their flags as 16-bit lanes of one sum (at most 1,024
          * tokens): a word with flags f adds flag_lanes[16 | f], anything else
