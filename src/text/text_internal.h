@@ -128,8 +128,8 @@ struct lex_counts {
  * lex_counts.stops (lang.c). */
 extern const uint64_t lang_stop_lanes[16];
 /* What the tokens t mean (struct lex_info) into info[], and what c counts.
- * Prefetches all the tokens' slots first, so their memory latencies
- * overlap. */
+ * Prefetches the slots of all the tokens not in the hot table first, so
+ * their memory latencies overlap. */
 void lexicon_find_all(const struct text_tokens *t, struct lex_info *info, struct lex_counts *c);
 /* lang_guess with the tokens' counts already made. */
 enum text_lang lang_guess_counts(const struct text_tokens *t, const struct lex_counts *c);

@@ -740,6 +740,14 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             p = scan_word(t, k, p, end, &norm_len);
             k->len = (uint32_t)(p - start);
             at_start = false;
+            /* Most often a word is followed by one space and another word:
+             * straight there, past the loop's tests for the space and the
+             * word's first byte. */
+            if (end - p > 1 && *p == ' ' && byte_class[(unsigned char)p[1]] == B_ALNUM &&
+                nt < TEXT_MAX_TOKENS) {
+                start = ++p;
+                goto word;
+            }
             continue;
         }
         if (cls & B_PUNCT) {
