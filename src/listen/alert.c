@@ -506,12 +506,10 @@ static int run_one(struct db *db, const struct alert_row *a, int64_t now, struct
         if (a->muted || count == 0) {
             /* Muted: what came in is passed over, not kept for later. An
              * empty digest is a period looked at all the same. */
-            rc = db_run(db, err,
-                        "UPDATE listen_alerts SET last_item_id = ?, digest_at = CASE WHEN ? = 1 "
-                        "THEN ? ELSE digest_at END WHERE id = ?",
-                        "iiii", max_id, (int64_t)(period && !a->muted), now, a->id) < 0
-                     ? -1
-                     : 0;
+            rc = db_do(db, err,
+                       "UPDATE listen_alerts SET last_item_id = ?, digest_at = CASE WHEN ? = 1 "
+                       "THEN ? ELSE digest_at END WHERE id = ?",
+                       "iiii", max_id, (int64_t)(period && !a->muted), now, a->id);
             goto done;
         }
         if (period)

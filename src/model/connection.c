@@ -128,12 +128,10 @@ int connection_connected(struct db *db, int64_t channel_id, const char *api_url,
         return -1;
     /* Its held jobs run now, not after the backoff they were given while
      * the token was refused. */
-    return db_run(db, err,
-                  "UPDATE jobs SET run_after = ?, updated_at = ? WHERE channel_id = ? AND "
-                  "state = 'queued' AND run_after > ?",
-                  "iiii", now, now, channel_id, now) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "UPDATE jobs SET run_after = ?, updated_at = ? WHERE channel_id = ? AND "
+                 "state = 'queued' AND run_after > ?",
+                 "iiii", now, now, channel_id, now);
 }
 
 /* The change, or ERR_NOT_FOUND "channel N is not connected". */
@@ -307,21 +305,17 @@ int sync_cursor_set(struct db *db, int64_t channel_id, const char *resource, con
     if (resource_check(resource, err))
         return -1;
     if (!value)
-        return db_run(db, err, "DELETE FROM sync_cursors WHERE channel_id = ? AND resource = ?",
-                      "it", channel_id, resource) < 0
-                   ? -1
-                   : 0;
+        return db_do(db, err, "DELETE FROM sync_cursors WHERE channel_id = ? AND resource = ?",
+                     "it", channel_id, resource);
     size_t n = strlen(value);
     if (n > SYNC_CURSOR_MAX || !utf8_valid(value, n))
         return error_set(err, ERR_INVALID, "cursor '%s': must be at most %d bytes of UTF-8",
                          resource, SYNC_CURSOR_MAX);
-    return db_run(db, err,
-                  "INSERT INTO sync_cursors (channel_id, resource, value, updated_at) VALUES "
-                  "(?, ?, ?, ?) ON CONFLICT (channel_id, resource) DO UPDATE SET value = "
-                  "excluded.value, updated_at = excluded.updated_at",
-                  "itti", channel_id, resource, value, now) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "INSERT INTO sync_cursors (channel_id, resource, value, updated_at) VALUES "
+                 "(?, ?, ?, ?) ON CONFLICT (channel_id, resource) DO UPDATE SET value = "
+                 "excluded.value, updated_at = excluded.updated_at",
+                 "itti", channel_id, resource, value, now);
 }
 
 /* ---- actions ---------------------------------------------------------------------- */

@@ -597,13 +597,11 @@ int message_edit_platform(struct db *db, int64_t channel_id, const char *platfor
 int message_tag(struct db *db, int64_t message_id, int64_t tag_id, struct error *err)
 {
     /* A tag a moderator took off is not given back by a rule. */
-    return db_run(db, err,
-                  "INSERT INTO message_tags (message_id, tag_id) SELECT ?, ? WHERE NOT EXISTS "
-                  "(SELECT 1 FROM message_tag_corrections WHERE message_id = ? AND tag_id = ? AND "
-                  "added = 0) ON CONFLICT DO NOTHING",
-                  "iiii", message_id, tag_id, message_id, tag_id) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "INSERT INTO message_tags (message_id, tag_id) SELECT ?, ? WHERE NOT EXISTS "
+                 "(SELECT 1 FROM message_tag_corrections WHERE message_id = ? AND tag_id = ? AND "
+                 "added = 0) ON CONFLICT DO NOTHING",
+                 "iiii", message_id, tag_id, message_id, tag_id);
 }
 
 int message_reread(struct db *db, int64_t message_id, const char *lang, const char *sentiment,

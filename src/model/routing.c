@@ -552,12 +552,10 @@ static int rule_store(struct db *db, int64_t ws, int64_t id, json_t *m, int64_t 
     int64_t enabled = json_is_true(json_object_get(m, "enabled")),
             stop = json_is_true(json_object_get(m, "stop")), now = time_now();
     if (rc == 0 && id)
-        rc = db_run(db, err,
-                    "UPDATE routing_rules SET name = ?, position = ?, enabled = ?, stop = ?, "
-                    "conditions = ?, actions = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
-                    "tiiittiii", name, position, enabled, stop, cond, act, now, id, ws) < 0
-                 ? -1
-                 : 0;
+        rc = db_do(db, err,
+                   "UPDATE routing_rules SET name = ?, position = ?, enabled = ?, stop = ?, "
+                   "conditions = ?, actions = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
+                   "tiiittiii", name, position, enabled, stop, cond, act, now, id, ws);
     else if (rc == 0)
         rc = db_insert(db, err, new_id,
                        "INSERT INTO routing_rules (workspace_id, name, position, enabled, stop, "

@@ -158,10 +158,7 @@ static int queue_delivery(struct db *db, int64_t ws, int64_t notification, const
     int64_t job;
     if (job_enqueue(db, &j, now, &job, err) < 0)
         return -1;
-    return db_run(db, err, "UPDATE notify_deliveries SET job_id = ? WHERE id = ?", "ii", job, id) <
-                   0
-               ? -1
-               : 0;
+    return db_do(db, err, "UPDATE notify_deliveries SET job_id = ? WHERE id = ?", "ii", job, id);
 }
 
 int notify_event(struct db *db, int64_t ws, const struct notify_in *in, struct error *err)

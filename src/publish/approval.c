@@ -145,10 +145,8 @@ static int refresh_status(struct db *db, int64_t post_id, struct error *err)
     const char *s = publish_post_status(seen, n);
     if (!s)
         return 0; /* no variants: the post keeps its own */
-    return db_run(db, err, "UPDATE posts SET status = ?, updated_at = ? WHERE id = ?", "tii", s,
-                  time_now(), post_id) < 0
-               ? -1
-               : 0;
+    return db_do(db, err, "UPDATE posts SET status = ?, updated_at = ? WHERE id = ?", "tii", s,
+                 time_now(), post_id);
 }
 
 int publish_refresh_status(struct db *db, int64_t post_id, struct error *err)
