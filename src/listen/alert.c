@@ -123,9 +123,7 @@ int listen_alert_remove(struct db *db, int64_t ws, int64_t id, struct error *err
 {
     int64_t n = db_run(db, err, "DELETE FROM listen_alerts WHERE workspace_id = ? AND id = ?", "ii",
                        ws, id);
-    if (n < 0)
-        return -1;
-    return n ? 0 : error_set(err, ERR_NOT_FOUND, "no alert %lld in this workspace", (long long)id);
+    return n > 0 ? 0 : model_no_row((int)n, "alert", id, err);
 }
 
 int listen_alert_set(struct db *db, int64_t ws, int64_t id, int muted, int64_t snooze_until,

@@ -121,8 +121,8 @@ int listen_source_remove(struct db *db, int64_t ws, int64_t id, struct error *er
         return -1;
     int64_t n = db_run(db, err, "DELETE FROM listen_sources WHERE workspace_id = ? AND id = ?",
                        "ii", ws, id);
-    if (n == 0)
-        error_set(err, ERR_NOT_FOUND, "no source %lld in this workspace", (long long)id);
+    if (n <= 0)
+        model_no_row((int)n, "source", id, err);
     return db_end(db,
                   n <= 0 ||
                       db_run(db, err,

@@ -621,11 +621,8 @@ int routing_rule_delete(struct db *db, int64_t ws, int64_t id, const struct acto
 {
     int64_t n = db_run(db, err, "DELETE FROM routing_rules WHERE id = ? AND workspace_id = ?", "ii",
                        id, ws);
-    if (n < 0)
-        return -1;
-    if (n == 0)
-        return error_set(err, ERR_NOT_FOUND, "no routing rule %lld in this workspace",
-                         (long long)id);
+    if (n <= 0)
+        return model_no_row((int)n, "routing rule", id, err);
     return audit_record(db, ws, who ? who->user_id : 0, "delete", "routing_rule", id, "", err);
 }
 

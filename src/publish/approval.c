@@ -92,10 +92,8 @@ static int lock_post(struct db *db, int64_t ws, int64_t id, struct locked_post *
 {
     int64_t n = db_run(db, err, "UPDATE posts SET updated_at = ? WHERE id = ? AND workspace_id = ?",
                        "iii", time_now(), id, ws);
-    if (n < 0)
-        return -1;
-    if (n == 0)
-        return error_set(err, ERR_NOT_FOUND, "no post %lld in this workspace", (long long)id);
+    if (n <= 0)
+        return model_no_row((int)n, "post", id, err);
     struct db_stmt *st = db_query(
         db, err, "SELECT review_round, created_by, status FROM posts WHERE id = ?", "i", id);
     if (!st)
