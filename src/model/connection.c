@@ -325,10 +325,7 @@ static const char *const action_kinds[] = {"publish", "delete-post",    "reply",
 
 static bool action_kind_valid(const char *k)
 {
-    for (const char *const *p = action_kinds; *p; p++)
-        if (str_eq(*p, k))
-            return true;
-    return false;
+    return str_index(action_kinds, k) >= 0;
 }
 
 static bool needs_target(const char *kind)

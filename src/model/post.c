@@ -418,10 +418,7 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
         return error_field(err, ERR_INVALID, "platform_id",
                            "a platform post needs its platform id");
     const char *format = p->format ? p->format : "status";
-    bool known = false;
-    for (const char *const *f = post_formats; *f && !known; f++)
-        known = str_eq(*f, format);
-    if (!known)
+    if (str_index(post_formats, format) < 0)
         return error_field(err, ERR_INVALID, "format", "unknown post format '%.40s'", format);
     if (!p->channel_checked && channel_in_workspace(db, workspace_id, p->channel_id, err))
         return -1;
