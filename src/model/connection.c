@@ -12,16 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const action_state_names[ACTION_STATE_COUNT] = {"queued", "sent", "unknown", "done",
-                                                            "failed"};
-
-static int action_state_parse(const char *s)
-{
-    for (int i = 0; i < ACTION_STATE_COUNT; i++)
-        if (str_eq(action_state_names[i], s))
-            return i;
-    return -1;
-}
+const char *const action_state_names[ACTION_STATE_COUNT + 1] = {"queued", "sent",   "unknown",
+                                                                "done",   "failed", NULL};
 
 /* ERR_NOT_FOUND "no channel N" unless it exists: said before a write rather
  * than read from the backend's foreign-key message. */
@@ -485,7 +477,7 @@ int action_get(struct db *db, int64_t id, struct action *out, struct error *err)
     out->target = db_col_dup(st, 3);
     out->body = xstrdup(db_col_text(st, 4));
     copy_col(out->key, sizeof out->key, st, 5);
-    int s = action_state_parse(db_col_text(st, 6));
+    int s = str_index(action_state_names, db_col_text(st, 6));
     assert(s >= 0); /* the table's CHECK allows no other */
     out->state = s < 0 ? ACTION_FAILED : (enum action_state)s;
     out->platform_id = db_col_dup(st, 7);

@@ -732,7 +732,7 @@ json_t *link_stats(struct db *db, int64_t workspace_id, const char *by, const st
  * and a test, owns the clock. */
 
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_STATE_COUNT };
-extern const char *const job_state_names[JOB_STATE_COUNT];
+extern const char *const job_state_names[JOB_STATE_COUNT + 1]; /* NULL-terminated */
 
 #define JOB_KIND_MAX         32
 #define JOB_KEY_MAX          200
@@ -940,7 +940,7 @@ enum action_state {
     ACTION_FAILED,
     ACTION_STATE_COUNT
 };
-extern const char *const action_state_names[ACTION_STATE_COUNT];
+extern const char *const action_state_names[ACTION_STATE_COUNT + 1]; /* NULL-terminated */
 
 struct action_in {
     int64_t channel_id;
