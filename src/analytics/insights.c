@@ -9,6 +9,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,30 @@ static json_t *lift_json(const struct feature *f, struct post *posts, size_t n, 
     return o;
 }
 
+/* Where lift() puts each feature's lift, and what it measures it on. */
+struct lifts {
+    json_t *list;
+    struct post *posts;
+    size_t n;
+    double *with, *without; /* room for n each */
+    const struct post_tags *tags;
+};
+
+/* Appends the lift of feature `has` (with arg), named `name` and the value
+ * value_fmt prints, to l->list. */
+PRINTF_LIKE(5, 6)
+static void lift(struct lifts *l, bool (*has)(const struct post *p, const struct feature *f),
+                 int64_t arg, const char *name, const char *value_fmt, ...)
+{
+    struct feature f = {.has = has, .arg = arg, .tags = l->tags};
+    snprintf(f.name, sizeof f.name, "%s", name);
+    va_list ap;
+    va_start(ap, value_fmt);
+    vsnprintf(f.value, sizeof f.value, value_fmt, ap);
+    va_end(ap);
+    json_array_append_new(l->list, lift_json(&f, l->posts, l->n, l->with, l->without));
+}
+
 json_t *analytics_insights(struct db *db, int64_t workspace_id, const struct analytics_query *q,
                            struct error *err)
 {
@@ -291,70 +316,39 @@ json_t *analytics_insights(struct db *db, int64_t workspace_id, const struct ana
     }
     with = xmalloc((n + 1) * sizeof *with);
     without = xmalloc((n + 1) * sizeof *without);
-    json_t *lifts = json_array();
-    struct feature f;
-    for (int i = 0; post_formats[i]; i++) {
-        f = (struct feature){.has = has_format, .arg = i};
-        snprintf(f.name, sizeof f.name, "format");
-        snprintf(f.value, sizeof f.value, "%s", post_formats[i]);
-        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
-    }
+    struct lifts l = {.list = json_array(),
+                      .posts = posts,
+                      .n = n,
+                      .with = with,
+                      .without = without,
+                      .tags = &ts};
+    for (int i = 0; post_formats[i]; i++)
+        lift(&l, has_format, i, "format", "%s", post_formats[i]);
     json_t *tags = entity_list(db, &entity_tag, workspace_id, NULL,
                                &(struct page){.limit = MODEL_PAGE_MAX}, err);
     size_t ti;
     json_t *tag;
-    json_array_foreach (json_object_get(tags, "items"), ti, tag) {
-        f = (struct feature){
-            .has = has_tag, .arg = json_integer_value(json_object_get(tag, "id")), .tags = &ts};
-        snprintf(f.name, sizeof f.name, "theme");
-        snprintf(f.value, sizeof f.value, "%s", json_string_value(json_object_get(tag, "name")));
-        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
-    }
+    json_array_foreach (json_object_get(tags, "items"), ti, tag)
+        lift(&l, has_tag, json_integer_value(json_object_get(tag, "id")), "theme", "%s",
+             json_string_value(json_object_get(tag, "name")));
     json_decref(tags);
-    for (int i = 0; i < 7; i++) {
-        f = (struct feature){.has = has_weekday, .arg = i};
-        snprintf(f.name, sizeof f.name, "weekday");
-        snprintf(f.value, sizeof f.value, "%s", weekdays[i]);
-        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
-    }
-    for (int i = 0; i < 8; i++) {
-        f = (struct feature){.has = has_hour, .arg = i};
-        snprintf(f.name, sizeof f.name, "hour");
-        snprintf(f.value, sizeof f.value, "%02d:00-%02d:59", i * 3, i * 3 + 2);
-        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
-    }
-    for (int i = 0; i < 4; i++) {
-        f = (struct feature){.has = has_length, .arg = i};
-        snprintf(f.name, sizeof f.name, "text length");
-        snprintf(f.value, sizeof f.value, "%s", lengths[i]);
-        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
-    }
+    for (int i = 0; i < 7; i++)
+        lift(&l, has_weekday, i, "weekday", "%s", weekdays[i]);
+    for (int i = 0; i < 8; i++)
+        lift(&l, has_hour, i, "hour", "%02d:00-%02d:59", i * 3, i * 3 + 2);
+    for (int i = 0; i < 4; i++)
+        lift(&l, has_length, i, "text length", "%s", lengths[i]);
     static const char *const counts3[] = {"none", "one", "two or more"};
     static const char *const tags3[] = {"none", "1-2", "", "3 or more"};
-    f = (struct feature){.has = has_question};
-    snprintf(f.name, sizeof f.name, "question");
-    snprintf(f.value, sizeof f.value, "asks a question");
-    json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
-    for (int i = 0; i < 3; i++) {
-        f = (struct feature){.has = has_ctas, .arg = i};
-        snprintf(f.name, sizeof f.name, "calls to action");
-        snprintf(f.value, sizeof f.value, "%s", counts3[i]);
-        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
-    }
-    f = (struct feature){.has = has_emoji};
-    snprintf(f.name, sizeof f.name, "emoji");
-    snprintf(f.value, sizeof f.value, "has emoji");
-    json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
-    for (int i = 0; i < 4; i++) {
-        if (!tags3[i][0])
-            continue;
-        f = (struct feature){.has = has_hashtags, .arg = i};
-        snprintf(f.name, sizeof f.name, "hashtags");
-        snprintf(f.value, sizeof f.value, "%s", tags3[i]);
-        json_array_append_new(lifts, lift_json(&f, posts, n, with, without));
-    }
+    lift(&l, has_question, 0, "question", "asks a question");
+    for (int i = 0; i < 3; i++)
+        lift(&l, has_ctas, i, "calls to action", "%s", counts3[i]);
+    lift(&l, has_emoji, 0, "emoji", "has emoji");
+    for (int i = 0; i < 4; i++)
+        if (tags3[i][0])
+            lift(&l, has_hashtags, i, "hashtags", "%s", tags3[i]);
     out = json_pack("{s:s, s:s, s:I, s:i, s:o}", "since", q->since_date, "until", q->until_date,
-                    "posts", (json_int_t)n, "min_posts", MIN_POSTS, "lifts", lifts);
+                    "posts", (json_int_t)n, "min_posts", MIN_POSTS, "lifts", l.list);
     double all = 0;
     for (size_t i = 0; i < n; i++)
         all += posts[i].er;

@@ -292,6 +292,15 @@ int64_t db_run(struct db *db, struct error *err, const char *sql, const char *ty
     return run_finish(st, err);
 }
 
+int db_do(struct db *db, struct error *err, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    struct db_stmt *st = query_va(db, err, sql, types, ap);
+    va_end(ap);
+    return run_finish(st, err) < 0 ? -1 : 0;
+}
+
 static int scalar_finish(struct db_stmt *st, struct error *err, int64_t *out)
 {
     if (!st)

@@ -76,6 +76,9 @@ int db_row(struct db *db, struct error *err, struct db_stmt **st, const char *sq
 /* Like db_query for statements whose result is not needed; returns the
  * number of rows changed, or -1. */
 int64_t db_run(struct db *db, struct error *err, const char *sql, const char *types, ...);
+/* db_run for a statement whose success is all that is wanted: 0, or -1
+ * and err. */
+int db_do(struct db *db, struct error *err, const char *sql, const char *types, ...);
 /* For "INSERT ... RETURNING id" and "SELECT x ...": the first column of the
  * first row as an integer. Returns 1 with *out set, 0 for no row, -1. */
 int db_scalar(struct db *db, struct error *err, int64_t *out, const char *sql, const char *types,

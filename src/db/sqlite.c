@@ -401,11 +401,9 @@ static int lite_fast_checks(struct db *db, struct error *err)
                  ? -1
                  : 0;
         for (size_t i = 0; i < n && rc == 0; i++)
-            rc = db_run(db, err,
-                        "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?", "tt",
-                        sqls[i], names[i]) < 0
-                     ? -1
-                     : 0;
+            rc =
+                db_do(db, err, "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?",
+                      "tt", sqls[i], names[i]);
         char bump[64];
         snprintf(bump, sizeof bump, "PRAGMA schema_version = %lld", (long long)version + 1);
         if (rc == 0)

@@ -50,9 +50,9 @@ void h_note_list(struct request *r)
     int found =
         db_scalar(r->db, &err, NULL, "SELECT 1 FROM messages WHERE id = ? AND workspace_id = ?",
                   "ii", r->id, r->ws);
-    if (found == 0)
-        error_set(&err, ERR_NOT_FOUND, "no message %lld in this workspace", (long long)r->id);
-    else if (found > 0)
+    if (found <= 0)
+        model_no_row(found, "message", r->id, &err);
+    else
         out = note_list(r->db, r->ws, r->id, &err);
     if (out)
         out = json_pack("{s:o}", "items", out);

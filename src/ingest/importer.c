@@ -117,14 +117,6 @@ static const char *const formats[] = {"photo", "video", "link",     "status", "r
                                       "story", "live",  "carousel", NULL};
 static const char *const msg_kinds[] = {"comment", "reply", "mention", "dm", "review", NULL};
 
-static bool one_of(const char *const *set, const char *s)
-{
-    for (; *set; set++)
-        if (str_eq(*set, s))
-            return true;
-    return false;
-}
-
 /* Checks what the model would refuse halfway, so that a bad row is a
  * reject and not a failed statement (which ends a PostgreSQL transaction). */
 static const char *invalid(const struct ingest_record *r)
@@ -143,11 +135,11 @@ static const char *invalid(const struct ingest_record *r)
             return "an id, name or link is longer than 2000 bytes";
     if (r->lang && strlen(r->lang) > 8)
         return "'lang' is longer than 8 characters";
-    if (r->format && !one_of(formats, r->format))
+    if (r->format && str_index(formats, r->format) < 0)
         return "unknown format: photo, video, link, status, reel, story, live or carousel";
-    if (r->msg_kind && !one_of(msg_kinds, r->msg_kind))
+    if (r->msg_kind && str_index(msg_kinds, r->msg_kind) < 0)
         return "unknown message kind: comment, reply, mention, dm or review";
-    if (r->platform && !one_of(platforms, r->platform))
+    if (r->platform && str_index(platforms, r->platform) < 0)
         return "unknown platform";
     for (int i = 0; i < PM_COUNT; i++)
         if (r->metrics[i] < -1)

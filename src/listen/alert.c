@@ -123,9 +123,7 @@ int listen_alert_remove(struct db *db, int64_t ws, int64_t id, struct error *err
 {
     int64_t n = db_run(db, err, "DELETE FROM listen_alerts WHERE workspace_id = ? AND id = ?", "ii",
                        ws, id);
-    if (n < 0)
-        return -1;
-    return n ? 0 : error_set(err, ERR_NOT_FOUND, "no alert %lld in this workspace", (long long)id);
+    return n > 0 ? 0 : model_no_row((int)n, "alert", id, err);
 }
 
 int listen_alert_set(struct db *db, int64_t ws, int64_t id, int muted, int64_t snooze_until,
@@ -506,12 +504,10 @@ static int run_one(struct db *db, const struct alert_row *a, int64_t now, struct
         if (a->muted || count == 0) {
             /* Muted: what came in is passed over, not kept for later. An
              * empty digest is a period looked at all the same. */
-            rc = db_run(db, err,
-                        "UPDATE listen_alerts SET last_item_id = ?, digest_at = CASE WHEN ? = 1 "
-                        "THEN ? ELSE digest_at END WHERE id = ?",
-                        "iiii", max_id, (int64_t)(period && !a->muted), now, a->id) < 0
-                     ? -1
-                     : 0;
+            rc = db_do(db, err,
+                       "UPDATE listen_alerts SET last_item_id = ?, digest_at = CASE WHEN ? = 1 "
+                       "THEN ? ELSE digest_at END WHERE id = ?",
+                       "iiii", max_id, (int64_t)(period && !a->muted), now, a->id);
             goto done;
         }
         if (period)

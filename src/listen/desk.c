@@ -324,10 +324,8 @@ json_t *listen_item_mark(struct db *db, int64_t ws, int64_t id, json_t *in, cons
                              "UPDATE listen_items SET relevant = ?, relevant_by = ?, "
                              "relevant_at = ? WHERE workspace_id = ? AND id = ?",
                              "iIiii", v, who->user_id ? &who->user_id : NULL, time_now(), ws, id);
-    if (n < 0)
-        return NULL;
-    if (n == 0) {
-        error_set(err, ERR_NOT_FOUND, "no listening item %lld in this workspace", (long long)id);
+    if (n <= 0) {
+        model_no_row((int)n, "listening item", id, err);
         return NULL;
     }
     if (audit_record(db, ws, who->user_id, "update", "listen_item", id,

@@ -117,12 +117,10 @@ static int64_t host_delay(const struct listen_config *cfg, const struct robots *
 static int release(struct db *db, const char *host, const char *owner, int64_t next_at,
                    struct error *err)
 {
-    return db_run(db, err,
-                  "UPDATE listen_hosts SET lease_owner = NULL, lease_until = NULL, next_at = ? "
-                  "WHERE host = ? AND lease_owner = ?",
-                  "itt", next_at, host, owner) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "UPDATE listen_hosts SET lease_owner = NULL, lease_until = NULL, next_at = ? "
+                 "WHERE host = ? AND lease_owner = ?",
+                 "itt", next_at, host, owner);
 }
 
 /* Fetches robots.txt while holding the host's lease, keeps what it said. */
@@ -171,13 +169,11 @@ static int fetch_robots(struct db *db, const struct listen_config *cfg, const ch
     int64_t next = listen_now_ms() + host_delay(cfg, &rules);
     robots_free(&rules);
     memset(why, 0, sizeof *why);
-    int rc = db_run(db, err,
-                    "UPDATE listen_hosts SET robots = ?, robots_status = ?, robots_at = ?, "
-                    "lease_owner = NULL, lease_until = NULL, next_at = ? WHERE host = ? AND "
-                    "lease_owner = ?",
-                    "tiiitt", text, status, time_now(), next, host, cfg->owner) < 0
-                 ? -1
-                 : 0;
+    int rc = db_do(db, err,
+                   "UPDATE listen_hosts SET robots = ?, robots_status = ?, robots_at = ?, "
+                   "lease_owner = NULL, lease_until = NULL, next_at = ? WHERE host = ? AND "
+                   "lease_owner = ?",
+                   "tiiitt", text, status, time_now(), next, host, cfg->owner);
     buf_free(&keep);
     return rc;
 }

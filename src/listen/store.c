@@ -121,8 +121,8 @@ int listen_source_remove(struct db *db, int64_t ws, int64_t id, struct error *er
         return -1;
     int64_t n = db_run(db, err, "DELETE FROM listen_sources WHERE workspace_id = ? AND id = ?",
                        "ii", ws, id);
-    if (n == 0)
-        error_set(err, ERR_NOT_FOUND, "no source %lld in this workspace", (long long)id);
+    if (n <= 0)
+        model_no_row((int)n, "source", id, err);
     return db_end(db,
                   n <= 0 ||
                       db_run(db, err,
@@ -259,24 +259,20 @@ static int record(struct db *db, const struct source_row *src, const char *etag,
             for (char *c = text; *c; c++)
                 if ((unsigned char)*c >= 0x80)
                     *c = '?';
-        int rc = db_run(db, err,
-                        "UPDATE listen_sources SET last_error = ?, last_error_at = ?, "
-                        "last_fetched = ?, failures = ?, next_fetch = ? WHERE id = ?",
-                        "tiiiii", text, now, now, failures,
-                        now + listen_backoff(src->interval, failures), src->id) < 0
-                     ? -1
-                     : 0;
+        int rc = db_do(db, err,
+                       "UPDATE listen_sources SET last_error = ?, last_error_at = ?, "
+                       "last_fetched = ?, failures = ?, next_fetch = ? WHERE id = ?",
+                       "tiiiii", text, now, now, failures,
+                       now + listen_backoff(src->interval, failures), src->id);
         free(text);
         return rc;
     }
-    return db_run(db, err,
-                  "UPDATE listen_sources SET last_error = NULL, last_error_at = NULL, "
-                  "failures = 0, last_fetched = ?, next_fetch = ?, etag = COALESCE(?, etag), "
-                  "last_modified = COALESCE(?, last_modified), cursor = COALESCE(?, cursor) "
-                  "WHERE id = ?",
-                  "iittti", now, now + src->interval, etag, lm, cursor, src->id) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "UPDATE listen_sources SET last_error = NULL, last_error_at = NULL, "
+                 "failures = 0, last_fetched = ?, next_fetch = ?, etag = COALESCE(?, etag), "
+                 "last_modified = COALESCE(?, last_modified), cursor = COALESCE(?, cursor) "
+                 "WHERE id = ?",
+                 "iittti", now, now + src->interval, etag, lm, cursor, src->id);
 }
 
 int listen_mastodon_url(const char *url, const char *format, const char *since_id, char *out,

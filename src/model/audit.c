@@ -14,13 +14,10 @@ int audit_record(struct db *db, int64_t workspace_id, int64_t user_id, const cha
 {
     assert(db && action && entity);
     int64_t *ws = workspace_id ? &workspace_id : NULL, *uid = user_id ? &user_id : NULL;
-    return db_run(db, err,
-                  "INSERT INTO audit_log (workspace_id, user_id, at, action, entity, entity_id, "
-                  "detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  "IIittit", ws, uid, time_now(), action, entity, entity_id,
-                  detail ? detail : "") < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "INSERT INTO audit_log (workspace_id, user_id, at, action, entity, entity_id, "
+                 "detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 "IIittit", ws, uid, time_now(), action, entity, entity_id, detail ? detail : "");
 }
 
 int audit_record_json(struct db *db, int64_t workspace_id, int64_t user_id, const char *action,

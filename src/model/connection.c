@@ -12,16 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const action_state_names[ACTION_STATE_COUNT] = {"queued", "sent", "unknown", "done",
-                                                            "failed"};
-
-static int action_state_parse(const char *s)
-{
-    for (int i = 0; i < ACTION_STATE_COUNT; i++)
-        if (str_eq(action_state_names[i], s))
-            return i;
-    return -1;
-}
+const char *const action_state_names[ACTION_STATE_COUNT + 1] = {"queued", "sent",   "unknown",
+                                                                "done",   "failed", NULL};
 
 /* ERR_NOT_FOUND "no channel N" unless it exists: said before a write rather
  * than read from the backend's foreign-key message. */
@@ -128,12 +120,10 @@ int connection_connected(struct db *db, int64_t channel_id, const char *api_url,
         return -1;
     /* Its held jobs run now, not after the backoff they were given while
      * the token was refused. */
-    return db_run(db, err,
-                  "UPDATE jobs SET run_after = ?, updated_at = ? WHERE channel_id = ? AND "
-                  "state = 'queued' AND run_after > ?",
-                  "iiii", now, now, channel_id, now) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "UPDATE jobs SET run_after = ?, updated_at = ? WHERE channel_id = ? AND "
+                 "state = 'queued' AND run_after > ?",
+                 "iiii", now, now, channel_id, now);
 }
 
 /* The change, or ERR_NOT_FOUND "channel N is not connected". */
@@ -307,21 +297,17 @@ int sync_cursor_set(struct db *db, int64_t channel_id, const char *resource, con
     if (resource_check(resource, err))
         return -1;
     if (!value)
-        return db_run(db, err, "DELETE FROM sync_cursors WHERE channel_id = ? AND resource = ?",
-                      "it", channel_id, resource) < 0
-                   ? -1
-                   : 0;
+        return db_do(db, err, "DELETE FROM sync_cursors WHERE channel_id = ? AND resource = ?",
+                     "it", channel_id, resource);
     size_t n = strlen(value);
     if (n > SYNC_CURSOR_MAX || !utf8_valid(value, n))
         return error_set(err, ERR_INVALID, "cursor '%s': must be at most %d bytes of UTF-8",
                          resource, SYNC_CURSOR_MAX);
-    return db_run(db, err,
-                  "INSERT INTO sync_cursors (channel_id, resource, value, updated_at) VALUES "
-                  "(?, ?, ?, ?) ON CONFLICT (channel_id, resource) DO UPDATE SET value = "
-                  "excluded.value, updated_at = excluded.updated_at",
-                  "itti", channel_id, resource, value, now) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "INSERT INTO sync_cursors (channel_id, resource, value, updated_at) VALUES "
+                 "(?, ?, ?, ?) ON CONFLICT (channel_id, resource) DO UPDATE SET value = "
+                 "excluded.value, updated_at = excluded.updated_at",
+                 "itti", channel_id, resource, value, now);
 }
 
 /* ---- actions ---------------------------------------------------------------------- */
@@ -331,10 +317,7 @@ static const char *const action_kinds[] = {"publish", "delete-post",    "reply",
 
 static bool action_kind_valid(const char *k)
 {
-    for (const char *const *p = action_kinds; *p; p++)
-        if (str_eq(*p, k))
-            return true;
-    return false;
+    return str_index(action_kinds, k) >= 0;
 }
 
 static bool needs_target(const char *kind)
@@ -494,7 +477,7 @@ int action_get(struct db *db, int64_t id, struct action *out, struct error *err)
     out->target = db_col_dup(st, 3);
     out->body = xstrdup(db_col_text(st, 4));
     copy_col(out->key, sizeof out->key, st, 5);
-    int s = action_state_parse(db_col_text(st, 6));
+    int s = str_index(action_state_names, db_col_text(st, 6));
     assert(s >= 0); /* the table's CHECK allows no other */
     out->state = s < 0 ? ACTION_FAILED : (enum action_state)s;
     out->platform_id = db_col_dup(st, 7);

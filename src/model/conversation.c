@@ -435,10 +435,8 @@ int note_add(struct db *db, int64_t ws, int64_t message_id, const char *body,
         if (seen)
             continue;
         out->mentioned[out->nmentioned++] = users[u].id;
-        rc = db_run(db, err, "INSERT INTO message_note_mentions (note_id, user_id) VALUES (?, ?)",
-                    "ii", out->note_id, users[u].id) < 0
-                 ? -1
-                 : 0;
+        rc = db_do(db, err, "INSERT INTO message_note_mentions (note_id, user_id) VALUES (?, ?)",
+                   "ii", out->note_id, users[u].id);
     }
     for (int i = 0; i < nu; i++)
         free((char *)users[i].email), free((char *)users[i].name);
@@ -463,7 +461,7 @@ int note_delete(struct db *db, int64_t ws, int64_t message_id, int64_t note_id,
     if (!mine)
         return error_set(err, ERR_DENIED, "note %lld is a colleague's: only its writer deletes it",
                          (long long)note_id);
-    return db_run(db, err, "DELETE FROM message_notes WHERE id = ?", "i", note_id) < 0 ? -1 : 0;
+    return db_do(db, err, "DELETE FROM message_notes WHERE id = ?", "i", note_id);
 }
 
 /* ---- presence --------------------------------------------------------------------- */
@@ -517,8 +515,6 @@ int presence_leave(struct db *db, int64_t ws, int64_t message_id, int64_t me, st
 {
     if (message_in_ws(db, ws, message_id, err))
         return -1;
-    return db_run(db, err, "DELETE FROM message_presence WHERE message_id = ? AND user_id = ?",
-                  "ii", message_id, me) < 0
-               ? -1
-               : 0;
+    return db_do(db, err, "DELETE FROM message_presence WHERE message_id = ? AND user_id = ?", "ii",
+                 message_id, me);
 }

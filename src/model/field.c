@@ -121,10 +121,8 @@ int field_validate(const struct entity *e, const struct field *f, json_t *v, str
         return 0;
     }
     case FT_ENUM: {
-        if (json_is_string(v))
-            for (const char *const *p = f->values; *p; p++)
-                if (str_eq(*p, json_string_value(v)))
-                    return 0;
+        if (json_is_string(v) && str_index(f->values, json_string_value(v)) >= 0)
+            return 0;
         struct buf allowed = {0};
         for (const char *const *p = f->values; *p; p++)
             buf_printf(&allowed, "%s'%s'", p == f->values ? "" : ", ", *p);

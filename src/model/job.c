@@ -9,15 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const job_state_names[JOB_STATE_COUNT] = {"queued", "running", "done", "failed"};
-
-static int state_parse(const char *s)
-{
-    for (int i = 0; i < JOB_STATE_COUNT; i++)
-        if (str_eq(job_state_names[i], s))
-            return i;
-    return -1;
-}
+const char *const job_state_names[JOB_STATE_COUNT + 1] = {"queued", "running", "done", "failed",
+                                                          NULL};
 
 static bool kind_valid(const char *k)
 {
@@ -362,7 +355,7 @@ int job_counts(struct db *db, int64_t counts[JOB_STATE_COUNT], struct error *err
         return -1;
     int rc = db_has_row(st);
     for (; rc == 1; rc = db_step(st, err)) {
-        int s = state_parse(db_col_text(st, 0));
+        int s = str_index(job_state_names, db_col_text(st, 0));
         assert(s >= 0); /* the table's CHECK allows no other */
         if (s >= 0)
             counts[s] = db_col_int(st, 1);
@@ -392,7 +385,7 @@ static json_t *job_json(struct db_stmt *st)
 json_t *job_list(struct db *db, const char *state, int limit, struct error *err)
 {
     assert(db && limit > 0);
-    if (state && state_parse(state) < 0) {
+    if (state && str_index(job_state_names, state) < 0) {
         error_set(err, ERR_INVALID, "state: must be queued, running, done or failed, not '%.40s'",
                   state);
         return NULL;

@@ -102,11 +102,8 @@ int sentiment_correction_record(struct db *db, int64_t workspace_id, int64_t mes
                        "UPDATE messages SET sentiment = ?, sentiment_score = ?, updated_at = ? "
                        "WHERE id = ? AND workspace_id = ?",
                        "tdiii", label, score, now, message_id, workspace_id);
-    if (n < 0)
-        return -1;
-    if (n == 0)
-        return error_set(err, ERR_NOT_FOUND, "no message %lld in this workspace",
-                         (long long)message_id);
+    if (n <= 0)
+        return model_no_row((int)n, "message", message_id, err);
     char detail[64];
     snprintf(detail, sizeof detail, "sentiment %s -> %s", previous ? previous : "none", label);
     return audit_record(db, workspace_id, user_id, "correct", "message", message_id, detail, err);

@@ -104,8 +104,8 @@ static int link_changed(struct db *db, int64_t workspace_id, int64_t id, int64_t
                         const char *action, const char *detail, const struct actor *who,
                         struct error *err)
 {
-    if (changed == 0)
-        error_set(err, ERR_NOT_FOUND, "no link %lld in this workspace", (long long)id);
+    if (changed <= 0)
+        model_no_row((int)changed, "link", id, err);
     return db_end(db,
                   changed <= 0 || audit_record(db, workspace_id, who ? who->user_id : 0, action,
                                                "link", id, detail, err),

@@ -76,14 +76,6 @@ json_t *message_get(struct db *db, int64_t workspace_id, int64_t id, struct erro
     return m;
 }
 
-static bool in(const char *const *set, const char *s)
-{
-    for (; *set; set++)
-        if (str_eq(*set, s))
-            return true;
-    return false;
-}
-
 struct msg_fact msg_fact_read(struct db_stmt *st, int col, int64_t channel, int64_t variant,
                               int64_t created)
 {
@@ -221,13 +213,13 @@ int message_upsert(struct db *db, int64_t workspace_id, const struct message_in 
 {
     if (!m->platform_id || !*m->platform_id)
         return error_field(err, ERR_INVALID, "platform_id", "a message needs its platform id");
-    if (!m->kind || !in(kinds, m->kind))
+    if (!m->kind || str_index(kinds, m->kind) < 0)
         return error_field(err, ERR_INVALID, "kind", "unknown message kind '%.40s'",
                            m->kind ? m->kind : "");
-    if (m->sentiment && !in(sentiments, m->sentiment))
+    if (m->sentiment && str_index(sentiments, m->sentiment) < 0)
         return error_field(err, ERR_INVALID, "sentiment", "unknown sentiment '%.10s'",
                            m->sentiment);
-    if (m->status && !in(statuses, m->status))
+    if (m->status && str_index(statuses, m->status) < 0)
         return error_field(err, ERR_INVALID, "status", "unknown message status '%.20s'", m->status);
     const char *body = m->body ? m->body : "";
     if (strlen(body) > MODEL_TEXT_MAX)
@@ -411,7 +403,7 @@ json_t *message_answered_elsewhere(struct db *db, int64_t ws, int64_t id, json_t
                   "default now) if it was earlier");
         return NULL;
     }
-    if (!json_is_string(via) || !in(elsewhere_vias, json_string_value(via))) {
+    if (!json_is_string(via) || str_index(elsewhere_vias, json_string_value(via)) < 0) {
         error_field(err, ERR_INVALID, "via", "field 'via': one of phone, email, other");
         return NULL;
     }
@@ -597,13 +589,11 @@ int message_edit_platform(struct db *db, int64_t channel_id, const char *platfor
 int message_tag(struct db *db, int64_t message_id, int64_t tag_id, struct error *err)
 {
     /* A tag a moderator took off is not given back by a rule. */
-    return db_run(db, err,
-                  "INSERT INTO message_tags (message_id, tag_id) SELECT ?, ? WHERE NOT EXISTS "
-                  "(SELECT 1 FROM message_tag_corrections WHERE message_id = ? AND tag_id = ? AND "
-                  "added = 0) ON CONFLICT DO NOTHING",
-                  "iiii", message_id, tag_id, message_id, tag_id) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "INSERT INTO message_tags (message_id, tag_id) SELECT ?, ? WHERE NOT EXISTS "
+                 "(SELECT 1 FROM message_tag_corrections WHERE message_id = ? AND tag_id = ? AND "
+                 "added = 0) ON CONFLICT DO NOTHING",
+                 "iiii", message_id, tag_id, message_id, tag_id);
 }
 
 int message_reread(struct db *db, int64_t message_id, const char *lang, const char *sentiment,

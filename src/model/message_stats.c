@@ -190,20 +190,16 @@ static int adjust(struct db *db, bool day_row, int64_t a, int64_t b, int sign,
                   const struct msg_fact *f, struct error *err)
 {
     if (!f->answered)
-        return day_row ? db_run(db, err,
-                                "INSERT INTO message_days (channel_id, day, incoming, held) "
-                                "VALUES (?, ?, ?, ?) ON CONFLICT (channel_id, day) DO UPDATE SET "
-                                "incoming = message_days.incoming + excluded.incoming, "
-                                "held = message_days.held + excluded.held",
-                                "iiii", a, b, (int64_t)sign, (int64_t)(f->held ? sign : 0)) < 0
-                             ? -1
-                             : 0
-               : db_run(db, err,
-                        "UPDATE post_variants SET msg_incoming = msg_incoming + ? "
-                        "WHERE id = ?",
-                        "ii", (int64_t)sign, a) < 0
-                   ? -1
-                   : 0;
+        return day_row ? db_do(db, err,
+                               "INSERT INTO message_days (channel_id, day, incoming, held) "
+                               "VALUES (?, ?, ?, ?) ON CONFLICT (channel_id, day) DO UPDATE SET "
+                               "incoming = message_days.incoming + excluded.incoming, "
+                               "held = message_days.held + excluded.held",
+                               "iiii", a, b, (int64_t)sign, (int64_t)(f->held ? sign : 0))
+                       : db_do(db, err,
+                               "UPDATE post_variants SET msg_incoming = msg_incoming + ? "
+                               "WHERE id = ?",
+                               "ii", (int64_t)sign, a);
     /* An answered message changes the histogram: read, change, write, with
      * the row made first and, on PostgreSQL, locked, so two writers on the
      * same day or post cannot lose each other's change (SQLite has one

@@ -46,9 +46,10 @@ json_t *json_items(struct db_stmt *st, json_t *(*row)(struct db_stmt *st), struc
 /* The first member of object `in` whose name is not in `known`
  * (NULL-terminated), or NULL when all are known. */
 const char *json_unknown_member(json_t *in, const char *const *known);
-/* What a lookup of row `id` in a workspace answers when db_row found no
- * row (found 0: ERR_NOT_FOUND "no WHAT ID in this workspace") or failed
- * (found -1: err as the store set it). Returns -1. (model/entity.c) */
+/* What a lookup or change of row `id` in a workspace answers when it
+ * found no row (found 0: db_row's or db_scalar's none, an UPDATE or DELETE
+ * that changed nothing; ERR_NOT_FOUND "no WHAT ID in this workspace") or
+ * failed (found -1: err as the store set it). Returns -1. (model/entity.c) */
 int model_no_row(int found, const char *what, int64_t id, struct error *err);
 #ifdef __clang_analyzer__
 #define model_no_row(...) analyzer_fails(model_no_row(__VA_ARGS__))
@@ -731,7 +732,7 @@ json_t *link_stats(struct db *db, int64_t workspace_id, const char *by, const st
  * and a test, owns the clock. */
 
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_STATE_COUNT };
-extern const char *const job_state_names[JOB_STATE_COUNT];
+extern const char *const job_state_names[JOB_STATE_COUNT + 1]; /* NULL-terminated */
 
 #define JOB_KIND_MAX         32
 #define JOB_KEY_MAX          200
@@ -939,7 +940,7 @@ enum action_state {
     ACTION_FAILED,
     ACTION_STATE_COUNT
 };
-extern const char *const action_state_names[ACTION_STATE_COUNT];
+extern const char *const action_state_names[ACTION_STATE_COUNT + 1]; /* NULL-terminated */
 
 struct action_in {
     int64_t channel_id;

@@ -31,14 +31,11 @@ int oauth_state_insert(struct db *db, const struct oauth_state *s, struct error 
                          OAUTH_STATE_MAX);
     const int64_t *user = s->user_id ? &s->user_id : NULL;
     const int64_t *channel = s->channel_id ? &s->channel_id : NULL;
-    return db_run(
-               db, err,
-               "INSERT INTO oauth_states (state, platform, workspace_id, user_id, api_url, "
-               "verifier, channel_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               "ttiIttIii", s->state, s->platform, s->workspace_id, user, s->api_url, s->verifier,
-               channel, s->created_at, s->expires_at) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "INSERT INTO oauth_states (state, platform, workspace_id, user_id, api_url, "
+                 "verifier, channel_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 "ttiIttIii", s->state, s->platform, s->workspace_id, user, s->api_url, s->verifier,
+                 channel, s->created_at, s->expires_at);
 }
 
 int oauth_state_get(struct db *db, const char *state, struct oauth_state *out, struct error *err)
@@ -137,16 +134,14 @@ int oauth_app_put(struct db *db, const char *platform, const char *api_url, cons
                          "%s at %s: the app's client id must be 1 to 255 bytes and its secret "
                          "shorter",
                          platform, api_url);
-    return db_run(db, err,
-                  "INSERT INTO oauth_apps (platform, api_url, client_id, client_secret, key_id, "
-                  "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, api_url) DO "
-                  "UPDATE SET client_id = excluded.client_id, client_secret = "
-                  "excluded.client_secret, key_id = excluded.key_id, created_at = "
-                  "excluded.created_at WHERE ? = 1",
-                  "tttttIi", platform, api_url, client_id, sealed_secret, key_id, &now,
-                  (int64_t)replace) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "INSERT INTO oauth_apps (platform, api_url, client_id, client_secret, key_id, "
+                 "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, api_url) DO "
+                 "UPDATE SET client_id = excluded.client_id, client_secret = "
+                 "excluded.client_secret, key_id = excluded.key_id, created_at = "
+                 "excluded.created_at WHERE ? = 1",
+                 "tttttIi", platform, api_url, client_id, sealed_secret, key_id, &now,
+                 (int64_t)replace);
 }
 
 int oauth_channel_for(struct db *db, int64_t workspace_id, const char *platform,

@@ -186,24 +186,20 @@ static int set_tags(struct db *db, int64_t workspace_id, int64_t post_id, json_t
 
 int post_tag(struct db *db, int64_t post_id, int64_t tag_id, struct error *err)
 {
-    return db_run(db, err,
-                  "INSERT INTO post_tags (post_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                  "ii", post_id, tag_id) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "INSERT INTO post_tags (post_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                 "ii", post_id, tag_id);
 }
 
 /* The post's `at`: the earliest publish or schedule time among its variants,
  * else its creation time. */
 static int refresh_at(struct db *db, int64_t post_id, struct error *err)
 {
-    return db_run(db, err,
-                  "UPDATE posts SET at = COALESCE((SELECT MIN(COALESCE(v.published_at, "
-                  "v.scheduled_at)) FROM post_variants v WHERE v.post_id = posts.id), created_at) "
-                  "WHERE id = ?",
-                  "i", post_id) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "UPDATE posts SET at = COALESCE((SELECT MIN(COALESCE(v.published_at, "
+                 "v.scheduled_at)) FROM post_variants v WHERE v.post_id = posts.id), created_at) "
+                 "WHERE id = ?",
+                 "i", post_id);
 }
 
 static int insert_variants(struct db *db, int64_t workspace_id, int64_t post_id, json_t *variants,
@@ -403,14 +399,12 @@ static const int64_t *opt(const int64_t *v)
 static int insert_snapshot(struct db *db, int64_t variant_id, int64_t taken_at,
                            const int64_t v[PM_COUNT], struct error *err)
 {
-    return db_run(db, err,
-                  "INSERT INTO post_metrics (variant_id, taken_at, reach, impressions, reactions, "
-                  "comments, shares, saves, clicks, video_views) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  "iiIIIIIIII", variant_id, taken_at, opt(&v[0]), opt(&v[1]), opt(&v[2]),
-                  opt(&v[3]), opt(&v[4]), opt(&v[5]), opt(&v[6]), opt(&v[7])) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "INSERT INTO post_metrics (variant_id, taken_at, reach, impressions, reactions, "
+                 "comments, shares, saves, clicks, video_views) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 "iiIIIIIIII", variant_id, taken_at, opt(&v[0]), opt(&v[1]), opt(&v[2]), opt(&v[3]),
+                 opt(&v[4]), opt(&v[5]), opt(&v[6]), opt(&v[7]));
 }
 
 int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platform_post *p,
@@ -424,10 +418,7 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
         return error_field(err, ERR_INVALID, "platform_id",
                            "a platform post needs its platform id");
     const char *format = p->format ? p->format : "status";
-    bool known = false;
-    for (const char *const *f = post_formats; *f && !known; f++)
-        known = str_eq(*f, format);
-    if (!known)
+    if (str_index(post_formats, format) < 0)
         return error_field(err, ERR_INVALID, "format", "unknown post format '%.40s'", format);
     if (!p->channel_checked && channel_in_workspace(db, workspace_id, p->channel_id, err))
         return -1;
@@ -509,14 +500,12 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
 static int refresh_latest(struct db *db, int64_t variant_id, int64_t taken_at,
                           const int64_t v[PM_COUNT], struct error *err)
 {
-    return db_run(db, err,
-                  "UPDATE post_variants SET m_at = ?, m_reach = ?, m_impressions = ?, "
-                  "m_reactions = ?, m_comments = ?, m_shares = ?, m_saves = ?, m_clicks = ?, "
-                  "m_video_views = ? WHERE id = ? AND (m_at IS NULL OR m_at <= ?)",
-                  "iIIIIIIIIii", taken_at, opt(&v[0]), opt(&v[1]), opt(&v[2]), opt(&v[3]),
-                  opt(&v[4]), opt(&v[5]), opt(&v[6]), opt(&v[7]), variant_id, taken_at) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "UPDATE post_variants SET m_at = ?, m_reach = ?, m_impressions = ?, "
+                 "m_reactions = ?, m_comments = ?, m_shares = ?, m_saves = ?, m_clicks = ?, "
+                 "m_video_views = ? WHERE id = ? AND (m_at IS NULL OR m_at <= ?)",
+                 "iIIIIIIIIii", taken_at, opt(&v[0]), opt(&v[1]), opt(&v[2]), opt(&v[3]),
+                 opt(&v[4]), opt(&v[5]), opt(&v[6]), opt(&v[7]), variant_id, taken_at);
 }
 
 int post_metrics_add(struct db *db, int64_t variant_id, int64_t taken_at,

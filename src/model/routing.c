@@ -552,12 +552,10 @@ static int rule_store(struct db *db, int64_t ws, int64_t id, json_t *m, int64_t 
     int64_t enabled = json_is_true(json_object_get(m, "enabled")),
             stop = json_is_true(json_object_get(m, "stop")), now = time_now();
     if (rc == 0 && id)
-        rc = db_run(db, err,
-                    "UPDATE routing_rules SET name = ?, position = ?, enabled = ?, stop = ?, "
-                    "conditions = ?, actions = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
-                    "tiiittiii", name, position, enabled, stop, cond, act, now, id, ws) < 0
-                 ? -1
-                 : 0;
+        rc = db_do(db, err,
+                   "UPDATE routing_rules SET name = ?, position = ?, enabled = ?, stop = ?, "
+                   "conditions = ?, actions = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
+                   "tiiittiii", name, position, enabled, stop, cond, act, now, id, ws);
     else if (rc == 0)
         rc = db_insert(db, err, new_id,
                        "INSERT INTO routing_rules (workspace_id, name, position, enabled, stop, "
@@ -623,11 +621,8 @@ int routing_rule_delete(struct db *db, int64_t ws, int64_t id, const struct acto
 {
     int64_t n = db_run(db, err, "DELETE FROM routing_rules WHERE id = ? AND workspace_id = ?", "ii",
                        id, ws);
-    if (n < 0)
-        return -1;
-    if (n == 0)
-        return error_set(err, ERR_NOT_FOUND, "no routing rule %lld in this workspace",
-                         (long long)id);
+    if (n <= 0)
+        return model_no_row((int)n, "routing rule", id, err);
     return audit_record(db, ws, who ? who->user_id : 0, "delete", "routing_rule", id, "", err);
 }
 

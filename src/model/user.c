@@ -247,11 +247,9 @@ static int end_access(struct db *db, int64_t id, bool sessions_only, struct erro
         return -1;
     if (sessions_only)
         return 0;
-    return db_run(db, err,
-                  "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                  "ii", time_now(), id) < 0
-               ? -1
-               : 0;
+    return db_do(db, err,
+                 "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                 "ii", time_now(), id);
 }
 
 /* The patch's values over the user's own; ERR_INVALID names a wrong field. */
@@ -486,7 +484,7 @@ int session_delete(struct db *db, const char *token, struct error *err)
         return 0;
     char hash[65];
     token_hash(token, hash);
-    return db_run(db, err, "DELETE FROM sessions WHERE token_hash = ?", "t", hash) < 0 ? -1 : 0;
+    return db_do(db, err, "DELETE FROM sessions WHERE token_hash = ?", "t", hash);
 }
 
 int api_token_create(struct db *db, int64_t user_id, const char *name, int64_t expires_at,
@@ -531,10 +529,8 @@ int api_token_resolve(struct db *db, const char *token, struct user *u, struct e
         return -1;
     int64_t tid = db_col_int(st, 5);
     db_finalize(st);
-    return db_run(db, err, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", "ii", time_now(),
-                  tid) < 0
-               ? -1
-               : 0;
+    return db_do(db, err, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", "ii", time_now(),
+                 tid);
 }
 
 static json_t *token_json(struct db_stmt *st)

@@ -10,16 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const notify_event_names[NOTIFY_EVENT_COUNT] = {"review_requested", "approved",
-                                                            "rejected", "post_failed", "mentioned"};
-
-static int event_parse(const char *s)
-{
-    for (int i = 0; i < NOTIFY_EVENT_COUNT; i++)
-        if (str_eq(notify_event_names[i], s))
-            return i;
-    return -1;
-}
+const char *const notify_event_names[NOTIFY_EVENT_COUNT + 1] = {
+    "review_requested", "approved", "rejected", "post_failed", "mentioned", NULL};
 
 /* ---- what is said ------------------------------------------------------------------ */
 
@@ -158,10 +150,7 @@ static int queue_delivery(struct db *db, int64_t ws, int64_t notification, const
     int64_t job;
     if (job_enqueue(db, &j, now, &job, err) < 0)
         return -1;
-    return db_run(db, err, "UPDATE notify_deliveries SET job_id = ? WHERE id = ?", "ii", job, id) <
-                   0
-               ? -1
-               : 0;
+    return db_do(db, err, "UPDATE notify_deliveries SET job_id = ? WHERE id = ?", "ii", job, id);
 }
 
 int notify_event(struct db *db, int64_t ws, const struct notify_in *in, struct error *err)
@@ -519,7 +508,7 @@ json_t *notify_prefs_get(struct db *db, int64_t user_id, struct error *err)
     }
     int rc;
     for (rc = db_has_row(st) ? 1 : 0; rc == 1; rc = db_step(st, err))
-        if (event_parse(db_col_text(st, 0)) >= 0)
+        if (str_index(notify_event_names, db_col_text(st, 0)) >= 0)
             json_object_set_new(email, db_col_text(st, 0), json_boolean(db_col_int(st, 1)));
     db_finalize(st);
     if (rc < 0) {
@@ -542,7 +531,7 @@ json_t *notify_prefs_set(struct db *db, int64_t user_id, json_t *in, struct erro
     json_object_foreach (email, k, v) {
         char field[64];
         snprintf(field, sizeof field, "email.%.40s", k);
-        if (event_parse(k) < 0) {
+        if (str_index(notify_event_names, k) < 0) {
             error_field(err, ERR_INVALID, field,
                         "%s: no such event (review_requested, approved, rejected, post_failed, "
                         "mentioned)",

@@ -23,7 +23,7 @@ enum notify_event {
     NOTIFY_MENTIONED,        /* to the colleague a note on a message mentions (notify_note_add) */
     NOTIFY_EVENT_COUNT
 };
-extern const char *const notify_event_names[NOTIFY_EVENT_COUNT];
+extern const char *const notify_event_names[NOTIFY_EVENT_COUNT + 1]; /* NULL-terminated */
 
 #define NOTIFY_JOB_KIND "notify"
 

@@ -92,10 +92,8 @@ static int lock_post(struct db *db, int64_t ws, int64_t id, struct locked_post *
 {
     int64_t n = db_run(db, err, "UPDATE posts SET updated_at = ? WHERE id = ? AND workspace_id = ?",
                        "iii", time_now(), id, ws);
-    if (n < 0)
-        return -1;
-    if (n == 0)
-        return error_set(err, ERR_NOT_FOUND, "no post %lld in this workspace", (long long)id);
+    if (n <= 0)
+        return model_no_row((int)n, "post", id, err);
     struct db_stmt *st = db_query(
         db, err, "SELECT review_round, created_by, status FROM posts WHERE id = ?", "i", id);
     if (!st)
@@ -145,10 +143,8 @@ static int refresh_status(struct db *db, int64_t post_id, struct error *err)
     const char *s = publish_post_status(seen, n);
     if (!s)
         return 0; /* no variants: the post keeps its own */
-    return db_run(db, err, "UPDATE posts SET status = ?, updated_at = ? WHERE id = ?", "tii", s,
-                  time_now(), post_id) < 0
-               ? -1
-               : 0;
+    return db_do(db, err, "UPDATE posts SET status = ?, updated_at = ? WHERE id = ?", "tii", s,
+                 time_now(), post_id);
 }
 
 int publish_refresh_status(struct db *db, int64_t post_id, struct error *err)

@@ -356,10 +356,8 @@ json_t *publish_bulk_undo(struct db *db, int64_t ws, int64_t id, const struct ac
                           "SELECT COALESCE(undone_at, 0) FROM bulk_moderations WHERE id = ? AND "
                           "workspace_id = ?",
                           "ii", id, ws);
-    if (found < 0)
-        return NULL;
-    if (!found) {
-        error_set(err, ERR_NOT_FOUND, "no bulk operation %lld in this workspace", (long long)id);
+    if (found <= 0) {
+        model_no_row(found, "bulk operation", id, err);
         return NULL;
     }
     /* A hide on its way to the platform may be done or not: undo waits

@@ -512,9 +512,8 @@ int calendar_feed_revoke(struct db *db, int64_t ws, int64_t id, const struct act
                        "UPDATE calendar_feeds SET revoked_at = ? WHERE id = ? AND workspace_id = ? "
                        "AND revoked_at IS NULL",
                        "iii", time_now(), id, ws);
-    if (n == 0)
-        error_set(err, ERR_NOT_FOUND, "no active calendar feed %lld in this workspace",
-                  (long long)id);
+    if (n <= 0)
+        model_no_row((int)n, "active calendar feed", id, err);
     if (n <= 0 || audit_record(db, ws, who->user_id, "revoke", "calendar_feed", id, "", err) ||
         db_commit(db, err)) {
         db_rollback(db);

@@ -105,9 +105,8 @@ int approval_link_revoke(struct db *db, int64_t ws, int64_t link_id, const struc
                           "SELECT l.post_id FROM approval_links l JOIN posts p ON p.id = "
                           "l.post_id WHERE l.id = ? AND p.workspace_id = ?",
                           "ii", link_id, ws);
-    if (found == 0)
-        error_set(err, ERR_NOT_FOUND, "no approval link %lld in this workspace",
-                  (long long)link_id);
+    if (found <= 0)
+        model_no_row(found, "approval link", link_id, err);
     char detail[64];
     snprintf(detail, sizeof detail, "{\"link_id\":%lld}", (long long)link_id);
     return db_end(db,

@@ -255,10 +255,8 @@ int publish_withdraw(struct db *db, int64_t vid, const char *why, int64_t now, s
                          "stop or change it; once it is out, edit or delete it on %s itself",
                          (long long)vid, where, name, platform, (long long)action, state, platform);
     }
-    return db_run(db, err, "UPDATE post_variants SET action_id = NULL, updated_at = ? WHERE id = ?",
-                  "ii", now, vid) < 0
-               ? -1
-               : 0;
+    return db_do(db, err, "UPDATE post_variants SET action_id = NULL, updated_at = ? WHERE id = ?",
+                 "ii", now, vid);
 }
 
 /* ---- settling variants from their actions --------------------------------------- */

@@ -57,10 +57,28 @@ static void test_files_private(void **state)
     rmdir(dir);
 }
 
+/* db_do says only whether the statement ran: 0 whether or not it changed
+ * a row (db_run counts them), -1 with err when it failed. */
+static void test_do(void **state)
+{
+    struct error err = {0};
+    struct db *db = db_open(":memory:", &err);
+    assert_non_null(db);
+    assert_int_equal(db_exec(db, "CREATE TABLE t (x INTEGER UNIQUE)", &err), 0);
+    assert_int_equal(
+        db_do(db, &err, "INSERT INTO t (x) VALUES (?), (?)", "ii", (int64_t)1, (int64_t)2), 0);
+    assert_int_equal(db_do(db, &err, "UPDATE t SET x = x WHERE x > ?", "i", (int64_t)9), 0);
+    assert_int_equal(db_run(db, &err, "UPDATE t SET x = x WHERE x > ?", "i", (int64_t)0), 2);
+    assert_int_equal(db_do(db, &err, "INSERT INTO t (x) VALUES (?)", "i", (int64_t)1), -1);
+    assert_int_equal(err.kind, ERR_CONFLICT);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_files_private),
+        cmocka_unit_test(test_do),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
