@@ -190,6 +190,40 @@ void buf_printf(struct buf *b, const char *fmt, ...)
     va_end(ap);
 }
 
+void buf_put_le64(struct buf *b, uint64_t v)
+{
+    unsigned char p[8];
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+    buf_append(b, p, 8);
+}
+
+void buf_put_f32(struct buf *b, float f)
+{
+    uint32_t u;
+    unsigned char p[4];
+    memcpy(&u, &f, 4);
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(u >> (8 * i));
+    buf_append(b, p, 4);
+}
+
+uint64_t le64_get(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+float f32_get(const unsigned char *p)
+{
+    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
 void buf_html_escape(struct buf *b, const char *s)
 {
     for (; *s; s++) {

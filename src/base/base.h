@@ -90,6 +90,12 @@ void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 /* Appends s with HTML's five special characters escaped. */
 void buf_html_escape(struct buf *b, const char *s);
+/* Little-endian numbers for the learners' blobs: a u64, and a float as its
+ * IEEE-754 bits in a u32. */
+void buf_put_le64(struct buf *b, uint64_t v);
+void buf_put_f32(struct buf *b, float f);
+uint64_t le64_get(const unsigned char *p);
+float f32_get(const unsigned char *p);
 void buf_reset(struct buf *b);
 /* Gives the caller ownership of the data (free() it); leaves b empty. */
 char *buf_steal(struct buf *b);
@@ -186,6 +192,16 @@ int32_t tz_offset(const struct tz *z, int64_t t);
 int64_t tz_local_day(const struct tz *z, int64_t t);
 /* The instant local day `day` begins. */
 int64_t tz_day_start(const struct tz *z, int64_t day);
+
+/* One step of Marsaglia's xorshift64 (13, 7, 17): the shuffles of training
+ * and of `sentiment --eval --learn`, repeatable from a seed (never 0). */
+static inline uint64_t xorshift64(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
 
 /* ---- strings ---------------------------------------------------------- */
 bool str_eq(const char *a, const char *b);

@@ -178,14 +178,6 @@ static void print_scores(const char *what, const struct confusion *c)
                c->m[g][SENT_POS], c->m[g][SENT_NEU], c->m[g][SENT_NEG]);
 }
 
-static uint64_t next_random(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 static int eval_file(const char *path, enum text_lang lang, long learn, uint64_t seed)
 {
     int bad = 0, status = 1;
@@ -206,7 +198,7 @@ static int eval_file(const char *path, enum text_lang lang, long learn, uint64_t
         order[i] = i;
     uint64_t s = seed ? seed : 1;
     for (size_t i = n; learn > 0 && i > 1; i--) {
-        size_t j = (size_t)(next_random(&s) % i);
+        size_t j = (size_t)(xorshift64(&s) % i);
         size_t tmp = order[i - 1];
         order[i - 1] = order[j];
         order[j] = tmp;

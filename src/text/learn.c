@@ -226,63 +226,39 @@ void learner_score(const struct learner *m, const struct text_tokens *t, enum te
     assert(out->score >= -1 && out->score <= 1);
 }
 
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 #define BLOB_HEADER 48 /* magic, dimension, count, seen per label */
 #define BLOB_SIZE   (BLOB_HEADER + (size_t)SENT_LABELS * LEARN_DIM * 4)
 
 void learner_serialize(const struct learner *m, struct buf *b)
 {
-    unsigned char head[BLOB_HEADER];
-    memcpy(head, blob_magic, 8);
-    put_u64(head + 8, LEARN_DIM);
-    put_u64(head + 16, m->count);
-    for (int c = 0; c < SENT_LABELS; c++)
-        put_u64(head + 24 + 8 * c, m->seen[c]);
     buf_reserve(b, BLOB_SIZE);
-    buf_append(b, head, sizeof head);
+    buf_append(b, blob_magic, 8);
+    buf_put_le64(b, LEARN_DIM);
+    buf_put_le64(b, m->count);
     for (int c = 0; c < SENT_LABELS; c++)
-        for (uint32_t i = 0; i < LEARN_DIM; i++) {
-            uint32_t u;
-            unsigned char le[4];
-            memcpy(&u, &m->w[c][i], 4);
-            for (int j = 0; j < 4; j++)
-                le[j] = (unsigned char)(u >> (8 * j));
-            buf_append(b, le, 4);
-        }
+        buf_put_le64(b, m->seen[c]);
+    for (int c = 0; c < SENT_LABELS; c++)
+        for (uint32_t i = 0; i < LEARN_DIM; i++)
+            buf_put_f32(b, m->w[c][i]);
 }
 
 struct learner *learner_deserialize(const void *p, size_t n, struct error *err)
 {
     const unsigned char *s = p;
     struct learner *m = NULL;
-    if (n != BLOB_SIZE || memcmp(s, blob_magic, 8) != 0 || get_u64(s + 8) != LEARN_DIM) {
+    if (n != BLOB_SIZE || memcmp(s, blob_magic, 8) != 0 || le64_get(s + 8) != LEARN_DIM) {
         error_set(err, ERR_INVALID, "not a kanal sentiment learner (version 2, %zu bytes)",
                   (size_t)BLOB_SIZE);
         goto fail;
     }
     m = learner_new();
-    m->count = get_u64(s + 16);
+    m->count = le64_get(s + 16);
     for (int c = 0; c < SENT_LABELS; c++)
-        m->seen[c] = get_u64(s + 24 + 8 * c);
+        m->seen[c] = le64_get(s + 24 + 8 * c);
     s += BLOB_HEADER;
     for (int c = 0; c < SENT_LABELS; c++)
         for (uint32_t i = 0; i < LEARN_DIM; i++, s += 4) {
-            uint32_t u =
-                (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
-            memcpy(&m->w[c][i], &u, 4);
+            m->w[c][i] = f32_get(s);
             if (!isfinite(m->w[c][i])) {
                 error_set(err, ERR_INVALID, "learner blob holds a weight that is not finite");
                 goto fail;

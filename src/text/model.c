@@ -366,14 +366,6 @@ struct train_set {
     uint8_t *gold;
 };
 
-static uint64_t next_random(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 /* Tokenizes and scores every example once, keeping its features. */
 static void train_set_build(struct train_set *ts, const struct sentiment_example *ex, size_t n,
                             enum text_lang lang, unsigned feats, unsigned bits)
@@ -467,7 +459,7 @@ struct sentiment_model *sentiment_model_train(const struct sentiment_example *ex
     bool rules = p->feats & MODEL_RULES;
     for (int epoch = 0; epoch < p->epochs; epoch++) {
         for (size_t i = n; i > 1; i--) {
-            size_t j = (size_t)(next_random(&seed) % i), x = order[i - 1];
+            size_t j = (size_t)(xorshift64(&seed) % i), x = order[i - 1];
             order[i - 1] = order[j];
             order[j] = x;
         }

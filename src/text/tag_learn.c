@@ -196,40 +196,6 @@ size_t tag_learner_suggest(const struct tag_learner *m, const struct text_tokens
 /* ---- the blob: magic, dimension, count, n, then per tag its id, yes, no
  * and its two tables; little-endian. */
 
-static void put_u64(struct buf *b, uint64_t v)
-{
-    unsigned char p[8];
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-    buf_append(b, p, 8);
-}
-
-static void put_f32(struct buf *b, float f)
-{
-    uint32_t u;
-    unsigned char p[4];
-    memcpy(&u, &f, 4);
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(u >> (8 * i));
-    buf_append(b, p, 4);
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-static float get_f32(const unsigned char *p)
-{
-    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
 #define HEAD_SIZE  32 /* magic, dimension, count, models */
 #define MODEL_SIZE (24 + 2 * (size_t)TAG_DIM * 4)
 
@@ -237,17 +203,17 @@ void tag_learner_serialize(const struct tag_learner *m, struct buf *b)
 {
     buf_reserve(b, HEAD_SIZE + m->n * MODEL_SIZE);
     buf_append(b, blob_magic, 8);
-    put_u64(b, TAG_DIM);
-    put_u64(b, m->count);
-    put_u64(b, m->n);
+    buf_put_le64(b, TAG_DIM);
+    buf_put_le64(b, m->count);
+    buf_put_le64(b, m->n);
     for (size_t i = 0; i < m->n; i++) {
         const struct tag_model *tm = m->by[i];
-        put_u64(b, (uint64_t)tm->tag_id);
-        put_u64(b, tm->pos);
-        put_u64(b, tm->neg);
+        buf_put_le64(b, (uint64_t)tm->tag_id);
+        buf_put_le64(b, tm->pos);
+        buf_put_le64(b, tm->neg);
         for (int on = 0; on < 2; on++)
             for (uint32_t k = 0; k < TAG_DIM; k++)
-                put_f32(b, tm->seen[on][k]);
+                buf_put_f32(b, tm->seen[on][k]);
     }
 }
 
@@ -255,22 +221,22 @@ struct tag_learner *tag_learner_deserialize(const void *p, size_t n, struct erro
 {
     const unsigned char *s = p;
     struct tag_learner *m = NULL;
-    uint64_t models = n >= HEAD_SIZE ? get_u64(s + 24) : 0;
-    if (n < HEAD_SIZE || memcmp(s, blob_magic, 8) != 0 || get_u64(s + 8) != TAG_DIM ||
+    uint64_t models = n >= HEAD_SIZE ? le64_get(s + 24) : 0;
+    if (n < HEAD_SIZE || memcmp(s, blob_magic, 8) != 0 || le64_get(s + 8) != TAG_DIM ||
         models > TAG_MAX || n != HEAD_SIZE + models * MODEL_SIZE) {
         error_set(err, ERR_INVALID, "not a kanal tag learner (version 1)");
         goto fail;
     }
     m = tag_learner_new();
-    m->count = get_u64(s + 16);
+    m->count = le64_get(s + 16);
     m->by = xcalloc(models ? models : 1, sizeof *m->by);
     s += HEAD_SIZE;
     for (uint64_t i = 0; i < models; i++, s += MODEL_SIZE) {
         struct tag_model *tm = xcalloc(1, sizeof *tm);
         m->by[m->n++] = tm;
-        tm->tag_id = (int64_t)get_u64(s);
-        tm->pos = get_u64(s + 8);
-        tm->neg = get_u64(s + 16);
+        tm->tag_id = (int64_t)le64_get(s);
+        tm->pos = le64_get(s + 8);
+        tm->neg = le64_get(s + 16);
         if (tm->tag_id < 1 || (i > 0 && tm->tag_id <= m->by[i - 1]->tag_id)) {
             error_set(err, ERR_INVALID, "tag learner blob: model %llu is out of order",
                       (unsigned long long)i);
@@ -279,7 +245,7 @@ struct tag_learner *tag_learner_deserialize(const void *p, size_t n, struct erro
         bool sane = true;
         for (int on = 0; on < 2; on++)
             for (uint32_t k = 0; k < TAG_DIM; k++) {
-                float c = tm->seen[on][k] = get_f32(s + 24 + 4 * (on * TAG_DIM + k));
+                float c = tm->seen[on][k] = f32_get(s + 24 + 4 * (on * TAG_DIM + k));
                 sane = sane && isfinite(c) && c >= 0;
             }
         if (!sane) {
