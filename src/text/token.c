@@ -6,6 +6,18 @@
 
 #include <string.h>
 
+/* SSE2 is part of x86-64, so no dispatch at run time: where the compiler
+ * has it, a word of ASCII letters is taken 16 bytes at a time (word_vec);
+ * elsewhere, or with -DTEXT_TOKEN_SCALAR, the letter-by-letter loop
+ * (scan_word) takes it. text_tokenize_scalar is that loop alone in every
+ * build, for the tests to hold the two to the same tokens. */
+#if defined(__SSE2__) && !defined(TEXT_TOKEN_SCALAR)
+#include <emmintrin.h>
+#define TOKEN_VEC 1
+#else
+#define TOKEN_VEC 0
+#endif
+
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME  0x100000001b3ULL
 
@@ -655,7 +667,86 @@ static const uint8_t byte_class[256] = {
 #undef A
 #undef P
 
-void text_tokenize(struct text_tokens *t, const char *s, size_t n)
+#if TOKEN_VEC
+/* Bytes that end a word of letters: ASCII but for letters, digits, '_', an
+ * apostrophe and a backslash (ends_word's, for a word that is no number). */
+static const uint8_t word_end[256] = {
+    [0 ... '&'] = 1,   ['(' ... '/'] = 1, [':' ... '@'] = 1,  ['['] = 1,
+    [']' ... '^'] = 1, ['`'] = 1,         ['{' ... 0x7F] = 1,
+};
+
+/* text_hash's steps over the n (< 16) bytes before e, unrolled: no loop's
+ * counter or exit test per byte. */
+static inline uint64_t hash_back(uint64_t h, const unsigned char *e, unsigned n)
+{
+#define STEP(i)                                                                                    \
+    case i:                                                                                        \
+        h = (h ^ e[-(i)]) * FNV_PRIME;                                                             \
+        __attribute__((fallthrough))
+    switch (n) {
+        STEP(15);
+        STEP(14);
+        STEP(13);
+        STEP(12);
+        STEP(11);
+        STEP(10);
+        STEP(9);
+        STEP(8);
+        STEP(7);
+        STEP(6);
+        STEP(5);
+        STEP(4);
+        STEP(3);
+        STEP(2);
+        STEP(1);
+    default:
+        break;
+    }
+#undef STEP
+    return h;
+}
+
+/* The common word, 16 bytes at a time: 1-15 ASCII letters with no three
+ * equal in a row, then a byte that ends it, all within the 16 bytes at p
+ * (which must be in the text). Fills k as scan_word would but for off and
+ * len, and returns the word's end; NULL for any other word, which
+ * scan_word then takes from its start. */
+static inline __attribute__((always_inline)) const char *
+word_vec(struct text_tokens *t, struct token *k, const char *p, size_t *norm_len)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* Folded: bit 5 set. A letter then maps to 0x80-0x99 by +0x1F: the only
+     * bytes below 0x9A, as signed. */
+    __m128i f = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    __m128i let = _mm_cmplt_epi8(_mm_add_epi8(f, _mm_set1_epi8(0x1F)), _mm_set1_epi8((char)0x9A));
+    unsigned lm = (unsigned)_mm_movemask_epi8(let);
+    unsigned n = (unsigned)__builtin_ctz(~lm); /* letters from p: 0-16 */
+    unsigned run = (1u << n) - 1;
+    /* Each letter against the one before it (the first against 0): three
+     * equal in a row are an elongation, for scan_word. */
+    unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, _mm_slli_si128(f, 1)));
+    if (n == 0 || n == 16 || (eq & eq << 1 & run) || !word_end[(unsigned char)p[n]])
+        return NULL;
+    unsigned up = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, f)) & run; /* capitals */
+    size_t o = *norm_len;
+    /* The bytes stored past the word are scratch that the next token
+     * overwrites: no folded form is longer than what it folds, so the
+     * buffer's o is at most the text's p - src, and p + 16 is in the text. */
+    _mm_storeu_si128((__m128i *)(void *)(t->norm + o), f);
+    k->norm = (uint32_t)o;
+    k->nlen = n;
+    k->hash = hash_back(FNV_OFFSET, (const unsigned char *)t->norm + o + n, n);
+    k->kind = TOK_WORD;
+    /* word_flags: in capitals if two or more and no lower case, capitalised
+     * if the first alone */
+    k->flags = n < 2 ? 0 : up == run ? TOKF_CAPS : up == 1 ? TOKF_TITLE : 0;
+    *norm_len = o + n;
+    return p + n;
+}
+#endif
+
+static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t, const char *s,
+                                                           size_t n, bool vec)
 {
     t->src = s;
     t->n = 0;
@@ -737,7 +828,12 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
              * memset and stores cost a word as much again. */
             struct token *k = &t->tok[nt++];
             k->off = (uint32_t)(start - s);
-            p = scan_word(t, k, p, end, &norm_len);
+            const char *q = NULL;
+#if TOKEN_VEC
+            if (vec && end - p >= 16)
+                q = word_vec(t, k, p, &norm_len);
+#endif
+            p = q ? q : scan_word(t, k, p, end, &norm_len);
             k->len = (uint32_t)(p - start);
             at_start = false;
             /* Most often a word is followed by one space and another word:
@@ -815,4 +911,14 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
         at_start = true;
     }
     t->n = nt;
+}
+
+void text_tokenize(struct text_tokens *t, const char *s, size_t n)
+{
+    tokenize(t, s, n, true);
+}
+
+void text_tokenize_scalar(struct text_tokens *t, const char *s, size_t n)
+{
+    tokenize(t, s, n, false);
 }
