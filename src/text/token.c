@@ -707,14 +707,17 @@ static inline uint64_t hash_back(uint64_t h, const unsigned char *e, unsigned n)
 }
 
 /* The common word, 16 bytes at a time: 1-15 ASCII letters with no three
- * equal in a row, then a byte that ends it, all within the 16 bytes at p
- * (which must be in the text). Fills k as scan_word would but for off and
- * len, and returns the word's end; NULL for any other word, which
- * scan_word then takes from its start. */
-static inline __attribute__((always_inline)) const char *
-word_vec(struct text_tokens *t, struct token *k, const char *p, size_t *norm_len)
+ * equal in a row, then a byte that ends it or the text's end. The 16 bytes
+ * are read at src: p itself, or near the text's end a copy of the text from
+ * p on with zeros after it. Fills k as scan_word would but for off and len,
+ * and returns the word's end; NULL for any other word, which scan_word then
+ * takes from its start. */
+static inline __attribute__((always_inline)) const char *word_vec(struct text_tokens *t,
+                                                                  struct token *k, const char *p,
+                                                                  const char *src,
+                                                                  size_t *norm_len)
 {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)src);
     /* Folded: bit 5 set. A letter then maps to 0x80-0x99 by +0x1F: the only
      * bytes below 0x9A, as signed. */
     __m128i f = _mm_or_si128(v, _mm_set1_epi8(0x20));
@@ -725,13 +728,14 @@ word_vec(struct text_tokens *t, struct token *k, const char *p, size_t *norm_len
     /* Each letter against the one before it (the first against 0): three
      * equal in a row are an elongation, for scan_word. */
     unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, _mm_slli_si128(f, 1)));
-    if (n == 0 || n == 16 || (eq & eq << 1 & run) || !word_end[(unsigned char)p[n]])
+    if (n == 0 || n == 16 || (eq & eq << 1 & run) || !word_end[(unsigned char)src[n]])
         return NULL;
     unsigned up = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, f)) & run; /* capitals */
     size_t o = *norm_len;
     /* The bytes stored past the word are scratch that the next token
-     * overwrites: no folded form is longer than what it folds, so the
-     * buffer's o is at most the text's p - src, and p + 16 is in the text. */
+     * overwrites: no folded form is longer than what it folds, so o is at
+     * most p's offset in the text, and the buffer has room for 16 bytes
+     * more than the text. */
     _mm_storeu_si128((__m128i *)(void *)(t->norm + o), f);
     k->norm = (uint32_t)o;
     k->nlen = n;
@@ -759,6 +763,16 @@ static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t
     const char *p = s, *end = s + n;
     size_t norm_len = 0, nt = 0; /* nt: tokens so far, t->n at the end */
     bool at_start = true;        /* emoticons only where a token may begin */
+#if TOKEN_VEC
+    /* The text's last 16 bytes (all of a shorter one) and 16 zeros after
+     * them: word_vec reads a word near the end here, not past the text. */
+    char tail[32] __attribute__((aligned(16)));
+    const char *tail_at = n >= 16 ? end - 16 : s;
+    if (vec) {
+        memset(tail, 0, sizeof tail);
+        memcpy(tail, tail_at, n >= 16 ? 16 : n);
+    }
+#endif
     while (p < end) {
         if (nt == TEXT_MAX_TOKENS) {
             t->truncated = true;
@@ -830,8 +844,8 @@ static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t
             k->off = (uint32_t)(start - s);
             const char *q = NULL;
 #if TOKEN_VEC
-            if (vec && end - p >= 16)
-                q = word_vec(t, k, p, &norm_len);
+            if (vec)
+                q = word_vec(t, k, p, end - p >= 16 ? p : tail + (p - tail_at), &norm_len);
 #endif
             p = q ? q : scan_word(t, k, p, end, &norm_len);
             k->len = (uint32_t)(p - start);
