@@ -706,31 +706,70 @@ static inline uint64_t hash_back(uint64_t h, const unsigned char *e, unsigned n)
     return h;
 }
 
-/* The common word, 16 bytes at a time: 1-15 ASCII letters with no three
- * equal in a row, then a byte that ends it or the text's end. The 16 bytes
- * are read at src: p itself, or near the text's end a copy of the text from
- * p on with zeros after it. Fills k as scan_word would but for off and len,
- * and returns the word's end; NULL for any other word, which scan_word then
- * takes from its start. */
-static inline __attribute__((always_inline)) const char *word_vec(struct text_tokens *t,
-                                                                  struct token *k, const char *p,
-                                                                  const char *src,
-                                                                  size_t *norm_len)
+/* The common word, 16 bytes at a time: 1-15 bytes of ASCII letters and
+ * Latin-1 letters (0xC3 and one byte, as in scan_word: å ä ö é, not × ÷),
+ * no three equal letters in a row, then a byte that ends it or the text's
+ * end. The 16 bytes are read at src: p itself, or near the text's end a copy
+ * of the text from p on with zeros after it. Fills k as scan_word would but
+ * for off and len, and returns the word's end; NULL for any other word,
+ * which scan_word then takes from its start. */
+static inline __attribute__((always_inline)) const char *
+word_vec(struct text_tokens *t, struct token *k, const char *p, const char *src, size_t *norm_len)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)src);
-    /* Folded: bit 5 set. A letter then maps to 0x80-0x99 by +0x1F: the only
-     * bytes below 0x9A, as signed. */
+    /* ASCII letters: with bit 5 set (folded), +0x1F maps them to 0x80-0x99,
+     * the only bytes below 0x9A as signed. */
     __m128i f = _mm_or_si128(v, _mm_set1_epi8(0x20));
-    __m128i let = _mm_cmplt_epi8(_mm_add_epi8(f, _mm_set1_epi8(0x1F)), _mm_set1_epi8((char)0x9A));
-    unsigned lm = (unsigned)_mm_movemask_epi8(let);
-    unsigned n = (unsigned)__builtin_ctz(~lm); /* letters from p: 0-16 */
-    unsigned run = (1u << n) - 1;
-    /* Each letter against the one before it (the first against 0): three
-     * equal in a row are an elongation, for scan_word. */
-    unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, _mm_slli_si128(f, 1)));
-    if (n == 0 || n == 16 || (eq & eq << 1 & run) || !word_end[(unsigned char)src[n]])
+    __m128i ascii = _mm_cmplt_epi8(_mm_add_epi8(f, _mm_set1_epi8(0x1F)), _mm_set1_epi8((char)0x9A));
+    unsigned am = (unsigned)_mm_movemask_epi8(ascii);
+    unsigned n = (unsigned)__builtin_ctz(~am); /* bytes of letters from p: 0-16 */
+    unsigned run, up, low, first = 1, bad;
+    if (__builtin_expect((unsigned char)src[n & 15] != 0xC3, 1)) {
+        /* ASCII letters alone: each letter against the one before it (the
+         * first against 0): three equal are an elongation, for scan_word. */
+        run = (1u << n) - 1;
+        unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, _mm_slli_si128(f, 1)));
+        bad = eq & eq << 1 & run;
+        up = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, f)) & run;
+        low = run & ~up;
+    } else {
+        /* Latin-1 letters too: 0xC3 (lead) then 0x80-0xBF (trail, below
+         * 0xC0 as signed) but 0x97 and 0xB7 (× ÷, the same with bit 5 set).
+         * A lead in the last byte has no trail here: the run stops before
+         * it. */
+        __m128i next = _mm_srli_si128(v, 1);
+        __m128i trail_ok = _mm_andnot_si128(
+            _mm_cmpeq_epi8(_mm_or_si128(next, _mm_set1_epi8(0x20)), _mm_set1_epi8((char)0xB7)),
+            _mm_cmplt_epi8(next, _mm_set1_epi8((char)0xC0)));
+        __m128i lead = _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC3)), trail_ok);
+        __m128i trail = _mm_slli_si128(lead, 1);
+        /* Capitals: an ASCII letter without bit 5, a trail below 0x9F (À-Þ;
+         * ß is lower case), which folds by setting bit 5 as well. */
+        __m128i lower_ascii = _mm_and_si128(ascii, _mm_cmpeq_epi8(v, f));
+        __m128i upper_trail = _mm_and_si128(trail, _mm_cmplt_epi8(v, _mm_set1_epi8((char)0x9F)));
+        __m128i upper = _mm_or_si128(_mm_andnot_si128(lower_ascii, ascii), upper_trail);
+        f = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+        unsigned lm = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(ascii, lead), trail));
+        n = (unsigned)__builtin_ctz(~lm);
+        run = (1u << n) - 1;
+        /* Three equal letters in a row: three equal ASCII bytes (no Latin-1
+         * byte equals the one before it), or three equal trails two bytes
+         * apart. */
+        unsigned eq1 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, _mm_slli_si128(f, 1)));
+        unsigned eq2 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, _mm_slli_si128(f, 2)));
+        unsigned tm = (unsigned)_mm_movemask_epi8(trail);
+        bad = ((eq1 & eq1 << 1) | (eq2 & eq2 << 2 & tm)) & run;
+        /* Each letter counted once: an ASCII one at its byte, a Latin-1 one
+         * at its trail (so the first letter's mark is at byte 1 if it is
+         * Latin-1). */
+        up = (unsigned)_mm_movemask_epi8(upper) & run;
+        low = (unsigned)_mm_movemask_epi8(
+                  _mm_or_si128(lower_ascii, _mm_andnot_si128(upper_trail, trail))) &
+              run;
+        first = 1u + (tm & 2u) / 2u;
+    }
+    if (n == 0 || n == 16 || bad || !word_end[(unsigned char)src[n]])
         return NULL;
-    unsigned up = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, f)) & run; /* capitals */
     size_t o = *norm_len;
     /* The bytes stored past the word are scratch that the next token
      * overwrites: no folded form is longer than what it folds, so o is at
@@ -741,9 +780,9 @@ static inline __attribute__((always_inline)) const char *word_vec(struct text_to
     k->nlen = n;
     k->hash = hash_back(FNV_OFFSET, (const unsigned char *)t->norm + o + n, n);
     k->kind = TOK_WORD;
-    /* word_flags: in capitals if two or more and no lower case, capitalised
-     * if the first alone */
-    k->flags = n < 2 ? 0 : up == run ? TOKF_CAPS : up == 1 ? TOKF_TITLE : 0;
+    /* word_flags: in capitals if two or more and no lower case; capitalised
+     * if one, the first letter, and a lower-case one */
+    k->flags = low == 0 ? ((up & (up - 1)) ? TOKF_CAPS : 0) : up == first ? TOKF_TITLE : 0;
     *norm_len = o + n;
     return p + n;
 }
@@ -879,7 +918,12 @@ static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t
         }
         if (is_word_cp((uint32_t)c)) {
             struct token *k = push(t, &nt, TOK_WORD, s, start, p);
-            p = scan_word(t, k, p, end, &norm_len);
+            const char *q = NULL;
+#if TOKEN_VEC
+            if (vec)
+                q = word_vec(t, k, p, end - p >= 16 ? p : tail + (p - tail_at), &norm_len);
+#endif
+            p = q ? q : scan_word(t, k, p, end, &norm_len);
             k->len = (uint32_t)(p - start);
             at_start = false;
             continue;

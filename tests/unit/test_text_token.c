@@ -1,9 +1,10 @@
 /* The tokenizer's SSE2 path against its letter-by-letter loop
  * (text_tokenize_scalar): every field of every token and every folded byte,
  * on the sentiment sets' texts in ../shared/data and on random texts made
- * to reach each of the SSE2 path's edges (runs of 15, 16 and 17 letters,
- * three equal letters, a word's end 16 bytes from the text's, capitals,
- * apostrophes, digits, escapes, non-ASCII letters). Each text is copied to
+ * to reach each of the SSE2 path's edges (runs of 15, 16 and 17 bytes of
+ * letters, three equal letters, Latin-1 letters among ASCII ones, a word's
+ * end 16 bytes from the text's, capitals, apostrophes, digits, escapes,
+ * other non-ASCII letters, broken UTF-8). Each text is copied to
  * a buffer of its own size, so that under ASan a byte read past it fails. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,16 +56,30 @@ static unsigned rnd(unsigned n)
     return (unsigned)(rng % n);
 }
 
-/* A word of 1-20 ASCII letters, in one of four cases, sometimes with a
- * letter doubled or tripled. */
-static size_t ascii_word(char *o)
+/* Latin-1 letters (the second byte after 0xC3) in lower case; 0x9F is ß,
+ * which has no capital here. */
+static const unsigned char latin1[] = {0xA4, 0xB6, 0xA5, 0xA9, 0xBC, 0x9F, 0xA0, 0xBE};
+
+/* A word of 1-20 letters, ASCII and sometimes Latin-1, in one of four
+ * cases, sometimes with a letter doubled or tripled. */
+static size_t word(char *o, bool with_latin1)
 {
     size_t len = 1 + rnd(rnd(4) ? 12 : 20), w = 0;
     unsigned style = rnd(4); /* lower, Capitalised, CAPITALS, mixed */
     for (size_t i = 0; i < len; i++) {
-        char c = (char)('a' + rnd(rnd(3) ? 6 : 26));
         bool up = style == 2 || (style == 1 && i == 0) || (style == 3 && rnd(3) == 0);
         size_t times = rnd(8) == 0 ? 2 + rnd(3) : 1;
+        if (with_latin1 && rnd(3) == 0) {
+            unsigned char c = latin1[rnd(sizeof latin1)];
+            for (size_t j = 0; j < times; j++) {
+                /* each one in its case, so that "Ää" is two of a kind */
+                bool cap = (j == 0 ? up : rnd(2)) && c != 0x9F;
+                o[w++] = (char)0xC3;
+                o[w++] = (char)(cap ? c - 0x20 : c);
+            }
+            continue;
+        }
+        char c = (char)('a' + rnd(rnd(3) ? 6 : 26));
         for (size_t j = 0; j < times; j++)
             o[w++] = up ? (char)(c - 32) : c;
     }
@@ -104,6 +119,12 @@ static const char *const pieces[] = {
     "\xc3\x84",
     "\xc3\xa9",
     "\xc3\x97",
+    "\xc3\xb7",
+    "\xc3\x9f",
+    "\xc3\x9e",
+    "\xc3\x80",
+    "\xc3\xbf",
+    "\xc3\xa4\xc3\x84",
     "\xc5\x82",
     "\xce\xb1",
     "\xd0\x96",
@@ -126,7 +147,7 @@ static const char *const pieces[] = {
     "^^",
 };
 
-/* A random text of about `words` words in buf (at least 64 * words + 64
+/* A random text of about `words` words in buf (at least 96 * words + 64
  * bytes); returns its length. */
 static size_t random_text(char *buf, size_t words)
 {
@@ -134,7 +155,7 @@ static size_t random_text(char *buf, size_t words)
     for (size_t i = 0; i < words; i++) {
         unsigned what = rnd(10);
         if (what < 6) {
-            n += ascii_word(buf + n);
+            n += word(buf + n, what < 3);
         } else {
             const char *p = pieces[rnd(sizeof pieces / sizeof pieces[0])];
             memcpy(buf + n, p, strlen(p));
@@ -150,7 +171,7 @@ static size_t random_text(char *buf, size_t words)
 static void test_sse2_matches_scalar_random(void **state)
 {
     enum { WORDS = 300 };
-    char *buf = malloc(64 * WORDS + 64);
+    char *buf = malloc(96 * WORDS + 64);
     assert_non_null(buf);
     for (int i = 0; i < 200000; i++) {
         size_t n = random_text(buf, 1 + rnd(rnd(8) ? 12 : WORDS));
