@@ -675,35 +675,31 @@ static const uint8_t word_end[256] = {
     [']' ... '^'] = 1, ['`'] = 1,         ['{' ... 0x7F] = 1,
 };
 
-/* text_hash's steps over the n (< 16) bytes before e, unrolled: no loop's
- * counter or exit test per byte. */
-static inline uint64_t hash_back(uint64_t h, const unsigned char *e, unsigned n)
+/* FNV_PRIME to the powers 0 to -14, mod 2^64 (it is odd, so it has an
+ * inverse): fnv_inverse[k] * FNV_PRIME^k == 1. */
+static const uint64_t fnv_inverse[15] = {
+    0x0000000000000001ULL, 0xce965057aff6957bULL, 0x501d877bc9ac6919ULL, 0x9af153df54080c03ULL,
+    0xb10f8d2ca6bd8471ULL, 0xba88eb8deeba674bULL, 0xf30a275cb8c04809ULL, 0x375026270df5d953ULL,
+    0x48e254e75f5eb9e1ULL, 0x7bce573b61e9441bULL, 0xcd489a67b6a96ff9ULL, 0x29c0c52131dab9a3ULL,
+    0x9c2f7c7111c51051ULL, 0xea933eb74903fbebULL, 0xbc0fbf761f5bd0e9ULL,
+};
+
+/* text_hash of the n (1-15) bytes at q, followed by zeros up to q + 15.
+ * A zero byte only multiplies the hash by FNV_PRIME ((h ^ 0) * P), so the
+ * hash of a fixed 8 or 15 bytes times the inverse of P to the power of the
+ * zeros among them is the hash of the n bytes: no jump on n, which the
+ * branch predictor cannot know and which cost more than the steps it
+ * saves. */
+static inline uint64_t hash_padded(const unsigned char *q, unsigned n)
 {
-#define STEP(i)                                                                                    \
-    case i:                                                                                        \
-        h = (h ^ e[-(i)]) * FNV_PRIME;                                                             \
-        __attribute__((fallthrough))
-    switch (n) {
-        STEP(15);
-        STEP(14);
-        STEP(13);
-        STEP(12);
-        STEP(11);
-        STEP(10);
-        STEP(9);
-        STEP(8);
-        STEP(7);
-        STEP(6);
-        STEP(5);
-        STEP(4);
-        STEP(3);
-        STEP(2);
-        STEP(1);
-    default:
-        break;
-    }
+#define STEP(i) h = (h ^ q[i]) * FNV_PRIME
+    uint64_t h = FNV_OFFSET;
+    STEP(0), STEP(1), STEP(2), STEP(3), STEP(4), STEP(5), STEP(6), STEP(7);
+    if (n <= 8)
+        return h * fnv_inverse[8 - n];
+    STEP(8), STEP(9), STEP(10), STEP(11), STEP(12), STEP(13), STEP(14);
+    return h * fnv_inverse[15 - n];
 #undef STEP
-    return h;
 }
 
 /* The common word, 16 bytes at a time: 1-15 bytes of ASCII letters and
@@ -771,14 +767,17 @@ word_vec(struct text_tokens *t, struct token *k, const char *p, const char *src,
     if (n == 0 || n == 16 || bad || !word_end[(unsigned char)src[n]])
         return NULL;
     size_t o = *norm_len;
-    /* The bytes stored past the word are scratch that the next token
-     * overwrites: no folded form is longer than what it folds, so o is at
-     * most p's offset in the text, and the buffer has room for 16 bytes
-     * more than the text. */
-    _mm_storeu_si128((__m128i *)(void *)(t->norm + o), f);
+    /* The word's bytes and zeros after them, for hash_padded; the next
+     * token writes over the zeros. No folded form is longer than what it
+     * folds, so o is at most p's offset in the text, and the buffer has room
+     * for 16 bytes more than the text. */
+    __m128i in_word =
+        _mm_cmplt_epi8(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                       _mm_set1_epi8((char)n));
+    _mm_storeu_si128((__m128i *)(void *)(t->norm + o), _mm_and_si128(f, in_word));
     k->norm = (uint32_t)o;
     k->nlen = n;
-    k->hash = hash_back(FNV_OFFSET, (const unsigned char *)t->norm + o + n, n);
+    k->hash = hash_padded((const unsigned char *)t->norm + o, n);
     k->kind = TOK_WORD;
     /* word_flags: in capitals if two or more and no lower case; capitalised
      * if one, the first letter, and a lower-case one */
