@@ -867,7 +867,13 @@ static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t
             int32_t c = peek(p + 1, end, &len);
             if (c > 0 && is_word_cp((uint32_t)c)) {
                 struct token *k = push(t, &nt, b == '#' ? TOK_HASHTAG : TOK_MENTION, s, start, p);
-                p = scan_word(t, k, p + 1, end, &norm_len);
+                const char *q = NULL;
+                p++;
+#if TOKEN_VEC
+                if (vec)
+                    q = word_vec(t, k, p, end - p >= 16 ? p : tail + (p - tail_at), &norm_len);
+#endif
+                p = q ? q : scan_word(t, k, p, end, &norm_len);
                 k->kind = b == '#' ? TOK_HASHTAG : TOK_MENTION;
                 k->len = (uint32_t)(p - start);
                 at_start = false;
