@@ -675,13 +675,19 @@ static const uint8_t word_end[256] = {
     [']' ... '^'] = 1, ['`'] = 1,         ['{' ... 0x7F] = 1,
 };
 
-/* FNV_PRIME to the powers 0 to -14, mod 2^64 (it is odd, so it has an
- * inverse): fnv_inverse[k] * FNV_PRIME^k == 1. */
-static const uint64_t fnv_inverse[15] = {
-    0x0000000000000001ULL, 0xce965057aff6957bULL, 0x501d877bc9ac6919ULL, 0x9af153df54080c03ULL,
-    0xb10f8d2ca6bd8471ULL, 0xba88eb8deeba674bULL, 0xf30a275cb8c04809ULL, 0x375026270df5d953ULL,
-    0x48e254e75f5eb9e1ULL, 0x7bce573b61e9441bULL, 0xcd489a67b6a96ff9ULL, 0x29c0c52131dab9a3ULL,
-    0x9c2f7c7111c51051ULL, 0xea933eb74903fbebULL, 0xbc0fbf761f5bd0e9ULL,
+/* For a word of n bytes hashed with zeros to 8 or to 15 bytes: FNV_PRIME
+ * to the power of minus the zeros, mod 2^64 (it is odd, so it has an
+ * inverse): unpad8[n] * FNV_PRIME^(8 - n) == 1. */
+static const uint64_t unpad8[9] = {
+    0x48e254e75f5eb9e1ULL, 0x375026270df5d953ULL, 0xf30a275cb8c04809ULL, 0xba88eb8deeba674bULL,
+    0xb10f8d2ca6bd8471ULL, 0x9af153df54080c03ULL, 0x501d877bc9ac6919ULL, 0xce965057aff6957bULL,
+    0x0000000000000001ULL,
+};
+static const uint64_t unpad15[16] = {
+    0x80f5733a889afcf3ULL, 0xbc0fbf761f5bd0e9ULL, 0xea933eb74903fbebULL, 0x9c2f7c7111c51051ULL,
+    0x29c0c52131dab9a3ULL, 0xcd489a67b6a96ff9ULL, 0x7bce573b61e9441bULL, 0x48e254e75f5eb9e1ULL,
+    0x375026270df5d953ULL, 0xf30a275cb8c04809ULL, 0xba88eb8deeba674bULL, 0xb10f8d2ca6bd8471ULL,
+    0x9af153df54080c03ULL, 0x501d877bc9ac6919ULL, 0xce965057aff6957bULL, 0x0000000000000001ULL,
 };
 
 /* text_hash of the n (1-15) bytes at q, followed by zeros up to q + 15.
@@ -696,9 +702,9 @@ static inline uint64_t hash_padded(const unsigned char *q, unsigned n)
     uint64_t h = FNV_OFFSET;
     STEP(0), STEP(1), STEP(2), STEP(3), STEP(4), STEP(5), STEP(6), STEP(7);
     if (n <= 8)
-        return h * fnv_inverse[8 - n];
+        return h * unpad8[n];
     STEP(8), STEP(9), STEP(10), STEP(11), STEP(12), STEP(13), STEP(14);
-    return h * fnv_inverse[15 - n];
+    return h * unpad15[n];
 #undef STEP
 }
 
