@@ -813,8 +813,13 @@ static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t
     char tail[32] __attribute__((aligned(16)));
     const char *tail_at = n >= 16 ? end - 16 : s;
     if (vec) {
-        memset(tail, 0, sizeof tail);
-        memcpy(tail, tail_at, n >= 16 ? 16 : n);
+        memset(tail + 16, 0, 16);
+        if (n >= 16) {
+            memcpy(tail, tail_at, 16);
+        } else {
+            memset(tail, 0, 16);
+            memcpy(tail, s, n);
+        }
     }
 #endif
     while (p < end) {
