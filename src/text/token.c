@@ -7,10 +7,10 @@
 #include <string.h>
 
 /* SSE2 is part of x86-64, so no dispatch at run time: where the compiler
- * has it, a word of ASCII letters is taken 16 bytes at a time (word_vec);
- * elsewhere, or with -DTEXT_TOKEN_SCALAR, the letter-by-letter loop
- * (scan_word) takes it. text_tokenize_scalar is that loop alone in every
- * build, for the tests to hold the two to the same tokens. */
+ * has it, a word of ASCII and Latin-1 letters is taken 16 bytes at a time
+ * (word_vec); elsewhere, or with -DTEXT_TOKEN_SCALAR, the letter-by-letter
+ * loop (scan_word) takes it. text_tokenize_scalar is that loop alone in
+ * every build, for the tests to hold the two to the same tokens. */
 #if defined(__SSE2__) && !defined(TEXT_TOKEN_SCALAR)
 #include <emmintrin.h>
 #define TOKEN_VEC 1
@@ -679,9 +679,9 @@ static const uint8_t word_end[256] = {
  * to the power of minus the zeros, mod 2^64 (it is odd, so it has an
  * inverse): unpad8[n] * FNV_PRIME^(8 - n) == 1. */
 static const uint64_t unpad8[9] = {
-    0x48e254e75f5eb9e1ULL, 0x375026270df5d953ULL, 0xf30a275cb8c04809ULL, 0xba88eb8deeba674bULL,
-    0xb10f8d2ca6bd8471ULL, 0x9af153df54080c03ULL, 0x501d877bc9ac6919ULL, 0xce965057aff6957bULL,
-    0x0000000000000001ULL,
+    0x48e254e75f5eb9e1ULL, 0x375026270df5d953ULL, 0xf30a275cb8c04809ULL,
+    0xba88eb8deeba674bULL, 0xb10f8d2ca6bd8471ULL, 0x9af153df54080c03ULL,
+    0x501d877bc9ac6919ULL, 0xce965057aff6957bULL, 0x0000000000000001ULL,
 };
 static const uint64_t unpad15[16] = {
     0x80f5733a889afcf3ULL, 0xbc0fbf761f5bd0e9ULL, 0xea933eb74903fbebULL, 0x9c2f7c7111c51051ULL,
@@ -793,6 +793,29 @@ word_vec(struct text_tokens *t, struct token *k, const char *p, const char *src,
 }
 #endif
 
+/* The text's last 16 bytes (all of a shorter one) and 16 zeros after them:
+ * word_vec reads a word that ends less than 16 bytes before the text's end
+ * here, not past the text. */
+struct tail {
+    const char *at; /* b[0] is the text's byte at */
+    char b[32] __attribute__((aligned(16)));
+};
+
+/* A word at p: word_vec's if it takes it, else scan_word's. */
+static inline __attribute__((always_inline)) const char *
+word_at(struct text_tokens *t, struct token *k, const char *p, const char *end,
+        const struct tail *tail, size_t *norm_len, bool vec)
+{
+#if TOKEN_VEC
+    if (vec) {
+        const char *q = word_vec(t, k, p, end - p >= 16 ? p : tail->b + (p - tail->at), norm_len);
+        if (q)
+            return q;
+    }
+#endif
+    return scan_word(t, k, p, end, norm_len);
+}
+
 static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t, const char *s,
                                                            size_t n, bool vec)
 {
@@ -807,21 +830,17 @@ static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t
     const char *p = s, *end = s + n;
     size_t norm_len = 0, nt = 0; /* nt: tokens so far, t->n at the end */
     bool at_start = true;        /* emoticons only where a token may begin */
-#if TOKEN_VEC
-    /* The text's last 16 bytes (all of a shorter one) and 16 zeros after
-     * them: word_vec reads a word near the end here, not past the text. */
-    char tail[32] __attribute__((aligned(16)));
-    const char *tail_at = n >= 16 ? end - 16 : s;
-    if (vec) {
-        memset(tail + 16, 0, 16);
+    struct tail tail;
+    if (TOKEN_VEC && vec) {
+        tail.at = n >= 16 ? end - 16 : s;
+        memset(tail.b + 16, 0, 16);
         if (n >= 16) {
-            memcpy(tail, tail_at, 16);
+            memcpy(tail.b, tail.at, 16);
         } else {
-            memset(tail, 0, 16);
-            memcpy(tail, s, n);
+            memset(tail.b, 0, 16);
+            memcpy(tail.b, s, n);
         }
     }
-#endif
     while (p < end) {
         if (nt == TEXT_MAX_TOKENS) {
             t->truncated = true;
@@ -878,13 +897,7 @@ static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t
             int32_t c = peek(p + 1, end, &len);
             if (c > 0 && is_word_cp((uint32_t)c)) {
                 struct token *k = push(t, &nt, b == '#' ? TOK_HASHTAG : TOK_MENTION, s, start, p);
-                const char *q = NULL;
-                p++;
-#if TOKEN_VEC
-                if (vec)
-                    q = word_vec(t, k, p, end - p >= 16 ? p : tail + (p - tail_at), &norm_len);
-#endif
-                p = q ? q : scan_word(t, k, p, end, &norm_len);
+                p = word_at(t, k, p + 1, end, &tail, &norm_len, vec);
                 k->kind = b == '#' ? TOK_HASHTAG : TOK_MENTION;
                 k->len = (uint32_t)(p - start);
                 at_start = false;
@@ -897,12 +910,7 @@ static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t
              * memset and stores cost a word as much again. */
             struct token *k = &t->tok[nt++];
             k->off = (uint32_t)(start - s);
-            const char *q = NULL;
-#if TOKEN_VEC
-            if (vec)
-                q = word_vec(t, k, p, end - p >= 16 ? p : tail + (p - tail_at), &norm_len);
-#endif
-            p = q ? q : scan_word(t, k, p, end, &norm_len);
+            p = word_at(t, k, p, end, &tail, &norm_len, vec);
             k->len = (uint32_t)(p - start);
             at_start = false;
             /* Most often a word is followed by one space and another word:
@@ -934,12 +942,7 @@ static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t
         }
         if (is_word_cp((uint32_t)c)) {
             struct token *k = push(t, &nt, TOK_WORD, s, start, p);
-            const char *q = NULL;
-#if TOKEN_VEC
-            if (vec)
-                q = word_vec(t, k, p, end - p >= 16 ? p : tail + (p - tail_at), &norm_len);
-#endif
-            p = q ? q : scan_word(t, k, p, end, &norm_len);
+            p = word_at(t, k, p, end, &tail, &norm_len, vec);
             k->len = (uint32_t)(p - start);
             at_start = false;
             continue;
