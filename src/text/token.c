@@ -281,11 +281,17 @@ static size_t match_emoticon(const char *p, const char *end)
     return 0;
 }
 
+/* Whether a link may start at p: starts_url's test before its calls, where
+ * most words that start with h or w end. */
+static inline bool maybe_url(const char *p, const char *end)
+{
+    return end - p >= 5 && (((p[1] | 32) == 't' && (p[2] | 32) == 't') || (p[1] | 32) == 'w');
+}
+
 static bool starts_url(const char *p, const char *end)
 {
     size_t n = (size_t)(end - p);
-    /* Most words that start with h or w end here, before any call. */
-    if (n < 5 || !(((p[1] | 32) == 't' && (p[2] | 32) == 't') || (p[1] | 32) == 'w'))
+    if (!maybe_url(p, end))
         return false;
     return (n > 7 && strncasecmp(p, "http://", 7) == 0) ||
            (n > 8 && strncasecmp(p, "https://", 8) == 0) ||
@@ -793,6 +799,22 @@ word_vec(struct text_tokens *t, struct token *k, const char *p, const char *src,
 }
 #endif
 
+/* Whether the byte at p (before end) starts a word for certain, as the
+ * dispatch in tokenize would find (taking an emoticon to be possible): a
+ * letter, digit or underscore, but h and w not before "tt" or "w" (a link
+ * may start there), nor T, D or 8 where an emoticon may start. */
+static inline bool word_starts(const char *p, const char *end)
+{
+    unsigned cls = byte_class[(unsigned char)*p];
+    if (cls == B_ALNUM)
+        return true;
+    if (cls == (B_ALNUM | B_URL))
+        return !maybe_url(p, end);
+    if (cls == (B_ALNUM | B_EMO))
+        return !emoticon_start(p, end);
+    return false;
+}
+
 /* The text's last 16 bytes (all of a shorter one) and 16 zeros after them:
  * word_vec reads a word that ends less than 16 bytes before the text's end
  * here, not past the text. */
@@ -854,9 +876,9 @@ static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t
             continue;
         }
         const char *start = p;
-        /* Most tokens start with a byte that can start only a word: straight
-         * there, past the tests for links, emoticons and tags. */
-        if (cls == B_ALNUM)
+        /* Most tokens are words that could be nothing else (word_starts):
+         * straight there, past the tests for links, emoticons and tags. */
+        if (word_starts(p, end))
             goto word;
         if ((cls & B_URL) && starts_url(p, end)) {
             while (p < end && (unsigned char)*p > ' ')
@@ -916,8 +938,7 @@ static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t
             /* Most often a word is followed by one space and another word:
              * straight there, past the loop's tests for the space and the
              * word's first byte. */
-            if (end - p > 1 && *p == ' ' && byte_class[(unsigned char)p[1]] == B_ALNUM &&
-                nt < TEXT_MAX_TOKENS) {
+            if (end - p > 1 && *p == ' ' && word_starts(p + 1, end) && nt < TEXT_MAX_TOKENS) {
                 start = ++p;
                 goto word;
             }
