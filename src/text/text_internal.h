@@ -12,6 +12,10 @@
  * name tables (languages, labels). */
 int text_name_index(const char *const *names, size_t n, const char *s);
 
+/* text_tokenize without its SSE2 path (the same where there is none): the
+ * letter-by-letter loop the tests hold the SSE2 one to. */
+void text_tokenize_scalar(struct text_tokens *t, const char *s, size_t n);
+
 /* Simple case folding (ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic). */
 uint32_t text_fold_lower(uint32_t c);
 /* The base letter of a lower-case letter with a diacritic ('ä' -> 'a'), 0

@@ -6,6 +6,18 @@
 
 #include <string.h>
 
+/* SSE2 is part of x86-64, so no dispatch at run time: where the compiler
+ * has it, a word of ASCII and Latin-1 letters is taken 16 bytes at a time
+ * (word_vec); elsewhere, or with -DTEXT_TOKEN_SCALAR, the letter-by-letter
+ * loop (scan_word) takes it. text_tokenize_scalar is that loop alone in
+ * every build, for the tests to hold the two to the same tokens. */
+#if defined(__SSE2__) && !defined(TEXT_TOKEN_SCALAR)
+#include <emmintrin.h>
+#define TOKEN_VEC 1
+#else
+#define TOKEN_VEC 0
+#endif
+
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME  0x100000001b3ULL
 
@@ -269,11 +281,17 @@ static size_t match_emoticon(const char *p, const char *end)
     return 0;
 }
 
+/* Whether a link may start at p: starts_url's test before its calls, where
+ * most words that start with h or w end. */
+static inline bool maybe_url(const char *p, const char *end)
+{
+    return end - p >= 5 && (((p[1] | 32) == 't' && (p[2] | 32) == 't') || (p[1] | 32) == 'w');
+}
+
 static bool starts_url(const char *p, const char *end)
 {
     size_t n = (size_t)(end - p);
-    /* Most words that start with h or w end here, before any call. */
-    if (n < 5 || !(((p[1] | 32) == 't' && (p[2] | 32) == 't') || (p[1] | 32) == 'w'))
+    if (!maybe_url(p, end))
         return false;
     return (n > 7 && strncasecmp(p, "http://", 7) == 0) ||
            (n > 8 && strncasecmp(p, "https://", 8) == 0) ||
@@ -655,7 +673,173 @@ static const uint8_t byte_class[256] = {
 #undef A
 #undef P
 
-void text_tokenize(struct text_tokens *t, const char *s, size_t n)
+#if TOKEN_VEC
+/* Bytes that end a word of letters: ASCII but for letters, digits, '_', an
+ * apostrophe and a backslash (ends_word's, for a word that is no number). */
+static const uint8_t word_end[256] = {
+    [0 ... '&'] = 1,   ['(' ... '/'] = 1, [':' ... '@'] = 1,  ['['] = 1,
+    [']' ... '^'] = 1, ['`'] = 1,         ['{' ... 0x7F] = 1,
+};
+
+/* For a word of n bytes hashed with zeros to 8 or to 15 bytes: FNV_PRIME
+ * to the power of minus the zeros, mod 2^64 (it is odd, so it has an
+ * inverse): unpad8[n] * FNV_PRIME^(8 - n) == 1. */
+static const uint64_t unpad8[9] = {
+    0x48e254e75f5eb9e1ULL, 0x375026270df5d953ULL, 0xf30a275cb8c04809ULL,
+    0xba88eb8deeba674bULL, 0xb10f8d2ca6bd8471ULL, 0x9af153df54080c03ULL,
+    0x501d877bc9ac6919ULL, 0xce965057aff6957bULL, 0x0000000000000001ULL,
+};
+static const uint64_t unpad15[16] = {
+    0x80f5733a889afcf3ULL, 0xbc0fbf761f5bd0e9ULL, 0xea933eb74903fbebULL, 0x9c2f7c7111c51051ULL,
+    0x29c0c52131dab9a3ULL, 0xcd489a67b6a96ff9ULL, 0x7bce573b61e9441bULL, 0x48e254e75f5eb9e1ULL,
+    0x375026270df5d953ULL, 0xf30a275cb8c04809ULL, 0xba88eb8deeba674bULL, 0xb10f8d2ca6bd8471ULL,
+    0x9af153df54080c03ULL, 0x501d877bc9ac6919ULL, 0xce965057aff6957bULL, 0x0000000000000001ULL,
+};
+
+/* text_hash of the n (1-15) bytes at q, followed by zeros up to q + 15.
+ * A zero byte only multiplies the hash by FNV_PRIME ((h ^ 0) * P), so the
+ * hash of a fixed 8 or 15 bytes times the inverse of P to the power of the
+ * zeros among them is the hash of the n bytes: no jump on n, which the
+ * branch predictor cannot know and which cost more than the steps it
+ * saves. */
+static inline uint64_t hash_padded(const unsigned char *q, unsigned n)
+{
+#define STEP(i) h = (h ^ q[i]) * FNV_PRIME
+    uint64_t h = FNV_OFFSET;
+    STEP(0), STEP(1), STEP(2), STEP(3), STEP(4), STEP(5), STEP(6), STEP(7);
+    if (n <= 8)
+        return h * unpad8[n];
+    STEP(8), STEP(9), STEP(10), STEP(11), STEP(12), STEP(13), STEP(14);
+    return h * unpad15[n];
+#undef STEP
+}
+
+/* The common word, 16 bytes at a time: 1-15 bytes of ASCII letters and
+ * Latin-1 letters (0xC3 and one byte, as in scan_word: å ä ö é, not × ÷),
+ * no three equal letters in a row, then a byte that ends it or the text's
+ * end. The 16 bytes are read at src: p itself, or near the text's end a copy
+ * of the text from p on with zeros after it. Fills k as scan_word would but
+ * for off and len, and returns the word's end; NULL for any other word,
+ * which scan_word then takes from its start. */
+static inline __attribute__((always_inline)) const char *
+word_vec(struct text_tokens *t, struct token *k, const char *p, const char *src, size_t *norm_len)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)src);
+    /* ASCII letters: with bit 5 set (folded), +0x1F maps them to 0x80-0x99,
+     * the only bytes below 0x9A as signed. */
+    __m128i f = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    __m128i ascii = _mm_cmplt_epi8(_mm_add_epi8(f, _mm_set1_epi8(0x1F)), _mm_set1_epi8((char)0x9A));
+    unsigned am = (unsigned)_mm_movemask_epi8(ascii);
+    unsigned n = (unsigned)__builtin_ctz(~am); /* bytes of letters from p: 0-16 */
+    unsigned run, up, low, first = 1, bad;
+    if (__builtin_expect((unsigned char)src[n & 15] != 0xC3, 1)) {
+        /* ASCII letters alone: each letter against the one before it (the
+         * first against 0): three equal are an elongation, for scan_word. */
+        run = (1u << n) - 1;
+        unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, _mm_slli_si128(f, 1)));
+        bad = eq & eq << 1 & run;
+        up = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, f)) & run;
+        low = run & ~up;
+    } else {
+        /* Latin-1 letters too: 0xC3 (lead) then 0x80-0xBF (trail, below
+         * 0xC0 as signed) but 0x97 and 0xB7 (× ÷, the same with bit 5 set).
+         * A lead in the last byte has no trail here: the run stops before
+         * it. */
+        __m128i next = _mm_srli_si128(v, 1);
+        __m128i trail_ok = _mm_andnot_si128(
+            _mm_cmpeq_epi8(_mm_or_si128(next, _mm_set1_epi8(0x20)), _mm_set1_epi8((char)0xB7)),
+            _mm_cmplt_epi8(next, _mm_set1_epi8((char)0xC0)));
+        __m128i lead = _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC3)), trail_ok);
+        __m128i trail = _mm_slli_si128(lead, 1);
+        /* Capitals: an ASCII letter without bit 5, a trail below 0x9F (À-Þ;
+         * ß is lower case), which folds by setting bit 5 as well. */
+        __m128i lower_ascii = _mm_and_si128(ascii, _mm_cmpeq_epi8(v, f));
+        __m128i upper_trail = _mm_and_si128(trail, _mm_cmplt_epi8(v, _mm_set1_epi8((char)0x9F)));
+        __m128i upper = _mm_or_si128(_mm_andnot_si128(lower_ascii, ascii), upper_trail);
+        f = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+        unsigned lm = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(ascii, lead), trail));
+        n = (unsigned)__builtin_ctz(~lm);
+        run = (1u << n) - 1;
+        /* Three equal letters in a row: three equal ASCII bytes (no Latin-1
+         * byte equals the one before it), or three equal trails two bytes
+         * apart. */
+        unsigned eq1 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, _mm_slli_si128(f, 1)));
+        unsigned eq2 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, _mm_slli_si128(f, 2)));
+        unsigned tm = (unsigned)_mm_movemask_epi8(trail);
+        bad = ((eq1 & eq1 << 1) | (eq2 & eq2 << 2 & tm)) & run;
+        /* Each letter counted once: an ASCII one at its byte, a Latin-1 one
+         * at its trail (so the first letter's mark is at byte 1 if it is
+         * Latin-1). */
+        up = (unsigned)_mm_movemask_epi8(upper) & run;
+        low = (unsigned)_mm_movemask_epi8(
+                  _mm_or_si128(lower_ascii, _mm_andnot_si128(upper_trail, trail))) &
+              run;
+        first = 1u + (tm & 2u) / 2u;
+    }
+    if (n == 0 || n == 16 || bad || !word_end[(unsigned char)src[n]])
+        return NULL;
+    size_t o = *norm_len;
+    /* The word's bytes and zeros after them, for hash_padded; the next
+     * token writes over the zeros. No folded form is longer than what it
+     * folds, so o is at most p's offset in the text, and the buffer has room
+     * for 16 bytes more than the text. */
+    __m128i in_word =
+        _mm_cmplt_epi8(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                       _mm_set1_epi8((char)n));
+    _mm_storeu_si128((__m128i *)(void *)(t->norm + o), _mm_and_si128(f, in_word));
+    k->norm = (uint32_t)o;
+    k->nlen = n;
+    k->hash = hash_padded((const unsigned char *)t->norm + o, n);
+    k->kind = TOK_WORD;
+    /* word_flags: in capitals if two or more and no lower case; capitalised
+     * if one, the first letter, and a lower-case one */
+    k->flags = low == 0 ? ((up & (up - 1)) ? TOKF_CAPS : 0) : up == first ? TOKF_TITLE : 0;
+    *norm_len = o + n;
+    return p + n;
+}
+#endif
+
+/* Whether the byte at p (before end) starts a word for certain, as the
+ * dispatch in tokenize would find (taking an emoticon to be possible): a
+ * letter, digit or underscore, but h and w not before "tt" or "w" (a link
+ * may start there), nor T, D or 8 where an emoticon may start. */
+static inline bool word_starts(const char *p, const char *end)
+{
+    unsigned cls = byte_class[(unsigned char)*p];
+    if (cls == B_ALNUM)
+        return true;
+    if (cls == (B_ALNUM | B_URL))
+        return !maybe_url(p, end);
+    if (cls == (B_ALNUM | B_EMO))
+        return !emoticon_start(p, end);
+    return false;
+}
+
+/* The text's last 16 bytes (all of a shorter one) and 16 zeros after them:
+ * word_vec reads a word that ends less than 16 bytes before the text's end
+ * here, not past the text. */
+struct tail {
+    const char *at; /* b[0] is the text's byte at */
+    char b[32] __attribute__((aligned(16)));
+};
+
+/* A word at p: word_vec's if it takes it, else scan_word's. */
+static inline __attribute__((always_inline)) const char *
+word_at(struct text_tokens *t, struct token *k, const char *p, const char *end,
+        const struct tail *tail, size_t *norm_len, bool vec)
+{
+#if TOKEN_VEC
+    if (vec) {
+        const char *q = word_vec(t, k, p, end - p >= 16 ? p : tail->b + (p - tail->at), norm_len);
+        if (q)
+            return q;
+    }
+#endif
+    return scan_word(t, k, p, end, norm_len);
+}
+
+static inline __attribute__((always_inline)) void tokenize(struct text_tokens *t, const char *s,
+                                                           size_t n, bool vec)
 {
     t->src = s;
     t->n = 0;
@@ -668,6 +852,17 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
     const char *p = s, *end = s + n;
     size_t norm_len = 0, nt = 0; /* nt: tokens so far, t->n at the end */
     bool at_start = true;        /* emoticons only where a token may begin */
+    struct tail tail;
+    if (TOKEN_VEC && vec) {
+        tail.at = n >= 16 ? end - 16 : s;
+        memset(tail.b + 16, 0, 16);
+        if (n >= 16) {
+            memcpy(tail.b, tail.at, 16);
+        } else {
+            memset(tail.b, 0, 16);
+            memcpy(tail.b, s, n);
+        }
+    }
     while (p < end) {
         if (nt == TEXT_MAX_TOKENS) {
             t->truncated = true;
@@ -681,9 +876,9 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             continue;
         }
         const char *start = p;
-        /* Most tokens start with a byte that can start only a word: straight
-         * there, past the tests for links, emoticons and tags. */
-        if (cls == B_ALNUM)
+        /* Most tokens are words that could be nothing else (word_starts):
+         * straight there, past the tests for links, emoticons and tags. */
+        if (word_starts(p, end))
             goto word;
         if ((cls & B_URL) && starts_url(p, end)) {
             while (p < end && (unsigned char)*p > ' ')
@@ -724,7 +919,7 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
             int32_t c = peek(p + 1, end, &len);
             if (c > 0 && is_word_cp((uint32_t)c)) {
                 struct token *k = push(t, &nt, b == '#' ? TOK_HASHTAG : TOK_MENTION, s, start, p);
-                p = scan_word(t, k, p + 1, end, &norm_len);
+                p = word_at(t, k, p + 1, end, &tail, &norm_len, vec);
                 k->kind = b == '#' ? TOK_HASHTAG : TOK_MENTION;
                 k->len = (uint32_t)(p - start);
                 at_start = false;
@@ -737,14 +932,13 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
              * memset and stores cost a word as much again. */
             struct token *k = &t->tok[nt++];
             k->off = (uint32_t)(start - s);
-            p = scan_word(t, k, p, end, &norm_len);
+            p = word_at(t, k, p, end, &tail, &norm_len, vec);
             k->len = (uint32_t)(p - start);
             at_start = false;
             /* Most often a word is followed by one space and another word:
              * straight there, past the loop's tests for the space and the
              * word's first byte. */
-            if (end - p > 1 && *p == ' ' && byte_class[(unsigned char)p[1]] == B_ALNUM &&
-                nt < TEXT_MAX_TOKENS) {
+            if (end - p > 1 && *p == ' ' && word_starts(p + 1, end) && nt < TEXT_MAX_TOKENS) {
                 start = ++p;
                 goto word;
             }
@@ -769,7 +963,7 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
         }
         if (is_word_cp((uint32_t)c)) {
             struct token *k = push(t, &nt, TOK_WORD, s, start, p);
-            p = scan_word(t, k, p, end, &norm_len);
+            p = word_at(t, k, p, end, &tail, &norm_len, vec);
             k->len = (uint32_t)(p - start);
             at_start = false;
             continue;
@@ -815,4 +1009,14 @@ void text_tokenize(struct text_tokens *t, const char *s, size_t n)
         at_start = true;
     }
     t->n = nt;
+}
+
+void text_tokenize(struct text_tokens *t, const char *s, size_t n)
+{
+    tokenize(t, s, n, true);
+}
+
+void text_tokenize_scalar(struct text_tokens *t, const char *s, size_t n)
+{
+    tokenize(t, s, n, false);
 }
