@@ -190,6 +190,13 @@ void buf_printf(struct buf *b, const char *fmt, ...)
     va_end(ap);
 }
 
+void buf_put_le32(struct buf *b, uint32_t v)
+{
+    unsigned char p[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    buf_append(b, p, 4);
+}
+
 void buf_put_le64(struct buf *b, uint64_t v)
 {
     unsigned char p[8];
@@ -201,24 +208,23 @@ void buf_put_le64(struct buf *b, uint64_t v)
 void buf_put_f32(struct buf *b, float f)
 {
     uint32_t u;
-    unsigned char p[4];
     memcpy(&u, &f, 4);
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(u >> (8 * i));
-    buf_append(b, p, 4);
+    buf_put_le32(b, u);
+}
+
+uint32_t le32_get(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 uint64_t le64_get(const unsigned char *p)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
+    return (uint64_t)le32_get(p) | (uint64_t)le32_get(p + 4) << 32;
 }
 
 float f32_get(const unsigned char *p)
 {
-    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    uint32_t u = le32_get(p);
     float f;
     memcpy(&f, &u, 4);
     return f;

@@ -90,10 +90,12 @@ void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 /* Appends s with HTML's five special characters escaped. */
 void buf_html_escape(struct buf *b, const char *s);
-/* Little-endian numbers for the learners' blobs: a u64, and a float as its
- * IEEE-754 bits in a u32. */
+/* Little-endian numbers for the model files and the learners' blobs: u32,
+ * u64, and a float as its IEEE-754 bits in a u32. */
+void buf_put_le32(struct buf *b, uint32_t v);
 void buf_put_le64(struct buf *b, uint64_t v);
 void buf_put_f32(struct buf *b, float f);
+uint32_t le32_get(const unsigned char *p);
 uint64_t le64_get(const unsigned char *p);
 float f32_get(const unsigned char *p);
 void buf_reset(struct buf *b);

@@ -251,33 +251,6 @@ void sentiment_model_free(struct sentiment_model *m)
  * no neutral field (its neutral logit is 0). Dense: with 2^16 buckets most are in use, and
  * an index per bucket would triple the file. */
 
-static void put_u32(struct buf *b, uint32_t v)
-{
-    unsigned char le[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                           (unsigned char)(v >> 24)};
-    buf_append(b, le, 4);
-}
-
-static void put_f32(struct buf *b, float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    put_u32(b, u);
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static float get_f32(const unsigned char *p)
-{
-    uint32_t u = get_u32(p);
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
 #define HEAD_SIZE_V1 (8 + 4 + 4 + 8 + 8 * NDENSE + 4)
 #define HEAD_SIZE    (HEAD_SIZE_V1 + 4)
 
@@ -288,14 +261,14 @@ void sentiment_model_serialize(const struct sentiment_model *m, struct buf *b)
     unsigned char head[4] = {(unsigned char)m->lang, (unsigned char)m->bits,
                              (unsigned char)m->feats, (unsigned char)(m->feats >> 8)};
     buf_append(b, head, 4);
-    put_f32(b, m->scale);
+    buf_put_f32(b, m->scale);
     for (int c = 0; c < 2; c++)
-        put_f32(b, m->bias[c]);
+        buf_put_f32(b, m->bias[c]);
     for (int c = 0; c < 2; c++)
         for (int j = 0; j < NDENSE; j++)
-            put_f32(b, m->dense[c][j]);
-    put_f32(b, m->neutral);
-    put_u32(b, dim);
+            buf_put_f32(b, m->dense[c][j]);
+    buf_put_f32(b, m->neutral);
+    buf_put_le32(b, dim);
     buf_append(b, m->q, (size_t)dim * sizeof *m->q);
 }
 
@@ -315,18 +288,18 @@ struct sentiment_model *sentiment_model_load(const void *p, size_t n, struct err
     m->bits = s[9];
     m->feats = (unsigned)s[10] | (unsigned)s[11] << 8;
     const unsigned char *r = s + 12;
-    m->scale = get_f32(r);
+    m->scale = f32_get(r);
     r += 4;
     for (int c = 0; c < 2; c++, r += 4)
-        m->bias[c] = get_f32(r);
+        m->bias[c] = f32_get(r);
     for (int c = 0; c < 2; c++)
         for (int j = 0; j < NDENSE; j++, r += 4)
-            m->dense[c][j] = get_f32(r);
+            m->dense[c][j] = f32_get(r);
     if (!v1) {
-        m->neutral = get_f32(r);
+        m->neutral = f32_get(r);
         r += 4;
     }
-    uint32_t buckets = get_u32(r);
+    uint32_t buckets = le32_get(r);
     r += 4;
     if (buckets != 1u << m->bits || n - head != (size_t)buckets * sizeof *m->q) {
         error_set(err, ERR_INVALID, "sentiment model: %zu bytes, its header says %zu", n,

@@ -223,11 +223,14 @@ static void test_little_endian(void **state)
     struct buf b = {0};
     buf_put_le64(&b, 0x0102030405060708u);
     buf_put_f32(&b, -1.5f);
-    static const unsigned char want[12] = {8, 7, 6, 5, 4, 3, 2, 1, 0x00, 0x00, 0xC0, 0xBF};
+    buf_put_le32(&b, 0xA1B2C3D4u);
+    static const unsigned char want[16] = {8,    7,    6,    5,    4,    3,    2,    1,
+                                           0x00, 0x00, 0xC0, 0xBF, 0xD4, 0xC3, 0xB2, 0xA1};
     assert_int_equal(b.len, sizeof want);
     assert_memory_equal(b.data, want, sizeof want);
     assert_true(le64_get((const unsigned char *)b.data) == 0x0102030405060708u);
     assert_true(f32_get((const unsigned char *)b.data + 8) == -1.5f);
+    assert_true(le32_get((const unsigned char *)b.data + 12) == 0xA1B2C3D4u);
     uint64_t seed = 1, v = 0;
     for (int i = 0; i < 1000; i++) {
         v = xorshift64(&seed);
