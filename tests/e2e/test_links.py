@@ -307,6 +307,11 @@ def test_cli(db_url, tmp_path):
     assert run_kanal("link", "add", "--help").returncode == 0
 
 
+def pending_clicks(server):
+    body = server.client().get("/metrics", headers={"Authorization": "Bearer " + METRICS_TOKEN}).body
+    return int(re.search(r"^kanal_clicks_pending (\d+)$", body, re.M).group(1))
+
+
 def test_kill9_loses_no_answered_click(db_url, tmp_path):
     migrated_with_users(db_url)
     log = str(tmp_path / "clicks.log")
@@ -338,9 +343,12 @@ def test_kill9_loses_no_answered_click(db_url, tmp_path):
     assert code == 0
     s, got = clicks_after_restart()
     assert got == n  # replayed once, not twice
+    # /metrics shows what is logged and not yet stored: the applier's lag.
+    assert pending_clicks(s) == 0
     # A graceful stop stores what is still in the log.
     for _ in range(5):
         assert hit(s, link["short_path"])[0] == 302
+    assert pending_clicks(s) == 5
     code, out = s.stop()
     assert code == 0, out
     s, got = clicks_after_restart()
