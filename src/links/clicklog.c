@@ -37,17 +37,18 @@ struct click_log {
     char id[33];
     enum fsync_policy policy;
     int64_t next_seq;
-    off_t size; /* bytes of complete lines */
-    bool dirty; /* written since the last fdatasync */
+    off_t size;   /* bytes of complete lines */
+    off_t synced; /* of which known to be on disk (fdatasync done) */
+    unsigned gen; /* counts compactions: a size is of one file */
 
     pthread_mutex_t apply_lock; /* one applier at a time; the fields below */
     off_t read_off;
     int64_t applied;            /* -1: not read from the store yet */
     _Atomic int64_t stored_seq; /* `applied`, readable without apply_lock */
 
-    pthread_t thread;
-    bool running, stopping;
-    pthread_cond_t wake;
+    pthread_t thread, sync_thread;
+    bool running, syncing, stopping;
+    pthread_cond_t wake; /* both threads wait on it, with `lock` */
     char *db_url;
     int interval_ms;
 
@@ -359,6 +360,7 @@ struct click_log *clicklog_open(const char *path, enum fsync_policy policy, stru
             goto fail;
     }
     log->read_off = 0;
+    log->synced = log->size; /* taken as on disk, as it always was */
     return log;
 fail:
     clicklog_close(log);
@@ -370,7 +372,7 @@ void clicklog_close(struct click_log *log)
     if (!log)
         return;
     if (log->fd >= 0) {
-        if (log->dirty)
+        if (log->synced < log->size)
             fdatasync(log->fd);
         close(log->fd);
     }
@@ -487,7 +489,8 @@ int clicklog_append(struct click_log *log, const struct click *c, struct error *
     }
     log->next_seq++;
     log->size += n;
-    log->dirty = log->policy != FSYNC_ALWAYS;
+    if (log->policy == FSYNC_ALWAYS)
+        log->synced = log->size;
 done:
     pthread_mutex_unlock(&log->lock);
     return rc;
@@ -611,8 +614,8 @@ static void compact(struct click_log *log)
         } else {
             close(log->fd);
             log->fd = fd;
-            log->size = log->read_off = size;
-            log->dirty = false;
+            log->size = log->read_off = log->synced = size; /* create_file syncs */
+            log->gen++;
         }
     }
     pthread_mutex_unlock(&log->lock);
@@ -640,11 +643,16 @@ int64_t clicklog_apply(struct click_log *log, struct db *db, struct error *err)
     pthread_mutex_lock(&log->lock);
     off_t end = log->size;
     int fd = log->fd;
-    bool sync = log->dirty;
-    log->dirty = false;
+    bool sync = log->synced < end;
     pthread_mutex_unlock(&log->lock);
-    if (sync)
-        fdatasync(fd); /* the batch policy's sync, off the redirect's path */
+    /* The store must not get ahead of what a power loss leaves of the log:
+     * clicks stored past its end would give their sequence numbers again. */
+    if (sync && fdatasync(fd) == 0) {
+        pthread_mutex_lock(&log->lock);
+        if (log->synced < end)
+            log->synced = end;
+        pthread_mutex_unlock(&log->lock);
+    }
     while (log->read_off < end) {
         size_t want =
             (size_t)(end - log->read_off) < READ_CHUNK ? (size_t)(end - log->read_off) : READ_CHUNK;
@@ -691,6 +699,45 @@ fail:
     return -1;
 }
 
+/* Waits until `interval_ms` from now, or a stop; called with log->lock held. */
+static void wait_round(struct click_log *log)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)(log->interval_ms % 1000) * 1000000L;
+    until.tv_sec += log->interval_ms / 1000 + until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&log->wake, &log->lock, &until);
+}
+
+/* The batch policy's sync, every `interval_ms` at the answering threads'
+ * priority: the applier runs behind them and can fall behind in a burst,
+ * but what a power loss can take stays under one interval of clicks. The
+ * file is synced through a dup of its descriptor, since a compaction may
+ * close the original meanwhile. */
+static void *syncer(void *arg)
+{
+    struct click_log *log = arg;
+    pthread_mutex_lock(&log->lock);
+    while (!log->stopping) {
+        wait_round(log);
+        if (log->stopping || log->synced >= log->size)
+            continue;
+        off_t target = log->size;
+        unsigned gen = log->gen;
+        int fd = dup(log->fd);
+        pthread_mutex_unlock(&log->lock);
+        bool done = fd >= 0 && fdatasync(fd) == 0;
+        if (fd >= 0)
+            close(fd);
+        pthread_mutex_lock(&log->lock);
+        if (done && gen == log->gen && log->synced < target)
+            log->synced = target;
+    }
+    pthread_mutex_unlock(&log->lock);
+    return NULL;
+}
+
 static void *applier(void *arg)
 {
     struct click_log *log = arg;
@@ -710,12 +757,7 @@ static void *applier(void *arg)
         log_error("click log: cannot open the store: %s", err.msg);
     pthread_mutex_lock(&log->lock);
     while (!log->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)(log->interval_ms % 1000) * 1000000L;
-        until.tv_sec += log->interval_ms / 1000 + until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&log->wake, &log->lock, &until);
+        wait_round(log);
         if (log->stopping)
             break;
         pthread_mutex_unlock(&log->lock);
@@ -749,20 +791,31 @@ int clicklog_start(struct click_log *log, const char *db_url, int interval_ms, s
     log->db_url = xstrdup(db_url);
     log->interval_ms = interval_ms;
     log->stopping = false;
-    if (pthread_create(&log->thread, NULL, applier, log))
+    /* Made from this thread, so that it does not inherit the applier's nice. */
+    if (log->policy == FSYNC_BATCH) {
+        if (pthread_create(&log->sync_thread, NULL, syncer, log))
+            return error_set(err, ERR_INTERNAL, "cannot start the click log's sync thread");
+        log->syncing = true;
+    }
+    if (pthread_create(&log->thread, NULL, applier, log)) {
+        clicklog_stop(log);
         return error_set(err, ERR_INTERNAL, "cannot start the click log thread");
+    }
     log->running = true;
     return 0;
 }
 
 void clicklog_stop(struct click_log *log)
 {
-    if (!log || !log->running)
+    if (!log || (!log->running && !log->syncing))
         return;
     pthread_mutex_lock(&log->lock);
     log->stopping = true;
-    pthread_cond_signal(&log->wake);
+    pthread_cond_broadcast(&log->wake);
     pthread_mutex_unlock(&log->lock);
-    pthread_join(log->thread, NULL);
-    log->running = false;
+    if (log->syncing)
+        pthread_join(log->sync_thread, NULL);
+    if (log->running)
+        pthread_join(log->thread, NULL); /* its last round stores, and syncs, what is left */
+    log->running = log->syncing = false;
 }
