@@ -136,7 +136,7 @@ struct click {
 };
 
 enum fsync_policy {
-    FSYNC_BATCH, /* fdatasync with each batch: kill -9 loses nothing, power loss < 1 batch */
+    FSYNC_BATCH, /* fdatasync every interval: kill -9 loses nothing, power loss < 1 interval */
     FSYNC_ALWAYS /* fdatasync before each redirect is answered */
 };
 struct click_log;
