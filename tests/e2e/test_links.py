@@ -307,6 +307,18 @@ def test_cli(db_url, tmp_path):
     assert run_kanal("link", "add", "--help").returncode == 0
 
 
+def test_click_applier_runs_behind_the_answers(server):
+    """The thread that stores clicks, and only it, runs at nice +10; the
+    threads that answer and the one that syncs the click log do not."""
+    nices = []
+    for tid in os.listdir(f"/proc/{server.proc.pid}/task"):
+        with open(f"/proc/{server.proc.pid}/task/{tid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()  # from field 3, the state
+        nices.append(int(fields[16]))  # field 19, nice
+    assert sorted(nices)[-1] == 10 and nices.count(10) == 1, nices
+    assert set(nices) == {0, 10}, nices
+
+
 def pending_clicks(server):
     body = server.client().get("/metrics", headers={"Authorization": "Bearer " + METRICS_TOKEN}).body
     return int(re.search(r"^kanal_clicks_pending (\d+)$", body, re.M).group(1))
