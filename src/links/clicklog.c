@@ -750,7 +750,9 @@ static void *applier(void *arg)
      * so it catches up after a burst; kanal_clicks_pending shows how far
      * behind it is. Not SCHED_IDLE, which a server busy for good would
      * starve for good. */
-    if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10))
+    errno = 0;
+    int nice_now = getpriority(PRIO_PROCESS, (id_t)gettid()); /* -1 is a nice value too */
+    if (errno || setpriority(PRIO_PROCESS, (id_t)gettid(), nice_now + 10)) /* above 19: 19 */
         log_warn("click log: cannot lower the applier's priority: %s", strerror(errno));
     struct db *db = db_open(log->db_url, &err);
     if (!db)

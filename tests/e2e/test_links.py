@@ -315,8 +315,9 @@ def test_click_applier_runs_behind_the_answers(server):
         with open(f"/proc/{server.proc.pid}/task/{tid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()  # from field 3, the state
         nices.append(int(fields[16]))  # field 19, nice
-    assert sorted(nices)[-1] == 10 and nices.count(10) == 1, nices
-    assert set(nices) == {0, 10}, nices
+    base = min(nices)  # the server's own, whatever the test runs at
+    behind = min(base + 10, 19)
+    assert nices.count(behind) == 1 and nices.count(base) == len(nices) - 1, nices
 
 
 def pending_clicks(server):
