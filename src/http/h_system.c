@@ -58,6 +58,11 @@ void h_metrics(struct request *r)
                "# HELP kanal_clicks_lost_total Redirects answered whose click could not be "
                "logged.\n# TYPE kanal_clicks_lost_total counter\nkanal_clicks_lost_total %llu\n",
                (unsigned long long)clicklog_lost(r->srv->clicks));
+    buf_printf(out,
+               "# HELP kanal_clicks_pending Clicks logged and answered but not yet stored "
+               "(they are stored in the background, behind the redirects).\n"
+               "# TYPE kanal_clicks_pending gauge\nkanal_clicks_pending %lld\n",
+               (long long)clicklog_pending(r->srv->clicks));
     int64_t counts[6];
     struct error err = {0};
     if (model_counts(r->db, counts, &err) == 0) {

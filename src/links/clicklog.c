@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,16 +37,18 @@ struct click_log {
     char id[33];
     enum fsync_policy policy;
     int64_t next_seq;
-    off_t size; /* bytes of complete lines */
-    bool dirty; /* written since the last fdatasync */
+    off_t size;   /* bytes of complete lines */
+    off_t synced; /* of which known to be on disk (fdatasync done) */
+    unsigned gen; /* counts compactions: a size is of one file */
 
     pthread_mutex_t apply_lock; /* one applier at a time; the fields below */
     off_t read_off;
-    int64_t applied; /* -1: not read from the store yet */
+    int64_t applied;            /* -1: not read from the store yet */
+    _Atomic int64_t stored_seq; /* `applied`, readable without apply_lock */
 
-    pthread_t thread;
-    bool running, stopping;
-    pthread_cond_t wake;
+    pthread_t thread, sync_thread;
+    bool running, syncing, stopping;
+    pthread_cond_t wake; /* both threads wait on it, with `lock` */
     char *db_url;
     int interval_ms;
 
@@ -149,8 +152,28 @@ fail:
     return rc;
 }
 
+/* A decimal number, as str_to_i64 reads one ("[+-]digits", within
+ * int64_t), from the n bytes at s. */
+static bool span_i64(const char *s, size_t n, int64_t *out)
+{
+    bool neg = n && s[0] == '-';
+    size_t i = n && (s[0] == '-' || s[0] == '+');
+    if (i == n)
+        return false;
+    uint64_t v = 0, max = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+        if (d > 9 || v > (max - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return true;
+}
+
 /* Splits a record line (without its '\n') into a click and its sequence
- * number; false if it is not one this file format wrote. */
+ * number; false if it is not one this file format wrote. Read in place, by
+ * hand: strtok_r, strtoll and strtoul took a sixth of storing a click. */
 static bool parse_line(const char *line, size_t n, int64_t *seq, struct click *c)
 {
     if (n < 10 || n >= LINE_MAX_BYTES)
@@ -160,30 +183,49 @@ static bool parse_line(const char *line, size_t n, int64_t *seq, struct click *c
         sp--;
     if (sp == line || line + n - sp != 8)
         return false;
-    char check[9];
-    memcpy(check, sp, 8);
-    check[8] = '\0';
-    char *end;
-    unsigned long want = strtoul(check, &end, 16);
-    if (*end || want != fnv1a(line, (size_t)(sp - 1 - line)))
+    uint32_t want = 0;
+    for (int i = 0; i < 8; i++) {
+        unsigned x = (unsigned char)sp[i];
+        unsigned d = x >= '0' && x <= '9'   ? x - '0'
+                     : x >= 'a' && x <= 'f' ? x - 'a' + 10u
+                     : x >= 'A' && x <= 'F' ? x - 'A' + 10u
+                                            : 16u;
+        if (d > 15)
+            return false;
+        want = want << 4 | d;
+    }
+    const char *end = sp - 1;
+    if (want != fnv1a(line, (size_t)(end - line)) || memchr(line, '\0', (size_t)(end - line)))
         return false;
-    char copy[LINE_MAX_BYTES];
-    memcpy(copy, line, (size_t)(sp - 1 - line));
-    copy[sp - 1 - line] = '\0';
-    char *f[7], *save = NULL;
+    /* Seven fields between runs of spaces; anything after them is not read. */
+    const char *f[7];
+    size_t len[7];
     int k = 0;
-    for (char *t = strtok_r(copy, " ", &save); t && k < 7; t = strtok_r(NULL, " ", &save))
-        f[k++] = t;
+    for (const char *p = line; k < 7;) {
+        while (p < end && *p == ' ')
+            p++;
+        if (p == end)
+            break;
+        f[k] = p;
+        while (p < end && *p != ' ')
+            p++;
+        len[k] = (size_t)(p - f[k]);
+        k++;
+    }
     int64_t dev, bot;
-    if (k != 7 || str_to_i64(f[0], seq) || str_to_i64(f[1], &c->link_id) ||
-        str_to_i64(f[2], &c->at) || str_to_i64(f[3], &dev) || dev < 0 || dev > DEVICE_OTHER ||
-        str_to_i64(f[4], &bot) || strlen(f[5]) > LINKS_VISITOR_HEX || strlen(f[6]) > 255)
+    if (k != 7 || !span_i64(f[0], len[0], seq) || !span_i64(f[1], len[1], &c->link_id) ||
+        !span_i64(f[2], len[2], &c->at) || !span_i64(f[3], len[3], &dev) || dev < 0 ||
+        dev > DEVICE_OTHER || !span_i64(f[4], len[4], &bot) || len[5] > LINKS_VISITOR_HEX ||
+        len[6] > 255)
         return false;
     c->device = (enum device)dev;
     c->bot = bot != 0;
-    /* the lengths are checked above */
-    strcpy(c->visitor, str_eq(f[5], "-") ? "" : f[5]);
-    strcpy(c->referrer_host, str_eq(f[6], "-") ? "" : f[6]);
+    for (int i = 5; i < 7; i++) {
+        char *to = i == 5 ? c->visitor : c->referrer_host;
+        size_t m = len[i] == 1 && f[i][0] == '-' ? 0 : len[i]; /* "-": none */
+        memcpy(to, f[i], m);
+        to[m] = '\0';
+    }
     return true;
 }
 
@@ -318,6 +360,7 @@ struct click_log *clicklog_open(const char *path, enum fsync_policy policy, stru
             goto fail;
     }
     log->read_off = 0;
+    log->synced = log->size; /* taken as on disk, as it always was */
     return log;
 fail:
     clicklog_close(log);
@@ -329,7 +372,7 @@ void clicklog_close(struct click_log *log)
     if (!log)
         return;
     if (log->fd >= 0) {
-        if (log->dirty)
+        if (log->synced < log->size)
             fdatasync(log->fd);
         close(log->fd);
     }
@@ -344,6 +387,15 @@ void clicklog_close(struct click_log *log)
 uint64_t clicklog_lost(struct click_log *log)
 {
     return log->lost;
+}
+
+int64_t clicklog_pending(struct click_log *log)
+{
+    pthread_mutex_lock(&log->lock);
+    int64_t written = log->next_seq - 1;
+    pthread_mutex_unlock(&log->lock);
+    int64_t stored = atomic_load(&log->stored_seq);
+    return written > stored ? written - stored : 0;
 }
 
 /* Called with log->lock held, after a failed write or sync: the file is cut
@@ -437,15 +489,25 @@ int clicklog_append(struct click_log *log, const struct click *c, struct error *
     }
     log->next_seq++;
     log->size += n;
-    log->dirty = log->policy != FSYNC_ALWAYS;
+    if (log->policy == FSYNC_ALWAYS)
+        log->synced = log->size;
 done:
     pthread_mutex_unlock(&log->lock);
     return rc;
 }
 
-static const char insert_click[] =
-    "INSERT INTO clicks (link_id, at, referrer_host, device, is_bot, visitor_hash) "
-    "VALUES (?, ?, ?, ?, ?, ?)";
+/* One statement stores INSERT_ROWS clicks: a statement's own cost (starting,
+ * opening its cursors, finishing, resetting) was a quarter of storing a
+ * click one row at a time. A batch's last few go one by one. */
+#define INSERT_ROWS 16
+#define CLICK_ROW   "(?, ?, ?, ?, ?, ?)"
+#define CLICK_ROWS4 CLICK_ROW ", " CLICK_ROW ", " CLICK_ROW ", " CLICK_ROW
+#define INSERT_CLICKS                                                                              \
+    "INSERT INTO clicks (link_id, at, referrer_host, device, is_bot, visitor_hash) VALUES "
+static const char insert_click[] = INSERT_CLICKS CLICK_ROW;
+static const char insert_clicks[] =
+    INSERT_CLICKS CLICK_ROWS4 ", " CLICK_ROWS4 ", " CLICK_ROWS4 ", " CLICK_ROWS4;
+static_assert(INSERT_ROWS == 16, "insert_clicks holds INSERT_ROWS rows");
 
 /* Whether a click's link still exists (a link deleted since the click takes
  * its clicks along), asked once per link and batch: a busy batch is mostly a
@@ -468,9 +530,38 @@ static int link_exists(struct db *db, struct link_seen *seen, int64_t id, struct
     return found == 1;
 }
 
+/* Binds a click to the row'th row of an insert. */
+static void bind_click(struct db_stmt *st, int row, const struct click *c)
+{
+    int at = row * 6;
+    db_bind_int(st, at + 1, c->link_id);
+    db_bind_int(st, at + 2, c->at);
+    db_bind_text(st, at + 3, c->referrer_host);
+    db_bind_text(st, at + 4, links_device_names[c->device]);
+    db_bind_int(st, at + 5, c->bot);
+    db_bind_text(st, at + 6, c->visitor);
+}
+
+/* Runs an insert of `rows` bound clicks; adds the rows stored to *inserted. */
+static int insert_rows(struct db *db, const char *sql, const struct click *c, int rows,
+                       int64_t *inserted, struct error *err)
+{
+    struct db_stmt *st = db_prepare(db, sql, err);
+    if (!st)
+        return -1;
+    for (int i = 0; i < rows; i++)
+        bind_click(st, i, &c[i]);
+    int rc = db_step(st, err);
+    if (rc >= 0)
+        *inserted += db_stmt_changes(st);
+    db_finalize(st); /* back to the connection's cache, for the next rows */
+    return rc < 0 ? -1 : 0;
+}
+
 /* Stores clicks[0..n) and the new high-water mark in one transaction;
- * *stored counts the clicks whose link still exists. */
-static int store_batch(struct click_log *log, struct db *db, const struct click *clicks, size_t n,
+ * *stored counts the clicks whose link still exists. The clicks of links
+ * deleted since are dropped from the array first. */
+static int store_batch(struct click_log *log, struct db *db, struct click *clicks, size_t n,
                        int64_t last_seq, int64_t *stored, struct error *err)
 {
     int64_t inserted = 0;
@@ -478,33 +569,22 @@ static int store_batch(struct click_log *log, struct db *db, const struct click 
     memset(&seen, 0, sizeof seen); /* link ids start at 1, so 0 is an empty slot */
     if (db_begin(db, err))
         return -1;
-    struct db_stmt *st = db_prepare(db, insert_click, err);
-    if (!st)
-        goto fail;
+    size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
-        const struct click *c = &clicks[i];
-        assert(c->link_id > 0);
-        int exists = link_exists(db, &seen, c->link_id, err);
-        if (exists < 0) {
-            db_finalize(st);
+        assert(clicks[i].link_id > 0);
+        int exists = link_exists(db, &seen, clicks[i].link_id, err);
+        if (exists < 0)
             goto fail;
-        }
-        if (!exists)
-            continue;
-        db_bind_int(st, 1, c->link_id);
-        db_bind_int(st, 2, c->at);
-        db_bind_text(st, 3, c->referrer_host);
-        db_bind_text(st, 4, links_device_names[c->device]);
-        db_bind_int(st, 5, c->bot);
-        db_bind_text(st, 6, c->visitor);
-        if (db_step(st, err) < 0) {
-            db_finalize(st);
-            goto fail;
-        }
-        inserted += db_stmt_changes(st);
-        db_reset(st);
+        if (exists && kept++ != i)
+            clicks[kept - 1] = clicks[i];
     }
-    db_finalize(st);
+    size_t i = 0;
+    for (; kept - i >= INSERT_ROWS; i += INSERT_ROWS)
+        if (insert_rows(db, insert_clicks, &clicks[i], INSERT_ROWS, &inserted, err))
+            goto fail;
+    for (; i < kept; i++)
+        if (insert_rows(db, insert_click, &clicks[i], 1, &inserted, err))
+            goto fail;
     /* How far the log is stored commits with the clicks, or neither does. */
     if (db_run(db, err,
                "INSERT INTO click_log_applied (log_id, seq) VALUES (?, ?) "
@@ -534,8 +614,8 @@ static void compact(struct click_log *log)
         } else {
             close(log->fd);
             log->fd = fd;
-            log->size = log->read_off = size;
-            log->dirty = false;
+            log->size = log->read_off = log->synced = size; /* create_file syncs */
+            log->gen++;
         }
     }
     pthread_mutex_unlock(&log->lock);
@@ -553,6 +633,7 @@ int64_t clicklog_apply(struct click_log *log, struct db *db, struct error *err)
                       log->id) < 0)
             goto fail;
         log->applied = v;
+        atomic_store(&log->stored_seq, v);
     }
     /* One round stores what the log held when it began. Chasing the end
      * while redirects keep writing would turn a busy server's batches into
@@ -562,11 +643,16 @@ int64_t clicklog_apply(struct click_log *log, struct db *db, struct error *err)
     pthread_mutex_lock(&log->lock);
     off_t end = log->size;
     int fd = log->fd;
-    bool sync = log->dirty;
-    log->dirty = false;
+    bool sync = log->synced < end;
     pthread_mutex_unlock(&log->lock);
-    if (sync)
-        fdatasync(fd); /* the batch policy's sync, off the redirect's path */
+    /* The store must not get ahead of what a power loss leaves of the log:
+     * clicks stored past its end would give their sequence numbers again. */
+    if (sync && fdatasync(fd) == 0) {
+        pthread_mutex_lock(&log->lock);
+        if (log->synced < end)
+            log->synced = end;
+        pthread_mutex_unlock(&log->lock);
+    }
     while (log->read_off < end) {
         size_t want =
             (size_t)(end - log->read_off) < READ_CHUNK ? (size_t)(end - log->read_off) : READ_CHUNK;
@@ -599,6 +685,7 @@ int64_t clicklog_apply(struct click_log *log, struct db *db, struct error *err)
             goto fail;
         log->read_off += (off_t)used;
         log->applied = last;
+        atomic_store(&log->stored_seq, last);
     }
     compact(log);
     pthread_mutex_unlock(&log->apply_lock);
@@ -612,21 +699,67 @@ fail:
     return -1;
 }
 
+/* Waits until `interval_ms` from now, or a stop; called with log->lock held. */
+static void wait_round(struct click_log *log)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)(log->interval_ms % 1000) * 1000000L;
+    until.tv_sec += log->interval_ms / 1000 + until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&log->wake, &log->lock, &until);
+}
+
+/* The batch policy's sync, every `interval_ms` at the answering threads'
+ * priority: the applier runs behind them and can fall behind in a burst,
+ * but what a power loss can take stays under one interval of clicks. The
+ * file is synced through a dup of its descriptor, since a compaction may
+ * close the original meanwhile. */
+static void *syncer(void *arg)
+{
+    struct click_log *log = arg;
+    pthread_mutex_lock(&log->lock);
+    while (!log->stopping) {
+        wait_round(log);
+        if (log->stopping || log->synced >= log->size)
+            continue;
+        off_t target = log->size;
+        unsigned gen = log->gen;
+        int fd = dup(log->fd);
+        pthread_mutex_unlock(&log->lock);
+        bool done = fd >= 0 && fdatasync(fd) == 0;
+        if (fd >= 0)
+            close(fd);
+        pthread_mutex_lock(&log->lock);
+        if (done && gen == log->gen && log->synced < target)
+            log->synced = target;
+    }
+    pthread_mutex_unlock(&log->lock);
+    return NULL;
+}
+
 static void *applier(void *arg)
 {
     struct click_log *log = arg;
     struct error err = {0};
+    /* A click is safe once it is in the log, so storing it can wait while
+     * redirects are answered: on a busy server this thread takes a quarter
+     * of the process's CPU, and at the same priority it took it from the
+     * answers. At nice +10 (Linux sets it per thread) its share of a busy
+     * CPU is weighed at a tenth of theirs, and an idle CPU is all its own,
+     * so it catches up after a burst; kanal_clicks_pending shows how far
+     * behind it is. Not SCHED_IDLE, which a server busy for good would
+     * starve for good. */
+    errno = 0;
+    int nice_now = getpriority(PRIO_PROCESS, (id_t)gettid()); /* -1 is a nice value too */
+    if (errno || setpriority(PRIO_PROCESS, (id_t)gettid(), nice_now + 10)) /* above 19: 19 */
+        log_warn("click log: cannot lower the applier's priority: %s", strerror(errno));
     struct db *db = db_open(log->db_url, &err);
     if (!db)
         log_error("click log: cannot open the store: %s", err.msg);
     pthread_mutex_lock(&log->lock);
     while (!log->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)(log->interval_ms % 1000) * 1000000L;
-        until.tv_sec += log->interval_ms / 1000 + until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&log->wake, &log->lock, &until);
+        wait_round(log);
         if (log->stopping)
             break;
         pthread_mutex_unlock(&log->lock);
@@ -660,20 +793,31 @@ int clicklog_start(struct click_log *log, const char *db_url, int interval_ms, s
     log->db_url = xstrdup(db_url);
     log->interval_ms = interval_ms;
     log->stopping = false;
-    if (pthread_create(&log->thread, NULL, applier, log))
+    /* Made from this thread, so that it does not inherit the applier's nice. */
+    if (log->policy == FSYNC_BATCH) {
+        if (pthread_create(&log->sync_thread, NULL, syncer, log))
+            return error_set(err, ERR_INTERNAL, "cannot start the click log's sync thread");
+        log->syncing = true;
+    }
+    if (pthread_create(&log->thread, NULL, applier, log)) {
+        clicklog_stop(log);
         return error_set(err, ERR_INTERNAL, "cannot start the click log thread");
+    }
     log->running = true;
     return 0;
 }
 
 void clicklog_stop(struct click_log *log)
 {
-    if (!log || !log->running)
+    if (!log || (!log->running && !log->syncing))
         return;
     pthread_mutex_lock(&log->lock);
     log->stopping = true;
-    pthread_cond_signal(&log->wake);
+    pthread_cond_broadcast(&log->wake);
     pthread_mutex_unlock(&log->lock);
-    pthread_join(log->thread, NULL);
-    log->running = false;
+    if (log->syncing)
+        pthread_join(log->sync_thread, NULL);
+    if (log->running)
+        pthread_join(log->thread, NULL); /* its last round stores, and syncs, what is left */
+    log->running = log->syncing = false;
 }

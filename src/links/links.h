@@ -136,7 +136,7 @@ struct click {
 };
 
 enum fsync_policy {
-    FSYNC_BATCH, /* fdatasync with each batch: kill -9 loses nothing, power loss < 1 batch */
+    FSYNC_BATCH, /* fdatasync every interval: kill -9 loses nothing, power loss < 1 interval */
     FSYNC_ALWAYS /* fdatasync before each redirect is answered */
 };
 struct click_log;
@@ -153,11 +153,15 @@ int clicklog_append(struct click_log *log, const struct click *c, struct error *
 /* Clicks that could not be written to this log since it was opened:
  * /metrics' kanal_clicks_lost_total. */
 uint64_t clicklog_lost(struct click_log *log);
+/* Clicks written to the log and not yet stored, as of the applier's last
+ * batch: /metrics' kanal_clicks_pending, the applier's lag. */
+int64_t clicklog_pending(struct click_log *log);
 /* Stores every logged click not yet stored. Returns how many it stored (a
  * click on a link deleted since is dropped), or -1. */
 int64_t clicklog_apply(struct click_log *log, struct db *db, struct error *err);
 /* Starts the thread that applies the log every `interval_ms` on its own
- * connection to db_url; clicklog_stop applies what is left and joins it. */
+ * connection to db_url, at a lower scheduling priority than the threads
+ * that answer (nice +10); clicklog_stop applies what is left and joins it. */
 int clicklog_start(struct click_log *log, const char *db_url, int interval_ms, struct error *err);
 void clicklog_stop(struct click_log *log);
 

@@ -307,6 +307,24 @@ def test_cli(db_url, tmp_path):
     assert run_kanal("link", "add", "--help").returncode == 0
 
 
+def test_click_applier_runs_behind_the_answers(server):
+    """The thread that stores clicks, and only it, runs at nice +10; the
+    threads that answer and the one that syncs the click log do not."""
+    nices = []
+    for tid in os.listdir(f"/proc/{server.proc.pid}/task"):
+        with open(f"/proc/{server.proc.pid}/task/{tid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()  # from field 3, the state
+        nices.append(int(fields[16]))  # field 19, nice
+    base = min(nices)  # the server's own, whatever the test runs at
+    behind = min(base + 10, 19)
+    assert nices.count(behind) == 1 and nices.count(base) == len(nices) - 1, nices
+
+
+def pending_clicks(server):
+    body = server.client().get("/metrics", headers={"Authorization": "Bearer " + METRICS_TOKEN}).body
+    return int(re.search(r"^kanal_clicks_pending (\d+)$", body, re.M).group(1))
+
+
 def test_kill9_loses_no_answered_click(db_url, tmp_path):
     migrated_with_users(db_url)
     log = str(tmp_path / "clicks.log")
@@ -338,9 +356,12 @@ def test_kill9_loses_no_answered_click(db_url, tmp_path):
     assert code == 0
     s, got = clicks_after_restart()
     assert got == n  # replayed once, not twice
+    # /metrics shows what is logged and not yet stored: the applier's lag.
+    assert pending_clicks(s) == 0
     # A graceful stop stores what is still in the log.
     for _ in range(5):
         assert hit(s, link["short_path"])[0] == 302
+    assert pending_clicks(s) == 5
     code, out = s.stop()
     assert code == 0, out
     s, got = clicks_after_restart()

@@ -672,6 +672,53 @@ static struct click_log *fresh_log(struct db **db, int64_t *link, char **path)
     return log;
 }
 
+/* Clicks are stored sixteen rows to a statement and the rest one by one:
+ * each row keeps its own click's fields, in the log's order, with the
+ * clicks of a deleted link left out wherever they fall. clicklog_pending
+ * counts what is logged and not yet stored. */
+static void test_clicklog_rows_in_groups(void **state)
+{
+    int64_t link;
+    struct db *db;
+    char *path;
+    struct click_log *log = fresh_log(&db, &link, &path);
+    struct error err = {0};
+    struct buf want = {0};
+    int n = 0;
+    for (int i = 0; i < 45; i++) {
+        struct click c = {.link_id = i % 7 == 3 ? link + 1 : link,
+                          .at = 1795000000 + i * 3,
+                          .device = (enum device)(i % 4),
+                          .bot = i % 5 == 0};
+        snprintf(c.visitor, sizeof c.visitor, "%032x", i * 7919);
+        snprintf(c.referrer_host, sizeof c.referrer_host, "%s", i % 3 ? "t.co" : "");
+        assert_int_equal(clicklog_append(log, &c, &err), 0);
+        if (c.link_id != link)
+            continue;
+        buf_printf(&want, "%s%lld,%s,%s,%d,%s", n++ ? ";" : "", (long long)c.at, c.referrer_host,
+                   links_device_names[c.device], c.bot, c.visitor);
+    }
+    assert_int_equal(n, 39); /* two statements of sixteen and seven single rows */
+    assert_int_equal(clicklog_pending(log), 45);
+    assert_int_equal(clicklog_apply(log, db, &err), n);
+    assert_int_equal(clicklog_pending(log), 0);
+    struct db_stmt *st = db_prepare(
+        db,
+        "SELECT group_concat(at || ',' || referrer_host || ',' || device || ',' || is_bot || ',' "
+        "|| visitor_hash, ';') FROM (SELECT * FROM clicks WHERE link_id = ? ORDER BY id)",
+        &err);
+    assert_non_null(st);
+    db_bind_int(st, 1, link);
+    assert_int_equal(db_step(st, &err), 1);
+    assert_string_equal(db_col_text(st, 0), want.data);
+    db_finalize(st);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), n);
+    buf_free(&want);
+    clicklog_close(log);
+    db_close(db);
+    unlink(path);
+}
+
 /* The line a click is written as, field by field (the log's format is read
  * back by older and newer servers alike), and the click stored from it. */
 static void test_clicklog_line_fields(void **state)
@@ -896,6 +943,7 @@ int main(void)
         cmocka_unit_test(test_clicklog_exactly_once),
         cmocka_unit_test(test_clicklog_unfinished_file),
         cmocka_unit_test(test_clicklog_line_fields),
+        cmocka_unit_test(test_clicklog_rows_in_groups),
         cmocka_unit_test(test_clicklog_damaged_line),
         cmocka_unit_test(test_clicklog_open_race),
         cmocka_unit_test(test_clicklog_full_disk),
