@@ -65,7 +65,7 @@ static inline bool is_negator(const struct text_tokens *t, size_t i, const struc
                               enum text_lang lang)
 {
     /* Any English "...n't", as the rules read it. */
-    return lex_info_neg(x, lang) | ((lang != LANG_FI) & lex_info_nt(x));
+    return (int)lex_info_neg(x, lang) | ((int)(lang != LANG_FI) & (int)lex_info_nt(x));
 }
 
 /* Inlined into the scorer, whose hot path it is; the trainer calls it
