@@ -65,7 +65,7 @@ static inline bool is_negator(const struct text_tokens *t, size_t i, const struc
                               enum text_lang lang)
 {
     /* Any English "...n't", as the rules read it. */
-    return lex_info_neg(x, lang) || (lang != LANG_FI && lex_info_nt(x));
+    return (int)lex_info_neg(x, lang) | ((int)(lang != LANG_FI) & (int)lex_info_nt(x));
 }
 
 /* Inlined into the scorer, whose hot path it is; the trainer calls it
@@ -79,40 +79,30 @@ static inline __attribute__((always_inline)) size_t features_of(const struct tex
     size_t n = 0;
     uint64_t prev = TAG_END;
     int neg = 0;
+    /* Which link, user or number says nothing; that there is one may. By a
+     * table and selects, not a switch: a token's kind is hard to predict. */
+    static const uint64_t kind_tag[TOK_PUNCT + 1] = {
+        [TOK_URL] = TAG_URL, [TOK_MENTION] = TAG_USER, [TOK_NUMBER] = TAG_NUM};
     for (size_t i = 0; i < t->n; i++) {
         const struct token *k = &t->tok[i];
-        uint64_t h = k->hash;
-        switch (k->kind) {
-        case TOK_URL: /* which link or user says nothing; that there is one may */
-            h = TAG_URL;
-            break;
-        case TOK_MENTION:
-            h = TAG_USER;
-            break;
-        case TOK_NUMBER:
-            h = TAG_NUM;
-            break;
-        case TOK_PUNCT:
-            neg = 0; /* a clause ends, and negation with it */
-            break;
-        default:
-            break;
-        }
+        uint64_t tag = kind_tag[k->kind];
+        uint64_t h = tag | (k->hash & (0 - (uint64_t)(tag == 0)));
+        neg &= 0 - (int)(k->kind != TOK_PUNCT); /* a clause ends, and negation with it */
         /* "not good" is not "good": words in a negator's reach are other words. */
-        uint64_t marked = neg ? h ^ TAG_NEG : h;
+        uint64_t negated = TAG_NEG & (0 - (uint64_t)(neg != 0));
+        uint64_t marked = h ^ negated;
         if (feats & MODEL_UNI)
             out[n++] = marked;
         if (feats & MODEL_BI)
             out[n++] = rotl(prev, 23) ^ h ^ TAG_BI;
         if ((feats & MODEL_PRE) && k->kind == TOK_WORD && k->nlen >= PREFIX_MIN)
-            out[n++] = text_hash(t->norm + k->norm, PREFIX_LEN) ^ TAG_PRE ^ (neg ? TAG_NEG : 0);
+            out[n++] = text_hash(t->norm + k->norm, PREFIX_LEN) ^ TAG_PRE ^ negated;
         prev = h;
-        if (k->kind == TOK_WORD) {
-            if (is_negator(t, i, &info[i], lang))
-                neg = NEG_SCOPE;
-            else if (neg > 0)
-                neg--;
-        }
+        /* A word that negates opens the reach; any other word narrows it. */
+        int word = k->kind == TOK_WORD;
+        int opens = word & is_negator(t, i, &info[i], lang);
+        int narrowed = neg - ((neg > 0) & word);
+        neg = narrowed + ((NEG_SCOPE - narrowed) & (0 - opens));
     }
     if (feats & MODEL_BI)
         out[n++] = rotl(prev, 23) ^ TAG_END ^ TAG_BI;
