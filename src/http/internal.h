@@ -49,7 +49,11 @@ struct server {
      * on (DESIGN.md) is started and stopped here with the rest; not built yet. */
     struct deadlines *deadlines; /* for request headers, against slowloris */
     struct offload *offload;     /* the threads that answer reports */
-    struct MHD_Daemon *daemon;
+    /* One daemon a thread, each with a listening socket of its own on the
+     * same port (SO_REUSEPORT), so that the kernel spreads connections over
+     * them (decision 142). */
+    struct MHD_Daemon **daemons;
+    size_t ndaemons;
     int port; /* the bound port, when cfg.port was 0 */
     /* Set when the server is stopping: connections accepted from then on
      * are closed at once, while the open ones finish (on_accept). */
@@ -263,17 +267,44 @@ void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now);
 void ratelimit_reset(struct ratelimit *rl, const char *key);
 
 /* An absolute deadline for each request's headers, kept by one thread that
- * shuts down the connections past it. deadlines_notify is libmicrohttpd's
- * MHD_OPTION_NOTIFY_CONNECTION callback (cls: the deadlines); the handler
- * calls headers_done when a request's headers are in and rearm when its
- * answer is sent. The caller owns the result (deadlines_stop, after the
- * daemon has stopped). */
+ * shuts down the connections past it, and the count of each address's open
+ * connections against max_per_address (0: no limit) across all daemons.
+ * deadlines_notify is libmicrohttpd's MHD_OPTION_NOTIFY_CONNECTION callback
+ * (cls: the deadlines); the accept policy asks deadlines_admit, which an
+ * address at its limit does not pass; a connection that gets past it while
+ * another thread admits one from the same address is shut down when it
+ * starts. The handler calls headers_done when a request's headers are in
+ * (false: a refused connection, close it) and rearm when its answer is
+ * sent. max_connections: all the daemons' connection limits together. The
+ * caller owns the result (deadlines_stop, after the daemons have stopped). */
 struct deadlines;
-struct deadlines *deadlines_start(int timeout_s, struct error *err);
+/* The map under it: open connections by client address. A key is the
+ * address family's tag (4 or 6), then its 4 or 16 bytes; peer_key makes
+ * it (false for another family, which is not counted). The map holds at
+ * least max_keys addresses (peer_map_add: -1 when it is half full); a
+ * count that drops to 0 leaves the map. */
+enum { PEER_KEY = 17 };
+struct peer {
+    unsigned char key[PEER_KEY]; /* key[0] == 0: an empty slot */
+    int open;
+};
+struct peer_map {
+    struct peer *slots; /* open addressing, linear probing */
+    size_t cap, n;
+};
+bool peer_key(const struct sockaddr *sa, unsigned char key[PEER_KEY]);
+void peer_map_init(struct peer_map *m, size_t max_keys);
+void peer_map_free(struct peer_map *m);
+int peer_map_count(const struct peer_map *m, const unsigned char key[PEER_KEY]);
+int peer_map_add(struct peer_map *m, const unsigned char key[PEER_KEY]);
+void peer_map_drop(struct peer_map *m, const unsigned char key[PEER_KEY]);
+struct deadlines *deadlines_start(int timeout_s, int max_per_address, size_t max_connections,
+                                  struct error *err);
 void deadlines_stop(struct deadlines *d);
+bool deadlines_admit(struct deadlines *d, const struct sockaddr *addr);
 void deadlines_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
                       enum MHD_ConnectionNotificationCode code);
-void deadlines_headers_done(struct deadlines *d, struct MHD_Connection *conn);
+bool deadlines_headers_done(struct deadlines *d, struct MHD_Connection *conn);
 void deadlines_rearm(struct deadlines *d, struct MHD_Connection *conn);
 
 /* Threads that answer slow requests apart from libmicrohttpd's workers,

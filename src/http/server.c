@@ -848,10 +848,11 @@ static enum MHD_Result send_reply(struct request *r)
  * connection is closed as soon as it is accepted. */
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
 {
-    (void)addr;
     (void)len;
     const struct server *s = cls;
-    return atomic_load_explicit(&s->stopping, memory_order_relaxed) ? MHD_NO : MHD_YES;
+    if (atomic_load_explicit(&s->stopping, memory_order_relaxed))
+        return MHD_NO;
+    return deadlines_admit(s->deadlines, addr) ? MHD_YES : MHD_NO;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -877,8 +878,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                      !strncmp(url, "/api/v1/workspaces/", 19);
         r->body_max = image ? (cfg->max_upload ? cfg->max_upload : MEDIA_MAX_BYTES) : cfg->max_body;
         *con_cls = r;
-        deadlines_headers_done(srv->deadlines, conn);
-        return MHD_YES;
+        /* A connection over its address's limit is closed unanswered. */
+        return deadlines_headers_done(srv->deadlines, conn) ? MHD_YES : MHD_NO;
     }
     if (*upload_size) {
         /* Over the limit, keep reading (so the client gets our answer rather
@@ -1033,7 +1034,9 @@ static const char *const *route_labels(struct server *s)
 /* Frees what a server owns; each part may be missing (a failed start). */
 static void server_free(struct server *s)
 {
-    assert(!s->daemon); /* stopped: no handler runs any more */
+    for (size_t i = 0; i < s->ndaemons; i++)
+        assert(!s->daemons[i]); /* stopped: no handler runs any more */
+    free(s->daemons);
     offload_stop(s->offload);
     deadlines_stop(s->deadlines);
     if (s->clicks) {
@@ -1049,7 +1052,43 @@ static void server_free(struct server *s)
     free(s);
 }
 
-enum { POOL_BYTES = 24576 };
+enum { POOL_BYTES = 24576, MAX_CONNECTIONS = 1000 };
+
+/* Binds a socket that does not share its port to addr:port (0: any free
+ * port) and closes it again: the port, or -1 when another socket holds it
+ * (a second server on the same port, or another program). SO_REUSEADDR
+ * only lets it past the last run's connections in TIME_WAIT. */
+static int claim_port(const struct sockaddr_storage *addr, int port)
+{
+    struct sockaddr_storage a = *addr;
+    socklen_t len = a.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (a.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&a)->sin6_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in *)&a)->sin_port = htons((uint16_t)port);
+    int fd = socket(a.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (a.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    int bound = -1;
+    if (bind(fd, (struct sockaddr *)&a, len) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        bound = ntohs(a.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&a)->sin6_port
+                                              : ((struct sockaddr_in *)&a)->sin_port);
+    close(fd);
+    return bound;
+}
+
+static void stop_daemons(struct server *s)
+{
+    for (size_t i = 0; i < s->ndaemons; i++) {
+        if (s->daemons[i])
+            MHD_stop_daemon(s->daemons[i]);
+        s->daemons[i] = NULL;
+    }
+}
 
 struct server *http_server_start(const struct server_config *cfg, struct error *err)
 {
@@ -1098,7 +1137,11 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     s->limits = ratelimit_new();
     if (clicks_start(s, err))
         goto fail;
-    s->deadlines = deadlines_start(cfg->header_timeout ? cfg->header_timeout : 10, err);
+    /* libmicrohttpd's limit is a daemon's; the total stays about 1,000. */
+    size_t ndaemons = (size_t)cfg->threads;
+    unsigned per_daemon = (unsigned)((MAX_CONNECTIONS + ndaemons - 1) / ndaemons);
+    s->deadlines = deadlines_start(cfg->header_timeout ? cfg->header_timeout : 10,
+                                   cfg->max_per_address, per_daemon * ndaemons, err);
     if (!s->deadlines)
         goto fail;
 
@@ -1107,17 +1150,35 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     if (v6) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
         a->sin6_family = AF_INET6;
-        a->sin6_port = htons((uint16_t)cfg->port);
         inet_pton(AF_INET6, s->host, &a->sin6_addr);
     } else {
         struct sockaddr_in *a = (struct sockaddr_in *)&ss;
         a->sin_family = AF_INET;
-        a->sin_port = htons((uint16_t)cfg->port);
         inet_pton(AF_INET, s->host, &a->sin_addr);
     }
-    /* epoll, as nginx: each pool thread waits on its own epoll set and is
-     * handed only the connections that are ready, where poll(2) made every
-     * thread scan all its connections on every turn (decision 130).
+    /* The daemons' sockets share the port (SO_REUSEPORT), which would let a
+     * second server on the same port start too and take half of the
+     * connections: a socket that does not share it is bound first, and the
+     * port is refused if that fails. It also picks the port when cfg->port
+     * is 0. */
+    s->port = claim_port(&ss, cfg->port);
+    if (s->port < 0) {
+        error_set(err, ERR_INTERNAL, "cannot listen on %s:%d (in use, or not this machine's)",
+                  s->host, cfg->port);
+        goto fail;
+    }
+    if (v6)
+        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)s->port);
+    else
+        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)s->port);
+    /* epoll, as nginx: each thread waits on its own epoll set and is handed
+     * only the connections that are ready, where poll(2) made every thread
+     * scan all its connections on every turn (decision 130).
+     * One daemon a thread, each with its own listening socket, rather than
+     * one daemon with a pool of threads on one socket: the pool's threads
+     * all wake for a new connection and the first takes it, so under load
+     * the busiest thread, awake already, took nearly all (61 of 64 kept-alive
+     * connections in one bench run) and the others idled (decision 142).
      * MHD_quiesce_daemon is not used to stop: in libmicrohttpd 0.9.75 it
      * races a pool worker that drops the listening socket from its epoll
      * set by itself, and aborts ("Failed to remove listen FD from epoll
@@ -1131,25 +1192,26 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
      * reads headers up to about 11 KiB (any one header nginx reads by
      * default, 8 KiB, with room for the rest) and answers 431 past that;
      * 32 KiB cost a redirect a tenth more (decision 133). */
-    s->daemon = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, on_accept, s, on_request, s, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_BYTES, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, deadlines_notify, s->deadlines,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_per_address,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
-    if (!s->daemon) {
-        error_set(err, ERR_INTERNAL, "cannot listen on %s:%d (in use, or not this machine's)",
-                  s->host, cfg->port);
-        goto fail;
+    s->daemons = xcalloc(ndaemons, sizeof *s->daemons);
+    for (; s->ndaemons < ndaemons; s->ndaemons++) {
+        s->daemons[s->ndaemons] = MHD_start_daemon(
+            flags, (uint16_t)s->port, on_accept, s, on_request, s, MHD_OPTION_SOCK_ADDR,
+            (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+            MHD_OPTION_CONNECTION_LIMIT, per_daemon, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            (size_t)POOL_BYTES, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+            MHD_OPTION_NOTIFY_CONNECTION, deadlines_notify, s->deadlines,
+            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        if (!s->daemons[s->ndaemons]) {
+            error_set(err, ERR_INTERNAL, "cannot listen on %s:%d (in use, or not this machine's)",
+                      s->host, s->port);
+            goto fail;
+        }
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di ? di->port : cfg->port;
     log_info("kanal %s listening on http://%s%s%s:%d/", KANAL_VERSION, v6 ? "[" : "", s->host,
              v6 ? "]" : "", s->port);
     return s;
 fail:
+    stop_daemons(s);
     server_free(s);
     return NULL;
 }
@@ -1159,24 +1221,29 @@ int http_server_port(const struct server *s)
     return s->port;
 }
 
+static size_t open_connections(const struct server *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->ndaemons; i++) {
+        const union MHD_DaemonInfo *ci =
+            MHD_get_daemon_info(s->daemons[i], MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        n += ci ? ci->num_connections : 0;
+    }
+    return n;
+}
+
 void http_server_stop(struct server *s)
 {
-    assert(s && s->daemon);
+    assert(s && s->ndaemons);
     /* Stop accepting, let the open connections finish (at most 10 s), stop. */
     atomic_store(&s->stopping, true);
-    for (int i = 0; i < 100; i++) {
-        const union MHD_DaemonInfo *ci =
-            MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        if (!ci || ci->num_connections == 0)
-            break;
+    for (int i = 0; i < 100 && open_connections(s); i++)
         usleep(100000);
-    }
-    /* Reports still queued are answered while the daemon can send them;
+    /* Reports still queued are answered while the daemons can send them;
      * libmicrohttpd must not stop with a connection suspended. */
     offload_stop(s->offload);
     s->offload = NULL;
-    MHD_stop_daemon(s->daemon);
-    s->daemon = NULL;
+    stop_daemons(s);
     server_free(s);
 }
 

@@ -3,8 +3,10 @@
  * host only, and the day-salted visitor hash. No address, no cookie. */
 #include "links/links.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -232,15 +234,23 @@ void links_referrer_host(const char *ref, char out[256])
     out[n] = '\0';
 }
 
-/* ---- the visitor hash ------------------------------------------------------------- */
+/* ---- the visitor hash -------------------------------------------------------------
+ * SipHash-2-4 with a 128-bit output, a pseudorandom function of the address
+ * and the user agent under a 128-bit key: what the hash must give (the same
+ * visitor the same hash within a day; nothing about the address without
+ * the key, which only this process holds, and only for the day) is what a
+ * keyed PRF gives. It replaced a keyed BLAKE2b, which took about 390 ns of
+ * a redirect's 9 to 10 µs of CPU; SipHash takes about 40 (decision 142). */
 
 static pthread_mutex_t salt_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned char salt[crypto_generichash_KEYBYTES];
+static unsigned char salt[crypto_shorthash_siphashx24_KEYBYTES];
 static int64_t salt_day = INT64_MIN;
 
 void links_visitor_hash(const char *ip, const char *ua, int64_t now,
                         char out[LINKS_VISITOR_HEX + 1])
 {
+    static_assert(crypto_shorthash_siphashx24_BYTES == LINKS_VISITOR_HEX / 2,
+                  "the hash is 32 hex digits");
     unsigned char key[sizeof salt];
     int64_t day = now / 86400;
     pthread_mutex_lock(&salt_lock);
@@ -252,13 +262,19 @@ void links_visitor_hash(const char *ip, const char *ua, int64_t now,
     }
     memcpy(key, salt, sizeof key);
     pthread_mutex_unlock(&salt_lock);
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, key, sizeof key, LINKS_VISITOR_HEX / 2);
-    crypto_generichash_update(&st, (const unsigned char *)(ip ? ip : ""), strlen(ip ? ip : "") + 1);
-    crypto_generichash_update(&st, (const unsigned char *)(ua ? ua : ""), strlen(ua ? ua : ""));
-    unsigned char h[LINKS_VISITOR_HEX / 2];
-    crypto_generichash_final(&st, h, sizeof h);
+    /* The address, its NUL (so "10.0.0.1" + "2x" is not "10.0.0.12" + "x"),
+     * then the user agent, in one message. */
+    ip = ip ? ip : "";
+    ua = ua ? ua : "";
+    size_t ni = strlen(ip) + 1, nu = strlen(ua);
+    unsigned char local[1024];
+    unsigned char *msg = ni + nu <= sizeof local ? local : xmalloc(ni + nu);
+    memcpy(msg, ip, ni);
+    memcpy(msg + ni, ua, nu);
+    unsigned char h[crypto_shorthash_siphashx24_BYTES];
+    crypto_shorthash_siphashx24(h, msg, ni + nu, key);
+    if (msg != local)
+        free(msg);
     sodium_memzero(key, sizeof key);
-    sodium_memzero(&st, sizeof st);
     str_hex(h, sizeof h, out);
 }

@@ -244,6 +244,21 @@ def test_bad_listen_address_is_reported(sqlite_url, tmp_path):
         assert p.returncode == 1 and "cannot listen" in p.stderr
 
 
+def test_a_second_server_on_the_same_port_is_refused(sqlite_url, tmp_path):
+    # Each thread's socket shares the port (SO_REUSEPORT); a second server
+    # must still be refused, not take half of the first one's connections.
+    run_kanal("migrate", "--db", sqlite_url)
+    s = Server(sqlite_url, str(tmp_path))
+    try:
+        p = run_kanal("serve", "--db", sqlite_url, "--listen", f"127.0.0.1:{s.port}",
+                      "--click-log", str(tmp_path / "second.log"), check=False, timeout=20)
+        assert p.returncode == 1 and "cannot listen" in p.stderr, (p.returncode, p.stderr)
+        for _ in range(20):  # every connection still reaches the one server
+            assert s.client().get("/healthz").status == 200
+    finally:
+        assert s.stop()[0] == 0
+
+
 def test_a_stored_time_zone_that_is_no_zone_does_not_stop_the_server(sqlite_url, tmp_path):
     # 'leapseconds' sits in /usr/share/zoneinfo but is no TZif file; a store
     # may hold it from before the model checked zones on write.
@@ -361,6 +376,38 @@ def test_a_thousand_trickling_connections_leave_the_server_reachable(sqlite_url,
             assert r.status == 200 and time.time() - t0 < 2, r
             assert s.client().get("/l/nothing").status == 404  # the redirect path answers
             time.sleep(0.5)
+    finally:
+        for k in socks:
+            k.close()
+        assert s.stop()[0] == 0
+
+
+def test_the_per_address_limit_holds_across_all_threads(sqlite_url, tmp_path):
+    # Every thread has a listening socket of its own, so the limit is
+    # counted across them: 4 threads, 5 connections from one address.
+    run_kanal("migrate", "--db", sqlite_url)
+    s = Server(sqlite_url, str(tmp_path), extra_args=("--max-per-address", "5"))
+    socks = []
+    try:
+        socks = trickle(40, s.port)
+        time.sleep(0.5)  # the refused ones are closed by then
+        answered = 0
+        for k in socks:
+            try:
+                k.sendall(b"\r\n")
+                answered += k.recv(100).startswith(b"HTTP/1.1 200")
+            except OSError:
+                pass
+        assert answered == 5, answered
+        for k in socks:
+            k.close()
+        # closed connections no longer count: the address may connect again
+        time.sleep(0.5)
+        socks = trickle(3, s.port)
+        for k in socks:
+            k.sendall(b"\r\n")
+            assert k.recv(100).startswith(b"HTTP/1.1 200")
+        assert s.client().get("/healthz").status == 200  # another address is not limited
     finally:
         for k in socks:
             k.close()

@@ -171,6 +171,61 @@ static void test_sign_in_limits_are_per_server(void **state)
 
 /* An account's back-off: free tries, then 5, 10, 20, 40 seconds after each
  * failure, then never more than the cap. */
+/* The per-address connection counts against a plain array: random opens
+ * and closes over 40 addresses in a map of 64 slots, so that probes run
+ * into each other and emptied slots have others to move back. */
+static void test_peer_map_counts_like_an_array(void **state)
+{
+    (void)state;
+    struct peer_map m;
+    peer_map_init(&m, 31);
+    assert_int_equal(m.cap, 64);
+    unsigned char keys[40][PEER_KEY];
+    int want[40] = {0};
+    for (int k = 0; k < 40; k++) {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x0a000000u + (uint32_t)k * 7919u)};
+        assert_true(peer_key((struct sockaddr *)&a, keys[k]));
+        assert_int_equal(keys[k][0], 4);
+    }
+    uint64_t r = 12345;
+    size_t live = 0;
+    for (int step = 0; step < 200000; step++) {
+        xorshift64(&r);
+        int k = (int)(r % 40);
+        if (want[k] && (r >> 32) % 2) {
+            peer_map_drop(&m, keys[k]);
+            if (--want[k] == 0)
+                live--;
+        } else if (want[k] || live < 32) {
+            assert_int_equal(peer_map_add(&m, keys[k]), want[k] + 1);
+            if (want[k]++ == 0)
+                live++;
+        } else {
+            assert_int_equal(peer_map_add(&m, keys[k]), -1); /* half full */
+        }
+        assert_int_equal(m.n, live);
+        int at = (int)((r >> 16) % 40);
+        assert_int_equal(peer_map_count(&m, keys[at]), want[at]);
+    }
+    for (int k = 0; k < 40; k++)
+        while (want[k]--)
+            peer_map_drop(&m, keys[k]);
+    assert_int_equal(m.n, 0);
+    for (size_t i = 0; i < m.cap; i++)
+        assert_int_equal(m.slots[i].key[0], 0);
+    peer_map_free(&m);
+
+    struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
+    v6.sin6_addr.s6_addr[15] = 1;
+    unsigned char key[PEER_KEY];
+    assert_true(peer_key((struct sockaddr *)&v6, key));
+    assert_int_equal(key[0], 6);
+    assert_int_equal(key[16], 1);
+    struct sockaddr other = {.sa_family = AF_UNIX};
+    assert_false(peer_key(&other, key));
+    assert_false(peer_key(NULL, key));
+}
+
 static void test_backoff_grows_to_its_cap(void **state)
 {
     struct ratelimit *rl = ratelimit_new();
@@ -216,6 +271,7 @@ int main(void)
     log_set_level(LOG_WARN);
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_peer_map_counts_like_an_array),
         cmocka_unit_test(test_backoff_grows_to_its_cap),
         cmocka_unit_test(test_hard_limit_is_per_key),
         cmocka_unit_test(test_two_servers_answer_healthz),

@@ -495,6 +495,26 @@ static void test_visitor_hash(void **state)
     assert_int_equal(strlen(a), 32);
     assert_string_equal(a, b);     /* same day, same visitor */
     assert_string_not_equal(a, c); /* another address */
+    links_visitor_hash("192.0.2.1", "ub", noon, c);
+    assert_string_not_equal(a, c); /* another browser */
+    links_visitor_hash("192.0.2.1", "2ua", noon, c);
+    links_visitor_hash("192.0.2.12", "ua", noon, b);
+    assert_string_not_equal(b, c); /* where the address ends counts */
+    /* A user agent longer than the stack buffer hashes the same way:
+     * all of it counts. */
+    char long_ua[3000];
+    memset(long_ua, 'x', sizeof long_ua - 1);
+    long_ua[sizeof long_ua - 1] = '\0';
+    links_visitor_hash("192.0.2.1", long_ua, noon, b);
+    links_visitor_hash("192.0.2.1", long_ua, noon + 60, c);
+    assert_string_equal(b, c);
+    long_ua[2500] = 'y';
+    links_visitor_hash("192.0.2.1", long_ua, noon, c);
+    assert_string_not_equal(b, c);
+    links_visitor_hash(NULL, NULL, noon, c);
+    assert_int_equal(strlen(c), 32);
+    links_visitor_hash("192.0.2.1", "ua", noon, b);
+    assert_string_equal(a, b);
     links_visitor_hash("192.0.2.1", "ua", noon + 86400, d);
     assert_string_not_equal(a, d); /* the next day's salt */
     /* Hex digits only, so no part of the address stands in it readably
