@@ -4,6 +4,10 @@
 # access log on, both measured with wrk on loopback in the same run, in
 # ROUNDS alternating rounds (one run is not a measurement: the machine's
 # speed drifts, so the ratio is taken round by round and its median quoted).
+# A kanal round lasts until the clicks it answered are stored (kanal's
+# store runs behind the answers), so that storing them neither takes CPU
+# from nginx's round nor goes uncounted; each server's CPU time a redirect
+# is printed beside its rate.
 # Prints numbers, never pass/fail.
 # Usage: bench/redirect.sh [SECONDS] [CONNECTIONS] [ROUNDS] [keepalive|close]
 # "close" sends `Connection: close`, so every redirect is a new TCP
@@ -50,8 +54,10 @@ sqlite3 "$db" "INSERT INTO workspaces (name, slug, created_at, updated_at) VALUE
 "$kanal" link add --db "$db" --workspace bench --url https://example.org/page --code bench \
     --utm-source facebook --utm-medium social --utm-campaign bench >/dev/null
 kport=$(free_port)
+token=bench-$$-$(date +%s)
 "$kanal" serve --db "$db" --listen 127.0.0.1:$kport --threads "$cpus" --log-level warn \
-    --click-log "$tmp/clicks.log" --max-per-address 0 >"$tmp/kanal.out" 2>&1 &
+    --click-log "$tmp/clicks.log" --max-per-address 0 --metrics-token "$token" \
+    >"$tmp/kanal.out" 2>&1 &
 kpid=$!
 
 # ---- nginx: the same answer from a static rule, logging every request ----
@@ -96,9 +102,39 @@ PY
 done
 [ "$c1" = ok ] || { echo "bench/redirect: a server did not answer 302"; cat "$tmp/kanal.out"; exit 1; }
 
+# CPU time (clock ticks) the server has used: kanal's process (every
+# thread, the click store's too), nginx's workers.
+cpu_ticks() { # name
+    if [ "$1" = kanal ]; then pids=$kpid; else pids=$(pgrep -P "$(cat "$tmp/nginx.pid")"); fi
+    for p in $pids; do cut -d')' -f2 "/proc/$p/stat"; done | awk '{t += $12 + $13} END {print t}'
+}
+# Clicks answered but not yet stored, from kanal's /metrics.
+pending() {
+    /usr/bin/python3 - "$kport" "$token" <<'PY' 2>/dev/null || echo 0
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+c.request("GET", "/metrics", headers={"Authorization": "Bearer " + sys.argv[2]})
+for line in c.getresponse().read().decode().splitlines():
+    if line.startswith("kanal_clicks_pending "):
+        print(line.split()[1])
+PY
+}
 run_wrk() { # name port round
+    c0=$(cpu_ticks "$1")
     wrk -t2 -c"$conns" -d"${secs}s" --latency -H "User-Agent: $ua" -H "$conn_header" \
         "http://127.0.0.1:$2/l/bench" >"$tmp/wrk-$1-$3.txt"
+    # kanal's round ends when what it answered is stored: its store may
+    # fall behind while the answers take the CPU, and must neither run
+    # into nginx's round nor leave its CPU time out of kanal's.
+    waited=0
+    if [ "$1" = kanal ]; then
+        t0=$(date +%s%N)
+        while [ "$(pending)" != 0 ] && [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt 120 ]; do
+            sleep 0.05
+        done
+        waited=$(( ($(date +%s%N) - t0) / 1000000 ))
+    fi
+    echo "$(( $(cpu_ticks "$1") - c0 )) $waited" >"$tmp/cpu-$1-$3.txt"
 }
 field() { # file: rps p50 p99 requests non3xx
     awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
@@ -125,20 +161,37 @@ sleep 0.5
 echo "bench/redirect: GET /l/CODE -> 302, wrk -t2 -c$conns -d${secs}s on loopback, $cpus CPUs, $rounds rounds, $conn_header"
 echo "                kanal $("$kanal" version | cut -d' ' -f2), --threads $cpus, SQLite, click log fsync per batch"
 echo "                nginx $(nginx -v 2>&1 | cut -d/ -f2), worker_processes $cpus, return 302, access_log on"
-printf '%-6s %-6s %12s %10s %10s %12s %10s\n' round server "redirects/s" p50 p99 answered "non-3xx"
+hz=$(getconf CLK_TCK)
+printf '%-6s %-6s %12s %10s %10s %12s %10s %12s %10s\n' round server "redirects/s" p50 p99 answered \
+    "non-3xx" "CPU µs/redir" "store ms"
 k_total=0
 : >"$tmp/ratios"
+: >"$tmp/cpu-ratios"
+cpu_us() { # ticks requests
+    awk -v t="$1" -v n="$2" -v hz="$hz" 'BEGIN {printf "%.2f", n ? t * 1e6 / hz / n : 0}'
+}
 for r in $(seq "$rounds"); do
     set -- $(field "$tmp/wrk-kanal-$r.txt")
-    printf '%-6s %-6s %12s %10s %10s %12s %10s\n' "$r" kanal "$1" "$2" "$3" "$4" "$5"
+    read -r kt kw <"$tmp/cpu-kanal-$r.txt"
+    k_cpu=$(cpu_us "$kt" "$4")
+    printf '%-6s %-6s %12s %10s %10s %12s %10s %12s %10s\n' "$r" kanal "$1" "$2" "$3" "$4" "$5" \
+        "$k_cpu" "$kw"
     k_rps=$1 k_total=$((k_total + $4))
     set -- $(field "$tmp/wrk-nginx-$r.txt")
-    printf '%-6s %-6s %12s %10s %10s %12s %10s\n' "$r" nginx "$1" "$2" "$3" "$4" "$5"
+    read -r nt nw <"$tmp/cpu-nginx-$r.txt"
+    n_cpu=$(cpu_us "$nt" "$4")
+    printf '%-6s %-6s %12s %10s %10s %12s %10s %12s %10s\n' "$r" nginx "$1" "$2" "$3" "$4" "$5" \
+        "$n_cpu" -
     awk -v k="$k_rps" -v n="$1" 'BEGIN {printf "%.3f\n", k / n}' >>"$tmp/ratios"
+    awk -v k="$k_cpu" -v n="$n_cpu" 'BEGIN {printf "%.3f\n", (n > 0 ? k / n : 0)}' >>"$tmp/cpu-ratios"
 done
-sort -n "$tmp/ratios" | awk '{v[NR] = $1} END {
-    m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-    printf "ratio kanal/nginx per round: median %.2f, min %.2f, max %.2f (%d rounds)\n", m, v[1], v[NR], NR}'
+median() { # file label
+    sort -n "$1" | awk -v label="$2" '{v[NR] = $1} END {
+        m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf "%s: median %.2f, min %.2f, max %.2f (%d rounds)\n", label, m, v[1], v[NR], NR}'
+}
+median "$tmp/ratios" "ratio kanal/nginx per round"
+median "$tmp/cpu-ratios" "CPU a redirect, kanal/nginx (kanal's until its clicks are stored)"
 stored=$(sqlite3 "$db" "SELECT COUNT(*) FROM clicks")
 logged=$(wc -l <"$tmp/nginx/logs/access.log")
 echo "clicks stored by kanal: $stored (answered to wrk: $k_total, plus 1 readiness check;" \
