@@ -38,6 +38,9 @@ struct db_methods {
     void (*bind_int)(struct db_stmt *st, int i, int64_t v);
     void (*bind_double)(struct db_stmt *st, int i, double v);
     void (*bind_text)(struct db_stmt *st, int i, const char *s); /* NULL: SQL NULL */
+    /* s not NULL, kept by the caller until reset (db_bind_text_ref); NULL
+     * where the backend copies anyway. */
+    void (*bind_text_ref)(struct db_stmt *st, int i, const char *s);
     void (*bind_blob)(struct db_stmt *st, int i, const void *p, size_t n);
     /* 1 row, 0 done, -1 error; sets st->changes when the statement is done. */
     int (*step)(struct db_stmt *st, struct error *err);

@@ -98,6 +98,16 @@ void db_bind_text(struct db_stmt *st, int i, const char *s)
     st->db->m->bind_text(st, i, s);
 }
 
+void db_bind_text_ref(struct db_stmt *st, int i, const char *s)
+{
+    assert(s);
+    check_param(st, i);
+    if (st->db->m->bind_text_ref)
+        st->db->m->bind_text_ref(st, i, s);
+    else
+        st->db->m->bind_text(st, i, s);
+}
+
 void db_bind_blob(struct db_stmt *st, int i, const void *p, size_t n)
 {
     check_param(st, i);

@@ -37,6 +37,11 @@ struct db_stmt *db_prepare(struct db *db, const char *sql, struct error *err);
 void db_bind_int(struct db_stmt *st, int i, int64_t v);
 void db_bind_double(struct db_stmt *st, int i, double v);
 void db_bind_text(struct db_stmt *st, int i, const char *s);
+/* As db_bind_text, for a string (not NULL) that stays unchanged until the
+ * statement is stepped to its end, reset or finalized: SQLite reads it in
+ * place instead of copying it (a copy and a free each, in a loop that
+ * stores many rows); PostgreSQL copies it as before. */
+void db_bind_text_ref(struct db_stmt *st, int i, const char *s);
 void db_bind_null(struct db_stmt *st, int i);
 /* Bytes (an image) into a BLOB column (bytea on PostgreSQL); copied. */
 void db_bind_blob(struct db_stmt *st, int i, const void *p, size_t n);

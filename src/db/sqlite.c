@@ -113,6 +113,11 @@ static void lite_bind_text(struct db_stmt *st, int i, const char *s)
         sqlite3_bind_null(stmt_of(st), i);
 }
 
+static void lite_bind_text_ref(struct db_stmt *st, int i, const char *s)
+{
+    sqlite3_bind_text(stmt_of(st), i, s, -1, SQLITE_STATIC);
+}
+
 static void lite_bind_blob(struct db_stmt *st, int i, const void *p, size_t n)
 {
     sqlite3_bind_blob64(stmt_of(st), i, n ? p : "", n, SQLITE_TRANSIENT);
@@ -432,6 +437,7 @@ static const struct db_methods lite_methods = {
     .bind_int = lite_bind_int,
     .bind_double = lite_bind_double,
     .bind_text = lite_bind_text,
+    .bind_text_ref = lite_bind_text_ref,
     .bind_blob = lite_bind_blob,
     .step = lite_step,
     .col_null = lite_col_null,

@@ -530,16 +530,17 @@ static int link_exists(struct db *db, struct link_seen *seen, int64_t id, struct
     return found == 1;
 }
 
-/* Binds a click to the row'th row of an insert. */
+/* Binds a click to the row'th row of an insert. Its strings are read in
+ * place: the batch outlives the statement's step. */
 static void bind_click(struct db_stmt *st, int row, const struct click *c)
 {
     int at = row * 6;
     db_bind_int(st, at + 1, c->link_id);
     db_bind_int(st, at + 2, c->at);
-    db_bind_text(st, at + 3, c->referrer_host);
-    db_bind_text(st, at + 4, links_device_names[c->device]);
+    db_bind_text_ref(st, at + 3, c->referrer_host);
+    db_bind_text_ref(st, at + 4, links_device_names[c->device]);
     db_bind_int(st, at + 5, c->bot);
-    db_bind_text(st, at + 6, c->visitor);
+    db_bind_text_ref(st, at + 6, c->visitor);
 }
 
 /* Runs an insert of `rows` bound clicks; adds the rows stored to *inserted. */

@@ -74,11 +74,52 @@ static void test_do(void **state)
     db_close(db);
 }
 
+/* A string bound by reference is read in place while the statement runs,
+ * and a statement from the connection's cache starts with no bindings left
+ * from its last use (they would point at memory that is gone by then). */
+static void test_bind_text_ref(void **state)
+{
+    struct error err = {0};
+    struct db *db = db_open(":memory:", &err);
+    assert_non_null(db);
+    assert_int_equal(db_exec(db, "CREATE TABLE t (k INTEGER, s TEXT)", &err), 0);
+    const char *sql = "INSERT INTO t (k, s) VALUES (?, ?)";
+    char text[16];
+    for (int k = 1; k <= 2; k++) {
+        snprintf(text, sizeof text, "row %d", k);
+        struct db_stmt *st = db_prepare(db, sql, &err);
+        assert_non_null(st);
+        db_bind_int(st, 1, k);
+        db_bind_text_ref(st, 2, text);
+        assert_int_equal(db_step(st, &err), 0);
+        db_finalize(st);
+        memset(text, 'x', sizeof text - 1); /* after the step: the row keeps its own copy */
+    }
+    struct db_stmt *st = db_prepare(db, sql, &err);
+    assert_non_null(st);
+    db_bind_int(st, 1, 3); /* the second parameter left unbound: NULL, not a stale pointer */
+    assert_int_equal(db_step(st, &err), 0);
+    db_finalize(st);
+    st = db_prepare(db, "SELECT k, s IS NULL, coalesce(s, '') FROM t ORDER BY k", &err);
+    assert_non_null(st);
+    const char *want[] = {"row 1", "row 2", ""};
+    for (int k = 1; k <= 3; k++) {
+        assert_int_equal(db_step(st, &err), 1);
+        assert_int_equal(db_col_int(st, 0), k);
+        assert_int_equal(db_col_int(st, 1), k == 3);
+        assert_string_equal(db_col_text(st, 2), want[k - 1]);
+    }
+    assert_int_equal(db_step(st, &err), 0);
+    db_finalize(st);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_files_private),
         cmocka_unit_test(test_do),
+        cmocka_unit_test(test_bind_text_ref),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
