@@ -161,9 +161,12 @@ static bool span_i64(const char *s, size_t n, int64_t *out)
     if (i == n)
         return false;
     uint64_t v = 0, max = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    /* v * 10 + d <= max, without a division for every digit. */
+    uint64_t most = max / 10;
+    unsigned last = (unsigned)(max % 10);
     for (; i < n; i++) {
         unsigned d = (unsigned char)s[i] - '0';
-        if (d > 9 || v > (max - d) / 10)
+        if (d > 9 || v > most || (v == most && d > last))
             return false;
         v = v * 10 + d;
     }

@@ -784,6 +784,42 @@ static void test_clicklog_line_fields(void **state)
     db_close(db);
 }
 
+/* Numbers at the edges of int64_t in a line (each line checksummed as the
+ * log's writer does, FNV-1a): the smallest and the largest are read, one
+ * past either end is a damaged line and passed over. */
+static void test_clicklog_numbers_at_the_edges(void **state)
+{
+    int64_t link;
+    struct db *db;
+    char *path;
+    struct click_log *log = fresh_log(&db, &link, &path);
+    struct error err = {0};
+    append(log, link, 1); /* the header, and click 1 */
+    clicklog_close(log);
+    const char *ats[] = {"-9223372036854775808", "9223372036854775808", "-9223372036854775809",
+                         "99999999999999999999", "9223372036854775807"};
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    for (int i = 0; i < 5; i++) {
+        char body[200];
+        snprintf(body, sizeof body, "%d %lld %s 3 0 - -", i + 2, (long long)link, ats[i]);
+        uint32_t h = 2166136261u;
+        for (const char *p = body; *p; p++)
+            h = (h ^ (unsigned char)*p) * 16777619u;
+        fprintf(f, "%s %08x\n", body, h);
+    }
+    fclose(f);
+    log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_non_null(log);
+    assert_int_equal(clicklog_apply(log, db, &err), 3);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks WHERE at = -9223372036854775807 - 1"), 1);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks WHERE at = 9223372036854775807"), 1);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), 3);
+    clicklog_close(log);
+    unlink(path);
+    db_close(db);
+}
+
 /* A file another start left empty, or with half its header, holds no click:
  * a server starts over it instead of refusing to start. */
 static void test_clicklog_unfinished_file(void **state)
@@ -963,6 +999,7 @@ int main(void)
         cmocka_unit_test(test_clicklog_exactly_once),
         cmocka_unit_test(test_clicklog_unfinished_file),
         cmocka_unit_test(test_clicklog_line_fields),
+        cmocka_unit_test(test_clicklog_numbers_at_the_edges),
         cmocka_unit_test(test_clicklog_rows_in_groups),
         cmocka_unit_test(test_clicklog_damaged_line),
         cmocka_unit_test(test_clicklog_open_race),
