@@ -42,6 +42,22 @@ static void one_line(char *out, size_t size, const char *s, size_t max)
     out[n] = '\0';
 }
 
+/* Who did something, as the words a notification names them by: their name,
+ * else their e-mail, on one line. out keeps what the caller put there for no
+ * user (0: kanal itself, or someone through a link) and for one not found. */
+static int user_words(struct db *db, int64_t user, char *out, size_t size, struct error *err)
+{
+    if (!user)
+        return 0;
+    struct db_stmt *st = db_query(db, err, "SELECT name, email FROM users WHERE id = ?", "i", user);
+    if (!st)
+        return -1;
+    if (db_has_row(st))
+        one_line(out, size, *db_col_text(st, 0) ? db_col_text(st, 0) : db_col_text(st, 1), 100);
+    db_finalize(st);
+    return 0;
+}
+
 static int post_facts(struct db *db, int64_t ws, int64_t post_id, int64_t actor, bool is_decision,
                       struct post_facts *f, struct error *err)
 {
@@ -63,16 +79,7 @@ static int post_facts(struct db *db, int64_t ws, int64_t post_id, int64_t actor,
     db_finalize(st);
     /* No user: an approver through a link, or kanal itself (a failure). */
     snprintf(f->actor, sizeof f->actor, "%s", is_decision ? "An external approver" : "kanal");
-    if (actor) {
-        st = db_query(db, err, "SELECT name, email FROM users WHERE id = ?", "i", actor);
-        if (!st)
-            return -1;
-        if (db_has_row(st))
-            one_line(f->actor, sizeof f->actor,
-                     *db_col_text(st, 0) ? db_col_text(st, 0) : db_col_text(st, 1), 100);
-        db_finalize(st);
-    }
-    return 0;
+    return user_words(db, actor, f->actor, sizeof f->actor, err);
 }
 
 /* The notification's title (also the e-mail's subject) and text. */
@@ -301,15 +308,8 @@ static int mention_words(struct db *db, int64_t ws, int64_t message_id, int64_t 
     one_line(workspace, sizeof workspace, db_col_text(st, 4), 100);
     db_finalize(st);
     snprintf(by, bysize, "A colleague");
-    if (actor) {
-        st = db_query(db, err, "SELECT name, email FROM users WHERE id = ?", "i", actor);
-        if (!st)
-            return -1;
-        if (db_has_row(st))
-            one_line(by, bysize, *db_col_text(st, 0) ? db_col_text(st, 0) : db_col_text(st, 1),
-                     100);
-        db_finalize(st);
-    }
+    if (user_words(db, actor, by, bysize, err))
+        return -1;
     one_line(line, sizeof line, note, 200);
     buf_printf(title, "%s mentioned you: %s", by, line);
     buf_printf(text, "%s mentioned you in a note on a message from %s on %s in %s.\n\n%s\n\n", by,
