@@ -192,11 +192,9 @@ static json_t *items_json(struct db *db, json_t *ids, struct error *err)
                 snippet[--n] = '\0';
             json_array_append_new(
                 out, json_pack("{s:I, s:s, s:o, s:o, s:o, s:s}", "id", (json_int_t)db_col_int(q, 0),
-                               "title", db_col_text(q, 1), "link",
-                               db_col_null(q, 2) ? json_null() : json_string(db_col_text(q, 2)),
-                               "published", json_time_col(q, 3), "sentiment_label",
-                               db_col_null(q, 4) ? json_null() : json_string(db_col_text(q, 4)),
-                               "text", snippet));
+                               "title", db_col_text(q, 1), "link", json_text_col(q, 2), "published",
+                               json_time_col(q, 3), "sentiment_label", json_text_col(q, 4), "text",
+                               snippet));
         }
         db_finalize(q);
     }

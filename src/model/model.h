@@ -38,6 +38,9 @@ int audit_record_json(struct db *db, int64_t workspace_id, int64_t user_id, cons
 json_t *json_time(int64_t t);
 /* json_time of column i, or JSON null where the column is NULL. */
 json_t *json_time_col(struct db_stmt *st, int i);
+/* Column i as a JSON integer or string, or JSON null where it is NULL. */
+json_t *json_int_col(struct db_stmt *st, int i);
+json_t *json_text_col(struct db_stmt *st, int i);
 /* The rows of `st`, db_query's answer (NULL: its error stands), as a JSON
  * array of row(st) for each; finalizes st. NULL and err when a step fails. */
 json_t *json_rows(struct db_stmt *st, json_t *(*row)(struct db_stmt *st), struct error *err);

@@ -443,13 +443,12 @@ fail:
 
 static json_t *notification_json(struct db_stmt *st)
 {
-    return json_pack(
-        "{s:I, s:I, s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}", "id", (json_int_t)db_col_int(st, 0),
-        "workspace_id", (json_int_t)db_col_int(st, 1), "event", db_col_text(st, 2), "post_id",
-        db_col_null(st, 3) ? json_null() : json_integer(db_col_int(st, 3)), "message_id",
-        db_col_null(st, 8) ? json_null() : json_integer(db_col_int(st, 8)), "title",
-        db_col_text(st, 4), "body", db_col_text(st, 5), "read", !db_col_null(st, 6), "read_at",
-        json_time_col(st, 6), "created_at", json_time_col(st, 7));
+    return json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}", "id",
+                     (json_int_t)db_col_int(st, 0), "workspace_id", (json_int_t)db_col_int(st, 1),
+                     "event", db_col_text(st, 2), "post_id", json_int_col(st, 3), "message_id",
+                     json_int_col(st, 8), "title", db_col_text(st, 4), "body", db_col_text(st, 5),
+                     "read", !db_col_null(st, 6), "read_at", json_time_col(st, 6), "created_at",
+                     json_time_col(st, 7));
 }
 
 json_t *notify_list(struct db *db, int64_t user_id, bool unread_only, int limit, struct error *err)

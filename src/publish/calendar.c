@@ -254,8 +254,7 @@ json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter
             (json_int_t)db_col_int(st, 2), "channel", db_col_text(st, 3), "platform",
             db_col_text(st, 4), "status", db_col_text(st, 5), "at", json_time(db_col_int(st, 6)),
             "title", db_col_text(st, 7), "body", db_col_text(st, 8));
-        json_object_set_new(i, "campaign_id",
-                            db_col_null(st, 9) ? json_null() : json_integer(db_col_int(st, 9)));
+        json_object_set_new(i, "campaign_id", json_int_col(st, 9));
         json_array_append_new(items, i);
     }
     db_finalize(st);

@@ -446,12 +446,10 @@ fail:
 static json_t *pause_json(struct db_stmt *st)
 {
     return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:s, s:s}", "id",
-                     (json_int_t)db_col_int(st, 0), "channel_id",
-                     db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)), "reason",
+                     (json_int_t)db_col_int(st, 0), "channel_id", json_int_col(st, 1), "reason",
                      db_col_text(st, 2), "until", json_time_col(st, 3), "paused_by",
-                     db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
-                     "paused_at", json_time(db_col_int(st, 5)), "paused_by_name",
-                     db_col_text(st, 6), "channel", db_col_text(st, 7));
+                     json_int_col(st, 4), "paused_at", json_time(db_col_int(st, 5)),
+                     "paused_by_name", db_col_text(st, 6), "channel", db_col_text(st, 7));
 }
 
 json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err)

@@ -778,6 +778,28 @@ static void test_list_filters_read_and_refuse(void **state)
     json_decref(q);
 }
 
+/* json_int_col, json_text_col and json_time_col: a NULL column is JSON
+ * null, any other its value (an integer 0 and an empty text too). */
+static void test_json_columns(void **state)
+{
+    (void)state;
+    struct db *db = fresh();
+    struct error err = {0};
+    struct db_stmt *st =
+        db_query(db, &err, "SELECT 7, NULL, 'x', NULL, 0, '', 1772355600, NULL", "");
+    assert_non_null(st);
+    assert_true(db_has_row(st));
+    json_t *row = json_pack("[o, o, o, o, o, o, o, o]", json_int_col(st, 0), json_int_col(st, 1),
+                            json_text_col(st, 2), json_text_col(st, 3), json_int_col(st, 4),
+                            json_text_col(st, 5), json_time_col(st, 6), json_time_col(st, 7));
+    db_finalize(st);
+    char *s = json_dumps(row, JSON_COMPACT);
+    assert_string_equal(s, "[7,null,\"x\",null,0,\"\",\"2026-03-01T09:00:00Z\",null]");
+    free(s);
+    json_decref(row);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -794,6 +816,7 @@ int main(void)
         cmocka_unit_test(test_author_changes_only_own_drafts),
         cmocka_unit_test(test_users_sessions_tokens),
         cmocka_unit_test(test_common_passwords_are_refused),
+        cmocka_unit_test(test_json_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
