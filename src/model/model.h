@@ -106,7 +106,11 @@ int user_revoke_access(struct db *db, int64_t id, const struct actor *who, struc
 
 /* Tokens are 32 random bytes as 64 hex characters; only their SHA-256 is
  * stored. */
-#define TOKEN_HEX   64
+#define TOKEN_HEX 64
+/* A new token, lower-case hex. (Sessions, API tokens, calendar feeds.) */
+void token_new(char out[TOKEN_HEX + 1]);
+/* The SHA-256 of token in lower-case hex: what the store keeps of it. */
+void token_hash(const char *token, char out[65]);
 #define SESSION_TTL (12 * 3600)
 int session_create(struct db *db, int64_t user_id, char token[TOKEN_HEX + 1],
                    char csrf[TOKEN_HEX + 1], struct error *err);

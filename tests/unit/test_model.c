@@ -800,6 +800,21 @@ static void test_json_columns(void **state)
     db_close(db);
 }
 
+/* A token is 64 lower-case hex characters, new each time; the store keeps
+ * its SHA-256, in lower-case hex too. */
+static void test_tokens_and_their_hashes(void **state)
+{
+    (void)state;
+    char a[TOKEN_HEX + 1], b[TOKEN_HEX + 1], hash[65];
+    token_new(a);
+    token_new(b);
+    assert_int_equal(strlen(a), TOKEN_HEX);
+    assert_int_equal(strspn(a, "0123456789abcdef"), TOKEN_HEX);
+    assert_string_not_equal(a, b);
+    token_hash("abc", hash);
+    assert_string_equal(hash, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -817,6 +832,7 @@ int main(void)
         cmocka_unit_test(test_users_sessions_tokens),
         cmocka_unit_test(test_common_passwords_are_refused),
         cmocka_unit_test(test_json_columns),
+        cmocka_unit_test(test_tokens_and_their_hashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
