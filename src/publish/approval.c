@@ -217,6 +217,17 @@ static int channel_facts(struct db *db, int64_t ws, int64_t channel_id, struct c
     return 0;
 }
 
+int publish_future_time(const char *field, const char *s, int64_t now, int64_t *t,
+                        struct error *err)
+{
+    if (!s || time_parse_iso(s, t))
+        return error_field(err, ERR_INVALID, field,
+                           "%s: expected an ISO 8601 time such as 2026-03-01T09:00:00Z", field);
+    if (*t <= now)
+        return error_field(err, ERR_INVALID, field, "%s: %s is in the past", field, s);
+    return 0;
+}
+
 /* Checks a variant object as it will be stored ({channel_id, body, title,
  * first_comment, media, scheduled_at}); `base` is the post's body, posted
  * when the variant has none. `prefix` names the variant in errors. */
@@ -257,12 +268,8 @@ static int check_variant(struct db *db, int64_t ws, json_t *v, const char *base,
     if (sched && !json_is_null(sched)) {
         int64_t t;
         snprintf(field, sizeof field, "%sscheduled_at", prefix);
-        if (!json_is_string(sched) || time_parse_iso(json_string_value(sched), &t))
-            return error_field(err, ERR_INVALID, field,
-                               "%s: expected an ISO 8601 time such as 2026-03-01T09:00:00Z", field);
-        if (t <= time_now())
-            return error_field(err, ERR_INVALID, field, "%s: %s is in the past", field,
-                               json_string_value(sched));
+        if (publish_future_time(field, json_string_value(sched), time_now(), &t, err))
+            return -1;
     }
     for (const char *const *k = (const char *const[]){"body", "title", "first_comment", NULL}; *k;
          k++) {
@@ -902,15 +909,8 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
                          const struct actor *who, struct error *err)
 {
     int64_t when = 0;
-    if (at && (time_parse_iso(at, &when))) {
-        error_field(err, ERR_INVALID, "at",
-                    "at: expected an ISO 8601 time such as 2026-03-01T09:00:00Z");
+    if (at && publish_future_time("at", at, time_now(), &when, err))
         return NULL;
-    }
-    if (at && when <= time_now()) {
-        error_field(err, ERR_INVALID, "at", "at: %s is in the past", at);
-        return NULL;
-    }
     struct locked_post p;
     struct moving m;
     if (begin_move(db, ws, post_id, vid, "approved", "approved variant to schedule", &p, &m, err))

@@ -591,16 +591,8 @@ json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor 
     int64_t now = time_now(), until = 0;
     json_t *u = json_object_get(in, "until");
     if (u && !json_is_null(u)) {
-        if (!json_is_string(u) || time_parse_iso(json_string_value(u), &until)) {
-            error_field(err, ERR_INVALID, "until",
-                        "until: expected an ISO 8601 time such as 2026-03-01T09:00:00Z");
+        if (publish_future_time("until", json_string_value(u), now, &until, err))
             return NULL;
-        }
-        if (until <= now) {
-            error_field(err, ERR_INVALID, "until", "until: %s is in the past",
-                        json_string_value(u));
-            return NULL;
-        }
     }
     struct channel_set cs;
     if (begin_on_channels(db, ws, in, &cs, err))
