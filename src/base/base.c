@@ -217,6 +217,11 @@ uint32_t le32_get(const unsigned char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+uint32_t be32_get(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 uint64_t le64_get(const unsigned char *p)
 {
     return (uint64_t)le32_get(p) | (uint64_t)le32_get(p + 4) << 32;

@@ -98,6 +98,8 @@ void buf_put_f32(struct buf *b, float f);
 uint32_t le32_get(const unsigned char *p);
 uint64_t le64_get(const unsigned char *p);
 float f32_get(const unsigned char *p);
+/* A big-endian u32: TZif files' numbers, an image's header fields. */
+uint32_t be32_get(const unsigned char *p);
 void buf_reset(struct buf *b);
 /* Gives the caller ownership of the data (free() it); leaves b empty. */
 char *buf_steal(struct buf *b);
