@@ -213,6 +213,8 @@ bool str_starts_with(const char *s, const char *prefix);
 /* Whether `word` is one of the items of a comma-separated list ("admin,editor"),
  * whole and to the letter. */
 bool str_listed(const char *list, const char *word);
+/* str_listed with ASCII case ignored (e-mail addresses). */
+bool str_listed_nocase(const char *list, const char *word);
 /* The index of `s` in `set` (NULL-terminated), or -1 when it is not there. */
 int str_index(const char *const *set, const char *s);
 /* Strict decimal integer: optional sign, digits, nothing else, no overflow. */

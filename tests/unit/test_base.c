@@ -172,6 +172,11 @@ static void test_str_listed(void **state)
     assert_false(str_listed("administrator", "admin"));
     assert_false(str_listed("", "admin"));
     assert_false(str_listed("admin,", ""));
+    assert_false(str_listed("Admin,editor", "admin"));
+    assert_true(str_listed_nocase("anna@example.org,Bo@Example.ORG", "bo@example.org"));
+    assert_true(str_listed_nocase("anna@example.org,Bo@Example.ORG", "ANNA@example.org"));
+    assert_false(str_listed_nocase("anna@example.org", "anna@example.or"));
+    assert_false(str_listed_nocase("", "anna@example.org"));
 }
 
 /* Every byte value in every place, as inet_ntop writes it. */
