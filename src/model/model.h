@@ -197,6 +197,10 @@ json_t *post_update(struct db *db, int64_t workspace_id, int64_t id, json_t *pat
 /* ERR_DENIED for an author: deleting is the desk's. */
 int post_delete(struct db *db, int64_t workspace_id, int64_t id, const struct actor *who,
                 struct error *err);
+/* Sets the post's `at` (where the lists and the calendar place it) again
+ * after a variant's time changed: the earliest publish or schedule time
+ * among its variants, else its creation time. */
+int post_refresh_at(struct db *db, int64_t post_id, struct error *err);
 
 struct post_filter {
     int64_t channel_id, campaign_id, tag_id; /* 0: any */

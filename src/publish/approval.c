@@ -833,12 +833,7 @@ json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64
         /* Approvals were for the text as it was: every variant in review
          * waits for the new round's. */
         (back && move_all(db, post_id, "approved", EV_EDIT, err) < 0) ||
-        db_run(db, err,
-               "UPDATE posts SET at = COALESCE((SELECT MIN(COALESCE(v.published_at, "
-               "v.scheduled_at)) FROM post_variants v WHERE v.post_id = posts.id), created_at) "
-               "WHERE id = ?",
-               "i", post_id) < 0 ||
-        refresh_status(db, post_id, err) ||
+        post_refresh_at(db, post_id, err) || refresh_status(db, post_id, err) ||
         audit(db, ws, who->user_id, back ? "edit_after_approval" : "edit", post_id, detail, err) ||
         (back && tell_reviewers(db, ws, post_id, who->user_id, err)) || db_commit(db, err))
         goto fail;
@@ -945,12 +940,7 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
                   err))
             goto fail;
     }
-    if (db_run(db, err,
-               "UPDATE posts SET at = COALESCE((SELECT MIN(COALESCE(v.published_at, "
-               "v.scheduled_at)) FROM post_variants v WHERE v.post_id = posts.id), created_at) "
-               "WHERE id = ?",
-               "i", post_id) < 0 ||
-        refresh_status(db, post_id, err) || db_commit(db, err))
+    if (post_refresh_at(db, post_id, err) || refresh_status(db, post_id, err) || db_commit(db, err))
         goto fail;
     return post_get(db, ws, post_id, err);
 fail:
