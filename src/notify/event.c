@@ -160,6 +160,33 @@ static int queue_delivery(struct db *db, int64_t ws, int64_t notification, const
     return db_do(db, err, "UPDATE notify_deliveries SET job_id = ? WHERE id = ?", "ii", job, id);
 }
 
+/* The workspace's webhook address into url: 1, 0 when it has none, -1 and
+ * err. */
+static int webhook_url(struct db *db, int64_t ws, char url[NOTIFY_URL_MAX + 1], struct error *err)
+{
+    struct db_stmt *st =
+        db_query(db, err, "SELECT url FROM notify_webhooks WHERE workspace_id = ?", "i", ws);
+    if (!st)
+        return -1;
+    int found = db_has_row(st) ? 1 : 0;
+    if (found)
+        snprintf(url, NOTIFY_URL_MAX + 1, "%s", db_col_text(st, 0));
+    db_finalize(st);
+    return found;
+}
+
+/* Queues a call of the workspace's webhook at url with hook (taken) as its
+ * body: compact JSON with sorted keys, the bytes the signature is over. */
+static int queue_hook(struct db *db, int64_t ws, const char *event, const char *url, json_t *hook,
+                      int64_t now, struct error *err)
+{
+    char *body = json_dumps(hook, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(hook);
+    int rc = queue_delivery(db, ws, 0, event, "webhook", url, "", body, now, err);
+    free(body);
+    return rc;
+}
+
 int notify_event(struct db *db, int64_t ws, const struct notify_in *in, struct error *err)
 {
     assert(db && in && in->event >= 0 && in->event < NOTIFY_EVENT_COUNT &&
@@ -168,8 +195,6 @@ int notify_event(struct db *db, int64_t ws, const struct notify_in *in, struct e
     int64_t now = time_now();
     struct post_facts f;
     struct buf title = {0}, text = {0};
-    json_t *hook = NULL;
-    char *hook_body = NULL;
     int told = 0;
     struct db_stmt *st = NULL;
     if (post_facts(db, ws, in->post_id, in->actor,
@@ -229,34 +254,25 @@ int notify_event(struct db *db, int64_t ws, const struct notify_in *in, struct e
     }
     free(people);
     /* The workspace's webhook hears of every event, once. */
-    st = db_query(db, err, "SELECT url FROM notify_webhooks WHERE workspace_id = ?", "i", ws);
-    if (!st)
+    char url[NOTIFY_URL_MAX + 1], at[21];
+    int hooked = webhook_url(db, ws, url, err);
+    if (hooked < 0)
         goto fail;
-    if (db_has_row(st)) {
-        char url[NOTIFY_URL_MAX + 1], at[21];
-        snprintf(url, sizeof url, "%s", db_col_text(st, 0));
+    if (hooked) {
         time_format_iso(now, at);
-        hook =
+        json_t *hook =
             json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:s?, s:s}", "event", event,
                       "workspace_id", (json_int_t)ws, "workspace", f.workspace, "post_id",
                       (json_int_t)in->post_id, "title", title.data, "text", text.data, "by",
                       f.actor, "reason", in->reason && *in->reason ? in->reason : NULL, "at", at);
-        hook_body = json_dumps(hook, JSON_COMPACT | JSON_SORT_KEYS);
-        db_finalize(st);
-        st = NULL;
-        if (queue_delivery(db, ws, 0, event, "webhook", url, "", hook_body, now, err))
+        if (queue_hook(db, ws, event, url, hook, now, err))
             goto fail;
     }
-    db_finalize(st);
-    json_decref(hook);
-    free(hook_body);
     buf_free(&title);
     buf_free(&text);
     return told;
 fail:
     db_finalize(st);
-    json_decref(hook);
-    free(hook_body);
     buf_free(&title);
     buf_free(&text);
     return -1;
@@ -327,8 +343,6 @@ static int tell_mentioned(struct db *db, int64_t ws, int64_t message_id, int64_t
     int64_t now = time_now();
     struct buf title = {0}, text = {0};
     char by[128];
-    json_t *hook = NULL;
-    char *hook_body = NULL;
     int rc = -1;
     if (mention_words(db, ws, message_id, actor, note, &title, &text, by, sizeof by, err))
         goto done;
@@ -365,30 +379,24 @@ static int tell_mentioned(struct db *db, int64_t ws, int64_t message_id, int64_t
     }
     /* The workspace's webhook hears of the note once, when it told anyone. */
     if (json_array_size(notified)) {
-        struct db_stmt *st =
-            db_query(db, err, "SELECT url FROM notify_webhooks WHERE workspace_id = ?", "i", ws);
-        if (!st)
-            goto done;
         char url[NOTIFY_URL_MAX + 1] = "";
-        if (db_has_row(st))
-            snprintf(url, sizeof url, "%s", db_col_text(st, 0));
-        db_finalize(st);
-        if (*url) {
+        int hooked = webhook_url(db, ws, url, err);
+        if (hooked < 0)
+            goto done;
+        if (hooked && *url) {
             char at[21];
             time_format_iso(now, at);
-            hook = json_pack("{s:s, s:I, s:I, s:I, s:O, s:s, s:s, s:s, s:s}", "event", event,
-                             "workspace_id", (json_int_t)ws, "message_id", (json_int_t)message_id,
-                             "note_id", (json_int_t)note_id, "mentioned", notified, "title",
-                             title.data, "text", text.data, "by", by, "at", at);
-            hook_body = json_dumps(hook, JSON_COMPACT | JSON_SORT_KEYS);
-            if (queue_delivery(db, ws, 0, event, "webhook", url, "", hook_body, now, err))
+            json_t *hook =
+                json_pack("{s:s, s:I, s:I, s:I, s:O, s:s, s:s, s:s, s:s}", "event", event,
+                          "workspace_id", (json_int_t)ws, "message_id", (json_int_t)message_id,
+                          "note_id", (json_int_t)note_id, "mentioned", notified, "title",
+                          title.data, "text", text.data, "by", by, "at", at);
+            if (queue_hook(db, ws, event, url, hook, now, err))
                 goto done;
         }
     }
     rc = 0;
 done:
-    json_decref(hook);
-    free(hook_body);
     buf_free(&title);
     buf_free(&text);
     return rc;
@@ -692,9 +700,5 @@ int notify_message(struct db *db, int64_t ws, const struct notify_message_in *m,
                   (json_int_t)ws, "workspace", name, "title", m->title, "text", m->text, "at", at);
     if (m->extra)
         json_object_update(hook, m->extra);
-    char *body = json_dumps(hook, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(hook);
-    int rc = queue_delivery(db, ws, 0, m->event, "webhook", url, "", body, now, err);
-    free(body);
-    return rc ? -1 : queued + 1;
+    return queue_hook(db, ws, m->event, url, hook, now, err) ? -1 : queued + 1;
 }
