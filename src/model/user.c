@@ -390,6 +390,19 @@ int user_revoke_access(struct db *db, int64_t id, const struct actor *who, struc
                   err);
 }
 
+int model_active_user(struct db *db, int64_t id, const char *field, const char *label,
+                      struct error *err)
+{
+    int found =
+        db_scalar(db, err, NULL, "SELECT 1 FROM users WHERE id = ? AND disabled = 0", "i", id);
+    if (found < 0)
+        return -1;
+    if (!found)
+        return error_field(err, ERR_INVALID, field, "%s: no active user %lld", label,
+                           (long long)id);
+    return 0;
+}
+
 /* ---- tokens ------------------------------------------------------------------------ */
 
 void token_new(char out[TOKEN_HEX + 1])
