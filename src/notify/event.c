@@ -378,24 +378,22 @@ static int tell_mentioned(struct db *db, int64_t ws, int64_t message_id, int64_t
         json_array_append_new(notified, json_integer(users[i]));
     }
     /* The workspace's webhook hears of the note once, when it told anyone. */
-    if (json_array_size(notified)) {
-        char url[NOTIFY_URL_MAX + 1] = "";
-        int hooked = webhook_url(db, ws, url, err);
-        if (hooked < 0)
-            goto done;
-        if (hooked && *url) {
-            char at[21];
-            time_format_iso(now, at);
-            json_t *hook =
-                json_pack("{s:s, s:I, s:I, s:I, s:O, s:s, s:s, s:s, s:s}", "event", event,
-                          "workspace_id", (json_int_t)ws, "message_id", (json_int_t)message_id,
-                          "note_id", (json_int_t)note_id, "mentioned", notified, "title",
-                          title.data, "text", text.data, "by", by, "at", at);
-            if (queue_hook(db, ws, event, url, hook, now, err))
-                goto done;
-        }
-    }
+    char url[NOTIFY_URL_MAX + 1] = "";
+    int hooked = json_array_size(notified) ? webhook_url(db, ws, url, err) : 0;
+    if (hooked < 0)
+        goto done;
     rc = 0;
+    if (hooked && *url) {
+        char at[21];
+        time_format_iso(now, at);
+        rc = queue_hook(db, ws, event, url,
+                        json_pack("{s:s, s:I, s:I, s:I, s:O, s:s, s:s, s:s, s:s}", "event", event,
+                                  "workspace_id", (json_int_t)ws, "message_id",
+                                  (json_int_t)message_id, "note_id", (json_int_t)note_id,
+                                  "mentioned", notified, "title", title.data, "text", text.data,
+                                  "by", by, "at", at),
+                        now, err);
+    }
 done:
     buf_free(&title);
     buf_free(&text);
