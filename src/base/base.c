@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* ---- errors ---------------------------------------------------------- */
@@ -215,6 +216,11 @@ void buf_put_f32(struct buf *b, float f)
 uint32_t le32_get(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+uint32_t be32_get(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 uint64_t le64_get(const unsigned char *p)
@@ -484,17 +490,28 @@ bool str_starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-bool str_listed(const char *list, const char *word)
+static bool listed(const char *list, const char *word,
+                   int (*same)(const char *, const char *, size_t))
 {
     size_t n = strlen(word);
     for (const char *p = list; *p;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && strncmp(p, word, n) == 0)
+        if (len == n && same(p, word, n) == 0)
             return true;
         p += len + (comma ? 1 : 0);
     }
     return false;
+}
+
+bool str_listed(const char *list, const char *word)
+{
+    return listed(list, word, strncmp);
+}
+
+bool str_listed_nocase(const char *list, const char *word)
+{
+    return listed(list, word, strncasecmp);
 }
 
 int str_index(const char *const *set, const char *s)

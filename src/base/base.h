@@ -98,6 +98,8 @@ void buf_put_f32(struct buf *b, float f);
 uint32_t le32_get(const unsigned char *p);
 uint64_t le64_get(const unsigned char *p);
 float f32_get(const unsigned char *p);
+/* A big-endian u32: TZif files' numbers, an image's header fields. */
+uint32_t be32_get(const unsigned char *p);
 void buf_reset(struct buf *b);
 /* Gives the caller ownership of the data (free() it); leaves b empty. */
 char *buf_steal(struct buf *b);
@@ -211,6 +213,8 @@ bool str_starts_with(const char *s, const char *prefix);
 /* Whether `word` is one of the items of a comma-separated list ("admin,editor"),
  * whole and to the letter. */
 bool str_listed(const char *list, const char *word);
+/* str_listed with ASCII case ignored (e-mail addresses). */
+bool str_listed_nocase(const char *list, const char *word);
 /* The index of `s` in `set` (NULL-terminated), or -1 when it is not there. */
 int str_index(const char *const *set, const char *s);
 /* Strict decimal integer: optional sign, digits, nothing else, no overflow. */

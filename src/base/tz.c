@@ -23,14 +23,9 @@ struct tz {
     } start, end;
 };
 
-static uint32_t be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static int64_t be64(const unsigned char *p)
 {
-    return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
+    return (int64_t)((uint64_t)be32_get(p) << 32 | be32_get(p + 4));
 }
 
 /* Parses "[+-]hh[:mm[:ss]]" (POSIX sign: west positive); returns seconds. */
@@ -141,8 +136,9 @@ struct tz *tz_load(const char *name, struct error *err)
         if (off + 44 > b.len)
             goto bad;
         const unsigned char *h = d + off;
-        uint32_t isutcnt = be32(h + 20), isstdcnt = be32(h + 24), leapcnt = be32(h + 28),
-                 timecnt = be32(h + 32), typecnt = be32(h + 36), charcnt = be32(h + 40);
+        uint32_t isutcnt = be32_get(h + 20), isstdcnt = be32_get(h + 24),
+                 leapcnt = be32_get(h + 28), timecnt = be32_get(h + 32), typecnt = be32_get(h + 36),
+                 charcnt = be32_get(h + 40);
         size_t tsize = pass == 0 ? 4 : 8;
         size_t body = timecnt * tsize + timecnt + typecnt * 6 + charcnt + leapcnt * (tsize + 4) +
                       isstdcnt + isutcnt;
@@ -160,9 +156,9 @@ struct tz *tz_load(const char *name, struct error *err)
             if (idx[i] >= typecnt)
                 goto bad;
             z->at[i] = be64(times + 8 * i);
-            z->offset[i] = (int32_t)be32(types + 6 * idx[i]);
+            z->offset[i] = (int32_t)be32_get(types + 6 * idx[i]);
         }
-        z->initial = (int32_t)be32(types); /* type 0 */
+        z->initial = (int32_t)be32_get(types); /* type 0 */
         off += 44 + body;
     }
     /* footer: "\n<rule>\n" */

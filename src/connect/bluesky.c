@@ -321,8 +321,7 @@ static int bsky_exchange(struct connect_session *s, const char *code, const char
     struct connect_response r;
     struct error err = {0};
     int rc = connect_http_send(s->http, &rq, &r, &err);
-    sodium_memzero(text, strlen(text)); /* it held the app password */
-    free(text);
+    vault_free(text); /* it held the app password */
     if (rc != 0 || r.status != 200) {
         xrpc_fail(res, "POST com.atproto.server.createSession", &r, rc, &err, false);
         connect_response_free(&r);

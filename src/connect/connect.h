@@ -75,6 +75,9 @@ int vault_delete(struct db *db, int64_t channel_id, struct error *err);
  * not open. */
 char *vault_seal(const struct vault_key *k, const char *context, const char *value);
 char *vault_open(const struct vault_key *k, const char *context, const char *sealed);
+/* Wipes and frees a secret string: vault_open's value, or any other (a
+ * token read from an answer, a request that held a password). NULL is
+ * fine. */
 void vault_free(char *s);
 
 /* ---- the HTTP client (connect/http.c) -----------------------------------------------
@@ -246,6 +249,9 @@ void connect_put_query(struct buf *url, const char *base, const char *const *pai
 json_t *connect_body_json(const struct connect_response *r);
 /* Wipes the answer's body (it may hold a token) and frees it. */
 void connect_response_wipe(struct connect_response *r);
+/* Wipes all of b's memory and frees it: a buffer that held a secret (a
+ * form with a code or a client secret, a path with a token, a key file). */
+void connect_buf_wipe(struct buf *b);
 
 /* A connector's reading of an answer that is not a success (its error
  * body, then connect_fail_http's mapping) into res. Returns -1. */

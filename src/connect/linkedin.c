@@ -109,6 +109,21 @@ static int li_check(struct connect_result *res, const char *what, const struct c
     return connect_check(li_fail, res, what, r, rc, err, sent_action);
 }
 
+/* li_send, then li_check: 0 with the answer in r (the caller frees it), or
+ * -1 with res said and r freed already. */
+static int li_call(struct connect_session *s, const char *method, const char *path, json_t *body,
+                   const char *what, bool sent_action, struct connect_response *r,
+                   struct connect_result *res)
+{
+    struct error e = {0};
+    int rc = li_send(s, method, path, body, r, &e);
+    if (li_check(res, what, r, rc, &e, sent_action) < 0) {
+        connect_response_free(r);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- 3-legged OAuth ----------------------------------------------------------------- */
 
 static int li_authorize_url(const struct connect_session *s, const char *state,
@@ -143,15 +158,11 @@ static int li_pages(struct connect_session *s, struct connect_account *accounts,
 {
     const char *what = "GET /rest/organizationAcls";
     struct connect_response r;
-    struct error e = {0};
-    int rc = li_send(s, "GET",
-                     "/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED"
-                     "&count=100",
-                     NULL, &r, &e);
-    if (li_check(res, what, &r, rc, &e, false) < 0) {
-        connect_response_free(&r);
+    if (li_call(s, "GET",
+                "/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED"
+                "&count=100",
+                NULL, what, false, &r, res))
         return -1;
-    }
     json_t *j = connect_body_json(&r);
     connect_response_free(&r);
     size_t i;
@@ -163,9 +174,7 @@ static int li_pages(struct connect_session *s, struct connect_account *accounts,
             continue;
         char path[256];
         snprintf(path, sizeof path, "/rest/organizations/%s", org + strlen(LI_ORG));
-        rc = li_send(s, "GET", path, NULL, &r, &e);
-        if (li_check(res, "GET /rest/organizations/:id", &r, rc, &e, false) < 0) {
-            connect_response_free(&r);
+        if (li_call(s, "GET", path, NULL, "GET /rest/organizations/:id", false, &r, res)) {
             ret = -1;
             break;
         }
@@ -246,14 +255,11 @@ static int fetch_import(struct connect_session *s, struct sync_sink *sink, const
                         const char *what, int64_t *added, json_t **j, struct connect_result *res)
 {
     struct connect_response r;
-    struct error e = {0};
-    int rc = li_send(s, "GET", path, NULL, &r, &e);
-    if (li_check(res, what, &r, rc, &e, false) == 0) {
-        rc = connect_sink_page(sink, INGEST_LINKEDIN_API, what, &r, added, res);
-        if (rc == 0 && j)
-            *j = connect_body_json(&r);
-    } else
-        rc = -1;
+    if (li_call(s, "GET", path, NULL, what, false, &r, res))
+        return -1;
+    int rc = connect_sink_page(sink, INGEST_LINKEDIN_API, what, &r, added, res);
+    if (rc == 0 && j)
+        *j = connect_body_json(&r);
     connect_response_free(&r);
     return rc;
 }
@@ -396,13 +402,10 @@ static int upload_image(struct connect_session *s, const struct connect_action *
     json_t *body = json_pack("{s:{s:s}}", "initializeUploadRequest", "owner",
                              s->account_id ? s->account_id : "");
     struct connect_response r;
-    struct error e = {0};
-    int rc = li_send(s, "POST", "/rest/images?action=initializeUpload", body, &r, &e);
+    int rc = li_call(s, "POST", "/rest/images?action=initializeUpload", body, what, false, &r, res);
     json_decref(body);
-    if (li_check(res, what, &r, rc, &e, false) < 0) {
-        connect_response_free(&r);
+    if (rc)
         return -1;
-    }
     json_t *j = connect_body_json(&r);
     json_t *v = json_object_get(j, "value");
     const char *url = json_string_value(json_object_get(v, "uploadUrl"));
@@ -422,6 +425,7 @@ static int upload_image(struct connect_session *s, const struct connect_action *
      * the API's address (as the fake's is). */
     struct connect_http *own = NULL;
     struct connect_http *h = s->http;
+    struct error e = {0};
     if (!s->cfg->api_url || !str_starts_with(upload, s->cfg->api_url)) {
         /* The page's token goes with the bytes: only to LinkedIn's hosts. */
         const char *host = upload + strlen("https://");
@@ -478,13 +482,10 @@ static int publish(struct connect_session *s, const struct connect_action *a,
             body, "content",
             json_pack("{s:{s:s, s:s}}", "article", "source", a->link, "title", a->link));
     struct connect_response r;
-    struct error e = {0};
-    int rc = li_send(s, "POST", "/rest/posts", body, &r, &e);
+    int rc = li_call(s, "POST", "/rest/posts", body, "POST /rest/posts", true, &r, res);
     json_decref(body);
-    if (li_check(res, "POST /rest/posts", &r, rc, &e, true) < 0) {
-        connect_response_free(&r);
+    if (rc)
         return -1;
-    }
     int ret = 0;
     if (is_urn(r.restli_id))
         post_done(r.restli_id, out);
@@ -527,15 +528,12 @@ static int reply(struct connect_session *s, const struct connect_action *a,
     struct buf path = {0};
     put_comments(&path, a->target);
     struct connect_response r;
-    struct error e = {0};
-    int rc = li_send(s, "POST", path.data, body, &r, &e);
+    const char *what = "POST /rest/socialActions/:urn/comments";
+    int rc = li_call(s, "POST", path.data, body, what, true, &r, res);
     buf_free(&path);
     json_decref(body);
-    const char *what = "POST /rest/socialActions/:urn/comments";
-    if (li_check(res, what, &r, rc, &e, true) < 0) {
-        connect_response_free(&r);
+    if (rc)
         return -1;
-    }
     json_t *j = connect_body_json(&r);
     const char *urn = json_string_value(json_object_get(j, "$URN"));
     if (!urn)
@@ -623,11 +621,9 @@ static int li_lookup(struct connect_session *s, const struct connect_action *a,
         buf_puts(&path, "?count=100&start=0");
     }
     struct connect_response r;
-    struct error e = {0};
-    int rc = li_send(s, "GET", path.data, NULL, &r, &e);
+    int rc = li_call(s, "GET", path.data, NULL, "GET (lookup)", false, &r, res);
     buf_free(&path);
-    if (li_check(res, "GET (lookup)", &r, rc, &e, false) < 0) {
-        connect_response_free(&r);
+    if (rc) {
         buf_free(&want);
         return -1;
     }

@@ -318,15 +318,9 @@ static int meta_exchange(struct connect_session *s, const char *code, const char
 done:
     json_decref(j);
     connect_response_wipe(&resp);
-    if (path.data)
-        explicit_bzero(path.data, path.cap);
-    buf_free(&path);
-    if (short_token)
-        explicit_bzero(short_token, strlen(short_token));
-    if (user_token)
-        explicit_bzero(user_token, strlen(user_token));
-    free(short_token);
-    free(user_token);
+    connect_buf_wipe(&path);
+    vault_free(short_token);
+    vault_free(user_token);
     if (rc)
         for (int i = 0; i < *n; i++)
             channel_tokens_clear(&tokens[i]);

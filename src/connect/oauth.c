@@ -553,7 +553,6 @@ int oauth_connect_direct(struct db *db, const struct vault_key *k, const struct 
     struct buf code = {0};
     buf_printf(&code, "%s:%s", identifier, password);
     int rc = exchange_and_store(db, k, c, b->public_url, &st, code.data, b->now, out, err);
-    sodium_memzero(code.data, code.len);
-    buf_free(&code);
+    connect_buf_wipe(&code);
     return rc;
 }

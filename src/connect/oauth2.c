@@ -81,6 +81,13 @@ void connect_response_wipe(struct connect_response *r)
     connect_response_free(r);
 }
 
+void connect_buf_wipe(struct buf *b)
+{
+    if (b->data)
+        sodium_memzero(b->data, b->cap);
+    buf_free(b);
+}
+
 int connect_token_post(const struct token_post *t, struct connect_response *r, struct error *err)
 {
     memset(r, 0, sizeof *r);
@@ -98,8 +105,7 @@ int connect_token_post(const struct token_post *t, struct connect_response *r, s
         own = http = connect_http_new(&hc, &e);
         path = t->url;
         if (!own) {
-            sodium_memzero(body.data, body.len);
-            buf_free(&body);
+            connect_buf_wipe(&body);
             error_set(err, ERR_INVALID, "%s: %s", t->url_setting ? t->url_setting : "token URL",
                       e.msg);
             return -2;
@@ -112,8 +118,7 @@ int connect_token_post(const struct token_post *t, struct connect_response *r, s
                                  .body = body.data,
                                  .body_len = body.len};
     int rc = connect_http_send(http, &rq, r, err);
-    sodium_memzero(body.data, body.len);
-    buf_free(&body);
+    connect_buf_wipe(&body);
     connect_http_free(own);
     return rc;
 }

@@ -36,6 +36,14 @@ static void counts_add(struct ingest_counts *to, const struct ingest_counts *c)
     to->shares_skipped += c->shares_skipped;
 }
 
+/* The sink's own failure, kept in x for the run's answer and said to the
+ * connector in err. Returns -1. */
+static int sink_failed(struct sink_ctx *x, struct error *err)
+{
+    x->failed = true;
+    return error_set(err, x->err.kind, "%s", x->err.msg);
+}
+
 static int sink_page(struct sync_sink *s, enum ingest_format format, const char *what,
                      const char *data, size_t len, int64_t *added, struct error *err)
 {
@@ -53,9 +61,7 @@ static int sink_page(struct sync_sink *s, enum ingest_format format, const char 
     };
     struct ingest_counts c = {0};
     if (ingest_import(&job, data, len, &c, &x->err)) {
-        x->failed = true;
-        error_set(err, x->err.kind, "%s", x->err.msg);
-        return -1;
+        return sink_failed(x, err);
     }
     int64_t n = 0;
     for (int e = 0; e < IE_COUNT; e++)
@@ -69,9 +75,7 @@ static int sink_page(struct sync_sink *s, enum ingest_format format, const char 
     if (added)
         *added = n;
     if (x->env->progress && x->env->progress(x->env->progress_ctx, &x->err)) {
-        x->failed = true;
-        error_set(err, x->err.kind, "%s", x->err.msg);
-        return -1;
+        return sink_failed(x, err);
     }
     return 0;
 }
@@ -97,9 +101,7 @@ static int sink_cursor_set(struct sync_sink *s, const char *resource, const char
 {
     struct sink_ctx *x = s->ctx;
     if (sync_cursor_set(x->db, x->run->ch.id, resource, value, x->now, &x->err)) {
-        x->failed = true;
-        error_set(err, x->err.kind, "%s", x->err.msg);
-        return -1;
+        return sink_failed(x, err);
     }
     return 0;
 }

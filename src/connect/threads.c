@@ -175,12 +175,8 @@ static int th_exchange(struct connect_session *s, const char *code, const char *
 done:
     json_decref(j);
     connect_response_wipe(&r);
-    if (path.data)
-        explicit_bzero(path.data, path.cap);
-    buf_free(&path);
-    if (short_token)
-        explicit_bzero(short_token, strlen(short_token));
-    free(short_token);
+    connect_buf_wipe(&path);
+    vault_free(short_token);
     channel_tokens_clear(&t);
     return rc;
 }
@@ -201,8 +197,7 @@ static int th_refresh(struct connect_session *s, struct channel_tokens *out,
         rc = token_from(s, j, what, out, res);
     json_decref(j);
     connect_response_wipe(&r);
-    explicit_bzero(path.data, path.cap);
-    buf_free(&path);
+    connect_buf_wipe(&path);
     return rc;
 }
 

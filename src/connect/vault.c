@@ -64,14 +64,12 @@ struct vault_key *vault_key_load(const char *file, const char *value, struct err
         s++, n--;
     struct vault_key *k = sodium_malloc(sizeof *k);
     if (!k) {
-        sodium_memzero(b.data, b.len);
-        buf_free(&b);
+        connect_buf_wipe(&b);
         error_set(err, ERR_INTERNAL, "no memory for the secret key");
         return NULL;
     }
     bool ok = n > 0 && key_parse(s, n, k->k);
-    sodium_memzero(b.data, b.len);
-    buf_free(&b);
+    connect_buf_wipe(&b);
     if (!ok) {
         sodium_free(k);
         if (n == 0)
@@ -210,7 +208,7 @@ char *vault_open(const struct vault_key *k, const char *context, const char *sea
     return open_with(k, context, strlen(context) + 1, sealed);
 }
 
-static void wipe_free(char *s)
+void vault_free(char *s)
 {
     if (s) {
         sodium_memzero(s, strlen(s));
@@ -218,17 +216,12 @@ static void wipe_free(char *s)
     }
 }
 
-void vault_free(char *s)
-{
-    wipe_free(s);
-}
-
 void channel_tokens_clear(struct channel_tokens *t)
 {
     if (!t)
         return;
-    wipe_free(t->access_token);
-    wipe_free(t->refresh_token);
+    vault_free(t->access_token);
+    vault_free(t->refresh_token);
     free(t->scopes);
     *t = (struct channel_tokens){0};
 }

@@ -140,13 +140,6 @@ struct connect_worker {
     struct job_worker *jobs;
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* The first thread keeps the queue: every connected channel's sync, queued
  * once per period (the key makes it once across nodes too), and the tick. */
 static bool chores(struct db *db, int64_t now, void *ctx)
@@ -163,7 +156,7 @@ static bool chores(struct db *db, int64_t now, void *ctx)
     }
     if (!w->cfg.tick)
         return false;
-    int64_t ms = mono_ms();
+    int64_t ms = (int64_t)(time_mono_ns() / 1000000);
     if (ms - w->ticked_ms < 1000)
         return false;
     if (w->cfg.tick(db, now, w->cfg.tick_ctx, &err))

@@ -138,9 +138,8 @@ static int x_token(struct connect_session *s, const char *const *fields, struct 
                           sodium_base64_VARIANT_ORIGINAL);
         buf_printf(&basic, "Authorization: Basic %s", b64);
         sodium_memzero(b64, n);
-        sodium_memzero(pair.data, pair.len);
         free(b64);
-        buf_free(&pair);
+        connect_buf_wipe(&pair);
         headers[0] = basic.data;
     }
     /* The token endpoint is under api_url unless configured elsewhere. */
@@ -156,9 +155,7 @@ static int x_token(struct connect_session *s, const char *const *fields, struct 
                             .flags = TOKEN_EXPIRY_STRICT,
                             .fail = x_fail};
     int ret = connect_token_get(&tp, s->now, out, res);
-    if (basic.data)
-        sodium_memzero(basic.data, basic.len);
-    buf_free(&basic);
+    connect_buf_wipe(&basic);
     return ret;
 }
 

@@ -346,6 +346,16 @@ void csv_reader_free(struct csv_reader *rd)
     free(rd->offs);
 }
 
+int csv_read_header(struct csv_reader *rd, struct error *err)
+{
+    int hr = csv_read_row(rd);
+    if (hr > 0)
+        return 0;
+    return error_set(err, ERR_INVALID, "line 1: %s",
+                     hr == 0 ? "the file is empty; a header line was expected"
+                             : "a quoted header cell is not closed");
+}
+
 int csv_read_row(struct csv_reader *r)
 {
     if (r->p >= r->end)
@@ -539,13 +549,8 @@ int parse_csv(struct pctx *pc, const char *data, size_t len, struct error *err)
     csv_reader_start(&rd, data, len);
     int rc = -1;
     struct tz *own = NULL; /* the mapping's zone, when it names one */
-    int hr = csv_read_row(&rd);
-    if (hr <= 0) {
-        error_set(err, ERR_INVALID, "line 1: %s",
-                  hr == 0 ? "the file is empty; a header line was expected"
-                          : "a quoted header cell is not closed");
+    if (csv_read_header(&rd, err))
         goto done;
-    }
     char **hdr = xmalloc(rd.ncells * sizeof *hdr);
     size_t nh = rd.ncells;
     for (size_t i = 0; i < nh; i++)

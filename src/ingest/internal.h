@@ -118,6 +118,9 @@ void csv_reader_start(struct csv_reader *rd, const char *data, size_t len);
 /* Reads one record into rd->cells; 0 at the end, 1 a row, -1 a quote not
  * closed before the file ends. */
 int csv_read_row(struct csv_reader *rd);
+/* Reads the header, the first record: 0, or -1 with "line 1: ..." in err
+ * (an empty file, or a quoted cell not closed). */
+int csv_read_header(struct csv_reader *rd, struct error *err);
 void csv_reader_free(struct csv_reader *rd);
 /* Reads the next data row of a file whose header has nh cells, with
  * "line N" into where: 1 a row of nh cells, 0 the end, -1 when the file

@@ -272,11 +272,7 @@ int parse_tiktok_csv(struct pctx *pc, const char *data, size_t len, struct error
     csv_reader_start(&rd, data, len);
     struct ctx c = {.pc = pc, .zone = pc->opts->zone};
     int rc = -1;
-    int hr = csv_read_row(&rd);
-    if (hr <= 0) {
-        error_set(err, ERR_INVALID, "line 1: %s",
-                  hr == 0 ? "the file is empty; a header line was expected"
-                          : "a quoted header cell is not closed");
+    if (csv_read_header(&rd, err)) {
         csv_reader_free(&rd);
         return -1;
     }

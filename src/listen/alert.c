@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define ALERT_ITEMS_MAX   50 /* items named in one alert; the count says the rest */
 #define ALERT_ITEMS_TEXT  20 /* of those, in an e-mail's text */
@@ -192,11 +191,9 @@ static json_t *items_json(struct db *db, json_t *ids, struct error *err)
                 snippet[--n] = '\0';
             json_array_append_new(
                 out, json_pack("{s:I, s:s, s:o, s:o, s:o, s:s}", "id", (json_int_t)db_col_int(q, 0),
-                               "title", db_col_text(q, 1), "link",
-                               db_col_null(q, 2) ? json_null() : json_string(db_col_text(q, 2)),
-                               "published", json_time_col(q, 3), "sentiment_label",
-                               db_col_null(q, 4) ? json_null() : json_string(db_col_text(q, 4)),
-                               "text", snippet));
+                               "title", db_col_text(q, 1), "link", json_text_col(q, 2), "published",
+                               json_time_col(q, 3), "sentiment_label", json_text_col(q, 4), "text",
+                               snippet));
         }
         db_finalize(q);
     }
@@ -325,27 +322,13 @@ static int day_counts(struct db *db, const struct alert_row *a, int64_t now, dou
     return 0;
 }
 
-/* Whether address is one of the comma list's (compared ignoring case:
- * users' addresses are kept in lower case). */
-static bool address_listed(const char *list, const char *address)
-{
-    size_t n = strlen(address);
-    for (const char *p = list; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && !strncasecmp(p, address, n))
-            return true;
-        p += len + (comma ? 1 : 0);
-    }
-    return false;
-}
-
 /* Who sees an in-app alert in their notifications: the desk that keeps
  * listening (admins and editors, who add sources, queries and alerts), the
  * alert's maker, and whoever of its e-mail list has an account; users who
  * are disabled, never. Users are the installation's, so these are the
- * workspace's members who should know (docs/listening.md). *users: caller
- * frees. */
+ * workspace's members who should know (docs/listening.md). The e-mail list
+ * is compared ignoring case, as users' addresses are kept in lower case.
+ * *users: caller frees. */
 static int in_app_people(struct db *db, const struct alert_row *a, int64_t **users, size_t *n,
                          struct error *err)
 {
@@ -360,7 +343,7 @@ static int in_app_people(struct db *db, const struct alert_row *a, int64_t **use
         int64_t id = db_col_int(q, 0);
         const char *role = db_col_text(q, 1);
         if (str_eq(role, "admin") || str_eq(role, "editor") || id == a->created_by ||
-            (a->email_to[0] && address_listed(a->email_to, db_col_text(q, 2)))) {
+            (a->email_to[0] && str_listed_nocase(a->email_to, db_col_text(q, 2)))) {
             *users = xrealloc(*users, (*n + 1) * sizeof **users);
             (*users)[(*n)++] = id;
         }

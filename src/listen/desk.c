@@ -181,11 +181,6 @@ static struct db_stmt *filtered(struct db *db, int64_t ws, const struct listen_f
     return st;
 }
 
-static json_t *text_or_null(struct db_stmt *q, int i)
-{
-    return db_col_null(q, i) ? json_null() : json_string(db_col_text(q, i));
-}
-
 /* The names of the queries each item of `items` matched, as its "tags". */
 static int attach_tags(struct db *db, json_t *items, struct error *err)
 {
@@ -224,15 +219,14 @@ static json_t *item_json(struct db_stmt *q)
     json_t *it = json_pack(
         "{s:I, s:I, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:[], s:[]}", "id",
         (json_int_t)db_col_int(q, 0), "source_id", (json_int_t)db_col_int(q, 1), "title",
-        db_col_text(q, 2), "link", text_or_null(q, 3), "author", text_or_null(q, 4), "published",
+        db_col_text(q, 2), "link", json_text_col(q, 3), "author", json_text_col(q, 4), "published",
         when[0] ? json_string(when) : json_null(), "text", db_col_text(q, 6), "lang",
-        text_or_null(q, 7), "sentiment",
+        json_text_col(q, 7), "sentiment",
         db_col_null(q, 8) ? json_null() : json_real(db_col_double(q, 8)), "sentiment_label",
-        text_or_null(q, 9), "fetched_at", fetched, "tags", "query_ids");
+        json_text_col(q, 9), "fetched_at", fetched, "tags", "query_ids");
     json_object_set_new(it, "relevant",
                         db_col_null(q, 11) ? json_null() : json_boolean(db_col_int(q, 11)));
-    json_object_set_new(it, "message_id",
-                        db_col_null(q, 12) ? json_null() : json_integer(db_col_int(q, 12)));
+    json_object_set_new(it, "message_id", json_int_col(q, 12));
     const char *title = db_col_text(q, 13);
     json_object_set_new(it, "source",
                         json_pack("{s:s, s:s}", "title", title, "url", db_col_text(q, 14)));

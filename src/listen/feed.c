@@ -200,8 +200,7 @@ static void html_entities_to_numeric(struct buf *b)
 
 /* ---- text ------------------------------------------------------------ */
 
-/* Collapses white space and trims; NULL when nothing is left. */
-static const char *plain(struct feed *f, const char *s)
+const char *listen_plain(struct feed *f, const char *s)
 {
     struct buf b = {0};
     bool space = false;
@@ -223,7 +222,7 @@ static const char *plain(struct feed *f, const char *s)
 /* "en_US" as written by some feeds is the tag "en-US". */
 static const char *lang_tag(struct feed *f, const char *s)
 {
-    const char *r = plain(f, s);
+    const char *r = listen_plain(f, s);
     if (r)
         for (char *p = (char *)r; *p; p++)
             if (*p == '_')
@@ -247,10 +246,10 @@ static char *content_of(xmlNode *n)
     return (char *)xmlNodeGetContent(n);
 }
 
-/* The text of an element that holds markup as elements (XHTML content,
- * RSS descriptions written unescaped): scripts and styles left out. */
-static const char *element_text(struct feed *f, xmlNode *n)
+const char *listen_element_text(struct feed *f, xmlNode *n)
 {
+    if (!n)
+        return NULL;
     struct buf b = {0};
     listen_node_text(n->children, &b);
     const char *r = b.len ? arena_strndup(&f->arena, b.data, b.len) : NULL;
@@ -286,7 +285,7 @@ static const char *base64_text(struct feed *f, const char *s, bool html)
     buf_putc(&b, '\0');
     const char *r = NULL;
     if (utf8_valid(b.data, b.len - 1))
-        r = html ? html_text(f, b.data) : plain(f, b.data);
+        r = html ? html_text(f, b.data) : listen_plain(f, b.data);
     buf_free(&b);
     return r;
 }
@@ -361,7 +360,7 @@ static const char *resolve(struct feed *f, xmlNode *n, const char *href)
     const char *out = NULL;
     if (strncasecmp(r, "javascript:", 11) && strncasecmp(r, "data:", 5) &&
         strncasecmp(r, "vbscript:", 9))
-        out = plain(f, r);
+        out = listen_plain(f, r);
     xmlFree(abs);
     xmlFree(base);
     return out;
@@ -380,13 +379,13 @@ static const char *atom_text(struct feed *f, xmlNode *n)
     if ((mode && !strcmp(mode, "base64")) || binary)
         r = base64_text(f, c, type && strstr(type, "html"));
     else if (has_element_child(n))
-        r = element_text(f, n);
+        r = listen_element_text(f, n);
     else if (type && (strstr(type, "html") && !strstr(type, "xhtml")))
         r = html_text(f, c);
     else if (mode && !strcmp(mode, "escaped"))
         r = html_text(f, c);
     else
-        r = plain(f, c);
+        r = listen_plain(f, c);
     xmlFree(c);
     xmlFree(type_s);
     xmlFree(mode_s);
@@ -397,9 +396,9 @@ static const char *atom_text(struct feed *f, xmlNode *n)
 static const char *rss_text(struct feed *f, xmlNode *n, bool html)
 {
     if (has_element_child(n))
-        return element_text(f, n);
+        return listen_element_text(f, n);
     char *c = content_of(n);
-    const char *r = html || (c && strchr(c, '<')) ? html_text(f, c) : plain(f, c);
+    const char *r = html || (c && strchr(c, '<')) ? html_text(f, c) : listen_plain(f, c);
     xmlFree(c);
     return r;
 }
@@ -418,14 +417,15 @@ static void set_date(xmlNode *n, int64_t *t, bool *has)
 static void rss_author(struct feed *f, struct feed_entry *e, xmlNode *n)
 {
     char *c = content_of(n);
-    const char *s = plain(f, c);
+    const char *s = listen_plain(f, c);
     xmlFree(c);
     if (!s || e->author)
         return;
     const char *open = strchr(s, '('), *close = strrchr(s, ')');
     if (open && close && close > open + 1 && strchr(s, '@')) {
-        const char *in = plain(f, arena_strndup(&f->arena, open + 1, (size_t)(close - open - 1)));
-        const char *out = plain(f, arena_strndup(&f->arena, s, (size_t)(open - s)));
+        const char *in =
+            listen_plain(f, arena_strndup(&f->arena, open + 1, (size_t)(close - open - 1)));
+        const char *out = listen_plain(f, arena_strndup(&f->arena, s, (size_t)(open - s)));
         bool email_inside = in && strchr(in, '@') && !(out && strchr(out, '@'));
         e->author = email_inside ? out : in;
         e->author_email = email_inside ? in : out;
@@ -444,9 +444,9 @@ static void atom_person(struct feed *f, xmlNode *n, const char **name, const cha
             continue;
         char *v = content_of(c);
         if (is(c, "name") && !*name)
-            *name = plain(f, v);
+            *name = listen_plain(f, v);
         else if (is(c, "email") && !*email)
-            *email = plain(f, v);
+            *email = listen_plain(f, v);
         else if ((is(c, "uri") || is(c, "url")) && !*uri)
             *uri = resolve(f, c, v);
         xmlFree(v);
@@ -487,7 +487,7 @@ static void read_entry(struct feed *f, xmlNode *item, struct feed_entry *e)
         } else if ((is(n, "guid") && plain_ns(s)) || (is(n, "id") && atom)) {
             char *c = content_of(n);
             if (!e->guid)
-                e->guid = plain(f, c);
+                e->guid = listen_plain(f, c);
             char *perm_s;
             const char *perm = attr(n, "isPermaLink", &perm_s);
             if (is(n, "guid") && (!perm || strcasecmp(perm, "false"))) {
@@ -710,8 +710,7 @@ fail:
 
 static const char *jstr(struct feed *f, json_t *o, const char *key)
 {
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? plain(f, s) : NULL;
+    return listen_plain(f, json_string_value(json_object_get(o, key)));
 }
 
 static const char *jlink(struct feed *f, json_t *o, const char *key, const char *base)
@@ -722,7 +721,7 @@ static const char *jlink(struct feed *f, json_t *o, const char *key, const char 
     xmlChar *abs = base ? xmlBuildURI((const xmlChar *)s, (const xmlChar *)base) : NULL;
     const char *r = abs ? (const char *)abs : s;
     const char *out =
-        strncasecmp(r, "javascript:", 11) && strncasecmp(r, "data:", 5) ? plain(f, r) : NULL;
+        strncasecmp(r, "javascript:", 11) && strncasecmp(r, "data:", 5) ? listen_plain(f, r) : NULL;
     xmlFree(abs);
     return out;
 }
@@ -777,7 +776,7 @@ static int read_json(struct feed *f, const struct buf *utf8, const char *url, st
         e->title = jstr(f, it, "title");
         e->link = jlink(f, it, "url", url);
         json_t *id = json_object_get(it, "id");
-        e->guid = json_is_string(id) ? plain(f, json_string_value(id))
+        e->guid = json_is_string(id) ? listen_plain(f, json_string_value(id))
                   : json_is_integer(id)
                       ? arena_printf(&f->arena, "%lld", (long long)json_integer_value(id))
                       : NULL;
@@ -898,7 +897,7 @@ int feed_parse(const char *data, size_t len, const struct feed_origin *origin, s
         goto fail;
     /* The feed's own language wins over the server's Content-Language. */
     if (!out->lang && o->content_language) {
-        out->lang = plain(out, o->content_language);
+        out->lang = listen_plain(out, o->content_language);
         for (size_t i = 0; i < out->n_entries; i++)
             if (!out->entries[i].lang)
                 out->entries[i].lang = out->lang;

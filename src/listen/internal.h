@@ -10,4 +10,18 @@
  * feed_html_to_text does for parsed HTML: scripts and styles left out. */
 void listen_node_text(xmlNode *n, struct buf *out);
 
+struct feed;
+
+/* What feeds and pages keep of a text, in the feed's arena: one reading
+ * for both, so that an item's text is the same whatever it came from. */
+
+/* s with white space collapsed to one space and trimmed; NULL for NULL or
+ * when nothing is left. (listen/feed.c) */
+const char *listen_plain(struct feed *f, const char *s);
+
+/* The text of an element that holds markup as elements (XHTML content, RSS
+ * descriptions written unescaped, an HTML page's item): scripts and styles
+ * left out; NULL for no element or no text. (listen/feed.c) */
+const char *listen_element_text(struct feed *f, xmlNode *n);
+
 #endif

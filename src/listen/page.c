@@ -13,43 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* Collapses white space and trims, into the feed's arena; NULL when empty. */
-static const char *kept(struct feed *f, const char *s, size_t n)
-{
-    struct buf b = {0};
-    bool space = false;
-    for (size_t i = 0; s && i < n; i++) {
-        if (isspace((unsigned char)s[i])) {
-            space = true;
-            continue;
-        }
-        if (space && b.len)
-            buf_putc(&b, ' ');
-        space = false;
-        buf_putc(&b, s[i]);
-    }
-    const char *r = b.len ? arena_strndup(&f->arena, b.data, b.len) : NULL;
-    buf_free(&b);
-    return r;
-}
-
-static const char *kept_z(struct feed *f, const char *s)
-{
-    return s ? kept(f, s, strlen(s)) : NULL;
-}
-
-/* The element's text (children's, scripts left out). */
-static const char *node_text(struct feed *f, xmlNode *n)
-{
-    if (!n)
-        return NULL;
-    struct buf b = {0};
-    listen_node_text(n->children, &b);
-    const char *r = b.len ? arena_strndup(&f->arena, b.data, b.len) : NULL;
-    buf_free(&b);
-    return r;
-}
-
 /* href resolved against base; NULL for the schemes that run code. */
 static const char *link_to(struct feed *f, const char *href, const char *base)
 {
@@ -63,7 +26,7 @@ static const char *link_to(struct feed *f, const char *href, const char *base)
     const char *r = abs ? (const char *)abs : href;
     const char *out = strncasecmp(r, "javascript:", 11) && strncasecmp(r, "data:", 5) &&
                               strncasecmp(r, "vbscript:", 9)
-                          ? kept_z(f, r)
+                          ? listen_plain(f, r)
                           : NULL;
     xmlFree(abs);
     return out;
@@ -178,14 +141,14 @@ int listen_page_parse(const char *data, size_t len, const struct feed_origin *or
     }
     const char *base_url = base ? (const char *)base : o->url;
     struct css_selector *title_sel = css_compile("head > title", err);
-    out->title = node_text(out, first(title_sel, root));
+    out->title = listen_element_text(out, first(title_sel, root));
     css_free(title_sel);
-    out->link = kept_z(out, o->url);
+    out->link = listen_plain(out, o->url);
     xmlChar *lang = xmlGetProp(root, (const xmlChar *)"lang");
-    out->lang = kept_z(out, (const char *)lang);
+    out->lang = listen_plain(out, (const char *)lang);
     xmlFree(lang);
     if (!out->lang && o->content_language)
-        out->lang = kept_z(out, o->content_language);
+        out->lang = listen_plain(out, o->content_language);
 
     items = xmalloc(PAGE_MAX_ITEMS * sizeof *items);
     size_t n = css_select(s[0], root, items, PAGE_MAX_ITEMS), cap = 0;
@@ -200,16 +163,18 @@ int listen_page_parse(const char *data, size_t len, const struct feed_origin *or
             e->link = link_to(out, (const char *)href, base_url);
             xmlFree(href);
         }
-        e->title = s[1] ? node_text(out, first(s[1], it)) : a ? node_text(out, a) : NULL;
+        e->title = s[1] ? listen_element_text(out, first(s[1], it))
+                   : a  ? listen_element_text(out, a)
+                        : NULL;
         xmlNode *t = first(s[3], it);
         if (t) {
             xmlChar *dt = xmlGetProp(t, (const xmlChar *)"datetime");
-            const char *when = dt ? (const char *)dt : node_text(out, t);
+            const char *when = dt ? (const char *)dt : listen_element_text(out, t);
             e->has_published = when && feed_parse_date(when, &e->published) == 0;
             xmlFree(dt);
         }
-        e->author = node_text(out, first(s[4], it));
-        e->summary = node_text(out, it);
+        e->author = listen_element_text(out, first(s[4], it));
+        e->summary = listen_element_text(out, it);
         e->lang = out->lang;
     }
     rc = 0;
@@ -245,7 +210,7 @@ static const char *child_text(struct feed *f, xmlNode *n, const char *name)
     if (!c)
         return NULL;
     xmlChar *v = xmlNodeGetContent(c);
-    const char *r = kept_z(f, (const char *)v);
+    const char *r = listen_plain(f, (const char *)v);
     xmlFree(v);
     return r;
 }
@@ -376,7 +341,7 @@ int listen_mastodon_parse(const char *data, size_t len, struct feed *out, struct
             s = st;
         struct feed_entry *e = grow_entries(out, &cap);
         const char *uri = json_string_value(json_object_get(s, "uri"));
-        e->guid = kept_z(out, uri ? uri : id);
+        e->guid = listen_plain(out, uri ? uri : id);
         const char *url = json_string_value(json_object_get(s, "url"));
         e->link = link_to(out, url ? url : uri, NULL);
         if (e->link && strncasecmp(e->link, "http://", 7) && strncasecmp(e->link, "https://", 8))
@@ -395,11 +360,11 @@ int listen_mastodon_parse(const char *data, size_t len, struct feed *out, struct
         json_t *acct = json_object_get(s, "account");
         const char *dn = json_string_value(json_object_get(acct, "display_name"));
         const char *handle = json_string_value(json_object_get(acct, "acct"));
-        e->author = kept_z(out, dn && *dn ? dn : handle);
-        e->author_uri = kept_z(out, json_string_value(json_object_get(acct, "url")));
+        e->author = listen_plain(out, dn && *dn ? dn : handle);
+        e->author_uri = listen_plain(out, json_string_value(json_object_get(acct, "url")));
         const char *created = json_string_value(json_object_get(s, "created_at"));
         e->has_published = created && feed_parse_date(created, &e->published) == 0;
-        e->lang = kept_z(out, json_string_value(json_object_get(s, "language")));
+        e->lang = listen_plain(out, json_string_value(json_object_get(s, "language")));
     }
     out->title = newest ? arena_strdup(&out->arena, newest) : NULL;
     json_decref(root);

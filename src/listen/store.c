@@ -222,11 +222,6 @@ fail:
     return rc;
 }
 
-static json_t *text_or_null(struct db_stmt *q, int i)
-{
-    return db_col_null(q, i) ? json_null() : json_string(db_col_text(q, i));
-}
-
 /* The source's row, as a fetch needs it. */
 struct source_row {
     int64_t id, ws, interval, failures;
@@ -580,7 +575,7 @@ static json_t *source_json(struct db_stmt *q)
     return json_pack("{s:I, s:s, s:s, s:o, s:I, s:o, s:o, s:I, s:o, s:o, s:I}", "id",
                      (json_int_t)db_col_int(q, 0), "url", db_col_text(q, 1), "kind",
                      db_col_text(q, 2), "selectors", sel ? sel : json_null(), "interval",
-                     (json_int_t)db_col_int(q, 4), "last_error", text_or_null(q, 5),
+                     (json_int_t)db_col_int(q, 4), "last_error", json_text_col(q, 5),
                      "last_error_at", json_time_col(q, 6), "failures", (json_int_t)db_col_int(q, 7),
                      "last_fetched", json_time_col(q, 8), "next_fetch", json_time(db_col_int(q, 9)),
                      "items", (json_int_t)db_col_int(q, 10));

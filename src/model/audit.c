@@ -46,11 +46,6 @@ int audit_filter_parse(struct audit_filter *f, json_t *q, struct error *err)
     return query_filters_parse(f, sizeof *f, audit_filters, NULL, q, err);
 }
 
-static json_t *nullable_int(struct db_stmt *st, int i)
-{
-    return db_col_null(st, i) ? json_null() : json_integer(db_col_int(st, i));
-}
-
 json_t *audit_list(struct db *db, const struct audit_filter *f, const struct page *pg,
                    struct error *err)
 {
@@ -75,11 +70,10 @@ json_t *audit_list(struct db *db, const struct audit_filter *f, const struct pag
         /* user_id NULL: kanal itself (the command line, an import). */
         json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:s}", "id",
                               (json_int_t)db_col_int(st, 0), "at", json_time(db_col_int(st, 1)),
-                              "workspace_id", nullable_int(st, 2), "user_id", nullable_int(st, 3),
-                              "user_email",
-                              db_col_null(st, 4) ? json_null() : json_string(db_col_text(st, 4)),
-                              "action", db_col_text(st, 5), "entity", db_col_text(st, 6),
-                              "entity_id", nullable_int(st, 7), "detail", db_col_text(st, 8));
+                              "workspace_id", json_int_col(st, 2), "user_id", json_int_col(st, 3),
+                              "user_email", json_text_col(st, 4), "action", db_col_text(st, 5),
+                              "entity", db_col_text(st, 6), "entity_id", json_int_col(st, 7),
+                              "detail", db_col_text(st, 8));
         json_array_append_new(items, o);
         snprintf(next, sizeof next, "%lld.%lld", (long long)db_col_int(st, 1),
                  (long long)db_col_int(st, 0));

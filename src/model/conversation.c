@@ -148,8 +148,7 @@ static json_t *post_of(struct db *db, int64_t ws, int64_t variant_id, struct err
                         "channel_id", (json_int_t)db_col_int(st, 2), "title",
                         db_col_null(st, 3) ? "" : db_col_text(st, 3), "body",
                         db_col_null(st, 4) ? "" : db_col_text(st, 4), "permalink",
-                        db_col_null(st, 5) ? json_null() : json_string(db_col_text(st, 5)),
-                        "published_at", json_time_col(st, 6));
+                        json_text_col(st, 5), "published_at", json_time_col(st, 6));
     }
     db_finalize(st);
     return out;
@@ -159,12 +158,11 @@ static json_t *pending_answer_json(struct db_stmt *st)
 {
     json_t *body = json_loads(db_col_text(st, 2), 0, NULL);
     json_t *text = json_object_get(body, "text");
-    json_t *out = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "action_id",
-                            (json_int_t)db_col_int(st, 0), "state", db_col_text(st, 1), "text",
-                            json_is_string(text) ? json_string_value(text) : "", "error",
-                            db_col_text(st, 3), "requested_by",
-                            db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
-                            "created_at", json_time(db_col_int(st, 5)));
+    json_t *out =
+        json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "action_id", (json_int_t)db_col_int(st, 0),
+                  "state", db_col_text(st, 1), "text",
+                  json_is_string(text) ? json_string_value(text) : "", "error", db_col_text(st, 3),
+                  "requested_by", json_int_col(st, 4), "created_at", json_time(db_col_int(st, 5)));
     json_decref(body);
     return out;
 }
@@ -309,10 +307,10 @@ fail:
 static json_t *note_json(struct db_stmt *st)
 {
     return json_pack("{s:I, s:I, s:o, s:s, s:s, s:o, s:[]}", "id", (json_int_t)db_col_int(st, 0),
-                     "message_id", (json_int_t)db_col_int(st, 6), "user_id",
-                     db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)), "author",
-                     *db_col_text(st, 2) ? db_col_text(st, 2) : db_col_text(st, 3), "body",
-                     db_col_text(st, 4), "created_at", json_time(db_col_int(st, 5)), "mentions");
+                     "message_id", (json_int_t)db_col_int(st, 6), "user_id", json_int_col(st, 1),
+                     "author", *db_col_text(st, 2) ? db_col_text(st, 2) : db_col_text(st, 3),
+                     "body", db_col_text(st, 4), "created_at", json_time(db_col_int(st, 5)),
+                     "mentions");
 }
 
 json_t *note_list(struct db *db, int64_t ws, int64_t message_id, struct error *err)

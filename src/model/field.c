@@ -233,6 +233,16 @@ json_t *json_time_col(struct db_stmt *st, int i)
     return db_col_null(st, i) ? json_null() : json_time(db_col_int(st, i));
 }
 
+json_t *json_int_col(struct db_stmt *st, int i)
+{
+    return db_col_null(st, i) ? json_null() : json_integer(db_col_int(st, i));
+}
+
+json_t *json_text_col(struct db_stmt *st, int i)
+{
+    return db_col_null(st, i) ? json_null() : json_string(db_col_text(st, i));
+}
+
 json_t *json_rows(struct db_stmt *st, json_t *(*row)(struct db_stmt *st), struct error *err)
 {
     if (!st)

@@ -66,6 +66,13 @@ struct db_stmt *learner_row(struct db *db, const char *table, const char *cols, 
  * the store fails. (model/entity.c) */
 int model_in_workspace(struct db *db, const char *table, const char *what, const char *field,
                        int64_t id, int64_t ws, struct error *err);
+/* 0 when user `id` is there and not disabled (users are the
+ * installation's, not a workspace's). Else ERR_INVALID on input `field`,
+ * "LABEL: no active user ID", or -1 and err when the store fails: a
+ * message's assignee, a team's member, a routing rule's user.
+ * (model/user.c) */
+int model_active_user(struct db *db, int64_t id, const char *field, const char *label,
+                      struct error *err);
 
 /* Inserts `in`'s members (fields of e, validated) into e's table after the
  * columns named in `head` (each followed by ", "), whose nvals values are

@@ -16,11 +16,6 @@ static const char link_columns[] =
     "l.utm_content, l.created_by, l.created_at, "
     "(SELECT COUNT(*) FROM clicks c WHERE c.link_id = l.id AND c.is_bot = 0), l.retired_at";
 
-static json_t *id_or_null(struct db_stmt *st, int i)
-{
-    return db_col_null(st, i) ? json_null() : json_integer(db_col_int(st, i));
-}
-
 static json_t *link_row(struct db_stmt *st)
 {
     json_t *o = json_object();
@@ -29,15 +24,15 @@ static json_t *link_row(struct db_stmt *st)
     json_object_set_new(o, "code", json_string(db_col_text(st, 2)));
     json_object_set_new(o, "url", json_string(db_col_text(st, 3)));
     json_object_set_new(o, "target_url", json_string(db_col_text(st, 4)));
-    json_object_set_new(o, "campaign_id", id_or_null(st, 5));
-    json_object_set_new(o, "channel_id", id_or_null(st, 6));
-    json_object_set_new(o, "post_id", id_or_null(st, 7));
+    json_object_set_new(o, "campaign_id", json_int_col(st, 5));
+    json_object_set_new(o, "channel_id", json_int_col(st, 6));
+    json_object_set_new(o, "post_id", json_int_col(st, 7));
     json_object_set_new(o, "advocate", json_string(db_col_text(st, 8)));
     static const char *const utm[] = {"utm_source", "utm_medium", "utm_campaign", "utm_term",
                                       "utm_content"};
     for (int i = 0; i < 5; i++)
         json_object_set_new(o, utm[i], json_string(db_col_text(st, 9 + i)));
-    json_object_set_new(o, "created_by", id_or_null(st, 14));
+    json_object_set_new(o, "created_by", json_int_col(st, 14));
     json_object_set_new(o, "created_at", json_time(db_col_int(st, 15)));
     json_object_set_new(o, "clicks", json_integer(db_col_int(st, 16)));
     json_object_set_new(o, "retired_at", json_time_col(st, 17));
@@ -324,9 +319,9 @@ json_t *link_stats(struct db *db, int64_t workspace_id, const char *by, const st
         } else {
             char key[16];
             snprintf(key, sizeof key, "%s_id", groupings[g].by);
-            json_object_set_new(row, key, id_or_null(st, 0));
+            json_object_set_new(row, key, json_int_col(st, 0));
             json_object_set_new(row, str_eq(groupings[g].by, "link") ? "code" : "name",
-                                db_col_null(st, 1) ? json_null() : json_string(db_col_text(st, 1)));
+                                json_text_col(st, 1));
         }
         json_object_set_new(row, "clicks", json_integer(db_col_int(st, 2)));
         json_object_set_new(row, "unique_visitors", json_integer(db_col_int(st, 3)));

@@ -14,10 +14,6 @@ static uint32_t be16(const unsigned char *p)
 {
     return (uint32_t)p[0] << 8 | p[1];
 }
-static uint32_t be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 static uint32_t le16(const unsigned char *p)
 {
     return (uint32_t)p[1] << 8 | p[0];
@@ -61,8 +57,8 @@ const char *media_sniff(const void *data, size_t n, int64_t *w, int64_t *h)
     const unsigned char *b = data;
     *w = *h = 0;
     if (n >= 24 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8) && !memcmp(b + 12, "IHDR", 4)) {
-        *w = be32(b + 16);
-        *h = be32(b + 20);
+        *w = be32_get(b + 16);
+        *h = be32_get(b + 20);
         return "image/png";
     }
     if (n >= 10 && (!memcmp(b, "GIF87a", 6) || !memcmp(b, "GIF89a", 6))) {

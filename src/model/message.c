@@ -315,18 +315,10 @@ json_t *message_update(struct db *db, int64_t workspace_id, int64_t id, json_t *
                        const struct actor *who, struct error *err)
 {
     json_t *uid = json_object_get(patch, "assigned_user_id");
-    if (json_is_integer(uid)) {
-        int found = db_scalar(db, err, NULL, "SELECT 1 FROM users WHERE id = ? AND disabled = 0",
-                              "i", (int64_t)json_integer_value(uid));
-        if (found < 0)
-            return NULL;
-        if (!found) {
-            error_field(err, ERR_INVALID, "assigned_user_id",
-                        "field 'assigned_user_id': no active user %lld",
-                        (long long)json_integer_value(uid));
-            return NULL;
-        }
-    }
+    if (json_is_integer(uid) &&
+        model_active_user(db, (int64_t)json_integer_value(uid), "assigned_user_id",
+                          "field 'assigned_user_id'", err))
+        return NULL;
     json_t *out = entity_update(db, &entity_message, workspace_id, id, patch, who, err);
     if (!out)
         return NULL;

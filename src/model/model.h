@@ -38,6 +38,9 @@ int audit_record_json(struct db *db, int64_t workspace_id, int64_t user_id, cons
 json_t *json_time(int64_t t);
 /* json_time of column i, or JSON null where the column is NULL. */
 json_t *json_time_col(struct db_stmt *st, int i);
+/* Column i as a JSON integer or string, or JSON null where it is NULL. */
+json_t *json_int_col(struct db_stmt *st, int i);
+json_t *json_text_col(struct db_stmt *st, int i);
 /* The rows of `st`, db_query's answer (NULL: its error stands), as a JSON
  * array of row(st) for each; finalizes st. NULL and err when a step fails. */
 json_t *json_rows(struct db_stmt *st, json_t *(*row)(struct db_stmt *st), struct error *err);
@@ -103,7 +106,11 @@ int user_revoke_access(struct db *db, int64_t id, const struct actor *who, struc
 
 /* Tokens are 32 random bytes as 64 hex characters; only their SHA-256 is
  * stored. */
-#define TOKEN_HEX   64
+#define TOKEN_HEX 64
+/* A new token, lower-case hex. (Sessions, API tokens, calendar feeds.) */
+void token_new(char out[TOKEN_HEX + 1]);
+/* The SHA-256 of token in lower-case hex: what the store keeps of it. */
+void token_hash(const char *token, char out[65]);
 #define SESSION_TTL (12 * 3600)
 int session_create(struct db *db, int64_t user_id, char token[TOKEN_HEX + 1],
                    char csrf[TOKEN_HEX + 1], struct error *err);
@@ -190,6 +197,10 @@ json_t *post_update(struct db *db, int64_t workspace_id, int64_t id, json_t *pat
 /* ERR_DENIED for an author: deleting is the desk's. */
 int post_delete(struct db *db, int64_t workspace_id, int64_t id, const struct actor *who,
                 struct error *err);
+/* Sets the post's `at` (where the lists and the calendar place it) again
+ * after a variant's time changed: the earliest publish or schedule time
+ * among its variants, else its creation time. */
+int post_refresh_at(struct db *db, int64_t post_id, struct error *err);
 
 struct post_filter {
     int64_t channel_id, campaign_id, tag_id; /* 0: any */

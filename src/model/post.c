@@ -191,9 +191,7 @@ int post_tag(struct db *db, int64_t post_id, int64_t tag_id, struct error *err)
                  "ii", post_id, tag_id);
 }
 
-/* The post's `at`: the earliest publish or schedule time among its variants,
- * else its creation time. */
-static int refresh_at(struct db *db, int64_t post_id, struct error *err)
+int post_refresh_at(struct db *db, int64_t post_id, struct error *err)
 {
     return db_do(db, err,
                  "UPDATE posts SET at = COALESCE((SELECT MIN(COALESCE(v.published_at, "
@@ -296,7 +294,7 @@ json_t *post_create(struct db *db, int64_t workspace_id, json_t *in, const struc
         goto rollback;
     if (tag_ids && set_tags(db, workspace_id, id, tag_ids, err))
         goto rollback;
-    if (refresh_at(db, id, err))
+    if (post_refresh_at(db, id, err))
         goto rollback;
     char *detail = json_dumps(in, JSON_COMPACT | JSON_SORT_KEYS);
     int rc =
@@ -456,7 +454,7 @@ int post_upsert_platform(struct db *db, int64_t workspace_id, const struct platf
                    "UPDATE post_variants SET permalink = ?, published_at = ?, updated_at = ? "
                    "WHERE id = ?",
                    "tiii", p->permalink, p->published_at, now, vid) < 0 ||
-            refresh_at(db, pid, err))
+            post_refresh_at(db, pid, err))
             return -1;
         return UPSERT_UPDATED;
     }

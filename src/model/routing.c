@@ -218,15 +218,8 @@ static int rule_compile(json_t *cond, json_t *act, struct db *db, int64_t ws, st
         check_refs(db, ws, "tags", "actions", "add_tag_ids", r->add_tags, r->nadd_tags, err) ||
         check_refs(db, ws, "teams", "actions", "team_id", &r->team_id, r->team_id ? 1 : 0, err))
         return -1;
-    if (r->user_id) {
-        int found = db_scalar(db, err, NULL, "SELECT 1 FROM users WHERE id = ? AND disabled = 0",
-                              "i", r->user_id);
-        if (found <= 0)
-            return found < 0
-                       ? -1
-                       : error_field(err, ERR_INVALID, "user_id",
-                                     "actions.user_id: no active user %lld", (long long)r->user_id);
-    }
+    if (r->user_id && model_active_user(db, r->user_id, "user_id", "actions.user_id", err))
+        return -1;
     return 0;
 }
 

@@ -15,12 +15,8 @@ int team_member_set(struct db *db, int64_t ws, int64_t team_id, int64_t user_id,
 {
     if (team_in_workspace(db, ws, team_id, err))
         return -1;
-    int found =
-        db_scalar(db, err, NULL, "SELECT 1 FROM users WHERE id = ? AND disabled = 0", "i", user_id);
-    if (found <= 0)
-        return found < 0 ? -1
-                         : error_field(err, ERR_INVALID, "user_id",
-                                       "field 'user_id': no active user %lld", (long long)user_id);
+    if (model_active_user(db, user_id, "user_id", "field 'user_id'", err))
+        return -1;
     char detail[64];
     snprintf(detail, sizeof detail, "member %lld %s", (long long)user_id,
              on_duty ? "on duty" : "away");

@@ -390,16 +390,29 @@ int user_revoke_access(struct db *db, int64_t id, const struct actor *who, struc
                   err);
 }
 
+int model_active_user(struct db *db, int64_t id, const char *field, const char *label,
+                      struct error *err)
+{
+    int found =
+        db_scalar(db, err, NULL, "SELECT 1 FROM users WHERE id = ? AND disabled = 0", "i", id);
+    if (found < 0)
+        return -1;
+    if (!found)
+        return error_field(err, ERR_INVALID, field, "%s: no active user %lld", label,
+                           (long long)id);
+    return 0;
+}
+
 /* ---- tokens ------------------------------------------------------------------------ */
 
-static void random_hex(char out[TOKEN_HEX + 1])
+void token_new(char out[TOKEN_HEX + 1])
 {
     unsigned char raw[TOKEN_HEX / 2];
     randombytes_buf(raw, sizeof raw);
     str_hex(raw, sizeof raw, out);
 }
 
-static void token_hash(const char *token, char out[65])
+void token_hash(const char *token, char out[65])
 {
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
@@ -422,8 +435,8 @@ int session_create(struct db *db, int64_t user_id, char token[TOKEN_HEX + 1],
     if (sodium_init() < 0)
         return error_set(err, ERR_INTERNAL, "libsodium could not start");
     char hash[65];
-    random_hex(token);
-    random_hex(csrf);
+    token_new(token);
+    token_new(csrf);
     token_hash(token, hash);
     int64_t now = time_now();
     /* Expired sessions are swept here rather than by a timer thread. */
@@ -500,7 +513,7 @@ int api_token_create(struct db *db, int64_t user_id, const char *name, int64_t e
     if (sodium_init() < 0)
         return error_set(err, ERR_INTERNAL, "libsodium could not start");
     char hex[TOKEN_HEX + 1], hash[65];
-    random_hex(hex);
+    token_new(hex);
     snprintf(token, API_TOKEN_LEN + 1, "kanal_%s", hex);
     token_hash(token, hash);
     int64_t newid = 0;

@@ -42,6 +42,22 @@ static void one_line(char *out, size_t size, const char *s, size_t max)
     out[n] = '\0';
 }
 
+/* Who did something, as the words a notification names them by: their name,
+ * else their e-mail, on one line. out keeps what the caller put there for no
+ * user (0: kanal itself, or someone through a link) and for one not found. */
+static int user_words(struct db *db, int64_t user, char *out, size_t size, struct error *err)
+{
+    if (!user)
+        return 0;
+    struct db_stmt *st = db_query(db, err, "SELECT name, email FROM users WHERE id = ?", "i", user);
+    if (!st)
+        return -1;
+    if (db_has_row(st))
+        one_line(out, size, *db_col_text(st, 0) ? db_col_text(st, 0) : db_col_text(st, 1), 100);
+    db_finalize(st);
+    return 0;
+}
+
 static int post_facts(struct db *db, int64_t ws, int64_t post_id, int64_t actor, bool is_decision,
                       struct post_facts *f, struct error *err)
 {
@@ -63,16 +79,7 @@ static int post_facts(struct db *db, int64_t ws, int64_t post_id, int64_t actor,
     db_finalize(st);
     /* No user: an approver through a link, or kanal itself (a failure). */
     snprintf(f->actor, sizeof f->actor, "%s", is_decision ? "An external approver" : "kanal");
-    if (actor) {
-        st = db_query(db, err, "SELECT name, email FROM users WHERE id = ?", "i", actor);
-        if (!st)
-            return -1;
-        if (db_has_row(st))
-            one_line(f->actor, sizeof f->actor,
-                     *db_col_text(st, 0) ? db_col_text(st, 0) : db_col_text(st, 1), 100);
-        db_finalize(st);
-    }
-    return 0;
+    return user_words(db, actor, f->actor, sizeof f->actor, err);
 }
 
 /* The notification's title (also the e-mail's subject) and text. */
@@ -153,6 +160,33 @@ static int queue_delivery(struct db *db, int64_t ws, int64_t notification, const
     return db_do(db, err, "UPDATE notify_deliveries SET job_id = ? WHERE id = ?", "ii", job, id);
 }
 
+/* The workspace's webhook address into url: 1, 0 when it has none, -1 and
+ * err. */
+static int webhook_url(struct db *db, int64_t ws, char url[NOTIFY_URL_MAX + 1], struct error *err)
+{
+    struct db_stmt *st =
+        db_query(db, err, "SELECT url FROM notify_webhooks WHERE workspace_id = ?", "i", ws);
+    if (!st)
+        return -1;
+    int found = db_has_row(st) ? 1 : 0;
+    if (found)
+        snprintf(url, NOTIFY_URL_MAX + 1, "%s", db_col_text(st, 0));
+    db_finalize(st);
+    return found;
+}
+
+/* Queues a call of the workspace's webhook at url with hook (taken) as its
+ * body: compact JSON with sorted keys, the bytes the signature is over. */
+static int queue_hook(struct db *db, int64_t ws, const char *event, const char *url, json_t *hook,
+                      int64_t now, struct error *err)
+{
+    char *body = json_dumps(hook, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(hook);
+    int rc = queue_delivery(db, ws, 0, event, "webhook", url, "", body, now, err);
+    free(body);
+    return rc;
+}
+
 int notify_event(struct db *db, int64_t ws, const struct notify_in *in, struct error *err)
 {
     assert(db && in && in->event >= 0 && in->event < NOTIFY_EVENT_COUNT &&
@@ -161,8 +195,6 @@ int notify_event(struct db *db, int64_t ws, const struct notify_in *in, struct e
     int64_t now = time_now();
     struct post_facts f;
     struct buf title = {0}, text = {0};
-    json_t *hook = NULL;
-    char *hook_body = NULL;
     int told = 0;
     struct db_stmt *st = NULL;
     if (post_facts(db, ws, in->post_id, in->actor,
@@ -222,34 +254,25 @@ int notify_event(struct db *db, int64_t ws, const struct notify_in *in, struct e
     }
     free(people);
     /* The workspace's webhook hears of every event, once. */
-    st = db_query(db, err, "SELECT url FROM notify_webhooks WHERE workspace_id = ?", "i", ws);
-    if (!st)
+    char url[NOTIFY_URL_MAX + 1], at[21];
+    int hooked = webhook_url(db, ws, url, err);
+    if (hooked < 0)
         goto fail;
-    if (db_has_row(st)) {
-        char url[NOTIFY_URL_MAX + 1], at[21];
-        snprintf(url, sizeof url, "%s", db_col_text(st, 0));
+    if (hooked) {
         time_format_iso(now, at);
-        hook =
+        json_t *hook =
             json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:s?, s:s}", "event", event,
                       "workspace_id", (json_int_t)ws, "workspace", f.workspace, "post_id",
                       (json_int_t)in->post_id, "title", title.data, "text", text.data, "by",
                       f.actor, "reason", in->reason && *in->reason ? in->reason : NULL, "at", at);
-        hook_body = json_dumps(hook, JSON_COMPACT | JSON_SORT_KEYS);
-        db_finalize(st);
-        st = NULL;
-        if (queue_delivery(db, ws, 0, event, "webhook", url, "", hook_body, now, err))
+        if (queue_hook(db, ws, event, url, hook, now, err))
             goto fail;
     }
-    db_finalize(st);
-    json_decref(hook);
-    free(hook_body);
     buf_free(&title);
     buf_free(&text);
     return told;
 fail:
     db_finalize(st);
-    json_decref(hook);
-    free(hook_body);
     buf_free(&title);
     buf_free(&text);
     return -1;
@@ -301,15 +324,8 @@ static int mention_words(struct db *db, int64_t ws, int64_t message_id, int64_t 
     one_line(workspace, sizeof workspace, db_col_text(st, 4), 100);
     db_finalize(st);
     snprintf(by, bysize, "A colleague");
-    if (actor) {
-        st = db_query(db, err, "SELECT name, email FROM users WHERE id = ?", "i", actor);
-        if (!st)
-            return -1;
-        if (db_has_row(st))
-            one_line(by, bysize, *db_col_text(st, 0) ? db_col_text(st, 0) : db_col_text(st, 1),
-                     100);
-        db_finalize(st);
-    }
+    if (user_words(db, actor, by, bysize, err))
+        return -1;
     one_line(line, sizeof line, note, 200);
     buf_printf(title, "%s mentioned you: %s", by, line);
     buf_printf(text, "%s mentioned you in a note on a message from %s on %s in %s.\n\n%s\n\n", by,
@@ -327,8 +343,6 @@ static int tell_mentioned(struct db *db, int64_t ws, int64_t message_id, int64_t
     int64_t now = time_now();
     struct buf title = {0}, text = {0};
     char by[128];
-    json_t *hook = NULL;
-    char *hook_body = NULL;
     int rc = -1;
     if (mention_words(db, ws, message_id, actor, note, &title, &text, by, sizeof by, err))
         goto done;
@@ -364,31 +378,23 @@ static int tell_mentioned(struct db *db, int64_t ws, int64_t message_id, int64_t
         json_array_append_new(notified, json_integer(users[i]));
     }
     /* The workspace's webhook hears of the note once, when it told anyone. */
-    if (json_array_size(notified)) {
-        struct db_stmt *st =
-            db_query(db, err, "SELECT url FROM notify_webhooks WHERE workspace_id = ?", "i", ws);
-        if (!st)
-            goto done;
-        char url[NOTIFY_URL_MAX + 1] = "";
-        if (db_has_row(st))
-            snprintf(url, sizeof url, "%s", db_col_text(st, 0));
-        db_finalize(st);
-        if (*url) {
-            char at[21];
-            time_format_iso(now, at);
-            hook = json_pack("{s:s, s:I, s:I, s:I, s:O, s:s, s:s, s:s, s:s}", "event", event,
-                             "workspace_id", (json_int_t)ws, "message_id", (json_int_t)message_id,
-                             "note_id", (json_int_t)note_id, "mentioned", notified, "title",
-                             title.data, "text", text.data, "by", by, "at", at);
-            hook_body = json_dumps(hook, JSON_COMPACT | JSON_SORT_KEYS);
-            if (queue_delivery(db, ws, 0, event, "webhook", url, "", hook_body, now, err))
-                goto done;
-        }
-    }
+    char url[NOTIFY_URL_MAX + 1] = "";
+    int hooked = json_array_size(notified) ? webhook_url(db, ws, url, err) : 0;
+    if (hooked < 0)
+        goto done;
     rc = 0;
+    if (hooked && *url) {
+        char at[21];
+        time_format_iso(now, at);
+        rc = queue_hook(db, ws, event, url,
+                        json_pack("{s:s, s:I, s:I, s:I, s:O, s:s, s:s, s:s, s:s}", "event", event,
+                                  "workspace_id", (json_int_t)ws, "message_id",
+                                  (json_int_t)message_id, "note_id", (json_int_t)note_id,
+                                  "mentioned", notified, "title", title.data, "text", text.data,
+                                  "by", by, "at", at),
+                        now, err);
+    }
 done:
-    json_decref(hook);
-    free(hook_body);
     buf_free(&title);
     buf_free(&text);
     return rc;
@@ -443,13 +449,12 @@ fail:
 
 static json_t *notification_json(struct db_stmt *st)
 {
-    return json_pack(
-        "{s:I, s:I, s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}", "id", (json_int_t)db_col_int(st, 0),
-        "workspace_id", (json_int_t)db_col_int(st, 1), "event", db_col_text(st, 2), "post_id",
-        db_col_null(st, 3) ? json_null() : json_integer(db_col_int(st, 3)), "message_id",
-        db_col_null(st, 8) ? json_null() : json_integer(db_col_int(st, 8)), "title",
-        db_col_text(st, 4), "body", db_col_text(st, 5), "read", !db_col_null(st, 6), "read_at",
-        json_time_col(st, 6), "created_at", json_time_col(st, 7));
+    return json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}", "id",
+                     (json_int_t)db_col_int(st, 0), "workspace_id", (json_int_t)db_col_int(st, 1),
+                     "event", db_col_text(st, 2), "post_id", json_int_col(st, 3), "message_id",
+                     json_int_col(st, 8), "title", db_col_text(st, 4), "body", db_col_text(st, 5),
+                     "read", !db_col_null(st, 6), "read_at", json_time_col(st, 6), "created_at",
+                     json_time_col(st, 7));
 }
 
 json_t *notify_list(struct db *db, int64_t user_id, bool unread_only, int limit, struct error *err)
@@ -693,9 +698,5 @@ int notify_message(struct db *db, int64_t ws, const struct notify_message_in *m,
                   (json_int_t)ws, "workspace", name, "title", m->title, "text", m->text, "at", at);
     if (m->extra)
         json_object_update(hook, m->extra);
-    char *body = json_dumps(hook, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(hook);
-    int rc = queue_delivery(db, ws, 0, m->event, "webhook", url, "", body, now, err);
-    free(body);
-    return rc ? -1 : queued + 1;
+    return queue_hook(db, ws, m->event, url, hook, now, err) ? -1 : queued + 1;
 }

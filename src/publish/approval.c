@@ -217,6 +217,17 @@ static int channel_facts(struct db *db, int64_t ws, int64_t channel_id, struct c
     return 0;
 }
 
+int publish_future_time(const char *field, const char *s, int64_t now, int64_t *t,
+                        struct error *err)
+{
+    if (!s || time_parse_iso(s, t))
+        return error_field(err, ERR_INVALID, field,
+                           "%s: expected an ISO 8601 time such as 2026-03-01T09:00:00Z", field);
+    if (*t <= now)
+        return error_field(err, ERR_INVALID, field, "%s: %s is in the past", field, s);
+    return 0;
+}
+
 /* Checks a variant object as it will be stored ({channel_id, body, title,
  * first_comment, media, scheduled_at}); `base` is the post's body, posted
  * when the variant has none. `prefix` names the variant in errors. */
@@ -257,12 +268,8 @@ static int check_variant(struct db *db, int64_t ws, json_t *v, const char *base,
     if (sched && !json_is_null(sched)) {
         int64_t t;
         snprintf(field, sizeof field, "%sscheduled_at", prefix);
-        if (!json_is_string(sched) || time_parse_iso(json_string_value(sched), &t))
-            return error_field(err, ERR_INVALID, field,
-                               "%s: expected an ISO 8601 time such as 2026-03-01T09:00:00Z", field);
-        if (t <= time_now())
-            return error_field(err, ERR_INVALID, field, "%s: %s is in the past", field,
-                               json_string_value(sched));
+        if (publish_future_time(field, json_string_value(sched), time_now(), &t, err))
+            return -1;
     }
     for (const char *const *k = (const char *const[]){"body", "title", "first_comment", NULL}; *k;
          k++) {
@@ -826,12 +833,7 @@ json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64
         /* Approvals were for the text as it was: every variant in review
          * waits for the new round's. */
         (back && move_all(db, post_id, "approved", EV_EDIT, err) < 0) ||
-        db_run(db, err,
-               "UPDATE posts SET at = COALESCE((SELECT MIN(COALESCE(v.published_at, "
-               "v.scheduled_at)) FROM post_variants v WHERE v.post_id = posts.id), created_at) "
-               "WHERE id = ?",
-               "i", post_id) < 0 ||
-        refresh_status(db, post_id, err) ||
+        post_refresh_at(db, post_id, err) || refresh_status(db, post_id, err) ||
         audit(db, ws, who->user_id, back ? "edit_after_approval" : "edit", post_id, detail, err) ||
         (back && tell_reviewers(db, ws, post_id, who->user_id, err)) || db_commit(db, err))
         goto fail;
@@ -902,15 +904,8 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
                          const struct actor *who, struct error *err)
 {
     int64_t when = 0;
-    if (at && (time_parse_iso(at, &when))) {
-        error_field(err, ERR_INVALID, "at",
-                    "at: expected an ISO 8601 time such as 2026-03-01T09:00:00Z");
+    if (at && publish_future_time("at", at, time_now(), &when, err))
         return NULL;
-    }
-    if (at && when <= time_now()) {
-        error_field(err, ERR_INVALID, "at", "at: %s is in the past", at);
-        return NULL;
-    }
     struct locked_post p;
     struct moving m;
     if (begin_move(db, ws, post_id, vid, "approved", "approved variant to schedule", &p, &m, err))
@@ -945,12 +940,7 @@ json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid
                   err))
             goto fail;
     }
-    if (db_run(db, err,
-               "UPDATE posts SET at = COALESCE((SELECT MIN(COALESCE(v.published_at, "
-               "v.scheduled_at)) FROM post_variants v WHERE v.post_id = posts.id), created_at) "
-               "WHERE id = ?",
-               "i", post_id) < 0 ||
-        refresh_status(db, post_id, err) || db_commit(db, err))
+    if (post_refresh_at(db, post_id, err) || refresh_status(db, post_id, err) || db_commit(db, err))
         goto fail;
     return post_get(db, ws, post_id, err);
 fail:

@@ -244,9 +244,7 @@ static json_t *operation(struct db_stmt *st)
         "action", db_col_text(st, 1), "reason", db_col_text(st, 2), "selection",
         sel ? sel : json_object(), "matched", (json_int_t)db_col_int(st, 4), "more",
         db_col_int(st, 5) != 0, "created_at", (json_int_t)db_col_int(st, 7), "requested_by",
-        db_col_null(st, 6) ? json_null() : json_integer(db_col_int(st, 6)), "undone_at",
-        db_col_null(st, 8) ? json_null() : json_integer(db_col_int(st, 8)), "undone_by",
-        db_col_null(st, 9) ? json_null() : json_integer(db_col_int(st, 9)));
+        json_int_col(st, 6), "undone_at", json_int_col(st, 8), "undone_by", json_int_col(st, 9));
     return o;
 }
 
@@ -297,8 +295,7 @@ json_t *publish_bulk_get(struct db *db, int64_t ws, int64_t id, struct error *er
                       "action_id", skipped ? json_null() : json_integer(db_col_int(st, 1)), "state",
                       skipped ? "skipped" : db_col_text(st, 2), "error",
                       skipped ? db_col_text(st, 4) : db_col_text(st, 3), "undo_action_id",
-                      db_col_null(st, 5) ? json_null() : json_integer(db_col_int(st, 5)),
-                      "undo_state",
+                      json_int_col(st, 5), "undo_state",
                       db_col_null(st, 5) ? json_null() : json_string(db_col_text(st, 6))));
     }
     db_finalize(st);

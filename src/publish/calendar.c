@@ -6,7 +6,6 @@
 #include "publish/publish.h"
 
 #include <assert.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,8 +253,7 @@ json_t *publish_calendar(struct db *db, int64_t ws, const struct calendar_filter
             (json_int_t)db_col_int(st, 2), "channel", db_col_text(st, 3), "platform",
             db_col_text(st, 4), "status", db_col_text(st, 5), "at", json_time(db_col_int(st, 6)),
             "title", db_col_text(st, 7), "body", db_col_text(st, 8));
-        json_object_set_new(i, "campaign_id",
-                            db_col_null(st, 9) ? json_null() : json_integer(db_col_int(st, 9)));
+        json_object_set_new(i, "campaign_id", json_int_col(st, 9));
         json_array_append_new(items, i);
     }
     db_finalize(st);
@@ -446,13 +444,6 @@ int publish_ics(struct db *db, int64_t ws, const struct calendar_filter *f, cons
 
 /* ---- feed tokens ------------------------------------------------------------------ */
 
-static void token_hash(const char *token, char out[65])
-{
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
-    sodium_bin2hex(out, 65, h, sizeof h);
-}
-
 json_t *calendar_feed_create(struct db *db, int64_t ws, int64_t channel_id, int64_t campaign_id,
                              const struct actor *who, struct error *err)
 {
@@ -477,10 +468,8 @@ json_t *calendar_feed_create(struct db *db, int64_t ws, int64_t channel_id, int6
                     (long long)(channel_id ? channel_id : campaign_id));
         return NULL;
     }
-    unsigned char rnd[32];
-    char token[65], hash[65];
-    randombytes_buf(rnd, sizeof rnd);
-    sodium_bin2hex(token, sizeof token, rnd, sizeof rnd);
+    char token[TOKEN_HEX + 1], hash[65];
+    token_new(token);
     token_hash(token, hash);
     int64_t id;
     if (db_begin(db, err))
@@ -526,7 +515,7 @@ int calendar_feed_resolve(struct db *db, const char *token, struct calendar_filt
                           char *name, size_t name_size, struct error *err)
 {
     char hash[65];
-    if (!token || strlen(token) != 64)
+    if (!token || strlen(token) != TOKEN_HEX)
         return error_set(err, ERR_NOT_FOUND, "no such calendar feed");
     token_hash(token, hash);
     struct db_stmt *st = db_query(

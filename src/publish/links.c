@@ -180,17 +180,25 @@ static int link_resolve(struct db *db, const struct vault_key *key, const char *
     return 0;
 }
 
+/* The link's post as its approver sees it, before and after deciding: the
+ * text and the variants, not who wrote them. */
+static json_t *approver_view(struct db *db, const struct link_row *l, struct error *err)
+{
+    json_t *post = post_get(db, l->ws, l->post_id, err);
+    if (post)
+        json_object_del(post, "created_by");
+    return post;
+}
+
 json_t *approval_link_open(struct db *db, const struct vault_key *key, const char *token,
                            struct error *err)
 {
     struct link_row l;
     if (link_resolve(db, key, token, &l, err))
         return NULL;
-    json_t *post = post_get(db, l.ws, l.post_id, err);
+    json_t *post = approver_view(db, &l, err);
     if (!post)
         return NULL;
-    /* The approver sees the text and the variants, not who wrote them. */
-    json_object_del(post, "created_by");
     return json_pack("{s:o, s:s, s:o, s:I}", "post", post, "name", l.name, "expires_at",
                      json_time(l.expires), "round", (json_int_t)l.round);
 }
@@ -228,10 +236,9 @@ json_t *approval_link_decide(struct db *db, const struct vault_key *key, const c
         goto fail;
     if (db_commit(db, err))
         goto fail;
-    json_t *post = post_get(db, l.ws, l.post_id, err);
+    json_t *post = approver_view(db, &l, err);
     if (!post)
         return NULL;
-    json_object_del(post, "created_by");
     return json_pack("{s:s, s:o}", "decision", approve ? "approve" : "reject", "post", post);
 fail:
     db_rollback(db);

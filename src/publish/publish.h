@@ -99,6 +99,13 @@ json_t *publish_decide(struct db *db, int64_t ws, int64_t post_id, const struct 
 /* patch: any of body, title, first_comment, media, scheduled_at. */
 json_t *publish_variant_update(struct db *db, int64_t ws, int64_t post_id, int64_t vid,
                                json_t *patch, const struct actor *who, struct error *err);
+/* Text s as a time after now, for the request's member `field` (a
+ * variant's scheduled_at, a schedule's at, a pause's until): 0 with *t, or
+ * -1 and ERR_INVALID on field, "FIELD: expected an ISO 8601 time such as
+ * 2026-03-01T09:00:00Z" (s NULL or not a time) or "FIELD: S is in the
+ * past". */
+int publish_future_time(const char *field, const char *s, int64_t now, int64_t *t,
+                        struct error *err);
 /* Schedules variant vid (0: every approved variant of the post) at `at`
  * (ISO 8601; NULL: each variant's own scheduled_at), which must be ahead. */
 json_t *publish_schedule(struct db *db, int64_t ws, int64_t post_id, int64_t vid, const char *at,

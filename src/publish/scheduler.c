@@ -446,12 +446,10 @@ fail:
 static json_t *pause_json(struct db_stmt *st)
 {
     return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:s, s:s}", "id",
-                     (json_int_t)db_col_int(st, 0), "channel_id",
-                     db_col_null(st, 1) ? json_null() : json_integer(db_col_int(st, 1)), "reason",
+                     (json_int_t)db_col_int(st, 0), "channel_id", json_int_col(st, 1), "reason",
                      db_col_text(st, 2), "until", json_time_col(st, 3), "paused_by",
-                     db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
-                     "paused_at", json_time(db_col_int(st, 5)), "paused_by_name",
-                     db_col_text(st, 6), "channel", db_col_text(st, 7));
+                     json_int_col(st, 4), "paused_at", json_time(db_col_int(st, 5)),
+                     "paused_by_name", db_col_text(st, 6), "channel", db_col_text(st, 7));
 }
 
 json_t *publish_pauses(struct db *db, int64_t ws, int64_t now, struct error *err)
@@ -593,16 +591,8 @@ json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor 
     int64_t now = time_now(), until = 0;
     json_t *u = json_object_get(in, "until");
     if (u && !json_is_null(u)) {
-        if (!json_is_string(u) || time_parse_iso(json_string_value(u), &until)) {
-            error_field(err, ERR_INVALID, "until",
-                        "until: expected an ISO 8601 time such as 2026-03-01T09:00:00Z");
+        if (publish_future_time("until", json_string_value(u), now, &until, err))
             return NULL;
-        }
-        if (until <= now) {
-            error_field(err, ERR_INVALID, "until", "until: %s is in the past",
-                        json_string_value(u));
-            return NULL;
-        }
     }
     struct channel_set cs;
     if (begin_on_channels(db, ws, in, &cs, err))

@@ -172,6 +172,11 @@ static void test_str_listed(void **state)
     assert_false(str_listed("administrator", "admin"));
     assert_false(str_listed("", "admin"));
     assert_false(str_listed("admin,", ""));
+    assert_false(str_listed("Admin,editor", "admin"));
+    assert_true(str_listed_nocase("anna@example.org,Bo@Example.ORG", "bo@example.org"));
+    assert_true(str_listed_nocase("anna@example.org,Bo@Example.ORG", "ANNA@example.org"));
+    assert_false(str_listed_nocase("anna@example.org", "anna@example.or"));
+    assert_false(str_listed_nocase("", "anna@example.org"));
 }
 
 /* Every byte value in every place, as inet_ntop writes it. */
@@ -231,6 +236,7 @@ static void test_little_endian(void **state)
     assert_true(le64_get((const unsigned char *)b.data) == 0x0102030405060708u);
     assert_true(f32_get((const unsigned char *)b.data + 8) == -1.5f);
     assert_true(le32_get((const unsigned char *)b.data + 12) == 0xA1B2C3D4u);
+    assert_true(be32_get((const unsigned char *)b.data + 12) == 0xD4C3B2A1u);
     uint64_t seed = 1, v = 0;
     for (int i = 0; i < 1000; i++) {
         v = xorshift64(&seed);

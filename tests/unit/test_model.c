@@ -778,6 +778,43 @@ static void test_list_filters_read_and_refuse(void **state)
     json_decref(q);
 }
 
+/* json_int_col, json_text_col and json_time_col: a NULL column is JSON
+ * null, any other its value (an integer 0 and an empty text too). */
+static void test_json_columns(void **state)
+{
+    (void)state;
+    struct db *db = fresh();
+    struct error err = {0};
+    struct db_stmt *st =
+        db_query(db, &err, "SELECT 7, NULL, 'x', NULL, 0, '', 1772355600, NULL", "");
+    assert_non_null(st);
+    assert_true(db_has_row(st));
+    json_t *row = json_pack("[o, o, o, o, o, o, o, o]", json_int_col(st, 0), json_int_col(st, 1),
+                            json_text_col(st, 2), json_text_col(st, 3), json_int_col(st, 4),
+                            json_text_col(st, 5), json_time_col(st, 6), json_time_col(st, 7));
+    db_finalize(st);
+    char *s = json_dumps(row, JSON_COMPACT);
+    assert_string_equal(s, "[7,null,\"x\",null,0,\"\",\"2026-03-01T09:00:00Z\",null]");
+    free(s);
+    json_decref(row);
+    db_close(db);
+}
+
+/* A token is 64 lower-case hex characters, new each time; the store keeps
+ * its SHA-256, in lower-case hex too. */
+static void test_tokens_and_their_hashes(void **state)
+{
+    (void)state;
+    char a[TOKEN_HEX + 1], b[TOKEN_HEX + 1], hash[65];
+    token_new(a);
+    token_new(b);
+    assert_int_equal(strlen(a), TOKEN_HEX);
+    assert_int_equal(strspn(a, "0123456789abcdef"), TOKEN_HEX);
+    assert_string_not_equal(a, b);
+    token_hash("abc", hash);
+    assert_string_equal(hash, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -794,6 +831,8 @@ int main(void)
         cmocka_unit_test(test_author_changes_only_own_drafts),
         cmocka_unit_test(test_users_sessions_tokens),
         cmocka_unit_test(test_common_passwords_are_refused),
+        cmocka_unit_test(test_json_columns),
+        cmocka_unit_test(test_tokens_and_their_hashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1003,6 +1003,27 @@ static void test_handed_over_variant_is_taken_back(void **state)
     db_close(d.db);
 }
 
+/* A time ahead: its words for a request's member that is not a time, or
+ * not ahead, are the same for a variant, a schedule and a pause. */
+static void test_future_time(void **state)
+{
+    (void)state;
+    struct error err = {0};
+    int64_t t = 0, now = 1772355600; /* 2026-03-01T09:00:00Z */
+    assert_int_equal(publish_future_time("at", "2026-03-01T10:00:00Z", now, &t, &err), 0);
+    assert_int_equal(t, now + 3600);
+    assert_int_equal(publish_future_time("until", NULL, now, &t, &err), -1);
+    assert_int_equal(err.kind, ERR_INVALID);
+    assert_string_equal(err.field, "until");
+    assert_string_equal(err.msg, "until: expected an ISO 8601 time such as 2026-03-01T09:00:00Z");
+    assert_int_equal(publish_future_time("at", "soon", now, &t, &err), -1);
+    assert_string_equal(err.msg, "at: expected an ISO 8601 time such as 2026-03-01T09:00:00Z");
+    assert_int_equal(
+        publish_future_time("variants[0].scheduled_at", "2026-03-01T09:00:00Z", now, &t, &err), -1);
+    assert_string_equal(err.field, "variants[0].scheduled_at");
+    assert_string_equal(err.msg, "variants[0].scheduled_at: 2026-03-01T09:00:00Z is in the past");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1023,6 +1044,7 @@ int main(void)
         cmocka_unit_test(test_scheduler_due_once_paused_and_settled),
         cmocka_unit_test(test_scheduler_holds_late_posts),
         cmocka_unit_test(test_handed_over_variant_is_taken_back),
+        cmocka_unit_test(test_future_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
