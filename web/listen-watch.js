@@ -6,7 +6,7 @@
 // beside the field they are about, deleted after a confirmation. Alerts:
 // per query each match, a digest or a spike, muted or snoozed, and the
 // alerts that fired (which query, which items, why).
-import { html, useState, useEffect, useRef, Empty } from "/ui.js";
+import { html, useState, useEffect, useRef, Empty, outsideLink } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtNumber, fmtTime } from "/i18n.js";
 
@@ -264,7 +264,7 @@ function Events({ events, ws }) {
       <h3 class="event-query">${ev.tag}</h3>
       <p class="event-reason">${ev.reason}</p>
       ${ev.items.length ? html`<ul class="event-items">${ev.items.map((it) => html`<li data-item=${it.id}>
-        ${it.link ? html`<a href=${it.link} rel="noopener noreferrer" target="_blank">${it.title || t("listen.untitled")}</a>`
+        ${outsideLink(it.link) ? html`<a href=${outsideLink(it.link)} rel="noopener noreferrer" target="_blank">${it.title || t("listen.untitled")}</a>`
           : it.title || t("listen.untitled")}</li>`)}</ul>` : null}
     </li>`)}
   </ol>`;

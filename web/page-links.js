@@ -4,7 +4,7 @@
 // downloaded, edited (never its code: printed QR codes carry it) and retired.
 // Below, the clicks grouped as the stats API groups them, and the advocates'
 // leaderboard. Filters, the grouping and the link being edited live in the URL.
-import { html, useState, useEffect, useRef, everyItem, Empty, useReady } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady, outsideLink } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtNumber, fmtPercent, fmtTime, fmtDay } from "/i18n.js";
 import { setParams } from "/router.js";
@@ -351,7 +351,9 @@ export function Links({ ws, route, setError }) {
         <tbody>${links.map((l) => html`<tr data-id=${l.id} data-code=${l.code}>
           <td><input class="short" readonly aria-label=${t("links.shortUrlOf", { code: l.code })} value=${shortUrl(l)}
             ref=${(el) => fields.current.set(l.id, el)} size="28" /></td>
-          <td class="target"><a href=${l.target_url} rel="noopener noreferrer" target="_blank">${l.target_url}</a></td>
+          <td class="target">${outsideLink(l.target_url)
+            ? html`<a href=${l.target_url} rel="noopener noreferrer" target="_blank">${l.target_url}</a>`
+            : l.target_url}</td>
           <td>${campaignName(l.campaign_id)}</td><td>${channelName(l.channel_id)}</td><td>${l.advocate || "–"}</td>
           <td class="num">${fmtNumber(l.clicks)}</td>
           <td>${l.retired_at ? t("links.retiredSince", { when: fmtTime(l.retired_at, ws.timezone) }) : t("links.active")}</td>

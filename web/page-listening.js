@@ -6,7 +6,7 @@
 // and as tables of the same numbers. Queries are tags with a rule, kept
 // here too, and so are the sources and the alerts (listen-watch.js). Every
 // filter and the tab live in the URL.
-import { html, useState, useEffect, useRef, everyItem, Empty, useReady, useLoad } from "/ui.js";
+import { html, useState, useEffect, useRef, everyItem, Empty, useReady, useLoad, outsideLink } from "/ui.js";
 import { api } from "/api.js";
 import { t, fmtNumber, fmtPercent, fmtDay, fmtTime, currentLang } from "/i18n.js";
 import { href, setParams } from "/router.js";
@@ -64,7 +64,7 @@ function Item({ it: initial, ws, teams, canModerate, setError }) {
     <div class="meta">${fmtTime(when, ws.timezone)} · ${sourceName(it.source)}
       ${it.sentiment_label ? html` · ${t("sentiment." + it.sentiment_label)}` : null}
       ${it.author ? html` · ${it.author}` : null}</div>
-    <h2 class="item-title">${it.link ? html`<a href=${it.link} rel="noopener noreferrer" target="_blank">${title}</a>` : title}</h2>
+    <h2 class="item-title">${outsideLink(it.link) ? html`<a href=${outsideLink(it.link)} rel="noopener noreferrer" target="_blank">${title}</a>` : title}</h2>
     ${it.text ? html`<p>${it.text.length > 400 ? it.text.slice(0, 400) + "…" : it.text}</p>` : null}
     <div class="controls">
       ${it.tags.map((name) => html`<span class="tag">${name}</span>`)}

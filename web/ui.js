@@ -58,6 +58,13 @@ export function Empty({ title, next }) {
   return html`<div class="empty"><p><strong>${title}</strong></p><p>${next}</p></div>`;
 }
 
+// An outside link as a page may show it: http or https, else null. Preact
+// sets an href as given, so a `javascript:` link would run when clicked;
+// the server keeps no other kind, and this holds for anything stored before.
+export function outsideLink(url) {
+  return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+}
+
 // A classic script (FullCalendar's bundle) loaded once, when a page needs it.
 const scripts = new Map();
 export function loadScript(src) {

@@ -219,6 +219,23 @@ const char *listen_plain(struct feed *f, const char *s)
     return r;
 }
 
+const char *listen_link(struct feed *f, const char *url)
+{
+    if (!url)
+        return NULL;
+    /* An allowlist: a list of schemes that run code (javascript:, vbscript:,
+     * data:) is one a browser's leniency gets around. */
+    const unsigned char *p = (const unsigned char *)url;
+    while (*p && *p <= 0x20)
+        p++;
+    for (const unsigned char *q = p; *q; q++)
+        if (*q < 0x20 || *q == 0x7f)
+            return NULL; /* never part of a link kanal stores */
+    if (strncasecmp((const char *)p, "http://", 7) && strncasecmp((const char *)p, "https://", 8))
+        return NULL;
+    return listen_plain(f, (const char *)p);
+}
+
 /* "en_US" as written by some feeds is the tag "en-US". */
 static const char *lang_tag(struct feed *f, const char *s)
 {
@@ -344,8 +361,8 @@ static const char *attr(xmlNode *n, const char *name, char **tofree)
     return *tofree;
 }
 
-/* Resolves a link against xml:base and the document's URL; refuses the
- * schemes that run code when clicked. */
+/* Resolves a link against xml:base and the document's URL; keeps it only
+ * when it is http or https (listen_link). */
 static const char *resolve(struct feed *f, xmlNode *n, const char *href)
 {
     if (!href)
@@ -357,10 +374,7 @@ static const char *resolve(struct feed *f, xmlNode *n, const char *href)
     xmlChar *base = xmlNodeGetBase(n->doc, n);
     xmlChar *abs = base ? xmlBuildURI((const xmlChar *)href, base) : NULL;
     const char *r = abs ? (const char *)abs : href;
-    const char *out = NULL;
-    if (strncasecmp(r, "javascript:", 11) && strncasecmp(r, "data:", 5) &&
-        strncasecmp(r, "vbscript:", 9))
-        out = listen_plain(f, r);
+    const char *out = listen_link(f, r);
     xmlFree(abs);
     xmlFree(base);
     return out;
@@ -720,8 +734,7 @@ static const char *jlink(struct feed *f, json_t *o, const char *key, const char 
         return NULL;
     xmlChar *abs = base ? xmlBuildURI((const xmlChar *)s, (const xmlChar *)base) : NULL;
     const char *r = abs ? (const char *)abs : s;
-    const char *out =
-        strncasecmp(r, "javascript:", 11) && strncasecmp(r, "data:", 5) ? listen_plain(f, r) : NULL;
+    const char *out = listen_link(f, r);
     xmlFree(abs);
     return out;
 }

@@ -19,6 +19,13 @@ struct feed;
  * when nothing is left. (listen/feed.c) */
 const char *listen_plain(struct feed *f, const char *s);
 
+/* A link as the desk may show it, in the feed's arena: http or https, and
+ * nothing else; NULL otherwise. The scheme is read on the link as a
+ * browser reads an href (blanks and control characters before it
+ * dropped, tabs and newlines in it ignored), so none of them can slip
+ * `javascript:` past the check. (listen/feed.c) */
+const char *listen_link(struct feed *f, const char *url);
+
 /* The text of an element that holds markup as elements (XHTML content, RSS
  * descriptions written unescaped, an HTML page's item): scripts and styles
  * left out; NULL for no element or no text. (listen/feed.c) */

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* href resolved against base; NULL for the schemes that run code. */
+/* href resolved against base; NULL unless it is http or https (listen_link). */
 static const char *link_to(struct feed *f, const char *href, const char *base)
 {
     if (!href)
@@ -24,10 +24,7 @@ static const char *link_to(struct feed *f, const char *href, const char *base)
         return NULL;
     xmlChar *abs = base ? xmlBuildURI((const xmlChar *)href, (const xmlChar *)base) : NULL;
     const char *r = abs ? (const char *)abs : href;
-    const char *out = strncasecmp(r, "javascript:", 11) && strncasecmp(r, "data:", 5) &&
-                              strncasecmp(r, "vbscript:", 9)
-                          ? listen_plain(f, r)
-                          : NULL;
+    const char *out = listen_link(f, r);
     xmlFree(abs);
     return out;
 }

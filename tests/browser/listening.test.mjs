@@ -121,6 +121,26 @@ test("listening: filter the stream, mark an item relevant, send it to a team, fi
     await noViolations(page);
   }));
 
+test("listening: an item's link is shown only when it is http or https", () =>
+  withPage("listening-links", async (page) => {
+    await setUp();
+    // The feed reader keeps no other kind of link; one stored before it
+    // did must still not become a link that runs script when clicked.
+    const it = byTitle.get("Vädret i Stockholm");
+    const ok = byTitle.get("Försäkringskassan svarar på kritiken");
+    await promisify(execFile)("sqlite3", [db,
+      `UPDATE listen_items SET link = 'javascript:alert(1)' WHERE id = ${Number(it.id)}`]);
+    await openDesk(page);
+    await page.goto(`${base}/#/1/listening`);
+    const bad = page.locator(`#listen-stream > li[data-id="${it.id}"] .item-title`);
+    await bad.waitFor();
+    assert.equal(await bad.textContent(), it.title);
+    assert.equal(await bad.locator("a").count(), 0);
+    const good = page.locator(`#listen-stream > li[data-id="${ok.id}"] .item-title a`);
+    assert.match(await good.getAttribute("href"), /^http:\/\/127\.0\.0\.1:\d+\/l4$/);
+    assert.equal(await page.locator('a[href^="javascript:"]').count(), 0);
+  }));
+
 test("listening analytics: the chart's table and share of voice say what the API counts", () =>
   withPage("listening-analytics", async (page) => {
     await setUp();

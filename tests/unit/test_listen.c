@@ -239,6 +239,48 @@ static void test_json_feed(void **state)
     assert_non_null(strstr(err.msg, "jsonfeed.org"));
 }
 
+/* Only http and https links are kept: a browser drops blanks and control
+ * characters before a URL's scheme and tabs and newlines inside it, so a
+ * list of schemes to refuse is one such a link gets past. */
+static void test_links_only_http(void **state)
+{
+    (void)state;
+    static const char json[] = "{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\": ["
+                               "{\"id\": 1, \"url\": \" javascript:alert(1)\"},"
+                               "{\"id\": 2, \"url\": \"\\u0001javascript:alert(1)\"},"
+                               "{\"id\": 3, \"url\": \"vbscript:msgbox(1)\"},"
+                               "{\"id\": 4, \"url\": \"java\\tscript:alert(1)\"},"
+                               "{\"id\": 5, \"url\": \"HTTPS://example.org/ok\"},"
+                               "{\"id\": 6, \"url\": \"mailto:a@example.org\"},"
+                               "{\"id\": 7, \"url\": \"data:text/html,<script>alert(1)</script>\"},"
+                               "{\"id\": 8, \"url\": \"  http://example.org/a  \"}]}";
+    struct feed f;
+    struct error err = {0};
+    assert_int_equal(feed_parse(json, strlen(json), NULL, &f, &err), 0);
+    assert_int_equal(f.n_entries, 8);
+    for (size_t i = 0; i < f.n_entries; i++) {
+        if (i == 4)
+            assert_string_equal(f.entries[i].link, "HTTPS://example.org/ok");
+        else if (i == 7)
+            assert_string_equal(f.entries[i].link, "http://example.org/a");
+        else
+            assert_null(f.entries[i].link);
+    }
+    feed_free(&f);
+    /* In XML, a tab inside the scheme and blanks before it; with a base the
+     * link may resolve to an http link under it, which is harmless. */
+    f = parse_ok(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title>"
+        "<entry><id>1</id><title>a</title><link href=\"java&#9;script:alert(1)\"/></entry>"
+        "<entry><id>2</id><title>b</title><link href=\" &#10;javascript:alert(1)\"/></entry>"
+        "<entry><id>3</id><title>c</title><link href=\"VBScript:x\"/></entry></feed>",
+        NULL, NULL);
+    assert_int_equal(f.n_entries, 3);
+    for (size_t i = 0; i < f.n_entries; i++)
+        assert_true(!f.entries[i].link || !strncmp(f.entries[i].link, "http", 4));
+    feed_free(&f);
+}
+
 static bool private_addr(const char *s)
 {
     struct sockaddr_in v4 = {.sin_family = AF_INET};
@@ -287,10 +329,15 @@ static void test_private_addresses(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dates),         cmocka_unit_test(test_html_to_text),
-        cmocka_unit_test(test_rss_and_links), cmocka_unit_test(test_atom_xml_base),
-        cmocka_unit_test(test_encodings),     cmocka_unit_test(test_broken_and_hostile),
-        cmocka_unit_test(test_json_feed),     cmocka_unit_test(test_private_addresses),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_html_to_text),
+        cmocka_unit_test(test_rss_and_links),
+        cmocka_unit_test(test_atom_xml_base),
+        cmocka_unit_test(test_encodings),
+        cmocka_unit_test(test_broken_and_hostile),
+        cmocka_unit_test(test_json_feed),
+        cmocka_unit_test(test_links_only_http),
+        cmocka_unit_test(test_private_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
