@@ -236,6 +236,20 @@ const char *listen_link(struct feed *f, const char *url)
     return listen_plain(f, (const char *)p);
 }
 
+const char *listen_resolve(struct feed *f, const char *href, const char *base)
+{
+    if (!href)
+        return NULL;
+    while (isspace((unsigned char)*href))
+        href++;
+    if (!*href)
+        return NULL;
+    xmlChar *abs = base ? xmlBuildURI((const xmlChar *)href, (const xmlChar *)base) : NULL;
+    const char *out = listen_link(f, abs ? (const char *)abs : href);
+    xmlFree(abs);
+    return out;
+}
+
 /* "en_US" as written by some feeds is the tag "en-US". */
 static const char *lang_tag(struct feed *f, const char *s)
 {
@@ -367,15 +381,8 @@ static const char *resolve(struct feed *f, xmlNode *n, const char *href)
 {
     if (!href)
         return NULL;
-    while (isspace((unsigned char)*href))
-        href++;
-    if (!*href)
-        return NULL;
     xmlChar *base = xmlNodeGetBase(n->doc, n);
-    xmlChar *abs = base ? xmlBuildURI((const xmlChar *)href, base) : NULL;
-    const char *r = abs ? (const char *)abs : href;
-    const char *out = listen_link(f, r);
-    xmlFree(abs);
+    const char *out = listen_resolve(f, href, (const char *)base);
     xmlFree(base);
     return out;
 }
@@ -729,14 +736,7 @@ static const char *jstr(struct feed *f, json_t *o, const char *key)
 
 static const char *jlink(struct feed *f, json_t *o, const char *key, const char *base)
 {
-    const char *s = json_string_value(json_object_get(o, key));
-    if (!s)
-        return NULL;
-    xmlChar *abs = base ? xmlBuildURI((const xmlChar *)s, (const xmlChar *)base) : NULL;
-    const char *r = abs ? (const char *)abs : s;
-    const char *out = listen_link(f, r);
-    xmlFree(abs);
-    return out;
+    return listen_resolve(f, json_string_value(json_object_get(o, key)), base);
 }
 
 static void json_author(struct feed *f, json_t *o, const char **name, const char **uri)

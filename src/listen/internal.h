@@ -26,6 +26,10 @@ const char *listen_plain(struct feed *f, const char *s);
  * `javascript:` past the check. (listen/feed.c) */
 const char *listen_link(struct feed *f, const char *url);
 
+/* href (blanks before it dropped) resolved against base (NULL: none), then
+ * listen_link's. (listen/feed.c) */
+const char *listen_resolve(struct feed *f, const char *href, const char *base);
+
 /* The text of an element that holds markup as elements (XHTML content, RSS
  * descriptions written unescaped, an HTML page's item): scripts and styles
  * left out; NULL for no element or no text. (listen/feed.c) */

@@ -13,20 +13,14 @@
 #include <string.h>
 #include <strings.h>
 
-/* href resolved against base; NULL unless it is http or https (listen_link). */
+/* href resolved against base; NULL for a link within the page (#...) and
+ * unless it is http or https (listen_resolve). */
 static const char *link_to(struct feed *f, const char *href, const char *base)
 {
-    if (!href)
-        return NULL;
-    while (isspace((unsigned char)*href))
-        href++;
-    if (!*href || *href == '#')
-        return NULL;
-    xmlChar *abs = base ? xmlBuildURI((const xmlChar *)href, (const xmlChar *)base) : NULL;
-    const char *r = abs ? (const char *)abs : href;
-    const char *out = listen_link(f, r);
-    xmlFree(abs);
-    return out;
+    const char *h = href;
+    while (h && isspace((unsigned char)*h))
+        h++;
+    return h && *h == '#' ? NULL : listen_resolve(f, h, base);
 }
 
 static void *grow_entries(struct feed *f, size_t *cap)
