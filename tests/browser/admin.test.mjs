@@ -84,7 +84,7 @@ test("a person is added, their role changed, disabled, given a new password and 
     const again = await client(NEW.email, "Lina's second long password");
     assert.equal((await again("GET", "/session")).status, 200);
     await page.click(`${row} button.revoke`);
-    await page.waitForFunction(() => /signed out everywhere/.test(document.querySelector("main [role=status]").textContent));
+    await page.waitForFunction(() => /API tokens are revoked/.test(document.querySelector("main [role=status]").textContent));
     assert.equal((await again("GET", "/session")).status, 401);
 
     // The server's refusal is told: a second user with the same e-mail.
