@@ -6,7 +6,17 @@
  *
  * File: a header "kanal-clicks 1 LOGID BASE\n", then one line per click:
  * "SEQ LINK AT DEVICE BOT VISITOR REFERRER CHECK\n" (REFERRER "-" for none,
- * CHECK the FNV-1a hash of what precedes it, to catch a torn tail). */
+ * CHECK the FNV-1a hash of what precedes it, to catch a torn tail).
+ *
+ * Lines are copied into a shared mapping of the file's end (a window of
+ * WINDOW_BYTES whose blocks fallocate has reserved), not written with
+ * write(2): the copy is the page cache itself, so a line in the window
+ * survives kill -9 as a written one does, and fdatasync syncs it the same
+ * way, without a system call a click (write(2) was 8% of a busy server's
+ * time). Behind the last line the file holds the window's zeros until a
+ * clean close cuts them off; a reopen after a crash reads zeros as the end.
+ * When no window can be reserved (a full disk), a line is written with
+ * pwrite(2) as before, and a failure is counted as a lost click. */
 #include "links/links.h"
 
 #include <assert.h>
@@ -19,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -29,6 +40,7 @@
 #define READ_CHUNK     (1 << 20)
 #define COMPACT_AT     (8 << 20) /* bytes of fully stored log before it is started afresh */
 #define LINE_MAX_BYTES 512
+#define WINDOW_BYTES   (1 << 20) /* of the file mapped, and reserved, ahead of its last line */
 
 struct click_log {
     pthread_mutex_t lock; /* appends, and the fields down to `size` */
@@ -40,6 +52,8 @@ struct click_log {
     off_t size;   /* bytes of complete lines */
     off_t synced; /* of which known to be on disk (fdatasync done) */
     unsigned gen; /* counts compactions: a size is of one file */
+    char *map;    /* the window: bytes [map_off, map_end) of the file, or NULL */
+    off_t map_off, map_end;
 
     pthread_mutex_t apply_lock; /* one applier at a time; the fields below */
     off_t read_off;
@@ -66,15 +80,16 @@ static uint32_t fnv1a(const char *s, size_t n)
     return h;
 }
 
-static int write_all(int fd, const char *s, size_t n)
+static int write_all(int fd, const char *s, size_t n, off_t at)
 {
     while (n) {
-        ssize_t w = write(fd, s, n);
+        ssize_t w = pwrite(fd, s, n, at);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             return -1;
         s += w;
+        at += w;
         n -= (size_t)w;
     }
     return 0;
@@ -128,8 +143,8 @@ static int create_file(const char *path, const char *id, int64_t base, bool repl
     struct buf tmp = {0};
     buf_printf(&tmp, "%s.%s.new", path, tag);
     int rc = -1;
-    *fd = open(tmp.data, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
-    if (*fd < 0 || flock(*fd, LOCK_EX | LOCK_NB) || write_all(*fd, header, (size_t)n) ||
+    *fd = open(tmp.data, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (*fd < 0 || flock(*fd, LOCK_EX | LOCK_NB) || write_all(*fd, header, (size_t)n, 0) ||
         fdatasync(*fd))
         goto fail;
     if (replace ? rename(tmp.data, path) : place_new(tmp.data, path)) {
@@ -241,7 +256,7 @@ static int fresh_header(struct click_log *log, struct error *err)
     str_hex(raw, sizeof raw, log->id);
     char header[128];
     int n = snprintf(header, sizeof header, LOG_MAGIC "%s 0\n", log->id);
-    if (ftruncate(log->fd, 0) || write_all(log->fd, header, (size_t)n) || fdatasync(log->fd))
+    if (ftruncate(log->fd, 0) || write_all(log->fd, header, (size_t)n, 0) || fdatasync(log->fd))
         return error_set(err, ERR_INTERNAL, "cannot repair the click log %s: %s", log->path,
                          strerror(errno));
     log->next_seq = 1;
@@ -295,15 +310,20 @@ static int load_file(struct click_log *log, struct error *err)
         int64_t seq;
         if (parse_line(p, (size_t)(nl - p), &seq, &c) && seq > last)
             last = seq;
-        else
+        else if (strspn(p, " ") < (size_t)(nl - p)) /* blank: a click whose sync failed */
             log_warn("click log %s: skipping a damaged line at byte %lld", log->path,
                      (long long)(p - data));
         p = nl + 1;
         good = p - data;
     }
     if (good != got) {
-        log_warn("click log %s: cutting off %lld bytes of an unfinished line", log->path,
-                 (long long)(got - good));
+        /* Zeros are the rest of the window a crash left mapped: the end. */
+        bool zeros = true;
+        for (off_t i = good; i < got && zeros; i++)
+            zeros = data[i] == '\0';
+        if (!zeros)
+            log_warn("click log %s: cutting off %lld bytes of an unfinished line", log->path,
+                     (long long)(got - good));
         if (ftruncate(log->fd, good)) {
             error_set(err, ERR_INTERNAL, "cannot repair the click log %s", log->path);
             goto fail;
@@ -335,7 +355,7 @@ struct click_log *clicklog_open(const char *path, enum fsync_policy policy, stru
     /* Opened if it is there, else made; if another server makes it in
      * between, opened after all (and then found locked). */
     for (int tries = 0; log->fd < 0 && tries < 3; tries++) {
-        log->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+        log->fd = open(path, O_RDWR | O_CLOEXEC);
         if (log->fd >= 0 || errno != ENOENT)
             break;
         unsigned char raw[16];
@@ -370,11 +390,24 @@ fail:
     return NULL;
 }
 
+/* Called with log->lock held, or by the log's only user. */
+static void unmap(struct click_log *log)
+{
+    if (log->map)
+        munmap(log->map, (size_t)(log->map_end - log->map_off));
+    log->map = NULL;
+    log->map_off = log->map_end = 0;
+}
+
 void clicklog_close(struct click_log *log)
 {
     if (!log)
         return;
     if (log->fd >= 0) {
+        bool mapped = log->map;
+        unmap(log);
+        if (mapped && ftruncate(log->fd, log->size)) /* the window's zeros */
+            log_warn("click log %s: cannot cut off its unused end", log->path);
         if (log->synced < log->size)
             fdatasync(log->fd);
         close(log->fd);
@@ -401,13 +434,14 @@ int64_t clicklog_pending(struct click_log *log)
     return written > stored ? written - stored : 0;
 }
 
-/* Called with log->lock held, after a failed write or sync: the file is cut
- * back to its last whole line, so that the next append neither runs into a
- * half line nor repeats a sequence number. */
+/* Called with log->lock held, after a failed write or sync: a written line
+ * is cut back to the last whole one, so that the next append neither runs
+ * into a half line nor repeats a sequence number (a line in the window is
+ * blanked by the caller). */
 static int lose(struct click_log *log, const char *what, struct error *err)
 {
     int why = errno;
-    if (ftruncate(log->fd, log->size))
+    if (!log->map && ftruncate(log->fd, log->size))
         log_error("click log %s: cannot cut off a failed write", log->path);
     uint64_t n = ++log->lost;
     int64_t now = time_now(), last = log->lost_logged_at;
@@ -464,6 +498,30 @@ static size_t click_fields(const struct click *c, char *out)
     return (size_t)(p - out);
 }
 
+/* Whether the window holds n more bytes after the last line, moving it on
+ * (reserving its blocks first, so that a full disk is an error here and not
+ * a SIGBUS on the copy) when it does not. Called with log->lock held; the
+ * window left behind goes to *old, for the caller to unmap once it has let
+ * go of the lock (a megabyte's unmapping took up to half a millisecond). */
+static bool window(struct click_log *log, size_t n, void **old)
+{
+    if (log->map && log->size + (off_t)n <= log->map_end)
+        return true;
+    *old = log->map;
+    log->map = NULL;
+    off_t page = (off_t)sysconf(_SC_PAGESIZE);
+    off_t from = log->size / page * page;
+    if (posix_fallocate(log->fd, from, WINDOW_BYTES))
+        return false;
+    void *m = mmap(NULL, WINDOW_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, log->fd, from);
+    if (m == MAP_FAILED)
+        return false;
+    log->map = m;
+    log->map_off = from;
+    log->map_end = from + WINDOW_BYTES;
+    return true;
+}
+
 int clicklog_append(struct click_log *log, const struct click *c, struct error *err)
 {
     static const char hex[] = "0123456789abcdef";
@@ -482,11 +540,23 @@ int clicklog_append(struct click_log *log, const struct click *c, struct error *
         *p++ = hex[(sum >> shift) & 0xf];
     *p++ = '\n';
     size_t n = (size_t)(p - line);
-    if (write_all(log->fd, line, n)) {
+    void *old = NULL;
+    if (window(log, n, &old)) {
+        char *at = log->map + (log->size - log->map_off);
+        memcpy(at, line, n);
+        if (log->policy == FSYNC_ALWAYS && fdatasync(log->fd)) {
+            /* Not known to be on disk, so not a click: its place stays
+             * taken, by a line that reads as nothing, and its number goes
+             * to the next click. */
+            memset(at, ' ', n - 1);
+            log->size += n;
+            rc = lose(log, "sync", err);
+            goto done;
+        }
+    } else if (write_all(log->fd, line, n, log->size)) {
         rc = lose(log, "write", err);
         goto done;
-    }
-    if (log->policy == FSYNC_ALWAYS && fdatasync(log->fd)) {
+    } else if (log->policy == FSYNC_ALWAYS && fdatasync(log->fd)) {
         rc = lose(log, "sync", err);
         goto done;
     }
@@ -496,6 +566,8 @@ int clicklog_append(struct click_log *log, const struct click *c, struct error *
         log->synced = log->size;
 done:
     pthread_mutex_unlock(&log->lock);
+    if (old)
+        munmap(old, WINDOW_BYTES);
     return rc;
 }
 
@@ -616,6 +688,7 @@ static void compact(struct click_log *log)
         if (create_file(log->path, log->id, log->applied, true, &fd, &size, &err)) {
             log_warn("%s", err.msg);
         } else {
+            unmap(log);
             close(log->fd);
             log->fd = fd;
             log->size = log->read_off = log->synced = size; /* create_file syncs */

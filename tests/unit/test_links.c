@@ -5,6 +5,7 @@
  * IDNA2008's well-known räksmörgås example), not taken from kanal. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -16,7 +17,11 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "links/links.h"
@@ -980,6 +985,113 @@ static void test_clicklog_full_disk(void **state)
     db_close(db);
 }
 
+/* Lines go into a mapped window of the file's end, so a server killed with
+ * clicks in it leaves the window's unused zeros behind its last line: a
+ * reopen reads them as the end, stores every click (lines across a window's
+ * edge too) and cuts the zeros off; a clean close leaves none. */
+static void test_clicklog_window_left_by_a_crash(void **state)
+{
+    int64_t link;
+    struct db *db = db_with_link(&link);
+    char *path = fresh_path();
+    unlink(path);
+    enum { N = 60000 }; /* about 4.5 MiB of lines: more than one window */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct error err = {0};
+        struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
+        if (!log)
+            _exit(2);
+        for (int i = 0; i < N; i++) {
+            struct click c = {.link_id = link, .at = 1795000000 + i, .device = DEVICE_DESKTOP};
+            snprintf(c.visitor, sizeof c.visitor, "%032x", i);
+            if (clicklog_append(log, &c, &err))
+                _exit(3);
+        }
+        _exit(0); /* no close: as kill -9 leaves it */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    off_t crashed = sb.st_size;
+    int fd = open(path, O_RDONLY);
+    char last;
+    assert_int_equal(pread(fd, &last, 1, crashed - 1), 1);
+    close(fd);
+    assert_int_equal(last, '\0'); /* the window's zeros */
+
+    struct error err = {0};
+    struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_non_null(log);
+    assert_int_equal(clicklog_apply(log, db, &err), N);
+    assert_int_equal(count(db, "SELECT COUNT(DISTINCT visitor_hash) FROM clicks"), N);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size < crashed);
+    append(log, link, 3);
+    clicklog_close(log);
+    assert_int_equal(stat(path, &sb), 0);
+    fd = open(path, O_RDONLY);
+    assert_int_equal(pread(fd, &last, 1, sb.st_size - 1), 1);
+    close(fd);
+    assert_int_equal(last, '\n'); /* a clean close leaves no zeros */
+    log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_non_null(log);
+    assert_int_equal(clicklog_apply(log, db, &err), 3);
+    clicklog_close(log);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), N + 3);
+    unlink(path);
+    db_close(db);
+}
+
+/* fdatasync as the disk answers it, unless a test makes it fail: the test
+ * binary's own definition is the one clicklog.c calls. */
+static bool sync_fails;
+int fdatasync(int fd)
+{
+    if (sync_fails) {
+        errno = EIO;
+        return -1;
+    }
+    return (int)syscall(SYS_fdatasync, fd);
+}
+
+/* --click-fsync always: a click whose line cannot be synced is counted
+ * lost, and its line in the window is blanked, so that neither it nor the
+ * clicks after it are stored wrongly and its number goes to the next one. */
+static void test_clicklog_sync_failure_blanks_the_line(void **state)
+{
+    int64_t link;
+    struct db *db = db_with_link(&link);
+    char *path = fresh_path();
+    unlink(path);
+    struct error err = {0};
+    struct click_log *log = clicklog_open(path, FSYNC_ALWAYS, &err);
+    assert_non_null(log);
+    append(log, link, 1);
+    struct click c = {.link_id = link, .at = 1795000100, .device = DEVICE_TABLET};
+    sync_fails = true;
+    assert_int_equal(clicklog_append(log, &c, &err), -1);
+    sync_fails = false;
+    assert_int_equal(clicklog_lost(log), 1);
+    assert_int_equal(clicklog_pending(log), 1);
+    append(log, link, 2);
+    assert_int_equal(clicklog_apply(log, db, &err), 3);
+    clicklog_close(log);
+    log = clicklog_open(path, FSYNC_ALWAYS, &err);
+    assert_non_null(log);
+    assert_int_equal(clicklog_apply(log, db, &err), 0);
+    append(log, link, 1);
+    assert_int_equal(clicklog_apply(log, db, &err), 1);
+    clicklog_close(log);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), 4);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks WHERE device = 'tablet'"), 0);
+    unlink(path);
+    db_close(db);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -1004,6 +1116,8 @@ int main(void)
         cmocka_unit_test(test_clicklog_damaged_line),
         cmocka_unit_test(test_clicklog_open_race),
         cmocka_unit_test(test_clicklog_full_disk),
+        cmocka_unit_test(test_clicklog_window_left_by_a_crash),
+        cmocka_unit_test(test_clicklog_sync_failure_blanks_the_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
