@@ -25,9 +25,12 @@ for bin in "$@"; do
     # The .xls reader forks a child per input (libfreexl overruns its stack on
     # crafted files, so it never runs in kanal's own process): a tenth of the
     # runs costs as much time as the other targets' whole runs.
+    # The click log's reader writes, opens, stores into SQLite and reopens a
+    # file per input: a quarter of the runs.
     n=$runs
     case $name in
     fuzz_ingest_linkedin_xls) n=$((runs / 10)) ;;
+    fuzz_clicklog) n=$((runs / 4)) ;;
     esac
     echo "fuzz: $name ($n runs)"
     "$bin" -runs="$n" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \

@@ -232,9 +232,9 @@ static bool parse_line(const char *line, size_t n, int64_t *seq, struct click *c
     }
     int64_t dev, bot;
     if (k != 7 || !span_i64(f[0], len[0], seq) || !span_i64(f[1], len[1], &c->link_id) ||
-        !span_i64(f[2], len[2], &c->at) || !span_i64(f[3], len[3], &dev) || dev < 0 ||
-        dev > DEVICE_OTHER || !span_i64(f[4], len[4], &bot) || len[5] > LINKS_VISITOR_HEX ||
-        len[6] > 255)
+        c->link_id <= 0 || !span_i64(f[2], len[2], &c->at) || !span_i64(f[3], len[3], &dev) ||
+        dev < 0 || dev > DEVICE_OTHER || !span_i64(f[4], len[4], &bot) ||
+        len[5] > LINKS_VISITOR_HEX || len[6] > 255)
         return false;
     c->device = (enum device)dev;
     c->bot = bot != 0;
@@ -291,8 +291,17 @@ static int load_file(struct click_log *log, struct error *err)
     }
     long long base;
     char id[33];
-    int hlen = 0;
-    if (sscanf(data, LOG_MAGIC "%32[0-9a-f] %lld\n%n", id, &base, &hlen) != 2 || hlen == 0 ||
+    /* The header is the whole first line, "kanal-clicks 1 ID BASE". */
+    const char *eol = memchr(data, '\n', (size_t)got);
+    size_t hn = eol ? (size_t)(eol - data) : 0;
+    char head[128];
+    int used = 0;
+    if (hn < sizeof head) {
+        memcpy(head, data, hn);
+        head[hn] = '\0';
+    }
+    if (!eol || hn >= sizeof head ||
+        sscanf(head, LOG_MAGIC "%32[0-9a-f] %lld%n", id, &base, &used) != 2 || (size_t)used != hn ||
         strlen(id) != 32) {
         error_set(err, ERR_INTERNAL,
                   "%s is not a kanal click log; move it away or give another --click-log",
@@ -301,8 +310,8 @@ static int load_file(struct click_log *log, struct error *err)
     }
     memcpy(log->id, id, sizeof id);
     int64_t last = base;
-    off_t good = hlen;
-    for (char *p = data + hlen; p < data + got;) {
+    off_t good = (off_t)hn + 1;
+    for (char *p = data + good; p < data + got;) {
         char *nl = memchr(p, '\n', (size_t)(data + got - p));
         if (!nl)
             break;
@@ -328,6 +337,15 @@ static int load_file(struct click_log *log, struct error *err)
             error_set(err, ERR_INTERNAL, "cannot repair the click log %s", log->path);
             goto fail;
         }
+    }
+    /* Only a hand can put such a number there (a million clicks a second
+     * would take 146,000 years), and counting on from it would overflow. */
+    if (last >= INT64_MAX / 2) {
+        error_set(err, ERR_INTERNAL,
+                  "click log %s: sequence number %lld is beyond any real log; move it away or "
+                  "give another --click-log",
+                  log->path, (long long)last);
+        goto fail;
     }
     log->next_seq = last + 1;
     log->size = good;

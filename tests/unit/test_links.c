@@ -817,7 +817,8 @@ static void test_clicklog_numbers_at_the_edges(void **state)
     log = clicklog_open(path, FSYNC_BATCH, &err);
     assert_non_null(log);
     assert_int_equal(clicklog_apply(log, db, &err), 3);
-    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks WHERE at = -9223372036854775807 - 1"), 1);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks WHERE at = -9223372036854775807 - 1"),
+                     1);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks WHERE at = 9223372036854775807"), 1);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), 3);
     clicklog_close(log);
@@ -1046,6 +1047,55 @@ static void test_clicklog_window_left_by_a_crash(void **state)
     db_close(db);
 }
 
+/* Writes a log by hand: the header line, then each line with its checksum. */
+static void hand_log(const char *path, const char *header, const char **bodies, int n)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(header, f);
+    for (int i = 0; i < n; i++) {
+        uint32_t h = 2166136261u;
+        for (const char *p = bodies[i]; *p; p++)
+            h = (h ^ (unsigned char)*p) * 16777619u;
+        fprintf(f, "%s %08x\n", bodies[i], h);
+    }
+    fclose(f);
+}
+
+/* What the fuzzer found a hand (or a disk) can put in the log, each read
+ * without stopping the server's start: a line for link 0 or below is
+ * passed over (it stopped the store on an assertion), a header must be one
+ * whole line (it read the next line as its base), and a sequence number no
+ * real log reaches is refused (counting on from it overflowed). */
+static void test_clicklog_hand_made_files(void **state)
+{
+    int64_t link;
+    struct db *db = db_with_link(&link);
+    char *path = fresh_path();
+    struct error err = {0};
+    char one[64];
+    snprintf(one, sizeof one, "3 %lld 1795000000 1 0 - -", (long long)link);
+    const char *bodies[] = {"1 0 1795000000 1 0 - -", "2 -4 1795000000 1 0 - -", one};
+    hand_log(path, "kanal-clicks 1 0123456789abcdef0123456789abcdef 0\n", bodies, 3);
+    struct click_log *log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_non_null(log);
+    assert_int_equal(clicklog_apply(log, db, &err), 1);
+    clicklog_close(log);
+
+    hand_log(path, "kanal-clicks 1 0123456789abcdef0123456789abcdef\n", bodies + 2, 1);
+    assert_null(clicklog_open(path, FSYNC_BATCH, &err));
+    assert_non_null(strstr(err.msg, "is not a kanal click log"));
+
+    hand_log(path, "kanal-clicks 1 0123456789abcdef0123456789abcdef 9223372036854775806\n", NULL,
+             0);
+    err = (struct error){0};
+    assert_null(clicklog_open(path, FSYNC_BATCH, &err));
+    assert_non_null(strstr(err.msg, "sequence number 9223372036854775806 is beyond any real log"));
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), 1);
+    unlink(path);
+    db_close(db);
+}
+
 /* fdatasync as the disk answers it, unless a test makes it fail: the test
  * binary's own definition is the one clicklog.c calls. */
 static bool sync_fails;
@@ -1118,6 +1168,7 @@ int main(void)
         cmocka_unit_test(test_clicklog_full_disk),
         cmocka_unit_test(test_clicklog_window_left_by_a_crash),
         cmocka_unit_test(test_clicklog_sync_failure_blanks_the_line),
+        cmocka_unit_test(test_clicklog_hand_made_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
