@@ -41,6 +41,10 @@
 #define COMPACT_AT     (8 << 20) /* bytes of fully stored log before it is started afresh */
 #define LINE_MAX_BYTES 512
 #define WINDOW_BYTES   (1 << 20) /* of the file mapped, and reserved, ahead of its last line */
+/* The last sequence number a log takes: only a hand can put a larger one
+ * there (a million clicks a second would take 146,000 years to), and
+ * counting on from one near INT64_MAX would overflow. */
+#define SEQ_MAX (INT64_MAX / 2)
 
 struct click_log {
     pthread_mutex_t lock; /* appends, and the fields down to `size` */
@@ -302,7 +306,7 @@ static int load_file(struct click_log *log, struct error *err)
     }
     if (!eol || hn >= sizeof head ||
         sscanf(head, LOG_MAGIC "%32[0-9a-f] %lld%n", id, &base, &used) != 2 || (size_t)used != hn ||
-        strlen(id) != 32) {
+        strlen(id) != 32 || base < 0) {
         error_set(err, ERR_INTERNAL,
                   "%s is not a kanal click log; move it away or give another --click-log",
                   log->path);
@@ -338,9 +342,7 @@ static int load_file(struct click_log *log, struct error *err)
             goto fail;
         }
     }
-    /* Only a hand can put such a number there (a million clicks a second
-     * would take 146,000 years), and counting on from it would overflow. */
-    if (last >= INT64_MAX / 2) {
+    if (last > SEQ_MAX) {
         error_set(err, ERR_INTERNAL,
                   "click log %s: sequence number %lld is beyond any real log; move it away or "
                   "give another --click-log",
@@ -548,7 +550,13 @@ int clicklog_append(struct click_log *log, const struct click *c, struct error *
                   "a click's fields fit its line");
     size_t nf = click_fields(c, fields);
     int rc = 0;
+    void *old = NULL;
     pthread_mutex_lock(&log->lock);
+    if (log->next_seq > SEQ_MAX) {
+        errno = EOVERFLOW;
+        rc = lose(log, "number a click in", err);
+        goto done;
+    }
     char *p = put_int(line, log->next_seq);
     memcpy(p, fields, nf);
     p += nf;
@@ -558,7 +566,6 @@ int clicklog_append(struct click_log *log, const struct click *c, struct error *
         *p++ = hex[(sum >> shift) & 0xf];
     *p++ = '\n';
     size_t n = (size_t)(p - line);
-    void *old = NULL;
     if (window(log, n, &old)) {
         char *at = log->map + (log->size - log->map_off);
         memcpy(at, line, n);

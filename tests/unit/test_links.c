@@ -1085,12 +1085,25 @@ static void test_clicklog_hand_made_files(void **state)
     hand_log(path, "kanal-clicks 1 0123456789abcdef0123456789abcdef\n", bodies + 2, 1);
     assert_null(clicklog_open(path, FSYNC_BATCH, &err));
     assert_non_null(strstr(err.msg, "is not a kanal click log"));
+    hand_log(path, "kanal-clicks 1 0123456789abcdef0123456789abcdef -5\n", bodies + 2, 1);
+    err = (struct error){0};
+    assert_null(clicklog_open(path, FSYNC_BATCH, &err)); /* numbers start after 0 */
+    assert_non_null(strstr(err.msg, "is not a kanal click log"));
 
     hand_log(path, "kanal-clicks 1 0123456789abcdef0123456789abcdef 9223372036854775806\n", NULL,
              0);
     err = (struct error){0};
     assert_null(clicklog_open(path, FSYNC_BATCH, &err));
     assert_non_null(strstr(err.msg, "sequence number 9223372036854775806 is beyond any real log"));
+    /* At the last number a log takes it opens, and a click past it is lost. */
+    hand_log(path, "kanal-clicks 1 0123456789abcdef0123456789abcdef 4611686018427387903\n", NULL,
+             0);
+    log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_non_null(log);
+    struct click c = {.link_id = link, .at = 1795000000, .device = DEVICE_MOBILE};
+    assert_int_equal(clicklog_append(log, &c, &err), -1);
+    assert_int_equal(clicklog_lost(log), 1);
+    clicklog_close(log);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), 1);
     unlink(path);
     db_close(db);
