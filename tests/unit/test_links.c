@@ -1047,6 +1047,63 @@ static void test_clicklog_window_left_by_a_crash(void **state)
     db_close(db);
 }
 
+/* Once everything in it is stored and it holds 8 MiB, the log starts afresh
+ * (a new file whose header carries the last stored number), and the window
+ * moves to the new file: what comes after is stored once, across a close, a
+ * crash and a reopen. */
+static void test_clicklog_compaction(void **state)
+{
+    int64_t link;
+    struct db *db;
+    char *path;
+    struct click_log *log = fresh_log(&db, &link, &path);
+    struct error err = {0};
+    enum { N = 140000 }; /* about 9 MiB of lines */
+    append(log, link, N);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size > (8 << 20));
+    assert_int_equal(clicklog_apply(log, db, &err), N);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size < 100); /* the new file's header alone */
+    FILE *f = fopen(path, "r");
+    char header[128];
+    assert_non_null(fgets(header, sizeof header, f));
+    fclose(f);
+    assert_non_null(strstr(header, " 140000\n"));
+    append(log, link, 5);
+    assert_int_equal(clicklog_apply(log, db, &err), 5);
+    append(log, link, 2);
+    clicklog_close(log); /* two left in the log */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct click_log *child = clicklog_open(path, FSYNC_BATCH, &err);
+        if (!child)
+            _exit(2);
+        for (int i = 0; i < 3; i++) {
+            struct click c = {.link_id = link, .at = 1796000000 + i, .device = DEVICE_OTHER};
+            if (clicklog_append(child, &c, &err))
+                _exit(3);
+        }
+        _exit(0); /* crashed with five unstored */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_non_null(log);
+    assert_int_equal(clicklog_apply(log, db, &err), 5);
+    clicklog_close(log);
+    log = clicklog_open(path, FSYNC_BATCH, &err);
+    assert_int_equal(clicklog_apply(log, db, &err), 0);
+    clicklog_close(log);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), N + 10);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks WHERE device = 'other'"), 3);
+    unlink(path);
+    db_close(db);
+}
+
 /* Writes a log by hand: the header line, then each line with its checksum. */
 static void hand_log(const char *path, const char *header, const char **bodies, int n)
 {
@@ -1182,6 +1239,7 @@ int main(void)
         cmocka_unit_test(test_clicklog_window_left_by_a_crash),
         cmocka_unit_test(test_clicklog_sync_failure_blanks_the_line),
         cmocka_unit_test(test_clicklog_hand_made_files),
+        cmocka_unit_test(test_clicklog_compaction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
