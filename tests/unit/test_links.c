@@ -1104,6 +1104,43 @@ static void test_clicklog_compaction(void **state)
     db_close(db);
 }
 
+/* A store that fails mid-round (a full disk, PostgreSQL gone) stores none
+ * of the round's clicks and does not move the log's mark: the clicks stay in
+ * the log, and the next round stores each of them once. */
+static void test_clicklog_store_failure_keeps_clicks(void **state)
+{
+    int64_t link;
+    struct db *db;
+    char *path;
+    struct click_log *log = fresh_log(&db, &link, &path);
+    struct error err = {0};
+    append(log, link, 40); /* more than one statement of INSERT_ROWS */
+    assert_int_equal(clicklog_apply(log, db, &err), 40);
+    append(log, link, 37);
+    /* The 21st insert of the round fails. */
+    assert_int_equal(db_exec(db,
+                             "CREATE TRIGGER down BEFORE INSERT ON clicks "
+                             "WHEN (SELECT COUNT(*) FROM clicks) >= 60 "
+                             "BEGIN SELECT RAISE(ABORT, 'the store is down'); END",
+                             &err),
+                     0);
+    assert_int_equal(clicklog_apply(log, db, &err), -1);
+    assert_non_null(strstr(err.msg, "the store is down"));
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), 40);
+    assert_int_equal(count(db, "SELECT seq FROM click_log_applied"), 40);
+    assert_int_equal(clicklog_pending(log), 37);
+    assert_int_equal(db_exec(db, "DROP TRIGGER down", &err), 0);
+    append(log, link, 3);
+    assert_int_equal(clicklog_apply(log, db, &err), 40);
+    assert_int_equal(clicklog_apply(log, db, &err), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM clicks"), 80);
+    assert_int_equal(count(db, "SELECT COUNT(DISTINCT visitor_hash || at) FROM clicks"), 40);
+    assert_int_equal(clicklog_pending(log), 0);
+    clicklog_close(log);
+    unlink(path);
+    db_close(db);
+}
+
 /* Writes a log by hand: the header line, then each line with its checksum. */
 static void hand_log(const char *path, const char *header, const char **bodies, int n)
 {
@@ -1240,6 +1277,7 @@ int main(void)
         cmocka_unit_test(test_clicklog_sync_failure_blanks_the_line),
         cmocka_unit_test(test_clicklog_hand_made_files),
         cmocka_unit_test(test_clicklog_compaction),
+        cmocka_unit_test(test_clicklog_store_failure_keeps_clicks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
