@@ -996,7 +996,7 @@ static void test_clicklog_window_left_by_a_crash(void **state)
     struct db *db = db_with_link(&link);
     char *path = fresh_path();
     unlink(path);
-    enum { N = 60000 }; /* about 4.5 MiB of lines: more than one window */
+    enum { N = 60000 }; /* about 3.9 MiB of lines: four windows */
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
