@@ -242,6 +242,9 @@ int connect_fail_http(struct connect_result *r, const char *what,
 
 /* Percent-encodes s onto b: RFC 3986's unreserved characters stay. */
 void connect_put_enc(struct buf *b, const char *s);
+/* Appends "&name=value" to url, or "?name=value" when url has no query
+ * yet; value percent-encoded, name (a literal) as it is. */
+void connect_put_param(struct buf *url, const char *name, const char *value);
 /* base, then '?' (or '&' when base has a query), then the NULL-terminated
  * name/value pairs, each percent-encoded: an authorization URL. */
 void connect_put_query(struct buf *url, const char *base, const char *const *pairs);

@@ -386,10 +386,8 @@ static int mastodon_sync(struct connect_session *s, struct sync_sink *sink,
     /* Mentions, replies to it among them: only the new ones. */
     buf_printf(&path, "/api/v1/notifications?types%%5B%%5D=mention&limit=%d", NOTIFY_PAGE);
     const char *since = sink->cursor_get(sink, "notifications");
-    if (since && *since) {
-        buf_puts(&path, "&since_id=");
-        connect_put_enc(&path, since);
-    }
+    if (since && *since)
+        connect_put_param(&path, "since_id", since);
     rc = sync_list(s, sink, "notifications", path.data, "/api/v1/notifications", res);
     buf_free(&path);
     return rc;

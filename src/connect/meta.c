@@ -46,15 +46,6 @@ enum {
 
 /* ---- requests -------------------------------------------------------------------------- */
 
-/* Appends "&name=value" (or "?name=value" as the first), value escaped. */
-static void put_param(struct buf *b, const char *name, const char *value)
-{
-    buf_putc(b, b->data && strchr(b->data, '?') ? '&' : '?');
-    buf_puts(b, name);
-    buf_putc(b, '=');
-    connect_put_enc(b, value);
-}
-
 /* Meta's error body ({"error": {"message", "type", "code", "error_subcode",
  * "fbtrace_id"}}) into res, with the outcome its code means; falls back to
  * the status when the body says nothing. Returns -1. */
@@ -232,10 +223,10 @@ static int meta_exchange(struct connect_session *s, const char *code, const char
 
     /* The code for a short-lived user token... */
     buf_puts(&path, token_path);
-    put_param(&path, "client_id", cfg->client_id);
-    put_param(&path, "redirect_uri", cfg->redirect_uri);
-    put_param(&path, "client_secret", cfg->client_secret);
-    put_param(&path, "code", code);
+    connect_put_param(&path, "client_id", cfg->client_id);
+    connect_put_param(&path, "redirect_uri", cfg->redirect_uri);
+    connect_put_param(&path, "client_secret", cfg->client_secret);
+    connect_put_param(&path, "code", code);
     struct call c = {.method = "GET", .path = path.data, .what = "GET /oauth/access_token"};
     if (meta_call(s, &c, &resp, &j, res) || token_answer(j, c.what, &short_token, &expires_in, res))
         goto done;
@@ -247,10 +238,10 @@ static int meta_exchange(struct connect_session *s, const char *code, const char
     explicit_bzero(path.data, path.cap);
     buf_reset(&path);
     buf_puts(&path, token_path);
-    put_param(&path, "grant_type", "fb_exchange_token");
-    put_param(&path, "client_id", cfg->client_id);
-    put_param(&path, "client_secret", cfg->client_secret);
-    put_param(&path, "fb_exchange_token", short_token);
+    connect_put_param(&path, "grant_type", "fb_exchange_token");
+    connect_put_param(&path, "client_id", cfg->client_id);
+    connect_put_param(&path, "client_secret", cfg->client_secret);
+    connect_put_param(&path, "fb_exchange_token", short_token);
     c.path = path.data;
     c.what = "GET /oauth/access_token (fb_exchange_token)";
     if (meta_call(s, &c, &resp, &j, res) || token_answer(j, c.what, &user_token, &expires_in, res))

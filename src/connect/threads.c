@@ -148,10 +148,9 @@ static int th_exchange(struct connect_session *s, const char *code, const char *
     json_decref(j), j = NULL;
     connect_response_wipe(&r);
     /* ...that for a long-lived one (60 days). */
-    buf_puts(&path, "/access_token?grant_type=th_exchange_token&client_secret=");
-    connect_put_enc(&path, c->client_secret);
-    buf_puts(&path, "&access_token=");
-    connect_put_enc(&path, short_token);
+    buf_puts(&path, "/access_token?grant_type=th_exchange_token");
+    connect_put_param(&path, "client_secret", c->client_secret);
+    connect_put_param(&path, "access_token", short_token);
     what = "GET /access_token (th_exchange_token)";
     if (th_call(s, "GET", path.data, NULL, "", what, false, &r, &j, res) ||
         token_from(s, j, what, &t, res))
@@ -187,8 +186,8 @@ static int th_refresh(struct connect_session *s, struct channel_tokens *out,
     if (!s->tokens || !s->tokens->access_token)
         return connect_fail(res, CO_AUTH, "the channel is not connected");
     struct buf path = {0};
-    buf_puts(&path, "/refresh_access_token?grant_type=th_refresh_token&access_token=");
-    connect_put_enc(&path, s->tokens->access_token);
+    buf_puts(&path, "/refresh_access_token?grant_type=th_refresh_token");
+    connect_put_param(&path, "access_token", s->tokens->access_token);
     struct connect_response r = {0};
     json_t *j = NULL;
     const char *what = "GET /refresh_access_token";
