@@ -87,7 +87,7 @@ static int xrpc_fail(struct connect_result *res, const char *what, const struct 
         else if (str_eq(name, "RateLimitExceeded"))
             res->outcome = CO_RATE;
         if (res->outcome == CO_RATE && !res->retry_at)
-            res->retry_at = r->rl.retry_at ? r->rl.retry_at : r->rl.reset_at;
+            res->retry_at = rate_limit_resume_at(&r->rl);
         snprintf(res->message, sizeof res->message, "%s: Bluesky: %s (%s, HTTP %ld)", what,
                  msg ? msg : "no message", name, r->status);
     }

@@ -111,6 +111,9 @@ void rate_limit_init(struct rate_limit *rl);
 bool rate_limit_header(struct rate_limit *rl, const char *name, const char *value, int64_t now);
 /* The answer's status into rl (429 is limited). */
 void rate_limit_status(struct rate_limit *rl, long status);
+/* When calling may resume: the Retry-After time, else the end of the
+ * window; 0 when the answer said neither. */
+int64_t rate_limit_resume_at(const struct rate_limit *rl);
 
 struct connect_http_config {
     const char *base_url;    /* "https://graph.facebook.com", no trailing '/' needed */

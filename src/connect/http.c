@@ -194,6 +194,11 @@ void rate_limit_status(struct rate_limit *rl, long status)
         rl->limited = true;
 }
 
+int64_t rate_limit_resume_at(const struct rate_limit *rl)
+{
+    return rl->retry_at ? rl->retry_at : rl->reset_at;
+}
+
 /* ---- the client ---------------------------------------------------------------- */
 
 struct connect_http {

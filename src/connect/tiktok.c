@@ -88,7 +88,7 @@ static int tt_fail(struct connect_result *res, const char *what, const struct co
         snprintf(res->code, sizeof res->code, "%s", code);
     enum connect_outcome o = code ? tt_outcome(code, res->outcome) : res->outcome;
     if (o == CO_RATE)
-        res->retry_at = r->rl.retry_at ? r->rl.retry_at : r->rl.reset_at;
+        res->retry_at = rate_limit_resume_at(&r->rl);
     const char *then = o == CO_AUTH ? "; connect the channel again" : "";
     connect_fail(res, o, "%s: TikTok: %.200s (%s, HTTP %ld)%s", what, msg && *msg ? msg : "refused",
                  code ? code : "no code", r->status, then);

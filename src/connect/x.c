@@ -86,7 +86,7 @@ static int x_fail(struct connect_result *res, const char *what, const struct con
         snprintf(res->code, sizeof res->code, "duplicate");
     } else if (st == 429 || resp->rl.limited) {
         o = CO_RATE;
-        res->retry_at = resp->rl.retry_at ? resp->rl.retry_at : resp->rl.reset_at;
+        res->retry_at = rate_limit_resume_at(&resp->rl);
     }
     static const struct platform_voice voice = {.name = "X", .account = "channel"};
     connect_fail_said(res, o, what, &voice, words, oauth, st);
