@@ -163,6 +163,11 @@ int connect_http_post_json(struct connect_http *c, const char *path, const char 
                            json_t *body, struct connect_response *out, struct error *err);
 int connect_http_delete(struct connect_http *c, const char *path, const char *bearer,
                         struct connect_response *out, struct error *err);
+/* connect_http_post_form ("POST"; fields NULL: an empty form),
+ * connect_http_delete ("DELETE") or else connect_http_get, by method. */
+int connect_http_call(struct connect_http *c, const char *method, const char *path,
+                      const char *bearer, const char *const *fields, struct connect_response *out,
+                      struct error *err);
 
 /* Any request: the calls above are this with fewer fields. */
 struct connect_request {

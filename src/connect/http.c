@@ -515,6 +515,18 @@ int connect_http_post_form(struct connect_http *c, const char *path, const char 
     return rc;
 }
 
+int connect_http_call(struct connect_http *c, const char *method, const char *path,
+                      const char *bearer, const char *const *fields, struct connect_response *out,
+                      struct error *err)
+{
+    static const char *const none[] = {NULL};
+    if (str_eq(method, "POST"))
+        return connect_http_post_form(c, path, bearer, fields ? fields : none, out, err);
+    if (str_eq(method, "DELETE"))
+        return connect_http_delete(c, path, bearer, out, err);
+    return connect_http_get(c, path, bearer, out, err);
+}
+
 int connect_http_post_json(struct connect_http *c, const char *path, const char *bearer,
                            json_t *body, struct connect_response *out, struct error *err)
 {

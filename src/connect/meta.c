@@ -127,7 +127,7 @@ int connect_meta_fail(struct connect_result *res, const char *what,
 struct call {
     const char *method;
     const char *path;                 /* under api_url, or a `next` link */
-    const char *const *form;          /* POST: name/value pairs, NULL-terminated */
+    const char *const *form;          /* POST: name/value pairs, NULL-terminated; NULL: none */
     const char *bearer;               /* NULL: the session's token */
     const struct connect_request *rq; /* a request built by the caller (multipart) */
     const char *what;
@@ -139,15 +139,8 @@ static int meta_call(struct connect_session *s, const struct call *c, struct con
 {
     struct error err = {0};
     const char *bearer = c->bearer ? c->bearer : s->tokens ? s->tokens->access_token : NULL;
-    int rc;
-    if (c->rq)
-        rc = connect_http_send(s->http, c->rq, resp, &err);
-    else if (str_eq(c->method, "POST"))
-        rc = connect_http_post_form(s->http, c->path, bearer, c->form, resp, &err);
-    else if (str_eq(c->method, "DELETE"))
-        rc = connect_http_delete(s->http, c->path, bearer, resp, &err);
-    else
-        rc = connect_http_get(s->http, c->path, bearer, resp, &err);
+    int rc = c->rq ? connect_http_send(s->http, c->rq, resp, &err)
+                   : connect_http_call(s->http, c->method, c->path, bearer, c->form, resp, &err);
     if (rc != 0 || resp->status < 200 || resp->status > 299)
         return meta_fail(res, c->what, resp, rc, &err, c->action);
     json_error_t je;
@@ -651,12 +644,7 @@ static int simple(struct connect_session *s, const char *method, const char *pat
 {
     struct connect_response resp = {0};
     json_t *j = NULL;
-    static const char *const no_fields[] = {NULL};
-    struct call c = {.method = method,
-                     .path = path,
-                     .form = form ? form : no_fields,
-                     .what = what,
-                     .action = true};
+    struct call c = {.method = method, .path = path, .form = form, .what = what, .action = true};
     int rc = meta_call(s, &c, &resp, &j, res);
     if (rc == 0) {
         json_t *ok = json_object_get(j, "success");

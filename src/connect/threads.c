@@ -50,19 +50,12 @@ static int th_call(struct connect_session *s, const char *method, const char *pa
                    struct connect_response *resp, json_t **out, struct connect_result *res)
 {
     struct error err = {0};
-    static const char *const none[] = {NULL};
     /* bearer "" sends none: the token calls carry their secrets in the form
      * or the query. */
     const char *tok = bearer      ? (*bearer ? bearer : NULL)
                       : s->tokens ? s->tokens->access_token
                                   : NULL;
-    int rc;
-    if (str_eq(method, "POST"))
-        rc = connect_http_post_form(s->http, path, tok, form ? form : none, resp, &err);
-    else if (str_eq(method, "DELETE"))
-        rc = connect_http_delete(s->http, path, tok, resp, &err);
-    else
-        rc = connect_http_get(s->http, path, tok, resp, &err);
+    int rc = connect_http_call(s->http, method, path, tok, form, resp, &err);
     if (rc != 0 || resp->status < 200 || resp->status > 299)
         return connect_meta_fail(res, what, resp, rc, &err, action);
     json_t *j = resp->body.len ? json_loadb(resp->body.data, resp->body.len, 0, NULL) : NULL;
