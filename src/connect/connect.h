@@ -517,6 +517,10 @@ struct connect_done {
 const char *connect_act_target(const struct connect_session *s, const struct connect_action *a,
                                const char *whose, struct connect_done *out,
                                struct connect_result *res);
+/* Whether a link's path (what comes before '?' or '#') ends in one of exts
+ * (".jpg", ...; NULL-terminated), case ignored: how Threads and TikTok,
+ * which fetch what the link names, tell an image or a video. */
+bool connect_link_has_ext(const char *link, const char *const *exts);
 
 struct connector {
     const char *platform;  /* the channels' platform: "mastodon" */

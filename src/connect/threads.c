@@ -308,18 +308,6 @@ done:
 
 /* ---- acting ---------------------------------------------------------------------------------- */
 
-static bool is_image_url(const char *u)
-{
-    size_t n = strcspn(u, "?#");
-    static const char *const ext[] = {".jpg", ".jpeg", ".png", ".webp", NULL};
-    for (const char *const *e = ext; *e; e++) {
-        size_t k = strlen(*e);
-        if (n > k && strncasecmp(u + n - k, *e, k) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* A container, then threads_publish: the new thread's id into out. A
  * container whose answer was lost is never published, so that step is
  * safe to send again (CO_TEMPORARY, not CO_LOST). */
@@ -372,7 +360,8 @@ static int th_act(struct connect_session *s, const struct connect_action *a,
             return connect_fail(res, CO_REJECTED,
                                 "Threads fetches an image from its public address (the action's "
                                 "link); it takes no uploaded bytes");
-        bool image = a->link && is_image_url(a->link);
+        static const char *const image_ext[] = {".jpg", ".jpeg", ".png", ".webp", NULL};
+        bool image = a->link && connect_link_has_ext(a->link, image_ext);
         if (!image && (!a->text || !*a->text))
             return connect_fail(res, CO_REJECTED, "a thread needs text or an image's address");
         const char *form[] = {"media_type",

@@ -302,18 +302,6 @@ static int tt_sync(struct connect_session *s, struct sync_sink *sink, struct con
 
 /* ---- publishing ------------------------------------------------------------------------------ */
 
-static bool is_video_url(const char *u)
-{
-    size_t n = strcspn(u, "?#");
-    static const char *const ext[] = {".mp4", ".mov", ".webm", NULL};
-    for (const char *const *e = ext; *e; e++) {
-        size_t k = strlen(*e);
-        if (n > k && strncasecmp(u + n - k, *e, k) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* The privacy level to post with: public when the creator may, else the
  * first TikTok offers (an unaudited app may only post privately). */
 static int creator_privacy(struct connect_session *s, char *out, size_t n,
@@ -405,7 +393,8 @@ static int tt_act(struct connect_session *s, const struct connect_action *a,
     char privacy[64];
     if (creator_privacy(s, privacy, sizeof privacy, res))
         return -1;
-    bool video = is_video_url(a->link);
+    static const char *const video_ext[] = {".mp4", ".mov", ".webm", NULL};
+    bool video = connect_link_has_ext(a->link, video_ext);
     const char *text = a->text ? a->text : "";
     json_t *body;
     const char *path, *what;
