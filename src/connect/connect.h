@@ -393,6 +393,9 @@ int connect_fail_said(struct connect_result *res, enum connect_outcome o, const 
 int connect_meta_fail(struct connect_result *res, const char *what,
                       const struct connect_response *resp, int call_rc,
                       const struct error *call_err, bool sent_action);
+/* Whether connect_meta_fail's res says the object does not exist (Meta's
+ * code 100, refused): a deleted post or comment. res is then cleared. */
+bool connect_meta_gone(struct connect_result *res);
 
 /* A platform's configuration: base URLs (so tests point them at a fake)
  * and the app's credentials. Strings are the caller's. */

@@ -122,6 +122,14 @@ int connect_meta_fail(struct connect_result *res, const char *what,
     return meta_fail(res, what, resp, call_rc, call_err, sent_action);
 }
 
+bool connect_meta_gone(struct connect_result *res)
+{
+    if (!str_eq(res->code, "100") || res->outcome != CO_REJECTED)
+        return false;
+    memset(res, 0, sizeof *res);
+    return true;
+}
+
 /* One call; *out gets the answer's JSON on success (caller decrefs), and
  * raw (may be NULL) its bytes. method "GET", "POST" (form) or "DELETE". */
 struct call {
@@ -894,12 +902,8 @@ static int lookup_state(struct connect_session *s, const struct connect_action *
     int rc = meta_call(s, &c, &resp, &j, res);
     connect_response_free(&resp);
     if (rc) {
-        /* Meta's "does not exist" (100, subcode 33) for a deleted object. */
-        if (!hide && str_eq(res->code, "100") && res->outcome == CO_REJECTED) {
-            memset(res, 0, sizeof *res);
-            return 1;
-        }
-        return -1;
+        /* A deleted object does not exist (100, subcode 33): the delete was done. */
+        return !hide && connect_meta_gone(res) ? 1 : -1;
     }
     int done = hide ? json_is_true(json_object_get(j, hidden_field)) == (a->kind == ACT_HIDE) : 0;
     json_decref(j);

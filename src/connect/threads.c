@@ -465,12 +465,8 @@ static int th_lookup(struct connect_session *s, const struct connect_action *a,
         int rc = th_call(s, "GET", path, NULL, NULL, what, false, &r, &j, res);
         connect_response_free(&r);
         if (rc) {
-            /* Meta's "does not exist" (100) for a deleted object. */
-            if (!hide && str_eq(res->code, "100") && res->outcome == CO_REJECTED) {
-                memset(res, 0, sizeof *res);
-                return 1;
-            }
-            return -1;
+            /* A deleted object does not exist: the delete was done. */
+            return !hide && connect_meta_gone(res) ? 1 : -1;
         }
         const char *hs = jstring(j, "hide_status");
         int done = hide && hs && (str_eq(hs, "HIDDEN") == (a->kind == ACT_HIDE));
