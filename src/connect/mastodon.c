@@ -42,7 +42,7 @@ static const char *bearer(const struct connect_session *s)
 /* Fills res from an answer that is not a success, in Mastodon's own words
  * where its body has some ({"error": "..."}, or OAuth's error and
  * error_description). Returns -1. */
-static int fail(struct connect_result *res, const char *what, struct connect_response *r,
+static int fail(struct connect_result *res, const char *what, const struct connect_response *r,
                 int call_rc, const struct error *call_err, bool action)
 {
     connect_fail_http(res, what, r, call_rc, call_err, action);
@@ -72,9 +72,7 @@ static int call(struct connect_session *s, const struct connect_request *rq, con
 {
     struct error err = {0};
     int rc = connect_http_send(s->http, rq, resp, &err);
-    if (rc == 0 && resp->status >= 200 && resp->status < 300)
-        return 0;
-    return fail(res, what, resp, rc, &err, action);
+    return connect_check(fail, res, what, resp, rc, &err, action);
 }
 
 /* The answer's JSON, or NULL with res filled: an action that was done

@@ -149,8 +149,8 @@ static int meta_call(struct connect_session *s, const struct call *c, struct con
     const char *bearer = c->bearer ? c->bearer : s->tokens ? s->tokens->access_token : NULL;
     int rc = c->rq ? connect_http_send(s->http, c->rq, resp, &err)
                    : connect_http_call(s->http, c->method, c->path, bearer, c->form, resp, &err);
-    if (rc != 0 || resp->status < 200 || resp->status > 299)
-        return meta_fail(res, c->what, resp, rc, &err, c->action);
+    if (connect_check(meta_fail, res, c->what, resp, rc, &err, c->action))
+        return -1;
     json_error_t je;
     json_t *j = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, &je);
     if (!json_is_object(j)) {

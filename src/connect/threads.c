@@ -56,9 +56,9 @@ static int th_call(struct connect_session *s, const char *method, const char *pa
                       : s->tokens ? s->tokens->access_token
                                   : NULL;
     int rc = connect_http_call(s->http, method, path, tok, form, resp, &err);
-    if (rc != 0 || resp->status < 200 || resp->status > 299)
-        return connect_meta_fail(res, what, resp, rc, &err, action);
-    json_t *j = resp->body.len ? json_loadb(resp->body.data, resp->body.len, 0, NULL) : NULL;
+    if (connect_check(connect_meta_fail, res, what, resp, rc, &err, action))
+        return -1;
+    json_t *j = connect_body_json(resp);
     if (!json_is_object(j)) {
         json_decref(j);
         return connect_fail(res, action ? CO_LOST : CO_TEMPORARY,

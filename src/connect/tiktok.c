@@ -101,8 +101,8 @@ static int tt_fail(struct connect_result *res, const char *what, const struct co
 static int tt_check(struct connect_result *res, const char *what, const struct connect_response *r,
                     int rc, const struct error *err, bool sent_action, json_t **out)
 {
-    if (rc != 0 || r->status < 200 || r->status > 299)
-        return tt_fail(res, what, r, rc, err, sent_action);
+    if (connect_check(tt_fail, res, what, r, rc, err, sent_action))
+        return -1;
     json_t *j = connect_body_json(r);
     const char *code = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
     if (!json_is_object(j) || (code && !str_eq(code, "ok"))) {
