@@ -42,17 +42,6 @@ struct bsky {
 
 /* ---- small readers ------------------------------------------------------------------ */
 
-static void query_escape(struct buf *b, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~", *p))
-            buf_putc(b, (char)*p);
-        else
-            buf_printf(b, "%%%02X", *p);
-    }
-}
-
 /* A JWT's payload claims (not verified: kanal only reads its own token's
  * expiry and subject); NULL when it is no JWT. */
 static json_t *jwt_claims(const char *jwt)
@@ -98,7 +87,7 @@ static int xrpc_fail(struct connect_result *res, const char *what, const struct 
         else if (str_eq(name, "RateLimitExceeded"))
             res->outcome = CO_RATE;
         if (res->outcome == CO_RATE && !res->retry_at)
-            res->retry_at = r->rl.retry_at ? r->rl.retry_at : r->rl.reset_at;
+            res->retry_at = rate_limit_resume_at(&r->rl);
         snprintf(res->message, sizeof res->message, "%s: Bluesky: %s (%s, HTTP %ld)", what,
                  msg ? msg : "no message", name, r->status);
     }
@@ -337,7 +326,7 @@ static int bsky_exchange(struct connect_session *s, const char *code, const char
     struct bsky b = {.s = s, .access = tokens[0].access_token};
     struct buf q = {0};
     buf_puts(&q, "actor=");
-    query_escape(&q, accounts[0].id);
+    connect_put_enc(&q, accounts[0].id);
     struct connect_response pr;
     struct connect_result ignored = {0};
     struct call c = {.method = "GET", .nsid = "app.bsky.actor.getProfile", .query = q.data};
@@ -395,7 +384,7 @@ static int sync_list(struct bsky *b, struct sync_sink *sink, const char *nsid, c
         buf_printf(&q, "%slimit=100", params);
         if (cursor) {
             buf_puts(&q, "&cursor=");
-            query_escape(&q, cursor);
+            connect_put_enc(&q, cursor);
         }
         struct call c = {.method = "GET", .nsid = nsid, .query = q.data};
         struct connect_response r;
@@ -448,7 +437,7 @@ static int bsky_sync(struct connect_session *s, struct sync_sink *sink, struct c
         return -1;
     struct buf actor = {0};
     buf_puts(&actor, "actor=");
-    query_escape(&actor, b.did);
+    connect_put_enc(&actor, b.did);
     struct buf feed = {0};
     buf_printf(&feed, "%s&", actor.data);
     int rc = sync_list(&b, sink, "app.bsky.feed.getAuthorFeed", feed.data, "feed", "feed", res);
@@ -536,7 +525,7 @@ static int post_ref(struct bsky *b, const char *uri, struct ref *out, struct con
 {
     struct buf q = {0};
     buf_puts(&q, "uri=");
-    query_escape(&q, uri);
+    connect_put_enc(&q, uri);
     buf_puts(&q, "&depth=0&parentHeight=0");
     struct call c = {.method = "GET", .nsid = "app.bsky.feed.getPostThread", .query = q.data};
     struct connect_response r;
@@ -789,11 +778,11 @@ static int bsky_lookup(struct connect_session *s, const struct connect_action *a
     for (int page = 0; page < LOOKUP_PAGES && rc == 0; page++) {
         struct buf q = {0};
         buf_puts(&q, "actor=");
-        query_escape(&q, b.did);
+        connect_put_enc(&q, b.did);
         buf_puts(&q, "&limit=100");
         if (cursor) {
             buf_puts(&q, "&cursor=");
-            query_escape(&q, cursor);
+            connect_put_enc(&q, cursor);
         }
         struct call c = {.method = "GET", .nsid = "app.bsky.feed.getAuthorFeed", .query = q.data};
         struct connect_response r;

@@ -111,6 +111,9 @@ void rate_limit_init(struct rate_limit *rl);
 bool rate_limit_header(struct rate_limit *rl, const char *name, const char *value, int64_t now);
 /* The answer's status into rl (429 is limited). */
 void rate_limit_status(struct rate_limit *rl, long status);
+/* When calling may resume: the Retry-After time, else the end of the
+ * window; 0 when the answer said neither. */
+int64_t rate_limit_resume_at(const struct rate_limit *rl);
 
 struct connect_http_config {
     const char *base_url;    /* "https://graph.facebook.com", no trailing '/' needed */
@@ -160,6 +163,11 @@ int connect_http_post_json(struct connect_http *c, const char *path, const char 
                            json_t *body, struct connect_response *out, struct error *err);
 int connect_http_delete(struct connect_http *c, const char *path, const char *bearer,
                         struct connect_response *out, struct error *err);
+/* connect_http_post_form ("POST"; fields NULL: an empty form),
+ * connect_http_delete ("DELETE") or else connect_http_get, by method. */
+int connect_http_call(struct connect_http *c, const char *method, const char *path,
+                      const char *bearer, const char *const *fields, struct connect_response *out,
+                      struct error *err);
 
 /* Any request: the calls above are this with fewer fields. */
 struct connect_request {
@@ -242,6 +250,9 @@ int connect_fail_http(struct connect_result *r, const char *what,
 
 /* Percent-encodes s onto b: RFC 3986's unreserved characters stay. */
 void connect_put_enc(struct buf *b, const char *s);
+/* Appends "&name=value" to url, or "?name=value" when url has no query
+ * yet; value percent-encoded, name (a literal) as it is. */
+void connect_put_param(struct buf *url, const char *name, const char *value);
 /* base, then '?' (or '&' when base has a query), then the NULL-terminated
  * name/value pairs, each percent-encoded: an authorization URL. */
 void connect_put_query(struct buf *url, const char *base, const char *const *pairs);
@@ -382,6 +393,9 @@ int connect_fail_said(struct connect_result *res, enum connect_outcome o, const 
 int connect_meta_fail(struct connect_result *res, const char *what,
                       const struct connect_response *resp, int call_rc,
                       const struct error *call_err, bool sent_action);
+/* Whether connect_meta_fail's res says the object does not exist (Meta's
+ * code 100, refused): a deleted post or comment. res is then cleared. */
+bool connect_meta_gone(struct connect_result *res);
 
 /* A platform's configuration: base URLs (so tests point them at a fake)
  * and the app's credentials. Strings are the caller's. */
@@ -506,6 +520,10 @@ struct connect_done {
 const char *connect_act_target(const struct connect_session *s, const struct connect_action *a,
                                const char *whose, struct connect_done *out,
                                struct connect_result *res);
+/* Whether a link's path (what comes before '?' or '#') ends in one of exts
+ * (".jpg", ...; NULL-terminated), case ignored: how Threads and TikTok,
+ * which fetch what the link names, tell an image or a video. */
+bool connect_link_has_ext(const char *link, const char *const *exts);
 
 struct connector {
     const char *platform;  /* the channels' platform: "mastodon" */

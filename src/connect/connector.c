@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "connect/connect.h"
 
@@ -44,6 +45,17 @@ const char *connect_act_target(const struct connect_session *s, const struct con
         return NULL;
     }
     return t;
+}
+
+bool connect_link_has_ext(const char *link, const char *const *exts)
+{
+    size_t n = strcspn(link, "?#");
+    for (const char *const *e = exts; *e; e++) {
+        size_t k = strlen(*e);
+        if (n > k && strncasecmp(link + n - k, *e, k) == 0)
+            return true;
+    }
+    return false;
 }
 
 void connect_account_of_user(struct connect_account *acc, const char *id, const char *user,

@@ -194,6 +194,11 @@ void rate_limit_status(struct rate_limit *rl, long status)
         rl->limited = true;
 }
 
+int64_t rate_limit_resume_at(const struct rate_limit *rl)
+{
+    return rl->retry_at ? rl->retry_at : rl->reset_at;
+}
+
 /* ---- the client ---------------------------------------------------------------- */
 
 struct connect_http {
@@ -508,6 +513,18 @@ int connect_http_post_form(struct connect_http *c, const char *path, const char 
     memset(body.data, 0, body.len); /* may hold a client secret or a code */
     buf_free(&body);
     return rc;
+}
+
+int connect_http_call(struct connect_http *c, const char *method, const char *path,
+                      const char *bearer, const char *const *fields, struct connect_response *out,
+                      struct error *err)
+{
+    static const char *const none[] = {NULL};
+    if (str_eq(method, "POST"))
+        return connect_http_post_form(c, path, bearer, fields ? fields : none, out, err);
+    if (str_eq(method, "DELETE"))
+        return connect_http_delete(c, path, bearer, out, err);
+    return connect_http_get(c, path, bearer, out, err);
 }
 
 int connect_http_post_json(struct connect_http *c, const char *path, const char *bearer,

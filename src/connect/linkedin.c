@@ -579,8 +579,7 @@ static int li_act(struct connect_session *s, const struct connect_action *a,
         put_comments(&path, object);
         buf_putc(&path, '/');
         connect_put_enc(&path, cid);
-        buf_puts(&path, "?actor=");
-        connect_put_enc(&path, s->account_id);
+        connect_put_param(&path, "actor", s->account_id);
         what = "DELETE /rest/socialActions/:urn/comments/:id";
         break;
     default:

@@ -42,7 +42,7 @@ static const char *bearer(const struct connect_session *s)
 /* Fills res from an answer that is not a success, in Mastodon's own words
  * where its body has some ({"error": "..."}, or OAuth's error and
  * error_description). Returns -1. */
-static int fail(struct connect_result *res, const char *what, struct connect_response *r,
+static int fail(struct connect_result *res, const char *what, const struct connect_response *r,
                 int call_rc, const struct error *call_err, bool action)
 {
     connect_fail_http(res, what, r, call_rc, call_err, action);
@@ -72,9 +72,7 @@ static int call(struct connect_session *s, const struct connect_request *rq, con
 {
     struct error err = {0};
     int rc = connect_http_send(s->http, rq, resp, &err);
-    if (rc == 0 && resp->status >= 200 && resp->status < 300)
-        return 0;
-    return fail(res, what, resp, rc, &err, action);
+    return connect_check(fail, res, what, resp, rc, &err, action);
 }
 
 /* The answer's JSON, or NULL with res filled: an action that was done
@@ -386,10 +384,8 @@ static int mastodon_sync(struct connect_session *s, struct sync_sink *sink,
     /* Mentions, replies to it among them: only the new ones. */
     buf_printf(&path, "/api/v1/notifications?types%%5B%%5D=mention&limit=%d", NOTIFY_PAGE);
     const char *since = sink->cursor_get(sink, "notifications");
-    if (since && *since) {
-        buf_puts(&path, "&since_id=");
-        connect_put_enc(&path, since);
-    }
+    if (since && *since)
+        connect_put_param(&path, "since_id", since);
     rc = sync_list(s, sink, "notifications", path.data, "/api/v1/notifications", res);
     buf_free(&path);
     return rc;

@@ -46,15 +46,6 @@ enum {
 
 /* ---- requests -------------------------------------------------------------------------- */
 
-/* Appends "&name=value" (or "?name=value" as the first), value escaped. */
-static void put_param(struct buf *b, const char *name, const char *value)
-{
-    buf_putc(b, b->data && strchr(b->data, '?') ? '&' : '?');
-    buf_puts(b, name);
-    buf_putc(b, '=');
-    connect_put_enc(b, value);
-}
-
 /* Meta's error body ({"error": {"message", "type", "code", "error_subcode",
  * "fbtrace_id"}}) into res, with the outcome its code means; falls back to
  * the status when the body says nothing. Returns -1. */
@@ -131,12 +122,20 @@ int connect_meta_fail(struct connect_result *res, const char *what,
     return meta_fail(res, what, resp, call_rc, call_err, sent_action);
 }
 
+bool connect_meta_gone(struct connect_result *res)
+{
+    if (!str_eq(res->code, "100") || res->outcome != CO_REJECTED)
+        return false;
+    memset(res, 0, sizeof *res);
+    return true;
+}
+
 /* One call; *out gets the answer's JSON on success (caller decrefs), and
  * raw (may be NULL) its bytes. method "GET", "POST" (form) or "DELETE". */
 struct call {
     const char *method;
     const char *path;                 /* under api_url, or a `next` link */
-    const char *const *form;          /* POST: name/value pairs, NULL-terminated */
+    const char *const *form;          /* POST: name/value pairs, NULL-terminated; NULL: none */
     const char *bearer;               /* NULL: the session's token */
     const struct connect_request *rq; /* a request built by the caller (multipart) */
     const char *what;
@@ -148,17 +147,10 @@ static int meta_call(struct connect_session *s, const struct call *c, struct con
 {
     struct error err = {0};
     const char *bearer = c->bearer ? c->bearer : s->tokens ? s->tokens->access_token : NULL;
-    int rc;
-    if (c->rq)
-        rc = connect_http_send(s->http, c->rq, resp, &err);
-    else if (str_eq(c->method, "POST"))
-        rc = connect_http_post_form(s->http, c->path, bearer, c->form, resp, &err);
-    else if (str_eq(c->method, "DELETE"))
-        rc = connect_http_delete(s->http, c->path, bearer, resp, &err);
-    else
-        rc = connect_http_get(s->http, c->path, bearer, resp, &err);
-    if (rc != 0 || resp->status < 200 || resp->status > 299)
-        return meta_fail(res, c->what, resp, rc, &err, c->action);
+    int rc = c->rq ? connect_http_send(s->http, c->rq, resp, &err)
+                   : connect_http_call(s->http, c->method, c->path, bearer, c->form, resp, &err);
+    if (connect_check(meta_fail, res, c->what, resp, rc, &err, c->action))
+        return -1;
     json_error_t je;
     json_t *j = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, &je);
     if (!json_is_object(j)) {
@@ -232,10 +224,10 @@ static int meta_exchange(struct connect_session *s, const char *code, const char
 
     /* The code for a short-lived user token... */
     buf_puts(&path, token_path);
-    put_param(&path, "client_id", cfg->client_id);
-    put_param(&path, "redirect_uri", cfg->redirect_uri);
-    put_param(&path, "client_secret", cfg->client_secret);
-    put_param(&path, "code", code);
+    connect_put_param(&path, "client_id", cfg->client_id);
+    connect_put_param(&path, "redirect_uri", cfg->redirect_uri);
+    connect_put_param(&path, "client_secret", cfg->client_secret);
+    connect_put_param(&path, "code", code);
     struct call c = {.method = "GET", .path = path.data, .what = "GET /oauth/access_token"};
     if (meta_call(s, &c, &resp, &j, res) || token_answer(j, c.what, &short_token, &expires_in, res))
         goto done;
@@ -247,10 +239,10 @@ static int meta_exchange(struct connect_session *s, const char *code, const char
     explicit_bzero(path.data, path.cap);
     buf_reset(&path);
     buf_puts(&path, token_path);
-    put_param(&path, "grant_type", "fb_exchange_token");
-    put_param(&path, "client_id", cfg->client_id);
-    put_param(&path, "client_secret", cfg->client_secret);
-    put_param(&path, "fb_exchange_token", short_token);
+    connect_put_param(&path, "grant_type", "fb_exchange_token");
+    connect_put_param(&path, "client_id", cfg->client_id);
+    connect_put_param(&path, "client_secret", cfg->client_secret);
+    connect_put_param(&path, "fb_exchange_token", short_token);
     c.path = path.data;
     c.what = "GET /oauth/access_token (fb_exchange_token)";
     if (meta_call(s, &c, &resp, &j, res) || token_answer(j, c.what, &user_token, &expires_in, res))
@@ -660,12 +652,7 @@ static int simple(struct connect_session *s, const char *method, const char *pat
 {
     struct connect_response resp = {0};
     json_t *j = NULL;
-    static const char *const no_fields[] = {NULL};
-    struct call c = {.method = method,
-                     .path = path,
-                     .form = form ? form : no_fields,
-                     .what = what,
-                     .action = true};
+    struct call c = {.method = method, .path = path, .form = form, .what = what, .action = true};
     int rc = meta_call(s, &c, &resp, &j, res);
     if (rc == 0) {
         json_t *ok = json_object_get(j, "success");
@@ -915,12 +902,8 @@ static int lookup_state(struct connect_session *s, const struct connect_action *
     int rc = meta_call(s, &c, &resp, &j, res);
     connect_response_free(&resp);
     if (rc) {
-        /* Meta's "does not exist" (100, subcode 33) for a deleted object. */
-        if (!hide && str_eq(res->code, "100") && res->outcome == CO_REJECTED) {
-            memset(res, 0, sizeof *res);
-            return 1;
-        }
-        return -1;
+        /* A deleted object does not exist (100, subcode 33): the delete was done. */
+        return !hide && connect_meta_gone(res) ? 1 : -1;
     }
     int done = hide ? json_is_true(json_object_get(j, hidden_field)) == (a->kind == ACT_HIDE) : 0;
     json_decref(j);

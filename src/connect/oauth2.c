@@ -22,6 +22,14 @@ void connect_put_enc(struct buf *b, const char *s)
     }
 }
 
+void connect_put_param(struct buf *url, const char *name, const char *value)
+{
+    buf_putc(url, url->data && strchr(url->data, '?') ? '&' : '?');
+    buf_puts(url, name);
+    buf_putc(url, '=');
+    connect_put_enc(url, value);
+}
+
 static void put_pairs(struct buf *b, const char *const *pairs)
 {
     for (const char *const *f = pairs; f && f[0]; f += 2) {

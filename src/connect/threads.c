@@ -50,22 +50,15 @@ static int th_call(struct connect_session *s, const char *method, const char *pa
                    struct connect_response *resp, json_t **out, struct connect_result *res)
 {
     struct error err = {0};
-    static const char *const none[] = {NULL};
     /* bearer "" sends none: the token calls carry their secrets in the form
      * or the query. */
     const char *tok = bearer      ? (*bearer ? bearer : NULL)
                       : s->tokens ? s->tokens->access_token
                                   : NULL;
-    int rc;
-    if (str_eq(method, "POST"))
-        rc = connect_http_post_form(s->http, path, tok, form ? form : none, resp, &err);
-    else if (str_eq(method, "DELETE"))
-        rc = connect_http_delete(s->http, path, tok, resp, &err);
-    else
-        rc = connect_http_get(s->http, path, tok, resp, &err);
-    if (rc != 0 || resp->status < 200 || resp->status > 299)
-        return connect_meta_fail(res, what, resp, rc, &err, action);
-    json_t *j = resp->body.len ? json_loadb(resp->body.data, resp->body.len, 0, NULL) : NULL;
+    int rc = connect_http_call(s->http, method, path, tok, form, resp, &err);
+    if (connect_check(connect_meta_fail, res, what, resp, rc, &err, action))
+        return -1;
+    json_t *j = connect_body_json(resp);
     if (!json_is_object(j)) {
         json_decref(j);
         return connect_fail(res, action ? CO_LOST : CO_TEMPORARY,
@@ -148,10 +141,9 @@ static int th_exchange(struct connect_session *s, const char *code, const char *
     json_decref(j), j = NULL;
     connect_response_wipe(&r);
     /* ...that for a long-lived one (60 days). */
-    buf_puts(&path, "/access_token?grant_type=th_exchange_token&client_secret=");
-    connect_put_enc(&path, c->client_secret);
-    buf_puts(&path, "&access_token=");
-    connect_put_enc(&path, short_token);
+    buf_puts(&path, "/access_token?grant_type=th_exchange_token");
+    connect_put_param(&path, "client_secret", c->client_secret);
+    connect_put_param(&path, "access_token", short_token);
     what = "GET /access_token (th_exchange_token)";
     if (th_call(s, "GET", path.data, NULL, "", what, false, &r, &j, res) ||
         token_from(s, j, what, &t, res))
@@ -187,8 +179,8 @@ static int th_refresh(struct connect_session *s, struct channel_tokens *out,
     if (!s->tokens || !s->tokens->access_token)
         return connect_fail(res, CO_AUTH, "the channel is not connected");
     struct buf path = {0};
-    buf_puts(&path, "/refresh_access_token?grant_type=th_refresh_token&access_token=");
-    connect_put_enc(&path, s->tokens->access_token);
+    buf_puts(&path, "/refresh_access_token?grant_type=th_refresh_token");
+    connect_put_param(&path, "access_token", s->tokens->access_token);
     struct connect_response r = {0};
     json_t *j = NULL;
     const char *what = "GET /refresh_access_token";
@@ -316,18 +308,6 @@ done:
 
 /* ---- acting ---------------------------------------------------------------------------------- */
 
-static bool is_image_url(const char *u)
-{
-    size_t n = strcspn(u, "?#");
-    static const char *const ext[] = {".jpg", ".jpeg", ".png", ".webp", NULL};
-    for (const char *const *e = ext; *e; e++) {
-        size_t k = strlen(*e);
-        if (n > k && strncasecmp(u + n - k, *e, k) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* A container, then threads_publish: the new thread's id into out. A
  * container whose answer was lost is never published, so that step is
  * safe to send again (CO_TEMPORARY, not CO_LOST). */
@@ -380,7 +360,8 @@ static int th_act(struct connect_session *s, const struct connect_action *a,
             return connect_fail(res, CO_REJECTED,
                                 "Threads fetches an image from its public address (the action's "
                                 "link); it takes no uploaded bytes");
-        bool image = a->link && is_image_url(a->link);
+        static const char *const image_ext[] = {".jpg", ".jpeg", ".png", ".webp", NULL};
+        bool image = a->link && connect_link_has_ext(a->link, image_ext);
         if (!image && (!a->text || !*a->text))
             return connect_fail(res, CO_REJECTED, "a thread needs text or an image's address");
         const char *form[] = {"media_type",
@@ -484,12 +465,8 @@ static int th_lookup(struct connect_session *s, const struct connect_action *a,
         int rc = th_call(s, "GET", path, NULL, NULL, what, false, &r, &j, res);
         connect_response_free(&r);
         if (rc) {
-            /* Meta's "does not exist" (100) for a deleted object. */
-            if (!hide && str_eq(res->code, "100") && res->outcome == CO_REJECTED) {
-                memset(res, 0, sizeof *res);
-                return 1;
-            }
-            return -1;
+            /* A deleted object does not exist: the delete was done. */
+            return !hide && connect_meta_gone(res) ? 1 : -1;
         }
         const char *hs = jstring(j, "hide_status");
         int done = hide && hs && (str_eq(hs, "HIDDEN") == (a->kind == ACT_HIDE));

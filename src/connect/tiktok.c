@@ -88,7 +88,7 @@ static int tt_fail(struct connect_result *res, const char *what, const struct co
         snprintf(res->code, sizeof res->code, "%s", code);
     enum connect_outcome o = code ? tt_outcome(code, res->outcome) : res->outcome;
     if (o == CO_RATE)
-        res->retry_at = r->rl.retry_at ? r->rl.retry_at : r->rl.reset_at;
+        res->retry_at = rate_limit_resume_at(&r->rl);
     const char *then = o == CO_AUTH ? "; connect the channel again" : "";
     connect_fail(res, o, "%s: TikTok: %.200s (%s, HTTP %ld)%s", what, msg && *msg ? msg : "refused",
                  code ? code : "no code", r->status, then);
@@ -101,8 +101,8 @@ static int tt_fail(struct connect_result *res, const char *what, const struct co
 static int tt_check(struct connect_result *res, const char *what, const struct connect_response *r,
                     int rc, const struct error *err, bool sent_action, json_t **out)
 {
-    if (rc != 0 || r->status < 200 || r->status > 299)
-        return tt_fail(res, what, r, rc, err, sent_action);
+    if (connect_check(tt_fail, res, what, r, rc, err, sent_action))
+        return -1;
     json_t *j = connect_body_json(r);
     const char *code = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
     if (!json_is_object(j) || (code && !str_eq(code, "ok"))) {
@@ -119,14 +119,22 @@ static int tt_check(struct connect_result *res, const char *what, const struct c
     return 0;
 }
 
-/* A JSON POST to the API with the channel's token. */
+/* A JSON POST to the API with the channel's token, read by tt_check. body
+ * is taken (released here). r keeps the answer's bytes for the caller to
+ * free; NULL when *out is all that is wanted. */
 static int tt_post(struct connect_session *s, const char *path, json_t *body, const char *what,
                    bool action, struct connect_response *r, json_t **out,
                    struct connect_result *res)
 {
+    struct connect_response own = {0};
+    struct connect_response *answer = r ? r : &own;
     struct error e = {0};
-    int rc = connect_http_post_json(s->http, path, s->tokens->access_token, body, r, &e);
-    return tt_check(res, what, r, rc, &e, action, out);
+    int rc = connect_http_post_json(s->http, path, s->tokens->access_token, body, answer, &e);
+    json_decref(body);
+    rc = tt_check(res, what, answer, rc, &e, action, out);
+    if (!r)
+        connect_response_free(&own);
+    return rc;
 }
 
 /* ---- Login Kit ---------------------------------------------------------------------------- */
@@ -266,7 +274,6 @@ static int tt_sync(struct connect_session *s, struct sync_sink *sink, struct con
             json_object_set_new(body, "cursor", json_integer(cursor));
         json_t *j = NULL;
         rc = tt_post(s, "/v2/video/list/?fields=" TT_VIDEO_FIELDS, body, w, false, &r, &j, res);
-        json_decref(body);
         if (rc == 0)
             rc = connect_sink_page(sink, INGEST_TIKTOK_API, w, &r, NULL, res);
         connect_response_free(&r);
@@ -302,30 +309,15 @@ static int tt_sync(struct connect_session *s, struct sync_sink *sink, struct con
 
 /* ---- publishing ------------------------------------------------------------------------------ */
 
-static bool is_video_url(const char *u)
-{
-    size_t n = strcspn(u, "?#");
-    static const char *const ext[] = {".mp4", ".mov", ".webm", NULL};
-    for (const char *const *e = ext; *e; e++) {
-        size_t k = strlen(*e);
-        if (n > k && strncasecmp(u + n - k, *e, k) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* The privacy level to post with: public when the creator may, else the
  * first TikTok offers (an unaudited app may only post privately). */
 static int creator_privacy(struct connect_session *s, char *out, size_t n,
                            struct connect_result *res)
 {
     const char *what = "POST /v2/post/publish/creator_info/query/";
-    struct connect_response r = {0};
-    json_t *j = NULL, *body = json_object();
-    int rc = tt_post(s, "/v2/post/publish/creator_info/query/", body, what, false, &r, &j, res);
-    json_decref(body);
-    connect_response_free(&r);
-    if (rc)
+    json_t *j = NULL;
+    if (tt_post(s, "/v2/post/publish/creator_info/query/", json_object(), what, false, NULL, &j,
+                res))
         return -1;
     json_t *opts = json_object_get(json_object_get(j, "data"), "privacy_level_options"), *o;
     size_t i;
@@ -350,12 +342,8 @@ static int await_publish(struct connect_session *s, const char *publish_id,
     for (int i = 0; i < TT_STATUS_POLLS; i++) {
         if (i)
             sleep(1);
-        struct connect_response r = {0};
         json_t *j = NULL, *body = json_pack("{s:s}", "publish_id", publish_id);
-        int rc = tt_post(s, "/v2/post/publish/status/fetch/", body, what, false, &r, &j, res);
-        json_decref(body);
-        connect_response_free(&r);
-        if (rc)
+        if (tt_post(s, "/v2/post/publish/status/fetch/", body, what, false, NULL, &j, res))
             return -1;
         json_t *d = json_object_get(j, "data");
         const char *st = json_string_value(json_object_get(d, "status"));
@@ -405,7 +393,8 @@ static int tt_act(struct connect_session *s, const struct connect_action *a,
     char privacy[64];
     if (creator_privacy(s, privacy, sizeof privacy, res))
         return -1;
-    bool video = is_video_url(a->link);
+    static const char *const video_ext[] = {".mp4", ".mov", ".webm", NULL};
+    bool video = connect_link_has_ext(a->link, video_ext);
     const char *text = a->text ? a->text : "";
     json_t *body;
     const char *path, *what;
@@ -423,12 +412,8 @@ static int tt_act(struct connect_session *s, const struct connect_action *a,
                          "PULL_FROM_URL", "photo_cover_index", 0, "photo_images", a->link,
                          "post_mode", "DIRECT_POST", "media_type", "PHOTO");
     }
-    struct connect_response r = {0};
     json_t *j = NULL;
-    int rc = tt_post(s, path, body, what, true, &r, &j, res);
-    json_decref(body);
-    connect_response_free(&r);
-    if (rc)
+    if (tt_post(s, path, body, what, true, NULL, &j, res))
         return -1;
     const char *pid = json_string_value(json_object_get(json_object_get(j, "data"), "publish_id"));
     char publish_id[128];
@@ -448,13 +433,9 @@ static int tt_lookup(struct connect_session *s, const struct connect_action *a,
     if (a->kind != ACT_PUBLISH)
         return 0;
     int64_t since = a->first_sent_at > TT_LOOKUP_SLACK ? a->first_sent_at - TT_LOOKUP_SLACK : 0;
-    struct connect_response r = {0};
     json_t *j = NULL, *body = json_pack("{s:i}", "max_count", TT_PAGE);
-    int rc = tt_post(s, "/v2/video/list/?fields=" TT_VIDEO_FIELDS, body, "POST /v2/video/list/",
-                     false, &r, &j, res);
-    json_decref(body);
-    connect_response_free(&r);
-    if (rc)
+    if (tt_post(s, "/v2/video/list/?fields=" TT_VIDEO_FIELDS, body, "POST /v2/video/list/", false,
+                NULL, &j, res))
         return -1;
     json_t *v;
     size_t i;

@@ -86,7 +86,7 @@ static int x_fail(struct connect_result *res, const char *what, const struct con
         snprintf(res->code, sizeof res->code, "duplicate");
     } else if (st == 429 || resp->rl.limited) {
         o = CO_RATE;
-        res->retry_at = resp->rl.retry_at ? resp->rl.retry_at : resp->rl.reset_at;
+        res->retry_at = rate_limit_resume_at(&resp->rl);
     }
     static const struct platform_voice voice = {.name = "X", .account = "channel"};
     connect_fail_said(res, o, what, &voice, words, oauth, st);
@@ -617,10 +617,8 @@ static int x_lookup(struct connect_session *s, const struct connect_action *a,
                    "/2/users/%s/tweets?max_results=100&start_time=%s"
                    "&tweet.fields=created_at,entities,referenced_tweets,attachments",
                    s->account_id, start);
-        if (*next) {
-            buf_puts(&path, "&pagination_token=");
-            connect_put_enc(&path, next);
-        }
+        if (*next)
+            connect_put_param(&path, "pagination_token", next);
         struct connect_response r;
         struct error e = {0};
         int rc = connect_http_get(s->http, path.data, s->tokens->access_token, &r, &e);

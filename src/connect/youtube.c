@@ -244,10 +244,8 @@ static int sync_videos(struct connect_session *s, struct sync_sink *sink, const 
         struct buf path = {0};
         buf_printf(&path, YT_API "/playlistItems?part=contentDetails&maxResults=50&playlistId=%s",
                    uploads);
-        if (*next) {
-            buf_puts(&path, "&pageToken=");
-            connect_put_enc(&path, next);
-        }
+        if (*next)
+            connect_put_param(&path, "pageToken", next);
         char what[96];
         snprintf(what, sizeof what, "GET " YT_API "/playlistItems, page %d", page);
         struct connect_response r;
@@ -317,10 +315,8 @@ static int yt_walk(struct connect_session *s, struct sync_sink *sink, const stru
     for (int page = 1; page <= YT_MAX_PAGES; page++) {
         struct buf path = {0};
         buf_puts(&path, l->path);
-        if (*next) {
-            buf_puts(&path, "&pageToken=");
-            connect_put_enc(&path, next);
-        }
+        if (*next)
+            connect_put_param(&path, "pageToken", next);
         char what[200];
         snprintf(what, sizeof what, "%s, page %d", l->what, page);
         struct connect_response r;
@@ -546,10 +542,8 @@ static int yt_lookup(struct connect_session *s, const struct connect_action *a,
                    YT_API "/comments?part=snippet&maxResults=100&textFormat=plainText"
                           "&parentId=%s",
                    parent);
-        if (*next) {
-            buf_puts(&path, "&pageToken=");
-            connect_put_enc(&path, next);
-        }
+        if (*next)
+            connect_put_param(&path, "pageToken", next);
         struct connect_response r;
         json_t *j = NULL;
         int rc = yt_get_list(s, path.data, "GET " YT_API "/comments (lookup)", &r, &j, res);
