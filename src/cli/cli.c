@@ -283,6 +283,22 @@ bool cli_cmd_open_desk(struct cli_cmd *c, const char *url, const char *ws, const
     return c->db != NULL;
 }
 
+void cli_cmd_field_error(struct cli_cmd *c)
+{
+    if (c->rc != 1 || !c->err.msg[0] || !c->err.field[0])
+        return;
+    char opt[64];
+    const char *f = c->err.field;
+    snprintf(opt, sizeof opt, "%s", str_starts_with(f, "filter.") ? f + strlen("filter.") : f);
+    size_t n = strlen(opt);
+    if (n > 3 && str_eq(opt + n - 3, "_id"))
+        opt[n - 3] = '\0';
+    for (char *ch = opt; *ch; ch++)
+        *ch = *ch == '_' ? '-' : *ch;
+    cli_error(c->name, "--%s: %s", opt, c->err.msg);
+    c->err.msg[0] = '\0'; /* printed */
+}
+
 int cli_cmd_end(struct cli_cmd *c)
 {
     if (c->rc && c->err.msg[0])

@@ -104,6 +104,12 @@ bool cli_cmd_open_db(struct cli_cmd *c, const char *url, enum cli_db_mode mode);
 /* The same with the user --as names (cli_open_desk). */
 bool cli_cmd_open_desk(struct cli_cmd *c, const char *url, const char *ws, const char *as,
                        struct actor *who);
+/* The model's error about a field of its input (rc 1, c->err.field set),
+ * printed now as about the option that gave it, for the commands whose
+ * options are the API's fields by other names: "filter.assigned_user" (a
+ * bulk operation's filter) is --assigned-user, "campaign_id" --campaign.
+ * Any other error is left for cli_cmd_end. */
+void cli_cmd_field_error(struct cli_cmd *c);
 /* Prints c->err when rc is not 0 and it has a message, closes all (the
  * store, the key), returns rc. */
 int cli_cmd_end(struct cli_cmd *c);

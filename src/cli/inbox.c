@@ -66,25 +66,6 @@ fail:
     return NULL;
 }
 
-/* The command's error naming the option as the user typed it. */
-static void option_error(struct cli_cmd *c)
-{
-    const struct error *err = &c->err;
-    if (c->rc != 1 || !err->msg[0])
-        return;
-    if (err->field[0]) {
-        char opt[64];
-        const char *f = strncmp(err->field, "filter.", 7) == 0 ? err->field + 7 : err->field;
-        snprintf(opt, sizeof opt, "%s", f);
-        for (char *ch = opt; *ch; ch++)
-            *ch = *ch == '_' ? '-' : *ch;
-        cli_error(c->name, "--%s: %s", opt, err->msg);
-    } else {
-        cli_error(c->name, "%s", err->msg);
-    }
-    c->err.msg[0] = '\0'; /* printed */
-}
-
 static int messages_list(int argc, char **argv)
 {
     const char *db_url = DEFAULT_DB, *workspace = NULL, *as = NULL, *limit = "50";
@@ -114,7 +95,7 @@ static int messages_list(int argc, char **argv)
         cli_print_json_lines(json_object_get(list, "items"));
         c.rc = 0;
     }
-    option_error(&c);
+    cli_cmd_field_error(&c);
     json_decref(list);
     json_decref(q);
     return cli_cmd_end(&c);
@@ -222,7 +203,7 @@ static int messages_bulk(int argc, char **argv)
     print_bulk(out);
     c.rc = 0;
 fail:
-    option_error(&c);
+    cli_cmd_field_error(&c);
     json_decref(in);
     json_decref(out);
     return cli_cmd_end(&c);

@@ -111,23 +111,6 @@ static int link_add(int argc, char **argv)
     return cli_cmd_end(&c);
 }
 
-/* The option a model error is about: "campaign_id" is --campaign,
- * "utm_source" --utm-source. */
-static void field_error(struct cli_cmd *c)
-{
-    if (c->rc != 1 || !c->err.msg[0] || !c->err.field[0])
-        return;
-    char opt[64];
-    snprintf(opt, sizeof opt, "%s", c->err.field);
-    size_t n = strlen(opt);
-    if (n > 3 && str_eq(opt + n - 3, "_id"))
-        opt[n - 3] = '\0';
-    for (char *ch = opt; *ch; ch++)
-        *ch = *ch == '_' ? '-' : *ch;
-    cli_error(c->name, "--%s: %s", opt, c->err.msg);
-    c->err.msg[0] = '\0'; /* printed */
-}
-
 /* edit, retire and restore: one link, named by --link, changed through
  * the functions the API's PATCH, retire and restore call. */
 enum { LINK_EDIT, LINK_RETIRE, LINK_RESTORE };
@@ -183,7 +166,7 @@ static int link_change(int argc, char **argv, int what)
             cli_print_json(out);
             c.rc = 0;
         }
-        field_error(&c);
+        cli_cmd_field_error(&c);
         json_decref(patch);
         json_decref(out);
     }
