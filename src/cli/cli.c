@@ -346,6 +346,12 @@ int cli_id_option(const char *cmd, const char *name, const char *s, const char *
     return -1;
 }
 
+void cli_json_put(json_t *o, const char *key, const char *s)
+{
+    if (s)
+        json_object_set_new(o, key, json_string(s));
+}
+
 void cli_print_json(json_t *v)
 {
     char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);

@@ -137,6 +137,11 @@ bool cli_int(const char *s, int64_t lo, int64_t hi, int64_t *v);
  * "--NAME: 'S' is not WHAT" ("a message id") printed. */
 int cli_id_option(const char *cmd, const char *name, const char *s, const char *what, int64_t *id);
 
+/* Sets o's `key` to an option's value s when the option was given (s not
+ * NULL): how a command hands its options to the model under the API's
+ * names. */
+void cli_json_put(json_t *o, const char *key, const char *s);
+
 /* One JSON value on one line of stdout (compact, keys in their order);
  * cli_print_json_lines does so for each element of an array. */
 void cli_print_json(json_t *v);

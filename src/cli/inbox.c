@@ -57,8 +57,7 @@ static json_t *filter_query(struct db *db, int64_t ws, const char *const v[FILTE
             snprintf(num, sizeof num, "%lld", (long long)id);
             val = num;
         }
-        if (val)
-            json_object_set_new(q, filter_params[i], json_string(val));
+        cli_json_put(q, filter_params[i], val);
     }
     return q;
 fail:
@@ -166,8 +165,7 @@ static int messages_bulk(int argc, char **argv)
                    : publish_bulk_get(c.db, c.ws, bid, err);
     } else {
         in = json_pack("{s:s}", "action", "hide");
-        if (reason)
-            json_object_set_new(in, "reason", json_string(reason));
+        cli_json_put(in, "reason", reason);
         if (limit) {
             int64_t n;
             if (str_to_i64(limit, &n)) {
@@ -235,8 +233,7 @@ static int messages_answered(int argc, char **argv)
         return cli_cmd_end(&c);
     struct actor who = {.role = ROLE_MODERATOR};
     json_t *in = json_pack("{s:s}", "via", via), *out = NULL;
-    if (at)
-        json_object_set_new(in, "at", json_string(at));
+    cli_json_put(in, "at", at);
     if ((!as || user_find(c.db, as, &who.user_id, &c.err) == 0) &&
         (out = message_answered_elsewhere(c.db, c.ws, mid, in, &who, &c.err))) {
         cli_print_json(out);
@@ -543,12 +540,9 @@ static int reply_cmd(int argc, char **argv, int what)
         struct page pg = {.limit = MODEL_PAGE_MAX};
         const struct entity *k = &entity_saved_reply;
         json_t *in = json_object(), *out = NULL;
-        if (name)
-            json_object_set_new(in, "name", json_string(name));
-        if (lang)
-            json_object_set_new(in, "lang", json_string(lang));
-        if (body)
-            json_object_set_new(in, "body", json_string(body));
+        cli_json_put(in, "name", name);
+        cli_json_put(in, "lang", lang);
+        cli_json_put(in, "body", body);
         switch (what) {
         case REPLY_ADD:
             out = entity_create(c.db, k, c.ws, in, &who, &c.err);

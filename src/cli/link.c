@@ -37,8 +37,7 @@ static int link_fields(struct db *db, int64_t ws, const struct link_opts *o, boo
                        struct error *err)
 {
     int64_t campaign = 0, n;
-    if (o->url)
-        json_object_set_new(in, "url", json_string(o->url));
+    cli_json_put(in, "url", o->url);
     if (o->campaign && clear && !*o->campaign)
         json_object_set_new(in, "campaign_id", json_null());
     else if (o->campaign && cli_lookup(db, "campaigns", "name", o->campaign, ws, &campaign, err))
@@ -64,8 +63,7 @@ static int link_fields(struct db *db, int64_t ws, const struct link_opts *o, boo
                               {"utm_campaign", o->utm[2]}, {"utm_term", o->utm[3]},
                               {"utm_content", o->utm[4]}};
     for (size_t i = 0; i < ARRAY_LEN(texts); i++)
-        if (texts[i][1])
-            json_object_set_new(in, texts[i][0], json_string(texts[i][1]));
+        cli_json_put(in, texts[i][0], texts[i][1]);
     return 0;
 }
 

@@ -62,8 +62,7 @@ static int post_add(int argc, char **argv)
         !cli_cmd_open_desk(&c, db_url, workspace, as, &who))
         return cli_cmd_end(&c);
     json_t *in = json_pack("{s:s, s:[]}", "body", body, "variants"), *post = NULL;
-    if (title)
-        json_object_set_new(in, "title", json_string(title));
+    cli_json_put(in, "title", title);
     if (camp)
         json_object_set_new(in, "campaign_id", json_integer(camp));
     for (const char *ch = channel; ch && *ch;) {
@@ -76,8 +75,7 @@ static int post_add(int argc, char **argv)
             goto done;
         }
         json_t *v = json_pack("{s:I}", "channel_id", (json_int_t)id);
-        if (at)
-            json_object_set_new(v, "scheduled_at", json_string(at));
+        cli_json_put(v, "scheduled_at", at);
         json_array_append_new(json_object_get(in, "variants"), v);
         ch = comma ? comma + 1 : ch + strlen(ch);
     }
@@ -109,8 +107,7 @@ static int post_list_cmd(int argc, char **argv)
         return cli_cmd_end(&c);
     struct post_filter f;
     json_t *q = json_object(), *list = NULL;
-    if (status)
-        json_object_set_new(q, "status", json_string(status));
+    cli_json_put(q, "status", status);
     struct page pg = {.limit = MODEL_PAGE_MAX};
     if (!post_filter_parse(&f, q, &c.err) && (list = post_list(c.db, c.ws, &f, &pg, &c.err))) {
         size_t i;
@@ -207,16 +204,11 @@ int cmd_calendar(int argc, char **argv)
         !cli_cmd_open_desk(&c, db_url, workspace, NULL, &who))
         return cli_cmd_end(&c);
     json_t *q = json_object();
-    const struct {
-        const char *key, *value;
-    } params[] = {{"since", since},
-                  {"until", until},
-                  {"channel", channel},
-                  {"campaign", campaign},
-                  {"status", status}};
-    for (size_t i = 0; i < ARRAY_LEN(params); i++)
-        if (params[i].value)
-            json_object_set_new(q, params[i].key, json_string(params[i].value));
+    cli_json_put(q, "since", since);
+    cli_json_put(q, "until", until);
+    cli_json_put(q, "channel", channel);
+    cli_json_put(q, "campaign", campaign);
+    cli_json_put(q, "status", status);
     struct calendar_filter f;
     struct buf out = {0};
     int bad = calendar_filter_parse(&f, q, &c.err);

@@ -317,12 +317,10 @@ int cmd_report(int argc, char **argv)
             error_set(err, ERR_NOT_FOUND, "no workspace '%s'", workspace);
         goto fail;
     }
-    const struct {
-        const char *key, *value;
-    } params[] = {{"since", since}, {"until", until}, {"by", by}, {"compare", compare}};
-    for (size_t i = 0; i < ARRAY_LEN(params); i++)
-        if (params[i].value)
-            json_object_set_new(q, params[i].key, json_string(params[i].value));
+    cli_json_put(q, "since", since);
+    cli_json_put(q, "until", until);
+    cli_json_put(q, "by", by);
+    cli_json_put(q, "compare", compare);
     struct analytics_query aq;
     int64_t campaign = 0;
     if (campaign_s && (str_to_i64(campaign_s, &campaign) || campaign < 1)) {

@@ -181,10 +181,8 @@ int cmd_act(int argc, char **argv)
         (now_flag && !cli_cmd_key(&c, key_file)) || !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
         return cli_cmd_end(&c);
     json_t *body = json_object();
-    if (text)
-        json_object_set_new(body, "text", json_string(text));
-    if (link)
-        json_object_set_new(body, "link", json_string(link));
+    cli_json_put(body, "text", text);
+    cli_json_put(body, "link", link);
     struct action_in in = {
         .channel_id = channel, .kind = c.p.pos[0], .target = target, .body = body, .key = key};
     if (!image || act_image(c.db, channel, image, alt, body, &c.err) == 0)
