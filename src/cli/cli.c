@@ -222,24 +222,43 @@ bool cli_cmd_begin(struct cli_cmd *c, int argc, char **argv, const struct cli_op
     return true;
 }
 
-bool(cli_cmd_usage)(struct cli_cmd *c, const char *fmt, ...)
+/* cli_cmd_usage's body, for it and cli_cmd_id. */
+static void usage_v(struct cli_cmd *c, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
+
+static void usage_v(struct cli_cmd *c, const char *fmt, va_list ap)
 {
     struct buf b = {0};
-    va_list ap;
-    va_start(ap, fmt);
     buf_vprintf(&b, fmt, ap);
-    va_end(ap);
     cli_error(c->name, "%s", b.data ? b.data : "");
     buf_free(&b);
     c->rc = 2;
+}
+
+bool(cli_cmd_usage)(struct cli_cmd *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    usage_v(c, fmt, ap);
+    va_end(ap);
     return false;
 }
 
 bool cli_cmd_id_arg(struct cli_cmd *c, int64_t *id, const char *why)
 {
-    if (c->p.npos == 1 && str_to_i64(c->p.pos[0], id) == 0 && *id > 0)
+    return (c->p.npos == 1 && cli_id(c->p.pos[0], id)) || cli_cmd_usage(c, "%s", why);
+}
+
+bool cli_cmd_id(struct cli_cmd *c, const char *s, int64_t *id, const char *fmt, ...)
+{
+    *id = 0;
+    if (!s || cli_id(s, id))
         return true;
-    return cli_cmd_usage(c, "%s", why);
+    *id = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    usage_v(c, fmt, ap);
+    va_end(ap);
+    return false;
 }
 
 bool cli_cmd_int(struct cli_cmd *c, const char *name, const char *s, int64_t lo, int64_t hi,
@@ -336,14 +355,9 @@ bool cli_int(const char *s, int64_t lo, int64_t hi, int64_t *v)
     return str_to_i64(s, v) == 0 && *v >= lo && *v <= hi;
 }
 
-int cli_id_option(const char *cmd, const char *name, const char *s, const char *what, int64_t *id)
+bool cli_id(const char *s, int64_t *id)
 {
-    *id = 0;
-    if (!s || (str_to_i64(s, id) == 0 && *id > 0))
-        return 0;
-    cli_error(cmd, "--%s: '%s' is not %s", name, s, what);
-    *id = 0;
-    return -1;
+    return cli_int(s, 1, INT64_MAX, id);
 }
 
 void cli_json_put(json_t *o, const char *key, const char *s)
@@ -370,7 +384,7 @@ void cli_print_json_lines(json_t *items)
 int cli_lookup(struct db *db, const char *table, const char *column, const char *s, int64_t ws,
                int64_t *id, struct error *err)
 {
-    if (str_to_i64(s, id) == 0 && *id > 0)
+    if (cli_id(s, id))
         return 0;
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ?%s", table, column,

@@ -88,6 +88,11 @@ bool cli_cmd_usage(struct cli_cmd *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* The one argument, an id (`jobs retry ID`), into *id; else the usage
  * error `why` ("give the failed job's id") and false. */
 bool cli_cmd_id_arg(struct cli_cmd *c, int64_t *id, const char *why);
+/* An option's value s, an id, into *id (0 when the option is not given);
+ * else the usage error fmt ("--post must be an id, not '%s'"), rc 2 and
+ * false. */
+bool cli_cmd_id(struct cli_cmd *c, const char *s, int64_t *id, const char *fmt, ...)
+    PRINTF_LIKE(4, 5);
 /* --NAME's value s as a whole number from lo to hi into *v; else the usage
  * error "--NAME must be from LO to HI" and `unit` (" bytes", or "") and false. */
 bool cli_cmd_int(struct cli_cmd *c, const char *name, const char *s, int64_t lo, int64_t hi,
@@ -132,10 +137,9 @@ int cli_list_run(int argc, char **argv, const struct cli_list *l);
 
 /* s as a whole number from lo to hi into *v; false when it is not one. */
 bool cli_int(const char *s, int64_t lo, int64_t hi, int64_t *v);
-
-/* An --option's id: 0 and *id (0 for a NULL s), or -1 and cmd's error
- * "--NAME: 'S' is not WHAT" ("a message id") printed. */
-int cli_id_option(const char *cmd, const char *name, const char *s, const char *what, int64_t *id);
+/* s as an id (a whole number from 1: what the store's ids are) into *id;
+ * false when it is not one. */
+bool cli_id(const char *s, int64_t *id);
 
 /* Sets o's `key` to an option's value s when the option was given (s not
  * NULL): how a command hands its options to the model under the API's

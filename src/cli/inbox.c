@@ -151,7 +151,7 @@ static int messages_bulk(int argc, char **argv)
                        "[--limit N] | --bulk ID [--undo]",
                        "Hides every message a filter finds on its platform (or shows "
                        "again what an operation hid).") ||
-        cli_id_option(c.name, "bulk", bulk, "an operation id", &bid) ||
+        !cli_cmd_id(&c, bulk, &bid, "--bulk: '%s' is not an operation id", bulk) ||
         (undo && !bulk && !cli_cmd_usage(&c, "--undo needs --bulk ID")) ||
         !cli_cmd_open(&c, db_url, workspace))
         return cli_cmd_end(&c);
@@ -180,7 +180,7 @@ static int messages_bulk(int argc, char **argv)
             char *copy = xstrdup(ids), *save = NULL;
             for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
                 int64_t n;
-                if (str_to_i64(t, &n) || n < 1) {
+                if (!cli_id(t, &n)) {
                     error_field(err, ERR_INVALID, "ids", "'%s' is not a message id", t);
                     free(copy);
                     goto fail;
@@ -228,7 +228,7 @@ static int messages_answered(int argc, char **argv)
                        "Marks a message answered outside kanal; the figures count it "
                        "answered then.") ||
         ((!message || !via) && !cli_cmd_usage(&c, "--message and --via are required")) ||
-        cli_id_option(c.name, "message", message, "a message id", &mid) ||
+        !cli_cmd_id(&c, message, &mid, "--message: '%s' is not a message id", message) ||
         !cli_cmd_open(&c, db_url, workspace))
         return cli_cmd_end(&c);
     struct actor who = {.role = ROLE_MODERATOR};
@@ -263,7 +263,7 @@ static int messages_conversation(int argc, char **argv)
                        "earlier messages and the notes on it, as JSON."))
         return cli_cmd_end(&c);
     int64_t mid = 0, history = CONV_HISTORY_DEFAULT, me = 0;
-    if (!message || str_to_i64(message, &mid) || mid < 1)
+    if (!message || !cli_id(message, &mid))
         cli_cmd_usage(&c, "--message: give a message id%s%s", message ? ", not " : "",
                       message ? message : "");
     else if (limit && !cli_int(limit, 1, CONV_HISTORY_MAX, &history))
@@ -300,7 +300,7 @@ static int messages_note(int argc, char **argv)
                        "platform); the colleagues it @mentions are notified.") ||
         ((!message || !text || !as) &&
          !cli_cmd_usage(&c, "--message, --text and --as are required")) ||
-        cli_id_option(c.name, "message", message, "a message id", &mid) ||
+        !cli_cmd_id(&c, message, &mid, "--message: '%s' is not a message id", message) ||
         !cli_cmd_open(&c, db_url, workspace))
         return cli_cmd_end(&c);
     struct actor who = {.role = ROLE_MODERATOR};
@@ -532,10 +532,9 @@ static int reply_cmd(int argc, char **argv, int what)
         ((what == REPLY_UPDATE || what == REPLY_DELETE || what == REPLY_RENDER) && !reply) ||
         (what == REPLY_RENDER && !message))
         cli_cmd_usage(&c, "usage: kanal %s", synopses[what]);
-    else if (cli_id_option(c.name, "reply", reply, "an id", &rid) ||
-             cli_id_option(c.name, "message", message, "an id", &mid))
-        ;
-    else if (cli_cmd_open(&c, db_url, workspace)) {
+    else if (cli_cmd_id(&c, reply, &rid, "--reply: '%s' is not an id", reply) &&
+             cli_cmd_id(&c, message, &mid, "--message: '%s' is not an id", message) &&
+             cli_cmd_open(&c, db_url, workspace)) {
         struct actor who = {0};
         struct page pg = {.limit = MODEL_PAGE_MAX};
         const struct entity *k = &entity_saved_reply;

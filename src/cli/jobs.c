@@ -66,7 +66,7 @@ static int jobs_add(int argc, char **argv)
                        "Queues a job and prints its id (the waiting one's, for a key "
                        "already queued).") ||
         (c.p.npos != 1 && !cli_cmd_usage(&c, "give the job's kind (one word)")) ||
-        (((channel_s && (str_to_i64(channel_s, &channel) || channel < 1)) ||
+        (((channel_s && !cli_id(channel_s, &channel)) ||
           !cli_int(attempts_s, 0, JOB_ATTEMPTS_MAX, &attempts)) &&
          !cli_cmd_usage(&c, "--channel must be an id and --max-attempts from 1 to %d",
                         JOB_ATTEMPTS_MAX)) ||

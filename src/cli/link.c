@@ -54,7 +54,7 @@ static int link_fields(struct db *db, int64_t ws, const struct link_opts *o, boo
             json_object_set_new(in, ids[i].key, json_null());
             continue;
         }
-        if (str_to_i64(ids[i].value, &n) || n < 1)
+        if (!cli_id(ids[i].value, &n))
             return error_set(err, ERR_INVALID, "--%s must be an id", ids[i].option);
         json_object_set_new(in, ids[i].key, json_integer(n));
     }

@@ -198,7 +198,7 @@ static int listen_fetch_cmd(int argc, char **argv)
     if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "listen fetch [--source ID]",
                        "Fetches the workspace's sources once, now, and stores new items."))
         return cli_cmd_end(&c);
-    if (c.p.npos || (source_s && (str_to_i64(source_s, &source) || source < 1)) ||
+    if (c.p.npos || (source_s && !cli_id(source_s, &source)) ||
         !cli_int(delay_s, 1, 3600000, &delay) || !cli_int(timeout_s, 1, 600, &timeout) ||
         !cli_int(max_s, 1024, (int64_t)FEED_MAX_BYTES, &max)) {
         cli_cmd_usage(&c,
@@ -332,9 +332,8 @@ static int alert_change(int argc, char **argv, int what)
             if ((!until_s == !minutes_s) ||
                 (until_s && (time_parse_iso(until_s, &until) || until < 1)) ||
                 (minutes_s && !cli_int(minutes_s, 1, 366 * 24 * 60, &minutes))) {
-                cli_error(c.name, "give --until TIME (2026-01-31T08:00:00Z) or --minutes N (1 to "
+                cli_cmd_usage(&c, "give --until TIME (2026-01-31T08:00:00Z) or --minutes N (1 to "
                                   "527040)");
-                c.rc = 2;
                 return cli_cmd_end(&c);
             }
             if (minutes_s)
@@ -358,11 +357,8 @@ static int alert_events(int argc, char **argv)
     if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "listen alert events [--alert ID]",
                       "Prints what the alerts said, newest first, as JSON.") &&
         alert_open(&c, false, NULL, db_url, workspace)) {
-        if (alert_s && (str_to_i64(alert_s, &alert) || alert < 1)) {
-            cli_error(c.name, "--alert is an alert's id");
-            c.rc = 2;
+        if (!cli_cmd_id(&c, alert_s, &alert, "--alert is an alert's id"))
             return cli_cmd_end(&c);
-        }
         json_t *ev = listen_alert_events(c.db, c.ws, alert, 200, &c.err);
         if (ev) {
             json_dumpf(ev, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);

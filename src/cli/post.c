@@ -11,18 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int id_option(const char *cmd, const char *name, const char *s, int64_t *out)
-{
-    *out = 0;
-    if (!s)
-        return 0;
-    if (str_to_i64(s, out) || *out <= 0) {
-        cli_error(cmd, "--%s must be an id, not '%s'", name, s);
-        return -1;
-    }
-    return 0;
-}
-
 static void print_post(json_t *p)
 {
     printf("%lld\t%s", (long long)json_integer_value(json_object_get(p, "id")),
@@ -58,7 +46,7 @@ static int post_add(int argc, char **argv)
                        "Writes a draft post with a variant per channel, each checked "
                        "against its platform's rules; prints its id and statuses.") ||
         (!body && !cli_cmd_usage(&c, "--body is required")) ||
-        id_option(c.name, "campaign", campaign, &camp) ||
+        !cli_cmd_id(&c, campaign, &camp, "--campaign must be an id, not '%s'", campaign) ||
         !cli_cmd_open_desk(&c, db_url, workspace, as, &who))
         return cli_cmd_end(&c);
     json_t *in = json_pack("{s:s, s:[]}", "body", body, "variants"), *post = NULL;
@@ -70,7 +58,7 @@ static int post_add(int argc, char **argv)
         char one[24];
         snprintf(one, sizeof one, "%.*s", (int)(comma ? comma - ch : (long)strlen(ch)), ch);
         int64_t id;
-        if (str_to_i64(one, &id) || id <= 0) {
+        if (!cli_id(one, &id)) {
             cli_error(c.name, "--channel: '%s' is not a channel id", one);
             goto done;
         }
@@ -146,7 +134,8 @@ static int post_step(int argc, char **argv, int step)
     if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), synopsis,
                        "Moves the post one step in the desk's workflow and prints its "
                        "statuses.") ||
-        id_option(c.name, "post", post, &id) || id_option(c.name, "variant", variant, &vid) ||
+        !cli_cmd_id(&c, post, &id, "--post must be an id, not '%s'", post) ||
+        !cli_cmd_id(&c, variant, &vid, "--variant must be an id, not '%s'", variant) ||
         (!id && !cli_cmd_usage(&c, "--post is required")) ||
         !cli_cmd_open_desk(&c, db_url, workspace, as, &who))
         return cli_cmd_end(&c);

@@ -323,7 +323,7 @@ int cmd_report(int argc, char **argv)
     cli_json_put(q, "compare", compare);
     struct analytics_query aq;
     int64_t campaign = 0;
-    if (campaign_s && (str_to_i64(campaign_s, &campaign) || campaign < 1)) {
+    if (campaign_s && !cli_id(campaign_s, &campaign)) {
         error_field(err, ERR_INVALID, "campaign", "--campaign takes a campaign id");
         goto fail;
     }

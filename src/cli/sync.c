@@ -37,7 +37,7 @@ int cmd_sync(int argc, char **argv)
     if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "sync [--channel ID]",
                        "Syncs connected channels once, now, and prints what each added "
                        "or why it failed.") ||
-        ((c.p.npos || (channel_s && (str_to_i64(channel_s, &only) || only < 1))) &&
+        ((c.p.npos || (channel_s && !cli_id(channel_s, &only))) &&
          !cli_cmd_usage(&c, "--channel must be a channel's id, and nothing else is taken")) ||
         !cli_cmd_key(&c, key_file) || !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
         return cli_cmd_end(&c);
@@ -175,7 +175,7 @@ int cmd_act(int argc, char **argv)
                        "delete-message|like [options]",
                        "Queues an action on the channel's platform for `kanal serve` "
                        "(or does it now with --now) and prints its id.") ||
-        ((!channel_s || str_to_i64(channel_s, &channel) || channel < 1 || c.p.npos != 1) &&
+        ((!channel_s || !cli_id(channel_s, &channel) || c.p.npos != 1) &&
          !cli_cmd_usage(&c, "give --channel ID and one action: publish, delete-post, reply, "
                             "hide, unhide, delete-message or like")) ||
         (now_flag && !cli_cmd_key(&c, key_file)) || !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
