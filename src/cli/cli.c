@@ -395,6 +395,13 @@ int cli_lookup(struct db *db, const char *table, const char *column, const char 
     return found < 0 ? -1 : 0;
 }
 
+void cli_lease_owner(const char *prefix, char *out, size_t cap)
+{
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    snprintf(out, cap, "%s%s:%ld", prefix, host, (long)getpid());
+}
+
 /* One line of stdin without its line end into a new string, or NULL. */
 char *cli_read_line(void)
 {

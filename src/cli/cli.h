@@ -193,6 +193,9 @@ int cmd_publish(int argc, char **argv);
  * vault_key_free. */
 struct vault_key;
 struct vault_key *cli_secret_key(const char *cmd, const char *file, bool required);
+/* Who holds the leases a command takes (a job's, a host's turn to be
+ * fetched), as the store records it: `prefix` then host:pid. */
+void cli_lease_owner(const char *prefix, char *out, size_t cap);
 /* One line of stdin without its line end, a new string (caller frees), or
  * NULL at its end. For secrets, which never go on the command line. */
 char *cli_read_line(void);

@@ -8,7 +8,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 static int jobs_list(int argc, char **argv)
 {
@@ -108,9 +107,7 @@ static int jobs_claim(int argc, char **argv)
         return cli_cmd_end(&c);
     char host_pid[128];
     if (!owner) {
-        char host[64] = "localhost";
-        gethostname(host, sizeof host - 1);
-        snprintf(host_pid, sizeof host_pid, "%s:%ld", host, (long)getpid());
+        cli_lease_owner("", host_pid, sizeof host_pid);
         owner = host_pid;
     }
     if (!cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))

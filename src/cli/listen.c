@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static void put_str(json_t *o, const char *key, const char *s)
 {
@@ -91,14 +90,6 @@ static int listen_parse(int argc, char **argv)
     }
     buf_free(&b);
     return cli_cmd_end(&c);
-}
-
-/* Who holds a host's lease while this command fetches. */
-static void owner_name(char *out, size_t cap)
-{
-    char host[64] = "localhost";
-    gethostname(host, sizeof host - 1);
-    snprintf(out, cap, "cli:%s:%ld", host, (long)getpid());
 }
 
 static int source_add(int argc, char **argv)
@@ -213,7 +204,7 @@ static int listen_fetch_cmd(int argc, char **argv)
                             .max_bytes = (size_t)max,
                             .allow_private = allow_private};
     char owner[160];
-    owner_name(owner, sizeof owner);
+    cli_lease_owner("cli:", owner, sizeof owner);
     struct listen_config cfg = {.fetch = fo, .min_delay_ms = delay, .owner = owner};
     struct listen_fetch_stats st;
     if (listen_fetch_sources(c.db, c.ws, source, &cfg, &st, &c.err) >= 0) {
