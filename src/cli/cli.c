@@ -368,7 +368,12 @@ void cli_json_put(json_t *o, const char *key, const char *s)
 
 void cli_print_json(json_t *v)
 {
-    char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    cli_print_json_doc(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+}
+
+void cli_print_json_doc(json_t *v, size_t flags)
+{
+    char *s = json_dumps(v, flags);
     printf("%s\n", s ? s : "null");
     free(s);
 }

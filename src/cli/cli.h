@@ -150,6 +150,9 @@ void cli_json_put(json_t *o, const char *key, const char *s);
  * cli_print_json_lines does so for each element of an array. */
 void cli_print_json(json_t *v);
 void cli_print_json_lines(json_t *items);
+/* One JSON value on stdout laid out as jansson's `flags` say
+ * (JSON_INDENT(2), ...), then a line end: a command's whole answer. */
+void cli_print_json_doc(json_t *v, size_t flags);
 
 /* Prints "kanal: CMD: message" on one line on stderr, the one shape of
  * every error the command line prints. */

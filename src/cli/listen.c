@@ -82,8 +82,7 @@ static int listen_parse(int argc, char **argv)
         error_clear(&c.err); /* printed with the file's name */
     } else {
         json_t *j = feed_json(&f);
-        json_dumpf(j, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
-        putchar('\n');
+        cli_print_json_doc(j, JSON_INDENT(1) | JSON_ENSURE_ASCII);
         json_decref(j);
         feed_free(&f);
         c.rc = 0;
@@ -352,8 +351,7 @@ static int alert_events(int argc, char **argv)
             return cli_cmd_end(&c);
         json_t *ev = listen_alert_events(c.db, c.ws, alert, 200, &c.err);
         if (ev) {
-            json_dumpf(ev, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
-            putchar('\n');
+            cli_print_json_doc(ev, JSON_INDENT(1) | JSON_ENSURE_ASCII);
             json_decref(ev);
             c.rc = 0;
         }

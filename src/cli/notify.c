@@ -66,9 +66,7 @@ static int notify_list_cmd(int argc, char **argv)
         return cli_cmd_end(&c);
     json_t *list = notify_list(c.db, uid, unread, NOTIFY_LIST_MAX, &c.err);
     if (list && as_json) {
-        char *s = json_dumps(list, JSON_INDENT(2) | JSON_SORT_KEYS);
-        printf("%s\n", s);
-        free(s);
+        cli_print_json_doc(list, JSON_INDENT(2) | JSON_SORT_KEYS);
     } else if (list) {
         size_t i;
         json_t *n;

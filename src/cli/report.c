@@ -6,7 +6,6 @@
 
 #include <assert.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* The width of a table's text column: its longest value of `key` in rows,
@@ -352,9 +351,7 @@ int cmd_report(int argc, char **argv)
         goto out;
     }
     if (str_eq(fmt, "json")) {
-        char *s = json_dumps(rep, JSON_INDENT(2));
-        puts(s);
-        free(s);
+        cli_print_json_doc(rep, JSON_INDENT(2));
     } else if (str_eq(fmt, "csv")) {
         print_csv(rep);
     } else {
