@@ -407,6 +407,13 @@ void cli_lease_owner(const char *prefix, char *out, size_t cap)
     snprintf(out, cap, "%s%s:%ld", prefix, host, (long)getpid());
 }
 
+size_t cli_chomp(char *s, size_t n)
+{
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return n;
+}
+
 /* One line of stdin without its line end into a new string, or NULL. */
 char *cli_read_line(void)
 {
@@ -417,7 +424,6 @@ char *cli_read_line(void)
         free(line);
         return NULL;
     }
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
+    cli_chomp(line, (size_t)n);
     return line;
 }

@@ -199,6 +199,9 @@ struct vault_key *cli_secret_key(const char *cmd, const char *file, bool require
 /* Who holds the leases a command takes (a job's, a host's turn to be
  * fetched), as the store records it: `prefix` then host:pid. */
 void cli_lease_owner(const char *prefix, char *out, size_t cap);
+/* The line s of n bytes cut before the \n and \r at its end (a line end
+ * of any system); returns its new length. */
+size_t cli_chomp(char *s, size_t n);
 /* One line of stdin without its line end, a new string (caller frees), or
  * NULL at its end. For secrets, which never go on the command line. */
 char *cli_read_line(void);
