@@ -400,13 +400,6 @@ int cli_lookup(struct db *db, const char *table, const char *column, const char 
     return found < 0 ? -1 : 0;
 }
 
-void cli_lease_owner(const char *prefix, char *out, size_t cap)
-{
-    char host[64] = "localhost";
-    gethostname(host, sizeof host - 1);
-    snprintf(out, cap, "%s%s:%ld", prefix, host, (long)getpid());
-}
-
 size_t cli_chomp(char *s, size_t n)
 {
     while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))

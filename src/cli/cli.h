@@ -196,9 +196,6 @@ int cmd_publish(int argc, char **argv);
  * vault_key_free. */
 struct vault_key;
 struct vault_key *cli_secret_key(const char *cmd, const char *file, bool required);
-/* Who holds the leases a command takes (a job's, a host's turn to be
- * fetched), as the store records it: `prefix` then host:pid. */
-void cli_lease_owner(const char *prefix, char *out, size_t cap);
 /* The line s of n bytes cut before the \n and \r at its end (a line end
  * of any system); returns its new length. */
 size_t cli_chomp(char *s, size_t n);

@@ -107,7 +107,7 @@ static int jobs_claim(int argc, char **argv)
         return cli_cmd_end(&c);
     char host_pid[128];
     if (!owner) {
-        cli_lease_owner("", host_pid, sizeof host_pid);
+        job_owner_name(host_pid, sizeof host_pid, NULL);
         owner = host_pid;
     }
     if (!cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))

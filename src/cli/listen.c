@@ -7,6 +7,7 @@
 #include "cli/options.h"
 #include "db/db.h"
 #include "listen/listen.h"
+#include "model/model.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -202,8 +203,10 @@ static int listen_fetch_cmd(int argc, char **argv)
     struct fetch_opts fo = {.timeout_ms = (long)timeout * 1000,
                             .max_bytes = (size_t)max,
                             .allow_private = allow_private};
-    char owner[160];
-    cli_lease_owner("cli:", owner, sizeof owner);
+    /* Who holds a host's lease while this command fetches. */
+    char me[128], owner[160];
+    job_owner_name(me, sizeof me, NULL);
+    snprintf(owner, sizeof owner, "cli:%s", me);
     struct listen_config cfg = {.fetch = fo, .min_delay_ms = delay, .owner = owner};
     struct listen_fetch_stats st;
     if (listen_fetch_sources(c.db, c.ws, source, &cfg, &st, &c.err) >= 0) {
