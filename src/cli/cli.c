@@ -222,24 +222,43 @@ bool cli_cmd_begin(struct cli_cmd *c, int argc, char **argv, const struct cli_op
     return true;
 }
 
-bool(cli_cmd_usage)(struct cli_cmd *c, const char *fmt, ...)
+/* cli_cmd_usage's body, for it and cli_cmd_id. */
+static void usage_v(struct cli_cmd *c, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
+
+static void usage_v(struct cli_cmd *c, const char *fmt, va_list ap)
 {
     struct buf b = {0};
-    va_list ap;
-    va_start(ap, fmt);
     buf_vprintf(&b, fmt, ap);
-    va_end(ap);
     cli_error(c->name, "%s", b.data ? b.data : "");
     buf_free(&b);
     c->rc = 2;
+}
+
+bool(cli_cmd_usage)(struct cli_cmd *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    usage_v(c, fmt, ap);
+    va_end(ap);
     return false;
 }
 
 bool cli_cmd_id_arg(struct cli_cmd *c, int64_t *id, const char *why)
 {
-    if (c->p.npos == 1 && str_to_i64(c->p.pos[0], id) == 0 && *id > 0)
+    return (c->p.npos == 1 && cli_id(c->p.pos[0], id)) || cli_cmd_usage(c, "%s", why);
+}
+
+bool cli_cmd_id(struct cli_cmd *c, const char *s, int64_t *id, const char *fmt, ...)
+{
+    *id = 0;
+    if (!s || cli_id(s, id))
         return true;
-    return cli_cmd_usage(c, "%s", why);
+    *id = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    usage_v(c, fmt, ap);
+    va_end(ap);
+    return false;
 }
 
 bool cli_cmd_int(struct cli_cmd *c, const char *name, const char *s, int64_t lo, int64_t hi,
@@ -283,6 +302,22 @@ bool cli_cmd_open_desk(struct cli_cmd *c, const char *url, const char *ws, const
     return c->db != NULL;
 }
 
+void cli_cmd_field_error(struct cli_cmd *c)
+{
+    if (c->rc != 1 || !c->err.msg[0] || !c->err.field[0])
+        return;
+    char opt[64];
+    const char *f = c->err.field;
+    snprintf(opt, sizeof opt, "%s", str_starts_with(f, "filter.") ? f + strlen("filter.") : f);
+    size_t n = strlen(opt);
+    if (n > 3 && str_eq(opt + n - 3, "_id"))
+        opt[n - 3] = '\0';
+    for (char *ch = opt; *ch; ch++)
+        *ch = *ch == '_' ? '-' : *ch;
+    cli_error(c->name, "--%s: %s", opt, c->err.msg);
+    c->err.msg[0] = '\0'; /* printed */
+}
+
 int cli_cmd_end(struct cli_cmd *c)
 {
     if (c->rc && c->err.msg[0])
@@ -320,19 +355,25 @@ bool cli_int(const char *s, int64_t lo, int64_t hi, int64_t *v)
     return str_to_i64(s, v) == 0 && *v >= lo && *v <= hi;
 }
 
-int cli_id_option(const char *cmd, const char *name, const char *s, const char *what, int64_t *id)
+bool cli_id(const char *s, int64_t *id)
 {
-    *id = 0;
-    if (!s || (str_to_i64(s, id) == 0 && *id > 0))
-        return 0;
-    cli_error(cmd, "--%s: '%s' is not %s", name, s, what);
-    *id = 0;
-    return -1;
+    return cli_int(s, 1, INT64_MAX, id);
+}
+
+void cli_json_put(json_t *o, const char *key, const char *s)
+{
+    if (s)
+        json_object_set_new(o, key, json_string(s));
 }
 
 void cli_print_json(json_t *v)
 {
-    char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    cli_print_json_doc(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+}
+
+void cli_print_json_doc(json_t *v, size_t flags)
+{
+    char *s = json_dumps(v, flags);
     printf("%s\n", s ? s : "null");
     free(s);
 }
@@ -348,7 +389,7 @@ void cli_print_json_lines(json_t *items)
 int cli_lookup(struct db *db, const char *table, const char *column, const char *s, int64_t ws,
                int64_t *id, struct error *err)
 {
-    if (str_to_i64(s, id) == 0 && *id > 0)
+    if (cli_id(s, id))
         return 0;
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ?%s", table, column,
@@ -357,6 +398,13 @@ int cli_lookup(struct db *db, const char *table, const char *column, const char 
     if (found == 0)
         return error_set(err, ERR_NOT_FOUND, "no %.*s '%s'", (int)strlen(table) - 1, table, s);
     return found < 0 ? -1 : 0;
+}
+
+size_t cli_chomp(char *s, size_t n)
+{
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return n;
 }
 
 /* One line of stdin without its line end into a new string, or NULL. */
@@ -369,7 +417,6 @@ char *cli_read_line(void)
         free(line);
         return NULL;
     }
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
+    cli_chomp(line, (size_t)n);
     return line;
 }

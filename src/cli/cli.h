@@ -88,6 +88,11 @@ bool cli_cmd_usage(struct cli_cmd *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* The one argument, an id (`jobs retry ID`), into *id; else the usage
  * error `why` ("give the failed job's id") and false. */
 bool cli_cmd_id_arg(struct cli_cmd *c, int64_t *id, const char *why);
+/* An option's value s, an id, into *id (0 when the option is not given);
+ * else the usage error fmt ("--post must be an id, not '%s'"), rc 2 and
+ * false. */
+bool cli_cmd_id(struct cli_cmd *c, const char *s, int64_t *id, const char *fmt, ...)
+    PRINTF_LIKE(4, 5);
 /* --NAME's value s as a whole number from lo to hi into *v; else the usage
  * error "--NAME must be from LO to HI" and `unit` (" bytes", or "") and false. */
 bool cli_cmd_int(struct cli_cmd *c, const char *name, const char *s, int64_t lo, int64_t hi,
@@ -104,6 +109,12 @@ bool cli_cmd_open_db(struct cli_cmd *c, const char *url, enum cli_db_mode mode);
 /* The same with the user --as names (cli_open_desk). */
 bool cli_cmd_open_desk(struct cli_cmd *c, const char *url, const char *ws, const char *as,
                        struct actor *who);
+/* The model's error about a field of its input (rc 1, c->err.field set),
+ * printed now as about the option that gave it, for the commands whose
+ * options are the API's fields by other names: "filter.assigned_user" (a
+ * bulk operation's filter) is --assigned-user, "campaign_id" --campaign.
+ * Any other error is left for cli_cmd_end. */
+void cli_cmd_field_error(struct cli_cmd *c);
 /* Prints c->err when rc is not 0 and it has a message, closes all (the
  * store, the key), returns rc. */
 int cli_cmd_end(struct cli_cmd *c);
@@ -126,15 +137,22 @@ int cli_list_run(int argc, char **argv, const struct cli_list *l);
 
 /* s as a whole number from lo to hi into *v; false when it is not one. */
 bool cli_int(const char *s, int64_t lo, int64_t hi, int64_t *v);
+/* s as an id (a whole number from 1: what the store's ids are) into *id;
+ * false when it is not one. */
+bool cli_id(const char *s, int64_t *id);
 
-/* An --option's id: 0 and *id (0 for a NULL s), or -1 and cmd's error
- * "--NAME: 'S' is not WHAT" ("a message id") printed. */
-int cli_id_option(const char *cmd, const char *name, const char *s, const char *what, int64_t *id);
+/* Sets o's `key` to an option's value s when the option was given (s not
+ * NULL): how a command hands its options to the model under the API's
+ * names. */
+void cli_json_put(json_t *o, const char *key, const char *s);
 
 /* One JSON value on one line of stdout (compact, keys in their order);
  * cli_print_json_lines does so for each element of an array. */
 void cli_print_json(json_t *v);
 void cli_print_json_lines(json_t *items);
+/* One JSON value on stdout laid out as jansson's `flags` say
+ * (JSON_INDENT(2), ...), then a line end: a command's whole answer. */
+void cli_print_json_doc(json_t *v, size_t flags);
 
 /* Prints "kanal: CMD: message" on one line on stderr, the one shape of
  * every error the command line prints. */
@@ -178,6 +196,9 @@ int cmd_publish(int argc, char **argv);
  * vault_key_free. */
 struct vault_key;
 struct vault_key *cli_secret_key(const char *cmd, const char *file, bool required);
+/* The line s of n bytes cut before the \n and \r at its end (a line end
+ * of any system); returns its new length. */
+size_t cli_chomp(char *s, size_t n);
 /* One line of stdin without its line end, a new string (caller frees), or
  * NULL at its end. For secrets, which never go on the command line. */
 char *cli_read_line(void);

@@ -99,8 +99,7 @@ static int connect_start(int argc, char **argv)
                        "--password-stdin.") ||
         !cli_cmd_no_args(&c) || !(conn = platform_arg(&c, platform)) ||
         (!workspace && !cli_cmd_usage(&c, "give --workspace (its id or slug)")) ||
-        (channel_s && (str_to_i64(channel_s, &channel) || channel < 1) &&
-         !cli_cmd_usage(&c, "--channel must be a channel's id")) ||
+        !cli_cmd_id(&c, channel_s, &channel, "--channel must be a channel's id") ||
         !cli_cmd_key(&c, key_file) || !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
         return cli_cmd_end(&c);
     struct oauth_begin b = {.connector = conn,

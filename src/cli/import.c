@@ -139,8 +139,8 @@ int cmd_import(int argc, char **argv)
         ((format = ingest_format_parse(format_s)) < 0 &&
          !cli_cmd_usage(&cmd, "unknown --format '%s' (see kanal import --help)", format_s)) ||
         (cmd.p.npos == 0 && !cli_cmd_usage(&cmd, "name at least one FILE")) ||
-        (((workspace && (str_to_i64(workspace, &t.workspace_id) || t.workspace_id < 1)) ||
-          (channel && (str_to_i64(channel, &t.channel_id) || t.channel_id < 1))) &&
+        (((workspace && !cli_id(workspace, &t.workspace_id)) ||
+          (channel && !cli_id(channel, &t.channel_id))) &&
          !cli_cmd_usage(&cmd, "--workspace and --channel take a numeric id")) ||
         (taken_at && time_parse_iso(taken_at, &io.taken_at) &&
          !cli_cmd_usage(&cmd, "--taken-at: '%s' is not an ISO 8601 time", taken_at)) ||

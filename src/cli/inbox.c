@@ -57,32 +57,12 @@ static json_t *filter_query(struct db *db, int64_t ws, const char *const v[FILTE
             snprintf(num, sizeof num, "%lld", (long long)id);
             val = num;
         }
-        if (val)
-            json_object_set_new(q, filter_params[i], json_string(val));
+        cli_json_put(q, filter_params[i], val);
     }
     return q;
 fail:
     json_decref(q);
     return NULL;
-}
-
-/* The command's error naming the option as the user typed it. */
-static void option_error(struct cli_cmd *c)
-{
-    const struct error *err = &c->err;
-    if (c->rc != 1 || !err->msg[0])
-        return;
-    if (err->field[0]) {
-        char opt[64];
-        const char *f = strncmp(err->field, "filter.", 7) == 0 ? err->field + 7 : err->field;
-        snprintf(opt, sizeof opt, "%s", f);
-        for (char *ch = opt; *ch; ch++)
-            *ch = *ch == '_' ? '-' : *ch;
-        cli_error(c->name, "--%s: %s", opt, err->msg);
-    } else {
-        cli_error(c->name, "%s", err->msg);
-    }
-    c->err.msg[0] = '\0'; /* printed */
 }
 
 static int messages_list(int argc, char **argv)
@@ -114,7 +94,7 @@ static int messages_list(int argc, char **argv)
         cli_print_json_lines(json_object_get(list, "items"));
         c.rc = 0;
     }
-    option_error(&c);
+    cli_cmd_field_error(&c);
     json_decref(list);
     json_decref(q);
     return cli_cmd_end(&c);
@@ -171,7 +151,7 @@ static int messages_bulk(int argc, char **argv)
                        "[--limit N] | --bulk ID [--undo]",
                        "Hides every message a filter finds on its platform (or shows "
                        "again what an operation hid).") ||
-        cli_id_option(c.name, "bulk", bulk, "an operation id", &bid) ||
+        !cli_cmd_id(&c, bulk, &bid, "--bulk: '%s' is not an operation id", bulk) ||
         (undo && !bulk && !cli_cmd_usage(&c, "--undo needs --bulk ID")) ||
         !cli_cmd_open(&c, db_url, workspace))
         return cli_cmd_end(&c);
@@ -185,8 +165,7 @@ static int messages_bulk(int argc, char **argv)
                    : publish_bulk_get(c.db, c.ws, bid, err);
     } else {
         in = json_pack("{s:s}", "action", "hide");
-        if (reason)
-            json_object_set_new(in, "reason", json_string(reason));
+        cli_json_put(in, "reason", reason);
         if (limit) {
             int64_t n;
             if (str_to_i64(limit, &n)) {
@@ -201,7 +180,7 @@ static int messages_bulk(int argc, char **argv)
             char *copy = xstrdup(ids), *save = NULL;
             for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
                 int64_t n;
-                if (str_to_i64(t, &n) || n < 1) {
+                if (!cli_id(t, &n)) {
                     error_field(err, ERR_INVALID, "ids", "'%s' is not a message id", t);
                     free(copy);
                     goto fail;
@@ -222,7 +201,7 @@ static int messages_bulk(int argc, char **argv)
     print_bulk(out);
     c.rc = 0;
 fail:
-    option_error(&c);
+    cli_cmd_field_error(&c);
     json_decref(in);
     json_decref(out);
     return cli_cmd_end(&c);
@@ -249,13 +228,12 @@ static int messages_answered(int argc, char **argv)
                        "Marks a message answered outside kanal; the figures count it "
                        "answered then.") ||
         ((!message || !via) && !cli_cmd_usage(&c, "--message and --via are required")) ||
-        cli_id_option(c.name, "message", message, "a message id", &mid) ||
+        !cli_cmd_id(&c, message, &mid, "--message: '%s' is not a message id", message) ||
         !cli_cmd_open(&c, db_url, workspace))
         return cli_cmd_end(&c);
     struct actor who = {.role = ROLE_MODERATOR};
     json_t *in = json_pack("{s:s}", "via", via), *out = NULL;
-    if (at)
-        json_object_set_new(in, "at", json_string(at));
+    cli_json_put(in, "at", at);
     if ((!as || user_find(c.db, as, &who.user_id, &c.err) == 0) &&
         (out = message_answered_elsewhere(c.db, c.ws, mid, in, &who, &c.err))) {
         cli_print_json(out);
@@ -285,7 +263,7 @@ static int messages_conversation(int argc, char **argv)
                        "earlier messages and the notes on it, as JSON."))
         return cli_cmd_end(&c);
     int64_t mid = 0, history = CONV_HISTORY_DEFAULT, me = 0;
-    if (!message || str_to_i64(message, &mid) || mid < 1)
+    if (!message || !cli_id(message, &mid))
         cli_cmd_usage(&c, "--message: give a message id%s%s", message ? ", not " : "",
                       message ? message : "");
     else if (limit && !cli_int(limit, 1, CONV_HISTORY_MAX, &history))
@@ -322,7 +300,7 @@ static int messages_note(int argc, char **argv)
                        "platform); the colleagues it @mentions are notified.") ||
         ((!message || !text || !as) &&
          !cli_cmd_usage(&c, "--message, --text and --as are required")) ||
-        cli_id_option(c.name, "message", message, "a message id", &mid) ||
+        !cli_cmd_id(&c, message, &mid, "--message: '%s' is not a message id", message) ||
         !cli_cmd_open(&c, db_url, workspace))
         return cli_cmd_end(&c);
     struct actor who = {.role = ROLE_MODERATOR};
@@ -554,20 +532,16 @@ static int reply_cmd(int argc, char **argv, int what)
         ((what == REPLY_UPDATE || what == REPLY_DELETE || what == REPLY_RENDER) && !reply) ||
         (what == REPLY_RENDER && !message))
         cli_cmd_usage(&c, "usage: kanal %s", synopses[what]);
-    else if (cli_id_option(c.name, "reply", reply, "an id", &rid) ||
-             cli_id_option(c.name, "message", message, "an id", &mid))
-        ;
-    else if (cli_cmd_open(&c, db_url, workspace)) {
+    else if (cli_cmd_id(&c, reply, &rid, "--reply: '%s' is not an id", reply) &&
+             cli_cmd_id(&c, message, &mid, "--message: '%s' is not an id", message) &&
+             cli_cmd_open(&c, db_url, workspace)) {
         struct actor who = {0};
         struct page pg = {.limit = MODEL_PAGE_MAX};
         const struct entity *k = &entity_saved_reply;
         json_t *in = json_object(), *out = NULL;
-        if (name)
-            json_object_set_new(in, "name", json_string(name));
-        if (lang)
-            json_object_set_new(in, "lang", json_string(lang));
-        if (body)
-            json_object_set_new(in, "body", json_string(body));
+        cli_json_put(in, "name", name);
+        cli_json_put(in, "lang", lang);
+        cli_json_put(in, "body", body);
         switch (what) {
         case REPLY_ADD:
             out = entity_create(c.db, k, c.ws, in, &who, &c.err);

@@ -8,7 +8,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 static int jobs_list(int argc, char **argv)
 {
@@ -66,7 +65,7 @@ static int jobs_add(int argc, char **argv)
                        "Queues a job and prints its id (the waiting one's, for a key "
                        "already queued).") ||
         (c.p.npos != 1 && !cli_cmd_usage(&c, "give the job's kind (one word)")) ||
-        (((channel_s && (str_to_i64(channel_s, &channel) || channel < 1)) ||
+        (((channel_s && !cli_id(channel_s, &channel)) ||
           !cli_int(attempts_s, 0, JOB_ATTEMPTS_MAX, &attempts)) &&
          !cli_cmd_usage(&c, "--channel must be an id and --max-attempts from 1 to %d",
                         JOB_ATTEMPTS_MAX)) ||
@@ -108,9 +107,7 @@ static int jobs_claim(int argc, char **argv)
         return cli_cmd_end(&c);
     char host_pid[128];
     if (!owner) {
-        char host[64] = "localhost";
-        gethostname(host, sizeof host - 1);
-        snprintf(host_pid, sizeof host_pid, "%s:%ld", host, (long)getpid());
+        job_owner_name(host_pid, sizeof host_pid, NULL);
         owner = host_pid;
     }
     if (!cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))

@@ -37,8 +37,7 @@ static int link_fields(struct db *db, int64_t ws, const struct link_opts *o, boo
                        struct error *err)
 {
     int64_t campaign = 0, n;
-    if (o->url)
-        json_object_set_new(in, "url", json_string(o->url));
+    cli_json_put(in, "url", o->url);
     if (o->campaign && clear && !*o->campaign)
         json_object_set_new(in, "campaign_id", json_null());
     else if (o->campaign && cli_lookup(db, "campaigns", "name", o->campaign, ws, &campaign, err))
@@ -55,7 +54,7 @@ static int link_fields(struct db *db, int64_t ws, const struct link_opts *o, boo
             json_object_set_new(in, ids[i].key, json_null());
             continue;
         }
-        if (str_to_i64(ids[i].value, &n) || n < 1)
+        if (!cli_id(ids[i].value, &n))
             return error_set(err, ERR_INVALID, "--%s must be an id", ids[i].option);
         json_object_set_new(in, ids[i].key, json_integer(n));
     }
@@ -64,8 +63,7 @@ static int link_fields(struct db *db, int64_t ws, const struct link_opts *o, boo
                               {"utm_campaign", o->utm[2]}, {"utm_term", o->utm[3]},
                               {"utm_content", o->utm[4]}};
     for (size_t i = 0; i < ARRAY_LEN(texts); i++)
-        if (texts[i][1])
-            json_object_set_new(in, texts[i][0], json_string(texts[i][1]));
+        cli_json_put(in, texts[i][0], texts[i][1]);
     return 0;
 }
 
@@ -109,23 +107,6 @@ static int link_add(int argc, char **argv)
     json_decref(link);
     json_decref(in);
     return cli_cmd_end(&c);
-}
-
-/* The option a model error is about: "campaign_id" is --campaign,
- * "utm_source" --utm-source. */
-static void field_error(struct cli_cmd *c)
-{
-    if (c->rc != 1 || !c->err.msg[0] || !c->err.field[0])
-        return;
-    char opt[64];
-    snprintf(opt, sizeof opt, "%s", c->err.field);
-    size_t n = strlen(opt);
-    if (n > 3 && str_eq(opt + n - 3, "_id"))
-        opt[n - 3] = '\0';
-    for (char *ch = opt; *ch; ch++)
-        *ch = *ch == '_' ? '-' : *ch;
-    cli_error(c->name, "--%s: %s", opt, c->err.msg);
-    c->err.msg[0] = '\0'; /* printed */
 }
 
 /* edit, retire and restore: one link, named by --link, changed through
@@ -183,7 +164,7 @@ static int link_change(int argc, char **argv, int what)
             cli_print_json(out);
             c.rc = 0;
         }
-        field_error(&c);
+        cli_cmd_field_error(&c);
         json_decref(patch);
         json_decref(out);
     }

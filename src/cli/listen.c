@@ -7,12 +7,12 @@
 #include "cli/options.h"
 #include "db/db.h"
 #include "listen/listen.h"
+#include "model/model.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static void put_str(json_t *o, const char *key, const char *s)
 {
@@ -83,22 +83,13 @@ static int listen_parse(int argc, char **argv)
         error_clear(&c.err); /* printed with the file's name */
     } else {
         json_t *j = feed_json(&f);
-        json_dumpf(j, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
-        putchar('\n');
+        cli_print_json_doc(j, JSON_INDENT(1) | JSON_ENSURE_ASCII);
         json_decref(j);
         feed_free(&f);
         c.rc = 0;
     }
     buf_free(&b);
     return cli_cmd_end(&c);
-}
-
-/* Who holds a host's lease while this command fetches. */
-static void owner_name(char *out, size_t cap)
-{
-    char host[64] = "localhost";
-    gethostname(host, sizeof host - 1);
-    snprintf(out, cap, "cli:%s:%ld", host, (long)getpid());
 }
 
 static int source_add(int argc, char **argv)
@@ -198,7 +189,7 @@ static int listen_fetch_cmd(int argc, char **argv)
     if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "listen fetch [--source ID]",
                        "Fetches the workspace's sources once, now, and stores new items."))
         return cli_cmd_end(&c);
-    if (c.p.npos || (source_s && (str_to_i64(source_s, &source) || source < 1)) ||
+    if (c.p.npos || (source_s && !cli_id(source_s, &source)) ||
         !cli_int(delay_s, 1, 3600000, &delay) || !cli_int(timeout_s, 1, 600, &timeout) ||
         !cli_int(max_s, 1024, (int64_t)FEED_MAX_BYTES, &max)) {
         cli_cmd_usage(&c,
@@ -212,8 +203,10 @@ static int listen_fetch_cmd(int argc, char **argv)
     struct fetch_opts fo = {.timeout_ms = (long)timeout * 1000,
                             .max_bytes = (size_t)max,
                             .allow_private = allow_private};
-    char owner[160];
-    owner_name(owner, sizeof owner);
+    /* Who holds a host's lease while this command fetches. */
+    char me[128], owner[160];
+    job_owner_name(me, sizeof me, NULL);
+    snprintf(owner, sizeof owner, "cli:%s", me);
     struct listen_config cfg = {.fetch = fo, .min_delay_ms = delay, .owner = owner};
     struct listen_fetch_stats st;
     if (listen_fetch_sources(c.db, c.ws, source, &cfg, &st, &c.err) >= 0) {
@@ -332,9 +325,8 @@ static int alert_change(int argc, char **argv, int what)
             if ((!until_s == !minutes_s) ||
                 (until_s && (time_parse_iso(until_s, &until) || until < 1)) ||
                 (minutes_s && !cli_int(minutes_s, 1, 366 * 24 * 60, &minutes))) {
-                cli_error(c.name, "give --until TIME (2026-01-31T08:00:00Z) or --minutes N (1 to "
+                cli_cmd_usage(&c, "give --until TIME (2026-01-31T08:00:00Z) or --minutes N (1 to "
                                   "527040)");
-                c.rc = 2;
                 return cli_cmd_end(&c);
             }
             if (minutes_s)
@@ -358,15 +350,11 @@ static int alert_events(int argc, char **argv)
     if (cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "listen alert events [--alert ID]",
                       "Prints what the alerts said, newest first, as JSON.") &&
         alert_open(&c, false, NULL, db_url, workspace)) {
-        if (alert_s && (str_to_i64(alert_s, &alert) || alert < 1)) {
-            cli_error(c.name, "--alert is an alert's id");
-            c.rc = 2;
+        if (!cli_cmd_id(&c, alert_s, &alert, "--alert is an alert's id"))
             return cli_cmd_end(&c);
-        }
         json_t *ev = listen_alert_events(c.db, c.ws, alert, 200, &c.err);
         if (ev) {
-            json_dumpf(ev, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
-            putchar('\n');
+            cli_print_json_doc(ev, JSON_INDENT(1) | JSON_ENSURE_ASCII);
             json_decref(ev);
             c.rc = 0;
         }

@@ -66,9 +66,7 @@ static int notify_list_cmd(int argc, char **argv)
         return cli_cmd_end(&c);
     json_t *list = notify_list(c.db, uid, unread, NOTIFY_LIST_MAX, &c.err);
     if (list && as_json) {
-        char *s = json_dumps(list, JSON_INDENT(2) | JSON_SORT_KEYS);
-        printf("%s\n", s);
-        free(s);
+        cli_print_json_doc(list, JSON_INDENT(2) | JSON_SORT_KEYS);
     } else if (list) {
         size_t i;
         json_t *n;
@@ -99,8 +97,7 @@ static int notify_read_cmd(int argc, char **argv)
     if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts),
                        "notify read --user EMAIL (ID | --all)",
                        "Marks a notification (or every one) read.") ||
-        (((all && c.p.npos) ||
-          (!all && (c.p.npos != 1 || str_to_i64(c.p.pos[0], &id) || id < 1))) &&
+        (((all && c.p.npos) || (!all && (c.p.npos != 1 || !cli_id(c.p.pos[0], &id)))) &&
          !cli_cmd_usage(&c, "give one notification id, or --all")) ||
         !open_user(&c, db_url, user, &uid))
         return cli_cmd_end(&c);

@@ -11,18 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int id_option(const char *cmd, const char *name, const char *s, int64_t *out)
-{
-    *out = 0;
-    if (!s)
-        return 0;
-    if (str_to_i64(s, out) || *out <= 0) {
-        cli_error(cmd, "--%s must be an id, not '%s'", name, s);
-        return -1;
-    }
-    return 0;
-}
-
 static void print_post(json_t *p)
 {
     printf("%lld\t%s", (long long)json_integer_value(json_object_get(p, "id")),
@@ -58,12 +46,11 @@ static int post_add(int argc, char **argv)
                        "Writes a draft post with a variant per channel, each checked "
                        "against its platform's rules; prints its id and statuses.") ||
         (!body && !cli_cmd_usage(&c, "--body is required")) ||
-        id_option(c.name, "campaign", campaign, &camp) ||
+        !cli_cmd_id(&c, campaign, &camp, "--campaign must be an id, not '%s'", campaign) ||
         !cli_cmd_open_desk(&c, db_url, workspace, as, &who))
         return cli_cmd_end(&c);
     json_t *in = json_pack("{s:s, s:[]}", "body", body, "variants"), *post = NULL;
-    if (title)
-        json_object_set_new(in, "title", json_string(title));
+    cli_json_put(in, "title", title);
     if (camp)
         json_object_set_new(in, "campaign_id", json_integer(camp));
     for (const char *ch = channel; ch && *ch;) {
@@ -71,13 +58,12 @@ static int post_add(int argc, char **argv)
         char one[24];
         snprintf(one, sizeof one, "%.*s", (int)(comma ? comma - ch : (long)strlen(ch)), ch);
         int64_t id;
-        if (str_to_i64(one, &id) || id <= 0) {
+        if (!cli_id(one, &id)) {
             cli_error(c.name, "--channel: '%s' is not a channel id", one);
             goto done;
         }
         json_t *v = json_pack("{s:I}", "channel_id", (json_int_t)id);
-        if (at)
-            json_object_set_new(v, "scheduled_at", json_string(at));
+        cli_json_put(v, "scheduled_at", at);
         json_array_append_new(json_object_get(in, "variants"), v);
         ch = comma ? comma + 1 : ch + strlen(ch);
     }
@@ -109,8 +95,7 @@ static int post_list_cmd(int argc, char **argv)
         return cli_cmd_end(&c);
     struct post_filter f;
     json_t *q = json_object(), *list = NULL;
-    if (status)
-        json_object_set_new(q, "status", json_string(status));
+    cli_json_put(q, "status", status);
     struct page pg = {.limit = MODEL_PAGE_MAX};
     if (!post_filter_parse(&f, q, &c.err) && (list = post_list(c.db, c.ws, &f, &pg, &c.err))) {
         size_t i;
@@ -149,7 +134,8 @@ static int post_step(int argc, char **argv, int step)
     if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), synopsis,
                        "Moves the post one step in the desk's workflow and prints its "
                        "statuses.") ||
-        id_option(c.name, "post", post, &id) || id_option(c.name, "variant", variant, &vid) ||
+        !cli_cmd_id(&c, post, &id, "--post must be an id, not '%s'", post) ||
+        !cli_cmd_id(&c, variant, &vid, "--variant must be an id, not '%s'", variant) ||
         (!id && !cli_cmd_usage(&c, "--post is required")) ||
         !cli_cmd_open_desk(&c, db_url, workspace, as, &who))
         return cli_cmd_end(&c);
@@ -207,16 +193,11 @@ int cmd_calendar(int argc, char **argv)
         !cli_cmd_open_desk(&c, db_url, workspace, NULL, &who))
         return cli_cmd_end(&c);
     json_t *q = json_object();
-    const struct {
-        const char *key, *value;
-    } params[] = {{"since", since},
-                  {"until", until},
-                  {"channel", channel},
-                  {"campaign", campaign},
-                  {"status", status}};
-    for (size_t i = 0; i < ARRAY_LEN(params); i++)
-        if (params[i].value)
-            json_object_set_new(q, params[i].key, json_string(params[i].value));
+    cli_json_put(q, "since", since);
+    cli_json_put(q, "until", until);
+    cli_json_put(q, "channel", channel);
+    cli_json_put(q, "campaign", campaign);
+    cli_json_put(q, "status", status);
     struct calendar_filter f;
     struct buf out = {0};
     int bad = calendar_filter_parse(&f, q, &c.err);

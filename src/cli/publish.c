@@ -159,14 +159,10 @@ static int switch_cmd(int argc, char **argv, int step)
             goto done;
         json_object_set_new(in, "channels", a);
     }
-    if (reason)
-        json_object_set_new(in, "reason", json_string(reason));
-    if (until)
-        json_object_set_new(in, "until", json_string(until));
-    if (late)
-        json_object_set_new(in, "late", json_string(late));
-    if (at)
-        json_object_set_new(in, "at", json_string(at));
+    cli_json_put(in, "reason", reason);
+    cli_json_put(in, "until", until);
+    cli_json_put(in, "late", late);
+    cli_json_put(in, "at", at);
     struct actor who;
     if (!cli_cmd_open_desk(&c, db_url, workspace, as, &who))
         goto done;
@@ -207,8 +203,7 @@ static int publish_settings_cmd(int argc, char **argv)
     json_t *out;
     if (policy || after) {
         json_t *in = json_object();
-        if (policy)
-            json_object_set_new(in, "late_policy", json_string(policy));
+        cli_json_put(in, "late_policy", policy);
         if (after)
             json_object_set_new(in, "late_after", json_integer(secs));
         out = publish_settings_set(c.db, c.ws, in, &who, &c.err);

@@ -6,7 +6,6 @@
 
 #include <assert.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* The width of a table's text column: its longest value of `key` in rows,
@@ -317,15 +316,13 @@ int cmd_report(int argc, char **argv)
             error_set(err, ERR_NOT_FOUND, "no workspace '%s'", workspace);
         goto fail;
     }
-    const struct {
-        const char *key, *value;
-    } params[] = {{"since", since}, {"until", until}, {"by", by}, {"compare", compare}};
-    for (size_t i = 0; i < ARRAY_LEN(params); i++)
-        if (params[i].value)
-            json_object_set_new(q, params[i].key, json_string(params[i].value));
+    cli_json_put(q, "since", since);
+    cli_json_put(q, "until", until);
+    cli_json_put(q, "by", by);
+    cli_json_put(q, "compare", compare);
     struct analytics_query aq;
     int64_t campaign = 0;
-    if (campaign_s && (str_to_i64(campaign_s, &campaign) || campaign < 1)) {
+    if (campaign_s && !cli_id(campaign_s, &campaign)) {
         error_field(err, ERR_INVALID, "campaign", "--campaign takes a campaign id");
         goto fail;
     }
@@ -354,9 +351,7 @@ int cmd_report(int argc, char **argv)
         goto out;
     }
     if (str_eq(fmt, "json")) {
-        char *s = json_dumps(rep, JSON_INDENT(2));
-        puts(s);
-        free(s);
+        cli_print_json_doc(rep, JSON_INDENT(2));
     } else if (str_eq(fmt, "csv")) {
         print_csv(rep);
     } else {

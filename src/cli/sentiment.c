@@ -29,15 +29,6 @@ static void usage(FILE *f)
                "prints the scores before and after on the other lines only.\n");
 }
 
-/* Strips the line end; returns the length. */
-static size_t chomp(char *s, ssize_t n)
-{
-    size_t len = (size_t)n;
-    while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
-        s[--len] = '\0';
-    return len;
-}
-
 static int label_stdin(enum text_lang lang)
 {
     struct text_tokens *t = xmalloc(sizeof *t);
@@ -48,7 +39,7 @@ static int label_stdin(enum text_lang lang)
     int status = 0;
     while ((n = getline(&line, &cap, stdin)) >= 0) {
         lineno++;
-        size_t len = chomp(line, n);
+        size_t len = cli_chomp(line, (size_t)n);
         struct sentiment s;
         /* One output line per input line, always, so outputs stay aligned. */
         if (!utf8_valid(line, len)) {
@@ -104,7 +95,7 @@ static struct example *read_examples(const char *path, size_t *count, int *bad)
         if (nl)
             *nl = '\0';
         lineno++;
-        size_t len = chomp(line, nl ? nl - line : end - line);
+        size_t len = cli_chomp(line, (size_t)(nl ? nl - line : end - line));
         if (len == 0)
             continue;
         char *tab = memchr(line, '\t', len);

@@ -37,7 +37,7 @@ int cmd_sync(int argc, char **argv)
     if (!cli_cmd_begin(&c, argc, argv, opts, ARRAY_LEN(opts), "sync [--channel ID]",
                        "Syncs connected channels once, now, and prints what each added "
                        "or why it failed.") ||
-        ((c.p.npos || (channel_s && (str_to_i64(channel_s, &only) || only < 1))) &&
+        ((c.p.npos || (channel_s && !cli_id(channel_s, &only))) &&
          !cli_cmd_usage(&c, "--channel must be a channel's id, and nothing else is taken")) ||
         !cli_cmd_key(&c, key_file) || !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
         return cli_cmd_end(&c);
@@ -175,16 +175,14 @@ int cmd_act(int argc, char **argv)
                        "delete-message|like [options]",
                        "Queues an action on the channel's platform for `kanal serve` "
                        "(or does it now with --now) and prints its id.") ||
-        ((!channel_s || str_to_i64(channel_s, &channel) || channel < 1 || c.p.npos != 1) &&
+        ((!channel_s || !cli_id(channel_s, &channel) || c.p.npos != 1) &&
          !cli_cmd_usage(&c, "give --channel ID and one action: publish, delete-post, reply, "
                             "hide, unhide, delete-message or like")) ||
         (now_flag && !cli_cmd_key(&c, key_file)) || !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
         return cli_cmd_end(&c);
     json_t *body = json_object();
-    if (text)
-        json_object_set_new(body, "text", json_string(text));
-    if (link)
-        json_object_set_new(body, "link", json_string(link));
+    cli_json_put(body, "text", text);
+    cli_json_put(body, "link", link);
     struct action_in in = {
         .channel_id = channel, .kind = c.p.pos[0], .target = target, .body = body, .key = key};
     if (!image || act_image(c.db, channel, image, alt, body, &c.err) == 0)

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct vault_key *cli_secret_key(const char *cmd, const char *file, bool required)
 {
@@ -98,13 +97,9 @@ static int token_show(int argc, char **argv)
     if (got == 0) {
         printf("channel %lld: no tokens (not connected)\n", (long long)channel);
     } else if (got > 0) {
-        char expires[40] = "never";
-        if (t.expires_at) {
-            time_t at = (time_t)t.expires_at;
-            struct tm tm;
-            gmtime_r(&at, &tm);
-            strftime(expires, sizeof expires, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        }
+        char expires[21] = "never";
+        if (t.expires_at)
+            time_format_iso(t.expires_at, expires);
         printf("channel %lld: tokens open with this key\naccess token expires: %s\n"
                "refresh token: %s\nscopes: %s\n",
                (long long)channel, expires, t.refresh_token ? "yes" : "no",

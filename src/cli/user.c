@@ -17,8 +17,7 @@ static int read_password(char *out, size_t size)
     size_t n = strlen(out);
     if (n && out[n - 1] != '\n' && !feof(stdin))
         return -2; /* longer than the buffer */
-    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
-        out[--n] = '\0';
+    cli_chomp(out, n);
     return 0;
 }
 
