@@ -1,8 +1,9 @@
 /* h_inbox: the API of the inbox's teamwork: a team's members (who is on
- * duty), its service levels per priority, saved replies filled in for a
- * message, and the workspace's routing rules, with a dry run of a rule on
- * the last 30 days before it is saved. Teams and saved replies themselves
- * are plain entities (h_entity.c). */
+ * duty), saved replies filled in for a message, and a dry run of a routing
+ * rule on the last 30 days before it is saved. Teams and saved replies
+ * themselves are plain entities (h_entity.c); a team's service levels per
+ * priority and the routing rules are answered by the model calls their
+ * routes name (server.c). */
 #include "http/internal.h"
 
 #include <stdio.h>
@@ -44,24 +45,6 @@ void h_team_member_delete(struct request *r)
     struct error err = {0};
     struct actor who = request_actor(r);
     reply_done(r, team_member_remove(r->db, r->ws, r->id, uid, &who, &err), "deleted", &err);
-}
-
-void h_level_put(struct request *r)
-{
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    json_t *out = service_level_set(r->db, r->ws, r->id, r->code, in, &who, &err);
-    reply_made(r, 200, out, &err);
-}
-
-void h_level_delete(struct request *r)
-{
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, service_level_delete(r->db, r->ws, r->id, r->code, &who, &err), "deleted", &err);
 }
 
 void h_reply_render(struct request *r)

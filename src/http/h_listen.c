@@ -95,12 +95,6 @@ void h_listen_source_add(struct request *r)
     reply_json(r, 201, json_pack("{s:I}", "id", (json_int_t)id));
 }
 
-void h_listen_source_delete(struct request *r)
-{
-    struct error err = {0};
-    reply_done(r, listen_source_remove(r->db, r->ws, r->id, &err), "deleted", &err);
-}
-
 /* ---- alerts ------------------------------------------------------------------------ */
 
 void h_listen_alert_add(struct request *r)
@@ -154,12 +148,6 @@ void h_listen_alert_set(struct request *r)
         reply_error(r, &err);
     else
         reply_made(r, 200, listen_alerts_list(r->db, r->ws, &err), &err);
-}
-
-void h_listen_alert_delete(struct request *r)
-{
-    struct error err = {0};
-    reply_done(r, listen_alert_remove(r->db, r->ws, r->id, &err), "deleted", &err);
 }
 
 void h_listen_alert_events(struct request *r)
