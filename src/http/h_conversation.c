@@ -48,10 +48,8 @@ void h_note_list(struct request *r)
 void h_note_delete(struct request *r)
 {
     int64_t note;
-    if (str_to_i64(r->code, &note) || note < 1) {
-        reply_errorf(r, 404, "not_found", "'%s' is not a note's id", r->code);
+    if (!request_code_id(r, "a note's", &note))
         return;
-    }
     struct error err = {0};
     struct actor who = request_actor(r);
     reply_done(r, note_delete(r->db, r->ws, r->id, note, &who, &err), "deleted", &err);

@@ -8,21 +8,11 @@
 
 #include <stdio.h>
 
-/* The member's user id is the route's last segment. */
-static bool member_id(struct request *r, int64_t *uid)
-{
-    if (str_to_i64(r->code, uid) || *uid < 1) {
-        reply_errorf(r, 404, "not_found", "'%s' is not a user's id", r->code);
-        return false;
-    }
-    return true;
-}
-
 void h_team_member_put(struct request *r)
 {
     int64_t uid;
     json_t *in = request_json(r);
-    if (!in || !member_id(r, &uid))
+    if (!in || !request_code_id(r, "a user's", &uid))
         return;
     json_t *duty = json_object_get(in, "on_duty");
     if (json_object_size(in) > (duty ? 1u : 0u) || (duty && !json_is_boolean(duty))) {
@@ -40,7 +30,7 @@ void h_team_member_put(struct request *r)
 void h_team_member_delete(struct request *r)
 {
     int64_t uid;
-    if (!member_id(r, &uid))
+    if (!request_code_id(r, "a user's", &uid))
         return;
     struct error err = {0};
     struct actor who = request_actor(r);

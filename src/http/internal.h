@@ -119,6 +119,10 @@ json_t *request_json(struct request *r);
 json_t *request_json_fields(struct request *r, const char *const *known, const char *send);
 /* Parses ?limit= and ?cursor=; replies 400 and returns false if wrong. */
 bool request_page(struct request *r, struct page *pg);
+/* The route's :code as a row's id (a note's, a team member's); replies 404
+ * "'CODE' is not WHOSE id" and returns false when it is not a positive
+ * whole number. */
+bool request_code_id(struct request *r, const char *whose, int64_t *id);
 /* An actor for the audit log. */
 struct actor request_actor(const struct request *r);
 /* Handlers of routes answered by one model call, which the route names

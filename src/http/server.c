@@ -420,6 +420,15 @@ bool request_page(struct request *r, struct page *pg)
     return true;
 }
 
+bool request_code_id(struct request *r, const char *whose, int64_t *id)
+{
+    if (str_to_i64(r->code, id) || *id < 1) {
+        reply_errorf(r, 404, "not_found", "'%s' is not %s id", r->code, whose);
+        return false;
+    }
+    return true;
+}
+
 struct actor request_actor(const struct request *r)
 {
     return (struct actor){.user_id = r->signed_in ? r->user.id : 0,
