@@ -45,16 +45,6 @@ void h_note_list(struct request *r)
     reply_made(r, 200, out, &err);
 }
 
-void h_note_delete(struct request *r)
-{
-    int64_t note;
-    if (!request_code_id(r, "a note's", &note))
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, note_delete(r->db, r->ws, r->id, note, &who, &err), "deleted", &err);
-}
-
 void h_presence_beat(struct request *r)
 {
     json_t *in = request_json(r);

@@ -27,16 +27,6 @@ void h_team_member_put(struct request *r)
         reply_json(r, 200, team_member_list(r->db, r->ws, r->id, &err));
 }
 
-void h_team_member_delete(struct request *r)
-{
-    int64_t uid;
-    if (!request_code_id(r, "a user's", &uid))
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, team_member_remove(r->db, r->ws, r->id, uid, &who, &err), "deleted", &err);
-}
-
 void h_reply_render(struct request *r)
 {
     json_t *in = request_json(r);

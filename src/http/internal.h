@@ -127,11 +127,12 @@ bool request_code_id(struct request *r, const char *whose, int64_t *id);
 struct actor request_actor(const struct request *r);
 /* Handlers of routes answered by one model call, which the route names
  * (server.c's WS_GET, ROW_GET, WS_CALL, ROW_CALL, CODE_CALL, VID_CALL,
- * ROW_DONE, CODE_DONE and ROW_REMOVE rows): a read of the workspace r->ws
- * or of its row r->id, 200 with the answer; the body handed to the call as
- * the request's actor, on the workspace, its row, or what the row's r->code
- * or r->vid names under it, `status` with the answer; a removal or
- * revocation of the row (or of what its r->code names), 200 {"KEY": true}
+ * ROW_DONE, CODE_DONE, CODE_ID_DONE and ROW_REMOVE rows): a read of the
+ * workspace r->ws or of its row r->id, 200 with the answer; the body handed
+ * to the call as the request's actor, on the workspace, its row, or what
+ * the row's r->code or r->vid names under it, `status` with the answer; a
+ * removal or revocation of the row (or of what its r->code names, as text
+ * or as an id: request_code_id with `whose`), 200 {"KEY": true}
  * (reply_done), as the actor or, where the model keeps no audit of it,
  * without one. */
 typedef json_t *ws_get_fn(struct db *db, int64_t ws, struct error *err);
@@ -148,6 +149,8 @@ typedef int row_done_fn(struct db *db, int64_t ws, int64_t id, const struct acto
                         struct error *err);
 typedef int code_done_fn(struct db *db, int64_t ws, int64_t id, const char *code,
                          const struct actor *who, struct error *err);
+typedef int code_id_done_fn(struct db *db, int64_t ws, int64_t id, int64_t code_id,
+                            const struct actor *who, struct error *err);
 typedef int row_remove_fn(struct db *db, int64_t ws, int64_t id, struct error *err);
 struct route_call {
     const struct entity *entity; /* h_entity.c's resource */
@@ -159,13 +162,15 @@ struct route_call {
     vid_call_fn *vid_call;
     row_done_fn *row_done;
     code_done_fn *code_done;
+    code_id_done_fn *code_id_done;
     row_remove_fn *row_remove;
-    unsigned status; /* the calls' with a body */
-    const char *key; /* the removals' */
+    unsigned status;   /* the calls' with a body */
+    const char *key;   /* the removals' */
+    const char *whose; /* code_id_done's: "a note's" in "'CODE' is not a note's id" */
 };
 void h_call_read(struct request *r);  /* ws_get or row_get */
 void h_call_write(struct request *r); /* ws_call, row_call, code_call or vid_call */
-void h_call_done(struct request *r);  /* row_done, code_done or row_remove */
+void h_call_done(struct request *r);  /* row_done, code_done, code_id_done or row_remove */
 
 /* handlers, one file per resource */
 void h_session_create(struct request *r);
@@ -183,12 +188,10 @@ void h_message_list(struct request *r);
 void h_message_get(struct request *r);
 void h_message_conversation(struct request *r);
 void h_note_list(struct request *r);
-void h_note_delete(struct request *r);
 void h_presence_beat(struct request *r);
 void h_presence_leave(struct request *r);
 void h_sentiment_preview(struct request *r);
 void h_team_member_put(struct request *r);
-void h_team_member_delete(struct request *r);
 void h_reply_render(struct request *r);
 void h_rule_test(struct request *r);
 void h_analytics(struct request *r);

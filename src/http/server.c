@@ -45,7 +45,8 @@ struct route {
  * workspace's or its row's (200 with the answer), a body handed to the
  * call as the request's actor (`status` with the answer; CODE_ and VID_
  * also hand over the route's :code or :vid under the row), or a removal
- * (200 {KEY: true}; ROW_REMOVE's call takes no actor). */
+ * (200 {KEY: true}; CODE_ID_DONE's :code is an id, WHO's as the 404 says
+ * when it is not one; ROW_REMOVE's call takes no actor). */
 #define WS_GET(path, fn, access) \
     {"GET", path, h_call_read, access, &(const struct route_call){.ws_get = fn}}
 #define ROW_GET(path, fn, access) \
@@ -62,6 +63,9 @@ struct route {
     {method, path, h_call_done, access, &(const struct route_call){.row_done = fn, .key = k}}
 #define CODE_DONE(method, path, fn, k, access) \
     {method, path, h_call_done, access, &(const struct route_call){.code_done = fn, .key = k}}
+#define CODE_ID_DONE(method, path, fn, who, k, access) \
+    {method, path, h_call_done, access, \
+     &(const struct route_call){.code_id_done = fn, .whose = who, .key = k}}
 #define ROW_REMOVE(method, path, fn, k, access) \
     {method, path, h_call_done, access, &(const struct route_call){.row_remove = fn, .key = k}}
 /* clang-format on */
@@ -98,8 +102,8 @@ static const struct route routes[] = {
     /* Moderators say who of them is on duty; :code is the member's user id. */
     {"PUT", "/api/v1/workspaces/:ws/teams/:id/members/:code", h_team_member_put, ACC_MODERATE,
      NULL},
-    {"DELETE", "/api/v1/workspaces/:ws/teams/:id/members/:code", h_team_member_delete, ACC_MODERATE,
-     NULL},
+    CODE_ID_DONE("DELETE", WS "/teams/:id/members/:code", team_member_remove, "a user's", "deleted",
+                 ACC_MODERATE),
     ENTITY_ROUTES(WS "/saved-replies", WS "/saved-replies/:id", entity_saved_reply, ACC_MODERATE),
     {"POST", "/api/v1/workspaces/:ws/saved-replies/:id/render", h_reply_render, ACC_SIGNED, NULL},
     /* Service levels: :code is the priority the level is for. */
@@ -135,8 +139,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/messages/:id/notes", h_note_list, ACC_SIGNED, NULL},
     ROW_CALL("POST", WS "/messages/:id/notes", notify_note_add, 201, ACC_MODERATE),
     /* :code is the note's id; only its writer deletes it (model/conversation.c). */
-    {"DELETE", "/api/v1/workspaces/:ws/messages/:id/notes/:code", h_note_delete, ACC_MODERATE,
-     NULL},
+    CODE_ID_DONE("DELETE", WS "/messages/:id/notes/:code", note_delete, "a note's", "deleted",
+                 ACC_MODERATE),
     /* Anyone who can see a message can be seen looking at it. */
     {"POST", "/api/v1/workspaces/:ws/messages/:id/presence", h_presence_beat, ACC_SIGNED, NULL},
     {"DELETE", "/api/v1/workspaces/:ws/messages/:id/presence", h_presence_leave, ACC_SIGNED, NULL},
@@ -461,11 +465,15 @@ void h_call_write(struct request *r)
 void h_call_done(struct request *r)
 {
     const struct route_call *c = r->call;
+    int64_t code_id = 0;
+    if (c->code_id_done && !request_code_id(r, c->whose, &code_id))
+        return;
     struct error err = {0};
     struct actor who = request_actor(r);
-    int rc = c->row_done    ? c->row_done(r->db, r->ws, r->id, &who, &err)
-             : c->code_done ? c->code_done(r->db, r->ws, r->id, r->code, &who, &err)
-                            : c->row_remove(r->db, r->ws, r->id, &err);
+    int rc = c->row_done       ? c->row_done(r->db, r->ws, r->id, &who, &err)
+             : c->code_done    ? c->code_done(r->db, r->ws, r->id, r->code, &who, &err)
+             : c->code_id_done ? c->code_id_done(r->db, r->ws, r->id, code_id, &who, &err)
+                               : c->row_remove(r->db, r->ws, r->id, &err);
     reply_done(r, rc, c->key, &err);
 }
 
