@@ -466,6 +466,7 @@ void h_call_done(struct request *r)
 {
     const struct route_call *c = r->call;
     int64_t code_id = 0;
+    assert(!c->code_id_done || c->whose); /* the 404 names what :code is */
     if (c->code_id_done && !request_code_id(r, c->whose, &code_id))
         return;
     struct error err = {0};
