@@ -21,9 +21,7 @@ static bool only(struct request *r, json_t *in, const char *const *known, const 
     const char *k;
     json_t *v;
     json_object_foreach (in, k, v) {
-        bool ok = false;
-        for (const char *const *p = known; *p; p++)
-            ok = ok || str_eq(*p, k);
+        bool ok = str_index(known, k) >= 0;
         if (!ok || (!json_is_string(v) && !json_is_null(v))) {
             reply_errorf(r, 400, "invalid", "%s: %s (%s, as strings)", k,
                          ok ? "must be a string" : "not a field here", list);

@@ -52,20 +52,13 @@ void h_action_create(struct request *r)
     if (!in || !channel_of_route(r))
         return;
     json_t *kind = json_object_get(in, "kind"), *target = json_object_get(in, "target");
-    const char *known[] = {"kind", "target", "text", "link", "media_id", "key", NULL};
-    const char *k;
-    json_t *v;
-    json_object_foreach (in, k, v) {
-        bool ok = false;
-        for (const char **p = known; *p; p++)
-            ok = ok || str_eq(*p, k);
-        if (!ok) {
-            reply_errorf(r, 400, "invalid",
-                         "%s: not a field of an action (kind, target, text, "
-                         "link, media_id, key)",
-                         k);
-            return;
-        }
+    static const char *const known[] = {"kind", "target", "text", "link", "media_id", "key", NULL};
+    const char *unknown = json_unknown_member(in, known);
+    if (unknown) {
+        reply_errorf(r, 400, "invalid",
+                     "%s: not a field of an action (kind, target, text, link, media_id, key)",
+                     unknown);
+        return;
     }
     if (!json_is_string(kind) || (target && !json_is_null(target) && !json_is_string(target))) {
         reply_errorf(r, 400, "invalid", "kind (and target, when given) must be strings");

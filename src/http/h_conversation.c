@@ -4,28 +4,14 @@
 #include "http/internal.h"
 #include "notify/notify.h"
 
-/* Refuses query parameters other than those named (NULL-ended). */
-static bool only_params(struct request *r, const char *const *known)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach (r->query, k, v) {
-        bool ok = false;
-        for (const char *const *p = known; *p; p++)
-            ok = ok || str_eq(*p, k);
-        if (!ok) {
-            reply_errorf(r, 400, "invalid", "%s: not a parameter here", k);
-            return false;
-        }
-    }
-    return true;
-}
-
 void h_message_conversation(struct request *r)
 {
     static const char *const known[] = {"history", NULL};
-    if (!only_params(r, known))
+    const char *unknown = json_unknown_member(r->query, known);
+    if (unknown) {
+        reply_errorf(r, 400, "invalid", "%s: not a parameter here", unknown);
         return;
+    }
     int64_t history = CONV_HISTORY_DEFAULT;
     const char *h = json_string_value(json_object_get(r->query, "history"));
     if (h && (str_to_i64(h, &history) || history < 1 || history > CONV_HISTORY_MAX)) {
@@ -57,18 +43,6 @@ void h_note_list(struct request *r)
     if (out)
         out = json_pack("{s:o}", "items", out);
     reply_made(r, 200, out, &err);
-}
-
-void h_note_delete(struct request *r)
-{
-    int64_t note;
-    if (str_to_i64(r->code, &note) || note < 1) {
-        reply_errorf(r, 404, "not_found", "'%s' is not a note's id", r->code);
-        return;
-    }
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, note_delete(r->db, r->ws, r->id, note, &who, &err), "deleted", &err);
 }
 
 void h_presence_beat(struct request *r)

@@ -1,27 +1,18 @@
 /* h_inbox: the API of the inbox's teamwork: a team's members (who is on
- * duty), its service levels per priority, saved replies filled in for a
- * message, and the workspace's routing rules, with a dry run of a rule on
- * the last 30 days before it is saved. Teams and saved replies themselves
- * are plain entities (h_entity.c). */
+ * duty), saved replies filled in for a message, and a dry run of a routing
+ * rule on the last 30 days before it is saved. Teams and saved replies
+ * themselves are plain entities (h_entity.c); a team's service levels per
+ * priority and the routing rules are answered by the model calls their
+ * routes name (server.c). */
 #include "http/internal.h"
 
 #include <stdio.h>
-
-/* The member's user id is the route's last segment. */
-static bool member_id(struct request *r, int64_t *uid)
-{
-    if (str_to_i64(r->code, uid) || *uid < 1) {
-        reply_errorf(r, 404, "not_found", "'%s' is not a user's id", r->code);
-        return false;
-    }
-    return true;
-}
 
 void h_team_member_put(struct request *r)
 {
     int64_t uid;
     json_t *in = request_json(r);
-    if (!in || !member_id(r, &uid))
+    if (!in || !request_code_id(r, "a user's", &uid))
         return;
     json_t *duty = json_object_get(in, "on_duty");
     if (json_object_size(in) > (duty ? 1u : 0u) || (duty && !json_is_boolean(duty))) {
@@ -34,34 +25,6 @@ void h_team_member_put(struct request *r)
         reply_error(r, &err);
     else
         reply_json(r, 200, team_member_list(r->db, r->ws, r->id, &err));
-}
-
-void h_team_member_delete(struct request *r)
-{
-    int64_t uid;
-    if (!member_id(r, &uid))
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, team_member_remove(r->db, r->ws, r->id, uid, &who, &err), "deleted", &err);
-}
-
-void h_level_put(struct request *r)
-{
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    json_t *out = service_level_set(r->db, r->ws, r->id, r->code, in, &who, &err);
-    reply_made(r, 200, out, &err);
-}
-
-void h_level_delete(struct request *r)
-{
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    reply_done(r, service_level_delete(r->db, r->ws, r->id, r->code, &who, &err), "deleted", &err);
 }
 
 void h_reply_render(struct request *r)

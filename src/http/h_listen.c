@@ -48,6 +48,12 @@ void h_listen_analytics(struct request *r)
 
 /* ---- sources ---------------------------------------------------------------------- */
 
+/* 201 {"id": ID} for the row an add made (rc 0), else its error. */
+static void reply_added(struct request *r, int rc, int64_t id, const struct error *err)
+{
+    reply_made(r, 201, rc < 0 ? NULL : json_pack("{s:I}", "id", (json_int_t)id), err);
+}
+
 /* A string member or NULL; false (and a 400) when it is there and not one. */
 static bool opt_string(struct request *r, json_t *o, const char *key, const char **out)
 {
@@ -87,18 +93,9 @@ void h_listen_source_add(struct request *r)
         !opt_string(r, sel, "author", &s.selectors.author))
         return;
     struct error err = {0};
-    int64_t id;
-    if (listen_source_add(r->db, r->ws, &s, &id, &err) < 0) {
-        reply_error(r, &err);
-        return;
-    }
-    reply_json(r, 201, json_pack("{s:I}", "id", (json_int_t)id));
-}
-
-void h_listen_source_delete(struct request *r)
-{
-    struct error err = {0};
-    reply_done(r, listen_source_remove(r->db, r->ws, r->id, &err), "deleted", &err);
+    int64_t id = 0;
+    int rc = listen_source_add(r->db, r->ws, &s, &id, &err);
+    reply_added(r, rc, id, &err);
 }
 
 /* ---- alerts ------------------------------------------------------------------------ */
@@ -113,12 +110,9 @@ void h_listen_alert_add(struct request *r)
         !opt_string(r, in, "via", &a.via) || !opt_string(r, in, "email_to", &a.email_to))
         return;
     struct error err = {0};
-    int64_t id;
-    if (listen_alert_add(r->db, r->ws, &a, r->user.id, &id, &err) < 0) {
-        reply_error(r, &err);
-        return;
-    }
-    reply_json(r, 201, json_pack("{s:I}", "id", (json_int_t)id));
+    int64_t id = 0;
+    int rc = listen_alert_add(r->db, r->ws, &a, r->user.id, &id, &err);
+    reply_added(r, rc, id, &err);
 }
 
 /* {muted: bool} and/or {snoozed_until: "ISO time" | null}. */
@@ -154,12 +148,6 @@ void h_listen_alert_set(struct request *r)
         reply_error(r, &err);
     else
         reply_made(r, 200, listen_alerts_list(r->db, r->ws, &err), &err);
-}
-
-void h_listen_alert_delete(struct request *r)
-{
-    struct error err = {0};
-    reply_done(r, listen_alert_remove(r->db, r->ws, r->id, &err), "deleted", &err);
 }
 
 void h_listen_alert_events(struct request *r)

@@ -49,15 +49,13 @@ void h_sentiment_preview(struct request *r)
 
 void h_learner_agreement(struct request *r)
 {
+    static const char *const known[] = {"days", NULL};
     const char *days = json_string_value(json_object_get(r->query, "days"));
     int64_t n = 30;
-    const char *k;
-    json_t *v;
-    json_object_foreach (r->query, k, v) {
-        if (!str_eq(k, "days")) {
-            reply_errorf(r, 400, "invalid", "parameter '%s': not one here (days)", k);
-            return;
-        }
+    const char *unknown = json_unknown_member(r->query, known);
+    if (unknown) {
+        reply_errorf(r, 400, "invalid", "parameter '%s': not one here (days)", unknown);
+        return;
     }
     if (days && (str_to_i64(days, &n) || n < 1 || n > 365)) {
         reply_errorf(r, 400, "invalid", "parameter 'days': 1 to 365, not '%.20s'", days);

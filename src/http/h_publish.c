@@ -1,7 +1,8 @@
-/* h_publish: the desk's workflow over HTTP: a variant's edit, submit,
- * approve, reject, comments, schedule, approval rules and links, the
- * calendar and its iCalendar feeds. Each handler parses, calls one
- * publish/ function and replies. */
+/* h_publish: the desk's workflow over HTTP: submit, approve, reject,
+ * comments, schedule, approval rules and links, the calendar and its
+ * iCalendar feeds. Each handler parses, calls one publish/ function and
+ * replies; a variant's edit is answered by the call its route names
+ * (server.c). */
 #include "http/internal.h"
 #include "publish/publish.h"
 
@@ -33,17 +34,6 @@ static bool opt_id(struct request *r, json_t *in, const char *name, int64_t *out
         return false;
     }
     return true;
-}
-
-void h_variant_update(struct request *r)
-{
-    json_t *in = request_json(r);
-    if (!in)
-        return;
-    struct error err = {0};
-    struct actor who = request_actor(r);
-    json_t *out = publish_variant_update(r->db, r->ws, r->id, r->vid, in, &who, &err);
-    reply_made(r, 200, out, &err);
 }
 
 void h_post_submit(struct request *r)

@@ -119,35 +119,58 @@ json_t *request_json(struct request *r);
 json_t *request_json_fields(struct request *r, const char *const *known, const char *send);
 /* Parses ?limit= and ?cursor=; replies 400 and returns false if wrong. */
 bool request_page(struct request *r, struct page *pg);
+/* The route's :code as a row's id (a note's, a team member's); replies 404
+ * "'CODE' is not WHOSE id" and returns false when it is not a positive
+ * whole number. */
+bool request_code_id(struct request *r, const char *whose, int64_t *id);
 /* An actor for the audit log. */
 struct actor request_actor(const struct request *r);
 /* Handlers of routes answered by one model call, which the route names
- * (server.c's WS_GET, ROW_GET, WS_CALL, ROW_CALL and ROW_DONE rows): a
- * read of the workspace r->ws or of its row r->id, 200 with the answer;
- * the body handed to the call as the request's actor, `status` with the
- * answer; a removal or revocation of the row, 200 {"KEY": true}
- * (reply_done). */
+ * (server.c's WS_GET, ROW_GET, WS_CALL, ROW_CALL, CODE_CALL, VID_CALL,
+ * ROW_DONE, CODE_DONE, CODE_ID_DONE and ROW_REMOVE rows): a read of the
+ * workspace r->ws or of its row r->id, 200 with the answer; the body handed
+ * to the call as the request's actor, on the workspace, its row, or what
+ * the row's r->code or r->vid names under it, `status` with the answer; a
+ * removal or revocation of the row (or of what its r->code names, as text
+ * or as an id: request_code_id with `whose`), 200 {"KEY": true}
+ * (reply_done), as the actor or, where the model keeps no audit of it,
+ * without one. */
 typedef json_t *ws_get_fn(struct db *db, int64_t ws, struct error *err);
 typedef json_t *row_get_fn(struct db *db, int64_t ws, int64_t id, struct error *err);
 typedef json_t *ws_call_fn(struct db *db, int64_t ws, json_t *in, const struct actor *who,
                            struct error *err);
 typedef json_t *row_call_fn(struct db *db, int64_t ws, int64_t id, json_t *in,
                             const struct actor *who, struct error *err);
+typedef json_t *code_call_fn(struct db *db, int64_t ws, int64_t id, const char *code, json_t *in,
+                             const struct actor *who, struct error *err);
+typedef json_t *vid_call_fn(struct db *db, int64_t ws, int64_t id, int64_t vid, json_t *in,
+                            const struct actor *who, struct error *err);
 typedef int row_done_fn(struct db *db, int64_t ws, int64_t id, const struct actor *who,
                         struct error *err);
+typedef int code_done_fn(struct db *db, int64_t ws, int64_t id, const char *code,
+                         const struct actor *who, struct error *err);
+typedef int code_id_done_fn(struct db *db, int64_t ws, int64_t id, int64_t code_id,
+                            const struct actor *who, struct error *err);
+typedef int row_remove_fn(struct db *db, int64_t ws, int64_t id, struct error *err);
 struct route_call {
     const struct entity *entity; /* h_entity.c's resource */
     ws_get_fn *ws_get;
     row_get_fn *row_get;
     ws_call_fn *ws_call;
     row_call_fn *row_call;
+    code_call_fn *code_call;
+    vid_call_fn *vid_call;
     row_done_fn *row_done;
-    unsigned status; /* ws_call's and row_call's */
-    const char *key; /* row_done's */
+    code_done_fn *code_done;
+    code_id_done_fn *code_id_done;
+    row_remove_fn *row_remove;
+    unsigned status;   /* the calls' with a body */
+    const char *key;   /* the removals' */
+    const char *whose; /* code_id_done's: "a note's" in "'CODE' is not a note's id" */
 };
 void h_call_read(struct request *r);  /* ws_get or row_get */
-void h_call_write(struct request *r); /* ws_call or row_call */
-void h_call_done(struct request *r);  /* row_done */
+void h_call_write(struct request *r); /* ws_call, row_call, code_call or vid_call */
+void h_call_done(struct request *r);  /* row_done, code_done, code_id_done or row_remove */
 
 /* handlers, one file per resource */
 void h_session_create(struct request *r);
@@ -165,15 +188,11 @@ void h_message_list(struct request *r);
 void h_message_get(struct request *r);
 void h_message_conversation(struct request *r);
 void h_note_list(struct request *r);
-void h_note_delete(struct request *r);
 void h_presence_beat(struct request *r);
 void h_presence_leave(struct request *r);
 void h_sentiment_preview(struct request *r);
 void h_team_member_put(struct request *r);
-void h_team_member_delete(struct request *r);
 void h_reply_render(struct request *r);
-void h_level_put(struct request *r);
-void h_level_delete(struct request *r);
 void h_rule_test(struct request *r);
 void h_analytics(struct request *r);
 void h_insights(struct request *r);
@@ -216,7 +235,6 @@ void h_link_qr_svg(struct request *r);
 void h_link_qr_png(struct request *r);
 void h_link_stats(struct request *r);
 void h_hooks_meta_verify(struct request *r);
-void h_variant_update(struct request *r);
 void h_post_submit(struct request *r);
 void h_post_approve(struct request *r);
 void h_post_reject(struct request *r);
@@ -230,10 +248,8 @@ void h_calendar(struct request *r);
 void h_listen_items(struct request *r);
 void h_post_unschedule(struct request *r);
 void h_listen_source_add(struct request *r);
-void h_listen_source_delete(struct request *r);
 void h_listen_alert_add(struct request *r);
 void h_listen_alert_set(struct request *r);
-void h_listen_alert_delete(struct request *r);
 void h_listen_alert_events(struct request *r);
 void h_listen_item_task(struct request *r);
 void h_listen_analytics(struct request *r);

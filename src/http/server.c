@@ -43,8 +43,10 @@ struct route {
     {"DELETE", item, h_entity_delete, write, &(const struct route_call){.entity = &res}}
 /* A route answered by one model call and nothing else: a read of the
  * workspace's or its row's (200 with the answer), a body handed to the
- * call as the request's actor (`status` with the answer), or a removal
- * (200 {KEY: true}). */
+ * call as the request's actor (`status` with the answer; CODE_ and VID_
+ * also hand over the route's :code or :vid under the row), or a removal
+ * (200 {KEY: true}; CODE_ID_DONE's :code is an id, WHO's as the 404 says
+ * when it is not one; ROW_REMOVE's call takes no actor). */
 #define WS_GET(path, fn, access) \
     {"GET", path, h_call_read, access, &(const struct route_call){.ws_get = fn}}
 #define ROW_GET(path, fn, access) \
@@ -53,8 +55,19 @@ struct route {
     {method, path, h_call_write, access, &(const struct route_call){.ws_call = fn, .status = st}}
 #define ROW_CALL(method, path, fn, st, access) \
     {method, path, h_call_write, access, &(const struct route_call){.row_call = fn, .status = st}}
+#define CODE_CALL(method, path, fn, st, access) \
+    {method, path, h_call_write, access, &(const struct route_call){.code_call = fn, .status = st}}
+#define VID_CALL(method, path, fn, st, access) \
+    {method, path, h_call_write, access, &(const struct route_call){.vid_call = fn, .status = st}}
 #define ROW_DONE(method, path, fn, k, access) \
     {method, path, h_call_done, access, &(const struct route_call){.row_done = fn, .key = k}}
+#define CODE_DONE(method, path, fn, k, access) \
+    {method, path, h_call_done, access, &(const struct route_call){.code_done = fn, .key = k}}
+#define CODE_ID_DONE(method, path, fn, who, k, access) \
+    {method, path, h_call_done, access, \
+     &(const struct route_call){.code_id_done = fn, .whose = who, .key = k}}
+#define ROW_REMOVE(method, path, fn, k, access) \
+    {method, path, h_call_done, access, &(const struct route_call){.row_remove = fn, .key = k}}
 /* clang-format on */
 
 static const struct route routes[] = {
@@ -89,15 +102,15 @@ static const struct route routes[] = {
     /* Moderators say who of them is on duty; :code is the member's user id. */
     {"PUT", "/api/v1/workspaces/:ws/teams/:id/members/:code", h_team_member_put, ACC_MODERATE,
      NULL},
-    {"DELETE", "/api/v1/workspaces/:ws/teams/:id/members/:code", h_team_member_delete, ACC_MODERATE,
-     NULL},
+    CODE_ID_DONE("DELETE", WS "/teams/:id/members/:code", team_member_remove, "a user's", "deleted",
+                 ACC_MODERATE),
     ENTITY_ROUTES(WS "/saved-replies", WS "/saved-replies/:id", entity_saved_reply, ACC_MODERATE),
     {"POST", "/api/v1/workspaces/:ws/saved-replies/:id/render", h_reply_render, ACC_SIGNED, NULL},
     /* Service levels: :code is the priority the level is for. */
     WS_GET(WS "/service-levels", service_level_list, ACC_SIGNED),
-    {"PUT", "/api/v1/workspaces/:ws/teams/:id/service-levels/:code", h_level_put, ACC_EDIT, NULL},
-    {"DELETE", "/api/v1/workspaces/:ws/teams/:id/service-levels/:code", h_level_delete, ACC_EDIT,
-     NULL},
+    CODE_CALL("PUT", WS "/teams/:id/service-levels/:code", service_level_set, 200, ACC_EDIT),
+    CODE_DONE("DELETE", WS "/teams/:id/service-levels/:code", service_level_delete, "deleted",
+              ACC_EDIT),
     WS_GET(WS "/routing-rules", routing_rule_list, ACC_SIGNED),
     WS_CALL("POST", WS "/routing-rules", routing_rule_create, 201, ACC_EDIT),
     {"POST", "/api/v1/workspaces/:ws/routing-rules/test", h_rule_test, ACC_MODERATE, NULL},
@@ -126,8 +139,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/messages/:id/notes", h_note_list, ACC_SIGNED, NULL},
     ROW_CALL("POST", WS "/messages/:id/notes", notify_note_add, 201, ACC_MODERATE),
     /* :code is the note's id; only its writer deletes it (model/conversation.c). */
-    {"DELETE", "/api/v1/workspaces/:ws/messages/:id/notes/:code", h_note_delete, ACC_MODERATE,
-     NULL},
+    CODE_ID_DONE("DELETE", WS "/messages/:id/notes/:code", note_delete, "a note's", "deleted",
+                 ACC_MODERATE),
     /* Anyone who can see a message can be seen looking at it. */
     {"POST", "/api/v1/workspaces/:ws/messages/:id/presence", h_presence_beat, ACC_SIGNED, NULL},
     {"DELETE", "/api/v1/workspaces/:ws/messages/:id/presence", h_presence_leave, ACC_SIGNED, NULL},
@@ -150,7 +163,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/workspaces/:ws/links/:id/restore", h_link_restore, ACC_AUTHOR, NULL},
     {"GET", "/api/v1/workspaces/:ws/links/:id/qr.svg", h_link_qr_svg, ACC_SIGNED, NULL},
     {"GET", "/api/v1/workspaces/:ws/links/:id/qr.png", h_link_qr_png, ACC_SIGNED, NULL},
-    {"PATCH", "/api/v1/workspaces/:ws/posts/:id/variants/:vid", h_variant_update, ACC_AUTHOR, NULL},
+    VID_CALL("PATCH", WS "/posts/:id/variants/:vid", publish_variant_update, 200, ACC_AUTHOR),
     {"POST", "/api/v1/workspaces/:ws/posts/:id/submit", h_post_submit, ACC_AUTHOR, NULL},
     /* Whose approval counts is the approval rule's to say (publish/). */
     {"POST", "/api/v1/workspaces/:ws/posts/:id/approve", h_post_approve, ACC_SIGNED, NULL},
@@ -169,12 +182,12 @@ static const struct route routes[] = {
     {"GET", "/api/v1/workspaces/:ws/listen/items", h_listen_items, ACC_SIGNED, NULL},
     WS_GET(WS "/listen/sources", listen_sources_list, ACC_SIGNED),
     {"POST", "/api/v1/workspaces/:ws/listen/sources", h_listen_source_add, ACC_EDIT, NULL},
-    {"DELETE", "/api/v1/workspaces/:ws/listen/sources/:id", h_listen_source_delete, ACC_EDIT, NULL},
+    ROW_REMOVE("DELETE", WS "/listen/sources/:id", listen_source_remove, "deleted", ACC_EDIT),
     WS_GET(WS "/listen/alerts", listen_alerts_list, ACC_SIGNED),
     {"POST", "/api/v1/workspaces/:ws/listen/alerts", h_listen_alert_add, ACC_EDIT, NULL},
     {"GET", "/api/v1/workspaces/:ws/listen/alerts/events", h_listen_alert_events, ACC_SIGNED, NULL},
     {"PATCH", "/api/v1/workspaces/:ws/listen/alerts/:id", h_listen_alert_set, ACC_EDIT, NULL},
-    {"DELETE", "/api/v1/workspaces/:ws/listen/alerts/:id", h_listen_alert_delete, ACC_EDIT, NULL},
+    ROW_REMOVE("DELETE", WS "/listen/alerts/:id", listen_alert_remove, "deleted", ACC_EDIT),
     ROW_GET(WS "/listen/items/:id", listen_item_get, ACC_SIGNED),
     ROW_CALL("PATCH", WS "/listen/items/:id", listen_item_mark, 200, ACC_MODERATE),
     {"POST", "/api/v1/workspaces/:ws/listen/items/:id/task", h_listen_item_task, ACC_MODERATE,
@@ -411,6 +424,15 @@ bool request_page(struct request *r, struct page *pg)
     return true;
 }
 
+bool request_code_id(struct request *r, const char *whose, int64_t *id)
+{
+    if (str_to_i64(r->code, id) || *id < 1) {
+        reply_errorf(r, 404, "not_found", "'%s' is not %s id", r->code, whose);
+        return false;
+    }
+    return true;
+}
+
 struct actor request_actor(const struct request *r)
 {
     return (struct actor){.user_id = r->signed_in ? r->user.id : 0,
@@ -433,16 +455,27 @@ void h_call_write(struct request *r)
     const struct route_call *c = r->call;
     struct error err = {0};
     struct actor who = request_actor(r);
-    json_t *out = c->ws_call ? c->ws_call(r->db, r->ws, in, &who, &err)
-                             : c->row_call(r->db, r->ws, r->id, in, &who, &err);
+    json_t *out = c->ws_call     ? c->ws_call(r->db, r->ws, in, &who, &err)
+                  : c->row_call  ? c->row_call(r->db, r->ws, r->id, in, &who, &err)
+                  : c->code_call ? c->code_call(r->db, r->ws, r->id, r->code, in, &who, &err)
+                                 : c->vid_call(r->db, r->ws, r->id, r->vid, in, &who, &err);
     reply_made(r, c->status, out, &err);
 }
 
 void h_call_done(struct request *r)
 {
+    const struct route_call *c = r->call;
+    int64_t code_id = 0;
+    assert(!c->code_id_done || c->whose); /* the 404 names what :code is */
+    if (c->code_id_done && !request_code_id(r, c->whose, &code_id))
+        return;
     struct error err = {0};
     struct actor who = request_actor(r);
-    reply_done(r, r->call->row_done(r->db, r->ws, r->id, &who, &err), r->call->key, &err);
+    int rc = c->row_done       ? c->row_done(r->db, r->ws, r->id, &who, &err)
+             : c->code_done    ? c->code_done(r->db, r->ws, r->id, r->code, &who, &err)
+             : c->code_id_done ? c->code_id_done(r->db, r->ws, r->id, code_id, &who, &err)
+                               : c->row_remove(r->db, r->ws, r->id, &err);
+    reply_done(r, rc, c->key, &err);
 }
 
 /* ---- authentication --------------------------------------------------------------- */
@@ -1061,7 +1094,8 @@ enum { POOL_BYTES = 24576, MAX_CONNECTIONS = 1000 };
 static int claim_port(const struct sockaddr_storage *addr, int port)
 {
     struct sockaddr_storage a = *addr;
-    socklen_t len = a.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    socklen_t len =
+        a.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     if (a.ss_family == AF_INET6)
         ((struct sockaddr_in6 *)&a)->sin6_port = htons((uint16_t)port);
     else
@@ -1074,7 +1108,8 @@ static int claim_port(const struct sockaddr_storage *addr, int port)
     if (a.ss_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     int bound = -1;
-    if (bind(fd, (struct sockaddr *)&a, len) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+    if (bind(fd, (struct sockaddr *)&a, len) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
         bound = ntohs(a.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&a)->sin6_port
                                               : ((struct sockaddr_in *)&a)->sin_port);
     close(fd);
@@ -1196,11 +1231,10 @@ struct server *http_server_start(const struct server_config *cfg, struct error *
     for (; s->ndaemons < ndaemons; s->ndaemons++) {
         s->daemons[s->ndaemons] = MHD_start_daemon(
             flags, (uint16_t)s->port, on_accept, s, on_request, s, MHD_OPTION_SOCK_ADDR,
-            (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-            MHD_OPTION_CONNECTION_LIMIT, per_daemon, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-            (size_t)POOL_BYTES, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-            MHD_OPTION_NOTIFY_CONNECTION, deadlines_notify, s->deadlines,
-            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+            (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT,
+            per_daemon, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_BYTES,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+            deadlines_notify, s->deadlines, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
         if (!s->daemons[s->ndaemons]) {
             error_set(err, ERR_INTERNAL, "cannot listen on %s:%d (in use, or not this machine's)",
                       s->host, s->port);
