@@ -262,13 +262,10 @@ struct db_stmt *db_query(struct db *db, struct error *err, const char *sql, cons
     return st;
 }
 
-int db_row(struct db *db, struct error *err, struct db_stmt **st, const char *sql,
-           const char *types, ...)
+int db_row_va(struct db *db, struct error *err, struct db_stmt **st, const char *sql,
+              const char *types, va_list ap)
 {
-    va_list ap;
-    va_start(ap, types);
     *st = query_va(db, err, sql, types, ap);
-    va_end(ap);
     if (!*st)
         return -1;
     if (db_has_row(*st))
@@ -276,6 +273,16 @@ int db_row(struct db *db, struct error *err, struct db_stmt **st, const char *sq
     db_finalize(*st);
     *st = NULL;
     return 0;
+}
+
+int db_row(struct db *db, struct error *err, struct db_stmt **st, const char *sql,
+           const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int found = db_row_va(db, err, st, sql, types, ap);
+    va_end(ap);
+    return found;
 }
 
 /* The rest of db_run: drains RETURNING rows so the statement completes

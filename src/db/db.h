@@ -78,6 +78,10 @@ bool db_has_row(struct db_stmt *st);
  * err. Types as db_query. */
 int db_row(struct db *db, struct error *err, struct db_stmt **st, const char *sql,
            const char *types, ...);
+/* db_row with its arguments as a va_list: for a caller that is variadic
+ * itself (model_row). */
+int db_row_va(struct db *db, struct error *err, struct db_stmt **st, const char *sql,
+              const char *types, va_list ap);
 /* Like db_query for statements whose result is not needed; returns the
  * number of rows changed, or -1. */
 int64_t db_run(struct db *db, struct error *err, const char *sql, const char *types, ...);

@@ -278,15 +278,12 @@ fail:
 
 json_t *listen_item_get(struct db *db, int64_t ws, int64_t id, struct error *err)
 {
-    struct db_stmt *q;
-    int found = db_row(db, err, &q,
-                       "SELECT " ITEM_COLUMNS " FROM listen_items i JOIN listen_sources "
-                       "s ON s.id = i.source_id WHERE i.workspace_id = ? AND i.id = ?",
-                       "ii", ws, id);
-    if (found <= 0) {
-        model_no_row(found, "listening item", id, err);
+    struct db_stmt *q = model_row(db, "listening item", id, err,
+                                  "SELECT " ITEM_COLUMNS " FROM listen_items i JOIN listen_sources "
+                                  "s ON s.id = i.source_id WHERE i.workspace_id = ? AND i.id = ?",
+                                  "ii", ws, id);
+    if (!q)
         return NULL;
-    }
     json_t *it = item_json(q), *one = json_pack("[o]", it);
     db_finalize(q);
     json_incref(it);

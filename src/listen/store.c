@@ -319,14 +319,13 @@ static int source_load(struct db *db, int64_t ws, int64_t id, struct source_row 
                        struct error *err)
 {
     memset(r, 0, sizeof *r);
-    struct db_stmt *q;
-    int found = db_row(
-        db, err, &q,
+    struct db_stmt *q = model_row(
+        db, "source", id, err,
         "SELECT id, workspace_id, interval_s, failures, url, format, selectors, etag, "
         "last_modified, cursor FROM listen_sources WHERE id = ? AND (? = 0 OR workspace_id = ?)",
         "iii", id, ws, ws);
-    if (found <= 0)
-        return model_no_row(found, "source", id, err);
+    if (!q)
+        return -1;
     r->id = db_col_int(q, 0);
     r->ws = db_col_int(q, 1);
     r->interval = db_col_int(q, 2);

@@ -664,3 +664,16 @@ int(model_no_row)(int found, const char *what, int64_t id, struct error *err)
         return -1;
     return error_set(err, ERR_NOT_FOUND, "no %s %lld in this workspace", what, (long long)id);
 }
+
+struct db_stmt *model_row(struct db *db, const char *what, int64_t id, struct error *err,
+                          const char *sql, const char *types, ...)
+{
+    struct db_stmt *st;
+    va_list ap;
+    va_start(ap, types);
+    int found = db_row_va(db, err, &st, sql, types, ap);
+    va_end(ap);
+    if (found <= 0)
+        model_no_row(found, what, id, err);
+    return st;
+}

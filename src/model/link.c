@@ -151,12 +151,9 @@ json_t *link_get(struct db *db, int64_t workspace_id, int64_t id, struct error *
     char sql[1024];
     snprintf(sql, sizeof sql, "SELECT %s FROM links l WHERE l.id = ? AND l.workspace_id = ?",
              link_columns);
-    struct db_stmt *st;
-    int found = db_row(db, err, &st, sql, "ii", id, workspace_id);
-    if (found <= 0) {
-        model_no_row(found, "link", id, err);
+    struct db_stmt *st = model_row(db, "link", id, err, sql, "ii", id, workspace_id);
+    if (!st)
         return NULL;
-    }
     json_t *out = link_row(st);
     db_finalize(st);
     return out;

@@ -146,15 +146,15 @@ int media_get(struct db *db, int64_t ws, int64_t id, bool with_bytes, struct med
               struct error *err)
 {
     memset(out, 0, sizeof *out);
-    struct db_stmt *st;
-    int found = db_row(db, err, &st,
-                       with_bytes ? "SELECT id, content_type, size, sha256, alt, width, height, "
-                                    "created_at, bytes FROM media WHERE id = ? AND workspace_id = ?"
-                                  : "SELECT id, content_type, size, sha256, alt, width, height, "
-                                    "created_at FROM media WHERE id = ? AND workspace_id = ?",
-                       "ii", id, ws);
-    if (found <= 0)
-        return model_no_row(found, "image", id, err);
+    struct db_stmt *st =
+        model_row(db, "image", id, err,
+                  with_bytes ? "SELECT id, content_type, size, sha256, alt, width, height, "
+                               "created_at, bytes FROM media WHERE id = ? AND workspace_id = ?"
+                             : "SELECT id, content_type, size, sha256, alt, width, height, "
+                               "created_at FROM media WHERE id = ? AND workspace_id = ?",
+                  "ii", id, ws);
+    if (!st)
+        return -1;
     out->id = db_col_int(st, 0);
     snprintf(out->content_type, sizeof out->content_type, "%s", db_col_text(st, 1));
     out->size = db_col_int(st, 2);

@@ -57,6 +57,11 @@ int model_no_row(int found, const char *what, int64_t id, struct error *err);
 #ifdef __clang_analyzer__
 #define model_no_row(...) analyzer_fails(model_no_row(__VA_ARGS__))
 #endif
+/* db_row for the row `id` of a workspace, which the statement names:
+ * the statement on that row (caller finalizes), or NULL with err, as
+ * model_no_row says it (no such row) or as the store set it. */
+struct db_stmt *model_row(struct db *db, const char *what, int64_t id, struct error *err,
+                          const char *sql, const char *types, ...);
 
 /* ---- users, sessions, tokens ------------------------------------------- */
 

@@ -79,13 +79,12 @@ json_t *saved_reply_render(struct db *db, int64_t ws, int64_t reply_id, int64_t 
     char *tmpl = NULL, *lang = NULL, *vals[REPLY_VAR_COUNT] = {0};
     struct buf out = {0};
     json_t *res = NULL;
-    int found = db_row(db, err, &st,
-                       "SELECT body, lang FROM saved_replies WHERE id = ? AND workspace_id = ?",
-                       "ii", reply_id, ws);
-    if (found <= 0) {
-        model_no_row(found, "saved reply", reply_id, err);
+    int found;
+    st = model_row(db, "saved reply", reply_id, err,
+                   "SELECT body, lang FROM saved_replies WHERE id = ? AND workspace_id = ?", "ii",
+                   reply_id, ws);
+    if (!st)
         goto fail;
-    }
     tmpl = xstrdup(db_col_text(st, 0));
     lang = xstrdup(db_col_text(st, 1));
     db_finalize(st);

@@ -62,14 +62,13 @@ static int post_facts(struct db *db, int64_t ws, int64_t post_id, int64_t actor,
                       struct post_facts *f, struct error *err)
 {
     memset(f, 0, sizeof *f);
-    struct db_stmt *st;
-    int found = db_row(db, err, &st,
-                       "SELECT p.created_by, p.title, p.body, w.name FROM posts p "
-                       "JOIN workspaces w ON w.id = p.workspace_id "
-                       "WHERE p.id = ? AND p.workspace_id = ?",
-                       "ii", post_id, ws);
-    if (found <= 0)
-        return model_no_row(found, "post", post_id, err);
+    struct db_stmt *st = model_row(db, "post", post_id, err,
+                                   "SELECT p.created_by, p.title, p.body, w.name FROM posts p "
+                                   "JOIN workspaces w ON w.id = p.workspace_id "
+                                   "WHERE p.id = ? AND p.workspace_id = ?",
+                                   "ii", post_id, ws);
+    if (!st)
+        return -1;
     f->author = db_col_null(st, 0) ? 0 : db_col_int(st, 0);
     const char *title = db_col_text(st, 1);
     one_line(f->title, sizeof f->title, *title ? title : db_col_text(st, 2), 80);
@@ -307,15 +306,14 @@ static int mention_words(struct db *db, int64_t ws, int64_t message_id, int64_t 
                          const char *note, struct buf *title, struct buf *text, char *by,
                          size_t bysize, struct error *err)
 {
-    struct db_stmt *st;
-    int found = db_row(db, err, &st,
-                       "SELECT m.author_name, m.author_handle, m.body, c.name, w.name "
-                       "FROM messages m JOIN channels c ON c.id = m.channel_id "
-                       "JOIN workspaces w ON w.id = m.workspace_id "
-                       "WHERE m.id = ? AND m.workspace_id = ?",
-                       "ii", message_id, ws);
-    if (found <= 0)
-        return model_no_row(found, "message", message_id, err);
+    struct db_stmt *st = model_row(db, "message", message_id, err,
+                                   "SELECT m.author_name, m.author_handle, m.body, c.name, w.name "
+                                   "FROM messages m JOIN channels c ON c.id = m.channel_id "
+                                   "JOIN workspaces w ON w.id = m.workspace_id "
+                                   "WHERE m.id = ? AND m.workspace_id = ?",
+                                   "ii", message_id, ws);
+    if (!st)
+        return -1;
     char author[128], excerpt[256], channel[128], workspace[128], line[256];
     one_line(author, sizeof author, *db_col_text(st, 0) ? db_col_text(st, 0) : db_col_text(st, 1),
              80);

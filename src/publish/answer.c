@@ -17,15 +17,14 @@ static int message_target(struct db *db, int64_t ws, int64_t message_id, int64_t
                           char *platform_id, size_t idn, char *platform, size_t pn,
                           int64_t *text_limit, struct error *err)
 {
-    struct db_stmt *st;
-    int found = db_row(db, err, &st,
-                       "SELECT m.channel_id, COALESCE(m.platform_id, ''), m.is_own, "
-                       "c.platform, COALESCE(c.text_limit, 0) FROM messages m "
-                       "JOIN channels c ON c.id = m.channel_id "
-                       "WHERE m.id = ? AND m.workspace_id = ?",
-                       "ii", message_id, ws);
-    if (found <= 0)
-        return model_no_row(found, "message", message_id, err);
+    struct db_stmt *st = model_row(db, "message", message_id, err,
+                                   "SELECT m.channel_id, COALESCE(m.platform_id, ''), m.is_own, "
+                                   "c.platform, COALESCE(c.text_limit, 0) FROM messages m "
+                                   "JOIN channels c ON c.id = m.channel_id "
+                                   "WHERE m.id = ? AND m.workspace_id = ?",
+                                   "ii", message_id, ws);
+    if (!st)
+        return -1;
     *channel = db_col_int(st, 0);
     snprintf(platform_id, idn, "%s", db_col_text(st, 1));
     bool own = db_col_int(st, 2) != 0;

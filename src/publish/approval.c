@@ -686,15 +686,12 @@ static json_t *comment_json(struct db_stmt *st)
 
 json_t *publish_review(struct db *db, int64_t ws, int64_t post_id, struct error *err)
 {
-    struct db_stmt *st;
-    int found = db_row(db, err, &st,
-                       "SELECT review_round, reject_reason, status FROM posts "
-                       "WHERE id = ? AND workspace_id = ?",
-                       "ii", post_id, ws);
-    if (found != 1) {
-        model_no_row(found, "post", post_id, err);
+    struct db_stmt *st = model_row(db, "post", post_id, err,
+                                   "SELECT review_round, reject_reason, status FROM posts "
+                                   "WHERE id = ? AND workspace_id = ?",
+                                   "ii", post_id, ws);
+    if (!st)
         return NULL;
-    }
     int64_t round = db_col_int(st, 0);
     json_t *out = json_pack("{s:I, s:s, s:s}", "round", (json_int_t)round, "reject_reason",
                             db_col_text(st, 1), "status", db_col_text(st, 2));

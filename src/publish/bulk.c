@@ -253,15 +253,12 @@ static json_t *operation(struct db_stmt *st)
 
 json_t *publish_bulk_get(struct db *db, int64_t ws, int64_t id, struct error *err)
 {
-    struct db_stmt *st;
-    int found = db_row(db, err, &st,
-                       "SELECT " OPERATION_COLUMNS " FROM bulk_moderations "
-                       "WHERE id = ? AND workspace_id = ?",
-                       "ii", id, ws);
-    if (found <= 0) {
-        model_no_row(found, "bulk operation", id, err);
+    struct db_stmt *st = model_row(db, "bulk operation", id, err,
+                                   "SELECT " OPERATION_COLUMNS " FROM bulk_moderations "
+                                   "WHERE id = ? AND workspace_id = ?",
+                                   "ii", id, ws);
+    if (!st)
         return NULL;
-    }
     json_t *out = operation(st);
     db_finalize(st);
     bool undone = !json_is_null(json_object_get(out, "undone_at"));

@@ -46,14 +46,12 @@ json_t *approval_link_create(struct db *db, const struct vault_key *key, int64_t
     }
     if (db_begin(db, err))
         return NULL;
-    struct db_stmt *st;
-    int found = db_row(db, err, &st,
-                       "SELECT status, review_round FROM posts WHERE id = ? AND workspace_id = ?",
-                       "ii", post_id, ws);
-    if (found <= 0) {
-        model_no_row(found, "post", post_id, err);
+    struct db_stmt *st =
+        model_row(db, "post", post_id, err,
+                  "SELECT status, review_round FROM posts WHERE id = ? AND workspace_id = ?", "ii",
+                  post_id, ws);
+    if (!st)
         goto fail;
-    }
     bool review = str_eq(db_col_text(st, 0), "in_review");
     int64_t round = db_col_int(st, 1);
     db_finalize(st);
