@@ -302,20 +302,12 @@ int cmd_report(int argc, char **argv)
         (!str_eq(fmt, "table") && !str_eq(fmt, "csv") && !str_eq(fmt, "json") &&
          !cli_cmd_usage(&c, "--format must be table, csv or json")) ||
         (!workspace && !cli_cmd_usage(&c, "--workspace is required")) ||
-        !cli_cmd_open_db(&c, db_url, CLI_DB_EXISTING))
+        !cli_cmd_open(&c, db_url, workspace))
         return cli_cmd_end(&c);
     struct db *db = c.db;
     struct error *err = &c.err;
-    int64_t ws = 0;
+    int64_t ws = c.ws;
     json_t *q = json_object(), *rep = NULL;
-    int found =
-        db_scalar(db, err, &ws, "SELECT id FROM workspaces WHERE slug = ? OR CAST(id AS TEXT) = ?",
-                  "tt", workspace, workspace);
-    if (found <= 0) {
-        if (found == 0)
-            error_set(err, ERR_NOT_FOUND, "no workspace '%s'", workspace);
-        goto fail;
-    }
     cli_json_put(q, "since", since);
     cli_json_put(q, "until", until);
     cli_json_put(q, "by", by);

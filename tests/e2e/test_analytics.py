@@ -6,6 +6,7 @@ on PostgreSQL fed the same deterministic demo."""
 import csv
 import json
 import os
+import shutil
 import sqlite3
 import statistics
 from collections import defaultdict
@@ -902,3 +903,26 @@ def test_insight_intervals_match_a_plain_bootstrap(demo_db, tmp_path):
         got = lifts[key]["lift_ci95"]
         width = hi - lo
         assert abs(got[0] - lo) < 0.1 * width and abs(got[1] - hi) < 0.1 * width, (key, got, lo, hi)
+
+
+def test_report_names_a_workspace_as_every_command_does(demo_db, tmp_path):
+    """A --workspace of digits is an id, for report as for the rest: a
+    slug of digits does not stand in for it (report once matched either,
+    so "7" named the workspace with slug 7, or id 7, whichever came
+    first)."""
+    db = str(tmp_path / "two.db")
+    shutil.copy(demo_db, db)
+    con = sqlite3.connect(db)
+    (ws,), = con.execute("SELECT id FROM workspaces WHERE slug = 'pensionsverket'")
+    digits = str(ws + 100)
+    con.execute("INSERT INTO workspaces (name, slug, created_at, updated_at) "
+                "VALUES ('Digits', ?, 0, 0)", (digits,))
+    con.commit()
+    by_slug = report(db)
+    by_id = json.loads(run_kanal("report", "--db", db, "--workspace", str(ws), "--format",
+                                 "json").stdout)
+    assert by_id == by_slug and by_slug["rows"]
+    for cmd in (["report"], ["rule", "list"]):
+        p = run_kanal(*cmd, "--db", db, "--workspace", digits, check=False)
+        assert p.returncode == 1, (cmd, p.stderr)
+        assert f"no workspace '{digits}'" in p.stderr, (cmd, p.stderr)
