@@ -412,10 +412,8 @@ json_t *message_answered_elsewhere(struct db *db, int64_t ws, int64_t id, json_t
     }
     if (db_begin(db, err))
         return NULL;
-    if (mark_elsewhere(db, ws, id, json_string_value(via), at, who, err) || db_commit(db, err)) {
-        db_rollback(db);
+    if (db_end(db, mark_elsewhere(db, ws, id, json_string_value(via), at, who, err), err))
         return NULL;
-    }
     return message_get(db, ws, id, err);
 }
 

@@ -410,13 +410,12 @@ json_t *notify_note_add(struct db *db, int64_t ws, int64_t message_id, json_t *i
     json_t *notified = json_array(), *out = NULL;
     if (db_begin(db, err))
         goto fail;
-    if (note_add(db, ws, message_id, json_string_value(body), who, time_now(), &added, err) ||
+    int rc =
+        note_add(db, ws, message_id, json_string_value(body), who, time_now(), &added, err) ||
         tell_mentioned(db, ws, message_id, who->user_id, added.note_id, json_string_value(body),
-                       added.mentioned, added.nmentioned, notified, err) ||
-        db_commit(db, err)) {
-        db_rollback(db);
+                       added.mentioned, added.nmentioned, notified, err);
+    if (db_end(db, rc, err))
         goto fail;
-    }
     json_t *notes = note_list(db, ws, message_id, err);
     size_t i;
     json_t *n;
@@ -583,16 +582,15 @@ json_t *notify_webhook_set(struct db *db, int64_t ws, const char *url, const str
     int64_t now = time_now();
     if (db_begin(db, err))
         return NULL;
-    if (db_run(db, err,
+    int rc =
+        db_run(db, err,
                "INSERT INTO notify_webhooks (workspace_id, url, secret, created_at, updated_at) "
                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id) DO UPDATE SET "
                "url = excluded.url, secret = excluded.secret, updated_at = excluded.updated_at",
                "ittii", ws, url, secret, now, now) < 0 ||
-        audit_record(db, ws, who ? who->user_id : 0, "set", "notify_webhook", ws, url, err) ||
-        db_commit(db, err)) {
-        db_rollback(db);
+        audit_record(db, ws, who ? who->user_id : 0, "set", "notify_webhook", ws, url, err);
+    if (db_end(db, rc, err))
         return NULL;
-    }
     sodium_memzero(raw, sizeof raw);
     return json_pack("{s:s, s:s}", "url", url, "secret", secret);
 }
