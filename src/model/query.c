@@ -328,8 +328,8 @@ struct db_stmt *qb_prepare(struct qb *q, struct db *db, struct error *err)
     return st;
 }
 
-/* page_collect's and page_rows' loop: each row is e's entity_row, or
- * row(st) without e. */
+/* page_collect's and page_rows' loop: each row is row(st), or e's
+ * entity_row without row. */
 static json_t *page_of(struct db_stmt *st, const struct entity *e, json_t *(*row)(struct db_stmt *),
                        int limit, int at_col, struct error *err)
 {
@@ -350,7 +350,7 @@ static json_t *page_of(struct db_stmt *st, const struct entity *e, json_t *(*row
         else
             snprintf(next, sizeof next, "%lld.%lld", (long long)db_col_int(st, at_col),
                      (long long)db_col_int(st, 0));
-        json_array_append_new(items, e ? entity_row(e, st) : row(st));
+        json_array_append_new(items, row ? row(st) : entity_row(e, st));
         count++;
     }
     db_finalize(st);
