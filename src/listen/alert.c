@@ -617,8 +617,7 @@ int listen_alerts_run(struct db *db, int64_t now, struct listen_alert_stats *st,
         }
         int found = read_alert(db, ids[i], now, a, err);
         int fired = found > 0 ? run_one(db, a, now, err) : found;
-        if (fired < 0 || db_commit(db, err) < 0) {
-            db_rollback(db);
+        if (db_end(db, fired < 0, err)) {
             rc = -1;
             break;
         }

@@ -46,6 +46,17 @@ int audit_filter_parse(struct audit_filter *f, json_t *q, struct error *err)
     return query_filters_parse(f, sizeof *f, audit_filters, NULL, q, err);
 }
 
+static json_t *audit_row(struct db_stmt *st)
+{
+    /* user_id NULL: kanal itself (the command line, an import). */
+    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:s}", "id",
+                     (json_int_t)db_col_int(st, 0), "at", json_time(db_col_int(st, 1)),
+                     "workspace_id", json_int_col(st, 2), "user_id", json_int_col(st, 3),
+                     "user_email", json_text_col(st, 4), "action", db_col_text(st, 5), "entity",
+                     db_col_text(st, 6), "entity_id", json_int_col(st, 7), "detail",
+                     db_col_text(st, 8));
+}
+
 json_t *audit_list(struct db *db, const struct audit_filter *f, const struct page *pg,
                    struct error *err)
 {
@@ -63,27 +74,5 @@ json_t *audit_list(struct db *db, const struct audit_filter *f, const struct pag
     struct db_stmt *st = qb_prepare(&q, db, err);
     if (!st)
         return NULL;
-    json_t *items = json_array();
-    int rc, count = 0;
-    char next[48] = "";
-    while ((rc = db_step(st, err)) == 1 && count < pg->limit) {
-        /* user_id NULL: kanal itself (the command line, an import). */
-        json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:s}", "id",
-                              (json_int_t)db_col_int(st, 0), "at", json_time(db_col_int(st, 1)),
-                              "workspace_id", json_int_col(st, 2), "user_id", json_int_col(st, 3),
-                              "user_email", json_text_col(st, 4), "action", db_col_text(st, 5),
-                              "entity", db_col_text(st, 6), "entity_id", json_int_col(st, 7),
-                              "detail", db_col_text(st, 8));
-        json_array_append_new(items, o);
-        snprintf(next, sizeof next, "%lld.%lld", (long long)db_col_int(st, 1),
-                 (long long)db_col_int(st, 0));
-        count++;
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    /* rc == 1 here means a row beyond the page was there: another page. */
-    return page_result(items, rc == 1 ? next : NULL);
+    return page_rows(st, audit_row, pg->limit, 1, err); /* ordered by a.at, column 1 */
 }

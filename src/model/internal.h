@@ -137,6 +137,9 @@ struct db_stmt *qb_prepare(struct qb *q, struct db *db, struct error *err);
  * -1: ordered by id alone, and the cursor is the last id. */
 json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int at_col,
                      struct error *err);
+/* page_collect for rows that are not an entity's: each item is row(st). */
+json_t *page_rows(struct db_stmt *st, json_t *(*row)(struct db_stmt *st), int limit, int at_col,
+                  struct error *err);
 /* Sets "tag_ids" on each object in `items` from `table` (post_tags,
  * message_tags), whose column `key` holds the object's id: one query for
  * the whole page. */

@@ -196,26 +196,7 @@ json_t *link_list(struct db *db, int64_t workspace_id, const struct link_filter 
     struct db_stmt *st = qb_prepare(&q, db, err);
     if (!st)
         return NULL;
-    json_t *items = json_array();
-    int rc, count = 0;
-    int64_t last = 0;
-    bool more = false;
-    while ((rc = db_step(st, err)) == 1) {
-        if (count++ == pg->limit) {
-            more = true;
-            break;
-        }
-        last = db_col_int(st, 0);
-        json_array_append_new(items, link_row(st));
-    }
-    db_finalize(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    char next[24];
-    snprintf(next, sizeof next, "%lld", (long long)last);
-    return page_result(items, more ? next : NULL);
+    return page_rows(st, link_row, pg->limit, -1, err); /* the cursor is the last id */
 }
 
 int link_target(struct db *db, const char *code, int64_t *id, struct buf *target, struct error *err)

@@ -46,28 +46,25 @@ static const struct field message_fields[] = {
 static const struct entity entity_message = {
     "message", "messages", true, message_fields, ARRAY_LEN(message_fields), NULL, NULL};
 
-/* m with its "tag_ids", or NULL (and m freed) on failure. */
-static json_t *with_tags(struct db *db, json_t *m, struct error *err)
+/* What every message the model answers carries beyond its row, set on each
+ * message of `items`: its "tag_ids" and its service level as it stands at
+ * `now`. A get, a list and the conversation's rows all answer with both.
+ * 0, or -1 and err. */
+static int message_extras(struct db *db, json_t *items, int64_t now, struct error *err)
 {
-    if (!m)
-        return NULL;
-    json_t *one = json_pack("[O]", m);
-    int rc = attach_tag_ids(db, one, "message_tags", "message_id", err);
-    json_decref(one);
-    if (rc) {
-        json_decref(m);
-        return NULL;
-    }
-    return m;
+    if (attach_tag_ids(db, items, "message_tags", "message_id", err) ||
+        sla_annotate(db, items, now, err))
+        return -1;
+    return 0;
 }
 
 json_t *message_get(struct db *db, int64_t workspace_id, int64_t id, struct error *err)
 {
-    json_t *m = with_tags(db, entity_get(db, &entity_message, workspace_id, id, err), err);
+    json_t *m = entity_get(db, &entity_message, workspace_id, id, err);
     if (!m)
         return NULL;
     json_t *one = json_pack("[O]", m);
-    int rc = sla_annotate(db, one, time_now(), err);
+    int rc = message_extras(db, one, time_now(), err);
     json_decref(one);
     if (rc) {
         json_decref(m);
@@ -412,10 +409,8 @@ json_t *message_answered_elsewhere(struct db *db, int64_t ws, int64_t id, json_t
     }
     if (db_begin(db, err))
         return NULL;
-    if (mark_elsewhere(db, ws, id, json_string_value(via), at, who, err) || db_commit(db, err)) {
-        db_rollback(db);
+    if (db_end(db, mark_elsewhere(db, ws, id, json_string_value(via), at, who, err), err))
         return NULL;
-    }
     return message_get(db, ws, id, err);
 }
 
@@ -524,9 +519,7 @@ json_t *message_list(struct db *db, int64_t workspace_id, const struct message_f
     /* created_at follows id, workspace_id and the fields */
     json_t *out =
         page_collect(st, &entity_message, pg->limit, 2 + (int)entity_message.nfields, err);
-    if (out &&
-        (attach_tag_ids(db, json_object_get(out, "items"), "message_tags", "message_id", err) ||
-         sla_annotate(db, json_object_get(out, "items"), now, err))) {
+    if (out && message_extras(db, json_object_get(out, "items"), now, err)) {
         json_decref(out);
         return NULL;
     }
@@ -622,8 +615,7 @@ json_t *message_select_rows(struct db *db, struct qb *q, int64_t now, struct err
     for (rc = db_step(st, err); rc == 1; rc = db_step(st, err))
         json_array_append_new(items, entity_row(&entity_message, st));
     db_finalize(st);
-    if (rc < 0 || attach_tag_ids(db, items, "message_tags", "message_id", err) ||
-        sla_annotate(db, items, now, err)) {
+    if (rc < 0 || message_extras(db, items, now, err)) {
         json_decref(items);
         return NULL;
     }

@@ -296,11 +296,9 @@ json_t *post_create(struct db *db, int64_t workspace_id, json_t *in, const struc
         goto rollback;
     if (post_refresh_at(db, id, err))
         goto rollback;
-    char *detail = json_dumps(in, JSON_COMPACT | JSON_SORT_KEYS);
-    int rc =
-        audit_record(db, workspace_id, who ? who->user_id : 0, "create", "post", id, detail, err);
-    free(detail);
-    if (rc || db_commit(db, err))
+    if (audit_record_json(db, workspace_id, who ? who->user_id : 0, "create", "post", id,
+                          json_incref(in), err) ||
+        db_commit(db, err))
         goto rollback;
     out = post_get(db, workspace_id, id, err);
     goto done;

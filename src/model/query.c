@@ -328,10 +328,13 @@ struct db_stmt *qb_prepare(struct qb *q, struct db *db, struct error *err)
     return st;
 }
 
-json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int at_col,
-                     struct error *err)
+/* page_collect's and page_rows' loop: each row is row(st), or e's
+ * entity_row without row. */
+static json_t *page_of(struct db_stmt *st, const struct entity *e, json_t *(*row)(struct db_stmt *),
+                       int limit, int at_col, struct error *err)
 {
-    assert(e && limit >= 1 && limit <= MODEL_PAGE_MAX);
+    assert((e != NULL) != (row != NULL));
+    assert(limit >= 1 && limit <= MODEL_PAGE_MAX);
     assert(at_col == -1 || at_col > 0); /* column 0 is the id */
     json_t *items = json_array();
     int rc, count = 0;
@@ -347,7 +350,7 @@ json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int 
         else
             snprintf(next, sizeof next, "%lld.%lld", (long long)db_col_int(st, at_col),
                      (long long)db_col_int(st, 0));
-        json_array_append_new(items, entity_row(e, st));
+        json_array_append_new(items, row ? row(st) : entity_row(e, st));
         count++;
     }
     db_finalize(st);
@@ -356,6 +359,20 @@ json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int 
         return NULL;
     }
     return page_result(items, more ? next : NULL);
+}
+
+json_t *page_collect(struct db_stmt *st, const struct entity *e, int limit, int at_col,
+                     struct error *err)
+{
+    assert(e);
+    return page_of(st, e, NULL, limit, at_col, err);
+}
+
+json_t *page_rows(struct db_stmt *st, json_t *(*row)(struct db_stmt *st), int limit, int at_col,
+                  struct error *err)
+{
+    assert(row);
+    return page_of(st, NULL, row, limit, at_col, err);
 }
 
 int attach_tag_ids(struct db *db, json_t *items, const char *table, const char *key,

@@ -582,15 +582,11 @@ static json_t *rule_save(struct db *db, int64_t ws, int64_t id, json_t *in, cons
     json_t *out = NULL;
     if (db_begin(db, err))
         goto done;
-    char *detail = json_dumps(in, JSON_COMPACT | JSON_SORT_KEYS);
     int rc = rule_check(db, ws, id, m, err) || rule_store(db, ws, id, m, &new_id, err) ||
-             audit_record(db, ws, who ? who->user_id : 0, id ? "update" : "create", "routing_rule",
-                          new_id, detail, err);
-    free(detail);
-    if (rc || db_commit(db, err)) {
-        db_rollback(db);
+             audit_record_json(db, ws, who ? who->user_id : 0, id ? "update" : "create",
+                               "routing_rule", new_id, json_incref(in), err);
+    if (db_end(db, rc, err))
         goto done;
-    }
     out = routing_rule_get(db, ws, new_id, err);
 done:
     json_decref(m);

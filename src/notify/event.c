@@ -159,6 +159,26 @@ static int queue_delivery(struct db *db, int64_t ws, int64_t notification, const
     return db_do(db, err, "UPDATE notify_deliveries SET job_id = ? WHERE id = ?", "ii", job, id);
 }
 
+/* Tells user `user` of `event`: their notification, about post_id or
+ * message_id (0: none), and, when `email` is an address, the same title and
+ * text queued to it as an e-mail that names the notification. 0, or -1 and
+ * err. */
+static int tell_user(struct db *db, int64_t ws, int64_t user, const char *event, int64_t post_id,
+                     int64_t message_id, const char *title, const char *text, const char *email,
+                     int64_t now, struct error *err)
+{
+    int64_t nid;
+    if (db_insert(db, err, &nid,
+                  "INSERT INTO notifications (workspace_id, user_id, event, post_id, message_id, "
+                  "title, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  "iitIItti", ws, user, event, post_id ? &post_id : NULL,
+                  message_id ? &message_id : NULL, title, text, now))
+        return -1;
+    if (!email || !*email)
+        return 0;
+    return queue_delivery(db, ws, nid, event, "email", email, title, text, now, err);
+}
+
 /* The workspace's webhook address into url: 1, 0 when it has none, -1 and
  * err. */
 static int webhook_url(struct db *db, int64_t ws, char url[NOTIFY_URL_MAX + 1], struct error *err)
@@ -237,15 +257,8 @@ int notify_event(struct db *db, int64_t ws, const struct notify_in *in, struct e
         goto fail;
     }
     for (size_t i = 0; i < n; i++) {
-        int64_t nid;
-        if (db_insert(db, err, &nid,
-                      "INSERT INTO notifications (workspace_id, user_id, event, post_id, title, "
-                      "body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                      "iititti", ws, people[i].id, event, in->post_id, title.data, text.data,
-                      now) ||
-            (people[i].email && *people[i].address &&
-             queue_delivery(db, ws, nid, event, "email", people[i].address, title.data, text.data,
-                            now, err))) {
+        if (tell_user(db, ws, people[i].id, event, in->post_id, 0, title.data, text.data,
+                      people[i].email ? people[i].address : NULL, now, err)) {
             free(people);
             goto fail;
         }
@@ -364,14 +377,8 @@ static int tell_mentioned(struct db *db, int64_t ws, int64_t message_id, int64_t
         db_finalize(st);
         if (!found)
             continue;
-        int64_t nid;
-        if (db_insert(db, err, &nid,
-                      "INSERT INTO notifications (workspace_id, user_id, event, message_id, title, "
-                      "body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                      "iititti", ws, users[i], event, message_id, title.data, text.data, now))
-            goto done;
-        if (email && *address &&
-            queue_delivery(db, ws, nid, event, "email", address, title.data, text.data, now, err))
+        if (tell_user(db, ws, users[i], event, 0, message_id, title.data, text.data,
+                      email ? address : NULL, now, err))
             goto done;
         json_array_append_new(notified, json_integer(users[i]));
     }
@@ -410,13 +417,12 @@ json_t *notify_note_add(struct db *db, int64_t ws, int64_t message_id, json_t *i
     json_t *notified = json_array(), *out = NULL;
     if (db_begin(db, err))
         goto fail;
-    if (note_add(db, ws, message_id, json_string_value(body), who, time_now(), &added, err) ||
+    int rc =
+        note_add(db, ws, message_id, json_string_value(body), who, time_now(), &added, err) ||
         tell_mentioned(db, ws, message_id, who->user_id, added.note_id, json_string_value(body),
-                       added.mentioned, added.nmentioned, notified, err) ||
-        db_commit(db, err)) {
-        db_rollback(db);
+                       added.mentioned, added.nmentioned, notified, err);
+    if (db_end(db, rc, err))
         goto fail;
-    }
     json_t *notes = note_list(db, ws, message_id, err);
     size_t i;
     json_t *n;
@@ -583,16 +589,15 @@ json_t *notify_webhook_set(struct db *db, int64_t ws, const char *url, const str
     int64_t now = time_now();
     if (db_begin(db, err))
         return NULL;
-    if (db_run(db, err,
+    int rc =
+        db_run(db, err,
                "INSERT INTO notify_webhooks (workspace_id, url, secret, created_at, updated_at) "
                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id) DO UPDATE SET "
                "url = excluded.url, secret = excluded.secret, updated_at = excluded.updated_at",
                "ittii", ws, url, secret, now, now) < 0 ||
-        audit_record(db, ws, who ? who->user_id : 0, "set", "notify_webhook", ws, url, err) ||
-        db_commit(db, err)) {
-        db_rollback(db);
+        audit_record(db, ws, who ? who->user_id : 0, "set", "notify_webhook", ws, url, err);
+    if (db_end(db, rc, err))
         return NULL;
-    }
     sodium_memzero(raw, sizeof raw);
     return json_pack("{s:s, s:s}", "url", url, "secret", secret);
 }
@@ -660,12 +665,9 @@ int notify_message(struct db *db, int64_t ws, const struct notify_message_in *m,
     int64_t now = time_now();
     int queued = 0;
     for (size_t i = 0; i < m->n_users; i++) {
-        int64_t nid;
-        if (db_insert(db, err, &nid,
-                      "INSERT INTO notifications (workspace_id, user_id, event, title, body, "
-                      "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                      "iittti", ws, m->users[i], m->event, m->title,
-                      m->summary ? m->summary : m->text, now))
+        /* In-app rows only: the e-mails go to m->emails, below, with the whole text. */
+        if (tell_user(db, ws, m->users[i], m->event, 0, 0, m->title,
+                      m->summary ? m->summary : m->text, NULL, now, err))
             return -1;
         queued++;
     }

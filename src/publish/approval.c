@@ -408,18 +408,16 @@ json_t *publish_rule_set(struct db *db, int64_t ws, int64_t channel_id, json_t *
         goto done;
     if (db_begin(db, err))
         goto done;
-    if (db_run(db, err,
-               "INSERT INTO approval_rules (workspace_id, channel_id, approvals, roles, "
-               "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, channel_id) "
-               "DO UPDATE SET approvals = excluded.approvals, roles = excluded.roles, "
-               "updated_at = excluded.updated_at",
-               "iiiti", ws, channel_id, (int64_t)json_integer_value(a), list.data,
-               time_now()) < 0 ||
-        audit_record(db, ws, who->user_id, "set", "approval_rule", channel_id, list.data, err) ||
-        db_commit(db, err)) {
-        db_rollback(db);
+    int rc = db_run(db, err,
+                    "INSERT INTO approval_rules (workspace_id, channel_id, approvals, roles, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, channel_id) "
+                    "DO UPDATE SET approvals = excluded.approvals, roles = excluded.roles, "
+                    "updated_at = excluded.updated_at",
+                    "iiiti", ws, channel_id, (int64_t)json_integer_value(a), list.data,
+                    time_now()) < 0 ||
+             audit_record(db, ws, who->user_id, "set", "approval_rule", channel_id, list.data, err);
+    if (db_end(db, rc, err))
         goto done;
-    }
     out = json_pack("{s:I, s:I, s:O}", "channel_id", (json_int_t)channel_id, "approvals",
                     (json_int_t)json_integer_value(a), "roles", roles);
 done:

@@ -477,16 +477,15 @@ json_t *calendar_feed_create(struct db *db, int64_t ws, int64_t channel_id, int6
     char detail[96];
     snprintf(detail, sizeof detail, "{\"campaign_id\":%lld,\"channel_id\":%lld}",
              (long long)campaign_id, (long long)channel_id);
-    if (db_insert(db, err, &id,
+    int rc =
+        db_insert(db, err, &id,
                   "INSERT INTO calendar_feeds (workspace_id, channel_id, campaign_id, token_hash, "
                   "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                   "iIItIi", ws, channel_id ? &channel_id : NULL, campaign_id ? &campaign_id : NULL,
                   hash, who->user_id ? &who->user_id : NULL, time_now()) ||
-        audit_record(db, ws, who->user_id, "create", "calendar_feed", id, detail, err) ||
-        db_commit(db, err)) {
-        db_rollback(db);
+        audit_record(db, ws, who->user_id, "create", "calendar_feed", id, detail, err);
+    if (db_end(db, rc, err))
         return NULL;
-    }
     char path[128];
     snprintf(path, sizeof path, "/ics/%s.ics", token);
     return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "token", token, "path", path);
@@ -503,12 +502,9 @@ int calendar_feed_revoke(struct db *db, int64_t ws, int64_t id, const struct act
                        "iii", time_now(), id, ws);
     if (n <= 0)
         model_no_row((int)n, "active calendar feed", id, err);
-    if (n <= 0 || audit_record(db, ws, who->user_id, "revoke", "calendar_feed", id, "", err) ||
-        db_commit(db, err)) {
-        db_rollback(db);
-        return -1;
-    }
-    return 0;
+    return db_end(
+        db, n <= 0 || audit_record(db, ws, who->user_id, "revoke", "calendar_feed", id, "", err),
+        err);
 }
 
 int calendar_feed_resolve(struct db *db, const char *token, struct calendar_filter *f, int64_t *ws,

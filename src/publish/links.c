@@ -80,11 +80,8 @@ json_t *approval_link_create(struct db *db, const struct vault_key *key, int64_t
     }
     json_t *d = json_pack("{s:I, s:s, s:o}", "link_id", (json_int_t)id, "name", name ? name : "",
                           "expires_at", json_time(expires));
-    char *ds = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(d);
-    int rc = audit_record(db, ws, who->user_id, "link_create", "post", post_id, ds, err);
-    free(ds);
-    if (rc || db_commit(db, err))
+    if (audit_record_json(db, ws, who->user_id, "link_create", "post", post_id, d, err) ||
+        db_commit(db, err))
         goto fail;
     return json_pack("{s:I, s:s, s:o, s:I}", "id", (json_int_t)id, "token", token, "expires_at",
                      json_time(expires), "post_id", (json_int_t)post_id);

@@ -429,11 +429,9 @@ json_t *publish_settings_set(struct db *db, int64_t ws, json_t *in, const struct
                        time_now(), ws);
     if (n < 0)
         goto fail;
-    char *d = json_dumps(in, JSON_COMPACT | JSON_SORT_KEYS);
-    int rc =
-        audit_record(db, ws, who ? who->user_id : 0, "publish_settings", "workspace", ws, d, err);
-    free(d);
-    if (rc || db_commit(db, err))
+    if (audit_record_json(db, ws, who ? who->user_id : 0, "publish_settings", "workspace", ws,
+                          json_incref(in), err) ||
+        db_commit(db, err))
         goto fail;
     return publish_settings_get(db, ws, err);
 fail:
