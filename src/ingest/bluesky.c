@@ -111,8 +111,7 @@ static int post(struct pctx *pc, json_t *p, const char *where, bool with_counts)
     embed_format(pc, json_object_get(record, "embed"), &r);
     if (with_counts) {
         int64_t reposts = jcount(p, "repostCount"), quotes = jcount(p, "quoteCount");
-        r.has_metrics = true;
-        r.taken_at = pc->opts->taken_at;
+        rec_measured(pc, &r);
         r.metrics[PM_REACTIONS] = jcount(p, "likeCount");
         r.metrics[PM_COMMENTS] = jcount(p, "replyCount");
         r.metrics[PM_SHARES] = reposts < 0 ? quotes : quotes < 0 ? reposts : reposts + quotes;

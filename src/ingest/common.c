@@ -48,6 +48,12 @@ void rec_start(struct ingest_record *r, enum ingest_kind kind, const char *platf
     r->platform = platform;
 }
 
+void rec_measured(struct pctx *pc, struct ingest_record *r)
+{
+    r->has_metrics = true;
+    r->taken_at = pc->opts->taken_at;
+}
+
 int rec_emit(struct pctx *pc, const struct ingest_record *r)
 {
     /* Every record says where it came from, and a reject why: the rejects

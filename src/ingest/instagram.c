@@ -130,8 +130,7 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
     r.metrics[PM_REACTIONS] = jcount(m, "like_count");
     r.metrics[PM_COMMENTS] = jcount(m, "comments_count");
     if (r.metrics[PM_REACTIONS] >= 0 || r.metrics[PM_COMMENTS] >= 0) {
-        r.has_metrics = true;
-        r.taken_at = pc->opts->taken_at;
+        rec_measured(pc, &r);
     }
     if (rec_emit(pc, &r))
         return -1;

@@ -25,6 +25,10 @@ void rec_init(struct ingest_record *r, enum ingest_kind kind, const char *fmt, .
  * reader starts each record it makes. */
 void rec_start(struct ingest_record *r, enum ingest_kind kind, const char *platform,
                const char *where);
+/* Marks r as carrying figures (likes, views ...) counted at the import's
+ * snapshot time, opts->taken_at: how a reader keeps the counts an answer
+ * gives with a post. */
+void rec_measured(struct pctx *pc, struct ingest_record *r);
 /* Emits r; returns -1 once the callback asked to stop. */
 int rec_emit(struct pctx *pc, const struct ingest_record *r);
 /* Emits a REC_REJECT at `where` with a printf-style reason. */

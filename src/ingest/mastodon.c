@@ -58,8 +58,7 @@ static int status(struct pctx *pc, json_t *s, const char *where, void *arg)
         if (str_eq(r.format, "status"))
             r.format = "link";
     }
-    r.has_metrics = true;
-    r.taken_at = pc->opts->taken_at;
+    rec_measured(pc, &r);
     r.metrics[PM_REACTIONS] = jcount(s, "favourites_count");
     r.metrics[PM_SHARES] = jcount(s, "reblogs_count");
     r.metrics[PM_COMMENTS] = jcount(s, "replies_count");

@@ -230,8 +230,7 @@ static int post(struct pctx *pc, json_t *p, const char *where, const struct grap
         /* Graph leaves out "shares" for a post nobody shared. */
         if (r.metrics[PM_SHARES] < 0)
             r.metrics[PM_SHARES] = 0;
-        r.has_metrics = true;
-        r.taken_at = pc->opts->taken_at;
+        rec_measured(pc, &r);
     }
     if (rec_emit(pc, &r))
         return -1;

@@ -101,8 +101,7 @@ static int tweet(struct pctx *pc, json_t *t, json_t *includes, const char *where
     json_t *pm = json_object_get(t, "public_metrics");
     json_t *npm = json_object_get(t, "non_public_metrics");
     if (pm || npm) {
-        r.has_metrics = true;
-        r.taken_at = pc->opts->taken_at;
+        rec_measured(pc, &r);
         r.metrics[PM_REACTIONS] = jcount(pm, "like_count");
         r.metrics[PM_COMMENTS] = jcount(pm, "reply_count");
         int64_t rt = jcount(pm, "retweet_count"), q = jcount(pm, "quote_count");

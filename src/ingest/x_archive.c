@@ -243,8 +243,7 @@ int parse_x_archive(struct pctx *pc, const char *data, size_t len, struct error 
             r.link_url = jstr(pc, json_array_get(jpath(t, urls_path), 0), "expanded_url");
             if (r.link_url && str_eq(r.format, "status"))
                 r.format = "link";
-            r.has_metrics = true;
-            r.taken_at = pc->opts->taken_at;
+            rec_measured(pc, &r);
             r.metrics[PM_REACTIONS] = jcount(t, "favorite_count");
             r.metrics[PM_SHARES] = jcount(t, "retweet_count");
             rc = rec_emit(pc, &r);
