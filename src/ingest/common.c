@@ -246,6 +246,14 @@ int each_item(struct pctx *pc, json_t *array, const char *prefix, ingest_item_fn
     return 0;
 }
 
+int each_nested(struct pctx *pc, json_t *owner, const char *where, const char *edge,
+                ingest_item_fn fn, void *arg)
+{
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%.90s.%s.data", where, edge);
+    return each_item(pc, json_object_get(json_object_get(owner, edge), "data"), prefix, fn, arg);
+}
+
 json_t *json_doc(const char *data, size_t len, struct error *err)
 {
     json_error_t je;

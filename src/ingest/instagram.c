@@ -54,11 +54,8 @@ static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
         return rec_reject(pc, where, "comment %s: 'timestamp' is missing or not a time", r.msg_id);
     if (rec_emit(pc, &r))
         return -1;
-    char prefix[128];
-    snprintf(prefix, sizeof prefix, "%.90s.replies.data", where);
     struct under replies = {.media = r.post_id, .parent = r.msg_id, .account = u->account};
-    return each_item(pc, json_object_get(json_object_get(c, "replies"), "data"), prefix, comment,
-                     &replies);
+    return each_nested(pc, c, where, "replies", comment, &replies);
 }
 
 /* A comments list and a media list look alike: comments have text and no
@@ -72,10 +69,7 @@ static bool is_comment(json_t *x)
 /* The comments fetched with a media (m{comments}), hanging from u. */
 static int media_comments(struct pctx *pc, json_t *m, const char *where, struct under *u)
 {
-    char prefix[128];
-    snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
-    return each_item(pc, json_object_get(json_object_get(m, "comments"), "data"), prefix, comment,
-                     u);
+    return each_nested(pc, m, where, "comments", comment, u);
 }
 
 /* arg: the struct under a list of comments hangs from, or NULL. */

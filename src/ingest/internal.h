@@ -66,6 +66,11 @@ json_t *jpath(json_t *o, const char *const *keys);
  * if it is not one); stops at the first non-zero return and returns it. */
 typedef int (*ingest_item_fn)(struct pctx *pc, json_t *item, const char *where, void *arg);
 int each_item(struct pctx *pc, json_t *array, const char *prefix, ingest_item_fn fn, void *arg);
+/* each_item over a list fetched with its owner (a Graph field expansion,
+ * owner.EDGE.data: a post's or media's comments, a comment's replies, a
+ * conversation's messages), each at "WHERE.EDGE.data[i]". */
+int each_nested(struct pctx *pc, json_t *owner, const char *where, const char *edge,
+                ingest_item_fn fn, void *arg);
 /* Parses a whole document as JSON; -1 and err with line and column. */
 json_t *json_doc(const char *data, size_t len, struct error *err);
 

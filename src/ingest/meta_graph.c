@@ -110,11 +110,8 @@ static int comment_item(struct pctx *pc, json_t *c, const char *where, void *arg
 static int nested_comments(struct pctx *pc, json_t *owner, const char *where, const char *post_id,
                            const char *parent_id)
 {
-    char prefix[128];
-    snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
     struct under u = {post_id, parent_id};
-    return each_item(pc, json_object_get(json_object_get(owner, "comments"), "data"), prefix,
-                     comment_item, &u);
+    return each_nested(pc, owner, where, "comments", comment_item, &u);
 }
 
 static int comment(struct pctx *pc, json_t *c, const char *where, const char *post_id,
@@ -287,10 +284,7 @@ static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
     if (json_is_object(json_object_get(x, "messages"))) {
         /* A conversation: its messages (the page asked for as many as it
          * wants with messages.limit(n)). */
-        char prefix[128];
-        snprintf(prefix, sizeof prefix, "%.90s.messages.data", where);
-        return each_item(pc, json_object_get(json_object_get(x, "messages"), "data"), prefix,
-                         messenger_message, arg);
+        return each_nested(pc, x, where, "messages", messenger_message, arg);
     }
     if ((e && e->name && str_eq(e->name, "messages")) || is_messenger_message(x))
         return messenger_message(pc, x, where, arg);
