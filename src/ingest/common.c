@@ -254,6 +254,20 @@ int each_nested(struct pctx *pc, json_t *owner, const char *where, const char *e
     return each_item(pc, json_object_get(json_object_get(owner, edge), "data"), prefix, fn, arg);
 }
 
+int each_by_id(struct pctx *pc, json_t *objects, ingest_item_fn fn, void *arg)
+{
+    const char *id;
+    json_t *x;
+    json_object_foreach (objects, id, x) {
+        char where[128];
+        snprintf(where, sizeof where, "$[\"%.100s\"]", id);
+        int rc = fn(pc, x, where, arg);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 json_t *json_doc(const char *data, size_t len, struct error *err)
 {
     json_error_t je;

@@ -140,7 +140,7 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
 int read_instagram(struct pctx *pc, json_t *j, struct error *err)
 {
     int rc = 0;
-    json_t *list = json_object_get(j, "data"), *x;
+    json_t *list = json_object_get(j, "data");
     if (!json_is_object(j)) {
         rc = error_set(err, ERR_INVALID, "$: expected an Instagram Graph API object");
     } else if (json_is_array(list)) {
@@ -200,14 +200,7 @@ int read_instagram(struct pctx *pc, json_t *j, struct error *err)
         r.taken_at = pc->opts->taken_at;
         rc = r.account_id ? rec_emit(pc, &r) : rec_reject(pc, "$", "an account needs its 'id'");
     } else {
-        /* Media fetched by ids: {"ID": {media}, ...}. */
-        const char *k;
-        json_object_foreach (j, k, x) {
-            char w[128];
-            snprintf(w, sizeof w, "$[\"%.100s\"]", k);
-            if ((rc = media(pc, x, w, NULL)))
-                break;
-        }
+        rc = each_by_id(pc, j, media, NULL);
     }
     return rc;
 }

@@ -71,6 +71,9 @@ int each_item(struct pctx *pc, json_t *array, const char *prefix, ingest_item_fn
  * conversation's messages), each at "WHERE.EDGE.data[i]". */
 int each_nested(struct pctx *pc, json_t *owner, const char *where, const char *edge,
                 ingest_item_fn fn, void *arg);
+/* each_item over Graph objects fetched by their ids (?ids=A,B answers
+ * {"A": {...}, "B": {...}}), each at "$[\"ID\"]". */
+int each_by_id(struct pctx *pc, json_t *objects, ingest_item_fn fn, void *arg);
 /* Parses a whole document as JSON; -1 and err with line and column. */
 json_t *json_doc(const char *data, size_t len, struct error *err);
 

@@ -300,7 +300,7 @@ static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
 
 /* One object read by its id: a page (its follower count), a post or a
  * comment. */
-static int object(struct pctx *pc, json_t *j, const char *where)
+static int object(struct pctx *pc, json_t *j, const char *where, void *arg)
 {
     if (!json_object_get(j, "fan_count") && !json_object_get(j, "followers_count"))
         return item(pc, j, where, NULL);
@@ -350,16 +350,9 @@ int read_meta_graph(struct pctx *pc, json_t *j, struct error *err)
         }
     } else if (json_object_get(j, "id") || json_object_get(j, "fan_count") ||
                json_object_get(j, "followers_count")) {
-        rc = object(pc, j, "$");
+        rc = object(pc, j, "$", NULL);
     } else if (is_by_ids(j)) {
-        const char *k;
-        json_t *x;
-        json_object_foreach (j, k, x) {
-            char w[128];
-            snprintf(w, sizeof w, "$[\"%.100s\"]", k);
-            if ((rc = object(pc, x, w)))
-                break;
-        }
+        rc = each_by_id(pc, j, object, NULL);
     } else {
         rc = error_set(err, ERR_INVALID,
                        "$: neither a list ('data') nor a post, comment or page, nor objects by "
