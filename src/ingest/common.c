@@ -203,6 +203,11 @@ const char *jstr(struct pctx *pc, json_t *o, const char *key)
     return NULL;
 }
 
+const char *lang_tag(const char *s)
+{
+    return s && strlen(s) <= 8 ? s : NULL;
+}
+
 int64_t jcount(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);

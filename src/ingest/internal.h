@@ -54,6 +54,10 @@ const char *html_text(struct pctx *pc, const char *html, bool tags);
 /* Member `key` of o as text: strings (repaired), integers as decimal;
  * NULL if absent or another type. */
 const char *jstr(struct pctx *pc, json_t *o, const char *key);
+/* s when it can be a language tag ("en", "pt-BR", "zh-Hant"): 8 characters
+ * at most, as the importer accepts; else NULL, so that a platform's odd
+ * value is dropped rather than its record rejected. */
+const char *lang_tag(const char *s);
 /* Member as a count: a non-negative integer, or a string of digits (X's
  * archive); -1 if absent or not a count. */
 int64_t jcount(json_t *o, const char *key);
@@ -154,6 +158,9 @@ int64_t csv_local_instant(const struct tz *z, int64_t wall);
  * senderId). Shared by x_api and x_archive. */
 int x_dm(struct pctx *pc, json_t *m, const char *where, const char *time_key,
          const char *sender_key);
+/* A tweet's "lang" (API and archive) as a tag; NULL also for "und", X's
+ * "could not tell". */
+const char *x_lang(struct pctx *pc, json_t *tweet);
 
 /* What a Graph list's paging link says of it: ".../v19.0/OWNER/EDGE?..."
  * (a page's or account's /feed, /photos, /media, /tags; a post's or

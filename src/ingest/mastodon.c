@@ -29,9 +29,7 @@ static int status(struct pctx *pc, json_t *s, const char *where, void *arg)
     if (spoiler && *spoiler)
         r.body = arena_printf(&pc->arena, "%s\n\n%s", spoiler, r.body ? r.body : "");
     r.permalink = jstr(pc, s, "url");
-    r.lang = jstr(pc, s, "language");
-    if (r.lang && strlen(r.lang) > 8)
-        r.lang = NULL;
+    r.lang = lang_tag(jstr(pc, s, "language"));
     r.account_id = jstr(pc, acct, "id");
     r.account_name = jstr(pc, acct, "acct");
     r.author_handle = r.account_name;

@@ -117,8 +117,7 @@ static int video(struct pctx *pc, json_t *v, const char *where)
     r.lang = jstr(pc, s, "defaultLanguage");
     if (!r.lang)
         r.lang = jstr(pc, s, "defaultAudioLanguage");
-    if (r.lang && strlen(r.lang) > 8)
-        r.lang = NULL;
+    r.lang = lang_tag(r.lang);
     const char *live = jstr(pc, s, "liveBroadcastContent");
     r.format = (live && !str_eq(live, "none")) || json_object_get(v, "liveStreamingDetails")
                    ? "live"
