@@ -94,8 +94,9 @@ static int post(struct pctx *pc, json_t *p, const char *where, bool with_counts)
     if (r.author_name && !*r.author_name)
         r.author_name = NULL;
     r.account_title = r.author_name;
-    const char *lang = json_string_value(json_array_get(json_object_get(record, "langs"), 0));
-    if (lang && strlen(lang) <= 8)
+    const char *lang =
+        lang_tag(json_string_value(json_array_get(json_object_get(record, "langs"), 0)));
+    if (lang)
         r.lang = arena_strdup(&pc->arena, lang);
     static const char *const parent_path[] = {"reply", "parent", "uri", NULL};
     json_t *parent = jpath(record, parent_path);
@@ -111,8 +112,7 @@ static int post(struct pctx *pc, json_t *p, const char *where, bool with_counts)
     embed_format(pc, json_object_get(record, "embed"), &r);
     if (with_counts) {
         int64_t reposts = jcount(p, "repostCount"), quotes = jcount(p, "quoteCount");
-        r.has_metrics = true;
-        r.taken_at = pc->opts->taken_at;
+        rec_measured(pc, &r);
         r.metrics[PM_REACTIONS] = jcount(p, "likeCount");
         r.metrics[PM_COMMENTS] = jcount(p, "replyCount");
         r.metrics[PM_SHARES] = reposts < 0 ? quotes : quotes < 0 ? reposts : reposts + quotes;

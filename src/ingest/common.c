@@ -48,6 +48,12 @@ void rec_start(struct ingest_record *r, enum ingest_kind kind, const char *platf
     r->platform = platform;
 }
 
+void rec_measured(struct pctx *pc, struct ingest_record *r)
+{
+    r->has_metrics = true;
+    r->taken_at = pc->opts->taken_at;
+}
+
 int rec_emit(struct pctx *pc, const struct ingest_record *r)
 {
     /* Every record says where it came from, and a reject why: the rejects
@@ -197,6 +203,11 @@ const char *jstr(struct pctx *pc, json_t *o, const char *key)
     return NULL;
 }
 
+const char *lang_tag(const char *s)
+{
+    return s && strlen(s) <= 8 ? s : NULL;
+}
+
 int64_t jcount(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
@@ -233,6 +244,28 @@ int each_item(struct pctx *pc, json_t *array, const char *prefix, ingest_item_fn
     json_array_foreach (array, i, x) {
         char where[128];
         snprintf(where, sizeof where, "%.100s[%zu]", prefix, i);
+        int rc = fn(pc, x, where, arg);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int each_nested(struct pctx *pc, json_t *owner, const char *where, const char *edge,
+                ingest_item_fn fn, void *arg)
+{
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%.90s.%s.data", where, edge);
+    return each_item(pc, json_object_get(json_object_get(owner, edge), "data"), prefix, fn, arg);
+}
+
+int each_by_id(struct pctx *pc, json_t *objects, ingest_item_fn fn, void *arg)
+{
+    const char *id;
+    json_t *x;
+    json_object_foreach (objects, id, x) {
+        char where[128];
+        snprintf(where, sizeof where, "$[\"%.100s\"]", id);
         int rc = fn(pc, x, where, arg);
         if (rc)
             return rc;

@@ -54,11 +54,8 @@ static int comment(struct pctx *pc, json_t *c, const char *where, void *arg)
         return rec_reject(pc, where, "comment %s: 'timestamp' is missing or not a time", r.msg_id);
     if (rec_emit(pc, &r))
         return -1;
-    char prefix[128];
-    snprintf(prefix, sizeof prefix, "%.90s.replies.data", where);
     struct under replies = {.media = r.post_id, .parent = r.msg_id, .account = u->account};
-    return each_item(pc, json_object_get(json_object_get(c, "replies"), "data"), prefix, comment,
-                     &replies);
+    return each_nested(pc, c, where, "replies", comment, &replies);
 }
 
 /* A comments list and a media list look alike: comments have text and no
@@ -72,10 +69,7 @@ static bool is_comment(json_t *x)
 /* The comments fetched with a media (m{comments}), hanging from u. */
 static int media_comments(struct pctx *pc, json_t *m, const char *where, struct under *u)
 {
-    char prefix[128];
-    snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
-    return each_item(pc, json_object_get(json_object_get(m, "comments"), "data"), prefix, comment,
-                     u);
+    return each_nested(pc, m, where, "comments", comment, u);
 }
 
 /* arg: the struct under a list of comments hangs from, or NULL. */
@@ -130,8 +124,7 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
     r.metrics[PM_REACTIONS] = jcount(m, "like_count");
     r.metrics[PM_COMMENTS] = jcount(m, "comments_count");
     if (r.metrics[PM_REACTIONS] >= 0 || r.metrics[PM_COMMENTS] >= 0) {
-        r.has_metrics = true;
-        r.taken_at = pc->opts->taken_at;
+        rec_measured(pc, &r);
     }
     if (rec_emit(pc, &r))
         return -1;
@@ -147,7 +140,7 @@ static int media(struct pctx *pc, json_t *m, const char *where, void *arg)
 int read_instagram(struct pctx *pc, json_t *j, struct error *err)
 {
     int rc = 0;
-    json_t *list = json_object_get(j, "data"), *x;
+    json_t *list = json_object_get(j, "data");
     if (!json_is_object(j)) {
         rc = error_set(err, ERR_INVALID, "$: expected an Instagram Graph API object");
     } else if (json_is_array(list)) {
@@ -207,14 +200,7 @@ int read_instagram(struct pctx *pc, json_t *j, struct error *err)
         r.taken_at = pc->opts->taken_at;
         rc = r.account_id ? rec_emit(pc, &r) : rec_reject(pc, "$", "an account needs its 'id'");
     } else {
-        /* Media fetched by ids: {"ID": {media}, ...}. */
-        const char *k;
-        json_object_foreach (j, k, x) {
-            char w[128];
-            snprintf(w, sizeof w, "$[\"%.100s\"]", k);
-            if ((rc = media(pc, x, w, NULL)))
-                break;
-        }
+        rc = each_by_id(pc, j, media, NULL);
     }
     return rc;
 }

@@ -25,6 +25,10 @@ void rec_init(struct ingest_record *r, enum ingest_kind kind, const char *fmt, .
  * reader starts each record it makes. */
 void rec_start(struct ingest_record *r, enum ingest_kind kind, const char *platform,
                const char *where);
+/* Marks r as carrying figures (likes, views ...) counted at the import's
+ * snapshot time, opts->taken_at: how a reader keeps the counts an answer
+ * gives with a post. */
+void rec_measured(struct pctx *pc, struct ingest_record *r);
 /* Emits r; returns -1 once the callback asked to stop. */
 int rec_emit(struct pctx *pc, const struct ingest_record *r);
 /* Emits a REC_REJECT at `where` with a printf-style reason. */
@@ -50,6 +54,10 @@ const char *html_text(struct pctx *pc, const char *html, bool tags);
 /* Member `key` of o as text: strings (repaired), integers as decimal;
  * NULL if absent or another type. */
 const char *jstr(struct pctx *pc, json_t *o, const char *key);
+/* s when it can be a language tag ("en", "pt-BR", "zh-Hant"): 8 characters
+ * at most, as the importer accepts; else NULL, so that a platform's odd
+ * value is dropped rather than its record rejected. */
+const char *lang_tag(const char *s);
 /* Member as a count: a non-negative integer, or a string of digits (X's
  * archive); -1 if absent or not a count. */
 int64_t jcount(json_t *o, const char *key);
@@ -62,6 +70,14 @@ json_t *jpath(json_t *o, const char *const *keys);
  * if it is not one); stops at the first non-zero return and returns it. */
 typedef int (*ingest_item_fn)(struct pctx *pc, json_t *item, const char *where, void *arg);
 int each_item(struct pctx *pc, json_t *array, const char *prefix, ingest_item_fn fn, void *arg);
+/* each_item over a list fetched with its owner (a Graph field expansion,
+ * owner.EDGE.data: a post's or media's comments, a comment's replies, a
+ * conversation's messages), each at "WHERE.EDGE.data[i]". */
+int each_nested(struct pctx *pc, json_t *owner, const char *where, const char *edge,
+                ingest_item_fn fn, void *arg);
+/* each_item over Graph objects fetched by their ids (?ids=A,B answers
+ * {"A": {...}, "B": {...}}), each at "$[\"ID\"]". */
+int each_by_id(struct pctx *pc, json_t *objects, ingest_item_fn fn, void *arg);
 /* Parses a whole document as JSON; -1 and err with line and column. */
 json_t *json_doc(const char *data, size_t len, struct error *err);
 
@@ -142,6 +158,9 @@ int64_t csv_local_instant(const struct tz *z, int64_t wall);
  * senderId). Shared by x_api and x_archive. */
 int x_dm(struct pctx *pc, json_t *m, const char *where, const char *time_key,
          const char *sender_key);
+/* A tweet's "lang" (API and archive) as a tag; NULL also for "und", X's
+ * "could not tell". */
+const char *x_lang(struct pctx *pc, json_t *tweet);
 
 /* What a Graph list's paging link says of it: ".../v19.0/OWNER/EDGE?..."
  * (a page's or account's /feed, /photos, /media, /tags; a post's or

@@ -88,8 +88,7 @@ static int share_stats(struct pctx *pc, json_t *s, const char *where)
         r.post_id = jstr(pc, s, "ugcPost");
     r.account_id = jstr(pc, s, "organizationalEntity");
     json_t *t = json_object_get(s, "totalShareStatistics");
-    r.has_metrics = true;
-    r.taken_at = pc->opts->taken_at;
+    rec_measured(pc, &r);
     r.metrics[PM_IMPRESSIONS] = jcount(t, "impressionCount");
     r.metrics[PM_REACH] = jcount(t, "uniqueImpressionsCount");
     r.metrics[PM_REACTIONS] = jcount(t, "likeCount");

@@ -29,9 +29,7 @@ static int status(struct pctx *pc, json_t *s, const char *where, void *arg)
     if (spoiler && *spoiler)
         r.body = arena_printf(&pc->arena, "%s\n\n%s", spoiler, r.body ? r.body : "");
     r.permalink = jstr(pc, s, "url");
-    r.lang = jstr(pc, s, "language");
-    if (r.lang && strlen(r.lang) > 8)
-        r.lang = NULL;
+    r.lang = lang_tag(jstr(pc, s, "language"));
     r.account_id = jstr(pc, acct, "id");
     r.account_name = jstr(pc, acct, "acct");
     r.author_handle = r.account_name;
@@ -58,8 +56,7 @@ static int status(struct pctx *pc, json_t *s, const char *where, void *arg)
         if (str_eq(r.format, "status"))
             r.format = "link";
     }
-    r.has_metrics = true;
-    r.taken_at = pc->opts->taken_at;
+    rec_measured(pc, &r);
     r.metrics[PM_REACTIONS] = jcount(s, "favourites_count");
     r.metrics[PM_SHARES] = jcount(s, "reblogs_count");
     r.metrics[PM_COMMENTS] = jcount(s, "replies_count");

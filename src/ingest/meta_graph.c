@@ -110,11 +110,8 @@ static int comment_item(struct pctx *pc, json_t *c, const char *where, void *arg
 static int nested_comments(struct pctx *pc, json_t *owner, const char *where, const char *post_id,
                            const char *parent_id)
 {
-    char prefix[128];
-    snprintf(prefix, sizeof prefix, "%.90s.comments.data", where);
     struct under u = {post_id, parent_id};
-    return each_item(pc, json_object_get(json_object_get(owner, "comments"), "data"), prefix,
-                     comment_item, &u);
+    return each_nested(pc, owner, where, "comments", comment_item, &u);
 }
 
 static int comment(struct pctx *pc, json_t *c, const char *where, const char *post_id,
@@ -230,8 +227,7 @@ static int post(struct pctx *pc, json_t *p, const char *where, const struct grap
         /* Graph leaves out "shares" for a post nobody shared. */
         if (r.metrics[PM_SHARES] < 0)
             r.metrics[PM_SHARES] = 0;
-        r.has_metrics = true;
-        r.taken_at = pc->opts->taken_at;
+        rec_measured(pc, &r);
     }
     if (rec_emit(pc, &r))
         return -1;
@@ -288,10 +284,7 @@ static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
     if (json_is_object(json_object_get(x, "messages"))) {
         /* A conversation: its messages (the page asked for as many as it
          * wants with messages.limit(n)). */
-        char prefix[128];
-        snprintf(prefix, sizeof prefix, "%.90s.messages.data", where);
-        return each_item(pc, json_object_get(json_object_get(x, "messages"), "data"), prefix,
-                         messenger_message, arg);
+        return each_nested(pc, x, where, "messages", messenger_message, arg);
     }
     if ((e && e->name && str_eq(e->name, "messages")) || is_messenger_message(x))
         return messenger_message(pc, x, where, arg);
@@ -307,7 +300,7 @@ static int item(struct pctx *pc, json_t *x, const char *where, void *arg)
 
 /* One object read by its id: a page (its follower count), a post or a
  * comment. */
-static int object(struct pctx *pc, json_t *j, const char *where)
+static int object(struct pctx *pc, json_t *j, const char *where, void *arg)
 {
     if (!json_object_get(j, "fan_count") && !json_object_get(j, "followers_count"))
         return item(pc, j, where, NULL);
@@ -357,16 +350,9 @@ int read_meta_graph(struct pctx *pc, json_t *j, struct error *err)
         }
     } else if (json_object_get(j, "id") || json_object_get(j, "fan_count") ||
                json_object_get(j, "followers_count")) {
-        rc = object(pc, j, "$");
+        rc = object(pc, j, "$", NULL);
     } else if (is_by_ids(j)) {
-        const char *k;
-        json_t *x;
-        json_object_foreach (j, k, x) {
-            char w[128];
-            snprintf(w, sizeof w, "$[\"%.100s\"]", k);
-            if ((rc = object(pc, x, w)))
-                break;
-        }
+        rc = each_by_id(pc, j, object, NULL);
     } else {
         rc = error_set(err, ERR_INVALID,
                        "$: neither a list ('data') nor a post, comment or page, nor objects by "

@@ -181,8 +181,7 @@ static int insights(struct pctx *pc, json_t *data)
             (post.metrics[PM_SHARES] > 0 ? post.metrics[PM_SHARES] : 0) + quotes;
     if (any_post) {
         post.post_id = owner;
-        post.has_metrics = true;
-        post.taken_at = pc->opts->taken_at;
+        rec_measured(pc, &post);
         if (rec_emit(pc, &post))
             return -1;
     }

@@ -107,8 +107,7 @@ static int video(struct pctx *pc, json_t *v, const char *where, void *arg)
     if (c < 0)
         return rec_reject(pc, where, "field 'Likes' is not a count (\"1234\" or \"1,234\")");
     if (c == 0) {
-        r.has_metrics = true;
-        r.taken_at = pc->opts->taken_at;
+        rec_measured(pc, &r);
         r.metrics[PM_REACTIONS] = likes;
     }
     return rec_emit(pc, &r);

@@ -64,10 +64,8 @@ static int video(struct pctx *pc, json_t *v, const char *where, void *arg)
             return rec_reject(pc, where, "video %s: field '%s' is not a count", r.post_id,
                               counts[i].key);
         r.metrics[counts[i].which] = n;
-        r.has_metrics = true;
+        rec_measured(pc, &r);
     }
-    if (r.has_metrics)
-        r.taken_at = pc->opts->taken_at;
     return rec_emit(pc, &r);
 }
 

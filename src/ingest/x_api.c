@@ -71,9 +71,7 @@ static int tweet(struct pctx *pc, json_t *t, json_t *includes, const char *where
         r.body = json_string_value(note);
     r.published_at = jtime(t, "created_at");
     r.created_at = r.published_at;
-    r.lang = jstr(pc, t, "lang");
-    if (r.lang && (str_eq(r.lang, "und") || strlen(r.lang) > 8))
-        r.lang = NULL;
+    r.lang = x_lang(pc, t);
     r.account_id = jstr(pc, t, "author_id");
     json_t *user = find_by(json_object_get(includes, "users"), "id", r.account_id);
     r.account_name = jstr(pc, user, "username");
@@ -101,8 +99,7 @@ static int tweet(struct pctx *pc, json_t *t, json_t *includes, const char *where
     json_t *pm = json_object_get(t, "public_metrics");
     json_t *npm = json_object_get(t, "non_public_metrics");
     if (pm || npm) {
-        r.has_metrics = true;
-        r.taken_at = pc->opts->taken_at;
+        rec_measured(pc, &r);
         r.metrics[PM_REACTIONS] = jcount(pm, "like_count");
         r.metrics[PM_COMMENTS] = jcount(pm, "reply_count");
         int64_t rt = jcount(pm, "retweet_count"), q = jcount(pm, "quote_count");
@@ -114,6 +111,12 @@ static int tweet(struct pctx *pc, json_t *t, json_t *includes, const char *where
         r.metrics[PM_CLICKS] = jcount(npm, "url_link_clicks");
     }
     return rec_emit(pc, &r);
+}
+
+const char *x_lang(struct pctx *pc, json_t *tweet)
+{
+    const char *lang = lang_tag(jstr(pc, tweet, "lang"));
+    return lang && str_eq(lang, "und") ? NULL : lang;
 }
 
 int x_dm(struct pctx *pc, json_t *m, const char *where, const char *time_key,

@@ -220,9 +220,7 @@ int parse_x_archive(struct pctx *pc, const char *data, size_t len, struct error 
          * archive itself (the account's own tweets are all in it). */
         r.answers_other = r.reply_to && !own_tweet(&own, r.reply_to) &&
                           !(own.self && r.reply_to_account && str_eq(own.self, r.reply_to_account));
-        r.lang = jstr(pc, t, "lang");
-        if (r.lang && (str_eq(r.lang, "und") || strlen(r.lang) > 8))
-            r.lang = NULL;
+        r.lang = x_lang(pc, t);
         if (!r.post_id) {
             rc = rec_reject(pc, w, "a tweet needs 'id_str'");
         } else if (!r.published_at) {
@@ -243,8 +241,7 @@ int parse_x_archive(struct pctx *pc, const char *data, size_t len, struct error 
             r.link_url = jstr(pc, json_array_get(jpath(t, urls_path), 0), "expanded_url");
             if (r.link_url && str_eq(r.format, "status"))
                 r.format = "link";
-            r.has_metrics = true;
-            r.taken_at = pc->opts->taken_at;
+            rec_measured(pc, &r);
             r.metrics[PM_REACTIONS] = jcount(t, "favorite_count");
             r.metrics[PM_SHARES] = jcount(t, "retweet_count");
             rc = rec_emit(pc, &r);

@@ -117,8 +117,7 @@ static int video(struct pctx *pc, json_t *v, const char *where)
     r.lang = jstr(pc, s, "defaultLanguage");
     if (!r.lang)
         r.lang = jstr(pc, s, "defaultAudioLanguage");
-    if (r.lang && strlen(r.lang) > 8)
-        r.lang = NULL;
+    r.lang = lang_tag(r.lang);
     const char *live = jstr(pc, s, "liveBroadcastContent");
     r.format = (live && !str_eq(live, "none")) || json_object_get(v, "liveStreamingDetails")
                    ? "live"
@@ -131,8 +130,7 @@ static int video(struct pctx *pc, json_t *v, const char *where)
     r.permalink = arena_printf(&pc->arena, "https://www.youtube.com/watch?v=%s", r.post_id);
     json_t *st = json_object_get(v, "statistics");
     if (json_is_object(st)) {
-        r.has_metrics = true;
-        r.taken_at = pc->opts->taken_at;
+        rec_measured(pc, &r);
         r.metrics[PM_VIDEO_VIEWS] = jcount(st, "viewCount");
         r.metrics[PM_REACTIONS] = jcount(st, "likeCount");
         r.metrics[PM_COMMENTS] = jcount(st, "commentCount");
