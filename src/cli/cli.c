@@ -48,9 +48,14 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
+    /* The summaries start in one column, after the longest name. */
+    int width = 0;
+    for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+        if ((int)strlen(commands[i].name) > width)
+            width = (int)strlen(commands[i].name);
     fprintf(f, "usage: kanal COMMAND [options]\n\ncommands:\n");
     for (size_t i = 0; i < ARRAY_LEN(commands); i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-*s  %s\n", width, commands[i].name, commands[i].summary);
     fprintf(f, "\n'kanal COMMAND --help' tells more about one command; 'kanal --version' "
                "prints the version.\n");
 }

@@ -16,10 +16,14 @@ COMMANDS = ["serve", "migrate", "user", "demo", "version"]
 
 def test_every_command_has_help():
     top = run_kanal("--help")
-    for cmd in COMMANDS:
-        assert cmd in top.stdout
+    listed = re.findall(r"^  (\S+)( +)\S", top.stdout, re.M)
+    names = [name for name, _ in listed]
+    assert set(COMMANDS) <= set(names) and "channel-token" in names, top.stdout
+    # Every summary starts in one column, however long the command's name.
+    assert len({len(name) + len(gap) for name, gap in listed}) == 1, top.stdout
+    for cmd in names:
         out = run_kanal(cmd, "--help")
-        assert out.stdout.startswith(f"usage: kanal {cmd}"), out.stdout
+        assert out.stdout.startswith(f"usage: kanal {cmd}"), (cmd, out.stdout)
     for action in ["add", "list", "token"]:
         assert run_kanal("user", action, "--help").stdout.startswith(f"usage: kanal user {action}")
 
