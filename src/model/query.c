@@ -79,6 +79,21 @@ static bool param_known(const char *key, const struct query_filter *defs, const 
     return false;
 }
 
+/* ERR_INVALID for a value not in `values`, naming those it may have: a
+ * client should not have to read the source to find that a sentiment is
+ * "neg", not "negative". */
+static int unknown_value(struct error *err, const struct query_filter *d, const char *s,
+                         const char *const *values)
+{
+    struct buf may = {0};
+    for (const char *const *v = values; *v; v++)
+        buf_printf(&may, "%s%s", v == values ? "" : v[1] ? ", " : " or ", *v);
+    int rc = error_field(err, ERR_INVALID, d->param,
+                         "parameter '%s' has an unknown value '%.60s' (%s)", d->param, s, may.data);
+    buf_free(&may);
+    return rc;
+}
+
 /* One parameter's value v (a string) into f, or ERR_INVALID saying what it
  * must be. */
 static int filter_read(void *f, const struct query_filter *d, json_t *v, struct error *err)
@@ -101,8 +116,7 @@ static int filter_read(void *f, const struct query_filter *d, json_t *v, struct 
                 *filter_text(f, d) = *values;
                 return 0;
             }
-        return error_field(err, ERR_INVALID, d->param,
-                           "parameter '%s' has an unknown value '%.60s'", d->param, s);
+        return unknown_value(err, d, s, d->type == QF_BOOL ? booleans : d->values);
     case QF_USER:
         if (str_eq(s, "me"))
             *filter_int(f, d) = QF_USER_ME;

@@ -718,6 +718,9 @@ static void test_list_filters_read_and_refuse(void **state)
     json_decref(q);
     q = qs("format", "hologram", NULL, NULL);
     refused(post_filter_parse(&pf, q, &err), &err, "format", "unknown value 'hologram'");
+    /* The error names the values the filter takes, so a client need not
+     * read the source. */
+    assert_non_null(strstr(err.msg, "(photo, video, link, status, reel, story, live or carousel)"));
     json_decref(q);
     q = qs("until", "yesterday", NULL, NULL);
     refused(post_filter_parse(&pf, q, &err), &err, "until", "ISO 8601");
@@ -737,7 +740,12 @@ static void test_list_filters_read_and_refuse(void **state)
     assert_int_equal(mf.team_id, 7);
     json_decref(q);
     q = qs("own", "yes", NULL, NULL);
-    refused(message_filter_parse(&mf, q, 0, &err), &err, "own", "unknown value 'yes'");
+    refused(message_filter_parse(&mf, q, 0, &err), &err, "own",
+            "unknown value 'yes' (true or false)");
+    json_decref(q);
+    q = qs("sentiment", "positive", NULL, NULL);
+    refused(message_filter_parse(&mf, q, 0, &err), &err, "sentiment",
+            "has an unknown value 'positive' (pos, neu or neg)");
     json_decref(q);
     q = qs("team", "Kundservice", NULL, NULL); /* teams are rows now, named by id */
     refused(message_filter_parse(&mf, q, 0, &err), &err, "team", "must be an id");
