@@ -32,8 +32,11 @@ struct analytics_query {
 
 /* Reads since, until (local dates YYYY-MM-DD; default the 28 days up to
  * today), by (none, channel, platform, campaign, format, tag, day, week,
- * month, team), compare (previous), channel, campaign from query-string values. */
-int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
+ * month, team), compare (previous), channel, campaign from query-string
+ * values. `extra` (NULL-terminated, may be NULL) names the caller's own
+ * parameters, which q may hold too and are left to the caller to read;
+ * any other is ERR_INVALID. */
+int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q, const char *const *extra,
                           struct analytics_query *out, struct error *err);
 
 /* {"timezone", "since", "until", "by", "total": {...}, "rows": [{"key",

@@ -67,20 +67,19 @@ static int local_date(const char *s, struct tz *tz, int64_t *day, struct error *
     return 0;
 }
 
-int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q,
+int analytics_query_parse(struct db *db, int64_t workspace_id, json_t *q, const char *const *extra,
                           struct analytics_query *out, struct error *err)
 {
-    static const char *const known[] = {"since",   "until",    "by", "compare",
-                                        "channel", "campaign", NULL};
-    memset(out, 0, sizeof *out);
-    const char *key;
-    json_t *v;
-    json_object_foreach (q, key, v) {
-        if (str_index(known, key) < 0)
-            return error_field(err, ERR_INVALID, key, "unknown parameter '%s'", key);
-        if (!json_is_string(v))
-            return error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
+    enum { EXTRA_MAX = 4 };
+    const char *takes[6 + EXTRA_MAX] = {"since", "until", "by", "compare", "channel", "campaign"};
+    int n = 6;
+    for (const char *const *k = extra; k && *k; k++) {
+        assert(n < (int)ARRAY_LEN(takes));
+        takes[n++] = *k;
     }
+    memset(out, 0, sizeof *out);
+    if (query_params_check(q, takes, n, err))
+        return -1;
     struct tz *tz = workspace_tz(db, workspace_id, err);
     if (!tz)
         return -1;
@@ -972,7 +971,7 @@ static json_t *campaign_kpis(struct db *db, int64_t ws, json_t *c, struct error 
     json_object_set_new(q, "campaign", json_string(cid));
     struct analytics_query aq;
     json_t *rep = NULL;
-    if (analytics_query_parse(db, ws, q, &aq, err) == 0)
+    if (analytics_query_parse(db, ws, q, NULL, &aq, err) == 0)
         rep = analytics_report(db, ws, &aq, err);
     json_decref(q);
     if (!rep)

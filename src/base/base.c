@@ -236,6 +236,17 @@ float f32_get(const unsigned char *p)
     return f;
 }
 
+void buf_put_choices(struct buf *b, const char *const *items, int n)
+{
+    if (n < 0) {
+        n = 0;
+        while (items[n])
+            n++;
+    }
+    for (int i = 0; i < n; i++)
+        buf_printf(b, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ", items[i]);
+}
+
 void buf_html_escape(struct buf *b, const char *s)
 {
     for (; *s; s++) {

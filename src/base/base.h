@@ -90,6 +90,9 @@ void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 /* Appends s with HTML's five special characters escaped. */
 void buf_html_escape(struct buf *b, const char *s);
+/* Appends the n strings of items (n < 0: up to a NULL) as a reader lists
+ * choices, "a, b or c", for the errors that say what a value may be. */
+void buf_put_choices(struct buf *b, const char *const *items, int n);
 /* Little-endian numbers for the model files and the learners' blobs: u32,
  * u64, and a float as its IEEE-754 bits in a u32. */
 void buf_put_le32(struct buf *b, uint32_t v);

@@ -331,7 +331,7 @@ int cmd_report(int argc, char **argv)
     }
     if (campaign)
         rep = analytics_campaign(db, ws, campaign, err);
-    else if (analytics_query_parse(db, ws, q, &aq, err) == 0)
+    else if (analytics_query_parse(db, ws, q, NULL, &aq, err) == 0)
         rep = insights  ? analytics_insights(db, ws, &aq, err)
               : toplist ? analytics_toplist(db, ws, &aq, toplist, platform, err)
                         : analytics_report(db, ws, &aq, err);

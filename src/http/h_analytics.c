@@ -11,7 +11,7 @@ void h_analytics(struct request *r)
 {
     struct error err = {0};
     struct analytics_query q;
-    if (analytics_query_parse(r->db, r->ws, r->query, &q, &err)) {
+    if (analytics_query_parse(r->db, r->ws, r->query, NULL, &q, &err)) {
         reply_error(r, &err);
         return;
     }
@@ -20,15 +20,11 @@ void h_analytics(struct request *r)
 }
 
 /* The query for insights and top lists: the same period parameters, plus
- * the endpoint's own (which analytics_query_parse must not see). */
+ * the endpoint's own, which it reads itself. */
 static bool period_only(struct request *r, const char *const *own, struct analytics_query *q)
 {
-    json_t *rest = json_deep_copy(r->query);
-    for (const char *const *k = own; *k; k++)
-        json_object_del(rest, *k);
     struct error err = {0};
-    int rc = analytics_query_parse(r->db, r->ws, rest, q, &err);
-    json_decref(rest);
+    int rc = analytics_query_parse(r->db, r->ws, r->query, own, q, &err);
     if (rc)
         reply_error(r, &err);
     return rc == 0;
@@ -36,9 +32,8 @@ static bool period_only(struct request *r, const char *const *own, struct analyt
 
 void h_insights(struct request *r)
 {
-    static const char *const own[] = {NULL};
     struct analytics_query q;
-    if (!period_only(r, own, &q))
+    if (!period_only(r, NULL, &q))
         return;
     struct error err = {0};
     json_t *out = analytics_insights(r->db, r->ws, &q, &err);
@@ -60,6 +55,8 @@ void h_toplist(struct request *r)
 
 void h_campaign_comparison(struct request *r)
 {
+    if (!request_params(r, NULL))
+        return;
     struct error err = {0};
     reply_made(r, 200, analytics_campaign(r->db, r->ws, r->id, &err), &err);
 }
@@ -69,6 +66,9 @@ void h_campaign_comparison(struct request *r)
  * it and nothing at all can run in it. */
 void h_report_monthly(struct request *r)
 {
+    static const char *const known[] = {"month", NULL};
+    if (!request_params(r, known))
+        return;
     const char *month = json_string_value(json_object_get(r->query, "month"));
     if (!month || !*month) {
         reply_errorf(r, 400, "invalid", "parameter 'month' is required, written 2026-10");

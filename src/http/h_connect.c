@@ -25,6 +25,8 @@ static bool channel_of_route(struct request *r)
 
 void h_connection_get(struct request *r)
 {
+    if (!request_params(r, NULL))
+        return;
     if (!channel_of_route(r))
         return;
     struct error err = {0};
@@ -36,6 +38,9 @@ void h_connection_get(struct request *r)
 
 void h_action_list(struct request *r)
 {
+    static const char *const known[] = {"limit", "cursor", NULL};
+    if (!request_params(r, known))
+        return;
     if (!channel_of_route(r))
         return;
     struct page pg;

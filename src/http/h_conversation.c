@@ -7,11 +7,8 @@
 void h_message_conversation(struct request *r)
 {
     static const char *const known[] = {"history", NULL};
-    const char *unknown = json_unknown_member(r->query, known);
-    if (unknown) {
-        reply_errorf(r, 400, "invalid", "%s: not a parameter here", unknown);
+    if (!request_params(r, known))
         return;
-    }
     int64_t history = CONV_HISTORY_DEFAULT;
     const char *h = json_string_value(json_object_get(r->query, "history"));
     if (h && (str_to_i64(h, &history) || history < 1 || history > CONV_HISTORY_MAX)) {
@@ -31,6 +28,8 @@ void h_message_conversation(struct request *r)
 
 void h_note_list(struct request *r)
 {
+    if (!request_params(r, NULL))
+        return;
     struct error err = {0};
     json_t *out = NULL;
     int found =

@@ -157,6 +157,9 @@ static bool short_url(struct request *r, struct buf *url)
 
 static void reply_qr(struct request *r, bool png)
 {
+    static const char *const known[] = {"scale", NULL};
+    if (!request_params(r, known))
+        return;
     struct buf url = {0}, img = {0};
     struct error err = {0};
     int64_t scale = 10;

@@ -152,6 +152,9 @@ void h_listen_alert_set(struct request *r)
 
 void h_listen_alert_events(struct request *r)
 {
+    static const char *const known[] = {"alert", "limit", NULL};
+    if (!request_params(r, known))
+        return;
     struct error err = {0};
     int64_t alert = 0, limit = 50;
     const char *a = json_string_value(json_object_get(r->query, "alert"));

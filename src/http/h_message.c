@@ -21,6 +21,8 @@ void h_message_list(struct request *r)
 
 void h_message_get(struct request *r)
 {
+    if (!request_params(r, NULL))
+        return;
     struct error err = {0};
     json_t *out = message_get(r->db, r->ws, r->id, &err);
     if (out && tag_learner_annotate(r->db, r->ws, out, &err)) {
@@ -52,11 +54,8 @@ void h_learner_agreement(struct request *r)
     static const char *const known[] = {"days", NULL};
     const char *days = json_string_value(json_object_get(r->query, "days"));
     int64_t n = 30;
-    const char *unknown = json_unknown_member(r->query, known);
-    if (unknown) {
-        reply_errorf(r, 400, "invalid", "parameter '%s': not one here (days)", unknown);
+    if (!request_params(r, known))
         return;
-    }
     if (days && (str_to_i64(days, &n) || n < 1 || n > 365)) {
         reply_errorf(r, 400, "invalid", "parameter 'days': 1 to 365, not '%.20s'", days);
         return;

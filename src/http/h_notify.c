@@ -8,6 +8,9 @@
 
 void h_notify_list(struct request *r)
 {
+    static const char *const known[] = {"unread", "limit", NULL};
+    if (!request_params(r, known))
+        return;
     const char *unread = json_string_value(json_object_get(r->query, "unread"));
     const char *limit_s = json_string_value(json_object_get(r->query, "limit"));
     int64_t limit = 50;
@@ -44,6 +47,8 @@ void h_notify_read_all(struct request *r)
 
 void h_notify_prefs_get(struct request *r)
 {
+    if (!request_params(r, NULL))
+        return;
     struct error err = {0};
     reply_made(r, 200, notify_prefs_get(r->db, r->user.id, &err), &err);
 }
@@ -81,6 +86,9 @@ void h_notify_webhook_delete(struct request *r)
 
 void h_notify_deliveries(struct request *r)
 {
+    static const char *const known[] = {"state", NULL};
+    if (!request_params(r, known))
+        return;
     const char *state = json_string_value(json_object_get(r->query, "state"));
     struct error err = {0};
     reply_made(r, 200, notify_deliveries(r->db, r->ws, state, 100, &err), &err);

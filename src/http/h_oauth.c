@@ -13,6 +13,8 @@
 
 void h_connectors(struct request *r)
 {
+    if (!request_params(r, NULL))
+        return;
     json_t *items = json_array();
     for (const struct connector *const *c = connectors; *c; c++) {
         char why[400];

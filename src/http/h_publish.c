@@ -226,6 +226,8 @@ void h_calendar_ics(struct request *r)
 
 void h_publish_pauses(struct request *r)
 {
+    if (!request_params(r, NULL))
+        return;
     struct error err = {0};
     reply_made(r, 200, publish_pauses(r->db, r->ws, time_now(), &err), &err);
 }

@@ -8,6 +8,8 @@
 
 void h_user_list(struct request *r)
 {
+    if (!request_params(r, NULL))
+        return;
     struct error err = {0};
     json_t *out = user_list(r->db, &err);
     reply_made(r, 200, out, &err);
@@ -56,6 +58,8 @@ fail:
 /* GET /tokens lists your own; GET /users/{id}/tokens (admin) someone's. */
 void h_token_list(struct request *r)
 {
+    if (!request_params(r, NULL))
+        return;
     struct error err = {0};
     int64_t whose = r->id ? r->id : r->user.id;
     struct user u;

@@ -117,6 +117,10 @@ json_t *request_json(struct request *r);
 /* As request_json, when every member is one of `known` (NULL-terminated);
  * else replies 400 "unknown field 'K' (send SEND)" and returns NULL. */
 json_t *request_json_fields(struct request *r, const char *const *known, const char *send);
+/* Whether the query string holds only parameters of `takes` (NULL-terminated;
+ * NULL: none), as strings; else replies 400 naming the first that is not
+ * (query_params_check) and returns false. */
+bool request_params(struct request *r, const char *const *takes);
 /* Parses ?limit= and ?cursor=; replies 400 and returns false if wrong. */
 bool request_page(struct request *r, struct page *pg);
 /* The route's :code as a row's id (a note's, a team member's); replies 404

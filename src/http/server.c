@@ -413,6 +413,16 @@ json_t *request_json_fields(struct request *r, const char *const *known, const c
     return in;
 }
 
+bool request_params(struct request *r, const char *const *takes)
+{
+    struct error err = {0};
+    if (query_params_check(r->query, takes, -1, &err)) {
+        reply_error(r, &err);
+        return false;
+    }
+    return true;
+}
+
 bool request_page(struct request *r, struct page *pg)
 {
     struct error err = {0};
@@ -441,6 +451,8 @@ struct actor request_actor(const struct request *r)
 
 void h_call_read(struct request *r)
 {
+    if (!request_params(r, NULL)) /* a filter misspelt is not a filter ignored */
+        return;
     const struct route_call *c = r->call;
     struct error err = {0};
     json_t *out = c->ws_get ? c->ws_get(r->db, r->ws, &err) : c->row_get(r->db, r->ws, r->id, &err);

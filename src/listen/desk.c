@@ -48,17 +48,8 @@ int listen_filter_parse(struct db *db, int64_t ws, json_t *q, bool period_defaul
                                         "until",  "compare", "limit",     "cursor",   NULL};
     memset(f, 0, sizeof *f);
     f->relevant = LISTEN_REL_ANY;
-    const char *key;
-    json_t *v;
-    json_object_foreach (q, key, v) {
-        if (str_index(known, key) < 0)
-            return error_field(err, ERR_INVALID, key,
-                               "unknown parameter '%s' (source, query, sentiment, relevant, "
-                               "since, until, compare)",
-                               key);
-        if (!json_is_string(v))
-            return error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
-    }
+    if (query_params_check(q, known, -1, err))
+        return -1;
     if (id_param(q, "source", &f->source, err) || id_param(q, "query", &f->tag, err))
         return -1;
     const char *s = json_string_value(json_object_get(q, "sentiment"));

@@ -384,6 +384,17 @@ json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id,
         error_field(err, ERR_INVALID, "cursor", "parameter 'cursor' is not one kanal gave out");
         return NULL;
     }
+    const char *takes[QUERY_PARAMS_MAX];
+    int ntakes = 0;
+    for (size_t i = 0; i < e->nfields; i++)
+        if (e->fields[i].flags & F_FILTER) {
+            assert(ntakes < QUERY_PARAMS_MAX - 2);
+            takes[ntakes++] = e->fields[i].name;
+        }
+    takes[ntakes++] = "limit";
+    takes[ntakes++] = "cursor";
+    if (filters && query_params_check(filters, takes, ntakes, err))
+        return NULL;
     struct buf sql = {0};
     buf_puts(&sql, "SELECT ");
     entity_columns(e, &sql, NULL);
@@ -397,15 +408,7 @@ json_t *entity_list(struct db *db, const struct entity *e, int64_t workspace_id,
     json_object_foreach (filters, key, v) {
         if (str_eq(key, "limit") || str_eq(key, "cursor"))
             continue;
-        const struct field *f = field_find(e, key);
-        if (!f || !(f->flags & F_FILTER)) {
-            error_field(err, ERR_INVALID, key, "unknown parameter '%s'", key);
-            goto fail;
-        }
-        if (!json_is_string(v)) {
-            error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
-            goto fail;
-        }
+        const struct field *f = field_find(e, key); /* one query_params_check took */
         json_t *tv;
         const char *s = json_string_value(v);
         int64_t n;

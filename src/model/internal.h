@@ -172,6 +172,8 @@ struct query_filter {
     const char *where;         /* the condition, one '?'; NULL: read, not added (since, until) */
     const char *const *values; /* QF_ENUM */
 };
+/* The most parameters one list takes: its filters, its extras and paging. */
+#define QUERY_PARAMS_MAX 32
 /* Zeroes the filter struct f, refuses any parameter of q that is not in
  * `defs`, "limit", "cursor" or `extra` (NULL-terminated, may be NULL), and
  * reads each that is there into f; ERR_INVALID names the parameter. The

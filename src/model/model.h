@@ -151,6 +151,10 @@ struct page {
     int limit;
     const char *cursor;
 };
+/* Checks a query string: every parameter is one of the n names of `takes`
+ * (n < 0: up to a NULL; takes NULL: none) and a string. Else ERR_INVALID on
+ * the first that is not, an unknown one answered with the names taken. */
+int query_params_check(json_t *query, const char *const *takes, int n, struct error *err);
 /* Parses the query-string values; ERR_INVALID names the parameter. */
 int page_parse(struct page *p, const char *limit, const char *cursor, struct error *err);
 

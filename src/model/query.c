@@ -66,17 +66,31 @@ static const char **filter_text(void *f, const struct query_filter *d)
     return (const char **)((char *)f + d->offset);
 }
 
-static bool param_known(const char *key, const struct query_filter *defs, const char *const *extra)
+int query_params_check(json_t *query, const char *const *takes, int n, struct error *err)
 {
-    if (str_eq(key, "limit") || str_eq(key, "cursor"))
-        return true;
-    for (const struct query_filter *d = defs; d->param; d++)
-        if (str_eq(d->param, key))
-            return true;
-    for (const char *const *k = extra; k && *k; k++)
-        if (str_eq(*k, key))
-            return true;
-    return false;
+    if (n < 0) {
+        n = 0;
+        while (takes && takes[n])
+            n++;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach (query, key, v) {
+        int i = 0;
+        while (i < n && !str_eq(takes[i], key))
+            i++;
+        if (i == n) {
+            struct buf names = {0};
+            buf_put_choices(&names, takes, n);
+            int rc = error_field(err, ERR_INVALID, key, "unknown parameter '%s' (%s)", key,
+                                 n ? names.data : "this takes none");
+            buf_free(&names);
+            return rc;
+        }
+        if (!json_is_string(v)) /* query strings are strings; other callers must match */
+            return error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
+    }
+    return 0;
 }
 
 /* ERR_INVALID for a value not in `values`, naming those it may have: a
@@ -86,8 +100,7 @@ static int unknown_value(struct error *err, const struct query_filter *d, const 
                          const char *const *values)
 {
     struct buf may = {0};
-    for (const char *const *v = values; *v; v++)
-        buf_printf(&may, "%s%s", v == values ? "" : v[1] ? ", " : " or ", *v);
+    buf_put_choices(&may, values, -1);
     int rc = error_field(err, ERR_INVALID, d->param,
                          "parameter '%s' has an unknown value '%.60s' (%s)", d->param, s, may.data);
     buf_free(&may);
@@ -151,14 +164,21 @@ int query_filters_parse(void *f, size_t size, const struct query_filter *defs,
 {
     assert(f && defs);
     memset(f, 0, size);
-    const char *key;
-    json_t *v;
-    json_object_foreach (q, key, v) {
-        if (!param_known(key, defs, extra))
-            return error_field(err, ERR_INVALID, key, "unknown parameter '%s'", key);
-        if (!json_is_string(v)) /* query strings are strings; other callers must match */
-            return error_field(err, ERR_INVALID, key, "parameter '%s' must be a string", key);
+    const char *takes[QUERY_PARAMS_MAX];
+    int n = 0;
+    for (const struct query_filter *d = defs; d->param; d++) {
+        assert(n < QUERY_PARAMS_MAX - 2);
+        takes[n++] = d->param;
     }
+    for (const char *const *k = extra; k && *k; k++) {
+        assert(n < QUERY_PARAMS_MAX - 2);
+        takes[n++] = *k;
+    }
+    takes[n++] = "limit";
+    takes[n++] = "cursor";
+    if (query_params_check(q, takes, n, err))
+        return -1;
+    json_t *v;
     for (const struct query_filter *d = defs; d->param; d++) {
         assert(d->offset + sizeof(int64_t) <= size);
         v = json_object_get(q, d->param);

@@ -39,18 +39,11 @@ static int param_time(json_t *q, const char *name, int64_t *out, struct error *e
 
 int calendar_filter_parse(struct calendar_filter *f, json_t *q, struct error *err)
 {
+    static const char *const known[] = {"since",  "until", "channel", "campaign",
+                                        "status", "per",   "shown",   NULL};
     memset(f, 0, sizeof *f);
-    const char *key;
-    json_t *v;
-    json_object_foreach (q, key, v) {
-        if (!str_eq(key, "since") && !str_eq(key, "until") && !str_eq(key, "channel") &&
-            !str_eq(key, "campaign") && !str_eq(key, "status") && !str_eq(key, "per") &&
-            !str_eq(key, "shown"))
-            return error_field(err, ERR_INVALID, key,
-                               "unknown parameter '%.40s' (since, until, channel, campaign, "
-                               "status, per, shown)",
-                               key);
-    }
+    if (query_params_check(q, known, -1, err))
+        return -1;
     const char *shown = json_string_value(json_object_get(q, "shown"));
     int64_t n = CALENDAR_SLOT_SHOWN;
     if (shown && (str_to_i64(shown, &n) || n < 1 || n > CALENDAR_SLOT_SHOWN))

@@ -247,7 +247,7 @@ int report_html_month(struct db *db, int64_t workspace_id, const char *month, st
            *top = NULL;
     struct analytics_query aq;
     int rc = -1;
-    if (!ws || analytics_query_parse(db, workspace_id, q, &aq, err) ||
+    if (!ws || analytics_query_parse(db, workspace_id, q, NULL, &aq, err) ||
         !(total = analytics_report(db, workspace_id, &aq, err)))
         goto done;
     aq.by = BY_CHANNEL; /* each channel beside its previous month */

@@ -270,3 +270,54 @@ def test_workspace_paths_take_the_slug_as_the_cli_does(admin, workspace):
     assert admin.delete(f"{by_slug}/posts/{post.json()['id']}").status == 200
     assert admin.delete(by_slug).status == 200
     assert admin.get(by_id).status == 404 and admin.get(by_slug).status == 404
+
+
+def test_a_misspelt_parameter_is_refused_with_the_names_the_path_takes(admin, workspace):
+    """A filter nobody reads would answer as if unfiltered; every GET refuses
+    a parameter it does not take and names those it does."""
+    ws = f"/api/v1/workspaces/{workspace}"
+    takes = {
+        f"{ws}/messages": "(channel, post_variant, kind, status, sentiment, own, tag, since, "
+                          "until, team, assigned_user, lang, author, priority, sla, q, limit or "
+                          "cursor)",
+        f"{ws}/posts": "(channel, campaign, tag, status, format, since, until, limit or cursor)",
+        f"{ws}/channels": "(platform, team_id, purpose, is_peer, limit or cursor)",
+        f"{ws}/campaigns": "(limit or cursor)",
+        f"{ws}/calendar": "(since, until, channel, campaign, status, per or shown)",
+        f"{ws}/analytics": "(since, until, by, compare, channel or campaign)",
+        f"{ws}/analytics/toplist": "(since, until, by, compare, channel, campaign, metric or "
+                                   "platform)",
+        f"{ws}/listen/items": "(source, query, sentiment, relevant, since, until, compare, limit "
+                              "or cursor)",
+        f"{ws}/learner/agreement": "(days)",
+        f"{ws}/messages/1/conversation": "(history)",
+        f"{ws}/listen/alerts/events": "(alert or limit)",
+        f"{ws}/listen/sources": "(this takes none)",
+        f"{ws}/routing-rules": "(this takes none)",
+        f"{ws}/posts/1": "(this takes none)",
+        f"{ws}/messages/1": "(this takes none)",
+        f"{ws}/notify/deliveries": "(state)",
+        f"{ws}/reports/monthly": "(month)",
+        "/api/v1/notifications": "(unread or limit)",
+        "/api/v1/users": "(this takes none)",
+        "/api/v1/audit": "(workspace, user, action, entity, since, until, limit or cursor)",
+    }
+    for path, names in takes.items():
+        r = admin.get(f"{path}?colour=red")
+        assert r.status == 400, (path, r)
+        err = r.json()["error"]
+        assert (err["code"], err["field"]) == ("invalid", "colour"), (path, err)
+        assert err["message"] == f"unknown parameter 'colour' {names}", (path, err)
+    # What a path takes it still takes, the endpoint's own parameters too.
+    for path in [f"{ws}/analytics/toplist?metric=interactions&platform=x",
+                 f"{ws}/analytics/insights?since=2026-10-01&until=2026-11-01",
+                 f"{ws}/learner/agreement?days=30", f"{ws}/listen/alerts/events?limit=5",
+                 "/api/v1/notifications?unread=1&limit=5", f"{ws}/notify/deliveries?state=failed",
+                 f"{ws}/listen/sources", f"{ws}/campaigns?limit=5"]:
+        r = admin.get(path)
+        assert r.status == 200, (path, r)
+    # A value the filter does not know is refused with the values it does.
+    r = admin.get(f"{ws}/messages?sentiment=positive")
+    assert r.status == 400 and r.json()["error"] == {
+        "code": "invalid", "field": "sentiment",
+        "message": "parameter 'sentiment' has an unknown value 'positive' (pos, neu or neg)"}

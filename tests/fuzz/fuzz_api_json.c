@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_decref(post_list(db, ws, &pf, &pg, &err));
     }
     struct analytics_query aq;
-    if (json_is_object(in) && analytics_query_parse(db, ws, in, &aq, &err) == 0)
+    if (json_is_object(in) && analytics_query_parse(db, ws, in, NULL, &aq, &err) == 0)
         json_decref(analytics_report(db, ws, &aq, &err));
     json_decref(in);
     return 0;
