@@ -7,21 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-void h_analytics(struct request *r)
-{
-    struct error err = {0};
-    struct analytics_query q;
-    if (analytics_query_parse(r->db, r->ws, r->query, NULL, &q, &err)) {
-        reply_error(r, &err);
-        return;
-    }
-    json_t *out = analytics_report(r->db, r->ws, &q, &err);
-    reply_made(r, 200, out, &err);
-}
-
-/* The query for insights and top lists: the same period parameters, plus
- * the endpoint's own, which it reads itself. */
-static bool period_only(struct request *r, const char *const *own, struct analytics_query *q)
+/* The period of the KPIs, insights and top lists, plus the endpoint's own
+ * parameters (`own`, NULL-terminated, may be NULL), which it reads itself;
+ * else replies 400 and returns false. */
+static bool period_query(struct request *r, const char *const *own, struct analytics_query *q)
 {
     struct error err = {0};
     int rc = analytics_query_parse(r->db, r->ws, r->query, own, q, &err);
@@ -30,21 +19,33 @@ static bool period_only(struct request *r, const char *const *own, struct analyt
     return rc == 0;
 }
 
-void h_insights(struct request *r)
+/* The KPIs and the insights: the period, and what analytics makes of it. */
+static void reply_period(struct request *r,
+                         json_t *(*make)(struct db *db, int64_t ws, const struct analytics_query *q,
+                                         struct error *err))
 {
     struct analytics_query q;
-    if (!period_only(r, NULL, &q))
+    if (!period_query(r, NULL, &q))
         return;
     struct error err = {0};
-    json_t *out = analytics_insights(r->db, r->ws, &q, &err);
-    reply_made(r, 200, out, &err);
+    reply_made(r, 200, make(r->db, r->ws, &q, &err), &err);
+}
+
+void h_analytics(struct request *r)
+{
+    reply_period(r, analytics_report);
+}
+
+void h_insights(struct request *r)
+{
+    reply_period(r, analytics_insights);
 }
 
 void h_toplist(struct request *r)
 {
     static const char *const own[] = {"metric", "platform", NULL};
     struct analytics_query q;
-    if (!period_only(r, own, &q))
+    if (!period_query(r, own, &q))
         return;
     struct error err = {0};
     const char *metric = json_string_value(json_object_get(r->query, "metric"));
