@@ -520,6 +520,15 @@ struct connect_done {
 const char *connect_act_target(const struct connect_session *s, const struct connect_action *a,
                                const char *whose, struct connect_done *out,
                                struct connect_result *res);
+/* Whether the channel has an access token to call with: 0, or -1 and res
+ * CO_AUTH saying no_token, each platform's own words ("the X channel has no
+ * token; connect it"). */
+int connect_need_token(const struct connect_session *s, const char *no_token,
+                       struct connect_result *res);
+/* What an action (and Mastodon's look-up) on LinkedIn, Mastodon, X and
+ * YouTube does first: out cleared, then connect_need_token. */
+int connect_act_begin(const struct connect_session *s, struct connect_done *out,
+                      const char *no_token, struct connect_result *res);
 /* Whether a link's path (what comes before '?' or '#') ends in one of exts
  * (".jpg", ...; NULL-terminated), case ignored: how Threads and TikTok,
  * which fetch what the link names, tell an image or a video. */

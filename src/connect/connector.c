@@ -47,6 +47,21 @@ const char *connect_act_target(const struct connect_session *s, const struct con
     return t;
 }
 
+int connect_need_token(const struct connect_session *s, const char *no_token,
+                       struct connect_result *res)
+{
+    if (!s->tokens || !s->tokens->access_token)
+        return connect_fail(res, CO_AUTH, "%s", no_token);
+    return 0;
+}
+
+int connect_act_begin(const struct connect_session *s, struct connect_done *out,
+                      const char *no_token, struct connect_result *res)
+{
+    *out = (struct connect_done){0};
+    return connect_need_token(s, no_token, res);
+}
+
 bool connect_link_has_ext(const char *link, const char *const *exts)
 {
     size_t n = strcspn(link, "?#");

@@ -22,6 +22,9 @@
 /* Mastodon keeps an Idempotency-Key an hour; ten minutes are left for skew. */
 #define IDEMPOTENCY_SAFE (3600 - 600)
 
+/* Why a sync or an action cannot start: the channel has no token. */
+#define NOT_CONNECTED "Mastodon: the channel is not connected"
+
 /* ---- small helpers --------------------------------------------------------------- */
 
 /* Mastodon's ids are decimal strings that grow with time (snowflakes):
@@ -337,8 +340,8 @@ static int sync_list(struct connect_session *s, struct sync_sink *sink, const ch
 static int mastodon_sync(struct connect_session *s, struct sync_sink *sink,
                          struct connect_result *res)
 {
-    if (!bearer(s))
-        return connect_fail(res, CO_AUTH, "Mastodon: the channel is not connected");
+    if (connect_need_token(s, NOT_CONNECTED, res))
+        return -1;
     /* The account: its follower count, a snapshot. */
     const char *what = "GET /api/v1/accounts/verify_credentials";
     struct connect_request rq = {.path = "/api/v1/accounts/verify_credentials",
@@ -571,21 +574,10 @@ static int on_status(struct connect_session *s, const struct connect_action *a, 
     return rc;
 }
 
-/* What an action and its look-up do first: out emptied, and the channel's
- * token there to call with. 0, or -1 with res said. */
-static int act_begin(const struct connect_session *s, struct connect_done *out,
-                     struct connect_result *res)
-{
-    *out = (struct connect_done){0};
-    if (!bearer(s))
-        return connect_fail(res, CO_AUTH, "Mastodon: the channel is not connected");
-    return 0;
-}
-
 static int mastodon_act(struct connect_session *s, const struct connect_action *a,
                         struct connect_done *out, struct connect_result *res)
 {
-    if (act_begin(s, out, res))
+    if (connect_act_begin(s, out, NOT_CONNECTED, res))
         return -1;
     switch (a->kind) {
     case ACT_PUBLISH:
@@ -769,7 +761,7 @@ static int status_state(struct connect_session *s, const struct connect_action *
 static int mastodon_lookup(struct connect_session *s, const struct connect_action *a,
                            struct connect_done *out, struct connect_result *res)
 {
-    if (act_begin(s, out, res))
+    if (connect_act_begin(s, out, NOT_CONNECTED, res))
         return -1;
     switch (a->kind) {
     case ACT_PUBLISH:

@@ -176,8 +176,8 @@ done:
 static int th_refresh(struct connect_session *s, struct channel_tokens *out,
                       struct connect_result *res)
 {
-    if (!s->tokens || !s->tokens->access_token)
-        return connect_fail(res, CO_AUTH, "the channel is not connected");
+    if (connect_need_token(s, "the channel is not connected", res))
+        return -1;
     struct buf path = {0};
     buf_puts(&path, "/refresh_access_token?grant_type=th_refresh_token");
     connect_put_param(&path, "access_token", s->tokens->access_token);
