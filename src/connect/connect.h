@@ -491,6 +491,9 @@ enum connect_action_kind {
     ACT_KIND_COUNT
 };
 extern const char *const connect_action_names[ACT_KIND_COUNT]; /* "publish", "delete-post", ... */
+/* k's name, or `other` for a kind out of range, as the messages "cannot %s"
+ * say it ("do that"). */
+const char *connect_action_name(enum connect_action_kind k, const char *other);
 
 struct connect_action {
     enum connect_action_kind kind;

@@ -28,6 +28,11 @@ const char *const connect_action_names[ACT_KIND_COUNT] = {
     [ACT_LIKE] = "like",
 };
 
+const char *connect_action_name(enum connect_action_kind k, const char *other)
+{
+    return (unsigned)k < ACT_KIND_COUNT ? connect_action_names[k] : other;
+}
+
 const char *connect_act_target(const struct connect_session *s, const struct connect_action *a,
                                const char *whose, struct connect_done *out,
                                struct connect_result *res)
@@ -39,8 +44,7 @@ const char *connect_act_target(const struct connect_session *s, const struct con
     }
     const char *t = a->target ? a->target : "";
     if (a->kind != ACT_PUBLISH && !*t) {
-        connect_fail(res, CO_REJECTED, "%s needs %s id",
-                     (unsigned)a->kind < ACT_KIND_COUNT ? connect_action_names[a->kind] : "do that",
+        connect_fail(res, CO_REJECTED, "%s needs %s id", connect_action_name(a->kind, "do that"),
                      whose);
         return NULL;
     }

@@ -594,7 +594,7 @@ static int mastodon_act(struct connect_session *s, const struct connect_action *
         break;
     }
     return connect_fail(res, CO_REJECTED, "Mastodon cannot %s a status",
-                        a->kind < ACT_KIND_COUNT ? connect_action_names[a->kind] : "do that to");
+                        connect_action_name(a->kind, "do that to"));
 }
 
 /* ---- lookup -------------------------------------------------------------------- */

@@ -624,11 +624,6 @@ done:
 
 /* ---- acting ---------------------------------------------------------------------------- */
 
-static const char *action_name(enum connect_action_kind k)
-{
-    return (unsigned)k < ACT_KIND_COUNT ? connect_action_names[k] : "do that";
-}
-
 static int done_with(json_t *j, const char *key, struct connect_done *out)
 {
     copy(out->id, sizeof out->id, jstring(j, key) ? jstring(j, key) : jstring(j, "id"));
@@ -779,7 +774,8 @@ static int fb_act(struct connect_session *s, const struct connect_action *a,
     case ACT_LIKE:
         return on_object(s, "POST", t, "/likes", "", NULL, out, res);
     default:
-        return connect_fail(res, CO_REJECTED, "Facebook cannot %s", action_name(a->kind));
+        return connect_fail(res, CO_REJECTED, "Facebook cannot %s",
+                            connect_action_name(a->kind, "do that"));
     }
 }
 
@@ -825,7 +821,8 @@ static int ig_act(struct connect_session *s, const struct connect_action *a,
     case ACT_DELETE_MESSAGE:
         return on_object(s, "DELETE", t, "", "", NULL, out, res);
     default:
-        return connect_fail(res, CO_REJECTED, "Instagram's API cannot %s", action_name(a->kind));
+        return connect_fail(res, CO_REJECTED, "Instagram's API cannot %s",
+                            connect_action_name(a->kind, "do that"));
     }
 }
 

@@ -350,7 +350,7 @@ static int th_act(struct connect_session *s, const struct connect_action *a,
     const char *t = connect_act_target(s, a, "the thread's or reply's", out, res);
     if (!t)
         return -1;
-    const char *name = (unsigned)a->kind < ACT_KIND_COUNT ? connect_action_names[a->kind] : "?";
+    const char *name = connect_action_name(a->kind, "?");
     char path[200], what[220];
     struct connect_response r = {0};
     int rc;

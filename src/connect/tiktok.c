@@ -384,8 +384,7 @@ static int tt_act(struct connect_session *s, const struct connect_action *a,
         return connect_fail(res, CO_REJECTED,
                             "TikTok's API cannot %s: it gives apps no comments to answer, hide "
                             "or delete, and no way to delete a video",
-                            (unsigned)a->kind < ACT_KIND_COUNT ? connect_action_names[a->kind]
-                                                               : "do that");
+                            connect_action_name(a->kind, "do that"));
     if (!a->link || !*a->link)
         return connect_fail(res, CO_REJECTED,
                             "TikTok publishes a photo or a video it fetches from a public "
