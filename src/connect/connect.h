@@ -471,6 +471,14 @@ struct sync_sink {
  * WHY"). 0, or -1 and res. */
 int connect_sink_page(struct sync_sink *sink, enum ingest_format format, const char *what,
                       const struct connect_response *r, int64_t *added, struct connect_result *res);
+/* A cursor that is a time (Meta's, Threads' and TikTok's syncs): the newest
+ * item's time seen, in Unix seconds kept as decimal digits under
+ * `resource`, from which the next sync reads back a window. 0 when none is
+ * kept, the sink keeps no cursors, or what is kept is not digits. */
+int64_t connect_kept_time(struct sync_sink *sink, const char *resource);
+/* Keeps t under `resource` for connect_kept_time (nothing when the sink
+ * keeps no cursors). 0, or -1 and err. */
+int connect_keep_time(struct sync_sink *sink, const char *resource, int64_t t, struct error *err);
 
 /* The ids of a list's items worth a second call (posts with comments). */
 struct connect_ids {

@@ -188,6 +188,25 @@ int connect_sink_page(struct sync_sink *sink, enum ingest_format format, const c
     return 0;
 }
 
+int64_t connect_kept_time(struct sync_sink *sink, const char *resource)
+{
+    const char *v = sink->cursor_get ? sink->cursor_get(sink, resource) : NULL;
+    if (!v)
+        return 0;
+    char *end;
+    long long t = strtoll(v, &end, 10);
+    return *end ? 0 : t;
+}
+
+int connect_keep_time(struct sync_sink *sink, const char *resource, int64_t t, struct error *err)
+{
+    if (!sink->cursor_set)
+        return 0;
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)t);
+    return sink->cursor_set(sink, resource, v, err) < 0 ? -1 : 0;
+}
+
 void connect_ids_add(struct connect_ids *ids, const char *id)
 {
     if (ids->n == ids->cap) {

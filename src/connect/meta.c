@@ -414,23 +414,17 @@ static int fetch_one(struct connect_session *s, struct sync_sink *sink, enum ing
  * MAX_LIST_PAGES go. */
 static int64_t since_of(struct sync_sink *sink, const char *resource)
 {
-    const char *v = sink->cursor_get ? sink->cursor_get(sink, resource) : NULL;
-    char *end;
-    long long t = v ? strtoll(v, &end, 10) : 0;
-    if (!v || *end || t <= METRICS_WINDOW)
-        return 0;
-    return t - METRICS_WINDOW;
+    int64_t t = connect_kept_time(sink, resource);
+    return t > METRICS_WINDOW ? t - METRICS_WINDOW : 0;
 }
 
 static int keep_newest(struct sync_sink *sink, const char *resource, int64_t newest,
                        struct connect_result *res)
 {
-    if (!newest || !sink->cursor_set)
+    if (!newest)
         return 0;
-    char v[32];
-    snprintf(v, sizeof v, "%lld", (long long)newest);
     struct error err = {0};
-    if (sink->cursor_set(sink, resource, v, &err))
+    if (connect_keep_time(sink, resource, newest, &err))
         return connect_fail(res, CO_TEMPORARY, "keeping the %s cursor: %s", resource, err.msg);
     return 0;
 }
@@ -530,13 +524,12 @@ static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct con
     connect_put_enc(&path, FB_CONVERSATION_FIELDS);
     buf_printf(&path, "&limit=%d", PAGE_LIMIT);
     buf_printf(&what, "GET /%s/conversations", page);
-    const char *seen = sink->cursor_get ? sink->cursor_get(sink, "conversations") : NULL;
     struct list_walk conv = {.format = INGEST_META_GRAPH,
                              .first = path.data,
                              .what = what.data,
                              .max_pages = MAX_LIST_PAGES,
                              .time_key = "updated_time",
-                             .stop_before = seen ? strtoll(seen, NULL, 10) : 0};
+                             .stop_before = connect_kept_time(sink, "conversations")};
     struct connect_result one = {0};
     if (walk_list(s, sink, &conv, &one)) {
         if (one.outcome != CO_REJECTED || one.status == 0) {
