@@ -51,7 +51,7 @@ static int fail(struct connect_result *res, const char *what, const struct conne
     connect_fail_http(res, what, r, call_rc, call_err, action);
     if (call_rc != 0 || !r->body.data)
         return -1;
-    json_t *j = json_loadb(r->body.data, r->body.len, 0, NULL);
+    json_t *j = connect_body_json(r);
     const char *error = json_string_value(json_object_get(j, "error"));
     const char *desc = json_string_value(json_object_get(j, "error_description"));
     if (error && desc) {
@@ -84,7 +84,7 @@ static int call(struct connect_session *s, const struct connect_request *rq, con
 static json_t *answer_json(const struct connect_response *r, const char *what, bool action,
                            struct connect_result *res)
 {
-    json_t *j = r->body.data ? json_loadb(r->body.data, r->body.len, 0, NULL) : NULL;
+    json_t *j = connect_body_json(r);
     if (!j)
         connect_fail(res, action ? CO_LOST : CO_TEMPORARY,
                      "%s: Mastodon's answer is not JSON (HTTP %ld)", what, r->status);
@@ -275,7 +275,7 @@ static int mastodon_exchange(struct connect_session *s, const char *code, const 
 static bool list_ends(const struct connect_response *r, size_t *count, char *first, char *last,
                       size_t n)
 {
-    json_t *j = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, NULL);
+    json_t *j = connect_body_json(r);
     bool ok = json_is_array(j);
     *count = ok ? json_array_size(j) : 0;
     first[0] = last[0] = '\0';

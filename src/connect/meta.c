@@ -53,9 +53,7 @@ static int meta_fail(struct connect_result *res, const char *what,
                      const struct connect_response *resp, int call_rc, const struct error *call_err,
                      bool sent_action)
 {
-    json_t *j = call_rc == 0 && resp->body.len
-                    ? json_loadb(resp->body.data, resp->body.len, 0, NULL)
-                    : NULL;
+    json_t *j = call_rc == 0 ? connect_body_json(resp) : NULL;
     json_t *e = json_object_get(j, "error");
     if (!json_is_object(e) || !json_is_integer(json_object_get(e, "code"))) {
         json_decref(j);
