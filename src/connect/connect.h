@@ -159,6 +159,11 @@ int connect_http_get(struct connect_http *c, const char *path, const char *beare
 int connect_http_post_form(struct connect_http *c, const char *path, const char *bearer,
                            const char *const *fields, struct connect_response *out,
                            struct error *err);
+/* body as compact JSON, sent with `method` ("PUT"); the body stays the
+ * caller's. connect_http_post_json is this with "POST". */
+int connect_http_send_json(struct connect_http *c, const char *method, const char *path,
+                           const char *bearer, json_t *body, struct connect_response *out,
+                           struct error *err);
 int connect_http_post_json(struct connect_http *c, const char *path, const char *bearer,
                            json_t *body, struct connect_response *out, struct error *err);
 int connect_http_delete(struct connect_http *c, const char *path, const char *bearer,

@@ -519,17 +519,7 @@ static int x_act(struct connect_session *s, const struct connect_action *a,
         snprintf(path, sizeof path, "/2/tweets/%s/hidden", a->target);
         snprintf(what, sizeof what, "PUT %s", path);
         body = json_pack("{s:b}", "hidden", a->kind == ACT_HIDE);
-        {
-            char *text = json_dumps(body, JSON_COMPACT);
-            struct connect_request rq = {.method = "PUT",
-                                         .path = path,
-                                         .bearer = s->tokens->access_token,
-                                         .content_type = "application/json",
-                                         .body = text,
-                                         .body_len = strlen(text)};
-            rc = connect_http_send(s->http, &rq, &r, &e);
-            free(text);
-        }
+        rc = connect_http_send_json(s->http, "PUT", path, s->tokens->access_token, body, &r, &e);
         break;
     case ACT_LIKE:
         if (!is_x_id(s->account_id))
