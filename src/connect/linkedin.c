@@ -33,8 +33,6 @@ static const char *const li_headers[] = {"LinkedIn-Version: " LI_VERSION,
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
-/* Percent-encodes s (RFC 3986 unreserved characters stay): a URN in a path
- * or a query is sent this way under Restli 2.0. */
 /* A URN kanal sends back to LinkedIn: "urn:li:" and printable ASCII
  * without spaces, of a sane length. */
 static bool is_urn(const char *s)
@@ -267,7 +265,8 @@ static int fetch_import(struct connect_session *s, struct sync_sink *sink, const
     return rc;
 }
 
-/* The path of the comments on `urn` (a post's or a comment's URN). */
+/* The path of the comments on `urn` (a post's or a comment's URN),
+ * percent-encoded as Restli 2.0 wants a URN in a path or a query. */
 static void put_comments(struct buf *path, const char *urn)
 {
     buf_puts(path, "/rest/socialActions/");
