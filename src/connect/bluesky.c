@@ -251,8 +251,8 @@ static int xrpc(struct bsky *b, const struct call *c, struct connect_response *o
 static int bsky_start(struct bsky *b, struct connect_session *s, struct connect_result *res)
 {
     *b = (struct bsky){.s = s};
-    if (!s->tokens || !s->tokens->access_token)
-        return connect_fail(res, CO_AUTH, "Bluesky: the channel is not connected");
+    if (connect_need_token(s, "Bluesky: the channel is not connected", res))
+        return -1;
     b->access = s->tokens->access_token;
     b->refresh = s->tokens->refresh_token;
     const char *did = s->account_id;

@@ -159,6 +159,11 @@ int connect_http_get(struct connect_http *c, const char *path, const char *beare
 int connect_http_post_form(struct connect_http *c, const char *path, const char *bearer,
                            const char *const *fields, struct connect_response *out,
                            struct error *err);
+/* body as compact JSON, sent with `method` ("PUT"); the body stays the
+ * caller's. connect_http_post_json is this with "POST". */
+int connect_http_send_json(struct connect_http *c, const char *method, const char *path,
+                           const char *bearer, json_t *body, struct connect_response *out,
+                           struct error *err);
 int connect_http_post_json(struct connect_http *c, const char *path, const char *bearer,
                            json_t *body, struct connect_response *out, struct error *err);
 int connect_http_delete(struct connect_http *c, const char *path, const char *bearer,
@@ -471,6 +476,14 @@ struct sync_sink {
  * WHY"). 0, or -1 and res. */
 int connect_sink_page(struct sync_sink *sink, enum ingest_format format, const char *what,
                       const struct connect_response *r, int64_t *added, struct connect_result *res);
+/* A cursor that is a time (Meta's, Threads' and TikTok's syncs): the newest
+ * item's time seen, in Unix seconds kept as decimal digits under
+ * `resource`, from which the next sync reads back a window. 0 when none is
+ * kept, the sink keeps no cursors, or what is kept is not digits. */
+int64_t connect_kept_time(struct sync_sink *sink, const char *resource);
+/* Keeps t under `resource` for connect_kept_time (nothing when the sink
+ * keeps no cursors). 0, or -1 and err. */
+int connect_keep_time(struct sync_sink *sink, const char *resource, int64_t t, struct error *err);
 
 /* The ids of a list's items worth a second call (posts with comments). */
 struct connect_ids {
@@ -491,6 +504,9 @@ enum connect_action_kind {
     ACT_KIND_COUNT
 };
 extern const char *const connect_action_names[ACT_KIND_COUNT]; /* "publish", "delete-post", ... */
+/* k's name, or `other` for a kind out of range, as the messages "cannot %s"
+ * say it ("do that"). */
+const char *connect_action_name(enum connect_action_kind k, const char *other);
 
 struct connect_action {
     enum connect_action_kind kind;
@@ -520,6 +536,15 @@ struct connect_done {
 const char *connect_act_target(const struct connect_session *s, const struct connect_action *a,
                                const char *whose, struct connect_done *out,
                                struct connect_result *res);
+/* Whether the channel has an access token to call with: 0, or -1 and res
+ * CO_AUTH saying no_token, each platform's own words ("the X channel has no
+ * token; connect it"). */
+int connect_need_token(const struct connect_session *s, const char *no_token,
+                       struct connect_result *res);
+/* What an action (and Mastodon's look-up) on LinkedIn, Mastodon, X and
+ * YouTube does first: out cleared, then connect_need_token. */
+int connect_act_begin(const struct connect_session *s, struct connect_done *out,
+                      const char *no_token, struct connect_result *res);
 /* Whether a link's path (what comes before '?' or '#') ends in one of exts
  * (".jpg", ...; NULL-terminated), case ignored: how Threads and TikTok,
  * which fetch what the link names, tell an image or a video. */

@@ -28,6 +28,11 @@ const char *const connect_action_names[ACT_KIND_COUNT] = {
     [ACT_LIKE] = "like",
 };
 
+const char *connect_action_name(enum connect_action_kind k, const char *other)
+{
+    return (unsigned)k < ACT_KIND_COUNT ? connect_action_names[k] : other;
+}
+
 const char *connect_act_target(const struct connect_session *s, const struct connect_action *a,
                                const char *whose, struct connect_done *out,
                                struct connect_result *res)
@@ -39,12 +44,26 @@ const char *connect_act_target(const struct connect_session *s, const struct con
     }
     const char *t = a->target ? a->target : "";
     if (a->kind != ACT_PUBLISH && !*t) {
-        connect_fail(res, CO_REJECTED, "%s needs %s id",
-                     (unsigned)a->kind < ACT_KIND_COUNT ? connect_action_names[a->kind] : "do that",
+        connect_fail(res, CO_REJECTED, "%s needs %s id", connect_action_name(a->kind, "do that"),
                      whose);
         return NULL;
     }
     return t;
+}
+
+int connect_need_token(const struct connect_session *s, const char *no_token,
+                       struct connect_result *res)
+{
+    if (!s->tokens || !s->tokens->access_token)
+        return connect_fail(res, CO_AUTH, "%s", no_token);
+    return 0;
+}
+
+int connect_act_begin(const struct connect_session *s, struct connect_done *out,
+                      const char *no_token, struct connect_result *res)
+{
+    *out = (struct connect_done){0};
+    return connect_need_token(s, no_token, res);
 }
 
 bool connect_link_has_ext(const char *link, const char *const *exts)
@@ -167,6 +186,25 @@ int connect_sink_page(struct sync_sink *sink, enum ingest_format format, const c
         return connect_fail(res, CO_REJECTED, "%s: the answer could not be imported: %s", what,
                             e.msg);
     return 0;
+}
+
+int64_t connect_kept_time(struct sync_sink *sink, const char *resource)
+{
+    const char *v = sink->cursor_get ? sink->cursor_get(sink, resource) : NULL;
+    if (!v)
+        return 0;
+    char *end;
+    long long t = strtoll(v, &end, 10);
+    return *end ? 0 : t;
+}
+
+int connect_keep_time(struct sync_sink *sink, const char *resource, int64_t t, struct error *err)
+{
+    if (!sink->cursor_set)
+        return 0;
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)t);
+    return sink->cursor_set(sink, resource, v, err) < 0 ? -1 : 0;
 }
 
 void connect_ids_add(struct connect_ids *ids, const char *id)

@@ -527,14 +527,15 @@ int connect_http_call(struct connect_http *c, const char *method, const char *pa
     return connect_http_get(c, path, bearer, out, err);
 }
 
-int connect_http_post_json(struct connect_http *c, const char *path, const char *bearer,
-                           json_t *body, struct connect_response *out, struct error *err)
+int connect_http_send_json(struct connect_http *c, const char *method, const char *path,
+                           const char *bearer, json_t *body, struct connect_response *out,
+                           struct error *err)
 {
-    assert(body);
+    assert(method && body);
     char *text = json_dumps(body, JSON_COMPACT);
     if (!text)
         abort();
-    struct connect_request rq = {.method = "POST",
+    struct connect_request rq = {.method = method,
                                  .path = path,
                                  .bearer = bearer,
                                  .content_type = "application/json",
@@ -543,6 +544,12 @@ int connect_http_post_json(struct connect_http *c, const char *path, const char 
     int rc = connect_http_send(c, &rq, out, err);
     free(text);
     return rc;
+}
+
+int connect_http_post_json(struct connect_http *c, const char *path, const char *bearer,
+                           json_t *body, struct connect_response *out, struct error *err)
+{
+    return connect_http_send_json(c, "POST", path, bearer, body, out, err);
 }
 
 bool connect_link_next(const struct connect_response *r, char *out, size_t n)

@@ -25,13 +25,14 @@ extern const struct connector connector_linkedin;
 #define LI_PAGES   10 /* pages of 50 posts a sync reads back at most */
 #define LI_COUNT   50
 
+/* Why a sync or an action cannot start: the page has no token. */
+#define LI_NO_TOKEN "the LinkedIn page has no token; connect it"
+
 static const char *const li_headers[] = {"LinkedIn-Version: " LI_VERSION,
                                          "X-Restli-Protocol-Version: 2.0.0", NULL};
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
-/* Percent-encodes s (RFC 3986 unreserved characters stay): a URN in a path
- * or a query is sent this way under Restli 2.0. */
 /* A URN kanal sends back to LinkedIn: "urn:li:" and printable ASCII
  * without spaces, of a sane length. */
 static bool is_urn(const char *s)
@@ -264,7 +265,8 @@ static int fetch_import(struct connect_session *s, struct sync_sink *sink, const
     return rc;
 }
 
-/* The path of the comments on `urn` (a post's or a comment's URN). */
+/* The path of the comments on `urn` (a post's or a comment's URN),
+ * percent-encoded as Restli 2.0 wants a URN in a path or a query. */
 static void put_comments(struct buf *path, const char *urn)
 {
     buf_puts(path, "/rest/socialActions/");
@@ -297,8 +299,8 @@ static int sync_comments(struct connect_session *s, struct sync_sink *sink, cons
 
 static int li_sync(struct connect_session *s, struct sync_sink *sink, struct connect_result *res)
 {
-    if (!s->tokens || !s->tokens->access_token)
-        return connect_fail(res, CO_AUTH, "the LinkedIn page has no token; connect it");
+    if (connect_need_token(s, LI_NO_TOKEN, res))
+        return -1;
     const char *org = s->account_id;
     if (!is_urn(org) || !str_starts_with(org, LI_ORG))
         return connect_fail(res, CO_REJECTED,
@@ -551,9 +553,8 @@ static int reply(struct connect_session *s, const struct connect_action *a,
 static int li_act(struct connect_session *s, const struct connect_action *a,
                   struct connect_done *out, struct connect_result *res)
 {
-    *out = (struct connect_done){0};
-    if (!s->tokens || !s->tokens->access_token)
-        return connect_fail(res, CO_AUTH, "the LinkedIn page has no token; connect it");
+    if (connect_act_begin(s, out, LI_NO_TOKEN, res))
+        return -1;
     if (!is_urn(s->account_id))
         return connect_fail(res, CO_REJECTED, "LinkedIn: the channel has no organisation URN");
     if (a->kind == ACT_PUBLISH)

@@ -22,6 +22,9 @@
 /* Mastodon keeps an Idempotency-Key an hour; ten minutes are left for skew. */
 #define IDEMPOTENCY_SAFE (3600 - 600)
 
+/* Why a sync or an action cannot start: the channel has no token. */
+#define NOT_CONNECTED "Mastodon: the channel is not connected"
+
 /* ---- small helpers --------------------------------------------------------------- */
 
 /* Mastodon's ids are decimal strings that grow with time (snowflakes):
@@ -48,7 +51,7 @@ static int fail(struct connect_result *res, const char *what, const struct conne
     connect_fail_http(res, what, r, call_rc, call_err, action);
     if (call_rc != 0 || !r->body.data)
         return -1;
-    json_t *j = json_loadb(r->body.data, r->body.len, 0, NULL);
+    json_t *j = connect_body_json(r);
     const char *error = json_string_value(json_object_get(j, "error"));
     const char *desc = json_string_value(json_object_get(j, "error_description"));
     if (error && desc) {
@@ -81,7 +84,7 @@ static int call(struct connect_session *s, const struct connect_request *rq, con
 static json_t *answer_json(const struct connect_response *r, const char *what, bool action,
                            struct connect_result *res)
 {
-    json_t *j = r->body.data ? json_loadb(r->body.data, r->body.len, 0, NULL) : NULL;
+    json_t *j = connect_body_json(r);
     if (!j)
         connect_fail(res, action ? CO_LOST : CO_TEMPORARY,
                      "%s: Mastodon's answer is not JSON (HTTP %ld)", what, r->status);
@@ -272,7 +275,7 @@ static int mastodon_exchange(struct connect_session *s, const char *code, const 
 static bool list_ends(const struct connect_response *r, size_t *count, char *first, char *last,
                       size_t n)
 {
-    json_t *j = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, NULL);
+    json_t *j = connect_body_json(r);
     bool ok = json_is_array(j);
     *count = ok ? json_array_size(j) : 0;
     first[0] = last[0] = '\0';
@@ -337,8 +340,8 @@ static int sync_list(struct connect_session *s, struct sync_sink *sink, const ch
 static int mastodon_sync(struct connect_session *s, struct sync_sink *sink,
                          struct connect_result *res)
 {
-    if (!bearer(s))
-        return connect_fail(res, CO_AUTH, "Mastodon: the channel is not connected");
+    if (connect_need_token(s, NOT_CONNECTED, res))
+        return -1;
     /* The account: its follower count, a snapshot. */
     const char *what = "GET /api/v1/accounts/verify_credentials";
     struct connect_request rq = {.path = "/api/v1/accounts/verify_credentials",
@@ -571,21 +574,10 @@ static int on_status(struct connect_session *s, const struct connect_action *a, 
     return rc;
 }
 
-/* What an action and its look-up do first: out emptied, and the channel's
- * token there to call with. 0, or -1 with res said. */
-static int act_begin(const struct connect_session *s, struct connect_done *out,
-                     struct connect_result *res)
-{
-    *out = (struct connect_done){0};
-    if (!bearer(s))
-        return connect_fail(res, CO_AUTH, "Mastodon: the channel is not connected");
-    return 0;
-}
-
 static int mastodon_act(struct connect_session *s, const struct connect_action *a,
                         struct connect_done *out, struct connect_result *res)
 {
-    if (act_begin(s, out, res))
+    if (connect_act_begin(s, out, NOT_CONNECTED, res))
         return -1;
     switch (a->kind) {
     case ACT_PUBLISH:
@@ -602,7 +594,7 @@ static int mastodon_act(struct connect_session *s, const struct connect_action *
         break;
     }
     return connect_fail(res, CO_REJECTED, "Mastodon cannot %s a status",
-                        a->kind < ACT_KIND_COUNT ? connect_action_names[a->kind] : "do that to");
+                        connect_action_name(a->kind, "do that to"));
 }
 
 /* ---- lookup -------------------------------------------------------------------- */
@@ -769,7 +761,7 @@ static int status_state(struct connect_session *s, const struct connect_action *
 static int mastodon_lookup(struct connect_session *s, const struct connect_action *a,
                            struct connect_done *out, struct connect_result *res)
 {
-    if (act_begin(s, out, res))
+    if (connect_act_begin(s, out, NOT_CONNECTED, res))
         return -1;
     switch (a->kind) {
     case ACT_PUBLISH:

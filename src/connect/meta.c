@@ -53,9 +53,7 @@ static int meta_fail(struct connect_result *res, const char *what,
                      const struct connect_response *resp, int call_rc, const struct error *call_err,
                      bool sent_action)
 {
-    json_t *j = call_rc == 0 && resp->body.len
-                    ? json_loadb(resp->body.data, resp->body.len, 0, NULL)
-                    : NULL;
+    json_t *j = call_rc == 0 ? connect_body_json(resp) : NULL;
     json_t *e = json_object_get(j, "error");
     if (!json_is_object(e) || !json_is_integer(json_object_get(e, "code"))) {
         json_decref(j);
@@ -414,23 +412,17 @@ static int fetch_one(struct connect_session *s, struct sync_sink *sink, enum ing
  * MAX_LIST_PAGES go. */
 static int64_t since_of(struct sync_sink *sink, const char *resource)
 {
-    const char *v = sink->cursor_get ? sink->cursor_get(sink, resource) : NULL;
-    char *end;
-    long long t = v ? strtoll(v, &end, 10) : 0;
-    if (!v || *end || t <= METRICS_WINDOW)
-        return 0;
-    return t - METRICS_WINDOW;
+    int64_t t = connect_kept_time(sink, resource);
+    return t > METRICS_WINDOW ? t - METRICS_WINDOW : 0;
 }
 
 static int keep_newest(struct sync_sink *sink, const char *resource, int64_t newest,
                        struct connect_result *res)
 {
-    if (!newest || !sink->cursor_set)
+    if (!newest)
         return 0;
-    char v[32];
-    snprintf(v, sizeof v, "%lld", (long long)newest);
     struct error err = {0};
-    if (sink->cursor_set(sink, resource, v, &err))
+    if (connect_keep_time(sink, resource, newest, &err))
         return connect_fail(res, CO_TEMPORARY, "keeping the %s cursor: %s", resource, err.msg);
     return 0;
 }
@@ -530,13 +522,12 @@ static int fb_sync(struct connect_session *s, struct sync_sink *sink, struct con
     connect_put_enc(&path, FB_CONVERSATION_FIELDS);
     buf_printf(&path, "&limit=%d", PAGE_LIMIT);
     buf_printf(&what, "GET /%s/conversations", page);
-    const char *seen = sink->cursor_get ? sink->cursor_get(sink, "conversations") : NULL;
     struct list_walk conv = {.format = INGEST_META_GRAPH,
                              .first = path.data,
                              .what = what.data,
                              .max_pages = MAX_LIST_PAGES,
                              .time_key = "updated_time",
-                             .stop_before = seen ? strtoll(seen, NULL, 10) : 0};
+                             .stop_before = connect_kept_time(sink, "conversations")};
     struct connect_result one = {0};
     if (walk_list(s, sink, &conv, &one)) {
         if (one.outcome != CO_REJECTED || one.status == 0) {
@@ -623,11 +614,6 @@ done:
 }
 
 /* ---- acting ---------------------------------------------------------------------------- */
-
-static const char *action_name(enum connect_action_kind k)
-{
-    return (unsigned)k < ACT_KIND_COUNT ? connect_action_names[k] : "do that";
-}
 
 static int done_with(json_t *j, const char *key, struct connect_done *out)
 {
@@ -779,7 +765,8 @@ static int fb_act(struct connect_session *s, const struct connect_action *a,
     case ACT_LIKE:
         return on_object(s, "POST", t, "/likes", "", NULL, out, res);
     default:
-        return connect_fail(res, CO_REJECTED, "Facebook cannot %s", action_name(a->kind));
+        return connect_fail(res, CO_REJECTED, "Facebook cannot %s",
+                            connect_action_name(a->kind, "do that"));
     }
 }
 
@@ -825,7 +812,8 @@ static int ig_act(struct connect_session *s, const struct connect_action *a,
     case ACT_DELETE_MESSAGE:
         return on_object(s, "DELETE", t, "", "", NULL, out, res);
     default:
-        return connect_fail(res, CO_REJECTED, "Instagram's API cannot %s", action_name(a->kind));
+        return connect_fail(res, CO_REJECTED, "Instagram's API cannot %s",
+                            connect_action_name(a->kind, "do that"));
     }
 }
 

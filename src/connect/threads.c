@@ -176,8 +176,8 @@ done:
 static int th_refresh(struct connect_session *s, struct channel_tokens *out,
                       struct connect_result *res)
 {
-    if (!s->tokens || !s->tokens->access_token)
-        return connect_fail(res, CO_AUTH, "the channel is not connected");
+    if (connect_need_token(s, "the channel is not connected", res))
+        return -1;
     struct buf path = {0};
     buf_puts(&path, "/refresh_access_token?grant_type=th_refresh_token");
     connect_put_param(&path, "access_token", s->tokens->access_token);
@@ -256,8 +256,8 @@ static int th_sync(struct connect_session *s, struct sync_sink *sink, struct con
         return connect_fail(res, CO_AUTH, "the channel is not connected");
     struct buf path = {0}, what = {0};
     struct connect_ids posts = {0};
-    const char *kept = sink->cursor_get ? sink->cursor_get(sink, "threads") : NULL;
-    int64_t newest_before = kept ? strtoll(kept, NULL, 10) : 0, newest = newest_before;
+    struct error e = {0};
+    int64_t newest_before = connect_kept_time(sink, "threads"), newest = newest_before;
     int rc;
     buf_printf(&path, TH_V "/%s/threads?fields=" TH_POST_FIELDS "&limit=%d", s->account_id,
                TH_LIMIT);
@@ -292,13 +292,8 @@ static int th_sync(struct connect_session *s, struct sync_sink *sink, struct con
     buf_printf(&what, "GET " TH_V "/%s/threads_insights", s->account_id);
     if ((rc = fetch_one(s, sink, path.data, what.data, res)))
         goto done;
-    if (newest > newest_before && sink->cursor_set) {
-        char v[32];
-        struct error e = {0};
-        snprintf(v, sizeof v, "%lld", (long long)newest);
-        if (sink->cursor_set(sink, "threads", v, &e) < 0)
-            rc = connect_fail(res, CO_TEMPORARY, "keeping Threads' cursor: %s", e.msg);
-    }
+    if (newest > newest_before && connect_keep_time(sink, "threads", newest, &e) < 0)
+        rc = connect_fail(res, CO_TEMPORARY, "keeping Threads' cursor: %s", e.msg);
 done:
     connect_ids_free(&posts);
     buf_free(&path);
@@ -350,7 +345,7 @@ static int th_act(struct connect_session *s, const struct connect_action *a,
     const char *t = connect_act_target(s, a, "the thread's or reply's", out, res);
     if (!t)
         return -1;
-    const char *name = (unsigned)a->kind < ACT_KIND_COUNT ? connect_action_names[a->kind] : "?";
+    const char *name = connect_action_name(a->kind, "?");
     char path[200], what[220];
     struct connect_response r = {0};
     int rc;

@@ -261,8 +261,7 @@ static int tt_sync(struct connect_session *s, struct sync_sink *sink, struct con
 
     /* Videos newest first: read back to TT_WINDOW before the newest seen
      * last time (their counts move), all of them the first time. */
-    const char *kept = sink->cursor_get ? sink->cursor_get(sink, "videos") : NULL;
-    int64_t newest_before = kept ? strtoll(kept, NULL, 10) : 0, newest = newest_before;
+    int64_t newest_before = connect_kept_time(sink, "videos"), newest = newest_before;
     int64_t stop_before = newest_before > TT_WINDOW ? newest_before - TT_WINDOW : 0;
     long long cursor = 0;
     bool more = true;
@@ -298,12 +297,8 @@ static int tt_sync(struct connect_session *s, struct sync_sink *sink, struct con
         cursor = json_is_integer(c) ? json_integer_value(c) : 0;
         json_decref(j);
     }
-    if (newest > newest_before && sink->cursor_set) {
-        char v[32];
-        snprintf(v, sizeof v, "%lld", (long long)newest);
-        if (sink->cursor_set(sink, "videos", v, &e) < 0)
-            return connect_fail(res, CO_TEMPORARY, "keeping TikTok's videos cursor: %s", e.msg);
-    }
+    if (newest > newest_before && connect_keep_time(sink, "videos", newest, &e) < 0)
+        return connect_fail(res, CO_TEMPORARY, "keeping TikTok's videos cursor: %s", e.msg);
     return 0;
 }
 
@@ -384,8 +379,7 @@ static int tt_act(struct connect_session *s, const struct connect_action *a,
         return connect_fail(res, CO_REJECTED,
                             "TikTok's API cannot %s: it gives apps no comments to answer, hide "
                             "or delete, and no way to delete a video",
-                            (unsigned)a->kind < ACT_KIND_COUNT ? connect_action_names[a->kind]
-                                                               : "do that");
+                            connect_action_name(a->kind, "do that"));
     if (!a->link || !*a->link)
         return connect_fail(res, CO_REJECTED,
                             "TikTok publishes a photo or a video it fetches from a public "

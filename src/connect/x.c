@@ -24,6 +24,9 @@ extern const struct connector connector_x;
 #define X_MAX_PAGES 40
 #define X_ID_MAX    19 /* X's ids are ^[0-9]{1,19}$ */
 
+/* Why a sync or an action cannot start: the channel has no token. */
+#define X_NO_TOKEN "the X channel has no token; connect it"
+
 /* ---- small helpers ------------------------------------------------------------------ */
 
 static bool is_x_id(const char *s)
@@ -325,8 +328,8 @@ static int sync_list(struct connect_session *s, struct sync_sink *sink, const ch
 
 static int x_sync(struct connect_session *s, struct sync_sink *sink, struct connect_result *res)
 {
-    if (!s->tokens || !s->tokens->access_token)
-        return connect_fail(res, CO_AUTH, "the X channel has no token; connect it");
+    if (connect_need_token(s, X_NO_TOKEN, res))
+        return -1;
     /* The user first: its public_metrics are the follower count, and its id
      * is whose timeline this is. */
     struct connect_response r;
@@ -489,9 +492,8 @@ static int create_tweet(struct connect_session *s, const struct connect_action *
 static int x_act(struct connect_session *s, const struct connect_action *a,
                  struct connect_done *out, struct connect_result *res)
 {
-    *out = (struct connect_done){0};
-    if (!s->tokens || !s->tokens->access_token)
-        return connect_fail(res, CO_AUTH, "the X channel has no token; connect it");
+    if (connect_act_begin(s, out, X_NO_TOKEN, res))
+        return -1;
     if (a->kind != ACT_PUBLISH && !is_x_id(a->target))
         return connect_fail(res, CO_REJECTED, "X: '%.40s' is not a tweet id",
                             a->target ? a->target : "");
@@ -517,17 +519,7 @@ static int x_act(struct connect_session *s, const struct connect_action *a,
         snprintf(path, sizeof path, "/2/tweets/%s/hidden", a->target);
         snprintf(what, sizeof what, "PUT %s", path);
         body = json_pack("{s:b}", "hidden", a->kind == ACT_HIDE);
-        {
-            char *text = json_dumps(body, JSON_COMPACT);
-            struct connect_request rq = {.method = "PUT",
-                                         .path = path,
-                                         .bearer = s->tokens->access_token,
-                                         .content_type = "application/json",
-                                         .body = text,
-                                         .body_len = strlen(text)};
-            rc = connect_http_send(s->http, &rq, &r, &e);
-            free(text);
-        }
+        rc = connect_http_send_json(s->http, "PUT", path, s->tokens->access_token, body, &r, &e);
         break;
     case ACT_LIKE:
         if (!is_x_id(s->account_id))

@@ -25,6 +25,9 @@ extern const struct connector connector_youtube;
 #define YT_MAX_PAGES 20
 #define YT_ID_MAX    100
 
+/* Why a sync or an action cannot start: the channel has no token. */
+#define YT_NO_TOKEN "the YouTube channel has no token; connect it"
+
 /* ---- small helpers ------------------------------------------------------------------ */
 
 /* YouTube's ids (channels, videos, comments, page tokens) are base64url
@@ -386,8 +389,8 @@ static int sync_threads(struct connect_session *s, struct sync_sink *sink, const
 
 static int yt_sync(struct connect_session *s, struct sync_sink *sink, struct connect_result *res)
 {
-    if (!s->tokens || !s->tokens->access_token)
-        return connect_fail(res, CO_AUTH, "the YouTube channel has no token; connect it");
+    if (connect_need_token(s, YT_NO_TOKEN, res))
+        return -1;
     struct connect_response r;
     struct connect_account me = {0};
     char uploads[128] = "";
@@ -468,9 +471,8 @@ static int reply(struct connect_session *s, const struct connect_action *a,
 static int yt_act(struct connect_session *s, const struct connect_action *a,
                   struct connect_done *out, struct connect_result *res)
 {
-    *out = (struct connect_done){0};
-    if (!s->tokens || !s->tokens->access_token)
-        return connect_fail(res, CO_AUTH, "the YouTube channel has no token; connect it");
+    if (connect_act_begin(s, out, YT_NO_TOKEN, res))
+        return -1;
     if (!is_yt_id(a->target))
         return connect_fail(res, CO_REJECTED, "YouTube: '%.40s' is not a video or comment id",
                             a->target ? a->target : "");
