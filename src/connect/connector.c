@@ -191,11 +191,8 @@ int connect_sink_page(struct sync_sink *sink, enum ingest_format format, const c
 int64_t connect_kept_time(struct sync_sink *sink, const char *resource)
 {
     const char *v = sink->cursor_get ? sink->cursor_get(sink, resource) : NULL;
-    if (!v)
-        return 0;
-    char *end;
-    long long t = strtoll(v, &end, 10);
-    return *end ? 0 : t;
+    int64_t t;
+    return v && str_to_i64(v, &t) == 0 ? t : 0;
 }
 
 int connect_keep_time(struct sync_sink *sink, const char *resource, int64_t t, struct error *err)
