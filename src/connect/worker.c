@@ -97,14 +97,11 @@ static int run_job(struct db *db, const struct connect_env *env, const struct jo
             log_info("channel %lld synced: %lld new in %lld page%s", (long long)j->channel_id,
                      (long long)st.added, (long long)st.pages, st.pages == 1 ? "" : "s");
     } else if (str_eq(j->kind, CONNECT_JOB_ACTION)) {
-        json_error_t je;
-        json_t *p = json_loads(j->payload ? j->payload : "", 0, &je);
-        json_t *id = json_object_get(p, "action");
-        rc = json_is_integer(id)
-                 ? connect_act(db, &e, json_integer_value(id), now, &res)
+        int64_t action;
+        rc = job_payload_id(j, "action", &action)
+                 ? connect_act(db, &e, action, now, &res)
                  : connect_fail(&res, CO_REJECTED, "an action job's payload names no action: %s",
                                 j->payload ? j->payload : "");
-        json_decref(p);
     } else {
         rc = connect_fail(&res, CO_REJECTED, "no runner for jobs of kind '%s'", j->kind);
     }
