@@ -14,6 +14,18 @@
 
 #include "connect/internal.h"
 
+int connect_queue_action_job(struct db *db, int64_t channel_id, int64_t action_id, int64_t now,
+                             struct error *err)
+{
+    char key[48], payload[64];
+    snprintf(key, sizeof key, "action:%lld", (long long)action_id);
+    job_payload_put(payload, sizeof payload, "action", action_id);
+    struct job_in j = {
+        .kind = CONNECT_JOB_ACTION, .channel_id = channel_id, .key = key, .payload = payload};
+    int64_t job_id;
+    return job_enqueue(db, &j, now, &job_id, err) < 0 ? -1 : 0;
+}
+
 int connect_queue_action(struct db *db, const struct action_in *in, int64_t now, int64_t *id,
                          struct error *err)
 {
@@ -23,18 +35,12 @@ int connect_queue_action(struct db *db, const struct action_in *in, int64_t now,
     int made = action_create(db, in, now, id, err);
     if (made < 0)
         goto fail;
-    char key[48], payload[64];
-    snprintf(key, sizeof key, "action:%lld", (long long)*id);
-    snprintf(payload, sizeof payload, "{\"action\": %lld}", (long long)*id);
     struct action a;
     if (action_get(db, *id, &a, err))
         goto fail;
     bool open = a.state != ACTION_DONE && a.state != ACTION_FAILED;
     action_clear(&a);
-    struct job_in j = {
-        .kind = CONNECT_JOB_ACTION, .channel_id = in->channel_id, .key = key, .payload = payload};
-    int64_t job_id;
-    if (open && job_enqueue(db, &j, now, &job_id, err) < 0)
+    if (open && connect_queue_action_job(db, in->channel_id, *id, now, err))
         goto fail;
     if (db_commit(db, err))
         goto fail;
