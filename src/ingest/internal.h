@@ -29,6 +29,12 @@ void rec_start(struct ingest_record *r, enum ingest_kind kind, const char *platf
  * snapshot time, opts->taken_at: how a reader keeps the counts an answer
  * gives with a post. */
 void rec_measured(struct pctx *pc, struct ingest_record *r);
+/* rec_start for an account's figures now (REC_CHANNEL_METRICS: its
+ * followers as a profile gives them), counted at the import's snapshot
+ * time, as rec_measured marks a post's. A day's row, complete at its own
+ * end, sets its own taken_at instead. */
+void rec_account_now(struct pctx *pc, struct ingest_record *r, const char *platform,
+                     const char *where);
 /* Emits r; returns -1 once the callback asked to stop. */
 int rec_emit(struct pctx *pc, const struct ingest_record *r);
 /* Emits a REC_REJECT at `where` with a printf-style reason. */
