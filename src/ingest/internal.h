@@ -155,6 +155,10 @@ int csv_next_row(struct csv_reader *rd, struct pctx *pc, size_t nh, char where[3
 /* A count as exports write it: digits, thousands grouped by ',' or ' '
  * ("1,234", "1 234"); -1 for anything else. */
 int csv_count(const char *s, int64_t *out);
+/* Whether the n bytes at s are one of `names` ("Likes|Reactions": '|'
+ * between alternatives), ignoring case: how an export's columns are found
+ * by their header cells. */
+bool csv_named(const char *s, size_t n, const char *names);
 /* The instant of wall-clock time `wall` (seconds as if it were UTC) in
  * zone z (NULL: UTC). */
 int64_t csv_local_instant(const struct tz *z, int64_t wall);
