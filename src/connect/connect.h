@@ -771,8 +771,13 @@ int connect_act(struct db *db, const struct connect_env *env, int64_t action_id,
 int connect_run_job(struct db *db, const struct connect_env *env, const struct job *j,
                     const char *owner, int64_t lease, struct error *err);
 
-/* Queues an action and the job that runs it (key "action:ID"). *id as
- * action_create: 0 new, 1 the key named an existing action. */
+/* Queues the job that runs action `action_id` on its channel, inside the
+ * caller's transaction: key "action:ID", so an action is queued once at a
+ * time. 0, or -1 and err. */
+int connect_queue_action_job(struct db *db, int64_t channel_id, int64_t action_id, int64_t now,
+                             struct error *err);
+/* Queues an action and the job that runs it (connect_queue_action_job).
+ * *id as action_create: 0 new, 1 the key named an existing action. */
 int connect_queue_action(struct db *db, const struct action_in *in, int64_t now, int64_t *id,
                          struct error *err);
 

@@ -14,6 +14,18 @@
 
 #include "connect/internal.h"
 
+int connect_queue_action_job(struct db *db, int64_t channel_id, int64_t action_id, int64_t now,
+                             struct error *err)
+{
+    char key[48], payload[64];
+    snprintf(key, sizeof key, "action:%lld", (long long)action_id);
+    job_payload_put(payload, sizeof payload, "action", action_id);
+    struct job_in j = {
+        .kind = CONNECT_JOB_ACTION, .channel_id = channel_id, .key = key, .payload = payload};
+    int64_t job_id;
+    return job_enqueue(db, &j, now, &job_id, err) < 0 ? -1 : 0;
+}
+
 int connect_queue_action(struct db *db, const struct action_in *in, int64_t now, int64_t *id,
                          struct error *err)
 {
@@ -23,18 +35,12 @@ int connect_queue_action(struct db *db, const struct action_in *in, int64_t now,
     int made = action_create(db, in, now, id, err);
     if (made < 0)
         goto fail;
-    char key[48], payload[64];
-    snprintf(key, sizeof key, "action:%lld", (long long)*id);
-    snprintf(payload, sizeof payload, "{\"action\": %lld}", (long long)*id);
     struct action a;
     if (action_get(db, *id, &a, err))
         goto fail;
     bool open = a.state != ACTION_DONE && a.state != ACTION_FAILED;
     action_clear(&a);
-    struct job_in j = {
-        .kind = CONNECT_JOB_ACTION, .channel_id = in->channel_id, .key = key, .payload = payload};
-    int64_t job_id;
-    if (open && job_enqueue(db, &j, now, &job_id, err) < 0)
+    if (open && connect_queue_action_job(db, in->channel_id, *id, now, err))
         goto fail;
     if (db_commit(db, err))
         goto fail;
@@ -97,14 +103,11 @@ static int run_job(struct db *db, const struct connect_env *env, const struct jo
             log_info("channel %lld synced: %lld new in %lld page%s", (long long)j->channel_id,
                      (long long)st.added, (long long)st.pages, st.pages == 1 ? "" : "s");
     } else if (str_eq(j->kind, CONNECT_JOB_ACTION)) {
-        json_error_t je;
-        json_t *p = json_loads(j->payload ? j->payload : "", 0, &je);
-        json_t *id = json_object_get(p, "action");
-        rc = json_is_integer(id)
-                 ? connect_act(db, &e, json_integer_value(id), now, &res)
+        int64_t action;
+        rc = job_payload_id(j, "action", &action)
+                 ? connect_act(db, &e, action, now, &res)
                  : connect_fail(&res, CO_REJECTED, "an action job's payload names no action: %s",
                                 j->payload ? j->payload : "");
-        json_decref(p);
     } else {
         rc = connect_fail(&res, CO_REJECTED, "no runner for jobs of kind '%s'", j->kind);
     }

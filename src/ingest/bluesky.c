@@ -205,12 +205,11 @@ static int thread(struct pctx *pc, json_t *t, const char *where, int depth, int6
 static int profile(struct pctx *pc, json_t *j)
 {
     struct ingest_record r;
-    rec_start(&r, REC_CHANNEL_METRICS, "bluesky", "$");
+    rec_account_now(pc, &r, "bluesky", "$");
     r.account_id = jstr(pc, j, "did");
     r.account_name = jstr(pc, j, "handle");
     r.account_title = jstr(pc, j, "displayName");
     r.followers = jcount(j, "followersCount");
-    r.taken_at = pc->opts->taken_at;
     if (!r.account_id)
         return rec_reject(pc, "$", "a profile needs its 'did'");
     if (r.followers < 0)

@@ -54,6 +54,13 @@ void rec_measured(struct pctx *pc, struct ingest_record *r)
     r->taken_at = pc->opts->taken_at;
 }
 
+void rec_account_now(struct pctx *pc, struct ingest_record *r, const char *platform,
+                     const char *where)
+{
+    rec_start(r, REC_CHANNEL_METRICS, platform, where);
+    r->taken_at = pc->opts->taken_at;
+}
+
 int rec_emit(struct pctx *pc, const struct ingest_record *r)
 {
     /* Every record says where it came from, and a reject why: the rejects

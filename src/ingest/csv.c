@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* What a mapping can fill. The metric fields follow post_metric_names. */
 enum cfield {
@@ -431,6 +432,18 @@ int csv_count(const char *s, int64_t *out)
     }
     digits[n] = '\0';
     return n ? str_to_i64(digits, out) : -1;
+}
+
+bool csv_named(const char *s, size_t n, const char *names)
+{
+    for (const char *a = names; a;) {
+        const char *bar = strchr(a, '|');
+        size_t an = bar ? (size_t)(bar - a) : strlen(a);
+        if (an == n && strncasecmp(a, s, n) == 0)
+            return true;
+        a = bar ? bar + 1 : NULL;
+    }
+    return false;
 }
 
 /* The instant of wall-clock time `wall` (seconds as if it were UTC) in

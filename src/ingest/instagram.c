@@ -172,13 +172,12 @@ int read_instagram(struct pctx *pc, json_t *j, struct error *err)
             rc = rec_reject(pc, "$.business_discovery", "a business account needs its 'id'");
         } else {
             struct ingest_record r;
-            rec_start(&r, REC_CHANNEL_METRICS, "instagram", "$.business_discovery");
+            rec_account_now(pc, &r, "instagram", "$.business_discovery");
             r.account_id = u.account;
             r.account_name = u.account_name;
             r.account_title = jstr(pc, bd, "name");
             r.account_is_peer = true;
             r.followers = jcount(bd, "followers_count");
-            r.taken_at = pc->opts->taken_at;
             rc = r.followers >= 0 ? rec_emit(pc, &r) : 0;
             if (!rc)
                 rc = each_item(pc, jpath(bd, media_path), "$.business_discovery.media.data", media,
@@ -192,12 +191,11 @@ int read_instagram(struct pctx *pc, json_t *j, struct error *err)
         rc = media(pc, j, "$", NULL);
     } else if (json_object_get(j, "followers_count")) {
         struct ingest_record r;
-        rec_start(&r, REC_CHANNEL_METRICS, "instagram", "$");
+        rec_account_now(pc, &r, "instagram", "$");
         r.account_id = jstr(pc, j, "id");
         r.account_name = jstr(pc, j, "username");
         r.account_title = jstr(pc, j, "name");
         r.followers = jcount(j, "followers_count");
-        r.taken_at = pc->opts->taken_at;
         rc = r.account_id ? rec_emit(pc, &r) : rec_reject(pc, "$", "an account needs its 'id'");
     } else {
         rc = each_by_id(pc, j, media, NULL);

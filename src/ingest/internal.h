@@ -29,6 +29,12 @@ void rec_start(struct ingest_record *r, enum ingest_kind kind, const char *platf
  * snapshot time, opts->taken_at: how a reader keeps the counts an answer
  * gives with a post. */
 void rec_measured(struct pctx *pc, struct ingest_record *r);
+/* rec_start for an account's figures now (REC_CHANNEL_METRICS: its
+ * followers as a profile gives them), counted at the import's snapshot
+ * time, as rec_measured marks a post's. A day's row, complete at its own
+ * end, sets its own taken_at instead. */
+void rec_account_now(struct pctx *pc, struct ingest_record *r, const char *platform,
+                     const char *where);
 /* Emits r; returns -1 once the callback asked to stop. */
 int rec_emit(struct pctx *pc, const struct ingest_record *r);
 /* Emits a REC_REJECT at `where` with a printf-style reason. */
@@ -149,6 +155,10 @@ int csv_next_row(struct csv_reader *rd, struct pctx *pc, size_t nh, char where[3
 /* A count as exports write it: digits, thousands grouped by ',' or ' '
  * ("1,234", "1 234"); -1 for anything else. */
 int csv_count(const char *s, int64_t *out);
+/* Whether the n bytes at s are one of `names` ("Likes|Reactions": '|'
+ * between alternatives), ignoring case: how an export's columns are found
+ * by their header cells. */
+bool csv_named(const char *s, size_t n, const char *names);
 /* The instant of wall-clock time `wall` (seconds as if it were UTC) in
  * zone z (NULL: UTC). */
 int64_t csv_local_instant(const struct tz *z, int64_t wall);

@@ -123,10 +123,9 @@ int read_linkedin_api(struct pctx *pc, json_t *j, struct error *err)
     json_t *size = json_object_get(j, "firstDegreeSize");
     if (size) {
         struct ingest_record r;
-        rec_start(&r, REC_CHANNEL_METRICS, "linkedin", "$");
+        rec_account_now(pc, &r, "linkedin", "$");
         r.account_id = jstr(pc, j, "organization"); /* kanal's connector adds it */
         r.followers = jcount(j, "firstDegreeSize");
-        r.taken_at = pc->opts->taken_at;
         rc = r.followers < 0 ? rec_reject(pc, "$", "firstDegreeSize is not a count")
                              : rec_emit(pc, &r);
         goto done;

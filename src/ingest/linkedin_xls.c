@@ -45,6 +45,7 @@ enum col {
     C_COUNT
 };
 
+/* Each column's names, '|' between alternatives, as csv_named reads them. */
 static const char *const col_names[C_COUNT] = {
     [C_TITLE] = "Post title|Update title",
     [C_LINK] = "Post link|Update link",
@@ -283,18 +284,6 @@ static size_t row_len(const struct sheet *s, size_t first)
     return n;
 }
 
-static bool named(const char *cell, const char *names)
-{
-    for (const char *a = names; a;) {
-        const char *bar = strchr(a, '|');
-        size_t an = bar ? (size_t)(bar - a) : strlen(a);
-        if (an == strlen(cell) && strncasecmp(a, cell, an) == 0)
-            return true;
-        a = bar ? bar + 1 : NULL;
-    }
-    return false;
-}
-
 /* The header row: the first of the sheet's first five rows with a cell
  * named key; fills s->col and returns the index of the row's first cell,
  * or -1. */
@@ -311,7 +300,7 @@ static long find_header(struct sheet *s, int key)
             while (t && *t == ' ')
                 t++;
             for (int k = 0; t && k < C_COUNT; k++)
-                if (s->col[k] < 0 && named(t, col_names[k])) {
+                if (s->col[k] < 0 && csv_named(t, strlen(t), col_names[k])) {
                     s->col[k] = s->cells[i].col;
                     free(s->hdr[k]);
                     s->hdr[k] = xstrdup(t);

@@ -81,12 +81,11 @@ static bool is_account(json_t *x)
 static int account(struct pctx *pc, json_t *a, const char *where)
 {
     struct ingest_record r;
-    rec_start(&r, REC_CHANNEL_METRICS, "mastodon", where);
+    rec_account_now(pc, &r, "mastodon", where);
     r.account_id = jstr(pc, a, "id");
     r.account_name = jstr(pc, a, "acct");
     r.account_title = jstr(pc, a, "display_name");
     r.followers = jcount(a, "followers_count");
-    r.taken_at = pc->opts->taken_at;
     if (!r.account_id)
         return rec_reject(pc, where, "an account needs its 'id'");
     if (r.followers < 0)

@@ -305,7 +305,7 @@ static int object(struct pctx *pc, json_t *j, const char *where, void *arg)
     if (!json_object_get(j, "fan_count") && !json_object_get(j, "followers_count"))
         return item(pc, j, where, NULL);
     struct ingest_record r;
-    rec_start(&r, REC_CHANNEL_METRICS, "facebook", where);
+    rec_account_now(pc, &r, "facebook", where);
     r.account_id = jstr(pc, j, "id");
     r.account_name = jstr(pc, j, "username");
     r.account_title = jstr(pc, j, "name");
@@ -314,7 +314,6 @@ static int object(struct pctx *pc, json_t *j, const char *where, void *arg)
     r.followers = jcount(j, "followers_count");
     if (r.followers < 0)
         r.followers = jcount(j, "fan_count");
-    r.taken_at = pc->opts->taken_at;
     return r.account_id ? rec_emit(pc, &r) : rec_reject(pc, where, "a page needs its 'id'");
 }
 

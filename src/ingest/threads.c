@@ -124,9 +124,8 @@ static int post_metric(const char *name)
 static int insights(struct pctx *pc, json_t *data)
 {
     struct ingest_record post, acc;
-    rec_init(&post, REC_POST_METRICS, "$.data");
-    rec_init(&acc, REC_CHANNEL_METRICS, "$.data");
-    post.platform = acc.platform = "threads";
+    rec_start(&post, REC_POST_METRICS, "threads", "$.data");
+    rec_account_now(pc, &acc, "threads", "$.data");
     char owner[96] = "";
     int64_t quotes = -1;
     bool any_post = false, any_acc = false;
@@ -187,7 +186,6 @@ static int insights(struct pctx *pc, json_t *data)
     }
     if (any_acc) {
         acc.account_id = owner;
-        acc.taken_at = pc->opts->taken_at;
         if (rec_emit(pc, &acc))
             return -1;
     }

@@ -163,10 +163,9 @@ int read_tiktok(struct pctx *pc, json_t *j, struct error *err)
         goto done;
     if (json_is_array(fans)) {
         struct ingest_record r;
-        rec_start(&r, REC_CHANNEL_METRICS, "tiktok", "$.Activity.Follower List.FansList");
+        rec_account_now(pc, &r, "tiktok", "$.Activity.Follower List.FansList");
         r.account_id = r.account_name = acc.name;
         r.followers = (int64_t)json_array_size(fans);
-        r.taken_at = pc->opts->taken_at;
         if (rec_emit(pc, &r))
             goto done;
     }

@@ -80,13 +80,12 @@ static int user(struct pctx *pc, json_t *u)
     if (!f)
         return 0; /* asked without user.info.stats: nothing to count */
     struct ingest_record r;
-    rec_start(&r, REC_CHANNEL_METRICS, "tiktok", "$.data.user");
+    rec_account_now(pc, &r, "tiktok", "$.data.user");
     r.account_id = r.account_name = name;
     r.account_title = jstr(pc, u, "display_name");
     r.followers = jcount(u, "follower_count");
     if (r.followers < 0)
         return rec_reject(pc, "$.data.user.follower_count", "follower_count is not a count");
-    r.taken_at = pc->opts->taken_at;
     return rec_emit(pc, &r);
 }
 

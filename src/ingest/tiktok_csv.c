@@ -40,7 +40,7 @@ enum col {
     C_COUNT
 };
 
-/* Each column's names, '|' between alternatives; compared ignoring case. */
+/* Each column's names, '|' between alternatives, as csv_named reads them. */
 static const char *const col_names[C_COUNT] = {
     [C_TITLE] = "Video title|Video description",
     [C_LINK] = "Video link",
@@ -60,6 +60,7 @@ static const char *const col_names[C_COUNT] = {
     [C_OTHER3] = "Shares",
 };
 
+/* A header cell is named with the blanks around it passed over. */
 static bool named(const char *cell, const char *names)
 {
     while (*cell == ' ')
@@ -67,14 +68,7 @@ static bool named(const char *cell, const char *names)
     size_t cn = strlen(cell);
     while (cn && cell[cn - 1] == ' ')
         cn--;
-    for (const char *a = names; a;) {
-        const char *bar = strchr(a, '|');
-        size_t an = bar ? (size_t)(bar - a) : strlen(a);
-        if (an == cn && strncasecmp(a, cell, an) == 0)
-            return true;
-        a = bar ? bar + 1 : NULL;
-    }
-    return false;
+    return csv_named(cell, cn, names);
 }
 
 /* Finds each column in the header; the layout the columns make, or L_NONE. */

@@ -145,12 +145,11 @@ static int dm(struct pctx *pc, json_t *e, const char *where)
 static int user(struct pctx *pc, json_t *u, const char *where)
 {
     struct ingest_record r;
-    rec_start(&r, REC_CHANNEL_METRICS, "x", where);
+    rec_account_now(pc, &r, "x", where);
     r.account_id = jstr(pc, u, "id");
     r.account_name = jstr(pc, u, "username");
     r.account_title = jstr(pc, u, "name");
     r.followers = jcount(json_object_get(u, "public_metrics"), "followers_count");
-    r.taken_at = pc->opts->taken_at;
     if (!r.account_id)
         return rec_reject(pc, where, "a user needs its 'id'");
     if (r.followers < 0)

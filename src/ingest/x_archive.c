@@ -103,9 +103,8 @@ static int account(struct pctx *pc, json_t *j)
 static int followers(struct pctx *pc, json_t *j)
 {
     struct ingest_record r;
-    rec_start(&r, REC_CHANNEL_METRICS, "x", "$");
+    rec_account_now(pc, &r, "x", "$");
     r.followers = (int64_t)json_array_size(j);
-    r.taken_at = pc->opts->taken_at;
     return rec_emit(pc, &r);
 }
 

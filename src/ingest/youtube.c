@@ -90,14 +90,13 @@ static int thread(struct pctx *pc, json_t *t, const char *where, void *arg)
 static int channel_stats(struct pctx *pc, json_t *c, const char *where, void *arg)
 {
     struct ingest_record r;
-    rec_start(&r, REC_CHANNEL_METRICS, "youtube", where);
+    rec_account_now(pc, &r, "youtube", where);
     r.account_id = jstr(pc, c, "id");
     r.account_name = jstr(pc, json_object_get(c, "snippet"), "customUrl");
     r.account_title = jstr(pc, json_object_get(c, "snippet"), "title");
     if (!r.account_name)
         r.account_name = r.account_title;
     r.followers = jcount(json_object_get(c, "statistics"), "subscriberCount");
-    r.taken_at = pc->opts->taken_at;
     if (!r.account_id)
         return rec_reject(pc, where, "a channel needs its 'id'");
     return r.followers < 0 ? 0 : rec_emit(pc, &r);

@@ -30,7 +30,7 @@ int64_t listen_queue_due(struct db *db, int64_t now, struct error *err)
     for (size_t i = 0; i < n && queued >= 0; i++) {
         char key[48], payload[48];
         snprintf(key, sizeof key, "listen:%lld", (long long)ids[i]);
-        snprintf(payload, sizeof payload, "{\"source\": %lld}", (long long)ids[i]);
+        job_payload_put(payload, sizeof payload, "source", ids[i]);
         struct job_in j = {.kind = LISTEN_JOB_KIND, .key = key, .payload = payload};
         int64_t id;
         int made = job_enqueue(db, &j, now, &id, err);
@@ -43,11 +43,8 @@ int64_t listen_queue_due(struct db *db, int64_t now, struct error *err)
 int listen_run_job(struct db *db, const struct listen_config *cfg, const struct job *j, int64_t now,
                    struct error *err)
 {
-    json_error_t je;
-    json_t *p = json_loads(j->payload ? j->payload : "", 0, &je);
-    json_t *id = json_object_get(p, "source");
-    int64_t source = json_is_integer(id) ? json_integer_value(id) : 0;
-    json_decref(p);
+    int64_t source;
+    job_payload_id(j, "source", &source);
     if (source < 1)
         return job_fail(db, j->id, cfg->owner, "a listen_fetch job names no source", 0, true, now,
                         err) < 0

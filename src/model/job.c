@@ -122,6 +122,23 @@ void job_clear(struct job *j)
         free(j->payload);
 }
 
+void job_payload_put(char *out, size_t size, const char *member, int64_t id)
+{
+    assert(out && member);
+    snprintf(out, size, "{\"%s\": %lld}", member, (long long)id);
+}
+
+bool job_payload_id(const struct job *j, const char *member, int64_t *id)
+{
+    assert(j && member && id);
+    json_t *p = json_loads(j->payload ? j->payload : "", 0, NULL);
+    json_t *v = json_object_get(p, member);
+    bool named = json_is_integer(v);
+    *id = named ? json_integer_value(v) : 0;
+    json_decref(p);
+    return named;
+}
+
 int job_claim(struct db *db, const char *owner, const char *kind, int64_t lease, int64_t now,
               struct job *out, struct error *err)
 {

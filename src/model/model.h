@@ -786,6 +786,13 @@ struct job {
     int64_t lease_until;
 };
 void job_clear(struct job *j);
+/* A payload naming one row, {"MEMBER": ID}: what the workers' own jobs
+ * carry (an action, a listening source, a delivery), read back with
+ * job_payload_id, so its shape is written once. */
+void job_payload_put(char *out, size_t size, const char *member, int64_t id);
+/* Sets *id to the integer `member` of j's payload and returns true; false
+ * and *id 0 when the payload is not JSON or has no integer there. */
+bool job_payload_id(const struct job *j, const char *member, int64_t *id);
 /* Takes the oldest due queued job (run_after <= now; of `kind` unless it is
  * NULL), leases it to `owner` until now + lease seconds and counts the
  * attempt. Jobs of a channel that needs reconnecting (or is paused) are

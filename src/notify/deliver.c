@@ -252,10 +252,8 @@ int notify_run_job(struct db *db, const struct notify_config *cfg, const struct 
 {
     assert(db && cfg && j && owner);
     (void)lease; /* one attempt is bounded by cfg->timeout, far inside any lease */
-    json_t *p = json_loads(j->payload ? j->payload : "", 0, NULL);
-    json_t *idv = json_object_get(p, "delivery");
-    int64_t id = json_is_integer(idv) ? json_integer_value(idv) : 0;
-    json_decref(p);
+    int64_t id;
+    job_payload_id(j, "delivery", &id);
     struct delivery d;
     int found = id ? delivery_get(db, id, &d, err) : 0;
     if (found < 0)

@@ -150,7 +150,7 @@ static int queue_delivery(struct db *db, int64_t ws, int64_t notification, const
             now, now))
         return -1;
     char payload[48];
-    snprintf(payload, sizeof payload, "{\"delivery\": %lld}", (long long)id);
+    job_payload_put(payload, sizeof payload, "delivery", id);
     /* A relay down for a day is waited out: backoff doubles to an hour. */
     struct job_in j = {.kind = NOTIFY_JOB_KIND, .payload = payload, .max_attempts = 30};
     int64_t job;

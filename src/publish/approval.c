@@ -495,9 +495,22 @@ fail:
     return NULL;
 }
 
-/* Records one decision of the round (user_id or link_id) and moves the
- * variants in review when it settles the round. Inside the caller's
- * transaction, with the post locked. */
+/* Stores a comment on the review, by a user or through an approval link
+ * (the other 0), and sets *id unless id is NULL. 0, or -1 and err. */
+static int add_comment(struct db *db, int64_t post_id, int64_t user_id, int64_t link_id,
+                       const char *body, int64_t *id, struct error *err)
+{
+    int64_t made;
+    return db_insert(db, err, id ? id : &made,
+                     "INSERT INTO post_comments (post_id, user_id, link_id, body, at) "
+                     "VALUES (?, ?, ?, ?, ?)",
+                     "iIIti", post_id, user_id ? &user_id : NULL, link_id ? &link_id : NULL, body,
+                     time_now());
+}
+
+/* Records one decision of the round (user_id or link_id), with its comment
+ * among the review's, and moves the variants in review when it settles the
+ * round. Inside the caller's transaction, with the post locked. */
 static int decide(struct db *db, int64_t ws, const struct locked_post *p, int64_t user_id,
                   int64_t link_id, const char *role, bool approve, const char *comment,
                   struct error *err)
@@ -527,6 +540,8 @@ static int decide(struct db *db, int64_t ws, const struct locked_post *p, int64_
                       (long long)p->round, (long long)p->id);
         return -1;
     }
+    if (comment && *comment && add_comment(db, p->id, user_id, link_id, comment, NULL, err))
+        return -1;
     json_t *detail =
         json_pack("{s:I, s:s}", "round", (json_int_t)p->round, "comment", comment ? comment : "");
     if (link_id)
@@ -593,14 +608,8 @@ json_t *publish_decide(struct db *db, int64_t ws, int64_t post_id, const struct 
                   (long long)post_id, (long long)p.round, (long long)round);
         goto fail;
     }
-    if (decide(db, ws, &p, who->user_id, 0, role_name(who->role), approve, comment, err))
-        goto fail;
-    if (comment && *comment &&
-        db_run(db, err,
-               "INSERT INTO post_comments (post_id, user_id, body, at) VALUES (?, ?, ?, ?)", "iIti",
-               post_id, who->user_id ? &who->user_id : NULL, comment, time_now()) < 0)
-        goto fail;
-    if (db_commit(db, err))
+    if (decide(db, ws, &p, who->user_id, 0, role_name(who->role), approve, comment, err) ||
+        db_commit(db, err))
         goto fail;
     return post_get(db, ws, post_id, err);
 fail:
@@ -614,11 +623,6 @@ int publish_decide_link(struct db *db, int64_t ws, int64_t post_id, int64_t link
     struct locked_post p;
     if (lock_post(db, ws, post_id, &p, err) ||
         decide(db, ws, &p, 0, link_id, "external", approve, comment, err))
-        return -1;
-    if (comment && *comment &&
-        db_run(db, err,
-               "INSERT INTO post_comments (post_id, link_id, body, at) VALUES (?, ?, ?, ?)", "iiti",
-               post_id, link_id, comment, time_now()) < 0)
         return -1;
     return 0;
 }
@@ -641,9 +645,7 @@ json_t *publish_comment(struct db *db, int64_t ws, int64_t post_id, const struct
         goto fail;
     }
     int64_t id;
-    if (db_insert(db, err, &id,
-                  "INSERT INTO post_comments (post_id, user_id, body, at) VALUES (?, ?, ?, ?)",
-                  "iIti", post_id, who->user_id ? &who->user_id : NULL, body, time_now()) ||
+    if (add_comment(db, post_id, who->user_id, 0, body, &id, err) ||
         audit(db, ws, who->user_id, "comment", post_id,
               json_pack("{s:I, s:s}", "comment_id", (json_int_t)id, "body", body), err) ||
         db_commit(db, err))

@@ -97,7 +97,7 @@ static int hand_over(struct db *db, const struct due *d, int64_t now, const char
     if (db_scalar(db, err, &attempt, "SELECT publish_attempt FROM post_variants WHERE id = ?", "i",
                   d->id) != 1)
         return -1;
-    char key[64], jkey[48], payload[64];
+    char key[64];
     snprintf(key, sizeof key, "kanal-variant-%lld-%lld", (long long)d->id, (long long)attempt);
     /* Its links become short links with its channel's and campaign's UTM,
      * made in this transaction: a retry under the next key finds them. */
@@ -124,12 +124,7 @@ static int hand_over(struct db *db, const struct due *d, int64_t now, const char
     json_decref(body);
     if (made < 0)
         return -1;
-    snprintf(jkey, sizeof jkey, "action:%lld", (long long)action_id);
-    snprintf(payload, sizeof payload, "{\"action\": %lld}", (long long)action_id);
-    struct job_in j = {
-        .kind = CONNECT_JOB_ACTION, .channel_id = d->channel_id, .key = jkey, .payload = payload};
-    int64_t job_id;
-    if (job_enqueue(db, &j, now, &job_id, err) < 0)
+    if (connect_queue_action_job(db, d->channel_id, action_id, now, err))
         return -1;
     if (db_run(db, err, "UPDATE post_variants SET action_id = ? WHERE id = ?", "ii", action_id,
                d->id) < 0)

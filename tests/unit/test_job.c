@@ -1,7 +1,8 @@
 /* Unit tests for the job table (model/job.c) on an in-memory SQLite store:
  * idempotent enqueue, claims and leases, taking back a dead worker's job,
- * backoff and the last attempt. The clock is the tests': every call is
- * given `now`. Several processes on PostgreSQL: tests/e2e/test_jobs.py. */
+ * backoff, the last attempt and the payload naming a job's row. The clock
+ * is the tests': every call is given `now`. Several processes on
+ * PostgreSQL: tests/e2e/test_jobs.py. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -262,6 +263,29 @@ static void test_fail_keeps_errors_storable(void **state)
     db_close(db);
 }
 
+/* The payload a worker's job names its row in reads back as written; a
+ * payload without the member, or not JSON, names none. */
+static void test_payload_names_one_row(void **state)
+{
+    (void)state;
+    char payload[64];
+    job_payload_put(payload, sizeof payload, "action", 9007199254740993LL);
+    assert_string_equal(payload, "{\"action\": 9007199254740993}");
+    struct job j = {.payload = payload};
+    int64_t id = -1;
+    assert_true(job_payload_id(&j, "action", &id));
+    assert_int_equal(id, 9007199254740993LL);
+    assert_false(job_payload_id(&j, "source", &id));
+    assert_int_equal(id, 0);
+    char *others[] = {NULL, "", "not json", "{\"action\": \"12\"}", "[12]"};
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+        j.payload = others[i];
+        id = -1;
+        assert_false(job_payload_id(&j, "action", &id));
+        assert_int_equal(id, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_backoff_doubles_up_to_a_cap),
         cmocka_unit_test(test_fail_waits_then_stays_failed),
         cmocka_unit_test(test_fail_keeps_errors_storable),
+        cmocka_unit_test(test_payload_names_one_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
