@@ -288,6 +288,15 @@ const char *listen_element_text(struct feed *f, xmlNode *n)
     return r;
 }
 
+const char *listen_xml_error(struct feed *f, xmlParserCtxt *ctxt, const char *otherwise)
+{
+    const xmlError *e = xmlCtxtGetLastError(ctxt);
+    if (!e || !e->message)
+        return otherwise;
+    int n = (int)strcspn(e->message, "\r\n");
+    return arena_printf(&f->arena, "line %d: %.*s", e->line, n, e->message);
+}
+
 static bool has_element_child(const xmlNode *n)
 {
     for (const xmlNode *c = n->children; c; c = c->next)
@@ -668,10 +677,7 @@ static int read_xml(struct feed *f, const struct buf *utf8, const char *url, str
     if (!ctxt->wellFormed || !ctxt->nsWellFormed) {
         f->bozo = true;
         if (!f->bozo_reason) {
-            const xmlError *e = xmlCtxtGetLastError(ctxt);
-            f->bozo_reason = e && e->message
-                                 ? arena_printf(&f->arena, "line %d: %s", e->line, e->message)
-                                 : "not well-formed XML";
+            f->bozo_reason = listen_xml_error(f, ctxt, "not well-formed XML");
         }
     }
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;

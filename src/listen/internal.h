@@ -35,4 +35,9 @@ const char *listen_resolve(struct feed *f, const char *href, const char *base);
  * left out; NULL for no element or no text. (listen/feed.c) */
 const char *listen_element_text(struct feed *f, xmlNode *n);
 
+/* Why the XML that ctxt read is not well-formed, for a person: "line N:
+ * libxml2's words" without the newline they end in, in the feed's arena,
+ * or `otherwise` when libxml2 kept no error. (listen/feed.c) */
+const char *listen_xml_error(struct feed *f, xmlParserCtxt *ctxt, const char *otherwise);
+
 #endif

@@ -232,9 +232,7 @@ int listen_sitemap_parse(const char *data, size_t len, const struct feed_origin 
     }
     if (!ctxt->wellFormed) {
         out->bozo = true;
-        const xmlError *e = xmlCtxtGetLastError(ctxt);
-        out->bozo_reason = arena_printf(&out->arena, "line %d: %s", e ? e->line : 0,
-                                        e && e->message ? e->message : "not well-formed");
+        out->bozo_reason = listen_xml_error(out, ctxt, "not well-formed XML");
     }
     bool index = named(root, "sitemapindex");
     out->version = index ? "sitemapindex" : "sitemap";

@@ -187,9 +187,20 @@ static void test_broken_and_hostile(void **state)
                              "<item><title>two &nbsp; <b>x</title>",
                              NULL, NULL);
     assert_true(f.bozo);
+    /* libxml2's words, on one line: its message ends in a newline. */
     assert_non_null(f.bozo_reason);
+    assert_true(str_starts_with(f.bozo_reason, "line 1: "));
+    assert_null(strpbrk(f.bozo_reason, "\r\n"));
     assert_true(f.n_entries >= 1);
     assert_string_equal(f.entries[0].title, "one");
+    feed_free(&f);
+    /* A sitemap cut short says why the same way. */
+    struct error err = {0};
+    static const char map[] = "<urlset><url><loc>https://a.se/x</loc></url>\n<url><loc>";
+    memset(&f, 0, sizeof f);
+    assert_int_equal(listen_sitemap_parse(map, sizeof map - 1, NULL, &f, &err), 0);
+    assert_true(f.bozo && str_starts_with(f.bozo_reason, "line 2: "));
+    assert_null(strpbrk(f.bozo_reason, "\r\n"));
     feed_free(&f);
     /* An external entity is never loaded. */
     f = parse_ok("<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY x SYSTEM "
@@ -204,7 +215,6 @@ static void test_broken_and_hostile(void **state)
         buf_printf(&b, "<!ENTITY %c \"&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;\">", c, c - 1, c - 1,
                    c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
     buf_puts(&b, "]><rss><channel><title>&k;</title></channel></rss>");
-    struct error err = {0};
     if (feed_parse(b.data, b.len, NULL, &f, &err) == 0) {
         assert_true(!f.title || strlen(f.title) < 100000000);
         feed_free(&f);
