@@ -231,6 +231,9 @@ size_t str_ipv4(const unsigned char a[4], char *out);
 /* ---- UTF-8 ------------------------------------------------------------
  * Strict: no overlong forms, no surrogates, nothing above U+10FFFF. */
 bool utf8_valid(const char *s, size_t n);
+/* Whether s is a text of min to max bytes, valid UTF-8; false for NULL. The
+ * length is checked first, so an oversized string is never scanned. */
+bool utf8_text(const char *s, size_t min, size_t max);
 /* Decodes one code point at *p (< end) and advances *p. Returns the code
  * point, or -1 for an invalid sequence (then *p advances by one byte). */
 int32_t utf8_decode(const char **p, const char *end);

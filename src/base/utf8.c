@@ -4,6 +4,7 @@
 #include "base.h"
 
 #include <assert.h>
+#include <string.h>
 
 int32_t utf8_decode(const char **pp, const char *end)
 {
@@ -54,6 +55,14 @@ bool utf8_valid(const char *s, size_t n)
             return false;
     }
     return true;
+}
+
+bool utf8_text(const char *s, size_t min, size_t max)
+{
+    if (!s)
+        return false;
+    size_t n = strlen(s);
+    return n >= min && n <= max && utf8_valid(s, n);
 }
 
 size_t utf8_encode(uint32_t cp, char out[4])

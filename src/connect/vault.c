@@ -248,7 +248,7 @@ int vault_store(struct db *db, const struct vault_key *k, int64_t channel_id,
         return t->access_token ? -1 : error_set(err, ERR_INVALID, "access_token: required");
     if (t->refresh_token && token_check("refresh_token", t->refresh_token, err))
         return -1;
-    if (t->scopes && (strlen(t->scopes) > 2000 || !utf8_valid(t->scopes, strlen(t->scopes))))
+    if (t->scopes && !utf8_text(t->scopes, 0, 2000))
         return error_set(err, ERR_INVALID, "scopes: must be at most 2000 bytes of UTF-8");
     if (t->expires_at < 0)
         return error_set(err, ERR_INVALID, "expires_at: must not be negative");

@@ -363,9 +363,9 @@ int action_create(struct db *db, const struct action_in *in, int64_t now, int64_
                          "target: required for %s (the platform's id of the "
                          "post or message)",
                          in->kind);
-    if (in->target && (strlen(in->target) > 200 || !utf8_valid(in->target, strlen(in->target))))
+    if (in->target && !utf8_text(in->target, 0, 200))
         return error_set(err, ERR_INVALID, "target: must be at most 200 bytes of UTF-8");
-    if (in->key && (!*in->key || strlen(in->key) > 200 || !utf8_valid(in->key, strlen(in->key))))
+    if (in->key && !utf8_text(in->key, 1, 200))
         return error_set(err, ERR_INVALID, "key: must be 1 to 200 bytes of UTF-8");
     json_t *body = in->body ? in->body : NULL;
     json_t *empty = NULL;

@@ -58,8 +58,7 @@ static int validate(const struct job_in *in, struct error *err)
         return error_set(err, ERR_INVALID,
                          "kind: must be 1 to %d lower-case letters or '_', not '%.40s'",
                          JOB_KIND_MAX, in->kind ? in->kind : "");
-    if (in->key &&
-        (!*in->key || strlen(in->key) > JOB_KEY_MAX || !utf8_valid(in->key, strlen(in->key))))
+    if (in->key && !utf8_text(in->key, 1, JOB_KEY_MAX))
         return error_set(err, ERR_INVALID, "key: must be 1 to %d bytes of UTF-8", JOB_KEY_MAX);
     if (in->max_attempts < 0 || in->max_attempts > JOB_ATTEMPTS_MAX)
         return error_set(err, ERR_INVALID, "max_attempts: must be from 1 to %d", JOB_ATTEMPTS_MAX);

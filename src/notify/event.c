@@ -575,8 +575,7 @@ json_t *notify_webhook_set(struct db *db, int64_t ws, const char *url, const str
                            struct error *err)
 {
     if (!url || (!str_starts_with(url, "http://") && !str_starts_with(url, "https://")) ||
-        strlen(url) > NOTIFY_URL_MAX || strpbrk(url, " \r\n\t") || !utf8_valid(url, strlen(url)) ||
-        strlen(url) < 11) {
+        !utf8_text(url, 11, NOTIFY_URL_MAX) || strpbrk(url, " \r\n\t")) {
         error_field(err, ERR_INVALID, "url",
                     "url: expected an http:// or https:// address of at most %d bytes",
                     NOTIFY_URL_MAX);

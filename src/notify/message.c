@@ -71,7 +71,7 @@ void notify_header_encode(const char *s, struct buf *out)
  * in the "Name <a@b>" form, one '@'. */
 static bool address_ok(const char *a)
 {
-    if (!a || !*a || strlen(a) > 320 || !utf8_valid(a, strlen(a)))
+    if (!utf8_text(a, 1, 320))
         return false;
     for (const char *p = a; *p; p++)
         if (*p == '\r' || *p == '\n' || *p == '\0')

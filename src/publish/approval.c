@@ -630,7 +630,7 @@ int publish_decide_link(struct db *db, int64_t ws, int64_t post_id, int64_t link
 json_t *publish_comment(struct db *db, int64_t ws, int64_t post_id, const struct actor *who,
                         const char *body, struct error *err)
 {
-    if (!body || !*body || strlen(body) > 4000 || !utf8_valid(body, strlen(body))) {
+    if (!utf8_text(body, 1, 4000)) {
         error_field(err, ERR_INVALID, "body", "body: expected a comment of 1 to 4000 bytes");
         return NULL;
     }

@@ -40,7 +40,7 @@ json_t *approval_link_create(struct db *db, const struct vault_key *key, int64_t
                     APPROVAL_TTL_MAX);
         return NULL;
     }
-    if (name && (strlen(name) > 200 || !utf8_valid(name, strlen(name)))) {
+    if (name && !utf8_text(name, 0, 200)) {
         error_field(err, ERR_INVALID, "name", "name: at most 200 bytes of text");
         return NULL;
     }
@@ -201,7 +201,7 @@ json_t *approval_link_open(struct db *db, const struct vault_key *key, const cha
 json_t *approval_link_decide(struct db *db, const struct vault_key *key, const char *token,
                              bool approve, const char *comment, struct error *err)
 {
-    if (comment && (strlen(comment) > 4000 || !utf8_valid(comment, strlen(comment)))) {
+    if (comment && !utf8_text(comment, 0, 4000)) {
         error_field(err, ERR_INVALID, "comment", "comment: at most 4000 bytes of text");
         return NULL;
     }

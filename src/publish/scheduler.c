@@ -576,7 +576,7 @@ json_t *publish_pause(struct db *db, int64_t ws, json_t *in, const struct actor 
         return NULL;
     json_t *reason = json_object_get(in, "reason");
     const char *r = json_string_value(reason);
-    if (!r || !*r || strlen(r) > 1000 || !utf8_valid(r, strlen(r))) {
+    if (!utf8_text(r, 1, 1000)) {
         error_field(err, ERR_INVALID, "reason",
                     "reason: required, what made the pause necessary (1 to 1000 bytes of UTF-8)");
         return NULL;

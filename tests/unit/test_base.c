@@ -66,6 +66,10 @@ static void test_utf8(void **state)
     assert_false(utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
     assert_false(utf8_valid("\xe2\x82", 2));         /* truncated */
     assert_false(utf8_valid("\x80", 1));
+    /* A text of min to max bytes: "häj € 😀" is 13. */
+    assert_true(utf8_text(ok, 13, 13) && utf8_text(ok, 0, 200) && utf8_text("", 0, 1));
+    assert_false(utf8_text(ok, 14, 200) || utf8_text(ok, 1, 12) || utf8_text("", 1, 200));
+    assert_false(utf8_text(NULL, 0, 200) || utf8_text("a\xc0\xaf", 0, 200));
     char out[4];
     for (uint32_t cp = 1; cp <= 0x10FFFF; cp += 7) {
         size_t n = utf8_encode(cp, out);
