@@ -115,6 +115,13 @@ def test_author_editor_and_external_approver(desk):
     assert anon.post(link["path"], {"decision": "maybe"}).status == 400
     r = anon.post(link["path"], {"decision": "approve", "comment": "OK från juridik"})
     assert r.status == 200 and r.json()["post"]["status"] == "approved", r
+    # The link's decision and its comment both name the link, and no user.
+    review = editor.get(f"{p}/review").json()
+    by_link = [d for d in review["decisions"] if "link_id" in d]
+    assert [(d["link_name"], d["comment"], "user_id" in d) for d in by_link] == [
+        ("Juristen", "OK från juridik", False)], review
+    assert [(c["body"], "user_email" in c) for c in review["comments"]
+            if c.get("link_id") == by_link[0]["link_id"]] == [("OK från juridik", False)], review
     assert anon.post(link["path"], {"decision": "approve"}).status == 409  # replayed
     assert editor2.post(f"{p}/approve", {}).status == 409  # already approved
 
