@@ -27,8 +27,7 @@ static void lower(char *s)
         *s = (char)tolower((unsigned char)*s);
 }
 
-/* The charset parameter of a Content-Type, lower case, into out. */
-static bool header_charset(const char *ct, char *out, size_t cap)
+bool listen_charset(const char *ct, char *out, size_t cap)
 {
     const char *p = ct ? strcasestr(ct, "charset=") : NULL;
     if (!p)
@@ -832,7 +831,7 @@ static void decode(struct feed *f, const char *data, size_t len, const struct fe
                    struct buf *utf8)
 {
     char http[64] = "", prolog[64] = "", media[128] = "";
-    bool has_http = header_charset(o->content_type, http, sizeof http);
+    bool has_http = listen_charset(o->content_type, http, sizeof http);
     media_type(o->content_type, media, sizeof media);
     size_t skip;
     const char *bom = bom_encoding((const unsigned char *)data, len, &skip);

@@ -35,6 +35,12 @@ const char *listen_resolve(struct feed *f, const char *href, const char *base);
  * left out; NULL for no element or no text. (listen/feed.c) */
 const char *listen_element_text(struct feed *f, xmlNode *n);
 
+/* The charset parameter of a Content-Type ("text/html; charset=ISO-8859-1",
+ * quoted or not, blanks after '=' passed over), lower case, into out (cap
+ * bytes); false when there is none. Feeds and pages read it alike.
+ * (listen/feed.c) */
+bool listen_charset(const char *ct, char *out, size_t cap);
+
 /* Why the XML that ctxt read is not well-formed, for a person: "line N:
  * libxml2's words" without the newline they end in, in the feed's arena,
  * or `otherwise` when libxml2 kept no error. (listen/feed.c) */

@@ -34,24 +34,6 @@ static void *grow_entries(struct feed *f, size_t *cap)
     return e;
 }
 
-/* The charset parameter of a Content-Type, for the HTML parser. */
-static bool charset_of(const char *ct, char *out, size_t cap)
-{
-    const char *p = ct ? strcasestr(ct, "charset=") : NULL;
-    if (!p)
-        return false;
-    p += 8;
-    if (*p == '"' || *p == '\'')
-        p++;
-    size_t n = 0;
-    while (p[n] && p[n] != '"' && p[n] != '\'' && p[n] != ';' && !isspace((unsigned char)p[n]) &&
-           n < cap - 1)
-        n++;
-    memcpy(out, p, n);
-    out[n] = '\0';
-    return n > 0;
-}
-
 /* ---- HTML pages ------------------------------------------------------------ */
 
 #define PAGE_MAX_ITEMS 1000
@@ -111,7 +93,7 @@ int listen_page_parse(const char *data, size_t len, const struct feed_origin *or
         goto fail;
     }
     char charset[64];
-    bool has_charset = charset_of(o->content_type, charset, sizeof charset);
+    bool has_charset = listen_charset(o->content_type, charset, sizeof charset);
     doc = htmlReadMemory(data, (int)len, o->url, has_charset ? charset : NULL,
                          HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                              HTML_PARSE_NONET);

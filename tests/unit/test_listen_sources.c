@@ -204,6 +204,16 @@ static void test_page(void **state)
     sel.time = "time:last";
     assert_int_equal(listen_page_parse(plain, strlen(plain), &o, &sel, &f, &err), -1);
     assert_non_null(strstr(err.msg, "selectors.time"));
+
+    /* The charset is read from the Content-Type as a feed's is: quoted,
+     * after a blank, in any case; the page says it in lower case. */
+    const char *latin1 = "<div class=x><a href='/a'>K\xf6p</a></div>";
+    sel = (struct page_selectors){.item = "div.x"};
+    o.content_type = "text/html; charset= \"ISO-8859-1\"";
+    assert_int_equal(listen_page_parse(latin1, strlen(latin1), &o, &sel, &f, &err), 0);
+    assert_string_equal(f.encoding, "iso-8859-1");
+    assert_string_equal(f.entries[0].title, "K\xc3\xb6p");
+    feed_free(&f);
 }
 
 /* ---- sitemaps ------------------------------------------------------------------------ */
