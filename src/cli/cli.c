@@ -185,13 +185,18 @@ void cli_error(const char *cmd, const char *fmt, ...)
 struct db *cli_open_workspace(const char *cmd, const char *url, const char *ws, int64_t *wsid)
 {
     struct error err = {0};
-    if (!ws) {
-        cli_error(cmd, "--workspace is required");
-        return NULL;
-    }
     struct db *db = cli_open_db(url, CLI_DB_EXISTING, NULL, &err);
-    if (db && workspace_resolve(db, ws, wsid, &err) == 0)
+    int found = -1;
+    if (db && ws)
+        found = workspace_resolve(db, ws, wsid, &err) == 0 ? 1 : -1;
+    else if (db)
+        found = workspace_only(db, wsid, &err);
+    if (found > 0)
         return db;
+    if (found == 0)
+        error_set(&err, ERR_NOT_FOUND,
+                  "there is no workspace yet: make one in the web desk or "
+                  "with the API, or import into one (kanal import)");
     cli_error(cmd, "%s", err.msg);
     db_close(db);
     return NULL;

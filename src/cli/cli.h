@@ -47,8 +47,9 @@ enum cli_db_mode {
 struct db *cli_open_db(const char *url, enum cli_db_mode mode, int *applied, struct error *err);
 
 /* Opens the store (CLI_DB_EXISTING) and finds the workspace `ws` names (an
- * id or a slug) into *wsid; prints cmd's error and returns NULL when there
- * is no --workspace, no store or no such workspace. */
+ * id or a slug; NULL: the only one) into *wsid; prints cmd's error and
+ * returns NULL when there is no store or no such workspace, or ws is NULL
+ * and there is none or more than one. */
 struct db *cli_open_workspace(const char *cmd, const char *url, const char *ws, int64_t *wsid);
 /* An id, or else the row of `table` whose `column` is s (in workspace ws
  * when it is not 0): ERR_NOT_FOUND "no team 'press'". */

@@ -31,7 +31,8 @@ struct cli_opt {
 /* clang-format on */
 /* --workspace, as every command that works in one names it. */
 #define OPT_WORKSPACE(var)                                                                         \
-    OPT_STRING("workspace", "ID|SLUG", "KANAL_WORKSPACE", var, "the workspace")
+    OPT_STRING("workspace", "ID|SLUG", "KANAL_WORKSPACE", var,                                     \
+               "the workspace (default: the only one)")
 /* --as, the user a desk command acts as (cli_open_desk). */
 #define OPT_AS(var) OPT_STRING("as", "EMAIL", NULL, var, "act as this user (default: kanal itself)")
 /* --secret-key-file, for the commands that unseal channels' tokens (cli_secret_key). */

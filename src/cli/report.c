@@ -275,7 +275,7 @@ int cmd_report(int argc, char **argv)
     const struct cli_opt opts[] = {
         OPT_DB(&db_url),
         OPT_STRING("workspace", "SLUG|ID", "KANAL_WORKSPACE", &workspace,
-                   "the workspace to report on"),
+                   "the workspace to report on (default: the only one)"),
         OPT_STRING("since", "DATE", NULL, &since,
                    "first day, local (default: 28 days before --until)"),
         OPT_STRING("until", "DATE", NULL, &until, "day after the last, local (default: tomorrow)"),
@@ -301,7 +301,6 @@ int cmd_report(int argc, char **argv)
                        "dimension, in the workspace's time zone.") ||
         (!str_eq(fmt, "table") && !str_eq(fmt, "csv") && !str_eq(fmt, "json") &&
          !cli_cmd_usage(&c, "--format must be table, csv or json")) ||
-        (!workspace && !cli_cmd_usage(&c, "--workspace is required")) ||
         !cli_cmd_open(&c, db_url, workspace))
         return cli_cmd_end(&c);
     struct db *db = c.db;

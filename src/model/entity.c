@@ -478,16 +478,34 @@ int platform_edit_body(struct db *db, const char *what, int found, int64_t id, c
 
 /* ---- workspaces, channels and tags as imports find them ----------------------- */
 
+int workspace_only(struct db *db, int64_t *id, struct error *err)
+{
+    struct db_stmt *st = db_query(db, err, "SELECT id, slug FROM workspaces ORDER BY id", "");
+    if (!st)
+        return -1;
+    int n = 0, step;
+    struct buf slugs = {0};
+    for (step = db_has_row(st) ? 1 : 0; step == 1; step = db_step(st, err)) {
+        if (n++ == 0)
+            *id = db_col_int(st, 0);
+        if (n <= 5)
+            buf_printf(&slugs, "%s%s", n > 1 ? ", " : "", db_col_text(st, 1));
+    }
+    db_finalize(st);
+    int rc = step < 0 ? -1 : n == 1 ? 1 : 0;
+    if (step == 0 && n > 1)
+        rc = error_set(err, ERR_INVALID,
+                       "there are %d workspaces (%s%s); say which with --workspace", n, slugs.data,
+                       n > 5 ? ", ..." : "");
+    buf_free(&slugs);
+    return rc;
+}
+
 int workspace_default(struct db *db, int64_t *id, struct error *err)
 {
-    int64_t n = 0;
-    if (db_scalar(db, err, &n, "SELECT COUNT(*) FROM workspaces", "") < 0)
-        return -1;
-    if (n > 1)
-        return error_set(err, ERR_INVALID,
-                         "there are %lld workspaces; say which with --workspace ID", (long long)n);
-    if (n == 1)
-        return db_scalar(db, err, id, "SELECT id FROM workspaces", "") < 0 ? -1 : 1;
+    int found = workspace_only(db, id, err);
+    if (found != 0)
+        return found;
     json_t *in = json_pack("{s:s, s:s}", "name", "Imported", "slug", "imported");
     json_t *w = entity_create(db, &entity_workspace, 0, in, NULL, err);
     json_decref(in);

@@ -682,8 +682,11 @@ int message_edit_platform(struct db *db, int64_t channel_id, const char *platfor
                           const char *body, struct error *err);
 
 /* The only workspace, for commands that are not told one: 1 with *id, 0 if
- * there are none (then one named "Imported" is created and returned), -1
- * with ERR_INVALID if there are several. */
+ * there are none, -1 with ERR_INVALID naming them (the first five slugs) if
+ * there are several. */
+int workspace_only(struct db *db, int64_t *id, struct error *err);
+/* workspace_only for an import: when there are none, one named "Imported"
+ * is created, and 0 with its *id. */
 int workspace_default(struct db *db, int64_t *id, struct error *err);
 
 /* The workspace a person names, as the API's paths and the CLI's --workspace

@@ -926,3 +926,29 @@ def test_report_names_a_workspace_as_every_command_does(demo_db, tmp_path):
         p = run_kanal(*cmd, "--db", db, "--workspace", digits, check=False)
         assert p.returncode == 1, (cmd, p.stderr)
         assert f"no workspace '{digits}'" in p.stderr, (cmd, p.stderr)
+
+
+def test_a_command_not_told_a_workspace_takes_the_only_one(demo_db, tmp_path):
+    """An organisation with one workspace need not name it; with none or
+    several, the command says so and names them, and stores nothing."""
+    db = str(tmp_path / "one.db")
+    shutil.copy(demo_db, db)
+    alone = run_kanal("report", "--db", db, "--format", "json").stdout
+    assert json.loads(alone) == report(db)
+    assert (run_kanal("rule", "list", "--db", db).stdout
+            == run_kanal("rule", "list", "--db", db, "--workspace", "pensionsverket").stdout)
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO workspaces (name, slug, created_at, updated_at) "
+                "VALUES ('Polisen Syd', 'polisen-syd', 0, 0)")
+    con.commit()
+    before = con.execute("SELECT COUNT(*) FROM posts").fetchone()
+    for cmd in (["report"], ["rule", "list"], ["post", "add", "--body", "Hej"]):
+        p = run_kanal(*cmd, "--db", db, check=False)
+        assert (p.returncode, p.stderr) == (1, f"kanal: {' '.join(cmd[:2])}: there are 2 workspaces "
+                                               "(pensionsverket, polisen-syd); say which with "
+                                               "--workspace\n"), (cmd, p.stderr)
+    assert con.execute("SELECT COUNT(*) FROM posts").fetchone() == before
+    empty = str(tmp_path / "empty.db")
+    run_kanal("migrate", "--db", empty)
+    p = run_kanal("report", "--db", empty, check=False)
+    assert p.returncode == 1 and "there is no workspace yet" in p.stderr, p.stderr
