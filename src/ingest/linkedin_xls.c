@@ -14,7 +14,11 @@
  * libfreexl reads the workbook in a child process, which writes the cells
  * to a pipe: a workbook that makes libfreexl fail or crash (fuzzing found
  * a stack overflow in its text conversion, in Debian's 1.0.6) costs only
- * the child, and the import reports the file as unreadable. */
+ * the child, and the import reports the file as unreadable. The child asks
+ * libfreexl for every cell a sheet declares, and a crafted header may
+ * declare billions of rows (fuzzing found 3,657,433,088, which kept a
+ * sanitizer build busy 16 s): the rows, columns and cells a workbook may
+ * declare are bounded, and so is the child's time. */
 #include "ingest/internal.h"
 
 #include <ctype.h>
@@ -63,6 +67,16 @@ static const char *const col_names[C_COUNT] = {
 
 /* ---- the child: libfreexl's cells onto a pipe ------------------------------------- */
 
+/* The cells all sheets of a workbook may declare, empty or not: a year of
+ * LinkedIn's daily figures is 365 rows of some 40 columns, and its posts
+ * a few thousand rows of 20. */
+#define XLS_MAX_CELLS (4u << 20)
+/* What an Excel 97-2003 sheet can hold. */
+#define XLS_MAX_ROWS 65536u
+#define XLS_MAX_COLS 256u
+/* How long the child may read, in seconds, before it is stopped. */
+#define XLS_MAX_SECONDS 60
+
 /* What the child writes, in the machine's own byte order:
  *   'S' u32 n, n bytes          a sheet begins: its name
  *   'C' u32 row, u16 col, 'n' double        a number cell
@@ -105,6 +119,10 @@ static void child_fail(int fd, const char *why, int code)
 /* Reads the workbook at path and writes it to fd. */
 static void child_read(const char *path, int fd)
 {
+    /* SIGALRM ends the child, whatever handler it inherited: a loop in
+     * libfreexl ends there. */
+    signal(SIGALRM, SIG_DFL);
+    alarm(XLS_MAX_SECONDS);
     const void *xls = NULL;
     int rc = freexl_open(path, &xls);
     unlink(path);
@@ -122,6 +140,7 @@ static void child_read(const char *path, int fd)
         child_fail(fd, "the workbook's sheets cannot be read", 0);
         return;
     }
+    uint64_t declared = 0;
     for (unsigned i = 0; i < nsheets && i < 256; i++) {
         const char *name = NULL;
         unsigned rows = 0;
@@ -131,6 +150,20 @@ static void child_read(const char *path, int fd)
             freexl_worksheet_dimensions(xls, &rows, &cols) != FREEXL_OK) {
             char why[64];
             snprintf(why, sizeof why, "sheet %u cannot be read", i + 1);
+            child_fail(fd, why, 0);
+            return;
+        }
+        /* Excel 97-2003 has at most 65,536 rows of 256 columns a sheet; a
+         * header that says more (fuzzing found 3,657,433,088 rows of none)
+         * is not a workbook's. */
+        declared += (uint64_t)rows * cols;
+        if (rows > XLS_MAX_ROWS || cols > XLS_MAX_COLS || declared > XLS_MAX_CELLS) {
+            char why[200];
+            snprintf(why, sizeof why, "sheet '%.40s' declares %u rows of %u columns: more than %s",
+                     name, rows, (unsigned)cols,
+                     rows > XLS_MAX_ROWS || cols > XLS_MAX_COLS
+                         ? "an Excel 97-2003 sheet has (65,536 rows of 256)"
+                         : "the 4,194,304 cells kanal reads in a workbook");
             child_fail(fd, why, 0);
             return;
         }
@@ -226,6 +259,11 @@ static int read_workbook(const char *data, size_t len, struct buf *out, struct e
     unlink(path); /* the child's unlink, should it have died first */
     if (too_big)
         return error_set(err, ERR_INVALID, "the workbook's cells are larger than 256 MB");
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+        return error_set(err, ERR_INVALID,
+                         "the workbook cannot be read: its reader (libfreexl) took longer than "
+                         "%d s",
+                         XLS_MAX_SECONDS);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return error_set(err, ERR_INVALID,
                          "the workbook cannot be read: its reader (libfreexl) stopped%s%d",
